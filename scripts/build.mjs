@@ -1,0 +1,47 @@
+// Bundles each entry point into dist/ with esbuild and copies the SQL parser's WASM
+// beside the bundles (esbuild does not copy it; libpg-query loads it from __dirname).
+import { build } from "esbuild";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const outdir = join(root, "dist");
+mkdirSync(outdir, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: "linked",
+  logLevel: "warning",
+  absWorkingDir: root,
+};
+
+const entries = [
+  { in: "server/src/cli/main.ts", out: "cli.js", banner: "#!/usr/bin/env node" },
+  { in: "server/src/lsp/main.ts", out: "server.js", banner: "#!/usr/bin/env node" },
+  // tsserver hands the plugin its own `typescript`: never bundle a second copy.
+  { in: "ts-plugin/src/index.ts", out: "ts-plugin.js", external: ["typescript"] },
+  { in: "client/src/extension.ts", out: "extension.js", external: ["vscode"] },
+];
+
+await Promise.all(
+  entries
+    .filter((e) => existsSync(join(root, e.in)))
+    .map((e) =>
+      build({
+        ...common,
+        entryPoints: [e.in],
+        outfile: join(outdir, e.out),
+        external: e.external ?? [],
+        banner: e.banner ? { js: e.banner } : undefined,
+      }),
+    ),
+);
+
+const wasm = join(dirname(require.resolve("libpg-query")), "libpg-query.wasm");
+copyFileSync(wasm, join(outdir, "libpg-query.wasm"));
+console.log(`built ${entries.filter((e) => existsSync(join(root, e.in))).map((e) => e.out).join(", ")} into dist/`);

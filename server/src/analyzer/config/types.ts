@@ -1,0 +1,35 @@
+import type { RuleId, SeveritySetting } from "../types";
+
+export type IsolationLevel = "row" | "rls" | "schema" | "database";
+
+/** `tenantguard.config.json` as written by the user (after schema validation). */
+export interface ConfigFile {
+  $schema?: string;
+  tenantColumns?: string[];
+  isolation?: IsolationLevel;
+  schema?: { migrations?: string[]; prisma?: string[]; drizzle?: string[] };
+  tables?: Record<string, { tenantColumn?: string; global?: boolean }>;
+  globalTables?: string[];
+  clients?: { scoped?: string[]; unscoped?: string[]; allowUnscopedIn?: string[] };
+  tenantExpression?: string;
+  rules?: Partial<Record<RuleId, SeveritySetting>>;
+  ignore?: string[];
+}
+
+/** The config every analyzer call receives: defaults filled in, nothing optional. */
+export interface ResolvedConfig {
+  /** Absolute path of the config file, or undefined when running zero-config. */
+  configFile: string | undefined;
+  /** Directory globs and relative paths are resolved against. */
+  rootDir: string;
+  tenantColumns: string[];
+  isolation: IsolationLevel;
+  schema: { migrations: string[]; prisma: string[]; drizzle: string[] };
+  tables: Record<string, { tenantColumn?: string; global?: boolean }>;
+  globalTables: string[];
+  clients: { scoped: string[]; unscoped: string[]; allowUnscopedIn: string[] };
+  /** Expression a fix inserts as the tenant value in tagged templates; undefined: a placeholder. */
+  tenantExpression: string | undefined;
+  rules: Record<RuleId, SeveritySetting>;
+  ignore: string[];
+}

@@ -1,0 +1,30 @@
+import type { ResolvedConfig } from "../config/types";
+import type { RuleId, Severity } from "../types";
+import { rule as dynamicSql } from "./dynamic-sql";
+import type { RuleMeta } from "./meta";
+import { rule as missingTenantFilter } from "./missing-tenant-filter";
+import { rule as missingTenantOnInsert } from "./missing-tenant-on-insert";
+import { rule as rlsMissing } from "./rls-missing";
+import { rule as suppressionWithoutReason } from "./suppression-without-reason";
+import { rule as unscopedClient } from "./unscoped-client";
+import { rule as unusedSuppression } from "./unused-suppression";
+import { rule as weakTenantFilter } from "./weak-tenant-filter";
+
+export { ruleDocsUrl, type RuleMeta } from "./meta";
+
+export const RULES: Readonly<Record<RuleId, RuleMeta>> = {
+  "missing-tenant-filter": missingTenantFilter,
+  "weak-tenant-filter": weakTenantFilter,
+  "missing-tenant-on-insert": missingTenantOnInsert,
+  "unscoped-client": unscopedClient,
+  "dynamic-sql": dynamicSql,
+  "rls-missing": rlsMissing,
+  "suppression-without-reason": suppressionWithoutReason,
+  "unused-suppression": unusedSuppression,
+};
+
+/** The severity a rule runs at under this config, or undefined when it is off. */
+export function effectiveSeverity(config: ResolvedConfig, id: RuleId): Severity | undefined {
+  const setting = config.rules[id] ?? RULES[id].defaultSeverity;
+  return setting === "off" ? undefined : setting;
+}
