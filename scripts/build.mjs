@@ -18,6 +18,8 @@ const common = {
   sourcemap: "linked",
   logLevel: "warning",
   absWorkingDir: root,
+  // jsonc-parser's UMD main uses a dynamic require esbuild cannot follow; its ESM build bundles.
+  mainFields: ["module", "main"],
 };
 
 const entries = [

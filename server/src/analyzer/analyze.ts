@@ -1,8 +1,17 @@
 import type ts from "typescript";
 import type { ResolvedConfig } from "./config/types";
+import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
+import { tenantValueAt } from "./fixes/tenant-value";
+import { fingerprintOf } from "./fingerprint";
 import type { TenantModel } from "./model/types";
+import { effectiveSeverity } from "./rules";
+import { ClauseTokens } from "./sql/clauses";
+import { extractSqlSites } from "./sql/extract";
 import type { SqlParser } from "./sql/parse";
-import type { Finding } from "./types";
+import { checkSqlScoping, type SqlIssue } from "./sql/scope";
+import type { SqlSite } from "./sql/site";
+import { findSuppressions, suppressesRule, unknownRules, type SuppressionComment } from "./suppressions";
+import type { Finding, Fix, RuleId } from "./types";
 
 export interface AnalyzeOptions {
   /** The TypeScript module to use: tsserver's own in the plugin, the bundled TS 6 elsewhere. */
@@ -17,7 +26,164 @@ export interface AnalyzeOptions {
   relativePath: string;
 }
 
+/** A finding before suppressions, severities and fingerprints are applied. */
+interface RawFinding {
+  ruleId: RuleId;
+  start: number;
+  end: number;
+  message: string;
+  table?: string;
+  fixes: Fix[];
+  /** Offset where the statement running the query starts: a next-line suppression above it covers the finding. */
+  anchor: number;
+  /** The SQL literal the finding sits in, for `-- tenantguard-ignore` inside SQL. */
+  literal?: { start: number; end: number };
+  /** What identifies the finding across unrelated edits. */
+  identity: string;
+}
+
+// Cheap pre-check: a file that never says select/insert/update/delete/with has no SQL to check.
+const MAY_HOLD_SQL = /\b(select|insert|update|delete|with|merge)\b/i;
+
 /** Every finding in one file, suppressed ones included (with `suppressed` set), sorted by position. */
-export function analyzeSourceFile(_options: AnalyzeOptions): Finding[] {
-  return []; // filled in by the SQL checker (in progress)
+export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
+  const { sourceFile } = options;
+  const raw: RawFinding[] = [];
+  if (MAY_HOLD_SQL.test(sourceFile.text)) {
+    for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options));
+  }
+  return finalize(raw, options);
+}
+
+function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
+  const { ts: tsm, sourceFile, parser, model } = options;
+  const anchor = statementStart(tsm, site.node, sourceFile);
+  const literal = { start: site.literal.getStart(sourceFile), end: site.literal.getEnd() };
+  if (site.dynamic) {
+    const node = site.dynamic.node;
+    return [
+      {
+        ruleId: "dynamic-sql",
+        start: node.getStart(sourceFile),
+        end: node.getEnd(),
+        message: `${site.dynamic.reason}. tenantguard cannot check SQL built at run time for the tenant predicate: review it, or write it as one static statement.`,
+        fixes: [],
+        anchor,
+        literal,
+        identity: `dynamic|${normalizeSql(node.getText(sourceFile))}`,
+      },
+    ];
+  }
+  const parsed = parser.parse(site.sql);
+  if ("error" in parsed) {
+    const at = parsed.error.position;
+    const hole = site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ?? site.holes.find((h) => at >= h.sqlStart - 1 && at <= h.sqlEnd + 1);
+    const start = site.toFileOffset(Math.min(at, Math.max(0, site.sql.length - 1)));
+    const wordEnd = at + Math.max(1, /^[^\s,;()]*/.exec(site.sql.slice(at))![0].length);
+    const message = hole
+      ? `SQL is assembled at run time (\`${hole.expr.getText(sourceFile)}\` splices in part of the statement), so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`
+      : `SQL does not parse, so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`;
+    return [{ ruleId: "dynamic-sql", start, end: Math.max(start + 1, mapEnd(site, wordEnd)), message, fixes: [], anchor, literal, identity: `parse|${normalizeSql(site.sql)}` }];
+  }
+  const tokens = new ClauseTokens(() => parser.scan(site.sql));
+  const issues = checkSqlScoping(site.sql, parsed, tokens, { model });
+  return issues.map((issue) => ({
+    ruleId: issue.ruleId,
+    start: site.toFileOffset(issue.start),
+    end: Math.max(site.toFileOffset(issue.start) + 1, mapEnd(site, issue.end)),
+    message: issue.message,
+    table: issue.table,
+    fixes: fixesFor(site, issue, issues, options),
+    anchor,
+    literal,
+    identity: `${issue.ruleId}|${issue.table ?? ""}|${issue.statementIndex}|${normalizeSql(site.sql)}`,
+  }));
+}
+
+/** The analyzer's fix for a SQL issue, kept only when re-checking the fixed SQL shows the hole closed. */
+function fixesFor(site: SqlSite, issue: SqlIssue, all: SqlIssue[], options: AnalyzeOptions): Fix[] {
+  if (!issue.fix || !issue.table) return [];
+  const table = options.model.tables.get(issue.table);
+  if (!table) return [];
+  const value = tenantValueAt(options.ts, site.node, table.tenantColumn, options.config.tenantExpression);
+  const planned = planSqlFix(options.ts, site, issue.fix, value);
+  if (!planned) return [];
+  const fixedSql = applySqlEdits(site.sql, planned.sqlEdits);
+  const reparsed = options.parser.parse(fixedSql);
+  if ("error" in reparsed) return [];
+  const after = checkSqlScoping(fixedSql, reparsed, new ClauseTokens(() => options.parser.scan(fixedSql)), { model: options.model });
+  const count = (list: SqlIssue[]) => list.filter((i) => i.table === issue.table && i.statementIndex === issue.statementIndex).length;
+  if (count(after) >= count(all)) return [];
+  return [{ title: planned.title, edits: planned.fileEdits, safe: value.resolved }];
+}
+
+/** Applies suppressions, severities and fingerprints; adds the suppression rules' own findings. */
+function finalize(raw: RawFinding[], options: AnalyzeOptions): Finding[] {
+  const { sourceFile, config } = options;
+  const lineOf = (offset: number) => sourceFile.getLineAndCharacterOfPosition(offset).line;
+  const comments = findSuppressions(sourceFile.text, lineOf);
+  const seen = new Map<string, number>();
+  const findings: Finding[] = [];
+  for (const f of raw.sort((a, b) => a.start - b.start)) {
+    const comment = comments.find((c) => covers(c, f, lineOf));
+    if (comment) comment.used = true;
+    const severity = effectiveSeverity(config, f.ruleId);
+    if (!severity) continue;
+    const occurrence = seen.get(f.identity) ?? 0;
+    seen.set(f.identity, occurrence + 1);
+    findings.push({
+      ruleId: f.ruleId,
+      severity,
+      start: f.start,
+      end: f.end,
+      message: f.message,
+      table: f.table,
+      fixes: f.fixes,
+      suppressed: comment ? { reason: comment.reason, start: comment.start, end: comment.end } : null,
+      fingerprint: fingerprintOf(`${f.identity}|${occurrence}`),
+    });
+  }
+  for (const c of comments) findings.push(...suppressionFindings(c, options, sourceFile.text));
+  return findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+}
+
+function covers(c: SuppressionComment, f: RawFinding, lineOf: (offset: number) => number): boolean {
+  if (!suppressesRule(c, f.ruleId)) return false;
+  if (c.form === "next-line") return c.line + 1 === lineOf(f.start) || c.line + 1 === lineOf(f.anchor);
+  // Inside SQL: covers what follows the comment in the same SQL text.
+  return !!f.literal && c.start >= f.literal.start && c.end <= f.literal.end && c.start < f.start;
+}
+
+function suppressionFindings(c: SuppressionComment, options: AnalyzeOptions, text: string): Finding[] {
+  const out: Finding[] = [];
+  const add = (ruleId: RuleId, message: string) => {
+    const severity = effectiveSeverity(options.config, ruleId);
+    if (!severity) return;
+    out.push({ ruleId, severity, start: c.start, end: c.end, message, fixes: [], suppressed: null, fingerprint: fingerprintOf(`${ruleId}|${text.slice(c.start, c.end)}`) });
+  };
+  const unknown = unknownRules(c);
+  if (!c.reason) add("suppression-without-reason", "This tenantguard-ignore comment gives no reason. Say why the cross-tenant access is intended after `--`, so the suppression is part of the audit trail.");
+  if (unknown.length) add("unused-suppression", `This tenantguard-ignore comment names unknown rule${unknown.length > 1 ? "s" : ""} ${unknown.map((r) => `"${r}"`).join(", ")}.`);
+  else if (!c.used) add("unused-suppression", "This tenantguard-ignore comment suppresses nothing any more. Remove it so the audit trail stays true.");
+  return out;
+}
+
+/** Where the statement that runs `node` starts (a suppression on the line above it covers the query). */
+function statementStart(tsm: typeof ts, node: ts.Node, sourceFile: ts.SourceFile): number {
+  let current = node;
+  while (current.parent && !(tsm.isBlock(current.parent) || tsm.isSourceFile(current.parent) || tsm.isModuleBlock(current.parent) || tsm.isCaseOrDefaultClause(current.parent))) {
+    current = current.parent;
+  }
+  return current.getStart(sourceFile);
+}
+
+/** Maps an exclusive SQL end offset into the file. */
+function mapEnd(site: SqlSite, end: number): number {
+  if (end <= 0) return site.toFileOffset(0);
+  return site.toFileOffset(Math.min(end, site.sql.length) - 1) + 1;
+}
+
+/** Whitespace and placeholder numbering do not change what a statement is. */
+function normalizeSql(sql: string): string {
+  return sql.replace(/\s+/g, " ").replace(/\$\d+/g, "$?").trim();
 }

@@ -14,13 +14,27 @@ export interface ParsedSql {
   toCharOffset(byteOffset: number): number;
 }
 
+/** One lexical token of the SQL text, offsets already converted to UTF-16. */
+export interface SqlToken {
+  start: number;
+  end: number;
+  text: string;
+  /** Upper-cased keyword text for keywords, "" otherwise. */
+  keyword: string;
+}
+
 export interface SqlParser {
   parse(sql: string): ParsedSql | { error: SqlParseError };
+  /** The real Postgres scanner: comments and whitespace are not tokens. Never throws. */
+  scan(sql: string): SqlToken[];
 }
 
 interface LibPgQuery {
   loadModule(): Promise<void>;
   parseSync(sql: string): ParseResult;
+  scanSync(sql: string): {
+    tokens: { start: number; end: number; text: string; keywordName: string }[];
+  };
 }
 
 let loading: Promise<SqlParser> | undefined;
@@ -49,9 +63,24 @@ function createSqlParser(lib: LibPgQuery): SqlParser {
         const err = e as { message?: string; sqlDetails?: { message: string; cursorPosition: number } };
         const details = err.sqlDetails;
         const message = details?.message ?? err.message ?? String(e);
-        // cursorPosition is 1-based in bytes (0 when unknown).
-        const cursor = details && details.cursorPosition > 0 ? details.cursorPosition - 1 : 0;
-        return { error: { message, position: Math.min(toCharOffset(cursor), sql.length) } };
+        // libpg-query reports the cursor 0-based and in code points, not UTF-16 units.
+        const codePoints = details?.cursorPosition ?? 0;
+        let position = 0;
+        for (let n = 0; n < codePoints && position < sql.length; n++) position += sql.codePointAt(position)! > 0xffff ? 2 : 1;
+        return { error: { message, position: Math.min(position, sql.length) } };
+      }
+    },
+    scan(sql) {
+      const toCharOffset = byteToCharMapper(sql);
+      try {
+        return lib.scanSync(sql).tokens.map((t) => ({
+          start: toCharOffset(t.start),
+          end: toCharOffset(t.end),
+          text: t.text,
+          keyword: t.keywordName === "NO_KEYWORD" ? "" : t.text.toUpperCase(),
+        }));
+      } catch {
+        return [];
       }
     },
   };

@@ -1,0 +1,56 @@
+import type ts from "typescript";
+
+/** The expression a fix inserts as the tenant value, and whether the user must still fill it in. */
+export interface TenantValue {
+  text: string;
+  /** False when `text` is a placeholder: the fix is offered in the editor, never applied by `--fix`. */
+  resolved: boolean;
+}
+
+export const TENANT_PLACEHOLDER = "tenantId /* TODO: tenant id */";
+
+/**
+ * Picks the tenant value for a fix at `node`: a parameter or variable in scope named like
+ * the tenant column (`tenantId` for `tenant_id`), else the configured `tenantExpression`,
+ * else a placeholder.
+ */
+export function tenantValueAt(tsm: typeof ts, node: ts.Node, tenantColumn: string, tenantExpression: string | undefined): TenantValue {
+  const wanted = new Set(tenantNameVariants(tenantColumn));
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (tsm.isFunctionLike(current)) {
+      for (const p of current.parameters) {
+        const hit = bindingName(tsm, p.name, wanted);
+        if (hit) return { text: hit, resolved: true };
+      }
+    }
+    if (tsm.isBlock(current) || tsm.isSourceFile(current)) {
+      for (const statement of current.statements) {
+        if (statement.pos >= node.pos) break; // only what is declared before the query
+        if (!tsm.isVariableStatement(statement)) continue;
+        for (const decl of statement.declarationList.declarations) {
+          const hit = bindingName(tsm, decl.name, wanted);
+          if (hit) return { text: hit, resolved: true };
+        }
+      }
+    }
+  }
+  if (tenantExpression) return { text: tenantExpression, resolved: true };
+  return { text: TENANT_PLACEHOLDER, resolved: false };
+}
+
+function bindingName(tsm: typeof ts, name: ts.BindingName, wanted: ReadonlySet<string>): string | undefined {
+  if (tsm.isIdentifier(name)) return wanted.has(name.text) ? name.text : undefined;
+  for (const element of name.elements) {
+    if (tsm.isOmittedExpression(element)) continue;
+    const hit = bindingName(tsm, element.name, wanted);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** `tenant_id` -> `tenant_id`, `tenantId`, `tenantID`; `tenantId` -> also `tenant_id`. */
+function tenantNameVariants(column: string): string[] {
+  const snake = column.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return [...new Set([column, snake, camel, camel.replace(/Id$/, "ID")])];
+}

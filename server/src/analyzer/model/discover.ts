@@ -1,0 +1,231 @@
+// Builds the TenantModel: tables from every schema source, then the tenant column (from
+// config, or inferred), then the config's per-table overrides and global tables.
+import { join, posix, relative } from "node:path";
+import { CONFIG_FILE_NAME } from "../config/load";
+import type { ResolvedConfig } from "../config/types";
+import { configKeyPosition } from "../config/validate";
+import type { SqlParser } from "../sql/parse";
+import type { AnalyzerFileSystem, InputError } from "../types";
+import { readMigrations } from "./migrations";
+import { splitQualifiedName, TENANT_COLUMN_CANDIDATES, tenantColumnMatches } from "./names";
+import type { ModelSource, TenantModel, TenantTable } from "./types";
+
+/** A table as a schema source sees it, before tenant ownership is decided. */
+export interface DiscoveredTable {
+  name: string;
+  schema?: string;
+  columns: string[];
+  source: ModelSource;
+}
+
+/**
+ * One kind of schema definition (SQL migrations, Prisma, Drizzle, ...), each implemented in its
+ * own file under model/. Readers report what they found; ownership is decided here, once.
+ */
+export interface SchemaSourceReader {
+  read(
+    fs: AnalyzerFileSystem,
+    config: ResolvedConfig,
+    parser: SqlParser,
+  ): { tables: DiscoveredTable[]; errors: InputError[] };
+}
+
+const migrationsReader: SchemaSourceReader = {
+  read(fs, config, parser) {
+    const files = config.schema.migrations.length > 0 ? fs.glob(config.schema.migrations, config.rootDir) : [];
+    return readMigrations(fs, files, parser);
+  },
+};
+
+/**
+ * The schema sources, in precedence order: the first to define a table gives its position.
+ * Prisma (`config.schema.prisma`) and Drizzle (`config.schema.drizzle`) readers go here.
+ */
+export const SCHEMA_SOURCE_READERS: readonly SchemaSourceReader[] = [migrationsReader];
+
+export function discoverTenantModel(
+  fs: AnalyzerFileSystem,
+  config: ResolvedConfig,
+  parser: SqlParser,
+): { model: TenantModel; errors: InputError[]; notes: string[] } {
+  const errors: InputError[] = [];
+  const notes: string[] = [];
+  const discovered = mergeTables(
+    SCHEMA_SOURCE_READERS.flatMap((reader) => {
+      const result = reader.read(fs, config, parser);
+      errors.push(...result.errors);
+      return result.tables;
+    }),
+  );
+
+  let tenantColumns = config.tenantColumns;
+  let inference: TenantModel["inference"];
+  if (discovered.length === 0) {
+    notes.push(`tenantguard: no tables found (schema.migrations: ${config.schema.migrations.join(", ") || "none"})`);
+  } else if (tenantColumns.length === 0) {
+    inference = inferTenantColumn(discovered, config.rootDir);
+    tenantColumns = inference ? [inference.column] : [];
+    notes.push(inferenceNote(config, discovered, inference));
+  } else if (!discovered.some((t) => tenantColumnOf(t, tenantColumns))) {
+    notes.push(
+      `tenantguard: none of the ${discovered.length} tables has a tenant column (${tenantColumns.join(", ")}); check "tenantColumns" in ${CONFIG_FILE_NAME}`,
+    );
+  }
+
+  const tables = new Map<string, TenantTable>();
+  const globalTables = new Set<string>();
+  for (const table of discovered) {
+    const tenantColumn = tenantColumnOf(table, tenantColumns);
+    if (tenantColumn && !tables.has(table.name.toLowerCase())) {
+      tables.set(table.name.toLowerCase(), {
+        name: table.name,
+        schema: table.schema,
+        tenantColumn,
+        source: table.source,
+      });
+    } else if (!tenantColumn) globalTables.add(table.name.toLowerCase());
+  }
+
+  applyTableOverrides(fs, config, discovered, tenantColumns, tables, globalTables, notes);
+  for (const entry of config.globalTables) {
+    const { schema, name } = splitQualifiedName(entry);
+    const owned = tables.get(name.toLowerCase());
+    if (owned && (!schema || !owned.schema || owned.schema.toLowerCase() === schema.toLowerCase()))
+      tables.delete(name.toLowerCase());
+    globalTables.add(name.toLowerCase());
+  }
+  // A name may be tenant-owned in one schema and global in another; the model keys by name alone.
+  for (const name of tables.keys()) globalTables.delete(name);
+
+  return { model: { tables, globalTables, inference }, errors, notes };
+}
+
+/** Same table from several sources (migrations and Prisma): one entry, the columns of all. */
+function mergeTables(tables: DiscoveredTable[]): DiscoveredTable[] {
+  const byName = new Map<string, DiscoveredTable>();
+  for (const table of tables) {
+    const key = `${(table.schema ?? "public").toLowerCase()}.${table.name.toLowerCase()}`;
+    const seen = byName.get(key);
+    if (seen) seen.columns = [...new Set([...seen.columns, ...table.columns])];
+    else byName.set(key, { ...table, columns: [...table.columns] });
+  }
+  return [...byName.values()];
+}
+
+/** The table's own spelling of the first tenant column it has, in the order the columns are listed. */
+function tenantColumnOf(table: DiscoveredTable, tenantColumns: readonly string[]): string | undefined {
+  for (const tenantColumn of tenantColumns) {
+    const column = table.columns.find((c) => tenantColumnMatches(c, tenantColumn));
+    if (column) return column;
+  }
+  return undefined;
+}
+
+/** The candidate most tables share; ties go to the earlier candidate (`tenant_id` first). */
+function inferTenantColumn(tables: DiscoveredTable[], rootDir: string): TenantModel["inference"] {
+  let best: { column: string; owners: DiscoveredTable[] } | undefined;
+  for (const candidate of TENANT_COLUMN_CANDIDATES) {
+    const owners = tables.filter((t) => tenantColumnOf(t, [candidate]));
+    if (owners.length > (best?.owners.length ?? 0)) best = { column: candidate, owners };
+  }
+  if (!best) return undefined;
+  // Report the spelling the schema uses (`orgId` in a Prisma-generated migration), not ours.
+  const spellings = best.owners.map((t) => tenantColumnOf(t, [best.column])!);
+  const column = mostCommon(spellings);
+  return {
+    column,
+    tablesWithColumn: best.owners.length,
+    tablesTotal: tables.length,
+    from: sourceLocations(best.owners, rootDir),
+  };
+}
+
+function inferenceNote(config: ResolvedConfig, tables: DiscoveredTable[], inference: TenantModel["inference"]): string {
+  const missing = config.configFile ? `no "tenantColumns" in ${CONFIG_FILE_NAME}` : `no ${CONFIG_FILE_NAME}`;
+  const confirm = config.configFile
+    ? `confirm it with "tenantColumns" in ${CONFIG_FILE_NAME}`
+    : `confirm it in ${CONFIG_FILE_NAME}`;
+  if (inference) {
+    const { column, tablesWithColumn, tablesTotal, from } = inference;
+    return `tenantguard: ${missing}; inferred tenant column "${column}" from ${tablesWithColumn} of ${tablesTotal} tables in ${from.join(", ")} (${confirm})`;
+  }
+  return (
+    `tenantguard: ${missing}; none of ${TENANT_COLUMN_CANDIDATES.join(", ")} appears in the ${tables.length} tables ` +
+    `in ${sourceLocations(tables, config.rootDir).join(", ")}, ` +
+    `so no table is treated as tenant-owned (set "tenantColumns" in ${CONFIG_FILE_NAME})`
+  );
+}
+
+/** `tables` in the config: a different tenant column, `global: true`, or a table no source defines. */
+function applyTableOverrides(
+  fs: AnalyzerFileSystem,
+  config: ResolvedConfig,
+  discovered: DiscoveredTable[],
+  tenantColumns: readonly string[],
+  tables: Map<string, TenantTable>,
+  globalTables: Set<string>,
+  notes: string[],
+): void {
+  const configText = config.configFile ? fs.readFile(config.configFile) : undefined;
+  for (const [key, override] of Object.entries(config.tables)) {
+    const { schema, name } = splitQualifiedName(key);
+    const lower = name.toLowerCase();
+    if (override.global) {
+      tables.delete(lower);
+      globalTables.add(lower);
+      continue;
+    }
+    const table = discovered.find(
+      (t) =>
+        t.name.toLowerCase() === lower && (!schema || (t.schema ?? "public").toLowerCase() === schema.toLowerCase()),
+    );
+    const wanted = override.tenantColumn ? [override.tenantColumn] : tenantColumns;
+    if (table) {
+      const column = tenantColumnOf(table, wanted);
+      if (!column && override.tenantColumn) {
+        const where = relative(config.rootDir, table.source.file).replace(/\\/g, "/");
+        notes.push(
+          `tenantguard: tables.${key}.tenantColumn "${override.tenantColumn}" is not a column of ${name} in ${where}`,
+        );
+      }
+      const tenantColumn = column ?? wanted[0];
+      if (tenantColumn)
+        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source });
+      continue;
+    }
+    if (!wanted[0]) {
+      notes.push(
+        `tenantguard: tables.${key} names no tenantColumn and none is configured or inferred; it is not treated as tenant-owned`,
+      );
+      continue;
+    }
+    const file = config.configFile ?? join(config.rootDir, CONFIG_FILE_NAME);
+    const position = (configText !== undefined && configKeyPosition(configText, ["tables", key])) || {
+      line: 1,
+      column: 1,
+    };
+    tables.set(lower, { name, schema, tenantColumn: wanted[0], source: { file, kind: "config", ...position } });
+  }
+}
+
+/** Where tables came from, relative to rootDir: the common directory of their files, per source kind. */
+function sourceLocations(tables: DiscoveredTable[], rootDir: string): string[] {
+  const byKind = new Map<string, Set<string>>();
+  for (const t of tables) {
+    const file = relative(rootDir, t.source.file).replace(/\\/g, "/") || ".";
+    byKind.set(t.source.kind, (byKind.get(t.source.kind) ?? new Set()).add(file));
+  }
+  return [...byKind.values()].map((set) => {
+    const files = [...set];
+    if (files.length === 1) return files[0];
+    let common = posix.dirname(files[0]);
+    while (common !== "." && !files.every((f) => f.startsWith(`${common}/`))) common = posix.dirname(common);
+    return common;
+  });
+}
+
+function mostCommon(values: string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+}

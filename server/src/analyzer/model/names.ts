@@ -1,0 +1,36 @@
+// Column and table name matching across SQL and ORM spellings.
+
+/**
+ * The columns zero-config inference considers, in order of preference: on a tie in how
+ * many tables have them, the earlier one wins (so `tenant_id` beats everything).
+ */
+export const TENANT_COLUMN_CANDIDATES = [
+  "tenant_id",
+  "org_id",
+  "organization_id",
+  "organisation_id",
+  "workspace_id",
+  "team_id",
+  "account_id",
+  "company_id",
+  "project_id",
+] as const;
+
+/**
+ * One key for every spelling of a column name: `tenant_id`, `tenantId`, `TenantId` and
+ * `tenantid` (what Postgres makes of an unquoted `tenantId`) all become `tenantid`.
+ */
+export function normalizeColumnName(name: string): string {
+  return name.replace(/_/g, "").toLowerCase();
+}
+
+/** Whether a column (SQL or ORM spelling) is the tenant column: `tenant_id` matches `tenantId` and the reverse. */
+export function tenantColumnMatches(column: string, tenantColumn: string): boolean {
+  return normalizeColumnName(column) === normalizeColumnName(tenantColumn);
+}
+
+/** Splits a config table key, `billing.invoices` or `invoices`, into schema and name. */
+export function splitQualifiedName(qualified: string): { schema?: string; name: string } {
+  const dot = qualified.lastIndexOf(".");
+  return dot < 0 ? { name: qualified } : { schema: qualified.slice(0, dot), name: qualified.slice(dot + 1) };
+}

@@ -1,0 +1,97 @@
+// Small accessors over libpg-query's JSON tree. The tree wraps every node as
+// `{ NodeType: { ...fields } }`; these helpers keep that noise out of the semantics.
+
+/** A node of the parse tree in libpg-query's wrapped form, e.g. `{ ColumnRef: {...} }`. */
+export type PgNode = Record<string, unknown>;
+
+/** Returns the node's type name and its fields, or undefined for a non-node. */
+export function unwrap(node: unknown): [string, Record<string, unknown>] | undefined {
+  if (!node || typeof node !== "object" || Array.isArray(node)) return undefined;
+  const keys = Object.keys(node);
+  if (keys.length !== 1) return undefined;
+  const inner = (node as PgNode)[keys[0]];
+  if (!inner || typeof inner !== "object") return undefined;
+  return [keys[0], inner as Record<string, unknown>];
+}
+
+/** The fields of `node` when it is of `type`. */
+export function as<T = Record<string, unknown>>(node: unknown, type: string): T | undefined {
+  const u = unwrap(node);
+  return u && u[0] === type ? (u[1] as T) : undefined;
+}
+
+export function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** `String` nodes inside a name list (`[{String:{sval:"="}}]`) as plain strings; `*` for A_Star. */
+export function names(value: unknown): string[] {
+  return list(value).map((n) => {
+    const s = as<{ sval?: string }>(n, "String");
+    if (s) return s.sval ?? "";
+    return as(n, "A_Star") ? "*" : "";
+  });
+}
+
+export interface ColumnRefInfo {
+  /** Qualifier parts before the column (`[]`, `[alias]`, `[schema, table]`). */
+  qualifier: string[];
+  /** Column name, or `*`. */
+  column: string;
+  location: number;
+}
+
+export function columnRef(node: unknown): ColumnRefInfo | undefined {
+  const c = as<{ fields?: unknown[]; location?: number }>(node, "ColumnRef");
+  if (!c) return undefined;
+  const parts = names(c.fields);
+  if (parts.length === 0) return undefined;
+  return { qualifier: parts.slice(0, -1), column: parts[parts.length - 1], location: c.location ?? 0 };
+}
+
+/** Strips `::type` casts, which do not change whether an expression is a tenant column or value. */
+export function stripCasts(node: unknown): unknown {
+  let current = node;
+  for (;;) {
+    const cast = as<{ arg?: unknown }>(current, "TypeCast");
+    if (!cast) return current;
+    current = cast.arg;
+  }
+}
+
+/**
+ * Calls `visit` on `node` and every node below it in document order.
+ * `visit` returns false to skip a node's children.
+ */
+export function walk(node: unknown, visit: (type: string, fields: Record<string, unknown>, node: unknown) => boolean | void): void {
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const current = stack.pop();
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push(current[i]);
+      continue;
+    }
+    if (!current || typeof current !== "object") continue;
+    const u = unwrap(current);
+    const fields = u ? u[1] : (current as Record<string, unknown>);
+    if (u && visit(u[0], u[1], current) === false) continue;
+    const values = Object.values(fields);
+    for (let i = values.length - 1; i >= 0; i--) {
+      const v = values[i];
+      if (v && typeof v === "object") stack.push(v);
+    }
+  }
+}
+
+/** The smallest `location` found in a subtree: where an expression starts in the SQL text. */
+export function firstLocation(node: unknown): number | undefined {
+  let min: number | undefined;
+  const consider = (fields: Record<string, unknown>) => {
+    const loc = fields.location;
+    if (typeof loc === "number" && loc >= 0 && (min === undefined || loc < min)) min = loc;
+  };
+  walk(node, (_t, fields) => {
+    consider(fields);
+  });
+  return min;
+}

@@ -1,0 +1,204 @@
+// Which WHERE/ON terms scope a table reference, and which only look like they do.
+// DESIGN.md "When is a query scoped": a top-level AND term `ref.tenant_col = v`,
+// `IN (...)`, `= ANY(v)`; an equality to an already-scoped reference; an OR only when
+// every branch scopes, or the shared-rows form `tenant_col IS NULL OR tenant_col = v`.
+import { as, columnRef, list, names, stripCasts, walk } from "./ast";
+
+/** A reference (table, CTE, subquery) as the predicate classifier sees it. */
+export interface PredicateRef {
+  /** The column that carries the tenant for this reference, if any. */
+  tenantColumn?: string;
+}
+
+/** Resolves a column reference to the FROM item it belongs to (this level or an outer one). */
+export type ColumnResolver<R extends PredicateRef> = (qualifier: string[], column: string) => R | undefined;
+
+export type TermMeaning<R extends PredicateRef> =
+  | { kind: "scopes"; refs: R[] }
+  | { kind: "joins"; a: R; b: R }
+  | { kind: "other" };
+
+export interface ClassifyContext<R extends PredicateRef> {
+  resolve: ColumnResolver<R>;
+  /** Qualifiers whose columns count as values (`excluded` in ON CONFLICT DO UPDATE). */
+  valueQualifiers?: ReadonlySet<string>;
+}
+
+/** Splits a boolean expression into its top-level AND terms. */
+export function andTerms(expr: unknown): unknown[] {
+  if (expr === undefined || expr === null) return [];
+  const bool = as<{ boolop?: string; args?: unknown[] }>(expr, "BoolExpr");
+  if (bool && bool.boolop === "AND_EXPR") return list(bool.args).flatMap(andTerms);
+  return [expr];
+}
+
+/** What one top-level AND term does for the references it mentions. */
+export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): TermMeaning<R> {
+  const direct = directPredicateRef(term, ctx);
+  if (direct) return { kind: "scopes", refs: [direct] };
+
+  const join = tenantJoin(term, ctx);
+  if (join) return { kind: "joins", a: join[0], b: join[1] };
+
+  const bool = as<{ boolop?: string; args?: unknown[] }>(term, "BoolExpr");
+  if (bool?.boolop === "OR_EXPR") {
+    const shared = sharedRowsRef(bool.args ?? [], ctx);
+    if (shared) return { kind: "scopes", refs: [shared] };
+    // An OR scopes a reference only when every branch does.
+    const perBranch = list(bool.args).map((branch) => new Set(scopedByAll(branch, ctx)));
+    const common = [...perBranch[0]].filter((ref) => perBranch.every((s) => s.has(ref)));
+    if (common.length) return { kind: "scopes", refs: common };
+  }
+  return { kind: "other" };
+}
+
+/**
+ * Why a term mentions a reference's tenant column without scoping it, or undefined
+ * when it does not mention it. Used to tell `weak-tenant-filter` from `missing-tenant-filter`.
+ */
+export function weakMention<R extends PredicateRef>(term: unknown, ref: R, ctx: ClassifyContext<R>): string | undefined {
+  let mentioned = false;
+  walk(term, (type, _fields, node) => {
+    if (mentioned) return false;
+    if (type === "SubLink") return false; // a subquery's columns are its own level's business
+    if (type !== "ColumnRef") return;
+    const c = columnRef(node);
+    if (c && ref.tenantColumn && c.column === ref.tenantColumn && ctx.resolve(c.qualifier, c.column) === ref) {
+      mentioned = true;
+    }
+  });
+  if (!mentioned) return undefined;
+  const bool = as<{ boolop?: string; args?: unknown[] }>(term, "BoolExpr");
+  if (bool?.boolop === "OR_EXPR") {
+    const optional = list(bool.args).some((branch) => isParamNullTest(branch));
+    return optional ? "is optional (`OR $n IS NULL` disables it)" : "sits inside OR, so rows matching another branch leak";
+  }
+  if (bool?.boolop === "NOT_EXPR") return "sits inside NOT";
+  let inCase = false;
+  walk(term, (type) => {
+    if (type === "CaseExpr") inCase = true;
+  });
+  if (inCase) return "sits inside CASE";
+  return "is not an equality with a tenant value";
+}
+
+/** `ref.tenant_col = v`, `v = ref.tenant_col`, `IN (...)`, `= ANY(v)`, `IS NOT DISTINCT FROM v`, `IN (SELECT ...)`. */
+function directPredicateRef<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): R | undefined {
+  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  if (expr) {
+    const op = names(expr.name)[0];
+    const kind = expr.kind;
+    if (kind === "AEXPR_OP" && op === "=") {
+      return tenantColumnOf(expr.lexpr, ctx, expr.rexpr) ?? tenantColumnOf(expr.rexpr, ctx, expr.lexpr);
+    }
+    if (kind === "AEXPR_NOT_DISTINCT") {
+      return tenantColumnOf(expr.lexpr, ctx, expr.rexpr) ?? tenantColumnOf(expr.rexpr, ctx, expr.lexpr);
+    }
+    if (kind === "AEXPR_OP_ANY" && op === "=") return tenantColumnOf(expr.lexpr, ctx, expr.rexpr);
+    if (kind === "AEXPR_IN" && op === "=") {
+      const values = list(as<{ items?: unknown[] }>(expr.rexpr, "List")?.items ?? expr.rexpr);
+      const ref = tenantColumnRef(expr.lexpr, ctx);
+      return ref && values.length > 0 && values.every((v) => isTenantValue(v, ctx)) ? ref : undefined;
+    }
+    return undefined;
+  }
+  const sub = as<{ subLinkType?: string; testexpr?: unknown; operName?: unknown[] }>(term, "SubLink");
+  if (sub && sub.subLinkType === "ANY_SUBLINK") {
+    // `ref.tenant_col IN (SELECT ...)`: the subquery is checked as its own level.
+    return tenantColumnRef(sub.testexpr, ctx);
+  }
+  return undefined;
+}
+
+/** `tenant_col IS NULL OR tenant_col = v`: the shared-rows form, which adds only rows no tenant owns. */
+function sharedRowsRef<R extends PredicateRef>(branches: unknown[], ctx: ClassifyContext<R>): R | undefined {
+  if (branches.length !== 2) return undefined;
+  for (const [a, b] of [
+    [branches[0], branches[1]],
+    [branches[1], branches[0]],
+  ]) {
+    const nullTest = as<{ arg?: unknown; nulltesttype?: string }>(a, "NullTest");
+    if (!nullTest || nullTest.nulltesttype !== "IS_NULL") continue;
+    const nullRef = tenantColumnRef(nullTest.arg, ctx);
+    if (nullRef && directPredicateRef(b, ctx) === nullRef) return nullRef;
+  }
+  return undefined;
+}
+
+/** References scoped by every path through `expr` (its AND terms, recursively through ORs). */
+function scopedByAll<R extends PredicateRef>(expr: unknown, ctx: ClassifyContext<R>): R[] {
+  const out: R[] = [];
+  for (const term of andTerms(expr)) {
+    const meaning = classifyTerm(term, ctx);
+    if (meaning.kind === "scopes") out.push(...meaning.refs);
+  }
+  return out;
+}
+
+/** `a.tenant_col = b.tenant_col` between two different references. */
+function tenantJoin<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): [R, R] | undefined {
+  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  if (!expr || !(expr.kind === "AEXPR_OP" || expr.kind === "AEXPR_NOT_DISTINCT") || names(expr.name)[0] !== "=") {
+    return undefined;
+  }
+  const a = tenantColumnRef(expr.lexpr, ctx);
+  const b = tenantColumnRef(expr.rexpr, ctx);
+  // `t.tenant_id = t.tenant_id` is always true: it scopes nothing.
+  return a && b && a !== b ? [a, b] : undefined;
+}
+
+/** The reference whose tenant column `expr` is, when `other` is a tenant value. */
+function tenantColumnOf<R extends PredicateRef>(expr: unknown, ctx: ClassifyContext<R>, other: unknown): R | undefined {
+  const ref = tenantColumnRef(expr, ctx);
+  return ref && isTenantValue(other, ctx) ? ref : undefined;
+}
+
+function tenantColumnRef<R extends PredicateRef>(expr: unknown, ctx: ClassifyContext<R>): R | undefined {
+  const c = columnRef(stripCasts(expr));
+  if (!c || c.column === "*") return undefined;
+  if (c.qualifier.length && ctx.valueQualifiers?.has(c.qualifier[c.qualifier.length - 1])) return undefined;
+  const ref = ctx.resolve(c.qualifier, c.column);
+  return ref && ref.tenantColumn === c.column ? ref : undefined;
+}
+
+/**
+ * A value that names one tenant: a parameter, an interpolated value, a constant, a
+ * function such as `current_setting('app.tenant_id')`, a scalar subquery; never a
+ * column of the query itself (that would compare rows with rows).
+ */
+export function isTenantValue<R extends PredicateRef>(expr: unknown, ctx: ClassifyContext<R>): boolean {
+  const node = stripCasts(expr);
+  const u = node && typeof node === "object" ? Object.keys(node as object)[0] : undefined;
+  switch (u) {
+    case "ParamRef":
+      return true;
+    case "A_Const":
+      return !(as<{ isnull?: boolean }>(node, "A_Const")?.isnull ?? false);
+    case "SubLink":
+      return as<{ subLinkType?: string }>(node, "SubLink")?.subLinkType === "EXPR_SUBLINK";
+    case "ColumnRef": {
+      const c = columnRef(node);
+      return !!c && c.qualifier.length > 0 && !!ctx.valueQualifiers?.has(c.qualifier[c.qualifier.length - 1]);
+    }
+    case "FuncCall":
+    case "A_ArrayExpr":
+    case "CoalesceExpr":
+    case "A_Expr": {
+      // A computed value is a tenant value when it reads no column of the query.
+      let readsColumn = false;
+      walk(node, (type, _fields, n) => {
+        if (type === "SubLink") return false;
+        if (type === "ColumnRef" && !isTenantValue(n, ctx)) readsColumn = true;
+      });
+      return !readsColumn;
+    }
+    default:
+      return false;
+  }
+}
+
+/** `$1 IS NULL` / `$1::uuid IS NULL`: the guard that makes a predicate optional. */
+function isParamNullTest(expr: unknown): boolean {
+  const test = as<{ arg?: unknown; nulltesttype?: string }>(expr, "NullTest");
+  return !!test && test.nulltesttype === "IS_NULL" && !!as(stripCasts(test.arg), "ParamRef");
+}

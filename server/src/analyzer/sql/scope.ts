@@ -1,0 +1,528 @@
+// The row-level scoping semantics of DESIGN.md, applied to one parsed SQL text.
+// Every reference to a tenant-owned table, in every statement, CTE, subquery and
+// set-operation branch, must be scoped by its own level's WHERE/ON, by a join
+// equality to a scoped reference, or (for subqueries and CTEs that pass the tenant
+// column through) by the level that reads them.
+import type { TenantModel, TenantTable } from "../model/types";
+import { lookupTenantTable } from "../model/types";
+import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
+import { clauseInsertion, type ClauseTokens } from "./clauses";
+import type { ParsedSql } from "./parse";
+import { andTerms, classifyTerm, weakMention, type ClassifyContext } from "./predicates";
+
+export type SqlRuleId = "missing-tenant-filter" | "weak-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql";
+
+/** How to repair an issue, in SQL offsets; `fixes/` turns it into file edits. */
+export type SqlFixPlan =
+  | {
+      kind: "add-predicate";
+      /** `alias.tenant_col`, ready to be followed by ` = <value>`. */
+      column: string;
+      /** Insert ` AND <column> = <value>` (or ` WHERE ...` when `createWhere`) at this offset. */
+      insertAt: number;
+      createWhere: boolean;
+      /** When set, wrap the existing WHERE in parentheses: it is an OR and AND binds tighter. */
+      wrap?: { start: number; end: number };
+    }
+  | {
+      kind: "add-insert-column";
+      column: string;
+      /** Offset of the `)` closing the column list. */
+      columnsEnd: number;
+      /** Offset of the `)` closing each VALUES row. */
+      rowEnds: number[];
+    };
+
+export interface SqlIssue {
+  ruleId: SqlRuleId;
+  /** UTF-16 range in the SQL text. */
+  start: number;
+  end: number;
+  table?: string;
+  message: string;
+  /** Index of the statement in a multi-statement text, for fingerprints. */
+  statementIndex: number;
+  fix?: SqlFixPlan;
+}
+
+export interface ScopeOptions {
+  model: TenantModel;
+}
+
+/** Checks every statement of a parsed SQL text. */
+export function checkSqlScoping(sql: string, parsed: ParsedSql, tokens: ClauseTokens, options: ScopeOptions): SqlIssue[] {
+  const checker = new ScopeChecker(sql, parsed, tokens, options);
+  list(parsed.tree.stmts).forEach((raw, index) => {
+    const stmt = (raw as { stmt?: unknown }).stmt;
+    checker.statementIndex = index;
+    checker.statement(stmt, undefined, new Map(), "top");
+  });
+  return checker.issues;
+}
+
+interface Ref {
+  /** Name used to qualify columns: the alias, else the table name. */
+  exposed: string;
+  table?: string;
+  schema?: string;
+  tenant?: TenantTable;
+  /** Column carrying the tenant: the table's tenant column, or the one a derived table passes through. */
+  tenantColumn?: string;
+  start: number;
+  end: number;
+  /** Unscoped inner references a derived table hands to the level that reads it. */
+  pending: SqlIssue[];
+  scoped: boolean;
+  level: Level;
+}
+
+interface Level {
+  refs: Ref[];
+  outer?: Level;
+  /** WHERE clause and where a new one would go, for the add-predicate fix. */
+  fixAnchor?: { where?: unknown; anchor: number };
+}
+
+interface Cte {
+  /** Issues waiting for the reading level's predicate, and the column that carries the tenant. */
+  pending: SqlIssue[];
+  tenantColumn?: string;
+  consumed: boolean;
+}
+
+type Context = "top" | "derived" | "insert-select";
+
+/** What a level hands to the level that reads it (a derived table or CTE). */
+interface LevelResult {
+  pending: SqlIssue[];
+  tenantColumn?: string;
+}
+
+/** Terms with the references they may scope: ON of a LEFT JOIN filters only its nullable side. */
+interface Term {
+  expr: unknown;
+  appliesTo?: ReadonlySet<Ref>;
+}
+
+/** A tenant-column equality that `JOIN ... USING (tenant_col)` or NATURAL JOIN implies. */
+interface ImpliedJoin {
+  a: Ref;
+  b: Ref;
+  appliesTo: ReadonlySet<Ref>;
+}
+
+interface FromClause {
+  terms: Term[];
+  implied: ImpliedJoin[];
+}
+
+class ScopeChecker {
+  issues: SqlIssue[] = [];
+  statementIndex = 0;
+
+  constructor(
+    private readonly sql: string,
+    private readonly parsed: ParsedSql,
+    private readonly tokens: ClauseTokens,
+    private readonly options: ScopeOptions,
+  ) {}
+
+  /** Checks one statement node; returns the issues a reading level may still resolve. */
+  statement(node: unknown, outer: Level | undefined, ctes: Map<string, Cte>, context: Context): LevelResult {
+    const select = as<Record<string, unknown>>(node, "SelectStmt");
+    if (select) return this.select(select, outer, ctes, context);
+    const update = as<Record<string, unknown>>(node, "UpdateStmt");
+    if (update) return this.modify("UPDATE", update, update.fromClause, outer, ctes), { pending: [] };
+    const del = as<Record<string, unknown>>(node, "DeleteStmt");
+    if (del) return this.modify("DELETE", del, del.usingClause, outer, ctes), { pending: [] };
+    const insert = as<Record<string, unknown>>(node, "InsertStmt");
+    if (insert) return this.insert(insert, outer, ctes), { pending: [] };
+    const explain = as<{ query?: unknown }>(node, "ExplainStmt");
+    if (explain) return this.statement(explain.query, outer, ctes, context);
+    return { pending: [] };
+  }
+
+  private select(stmt: Record<string, unknown>, outer: Level | undefined, parentCtes: Map<string, Cte>, context: Context): LevelResult {
+    const ctes = this.withClause(stmt.withClause, outer, parentCtes);
+    if (stmt.op && stmt.op !== "SETOP_NONE") {
+      // Every branch of UNION / INTERSECT / EXCEPT is checked on its own.
+      const left = this.select(stmt.larg as Record<string, unknown>, outer, ctes, context);
+      const right = this.select(stmt.rarg as Record<string, unknown>, outer, ctes, context);
+      this.flushCtes(ctes, parentCtes);
+      return { pending: [...left.pending, ...right.pending], tenantColumn: left.tenantColumn ?? right.tenantColumn };
+    }
+    const level: Level = { refs: [], outer };
+    const from: FromClause = { terms: [], implied: [] };
+    for (const item of list(stmt.fromClause)) this.fromItem(item, level, ctes, from);
+    const terms = from.terms;
+    for (const t of andTerms(stmt.whereClause)) terms.push({ expr: t });
+    const anchorRef = level.refs[0];
+    level.fixAnchor = { where: stmt.whereClause, anchor: anchorRef ? anchorRef.start : -1 };
+    this.resolveScoping(level, terms, from.implied);
+    this.subqueries([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.groupClause, stmt.sortClause, stmt.limitCount, stmt.limitOffset, stmt.valuesLists], level, ctes);
+    for (const t of terms) if (t.appliesTo) this.subqueries([t.expr], level, ctes);
+
+    const carried = context === "derived" ? projectedTenantColumn(stmt.targetList, level) : undefined;
+    const pending: SqlIssue[] = [];
+    for (const ref of level.refs) {
+      if (ref.scoped) continue;
+      const issues = ref.tenant ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")] : ref.pending;
+      if (carried && ref.tenantColumn === carried.source.get(ref)) pending.push(...issues);
+      else this.issues.push(...issues);
+    }
+    this.flushCtes(ctes, parentCtes);
+    return { pending, tenantColumn: carried?.name };
+  }
+
+  private modify(verb: "UPDATE" | "DELETE", stmt: Record<string, unknown>, joined: unknown, outer: Level | undefined, parentCtes: Map<string, Cte>) {
+    const ctes = this.withClause(stmt.withClause, outer, parentCtes);
+    const level: Level = { refs: [], outer };
+    const from: FromClause = { terms: [], implied: [] };
+    const target = this.tableRef(stmt.relation, level, ctes);
+    for (const item of list(joined)) this.fromItem(item, level, ctes, from);
+    const terms = from.terms;
+    for (const t of andTerms(stmt.whereClause)) terms.push({ expr: t });
+    level.fixAnchor = { where: stmt.whereClause, anchor: target ? target.start : -1 };
+    this.resolveScoping(level, terms, from.implied);
+    this.subqueries([stmt.targetList, stmt.whereClause, stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs], level, ctes);
+    for (const ref of level.refs) {
+      if (ref.scoped) continue;
+      if (ref.tenant) this.issues.push(this.unscopedIssue(ref, level, terms, ref === target ? verb : "SELECT"));
+      else this.issues.push(...ref.pending);
+    }
+    this.flushCtes(ctes, parentCtes);
+  }
+
+  private insert(stmt: Record<string, unknown>, outer: Level | undefined, parentCtes: Map<string, Cte>) {
+    const ctes = this.withClause(stmt.withClause, outer, parentCtes);
+    const relation = as<{ relname?: string; schemaname?: string; location?: number }>(stmt.relation, "RangeVar") ?? (stmt.relation as { relname?: string; schemaname?: string; location?: number });
+    const tenant = relation?.relname ? lookupTenantTable(this.options.model, relation.relname, relation.schemaname) : undefined;
+    const select = as<Record<string, unknown>>(stmt.selectStmt, "SelectStmt");
+    const cols = list(stmt.cols).map((c) => as<{ name?: string }>(c, "ResTarget")?.name ?? "");
+    const [start, end] = this.refSpan(relation?.location ?? 0);
+
+    if (tenant && (!select || (cols.length > 0 && !cols.includes(tenant.tenantColumn)))) {
+      this.issues.push({
+        ruleId: "missing-tenant-on-insert",
+        start,
+        end,
+        table: tenant.name,
+        message: `INSERT into "${tenant.name}" does not set ${tenant.tenantColumn}: the row is written without an owning tenant. Add ${tenant.tenantColumn} to the column list and its value.`,
+        statementIndex: this.statementIndex,
+        fix: select && select.valuesLists ? this.insertColumnFix(tenant.tenantColumn, relation?.location ?? 0, list(select.valuesLists)) : undefined,
+      });
+    }
+    if (select) {
+      // INSERT ... SELECT must read only the current tenant's rows.
+      if (select.valuesLists) this.subqueries([select.valuesLists], undefined, ctes);
+      else this.statement(stmt.selectStmt, outer, ctes, "insert-select");
+    }
+    if (tenant) this.onConflict(stmt.onConflictClause, tenant, relation?.relname ?? tenant.name, start, end);
+    this.subqueries([stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs], undefined, ctes);
+    this.flushCtes(ctes, parentCtes);
+  }
+
+  /** `ON CONFLICT (id) DO UPDATE` can overwrite another tenant's row unless the target or its WHERE involves the tenant. */
+  private onConflict(clause: unknown, tenant: TenantTable, exposed: string, start: number, end: number) {
+    const c = as<{ action?: string; infer?: unknown; whereClause?: unknown; location?: number }>(clause, "OnConflictClause") ?? (clause as { action?: string; infer?: unknown; whereClause?: unknown; location?: number } | undefined);
+    if (!c || c.action !== "ONCONFLICT_UPDATE") return;
+    const infer = (as<{ indexElems?: unknown[]; conname?: string }>(c.infer, "InferClause") ?? c.infer) as { indexElems?: unknown[]; conname?: string } | undefined;
+    if (infer?.conname) return; // a named constraint: its columns are not visible here
+    const targetCols = list(infer?.indexElems).map((e) => as<{ name?: string }>(e, "IndexElem")?.name);
+    if (targetCols.includes(tenant.tenantColumn)) return;
+    const ref: Ref = { exposed, tenant, tenantColumn: tenant.tenantColumn, start, end, pending: [], scoped: false, level: { refs: [] } };
+    ref.level.refs.push(ref);
+    const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(ref.level, q, col), valueQualifiers: new Set(["excluded"]) };
+    for (const term of andTerms(c.whereClause)) {
+      const meaning = classifyTerm(term, ctx);
+      if (meaning.kind === "scopes" && meaning.refs.includes(ref)) return;
+    }
+    const at = this.parsed.toCharOffset(c.location ?? 0);
+    this.issues.push({
+      ruleId: "missing-tenant-filter",
+      start: at,
+      end: this.tokenEndAt(at, 2),
+      table: tenant.name,
+      message: `ON CONFLICT DO UPDATE on "${tenant.name}" can overwrite another tenant's row: the conflict target does not include ${tenant.tenantColumn} and the DO UPDATE has no tenant predicate. Add ${tenant.tenantColumn} to the conflict target or \`WHERE ${exposed}.${tenant.tenantColumn} = EXCLUDED.${tenant.tenantColumn}\`.`,
+      statementIndex: this.statementIndex,
+    });
+  }
+
+  private withClause(withClause: unknown, outer: Level | undefined, parent: Map<string, Cte>): Map<string, Cte> {
+    const ctes = list((as<{ ctes?: unknown[] }>(withClause, "WithClause") ?? (withClause as { ctes?: unknown[] }))?.ctes);
+    if (ctes.length === 0) return parent;
+    const scope = new Map(parent);
+    for (const raw of ctes) {
+      const cte = as<{ ctename?: string; ctequery?: unknown }>(raw, "CommonTableExpr");
+      if (!cte?.ctename) continue;
+      const isSelect = !!as(cte.ctequery, "SelectStmt");
+      // A data-modifying CTE runs whatever reads it: its own issues stand on their own.
+      const result = this.statement(cte.ctequery, outer, scope, isSelect ? "derived" : "top");
+      scope.set(cte.ctename, { pending: result.pending, tenantColumn: result.tenantColumn, consumed: false });
+    }
+    return scope;
+  }
+
+  /** A CTE nobody read with a predicate still reads every tenant's rows: report what it held back. */
+  private flushCtes(ctes: Map<string, Cte>, parent: Map<string, Cte>) {
+    if (ctes === parent) return;
+    for (const [name, cte] of ctes) {
+      if (parent.get(name) === cte) continue;
+      if (!cte.consumed) this.issues.push(...cte.pending);
+      cte.pending = [];
+    }
+  }
+
+  private fromItem(item: unknown, level: Level, ctes: Map<string, Cte>, from: FromClause): Ref[] {
+    const rangeVar = as(item, "RangeVar");
+    if (rangeVar) {
+      const ref = this.tableRef(item, level, ctes);
+      return ref ? [ref] : [];
+    }
+    const sub = as<{ subquery?: unknown; alias?: { aliasname?: string }; location?: number }>(item, "RangeSubselect");
+    if (sub) {
+      const result = this.statement(sub.subquery, level.outer, ctes, "derived");
+      const start = firstLocation(sub.subquery) ?? 0;
+      const ref: Ref = {
+        exposed: sub.alias?.aliasname ?? "",
+        tenantColumn: result.pending.length ? result.tenantColumn : undefined,
+        start: this.parsed.toCharOffset(start),
+        end: this.parsed.toCharOffset(start),
+        pending: result.pending,
+        scoped: result.pending.length === 0,
+        level,
+      };
+      level.refs.push(ref);
+      return [ref];
+    }
+    const join = as<{ jointype?: string; larg?: unknown; rarg?: unknown; quals?: unknown; usingClause?: unknown[]; isNatural?: boolean }>(item, "JoinExpr");
+    if (join) {
+      const left = this.fromItem(join.larg, level, ctes, from);
+      const right = this.fromItem(join.rarg, level, ctes, from);
+      // Postgres: the ON of an outer join filters only the rows of its nullable side.
+      const type = join.jointype ?? "JOIN_INNER";
+      const appliesTo = type === "JOIN_LEFT" ? new Set(right) : type === "JOIN_RIGHT" ? new Set(left) : type === "JOIN_FULL" ? new Set<Ref>() : new Set([...left, ...right]);
+      for (const t of andTerms(join.quals)) from.terms.push({ expr: t, appliesTo });
+      const using = names(join.usingClause);
+      for (const l of left) {
+        for (const r of right) {
+          const shared = join.isNatural ? l.tenantColumn !== undefined && l.tenantColumn === r.tenantColumn : !!l.tenantColumn && using.includes(l.tenantColumn) && l.tenantColumn === r.tenantColumn;
+          if (shared) from.implied.push({ a: l, b: r, appliesTo });
+        }
+      }
+      return [...left, ...right];
+    }
+    return [];
+  }
+
+  private tableRef(node: unknown, level: Level, ctes: Map<string, Cte>): Ref | undefined {
+    const rv = (as<{ relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number }>(node, "RangeVar") ?? node) as
+      | { relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number }
+      | undefined;
+    if (!rv?.relname) return undefined;
+    const [start, end] = this.refSpan(rv.location ?? 0);
+    const cte = !rv.schemaname ? ctes.get(rv.relname) : undefined;
+    const base = { exposed: rv.alias?.aliasname ?? rv.relname, start, end, level };
+    let ref: Ref;
+    if (cte) {
+      ref = { ...base, tenantColumn: cte.pending.length ? cte.tenantColumn : undefined, pending: cte.pending, scoped: cte.pending.length === 0 };
+      cte.consumed = true;
+    } else {
+      const tenant = lookupTenantTable(this.options.model, rv.relname, rv.schemaname);
+      ref = { ...base, table: rv.relname, schema: rv.schemaname, tenant, tenantColumn: tenant?.tenantColumn, pending: [], scoped: !tenant };
+    }
+    level.refs.push(ref);
+    return ref;
+  }
+
+  /** Marks references scoped by direct predicates, then by join equalities until nothing changes. */
+  private resolveScoping(level: Level, terms: Term[], implied: ImpliedJoin[]) {
+    const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
+    const joins: { a: Ref; b: Ref; appliesTo?: ReadonlySet<Ref> }[] = [...implied];
+    const direct = new Set<Ref>();
+    for (const term of terms) {
+      const meaning = classifyTerm(term.expr, ctx);
+      if (meaning.kind === "scopes") {
+        for (const ref of meaning.refs) if (!term.appliesTo || term.appliesTo.has(ref)) direct.add(ref);
+      } else if (meaning.kind === "joins") {
+        joins.push({ a: meaning.a, b: meaning.b, appliesTo: term.appliesTo });
+      }
+    }
+    // A derived table whose pending issues are all resolved counts as scoped already.
+    const isScoped = (r: Ref) => r.scoped || direct.has(r);
+    for (const ref of direct) ref.scoped = true;
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const { a, b, appliesTo } of joins) {
+        for (const [from, to] of [
+          [a, b],
+          [b, a],
+        ]) {
+          if (isScoped(from) && !to.scoped && to.level === level && (!appliesTo || appliesTo.has(to))) {
+            to.scoped = true;
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+
+  /** Checks every subquery (SubLink) in the given expressions as its own level. */
+  private subqueries(exprs: unknown[], level: Level | undefined, ctes: Map<string, Cte>) {
+    walk(exprs, (type, fields) => {
+      if (type !== "SubLink") return;
+      this.statement(fields.subselect, level, ctes, "top");
+      if (fields.testexpr) this.subqueries([fields.testexpr], level, ctes);
+      return false;
+    });
+  }
+
+  private unscopedIssue(ref: Ref, level: Level, terms: Term[], verb: "SELECT" | "UPDATE" | "DELETE" | "insert-select"): SqlIssue {
+    const tenant = ref.tenant!;
+    const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
+    const column = `${ref.exposed}.${tenant.tenantColumn}`;
+    const interpolated = terms.find((t) => !t.appliesTo && as(stripCasts(t.expr), "ParamRef"));
+    if (interpolated) {
+      // `WHERE ${condition}`: the predicate may be in the interpolated text; say so instead of guessing.
+      return {
+        ruleId: "dynamic-sql",
+        start: ref.start,
+        end: ref.end,
+        table: tenant.name,
+        message: `The WHERE clause on "${tenant.name}" is interpolated at run time, so tenantguard cannot tell whether it holds the tenant predicate. Write \`${column} = <tenant>\` in the SQL text.`,
+        statementIndex: this.statementIndex,
+      };
+    }
+    const weak = terms
+      .filter((t) => classifyTerm(t.expr, ctx).kind !== "joins") // a join equality is not a weak filter
+      .map((t) => (t.appliesTo && !t.appliesTo.has(ref) ? outerJoinMention(t.expr, ref, ctx) : weakMention(t.expr, ref, ctx)))
+      .find(Boolean);
+    const fix = this.predicateFix(level, column);
+    if (weak) {
+      return {
+        ruleId: "weak-tenant-filter",
+        start: ref.start,
+        end: ref.end,
+        table: tenant.name,
+        message: `The tenant predicate on "${tenant.name}" ${weak}: it does not hold for every row. Require \`${column} = <tenant>\` as a top-level AND term.`,
+        statementIndex: this.statementIndex,
+        fix,
+      };
+    }
+    const what =
+      verb === "UPDATE"
+        ? `UPDATE of "${tenant.name}" has no tenant predicate: it changes every tenant's matching rows.`
+        : verb === "DELETE"
+          ? `DELETE from "${tenant.name}" has no tenant predicate: it removes every tenant's matching rows.`
+          : verb === "insert-select"
+            ? `INSERT ... SELECT reads "${tenant.name}" without a tenant predicate: it copies every tenant's rows.`
+            : `Query reads "${tenant.name}" without a tenant predicate: it returns every tenant's rows.`;
+    return {
+      ruleId: verb === "insert-select" ? "missing-tenant-on-insert" : "missing-tenant-filter",
+      start: ref.start,
+      end: ref.end,
+      table: tenant.name,
+      message: `${what} Add \`${column} = <tenant>\` to its WHERE clause.`,
+      statementIndex: this.statementIndex,
+      fix,
+    };
+  }
+
+  private predicateFix(level: Level, column: string): SqlFixPlan | undefined {
+    const anchor = level.fixAnchor;
+    if (!anchor || anchor.anchor < 0) return undefined;
+    const whereStart = anchor.where ? firstLocation(anchor.where) : undefined;
+    const place = clauseInsertion(this.tokens, anchor.where ? this.parsed.toCharOffset(whereStart ?? 0) : anchor.anchor, !!anchor.where);
+    if (!place) return undefined;
+    const isOr = as<{ boolop?: string }>(anchor.where, "BoolExpr")?.boolop === "OR_EXPR";
+    return { kind: "add-predicate", column, insertAt: place.end, createWhere: !anchor.where, wrap: isOr && place.exprStart !== undefined ? { start: place.exprStart, end: place.end } : undefined };
+  }
+
+  private insertColumnFix(column: string, relationLocation: number, rows: unknown[]): SqlFixPlan | undefined {
+    const at = this.parsed.toCharOffset(relationLocation);
+    const columnsEnd = this.tokens.closingParenAfter(at);
+    if (columnsEnd === undefined) return undefined;
+    const rowEnds: number[] = [];
+    for (const row of rows) {
+      const first = firstLocation(row);
+      if (first === undefined) return undefined;
+      const end = this.tokens.enclosingClose(this.parsed.toCharOffset(first));
+      if (end === undefined) return undefined;
+      rowEnds.push(end);
+    }
+    return { kind: "add-insert-column", column, columnsEnd, rowEnds };
+  }
+
+  /** The written span of a table reference (`public."Orders"`), from its parser location. */
+  private refSpan(byteLocation: number): [number, number] {
+    const start = this.parsed.toCharOffset(byteLocation);
+    return [start, qualifiedNameEnd(this.sql, start)];
+  }
+
+  private tokenEndAt(start: number, count: number): number {
+    return this.tokens.endAfterTokens(start, count) ?? Math.min(this.sql.length, start + 1);
+  }
+}
+
+/** End of a possibly schema-qualified, possibly quoted name (`public."Orders"`) starting at `start`. */
+export function qualifiedNameEnd(sql: string, start: number): number {
+  let i = start;
+  for (;;) {
+    if (sql[i] === '"') {
+      i++;
+      while (i < sql.length && !(sql[i] === '"' && sql[i + 1] !== '"')) i += sql[i] === '"' ? 2 : 1;
+      i++;
+    } else {
+      while (i < sql.length && /[\p{L}\p{N}_$]/u.test(sql[i])) i++;
+    }
+    if (sql[i] === "." && i + 1 < sql.length && /["\p{L}_]/u.test(sql[i + 1])) i++;
+    else return Math.min(i, sql.length);
+  }
+}
+
+/** A predicate on `ref` in the ON of an outer join that does not filter `ref`'s side. */
+function outerJoinMention(expr: unknown, ref: Ref, ctx: ClassifyContext<Ref>): string | undefined {
+  const meaning = classifyTerm(expr, ctx);
+  if (meaning.kind === "scopes" && meaning.refs.includes(ref)) {
+    return "sits in the ON clause of an outer join, which does not filter the preserved side";
+  }
+  return weakMention(expr, ref, ctx);
+}
+
+/** Resolves `qualifier.column` to a reference of this level, else of an outer level. */
+function resolveColumn(level: Level, qualifier: string[], column: string): Ref | undefined {
+  for (let l: Level | undefined = level; l; l = l.outer) {
+    if (qualifier.length) {
+      const q = qualifier[qualifier.length - 1];
+      const schema = qualifier.length > 1 ? qualifier[qualifier.length - 2] : undefined;
+      const hit = l.refs.find((r) => r.exposed === q && (!schema || r.schema === schema));
+      if (hit) return hit;
+      continue;
+    }
+    // An unqualified column belongs to the single reference that can have it.
+    const candidates = l.refs.filter((r) => r.tenantColumn === column);
+    if (candidates.length === 1) return candidates[0];
+    if (candidates.length > 1) return undefined;
+  }
+  return undefined;
+}
+
+/** The output column that carries the tenant of this level's unscoped references, if it passes one through. */
+function projectedTenantColumn(targetList: unknown, level: Level): { name: string; source: Map<Ref, string> } | undefined {
+  const source = new Map<Ref, string>();
+  let name: string | undefined;
+  for (const raw of list(targetList)) {
+    const target = as<{ name?: string; val?: unknown }>(raw, "ResTarget");
+    const c = columnRef(target?.val);
+    if (!c) continue;
+    const refs = c.column === "*" ? (c.qualifier.length ? level.refs.filter((r) => r.exposed === c.qualifier[c.qualifier.length - 1]) : level.refs) : [resolveColumn(level, c.qualifier, c.column)].filter((r): r is Ref => !!r && r.tenantColumn === c.column);
+    for (const ref of refs) {
+      if (!ref.tenantColumn || ref.scoped) continue;
+      const outName = c.column === "*" ? ref.tenantColumn : (target?.name ?? c.column);
+      name ??= outName;
+      if (outName === name) source.set(ref, ref.tenantColumn);
+    }
+  }
+  return name ? { name, source } : undefined;
+}

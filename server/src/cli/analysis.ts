@@ -1,0 +1,169 @@
+// Runs the analyzer over files for one CLI run: reads (or takes the fixed text of) each
+// file, picks the program's SourceFile and TypeChecker in type-aware mode, applies the
+// run's rule levels, and turns per-file trouble into values the caller reports.
+import { readFileSync, statSync } from "node:fs";
+import { dirname, extname, relative, resolve } from "node:path";
+import ts from "typescript";
+import { analyzeSourceFile, type Finding, type ResolvedConfig, type SqlParser, type TenantModel } from "../analyzer";
+import { effectiveSeverity } from "../analyzer/rules";
+import { toPosix } from "./paths";
+
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+export type FileAnalysis =
+  | { kind: "ok"; file: string; sourceFile: ts.SourceFile; findings: Finding[] }
+  | { kind: "skipped"; file: string; reason: string }
+  | { kind: "crashed"; file: string; message: string };
+
+export interface AnalysisSession {
+  analyze(file: string): FileAnalysis;
+  /** New texts for files (after `--fix`): later `analyze` calls see them; the program is rebuilt once. */
+  update(texts: ReadonlyMap<string, string>): void;
+}
+
+export interface SessionOptions {
+  config: ResolvedConfig;
+  model: TenantModel;
+  parser: SqlParser;
+  /** Absolute path of the tsconfig.json for type-aware mode. */
+  project?: string;
+}
+
+export function createAnalysisSession(options: SessionOptions): { session: AnalysisSession } | { errors: string[] } {
+  const texts = new Map<string, string>();
+  let program: ts.Program | undefined;
+  let parsedProject: ts.ParsedCommandLine | undefined;
+  if (options.project) {
+    const loaded = loadProject(options.project);
+    if ("errors" in loaded) return loaded;
+    parsedProject = loaded.parsed;
+    program = createProgram(parsedProject, texts, undefined);
+  }
+  // One checker for the whole run: creating it binds and checks lazily, once.
+  let checker = program?.getTypeChecker();
+
+  const session: AnalysisSession = {
+    analyze(file) {
+      const fromProgram = program?.getSourceFile(file);
+      const sizeProblem = texts.has(file) ? undefined : checkSize(file);
+      if (sizeProblem) return { kind: "skipped", file, reason: sizeProblem };
+      let sourceFile = fromProgram;
+      if (!sourceFile) {
+        const text = texts.get(file) ?? readText(file);
+        if (typeof text !== "string") return { kind: "skipped", file, reason: text.error };
+        sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
+      }
+      try {
+        const findings = analyzeSourceFile({
+          ts,
+          sourceFile,
+          checker: fromProgram ? checker : undefined,
+          config: options.config,
+          model: options.model,
+          parser: options.parser,
+          relativePath: toPosix(relative(options.config.rootDir, file)),
+        });
+        return { kind: "ok", file, sourceFile, findings: applyRuleLevels(options.config, findings) };
+      } catch (e) {
+        return { kind: "crashed", file, message: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    update(changed) {
+      for (const [file, text] of changed) texts.set(file, text);
+      if (parsedProject) {
+        program = createProgram(parsedProject, texts, program);
+        checker = program.getTypeChecker();
+      }
+    },
+  };
+  return { session };
+}
+
+/**
+ * The run's `rules` levels (config plus `--rule`) decide severity, whatever the analyzer
+ * reported, so `--rule x=warning` works for every rule; findings of rules set to off go.
+ */
+export function applyRuleLevels(config: ResolvedConfig, findings: readonly Finding[]): Finding[] {
+  const result: Finding[] = [];
+  for (const finding of findings) {
+    const severity = effectiveSeverity(config, finding.ruleId);
+    if (severity) result.push(severity === finding.severity ? finding : { ...finding, severity });
+  }
+  return result;
+}
+
+export function scriptKindOf(file: string): ts.ScriptKind {
+  switch (extname(file).toLowerCase()) {
+    case ".tsx":
+      return ts.ScriptKind.TSX;
+    case ".js":
+    case ".mjs":
+    case ".cjs":
+      return ts.ScriptKind.JS;
+    case ".jsx":
+      return ts.ScriptKind.JSX;
+    default:
+      return ts.ScriptKind.TS;
+  }
+}
+
+function loadProject(tsconfig: string): { parsed: ts.ParsedCommandLine } | { errors: string[] } {
+  const read = ts.readConfigFile(tsconfig, ts.sys.readFile);
+  if (read.error) return { errors: [formatDiagnostic(read.error)] };
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(tsconfig), undefined, tsconfig);
+  // 18003 "No inputs were found": the walked paths decide what is analyzed, not `include`.
+  const errors = parsed.errors.filter((d) => d.category === ts.DiagnosticCategory.Error && d.code !== 18003);
+  if (errors.length) return { errors: errors.map(formatDiagnostic) };
+  return { parsed };
+}
+
+/** After fixes, unchanged files are handed back from the old program so TypeScript reuses them. */
+function createProgram(
+  parsed: ts.ParsedCommandLine,
+  texts: ReadonlyMap<string, string>,
+  oldProgram: ts.Program | undefined,
+): ts.Program {
+  const host = ts.createCompilerHost(parsed.options, true);
+  const readFromDisk = host.getSourceFile.bind(host);
+  const readFile = host.readFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    const text = texts.get(resolve(fileName));
+    if (text !== undefined) return ts.createSourceFile(fileName, text, languageVersion, true, scriptKindOf(fileName));
+    return oldProgram?.getSourceFile(fileName) ?? readFromDisk(fileName, languageVersion, onError, shouldCreate);
+  };
+  host.readFile = (fileName) => texts.get(resolve(fileName)) ?? readFile(fileName);
+  return ts.createProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    projectReferences: parsed.projectReferences,
+    host,
+    oldProgram,
+  });
+}
+
+function formatDiagnostic(d: ts.Diagnostic): string {
+  const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (!d.file || d.start === undefined) return `${message} (TS${d.code})`;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return `${d.file.fileName}:${line + 1}:${character + 1}: ${message} (TS${d.code})`;
+}
+
+// Generated bundles and minified vendor files are megabytes of one line: not worth the time.
+function checkSize(file: string): string | undefined {
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) return "not a regular file";
+    if (stat.size > MAX_FILE_BYTES) return `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`;
+    return undefined;
+  } catch (e) {
+    return `cannot read: ${(e as Error).message}`;
+  }
+}
+
+function readText(file: string): string | { error: string } {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    return { error: `cannot read: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,23 @@
+// `--format json`: the shape DESIGN.md documents, one object, stable key order.
+import type { Report } from "../report";
+
+export function formatJson(report: Report): string {
+  const output = {
+    version: 1,
+    findings: report.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      endLine: f.endLine,
+      endColumn: f.endColumn,
+      message: f.message,
+      table: f.table ?? null,
+      fixes: f.fixes.map((fix) => ({ title: fix.title, edits: fix.edits })),
+      suppressed: f.suppressed ? { reason: f.suppressed.reason } : null,
+    })),
+    summary: report.summary,
+  };
+  return JSON.stringify(output, null, 2) + "\n";
+}

@@ -1,0 +1,43 @@
+// The `tenantguard` bin: argv in, exit code out. Nothing escapes as a raw stack trace
+// unless TENANTGUARD_DEBUG=1: a crash is a short message and exit 2.
+import packageJson from "../../../package.json";
+import { parseArgs } from "./args";
+import { redactSecrets } from "./redact";
+import { run, type CliIo } from "./run";
+
+export const VERSION: string = packageJson.version;
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const parsed = parseArgs(argv, VERSION);
+    if (parsed.kind === "exit") {
+      io.stdout.write(parsed.stdout);
+      io.stderr.write(redactSecrets(parsed.stderr));
+      return parsed.exitCode;
+    }
+    return (await run(parsed.options, io, VERSION)).exitCode;
+  } catch (e) {
+    io.stderr.write(describeCrash(e, io.env));
+    return 2;
+  }
+}
+
+function describeCrash(e: unknown, env: NodeJS.ProcessEnv): string {
+  const message = redactSecrets(e instanceof Error ? e.message : String(e));
+  if (env.TENANTGUARD_DEBUG === "1" && e instanceof Error && e.stack) return redactSecrets(e.stack) + "\n";
+  return (
+    `tenantguard: internal error: ${message}\n` +
+    `This is a bug in tenantguard; please report it with the command you ran ` +
+    `(set TENANTGUARD_DEBUG=1 for the stack trace): https://github.com/tenantguard/tenantguard/issues\n`
+  );
+}
+
+// Run only as the entry point (the bundle's bin), not when a test imports `main`.
+if (require.main === module) {
+  const io: CliIo = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+  // exitCode, not process.exit(): a large report piped to another process must finish flushing.
+  main(process.argv.slice(2), io).then(
+    (code) => (process.exitCode = code),
+    () => (process.exitCode = 2),
+  );
+}

@@ -1,0 +1,108 @@
+// What every formatter receives: findings with their file and 1-based positions resolved
+// once, plus the run's summary. Formatters only render; they compute nothing about findings.
+import type ts from "typescript";
+import type { Finding, RuleId, Severity } from "../analyzer";
+
+export interface ReportedEdit {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  newText: string;
+}
+
+export interface ReportedFix {
+  title: string;
+  safe: boolean;
+  edits: ReportedEdit[];
+}
+
+export interface ReportedFinding {
+  ruleId: RuleId;
+  severity: Severity;
+  /** Relative to the working directory, forward slashes. */
+  file: string;
+  /** 1-based; `endColumn` is the column just after the last character (as in SARIF). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+  table: string | undefined;
+  fixes: ReportedFix[];
+  suppressed: { reason: string } | null;
+  fingerprint: string;
+}
+
+export interface Summary {
+  files: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+  suppressed: number;
+  /** Present only when a baseline was in use. */
+  baselined?: number;
+  durationMs: number;
+}
+
+export interface Report {
+  /** Sorted by file, then position. Suppressed findings included; baselined ones are not. */
+  findings: ReportedFinding[];
+  summary: Summary;
+  /** Absolute working directory the `file` paths are relative to (SARIF `%SRCROOT%`). */
+  cwd: string;
+  toolVersion: string;
+}
+
+export interface FormatOptions {
+  color: boolean;
+}
+
+export type Formatter = (report: Report, options: FormatOptions) => string;
+
+/** Resolves a finding's offsets against the file it came from. */
+export function toReportedFinding(finding: Finding, sourceFile: ts.SourceFile, file: string): ReportedFinding {
+  const range = toRange(sourceFile, finding.start, finding.end);
+  return {
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    file,
+    ...range,
+    message: finding.message,
+    table: finding.table,
+    fixes: finding.fixes.map((fix) => ({
+      title: fix.title,
+      safe: fix.safe,
+      edits: fix.edits.map((edit) => ({ ...toRange(sourceFile, edit.start, edit.end), newText: edit.newText })),
+    })),
+    suppressed: finding.suppressed ? { reason: finding.suppressed.reason } : null,
+    fingerprint: finding.fingerprint,
+  };
+}
+
+/** Counts for the summary line and the exit code: suppressed findings count only as suppressed. */
+export function summarize(findings: readonly ReportedFinding[]): Omit<Summary, "files" | "durationMs"> {
+  const counts = { errors: 0, warnings: 0, infos: 0, suppressed: 0 };
+  for (const f of findings) {
+    if (f.suppressed) counts.suppressed++;
+    else if (f.severity === "error") counts.errors++;
+    else if (f.severity === "warning") counts.warnings++;
+    else counts.infos++;
+  }
+  return counts;
+}
+
+export function compareFindings(a: ReportedFinding, b: ReportedFinding): number {
+  return (
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    a.ruleId.localeCompare(b.ruleId)
+  );
+}
+
+function toRange(sourceFile: ts.SourceFile, start: number, end: number) {
+  const s = sourceFile.getLineAndCharacterOfPosition(start);
+  const e = sourceFile.getLineAndCharacterOfPosition(Math.max(start, end));
+  return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+}

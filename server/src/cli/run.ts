@@ -1,0 +1,190 @@
+// One CLI run, in-process: config → tenant model → files → findings → (fixes) →
+// baseline → report. Returns the exit code instead of exiting so tests can call it.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { loadSqlParser, type InputError, type SqlParser } from "../analyzer";
+import { loadConfig } from "../analyzer/config/load";
+import { discoverTenantModel } from "../analyzer/model/discover";
+import type { CliOptions } from "./args";
+import { createAnalysisSession, type FileAnalysis } from "./analysis";
+import { applyBaseline } from "./apply-baseline";
+import { fixFiles } from "./fix";
+import { collectFiles } from "./files";
+import { FORMATTERS } from "./formatters";
+import { plural } from "./formatters/stylish";
+import { createNodeFileSystem } from "./node-fs";
+import { toPosix } from "./paths";
+import { createProgress } from "./progress";
+import { redactSecrets } from "./redact";
+import { compareFindings, summarize, toReportedFinding, type Report, type ReportedFinding } from "./report";
+
+export interface OutputStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export interface CliIo {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: OutputStream;
+  stderr: OutputStream;
+}
+
+export type ExitCode = 0 | 1 | 2;
+
+export interface RunResult {
+  exitCode: ExitCode;
+  /** Absent when the run stopped before analysis (config or usage error). */
+  report?: Report;
+}
+
+export async function run(options: CliOptions, io: CliIo, toolVersion: string): Promise<RunResult> {
+  const started = performance.now();
+  const warn = (message: string) => io.stderr.write(`tenantguard: ${redactSecrets(message)}\n`);
+  const fs = createNodeFileSystem();
+  const show = (file: string) => toPosix(relative(io.cwd, resolve(io.cwd, file))) || ".";
+
+  let parserLoads = 0;
+  const loadParser = (): Promise<SqlParser> => {
+    parserLoads++;
+    return loadSqlParser();
+  };
+
+  const missing = options.paths.filter((path) => !existsSync(resolve(io.cwd, path)));
+  if (missing.length) {
+    for (const path of missing) warn(`no such file or directory: ${path}`);
+    return { exitCode: 2 };
+  }
+
+  // One config per run, found from the first path (the current directory by default).
+  const firstPath = resolve(io.cwd, options.paths[0]);
+  const loaded = loadConfig(fs, {
+    cwd: fs.fileExists(firstPath) ? dirname(firstPath) : firstPath,
+    configPath: options.config === undefined ? undefined : resolve(io.cwd, options.config),
+  });
+  if (loaded.errors.length) return inputErrors(loaded.errors, io, show);
+  const config = { ...loaded.config, rules: { ...loaded.config.rules, ...options.rules } };
+
+  const parser = await loadParser();
+  const discovered = discoverTenantModel(fs, config, parser);
+  if (discovered.errors.length) return inputErrors(discovered.errors, io, show);
+  // Inference notes are for people; machine formats keep stderr quiet too.
+  // The model's notes carry their own "tenantguard:" prefix.
+  if (options.format === "stylish") for (const note of discovered.notes) io.stderr.write(redactSecrets(note) + "\n");
+
+  const collected = collectFiles(options.paths, { cwd: io.cwd, rootDir: config.rootDir, ignore: config.ignore });
+  if (collected.missing.length) {
+    for (const path of collected.missing) warn(`no such file or directory: ${path}`);
+    return { exitCode: 2 };
+  }
+  for (const { path, reason } of collected.empty) warn(`nothing to check in ${path}: ${reason}`);
+
+  const created = createAnalysisSession({
+    config,
+    model: discovered.model,
+    parser,
+    project: options.project === undefined ? undefined : resolve(io.cwd, options.project),
+  });
+  if ("errors" in created) {
+    for (const error of created.errors) warn(`--project: ${error}`);
+    return { exitCode: 2 };
+  }
+  const { session } = created;
+
+  const progress = createProgress(io.stderr, collected.files.length, io.env);
+  let analyses: FileAnalysis[] = collected.files.map((file, i) => {
+    progress.tick(i);
+    return session.analyze(file);
+  });
+  progress.finish();
+
+  let failed = false;
+  if (options.fix) {
+    const outcome = fixFiles(session, analyses);
+    analyses = outcome.analyses;
+    for (const error of outcome.writeErrors) warn(`cannot write fixes: ${error}`);
+    failed ||= outcome.writeErrors.length > 0;
+    if (options.format === "stylish" && outcome.fixesApplied) {
+      warn(`fixed ${plural(outcome.fixesApplied, "problem")} in ${plural(outcome.filesChanged, "file")}`);
+    }
+  }
+
+  let findings: ReportedFinding[] = [];
+  for (const analysis of analyses) {
+    if (analysis.kind === "skipped") warn(`skipping ${show(analysis.file)}: ${analysis.reason}`);
+    if (analysis.kind === "crashed") {
+      warn(`internal error analyzing ${show(analysis.file)}: ${analysis.message}`);
+      failed = true;
+    }
+    if (analysis.kind !== "ok") continue;
+    const file = show(analysis.file);
+    for (const finding of analysis.findings) findings.push(toReportedFinding(finding, analysis.sourceFile, file));
+  }
+  findings.sort(compareFindings);
+
+  let baselined: number | undefined;
+  if (options.baseline) {
+    const outcome = applyBaseline(findings, { ...options, baseline: resolve(io.cwd, options.baseline) }, io.cwd);
+    if (outcome.error) {
+      warn(outcome.error);
+      return { exitCode: 2 };
+    }
+    for (const message of outcome.messages) warn(message);
+    findings = outcome.findings;
+    baselined = outcome.baselined;
+    failed ||= outcome.refused;
+  }
+
+  const report: Report = {
+    findings,
+    summary: {
+      files: collected.files.length,
+      ...summarize(findings),
+      ...(baselined === undefined ? {} : { baselined }),
+      durationMs: Math.round(performance.now() - started),
+    },
+    cwd: io.cwd,
+    toolVersion,
+  };
+  const target = options.output === undefined ? io.stdout : undefined;
+  const text = FORMATTERS[options.format](report, { color: !!target && useColor(target, io.env) });
+  if (target) {
+    target.write(text);
+  } else {
+    const outputFile = resolve(io.cwd, options.output!);
+    mkdirSync(dirname(outputFile), { recursive: true });
+    writeFileSync(outputFile, text);
+  }
+
+  if (io.env.TENANTGUARD_DEBUG_STATS === "1") {
+    io.stderr.write(JSON.stringify({ parserLoads, files: report.summary.files, durationMs: report.summary.durationMs }) + "\n");
+  }
+
+  const { errors, warnings } = report.summary;
+  const overWarnings = options.maxWarnings !== undefined && warnings > options.maxWarnings;
+  if (overWarnings && options.format === "stylish") {
+    warn(`${plural(warnings, "warning")} found; --max-warnings allows ${options.maxWarnings}`);
+  }
+  const exitCode: ExitCode = failed ? 2 : errors > 0 || overWarnings ? 1 : 0;
+  return { exitCode, report };
+}
+
+/** Colour only for a terminal; FORCE_COLOR and NO_COLOR (https://no-color.org) override. */
+export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== "") return force !== "0" && force.toLowerCase() !== "false";
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return !!stream.isTTY && env.TERM !== "dumb";
+}
+
+/** `file:line:column: message (key)`, the shape editors and terminals turn into links. */
+export function formatInputError(error: InputError, show: (file: string) => string): string {
+  const position = error.line === undefined ? "" : `:${error.line}` + (error.column === undefined ? "" : `:${error.column}`);
+  const key = error.key ? ` (${error.key})` : "";
+  return `${show(error.file)}${position}: ${error.message}${key}`;
+}
+
+function inputErrors(errors: readonly InputError[], io: CliIo, show: (file: string) => string): RunResult {
+  for (const error of errors) io.stderr.write(redactSecrets(formatInputError(error, show)) + "\n");
+  return { exitCode: 2 };
+}

@@ -1,0 +1,214 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import { loadSqlParser, type SqlParser } from "../../server/src/analyzer/sql/parse";
+import { createMemoryFs } from "../helpers/memory-fs";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await loadSqlParser();
+});
+
+const CONFIG = "/repo/tenantguard.config.json";
+
+/**
+ * Discovers the model of a project in /repo. With `config` (an object or its JSON text), it is
+ * written to /repo/tenantguard.config.json, so positions can be read back; without, zero-config.
+ */
+function discover(files: Record<string, string>, configOrText?: ConfigFile | string) {
+  const text = typeof configOrText === "string" ? configOrText : configOrText && JSON.stringify(configOrText, null, 2);
+  const config = text === undefined ? undefined : (JSON.parse(text) as ConfigFile);
+  const fs = createMemoryFs({ ...files, ...(text ? { [CONFIG]: text } : {}) });
+  const result = discoverTenantModel(fs, resolveConfig(config, "/repo", config ? CONFIG : undefined), parser);
+  const owned = Object.fromEntries([...result.model.tables].map(([key, t]) => [key, t.tenantColumn]));
+  return { ...result, owned, global: [...result.model.globalTables].sort() };
+}
+
+describe("discoverTenantModel with tenantColumns configured", () => {
+  test("a table is tenant-owned when it has the column in either spelling", () => {
+    const { owned, global, notes, errors } = discover(
+      {
+        "/repo/db/migrations/1.sql": `
+          CREATE TABLE orders (id int, tenant_id uuid);
+          CREATE TABLE "Invoice" ("id" text, "tenantId" text);
+          CREATE TABLE plans (id int);`,
+      },
+      { tenantColumns: ["tenantId"] },
+    );
+    assert.deepEqual(owned, { orders: "tenant_id", invoice: "tenantId" });
+    assert.deepEqual(global, ["plans"]);
+    assert.deepEqual(notes, []);
+    assert.deepEqual(errors, []);
+  });
+
+  test("the table keeps its real name, schema and CREATE position", () => {
+    const { model } = discover(
+      { "/repo/db/migrations/1.sql": 'SELECT 1;\nCREATE TABLE billing."Invoice" ("tenantId" text);' },
+      { tenantColumns: ["tenant_id"] },
+    );
+    assert.deepEqual(model.tables.get("invoice"), {
+      name: "Invoice",
+      schema: "billing",
+      tenantColumn: "tenantId",
+      source: { file: "/repo/db/migrations/1.sql", line: 2, column: 1, kind: "migration" },
+    });
+    assert.equal(model.inference, undefined);
+  });
+
+  test("says so when no table has any of the configured columns", () => {
+    const { owned, notes } = discover(
+      { "/repo/schema.sql": "CREATE TABLE a (org_id int);" },
+      { tenantColumns: ["tenant_id"] },
+    );
+    assert.deepEqual(owned, {});
+    assert.deepEqual(notes, [
+      'tenantguard: none of the 1 tables has a tenant column (tenant_id); check "tenantColumns" in tenantguard.config.json',
+    ]);
+  });
+});
+
+describe("discoverTenantModel zero-config inference", () => {
+  test("infers the column most tables share and says where it came from", () => {
+    const { owned, global, model, notes } = discover({
+      "/repo/db/migrations/001_init.sql": "CREATE TABLE orgs (id uuid); CREATE TABLE projects (id int, org_id uuid);",
+      "/repo/db/migrations/002_more.sql":
+        "CREATE TABLE tasks (id int, org_id uuid, project_id int); CREATE TABLE comments (org_id uuid, project_id int);",
+    });
+    assert.deepEqual(owned, { projects: "org_id", tasks: "org_id", comments: "org_id" });
+    assert.deepEqual(global, ["orgs"]);
+    assert.deepEqual(model.inference, {
+      column: "org_id",
+      tablesWithColumn: 3,
+      tablesTotal: 4,
+      from: ["db/migrations"],
+    });
+    assert.deepEqual(notes, [
+      'tenantguard: no tenantguard.config.json; inferred tenant column "org_id" from 3 of 4 tables in db/migrations (confirm it in tenantguard.config.json)',
+    ]);
+  });
+
+  test("infers the ORM spelling from Prisma migrations", () => {
+    const { owned, model, notes } = discover({
+      "/repo/prisma/migrations/20240101000000_init/migration.sql":
+        'CREATE TABLE "Workspace" ("id" TEXT); CREATE TABLE "Doc" ("id" TEXT, "workspaceId" TEXT);',
+      "/repo/prisma/migrations/20240201000000_more/migration.sql":
+        'CREATE TABLE "Page" ("id" TEXT, "workspaceId" TEXT);',
+    });
+    assert.deepEqual(owned, { doc: "workspaceId", page: "workspaceId" });
+    assert.deepEqual(model.inference, {
+      column: "workspaceId",
+      tablesWithColumn: 2,
+      tablesTotal: 3,
+      from: ["prisma/migrations"],
+    });
+    assert.match(notes[0], /inferred tenant column "workspaceId" from 2 of 3 tables in prisma\/migrations/);
+  });
+
+  test("a config without tenantColumns also infers, and says which key to set", () => {
+    const { notes } = discover({ "/repo/schema.sql": "CREATE TABLE a (tenant_id int);" }, { isolation: "row" });
+    assert.deepEqual(notes, [
+      'tenantguard: no "tenantColumns" in tenantguard.config.json; inferred tenant column "tenant_id" from 1 of 1 tables in schema.sql (confirm it with "tenantColumns" in tenantguard.config.json)',
+    ]);
+  });
+
+  const ties = [
+    { name: "tenant_id wins a tie", columns: ["org_id", "tenant_id"], expected: "tenant_id" },
+    { name: "then list order (org_id before workspace_id)", columns: ["workspace_id", "org_id"], expected: "org_id" },
+    { name: "camelCase counts the same", columns: ["accountId", "companyId"], expected: "accountId" },
+  ];
+  for (const { name, columns, expected } of ties) {
+    test(`ties: ${name}`, () => {
+      const sql = columns.map((c, i) => `CREATE TABLE t${i} (id int, "${c}" int);`).join("\n");
+      assert.equal(discover({ "/repo/schema.sql": sql }).model.inference?.column, expected);
+    });
+  }
+
+  test("no candidate column: nothing is tenant-owned, and the note says so", () => {
+    const { owned, global, model, notes } = discover({
+      "/repo/migrations/1.sql": "CREATE TABLE users (id int, owner_id int);",
+    });
+    assert.deepEqual(owned, {});
+    assert.deepEqual(global, ["users"]);
+    assert.equal(model.inference, undefined);
+    assert.deepEqual(notes, [
+      'tenantguard: no tenantguard.config.json; none of tenant_id, org_id, organization_id, organisation_id, workspace_id, team_id, account_id, company_id, project_id appears in the 1 tables in migrations/1.sql, so no table is treated as tenant-owned (set "tenantColumns" in tenantguard.config.json)',
+    ]);
+  });
+
+  test("no tables at all", () => {
+    const { owned, notes } = discover({ "/repo/src/app.ts": "" });
+    assert.deepEqual(owned, {});
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /^tenantguard: no tables found \(schema\.migrations: db\/migrations\/\*\*\/\*\.sql, /);
+  });
+
+  test("migration errors are passed on; the other files still count", () => {
+    const { owned, errors } = discover({
+      "/repo/db/migrations/1.sql": "CREATE TABLE a (tenant_id int);",
+      "/repo/db/migrations/2.sql": "CREAT TABLE b (tenant_id int);",
+    });
+    assert.deepEqual(owned, { a: "tenant_id" });
+    assert.deepEqual(errors, [
+      {
+        file: "/repo/db/migrations/2.sql",
+        message: 'SQL syntax error: syntax error at or near "CREAT"',
+        line: 1,
+        column: 1,
+      },
+    ]);
+  });
+});
+
+describe("discoverTenantModel config overrides", () => {
+  const migrations = {
+    "/repo/db/migrations/1.sql": `
+      CREATE TABLE orders (id int, tenant_id uuid);
+      CREATE TABLE plans (id int, tenant_id uuid);
+      CREATE TABLE invoices (id int, org_id uuid);
+      CREATE TABLE audit (id int, tenant_id uuid);`,
+  };
+
+  test("globalTables are never tenant-owned, even with the column", () => {
+    const { owned, global } = discover(migrations, {
+      tenantColumns: ["tenant_id"],
+      globalTables: ["plans", "Countries"],
+    });
+    assert.deepEqual(owned, { orders: "tenant_id", audit: "tenant_id" });
+    assert.deepEqual(global, ["countries", "invoices", "plans"]);
+  });
+
+  test("tables: a different tenant column, global: true, and a table no migration defines", () => {
+    const config = `{
+  "tenantColumns": ["tenant_id"],
+  "tables": {
+    "invoices": { "tenantColumn": "orgId" },
+    "audit": { "global": true },
+    "billing.ledger": { "tenantColumn": "org_id" }
+  }
+}`;
+    const { owned, global, model, notes } = discover(migrations, config);
+    assert.deepEqual(owned, { orders: "tenant_id", plans: "tenant_id", invoices: "org_id", ledger: "org_id" });
+    assert.deepEqual(global, ["audit"]);
+    assert.deepEqual(notes, []);
+    // The config-only table points at its key in the config file.
+    assert.deepEqual(model.tables.get("ledger"), {
+      name: "ledger",
+      schema: "billing",
+      tenantColumn: "org_id",
+      source: { file: CONFIG, line: 6, column: 5, kind: "config" },
+    });
+  });
+
+  test("a tenantColumn override that the table does not have is kept, with a note", () => {
+    const { owned, notes } = discover(migrations, {
+      tenantColumns: ["tenant_id"],
+      tables: { orders: { tenantColumn: "account_id" } },
+    });
+    assert.equal(owned.orders, "account_id");
+    assert.deepEqual(notes, [
+      'tenantguard: tables.orders.tenantColumn "account_id" is not a column of orders in db/migrations/1.sql',
+    ]);
+  });
+});
