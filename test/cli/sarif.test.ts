@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type * as sarif from "sarif";
 import { RULES, ruleDocsUrl } from "../../server/src/analyzer/rules";
 import { FINGERPRINT_KEY, formatSarif } from "../../server/src/cli/formatters/sarif";
+import { loadSarifValidator } from "./sarif-schema";
 import { billingJob, leak, sampleReport } from "./sample-report";
 
 describe("sarif", () => {
@@ -81,44 +81,3 @@ describe("sarif", () => {
     assert.equal(result.locations![0].physicalLocation!.artifactLocation!.uri, "src/my%20orders.ts");
   });
 });
-
-/**
- * The official schema as a package ships it; never a hand-written copy. SARIF 2.1.0's
- * published schema is draft-04 (rtm.5) or draft-07 (errata01): pick the matching Ajv.
- */
-function loadSarifValidator() {
-  const candidates = [
-    "@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json",
-    "@microsoft/sarif-multitool-linux/sarif-2.1.0.json",
-  ];
-  const path = candidates.map(tryResolve).find((p) => p !== undefined);
-  if (!path) {
-    assert.fail(
-      "The official SARIF 2.1.0 schema is not installed. Add the devDependencies " +
-        "@microsoft/jest-sarif (ships lib/schemas/sarif-2.1.0-rtm.5.json, draft-04) and ajv-draft-04.",
-    );
-  }
-  const schema = JSON.parse(readFileSync(path, "utf8")) as { $schema?: string };
-  const draft = schema.$schema ?? "";
-  const module = draft.includes("draft-04")
-    ? require("ajv-draft-04")
-    : draft.includes("2020-12")
-      ? require("ajv/dist/2020")
-      : require("ajv");
-  const AjvClass = module.default ?? module;
-  // unicodeRegExp off: the rtm.5 schema has a `pattern` that is valid only without the `u` flag.
-  const ajv = new AjvClass({ allErrors: true, strict: false, unicodeRegExp: false });
-  // The schema's formats, checked for real (ajv-formats is not a dependency).
-  ajv.addFormat("uri", (s: string) => URL.canParse(s));
-  ajv.addFormat("uri-reference", (s: string) => URL.canParse(s, "file:///base/"));
-  ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)));
-  return ajv.compile(schema) as ((data: unknown) => boolean) & { errors?: unknown };
-}
-
-function tryResolve(id: string): string | undefined {
-  try {
-    return require.resolve(id);
-  } catch {
-    return undefined;
-  }
-}

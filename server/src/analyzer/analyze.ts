@@ -78,12 +78,14 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   if ("error" in parsed) {
     const at = parsed.error.position;
     const hole = site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ?? site.holes.find((h) => at >= h.sqlStart - 1 && at <= h.sqlEnd + 1);
-    const start = site.toFileOffset(Math.min(at, Math.max(0, site.sql.length - 1)));
+    // Underline the interpolation that broke the statement, else the token the parser stopped at.
+    const start = hole ? hole.expr.getStart(sourceFile) : site.toFileOffset(Math.min(at, Math.max(0, site.sql.length - 1)));
     const wordEnd = at + Math.max(1, /^[^\s,;()]*/.exec(site.sql.slice(at))![0].length);
+    const end = hole ? hole.expr.getEnd() : mapEnd(site, wordEnd);
     const message = hole
       ? `SQL is assembled at run time (\`${hole.expr.getText(sourceFile)}\` splices in part of the statement), so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`
       : `SQL does not parse, so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`;
-    return [{ ruleId: "dynamic-sql", start, end: Math.max(start + 1, mapEnd(site, wordEnd)), message, fixes: [], anchor, literal, identity: `parse|${normalizeSql(site.sql)}` }];
+    return [{ ruleId: "dynamic-sql", start, end: Math.max(start + 1, end), message, fixes: [], anchor, literal, identity: `parse|${normalizeSql(site.sql)}` }];
   }
   const tokens = new ClauseTokens(() => parser.scan(site.sql));
   const issues = checkSqlScoping(site.sql, parsed, tokens, { model });

@@ -27,6 +27,8 @@ export interface SessionOptions {
   parser: SqlParser;
   /** Absolute path of the tsconfig.json for type-aware mode. */
   project?: string;
+  /** The analyzer entry point; tests pass one that throws to check a crash stays per file. */
+  analyzeSourceFile?: typeof analyzeSourceFile;
 }
 
 export function createAnalysisSession(options: SessionOptions): { session: AnalysisSession } | { errors: string[] } {
@@ -39,6 +41,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
     parsedProject = loaded.parsed;
     program = createProgram(parsedProject, texts, undefined);
   }
+  const analyze = options.analyzeSourceFile ?? analyzeSourceFile;
   // One checker for the whole run: creating it binds and checks lazily, once.
   let checker = program?.getTypeChecker();
 
@@ -54,7 +57,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
         sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
       }
       try {
-        const findings = analyzeSourceFile({
+        const findings = analyze({
           ts,
           sourceFile,
           checker: fromProgram ? checker : undefined,

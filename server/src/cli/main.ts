@@ -34,6 +34,11 @@ function describeCrash(e: unknown, env: NodeJS.ProcessEnv): string {
 
 // Run only as the entry point (the bundle's bin), not when a test imports `main`.
 if (require.main === module) {
+  // `tenantguard | head` closes the pipe early: that is the reader's choice, not a crash.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") process.stderr.write(`tenantguard: cannot write output: ${redactSecrets(e.message)}\n`);
+    process.exit(e.code === "EPIPE" ? (Number(process.exitCode) || 0) : 2);
+  });
   const io: CliIo = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
   // exitCode, not process.exit(): a large report piped to another process must finish flushing.
   main(process.argv.slice(2), io).then(

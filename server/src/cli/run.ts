@@ -1,9 +1,9 @@
 // One CLI run, in-process: config → tenant model → files → findings → (fixes) →
 // baseline → report. Returns the exit code instead of exiting so tests can call it.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { loadSqlParser, type InputError, type SqlParser } from "../analyzer";
-import { loadConfig } from "../analyzer/config/load";
+import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import type { CliOptions } from "./args";
 import { createAnalysisSession, type FileAnalysis } from "./analysis";
@@ -56,12 +56,13 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     return { exitCode: 2 };
   }
 
-  // One config per run, found from the first path (the current directory by default).
+  // One config per run, found by walking up from the first path (the current directory by default).
   const firstPath = resolve(io.cwd, options.paths[0]);
-  const loaded = loadConfig(fs, {
-    cwd: fs.fileExists(firstPath) ? dirname(firstPath) : firstPath,
-    configPath: options.config === undefined ? undefined : resolve(io.cwd, options.config),
-  });
+  const startDir = fs.fileExists(firstPath) ? dirname(firstPath) : firstPath;
+  const configPath = options.config === undefined ? findConfigFile(fs, startDir) : resolve(io.cwd, options.config);
+  // Zero-config, the project root (where db/migrations and prisma/ sit) is the working directory,
+  // not the `src` the user pointed at; unless the paths lie outside it.
+  const loaded = loadConfig(fs, { cwd: isWithin(startDir, io.cwd) ? io.cwd : startDir, configPath });
   if (loaded.errors.length) return inputErrors(loaded.errors, io, show);
   const config = { ...loaded.config, rules: { ...loaded.config.rules, ...options.rules } };
 
@@ -182,6 +183,11 @@ export function formatInputError(error: InputError, show: (file: string) => stri
   const position = error.line === undefined ? "" : `:${error.line}` + (error.column === undefined ? "" : `:${error.column}`);
   const key = error.key ? ` (${error.key})` : "";
   return `${show(error.file)}${position}: ${error.message}${key}`;
+}
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 function inputErrors(errors: readonly InputError[], io: CliIo, show: (file: string) => string): RunResult {

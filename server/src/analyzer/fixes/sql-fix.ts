@@ -15,7 +15,7 @@ export interface SqlEdit {
 
 export interface PlannedSqlFix {
   title: string;
-  /** Edits of the SQL text (for re-checking that the fix closes the hole). */
+  /** Edits of the SQL text as the parser sees it (for re-checking that the fix closes the hole). */
   sqlEdits: SqlEdit[];
   /** The same change as edits of the file. */
   fileEdits: TextEdit[];
@@ -25,28 +25,26 @@ export interface PlannedSqlFix {
 export function planSqlFix(tsm: typeof ts, site: SqlSite, plan: SqlFixPlan, value: TenantValue): PlannedSqlFix | undefined {
   const parameter = parameterFor(tsm, site, value, plan.kind === "add-predicate" ? plan.insertAt : Math.min(...plan.rowEnds));
   if (!parameter) return undefined;
-  const sqlEdits: SqlEdit[] = [];
-  let title: string;
-  if (plan.kind === "add-predicate") {
-    const predicate = `${plan.column} = ${parameter.sqlText}`;
-    if (plan.wrap) {
-      sqlEdits.push({ at: plan.wrap.start, text: "(" });
-      sqlEdits.push({ at: plan.insertAt, text: `) AND ${predicate}` });
-    } else {
-      sqlEdits.push({ at: plan.insertAt, text: plan.createWhere ? ` WHERE ${predicate}` : ` AND ${predicate}` });
-    }
-    title = `Add tenant predicate \`${plan.column} = ${value.text}\``;
-  } else {
-    sqlEdits.push({ at: plan.columnsEnd, text: `, ${plan.column}` });
-    for (const end of plan.rowEnds) sqlEdits.push({ at: end, text: `, ${parameter.sqlText}` });
-    title = `Set ${plan.column} to \`${value.text}\` in the INSERT`;
-  }
-  const fileEdits: TextEdit[] = sqlEdits.map((e) => {
+  // The same edits twice: with the value as written in the file, and as the parser sees a placeholder.
+  const written = editsFor(plan, parameter.sqlText);
+  const sqlEdits = editsFor(plan, parameter.parsedText);
+  const title =
+    plan.kind === "add-predicate" ? `Add tenant predicate \`${plan.column} = ${value.text}\`` : `Set ${plan.column} to \`${value.text}\` in the INSERT`;
+  const fileEdits: TextEdit[] = written.map((e) => {
     const at = mapInsertion(site, e.at);
     return { start: at, end: at, newText: e.text };
   });
   fileEdits.push(...parameter.fileEdits);
   return { title, sqlEdits, fileEdits };
+}
+
+function editsFor(plan: SqlFixPlan, value: string): SqlEdit[] {
+  if (plan.kind === "add-insert-column") {
+    return [{ at: plan.columnsEnd, text: `, ${plan.column}` }, ...plan.rowEnds.map((at) => ({ at, text: `, ${value}` }))];
+  }
+  const predicate = `${plan.column} = ${value}`;
+  if (plan.wrap) return [{ at: plan.wrap.start, text: "(" }, { at: plan.insertAt, text: `) AND ${predicate}` }];
+  return [{ at: plan.insertAt, text: plan.createWhere ? ` WHERE ${predicate}` : ` AND ${predicate}` }];
 }
 
 /** Applies SQL edits (insertions) to a SQL text. */
@@ -64,8 +62,10 @@ function mapInsertion(site: SqlSite, at: number): number {
 }
 
 interface Parameter {
-  /** How the value appears in the SQL text. */
+  /** How the value appears in the SQL text of the file. */
   sqlText: string;
+  /** How it appears to the parser (an interpolation becomes a placeholder). */
+  parsedText: string;
   /** Edits outside the SQL text that pass the value (values array, bindings). */
   fileEdits: TextEdit[];
 }
@@ -74,16 +74,16 @@ function parameterFor(tsm: typeof ts, site: SqlSite, value: TenantValue, insertA
   switch (site.parameterStyle) {
     case "template":
       // A tagged template sends `${...}` as a bound parameter: safe to interpolate.
-      return { sqlText: `\${${value.text}}`, fileEdits: [] };
+      return { sqlText: `\${${value.text}}`, parsedText: `$${site.maxParameter + site.holes.length + 1}`, fileEdits: [] };
     case "numbered": {
       const values = valuesEdit(tsm, site, value);
-      return values ? { sqlText: `$${site.maxParameter + 1}`, fileEdits: [values] } : undefined;
+      return values ? { sqlText: `$${site.maxParameter + 1}`, parsedText: `$${site.maxParameter + 1}`, fileEdits: [values] } : undefined;
     }
     case "question": {
       // knex binds `?` in order: only append when no binding follows the insertion point.
       if (/\?|\$\d/.test(site.sql.slice(insertAt))) return undefined;
       const values = valuesEdit(tsm, site, value);
-      return values ? { sqlText: "?", fileEdits: [values] } : undefined;
+      return values ? { sqlText: "?", parsedText: `$${site.maxParameter + site.holes.length + 1}`, fileEdits: [values] } : undefined;
     }
   }
 }

@@ -14,72 +14,99 @@ export interface Binding {
   depth: number;
 }
 
+/**
+ * The scopes around the node being visited. Entering a scope only records its node: what
+ * it declares is read the first time a name is looked up through it, so a file without
+ * SQL pays almost nothing.
+ */
 export class ScopeStack {
-  private readonly frames: Map<string, Binding>[] = [];
+  private readonly nodes: ts.Node[] = [];
+  private readonly frames: (Map<string, Binding> | undefined)[] = [];
+  private readonly isScope: Uint8Array;
 
-  constructor(private readonly ts: TypeScript) {}
-
-  get depth(): number {
-    return this.frames.length;
+  constructor(private readonly ts: TypeScript) {
+    const k = ts.SyntaxKind;
+    const kinds = [
+      k.SourceFile,
+      k.Block,
+      k.ModuleBlock,
+      k.CaseBlock,
+      k.FunctionDeclaration,
+      k.FunctionExpression,
+      k.ArrowFunction,
+      k.MethodDeclaration,
+      k.Constructor,
+      k.GetAccessor,
+      k.SetAccessor,
+      k.ForStatement,
+      k.ForInStatement,
+      k.ForOfStatement,
+      k.CatchClause,
+    ];
+    this.isScope = new Uint8Array(Math.max(...kinds) + 1);
+    for (const kind of kinds) this.isScope[kind] = 1;
   }
 
-  /** Pushes what `node` declares for its children; false (nothing pushed) when it declares nothing. */
+  get depth(): number {
+    return this.nodes.length;
+  }
+
+  /** Pushes `node` when it declares names for its children; false (nothing pushed) otherwise. */
   enter(node: ts.Node): boolean {
-    const frame = new Map<string, Binding>();
-    const depth = this.frames.length + 1;
-    const ts = this.ts;
-    const add = (name: ts.BindingName | undefined, kind: Binding["kind"], init?: ts.Expression) => {
-      if (name) addBindingName(ts, frame, name, { kind, init, depth });
-    };
-    switch (node.kind) {
-      case ts.SyntaxKind.SourceFile:
-      case ts.SyntaxKind.Block:
-      case ts.SyntaxKind.ModuleBlock:
-        addStatements(ts, frame, (node as ts.Block).statements, depth);
-        break;
-      case ts.SyntaxKind.CaseBlock:
-        for (const clause of (node as ts.CaseBlock).clauses) addStatements(ts, frame, clause.statements, depth);
-        break;
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.MethodDeclaration:
-      case ts.SyntaxKind.Constructor:
-      case ts.SyntaxKind.GetAccessor:
-      case ts.SyntaxKind.SetAccessor: {
-        const fn = node as ts.FunctionLikeDeclaration;
-        if (ts.isFunctionExpression(fn)) add(fn.name, "other");
-        for (const p of fn.parameters) add(p.name, "parameter");
-        break;
-      }
-      case ts.SyntaxKind.ForStatement:
-      case ts.SyntaxKind.ForInStatement:
-      case ts.SyntaxKind.ForOfStatement: {
-        const init = (node as ts.ForStatement).initializer;
-        if (init && ts.isVariableDeclarationList(init)) for (const d of init.declarations) add(d.name, "let");
-        break;
-      }
-      case ts.SyntaxKind.CatchClause:
-        add((node as ts.CatchClause).variableDeclaration?.name, "other");
-        break;
-    }
-    if (frame.size === 0) return false;
-    this.frames.push(frame);
+    if (this.isScope[node.kind] !== 1) return false;
+    this.nodes.push(node);
+    this.frames.push(undefined);
     return true;
   }
 
   exit(): void {
+    this.nodes.pop();
     this.frames.pop();
   }
 
   /** The innermost declaration of `name` visible at `depth` (default: here). */
-  lookup(name: string, depth = this.frames.length): Binding | undefined {
-    for (let i = Math.min(depth, this.frames.length) - 1; i >= 0; i--) {
-      const binding = this.frames[i].get(name);
+  lookup(name: string, depth = this.nodes.length): Binding | undefined {
+    for (let i = Math.min(depth, this.nodes.length) - 1; i >= 0; i--) {
+      const frame = (this.frames[i] ??= declarations(this.ts, this.nodes[i], i + 1));
+      const binding = frame.get(name);
       if (binding) return binding;
     }
     return undefined;
   }
+}
+
+/** The names a scope node declares for its children; `depth` is the scope's own depth. */
+function declarations(ts: TypeScript, node: ts.Node, depth: number): Map<string, Binding> {
+  const frame = new Map<string, Binding>();
+  const add = (name: ts.BindingName | undefined, kind: Binding["kind"]) => {
+    if (name) addBindingName(ts, frame, name, { kind, depth });
+  };
+  switch (node.kind) {
+    case ts.SyntaxKind.SourceFile:
+    case ts.SyntaxKind.Block:
+    case ts.SyntaxKind.ModuleBlock:
+      addStatements(ts, frame, (node as ts.Block).statements, depth);
+      break;
+    case ts.SyntaxKind.CaseBlock:
+      for (const clause of (node as ts.CaseBlock).clauses) addStatements(ts, frame, clause.statements, depth);
+      break;
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.ForOfStatement: {
+      const init = (node as ts.ForStatement).initializer;
+      if (init && ts.isVariableDeclarationList(init)) for (const d of init.declarations) add(d.name, "let");
+      break;
+    }
+    case ts.SyntaxKind.CatchClause:
+      add((node as ts.CatchClause).variableDeclaration?.name, "other");
+      break;
+    default: {
+      const fn = node as ts.FunctionLikeDeclaration;
+      if (ts.isFunctionExpression(fn)) add(fn.name, "other");
+      for (const p of fn.parameters ?? []) add(p.name, "parameter");
+    }
+  }
+  return frame;
 }
 
 function addStatements(ts: TypeScript, frame: Map<string, Binding>, statements: readonly ts.Statement[], depth: number) {

@@ -194,13 +194,13 @@ class MappedTextBuilder {
   /** Appends `fileText.slice(from, to)`, which maps one to one. */
   appendRun(fileText: string, from: number, to: number): void {
     if (to <= from) return;
-    this.push(to - from, from, to, true);
+    this.push(this.text.length, to - from, from, to, true);
     this.text += fileText.slice(from, to);
   }
 
   appendPoint(text: string, fileStart: number, fileEnd: number): void {
     if (text.length === 0) return;
-    this.push(text.length, fileStart, fileEnd, false);
+    this.push(this.text.length, text.length, fileStart, fileEnd, false);
     this.text += text;
   }
 
@@ -208,6 +208,7 @@ class MappedTextBuilder {
   append(source: MappedText, from = 0, to = source.text.length): void {
     if (to <= from) return;
     const segs = source.segments;
+    const base = this.text.length - from;
     for (let k = Math.max(0, segmentAt(segs, from)); k < segs.length && segs[k].sqlStart < to; k++) {
       const seg = segs[k];
       const a = Math.max(seg.sqlStart, from);
@@ -215,9 +216,9 @@ class MappedTextBuilder {
       if (b <= a) continue;
       if (seg.linear) {
         const fileStart = seg.fileStart + (a - seg.sqlStart);
-        this.push(b - a, fileStart, fileStart + (b - a), true);
+        this.push(base + a, b - a, fileStart, fileStart + (b - a), true);
       } else {
-        this.push(b - a, seg.fileStart, seg.fileEnd, false);
+        this.push(base + a, b - a, seg.fileStart, seg.fileEnd, false);
       }
     }
     this.text += source.text.slice(from, to);
@@ -236,8 +237,7 @@ class MappedTextBuilder {
     };
   }
 
-  private push(length: number, fileStart: number, fileEnd: number, linear: boolean): void {
-    const sqlStart = this.text.length;
+  private push(sqlStart: number, length: number, fileStart: number, fileEnd: number, linear: boolean): void {
     const last = this.segments[this.segments.length - 1];
     if (linear && last?.linear && last.sqlEnd === sqlStart && last.fileEnd === fileStart) {
       last.sqlEnd += length;

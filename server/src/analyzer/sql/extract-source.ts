@@ -1,0 +1,264 @@
+// From the TypeScript expression that holds SQL to `SqlPart`s: literals, untagged and
+// tagged templates, `+` concatenations, and `const`s in the same file that hold any of
+// them. What cannot be followed becomes a reason for a `dynamic-sql` finding.
+import type ts from "typescript";
+import { builderCall, sqlTagOf, type FileDrivers } from "./extract-drivers";
+import type { ScopeStack } from "./extract-scope";
+import { cookLiteral, looksLikeSql, pointText, sliceMapped, type MappedText, type SqlPart } from "./extract-text";
+
+type TypeScript = typeof ts;
+
+export interface SourceContext {
+  ts: TypeScript;
+  sourceFile: ts.SourceFile;
+  drivers: FileDrivers;
+  scopes: ScopeStack;
+  /** SQL tagged templates that became part of another site (run by a call, or inlined as a fragment). */
+  claimed: Set<ts.Node>;
+}
+
+export type SqlSource =
+  | { kind: "static"; literal: ts.Expression; parts: SqlPart[] }
+  | {
+      kind: "dynamic";
+      literal: ts.Expression;
+      reason: string;
+      node: ts.Node;
+      /** The text visibly starts like SQL (a `let` initializer, a `.join` of SQL lines). */
+      sqlLooking: boolean;
+    };
+
+export type Followed =
+  | { resolved: true; expr: ts.Expression; depth: number }
+  | { resolved: false; name: string; detail?: string; sqlLooking: boolean };
+
+/** Follows identifiers through same-file `const` initializers; `depth` is the scope depth to resolve at. */
+export function followConst(ctx: SourceContext, expr: ts.Expression, depth: number): Followed {
+  const ts = ctx.ts;
+  let e = unwrap(ts, expr);
+  for (let hops = 0; ts.isIdentifier(e); hops++) {
+    const binding = ctx.scopes.lookup(e.text, depth);
+    if (!binding || binding.kind !== "const" || !binding.init || hops > 8) {
+      const detail = binding && BINDING_DETAIL[binding.kind];
+      const sqlLooking = !!binding?.init && looksLikeSql(leadingText(ts, binding.init));
+      return { resolved: false, name: e.text, detail, sqlLooking };
+    }
+    e = unwrap(ts, binding.init);
+    depth = binding.depth;
+  }
+  return { resolved: true, expr: e, depth };
+}
+
+/** SQL held as a plain string: a literal, an untagged template, a `+` concatenation, or a `const` holding one. */
+export function stringSource(ctx: SourceContext, expr: ts.Expression, depth: number): SqlSource {
+  const ts = ctx.ts;
+  const followed = followConst(ctx, expr, depth);
+  if (!followed.resolved) {
+    const reason = cannotFollow(followed.name, followed.detail);
+    return { kind: "dynamic", literal: expr, reason, node: expr, sqlLooking: followed.sqlLooking };
+  }
+  const e = followed.expr;
+  const parts = stringParts(ctx, e, followed.depth, 0);
+  if (parts) return { kind: "static", literal: e, parts };
+  // Name the `const` the user passed, not its initializer, when there is one.
+  const written = unwrap(ts, expr);
+  const name = ts.isIdentifier(written) ? written.text : undefined;
+  const lines = arrayJoined(ts, e);
+  if (lines) {
+    const sqlLooking = lines.elements.length > 0 && looksLikeSql(leadingText(ts, lines.elements[0]));
+    const reason = cannotFollow(name ?? "an array of lines", "it is assembled with .join() at run time");
+    return { kind: "dynamic", literal: e, reason, node: expr, sqlLooking };
+  }
+  return { kind: "dynamic", literal: e, reason: cannotFollow(name ?? shortText(ctx, e)), node: expr, sqlLooking: false };
+}
+
+/** The parts of a SQL tagged template: `${}` holes are bound values unless they are SQL fragments or identifiers. */
+export function taggedTemplateParts(ctx: SourceContext, node: ts.TaggedTemplateExpression, depth: number, nesting = 0): SqlPart[] {
+  return templateParts(ctx, node.template, (expr, start, end) => taggedHole(ctx, expr, start, end, depth, nesting));
+}
+
+/** Removes what does not change the value: parentheses, `as`, `satisfies`, `!`, `<T>x`. */
+export function unwrap(ts: TypeScript, expr: ts.Expression): ts.Expression {
+  for (;;) {
+    if (
+      ts.isParenthesizedExpression(expr) ||
+      ts.isAsExpression(expr) ||
+      ts.isSatisfiesExpression(expr) ||
+      ts.isNonNullExpression(expr) ||
+      ts.isTypeAssertionExpression(expr)
+    ) {
+      expr = expr.expression;
+    } else {
+      return expr;
+    }
+  }
+}
+
+/** The first static text of a string expression (enough to tell whether it looks like SQL). */
+export function leadingText(ts: TypeScript, expr: ts.Expression): string {
+  for (let e = unwrap(ts, expr); ; ) {
+    if (ts.isStringLiteralLike(e)) return e.text;
+    if (ts.isTemplateExpression(e)) return e.head.text;
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) e = unwrap(ts, e.left);
+    else return "";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Fragments nest (`${sql.fragment`...${...}`}`); past this depth the rest is a raw hole. */
+const MAX_NESTING = 16;
+
+const BINDING_DETAIL: Record<string, string | undefined> = {
+  let: "it is not a const and may change",
+  parameter: "it is a parameter",
+  import: "it is imported from another file",
+};
+
+function cannotFollow(name: string, detail?: string): string {
+  return `SQL comes from ${name}, which tenantguard cannot follow` + (detail ? ` (${detail})` : "");
+}
+
+/** Parts of a string-valued expression, or undefined when it is not one we can read. */
+function stringParts(ctx: SourceContext, e: ts.Expression, depth: number, nesting: number): SqlPart[] | undefined {
+  const ts = ctx.ts;
+  if (ts.isStringLiteralLike(e) || ts.isTemplateExpression(e)) {
+    return templateParts(ctx, e, (expr, start, end) => stringHole(ctx, expr, start, end, depth, nesting));
+  }
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    return concatParts(ctx, e, depth, nesting);
+  }
+  return undefined;
+}
+
+/** `'a' + b + \`c${d}\``: literals are text, other operands are raw holes (or a followed `const` string). */
+function concatParts(ctx: SourceContext, e: ts.BinaryExpression, depth: number, nesting: number): SqlPart[] {
+  const ts = ctx.ts;
+  const operands: ts.Expression[] = [];
+  const work: ts.Expression[] = [e]; // iterative: a long `+` chain is a deep tree
+  while (work.length > 0) {
+    const next = unwrap(ts, work.pop()!);
+    if (ts.isBinaryExpression(next) && next.operatorToken.kind === ts.SyntaxKind.PlusToken) work.push(next.right, next.left);
+    else operands.push(next);
+  }
+  const parts: SqlPart[] = [];
+  for (const operand of operands) {
+    if (ts.isStringLiteralLike(operand) || ts.isTemplateExpression(operand)) {
+      parts.push(...stringParts(ctx, operand, depth, nesting)!);
+    } else {
+      parts.push(stringHole(ctx, operand, operand.getStart(ctx.sourceFile), operand.end, depth, nesting));
+    }
+  }
+  return parts;
+}
+
+type HoleBuilder = (expr: ts.Expression, fileStart: number, fileEnd: number) => SqlPart;
+
+/** Text and holes of a string literal or (untagged or tagged) template; `hole` decides what each `${}` is. */
+function templateParts(ctx: SourceContext, literal: ts.Expression, hole: HoleBuilder): SqlPart[] {
+  const ts = ctx.ts;
+  const text = ctx.sourceFile.text;
+  if (!ts.isTemplateExpression(literal)) {
+    const close = ts.isStringLiteral(literal) ? text[literal.getStart(ctx.sourceFile)] : "`";
+    return [{ kind: "text", text: literalText(ctx, literal, close) }];
+  }
+  const parts: SqlPart[] = [{ kind: "text", text: literalText(ctx, literal.head, "${") }];
+  let holeStart = literal.head.end - 2; // the `$` of `${`
+  for (const span of literal.templateSpans) {
+    const close = span.literal.getStart(ctx.sourceFile); // the `}`
+    if (!text.startsWith("${", holeStart)) holeStart = span.expression.getStart(ctx.sourceFile); // malformed
+    parts.push(hole(span.expression, holeStart, Math.min(close + 1, span.literal.end)));
+    parts.push({ kind: "text", text: literalText(ctx, span.literal, ts.isTemplateTail(span.literal) ? "`" : "${") });
+    holeStart = span.literal.end - 2;
+  }
+  return parts;
+}
+
+/** The cooked text of a literal token between its opening char and `close` (when the token is terminated). */
+function literalText(ctx: SourceContext, node: ts.Node, close: string): MappedText {
+  const text = ctx.sourceFile.text;
+  const start = Math.min(node.getStart(ctx.sourceFile) + 1, node.end);
+  const closeAt = node.end - close.length;
+  const end = closeAt >= start && text.startsWith(close, closeAt) ? closeAt : node.end;
+  return cookLiteral(text, start, end, close !== "'" && close !== '"');
+}
+
+/** A `${}` in an untagged template or a `+` operand: a same-file `const` string is inlined, anything else is raw. */
+function stringHole(ctx: SourceContext, expr: ts.Expression, start: number, end: number, depth: number, nesting: number): SqlPart {
+  const ts = ctx.ts;
+  if (ts.isIdentifier(unwrap(ts, expr)) && nesting < MAX_NESTING) {
+    const followed = followConst(ctx, expr, depth);
+    const parts = followed.resolved ? stringParts(ctx, followed.expr, followed.depth, nesting + 1) : undefined;
+    if (parts) return { kind: "fragment", expr, parts };
+  }
+  return { kind: "hole", hole: "raw", expr, fileStart: start, fileEnd: end };
+}
+
+/** A `${}` in a SQL tag: a nested SQL tag (or a `const` holding one) is inlined, builders decide, the rest is a value. */
+function taggedHole(ctx: SourceContext, expr: ts.Expression, start: number, end: number, depth: number, nesting: number): SqlPart {
+  const ts = ctx.ts;
+  const hole = (kind: "value" | "raw"): SqlPart => ({ kind: "hole", hole: kind, expr, fileStart: start, fileEnd: end });
+  let e = unwrap(ts, expr);
+  let at = depth;
+  if (ts.isIdentifier(e)) {
+    const followed = followConst(ctx, e, depth);
+    if (!followed.resolved || !ts.isTaggedTemplateExpression(followed.expr)) return hole("value");
+    e = followed.expr; // only a SQL tag is inlined: a `const` string in a tag is still a bound value
+    at = followed.depth;
+  }
+  if (ts.isTaggedTemplateExpression(e)) {
+    if (!sqlTagOf(ts, ctx.drivers, e.tag)) return hole("value");
+    if (nesting >= MAX_NESTING) return hole("raw");
+    ctx.claimed.add(e);
+    return { kind: "fragment", expr, parts: taggedTemplateParts(ctx, e, at, nesting + 1) };
+  }
+  if (ts.isCallExpression(e)) {
+    const builder = builderCall(ts, ctx.drivers, e);
+    if (!builder) return hole("value");
+    if (builder.kind !== "identifier") return hole(builder.kind);
+    return { kind: "fragment", expr, parts: identifierParts(ctx, builder.names, builder.splitDots, start, end) };
+  }
+  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && ctx.drivers.prismaNamespaces.has(e.expression.text)) {
+    return hole("raw"); // `Prisma.empty`
+  }
+  if (ts.isConditionalExpression(e) || ts.isBinaryExpression(e)) return hole("raw"); // `${cond ? sql`AND ...` : sql``}`
+  return hole("value");
+}
+
+/** `"a"."b"` for identifier builders; the names map onto their string literals, quotes and dots onto the hole. */
+function identifierParts(
+  ctx: SourceContext,
+  names: ts.StringLiteralLike[],
+  splitDots: boolean,
+  holeStart: number,
+  holeEnd: number,
+): SqlPart[] {
+  const parts: SqlPart[] = [];
+  const punct = (s: string): SqlPart => ({ kind: "text", text: pointText(s, holeStart, holeEnd) });
+  for (const literal of names) {
+    const cooked = literalText(ctx, literal, ctx.ts.isStringLiteral(literal) ? ctx.sourceFile.text[literal.getStart(ctx.sourceFile)] : "`");
+    const pieces = splitDots ? cooked.text.split(".") : [cooked.text];
+    let at = 0;
+    for (const piece of pieces) {
+      if (parts.length > 0) parts.push(punct("."));
+      parts.push(punct('"'), { kind: "text", text: sliceMapped(cooked, at, at + piece.length) }, punct('"'));
+      at += piece.length + 1;
+    }
+  }
+  return parts;
+}
+
+/** The array of `[...].join(sep)`, or undefined. */
+function arrayJoined(ts: TypeScript, e: ts.Expression): ts.ArrayLiteralExpression | undefined {
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "join") {
+    return undefined;
+  }
+  const array = unwrap(ts, e.expression.expression);
+  return ts.isArrayLiteralExpression(array) ? array : undefined;
+}
+
+/** The source text of `e` on one line, shortened for a message. */
+export function shortText(ctx: SourceContext, e: ts.Node): string {
+  const text = ctx.sourceFile.text.slice(e.getStart(ctx.sourceFile), e.end).replace(/\s+/g, " ");
+  return text.length > 40 ? text.slice(0, 37) + "..." : text;
+}

@@ -1,0 +1,182 @@
+// Code actions for findings: the analyzer's fixes as quick fixes, a suppression with a
+// reason, "add the table to globalTables" in the config, and fix-all for the file.
+import { modify, parseTree, findNodeAtLocation } from "jsonc-parser";
+import type ts from "typescript";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit } from "vscode-languageserver/node";
+import type { Finding, Fix, TextEdit } from "../analyzer";
+import { CONFIG_FILE_NAME } from "../analyzer/config/load";
+import type { DiagnosticData } from "./diagnostics";
+import { pathToUri } from "./workspace";
+
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.tenantguard`;
+export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix, FIX_ALL_KIND];
+
+/** Where the reason goes: the user replaces it with why the cross-tenant access is intended. */
+export const REASON_PLACEHOLDER = "TODO: say why this access is intentionally cross-tenant";
+
+export interface CodeActionInput {
+  document: TextDocument;
+  /** The findings of exactly this document version. */
+  findings: readonly Finding[];
+  sourceFile: ts.SourceFile;
+  tsm: typeof ts;
+  range: Range;
+  /** Diagnostics the client sent with the request: actions attach to these. */
+  diagnostics: readonly Diagnostic[];
+  only: readonly string[] | undefined;
+  /** The config file that governs the document and its current text, when there is one. */
+  config: { file: string; text: string } | undefined;
+}
+
+export function codeActionsFor(input: CodeActionInput): CodeAction[] {
+  const actions: CodeAction[] = [];
+  const { document } = input;
+  const open = input.findings.filter((f) => !f.suppressed);
+  if (wants(input.only, CodeActionKind.QuickFix)) {
+    for (const finding of open) {
+      const range = { start: document.positionAt(finding.start), end: document.positionAt(finding.end) };
+      if (!intersects(range, input.range)) continue;
+      const diagnostic = input.diagnostics.find((d) => matches(d, finding, document));
+      const diagnostics = diagnostic ? [diagnostic] : undefined;
+      finding.fixes.forEach((fix, i) => {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics,
+          isPreferred: i === 0,
+          edit: { changes: { [document.uri]: fix.edits.map((e) => toLspEdit(e, document)) } },
+        });
+      });
+      if (finding.ruleId === "suppression-without-reason" || finding.ruleId === "unused-suppression") continue;
+      actions.push(suppressAction(finding, input, diagnostics));
+      const addGlobal = finding.table && input.config ? addToGlobalTables(finding.table, input.config) : undefined;
+      if (addGlobal) actions.push({ ...addGlobal, diagnostics });
+    }
+  }
+  if (wants(input.only, FIX_ALL_KIND)) {
+    const edits = safeFixEdits(input.document.getText().length, open);
+    if (edits.length > 0) {
+      actions.push({
+        title: "Fix all tenantguard issues in file",
+        kind: FIX_ALL_KIND,
+        edit: { changes: { [document.uri]: edits.map((e) => toLspEdit(e, document)) } },
+      });
+    }
+  }
+  return actions;
+}
+
+/**
+ * The edits of every safe fix of the unsuppressed findings that overlaps no fix already
+ * taken (earliest first); a fix's edits go in together or not at all. The rest show up
+ * again after the edit, as in the CLI's `--fix` passes.
+ */
+export function safeFixEdits(textLength: number, findings: readonly Finding[]): TextEdit[] {
+  const candidates = findings
+    .filter((f) => !f.suppressed)
+    .map((f) => f.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, textLength)))
+    .filter((fix): fix is Fix => fix !== undefined)
+    .sort((a, b) => firstStart(a) - firstStart(b));
+  const taken: TextEdit[] = [];
+  for (const fix of candidates) {
+    if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
+    taken.push(...fix.edits);
+  }
+  return taken.sort((a, b) => a.start - b.start);
+}
+
+function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: Diagnostic[] | undefined): CodeAction {
+  const { document } = input;
+  const anchor = statementStart(input.tsm, input.sourceFile, finding.start);
+  const line = document.positionAt(anchor).line;
+  const lineStart = document.offsetAt({ line, character: 0 });
+  const indent = /^[ \t]*/.exec(document.getText().slice(lineStart, anchor))![0];
+  const eol = document.getText().includes("\r\n") ? "\r\n" : "\n";
+  const comment = `${indent}// tenantguard-ignore-next-line ${finding.ruleId} -- ${REASON_PLACEHOLDER}${eol}`;
+  return {
+    title: `Suppress ${finding.ruleId} with a reason`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics,
+    edit: { changes: { [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: comment }] } },
+  };
+}
+
+/** Edits tenantguard.config.json so `table` is global; undefined when it already is listed. */
+function addToGlobalTables(table: string, config: { file: string; text: string }): CodeAction | undefined {
+  const root = parseTree(config.text);
+  if (!root || root.type !== "object") return undefined;
+  const existing = findNodeAtLocation(root, ["globalTables"]);
+  if (existing?.children?.some((c) => typeof c.value === "string" && c.value.toLowerCase() === table.toLowerCase())) return undefined;
+  let edits;
+  if (existing?.type === "array") {
+    edits = modify(config.text, ["globalTables", -1], table, { isArrayInsertion: true }).map((e) => ({ ...e, content: e.content.replace(/^,/, ", ") }));
+  } else {
+    // Without formatting options jsonc-parser touches only the insertion; put it on its own line.
+    const indent = /\n([ \t]+)"/.exec(config.text)?.[1] ?? "  ";
+    edits = modify(config.text, ["globalTables"], [table], {}).map((e) => ({
+      ...e,
+      content: e.content.replace(/^,"globalTables": \[/, `,\n${indent}"globalTables": [`),
+    }));
+  }
+  const document = TextDocument.create(pathToUri(config.file), "json", 0, config.text);
+  return {
+    title: `Add \`${table}\` to globalTables in ${CONFIG_FILE_NAME}`,
+    kind: CodeActionKind.QuickFix,
+    edit: {
+      changes: {
+        [document.uri]: edits.map((e) => toLspEdit({ start: e.offset, end: e.offset + e.length, newText: e.content }, document)),
+      },
+    },
+  };
+}
+
+/** Start of the statement holding `offset`: the line a next-line suppression goes above. */
+function statementStart(tsm: typeof ts, sourceFile: ts.SourceFile, offset: number): number {
+  let node: ts.Node = sourceFile;
+  for (;;) {
+    const child: ts.Node | undefined = node.getChildren(sourceFile).find((c) => c.getStart(sourceFile) <= offset && offset < c.getEnd());
+    if (!child) break;
+    node = child;
+  }
+  let current = node;
+  while (current.parent && !(tsm.isBlock(current.parent) || tsm.isSourceFile(current.parent) || tsm.isModuleBlock(current.parent) || tsm.isCaseOrDefaultClause(current.parent))) {
+    current = current.parent;
+  }
+  return current === sourceFile ? offset : current.getStart(sourceFile);
+}
+
+function wants(only: readonly string[] | undefined, kind: string): boolean {
+  return !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
+}
+
+// Clients that drop `data` (older Neovim) still send the code and the range.
+function matches(diagnostic: Diagnostic, finding: Finding, document: TextDocument): boolean {
+  if (diagnostic.code !== finding.ruleId) return false;
+  const fingerprint = (diagnostic.data as DiagnosticData | undefined)?.fingerprint;
+  if (fingerprint !== undefined) return fingerprint === finding.fingerprint;
+  return document.offsetAt(diagnostic.range.start) === finding.start && document.offsetAt(diagnostic.range.end) === finding.end;
+}
+
+function intersects(a: Range, b: Range): boolean {
+  const before = (p: { line: number; character: number }, q: { line: number; character: number }) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}
+
+function toLspEdit(edit: TextEdit, document: TextDocument): LspTextEdit {
+  return { range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) }, newText: edit.newText };
+}
+
+// Two insertions at the same offset overlap too: their order would be a guess.
+function overlaps(a: TextEdit, b: TextEdit): boolean {
+  return (a.start < b.end && b.start < a.end) || a.start === b.start;
+}
+
+function editsValid(fix: Fix, length: number): boolean {
+  const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
+  return sorted.every((edit, i) => edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start));
+}
+
+function firstStart(fix: Fix): number {
+  return Math.min(...fix.edits.map((e) => e.start));
+}

@@ -1,0 +1,41 @@
+// One document's text through the analyzer, with the bundled TypeScript. Trouble stays
+// per file: a crash or an oversized file is reported to the caller, never thrown.
+import ts from "typescript";
+import { analyzeSourceFile, type Finding, type SqlParser } from "../analyzer";
+import { applyRuleLevels, scriptKindOf } from "../cli/analysis";
+import { hasSourceExtension } from "../cli/files";
+import type { ConfigContext, WorkspaceModel } from "./workspace";
+
+/**
+ * Larger files are not checked in the editor. The analyzer is synchronous and takes about
+ * 2.5 s per MB of dense SQL, which would stall every request meanwhile; the CLI's limit
+ * (5 MB) suits a batch run, not a message loop.
+ */
+export const MAX_EDITOR_FILE_CHARS = 1024 * 1024;
+
+export type DocumentAnalysis =
+  | { kind: "ok"; findings: Finding[]; sourceFile: ts.SourceFile; context: ConfigContext }
+  | { kind: "skipped"; reason: string }
+  | { kind: "crashed"; message: string };
+
+export function analyzeText(file: string, text: string, workspace: WorkspaceModel, parser: SqlParser): DocumentAnalysis {
+  if (!hasSourceExtension(file)) return { kind: "skipped", reason: "not a TypeScript or JavaScript file" };
+  // Generated bundles and minified vendor files, mostly: megabytes not worth blocking the editor for.
+  if (text.length > MAX_EDITOR_FILE_CHARS) return { kind: "skipped", reason: `larger than ${MAX_EDITOR_FILE_CHARS / 1024 / 1024} MB` };
+  try {
+    const context = workspace.contextFor(file);
+    if (workspace.isIgnored(file, context)) return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
+    const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile,
+      config: context.config,
+      model: context.model,
+      parser,
+      relativePath: workspace.relativePath(file, context),
+    });
+    return { kind: "ok", findings: applyRuleLevels(context.config, findings), sourceFile, context };
+  } catch (e) {
+    return { kind: "crashed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+}

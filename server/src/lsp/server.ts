@@ -1,0 +1,308 @@
+// Wires the LSP connection to the analyzer: documents in, diagnostics and code actions
+// out. Every handler is guarded: a failure is logged and the server keeps serving.
+import { readFileSync } from "node:fs";
+import ts from "typescript";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  CodeActionParams,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkDoneProgressReporter,
+} from "vscode-languageserver/node";
+import { loadSqlParser, type SqlParser } from "../analyzer";
+import packageJson from "../../../package.json";
+import { redactSecrets } from "../cli/redact";
+import { CODE_ACTION_KINDS, codeActionsFor } from "./code-actions";
+import { findingsToDiagnostics, inputErrorToDiagnostic } from "./diagnostics";
+import { analyzeText, type DocumentAnalysis } from "./document-analysis";
+import { scanWorkspace, type ScanResult } from "./scan";
+import { isModelInput, pathToUri, uriToPath, WorkspaceModel } from "./workspace";
+
+export const SCAN_COMMAND = "tenantguard.scanWorkspace";
+/** Quiet time after the last keystroke before a document is checked. */
+export const CHECK_DELAY_MS = 150;
+const RELOAD_DELAY_MS = 100;
+
+const WATCHED_GLOBS = ["**/tenantguard.config.json", "**/*.sql", "**/schema.prisma", "**/*.prisma", "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"];
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const openPaths = new Map<string, string>(); // absolute path -> uri, for open documents
+  const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
+  const findingDiagnostics = new Map<string, Diagnostic[]>();
+  const inputDiagnostics = new Map<string, Diagnostic[]>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let reloadTimer: NodeJS.Timeout | undefined;
+  let parser: SqlParser;
+  let workspace: WorkspaceModel;
+  let capabilities: ClientCapabilities = {};
+  let scanRan = false;
+  let currentScan: { cancelled: boolean } | undefined;
+
+  const log = (message: string) => connection.console.log(redactSecrets(message));
+  const logError = (message: string) => connection.console.error(redactSecrets(message));
+  const guard =
+    <A extends unknown[], R>(name: string, handler: (...args: A) => R, fallback: Awaited<R> | undefined = undefined) =>
+    async (...args: A): Promise<Awaited<R> | undefined> => {
+      try {
+        return await handler(...args);
+      } catch (e) {
+        logError(`tenantguard: ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        return fallback;
+      }
+    };
+
+  const publish = (uri: string) => {
+    const diagnostics = [...(findingDiagnostics.get(uri) ?? []), ...(inputDiagnostics.get(uri) ?? [])];
+    void connection.sendDiagnostics({ uri, diagnostics });
+  };
+
+  /** Records one file's analysis as its diagnostics; a crash or skip leaves it with none. */
+  const record = (file: string, uri: string, text: string, analysis: DocumentAnalysis) => {
+    if (analysis.kind === "crashed") logError(`tenantguard: internal error analyzing ${file}: ${analysis.message}`);
+    if (analysis.kind === "skipped" && !analysis.reason.startsWith("not a TypeScript")) log(`tenantguard: skipping ${file}: ${analysis.reason}`);
+    const diagnostics = analysis.kind === "ok" ? findingsToDiagnostics(analysis.findings, TextDocument.create(uri, "typescript", 0, text), analysis.context.model) : [];
+    if (diagnostics.length || findingDiagnostics.has(uri)) {
+      if (diagnostics.length) findingDiagnostics.set(uri, diagnostics);
+      else findingDiagnostics.delete(uri);
+      publish(uri);
+    }
+  };
+
+  const analyzeDocument = (document: TextDocument): DocumentAnalysis | undefined => {
+    const file = uriToPath(document.uri);
+    if (!file) return undefined;
+    const cached = analyses.get(document.uri);
+    if (cached?.version === document.version) return cached.analysis;
+    const analysis = analyzeText(file, document.getText(), workspace, parser);
+    analyses.set(document.uri, { version: document.version, analysis });
+    return analysis;
+  };
+
+  const check = (document: TextDocument) => {
+    const file = uriToPath(document.uri);
+    const analysis = analyzeDocument(document);
+    if (!file || !analysis) return;
+    // Publish even when nothing is found: an earlier version's diagnostics must go.
+    if (!findingDiagnostics.has(document.uri)) findingDiagnostics.set(document.uri, []);
+    record(file, document.uri, document.getText(), analysis);
+    publishInputErrors();
+  };
+
+  /** Debounced: a newer version arriving before the timer fires replaces the older check. */
+  const scheduleCheck = (document: TextDocument) => {
+    clearTimeout(timers.get(document.uri));
+    const { uri, version } = document;
+    timers.set(
+      uri,
+      setTimeout(
+        guard("check", () => {
+          timers.delete(uri);
+          const current = documents.get(uri);
+          if (current && current.version === version) check(current);
+        }),
+        CHECK_DELAY_MS,
+      ),
+    );
+  };
+
+  /** Config and schema errors of every loaded context, on the files they are about. */
+  const publishInputErrors = () => {
+    const byUri = new Map<string, Diagnostic[]>();
+    for (const context of workspace.loadedContexts()) {
+      for (const error of context.errors) {
+        const uri = pathToUri(error.file);
+        const text = openText(error.file) ?? readText(error.file);
+        byUri.set(uri, [...(byUri.get(uri) ?? []), inputErrorToDiagnostic(error, text)]);
+      }
+    }
+    for (const uri of new Set([...inputDiagnostics.keys(), ...byUri.keys()])) {
+      const next = byUri.get(uri) ?? [];
+      const previous = inputDiagnostics.get(uri) ?? [];
+      if (JSON.stringify(next) === JSON.stringify(previous)) continue;
+      if (next.length) inputDiagnostics.set(uri, next);
+      else inputDiagnostics.delete(uri);
+      publish(uri);
+    }
+  };
+
+  /** A config, migration or Prisma schema changed: new models, every open file checked again. */
+  const scheduleReload = () => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(
+      guard("reload", () => {
+        workspace.invalidate();
+        analyses.clear();
+        for (const document of documents.all()) check(document);
+        publishInputErrors();
+        if (scanRan) void runScan(undefined);
+      }),
+      RELOAD_DELAY_MS,
+    );
+  };
+
+  const openText = (path: string) => {
+    const uri = openPaths.get(path);
+    return uri === undefined ? undefined : documents.get(uri)?.getText();
+  };
+
+  const runScan = async (workDoneToken: string | number | undefined): Promise<ScanResult | undefined> => {
+    if (currentScan) currentScan.cancelled = true;
+    const own = { cancelled: false };
+    currentScan = own;
+    let progress: WorkDoneProgressReporter & { token?: { isCancellationRequested: boolean } };
+    if (workDoneToken !== undefined) progress = connection.window.attachWorkDoneProgress(workDoneToken);
+    else if (capabilities.window?.workDoneProgress) progress = await connection.window.createWorkDoneProgress();
+    else progress = connection.window.attachWorkDoneProgress(undefined);
+    const token = { get isCancellationRequested() { return own.cancelled || !!progress.token?.isCancellationRequested; } };
+    const result = await scanWorkspace(workspace, parser, progress, token, {
+      isOpen: (file) => openPaths.has(file),
+      onFile: (file, text, analysis) => record(file, pathToUri(file), text, analysis),
+      log: logError,
+    });
+    if (currentScan === own) currentScan = undefined;
+    scanRan = true;
+    publishInputErrors();
+    log(`tenantguard: checked ${result.files} files${result.cancelled ? " (cancelled)" : ""}`);
+    return result;
+  };
+
+  connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
+    capabilities = params.capabilities;
+    parser = await loadSqlParser();
+    workspace = new WorkspaceModel(parser, openText);
+    workspace.setFolders(workspaceFoldersOf(params));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: false },
+        executeCommandProvider: { commands: [SCAN_COMMAND] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: "tenantguard-language-server", version: packageJson.version },
+    };
+  });
+
+  connection.onInitialized(
+    guard("initialized", async () => {
+      if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+        await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })) });
+      }
+      if (capabilities.workspace?.workspaceFolders) {
+        connection.workspace.onDidChangeWorkspaceFolders(
+          guard("workspace folders", (event) => {
+            const removed = new Set(event.removed.map((f) => uriToPath(f.uri)));
+            const added = event.added.map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
+            workspace.setFolders([...workspace.workspaceFolders.filter((f) => !removed.has(f)), ...added]);
+            scheduleReload();
+          }),
+        );
+      }
+      await runScan(undefined);
+    }),
+  );
+
+  documents.onDidOpen(guard("open", (event) => {
+    const path = uriToPath(event.document.uri);
+    if (path) openPaths.set(path, event.document.uri);
+  }));
+  documents.onDidChangeContent(
+    guard("change", (event) => {
+      const path = uriToPath(event.document.uri);
+      if (path && isModelInput(path)) scheduleReload();
+      else scheduleCheck(event.document);
+    }),
+  );
+  documents.onDidClose(
+    guard("close", (event) => {
+      const { uri } = event.document;
+      clearTimeout(timers.get(uri));
+      timers.delete(uri);
+      analyses.delete(uri);
+      const path = uriToPath(uri);
+      if (path) openPaths.delete(path);
+      if (path && isModelInput(path)) return scheduleReload();
+      // After a workspace scan the file keeps its diagnostics, now from the disk text.
+      const text = path && scanRan ? readText(path) : undefined;
+      if (path && text !== undefined) return record(path, uri, text, analyzeText(path, text, workspace, parser));
+      findingDiagnostics.delete(uri);
+      publish(uri);
+    }),
+  );
+
+  connection.onDidChangeWatchedFiles(
+    guard("watched files", (params) => {
+      let reload = false;
+      for (const change of params.changes) {
+        const path = uriToPath(change.uri);
+        if (!path) continue;
+        if (isModelInput(path)) reload = true;
+        else if (scanRan && !openPaths.has(path)) {
+          const text = change.type === FileChangeType.Deleted ? undefined : readText(path);
+          if (text === undefined) {
+            findingDiagnostics.delete(change.uri);
+            publish(change.uri);
+          } else record(path, change.uri, text, analyzeText(path, text, workspace, parser));
+        }
+      }
+      if (reload) scheduleReload();
+    }),
+  );
+
+  connection.onCodeAction(
+    guard(
+      "code action",
+      (params: CodeActionParams) => {
+        const document = documents.get(params.textDocument.uri);
+        const analysis = document && analyzeDocument(document);
+        if (!document || analysis?.kind !== "ok") return [];
+        const configFile = analysis.context.config.configFile;
+        const configText = configFile ? (openText(configFile) ?? readText(configFile)) : undefined;
+        return codeActionsFor({
+          document,
+          findings: analysis.findings,
+          sourceFile: analysis.sourceFile,
+          tsm: ts,
+          range: params.range,
+          diagnostics: params.context.diagnostics,
+          only: params.context.only,
+          config: configFile && configText !== undefined ? { file: configFile, text: configText } : undefined,
+        });
+      },
+      [],
+    ),
+  );
+
+  connection.onExecuteCommand(
+    guard("command", async (params) => {
+      if (params.command === SCAN_COMMAND) return runScan(params.workDoneToken);
+      logError(`tenantguard: unknown command ${params.command}`);
+      return undefined;
+    }),
+  );
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+function workspaceFoldersOf(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  const paths = uris.map(uriToPath).filter((p): p is string => !!p);
+  if (paths.length === 0 && params.rootPath) paths.push(params.rootPath);
+  return paths;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,197 @@
+// The CLI in-process: everything that does not depend on what the analyzer finds.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadSqlParser } from "../../server/src/analyzer";
+import { createAnalysisSession } from "../../server/src/cli/analysis";
+import { parseArgs, type CliOptions } from "../../server/src/cli/args";
+import { main } from "../../server/src/cli/main";
+import { run, useColor } from "../../server/src/cli/run";
+import { copyFixture, FIXTURES, memoryIo } from "./helpers";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+
+function cli(argv: string[]): CliOptions {
+  const parsed = parseArgs(argv, "0.0.0-test");
+  assert.equal(parsed.kind, "run");
+  return (parsed as { options: CliOptions }).options;
+}
+
+describe("run", () => {
+  it("exits 0 on a clean project and counts its files", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    const result = await run(cli(["--format", "json"]), io, "0.0.0-test");
+    assert.equal(result.exitCode, 0, io.err());
+    const output = JSON.parse(io.out());
+    assert.equal(output.version, 1);
+    assert.deepEqual(Object.keys(output.summary), ["files", "errors", "warnings", "infos", "suppressed", "durationMs"]);
+    assert.equal(output.summary.files, 1);
+  });
+
+  it("prints config errors as file:line:column: message and exits 2", async () => {
+    const io = memoryIo(join(FIXTURES, "broken-config"));
+    const result = await run(cli([]), io, "0.0.0-test");
+    assert.equal(result.exitCode, 2);
+    assert.match(io.err(), /^tenantguard\.config\.json:\d+:\d+: .+/m);
+    assert.equal(io.out(), "");
+  });
+
+  it("exits 2 when --config names a missing file", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    assert.equal((await run(cli(["--config", "nope.json"]), io, "0.0.0-test")).exitCode, 2);
+    assert.match(io.err(), /config file not found/);
+  });
+
+  it("exits 2 on a path that does not exist, without echoing a password", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    const result = await run(cli(["src", "postgres://app:s3cret@db/prod"]), io, "0.0.0-test");
+    assert.equal(result.exitCode, 2);
+    assert.equal(io.err(), "tenantguard: no such file or directory: postgres://app:***@db/prod\n");
+  });
+
+  it("writes --output (creating directories) and leaves stdout empty", async () => {
+    const project = copyFixture("clean");
+    try {
+      const io = memoryIo(project.dir);
+      const result = await run(cli(["--format", "sarif", "--output", "reports/deep/tg.sarif"]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 0, io.err());
+      assert.equal(io.out(), "");
+      const log = JSON.parse(readFileSync(join(project.dir, "reports/deep/tg.sarif"), "utf8"));
+      assert.equal(log.version, "2.1.0");
+    } finally {
+      project.remove();
+    }
+  });
+
+  it("prints zero-config inference notes on stderr for stylish output only", async () => {
+    const project = copyFixture("zero-config");
+    try {
+      const stylish = memoryIo(project.dir);
+      await run(cli([]), stylish, "0.0.0-test");
+      assert.match(stylish.err(), /inferred tenant column "tenant_id"/);
+      // Pointed at src/, zero-config still reads the schema from the project root (the working directory).
+      const pointed = memoryIo(project.dir);
+      await run(cli(["src"]), pointed, "0.0.0-test");
+      assert.match(pointed.err(), /inferred tenant column "tenant_id" from 1 of 3 tables in db\/migrations\/001\.sql/);
+      const json = memoryIo(project.dir);
+      await run(cli(["--format", "json"]), json, "0.0.0-test");
+      assert.doesNotMatch(json.err(), /inferred/);
+      JSON.parse(json.out());
+    } finally {
+      project.remove();
+    }
+  });
+
+  it("prints one stats line with TENANTGUARD_DEBUG_STATS=1, loading the parser once", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"), { TENANTGUARD_DEBUG_STATS: "1" });
+    await run(cli(["--format", "json"]), io, "0.0.0-test");
+    const stats = JSON.parse(io.err().trim().split("\n").at(-1)!);
+    assert.deepEqual(Object.keys(stats), ["parserLoads", "files", "durationMs"]);
+    assert.equal(stats.parserLoads, 1);
+    assert.equal(stats.files, 1);
+  });
+
+  it("creates a baseline with --update-baseline, then uses it", async () => {
+    const project = copyFixture("clean");
+    try {
+      const io = memoryIo(project.dir);
+      const created = await run(cli(["--baseline", "tg-baseline.json", "--update-baseline"]), io, "0.0.0-test");
+      assert.equal(created.exitCode, 0, io.err());
+      assert.match(io.err(), /baseline .*tg-baseline\.json created/);
+      assert.deepEqual(JSON.parse(readFileSync(join(project.dir, "tg-baseline.json"), "utf8")), { version: 1, entries: [] });
+      const again = memoryIo(project.dir);
+      const used = await run(cli(["--baseline", "tg-baseline.json", "--format", "json"]), again, "0.0.0-test");
+      assert.equal(used.exitCode, 0);
+      assert.equal(JSON.parse(again.out()).summary.baselined, 0);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it("exits 2 when --baseline names a missing file (a typo must not pass CI)", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    assert.equal((await run(cli(["--baseline", "missing.json"]), io, "0.0.0-test")).exitCode, 2);
+    assert.match(io.err(), /does not exist; create it with --update-baseline/);
+  });
+
+  it("skips a file over 5 MB with a warning", async () => {
+    const project = copyFixture("clean");
+    try {
+      writeFileSync(join(project.dir, "src", "bundle.js"), "x".repeat(5 * 1024 * 1024 + 1));
+      const io = memoryIo(project.dir);
+      const result = await run(cli(["--format", "json"]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 0);
+      assert.match(io.err(), /tenantguard: skipping src\/bundle\.js: larger than 5 MB/);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it("exits 2 when --project names a missing tsconfig", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    assert.equal((await run(cli(["--project", "nope/tsconfig.json"]), io, "0.0.0-test")).exitCode, 2);
+    assert.match(io.err(), /--project: .*nope\/tsconfig\.json/);
+  });
+
+  it("runs type-aware with --project", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    const result = await run(cli(["--project", "tsconfig.json"]), io, "0.0.0-test");
+    assert.equal(result.exitCode, 0, io.err());
+  });
+});
+
+describe("analysis session", () => {
+  it("turns an analyzer exception into a per-file result", async () => {
+    const created = createAnalysisSession({
+      config: resolveConfig(undefined, FIXTURES, undefined),
+      model: { tables: new Map(), globalTables: new Set() },
+      parser: await loadSqlParser(),
+      analyzeSourceFile: () => {
+        throw new Error("boom");
+      },
+    });
+    assert.ok("session" in created);
+    const file = join(FIXTURES, "clean", "src", "orders.ts");
+    assert.deepEqual(created.session.analyze(file), { kind: "crashed", file, message: "boom" });
+  });
+});
+
+describe("main", () => {
+  it("turns a crash into a short message and exit 2, without a stack trace", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"));
+    io.stdout.write = () => {
+      throw new Error("EPIPE while writing to postgres://app:pw@db/prod");
+    };
+    const code = await main([], io);
+    assert.equal(code, 2);
+    assert.match(io.err(), /^tenantguard: internal error: EPIPE while writing to postgres:\/\/app:\*\*\*@db\/prod\n/);
+    assert.match(io.err(), /please report/);
+    assert.doesNotMatch(io.err(), /\n\s+at /);
+  });
+
+  it("prints the stack with TENANTGUARD_DEBUG=1", async () => {
+    const io = memoryIo(join(FIXTURES, "clean"), { TENANTGUARD_DEBUG: "1" });
+    io.stdout.write = () => {
+      throw new Error("boom");
+    };
+    assert.equal(await main([], io), 2);
+    assert.match(io.err(), /Error: boom\n\s+at /);
+  });
+
+  it("exits 2 on a usage error", async () => {
+    const io = memoryIo(FIXTURES);
+    assert.equal(await main(["--rule", "nope=off"], io), 2);
+    assert.match(io.err(), /Unknown rule "nope"/);
+  });
+});
+
+describe("useColor", () => {
+  it("colours a terminal unless NO_COLOR; FORCE_COLOR wins", () => {
+    assert.equal(useColor({ isTTY: true, write() {} }, {}), true);
+    assert.equal(useColor({ isTTY: false, write() {} }, {}), false);
+    assert.equal(useColor({ isTTY: true, write() {} }, { NO_COLOR: "1" }), false);
+    assert.equal(useColor({ isTTY: false, write() {} }, { FORCE_COLOR: "1" }), true);
+    assert.equal(useColor({ isTTY: true, write() {} }, { FORCE_COLOR: "0" }), false);
+  });
+});
+
