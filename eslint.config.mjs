@@ -31,12 +31,37 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  globalIgnores(["dist/", "node_modules/", "examples/", "test/fixtures/", "bench/.corpus/", "**/*.vsix"]),
+  globalIgnores([
+    "**/dist/",
+    "**/node_modules/",
+    "examples/",
+    "test/**/fixtures/",
+    "bench/.corpus/",
+    // also in .gitignore (Prettier reads that file; ESLint does not)
+    "scratch/",
+    "test-results/",
+    ".tenantguard-cache/",
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
     files: ["**/*.{js,mjs,cjs}"],
     languageOptions: { globals: nodeGlobals },
+  },
+  {
+    // The package has no "type": "module", so .js and .cjs files are CommonJS (ts-plugin/index.js).
+    files: ["**/*.{js,cjs}"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        module: "writable",
+        exports: "writable",
+        require: "readonly",
+        __dirname: "readonly",
+        __filename: "readonly",
+      },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     rules: {

@@ -55,7 +55,10 @@ export function generateCorpus(outDir, { seed = DEFAULT_SEED, files = DEFAULT_FI
 
   for (const [name, text] of renderMigrations(schema, rng)) write(join("db", "migrations", name), text);
   write("tenantguard.config.json", renderConfig(schema));
-  write("tsconfig.json", JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] }, null, 2) + "\n");
+  write(
+    "tsconfig.json",
+    JSON.stringify({ compilerOptions: { strict: true, target: "ES2022" }, include: ["src"] }, null, 2) + "\n",
+  );
   for (const [path, text] of renderSupportFiles()) write(path, text);
 
   const used = new Set();
@@ -72,7 +75,16 @@ export function generateCorpus(outDir, { seed = DEFAULT_SEED, files = DEFAULT_FI
   }
 
   markAsRepository(outDir);
-  const stamp = { version: CORPUS_VERSION, seed, files, tsFiles, tsLines, totalFiles: written, totalLines: lines, injected };
+  const stamp = {
+    version: CORPUS_VERSION,
+    seed,
+    files,
+    tsFiles,
+    tsLines,
+    totalFiles: written,
+    totalLines: lines,
+    injected,
+  };
   writeFileSync(join(outDir, STAMP), JSON.stringify(stamp, null, 2) + "\n");
   return stamp;
 }
@@ -137,7 +149,10 @@ const GLOBAL_TABLES = [
   ["plan_features", ["plan_id uuid NOT NULL", "feature_id uuid NOT NULL"]],
   ["countries", ["code char(2) NOT NULL UNIQUE", "name text NOT NULL"]],
   ["currencies", ["code char(3) NOT NULL UNIQUE", "symbol text NOT NULL", "decimals integer NOT NULL DEFAULT 2"]],
-  ["exchange_rates", ["base char(3) NOT NULL", "quote char(3) NOT NULL", "rate numeric(18, 8) NOT NULL", "day date NOT NULL"]],
+  [
+    "exchange_rates",
+    ["base char(3) NOT NULL", "quote char(3) NOT NULL", "rate numeric(18, 8) NOT NULL", "day date NOT NULL"],
+  ],
   ["timezones", ["name text NOT NULL UNIQUE", "utc_offset_minutes integer NOT NULL"]],
   ["languages", ["code text NOT NULL UNIQUE", "name text NOT NULL"]],
   ["industries", ["name text NOT NULL", "parent_id uuid"]],
@@ -182,7 +197,10 @@ function renderMigrations(schema, rng) {
   files.push([
     name("reference_data"),
     schema.globalTables
-      .map((t) => `CREATE TABLE ${t.name} (\n  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n  ${t.columns.join(",\n  ")}\n);\n`)
+      .map(
+        (t) =>
+          `CREATE TABLE ${t.name} (\n  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n  ${t.columns.join(",\n  ")}\n);\n`,
+      )
       .join("\n"),
   ]);
   const byDomain = new Map();
@@ -270,8 +288,26 @@ const FILE_KINDS = [
   ["test-helpers", 5],
 ];
 const FEATURES = [
-  "core", "search", "export", "import", "sync", "admin", "reports", "cleanup", "notifications", "billing",
-  "audit", "bulk", "webhooks", "stats", "archive", "public-api", "v2", "legacy", "integration", "scheduler",
+  "core",
+  "search",
+  "export",
+  "import",
+  "sync",
+  "admin",
+  "reports",
+  "cleanup",
+  "notifications",
+  "billing",
+  "audit",
+  "bulk",
+  "webhooks",
+  "stats",
+  "archive",
+  "public-api",
+  "v2",
+  "legacy",
+  "integration",
+  "scheduler",
 ];
 const DRIVERS = [
   ["pg", 45],
@@ -309,7 +345,10 @@ function renderFile(rng, schema, table, kind, feature, injected) {
     body.push(typesBlock(table, ent));
     const sqlShare = kind === "service" ? 0.45 : 0.8;
     while (count() < target) {
-      if (rng.chance(sqlShare)) body.push(sqlFunction(rng, schema, table, ent, rng.chance(0.9) ? driver : rng.weighted(DRIVERS), uid(), injected));
+      if (rng.chance(sqlShare))
+        body.push(
+          sqlFunction(rng, schema, table, ent, rng.chance(0.9) ? driver : rng.weighted(DRIVERS), uid(), injected),
+        );
       else body.push(rng.pick(UTIL_BLOCKS)(rng, ent, uid()));
     }
     const clients = new Set(body.flatMap((b) => [...b.matchAll(/\b(pool|sql|knex|prisma)[.`<]/g)].map((m) => m[1])));
@@ -320,8 +359,6 @@ function renderFile(rng, schema, table, kind, feature, injected) {
   out.push(`// ${table.domain}/${table.name}: ${kind} (${feature})`, ...[...imports].sort(), "", body.join("\n\n"), "");
   return out.join("\n");
 }
-
-const DRIVER_CLIENT = { pg: "pool", postgres: "sql", knex: "knex", prisma: "prisma" };
 
 function entityNames(table) {
   const one = singular(table.name);
@@ -362,7 +399,9 @@ function enumBlock(rng, ent, id) {
   const values = rng.sample(STATUSES, rng.int(3, 6));
   return `export const ${ent.type.toUpperCase()}_${rng.pick(["STATUSES", "STATES", "FILTERS"])}_${id} = [\n${values
     .map((v) => `  "${v}",`)
-    .join("\n")}\n] as const;\n\nexport function is${ent.type}Status${id}(value: string): boolean {\n  return (${JSON.stringify(values)} as string[]).includes(value);\n}`;
+    .join(
+      "\n",
+    )}\n] as const;\n\nexport function is${ent.type}Status${id}(value: string): boolean {\n  return (${JSON.stringify(values)} as string[]).includes(value);\n}`;
 }
 
 const UTIL_BLOCKS = [
@@ -373,7 +412,11 @@ const UTIL_BLOCKS = [
   if (trimmed.length > ${rng.int(60, 255)}) throw new ValidationError("name is too long");
   return trimmed;
 }`,
-  (rng, ent, id) => `export function to${ent.type}Dto${id}(row: { id: string; name: string; status: string; created_at: Date; updated_at: Date }) {
+  (
+    rng,
+    ent,
+    id,
+  ) => `export function to${ent.type}Dto${id}(row: { id: string; name: string; status: string; created_at: Date; updated_at: Date }) {
   return {
     id: row.id,
     name: row.name,
@@ -417,7 +460,11 @@ export async function retry${ent.type}${id}<T>(fn: () => Promise<T>, attempts = 
   }
   throw lastError;
 }`,
-  (rng, ent, id) => `export function diff${ent.type}${id}(before: Record<string, unknown>, after: Record<string, unknown>) {
+  (
+    rng,
+    ent,
+    id,
+  ) => `export function diff${ent.type}${id}(before: Record<string, unknown>, after: Record<string, unknown>) {
   const changes: Array<{ field: string; from: unknown; to: unknown }> = [];
   for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) {
@@ -486,7 +533,10 @@ function sqlFunction(rng, schema, table, ent, driver, id, injected) {
   const fnName = `${stmt.verb}${ent.type}${stmt.suffix}${id}`;
   const call = renderCall(driver, stmt.parts, `${ent.type}Row`, rng);
   const returns = stmt.returnsRows ? "rows" : "rows.length";
-  const check = stmt.verb === "get" && rng.chance(0.5) ? `\n  if (rows.length === 0) throw new NotFoundError("${ent.camel} not found");` : "";
+  const check =
+    stmt.verb === "get" && rng.chance(0.5)
+      ? `\n  if (rows.length === 0) throw new NotFoundError("${ent.camel} not found");`
+      : "";
   return `${rng.chance(0.3) ? `/** ${stmt.doc} */\n` : ""}export async function ${fnName}(ctx: TenantContext, id: string, opts: { limit?: number; q?: string; status?: string } = {}) {
   const rows = ${call};${check}
   return ${returns};
@@ -510,105 +560,183 @@ function buildStatement(rng, schema, table, ent, shape, leak) {
   const qcols = cols.map((c) => `${a}.${c}`).join(", ");
   const nl = rng.chance(0.6) ? "\n    " : " ";
   const tenant = (alias) =>
-    leak === "missing" ? [] : leak === "weak" ? weak(rng, alias, nl) : [`${nl}AND ${alias ? alias + "." : ""}tenant_id = `, P("ctx.tenantId")];
+    leak === "missing"
+      ? []
+      : leak === "weak"
+        ? weak(rng, alias, nl)
+        : [`${nl}AND ${alias ? alias + "." : ""}tenant_id = `, P("ctx.tenantId")];
   switch (shape) {
     case "byId":
       return {
-        verb: "get", suffix: "ById", returnsRows: true, doc: `One ${ent.camel} by id, within the caller's tenant.`,
+        verb: "get",
+        suffix: "ById",
+        returnsRows: true,
+        doc: `One ${ent.camel} by id, within the caller's tenant.`,
         parts: [`SELECT ${cols.join(", ")}${nl}FROM ${t}${nl}WHERE id = `, P("id"), ...tenant("")],
       };
     case "list":
       return {
-        verb: "list", suffix: "Page", returnsRows: true, doc: `A page of ${t}, newest first.`,
-        parts: [`SELECT ${qcols}${nl}FROM ${t} ${a}${nl}WHERE ${a}.status <> 'archived'`, ...tenant(a), `${nl}ORDER BY ${a}.created_at DESC${nl}LIMIT `, P("opts.limit ?? 50")],
+        verb: "list",
+        suffix: "Page",
+        returnsRows: true,
+        doc: `A page of ${t}, newest first.`,
+        parts: [
+          `SELECT ${qcols}${nl}FROM ${t} ${a}${nl}WHERE ${a}.status <> 'archived'`,
+          ...tenant(a),
+          `${nl}ORDER BY ${a}.created_at DESC${nl}LIMIT `,
+          P("opts.limit ?? 50"),
+        ],
       };
     case "join": {
       if (!table.parent) return buildStatement(rng, schema, table, ent, "list", leak);
       const pa = `${entityNames(table.parent).alias}p`;
       return {
-        verb: "list", suffix: "WithParent", returnsRows: true, doc: `${t} with their ${singular(table.parent.name)}.`,
+        verb: "list",
+        suffix: "WithParent",
+        returnsRows: true,
+        doc: `${t} with their ${singular(table.parent.name)}.`,
         parts: [
           `SELECT ${qcols}, ${pa}.name AS parent_name${nl}FROM ${t} ${a}${nl}JOIN ${table.parent.name} ${pa} ON ${pa}.id = ${a}.${table.parentColumn} AND ${pa}.tenant_id = ${a}.tenant_id${nl}WHERE ${a}.status = `,
-          P("opts.status ?? 'active'"), ...tenant(a),
+          P("opts.status ?? 'active'"),
+          ...tenant(a),
         ],
       };
     }
     case "count":
       return {
-        verb: "count", suffix: "ByStatus", returnsRows: true, doc: `Counts of ${t} per status for the dashboard.`,
-        parts: [`SELECT status, count(*)::int AS n${nl}FROM ${t}${nl}WHERE created_at > now() - interval '30 days'`, ...tenant(""), `${nl}GROUP BY status`],
+        verb: "count",
+        suffix: "ByStatus",
+        returnsRows: true,
+        doc: `Counts of ${t} per status for the dashboard.`,
+        parts: [
+          `SELECT status, count(*)::int AS n${nl}FROM ${t}${nl}WHERE created_at > now() - interval '30 days'`,
+          ...tenant(""),
+          `${nl}GROUP BY status`,
+        ],
       };
     case "update":
       return {
-        verb: "update", suffix: "Status", returnsRows: false, doc: `Moves a ${ent.camel} to another status.`,
-        parts: [`UPDATE ${t}${nl}SET status = `, P("opts.status ?? 'active'"), `, updated_at = now()${nl}WHERE id = `, P("id"), ...tenant("")],
+        verb: "update",
+        suffix: "Status",
+        returnsRows: false,
+        doc: `Moves a ${ent.camel} to another status.`,
+        parts: [
+          `UPDATE ${t}${nl}SET status = `,
+          P("opts.status ?? 'active'"),
+          `, updated_at = now()${nl}WHERE id = `,
+          P("id"),
+          ...tenant(""),
+        ],
       };
     case "delete":
       return {
-        verb: "delete", suffix: "", returnsRows: false, doc: `Deletes a ${ent.camel}.`,
+        verb: "delete",
+        suffix: "",
+        returnsRows: false,
+        doc: `Deletes a ${ent.camel}.`,
         parts: [`DELETE FROM ${t}${nl}WHERE id = `, P("id"), ...tenant("")],
       };
     case "insert": {
       const withTenant = leak !== "insertMissing";
       return {
-        verb: "create", suffix: "", returnsRows: true, doc: `Creates a ${ent.camel}.`,
+        verb: "create",
+        suffix: "",
+        returnsRows: true,
+        doc: `Creates a ${ent.camel}.`,
         parts: [
           `INSERT INTO ${t} (${withTenant ? "tenant_id, " : ""}name, status)${nl}VALUES (`,
           ...(withTenant ? [P("ctx.tenantId"), ", "] : []),
-          P("opts.q ?? 'untitled'"), ", ", P("opts.status ?? 'draft'"), `)${nl}RETURNING id`,
+          P("opts.q ?? 'untitled'"),
+          ", ",
+          P("opts.status ?? 'draft'"),
+          `)${nl}RETURNING id`,
         ],
       };
     }
     case "cte":
       return {
-        verb: "report", suffix: "Monthly", returnsRows: true, doc: `Monthly ${t} created, for the reports page.`,
+        verb: "report",
+        suffix: "Monthly",
+        returnsRows: true,
+        doc: `Monthly ${t} created, for the reports page.`,
         parts: [
-          `WITH recent AS (\n      SELECT id, status, created_at FROM ${t}\n       WHERE created_at > now() - interval '1 year'`, ...tenant(""),
+          `WITH recent AS (\n      SELECT id, status, created_at FROM ${t}\n       WHERE created_at > now() - interval '1 year'`,
+          ...tenant(""),
           `\n    )\n    SELECT date_trunc('month', created_at) AS month, status, count(*)::int AS n\n      FROM recent\n     GROUP BY 1, 2\n     ORDER BY 1`,
         ],
       };
     case "subquery": {
       if (!table.parent) return buildStatement(rng, schema, table, ent, "byId", leak);
       return {
-        verb: "list", suffix: "OfActiveParents", returnsRows: true, doc: `${t} whose ${singular(table.parent.name)} is active.`,
+        verb: "list",
+        suffix: "OfActiveParents",
+        returnsRows: true,
+        doc: `${t} whose ${singular(table.parent.name)} is active.`,
         parts: [
           `SELECT ${cols.join(", ")}${nl}FROM ${t}${nl}WHERE ${table.parentColumn} IN (SELECT id FROM ${table.parent.name} WHERE status = 'active' AND tenant_id = `,
-          P("ctx.tenantId"), ")", ...tenant(""),
+          P("ctx.tenantId"),
+          ")",
+          ...tenant(""),
         ],
       };
     }
     case "global": {
       const g = rng.pick(schema.globalTables);
       return {
-        verb: "list", suffix: `Ref${pascal(g.name)}`, returnsRows: true, doc: `Reference data: ${g.name} (global).`,
+        verb: "list",
+        suffix: `Ref${pascal(g.name)}`,
+        returnsRows: true,
+        doc: `Reference data: ${g.name} (global).`,
         parts: [`SELECT * FROM ${g.name}${nl}ORDER BY 1${nl}LIMIT 500`],
       };
     }
     case "shared":
       return {
-        verb: "list", suffix: "WithShared", returnsRows: true, doc: `${t} of this tenant plus the built-in ones (tenant_id NULL).`,
-        parts: [`SELECT ${cols.join(", ")}${nl}FROM ${t}${nl}WHERE `, ...(leak ? ["status = 'active'"] : ["(tenant_id IS NULL OR tenant_id = ", P("ctx.tenantId"), ")"])],
+        verb: "list",
+        suffix: "WithShared",
+        returnsRows: true,
+        doc: `${t} of this tenant plus the built-in ones (tenant_id NULL).`,
+        parts: [
+          `SELECT ${cols.join(", ")}${nl}FROM ${t}${nl}WHERE `,
+          ...(leak ? ["status = 'active'"] : ["(tenant_id IS NULL OR tenant_id = ", P("ctx.tenantId"), ")"]),
+        ],
       };
     case "any":
       return {
-        verb: "count", suffix: "ForWorkspaces", returnsRows: true, doc: `Per-workspace counts for an agency user.`,
-        parts: [`SELECT tenant_id, count(*)::int AS n${nl}FROM ${t}${nl}WHERE `, ...(leak ? ["true"] : ["tenant_id = ANY(", P("[ctx.tenantId]"), ")"]), `${nl}GROUP BY tenant_id`],
+        verb: "count",
+        suffix: "ForWorkspaces",
+        returnsRows: true,
+        doc: `Per-workspace counts for an agency user.`,
+        parts: [
+          `SELECT tenant_id, count(*)::int AS n${nl}FROM ${t}${nl}WHERE `,
+          ...(leak ? ["true"] : ["tenant_id = ANY(", P("[ctx.tenantId]"), ")"]),
+          `${nl}GROUP BY tenant_id`,
+        ],
       };
     case "union":
       return {
-        verb: "list", suffix: "Timeline", returnsRows: true, doc: `Created and updated events for the timeline.`,
+        verb: "list",
+        suffix: "Timeline",
+        returnsRows: true,
+        doc: `Created and updated events for the timeline.`,
         parts: [
-          `SELECT id, 'created' AS kind, created_at AS at FROM ${t} WHERE tenant_id = `, P("ctx.tenantId"),
-          `\n    UNION ALL\n    SELECT id, 'updated', updated_at FROM ${t} WHERE updated_at > created_at`, ...tenant(""),
+          `SELECT id, 'created' AS kind, created_at AS at FROM ${t} WHERE tenant_id = `,
+          P("ctx.tenantId"),
+          `\n    UNION ALL\n    SELECT id, 'updated', updated_at FROM ${t} WHERE updated_at > created_at`,
+          ...tenant(""),
           `\n    ORDER BY at DESC LIMIT 100`,
         ],
       };
     case "insertSelect":
       return {
-        verb: "copy", suffix: "", returnsRows: false, doc: `Duplicates a ${ent.camel} as a draft.`,
+        verb: "copy",
+        suffix: "",
+        returnsRows: false,
+        doc: `Duplicates a ${ent.camel} as a draft.`,
         parts: [
           `INSERT INTO ${t} (tenant_id, name, status)\n    SELECT tenant_id, name || ' (copy)', 'draft'\n      FROM ${t}\n     WHERE id = `,
-          P("id"), ...tenant(""),
+          P("id"),
+          ...tenant(""),
         ],
       };
     default:
@@ -660,7 +788,14 @@ function renderCall(driver, parts, rowType, rng) {
 }
 
 function dynamicFunction(table, ent, driver, n) {
-  const client = driver === "knex" ? "knex.raw" : driver === "prisma" ? "prisma.$queryRawUnsafe" : driver === "postgres" ? "sql.unsafe" : "pool.query";
+  const client =
+    driver === "knex"
+      ? "knex.raw"
+      : driver === "prisma"
+        ? "prisma.$queryRawUnsafe"
+        : driver === "postgres"
+          ? "sql.unsafe"
+          : "pool.query";
   const args = driver === "prisma" ? "sqlText, ...values" : "sqlText, values";
   // Generated code: a template literal per condition, `$n` or knex's `?`.
   const placeholder = driver === "knex" ? "?" : "$${values.length}";

@@ -33,8 +33,11 @@ await main();
 
 async function main() {
   const cpu = cpus();
-  console.log(`tenantguard bench: node ${process.version}, ${process.platform}-${process.arch}, ${cpu.length} x ${cpu[0]?.model ?? "cpu"}`);
-  if (typeof globalThis.gc !== "function") console.log("(no --expose-gc: run through `npm run bench` for steadier numbers)");
+  console.log(
+    `tenantguard bench: node ${process.version}, ${process.platform}-${process.arch}, ${cpu.length} x ${cpu[0]?.model ?? "cpu"}`,
+  );
+  if (typeof globalThis.gc !== "function")
+    console.log("(no --expose-gc: run through `npm run bench` for steadier numbers)");
   const state = {};
   for (const m of MEASUREMENTS) {
     console.log(`\n## ${m.name}`);
@@ -62,8 +65,13 @@ async function prepareRawSqlCorpus(state) {
     lines += countLines(text);
   }
   state.corpus = { dir: RAW_SQL_CORPUS, files, lines, bytes, injected: stamp.injected ?? {} };
-  const how = stamp.generated ? `generated in ${ms(performance.now() - started)}` : "reused (delete bench/.corpus to regenerate)";
-  row("corpus", `${relative(root, RAW_SQL_CORPUS)}: ${files.length} TS files, ${fmt(lines)} lines, ${mb(bytes)}; ${how}`);
+  const how = stamp.generated
+    ? `generated in ${ms(performance.now() - started)}`
+    : "reused (delete bench/.corpus to regenerate)";
+  row(
+    "corpus",
+    `${relative(root, RAW_SQL_CORPUS)}: ${files.length} TS files, ${fmt(lines)} lines, ${mb(bytes)}; ${how}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,7 +109,10 @@ async function measureCliScan(state) {
   row("command", `node ${relative(root, CLI)} ${args.slice(1).join(" ")}`);
   state.cli = { ok: false };
   if (!existsSync(CLI)) {
-    row("result", `not run: ${relative(root, CLI)} does not exist (npm run build builds it from server/src/cli/main.ts)`);
+    row(
+      "result",
+      `not run: ${relative(root, CLI)} does not exist (npm run build builds it from server/src/cli/main.ts)`,
+    );
     return;
   }
   const memory = peakMemoryMethod();
@@ -112,7 +123,10 @@ async function measureCliScan(state) {
     runs.push(run);
     // 0: no error-level findings; 1: error-level findings (the corpus has leaks). Anything else failed.
     if (run.status !== 0 && run.status !== 1) {
-      row("result", `failed on run ${i + 1}: ${run.signal ? `killed by ${run.signal}` : `exit code ${run.status}`} after ${ms(run.ms)}`);
+      row(
+        "result",
+        `failed on run ${i + 1}: ${run.signal ? `killed by ${run.signal}` : `exit code ${run.status}`} after ${ms(run.ms)}`,
+      );
       printTail("stderr", run.stderr);
       printTail("stdout", run.stdout);
       return;
@@ -124,15 +138,24 @@ async function measureCliScan(state) {
   state.cli = { ok: true, bestMs: best };
   row("runs", runs.map((r) => ms(r.ms)).join(", "));
   row("best", `${ms(best)}  ${fmt(Math.round(state.corpus.lines / (best / 1000)))} lines/s`);
-  row("exit code", `${runs.at(-1).status}${runs.at(-1).status === 1 ? " (error-level findings: expected, the corpus has leaks)" : ""}`);
+  row(
+    "exit code",
+    `${runs.at(-1).status}${runs.at(-1).status === 1 ? " (error-level findings: expected, the corpus has leaks)" : ""}`,
+  );
   row("peak RSS", peakKb ? `${mb(peakKb * 1024)} (${memory.label})` : `n/a (${memory.label} reported nothing)`);
-  row("parser loads", stats && "parserLoads" in stats ? String(stats.parserLoads) : "n/a (no TENANTGUARD_DEBUG_STATS line on stderr)");
+  row(
+    "parser loads",
+    stats && "parserLoads" in stats ? String(stats.parserLoads) : "n/a (no TENANTGUARD_DEBUG_STATS line on stderr)",
+  );
   if (stats) row("debug stats", JSON.stringify(stats));
 }
 
 async function compareCliToFloor(state) {
   if (!state.floor || !state.cli?.ok) {
-    row("full / bare", `n/a (${state.floor ? "the CLI scan did not complete" : "no floor"}); target <= ${FULL_OVER_BARE_TARGET}x`);
+    row(
+      "full / bare",
+      `n/a (${state.floor ? "the CLI scan did not complete" : "no floor"}); target <= ${FULL_OVER_BARE_TARGET}x`,
+    );
     return;
   }
   const ratio = state.cli.bestMs / state.floor.bestMs;
@@ -149,7 +172,9 @@ async function checkCliOutput(state) {
   const dir = mkdtempSync(join(tmpdir(), "tenantguard-bench-"));
   try {
     const out = join(dir, "report.json");
-    const run = await runNode([CLI, relative(root, state.corpus.dir), "--format", "json", "--output", out], { kind: "none" });
+    const run = await runNode([CLI, relative(root, state.corpus.dir), "--format", "json", "--output", out], {
+      kind: "none",
+    });
     if (!existsSync(out)) {
       row("summary", `n/a (exit code ${run.status}, no report written)`);
       printTail("stderr", run.stderr);
@@ -159,12 +184,18 @@ async function checkCliOutput(state) {
     const byRule = {};
     for (const f of report.findings ?? []) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
     const s = report.summary ?? {};
-    row("summary", `files ${s.files}, errors ${s.errors}, warnings ${s.warnings}, infos ${s.infos}, suppressed ${s.suppressed}, durationMs ${s.durationMs}`);
+    row(
+      "summary",
+      `files ${s.files}, errors ${s.errors}, warnings ${s.warnings}, infos ${s.infos}, suppressed ${s.suppressed}, durationMs ${s.durationMs}`,
+    );
     row("by rule", Object.keys(byRule).length ? JSON.stringify(byRule) : "no findings");
     // A statement can yield more than one finding (a join or CTE with several unscoped tables).
     row("injected", `${JSON.stringify(state.corpus.injected)} (statements generated with a leak)`);
     if (s.files !== undefined && s.files < state.corpus.files.length) {
-      row("warning", `the CLI analyzed ${s.files} files, the corpus has ${state.corpus.files.length}: the timing above covers less than the corpus`);
+      row(
+        "warning",
+        `the CLI analyzed ${s.files} files, the corpus has ${state.corpus.files.length}: the timing above covers less than the corpus`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -219,7 +250,13 @@ function runNode(nodeArgs, memory) {
       const elapsed = performance.now() - t0;
       clearTimeout(timer);
       const err = Buffer.concat(stderr).toString("utf8") + (error ? `\n${error.message}` : "");
-      resolve({ status, signal, ms: elapsed, stdout: Buffer.concat(stdout).toString("utf8"), ...parseStderr(err, memory) });
+      resolve({
+        status,
+        signal,
+        ms: elapsed,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        ...parseStderr(err, memory),
+      });
     };
     child.on("error", (error) => finish(null, null, error));
     child.on("close", (status, signal) => finish(status, signal));
@@ -234,7 +271,10 @@ function parseStderr(text, memory) {
   let inTimeReport = false;
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
-    if (memory.kind === "gnu-time" && /^(Command being timed|Command exited with non-zero status|Command terminated by signal)/.test(trimmed)) {
+    if (
+      memory.kind === "gnu-time" &&
+      /^(Command being timed|Command exited with non-zero status|Command terminated by signal)/.test(trimmed)
+    ) {
       inTimeReport = true;
     }
     if (inTimeReport) {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import type { Diagnostic, InitializeResult, PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import { WorkDoneProgress, type Diagnostic, type InitializeResult, type PublishDiagnosticsParams } from "vscode-languageserver-protocol";
 
 export const REPO = join(import.meta.dirname, "..", "..");
 export const SERVER = join(REPO, "dist", "server.js");
@@ -45,8 +45,15 @@ export class LspClient {
       client.notifications.push({ method, params });
       client.wake();
     });
-    connection.onRequest((method, params) => {
+    connection.onRequest((method, params: any) => {
       client.serverRequests.push({ method, params });
+      // vscode-jsonrpc routes `$/progress` to per-token handlers only, never to onNotification.
+      if (method === "window/workDoneProgress/create") {
+        connection.onProgress(WorkDoneProgress.type, params.token, (value) => {
+          client.notifications.push({ method: "$/progress", params: { token: params.token, value } });
+          client.wake();
+        });
+      }
       client.wake();
       return null; // window/workDoneProgress/create, client/registerCapability: accepted
     });

@@ -22,6 +22,12 @@ import { createHostFileSystem, isIgnoredByConfig } from "./host-fs";
 import type { PluginOptions } from "./plugin-options";
 import { schemaWatchTargets, type WatchTarget } from "./watch-targets";
 
+/**
+ * Used when the host polls (a file that does not exist yet): the interval tsserver gives its
+ * own config-file watchers (its internal `PollingInterval.High`). Node requires one.
+ */
+const POLLING_INTERVAL_MS = 2000;
+
 export interface FileFindings {
   sourceFile: ts.SourceFile;
   /** Every finding, suppressed ones included (with `suppressed` set). */
@@ -182,7 +188,8 @@ export class ProjectAnalysis {
       if (this.watchers.has(key)) continue;
       try {
         if (target.kind === "file") {
-          this.watchers.set(key, host.watchFile(target.path, () => this.invalidate(`${target.path} changed`)));
+          const onChange = () => this.invalidate(`${target.path} changed`);
+          this.watchers.set(key, host.watchFile(target.path, onChange, POLLING_INTERVAL_MS));
         } else if (host.directoryExists(target.path)) {
           // A schema directory created later is picked up on the next reload (or a tsserver restart).
           const onChange = (fileName: string) => {

@@ -16,7 +16,7 @@ import {
   type InitializeResult,
   type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
-import { loadSqlParser, type SqlParser } from "../analyzer";
+import { loadSqlParser, type InputError, type SqlParser } from "../analyzer";
 import packageJson from "../../../package.json";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor } from "./code-actions";
@@ -37,7 +37,7 @@ export function startServer(connection: Connection): void {
   const openPaths = new Map<string, string>(); // absolute path -> uri, for open documents
   const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
   const findingDiagnostics = new Map<string, Diagnostic[]>();
-  const inputDiagnostics = new Map<string, Diagnostic[]>();
+  const inputDiagnostics = new Map<string, { errors: string; diagnostics: Diagnostic[] }>();
   const timers = new Map<string, NodeJS.Timeout>();
   let reloadTimer: NodeJS.Timeout | undefined;
   let parser: SqlParser;
@@ -60,7 +60,7 @@ export function startServer(connection: Connection): void {
     };
 
   const publish = (uri: string) => {
-    const diagnostics = [...(findingDiagnostics.get(uri) ?? []), ...(inputDiagnostics.get(uri) ?? [])];
+    const diagnostics = [...(findingDiagnostics.get(uri) ?? []), ...(inputDiagnostics.get(uri)?.diagnostics ?? [])];
     void connection.sendDiagnostics({ uri, diagnostics });
   };
 
@@ -115,20 +115,22 @@ export function startServer(connection: Connection): void {
 
   /** Config and schema errors of every loaded context, on the files they are about. */
   const publishInputErrors = () => {
-    const byUri = new Map<string, Diagnostic[]>();
+    const byUri = new Map<string, InputError[]>();
     for (const context of workspace.loadedContexts()) {
       for (const error of context.errors) {
         const uri = pathToUri(error.file);
-        const text = openText(error.file) ?? readText(error.file);
-        byUri.set(uri, [...(byUri.get(uri) ?? []), inputErrorToDiagnostic(error, text)]);
+        byUri.set(uri, [...(byUri.get(uri) ?? []), error]);
       }
     }
     for (const uri of new Set([...inputDiagnostics.keys(), ...byUri.keys()])) {
-      const next = byUri.get(uri) ?? [];
-      const previous = inputDiagnostics.get(uri) ?? [];
-      if (JSON.stringify(next) === JSON.stringify(previous)) continue;
-      if (next.length) inputDiagnostics.set(uri, next);
-      else inputDiagnostics.delete(uri);
+      const errors = byUri.get(uri) ?? [];
+      // Compared as errors, not ranges: the file may already hold text the errors are not from.
+      const key = JSON.stringify(errors);
+      if (key === (inputDiagnostics.get(uri)?.errors ?? "[]")) continue;
+      if (errors.length) {
+        const text = openText(errors[0].file) ?? readText(errors[0].file);
+        inputDiagnostics.set(uri, { errors: key, diagnostics: errors.map((e) => inputErrorToDiagnostic(e, text)) });
+      } else inputDiagnostics.delete(uri);
       publish(uri);
     }
   };

@@ -15,6 +15,8 @@ export interface SourceContext {
   scopes: ScopeStack;
   /** SQL tagged templates that became part of another site (run by a call, or inlined as a fragment). */
   claimed: Set<ts.Node>;
+  /** Fragments the current site may still inline: `const a = sql`${b}${b}`` chains grow exponentially. */
+  inlineBudget: number;
 }
 
 export type SqlSource =
@@ -58,6 +60,7 @@ export function stringSource(ctx: SourceContext, expr: ts.Expression, depth: num
     return { kind: "dynamic", literal: expr, reason, node: expr, sqlLooking: followed.sqlLooking };
   }
   const e = followed.expr;
+  ctx.inlineBudget = MAX_INLINED;
   const parts = stringParts(ctx, e, followed.depth, 0);
   if (parts) return { kind: "static", literal: e, parts };
   // Name the `const` the user passed, not its initializer, when there is one.
@@ -74,6 +77,7 @@ export function stringSource(ctx: SourceContext, expr: ts.Expression, depth: num
 
 /** The parts of a SQL tagged template: `${}` holes are bound values unless they are SQL fragments or identifiers. */
 export function taggedTemplateParts(ctx: SourceContext, node: ts.TaggedTemplateExpression, depth: number, nesting = 0): SqlPart[] {
+  if (nesting === 0) ctx.inlineBudget = MAX_INLINED;
   return templateParts(ctx, node.template, (expr, start, end) => taggedHole(ctx, expr, start, end, depth, nesting));
 }
 
@@ -106,8 +110,9 @@ export function leadingText(ts: TypeScript, expr: ts.Expression): string {
 
 // ---------------------------------------------------------------------------------------
 
-/** Fragments nest (`${sql.fragment`...${...}`}`); past this depth the rest is a raw hole. */
+/** Fragments nest (`${sql.fragment`...${...}`}`); past this depth, or this many per site, the rest are raw holes. */
 const MAX_NESTING = 16;
+const MAX_INLINED = 1000;
 
 const BINDING_DETAIL: Record<string, string | undefined> = {
   let: "it is not a const and may change",
@@ -144,7 +149,7 @@ function concatParts(ctx: SourceContext, e: ts.BinaryExpression, depth: number, 
   const parts: SqlPart[] = [];
   for (const operand of operands) {
     if (ts.isStringLiteralLike(operand) || ts.isTemplateExpression(operand)) {
-      parts.push(...stringParts(ctx, operand, depth, nesting)!);
+      for (const part of stringParts(ctx, operand, depth, nesting)!) parts.push(part); // no spread: may be huge
     } else {
       parts.push(stringHole(ctx, operand, operand.getStart(ctx.sourceFile), operand.end, depth, nesting));
     }
@@ -186,7 +191,7 @@ function literalText(ctx: SourceContext, node: ts.Node, close: string): MappedTe
 /** A `${}` in an untagged template or a `+` operand: a same-file `const` string is inlined, anything else is raw. */
 function stringHole(ctx: SourceContext, expr: ts.Expression, start: number, end: number, depth: number, nesting: number): SqlPart {
   const ts = ctx.ts;
-  if (ts.isIdentifier(unwrap(ts, expr)) && nesting < MAX_NESTING) {
+  if (ts.isIdentifier(unwrap(ts, expr)) && nesting < MAX_NESTING && ctx.inlineBudget-- > 0) {
     const followed = followConst(ctx, expr, depth);
     const parts = followed.resolved ? stringParts(ctx, followed.expr, followed.depth, nesting + 1) : undefined;
     if (parts) return { kind: "fragment", expr, parts };
@@ -208,7 +213,7 @@ function taggedHole(ctx: SourceContext, expr: ts.Expression, start: number, end:
   }
   if (ts.isTaggedTemplateExpression(e)) {
     if (!sqlTagOf(ts, ctx.drivers, e.tag)) return hole("value");
-    if (nesting >= MAX_NESTING) return hole("raw");
+    if (nesting >= MAX_NESTING || ctx.inlineBudget-- <= 0) return hole("raw");
     ctx.claimed.add(e);
     return { kind: "fragment", expr, parts: taggedTemplateParts(ctx, e, at, nesting + 1) };
   }

@@ -67,7 +67,7 @@ export function renderSql(
   const named = new Map<string, number>();
 
   const emitHole = (expr: ts.Expression, kind: SqlHole["kind"], fileStart: number, fileEnd: number, shape?: "identifier") => {
-    const tail = out.text.slice(-24);
+    const tail = out.tail();
     let placeholder = `$${nextHole++}`;
     if (shape === "identifier" || TABLE_POSITION.test(tail)) {
       placeholder = `"${placeholder}"`;
@@ -127,6 +127,12 @@ export function renderSql(
  * CRLF, cooked to `\n`, maps to the `\r`.
  */
 export function cookLiteral(fileText: string, start: number, end: number, isTemplate: boolean): MappedText {
+  const raw = fileText.slice(start, end);
+  if (!raw.includes("\\") && !(isTemplate && raw.includes("\r"))) {
+    // The common case: the SQL is the source text, one to one.
+    const segments = raw ? [{ sqlStart: 0, sqlEnd: raw.length, fileStart: start, fileEnd: end, linear: true }] : [];
+    return { text: raw, segments };
+  }
   const out = new MappedTextBuilder();
   let run = start;
   let i = start;
@@ -190,18 +196,24 @@ const IN_POSITION = /\bin\s*$/i;
 class MappedTextBuilder {
   text = "";
   private readonly segments: Segment[] = [];
+  private lastChars = "";
+
+  /** The last few chars, without slicing `text` (a long rope: slicing it on every hole is quadratic). */
+  tail(): string {
+    return this.lastChars;
+  }
 
   /** Appends `fileText.slice(from, to)`, which maps one to one. */
   appendRun(fileText: string, from: number, to: number): void {
     if (to <= from) return;
     this.push(this.text.length, to - from, from, to, true);
-    this.text += fileText.slice(from, to);
+    this.add(fileText.slice(from, to));
   }
 
   appendPoint(text: string, fileStart: number, fileEnd: number): void {
     if (text.length === 0) return;
     this.push(this.text.length, text.length, fileStart, fileEnd, false);
-    this.text += text;
+    this.add(text);
   }
 
   /** Appends `source.text.slice(from, to)` with its map. */
@@ -221,7 +233,7 @@ class MappedTextBuilder {
         this.push(base + a, b - a, seg.fileStart, seg.fileEnd, false);
       }
     }
-    this.text += source.text.slice(from, to);
+    this.add(source.text.slice(from, to));
   }
 
   result(): MappedText {
@@ -235,6 +247,11 @@ class MappedTextBuilder {
       if (!(sqlOffset > 0)) return segments[0].fileStart; // also NaN
       return mappedOffset({ text, segments }, Math.floor(sqlOffset));
     };
+  }
+
+  private add(text: string): void {
+    this.text += text;
+    this.lastChars = text.length >= 24 ? text.slice(-24) : (this.lastChars + text).slice(-24);
   }
 
   private push(sqlStart: number, length: number, fileStart: number, fileEnd: number, linear: boolean): void {

@@ -37,6 +37,7 @@ export function extractSqlSites(ts: TypeScript, sourceFile: ts.SourceFile): SqlS
     drivers: fileDrivers(ts, sourceFile),
     scopes: new ScopeStack(ts),
     claimed: new Set(),
+    inlineBudget: 0,
   };
   const found: { site: SqlSite; standalone?: ts.Node }[] = [];
   const report = (site: SqlSite | undefined) => site && found.push({ site });
@@ -259,8 +260,8 @@ function textSite(
   const rendered = renderSql(source.parts, style, source.literal.getStart(ctx.sourceFile), bindings);
   if (options.gate && !looksLikeSql(rendered.sql)) {
     // `${base} WHERE ...`: text that starts with something we cannot read is still SQL to flag.
-    const lead = rendered.holes[0];
-    const leads = lead && lead.kind !== "fragment" && rendered.sql.slice(0, lead.sqlStart).trim() === "";
+    const lead = rendered.holes.find((h) => h.kind !== "fragment");
+    const leads = lead && rendered.sql.slice(0, lead.sqlStart).trim() === "";
     // knex `?? = ?` is a builder fragment, not a statement with an unknown start.
     if (options.gate === "static-sql" || style === "question" || !leads || !runsSql(ctx, call, receiver, false)) {
       return undefined;

@@ -1,0 +1,197 @@
+// The analyzer on whole TypeScript files: where findings land, suppressions as an audit
+// trail, rule severities, fingerprints that survive unrelated edits, and no crash on any input.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { analyzeText, summarizeFindings } from "../helpers/analyze";
+import { sqlParser } from "../helpers/sql";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await sqlParser();
+});
+
+const summary = (code: string, config = {}) => summarizeFindings(code, analyzeText(parser, code, config));
+
+describe("drivers", () => {
+  const cases: [string, string][] = [
+    ["node-postgres string", `pool.query("SELECT * FROM orders WHERE id = $1", [id]);`],
+    ["node-postgres { text }", `client.query({ text: "SELECT * FROM orders WHERE id = $1", values: [id] });`],
+    ["postgres.js tagged template", "sql`SELECT * FROM orders WHERE id = ${id}`;"],
+    ["postgres.js sql.unsafe", `sql.unsafe("SELECT * FROM orders WHERE id = $1", [id]);`],
+    ["slonik sql.type", "pool.one(sql.type(Order)`SELECT * FROM orders WHERE id = ${id}`);"],
+    ["slonik sql.unsafe", "pool.any(sql.unsafe`SELECT * FROM orders WHERE id = ${id}`);"],
+    ["Prisma $queryRaw", "prisma.$queryRaw`SELECT * FROM orders WHERE id = ${id}`;"],
+    ["Prisma $queryRaw(Prisma.sql)", "prisma.$queryRaw(Prisma.sql`SELECT * FROM orders WHERE id = ${id}`);"],
+    ["Prisma $executeRawUnsafe", `prisma.$executeRawUnsafe("DELETE FROM orders WHERE id = $1", id);`],
+    ["knex.raw", `knex.raw("SELECT * FROM orders WHERE id = ?", [id]);`],
+    ["SQL held in a const", `const q = "SELECT * FROM orders WHERE id = $1";\npool.query(q, [id]);`],
+  ];
+  for (const [name, code] of cases) {
+    test(`${name}: the finding underlines the table inside the string`, () => {
+      const found = summary(code);
+      assert.equal(found.length, 1, JSON.stringify(found));
+      assert.equal(found[0].at, "orders");
+      assert.match(found[0].rule, /missing-tenant-filter/);
+    });
+  }
+
+  test("Drizzle and Kysely sql templates", () => {
+    const code = `import { sql } from "drizzle-orm";\nawait db.execute(sql\`UPDATE orders SET total = 0 WHERE id = \${id}\`);\n`;
+    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "orders" }]);
+    const kysely = `import { sql } from "kysely";\nawait sql\`SELECT * FROM invoices\`.execute(db);\n`;
+    assert.deepEqual(summary(kysely), [{ rule: "missing-tenant-filter", line: 2, at: "invoices" }]);
+  });
+
+  test("safe twins stay quiet", () => {
+    const code = [
+      "// SELECT * FROM orders WHERE id = $1  (a comment that looks like SQL)",
+      'console.log("SELECT * FROM orders");',
+      'const label = "select a plan";',
+      "const users = req.query.users;",
+      'await pool.query("SELECT * FROM plans");',
+      "await pool.query(`SELECT *\n  FROM orders\n  WHERE id = $1\n    AND tenant_id = $2`, [id, tenantId]);",
+      "await sql`SELECT * FROM orders WHERE tenant_id = ${tenantId}`;",
+    ].join("\n");
+    assert.deepEqual(summary(code), []);
+  });
+});
+
+describe("dynamic SQL", () => {
+  test("concatenated clause", () => {
+    const code = `pool.query("SELECT * FROM orders WHERE " + where);`;
+    assert.deepEqual(summary(code).map((s) => s.rule), ["dynamic-sql"]);
+  });
+  test("an interpolated clause that breaks the statement underlines the interpolation", () => {
+    const code = "pool.query(`SELECT * FROM orders ${filters}`);";
+    assert.deepEqual(summary(code), [{ rule: "dynamic-sql", line: 1, at: "filters" }]);
+  });
+  test("unparsable SQL is reported once at the parser's position", () => {
+    const code = `pool.query("SELECT * FROM orders WHERE tenant_id = $1 AND", [t]);`;
+    const found = analyzeText(parser, code);
+    assert.equal(found.length, 1);
+    assert.equal(found[0].ruleId, "dynamic-sql");
+    assert.equal(found[0].severity, "info");
+    assert.match(found[0].message, /syntax error at end of input/);
+  });
+  test("SQL from a variable that cannot be followed", () => {
+    const code = "export function run(text: string) { return pool.query(text); }";
+    assert.deepEqual(summary(code).map((s) => s.rule), ["dynamic-sql"]);
+  });
+});
+
+describe("suppressions", () => {
+  test("a reasoned suppression on the line before hides the finding and is reported as suppressed", () => {
+    const code = [
+      "// tenantguard-ignore-next-line missing-tenant-filter -- nightly billing job reads every tenant",
+      'await pool.query("SELECT * FROM invoices WHERE due < now()");',
+    ].join("\n");
+    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "invoices", suppressed: "nightly billing job reads every tenant" }]);
+  });
+  test("the comment above a multi-line statement covers the table on a later line", () => {
+    const code = [
+      "// tenantguard-ignore-next-line missing-tenant-filter -- support console, audited",
+      "const rows = await pool.query(`",
+      "  SELECT * FROM orders",
+      "  WHERE id = $1`, [id]);",
+    ].join("\n");
+    assert.equal(summary(code)[0].suppressed, "support console, audited");
+  });
+  test("inside SQL with -- tenantguard-ignore", () => {
+    const code = "await pool.query(`\n  -- tenantguard-ignore missing-tenant-filter -- migration backfill\n  SELECT * FROM orders`);";
+    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 3, at: "orders", suppressed: "migration backfill" }]);
+  });
+  test("a suppression without a reason still suppresses, and is itself reported", () => {
+    const code = "// tenantguard-ignore-next-line missing-tenant-filter\nawait pool.query(\"SELECT * FROM orders\");";
+    assert.deepEqual(summary(code).map((s) => [s.rule, s.suppressed ?? null]), [
+      ["suppression-without-reason", null],
+      ["missing-tenant-filter", ""],
+    ]);
+  });
+  test("a suppression for another rule does not hide the finding", () => {
+    const code = "// tenantguard-ignore-next-line weak-tenant-filter -- wrong rule\nawait pool.query(\"SELECT * FROM orders\");";
+    assert.deepEqual(summary(code).map((s) => [s.rule, s.suppressed ?? null]), [
+      ["unused-suppression", null],
+      ["missing-tenant-filter", null],
+    ]);
+  });
+  test("a suppression that suppresses nothing any more", () => {
+    const code = "// tenantguard-ignore-next-line missing-tenant-filter -- was a leak once\nawait pool.query(\"SELECT * FROM orders WHERE tenant_id = $1\", [t]);";
+    assert.deepEqual(summary(code), [{ rule: "unused-suppression", line: 1, at: "tenantguard-ignore-next-line missing-tenant-filter -- was a leak once" }]);
+  });
+  test("an unknown rule id in a suppression", () => {
+    const code = "// tenantguard-ignore-next-line missing-tenant-fliter -- typo\nawait pool.query(\"SELECT 1\");";
+    const [f] = analyzeText(parser, code);
+    assert.equal(f.ruleId, "unused-suppression");
+    assert.match(f.message, /unknown rule "missing-tenant-fliter"/);
+  });
+});
+
+describe("rules configuration", () => {
+  const code = `pool.query("SELECT * FROM orders WHERE id = $1", [id]);`;
+  test("default severity", () => {
+    assert.equal(analyzeText(parser, code)[0].severity, "error");
+  });
+  test("a rule set to warning", () => {
+    assert.equal(analyzeText(parser, code, { rules: { "missing-tenant-filter": "warning" } })[0].severity, "warning");
+  });
+  test("a rule turned off", () => {
+    assert.deepEqual(analyzeText(parser, code, { rules: { "missing-tenant-filter": "off" } }), []);
+  });
+  test("a suppression of an off rule is not reported as unused", () => {
+    const suppressed = "// tenantguard-ignore-next-line missing-tenant-filter -- ok\n" + code;
+    assert.deepEqual(analyzeText(parser, suppressed, { rules: { "missing-tenant-filter": "off" } }), []);
+  });
+});
+
+describe("fingerprints", () => {
+  const query = `await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`;
+  test("survive unrelated edits above the finding", () => {
+    const before = analyzeText(parser, `async function a() {\n  ${query}\n}`);
+    const after = analyzeText(parser, `import x from "y";\n\n// a new comment\nasync function a() {\n  const unrelated = 1;\n  ${query}\n}`);
+    assert.equal(before.length, 1);
+    assert.equal(after[0].fingerprint, before[0].fingerprint);
+  });
+  test("differ for two identical queries in one file", () => {
+    const found = analyzeText(parser, `${query}\n${query}`);
+    assert.equal(found.length, 2);
+    assert.notEqual(found[0].fingerprint, found[1].fingerprint);
+  });
+  test("change when the statement changes", () => {
+    const a = analyzeText(parser, query)[0].fingerprint;
+    const b = analyzeText(parser, query.replace("orders", "invoices"))[0].fingerprint;
+    assert.notEqual(a, b);
+  });
+});
+
+describe("never crashes", () => {
+  test("malformed TypeScript", () => {
+    for (const code of ["pool.query(", "sql`SELECT * FROM", "const q = 'SELECT; pool.query(q", "}}}{{{", "pool.query(`${`${`"]) {
+      assert.doesNotThrow(() => analyzeText(parser, code), code);
+    }
+  });
+
+  test("random TypeScript and SQL fragments", () => {
+    // Deterministic PRNG so a failure reproduces.
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const sqlBits = ["SELECT", "*", "FROM", "orders", "o", "WHERE", "o.tenant_id", "=", "$1", "AND", "OR", "(", ")", "JOIN", "invoices", "ON", "UNION", "WITH", "x", "AS", "INSERT INTO", "VALUES", "DELETE", "UPDATE", "SET", "'", '"', ";", "--", "é", "🚀", "${id}", "\\", "\n"];
+    const wrappers = [(s: string) => `pool.query("${s}", [a]);`, (s: string) => "sql`" + s + "`;", (s: string) => `prisma.$queryRawUnsafe('${s}');`, (s: string) => `knex.raw(\`${s}\`, [x]);`, (s: string) => `const q = "${s}"; pool.query(q + ${"x"});`];
+    for (let i = 0; i < 400; i++) {
+      const words = Array.from({ length: 1 + rand(14) }, () => sqlBits[rand(sqlBits.length)]);
+      let code = wrappers[rand(wrappers.length)](words.join(" "));
+      if (rand(4) === 0) code = code.slice(0, rand(code.length));
+      assert.doesNotThrow(() => analyzeText(parser, code), code);
+    }
+  });
+
+  test("a large file", () => {
+    const line = `await pool.query("SELECT * FROM orders WHERE id = $1 AND tenant_id = $2", [id, t]);\n`;
+    const code = `async function big() {\n${line.repeat(20000)}}\n`;
+    assert.ok(code.length > 1_500_000);
+    assert.deepEqual(analyzeText(parser, code), []);
+  });
+});
