@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Bump when the generator's output changes, so stale corpora are regenerated. */
-export const CORPUS_VERSION = 3;
+export const CORPUS_VERSION = 4;
 export const DEFAULT_SEED = 20240611;
 export const DEFAULT_FILES = 2000;
 const STAMP = ".corpus-stamp.json";
@@ -528,7 +528,7 @@ function sqlFunction(rng, schema, table, ent, driver, id, injected) {
     const rule = expectedRule(shape, leak);
     injected[rule] = (injected[rule] ?? 0) + 1;
   }
-  if (leak === "dynamic") return dynamicFunction(table, ent, driver, id);
+  if (leak === "dynamic") return dynamicFunction(table, ent, driver, id, rng.chance(0.5));
   const stmt = buildStatement(rng, schema, table, ent, shape, leak);
   const fnName = `${stmt.verb}${ent.type}${stmt.suffix}${id}`;
   const call = renderCall(driver, stmt.parts, `${ent.type}Row`, rng);
@@ -787,7 +787,8 @@ function renderCall(driver, parts, rowType, rng) {
   }
 }
 
-function dynamicFunction(table, ent, driver, n) {
+/** A filter builder that forgets the tenant: the text built in a `let`, or concatenated in the call. */
+function dynamicFunction(table, ent, driver, n, inline) {
   const client =
     driver === "knex"
       ? "knex.raw"
@@ -796,10 +797,10 @@ function dynamicFunction(table, ent, driver, n) {
         : driver === "postgres"
           ? "sql.unsafe"
           : "pool.query";
-  const args = driver === "prisma" ? "sqlText, ...values" : "sqlText, values";
+  const values = driver === "prisma" ? "...values" : "values";
   // Generated code: a template literal per condition, `$n` or knex's `?`.
   const placeholder = driver === "knex" ? "?" : "$${values.length}";
-  return `/** Filter bar search over ${table.name}; filters are optional. */
+  const head = `/** Filter bar search over ${table.name}; filters are optional. */
 export async function search${ent.pascalPlural}${n}(_ctx: TenantContext, filters: Record<string, string | undefined>) {
   const values: unknown[] = [];
   const where: string[] = [];
@@ -807,11 +808,18 @@ export async function search${ent.pascalPlural}${n}(_ctx: TenantContext, filters
     if (value === undefined || !/^[a-z_]+$/.test(column)) continue;
     values.push(value);
     where.push(\`\${column} = ${placeholder}\`);
+  }`;
+  if (inline) {
+    return `${head}
+  const clause = where.length > 0 ? " WHERE " + where.join(" AND ") : "";
+  return ${client}("SELECT id, name, status FROM ${table.name}" + clause + " ORDER BY created_at DESC LIMIT 100", ${values});
+}`;
   }
+  return `${head}
   let sqlText = "SELECT id, name, status FROM ${table.name}";
   if (where.length > 0) sqlText += " WHERE " + where.join(" AND ");
   sqlText += " ORDER BY created_at DESC LIMIT 100";
-  return ${client}(${args});
+  return ${client}(sqlText, ${values});
 }`;
 }
 

@@ -2,7 +2,7 @@
 // against the fixture workspace in fixtures/app.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -217,6 +217,26 @@ describe("language server: config and schema changes", () => {
     writeConfig('{\n  "tenantColumns": ["tenant_id"],\n  "globalTables": ["orders"]\n}\n');
     assert.deepEqual(await client.diagnostics(ordersUri, since), []);
     await client.diagnostics(uri(configPath), since, (d) => d.length === 0);
+  });
+
+  it("checks a file that is not open again when it changes on disk, and clears it when deleted", async () => {
+    const reports = join(workspace.dir, "src", "reports.ts");
+    const reportsUri = uri(reports);
+    await client.diagnostics(reportsUri, 0, (d) => d.length > 0); // from the scan at start-up
+    let since = client.mark();
+    writeFileSync(reports, readFileSync(reports, "utf8").replace("FROM orders", "FROM plans"));
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: reportsUri, type: 2 }] });
+    assert.deepEqual(await client.diagnostics(reportsUri, since), []);
+
+    const leak = join(workspace.dir, "src", "leak.ts");
+    since = client.mark();
+    writeFileSync(leak, 'import { pool } from "./db";\nexport const all = () => pool.query("SELECT * FROM orders");\n');
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(leak), type: 1 }] });
+    assert.equal((await client.diagnostics(uri(leak), since))[0].code, "missing-tenant-filter");
+    since = client.mark();
+    rmSync(leak);
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(leak), type: 3 }] });
+    assert.deepEqual(await client.diagnostics(uri(leak), since), []);
   });
 
   it("reloads the tenant model when a migration changes", async () => {

@@ -47,6 +47,7 @@ export class PluginProject {
   readonly dir: string;
   readonly logFile: string;
   readonly server: TsserverClient;
+  private readonly openTexts = new Map<string, string>();
 
   constructor(options: PluginProjectOptions) {
     this.dir = realpathSync(mkdtempSync(join(tmpdir(), "tenantguard-tsserver-")));
@@ -81,19 +82,28 @@ export class PluginProject {
 
   /** Opens a file (with unsaved content when given) the way VS Code does, and waits for tsserver. */
   async open(relativePath: string, content?: string): Promise<void> {
-    const file = this.path(relativePath);
+    const text = content ?? this.read(relativePath);
     await this.server.request("updateOpen", {
-      openFiles: [{ file, fileContent: content ?? this.read(relativePath), projectRootPath: this.dir }],
+      openFiles: [{ file: this.path(relativePath), fileContent: text, projectRootPath: this.dir }],
     });
+    this.openTexts.set(relativePath, text);
+  }
+
+  /** The text tsserver has for an open file (unsaved edits included). */
+  text(relativePath: string): string {
+    const text = this.openTexts.get(relativePath);
+    if (text === undefined) throw new Error(`${relativePath} is not open`);
+    return text;
   }
 
   /** Replaces an open file's whole text, as an editor sends a change. */
-  async replace(relativePath: string, oldText: string, newText: string): Promise<void> {
-    const lines = oldText.split("\n");
+  async edit(relativePath: string, newText: string): Promise<void> {
+    const lines = this.text(relativePath).split("\n");
     const end = { line: lines.length, offset: lines[lines.length - 1].length + 1 };
     await this.server.request("updateOpen", {
       changedFiles: [{ fileName: this.path(relativePath), textChanges: [{ start: { line: 1, offset: 1 }, end, newText }] }],
     });
+    this.openTexts.set(relativePath, newText);
   }
 
   semanticDiagnostics(relativePath: string): Promise<TsDiagnostic[]> {

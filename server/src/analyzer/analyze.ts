@@ -4,6 +4,7 @@ import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import type { TenantModel } from "./model/types";
+import { ORM_MODULES, type OrmContext } from "./orm";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
@@ -52,7 +53,36 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
   if (MAY_HOLD_SQL.test(sourceFile.text)) {
     for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options));
   }
+  if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options));
   return finalize(raw, options);
+}
+
+function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
+  const ctx: OrmContext = {
+    ts: options.ts,
+    sourceFile: options.sourceFile,
+    checker: options.checker,
+    model: options.model,
+    config: options.config,
+    tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
+  };
+  const out: RawFinding[] = [];
+  for (const orm of ORM_MODULES) {
+    if (!orm.appliesTo(ctx)) continue;
+    for (const f of orm.check(ctx)) {
+      out.push({
+        ruleId: f.ruleId,
+        start: f.start,
+        end: f.end,
+        message: f.message,
+        table: f.table,
+        fixes: f.fixes,
+        anchor: statementStart(options.ts, f.call, options.sourceFile),
+        identity: `${orm.name}|${f.identity}`,
+      });
+    }
+  }
+  return out;
 }
 
 function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {

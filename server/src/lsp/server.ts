@@ -6,7 +6,6 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CodeActionParams,
   DidChangeWatchedFilesNotification,
-  FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
   type ClientCapabilities,
@@ -61,7 +60,8 @@ export function startServer(connection: Connection): void {
 
   const publish = (uri: string) => {
     const diagnostics = [...(findingDiagnostics.get(uri) ?? []), ...(inputDiagnostics.get(uri)?.diagnostics ?? [])];
-    void connection.sendDiagnostics({ uri, diagnostics });
+    // The version lets a client drop diagnostics that arrive after a newer edit.
+    void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics });
   };
 
   /** Records one file's analysis as its diagnostics; a crash or skip leaves it with none. */
@@ -150,6 +150,29 @@ export function startServer(connection: Connection): void {
     );
   };
 
+  /** Files edited outside the editor (git checkout, codegen) after a scan: checked again, a few at a time. */
+  const changedOnDisk = new Map<string, string>(); // path -> uri
+  let recheckRunning = false;
+  const recheckChangedFiles = guard("recheck", async () => {
+    if (recheckRunning) return;
+    recheckRunning = true;
+    try {
+      while (changedOnDisk.size > 0) {
+        const [path, uri] = changedOnDisk.entries().next().value!;
+        changedOnDisk.delete(path);
+        if (openPaths.has(path)) continue;
+        const text = readText(path);
+        if (text === undefined) {
+          findingDiagnostics.delete(uri);
+          publish(uri);
+        } else record(path, uri, text, analyzeText(path, text, workspace, parser));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      recheckRunning = false;
+    }
+  });
+
   const openText = (path: string) => {
     const uri = openPaths.get(path);
     return uri === undefined ? undefined : documents.get(uri)?.getText();
@@ -164,11 +187,23 @@ export function startServer(connection: Connection): void {
     else if (capabilities.window?.workDoneProgress) progress = await connection.window.createWorkDoneProgress();
     else progress = connection.window.attachWorkDoneProgress(undefined);
     const token = { get isCancellationRequested() { return own.cancelled || !!progress.token?.isCancellationRequested; } };
+    const visited = new Set<string>();
     const result = await scanWorkspace(workspace, parser, progress, token, {
       isOpen: (file) => openPaths.has(file),
-      onFile: (file, text, analysis) => record(file, pathToUri(file), text, analysis),
+      onFile: (file, text, analysis) => {
+        visited.add(pathToUri(file));
+        record(file, pathToUri(file), text, analysis);
+      },
       log: logError,
     });
+    if (!result.cancelled) {
+      // Files deleted or newly ignored since the last scan keep no diagnostics.
+      for (const uri of [...findingDiagnostics.keys()]) {
+        if (visited.has(uri) || documents.get(uri)) continue;
+        findingDiagnostics.delete(uri);
+        publish(uri);
+      }
+    }
     if (currentScan === own) currentScan = undefined;
     scanRan = true;
     publishInputErrors();
@@ -246,15 +281,11 @@ export function startServer(connection: Connection): void {
         const path = uriToPath(change.uri);
         if (!path) continue;
         if (isModelInput(path)) reload = true;
-        else if (scanRan && !openPaths.has(path)) {
-          const text = change.type === FileChangeType.Deleted ? undefined : readText(path);
-          if (text === undefined) {
-            findingDiagnostics.delete(change.uri);
-            publish(change.uri);
-          } else record(path, change.uri, text, analyzeText(path, text, workspace, parser));
-        }
+        else if (scanRan && !openPaths.has(path)) changedOnDisk.set(path, change.uri);
       }
+      // A reload re-scans everything anyway.
       if (reload) scheduleReload();
+      else if (changedOnDisk.size > 0) void recheckChangedFiles();
     }),
   );
 

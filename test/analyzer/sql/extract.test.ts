@@ -238,7 +238,7 @@ const driverCases: DriverCase[] = [
   },
   {
     name: "Drizzle: an interpolated table object is a raw identifier",
-    code: 'import { sql as dsql } from "drizzle-orm";\nconst rows = dsql`SELECT * FROM ${orders} WHERE tenant_id = ${t} AND x IN ${ids} AND note = \'orders\'`;',
+    code: "import { sql as dsql } from \"drizzle-orm\";\nconst rows = dsql`SELECT * FROM ${orders} WHERE tenant_id = ${t} AND x IN ${ids} AND note = 'orders'`;",
     sql: `SELECT * FROM "$1" WHERE tenant_id = $2 AND x IN ($3) AND note = 'orders'`,
     driver: "drizzle",
     style: "template",
@@ -263,7 +263,11 @@ describe("extractSqlSites: drivers", () => {
       assert.equal(site.driver, c.driver);
       assert.equal(site.parameterStyle, c.style);
       assert.equal(site.dynamic, undefined);
-      if (c.holes) assert.deepEqual(site.holes.map((h) => h.kind), c.holes);
+      if (c.holes)
+        assert.deepEqual(
+          site.holes.map((h) => h.kind),
+          c.holes,
+        );
       if (c.maxParameter !== undefined) assert.equal(site.maxParameter, c.maxParameter);
       if (c.receiver) assert.equal(text(c.code, site.receiver), c.receiver);
       assert.equal(mapped(site, c.code), "orders");
@@ -334,12 +338,21 @@ describe("extractSqlSites: not SQL", () => {
     ["a SQL string logged", `console.log("SELECT * FROM orders");`],
     ["a SQL string in a comment", `// SELECT * FROM orders\n/* pool.query("SELECT * FROM orders") */`],
     ["req.query", `const id = req.query.id; const q = req.query;`],
-    ["a GraphQL client", 'import { gql } from "@apollo/client";\nawait client.query({ query: gql`query { orders { id } }` });'],
+    [
+      "a GraphQL client",
+      'import { gql } from "@apollo/client";\nawait client.query({ query: gql`query { orders { id } }` });',
+    ],
     ["a GraphQL document in .query", "await client.query(gql`query Orders { orders { id } }`);"],
-    ["a GraphQL client with a variable", 'import { useQuery } from "@apollo/client";\nexport const f = (opts: Options) => client.query(opts);'],
+    [
+      "a GraphQL client with a variable",
+      'import { useQuery } from "@apollo/client";\nexport const f = (opts: Options) => client.query(opts);',
+    ],
     ["qs.parse", `const params = qs.parse(location.search); router.query(params);`],
     ["a non-SQL string to .query", `await search.query("orders that shipped late");`],
-    ["a knex.raw fragment in a builder", `knex("orders").where(knex.raw("?? = ?", ["tenant_id", t])).select(knex.raw("count(*)"));`],
+    [
+      "a knex.raw fragment in a builder",
+      `knex("orders").where(knex.raw("?? = ?", ["tenant_id", t])).select(knex.raw("count(*)"));`,
+    ],
     ["Prisma.sql on its own", "const where = Prisma.sql`WHERE tenant_id = ${t}`;"],
     ["a tag not named sql", "await tx`SELECT * FROM orders`;\nString.raw`SELECT * FROM orders`;"],
     ["sql.unsafe of another library", 'import { sql } from "drizzle-orm";\nsql.unsafe("SELECT * FROM orders");'],
@@ -446,7 +459,10 @@ describe("extractSqlSites: exact offsets", () => {
     assert.equal(site.sql, "SELECT 'a\\b' AS x,\n\té AS y, A, 😀 FROM orders WHERE id = $1");
     assert.equal(mapped(site, code), "orders");
     assert.equal(code[site.toFileOffset(site.sql.indexOf("\n"))], "\\");
-    assert.equal(code.slice(site.toFileOffset(site.sql.indexOf("é")), site.toFileOffset(site.sql.indexOf("é")) + 6), "\\u00e9");
+    assert.equal(
+      code.slice(site.toFileOffset(site.sql.indexOf("é")), site.toFileOffset(site.sql.indexOf("é")) + 6),
+      "\\u00e9",
+    );
     assertMapsExactly(site, code);
   });
 
@@ -506,7 +522,10 @@ describe("extractSqlSites: the SQL parses", () => {
 });
 
 describe("extractSqlSites: never throws", () => {
-  const fixture = driverCases.map((c) => c.code).join("\n") + "\n" + String.raw`
+  const fixture =
+    driverCases.map((c) => c.code).join("\n") +
+    "\n" +
+    String.raw`
     function f(a: string) { let q = 'SELECT 1' + a; return pool.query(q, [a, ${"`"}x${"$"}{a}${"`"}]); }
     sql${"`"}SELECT ${"$"}{sql${"`"}${"$"}{sql${"`"}${"$"}{x}${"`"}}${"`"}} ${"`"};
     pool.query('SELECT \u{1F600} \x4' + "\\" + 'FROM orders');
@@ -514,7 +533,7 @@ describe("extractSqlSites: never throws", () => {
 
   test("random truncations and mutations of a fixture", () => {
     let seed = 42;
-    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
     const noise = ["`", "${", "}", "'", '"', "\\", "+", "(", ")", "sql", ".query(", "\n", "é", "😀".slice(0, 1), ""];
     for (let i = 0; i < 400; i++) {
       let code = fixture.slice(0, random(fixture.length + 1));
@@ -533,7 +552,10 @@ describe("extractSqlSites: never throws", () => {
   });
 
   test("a very long concatenation and a large file", () => {
-    const chain = "pool.query('SELECT * FROM orders WHERE ' + " + Array.from({ length: 20000 }, (_, i) => `'a${i} = 1 AND ' + x${i}`).join(" + ") + ");";
+    const chain =
+      "pool.query('SELECT * FROM orders WHERE ' + " +
+      Array.from({ length: 20000 }, (_, i) => `'a${i} = 1 AND ' + x${i}`).join(" + ") +
+      ");";
     const site = only(chain);
     assert.equal(site.holes.length, 20000);
     const bodies = driverCases.map((c) => c.code.replace(/^import .*$/gm, ""));

@@ -4,11 +4,16 @@ import { join, posix, relative } from "node:path";
 import { CONFIG_FILE_NAME } from "../config/load";
 import type { ResolvedConfig } from "../config/types";
 import { configKeyPosition } from "../config/validate";
+import type ts from "typescript";
 import type { SqlParser } from "../sql/parse";
+import { drizzleReader } from "./drizzle";
+import { prismaReader } from "./prisma";
+import { sequelizeReader } from "./sequelize";
+import { typeormReader } from "./typeorm";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import { readMigrations } from "./migrations";
 import { splitQualifiedName, TENANT_COLUMN_CANDIDATES, tenantColumnMatches } from "./names";
-import type { ModelSource, TenantModel, TenantTable } from "./types";
+import type { EntityInfo, ModelSource, TenantModel, TenantTable } from "./types";
 
 /** A table as a schema source sees it, before tenant ownership is decided. */
 export interface DiscoveredTable {
@@ -16,6 +21,8 @@ export interface DiscoveredTable {
   schema?: string;
   columns: string[];
   source: ModelSource;
+  /** ORM definitions of the table (Prisma model, Drizzle table, TypeORM entity, Sequelize model). */
+  entities?: EntityInfo[];
 }
 
 /**
@@ -27,6 +34,7 @@ export interface SchemaSourceReader {
     fs: AnalyzerFileSystem,
     config: ResolvedConfig,
     parser: SqlParser,
+    tsModule: typeof ts,
   ): { tables: DiscoveredTable[]; errors: InputError[] };
 }
 
@@ -41,18 +49,28 @@ const migrationsReader: SchemaSourceReader = {
  * The schema sources, in precedence order: the first to define a table gives its position.
  * Prisma (`config.schema.prisma`) and Drizzle (`config.schema.drizzle`) readers go here.
  */
-export const SCHEMA_SOURCE_READERS: readonly SchemaSourceReader[] = [migrationsReader];
+export const SCHEMA_SOURCE_READERS: readonly SchemaSourceReader[] = [
+  migrationsReader,
+  prismaReader,
+  drizzleReader,
+  typeormReader,
+  sequelizeReader,
+];
 
 export function discoverTenantModel(
   fs: AnalyzerFileSystem,
   config: ResolvedConfig,
   parser: SqlParser,
+  /** The TypeScript module for readers that parse TS schema files; the plugin passes tsserver's. */
+  tsModule?: typeof ts,
 ): { model: TenantModel; errors: InputError[]; notes: string[] } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tsm = tsModule ?? (require("typescript") as typeof ts);
   const errors: InputError[] = [];
   const notes: string[] = [];
   const discovered = mergeTables(
     SCHEMA_SOURCE_READERS.flatMap((reader) => {
-      const result = reader.read(fs, config, parser);
+      const result = reader.read(fs, config, parser, tsm);
       errors.push(...result.errors);
       return result.tables;
     }),
@@ -82,6 +100,7 @@ export function discoverTenantModel(
         schema: table.schema,
         tenantColumn,
         source: table.source,
+        entities: table.entities,
       });
     } else if (!tenantColumn) globalTables.add(table.name.toLowerCase());
   }
@@ -97,7 +116,7 @@ export function discoverTenantModel(
   // A name may be tenant-owned in one schema and global in another; the model keys by name alone.
   for (const name of tables.keys()) globalTables.delete(name);
 
-  return { model: { tables, globalTables, inference }, errors, notes };
+  return { model: { tables, globalTables, inference, entities: entityIndex(tables) }, errors, notes };
 }
 
 /** Same table from several sources (migrations and Prisma): one entry, the columns of all. */
@@ -106,8 +125,10 @@ function mergeTables(tables: DiscoveredTable[]): DiscoveredTable[] {
   for (const table of tables) {
     const key = `${(table.schema ?? "public").toLowerCase()}.${table.name.toLowerCase()}`;
     const seen = byName.get(key);
-    if (seen) seen.columns = [...new Set([...seen.columns, ...table.columns])];
-    else byName.set(key, { ...table, columns: [...table.columns] });
+    if (seen) {
+      seen.columns = [...new Set([...seen.columns, ...table.columns])];
+      if (table.entities) seen.entities = [...(seen.entities ?? []), ...table.entities];
+    } else byName.set(key, { ...table, columns: [...table.columns] });
   }
   return [...byName.values()];
 }
@@ -190,7 +211,7 @@ function applyTableOverrides(
       }
       const tenantColumn = column ?? wanted[0];
       if (tenantColumn)
-        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source });
+        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source, entities: table.entities });
       continue;
     }
     if (!wanted[0]) {
@@ -228,4 +249,13 @@ function mostCommon(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+}
+
+/** Every entity name of every tenant-owned table, lower-cased, for ORM call lookup. */
+function entityIndex(tables: ReadonlyMap<string, TenantTable>): Map<string, TenantTable> {
+  const index = new Map<string, TenantTable>();
+  for (const table of tables.values()) {
+    for (const entity of table.entities ?? []) for (const name of entity.names) index.set(name.toLowerCase(), table);
+  }
+  return index;
 }

@@ -32,9 +32,7 @@ export interface SqlTag {
 
 /** What a call inside a `${}` hole makes of it. */
 export type BuilderCall =
-  | { kind: "identifier"; names: ts.StringLiteralLike[]; splitDots: boolean }
-  | { kind: "value" }
-  | { kind: "raw" };
+  { kind: "identifier"; names: ts.StringLiteralLike[]; splitDots: boolean } | { kind: "value" } | { kind: "raw" };
 
 export function fileDrivers(ts: TypeScript, sourceFile: ts.SourceFile): FileDrivers {
   const drivers: FileDrivers = {
@@ -72,7 +70,8 @@ export function sqlTagOf(ts: TypeScript, drivers: FileDrivers, tag: ts.Expressio
   }
   if (ts.isPropertyAccessExpression(tag)) {
     const name = tag.name.text;
-    if (name === "$queryRaw" || name === "$executeRaw") return { driver: "prisma", receiver: tag.expression, runs: true };
+    if (name === "$queryRaw" || name === "$executeRaw")
+      return { driver: "prisma", receiver: tag.expression, runs: true };
     if ((name === "unsafe" || name === "fragment") && sqlTagDriver(ts, drivers, tag.expression)) {
       return { driver: "slonik", receiver: tag.expression, runs: true };
     }
@@ -126,7 +125,9 @@ export function builderCall(ts: TypeScript, drivers: FileDrivers, call: ts.CallE
   const method = callee.name.text;
   if (IDENTIFIER_BUILDERS.has(method)) {
     const names = literalNames(ts, call.arguments);
-    return names?.length ? { kind: "identifier", names, splitDots: method === "ref" || method === "table" } : { kind: "raw" };
+    return names?.length
+      ? { kind: "identifier", names, splitDots: method === "ref" || method === "table" }
+      : { kind: "raw" };
   }
   return VALUE_BUILDERS.has(method) ? { kind: "value" } : { kind: "raw" };
 }
@@ -151,7 +152,16 @@ const VALUE_BUILDERS = new Set([
   "uuid",
 ]);
 
-const SQL_CLIENT_MODULES = new Set(["pg", "pg-pool", "pg-promise", "knex", "postgres", "sequelize", "typeorm", "mysql2"]);
+const SQL_CLIENT_MODULES = new Set([
+  "pg",
+  "pg-pool",
+  "pg-promise",
+  "knex",
+  "postgres",
+  "sequelize",
+  "typeorm",
+  "mysql2",
+]);
 const GRAPHQL_MODULES = /^(?:@apollo\/client|apollo-|graphql-request|graphql-tag|@urql\/|urql$|graphql$)/;
 
 function moduleDriver(from: string): SqlDriver | undefined {

@@ -109,7 +109,12 @@ function declarations(ts: TypeScript, node: ts.Node, depth: number): Map<string,
   return frame;
 }
 
-function addStatements(ts: TypeScript, frame: Map<string, Binding>, statements: readonly ts.Statement[], depth: number) {
+function addStatements(
+  ts: TypeScript,
+  frame: Map<string, Binding>,
+  statements: readonly ts.Statement[],
+  depth: number,
+) {
   for (const statement of statements) {
     if (ts.isVariableStatement(statement)) {
       const list = statement.declarationList;

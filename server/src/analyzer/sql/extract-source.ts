@@ -4,7 +4,8 @@
 import type ts from "typescript";
 import { builderCall, sqlTagOf, type FileDrivers } from "./extract-drivers";
 import type { ScopeStack } from "./extract-scope";
-import { cookLiteral, looksLikeSql, pointText, sliceMapped, type MappedText, type SqlPart } from "./extract-text";
+import { looksLikeSql, type SqlPart } from "./extract-render";
+import { cookLiteral, pointText, sliceMapped, type MappedText } from "./extract-text";
 
 type TypeScript = typeof ts;
 
@@ -72,11 +73,22 @@ export function stringSource(ctx: SourceContext, expr: ts.Expression, depth: num
     const reason = cannotFollow(name ?? "an array of lines", "it is assembled with .join() at run time");
     return { kind: "dynamic", literal: e, reason, node: expr, sqlLooking };
   }
-  return { kind: "dynamic", literal: e, reason: cannotFollow(name ?? shortText(ctx, e)), node: expr, sqlLooking: false };
+  return {
+    kind: "dynamic",
+    literal: e,
+    reason: cannotFollow(name ?? shortText(ctx, e)),
+    node: expr,
+    sqlLooking: false,
+  };
 }
 
 /** The parts of a SQL tagged template: `${}` holes are bound values unless they are SQL fragments or identifiers. */
-export function taggedTemplateParts(ctx: SourceContext, node: ts.TaggedTemplateExpression, depth: number, nesting = 0): SqlPart[] {
+export function taggedTemplateParts(
+  ctx: SourceContext,
+  node: ts.TaggedTemplateExpression,
+  depth: number,
+  nesting = 0,
+): SqlPart[] {
   if (nesting === 0) ctx.inlineBudget = MAX_INLINED;
   return templateParts(ctx, node.template, (expr, start, end) => taggedHole(ctx, expr, start, end, depth, nesting));
 }
@@ -100,12 +112,33 @@ export function unwrap(ts: TypeScript, expr: ts.Expression): ts.Expression {
 
 /** The first static text of a string expression (enough to tell whether it looks like SQL). */
 export function leadingText(ts: TypeScript, expr: ts.Expression): string {
-  for (let e = unwrap(ts, expr); ; ) {
+  for (let e = unwrap(ts, expr); ;) {
     if (ts.isStringLiteralLike(e)) return e.text;
     if (ts.isTemplateExpression(e)) return e.head.text;
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) e = unwrap(ts, e.left);
+    if (isConcatenation(ts, e)) e = unwrap(ts, e.left);
     else return "";
   }
+}
+
+/** The value of property `name` in an object literal (`{ name: v }` or `{ name }`). */
+export function propertyValue(
+  ts: TypeScript,
+  object: ts.ObjectLiteralExpression,
+  name: string,
+): ts.Expression | undefined {
+  for (const p of object.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name) {
+      return p.initializer;
+    }
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+  }
+  return undefined;
+}
+
+/** The source text of `e` on one line, shortened for a message. */
+export function shortText(ctx: SourceContext, e: ts.Node): string {
+  const text = ctx.sourceFile.text.slice(e.getStart(ctx.sourceFile), e.end).replace(/\s+/g, " ");
+  return text.length > 40 ? text.slice(0, 37) + "..." : text;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -124,16 +157,20 @@ function cannotFollow(name: string, detail?: string): string {
   return `SQL comes from ${name}, which tenantguard cannot follow` + (detail ? ` (${detail})` : "");
 }
 
+/** A string we can read: a literal, an untagged template or a `+` concatenation. */
+function isStringExpression(ts: TypeScript, e: ts.Expression): boolean {
+  return ts.isStringLiteralLike(e) || ts.isTemplateExpression(e) || isConcatenation(ts, e);
+}
+
+function isConcatenation(ts: TypeScript, e: ts.Expression): e is ts.BinaryExpression {
+  return ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken;
+}
+
 /** Parts of a string-valued expression, or undefined when it is not one we can read. */
 function stringParts(ctx: SourceContext, e: ts.Expression, depth: number, nesting: number): SqlPart[] | undefined {
-  const ts = ctx.ts;
-  if (ts.isStringLiteralLike(e) || ts.isTemplateExpression(e)) {
-    return templateParts(ctx, e, (expr, start, end) => stringHole(ctx, expr, start, end, depth, nesting));
-  }
-  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-    return concatParts(ctx, e, depth, nesting);
-  }
-  return undefined;
+  if (isConcatenation(ctx.ts, e)) return concatParts(ctx, e, depth, nesting);
+  if (!isStringExpression(ctx.ts, e)) return undefined;
+  return templateParts(ctx, e, (expr, start, end) => stringHole(ctx, expr, start, end, depth, nesting));
 }
 
 /** `'a' + b + \`c${d}\``: literals are text, other operands are raw holes (or a followed `const` string). */
@@ -143,7 +180,7 @@ function concatParts(ctx: SourceContext, e: ts.BinaryExpression, depth: number, 
   const work: ts.Expression[] = [e]; // iterative: a long `+` chain is a deep tree
   while (work.length > 0) {
     const next = unwrap(ts, work.pop()!);
-    if (ts.isBinaryExpression(next) && next.operatorToken.kind === ts.SyntaxKind.PlusToken) work.push(next.right, next.left);
+    if (isConcatenation(ts, next)) work.push(next.right, next.left);
     else operands.push(next);
   }
   const parts: SqlPart[] = [];
@@ -163,10 +200,7 @@ type HoleBuilder = (expr: ts.Expression, fileStart: number, fileEnd: number) => 
 function templateParts(ctx: SourceContext, literal: ts.Expression, hole: HoleBuilder): SqlPart[] {
   const ts = ctx.ts;
   const text = ctx.sourceFile.text;
-  if (!ts.isTemplateExpression(literal)) {
-    const close = ts.isStringLiteral(literal) ? text[literal.getStart(ctx.sourceFile)] : "`";
-    return [{ kind: "text", text: literalText(ctx, literal, close) }];
-  }
+  if (!ts.isTemplateExpression(literal)) return [{ kind: "text", text: stringLiteralText(ctx, literal) }];
   const parts: SqlPart[] = [{ kind: "text", text: literalText(ctx, literal.head, "${") }];
   let holeStart = literal.head.end - 2; // the `$` of `${`
   for (const span of literal.templateSpans) {
@@ -179,6 +213,12 @@ function templateParts(ctx: SourceContext, literal: ts.Expression, hole: HoleBui
   return parts;
 }
 
+/** The cooked text of a string or no-substitution template literal. */
+function stringLiteralText(ctx: SourceContext, literal: ts.Node): MappedText {
+  const opening = ctx.sourceFile.text[literal.getStart(ctx.sourceFile)];
+  return literalText(ctx, literal, opening === "'" || opening === '"' ? opening : "`");
+}
+
 /** The cooked text of a literal token between its opening char and `close` (when the token is terminated). */
 function literalText(ctx: SourceContext, node: ts.Node, close: string): MappedText {
   const text = ctx.sourceFile.text;
@@ -189,18 +229,34 @@ function literalText(ctx: SourceContext, node: ts.Node, close: string): MappedTe
 }
 
 /** A `${}` in an untagged template or a `+` operand: a same-file `const` string is inlined, anything else is raw. */
-function stringHole(ctx: SourceContext, expr: ts.Expression, start: number, end: number, depth: number, nesting: number): SqlPart {
+function stringHole(
+  ctx: SourceContext,
+  expr: ts.Expression,
+  start: number,
+  end: number,
+  depth: number,
+  nesting: number,
+): SqlPart {
   const ts = ctx.ts;
-  if (ts.isIdentifier(unwrap(ts, expr)) && nesting < MAX_NESTING && ctx.inlineBudget-- > 0) {
+  if (ts.isIdentifier(unwrap(ts, expr)) && nesting < MAX_NESTING && ctx.inlineBudget > 0) {
     const followed = followConst(ctx, expr, depth);
-    const parts = followed.resolved ? stringParts(ctx, followed.expr, followed.depth, nesting + 1) : undefined;
-    if (parts) return { kind: "fragment", expr, parts };
+    if (followed.resolved && isStringExpression(ts, followed.expr)) {
+      ctx.inlineBudget--;
+      return { kind: "fragment", expr, parts: stringParts(ctx, followed.expr, followed.depth, nesting + 1)! };
+    }
   }
   return { kind: "hole", hole: "raw", expr, fileStart: start, fileEnd: end };
 }
 
 /** A `${}` in a SQL tag: a nested SQL tag (or a `const` holding one) is inlined, builders decide, the rest is a value. */
-function taggedHole(ctx: SourceContext, expr: ts.Expression, start: number, end: number, depth: number, nesting: number): SqlPart {
+function taggedHole(
+  ctx: SourceContext,
+  expr: ts.Expression,
+  start: number,
+  end: number,
+  depth: number,
+  nesting: number,
+): SqlPart {
   const ts = ctx.ts;
   const hole = (kind: "value" | "raw"): SqlPart => ({ kind: "hole", hole: kind, expr, fileStart: start, fileEnd: end });
   let e = unwrap(ts, expr);
@@ -223,7 +279,11 @@ function taggedHole(ctx: SourceContext, expr: ts.Expression, start: number, end:
     if (builder.kind !== "identifier") return hole(builder.kind);
     return { kind: "fragment", expr, parts: identifierParts(ctx, builder.names, builder.splitDots, start, end) };
   }
-  if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && ctx.drivers.prismaNamespaces.has(e.expression.text)) {
+  if (
+    ts.isPropertyAccessExpression(e) &&
+    ts.isIdentifier(e.expression) &&
+    ctx.drivers.prismaNamespaces.has(e.expression.text)
+  ) {
     return hole("raw"); // `Prisma.empty`
   }
   if (ts.isConditionalExpression(e) || ts.isBinaryExpression(e)) return hole("raw"); // `${cond ? sql`AND ...` : sql``}`
@@ -241,7 +301,7 @@ function identifierParts(
   const parts: SqlPart[] = [];
   const punct = (s: string): SqlPart => ({ kind: "text", text: pointText(s, holeStart, holeEnd) });
   for (const literal of names) {
-    const cooked = literalText(ctx, literal, ctx.ts.isStringLiteral(literal) ? ctx.sourceFile.text[literal.getStart(ctx.sourceFile)] : "`");
+    const cooked = stringLiteralText(ctx, literal);
     const pieces = splitDots ? cooked.text.split(".") : [cooked.text];
     let at = 0;
     for (const piece of pieces) {
@@ -260,10 +320,4 @@ function arrayJoined(ts: TypeScript, e: ts.Expression): ts.ArrayLiteralExpressio
   }
   const array = unwrap(ts, e.expression.expression);
   return ts.isArrayLiteralExpression(array) ? array : undefined;
-}
-
-/** The source text of `e` on one line, shortened for a message. */
-export function shortText(ctx: SourceContext, e: ts.Node): string {
-  const text = ctx.sourceFile.text.slice(e.getStart(ctx.sourceFile), e.end).replace(/\s+/g, " ");
-  return text.length > 40 ? text.slice(0, 37) + "..." : text;
 }

@@ -5,19 +5,11 @@
 // are seen before their arguments, so a call that runs a SQL template (`db.execute(sql`...`)`,
 // `pool.one(sql.type(x)`...`)`) claims it and the template is not reported a second time.
 import type ts from "typescript";
-import { fileDrivers, sqlTagDriver, sqlTagOf, type SqlTag } from "./extract-drivers";
+import { fileDrivers, sqlTagDriver, sqlTagOf } from "./extract-drivers";
 import { ScopeStack } from "./extract-scope";
-import {
-  followConst,
-  shortText,
-  stringSource,
-  taggedTemplateParts,
-  unwrap,
-  type SourceContext,
-  type SqlSource,
-} from "./extract-source";
-import { looksLikeSql, renderSql, type QuestionBindings } from "./extract-text";
-import type { ParameterStyle, SqlDriver, SqlSite } from "./site";
+import { templateSite, textSite, dynamicSite } from "./extract-site";
+import { followConst, propertyValue, stringSource, unwrap, type SourceContext } from "./extract-source";
+import type { SqlSite } from "./site";
 
 type TypeScript = typeof ts;
 
@@ -68,7 +60,10 @@ export function extractSqlSites(ts: TypeScript, sourceFile: ts.SourceFile): SqlS
       const tag = sqlTagOf(ts, ctx.drivers, tagged.tag);
       if (tag) {
         if (tag.runs && templateDepth === 0 && !ctx.claimed.has(tagged)) {
-          found.push({ site: templateSite(ctx, tagged, tag.driver, tagged, tag.receiver, ctx.scopes.depth), standalone: tagged });
+          found.push({
+            site: templateSite(ctx, tagged, tag.driver, tagged, tag.receiver, ctx.scopes.depth),
+            standalone: tagged,
+          });
         }
         templateDepth++;
         stack.push(EXIT_TEMPLATE);
@@ -104,25 +99,7 @@ const RUNNER_METHODS = new Set([
   "$executeRaw",
 ]);
 
-/** Last words of receiver names that say "database client": `pool`, `tenantDb`, `trx`, `queryRunner`. */
-const DB_RECEIVER_WORDS = new Set([
-  "pool",
-  "pg",
-  "db",
-  "database",
-  "knex",
-  "conn",
-  "connection",
-  "trx",
-  "tx",
-  "transaction",
-  "sql",
-  "client",
-  "manager",
-  "runner",
-  "sequelize",
-]);
-
+/** The site a method call runs, if it is one of the SQL-running shapes. */
 function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefined {
   const ts = ctx.ts;
   const callee = unwrap(ts, call.expression);
@@ -161,14 +138,19 @@ function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefi
 }
 
 /** `pool.one(sql.type(x)`...`)`, `db.execute(sql`...`)`, `prisma.$queryRaw(Prisma.sql`...`)`, also through a `const`. */
-function runnerSite(ctx: SourceContext, call: ts.CallExpression, method: string, object: ts.Expression): SqlSite | undefined {
+function runnerSite(
+  ctx: SourceContext,
+  call: ts.CallExpression,
+  method: string,
+  object: ts.Expression,
+): SqlSite | undefined {
   const ts = ctx.ts;
   const arg = call.arguments[0];
   if (!arg) return undefined;
   const isPrisma = method === "$queryRaw" || method === "$executeRaw";
   const followed = followConst(ctx, arg, ctx.scopes.depth);
   if (followed.resolved && ts.isTaggedTemplateExpression(followed.expr)) {
-    const tag: SqlTag | undefined = sqlTagOf(ts, ctx.drivers, followed.expr.tag);
+    const tag = sqlTagOf(ts, ctx.drivers, followed.expr.tag);
     if (!tag) return undefined;
     ctx.claimed.add(followed.expr);
     return templateSite(ctx, followed.expr, isPrisma ? "prisma" : tag.driver, call, object, followed.depth);
@@ -200,9 +182,15 @@ function querySite(ctx: SourceContext, call: ts.CallExpression, object: ts.Expre
   }
   // Sequelize: query(text, { replacements }) uses knex-like `?` / `:name` bindings.
   const options = values && unwrap(ts, values);
-  const replacements = options && ts.isObjectLiteralExpression(options) ? propertyValue(ts, options, "replacements") : undefined;
+  const replacements =
+    options && ts.isObjectLiteralExpression(options) ? propertyValue(ts, options, "replacements") : undefined;
   if (replacements) {
-    return textSite(ctx, call, object, "unknown", "question", { text, bindings: replacements, depth, gate: "sql-looking" });
+    return textSite(ctx, call, object, "unknown", "question", {
+      text,
+      bindings: replacements,
+      depth,
+      gate: "sql-looking",
+    });
   }
   return textSite(ctx, call, object, "pg", "numbered", { text, values, depth, gate: "sql-looking" });
 }
@@ -220,161 +208,6 @@ function rawSite(ctx: SourceContext, call: ts.CallExpression, object: ts.Express
   }
   // knex.raw('?? = ?', [...]) builds a fragment for the query builder: only whole statements are sites.
   return textSite(ctx, call, object, "knex", "question", { bindings: call.arguments[1], gate: "sql-looking" });
-}
-
-interface TextSiteOptions {
-  /** The expression holding the text (default: the first argument) and the scope depth to read it at. */
-  text?: ts.Expression;
-  values?: ts.Expression;
-  bindings?: ts.Expression;
-  restValuesCall?: ts.CallExpression;
-  depth?: number;
-  /**
-   * `sql-looking`: a generic method (`query`, `raw`): report static text only when it looks
-   * like SQL, and unreadable text only with evidence that the receiver runs SQL.
-   * `static-sql`: report only static SQL-looking text. Default: always a site.
-   */
-  gate?: "sql-looking" | "static-sql";
-}
-
-/** A site whose SQL is a plain string (first argument of the call). */
-function textSite(
-  ctx: SourceContext,
-  call: ts.CallExpression,
-  receiver: ts.Expression,
-  driver: SqlDriver,
-  style: ParameterStyle,
-  options: TextSiteOptions,
-): SqlSite | undefined {
-  const ts = ctx.ts;
-  const values = options.values && unwrap(ts, options.values);
-  const valuesArray = values && ts.isArrayLiteralExpression(values) ? values : undefined;
-  const source = stringSource(ctx, options.text ?? call.arguments[0], options.depth ?? ctx.scopes.depth);
-  if (source.kind === "dynamic") {
-    if (options.gate === "static-sql") return undefined;
-    if (options.gate === "sql-looking" && !runsSql(ctx, call, receiver, source.sqlLooking)) return undefined;
-    const site = dynamicSite(ctx, source, call, receiver, driver, style);
-    return { ...site, valuesArray, restValuesCall: options.restValuesCall };
-  }
-  const bindings = style === "question" ? questionBindings(ts, options.bindings, source.literal) : undefined;
-  const rendered = renderSql(source.parts, style, source.literal.getStart(ctx.sourceFile), bindings);
-  if (options.gate && !looksLikeSql(rendered.sql)) {
-    // `${base} WHERE ...`: text that starts with something we cannot read is still SQL to flag.
-    const lead = rendered.holes.find((h) => h.kind !== "fragment");
-    const leads = lead && rendered.sql.slice(0, lead.sqlStart).trim() === "";
-    // knex `?? = ?` is a builder fragment, not a statement with an unknown start.
-    if (options.gate === "static-sql" || style === "question" || !leads || !runsSql(ctx, call, receiver, false)) {
-      return undefined;
-    }
-    const reason = `SQL starts with ${shortText(ctx, lead.expr)}, which tenantguard cannot follow`;
-    const dynamic = { kind: "dynamic", literal: source.literal, reason, node: lead.expr, sqlLooking: false } as const;
-    return { ...dynamicSite(ctx, dynamic, call, receiver, driver, style), valuesArray, restValuesCall: options.restValuesCall };
-  }
-  return {
-    driver,
-    node: call,
-    receiver,
-    literal: source.literal,
-    ...rendered,
-    parameterStyle: style,
-    valuesArray,
-    restValuesCall: options.restValuesCall,
-  };
-}
-
-/** A site whose SQL is a tagged template (`sql`...``, `prisma.$queryRaw`...``). */
-function templateSite(
-  ctx: SourceContext,
-  template: ts.TaggedTemplateExpression,
-  driver: SqlDriver,
-  node: ts.Node,
-  receiver: ts.Expression | undefined,
-  depth: number,
-): SqlSite {
-  const parts = taggedTemplateParts(ctx, template, depth);
-  const rendered = renderSql(parts, "template", template.template.getStart(ctx.sourceFile));
-  return { driver, node, receiver, literal: template.template, ...rendered, parameterStyle: "template" };
-}
-
-function dynamicSite(
-  ctx: SourceContext,
-  source: Extract<SqlSource, { kind: "dynamic" }>,
-  call: ts.CallExpression,
-  receiver: ts.Expression,
-  driver: SqlDriver,
-  style: ParameterStyle,
-): SqlSite {
-  const at = source.node.getStart(ctx.sourceFile);
-  return {
-    driver,
-    node: call,
-    receiver,
-    literal: source.literal,
-    sql: "",
-    toFileOffset: () => at,
-    holes: [],
-    parameterStyle: style,
-    maxParameter: 0,
-    dynamic: { reason: source.reason, node: source.node },
-  };
-}
-
-/**
- * Evidence that a generic `.query(x)` / `.raw(x)` whose text we cannot read runs SQL: the
- * text visibly starts like SQL, values are passed beside it, the file imports a SQL client,
- * or the receiver is named like one. A GraphQL client import vetoes all but the first.
- */
-function runsSql(ctx: SourceContext, call: ts.CallExpression, receiver: ts.Expression, sqlLooking: boolean): boolean {
-  if (sqlLooking) return true;
-  if (ctx.drivers.importsGraphqlClient) return false;
-  if (ctx.drivers.importsSqlLibrary) return true;
-  if (call.arguments.length >= 2 && ctx.ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === "query") {
-    return true;
-  }
-  const name = receiverName(ctx.ts, receiver);
-  const lastWord = name?.split(/(?=[A-Z])|_/).pop()?.toLowerCase();
-  return !!lastWord && DB_RECEIVER_WORDS.has(lastWord);
-}
-
-function receiverName(ts: TypeScript, receiver: ts.Expression): string | undefined {
-  const e = unwrap(ts, receiver);
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  return undefined;
-}
-
-function questionBindings(ts: TypeScript, bindings: ts.Expression | undefined, literal: ts.Expression): QuestionBindings {
-  const value = bindings && unwrap(ts, bindings);
-  const fallback = bindings ?? literal;
-  if (value && ts.isObjectLiteralExpression(value)) {
-    const keys = new Set<string>();
-    for (const p of value.properties) if (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) keys.add(p.name.text);
-    const hasSpread = value.properties.some((p) => ts.isSpreadAssignment(p));
-    return {
-      named: true,
-      keys: hasSpread ? undefined : keys,
-      bindingExpr: (name) => (typeof name === "string" && propertyValue(ts, value, name)) || fallback,
-    };
-  }
-  const array = value && ts.isArrayLiteralExpression(value) ? value : undefined;
-  return {
-    named: false,
-    bindingExpr: (index) => {
-      const element = typeof index === "number" && array?.elements[index];
-      return element && !ts.isSpreadElement(element) && !ts.isOmittedExpression(element) ? element : fallback;
-    },
-  };
-}
-
-/** The value of property `name` in an object literal (`{ name: v }` or `{ name }`). */
-function propertyValue(ts: TypeScript, object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
-  for (const p of object.properties) {
-    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name) {
-      return p.initializer;
-    }
-    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
-  }
-  return undefined;
 }
 
 /** Reverses `array[from..]` in place (children were pushed in source order; the stack pops the last first). */

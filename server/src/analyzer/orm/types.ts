@@ -1,0 +1,45 @@
+// The one shape every ORM module has (DESIGN.md: adding an ORM is adding a file).
+import type ts from "typescript";
+import type { ResolvedConfig } from "../config/types";
+import type { TenantValue } from "../fixes/tenant-value";
+import type { OrmName, TenantModel } from "../model/types";
+import type { Fix, RuleId } from "../types";
+
+export interface OrmContext {
+  ts: typeof ts;
+  sourceFile: ts.SourceFile;
+  /** Present in type-aware mode: recognise clients and values by type. */
+  checker?: ts.TypeChecker;
+  model: TenantModel;
+  config: ResolvedConfig;
+  /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
+  tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
+}
+
+/** One finding about one ORM call, in file offsets. */
+export interface OrmFinding {
+  ruleId: RuleId;
+  start: number;
+  end: number;
+  message: string;
+  /** The tenant-owned table (SQL name) the call reads or writes. */
+  table?: string;
+  fixes: Fix[];
+  /** The whole query call: a next-line suppression above its statement covers the finding. */
+  call: ts.Node;
+  /** The client the query runs through (`prisma`, `this.repo`, `tx`), for scoped/unscoped resolution later. */
+  receiver?: ts.Expression;
+  /** What identifies the finding across unrelated edits (rule, table, normalized call text). */
+  identity: string;
+}
+
+export interface OrmModule {
+  name: OrmName;
+  /**
+   * Cheap test whether the file can hold this ORM's calls (an import of the package, or a
+   * receiver the type checker knows): files that cannot are skipped without a walk.
+   */
+  appliesTo(ctx: OrmContext): boolean;
+  /** Every finding about this ORM's calls in the file. Never throws on any input. */
+  check(ctx: OrmContext): OrmFinding[];
+}
