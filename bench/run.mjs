@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.mjs";
@@ -21,6 +21,14 @@ const RUNS = 3;
 const CLI_TIMEOUT_MS = 10 * 60 * 1000;
 const FULL_OVER_BARE_TARGET = 1.5;
 
+/** Child-side peak memory when GNU time is missing: prints maxRSS (KiB) to stderr at exit. */
+const EXIT_HOOK =
+  "data:text/javascript," +
+  encodeURIComponent(
+    'import { writeSync } from "node:fs";' +
+      'process.on("exit", () => { try { writeSync(2, "\\n" + JSON.stringify({ benchMaxRssKb: process.resourceUsage().maxRSS }) + "\\n"); } catch {} });',
+  );
+
 const MEASUREMENTS = [
   { name: "raw-sql corpus", run: prepareRawSqlCorpus },
   { name: "raw-sql: bare parse floor (read + ts.createSourceFile)", run: measureParseFloor },
@@ -33,9 +41,9 @@ await main();
 
 async function main() {
   const cpu = cpus();
-  console.log(
-    `tenantguard bench: node ${process.version}, ${process.platform}-${process.arch}, ${cpu.length} x ${cpu[0]?.model ?? "cpu"}`,
-  );
+  const load = loadavg().map((l) => l.toFixed(2));
+  const machine = `${process.platform}-${process.arch}, ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, load ${load.join(" ")}`;
+  console.log(`tenantguard bench: node ${process.version}, ${machine}`);
   if (typeof globalThis.gc !== "function")
     console.log("(no --expose-gc: run through `npm run bench` for steadier numbers)");
   const state = {};
@@ -191,6 +199,10 @@ async function checkCliOutput(state) {
     row("by rule", Object.keys(byRule).length ? JSON.stringify(byRule) : "no findings");
     // A statement can yield more than one finding (a join or CTE with several unscoped tables).
     row("injected", `${JSON.stringify(state.corpus.injected)} (statements generated with a leak)`);
+    const missed = Object.entries(state.corpus.injected).filter(([rule, n]) => (byRule[rule] ?? 0) < n);
+    if (missed.length > 0) {
+      row("missed", missed.map(([rule, n]) => `${rule}: ${byRule[rule] ?? 0} found < ${n} injected`).join("; "));
+    }
     if (s.files !== undefined && s.files < state.corpus.files.length) {
       row(
         "warning",
@@ -217,13 +229,6 @@ function peakMemoryMethod() {
   }
   return { kind: "exit-hook", label: "process.resourceUsage().maxRSS in the child at exit" };
 }
-
-const EXIT_HOOK =
-  "data:text/javascript," +
-  encodeURIComponent(
-    'import { writeSync } from "node:fs";' +
-      'process.on("exit", () => { try { writeSync(2, "\\n" + JSON.stringify({ benchMaxRssKb: process.resourceUsage().maxRSS }) + "\\n"); } catch {} });',
-  );
 
 function runNode(nodeArgs, memory) {
   const env = { ...process.env, TENANTGUARD_DEBUG_STATS: "1" };
@@ -305,9 +310,12 @@ function parseStderr(text, memory) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** Files below `dir`, skipping dot-directories (the corpus's own `.git`). */
 function listFiles(dir) {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]))
+    .flatMap((e) =>
+      e.isDirectory() ? (e.name.startsWith(".") ? [] : listFiles(join(dir, e.name))) : [join(dir, e.name)],
+    )
     .sort();
 }
 

@@ -62,6 +62,14 @@ describe("dynamic SQL", () => {
     const code = `pool.query("SELECT * FROM orders WHERE " + where);`;
     assert.deepEqual(summary(code).map((s) => s.rule), ["dynamic-sql"]);
   });
+  test("a WHERE clause concatenated right after the table name", () => {
+    const code = `pool.query("SELECT id FROM invoices" + where + " ORDER BY id", values);`;
+    assert.deepEqual(summary(code), [{ rule: "dynamic-sql", line: 1, at: "where" }]);
+  });
+  test("a sql fragment that is not a statement is checked where it is used, not on its own", () => {
+    const code = 'import { sql } from "drizzle-orm";\nconst cond = sql`${orders.tenantId} = ${tenantId}`;';
+    assert.deepEqual(summary(code), []);
+  });
   test("an interpolated clause that breaks the statement underlines the interpolation", () => {
     const code = "pool.query(`SELECT * FROM orders ${filters}`);";
     assert.deepEqual(summary(code), [{ rule: "dynamic-sql", line: 1, at: "filters" }]);

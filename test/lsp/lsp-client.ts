@@ -6,23 +6,37 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import { WorkDoneProgress, type Diagnostic, type InitializeResult, type PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from "vscode-jsonrpc/node";
+import {
+  WorkDoneProgress,
+  type Diagnostic,
+  type InitializeResult,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol";
 
 export const REPO = join(import.meta.dirname, "..", "..");
 export const SERVER = join(REPO, "dist", "server.js");
 export const FIXTURE_APP = join(import.meta.dirname, "fixtures", "app");
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** Message params as JSON: each test knows the shape of the method it looks at. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Params = any;
+
 export interface Notification {
   method: string;
-  params: any;
+  params: Params;
 }
 
 export class LspClient {
   readonly notifications: Notification[] = [];
   readonly stderr: string[] = [];
-  readonly serverRequests: { method: string; params: any }[] = [];
+  readonly serverRequests: { method: string; params: Params }[] = [];
   private readonly waiters = new Set<() => void>();
   private exited = false;
 
@@ -34,7 +48,10 @@ export class LspClient {
   /** Starts the server and runs initialize/initialized with the capabilities VS Code sends. */
   static async start(rootDir: string): Promise<{ client: LspClient; initialize: InitializeResult }> {
     const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: "pipe" });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
     const client = new LspClient(child, connection);
     child.stderr.on("data", (chunk) => client.stderr.push(String(chunk)));
     child.on("exit", () => {
@@ -45,7 +62,7 @@ export class LspClient {
       client.notifications.push({ method, params });
       client.wake();
     });
-    connection.onRequest((method, params: any) => {
+    connection.onRequest((method, params: Params) => {
       client.serverRequests.push({ method, params });
       // vscode-jsonrpc routes `$/progress` to per-token handlers only, never to onNotification.
       if (method === "window/workDoneProgress/create") {
@@ -65,10 +82,17 @@ export class LspClient {
       workspaceFolders: [{ uri: rootUri, name: "app" }],
       capabilities: {
         window: { workDoneProgress: true },
-        workspace: { didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true, workspaceEdit: { documentChanges: true } },
+        workspace: {
+          didChangeWatchedFiles: { dynamicRegistration: true },
+          workspaceFolders: true,
+          workspaceEdit: { documentChanges: true },
+        },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true },
-          codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ["quickfix", "source", "source.fixAll"] } }, isPreferredSupport: true },
+          codeAction: {
+            codeActionLiteralSupport: { codeActionKind: { valueSet: ["quickfix", "source", "source.fixAll"] } },
+            isPreferredSupport: true,
+          },
         },
       },
     })) as InitializeResult;
@@ -82,7 +106,12 @@ export class LspClient {
   }
 
   /** The first notification from `since` on that satisfies `accept`. */
-  waitFor(accept: (n: Notification) => boolean, since = 0, what = "notification", timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Notification> {
+  waitFor(
+    accept: (n: Notification) => boolean,
+    since = 0,
+    what = "notification",
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<Notification> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = this.notifications.slice(since).find(accept);
@@ -108,9 +137,16 @@ export class LspClient {
   }
 
   /** The next diagnostics published for `fileUri` after `since` that satisfy `accept`. */
-  async diagnostics(fileUri: string, since: number, accept: (d: Diagnostic[]) => boolean = () => true): Promise<Diagnostic[]> {
+  async diagnostics(
+    fileUri: string,
+    since: number,
+    accept: (d: Diagnostic[]) => boolean = () => true,
+  ): Promise<Diagnostic[]> {
     const n = await this.waitFor(
-      (n) => n.method === "textDocument/publishDiagnostics" && (n.params as PublishDiagnosticsParams).uri === fileUri && accept(n.params.diagnostics),
+      (n) =>
+        n.method === "textDocument/publishDiagnostics" &&
+        (n.params as PublishDiagnosticsParams).uri === fileUri &&
+        accept(n.params.diagnostics),
       since,
       `diagnostics for ${fileUri}`,
     );
@@ -118,11 +154,16 @@ export class LspClient {
   }
 
   open(fileUri: string, text: string, version = 1, languageId = "typescript"): Promise<void> {
-    return this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: fileUri, languageId, version, text } });
+    return this.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: fileUri, languageId, version, text },
+    });
   }
 
   change(fileUri: string, text: string, version: number): Promise<void> {
-    return this.connection.sendNotification("textDocument/didChange", { textDocument: { uri: fileUri, version }, contentChanges: [{ text }] });
+    return this.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri: fileUri, version },
+      contentChanges: [{ text }],
+    });
   }
 
   request<R>(method: string, params: unknown): Promise<R> {

@@ -33,16 +33,25 @@ describe("language server: diagnostics and code actions", () => {
     const { capabilities, serverInfo } = initialize;
     assert.equal(serverInfo?.name, "tenantguard-language-server");
     assert.equal(capabilities.textDocumentSync, 2);
-    assert.deepEqual(capabilities.codeActionProvider, { codeActionKinds: ["quickfix", "source.fixAll.tenantguard"], resolveProvider: false });
+    assert.deepEqual(capabilities.codeActionProvider, {
+      codeActionKinds: ["quickfix", "source.fixAll.tenantguard"],
+      resolveProvider: false,
+    });
     assert.deepEqual(capabilities.executeCommandProvider?.commands, ["tenantguard.scanWorkspace"]);
   });
 
   it("registers file watchers for the config, migrations and Prisma schemas", async () => {
-    await client.waitFor(() => client.serverRequests.some((r) => r.method === "client/registerCapability"), 0, "registerCapability");
-    const registration = client.serverRequests.find((r) => r.method === "client/registerCapability")!.params.registrations[0];
+    await client.waitFor(
+      () => client.serverRequests.some((r) => r.method === "client/registerCapability"),
+      0,
+      "registerCapability",
+    );
+    const registration = client.serverRequests.find((r) => r.method === "client/registerCapability")!.params
+      .registrations[0];
     assert.equal(registration.method, "workspace/didChangeWatchedFiles");
     const globs = registration.registerOptions.watchers.map((w: { globPattern: string }) => w.globPattern);
-    for (const glob of ["**/tenantguard.config.json", "**/*.sql", "**/schema.prisma"]) assert.ok(globs.includes(glob), glob);
+    for (const glob of ["**/tenantguard.config.json", "**/*.sql", "**/schema.prisma"])
+      assert.ok(globs.includes(glob), glob);
   });
 
   it("reports the leak on open at the table name, with the rule's docs and where the table is tenant-owned", async () => {
@@ -53,12 +62,21 @@ describe("language server: diagnostics and code actions", () => {
     assert.equal(diagnostic.code, "missing-tenant-filter");
     assert.equal(diagnostic.source, "tenantguard");
     assert.equal(diagnostic.severity, 1);
-    assert.deepEqual(diagnostic.range, { start: { line: LEAK_LINE, character: LEAK_COLUMN }, end: { line: LEAK_LINE, character: LEAK_COLUMN + "orders".length } });
-    assert.equal(diagnostic.codeDescription?.href, "https://github.com/tenantguard/tenantguard/blob/main/docs/rules/missing-tenant-filter.md");
+    assert.deepEqual(diagnostic.range, {
+      start: { line: LEAK_LINE, character: LEAK_COLUMN },
+      end: { line: LEAK_LINE, character: LEAK_COLUMN + "orders".length },
+    });
+    assert.equal(
+      diagnostic.codeDescription?.href,
+      "https://github.com/tenantguard/tenantguard/blob/main/docs/rules/missing-tenant-filter.md",
+    );
     assert.match(diagnostic.message as string, /orders/);
     assert.deepEqual(diagnostic.relatedInformation, [
       {
-        location: { uri: uri(join(FIXTURE_APP, "db", "migrations", "001_init.sql")), range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } } },
+        location: {
+          uri: uri(join(FIXTURE_APP, "db", "migrations", "001_init.sql")),
+          range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } },
+        },
         message: "orders is tenant-owned (tenant_id) here",
       },
     ]);
@@ -83,10 +101,16 @@ describe("language server: diagnostics and code actions", () => {
     assert.deepEqual(actions[0].diagnostics, [diagnostic]);
 
     const fixed = applyEdit(ORDERS_TEXT, actions[0].edit!, ordersUri);
-    assert.match(fixed.split("\n")[LEAK_LINE], /"SELECT \* FROM orders WHERE id = \$1 AND orders\.tenant_id = \$2", \[id, tenantId\]/);
+    assert.match(
+      fixed.split("\n")[LEAK_LINE],
+      /"SELECT \* FROM orders WHERE id = \$1 AND orders\.tenant_id = \$2", \[id, tenantId\]/,
+    );
 
     const suppressed = applyEdit(ORDERS_TEXT, actions[1].edit!, ordersUri).split("\n");
-    assert.equal(suppressed[LEAK_LINE], "  // tenantguard-ignore-next-line missing-tenant-filter -- TODO: say why this access is intentionally cross-tenant");
+    assert.equal(
+      suppressed[LEAK_LINE],
+      "  // tenantguard-ignore-next-line missing-tenant-filter -- TODO: say why this access is intentionally cross-tenant",
+    );
 
     const configPath = join(FIXTURE_APP, "tenantguard.config.json");
     const config = applyEdit(readFileSync(configPath, "utf8"), actions[2].edit!, uri(configPath));
@@ -101,7 +125,10 @@ describe("language server: diagnostics and code actions", () => {
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
       context: { diagnostics: [], only: ["source.fixAll"] },
     });
-    assert.deepEqual(actions.map((a) => a.kind), ["source.fixAll.tenantguard"]);
+    assert.deepEqual(
+      actions.map((a) => a.kind),
+      ["source.fixAll.tenantguard"],
+    );
   });
 
   it("checks only the newest of quick successive edits, and clears the diagnostic once the fix is applied", async () => {
@@ -137,10 +164,15 @@ describe("language server: diagnostics and code actions", () => {
   it("scans the workspace on command, with progress, publishing files that are not open", async () => {
     const since = client.mark();
     const requestsBefore = client.serverRequests.length;
-    const result = await client.request<{ files: number; cancelled: boolean }>("workspace/executeCommand", { command: "tenantguard.scanWorkspace", arguments: [] });
+    const result = await client.request<{ files: number; cancelled: boolean }>("workspace/executeCommand", {
+      command: "tenantguard.scanWorkspace",
+      arguments: [],
+    });
     assert.deepEqual(result, { files: 3, cancelled: false });
 
-    const create = client.serverRequests.slice(requestsBefore).find((r) => r.method === "window/workDoneProgress/create");
+    const create = client.serverRequests
+      .slice(requestsBefore)
+      .find((r) => r.method === "window/workDoneProgress/create");
     assert.ok(create, "the server asks the client for a progress token");
     const progress = client.notifications
       .slice(since)
@@ -152,13 +184,17 @@ describe("language server: diagnostics and code actions", () => {
     assert.equal(progress.at(-1).kind, "end");
 
     const reports = await client.diagnostics(uri(join(FIXTURE_APP, "src", "reports.ts")), since);
-    assert.deepEqual(reports.map((d) => [d.code, d.range.start.line]), [["missing-tenant-filter", 3]]);
+    assert.deepEqual(
+      reports.map((d) => [d.code, d.range.start.line]),
+      [["missing-tenant-filter", 3]],
+    );
   });
 
   it("keeps serving after a file that does not parse and a 5 MB file", async () => {
     const broken = uri(join(FIXTURE_APP, "src", "broken.ts"));
     const huge = uri(join(FIXTURE_APP, "src", "huge.ts"));
-    const line = 'export async function f(id: string) { return pool.query("SELECT * FROM orders WHERE id = $1", [id]); }\n';
+    const line =
+      'export async function f(id: string) { return pool.query("SELECT * FROM orders WHERE id = $1", [id]); }\n';
     const since = client.mark();
     await client.open(broken, 'export async function (( {\n  pool.query("SELECT * FROM orders WHERE id = $1", [id]\n');
     await client.open(huge, line.repeat(Math.ceil((5 * 1024 * 1024) / line.length)));
@@ -174,7 +210,10 @@ describe("language server: diagnostics and code actions", () => {
 
   it("logged no internal errors along the way", () => {
     const errors = client.notifications.filter((n) => n.method === "window/logMessage" && n.params.type === 1);
-    assert.deepEqual(errors.map((n) => n.params.message), []);
+    assert.deepEqual(
+      errors.map((n) => n.params.message),
+      [],
+    );
   });
 
   async function leakDiagnostic(): Promise<Diagnostic> {
@@ -219,23 +258,47 @@ describe("language server: config and schema changes", () => {
     await client.diagnostics(uri(configPath), since, (d) => d.length === 0);
   });
 
+  it("uses the unsaved text of an open config, and the disk again once it is closed", async () => {
+    const configUri = uri(configPath);
+    writeConfig('{\n  "tenantColumns": ["tenant_id"]\n}\n');
+    let since = client.mark();
+    await client.open(configUri, '{\n  "tenantColumns": ["tenant_id"],\n  "globalTables": ["orders"]\n}\n', 1, "json");
+    await client.diagnostics(ordersUri, since, (d) => d.length === 0);
+    since = client.mark();
+    await client.change(configUri, '{\n  "tenantColumns": ["tenant_id"],\n  "isolation": "rows"\n}\n', 2);
+    const [error] = await client.diagnostics(configUri, since, (d) => d.length > 0);
+    assert.equal(error.range.start.line, 2);
+    since = client.mark();
+    await client.connection.sendNotification("textDocument/didClose", { textDocument: { uri: configUri } });
+    await client.diagnostics(configUri, since, (d) => d.length === 0);
+    await client.diagnostics(ordersUri, since, (d) => d.length > 0);
+  });
+
   it("checks a file that is not open again when it changes on disk, and clears it when deleted", async () => {
     const reports = join(workspace.dir, "src", "reports.ts");
     const reportsUri = uri(reports);
-    await client.diagnostics(reportsUri, 0, (d) => d.length > 0); // from the scan at start-up
     let since = client.mark();
+    writeConfig('{\n  "tenantColumns": ["tenant_id"]\n}\n');
+    await client.diagnostics(reportsUri, since, (d) => d.length > 0); // the reload scans the workspace again
+    since = client.mark();
     writeFileSync(reports, readFileSync(reports, "utf8").replace("FROM orders", "FROM plans"));
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: reportsUri, type: 2 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: reportsUri, type: 2 }],
+    });
     assert.deepEqual(await client.diagnostics(reportsUri, since), []);
 
     const leak = join(workspace.dir, "src", "leak.ts");
     since = client.mark();
     writeFileSync(leak, 'import { pool } from "./db";\nexport const all = () => pool.query("SELECT * FROM orders");\n');
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(leak), type: 1 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(leak), type: 1 }],
+    });
     assert.equal((await client.diagnostics(uri(leak), since))[0].code, "missing-tenant-filter");
     since = client.mark();
     rmSync(leak);
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(leak), type: 3 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(leak), type: 3 }],
+    });
     assert.deepEqual(await client.diagnostics(uri(leak), since), []);
   });
 
@@ -246,14 +309,73 @@ describe("language server: config and schema changes", () => {
     const since = client.mark();
     const migration = join(workspace.dir, "db", "migrations", "001_init.sql");
     writeFileSync(migration, readFileSync(migration, "utf8").replace("tenant_id uuid NOT NULL,", ""));
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(migration), type: 2 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(migration), type: 2 }],
+    });
     assert.deepEqual(await client.diagnostics(ordersUri, since), []);
   });
 
   function writeConfig(text: string): void {
     writeFileSync(configPath, text);
-    void client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(configPath), type: 2 }] });
+    void client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(configPath), type: 2 }],
+    });
   }
+});
+
+describe("language server: a long workspace scan", () => {
+  let client: LspClient;
+  let workspace: ReturnType<typeof copyFixture>;
+
+  before(async () => {
+    workspace = copyFixture();
+    for (let i = 0; i < 400; i++) writeFileSync(join(workspace.dir, "src", `orders-${i}.ts`), ORDERS_TEXT);
+    ({ client } = await LspClient.start(workspace.dir));
+    await client.waitFor(
+      (n) => n.method === "$/progress" && n.params.value.kind === "end",
+      0,
+      "the start-up scan to end",
+    );
+  });
+  after(async () => {
+    await client.stop();
+    workspace.remove();
+  });
+
+  it("stops when the user cancels its progress, and answers requests meanwhile", async () => {
+    const since = client.mark();
+    const requestsBefore = client.serverRequests.length;
+    const scan = client.request<{ files: number; cancelled: boolean }>("workspace/executeCommand", {
+      command: "tenantguard.scanWorkspace",
+    });
+    const begin = await client.waitFor(
+      (n) => n.method === "$/progress" && n.params.value.kind === "begin",
+      since,
+      "progress begin",
+    );
+    const token = begin.params.token;
+    assert.ok(
+      client.serverRequests
+        .slice(requestsBefore)
+        .some((r) => r.method === "window/workDoneProgress/create" && r.params.token === token),
+    );
+    // The message loop is not blocked: a request made mid-scan is answered before the scan ends.
+    const actions = await client.request<CodeAction[]>("textDocument/codeAction", {
+      textDocument: { uri: uri(join(workspace.dir, "src", "orders.ts")) },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(actions, []); // not open: nothing to act on
+    await client.connection.sendNotification("window/workDoneProgress/cancel", { token });
+    const result = await scan;
+    assert.equal(result.cancelled, true);
+    assert.ok(result.files < 403, `stopped early (${result.files} files)`);
+    await client.waitFor(
+      (n) => n.method === "$/progress" && n.params.token === token && n.params.value.kind === "end",
+      since,
+      "progress end",
+    );
+  });
 });
 
 function applyEdit(text: string, edit: WorkspaceEdit, fileUri: string): string {

@@ -1,7 +1,17 @@
 // A fixture project in a temp directory with `node_modules/tenantguard` linked to this
 // repository (so `tenantguard/ts-plugin` resolves as it does for a user who installed
 // the package), and a real tsserver working on it.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +30,8 @@ export interface TypeScriptVariant {
 /** TS 6 always; TS 5.x when `typescript5` (npm alias of typescript@5.9.3) is installed. */
 export function typescriptVariants(): TypeScriptVariant[] {
   const ts6 = join(REPO_ROOT, "node_modules", "typescript", "lib", "tsserver.js");
-  const ts5 = process.env.TENANTGUARD_TS5_TSSERVER ?? join(REPO_ROOT, "node_modules", "typescript5", "lib", "tsserver.js");
+  const ts5 =
+    process.env.TENANTGUARD_TS5_TSSERVER ?? join(REPO_ROOT, "node_modules", "typescript5", "lib", "tsserver.js");
   return [
     { label: `typescript@${versionOf(ts6)}`, tsserverPath: ts6 },
     existsSync(ts5)
@@ -62,6 +73,8 @@ export class PluginProject {
       tsserverPath: options.tsserverPath,
       cwd: this.dir,
       args,
+      // The plugin must run on tsserver's TypeScript alone: a require of its own throws.
+      nodeArgs: ["-r", join(FIXTURES, "forbid-own-typescript.cjs")],
       logFile: this.logFile,
       logVerbosity: options.logVerbosity ?? "verbose",
     });
@@ -101,7 +114,9 @@ export class PluginProject {
     const lines = this.text(relativePath).split("\n");
     const end = { line: lines.length, offset: lines[lines.length - 1].length + 1 };
     await this.server.request("updateOpen", {
-      changedFiles: [{ fileName: this.path(relativePath), textChanges: [{ start: { line: 1, offset: 1 }, end, newText }] }],
+      changedFiles: [
+        { fileName: this.path(relativePath), textChanges: [{ start: { line: 1, offset: 1 }, end, newText }] },
+      ],
     });
     this.openTexts.set(relativePath, newText);
   }
@@ -122,7 +137,7 @@ export class PluginProject {
     timeoutMs = 10_000,
   ): Promise<TsDiagnostic[]> {
     const deadline = Date.now() + timeoutMs;
-    let last: TsDiagnostic[] = [];
+    let last: TsDiagnostic[];
     for (;;) {
       const mark = this.server.events.length;
       last = await this.semanticDiagnostics(relativePath);
@@ -161,7 +176,9 @@ export function fromTenantguard(diagnostics: readonly TsDiagnostic[]): TsDiagnos
 
 function versionOf(tsserverPath: string): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(dirname(tsserverPath), "..", "package.json"), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(dirname(tsserverPath), "..", "package.json"), "utf8")) as {
+      version: string;
+    };
     return pkg.version;
   } catch {
     return "?";

@@ -6,8 +6,20 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fromTenantguard, PluginProject, REPO_ROOT, typescriptVariants, type TypeScriptVariant } from "./plugin-project";
-import { applyCodeEdits, toLocation, type TsCodeFixAction, type TsDiagnostic, type TsFileCodeEdits } from "./tsserver-client";
+import {
+  fromTenantguard,
+  PluginProject,
+  REPO_ROOT,
+  typescriptVariants,
+  type TypeScriptVariant,
+} from "./plugin-project";
+import {
+  applyCodeEdits,
+  toLocation,
+  type TsCodeFixAction,
+  type TsDiagnostic,
+  type TsFileCodeEdits,
+} from "./tsserver-client";
 
 const MISSING_TENANT_FILTER = 98001;
 const SUPPRESSION_WITHOUT_REASON = 98007;
@@ -50,7 +62,10 @@ function pluginSuite(variant: TypeScriptVariant): void {
       },
     });
     assert.ok(project.server.events.some((e) => e.event === "projectsUpdatedInBackground"));
-    assert.equal(fromTenantguard((event.body as { diagnostics: TsDiagnostic[] }).diagnostics)[0].code, MISSING_TENANT_FILTER);
+    assert.equal(
+      fromTenantguard((event.body as { diagnostics: TsDiagnostic[] }).diagnostics)[0].code,
+      MISSING_TENANT_FILTER,
+    );
   });
 
   test("reports the unscoped query at the exact range of `orders` in the SQL string", async () => {
@@ -73,7 +88,9 @@ function pluginSuite(variant: TypeScriptVariant): void {
   });
 
   test("lists its codes as fixable for a file (not in tsserver's file-less global list)", async () => {
-    const forFile = await project.server.request<string[]>("getSupportedCodeFixes", { file: project.path("src/orders.ts") });
+    const forFile = await project.server.request<string[]>("getSupportedCodeFixes", {
+      file: project.path("src/orders.ts"),
+    });
     for (const code of ALL_CODES) assert.ok(forFile.includes(String(code)), `code ${code} listed`);
     // What VS Code asks (microsoft/vscode#219273): the global list, without plugin codes.
     const global = await project.server.request<string[]>("getSupportedCodeFixes");
@@ -91,7 +108,9 @@ function pluginSuite(variant: TypeScriptVariant): void {
       ],
     );
     const fixed = applyCodeEdits(original, fixes[0].changes[0].textChanges);
-    assert.ok(fixed.includes('pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);'));
+    assert.ok(
+      fixed.includes('pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);'),
+    );
     try {
       await project.edit("src/orders.ts", fixed);
       const after = await project.diagnosticsUntil("src/orders.ts", noFinding);
@@ -114,11 +133,15 @@ function pluginSuite(variant: TypeScriptVariant): void {
           '  return pool.query("SELECT * FROM orders WHERE id = $1", [id]);',
       ),
     );
-    const withReason = suppressed.replace("missing-tenant-filter -- ", "missing-tenant-filter -- support console reads any tenant");
+    const withReason = suppressed.replace(
+      "missing-tenant-filter -- ",
+      "missing-tenant-filter -- support console reads any tenant",
+    );
     try {
       await project.edit("src/orders.ts", suppressed);
-      const pending = await project.diagnosticsUntil("src/orders.ts", (ds) =>
-        fromTenantguard(ds).every((d) => d.code === SUPPRESSION_WITHOUT_REASON) && hasFinding(ds),
+      const pending = await project.diagnosticsUntil(
+        "src/orders.ts",
+        (ds) => fromTenantguard(ds).every((d) => d.code === SUPPRESSION_WITHOUT_REASON) && hasFinding(ds),
       );
       assert.equal(fromTenantguard(pending)[0].category, "warning");
       assert.equal(fromTenantguard(pending)[0].start.line, 4, "the warning points at the new comment");
@@ -144,7 +167,9 @@ function pluginSuite(variant: TypeScriptVariant): void {
     });
     assert.equal(combined.changes.length, 1);
     const fixed = applyCodeEdits(original, combined.changes[0].textChanges);
-    assert.ok(fixed.includes('"UPDATE orders SET total_cents = 0 WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]'));
+    assert.ok(
+      fixed.includes('"UPDATE orders SET total_cents = 0 WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]'),
+    );
     assert.ok(fixed.includes('"DELETE FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]'));
     try {
       await project.edit("src/cleanup.ts", fixed);
@@ -186,18 +211,30 @@ function pluginSuite(variant: TypeScriptVariant): void {
     ].join("\n");
     await project.open("src/broken.ts", broken);
     const syntactic = await syntacticDiagnostics("src/broken.ts");
-    assert.ok(syntactic.some((d) => d.code === 1005), `TS1005 "')' expected" in ${JSON.stringify(syntactic)}`);
+    assert.ok(
+      syntactic.some((d) => d.code === 1005),
+      `TS1005 "')' expected" in ${JSON.stringify(syntactic)}`,
+    );
     const semantic = await project.semanticDiagnostics("src/broken.ts");
-    assert.ok(semantic.some((d) => d.code === 2322), `TS2322 in ${JSON.stringify(semantic)}`);
+    assert.ok(
+      semantic.some((d) => d.code === 2322),
+      `TS2322 in ${JSON.stringify(semantic)}`,
+    );
     assert.ok(hasFinding(await project.semanticDiagnostics("src/orders.ts")));
     assert.deepEqual(project.logLines(/tenantguard: .* failed/), [], "the plugin did not fall back on an error");
   });
 
   test("follows the editor's settings pushed through configurePlugin", async () => {
     await project.diagnosticsUntil("src/orders.ts", hasFinding);
-    await project.server.request("configurePlugin", { pluginName: "tenantguard/ts-plugin", configuration: { enable: false } });
+    await project.server.request("configurePlugin", {
+      pluginName: "tenantguard/ts-plugin",
+      configuration: { enable: false },
+    });
     assert.ok(noFinding(await project.semanticDiagnostics("src/orders.ts")));
-    await project.server.request("configurePlugin", { pluginName: "tenantguard/ts-plugin", configuration: { enable: true } });
+    await project.server.request("configurePlugin", {
+      pluginName: "tenantguard/ts-plugin",
+      configuration: { enable: true },
+    });
     await project.diagnosticsUntil("src/orders.ts", hasFinding);
   });
 
@@ -205,7 +242,10 @@ function pluginSuite(variant: TypeScriptVariant): void {
     const config = project.read("tenantguard.config.json");
     await project.diagnosticsUntil("src/orders.ts", hasFinding);
     try {
-      project.write("tenantguard.config.json", config.replace('"globalTables"', '"rules": { "missing-tenant-filter": "off" },\n  "globalTables"'));
+      project.write(
+        "tenantguard.config.json",
+        config.replace('"globalTables"', '"rules": { "missing-tenant-filter": "off" },\n  "globalTables"'),
+      );
       await project.diagnosticsUntil("src/orders.ts", noFinding);
     } finally {
       project.write("tenantguard.config.json", config);
@@ -217,7 +257,10 @@ function pluginSuite(variant: TypeScriptVariant): void {
     await project.open("src/invoices.ts");
     await project.diagnosticsUntil("src/orders.ts", hasFinding);
     assert.ok(noFinding(await project.semanticDiagnostics("src/invoices.ts")), "invoices is not known yet");
-    project.write("db/migrations/002_invoices.sql", "CREATE TABLE invoices (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\n");
+    project.write(
+      "db/migrations/002_invoices.sql",
+      "CREATE TABLE invoices (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\n",
+    );
     const diagnostics = await project.diagnosticsUntil("src/invoices.ts", hasFinding);
     assert.match(fromTenantguard(diagnostics)[0].text, /^\[missing-tenant-filter\] Query reads "invoices"/);
   });
@@ -251,6 +294,10 @@ function pluginSuite(variant: TypeScriptVariant): void {
     }
   });
 
+  test("never used a TypeScript of its own, never fell back on an error", () => {
+    assert.deepEqual(project.logLines(/tenantguard: .* failed|TypeScript of its own/), []);
+  });
+
   async function codeFixesFor(relativePath: string): Promise<TsCodeFixAction[]> {
     const diagnostics = await project.diagnosticsUntil(relativePath, hasFinding);
     const finding = fromTenantguard(diagnostics).find((d) => d.code === MISSING_TENANT_FILTER)!;
@@ -269,8 +316,9 @@ function pluginSuite(variant: TypeScriptVariant): void {
   }
 }
 
-test("the bundle carries no TypeScript of its own", () => {
+test("the bundle carries no copy of the TypeScript compiler", () => {
+  // At run time the suites above preload a hook that makes `require("typescript")` from the
+  // bundle throw; this checks the bundle did not inline one either.
   const bundle = readFileSync(join(REPO_ROOT, "dist", "ts-plugin.js"), "utf8");
-  assert.ok(!/require\("typescript"\)/.test(bundle), "typescript is external and unused at run time");
-  assert.ok(!bundle.includes("function createProgram("), "no copy of the compiler");
+  assert.ok(!bundle.includes("function createTypeChecker("), "no copy of the compiler");
 });

@@ -21,6 +21,8 @@ export interface StartOptions {
   cwd: string;
   /** Extra tsserver arguments (`--pluginProbeLocations`, `--allowLocalPluginLoads`, ...). */
   args?: string[];
+  /** Node options before the script (`-r hook.cjs`). */
+  nodeArgs?: string[];
   /** tsserver's own log (`--logFile`), where plugins log too. */
   logFile?: string;
   logVerbosity?: "terse" | "normal" | "verbose";
@@ -55,7 +57,13 @@ export class TsserverClient {
 
   constructor(options: StartOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    const args = [options.tsserverPath, "--disableAutomaticTypingAcquisition", "--locale", "en", ...(options.args ?? [])];
+    const args = [
+      options.tsserverPath,
+      "--disableAutomaticTypingAcquisition",
+      "--locale",
+      "en",
+      ...(options.args ?? []),
+    ];
     if (options.logFile) args.push("--logFile", options.logFile, "--logVerbosity", options.logVerbosity ?? "normal");
     this.child = spawn(process.execPath, args, { cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout!.on("data", (chunk: Buffer) => this.onData(chunk));

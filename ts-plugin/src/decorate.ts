@@ -18,7 +18,9 @@ export function decorateLanguageService(
   for (const key of Object.keys(ls)) {
     const member = (ls as unknown as Record<string, unknown>)[key];
     proxy[key] =
-      typeof member === "function" ? (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(ls, args) : member;
+      typeof member === "function"
+        ? (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(ls, args)
+        : member;
   }
   const decorated = proxy as unknown as ts.LanguageService;
 
@@ -26,7 +28,9 @@ export function decorateLanguageService(
     try {
       return extend();
     } catch (error) {
-      log(`${method} failed, returning TypeScript's own result: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `${method} failed, returning TypeScript's own result: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       return original;
     }
   };
@@ -52,7 +56,9 @@ export function decorateLanguageService(
     if (rules.size === 0 || !analysis.enabled) {
       return ls.getCodeFixesAtPosition(fileName, start, end, errorCodes, formatOptions, preferences);
     }
-    const original = others.length ? ls.getCodeFixesAtPosition(fileName, start, end, others, formatOptions, preferences) : [];
+    const original = others.length
+      ? ls.getCodeFixesAtPosition(fileName, start, end, others, formatOptions, preferences)
+      : [];
     return guarded("getCodeFixesAtPosition", original, () => {
       const result = analysis.findingsFor(fileName);
       if (!result) return original;
@@ -63,11 +69,14 @@ export function decorateLanguageService(
 
   decorated.getSupportedCodeFixes = (fileName) => {
     const original = ls.getSupportedCodeFixes(fileName);
-    return guarded("getSupportedCodeFixes", original, () => (analysis.enabled ? [...original, ...SUPPORTED_CODES] : original));
+    return guarded("getSupportedCodeFixes", original, () =>
+      analysis.enabled ? [...original, ...SUPPORTED_CODES] : original,
+    );
   };
 
   decorated.getCombinedCodeFix = (scope, fixId, formatOptions, preferences) => {
-    if (fixId !== FIX_ALL_ID || !analysis.enabled) return ls.getCombinedCodeFix(scope, fixId, formatOptions, preferences);
+    if (fixId !== FIX_ALL_ID || !analysis.enabled)
+      return ls.getCombinedCodeFix(scope, fixId, formatOptions, preferences);
     const empty: ts.CombinedCodeActions = { changes: [] };
     return guarded("getCombinedCodeFix", empty, () => {
       const result = analysis.findingsFor(scope.fileName);

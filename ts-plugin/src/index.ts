@@ -22,7 +22,9 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
         analysis.start();
         return decorateLanguageService(tsm, info.languageService, analysis, log);
       } catch (error) {
-        log(`not enabled for ${info.project.getProjectName()}: ${error instanceof Error ? error.message : String(error)}`);
+        log(
+          `not enabled for ${info.project.getProjectName()}: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return info.languageService;
       }
     },
@@ -39,7 +41,11 @@ function init(modules: { typescript: typeof ts }): ts.server.PluginModule {
   };
 }
 
-function optionsFor(info: ts.server.PluginCreateInfo, pushed: Partial<PluginOptions>, log: (m: string) => void): PluginOptions {
+function optionsFor(
+  info: ts.server.PluginCreateInfo,
+  pushed: Partial<PluginOptions>,
+  log: (m: string) => void,
+): PluginOptions {
   const problems: string[] = [];
   const fromTsconfig = readPluginOptions(info.config, problems);
   for (const p of problems) log(`tsconfig plugins entry: ${p}`);

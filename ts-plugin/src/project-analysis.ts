@@ -94,7 +94,10 @@ export class ProjectAnalysis {
     const program = this.info.languageService.getProgram();
     const sourceFile = program?.getSourceFile(fileName);
     if (!program || !sourceFile) return undefined;
-    if (sourceFile.isDeclarationFile || /[\\/]node_modules[\\/]/.test(fileName)) return { sourceFile, findings: [] };
+    // Declarations, dependencies and JSON modules run no queries.
+    if (sourceFile.isDeclarationFile || /[\\/]node_modules[\\/]|\.json$/i.test(fileName)) {
+      return { sourceFile, findings: [] };
+    }
 
     const context = this.contextFor(fileName);
     const cached = this.findingsCache.get(sourceFile);
@@ -134,7 +137,9 @@ export class ProjectAnalysis {
     const projectDir = this.projectDirectory();
     let configFile: string | undefined;
     if (this.options.configPath) {
-      configFile = isAbsolute(this.options.configPath) ? this.options.configPath : join(projectDir, this.options.configPath);
+      configFile = isAbsolute(this.options.configPath)
+        ? this.options.configPath
+        : join(projectDir, this.options.configPath);
     } else {
       // Walked up from the file (DESIGN: the nearest config to the analyzed file), cached per directory.
       const dir = dirname(fileName);
@@ -151,9 +156,13 @@ export class ProjectAnalysis {
   }
 
   private loadContext(configFile: string | undefined, projectDir: string): TenantContext {
-    const loaded = loadConfig(this.fs, configFile ? { cwd: dirname(configFile), configPath: configFile } : { cwd: projectDir });
+    const loaded = loadConfig(
+      this.fs,
+      configFile ? { cwd: dirname(configFile), configPath: configFile } : { cwd: projectDir },
+    );
     this.reportInputErrors(loaded.errors, "config");
-    const discovered = discoverTenantModel(this.fs, loaded.config, this.parser!);
+    // tsserver's TypeScript for the readers that parse TS schema files (Drizzle, TypeORM, Sequelize).
+    const discovered = discoverTenantModel(this.fs, loaded.config, this.parser!, this.tsm);
     this.reportInputErrors(discovered.errors, "schema");
     // The model's notes carry their own "tenantguard:" prefix.
     for (const note of discovered.notes) this.log(note.replace(/^tenantguard:\s*/, ""));
@@ -180,7 +189,12 @@ export class ProjectAnalysis {
     if (config.configFile) targets.push({ kind: "file", path: config.configFile });
     // A config created next to tsconfig.json later (the common place) takes over from zero-config.
     if (!this.options.configPath) {
-      targets.push({ kind: "directory", path: projectDir, recursive: false, accepts: (f) => f.endsWith(CONFIG_FILE_NAME) });
+      targets.push({
+        kind: "directory",
+        path: projectDir,
+        recursive: false,
+        accepts: (f) => f.endsWith(CONFIG_FILE_NAME),
+      });
     }
     const host = this.info.serverHost;
     for (const target of targets) {

@@ -68,7 +68,12 @@ export function fixAllInFile(sourceFile: ts.SourceFile, findings: readonly Findi
  * `suppression-without-reason` points at the comment. A `//` directive already on the line
  * above gets the rule added instead (a second comment line would separate it from its statement).
  */
-export function suppressionEdit(tsm: typeof ts, sourceFile: ts.SourceFile, finding: Finding, newLine: string): TextEdit {
+export function suppressionEdit(
+  tsm: typeof ts,
+  sourceFile: ts.SourceFile,
+  finding: Finding,
+  newLine: string,
+): TextEdit {
   const text = sourceFile.text;
   const anchor = statementStartAt(tsm, sourceFile, finding.start);
   const line = sourceFile.getLineAndCharacterOfPosition(anchor).line;
@@ -105,7 +110,12 @@ function statementStartAt(tsm: typeof ts, sourceFile: ts.SourceFile, position: n
   }
   while (
     node.parent &&
-    !(tsm.isBlock(node.parent) || tsm.isSourceFile(node.parent) || tsm.isModuleBlock(node.parent) || tsm.isCaseOrDefaultClause(node.parent))
+    !(
+      tsm.isBlock(node.parent) ||
+      tsm.isSourceFile(node.parent) ||
+      tsm.isModuleBlock(node.parent) ||
+      tsm.isCaseOrDefaultClause(node.parent)
+    )
   ) {
     node = node.parent;
   }

@@ -43,8 +43,12 @@ interface RawFinding {
   identity: string;
 }
 
-// Cheap pre-check: a file that never says select/insert/update/delete/with has no SQL to check.
-const MAY_HOLD_SQL = /\b(select|insert|update|delete|with|merge)\b/i;
+// Cheap pre-check: a file with no SQL keyword and no query call has no SQL to check.
+const MAY_HOLD_SQL = /\b(select|insert|update|delete|with|merge)\b|\.(query|raw|unsafe)\s*\(/i;
+
+// A tagged template that does not start like a statement is a fragment (`sql\`AND x = ${y}\``),
+// checked where it is inlined, not on its own.
+const STATEMENT_START = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:select|insert|update|delete|with|merge|values|table|explain|\()/i;
 
 /** Every finding in one file, suppressed ones included (with `suppressed` set), sorted by position. */
 export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
@@ -64,6 +68,7 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
     checker: options.checker,
     model: options.model,
     config: options.config,
+    parser: options.parser,
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
   };
   const out: RawFinding[] = [];
@@ -105,6 +110,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
     ];
   }
   const parsed = parser.parse(site.sql);
+  if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
   if ("error" in parsed) {
     const at = parsed.error.position;
     const hole = site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ?? site.holes.find((h) => at >= h.sqlStart - 1 && at <= h.sqlEnd + 1);

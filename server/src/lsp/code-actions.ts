@@ -3,7 +3,13 @@
 import { modify, parseTree, findNodeAtLocation } from "jsonc-parser";
 import type ts from "typescript";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit } from "vscode-languageserver/node";
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic,
+  type Range,
+  type TextEdit as LspTextEdit,
+} from "vscode-languageserver/node";
 import type { Finding, Fix, TextEdit } from "../analyzer";
 import { CONFIG_FILE_NAME } from "../analyzer/config/load";
 import type { DiagnosticData } from "./diagnostics";
@@ -98,7 +104,11 @@ function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: D
     title: `Suppress ${finding.ruleId} with a reason`,
     kind: CodeActionKind.QuickFix,
     diagnostics,
-    edit: { changes: { [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: comment }] } },
+    edit: {
+      changes: {
+        [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: comment }],
+      },
+    },
   };
 }
 
@@ -107,10 +117,14 @@ function addToGlobalTables(table: string, config: { file: string; text: string }
   const root = parseTree(config.text);
   if (!root || root.type !== "object") return undefined;
   const existing = findNodeAtLocation(root, ["globalTables"]);
-  if (existing?.children?.some((c) => typeof c.value === "string" && c.value.toLowerCase() === table.toLowerCase())) return undefined;
+  if (existing?.children?.some((c) => typeof c.value === "string" && c.value.toLowerCase() === table.toLowerCase()))
+    return undefined;
   let edits;
   if (existing?.type === "array") {
-    edits = modify(config.text, ["globalTables", -1], table, { isArrayInsertion: true }).map((e) => ({ ...e, content: e.content.replace(/^,/, ", ") }));
+    edits = modify(config.text, ["globalTables", -1], table, { isArrayInsertion: true }).map((e) => ({
+      ...e,
+      content: e.content.replace(/^,/, ", "),
+    }));
   } else {
     // Without formatting options jsonc-parser touches only the insertion; put it on its own line.
     const indent = /\n([ \t]+)"/.exec(config.text)?.[1] ?? "  ";
@@ -125,7 +139,9 @@ function addToGlobalTables(table: string, config: { file: string; text: string }
     kind: CodeActionKind.QuickFix,
     edit: {
       changes: {
-        [document.uri]: edits.map((e) => toLspEdit({ start: e.offset, end: e.offset + e.length, newText: e.content }, document)),
+        [document.uri]: edits.map((e) =>
+          toLspEdit({ start: e.offset, end: e.offset + e.length, newText: e.content }, document),
+        ),
       },
     },
   };
@@ -135,12 +151,22 @@ function addToGlobalTables(table: string, config: { file: string; text: string }
 function statementStart(tsm: typeof ts, sourceFile: ts.SourceFile, offset: number): number {
   let node: ts.Node = sourceFile;
   for (;;) {
-    const child: ts.Node | undefined = node.getChildren(sourceFile).find((c) => c.getStart(sourceFile) <= offset && offset < c.getEnd());
+    const child: ts.Node | undefined = node
+      .getChildren(sourceFile)
+      .find((c) => c.getStart(sourceFile) <= offset && offset < c.getEnd());
     if (!child) break;
     node = child;
   }
   let current = node;
-  while (current.parent && !(tsm.isBlock(current.parent) || tsm.isSourceFile(current.parent) || tsm.isModuleBlock(current.parent) || tsm.isCaseOrDefaultClause(current.parent))) {
+  while (
+    current.parent &&
+    !(
+      tsm.isBlock(current.parent) ||
+      tsm.isSourceFile(current.parent) ||
+      tsm.isModuleBlock(current.parent) ||
+      tsm.isCaseOrDefaultClause(current.parent)
+    )
+  ) {
     current = current.parent;
   }
   return current === sourceFile ? offset : current.getStart(sourceFile);
@@ -155,16 +181,23 @@ function matches(diagnostic: Diagnostic, finding: Finding, document: TextDocumen
   if (diagnostic.code !== finding.ruleId) return false;
   const fingerprint = (diagnostic.data as DiagnosticData | undefined)?.fingerprint;
   if (fingerprint !== undefined) return fingerprint === finding.fingerprint;
-  return document.offsetAt(diagnostic.range.start) === finding.start && document.offsetAt(diagnostic.range.end) === finding.end;
+  return (
+    document.offsetAt(diagnostic.range.start) === finding.start &&
+    document.offsetAt(diagnostic.range.end) === finding.end
+  );
 }
 
 function intersects(a: Range, b: Range): boolean {
-  const before = (p: { line: number; character: number }, q: { line: number; character: number }) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  const before = (p: { line: number; character: number }, q: { line: number; character: number }) =>
+    p.line < q.line || (p.line === q.line && p.character < q.character);
   return !before(a.end, b.start) && !before(b.end, a.start);
 }
 
 function toLspEdit(edit: TextEdit, document: TextDocument): LspTextEdit {
-  return { range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) }, newText: edit.newText };
+  return {
+    range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) },
+    newText: edit.newText,
+  };
 }
 
 // Two insertions at the same offset overlap too: their order would be a guess.
@@ -174,7 +207,10 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
 
 function editsValid(fix: Fix, length: number): boolean {
   const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
-  return sorted.every((edit, i) => edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start));
+  return sorted.every(
+    (edit, i) =>
+      edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
+  );
 }
 
 function firstStart(fix: Fix): number {

@@ -4,6 +4,7 @@ import { findNodeAtOffset, parseTree } from "jsonc-parser";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from "vscode-languageserver/node";
 import type { Finding, InputError, Severity, TenantModel } from "../analyzer";
+import { lookupTenantEntity, lookupTenantTable } from "../analyzer/model/types";
 import { ruleDocsUrl } from "../analyzer/rules";
 import { pathToUri } from "./workspace";
 
@@ -21,19 +22,29 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 /** Diagnostics for the findings of one document; suppressed findings are not shown. */
-export function findingsToDiagnostics(findings: readonly Finding[], document: TextDocument, model: TenantModel): Diagnostic[] {
+export function findingsToDiagnostics(
+  findings: readonly Finding[],
+  document: TextDocument,
+  model: TenantModel,
+): Diagnostic[] {
   return findings.filter((f) => !f.suppressed).map((f) => findingToDiagnostic(f, document, model));
 }
 
 export function findingToDiagnostic(finding: Finding, document: TextDocument, model: TenantModel): Diagnostic {
-  const table = finding.table ? model.tables.get(finding.table.toLowerCase()) : undefined;
+  // ORM findings may name the entity (`Order`) rather than the table.
+  const table = finding.table
+    ? (lookupTenantTable(model, finding.table) ?? lookupTenantEntity(model, finding.table))
+    : undefined;
   const diagnostic: Diagnostic = {
     range: { start: document.positionAt(finding.start), end: document.positionAt(finding.end) },
     severity: SEVERITY[finding.severity],
     code: finding.ruleId,
     codeDescription: { href: ruleDocsUrl(finding.ruleId) },
     source: SOURCE,
-    message: finding.table && !mentions(finding.message, finding.table) ? `${finding.message} (table ${finding.table})` : finding.message,
+    message:
+      finding.table && !mentions(finding.message, finding.table)
+        ? `${finding.message} (table ${finding.table})`
+        : finding.message,
     data: { fingerprint: finding.fingerprint } satisfies DiagnosticData,
   };
   if (table) {
@@ -62,7 +73,8 @@ export function inputErrorToDiagnostic(error: InputError, text: string | undefin
   const offset = document.offsetAt(start);
   const lineEnd = document.offsetAt({ line: start.line + 1, character: 0 });
   let end = Math.max(offset + 1, document.getText().slice(0, lineEnd).trimEnd().length);
-  if (text !== undefined && error.file.endsWith(".json")) {
+  // Without a position the error is about the whole file: mark its first line, not every line.
+  if (text !== undefined && error.line !== undefined && error.file.endsWith(".json")) {
     const root = parseTree(text);
     const node = root && findNodeAtOffset(root, offset, false);
     if (node && node.offset === offset && node.length > 0) end = node.offset + node.length;

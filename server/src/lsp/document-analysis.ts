@@ -18,13 +18,20 @@ export type DocumentAnalysis =
   | { kind: "skipped"; reason: string }
   | { kind: "crashed"; message: string };
 
-export function analyzeText(file: string, text: string, workspace: WorkspaceModel, parser: SqlParser): DocumentAnalysis {
+export function analyzeText(
+  file: string,
+  text: string,
+  workspace: WorkspaceModel,
+  parser: SqlParser,
+): DocumentAnalysis {
   if (!hasSourceExtension(file)) return { kind: "skipped", reason: "not a TypeScript or JavaScript file" };
   // Generated bundles and minified vendor files, mostly: megabytes not worth blocking the editor for.
-  if (text.length > MAX_EDITOR_FILE_CHARS) return { kind: "skipped", reason: `larger than ${MAX_EDITOR_FILE_CHARS / 1024 / 1024} MB` };
+  if (text.length > MAX_EDITOR_FILE_CHARS)
+    return { kind: "skipped", reason: `larger than ${MAX_EDITOR_FILE_CHARS / 1024 / 1024} MB` };
   try {
     const context = workspace.contextFor(file);
-    if (workspace.isIgnored(file, context)) return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
+    if (workspace.isIgnored(file, context))
+      return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
     const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
     const findings = analyzeSourceFile({
       ts,

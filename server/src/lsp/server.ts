@@ -10,16 +10,16 @@ import {
   TextDocumentSyncKind,
   type ClientCapabilities,
   type Connection,
-  type Diagnostic,
   type InitializeParams,
   type InitializeResult,
   type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
-import { loadSqlParser, type InputError, type SqlParser } from "../analyzer";
+import { loadSqlParser, type SqlParser } from "../analyzer";
 import packageJson from "../../../package.json";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor } from "./code-actions";
-import { findingsToDiagnostics, inputErrorToDiagnostic } from "./diagnostics";
+import { DiagnosticStore } from "./diagnostic-store";
+import { findingsToDiagnostics } from "./diagnostics";
 import { analyzeText, type DocumentAnalysis } from "./document-analysis";
 import { scanWorkspace, type ScanResult } from "./scan";
 import { isModelInput, pathToUri, uriToPath, WorkspaceModel } from "./workspace";
@@ -29,14 +29,22 @@ export const SCAN_COMMAND = "tenantguard.scanWorkspace";
 export const CHECK_DELAY_MS = 150;
 const RELOAD_DELAY_MS = 100;
 
-const WATCHED_GLOBS = ["**/tenantguard.config.json", "**/*.sql", "**/schema.prisma", "**/*.prisma", "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"];
+const WATCHED_GLOBS = [
+  "**/tenantguard.config.json",
+  "**/*.sql",
+  "**/schema.prisma",
+  "**/*.prisma",
+  "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
+];
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const openPaths = new Map<string, string>(); // absolute path -> uri, for open documents
   const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
-  const findingDiagnostics = new Map<string, Diagnostic[]>();
-  const inputDiagnostics = new Map<string, { errors: string; diagnostics: Diagnostic[] }>();
+  // The version lets a client drop diagnostics that arrive after a newer edit.
+  const store = new DiagnosticStore(
+    (uri, diagnostics) => void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics }),
+  );
   const timers = new Map<string, NodeJS.Timeout>();
   let reloadTimer: NodeJS.Timeout | undefined;
   let parser: SqlParser;
@@ -58,22 +66,20 @@ export function startServer(connection: Connection): void {
       }
     };
 
-  const publish = (uri: string) => {
-    const diagnostics = [...(findingDiagnostics.get(uri) ?? []), ...(inputDiagnostics.get(uri)?.diagnostics ?? [])];
-    // The version lets a client drop diagnostics that arrive after a newer edit.
-    void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics });
-  };
-
   /** Records one file's analysis as its diagnostics; a crash or skip leaves it with none. */
-  const record = (file: string, uri: string, text: string, analysis: DocumentAnalysis) => {
+  const record = (file: string, uri: string, text: string, analysis: DocumentAnalysis, always = false) => {
     if (analysis.kind === "crashed") logError(`tenantguard: internal error analyzing ${file}: ${analysis.message}`);
-    if (analysis.kind === "skipped" && !analysis.reason.startsWith("not a TypeScript")) log(`tenantguard: skipping ${file}: ${analysis.reason}`);
-    const diagnostics = analysis.kind === "ok" ? findingsToDiagnostics(analysis.findings, TextDocument.create(uri, "typescript", 0, text), analysis.context.model) : [];
-    if (diagnostics.length || findingDiagnostics.has(uri)) {
-      if (diagnostics.length) findingDiagnostics.set(uri, diagnostics);
-      else findingDiagnostics.delete(uri);
-      publish(uri);
-    }
+    if (analysis.kind === "skipped" && !analysis.reason.startsWith("not a TypeScript"))
+      log(`tenantguard: skipping ${file}: ${analysis.reason}`);
+    const diagnostics =
+      analysis.kind === "ok"
+        ? findingsToDiagnostics(
+            analysis.findings,
+            TextDocument.create(uri, "typescript", 0, text),
+            analysis.context.model,
+          )
+        : [];
+    store.setFindings(uri, diagnostics, always);
   };
 
   const analyzeDocument = (document: TextDocument): DocumentAnalysis | undefined => {
@@ -90,9 +96,8 @@ export function startServer(connection: Connection): void {
     const file = uriToPath(document.uri);
     const analysis = analyzeDocument(document);
     if (!file || !analysis) return;
-    // Publish even when nothing is found: an earlier version's diagnostics must go.
-    if (!findingDiagnostics.has(document.uri)) findingDiagnostics.set(document.uri, []);
-    record(file, document.uri, document.getText(), analysis);
+    // Published even when nothing is found: the client learns this version is clean.
+    record(file, document.uri, document.getText(), analysis, true);
     publishInputErrors();
   };
 
@@ -115,24 +120,10 @@ export function startServer(connection: Connection): void {
 
   /** Config and schema errors of every loaded context, on the files they are about. */
   const publishInputErrors = () => {
-    const byUri = new Map<string, InputError[]>();
-    for (const context of workspace.loadedContexts()) {
-      for (const error of context.errors) {
-        const uri = pathToUri(error.file);
-        byUri.set(uri, [...(byUri.get(uri) ?? []), error]);
-      }
-    }
-    for (const uri of new Set([...inputDiagnostics.keys(), ...byUri.keys()])) {
-      const errors = byUri.get(uri) ?? [];
-      // Compared as errors, not ranges: the file may already hold text the errors are not from.
-      const key = JSON.stringify(errors);
-      if (key === (inputDiagnostics.get(uri)?.errors ?? "[]")) continue;
-      if (errors.length) {
-        const text = openText(errors[0].file) ?? readText(errors[0].file);
-        inputDiagnostics.set(uri, { errors: key, diagnostics: errors.map((e) => inputErrorToDiagnostic(e, text)) });
-      } else inputDiagnostics.delete(uri);
-      publish(uri);
-    }
+    store.setInputErrors(
+      workspace.loadedContexts().flatMap((context) => context.errors),
+      (file) => openText(file) ?? readText(file),
+    );
   };
 
   /** A config, migration or Prisma schema changed: new models, every open file checked again. */
@@ -162,10 +153,8 @@ export function startServer(connection: Connection): void {
         changedOnDisk.delete(path);
         if (openPaths.has(path)) continue;
         const text = readText(path);
-        if (text === undefined) {
-          findingDiagnostics.delete(uri);
-          publish(uri);
-        } else record(path, uri, text, analyzeText(path, text, workspace, parser));
+        if (text === undefined) store.setFindings(uri, []);
+        else record(path, uri, text, analyzeText(path, text, workspace, parser));
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
@@ -178,15 +167,31 @@ export function startServer(connection: Connection): void {
     return uri === undefined ? undefined : documents.get(uri)?.getText();
   };
 
+  /** The client's token when it sent one, else a server-created one; a client that refuses gets none. */
+  const progressReporter = async (
+    workDoneToken: string | number | undefined,
+  ): Promise<WorkDoneProgressReporter & { token?: { isCancellationRequested: boolean } }> => {
+    if (workDoneToken !== undefined) return connection.window.attachWorkDoneProgress(workDoneToken);
+    if (capabilities.window?.workDoneProgress) {
+      try {
+        return await connection.window.createWorkDoneProgress();
+      } catch (e) {
+        logError(`tenantguard: the client refused a progress token: ${(e as Error).message}`);
+      }
+    }
+    return connection.window.attachWorkDoneProgress(undefined);
+  };
+
   const runScan = async (workDoneToken: string | number | undefined): Promise<ScanResult | undefined> => {
     if (currentScan) currentScan.cancelled = true;
     const own = { cancelled: false };
     currentScan = own;
-    let progress: WorkDoneProgressReporter & { token?: { isCancellationRequested: boolean } };
-    if (workDoneToken !== undefined) progress = connection.window.attachWorkDoneProgress(workDoneToken);
-    else if (capabilities.window?.workDoneProgress) progress = await connection.window.createWorkDoneProgress();
-    else progress = connection.window.attachWorkDoneProgress(undefined);
-    const token = { get isCancellationRequested() { return own.cancelled || !!progress.token?.isCancellationRequested; } };
+    const progress = await progressReporter(workDoneToken);
+    const token = {
+      get isCancellationRequested() {
+        return own.cancelled || !!progress.token?.isCancellationRequested;
+      },
+    };
     const visited = new Set<string>();
     const result = await scanWorkspace(workspace, parser, progress, token, {
       isOpen: (file) => openPaths.has(file),
@@ -198,10 +203,8 @@ export function startServer(connection: Connection): void {
     });
     if (!result.cancelled) {
       // Files deleted or newly ignored since the last scan keep no diagnostics.
-      for (const uri of [...findingDiagnostics.keys()]) {
-        if (visited.has(uri) || documents.get(uri)) continue;
-        findingDiagnostics.delete(uri);
-        publish(uri);
+      for (const uri of store.urisWithFindings()) {
+        if (!visited.has(uri) && !documents.get(uri)) store.setFindings(uri, []);
       }
     }
     if (currentScan === own) currentScan = undefined;
@@ -230,7 +233,9 @@ export function startServer(connection: Connection): void {
   connection.onInitialized(
     guard("initialized", async () => {
       if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
-        await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })) });
+        await connection.client.register(DidChangeWatchedFilesNotification.type, {
+          watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })),
+        });
       }
       if (capabilities.workspace?.workspaceFolders) {
         connection.workspace.onDidChangeWorkspaceFolders(
@@ -246,10 +251,12 @@ export function startServer(connection: Connection): void {
     }),
   );
 
-  documents.onDidOpen(guard("open", (event) => {
-    const path = uriToPath(event.document.uri);
-    if (path) openPaths.set(path, event.document.uri);
-  }));
+  documents.onDidOpen(
+    guard("open", (event) => {
+      const path = uriToPath(event.document.uri);
+      if (path) openPaths.set(path, event.document.uri);
+    }),
+  );
   documents.onDidChangeContent(
     guard("change", (event) => {
       const path = uriToPath(event.document.uri);
@@ -269,8 +276,7 @@ export function startServer(connection: Connection): void {
       // After a workspace scan the file keeps its diagnostics, now from the disk text.
       const text = path && scanRan ? readText(path) : undefined;
       if (path && text !== undefined) return record(path, uri, text, analyzeText(path, text, workspace, parser));
-      findingDiagnostics.delete(uri);
-      publish(uri);
+      store.setFindings(uri, []);
     }),
   );
 

@@ -73,7 +73,9 @@ export class WorkspaceModel {
     const key = configFile ?? this.folderOf(dir) ?? dir;
     const cached = this.contexts.get(key);
     if (cached) return cached;
-    const loaded = configFile ? loadConfig(this.fs, { cwd: dirname(configFile), configPath: configFile }) : loadConfig(this.fs, { cwd: key });
+    const loaded = configFile
+      ? loadConfig(this.fs, { cwd: dirname(configFile), configPath: configFile })
+      : loadConfig(this.fs, { cwd: key });
     const discovered = discoverTenantModel(this.fs, loaded.config, this.parser);
     const context: ConfigContext = {
       key,

@@ -299,14 +299,12 @@ describe("extractSqlSites: what the site points at", () => {
 
   test("a hole's placeholder maps to its `${`, and the hole's expr is the interpolated expression", () => {
     const code = "sql`SELECT * FROM orders WHERE tenant_id = ${ ctx.tenantId }`;";
-    const [hole] = only(code).holes;
     const site = only(code);
+    const [hole] = site.holes;
     assert.equal(site.sql.slice(hole.sqlStart, hole.sqlEnd), "$1");
     assert.equal(text(code, hole.expr), "ctx.tenantId");
-    const start = site.toFileOffset(hole.sqlStart);
-    assert.equal(code.slice(start, site.toFileOffset(hole.sqlEnd - 1) + 1), "$");
-    assert.equal(code.slice(start, start + 2), "${");
-    assert.equal(site.toFileOffset(site.sql.length), code.indexOf("}`") + 1);
+    for (let i = hole.sqlStart; i < hole.sqlEnd; i++) assert.equal(site.toFileOffset(i), code.indexOf("${"));
+    assert.equal(site.toFileOffset(site.sql.length), code.indexOf("}`") + 1); // just past the SQL: just past the `}`
   });
 
   test("a const Prisma.sql run by $queryRaw is one site, at the call", () => {
@@ -331,6 +329,46 @@ describe("extractSqlSites: what the site points at", () => {
       ["pg", "postgres", "knex"],
     );
   });
+});
+
+describe("extractSqlSites: placeholders the grammar accepts where they stand", () => {
+  const cases: [string, string, string, SqlSite["holes"][number]["kind"][]][] = [
+    ["a value", "sql`SELECT 1 FROM t WHERE a = ${v}`", "SELECT 1 FROM t WHERE a = $1", ["value"]],
+    [
+      "after IN: a list",
+      "sql`SELECT 1 FROM t WHERE a NOT IN ${ids}`",
+      "SELECT 1 FROM t WHERE a NOT IN ($1)",
+      ["value"],
+    ],
+    [
+      "where a table goes: an identifier",
+      "sql`SELECT 1 FROM ${t} JOIN ${u} USING (id)`",
+      'SELECT 1 FROM "$1" JOIN "$2" USING (id)',
+      ["raw", "raw"],
+    ],
+    [
+      "IS DISTINCT FROM compares a value",
+      "sql`SELECT 1 FROM t WHERE a IS DISTINCT FROM ${v}`",
+      "SELECT 1 FROM t WHERE a IS DISTINCT FROM $1",
+      ["value"],
+    ],
+    [
+      "numbering starts after the highest $n in the text",
+      "pool.query(`SELECT $2::int, '$9' FROM t WHERE a = ${v}`)",
+      "SELECT $2::int, '$9' FROM t WHERE a = $3",
+      ["raw"],
+    ],
+  ];
+  for (const [name, code, sql, kinds] of cases) {
+    test(name, () => {
+      const site = only(code);
+      assert.equal(site.sql, sql);
+      assert.deepEqual(
+        site.holes.map((h) => h.kind),
+        kinds,
+      );
+    });
+  }
 });
 
 describe("extractSqlSites: not SQL", () => {
@@ -387,6 +425,18 @@ describe("extractSqlSites: dynamic SQL", () => {
       name: "a const shadowed by a parameter",
       code: "const Q = 'SELECT * FROM orders';\nfunction f(Q: string) { return pool.query(Q); }",
       reason: /^SQL comes from Q, which tenantguard cannot follow \(it is a parameter\)/,
+      node: "Q",
+    },
+    {
+      name: "a for-of variable",
+      code: "for (const q of migrations) await client.query(q);",
+      reason: /^SQL comes from q, which tenantguard cannot follow/,
+      node: "q",
+    },
+    {
+      name: "a const shadowed by an inner let",
+      code: "const Q = 'SELECT * FROM orders';\nfunction f() { let Q = 'SELECT 1'; if (x) Q += ' FROM t'; return db.query(Q); }",
+      reason: /^SQL comes from Q, which tenantguard cannot follow \(it is not a const/,
       node: "Q",
     },
     {

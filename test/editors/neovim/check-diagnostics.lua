@@ -54,11 +54,21 @@ local ok, err = pcall(function()
   }
   local responses, request_err = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, 5000)
   if not responses then error("codeAction: " .. tostring(request_err)) end
+  local preferred
   for _, response in pairs(responses) do
     if response.err then table.insert(result.errors, vim.inspect(response.err)) end
     for _, action in ipairs(response.result or {}) do
       table.insert(result.actions, { title = action.title, kind = action.kind, isPreferred = action.isPreferred == true })
+      if action.isPreferred and not preferred then preferred = action end
     end
+  end
+
+  -- Apply the preferred fix as Neovim does (UTF-16 offsets), then wait for the server to
+  -- see the edited buffer clean.
+  if preferred and preferred.edit then
+    vim.lsp.util.apply_workspace_edit(preferred.edit, "utf-16")
+    result.fixed_line = vim.api.nvim_buf_get_lines(bufnr, first.lnum, first.lnum + 1, false)[1]
+    result.cleared = vim.wait(10000, function() return #vim.diagnostic.get(bufnr) == 0 end, 50)
   end
   vim.lsp.stop_client(client_id)
 end)

@@ -1,8 +1,168 @@
-// Tables and entities defined in sequelize's own schema (filled in by the ORM work, issue #3).
-import type { SchemaSourceReader } from "./discover";
+// Tables and models defined with Sequelize: `sequelize.define('Order', attributes, options)` and
+// `class Order extends Model {}; Order.init(attributes, { sequelize, ... })`, plus the foreign
+// key a `belongsTo` adds. Sequelize's naming: the table is `tableName`, else the model name
+// (frozen, or pluralized and, with `underscored`, snake_cased); a column is the attribute's
+// `field`, else the attribute name (snake_cased with `underscored`).
+import type ts from "typescript";
+import type { AnalyzerFileSystem, InputError } from "../types";
+import type { DiscoveredTable, SchemaSourceReader } from "./discover";
+import type { EntityInfo, ModelSource } from "./types";
+import { ORM_MODEL_GLOBS, stringProperty, stringValue } from "./typeorm";
 
 export const sequelizeReader: SchemaSourceReader = {
-  read() {
-    return { tables: [], errors: [] };
+  read(fs, config, _parser, tsModule) {
+    const files = [...new Set(fs.glob(ORM_MODEL_GLOBS, config.rootDir))];
+    return readSequelizeModels(fs, files, tsModule);
   },
 };
+
+interface SequelizeModel {
+  modelName: string;
+  names: string[];
+  options?: ts.ObjectLiteralExpression;
+  /** attribute -> column */
+  fields: Record<string, string>;
+  primary: string[];
+  underscored: boolean;
+  source: ModelSource;
+}
+
+export function readSequelizeModels(fs: AnalyzerFileSystem, files: readonly string[], tsm: typeof ts): { tables: DiscoveredTable[]; errors: InputError[] } {
+  const models: SequelizeModel[] = [];
+  const associations: { owner: string; target: string; options?: ts.ObjectLiteralExpression }[] = [];
+  for (const file of files) {
+    const text = fs.readFile(file);
+    // Cheap: only files that define or initialise models are parsed.
+    if (text === undefined || !(text.includes(".define(") || text.includes(".init("))) continue;
+    const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression)) {
+        const model = modelDefinition(tsm, node, node.expression, sourceFile);
+        if (model) models.push(model);
+        const method = node.expression.name.text;
+        const owner = node.expression.expression;
+        if (method === "belongsTo" && tsm.isIdentifier(owner) && node.arguments[0] && tsm.isIdentifier(node.arguments[0])) {
+          const options = node.arguments[1] && tsm.isObjectLiteralExpression(node.arguments[1]) ? node.arguments[1] : undefined;
+          associations.push({ owner: owner.text, target: node.arguments[0].text, options });
+        }
+      }
+      tsm.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+  }
+  for (const a of associations) {
+    const model = models.find((m) => m.names.includes(a.owner));
+    if (model) addForeignKey(tsm, model, a.target, a.options);
+  }
+  return {
+    tables: models.map((m) => {
+      const entity: EntityInfo = { orm: "sequelize", names: m.names, fields: m.fields };
+      if (m.primary.length) entity.uniques = [m.primary];
+      return { name: tableName(tsm, m), schema: m.options && stringProperty(tsm, m.options, "schema"), columns: [...new Set(Object.values(m.fields))], source: m.source, entities: [entity] };
+    }),
+    errors: [],
+  };
+}
+
+/** `x.define('Order', {...}, {...})` or `Order.init({...}, { sequelize })`. */
+function modelDefinition(tsm: typeof ts, call: ts.CallExpression, callee: ts.PropertyAccessExpression, sourceFile: ts.SourceFile): SequelizeModel | undefined {
+  const method = callee.name.text;
+  const [a0, a1, a2] = call.arguments;
+  let modelName: string | undefined;
+  let attributes: ts.Expression | undefined;
+  let options: ts.Expression | undefined;
+  const names: string[] = [];
+  if (method === "define" && a0 && stringValue(tsm, a0) !== undefined) {
+    modelName = stringValue(tsm, a0)!;
+    attributes = a1;
+    options = a2;
+    const declared = assignedName(tsm, call);
+    names.push(modelName);
+    if (declared && declared !== modelName) names.push(declared);
+  } else if (method === "init" && tsm.isIdentifier(callee.expression) && a1 && tsm.isObjectLiteralExpression(a1) && hasKey(tsm, a1, "sequelize")) {
+    const cls = callee.expression.text;
+    modelName = stringProperty(tsm, a1, "modelName") ?? cls;
+    attributes = a0;
+    options = a1;
+    names.push(cls);
+    if (modelName !== cls) names.push(modelName);
+  }
+  if (!modelName || !attributes || !tsm.isObjectLiteralExpression(attributes)) return undefined;
+  const opts = options && tsm.isObjectLiteralExpression(options) ? options : undefined;
+  const underscored = !!opts && booleanProperty(tsm, opts, "underscored");
+  const model: SequelizeModel = { modelName, names, options: opts, fields: {}, primary: [], underscored, source: sourceOf(call, sourceFile) };
+  for (const p of attributes.properties) {
+    if (!(tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) continue;
+    const attribute = p.name.text;
+    const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+    const spec = value && tsm.isObjectLiteralExpression(value) ? value : undefined;
+    model.fields[attribute] = (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
+    if (spec && booleanProperty(tsm, spec, "primaryKey")) model.primary.push(attribute);
+  }
+  return model;
+}
+
+/** `Order.belongsTo(Tenant, { foreignKey })` adds the key attribute (default `tenantId`) when the model does not declare it. */
+function addForeignKey(tsm: typeof ts, model: SequelizeModel, target: string, options: ts.ObjectLiteralExpression | undefined): void {
+  let attribute: string | undefined;
+  let field: string | undefined;
+  for (const p of options?.properties ?? []) {
+    if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name) || p.name.text !== "foreignKey") continue;
+    attribute = stringValue(tsm, p.initializer);
+    if (tsm.isObjectLiteralExpression(p.initializer)) {
+      attribute = stringProperty(tsm, p.initializer, "name");
+      field = stringProperty(tsm, p.initializer, "field");
+    }
+  }
+  const as = options && stringProperty(tsm, options, "as");
+  attribute ??= `${lowerFirst(as ?? target)}Id`;
+  if (model.fields[attribute]) return;
+  model.fields[attribute] = field ?? (model.underscored ? snakeCase(attribute) : attribute);
+}
+
+function tableName(tsm: typeof ts, m: SequelizeModel): string {
+  const explicit = m.options && stringProperty(tsm, m.options, "tableName");
+  if (explicit) return explicit;
+  if (m.options && booleanProperty(tsm, m.options, "freezeTableName")) return m.modelName;
+  const plural = pluralize(m.modelName);
+  return m.underscored ? snakeCase(plural) : plural;
+}
+
+/** The variable a call is assigned to: `const Order = sequelize.define(...)`. */
+function assignedName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
+  let node: ts.Node = call;
+  while (tsm.isAsExpression(node.parent) || tsm.isParenthesizedExpression(node.parent)) node = node.parent;
+  const parent = node.parent;
+  if (tsm.isVariableDeclaration(parent) && tsm.isIdentifier(parent.name)) return parent.name.text;
+  if (tsm.isBinaryExpression(parent) && parent.right === node && tsm.isIdentifier(parent.left)) return parent.left.text;
+  return undefined;
+}
+
+function hasKey(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): boolean {
+  return obj.properties.some((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && tsm.isIdentifier(p.name) && p.name.text === key);
+}
+
+function booleanProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): boolean {
+  return obj.properties.some((p) => tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === key && p.initializer.kind === tsm.SyntaxKind.TrueKeyword);
+}
+
+function sourceOf(node: ts.Node, sourceFile: ts.SourceFile): ModelSource {
+  const at = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
+  return { file: sourceFile.fileName, line: at.line + 1, column: at.character + 1, kind: "sequelize" };
+}
+
+/** The common English plurals of Sequelize's inflection: `Order` -> `Orders`, `Company` -> `Companies`. */
+export function pluralize(name: string): string {
+  if (/[^aeiou]y$/i.test(name)) return `${name.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/i.test(name)) return `${name}es`;
+  return `${name}s`;
+}
+
+/** Sequelize's underscore: `tenantId` -> `tenant_id`, `OrderItems` -> `order_items`. */
+export function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}

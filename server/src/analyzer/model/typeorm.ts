@@ -1,8 +1,177 @@
-// Tables and entities defined in typeorm's own schema (filled in by the ORM work, issue #3).
-import type { SchemaSourceReader } from "./discover";
+// Tables and entities defined by TypeORM `@Entity` classes. TypeORM's DefaultNamingStrategy:
+// the table is the given name or the snake_cased class name (`OrderItem` -> `order_item`), a
+// column is its `name` option or the property name, and a `@ManyToOne` join column is its
+// `@JoinColumn({ name })` or `<relation>Id`. Columns declared on a base class (a shared
+// `TenantScopedEntity` with `tenantId`) belong to every entity that extends it.
+import type ts from "typescript";
+import type { AnalyzerFileSystem, InputError } from "../types";
+import type { DiscoveredTable, SchemaSourceReader } from "./discover";
+import type { EntityInfo, ModelSource } from "./types";
+
+/** Where backends keep entities and models; there is no config key for them yet. */
+export const ORM_MODEL_GLOBS = ["src/**/*.entity.ts", "src/**/entities/**/*.ts", "src/**/models/**/*.ts", "src/**/*.model.ts"];
 
 export const typeormReader: SchemaSourceReader = {
-  read() {
-    return { tables: [], errors: [] };
+  read(fs, config, _parser, tsModule) {
+    const files = [...new Set(fs.glob(ORM_MODEL_GLOBS, config.rootDir))];
+    return readTypeormEntities(fs, files, tsModule);
   },
 };
+
+export function readTypeormEntities(fs: AnalyzerFileSystem, files: readonly string[], tsm: typeof ts): { tables: DiscoveredTable[]; errors: InputError[] } {
+  const classes = new Map<string, EntityClass>();
+  for (const file of files) {
+    const text = fs.readFile(file);
+    // Cheap: only files that declare entities or columns (a base class) are parsed.
+    if (text === undefined || !(text.includes("@Entity") || text.includes("Column("))) continue;
+    const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
+    for (const statement of sourceFile.statements) {
+      if (tsm.isClassDeclaration(statement) && statement.name) {
+        const read = readClass(tsm, statement, sourceFile);
+        if (read) classes.set(read.name, read);
+      }
+    }
+  }
+  const tables: DiscoveredTable[] = [];
+  for (const cls of classes.values()) {
+    if (!cls.entity) continue;
+    const fields: Record<string, string> = {};
+    const relations: NonNullable<EntityInfo["relations"]> = [];
+    const primary: string[] = [];
+    // Base classes first, so a property the entity redeclares wins.
+    for (const c of lineage(cls, classes).reverse()) {
+      Object.assign(fields, c.fields);
+      relations.push(...c.relations.map((r) => ({ ...r })));
+      primary.push(...c.primary);
+    }
+    const joinColumns = relations.flatMap((r) => r.fields ?? []);
+    // A join column also declared as a @Column (`tenantId` beside `tenant`) is named by that field.
+    const fieldOf = (column: string) => Object.keys(fields).find((f) => fields[f] === column) ?? column;
+    for (const r of relations) r.fields = r.fields?.map(fieldOf);
+    const entity: EntityInfo = { orm: "typeorm", names: [cls.name], fields, relations };
+    if (primary.length) entity.uniques = [primary];
+    tables.push({
+      name: cls.entity.table ?? snakeCase(cls.name),
+      schema: cls.entity.schema,
+      columns: [...new Set([...Object.values(fields), ...joinColumns])],
+      source: cls.source,
+      entities: [entity],
+    });
+  }
+  return { tables, errors: [] };
+}
+
+interface EntityClass {
+  name: string;
+  base?: string;
+  /** Set when the class carries `@Entity`: the table name and schema it gives, if any. */
+  entity?: { table?: string; schema?: string };
+  fields: Record<string, string>;
+  relations: NonNullable<EntityInfo["relations"]>;
+  primary: string[];
+  source: ModelSource;
+}
+
+const RELATION_DECORATORS = new Set(["ManyToOne", "OneToOne"]);
+
+function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.SourceFile): EntityClass | undefined {
+  const decorators = decoratorsOf(tsm, node);
+  const entityDecorator = decorators.find((d) => d.name === "Entity");
+  const heritage = node.heritageClauses?.find((h) => h.token === tsm.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+  const start = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
+  const cls: EntityClass = {
+    name: node.name!.text,
+    base: heritage && tsm.isIdentifier(heritage) ? heritage.text : undefined,
+    fields: {},
+    relations: [],
+    primary: [],
+    source: { file: sourceFile.fileName, line: start.line + 1, column: start.character + 1, kind: "typeorm" },
+  };
+  if (entityDecorator) {
+    const [first, second] = entityDecorator.args;
+    const options = first && tsm.isObjectLiteralExpression(first) ? first : second && tsm.isObjectLiteralExpression(second) ? second : undefined;
+    cls.entity = {
+      table: (first && stringValue(tsm, first)) ?? (options && stringProperty(tsm, options, "name")),
+      schema: options && stringProperty(tsm, options, "schema"),
+    };
+  }
+  for (const member of node.members) {
+    if (!tsm.isPropertyDeclaration(member) || !member.name || !(tsm.isIdentifier(member.name) || tsm.isStringLiteral(member.name))) continue;
+    const property = member.name.text;
+    const memberDecorators = decoratorsOf(tsm, member);
+    const column = memberDecorators.find((d) => d.name.endsWith("Column") && d.name !== "JoinColumn" && d.name !== "JoinTable");
+    if (column) {
+      const options = column.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
+      cls.fields[property] = (options && stringProperty(tsm, options, "name")) ?? property;
+      if (column.name.startsWith("Primary")) cls.primary.push(property);
+    }
+    const relation = memberDecorators.find((d) => RELATION_DECORATORS.has(d.name));
+    if (relation) {
+      const join = memberDecorators.find((d) => d.name === "JoinColumn");
+      // Only the owning side (ManyToOne, or OneToOne with @JoinColumn) has a column in this table.
+      if (relation.name === "OneToOne" && !join) continue;
+      const joinOptions = join?.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
+      const referenced = (joinOptions && stringProperty(tsm, joinOptions, "referencedColumnName")) ?? "id";
+      const joinColumn = (joinOptions && stringProperty(tsm, joinOptions, "name")) ?? camelCase(`${property}_${referenced}`);
+      const relOptions = relation.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
+      // TypeORM relations are nullable unless `nullable: false`.
+      const required = !!relOptions?.properties.some((p) => tsm.isPropertyAssignment(p) && p.name.getText(sourceFile) === "nullable" && p.initializer.kind === tsm.SyntaxKind.FalseKeyword);
+      cls.relations.push({ field: property, target: relationTarget(tsm, relation.args[0]) ?? "", required, fields: [joinColumn] });
+    }
+  }
+  return cls.entity || Object.keys(cls.fields).length || cls.relations.length ? cls : undefined;
+}
+
+/** The class and its base classes among the scanned files, nearest first. */
+function lineage(cls: EntityClass, classes: ReadonlyMap<string, EntityClass>): EntityClass[] {
+  const out: EntityClass[] = [];
+  for (let c: EntityClass | undefined = cls; c && !out.includes(c); c = c.base ? classes.get(c.base) : undefined) out.push(c);
+  return out;
+}
+
+/** `@ManyToOne(() => Tenant)` / `@ManyToOne("Tenant")` -> `Tenant`. */
+function relationTarget(tsm: typeof ts, arg: ts.Expression | undefined): string | undefined {
+  if (!arg) return undefined;
+  if (tsm.isArrowFunction(arg) && tsm.isExpression(arg.body)) return relationTarget(tsm, arg.body);
+  if (tsm.isIdentifier(arg)) return arg.text;
+  return stringValue(tsm, arg);
+}
+
+export interface DecoratorCall {
+  name: string;
+  args: readonly ts.Expression[];
+}
+
+/** `@Name(args)` and `@Name` decorators of a node, by their last name segment. */
+export function decoratorsOf(tsm: typeof ts, node: ts.HasDecorators): DecoratorCall[] {
+  return (tsm.getDecorators(node) ?? []).flatMap((d) => {
+    const expr = d.expression;
+    const callee = tsm.isCallExpression(expr) ? expr.expression : expr;
+    const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    return name ? [{ name, args: tsm.isCallExpression(expr) ? expr.arguments : [] }] : [];
+  });
+}
+
+export function stringValue(tsm: typeof ts, expr: ts.Expression): string | undefined {
+  return tsm.isStringLiteral(expr) || tsm.isNoSubstitutionTemplateLiteral(expr) ? expr.text : undefined;
+}
+
+export function stringProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): string | undefined {
+  for (const p of obj.properties) {
+    if (tsm.isPropertyAssignment(p) && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) && p.name.text === key) return stringValue(tsm, p.initializer);
+  }
+  return undefined;
+}
+
+/** TypeORM's snakeCase: `OrderItem` -> `order_item`, `HTTPLog` -> `http_log`. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/** TypeORM's camelCase of a join column: `tenant_id` -> `tenantId`. */
+function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/gi, (_m, c: string) => c.toUpperCase());
+}

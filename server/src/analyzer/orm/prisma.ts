@@ -1,8 +1,220 @@
-// prisma calls (filled in by the ORM work, issue #3).
-import type { OrmModule } from "./types";
+// Prisma Client calls: `<client>.<model>.<operation>(args)` on tenant-owned models.
+// Reads, updates and deletes must pin the tenant in `where`; creates must set it in `data`.
+// Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
+// returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
+import type ts from "typescript";
+import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
+import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
+import { PrismaEntities, isRelationField, type PrismaEntity } from "./prisma-entities";
+import { addToDataFix, addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
+import { followConst, strip } from "./prisma-syntax";
+import { propertyName, propertyValue, whereScope, type Scope } from "./prisma-where";
+import type { OrmContext, OrmFinding, OrmModule } from "./types";
+import type { Fix, RuleId } from "../types";
 
 export const prismaModule: OrmModule = {
   name: "prisma",
-  appliesTo: () => false,
-  check: () => [],
+  appliesTo: (ctx) => OPERATION_CALL.test(ctx.sourceFile.text) && new PrismaEntities(ctx.model).any,
+  check(ctx) {
+    const entities = new PrismaEntities(ctx.model);
+    const findings: OrmFinding[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ctx.ts.isCallExpression(node)) findings.push(...checkCall(ctx, entities, node));
+      ctx.ts.forEachChild(node, visit);
+    };
+    visit(ctx.sourceFile);
+    return findings;
+  },
 };
+
+type Operation = { reads?: string; unique?: boolean; many?: string; creates?: "one" | "many" | "upsert" };
+
+/** What each delegate method does, in the words of its finding. */
+const OPERATIONS: Record<string, Operation> = {
+  findUnique: { reads: "looks up", unique: true },
+  findUniqueOrThrow: { reads: "looks up", unique: true },
+  findFirst: { reads: "looks up" },
+  findFirstOrThrow: { reads: "looks up" },
+  findMany: { reads: "reads", many: "it returns every tenant's rows" },
+  count: { reads: "counts", many: "it counts every tenant's rows" },
+  aggregate: { reads: "aggregates", many: "it aggregates every tenant's rows" },
+  groupBy: { reads: "groups", many: "it groups every tenant's rows" },
+  update: { reads: "changes", unique: true },
+  updateMany: { reads: "changes", many: "it changes every tenant's matching rows" },
+  updateManyAndReturn: { reads: "changes", many: "it changes every tenant's matching rows" },
+  upsert: { reads: "changes", unique: true, creates: "upsert" },
+  delete: { reads: "deletes", unique: true },
+  deleteMany: { reads: "deletes", many: "it deletes every tenant's matching rows" },
+  create: { creates: "one" },
+  createMany: { creates: "many" },
+  createManyAndReturn: { creates: "many" },
+};
+
+const OPERATION_CALL = new RegExp(`\\.\\s*(${Object.keys(OPERATIONS).join("|")})\\s*[(<]`);
+
+interface CallSite {
+  ctx: OrmContext;
+  call: ts.CallExpression;
+  method: ts.Identifier;
+  receiver: ts.Expression;
+  entity: PrismaEntity;
+  /** `prisma.invoice.findUnique`, as written. */
+  label: string;
+  args?: ts.ObjectLiteralExpression;
+}
+
+function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
+  const tsm = ctx.ts;
+  const callee = call.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || !tsm.isIdentifier(callee.name)) return [];
+  const op = OPERATIONS[callee.name.text];
+  const delegate = callee.expression;
+  if (!op || !Object.hasOwn(OPERATIONS, callee.name.text) || !tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) return [];
+  const entity = entities.byName(delegate.name.text);
+  if (!entity || delegate.name.text !== entity.info.names[1]) return [];
+  const clientCtx: ClientContext = { ts: tsm, sourceFile: ctx.sourceFile, checker: ctx.checker, config: ctx.config };
+  const kind = clientKind(clientCtx, delegate.expression) ?? (isDelegateByType(clientCtx, delegate) ? "unscoped" : undefined);
+  // A scoped client (config `clients.scoped`) adds the tenant itself: the call needs no predicate.
+  if (kind !== "unscoped") return [];
+  const first = call.arguments[0] && followConst(ctx, strip(tsm, call.arguments[0]));
+  const site: CallSite = {
+    ctx,
+    call,
+    method: callee.name,
+    receiver: delegate.expression,
+    entity,
+    label: `${short(delegate.expression.getText(ctx.sourceFile))}.${delegate.name.text}.${callee.name.text}`,
+    args: first && tsm.isObjectLiteralExpression(first) ? first : undefined,
+  };
+  if (call.arguments[0] && !site.args) {
+    return [finding(site, "dynamic-sql", `The arguments of ${site.label} are built at run time, so tenantguard cannot tell whether they hold the tenant filter. Write \`${entity.tenantField}: <tenant>\` in the call's where (or data) object itself.`)];
+  }
+  const out: OrmFinding[] = [];
+  if (op.reads) out.push(...checkWhere(site, op));
+  if (op.creates) out.push(...checkData(site, op.creates));
+  if (op.reads === "changes") out.push(...updateNested(site));
+  return out;
+}
+
+function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
+  const { ctx, entity, args } = site;
+  const tsm = ctx.ts;
+  const whereProp = args?.properties.find((p) => propertyName(tsm, p) === "where");
+  const whereValue = whereProp && propertyValue(tsm, whereProp);
+  const spread = args?.properties.find((p) => tsm.isSpreadAssignment(p));
+  const scope: Scope = whereValue
+    ? whereScope(ctx, whereValue, entity)
+    : spread
+      ? { kind: "dynamic", reason: `may come from \`...${short((spread as ts.SpreadAssignment).expression.getText(ctx.sourceFile))}\``, node: spread }
+      : { kind: "none" };
+  if (scope.kind === "scoped" || scope.kind === "shared") return [];
+  const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
+  const where = followed && tsm.isObjectLiteralExpression(followed) && followed.getSourceFile() === ctx.sourceFile && whereValue === followed ? followed : undefined;
+  const field = entity.tenantField;
+  const table = entity.table.name;
+  if (scope.kind === "dynamic") {
+    return [finding(site, "dynamic-sql", `The where of ${site.label} ${scope.reason}, so tenantguard cannot tell whether it holds the tenant filter on "${table}". Write \`${field}: <tenant>\` in the where object itself.`)];
+  }
+  const fixSite: FixSite = { ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, args: site.args, where, tenantField: field, value: ctx.tenantValueAt(site.call, field) };
+  if (whereValue && !where && scope.kind === "none") fixSite.args = undefined; // the where lives elsewhere (a const): no edit here
+  if (scope.kind === "weak") {
+    const undefinedValue = scope.reason.startsWith("can be undefined");
+    const fix = undefinedValue || !where ? undefined : addToWhereFix(fixSite);
+    return [finding(site, "weak-tenant-filter", `The tenant filter of ${site.label} on "${table}" ${scope.reason}: it does not hold for every row. Require \`${field}: <tenant>\` (a value that is never undefined) at the top level of the where.`, fix)];
+  }
+  const keys = where ? lookupKeys(tsm, where) : [];
+  const compound = [...entity.compoundKeys.keys()][0];
+  const uniqueAdvice = compound ? `Add ${field} to the where (or use the ${compound} unique).` : site.method.text.startsWith("findUnique") ? `Use ${site.method.text.replace("findUnique", "findFirst")} with ${field} in the where.` : `Add ${field} to the where.`;
+  let message: string;
+  if (op.many) message = `${site.label} ${op.reads} "${table}" without a tenant filter: ${op.many}. Add ${field} to its where.`;
+  else if (keys.length) {
+    const by = `${op.reads === "looks up" ? "looks" : op.reads} "${table}"${op.reads === "looks up" ? " up" : ""} by ${keys.join(" and ")} only`;
+    const harm = op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : op.unique ? "it returns another tenant's row" : "it can return another tenant's row";
+    message = `${site.label} ${by}: ${harm}. ${op.unique ? uniqueAdvice : `Add ${field} to the where.`}`;
+  } else {
+    const what = op.reads === "looks up" ? "reads" : op.reads;
+    const harm = op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : "it can return another tenant's row";
+    message = `${site.label} ${what} "${table}" without a tenant filter: ${harm}. ${op.unique ? uniqueAdvice : `Add ${field} to the where.`}`;
+  }
+  const fix = op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
+  return [finding(site, "missing-tenant-filter", message, fix)];
+}
+
+function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFinding[] {
+  const { ctx, entity, args } = site;
+  const tsm = ctx.ts;
+  const key = creates === "upsert" ? "create" : "data";
+  const prop = args?.properties.find((p) => propertyName(tsm, p) === key);
+  const data = prop && propertyValue(tsm, prop);
+  const out: OrmFinding[] = [];
+  const field = entity.tenantField;
+  const table = entity.table.name;
+  if (!data) {
+    if (args) out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes "${table}" without ${key}: the row is created without an owning tenant. Add ${field} to its ${key}.`));
+  } else {
+    const check = checkCreateData(ctx, data, entity);
+    const rows = creates === "many" ? `"${table}" rows` : `"${table}"`;
+    const s = check.scope;
+    if (s.kind === "none" || s.kind === "weak") {
+      const objects = check.missing;
+      const editable = s.kind === "none" && objects?.length && objects.every((o) => isInCall(o, site.call));
+      const fix = editable ? addToDataFix({ ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, tenantField: field, value: ctx.tenantValueAt(site.call, field) }, objects, entity.tenantRelation, (f) => isRelationField(entity, f)) : undefined;
+      const why = s.kind === "none" ? `without ${field}` : `with a ${field} that ${s.reason}`;
+      const outcome = creates === "many" ? "the rows are created without an owning tenant" : "the row is created without an owning tenant";
+      out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field} (or ${entity.tenantRelation ?? "the tenant relation"}: { connect: ... }) to ${creates === "many" ? "every element of its data" : `its ${key}`}.`, fix));
+    } else if (s.kind === "dynamic") {
+      out.push(finding(site, "dynamic-sql", `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`));
+    }
+    out.push(...check.nested.map((n) => nestedFinding(site, n)));
+  }
+  return out;
+}
+
+/** Nested creates inside update data (`update({ data: { tasks: { create: {...} } } })`). */
+function updateNested(site: CallSite): OrmFinding[] {
+  const tsm = site.ctx.ts;
+  const prop = site.args?.properties.find((p) => propertyName(tsm, p) === (site.method.text === "upsert" ? "update" : "data"));
+  const value = prop && propertyValue(tsm, prop);
+  const obj = value && followConst(site.ctx, strip(tsm, value));
+  if (!obj || !tsm.isObjectLiteralExpression(obj)) return [];
+  return nestedCreates(site.ctx, obj, site.entity, 0).map((n) => nestedFinding(site, n));
+}
+
+function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
+  const field = n.entity.tenantField;
+  const table = n.entity.table.name;
+  if (n.scope.kind === "dynamic") {
+    return finding(site, "dynamic-sql", `The nested create of "${table}" through ${n.through} in ${site.label} ${n.scope.reason}, so tenantguard cannot tell whether it sets ${field}. Write ${field} in the nested data object itself.`, undefined, table);
+  }
+  const why = n.scope.kind === "weak" ? `with a ${field} that ${n.scope.reason}` : `without ${field}`;
+  return finding(site, "missing-tenant-on-insert", `${site.label} creates "${table}" rows through ${n.through} ${why}: they are written without an owning tenant. Add ${field} to the nested create data.`, undefined, table);
+}
+
+function finding(site: CallSite, ruleId: RuleId, message: string, fix?: Fix, table = site.entity.table.name): OrmFinding {
+  const { ctx, call, method } = site;
+  return {
+    ruleId,
+    start: method.getStart(ctx.sourceFile),
+    end: call.getEnd(),
+    message,
+    table,
+    fixes: fix ? [fix] : [],
+    call,
+    receiver: site.receiver,
+    identity: `${ruleId}|${table}|${call.getText(ctx.sourceFile).replace(/\s+/g, " ")}`,
+  };
+}
+
+/** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
+function lookupKeys(tsm: typeof ts, where: ts.ObjectLiteralExpression): string[] {
+  return where.properties.map((p) => propertyName(tsm, p)).filter((k): k is string => !!k && !["AND", "OR", "NOT"].includes(k));
+}
+
+function isInCall(node: ts.Node, call: ts.CallExpression): boolean {
+  return node.pos >= call.pos && node.end <= call.end;
+}
+
+function short(text: string): string {
+  const one = text.replace(/\s+/g, " ");
+  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
+}

@@ -3,6 +3,7 @@ import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import type { TenantValue } from "../fixes/tenant-value";
 import type { OrmName, TenantModel } from "../model/types";
+import type { SqlParser } from "../sql/parse";
 import type { Fix, RuleId } from "../types";
 
 export interface OrmContext {
@@ -12,6 +13,8 @@ export interface OrmContext {
   checker?: ts.TypeChecker;
   model: TenantModel;
   config: ResolvedConfig;
+  /** The real Postgres parser, for SQL fragments inside ORM calls (TypeORM `where` strings). */
+  parser: SqlParser;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
 }

@@ -41,7 +41,11 @@ export function renderSql(
   bindings?: QuestionBindings,
 ): RenderedSql {
   const maxParameter =
-    style === "question" ? countQuestionBindings(parts, bindings) : highestDollarParameter(skeletonOf(parts));
+    style === "question"
+      ? countQuestionBindings(parts, bindings)
+      : hasDollar(parts)
+        ? highestDollarParameter(skeletonOf(parts))
+        : 0;
   const out = new MappedTextBuilder();
   const holes: SqlHole[] = [];
   let nextHole = maxParameter + 1;
@@ -57,12 +61,15 @@ export function renderSql(
   ) => {
     const tail = out.tail();
     let placeholder = `$${nextHole++}`;
-    if (shape === "identifier" || TABLE_POSITION.test(tail)) {
+    if (shape === "identifier" || (TABLE_POSITION.test(tail) && !DISTINCT_FROM.test(tail))) {
       placeholder = `"${placeholder}"`;
       kind = "raw"; // a value where a table name goes is a spliced identifier (e.g. a Drizzle table object)
     } else if (IN_POSITION.test(tail)) {
       placeholder = `(${placeholder})`;
     }
+    // `"... FROM invoices" + where`: glued to a word, `$N` would become part of the identifier
+    // (`invoices$1`); a space keeps it a separate token, as the spliced text would have to be.
+    if (/[\p{L}\p{N}_$]$/u.test(tail)) out.appendPoint(" ", fileStart, fileStart);
     const sqlStart = out.text.length;
     out.appendPoint(placeholder, fileStart, fileEnd);
     holes.push({ sqlStart, sqlEnd: out.text.length, expr, kind });
@@ -121,6 +128,13 @@ export function looksLikeSql(sql: string): boolean {
 
 const TABLE_POSITION = /\b(?:from|join|into|update|table|only|truncate)\s*$/i;
 const IN_POSITION = /\bin\s*$/i;
+const DISTINCT_FROM = /\bdistinct\s+from\s*$/i; // `IS DISTINCT FROM ${v}` compares a value
+function hasDollar(parts: SqlPart[]): boolean {
+  return parts.some((p) =>
+    p.kind === "text" ? p.text.text.includes("$") : p.kind === "fragment" && hasDollar(p.parts),
+  );
+}
+
 /** Text parts joined, each hole as ` 0 `: enough to find `$n` and quotes across holes. */
 function skeletonOf(parts: SqlPart[]): string {
   let s = "";

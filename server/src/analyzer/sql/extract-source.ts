@@ -95,17 +95,18 @@ export function taggedTemplateParts(
 
 /** Removes what does not change the value: parentheses, `as`, `satisfies`, `!`, `<T>x`. */
 export function unwrap(ts: TypeScript, expr: ts.Expression): ts.Expression {
+  const k = ts.SyntaxKind;
   for (;;) {
-    if (
-      ts.isParenthesizedExpression(expr) ||
-      ts.isAsExpression(expr) ||
-      ts.isSatisfiesExpression(expr) ||
-      ts.isNonNullExpression(expr) ||
-      ts.isTypeAssertionExpression(expr)
-    ) {
-      expr = expr.expression;
-    } else {
-      return expr;
+    switch (expr.kind) {
+      case k.ParenthesizedExpression:
+      case k.AsExpression:
+      case k.SatisfiesExpression:
+      case k.NonNullExpression:
+      case k.TypeAssertionExpression:
+        expr = (expr as ts.ParenthesizedExpression).expression;
+        break;
+      default:
+        return expr;
     }
   }
 }

@@ -474,11 +474,16 @@ export function qualifiedNameEnd(sql: string, start: number): number {
       while (i < sql.length && !(sql[i] === '"' && sql[i + 1] !== '"')) i += sql[i] === '"' ? 2 : 1;
       i++;
     } else {
-      while (i < sql.length && /[\p{L}\p{N}_$]/u.test(sql[i])) i++;
+      while (i < sql.length && isIdentifierChar(sql.charCodeAt(i))) i++;
     }
-    if (sql[i] === "." && i + 1 < sql.length && /["\p{L}_]/u.test(sql[i + 1])) i++;
+    if (sql[i] === "." && i + 1 < sql.length && (sql[i + 1] === '"' || isIdentifierChar(sql.charCodeAt(i + 1)))) i++;
     else return Math.min(i, sql.length);
   }
+}
+
+/** Letters, digits, `_`, `$` and anything non-ASCII (Postgres accepts those in identifiers). */
+function isIdentifierChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
 }
 
 /** A predicate on `ref` in the ON of an outer join that does not filter `ref`'s side. */

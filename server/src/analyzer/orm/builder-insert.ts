@@ -1,0 +1,101 @@
+// Inserts through a query builder: every row object must set the tenant key (DESIGN.md
+// `missing-tenant-on-insert`). Shared by Drizzle `values(...)`, Kysely `values(...)`, Knex `insert(...)`.
+import type ts from "typescript";
+import type { TenantTable } from "../model/types";
+import { finding } from "./builder-scope";
+import { addProperty, constInitializer, skipOuter } from "./chain";
+import type { OrmContext, OrmFinding } from "./types";
+
+export interface InsertCheck {
+  table: TenantTable;
+  /** The call a finding underlines: `insert(orders)`, `insertInto('orders')`, `knex('orders')`. */
+  node: ts.CallExpression;
+  /** The rows argument: an object, an array of objects, a variable. */
+  rows: ts.Expression | undefined;
+  /** The key every row must have, in the builder's spelling (`tenantId`, `tenant_id`). */
+  key: string;
+  isTenantKey(key: string): boolean;
+  /** `db.insert(orders).values(...)`, for messages. */
+  label: string;
+  /** Whether the fix may be applied unattended besides the value being resolved (the key spelling is certain). */
+  keyCertain: boolean;
+}
+
+/** The finding for an insert whose rows do not all set the tenant key, with the fix adding it. */
+export function insertFindings(ctx: OrmContext, check: InsertCheck, top: ts.Node, receiver: ts.Expression): OrmFinding[] {
+  if (!check.rows) return [];
+  const rows = rowObjects(ctx, check, check.rows, 0);
+  const objects = rows.objects;
+  const states = objects.map((o) => tenantState(ctx, check, o));
+  const lacking = objects.filter((_o, i) => states[i] === "no");
+  const opaque = rows.opaque ?? states.find((s): s is ts.Expression => typeof s === "object");
+  const table = check.table.name;
+  if (lacking.length > 0) {
+    const value = ctx.tenantValueAt(top, check.key);
+    const property = value.text === check.key ? check.key : `${check.key}: ${value.text}`;
+    const edits = lacking.map((o) => addProperty(ctx.sourceFile, o, property));
+    const where = objects.length > 1 ? "every row object" : "the row object";
+    const message = `${check.label} does not set ${check.key}: the row is written without an owning tenant. Add ${check.key} to ${where}.`;
+    return [finding(ctx, "missing-tenant-on-insert", check.node, table, message, { title: `Add ${property} to the inserted row${lacking.length > 1 ? "s" : ""}`, edits, safe: value.resolved && check.keyCertain }, top, receiver)];
+  }
+  if (opaque) {
+    const message = `The rows of ${check.label} come from \`${opaque.getText(ctx.sourceFile)}\`, so tenantguard cannot tell whether they set ${check.key}. Set ${check.key} in the inserted object.`;
+    return [finding(ctx, "dynamic-sql", check.node, table, message, undefined, top, receiver)];
+  }
+  return [];
+}
+
+function rowObjects(ctx: OrmContext, check: InsertCheck, expr: ts.Expression, depth: number): { objects: ts.ObjectLiteralExpression[]; opaque?: ts.Expression } {
+  const tsm = ctx.ts;
+  const e = skipOuter(tsm, expr);
+  if (tsm.isObjectLiteralExpression(e)) return { objects: [e] };
+  if (tsm.isArrayLiteralExpression(e)) {
+    const objects: ts.ObjectLiteralExpression[] = [];
+    let opaque: ts.Expression | undefined;
+    for (const el of e.elements) {
+      const inner = rowObjects(ctx, check, tsm.isSpreadElement(el) ? el.expression : el, depth + 1);
+      objects.push(...inner.objects);
+      opaque ??= inner.opaque;
+    }
+    return { objects, opaque };
+  }
+  if (tsm.isIdentifier(e) && depth < 4) {
+    const init = constInitializer(tsm, e);
+    if (init) return rowObjects(ctx, check, init, depth + 1);
+  }
+  // rows.map((r) => ({ ... }))
+  if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "map") {
+    const fn = e.arguments[0];
+    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) && !tsm.isBlock(fn.body)) return rowObjects(ctx, check, fn.body, depth + 1);
+  }
+  if (typeHasTenant(ctx, check, e)) return { objects: [] };
+  return { objects: [], opaque: e };
+}
+
+/** "yes", "no", or the spread that may hold the key (`{ ...input }` without a checker to say). */
+function tenantState(ctx: OrmContext, check: InsertCheck, object: ts.ObjectLiteralExpression): "yes" | "no" | ts.Expression {
+  const tsm = ctx.ts;
+  let maybe: ts.Expression | undefined;
+  for (const p of object.properties) {
+    if (tsm.isSpreadAssignment(p)) {
+      if (typeHasTenant(ctx, check, p.expression)) return "yes";
+      maybe ??= p.expression;
+      continue;
+    }
+    const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+    if (name && check.isTenantKey(name)) return "yes";
+  }
+  return maybe && !ctx.checker ? maybe : "no";
+}
+
+/** With a checker: the value's type (or its array element type) has the tenant property. */
+function typeHasTenant(ctx: OrmContext, check: InsertCheck, node: ts.Expression): boolean {
+  if (!ctx.checker) return false;
+  try {
+    let type = ctx.checker.getTypeAtLocation(node);
+    type = type.getNumberIndexType() ?? type;
+    return type.getProperties().some((p) => check.isTenantKey(p.name));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,185 @@
+// The row-level scoping rules (DESIGN.md "When is a query scoped") for query builders, over a
+// small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
+import type ts from "typescript";
+import type { TenantTable } from "../model/types";
+import type { Fix } from "../types";
+import type { ChainCall } from "./chain";
+import type { OrmContext, OrmFinding } from "./types";
+
+/** One reference to a tenant-owned table in a query: the FROM/target table or a join. */
+export interface TableRef {
+  table: TenantTable;
+  /** How predicates name it: alias or table name (Kysely, Knex), the table variable (Drizzle). */
+  qualifier: string;
+  /** The call a finding underlines: `from(orders)`, `selectFrom('orders')`, `knex('orders')`, `innerJoin(...)`. */
+  node: ts.CallExpression;
+  /** What to underline when not the call from its method name (`orders.findMany` of `db.query.orders.findMany(...)`). */
+  span?: { start: number; end: number };
+  join?: { kind: "inner" | "outer"; on: Pred };
+}
+
+/** A predicate, reduced to what matters for the tenant column. */
+export type Pred =
+  | { kind: "and"; items: Pred[] }
+  | { kind: "or"; items: Pred[]; why: string }
+  /** Holds only sometimes: negated, optional, conditional. */
+  | { kind: "weak"; item: Pred; why: string }
+  /** `ref.tenant = value` or `ref.tenant IN (...)`. */
+  | { kind: "tenant"; ref: TableRef }
+  | { kind: "null"; ref: TableRef }
+  /** `a.tenant = b.tenant`. */
+  | { kind: "join"; a: TableRef; b: TableRef }
+  /** The tenant column compared in a way that does not scope (`ne`, `!=`, `>`). */
+  | { kind: "mention"; ref: TableRef; why: string }
+  | { kind: "dynamic"; node: ts.Node; why: string }
+  | { kind: "other" };
+
+export type Verdict = { kind: "scoped" } | { kind: "weak"; why: string } | { kind: "dynamic"; node: ts.Node; why: string } | { kind: "none" };
+
+export const OTHER: Pred = { kind: "other" };
+
+export function and(items: Pred[]): Pred {
+  return items.length === 1 ? items[0] : { kind: "and", items };
+}
+
+/** Whether each table reference of a query is scoped by its where (and the ON of inner joins). */
+export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, Verdict> {
+  const shared = [...topTerms(where), ...refs.flatMap((r) => (r.join?.kind === "inner" ? topTerms(r.join.on) : []))];
+  const termsOf = (r: TableRef) => (r.join?.kind === "outer" ? [...shared, ...topTerms(r.join.on)] : shared);
+  const scoped = new Set(refs.filter((r) => termsOf(r).some((t) => scopes(t, r))));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of refs) {
+      if (scoped.has(r)) continue;
+      const joined = termsOf(r).some((t) => t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a))));
+      if (joined) {
+        scoped.add(r);
+        changed = true;
+      }
+    }
+  }
+  const out = new Map<TableRef, Verdict>();
+  for (const r of refs) {
+    if (scoped.has(r)) {
+      out.set(r, { kind: "scoped" });
+      continue;
+    }
+    const trees = [where, ...(r.join ? [r.join.on] : [])];
+    const why = trees.map((p) => weakMention(p, r, undefined)).find(Boolean);
+    const dynamic = trees.map(firstDynamic).find(Boolean);
+    out.set(r, why ? { kind: "weak", why } : dynamic ? { kind: "dynamic", node: dynamic.node, why: dynamic.why } : { kind: "none" });
+  }
+  return out;
+}
+
+function topTerms(p: Pred): Pred[] {
+  return p.kind === "and" ? p.items.flatMap(topTerms) : [p];
+}
+
+/** A term scopes `r` when it is its tenant equality, or an OR every branch of which scopes it. */
+function scopes(p: Pred, r: TableRef): boolean {
+  if (p.kind === "tenant") return p.ref === r;
+  if (p.kind === "and") return p.items.some((i) => scopes(i, r));
+  if (p.kind === "or") {
+    // `tenant IS NULL OR tenant = v` adds only rows no tenant owns.
+    const branches = p.items.filter((i) => !(i.kind === "null" && i.ref === r));
+    return branches.length > 0 && branches.every((i) => scopes(i, r));
+  }
+  return false;
+}
+
+function weakMention(p: Pred, r: TableRef, why: string | undefined): string | undefined {
+  switch (p.kind) {
+    case "and":
+      return p.items.map((i) => weakMention(i, r, why)).find(Boolean);
+    case "or":
+      return p.items.map((i) => weakMention(i, r, why ?? p.why)).find(Boolean);
+    case "weak":
+      return weakMention(p.item, r, why ?? p.why);
+    case "tenant":
+    case "null":
+      return p.ref === r ? (why ?? (p.kind === "null" ? "only tests that the tenant column IS NULL" : undefined)) : undefined;
+    case "mention":
+      return p.ref === r ? (why ?? p.why) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function firstDynamic(p: Pred): { node: ts.Node; why: string } | undefined {
+  if (p.kind === "dynamic") return p;
+  if (p.kind === "and" || p.kind === "or") return p.items.map(firstDynamic).find(Boolean);
+  if (p.kind === "weak") return firstDynamic(p.item);
+  return undefined;
+}
+
+export type Verb = "select" | "update" | "delete";
+
+const EFFECT: Record<Verb, string> = {
+  select: "it returns every tenant's rows",
+  update: "it changes every tenant's rows",
+  delete: "it removes every tenant's rows",
+};
+
+/** What a builder tells the shared findings code about one query. */
+export interface BuilderQuery {
+  verb: Verb;
+  refs: TableRef[];
+  where: Pred;
+  /** The chain up to its table reference, as the user wrote it: `db.select().from(orders)`. */
+  label: string;
+  /** The predicate to suggest for a reference, in the builder's idiom: `eq(orders.tenantId, ...)`. */
+  hint(ref: TableRef): string;
+  /** What the builder calls its top-level conjunction, for weak-filter messages: `and(...)`. */
+  conjunction: string;
+  fix(ref: TableRef, verdict: Verdict): Fix | undefined;
+}
+
+/** The findings of one query: one per tenant-owned reference it does not scope. */
+export function queryFindings(ctx: OrmContext, chainTop: ts.Node, receiver: ts.Expression, q: BuilderQuery): OrmFinding[] {
+  const out: OrmFinding[] = [];
+  for (const [ref, verdict] of verdicts(q.refs, q.where)) {
+    if (verdict.kind === "scoped") continue;
+    const table = ref.table.name;
+    const hint = q.hint(ref);
+    let message: string;
+    if (verdict.kind === "weak") {
+      message = `The tenant predicate on ${table} in ${q.label} ${verdict.why}: it does not hold for every row. Require ${hint} as a top-level ${q.conjunction} term.`;
+    } else if (verdict.kind === "dynamic") {
+      message = `The where of ${q.label} ${verdict.why}, so tenantguard cannot tell whether it holds the tenant predicate on ${table}. Write ${hint} in the call.`;
+    } else if (ref.join) {
+      message = `${q.label} joins ${table} without a tenant predicate: it returns every tenant's matching ${table} rows. Add ${hint} to the join's on or the where.`;
+    } else {
+      message = `${q.label} has no tenant predicate: ${EFFECT[q.verb]}. Add ${hint} to its where.`;
+    }
+    const ruleId = verdict.kind === "weak" ? "weak-tenant-filter" : verdict.kind === "dynamic" ? "dynamic-sql" : "missing-tenant-filter";
+    const fix = verdict.kind === "dynamic" ? undefined : q.fix(ref, verdict);
+    const f = finding(ctx, ruleId, ref.node, table, message, fix, chainTop, receiver);
+    out.push(ref.span ? { ...f, ...ref.span } : f);
+  }
+  return out;
+}
+
+/** A finding underlining `node` from its method name (`from(orders)`, not `db.select().from(orders)`). */
+export function finding(ctx: OrmContext, ruleId: OrmFinding["ruleId"], node: ts.CallExpression, table: string, message: string, fix: Fix | undefined, call: ts.Node, receiver: ts.Expression): OrmFinding {
+  const start = calleeNameStart(ctx.ts, node, ctx.sourceFile);
+  const end = node.getEnd();
+  const normalized = call.getText(ctx.sourceFile).replace(/\s+/g, " ");
+  return { ruleId, start, end, message, table, fixes: fix ? [fix] : [], call, receiver, identity: `${ruleId}|${table}|${normalized}` };
+}
+
+/** Where the method name of a call starts: `from` in `db.select().from(orders)`. */
+export function calleeNameStart(tsm: typeof ts, call: ts.CallExpression, sourceFile: ts.SourceFile): number {
+  const callee = call.expression;
+  return tsm.isPropertyAccessExpression(callee) ? callee.name.getStart(sourceFile) : callee.getStart(sourceFile);
+}
+
+/** A chain from its root up to its table call, as the user wrote it: `db.select().from(orders)`. */
+export function chainLabel(sourceFile: ts.SourceFile, root: ts.Node, calls: readonly ChainCall[]): string {
+  let text = root.getText(sourceFile);
+  for (const c of calls) {
+    const args = c.args.map((a) => a.getText(sourceFile)).join(", ");
+    text += `${c.name ? `.${c.name}` : ""}(${args.length > 30 || args.includes("\n") ? "..." : args})`;
+  }
+  return text;
+}

@@ -1,0 +1,183 @@
+// Reads an ORM `where` written as an object literal (TypeORM, Sequelize) as a tree of AND/OR
+// over fields, and says what it does for the tenant. Each ORM supplies its dialect: which keys
+// combine (Sequelize `[Op.or]`), what a field value means (`Not(x)`, `{ [Op.ne]: x }`), and
+// what an array where is (TypeORM: an OR of its elements).
+import type ts from "typescript";
+import type { TextEdit } from "../types";
+
+export type WhereVerdict =
+  | { kind: "scoped" }
+  /** Only rows no tenant owns (`tenantId: null`, `IsNull()`): no other tenant's data. */
+  | { kind: "shared" }
+  | { kind: "weak"; reason: string }
+  | { kind: "missing" }
+  /** Built somewhere tenantguard cannot read (a parameter, a spread, a function call). */
+  | { kind: "unknown"; node: ts.Node };
+
+export interface WhereDialect {
+  ts: typeof ts;
+  /** The combinator a key stands for (Sequelize `[Op.or]`), if it is one. */
+  combinator(name: ts.PropertyName): "and" | "or" | "not" | undefined;
+  /** What one field condition does for the tenant: `tenantId: v` scopes, `status: 'x'` is missing. */
+  field(name: string, value: ts.Expression): WhereVerdict;
+  /** What an array given as a where means. */
+  arrayMeans: "or" | "and";
+}
+
+export const SCOPED: WhereVerdict = { kind: "scoped" };
+export const MISSING: WhereVerdict = { kind: "missing" };
+
+const OR_REASON = "sits inside OR (not every branch has it), so rows matching another branch leak";
+
+/** What the where expression does for the tenant. */
+export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth = 0): WhereVerdict {
+  const { ts: tsm } = dialect;
+  const node = resolveConst(tsm, expr);
+  if (depth > 20) return { kind: "unknown", node };
+  if (tsm.isArrayLiteralExpression(node)) {
+    const parts = node.elements.map((e) => (tsm.isSpreadElement(e) ? ({ kind: "unknown", node: e } as const) : evaluateWhere(e, dialect, depth + 1)));
+    return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
+  }
+  if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
+  return allOf(node.properties.map((p) => evaluateProperty(p, dialect, depth)));
+}
+
+function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect, depth: number): WhereVerdict {
+  const { ts: tsm } = dialect;
+  if (tsm.isSpreadAssignment(p)) {
+    const spread = resolveConst(tsm, p.expression);
+    return tsm.isObjectLiteralExpression(spread) ? evaluateWhere(spread, dialect, depth + 1) : { kind: "unknown", node: p };
+  }
+  if (!tsm.isPropertyAssignment(p) && !tsm.isShorthandPropertyAssignment(p)) return MISSING;
+  const value = tsm.isPropertyAssignment(p) ? p.initializer : p.name;
+  const combinator = dialect.combinator(p.name);
+  if (combinator === "and" || combinator === "or") return combined(value, dialect, combinator, depth);
+  if (combinator === "not") return negated(evaluateWhere(value, dialect, depth + 1));
+  const name = propertyName(tsm, p.name);
+  return name === undefined ? MISSING : dialect.field(name, value);
+}
+
+/** `[Op.and]: [a, b]` / `[Op.or]: { a: 1, b: 2 }`: an array of wheres, or an object whose keys are the branches. */
+function combined(value: ts.Expression, dialect: WhereDialect, op: "and" | "or", depth: number): WhereVerdict {
+  const { ts: tsm } = dialect;
+  const node = resolveConst(tsm, value);
+  let parts: WhereVerdict[];
+  if (tsm.isArrayLiteralExpression(node)) parts = node.elements.map((e) => evaluateWhere(e, dialect, depth + 1));
+  else if (tsm.isObjectLiteralExpression(node)) parts = node.properties.map((p) => evaluateProperty(p, dialect, depth + 1));
+  else return { kind: "unknown", node };
+  return op === "and" ? allOf(parts) : anyOf(parts);
+}
+
+/** AND: one scoping term is enough. */
+export function allOf(parts: WhereVerdict[]): WhereVerdict {
+  return (
+    parts.find((p) => p.kind === "scoped") ??
+    parts.find((p) => p.kind === "shared") ??
+    parts.find((p) => p.kind === "weak") ??
+    parts.find((p) => p.kind === "unknown") ??
+    MISSING
+  );
+}
+
+/** OR: scoped only when every branch is (a `tenantId: null` branch adds only unowned rows). */
+export function anyOf(parts: WhereVerdict[]): WhereVerdict {
+  if (parts.length === 0) return MISSING;
+  if (parts.every((p) => p.kind === "scoped" || p.kind === "shared")) return parts.find((p) => p.kind === "scoped") ?? parts[0];
+  if (parts.some((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak")) return { kind: "weak", reason: OR_REASON };
+  return parts.find((p) => p.kind === "unknown") ?? MISSING;
+}
+
+export function negated(inner: WhereVerdict): WhereVerdict {
+  if (inner.kind === "missing" || inner.kind === "unknown") return inner;
+  return { kind: "weak", reason: "sits inside NOT" };
+}
+
+/** Whether an object written to the table (create/insert data) sets the tenant field. */
+export function setsField(tsm: typeof ts, expr: ts.Expression, isTenantKey: (name: string) => boolean): "yes" | "no" | "unknown" {
+  const node = resolveConst(tsm, expr);
+  if (!tsm.isObjectLiteralExpression(node)) return "unknown";
+  let unknown = false;
+  for (const p of node.properties) {
+    if (tsm.isSpreadAssignment(p)) {
+      const inner = setsField(tsm, p.expression, isTenantKey);
+      if (inner === "yes") return "yes";
+      if (inner === "unknown") unknown = true;
+      continue;
+    }
+    if (!tsm.isPropertyAssignment(p) && !tsm.isShorthandPropertyAssignment(p)) continue;
+    const name = propertyName(tsm, p.name);
+    if (name === undefined || !isTenantKey(name)) continue;
+    if (tsm.isPropertyAssignment(p) && isNullish(tsm, p.initializer)) continue;
+    return "yes";
+  }
+  return unknown ? "unknown" : "no";
+}
+
+/** Follows a `const` identifier (declared in an enclosing scope of this file) to its initializer. */
+export function resolveConst(tsm: typeof ts, expr: ts.Expression, depth = 0): ts.Expression {
+  let node = skipOuter(tsm, expr);
+  if (depth > 5 || !tsm.isIdentifier(node)) return node;
+  const decl = findVariable(tsm, node);
+  if (decl && decl.initializer && tsm.isVariableDeclarationList(decl.parent) && decl.parent.flags & tsm.NodeFlags.Const) {
+    node = resolveConst(tsm, decl.initializer, depth + 1);
+  }
+  return node;
+}
+
+/** The variable declaration an identifier names, searched in its enclosing blocks (no type checker needed). */
+export function findVariable(tsm: typeof ts, id: ts.Identifier): ts.VariableDeclaration | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope) || tsm.isCaseClause(scope))) continue;
+    for (const statement of scope.statements) {
+      if (!tsm.isVariableStatement(statement)) continue;
+      for (const decl of statement.declarationList.declarations) {
+        if (tsm.isIdentifier(decl.name) && decl.name.text === id.text && decl.name !== id) return decl;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function skipOuter(tsm: typeof ts, expr: ts.Expression): ts.Expression {
+  let node = expr;
+  while (tsm.isParenthesizedExpression(node) || tsm.isAsExpression(node) || tsm.isSatisfiesExpression(node) || tsm.isNonNullExpression(node) || tsm.isTypeAssertionExpression(node)) node = node.expression;
+  return node;
+}
+
+export function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
+  if (tsm.isIdentifier(name) || tsm.isStringLiteral(name) || tsm.isNumericLiteral(name) || tsm.isPrivateIdentifier(name)) return name.text;
+  if (tsm.isComputedPropertyName(name) && tsm.isStringLiteral(name.expression)) return name.expression.text;
+  return undefined;
+}
+
+export function isNullish(tsm: typeof ts, expr: ts.Expression): boolean {
+  const node = skipOuter(tsm, expr);
+  return node.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(node) && node.text === "undefined") || tsm.isVoidExpression(node);
+}
+
+/** `tenantId` when the value is the same identifier, else `tenantId: <value>`. */
+export function propertyText(field: string, value: string): string {
+  return field === value ? field : `${/^[A-Za-z_$][\w$]*$/.test(field) ? field : JSON.stringify(field)}: ${value}`;
+}
+
+/** Adds a property to an object literal, keeping its one-line or multi-line layout. */
+export function addPropertyEdit(tsm: typeof ts, sourceFile: ts.SourceFile, obj: ts.ObjectLiteralExpression, text: string, atStart = false): TextEdit {
+  const props = obj.properties;
+  if (props.length === 0) return { start: obj.getStart(sourceFile), end: obj.getEnd(), newText: `{ ${text} }` };
+  const lineOf = (pos: number) => sourceFile.getLineAndCharacterOfPosition(pos).line;
+  const first = props[0];
+  const multiline = lineOf(obj.getStart(sourceFile)) !== lineOf(first.getStart(sourceFile));
+  if (atStart) {
+    const at = first.getStart(sourceFile);
+    return { start: at, end: at, newText: multiline ? `${text},\n${indentAt(sourceFile, at)}` : `${text}, ` };
+  }
+  const last = props[props.length - 1];
+  const at = last.getEnd();
+  void tsm;
+  return { start: at, end: at, newText: multiline ? `,\n${indentAt(sourceFile, last.getStart(sourceFile))}${text}` : `, ${text}` };
+}
+
+function indentAt(sourceFile: ts.SourceFile, pos: number): string {
+  const lineStart = sourceFile.text.lastIndexOf("\n", pos - 1) + 1;
+  return /^[ \t]*/.exec(sourceFile.text.slice(lineStart))![0];
+}

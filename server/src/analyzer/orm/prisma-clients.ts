@@ -1,0 +1,112 @@
+// Which expressions are Prisma clients. Without types: `new PrismaClient()` (and its
+// `$extends`), names that say so (`prisma`, `db`, `tx`, `this.prisma`, an import such as
+// `import { prisma } from "../lib/db"`), parameters typed `PrismaClient` /
+// `Prisma.TransactionClient`, and the callback parameter of `$transaction`. With a
+// TypeChecker, the type decides whenever it is known.
+import type ts from "typescript";
+import type { ResolvedConfig } from "../config/types";
+import { constDeclaration, strip, type SyntaxContext } from "./prisma-syntax";
+
+export type ClientKind = "unscoped" | "scoped";
+
+export interface ClientContext extends SyntaxContext {
+  config: ResolvedConfig;
+}
+
+// `prisma`, `basePrisma`, `prismaClient`; `db` and `tx` are the other usual names for one.
+const CLIENT_NAME = /prisma|^(db|tx|client|trx)$/i;
+const CLIENT_TYPE = /^(PrismaClient|TransactionClient|DefaultPrismaClient)$/;
+
+/** Whether `expr` is a Prisma client, and whether it is one of the config's scoped clients. */
+export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): ClientKind | undefined {
+  const tsm = ctx.ts;
+  const e = strip(tsm, expr);
+  if (depth > 4) return undefined;
+  const scoped = scopedName(ctx, e);
+  if (scoped) return "scoped";
+  if (ctx.config.clients.unscoped.includes(e.getText(ctx.sourceFile))) return "unscoped";
+  const byType = ctx.checker ? clientByType(ctx, e) : undefined;
+  if (byType !== undefined) return byType ? transactionKind(ctx, e, depth) : undefined;
+  if (tsm.isNewExpression(e)) return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
+  if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "$extends") {
+    // `prisma.$extends(forTenant(tenantId))`: scoped when the extension is one of the config's scoped clients.
+    if (e.arguments.some((a) => scopedName(ctx, strip(tsm, a)))) return "scoped";
+    return clientKind(ctx, e.expression.expression, depth + 1);
+  }
+  if (tsm.isPropertyAccessExpression(e)) return e.expression.kind === tsm.SyntaxKind.ThisKeyword && CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
+  if (!tsm.isIdentifier(e)) return undefined;
+  const decl = constDeclaration(ctx, e);
+  if (decl?.initializer) {
+    const kind = clientKind(ctx, decl.initializer, depth + 1);
+    if (kind) return kind;
+  }
+  const param = parameterNamed(tsm, e);
+  if (param) {
+    const tx = transactionReceiver(tsm, param);
+    if (tx) return clientKind(ctx, tx, depth + 1) ?? "unscoped";
+    if (param.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
+  }
+  return CLIENT_NAME.test(e.text) ? "unscoped" : undefined;
+}
+
+/** Type-aware: true/false when the type says, undefined when it is unknown (any, error). */
+function clientByType(ctx: ClientContext, e: ts.Expression): boolean | undefined {
+  const { checker, ts: tsm } = ctx;
+  const type = checker!.getTypeAtLocation(e);
+  if (type.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown)) return undefined;
+  const name = (type.aliasSymbol ?? type.getSymbol())?.getName();
+  if (name && CLIENT_TYPE.test(name)) return true;
+  if (type.getProperty("$transaction") || type.getProperty("$queryRaw")) return true;
+  return false;
+}
+
+/** The delegate type test: `x.invoice` has Prisma's delegate methods. Used when the receiver's own type is anonymous. */
+export function isDelegateByType(ctx: ClientContext, accessor: ts.Expression): boolean | undefined {
+  const { checker, ts: tsm } = ctx;
+  if (!checker) return undefined;
+  const type = checker.getTypeAtLocation(accessor);
+  if (type.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown)) return undefined;
+  return !!(type.getProperty("findMany") && type.getProperty("findFirst"));
+}
+
+/** With types, the `tx` of `$transaction` is the same kind of client as its receiver (scoped stays scoped). */
+function transactionKind(ctx: ClientContext, e: ts.Expression, depth: number): ClientKind {
+  const param = ctx.ts.isIdentifier(e) ? parameterNamed(ctx.ts, e) : undefined;
+  const receiver = param && transactionReceiver(ctx.ts, param);
+  return (receiver && clientKind(ctx, receiver, depth + 1)) || "unscoped";
+}
+
+/** `tenantDb`, `getTenantDb(ctx)`, `this.tenantDb`: a client the config lists as scoped. */
+function scopedName(ctx: ClientContext, e: ts.Expression): ClientKind | undefined {
+  const tsm = ctx.ts;
+  const scoped = ctx.config.clients.scoped;
+  if (!scoped.length) return undefined;
+  const callee = tsm.isCallExpression(e) ? e.expression : e;
+  const last = tsm.isPropertyAccessExpression(callee) ? callee.name.text : tsm.isIdentifier(callee) ? callee.text : undefined;
+  return (last && scoped.includes(last)) || scoped.includes(callee.getText(ctx.sourceFile)) ? "scoped" : undefined;
+}
+
+/** For `async (tx) => ...` passed to `x.$transaction(...)` (or `$transaction(fn, options)`): `x`. */
+function transactionReceiver(tsm: typeof ts, param: ts.ParameterDeclaration): ts.Expression | undefined {
+  const fn = param.parent;
+  if (!(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || fn.parameters[0] !== param) return undefined;
+  const call = fn.parent;
+  if (!tsm.isCallExpression(call) || !call.arguments.includes(fn)) return undefined;
+  const callee = call.expression;
+  return tsm.isPropertyAccessExpression(callee) && callee.name.text === "$transaction" ? callee.expression : undefined;
+}
+
+function parameterNamed(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur)) {
+      const p = cur.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === id.text);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+function typeName(tsm: typeof ts, type: ts.TypeNode): string | undefined {
+  if (!tsm.isTypeReferenceNode(type)) return undefined;
+  return tsm.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+}

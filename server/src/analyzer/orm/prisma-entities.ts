@@ -1,0 +1,64 @@
+// The tenant model seen from Prisma: which client accessors (`prisma.invoice`) are
+// tenant-owned models, their tenant field, compound uniques and relations.
+import { lookupTenantEntity, tenantFieldOf, type EntityInfo, type TenantModel, type TenantTable } from "../model/types";
+import type { ScopeEntity, ScopeRelation } from "./prisma-where";
+
+export interface PrismaEntity extends ScopeEntity {
+  table: TenantTable;
+  info: EntityInfo;
+  /** Compound unique keys that include the tenant field, by Prisma's name (`id_tenantId`). */
+  compoundKeys: ReadonlyMap<string, readonly string[]>;
+  /** The relation field whose foreign key is exactly the tenant field (`tenant`), for `connect` fixes. */
+  tenantRelation?: string;
+  /** Whether a nested create of this model through `parentModel` gets the tenant from the parent's foreign key. */
+  inheritsTenantFrom(parentModel: string): boolean;
+  relation(field: string): (ScopeRelation & { target?: PrismaEntity }) | undefined;
+}
+
+/** Looks Prisma entities up by client accessor or model name; one view per model, built on first use. */
+export class PrismaEntities {
+  private readonly views = new Map<string, PrismaEntity | null>();
+  constructor(private readonly model: TenantModel) {}
+
+  /** Any tenant-owned table with a Prisma entity? (Cheap gate for the whole module.) */
+  get any(): boolean {
+    for (const table of this.model.tables.values()) if (table.entities?.some((e) => e.orm === "prisma")) return true;
+    return false;
+  }
+
+  /** `invoice` (accessor) or `Invoice` (model name) -> the entity, when it is tenant-owned. */
+  byName(name: string): PrismaEntity | undefined {
+    const cached = this.views.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const table = lookupTenantEntity(this.model, name);
+    const info = table?.entities?.find((e) => e.orm === "prisma" && e.names.includes(name));
+    const view = table && info ? this.build(table, info) : null;
+    this.views.set(name, view);
+    return view ?? undefined;
+  }
+
+  private build(table: TenantTable, info: EntityInfo): PrismaEntity {
+    const tenantField = tenantFieldOf(table, "prisma");
+    const compoundKeys = new Map((info.uniques ?? []).filter((u) => u.includes(tenantField)).map((u) => [u.join("_"), u] as const));
+    const relations = info.relations ?? [];
+    const carries = (r: (typeof relations)[number]) => !!r.fields?.includes(tenantField);
+    return {
+      name: info.names[0],
+      table,
+      info,
+      tenantField,
+      compoundKeys,
+      tenantRelation: relations.find((r) => r.fields?.length === 1 && r.fields[0] === tenantField)?.field,
+      inheritsTenantFrom: (parentModel) => relations.some((r) => r.target === parentModel && carries(r)),
+      relation: (field) => {
+        const r = relations.find((x) => x.field === field);
+        return r && { target: this.byName(r.target), carriesTenant: carries(r) };
+      },
+    };
+  }
+}
+
+/** Whether `field` is a relation field of the entity (tenant-owned target or not). */
+export function isRelationField(entity: PrismaEntity, field: string): boolean {
+  return !!entity.info.relations?.some((r) => r.field === field);
+}

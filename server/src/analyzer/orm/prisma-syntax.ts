@@ -1,0 +1,89 @@
+// Small syntax helpers the Prisma checks share: seeing through parentheses and type
+// assertions, and following a `const` to the object it holds.
+import type ts from "typescript";
+
+export interface SyntaxContext {
+  ts: typeof ts;
+  sourceFile: ts.SourceFile;
+  checker?: ts.TypeChecker;
+}
+
+/** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */
+export function strip(tsm: typeof ts, e: ts.Expression): ts.Expression {
+  while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isTypeAssertionExpression(e) || tsm.isSatisfiesExpression(e)) e = e.expression;
+  return e;
+}
+
+/**
+ * A `const` identifier's initializer (one the file declares before use), else `e` itself. An
+ * object that is mutated after its declaration (`where.tenantId = t`) is not followed: its
+ * literal does not say what the query receives.
+ */
+export function followConst(ctx: SyntaxContext, e: ts.Expression, depth = 0): ts.Expression {
+  const tsm = ctx.ts;
+  if (!tsm.isIdentifier(e) || depth > 4) return e;
+  const decl = constDeclaration(ctx, e);
+  if (!decl?.initializer) return e;
+  const init = strip(tsm, decl.initializer);
+  if ((tsm.isObjectLiteralExpression(init) || tsm.isArrayLiteralExpression(init)) && isMutated(tsm, e.text, decl)) return e;
+  return followConst(ctx, init, depth + 1);
+}
+
+/** The `const` declaration `id` refers to: through the checker when there is one, else by scope. */
+export function constDeclaration(ctx: SyntaxContext, id: ts.Identifier): ts.VariableDeclaration | undefined {
+  const tsm = ctx.ts;
+  const isConst = (d: ts.Node | undefined): d is ts.VariableDeclaration =>
+    !!d && tsm.isVariableDeclaration(d) && tsm.isIdentifier(d.name) && !!(tsm.getCombinedNodeFlags(d) & tsm.NodeFlags.Const);
+  if (ctx.checker) {
+    const symbol = ctx.checker.getSymbolAtLocation(id);
+    const d = symbol?.valueDeclaration;
+    if (d) return isConst(d) && d.getSourceFile() === ctx.sourceFile ? d : undefined;
+  }
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => bindsName(tsm, p.name, id.text))) return undefined;
+    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
+    for (const st of cur.statements) {
+      if (st.pos >= id.pos) break;
+      if (!tsm.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) {
+        if (tsm.isIdentifier(d.name) && d.name.text === id.text) return isConst(d) ? d : undefined;
+        if (!tsm.isIdentifier(d.name) && bindsName(tsm, d.name, id.text)) return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string): boolean {
+  if (tsm.isIdentifier(name)) return name.text === wanted;
+  return name.elements.some((el) => !tsm.isOmittedExpression(el) && bindsName(tsm, el.name, wanted));
+}
+
+/** `name.x = ...`, `name[k] = ...`, `Object.assign(name, ...)`, `name.push(...)` after the declaration. */
+function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): boolean {
+  let scope: ts.Node = decl;
+  while (scope.parent && !(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope))) scope = scope.parent;
+  let mutated = false;
+  const visit = (node: ts.Node): void => {
+    if (mutated) return;
+    if (tsm.isBinaryExpression(node) && node.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsm.SyntaxKind.LastAssignment) {
+      const target = node.left;
+      if ((tsm.isPropertyAccessExpression(target) || tsm.isElementAccessExpression(target)) && rootName(tsm, target) === name) mutated = true;
+    }
+    if (tsm.isCallExpression(node)) {
+      const callee = node.expression;
+      if (tsm.isPropertyAccessExpression(callee) && callee.getText() === "Object.assign" && node.arguments[0] && rootName(tsm, node.arguments[0]) === name) mutated = true;
+      if (tsm.isPropertyAccessExpression(callee) && ["push", "unshift", "splice"].includes(callee.name.text) && rootName(tsm, callee.expression) === name) mutated = true;
+    }
+    if (tsm.isDeleteExpression(node) && rootName(tsm, node.expression) === name) mutated = true;
+    tsm.forEachChild(node, visit);
+  };
+  visit(scope);
+  return mutated;
+}
+
+function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
+  let cur = e;
+  while (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isNonNullExpression(cur) || tsm.isParenthesizedExpression(cur)) cur = cur.expression;
+  return tsm.isIdentifier(cur) ? cur.text : undefined;
+}

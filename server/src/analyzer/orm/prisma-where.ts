@@ -1,0 +1,236 @@
+// Whether an object-shaped Prisma `where` (or create `data`) pins the tenant: DESIGN.md
+// "When is a query scoped" on Prisma's shapes. Written for Prisma's keywords (AND/OR/NOT,
+// is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
+// object-`where` ORMs can reuse the walk with their own view.
+import type ts from "typescript";
+import { followConst, strip } from "./prisma-syntax";
+
+/** How a `where` (or one term of it) relates to the tenant. */
+export type Scope =
+  | { kind: "scoped" }
+  /** `tenantId: null`: only shared rows no tenant owns. Scopes on its own and as an OR branch. */
+  | { kind: "shared" }
+  | { kind: "none" }
+  | { kind: "weak"; reason: string; node: ts.Node }
+  | { kind: "dynamic"; reason: string; node: ts.Node };
+
+/** What the walk needs to know about a model. */
+export interface ScopeEntity {
+  name: string;
+  tenantField: string;
+  /** Compound unique keys (`id_tenantId`) whose fields include the tenant field. */
+  compoundKeys: ReadonlyMap<string, readonly string[]>;
+  relation(field: string): ScopeRelation | undefined;
+}
+
+export interface ScopeRelation {
+  /** The related model when it is tenant-owned. */
+  target?: ScopeEntity;
+  /** The relation's own foreign key includes the tenant field (`tenant`, or a compound FK to the parent). */
+  carriesTenant: boolean;
+}
+
+export interface ScopeContext {
+  ts: typeof ts;
+  sourceFile: ts.SourceFile;
+  checker?: ts.TypeChecker;
+}
+
+/** The scope of a `where` expression for `entity`. */
+export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: ScopeEntity, depth = 0): Scope {
+  const tsm = ctx.ts;
+  const e = followConst(ctx, strip(tsm, expr));
+  if (depth > 8) return { kind: "dynamic", reason: "is nested too deeply to follow", node: expr };
+  if (tsm.isObjectLiteralExpression(e)) return objectScope(ctx, e, entity, depth);
+  if (tsm.isConditionalExpression(e)) {
+    return anyOf([whereScope(ctx, e.whenTrue, entity, depth + 1), whereScope(ctx, e.whenFalse, entity, depth + 1)], e, "is set in only one branch of the conditional");
+  }
+  if (typeRequires(ctx, e, entity.tenantField)) return { kind: "scoped" };
+  return { kind: "dynamic", reason: `is built at run time (\`${short(e.getText(ctx.sourceFile))}\`)`, node: e };
+}
+
+/** The scope one value gives the tenant field: `tenantId: v`, `{ equals: v }`, `{ in: [...] }`. */
+export function tenantValueScope(ctx: ScopeContext, value: ts.Expression, field: string): Scope {
+  const tsm = ctx.ts;
+  const v = strip(tsm, value);
+  if (v.kind === tsm.SyntaxKind.NullKeyword) return { kind: "shared" };
+  if (tsm.isObjectLiteralExpression(v)) {
+    const key = (name: string) => v.properties.find((p) => propertyName(tsm, p) === name);
+    const equals = key("equals") ?? key("in");
+    if (equals && (tsm.isPropertyAssignment(equals) || tsm.isShorthandPropertyAssignment(equals))) {
+      return tsm.isPropertyAssignment(equals) ? tenantValueScope(ctx, equals.initializer, field) : tenantValueScope(ctx, equals.name, field);
+    }
+    if (key("not") || key("notIn")) return { kind: "weak", reason: `negates ${field} (\`${short(v.getText(ctx.sourceFile))}\`)`, node: v };
+    return { kind: "weak", reason: `does not compare ${field} for equality`, node: v };
+  }
+  const undefinedBy = mayBeUndefined(ctx, v);
+  if (undefinedBy) return { kind: "weak", reason: `can be undefined (${undefinedBy}), and Prisma drops \`${field}: undefined\` from the filter`, node: v };
+  return { kind: "scoped" };
+}
+
+/** Why `value` can be undefined at run time, or undefined when it cannot. */
+export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 0): string | undefined {
+  const tsm = ctx.ts;
+  const v = strip(tsm, value);
+  if (tsm.isNonNullExpression(v)) return undefined;
+  if (tsm.isIdentifier(v) && v.text === "undefined") return "it is `undefined`";
+  if (hasOptionalChain(tsm, v)) return `\`${short(v.getText(ctx.sourceFile))}\` is an optional chain`;
+  if (tsm.isConditionalExpression(v)) return mayBeUndefined(ctx, v.whenTrue, depth + 1) ?? mayBeUndefined(ctx, v.whenFalse, depth + 1);
+  if (ctx.checker) {
+    const type = ctx.checker.getTypeAtLocation(v);
+    const parts = type.isUnion() ? type.types : [type];
+    if (parts.some((t) => t.flags & tsm.TypeFlags.Undefined || t.flags & tsm.TypeFlags.Void)) return `its type is \`${ctx.checker.typeToString(type)}\``;
+  }
+  if (tsm.isIdentifier(v) && depth < 3) {
+    const param = parameterOf(tsm, v);
+    if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
+    const followed = followConst(ctx, v);
+    if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
+  }
+  return undefined;
+}
+
+/** The scope of `where` terms combined with AND: one scoped term is enough. */
+export function allOf(terms: Scope[]): Scope {
+  return (
+    terms.find((t) => t.kind === "scoped") ??
+    terms.find((t) => t.kind === "weak") ??
+    terms.find((t) => t.kind === "dynamic") ??
+    terms.find((t) => t.kind === "shared") ?? { kind: "none" }
+  );
+}
+
+/** Branches of which any one may hold (OR, a conditional): every branch must scope. */
+export function anyOf(branches: Scope[], node: ts.Node, weakReason: string): Scope {
+  if (branches.length === 1) return branches[0];
+  if (branches.length && branches.every((b) => b.kind === "scoped" || b.kind === "shared")) {
+    return branches.some((b) => b.kind === "scoped") ? { kind: "scoped" } : { kind: "shared" };
+  }
+  const dynamic = branches.find((b) => b.kind === "dynamic");
+  if (dynamic) return dynamic;
+  if (branches.some((b) => b.kind !== "none")) return { kind: "weak", reason: weakReason, node };
+  return { kind: "none" };
+}
+
+export function propertyName(tsm: typeof ts, p: ts.ObjectLiteralElementLike): string | undefined {
+  if (!p.name) return undefined;
+  if (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name) || tsm.isNoSubstitutionTemplateLiteral(p.name)) return p.name.text;
+  return undefined;
+}
+
+/** The value of a property assignment or shorthand (`{ tenantId }`). */
+export function propertyValue(tsm: typeof ts, p: ts.ObjectLiteralElementLike): ts.Expression | undefined {
+  if (tsm.isPropertyAssignment(p)) return p.initializer;
+  if (tsm.isShorthandPropertyAssignment(p)) return p.name;
+  return undefined;
+}
+
+export function short(text: string): string {
+  const one = text.replace(/\s+/g, " ");
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
+/** With a checker: `expr`'s type has the tenant field as a required, never-undefined property. */
+export function typeRequires(ctx: ScopeContext, expr: ts.Expression, field: string): boolean {
+  const { checker, ts: tsm } = ctx;
+  if (!checker) return false;
+  const type = checker.getTypeAtLocation(expr);
+  const prop = type.getProperty(field);
+  if (!prop || prop.flags & tsm.SymbolFlags.Optional) return false;
+  const propType = checker.getTypeOfSymbolAtLocation(prop, expr);
+  const parts = propType.isUnion() ? propType.types : [propType];
+  return !parts.some((t) => t.flags & (tsm.TypeFlags.Undefined | tsm.TypeFlags.Any | tsm.TypeFlags.Unknown | tsm.TypeFlags.Object));
+}
+
+function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity: ScopeEntity, depth: number): Scope {
+  const tsm = ctx.ts;
+  const terms: Scope[] = [];
+  for (const p of obj.properties) {
+    if (tsm.isSpreadAssignment(p)) {
+      const spread = followConst(ctx, strip(tsm, p.expression));
+      terms.push(tsm.isObjectLiteralExpression(spread) ? objectScope(ctx, spread, entity, depth + 1) : typeRequires(ctx, p.expression, entity.tenantField) ? { kind: "scoped" } : { kind: "dynamic", reason: `spreads \`${short(p.expression.getText(ctx.sourceFile))}\` into it`, node: p });
+      continue;
+    }
+    const name = propertyName(tsm, p);
+    const value = propertyValue(tsm, p);
+    if (name === undefined || !value) {
+      if (tsm.isPropertyAssignment(p)) terms.push({ kind: "dynamic", reason: `has a computed key \`${short(p.name.getText(ctx.sourceFile))}\``, node: p });
+      continue;
+    }
+    terms.push(termScope(ctx, name, value, p, entity, depth));
+  }
+  return allOf(terms);
+}
+
+function termScope(ctx: ScopeContext, name: string, value: ts.Expression, prop: ts.Node, entity: ScopeEntity, depth: number): Scope {
+  const tsm = ctx.ts;
+  if (name === entity.tenantField) return tenantValueScope(ctx, value, name);
+  if (name === "AND") {
+    const v = followConst(ctx, strip(tsm, value));
+    return tsm.isArrayLiteralExpression(v) ? allOf(v.elements.map((el) => whereScope(ctx, el, entity, depth + 1))) : whereScope(ctx, v, entity, depth + 1);
+  }
+  if (name === "OR") {
+    const v = followConst(ctx, strip(tsm, value));
+    if (!tsm.isArrayLiteralExpression(v)) return { kind: "dynamic", reason: `has an OR built at run time`, node: prop };
+    return anyOf(v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)), prop, `holds ${entity.tenantField} only in some branches of OR`);
+  }
+  if (name === "NOT") {
+    const v = followConst(ctx, strip(tsm, value));
+    const inner = tsm.isArrayLiteralExpression(v) ? v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)) : [whereScope(ctx, v, entity, depth + 1)];
+    return inner.some((s) => s.kind === "scoped" || s.kind === "weak" || s.kind === "shared") ? { kind: "weak", reason: `holds ${entity.tenantField} only under NOT`, node: prop } : { kind: "none" };
+  }
+  const compound = entity.compoundKeys.get(name);
+  if (compound) {
+    const v = followConst(ctx, strip(tsm, value));
+    if (!tsm.isObjectLiteralExpression(v)) return whereScope(ctx, v, { ...entity, compoundKeys: new Map() }, depth + 1);
+    const tenant = v.properties.find((p) => propertyName(tsm, p) === entity.tenantField);
+    const tenantValue = tenant && propertyValue(tsm, tenant);
+    return tenantValue ? tenantValueScope(ctx, tenantValue, entity.tenantField) : { kind: "none" };
+  }
+  const relation = entity.relation(name);
+  if (relation) return relationScope(ctx, value, relation, entity, depth);
+  return { kind: "none" };
+}
+
+/** `project: { tenantId }`, `project: { is: {...} }`, `members: { some: {...} }`, `tenant: { id: v }`. */
+function relationScope(ctx: ScopeContext, value: ts.Expression, relation: ScopeRelation, entity: ScopeEntity, depth: number): Scope {
+  const tsm = ctx.ts;
+  const v = followConst(ctx, strip(tsm, value));
+  if (!tsm.isObjectLiteralExpression(v)) return { kind: "none" };
+  const prop = (key: string) => {
+    const p = v.properties.find((q) => propertyName(tsm, q) === key);
+    return p && propertyValue(tsm, p);
+  };
+  // Only "some related row of this tenant exists" (to-many) and the related row itself (to-one,
+  // bare or `is`) narrow the rows; every/none/isNot hold vacuously for rows with no relation.
+  const inner = prop("some") ?? prop("is") ?? (prop("every") || prop("none") || prop("isNot") ? undefined : v);
+  if (!inner) return { kind: "none" };
+  if (relation.target) return whereScope(ctx, inner, relation.target, depth + 1);
+  if (relation.carriesTenant) {
+    // The Tenant model itself: `tenant: { id: v }` filters tenantId = v.
+    const innerObj = followConst(ctx, strip(tsm, inner));
+    if (!tsm.isObjectLiteralExpression(innerObj)) return { kind: "none" };
+    const id = innerObj.properties.find((p) => propertyName(tsm, p) === "id");
+    const idValue = id && propertyValue(tsm, id);
+    return idValue ? tenantValueScope(ctx, idValue, `${entity.tenantField} (through tenant.id)`) : { kind: "none" };
+  }
+  return { kind: "none" };
+}
+
+function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
+  for (let cur: ts.Node = e; ; ) {
+    if ((tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) && cur.questionDotToken) return true;
+    if (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) cur = cur.expression;
+    else return false;
+  }
+}
+
+function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur)) {
+      const p = cur.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === id.text);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}

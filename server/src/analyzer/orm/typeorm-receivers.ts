@@ -1,0 +1,167 @@
+// Which entity a TypeORM repository expression is for. Without types: `getRepository(Order)`,
+// `dataSource.getRepository(Order)`, a `const` holding one, a parameter or property typed
+// `Repository<Order>`, a Nest `@InjectRepository(Order)` property, the entity class itself
+// (Active Record). With a TypeChecker: any expression whose type is `Repository<Order>` or a
+// class extending it.
+import type ts from "typescript";
+import type { EntityInfo, TenantTable } from "../model/types";
+import { lookupTenantEntity } from "../model/types";
+import { findVariable, skipOuter } from "./object-where";
+import type { OrmContext } from "./types";
+
+export interface EntityTarget {
+  /** The entity class name as code writes it. */
+  name: string;
+  table: TenantTable;
+  entity: EntityInfo;
+}
+
+const REPOSITORY_TYPES = new Set(["Repository", "TreeRepository", "MongoRepository"]);
+const REPOSITORY_GETTERS = new Set(["getRepository", "getTreeRepository", "getMongoRepository"]);
+
+/** The tenant-owned TypeORM entity a class name (exactly as declared) stands for. */
+export function typeormEntity(ctx: OrmContext, name: string | undefined): EntityTarget | undefined {
+  if (!name) return undefined;
+  const table = lookupTenantEntity(ctx.model, name);
+  const entity = table?.entities?.find((e) => e.orm === "typeorm" && e.names.includes(name));
+  return table && entity ? { name, table, entity } : undefined;
+}
+
+/** `Order` or `"Order"` as an entity argument (`manager.find(Order, ...)`, `.from(Order, "o")`). */
+export function entityArgument(ctx: OrmContext, arg: ts.Expression | undefined): EntityTarget | undefined {
+  if (!arg) return undefined;
+  const { ts: tsm } = ctx;
+  const node = skipOuter(tsm, arg);
+  if (tsm.isIdentifier(node) || tsm.isStringLiteral(node)) return typeormEntity(ctx, node.text);
+  return undefined;
+}
+
+/** The entity of a repository expression, or undefined when it is not one tenantguard can name. */
+export function repositoryEntity(ctx: OrmContext, expr: ts.Expression): EntityTarget | undefined {
+  return typeormEntity(ctx, repositoryEntityName(ctx, expr, 0));
+}
+
+function repositoryEntityName(ctx: OrmContext, expr: ts.Expression, depth: number): string | undefined {
+  const { ts: tsm } = ctx;
+  if (depth > 6) return undefined;
+  const node = skipOuter(tsm, tsm.isAwaitExpression(expr) ? expr.expression : expr);
+  const syntactic = syntacticEntity(ctx, node, depth);
+  if (syntactic) return syntactic;
+  return ctx.checker ? entityOfType(ctx, ctx.checker.getTypeAtLocation(node), 0) : undefined;
+}
+
+function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): string | undefined {
+  const { ts: tsm } = ctx;
+  if (tsm.isCallExpression(node)) {
+    const callee = node.expression;
+    const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (name && REPOSITORY_GETTERS.has(name)) return entityName(tsm, node.arguments[0]);
+    return undefined;
+  }
+  if (tsm.isIdentifier(node)) {
+    const decl = findVariable(tsm, node);
+    if (decl) return (decl.type && entityOfTypeNode(tsm, decl.type)) ?? (decl.initializer ? repositoryEntityName(ctx, decl.initializer, depth + 1) : undefined);
+    const param = findParameter(tsm, node);
+    return param?.type ? entityOfTypeNode(tsm, param.type) : undefined;
+  }
+  if (tsm.isPropertyAccessExpression(node) && node.expression.kind === tsm.SyntaxKind.ThisKeyword) {
+    return classMemberEntity(ctx, node, depth);
+  }
+  return undefined;
+}
+
+/** `this.repo`: a property or constructor parameter property of the enclosing class. */
+function classMemberEntity(ctx: OrmContext, access: ts.PropertyAccessExpression, depth: number): string | undefined {
+  const { ts: tsm } = ctx;
+  let cls: ts.Node | undefined = access.parent;
+  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !tsm.isClassLike(cls)) return undefined;
+  const name = access.name.text;
+  for (const member of cls.members) {
+    if (tsm.isPropertyDeclaration(member) && tsm.isIdentifier(member.name) && member.name.text === name) {
+      const hit = injected(tsm, member) ?? (member.type && entityOfTypeNode(tsm, member.type)) ?? (member.initializer && repositoryEntityName(ctx, member.initializer, depth + 1));
+      if (hit) return hit;
+    }
+    if (!tsm.isConstructorDeclaration(member)) continue;
+    for (const p of member.parameters) {
+      if (tsm.isIdentifier(p.name) && p.name.text === name) {
+        const hit = injected(tsm, p) ?? (p.type && entityOfTypeNode(tsm, p.type));
+        if (hit) return hit;
+      }
+    }
+    // `this.repo = dataSource.getRepository(Order)` in the constructor.
+    for (const statement of member.body?.statements ?? []) {
+      if (!tsm.isExpressionStatement(statement) || !tsm.isBinaryExpression(statement.expression)) continue;
+      const { left, right, operatorToken } = statement.expression;
+      if (operatorToken.kind === tsm.SyntaxKind.EqualsToken && tsm.isPropertyAccessExpression(left) && left.expression.kind === tsm.SyntaxKind.ThisKeyword && left.name.text === name) {
+        const hit = repositoryEntityName(ctx, right, depth + 1);
+        if (hit) return hit;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Nest's `@InjectRepository(Order)`. */
+function injected(tsm: typeof ts, node: ts.HasDecorators): string | undefined {
+  for (const d of tsm.getDecorators(node) ?? []) {
+    const e = d.expression;
+    if (tsm.isCallExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "InjectRepository") return entityName(tsm, e.arguments[0]);
+  }
+  return undefined;
+}
+
+/** `Repository<Order>` written as a type. */
+function entityOfTypeNode(tsm: typeof ts, type: ts.TypeNode): string | undefined {
+  if (!tsm.isTypeReferenceNode(type)) return undefined;
+  const name = tsm.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+  const arg = type.typeArguments?.[0];
+  if (!REPOSITORY_TYPES.has(name) || !arg || !tsm.isTypeReferenceNode(arg)) return undefined;
+  return tsm.isIdentifier(arg.typeName) ? arg.typeName.text : arg.typeName.right.text;
+}
+
+/** `Repository<Order>`, or a class that extends it (`class OrderRepository extends Repository<Order>`). */
+function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | undefined {
+  const { ts: tsm, checker } = ctx;
+  if (!checker || depth > 4) return undefined;
+  const symbol = type.aliasSymbol ?? type.getSymbol();
+  if (symbol && REPOSITORY_TYPES.has(symbol.getName())) {
+    const args = type.aliasTypeArguments ?? (isReference(tsm, type) ? checker.getTypeArguments(type) : []);
+    return args[0]?.getSymbol()?.getName();
+  }
+  if (type.isUnion()) {
+    for (const t of type.types) {
+      const hit = entityOfType(ctx, t, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  if (type.isClassOrInterface() || isReference(tsm, type)) {
+    const target = isReference(tsm, type) ? type.target : (type as ts.InterfaceType);
+    for (const base of checker.getBaseTypes(target) ?? []) {
+      const hit = entityOfType(ctx, base, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+function isReference(tsm: typeof ts, type: ts.Type): type is ts.TypeReference {
+  return !!(type.flags & tsm.TypeFlags.Object) && !!((type as ts.ObjectType).objectFlags & tsm.ObjectFlags.Reference);
+}
+
+function entityName(tsm: typeof ts, arg: ts.Expression | undefined): string | undefined {
+  if (!arg) return undefined;
+  const node = skipOuter(tsm, arg);
+  return tsm.isIdentifier(node) || tsm.isStringLiteral(node) ? node.text : undefined;
+}
+
+/** The parameter of an enclosing function an identifier names. */
+export function findParameter(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!tsm.isFunctionLike(scope)) continue;
+    const hit = scope.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
+    if (hit) return hit;
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+// One document through the analyzer as the language server runs it: trouble is a value.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { before, describe, it } from "node:test";
+import { loadSqlParser, type SqlParser } from "../../server/src/analyzer";
+import { analyzeText, MAX_EDITOR_FILE_CHARS } from "../../server/src/lsp/document-analysis";
+import { WorkspaceModel } from "../../server/src/lsp/workspace";
+import { copyFixture, FIXTURE_APP } from "./lsp-client";
+
+const ORDERS = join(FIXTURE_APP, "src", "orders.ts");
+const ORDERS_TEXT = readFileSync(ORDERS, "utf8");
+
+describe("analyzeText", () => {
+  let parser: SqlParser;
+  let workspace: WorkspaceModel;
+  before(async () => {
+    parser = await loadSqlParser();
+    workspace = new WorkspaceModel(parser, () => undefined);
+    workspace.setFolders([FIXTURE_APP]);
+  });
+
+  it("finds the leak with the config and model of the file's folder", () => {
+    const result = analyzeText(ORDERS, ORDERS_TEXT, workspace, parser);
+    assert.equal(result.kind, "ok");
+    if (result.kind !== "ok") return;
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.table]),
+      [["missing-tenant-filter", "orders"]],
+    );
+    assert.equal(result.context.config.configFile, join(FIXTURE_APP, "tenantguard.config.json"));
+  });
+
+  it("skips files that are not TypeScript or JavaScript, and files over the editor limit", () => {
+    assert.equal(analyzeText(join(FIXTURE_APP, "README.md"), "SELECT 1", workspace, parser).kind, "skipped");
+    const huge = "// x\n".repeat(MAX_EDITOR_FILE_CHARS / 5 + 1);
+    assert.deepEqual(analyzeText(ORDERS, huge, workspace, parser), { kind: "skipped", reason: "larger than 1 MB" });
+  });
+
+  it("skips files the CLI would not check: default excludes and the config's ignore globs", () => {
+    const copy = copyFixture();
+    try {
+      writeFileSync(
+        join(copy.dir, "tenantguard.config.json"),
+        '{ "tenantColumns": ["tenant_id"], "ignore": ["src/legacy/**"] }',
+      );
+      const own = new WorkspaceModel(parser, () => undefined);
+      own.setFolders([copy.dir]);
+      for (const file of [join(copy.dir, "dist", "orders.ts"), join(copy.dir, "src", "legacy", "orders.ts")]) {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, ORDERS_TEXT);
+        assert.equal(analyzeText(file, ORDERS_TEXT, own, parser).kind, "skipped", file);
+      }
+      assert.equal(analyzeText(join(copy.dir, "src", "orders.ts"), ORDERS_TEXT, own, parser).kind, "ok");
+    } finally {
+      copy.remove();
+    }
+  });
+
+  it("turns an exception into a crash value instead of throwing", () => {
+    const failing = new WorkspaceModel(parser, () => undefined);
+    failing.contextFor = () => {
+      throw new Error("model exploded");
+    };
+    const result = analyzeText(ORDERS, ORDERS_TEXT, failing, parser);
+    assert.equal(result.kind, "crashed");
+    assert.match(result.kind === "crashed" ? result.message : "", /model exploded/);
+  });
+});

@@ -1,0 +1,68 @@
+// Shared by the Drizzle, Kysely and Knex tests: a small project's tenant model (SQL migrations
+// and a Drizzle schema, discovered the way the CLI does), and the analyzer run on a snippet.
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import type { Finding } from "../../server/src/analyzer/types";
+import { createMemoryFs } from "../helpers/memory-fs";
+
+export const MIGRATION = `
+CREATE TABLE tenants (id uuid PRIMARY KEY, name text);
+CREATE TABLE plans (id uuid PRIMARY KEY, name text);
+CREATE TABLE customers (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text);
+CREATE TABLE orders (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, customer_id uuid, status text, total int);
+CREATE TABLE order_items (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, order_id uuid, sku text);
+`;
+
+export const DRIZZLE_SCHEMA = `
+import { integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+export const tenants = pgTable("tenants", { id: uuid("id").primaryKey(), name: text("name") });
+export const plans = pgTable("plans", { id: uuid("id").primaryKey(), name: text("name") });
+export const customers = pgTable("customers", { id: uuid("id").primaryKey(), tenantId: uuid("tenant_id").notNull(), name: text("name") });
+export const orders = pgTable("orders", {
+  id: uuid("id").primaryKey(),
+  tenantId: uuid("tenant_id").notNull(),
+  customerId: uuid("customer_id"),
+  status: text("status"),
+  total: integer("total"),
+});
+export const orderItems = pgTable("order_items", { id: uuid("id").primaryKey(), tenantId: uuid("tenant_id").notNull(), orderId: uuid("order_id"), sku: text("sku") });
+`;
+
+const models = new Map<string, TenantModel>();
+
+/** customers, orders, order_items: tenant_id (Drizzle key tenantId); tenants, plans: global. */
+export function builderModel(parser: SqlParser, withDrizzle = true): TenantModel {
+  const key = String(withDrizzle);
+  let model = models.get(key);
+  if (!model) {
+    const files: Record<string, string> = { "/p/db/migrations/001.sql": MIGRATION };
+    if (withDrizzle) files["/p/src/db/schema.ts"] = DRIZZLE_SCHEMA;
+    const config = resolveConfig({ tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } }, "/p", undefined);
+    model = discoverTenantModel(createMemoryFs(files), config, parser, ts).model;
+    models.set(key, model);
+  }
+  return model;
+}
+
+export function analyzeBuilder(parser: SqlParser, text: string, options: { config?: ConfigFile; model?: TenantModel; checker?: ts.TypeChecker; sourceFile?: ts.SourceFile } = {}): Finding[] {
+  const sourceFile = options.sourceFile ?? ts.createSourceFile("/p/src/file.ts", text, ts.ScriptTarget.Latest, true);
+  return analyzeSourceFile({
+    ts,
+    sourceFile,
+    checker: options.checker,
+    config: resolveConfig({ tenantColumns: ["tenant_id"], ...options.config }, "/p", undefined),
+    model: options.model ?? builderModel(parser),
+    parser,
+    relativePath: "src/file.ts",
+  });
+}
+
+/** `rule at-text` per finding, the way the table-driven tests state expectations. */
+export function brief(text: string, findings: readonly Finding[]): string[] {
+  return findings.map((f) => `${f.ruleId} ${text.slice(f.start, f.end)}`);
+}
