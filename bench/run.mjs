@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.mjs";
+import { measureTsserver } from "./tsserver.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -35,6 +36,7 @@ const MEASUREMENTS = [
   { name: "raw-sql: full CLI scan (node dist/cli.js)", run: measureCliScan },
   { name: "raw-sql: full / bare", run: compareCliToFloor },
   { name: "raw-sql: CLI output check (one more run, untimed)", run: checkCliOutput },
+  { name: "tsserver: semanticDiagnosticsSync with and without the plugin", run: measureTsserver },
 ];
 
 await main();

@@ -7,16 +7,17 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const tiers = {
-  unit: ["test/analyzer", "test/cli", "test/config", "test/model"],
-  build: ["test/build"],
-  lsp: ["test/lsp"],
+  unit: ["test/analyzer", "test/orm", "test/config", "test/model", "test/cli"],
+  database: ["test/database"],
   tsserver: ["test/ts-plugin"],
+  lsp: ["test/lsp"],
   editors: ["test/editors"],
 };
 
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? wanted : Object.keys(tiers);
 let failed = false;
+const failedTiers = [];
 for (const tier of selected) {
   if (!tiers[tier]) {
     console.error(`unknown test tier "${tier}"; tiers: ${Object.keys(tiers).join(", ")}`);
@@ -27,8 +28,12 @@ for (const tier of selected) {
   console.log(`\n# tier ${tier}: ${files.length} test files`);
   const args = ["--import", "tsx", "--test", "--test-reporter=spec", ...files];
   const result = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) failed = true;
+  if (result.status !== 0) {
+    failed = true;
+    failedTiers.push(tier);
+  }
 }
+console.log(failed ? `\ntest tiers failed: ${failedTiers.join(", ")}` : "\nall test tiers passed");
 process.exit(failed ? 1 : 0);
 
 function findTests(dir) {

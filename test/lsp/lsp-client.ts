@@ -46,7 +46,10 @@ export class LspClient {
   ) {}
 
   /** Starts the server and runs initialize/initialized with the capabilities VS Code sends. */
-  static async start(rootDir: string): Promise<{ client: LspClient; initialize: InitializeResult }> {
+  static async start(
+    rootDir: string,
+    initializationOptions?: object,
+  ): Promise<{ client: LspClient; initialize: InitializeResult }> {
     const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: "pipe" });
     const connection = createMessageConnection(
       new StreamMessageReader(child.stdout),
@@ -80,6 +83,7 @@ export class LspClient {
       processId: process.pid,
       rootUri,
       workspaceFolders: [{ uri: rootUri, name: "app" }],
+      initializationOptions,
       capabilities: {
         window: { workDoneProgress: true },
         workspace: {

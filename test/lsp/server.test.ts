@@ -378,6 +378,36 @@ describe("language server: a long workspace scan", () => {
   });
 });
 
+describe("language server: type-aware mode", () => {
+  const typed = join(import.meta.dirname, "fixtures", "typed");
+  const ordersUri = uri(join(typed, "src", "orders.ts"));
+  const text = readFileSync(join(typed, "src", "orders.ts"), "utf8");
+
+  it("finds a Prisma client by its type, whatever its name, in a tsconfig project", async () => {
+    const { client } = await LspClient.start(typed);
+    try {
+      const since = client.mark();
+      await client.open(ordersUri, text);
+      const [diagnostic] = await client.diagnostics(ordersUri, since, (d) => d.length > 0);
+      assert.equal(diagnostic.code, "missing-tenant-filter");
+      assert.equal(diagnostic.range.start.line, text.split("\n").findIndex((l) => l.includes("findMany")));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it("stays syntactic when the client turns it off", async () => {
+    const { client } = await LspClient.start(typed, { typeAware: false });
+    try {
+      const since = client.mark();
+      await client.open(ordersUri, text);
+      assert.deepEqual(await client.diagnostics(ordersUri, since), []);
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
 function applyEdit(text: string, edit: WorkspaceEdit, fileUri: string): string {
   const edits: TextEdit[] = edit.changes?.[fileUri] ?? [];
   assert.ok(edits.length > 0, `the edit changes ${fileUri}`);

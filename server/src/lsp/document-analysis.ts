@@ -4,6 +4,7 @@ import ts from "typescript";
 import { analyzeSourceFile, type Finding, type SqlParser } from "../analyzer";
 import { applyRuleLevels, scriptKindOf } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
+import type { TypedPrograms } from "./typed-programs";
 import type { ConfigContext, WorkspaceModel } from "./workspace";
 
 /**
@@ -23,6 +24,7 @@ export function analyzeText(
   text: string,
   workspace: WorkspaceModel,
   parser: SqlParser,
+  programs?: TypedPrograms,
 ): DocumentAnalysis {
   if (!hasSourceExtension(file)) return { kind: "skipped", reason: "not a TypeScript or JavaScript file" };
   // Generated bundles and minified vendor files, mostly: megabytes not worth blocking the editor for.
@@ -32,10 +34,16 @@ export function analyzeText(
     const context = workspace.contextFor(file);
     if (workspace.isIgnored(file, context))
       return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
-    const sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
+    // The program's SourceFile is used only when it holds exactly this text.
+    const typed = programs?.typedSource(file);
+    const sourceFile =
+      typed?.sourceFile.text === text
+        ? typed.sourceFile
+        : ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
     const findings = analyzeSourceFile({
       ts,
       sourceFile,
+      checker: typed?.sourceFile === sourceFile ? typed.checker : undefined,
       config: context.config,
       model: context.model,
       parser,

@@ -6,6 +6,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CodeActionParams,
   DidChangeWatchedFilesNotification,
+  FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
   type ClientCapabilities,
@@ -16,12 +17,14 @@ import {
 } from "vscode-languageserver/node";
 import { loadSqlParser, type SqlParser } from "../analyzer";
 import packageJson from "../../../package.json";
+import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor } from "./code-actions";
 import { DiagnosticStore } from "./diagnostic-store";
 import { findingsToDiagnostics } from "./diagnostics";
 import { analyzeText, type DocumentAnalysis } from "./document-analysis";
 import { scanWorkspace, type ScanResult } from "./scan";
+import { TypedPrograms } from "./typed-programs";
 import { isModelInput, pathToUri, uriToPath, WorkspaceModel } from "./workspace";
 
 export const SCAN_COMMAND = "tenantguard.scanWorkspace";
@@ -35,7 +38,14 @@ const WATCHED_GLOBS = [
   "**/schema.prisma",
   "**/*.prisma",
   "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
+  "**/tsconfig*.json",
 ];
+
+/** What the client may pass as `initializationOptions`. */
+export interface InitializationOptions {
+  /** Give the analyzer a TypeChecker for open documents in a tsconfig project (default true). */
+  typeAware?: boolean;
+}
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -49,6 +59,7 @@ export function startServer(connection: Connection): void {
   let reloadTimer: NodeJS.Timeout | undefined;
   let parser: SqlParser;
   let workspace: WorkspaceModel;
+  let programs: TypedPrograms | undefined;
   let capabilities: ClientCapabilities = {};
   let scanRan = false;
   let currentScan: { cancelled: boolean } | undefined;
@@ -87,7 +98,7 @@ export function startServer(connection: Connection): void {
     if (!file) return undefined;
     const cached = analyses.get(document.uri);
     if (cached?.version === document.version) return cached.analysis;
-    const analysis = analyzeText(file, document.getText(), workspace, parser);
+    const analysis = analyzeText(file, document.getText(), workspace, parser, programs);
     analyses.set(document.uri, { version: document.version, analysis });
     return analysis;
   };
@@ -162,10 +173,12 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  const openText = (path: string) => {
+  const openDocument = (path: string) => {
     const uri = openPaths.get(path);
-    return uri === undefined ? undefined : documents.get(uri)?.getText();
+    const document = uri === undefined ? undefined : documents.get(uri);
+    return document && { text: document.getText(), version: document.version };
   };
+  const openText = (path: string) => openDocument(path)?.text;
 
   /** The client's token when it sent one, else a server-created one; a client that refuses gets none. */
   const progressReporter = async (
@@ -218,6 +231,8 @@ export function startServer(connection: Connection): void {
     capabilities = params.capabilities;
     parser = await loadSqlParser();
     workspace = new WorkspaceModel(parser, openText);
+    const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    if (options.typeAware !== false) programs = new TypedPrograms(openDocument, log);
     workspace.setFolders(workspaceFoldersOf(params));
     return {
       capabilities: {
@@ -283,11 +298,19 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeWatchedFiles(
     guard("watched files", (params) => {
       let reload = false;
+      let projectsChanged = false;
       for (const change of params.changes) {
         const path = uriToPath(change.uri);
         if (!path) continue;
+        // A tsconfig edit, or a file added or removed, changes which files a program holds.
+        if (/[\\/]tsconfig[^\\/]*\.json$/.test(path) || change.type !== FileChangeType.Changed) projectsChanged = true;
         if (isModelInput(path)) reload = true;
-        else if (scanRan && !openPaths.has(path)) changedOnDisk.set(path, change.uri);
+        else if (scanRan && !openPaths.has(path) && hasSourceExtension(path)) changedOnDisk.set(path, change.uri);
+      }
+      if (projectsChanged && programs) {
+        programs.invalidate();
+        analyses.clear();
+        for (const document of documents.all()) scheduleCheck(document);
       }
       // A reload re-scans everything anyway.
       if (reload) scheduleReload();

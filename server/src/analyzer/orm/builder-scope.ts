@@ -130,7 +130,7 @@ export interface BuilderQuery {
   label: string;
   /** The predicate to suggest for a reference, in the builder's idiom: `eq(orders.tenantId, ...)`. */
   hint(ref: TableRef): string;
-  /** What the builder calls its top-level conjunction, for weak-filter messages: `and(...)`. */
+  /** Where a predicate must stand to hold for every row: `as a top-level and(...) term`. */
   conjunction: string;
   fix(ref: TableRef, verdict: Verdict): Fix | undefined;
 }
@@ -144,7 +144,7 @@ export function queryFindings(ctx: OrmContext, chainTop: ts.Node, receiver: ts.E
     const hint = q.hint(ref);
     let message: string;
     if (verdict.kind === "weak") {
-      message = `The tenant predicate on ${table} in ${q.label} ${verdict.why}: it does not hold for every row. Require ${hint} as a top-level ${q.conjunction} term.`;
+      message = `The tenant predicate on ${table} in ${q.label} ${verdict.why}: it does not hold for every row. Require ${hint} ${q.conjunction}.`;
     } else if (verdict.kind === "dynamic") {
       message = `The where of ${q.label} ${verdict.why}, so tenantguard cannot tell whether it holds the tenant predicate on ${table}. Write ${hint} in the call.`;
     } else if (ref.join) {

@@ -30,7 +30,7 @@ export function rqbFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Expr
     refs: [ref],
     where,
     label: `${client.getText(ctx.sourceFile)}.query.${root.name.text}.${call.name}`,
-    conjunction: "where",
+    conjunction: "as a top-level where term",
     hint: () => (whereValue && !isCallback(ctx, whereValue) ? `{ ${key}: ... }` : `eq(${root.name.text}.${key}, ...)`),
     fix: () => rqbFix(ctx, ref, call.call, options, whereValue),
   });

@@ -129,7 +129,7 @@ function builderFindings(ctx: OrmContext, root: ts.Expression, top: ts.CallExpre
     refs,
     where,
     label,
-    conjunction: "and(...)",
+    conjunction: "as a top-level and(...) term",
     hint: (ref) => (ref.join ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})` : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`),
     fix: (ref) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top),
   });

@@ -138,6 +138,16 @@ export function findVariable(tsm: typeof ts, id: ts.Identifier): ts.VariableDecl
   return undefined;
 }
 
+/** The parameter of an enclosing function an identifier names. */
+export function findParameter(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!tsm.isFunctionLike(scope)) continue;
+    const hit = scope.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 export function skipOuter(tsm: typeof ts, expr: ts.Expression): ts.Expression {
   let node = expr;
   while (tsm.isParenthesizedExpression(node) || tsm.isAsExpression(node) || tsm.isSatisfiesExpression(node) || tsm.isNonNullExpression(node) || tsm.isTypeAssertionExpression(node)) node = node.expression;

@@ -22,30 +22,26 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   const tsm = ctx.ts;
   const e = strip(tsm, expr);
   if (depth > 4) return undefined;
-  const scoped = scopedName(ctx, e);
-  if (scoped) return "scoped";
+  if (scopedName(ctx, e)) return "scoped";
+  const extended = tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "$extends" ? { call: e, base: e.expression.expression } : undefined;
+  // `prisma.$extends(forTenant(tenantId))`: scoped when the extension is one of the config's scoped clients.
+  if (extended?.call.arguments.some((a) => scopedName(ctx, strip(tsm, a)))) return "scoped";
+  const decl = tsm.isIdentifier(e) ? constDeclaration(ctx, e) : undefined;
+  const fromInit = decl?.initializer && clientKind(ctx, decl.initializer, depth + 1);
+  if (fromInit === "scoped") return "scoped";
+  const param = tsm.isIdentifier(e) ? parameterNamed(tsm, e) : undefined;
+  // The `tx` of `$transaction` is the same kind of client as its receiver.
+  const txOf = param && transactionReceiver(tsm, param);
+  if (txOf) return clientKind(ctx, txOf, depth + 1);
   if (ctx.config.clients.unscoped.includes(e.getText(ctx.sourceFile))) return "unscoped";
   const byType = ctx.checker ? clientByType(ctx, e) : undefined;
-  if (byType !== undefined) return byType ? transactionKind(ctx, e, depth) : undefined;
+  if (byType !== undefined) return byType ? "unscoped" : undefined;
   if (tsm.isNewExpression(e)) return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
-  if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "$extends") {
-    // `prisma.$extends(forTenant(tenantId))`: scoped when the extension is one of the config's scoped clients.
-    if (e.arguments.some((a) => scopedName(ctx, strip(tsm, a)))) return "scoped";
-    return clientKind(ctx, e.expression.expression, depth + 1);
-  }
+  if (extended) return clientKind(ctx, extended.base, depth + 1);
   if (tsm.isPropertyAccessExpression(e)) return e.expression.kind === tsm.SyntaxKind.ThisKeyword && CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
-  const decl = constDeclaration(ctx, e);
-  if (decl?.initializer) {
-    const kind = clientKind(ctx, decl.initializer, depth + 1);
-    if (kind) return kind;
-  }
-  const param = parameterNamed(tsm, e);
-  if (param) {
-    const tx = transactionReceiver(tsm, param);
-    if (tx) return clientKind(ctx, tx, depth + 1) ?? "unscoped";
-    if (param.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
-  }
+  if (fromInit) return fromInit;
+  if (param?.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
   return CLIENT_NAME.test(e.text) ? "unscoped" : undefined;
 }
 
@@ -67,13 +63,6 @@ export function isDelegateByType(ctx: ClientContext, accessor: ts.Expression): b
   const type = checker.getTypeAtLocation(accessor);
   if (type.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown)) return undefined;
   return !!(type.getProperty("findMany") && type.getProperty("findFirst"));
-}
-
-/** With types, the `tx` of `$transaction` is the same kind of client as its receiver (scoped stays scoped). */
-function transactionKind(ctx: ClientContext, e: ts.Expression, depth: number): ClientKind {
-  const param = ctx.ts.isIdentifier(e) ? parameterNamed(ctx.ts, e) : undefined;
-  const receiver = param && transactionReceiver(ctx.ts, param);
-  return (receiver && clientKind(ctx, receiver, depth + 1)) || "unscoped";
 }
 
 /** `tenantDb`, `getTenantDb(ctx)`, `this.tenantDb`: a client the config lists as scoped. */

@@ -155,7 +155,8 @@ function conditionSql(ctx: OrmContext, arg: ts.Expression, target: EntityTarget,
     .map((part, i) => (i % 2 ? part : part.replace(/(?<![:\w]):(?:\.\.\.)?[A-Za-z_]\w*/g, () => param())))
     .join("");
   const escaped = alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return `(${rewritten.replace(new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"), (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!))})`;
+  // No parentheses: TypeORM joins string conditions as written (QueryBuilder.createWhereClausesExpression).
+  return rewritten.replace(new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"), (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!));
 }
 
 interface BuilderIssue {

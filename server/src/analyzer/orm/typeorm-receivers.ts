@@ -6,7 +6,7 @@
 import type ts from "typescript";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
-import { findVariable, skipOuter } from "./object-where";
+import { findParameter, findVariable, skipOuter } from "./object-where";
 import type { OrmContext } from "./types";
 
 export interface EntityTarget {
@@ -154,14 +154,4 @@ function entityName(tsm: typeof ts, arg: ts.Expression | undefined): string | un
   if (!arg) return undefined;
   const node = skipOuter(tsm, arg);
   return tsm.isIdentifier(node) || tsm.isStringLiteral(node) ? node.text : undefined;
-}
-
-/** The parameter of an enclosing function an identifier names. */
-export function findParameter(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
-  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
-    if (!tsm.isFunctionLike(scope)) continue;
-    const hit = scope.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
-    if (hit) return hit;
-  }
-  return undefined;
 }

@@ -162,7 +162,7 @@ function checkData(c: Call): OrmFinding[] {
     const value = c.ctx.tenantValueAt(c.call, c.field);
     const inline = tsm.isObjectLiteralExpression(object) && object.pos >= 0 && object.getSourceFile() === c.ctx.sourceFile;
     const edits = inline ? [addPropertyEdit(tsm, c.ctx.sourceFile, object as ts.ObjectLiteralExpression, propertyText(c.field, value.text))] : [];
-    const message = `${calleeText(c)} writes a "${c.target.table.name}" row without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
+    const message = `${calleeText(c)} writes a row to "${c.target.table.name}" without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
     out.push(finding(c, "missing-tenant-on-insert", message, edits.length ? [fixOf(c, edits, value.resolved)] : []));
   }
   return out;

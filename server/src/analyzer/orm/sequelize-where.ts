@@ -1,0 +1,149 @@
+// Sequelize models and their where dialect. A model is recognised by name (`Order`, `db.Order`,
+// `sequelize.models.Order`, `sequelize.model("Order")`), through a Nest `@InjectModel(Order)`
+// property or a `typeof Order` type, and with a TypeChecker by type (`typeof Order`,
+// `ModelStatic<Order>`). Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
+import type ts from "typescript";
+import { tenantColumnMatches } from "../model/names";
+import type { EntityInfo, TenantTable } from "../model/types";
+import { lookupTenantEntity } from "../model/types";
+import { findParameter, findVariable, isNullish, propertyName, skipOuter, type WhereDialect, type WhereVerdict } from "./object-where";
+import type { OrmContext } from "./types";
+
+export interface ModelTarget {
+  name: string;
+  table: TenantTable;
+  entity: EntityInfo;
+}
+
+const MODEL_TYPES = new Set(["ModelStatic", "ModelCtor", "ModelType"]);
+
+/** The tenant-owned Sequelize model a name (exactly as defined) stands for. */
+export function sequelizeModel(ctx: OrmContext, name: string | undefined): ModelTarget | undefined {
+  if (!name) return undefined;
+  const table = lookupTenantEntity(ctx.model, name);
+  const entity = table?.entities?.find((e) => e.orm === "sequelize" && e.names.includes(name));
+  return table && entity ? { name, table, entity } : undefined;
+}
+
+export function modelOf(ctx: OrmContext, expr: ts.Expression): ModelTarget | undefined {
+  return sequelizeModel(ctx, modelName(ctx, expr, 0));
+}
+
+function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string | undefined {
+  const { ts: tsm, checker } = ctx;
+  const node = skipOuter(tsm, expr);
+  if (depth > 5) return undefined;
+  let name: string | undefined;
+  if (tsm.isIdentifier(node)) {
+    if (sequelizeModel(ctx, node.text)) return node.text;
+    const decl = findVariable(tsm, node);
+    const param = decl ? undefined : findParameter(tsm, node);
+    name = (decl?.type && typeNodeModel(tsm, decl.type)) ?? (decl?.initializer && modelName(ctx, decl.initializer, depth + 1)) ?? (param?.type && typeNodeModel(tsm, param.type));
+  } else if (tsm.isPropertyAccessExpression(node)) {
+    if (node.expression.kind === tsm.SyntaxKind.ThisKeyword) name = classMemberModel(ctx, node);
+    // `db.Order`, `models.Order`, `sequelize.models.Order`
+    if (!name && sequelizeModel(ctx, node.name.text)) name = node.name.text;
+  } else if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression) && node.expression.name.text === "model") {
+    const arg = node.arguments[0];
+    name = arg && tsm.isStringLiteral(arg) ? arg.text : undefined;
+  }
+  if (!name && checker) name = typeModel(ctx, checker.getTypeAtLocation(node));
+  return name;
+}
+
+/** `this.orders` declared `@InjectModel(Order) private orders: typeof Order`. */
+function classMemberModel(ctx: OrmContext, access: ts.PropertyAccessExpression): string | undefined {
+  const { ts: tsm } = ctx;
+  let cls: ts.Node | undefined = access.parent;
+  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !tsm.isClassLike(cls)) return undefined;
+  const candidates: (ts.PropertyDeclaration | ts.ParameterDeclaration)[] = [];
+  for (const member of cls.members) {
+    if (tsm.isPropertyDeclaration(member)) candidates.push(member);
+    if (tsm.isConstructorDeclaration(member)) candidates.push(...member.parameters);
+  }
+  for (const c of candidates) {
+    if (!tsm.isIdentifier(c.name) || c.name.text !== access.name.text) continue;
+    for (const d of tsm.getDecorators(c) ?? []) {
+      const e = d.expression;
+      if (tsm.isCallExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "InjectModel" && e.arguments[0] && tsm.isIdentifier(e.arguments[0])) return e.arguments[0].text;
+    }
+    const hit = c.type && typeNodeModel(tsm, c.type);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** `typeof Order`, `ModelStatic<Order>`. */
+function typeNodeModel(tsm: typeof ts, type: ts.TypeNode): string | undefined {
+  if (tsm.isTypeQueryNode(type) && tsm.isIdentifier(type.exprName)) return type.exprName.text;
+  if (tsm.isTypeReferenceNode(type) && tsm.isIdentifier(type.typeName) && MODEL_TYPES.has(type.typeName.text)) {
+    const arg = type.typeArguments?.[0];
+    return arg && tsm.isTypeReferenceNode(arg) && tsm.isIdentifier(arg.typeName) ? arg.typeName.text : undefined;
+  }
+  return undefined;
+}
+
+/** A model class's constructor type (`typeof Order`), or `ModelStatic<Order>`. */
+function typeModel(ctx: OrmContext, type: ts.Type): string | undefined {
+  if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName())) return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
+  const symbol = type.getSymbol();
+  if (symbol && symbol.flags & ctx.ts.SymbolFlags.Class) return symbol.getName();
+  return undefined;
+}
+
+/** The model's attributes that hold the tenant. */
+export function tenantAttributes(table: TenantTable, entity: EntityInfo): { primary: string; all: ReadonlySet<string> } {
+  const props = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn)).map(([prop]) => prop);
+  return { primary: props[0] ?? table.tenantColumn, all: new Set(props.length ? props : [table.tenantColumn]) };
+}
+
+export function primaryKeyOf(entity: EntityInfo): string {
+  return entity.uniques?.find((u) => u.length === 1)?.[0] ?? "id";
+}
+
+/** `Op.or`, `Sequelize.Op.or`, `Op['or']` and the old string aliases `$or`. */
+export function sequelizeOperator(tsm: typeof ts, name: ts.PropertyName | ts.Expression): string | undefined {
+  if (tsm.isComputedPropertyName(name)) return sequelizeOperator(tsm, name.expression);
+  if (tsm.isPropertyAccessExpression(name) && /(^|\.)Op$/.test(name.expression.getText())) return name.name.text;
+  if (tsm.isElementAccessExpression(name) && /(^|\.)Op$/.test(name.expression.getText()) && tsm.isStringLiteral(name.argumentExpression)) return name.argumentExpression.text;
+  if ((tsm.isIdentifier(name) || tsm.isStringLiteral(name)) && name.text.startsWith("$")) return name.text.slice(1);
+  return undefined;
+}
+
+export function sequelizeDialect(ctx: OrmContext, table: TenantTable, entity: EntityInfo): WhereDialect {
+  const { ts: tsm } = ctx;
+  const keys = tenantAttributes(table, entity);
+  return {
+    ts: tsm,
+    arrayMeans: "and",
+    combinator(name) {
+      const op = sequelizeOperator(tsm, name);
+      return op === "and" || op === "or" || op === "not" ? op : undefined;
+    },
+    field(name, value) {
+      return keys.all.has(name) ? tenantValue(tsm, value) : { kind: "missing" };
+    },
+  };
+}
+
+const EQUALITY_OPS = new Set(["eq", "in", "is"]);
+
+/** `tenantId: v`, `[a, b]` (IN), `{ [Op.eq]: v }` scope; `{ [Op.ne]: v }`, `{ [Op.like]: v }` do not. */
+function tenantValue(tsm: typeof ts, value: ts.Expression): WhereVerdict {
+  const node = skipOuter(tsm, value);
+  if (node.kind === tsm.SyntaxKind.NullKeyword) return { kind: "shared" };
+  if (isNullish(tsm, node)) return { kind: "missing" };
+  if (tsm.isObjectLiteralExpression(node)) {
+    const ops = node.properties.map((p) => (p.name ? sequelizeOperator(tsm, p.name) ?? propertyName(tsm, p.name) : undefined));
+    if (ops.some((op) => op && EQUALITY_OPS.has(op))) return { kind: "scoped" };
+    const op = ops.find(Boolean);
+    return { kind: "weak", reason: op === "or" ? "sits inside Op.or" : op === "not" || op === "ne" ? `uses Op.${op}` : `uses ${op ? `Op.${op}` : "an operator"}, which is not an equality with one tenant` };
+  }
+  if (tsm.isCallExpression(node)) {
+    const callee = node.expression;
+    const name = tsm.isPropertyAccessExpression(callee) ? callee.name.text : tsm.isIdentifier(callee) ? callee.text : "";
+    if (["literal", "fn", "col", "where"].includes(name)) return { kind: "unknown", node };
+  }
+  return { kind: "scoped" };
+}

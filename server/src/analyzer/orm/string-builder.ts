@@ -1,0 +1,101 @@
+// What Kysely and Knex share: tables and columns named by SQL strings (`'orders as o'`,
+// `'o.tenant_id'`), comparison operators as strings, raw SQL fragments, and `where`/`orWhere`
+// sequences whose precedence is SQL's (`a AND b OR c` is `(a AND b) OR c`).
+import type ts from "typescript";
+import { tenantColumnMatches } from "../model/names";
+import { lookupTenantTable } from "../model/types";
+import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
+import { isUndefinedLike, propertyKey, skipOuter, stringValue } from "./chain";
+import type { OrmContext } from "./types";
+
+/** `'orders as o'`, `'billing.orders'`, `'orders o'` -> name, schema, alias. */
+export function parseTableSpec(text: string): { name: string; schema?: string; alias?: string } {
+  const m = /^\s*(?:"?(\w+)"?\.)?"?(\w+)"?(?:\s+(?:as\s+)?"?(\w+)"?)?\s*$/i.exec(text);
+  if (!m) return { name: text.trim() };
+  return { schema: m[1], name: m[2], alias: m[3] };
+}
+
+/** A tenant-owned table reference from a string (or Knex `{ o: 'orders' }`) argument. */
+export function stringTableRef(ctx: OrmContext, arg: ts.Expression | undefined, node: ts.CallExpression, join?: TableRef["join"]): TableRef | undefined {
+  if (!arg) return undefined;
+  const tsm = ctx.ts;
+  const e = skipOuter(tsm, arg);
+  let spec: { name: string; schema?: string; alias?: string } | undefined;
+  const text = stringValue(tsm, e);
+  if (text !== undefined) spec = parseTableSpec(text);
+  else if (tsm.isObjectLiteralExpression(e) && e.properties.length === 1 && tsm.isPropertyAssignment(e.properties[0])) {
+    const table = stringValue(tsm, e.properties[0].initializer);
+    const alias = propertyKey(tsm, e.properties[0]);
+    if (table) spec = { ...parseTableSpec(table), alias };
+  }
+  if (!spec) return undefined;
+  const table = lookupTenantTable(ctx.model, spec.name, spec.schema);
+  return table ? { table, qualifier: spec.alias ?? spec.name, node, join } : undefined;
+}
+
+export type ColumnRef = { ref: TableRef; tenant: boolean } | { outer: true; tenant: boolean };
+
+/** `'o.tenant_id'` -> the reference `o` and whether it is its tenant column; unqualified counts for the query's table. */
+export function columnRef(refs: readonly TableRef[], text: string | undefined): ColumnRef | undefined {
+  if (!text) return undefined;
+  const clean = text.replace(/"/g, "").trim();
+  const dot = clean.lastIndexOf(".");
+  const column = clean.slice(dot + 1);
+  if (dot < 0) return refs[0] ? { ref: refs[0], tenant: tenantColumnMatches(column, refs[0].table.tenantColumn) } : undefined;
+  const qualifier = clean.slice(0, dot).split(".").pop()!;
+  const ref = refs.find((r) => r.qualifier === qualifier) ?? refs.find((r) => r.table.name === qualifier);
+  if (ref) return { ref, tenant: tenantColumnMatches(column, ref.table.tenantColumn) };
+  // A correlated subquery's outer table: its tenant column compared with ours joins to it.
+  return { outer: true, tenant: refs.some((r) => tenantColumnMatches(column, r.table.tenantColumn)) };
+}
+
+const SCOPING_OPS = new Set(["=", "==", "in"]);
+
+/** `column op value` (Kysely `where`, Knex 3-argument `where`). `valueColumn` when the right side is a column. */
+export function comparisonPred(ctx: OrmContext, refs: readonly TableRef[], columnText: string | undefined, op: string, value: ts.Expression | undefined, valueColumn?: string): Pred {
+  const col = columnRef(refs, columnText);
+  const other = valueColumn !== undefined ? columnRef(refs, valueColumn) : undefined;
+  const opLower = op.trim().toLowerCase();
+  if (col?.tenant && other?.tenant && opLower === "=") {
+    if ("ref" in col && "ref" in other) return { kind: "join", a: col.ref, b: other.ref };
+    const inner = "ref" in col ? col.ref : "ref" in other ? other.ref : undefined;
+    return inner ? { kind: "tenant", ref: inner } : OTHER;
+  }
+  if (!col?.tenant || !("ref" in col)) return OTHER;
+  if (opLower === "is" && value && skipOuter(ctx.ts, value).kind === ctx.ts.SyntaxKind.NullKeyword) return { kind: "null", ref: col.ref };
+  if (!SCOPING_OPS.has(opLower)) return { kind: "mention", ref: col.ref, why: `compares the tenant column with \`${op}\`` };
+  if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value)))) return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };
+  return { kind: "tenant", ref: col.ref };
+}
+
+/** A raw SQL fragment (`whereRaw('tenant_id = ?', [t])`, sql`...`): scoped when it compares the tenant column with `=`/IN and holds no OR/NOT. */
+export function rawSqlPred(refs: readonly TableRef[], text: string): Pred {
+  const re = /((?:"?\w+"?\.)?"?\w+"?)\s*(=|\bin\b)\s*(?:\(|\?|\$|:|\$\{|[\w'"])/gi;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const col = columnRef(refs, m[1]);
+    if (!col?.tenant || !("ref" in col)) continue;
+    if (/\b(or|not)\b/i.test(text)) return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a raw SQL fragment" };
+    return { kind: "tenant", ref: col.ref };
+  }
+  return OTHER;
+}
+
+/** Chain-level `where` / `orWhere` terms with SQL's precedence: AND binds tighter than OR. */
+export function combineTerms(terms: readonly { or: boolean; pred: Pred }[]): Pred {
+  const groups: Pred[][] = [[]];
+  for (const t of terms) {
+    if (t.or && groups[groups.length - 1].length > 0) groups.push([]);
+    groups[groups.length - 1].push(t.pred);
+  }
+  const anded = groups.filter((g) => g.length).map((g) => and(g));
+  if (anded.length === 0) return OTHER;
+  return anded.length === 1 ? anded[0] : { kind: "or", items: anded, why: "is combined with orWhere(...)" };
+}
+
+/** The text of a string or template literal, holes shown as `?`. */
+export function literalText(tsm: typeof ts, e: ts.Expression): string | undefined {
+  const x = skipOuter(tsm, e);
+  if (tsm.isStringLiteralLike(x)) return x.text;
+  if (tsm.isTemplateExpression(x)) return x.head.text + x.templateSpans.map((s) => `?${s.literal.text}`).join("");
+  return undefined;
+}
