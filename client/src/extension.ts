@@ -1,7 +1,8 @@
 // The VS Code extension: starts the bundled language server (dist/server.js) and wires the
-// `tenantguard.*` settings. Diagnostics, quick fixes, fix-all and the `tenantguard.scanWorkspace`
-// command all come from the server; vscode-languageclient registers the command and reads
-// `tenantguard.trace.server` itself (the client id is the settings section).
+// `tenantguard.*` settings (enable, typeAware, trace.server). Diagnostics, quick fixes,
+// fix-all and the `tenantguard.scanWorkspace` command all come from the server;
+// vscode-languageclient registers the command and reads `tenantguard.trace.server` itself
+// (the client id is the settings section).
 import { workspace, type ExtensionContext } from "vscode";
 import {
   LanguageClient,
@@ -17,9 +18,11 @@ let client: LanguageClient | undefined;
 export async function activate(context: ExtensionContext): Promise<void> {
   context.subscriptions.push(
     workspace.onDidChangeConfiguration(async (event) => {
-      if (!event.affectsConfiguration(`${SECTION}.enable`)) return;
+      // The server reads typeAware once, at initialize: a change needs a restart too.
+      const relevant = ["enable", "typeAware"].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+      if (!relevant) return;
+      await stop();
       if (isEnabled()) await start(context);
-      else await stop();
     }),
   );
   if (isEnabled()) await start(context);
@@ -51,6 +54,7 @@ async function start(context: ExtensionContext): Promise<void> {
       { scheme: "file", pattern: "**/*.sql" },
       { scheme: "file", pattern: "**/*.prisma" },
     ],
+    initializationOptions: { typeAware: workspace.getConfiguration(SECTION).get<boolean>("typeAware", false) },
   };
   client = new LanguageClient(SECTION, "tenantguard", serverOptions, clientOptions);
   await client.start();

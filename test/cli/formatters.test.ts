@@ -149,7 +149,7 @@ describe("positions", () => {
         suppressed: null,
         fingerprint: "f",
       },
-      sourceFile,
+      { text, lineStarts: sourceFile.getLineStarts() },
       "src/x.ts",
     );
     assert.deepEqual(

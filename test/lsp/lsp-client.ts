@@ -200,8 +200,8 @@ export function uri(path: string): string {
 }
 
 /** A private copy of the fixture workspace, for tests that change files. */
-export function copyFixture(): { dir: string; remove(): void } {
+export function copyFixture(fixture = FIXTURE_APP): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), "tenantguard-lsp-"));
-  cpSync(FIXTURE_APP, dir, { recursive: true });
+  cpSync(fixture, dir, { recursive: true });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -66,3 +66,24 @@ export function analyzeBuilder(parser: SqlParser, text: string, options: { confi
 export function brief(text: string, findings: readonly Finding[]): string[] {
   return findings.map((f) => `${f.ruleId} ${text.slice(f.start, f.end)}`);
 }
+
+export interface BuilderCase {
+  name: string;
+  /** Statements of an async function with `id`, `tenantId`, `status` in scope. */
+  body: string;
+  /** `rule underlined-text`, in order; [] for a safe query. */
+  expect: string[];
+}
+
+/** A module around a case body: the builder's imports, a client and a function. */
+export function caseModule(prelude: string, body: string, params = "id: string, tenantId: string, status?: string"): string {
+  return `${prelude}\n\nexport async function handler(${params}) {\n  ${body.trim().split("\n").join("\n  ")}\n}\n`;
+}
+
+export interface FixCase {
+  name: string;
+  code: string;
+  expected: string;
+  /** The fix may be applied unattended (default true). */
+  safe?: boolean;
+}

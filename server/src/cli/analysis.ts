@@ -11,9 +11,16 @@ import { toPosix } from "./paths";
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 export type FileAnalysis =
-  | { kind: "ok"; file: string; sourceFile: ts.SourceFile; findings: Finding[] }
+  /** Keeps only the text and its line starts: a whole run must not hold every file's AST. */
+  | { kind: "ok"; file: string; sourceFile: FileText; findings: Finding[] }
   | { kind: "skipped"; file: string; reason: string }
   | { kind: "crashed"; file: string; message: string };
+
+/** What reporting needs of an analyzed file. */
+export interface FileText {
+  text: string;
+  lineStarts: readonly number[];
+}
 
 export interface AnalysisSession {
   analyze(file: string): FileAnalysis;
@@ -66,7 +73,8 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
           parser: options.parser,
           relativePath: toPosix(relative(options.config.rootDir, file)),
         });
-        return { kind: "ok", file, sourceFile, findings: applyRuleLevels(options.config, findings) };
+        const text: FileText = { text: sourceFile.text, lineStarts: sourceFile.getLineStarts() };
+        return { kind: "ok", file, sourceFile: text, findings: applyRuleLevels(options.config, findings) };
       } catch (e) {
         return { kind: "crashed", file, message: e instanceof Error ? e.message : String(e) };
       }

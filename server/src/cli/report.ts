@@ -1,7 +1,7 @@
 // What every formatter receives: findings with their file and 1-based positions resolved
 // once, plus the run's summary. Formatters only render; they compute nothing about findings.
-import type ts from "typescript";
 import type { Finding, RuleId, Severity } from "../analyzer";
+import type { FileText } from "./analysis";
 
 export interface ReportedEdit {
   line: number;
@@ -61,7 +61,7 @@ export interface FormatOptions {
 export type Formatter = (report: Report, options: FormatOptions) => string;
 
 /** Resolves a finding's offsets against the file it came from. */
-export function toReportedFinding(finding: Finding, sourceFile: ts.SourceFile, file: string): ReportedFinding {
+export function toReportedFinding(finding: Finding, sourceFile: FileText, file: string): ReportedFinding {
   const range = toRange(sourceFile, finding.start, finding.end);
   return {
     ruleId: finding.ruleId,
@@ -101,8 +101,20 @@ export function compareFindings(a: ReportedFinding, b: ReportedFinding): number 
   );
 }
 
-function toRange(sourceFile: ts.SourceFile, start: number, end: number) {
-  const s = sourceFile.getLineAndCharacterOfPosition(start);
-  const e = sourceFile.getLineAndCharacterOfPosition(Math.max(start, end));
+function toRange(sourceFile: FileText, start: number, end: number) {
+  const s = lineAndCharacter(sourceFile.lineStarts, start);
+  const e = lineAndCharacter(sourceFile.lineStarts, Math.max(start, end));
   return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+}
+
+/** 0-based line and character of an offset, by binary search over the line starts. */
+function lineAndCharacter(lineStarts: readonly number[], offset: number): { line: number; character: number } {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, character: offset - lineStarts[lo] };
 }

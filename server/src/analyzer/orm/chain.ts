@@ -166,6 +166,7 @@ function isShortCircuit(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
 /** The `const`/`let` an identifier names, found by scope walk (no checker needed). */
 export function localDeclaration(tsm: typeof ts, id: ts.Identifier): ts.VariableDeclaration | undefined {
   for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (tsm.isFunctionLike(scope) && scope.parameters.some((p) => bindsName(tsm, p.name, id.text))) return undefined; // shadowed by a parameter
     if (!(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope) || tsm.isCaseClause(scope))) continue;
     for (const statement of scope.statements) {
       if (!tsm.isVariableStatement(statement)) continue;
@@ -173,6 +174,11 @@ export function localDeclaration(tsm: typeof ts, id: ts.Identifier): ts.Variable
     }
   }
   return undefined;
+}
+
+function bindsName(tsm: typeof ts, name: ts.BindingName, text: string): boolean {
+  if (tsm.isIdentifier(name)) return name.text === text;
+  return name.elements.some((el) => !tsm.isOmittedExpression(el) && bindsName(tsm, el.name, text));
 }
 
 /** The parameter an identifier names, when it is one of an enclosing function. */
@@ -260,9 +266,14 @@ export function isFactoryCall(tsm: typeof ts, e: ts.Expression, shape: ClientSha
   if (tsm.isNewExpression(e)) return tsm.isIdentifier(e.expression) && shape.classes.has(e.expression.text);
   if (!tsm.isCallExpression(e)) return false;
   const callee = skipOuter(tsm, e.expression);
-  if (tsm.isIdentifier(callee)) return shape.factories.has(callee.text);
+  if (tsm.isIdentifier(callee)) return shape.factories.has(callee.text) || isDefaultImportFrom(tsm, callee, shape.typeModule);
   // require('knex')({ ... })
   return tsm.isCallExpression(callee) && tsm.isIdentifier(callee.expression) && callee.expression.text === "require" && shape.factories.has(stringValue(tsm, callee.arguments[0]) ?? "");
+}
+
+/** `import makeKnex from "knex"`: the package's default export is its factory. */
+function isDefaultImportFrom(tsm: typeof ts, id: ts.Identifier, module: RegExp): boolean {
+  return id.getSourceFile().statements.some((s) => tsm.isImportDeclaration(s) && s.importClause?.name?.text === id.text && tsm.isStringLiteral(s.moduleSpecifier) && module.test(s.moduleSpecifier.text));
 }
 
 function hasClientType(tsm: typeof ts, checker: ts.TypeChecker, node: ts.Node, shape: ClientShape): boolean {

@@ -19,7 +19,7 @@ export function rqbFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Expr
   const call = chain.calls[0];
   const table = drizzleTableOf(ctx, root);
   if (!call || !METHODS.has(call.name) || !table) return [];
-  const ref: TableRef = { table, qualifier: "", node: call.call, span: { start: root.name.getStart(ctx.sourceFile), end: (call.call.expression as ts.PropertyAccessExpression).name.getEnd() } };
+  const ref: TableRef = { table, qualifier: root.name.text, node: call.call, span: { start: root.name.getStart(ctx.sourceFile), end: (call.call.expression as ts.PropertyAccessExpression).name.getEnd() } };
   const options = objectArgument(ctx, call.args[0]);
   const whereProp = options?.properties.find((p) => propertyKey(tsm, p) === "where");
   const whereValue = whereProp && (tsm.isPropertyAssignment(whereProp) ? whereProp.initializer : tsm.isShorthandPropertyAssignment(whereProp) ? whereProp.name : undefined);

@@ -1,8 +1,226 @@
-// knex calls (filled in by the ORM work, issue #3).
-import type { OrmModule } from "./types";
+// Knex query builder calls: `knex('orders')` / `knex.from('orders')` / `trx('orders')` chains with
+// `where` (object, 2- and 3-argument, callback groups), `orWhere`, `whereIn`, joins, `update`,
+// `del`/`delete` and `insert`.
+import type ts from "typescript";
+import { tenantColumnMatches } from "../model/names";
+import type { Fix } from "../types";
+import { insertFindings } from "./builder-insert";
+import { and, chainLabel, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
+import { chainOf, conditionalReason, constInitializer, importsModule, insertAfter, isClientOf, isUndefinedLike, propertyKey, queryChains, skipOuter, stringValue, type ChainCall, type ClientShape } from "./chain";
+import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
+import type { OrmContext, OrmFinding, OrmModule } from "./types";
+
+export const KNEX_CLIENT: ClientShape = {
+  factories: new Set(["knex", "Knex"]),
+  classes: new Set(),
+  typeNames: new Set(["Knex", "Knex.Transaction", "Transaction", "QueryBuilder"]),
+  typeModule: /knex/i,
+};
+
+const TABLE_CALLS = new Set(["", "from", "table", "into"]);
+const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto", "query", "values"]);
+const JOINS: Record<string, "inner" | "outer"> = { join: "inner", innerJoin: "inner", crossJoin: "inner", leftJoin: "outer", leftOuterJoin: "outer", rightJoin: "outer", rightOuterJoin: "outer", fullOuterJoin: "outer" };
 
 export const knexModule: OrmModule = {
   name: "knex",
-  appliesTo: () => false,
-  check: () => [],
+  appliesTo: (ctx) => importsModule(ctx.ts, ctx.sourceFile, (m) => m === "knex") || /\b(knex|db|trx|tx)\b|\.(from|table|into)\s*\(/.test(ctx.sourceFile.text),
+  check(ctx) {
+    const out: OrmFinding[] = [];
+    const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
+    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+      try {
+        if (chain.calls.some((c) => NOT_KNEX.has(c.name)) || !isClient(chain.root)) continue;
+        const tableCall = chain.calls.find((c) => TABLE_CALLS.has(c.name) && c.args.length > 0);
+        if (tableCall) out.push(...knexQuery(ctx, chain.root, chain.top, chain.calls, tableCall));
+      } catch {
+        // An unrecognised shape is simply not checked.
+      }
+    }
+    return out;
+  },
 };
+
+function knexQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[], tableCall: ChainCall): OrmFinding[] {
+  const main = stringTableRef(ctx, tableCall.args[0], tableCall.call);
+  if (!main) return [];
+  const names = new Set(calls.map((c) => c.name));
+  const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
+  if (names.has("insert") || names.has("upsert")) {
+    const insert = calls.find((c) => c.name === "insert" || c.name === "upsert")!;
+    const key = main.table.tenantColumn;
+    return insertFindings(ctx, { table: main.table, node: tableCall.call, rows: insert.args[0], key, isTenantKey: (k) => tenantColumnMatches(k, key), label: `${label}.${insert.name}(...)`, keyCertain: true }, top, root);
+  }
+  const verb = names.has("update") || names.has("increment") || names.has("decrement") ? "update" : names.has("del") || names.has("delete") ? "delete" : "select";
+  const refs: TableRef[] = [main];
+  const joinCalls = calls.filter((c) => c.name in JOINS);
+  for (const c of joinCalls) {
+    const ref = stringTableRef(ctx, c.args[0], c.call, { kind: JOINS[c.name], on: OTHER });
+    if (ref) refs.push(ref);
+  }
+  const preds = new KnexPredicates(ctx, refs);
+  for (const ref of refs) if (ref.join) ref.join.on = preds.joinOn(joinCalls.find((c) => c.call === ref.node)!.args);
+  const where = preds.chain(calls);
+  const column = (ref: TableRef) => (ref.qualifier !== ref.table.name || refs.length > 1 ? `${ref.qualifier}.${ref.table.tenantColumn}` : ref.table.tenantColumn);
+  const hasOrWhere = calls.some((c) => /^or[A-Z]/.test(c.name));
+  return queryFindings(ctx, top, root, {
+    verb,
+    refs,
+    where,
+    label,
+    conjunction: "in its own .where(...), outside any orWhere",
+    hint: (ref) => (ref.join ? `.andOn('${column(ref)}', '=', '${column(main)}')` : `.where({ ${objectKey(column(ref))}: ... })`),
+    fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, top, hasOrWhere),
+  });
+}
+
+function objectKey(column: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(column) ? column : `'${column}'`;
+}
+
+function whereFix(ctx: OrmContext, ref: TableRef, column: string, tableCall: ChainCall, top: ts.Node, hasOrWhere: boolean): Fix | undefined {
+  if (hasOrWhere || ref.join?.kind === "outer") return undefined; // OR precedence / a where would turn the outer join inner
+  const value = ctx.tenantValueAt(top, ref.table.tenantColumn);
+  const call = `.where({ ${objectKey(column)}: ${value.text} })`;
+  return { title: `Add ${call}`, edits: [insertAfter(tableCall.call, call)], safe: value.resolved };
+}
+
+/** Translates Knex filters into the shared predicate tree. */
+class KnexPredicates {
+  constructor(
+    private readonly ctx: OrmContext,
+    private readonly refs: TableRef[],
+  ) {}
+
+  /** The chain's where-family calls with SQL precedence (`where(a).orWhere(b)` is `a OR b`). */
+  chain(calls: readonly ChainCall[]): Pred {
+    const terms: { or: boolean; pred: Pred }[] = [];
+    for (const c of calls) {
+      const pred = c.name === "modify" ? this.group(c.args[0]) : /^(or|and)?[wW]here/.test(c.name) ? this.whereCall(c.name, c.args) : undefined;
+      if (!pred) continue;
+      terms.push({ or: /^or[A-Z]/.test(c.name), pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred });
+    }
+    return combineTerms(terms);
+  }
+
+  private whereCall(name: string, args: readonly ts.Expression[]): Pred {
+    const tsm = this.ctx.ts;
+    const base = name.replace(/^(or|and)(?=[A-Z])/, "").replace(/^W/, "w");
+    const col = stringValue(tsm, args[0]);
+    switch (base) {
+      case "where":
+        if (args.length >= 3) return comparisonPred(this.ctx, this.refs, col, stringValue(tsm, args[1]) ?? "?", args[2]);
+        if (args.length === 2 && col !== undefined) {
+          const v = skipOuter(tsm, args[1]);
+          return v.kind === tsm.SyntaxKind.NullKeyword ? comparisonPred(this.ctx, this.refs, col, "is", v) : comparisonPred(this.ctx, this.refs, col, "=", args[1]);
+        }
+        return this.single(args[0], 0);
+      case "whereIn":
+        return comparisonPred(this.ctx, this.refs, col, "in", args[1]);
+      case "whereNot":
+      case "whereNotIn":
+        return { kind: "weak", item: this.whereCall(base === "whereNot" ? "where" : "whereIn", args), why: `is negated by ${name}(...)` };
+      case "whereNull":
+        return comparisonPred(this.ctx, this.refs, col, "is", tsm.factory.createNull());
+      case "whereRaw":
+        return rawSqlPred(this.refs, (args[0] && literalText(tsm, args[0])) ?? "");
+      case "whereExists":
+      case "whereNotExists":
+        return OTHER;
+      default:
+        return col !== undefined ? comparisonPred(this.ctx, this.refs, col, base, undefined) : OTHER;
+    }
+  }
+
+  /** The one-argument `where(x)`: an object, a callback group, a `knex.raw`, a variable. */
+  private single(arg: ts.Expression | undefined, depth: number): Pred {
+    const tsm = this.ctx.ts;
+    if (!arg || depth > 6) return OTHER;
+    const e = skipOuter(tsm, arg);
+    if (isUndefinedLike(tsm, e)) return OTHER;
+    if (tsm.isObjectLiteralExpression(e)) {
+      return and(
+        e.properties.map((p) => {
+          if (tsm.isSpreadAssignment(p)) return { kind: "dynamic", node: p, why: `spreads \`${p.expression.getText(this.ctx.sourceFile)}\` into it` };
+          const key = propertyKey(tsm, p);
+          const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+          if (value && skipOuter(tsm, value).kind === tsm.SyntaxKind.NullKeyword) return comparisonPred(this.ctx, this.refs, key, "is", value);
+          return key ? comparisonPred(this.ctx, this.refs, key, "=", value) : OTHER;
+        }),
+      );
+    }
+    if (tsm.isArrowFunction(e) || tsm.isFunctionExpression(e)) return this.group(e);
+    if (tsm.isConditionalExpression(e)) {
+      const [a, b] = [e.whenTrue, e.whenFalse];
+      if (isUndefinedLike(tsm, a) || isUndefinedLike(tsm, b) || isEmptyObject(tsm, a) || isEmptyObject(tsm, b)) {
+        const kept = isUndefinedLike(tsm, a) || isEmptyObject(tsm, a) ? b : a;
+        return { kind: "weak", item: this.single(kept, depth + 1), why: "is skipped when its condition is false" };
+      }
+      return { kind: "or", items: [this.single(a, depth + 1), this.single(b, depth + 1)], why: "is in only one branch of a `? :`" };
+    }
+    if (tsm.isIdentifier(e)) {
+      const init = constInitializer(tsm, e);
+      return init ? this.single(init, depth + 1) : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
+    }
+    if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "raw") return rawSqlPred(this.refs, (e.arguments[0] && literalText(tsm, e.arguments[0])) ?? "");
+    if (tsm.isCallExpression(e)) return { kind: "dynamic", node: e, why: `is built by \`${e.expression.getText(this.ctx.sourceFile)}(...)\`` };
+    return OTHER;
+  }
+
+  /** `where((q) => q.where(...).orWhere(...))`, `where(function () { this.where(...) })`, `modify((qb) => { if (x) qb.where(...) })`. */
+  group(fn: ts.Expression | undefined): Pred {
+    const tsm = this.ctx.ts;
+    const f = fn && skipOuter(tsm, fn);
+    if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f))) return OTHER;
+    const p = f.parameters[0];
+    const self = p && tsm.isIdentifier(p.name) ? p.name.text : "this";
+    const calls: ChainCall[] = [];
+    const take = (expr: ts.Expression, conditional?: string) => {
+      const e = skipOuter(tsm, expr);
+      if (!tsm.isCallExpression(e)) return;
+      const chain = chainOf(tsm, e);
+      if (chain.root.getText(this.ctx.sourceFile) !== self) return;
+      for (const c of chain.calls) calls.push(conditional ? { ...c, conditional } : c);
+    };
+    if (!tsm.isBlock(f.body)) take(f.body);
+    else {
+      const visit = (node: ts.Node): void => {
+        if (tsm.isFunctionLike(node)) return;
+        if (tsm.isExpressionStatement(node)) take(node.expression, conditionalReason(tsm, node, f.body));
+        else if (tsm.isReturnStatement(node) && node.expression) take(node.expression, conditionalReason(tsm, node, f.body));
+        else tsm.forEachChild(node, visit);
+      };
+      tsm.forEachChild(f.body, visit);
+    }
+    return this.chain(calls);
+  }
+
+  /** A join's condition: `('c.id', 'o.customer_id')`, `('c.id', '=', 'o.customer_id')` or a callback of `on`/`andOn`/`onVal`. */
+  joinOn(args: readonly ts.Expression[]): Pred {
+    const tsm = this.ctx.ts;
+    if (args.length >= 3) {
+      const [a, op, b] = args.length >= 4 ? [args[1], stringValue(tsm, args[2]) ?? "=", args[3]] : [args[1], "=", args[2]];
+      return comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+    }
+    const f = args[1] && skipOuter(tsm, args[1]);
+    if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f))) return OTHER;
+    const body = tsm.isBlock(f.body) ? f.body.statements.find(tsm.isExpressionStatement)?.expression : f.body;
+    const e = body && skipOuter(tsm, body);
+    if (!e || !tsm.isCallExpression(e)) return OTHER;
+    const terms = chainOf(tsm, e).calls.map((c) => {
+      const base = c.name.replace(/^(or|and)(?=[A-Z])/, "").replace(/^O/, "o");
+      const three = c.args.length >= 3;
+      const [a, op, b] = three ? [c.args[0], stringValue(tsm, c.args[1]) ?? "=", c.args[2]] : [c.args[0], "=", c.args[1]];
+      let pred: Pred = OTHER;
+      if (base === "on") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+      else if (base === "onVal") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, b);
+      else if (base === "onIn") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), "in", c.args[1]);
+      return { or: /^or[A-Z]/.test(c.name), pred };
+    });
+    return combineTerms(terms);
+  }
+}
+
+function isEmptyObject(tsm: typeof ts, e: ts.Expression): boolean {
+  const x = skipOuter(tsm, e);
+  return tsm.isObjectLiteralExpression(x) && x.properties.length === 0;
+}

@@ -161,7 +161,7 @@ function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFindi
       const fix = editable ? addToDataFix({ ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, tenantField: field, value: ctx.tenantValueAt(site.call, field) }, objects, entity.tenantRelation, (f) => isRelationField(entity, f)) : undefined;
       const why = s.kind === "none" ? `without ${field}` : `with a ${field} that ${s.reason}`;
       const outcome = creates === "many" ? "the rows are created without an owning tenant" : "the row is created without an owning tenant";
-      out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field} (or ${entity.tenantRelation ?? "the tenant relation"}: { connect: ... }) to ${creates === "many" ? "every element of its data" : `its ${key}`}.`, fix));
+      out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field}${entity.tenantRelation ? ` (or ${entity.tenantRelation}: { connect: ... })` : ""} to ${creates === "many" ? "every element of its data" : `its ${key}`}.`, fix));
     } else if (s.kind === "dynamic") {
       out.push(finding(site, "dynamic-sql", `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`));
     }

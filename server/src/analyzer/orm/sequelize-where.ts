@@ -88,8 +88,10 @@ function typeNodeModel(tsm: typeof ts, type: ts.TypeNode): string | undefined {
 function typeModel(ctx: OrmContext, type: ts.Type): string | undefined {
   if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName())) return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
   const symbol = type.getSymbol();
-  if (symbol && symbol.flags & ctx.ts.SymbolFlags.Class) return symbol.getName();
-  return undefined;
+  if (!symbol || !(symbol.flags & ctx.ts.SymbolFlags.Class)) return undefined;
+  // `export default class Invoice` is a symbol named "default": take the declared name.
+  const decl = symbol.valueDeclaration;
+  return decl && ctx.ts.isClassDeclaration(decl) && decl.name ? decl.name.text : symbol.getName();
 }
 
 /** The model's attributes that hold the tenant. */

@@ -1,8 +1,192 @@
-// sequelize calls (filled in by the ORM work, issue #3).
-import type { OrmModule } from "./types";
+// Sequelize model calls: `findAll/findOne/count({ where })`, `update(values, { where })`,
+// `destroy({ where })`, `create/bulkCreate/upsert(data)`. `findByPk(id)` is always a leak in a
+// shared table: Sequelize builds its where from the primary key alone and drops any `where`
+// passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
+import type ts from "typescript";
+import type { Fix, RuleId, TextEdit } from "../types";
+import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter } from "./object-where";
+import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
+import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const sequelizeModule: OrmModule = {
   name: "sequelize",
-  appliesTo: () => false,
-  check: () => [],
+  appliesTo: (ctx) =>
+    [...(ctx.model.entities?.values() ?? [])].some((t) => t.entities?.some((e) => e.orm === "sequelize")) && MAY_USE_SEQUELIZE.test(ctx.sourceFile.text),
+  check(ctx) {
+    const out: OrmFinding[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ctx.ts.isCallExpression(node) && ctx.ts.isPropertyAccessExpression(node.expression) && METHODS[node.expression.name.text]) {
+        try {
+          out.push(...checkCall(ctx, node, node.expression));
+        } catch {
+          // Never throw on odd input: a call we cannot read is a call we skip.
+        }
+      }
+      ctx.ts.forEachChild(node, visit);
+    };
+    visit(ctx.sourceFile);
+    return out;
+  },
 };
+
+/** Where the options (with `where`) are among the arguments, or what else the method takes. */
+type Shape = { options: number; optional: boolean } | "byPk" | "data" | "rows";
+
+const METHODS: Record<string, Shape> = {
+  findAll: { options: 0, optional: true },
+  findOne: { options: 0, optional: true },
+  findAndCountAll: { options: 0, optional: true },
+  count: { options: 0, optional: true },
+  findOrCreate: { options: 0, optional: false },
+  destroy: { options: 0, optional: true },
+  restore: { options: 0, optional: true },
+  update: { options: 1, optional: true },
+  increment: { options: 1, optional: true },
+  decrement: { options: 1, optional: true },
+  max: { options: 1, optional: true },
+  min: { options: 1, optional: true },
+  sum: { options: 1, optional: true },
+  findByPk: "byPk",
+  create: "data",
+  upsert: "data",
+  bulkCreate: "rows",
+};
+
+const MAY_USE_SEQUELIZE = new RegExp(`\\.(${Object.keys(METHODS).join("|")})\\(`);
+
+interface Call {
+  ctx: OrmContext;
+  call: ts.CallExpression;
+  callee: ts.PropertyAccessExpression;
+  method: string;
+  target: ModelTarget;
+  field: string;
+}
+
+function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
+  const method = callee.name.text;
+  const target = modelOf(ctx, callee.expression);
+  if (!target) return [];
+  const c: Call = { ctx, call, callee, method, target, field: tenantAttributes(target.table, target.entity).primary };
+  const shape = METHODS[method];
+  if (shape === "byPk") return findByPk(c);
+  if (shape === "data") return checkRows(c, call.arguments[0] ? [call.arguments[0]] : []);
+  if (shape === "rows") {
+    const rows = call.arguments[0] && resolveConst(ctx.ts, call.arguments[0]);
+    return rows && ctx.ts.isArrayLiteralExpression(rows) ? checkRows(c, rows.elements.filter((e) => !ctx.ts.isSpreadElement(e))) : [];
+  }
+  return checkOptions(c, shape.options, shape.optional);
+}
+
+function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
+  const { ts: tsm, sourceFile } = c.ctx;
+  const options = c.call.arguments[index];
+  const value = c.ctx.tenantValueAt(c.call, c.field);
+  const whereText = `where: { ${propertyText(c.field, value.text)} }`;
+  if (!options) {
+    if (!optional || c.call.arguments.length < index) return [];
+    const at = c.call.arguments.hasTrailingComma ? c.call.arguments.end : c.call.getEnd() - 1;
+    const edit = { start: at, end: at, newText: `${index > 0 ? ", " : ""}{ ${whereText} }` };
+    return [finding(c, "missing-tenant-filter", missingMessage(c), [fixOf(c, [edit], value.resolved)])];
+  }
+  const resolved = resolveConst(tsm, options);
+  if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
+  const where = resolved.properties.find((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where");
+  if (!where) {
+    const edits = skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, whereText, true)] : [];
+    return [finding(c, "missing-tenant-filter", missingMessage(c), edits.length ? [fixOf(c, edits, value.resolved)] : [])];
+  }
+  const whereExpr = tsm.isPropertyAssignment(where) ? where.initializer : (where as ts.ShorthandPropertyAssignment).name;
+  const verdict = evaluateWhere(whereExpr, sequelizeDialect(c.ctx, c.target.table, c.target.entity));
+  if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
+  if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
+  // AND-ing the tenant at the top level fixes both a missing and an OR-only tenant.
+  const inline = skipOuter(tsm, whereExpr);
+  const keys = tenantAttributes(c.target.table, c.target.entity).all;
+  const hasKey = tsm.isObjectLiteralExpression(inline) && inline.properties.some((p) => p.name && keys.has(p.name.getText(sourceFile)));
+  const fixes = tsm.isObjectLiteralExpression(inline) && !hasKey ? [fixOf(c, [addPropertyEdit(tsm, sourceFile, inline, propertyText(c.field, value.text))], value.resolved)] : [];
+  if (verdict.kind === "weak") {
+    return [finding(c, "weak-tenant-filter", `The tenant filter of ${calleeText(c)} on "${c.target.table.name}" ${verdict.reason}: it does not hold for every row. Require ${c.field} at the top level of the where.`, fixes)];
+  }
+  return [finding(c, "missing-tenant-filter", missingMessage(c), fixes)];
+}
+
+/** `findByPk(id)` -> `findOne({ where: { id, tenantId } })`, keeping any other options. */
+function findByPk(c: Call): OrmFinding[] {
+  const { ts: tsm, sourceFile } = c.ctx;
+  const [id, options] = c.call.arguments;
+  const value = c.ctx.tenantValueAt(c.call, c.field);
+  const key = primaryKeyOf(c.target.entity);
+  const fixes: Fix[] = [];
+  if (id) {
+    const where = `where: { ${propertyText(key, id.getText(sourceFile))}, ${propertyText(c.field, value.text)} }`;
+    let rest = "";
+    const opts = options && skipOuter(tsm, options);
+    if (opts && tsm.isObjectLiteralExpression(opts)) {
+      const props = opts.properties.filter((p) => p.name?.getText(sourceFile) !== "where");
+      rest = props.map((p) => `, ${p.getText(sourceFile)}`).join("");
+    } else if (options) rest = `, ...${options.getText(sourceFile)}`;
+    const edit: TextEdit = { start: c.callee.name.getStart(sourceFile), end: c.call.getEnd(), newText: `findOne({ ${where}${rest} })` };
+    fixes.push({ title: `Use findOne with ${c.field}`, edits: [edit], safe: value.resolved });
+  }
+  const message = `${calleeText(c)} looks "${c.target.table.name}" up by id only: it returns another tenant's row. Use findOne({ where: { ${key}, ${c.field} } }).`;
+  return [finding(c, "missing-tenant-filter", message, fixes)];
+}
+
+/** `create/upsert(data)`, `bulkCreate([...])`: every object literal must set the tenant attribute. */
+function checkRows(c: Call, rows: readonly ts.Expression[]): OrmFinding[] {
+  const { ts: tsm, sourceFile } = c.ctx;
+  const keys = tenantAttributes(c.target.table, c.target.entity).all;
+  const out: OrmFinding[] = [];
+  for (const row of rows) {
+    const object = resolveConst(tsm, row);
+    if (!tsm.isObjectLiteralExpression(object) || setsField(tsm, object, (k) => keys.has(k)) !== "no") continue;
+    const value = c.ctx.tenantValueAt(c.call, c.field);
+    const message = `${calleeText(c)} writes a row to "${c.target.table.name}" without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
+    out.push(finding(c, "missing-tenant-on-insert", message, [fixOf(c, [addPropertyEdit(tsm, sourceFile, object, propertyText(c.field, value.text))], value.resolved)]));
+  }
+  return out;
+}
+
+function missingMessage(c: Call): string {
+  const t = `"${c.target.table.name}"`;
+  const what =
+    c.method === "update" || c.method === "increment" || c.method === "decrement"
+      ? `updates ${t} without a tenant predicate: it changes every tenant's matching rows`
+      : c.method === "destroy" || c.method === "restore"
+        ? `${c.method === "destroy" ? "deletes from" : "restores"} ${t} without a tenant predicate: it ${c.method === "destroy" ? "removes" : "restores"} every tenant's matching rows`
+        : `reads ${t} without a tenant predicate: it returns every tenant's rows`;
+  return `${calleeText(c)} ${what}. Add ${c.field} to the where.`;
+}
+
+function unknownMessage(c: Call, node: ts.Node): string {
+  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
+}
+
+function calleeText(c: Call): string {
+  return shorten(c.callee.getText(c.ctx.sourceFile));
+}
+
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
+
+function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
+  return { title: `Add ${c.field} to ${c.method}`, edits, safe };
+}
+
+function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
+  const { sourceFile } = c.ctx;
+  return {
+    ruleId,
+    start: c.callee.name.getStart(sourceFile),
+    end: c.call.getEnd(),
+    message,
+    table: c.target.table.name,
+    fixes,
+    call: c.call,
+    receiver: c.callee.expression,
+    identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
+  };
+}

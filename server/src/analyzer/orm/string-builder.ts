@@ -62,6 +62,7 @@ export function comparisonPred(ctx: OrmContext, refs: readonly TableRef[], colum
     return inner ? { kind: "tenant", ref: inner } : OTHER;
   }
   if (!col?.tenant || !("ref" in col)) return OTHER;
+  if (valueColumn) return { kind: "mention", ref: col.ref, why: "compares the tenant column with a column that is not a tenant column" };
   if (opLower === "is" && value && skipOuter(ctx.ts, value).kind === ctx.ts.SyntaxKind.NullKeyword) return { kind: "null", ref: col.ref };
   if (!SCOPING_OPS.has(opLower)) return { kind: "mention", ref: col.ref, why: `compares the tenant column with \`${op}\`` };
   if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value)))) return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };

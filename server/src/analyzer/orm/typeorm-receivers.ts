@@ -124,11 +124,9 @@ function entityOfTypeNode(tsm: typeof ts, type: ts.TypeNode): string | undefined
 function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | undefined {
   const { ts: tsm, checker } = ctx;
   if (!checker || depth > 4) return undefined;
-  const symbol = type.aliasSymbol ?? type.getSymbol();
-  if (symbol && REPOSITORY_TYPES.has(symbol.getName())) {
-    const args = type.aliasTypeArguments ?? (isReference(tsm, type) ? checker.getTypeArguments(type) : []);
-    return args[0]?.getSymbol()?.getName();
-  }
+  if (type.aliasSymbol && REPOSITORY_TYPES.has(type.aliasSymbol.getName())) return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
+  const symbol = type.getSymbol();
+  if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type)) return checker.getTypeArguments(type)[0]?.getSymbol()?.getName();
   if (type.isUnion()) {
     for (const t of type.types) {
       const hit = entityOfType(ctx, t, depth + 1);

@@ -1,0 +1,63 @@
+// Sequelize define/init models as a tenant-model source: table and column names as
+// Sequelize derives them (tableName, pluralized model name, `underscored`, `field`).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import ts from "typescript";
+import { readSequelizeModels } from "../../server/src/analyzer/model/sequelize";
+import { createMemoryFs } from "../helpers/memory-fs";
+
+function read(text: string) {
+  const file = "/p/src/models/x.model.ts";
+  return readSequelizeModels(createMemoryFs({ [file]: text }), [file], ts).tables.map((t) => ({ name: t.name, columns: t.columns, names: t.entities?.[0]?.names, fields: t.entities?.[0]?.fields }));
+}
+
+describe("Sequelize model reader", () => {
+  const cases: { name: string; code: string; expected: { name: string; columns: string[]; names: string[]; fields: Record<string, string> } }[] = [
+    {
+      name: "define with tableName and field",
+      code: `const Order = sequelize.define("Order", { id: DataTypes.UUID, tenantId: { type: DataTypes.UUID, field: "tenant_id" } }, { tableName: "orders" });`,
+      expected: { name: "orders", columns: ["id", "tenant_id"], names: ["Order"], fields: { id: "id", tenantId: "tenant_id" } },
+    },
+    {
+      name: "define without options pluralizes the model name",
+      code: `export const OrderModel = sequelize.define("Company", { tenantId: DataTypes.UUID });`,
+      expected: { name: "Companies", columns: ["tenantId"], names: ["Company", "OrderModel"], fields: { tenantId: "tenantId" } },
+    },
+    {
+      name: "init with underscored snake_cases columns and the table",
+      code: `class OrderItem extends Model {}\nOrderItem.init({ id: { type: DataTypes.INTEGER, primaryKey: true }, tenantId: DataTypes.UUID }, { sequelize, underscored: true });`,
+      expected: { name: "order_items", columns: ["id", "tenant_id"], names: ["OrderItem"], fields: { id: "id", tenantId: "tenant_id" } },
+    },
+    {
+      name: "init with freezeTableName and modelName",
+      code: `class Invoice extends Model {}\nInvoice.init({ orgId: { type: DataTypes.UUID, field: "org_id" } }, { sequelize, modelName: "invoice", freezeTableName: true });`,
+      expected: { name: "invoice", columns: ["org_id"], names: ["Invoice", "invoice"], fields: { orgId: "org_id" } },
+    },
+    {
+      name: "belongsTo adds the foreign key",
+      code: `class Note extends Model {}\nNote.init({ id: DataTypes.INTEGER }, { sequelize, tableName: "notes", underscored: true });\nNote.belongsTo(Tenant);`,
+      expected: { name: "notes", columns: ["id", "tenant_id"], names: ["Note"], fields: { id: "id", tenantId: "tenant_id" } },
+    },
+    {
+      name: "belongsTo with a named foreign key",
+      code: `class Note extends Model {}\nNote.init({ id: DataTypes.INTEGER }, { sequelize, tableName: "notes" });\nNote.belongsTo(Org, { foreignKey: { name: "orgId", field: "org_id" } });`,
+      expected: { name: "notes", columns: ["id", "org_id"], names: ["Note"], fields: { id: "id", orgId: "org_id" } },
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      assert.deepEqual(read(c.code), [c.expected]);
+    });
+  }
+
+  test("init without a sequelize option is someone else's init", () => {
+    assert.deepEqual(read(`app.init({ port: 1 }, { verbose: true });`), []);
+  });
+
+  test("the primary key is recorded as the single-field unique", () => {
+    const file = "/p/src/models/o.ts";
+    const [t] = readSequelizeModels(createMemoryFs({ [file]: `class O extends Model {}\nO.init({ uuid: { type: DataTypes.UUID, primaryKey: true } }, { sequelize });` }), [file], ts).tables;
+    assert.deepEqual(t.entities?.[0]?.uniques, [["uuid"]]);
+    assert.equal(t.source.kind, "sequelize");
+  });
+});

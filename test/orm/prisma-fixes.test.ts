@@ -1,0 +1,164 @@
+// Every Prisma fix fixture: the text after the fix, the file still parses, and re-analysis
+// shows the finding gone.
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { applyEdits, syntaxErrors } from "../helpers/analyze";
+import { sqlParser } from "../helpers/sql";
+import { analyzePrisma } from "./prisma-harness";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await sqlParser();
+});
+
+interface FixCase {
+  name: string;
+  code: string;
+  expected: string;
+  config?: ConfigFile;
+  safe?: boolean;
+  title?: string;
+}
+
+const HEADER = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
+const fn = (body: string, params = "id: string, tenantId: string") => `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
+
+const cases: FixCase[] = [
+  {
+    name: "findUnique by id: the compound unique",
+    code: fn("return prisma.invoice.findUnique({ where: { id } });"),
+    expected: fn("return prisma.invoice.findUnique({ where: { id_tenantId: { id, tenantId } } });"),
+    title: "Use the id_tenantId unique",
+  },
+  {
+    name: "findUniqueOrThrow keeps the other where keys beside the compound unique",
+    code: fn("return prisma.invoice.findUniqueOrThrow({ where: { id: id, status: 'open' } });"),
+    expected: fn("return prisma.invoice.findUniqueOrThrow({ where: { id_tenantId: { id: id, tenantId }, status: 'open' } });"),
+  },
+  {
+    name: "findUnique without a compound unique: findFirst with the tenant",
+    code: fn("return prisma.note.findUnique({ where: { id } });"),
+    expected: fn("return prisma.note.findFirst({ where: { id, tenantId } });"),
+    title: "Use findFirst with tenantId in the where",
+  },
+  {
+    name: "findUniqueOrThrow without a compound unique: findFirstOrThrow",
+    code: fn("return prisma.note.findUniqueOrThrow({ where: { id } });"),
+    expected: fn("return prisma.note.findFirstOrThrow({ where: { id, tenantId } });"),
+  },
+  {
+    name: "delete by id: the compound unique",
+    code: fn("await prisma.invoice.delete({ where: { id } });"),
+    expected: fn("await prisma.invoice.delete({ where: { id_tenantId: { id, tenantId } } });"),
+  },
+  {
+    name: "update of a model without a compound unique: the tenant in the where (Prisma 5 where-unique)",
+    code: fn("await prisma.note.update({ where: { id }, data: { body: 'x' } });"),
+    expected: fn("await prisma.note.update({ where: { id, tenantId }, data: { body: 'x' } });"),
+  },
+  {
+    name: "findMany with no arguments: creates the argument and the where",
+    code: fn("return prisma.invoice.findMany();"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId } });"),
+    title: "Add tenantId to the where",
+  },
+  {
+    name: "findMany without a where: creates it first in the arguments",
+    code: fn("return prisma.invoice.findMany({ orderBy: { number: 'asc' } });"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId }, orderBy: { number: 'asc' } });"),
+  },
+  {
+    name: "a multi-line where gets its own line in the same indentation",
+    code: fn("return prisma.invoice.findMany({\n    where: {\n      status: 'open',\n    },\n  });"),
+    expected: fn("return prisma.invoice.findMany({\n    where: {\n      status: 'open',\n      tenantId,\n    },\n  });"),
+  },
+  {
+    name: "a multi-line argument object gets where on its own line",
+    code: fn("return prisma.invoice.findMany({\n    orderBy: { number: 'asc' },\n    take: 10,\n  });"),
+    expected: fn("return prisma.invoice.findMany({\n    where: { tenantId },\n    orderBy: { number: 'asc' },\n    take: 10,\n  });"),
+  },
+  {
+    name: "an empty where",
+    code: fn("return prisma.invoice.count({ where: {} });"),
+    expected: fn("return prisma.invoice.count({ where: { tenantId } });"),
+  },
+  {
+    name: "updateMany",
+    code: fn("await prisma.invoice.updateMany({ where: { status: 'draft' }, data: { status: 'void' } });"),
+    expected: fn("await prisma.invoice.updateMany({ where: { status: 'draft', tenantId }, data: { status: 'void' } });"),
+  },
+  {
+    name: "an OR that scopes only one branch: the tenant at the top level",
+    code: fn("return prisma.invoice.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });"),
+    expected: fn("return prisma.invoice.findMany({ where: { OR: [{ tenantId }, { status: 'public' }], tenantId } });"),
+  },
+  {
+    name: "the tenant value under another name: tenantId: <value>",
+    code: fn("return prisma.invoice.findMany();", "orgTenant: string"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId: ctx.tenantId } });", "orgTenant: string"),
+    config: { tenantExpression: "ctx.tenantId" },
+  },
+  {
+    name: "no tenant value in scope: a placeholder, never applied unattended",
+    code: fn("return prisma.invoice.findMany();", "id: string"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId: tenantId /* TODO: tenant id */ } });", "id: string"),
+    safe: false,
+  },
+  {
+    name: "create: the tenant field in data",
+    code: fn("return prisma.invoice.create({ data: { number: '1', status: 'open', total: 0 } });"),
+    expected: fn("return prisma.invoice.create({ data: { number: '1', status: 'open', total: 0, tenantId } });"),
+    title: "Add tenantId to the data",
+  },
+  {
+    name: "create data that connects relations: tenant: { connect } (Prisma does not mix the two input kinds)",
+    code: fn("return prisma.project.create({ data: { name: 'p', tasks: { connect: [{ id }] } } });"),
+    expected: fn("return prisma.project.create({ data: { name: 'p', tasks: { connect: [{ id }] }, tenant: { connect: { id: tenantId } } } });"),
+  },
+  {
+    name: "createMany: every element that lacks it",
+    code: fn("await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2' }, { number: '3' }] });"),
+    expected: fn("await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2', tenantId }, { number: '3', tenantId }] });"),
+  },
+  {
+    name: "createMany from .map: the returned object",
+    code: fn("await prisma.project.createMany({ data: names.map((name) => ({ name })) });", "tenantId: string, names: string[]"),
+    expected: fn("await prisma.project.createMany({ data: names.map((name) => ({ name, tenantId })) });", "tenantId: string, names: string[]"),
+  },
+  {
+    name: "upsert's create",
+    code: fn("await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0 }, update: {} });"),
+    expected: fn("await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0, tenantId }, update: {} });"),
+  },
+  {
+    name: "the tx of $transaction",
+    code: fn("await prisma.$transaction(async (tx) => {\n    await tx.invoice.delete({ where: { id } });\n  });"),
+    expected: fn("await prisma.$transaction(async (tx) => {\n    await tx.invoice.delete({ where: { id_tenantId: { id, tenantId } } });\n  });"),
+  },
+];
+
+for (const c of cases) {
+  test(`fix: ${c.name}`, () => {
+    const findings = analyzePrisma(parser, c.code, { config: c.config });
+    const fixable = findings.filter((f) => f.fixes.length > 0);
+    assert.equal(fixable.length, 1, JSON.stringify(findings.map((f) => f.message)));
+    const [fix] = fixable[0].fixes;
+    if (c.title) assert.equal(fix.title, c.title);
+    assert.equal(fix.safe, c.safe ?? true);
+    const fixed = applyEdits(c.code, fix.edits);
+    assert.equal(fixed, c.expected);
+    assert.deepEqual(syntaxErrors(fixed), []);
+    const after = analyzePrisma(parser, fixed, { config: c.config }).filter((f) => f.ruleId === fixable[0].ruleId && f.table === fixable[0].table);
+    assert.deepEqual(after.map((f) => f.message), []);
+  });
+}
+
+test("no fix where the fix would be a guess: an undefined tenant value, a dynamic where", () => {
+  for (const body of ["return prisma.invoice.findMany({ where: { tenantId: s?.tenantId } });", "return prisma.invoice.findMany({ where: { ...w } });"]) {
+    const findings = analyzePrisma(parser, fn(body));
+    assert.equal(findings.length, 1);
+    assert.deepEqual(findings[0].fixes, []);
+  }
+});

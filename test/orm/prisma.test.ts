@@ -1,0 +1,218 @@
+// Prisma Client calls on tenant-owned models: what leaks (with the rule and the text the
+// finding underlines) and the safe twins a naive check gets wrong. The model comes from
+// prisma-harness's SCHEMA: Project/Invoice/Task/Note tenant-owned, Tenant/Plan/InvoiceLine global.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { summarizeFindings } from "../helpers/analyze";
+import { sqlParser } from "../helpers/sql";
+import { analyzePrisma } from "./prisma-harness";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await sqlParser();
+});
+
+const HEADER = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
+const fn = (body: string, params = "id: string, tenantId: string, status: string") => `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
+
+function found(body: string, config?: ConfigFile, params?: string) {
+  const code = fn(body, params);
+  return summarizeFindings(code, analyzePrisma(parser, code, { config })).map(({ rule, at, suppressed }) => (suppressed ? { rule, at, suppressed } : { rule, at }));
+}
+
+type Case = [name: string, body: string, expected: { rule: string; at: string }[]];
+const missing = (at: string) => ({ rule: "missing-tenant-filter", at });
+const weak = (at: string) => ({ rule: "weak-tenant-filter", at });
+const insert = (at: string) => ({ rule: "missing-tenant-on-insert", at });
+const dynamic = (at: string) => ({ rule: "dynamic-sql", at });
+
+describe("every operation without the tenant", () => {
+  const cases: Case[] = [
+    ["findUnique by id alone", "await prisma.invoice.findUnique({ where: { id } });", [missing("findUnique({ where: { id } })")]],
+    ["findUniqueOrThrow by id alone", "await prisma.invoice.findUniqueOrThrow({ where: { id } });", [missing("findUniqueOrThrow({ where: { id } })")]],
+    ["findFirst by another field", "await prisma.invoice.findFirst({ where: { status } });", [missing("findFirst({ where: { status } })")]],
+    ["findFirstOrThrow with no arguments", "await prisma.invoice.findFirstOrThrow();", [missing("findFirstOrThrow()")]],
+    ["findMany with no arguments", "await prisma.invoice.findMany();", [missing("findMany()")]],
+    ["findMany with no where", "await prisma.invoice.findMany({ orderBy: { number: 'asc' }, take: 10 });", [missing("findMany({ orderBy: { number: 'asc' }, take: 10 })")]],
+    ["count", "await prisma.invoice.count({ where: { status } });", [missing("count({ where: { status } })")]],
+    ["aggregate", "await prisma.invoice.aggregate({ _sum: { total: true } });", [missing("aggregate({ _sum: { total: true } })")]],
+    ["groupBy", 'await prisma.invoice.groupBy({ by: ["status"], _count: true });', [missing('groupBy({ by: ["status"], _count: true })')]],
+    ["update by id", 'await prisma.invoice.update({ where: { id }, data: { status: "paid" } });', [missing('update({ where: { id }, data: { status: "paid" } })')]],
+    ["updateMany", 'await prisma.invoice.updateMany({ where: { status }, data: { status: "void" } });', [missing('updateMany({ where: { status }, data: { status: "void" } })')]],
+    ["updateManyAndReturn", "await prisma.invoice.updateManyAndReturn({ data: { total: 0 } });", [missing("updateManyAndReturn({ data: { total: 0 } })")]],
+    ["delete by id", "await prisma.invoice.delete({ where: { id } });", [missing("delete({ where: { id } })")]],
+    ["deleteMany with no where", "await prisma.invoice.deleteMany();", [missing("deleteMany()")]],
+    [
+      "upsert by id (its create sets the tenant)",
+      'await prisma.invoice.upsert({ where: { id }, create: { id, tenantId, number: "1", status, total: 0 }, update: { total: 1 } });',
+      [missing('upsert({ where: { id }, create: { id, tenantId, number: "1", status, total: 0 }, update: { total: 1 } })')],
+    ],
+    [
+      "upsert whose create lacks the tenant",
+      'await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: "1", status, total: 0 }, update: {} });',
+      [insert('upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: "1", status, total: 0 }, update: {} })')],
+    ],
+    ["create", 'await prisma.invoice.create({ data: { number: "1", status, total: 0 } });', [insert('create({ data: { number: "1", status, total: 0 } })')]],
+    ["create with no data", "await prisma.invoice.create({});", [insert("create({})")]],
+    ["createMany: one element lacks it", 'await prisma.invoice.createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] });', [insert('createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] })')]],
+    ["createManyAndReturn", "await prisma.project.createManyAndReturn({ data: [{ name: 'a' }] });", [insert("createManyAndReturn({ data: [{ name: 'a' }] })")]],
+    ["createMany from .map without the tenant", "await prisma.project.createMany({ data: names.map((name) => ({ name })) });", [insert("createMany({ data: names.map((name) => ({ name })) })")]],
+    ["create with the tenant set to null", "await prisma.project.create({ data: { name: 'a', tenantId: null } });", [insert("create({ data: { name: 'a', tenantId: null } })")]],
+    [
+      "a nested create of a model that does not inherit the tenant from its parent",
+      "await prisma.invoice.create({ data: { tenantId, number: '1', status, total: 0, notes: { create: [{ body: 'x' }] } } });",
+      [insert("create({ data: { tenantId, number: '1', status, total: 0, notes: { create: [{ body: 'x' }] } } })")],
+    ],
+    [
+      "a nested create inside update data",
+      "await prisma.invoice.update({ where: { id_tenantId: { id, tenantId } }, data: { notes: { create: { body: 'x' } } } });",
+      [insert("update({ where: { id_tenantId: { id, tenantId } }, data: { notes: { create: { body: 'x' } } } })")],
+    ],
+    ["a relation filter on a parent field that is not the tenant", "await prisma.task.findMany({ where: { project: { name: 'x' } } });", [missing("findMany({ where: { project: { name: 'x' } } })")]],
+    ["`every` holds for a parent with no related rows", "await prisma.project.findMany({ where: { tasks: { every: { tenantId } } } });", [missing("findMany({ where: { tasks: { every: { tenantId } } } })")]],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+});
+
+describe("a tenant filter that does not hold for every row", () => {
+  const cases: Case[] = [
+    ["tenantId: undefined", "await prisma.invoice.findMany({ where: { tenantId: undefined } });", [weak("findMany({ where: { tenantId: undefined } })")]],
+    ["an optional chain", "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });", [weak("findMany({ where: { tenantId: session?.tenantId } })")]],
+    ["a const holding an optional chain", "const t = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId: t } });", [weak("findMany({ where: { tenantId: t } })")]],
+    ["an optional chain in the shorthand's const", "const tenantId = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId } });", [weak("findMany({ where: { tenantId } })")]],
+    ["only in one branch of OR", "await prisma.invoice.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });", [weak("findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } })")]],
+    ["under NOT", "await prisma.invoice.findMany({ where: { NOT: { tenantId } } });", [weak("findMany({ where: { NOT: { tenantId } } })")]],
+    ["a not filter", "await prisma.invoice.findMany({ where: { tenantId: { not: tenantId } } });", [weak("findMany({ where: { tenantId: { not: tenantId } } })")]],
+    ["a conditional where with one branch unscoped", "await prisma.invoice.findMany({ where: admin ? {} : { tenantId } });", [weak("findMany({ where: admin ? {} : { tenantId } })")]],
+    ["a relation filter to a parent with an undefined tenant", "await prisma.task.findMany({ where: { project: { tenantId: undefined } } });", [weak("findMany({ where: { project: { tenantId: undefined } } })")]],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+
+  test("an optional parameter", () => {
+    assert.deepEqual(found("await prisma.invoice.findMany({ where: { tenantId } });", undefined, "tenantId?: string"), [weak("findMany({ where: { tenantId } })")]);
+  });
+});
+
+describe("a where the analyzer cannot see through is dynamic-sql, not silence", () => {
+  const cases: Case[] = [
+    ["a spread", "await prisma.invoice.findMany({ where: { ...filters } });", [dynamic("findMany({ where: { ...filters } })")]],
+    ["a where built by a function", "await prisma.invoice.findMany({ where: buildWhere(input) });", [dynamic("findMany({ where: buildWhere(input) })")]],
+    ["arguments passed whole", "await prisma.invoice.findMany(args);", [dynamic("findMany(args)")]],
+    ["an OR array built elsewhere", "await prisma.invoice.findMany({ where: { OR: branches } });", [dynamic("findMany({ where: { OR: branches } })")]],
+    ["a where object mutated after its declaration", "const where: any = {};\n  if (x) where.tenantId = tenantId;\n  await prisma.invoice.findMany({ where });", [dynamic("findMany({ where })")]],
+    ["create data from a parameter", "await prisma.invoice.create({ data: input });", [dynamic("create({ data: input })")]],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+});
+
+describe("safe twins a naive check gets wrong", () => {
+  const clean: [string, string][] = [
+    ["findFirst with tenantId on the next line", "await prisma.invoice.findFirst({\n    where: {\n      id,\n      tenantId,\n    },\n  });"],
+    ["findUnique through the compound unique", "await prisma.invoice.findUnique({ where: { id_tenantId: { id, tenantId } } });"],
+    ["findUnique with the tenant beside the unique (Prisma 5 extended where-unique)", "await prisma.invoice.findUnique({ where: { id, tenantId } });"],
+    ["a relation filter to a scoped parent", "await prisma.task.findMany({ where: { project: { tenantId } } });"],
+    ["a relation filter with is", "await prisma.task.findMany({ where: { project: { is: { tenantId } } } });"],
+    ["a to-many relation filter with some", "await prisma.project.findMany({ where: { tasks: { some: { tenantId } } } });"],
+    ["the tenant relation itself", "await prisma.invoice.findMany({ where: { tenant: { id: tenantId } } });"],
+    ["the shared-rows OR", "await prisma.invoice.findMany({ where: { OR: [{ tenantId: null }, { tenantId }] } });"],
+    ["an OR whose every branch is scoped", "await prisma.invoice.findMany({ where: { OR: [{ tenantId, status }, { tenantId, number: '1' }] } });"],
+    ["AND with the tenant in one term", "await prisma.invoice.findMany({ where: { AND: [{ tenantId }, { OR: [{ status }, { number: '1' }] }] } });"],
+    ["the tenant beside an OR", "await prisma.invoice.findMany({ where: { tenantId, OR: [{ status }, { number: '1' }] } });"],
+    ["equals and in filters", "await prisma.invoice.findMany({ where: { tenantId: { equals: tenantId } } });\n  await prisma.invoice.count({ where: { tenantId: { in: [tenantId] } } });"],
+    ["a where held in a const", "const where = { tenantId, status };\n  await prisma.invoice.findMany({ where });"],
+    ["arguments held in a const", "const args = { where: { tenantId } };\n  await prisma.invoice.findMany(args);"],
+    ["a spread of a scoped object", "const base = { tenantId };\n  await prisma.invoice.findMany({ where: { ...base, status } });"],
+    ["a non-null assertion", "await prisma.invoice.findMany({ where: { tenantId: session!.tenantId! } });"],
+    ["a conditional where scoped in both branches", "await prisma.invoice.findMany({ where: admin ? { tenantId } : { tenantId, status } });"],
+    ["a tx from $transaction, scoped", "await prisma.$transaction(async (tx) => {\n    await tx.invoice.update({ where: { id_tenantId: { id, tenantId } }, data: { status } });\n  });"],
+    ["$transaction with an array of scoped queries", "await prisma.$transaction([prisma.invoice.findMany({ where: { tenantId } }), prisma.invoice.count({ where: { tenantId } })]);"],
+    ["create with the tenant field", "await prisma.invoice.create({ data: { tenantId, number: '1', status, total: 0 } });"],
+    ["create through tenant: { connect }", "await prisma.invoice.create({ data: { tenant: { connect: { id: tenantId } }, number: '1', status, total: 0 } });"],
+    ["createMany where every element has it", "await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { tenantId, number: '2' }] });"],
+    ["createMany from .map that adds it", "await prisma.project.createMany({ data: rows.map((r) => ({ ...r, tenantId })) });"],
+    ["a nested create that inherits the tenant through a compound foreign key", "await prisma.project.create({ data: { tenantId, name: 'p', tasks: { create: [{ title: 't' }] } } });"],
+    ["create through a parent connected by a compound foreign key", "await prisma.task.create({ data: { title: 't', project: { connect: { id_tenantId: { id, tenantId } } } } });"],
+    ["a global model", "await prisma.plan.findMany();"],
+    ["a child without a tenant field (global; see DESIGN.md on relation-owned models)", "await prisma.invoiceLine.findMany();"],
+    ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
+    ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],
+  ];
+  for (const [name, body] of clean) test(name, () => assert.deepEqual(found(body), []));
+});
+
+describe("receivers", () => {
+  const leaks: [string, string, string?][] = [
+    ["this.prisma", "await this.prisma.invoice.findMany();"],
+    ["a parameter named db", "await db.invoice.findMany();", "db: any"],
+    ["a parameter named tx", "await tx.invoice.findMany();", "tx: any"],
+    ["a parameter typed PrismaClient", "await client2.invoice.findMany();", "client2: PrismaClient"],
+    ["a parameter typed Prisma.TransactionClient", "await t.invoice.findMany();", "t: Prisma.TransactionClient"],
+    ["the tx of $transaction, whatever its name", "await prisma.$transaction(async (trans) => trans.invoice.findMany());"],
+    ["an extended client", "const xprisma = prisma.$extends({});\n  await xprisma.invoice.findMany();"],
+    ["a new PrismaClient in a const of any name", "const c = new PrismaClient();\n  await c.invoice.findMany();"],
+  ];
+  for (const [name, body, params] of leaks) {
+    test(`${name} is a Prisma client`, () => assert.deepEqual(found(body, undefined, params).map((f) => f.rule), ["missing-tenant-filter"]));
+  }
+
+  test("an import from a module that exports the client", () => {
+    const code = `import { prisma } from "../lib/prisma";\nexport const list = () => prisma.invoice.findMany();\n`;
+    assert.deepEqual(summarizeFindings(code, analyzePrisma(parser, code)).map((f) => f.rule), ["missing-tenant-filter"]);
+  });
+
+  const scoped = { clients: { scoped: ["tenantDb", "getTenantDb", "forTenant"] } };
+  const scopedCases: [string, string][] = [
+    ["a scoped client", "await tenantDb.invoice.findMany();"],
+    ["a scoped client factory", "await getTenantDb(ctx).invoice.findMany();"],
+    ["the tx of a scoped client's $transaction", "await tenantDb.$transaction(async (tx) => tx.invoice.findMany());"],
+    ["a client extended with a scoped extension", "const db = prisma.$extends(forTenant(tenantId));\n  await db.invoice.findMany();"],
+  ];
+  for (const [name, body] of scopedCases) test(`${name} needs no predicate`, () => assert.deepEqual(found(body, scoped), []));
+});
+
+describe("findings", () => {
+  test("say what leaks and how to fix it, in the SQL rules' words", () => {
+    const code = fn("await prisma.invoice.findUnique({ where: { id } });\n  await prisma.note.findUnique({ where: { id } });\n  await prisma.invoice.findMany();\n  await prisma.project.create({ data: { name: 'a' } });");
+    assert.deepEqual(
+      analyzePrisma(parser, code).map((f) => [f.table, f.message]),
+      [
+        ["invoices", 'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique).'],
+        ["notes", 'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where.'],
+        ["invoices", 'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where.'],
+        ["projects", 'prisma.project.create writes "projects" without tenantId: the row is created without an owning tenant. Add tenantId (or tenant: { connect: ... }) to its data.'],
+      ],
+    );
+  });
+
+  test("a weak filter says why", () => {
+    const [f] = analyzePrisma(parser, fn("await prisma.invoice.findMany({ where: { tenantId: user?.tenantId } });"));
+    assert.equal(
+      f.message,
+      'The tenant filter of prisma.invoice.findMany on "invoices" can be undefined (`user?.tenantId` is an optional chain), and Prisma drops `tenantId: undefined` from the filter: it does not hold for every row. Require `tenantId: <tenant>` (a value that is never undefined) at the top level of the where.',
+    );
+  });
+
+  test("a next-line suppression above the statement covers a multi-line call", () => {
+    const body = "// tenantguard-ignore-next-line missing-tenant-filter -- nightly billing job reads every tenant\n  const all = await prisma.invoice.findMany({\n    orderBy: { number: 'asc' },\n  });";
+    assert.deepEqual(found(body).map((f) => [f.rule, f.suppressed]), [["missing-tenant-filter", "nightly billing job reads every tenant"]]);
+  });
+
+  test("fingerprints survive unrelated edits above the call", () => {
+    const a = analyzePrisma(parser, fn("await prisma.invoice.findMany();"));
+    const b = analyzePrisma(parser, `// a comment\n\n${fn("await prisma.invoice.findMany();")}`);
+    assert.equal(a[0].fingerprint, b[0].fingerprint);
+  });
+
+  test("rule severities from config apply", () => {
+    const code = fn("await prisma.invoice.findMany({ where: { ...f } });");
+    assert.deepEqual(analyzePrisma(parser, code, { config: { rules: { "dynamic-sql": "off" } } }), []);
+  });
+
+  test("a file with no Prisma calls is skipped and nothing throws on odd syntax", () => {
+    for (const code of ["", "prisma.invoice.findMany(", "prisma.invoice.findMany({ where: { [k]: v } })", "x.y.findMany({ where: { ...(a as any) } })"]) {
+      assert.doesNotThrow(() => analyzePrisma(parser, code));
+    }
+  });
+});

@@ -1,0 +1,162 @@
+// Sequelize model calls: what leaks, what is safe, and the message each finding gives.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { createMemoryFs } from "../helpers/memory-fs";
+import { sqlParser } from "../helpers/sql";
+
+export const MODELS: Record<string, string> = {
+  "/p/src/models/order.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class Order extends Model {}
+Order.init(
+  {
+    id: { type: DataTypes.UUID, primaryKey: true },
+    tenantId: { type: DataTypes.UUID, field: "tenant_id", allowNull: false },
+    status: DataTypes.STRING,
+    total: DataTypes.INTEGER,
+  },
+  { sequelize, tableName: "orders" },
+);`,
+  "/p/src/models/invoice.model.ts": `
+import { DataTypes } from "sequelize";
+import { sequelize } from "../db";
+export const Invoice = sequelize.define("Invoice", {
+  id: { type: DataTypes.UUID, primaryKey: true },
+  tenantId: DataTypes.UUID,
+  amount: DataTypes.INTEGER,
+}, { underscored: true });`,
+  "/p/src/models/line-item.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+import { Tenant } from "./tenant.model";
+export class LineItem extends Model {}
+LineItem.init({ id: { type: DataTypes.INTEGER, primaryKey: true }, orderId: DataTypes.UUID }, { sequelize, underscored: true });
+LineItem.belongsTo(Tenant);`,
+  "/p/src/models/tenant.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class Tenant extends Model {}
+Tenant.init({ id: { type: DataTypes.UUID, primaryKey: true }, name: DataTypes.STRING }, { sequelize, tableName: "tenants" });`,
+  "/p/src/models/plan.model.ts": `
+import { DataTypes } from "sequelize";
+import { sequelize } from "../db";
+export const Plan = sequelize.define("Plan", { id: { type: DataTypes.UUID, primaryKey: true }, name: DataTypes.STRING }, { tableName: "plans" });`,
+};
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = discoverTenantModel(createMemoryFs(MODELS), resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined), parser, ts).model;
+});
+
+const PRELUDE = `import { Op, Sequelize } from "sequelize";
+import { Invoice, LineItem, Order, Plan } from "../models";
+import * as db from "../models";
+`;
+
+function fn(body: string): string {
+  return `${PRELUDE}export async function f(id: string, tenantId: string, status: string) {\n  ${body}\n}\n`;
+}
+
+function run(code: string) {
+  const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
+  const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
+  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map((f) => ({
+    rule: f.ruleId,
+    at: code.slice(f.start, f.end),
+    table: f.table,
+    message: f.message,
+  }));
+}
+
+interface Case {
+  name: string;
+  body: string;
+  expected: [string, string][];
+}
+
+const leaks: Case[] = [
+  { name: "findByPk(id) alone", body: `return Order.findByPk(id);`, expected: [["missing-tenant-filter", "findByPk(id)"]] },
+  { name: "findByPk ignores a where beside it", body: `return Order.findByPk(id, { where: { tenantId } });`, expected: [["missing-tenant-filter", "findByPk(id, { where: { tenantId } })"]] },
+  { name: "findAll() of every tenant", body: `return Order.findAll();`, expected: [["missing-tenant-filter", "findAll()"]] },
+  { name: "findAll without where", body: `return Order.findAll({ order: [["id", "DESC"]] });`, expected: [["missing-tenant-filter", `findAll({ order: [["id", "DESC"]] })`]] },
+  { name: "findOne by id only", body: `return Order.findOne({ where: { id } });`, expected: [["missing-tenant-filter", "findOne({ where: { id } })"]] },
+  { name: "Op.or with the tenant in one branch", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId }, { status }] } });`, expected: [["weak-tenant-filter", "findAll({ where: { [Op.or]: [{ tenantId }, { status }] } })"]] },
+  { name: "Sequelize.Op.or", body: `return Order.count({ where: { [Sequelize.Op.or]: { tenantId, status } } });`, expected: [["weak-tenant-filter", "count({ where: { [Sequelize.Op.or]: { tenantId, status } } })"]] },
+  { name: "Op.ne on the tenant", body: `return Order.findAll({ where: { tenantId: { [Op.ne]: tenantId } } });`, expected: [["weak-tenant-filter", "findAll({ where: { tenantId: { [Op.ne]: tenantId } } })"]] },
+  { name: "Op.not around the tenant", body: `return Order.findAll({ where: { [Op.not]: { tenantId } } });`, expected: [["weak-tenant-filter", "findAll({ where: { [Op.not]: { tenantId } } })"]] },
+  { name: "update by id only", body: `await Order.update({ status }, { where: { id } });`, expected: [["missing-tenant-filter", "update({ status }, { where: { id } })"]] },
+  { name: "destroy by id only", body: `await Order.destroy({ where: { id } });`, expected: [["missing-tenant-filter", "destroy({ where: { id } })"]] },
+  { name: "destroy() of every row", body: `await Order.destroy();`, expected: [["missing-tenant-filter", "destroy()"]] },
+  { name: "increment by id only", body: `await Order.increment("total", { where: { id } });`, expected: [["missing-tenant-filter", `increment("total", { where: { id } })`]] },
+  { name: "create without tenant", body: `await Order.create({ status, total: 1 });`, expected: [["missing-tenant-on-insert", "create({ status, total: 1 })"]] },
+  { name: "bulkCreate with one row missing the tenant", body: `await Order.bulkCreate([{ status, tenantId }, { status }]);`, expected: [["missing-tenant-on-insert", "bulkCreate([{ status, tenantId }, { status }])"]] },
+  { name: "upsert without tenant", body: `await Order.upsert({ id, status });`, expected: [["missing-tenant-on-insert", "upsert({ id, status })"]] },
+  { name: "a define() model by its variable", body: `return Invoice.findAll({ where: { amount: 1 } });`, expected: [["missing-tenant-filter", "findAll({ where: { amount: 1 } })"]] },
+  { name: "a model through db.Model", body: `return db.Order.findOne({ where: { status } });`, expected: [["missing-tenant-filter", "findOne({ where: { status } })"]] },
+  { name: "sequelize.model('Order')", body: `return sequelize.model("Order").findAll();`, expected: [["missing-tenant-filter", "findAll()"]] },
+  { name: "a foreign key added by belongsTo", body: `return LineItem.findAll({ where: { orderId: id } });`, expected: [["missing-tenant-filter", "findAll({ where: { orderId: id } })"]] },
+  { name: "where built elsewhere", body: `const where = JSON.parse(status);\n  return Order.findAll({ where });`, expected: [["dynamic-sql", "findAll({ where })"]] },
+];
+
+const safe: Case[] = [
+  { name: "findAll with tenant", body: `return Order.findAll({ where: { tenantId, status } });`, expected: [] },
+  { name: "tenant on a later line", body: `return Order.findOne({\n    where: {\n      id,\n      tenantId,\n    },\n  });`, expected: [] },
+  { name: "Op.and holding the tenant", body: `return Order.findAll({ where: { [Op.and]: [{ tenantId }, { status }] } });`, expected: [] },
+  { name: "Op.or with the tenant in every branch", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId, status }, { tenantId, id }] } });`, expected: [] },
+  { name: "Op.or beside the tenant", body: `return Order.findAll({ where: { tenantId, [Op.or]: [{ status }, { id }] } });`, expected: [] },
+  { name: "shared rows form", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId: null }, { tenantId }] } });`, expected: [] },
+  { name: "Op.eq and Op.in", body: `await Order.findAll({ where: { tenantId: { [Op.eq]: tenantId } } });\n  await Order.findAll({ where: { tenantId: { [Op.in]: [tenantId] } } });`, expected: [] },
+  { name: "update with tenant", body: `await Order.update({ status }, { where: { id, tenantId } });`, expected: [] },
+  { name: "destroy with tenant", body: `await Order.destroy({ where: { id, tenantId } });`, expected: [] },
+  { name: "create with tenant", body: `await Order.create({ status, tenantId });`, expected: [] },
+  { name: "bulkCreate with tenant in every row", body: `await Order.bulkCreate([{ status, tenantId }, { status: "x", tenantId }]);`, expected: [] },
+  { name: "create with a spread (not judged)", body: `await Order.create({ ...JSON.parse(status) });`, expected: [] },
+  { name: "a global model", body: `return Plan.findAll();`, expected: [] },
+  { name: "a global model by id", body: `return Plan.findByPk(id);`, expected: [] },
+  { name: "a model with a belongsTo tenant key", body: `return LineItem.findAll({ where: { tenantId } });`, expected: [] },
+  { name: "an unknown receiver", body: `return cache.findAll();`, expected: [] },
+];
+
+describe("Sequelize calls", () => {
+  for (const c of [...leaks, ...safe]) {
+    test(c.name, () => {
+      assert.deepEqual(run(fn(c.body)).map((f) => [f.rule, f.at]), c.expected);
+    });
+  }
+});
+
+describe("Sequelize receivers", () => {
+  test("a Nest @InjectModel(Order) property", () => {
+    const code = `import { InjectModel } from "@nestjs/sequelize";\nimport { Order } from "../models";\nexport class OrdersService {\n  constructor(@InjectModel(Order) private orderModel: typeof Order) {}\n  get(id: string) { return this.orderModel.findByPk(id); }\n}\n`;
+    assert.deepEqual(run(code).map((f) => [f.rule, f.at]), [["missing-tenant-filter", "findByPk(id)"]]);
+  });
+  test("a parameter typed typeof Order", () => {
+    const code = `import { Order } from "../models";\nexport function all(M: typeof Order) { return M.findAll(); }\n`;
+    assert.deepEqual(run(code).map((f) => [f.rule, f.at]), [["missing-tenant-filter", "findAll()"]]);
+  });
+});
+
+describe("Sequelize messages", () => {
+  test("findByPk", () => {
+    const [f] = run(fn(`return Order.findByPk(id);`));
+    assert.equal(f.message, `Order.findByPk looks "orders" up by id only: it returns another tenant's row. Use findOne({ where: { id, tenantId } }).`);
+    assert.equal(f.table, "orders");
+  });
+  test("findAll without where", () => {
+    const [f] = run(fn(`return Order.findAll();`));
+    assert.equal(f.message, `Order.findAll reads "orders" without a tenant predicate: it returns every tenant's rows. Add tenantId to the where.`);
+  });
+  test("Op.or", () => {
+    const [f] = run(fn(`return Order.findAll({ where: { [Op.or]: [{ tenantId }, { status }] } });`));
+    assert.equal(f.message, `The tenant filter of Order.findAll on "orders" sits inside OR (not every branch has it), so rows matching another branch leak: it does not hold for every row. Require tenantId at the top level of the where.`);
+  });
+});
