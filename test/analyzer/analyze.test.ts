@@ -5,6 +5,7 @@ import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { analyzeText, summarizeFindings } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
+import { mayHaveFindings } from "../../server/src/analyzer/prefilter";
 
 let parser: SqlParser;
 before(async () => {
@@ -201,5 +202,27 @@ describe("never crashes", () => {
     const code = `async function big() {\n${line.repeat(20000)}}\n`;
     assert.ok(code.length > 1_500_000);
     assert.deepEqual(analyzeText(parser, code), []);
+  });
+});
+
+describe("prefilter", () => {
+  test("files the front ends skip without parsing can have no findings", () => {
+    const samples = [
+      "export const add = (a: number, b: number) => a + b;",
+      "import React from 'react';\nexport function App() { return null; }",
+      'pool.query("SELECT * FROM orders WHERE id = $1", [id]);',
+      "// tenantguard-ignore-next-line missing-tenant-filter -- stale\nconst x = 1;",
+      "export function run(text: string) { return pool.query(text); }",
+      "await prisma.order.findMany({ where: { id } });",
+    ];
+    for (const code of samples) {
+      if (!mayHaveFindings(code)) assert.deepEqual(analyzeText(parser, code), [], code);
+    }
+    assert.equal(mayHaveFindings(samples[0]), false);
+    assert.equal(mayHaveFindings(samples[1]), false);
+    assert.equal(mayHaveFindings(samples[2]), true);
+    assert.equal(mayHaveFindings(samples[3]), true);
+    assert.equal(mayHaveFindings(samples[4]), true);
+    assert.equal(mayHaveFindings(samples[5]), true);
   });
 });

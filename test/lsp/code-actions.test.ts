@@ -79,6 +79,22 @@ describe("suppress with a reason", () => {
   }
 });
 
+describe("unused suppressions", () => {
+  it("offers to delete the comment line", () => {
+    const text = [
+      "async function f(tenantId: string) {",
+      "  // tenantguard-ignore-next-line missing-tenant-filter -- nothing here leaks any more",
+      '  return pool.query("SELECT * FROM orders WHERE tenant_id = $1", [tenantId]);',
+      "}",
+      "",
+    ].join("\n");
+    const { actions } = actionsFor(text);
+    const remove = actions.find((a) => a.title === "Remove the unused tenantguard-ignore comment");
+    assert.equal(remove?.isPreferred, true);
+    assert.equal(applied(text, remove), text.replace(/ {2}\/\/ tenantguard-ignore[^\n]*\n/, ""));
+  });
+});
+
 describe("add the table to globalTables", () => {
   const text = 'const q = (id: string) => pool.query("SELECT * FROM orders WHERE id = $1", [id]);\n';
   const cases = [

@@ -1,5 +1,7 @@
 // Shared by the Drizzle, Kysely and Knex tests: a small project's tenant model (SQL migrations
 // and a Drizzle schema, discovered the way the CLI does), and the analyzer run on a snippet.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
@@ -86,4 +88,40 @@ export interface FixCase {
   expected: string;
   /** The fix may be applied unattended (default true). */
   safe?: boolean;
+}
+
+/** Where the type-aware tests' virtual projects live: inside the repo, so real packages resolve when installed. */
+const TYPED_ROOT = join(__dirname, "..", "fixtures", "orm", "typed");
+const REPO = join(__dirname, "..", "..");
+
+/** Whether the real package is installed (then its own declarations are used, not the hand-written ones). */
+export function hasPackage(name: string): boolean {
+  return existsSync(join(REPO, "node_modules", name, "package.json"));
+}
+
+/**
+ * A type-checked program over in-memory files (paths relative to a virtual project dir),
+ * resolving everything else (lib files, installed packages) from disk.
+ */
+export function typedProgram(files: Record<string, string>): { program: ts.Program; path: (rel: string) => string } {
+  const path = (rel: string) => join(TYPED_ROOT, rel);
+  const virtual = new Map(Object.entries(files).map(([rel, text]) => [path(rel), text]));
+  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, skipLibCheck: true, noEmit: true, types: [] };
+  const host = ts.createCompilerHost(options, true);
+  const { fileExists, readFile, getSourceFile } = host;
+  host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
+  host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
+  host.directoryExists = (d) => d === TYPED_ROOT || TYPED_ROOT.startsWith(`${d}/`) || existsSync(d);
+  host.getSourceFile = (f, lang, onError, create) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f)!, lang, true) : getSourceFile.call(host, f, lang, onError, create));
+  return { program: ts.createProgram([...virtual.keys()], options, host), path };
+}
+
+/** Runs the analyzer on one file of a typed program, with and without its checker. */
+export function analyzeTyped(parser: SqlParser, files: Record<string, string>, entry: string, model?: TenantModel): { typed: Finding[]; untyped: Finding[]; text: string; diagnostics: string[] } {
+  const { program, path } = typedProgram(files);
+  const sourceFile = program.getSourceFile(path(entry))!;
+  const diagnostics = ts.getPreEmitDiagnostics(program, sourceFile).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const typed = analyzeBuilder(parser, sourceFile.text, { sourceFile, checker: program.getTypeChecker(), model });
+  const untyped = analyzeBuilder(parser, sourceFile.text, { model });
+  return { typed, untyped, text: sourceFile.text, diagnostics };
 }

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { sqlParser } from "../helpers/sql";
-import { analyzeBuilder, brief, caseModule, type BuilderCase, type FixCase } from "./builders";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeBuilder, analyzeTyped, brief, caseModule, hasPackage, type BuilderCase, type FixCase } from "./builders";
 import { checkFix } from "./fix-check";
 
 let parser: SqlParser;
@@ -179,4 +181,21 @@ const fixes: FixCase[] = [
 
 describe("drizzle fixes", () => {
   for (const c of fixes) test(c.name, () => checkFix(parser, c));
+});
+
+describe("drizzle with a type checker", () => {
+  const declarations = readFileSync(join(__dirname, "..", "fixtures", "orm", "drizzle", "declarations.d.ts"), "utf8");
+  const files = (): Record<string, string> => ({
+    ...(hasPackage("drizzle-orm") ? {} : { "declarations.d.ts": declarations }),
+    "schema.ts": `import { pgTable, uuid, text } from "drizzle-orm/pg-core";\nexport const orders = pgTable("orders", { id: uuid("id"), tenantId: uuid("tenant_id"), status: text("status") });\n`,
+    "client.ts": `import type { NodePgDatabase } from "drizzle-orm/node-postgres";\nexport type AppDatabase = NodePgDatabase<Record<string, never>>;\n`,
+    "service.ts": `import { eq } from "drizzle-orm";\nimport type { AppDatabase } from "./client";\nimport { orders } from "./schema";\n\nexport function byId(conn: AppDatabase, id: string) {\n  return conn.select().from(orders).where(eq(orders.id, id));\n}\n\nexport function scoped(conn: AppDatabase, tenantId: string) {\n  return conn.select().from(orders).where(eq(orders.tenantId, tenantId));\n}\n`,
+  });
+
+  test(`a parameter typed as the client through an alias (${hasPackage("drizzle-orm") ? "real drizzle-orm" : "hand-written declarations"})`, () => {
+    const { typed, untyped, text, diagnostics } = analyzeTyped(parser, files(), "service.ts");
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(brief(text, typed), ["missing-tenant-filter from(orders)"]);
+    assert.deepEqual(brief(text, untyped), [], "without types `conn` is not a known receiver");
+  });
 });

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { sqlParser } from "../helpers/sql";
-import { analyzeBuilder, brief, caseModule, type BuilderCase, type FixCase } from "./builders";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeBuilder, analyzeTyped, brief, caseModule, hasPackage, type BuilderCase, type FixCase } from "./builders";
 import { checkFix } from "./fix-check";
 
 let parser: SqlParser;
@@ -122,5 +124,21 @@ describe("knex fixes", () => {
     const text = fn("return knex('orders').where('tenant_id', tenantId).orWhere('status', 'public');");
     const [f] = analyzeBuilder(parser, text);
     assert.deepEqual(f.fixes, []);
+  });
+});
+
+describe("knex with a type checker", () => {
+  const declarations = readFileSync(join(__dirname, "..", "fixtures", "orm", "knex", "declarations.d.ts"), "utf8");
+  const files = (): Record<string, string> => ({
+    ...(hasPackage("knex") ? {} : { "declarations.d.ts": declarations }),
+    "client.ts": `import type { Knex } from "knex";\nexport type Conn = Knex.Transaction;\nexport type Pool = Knex;\n`,
+    "service.ts": `import type { Conn, Pool } from "./client";\n\nexport function remove(conn: Conn, id: string) {\n  return conn("orders").where({ id }).del();\n}\n\nexport function list(pool: Pool, tenantId: string) {\n  return pool("orders").where({ tenant_id: tenantId }).select("*");\n}\n\nexport function all(pool: Pool) {\n  return pool.from("order_items").select("*");\n}\n`,
+  });
+
+  test(`parameters typed as Knex and Knex.Transaction through aliases (${hasPackage("knex") ? "real knex" : "hand-written declarations"})`, () => {
+    const { typed, untyped, text, diagnostics } = analyzeTyped(parser, files(), "service.ts");
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(brief(text, typed), ['missing-tenant-filter conn("orders")', 'missing-tenant-filter from("order_items")']);
+    assert.deepEqual(brief(text, untyped), []);
   });
 });

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { sqlParser } from "../helpers/sql";
-import { analyzeBuilder, brief, caseModule, type BuilderCase, type FixCase } from "./builders";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyzeBuilder, analyzeTyped, brief, caseModule, hasPackage, type BuilderCase, type FixCase } from "./builders";
 import { checkFix } from "./fix-check";
 
 let parser: SqlParser;
@@ -109,4 +111,19 @@ const fixes: FixCase[] = [
 
 describe("kysely fixes", () => {
   for (const c of fixes) test(c.name, () => checkFix(parser, c));
+});
+
+describe("kysely with a type checker", () => {
+  const declarations = readFileSync(join(__dirname, "..", "fixtures", "orm", "kysely", "declarations.d.ts"), "utf8");
+  const files = (): Record<string, string> => ({
+    ...(hasPackage("kysely") ? {} : { "declarations.d.ts": declarations }),
+    "client.ts": `import type { Kysely, Transaction } from "kysely";\nexport interface DB { orders: { id: string; tenant_id: string } }\nexport type Conn = Kysely<DB> | Transaction<DB>;\n`,
+    "service.ts": `import type { Conn } from "./client";\n\nexport function remove(conn: Conn, id: string) {\n  return conn.deleteFrom("orders").where("id", "=", id).execute();\n}\n\nexport function scoped(conn: Conn, tenantId: string) {\n  return conn.selectFrom("orders").selectAll().where("tenant_id", "=", tenantId).execute();\n}\n`,
+  });
+
+  test(`a parameter typed as Kysely | Transaction through an alias (${hasPackage("kysely") ? "real kysely" : "hand-written declarations"})`, () => {
+    const { typed, text, diagnostics } = analyzeTyped(parser, files(), "service.ts");
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(brief(text, typed), ['missing-tenant-filter deleteFrom("orders")']);
+  });
 });

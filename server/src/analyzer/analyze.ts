@@ -4,6 +4,7 @@ import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import type { TenantModel } from "./model/types";
+import { MAY_HOLD_SQL } from "./prefilter";
 import { ORM_MODULES, type OrmContext } from "./orm";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
@@ -43,8 +44,6 @@ interface RawFinding {
   identity: string;
 }
 
-// Cheap pre-check: a file with no SQL keyword and no query call has no SQL to check.
-const MAY_HOLD_SQL = /\b(select|insert|update|delete|with|merge)\b|\.(query|raw|unsafe)\s*\(/i;
 
 // A tagged template that does not start like a statement is a fragment (`sql\`AND x = ${y}\``),
 // checked where it is inlined, not on its own.

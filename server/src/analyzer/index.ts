@@ -5,3 +5,4 @@ export type { TenantModel, TenantTable, ModelSource } from "./model/types";
 export type { SqlParser } from "./sql/parse";
 export { loadSqlParser } from "./sql/parse";
 export { analyzeSourceFile, type AnalyzeOptions } from "./analyze";
+export { mayHaveFindings } from "./prefilter";

@@ -54,7 +54,12 @@ export function codeActionsFor(input: CodeActionInput): CodeAction[] {
           edit: { changes: { [document.uri]: fix.edits.map((e) => toLspEdit(e, document)) } },
         });
       });
-      if (finding.ruleId === "suppression-without-reason" || finding.ruleId === "unused-suppression") continue;
+      if (finding.ruleId === "unused-suppression") {
+        const remove = removeCommentLine(finding, document);
+        if (remove) actions.push({ ...remove, diagnostics, isPreferred: true });
+        continue;
+      }
+      if (finding.ruleId === "suppression-without-reason") continue;
       actions.push(suppressAction(finding, input, diagnostics));
       const addGlobal = finding.table && input.config ? addToGlobalTables(finding.table, input.config) : undefined;
       if (addGlobal) actions.push({ ...addGlobal, diagnostics });
@@ -107,6 +112,24 @@ function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: D
     edit: {
       changes: {
         [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: comment }],
+      },
+    },
+  };
+}
+
+/** Deletes a `// tenantguard-ignore-next-line ...` comment that is alone on its line. */
+function removeCommentLine(finding: Finding, document: TextDocument): CodeAction | undefined {
+  const { line } = document.positionAt(finding.start);
+  const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+  if (!/^\s*\/\/\s*tenantguard-ignore/.test(lineText)) return undefined;
+  return {
+    title: "Remove the unused tenantguard-ignore comment",
+    kind: CodeActionKind.QuickFix,
+    edit: {
+      changes: {
+        [document.uri]: [
+          { range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, newText: "" },
+        ],
       },
     },
   };

@@ -134,9 +134,17 @@ export function startServer(connection: Connection): void {
   };
 
   /** Config and schema errors of every loaded context, on the files they are about. */
+  // Each model's notes ("inferred tenant column ... from ...") once per load, in the output log.
+  const notedContexts = new Set<string>();
   const publishInputErrors = () => {
+    const contexts = workspace.loadedContexts();
+    for (const context of contexts) {
+      if (notedContexts.has(context.key)) continue;
+      notedContexts.add(context.key);
+      for (const note of context.notes) log(note);
+    }
     store.setInputErrors(
-      workspace.loadedContexts().flatMap((context) => context.errors),
+      contexts.flatMap((context) => context.errors),
       (file) => openText(file) ?? readText(file),
     );
   };
@@ -147,6 +155,7 @@ export function startServer(connection: Connection): void {
     reloadTimer = setTimeout(
       guard("reload", () => {
         workspace.invalidate();
+        notedContexts.clear();
         analyses.clear();
         for (const document of documents.all()) check(document);
         publishInputErrors();

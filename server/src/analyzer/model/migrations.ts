@@ -85,7 +85,7 @@ export function compareNatural(a: string, b: string): number {
   return partsA.length - partsB.length;
 }
 
-function applyStatement(state: MigrationState, stmt: Node, source: () => ModelSource): void {
+export function applyStatement(state: MigrationState, stmt: Node, source: () => ModelSource): void {
   if ("CreateStmt" in stmt) createTable(state, stmt.CreateStmt, source());
   else if ("AlterTableStmt" in stmt) alterTable(state, stmt.AlterTableStmt);
   else if ("RenameStmt" in stmt) rename(state, stmt.RenameStmt);

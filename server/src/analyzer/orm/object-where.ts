@@ -113,6 +113,30 @@ export function setsField(tsm: typeof ts, expr: ts.Expression, isTenantKey: (nam
   return unknown ? "unknown" : "no";
 }
 
+/**
+ * The objects a written value holds: an object literal, the elements of an array literal, or
+ * the object an `items.map((i) => ({ ... }))` callback returns for every element.
+ */
+export function writtenObjects(tsm: typeof ts, expr: ts.Expression): ts.Expression[] {
+  const node = resolveConst(tsm, expr);
+  if (tsm.isArrayLiteralExpression(node)) return node.elements.filter((e) => !tsm.isSpreadElement(e));
+  if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression) && node.expression.name.text === "map") {
+    const fn = node.arguments[0];
+    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) {
+      const body = tsm.isArrowFunction(fn) && !tsm.isBlock(fn.body) ? fn.body : returnedExpression(tsm, fn.body);
+      return body ? [body] : [];
+    }
+    return [];
+  }
+  return [expr];
+}
+
+function returnedExpression(tsm: typeof ts, body: ts.ConciseBody | undefined): ts.Expression | undefined {
+  if (!body || !tsm.isBlock(body)) return undefined;
+  const last = body.statements[body.statements.length - 1];
+  return last && tsm.isReturnStatement(last) ? last.expression : undefined;
+}
+
 /** Follows a `const` identifier (declared in an enclosing scope of this file) to its initializer. */
 export function resolveConst(tsm: typeof ts, expr: ts.Expression, depth = 0): ts.Expression {
   let node = skipOuter(tsm, expr);

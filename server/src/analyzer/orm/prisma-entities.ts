@@ -10,6 +10,11 @@ export interface PrismaEntity extends ScopeEntity {
   compoundKeys: ReadonlyMap<string, readonly string[]>;
   /** The relation field whose foreign key is exactly the tenant field (`tenant`), for `connect` fixes. */
   tenantRelation?: string;
+  /**
+   * Set when the model has no tenant field of its own (listed as tenant-owned in config `tables`):
+   * the required relation to a tenant-owned parent its queries must filter through.
+   */
+  through?: { field: string; parent: PrismaEntity };
   /** Whether a nested create of this model through `parentModel` gets the tenant from the parent's foreign key. */
   inheritsTenantFrom(parentModel: string): boolean;
   relation(field: string): (ScopeRelation & { target?: PrismaEntity }) | undefined;
@@ -42,8 +47,11 @@ export class PrismaEntities {
     const compoundKeys = new Map((info.uniques ?? []).filter((u) => u.includes(tenantField)).map((u) => [u.join("_"), u] as const));
     const relations = info.relations ?? [];
     const carries = (r: (typeof relations)[number]) => !!r.fields?.includes(tenantField);
+    const ownsField = Object.values(info.fields).includes(table.tenantColumn);
+    const parent = ownsField ? undefined : relations.find((r) => r.required && r.fields?.length && this.byName(r.target));
     return {
       name: info.names[0],
+      through: parent && { field: parent.field, parent: this.byName(parent.target)! },
       table,
       info,
       tenantField,

@@ -18,12 +18,15 @@ export interface FixSite {
   where?: ts.ObjectLiteralExpression;
   tenantField: string;
   value: TenantValue;
+  /** For a model owned through a parent: the relation to filter through (`invoice: { tenantId }`). */
+  via?: string;
 }
 
 /** Adds the tenant field to the where, creating `where` (and the argument object) when missing. */
 export function addToWhereFix(site: FixSite): Fix | undefined {
   const edit = addToWhereEdit(site);
-  return edit && { title: `Add ${site.tenantField} to the where`, edits: [edit], safe: site.value.resolved };
+  const title = site.via ? `Filter through ${site.via} by ${site.tenantField}` : `Add ${site.tenantField} to the where`;
+  return edit && { title, edits: [edit], safe: site.value.resolved };
 }
 
 /**
@@ -79,8 +82,9 @@ function addToWhereEdit(site: FixSite): TextEdit | undefined {
   return undefined;
 }
 
-function property(site: Pick<FixSite, "tenantField" | "value">): string {
-  return site.value.text === site.tenantField ? site.tenantField : `${site.tenantField}: ${site.value.text}`;
+function property(site: Pick<FixSite, "tenantField" | "value" | "via">): string {
+  const own = site.value.text === site.tenantField ? site.tenantField : `${site.tenantField}: ${site.value.text}`;
+  return site.via ? `${site.via}: { ${own} }` : own;
 }
 
 /** Inserts `text` as a property of `obj` in the object's own layout (one line or one property per line). */

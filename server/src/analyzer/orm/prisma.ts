@@ -91,7 +91,8 @@ function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpre
   }
   const out: OrmFinding[] = [];
   if (op.reads) out.push(...checkWhere(site, op));
-  if (op.creates) out.push(...checkData(site, op.creates));
+  // A model owned through its parent has no tenant field to set; its parent's key is what ties it to a tenant.
+  if (op.creates && !entity.through) out.push(...checkData(site, op.creates));
   if (op.reads === "changes") out.push(...updateNested(site));
   return out;
 }
@@ -109,35 +110,36 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
-  const where = followed && tsm.isObjectLiteralExpression(followed) && followed.getSourceFile() === ctx.sourceFile && whereValue === followed ? followed : undefined;
-  const field = entity.tenantField;
+  const where = followed && tsm.isObjectLiteralExpression(followed) && whereValue === followed ? followed : undefined;
   const table = entity.table.name;
+  // A model owned through its parent is filtered through the relation: `invoice: { tenantId }`.
+  const through = entity.through;
+  const field = through ? through.parent.tenantField : entity.tenantField;
+  const filter = through ? `${through.field}: { ${field}: <tenant> }` : `${field}: <tenant>`;
+  const add = through ? `Filter it through ${through.field} (\`${filter}\`)` : `Add ${field}`;
   if (scope.kind === "dynamic") {
-    return [finding(site, "dynamic-sql", `The where of ${site.label} ${scope.reason}, so tenantguard cannot tell whether it holds the tenant filter on "${table}". Write \`${field}: <tenant>\` in the where object itself.`)];
+    return [finding(site, "dynamic-sql", `The where of ${site.label} ${scope.reason}, so tenantguard cannot tell whether it holds the tenant filter on "${table}". Write \`${filter}\` in the where object itself.`)];
   }
-  const fixSite: FixSite = { ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, args: site.args, where, tenantField: field, value: ctx.tenantValueAt(site.call, field) };
-  if (whereValue && !where && scope.kind === "none") fixSite.args = undefined; // the where lives elsewhere (a const): no edit here
+  const fixSite: FixSite = { ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, args: site.args, where, tenantField: field, via: through?.field, value: ctx.tenantValueAt(site.call, field) };
+  if (whereValue && !where) fixSite.args = undefined; // the where lives elsewhere (a const): no edit here
   if (scope.kind === "weak") {
-    const undefinedValue = scope.reason.startsWith("can be undefined");
-    const fix = undefinedValue || !where ? undefined : addToWhereFix(fixSite);
-    return [finding(site, "weak-tenant-filter", `The tenant filter of ${site.label} on "${table}" ${scope.reason}: it does not hold for every row. Require \`${field}: <tenant>\` (a value that is never undefined) at the top level of the where.`, fix)];
+    const fix = scope.reason.startsWith("can be undefined") || !where ? undefined : addToWhereFix(fixSite);
+    return [finding(site, "weak-tenant-filter", `The tenant filter of ${site.label} on "${table}" ${scope.reason}: it does not hold for every row. Require \`${filter}\` (a value that is never undefined) at the top level of the where.`, fix)];
   }
-  const keys = where ? lookupKeys(tsm, where) : [];
   const compound = [...entity.compoundKeys.keys()][0];
-  const uniqueAdvice = compound ? `Add ${field} to the where (or use the ${compound} unique).` : site.method.text.startsWith("findUnique") ? `Use ${site.method.text.replace("findUnique", "findFirst")} with ${field} in the where.` : `Add ${field} to the where.`;
-  let message: string;
-  if (op.many) message = `${site.label} ${op.reads} "${table}" without a tenant filter: ${op.many}. Add ${field} to its where.`;
-  else if (keys.length) {
-    const by = `${op.reads === "looks up" ? "looks" : op.reads} "${table}"${op.reads === "looks up" ? " up" : ""} by ${keys.join(" and ")} only`;
-    const harm = op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : op.unique ? "it returns another tenant's row" : "it can return another tenant's row";
-    message = `${site.label} ${by}: ${harm}. ${op.unique ? uniqueAdvice : `Add ${field} to the where.`}`;
-  } else {
-    const what = op.reads === "looks up" ? "reads" : op.reads;
-    const harm = op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : "it can return another tenant's row";
-    message = `${site.label} ${what} "${table}" without a tenant filter: ${harm}. ${op.unique ? uniqueAdvice : `Add ${field} to the where.`}`;
-  }
+  const findFirst = site.method.text.replace("findUnique", "findFirst");
+  const advice = !op.unique
+    ? `${add} to ${op.many ? "its" : "the"} where.`
+    : compound
+      ? `${add} to the where (or use the ${compound} unique).`
+      : findFirst !== site.method.text
+        ? `Use ${findFirst} with ${through ? filter : field} in the where.`
+        : `${add} to the where.`;
+  const keys = where ? lookupKeys(tsm, where) : [];
+  const harm = op.many ?? (op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : op.unique && keys.length ? "it returns another tenant's row" : "it can return another tenant's row");
+  const what = op.many || !keys.length ? `${op.reads === "looks up" ? "reads" : op.reads} "${table}" without a tenant filter` : op.reads === "looks up" ? `looks "${table}" up by ${keys.join(" and ")} only` : `${op.reads} "${table}" by ${keys.join(" and ")} only`;
   const fix = op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
-  return [finding(site, "missing-tenant-filter", message, fix)];
+  return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${advice}`, fix)];
 }
 
 function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFinding[] {

@@ -4,7 +4,7 @@
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
 import type { Fix, RuleId, TextEdit } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter } from "./object-where";
+import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
 import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -71,10 +71,7 @@ function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.Property
   const shape = METHODS[method];
   if (shape === "byPk") return findByPk(c);
   if (shape === "data") return checkRows(c, call.arguments[0] ? [call.arguments[0]] : []);
-  if (shape === "rows") {
-    const rows = call.arguments[0] && resolveConst(ctx.ts, call.arguments[0]);
-    return rows && ctx.ts.isArrayLiteralExpression(rows) ? checkRows(c, rows.elements.filter((e) => !ctx.ts.isSpreadElement(e))) : [];
-  }
+  if (shape === "rows") return call.arguments[0] ? checkRows(c, writtenObjects(ctx.ts, call.arguments[0])) : [];
   return checkOptions(c, shape.options, shape.optional);
 }
 

@@ -8,7 +8,7 @@ import { ClauseTokens } from "../sql/clauses";
 import { checkSqlScoping } from "../sql/scope";
 import type { SqlParser } from "../sql/parse";
 import type { Fix, RuleId } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter } from "./object-where";
+import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
 import { tenantFields, typeormDialect } from "./typeorm-where";
 import { entityArgument, repositoryEntity, typeormEntity, type EntityTarget } from "./typeorm-receivers";
 import type { OrmContext, OrmFinding } from "./types";
@@ -59,7 +59,8 @@ function checkConditions(ctx: OrmContext, parser: SqlParser, calls: ChainCall[],
   const table = target.table;
   const issue = sqlIssue(parser, ctx, target, alias, certain);
   if (!issue) return [];
-  const field = tenantFields(table, target.entity).primary;
+  const tenant = tenantFields(table, target.entity);
+  const field = tenant.primary;
   const where = `${alias}.${field} = :${field}`;
   const base = { table: table.name, call: named, identity: `${table.name}|${named.getText(ctx.sourceFile).replace(/\s+/g, " ")}|${calls.map((c) => c.method).join(".")}` };
   const span = { start: spanStart(ctx, named), end: named.getEnd() };
@@ -76,7 +77,7 @@ function checkConditions(ctx: OrmContext, parser: SqlParser, calls: ChainCall[],
   }
   const verb = kind === "update" ? "updates" : kind === "delete" ? "deletes from" : "reads";
   const effect = kind === "update" ? "it changes every tenant's matching rows" : kind === "delete" ? "it removes every tenant's matching rows" : "it returns every tenant's rows";
-  const value = ctx.tenantValueAt(named, field);
+  const value = ctx.tenantValueAt(named, tenant.valueName);
   const terminal = [...calls].reverse().find((c) => TERMINALS.has(c.method))!;
   const at = (terminal.call.expression as ts.PropertyAccessExpression).expression.getEnd();
   const fix: Fix = { title: `Add .andWhere("${where}")`, edits: [{ start: at, end: at, newText: `.andWhere("${where}", { ${propertyText(field, value.text)} })` }], safe: value.resolved };
@@ -90,20 +91,19 @@ function insertValues(ctx: OrmContext, calls: ChainCall[], target: EntityTarget,
   const data = values?.call.arguments[0];
   if (!values || !data) return [];
   const keys = tenantFields(target.table, target.entity);
-  const resolved = resolveConst(tsm, data);
-  const rows = tsm.isArrayLiteralExpression(resolved) ? resolved.elements : [data];
+  const rows = writtenObjects(tsm, data);
   const out: OrmFinding[] = [];
   for (const row of rows) {
     const object = resolveConst(tsm, row);
     if (!tsm.isObjectLiteralExpression(object) || setsField(tsm, object, (k) => keys.all.has(k)) !== "no") continue;
-    const value = ctx.tenantValueAt(named, keys.primary);
+    const value = ctx.tenantValueAt(named, keys.valueName);
     out.push({
       ruleId: "missing-tenant-on-insert",
       start: (values.call.expression as ts.PropertyAccessExpression).name.getStart(sourceFile),
       end: values.call.getEnd(),
       message: `This query builder inserts a "${target.table.name}" row without ${keys.primary}: the row is stored without an owning tenant. Add ${keys.primary} to the values.`,
       table: target.table.name,
-      fixes: [{ title: `Add ${keys.primary} to the values`, edits: [addPropertyEdit(tsm, sourceFile, object, propertyText(keys.primary, value.text))], safe: value.resolved }],
+      fixes: [{ title: `Add ${keys.primary} to the values`, edits: [addPropertyEdit(tsm, sourceFile, object, keys.property(value.text))], safe: value.resolved }],
       call: named,
       identity: `missing-tenant-on-insert|${target.table.name}|${values.call.getText(sourceFile).replace(/\s+/g, " ")}`,
     });
@@ -118,7 +118,12 @@ function whereClauses(ctx: OrmContext, calls: ChainCall[], target: EntityTarget,
   let params = 0;
   const param = () => `$${++params}`;
   const quotedAlias = `"${alias.replace(/"/g, '""')}"`;
-  const column = (prop: string) => `${quotedAlias}."${(target.entity.fields[prop] ?? prop).replace(/"/g, '""')}"`;
+  // TypeORM replaces `alias.property` with the column, and `alias.relation` with its join column.
+  const joinColumn = (prop: string) => target.entity.relations?.find((r) => r.field === prop)?.fields?.[0];
+  const column = (prop: string) => {
+    const name = target.entity.fields[prop] ?? target.entity.fields[joinColumn(prop) ?? ""] ?? joinColumn(prop) ?? prop;
+    return `${quotedAlias}."${name.replace(/"/g, '""')}"`;
+  };
   for (const c of calls) {
     if (!WHERES.has(c.method) || (c.conditional && !withConditional)) continue;
     const arg = c.call.arguments[0];

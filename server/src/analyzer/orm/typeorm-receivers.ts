@@ -124,9 +124,9 @@ function entityOfTypeNode(tsm: typeof ts, type: ts.TypeNode): string | undefined
 function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | undefined {
   const { ts: tsm, checker } = ctx;
   if (!checker || depth > 4) return undefined;
-  if (type.aliasSymbol && REPOSITORY_TYPES.has(type.aliasSymbol.getName())) return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
+  if (type.aliasSymbol && REPOSITORY_TYPES.has(type.aliasSymbol.getName())) return classNameOf(tsm, type.aliasTypeArguments?.[0]);
   const symbol = type.getSymbol();
-  if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type)) return checker.getTypeArguments(type)[0]?.getSymbol()?.getName();
+  if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type)) return classNameOf(tsm, checker.getTypeArguments(type)[0]);
   if (type.isUnion()) {
     for (const t of type.types) {
       const hit = entityOfType(ctx, t, depth + 1);
@@ -142,6 +142,13 @@ function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | u
     }
   }
   return undefined;
+}
+
+/** The declared name of an entity type (`export default class Order` has a symbol named "default"). */
+function classNameOf(tsm: typeof ts, type: ts.Type | undefined): string | undefined {
+  const symbol = type?.getSymbol();
+  const decl = symbol?.valueDeclaration;
+  return decl && tsm.isClassDeclaration(decl) && decl.name ? decl.name.text : symbol?.getName();
 }
 
 function isReference(tsm: typeof ts, type: ts.Type): type is ts.TypeReference {

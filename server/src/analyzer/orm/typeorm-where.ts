@@ -4,7 +4,7 @@
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import type { EntityInfo, TenantTable } from "../model/types";
-import { evaluateWhere, isNullish, skipOuter, type WhereDialect, type WhereVerdict } from "./object-where";
+import { evaluateWhere, isNullish, propertyText, skipOuter, type WhereDialect, type WhereVerdict } from "./object-where";
 import { typeormEntity } from "./typeorm-receivers";
 import type { OrmContext } from "./types";
 
@@ -16,7 +16,6 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
     arrayMeans: "or",
     combinator: () => undefined,
     field(name, value) {
-      if (keys.all.has(name)) return tenantValue(ctx, value);
       if (keys.relations.has(name)) return isNullish(ctx.ts, value) ? { kind: "weak", reason: "is null or undefined, and TypeORM drops those from a where" } : { kind: "scoped" };
       // A filter through a relation to a tenant-owned parent (`customer: { tenantId }`) scopes by that parent.
       const relation = entity.relations?.find((r) => r.field === name);
@@ -25,7 +24,7 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
         const inner = evaluateWhere(value, typeormDialect(ctx, parent.table, parent.entity, depth + 1));
         return inner.kind === "unknown" ? { kind: "missing" } : inner;
       }
-      return { kind: "missing" };
+      return keys.all.has(name) ? tenantValue(ctx, value) : { kind: "missing" };
     },
   };
 }
@@ -53,11 +52,31 @@ function tenantValue(ctx: OrmContext, value: ts.Expression): WhereVerdict {
   return { kind: "scoped" };
 }
 
+export interface TenantFields {
+  /** What messages name and fixes write: the tenant property, else a relation to the tenant (`tenant`). */
+  primary: string;
+  /** The name whose variants `tenantValueAt` looks for (`tenantId` finds `tenantId` and `tenant_id`). */
+  valueName: string;
+  /** Every key that sets the tenant in a where or a written object. */
+  all: ReadonlySet<string>;
+  /** Relations whose join column is the tenant column. */
+  relations: ReadonlySet<string>;
+  /** The property a fix adds: `tenantId: v`, or `tenant: { id: v }` for a relation-only entity. */
+  property(value: string): string;
+}
+
 /** The entity's properties that hold the tenant, and relations whose join column is the tenant column. */
-export function tenantFields(table: TenantTable, entity: EntityInfo): { primary: string; all: ReadonlySet<string>; relations: ReadonlySet<string> } {
+export function tenantFields(table: TenantTable, entity: EntityInfo): TenantFields {
   const props = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn)).map(([prop]) => prop);
   const relations = (entity.relations ?? []).filter((r) => r.fields?.some((f) => tenantColumnMatches(entity.fields[f] ?? f, table.tenantColumn))).map((r) => r.field);
-  const primary = props[0] ?? table.tenantColumn;
-  return { primary, all: new Set(props.length ? props : [table.tenantColumn]), relations: new Set(relations) };
+  const relation = props.length ? undefined : relations[0];
+  const primary = props[0] ?? relation ?? table.tenantColumn;
+  return {
+    primary,
+    valueName: props[0] ?? table.tenantColumn,
+    all: new Set([...(props.length ? props : relation ? [] : [table.tenantColumn]), ...relations]),
+    relations: new Set(relations),
+    property: (value) => (relation ? `${relation}: { id: ${value} }` : propertyText(primary, value)),
+  };
 }
 

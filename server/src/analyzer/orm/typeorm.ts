@@ -5,10 +5,10 @@
 import type ts from "typescript";
 import type { EntityInfo } from "../model/types";
 import type { Fix, RuleId, TextEdit } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter } from "./object-where";
+import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
 import { checkQueryBuilder } from "./typeorm-query-builder";
 import { entityArgument, repositoryEntity, typeormEntity, type EntityTarget } from "./typeorm-receivers";
-import { tenantFields, typeormDialect } from "./typeorm-where";
+import { tenantFields, typeormDialect, type TenantFields } from "./typeorm-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const typeormModule: OrmModule = {
@@ -76,8 +76,9 @@ interface Call {
   method: string;
   args: readonly ts.Expression[];
   target: EntityTarget;
-  /** The tenant field in TypeORM's spelling and how a fix writes it. */
+  /** The tenant field in TypeORM's spelling (`tenantId`, or the relation `tenant`). */
   field: string;
+  tenant: TenantFields;
 }
 
 function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
@@ -92,7 +93,8 @@ function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.Property
   const target = active ?? managed ?? repositoryEntity(ctx, callee.expression);
   if (!target) return [];
   const args = managed ? call.arguments.slice(1) : call.arguments;
-  const c: Call = { ctx, call, callee, method, args, target, field: tenantFields(target.table, target.entity).primary };
+  const tenant = tenantFields(target.table, target.entity);
+  const c: Call = { ctx, call, callee, method, args, target, field: tenant.primary, tenant };
   switch (shape) {
     case "options":
       return checkOptions(c);
@@ -114,16 +116,16 @@ function checkOptions(c: Call): OrmFinding[] {
   if (!options) {
     if (!OPTIONAL_OPTIONS.has(c.method)) return [];
     const open = c.call.arguments.hasTrailingComma ? c.call.arguments.end : c.call.getEnd() - 1;
-    const value = c.ctx.tenantValueAt(c.call, c.field);
+    const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
     const prefix = c.call.arguments.length ? ", " : "";
-    return [finding(c, "missing-tenant-filter", missingMessage(c, "read"), [fixOf(c, [{ start: open, end: open, newText: `${prefix}{ where: { ${propertyText(c.field, value.text)} } }` }], value.resolved)])];
+    return [finding(c, "missing-tenant-filter", missingMessage(c, "read"), [fixOf(c, [{ start: open, end: open, newText: `${prefix}{ where: { ${c.tenant.property(value.text)} } }` }], value.resolved)])];
   }
   const resolved = resolveConst(tsm, options);
   if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
   const where = resolved.properties.find((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where");
   if (!where) {
-    const value = c.ctx.tenantValueAt(c.call, c.field);
-    const edits = skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, `where: { ${propertyText(c.field, value.text)} }`, true)] : [];
+    const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
+    const edits = skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, `where: { ${c.tenant.property(value.text)} }`, true)] : [];
     return [finding(c, "missing-tenant-filter", missingMessage(c, "read"), edits.length ? [fixOf(c, edits, value.resolved)] : [])];
   }
   return checkWhere(c, tsm.isPropertyAssignment(where) ? where.initializer : (where as ts.ShorthandPropertyAssignment).name, "read");
@@ -139,10 +141,10 @@ function checkCriteria(c: Call): OrmFinding[] {
   if (tsm.isObjectLiteralExpression(resolved)) return checkWhere(c, criteria, verb);
   if (!isIdLike(c.ctx, resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, criteria), [])];
   const key = primaryKeyOf(c.target.entity);
-  const value = c.ctx.tenantValueAt(c.call, c.field);
+  const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
   const idText = criteria.getText(c.ctx.sourceFile);
   const fixable = !tsm.isArrayLiteralExpression(resolved);
-  const fix = fixable ? [fixOf(c, [{ start: criteria.getStart(c.ctx.sourceFile), end: criteria.getEnd(), newText: `{ ${propertyText(key, idText)}, ${propertyText(c.field, value.text)} }` }], value.resolved)] : [];
+  const fix = fixable ? [fixOf(c, [{ start: criteria.getStart(c.ctx.sourceFile), end: criteria.getEnd(), newText: `{ ${propertyText(key, idText)}, ${c.tenant.property(value.text)} }` }], value.resolved)] : [];
   const does = verb === "update" ? "it can change another tenant's row" : "it can remove another tenant's row";
   return [finding(c, "missing-tenant-filter", `${calleeText(c)} ${verb === "update" ? "updates" : "deletes from"} "${c.target.table.name}" by id only: ${does}. Add ${c.field} to the criteria.`, fix)];
 }
@@ -152,16 +154,15 @@ function checkData(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
   const data = c.args[0];
   if (!data) return [];
-  const resolved = resolveConst(tsm, data);
-  const rows = tsm.isArrayLiteralExpression(resolved) ? resolved.elements.filter((e) => !tsm.isSpreadElement(e)) : [data];
-  const keys = tenantFields(c.target.table, c.target.entity);
+  const rows = writtenObjects(tsm, data);
+  const keys = c.tenant;
   const out: OrmFinding[] = [];
   for (const row of rows) {
     const object = dataObject(c.ctx, row);
     if (!object || setsField(tsm, object, (k) => keys.all.has(k)) !== "no") continue;
-    const value = c.ctx.tenantValueAt(c.call, c.field);
+    const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
     const inline = tsm.isObjectLiteralExpression(object) && object.pos >= 0 && object.getSourceFile() === c.ctx.sourceFile;
-    const edits = inline ? [addPropertyEdit(tsm, c.ctx.sourceFile, object as ts.ObjectLiteralExpression, propertyText(c.field, value.text))] : [];
+    const edits = inline ? [addPropertyEdit(tsm, c.ctx.sourceFile, object as ts.ObjectLiteralExpression, c.tenant.property(value.text))] : [];
     const message = `${calleeText(c)} writes a row to "${c.target.table.name}" without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
     out.push(finding(c, "missing-tenant-on-insert", message, edits.length ? [fixOf(c, edits, value.resolved)] : []));
   }
@@ -187,8 +188,8 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
   const verdict = evaluateWhere(where, typeormDialect(c.ctx, c.target.table, c.target.entity));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
   if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
-  const value = c.ctx.tenantValueAt(c.call, c.field);
-  const keys = tenantFields(c.target.table, c.target.entity).all;
+  const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
+  const keys = c.tenant.all;
   const inline = skipOuter(tsm, where);
   // Add the field to the where object, or to every element of an OR array that lacks it.
   const objects = tsm.isObjectLiteralExpression(inline) ? [inline] : tsm.isArrayLiteralExpression(inline) ? inline.elements.map((e) => skipOuter(tsm, e)) : [];
@@ -199,7 +200,7 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
     else if (obj.properties.some((p) => p.name && keys.has(p.name.getText(sourceFile)))) {
       const alone = evaluateWhere(obj, typeormDialect(c.ctx, c.target.table, c.target.entity));
       if (alone.kind !== "scoped" && alone.kind !== "shared") fixable = false;
-    } else edits.push(addPropertyEdit(tsm, sourceFile, obj, propertyText(c.field, value.text)));
+    } else edits.push(addPropertyEdit(tsm, sourceFile, obj, c.tenant.property(value.text)));
   }
   const fixes = fixable && edits.length ? [fixOf(c, edits, value.resolved)] : [];
   if (verdict.kind === "weak") {
