@@ -40,7 +40,9 @@ describe("drizzle schema reader", () => {
     const orders = model.tables.get("orders")!;
     assert.equal(orders.tenantColumn, "tenant_id");
     assert.deepEqual(orders.source, { file: "/repo/src/db/schema.ts", line: 4, column: 14, kind: "drizzle" });
-    assert.deepEqual(orders.entities, [{ orm: "drizzle", names: ["orders"], fields: { id: "id", tenantId: "tenant_id", note: "note" } }]);
+    assert.deepEqual(orders.entities, [
+      { orm: "drizzle", names: ["orders"], fields: { id: "id", tenantId: "tenant_id", note: "note" } },
+    ]);
     assert.equal(model.tables.get("invoices")!.schema, "billing");
     assert.equal(model.entities?.get("invoices")?.name, "invoices");
     assert.deepEqual(notes, []);
@@ -53,29 +55,46 @@ describe("drizzle schema reader", () => {
   });
 
   test("default locations: src/db/schema/*.ts, db/schema.ts, drizzle/schema.ts, src/schema.ts", () => {
-    for (const path of ["/repo/src/db/schema/orders.ts", "/repo/db/schema.ts", "/repo/drizzle/schema.ts", "/repo/src/schema.ts"]) {
+    for (const path of [
+      "/repo/src/db/schema/orders.ts",
+      "/repo/db/schema.ts",
+      "/repo/drizzle/schema.ts",
+      "/repo/src/schema.ts",
+    ]) {
       const { model } = discover({ [path]: SCHEMA }, { tenantColumns: ["tenant_id"] });
       assert.ok(model.tables.has("orders"), path);
     }
   });
 
   test("configured globs replace the defaults", () => {
-    const files = { "/repo/src/db/schema.ts": SCHEMA, "/repo/lib/tables/a.ts": `export const docs = pgTable("documents", { orgId: uuid("org_id") });` };
+    const files = {
+      "/repo/src/db/schema.ts": SCHEMA,
+      "/repo/lib/tables/a.ts": `export const docs = pgTable("documents", { orgId: uuid("org_id") });`,
+    };
     const { model } = discover(files, { tenantColumns: ["org_id"], schema: { drizzle: ["lib/tables/*.ts"] } });
     assert.deepEqual([...model.tables.keys()], ["documents"]);
     assert.deepEqual(model.tables.get("documents")?.entities?.[0].fields, { orgId: "org_id" });
   });
 
   test("the same table from migrations and drizzle merges, keeping the migration's position", () => {
-    const files = { "/repo/db/migrations/1.sql": "CREATE TABLE orders (id uuid, tenant_id uuid);", "/repo/src/db/schema.ts": SCHEMA };
-    const { model } = discover(files, { tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } });
+    const files = {
+      "/repo/db/migrations/1.sql": "CREATE TABLE orders (id uuid, tenant_id uuid);",
+      "/repo/src/db/schema.ts": SCHEMA,
+    };
+    const { model } = discover(files, {
+      tenantColumns: ["tenant_id"],
+      schema: { migrations: ["db/migrations/*.sql"] },
+    });
     const orders = model.tables.get("orders")!;
     assert.equal(orders.source.kind, "migration");
     assert.equal(orders.entities?.[0].orm, "drizzle");
   });
 
   test("files that are not drizzle schemas add nothing", () => {
-    const { model } = discover({ "/repo/src/schema.ts": "export const x = table('orders', {}); export function pgTable() {}" }, { tenantColumns: ["tenant_id"] });
+    const { model } = discover(
+      { "/repo/src/schema.ts": "export const x = table('orders', {}); export function pgTable() {}" },
+      { tenantColumns: ["tenant_id"] },
+    );
     assert.equal(model.tables.size, 0);
   });
 });

@@ -97,15 +97,19 @@ enum Status {
 
   test("a multi-file schema resolves relations across files; views count, @@ignore models do not", () => {
     const { tables, errors } = read({
-      "/repo/prisma/schema/base.prisma": 'generator client {\n  provider = "prisma-client-js"\n  previewFeatures = ["prismaSchemaFolder"]\n}\nmodel Org {\n  id String @id\n}',
-      "/repo/prisma/schema/projects.prisma": "model Project {\n  id    String @id\n  orgId String\n  org   Org    @relation(fields: [orgId], references: [id])\n}\nview ProjectStats {\n  orgId String @unique\n  count Int\n}\nmodel Legacy {\n  id Int @id\n  @@ignore\n}",
+      "/repo/prisma/schema/base.prisma":
+        'generator client {\n  provider = "prisma-client-js"\n  previewFeatures = ["prismaSchemaFolder"]\n}\nmodel Org {\n  id String @id\n}',
+      "/repo/prisma/schema/projects.prisma":
+        "model Project {\n  id    String @id\n  orgId String\n  org   Org    @relation(fields: [orgId], references: [id])\n}\nview ProjectStats {\n  orgId String @unique\n  count Int\n}\nmodel Legacy {\n  id Int @id\n  @@ignore\n}",
     });
     assert.deepEqual(errors, []);
     assert.deepEqual(
       tables.map((t) => t.name),
       ["Org", "Project", "ProjectStats"],
     );
-    assert.deepEqual(tables[1].entities![0].relations, [{ field: "org", target: "Org", required: true, fields: ["orgId"] }]);
+    assert.deepEqual(tables[1].entities![0].relations, [
+      { field: "org", target: "Org", required: true, fields: ["orgId"] },
+    ]);
     assert.equal(tables[1].source.file, "/repo/prisma/schema/projects.prisma");
   });
 
@@ -115,8 +119,16 @@ enum Status {
   });
 
   const broken: [string, string, { line: number; column: number; message: RegExp }][] = [
-    ["a field without a type", "model A {\n  id Int @id\n  name\n}", { line: 3, column: 7, message: /expected the type of field name/ }],
-    ["an unterminated string", 'model A {\n  id Int @id @map("id)\n}', { line: 2, column: 19, message: /unterminated string/ }],
+    [
+      "a field without a type",
+      "model A {\n  id Int @id\n  name\n}",
+      { line: 3, column: 7, message: /expected the type of field name/ },
+    ],
+    [
+      "an unterminated string",
+      'model A {\n  id Int @id @map("id)\n}',
+      { line: 2, column: 19, message: /unterminated string/ },
+    ],
     ["an unclosed model", "model A {\n  id Int @id\n", { line: 3, column: 1, message: /model A is not closed/ }],
     ["a stray top-level word", "modle A {\n}", { line: 1, column: 1, message: /expected "model"/ }],
     ["an unclosed attribute", "model A {\n  id Int @default(\n}", { line: 3, column: 1, message: /expected a value/ }],
@@ -132,7 +144,9 @@ enum Status {
   }
 
   test("parsing carries on after an error: later models are still read", () => {
-    const { models, errors } = parsePrismaSchema("model A {\n  id Int @id\n  broken @@\n  name String\n}\nmodel B {\n  id Int @id\n}");
+    const { models, errors } = parsePrismaSchema(
+      "model A {\n  id Int @id\n  broken @@\n  name String\n}\nmodel B {\n  id Int @id\n}",
+    );
     assert.equal(errors.length, 1);
     assert.deepEqual(
       models.map((m) => [m.name, m.fields.map((f) => f.name)]),
@@ -175,7 +189,10 @@ model Plan {
 }`;
 
   test("the default globs find prisma/schema.prisma; the tenant field matches in either spelling", () => {
-    const { owned, global, model } = discover({ "/repo/prisma/schema.prisma": schema }, { tenantColumns: ["tenant_id"] });
+    const { owned, global, model } = discover(
+      { "/repo/prisma/schema.prisma": schema },
+      { tenantColumns: ["tenant_id"] },
+    );
     assert.deepEqual(owned, { invoices: "tenant_id", project: "tenantId" });
     assert.deepEqual(global, ["plan", "tenants"]);
     assert.equal(model.entities?.get("invoice")?.name, "invoices");
@@ -192,7 +209,8 @@ model Plan {
     const { owned } = discover(
       {
         "/repo/prisma/schema/tenant.prisma": "model Tenant {\n  id String @id\n}",
-        "/repo/prisma/schema/invoice.prisma": "model Invoice {\n  id String @id\n  tenantId String\n  tenant Tenant @relation(fields: [tenantId], references: [id])\n}",
+        "/repo/prisma/schema/invoice.prisma":
+          "model Invoice {\n  id String @id\n  tenantId String\n  tenant Tenant @relation(fields: [tenantId], references: [id])\n}",
       },
       { tenantColumns: ["tenant_id"] },
     );
@@ -209,11 +227,17 @@ model Plan {
     );
     const invoices = model.tables.get("invoices")!;
     assert.equal(invoices.source.kind, "migration");
-    assert.deepEqual(invoices.entities?.map((e) => e.names), [["Invoice", "invoice"]]);
+    assert.deepEqual(
+      invoices.entities?.map((e) => e.names),
+      [["Invoice", "invoice"]],
+    );
   });
 
   test("schema errors are reported with their file and position", () => {
-    const { errors } = discover({ "/repo/prisma/schema.prisma": "model Invoice {\n  id String @id\n  tenantId\n}" }, { tenantColumns: ["tenant_id"] });
+    const { errors } = discover(
+      { "/repo/prisma/schema.prisma": "model Invoice {\n  id String @id\n  tenantId\n}" },
+      { tenantColumns: ["tenant_id"] },
+    );
     assert.deepEqual(
       errors.map((e) => [e.file, e.line, e.column]),
       [["/repo/prisma/schema.prisma", 3, 11]],

@@ -8,25 +8,49 @@ import { createMemoryFs } from "../helpers/memory-fs";
 
 function read(text: string) {
   const file = "/p/src/models/x.model.ts";
-  return readSequelizeModels(createMemoryFs({ [file]: text }), [file], ts).tables.map((t) => ({ name: t.name, columns: t.columns, names: t.entities?.[0]?.names, fields: t.entities?.[0]?.fields }));
+  return readSequelizeModels(createMemoryFs({ [file]: text }), [file], ts).tables.map((t) => ({
+    name: t.name,
+    columns: t.columns,
+    names: t.entities?.[0]?.names,
+    fields: t.entities?.[0]?.fields,
+  }));
 }
 
 describe("Sequelize model reader", () => {
-  const cases: { name: string; code: string; expected: { name: string; columns: string[]; names: string[]; fields: Record<string, string> } }[] = [
+  const cases: {
+    name: string;
+    code: string;
+    expected: { name: string; columns: string[]; names: string[]; fields: Record<string, string> };
+  }[] = [
     {
       name: "define with tableName and field",
       code: `const Order = sequelize.define("Order", { id: DataTypes.UUID, tenantId: { type: DataTypes.UUID, field: "tenant_id" } }, { tableName: "orders" });`,
-      expected: { name: "orders", columns: ["id", "tenant_id"], names: ["Order"], fields: { id: "id", tenantId: "tenant_id" } },
+      expected: {
+        name: "orders",
+        columns: ["id", "tenant_id"],
+        names: ["Order"],
+        fields: { id: "id", tenantId: "tenant_id" },
+      },
     },
     {
       name: "define without options pluralizes the model name",
       code: `export const OrderModel = sequelize.define("Company", { tenantId: DataTypes.UUID });`,
-      expected: { name: "Companies", columns: ["tenantId"], names: ["Company", "OrderModel"], fields: { tenantId: "tenantId" } },
+      expected: {
+        name: "Companies",
+        columns: ["tenantId"],
+        names: ["Company", "OrderModel"],
+        fields: { tenantId: "tenantId" },
+      },
     },
     {
       name: "init with underscored snake_cases columns and the table",
       code: `class OrderItem extends Model {}\nOrderItem.init({ id: { type: DataTypes.INTEGER, primaryKey: true }, tenantId: DataTypes.UUID }, { sequelize, underscored: true });`,
-      expected: { name: "order_items", columns: ["id", "tenant_id"], names: ["OrderItem"], fields: { id: "id", tenantId: "tenant_id" } },
+      expected: {
+        name: "order_items",
+        columns: ["id", "tenant_id"],
+        names: ["OrderItem"],
+        fields: { id: "id", tenantId: "tenant_id" },
+      },
     },
     {
       name: "init with freezeTableName and modelName",
@@ -36,7 +60,12 @@ describe("Sequelize model reader", () => {
     {
       name: "belongsTo adds the foreign key",
       code: `class Note extends Model {}\nNote.init({ id: DataTypes.INTEGER }, { sequelize, tableName: "notes", underscored: true });\nNote.belongsTo(Tenant);`,
-      expected: { name: "notes", columns: ["id", "tenant_id"], names: ["Note"], fields: { id: "id", tenantId: "tenant_id" } },
+      expected: {
+        name: "notes",
+        columns: ["id", "tenant_id"],
+        names: ["Note"],
+        fields: { id: "id", tenantId: "tenant_id" },
+      },
     },
     {
       name: "belongsTo with a named foreign key",
@@ -56,7 +85,13 @@ describe("Sequelize model reader", () => {
 
   test("the primary key is recorded as the single-field unique", () => {
     const file = "/p/src/models/o.ts";
-    const [t] = readSequelizeModels(createMemoryFs({ [file]: `class O extends Model {}\nO.init({ uuid: { type: DataTypes.UUID, primaryKey: true } }, { sequelize });` }), [file], ts).tables;
+    const [t] = readSequelizeModels(
+      createMemoryFs({
+        [file]: `class O extends Model {}\nO.init({ uuid: { type: DataTypes.UUID, primaryKey: true } }, { sequelize });`,
+      }),
+      [file],
+      ts,
+    ).tables;
     assert.deepEqual(t.entities?.[0]?.uniques, [["uuid"]]);
     assert.equal(t.source.kind, "sequelize");
   });

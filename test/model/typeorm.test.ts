@@ -17,11 +17,23 @@ before(async () => {
 
 function read(text: string) {
   const file = "/p/src/entities/x.entity.ts";
-  return readTypeormEntities(createMemoryFs({ [file]: text }), [file], ts).tables.map((t) => ({ name: t.name, schema: t.schema, columns: t.columns, entity: t.entities?.[0] }));
+  return readTypeormEntities(createMemoryFs({ [file]: text }), [file], ts).tables.map((t) => ({
+    name: t.name,
+    schema: t.schema,
+    columns: t.columns,
+    entity: t.entities?.[0],
+  }));
 }
 
 describe("TypeORM entity reader", () => {
-  const cases: { name: string; code: string; table: string; schema?: string; columns: string[]; fields: Record<string, string> }[] = [
+  const cases: {
+    name: string;
+    code: string;
+    table: string;
+    schema?: string;
+    columns: string[];
+    fields: Record<string, string>;
+  }[] = [
     {
       name: "@Entity() takes the snake_cased class name; columns keep the property name",
       code: `@Entity() export class OrderItem { @PrimaryGeneratedColumn() id: number; @Column() tenantId: string; }`,
@@ -78,8 +90,12 @@ describe("TypeORM entity reader", () => {
   }
 
   test("relations keep their target and the join column's field", () => {
-    const [t] = read(`@Entity("orders") export class Order { @Column({ name: "tenant_id" }) tenantId: string; @ManyToOne(() => Tenant, { nullable: false }) @JoinColumn({ name: "tenant_id" }) tenant: Tenant; @OneToMany(() => Item, (i) => i.order) items: Item[]; }`);
-    assert.deepEqual(t.entity?.relations, [{ field: "tenant", target: "Tenant", required: true, fields: ["tenantId"] }]);
+    const [t] = read(
+      `@Entity("orders") export class Order { @Column({ name: "tenant_id" }) tenantId: string; @ManyToOne(() => Tenant, { nullable: false }) @JoinColumn({ name: "tenant_id" }) tenant: Tenant; @OneToMany(() => Item, (i) => i.order) items: Item[]; }`,
+    );
+    assert.deepEqual(t.entity?.relations, [
+      { field: "tenant", target: "Tenant", required: true, fields: ["tenantId"] },
+    ]);
   });
 
   test("a class without @Entity is not a table", () => {
@@ -108,9 +124,17 @@ describe("TypeORM entities in discovery", () => {
       "/p/db/migrations/1.sql": "CREATE TABLE orders (id uuid, tenant_id uuid);",
       "/p/src/entities/order.ts": `@Entity("orders") export class Order { @PrimaryColumn() id: string; @Column({ name: "tenant_id" }) tenantId: string; }`,
     });
-    const { model } = discoverTenantModel(fs, resolveConfig({ tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } }, "/p", undefined), parser, ts);
+    const { model } = discoverTenantModel(
+      fs,
+      resolveConfig({ tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } }, "/p", undefined),
+      parser,
+      ts,
+    );
     const orders = model.tables.get("orders");
     assert.equal(orders?.source.kind, "migration");
-    assert.deepEqual(orders?.entities?.map((e) => e.names), [["Order"]]);
+    assert.deepEqual(
+      orders?.entities?.map((e) => e.names),
+      [["Order"]],
+    );
   });
 });

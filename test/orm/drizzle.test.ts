@@ -5,7 +5,15 @@ import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { sqlParser } from "../helpers/sql";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyzeBuilder, analyzeTyped, brief, caseModule, hasPackage, type BuilderCase, type FixCase } from "./builders";
+import {
+  analyzeBuilder,
+  analyzeTyped,
+  brief,
+  caseModule,
+  hasPackage,
+  type BuilderCase,
+  type FixCase,
+} from "./builders";
 import { checkFix } from "./fix-check";
 
 let parser: SqlParser;
@@ -19,58 +27,234 @@ import { customers, orderItems, orders, plans } from "../db/schema";`;
 
 const cases: BuilderCase[] = [
   // select
-  { name: "select without where", body: "return db.select().from(orders);", expect: ["missing-tenant-filter from(orders)"] },
-  { name: "select by id only", body: "return db.select().from(orders).where(eq(orders.id, id));", expect: ["missing-tenant-filter from(orders)"] },
-  { name: "eq on the tenant key", body: "return db.select().from(orders).where(eq(orders.tenantId, tenantId));", expect: [] },
-  { name: "tenant key inside and(...)", body: "return db.select().from(orders).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId)));", expect: [] },
-  { name: "inArray on the tenant key", body: "return db.select().from(orders).where(inArray(orders.tenantId, [tenantId]));", expect: [] },
+  {
+    name: "select without where",
+    body: "return db.select().from(orders);",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "select by id only",
+    body: "return db.select().from(orders).where(eq(orders.id, id));",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "eq on the tenant key",
+    body: "return db.select().from(orders).where(eq(orders.tenantId, tenantId));",
+    expect: [],
+  },
+  {
+    name: "tenant key inside and(...)",
+    body: "return db.select().from(orders).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+    expect: [],
+  },
+  {
+    name: "inArray on the tenant key",
+    body: "return db.select().from(orders).where(inArray(orders.tenantId, [tenantId]));",
+    expect: [],
+  },
   { name: "global table", body: "return db.select().from(plans);", expect: [] },
-  { name: "selected columns and aggregates still read every tenant", body: "return db.select({ n: sql<number>`count(*)` }).from(orders).where(eq(orders.status, 'open'));", expect: ["missing-tenant-filter from(orders)"] },
-  { name: "tenant key only inside or(...)", body: "return db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "or(...) with the tenant key in every branch", body: "return db.select().from(orders).where(or(and(eq(orders.tenantId, tenantId), eq(orders.id, id)), and(eq(orders.tenantId, tenantId), eq(orders.status, 'open'))));", expect: [] },
-  { name: "IS NULL or the tenant (shared rows)", body: "return db.select().from(orders).where(or(isNull(orders.tenantId), eq(orders.tenantId, tenantId)));", expect: [] },
-  { name: "negated tenant predicate", body: "return db.select().from(orders).where(not(eq(orders.tenantId, tenantId)));", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "ne on the tenant key", body: "return db.select().from(orders).where(ne(orders.tenantId, tenantId));", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "conditional where", body: "return db.select().from(orders).where(tenantId ? eq(orders.tenantId, tenantId) : undefined);", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "conditional term inside and(...)", body: "return db.select().from(orders).where(and(eq(orders.id, id), status ? eq(orders.tenantId, tenantId) : undefined));", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "filters array with a conditional push", body: "const filters = [eq(orders.id, id)];\nif (status) filters.push(eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(and(...filters));", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "filters array with an unconditional push", body: "const filters = [eq(orders.id, id)];\nif (status) filters.push(eq(orders.status, status));\nfilters.push(eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(and(...filters));", expect: [] },
-  { name: "where from a const", body: "const scoped = and(eq(orders.id, id), eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(scoped);", expect: [] },
-  { name: "where from a parameter cannot be seen through", body: "return db.select().from(orders).where(filter);", expect: ["dynamic-sql from(orders)"] },
-  { name: "sql`` fragment comparing the tenant key", body: "return db.select().from(orders).where(sql`${orders.tenantId} = ${tenantId}`);", expect: [] },
-  { name: "alias(...) of a tenant table", body: "const o = alias(orders, 'o');\nreturn db.select().from(o).where(eq(o.id, id));", expect: ["missing-tenant-filter from(o)"] },
-  { name: "selectDistinct", body: "return db.selectDistinct().from(orders);", expect: ["missing-tenant-filter from(orders)"] },
-  { name: "$dynamic query with a conditional tenant where", body: "let q = db.select().from(orders).$dynamic();\nif (status) q = q.where(eq(orders.tenantId, tenantId));\nreturn q;", expect: ["weak-tenant-filter from(orders)"] },
-  { name: "$dynamic query with the where always added", body: "let q = db.select().from(orders).$dynamic();\nq = q.where(eq(orders.tenantId, tenantId));\nreturn await q;", expect: [] },
-  { name: "transaction callback parameter", body: "return db.transaction(async (tx) => tx.select().from(orders));", expect: ["missing-tenant-filter from(orders)"] },
-  { name: "this.db receiver", body: "return this.db.delete(orderItems);", expect: ["missing-tenant-filter delete(orderItems)"] },
+  {
+    name: "selected columns and aggregates still read every tenant",
+    body: "return db.select({ n: sql<number>`count(*)` }).from(orders).where(eq(orders.status, 'open'));",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "tenant key only inside or(...)",
+    body: "return db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "or(...) with the tenant key in every branch",
+    body: "return db.select().from(orders).where(or(and(eq(orders.tenantId, tenantId), eq(orders.id, id)), and(eq(orders.tenantId, tenantId), eq(orders.status, 'open'))));",
+    expect: [],
+  },
+  {
+    name: "IS NULL or the tenant (shared rows)",
+    body: "return db.select().from(orders).where(or(isNull(orders.tenantId), eq(orders.tenantId, tenantId)));",
+    expect: [],
+  },
+  {
+    name: "negated tenant predicate",
+    body: "return db.select().from(orders).where(not(eq(orders.tenantId, tenantId)));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "ne on the tenant key",
+    body: "return db.select().from(orders).where(ne(orders.tenantId, tenantId));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "conditional where",
+    body: "return db.select().from(orders).where(tenantId ? eq(orders.tenantId, tenantId) : undefined);",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "conditional term inside and(...)",
+    body: "return db.select().from(orders).where(and(eq(orders.id, id), status ? eq(orders.tenantId, tenantId) : undefined));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "filters array with a conditional push",
+    body: "const filters = [eq(orders.id, id)];\nif (status) filters.push(eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(and(...filters));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "filters array with an unconditional push",
+    body: "const filters = [eq(orders.id, id)];\nif (status) filters.push(eq(orders.status, status));\nfilters.push(eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(and(...filters));",
+    expect: [],
+  },
+  {
+    name: "where from a const",
+    body: "const scoped = and(eq(orders.id, id), eq(orders.tenantId, tenantId));\nreturn db.select().from(orders).where(scoped);",
+    expect: [],
+  },
+  {
+    name: "where from a parameter cannot be seen through",
+    body: "return db.select().from(orders).where(filter);",
+    expect: ["dynamic-sql from(orders)"],
+  },
+  {
+    name: "sql`` fragment comparing the tenant key",
+    body: "return db.select().from(orders).where(sql`${orders.tenantId} = ${tenantId}`);",
+    expect: [],
+  },
+  {
+    name: "alias(...) of a tenant table",
+    body: "const o = alias(orders, 'o');\nreturn db.select().from(o).where(eq(o.id, id));",
+    expect: ["missing-tenant-filter from(o)"],
+  },
+  {
+    name: "selectDistinct",
+    body: "return db.selectDistinct().from(orders);",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "$dynamic query with a conditional tenant where",
+    body: "let q = db.select().from(orders).$dynamic();\nif (status) q = q.where(eq(orders.tenantId, tenantId));\nreturn q;",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "$dynamic query with the where always added",
+    body: "let q = db.select().from(orders).$dynamic();\nq = q.where(eq(orders.tenantId, tenantId));\nreturn await q;",
+    expect: [],
+  },
+  {
+    name: "transaction callback parameter",
+    body: "return db.transaction(async (tx) => tx.select().from(orders));",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "this.db receiver",
+    body: "return this.db.delete(orderItems);",
+    expect: ["missing-tenant-filter delete(orderItems)"],
+  },
   // joins
-  { name: "inner join on ids only", body: "return db.select().from(orders).innerJoin(customers, eq(customers.id, orders.customerId)).where(eq(orders.tenantId, tenantId));", expect: ["missing-tenant-filter innerJoin(customers, eq(customers.id, orders.customerId))"] },
-  { name: "inner join scoped by the tenant keys to a scoped table", body: "return db.select().from(orders).innerJoin(customers, and(eq(customers.id, orders.customerId), eq(customers.tenantId, orders.tenantId))).where(eq(orders.tenantId, tenantId));", expect: [] },
-  { name: "join scoped through the where", body: "return db.select().from(orders).leftJoin(customers, eq(customers.id, orders.customerId)).where(and(eq(orders.tenantId, tenantId), eq(customers.tenantId, tenantId)));", expect: [] },
-  { name: "join to a global table", body: "return db.select().from(orders).innerJoin(plans, eq(plans.id, orders.status)).where(eq(orders.tenantId, tenantId));", expect: [] },
+  {
+    name: "inner join on ids only",
+    body: "return db.select().from(orders).innerJoin(customers, eq(customers.id, orders.customerId)).where(eq(orders.tenantId, tenantId));",
+    expect: ["missing-tenant-filter innerJoin(customers, eq(customers.id, orders.customerId))"],
+  },
+  {
+    name: "inner join scoped by the tenant keys to a scoped table",
+    body: "return db.select().from(orders).innerJoin(customers, and(eq(customers.id, orders.customerId), eq(customers.tenantId, orders.tenantId))).where(eq(orders.tenantId, tenantId));",
+    expect: [],
+  },
+  {
+    name: "join scoped through the where",
+    body: "return db.select().from(orders).leftJoin(customers, eq(customers.id, orders.customerId)).where(and(eq(orders.tenantId, tenantId), eq(customers.tenantId, tenantId)));",
+    expect: [],
+  },
+  {
+    name: "join to a global table",
+    body: "return db.select().from(orders).innerJoin(plans, eq(plans.id, orders.status)).where(eq(orders.tenantId, tenantId));",
+    expect: [],
+  },
   // update / delete
-  { name: "update by id", body: "return db.update(orders).set({ status: 'paid' }).where(eq(orders.id, id));", expect: ["missing-tenant-filter update(orders)"] },
-  { name: "update scoped", body: "return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId)));", expect: [] },
+  {
+    name: "update by id",
+    body: "return db.update(orders).set({ status: 'paid' }).where(eq(orders.id, id));",
+    expect: ["missing-tenant-filter update(orders)"],
+  },
+  {
+    name: "update scoped",
+    body: "return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+    expect: [],
+  },
   { name: "delete everything", body: "return db.delete(orders);", expect: ["missing-tenant-filter delete(orders)"] },
   { name: "delete scoped", body: "return db.delete(orders).where(eq(orders.tenantId, tenantId));", expect: [] },
   // insert
-  { name: "insert without the tenant key", body: "return db.insert(orders).values({ id, total: 1 });", expect: ["missing-tenant-on-insert insert(orders)"] },
-  { name: "insert with the tenant key", body: "return db.insert(orders).values({ id, tenantId, total: 1 });", expect: [] },
-  { name: "insert of rows, one without the key", body: "return db.insert(orders).values([{ id, tenantId }, { id: 'x' }]);", expect: ["missing-tenant-on-insert insert(orders)"] },
-  { name: "insert of mapped rows", body: "return db.insert(orderItems).values(skus.map((sku) => ({ sku, orderId: id, tenantId })));", expect: [] },
-  { name: "insert of a value the analyzer cannot see", body: "return db.insert(orders).values(input);", expect: ["dynamic-sql insert(orders)"] },
+  {
+    name: "insert without the tenant key",
+    body: "return db.insert(orders).values({ id, total: 1 });",
+    expect: ["missing-tenant-on-insert insert(orders)"],
+  },
+  {
+    name: "insert with the tenant key",
+    body: "return db.insert(orders).values({ id, tenantId, total: 1 });",
+    expect: [],
+  },
+  {
+    name: "insert of rows, one without the key",
+    body: "return db.insert(orders).values([{ id, tenantId }, { id: 'x' }]);",
+    expect: ["missing-tenant-on-insert insert(orders)"],
+  },
+  {
+    name: "insert of mapped rows",
+    body: "return db.insert(orderItems).values(skus.map((sku) => ({ sku, orderId: id, tenantId })));",
+    expect: [],
+  },
+  {
+    name: "insert of a value the analyzer cannot see",
+    body: "return db.insert(orders).values(input);",
+    expect: ["dynamic-sql insert(orders)"],
+  },
   { name: "insert into a global table", body: "return db.insert(plans).values({ id, name: 'pro' });", expect: [] },
   // relational queries
-  { name: "findMany without where", body: "return db.query.orders.findMany();", expect: ["missing-tenant-filter orders.findMany"] },
-  { name: "findFirst by id (callback)", body: "return db.query.orders.findFirst({ where: (o, { eq }) => eq(o.id, id) });", expect: ["missing-tenant-filter orders.findFirst"] },
-  { name: "findMany scoped (callback)", body: "return db.query.orders.findMany({ where: (o, { and, eq }) => and(eq(o.id, id), eq(o.tenantId, tenantId)) });", expect: [] },
-  { name: "findMany scoped with imported operators", body: "return db.query.orders.findMany({ where: eq(orders.tenantId, tenantId) });", expect: [] },
-  { name: "findMany scoped (object form)", body: "return db.query.orders.findMany({ where: { tenantId, status: 'open' } });", expect: [] },
-  { name: "findMany with { eq } operator object", body: "return db.query.orders.findMany({ where: { tenantId: { eq: tenantId } } });", expect: [] },
-  { name: "findFirst by id (object form)", body: "return db.query.orders.findFirst({ where: { id } });", expect: ["missing-tenant-filter orders.findFirst"] },
-  { name: "object form OR", body: "return db.query.orders.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });", expect: ["weak-tenant-filter orders.findMany"] },
-  { name: "object form undefined tenant is dropped by RQB", body: "return db.query.orders.findMany({ where: { tenantId: status ? tenantId : undefined } });", expect: ["weak-tenant-filter orders.findMany"] },
+  {
+    name: "findMany without where",
+    body: "return db.query.orders.findMany();",
+    expect: ["missing-tenant-filter orders.findMany"],
+  },
+  {
+    name: "findFirst by id (callback)",
+    body: "return db.query.orders.findFirst({ where: (o, { eq }) => eq(o.id, id) });",
+    expect: ["missing-tenant-filter orders.findFirst"],
+  },
+  {
+    name: "findMany scoped (callback)",
+    body: "return db.query.orders.findMany({ where: (o, { and, eq }) => and(eq(o.id, id), eq(o.tenantId, tenantId)) });",
+    expect: [],
+  },
+  {
+    name: "findMany scoped with imported operators",
+    body: "return db.query.orders.findMany({ where: eq(orders.tenantId, tenantId) });",
+    expect: [],
+  },
+  {
+    name: "findMany scoped (object form)",
+    body: "return db.query.orders.findMany({ where: { tenantId, status: 'open' } });",
+    expect: [],
+  },
+  {
+    name: "findMany with { eq } operator object",
+    body: "return db.query.orders.findMany({ where: { tenantId: { eq: tenantId } } });",
+    expect: [],
+  },
+  {
+    name: "findFirst by id (object form)",
+    body: "return db.query.orders.findFirst({ where: { id } });",
+    expect: ["missing-tenant-filter orders.findFirst"],
+  },
+  {
+    name: "object form OR",
+    body: "return db.query.orders.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });",
+    expect: ["weak-tenant-filter orders.findMany"],
+  },
+  {
+    name: "object form undefined tenant is dropped by RQB",
+    body: "return db.query.orders.findMany({ where: { tenantId: status ? tenantId : undefined } });",
+    expect: ["weak-tenant-filter orders.findMany"],
+  },
   { name: "relational query on a global table", body: "return db.query.plans.findMany();", expect: [] },
   // not drizzle
   { name: "a Prisma-like client named db", body: "return db.order.delete({ where: { id } });", expect: [] },
@@ -85,7 +269,10 @@ describe("drizzle query builder", () => {
   }
 
   test("messages name the call, the effect and the predicate to add", () => {
-    const text = caseModule(PRELUDE, "await db.delete(orders);\nreturn db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));");
+    const text = caseModule(
+      PRELUDE,
+      "await db.delete(orders);\nreturn db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+    );
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
@@ -96,9 +283,25 @@ describe("drizzle query builder", () => {
   });
 
   test("a next-line suppression covers the whole chain", () => {
-    const text = caseModule(PRELUDE, "// tenantguard-ignore-next-line missing-tenant-filter -- nightly cleanup of every tenant\nreturn db\n  .delete(orders)\n  .where(eq(orders.status, 'void'));");
+    const text = caseModule(
+      PRELUDE,
+      "// tenantguard-ignore-next-line missing-tenant-filter -- nightly cleanup of every tenant\nreturn db\n  .delete(orders)\n  .where(eq(orders.status, 'void'));",
+    );
     const [f] = analyzeBuilder(parser, text);
     assert.equal(f.suppressed?.reason, "nightly cleanup of every tenant");
+  });
+
+  test("queries through a configured scoped client need no predicate", () => {
+    const text = caseModule(
+      PRELUDE,
+      "await withTenant(tenantId, (tx) => tx.delete(orders));\nconst tdb = getTenantDb(tenantId);\nawait tdb.select().from(orders);\nreturn tenantDb.transaction(async (tx) => tx.select().from(orders));",
+    );
+    const scoped = { clients: { scoped: ["withTenant", "getTenantDb", "tenantDb"] } };
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text, { config: scoped })), []);
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "missing-tenant-filter delete(orders)",
+      "missing-tenant-filter from(orders)",
+    ]);
   });
 
   test("a model from migrations only: variables named like tables, fix not safe", () => {
@@ -108,7 +311,8 @@ describe("drizzle query builder", () => {
   });
 });
 
-const fn = (body: string, imports = `import { and, eq } from "drizzle-orm";`) => caseModule(`${imports}\nimport { db } from "../db";\nimport { orders, customers } from "../db/schema";`, body);
+const fn = (body: string, imports = `import { and, eq } from "drizzle-orm";`) =>
+  caseModule(`${imports}\nimport { db } from "../db";\nimport { orders, customers } from "../db/schema";`, body);
 
 const fixes: FixCase[] = [
   {
@@ -123,28 +327,48 @@ const fixes: FixCase[] = [
   },
   {
     name: "appends to an existing and(...)",
-    code: fn("return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.status, 'open')));"),
-    expected: fn("return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.status, 'open'), eq(orders.tenantId, tenantId)));"),
+    code: fn(
+      "return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.status, 'open')));",
+    ),
+    expected: fn(
+      "return db.update(orders).set({ status: 'paid' }).where(and(eq(orders.id, id), eq(orders.status, 'open'), eq(orders.tenantId, tenantId)));",
+    ),
   },
   {
     name: "wraps an or(...) so the tenant holds for every row",
-    code: fn("return db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));", `import { and, eq, or } from "drizzle-orm";`),
-    expected: fn("return db.select().from(orders).where(and(or(eq(orders.id, id), eq(orders.tenantId, tenantId)), eq(orders.tenantId, tenantId)));", `import { and, eq, or } from "drizzle-orm";`),
+    code: fn(
+      "return db.select().from(orders).where(or(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+      `import { and, eq, or } from "drizzle-orm";`,
+    ),
+    expected: fn(
+      "return db.select().from(orders).where(and(or(eq(orders.id, id), eq(orders.tenantId, tenantId)), eq(orders.tenantId, tenantId)));",
+      `import { and, eq, or } from "drizzle-orm";`,
+    ),
   },
   {
     name: "adds the missing imports to the drizzle-orm import",
     code: fn("return db.delete(orders).where(sql`${orders.id} = ${id}`);", `import { sql } from "drizzle-orm";`),
-    expected: fn("return db.delete(orders).where(and(sql`${orders.id} = ${id}`, eq(orders.tenantId, tenantId)));", `import { sql, and, eq } from "drizzle-orm";`),
+    expected: fn(
+      "return db.delete(orders).where(and(sql`${orders.id} = ${id}`, eq(orders.tenantId, tenantId)));",
+      `import { sql, and, eq } from "drizzle-orm";`,
+    ),
   },
   {
     name: "adds an import when drizzle-orm is not imported",
     code: fn("return db.delete(orders);", `import { logger } from "../log";`),
-    expected: fn("return db.delete(orders).where(eq(orders.tenantId, tenantId));", `import { logger } from "../log";`).replace('schema";\n', 'schema";\nimport { eq } from "drizzle-orm";\n'),
+    expected: fn(
+      "return db.delete(orders).where(eq(orders.tenantId, tenantId));",
+      `import { logger } from "../log";`,
+    ).replace('schema";\n', 'schema";\nimport { eq } from "drizzle-orm";\n'),
   },
   {
     name: "scopes a join to the query's table",
-    code: fn("return db.select().from(orders).innerJoin(customers, eq(customers.id, orders.customerId)).where(eq(orders.tenantId, tenantId));"),
-    expected: fn("return db.select().from(orders).innerJoin(customers, and(eq(customers.id, orders.customerId), eq(customers.tenantId, orders.tenantId))).where(eq(orders.tenantId, tenantId));"),
+    code: fn(
+      "return db.select().from(orders).innerJoin(customers, eq(customers.id, orders.customerId)).where(eq(orders.tenantId, tenantId));",
+    ),
+    expected: fn(
+      "return db.select().from(orders).innerJoin(customers, and(eq(customers.id, orders.customerId), eq(customers.tenantId, orders.tenantId))).where(eq(orders.tenantId, tenantId));",
+    ),
   },
   {
     name: "adds the tenant key to the inserted row",
@@ -154,12 +378,16 @@ const fixes: FixCase[] = [
   {
     name: "adds the tenant key to each row missing it",
     code: fn("return db.insert(orders).values([\n    { id, total: 1 },\n    { id: 'b', tenantId },\n  ]);"),
-    expected: fn("return db.insert(orders).values([\n    { id, total: 1, tenantId },\n    { id: 'b', tenantId },\n  ]);"),
+    expected: fn(
+      "return db.insert(orders).values([\n    { id, total: 1, tenantId },\n    { id: 'b', tenantId },\n  ]);",
+    ),
   },
   {
     name: "relational callback where gains and(...) and its helper",
     code: fn("return db.query.orders.findFirst({ where: (o, { eq }) => eq(o.id, id) });"),
-    expected: fn("return db.query.orders.findFirst({ where: (o, { eq, and }) => and(eq(o.id, id), eq(o.tenantId, tenantId)) });"),
+    expected: fn(
+      "return db.query.orders.findFirst({ where: (o, { eq, and }) => and(eq(o.id, id), eq(o.tenantId, tenantId)) });",
+    ),
   },
   {
     name: "relational object where gains the tenant key",
@@ -173,8 +401,16 @@ const fixes: FixCase[] = [
   },
   {
     name: "a placeholder value makes the fix unsafe",
-    code: caseModule(`import { eq } from "drizzle-orm";\nimport { db } from "../db";\nimport { orders } from "../db/schema";`, "return db.delete(orders).where(eq(orders.id, id));", "id: string"),
-    expected: caseModule(`import { eq, and } from "drizzle-orm";\nimport { db } from "../db";\nimport { orders } from "../db/schema";`, "return db.delete(orders).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId /* TODO: tenant id */)));", "id: string"),
+    code: caseModule(
+      `import { eq } from "drizzle-orm";\nimport { db } from "../db";\nimport { orders } from "../db/schema";`,
+      "return db.delete(orders).where(eq(orders.id, id));",
+      "id: string",
+    ),
+    expected: caseModule(
+      `import { eq, and } from "drizzle-orm";\nimport { db } from "../db";\nimport { orders } from "../db/schema";`,
+      "return db.delete(orders).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId /* TODO: tenant id */)));",
+      "id: string",
+    ),
     safe: false,
   },
 ];

@@ -19,5 +19,8 @@ export function checkFix(parser: SqlParser, c: FixCase, model?: TenantModel): vo
   assert.deepEqual(syntaxErrors(fixed), []);
   const after = analyzeBuilder(parser, fixed, { model }).filter((f) => FIXABLE.has(f.ruleId));
   assert.ok(after.length < before.length, "re-analysis shows the finding gone");
-  assert.ok(!after.some((f) => f.message === before[0].message && f.ruleId === before[0].ruleId), "re-analysis shows the finding gone");
+  assert.ok(
+    !after.some((f) => f.message === before[0].message && f.ruleId === before[0].ruleId),
+    "re-analysis shows the finding gone",
+  );
 }

@@ -5,7 +5,15 @@ import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { sqlParser } from "../helpers/sql";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyzeBuilder, analyzeTyped, brief, caseModule, hasPackage, type BuilderCase, type FixCase } from "./builders";
+import {
+  analyzeBuilder,
+  analyzeTyped,
+  brief,
+  caseModule,
+  hasPackage,
+  type BuilderCase,
+  type FixCase,
+} from "./builders";
 import { checkFix } from "./fix-check";
 
 let parser: SqlParser;
@@ -16,45 +24,161 @@ before(async () => {
 const PRELUDE = `import { knex } from "../db";`;
 
 const cases: BuilderCase[] = [
-  { name: "select without where", body: "return knex('orders').select('*');", expect: ["missing-tenant-filter knex('orders')"] },
-  { name: "object where by id", body: "return knex('orders').where({ id }).first();", expect: ["missing-tenant-filter knex('orders')"] },
-  { name: "object where with the tenant", body: "return knex('orders').where({ id, tenant_id: tenantId }).first();", expect: [] },
+  {
+    name: "select without where",
+    body: "return knex('orders').select('*');",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
+  {
+    name: "object where by id",
+    body: "return knex('orders').where({ id }).first();",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
+  {
+    name: "object where with the tenant",
+    body: "return knex('orders').where({ id, tenant_id: tenantId }).first();",
+    expect: [],
+  },
   { name: "2-argument where", body: "return knex('orders').where('tenant_id', tenantId);", expect: [] },
   { name: "3-argument where", body: "return knex('orders').where('tenant_id', '=', tenantId);", expect: [] },
   { name: "whereIn on the tenant", body: "return knex('orders').whereIn('tenant_id', ids);", expect: [] },
-  { name: "tenant key in a later chained where", body: "return knex('orders').where('id', id).andWhere('tenant_id', tenantId).first();", expect: [] },
-  { name: "knex.from(...)", body: "return knex.from('orders').where('status', 'open');", expect: ["missing-tenant-filter from('orders')"] },
-  { name: "knex.select(...).from(...)", body: "return knex.select('id').from('orders').where('tenant_id', tenantId);", expect: [] },
+  {
+    name: "tenant key in a later chained where",
+    body: "return knex('orders').where('id', id).andWhere('tenant_id', tenantId).first();",
+    expect: [],
+  },
+  {
+    name: "knex.from(...)",
+    body: "return knex.from('orders').where('status', 'open');",
+    expect: ["missing-tenant-filter from('orders')"],
+  },
+  {
+    name: "knex.select(...).from(...)",
+    body: "return knex.select('id').from('orders').where('tenant_id', tenantId);",
+    expect: [],
+  },
   { name: "global table", body: "return knex('plans').select('*');", expect: [] },
-  { name: "orWhere makes the tenant weak", body: "return knex('orders').where('tenant_id', tenantId).orWhere('status', 'public');", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "callback group ORed, tenant ANDed at top level", body: "return knex('orders').where('tenant_id', tenantId).where((q) => q.where('status', 'a').orWhere('status', 'b'));", expect: [] },
-  { name: "tenant only inside a callback group's or", body: "return knex('orders').where((q) => q.where('tenant_id', tenantId).orWhere('id', id));", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "function() { this.where(...) } group", body: "return knex('orders').where(function () {\n  this.where('tenant_id', tenantId);\n});", expect: [] },
-  { name: "whereNot", body: "return knex('orders').whereNot('tenant_id', tenantId);", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "conditional object where", body: "return knex('orders').where(status ? { tenant_id: tenantId } : {});", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "undefined value", body: "return knex('orders').where({ tenant_id: status ? tenantId : undefined });", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "mutated builder with a conditional tenant where", body: "const q = knex('orders').where('id', id);\nif (status) q.where('tenant_id', tenantId);\nreturn q;", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "mutated builder with the tenant always", body: "const q = knex('orders').where('tenant_id', tenantId);\nif (status) q.where('status', status);\nreturn q.select('*');", expect: [] },
-  { name: "modify() adding the tenant conditionally", body: "return knex('orders').modify((qb) => {\n  if (status) qb.where('tenant_id', tenantId);\n});", expect: ["weak-tenant-filter knex('orders')"] },
-  { name: "whereRaw with the tenant", body: "return knex('orders').whereRaw('tenant_id = ?', [tenantId]);", expect: [] },
-  { name: "where(knex.raw(...)) with the tenant", body: "return knex('orders').where(knex.raw('tenant_id = ?', [tenantId]));", expect: [] },
-  { name: "where from a variable", body: "return knex('orders').where(filter);", expect: ["dynamic-sql knex('orders')"] },
-  { name: "transaction parameter trx", body: "return knex.transaction(async (trx) => trx('order_items').where({ order_id: id }).del());", expect: ["missing-tenant-filter trx('order_items')"] },
+  {
+    name: "orWhere makes the tenant weak",
+    body: "return knex('orders').where('tenant_id', tenantId).orWhere('status', 'public');",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "callback group ORed, tenant ANDed at top level",
+    body: "return knex('orders').where('tenant_id', tenantId).where((q) => q.where('status', 'a').orWhere('status', 'b'));",
+    expect: [],
+  },
+  {
+    name: "tenant only inside a callback group's or",
+    body: "return knex('orders').where((q) => q.where('tenant_id', tenantId).orWhere('id', id));",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "function() { this.where(...) } group",
+    body: "return knex('orders').where(function () {\n  this.where('tenant_id', tenantId);\n});",
+    expect: [],
+  },
+  {
+    name: "whereNot",
+    body: "return knex('orders').whereNot('tenant_id', tenantId);",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "conditional object where",
+    body: "return knex('orders').where(status ? { tenant_id: tenantId } : {});",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "undefined value",
+    body: "return knex('orders').where({ tenant_id: status ? tenantId : undefined });",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "mutated builder with a conditional tenant where",
+    body: "const q = knex('orders').where('id', id);\nif (status) q.where('tenant_id', tenantId);\nreturn q;",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "mutated builder with the tenant always",
+    body: "const q = knex('orders').where('tenant_id', tenantId);\nif (status) q.where('status', status);\nreturn q.select('*');",
+    expect: [],
+  },
+  {
+    name: "modify() adding the tenant conditionally",
+    body: "return knex('orders').modify((qb) => {\n  if (status) qb.where('tenant_id', tenantId);\n});",
+    expect: ["weak-tenant-filter knex('orders')"],
+  },
+  {
+    name: "whereRaw with the tenant",
+    body: "return knex('orders').whereRaw('tenant_id = ?', [tenantId]);",
+    expect: [],
+  },
+  {
+    name: "where(knex.raw(...)) with the tenant",
+    body: "return knex('orders').where(knex.raw('tenant_id = ?', [tenantId]));",
+    expect: [],
+  },
+  {
+    name: "where from a variable",
+    body: "return knex('orders').where(filter);",
+    expect: ["dynamic-sql knex('orders')"],
+  },
+  {
+    name: "transaction parameter trx",
+    body: "return knex.transaction(async (trx) => trx('order_items').where({ order_id: id }).del());",
+    expect: ["missing-tenant-filter trx('order_items')"],
+  },
   { name: "alias object", body: "return knex({ o: 'orders' }).where('o.tenant_id', tenantId);", expect: [] },
   // joins
-  { name: "join on ids only", body: "return knex('orders as o').join('customers as c', 'c.id', 'o.customer_id').where('o.tenant_id', tenantId);", expect: ["missing-tenant-filter join('customers as c', 'c.id', 'o.customer_id')"] },
-  { name: "join scoped by andOn to a scoped table", body: "return knex('orders as o')\n  .join('customers as c', function () {\n    this.on('c.id', '=', 'o.customer_id').andOn('c.tenant_id', '=', 'o.tenant_id');\n  })\n  .where('o.tenant_id', tenantId);", expect: [] },
-  { name: "join scoped through the where", body: "return knex('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id').where({ 'o.tenant_id': tenantId, 'c.tenant_id': tenantId });", expect: [] },
-  { name: "join to a global table", body: "return knex('orders as o').join('plans as p', 'p.id', 'o.status').where('o.tenant_id', tenantId);", expect: [] },
+  {
+    name: "join on ids only",
+    body: "return knex('orders as o').join('customers as c', 'c.id', 'o.customer_id').where('o.tenant_id', tenantId);",
+    expect: ["missing-tenant-filter join('customers as c', 'c.id', 'o.customer_id')"],
+  },
+  {
+    name: "join scoped by andOn to a scoped table",
+    body: "return knex('orders as o')\n  .join('customers as c', function () {\n    this.on('c.id', '=', 'o.customer_id').andOn('c.tenant_id', '=', 'o.tenant_id');\n  })\n  .where('o.tenant_id', tenantId);",
+    expect: [],
+  },
+  {
+    name: "join scoped through the where",
+    body: "return knex('orders as o').leftJoin('customers as c', 'c.id', 'o.customer_id').where({ 'o.tenant_id': tenantId, 'c.tenant_id': tenantId });",
+    expect: [],
+  },
+  {
+    name: "join to a global table",
+    body: "return knex('orders as o').join('plans as p', 'p.id', 'o.status').where('o.tenant_id', tenantId);",
+    expect: [],
+  },
   // update / delete / insert
-  { name: "update by id", body: "return knex('orders').where({ id }).update({ status: 'paid' });", expect: ["missing-tenant-filter knex('orders')"] },
-  { name: "update scoped", body: "return knex('orders').where({ id, tenant_id: tenantId }).update({ status: 'paid' });", expect: [] },
+  {
+    name: "update by id",
+    body: "return knex('orders').where({ id }).update({ status: 'paid' });",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
+  {
+    name: "update scoped",
+    body: "return knex('orders').where({ id, tenant_id: tenantId }).update({ status: 'paid' });",
+    expect: [],
+  },
   { name: "del everything", body: "return knex('orders').del();", expect: ["missing-tenant-filter knex('orders')"] },
   { name: "delete() scoped", body: "return knex('orders').where('tenant_id', tenantId).delete();", expect: [] },
-  { name: "insert without the tenant", body: "return knex('orders').insert({ id, total: 1 });", expect: ["missing-tenant-on-insert knex('orders')"] },
+  {
+    name: "insert without the tenant",
+    body: "return knex('orders').insert({ id, total: 1 });",
+    expect: ["missing-tenant-on-insert knex('orders')"],
+  },
   { name: "insert with the tenant", body: "return knex('orders').insert({ id, tenant_id: tenantId });", expect: [] },
-  { name: "insert of rows, one without", body: "return knex('orders').insert([{ id, tenant_id: tenantId }, { id: 'b' }]);", expect: ["missing-tenant-on-insert knex('orders')"] },
-  { name: "knex.insert(...).into(...)", body: "return knex.insert({ id }).into('order_items');", expect: ["missing-tenant-on-insert into('order_items')"] },
+  {
+    name: "insert of rows, one without",
+    body: "return knex('orders').insert([{ id, tenant_id: tenantId }, { id: 'b' }]);",
+    expect: ["missing-tenant-on-insert knex('orders')"],
+  },
+  {
+    name: "knex.insert(...).into(...)",
+    body: "return knex.insert({ id }).into('order_items');",
+    expect: ["missing-tenant-on-insert into('order_items')"],
+  },
   { name: "insert into a global table", body: "return knex('plans').insert({ id, name: 'pro' });", expect: [] },
 ];
 
@@ -70,15 +194,34 @@ describe("knex query builder", () => {
     const text = caseModule(PRELUDE, "return knex('orders').where({ id }).del();");
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
-      ["knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where."],
+      [
+        "knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where.",
+      ],
     );
   });
 
   test("knex(...) results under any name, and require('knex')(...)", () => {
     const text = `import knexFactory from "knex";\nconst pg = knexFactory({ client: "pg" });\nconst my = require("knex")({ client: "mysql2" });\nexport const a = () => pg("orders").select("*");\nexport const b = () => my("orders").del();\n`;
-    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter pg(\"orders\")", "missing-tenant-filter my(\"orders\")"]);
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      'missing-tenant-filter pg("orders")',
+      'missing-tenant-filter my("orders")',
+    ]);
     const named = `import { knex } from "knex";\nconst pg = knex({ client: "pg" });\nconst my = require("knex")({ client: "mysql2" });\nexport const a = () => pg("orders").select("*");\nexport const b = () => my("orders").del();\n`;
-    assert.deepEqual(brief(named, analyzeBuilder(parser, named)), ["missing-tenant-filter pg(\"orders\")", "missing-tenant-filter my(\"orders\")"]);
+    assert.deepEqual(brief(named, analyzeBuilder(parser, named)), [
+      'missing-tenant-filter pg("orders")',
+      'missing-tenant-filter my("orders")',
+    ]);
+  });
+
+  test("queries through a configured scoped client need no predicate", () => {
+    const text = caseModule(
+      PRELUDE,
+      "await forTenant(tenantId).transaction(async (trx) => trx('orders').del());\nreturn this.tenantKnex('orders').select('*');",
+    );
+    assert.deepEqual(
+      brief(text, analyzeBuilder(parser, text, { config: { clients: { scoped: ["forTenant", "tenantKnex"] } } })),
+      [],
+    );
   });
 
   test("a Supabase-like or unknown receiver is not knex", () => {
@@ -115,14 +258,31 @@ const fixes: FixCase[] = [
     code: fn("return knex('orders').insert({\n    id,\n    total: 1,\n  });"),
     expected: fn("return knex('orders').insert({\n    id,\n    total: 1,\n    tenant_id: tenantId,\n  });"),
   },
+  {
+    name: "groups a top-level orWhere before adding the tenant",
+    code: fn("return knex('orders').where('tenant_id', tenantId).orWhere('status', 'public').select('id');"),
+    expected: fn(
+      "return knex('orders').where({ tenant_id: tenantId }).where((q) => q.where('tenant_id', tenantId).orWhere('status', 'public')).select('id');",
+    ),
+  },
+  {
+    name: "groups a multi-line orWhere chain",
+    code: fn("return knex('orders')\n    .where('status', 'open')\n    .orWhere('status', 'public')\n    .first();"),
+    expected: fn(
+      "return knex('orders').where({ tenant_id: tenantId }).where((q) => q.where('status', 'open')\n    .orWhere('status', 'public'))\n    .first();",
+    ),
+  },
 ];
 
 describe("knex fixes", () => {
   for (const c of fixes) test(c.name, () => checkFix(parser, c));
 
-  test("no fix where orWhere precedence would keep the hole open", () => {
-    const text = fn("return knex('orders').where('tenant_id', tenantId).orWhere('status', 'public');");
+  test("no fix for an orWhere added on another line", () => {
+    const text = fn(
+      "const q = knex('orders').where('tenant_id', tenantId);\nif (status) q.orWhere('status', status);\nreturn q;",
+    );
     const [f] = analyzeBuilder(parser, text);
+    assert.equal(f.ruleId, "weak-tenant-filter");
     assert.deepEqual(f.fixes, []);
   });
 });
@@ -138,7 +298,10 @@ describe("knex with a type checker", () => {
   test(`parameters typed as Knex and Knex.Transaction through aliases (${hasPackage("knex") ? "real knex" : "hand-written declarations"})`, () => {
     const { typed, untyped, text, diagnostics } = analyzeTyped(parser, files(), "service.ts");
     assert.deepEqual(diagnostics, []);
-    assert.deepEqual(brief(text, typed), ['missing-tenant-filter conn("orders")', 'missing-tenant-filter from("order_items")']);
+    assert.deepEqual(brief(text, typed), [
+      'missing-tenant-filter conn("orders")',
+      'missing-tenant-filter from("order_items")',
+    ]);
     assert.deepEqual(brief(text, untyped), []);
   });
 });

@@ -12,6 +12,16 @@ export const DIAGNOSTIC_CODES: Readonly<Record<RuleId, number>> = {
   "rls-missing": 98006,
   "suppression-without-reason": 98007,
   "unused-suppression": 98008,
+  "rls-policy-without-tenant": 98009,
+  "rls-unchecked-write": 98010,
+  "rls-disabled": 98011,
+  "rls-bypass-role": 98012,
+  "row-security-off": 98013,
+  "rls-security-definer": 98014,
+  "rls-policy-fails-open": 98015,
+  "rls-view-bypass": 98016,
+  "rls-setting-per-row": 98017,
+  "rls-policy-leak": 98018,
 };
 
 const RULE_BY_CODE = new Map<number, RuleId>(

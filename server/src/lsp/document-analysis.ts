@@ -1,7 +1,7 @@
 // One document's text through the analyzer, with the bundled TypeScript. Trouble stays
 // per file: a crash or an oversized file is reported to the caller, never thrown.
 import ts from "typescript";
-import { analyzeSourceFile, type Finding, type SqlParser } from "../analyzer";
+import { analyzeSourceFile, mayHaveFindings, type Finding, type SqlParser } from "../analyzer";
 import { applyRuleLevels, scriptKindOf } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
@@ -15,7 +15,8 @@ import type { ConfigContext, WorkspaceModel } from "./workspace";
 export const MAX_EDITOR_FILE_CHARS = 1024 * 1024;
 
 export type DocumentAnalysis =
-  | { kind: "ok"; findings: Finding[]; sourceFile: ts.SourceFile; context: ConfigContext }
+  /** `sourceFile` is absent when the text cannot hold a query: it was never parsed. */
+  | { kind: "ok"; findings: Finding[]; sourceFile: ts.SourceFile | undefined; context: ConfigContext }
   | { kind: "skipped"; reason: string }
   | { kind: "crashed"; message: string };
 
@@ -34,6 +35,8 @@ export function analyzeText(
     const context = workspace.contextFor(file);
     if (workspace.isIgnored(file, context))
       return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
+    // Most files hold no query: skipping their parse is most of the speed of a workspace scan.
+    if (!mayHaveFindings(text)) return { kind: "ok", findings: [], sourceFile: undefined, context };
     // The program's SourceFile is used only when it holds exactly this text.
     const typed = programs?.typedSource(file);
     const sourceFile =

@@ -133,9 +133,9 @@ export function startServer(connection: Connection): void {
     );
   };
 
-  /** Config and schema errors of every loaded context, on the files they are about. */
-  // Each model's notes ("inferred tenant column ... from ...") once per load, in the output log.
+  // Each model's notes ("inferred tenant column ... from ...") go to the output log once per load.
   const notedContexts = new Set<string>();
+  /** Config and schema errors of every loaded context, on the files they are about. */
   const publishInputErrors = () => {
     const contexts = workspace.loadedContexts();
     for (const context of contexts) {
@@ -337,7 +337,7 @@ export function startServer(connection: Connection): void {
       (params: CodeActionParams) => {
         const document = documents.get(params.textDocument.uri);
         const analysis = document && analyzeDocument(document);
-        if (!document || analysis?.kind !== "ok") return [];
+        if (!document || analysis?.kind !== "ok" || !analysis.sourceFile) return [];
         const configFile = analysis.context.config.configFile;
         const configText = configFile ? (openText(configFile) ?? readText(configFile)) : undefined;
         return codeActionsFor({

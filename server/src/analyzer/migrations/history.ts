@@ -72,6 +72,8 @@ export interface MigrationHistory {
   rowSecurityOff: RowSecurityOff[];
   definerFunctions: Map<string, DefinerFunction>;
   views: Map<string, ViewState>;
+  /** Every statement's site by `file:line:column` of its start (how ModelSource points at it). */
+  sites: Map<string, StatementSite>;
   /** DO blocks and other statements static reading cannot follow (db-check can). */
   opaque: StatementSite[];
   errors: InputError[];
@@ -102,6 +104,7 @@ export function emptyHistory(): MigrationHistory {
     rowSecurityOff: [],
     definerFunctions: new Map(),
     views: new Map(),
+    sites: new Map(),
     opaque: [],
     errors: [],
   };
@@ -122,6 +125,7 @@ export function applyMigrationText(history: MigrationHistory, parser: SqlParser,
     const start = parsed.toCharOffset(raw.stmt_location ?? 0);
     const end = raw.stmt_len === undefined ? text.length : parsed.toCharOffset((raw.stmt_location ?? 0) + raw.stmt_len);
     const site = siteOf(file, text, lines, start, end);
+    history.sites.set(`${file}:${site.line}:${site.column}`, site);
     const source = (): ModelSource => ({ file, kind: "migration", line: site.line, column: site.column });
     const before = snapshotRls(history.tables);
     applyStatement(history.tables, raw.stmt, source);

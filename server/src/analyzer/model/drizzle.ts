@@ -5,7 +5,13 @@ import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 
 /** Where drizzle schemas usually live, looked at when `schema.drizzle` is empty. */
-export const DEFAULT_DRIZZLE_SCHEMAS = ["src/db/schema.ts", "src/db/schema/*.ts", "db/schema.ts", "drizzle/schema.ts", "src/schema.ts"];
+export const DEFAULT_DRIZZLE_SCHEMAS = [
+  "src/db/schema.ts",
+  "src/db/schema/*.ts",
+  "db/schema.ts",
+  "drizzle/schema.ts",
+  "src/schema.ts",
+];
 
 const TABLE_FACTORIES = new Set(["pgTable", "mysqlTable", "sqliteTable", "singlestoreTable"]);
 const SCHEMA_FACTORIES = new Set(["pgSchema", "mysqlSchema"]);
@@ -21,7 +27,12 @@ export const drizzleReader: SchemaSourceReader = {
 };
 
 /** The drizzle tables one schema file defines. */
-export function readDrizzleSchema(tsm: typeof ts, fs: AnalyzerFileSystem, file: string, errors: InputError[]): DiscoveredTable[] {
+export function readDrizzleSchema(
+  tsm: typeof ts,
+  fs: AnalyzerFileSystem,
+  file: string,
+  errors: InputError[],
+): DiscoveredTable[] {
   const text = fs.readFile(file);
   if (text === undefined) {
     errors.push({ file, message: "cannot read the Drizzle schema file" });
@@ -36,7 +47,12 @@ export function readDrizzleSchema(tsm: typeof ts, fs: AnalyzerFileSystem, file: 
       if (!tsm.isIdentifier(decl.name) || !decl.initializer || !tsm.isCallExpression(decl.initializer)) continue;
       const call = decl.initializer;
       const callee = call.expression;
-      if (tsm.isIdentifier(callee) && SCHEMA_FACTORIES.has(callee.text) && call.arguments[0] && tsm.isStringLiteralLike(call.arguments[0])) {
+      if (
+        tsm.isIdentifier(callee) &&
+        SCHEMA_FACTORIES.has(callee.text) &&
+        call.arguments[0] &&
+        tsm.isStringLiteralLike(call.arguments[0])
+      ) {
         schemas.set(decl.name.text, call.arguments[0].text);
         continue;
       }
@@ -61,7 +77,8 @@ export function readDrizzleSchema(tsm: typeof ts, fs: AnalyzerFileSystem, file: 
 /** "" for `pgTable(...)`, the schema for `billing.table(...)`, undefined when not a table definition. */
 function tableSchema(tsm: typeof ts, callee: ts.Expression, schemas: Map<string, string>): string | undefined {
   if (tsm.isIdentifier(callee)) return TABLE_FACTORIES.has(callee.text) ? "" : undefined;
-  if (tsm.isPropertyAccessExpression(callee) && callee.name.text === "table" && tsm.isIdentifier(callee.expression)) return schemas.get(callee.expression.text);
+  if (tsm.isPropertyAccessExpression(callee) && callee.name.text === "table" && tsm.isIdentifier(callee.expression))
+    return schemas.get(callee.expression.text);
   return undefined;
 }
 
@@ -85,7 +102,12 @@ function columnFields(tsm: typeof ts, arg: ts.Expression | undefined): Record<st
 
 function builderColumnName(tsm: typeof ts, expr: ts.Expression): string | undefined {
   let e = expr;
-  while (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && tsm.isCallExpression(e.expression.expression)) e = e.expression.expression;
+  while (
+    tsm.isCallExpression(e) &&
+    tsm.isPropertyAccessExpression(e.expression) &&
+    tsm.isCallExpression(e.expression.expression)
+  )
+    e = e.expression.expression;
   if (!tsm.isCallExpression(e)) return undefined;
   const first = e.arguments[0];
   return first && tsm.isStringLiteralLike(first) ? first.text : undefined;

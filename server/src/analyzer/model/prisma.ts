@@ -15,7 +15,10 @@ export const prismaReader: SchemaSourceReader = {
 };
 
 /** Reads the files as one schema: a relation may point at a model defined in another file. */
-export function readPrismaSchema(fs: AnalyzerFileSystem, files: readonly string[]): { tables: DiscoveredTable[]; errors: InputError[] } {
+export function readPrismaSchema(
+  fs: AnalyzerFileSystem,
+  files: readonly string[],
+): { tables: DiscoveredTable[]; errors: InputError[] } {
   const errors: InputError[] = [];
   const models: (PrismaModel & { file: string })[] = [];
   for (const file of files) {
@@ -29,7 +32,9 @@ export function readPrismaSchema(fs: AnalyzerFileSystem, files: readonly string[
     errors.push(...parsed.errors.map((e) => ({ file, ...e })));
   }
   const modelNames = new Set(models.map((m) => m.name));
-  const tables = models.filter((m) => !m.blockAttributes.some((a) => a.name === "ignore")).map((m) => toTable(m, m.file, modelNames));
+  const tables = models
+    .filter((m) => !m.blockAttributes.some((a) => a.name === "ignore"))
+    .map((m) => toTable(m, m.file, modelNames));
   return { tables, errors };
 }
 
@@ -83,7 +88,12 @@ function toTable(model: PrismaModel, file: string, modelNames: ReadonlySet<strin
     if (modelNames.has(field.type)) {
       const relation = field.attributes.find((a) => a.name === "relation");
       const local = relation && arrayOfNames(argument(relation, "fields"));
-      relations.push({ field: field.name, target: field.type, required: !field.optional && !field.list, ...(local ? { fields: local } : {}) });
+      relations.push({
+        field: field.name,
+        target: field.type,
+        required: !field.optional && !field.list,
+        ...(local ? { fields: local } : {}),
+      });
       continue;
     }
     const mapped = field.attributes.find((a) => a.name === "map");
@@ -185,7 +195,10 @@ function tokenize(text: string): Token[] {
 
 /** Thrown inside a line and caught by the block loop, which skips to the next line. */
 class SyntaxProblem {
-  constructor(readonly token: Token, readonly message: string) {}
+  constructor(
+    readonly token: Token,
+    readonly message: string,
+  ) {}
 }
 
 const SKIPPED_BLOCKS = new Set(["enum", "type", "generator", "datasource"]);
@@ -205,7 +218,11 @@ class SchemaParser {
       try {
         if (t.kind === "ident" && (t.text === "model" || t.text === "view")) this.model();
         else if (t.kind === "ident" && SKIPPED_BLOCKS.has(t.text)) this.skipBlock();
-        else throw new SyntaxProblem(t, `expected "model", "view", "enum", "type", "generator" or "datasource", found ${describe(t)}`);
+        else
+          throw new SyntaxProblem(
+            t,
+            `expected "model", "view", "enum", "type", "generator" or "datasource", found ${describe(t)}`,
+          );
       } catch (e) {
         if (!(e instanceof SyntaxProblem)) throw e;
         this.report(e);
@@ -218,7 +235,13 @@ class SchemaParser {
     const keyword = this.next();
     const name = this.expect("ident", "a model name");
     this.expectPunct("{");
-    const model: PrismaModel = { name: name.text, line: keyword.line, column: keyword.column, fields: [], blockAttributes: [] };
+    const model: PrismaModel = {
+      name: name.text,
+      line: keyword.line,
+      column: keyword.column,
+      fields: [],
+      blockAttributes: [],
+    };
     for (;;) {
       this.skipNewlines();
       const t = this.peek();
@@ -352,7 +375,11 @@ class SchemaParser {
   }
 
   private report(problem: SyntaxProblem): void {
-    this.errors.push({ message: `Prisma schema: ${problem.message}`, line: problem.token.line, column: problem.token.column });
+    this.errors.push({
+      message: `Prisma schema: ${problem.message}`,
+      line: problem.token.line,
+      column: problem.token.column,
+    });
   }
 
   private peek(ahead = 0): Token {
@@ -374,7 +401,8 @@ class SchemaParser {
   }
   private expectPunct(text: string): void {
     const t = this.peek();
-    if (!(t.kind === "punct" && t.text === text)) throw new SyntaxProblem(t, `expected "${text}", found ${describe(t)}`);
+    if (!(t.kind === "punct" && t.text === text))
+      throw new SyntaxProblem(t, `expected "${text}", found ${describe(t)}`);
     this.next();
   }
   private skipNewlines(): void {

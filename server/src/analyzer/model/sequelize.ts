@@ -27,7 +27,11 @@ interface SequelizeModel {
   source: ModelSource;
 }
 
-export function readSequelizeModels(fs: AnalyzerFileSystem, files: readonly string[], tsm: typeof ts): { tables: DiscoveredTable[]; errors: InputError[] } {
+export function readSequelizeModels(
+  fs: AnalyzerFileSystem,
+  files: readonly string[],
+  tsm: typeof ts,
+): { tables: DiscoveredTable[]; errors: InputError[] } {
   const models: SequelizeModel[] = [];
   const associations: { owner: string; target: string; options?: ts.ObjectLiteralExpression }[] = [];
   for (const file of files) {
@@ -41,8 +45,14 @@ export function readSequelizeModels(fs: AnalyzerFileSystem, files: readonly stri
         if (model) models.push(model);
         const method = node.expression.name.text;
         const owner = node.expression.expression;
-        if (method === "belongsTo" && tsm.isIdentifier(owner) && node.arguments[0] && tsm.isIdentifier(node.arguments[0])) {
-          const options = node.arguments[1] && tsm.isObjectLiteralExpression(node.arguments[1]) ? node.arguments[1] : undefined;
+        if (
+          method === "belongsTo" &&
+          tsm.isIdentifier(owner) &&
+          node.arguments[0] &&
+          tsm.isIdentifier(node.arguments[0])
+        ) {
+          const options =
+            node.arguments[1] && tsm.isObjectLiteralExpression(node.arguments[1]) ? node.arguments[1] : undefined;
           associations.push({ owner: owner.text, target: node.arguments[0].text, options });
         }
       }
@@ -58,14 +68,25 @@ export function readSequelizeModels(fs: AnalyzerFileSystem, files: readonly stri
     tables: models.map((m) => {
       const entity: EntityInfo = { orm: "sequelize", names: m.names, fields: m.fields };
       if (m.primary.length) entity.uniques = [m.primary];
-      return { name: tableName(tsm, m), schema: m.options && stringProperty(tsm, m.options, "schema"), columns: [...new Set(Object.values(m.fields))], source: m.source, entities: [entity] };
+      return {
+        name: tableName(tsm, m),
+        schema: m.options && stringProperty(tsm, m.options, "schema"),
+        columns: [...new Set(Object.values(m.fields))],
+        source: m.source,
+        entities: [entity],
+      };
     }),
     errors: [],
   };
 }
 
 /** `x.define('Order', {...}, {...})` or `Order.init({...}, { sequelize })`. */
-function modelDefinition(tsm: typeof ts, call: ts.CallExpression, callee: ts.PropertyAccessExpression, sourceFile: ts.SourceFile): SequelizeModel | undefined {
+function modelDefinition(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  callee: ts.PropertyAccessExpression,
+  sourceFile: ts.SourceFile,
+): SequelizeModel | undefined {
   const method = callee.name.text;
   const [a0, a1, a2] = call.arguments;
   let modelName: string | undefined;
@@ -79,7 +100,13 @@ function modelDefinition(tsm: typeof ts, call: ts.CallExpression, callee: ts.Pro
     const declared = assignedName(tsm, call);
     names.push(modelName);
     if (declared && declared !== modelName) names.push(declared);
-  } else if (method === "init" && tsm.isIdentifier(callee.expression) && a1 && tsm.isObjectLiteralExpression(a1) && hasKey(tsm, a1, "sequelize")) {
+  } else if (
+    method === "init" &&
+    tsm.isIdentifier(callee.expression) &&
+    a1 &&
+    tsm.isObjectLiteralExpression(a1) &&
+    hasKey(tsm, a1, "sequelize")
+  ) {
     const cls = callee.expression.text;
     modelName = stringProperty(tsm, a1, "modelName") ?? cls;
     attributes = a0;
@@ -90,20 +117,38 @@ function modelDefinition(tsm: typeof ts, call: ts.CallExpression, callee: ts.Pro
   if (!modelName || !attributes || !tsm.isObjectLiteralExpression(attributes)) return undefined;
   const opts = options && tsm.isObjectLiteralExpression(options) ? options : undefined;
   const underscored = !!opts && booleanProperty(tsm, opts, "underscored");
-  const model: SequelizeModel = { modelName, names, options: opts, fields: {}, primary: [], underscored, source: sourceOf(call, sourceFile) };
+  const model: SequelizeModel = {
+    modelName,
+    names,
+    options: opts,
+    fields: {},
+    primary: [],
+    underscored,
+    source: sourceOf(call, sourceFile),
+  };
   for (const p of attributes.properties) {
-    if (!(tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) continue;
+    if (
+      !(tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) ||
+      !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))
+    )
+      continue;
     const attribute = p.name.text;
     const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
     const spec = value && tsm.isObjectLiteralExpression(value) ? value : undefined;
-    model.fields[attribute] = (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
+    model.fields[attribute] =
+      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
     if (spec && booleanProperty(tsm, spec, "primaryKey")) model.primary.push(attribute);
   }
   return model;
 }
 
 /** `Order.belongsTo(Tenant, { foreignKey })` adds the key attribute (default `tenantId`) when the model does not declare it. */
-function addForeignKey(tsm: typeof ts, model: SequelizeModel, target: string, options: ts.ObjectLiteralExpression | undefined): void {
+function addForeignKey(
+  tsm: typeof ts,
+  model: SequelizeModel,
+  target: string,
+  options: ts.ObjectLiteralExpression | undefined,
+): void {
   let attribute: string | undefined;
   let field: string | undefined;
   for (const p of options?.properties ?? []) {
@@ -139,11 +184,22 @@ function assignedName(tsm: typeof ts, call: ts.CallExpression): string | undefin
 }
 
 function hasKey(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): boolean {
-  return obj.properties.some((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && tsm.isIdentifier(p.name) && p.name.text === key);
+  return obj.properties.some(
+    (p) =>
+      (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) &&
+      tsm.isIdentifier(p.name) &&
+      p.name.text === key,
+  );
 }
 
 function booleanProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): boolean {
-  return obj.properties.some((p) => tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === key && p.initializer.kind === tsm.SyntaxKind.TrueKeyword);
+  return obj.properties.some(
+    (p) =>
+      tsm.isPropertyAssignment(p) &&
+      tsm.isIdentifier(p.name) &&
+      p.name.text === key &&
+      p.initializer.kind === tsm.SyntaxKind.TrueKeyword,
+  );
 }
 
 function sourceOf(node: ts.Node, sourceFile: ts.SourceFile): ModelSource {

@@ -9,7 +9,12 @@ import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ModelSource } from "./types";
 
 /** Where backends keep entities and models; there is no config key for them yet. */
-export const ORM_MODEL_GLOBS = ["src/**/*.entity.ts", "src/**/entities/**/*.ts", "src/**/models/**/*.ts", "src/**/*.model.ts"];
+export const ORM_MODEL_GLOBS = [
+  "src/**/*.entity.ts",
+  "src/**/entities/**/*.ts",
+  "src/**/models/**/*.ts",
+  "src/**/*.model.ts",
+];
 
 export const typeormReader: SchemaSourceReader = {
   read(fs, config, _parser, tsModule) {
@@ -18,7 +23,11 @@ export const typeormReader: SchemaSourceReader = {
   },
 };
 
-export function readTypeormEntities(fs: AnalyzerFileSystem, files: readonly string[], tsm: typeof ts): { tables: DiscoveredTable[]; errors: InputError[] } {
+export function readTypeormEntities(
+  fs: AnalyzerFileSystem,
+  files: readonly string[],
+  tsm: typeof ts,
+): { tables: DiscoveredTable[]; errors: InputError[] } {
   const classes = new Map<string, EntityClass>();
   for (const file of files) {
     const text = fs.readFile(file);
@@ -89,17 +98,29 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
   };
   if (entityDecorator) {
     const [first, second] = entityDecorator.args;
-    const options = first && tsm.isObjectLiteralExpression(first) ? first : second && tsm.isObjectLiteralExpression(second) ? second : undefined;
+    const options =
+      first && tsm.isObjectLiteralExpression(first)
+        ? first
+        : second && tsm.isObjectLiteralExpression(second)
+          ? second
+          : undefined;
     cls.entity = {
       table: (first && stringValue(tsm, first)) ?? (options && stringProperty(tsm, options, "name")),
       schema: options && stringProperty(tsm, options, "schema"),
     };
   }
   for (const member of node.members) {
-    if (!tsm.isPropertyDeclaration(member) || !member.name || !(tsm.isIdentifier(member.name) || tsm.isStringLiteral(member.name))) continue;
+    if (
+      !tsm.isPropertyDeclaration(member) ||
+      !member.name ||
+      !(tsm.isIdentifier(member.name) || tsm.isStringLiteral(member.name))
+    )
+      continue;
     const property = member.name.text;
     const memberDecorators = decoratorsOf(tsm, member);
-    const column = memberDecorators.find((d) => d.name.endsWith("Column") && d.name !== "JoinColumn" && d.name !== "JoinTable");
+    const column = memberDecorators.find(
+      (d) => d.name.endsWith("Column") && d.name !== "JoinColumn" && d.name !== "JoinTable",
+    );
     if (column) {
       const options = column.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
       cls.fields[property] = (options && stringProperty(tsm, options, "name")) ?? property;
@@ -112,11 +133,22 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
       if (relation.name === "OneToOne" && !join) continue;
       const joinOptions = join?.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
       const referenced = (joinOptions && stringProperty(tsm, joinOptions, "referencedColumnName")) ?? "id";
-      const joinColumn = (joinOptions && stringProperty(tsm, joinOptions, "name")) ?? camelCase(`${property}_${referenced}`);
+      const joinColumn =
+        (joinOptions && stringProperty(tsm, joinOptions, "name")) ?? camelCase(`${property}_${referenced}`);
       const relOptions = relation.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
       // TypeORM relations are nullable unless `nullable: false`.
-      const required = !!relOptions?.properties.some((p) => tsm.isPropertyAssignment(p) && p.name.getText(sourceFile) === "nullable" && p.initializer.kind === tsm.SyntaxKind.FalseKeyword);
-      cls.relations.push({ field: property, target: relationTarget(tsm, relation.args[0]) ?? "", required, fields: [joinColumn] });
+      const required = !!relOptions?.properties.some(
+        (p) =>
+          tsm.isPropertyAssignment(p) &&
+          p.name.getText(sourceFile) === "nullable" &&
+          p.initializer.kind === tsm.SyntaxKind.FalseKeyword,
+      );
+      cls.relations.push({
+        field: property,
+        target: relationTarget(tsm, relation.args[0]) ?? "",
+        required,
+        fields: [joinColumn],
+      });
     }
   }
   return cls.entity || Object.keys(cls.fields).length || cls.relations.length ? cls : undefined;
@@ -125,7 +157,8 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
 /** The class and its base classes among the scanned files, nearest first. */
 function lineage(cls: EntityClass, classes: ReadonlyMap<string, EntityClass>): EntityClass[] {
   const out: EntityClass[] = [];
-  for (let c: EntityClass | undefined = cls; c && !out.includes(c); c = c.base ? classes.get(c.base) : undefined) out.push(c);
+  for (let c: EntityClass | undefined = cls; c && !out.includes(c); c = c.base ? classes.get(c.base) : undefined)
+    out.push(c);
   return out;
 }
 
@@ -147,7 +180,11 @@ export function decoratorsOf(tsm: typeof ts, node: ts.HasDecorators): DecoratorC
   return (tsm.getDecorators(node) ?? []).flatMap((d) => {
     const expr = d.expression;
     const callee = tsm.isCallExpression(expr) ? expr.expression : expr;
-    const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = tsm.isIdentifier(callee)
+      ? callee.text
+      : tsm.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : undefined;
     return name ? [{ name, args: tsm.isCallExpression(expr) ? expr.arguments : [] }] : [];
   });
 }
@@ -158,7 +195,8 @@ export function stringValue(tsm: typeof ts, expr: ts.Expression): string | undef
 
 export function stringProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): string | undefined {
   for (const p of obj.properties) {
-    if (tsm.isPropertyAssignment(p) && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) && p.name.text === key) return stringValue(tsm, p.initializer);
+    if (tsm.isPropertyAssignment(p) && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) && p.name.text === key)
+      return stringValue(tsm, p.initializer);
   }
   return undefined;
 }

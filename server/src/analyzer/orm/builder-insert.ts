@@ -3,7 +3,8 @@
 import type ts from "typescript";
 import type { TenantTable } from "../model/types";
 import { finding } from "./builder-scope";
-import { addProperty, constInitializer, skipOuter } from "./chain";
+import { addProperty } from "./builder-syntax";
+import { constInitializer, skipOuter } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
 
 export interface InsertCheck {
@@ -22,7 +23,12 @@ export interface InsertCheck {
 }
 
 /** The finding for an insert whose rows do not all set the tenant key, with the fix adding it. */
-export function insertFindings(ctx: OrmContext, check: InsertCheck, top: ts.Node, receiver: ts.Expression): OrmFinding[] {
+export function insertFindings(
+  ctx: OrmContext,
+  check: InsertCheck,
+  top: ts.Node,
+  receiver: ts.Expression,
+): OrmFinding[] {
   if (!check.rows) return [];
   const rows = rowObjects(ctx, check, check.rows, 0);
   const objects = rows.objects;
@@ -36,7 +42,22 @@ export function insertFindings(ctx: OrmContext, check: InsertCheck, top: ts.Node
     const edits = lacking.map((o) => addProperty(ctx.sourceFile, o, property));
     const where = objects.length > 1 ? "every row object" : "the row object";
     const message = `${check.label} does not set ${check.key}: the row is written without an owning tenant. Add ${check.key} to ${where}.`;
-    return [finding(ctx, "missing-tenant-on-insert", check.node, table, message, { title: `Add ${property} to the inserted row${lacking.length > 1 ? "s" : ""}`, edits, safe: value.resolved && check.keyCertain }, top, receiver)];
+    return [
+      finding(
+        ctx,
+        "missing-tenant-on-insert",
+        check.node,
+        table,
+        message,
+        {
+          title: `Add ${property} to the inserted row${lacking.length > 1 ? "s" : ""}`,
+          edits,
+          safe: value.resolved && check.keyCertain,
+        },
+        top,
+        receiver,
+      ),
+    ];
   }
   if (opaque) {
     const message = `The rows of ${check.label} come from \`${opaque.getText(ctx.sourceFile)}\`, so tenantguard cannot tell whether they set ${check.key}. Set ${check.key} in the inserted object.`;
@@ -45,7 +66,12 @@ export function insertFindings(ctx: OrmContext, check: InsertCheck, top: ts.Node
   return [];
 }
 
-function rowObjects(ctx: OrmContext, check: InsertCheck, expr: ts.Expression, depth: number): { objects: ts.ObjectLiteralExpression[]; opaque?: ts.Expression } {
+function rowObjects(
+  ctx: OrmContext,
+  check: InsertCheck,
+  expr: ts.Expression,
+  depth: number,
+): { objects: ts.ObjectLiteralExpression[]; opaque?: ts.Expression } {
   const tsm = ctx.ts;
   const e = skipOuter(tsm, expr);
   if (tsm.isObjectLiteralExpression(e)) return { objects: [e] };
@@ -66,14 +92,19 @@ function rowObjects(ctx: OrmContext, check: InsertCheck, expr: ts.Expression, de
   // rows.map((r) => ({ ... }))
   if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "map") {
     const fn = e.arguments[0];
-    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) && !tsm.isBlock(fn.body)) return rowObjects(ctx, check, fn.body, depth + 1);
+    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) && !tsm.isBlock(fn.body))
+      return rowObjects(ctx, check, fn.body, depth + 1);
   }
   if (typeHasTenant(ctx, check, e)) return { objects: [] };
   return { objects: [], opaque: e };
 }
 
 /** "yes", "no", or the spread that may hold the key (`{ ...input }` without a checker to say). */
-function tenantState(ctx: OrmContext, check: InsertCheck, object: ts.ObjectLiteralExpression): "yes" | "no" | ts.Expression {
+function tenantState(
+  ctx: OrmContext,
+  check: InsertCheck,
+  object: ts.ObjectLiteralExpression,
+): "yes" | "no" | ts.Expression {
   const tsm = ctx.ts;
   let maybe: ts.Expression | undefined;
   for (const p of object.properties) {

@@ -34,7 +34,11 @@ export type Pred =
   | { kind: "dynamic"; node: ts.Node; why: string }
   | { kind: "other" };
 
-export type Verdict = { kind: "scoped" } | { kind: "weak"; why: string } | { kind: "dynamic"; node: ts.Node; why: string } | { kind: "none" };
+export type Verdict =
+  | { kind: "scoped" }
+  | { kind: "weak"; why: string }
+  | { kind: "dynamic"; node: ts.Node; why: string }
+  | { kind: "none" };
 
 export const OTHER: Pred = { kind: "other" };
 
@@ -47,11 +51,13 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
   const shared = [...topTerms(where), ...refs.flatMap((r) => (r.join?.kind === "inner" ? topTerms(r.join.on) : []))];
   const termsOf = (r: TableRef) => (r.join?.kind === "outer" ? [...shared, ...topTerms(r.join.on)] : shared);
   const scoped = new Set(refs.filter((r) => termsOf(r).some((t) => scopes(t, r))));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of refs) {
       if (scoped.has(r)) continue;
-      const joined = termsOf(r).some((t) => t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a))));
+      const joined = termsOf(r).some(
+        (t) => t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a))),
+      );
       if (joined) {
         scoped.add(r);
         changed = true;
@@ -67,7 +73,14 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
     const trees = [where, ...(r.join ? [r.join.on] : [])];
     const why = trees.map((p) => weakMention(p, r, undefined)).find(Boolean);
     const dynamic = trees.map(firstDynamic).find(Boolean);
-    out.set(r, why ? { kind: "weak", why } : dynamic ? { kind: "dynamic", node: dynamic.node, why: dynamic.why } : { kind: "none" });
+    out.set(
+      r,
+      why
+        ? { kind: "weak", why }
+        : dynamic
+          ? { kind: "dynamic", node: dynamic.node, why: dynamic.why }
+          : { kind: "none" },
+    );
   }
   return out;
 }
@@ -98,7 +111,9 @@ function weakMention(p: Pred, r: TableRef, why: string | undefined): string | un
       return weakMention(p.item, r, why ?? p.why);
     case "tenant":
     case "null":
-      return p.ref === r ? (why ?? (p.kind === "null" ? "only tests that the tenant column IS NULL" : undefined)) : undefined;
+      return p.ref === r
+        ? (why ?? (p.kind === "null" ? "only tests that the tenant column IS NULL" : undefined))
+        : undefined;
     case "mention":
       return p.ref === r ? (why ?? p.why) : undefined;
     default:
@@ -136,7 +151,12 @@ export interface BuilderQuery {
 }
 
 /** The findings of one query: one per tenant-owned reference it does not scope. */
-export function queryFindings(ctx: OrmContext, chainTop: ts.Node, receiver: ts.Expression, q: BuilderQuery): OrmFinding[] {
+export function queryFindings(
+  ctx: OrmContext,
+  chainTop: ts.Node,
+  receiver: ts.Expression,
+  q: BuilderQuery,
+): OrmFinding[] {
   const out: OrmFinding[] = [];
   for (const [ref, verdict] of verdicts(q.refs, q.where)) {
     if (verdict.kind === "scoped") continue;
@@ -152,7 +172,12 @@ export function queryFindings(ctx: OrmContext, chainTop: ts.Node, receiver: ts.E
     } else {
       message = `${q.label} has no tenant predicate: ${EFFECT[q.verb]}. Add ${hint} to its where.`;
     }
-    const ruleId = verdict.kind === "weak" ? "weak-tenant-filter" : verdict.kind === "dynamic" ? "dynamic-sql" : "missing-tenant-filter";
+    const ruleId =
+      verdict.kind === "weak"
+        ? "weak-tenant-filter"
+        : verdict.kind === "dynamic"
+          ? "dynamic-sql"
+          : "missing-tenant-filter";
     const fix = verdict.kind === "dynamic" ? undefined : q.fix(ref, verdict);
     const f = finding(ctx, ruleId, ref.node, table, message, fix, chainTop, receiver);
     out.push(ref.span ? { ...f, ...ref.span } : f);
@@ -161,11 +186,30 @@ export function queryFindings(ctx: OrmContext, chainTop: ts.Node, receiver: ts.E
 }
 
 /** A finding underlining `node` from its method name (`from(orders)`, not `db.select().from(orders)`). */
-export function finding(ctx: OrmContext, ruleId: OrmFinding["ruleId"], node: ts.CallExpression, table: string, message: string, fix: Fix | undefined, call: ts.Node, receiver: ts.Expression): OrmFinding {
+export function finding(
+  ctx: OrmContext,
+  ruleId: OrmFinding["ruleId"],
+  node: ts.CallExpression,
+  table: string,
+  message: string,
+  fix: Fix | undefined,
+  call: ts.Node,
+  receiver: ts.Expression,
+): OrmFinding {
   const start = calleeNameStart(ctx.ts, node, ctx.sourceFile);
   const end = node.getEnd();
   const normalized = call.getText(ctx.sourceFile).replace(/\s+/g, " ");
-  return { ruleId, start, end, message, table, fixes: fix ? [fix] : [], call, receiver, identity: `${ruleId}|${table}|${normalized}` };
+  return {
+    ruleId,
+    start,
+    end,
+    message,
+    table,
+    fixes: fix ? [fix] : [],
+    call,
+    receiver,
+    identity: `${ruleId}|${table}|${normalized}`,
+  };
 }
 
 /** Where the method name of a call starts: `from` in `db.select().from(orders)`. */

@@ -3,27 +3,62 @@
 import type ts from "typescript";
 import type { Fix, TextEdit } from "../types";
 import { and, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
-import { addProperty, constInitializer, insertAfter, isUndefinedLike, propertyKey, skipOuter, type Chain } from "./chain";
-import { conjoin, DrizzlePredicates, drizzleTableOf, drizzleTenantKey, isTenantKey } from "./drizzle";
+import { addProperty, insertAfter, isUndefinedLike, propertyKey } from "./builder-syntax";
+import { constInitializer, skipOuter, type Chain } from "./chain";
+import { conjoin } from "./drizzle-fixes";
+import { DrizzlePredicates, drizzleTableOf, drizzleTenantKey, isTenantKey } from "./drizzle-tables";
+import { isScopedClient } from "./builder-clients";
 import type { OrmContext, OrmFinding } from "./types";
 
 const METHODS = new Set(["findMany", "findFirst"]);
 
 /** Findings of a relational query chain; undefined when the chain is not one. */
-export function rqbFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Expression) => boolean): OrmFinding[] | undefined {
+export function rqbFindings(
+  ctx: OrmContext,
+  chain: Chain,
+  isClient: (e: ts.Expression) => boolean,
+): OrmFinding[] | undefined {
   const tsm = ctx.ts;
   const root = skipOuter(tsm, chain.root);
-  if (!tsm.isPropertyAccessExpression(root) || !tsm.isPropertyAccessExpression(root.expression) || root.expression.name.text !== "query") return undefined;
+  if (
+    !tsm.isPropertyAccessExpression(root) ||
+    !tsm.isPropertyAccessExpression(root.expression) ||
+    root.expression.name.text !== "query"
+  )
+    return undefined;
   const client = root.expression.expression;
   if (!isClient(client)) return undefined;
+  if (isScopedClient(ctx, client)) return [];
   const call = chain.calls[0];
   const table = drizzleTableOf(ctx, root);
   if (!call || !METHODS.has(call.name) || !table) return [];
-  const ref: TableRef = { table, qualifier: root.name.text, node: call.call, span: { start: root.name.getStart(ctx.sourceFile), end: (call.call.expression as ts.PropertyAccessExpression).name.getEnd() } };
+  const ref: TableRef = {
+    table,
+    qualifier: root.name.text,
+    node: call.call,
+    span: {
+      start: root.name.getStart(ctx.sourceFile),
+      end: (call.call.expression as ts.PropertyAccessExpression).name.getEnd(),
+    },
+  };
   const options = objectArgument(ctx, call.args[0]);
   const whereProp = options?.properties.find((p) => propertyKey(tsm, p) === "where");
-  const whereValue = whereProp && (tsm.isPropertyAssignment(whereProp) ? whereProp.initializer : tsm.isShorthandPropertyAssignment(whereProp) ? whereProp.name : undefined);
-  const where = whereValue ? rqbWhere(ctx, ref, whereValue) : options || !call.args[0] ? OTHER : ({ kind: "dynamic", node: call.args[0], why: `takes its options from \`${call.args[0].getText(ctx.sourceFile)}\` at run time` } as Pred);
+  const whereValue =
+    whereProp &&
+    (tsm.isPropertyAssignment(whereProp)
+      ? whereProp.initializer
+      : tsm.isShorthandPropertyAssignment(whereProp)
+        ? whereProp.name
+        : undefined);
+  const where = whereValue
+    ? rqbWhere(ctx, ref, whereValue)
+    : options || !call.args[0]
+      ? OTHER
+      : ({
+          kind: "dynamic",
+          node: call.args[0],
+          why: `takes its options from \`${call.args[0].getText(ctx.sourceFile)}\` at run time`,
+        } as Pred);
   const { key } = drizzleTenantKey(table);
   return queryFindings(ctx, chain.top, client, {
     verb: "select",
@@ -97,9 +132,11 @@ function objectWhere(ctx: OrmContext, ref: TableRef, object: ts.ObjectLiteralExp
     const key = propertyKey(tsm, p);
     const value = tsm.isPropertyAssignment(p) ? skipOuter(tsm, p.initializer) : undefined;
     if (key === "AND" || key === "OR") {
-      const parts = value && tsm.isArrayLiteralExpression(value) ? value.elements.map((el) => nested(ctx, ref, el)) : [];
+      const parts =
+        value && tsm.isArrayLiteralExpression(value) ? value.elements.map((el) => nested(ctx, ref, el)) : [];
       items.push(key === "AND" ? and(parts) : { kind: "or", items: parts, why: "is inside OR: [...]" });
-    } else if (key === "NOT") items.push({ kind: "weak", item: value ? nested(ctx, ref, value) : OTHER, why: "is negated by NOT" });
+    } else if (key === "NOT")
+      items.push({ kind: "weak", item: value ? nested(ctx, ref, value) : OTHER, why: "is negated by NOT" });
     else if (key === "RAW" && value) items.push(rqbWhere(ctx, ref, value));
     else if (key && isTenantKey(ref.table, key)) items.push(tenantValue(ctx, ref, value));
   }
@@ -115,16 +152,27 @@ function nested(ctx: OrmContext, ref: TableRef, e: ts.Expression): Pred {
 function tenantValue(ctx: OrmContext, ref: TableRef, value: ts.Expression | undefined): Pred {
   const tsm = ctx.ts;
   if (!value) return { kind: "tenant", ref }; // shorthand `{ tenantId }`
-  if (isUndefinedLike(tsm, value) || tsm.isConditionalExpression(value)) return { kind: "weak", item: { kind: "tenant", ref }, why: "is dropped when its value is undefined" };
+  if (isUndefinedLike(tsm, value) || tsm.isConditionalExpression(value))
+    return { kind: "weak", item: { kind: "tenant", ref }, why: "is dropped when its value is undefined" };
   if (!tsm.isObjectLiteralExpression(value)) return { kind: "tenant", ref };
   const ops = value.properties.map((p) => propertyKey(tsm, p));
   if (ops.includes("eq") || ops.includes("in")) return { kind: "tenant", ref };
   if (ops.includes("isNull")) return { kind: "null", ref };
-  return { kind: "mention", ref, why: `compares the tenant column with ${ops.filter(Boolean).join(", ") || "an operator"}` };
+  return {
+    kind: "mention",
+    ref,
+    why: `compares the tenant column with ${ops.filter(Boolean).join(", ") || "an operator"}`,
+  };
 }
 
 /** Adds the tenant filter in the form the query already uses. */
-function rqbFix(ctx: OrmContext, ref: TableRef, call: ts.CallExpression, options: ts.ObjectLiteralExpression | undefined, whereValue: ts.Expression | undefined): Fix | undefined {
+function rqbFix(
+  ctx: OrmContext,
+  ref: TableRef,
+  call: ts.CallExpression,
+  options: ts.ObjectLiteralExpression | undefined,
+  whereValue: ts.Expression | undefined,
+): Fix | undefined {
   const tsm = ctx.ts;
   const { key, known } = drizzleTenantKey(ref.table);
   const value = ctx.tenantValueAt(call, key);
@@ -144,7 +192,16 @@ function rqbFix(ctx: OrmContext, ref: TableRef, call: ts.CallExpression, options
     else if (tsm.isObjectBindingPattern(ops.name)) {
       const have = new Set(ops.name.elements.map((el) => el.name.getText(ctx.sourceFile)));
       const missing = ["and", "eq"].filter((n) => !have.has(n));
-      if (missing.length) edits.push(ops.name.elements.length ? insertAfter(ops.name.elements[ops.name.elements.length - 1], `, ${missing.join(", ")}`) : { start: ops.name.getStart(ctx.sourceFile), end: ops.name.getEnd(), newText: `{ ${missing.join(", ")} }` });
+      if (missing.length)
+        edits.push(
+          ops.name.elements.length
+            ? insertAfter(ops.name.elements[ops.name.elements.length - 1], `, ${missing.join(", ")}`)
+            : {
+                start: ops.name.getStart(ctx.sourceFile),
+                end: ops.name.getEnd(),
+                newText: `{ ${missing.join(", ")} }`,
+              },
+        );
     }
     const predicate = `${prefix}eq(${param.name.text}.${key}, ${value.text})`;
     const conj = conjoin(ctx, body, predicate);
@@ -152,9 +209,12 @@ function rqbFix(ctx: OrmContext, ref: TableRef, call: ts.CallExpression, options
     edits.push(...conj);
   } else if (where) return undefined;
   else {
-    const form = usesObjectWhere(ctx) ? `where: { ${key}: ${value.text} }` : `where: (t, { eq }) => eq(t.${key}, ${value.text})`;
+    const form = usesObjectWhere(ctx)
+      ? `where: { ${key}: ${value.text} }`
+      : `where: (t, { eq }) => eq(t.${key}, ${value.text})`;
     if (options) edits.push(addProperty(ctx.sourceFile, options, form));
-    else if (call.arguments.length === 0) edits.push({ start: call.arguments.pos, end: call.arguments.end, newText: `{ ${form} }` });
+    else if (call.arguments.length === 0)
+      edits.push({ start: call.arguments.pos, end: call.arguments.end, newText: `{ ${form} }` });
     else return undefined;
   }
   return { title: `Add the ${key} filter to the where`, edits, safe: value.resolved && known };

@@ -6,7 +6,9 @@ import { tenantColumnMatches } from "../model/names";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
 import { and, chainLabel, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
-import { chainOf, conditionalReason, constInitializer, importsModule, insertAfter, isClientOf, isUndefinedLike, propertyKey, queryChains, skipOuter, stringValue, type ChainCall, type ClientShape } from "./chain";
+import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
+import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
+import { chainOf, conditionalReason, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -19,17 +21,29 @@ export const KNEX_CLIENT: ClientShape = {
 
 const TABLE_CALLS = new Set(["", "from", "table", "into"]);
 const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto", "query", "values"]);
-const JOINS: Record<string, "inner" | "outer"> = { join: "inner", innerJoin: "inner", crossJoin: "inner", leftJoin: "outer", leftOuterJoin: "outer", rightJoin: "outer", rightOuterJoin: "outer", fullOuterJoin: "outer" };
+const JOINS: Record<string, "inner" | "outer"> = {
+  join: "inner",
+  innerJoin: "inner",
+  crossJoin: "inner",
+  leftJoin: "outer",
+  leftOuterJoin: "outer",
+  rightJoin: "outer",
+  rightOuterJoin: "outer",
+  fullOuterJoin: "outer",
+};
 
 export const knexModule: OrmModule = {
   name: "knex",
-  appliesTo: (ctx) => importsModule(ctx.ts, ctx.sourceFile, (m) => m === "knex") || /\b(knex|db|trx|tx)\b|\.(from|table|into)\s*\(/.test(ctx.sourceFile.text),
+  appliesTo: (ctx) =>
+    importsModule(ctx.ts, ctx.sourceFile, (m) => m === "knex") ||
+    /\b(knex|db|trx|tx)\b|\.(from|table|into)\s*\(/.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
     for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
       try {
-        if (chain.calls.some((c) => NOT_KNEX.has(c.name)) || !isClient(chain.root)) continue;
+        if (chain.calls.some((c) => NOT_KNEX.has(c.name)) || !isClient(chain.root) || isScopedClient(ctx, chain.root))
+          continue;
         const tableCall = chain.calls.find((c) => TABLE_CALLS.has(c.name) && c.args.length > 0);
         if (tableCall) out.push(...knexQuery(ctx, chain.root, chain.top, chain.calls, tableCall));
       } catch {
@@ -40,7 +54,13 @@ export const knexModule: OrmModule = {
   },
 };
 
-function knexQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[], tableCall: ChainCall): OrmFinding[] {
+function knexQuery(
+  ctx: OrmContext,
+  root: ts.Expression,
+  top: ts.CallExpression,
+  calls: ChainCall[],
+  tableCall: ChainCall,
+): OrmFinding[] {
   const main = stringTableRef(ctx, tableCall.args[0], tableCall.call);
   if (!main) return [];
   const names = new Set(calls.map((c) => c.name));
@@ -48,9 +68,27 @@ function knexQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression,
   if (names.has("insert") || names.has("upsert")) {
     const insert = calls.find((c) => c.name === "insert" || c.name === "upsert")!;
     const key = main.table.tenantColumn;
-    return insertFindings(ctx, { table: main.table, node: tableCall.call, rows: insert.args[0], key, isTenantKey: (k) => tenantColumnMatches(k, key), label: `${label}.${insert.name}(...)`, keyCertain: true }, top, root);
+    return insertFindings(
+      ctx,
+      {
+        table: main.table,
+        node: tableCall.call,
+        rows: insert.args[0],
+        key,
+        isTenantKey: (k) => tenantColumnMatches(k, key),
+        label: `${label}.${insert.name}(...)`,
+        keyCertain: true,
+      },
+      top,
+      root,
+    );
   }
-  const verb = names.has("update") || names.has("increment") || names.has("decrement") ? "update" : names.has("del") || names.has("delete") ? "delete" : "select";
+  const verb =
+    names.has("update") || names.has("increment") || names.has("decrement")
+      ? "update"
+      : names.has("del") || names.has("delete")
+        ? "delete"
+        : "select";
   const refs: TableRef[] = [main];
   const joinCalls = calls.filter((c) => c.name in JOINS);
   for (const c of joinCalls) {
@@ -60,16 +98,19 @@ function knexQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression,
   const preds = new KnexPredicates(ctx, refs);
   for (const ref of refs) if (ref.join) ref.join.on = preds.joinOn(joinCalls.find((c) => c.call === ref.node)!.args);
   const where = preds.chain(calls);
-  const column = (ref: TableRef) => (ref.qualifier !== ref.table.name || refs.length > 1 ? `${ref.qualifier}.${ref.table.tenantColumn}` : ref.table.tenantColumn);
-  const hasOrWhere = calls.some((c) => /^or[A-Z]/.test(c.name));
+  const column = (ref: TableRef) =>
+    ref.qualifier !== ref.table.name || refs.length > 1
+      ? `${ref.qualifier}.${ref.table.tenantColumn}`
+      : ref.table.tenantColumn;
   return queryFindings(ctx, top, root, {
     verb,
     refs,
     where,
     label,
     conjunction: "in its own .where(...), outside any orWhere",
-    hint: (ref) => (ref.join ? `.andOn('${column(ref)}', '=', '${column(main)}')` : `.where({ ${objectKey(column(ref))}: ... })`),
-    fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, top, hasOrWhere),
+    hint: (ref) =>
+      ref.join ? `.andOn('${column(ref)}', '=', '${column(main)}')` : `.where({ ${objectKey(column(ref))}: ... })`,
+    fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
   });
 }
 
@@ -77,11 +118,40 @@ function objectKey(column: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(column) ? column : `'${column}'`;
 }
 
-function whereFix(ctx: OrmContext, ref: TableRef, column: string, tableCall: ChainCall, top: ts.Node, hasOrWhere: boolean): Fix | undefined {
-  if (hasOrWhere || ref.join?.kind === "outer") return undefined; // OR precedence / a where would turn the outer join inner
+/**
+ * `.where({ tenant_id: v })` after the table call. With a top-level `orWhere`, AND binds tighter
+ * than OR, so the existing where calls are grouped first: `.where({ tenant_id: v }).where((q) =>
+ * q.where(a).orWhere(b))` (when they are contiguous in one expression; else no fix).
+ */
+function whereFix(
+  ctx: OrmContext,
+  ref: TableRef,
+  column: string,
+  tableCall: ChainCall,
+  calls: readonly ChainCall[],
+  top: ts.Node,
+): Fix | undefined {
+  if (ref.join?.kind === "outer") return undefined; // a where on the joined table would turn the outer join inner
   const value = ctx.tenantValueAt(top, ref.table.tenantColumn);
   const call = `.where({ ${objectKey(column)}: ${value.text} })`;
-  return { title: `Add ${call}`, edits: [insertAfter(tableCall.call, call)], safe: value.resolved };
+  if (!calls.some((c) => /^or[A-Z]/.test(c.name)))
+    return { title: `Add ${call}`, edits: [insertAfter(tableCall.call, call)], safe: value.resolved };
+  const indexes = calls.map((c, i) => (/^(or|and)?[wW]here/.test(c.name) ? i : -1)).filter((i) => i >= 0);
+  const [first, last] = [indexes[0], indexes[indexes.length - 1]];
+  const group = calls.slice(first, last + 1);
+  if (group.length !== indexes.length || group.some((c) => c.conditional || c.call.getSourceFile() !== ctx.sourceFile))
+    return undefined;
+  const firstCallee = group[0].call.expression;
+  if (!ctx.ts.isPropertyAccessExpression(firstCallee) || !isInside(group[group.length - 1].call, top)) return undefined;
+  const start = firstCallee.expression.getEnd();
+  const end = group[group.length - 1].call.getEnd();
+  const segment = ctx.sourceFile.text.slice(start, end);
+  const newText = `${call}.where((q) => q${segment.replace(/^\s+/, "")})`;
+  return { title: `Add ${call} and group the orWhere`, edits: [{ start, end, newText }], safe: value.resolved };
+}
+
+function isInside(node: ts.Node, outer: ts.Node): boolean {
+  return node.pos >= outer.pos && node.end <= outer.end;
 }
 
 /** Translates Knex filters into the shared predicate tree. */
@@ -95,9 +165,17 @@ class KnexPredicates {
   chain(calls: readonly ChainCall[]): Pred {
     const terms: { or: boolean; pred: Pred }[] = [];
     for (const c of calls) {
-      const pred = c.name === "modify" ? this.group(c.args[0]) : /^(or|and)?[wW]here/.test(c.name) ? this.whereCall(c.name, c.args) : undefined;
+      const pred =
+        c.name === "modify"
+          ? this.group(c.args[0])
+          : /^(or|and)?[wW]here/.test(c.name)
+            ? this.whereCall(c.name, c.args)
+            : undefined;
       if (!pred) continue;
-      terms.push({ or: /^or[A-Z]/.test(c.name), pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred });
+      terms.push({
+        or: /^or[A-Z]/.test(c.name),
+        pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred,
+      });
     }
     return combineTerms(terms);
   }
@@ -108,17 +186,24 @@ class KnexPredicates {
     const col = stringValue(tsm, args[0]);
     switch (base) {
       case "where":
-        if (args.length >= 3) return comparisonPred(this.ctx, this.refs, col, stringValue(tsm, args[1]) ?? "?", args[2]);
+        if (args.length >= 3)
+          return comparisonPred(this.ctx, this.refs, col, stringValue(tsm, args[1]) ?? "?", args[2]);
         if (args.length === 2 && col !== undefined) {
           const v = skipOuter(tsm, args[1]);
-          return v.kind === tsm.SyntaxKind.NullKeyword ? comparisonPred(this.ctx, this.refs, col, "is", v) : comparisonPred(this.ctx, this.refs, col, "=", args[1]);
+          return v.kind === tsm.SyntaxKind.NullKeyword
+            ? comparisonPred(this.ctx, this.refs, col, "is", v)
+            : comparisonPred(this.ctx, this.refs, col, "=", args[1]);
         }
         return this.single(args[0], 0);
       case "whereIn":
         return comparisonPred(this.ctx, this.refs, col, "in", args[1]);
       case "whereNot":
       case "whereNotIn":
-        return { kind: "weak", item: this.whereCall(base === "whereNot" ? "where" : "whereIn", args), why: `is negated by ${name}(...)` };
+        return {
+          kind: "weak",
+          item: this.whereCall(base === "whereNot" ? "where" : "whereIn", args),
+          why: `is negated by ${name}(...)`,
+        };
       case "whereNull":
         return comparisonPred(this.ctx, this.refs, col, "is", tsm.factory.createNull());
       case "whereRaw":
@@ -140,10 +225,16 @@ class KnexPredicates {
     if (tsm.isObjectLiteralExpression(e)) {
       return and(
         e.properties.map((p) => {
-          if (tsm.isSpreadAssignment(p)) return { kind: "dynamic", node: p, why: `spreads \`${p.expression.getText(this.ctx.sourceFile)}\` into it` };
+          if (tsm.isSpreadAssignment(p))
+            return {
+              kind: "dynamic",
+              node: p,
+              why: `spreads \`${p.expression.getText(this.ctx.sourceFile)}\` into it`,
+            };
           const key = propertyKey(tsm, p);
           const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
-          if (value && skipOuter(tsm, value).kind === tsm.SyntaxKind.NullKeyword) return comparisonPred(this.ctx, this.refs, key, "is", value);
+          if (value && skipOuter(tsm, value).kind === tsm.SyntaxKind.NullKeyword)
+            return comparisonPred(this.ctx, this.refs, key, "is", value);
           return key ? comparisonPred(this.ctx, this.refs, key, "=", value) : OTHER;
         }),
       );
@@ -155,14 +246,22 @@ class KnexPredicates {
         const kept = isUndefinedLike(tsm, a) || isEmptyObject(tsm, a) ? b : a;
         return { kind: "weak", item: this.single(kept, depth + 1), why: "is skipped when its condition is false" };
       }
-      return { kind: "or", items: [this.single(a, depth + 1), this.single(b, depth + 1)], why: "is in only one branch of a `? :`" };
+      return {
+        kind: "or",
+        items: [this.single(a, depth + 1), this.single(b, depth + 1)],
+        why: "is in only one branch of a `? :`",
+      };
     }
     if (tsm.isIdentifier(e)) {
       const init = constInitializer(tsm, e);
-      return init ? this.single(init, depth + 1) : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
+      return init
+        ? this.single(init, depth + 1)
+        : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
     }
-    if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "raw") return rawSqlPred(this.refs, (e.arguments[0] && literalText(tsm, e.arguments[0])) ?? "");
-    if (tsm.isCallExpression(e)) return { kind: "dynamic", node: e, why: `is built by \`${e.expression.getText(this.ctx.sourceFile)}(...)\`` };
+    if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "raw")
+      return rawSqlPred(this.refs, (e.arguments[0] && literalText(tsm, e.arguments[0])) ?? "");
+    if (tsm.isCallExpression(e))
+      return { kind: "dynamic", node: e, why: `is built by \`${e.expression.getText(this.ctx.sourceFile)}(...)\`` };
     return OTHER;
   }
 
@@ -186,7 +285,8 @@ class KnexPredicates {
       const visit = (node: ts.Node): void => {
         if (tsm.isFunctionLike(node)) return;
         if (tsm.isExpressionStatement(node)) take(node.expression, conditionalReason(tsm, node, f.body));
-        else if (tsm.isReturnStatement(node) && node.expression) take(node.expression, conditionalReason(tsm, node, f.body));
+        else if (tsm.isReturnStatement(node) && node.expression)
+          take(node.expression, conditionalReason(tsm, node, f.body));
         else tsm.forEachChild(node, visit);
       };
       tsm.forEachChild(f.body, visit);
@@ -198,7 +298,8 @@ class KnexPredicates {
   joinOn(args: readonly ts.Expression[]): Pred {
     const tsm = this.ctx.ts;
     if (args.length >= 3) {
-      const [a, op, b] = args.length >= 4 ? [args[1], stringValue(tsm, args[2]) ?? "=", args[3]] : [args[1], "=", args[2]];
+      const [a, op, b] =
+        args.length >= 4 ? [args[1], stringValue(tsm, args[2]) ?? "=", args[3]] : [args[1], "=", args[2]];
       return comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
     }
     const f = args[1] && skipOuter(tsm, args[1]);
@@ -209,9 +310,12 @@ class KnexPredicates {
     const terms = chainOf(tsm, e).calls.map((c) => {
       const base = c.name.replace(/^(or|and)(?=[A-Z])/, "").replace(/^O/, "o");
       const three = c.args.length >= 3;
-      const [a, op, b] = three ? [c.args[0], stringValue(tsm, c.args[1]) ?? "=", c.args[2]] : [c.args[0], "=", c.args[1]];
+      const [a, op, b] = three
+        ? [c.args[0], stringValue(tsm, c.args[1]) ?? "=", c.args[2]]
+        : [c.args[0], "=", c.args[1]];
       let pred: Pred = OTHER;
-      if (base === "on") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+      if (base === "on")
+        pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
       else if (base === "onVal") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, b);
       else if (base === "onIn") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), "in", c.args[1]);
       return { or: /^or[A-Z]/.test(c.name), pred };

@@ -5,7 +5,9 @@ import { tenantColumnMatches } from "../model/names";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
 import { and, chainLabel, OTHER, queryFindings, type Pred, type TableRef, type Verdict } from "./builder-scope";
-import { arrayElements, chainOf, constInitializer, importsModule, insertAfter, isClientOf, isUndefinedLike, propertyKey, queryChains, skipOuter, stringValue, type ChainCall, type ClientShape } from "./chain";
+import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
+import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
+import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -16,19 +18,35 @@ export const KYSELY_CLIENT: ClientShape = {
   typeModule: /kysely/i,
 };
 
-const TABLE_CALLS: Record<string, "select" | "update" | "delete" | "insert"> = { selectFrom: "select", updateTable: "update", deleteFrom: "delete", insertInto: "insert", replaceInto: "insert" };
-const JOINS: Record<string, "inner" | "outer"> = { innerJoin: "inner", leftJoin: "outer", rightJoin: "outer", fullJoin: "outer", crossJoin: "inner", innerJoinLateral: "inner", leftJoinLateral: "outer" };
+const TABLE_CALLS: Record<string, "select" | "update" | "delete" | "insert"> = {
+  selectFrom: "select",
+  updateTable: "update",
+  deleteFrom: "delete",
+  insertInto: "insert",
+  replaceInto: "insert",
+};
+const JOINS: Record<string, "inner" | "outer"> = {
+  innerJoin: "inner",
+  leftJoin: "outer",
+  rightJoin: "outer",
+  fullJoin: "outer",
+  crossJoin: "inner",
+  innerJoinLateral: "inner",
+  leftJoinLateral: "outer",
+};
 
 export const kyselyModule: OrmModule = {
   name: "kysely",
-  appliesTo: (ctx) => importsModule(ctx.ts, ctx.sourceFile, (m) => m === "kysely") || /\b(selectFrom|updateTable|deleteFrom|insertInto)\s*\(/.test(ctx.sourceFile.text),
+  appliesTo: (ctx) =>
+    importsModule(ctx.ts, ctx.sourceFile, (m) => m === "kysely") ||
+    /\b(selectFrom|updateTable|deleteFrom|insertInto)\s*\(/.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KYSELY_CLIENT, ctx.checker);
     for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
       try {
         const index = chain.calls.findIndex((c) => c.name in TABLE_CALLS);
-        if (index < 0) continue;
+        if (index < 0 || isScopedClient(ctx, chain.root)) continue;
         // The method names are Kysely's own; a subquery's `eb.selectFrom(...)` has no client root.
         out.push(...kyselyQuery(ctx, chain.root, chain.top, chain.calls.slice(index)));
       } catch {
@@ -43,7 +61,10 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
   const head = calls[0];
   const verb = TABLE_CALLS[head.name];
   const refs: TableRef[] = [];
-  const heads = head.args[0] && ctx.ts.isArrayLiteralExpression(skipOuter(ctx.ts, head.args[0])) ? (skipOuter(ctx.ts, head.args[0]) as ts.ArrayLiteralExpression).elements : [head.args[0]];
+  const heads =
+    head.args[0] && ctx.ts.isArrayLiteralExpression(skipOuter(ctx.ts, head.args[0]))
+      ? (skipOuter(ctx.ts, head.args[0]) as ts.ArrayLiteralExpression).elements
+      : [head.args[0]];
   for (const arg of heads) {
     const ref = stringTableRef(ctx, arg, head.call);
     if (ref) refs.push(ref);
@@ -54,7 +75,20 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
     if (!ref || !values) return [];
     const key = ref.table.tenantColumn;
     const label = chainLabel(ctx.sourceFile, root, [head, values]);
-    return insertFindings(ctx, { table: ref.table, node: head.call, rows: values.args[0], key, isTenantKey: (k) => tenantColumnMatches(k, key), label, keyCertain: true }, top, root);
+    return insertFindings(
+      ctx,
+      {
+        table: ref.table,
+        node: head.call,
+        rows: values.args[0],
+        key,
+        isTenantKey: (k) => tenantColumnMatches(k, key),
+        label,
+        keyCertain: true,
+      },
+      top,
+      root,
+    );
   }
   const joinCalls = calls.filter((c) => c.name in JOINS);
   for (const c of joinCalls) {
@@ -66,11 +100,24 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
   for (const ref of refs) {
     if (!ref.join) continue;
     const call = joinCalls.find((c) => c.call === ref.node)!;
-    ref.join.on = call.args.length >= 3 ? comparisonPred(ctx, refs, stringValue(ctx.ts, call.args[1]), "=", undefined, stringValue(ctx.ts, call.args[2]) ?? "") : preds.joinCallback(call.args[1]);
+    ref.join.on =
+      call.args.length >= 3
+        ? comparisonPred(
+            ctx,
+            refs,
+            stringValue(ctx.ts, call.args[1]),
+            "=",
+            undefined,
+            stringValue(ctx.ts, call.args[2]) ?? "",
+          )
+        : preds.joinCallback(call.args[1]);
   }
   const where = preds.chainWhere(calls);
   const main = refs[0];
-  const column = (ref: TableRef) => (ref.qualifier !== ref.table.name || refs.length > 1 ? `${ref.qualifier}.${ref.table.tenantColumn}` : ref.table.tenantColumn);
+  const column = (ref: TableRef) =>
+    ref.qualifier !== ref.table.name || refs.length > 1
+      ? `${ref.qualifier}.${ref.table.tenantColumn}`
+      : ref.table.tenantColumn;
   const anchor = [...calls].reverse().find((c) => c === head || c.name in JOINS || c.name === "set")!;
   const hasOrWhere = calls.some((c) => /^or/.test(c.name));
   return queryFindings(ctx, top, root, {
@@ -79,12 +126,23 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
     where,
     label: chainLabel(ctx.sourceFile, root, [head]),
     conjunction: "in its own .where(...) call",
-    hint: (ref) => (ref.join && ref !== main ? `.onRef('${column(ref)}', '=', '${column(main)}')` : `.where('${column(ref)}', '=', ...)`),
+    hint: (ref) =>
+      ref.join && ref !== main
+        ? `.onRef('${column(ref)}', '=', '${column(main)}')`
+        : `.where('${column(ref)}', '=', ...)`,
     fix: (ref, verdict) => whereFix(ctx, ref, verdict, column(ref), anchor, top, hasOrWhere),
   });
 }
 
-function whereFix(ctx: OrmContext, ref: TableRef, _verdict: Verdict, column: string, anchor: ChainCall, top: ts.Node, hasOrWhere: boolean): Fix | undefined {
+function whereFix(
+  ctx: OrmContext,
+  ref: TableRef,
+  _verdict: Verdict,
+  column: string,
+  anchor: ChainCall,
+  top: ts.Node,
+  hasOrWhere: boolean,
+): Fix | undefined {
   if (hasOrWhere || ref.join?.kind === "outer") return undefined; // a where would not close it (OR precedence) or would change the join
   const value = ctx.tenantValueAt(top, ref.table.tenantColumn);
   const call = `.where('${column}', '=', ${value.text})`;
@@ -106,10 +164,15 @@ class KyselyPredicates {
     const terms: { or: boolean; pred: Pred }[] = [];
     for (const c of calls) {
       let pred: Pred | undefined;
-      if (WHERE_AND.has(c.name) || WHERE_OR.has(c.name)) pred = c.name.endsWith("Ref") ? this.refComparison(c.args) : this.whereArgs(c.args);
-      else if (c.name === "$if" && c.args[1]) pred = { kind: "weak", item: this.callbackChain(c.args[1]), why: "is added only when $if's condition holds" };
+      if (WHERE_AND.has(c.name) || WHERE_OR.has(c.name))
+        pred = c.name.endsWith("Ref") ? this.refComparison(c.args) : this.whereArgs(c.args);
+      else if (c.name === "$if" && c.args[1])
+        pred = { kind: "weak", item: this.callbackChain(c.args[1]), why: "is added only when $if's condition holds" };
       if (!pred) continue;
-      terms.push({ or: WHERE_OR.has(c.name), pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred });
+      terms.push({
+        or: WHERE_OR.has(c.name),
+        pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred,
+      });
     }
     return combineTerms(terms);
   }
@@ -125,7 +188,14 @@ class KyselyPredicates {
 
   private refComparison(args: readonly ts.Expression[]): Pred {
     const tsm = this.ctx.ts;
-    return comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), stringValue(tsm, args[1]) ?? "=", undefined, stringValue(tsm, args[2]) ?? "");
+    return comparisonPred(
+      this.ctx,
+      this.refs,
+      stringValue(tsm, args[0]),
+      stringValue(tsm, args[1]) ?? "=",
+      undefined,
+      stringValue(tsm, args[2]) ?? "",
+    );
   }
 
   whereArgs(args: readonly ts.Expression[]): Pred {
@@ -144,7 +214,10 @@ class KyselyPredicates {
     if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) || tsBlock(tsm, f.body)) return OTHER;
     const body = skipOuter(tsm, f.body as ts.Expression);
     if (!tsm.isCallExpression(body)) return OTHER;
-    const terms = chainOf(tsm, body).calls.map((c) => ({ or: false, pred: c.name === "onRef" ? this.refComparison(c.args) : c.name === "on" ? this.whereArgs(c.args) : OTHER }));
+    const terms = chainOf(tsm, body).calls.map((c) => ({
+      or: false,
+      pred: c.name === "onRef" ? this.refComparison(c.args) : c.name === "on" ? this.whereArgs(c.args) : OTHER,
+    }));
     return combineTerms(terms);
   }
 
@@ -162,24 +235,43 @@ class KyselyPredicates {
     }
     if (tsm.isConditionalExpression(e)) {
       const [a, b] = [e.whenTrue, e.whenFalse];
-      if (isUndefinedLike(tsm, a) || isUndefinedLike(tsm, b)) return { kind: "weak", item: this.expression(isUndefinedLike(tsm, a) ? b : a, eb, depth + 1), why: "is skipped when its condition is false" };
-      return { kind: "or", items: [this.expression(a, eb, depth + 1), this.expression(b, eb, depth + 1)], why: "is in only one branch of a `? :`" };
+      if (isUndefinedLike(tsm, a) || isUndefinedLike(tsm, b))
+        return {
+          kind: "weak",
+          item: this.expression(isUndefinedLike(tsm, a) ? b : a, eb, depth + 1),
+          why: "is skipped when its condition is false",
+        };
+      return {
+        kind: "or",
+        items: [this.expression(a, eb, depth + 1), this.expression(b, eb, depth + 1)],
+        why: "is in only one branch of a `? :`",
+      };
     }
     if (tsm.isIdentifier(e)) {
       const init = constInitializer(tsm, e);
-      return init ? this.expression(init, eb, depth + 1) : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
+      return init
+        ? this.expression(init, eb, depth + 1)
+        : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
     }
     if (tsm.isTaggedTemplateExpression(e)) return rawSqlPred(this.refs, literalText(tsm, e.template) ?? "");
     if (!tsm.isCallExpression(e)) return OTHER;
     const callee = skipOuter(tsm, e.expression);
-    const name = tsm.isIdentifier(callee) ? (callee.text === eb ? "eb" : callee.text) : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+    const name = tsm.isIdentifier(callee)
+      ? callee.text === eb
+        ? "eb"
+        : callee.text
+      : tsm.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : "";
     const args = e.arguments;
     switch (name) {
       case "eb":
       case "cmpr":
       case "cmp": {
         const op = stringValue(tsm, args[1]);
-        return op === undefined ? OTHER : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2], refArgument(tsm, args[2]));
+        return op === undefined
+          ? OTHER
+          : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2], refArgument(tsm, args[2]));
       }
       case "and":
       case "or": {
@@ -197,11 +289,17 @@ class KyselyPredicates {
   }
 
   /** `and([a, b])`, `and(filters)` (a local array and its pushes), `and({ tenant_id: v, id })`. */
-  private listItems(call: ts.CallExpression, arg: ts.Expression | undefined, eb: string | undefined, depth: number): Pred[] {
+  private listItems(
+    call: ts.CallExpression,
+    arg: ts.Expression | undefined,
+    eb: string | undefined,
+    depth: number,
+  ): Pred[] {
     const tsm = this.ctx.ts;
     const e = arg && skipOuter(tsm, arg);
     if (!e) return [];
-    if (tsm.isArrayLiteralExpression(e)) return e.elements.map((el) => this.expression(tsm.isSpreadElement(el) ? el.expression : el, eb, depth + 1));
+    if (tsm.isArrayLiteralExpression(e))
+      return e.elements.map((el) => this.expression(tsm.isSpreadElement(el) ? el.expression : el, eb, depth + 1));
     if (tsm.isObjectLiteralExpression(e)) {
       return e.properties.map((p) => {
         const key = propertyKey(tsm, p);
@@ -211,7 +309,16 @@ class KyselyPredicates {
     }
     if (tsm.isIdentifier(e)) {
       const elements = arrayElements(tsm, e, call);
-      if (elements) return elements.map((el) => (el.conditional ? { kind: "weak", item: this.expression(el.expr, eb, depth + 1), why: el.conditional.replace("is added", "is pushed") } : this.expression(el.expr, eb, depth + 1)));
+      if (elements)
+        return elements.map((el) =>
+          el.conditional
+            ? {
+                kind: "weak",
+                item: this.expression(el.expr, eb, depth + 1),
+                why: el.conditional.replace("is added", "is pushed"),
+              }
+            : this.expression(el.expr, eb, depth + 1),
+        );
     }
     return [{ kind: "dynamic", node: e, why: `is built from \`${e.getText(this.ctx.sourceFile)}\` at run time` }];
   }
@@ -234,4 +341,3 @@ function returned(tsm: typeof ts, block: ts.Block): ts.Expression | undefined {
   for (const s of block.statements) if (tsm.isReturnStatement(s)) return s.expression;
   return undefined;
 }
-

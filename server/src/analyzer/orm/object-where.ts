@@ -35,7 +35,9 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   const node = resolveConst(tsm, expr);
   if (depth > 20) return { kind: "unknown", node };
   if (tsm.isArrayLiteralExpression(node)) {
-    const parts = node.elements.map((e) => (tsm.isSpreadElement(e) ? ({ kind: "unknown", node: e } as const) : evaluateWhere(e, dialect, depth + 1)));
+    const parts = node.elements.map((e) =>
+      tsm.isSpreadElement(e) ? ({ kind: "unknown", node: e } as const) : evaluateWhere(e, dialect, depth + 1),
+    );
     return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
   }
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
@@ -46,7 +48,9 @@ function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect,
   const { ts: tsm } = dialect;
   if (tsm.isSpreadAssignment(p)) {
     const spread = resolveConst(tsm, p.expression);
-    return tsm.isObjectLiteralExpression(spread) ? evaluateWhere(spread, dialect, depth + 1) : { kind: "unknown", node: p };
+    return tsm.isObjectLiteralExpression(spread)
+      ? evaluateWhere(spread, dialect, depth + 1)
+      : { kind: "unknown", node: p };
   }
   if (!tsm.isPropertyAssignment(p) && !tsm.isShorthandPropertyAssignment(p)) return MISSING;
   const value = tsm.isPropertyAssignment(p) ? p.initializer : p.name;
@@ -63,7 +67,8 @@ function combined(value: ts.Expression, dialect: WhereDialect, op: "and" | "or",
   const node = resolveConst(tsm, value);
   let parts: WhereVerdict[];
   if (tsm.isArrayLiteralExpression(node)) parts = node.elements.map((e) => evaluateWhere(e, dialect, depth + 1));
-  else if (tsm.isObjectLiteralExpression(node)) parts = node.properties.map((p) => evaluateProperty(p, dialect, depth + 1));
+  else if (tsm.isObjectLiteralExpression(node))
+    parts = node.properties.map((p) => evaluateProperty(p, dialect, depth + 1));
   else return { kind: "unknown", node };
   return op === "and" ? allOf(parts) : anyOf(parts);
 }
@@ -82,8 +87,10 @@ export function allOf(parts: WhereVerdict[]): WhereVerdict {
 /** OR: scoped only when every branch is (a `tenantId: null` branch adds only unowned rows). */
 export function anyOf(parts: WhereVerdict[]): WhereVerdict {
   if (parts.length === 0) return MISSING;
-  if (parts.every((p) => p.kind === "scoped" || p.kind === "shared")) return parts.find((p) => p.kind === "scoped") ?? parts[0];
-  if (parts.some((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak")) return { kind: "weak", reason: OR_REASON };
+  if (parts.every((p) => p.kind === "scoped" || p.kind === "shared"))
+    return parts.find((p) => p.kind === "scoped") ?? parts[0];
+  if (parts.some((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak"))
+    return { kind: "weak", reason: OR_REASON };
   return parts.find((p) => p.kind === "unknown") ?? MISSING;
 }
 
@@ -93,7 +100,11 @@ export function negated(inner: WhereVerdict): WhereVerdict {
 }
 
 /** Whether an object written to the table (create/insert data) sets the tenant field. */
-export function setsField(tsm: typeof ts, expr: ts.Expression, isTenantKey: (name: string) => boolean): "yes" | "no" | "unknown" {
+export function setsField(
+  tsm: typeof ts,
+  expr: ts.Expression,
+  isTenantKey: (name: string) => boolean,
+): "yes" | "no" | "unknown" {
   const node = resolveConst(tsm, expr);
   if (!tsm.isObjectLiteralExpression(node)) return "unknown";
   let unknown = false;
@@ -120,7 +131,11 @@ export function setsField(tsm: typeof ts, expr: ts.Expression, isTenantKey: (nam
 export function writtenObjects(tsm: typeof ts, expr: ts.Expression): ts.Expression[] {
   const node = resolveConst(tsm, expr);
   if (tsm.isArrayLiteralExpression(node)) return node.elements.filter((e) => !tsm.isSpreadElement(e));
-  if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression) && node.expression.name.text === "map") {
+  if (
+    tsm.isCallExpression(node) &&
+    tsm.isPropertyAccessExpression(node.expression) &&
+    node.expression.name.text === "map"
+  ) {
     const fn = node.arguments[0];
     if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) {
       const body = tsm.isArrowFunction(fn) && !tsm.isBlock(fn.body) ? fn.body : returnedExpression(tsm, fn.body);
@@ -142,7 +157,12 @@ export function resolveConst(tsm: typeof ts, expr: ts.Expression, depth = 0): ts
   let node = skipOuter(tsm, expr);
   if (depth > 5 || !tsm.isIdentifier(node)) return node;
   const decl = findVariable(tsm, node);
-  if (decl && decl.initializer && tsm.isVariableDeclarationList(decl.parent) && decl.parent.flags & tsm.NodeFlags.Const) {
+  if (
+    decl &&
+    decl.initializer &&
+    tsm.isVariableDeclarationList(decl.parent) &&
+    decl.parent.flags & tsm.NodeFlags.Const
+  ) {
     node = resolveConst(tsm, decl.initializer, depth + 1);
   }
   return node;
@@ -151,7 +171,8 @@ export function resolveConst(tsm: typeof ts, expr: ts.Expression, depth = 0): ts
 /** The variable declaration an identifier names, searched in its enclosing blocks (no type checker needed). */
 export function findVariable(tsm: typeof ts, id: ts.Identifier): ts.VariableDeclaration | undefined {
   for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
-    if (!(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope) || tsm.isCaseClause(scope))) continue;
+    if (!(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope) || tsm.isCaseClause(scope)))
+      continue;
     for (const statement of scope.statements) {
       if (!tsm.isVariableStatement(statement)) continue;
       for (const decl of statement.declarationList.declarations) {
@@ -174,19 +195,36 @@ export function findParameter(tsm: typeof ts, id: ts.Identifier): ts.ParameterDe
 
 export function skipOuter(tsm: typeof ts, expr: ts.Expression): ts.Expression {
   let node = expr;
-  while (tsm.isParenthesizedExpression(node) || tsm.isAsExpression(node) || tsm.isSatisfiesExpression(node) || tsm.isNonNullExpression(node) || tsm.isTypeAssertionExpression(node)) node = node.expression;
+  while (
+    tsm.isParenthesizedExpression(node) ||
+    tsm.isAsExpression(node) ||
+    tsm.isSatisfiesExpression(node) ||
+    tsm.isNonNullExpression(node) ||
+    tsm.isTypeAssertionExpression(node)
+  )
+    node = node.expression;
   return node;
 }
 
 export function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
-  if (tsm.isIdentifier(name) || tsm.isStringLiteral(name) || tsm.isNumericLiteral(name) || tsm.isPrivateIdentifier(name)) return name.text;
+  if (
+    tsm.isIdentifier(name) ||
+    tsm.isStringLiteral(name) ||
+    tsm.isNumericLiteral(name) ||
+    tsm.isPrivateIdentifier(name)
+  )
+    return name.text;
   if (tsm.isComputedPropertyName(name) && tsm.isStringLiteral(name.expression)) return name.expression.text;
   return undefined;
 }
 
 export function isNullish(tsm: typeof ts, expr: ts.Expression): boolean {
   const node = skipOuter(tsm, expr);
-  return node.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(node) && node.text === "undefined") || tsm.isVoidExpression(node);
+  return (
+    node.kind === tsm.SyntaxKind.NullKeyword ||
+    (tsm.isIdentifier(node) && node.text === "undefined") ||
+    tsm.isVoidExpression(node)
+  );
 }
 
 /** `tenantId` when the value is the same identifier, else `tenantId: <value>`. */
@@ -195,7 +233,13 @@ export function propertyText(field: string, value: string): string {
 }
 
 /** Adds a property to an object literal, keeping its one-line or multi-line layout. */
-export function addPropertyEdit(tsm: typeof ts, sourceFile: ts.SourceFile, obj: ts.ObjectLiteralExpression, text: string, atStart = false): TextEdit {
+export function addPropertyEdit(
+  tsm: typeof ts,
+  sourceFile: ts.SourceFile,
+  obj: ts.ObjectLiteralExpression,
+  text: string,
+  atStart = false,
+): TextEdit {
   const props = obj.properties;
   if (props.length === 0) return { start: obj.getStart(sourceFile), end: obj.getEnd(), newText: `{ ${text} }` };
   const lineOf = (pos: number) => sourceFile.getLineAndCharacterOfPosition(pos).line;
@@ -208,7 +252,11 @@ export function addPropertyEdit(tsm: typeof ts, sourceFile: ts.SourceFile, obj: 
   const last = props[props.length - 1];
   const at = last.getEnd();
   void tsm;
-  return { start: at, end: at, newText: multiline ? `,\n${indentAt(sourceFile, last.getStart(sourceFile))}${text}` : `, ${text}` };
+  return {
+    start: at,
+    end: at,
+    newText: multiline ? `,\n${indentAt(sourceFile, last.getStart(sourceFile))}${text}` : `, ${text}`,
+  };
 }
 
 function indentAt(sourceFile: ts.SourceFile, pos: number): string {

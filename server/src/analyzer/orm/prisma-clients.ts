@@ -23,7 +23,10 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   const e = strip(tsm, expr);
   if (depth > 4) return undefined;
   if (scopedName(ctx, e)) return "scoped";
-  const extended = tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "$extends" ? { call: e, base: e.expression.expression } : undefined;
+  const extended =
+    tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "$extends"
+      ? { call: e, base: e.expression.expression }
+      : undefined;
   // `prisma.$extends(forTenant(tenantId))`: scoped when the extension is one of the config's scoped clients.
   if (extended?.call.arguments.some((a) => scopedName(ctx, strip(tsm, a)))) return "scoped";
   const decl = tsm.isIdentifier(e) ? constDeclaration(ctx, e) : undefined;
@@ -36,9 +39,11 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   if (ctx.config.clients.unscoped.includes(e.getText(ctx.sourceFile))) return "unscoped";
   const byType = ctx.checker ? clientByType(ctx, e) : undefined;
   if (byType !== undefined) return byType ? "unscoped" : undefined;
-  if (tsm.isNewExpression(e)) return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
+  if (tsm.isNewExpression(e))
+    return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
   if (extended) return clientKind(ctx, extended.base, depth + 1);
-  if (tsm.isPropertyAccessExpression(e)) return e.expression.kind === tsm.SyntaxKind.ThisKeyword && CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
+  if (tsm.isPropertyAccessExpression(e))
+    return e.expression.kind === tsm.SyntaxKind.ThisKeyword && CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
   if (fromInit) return fromInit;
   if (param?.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
@@ -71,7 +76,11 @@ function scopedName(ctx: ClientContext, e: ts.Expression): ClientKind | undefine
   const scoped = ctx.config.clients.scoped;
   if (!scoped.length) return undefined;
   const callee = tsm.isCallExpression(e) ? e.expression : e;
-  const last = tsm.isPropertyAccessExpression(callee) ? callee.name.text : tsm.isIdentifier(callee) ? callee.text : undefined;
+  const last = tsm.isPropertyAccessExpression(callee)
+    ? callee.name.text
+    : tsm.isIdentifier(callee)
+      ? callee.text
+      : undefined;
   return (last && scoped.includes(last)) || scoped.includes(callee.getText(ctx.sourceFile)) ? "scoped" : undefined;
 }
 

@@ -4,7 +4,17 @@
 import type ts from "typescript";
 import { isRelationField, type PrismaEntity } from "./prisma-entities";
 import { followConst, strip } from "./prisma-syntax";
-import { allOf, anyOf, propertyName, propertyValue, short, tenantValueScope, typeRequires, type Scope, type ScopeContext } from "./prisma-where";
+import {
+  allOf,
+  anyOf,
+  propertyName,
+  propertyValue,
+  short,
+  tenantValueScope,
+  typeRequires,
+  type Scope,
+  type ScopeContext,
+} from "./prisma-where";
 
 export interface DataCheck {
   /** The combined scope of every element (`none`: some element lacks the tenant). */
@@ -30,13 +40,20 @@ export function checkCreateData(ctx: ScopeContext, data: ts.Expression, entity: 
   const scope = WORST_FIRST.map((k) => scopes.find((s) => s.kind === k)).find(Boolean) ?? { kind: "scoped" };
   const literals = elements.map((el) => followConst(ctx, strip(ctx.ts, el)));
   const lacking = literals.filter((_, i) => scopes[i].kind === "none");
-  const missing = lacking.every((l) => ctx.ts.isObjectLiteralExpression(l)) ? (lacking as ts.ObjectLiteralExpression[]) : undefined;
+  const missing = lacking.every((l) => ctx.ts.isObjectLiteralExpression(l))
+    ? (lacking as ts.ObjectLiteralExpression[])
+    : undefined;
   const nested = literals.flatMap((l) => (ctx.ts.isObjectLiteralExpression(l) ? nestedCreates(ctx, l, entity, 0) : []));
   return { scope, missing, nested };
 }
 
 /** Nested creates in any data object (also update data): `tasks: { create: [...] }`, createMany, connectOrCreate, upsert. */
-export function nestedCreates(ctx: ScopeContext, data: ts.ObjectLiteralExpression, entity: PrismaEntity, depth: number): NestedCreate[] {
+export function nestedCreates(
+  ctx: ScopeContext,
+  data: ts.ObjectLiteralExpression,
+  entity: PrismaEntity,
+  depth: number,
+): NestedCreate[] {
   const tsm = ctx.ts;
   if (depth > 5) return [];
   const out: NestedCreate[] = [];
@@ -49,7 +66,8 @@ export function nestedCreates(ctx: ScopeContext, data: ts.ObjectLiteralExpressio
     if (!target || !tsm.isObjectLiteralExpression(write)) continue;
     for (const created of createdData(ctx, write)) {
       for (const el of elementsOf(ctx, created)) {
-        if (!target.inheritsTenantFrom(entity.name)) out.push({ entity: target, through: field, scope: dataScope(ctx, el, target, 0) });
+        if (!target.inheritsTenantFrom(entity.name))
+          out.push({ entity: target, through: field, scope: dataScope(ctx, el, target, 0) });
         const obj = followConst(ctx, strip(tsm, el));
         if (tsm.isObjectLiteralExpression(obj)) out.push(...nestedCreates(ctx, obj, target, depth + 1));
       }
@@ -63,7 +81,11 @@ function dataScope(ctx: ScopeContext, expr: ts.Expression, entity: PrismaEntity,
   const tsm = ctx.ts;
   const e = followConst(ctx, strip(tsm, expr));
   if (tsm.isConditionalExpression(e) && depth < 4) {
-    return anyOf([dataScope(ctx, e.whenTrue, entity, depth + 1), dataScope(ctx, e.whenFalse, entity, depth + 1)], e, `sets ${entity.tenantField} in only one branch of the conditional`);
+    return anyOf(
+      [dataScope(ctx, e.whenTrue, entity, depth + 1), dataScope(ctx, e.whenFalse, entity, depth + 1)],
+      e,
+      `sets ${entity.tenantField} in only one branch of the conditional`,
+    );
   }
   if (!tsm.isObjectLiteralExpression(e)) {
     if (typeRequires(ctx, e, entity.tenantField)) return { kind: "scoped" };
@@ -72,7 +94,11 @@ function dataScope(ctx: ScopeContext, expr: ts.Expression, entity: PrismaEntity,
   const terms: Scope[] = [];
   for (const p of e.properties) {
     if (tsm.isSpreadAssignment(p)) {
-      terms.push(depth < 4 ? spreadScope(ctx, p, entity, depth) : { kind: "dynamic", reason: "is nested too deeply to follow", node: p });
+      terms.push(
+        depth < 4
+          ? spreadScope(ctx, p, entity, depth)
+          : { kind: "dynamic", reason: "is nested too deeply to follow", node: p },
+      );
       continue;
     }
     const name = propertyName(tsm, p);
@@ -83,8 +109,14 @@ function dataScope(ctx: ScopeContext, expr: ts.Expression, entity: PrismaEntity,
       terms.push(s.kind === "shared" ? { kind: "weak", reason: `sets ${name} to null`, node: value } : s);
     } else if (entity.relation(name)?.carriesTenant && isRelationField(entity, name)) {
       const write = followConst(ctx, strip(tsm, value));
-      const connects = tsm.isObjectLiteralExpression(write) && write.properties.some((q) => ["connect", "create", "connectOrCreate"].includes(propertyName(tsm, q) ?? ""));
-      terms.push(connects ? { kind: "scoped" } : { kind: "dynamic", reason: `sets the \`${name}\` relation in a way that cannot be followed`, node: p });
+      const connects =
+        tsm.isObjectLiteralExpression(write) &&
+        write.properties.some((q) => ["connect", "create", "connectOrCreate"].includes(propertyName(tsm, q) ?? ""));
+      terms.push(
+        connects
+          ? { kind: "scoped" }
+          : { kind: "dynamic", reason: `sets the \`${name}\` relation in a way that cannot be followed`, node: p },
+      );
     }
   }
   const scope = allOf(terms);
@@ -124,8 +156,13 @@ function createdData(ctx: ScopeContext, write: ts.ObjectLiteralExpression): ts.E
 function elementsOf(ctx: ScopeContext, data: ts.Expression): ts.Expression[] {
   const tsm = ctx.ts;
   const d = followConst(ctx, strip(tsm, data));
-  if (tsm.isArrayLiteralExpression(d)) return d.elements.flatMap((el) => (tsm.isSpreadElement(el) ? elementsOf(ctx, el.expression) : [el]));
-  if (tsm.isCallExpression(d) && tsm.isPropertyAccessExpression(d.expression) && ["map", "flatMap"].includes(d.expression.name.text)) {
+  if (tsm.isArrayLiteralExpression(d))
+    return d.elements.flatMap((el) => (tsm.isSpreadElement(el) ? elementsOf(ctx, el.expression) : [el]));
+  if (
+    tsm.isCallExpression(d) &&
+    tsm.isPropertyAccessExpression(d.expression) &&
+    ["map", "flatMap"].includes(d.expression.name.text)
+  ) {
     const fn = d.arguments[0];
     if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) {
       if (!tsm.isBlock(fn.body)) return [fn.body];

@@ -44,11 +44,15 @@ export class PrismaEntities {
 
   private build(table: TenantTable, info: EntityInfo): PrismaEntity {
     const tenantField = tenantFieldOf(table, "prisma");
-    const compoundKeys = new Map((info.uniques ?? []).filter((u) => u.includes(tenantField)).map((u) => [u.join("_"), u] as const));
+    const compoundKeys = new Map(
+      (info.uniques ?? []).filter((u) => u.includes(tenantField)).map((u) => [u.join("_"), u] as const),
+    );
     const relations = info.relations ?? [];
     const carries = (r: (typeof relations)[number]) => !!r.fields?.includes(tenantField);
     const ownsField = Object.values(info.fields).includes(table.tenantColumn);
-    const parent = ownsField ? undefined : relations.find((r) => r.required && r.fields?.length && this.byName(r.target));
+    const parent = ownsField
+      ? undefined
+      : relations.find((r) => r.required && r.fields?.length && this.byName(r.target));
     return {
       name: info.names[0],
       through: parent && { field: parent.field, parent: this.byName(parent.target)! },

@@ -38,12 +38,18 @@ export function uniqueLookupFix(site: FixSite, compoundKeys: ReadonlyMap<string,
   if (where) {
     for (const [key, fields] of compoundKeys) {
       const others = fields.filter((f) => f !== site.tenantField);
-      const props = others.map((f) => where.properties.find((p) => propertyName(tsm, p) === f && propertyValue(tsm, p)));
+      const props = others.map((f) =>
+        where.properties.find((p) => propertyName(tsm, p) === f && propertyValue(tsm, p)),
+      );
       if (props.some((p) => !p)) continue;
       const rest = where.properties.filter((p) => !props.includes(p)).map((p) => p.getText(site.sourceFile));
       const inner = [...props.map((p) => p!.getText(site.sourceFile)), property(site)].join(", ");
       const text = `{ ${[`${key}: { ${inner} }`, ...rest].join(", ")} }`;
-      return { title: `Use the ${key} unique`, edits: [{ start: where.getStart(site.sourceFile), end: where.getEnd(), newText: text }], safe: site.value.resolved };
+      return {
+        title: `Use the ${key} unique`,
+        edits: [{ start: where.getStart(site.sourceFile), end: where.getEnd(), newText: text }],
+        safe: site.value.resolved,
+      };
     }
   }
   const first = site.method.text.replace(/^findUnique/, "findFirst");
@@ -51,11 +57,20 @@ export function uniqueLookupFix(site: FixSite, compoundKeys: ReadonlyMap<string,
   const edit = addToWhereEdit(site);
   if (!edit) return undefined;
   const rename = { start: site.method.getStart(site.sourceFile), end: site.method.getEnd(), newText: first };
-  return { title: `Use ${first} with ${site.tenantField} in the where`, edits: [rename, edit], safe: site.value.resolved };
+  return {
+    title: `Use ${first} with ${site.tenantField} in the where`,
+    edits: [rename, edit],
+    safe: site.value.resolved,
+  };
 }
 
 /** Adds the tenant (field, or `tenant: { connect }` when the data uses relation inputs) to every data object. */
-export function addToDataFix(site: Omit<FixSite, "where" | "args">, data: ts.ObjectLiteralExpression[], tenantRelation: string | undefined, isRelation: (field: string) => boolean): Fix | undefined {
+export function addToDataFix(
+  site: Omit<FixSite, "where" | "args">,
+  data: ts.ObjectLiteralExpression[],
+  tenantRelation: string | undefined,
+  isRelation: (field: string) => boolean,
+): Fix | undefined {
   if (!data.length) return undefined;
   const { ts: tsm } = site;
   const edits: TextEdit[] = [];
@@ -65,7 +80,8 @@ export function addToDataFix(site: Omit<FixSite, "where" | "args">, data: ts.Obj
       const name = propertyName(tsm, p);
       return name !== undefined && isRelation(name);
     });
-    const text = checked && tenantRelation ? `${tenantRelation}: { connect: { id: ${site.value.text} } }` : property(site);
+    const text =
+      checked && tenantRelation ? `${tenantRelation}: { connect: { id: ${site.value.text} } }` : property(site);
     edits.push(insertProperty(site.sourceFile, obj, text));
   }
   return { title: `Add ${site.tenantField} to the data`, edits, safe: site.value.resolved };
@@ -78,7 +94,8 @@ function addToWhereEdit(site: FixSite): TextEdit | undefined {
     if (args.properties.some((p) => propertyName(tsm, p) === "where")) return undefined; // a where we cannot edit
     return insertProperty(sourceFile, args, `where: { ${property(site)} }`, true);
   }
-  if (call.arguments.length === 0) return { start: call.arguments.pos, end: call.arguments.pos, newText: `{ where: { ${property(site)} } }` };
+  if (call.arguments.length === 0)
+    return { start: call.arguments.pos, end: call.arguments.pos, newText: `{ where: { ${property(site)} } }` };
   return undefined;
 }
 
@@ -88,7 +105,12 @@ function property(site: Pick<FixSite, "tenantField" | "value" | "via">): string 
 }
 
 /** Inserts `text` as a property of `obj` in the object's own layout (one line or one property per line). */
-export function insertProperty(sourceFile: ts.SourceFile, obj: ts.ObjectLiteralExpression, text: string, first = false): TextEdit {
+export function insertProperty(
+  sourceFile: ts.SourceFile,
+  obj: ts.ObjectLiteralExpression,
+  text: string,
+  first = false,
+): TextEdit {
   const props = obj.properties;
   const open = obj.getStart(sourceFile);
   if (props.length === 0) return { start: open, end: obj.getEnd(), newText: `{ ${text} }` };
@@ -105,7 +127,12 @@ export function insertProperty(sourceFile: ts.SourceFile, obj: ts.ObjectLiteralE
     at = source.indexOf(",", at) + 1;
     trailing = true;
   }
-  if (multiLine) return { start: at, end: at, newText: `${trailing ? "" : ","}\n${indentOf(source, last.getStart(sourceFile))}${text}${trailing ? "," : ""}` };
+  if (multiLine)
+    return {
+      start: at,
+      end: at,
+      newText: `${trailing ? "" : ","}\n${indentOf(source, last.getStart(sourceFile))}${text}${trailing ? "," : ""}`,
+    };
   return { start: at, end: at, newText: trailing ? ` ${text},` : `, ${text}` };
 }
 

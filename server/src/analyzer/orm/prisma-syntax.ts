@@ -10,7 +10,13 @@ export interface SyntaxContext {
 
 /** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */
 export function strip(tsm: typeof ts, e: ts.Expression): ts.Expression {
-  while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isTypeAssertionExpression(e) || tsm.isSatisfiesExpression(e)) e = e.expression;
+  while (
+    tsm.isParenthesizedExpression(e) ||
+    tsm.isAsExpression(e) ||
+    tsm.isTypeAssertionExpression(e) ||
+    tsm.isSatisfiesExpression(e)
+  )
+    e = e.expression;
   return e;
 }
 
@@ -25,7 +31,8 @@ export function followConst(ctx: SyntaxContext, e: ts.Expression, depth = 0): ts
   const decl = constDeclaration(ctx, e);
   if (!decl?.initializer) return e;
   const init = strip(tsm, decl.initializer);
-  if ((tsm.isObjectLiteralExpression(init) || tsm.isArrayLiteralExpression(init)) && isMutated(tsm, e.text, decl)) return e;
+  if ((tsm.isObjectLiteralExpression(init) || tsm.isArrayLiteralExpression(init)) && isMutated(tsm, e.text, decl))
+    return e;
   return followConst(ctx, init, depth + 1);
 }
 
@@ -33,7 +40,10 @@ export function followConst(ctx: SyntaxContext, e: ts.Expression, depth = 0): ts
 export function constDeclaration(ctx: SyntaxContext, id: ts.Identifier): ts.VariableDeclaration | undefined {
   const tsm = ctx.ts;
   const isConst = (d: ts.Node | undefined): d is ts.VariableDeclaration =>
-    !!d && tsm.isVariableDeclaration(d) && tsm.isIdentifier(d.name) && !!(tsm.getCombinedNodeFlags(d) & tsm.NodeFlags.Const);
+    !!d &&
+    tsm.isVariableDeclaration(d) &&
+    tsm.isIdentifier(d.name) &&
+    !!(tsm.getCombinedNodeFlags(d) & tsm.NodeFlags.Const);
   if (ctx.checker) {
     const symbol = ctx.checker.getSymbolAtLocation(id);
     const d = symbol?.valueDeclaration;
@@ -62,18 +72,38 @@ export function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string):
 /** `name.x = ...`, `name[k] = ...`, `Object.assign(name, ...)`, `name.push(...)` after the declaration. */
 function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): boolean {
   let scope: ts.Node = decl;
-  while (scope.parent && !(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope))) scope = scope.parent;
+  while (scope.parent && !(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope)))
+    scope = scope.parent;
   let mutated = false;
   const visit = (node: ts.Node): void => {
     if (mutated) return;
-    if (tsm.isBinaryExpression(node) && node.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && node.operatorToken.kind <= tsm.SyntaxKind.LastAssignment) {
+    if (
+      tsm.isBinaryExpression(node) &&
+      node.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= tsm.SyntaxKind.LastAssignment
+    ) {
       const target = node.left;
-      if ((tsm.isPropertyAccessExpression(target) || tsm.isElementAccessExpression(target)) && rootName(tsm, target) === name) mutated = true;
+      if (
+        (tsm.isPropertyAccessExpression(target) || tsm.isElementAccessExpression(target)) &&
+        rootName(tsm, target) === name
+      )
+        mutated = true;
     }
     if (tsm.isCallExpression(node)) {
       const callee = node.expression;
-      if (tsm.isPropertyAccessExpression(callee) && callee.getText() === "Object.assign" && node.arguments[0] && rootName(tsm, node.arguments[0]) === name) mutated = true;
-      if (tsm.isPropertyAccessExpression(callee) && ["push", "unshift", "splice"].includes(callee.name.text) && rootName(tsm, callee.expression) === name) mutated = true;
+      if (
+        tsm.isPropertyAccessExpression(callee) &&
+        callee.getText() === "Object.assign" &&
+        node.arguments[0] &&
+        rootName(tsm, node.arguments[0]) === name
+      )
+        mutated = true;
+      if (
+        tsm.isPropertyAccessExpression(callee) &&
+        ["push", "unshift", "splice"].includes(callee.name.text) &&
+        rootName(tsm, callee.expression) === name
+      )
+        mutated = true;
     }
     if (tsm.isDeleteExpression(node) && rootName(tsm, node.expression) === name) mutated = true;
     tsm.forEachChild(node, visit);
@@ -84,6 +114,12 @@ function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): 
 
 function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
   let cur = e;
-  while (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isNonNullExpression(cur) || tsm.isParenthesizedExpression(cur)) cur = cur.expression;
+  while (
+    tsm.isPropertyAccessExpression(cur) ||
+    tsm.isElementAccessExpression(cur) ||
+    tsm.isNonNullExpression(cur) ||
+    tsm.isParenthesizedExpression(cur)
+  )
+    cur = cur.expression;
   return tsm.isIdentifier(cur) ? cur.text : undefined;
 }

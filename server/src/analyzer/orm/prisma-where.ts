@@ -43,7 +43,11 @@ export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: Scope
   if (depth > 8) return { kind: "dynamic", reason: "is nested too deeply to follow", node: expr };
   if (tsm.isObjectLiteralExpression(e)) return objectScope(ctx, e, entity, depth);
   if (tsm.isConditionalExpression(e)) {
-    return anyOf([whereScope(ctx, e.whenTrue, entity, depth + 1), whereScope(ctx, e.whenFalse, entity, depth + 1)], e, "is set in only one branch of the conditional");
+    return anyOf(
+      [whereScope(ctx, e.whenTrue, entity, depth + 1), whereScope(ctx, e.whenFalse, entity, depth + 1)],
+      e,
+      "is set in only one branch of the conditional",
+    );
   }
   if (typeRequires(ctx, e, entity.tenantField)) return { kind: "scoped" };
   return { kind: "dynamic", reason: `is built at run time (\`${short(e.getText(ctx.sourceFile))}\`)`, node: e };
@@ -58,13 +62,21 @@ export function tenantValueScope(ctx: ScopeContext, value: ts.Expression, field:
     const key = (name: string) => v.properties.find((p) => propertyName(tsm, p) === name);
     const equals = key("equals") ?? key("in");
     if (equals && (tsm.isPropertyAssignment(equals) || tsm.isShorthandPropertyAssignment(equals))) {
-      return tsm.isPropertyAssignment(equals) ? tenantValueScope(ctx, equals.initializer, field) : tenantValueScope(ctx, equals.name, field);
+      return tsm.isPropertyAssignment(equals)
+        ? tenantValueScope(ctx, equals.initializer, field)
+        : tenantValueScope(ctx, equals.name, field);
     }
-    if (key("not") || key("notIn")) return { kind: "weak", reason: `negates ${field} (\`${short(v.getText(ctx.sourceFile))}\`)`, node: v };
+    if (key("not") || key("notIn"))
+      return { kind: "weak", reason: `negates ${field} (\`${short(v.getText(ctx.sourceFile))}\`)`, node: v };
     return { kind: "weak", reason: `does not compare ${field} for equality`, node: v };
   }
   const undefinedBy = mayBeUndefined(ctx, v);
-  if (undefinedBy) return { kind: "weak", reason: `can be undefined (${undefinedBy}), and Prisma drops \`${field}: undefined\` from the filter`, node: v };
+  if (undefinedBy)
+    return {
+      kind: "weak",
+      reason: `can be undefined (${undefinedBy}), and Prisma drops \`${field}: undefined\` from the filter`,
+      node: v,
+    };
   return { kind: "scoped" };
 }
 
@@ -75,11 +87,13 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
   if (tsm.isNonNullExpression(v)) return undefined;
   if (tsm.isIdentifier(v) && v.text === "undefined") return "it is `undefined`";
   if (hasOptionalChain(tsm, v)) return `\`${short(v.getText(ctx.sourceFile))}\` is an optional chain`;
-  if (tsm.isConditionalExpression(v)) return mayBeUndefined(ctx, v.whenTrue, depth + 1) ?? mayBeUndefined(ctx, v.whenFalse, depth + 1);
+  if (tsm.isConditionalExpression(v))
+    return mayBeUndefined(ctx, v.whenTrue, depth + 1) ?? mayBeUndefined(ctx, v.whenFalse, depth + 1);
   if (ctx.checker) {
     const type = ctx.checker.getTypeAtLocation(v);
     const parts = type.isUnion() ? type.types : [type];
-    if (parts.some((t) => t.flags & tsm.TypeFlags.Undefined || t.flags & tsm.TypeFlags.Void)) return `its type is \`${ctx.checker.typeToString(type)}\``;
+    if (parts.some((t) => t.flags & tsm.TypeFlags.Undefined || t.flags & tsm.TypeFlags.Void))
+      return `its type is \`${ctx.checker.typeToString(type)}\``;
   }
   if (tsm.isIdentifier(v) && depth < 3) {
     const param = parameterOf(tsm, v);
@@ -114,7 +128,8 @@ export function anyOf(branches: Scope[], node: ts.Node, weakReason: string): Sco
 
 export function propertyName(tsm: typeof ts, p: ts.ObjectLiteralElementLike): string | undefined {
   if (!p.name) return undefined;
-  if (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name) || tsm.isNoSubstitutionTemplateLiteral(p.name)) return p.name.text;
+  if (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name) || tsm.isNoSubstitutionTemplateLiteral(p.name))
+    return p.name.text;
   return undefined;
 }
 
@@ -139,7 +154,9 @@ export function typeRequires(ctx: ScopeContext, expr: ts.Expression, field: stri
   if (!prop || prop.flags & tsm.SymbolFlags.Optional) return false;
   const propType = checker.getTypeOfSymbolAtLocation(prop, expr);
   const parts = propType.isUnion() ? propType.types : [propType];
-  return !parts.some((t) => t.flags & (tsm.TypeFlags.Undefined | tsm.TypeFlags.Any | tsm.TypeFlags.Unknown | tsm.TypeFlags.Object));
+  return !parts.some(
+    (t) => t.flags & (tsm.TypeFlags.Undefined | tsm.TypeFlags.Any | tsm.TypeFlags.Unknown | tsm.TypeFlags.Object),
+  );
 }
 
 function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity: ScopeEntity, depth: number): Scope {
@@ -148,13 +165,28 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
   for (const p of obj.properties) {
     if (tsm.isSpreadAssignment(p)) {
       const spread = followConst(ctx, strip(tsm, p.expression));
-      terms.push(tsm.isObjectLiteralExpression(spread) ? objectScope(ctx, spread, entity, depth + 1) : typeRequires(ctx, p.expression, entity.tenantField) ? { kind: "scoped" } : { kind: "dynamic", reason: `spreads \`${short(p.expression.getText(ctx.sourceFile))}\` into it`, node: p });
+      terms.push(
+        tsm.isObjectLiteralExpression(spread)
+          ? objectScope(ctx, spread, entity, depth + 1)
+          : typeRequires(ctx, p.expression, entity.tenantField)
+            ? { kind: "scoped" }
+            : {
+                kind: "dynamic",
+                reason: `spreads \`${short(p.expression.getText(ctx.sourceFile))}\` into it`,
+                node: p,
+              },
+      );
       continue;
     }
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (name === undefined || !value) {
-      if (tsm.isPropertyAssignment(p)) terms.push({ kind: "dynamic", reason: `has a computed key \`${short(p.name.getText(ctx.sourceFile))}\``, node: p });
+      if (tsm.isPropertyAssignment(p))
+        terms.push({
+          kind: "dynamic",
+          reason: `has a computed key \`${short(p.name.getText(ctx.sourceFile))}\``,
+          node: p,
+        });
       continue;
     }
     terms.push(termScope(ctx, name, value, p, entity, depth));
@@ -162,22 +194,39 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
   return allOf(terms);
 }
 
-function termScope(ctx: ScopeContext, name: string, value: ts.Expression, prop: ts.Node, entity: ScopeEntity, depth: number): Scope {
+function termScope(
+  ctx: ScopeContext,
+  name: string,
+  value: ts.Expression,
+  prop: ts.Node,
+  entity: ScopeEntity,
+  depth: number,
+): Scope {
   const tsm = ctx.ts;
   if (name === entity.tenantField) return tenantValueScope(ctx, value, name);
   if (name === "AND") {
     const v = followConst(ctx, strip(tsm, value));
-    return tsm.isArrayLiteralExpression(v) ? allOf(v.elements.map((el) => whereScope(ctx, el, entity, depth + 1))) : whereScope(ctx, v, entity, depth + 1);
+    return tsm.isArrayLiteralExpression(v)
+      ? allOf(v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)))
+      : whereScope(ctx, v, entity, depth + 1);
   }
   if (name === "OR") {
     const v = followConst(ctx, strip(tsm, value));
     if (!tsm.isArrayLiteralExpression(v)) return { kind: "dynamic", reason: `has an OR built at run time`, node: prop };
-    return anyOf(v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)), prop, `holds ${entity.tenantField} only in some branches of OR`);
+    return anyOf(
+      v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)),
+      prop,
+      `holds ${entity.tenantField} only in some branches of OR`,
+    );
   }
   if (name === "NOT") {
     const v = followConst(ctx, strip(tsm, value));
-    const inner = tsm.isArrayLiteralExpression(v) ? v.elements.map((el) => whereScope(ctx, el, entity, depth + 1)) : [whereScope(ctx, v, entity, depth + 1)];
-    return inner.some((s) => s.kind === "scoped" || s.kind === "weak" || s.kind === "shared") ? { kind: "weak", reason: `holds ${entity.tenantField} only under NOT`, node: prop } : { kind: "none" };
+    const inner = tsm.isArrayLiteralExpression(v)
+      ? v.elements.map((el) => whereScope(ctx, el, entity, depth + 1))
+      : [whereScope(ctx, v, entity, depth + 1)];
+    return inner.some((s) => s.kind === "scoped" || s.kind === "weak" || s.kind === "shared")
+      ? { kind: "weak", reason: `holds ${entity.tenantField} only under NOT`, node: prop }
+      : { kind: "none" };
   }
   const compound = entity.compoundKeys.get(name);
   if (compound) {
@@ -193,7 +242,13 @@ function termScope(ctx: ScopeContext, name: string, value: ts.Expression, prop: 
 }
 
 /** `project: { tenantId }`, `project: { is: {...} }`, `members: { some: {...} }`, `tenant: { id: v }`. */
-function relationScope(ctx: ScopeContext, value: ts.Expression, relation: ScopeRelation, entity: ScopeEntity, depth: number): Scope {
+function relationScope(
+  ctx: ScopeContext,
+  value: ts.Expression,
+  relation: ScopeRelation,
+  entity: ScopeEntity,
+  depth: number,
+): Scope {
   const tsm = ctx.ts;
   const v = followConst(ctx, strip(tsm, value));
   if (!tsm.isObjectLiteralExpression(v)) return { kind: "none" };
@@ -218,9 +273,14 @@ function relationScope(ctx: ScopeContext, value: ts.Expression, relation: ScopeR
 }
 
 function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
-  for (let cur: ts.Node = e; ; ) {
-    if ((tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) && cur.questionDotToken) return true;
-    if (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) cur = cur.expression;
+  for (let cur: ts.Node = e; ;) {
+    if (
+      (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) &&
+      cur.questionDotToken
+    )
+      return true;
+    if (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur))
+      cur = cur.expression;
     else return false;
   }
 }

@@ -69,11 +69,18 @@ function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpre
   if (!tsm.isPropertyAccessExpression(callee) || !tsm.isIdentifier(callee.name)) return [];
   const op = OPERATIONS[callee.name.text];
   const delegate = callee.expression;
-  if (!op || !Object.hasOwn(OPERATIONS, callee.name.text) || !tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) return [];
+  if (
+    !op ||
+    !Object.hasOwn(OPERATIONS, callee.name.text) ||
+    !tsm.isPropertyAccessExpression(delegate) ||
+    !tsm.isIdentifier(delegate.name)
+  )
+    return [];
   const entity = entities.byName(delegate.name.text);
   if (!entity || delegate.name.text !== entity.info.names[1]) return [];
   const clientCtx: ClientContext = { ts: tsm, sourceFile: ctx.sourceFile, checker: ctx.checker, config: ctx.config };
-  const kind = clientKind(clientCtx, delegate.expression) ?? (isDelegateByType(clientCtx, delegate) ? "unscoped" : undefined);
+  const kind =
+    clientKind(clientCtx, delegate.expression) ?? (isDelegateByType(clientCtx, delegate) ? "unscoped" : undefined);
   // A scoped client (config `clients.scoped`) adds the tenant itself: the call needs no predicate.
   if (kind !== "unscoped") return [];
   const first = call.arguments[0] && followConst(ctx, strip(tsm, call.arguments[0]));
@@ -87,7 +94,13 @@ function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpre
     args: first && tsm.isObjectLiteralExpression(first) ? first : undefined,
   };
   if (call.arguments[0] && !site.args) {
-    return [finding(site, "dynamic-sql", `The arguments of ${site.label} are built at run time, so tenantguard cannot tell whether they hold the tenant filter. Write \`${entity.tenantField}: <tenant>\` in the call's where (or data) object itself.`)];
+    return [
+      finding(
+        site,
+        "dynamic-sql",
+        `The arguments of ${site.label} are built at run time, so tenantguard cannot tell whether they hold the tenant filter. Write \`${entity.tenantField}: <tenant>\` in the call's where (or data) object itself.`,
+      ),
+    ];
   }
   const out: OrmFinding[] = [];
   if (op.reads) out.push(...checkWhere(site, op));
@@ -106,25 +119,54 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const scope: Scope = whereValue
     ? whereScope(ctx, whereValue, entity)
     : spread
-      ? { kind: "dynamic", reason: `may come from \`...${short((spread as ts.SpreadAssignment).expression.getText(ctx.sourceFile))}\``, node: spread }
+      ? {
+          kind: "dynamic",
+          reason: `may come from \`...${short((spread as ts.SpreadAssignment).expression.getText(ctx.sourceFile))}\``,
+          node: spread,
+        }
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
-  const where = followed && tsm.isObjectLiteralExpression(followed) && whereValue === followed ? followed : undefined;
+  // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
+  const where =
+    followed && tsm.isObjectLiteralExpression(followed) && isInCall(followed, site.call) ? followed : undefined;
   const table = entity.table.name;
   // A model owned through its parent is filtered through the relation: `invoice: { tenantId }`.
   const through = entity.through;
   const field = through ? through.parent.tenantField : entity.tenantField;
   const filter = through ? `${through.field}: { ${field}: <tenant> }` : `${field}: <tenant>`;
-  const add = through ? `Filter it through ${through.field} (\`${filter}\`)` : `Add ${field}`;
+  const add = through ? `Add \`${filter}\`` : `Add ${field}`;
   if (scope.kind === "dynamic") {
-    return [finding(site, "dynamic-sql", `The where of ${site.label} ${scope.reason}, so tenantguard cannot tell whether it holds the tenant filter on "${table}". Write \`${filter}\` in the where object itself.`)];
+    return [
+      finding(
+        site,
+        "dynamic-sql",
+        `The where of ${site.label} ${scope.reason}, so tenantguard cannot tell whether it holds the tenant filter on "${table}". Write \`${filter}\` in the where object itself.`,
+      ),
+    ];
   }
-  const fixSite: FixSite = { ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, args: site.args, where, tenantField: field, via: through?.field, value: ctx.tenantValueAt(site.call, field) };
-  if (whereValue && !where) fixSite.args = undefined; // the where lives elsewhere (a const): no edit here
+  const fixSite: FixSite = {
+    ts: tsm,
+    sourceFile: ctx.sourceFile,
+    call: site.call,
+    method: site.method,
+    args: site.args,
+    where,
+    tenantField: field,
+    via: through?.field,
+    value: ctx.tenantValueAt(site.call, field),
+  };
+  if ((whereValue && !where) || (args && !isInCall(args, site.call))) fixSite.args = undefined;
   if (scope.kind === "weak") {
     const fix = scope.reason.startsWith("can be undefined") || !where ? undefined : addToWhereFix(fixSite);
-    return [finding(site, "weak-tenant-filter", `The tenant filter of ${site.label} on "${table}" ${scope.reason}: it does not hold for every row. Require \`${filter}\` (a value that is never undefined) at the top level of the where.`, fix)];
+    return [
+      finding(
+        site,
+        "weak-tenant-filter",
+        `The tenant filter of ${site.label} on "${table}" ${scope.reason}: it does not hold for every row. Require \`${filter}\` (a value that is never undefined) at the top level of the where.`,
+        fix,
+      ),
+    ];
   }
   const compound = [...entity.compoundKeys.keys()][0];
   const findFirst = site.method.text.replace("findUnique", "findFirst");
@@ -136,8 +178,21 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
         ? `Use ${findFirst} with ${through ? filter : field} in the where.`
         : `${add} to the where.`;
   const keys = where ? lookupKeys(tsm, where) : [];
-  const harm = op.many ?? (op.reads === "changes" ? "it can change another tenant's row" : op.reads === "deletes" ? "it can delete another tenant's row" : op.unique && keys.length ? "it returns another tenant's row" : "it can return another tenant's row");
-  const what = op.many || !keys.length ? `${op.reads === "looks up" ? "reads" : op.reads} "${table}" without a tenant filter` : op.reads === "looks up" ? `looks "${table}" up by ${keys.join(" and ")} only` : `${op.reads} "${table}" by ${keys.join(" and ")} only`;
+  const harm =
+    op.many ??
+    (op.reads === "changes"
+      ? "it can change another tenant's row"
+      : op.reads === "deletes"
+        ? "it can delete another tenant's row"
+        : op.unique && keys.length
+          ? "it returns another tenant's row"
+          : "it can return another tenant's row");
+  const what =
+    op.many || !keys.length
+      ? `${op.reads === "looks up" ? "reads" : op.reads} "${table}" without a tenant filter`
+      : op.reads === "looks up"
+        ? `looks "${table}" up by ${keys.join(" and ")} only`
+        : `${op.reads} "${table}" by ${keys.join(" and ")} only`;
   const fix = op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
   return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${advice}`, fix)];
 }
@@ -152,7 +207,14 @@ function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFindi
   const field = entity.tenantField;
   const table = entity.table.name;
   if (!data) {
-    if (args) out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes "${table}" without ${key}: the row is created without an owning tenant. Add ${field} to its ${key}.`));
+    if (args)
+      out.push(
+        finding(
+          site,
+          "missing-tenant-on-insert",
+          `${site.label} writes "${table}" without ${key}: the row is created without an owning tenant. Add ${field} to its ${key}.`,
+        ),
+      );
   } else {
     const check = checkCreateData(ctx, data, entity);
     const rows = creates === "many" ? `"${table}" rows` : `"${table}"`;
@@ -160,12 +222,42 @@ function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFindi
     if (s.kind === "none" || s.kind === "weak") {
       const objects = check.missing;
       const editable = s.kind === "none" && objects?.length && objects.every((o) => isInCall(o, site.call));
-      const fix = editable ? addToDataFix({ ts: tsm, sourceFile: ctx.sourceFile, call: site.call, method: site.method, tenantField: field, value: ctx.tenantValueAt(site.call, field) }, objects, entity.tenantRelation, (f) => isRelationField(entity, f)) : undefined;
+      const fix = editable
+        ? addToDataFix(
+            {
+              ts: tsm,
+              sourceFile: ctx.sourceFile,
+              call: site.call,
+              method: site.method,
+              tenantField: field,
+              value: ctx.tenantValueAt(site.call, field),
+            },
+            objects,
+            entity.tenantRelation,
+            (f) => isRelationField(entity, f),
+          )
+        : undefined;
       const why = s.kind === "none" ? `without ${field}` : `with a ${field} that ${s.reason}`;
-      const outcome = creates === "many" ? "the rows are created without an owning tenant" : "the row is created without an owning tenant";
-      out.push(finding(site, "missing-tenant-on-insert", `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field}${entity.tenantRelation ? ` (or ${entity.tenantRelation}: { connect: ... })` : ""} to ${creates === "many" ? "every element of its data" : `its ${key}`}.`, fix));
+      const outcome =
+        creates === "many"
+          ? "the rows are created without an owning tenant"
+          : "the row is created without an owning tenant";
+      out.push(
+        finding(
+          site,
+          "missing-tenant-on-insert",
+          `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field}${entity.tenantRelation ? ` (or ${entity.tenantRelation}: { connect: ... })` : ""} to ${creates === "many" ? "every element of its data" : `its ${key}`}.`,
+          fix,
+        ),
+      );
     } else if (s.kind === "dynamic") {
-      out.push(finding(site, "dynamic-sql", `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`));
+      out.push(
+        finding(
+          site,
+          "dynamic-sql",
+          `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`,
+        ),
+      );
     }
     out.push(...check.nested.map((n) => nestedFinding(site, n)));
   }
@@ -175,7 +267,9 @@ function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFindi
 /** Nested creates inside update data (`update({ data: { tasks: { create: {...} } } })`). */
 function updateNested(site: CallSite): OrmFinding[] {
   const tsm = site.ctx.ts;
-  const prop = site.args?.properties.find((p) => propertyName(tsm, p) === (site.method.text === "upsert" ? "update" : "data"));
+  const prop = site.args?.properties.find(
+    (p) => propertyName(tsm, p) === (site.method.text === "upsert" ? "update" : "data"),
+  );
   const value = prop && propertyValue(tsm, prop);
   const obj = value && followConst(site.ctx, strip(tsm, value));
   if (!obj || !tsm.isObjectLiteralExpression(obj)) return [];
@@ -186,13 +280,31 @@ function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
   const field = n.entity.tenantField;
   const table = n.entity.table.name;
   if (n.scope.kind === "dynamic") {
-    return finding(site, "dynamic-sql", `The nested create of "${table}" through ${n.through} in ${site.label} ${n.scope.reason}, so tenantguard cannot tell whether it sets ${field}. Write ${field} in the nested data object itself.`, undefined, table);
+    return finding(
+      site,
+      "dynamic-sql",
+      `The nested create of "${table}" through ${n.through} in ${site.label} ${n.scope.reason}, so tenantguard cannot tell whether it sets ${field}. Write ${field} in the nested data object itself.`,
+      undefined,
+      table,
+    );
   }
   const why = n.scope.kind === "weak" ? `with a ${field} that ${n.scope.reason}` : `without ${field}`;
-  return finding(site, "missing-tenant-on-insert", `${site.label} creates "${table}" rows through ${n.through} ${why}: they are written without an owning tenant. Add ${field} to the nested create data.`, undefined, table);
+  return finding(
+    site,
+    "missing-tenant-on-insert",
+    `${site.label} creates "${table}" rows through ${n.through} ${why}: they are written without an owning tenant. Add ${field} to the nested create data.`,
+    undefined,
+    table,
+  );
 }
 
-function finding(site: CallSite, ruleId: RuleId, message: string, fix?: Fix, table = site.entity.table.name): OrmFinding {
+function finding(
+  site: CallSite,
+  ruleId: RuleId,
+  message: string,
+  fix?: Fix,
+  table = site.entity.table.name,
+): OrmFinding {
   const { ctx, call, method } = site;
   return {
     ruleId,
@@ -209,7 +321,9 @@ function finding(site: CallSite, ruleId: RuleId, message: string, fix?: Fix, tab
 
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
 function lookupKeys(tsm: typeof ts, where: ts.ObjectLiteralExpression): string[] {
-  return where.properties.map((p) => propertyName(tsm, p)).filter((k): k is string => !!k && !["AND", "OR", "NOT"].includes(k));
+  return where.properties
+    .map((p) => propertyName(tsm, p))
+    .filter((k): k is string => !!k && !["AND", "OR", "NOT"].includes(k));
 }
 
 function isInCall(node: ts.Node, call: ts.CallExpression): boolean {

@@ -6,7 +6,15 @@ import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
-import { findParameter, findVariable, isNullish, propertyName, skipOuter, type WhereDialect, type WhereVerdict } from "./object-where";
+import {
+  findParameter,
+  findVariable,
+  isNullish,
+  propertyName,
+  skipOuter,
+  type WhereDialect,
+  type WhereVerdict,
+} from "./object-where";
 import type { OrmContext } from "./types";
 
 export interface ModelTarget {
@@ -38,12 +46,19 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
     if (sequelizeModel(ctx, node.text)) return node.text;
     const decl = findVariable(tsm, node);
     const param = decl ? undefined : findParameter(tsm, node);
-    name = (decl?.type && typeNodeModel(tsm, decl.type)) ?? (decl?.initializer && modelName(ctx, decl.initializer, depth + 1)) ?? (param?.type && typeNodeModel(tsm, param.type));
+    name =
+      (decl?.type && typeNodeModel(tsm, decl.type)) ??
+      (decl?.initializer && modelName(ctx, decl.initializer, depth + 1)) ??
+      (param?.type && typeNodeModel(tsm, param.type));
   } else if (tsm.isPropertyAccessExpression(node)) {
     if (node.expression.kind === tsm.SyntaxKind.ThisKeyword) name = classMemberModel(ctx, node);
     // `db.Order`, `models.Order`, `sequelize.models.Order`
     if (!name && sequelizeModel(ctx, node.name.text)) name = node.name.text;
-  } else if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression) && node.expression.name.text === "model") {
+  } else if (
+    tsm.isCallExpression(node) &&
+    tsm.isPropertyAccessExpression(node.expression) &&
+    node.expression.name.text === "model"
+  ) {
     const arg = node.arguments[0];
     name = arg && tsm.isStringLiteral(arg) ? arg.text : undefined;
   }
@@ -66,7 +81,14 @@ function classMemberModel(ctx: OrmContext, access: ts.PropertyAccessExpression):
     if (!tsm.isIdentifier(c.name) || c.name.text !== access.name.text) continue;
     for (const d of tsm.getDecorators(c) ?? []) {
       const e = d.expression;
-      if (tsm.isCallExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "InjectModel" && e.arguments[0] && tsm.isIdentifier(e.arguments[0])) return e.arguments[0].text;
+      if (
+        tsm.isCallExpression(e) &&
+        tsm.isIdentifier(e.expression) &&
+        e.expression.text === "InjectModel" &&
+        e.arguments[0] &&
+        tsm.isIdentifier(e.arguments[0])
+      )
+        return e.arguments[0].text;
     }
     const hit = c.type && typeNodeModel(tsm, c.type);
     if (hit) return hit;
@@ -86,7 +108,8 @@ function typeNodeModel(tsm: typeof ts, type: ts.TypeNode): string | undefined {
 
 /** A model class's constructor type (`typeof Order`), or `ModelStatic<Order>`. */
 function typeModel(ctx: OrmContext, type: ts.Type): string | undefined {
-  if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName())) return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
+  if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName()))
+    return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
   const symbol = type.getSymbol();
   if (!symbol || !(symbol.flags & ctx.ts.SymbolFlags.Class)) return undefined;
   // `export default class Invoice` is a symbol named "default": take the declared name.
@@ -95,8 +118,13 @@ function typeModel(ctx: OrmContext, type: ts.Type): string | undefined {
 }
 
 /** The model's attributes that hold the tenant. */
-export function tenantAttributes(table: TenantTable, entity: EntityInfo): { primary: string; all: ReadonlySet<string> } {
-  const props = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn)).map(([prop]) => prop);
+export function tenantAttributes(
+  table: TenantTable,
+  entity: EntityInfo,
+): { primary: string; all: ReadonlySet<string> } {
+  const props = Object.entries(entity.fields)
+    .filter(([, column]) => tenantColumnMatches(column, table.tenantColumn))
+    .map(([prop]) => prop);
   return { primary: props[0] ?? table.tenantColumn, all: new Set(props.length ? props : [table.tenantColumn]) };
 }
 
@@ -108,7 +136,12 @@ export function primaryKeyOf(entity: EntityInfo): string {
 export function sequelizeOperator(tsm: typeof ts, name: ts.PropertyName | ts.Expression): string | undefined {
   if (tsm.isComputedPropertyName(name)) return sequelizeOperator(tsm, name.expression);
   if (tsm.isPropertyAccessExpression(name) && /(^|\.)Op$/.test(name.expression.getText())) return name.name.text;
-  if (tsm.isElementAccessExpression(name) && /(^|\.)Op$/.test(name.expression.getText()) && tsm.isStringLiteral(name.argumentExpression)) return name.argumentExpression.text;
+  if (
+    tsm.isElementAccessExpression(name) &&
+    /(^|\.)Op$/.test(name.expression.getText()) &&
+    tsm.isStringLiteral(name.argumentExpression)
+  )
+    return name.argumentExpression.text;
   if ((tsm.isIdentifier(name) || tsm.isStringLiteral(name)) && name.text.startsWith("$")) return name.text.slice(1);
   return undefined;
 }
@@ -137,14 +170,28 @@ function tenantValue(tsm: typeof ts, value: ts.Expression): WhereVerdict {
   if (node.kind === tsm.SyntaxKind.NullKeyword) return { kind: "shared" };
   if (isNullish(tsm, node)) return { kind: "missing" };
   if (tsm.isObjectLiteralExpression(node)) {
-    const ops = node.properties.map((p) => (p.name ? sequelizeOperator(tsm, p.name) ?? propertyName(tsm, p.name) : undefined));
+    const ops = node.properties.map((p) =>
+      p.name ? (sequelizeOperator(tsm, p.name) ?? propertyName(tsm, p.name)) : undefined,
+    );
     if (ops.some((op) => op && EQUALITY_OPS.has(op))) return { kind: "scoped" };
     const op = ops.find(Boolean);
-    return { kind: "weak", reason: op === "or" ? "sits inside Op.or" : op === "not" || op === "ne" ? `uses Op.${op}` : `uses ${op ? `Op.${op}` : "an operator"}, which is not an equality with one tenant` };
+    return {
+      kind: "weak",
+      reason:
+        op === "or"
+          ? "sits inside Op.or"
+          : op === "not" || op === "ne"
+            ? `uses Op.${op}`
+            : `uses ${op ? `Op.${op}` : "an operator"}, which is not an equality with one tenant`,
+    };
   }
   if (tsm.isCallExpression(node)) {
     const callee = node.expression;
-    const name = tsm.isPropertyAccessExpression(callee) ? callee.name.text : tsm.isIdentifier(callee) ? callee.text : "";
+    const name = tsm.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : tsm.isIdentifier(callee)
+        ? callee.text
+        : "";
     if (["literal", "fn", "col", "where"].includes(name)) return { kind: "unknown", node };
   }
   return { kind: "scoped" };

@@ -4,18 +4,31 @@
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
 import type { Fix, RuleId, TextEdit } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
+import {
+  addPropertyEdit,
+  evaluateWhere,
+  propertyText,
+  resolveConst,
+  setsField,
+  skipOuter,
+  writtenObjects,
+} from "./object-where";
 import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const sequelizeModule: OrmModule = {
   name: "sequelize",
   appliesTo: (ctx) =>
-    [...(ctx.model.entities?.values() ?? [])].some((t) => t.entities?.some((e) => e.orm === "sequelize")) && MAY_USE_SEQUELIZE.test(ctx.sourceFile.text),
+    [...(ctx.model.entities?.values() ?? [])].some((t) => t.entities?.some((e) => e.orm === "sequelize")) &&
+    MAY_USE_SEQUELIZE.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const visit = (node: ts.Node): void => {
-      if (ctx.ts.isCallExpression(node) && ctx.ts.isPropertyAccessExpression(node.expression) && METHODS[node.expression.name.text]) {
+      if (
+        ctx.ts.isCallExpression(node) &&
+        ctx.ts.isPropertyAccessExpression(node.expression) &&
+        METHODS[node.expression.name.text]
+      ) {
         try {
           out.push(...checkCall(ctx, node, node.expression));
         } catch {
@@ -88,24 +101,52 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   }
   const resolved = resolveConst(tsm, options);
   if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
-  const where = resolved.properties.find((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where");
+  const where = resolved.properties.find(
+    (p) =>
+      (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where",
+  );
   if (!where) {
-    const edits = skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, whereText, true)] : [];
-    return [finding(c, "missing-tenant-filter", missingMessage(c), edits.length ? [fixOf(c, edits, value.resolved)] : [])];
+    const edits =
+      skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, whereText, true)] : [];
+    return [
+      finding(c, "missing-tenant-filter", missingMessage(c), edits.length ? [fixOf(c, edits, value.resolved)] : []),
+    ];
   }
-  const whereExpr = tsm.isPropertyAssignment(where) ? where.initializer : (where as ts.ShorthandPropertyAssignment).name;
+  const whereExpr = tsm.isPropertyAssignment(where)
+    ? where.initializer
+    : (where as ts.ShorthandPropertyAssignment).name;
   const verdict = evaluateWhere(whereExpr, sequelizeDialect(c.ctx, c.target.table, c.target.entity));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
   if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
   // AND-ing the tenant at the top level fixes both a missing and an OR-only tenant.
   const inline = skipOuter(tsm, whereExpr);
   const keys = tenantAttributes(c.target.table, c.target.entity).all;
-  const hasKey = tsm.isObjectLiteralExpression(inline) && inline.properties.some((p) => p.name && keys.has(p.name.getText(sourceFile)));
-  const fixes = tsm.isObjectLiteralExpression(inline) && !hasKey ? [fixOf(c, [addPropertyEdit(tsm, sourceFile, inline, propertyText(c.field, value.text))], value.resolved)] : [];
+  const hasKey =
+    tsm.isObjectLiteralExpression(inline) &&
+    inline.properties.some((p) => p.name && keys.has(p.name.getText(sourceFile)));
+  const fixes =
+    tsm.isObjectLiteralExpression(inline) && !hasKey
+      ? [fixOf(c, [addPropertyEdit(tsm, sourceFile, inline, propertyText(c.field, value.text))], value.resolved)]
+      : [];
   if (verdict.kind === "weak") {
-    return [finding(c, "weak-tenant-filter", `The tenant filter of ${calleeText(c)} on "${c.target.table.name}" ${verdict.reason}: it does not hold for every row. Require ${c.field} at the top level of the where.`, fixes)];
+    return [
+      finding(
+        c,
+        "weak-tenant-filter",
+        `The tenant filter of ${calleeText(c)} on "${c.target.table.name}" ${verdict.reason}: it does not hold for every row. Require ${c.field} at the top level of the where.`,
+        fixes,
+      ),
+    ];
   }
-  return [finding(c, "missing-tenant-filter", missingMessage(c), fixes)];
+  const byId =
+    c.method === "findOne" &&
+    tsm.isObjectLiteralExpression(inline) &&
+    inline.properties.length === 1 &&
+    inline.properties[0].name?.getText(sourceFile) === primaryKeyOf(c.target.entity);
+  const message = byId
+    ? `${calleeText(c)} looks "${c.target.table.name}" up by id only: it returns another tenant's row. Add ${c.field} to the where.`
+    : missingMessage(c);
+  return [finding(c, "missing-tenant-filter", message, fixes)];
 }
 
 /** `findByPk(id)` -> `findOne({ where: { id, tenantId } })`, keeping any other options. */
@@ -123,7 +164,11 @@ function findByPk(c: Call): OrmFinding[] {
       const props = opts.properties.filter((p) => p.name?.getText(sourceFile) !== "where");
       rest = props.map((p) => `, ${p.getText(sourceFile)}`).join("");
     } else if (options) rest = `, ...${options.getText(sourceFile)}`;
-    const edit: TextEdit = { start: c.callee.name.getStart(sourceFile), end: c.call.getEnd(), newText: `findOne({ ${where}${rest} })` };
+    const edit: TextEdit = {
+      start: c.callee.name.getStart(sourceFile),
+      end: c.call.getEnd(),
+      newText: `findOne({ ${where}${rest} })`,
+    };
     fixes.push({ title: `Use findOne with ${c.field}`, edits: [edit], safe: value.resolved });
   }
   const message = `${calleeText(c)} looks "${c.target.table.name}" up by id only: it returns another tenant's row. Use findOne({ where: { ${key}, ${c.field} } }).`;
@@ -140,7 +185,11 @@ function checkRows(c: Call, rows: readonly ts.Expression[]): OrmFinding[] {
     if (!tsm.isObjectLiteralExpression(object) || setsField(tsm, object, (k) => keys.has(k)) !== "no") continue;
     const value = c.ctx.tenantValueAt(c.call, c.field);
     const message = `${calleeText(c)} writes a row to "${c.target.table.name}" without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
-    out.push(finding(c, "missing-tenant-on-insert", message, [fixOf(c, [addPropertyEdit(tsm, sourceFile, object, propertyText(c.field, value.text))], value.resolved)]));
+    out.push(
+      finding(c, "missing-tenant-on-insert", message, [
+        fixOf(c, [addPropertyEdit(tsm, sourceFile, object, propertyText(c.field, value.text))], value.resolved),
+      ]),
+    );
   }
   return out;
 }

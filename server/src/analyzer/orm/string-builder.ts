@@ -5,7 +5,8 @@ import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
-import { isUndefinedLike, propertyKey, skipOuter, stringValue } from "./chain";
+import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
+import { skipOuter } from "./chain";
 import type { OrmContext } from "./types";
 
 /** `'orders as o'`, `'billing.orders'`, `'orders o'` -> name, schema, alias. */
@@ -16,7 +17,12 @@ export function parseTableSpec(text: string): { name: string; schema?: string; a
 }
 
 /** A tenant-owned table reference from a string (or Knex `{ o: 'orders' }`) argument. */
-export function stringTableRef(ctx: OrmContext, arg: ts.Expression | undefined, node: ts.CallExpression, join?: TableRef["join"]): TableRef | undefined {
+export function stringTableRef(
+  ctx: OrmContext,
+  arg: ts.Expression | undefined,
+  node: ts.CallExpression,
+  join?: TableRef["join"],
+): TableRef | undefined {
   if (!arg) return undefined;
   const tsm = ctx.ts;
   const e = skipOuter(tsm, arg);
@@ -41,7 +47,8 @@ export function columnRef(refs: readonly TableRef[], text: string | undefined): 
   const clean = text.replace(/"/g, "").trim();
   const dot = clean.lastIndexOf(".");
   const column = clean.slice(dot + 1);
-  if (dot < 0) return refs[0] ? { ref: refs[0], tenant: tenantColumnMatches(column, refs[0].table.tenantColumn) } : undefined;
+  if (dot < 0)
+    return refs[0] ? { ref: refs[0], tenant: tenantColumnMatches(column, refs[0].table.tenantColumn) } : undefined;
   const qualifier = clean.slice(0, dot).split(".").pop()!;
   const ref = refs.find((r) => r.qualifier === qualifier) ?? refs.find((r) => r.table.name === qualifier);
   if (ref) return { ref, tenant: tenantColumnMatches(column, ref.table.tenantColumn) };
@@ -52,7 +59,14 @@ export function columnRef(refs: readonly TableRef[], text: string | undefined): 
 const SCOPING_OPS = new Set(["=", "==", "in"]);
 
 /** `column op value` (Kysely `where`, Knex 3-argument `where`). `valueColumn` when the right side is a column. */
-export function comparisonPred(ctx: OrmContext, refs: readonly TableRef[], columnText: string | undefined, op: string, value: ts.Expression | undefined, valueColumn?: string): Pred {
+export function comparisonPred(
+  ctx: OrmContext,
+  refs: readonly TableRef[],
+  columnText: string | undefined,
+  op: string,
+  value: ts.Expression | undefined,
+  valueColumn?: string,
+): Pred {
   const col = columnRef(refs, columnText);
   const other = valueColumn !== undefined ? columnRef(refs, valueColumn) : undefined;
   const opLower = op.trim().toLowerCase();
@@ -62,10 +76,18 @@ export function comparisonPred(ctx: OrmContext, refs: readonly TableRef[], colum
     return inner ? { kind: "tenant", ref: inner } : OTHER;
   }
   if (!col?.tenant || !("ref" in col)) return OTHER;
-  if (valueColumn) return { kind: "mention", ref: col.ref, why: "compares the tenant column with a column that is not a tenant column" };
-  if (opLower === "is" && value && skipOuter(ctx.ts, value).kind === ctx.ts.SyntaxKind.NullKeyword) return { kind: "null", ref: col.ref };
-  if (!SCOPING_OPS.has(opLower)) return { kind: "mention", ref: col.ref, why: `compares the tenant column with \`${op}\`` };
-  if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value)))) return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };
+  if (valueColumn)
+    return {
+      kind: "mention",
+      ref: col.ref,
+      why: "compares the tenant column with a column that is not a tenant column",
+    };
+  if (opLower === "is" && value && skipOuter(ctx.ts, value).kind === ctx.ts.SyntaxKind.NullKeyword)
+    return { kind: "null", ref: col.ref };
+  if (!SCOPING_OPS.has(opLower))
+    return { kind: "mention", ref: col.ref, why: `compares the tenant column with \`${op}\`` };
+  if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value))))
+    return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };
   return { kind: "tenant", ref: col.ref };
 }
 
@@ -75,7 +97,8 @@ export function rawSqlPred(refs: readonly TableRef[], text: string): Pred {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const col = columnRef(refs, m[1]);
     if (!col?.tenant || !("ref" in col)) continue;
-    if (/\b(or|not)\b/i.test(text)) return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a raw SQL fragment" };
+    if (/\b(or|not)\b/i.test(text))
+      return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a raw SQL fragment" };
     return { kind: "tenant", ref: col.ref };
   }
   return OTHER;

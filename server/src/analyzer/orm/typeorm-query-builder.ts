@@ -8,23 +8,41 @@ import { ClauseTokens } from "../sql/clauses";
 import { checkSqlScoping } from "../sql/scope";
 import type { SqlParser } from "../sql/parse";
 import type { Fix, RuleId } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
+import {
+  addPropertyEdit,
+  evaluateWhere,
+  propertyText,
+  resolveConst,
+  setsField,
+  skipOuter,
+  writtenObjects,
+} from "./object-where";
 import { tenantFields, typeormDialect } from "./typeorm-where";
 import { entityArgument, repositoryEntity, typeormEntity, type EntityTarget } from "./typeorm-receivers";
+import { builderCalls, type ChainCall } from "./typeorm-builder-chain";
 import type { OrmContext, OrmFinding } from "./types";
 
-const TERMINALS = new Set(["getMany", "getOne", "getOneOrFail", "getManyAndCount", "getRawMany", "getRawOne", "getRawAndEntities", "getCount", "getExists", "execute", "stream"]);
+const TERMINALS = new Set([
+  "getMany",
+  "getOne",
+  "getOneOrFail",
+  "getManyAndCount",
+  "getRawMany",
+  "getRawOne",
+  "getRawAndEntities",
+  "getCount",
+  "getExists",
+  "execute",
+  "stream",
+]);
 const WHERES = new Set(["where", "andWhere", "orWhere", "whereInIds", "andWhereInIds", "orWhereInIds"]);
 
-interface ChainCall {
-  call: ts.CallExpression;
-  method: string;
-  /** Inside an `if`, a loop, `?:` or `&&`: it may not run. */
-  conditional: boolean;
-}
-
 /** Checks the builder started by a `createQueryBuilder(...)` call. */
-export function checkQueryBuilder(ctx: OrmContext, start: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
+export function checkQueryBuilder(
+  ctx: OrmContext,
+  start: ts.CallExpression,
+  callee: ts.PropertyAccessExpression,
+): OrmFinding[] {
   const { ts: tsm } = ctx;
   const calls = builderCalls(ctx, start);
   let target: EntityTarget | undefined;
@@ -35,7 +53,9 @@ export function checkQueryBuilder(ctx: OrmContext, start: ts.CallExpression, cal
   const receiver = skipOuter(tsm, callee.expression);
   if (byArgument) [target, alias] = [byArgument, a1 && literal(tsm, a1)];
   else {
-    target = (tsm.isIdentifier(receiver) ? typeormEntity(ctx, receiver.text) : undefined) ?? repositoryEntity(ctx, callee.expression);
+    target =
+      (tsm.isIdentifier(receiver) ? typeormEntity(ctx, receiver.text) : undefined) ??
+      repositoryEntity(ctx, callee.expression);
     alias = a0 && literal(tsm, a0);
   }
   // `dataSource.createQueryBuilder().from(Order, "o")`, `.update(Order)`, `.delete().from(Order)`, `.insert().into(Order)`.
@@ -48,12 +68,26 @@ export function checkQueryBuilder(ctx: OrmContext, start: ts.CallExpression, cal
   }
   if (!target || !calls.some((c) => TERMINALS.has(c.method))) return [];
   alias ??= target.name;
-  const kind = calls.some((c) => c.method === "insert") ? "insert" : calls.some((c) => c.method === "update") ? "update" : calls.some((c) => ["delete", "softDelete", "restore"].includes(c.method)) ? "delete" : "read";
+  const kind = calls.some((c) => c.method === "insert")
+    ? "insert"
+    : calls.some((c) => c.method === "update")
+      ? "update"
+      : calls.some((c) => ["delete", "softDelete", "restore"].includes(c.method))
+        ? "delete"
+        : "read";
   if (kind === "insert") return insertValues(ctx, calls, target, named);
   return checkConditions(ctx, ctx.parser, calls, target, alias, named, kind);
 }
 
-function checkConditions(ctx: OrmContext, parser: SqlParser, calls: ChainCall[], target: EntityTarget, alias: string, named: ts.CallExpression, kind: "read" | "update" | "delete"): OrmFinding[] {
+function checkConditions(
+  ctx: OrmContext,
+  parser: SqlParser,
+  calls: ChainCall[],
+  target: EntityTarget,
+  alias: string,
+  named: ts.CallExpression,
+  kind: "read" | "update" | "delete",
+): OrmFinding[] {
   const all = whereClauses(ctx, calls, target, alias, true);
   const certain = whereClauses(ctx, calls, target, alias, false);
   const table = target.table;
@@ -62,30 +96,69 @@ function checkConditions(ctx: OrmContext, parser: SqlParser, calls: ChainCall[],
   const tenant = tenantFields(table, target.entity);
   const field = tenant.primary;
   const where = `${alias}.${field} = :${field}`;
-  const base = { table: table.name, call: named, identity: `${table.name}|${named.getText(ctx.sourceFile).replace(/\s+/g, " ")}|${calls.map((c) => c.method).join(".")}` };
+  const base = {
+    table: table.name,
+    call: named,
+    identity: `${table.name}|${named.getText(ctx.sourceFile).replace(/\s+/g, " ")}|${calls.map((c) => c.method).join(".")}`,
+  };
   const span = { start: spanStart(ctx, named), end: named.getEnd() };
-  const make = (ruleId: RuleId, message: string, fixes: Fix[] = []): OrmFinding[] => [{ ruleId, ...span, message, fixes, ...base, identity: `${ruleId}|${base.identity}` }];
-  if (issue.ruleId === "missing-tenant-filter" && certain.length !== all.length && !sqlIssue(parser, ctx, target, alias, all)) {
-    return make("weak-tenant-filter", `The tenant predicate of this query builder on "${table.name}" is added only under a condition (inside an if or a loop): some queries run without it. Add .andWhere("${where}", ...) unconditionally.`);
+  const make = (ruleId: RuleId, message: string, fixes: Fix[] = []): OrmFinding[] => [
+    { ruleId, ...span, message, fixes, ...base, identity: `${ruleId}|${base.identity}` },
+  ];
+  if (
+    issue.ruleId === "missing-tenant-filter" &&
+    certain.length !== all.length &&
+    !sqlIssue(parser, ctx, target, alias, all)
+  ) {
+    return make(
+      "weak-tenant-filter",
+      `The tenant predicate of this query builder on "${table.name}" is added only under a condition (inside an if or a loop): some queries run without it. Add .andWhere("${where}", ...) unconditionally.`,
+    );
   }
   if (issue.ruleId === "weak-tenant-filter") {
-    const reason = calls.some((c) => c.method.startsWith("or")) ? "is combined with orWhere, so rows matching the other condition leak" : issue.reason;
-    return make("weak-tenant-filter", `The tenant predicate of this query builder on "${table.name}" ${reason}: it does not hold for every row. Require "${where}" as a top-level AND condition (andWhere, never orWhere).`);
+    const reason = calls.some((c) => c.method.startsWith("or"))
+      ? "is combined with orWhere, so rows matching the other condition leak"
+      : issue.reason;
+    return make(
+      "weak-tenant-filter",
+      `The tenant predicate of this query builder on "${table.name}" ${reason}: it does not hold for every row. Require "${where}" as a top-level AND condition (andWhere, never orWhere).`,
+    );
   }
   if (issue.ruleId === "dynamic-sql") {
-    return make("dynamic-sql", `A where condition of this query builder on "${table.name}" is built at run time (a Brackets, a function or a variable), so tenantguard cannot tell whether it holds the tenant predicate. Add .andWhere("${where}", ...) as a string.`);
+    return make(
+      "dynamic-sql",
+      `A where condition of this query builder on "${table.name}" is built at run time (a Brackets, a function or a variable), so tenantguard cannot tell whether it holds the tenant predicate. Add .andWhere("${where}", ...) as a string.`,
+    );
   }
   const verb = kind === "update" ? "updates" : kind === "delete" ? "deletes from" : "reads";
-  const effect = kind === "update" ? "it changes every tenant's matching rows" : kind === "delete" ? "it removes every tenant's matching rows" : "it returns every tenant's rows";
+  const effect =
+    kind === "update"
+      ? "it changes every tenant's matching rows"
+      : kind === "delete"
+        ? "it removes every tenant's matching rows"
+        : "it returns every tenant's rows";
   const value = ctx.tenantValueAt(named, tenant.valueName);
   const terminal = [...calls].reverse().find((c) => TERMINALS.has(c.method))!;
   const at = (terminal.call.expression as ts.PropertyAccessExpression).expression.getEnd();
-  const fix: Fix = { title: `Add .andWhere("${where}")`, edits: [{ start: at, end: at, newText: `.andWhere("${where}", { ${propertyText(field, value.text)} })` }], safe: value.resolved };
-  return make("missing-tenant-filter", `This query builder ${verb} "${table.name}" without a tenant predicate: ${effect}. Add .andWhere("${where}", { ${field} }).`, [fix]);
+  const fix: Fix = {
+    title: `Add .andWhere("${where}")`,
+    edits: [{ start: at, end: at, newText: `.andWhere("${where}", { ${propertyText(field, value.text)} })` }],
+    safe: value.resolved,
+  };
+  return make(
+    "missing-tenant-filter",
+    `This query builder ${verb} "${table.name}" without a tenant predicate: ${effect}. Add .andWhere("${where}", { ${field} }).`,
+    [fix],
+  );
 }
 
 /** `.insert().into(Order).values({...} | [...])`: every row must set the tenant field. */
-function insertValues(ctx: OrmContext, calls: ChainCall[], target: EntityTarget, named: ts.CallExpression): OrmFinding[] {
+function insertValues(
+  ctx: OrmContext,
+  calls: ChainCall[],
+  target: EntityTarget,
+  named: ts.CallExpression,
+): OrmFinding[] {
   const { ts: tsm, sourceFile } = ctx;
   const values = calls.find((c) => c.method === "values");
   const data = values?.call.arguments[0];
@@ -103,7 +176,13 @@ function insertValues(ctx: OrmContext, calls: ChainCall[], target: EntityTarget,
       end: values.call.getEnd(),
       message: `This query builder inserts a "${target.table.name}" row without ${keys.primary}: the row is stored without an owning tenant. Add ${keys.primary} to the values.`,
       table: target.table.name,
-      fixes: [{ title: `Add ${keys.primary} to the values`, edits: [addPropertyEdit(tsm, sourceFile, object, keys.property(value.text))], safe: value.resolved }],
+      fixes: [
+        {
+          title: `Add ${keys.primary} to the values`,
+          edits: [addPropertyEdit(tsm, sourceFile, object, keys.property(value.text))],
+          safe: value.resolved,
+        },
+      ],
       call: named,
       identity: `missing-tenant-on-insert|${target.table.name}|${values.call.getText(sourceFile).replace(/\s+/g, " ")}`,
     });
@@ -112,7 +191,13 @@ function insertValues(ctx: OrmContext, calls: ChainCall[], target: EntityTarget,
 }
 
 /** The SQL the builder's where conditions make, in the order TypeORM joins them. */
-function whereClauses(ctx: OrmContext, calls: ChainCall[], target: EntityTarget, alias: string, withConditional: boolean): string[] {
+function whereClauses(
+  ctx: OrmContext,
+  calls: ChainCall[],
+  target: EntityTarget,
+  alias: string,
+  withConditional: boolean,
+): string[] {
   const { ts: tsm } = ctx;
   let clauses: string[] = [];
   let params = 0;
@@ -140,7 +225,14 @@ function whereClauses(ctx: OrmContext, calls: ChainCall[], target: EntityTarget,
 }
 
 /** One where argument as SQL: a string condition rewritten to columns and `$n`, an object where, or an opaque `$n`. */
-function conditionSql(ctx: OrmContext, arg: ts.Expression, target: EntityTarget, alias: string, column: (prop: string) => string, param: () => string): string {
+function conditionSql(
+  ctx: OrmContext,
+  arg: ts.Expression,
+  target: EntityTarget,
+  alias: string,
+  column: (prop: string) => string,
+  param: () => string,
+): string {
   const { ts: tsm } = ctx;
   const node = resolveConst(tsm, arg);
   if (tsm.isObjectLiteralExpression(node) || tsm.isArrayLiteralExpression(node)) {
@@ -152,7 +244,8 @@ function conditionSql(ctx: OrmContext, arg: ts.Expression, target: EntityTarget,
   }
   let text: string;
   if (tsm.isStringLiteral(node) || tsm.isNoSubstitutionTemplateLiteral(node)) text = node.text;
-  else if (tsm.isTemplateExpression(node)) text = node.head.text + node.templateSpans.map((s) => `:__hole ${s.literal.text}`).join("");
+  else if (tsm.isTemplateExpression(node))
+    text = node.head.text + node.templateSpans.map((s) => `:__hole ${s.literal.text}`).join("");
   else return param(); // Brackets, a function, a value built elsewhere
   // `:name` and `:...names` are TypeORM parameters; `::uuid` is a cast. String literals are left alone.
   const rewritten = text
@@ -161,7 +254,10 @@ function conditionSql(ctx: OrmContext, arg: ts.Expression, target: EntityTarget,
     .join("");
   const escaped = alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // No parentheses: TypeORM joins string conditions as written (QueryBuilder.createWhereClausesExpression).
-  return rewritten.replace(new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"), (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!));
+  return rewritten.replace(
+    new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"),
+    (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!),
+  );
 }
 
 interface BuilderIssue {
@@ -170,7 +266,13 @@ interface BuilderIssue {
 }
 
 /** Runs the SQL scope checker on the builder's conditions; undefined when the table is scoped. */
-function sqlIssue(parser: SqlParser, ctx: OrmContext, target: EntityTarget, alias: string, clauses: string[]): BuilderIssue | undefined {
+function sqlIssue(
+  parser: SqlParser,
+  ctx: OrmContext,
+  target: EntityTarget,
+  alias: string,
+  clauses: string[],
+): BuilderIssue | undefined {
   const table = target.table;
   const from = `${table.schema ? `"${table.schema}".` : ""}"${table.name.replace(/"/g, '""')}" "${alias.replace(/"/g, '""')}"`;
   const sql = `SELECT 1 FROM ${from}${clauses.length ? ` WHERE ${clauses.join(" ")}` : ""}`;
@@ -179,67 +281,15 @@ function sqlIssue(parser: SqlParser, ctx: OrmContext, target: EntityTarget, alia
   const issues = checkSqlScoping(sql, parsed, new ClauseTokens(() => parser.scan(sql)), { model: ctx.model });
   const issue = issues.find((i) => i.table?.toLowerCase() === table.name.toLowerCase());
   if (!issue || issue.ruleId === "missing-tenant-on-insert") return undefined;
-  const reason = /predicate on "[^"]*" (.*?): it does not hold/.exec(issue.message)?.[1] ?? "does not hold for every row";
+  const reason =
+    /predicate on "[^"]*" (.*?): it does not hold/.exec(issue.message)?.[1] ?? "does not hold for every row";
   return { ruleId: issue.ruleId, reason };
 }
 
-/** The calls chained on the builder, through a variable it is stored in, in source order. */
-function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCall[] {
-  const { ts: tsm } = ctx;
-  const calls: ChainCall[] = [];
-  const top = chainUp(tsm, start, false, calls);
-  // `const qb = repo.createQueryBuilder("o")...;` then `qb.andWhere(...)`, `await qb.getMany()`.
-  let holder: ts.Node = top;
-  while (tsm.isParenthesizedExpression(holder.parent) || tsm.isAwaitExpression(holder.parent)) holder = holder.parent;
-  const decl = holder.parent;
-  if (!tsm.isVariableDeclaration(decl) || !tsm.isIdentifier(decl.name)) return calls;
-  const name = decl.name.text;
-  const scope = enclosingBody(tsm, decl);
-  if (!scope) return calls;
-  const visit = (node: ts.Node): void => {
-    if (node.pos > decl.end && tsm.isIdentifier(node) && node.text === name && tsm.isPropertyAccessExpression(node.parent) && node.parent.expression === node && tsm.isCallExpression(node.parent.parent)) {
-      chainUp(tsm, node.parent.parent, isConditional(tsm, node, scope), calls);
-    }
-    if (!tsm.isFunctionLike(node) || node === scope) tsm.forEachChild(node, visit);
-  };
-  tsm.forEachChild(scope, visit);
-  return calls;
-}
-
-/** Collects `call` and the calls chained on it; returns the outermost. */
-function chainUp(tsm: typeof ts, call: ts.CallExpression, conditional: boolean, out: ChainCall[]): ts.Expression {
-  let current: ts.CallExpression = call;
-  out.push({ call, method: methodOf(tsm, call), conditional });
-  while (tsm.isPropertyAccessExpression(current.parent) && current.parent.expression === current && tsm.isCallExpression(current.parent.parent) && current.parent.parent.expression === current.parent) {
-    current = current.parent.parent;
-    out.push({ call: current, method: methodOf(tsm, current), conditional });
-  }
-  return current;
-}
-
-function methodOf(tsm: typeof ts, call: ts.CallExpression): string {
-  return tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
-}
-
-function enclosingBody(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
-  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return n;
-  return undefined;
-}
-
-/** Whether something between `node` and the function body makes it run only sometimes. */
-function isConditional(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
-  for (let n: ts.Node = node; n.parent && n !== scope; n = n.parent) {
-    const p = n.parent;
-    if (tsm.isIfStatement(p) && p.expression !== n) return true;
-    if (tsm.isConditionalExpression(p) && p.condition !== n) return true;
-    if (tsm.isIterationStatement(p, false) || tsm.isCaseClause(p) || tsm.isCatchClause(p)) return true;
-    if (tsm.isBinaryExpression(p) && p.right === n && [tsm.SyntaxKind.AmpersandAmpersandToken, tsm.SyntaxKind.BarBarToken, tsm.SyntaxKind.QuestionQuestionToken].includes(p.operatorToken.kind)) return true;
-  }
-  return false;
-}
-
 function spanStart(ctx: OrmContext, call: ts.CallExpression): number {
-  return ctx.ts.isPropertyAccessExpression(call.expression) ? call.expression.name.getStart(ctx.sourceFile) : call.getStart(ctx.sourceFile);
+  return ctx.ts.isPropertyAccessExpression(call.expression)
+    ? call.expression.name.getStart(ctx.sourceFile)
+    : call.getStart(ctx.sourceFile);
 }
 
 function literal(tsm: typeof ts, expr: ts.Expression): string | undefined {

@@ -54,13 +54,21 @@ function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): s
   const { ts: tsm } = ctx;
   if (tsm.isCallExpression(node)) {
     const callee = node.expression;
-    const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = tsm.isIdentifier(callee)
+      ? callee.text
+      : tsm.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : undefined;
     if (name && REPOSITORY_GETTERS.has(name)) return entityName(tsm, node.arguments[0]);
     return undefined;
   }
   if (tsm.isIdentifier(node)) {
     const decl = findVariable(tsm, node);
-    if (decl) return (decl.type && entityOfTypeNode(tsm, decl.type)) ?? (decl.initializer ? repositoryEntityName(ctx, decl.initializer, depth + 1) : undefined);
+    if (decl)
+      return (
+        (decl.type && entityOfTypeNode(tsm, decl.type)) ??
+        (decl.initializer ? repositoryEntityName(ctx, decl.initializer, depth + 1) : undefined)
+      );
     const param = findParameter(tsm, node);
     return param?.type ? entityOfTypeNode(tsm, param.type) : undefined;
   }
@@ -79,7 +87,10 @@ function classMemberEntity(ctx: OrmContext, access: ts.PropertyAccessExpression,
   const name = access.name.text;
   for (const member of cls.members) {
     if (tsm.isPropertyDeclaration(member) && tsm.isIdentifier(member.name) && member.name.text === name) {
-      const hit = injected(tsm, member) ?? (member.type && entityOfTypeNode(tsm, member.type)) ?? (member.initializer && repositoryEntityName(ctx, member.initializer, depth + 1));
+      const hit =
+        injected(tsm, member) ??
+        (member.type && entityOfTypeNode(tsm, member.type)) ??
+        (member.initializer && repositoryEntityName(ctx, member.initializer, depth + 1));
       if (hit) return hit;
     }
     if (!tsm.isConstructorDeclaration(member)) continue;
@@ -93,7 +104,12 @@ function classMemberEntity(ctx: OrmContext, access: ts.PropertyAccessExpression,
     for (const statement of member.body?.statements ?? []) {
       if (!tsm.isExpressionStatement(statement) || !tsm.isBinaryExpression(statement.expression)) continue;
       const { left, right, operatorToken } = statement.expression;
-      if (operatorToken.kind === tsm.SyntaxKind.EqualsToken && tsm.isPropertyAccessExpression(left) && left.expression.kind === tsm.SyntaxKind.ThisKeyword && left.name.text === name) {
+      if (
+        operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+        tsm.isPropertyAccessExpression(left) &&
+        left.expression.kind === tsm.SyntaxKind.ThisKeyword &&
+        left.name.text === name
+      ) {
         const hit = repositoryEntityName(ctx, right, depth + 1);
         if (hit) return hit;
       }
@@ -106,7 +122,8 @@ function classMemberEntity(ctx: OrmContext, access: ts.PropertyAccessExpression,
 function injected(tsm: typeof ts, node: ts.HasDecorators): string | undefined {
   for (const d of tsm.getDecorators(node) ?? []) {
     const e = d.expression;
-    if (tsm.isCallExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "InjectRepository") return entityName(tsm, e.arguments[0]);
+    if (tsm.isCallExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "InjectRepository")
+      return entityName(tsm, e.arguments[0]);
   }
   return undefined;
 }
@@ -124,9 +141,11 @@ function entityOfTypeNode(tsm: typeof ts, type: ts.TypeNode): string | undefined
 function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | undefined {
   const { ts: tsm, checker } = ctx;
   if (!checker || depth > 4) return undefined;
-  if (type.aliasSymbol && REPOSITORY_TYPES.has(type.aliasSymbol.getName())) return classNameOf(tsm, type.aliasTypeArguments?.[0]);
+  if (type.aliasSymbol && REPOSITORY_TYPES.has(type.aliasSymbol.getName()))
+    return classNameOf(tsm, type.aliasTypeArguments?.[0]);
   const symbol = type.getSymbol();
-  if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type)) return classNameOf(tsm, checker.getTypeArguments(type)[0]);
+  if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type))
+    return classNameOf(tsm, checker.getTypeArguments(type)[0]);
   if (type.isUnion()) {
     for (const t of type.types) {
       const hit = entityOfType(ctx, t, depth + 1);

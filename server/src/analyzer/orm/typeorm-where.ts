@@ -4,7 +4,14 @@
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import type { EntityInfo, TenantTable } from "../model/types";
-import { evaluateWhere, isNullish, propertyText, skipOuter, type WhereDialect, type WhereVerdict } from "./object-where";
+import {
+  evaluateWhere,
+  isNullish,
+  propertyText,
+  skipOuter,
+  type WhereDialect,
+  type WhereVerdict,
+} from "./object-where";
 import { typeormEntity } from "./typeorm-receivers";
 import type { OrmContext } from "./types";
 
@@ -16,7 +23,10 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
     arrayMeans: "or",
     combinator: () => undefined,
     field(name, value) {
-      if (keys.relations.has(name)) return isNullish(ctx.ts, value) ? { kind: "weak", reason: "is null or undefined, and TypeORM drops those from a where" } : { kind: "scoped" };
+      if (keys.relations.has(name))
+        return isNullish(ctx.ts, value)
+          ? { kind: "weak", reason: "is null or undefined, and TypeORM drops those from a where" }
+          : { kind: "scoped" };
       // A filter through a relation to a tenant-owned parent (`customer: { tenantId }`) scopes by that parent.
       const relation = entity.relations?.find((r) => r.field === name);
       const parent = relation && depth < 3 ? typeormEntity(ctx, relation.target) : undefined;
@@ -29,24 +39,50 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
   };
 }
 
-const NON_EQUALITY_OPERATORS = new Set(["Or", "And", "Raw", "Like", "ILike", "MoreThan", "MoreThanOrEqual", "LessThan", "LessThanOrEqual", "Between", "ArrayContains", "ArrayContainedBy", "ArrayOverlap", "JsonContains"]);
+const NON_EQUALITY_OPERATORS = new Set([
+  "Or",
+  "And",
+  "Raw",
+  "Like",
+  "ILike",
+  "MoreThan",
+  "MoreThanOrEqual",
+  "LessThan",
+  "LessThanOrEqual",
+  "Between",
+  "ArrayContains",
+  "ArrayContainedBy",
+  "ArrayOverlap",
+  "JsonContains",
+]);
 
 /** What a value given to the tenant field does: `Not(x)` and `Like(x)` do not pin one tenant; undefined drops the filter. */
 function tenantValue(ctx: OrmContext, value: ts.Expression): WhereVerdict {
   const { ts: tsm, checker } = ctx;
   const node = skipOuter(tsm, value);
-  if (isNullish(tsm, node)) return { kind: "weak", reason: "is null or undefined, and TypeORM drops those from a where (the filter disappears)" };
+  if (isNullish(tsm, node))
+    return {
+      kind: "weak",
+      reason: "is null or undefined, and TypeORM drops those from a where (the filter disappears)",
+    };
   if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression)) {
     const op = node.expression.text;
     if (op === "IsNull") return { kind: "shared" };
     if (op === "Not") return { kind: "weak", reason: "sits inside Not()" };
-    if (NON_EQUALITY_OPERATORS.has(op)) return { kind: "weak", reason: `uses ${op}(), which is not an equality with one tenant` };
+    if (NON_EQUALITY_OPERATORS.has(op))
+      return { kind: "weak", reason: `uses ${op}(), which is not an equality with one tenant` };
   }
   if (checker) {
     const type = checker.getTypeAtLocation(node);
     const parts = type.isUnion() ? type.types : [type];
-    if (parts.some((t) => t.flags & (tsm.TypeFlags.Undefined | tsm.TypeFlags.Null)) && !(type.flags & tsm.TypeFlags.Any)) {
-      return { kind: "weak", reason: `may be undefined (\`${node.getText()}\` is optional), and TypeORM drops undefined from a where (the filter disappears)` };
+    if (
+      parts.some((t) => t.flags & (tsm.TypeFlags.Undefined | tsm.TypeFlags.Null)) &&
+      !(type.flags & tsm.TypeFlags.Any)
+    ) {
+      return {
+        kind: "weak",
+        reason: `may be undefined (\`${node.getText()}\` is optional), and TypeORM drops undefined from a where (the filter disappears)`,
+      };
     }
   }
   return { kind: "scoped" };
@@ -67,8 +103,12 @@ export interface TenantFields {
 
 /** The entity's properties that hold the tenant, and relations whose join column is the tenant column. */
 export function tenantFields(table: TenantTable, entity: EntityInfo): TenantFields {
-  const props = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn)).map(([prop]) => prop);
-  const relations = (entity.relations ?? []).filter((r) => r.fields?.some((f) => tenantColumnMatches(entity.fields[f] ?? f, table.tenantColumn))).map((r) => r.field);
+  const props = Object.entries(entity.fields)
+    .filter(([, column]) => tenantColumnMatches(column, table.tenantColumn))
+    .map(([prop]) => prop);
+  const relations = (entity.relations ?? [])
+    .filter((r) => r.fields?.some((f) => tenantColumnMatches(entity.fields[f] ?? f, table.tenantColumn)))
+    .map((r) => r.field);
   const relation = props.length ? undefined : relations[0];
   const primary = props[0] ?? relation ?? table.tenantColumn;
   return {
@@ -79,4 +119,3 @@ export function tenantFields(table: TenantTable, entity: EntityInfo): TenantFiel
     property: (value) => (relation ? `${relation}: { id: ${value} }` : propertyText(primary, value)),
   };
 }
-

@@ -3,18 +3,31 @@
 // typeorm-query-builder.ts. TypeORM reads an array `where` as an OR of its elements, and drops
 // `undefined`/`null` properties from a where: `findOneBy({ tenantId: undefined })` has no filter.
 import type ts from "typescript";
-import type { EntityInfo } from "../model/types";
-import type { Fix, RuleId, TextEdit } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, setsField, skipOuter, writtenObjects } from "./object-where";
+import type { TextEdit } from "../types";
+import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
+import {
+  byIdMessage,
+  finding,
+  fixOf,
+  isIdLike,
+  isIdOnly,
+  missingMessage,
+  primaryKeyOf,
+  unknownMessage,
+  calleeText,
+  type Call,
+} from "./typeorm-findings";
 import { checkQueryBuilder } from "./typeorm-query-builder";
-import { entityArgument, repositoryEntity, typeormEntity, type EntityTarget } from "./typeorm-receivers";
-import { tenantFields, typeormDialect, type TenantFields } from "./typeorm-where";
+import { entityArgument, repositoryEntity, typeormEntity } from "./typeorm-receivers";
+import { tenantFields, typeormDialect } from "./typeorm-where";
+import { checkData } from "./typeorm-writes";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const typeormModule: OrmModule = {
   name: "typeorm",
   appliesTo: (ctx) =>
-    [...(ctx.model.entities?.values() ?? [])].some((t) => t.entities?.some((e) => e.orm === "typeorm")) && MAY_USE_TYPEORM.test(ctx.sourceFile.text),
+    [...(ctx.model.entities?.values() ?? [])].some((t) => t.entities?.some((e) => e.orm === "typeorm")) &&
+    MAY_USE_TYPEORM.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const visit = (node: ts.Node): void => {
@@ -32,7 +45,8 @@ export const typeormModule: OrmModule = {
   },
 };
 
-const MAY_USE_TYPEORM = /typeorm|Repository|getRepository|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
+const MAY_USE_TYPEORM =
+  /typeorm|Repository|getRepository|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
 
 /** How a method reads its arguments (after the entity argument of an EntityManager call). */
 type Shape = "options" | "where" | "criteria" | "data" | "aggregate";
@@ -57,6 +71,7 @@ const METHODS: Record<string, Shape> = {
   delete: "criteria",
   softDelete: "criteria",
   restore: "criteria",
+  findByIds: "criteria",
   insert: "data",
   save: "data",
   upsert: "data",
@@ -66,20 +81,25 @@ const METHODS: Record<string, Shape> = {
   maximum: "aggregate",
 };
 
-const OPTIONAL_OPTIONS = new Set(["find", "findAndCount", "count", "exist", "exists"]);
+/** Keys of FindOneOptions/FindManyOptions: an object with none of them is a where (TypeORM 0.2 style). */
+const FIND_OPTIONS = new Set([
+  "select",
+  "relations",
+  "order",
+  "skip",
+  "take",
+  "cache",
+  "lock",
+  "withDeleted",
+  "loadEagerRelations",
+  "loadRelationIds",
+  "relationLoadStrategy",
+  "join",
+  "transaction",
+  "comment",
+]);
 
-/** One recognised call: the entity it is about and its arguments after the entity. */
-interface Call {
-  ctx: OrmContext;
-  call: ts.CallExpression;
-  callee: ts.PropertyAccessExpression;
-  method: string;
-  args: readonly ts.Expression[];
-  target: EntityTarget;
-  /** The tenant field in TypeORM's spelling (`tenantId`, or the relation `tenant`). */
-  field: string;
-  tenant: TenantFields;
-}
+const OPTIONAL_OPTIONS = new Set(["find", "findAndCount", "count", "exist", "exists"]);
 
 function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
   const method = callee.name.text;
@@ -118,17 +138,51 @@ function checkOptions(c: Call): OrmFinding[] {
     const open = c.call.arguments.hasTrailingComma ? c.call.arguments.end : c.call.getEnd() - 1;
     const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
     const prefix = c.call.arguments.length ? ", " : "";
-    return [finding(c, "missing-tenant-filter", missingMessage(c, "read"), [fixOf(c, [{ start: open, end: open, newText: `${prefix}{ where: { ${c.tenant.property(value.text)} } }` }], value.resolved)])];
+    return [
+      finding(c, "missing-tenant-filter", missingMessage(c, "read"), [
+        fixOf(
+          c,
+          [{ start: open, end: open, newText: `${prefix}{ where: { ${c.tenant.property(value.text)} } }` }],
+          value.resolved,
+        ),
+      ]),
+    ];
   }
   const resolved = resolveConst(tsm, options);
-  if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
-  const where = resolved.properties.find((p) => (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where");
+  if (!tsm.isObjectLiteralExpression(resolved)) {
+    // TypeORM 0.2: `findOne(id)` looks a row up by primary key.
+    if (c.method.startsWith("findOne") && isIdLike(c.ctx, resolved))
+      return [finding(c, "missing-tenant-filter", byIdMessage(c), [])];
+    return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
+  }
+  const keys = resolved.properties.map((p) => p.name?.getText(sourceFile));
+  const where = resolved.properties.find(
+    (p) =>
+      (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where",
+  );
+  // TypeORM 0.2 also takes the conditions themselves: `find({ tenantId, status })`.
+  if (!where && resolved.properties.length > 0 && !keys.some((k) => k && FIND_OPTIONS.has(k)))
+    return checkWhere(c, options, "read");
   if (!where) {
     const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
-    const edits = skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, `where: { ${c.tenant.property(value.text)} }`, true)] : [];
-    return [finding(c, "missing-tenant-filter", missingMessage(c, "read"), edits.length ? [fixOf(c, edits, value.resolved)] : [])];
+    const edits =
+      skipOuter(tsm, options) === resolved
+        ? [addPropertyEdit(tsm, sourceFile, resolved, `where: { ${c.tenant.property(value.text)} }`, true)]
+        : [];
+    return [
+      finding(
+        c,
+        "missing-tenant-filter",
+        missingMessage(c, "read"),
+        edits.length ? [fixOf(c, edits, value.resolved)] : [],
+      ),
+    ];
   }
-  return checkWhere(c, tsm.isPropertyAssignment(where) ? where.initializer : (where as ts.ShorthandPropertyAssignment).name, "read");
+  return checkWhere(
+    c,
+    tsm.isPropertyAssignment(where) ? where.initializer : (where as ts.ShorthandPropertyAssignment).name,
+    "read",
+  );
 }
 
 /** `update(criteria, data)` / `delete(criteria)`: a bare id (or ids) reaches any tenant's row. */
@@ -136,6 +190,8 @@ function checkCriteria(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
   const criteria = c.args[0];
   if (!criteria) return [];
+  // TypeORM 0.2 `findByIds(ids)`: primary keys alone.
+  if (c.method === "findByIds") return [finding(c, "missing-tenant-filter", byIdMessage(c), [])];
   const verb = c.method === "update" ? "update" : "delete";
   const resolved = resolveConst(tsm, criteria);
   if (tsm.isObjectLiteralExpression(resolved)) return checkWhere(c, criteria, verb);
@@ -144,42 +200,30 @@ function checkCriteria(c: Call): OrmFinding[] {
   const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
   const idText = criteria.getText(c.ctx.sourceFile);
   const fixable = !tsm.isArrayLiteralExpression(resolved);
-  const fix = fixable ? [fixOf(c, [{ start: criteria.getStart(c.ctx.sourceFile), end: criteria.getEnd(), newText: `{ ${propertyText(key, idText)}, ${c.tenant.property(value.text)} }` }], value.resolved)] : [];
+  const fix = fixable
+    ? [
+        fixOf(
+          c,
+          [
+            {
+              start: criteria.getStart(c.ctx.sourceFile),
+              end: criteria.getEnd(),
+              newText: `{ ${propertyText(key, idText)}, ${c.tenant.property(value.text)} }`,
+            },
+          ],
+          value.resolved,
+        ),
+      ]
+    : [];
   const does = verb === "update" ? "it can change another tenant's row" : "it can remove another tenant's row";
-  return [finding(c, "missing-tenant-filter", `${calleeText(c)} ${verb === "update" ? "updates" : "deletes from"} "${c.target.table.name}" by id only: ${does}. Add ${c.field} to the criteria.`, fix)];
-}
-
-/** `insert/save/upsert(data)`: every object literal written must set the tenant field. */
-function checkData(c: Call): OrmFinding[] {
-  const { ts: tsm } = c.ctx;
-  const data = c.args[0];
-  if (!data) return [];
-  const rows = writtenObjects(tsm, data);
-  const keys = c.tenant;
-  const out: OrmFinding[] = [];
-  for (const row of rows) {
-    const object = dataObject(c.ctx, row);
-    if (!object || setsField(tsm, object, (k) => keys.all.has(k)) !== "no") continue;
-    const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
-    const inline = tsm.isObjectLiteralExpression(object) && object.pos >= 0 && object.getSourceFile() === c.ctx.sourceFile;
-    const edits = inline ? [addPropertyEdit(tsm, c.ctx.sourceFile, object as ts.ObjectLiteralExpression, c.tenant.property(value.text))] : [];
-    const message = `${calleeText(c)} writes a row to "${c.target.table.name}" without ${c.field}: the row is stored without an owning tenant. Add ${c.field} to the object.`;
-    out.push(finding(c, "missing-tenant-on-insert", message, edits.length ? [fixOf(c, edits, value.resolved)] : []));
-  }
-  return out;
-}
-
-/** The object a row is written from: a literal, or `repo.create({...})` / `manager.create(Order, {...})`. */
-function dataObject(ctx: OrmContext, row: ts.Expression): ts.ObjectLiteralExpression | undefined {
-  const { ts: tsm } = ctx;
-  const node = resolveConst(tsm, row);
-  if (tsm.isObjectLiteralExpression(node)) return node;
-  if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression) && node.expression.name.text === "create") {
-    const last = node.arguments[node.arguments.length - 1];
-    const inner = last && resolveConst(tsm, last);
-    return inner && tsm.isObjectLiteralExpression(inner) ? inner : undefined;
-  }
-  return undefined;
+  return [
+    finding(
+      c,
+      "missing-tenant-filter",
+      `${calleeText(c)} ${verb === "update" ? "updates" : "deletes from"} "${c.target.table.name}" by id only: ${does}. Add ${c.field} to the criteria.`,
+      fix,
+    ),
+  ];
 }
 
 function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "update" | "delete"): OrmFinding[] {
@@ -192,7 +236,11 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
   const keys = c.tenant.all;
   const inline = skipOuter(tsm, where);
   // Add the field to the where object, or to every element of an OR array that lacks it.
-  const objects = tsm.isObjectLiteralExpression(inline) ? [inline] : tsm.isArrayLiteralExpression(inline) ? inline.elements.map((e) => skipOuter(tsm, e)) : [];
+  const objects = tsm.isObjectLiteralExpression(inline)
+    ? [inline]
+    : tsm.isArrayLiteralExpression(inline)
+      ? inline.elements.map((e) => skipOuter(tsm, e))
+      : [];
   const edits: TextEdit[] = [];
   let fixable = objects.length > 0;
   for (const obj of objects) {
@@ -208,75 +256,6 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
     return [finding(c, "weak-tenant-filter", message, fixes)];
   }
   const byIdOnly = verb === "read" && objects.length === 1 && isIdOnly(c, objects[0]);
-  const message = byIdOnly
-    ? `${calleeText(c)} looks "${c.target.table.name}" up by id only: it returns another tenant's row. Add ${c.field} to the where.`
-    : missingMessage(c, verb);
+  const message = byIdOnly ? byIdMessage(c) : missingMessage(c, verb);
   return [finding(c, "missing-tenant-filter", message, fixes)];
-}
-
-function primaryKeyOf(entity: EntityInfo): string {
-  return entity.uniques?.find((u) => u.length === 1)?.[0] ?? "id";
-}
-
-/** A where that names only the primary key: `{ id }`. */
-function isIdOnly(c: Call, obj: ts.Expression): boolean {
-  const { ts: tsm, sourceFile } = c.ctx;
-  if (!tsm.isObjectLiteralExpression(obj) || obj.properties.length !== 1) return false;
-  const name = obj.properties[0].name?.getText(sourceFile);
-  return name === primaryKeyOf(c.target.entity) || name === "id";
-}
-
-/** An id or ids passed as update/delete criteria: a literal, an array, or a value named like an id. */
-function isIdLike(ctx: OrmContext, node: ts.Expression): boolean {
-  const { ts: tsm, checker } = ctx;
-  if (tsm.isStringLiteral(node) || tsm.isNumericLiteral(node) || tsm.isNoSubstitutionTemplateLiteral(node) || tsm.isArrayLiteralExpression(node)) return true;
-  if (checker) {
-    const type = checker.getTypeAtLocation(node);
-    if (type.flags & (tsm.TypeFlags.StringLike | tsm.TypeFlags.NumberLike)) return true;
-  }
-  const name = tsm.isIdentifier(node) ? node.text : tsm.isPropertyAccessExpression(node) ? node.name.text : "";
-  return /(^id|Id|ID|_id|Ids|ids)$/.test(name);
-}
-
-function missingMessage(c: Call, verb: "read" | "update" | "delete"): string {
-  const t = `"${c.target.table.name}"`;
-  const what =
-    verb === "update"
-      ? `updates ${t} without a tenant predicate: it changes every tenant's matching rows`
-      : verb === "delete"
-        ? `deletes from ${t} without a tenant predicate: it removes every tenant's matching rows`
-        : `reads ${t} without a tenant predicate: it returns every tenant's rows`;
-  return `${calleeText(c)} ${what}. Add ${c.field} to the where.`;
-}
-
-function unknownMessage(c: Call, node: ts.Node): string {
-  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
-}
-
-function calleeText(c: Call): string {
-  return shorten(c.callee.getText(c.ctx.sourceFile));
-}
-
-function shorten(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
-  return { title: `Add ${c.field} to ${c.method}`, edits, safe };
-}
-
-function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
-  const { sourceFile } = c.ctx;
-  return {
-    ruleId,
-    start: c.callee.name.getStart(sourceFile),
-    end: c.call.getEnd(),
-    message,
-    table: c.target.table.name,
-    fixes,
-    call: c.call,
-    receiver: c.callee.expression,
-    identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
-  };
 }

@@ -5,6 +5,16 @@ import type { RuleMeta } from "./meta";
 import { rule as missingTenantFilter } from "./missing-tenant-filter";
 import { rule as missingTenantOnInsert } from "./missing-tenant-on-insert";
 import { rule as rlsMissing } from "./rls-missing";
+import { rule as rlsPolicyWithoutTenant } from "./rls-policy-without-tenant";
+import { rule as rlsUncheckedWrite } from "./rls-unchecked-write";
+import { rule as rlsDisabled } from "./rls-disabled";
+import { rule as rlsBypassRole } from "./rls-bypass-role";
+import { rule as rowSecurityOff } from "./row-security-off";
+import { rule as rlsSecurityDefiner } from "./rls-security-definer";
+import { rule as rlsPolicyFailsOpen } from "./rls-policy-fails-open";
+import { rule as rlsViewBypass } from "./rls-view-bypass";
+import { rule as rlsSettingPerRow } from "./rls-setting-per-row";
+import { rule as rlsPolicyLeak } from "./rls-policy-leak";
 import { rule as suppressionWithoutReason } from "./suppression-without-reason";
 import { rule as unscopedClient } from "./unscoped-client";
 import { rule as unusedSuppression } from "./unused-suppression";
@@ -19,6 +29,16 @@ export const RULES: Readonly<Record<RuleId, RuleMeta>> = {
   "unscoped-client": unscopedClient,
   "dynamic-sql": dynamicSql,
   "rls-missing": rlsMissing,
+  "rls-policy-without-tenant": rlsPolicyWithoutTenant,
+  "rls-unchecked-write": rlsUncheckedWrite,
+  "rls-disabled": rlsDisabled,
+  "rls-bypass-role": rlsBypassRole,
+  "row-security-off": rowSecurityOff,
+  "rls-security-definer": rlsSecurityDefiner,
+  "rls-policy-fails-open": rlsPolicyFailsOpen,
+  "rls-view-bypass": rlsViewBypass,
+  "rls-setting-per-row": rlsSettingPerRow,
+  "rls-policy-leak": rlsPolicyLeak,
   "suppression-without-reason": suppressionWithoutReason,
   "unused-suppression": unusedSuppression,
 };

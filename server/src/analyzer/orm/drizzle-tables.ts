@@ -1,0 +1,226 @@
+// Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
+// column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
+import type ts from "typescript";
+import { tenantColumnMatches } from "../model/names";
+import { lookupTenantTable, tenantFieldOf, type TenantTable } from "../model/types";
+import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
+import { importedName, isUndefinedLike } from "./builder-syntax";
+import { arrayElements, constInitializer, skipOuter } from "./chain";
+import type { OrmContext } from "./types";
+
+/** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
+export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined): TenantTable | undefined {
+  if (!expr) return undefined;
+  const tsm = ctx.ts;
+  const e = skipOuter(ctx.ts, expr);
+  if (tsm.isIdentifier(e)) {
+    const init = constInitializer(tsm, e);
+    const aliased = init && skipOuter(tsm, init);
+    if (
+      aliased &&
+      tsm.isCallExpression(aliased) &&
+      tsm.isIdentifier(aliased.expression) &&
+      aliased.expression.text === "alias"
+    )
+      return drizzleTableOf(ctx, aliased.arguments[0]);
+  }
+  let name: string | undefined;
+  if (tsm.isIdentifier(e)) name = importedName(tsm, ctx.sourceFile, e.text) ?? e.text;
+  else if (tsm.isPropertyAccessExpression(e)) name = e.name.text;
+  if (!name) return undefined;
+  for (const table of ctx.model.tables.values())
+    if (table.entities?.some((en) => en.orm === "drizzle" && en.names.includes(name))) return table;
+  if (hasDrizzleEntities(ctx)) return undefined; // a drizzle schema is known: the variable is not tenant-owned
+  return lookupTenantTable(ctx.model, name) ?? lookupTenantTable(ctx.model, snakeCase(name));
+}
+
+function hasDrizzleEntities(ctx: OrmContext): boolean {
+  for (const table of ctx.model.tables.values()) if (table.entities?.some((en) => en.orm === "drizzle")) return true;
+  return false;
+}
+
+/** The key of the tenant column on the drizzle table object (`tenantId`). */
+export function drizzleTenantKey(table: TenantTable): { key: string; known: boolean } {
+  const known = !!table.entities?.some((e) => e.orm === "drizzle");
+  const field = tenantFieldOf(table, "drizzle");
+  return { key: known ? field : field.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), known };
+}
+
+export function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+const WEAK_COMPARISONS = new Set([
+  "ne",
+  "notInArray",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "like",
+  "ilike",
+  "notLike",
+  "notIlike",
+  "between",
+  "notBetween",
+  "isNotNull",
+]);
+
+/** Translates drizzle filter expressions (`and`, `or`, `eq`, `inArray`, ...) into the shared predicate tree. */
+export class DrizzlePredicates {
+  constructor(
+    private readonly ctx: OrmContext,
+    readonly refs: TableRef[],
+  ) {}
+
+  translate(expr: ts.Expression | undefined, depth = 0): Pred {
+    const tsm = this.ctx.ts;
+    if (!expr || depth > 8) return OTHER;
+    const e = skipOuter(tsm, expr);
+    if (isUndefinedLike(tsm, e)) return OTHER;
+    if (tsm.isConditionalExpression(e)) {
+      const [a, b] = [e.whenTrue, e.whenFalse];
+      if (isUndefinedLike(tsm, a) || isUndefinedLike(tsm, b))
+        return {
+          kind: "weak",
+          item: this.translate(isUndefinedLike(tsm, a) ? b : a, depth + 1),
+          why: "is skipped when its condition is false (`? : undefined`)",
+        };
+      return {
+        kind: "or",
+        items: [this.translate(a, depth + 1), this.translate(b, depth + 1)],
+        why: "is in only one branch of a `? :`",
+      };
+    }
+    if (tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken)
+      return {
+        kind: "weak",
+        item: this.translate(e.right, depth + 1),
+        why: "is skipped when the `&&` condition is false",
+      };
+    if (tsm.isIdentifier(e)) {
+      const init = constInitializer(tsm, e);
+      return init
+        ? this.translate(init, depth + 1)
+        : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
+    }
+    if (tsm.isTaggedTemplateExpression(e)) return this.sqlTemplate(e);
+    if (!tsm.isCallExpression(e)) return OTHER;
+    const callee = skipOuter(tsm, e.expression);
+    const name = tsm.isIdentifier(callee)
+      ? callee.text
+      : tsm.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : "";
+    const args = this.arguments(e, depth);
+    switch (name) {
+      case "and":
+        return and(args);
+      case "or":
+        return { kind: "or", items: args, why: "is inside or(...)" };
+      case "not":
+        return { kind: "weak", item: and(args), why: "is negated by not(...)" };
+      case "eq":
+      case "inArray":
+      case "isNull":
+        return this.comparison(name, e.arguments);
+      default: {
+        if (WEAK_COMPARISONS.has(name)) {
+          const col = this.column(e.arguments[0]);
+          return col?.tenant
+            ? { kind: "mention", ref: col.ref, why: `compares the tenant column with ${name}(...)` }
+            : OTHER;
+        }
+        if (name === "exists" || name === "notExists") return OTHER; // a subquery is its own chain
+        return { kind: "dynamic", node: e, why: `is built by \`${callee.getText(this.ctx.sourceFile)}(...)\`` };
+      }
+    }
+  }
+
+  /** Arguments of `and`/`or`, with `...filters` spread from a local array and its `push`es. */
+  private arguments(call: ts.CallExpression, depth: number): Pred[] {
+    const tsm = this.ctx.ts;
+    const out: Pred[] = [];
+    for (const arg of call.arguments) {
+      if (!tsm.isSpreadElement(arg)) {
+        out.push(this.translate(arg, depth + 1));
+        continue;
+      }
+      const inner = skipOuter(tsm, arg.expression);
+      const elements = tsm.isIdentifier(inner)
+        ? arrayElements(tsm, inner, call)
+        : tsm.isArrayLiteralExpression(inner)
+          ? inner.elements.map((expr) => ({ expr, conditional: undefined }))
+          : undefined;
+      if (!elements) {
+        out.push({
+          kind: "dynamic",
+          node: arg,
+          why: `is built from \`${inner.getText(this.ctx.sourceFile)}\` at run time`,
+        });
+        continue;
+      }
+      for (const el of elements) {
+        const p = this.translate(el.expr, depth + 1);
+        out.push(
+          el.conditional ? { kind: "weak", item: p, why: `${el.conditional.replace("is added", "is pushed")}` } : p,
+        );
+      }
+    }
+    return out;
+  }
+
+  private comparison(name: string, args: readonly ts.Expression[]): Pred {
+    const left = this.column(args[0]);
+    const right = this.column(args[1]);
+    if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
+    const col = left?.tenant ? left : name === "eq" && right?.tenant ? right : undefined;
+    if (!col) return OTHER;
+    if (name === "isNull") return { kind: "null", ref: col.ref };
+    const value = col === left ? args[1] : args[0];
+    if (
+      value &&
+      (isUndefinedLike(this.ctx.ts, value) || this.ctx.ts.isConditionalExpression(skipOuter(this.ctx.ts, value)))
+    )
+      return {
+        kind: "weak",
+        item: { kind: "tenant", ref: col.ref },
+        why: "compares with a value that may be undefined",
+      };
+    return { kind: "tenant", ref: col.ref };
+  }
+
+  /** `orders.tenantId` (or `o.tenantId` for a callback parameter) -> the reference and whether it is the tenant column. */
+  column(expr: ts.Expression | undefined): { ref: TableRef; tenant: boolean } | undefined {
+    const tsm = this.ctx.ts;
+    if (!expr) return undefined;
+    const e = skipOuter(tsm, expr);
+    if (!tsm.isPropertyAccessExpression(e)) return undefined;
+    const qualifier = skipOuter(tsm, e.expression).getText(this.ctx.sourceFile);
+    const ref = this.refs.find((r) => r.qualifier === qualifier);
+    if (!ref) return undefined;
+    return { ref, tenant: isTenantKey(ref.table, e.name.text) };
+  }
+
+  /** sql`${orders.tenantId} = ${id}`: scoped when a tenant column is compared with `=` or `in`. */
+  private sqlTemplate(e: ts.TaggedTemplateExpression): Pred {
+    const tsm = this.ctx.ts;
+    if (!tsm.isTemplateExpression(e.template)) return OTHER;
+    const text = e.template.getText(this.ctx.sourceFile);
+    for (const span of e.template.templateSpans) {
+      const col = this.column(span.expression);
+      if (!col?.tenant) continue;
+      if (/\bor\b|\bnot\b/i.test(text))
+        return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a sql`` fragment" };
+      if (/^\s*(=|in\b)/i.test(span.literal.text)) return { kind: "tenant", ref: col.ref };
+      return { kind: "mention", ref: col.ref, why: "is not compared with `=` in the sql`` fragment" };
+    }
+    return OTHER;
+  }
+}
+
+export function isTenantKey(table: TenantTable, key: string): boolean {
+  const entity = table.entities?.find((en) => en.orm === "drizzle");
+  const column = entity?.fields[key];
+  return column ? column === table.tenantColumn : tenantColumnMatches(key, table.tenantColumn);
+}

@@ -1,0 +1,89 @@
+// The calls made on one TypeORM query builder: the chain written on it, and the calls made later
+// on a variable that holds it (`const qb = ...; if (x) qb.andWhere(...); return qb.getMany()`),
+// each marked conditional when an `if`, a loop, `?:` or `&&` decides whether it runs.
+import type ts from "typescript";
+import type { OrmContext } from "./types";
+
+export interface ChainCall {
+  call: ts.CallExpression;
+  method: string;
+  /** Inside an `if`, a loop, `?:` or `&&`: it may not run. */
+  conditional: boolean;
+}
+
+/** The calls chained on the builder, through a variable it is stored in, in source order. */
+export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCall[] {
+  const { ts: tsm } = ctx;
+  const calls: ChainCall[] = [];
+  const top = chainUp(tsm, start, false, calls);
+  // `const qb = repo.createQueryBuilder("o")...;` then `qb.andWhere(...)`, `await qb.getMany()`.
+  let holder: ts.Node = top;
+  while (tsm.isParenthesizedExpression(holder.parent) || tsm.isAwaitExpression(holder.parent)) holder = holder.parent;
+  const decl = holder.parent;
+  if (!tsm.isVariableDeclaration(decl) || !tsm.isIdentifier(decl.name)) return calls;
+  const name = decl.name.text;
+  const scope = enclosingBody(tsm, decl);
+  if (!scope) return calls;
+  const visit = (node: ts.Node): void => {
+    if (
+      node.pos > decl.end &&
+      tsm.isIdentifier(node) &&
+      node.text === name &&
+      tsm.isPropertyAccessExpression(node.parent) &&
+      node.parent.expression === node &&
+      tsm.isCallExpression(node.parent.parent)
+    ) {
+      chainUp(tsm, node.parent.parent, isConditional(tsm, node, scope), calls);
+    }
+    if (!tsm.isFunctionLike(node) || node === scope) tsm.forEachChild(node, visit);
+  };
+  tsm.forEachChild(scope, visit);
+  return calls;
+}
+
+/** Collects `call` and the calls chained on it; returns the outermost. */
+function chainUp(tsm: typeof ts, call: ts.CallExpression, conditional: boolean, out: ChainCall[]): ts.Expression {
+  let current: ts.CallExpression = call;
+  out.push({ call, method: methodOf(tsm, call), conditional });
+  while (
+    tsm.isPropertyAccessExpression(current.parent) &&
+    current.parent.expression === current &&
+    tsm.isCallExpression(current.parent.parent) &&
+    current.parent.parent.expression === current.parent
+  ) {
+    current = current.parent.parent;
+    out.push({ call: current, method: methodOf(tsm, current), conditional });
+  }
+  return current;
+}
+
+function methodOf(tsm: typeof ts, call: ts.CallExpression): string {
+  return tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
+}
+
+function enclosingBody(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent)
+    if (tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return n;
+  return undefined;
+}
+
+/** Whether something between `node` and the function body makes it run only sometimes. */
+function isConditional(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
+  for (let n: ts.Node = node; n.parent && n !== scope; n = n.parent) {
+    const p = n.parent;
+    if (tsm.isIfStatement(p) && p.expression !== n) return true;
+    if (tsm.isConditionalExpression(p) && p.condition !== n) return true;
+    if (tsm.isIterationStatement(p, false) || tsm.isCaseClause(p) || tsm.isCatchClause(p)) return true;
+    if (
+      tsm.isBinaryExpression(p) &&
+      p.right === n &&
+      [
+        tsm.SyntaxKind.AmpersandAmpersandToken,
+        tsm.SyntaxKind.BarBarToken,
+        tsm.SyntaxKind.QuestionQuestionToken,
+      ].includes(p.operatorToken.kind)
+    )
+      return true;
+  }
+  return false;
+}
