@@ -72,6 +72,16 @@ describe("Sequelize model reader", () => {
       code: `class Note extends Model {}\nNote.init({ id: DataTypes.INTEGER }, { sequelize, tableName: "notes" });\nNote.belongsTo(Org, { foreignKey: { name: "orgId", field: "org_id" } });`,
       expected: { name: "notes", columns: ["id", "org_id"], names: ["Note"], fields: { id: "id", orgId: "org_id" } },
     },
+    {
+      name: "sequelize-typescript @Table and @Column",
+      code: `@Table({ tableName: "orders", underscored: true })\nexport class Order extends Model {\n  @PrimaryKey @Column(DataType.UUID) id: string;\n  @ForeignKey(() => Tenant) @Column tenantId: string;\n  @Column({ field: "total_cents" }) total: number;\n  @BelongsTo(() => Tenant) tenant: Tenant;\n}`,
+      expected: {
+        name: "orders",
+        columns: ["id", "tenant_id", "total_cents"],
+        names: ["Order"],
+        fields: { id: "id", tenantId: "tenant_id", total: "total_cents" },
+      },
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {

@@ -39,7 +39,13 @@ function analyzeApp() {
     const relativePath = relative(APP, file).replace(/\\/g, "/");
     for (const f of analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath })) {
       const line = sourceFile.getLineAndCharacterOfPosition(f.start).line + 1;
-      findings.push({ file: relativePath, line, ruleId: f.ruleId, table: f.table ?? "", ...(f.suppressed ? { suppressed: f.suppressed.reason } : {}) });
+      findings.push({
+        file: relativePath,
+        line,
+        ruleId: f.ruleId,
+        table: f.table ?? "",
+        ...(f.suppressed ? { suppressed: f.suppressed.reason } : {}),
+      });
     }
   }
   return { findings, model, errors: [...configErrors, ...errors], notes };

@@ -23,7 +23,8 @@ interface FixCase {
 }
 
 const HEADER = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
-const fn = (body: string, params = "id: string, tenantId: string") => `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
+const fn = (body: string, params = "id: string, tenantId: string") =>
+  `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
 
 const cases: FixCase[] = [
   {
@@ -35,7 +36,9 @@ const cases: FixCase[] = [
   {
     name: "findUniqueOrThrow keeps the other where keys beside the compound unique",
     code: fn("return prisma.invoice.findUniqueOrThrow({ where: { id: id, status: 'open' } });"),
-    expected: fn("return prisma.invoice.findUniqueOrThrow({ where: { id_tenantId: { id: id, tenantId }, status: 'open' } });"),
+    expected: fn(
+      "return prisma.invoice.findUniqueOrThrow({ where: { id_tenantId: { id: id, tenantId }, status: 'open' } });",
+    ),
   },
   {
     name: "findUnique without a compound unique: findFirst with the tenant",
@@ -72,12 +75,16 @@ const cases: FixCase[] = [
   {
     name: "a multi-line where gets its own line in the same indentation",
     code: fn("return prisma.invoice.findMany({\n    where: {\n      status: 'open',\n    },\n  });"),
-    expected: fn("return prisma.invoice.findMany({\n    where: {\n      status: 'open',\n      tenantId,\n    },\n  });"),
+    expected: fn(
+      "return prisma.invoice.findMany({\n    where: {\n      status: 'open',\n      tenantId,\n    },\n  });",
+    ),
   },
   {
     name: "a multi-line argument object gets where on its own line",
     code: fn("return prisma.invoice.findMany({\n    orderBy: { number: 'asc' },\n    take: 10,\n  });"),
-    expected: fn("return prisma.invoice.findMany({\n    where: { tenantId },\n    orderBy: { number: 'asc' },\n    take: 10,\n  });"),
+    expected: fn(
+      "return prisma.invoice.findMany({\n    where: { tenantId },\n    orderBy: { number: 'asc' },\n    take: 10,\n  });",
+    ),
   },
   {
     name: "an empty where",
@@ -87,7 +94,9 @@ const cases: FixCase[] = [
   {
     name: "updateMany",
     code: fn("await prisma.invoice.updateMany({ where: { status: 'draft' }, data: { status: 'void' } });"),
-    expected: fn("await prisma.invoice.updateMany({ where: { status: 'draft', tenantId }, data: { status: 'void' } });"),
+    expected: fn(
+      "await prisma.invoice.updateMany({ where: { status: 'draft', tenantId }, data: { status: 'void' } });",
+    ),
   },
   {
     name: "an OR that scopes only one branch: the tenant at the top level",
@@ -103,7 +112,10 @@ const cases: FixCase[] = [
   {
     name: "no tenant value in scope: a placeholder, never applied unattended",
     code: fn("return prisma.invoice.findMany();", "id: string"),
-    expected: fn("return prisma.invoice.findMany({ where: { tenantId: tenantId /* TODO: tenant id */ } });", "id: string"),
+    expected: fn(
+      "return prisma.invoice.findMany({ where: { tenantId: tenantId /* TODO: tenant id */ } });",
+      "id: string",
+    ),
     safe: false,
   },
   {
@@ -115,27 +127,45 @@ const cases: FixCase[] = [
   {
     name: "create data that connects relations: tenant: { connect } (Prisma does not mix the two input kinds)",
     code: fn("return prisma.project.create({ data: { name: 'p', tasks: { connect: [{ id }] } } });"),
-    expected: fn("return prisma.project.create({ data: { name: 'p', tasks: { connect: [{ id }] }, tenant: { connect: { id: tenantId } } } });"),
+    expected: fn(
+      "return prisma.project.create({ data: { name: 'p', tasks: { connect: [{ id }] }, tenant: { connect: { id: tenantId } } } });",
+    ),
   },
   {
     name: "createMany: every element that lacks it",
-    code: fn("await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2' }, { number: '3' }] });"),
-    expected: fn("await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2', tenantId }, { number: '3', tenantId }] });"),
+    code: fn(
+      "await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2' }, { number: '3' }] });",
+    ),
+    expected: fn(
+      "await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { number: '2', tenantId }, { number: '3', tenantId }] });",
+    ),
   },
   {
     name: "createMany from .map: the returned object",
-    code: fn("await prisma.project.createMany({ data: names.map((name) => ({ name })) });", "tenantId: string, names: string[]"),
-    expected: fn("await prisma.project.createMany({ data: names.map((name) => ({ name, tenantId })) });", "tenantId: string, names: string[]"),
+    code: fn(
+      "await prisma.project.createMany({ data: names.map((name) => ({ name })) });",
+      "tenantId: string, names: string[]",
+    ),
+    expected: fn(
+      "await prisma.project.createMany({ data: names.map((name) => ({ name, tenantId })) });",
+      "tenantId: string, names: string[]",
+    ),
   },
   {
     name: "upsert's create",
-    code: fn("await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0 }, update: {} });"),
-    expected: fn("await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0, tenantId }, update: {} });"),
+    code: fn(
+      "await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0 }, update: {} });",
+    ),
+    expected: fn(
+      "await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: '1', status: 'x', total: 0, tenantId }, update: {} });",
+    ),
   },
   {
     name: "the tx of $transaction",
     code: fn("await prisma.$transaction(async (tx) => {\n    await tx.invoice.delete({ where: { id } });\n  });"),
-    expected: fn("await prisma.$transaction(async (tx) => {\n    await tx.invoice.delete({ where: { id_tenantId: { id, tenantId } } });\n  });"),
+    expected: fn(
+      "await prisma.$transaction(async (tx) => {\n    await tx.invoice.delete({ where: { id_tenantId: { id, tenantId } } });\n  });",
+    ),
   },
 ];
 
@@ -150,15 +180,36 @@ for (const c of cases) {
     const fixed = applyEdits(c.code, fix.edits);
     assert.equal(fixed, c.expected);
     assert.deepEqual(syntaxErrors(fixed), []);
-    const after = analyzePrisma(parser, fixed, { config: c.config }).filter((f) => f.ruleId === fixable[0].ruleId && f.table === fixable[0].table);
-    assert.deepEqual(after.map((f) => f.message), []);
+    const after = analyzePrisma(parser, fixed, { config: c.config }).filter(
+      (f) => f.ruleId === fixable[0].ruleId && f.table === fixable[0].table,
+    );
+    assert.deepEqual(
+      after.map((f) => f.message),
+      [],
+    );
   });
 }
 
 test("no fix where the fix would be a guess: an undefined tenant value, a dynamic where", () => {
-  for (const body of ["return prisma.invoice.findMany({ where: { tenantId: s?.tenantId } });", "return prisma.invoice.findMany({ where: { ...w } });"]) {
+  for (const body of [
+    "return prisma.invoice.findMany({ where: { tenantId: s?.tenantId } });",
+    "return prisma.invoice.findMany({ where: { ...w } });",
+  ]) {
     const findings = analyzePrisma(parser, fn(body));
     assert.equal(findings.length, 1);
     assert.deepEqual(findings[0].fixes, []);
+  }
+});
+
+test("no fix edits a where or arguments object held in a const (it may serve other calls)", () => {
+  for (const body of [
+    "const where = { status: 'x' };\n  return prisma.invoice.findMany({ where });",
+    "const args = { take: 1 };\n  return prisma.invoice.findMany(args);",
+  ]) {
+    const findings = analyzePrisma(parser, fn(body));
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.fixes]),
+      [["missing-tenant-filter", []]],
+    );
   }
 });

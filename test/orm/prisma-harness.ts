@@ -95,7 +95,11 @@ model Note {
 }
 `;
 
-export function prismaModel(parser: SqlParser, schema = SCHEMA, config: ConfigFile = { tenantColumns: ["tenant_id"] }): TenantModel {
+export function prismaModel(
+  parser: SqlParser,
+  schema = SCHEMA,
+  config: ConfigFile = { tenantColumns: ["tenant_id"] },
+): TenantModel {
   const fs = createMemoryFs({ "/p/prisma/schema.prisma": schema });
   return discoverTenantModel(fs, resolveConfig(config, "/p", undefined), parser, ts).model;
 }
@@ -110,7 +114,8 @@ export interface PrismaRun {
 
 export function analyzePrisma(parser: SqlParser, text: string, run: PrismaRun = {}): Finding[] {
   const fileName = run.fileName ?? "/p/src/file.ts";
-  const sourceFile = run.program?.getSourceFile(fileName) ?? ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
+  const sourceFile =
+    run.program?.getSourceFile(fileName) ?? ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   return analyzeSourceFile({
     ts,
     sourceFile,

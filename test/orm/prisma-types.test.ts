@@ -22,16 +22,27 @@ before(async () => {
 
 /** The fixture's program, with `overrides` replacing file texts (for checking a fix). */
 function program(overrides: Record<string, string> = {}): ts.Program {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(DIR, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")) })!;
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(DIR, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+    },
+  )!;
   const host = ts.createCompilerHost(parsed.options, true);
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, language, onError) =>
-    overrides[fileName] !== undefined ? ts.createSourceFile(fileName, overrides[fileName], language, true) : original(fileName, language, onError);
+    overrides[fileName] !== undefined
+      ? ts.createSourceFile(fileName, overrides[fileName], language, true)
+      : original(fileName, language, onError);
   return ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host });
 }
 
 function typeErrors(p: ts.Program): string[] {
-  return ts.getPreEmitDiagnostics(p).map((d) => `${d.file?.fileName.slice(DIR.length)}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  return ts
+    .getPreEmitDiagnostics(p)
+    .map((d) => `${d.file?.fileName.slice(DIR.length)}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
 }
 
 function findings(p: ts.Program) {
@@ -68,7 +79,10 @@ describe("type-aware Prisma", () => {
   test("the same code without a checker: what syntax alone can and cannot tell", () => {
     const text = program().getSourceFile(SERVICE)!.text;
     const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
-    const found = analyzePrisma(parser, text, { fileName: SERVICE, model: prismaModel(parser, SCHEMA) }).map((f) => [lineOf(f.start), f.ruleId]);
+    const found = analyzePrisma(parser, text, { fileName: SERVICE, model: prismaModel(parser, SCHEMA) }).map((f) => [
+      lineOf(f.start),
+      f.ruleId,
+    ]);
     assert.deepEqual(found, [
       [5, "missing-tenant-filter"], // `store: PrismaClient` by its annotation
       // line 9: `string | undefined` is invisible without types; line 28: `this.store` is not a client name

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { summarizeFindings } from "../helpers/analyze";
+import { applyEdits, summarizeFindings } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
-import { analyzePrisma } from "./prisma-harness";
+import { analyzePrisma, prismaModel, SCHEMA } from "./prisma-harness";
 import type { ConfigFile } from "../../server/src/analyzer/config/types";
 
 let parser: SqlParser;
@@ -15,11 +15,14 @@ before(async () => {
 });
 
 const HEADER = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
-const fn = (body: string, params = "id: string, tenantId: string, status: string") => `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
+const fn = (body: string, params = "id: string, tenantId: string, status: string") =>
+  `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
 
 function found(body: string, config?: ConfigFile, params?: string) {
   const code = fn(body, params);
-  return summarizeFindings(code, analyzePrisma(parser, code, { config })).map(({ rule, at, suppressed }) => (suppressed ? { rule, at, suppressed } : { rule, at }));
+  return summarizeFindings(code, analyzePrisma(parser, code, { config })).map(({ rule, at, suppressed }) =>
+    suppressed ? { rule, at, suppressed } : { rule, at },
+  );
 }
 
 type Case = [name: string, body: string, expected: { rule: string; at: string }[]];
@@ -30,36 +33,100 @@ const dynamic = (at: string) => ({ rule: "dynamic-sql", at });
 
 describe("every operation without the tenant", () => {
   const cases: Case[] = [
-    ["findUnique by id alone", "await prisma.invoice.findUnique({ where: { id } });", [missing("findUnique({ where: { id } })")]],
-    ["findUniqueOrThrow by id alone", "await prisma.invoice.findUniqueOrThrow({ where: { id } });", [missing("findUniqueOrThrow({ where: { id } })")]],
-    ["findFirst by another field", "await prisma.invoice.findFirst({ where: { status } });", [missing("findFirst({ where: { status } })")]],
+    [
+      "findUnique by id alone",
+      "await prisma.invoice.findUnique({ where: { id } });",
+      [missing("findUnique({ where: { id } })")],
+    ],
+    [
+      "findUniqueOrThrow by id alone",
+      "await prisma.invoice.findUniqueOrThrow({ where: { id } });",
+      [missing("findUniqueOrThrow({ where: { id } })")],
+    ],
+    [
+      "findFirst by another field",
+      "await prisma.invoice.findFirst({ where: { status } });",
+      [missing("findFirst({ where: { status } })")],
+    ],
     ["findFirstOrThrow with no arguments", "await prisma.invoice.findFirstOrThrow();", [missing("findFirstOrThrow()")]],
     ["findMany with no arguments", "await prisma.invoice.findMany();", [missing("findMany()")]],
-    ["findMany with no where", "await prisma.invoice.findMany({ orderBy: { number: 'asc' }, take: 10 });", [missing("findMany({ orderBy: { number: 'asc' }, take: 10 })")]],
+    [
+      "findMany with no where",
+      "await prisma.invoice.findMany({ orderBy: { number: 'asc' }, take: 10 });",
+      [missing("findMany({ orderBy: { number: 'asc' }, take: 10 })")],
+    ],
     ["count", "await prisma.invoice.count({ where: { status } });", [missing("count({ where: { status } })")]],
-    ["aggregate", "await prisma.invoice.aggregate({ _sum: { total: true } });", [missing("aggregate({ _sum: { total: true } })")]],
-    ["groupBy", 'await prisma.invoice.groupBy({ by: ["status"], _count: true });', [missing('groupBy({ by: ["status"], _count: true })')]],
-    ["update by id", 'await prisma.invoice.update({ where: { id }, data: { status: "paid" } });', [missing('update({ where: { id }, data: { status: "paid" } })')]],
-    ["updateMany", 'await prisma.invoice.updateMany({ where: { status }, data: { status: "void" } });', [missing('updateMany({ where: { status }, data: { status: "void" } })')]],
-    ["updateManyAndReturn", "await prisma.invoice.updateManyAndReturn({ data: { total: 0 } });", [missing("updateManyAndReturn({ data: { total: 0 } })")]],
+    [
+      "aggregate",
+      "await prisma.invoice.aggregate({ _sum: { total: true } });",
+      [missing("aggregate({ _sum: { total: true } })")],
+    ],
+    [
+      "groupBy",
+      'await prisma.invoice.groupBy({ by: ["status"], _count: true });',
+      [missing('groupBy({ by: ["status"], _count: true })')],
+    ],
+    [
+      "update by id",
+      'await prisma.invoice.update({ where: { id }, data: { status: "paid" } });',
+      [missing('update({ where: { id }, data: { status: "paid" } })')],
+    ],
+    [
+      "updateMany",
+      'await prisma.invoice.updateMany({ where: { status }, data: { status: "void" } });',
+      [missing('updateMany({ where: { status }, data: { status: "void" } })')],
+    ],
+    [
+      "updateManyAndReturn",
+      "await prisma.invoice.updateManyAndReturn({ data: { total: 0 } });",
+      [missing("updateManyAndReturn({ data: { total: 0 } })")],
+    ],
     ["delete by id", "await prisma.invoice.delete({ where: { id } });", [missing("delete({ where: { id } })")]],
     ["deleteMany with no where", "await prisma.invoice.deleteMany();", [missing("deleteMany()")]],
     [
       "upsert by id (its create sets the tenant)",
       'await prisma.invoice.upsert({ where: { id }, create: { id, tenantId, number: "1", status, total: 0 }, update: { total: 1 } });',
-      [missing('upsert({ where: { id }, create: { id, tenantId, number: "1", status, total: 0 }, update: { total: 1 } })')],
+      [
+        missing(
+          'upsert({ where: { id }, create: { id, tenantId, number: "1", status, total: 0 }, update: { total: 1 } })',
+        ),
+      ],
     ],
     [
       "upsert whose create lacks the tenant",
       'await prisma.invoice.upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: "1", status, total: 0 }, update: {} });',
-      [insert('upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: "1", status, total: 0 }, update: {} })')],
+      [
+        insert(
+          'upsert({ where: { id_tenantId: { id, tenantId } }, create: { id, number: "1", status, total: 0 }, update: {} })',
+        ),
+      ],
     ],
-    ["create", 'await prisma.invoice.create({ data: { number: "1", status, total: 0 } });', [insert('create({ data: { number: "1", status, total: 0 } })')]],
+    [
+      "create",
+      'await prisma.invoice.create({ data: { number: "1", status, total: 0 } });',
+      [insert('create({ data: { number: "1", status, total: 0 } })')],
+    ],
     ["create with no data", "await prisma.invoice.create({});", [insert("create({})")]],
-    ["createMany: one element lacks it", 'await prisma.invoice.createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] });', [insert('createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] })')]],
-    ["createManyAndReturn", "await prisma.project.createManyAndReturn({ data: [{ name: 'a' }] });", [insert("createManyAndReturn({ data: [{ name: 'a' }] })")]],
-    ["createMany from .map without the tenant", "await prisma.project.createMany({ data: names.map((name) => ({ name })) });", [insert("createMany({ data: names.map((name) => ({ name })) })")]],
-    ["create with the tenant set to null", "await prisma.project.create({ data: { name: 'a', tenantId: null } });", [insert("create({ data: { name: 'a', tenantId: null } })")]],
+    [
+      "createMany: one element lacks it",
+      'await prisma.invoice.createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] });',
+      [insert('createMany({ data: [{ tenantId, number: "1" }, { number: "2" }] })')],
+    ],
+    [
+      "createManyAndReturn",
+      "await prisma.project.createManyAndReturn({ data: [{ name: 'a' }] });",
+      [insert("createManyAndReturn({ data: [{ name: 'a' }] })")],
+    ],
+    [
+      "createMany from .map without the tenant",
+      "await prisma.project.createMany({ data: names.map((name) => ({ name })) });",
+      [insert("createMany({ data: names.map((name) => ({ name })) })")],
+    ],
+    [
+      "create with the tenant set to null",
+      "await prisma.project.create({ data: { name: 'a', tenantId: null } });",
+      [insert("create({ data: { name: 'a', tenantId: null } })")],
+    ],
     [
       "a nested create of a model that does not inherit the tenant from its parent",
       "await prisma.invoice.create({ data: { tenantId, number: '1', status, total: 0, notes: { create: [{ body: 'x' }] } } });",
@@ -70,72 +137,199 @@ describe("every operation without the tenant", () => {
       "await prisma.invoice.update({ where: { id_tenantId: { id, tenantId } }, data: { notes: { create: { body: 'x' } } } });",
       [insert("update({ where: { id_tenantId: { id, tenantId } }, data: { notes: { create: { body: 'x' } } } })")],
     ],
-    ["a relation filter on a parent field that is not the tenant", "await prisma.task.findMany({ where: { project: { name: 'x' } } });", [missing("findMany({ where: { project: { name: 'x' } } })")]],
-    ["`every` holds for a parent with no related rows", "await prisma.project.findMany({ where: { tasks: { every: { tenantId } } } });", [missing("findMany({ where: { tasks: { every: { tenantId } } } })")]],
+    [
+      "a relation filter on a parent field that is not the tenant",
+      "await prisma.task.findMany({ where: { project: { name: 'x' } } });",
+      [missing("findMany({ where: { project: { name: 'x' } } })")],
+    ],
+    [
+      "`every` holds for a parent with no related rows",
+      "await prisma.project.findMany({ where: { tasks: { every: { tenantId } } } });",
+      [missing("findMany({ where: { tasks: { every: { tenantId } } } })")],
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 });
 
 describe("a tenant filter that does not hold for every row", () => {
   const cases: Case[] = [
-    ["tenantId: undefined", "await prisma.invoice.findMany({ where: { tenantId: undefined } });", [weak("findMany({ where: { tenantId: undefined } })")]],
-    ["an optional chain", "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });", [weak("findMany({ where: { tenantId: session?.tenantId } })")]],
-    ["a const holding an optional chain", "const t = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId: t } });", [weak("findMany({ where: { tenantId: t } })")]],
-    ["an optional chain in the shorthand's const", "const tenantId = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId } });", [weak("findMany({ where: { tenantId } })")]],
-    ["only in one branch of OR", "await prisma.invoice.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });", [weak("findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } })")]],
-    ["under NOT", "await prisma.invoice.findMany({ where: { NOT: { tenantId } } });", [weak("findMany({ where: { NOT: { tenantId } } })")]],
-    ["a not filter", "await prisma.invoice.findMany({ where: { tenantId: { not: tenantId } } });", [weak("findMany({ where: { tenantId: { not: tenantId } } })")]],
-    ["a conditional where with one branch unscoped", "await prisma.invoice.findMany({ where: admin ? {} : { tenantId } });", [weak("findMany({ where: admin ? {} : { tenantId } })")]],
-    ["a relation filter to a parent with an undefined tenant", "await prisma.task.findMany({ where: { project: { tenantId: undefined } } });", [weak("findMany({ where: { project: { tenantId: undefined } } })")]],
+    [
+      "tenantId: undefined",
+      "await prisma.invoice.findMany({ where: { tenantId: undefined } });",
+      [weak("findMany({ where: { tenantId: undefined } })")],
+    ],
+    [
+      "an optional chain",
+      "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });",
+      [weak("findMany({ where: { tenantId: session?.tenantId } })")],
+    ],
+    [
+      "a const holding an optional chain",
+      "const t = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId: t } });",
+      [weak("findMany({ where: { tenantId: t } })")],
+    ],
+    [
+      "an optional chain in the shorthand's const",
+      "const tenantId = req.user?.tenantId;\n  await prisma.invoice.findMany({ where: { tenantId } });",
+      [weak("findMany({ where: { tenantId } })")],
+    ],
+    [
+      "only in one branch of OR",
+      "await prisma.invoice.findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } });",
+      [weak("findMany({ where: { OR: [{ tenantId }, { status: 'public' }] } })")],
+    ],
+    [
+      "under NOT",
+      "await prisma.invoice.findMany({ where: { NOT: { tenantId } } });",
+      [weak("findMany({ where: { NOT: { tenantId } } })")],
+    ],
+    [
+      "a not filter",
+      "await prisma.invoice.findMany({ where: { tenantId: { not: tenantId } } });",
+      [weak("findMany({ where: { tenantId: { not: tenantId } } })")],
+    ],
+    [
+      "a conditional where with one branch unscoped",
+      "await prisma.invoice.findMany({ where: admin ? {} : { tenantId } });",
+      [weak("findMany({ where: admin ? {} : { tenantId } })")],
+    ],
+    [
+      "a relation filter to a parent with an undefined tenant",
+      "await prisma.task.findMany({ where: { project: { tenantId: undefined } } });",
+      [weak("findMany({ where: { project: { tenantId: undefined } } })")],
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 
   test("an optional parameter", () => {
-    assert.deepEqual(found("await prisma.invoice.findMany({ where: { tenantId } });", undefined, "tenantId?: string"), [weak("findMany({ where: { tenantId } })")]);
+    assert.deepEqual(found("await prisma.invoice.findMany({ where: { tenantId } });", undefined, "tenantId?: string"), [
+      weak("findMany({ where: { tenantId } })"),
+    ]);
   });
 });
 
 describe("a where the analyzer cannot see through is dynamic-sql, not silence", () => {
   const cases: Case[] = [
-    ["a spread", "await prisma.invoice.findMany({ where: { ...filters } });", [dynamic("findMany({ where: { ...filters } })")]],
-    ["a where built by a function", "await prisma.invoice.findMany({ where: buildWhere(input) });", [dynamic("findMany({ where: buildWhere(input) })")]],
+    [
+      "a spread",
+      "await prisma.invoice.findMany({ where: { ...filters } });",
+      [dynamic("findMany({ where: { ...filters } })")],
+    ],
+    [
+      "a where built by a function",
+      "await prisma.invoice.findMany({ where: buildWhere(input) });",
+      [dynamic("findMany({ where: buildWhere(input) })")],
+    ],
     ["arguments passed whole", "await prisma.invoice.findMany(args);", [dynamic("findMany(args)")]],
-    ["an OR array built elsewhere", "await prisma.invoice.findMany({ where: { OR: branches } });", [dynamic("findMany({ where: { OR: branches } })")]],
-    ["a where object mutated after its declaration", "const where: any = {};\n  if (x) where.tenantId = tenantId;\n  await prisma.invoice.findMany({ where });", [dynamic("findMany({ where })")]],
-    ["create data from a parameter", "await prisma.invoice.create({ data: input });", [dynamic("create({ data: input })")]],
+    [
+      "an OR array built elsewhere",
+      "await prisma.invoice.findMany({ where: { OR: branches } });",
+      [dynamic("findMany({ where: { OR: branches } })")],
+    ],
+    [
+      "a where object mutated after its declaration",
+      "const where: any = {};\n  if (x) where.tenantId = tenantId;\n  await prisma.invoice.findMany({ where });",
+      [dynamic("findMany({ where })")],
+    ],
+    [
+      "create data from a parameter",
+      "await prisma.invoice.create({ data: input });",
+      [dynamic("create({ data: input })")],
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 });
 
 describe("safe twins a naive check gets wrong", () => {
   const clean: [string, string][] = [
-    ["findFirst with tenantId on the next line", "await prisma.invoice.findFirst({\n    where: {\n      id,\n      tenantId,\n    },\n  });"],
-    ["findUnique through the compound unique", "await prisma.invoice.findUnique({ where: { id_tenantId: { id, tenantId } } });"],
-    ["findUnique with the tenant beside the unique (Prisma 5 extended where-unique)", "await prisma.invoice.findUnique({ where: { id, tenantId } });"],
+    [
+      "findFirst with tenantId on the next line",
+      "await prisma.invoice.findFirst({\n    where: {\n      id,\n      tenantId,\n    },\n  });",
+    ],
+    [
+      "findUnique through the compound unique",
+      "await prisma.invoice.findUnique({ where: { id_tenantId: { id, tenantId } } });",
+    ],
+    [
+      "a compound unique with its own name (@@unique(..., name:))",
+      "await prisma.invoice.findUnique({ where: { numberPerTenant: { number: '1', tenantId } } });",
+    ],
+    [
+      "findUnique with the tenant beside the unique (Prisma 5 extended where-unique)",
+      "await prisma.invoice.findUnique({ where: { id, tenantId } });",
+    ],
     ["a relation filter to a scoped parent", "await prisma.task.findMany({ where: { project: { tenantId } } });"],
     ["a relation filter with is", "await prisma.task.findMany({ where: { project: { is: { tenantId } } } });"],
-    ["a to-many relation filter with some", "await prisma.project.findMany({ where: { tasks: { some: { tenantId } } } });"],
+    [
+      "a to-many relation filter with some",
+      "await prisma.project.findMany({ where: { tasks: { some: { tenantId } } } });",
+    ],
     ["the tenant relation itself", "await prisma.invoice.findMany({ where: { tenant: { id: tenantId } } });"],
     ["the shared-rows OR", "await prisma.invoice.findMany({ where: { OR: [{ tenantId: null }, { tenantId }] } });"],
-    ["an OR whose every branch is scoped", "await prisma.invoice.findMany({ where: { OR: [{ tenantId, status }, { tenantId, number: '1' }] } });"],
-    ["AND with the tenant in one term", "await prisma.invoice.findMany({ where: { AND: [{ tenantId }, { OR: [{ status }, { number: '1' }] }] } });"],
-    ["the tenant beside an OR", "await prisma.invoice.findMany({ where: { tenantId, OR: [{ status }, { number: '1' }] } });"],
-    ["equals and in filters", "await prisma.invoice.findMany({ where: { tenantId: { equals: tenantId } } });\n  await prisma.invoice.count({ where: { tenantId: { in: [tenantId] } } });"],
+    [
+      "an OR whose every branch is scoped",
+      "await prisma.invoice.findMany({ where: { OR: [{ tenantId, status }, { tenantId, number: '1' }] } });",
+    ],
+    [
+      "AND with the tenant in one term",
+      "await prisma.invoice.findMany({ where: { AND: [{ tenantId }, { OR: [{ status }, { number: '1' }] }] } });",
+    ],
+    [
+      "the tenant beside an OR",
+      "await prisma.invoice.findMany({ where: { tenantId, OR: [{ status }, { number: '1' }] } });",
+    ],
+    [
+      "equals and in filters",
+      "await prisma.invoice.findMany({ where: { tenantId: { equals: tenantId } } });\n  await prisma.invoice.count({ where: { tenantId: { in: [tenantId] } } });",
+    ],
     ["a where held in a const", "const where = { tenantId, status };\n  await prisma.invoice.findMany({ where });"],
     ["arguments held in a const", "const args = { where: { tenantId } };\n  await prisma.invoice.findMany(args);"],
-    ["a spread of a scoped object", "const base = { tenantId };\n  await prisma.invoice.findMany({ where: { ...base, status } });"],
+    [
+      "a spread of a scoped object",
+      "const base = { tenantId };\n  await prisma.invoice.findMany({ where: { ...base, status } });",
+    ],
     ["a non-null assertion", "await prisma.invoice.findMany({ where: { tenantId: session!.tenantId! } });"],
-    ["a conditional where scoped in both branches", "await prisma.invoice.findMany({ where: admin ? { tenantId } : { tenantId, status } });"],
-    ["a tx from $transaction, scoped", "await prisma.$transaction(async (tx) => {\n    await tx.invoice.update({ where: { id_tenantId: { id, tenantId } }, data: { status } });\n  });"],
-    ["$transaction with an array of scoped queries", "await prisma.$transaction([prisma.invoice.findMany({ where: { tenantId } }), prisma.invoice.count({ where: { tenantId } })]);"],
-    ["create with the tenant field", "await prisma.invoice.create({ data: { tenantId, number: '1', status, total: 0 } });"],
-    ["create through tenant: { connect }", "await prisma.invoice.create({ data: { tenant: { connect: { id: tenantId } }, number: '1', status, total: 0 } });"],
-    ["createMany where every element has it", "await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { tenantId, number: '2' }] });"],
-    ["createMany from .map that adds it", "await prisma.project.createMany({ data: rows.map((r) => ({ ...r, tenantId })) });"],
-    ["a nested create that inherits the tenant through a compound foreign key", "await prisma.project.create({ data: { tenantId, name: 'p', tasks: { create: [{ title: 't' }] } } });"],
-    ["create through a parent connected by a compound foreign key", "await prisma.task.create({ data: { title: 't', project: { connect: { id_tenantId: { id, tenantId } } } } });"],
+    [
+      "a conditional where scoped in both branches",
+      "await prisma.invoice.findMany({ where: admin ? { tenantId } : { tenantId, status } });",
+    ],
+    [
+      "a tx from $transaction, scoped",
+      "await prisma.$transaction(async (tx) => {\n    await tx.invoice.update({ where: { id_tenantId: { id, tenantId } }, data: { status } });\n  });",
+    ],
+    [
+      "$transaction with an array of scoped queries",
+      "await prisma.$transaction([prisma.invoice.findMany({ where: { tenantId } }), prisma.invoice.count({ where: { tenantId } })]);",
+    ],
+    [
+      "create with the tenant field",
+      "await prisma.invoice.create({ data: { tenantId, number: '1', status, total: 0 } });",
+    ],
+    [
+      "create through tenant: { connect }",
+      "await prisma.invoice.create({ data: { tenant: { connect: { id: tenantId } }, number: '1', status, total: 0 } });",
+    ],
+    [
+      "createMany where every element has it",
+      "await prisma.invoice.createMany({ data: [{ tenantId, number: '1' }, { tenantId, number: '2' }] });",
+    ],
+    [
+      "createMany from .map that adds it",
+      "await prisma.project.createMany({ data: rows.map((r) => ({ ...r, tenantId })) });",
+    ],
+    [
+      "a nested create that inherits the tenant through a compound foreign key",
+      "await prisma.project.create({ data: { tenantId, name: 'p', tasks: { create: [{ title: 't' }] } } });",
+    ],
+    [
+      "create through a parent connected by a compound foreign key",
+      "await prisma.task.create({ data: { title: 't', project: { connect: { id_tenantId: { id, tenantId } } } } });",
+    ],
     ["a global model", "await prisma.plan.findMany();"],
-    ["a child without a tenant field (global; see DESIGN.md on relation-owned models)", "await prisma.invoiceLine.findMany();"],
+    [
+      "a child without a tenant field (global; see DESIGN.md on relation-owned models)",
+      "await prisma.invoiceLine.findMany();",
+    ],
     ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
     ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],
   ];
@@ -149,17 +343,28 @@ describe("receivers", () => {
     ["a parameter named tx", "await tx.invoice.findMany();", "tx: any"],
     ["a parameter typed PrismaClient", "await client2.invoice.findMany();", "client2: PrismaClient"],
     ["a parameter typed Prisma.TransactionClient", "await t.invoice.findMany();", "t: Prisma.TransactionClient"],
-    ["the tx of $transaction, whatever its name", "await prisma.$transaction(async (trans) => trans.invoice.findMany());"],
+    [
+      "the tx of $transaction, whatever its name",
+      "await prisma.$transaction(async (trans) => trans.invoice.findMany());",
+    ],
     ["an extended client", "const xprisma = prisma.$extends({});\n  await xprisma.invoice.findMany();"],
     ["a new PrismaClient in a const of any name", "const c = new PrismaClient();\n  await c.invoice.findMany();"],
+    ["a delegate held in a const", "const invoices = prisma.invoice;\n  await invoices.findMany();"],
   ];
   for (const [name, body, params] of leaks) {
-    test(`${name} is a Prisma client`, () => assert.deepEqual(found(body, undefined, params).map((f) => f.rule), ["missing-tenant-filter"]));
+    test(`${name} is a Prisma client`, () =>
+      assert.deepEqual(
+        found(body, undefined, params).map((f) => f.rule),
+        ["missing-tenant-filter"],
+      ));
   }
 
   test("an import from a module that exports the client", () => {
     const code = `import { prisma } from "../lib/prisma";\nexport const list = () => prisma.invoice.findMany();\n`;
-    assert.deepEqual(summarizeFindings(code, analyzePrisma(parser, code)).map((f) => f.rule), ["missing-tenant-filter"]);
+    assert.deepEqual(
+      summarizeFindings(code, analyzePrisma(parser, code)).map((f) => f.rule),
+      ["missing-tenant-filter"],
+    );
   });
 
   const scoped = { clients: { scoped: ["tenantDb", "getTenantDb", "forTenant"] } };
@@ -167,21 +372,39 @@ describe("receivers", () => {
     ["a scoped client", "await tenantDb.invoice.findMany();"],
     ["a scoped client factory", "await getTenantDb(ctx).invoice.findMany();"],
     ["the tx of a scoped client's $transaction", "await tenantDb.$transaction(async (tx) => tx.invoice.findMany());"],
-    ["a client extended with a scoped extension", "const db = prisma.$extends(forTenant(tenantId));\n  await db.invoice.findMany();"],
+    [
+      "a client extended with a scoped extension",
+      "const db = prisma.$extends(forTenant(tenantId));\n  await db.invoice.findMany();",
+    ],
   ];
-  for (const [name, body] of scopedCases) test(`${name} needs no predicate`, () => assert.deepEqual(found(body, scoped), []));
+  for (const [name, body] of scopedCases)
+    test(`${name} needs no predicate`, () => assert.deepEqual(found(body, scoped), []));
 });
 
 describe("findings", () => {
   test("say what leaks and how to fix it, in the SQL rules' words", () => {
-    const code = fn("await prisma.invoice.findUnique({ where: { id } });\n  await prisma.note.findUnique({ where: { id } });\n  await prisma.invoice.findMany();\n  await prisma.project.create({ data: { name: 'a' } });");
+    const code = fn(
+      "await prisma.invoice.findUnique({ where: { id } });\n  await prisma.note.findUnique({ where: { id } });\n  await prisma.invoice.findMany();\n  await prisma.project.create({ data: { name: 'a' } });",
+    );
     assert.deepEqual(
       analyzePrisma(parser, code).map((f) => [f.table, f.message]),
       [
-        ["invoices", 'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique).'],
-        ["notes", 'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where.'],
-        ["invoices", 'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where.'],
-        ["projects", 'prisma.project.create writes "projects" without tenantId: the row is created without an owning tenant. Add tenantId (or tenant: { connect: ... }) to its data.'],
+        [
+          "invoices",
+          'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique).',
+        ],
+        [
+          "notes",
+          'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where.',
+        ],
+        [
+          "invoices",
+          'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where.',
+        ],
+        [
+          "projects",
+          'prisma.project.create writes "projects" without tenantId: the row is created without an owning tenant. Add tenantId (or tenant: { connect: ... }) to its data.',
+        ],
       ],
     );
   });
@@ -195,8 +418,12 @@ describe("findings", () => {
   });
 
   test("a next-line suppression above the statement covers a multi-line call", () => {
-    const body = "// tenantguard-ignore-next-line missing-tenant-filter -- nightly billing job reads every tenant\n  const all = await prisma.invoice.findMany({\n    orderBy: { number: 'asc' },\n  });";
-    assert.deepEqual(found(body).map((f) => [f.rule, f.suppressed]), [["missing-tenant-filter", "nightly billing job reads every tenant"]]);
+    const body =
+      "// tenantguard-ignore-next-line missing-tenant-filter -- nightly billing job reads every tenant\n  const all = await prisma.invoice.findMany({\n    orderBy: { number: 'asc' },\n  });";
+    assert.deepEqual(
+      found(body).map((f) => [f.rule, f.suppressed]),
+      [["missing-tenant-filter", "nightly billing job reads every tenant"]],
+    );
   });
 
   test("fingerprints survive unrelated edits above the call", () => {
@@ -211,8 +438,55 @@ describe("findings", () => {
   });
 
   test("a file with no Prisma calls is skipped and nothing throws on odd syntax", () => {
-    for (const code of ["", "prisma.invoice.findMany(", "prisma.invoice.findMany({ where: { [k]: v } })", "x.y.findMany({ where: { ...(a as any) } })"]) {
+    for (const code of [
+      "",
+      "prisma.invoice.findMany(",
+      "prisma.invoice.findMany({ where: { [k]: v } })",
+      "x.y.findMany({ where: { ...(a as any) } })",
+    ]) {
       assert.doesNotThrow(() => analyzePrisma(parser, code));
     }
+  });
+});
+
+describe("a model owned through its parent (no tenant field; listed in config `tables`)", () => {
+  // InvoiceLine has no tenant field: by default it is global. Listed in `tables`, its queries
+  // must filter through the required relation to its tenant-owned parent.
+  const config = { tenantColumns: ["tenant_id"], tables: { invoice_lines: {} } };
+  const run = (code: string) => analyzePrisma(parser, code, { model: prismaModel(parser, SCHEMA, config), config });
+
+  test("a query without the parent filter leaks, and says which filter to add", () => {
+    const code = fn("await prisma.invoiceLine.findMany({ where: { invoiceId: id } });");
+    const found = run(code);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, f.message]),
+      [
+        [
+          "missing-tenant-filter",
+          'prisma.invoiceLine.findMany reads "invoice_lines" without a tenant filter: it returns every tenant\'s rows. Add `invoice: { tenantId: <tenant> }` to its where.',
+        ],
+      ],
+    );
+    assert.equal(
+      applyEdits(code, found[0].fixes[0].edits),
+      fn("await prisma.invoiceLine.findMany({ where: { invoiceId: id, invoice: { tenantId } } });"),
+    );
+  });
+
+  test("findUnique by id becomes findFirst through the parent", () => {
+    const code = fn("return prisma.invoiceLine.findUnique({ where: { id } });");
+    const [f] = run(code);
+    const fixed = applyEdits(code, f.fixes[0].edits);
+    assert.equal(fixed, fn("return prisma.invoiceLine.findFirst({ where: { id, invoice: { tenantId } } });"));
+    assert.deepEqual(run(fixed), []);
+  });
+
+  test("filtered through the parent is scoped; creates are tied by the parent's key and not checked", () => {
+    assert.deepEqual(run(fn("await prisma.invoiceLine.findMany({ where: { invoice: { tenantId } } });")), []);
+    assert.deepEqual(
+      run(fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { is: { tenantId } }, amount: 0 } });")),
+      [],
+    );
+    assert.deepEqual(run(fn("await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });")), []);
   });
 });

@@ -54,7 +54,12 @@ let parser: SqlParser;
 let model: TenantModel;
 before(async () => {
   parser = await sqlParser();
-  model = discoverTenantModel(createMemoryFs(MODELS), resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined), parser, ts).model;
+  model = discoverTenantModel(
+    createMemoryFs(MODELS),
+    resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
+    parser,
+    ts,
+  ).model;
 });
 
 const PRELUDE = `import { Op, Sequelize } from "sequelize";
@@ -69,12 +74,14 @@ function fn(body: string): string {
 function run(code: string) {
   const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
-  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map((f) => ({
-    rule: f.ruleId,
-    at: code.slice(f.start, f.end),
-    table: f.table,
-    message: f.message,
-  }));
+  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map(
+    (f) => ({
+      rule: f.ruleId,
+      at: code.slice(f.start, f.end),
+      table: f.table,
+      message: f.message,
+    }),
+  );
 }
 
 interface Case {
@@ -84,52 +91,171 @@ interface Case {
 }
 
 const leaks: Case[] = [
-  { name: "findByPk(id) alone", body: `return Order.findByPk(id);`, expected: [["missing-tenant-filter", "findByPk(id)"]] },
-  { name: "findByPk ignores a where beside it", body: `return Order.findByPk(id, { where: { tenantId } });`, expected: [["missing-tenant-filter", "findByPk(id, { where: { tenantId } })"]] },
-  { name: "findAll() of every tenant", body: `return Order.findAll();`, expected: [["missing-tenant-filter", "findAll()"]] },
-  { name: "findAll without where", body: `return Order.findAll({ order: [["id", "DESC"]] });`, expected: [["missing-tenant-filter", `findAll({ order: [["id", "DESC"]] })`]] },
-  { name: "findOne by id only", body: `return Order.findOne({ where: { id } });`, expected: [["missing-tenant-filter", "findOne({ where: { id } })"]] },
-  { name: "Op.or with the tenant in one branch", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId }, { status }] } });`, expected: [["weak-tenant-filter", "findAll({ where: { [Op.or]: [{ tenantId }, { status }] } })"]] },
-  { name: "Sequelize.Op.or", body: `return Order.count({ where: { [Sequelize.Op.or]: { tenantId, status } } });`, expected: [["weak-tenant-filter", "count({ where: { [Sequelize.Op.or]: { tenantId, status } } })"]] },
-  { name: "Op.ne on the tenant", body: `return Order.findAll({ where: { tenantId: { [Op.ne]: tenantId } } });`, expected: [["weak-tenant-filter", "findAll({ where: { tenantId: { [Op.ne]: tenantId } } })"]] },
-  { name: "Op.not around the tenant", body: `return Order.findAll({ where: { [Op.not]: { tenantId } } });`, expected: [["weak-tenant-filter", "findAll({ where: { [Op.not]: { tenantId } } })"]] },
-  { name: "update by id only", body: `await Order.update({ status }, { where: { id } });`, expected: [["missing-tenant-filter", "update({ status }, { where: { id } })"]] },
-  { name: "destroy by id only", body: `await Order.destroy({ where: { id } });`, expected: [["missing-tenant-filter", "destroy({ where: { id } })"]] },
-  { name: "destroy() of every row", body: `await Order.destroy();`, expected: [["missing-tenant-filter", "destroy()"]] },
-  { name: "increment by id only", body: `await Order.increment("total", { where: { id } });`, expected: [["missing-tenant-filter", `increment("total", { where: { id } })`]] },
-  { name: "create without tenant", body: `await Order.create({ status, total: 1 });`, expected: [["missing-tenant-on-insert", "create({ status, total: 1 })"]] },
-  { name: "bulkCreate with one row missing the tenant", body: `await Order.bulkCreate([{ status, tenantId }, { status }]);`, expected: [["missing-tenant-on-insert", "bulkCreate([{ status, tenantId }, { status }])"]] },
-  { name: "upsert without tenant", body: `await Order.upsert({ id, status });`, expected: [["missing-tenant-on-insert", "upsert({ id, status })"]] },
-  { name: "a define() model by its variable", body: `return Invoice.findAll({ where: { amount: 1 } });`, expected: [["missing-tenant-filter", "findAll({ where: { amount: 1 } })"]] },
-  { name: "a model through db.Model", body: `return db.Order.findOne({ where: { status } });`, expected: [["missing-tenant-filter", "findOne({ where: { status } })"]] },
-  { name: "sequelize.model('Order')", body: `return sequelize.model("Order").findAll();`, expected: [["missing-tenant-filter", "findAll()"]] },
-  { name: "a foreign key added by belongsTo", body: `return LineItem.findAll({ where: { orderId: id } });`, expected: [["missing-tenant-filter", "findAll({ where: { orderId: id } })"]] },
-  { name: "where built elsewhere", body: `const where = JSON.parse(status);\n  return Order.findAll({ where });`, expected: [["dynamic-sql", "findAll({ where })"]] },
+  {
+    name: "findByPk(id) alone",
+    body: `return Order.findByPk(id);`,
+    expected: [["missing-tenant-filter", "findByPk(id)"]],
+  },
+  {
+    name: "findByPk ignores a where beside it",
+    body: `return Order.findByPk(id, { where: { tenantId } });`,
+    expected: [["missing-tenant-filter", "findByPk(id, { where: { tenantId } })"]],
+  },
+  {
+    name: "findAll() of every tenant",
+    body: `return Order.findAll();`,
+    expected: [["missing-tenant-filter", "findAll()"]],
+  },
+  {
+    name: "findAll without where",
+    body: `return Order.findAll({ order: [["id", "DESC"]] });`,
+    expected: [["missing-tenant-filter", `findAll({ order: [["id", "DESC"]] })`]],
+  },
+  {
+    name: "findOne by id only",
+    body: `return Order.findOne({ where: { id } });`,
+    expected: [["missing-tenant-filter", "findOne({ where: { id } })"]],
+  },
+  {
+    name: "Op.or with the tenant in one branch",
+    body: `return Order.findAll({ where: { [Op.or]: [{ tenantId }, { status }] } });`,
+    expected: [["weak-tenant-filter", "findAll({ where: { [Op.or]: [{ tenantId }, { status }] } })"]],
+  },
+  {
+    name: "Sequelize.Op.or",
+    body: `return Order.count({ where: { [Sequelize.Op.or]: { tenantId, status } } });`,
+    expected: [["weak-tenant-filter", "count({ where: { [Sequelize.Op.or]: { tenantId, status } } })"]],
+  },
+  {
+    name: "Op.ne on the tenant",
+    body: `return Order.findAll({ where: { tenantId: { [Op.ne]: tenantId } } });`,
+    expected: [["weak-tenant-filter", "findAll({ where: { tenantId: { [Op.ne]: tenantId } } })"]],
+  },
+  {
+    name: "Op.not around the tenant",
+    body: `return Order.findAll({ where: { [Op.not]: { tenantId } } });`,
+    expected: [["weak-tenant-filter", "findAll({ where: { [Op.not]: { tenantId } } })"]],
+  },
+  {
+    name: "update by id only",
+    body: `await Order.update({ status }, { where: { id } });`,
+    expected: [["missing-tenant-filter", "update({ status }, { where: { id } })"]],
+  },
+  {
+    name: "destroy by id only",
+    body: `await Order.destroy({ where: { id } });`,
+    expected: [["missing-tenant-filter", "destroy({ where: { id } })"]],
+  },
+  {
+    name: "destroy() of every row",
+    body: `await Order.destroy();`,
+    expected: [["missing-tenant-filter", "destroy()"]],
+  },
+  {
+    name: "increment by id only",
+    body: `await Order.increment("total", { where: { id } });`,
+    expected: [["missing-tenant-filter", `increment("total", { where: { id } })`]],
+  },
+  {
+    name: "create without tenant",
+    body: `await Order.create({ status, total: 1 });`,
+    expected: [["missing-tenant-on-insert", "create({ status, total: 1 })"]],
+  },
+  {
+    name: "bulkCreate with one row missing the tenant",
+    body: `await Order.bulkCreate([{ status, tenantId }, { status }]);`,
+    expected: [["missing-tenant-on-insert", "bulkCreate([{ status, tenantId }, { status }])"]],
+  },
+  {
+    name: "upsert without tenant",
+    body: `await Order.upsert({ id, status });`,
+    expected: [["missing-tenant-on-insert", "upsert({ id, status })"]],
+  },
+  {
+    name: "a define() model by its variable",
+    body: `return Invoice.findAll({ where: { amount: 1 } });`,
+    expected: [["missing-tenant-filter", "findAll({ where: { amount: 1 } })"]],
+  },
+  {
+    name: "a model through db.Model",
+    body: `return db.Order.findOne({ where: { status } });`,
+    expected: [["missing-tenant-filter", "findOne({ where: { status } })"]],
+  },
+  {
+    name: "sequelize.model('Order')",
+    body: `return sequelize.model("Order").findAll();`,
+    expected: [["missing-tenant-filter", "findAll()"]],
+  },
+  {
+    name: "a foreign key added by belongsTo",
+    body: `return LineItem.findAll({ where: { orderId: id } });`,
+    expected: [["missing-tenant-filter", "findAll({ where: { orderId: id } })"]],
+  },
+  {
+    name: "where built elsewhere",
+    body: `const where = JSON.parse(status);\n  return Order.findAll({ where });`,
+    expected: [["dynamic-sql", "findAll({ where })"]],
+  },
 ];
 
 const safe: Case[] = [
   { name: "findAll with tenant", body: `return Order.findAll({ where: { tenantId, status } });`, expected: [] },
-  { name: "tenant on a later line", body: `return Order.findOne({\n    where: {\n      id,\n      tenantId,\n    },\n  });`, expected: [] },
-  { name: "Op.and holding the tenant", body: `return Order.findAll({ where: { [Op.and]: [{ tenantId }, { status }] } });`, expected: [] },
-  { name: "Op.or with the tenant in every branch", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId, status }, { tenantId, id }] } });`, expected: [] },
-  { name: "Op.or beside the tenant", body: `return Order.findAll({ where: { tenantId, [Op.or]: [{ status }, { id }] } });`, expected: [] },
-  { name: "shared rows form", body: `return Order.findAll({ where: { [Op.or]: [{ tenantId: null }, { tenantId }] } });`, expected: [] },
-  { name: "Op.eq and Op.in", body: `await Order.findAll({ where: { tenantId: { [Op.eq]: tenantId } } });\n  await Order.findAll({ where: { tenantId: { [Op.in]: [tenantId] } } });`, expected: [] },
+  {
+    name: "tenant on a later line",
+    body: `return Order.findOne({\n    where: {\n      id,\n      tenantId,\n    },\n  });`,
+    expected: [],
+  },
+  {
+    name: "Op.and holding the tenant",
+    body: `return Order.findAll({ where: { [Op.and]: [{ tenantId }, { status }] } });`,
+    expected: [],
+  },
+  {
+    name: "Op.or with the tenant in every branch",
+    body: `return Order.findAll({ where: { [Op.or]: [{ tenantId, status }, { tenantId, id }] } });`,
+    expected: [],
+  },
+  {
+    name: "Op.or beside the tenant",
+    body: `return Order.findAll({ where: { tenantId, [Op.or]: [{ status }, { id }] } });`,
+    expected: [],
+  },
+  {
+    name: "shared rows form",
+    body: `return Order.findAll({ where: { [Op.or]: [{ tenantId: null }, { tenantId }] } });`,
+    expected: [],
+  },
+  {
+    name: "Op.eq and Op.in",
+    body: `await Order.findAll({ where: { tenantId: { [Op.eq]: tenantId } } });\n  await Order.findAll({ where: { tenantId: { [Op.in]: [tenantId] } } });`,
+    expected: [],
+  },
   { name: "update with tenant", body: `await Order.update({ status }, { where: { id, tenantId } });`, expected: [] },
   { name: "destroy with tenant", body: `await Order.destroy({ where: { id, tenantId } });`, expected: [] },
   { name: "create with tenant", body: `await Order.create({ status, tenantId });`, expected: [] },
-  { name: "bulkCreate with tenant in every row", body: `await Order.bulkCreate([{ status, tenantId }, { status: "x", tenantId }]);`, expected: [] },
+  {
+    name: "bulkCreate with tenant in every row",
+    body: `await Order.bulkCreate([{ status, tenantId }, { status: "x", tenantId }]);`,
+    expected: [],
+  },
   { name: "create with a spread (not judged)", body: `await Order.create({ ...JSON.parse(status) });`, expected: [] },
   { name: "a global model", body: `return Plan.findAll();`, expected: [] },
   { name: "a global model by id", body: `return Plan.findByPk(id);`, expected: [] },
-  { name: "a model with a belongsTo tenant key", body: `return LineItem.findAll({ where: { tenantId } });`, expected: [] },
+  {
+    name: "a model with a belongsTo tenant key",
+    body: `return LineItem.findAll({ where: { tenantId } });`,
+    expected: [],
+  },
   { name: "an unknown receiver", body: `return cache.findAll();`, expected: [] },
 ];
 
 describe("Sequelize calls", () => {
   for (const c of [...leaks, ...safe]) {
     test(c.name, () => {
-      assert.deepEqual(run(fn(c.body)).map((f) => [f.rule, f.at]), c.expected);
+      assert.deepEqual(
+        run(fn(c.body)).map((f) => [f.rule, f.at]),
+        c.expected,
+      );
     });
   }
 });
@@ -137,26 +263,48 @@ describe("Sequelize calls", () => {
 describe("Sequelize receivers", () => {
   test("a Nest @InjectModel(Order) property", () => {
     const code = `import { InjectModel } from "@nestjs/sequelize";\nimport { Order } from "../models";\nexport class OrdersService {\n  constructor(@InjectModel(Order) private orderModel: typeof Order) {}\n  get(id: string) { return this.orderModel.findByPk(id); }\n}\n`;
-    assert.deepEqual(run(code).map((f) => [f.rule, f.at]), [["missing-tenant-filter", "findByPk(id)"]]);
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "findByPk(id)"]],
+    );
   });
   test("a parameter typed typeof Order", () => {
     const code = `import { Order } from "../models";\nexport function all(M: typeof Order) { return M.findAll(); }\n`;
-    assert.deepEqual(run(code).map((f) => [f.rule, f.at]), [["missing-tenant-filter", "findAll()"]]);
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "findAll()"]],
+    );
   });
 });
 
 describe("Sequelize messages", () => {
   test("findByPk", () => {
     const [f] = run(fn(`return Order.findByPk(id);`));
-    assert.equal(f.message, `Order.findByPk looks "orders" up by id only: it returns another tenant's row. Use findOne({ where: { id, tenantId } }).`);
+    assert.equal(
+      f.message,
+      `Order.findByPk looks "orders" up by id only: it returns another tenant's row. Use findOne({ where: { id, tenantId } }).`,
+    );
     assert.equal(f.table, "orders");
+  });
+  test("findOne by the primary key alone", () => {
+    const [f] = run(fn(`return Order.findOne({ where: { id } });`));
+    assert.equal(
+      f.message,
+      `Order.findOne looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where.`,
+    );
   });
   test("findAll without where", () => {
     const [f] = run(fn(`return Order.findAll();`));
-    assert.equal(f.message, `Order.findAll reads "orders" without a tenant predicate: it returns every tenant's rows. Add tenantId to the where.`);
+    assert.equal(
+      f.message,
+      `Order.findAll reads "orders" without a tenant predicate: it returns every tenant's rows. Add tenantId to the where.`,
+    );
   });
   test("Op.or", () => {
     const [f] = run(fn(`return Order.findAll({ where: { [Op.or]: [{ tenantId }, { status }] } });`));
-    assert.equal(f.message, `The tenant filter of Order.findAll on "orders" sits inside OR (not every branch has it), so rows matching another branch leak: it does not hold for every row. Require tenantId at the top level of the where.`);
+    assert.equal(
+      f.message,
+      `The tenant filter of Order.findAll on "orders" sits inside OR (not every branch has it), so rows matching another branch leak: it does not hold for every row. Require tenantId at the top level of the where.`,
+    );
   });
 });

@@ -95,12 +95,21 @@ before(async () => {
 });
 
 function program(): ts.Program {
-  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, experimentalDecorators: true, noEmit: true, skipLibCheck: true };
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    experimentalDecorators: true,
+    noEmit: true,
+    skipLibCheck: true,
+  };
   const host = ts.createCompilerHost(options);
   const real = { fileExists: host.fileExists, readFile: host.readFile, getSourceFile: host.getSourceFile };
   host.fileExists = (f) => f in FILES || real.fileExists(f);
   host.readFile = (f) => FILES[f] ?? real.readFile(f);
-  host.getSourceFile = (f, v, onError) => (f in FILES ? ts.createSourceFile(f, FILES[f], v, true) : real.getSourceFile(f, v, onError));
+  host.getSourceFile = (f, v, onError) =>
+    f in FILES ? ts.createSourceFile(f, FILES[f], v, true) : real.getSourceFile(f, v, onError);
   const realDirectoryExists = host.directoryExists?.bind(host);
   host.directoryExists = (d) => Object.keys(FILES).some((f) => f.startsWith(`${d}/`)) || !!realDirectoryExists?.(d);
   host.realpath = (f) => f;
@@ -115,7 +124,15 @@ test("with a TypeChecker, repositories and models are recognised by type", () =>
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
   const { model } = discoverTenantModel(createMemoryFs(FILES), config, parser, ts);
   const sourceFile = p.getSourceFile("/p/src/service.ts")!;
-  const found = analyzeSourceFile({ ts, sourceFile, checker: p.getTypeChecker(), config, model, parser, relativePath: "src/service.ts" }).map((f) => [
+  const found = analyzeSourceFile({
+    ts,
+    sourceFile,
+    checker: p.getTypeChecker(),
+    config,
+    model,
+    parser,
+    relativePath: "src/service.ts",
+  }).map((f) => [
     f.ruleId,
     sourceFile.text.slice(f.start, f.end),
     sourceFile.getLineAndCharacterOfPosition(f.start).line + 1,
@@ -133,6 +150,8 @@ test("without a TypeChecker the same file reports only what the syntax shows", (
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
   const { model } = discoverTenantModel(createMemoryFs(FILES), config, parser, ts);
   const sourceFile = ts.createSourceFile("/p/src/service.ts", FILES["/p/src/service.ts"], ts.ScriptTarget.Latest, true);
-  const found = analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/service.ts" }).map((f) => f.ruleId);
+  const found = analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/service.ts" }).map(
+    (f) => f.ruleId,
+  );
   assert.deepEqual(found, []);
 });

@@ -56,7 +56,12 @@ let parser: SqlParser;
 let model: TenantModel;
 before(async () => {
   parser = await sqlParser();
-  model = discoverTenantModel(createMemoryFs(ENTITIES), resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined), parser, ts).model;
+  model = discoverTenantModel(
+    createMemoryFs(ENTITIES),
+    resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
+    parser,
+    ts,
+  ).model;
 });
 
 export const PRELUDE = `import { Brackets, In, IsNull, Not, Like, Repository } from "typeorm";
@@ -74,12 +79,14 @@ export function fn(body: string): string {
 function run(code: string) {
   const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
-  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map((f) => ({
-    rule: f.ruleId,
-    at: code.slice(f.start, f.end),
-    table: f.table,
-    message: f.message,
-  }));
+  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map(
+    (f) => ({
+      rule: f.ruleId,
+      at: code.slice(f.start, f.end),
+      table: f.table,
+      message: f.message,
+    }),
+  );
 }
 
 interface Case {
@@ -90,64 +97,292 @@ interface Case {
 }
 
 const leaks: Case[] = [
-  { name: "findOneBy({ id }) alone", body: `return orderRepo.findOneBy({ id });`, expected: [["missing-tenant-filter", "findOneBy({ id })"]] },
-  { name: "findOne({ where: { id } }) alone", body: `return orderRepo.findOne({ where: { id } });`, expected: [["missing-tenant-filter", "findOne({ where: { id } })"]] },
+  {
+    name: "findOneBy({ id }) alone",
+    body: `return orderRepo.findOneBy({ id });`,
+    expected: [["missing-tenant-filter", "findOneBy({ id })"]],
+  },
+  {
+    name: "findOne({ where: { id } }) alone",
+    body: `return orderRepo.findOne({ where: { id } });`,
+    expected: [["missing-tenant-filter", "findOne({ where: { id } })"]],
+  },
   { name: "find() without options", body: `return orderRepo.find();`, expected: [["missing-tenant-filter", "find()"]] },
-  { name: "find without where", body: `return orderRepo.find({ order: { id: "ASC" }, take: 10 });`, expected: [["missing-tenant-filter", `find({ order: { id: "ASC" }, take: 10 })`]] },
-  { name: "count() of every tenant", body: `return orderRepo.count();`, expected: [["missing-tenant-filter", "count()"]] },
-  { name: "findAndCountBy without tenant", body: `return orderRepo.findAndCountBy({ status });`, expected: [["missing-tenant-filter", "findAndCountBy({ status })"]] },
-  { name: "array where with the tenant in one element only", body: `return orderRepo.find({ where: [{ status, tenantId }, { id }] });`, expected: [["weak-tenant-filter", "find({ where: [{ status, tenantId }, { id }] })"]] },
-  { name: "Not(tenantId)", body: `return orderRepo.findBy({ tenantId: Not(tenantId) });`, expected: [["weak-tenant-filter", "findBy({ tenantId: Not(tenantId) })"]] },
-  { name: "Like on the tenant", body: `return orderRepo.findBy({ tenantId: Like("a%") });`, expected: [["weak-tenant-filter", `findBy({ tenantId: Like("a%") })`]] },
-  { name: "tenantId: undefined drops the filter", body: `return orderRepo.findOneBy({ id, tenantId: undefined });`, expected: [["weak-tenant-filter", "findOneBy({ id, tenantId: undefined })"]] },
-  { name: "update by bare id", body: `await orderRepo.update(id, { status });`, expected: [["missing-tenant-filter", "update(id, { status })"]] },
-  { name: "delete by bare id", body: `await orderRepo.delete(id);`, expected: [["missing-tenant-filter", "delete(id)"]] },
-  { name: "softDelete by ids", body: `await orderRepo.softDelete(ids);`, expected: [["missing-tenant-filter", "softDelete(ids)"]] },
-  { name: "update by a where without tenant", body: `await orderRepo.update({ status: "open" }, { status });`, expected: [["missing-tenant-filter", `update({ status: "open" }, { status })`]] },
-  { name: "increment without tenant", body: `await orderRepo.increment({ id }, "total", 1);`, expected: [["missing-tenant-filter", `increment({ id }, "total", 1)`]] },
-  { name: "save of a literal without tenant", body: `await orderRepo.save({ status, customerId: id });`, expected: [["missing-tenant-on-insert", "save({ status, customerId: id })"]] },
-  { name: "insert of rows, one without tenant", body: `await orderRepo.insert([{ status, tenantId }, { status }]);`, expected: [["missing-tenant-on-insert", "insert([{ status, tenantId }, { status }])"]] },
-  { name: "save(repo.create({...})) without tenant", body: `const o = orderRepo.create({ status });\n  await orderRepo.save(o);`, expected: [["missing-tenant-on-insert", "save(o)"]] },
-  { name: "manager.find(Order, ...) without tenant", body: `return AppDataSource.manager.find(Order, { where: { status } });`, expected: [["missing-tenant-filter", "find(Order, { where: { status } })"]] },
-  { name: "transaction manager findOneBy", body: `return AppDataSource.transaction((em) => em.findOneBy(Order, { id }));`, expected: [["missing-tenant-filter", "findOneBy(Order, { id })"]] },
-  { name: "manager.getRepository(...) chained", body: `return AppDataSource.manager.getRepository(Order).findBy({ status });`, expected: [["missing-tenant-filter", "findBy({ status })"]] },
-  { name: "Active Record static call", body: `return Order.findOneBy({ id });`, expected: [["missing-tenant-filter", "findOneBy({ id })"]] },
-  { name: "relation filter to a parent without tenant", body: `return orderRepo.find({ where: { customer: { email: status } } });`, expected: [["missing-tenant-filter", "find({ where: { customer: { email: status } } })"]] },
-  { name: "customer keyed by relation only", body: `return customerRepo.findOneBy({ id });`, expected: [["missing-tenant-filter", "findOneBy({ id })"]] },
-  { name: "where built elsewhere", body: `const filter = JSON.parse(status);\n  return orderRepo.find({ where: filter });`, expected: [["dynamic-sql", "find({ where: filter })"]] },
-  { name: "query builder without where", body: `return orderRepo.createQueryBuilder("o").orderBy("o.id").getMany();`, expected: [["missing-tenant-filter", `createQueryBuilder("o")`]] },
-  { name: "query builder by id only", body: `return orderRepo.createQueryBuilder("o").where("o.id = :id", { id }).getOne();`, expected: [["missing-tenant-filter", `createQueryBuilder("o")`]] },
-  { name: "query builder: orWhere weakens the tenant", body: `return orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId }).orWhere("o.status = :status", { status }).getMany();`, expected: [["weak-tenant-filter", `createQueryBuilder("o")`]] },
-  { name: "query builder: OR inside where binds looser than andWhere", body: `return orderRepo.createQueryBuilder("o").where("o.status = 'a' OR o.status = 'b'").andWhere("o.tenant_id = :t", { t: tenantId }).getMany();`, expected: [["weak-tenant-filter", `createQueryBuilder("o")`]] },
-  { name: "query builder: tenant only under an if", body: `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  if (tenantId) qb.andWhere("o.tenantId = :tenantId", { tenantId });\n  return qb.getMany();`, expected: [["weak-tenant-filter", `createQueryBuilder("o")`]] },
-  { name: "data source builder with from(Order)", body: `return AppDataSource.createQueryBuilder().select("o.id").from(Order, "o").where("o.status = :status", { status }).getRawMany();`, expected: [["missing-tenant-filter", `from(Order, "o")`]] },
-  { name: "manager builder update by id", body: `await AppDataSource.manager.createQueryBuilder().update(Order).set({ status }).where("id = :id", { id }).execute();`, expected: [["missing-tenant-filter", "update(Order)"]] },
-  { name: "builder insert without tenant", body: `await AppDataSource.createQueryBuilder().insert().into(Order).values({ status }).execute();`, expected: [["missing-tenant-on-insert", "values({ status })"]] },
-  { name: "query builder with a Brackets condition", body: `return orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.status = :status", { status }))).getMany();`, expected: [["dynamic-sql", `createQueryBuilder("o")`]] },
+  {
+    name: "find without where",
+    body: `return orderRepo.find({ order: { id: "ASC" }, take: 10 });`,
+    expected: [["missing-tenant-filter", `find({ order: { id: "ASC" }, take: 10 })`]],
+  },
+  {
+    name: "count() of every tenant",
+    body: `return orderRepo.count();`,
+    expected: [["missing-tenant-filter", "count()"]],
+  },
+  {
+    name: "findAndCountBy without tenant",
+    body: `return orderRepo.findAndCountBy({ status });`,
+    expected: [["missing-tenant-filter", "findAndCountBy({ status })"]],
+  },
+  {
+    name: "array where with the tenant in one element only",
+    body: `return orderRepo.find({ where: [{ status, tenantId }, { id }] });`,
+    expected: [["weak-tenant-filter", "find({ where: [{ status, tenantId }, { id }] })"]],
+  },
+  {
+    name: "Not(tenantId)",
+    body: `return orderRepo.findBy({ tenantId: Not(tenantId) });`,
+    expected: [["weak-tenant-filter", "findBy({ tenantId: Not(tenantId) })"]],
+  },
+  {
+    name: "Like on the tenant",
+    body: `return orderRepo.findBy({ tenantId: Like("a%") });`,
+    expected: [["weak-tenant-filter", `findBy({ tenantId: Like("a%") })`]],
+  },
+  {
+    name: "tenantId: undefined drops the filter",
+    body: `return orderRepo.findOneBy({ id, tenantId: undefined });`,
+    expected: [["weak-tenant-filter", "findOneBy({ id, tenantId: undefined })"]],
+  },
+  {
+    name: "update by bare id",
+    body: `await orderRepo.update(id, { status });`,
+    expected: [["missing-tenant-filter", "update(id, { status })"]],
+  },
+  {
+    name: "delete by bare id",
+    body: `await orderRepo.delete(id);`,
+    expected: [["missing-tenant-filter", "delete(id)"]],
+  },
+  {
+    name: "softDelete by ids",
+    body: `await orderRepo.softDelete(ids);`,
+    expected: [["missing-tenant-filter", "softDelete(ids)"]],
+  },
+  {
+    name: "update by a where without tenant",
+    body: `await orderRepo.update({ status: "open" }, { status });`,
+    expected: [["missing-tenant-filter", `update({ status: "open" }, { status })`]],
+  },
+  {
+    name: "increment without tenant",
+    body: `await orderRepo.increment({ id }, "total", 1);`,
+    expected: [["missing-tenant-filter", `increment({ id }, "total", 1)`]],
+  },
+  {
+    name: "save of a literal without tenant",
+    body: `await orderRepo.save({ status, customerId: id });`,
+    expected: [["missing-tenant-on-insert", "save({ status, customerId: id })"]],
+  },
+  {
+    name: "insert of rows, one without tenant",
+    body: `await orderRepo.insert([{ status, tenantId }, { status }]);`,
+    expected: [["missing-tenant-on-insert", "insert([{ status, tenantId }, { status }])"]],
+  },
+  {
+    name: "save(repo.create({...})) without tenant",
+    body: `const o = orderRepo.create({ status });\n  await orderRepo.save(o);`,
+    expected: [["missing-tenant-on-insert", "save(o)"]],
+  },
+  {
+    name: "manager.find(Order, ...) without tenant",
+    body: `return AppDataSource.manager.find(Order, { where: { status } });`,
+    expected: [["missing-tenant-filter", "find(Order, { where: { status } })"]],
+  },
+  {
+    name: "transaction manager findOneBy",
+    body: `return AppDataSource.transaction((em) => em.findOneBy(Order, { id }));`,
+    expected: [["missing-tenant-filter", "findOneBy(Order, { id })"]],
+  },
+  {
+    name: "manager.getRepository(...) chained",
+    body: `return AppDataSource.manager.getRepository(Order).findBy({ status });`,
+    expected: [["missing-tenant-filter", "findBy({ status })"]],
+  },
+  {
+    name: "Active Record static call",
+    body: `return Order.findOneBy({ id });`,
+    expected: [["missing-tenant-filter", "findOneBy({ id })"]],
+  },
+  {
+    name: "relation filter to a parent without tenant",
+    body: `return orderRepo.find({ where: { customer: { email: status } } });`,
+    expected: [["missing-tenant-filter", "find({ where: { customer: { email: status } } })"]],
+  },
+  {
+    name: "customer keyed by relation only",
+    body: `return customerRepo.findOneBy({ id });`,
+    expected: [["missing-tenant-filter", "findOneBy({ id })"]],
+  },
+  {
+    name: "upsert on a conflict key without the tenant",
+    body: `await orderRepo.upsert({ id, status, tenantId }, ["id"]);`,
+    expected: [["missing-tenant-filter", `upsert({ id, status, tenantId }, ["id"])`]],
+  },
+  {
+    name: "upsert with conflictPaths options",
+    body: `await orderRepo.upsert({ id, status, tenantId }, { conflictPaths: ["id"], skipUpdateIfNoValuesChanged: true });`,
+    expected: [
+      [
+        "missing-tenant-filter",
+        `upsert({ id, status, tenantId }, { conflictPaths: ["id"], skipUpdateIfNoValuesChanged: true })`,
+      ],
+    ],
+  },
+  {
+    name: "TypeORM 0.2 findOne(id)",
+    body: `return orderRepo.findOne(id);`,
+    expected: [["missing-tenant-filter", "findOne(id)"]],
+  },
+  {
+    name: "TypeORM 0.2 findByIds(ids)",
+    body: `return orderRepo.findByIds(ids);`,
+    expected: [["missing-tenant-filter", "findByIds(ids)"]],
+  },
+  {
+    name: "TypeORM 0.2 conditions without where",
+    body: `return orderRepo.find({ status });`,
+    expected: [["missing-tenant-filter", "find({ status })"]],
+  },
+  {
+    name: "where built elsewhere",
+    body: `const filter = JSON.parse(status);\n  return orderRepo.find({ where: filter });`,
+    expected: [["dynamic-sql", "find({ where: filter })"]],
+  },
+  {
+    name: "query builder without where",
+    body: `return orderRepo.createQueryBuilder("o").orderBy("o.id").getMany();`,
+    expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "query builder by id only",
+    body: `return orderRepo.createQueryBuilder("o").where("o.id = :id", { id }).getOne();`,
+    expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "query builder: orWhere weakens the tenant",
+    body: `return orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId }).orWhere("o.status = :status", { status }).getMany();`,
+    expected: [["weak-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "query builder: OR inside where binds looser than andWhere",
+    body: `return orderRepo.createQueryBuilder("o").where("o.status = 'a' OR o.status = 'b'").andWhere("o.tenant_id = :t", { t: tenantId }).getMany();`,
+    expected: [["weak-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "query builder: tenant only under an if",
+    body: `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  if (tenantId) qb.andWhere("o.tenantId = :tenantId", { tenantId });\n  return qb.getMany();`,
+    expected: [["weak-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "data source builder with from(Order)",
+    body: `return AppDataSource.createQueryBuilder().select("o.id").from(Order, "o").where("o.status = :status", { status }).getRawMany();`,
+    expected: [["missing-tenant-filter", `from(Order, "o")`]],
+  },
+  {
+    name: "manager builder update by id",
+    body: `await AppDataSource.manager.createQueryBuilder().update(Order).set({ status }).where("id = :id", { id }).execute();`,
+    expected: [["missing-tenant-filter", "update(Order)"]],
+  },
+  {
+    name: "builder insert without tenant",
+    body: `await AppDataSource.createQueryBuilder().insert().into(Order).values({ status }).execute();`,
+    expected: [["missing-tenant-on-insert", "values({ status })"]],
+  },
+  {
+    name: "query builder with a Brackets condition",
+    body: `return orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.status = :status", { status }))).getMany();`,
+    expected: [["dynamic-sql", `createQueryBuilder("o")`]],
+  },
 ];
 
 const safe: Case[] = [
   { name: "findOneBy({ id, tenantId })", body: `return orderRepo.findOneBy({ id, tenantId });`, expected: [] },
-  { name: "tenant field on a later line", body: `return orderRepo.findOne({\n    where: {\n      id,\n      status,\n      tenantId,\n    },\n  });`, expected: [] },
-  { name: "array where with the tenant in every element", body: `return orderRepo.find({ where: [{ status, tenantId }, { id, tenantId }] });`, expected: [] },
+  {
+    name: "tenant field on a later line",
+    body: `return orderRepo.findOne({\n    where: {\n      id,\n      status,\n      tenantId,\n    },\n  });`,
+    expected: [],
+  },
+  {
+    name: "array where with the tenant in every element",
+    body: `return orderRepo.find({ where: [{ status, tenantId }, { id, tenantId }] });`,
+    expected: [],
+  },
   { name: "In([...]) of tenants", body: `return orderRepo.findBy({ tenantId: In([tenantId]) });`, expected: [] },
   { name: "shared rows only", body: `return orderRepo.findBy({ tenantId: IsNull() });`, expected: [] },
-  { name: "where through a const", body: `const where = { id, tenantId };\n  return orderRepo.findOne({ where });`, expected: [] },
-  { name: "relation filter to a scoped parent", body: `return orderRepo.find({ where: { customer: { tenant: { id: tenantId } } } });`, expected: [] },
-  { name: "relation to the tenant", body: `return customerRepo.findOneBy({ id, tenant: { id: tenantId } });`, expected: [] },
+  {
+    name: "where through a const",
+    body: `const where = { id, tenantId };\n  return orderRepo.findOne({ where });`,
+    expected: [],
+  },
+  {
+    name: "relation filter to a scoped parent",
+    body: `return orderRepo.find({ where: { customer: { tenant: { id: tenantId } } } });`,
+    expected: [],
+  },
+  {
+    name: "relation to the tenant",
+    body: `return customerRepo.findOneBy({ id, tenant: { id: tenantId } });`,
+    expected: [],
+  },
   { name: "update with a tenant where", body: `await orderRepo.update({ id, tenantId }, { status });`, expected: [] },
   { name: "delete with a tenant where", body: `await orderRepo.delete({ id, tenantId });`, expected: [] },
   { name: "save with tenant", body: `await orderRepo.save({ status, tenantId });`, expected: [] },
-  { name: "save of a loaded entity", body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });\n  o.status = status;\n  await orderRepo.save(o);`, expected: [] },
-  { name: "insert of rows all with tenant", body: `await orderRepo.insert([{ status, tenantId }, { status: "x", tenantId }]);`, expected: [] },
-  { name: "manager.find with tenant", body: `return AppDataSource.manager.find(Order, { where: { status, tenantId } });`, expected: [] },
+  {
+    name: "save of a loaded entity",
+    body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });\n  o.status = status;\n  await orderRepo.save(o);`,
+    expected: [],
+  },
+  {
+    name: "insert of rows all with tenant",
+    body: `await orderRepo.insert([{ status, tenantId }, { status: "x", tenantId }]);`,
+    expected: [],
+  },
+  {
+    name: "manager.find with tenant",
+    body: `return AppDataSource.manager.find(Order, { where: { status, tenantId } });`,
+    expected: [],
+  },
+  {
+    name: "upsert keyed on the tenant too",
+    body: `await orderRepo.upsert({ id, status, tenantId }, ["id", "tenantId"]);`,
+    expected: [],
+  },
+  {
+    name: "TypeORM 0.2 conditions with the tenant",
+    body: `return orderRepo.find({ status, tenantId });`,
+    expected: [],
+  },
   { name: "a global entity", body: `return planRepo.find();`, expected: [] },
-  { name: "global entity through the manager", body: `return AppDataSource.manager.findOneBy(Plan, { id });`, expected: [] },
-  { name: "query builder with the tenant in where and extra andWheres", body: `return orderRepo\n    .createQueryBuilder("o")\n    .where("o.tenantId = :tenantId", { tenantId })\n    .andWhere("o.status = :status", { status })\n    .andWhere("o.id IN (:...ids)", { ids })\n    .getMany();`, expected: [] },
-  { name: "query builder with the raw column name", body: `return orderRepo.createQueryBuilder("order").where("order.tenant_id = :tid AND order.id = :id", { tid: tenantId, id }).getOne();`, expected: [] },
-  { name: "query builder continued through a variable", body: `const qb = orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId });\n  if (status) qb.andWhere("o.status = :status", { status });\n  return qb.getMany();`, expected: [] },
-  { name: "query builder with an object where", body: `return orderRepo.createQueryBuilder("o").where({ tenantId }).getMany();`, expected: [] },
-  { name: "data source builder scoped", body: `return AppDataSource.createQueryBuilder().select("o.id").from(Order, "o").where("o.tenantId = :tenantId", { tenantId }).getRawMany();`, expected: [] },
+  {
+    name: "global entity through the manager",
+    body: `return AppDataSource.manager.findOneBy(Plan, { id });`,
+    expected: [],
+  },
+  {
+    name: "query builder with the tenant in where and extra andWheres",
+    body: `return orderRepo\n    .createQueryBuilder("o")\n    .where("o.tenantId = :tenantId", { tenantId })\n    .andWhere("o.status = :status", { status })\n    .andWhere("o.id IN (:...ids)", { ids })\n    .getMany();`,
+    expected: [],
+  },
+  {
+    name: "query builder with the raw column name",
+    body: `return orderRepo.createQueryBuilder("order").where("order.tenant_id = :tid AND order.id = :id", { tid: tenantId, id }).getOne();`,
+    expected: [],
+  },
+  {
+    name: "query builder continued through a variable",
+    body: `const qb = orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId });\n  if (status) qb.andWhere("o.status = :status", { status });\n  return qb.getMany();`,
+    expected: [],
+  },
+  {
+    name: "query builder with an object where",
+    body: `return orderRepo.createQueryBuilder("o").where({ tenantId }).getMany();`,
+    expected: [],
+  },
+  {
+    name: "data source builder scoped",
+    body: `return AppDataSource.createQueryBuilder().select("o.id").from(Order, "o").where("o.tenantId = :tenantId", { tenantId }).getRawMany();`,
+    expected: [],
+  },
   { name: "a builder handed on is not judged here", body: `return orderRepo.createQueryBuilder("o");`, expected: [] },
   { name: "Array.prototype.find is not a repository", body: `return [1, 2].find((x) => x === 1);`, expected: [] },
   { name: "an unknown repository", body: `return this.somethingElse.findOneBy({ id });`, expected: [] },
@@ -192,7 +427,10 @@ describe("TypeORM receivers", () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      assert.deepEqual(run(c.code).map((f) => [f.rule, f.at]), [["missing-tenant-filter", c.at]]);
+      assert.deepEqual(
+        run(c.code).map((f) => [f.rule, f.at]),
+        [["missing-tenant-filter", c.at]],
+      );
     });
   }
 });
@@ -200,23 +438,39 @@ describe("TypeORM receivers", () => {
 describe("TypeORM messages", () => {
   test("findOneBy by id only says what leaks and what to add", () => {
     const [f] = run(fn(`return orderRepo.findOneBy({ id });`));
-    assert.equal(f.message, `orderRepo.findOneBy looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where.`);
+    assert.equal(
+      f.message,
+      `orderRepo.findOneBy looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where.`,
+    );
     assert.equal(f.table, "orders");
   });
   test("delete by id", () => {
     const [f] = run(fn(`await orderRepo.delete(id);`));
-    assert.equal(f.message, `orderRepo.delete deletes from "orders" by id only: it can remove another tenant's row. Add tenantId to the criteria.`);
+    assert.equal(
+      f.message,
+      `orderRepo.delete deletes from "orders" by id only: it can remove another tenant's row. Add tenantId to the criteria.`,
+    );
   });
   test("save without tenant", () => {
     const [f] = run(fn(`await orderRepo.save({ status });`));
-    assert.equal(f.message, `orderRepo.save writes a row to "orders" without tenantId: the row is stored without an owning tenant. Add tenantId to the object.`);
+    assert.equal(
+      f.message,
+      `orderRepo.save writes a row to "orders" without tenantId: the row is stored without an owning tenant. Add tenantId to the object.`,
+    );
   });
   test("query builder without a tenant predicate", () => {
     const [f] = run(fn(`return orderRepo.createQueryBuilder("o").getMany();`));
-    assert.equal(f.message, `This query builder reads "orders" without a tenant predicate: it returns every tenant's rows. Add .andWhere("o.tenantId = :tenantId", { tenantId }).`);
+    assert.equal(
+      f.message,
+      `This query builder reads "orders" without a tenant predicate: it returns every tenant's rows. Add .andWhere("o.tenantId = :tenantId", { tenantId }).`,
+    );
   });
   test("a suppression above the statement covers the call", () => {
-    const found = run(fn(`// tenantguard-ignore-next-line missing-tenant-filter -- admin export reads all tenants\n  return orderRepo.find();`));
+    const found = run(
+      fn(
+        `// tenantguard-ignore-next-line missing-tenant-filter -- admin export reads all tenants\n  return orderRepo.find();`,
+      ),
+    );
     assert.equal(found.length, 1);
   });
 });

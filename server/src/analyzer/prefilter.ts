@@ -6,7 +6,7 @@ export const MAY_HOLD_SQL = /\b(select|insert|update|delete|with|merge)\b|\.(que
 
 /** An ORM import or a call shaped like an ORM query method. */
 const MAY_HOLD_ORM =
-  /@prisma\/client|drizzle-orm|kysely|knex|typeorm|sequelize|\.(find|create|update|upsert|delete|destroy|count|aggregate|groupBy|insert|select|save|bulkCreate|softDelete|restore|increment|decrement|from|where|getRepository|\$transaction)\w*\s*[(<]/;
+  /@prisma\/client|drizzle-orm|kysely|knex|typeorm|sequelize|\.(find|create|update|upsert|delete|destroy|count|aggregate|groupBy|insert|select|save|bulkCreate|softDelete|restore|increment|decrement|from|where|exist|sum|average|minimum|maximum|max|min|getRepository|\$transaction)\w*\s*[(<]|\.(del|first|pluck|modify)\s*\(/;
 
 /** False only when the analyzer cannot report anything for this text. */
 export function mayHaveFindings(text: string): boolean {

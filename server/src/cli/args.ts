@@ -104,6 +104,9 @@ export function buildProgram(version: string): Command {
         "  tenantguard src --format sarif --output tenantguard.sarif",
         "  tenantguard --rule dynamic-sql=off --max-warnings 0",
         "  tenantguard --baseline .tenantguard-baseline.json --update-baseline",
+        "",
+        "The database layer (row-level security proven in a real Postgres; `tenantguard db-check --help`):",
+        "  tenantguard db-check [dir] [--database-url <url>] [--allow-writes] [--format ...] [--output <file>]",
       ].join("\n"),
     );
 }

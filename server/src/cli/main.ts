@@ -2,6 +2,7 @@
 // unless TENANTGUARD_DEBUG=1: a crash is a short message and exit 2.
 import packageJson from "../../../package.json";
 import { parseArgs } from "./args";
+import { dbCheckMain } from "./db-check";
 import { redactSecrets } from "./redact";
 import { run, type CliIo } from "./run";
 
@@ -9,6 +10,7 @@ export const VERSION: string = packageJson.version;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
+    if (argv[0] === "db-check") return (await dbCheckMain(argv.slice(1), io, VERSION)).exitCode;
     const parsed = parseArgs(argv, VERSION);
     if (parsed.kind === "exit") {
       io.stdout.write(parsed.stdout);

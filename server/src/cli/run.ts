@@ -7,6 +7,7 @@ import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import type { CliOptions } from "./args";
 import { createAnalysisSession, type FileAnalysis } from "./analysis";
+import { migrationFindings } from "./migration-findings";
 import { applyBaseline } from "./apply-baseline";
 import { fixFiles } from "./fix";
 import { collectFiles } from "./files";
@@ -121,6 +122,8 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     const file = show(analysis.file);
     for (const finding of analysis.findings) findings.push(toReportedFinding(finding, analysis.sourceFile, file));
   }
+  const migrations = migrationFindings(fs, config, discovered.model, parser, options.paths, io.cwd, show);
+  findings.push(...migrations.findings);
   findings.sort(compareFindings);
 
   let baselined: number | undefined;

@@ -132,11 +132,9 @@ async function judge(
     const rlsInPlay = input.config.isolation === "rls" || verdict.rlsEnabled;
     const severity = effectiveSeverity(input.config, "rls-policy-leak");
     if (verdict.policyTest.status !== "leaking" || !rlsInPlay || !severity) continue;
-    const at = verdict.site ?? fallback;
-    for (const leak of verdict.policyTest.leaks) {
-      const message = `policy test on ${verdict.name}: tenant A's session ${leak.what} (${leak.statement})`;
-      findings.push(leakFinding(at, severity, message, verdict.name));
-    }
+    const leaks = verdict.policyTest.leaks;
+    const message = `policy test on ${verdict.name}: tenant A's session ${leaks.map((l) => l.what).join("; ")} (first: ${leaks[0].statement})`;
+    findings.push(leakFinding(verdict.site ?? fallback, severity, message, verdict.name));
   }
   if (policyTest) {
     const unverifiable = tables.filter((t) => t.policyTest.status === "not-verifiable");

@@ -49,7 +49,16 @@ export interface InitializationOptions {
    * on first use (about 2.5 s for this repository), so it is opt-in.
    */
   typeAware?: boolean;
+  /**
+   * Which engine reports findings in TypeScript and JavaScript files (default "languageServer").
+   * With "tsserver" the tsserver plugin reports them and this server publishes none for those
+   * files, but still answers code actions there (VS Code shows no tsserver plugin quick fixes).
+   * Also read from `workspace/didChangeConfiguration` (`settings.tenantguard.engine`).
+   */
+  engine?: Engine;
 }
+
+export type Engine = "languageServer" | "tsserver";
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -67,6 +76,7 @@ export function startServer(connection: Connection): void {
   let capabilities: ClientCapabilities = {};
   let scanRan = false;
   let currentScan: { cancelled: boolean } | undefined;
+  let engine: Engine = "languageServer";
 
   const log = (message: string) => connection.console.log(redactSecrets(message));
   const logError = (message: string) => connection.console.error(redactSecrets(message));
@@ -86,8 +96,9 @@ export function startServer(connection: Connection): void {
     if (analysis.kind === "crashed") logError(`tenantguard: internal error analyzing ${file}: ${analysis.message}`);
     if (analysis.kind === "skipped" && !analysis.reason.startsWith("not a TypeScript"))
       log(`tenantguard: skipping ${file}: ${analysis.reason}`);
+    const reported = analysis.kind === "ok" && !(engine === "tsserver" && hasSourceExtension(file));
     const diagnostics =
-      analysis.kind === "ok"
+      reported && analysis.kind === "ok"
         ? findingsToDiagnostics(
             analysis.findings,
             TextDocument.create(uri, "typescript", 0, text),
@@ -245,6 +256,7 @@ export function startServer(connection: Connection): void {
     parser = await loadSqlParser();
     workspace = new WorkspaceModel(parser, openText);
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    engine = engineOf(options.engine) ?? engine;
     if (options.typeAware === true) programs = new TypedPrograms(openDocument, log);
     workspace.setFolders(workspaceFoldersOf(params));
     return {
@@ -331,6 +343,18 @@ export function startServer(connection: Connection): void {
     }),
   );
 
+  connection.onDidChangeConfiguration(
+    guard("configuration", (params) => {
+      const settings = (params.settings as { tenantguard?: { engine?: unknown } } | null)?.tenantguard;
+      const next = engineOf(settings?.engine);
+      if (!next || next === engine) return;
+      engine = next;
+      // Every file's diagnostics appear or go away with the engine.
+      for (const document of documents.all()) check(document);
+      if (scanRan) void runScan(undefined);
+    }),
+  );
+
   connection.onCodeAction(
     guard(
       "code action",
@@ -365,6 +389,10 @@ export function startServer(connection: Connection): void {
 
   documents.listen(connection);
   connection.listen();
+}
+
+function engineOf(value: unknown): Engine | undefined {
+  return value === "tsserver" || value === "languageServer" ? value : undefined;
 }
 
 function workspaceFoldersOf(params: InitializeParams): string[] {

@@ -100,7 +100,7 @@ export function discoverTenantModel(
         schema: table.schema,
         tenantColumn,
         source: table.source,
-        entities: table.entities,
+        ...(table.entities ? { entities: table.entities } : {}),
       });
     } else if (!tenantColumn) globalTables.add(table.name.toLowerCase());
   }
@@ -211,7 +211,7 @@ function applyTableOverrides(
       }
       const tenantColumn = column ?? wanted[0];
       if (tenantColumn)
-        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source, entities: table.entities });
+        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source, ...(table.entities ? { entities: table.entities } : {}) });
       continue;
     }
     if (!wanted[0]) {

@@ -7,7 +7,7 @@ import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ModelSource } from "./types";
-import { ORM_MODEL_GLOBS, stringProperty, stringValue } from "./typeorm";
+import { decoratorsOf, ORM_MODEL_GLOBS, stringProperty, stringValue } from "./typeorm";
 
 export const sequelizeReader: SchemaSourceReader = {
   read(fs, config, _parser, tsModule) {
@@ -36,10 +36,15 @@ export function readSequelizeModels(
   const associations: { owner: string; target: string; options?: ts.ObjectLiteralExpression }[] = [];
   for (const file of files) {
     const text = fs.readFile(file);
-    // Cheap: only files that define or initialise models are parsed.
-    if (text === undefined || !(text.includes(".define(") || text.includes(".init("))) continue;
+    // Cheap: only files that define, initialise or decorate models are parsed.
+    if (text === undefined || !(text.includes(".define(") || text.includes(".init(") || text.includes("@Table")))
+      continue;
     const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
+      if (tsm.isClassDeclaration(node) && node.name) {
+        const model = decoratedModel(tsm, node, sourceFile);
+        if (model) models.push(model);
+      }
       if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression)) {
         const model = modelDefinition(tsm, node, node.expression, sourceFile);
         if (model) models.push(model);
@@ -138,6 +143,41 @@ function modelDefinition(
     model.fields[attribute] =
       (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
     if (spec && booleanProperty(tsm, spec, "primaryKey")) model.primary.push(attribute);
+  }
+  return model;
+}
+
+/** sequelize-typescript: `@Table({ tableName }) class Order extends Model { @Column({ field }) tenantId }`. */
+function decoratedModel(
+  tsm: typeof ts,
+  node: ts.ClassDeclaration,
+  sourceFile: ts.SourceFile,
+): SequelizeModel | undefined {
+  const table = decoratorsOf(tsm, node).find((d) => d.name === "Table");
+  if (!table) return undefined;
+  const options = table.args[0] && tsm.isObjectLiteralExpression(table.args[0]) ? table.args[0] : undefined;
+  const underscored = !!options && booleanProperty(tsm, options, "underscored");
+  const name = node.name!.text;
+  const model: SequelizeModel = {
+    modelName: (options && stringProperty(tsm, options, "modelName")) ?? name,
+    names: [name],
+    options,
+    fields: {},
+    primary: [],
+    underscored,
+    source: sourceOf(node, sourceFile),
+  };
+  for (const member of node.members) {
+    if (!tsm.isPropertyDeclaration(member) || !tsm.isIdentifier(member.name)) continue;
+    const decorators = decoratorsOf(tsm, member);
+    const column = decorators.find((d) => d.name === "Column");
+    if (!column) continue;
+    const attribute = member.name.text;
+    const spec = column.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
+    model.fields[attribute] =
+      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
+    if (decorators.some((d) => d.name === "PrimaryKey") || (spec && booleanProperty(tsm, spec, "primaryKey")))
+      model.primary.push(attribute);
   }
   return model;
 }

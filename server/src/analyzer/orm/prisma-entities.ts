@@ -1,5 +1,11 @@
 // The tenant model seen from Prisma: which client accessors (`prisma.invoice`) are
 // tenant-owned models, their tenant field, compound uniques and relations.
+//
+// Ownership: a model is tenant-owned when it has the tenant field (either spelling); discovery
+// decides that. A model without it (InvoiceLine, reached through Invoice) is global unless the
+// config lists it in `tables`; then it is owned through its first required relation to a
+// tenant-owned parent, and its queries must filter through that relation
+// (`where: { invoice: { tenantId } }`). Its creates are not checked: the parent's key ties them.
 import { lookupTenantEntity, tenantFieldOf, type EntityInfo, type TenantModel, type TenantTable } from "../model/types";
 import type { ScopeEntity, ScopeRelation } from "./prisma-where";
 

@@ -90,7 +90,8 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
   if (tsm.isConditionalExpression(v))
     return mayBeUndefined(ctx, v.whenTrue, depth + 1) ?? mayBeUndefined(ctx, v.whenFalse, depth + 1);
   if (ctx.checker) {
-    const type = ctx.checker.getTypeAtLocation(v);
+    // The written value's type: `x as string` is the author's claim and is taken as said.
+    const type = ctx.checker.getTypeAtLocation(value);
     const parts = type.isUnion() ? type.types : [type];
     if (parts.some((t) => t.flags & tsm.TypeFlags.Undefined || t.flags & tsm.TypeFlags.Void))
       return `its type is \`${ctx.checker.typeToString(type)}\``;
@@ -238,7 +239,14 @@ function termScope(
   }
   const relation = entity.relation(name);
   if (relation) return relationScope(ctx, value, relation, entity, depth);
-  return { kind: "none" };
+  // A compound unique with its own name (`@@unique([email, tenantId], name: "emailPerTenant")`):
+  // the model knows it by its fields only, and no other where key holds the tenant field inside.
+  const v = followConst(ctx, strip(tsm, value));
+  const inner = tsm.isObjectLiteralExpression(v)
+    ? v.properties.find((p) => propertyName(tsm, p) === entity.tenantField)
+    : undefined;
+  const innerValue = inner && propertyValue(tsm, inner);
+  return innerValue ? tenantValueScope(ctx, innerValue, entity.tenantField) : { kind: "none" };
 }
 
 /** `project: { tenantId }`, `project: { is: {...} }`, `members: { some: {...} }`, `tenant: { id: v }`. */

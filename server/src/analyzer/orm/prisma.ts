@@ -4,13 +4,13 @@
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import type ts from "typescript";
 import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
-import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
-import { PrismaEntities, isRelationField, type PrismaEntity } from "./prisma-entities";
-import { addToDataFix, addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
+import { PrismaEntities } from "./prisma-entities";
+import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
+import { finding, isInCall, type CallSite } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
-import { propertyName, propertyValue, whereScope, type Scope } from "./prisma-where";
+import { propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
+import { checkData, updateNested } from "./prisma-writes";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
-import type { Fix, RuleId } from "../types";
 
 export const prismaModule: OrmModule = {
   name: "prisma",
@@ -27,7 +27,7 @@ export const prismaModule: OrmModule = {
   },
 };
 
-type Operation = { reads?: string; unique?: boolean; many?: string; creates?: "one" | "many" | "upsert" };
+export type Operation = { reads?: string; unique?: boolean; many?: string; creates?: "one" | "many" | "upsert" };
 
 /** What each delegate method does, in the words of its finding. */
 const OPERATIONS: Record<string, Operation> = {
@@ -52,23 +52,13 @@ const OPERATIONS: Record<string, Operation> = {
 
 const OPERATION_CALL = new RegExp(`\\.\\s*(${Object.keys(OPERATIONS).join("|")})\\s*[(<]`);
 
-interface CallSite {
-  ctx: OrmContext;
-  call: ts.CallExpression;
-  method: ts.Identifier;
-  receiver: ts.Expression;
-  entity: PrismaEntity;
-  /** `prisma.invoice.findUnique`, as written. */
-  label: string;
-  args?: ts.ObjectLiteralExpression;
-}
-
 function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
   const tsm = ctx.ts;
   const callee = call.expression;
   if (!tsm.isPropertyAccessExpression(callee) || !tsm.isIdentifier(callee.name)) return [];
   const op = OPERATIONS[callee.name.text];
-  const delegate = callee.expression;
+  // `const invoices = prisma.invoice; invoices.findMany()`: the delegate held in a const.
+  const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
   if (
     !op ||
     !Object.hasOwn(OPERATIONS, callee.name.text) ||
@@ -197,140 +187,9 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${advice}`, fix)];
 }
 
-function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFinding[] {
-  const { ctx, entity, args } = site;
-  const tsm = ctx.ts;
-  const key = creates === "upsert" ? "create" : "data";
-  const prop = args?.properties.find((p) => propertyName(tsm, p) === key);
-  const data = prop && propertyValue(tsm, prop);
-  const out: OrmFinding[] = [];
-  const field = entity.tenantField;
-  const table = entity.table.name;
-  if (!data) {
-    if (args)
-      out.push(
-        finding(
-          site,
-          "missing-tenant-on-insert",
-          `${site.label} writes "${table}" without ${key}: the row is created without an owning tenant. Add ${field} to its ${key}.`,
-        ),
-      );
-  } else {
-    const check = checkCreateData(ctx, data, entity);
-    const rows = creates === "many" ? `"${table}" rows` : `"${table}"`;
-    const s = check.scope;
-    if (s.kind === "none" || s.kind === "weak") {
-      const objects = check.missing;
-      const editable = s.kind === "none" && objects?.length && objects.every((o) => isInCall(o, site.call));
-      const fix = editable
-        ? addToDataFix(
-            {
-              ts: tsm,
-              sourceFile: ctx.sourceFile,
-              call: site.call,
-              method: site.method,
-              tenantField: field,
-              value: ctx.tenantValueAt(site.call, field),
-            },
-            objects,
-            entity.tenantRelation,
-            (f) => isRelationField(entity, f),
-          )
-        : undefined;
-      const why = s.kind === "none" ? `without ${field}` : `with a ${field} that ${s.reason}`;
-      const outcome =
-        creates === "many"
-          ? "the rows are created without an owning tenant"
-          : "the row is created without an owning tenant";
-      out.push(
-        finding(
-          site,
-          "missing-tenant-on-insert",
-          `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field}${entity.tenantRelation ? ` (or ${entity.tenantRelation}: { connect: ... })` : ""} to ${creates === "many" ? "every element of its data" : `its ${key}`}.`,
-          fix,
-        ),
-      );
-    } else if (s.kind === "dynamic") {
-      out.push(
-        finding(
-          site,
-          "dynamic-sql",
-          `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`,
-        ),
-      );
-    }
-    out.push(...check.nested.map((n) => nestedFinding(site, n)));
-  }
-  return out;
-}
-
-/** Nested creates inside update data (`update({ data: { tasks: { create: {...} } } })`). */
-function updateNested(site: CallSite): OrmFinding[] {
-  const tsm = site.ctx.ts;
-  const prop = site.args?.properties.find(
-    (p) => propertyName(tsm, p) === (site.method.text === "upsert" ? "update" : "data"),
-  );
-  const value = prop && propertyValue(tsm, prop);
-  const obj = value && followConst(site.ctx, strip(tsm, value));
-  if (!obj || !tsm.isObjectLiteralExpression(obj)) return [];
-  return nestedCreates(site.ctx, obj, site.entity, 0).map((n) => nestedFinding(site, n));
-}
-
-function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
-  const field = n.entity.tenantField;
-  const table = n.entity.table.name;
-  if (n.scope.kind === "dynamic") {
-    return finding(
-      site,
-      "dynamic-sql",
-      `The nested create of "${table}" through ${n.through} in ${site.label} ${n.scope.reason}, so tenantguard cannot tell whether it sets ${field}. Write ${field} in the nested data object itself.`,
-      undefined,
-      table,
-    );
-  }
-  const why = n.scope.kind === "weak" ? `with a ${field} that ${n.scope.reason}` : `without ${field}`;
-  return finding(
-    site,
-    "missing-tenant-on-insert",
-    `${site.label} creates "${table}" rows through ${n.through} ${why}: they are written without an owning tenant. Add ${field} to the nested create data.`,
-    undefined,
-    table,
-  );
-}
-
-function finding(
-  site: CallSite,
-  ruleId: RuleId,
-  message: string,
-  fix?: Fix,
-  table = site.entity.table.name,
-): OrmFinding {
-  const { ctx, call, method } = site;
-  return {
-    ruleId,
-    start: method.getStart(ctx.sourceFile),
-    end: call.getEnd(),
-    message,
-    table,
-    fixes: fix ? [fix] : [],
-    call,
-    receiver: site.receiver,
-    identity: `${ruleId}|${table}|${call.getText(ctx.sourceFile).replace(/\s+/g, " ")}`,
-  };
-}
-
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
 function lookupKeys(tsm: typeof ts, where: ts.ObjectLiteralExpression): string[] {
   return where.properties
     .map((p) => propertyName(tsm, p))
     .filter((k): k is string => !!k && !["AND", "OR", "NOT"].includes(k));
-}
-
-function isInCall(node: ts.Node, call: ts.CallExpression): boolean {
-  return node.pos >= call.pos && node.end <= call.end;
-}
-
-function short(text: string): string {
-  const one = text.replace(/\s+/g, " ");
-  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
 }

@@ -1,0 +1,110 @@
+// Writes: create/createMany/upsert data must set the tenant, and nested creates inside any
+// write must set it for tenant-owned models that do not take it from their parent's key.
+import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
+import { isRelationField } from "./prisma-entities";
+import { addToDataFix } from "./prisma-fixes";
+import { finding, isInCall, type CallSite } from "./prisma-site";
+import { followConst, strip } from "./prisma-syntax";
+import { propertyName, propertyValue } from "./prisma-where";
+import type { OrmFinding } from "./types";
+
+export function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFinding[] {
+  const { ctx, entity, args } = site;
+  const tsm = ctx.ts;
+  const key = creates === "upsert" ? "create" : "data";
+  const prop = args?.properties.find((p) => propertyName(tsm, p) === key);
+  const data = prop && propertyValue(tsm, prop);
+  const out: OrmFinding[] = [];
+  const field = entity.tenantField;
+  const table = entity.table.name;
+  if (!data) {
+    if (args)
+      out.push(
+        finding(
+          site,
+          "missing-tenant-on-insert",
+          `${site.label} writes "${table}" without ${key}: the row is created without an owning tenant. Add ${field} to its ${key}.`,
+        ),
+      );
+  } else {
+    const check = checkCreateData(ctx, data, entity);
+    const rows = creates === "many" ? `"${table}" rows` : `"${table}"`;
+    const s = check.scope;
+    if (s.kind === "none" || s.kind === "weak") {
+      const objects = check.missing;
+      const editable = s.kind === "none" && objects?.length && objects.every((o) => isInCall(o, site.call));
+      const fix = editable
+        ? addToDataFix(
+            {
+              ts: tsm,
+              sourceFile: ctx.sourceFile,
+              call: site.call,
+              method: site.method,
+              tenantField: field,
+              value: ctx.tenantValueAt(site.call, field),
+            },
+            objects,
+            entity.tenantRelation,
+            (f) => isRelationField(entity, f),
+          )
+        : undefined;
+      const why = s.kind === "none" ? `without ${field}` : `with a ${field} that ${s.reason}`;
+      const outcome =
+        creates === "many"
+          ? "the rows are created without an owning tenant"
+          : "the row is created without an owning tenant";
+      out.push(
+        finding(
+          site,
+          "missing-tenant-on-insert",
+          `${site.label} writes ${rows} ${why}: ${outcome}. Add ${field}${entity.tenantRelation ? ` (or ${entity.tenantRelation}: { connect: ... })` : ""} to ${creates === "many" ? "every element of its data" : `its ${key}`}.`,
+          fix,
+        ),
+      );
+    } else if (s.kind === "dynamic") {
+      out.push(
+        finding(
+          site,
+          "dynamic-sql",
+          `The ${key} of ${site.label} ${s.reason}, so tenantguard cannot tell whether it sets ${field} on "${table}". Write ${field} in the ${key} object itself.`,
+        ),
+      );
+    }
+    out.push(...check.nested.map((n) => nestedFinding(site, n)));
+  }
+  return out;
+}
+
+/** Nested creates inside update data (`update({ data: { tasks: { create: {...} } } })`). */
+export function updateNested(site: CallSite): OrmFinding[] {
+  const tsm = site.ctx.ts;
+  const prop = site.args?.properties.find(
+    (p) => propertyName(tsm, p) === (site.method.text === "upsert" ? "update" : "data"),
+  );
+  const value = prop && propertyValue(tsm, prop);
+  const obj = value && followConst(site.ctx, strip(tsm, value));
+  if (!obj || !tsm.isObjectLiteralExpression(obj)) return [];
+  return nestedCreates(site.ctx, obj, site.entity, 0).map((n) => nestedFinding(site, n));
+}
+
+function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
+  const field = n.entity.tenantField;
+  const table = n.entity.table.name;
+  if (n.scope.kind === "dynamic") {
+    return finding(
+      site,
+      "dynamic-sql",
+      `The nested create of "${table}" through ${n.through} in ${site.label} ${n.scope.reason}, so tenantguard cannot tell whether it sets ${field}. Write ${field} in the nested data object itself.`,
+      undefined,
+      table,
+    );
+  }
+  const why = n.scope.kind === "weak" ? `with a ${field} that ${n.scope.reason}` : `without ${field}`;
+  return finding(
+    site,
+    "missing-tenant-on-insert",
+    `${site.label} creates "${table}" rows through ${n.through} ${why}: they are written without an owning tenant. Add ${field} to the nested create data.`,
+    undefined,
+    table,
+  );
+}

@@ -1,0 +1,34 @@
+// The main command's share of the database layer: the static RLS checks on the migration
+// files (`tenantguard` reports them on the `.sql` line, like the language server does).
+import { isAbsolute, relative, resolve } from "node:path";
+import type { ResolvedConfig } from "../analyzer/config/types";
+import { checkMigrations, readMigrationHistory } from "../analyzer/migrations";
+import type { TenantModel } from "../analyzer/model/types";
+import type { SqlParser } from "../analyzer/sql/parse";
+import type { AnalyzerFileSystem } from "../analyzer/types";
+import { toReported } from "./db-check";
+import type { ReportedFinding } from "./report";
+
+/** Findings on the migrations that lie within the checked paths (`tenantguard src` leaves db/ out). */
+export function migrationFindings(
+  fs: AnalyzerFileSystem,
+  config: ResolvedConfig,
+  model: TenantModel,
+  parser: SqlParser,
+  paths: readonly string[],
+  cwd: string,
+  show: (file: string) => string,
+): { findings: ReportedFinding[]; files: number } {
+  const files = config.schema.migrations.length ? fs.glob(config.schema.migrations, config.rootDir) : [];
+  const roots = paths.map((p) => resolve(cwd, p));
+  const within = (file: string) => roots.some((root) => {
+    const rel = relative(root, file);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  });
+  const checked = files.filter(within);
+  if (!checked.length) return { findings: [], files: 0 };
+  // The whole history is read (a later file can fix an earlier one); only findings in checked files are shown.
+  const history = readMigrationHistory(fs, files, parser);
+  const findings = checkMigrations(history, model, config).filter((f) => within(f.file));
+  return { findings: findings.map((f) => toReported(f, show)), files: checked.length };
+}
