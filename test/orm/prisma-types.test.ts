@@ -67,6 +67,8 @@ describe("type-aware Prisma", () => {
         [17, "missing-tenant-filter", "delete({ where: { id } })"],
         [21, "missing-tenant-filter", "findFirst({ where: { status } })"],
         [28, "missing-tenant-filter", "findUnique({ where: { id } })"],
+        [62, "missing-tenant-filter", 'findMany({ orderBy: { number: "desc" }, take: 20 })'],
+        [66, "missing-tenant-filter", 'deleteMany({ where: { id, status: "draft" } })'],
       ],
     );
   });
@@ -92,6 +94,8 @@ describe("type-aware Prisma", () => {
       [39, "dynamic-sql"],
       [47, "missing-tenant-on-insert"], // `db` looks like a Prisma client by name alone
       [48, "missing-tenant-filter"],
+      [62, "missing-tenant-filter"],
+      [66, "missing-tenant-filter"],
     ]);
   });
 
@@ -105,5 +109,17 @@ describe("type-aware Prisma", () => {
     const after = program({ [SERVICE]: fixed });
     assert.deepEqual(typeErrors(after), []);
     assert.equal(findings(after).length, findings(p).length - 1);
+  });
+
+  test("every safe fix in the fixture keeps the program type-correct and removes its finding", () => {
+    const p = program();
+    const text = p.getSourceFile(SERVICE)!.text;
+    const safe = findings(p).filter((f) => f.fixes[0]?.safe);
+    assert.equal(safe.length, 3);
+    for (const f of safe) {
+      const after = program({ [SERVICE]: applyEdits(text, f.fixes[0].edits) });
+      assert.deepEqual(typeErrors(after), [], f.fixes[0].title);
+      assert.equal(findings(after).length, findings(p).length - 1, f.fixes[0].title);
+    }
   });
 });

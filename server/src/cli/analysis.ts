@@ -2,11 +2,12 @@
 // file, picks the program's SourceFile and TypeChecker in type-aware mode, applies the
 // run's rule levels, and turns per-file trouble into values the caller reports.
 import { readFileSync, statSync } from "node:fs";
-import { dirname, extname, relative, resolve } from "node:path";
+import { dirname, extname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type ResolvedConfig, type SqlParser, type TenantModel } from "../analyzer";
 import { effectiveSeverity } from "../analyzer/rules";
 import { toPosix } from "./paths";
+import { typescriptLibDir } from "./typescript-lib";
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
@@ -137,6 +138,9 @@ function createProgram(
   oldProgram: ts.Program | undefined,
 ): ts.Program {
   const host = ts.createCompilerHost(parsed.options, true);
+  const libDir = typescriptLibDir();
+  host.getDefaultLibLocation = () => libDir;
+  host.getDefaultLibFileName = (options) => join(libDir, ts.getDefaultLibFileName(options));
   const readFromDisk = host.getSourceFile.bind(host);
   const readFile = host.readFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {

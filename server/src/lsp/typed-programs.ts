@@ -2,9 +2,10 @@
 // so the analyzer gets a TypeChecker for open documents (a Prisma client known by its type
 // whatever its name). Files no tsconfig includes are analyzed syntactically, as before.
 // Workspace code is only parsed and type-checked, never run.
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import ts from "typescript";
+import { typescriptLibDir } from "../cli/typescript-lib";
 
 export interface TypedSource {
   sourceFile: ts.SourceFile;
@@ -102,16 +103,3 @@ export class TypedPrograms {
   }
 }
 
-/**
- * TypeScript looks for lib.*.d.ts beside the running script, which in the bundle is dist/,
- * where they are not. The `typescript` package the server depends on has them.
- */
-function typescriptLibDir(): string {
-  const beside = dirname(ts.getDefaultLibFilePath({}));
-  if (existsSync(join(beside, "lib.d.ts"))) return beside;
-  try {
-    return dirname(require.resolve("typescript/lib/lib.d.ts"));
-  } catch {
-    return beside;
-  }
-}

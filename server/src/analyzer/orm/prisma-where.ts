@@ -70,7 +70,7 @@ export function tenantValueScope(ctx: ScopeContext, value: ts.Expression, field:
       return { kind: "weak", reason: `negates ${field} (\`${short(v.getText(ctx.sourceFile))}\`)`, node: v };
     return { kind: "weak", reason: `does not compare ${field} for equality`, node: v };
   }
-  const undefinedBy = mayBeUndefined(ctx, v);
+  const undefinedBy = mayBeUndefined(ctx, value);
   if (undefinedBy)
     return {
       kind: "weak",
