@@ -28,6 +28,8 @@ const entries = [
   // tsserver hands the plugin its own `typescript`: never bundle a second copy.
   { in: "ts-plugin/src/index.ts", out: "ts-plugin.js", external: ["typescript"] },
   { in: "client/src/extension.ts", out: "extension.js", external: ["vscode"] },
+  // The VS Code extension tests, loaded by the extension host as `extensionTestsPath`.
+  { in: "test/vscode/suite/index.ts", out: "test/suite.js", external: ["vscode"] },
 ];
 
 await Promise.all(

@@ -116,6 +116,15 @@ describe("db-check (embedded PGlite): the catalog", () => {
     assert.deepEqual(rules(result), ["rls-bypass-role@1.sql:6", "rls-security-definer@1.sql:9", "rls-view-bypass@1.sql:7"]);
   });
 
+  test("a -- tenantguard-ignore comment before the CREATE TABLE suppresses the catalog and policy-test findings", async () => {
+    const ignore = "-- tenantguard-ignore rls-missing, rls-policy-leak -- public catalogue, readable by every tenant\n";
+    const result = await embedded({ "1.sql": TENANTS + ignore + TABLE("catalogue") }, GLOBAL);
+    assert.deepEqual(
+      result.findings.map((f) => [f.ruleId, f.suppressed?.reason]),
+      [["rls-missing", "public catalogue, readable by every tenant"], ["rls-policy-leak", "public catalogue, readable by every tenant"]],
+    );
+  });
+
   test("a migration that fails to apply is reported with its file, and nothing is judged", async () => {
     const result = await embedded({ "1.sql": TENANTS, "2.sql": "CREATE TABLE x (tenant_id uuid REFERENCES nowhere (id));" }, GLOBAL);
     assert.equal(result.errors.length, 1);

@@ -3,7 +3,7 @@
 // judge it with the static rules, and prove the policies with the policy test.
 import { join } from "node:path";
 import type { ResolvedConfig } from "../analyzer/config/types";
-import { checkMigrations, type MigrationFinding, type MigrationHistory, type StatementSite } from "../analyzer/migrations";
+import { checkMigrations, suppressMigrationFindings, type MigrationFinding, type MigrationHistory, type StatementSite } from "../analyzer/migrations";
 import { settingNames } from "../analyzer/migrations/policy";
 import { tenantColumnMatches } from "../analyzer/model/names";
 import type { TenantModel, TenantTable } from "../analyzer/model/types";
@@ -77,6 +77,8 @@ export async function checkEmbedded(input: DbCheckInput, factory?: PgliteFactory
  */
 export async function checkLive(input: DbCheckInput, session: SqlSession, allowWrites: boolean): Promise<DbCheckResult> {
   const t0 = performance.now();
+  // Sequences are not transactional: nextval during the policy test survives the rollback.
+  const restoreSequences = allowWrites ? await saveSequences(session) : async () => undefined;
   await session.exec(allowWrites ? "BEGIN" : "BEGIN TRANSACTION READ ONLY");
   try {
     const locate = staticLocator(input.staticHistory);
@@ -85,7 +87,24 @@ export async function checkLive(input: DbCheckInput, session: SqlSession, allowW
     return { ...result, timings: { startMs: 0, migrateMs: 0, checkMs: performance.now() - t0 } };
   } finally {
     await session.exec("ROLLBACK").catch(() => undefined);
+    await restoreSequences();
   }
+}
+
+/** Reads every user sequence's position; the returned function puts them back. */
+async function saveSequences(session: SqlSession): Promise<() => Promise<void>> {
+  const names = await session.query<{ name: string }>(
+    `SELECT format('%I.%I', schemaname, sequencename) AS name FROM pg_sequences
+      WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT, UPDATE')`,
+  );
+  const saved: { name: string; last: string; called: boolean }[] = [];
+  for (const { name } of names.rows) {
+    const row = (await session.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${name}`)).rows[0];
+    if (row) saved.push({ name, ...row });
+  }
+  return async () => {
+    for (const s of saved) await session.query("SELECT setval($1::regclass, $2::bigint, $3)", [s.name, s.last, s.called]).catch(() => undefined);
+  };
 }
 
 async function judge(
@@ -140,7 +159,8 @@ async function judge(
     const unverifiable = tables.filter((t) => t.policyTest.status === "not-verifiable");
     if (unverifiable.length) notes.push(`${unverifiable.length} table(s) could not be verified by the policy test; see the table below`);
   }
-  return { tables, findings, notes, errors: [] };
+  const texts = new Map(input.migrationFiles.map((file) => [file, input.fs.readFile(file) ?? ""]));
+  return { tables, findings: suppressMigrationFindings(texts, findings), notes, errors: [] };
 }
 
 function leakFinding(at: StatementSite, severity: MigrationFinding["severity"], message: string, table: string): MigrationFinding {

@@ -21,7 +21,9 @@ export async function runCases(cases: readonly Case[]): Promise<void> {
       report(`ok - ${c.name} (${Date.now() - started} ms)`);
     } catch (e) {
       failed++;
-      report(`not ok - ${c.name} (${Date.now() - started} ms)\n  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      report(
+        `not ok - ${c.name} (${Date.now() - started} ms)\n  ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
     }
   }
   report(`# ${cases.length - failed}/${cases.length} passed`);
@@ -52,7 +54,11 @@ export function waitForDiagnostics(
 }
 
 /** Resolves when `predicate` holds for the document's text (checked now and on every edit). */
-export function waitForText(document: TextDocument, predicate: (text: string) => boolean, what: string): Promise<string> {
+export function waitForText(
+  document: TextDocument,
+  predicate: (text: string) => boolean,
+  what: string,
+): Promise<string> {
   return waitFor(
     workspace.onDidChangeTextDocument,
     () => (predicate(document.getText()) ? document.getText() : undefined),
@@ -71,7 +77,10 @@ export function waitFor<E, T>(event: Event<E>, probe: () => T | undefined, expla
       Disposable.from(...subscriptions).dispose();
       settle();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`timed out after ${WAIT_MS} ms: ${explain()}`))), WAIT_MS);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`timed out after ${WAIT_MS} ms: ${explain()}`))),
+      WAIT_MS,
+    );
     subscriptions.push(
       event(() => {
         const value = probe();

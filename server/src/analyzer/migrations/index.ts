@@ -97,7 +97,7 @@ export function checkMigrations(state: MigrationHistory, model: TenantModel, con
       : `view ${view.name} reads ${reads.join(", ")} with its owner's rights, so row-level security is bypassed for everyone who can read the view; create it WITH (security_invoker = true) (Postgres 15+)`;
     report("rls-view-bypass", view.site, message, reads[0]);
   }
-  return applySuppressions(state, out);
+  return suppressMigrationFindings(state.files, out);
 }
 
 type Report = (ruleId: RuleId, site: StatementSite, message: string, table?: string) => void;
@@ -157,13 +157,16 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
   }
 }
 
-/** A `-- tenantguard-ignore` comment on the statement's line or in the comment block right above it. */
-function applySuppressions(state: MigrationHistory, findings: MigrationFinding[]): MigrationFinding[] {
+/**
+ * Marks findings suppressed by a `-- tenantguard-ignore` comment on the statement's line or in the
+ * comment block right above it. `files` holds each migration's text (db-check passes them too).
+ */
+export function suppressMigrationFindings(files: ReadonlyMap<string, string>, findings: MigrationFinding[]): MigrationFinding[] {
   const byFile = new Map<string, { comments: ReturnType<typeof findSuppressions>; lines: string[] }>();
   for (const finding of findings) {
     let entry = byFile.get(finding.file);
     if (!entry) {
-      const text = state.files.get(finding.file) ?? "";
+      const text = files.get(finding.file) ?? "";
       const lines = text.split("\n");
       const starts = [0];
       for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);

@@ -3,10 +3,14 @@
 import type ts from "typescript";
 import type { Fix, RuleId } from "../types";
 import type { PrismaEntity } from "./prisma-entities";
+import type { SyntaxContext } from "./prisma-syntax";
 import type { OrmContext, OrmFinding } from "./types";
 
+/** The ORM context plus the per-file declaration index the Prisma checks share. */
+export type PrismaContext = OrmContext & SyntaxContext;
+
 export interface CallSite {
-  ctx: OrmContext;
+  ctx: PrismaContext;
   call: ts.CallExpression;
   method: ts.Identifier;
   receiver: ts.Expression;

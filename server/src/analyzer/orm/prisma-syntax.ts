@@ -6,6 +6,8 @@ export interface SyntaxContext {
   ts: typeof ts;
   sourceFile: ts.SourceFile;
   checker?: ts.TypeChecker;
+  /** Per-file index of each block's declarations, owned by one check of one file (keeps lookups linear). */
+  declarations?: Map<ts.Node, Map<string, { pos: number; decl?: ts.VariableDeclaration }>>;
 }
 
 /** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */
@@ -52,16 +54,31 @@ export function constDeclaration(ctx: SyntaxContext, id: ts.Identifier): ts.Vari
   for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
     if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => bindsName(tsm, p.name, id.text))) return undefined;
     if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
-    for (const st of cur.statements) {
-      if (st.pos >= id.pos) break;
-      if (!tsm.isVariableStatement(st)) continue;
-      for (const d of st.declarationList.declarations) {
-        if (tsm.isIdentifier(d.name) && d.name.text === id.text) return isConst(d) ? d : undefined;
-        if (!tsm.isIdentifier(d.name) && bindsName(tsm, d.name, id.text)) return undefined;
-      }
-    }
+    const found = blockDeclarations(ctx, cur).get(id.text);
+    if (found && found.pos < id.pos) return found.decl && isConst(found.decl) ? found.decl : undefined;
   }
   return undefined;
+}
+
+/** The first declaration of each name among a block's statements (destructured names have no `decl`). */
+function blockDeclarations(ctx: SyntaxContext, block: ts.Block | ts.SourceFile | ts.ModuleBlock) {
+  const tsm = ctx.ts;
+  const cached = ctx.declarations?.get(block);
+  if (cached) return cached;
+  const index = new Map<string, { pos: number; decl?: ts.VariableDeclaration }>();
+  const add = (name: ts.BindingName, pos: number, decl: ts.VariableDeclaration | undefined) => {
+    if (tsm.isIdentifier(name)) {
+      if (!index.has(name.text)) index.set(name.text, { pos, decl });
+      return;
+    }
+    for (const el of name.elements) if (!tsm.isOmittedExpression(el)) add(el.name, pos, undefined);
+  };
+  for (const st of block.statements) {
+    if (!tsm.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) add(d.name, st.pos, tsm.isIdentifier(d.name) ? d : undefined);
+  }
+  ctx.declarations?.set(block, index);
+  return index;
 }
 
 export function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string): boolean {

@@ -3,7 +3,7 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
-import { followConst, strip } from "./prisma-syntax";
+import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
 
 /** How a `where` (or one term of it) relates to the tenant. */
 export type Scope =
@@ -30,11 +30,7 @@ export interface ScopeRelation {
   carriesTenant: boolean;
 }
 
-export interface ScopeContext {
-  ts: typeof ts;
-  sourceFile: ts.SourceFile;
-  checker?: ts.TypeChecker;
-}
+export type ScopeContext = SyntaxContext;
 
 /** The scope of a `where` expression for `entity`. */
 export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: ScopeEntity, depth = 0): Scope {

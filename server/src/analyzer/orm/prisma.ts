@@ -6,16 +6,17 @@ import type ts from "typescript";
 import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
 import { PrismaEntities } from "./prisma-entities";
 import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
-import { finding, isInCall, type CallSite } from "./prisma-site";
+import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
 import { propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, updateNested } from "./prisma-writes";
-import type { OrmContext, OrmFinding, OrmModule } from "./types";
+import type { OrmFinding, OrmModule } from "./types";
 
 export const prismaModule: OrmModule = {
   name: "prisma",
   appliesTo: (ctx) => OPERATION_CALL.test(ctx.sourceFile.text) && new PrismaEntities(ctx.model).any,
-  check(ctx) {
+  check(orm) {
+    const ctx: PrismaContext = { ...orm, declarations: new Map() };
     const entities = new PrismaEntities(ctx.model);
     const findings: OrmFinding[] = [];
     const visit = (node: ts.Node): void => {
@@ -52,7 +53,7 @@ const OPERATIONS: Record<string, Operation> = {
 
 const OPERATION_CALL = new RegExp(`\\.\\s*(${Object.keys(OPERATIONS).join("|")})\\s*[(<]`);
 
-function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
+function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
   const tsm = ctx.ts;
   const callee = call.expression;
   if (!tsm.isPropertyAccessExpression(callee) || !tsm.isIdentifier(callee.name)) return [];
@@ -68,7 +69,7 @@ function checkCall(ctx: OrmContext, entities: PrismaEntities, call: ts.CallExpre
     return [];
   const entity = entities.byName(delegate.name.text);
   if (!entity || delegate.name.text !== entity.info.names[1]) return [];
-  const clientCtx: ClientContext = { ts: tsm, sourceFile: ctx.sourceFile, checker: ctx.checker, config: ctx.config };
+  const clientCtx: ClientContext = ctx;
   const kind =
     clientKind(clientCtx, delegate.expression) ?? (isDelegateByType(clientCtx, delegate) ? "unscoped" : undefined);
   // A scoped client (config `clients.scoped`) adds the tenant itself: the call needs no predicate.

@@ -1,0 +1,39 @@
+// `npm run test:electron`: the same extension test suite (test/vscode/suite) in desktop VS Code,
+// downloaded by @vscode/test-electron. Needs network access to update.code.visualstudio.com,
+// so `npm test` does not run it; here the suite runs in code-server instead
+// (test/vscode/code-server.test.ts). Like that runner it tests the packaged .vsix: the
+// package is unpacked and loaded as the development extension.
+//   TENANTGUARD_VSCODE_VERSION  VS Code to download (default: the lowest engines.vscode allows)
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { runTests } from "@vscode/test-electron";
+import { buildAndPackage, copyWorkspace, scratchDir, SUITE } from "./artifacts";
+
+const version = process.env.TENANTGUARD_VSCODE_VERSION ?? "1.100.3";
+const scratch = scratchDir("electron");
+const vsix = buildAndPackage(scratch);
+const extensionDir = join(scratch, "unpacked");
+mkdirSync(extensionDir, { recursive: true });
+const unzip = spawnSync("unzip", ["-q", vsix, "-d", extensionDir], { encoding: "utf8" });
+if (unzip.status !== 0) throw new Error(`unzip failed (apt-get install -y unzip):\n${unzip.stderr}`);
+const workspace = copyWorkspace(scratch);
+
+try {
+  const code = await runTests({
+    version,
+    extensionDevelopmentPath: join(extensionDir, "extension"),
+    extensionTestsPath: SUITE,
+    launchArgs: [
+      workspace,
+      "--disable-workspace-trust",
+      "--disable-extensions", // other installed extensions stay out; built-ins (TypeScript, JSON) still load
+      `--user-data-dir=${join(scratch, "user-data")}`,
+      `--extensions-dir=${join(scratch, "extensions")}`,
+    ],
+  });
+  process.exitCode = code;
+} catch (e) {
+  console.error(`VS Code extension tests failed: ${(e as Error).message}`);
+  process.exitCode = 1;
+}
