@@ -28,9 +28,25 @@ export async function measureDbCheck() {
     const files = writeSchema(dir);
     const fs = createNodeFileSystem();
     const parser = await loadSqlParser();
-    const config = resolveConfig({ isolation: "rls", tenantColumns: ["tenant_id"], globalTables: ["tenants"], schema: { migrations: ["db/migrations/*.sql"] } }, dir, undefined);
+    const config = resolveConfig(
+      {
+        isolation: "rls",
+        tenantColumns: ["tenant_id"],
+        globalTables: ["tenants"],
+        schema: { migrations: ["db/migrations/*.sql"] },
+      },
+      dir,
+      undefined,
+    );
     const { model } = discoverTenantModel(fs, config, parser);
-    const input = { config, model, parser, fs, migrationFiles: files, staticHistory: readMigrationHistory(fs, files, parser) };
+    const input = {
+      config,
+      model,
+      parser,
+      fs,
+      migrationFiles: files,
+      staticHistory: readMigrationHistory(fs, files, parser),
+    };
     const texts = files.map((f) => fs.readFile(f));
 
     const apply = [];
@@ -53,8 +69,14 @@ export async function measureDbCheck() {
     console.log(`  apply migrations to a fresh PGlite (start included):      ${ms(apply)}`);
     console.log(`  db-check, migrations to verdict (start included):         ${ms(verdict)}`);
     const t = last.timings;
-    console.log(`    last run: start ${(t.startMs / 1000).toFixed(2)} s, migrate ${(t.migrateMs / 1000).toFixed(2)} s, catalog + policy test ${(t.checkMs / 1000).toFixed(2)} s`);
-    console.log(`  verdicts: ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(", ")}; findings: ${last.findings.length}`);
+    console.log(
+      `    last run: start ${(t.startMs / 1000).toFixed(2)} s, migrate ${(t.migrateMs / 1000).toFixed(2)} s, catalog + policy test ${(t.checkMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  verdicts: ${Object.entries(statuses)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}; findings: ${last.findings.length}`,
+    );
     return { applyMs: apply, verdictMs: verdict };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -73,7 +95,11 @@ function writeSchema(dir) {
       `CREATE TABLE t${i} (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants (id), name text NOT NULL, amount numeric(10,2) NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now()${parent});`,
     );
     const using = i % 10 === 3 ? "true" : "tenant_id = (SELECT current_setting('app.tenant_id', true))::uuid";
-    rls.push(`ALTER TABLE t${i} ENABLE ROW LEVEL SECURITY;`, `ALTER TABLE t${i} FORCE ROW LEVEL SECURITY;`, `CREATE POLICY t${i}_tenant ON t${i} USING (${using});`);
+    rls.push(
+      `ALTER TABLE t${i} ENABLE ROW LEVEL SECURITY;`,
+      `ALTER TABLE t${i} FORCE ROW LEVEL SECURITY;`,
+      `CREATE POLICY t${i}_tenant ON t${i} USING (${using});`,
+    );
   }
   const files = [join(migrations, "001_schema.sql"), join(migrations, "002_rls.sql")];
   writeFileSync(files[0], create.join("\n") + "\n");

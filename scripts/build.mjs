@@ -48,4 +48,9 @@ await Promise.all(
 
 const wasm = join(dirname(require.resolve("libpg-query")), "libpg-query.wasm");
 copyFileSync(wasm, join(outdir, "libpg-query.wasm"));
-console.log(`built ${entries.filter((e) => existsSync(join(root, e.in))).map((e) => e.out).join(", ")} into dist/`);
+console.log(
+  `built ${entries
+    .filter((e) => existsSync(join(root, e.in)))
+    .map((e) => e.out)
+    .join(", ")} into dist/`,
+);

@@ -61,7 +61,10 @@ describe("drivers", () => {
 describe("dynamic SQL", () => {
   test("concatenated clause", () => {
     const code = `pool.query("SELECT * FROM orders WHERE " + where);`;
-    assert.deepEqual(summary(code).map((s) => s.rule), ["dynamic-sql"]);
+    assert.deepEqual(
+      summary(code).map((s) => s.rule),
+      ["dynamic-sql"],
+    );
   });
   test("a WHERE clause concatenated right after the table name", () => {
     const code = `pool.query("SELECT id FROM invoices" + where + " ORDER BY id", values);`;
@@ -85,7 +88,10 @@ describe("dynamic SQL", () => {
   });
   test("SQL from a variable that cannot be followed", () => {
     const code = "export function run(text: string) { return pool.query(text); }";
-    assert.deepEqual(summary(code).map((s) => s.rule), ["dynamic-sql"]);
+    assert.deepEqual(
+      summary(code).map((s) => s.rule),
+      ["dynamic-sql"],
+    );
   });
 });
 
@@ -95,7 +101,9 @@ describe("suppressions", () => {
       "// tenantguard-ignore-next-line missing-tenant-filter -- nightly billing job reads every tenant",
       'await pool.query("SELECT * FROM invoices WHERE due < now()");',
     ].join("\n");
-    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "invoices", suppressed: "nightly billing job reads every tenant" }]);
+    assert.deepEqual(summary(code), [
+      { rule: "missing-tenant-filter", line: 2, at: "invoices", suppressed: "nightly billing job reads every tenant" },
+    ]);
   });
   test("the comment above a multi-line statement covers the table on a later line", () => {
     const code = [
@@ -107,29 +115,46 @@ describe("suppressions", () => {
     assert.equal(summary(code)[0].suppressed, "support console, audited");
   });
   test("inside SQL with -- tenantguard-ignore", () => {
-    const code = "await pool.query(`\n  -- tenantguard-ignore missing-tenant-filter -- migration backfill\n  SELECT * FROM orders`);";
-    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 3, at: "orders", suppressed: "migration backfill" }]);
+    const code =
+      "await pool.query(`\n  -- tenantguard-ignore missing-tenant-filter -- migration backfill\n  SELECT * FROM orders`);";
+    assert.deepEqual(summary(code), [
+      { rule: "missing-tenant-filter", line: 3, at: "orders", suppressed: "migration backfill" },
+    ]);
   });
   test("a suppression without a reason still suppresses, and is itself reported", () => {
-    const code = "// tenantguard-ignore-next-line missing-tenant-filter\nawait pool.query(\"SELECT * FROM orders\");";
-    assert.deepEqual(summary(code).map((s) => [s.rule, s.suppressed ?? null]), [
-      ["suppression-without-reason", null],
-      ["missing-tenant-filter", ""],
-    ]);
+    const code = '// tenantguard-ignore-next-line missing-tenant-filter\nawait pool.query("SELECT * FROM orders");';
+    assert.deepEqual(
+      summary(code).map((s) => [s.rule, s.suppressed ?? null]),
+      [
+        ["suppression-without-reason", null],
+        ["missing-tenant-filter", ""],
+      ],
+    );
   });
   test("a suppression for another rule does not hide the finding", () => {
-    const code = "// tenantguard-ignore-next-line weak-tenant-filter -- wrong rule\nawait pool.query(\"SELECT * FROM orders\");";
-    assert.deepEqual(summary(code).map((s) => [s.rule, s.suppressed ?? null]), [
-      ["unused-suppression", null],
-      ["missing-tenant-filter", null],
-    ]);
+    const code =
+      '// tenantguard-ignore-next-line weak-tenant-filter -- wrong rule\nawait pool.query("SELECT * FROM orders");';
+    assert.deepEqual(
+      summary(code).map((s) => [s.rule, s.suppressed ?? null]),
+      [
+        ["unused-suppression", null],
+        ["missing-tenant-filter", null],
+      ],
+    );
   });
   test("a suppression that suppresses nothing any more", () => {
-    const code = "// tenantguard-ignore-next-line missing-tenant-filter -- was a leak once\nawait pool.query(\"SELECT * FROM orders WHERE tenant_id = $1\", [t]);";
-    assert.deepEqual(summary(code), [{ rule: "unused-suppression", line: 1, at: "tenantguard-ignore-next-line missing-tenant-filter -- was a leak once" }]);
+    const code =
+      '// tenantguard-ignore-next-line missing-tenant-filter -- was a leak once\nawait pool.query("SELECT * FROM orders WHERE tenant_id = $1", [t]);';
+    assert.deepEqual(summary(code), [
+      {
+        rule: "unused-suppression",
+        line: 1,
+        at: "tenantguard-ignore-next-line missing-tenant-filter -- was a leak once",
+      },
+    ]);
   });
   test("an unknown rule id in a suppression", () => {
-    const code = "// tenantguard-ignore-next-line missing-tenant-fliter -- typo\nawait pool.query(\"SELECT 1\");";
+    const code = '// tenantguard-ignore-next-line missing-tenant-fliter -- typo\nawait pool.query("SELECT 1");';
     const [f] = analyzeText(parser, code);
     assert.equal(f.ruleId, "unused-suppression");
     assert.match(f.message, /unknown rule "missing-tenant-fliter"/);
@@ -157,7 +182,10 @@ describe("fingerprints", () => {
   const query = `await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`;
   test("survive unrelated edits above the finding", () => {
     const before = analyzeText(parser, `async function a() {\n  ${query}\n}`);
-    const after = analyzeText(parser, `import x from "y";\n\n// a new comment\nasync function a() {\n  const unrelated = 1;\n  ${query}\n}`);
+    const after = analyzeText(
+      parser,
+      `import x from "y";\n\n// a new comment\nasync function a() {\n  const unrelated = 1;\n  ${query}\n}`,
+    );
     assert.equal(before.length, 1);
     assert.equal(after[0].fingerprint, before[0].fingerprint);
   });
@@ -175,7 +203,13 @@ describe("fingerprints", () => {
 
 describe("never crashes", () => {
   test("malformed TypeScript", () => {
-    for (const code of ["pool.query(", "sql`SELECT * FROM", "const q = 'SELECT; pool.query(q", "}}}{{{", "pool.query(`${`${`"]) {
+    for (const code of [
+      "pool.query(",
+      "sql`SELECT * FROM",
+      "const q = 'SELECT; pool.query(q",
+      "}}}{{{",
+      "pool.query(`${`${`",
+    ]) {
       assert.doesNotThrow(() => analyzeText(parser, code), code);
     }
   });
@@ -187,8 +221,49 @@ describe("never crashes", () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
     };
-    const sqlBits = ["SELECT", "*", "FROM", "orders", "o", "WHERE", "o.tenant_id", "=", "$1", "AND", "OR", "(", ")", "JOIN", "invoices", "ON", "UNION", "WITH", "x", "AS", "INSERT INTO", "VALUES", "DELETE", "UPDATE", "SET", "'", '"', ";", "--", "é", "🚀", "${id}", "\\", "\n"];
-    const wrappers = [(s: string) => `pool.query("${s}", [a]);`, (s: string) => "sql`" + s + "`;", (s: string) => `prisma.$queryRawUnsafe('${s}');`, (s: string) => `knex.raw(\`${s}\`, [x]);`, (s: string) => `const q = "${s}"; pool.query(q + ${"x"});`];
+    const sqlBits = [
+      "SELECT",
+      "*",
+      "FROM",
+      "orders",
+      "o",
+      "WHERE",
+      "o.tenant_id",
+      "=",
+      "$1",
+      "AND",
+      "OR",
+      "(",
+      ")",
+      "JOIN",
+      "invoices",
+      "ON",
+      "UNION",
+      "WITH",
+      "x",
+      "AS",
+      "INSERT INTO",
+      "VALUES",
+      "DELETE",
+      "UPDATE",
+      "SET",
+      "'",
+      '"',
+      ";",
+      "--",
+      "é",
+      "🚀",
+      "${id}",
+      "\\",
+      "\n",
+    ];
+    const wrappers = [
+      (s: string) => `pool.query("${s}", [a]);`,
+      (s: string) => "sql`" + s + "`;",
+      (s: string) => `prisma.$queryRawUnsafe('${s}');`,
+      (s: string) => `knex.raw(\`${s}\`, [x]);`,
+      (s: string) => `const q = "${s}"; pool.query(q + ${"x"});`,
+    ];
     for (let i = 0; i < 400; i++) {
       const words = Array.from({ length: 1 + rand(14) }, () => sqlBits[rand(sqlBits.length)]);
       let code = wrappers[rand(wrappers.length)](words.join(" "));

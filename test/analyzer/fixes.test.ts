@@ -19,7 +19,8 @@ interface FixCase {
   safe?: boolean;
 }
 
-const fn = (body: string, params = "id: string, tenantId: string") => `export async function f(${params}) {\n  ${body}\n}\n`;
+const fn = (body: string, params = "id: string, tenantId: string") =>
+  `export async function f(${params}) {\n  ${body}\n}\n`;
 
 const cases: FixCase[] = [
   {
@@ -35,17 +36,25 @@ const cases: FixCase[] = [
   {
     name: "node-postgres: wraps an OR before adding the predicate",
     code: fn(`await pool.query("SELECT * FROM invoices i WHERE i.status = 'x' OR i.tenant_id = $1", [tenantId]);`),
-    expected: fn(`await pool.query("SELECT * FROM invoices i WHERE (i.status = 'x' OR i.tenant_id = $1) AND i.tenant_id = $2", [tenantId, tenantId]);`),
+    expected: fn(
+      `await pool.query("SELECT * FROM invoices i WHERE (i.status = 'x' OR i.tenant_id = $1) AND i.tenant_id = $2", [tenantId, tenantId]);`,
+    ),
   },
   {
     name: "node-postgres: { text, values } object",
     code: fn(`await client.query({ text: "DELETE FROM orders WHERE id = $1", values: [id] });`),
-    expected: fn(`await client.query({ text: "DELETE FROM orders WHERE id = $1 AND orders.tenant_id = $2", values: [id, tenantId] });`),
+    expected: fn(
+      `await client.query({ text: "DELETE FROM orders WHERE id = $1 AND orders.tenant_id = $2", values: [id, tenantId] });`,
+    ),
   },
   {
     name: "node-postgres: multi-line template with the clause on its own line",
-    code: fn("await pool.query(`\n    UPDATE orders o\n    SET total = $2\n    WHERE o.id = $1\n    RETURNING o.id`, [id, 5]);"),
-    expected: fn("await pool.query(`\n    UPDATE orders o\n    SET total = $2\n    WHERE o.id = $1 AND o.tenant_id = $3\n    RETURNING o.id`, [id, 5, tenantId]);"),
+    code: fn(
+      "await pool.query(`\n    UPDATE orders o\n    SET total = $2\n    WHERE o.id = $1\n    RETURNING o.id`, [id, 5]);",
+    ),
+    expected: fn(
+      "await pool.query(`\n    UPDATE orders o\n    SET total = $2\n    WHERE o.id = $1 AND o.tenant_id = $3\n    RETURNING o.id`, [id, 5, tenantId]);",
+    ),
   },
   {
     name: "postgres.js tagged template interpolates the tenant value",
@@ -55,39 +64,60 @@ const cases: FixCase[] = [
   {
     name: "Prisma $queryRawUnsafe appends a rest argument",
     code: fn(`await prisma.$queryRawUnsafe("SELECT * FROM orders WHERE id = $1", id);`),
-    expected: fn(`await prisma.$queryRawUnsafe("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", id, tenantId);`),
+    expected: fn(
+      `await prisma.$queryRawUnsafe("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", id, tenantId);`,
+    ),
   },
   {
     name: "INSERT gains the tenant column and value in every row",
     code: fn("await prisma.$executeRaw`INSERT INTO orders (id, total) VALUES (${id}, 1), (${id}, 2)`;"),
-    expected: fn("await prisma.$executeRaw`INSERT INTO orders (id, total, tenant_id) VALUES (${id}, 1, ${tenantId}), (${id}, 2, ${tenantId})`;"),
+    expected: fn(
+      "await prisma.$executeRaw`INSERT INTO orders (id, total, tenant_id) VALUES (${id}, 1, ${tenantId}), (${id}, 2, ${tenantId})`;",
+    ),
   },
   {
     name: "INSERT through node-postgres",
     code: fn(`await pool.query("INSERT INTO orders (id, total) VALUES ($1, $2)", [id, 3]);`),
-    expected: fn(`await pool.query("INSERT INTO orders (id, total, tenant_id) VALUES ($1, $2, $3)", [id, 3, tenantId]);`),
+    expected: fn(
+      `await pool.query("INSERT INTO orders (id, total, tenant_id) VALUES ($1, $2, $3)", [id, 3, tenantId]);`,
+    ),
   },
   {
     name: "the tenant value comes from a destructured parameter",
-    code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "{ id, tenantId }: { id: string; tenantId: string }"),
-    expected: fn(`await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);`, "{ id, tenantId }: { id: string; tenantId: string }"),
+    code: fn(
+      `await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`,
+      "{ id, tenantId }: { id: string; tenantId: string }",
+    ),
+    expected: fn(
+      `await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);`,
+      "{ id, tenantId }: { id: string; tenantId: string }",
+    ),
   },
   {
     name: "the configured tenantExpression when nothing is in scope",
     code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string"),
-    expected: fn(`await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`, "id: string"),
+    expected: fn(
+      `await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`,
+      "id: string",
+    ),
     config: { tenantExpression: "ctx.tenantId" },
   },
   {
     name: "a placeholder the user fills in, never applied unattended",
     code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string"),
-    expected: fn(`await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId /* TODO: tenant id */]);`, "id: string"),
+    expected: fn(
+      `await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId /* TODO: tenant id */]);`,
+      "id: string",
+    ),
     safe: false,
   },
   {
     name: "a table owned by another column name",
     code: fn(`await pool.query("SELECT * FROM documents d WHERE d.id = $1", [id]);`, "id: string, orgId: string"),
-    expected: fn(`await pool.query("SELECT * FROM documents d WHERE d.id = $1 AND d.org_id = $2", [id, orgId]);`, "id: string, orgId: string"),
+    expected: fn(
+      `await pool.query("SELECT * FROM documents d WHERE d.id = $1 AND d.org_id = $2", [id, orgId]);`,
+      "id: string, orgId: string",
+    ),
   },
 ];
 
@@ -101,7 +131,9 @@ for (const c of cases) {
     const fixed = applyEdits(c.code, fix.edits);
     assert.equal(fixed, c.expected);
     assert.deepEqual(syntaxErrors(fixed), []);
-    const after = analyzeText(parser, fixed, c.config).filter((f) => f.ruleId === fixable[0].ruleId && f.table === fixable[0].table);
+    const after = analyzeText(parser, fixed, c.config).filter(
+      (f) => f.ruleId === fixable[0].ruleId && f.table === fixable[0].table,
+    );
     assert.deepEqual(after, [], "re-analysis shows the finding gone");
   });
 }

@@ -86,7 +86,11 @@ describe("parseArgs", () => {
   const errors: [string, string[], RegExp][] = [
     ["unknown flag", ["--frobnicate"], /unknown option '--frobnicate'/],
     ["unknown rule id", ["--rule", "no-such-rule=off"], /Unknown rule "no-such-rule"\. Rules: missing-tenant-filter, /],
-    ["unknown level", ["--rule", "dynamic-sql=loud"], /Unknown level "loud" for dynamic-sql\. Levels: off, info, warning, error/],
+    [
+      "unknown level",
+      ["--rule", "dynamic-sql=loud"],
+      /Unknown level "loud" for dynamic-sql\. Levels: off, info, warning, error/,
+    ],
     ["rule without level", ["--rule", "dynamic-sql"], /Expected <rule-id>=<level>/],
     ["unknown format", ["--format", "xml"], /Allowed choices are stylish, json, sarif, github/],
     ["bad --max-warnings", ["--max-warnings", "-1"], /--max-warnings/],

@@ -35,7 +35,10 @@ describe("baseline matching", () => {
     const baseline = [entry("src/orders.ts", leak.fingerprint)];
     assert.equal(matchBaseline([moved], baseline, keyOf).matched.length, 1);
     assert.equal(matchBaseline([{ ...leak, file: "src/other.ts" }], baseline, keyOf).matched.length, 0);
-    assert.equal(matchBaseline([{ ...leak, ruleId: "weak-tenant-filter" as const }], baseline, keyOf).matched.length, 0);
+    assert.equal(
+      matchBaseline([{ ...leak, ruleId: "weak-tenant-filter" as const }], baseline, keyOf).matched.length,
+      0,
+    );
   });
 
   it("reports entries nothing matches any more as stale", () => {
@@ -74,7 +77,10 @@ describe("baseline update", () => {
   });
 
   it("serializes sorted, with a stable key order", () => {
-    const text = serializeBaseline({ version: 1, entries: [{ message: "m", fingerprint: "f", file: "a.ts", ruleId: "r" }] });
+    const text = serializeBaseline({
+      version: 1,
+      entries: [{ message: "m", fingerprint: "f", file: "a.ts", ruleId: "r" }],
+    });
     assert.equal(
       text,
       '{\n  "version": 1,\n  "entries": [\n    {\n      "ruleId": "r",\n      "file": "a.ts",\n      "fingerprint": "f",\n      "message": "m"\n    }\n  ]\n}\n',
@@ -83,8 +89,14 @@ describe("baseline update", () => {
 
   it("rejects files that are not baselines", () => {
     assert.match((parseBaseline("{", "b.json") as { error: string }).error, /not valid JSON/);
-    assert.match((parseBaseline('{"version":2,"entries":[]}', "b.json") as { error: string }).error, /not a tenantguard baseline/);
-    assert.match((parseBaseline('{"version":1,"entries":[{"ruleId":1}]}', "b.json") as { error: string }).error, /entries\[0\]/);
+    assert.match(
+      (parseBaseline('{"version":2,"entries":[]}', "b.json") as { error: string }).error,
+      /not a tenantguard baseline/,
+    );
+    assert.match(
+      (parseBaseline('{"version":1,"entries":[{"ruleId":1}]}', "b.json") as { error: string }).error,
+      /entries\[0\]/,
+    );
   });
 });
 

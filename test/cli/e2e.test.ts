@@ -92,7 +92,10 @@ describe("tenantguard (bundled CLI)", () => {
   it("[analyzer] exits 1 on the leak and reports it in stylish", () => {
     const result = tenantguard([]);
     assert.equal(result.code, 1, result.stdout + result.stderr);
-    assert.match(result.stdout, new RegExp(`^src/orders\\.ts\\n {2}${LEAK_LINE}:${LEAK_COLUMN} +error +.+missing-tenant-filter$`, "m"));
+    assert.match(
+      result.stdout,
+      new RegExp(`^src/orders\\.ts\\n {2}${LEAK_LINE}:${LEAK_COLUMN} +error +.+missing-tenant-filter$`, "m"),
+    );
     assert.match(result.stdout, /✖ 1 problem \(1 error, 0 warnings\), 1 suppressed/);
   });
 

@@ -29,7 +29,10 @@ describe("applySafeFixes", () => {
   const sql = "SELECT * FROM orders WHERE id = $1";
 
   it("applies safe fixes right to left so offsets stay valid", () => {
-    const result = applySafeFixes(sql, [finding([insert(sql.length, " AND tenant_id = $2")]), finding([insert(0, "/* a */ ")])]);
+    const result = applySafeFixes(sql, [
+      finding([insert(sql.length, " AND tenant_id = $2")]),
+      finding([insert(0, "/* a */ ")]),
+    ]);
     assert.deepEqual(result, { text: "/* a */ SELECT * FROM orders WHERE id = $1 AND tenant_id = $2", applied: 2 });
   });
 

@@ -28,7 +28,10 @@ describe("stylish", () => {
   });
 
   it("says so when there is nothing to report", () => {
-    assert.equal(formatStylish(sampleReport([billingJob]), { color: false }), "✔ No problems (3 files checked), 1 suppressed\n");
+    assert.equal(
+      formatStylish(sampleReport([billingJob]), { color: false }),
+      "✔ No problems (3 files checked), 1 suppressed\n",
+    );
     assert.equal(formatStylish(sampleReport([]), { color: false }), "✔ No problems (3 files checked)\n");
   });
 
@@ -50,9 +53,11 @@ describe("stylish", () => {
 
   it("colours only when asked", () => {
     const colored = formatStylish(sampleReport([leak]), { color: true });
+    /* eslint-disable no-control-regex -- ANSI colour escapes are what this test is about */
     assert.match(colored, /\x1b\[31merror\x1b\[0m/);
     assert.match(colored, /\x1b\[1;31m✖ 1 problem \(1 error, 0 warnings\)\x1b\[0m/);
     assert.doesNotMatch(formatStylish(sampleReport([leak]), { color: false }), /\x1b/);
+    /* eslint-enable no-control-regex */
   });
 });
 

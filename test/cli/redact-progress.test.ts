@@ -12,7 +12,8 @@ describe("redactSecrets", () => {
     ["postgres://app@db/prod has no password", "postgres://app@db/prod has no password"],
     ["nothing secret here: a:b@c", "nothing secret here: a:b@c"],
   ];
-  for (const [input, expected] of cases) it(`redacts ${JSON.stringify(input)}`, () => assert.equal(redactSecrets(input), expected));
+  for (const [input, expected] of cases)
+    it(`redacts ${JSON.stringify(input)}`, () => assert.equal(redactSecrets(input), expected));
 });
 
 describe("progress", () => {

@@ -98,7 +98,10 @@ describe("run", () => {
       const created = await run(cli(["--baseline", "tg-baseline.json", "--update-baseline"]), io, "0.0.0-test");
       assert.equal(created.exitCode, 0, io.err());
       assert.match(io.err(), /baseline .*tg-baseline\.json created/);
-      assert.deepEqual(JSON.parse(readFileSync(join(project.dir, "tg-baseline.json"), "utf8")), { version: 1, entries: [] });
+      assert.deepEqual(JSON.parse(readFileSync(join(project.dir, "tg-baseline.json"), "utf8")), {
+        version: 1,
+        entries: [],
+      });
       const again = memoryIo(project.dir);
       const used = await run(cli(["--baseline", "tg-baseline.json", "--format", "json"]), again, "0.0.0-test");
       assert.equal(used.exitCode, 0);
@@ -194,4 +197,3 @@ describe("useColor", () => {
     assert.equal(useColor({ isTTY: true, write() {} }, { FORCE_COLOR: "0" }), false);
   });
 });
-

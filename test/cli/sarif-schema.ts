@@ -1,6 +1,9 @@
 // Compiles the official SARIF 2.1.0 JSON schema from the package that ships it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import Ajv from "ajv";
+import Ajv2020 from "ajv/dist/2020";
+import AjvDraft04 from "ajv-draft-04";
 
 /**
  * The official schema as a package ships it; never a hand-written copy. SARIF 2.1.0's
@@ -20,12 +23,8 @@ export function loadSarifValidator() {
   }
   const schema = JSON.parse(readFileSync(path, "utf8")) as { $schema?: string };
   const draft = schema.$schema ?? "";
-  const module = draft.includes("draft-04")
-    ? require("ajv-draft-04")
-    : draft.includes("2020-12")
-      ? require("ajv/dist/2020")
-      : require("ajv");
-  const AjvClass = module.default ?? module;
+  const module = draft.includes("draft-04") ? AjvDraft04 : draft.includes("2020-12") ? Ajv2020 : Ajv;
+  const AjvClass = module;
   // unicodeRegExp off: the rtm.5 schema has a `pattern` that is valid only without the `u` flag.
   const ajv = new AjvClass({ allErrors: true, strict: false, unicodeRegExp: false });
   // The schema's formats, checked for real (ajv-formats is not a dependency).

@@ -34,7 +34,9 @@ describe("sarif", () => {
   });
 
   it("locates results relative to %SRCROOT% with 1-based regions and a line-independent fingerprint", () => {
-    const result = run.results!.find((r) => r.locations![0].physicalLocation!.artifactLocation!.uri === "src/orders.ts")!;
+    const result = run.results!.find(
+      (r) => r.locations![0].physicalLocation!.artifactLocation!.uri === "src/orders.ts",
+    )!;
     assert.equal(result.ruleId, "missing-tenant-filter");
     assert.equal(run.tool.driver.rules![result.ruleIndex!].id, "missing-tenant-filter");
     assert.equal(result.level, "error");
@@ -75,7 +77,9 @@ describe("sarif", () => {
   });
 
   it("maps info to note and encodes URIs", () => {
-    const odd = JSON.parse(formatSarif(sampleReport([{ ...leak, severity: "info", file: "src/my orders.ts" }]))) as sarif.Log;
+    const odd = JSON.parse(
+      formatSarif(sampleReport([{ ...leak, severity: "info", file: "src/my orders.ts" }])),
+    ) as sarif.Log;
     const result = odd.runs[0].results![0];
     assert.equal(result.level, "note");
     assert.equal(result.locations![0].physicalLocation!.artifactLocation!.uri, "src/my%20orders.ts");

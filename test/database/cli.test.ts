@@ -20,7 +20,10 @@ describe("tenantguard db-check", () => {
   test("stylish: findings on the migration lines, then the table of verdicts; exit 1 on a leak", async () => {
     const { exitCode, out } = await dbCheck("saas");
     assert.equal(exitCode, 1);
-    assert.match(out, /db\/migrations\/002_rls.sql\n\s+10:1\s+error\s+permissive policy invoices_tenant on invoices allows inserts and updates/);
+    assert.match(
+      out,
+      /db\/migrations\/002_rls.sql\n\s+10:1\s+error\s+permissive policy invoices_tenant on invoices allows inserts and updates/,
+    );
     const table = out.slice(out.indexOf("table  "));
     assert.deepEqual(table.split("\n").slice(0, 6), [
       "table      tenant column  RLS enabled  forced  policies          policy test",
@@ -37,12 +40,24 @@ describe("tenantguard db-check", () => {
     const { exitCode, out } = await dbCheck("saas", "--format", "json");
     assert.equal(exitCode, 1);
     const report = JSON.parse(out);
-    const leak = report.findings.find((f: { ruleId: string; table: string }) => f.ruleId === "rls-policy-leak" && f.table === "invoices");
+    const leak = report.findings.find(
+      (f: { ruleId: string; table: string }) => f.ruleId === "rls-policy-leak" && f.table === "invoices",
+    );
     assert.deepEqual([leak.file, leak.line, leak.column], ["db/migrations/001_init.sql", 13, 1]);
     const invoices = report.database.tables.find((t: { name: string }) => t.name === "invoices");
     assert.deepEqual(
       { ...invoices, policyTest: invoices.policyTest.status },
-      { schema: "public", name: "invoices", tenantColumn: "tenant_id", rlsEnabled: true, rlsForced: true, policies: ["invoices_tenant"], policyTest: "leaking", file: "db/migrations/001_init.sql", line: 13 },
+      {
+        schema: "public",
+        name: "invoices",
+        tenantColumn: "tenant_id",
+        rlsEnabled: true,
+        rlsForced: true,
+        policies: ["invoices_tenant"],
+        policyTest: "leaking",
+        file: "db/migrations/001_init.sql",
+        line: 13,
+      },
     );
     assert.equal(report.database.mode, "embedded");
     assert.equal(report.summary.files, 3);
@@ -59,7 +74,10 @@ describe("tenantguard db-check", () => {
 
   test("github annotations", async () => {
     const { out } = await dbCheck("saas", "--format", "github");
-    assert.match(out, /^::error file=db\/migrations\/001_init.sql,line=27,col=1,.*title=tenantguard rls-policy-leak::policy test on audit_log/m);
+    assert.match(
+      out,
+      /^::error file=db\/migrations\/001_init.sql,line=27,col=1,.*title=tenantguard rls-policy-leak::policy test on audit_log/m,
+    );
   });
 
   test("a clean project: exit 0; a leak only the policy test finds: exit 1", async () => {
@@ -70,6 +88,12 @@ describe("tenantguard db-check", () => {
     assert.doesNotMatch(hidden.out, /rls-policy-without-tenant|rls-missing/);
   });
 
+  test("knex migrations in TypeScript: their up SQL is applied in order, their down SQL never", async () => {
+    const { exitCode, out } = await dbCheck("knex");
+    assert.equal(exitCode, 0);
+    assert.ok(out.includes("projects  tenant_id      yes          yes     projects_tenant  isolated"), out);
+  });
+
   test("usage errors exit 2: --allow-writes without --database-url, an unreachable database (its URL never printed)", async () => {
     const writes = await dbCheck("clean", "--allow-writes");
     assert.equal(writes.exitCode, 2);
@@ -78,7 +102,8 @@ describe("tenantguard db-check", () => {
     const down = await dbCheck("clean", "--database-url", url);
     assert.equal(down.exitCode, 2);
     assert.match(down.err, /cannot connect to --database-url/);
-    for (const secret of ["hunter2-password", "secret_user", url]) assert.ok(!down.err.includes(secret) && !down.out.includes(secret));
+    for (const secret of ["hunter2-password", "secret_user", url])
+      assert.ok(!down.err.includes(secret) && !down.out.includes(secret));
   });
 });
 
@@ -87,7 +112,9 @@ describe("tenantguard (main command) on .sql migrations", () => {
     const io = memoryIo(join(FIXTURES, "saas"));
     const exitCode = await main(["--format", "json"], io);
     const report = JSON.parse(io.out());
-    const found = report.findings.map((f: { ruleId: string; file: string; line: number }) => `${f.ruleId}@${f.file}:${f.line}`).sort();
+    const found = report.findings
+      .map((f: { ruleId: string; file: string; line: number }) => `${f.ruleId}@${f.file}:${f.line}`)
+      .sort();
     assert.deepEqual(found, [
       "rls-missing@db/migrations/001_init.sql:27",
       "rls-policy-without-tenant@db/migrations/002_rls.sql:20",

@@ -5,7 +5,8 @@ import { describe, test } from "node:test";
 import { embedded, verdicts } from "./helpers";
 
 const TENANTS = "CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);\n";
-const TABLE = (name: string) => `CREATE TABLE ${name} (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants (id), body text NOT NULL);\n`;
+const TABLE = (name: string) =>
+  `CREATE TABLE ${name} (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants (id), body text NOT NULL);\n`;
 const SETTING = "(SELECT current_setting('app.tenant_id', true))::uuid";
 const SECURE = (name: string, using = `tenant_id = ${SETTING}`, check = "") =>
   `ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY;\nALTER TABLE ${name} FORCE ROW LEVEL SECURITY;\n` +
@@ -31,16 +32,28 @@ describe("db-check (embedded PGlite): the policy test", () => {
   });
 
   test("USING (tenant_id = tenant_id): leaking, with the statement that leaked and the row count", async () => {
-    const result = await embedded({ "1.sql": TENANTS + TABLE("notes") + SECURE("notes", "tenant_id = tenant_id") }, GLOBAL);
+    const result = await embedded(
+      { "1.sql": TENANTS + TABLE("notes") + SECURE("notes", "tenant_id = tenant_id") },
+      GLOBAL,
+    );
     const test = result.tables[0].policyTest;
     assert.equal(test.status, "leaking");
     if (test.status !== "leaking") return;
-    assert.deepEqual(test.leaks[0], { statement: 'SELECT * FROM "public"."notes"', rows: 1, what: "read 1 row(s) of other tenants" });
+    assert.deepEqual(test.leaks[0], {
+      statement: 'SELECT * FROM "public"."notes"',
+      rows: 1,
+      what: "read 1 row(s) of other tenants",
+    });
   });
 
   test("WITH CHECK (true): reads are isolated, but rows can be written for another tenant", async () => {
-    const result = await embedded({ "1.sql": TENANTS + TABLE("notes") + SECURE("notes", `tenant_id = ${SETTING}`, "true") }, GLOBAL);
-    assert.deepEqual(verdicts(result), { notes: "leaking: moved tenant A's row to tenant B; inserted a row for tenant B" });
+    const result = await embedded(
+      { "1.sql": TENANTS + TABLE("notes") + SECURE("notes", `tenant_id = ${SETTING}`, "true") },
+      GLOBAL,
+    );
+    assert.deepEqual(verdicts(result), {
+      notes: "leaking: moved tenant A's row to tenant B; inserted a row for tenant B",
+    });
     assert.deepEqual(rules(result), ["rls-policy-leak@1.sql:2", "rls-unchecked-write@1.sql:5"]);
   });
 
@@ -65,17 +78,33 @@ describe("db-check (embedded PGlite): the policy test", () => {
 
   test("policies for the app's role apply to the test role, which is made a member", async () => {
     const result = await embedded(
-      { "1.sql": TENANTS + TABLE("notes") + "CREATE ROLE app_user NOLOGIN;\n" + SECURE("notes").replace("ON notes USING", "ON notes TO app_user USING") },
+      {
+        "1.sql":
+          TENANTS +
+          TABLE("notes") +
+          "CREATE ROLE app_user NOLOGIN;\n" +
+          SECURE("notes").replace("ON notes USING", "ON notes TO app_user USING"),
+      },
       GLOBAL,
     );
     assert.deepEqual(verdicts(result), { notes: "isolated" });
   });
 
   test("not verifiable: a required column of a type it cannot generate, and no tenant setting anywhere", async () => {
-    const odd = "CREATE TABLE shapes (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants (id), area polygon NOT NULL);\n";
+    const odd =
+      "CREATE TABLE shapes (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants (id), area polygon NOT NULL);\n";
     const seeded = await embedded({ "1.sql": TENANTS + odd + SECURE("shapes") }, GLOBAL);
-    assert.match(verdicts(seeded).shapes, /^not-verifiable: could not seed rows as the owner: no value of type polygon for shapes.area$/);
-    const noSetting = await embedded({ "1.sql": TENANTS + TABLE("notes") + SECURE("notes", "tenant_id = (SELECT id FROM tenants WHERE name = current_user)") }, GLOBAL);
+    assert.match(
+      verdicts(seeded).shapes,
+      /^not-verifiable: could not seed rows as the owner: no value of type polygon for shapes.area$/,
+    );
+    const noSetting = await embedded(
+      {
+        "1.sql":
+          TENANTS + TABLE("notes") + SECURE("notes", "tenant_id = (SELECT id FROM tenants WHERE name = current_user)"),
+      },
+      GLOBAL,
+    );
     assert.match(verdicts(noSetting).notes, /^not-verifiable: no tenant setting found/);
   });
 
@@ -83,7 +112,13 @@ describe("db-check (embedded PGlite): the policy test", () => {
     const fn =
       "CREATE FUNCTION visible_tenants() RETURNS uuid[] LANGUAGE sql STABLE AS $$ SELECT array_agg(id) FROM tenants WHERE current_setting('app.tenant_id', true) IS NOT NULL $$;\n";
     const result = await embedded(
-      { "1.sql": TENANTS + TABLE("docs") + fn + SECURE("docs", "tenant_id = ANY (visible_tenants())", `tenant_id = ${SETTING}`) },
+      {
+        "1.sql":
+          TENANTS +
+          TABLE("docs") +
+          fn +
+          SECURE("docs", "tenant_id = ANY (visible_tenants())", `tenant_id = ${SETTING}`),
+      },
       GLOBAL,
     );
     assert.deepEqual(rules(result), ["rls-policy-leak@1.sql:2"]);
@@ -97,7 +132,11 @@ describe("db-check (embedded PGlite): the catalog", () => {
       "DO $$ BEGIN EXECUTE 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY'; EXECUTE 'ALTER TABLE notes FORCE ROW LEVEL SECURITY';\n" +
       "EXECUTE 'CREATE POLICY notes_all ON notes USING (true)'; END $$;\n";
     const result = await embedded({ "1.sql": TENANTS + TABLE("notes"), "2.sql": doBlock }, GLOBAL);
-    assert.deepEqual(rules(result), ["rls-missing@1.sql:2", "rls-policy-leak@1.sql:2", "rls-policy-without-tenant@2.sql:2"]);
+    assert.deepEqual(rules(result), [
+      "rls-missing@1.sql:2",
+      "rls-policy-leak@1.sql:2",
+      "rls-policy-without-tenant@2.sql:2",
+    ]);
   });
 
   test("a later migration that fixes an earlier one clears it", async () => {
@@ -113,7 +152,11 @@ describe("db-check (embedded PGlite): the catalog", () => {
       "CREATE VIEW my_notes WITH (security_invoker = true) AS SELECT * FROM notes;\n" +
       "CREATE FUNCTION all_notes() RETURNS SETOF notes LANGUAGE sql SECURITY DEFINER AS $$ SELECT * FROM notes $$;\n";
     const result = await embedded({ "1.sql": TENANTS + TABLE("notes") + SECURE("notes") + extra }, GLOBAL);
-    assert.deepEqual(rules(result), ["rls-bypass-role@1.sql:6", "rls-security-definer@1.sql:9", "rls-view-bypass@1.sql:7"]);
+    assert.deepEqual(rules(result), [
+      "rls-bypass-role@1.sql:6",
+      "rls-security-definer@1.sql:9",
+      "rls-view-bypass@1.sql:7",
+    ]);
   });
 
   test("a -- tenantguard-ignore comment before the CREATE TABLE suppresses the catalog and policy-test findings", async () => {
@@ -121,12 +164,18 @@ describe("db-check (embedded PGlite): the catalog", () => {
     const result = await embedded({ "1.sql": TENANTS + ignore + TABLE("catalogue") }, GLOBAL);
     assert.deepEqual(
       result.findings.map((f) => [f.ruleId, f.suppressed?.reason]),
-      [["rls-missing", "public catalogue, readable by every tenant"], ["rls-policy-leak", "public catalogue, readable by every tenant"]],
+      [
+        ["rls-missing", "public catalogue, readable by every tenant"],
+        ["rls-policy-leak", "public catalogue, readable by every tenant"],
+      ],
     );
   });
 
   test("a migration that fails to apply is reported with its file, and nothing is judged", async () => {
-    const result = await embedded({ "1.sql": TENANTS, "2.sql": "CREATE TABLE x (tenant_id uuid REFERENCES nowhere (id));" }, GLOBAL);
+    const result = await embedded(
+      { "1.sql": TENANTS, "2.sql": "CREATE TABLE x (tenant_id uuid REFERENCES nowhere (id));" },
+      GLOBAL,
+    );
     assert.equal(result.errors.length, 1);
     assert.match(result.errors[0].file, /2\.sql$/);
     assert.match(result.errors[0].message, /migration failed: relation "nowhere" does not exist/);

@@ -25,11 +25,18 @@ export const fastPglite: PgliteFactory = async () => {
 };
 
 /** The db-check input for migrations given as `name -> SQL`, applied in name order. */
-export async function inputFor(files: Record<string, string>, config: ConfigFile = { isolation: "rls" }): Promise<DbCheckInput> {
+export async function inputFor(
+  files: Record<string, string>,
+  config: ConfigFile = { isolation: "rls" },
+): Promise<DbCheckInput> {
   const parser = await loadSqlParser();
   const paths = Object.fromEntries(Object.entries(files).map(([name, text]) => [`/p/db/migrations/${name}`, text]));
   const fs = createMemoryFs(paths);
-  const resolved = resolveConfig({ tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] }, ...config }, "/p", undefined);
+  const resolved = resolveConfig(
+    { tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] }, ...config },
+    "/p",
+    undefined,
+  );
   const { model } = discoverTenantModel(fs, resolved, parser);
   const migrationFiles = fs.glob(resolved.schema.migrations, "/p");
   const staticHistory = readMigrationHistory(fs, migrationFiles, parser);
@@ -40,7 +47,12 @@ export async function embedded(files: Record<string, string>, config?: ConfigFil
   return checkEmbedded(await inputFor(files, config), fastPglite);
 }
 
-export async function live(session: SqlSession, files: Record<string, string>, allowWrites: boolean, config?: ConfigFile): Promise<DbCheckResult> {
+export async function live(
+  session: SqlSession,
+  files: Record<string, string>,
+  allowWrites: boolean,
+  config?: ConfigFile,
+): Promise<DbCheckResult> {
   return checkLive(await inputFor(files, config), session, allowWrites);
 }
 

@@ -21,7 +21,11 @@ if (SKIP) console.log(`# ${SKIP}`);
 
 const FIXTURE = join(REPO_ROOT, "test", "fixtures", "database", "saas");
 const MIGRATIONS = join(FIXTURE, "db", "migrations");
-const files = Object.fromEntries(readdirSync(MIGRATIONS).sort().map((f) => [f, readFileSync(join(MIGRATIONS, f), "utf8")]));
+const files = Object.fromEntries(
+  readdirSync(MIGRATIONS)
+    .sort()
+    .map((f) => [f, readFileSync(join(MIGRATIONS, f), "utf8")]),
+);
 
 let scratchUrl = "";
 let scratchName = "";
@@ -32,13 +36,17 @@ async function snapshot(url: string): Promise<string> {
   await client.connect();
   try {
     const q = async (sql: string) => (await client.query(sql)).rows;
-    const tables = await q(`SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`);
+    const tables = await q(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`,
+    );
     const rows: Record<string, unknown> = {};
     for (const t of tables) rows[t.relname] = await q(`SELECT * FROM public."${t.relname}" ORDER BY 1`);
     return JSON.stringify({
       tables,
       rows,
-      policies: await q(`SELECT polname, polrelid::regclass::text, pg_get_expr(polqual, polrelid) FROM pg_policy ORDER BY 1, 2`),
+      policies: await q(
+        `SELECT polname, polrelid::regclass::text, pg_get_expr(polqual, polrelid) FROM pg_policy ORDER BY 1, 2`,
+      ),
       roles: await q(`SELECT rolname, rolsuper, rolbypassrls FROM pg_roles ORDER BY 1`),
       settings: await q(`SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2`),
       sequences: await q(`SELECT sequencename, last_value FROM pg_sequences ORDER BY 1`),
@@ -79,10 +87,11 @@ describe("db-check against a live PostgreSQL", { skip: SKIP }, () => {
     const session = await openLive(scratchUrl);
     const input = await inputFor(files, { isolation: "rls", globalTables: ["tenants"] });
     const result = await checkLive(input, session, false).finally(() => session.close());
-    assert.deepEqual(
-      result.findings.map((f) => `${f.ruleId}@${f.file.split("/").pop()}:${f.line}`).sort(),
-      ["rls-missing@001_init.sql:27", "rls-policy-without-tenant@002_rls.sql:20", "rls-unchecked-write@002_rls.sql:10"],
-    );
+    assert.deepEqual(result.findings.map((f) => `${f.ruleId}@${f.file.split("/").pop()}:${f.line}`).sort(), [
+      "rls-missing@001_init.sql:27",
+      "rls-policy-without-tenant@002_rls.sql:20",
+      "rls-unchecked-write@002_rls.sql:10",
+    ]);
     assert.ok(result.tables.every((t) => t.policyTest.status === "not-run"));
     assert.equal(await snapshot(scratchUrl), before);
   });
@@ -103,7 +112,11 @@ describe("db-check against a live PostgreSQL", { skip: SKIP }, () => {
 
   test("the CLI never prints the connection string, its user or its password", async () => {
     const io = memoryIo(FIXTURE);
-    const { exitCode } = await dbCheckMain(["--database-url", scratchUrl, "--allow-writes", "--format", "json"], io, "0.0.0-test");
+    const { exitCode } = await dbCheckMain(
+      ["--database-url", scratchUrl, "--allow-writes", "--format", "json"],
+      io,
+      "0.0.0-test",
+    );
     assert.equal(exitCode, 1);
     const url = new URL(scratchUrl);
     for (const secret of [scratchUrl, url.password, url.username].filter((s) => s.length >= 3)) {

@@ -7,9 +7,21 @@ import type { Finding, TextEdit } from "../../server/src/analyzer/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { testModel } from "./sql";
 
-export function analyzeText(parser: SqlParser, text: string, config: ConfigFile = {}, fileName = "/p/src/file.ts"): Finding[] {
+export function analyzeText(
+  parser: SqlParser,
+  text: string,
+  config: ConfigFile = {},
+  fileName = "/p/src/file.ts",
+): Finding[] {
   const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
-  return analyzeSourceFile({ ts, sourceFile, config: resolveConfig(config, "/p", undefined), model: testModel(), parser, relativePath: "src/file.ts" });
+  return analyzeSourceFile({
+    ts,
+    sourceFile,
+    config: resolveConfig(config, "/p", undefined),
+    model: testModel(),
+    parser,
+    relativePath: "src/file.ts",
+  });
 }
 
 /** Applies edits (non-overlapping, as the analyzer produces them for one fix) to a text. */
@@ -22,7 +34,10 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 
 /** TypeScript's own syntax errors for a text (a fix must never introduce one). */
 export function syntaxErrors(text: string): string[] {
-  const out = ts.transpileModule(text, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } });
+  const out = ts.transpileModule(text, {
+    reportDiagnostics: true,
+    compilerOptions: { target: ts.ScriptTarget.ES2022 },
+  });
   return (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 

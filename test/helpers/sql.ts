@@ -16,7 +16,9 @@ export function testModel(extra: Record<string, string> = {}): TenantModel {
     documents: "org_id",
     ...extra,
   };
-  const tables = new Map<string, TenantTable>(Object.entries(owned).map(([name, tenantColumn]) => [name, { name, tenantColumn, source }]));
+  const tables = new Map<string, TenantTable>(
+    Object.entries(owned).map(([name, tenantColumn]) => [name, { name, tenantColumn, source }]),
+  );
   return { tables, globalTables: new Set(["plans", "countries"]) };
 }
 

@@ -1,15 +1,23 @@
-// The extension in real VS Code, here: code-server 4.100.3 (VS Code 1.100.3) with the packaged
-// .vsix installed, driven by Playwright in Debian's Chromium. The page opens VS Code's own
-// browser-test payload (extensionDevelopmentPath + extensionTestsPath), so the extension host
-// runs test/vscode/suite against the installed extension and reports through
-// `codeAutomationExit`. The suite asks for a screenshot once the diagnostic shows.
+// The VS Code extension as users get it, in two parts sharing one build (test files may run in
+// parallel, and the build rewrites dist/):
+//
+// 1. The packaged .vsix (`npm run package`): only the bundles, the WASM parser, schema, README,
+//    icon and the tsserver plugin entry; a manifest VS Code 1.100 loads; the plugin name
+//    resolves the way tsserver resolves it (from <extension>/node_modules).
+// 2. Real VS Code, here: code-server 4.100.3 (VS Code 1.100.3) with the .vsix installed, driven
+//    by Playwright in Debian's Chromium. The page opens VS Code's own browser-test payload
+//    (extensionDevelopmentPath + extensionTestsPath), so the extension host runs
+//    test/vscode/suite against the installed extension and reports through
+//    `codeAutomationExit`. The suite asks for a screenshot once the diagnostic shows.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
+import ts from "typescript";
 import { ARTIFACTS, buildAndPackage, copyWorkspace, scratchDir, SUITE } from "./artifacts";
 
 const CODE_SERVER_VERSION = "4.100.3";
@@ -27,8 +35,110 @@ const skip = !existsSync(join(CODE_SERVER_DIR, `.installed-${CODE_SERVER_VERSION
     : false;
 if (skip) console.log(`\n  ${skip}\n`);
 
+let scratch: string;
+let vsix: string;
+
+before(() => {
+  scratch = scratchDir("vscode");
+  vsix = buildAndPackage(scratch);
+});
+
+const require = createRequire(import.meta.url);
+const { readZip, readVSIXPackage } = require("@vscode/vsce/out/zip") as {
+  readZip(path: string, filter: (name: string) => boolean): Promise<Map<string, Buffer>>;
+  readVSIXPackage(path: string): Promise<{ manifest: Manifest }>;
+};
+
+interface Setting {
+  default?: unknown;
+  description?: string;
+  markdownDescription?: string;
+}
+interface Manifest {
+  main: string;
+  engines: { vscode: string };
+  activationEvents: string[];
+  capabilities: { untrustedWorkspaces: { supported: boolean } };
+  contributes: {
+    configuration: { properties: Record<string, Setting | undefined> };
+    jsonValidation: { fileMatch: string; url: string }[];
+  };
+}
+
+/** Everything the extension needs at run time; the .vsix holds these and nothing else. */
+const EXPECTED = [
+  "[content_types].xml",
+  "extension.vsixmanifest",
+  "extension/package.json",
+  "extension/readme.md",
+  "extension/icon.png",
+  "extension/schema.json",
+  "extension/dist/extension.js",
+  "extension/dist/server.js",
+  "extension/dist/ts-plugin.js",
+  "extension/dist/libpg-query.wasm",
+  "extension/node_modules/tenantguard/ts-plugin/index.js",
+  "extension/node_modules/tenantguard/ts-plugin/package.json",
+];
+const MAX_BYTES = 4 * 1024 * 1024;
+
+describe("the packaged VS Code extension (.vsix)", () => {
+  let files: Map<string, Buffer>;
+  let unpacked: string;
+
+  before(async () => {
+    files = await readZip(vsix, () => true);
+    unpacked = join(scratch, "unpacked");
+    for (const [name, contents] of files) {
+      mkdirSync(dirname(join(unpacked, name)), { recursive: true });
+      writeFileSync(join(unpacked, name), contents);
+    }
+  });
+
+  it("holds only the bundles, the parser's WASM, schema, README, icon and the plugin entry", () => {
+    const optional = /^extension\/licen[cs]e(\.(md|txt))?$/;
+    assert.deepEqual([...files.keys()].filter((f) => !optional.test(f)).sort(), [...EXPECTED].sort());
+  });
+
+  it(`stays under ${MAX_BYTES / 1024 / 1024} MB`, () => {
+    const size = statSync(vsix).size;
+    console.log(`    .vsix size: ${(size / 1024 / 1024).toFixed(2)} MB (${size} bytes)`);
+    assert.ok(size < MAX_BYTES, `${size} bytes`);
+  });
+
+  it("has a manifest VS Code 1.100 accepts: main, engine, activation, contributions, untrusted workspaces", async () => {
+    const { manifest } = await readVSIXPackage(vsix);
+    assert.equal(manifest.main, "./dist/extension.js");
+    assert.equal(manifest.engines.vscode, "^1.100.0");
+    assert.ok(manifest.activationEvents.includes("onLanguage:typescript"));
+    assert.ok(manifest.activationEvents.includes("workspaceContains:**/tenantguard.config.json"));
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, true);
+    assert.equal(manifest.contributes.configuration.properties["tenantguard.engine"]?.default, "languageServer");
+    for (const key of ["enable", "engine", "configPath", "trace.server"]) {
+      const setting = manifest.contributes.configuration.properties[`tenantguard.${key}`];
+      assert.ok(setting?.description || setting?.markdownDescription, `tenantguard.${key} has no description`);
+    }
+    assert.deepEqual(manifest.contributes.jsonValidation, [
+      { fileMatch: "tenantguard.config.json", url: "./schema.json" },
+    ]);
+  });
+
+  it("resolves the tsserver plugin name from <extension>/node_modules, as tsserver does, to the bundled plugin", () => {
+    const extension = join(unpacked, "extension");
+    // tsserver resolves a global plugin from `<probe location>/node_modules` with node10 resolution.
+    const { resolvedModule } = ts.resolveModuleName(
+      "tenantguard/ts-plugin",
+      join(extension, "node_modules", "probe.ts"),
+      { moduleResolution: ts.ModuleResolutionKind.Node10, allowJs: true },
+      ts.sys,
+    );
+    assert.equal(resolvedModule?.resolvedFileName, join(extension, "node_modules/tenantguard/ts-plugin/index.js"));
+    const factory = require(resolvedModule.resolvedFileName);
+    assert.equal(typeof factory, "function", "the plugin entry does not export the plugin factory");
+  });
+});
+
 describe("VS Code (code-server + Chromium): the packaged extension", { skip }, () => {
-  let scratch: string;
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let exitCode: number;
@@ -36,8 +146,6 @@ describe("VS Code (code-server + Chromium): the packaged extension", { skip }, (
   const screenshots: string[] = [];
 
   before(async () => {
-    scratch = scratchDir("code-server");
-    const vsix = buildAndPackage(scratch);
     const workspace = copyWorkspace(scratch);
     const dirs = {
       userData: join(scratch, "user-data"),

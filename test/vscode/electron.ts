@@ -10,17 +10,25 @@ import { join } from "node:path";
 import { runTests } from "@vscode/test-electron";
 import { buildAndPackage, copyWorkspace, scratchDir, SUITE } from "./artifacts";
 
-const version = process.env.TENANTGUARD_VSCODE_VERSION ?? "1.100.3";
-const scratch = scratchDir("electron");
-const vsix = buildAndPackage(scratch);
-const extensionDir = join(scratch, "unpacked");
-mkdirSync(extensionDir, { recursive: true });
-const unzip = spawnSync("unzip", ["-q", vsix, "-d", extensionDir], { encoding: "utf8" });
-if (unzip.status !== 0) throw new Error(`unzip failed (apt-get install -y unzip):\n${unzip.stderr}`);
-const workspace = copyWorkspace(scratch);
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(`VS Code extension tests failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);
 
-try {
-  const code = await runTests({
+async function main(): Promise<number> {
+  const version = process.env.TENANTGUARD_VSCODE_VERSION ?? "1.100.3";
+  const scratch = scratchDir("electron");
+  const vsix = buildAndPackage(scratch);
+  const extensionDir = join(scratch, "unpacked");
+  mkdirSync(extensionDir, { recursive: true });
+  const unzip = spawnSync("unzip", ["-q", vsix, "-d", extensionDir], { encoding: "utf8" });
+  if (unzip.status !== 0) throw new Error(`unzip failed (apt-get install -y unzip):\n${unzip.stderr}`);
+  const workspace = copyWorkspace(scratch);
+  // Resolves with VS Code's exit code: 0 when every case passed.
+  return runTests({
     version,
     extensionDevelopmentPath: join(extensionDir, "extension"),
     extensionTestsPath: SUITE,
@@ -32,8 +40,4 @@ try {
       `--extensions-dir=${join(scratch, "extensions")}`,
     ],
   });
-  process.exitCode = code;
-} catch (e) {
-  console.error(`VS Code extension tests failed: ${(e as Error).message}`);
-  process.exitCode = 1;
 }

@@ -44,10 +44,10 @@ interface RawFinding {
   identity: string;
 }
 
-
 // A tagged template that does not start like a statement is a fragment (`sql\`AND x = ${y}\``),
 // checked where it is inlined, not on its own.
-const STATEMENT_START = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:select|insert|update|delete|with|merge|values|table|explain|\()/i;
+const STATEMENT_START =
+  /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*(?:select|insert|update|delete|with|merge|values|table|explain|\()/i;
 
 /** Every finding in one file, suppressed ones included (with `suppressed` set), sorted by position. */
 export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
@@ -112,15 +112,30 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
   if ("error" in parsed) {
     const at = parsed.error.position;
-    const hole = site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ?? site.holes.find((h) => at >= h.sqlStart - 1 && at <= h.sqlEnd + 1);
+    const hole =
+      site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ??
+      site.holes.find((h) => at >= h.sqlStart - 1 && at <= h.sqlEnd + 1);
     // Underline the interpolation that broke the statement, else the token the parser stopped at.
-    const start = hole ? hole.expr.getStart(sourceFile) : site.toFileOffset(Math.min(at, Math.max(0, site.sql.length - 1)));
+    const start = hole
+      ? hole.expr.getStart(sourceFile)
+      : site.toFileOffset(Math.min(at, Math.max(0, site.sql.length - 1)));
     const wordEnd = at + Math.max(1, /^[^\s,;()]*/.exec(site.sql.slice(at))![0].length);
     const end = hole ? hole.expr.getEnd() : mapEnd(site, wordEnd);
     const message = hole
       ? `SQL is assembled at run time (\`${hole.expr.getText(sourceFile)}\` splices in part of the statement), so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`
       : `SQL does not parse, so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`;
-    return [{ ruleId: "dynamic-sql", start, end: Math.max(start + 1, end), message, fixes: [], anchor, literal, identity: `parse|${normalizeSql(site.sql)}` }];
+    return [
+      {
+        ruleId: "dynamic-sql",
+        start,
+        end: Math.max(start + 1, end),
+        message,
+        fixes: [],
+        anchor,
+        literal,
+        identity: `parse|${normalizeSql(site.sql)}`,
+      },
+    ];
   }
   const tokens = new ClauseTokens(() => parser.scan(site.sql));
   const issues = checkSqlScoping(site.sql, parsed, tokens, { model });
@@ -148,8 +163,11 @@ function fixesFor(site: SqlSite, issue: SqlIssue, all: SqlIssue[], options: Anal
   const fixedSql = applySqlEdits(site.sql, planned.sqlEdits);
   const reparsed = options.parser.parse(fixedSql);
   if ("error" in reparsed) return [];
-  const after = checkSqlScoping(fixedSql, reparsed, new ClauseTokens(() => options.parser.scan(fixedSql)), { model: options.model });
-  const count = (list: SqlIssue[]) => list.filter((i) => i.table === issue.table && i.statementIndex === issue.statementIndex).length;
+  const after = checkSqlScoping(fixedSql, reparsed, new ClauseTokens(() => options.parser.scan(fixedSql)), {
+    model: options.model,
+  });
+  const count = (list: SqlIssue[]) =>
+    list.filter((i) => i.table === issue.table && i.statementIndex === issue.statementIndex).length;
   if (count(after) >= count(all)) return [];
   return [{ title: planned.title, edits: planned.fileEdits, safe: value.resolved }];
 }
@@ -196,19 +214,48 @@ function suppressionFindings(c: SuppressionComment, options: AnalyzeOptions, tex
   const add = (ruleId: RuleId, message: string) => {
     const severity = effectiveSeverity(options.config, ruleId);
     if (!severity) return;
-    out.push({ ruleId, severity, start: c.start, end: c.end, message, fixes: [], suppressed: null, fingerprint: fingerprintOf(`${ruleId}|${text.slice(c.start, c.end)}`) });
+    out.push({
+      ruleId,
+      severity,
+      start: c.start,
+      end: c.end,
+      message,
+      fixes: [],
+      suppressed: null,
+      fingerprint: fingerprintOf(`${ruleId}|${text.slice(c.start, c.end)}`),
+    });
   };
   const unknown = unknownRules(c);
-  if (!c.reason) add("suppression-without-reason", "This tenantguard-ignore comment gives no reason. Say why the cross-tenant access is intended after `--`, so the suppression is part of the audit trail.");
-  if (unknown.length) add("unused-suppression", `This tenantguard-ignore comment names unknown rule${unknown.length > 1 ? "s" : ""} ${unknown.map((r) => `"${r}"`).join(", ")}.`);
-  else if (!c.used) add("unused-suppression", "This tenantguard-ignore comment suppresses nothing any more. Remove it so the audit trail stays true.");
+  if (!c.reason)
+    add(
+      "suppression-without-reason",
+      "This tenantguard-ignore comment gives no reason. Say why the cross-tenant access is intended after `--`, so the suppression is part of the audit trail.",
+    );
+  if (unknown.length)
+    add(
+      "unused-suppression",
+      `This tenantguard-ignore comment names unknown rule${unknown.length > 1 ? "s" : ""} ${unknown.map((r) => `"${r}"`).join(", ")}.`,
+    );
+  else if (!c.used)
+    add(
+      "unused-suppression",
+      "This tenantguard-ignore comment suppresses nothing any more. Remove it so the audit trail stays true.",
+    );
   return out;
 }
 
 /** Where the statement that runs `node` starts (a suppression on the line above it covers the query). */
 function statementStart(tsm: typeof ts, node: ts.Node, sourceFile: ts.SourceFile): number {
   let current = node;
-  while (current.parent && !(tsm.isBlock(current.parent) || tsm.isSourceFile(current.parent) || tsm.isModuleBlock(current.parent) || tsm.isCaseOrDefaultClause(current.parent))) {
+  while (
+    current.parent &&
+    !(
+      tsm.isBlock(current.parent) ||
+      tsm.isSourceFile(current.parent) ||
+      tsm.isModuleBlock(current.parent) ||
+      tsm.isCaseOrDefaultClause(current.parent)
+    )
+  ) {
     current = current.parent;
   }
   return current.getStart(sourceFile);

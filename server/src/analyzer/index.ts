@@ -1,5 +1,14 @@
 // The analyzer's entry point: one file in, findings out. Pure: everything it needs is passed.
-export type { Finding, Fix, TextEdit, RuleId, Severity, SeveritySetting, InputError, AnalyzerFileSystem } from "./types";
+export type {
+  Finding,
+  Fix,
+  TextEdit,
+  RuleId,
+  Severity,
+  SeveritySetting,
+  InputError,
+  AnalyzerFileSystem,
+} from "./types";
 export type { ResolvedConfig, ConfigFile, IsolationLevel } from "./config/types";
 export type { TenantModel, TenantTable, ModelSource } from "./model/types";
 export type { SqlParser } from "./sql/parse";

@@ -39,7 +39,15 @@ export function findSuppressions(text: string, lineOf: (offset: number) => numbe
       .split(/[\s,]+/)
       .map((r) => r.trim())
       .filter(Boolean);
-    out.push({ start, end: start + match[0].length, line: lineOf(start), form: nextLine ? "next-line" : "sql", rules, reason, used: false });
+    out.push({
+      start,
+      end: start + match[0].length,
+      line: lineOf(start),
+      form: nextLine ? "next-line" : "sql",
+      rules,
+      reason,
+      used: false,
+    });
   }
   return out;
 }

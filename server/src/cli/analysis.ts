@@ -4,7 +4,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import ts from "typescript";
-import { analyzeSourceFile, mayHaveFindings, type Finding, type ResolvedConfig, type SqlParser, type TenantModel } from "../analyzer";
+import {
+  analyzeSourceFile,
+  mayHaveFindings,
+  type Finding,
+  type ResolvedConfig,
+  type SqlParser,
+  type TenantModel,
+} from "../analyzer";
 import { effectiveSeverity } from "../analyzer/rules";
 import { toPosix } from "./paths";
 import { typescriptLibDir } from "./typescript-lib";

@@ -42,7 +42,8 @@ export function parseBaseline(text: string, path: string): BaselineRead {
     return { error: `baseline ${path} is not a tenantguard baseline (expected { "version": 1, "entries": [...] })` };
   }
   const bad = record.entries.findIndex((e) => !isEntry(e));
-  if (bad >= 0) return { error: `baseline ${path}: entries[${bad}] needs string ruleId, file, fingerprint and message` };
+  if (bad >= 0)
+    return { error: `baseline ${path}: entries[${bad}] needs string ruleId, file, fingerprint and message` };
   return { baseline: { version: 1, entries: record.entries as BaselineEntry[] } };
 }
 
@@ -86,8 +87,7 @@ export function matchBaseline<T>(
 }
 
 export type BaselineUpdate =
-  | { ok: true; baseline: Baseline; added: number; dropped: number }
-  | { ok: false; newFindings: number };
+  { ok: true; baseline: Baseline; added: number; dropped: number } | { ok: false; newFindings: number };
 
 /**
  * The next baseline for `--update-baseline`: entries that still match are kept, fixed ones

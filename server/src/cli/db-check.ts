@@ -6,9 +6,8 @@ import { dirname, relative, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadSqlParser } from "../analyzer";
 import { findConfigFile, loadConfig } from "../analyzer/config/load";
-import { readMigrationHistory, type MigrationFinding } from "../analyzer/migrations";
+import { listMigrationFiles, readMigrationHistory, type MigrationFinding } from "../analyzer/migrations";
 import { discoverTenantModel } from "../analyzer/model/discover";
-import { compareNatural } from "../analyzer/model/migrations";
 import { RULE_IDS, type RuleId, type SeveritySetting } from "../analyzer/types";
 import { checkEmbedded, checkLive, type DbCheckInput } from "../database/check";
 import { formatVerdictTable } from "../database/format-table";
@@ -33,7 +32,12 @@ export interface DbCheckOptions {
   rules: Partial<Record<RuleId, SeveritySetting>>;
 }
 
-export async function dbCheckMain(argv: readonly string[], io: CliIo, version: string, pglite?: PgliteFactory): Promise<{ exitCode: ExitCode; result?: DbCheckResult }> {
+export async function dbCheckMain(
+  argv: readonly string[],
+  io: CliIo,
+  version: string,
+  pglite?: PgliteFactory,
+): Promise<{ exitCode: ExitCode; result?: DbCheckResult }> {
   const parsed = parseDbCheckArgs(argv);
   if ("exitCode" in parsed) {
     io.stdout.write(parsed.stdout);
@@ -43,7 +47,12 @@ export async function dbCheckMain(argv: readonly string[], io: CliIo, version: s
   return runDbCheck(parsed, io, version, pglite);
 }
 
-export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: string, pglite?: PgliteFactory): Promise<{ exitCode: ExitCode; result?: DbCheckResult }> {
+export async function runDbCheck(
+  options: DbCheckOptions,
+  io: CliIo,
+  version: string,
+  pglite?: PgliteFactory,
+): Promise<{ exitCode: ExitCode; result?: DbCheckResult }> {
   const started = performance.now();
   const scrub = (text: string) => redactSecrets(options.databaseUrl ? secretScrubber(options.databaseUrl)(text) : text);
   const warn = (message: string) => io.stderr.write(`tenantguard: ${scrub(message)}\n`);
@@ -65,13 +74,22 @@ export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: st
   const parser = await loadSqlParser();
   const discovered = discoverTenantModel(fs, config, parser);
   if (discovered.errors.length) {
-    for (const e of discovered.errors) warn(`${show(e.file)}${e.line ? `:${e.line}:${e.column ?? 1}` : ""}: ${e.message}`);
+    for (const e of discovered.errors)
+      warn(`${show(e.file)}${e.line ? `:${e.line}:${e.column ?? 1}` : ""}: ${e.message}`);
     return { exitCode: 2 };
   }
   if (options.format === "stylish") for (const note of discovered.notes) io.stderr.write(scrub(note) + "\n");
-  const migrationFiles = config.schema.migrations.length ? fs.glob(config.schema.migrations, config.rootDir) : [];
+  const migrationFiles = listMigrationFiles(fs, config);
   const staticHistory = readMigrationHistory(fs, migrationFiles, parser);
-  const input: DbCheckInput = { config, model: discovered.model, parser, fs, migrationFiles: sortedLikeMigrations(migrationFiles), staticHistory, tenantSetting: options.tenantSetting };
+  const input: DbCheckInput = {
+    config,
+    model: discovered.model,
+    parser,
+    fs,
+    migrationFiles,
+    staticHistory,
+    tenantSetting: options.tenantSetting,
+  };
 
   let result: DbCheckResult;
   if (options.databaseUrl) {
@@ -92,7 +110,9 @@ export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: st
     }
   } else {
     if (!migrationFiles.length) {
-      warn(`no migrations found (schema.migrations: ${config.schema.migrations.join(", ") || "none"}); nothing to apply`);
+      warn(
+        `no migrations found (schema.migrations: ${config.schema.migrations.join(", ") || "none"}); nothing to apply`,
+      );
       return { exitCode: 2 };
     }
     result = await checkEmbedded(input, pglite);
@@ -105,7 +125,11 @@ export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: st
   const findings = result.findings.map((f) => toReported(f, show)).sort(compareFindings);
   const report: Report = {
     findings,
-    summary: { files: migrationFiles.length, ...summarize(findings), durationMs: Math.round(performance.now() - started) },
+    summary: {
+      files: migrationFiles.length,
+      ...summarize(findings),
+      durationMs: Math.round(performance.now() - started),
+    },
     cwd: io.cwd,
     toolVersion: version,
   };
@@ -119,7 +143,12 @@ export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: st
     const json = JSON.parse(text) as Record<string, unknown>;
     json.database = {
       mode: options.databaseUrl ? (options.allowWrites ? "live, policy test" : "live, read-only") : "embedded",
-      tables: result.tables.map((t) => ({ ...t, site: undefined, file: t.site ? show(t.site.file) : null, line: t.site?.line ?? null })),
+      tables: result.tables.map((t) => ({
+        ...t,
+        site: undefined,
+        file: t.site ? show(t.site.file) : null,
+        line: t.site?.line ?? null,
+      })),
       notes: result.notes,
       timings: Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)])),
     };
@@ -135,22 +164,38 @@ export async function runDbCheck(options: DbCheckOptions, io: CliIo, version: st
   return { exitCode: report.summary.errors > 0 ? 1 : 0, result };
 }
 
-export function parseDbCheckArgs(argv: readonly string[]): DbCheckOptions | { exitCode: 0 | 2; stdout: string; stderr: string } {
+export function parseDbCheckArgs(
+  argv: readonly string[],
+): DbCheckOptions | { exitCode: 0 | 2; stdout: string; stderr: string } {
   let stdout = "";
   let stderr = "";
   const program = new Command()
     .name("tenantguard db-check")
-    .description("Prove row-level security in a real Postgres: apply the migrations to an embedded PGlite (or read --database-url), check the catalog, and run the policy test.")
+    .description(
+      "Prove row-level security in a real Postgres: apply the migrations to an embedded PGlite (or read --database-url), check the catalog, and run the policy test.",
+    )
     .argument("[dir]", "project directory (default: .)")
-    .option("--database-url <url>", "check a live database instead (catalog only, in a transaction that is rolled back)")
-    .option("--allow-writes", "with --database-url: also run the policy test (scratch databases only; still rolled back)")
-    .option("--tenant-setting <name>", "the setting the policies compare with, when it cannot be read from them (e.g. app.tenant_id)")
+    .option(
+      "--database-url <url>",
+      "check a live database instead (catalog only, in a transaction that is rolled back)",
+    )
+    .option(
+      "--allow-writes",
+      "with --database-url: also run the policy test (scratch databases only; still rolled back)",
+    )
+    .option(
+      "--tenant-setting <name>",
+      "the setting the policies compare with, when it cannot be read from them (e.g. app.tenant_id)",
+    )
     .addOption(new Option("--format <format>", "output format").choices(FORMATS).default("stylish"))
     .option("--output <file>", "write the report to a file instead of stdout")
     .option("--config <file>", "config file (default: nearest tenantguard.config.json)")
     .option("--rule <id=level>", "set a rule's level (repeatable)", collectRule)
     .helpOption("-h, --help", "show this help")
-    .addHelpText("after", "\nExit codes: 0 nothing at error level; 1 findings at error level (a leaking policy included); 2 usage, config, migration or connection error.\nThe connection string is never printed.")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 nothing at error level; 1 findings at error level (a leaking policy included); 2 usage, config, migration or connection error.\nThe connection string is never printed.",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
   try {
@@ -159,9 +204,21 @@ export function parseDbCheckArgs(argv: readonly string[]): DbCheckOptions | { ex
     if (!(e instanceof CommanderError)) throw e;
     return { exitCode: e.exitCode === 0 ? 0 : 2, stdout, stderr: redactSecrets(stderr) };
   }
-  const raw = program.opts<{ databaseUrl?: string; allowWrites?: boolean; tenantSetting?: string; format: FormatName; output?: string; config?: string; rule?: [RuleId, SeveritySetting][] }>();
+  const raw = program.opts<{
+    databaseUrl?: string;
+    allowWrites?: boolean;
+    tenantSetting?: string;
+    format: FormatName;
+    output?: string;
+    config?: string;
+    rule?: [RuleId, SeveritySetting][];
+  }>();
   if (raw.allowWrites && !raw.databaseUrl) {
-    return { exitCode: 2, stdout: "", stderr: "error: --allow-writes only applies with --database-url (the embedded database is always scratch)\n" };
+    return {
+      exitCode: 2,
+      stdout: "",
+      stderr: "error: --allow-writes only applies with --database-url (the embedded database is always scratch)\n",
+    };
   }
   return {
     dir: program.args[0] ?? ".",
@@ -193,14 +250,10 @@ export function toReported(f: MigrationFinding, show: (file: string) => string):
   };
 }
 
-/** The order migrations apply in: natural path order, as the static reading uses. */
-function sortedLikeMigrations(files: string[]): string[] {
-  return [...files].sort(compareNatural);
-}
-
 function collectRule(value: string, previous: [RuleId, SeveritySetting][] = []): [RuleId, SeveritySetting][] {
   const [id, level] = value.split("=").map((s) => s.trim());
   if (!(RULE_IDS as readonly string[]).includes(id)) throw new InvalidArgumentError(`Unknown rule "${id}".`);
-  if (!["off", "info", "warning", "error"].includes(level)) throw new InvalidArgumentError(`Unknown level "${level}" for ${id}.`);
+  if (!["off", "info", "warning", "error"].includes(level))
+    throw new InvalidArgumentError(`Unknown level "${level}" for ${id}.`);
   return [...previous, [id as RuleId, level as SeveritySetting]];
 }

@@ -81,16 +81,19 @@ function globPath(absolute: string, kind: "file" | "dir", options: CollectFilesO
   // Below the config root the glob runs from the root, so the config's globs mean what they say.
   const cwd = insideRoot ? options.rootDir : kind === "dir" ? absolute : dirname(absolute);
   const rel = toPosix(relative(cwd, absolute));
-  const pattern = kind === "file" ? fg.escapePath(rel) : rel === "" ? sourceGlob : `${fg.escapePath(rel)}/${sourceGlob}`;
+  const pattern =
+    kind === "file" ? fg.escapePath(rel) : rel === "" ? sourceGlob : `${fg.escapePath(rel)}/${sourceGlob}`;
   const ignored = insideRoot ? [...DEFAULT_EXCLUDES, ...options.ignore] : DEFAULT_EXCLUDES;
-  return fg.sync(pattern, {
-    cwd,
-    absolute: true,
-    onlyFiles: true,
-    ignore: ignored,
-    // A symlink cycle must not hang the run; linked sources are analyzed where they live.
-    followSymbolicLinks: false,
-  }).map((file) => resolve(file));
+  return fg
+    .sync(pattern, {
+      cwd,
+      absolute: true,
+      onlyFiles: true,
+      ignore: ignored,
+      // A symlink cycle must not hang the run; linked sources are analyzed where they live.
+      followSymbolicLinks: false,
+    })
+    .map((file) => resolve(file));
 }
 
 /**

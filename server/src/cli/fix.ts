@@ -81,7 +81,8 @@ function overlaps(a: TextEdit, b: TextEdit): boolean {
 function editsValid(fix: Fix, length: number): boolean {
   const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
   return sorted.every(
-    (edit, i) => edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
+    (edit, i) =>
+      edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
   );
 }
 

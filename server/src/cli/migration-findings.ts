@@ -2,7 +2,7 @@
 // files (`tenantguard` reports them on the `.sql` line, like the language server does).
 import { isAbsolute, relative, resolve } from "node:path";
 import type { ResolvedConfig } from "../analyzer/config/types";
-import { checkMigrations, readMigrationHistory } from "../analyzer/migrations";
+import { checkMigrations, listMigrationFiles, readMigrationHistory } from "../analyzer/migrations";
 import type { TenantModel } from "../analyzer/model/types";
 import type { SqlParser } from "../analyzer/sql/parse";
 import type { AnalyzerFileSystem } from "../analyzer/types";
@@ -19,12 +19,13 @@ export function migrationFindings(
   cwd: string,
   show: (file: string) => string,
 ): { findings: ReportedFinding[]; files: number } {
-  const files = config.schema.migrations.length ? fs.glob(config.schema.migrations, config.rootDir) : [];
+  const files = listMigrationFiles(fs, config);
   const roots = paths.map((p) => resolve(cwd, p));
-  const within = (file: string) => roots.some((root) => {
-    const rel = relative(root, file);
-    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-  });
+  const within = (file: string) =>
+    roots.some((root) => {
+      const rel = relative(root, file);
+      return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+    });
   const checked = files.filter(within);
   if (!checked.length) return { findings: [], files: 0 };
   // The whole history is read (a later file can fix an earlier one); only findings in checked files are shown.

@@ -161,7 +161,9 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   }
 
   if (io.env.TENANTGUARD_DEBUG_STATS === "1") {
-    io.stderr.write(JSON.stringify({ parserLoads, files: report.summary.files, durationMs: report.summary.durationMs }) + "\n");
+    io.stderr.write(
+      JSON.stringify({ parserLoads, files: report.summary.files, durationMs: report.summary.durationMs }) + "\n",
+    );
   }
 
   const { errors, warnings } = report.summary;
@@ -183,7 +185,8 @@ export function useColor(stream: OutputStream, env: NodeJS.ProcessEnv): boolean 
 
 /** `file:line:column: message (key)`, the shape editors and terminals turn into links. */
 export function formatInputError(error: InputError, show: (file: string) => string): string {
-  const position = error.line === undefined ? "" : `:${error.line}` + (error.column === undefined ? "" : `:${error.column}`);
+  const position =
+    error.line === undefined ? "" : `:${error.line}` + (error.column === undefined ? "" : `:${error.column}`);
   const key = error.key ? ` (${error.key})` : "";
   return `${show(error.file)}${position}: ${error.message}${key}`;
 }

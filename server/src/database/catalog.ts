@@ -57,17 +57,30 @@ export interface Catalog {
   functionSettings: string[];
 }
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
+const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'";
 
-export async function readCatalog(session: SqlSession, options: { roleFilter: "all" | "created"; knownRoles?: Set<string> }): Promise<Catalog> {
-  const tables = await session.query<{ oid: number; schema: string; name: string; owner: string; rls: boolean; forced: boolean }>(
+export async function readCatalog(
+  session: SqlSession,
+  options: { roleFilter: "all" | "created"; knownRoles?: Set<string> },
+): Promise<Catalog> {
+  const tables = await session.query<{
+    oid: number;
+    schema: string;
+    name: string;
+    owner: string;
+    rls: boolean;
+    forced: boolean;
+  }>(
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, pg_get_userbyid(c.relowner) AS owner,
             c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${USER_SCHEMAS}
       ORDER BY n.nspname, c.relname`,
   );
-  const columns = await session.query<{ oid: number } & Omit<CatalogColumn, "enumLabels"> & { enumLabels: string[] | null }>(
+  const columns = await session.query<
+    { oid: number } & Omit<CatalogColumn, "enumLabels"> & { enumLabels: string[] | null }
+  >(
     `SELECT a.attrelid::int AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             t.typcategory AS "typeCategory", a.attnotnull AS "notNull", a.atthasdef AS "hasDefault",
             a.attidentity::text AS identity, a.attgenerated <> '' AS generated,
@@ -77,7 +90,13 @@ export async function readCatalog(session: SqlSession, options: { roleFilter: "a
       WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND ${USER_SCHEMAS}
       ORDER BY a.attrelid, a.attnum`,
   );
-  const keys = await session.query<{ oid: number; columns: string[]; refSchema: string; refTable: string; refColumns: string[] }>(
+  const keys = await session.query<{
+    oid: number;
+    columns: string[];
+    refSchema: string;
+    refTable: string;
+    refColumns: string[];
+  }>(
     `SELECT k.conrelid::int AS oid,
             ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns,
             rn.nspname AS "refSchema", r.relname AS "refTable",
@@ -85,7 +104,15 @@ export async function readCatalog(session: SqlSession, options: { roleFilter: "a
        FROM pg_constraint k JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
       WHERE k.contype = 'f'`,
   );
-  const policies = await session.query<{ oid: number; name: string; permissive: boolean; roles: string[]; command: string; qual: string | null; withCheck: string | null }>(
+  const policies = await session.query<{
+    oid: number;
+    name: string;
+    permissive: boolean;
+    roles: string[];
+    command: string;
+    qual: string | null;
+    withCheck: string | null;
+  }>(
     `SELECT p.polrelid::int AS oid, p.polname AS name, p.polpermissive AS permissive,
             CASE WHEN p.polroles = '{0}' THEN ARRAY['public'] ELSE ARRAY(SELECT rolname::text FROM pg_roles WHERE oid = ANY(p.polroles)) END AS roles,
             CASE p.polcmd WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert' WHEN 'w' THEN 'update' WHEN 'd' THEN 'delete' ELSE 'all' END AS command,
@@ -96,7 +123,13 @@ export async function readCatalog(session: SqlSession, options: { roleFilter: "a
     `SELECT rolname AS name, rolsuper AS superuser, rolbypassrls AS "bypassRls" FROM pg_roles
       WHERE (rolsuper OR rolbypassrls) AND oid <> 10 AND rolname NOT LIKE 'pg\\_%' ORDER BY rolname`,
   );
-  const views = await session.query<{ schema: string; name: string; materialized: boolean; securityInvoker: boolean; reads: string[] }>(
+  const views = await session.query<{
+    schema: string;
+    name: string;
+    materialized: boolean;
+    securityInvoker: boolean;
+    reads: string[];
+  }>(
     `SELECT n.nspname AS schema, v.relname AS name, v.relkind = 'm' AS materialized,
             coalesce((SELECT option_value::bool FROM pg_options_to_table(v.reloptions) WHERE option_name = 'security_invoker'), false) AS "securityInvoker",
             ARRAY(SELECT DISTINCT t.relname::text FROM pg_rewrite w JOIN pg_depend d ON d.objid = w.oid AND d.classid = 'pg_rewrite'::regclass
@@ -105,7 +138,13 @@ export async function readCatalog(session: SqlSession, options: { roleFilter: "a
       WHERE v.relkind IN ('v', 'm') AND ${USER_SCHEMAS.replace(/n\.nspname/g, "n.nspname")}
       ORDER BY n.nspname, v.relname`,
   );
-  const functions = await session.query<{ schema: string; name: string; language: string; source: string; definer: boolean }>(
+  const functions = await session.query<{
+    schema: string;
+    name: string;
+    language: string;
+    source: string;
+    definer: boolean;
+  }>(
     `SELECT n.nspname AS schema, p.proname AS name, l.lanname AS language, p.prosrc AS source, p.prosecdef AS definer
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
       WHERE ${USER_SCHEMAS} AND l.lanname IN ('sql', 'plpgsql') ORDER BY n.nspname, p.proname`,
@@ -143,19 +182,32 @@ export async function readCatalog(session: SqlSession, options: { roleFilter: "a
     rowSecurityOff: settings.rows
       .filter((s) => (s.config ?? []).some((c) => /^row_security=(off|false|0|no)$/i.test(c)))
       .map(({ scope, target }) => ({ scope, target })),
-    functionSettings: [...new Set(functions.rows.flatMap((f) => [...f.source.matchAll(/current_setting\s*\(\s*'([^']+)'/gi)].map((m) => m[1])))],
+    functionSettings: [
+      ...new Set(
+        functions.rows.flatMap((f) => [...f.source.matchAll(/current_setting\s*\(\s*'([^']+)'/gi)].map((m) => m[1])),
+      ),
+    ],
   };
 }
 
 /** Where a catalog object came from: a migration statement, or undefined when unknown. */
-export type Locate = (kind: "table" | "policy" | "role" | "view" | "function", name: string, table?: string) => StatementSite | undefined;
+export type Locate = (
+  kind: "table" | "policy" | "role" | "view" | "function",
+  name: string,
+  table?: string,
+) => StatementSite | undefined;
 
 /**
  * The catalog as a MigrationHistory: tables with their RLS flags and policies (expressions
  * parsed from pg_get_expr text), roles, views, SECURITY DEFINER functions (bodies read as the
  * static check reads them), role and database row_security settings.
  */
-export function catalogToHistory(catalog: Catalog, parser: SqlParser, locate: Locate, fallback: StatementSite): MigrationHistory {
+export function catalogToHistory(
+  catalog: Catalog,
+  parser: SqlParser,
+  locate: Locate,
+  fallback: StatementSite,
+): MigrationHistory {
   const history = emptyHistory();
   const site = (s: StatementSite | undefined) => s ?? fallback;
   for (const table of catalog.tables) {
@@ -184,16 +236,31 @@ export function catalogToHistory(catalog: Catalog, parser: SqlParser, locate: Lo
   }
   for (const role of catalog.roles) history.roles.set(role.name, { ...role, site: site(locate("role", role.name)) });
   for (const view of catalog.views) {
-    history.views.set(`${view.schema}.${view.name}`, { ...view, schema: view.schema, site: site(locate("view", view.name)) });
+    history.views.set(`${view.schema}.${view.name}`, {
+      ...view,
+      schema: view.schema,
+      site: site(locate("view", view.name)),
+    });
   }
-  for (const off of catalog.rowSecurityOff) history.rowSecurityOff.push({ ...off, site: site(locate("role", off.target)) });
+  for (const off of catalog.rowSecurityOff)
+    history.rowSecurityOff.push({ ...off, site: site(locate("role", off.target)) });
   for (const fn of catalog.definerFunctions) {
     // Re-read through the static path so plpgsql bodies are split exactly as in migrations.
     const scratch = emptyHistory();
     const quote = "$tenantguard$";
-    applyMigrationText(scratch, parser, "<catalog>", `CREATE FUNCTION f() RETURNS void LANGUAGE ${fn.language} SECURITY DEFINER AS ${quote}${fn.source}${quote}`);
+    applyMigrationText(
+      scratch,
+      parser,
+      "<catalog>",
+      `CREATE FUNCTION f() RETURNS void LANGUAGE ${fn.language} SECURITY DEFINER AS ${quote}${fn.source}${quote}`,
+    );
     const read = scratch.definerFunctions.get("f");
-    if (read) history.definerFunctions.set(`${fn.schema}.${fn.name}`, { ...read, name: fn.name, site: site(locate("function", fn.name)) });
+    if (read)
+      history.definerFunctions.set(`${fn.schema}.${fn.name}`, {
+        ...read,
+        name: fn.name,
+        site: site(locate("function", fn.name)),
+      });
   }
   return history;
 }

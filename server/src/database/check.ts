@@ -3,7 +3,14 @@
 // judge it with the static rules, and prove the policies with the policy test.
 import { join } from "node:path";
 import type { ResolvedConfig } from "../analyzer/config/types";
-import { checkMigrations, suppressMigrationFindings, type MigrationFinding, type MigrationHistory, type StatementSite } from "../analyzer/migrations";
+import {
+  checkMigrations,
+  migrationSql,
+  suppressMigrationFindings,
+  type MigrationFinding,
+  type MigrationHistory,
+  type StatementSite,
+} from "../analyzer/migrations";
 import { settingNames } from "../analyzer/migrations/policy";
 import { tenantColumnMatches } from "../analyzer/model/names";
 import type { TenantModel, TenantTable } from "../analyzer/model/types";
@@ -36,12 +43,14 @@ export async function checkEmbedded(input: DbCheckInput, factory?: PgliteFactory
   const session = await openPglite(factory);
   const startMs = performance.now() - t0;
   try {
-    const knownRoles = new Set((await session.query<{ name: string }>("SELECT rolname AS name FROM pg_roles")).rows.map((r) => r.name));
+    const knownRoles = new Set(
+      (await session.query<{ name: string }>("SELECT rolname AS name FROM pg_roles")).rows.map((r) => r.name),
+    );
     const t1 = performance.now();
     const origins = new Map<string, StatementSite>();
     let seen = await objectKeys(session);
     for (const file of input.migrationFiles) {
-      const text = input.fs.readFile(file) ?? "";
+      const text = migrationSql(input.fs, file) ?? "";
       if (!text.trim()) continue;
       try {
         await session.exec(text);
@@ -49,19 +58,29 @@ export async function checkEmbedded(input: DbCheckInput, factory?: PgliteFactory
         const error = errorOf(e);
         const position = Number(error.position);
         const at = Number.isFinite(position) && position > 0 ? lineColumn(text, position - 1) : {};
-        return emptyResult({ startMs, migrateMs: performance.now() - t1 }, [{ file, ...at, message: `migration failed: ${error.message}` }]);
+        return emptyResult({ startMs, migrateMs: performance.now() - t1 }, [
+          { file, ...at, message: `migration failed: ${error.message}` },
+        ]);
       }
       const now = await objectKeys(session);
       for (const key of now) if (!seen.has(key)) origins.set(key, locateInFile(file, text, key, input.staticHistory));
       seen = now;
     }
     const migrateMs = performance.now() - t1;
-    const fallbackFile = input.migrationFiles[input.migrationFiles.length - 1] ?? join(input.config.rootDir, "(database)");
+    const fallbackFile =
+      input.migrationFiles[input.migrationFiles.length - 1] ?? join(input.config.rootDir, "(database)");
     const locate: Locate = (kind, name, table) => origins.get(objectKey(kind, name, table));
     const t2 = performance.now();
     await session.exec("BEGIN");
     try {
-      const result = await judge(session, input, { roleFilter: "created", knownRoles }, locate, site(fallbackFile, 1), true);
+      const result = await judge(
+        session,
+        input,
+        { roleFilter: "created", knownRoles },
+        locate,
+        site(fallbackFile, 1),
+        true,
+      );
       return { ...result, timings: { startMs, migrateMs, checkMs: performance.now() - t2 } };
     } finally {
       await session.exec("ROLLBACK");
@@ -75,7 +94,11 @@ export async function checkEmbedded(input: DbCheckInput, factory?: PgliteFactory
  * Checks a live database in one transaction that is rolled back: read-only (catalog only)
  * unless `allowWrites`, which also runs the policy test (scratch databases only).
  */
-export async function checkLive(input: DbCheckInput, session: SqlSession, allowWrites: boolean): Promise<DbCheckResult> {
+export async function checkLive(
+  input: DbCheckInput,
+  session: SqlSession,
+  allowWrites: boolean,
+): Promise<DbCheckResult> {
   const t0 = performance.now();
   // Sequences are not transactional: nextval during the policy test survives the rollback.
   const restoreSequences = allowWrites ? await saveSequences(session) : async () => undefined;
@@ -99,11 +122,18 @@ async function saveSequences(session: SqlSession): Promise<() => Promise<void>> 
   );
   const saved: { name: string; last: string; called: boolean }[] = [];
   for (const { name } of names.rows) {
-    const row = (await session.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${name}`)).rows[0];
+    const row = (
+      await session.query<{ last: string; called: boolean }>(
+        `SELECT last_value::text AS last, is_called AS called FROM ${name}`,
+      )
+    ).rows[0];
     if (row) saved.push({ name, ...row });
   }
   return async () => {
-    for (const s of saved) await session.query("SELECT setval($1::regclass, $2::bigint, $3)", [s.name, s.last, s.called]).catch(() => undefined);
+    for (const s of saved)
+      await session
+        .query("SELECT setval($1::regclass, $2::bigint, $3)", [s.name, s.last, s.called])
+        .catch(() => undefined);
   };
 }
 
@@ -121,7 +151,15 @@ async function judge(
     tables: new Map(
       owned.map(({ table, tenantColumn }): [string, TenantTable] => {
         const at = locate("table", table.name) ?? fallback;
-        return [table.name.toLowerCase(), { name: table.name, schema: table.schema === "public" ? undefined : table.schema, tenantColumn, source: { ...at, kind: "migration" } }];
+        return [
+          table.name.toLowerCase(),
+          {
+            name: table.name,
+            schema: table.schema === "public" ? undefined : table.schema,
+            tenantColumn,
+            source: { ...at, kind: "migration" },
+          },
+        ];
       }),
     ),
     globalTables: input.model.globalTables,
@@ -131,7 +169,11 @@ async function judge(
   const notes: string[] = [];
 
   let tested = new Map<CatalogTable, PolicyTestResult>();
-  const targets: PolicyTestTarget[] = owned.map(({ table, tenantColumn }) => ({ table, tenantColumn, setting: tenantSetting(table, catalog, input) }));
+  const targets: PolicyTestTarget[] = owned.map(({ table, tenantColumn }) => ({
+    table,
+    tenantColumn,
+    setting: tenantSetting(table, catalog, input),
+  }));
   if (policyTest && targets.length) {
     await session.exec("SAVEPOINT tenantguard_policy_test");
     tested = await runPolicyTests(session, catalog, targets);
@@ -144,7 +186,10 @@ async function judge(
     rlsEnabled: table.rlsEnabled,
     rlsForced: table.rlsForced,
     policies: table.policies.map((p) => p.name),
-    policyTest: tested.get(table) ?? { status: "not-run", reason: "read-only run: pass --allow-writes (scratch databases only) to run the policy test" },
+    policyTest: tested.get(table) ?? {
+      status: "not-run",
+      reason: "read-only run: pass --allow-writes (scratch databases only) to run the policy test",
+    },
     site: locate("table", table.name),
   }));
   for (const verdict of tables) {
@@ -157,14 +202,28 @@ async function judge(
   }
   if (policyTest) {
     const unverifiable = tables.filter((t) => t.policyTest.status === "not-verifiable");
-    if (unverifiable.length) notes.push(`${unverifiable.length} table(s) could not be verified by the policy test; see the table below`);
+    if (unverifiable.length)
+      notes.push(`${unverifiable.length} table(s) could not be verified by the policy test; see the table below`);
   }
-  const texts = new Map(input.migrationFiles.map((file) => [file, input.fs.readFile(file) ?? ""]));
+  const texts = new Map(input.migrationFiles.map((file) => [file, migrationSql(input.fs, file) ?? ""]));
   return { tables, findings: suppressMigrationFindings(texts, findings), notes, errors: [] };
 }
 
-function leakFinding(at: StatementSite, severity: MigrationFinding["severity"], message: string, table: string): MigrationFinding {
-  return { ...at, ruleId: "rls-policy-leak", severity, message, table, suppressed: null, fingerprint: fingerprintOf(`rls-policy-leak|${table}|${message}`) };
+function leakFinding(
+  at: StatementSite,
+  severity: MigrationFinding["severity"],
+  message: string,
+  table: string,
+): MigrationFinding {
+  return {
+    ...at,
+    ruleId: "rls-policy-leak",
+    severity,
+    message,
+    table,
+    suppressed: null,
+    fingerprint: fingerprintOf(`rls-policy-leak|${table}|${message}`),
+  };
 }
 
 /** Tenant-owned tables as the database has them: the model's, plus tables with a tenant column only the catalog knows. */
@@ -194,11 +253,13 @@ function tenantOwnedTables(catalog: Catalog, input: DbCheckInput): { table: Cata
 function tenantSetting(table: CatalogTable, catalog: Catalog, input: DbCheckInput): string | undefined {
   if (input.tenantSetting) return input.tenantSetting;
   const settingsOf = (t: CatalogTable) =>
-    t.policies.flatMap((p) => [p.qual, p.withCheck]).flatMap((text) => {
-      if (!text) return [];
-      const parsed = input.parser.parse(`SELECT ${text}`);
-      return "error" in parsed ? [] : settingNames(parsed.tree);
-    });
+    t.policies
+      .flatMap((p) => [p.qual, p.withCheck])
+      .flatMap((text) => {
+        if (!text) return [];
+        const parsed = input.parser.parse(`SELECT ${text}`);
+        return "error" in parsed ? [] : settingNames(parsed.tree);
+      });
   const counts = new Map<string, number>();
   for (const other of catalog.tables) for (const s of settingsOf(other)) counts.set(s, (counts.get(s) ?? 0) + 1);
   const project = [...counts].sort((x, y) => y[1] - x[1]).map(([s]) => s);
@@ -210,7 +271,11 @@ const TENANT_SETTING = /tenant|org|account|workspace|team|company|project/i;
 
 /** Names of the objects migrations create, to attribute each to the file that created it. */
 async function objectKeys(session: SqlSession): Promise<Set<string>> {
-  const rows = await session.query<{ kind: "table" | "policy" | "role" | "view" | "function"; name: string; tbl: string | null }>(
+  const rows = await session.query<{
+    kind: "table" | "policy" | "role" | "view" | "function";
+    name: string;
+    tbl: string | null;
+  }>(
     `SELECT 'table' AS kind, c.relname AS name, NULL AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
      UNION ALL SELECT 'view', c.relname, NULL FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -230,18 +295,31 @@ function objectKey(kind: string, name: string, table?: string): string {
 /** The static reading's site when it saw the object in this file; else the first line naming it. */
 function locateInFile(file: string, text: string, key: string, history: MigrationHistory): StatementSite {
   const [kind, rest] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
-  const fromStatic = staticLocator(history)(kind as Parameters<Locate>[0], rest.split(".").pop()!, rest.includes(".") ? rest.split(".")[0] : undefined);
+  const fromStatic = staticLocator(history)(
+    kind as Parameters<Locate>[0],
+    rest.split(".").pop()!,
+    rest.includes(".") ? rest.split(".")[0] : undefined,
+  );
   if (fromStatic?.file === file) return fromStatic;
-  const name = rest.split(".").pop()!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const name = rest
+    .split(".")
+    .pop()!
+    .replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const lines = text.split("\n");
   const word = new RegExp(`(^|[^\\w$])"?${name}"?($|[^\\w$])`, "i");
   const index = lines.findIndex((l) => word.test(l) && !/^\s*--/.test(l));
-  return site(file, index < 0 ? 1 : index + 1, index < 0 ? 1 : lines[index].search(/\S/) + 1, index < 0 ? undefined : lines[index].trimEnd().length + 1);
+  return site(
+    file,
+    index < 0 ? 1 : index + 1,
+    index < 0 ? 1 : lines[index].search(/\S/) + 1,
+    index < 0 ? undefined : lines[index].trimEnd().length + 1,
+  );
 }
 
 function staticLocator(history: MigrationHistory): Locate {
   return (kind, name, table) => {
-    const siteOf = (s: { file: string; line: number; column: number }) => history.sites.get(`${s.file}:${s.line}:${s.column}`);
+    const siteOf = (s: { file: string; line: number; column: number }) =>
+      history.sites.get(`${s.file}:${s.line}:${s.column}`);
     const findTable = (n: string) => [...history.tables.values()].find((t) => t.name === n);
     switch (kind) {
       case "table": {
@@ -275,4 +353,3 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 function emptyResult(timings: { startMs: number; migrateMs: number }, errors: DbCheckResult["errors"]): DbCheckResult {
   return { tables: [], findings: [], notes: [], errors, timings: { ...timings, checkMs: 0 } };
 }
-

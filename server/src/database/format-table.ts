@@ -15,8 +15,17 @@ export function formatVerdictTable(tables: readonly TableVerdict[], color: boole
     t.policyTest.status,
   ]);
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join("  ").trimEnd();
-  const statusColor: Record<string, string> = { isolated: "32", leaking: "1;31", "not-verifiable": "33", "not-run": "2" };
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]))
+      .join("  ")
+      .trimEnd();
+  const statusColor: Record<string, string> = {
+    isolated: "32",
+    leaking: "1;31",
+    "not-verifiable": "33",
+    "not-run": "2",
+  };
   const out = [line(header), width.map((w) => "-".repeat(w)).join("  ")];
   rows.forEach((r, i) => {
     const text = line(r);

@@ -13,6 +13,8 @@ export async function openLive(url: string): Promise<SqlSession> {
     await client.connect();
   } catch (e) {
     await client.end().catch(() => undefined);
+    // No `cause`: the driver's error can carry connection details, and nothing may print them.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`cannot connect to --database-url: ${scrub(e instanceof Error ? e.message : String(e))}`);
   }
   const rethrow = (e: unknown): never => {

@@ -26,16 +26,19 @@ export async function runPolicyTests(
     // A non-superuser creator may hold only ADMIN on the new role (Postgres 16+); it needs SET to become it.
     await session.exec(`GRANT ${probe} TO CURRENT_USER`).catch(() => undefined);
   } catch (e) {
-    for (const t of targets) results.set(t.table, { status: "not-verifiable", reason: `cannot create a test role: ${errorOf(e).message}` });
+    for (const t of targets)
+      results.set(t.table, { status: "not-verifiable", reason: `cannot create a test role: ${errorOf(e).message}` });
     return results;
   }
   const schemas = [...new Set(catalog.tables.map((t) => t.schema))];
   for (const schema of schemas) {
     const s = quoteIdent(schema);
-    await session.exec(
-      `GRANT USAGE ON SCHEMA ${s} TO ${probe}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${probe}; ` +
-        `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${probe}`,
-    ).catch(() => undefined);
+    await session
+      .exec(
+        `GRANT USAGE ON SCHEMA ${s} TO ${probe}; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${probe}; ` +
+          `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${probe}`,
+      )
+      .catch(() => undefined);
   }
   // Policies written for the app's role (`TO app_user`) apply to its members too.
   const policyRoles = new Set(targets.flatMap((t) => t.table.policies.flatMap((p) => p.roles)));
@@ -61,13 +64,19 @@ async function testTable(
   const { table, tenantColumn } = target;
   // Without a setting the test still runs (under a name no policy reads): a leak is a leak either way.
   const setting = target.setting ?? "tenantguard.no_tenant_setting";
-  const noSetting = "no tenant setting found (no current_setting('...') in its policies or functions; pass --tenant-setting)";
+  const noSetting =
+    "no tenant setting found (no current_setting('...') in its policies or functions; pass --tenant-setting)";
   const column = table.columns.find((c) => c.name === tenantColumn);
-  const setTenant = (value: string) => session.query("SELECT set_config($1, $2, true)", [setting, value]).then(() => undefined);
+  const setTenant = (value: string) =>
+    session.query("SELECT set_config($1, $2, true)", [setting, value]).then(() => undefined);
   const seeder = new Seeder(session, catalog, tenantColumns, setTenant);
   const a = column && seeder.tenantValue(column, "a");
   const b = column && seeder.tenantValue(column, "b");
-  if (!column || !a || !b) return { status: "not-verifiable", reason: `no test values for a tenant column of type ${column?.type ?? "unknown"}` };
+  if (!column || !a || !b)
+    return {
+      status: "not-verifiable",
+      reason: `no test values for a tenant column of type ${column?.type ?? "unknown"}`,
+    };
 
   await session.exec("SAVEPOINT tenantguard_table");
   try {
@@ -90,16 +99,31 @@ async function testTable(
     try {
       counts = (await session.query<{ own: number; other: number }>(read, [a])).rows[0];
     } catch (e) {
-      return { status: "not-verifiable", reason: `tenant A's session cannot read ${table.name}: ${errorOf(e).message}` };
+      return {
+        status: "not-verifiable",
+        reason: `tenant A's session cannot read ${table.name}: ${errorOf(e).message}`,
+      };
     }
-    if (counts.other > 0) leaks.push({ statement: `SELECT * FROM ${t}`, rows: counts.other, what: `read ${counts.other} row(s) of other tenants` });
+    if (counts.other > 0)
+      leaks.push({
+        statement: `SELECT * FROM ${t}`,
+        rows: counts.other,
+        what: `read ${counts.other} row(s) of other tenants`,
+      });
     if (counts.own === 0 && leaks.length === 0) {
       if (!target.setting) return { status: "not-verifiable", reason: noSetting };
-      return { status: "not-verifiable", reason: `tenant A's own row is not visible with ${setting} = A; is ${setting} the setting the policies compare with?` };
+      return {
+        status: "not-verifiable",
+        reason: `tenant A's own row is not visible with ${setting} = A; is ${setting} the setting the policies compare with?`,
+      };
     }
 
     const attempts: { what: string; sql: string; params: unknown[] }[] = [
-      { what: "updated tenant B's row", sql: `UPDATE ${t} SET ${col} = ${col} WHERE ${col} = $1::text::${ty}`, params: [b] },
+      {
+        what: "updated tenant B's row",
+        sql: `UPDATE ${t} SET ${col} = ${col} WHERE ${col} = $1::text::${ty}`,
+        params: [b],
+      },
       { what: "deleted tenant B's row", sql: `DELETE FROM ${t} WHERE ${col} = $1::text::${ty}`, params: [b] },
       // No WHERE and no RETURNING: with either, Postgres also checks the new row against the
       // SELECT policies, which hides a missing WITH CHECK from the test but not from an app.
@@ -111,7 +135,8 @@ async function testTable(
       await session.exec("SAVEPOINT tenantguard_attempt");
       try {
         const result = await session.query(attempt.sql, attempt.params);
-        if (result.affectedRows > 0) leaks.push({ statement: display(attempt.sql), rows: result.affectedRows, what: attempt.what });
+        if (result.affectedRows > 0)
+          leaks.push({ statement: display(attempt.sql), rows: result.affectedRows, what: attempt.what });
       } catch {
         // An RLS or privilege error (42501) is the policy doing its job; a constraint error proves nothing either way.
       }
@@ -122,8 +147,14 @@ async function testTable(
     await session.exec("SAVEPOINT tenantguard_attempt");
     try {
       await setTenant("");
-      const open = (await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE ${col} IS NOT NULL`)).rows[0].n;
-      if (open > 0) leaks.push({ statement: `SELECT * FROM ${t} -- ${setting} = ''`, rows: open, what: `read ${open} row(s) with the tenant setting empty (fails open)` });
+      const open = (await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE ${col} IS NOT NULL`))
+        .rows[0].n;
+      if (open > 0)
+        leaks.push({
+          statement: `SELECT * FROM ${t} -- ${setting} = ''`,
+          rows: open,
+          what: `read ${open} row(s) with the tenant setting empty (fails open)`,
+        });
     } catch {
       // an error on the empty setting fails closed
     }

@@ -94,14 +94,22 @@ export class Seeder {
     const result = await this.session.query<{ row: string }>(sql, params);
     const json = JSON.parse(result.rows[0].row) as Record<string, unknown>;
     return Object.fromEntries(
-      Object.entries(json).map(([k, v]) => [k, v === null ? null : typeof v === "object" ? JSON.stringify(v) : String(v)]),
+      Object.entries(json).map(([k, v]) => [
+        k,
+        v === null ? null : typeof v === "object" ? JSON.stringify(v) : String(v),
+      ]),
     );
   }
 
   private async exists(table: CatalogTable, values: Row): Promise<boolean> {
     const names = Object.keys(values);
-    const where = names.map((n, i) => `${quoteIdent(n)} = $${i + 1}::text::${column(table, n)?.type ?? "text"}`).join(" AND ");
-    const result = await this.session.query(`SELECT 1 FROM ${qualified(table)} WHERE ${where} LIMIT 1`, names.map((n) => values[n]));
+    const where = names
+      .map((n, i) => `${quoteIdent(n)} = $${i + 1}::text::${column(table, n)?.type ?? "text"}`)
+      .join(" AND ");
+    const result = await this.session.query(
+      `SELECT 1 FROM ${qualified(table)} WHERE ${where} LIMIT 1`,
+      names.map((n) => values[n]),
+    );
     return result.rows.length > 0;
   }
 

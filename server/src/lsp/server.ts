@@ -50,9 +50,10 @@ export interface InitializationOptions {
    */
   typeAware?: boolean;
   /**
-   * Which engine reports findings in TypeScript and JavaScript files (default "languageServer").
+   * Which engine reports findings in open TypeScript and JavaScript files (default "languageServer").
    * With "tsserver" the tsserver plugin reports them and this server publishes none for those
-   * files, but still answers code actions there (VS Code shows no tsserver plugin quick fixes).
+   * files while they are open (it still does for closed ones, which tsserver does not check),
+   * but still answers code actions there (VS Code shows no tsserver plugin quick fixes).
    * Also read from `workspace/didChangeConfiguration` (`settings.tenantguard.engine`).
    */
   engine?: Engine;
@@ -96,9 +97,10 @@ export function startServer(connection: Connection): void {
     if (analysis.kind === "crashed") logError(`tenantguard: internal error analyzing ${file}: ${analysis.message}`);
     if (analysis.kind === "skipped" && !analysis.reason.startsWith("not a TypeScript"))
       log(`tenantguard: skipping ${file}: ${analysis.reason}`);
-    const reported = analysis.kind === "ok" && !(engine === "tsserver" && hasSourceExtension(file));
+    // With the tsserver engine the plugin reports open TS/JS files: publishing them too would duplicate.
+    const tsserverReports = engine === "tsserver" && hasSourceExtension(file) && openPaths.has(file);
     const diagnostics =
-      reported && analysis.kind === "ok"
+      analysis.kind === "ok" && !tsserverReports
         ? findingsToDiagnostics(
             analysis.findings,
             TextDocument.create(uri, "typescript", 0, text),

@@ -102,4 +102,3 @@ export class TypedPrograms {
     return { service: ts.createLanguageService(host, this.registry), fileNames: new Set(fileNames) };
   }
 }
-

@@ -3,7 +3,8 @@
 // own code-action command, fix-all, the tsserver engine (plugin reports, server stays quiet
 // but still supplies the fix), the commands, and the config file's schema validation.
 // The workspace is a copy of test/vscode/fixtures/workspace: src/orders.ts holds one
-// `missing-tenant-filter` finding (line 4) and an unused `tenantId` parameter.
+// `missing-tenant-filter` finding (line 4) and an unused `tenantId` parameter; src/reports.ts,
+// never opened, holds another (found by the server's workspace scan).
 import {
   commands,
   ConfigurationTarget,
@@ -35,6 +36,7 @@ interface TenantguardApi {
 
 let api: TenantguardApi;
 let orders: TextDocument;
+let reports: Uri;
 
 const isOurs = (d: Diagnostic) => d.source === "tenantguard";
 const codeOf = (d: Diagnostic) => (typeof d.code === "object" ? d.code.value : d.code);
@@ -92,7 +94,9 @@ export const cases: Case[] = [
       assert(finding.range.start.line === 3, `finding on line ${finding.range.start.line + 1}, expected 4`);
       const target = typeof finding.code === "object" ? finding.code.target.toString() : "";
       assert(target.endsWith(`docs/rules/${RULE}.md`), `docs link is ${target}`);
-      assert(api.findingsCount() >= 1, `status bar shows ${api.findingsCount()}`);
+      reports = Uri.joinPath(orders.uri, "..", "reports.ts");
+      await waitForDiagnostics(reports, (ds) => ds.some(fromServer), "the scan's finding in the closed src/reports.ts");
+      assert(api.findingsCount() === 2, `status bar shows ${api.findingsCount()} findings, expected 2`);
       await showForScreenshot(finding);
     },
   },
@@ -125,6 +129,10 @@ export const cases: Case[] = [
           "exactly one tenantguard diagnostic, from the tsserver plugin",
         );
         report(`  tsserver engine diagnostics: ${describe(diagnostics.filter(isOurs))}`);
+        // tsserver checks open files only: the closed file keeps the server's finding.
+        const closed = languages.getDiagnostics(reports).filter(isOurs);
+        assert(closed.length === 1 && fromServer(closed[0]), `closed file: ${describe(closed)}`);
+        assert(api.findingsCount() === 2, `status bar shows ${api.findingsCount()} findings, expected 2`);
         await applyPreferredQuickFix(fromTsserver);
         await waitForDiagnostics(orders.uri, (ds) => !ds.some(isOurs), "the plugin's finding gone after the fix");
         await undoUntil((ds) => ds.filter(isOurs).length === 1 && ds.some(fromTsserver));

@@ -22,14 +22,26 @@ export interface PlannedSqlFix {
 }
 
 /** Builds the fix for `plan`, or undefined when this driver shape cannot take it mechanically. */
-export function planSqlFix(tsm: typeof ts, site: SqlSite, plan: SqlFixPlan, value: TenantValue): PlannedSqlFix | undefined {
-  const parameter = parameterFor(tsm, site, value, plan.kind === "add-predicate" ? plan.insertAt : Math.min(...plan.rowEnds));
+export function planSqlFix(
+  tsm: typeof ts,
+  site: SqlSite,
+  plan: SqlFixPlan,
+  value: TenantValue,
+): PlannedSqlFix | undefined {
+  const parameter = parameterFor(
+    tsm,
+    site,
+    value,
+    plan.kind === "add-predicate" ? plan.insertAt : Math.min(...plan.rowEnds),
+  );
   if (!parameter) return undefined;
   // The same edits twice: with the value as written in the file, and as the parser sees a placeholder.
   const written = editsFor(plan, parameter.sqlText);
   const sqlEdits = editsFor(plan, parameter.parsedText);
   const title =
-    plan.kind === "add-predicate" ? `Add tenant predicate \`${plan.column} = ${value.text}\`` : `Set ${plan.column} to \`${value.text}\` in the INSERT`;
+    plan.kind === "add-predicate"
+      ? `Add tenant predicate \`${plan.column} = ${value.text}\``
+      : `Set ${plan.column} to \`${value.text}\` in the INSERT`;
   const fileEdits: TextEdit[] = written.map((e) => {
     const at = mapInsertion(site, e.at);
     return { start: at, end: at, newText: e.text };
@@ -40,10 +52,17 @@ export function planSqlFix(tsm: typeof ts, site: SqlSite, plan: SqlFixPlan, valu
 
 function editsFor(plan: SqlFixPlan, value: string): SqlEdit[] {
   if (plan.kind === "add-insert-column") {
-    return [{ at: plan.columnsEnd, text: `, ${plan.column}` }, ...plan.rowEnds.map((at) => ({ at, text: `, ${value}` }))];
+    return [
+      { at: plan.columnsEnd, text: `, ${plan.column}` },
+      ...plan.rowEnds.map((at) => ({ at, text: `, ${value}` })),
+    ];
   }
   const predicate = `${plan.column} = ${value}`;
-  if (plan.wrap) return [{ at: plan.wrap.start, text: "(" }, { at: plan.insertAt, text: `) AND ${predicate}` }];
+  if (plan.wrap)
+    return [
+      { at: plan.wrap.start, text: "(" },
+      { at: plan.insertAt, text: `) AND ${predicate}` },
+    ];
   return [{ at: plan.insertAt, text: plan.createWhere ? ` WHERE ${predicate}` : ` AND ${predicate}` }];
 }
 
@@ -74,16 +93,24 @@ function parameterFor(tsm: typeof ts, site: SqlSite, value: TenantValue, insertA
   switch (site.parameterStyle) {
     case "template":
       // A tagged template sends `${...}` as a bound parameter: safe to interpolate.
-      return { sqlText: `\${${value.text}}`, parsedText: `$${site.maxParameter + site.holes.length + 1}`, fileEdits: [] };
+      return {
+        sqlText: `\${${value.text}}`,
+        parsedText: `$${site.maxParameter + site.holes.length + 1}`,
+        fileEdits: [],
+      };
     case "numbered": {
       const values = valuesEdit(tsm, site, value);
-      return values ? { sqlText: `$${site.maxParameter + 1}`, parsedText: `$${site.maxParameter + 1}`, fileEdits: [values] } : undefined;
+      return values
+        ? { sqlText: `$${site.maxParameter + 1}`, parsedText: `$${site.maxParameter + 1}`, fileEdits: [values] }
+        : undefined;
     }
     case "question": {
       // knex binds `?` in order: only append when no binding follows the insertion point.
       if (/\?|\$\d/.test(site.sql.slice(insertAt))) return undefined;
       const values = valuesEdit(tsm, site, value);
-      return values ? { sqlText: "?", parsedText: `$${site.maxParameter + site.holes.length + 1}`, fileEdits: [values] } : undefined;
+      return values
+        ? { sqlText: "?", parsedText: `$${site.maxParameter + site.holes.length + 1}`, fileEdits: [values] }
+        : undefined;
     }
   }
 }

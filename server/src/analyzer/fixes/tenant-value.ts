@@ -14,7 +14,12 @@ export const TENANT_PLACEHOLDER = "tenantId /* TODO: tenant id */";
  * the tenant column (`tenantId` for `tenant_id`), else the configured `tenantExpression`,
  * else a placeholder.
  */
-export function tenantValueAt(tsm: typeof ts, node: ts.Node, tenantColumn: string, tenantExpression: string | undefined): TenantValue {
+export function tenantValueAt(
+  tsm: typeof ts,
+  node: ts.Node,
+  tenantColumn: string,
+  tenantExpression: string | undefined,
+): TenantValue {
   const wanted = new Set(tenantNameVariants(tenantColumn));
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
     if (tsm.isFunctionLike(current)) {

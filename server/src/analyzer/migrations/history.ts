@@ -8,7 +8,9 @@ import type { ModelSource } from "../model/types";
 import { as, list, names, walk } from "../sql/ast";
 import { ClauseTokens } from "../sql/clauses";
 import type { ParsedSql, SqlParser } from "../sql/parse";
+import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
+import { isScriptMigration, sqlOfScriptMigration } from "./ts-migrations";
 
 /** Where a statement is: its first line, 1-based, end column just after the last character. */
 export interface StatementSite {
@@ -79,19 +81,31 @@ export interface MigrationHistory {
   errors: InputError[];
 }
 
-/** Reads the files in natural path order (as readMigrations does) into a history. */
+/**
+ * Reads the files in natural path order (as readMigrations does) into a history. `.ts`/`.js`
+ * migrations contribute the SQL literals of their `up` migration (ts-migrations.ts).
+ */
 export function readMigrationHistory(
   fs: AnalyzerFileSystem,
   files: readonly string[],
   parser: SqlParser,
+  tsModule?: typeof ts,
 ): MigrationHistory {
   const history = emptyHistory();
   for (const file of [...files].sort(compareNatural)) {
-    const text = fs.readFile(file);
+    const text = migrationSql(fs, file, tsModule);
     if (text === undefined) history.errors.push({ file, message: `cannot read migration ${file}` });
     else applyMigrationText(history, parser, file, text);
   }
   return history;
+}
+
+/** A migration's SQL: the file itself, or for a script migration its `up` SQL at the same offsets. */
+export function migrationSql(fs: AnalyzerFileSystem, file: string, tsModule?: typeof ts): string | undefined {
+  const text = fs.readFile(file);
+  if (text === undefined || !isScriptMigration(file)) return text;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return sqlOfScriptMigration(text, file, tsModule ?? (require("typescript") as typeof ts));
 }
 
 export function emptyHistory(): MigrationHistory {
@@ -117,7 +131,11 @@ export function applyMigrationText(history: MigrationHistory, parser: SqlParser,
   const parsed = parser.parse(text);
   const lines = lineStarts(text);
   if ("error" in parsed) {
-    history.errors.push({ file, message: `SQL syntax error: ${parsed.error.message}`, ...position(lines, parsed.error.position) });
+    history.errors.push({
+      file,
+      message: `SQL syntax error: ${parsed.error.message}`,
+      ...position(lines, parsed.error.position),
+    });
     return;
   }
   for (const raw of parsed.tree.stmts ?? []) {
@@ -156,8 +174,10 @@ function trackRlsChanges(
     if (was.forced && !table.rls.forced) history.unforcedAfterForce.set(key, site);
     if (table.rls.forced) history.unforcedAfterForce.delete(key);
   }
-  for (const key of [...history.disabledAfterEnable.keys()]) if (!history.tables.has(key)) history.disabledAfterEnable.delete(key);
-  for (const key of [...history.unforcedAfterForce.keys()]) if (!history.tables.has(key)) history.unforcedAfterForce.delete(key);
+  for (const key of [...history.disabledAfterEnable.keys()])
+    if (!history.tables.has(key)) history.disabledAfterEnable.delete(key);
+  for (const key of [...history.unforcedAfterForce.keys()])
+    if (!history.tables.has(key)) history.unforcedAfterForce.delete(key);
 }
 
 function applyExtra(history: MigrationHistory, parser: SqlParser, stmt: Node, site: StatementSite): void {
@@ -186,8 +206,11 @@ function applyExtra(history: MigrationHistory, parser: SqlParser, stmt: Node, si
       break;
     case "AlterFunctionStmt": {
       const name = names((fields.func as { objname?: unknown })?.objname).join(".");
-      const security = list(fields.actions).map((a) => as<{ defname?: string; arg?: unknown }>(a, "DefElem")).find((d) => d?.defname === "security");
-      if (security && !as<{ boolval?: boolean }>(security.arg, "Boolean")?.boolval) history.definerFunctions.delete(name);
+      const security = list(fields.actions)
+        .map((a) => as<{ defname?: string; arg?: unknown }>(a, "DefElem"))
+        .find((d) => d?.defname === "security");
+      if (security && !as<{ boolval?: boolean }>(security.arg, "Boolean")?.boolval)
+        history.definerFunctions.delete(name);
       break;
     }
     case "DropStmt":
@@ -229,7 +252,8 @@ function applyExtra(history: MigrationHistory, parser: SqlParser, stmt: Node, si
         const options = as<{ items?: unknown[] }>(c?.def, "List")?.items;
         const invoker = relOption(options, "security_invoker");
         if (c?.subtype === "AT_SetRelOptions" && invoker !== undefined) view.securityInvoker = invoker;
-        if (c?.subtype === "AT_ResetRelOptions" && relOption(options, "security_invoker", true) !== undefined) view.securityInvoker = false;
+        if (c?.subtype === "AT_ResetRelOptions" && relOption(options, "security_invoker", true) !== undefined)
+          view.securityInvoker = false;
       }
       break;
     }
@@ -251,7 +275,8 @@ function setRole(history: MigrationHistory, name: string, options: unknown, site
     if (d?.defname === "bypassrls") [bypassRls, granted] = [on, granted || on];
     if (d?.defname === "superuser") [superuser, granted] = [on, granted || on];
   }
-  if (bypassRls || superuser) history.roles.set(name, { name, bypassRls, superuser, site: granted || !previous ? site : previous.site });
+  if (bypassRls || superuser)
+    history.roles.set(name, { name, bypassRls, superuser, site: granted || !previous ? site : previous.site });
   else history.roles.delete(name);
 }
 
@@ -272,7 +297,12 @@ function rowSecurity(
   if (off) history.rowSecurityOff.push({ scope, target, site });
 }
 
-function createFunction(history: MigrationHistory, parser: SqlParser, fields: Record<string, unknown>, site: StatementSite): void {
+function createFunction(
+  history: MigrationHistory,
+  parser: SqlParser,
+  fields: Record<string, unknown>,
+  site: StatementSite,
+): void {
   const name = names(fields.funcname).join(".");
   const options = list(fields.options).map((o) => as<{ defname?: string; arg?: unknown }>(o, "DefElem"));
   const definer = !!as<{ boolval?: boolean }>(options.find((o) => o?.defname === "security")?.arg, "Boolean")?.boolval;

@@ -3,6 +3,7 @@
 // language server calls checkMigrations for `.sql` files; the CLI reports the same findings.
 import type { ResolvedConfig } from "../config/types";
 import { lookupTenantTable, type TenantModel, type TenantTable } from "../model/types";
+import { tenantColumnMatches } from "../model/names";
 import type { MigrationTable } from "../model/migrations";
 import { effectiveSeverity } from "../rules/index";
 import { checkSqlScoping } from "../sql/scope";
@@ -21,7 +22,15 @@ import {
   type PolicyShape,
 } from "./policy";
 
-export { readMigrationHistory, applyMigrationText, emptyHistory, type MigrationHistory, type StatementSite } from "./history";
+export {
+  readMigrationHistory,
+  applyMigrationText,
+  emptyHistory,
+  migrationSql,
+  type MigrationHistory,
+  type StatementSite,
+} from "./history";
+export { TS_MIGRATION_GLOBS, isScriptMigration, listMigrationFiles } from "./ts-migrations";
 
 export interface MigrationFinding {
   /** Absolute path of the migration file. */
@@ -40,41 +49,80 @@ export interface MigrationFinding {
   fingerprint: string;
 }
 
-export function checkMigrations(state: MigrationHistory, model: TenantModel, config: ResolvedConfig): MigrationFinding[] {
+export function checkMigrations(
+  state: MigrationHistory,
+  model: TenantModel,
+  config: ResolvedConfig,
+): MigrationFinding[] {
   const out: MigrationFinding[] = [];
   const report = (ruleId: RuleId, site: StatementSite, message: string, table?: string) => {
     const severity = effectiveSeverity(config, ruleId);
     if (!severity) return;
-    out.push({ ...site, ruleId, severity, message, table, suppressed: null, fingerprint: fingerprintOf(`${ruleId}|${table ?? ""}|${message}`) });
+    out.push({
+      ...site,
+      ruleId,
+      severity,
+      message,
+      table,
+      suppressed: null,
+      fingerprint: fingerprintOf(`${ruleId}|${table ?? ""}|${message}`),
+    });
   };
 
   const owned = [...state.tables.values()].flatMap((table) => {
-    const tenant = lookupTenantTable(model, table.name, table.schema);
+    const tenant = lookupTenantTable(model, table.name, table.schema) ?? tenantByColumn(table, model, config);
     return tenant ? [{ table, tenant }] : [];
   });
-  const rlsTables = owned.filter(({ table }) => config.isolation === "rls" || table.rls.enabled || state.disabledAfterEnable.has(tableKey(table)));
+  const rlsTables = owned.filter(
+    ({ table }) => config.isolation === "rls" || table.rls.enabled || state.disabledAfterEnable.has(tableKey(table)),
+  );
   const rlsInPlay = rlsTables.length > 0;
 
   const siteOf = (source: { file: string; line: number; column: number }): StatementSite =>
-    state.sites.get(`${source.file}:${source.line}:${source.column}`) ?? { ...source, endLine: source.line, endColumn: source.column + 1 };
+    state.sites.get(`${source.file}:${source.line}:${source.column}`) ?? {
+      ...source,
+      endLine: source.line,
+      endColumn: source.column + 1,
+    };
   for (const { table, tenant } of owned) {
     const key = tableKey(table);
     const disabled = state.disabledAfterEnable.get(key);
     const unforced = state.unforcedAfterForce.get(key);
-    if (disabled) report("rls-disabled", disabled, `DISABLE ROW LEVEL SECURITY on ${table.name} after it was enabled: its policies no longer apply and every tenant's rows are readable`, table.name);
-    if (unforced && table.rls.enabled) report("rls-disabled", unforced, `NO FORCE ROW LEVEL SECURITY on ${table.name} after it was forced: the table owner (often the app's role) bypasses its policies again`, table.name);
-    if (config.isolation === "rls") checkRlsMissing(table, tenant, !!disabled, !!unforced && table.rls.enabled, siteOf, report);
+    if (disabled)
+      report(
+        "rls-disabled",
+        disabled,
+        `DISABLE ROW LEVEL SECURITY on ${table.name} after it was enabled: its policies no longer apply and every tenant's rows are readable`,
+        table.name,
+      );
+    if (unforced && table.rls.enabled)
+      report(
+        "rls-disabled",
+        unforced,
+        `NO FORCE ROW LEVEL SECURITY on ${table.name} after it was forced: the table owner (often the app's role) bypasses its policies again`,
+        table.name,
+      );
+    if (config.isolation === "rls")
+      checkRlsMissing(table, tenant, !!disabled, !!unforced && table.rls.enabled, siteOf, report);
   }
   for (const { table, tenant } of rlsTables) checkPolicies(table, tenant, siteOf, report);
 
   if (rlsInPlay) {
     for (const role of state.roles.values()) {
       const attrs = [role.superuser && "SUPERUSER", role.bypassRls && "BYPASSRLS"].filter(Boolean).join(" and ");
-      report("rls-bypass-role", role.site, `role ${role.name} has ${attrs}: every query it runs skips row-level security, even on forced tables`);
+      report(
+        "rls-bypass-role",
+        role.site,
+        `role ${role.name} has ${attrs}: every query it runs skips row-level security, even on forced tables`,
+      );
     }
     for (const off of state.rowSecurityOff) {
       const where = off.scope === "session" ? "for this session" : `for ${off.scope} ${off.target}`;
-      report("row-security-off", off.site, `row_security = off ${where}: a role without BYPASSRLS gets errors instead of filtered rows, and one with BYPASSRLS silently reads every tenant`);
+      report(
+        "row-security-off",
+        off.site,
+        `row_security = off ${where}: a role without BYPASSRLS gets errors instead of filtered rows, and one with BYPASSRLS silently reads every tenant`,
+      );
     }
     for (const fn of state.definerFunctions.values()) {
       const tables = new Set<string>();
@@ -85,7 +133,12 @@ export function checkMigrations(state: MigrationHistory, model: TenantModel, con
       }
       if (tables.size) {
         const list = [...tables].join(", ");
-        report("rls-security-definer", fn.site, `SECURITY DEFINER function ${fn.name} reads ${list} with no tenant predicate: it runs as its owner, whom row-level security does not restrict when the owner is a superuser, has BYPASSRLS, or owns an unforced table`, [...tables][0]);
+        report(
+          "rls-security-definer",
+          fn.site,
+          `SECURITY DEFINER function ${fn.name} reads ${list} with no tenant predicate: it runs as its owner, whom row-level security does not restrict when the owner is a superuser, has BYPASSRLS, or owns an unforced table`,
+          [...tables][0],
+        );
       }
     }
   }
@@ -98,6 +151,27 @@ export function checkMigrations(state: MigrationHistory, model: TenantModel, con
     report("rls-view-bypass", view.site, message, reads[0]);
   }
   return suppressMigrationFindings(state.files, out);
+}
+
+/**
+ * A table the model does not know (created by SQL in a TS migration, which the model does not
+ * read) is tenant-owned when it has one of the model's tenant columns and is not global.
+ */
+function tenantByColumn(table: MigrationTable, model: TenantModel, config: ResolvedConfig): TenantTable | undefined {
+  const name = table.name.toLowerCase();
+  if (
+    model.tables.has(name) ||
+    model.globalTables.has(name) ||
+    config.globalTables.some((g) => g.toLowerCase() === name)
+  )
+    return undefined;
+  const candidates = new Set([
+    ...config.tenantColumns,
+    ...(model.inference ? [model.inference.column] : []),
+    ...[...model.tables.values()].map((t) => t.tenantColumn),
+  ]);
+  const tenantColumn = table.columns.find((c) => [...candidates].some((t) => tenantColumnMatches(c, t)));
+  return tenantColumn ? { name: table.name, schema: table.schema, tenantColumn, source: table.source } : undefined;
 }
 
 type Report = (ruleId: RuleId, site: StatementSite, message: string, table?: string) => void;
@@ -114,10 +188,19 @@ function checkRlsMissing(
 ): void {
   const missing: string[] = [];
   if (!table.rls.enabled && !disabledLater) missing.push("ENABLE ROW LEVEL SECURITY");
-  if (!table.rls.forced && !unforcedLater) missing.push("FORCE ROW LEVEL SECURITY (the table owner bypasses RLS otherwise)");
-  const tenantPolicy = table.policies.some((p) => readsWith(p) && constrainsTenant(p.using, table.name, tenant.tenantColumn));
+  if (!table.rls.forced && !unforcedLater)
+    missing.push("FORCE ROW LEVEL SECURITY (the table owner bypasses RLS otherwise)");
+  const tenantPolicy = table.policies.some(
+    (p) => readsWith(p) && constrainsTenant(p.using, table.name, tenant.tenantColumn),
+  );
   if (!tenantPolicy) missing.push(`a policy comparing ${tenant.tenantColumn} with the tenant setting`);
-  if (missing.length) report("rls-missing", siteOf(table.source), `tenant-owned table ${table.name} lacks ${missing.join("; ")}`, table.name);
+  if (missing.length)
+    report(
+      "rls-missing",
+      siteOf(table.source),
+      `tenant-owned table ${table.name} lacks ${missing.join("; ")}`,
+      table.name,
+    );
 }
 
 function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteOf, report: Report): void {
@@ -126,7 +209,8 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
     const site = siteOf(policy.source);
     const shape: PolicyShape = policy;
     const openWhenMissing = failsOpen(policy.using, column) ?? failsOpen(policy.withCheck, column);
-    if (openWhenMissing) report("rls-policy-fails-open", site, `policy ${policy.name} on ${table.name}: ${openWhenMissing}`, table.name);
+    if (openWhenMissing)
+      report("rls-policy-fails-open", site, `policy ${policy.name} on ${table.name}: ${openWhenMissing}`, table.name);
     const command = policy.command === "all" ? "select" : policy.command;
     if (
       policy.permissive &&
@@ -136,7 +220,12 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
       !restrictedByTenant(table.policies, command, "using", table.name, column)
     ) {
       const what = policy.using ? `its USING does not compare ${column} with the tenant setting` : "it has no USING";
-      report("rls-policy-without-tenant", site, `permissive policy ${policy.name} on ${table.name} lets every tenant's rows through: ${what}, and permissive policies are combined with OR`, table.name);
+      report(
+        "rls-policy-without-tenant",
+        site,
+        `permissive policy ${policy.name} on ${table.name} lets every tenant's rows through: ${what}, and permissive policies are combined with OR`,
+        table.name,
+      );
     }
     const check = effectiveCheck(shape);
     const writeCommand = policy.command === "all" ? "insert" : policy.command;
@@ -149,10 +238,20 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
       !constrainsTenant(check, table.name, column) &&
       !restrictedByTenant(table.policies, writeCommand, "check", table.name, column)
     ) {
-      report("rls-unchecked-write", site, `permissive policy ${policy.name} on ${table.name} allows ${policy.command === "all" ? "inserts and updates" : policy.command + "s"} of rows for another tenant: its WITH CHECK does not compare ${column} with the tenant setting`, table.name);
+      report(
+        "rls-unchecked-write",
+        site,
+        `permissive policy ${policy.name} on ${table.name} allows ${policy.command === "all" ? "inserts and updates" : policy.command + "s"} of rows for another tenant: its WITH CHECK does not compare ${column} with the tenant setting`,
+        table.name,
+      );
     }
     for (const _ of bareSettingCalls(policy.using).concat(bareSettingCalls(policy.withCheck)).slice(0, 1)) {
-      report("rls-setting-per-row", site, `policy ${policy.name} on ${table.name} calls current_setting(...) for every row; (SELECT current_setting(...)) is evaluated once per statement`, table.name);
+      report(
+        "rls-setting-per-row",
+        site,
+        `policy ${policy.name} on ${table.name} calls current_setting(...) for every row; (SELECT current_setting(...)) is evaluated once per statement`,
+        table.name,
+      );
     }
   }
 }
@@ -161,7 +260,10 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
  * Marks findings suppressed by a `-- tenantguard-ignore` comment on the statement's line or in the
  * comment block right above it. `files` holds each migration's text (db-check passes them too).
  */
-export function suppressMigrationFindings(files: ReadonlyMap<string, string>, findings: MigrationFinding[]): MigrationFinding[] {
+export function suppressMigrationFindings(
+  files: ReadonlyMap<string, string>,
+  findings: MigrationFinding[],
+): MigrationFinding[] {
   const byFile = new Map<string, { comments: ReturnType<typeof findSuppressions>; lines: string[] }>();
   for (const finding of findings) {
     let entry = byFile.get(finding.file);

@@ -20,7 +20,9 @@ export function constrainsTenant(expr: unknown, table: string, tenantColumn: str
   const ref: PredicateRef = { tenantColumn };
   const ctx: ClassifyContext<PredicateRef> = {
     resolve: (qualifier, column) =>
-      (qualifier.length === 0 || qualifier[qualifier.length - 1] === table) && column === tenantColumn ? ref : undefined,
+      (qualifier.length === 0 || qualifier[qualifier.length - 1] === table) && column === tenantColumn
+        ? ref
+        : undefined,
   };
   return andTerms(expr).some((term) => {
     const meaning = classifyTerm(term, ctx);
@@ -74,11 +76,17 @@ export function failsOpen(expr: unknown, tenantColumn: string): string | undefin
     if (reason) return false;
     if (type === "BoolExpr" && fields.boolop === "OR_EXPR" && list(fields.args).some(testsMissingSetting)) {
       reason = "an OR branch that holds when the tenant setting is missing lets every row through";
-    } else if (type === "CaseExpr" && list(fields.args).some((w) => testsMissingSetting(as<{ expr?: unknown }>(w, "CaseWhen")?.expr))) {
+    } else if (
+      type === "CaseExpr" &&
+      list(fields.args).some((w) => testsMissingSetting(as<{ expr?: unknown }>(w, "CaseWhen")?.expr))
+    ) {
       reason = "a CASE on the missing tenant setting decides the rows when the setting is missing";
     } else if (type === "CoalesceExpr") {
       const args = list(fields.args);
-      if (args.some(readsSetting) && args.slice(1).some((a) => columnRef(stripAll(a))?.column === tenantColumn || isTrue(a))) {
+      if (
+        args.some(readsSetting) &&
+        args.slice(1).some((a) => columnRef(stripAll(a))?.column === tenantColumn || isTrue(a))
+      ) {
         reason = `COALESCE falls back to ${tenantColumn} itself when the tenant setting is missing, so every row matches`;
       }
     }
@@ -91,7 +99,8 @@ export function bareSettingCalls(expr: unknown): number[] {
   const out: number[] = [];
   walk(expr, (type, fields) => {
     if (type === "SubLink") return false;
-    if (type === "FuncCall" && isSettingCall(fields)) out.push(typeof fields.location === "number" ? fields.location : 0);
+    if (type === "FuncCall" && isSettingCall(fields))
+      out.push(typeof fields.location === "number" ? fields.location : 0);
   });
   return out;
 }

@@ -211,7 +211,13 @@ function applyTableOverrides(
       }
       const tenantColumn = column ?? wanted[0];
       if (tenantColumn)
-        tables.set(lower, { name: table.name, schema: table.schema, tenantColumn, source: table.source, ...(table.entities ? { entities: table.entities } : {}) });
+        tables.set(lower, {
+          name: table.name,
+          schema: table.schema,
+          tenantColumn,
+          source: table.source,
+          ...(table.entities ? { entities: table.entities } : {}),
+        });
       continue;
     }
     if (!wanted[0]) {

@@ -9,4 +9,11 @@ import { typeormModule } from "./typeorm";
 export type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 /** Every ORM the analyzer understands; each is one file of the same shape. */
-export const ORM_MODULES: readonly OrmModule[] = [prismaModule, drizzleModule, kyselyModule, knexModule, typeormModule, sequelizeModule];
+export const ORM_MODULES: readonly OrmModule[] = [
+  prismaModule,
+  drizzleModule,
+  kyselyModule,
+  knexModule,
+  typeormModule,
+  sequelizeModule,
+];

@@ -5,5 +5,5 @@ export const rule: RuleMeta = {
   defaultSeverity: "error",
   title: "Tenant-owned table without row-level security",
   description:
-    "With isolation \"rls\", every tenant-owned table must have row-level security enabled and forced, and a policy that compares the tenant column with the tenant setting.",
+    'With isolation "rls", every tenant-owned table must have row-level security enabled and forced, and a policy that compares the tenant column with the tenant setting.',
 };

@@ -63,7 +63,10 @@ export function stripCasts(node: unknown): unknown {
  * Calls `visit` on `node` and every node below it in document order.
  * `visit` returns false to skip a node's children.
  */
-export function walk(node: unknown, visit: (type: string, fields: Record<string, unknown>, node: unknown) => boolean | void): void {
+export function walk(
+  node: unknown,
+  visit: (type: string, fields: Record<string, unknown>, node: unknown) => boolean | void,
+): void {
   const stack: unknown[] = [node];
   while (stack.length) {
     const current = stack.pop();

@@ -4,7 +4,22 @@
 import type { SqlToken } from "./parse";
 
 /** Keywords that end a FROM or WHERE clause at the same parenthesis depth. */
-const CLAUSE_END = new Set(["WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH", "FOR", "RETURNING", "UNION", "INTERSECT", "EXCEPT", "ON"]);
+const CLAUSE_END = new Set([
+  "WHERE",
+  "GROUP",
+  "HAVING",
+  "WINDOW",
+  "ORDER",
+  "LIMIT",
+  "OFFSET",
+  "FETCH",
+  "FOR",
+  "RETURNING",
+  "UNION",
+  "INTERSECT",
+  "EXCEPT",
+  "ON",
+]);
 
 /** The scanner's tokens with their parenthesis depths, scanned on first use (only fixes need them). */
 export class ClauseTokens {
@@ -85,7 +100,11 @@ export class ClauseTokens {
  * start, for wrapping an OR in parentheses). Without, `offset` is the first FROM item
  * (or the UPDATE/DELETE target) and the result is the end of the clause a new WHERE follows.
  */
-export function clauseInsertion(tokens: ClauseTokens, offset: number, hasWhere: boolean): { end: number; exprStart?: number } | undefined {
+export function clauseInsertion(
+  tokens: ClauseTokens,
+  offset: number,
+  hasWhere: boolean,
+): { end: number; exprStart?: number } | undefined {
   const list = tokens.tokens;
   let i = tokens.indexAt(offset);
   if (i >= list.length) return undefined;

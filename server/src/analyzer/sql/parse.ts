@@ -66,7 +66,8 @@ function createSqlParser(lib: LibPgQuery): SqlParser {
         // libpg-query reports the cursor 0-based and in code points, not UTF-16 units.
         const codePoints = details?.cursorPosition ?? 0;
         let position = 0;
-        for (let n = 0; n < codePoints && position < sql.length; n++) position += sql.codePointAt(position)! > 0xffff ? 2 : 1;
+        for (let n = 0; n < codePoints && position < sql.length; n++)
+          position += sql.codePointAt(position)! > 0xffff ? 2 : 1;
         return { error: { message, position: Math.min(position, sql.length) } };
       }
     },

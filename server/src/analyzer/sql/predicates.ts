@@ -14,9 +14,7 @@ export interface PredicateRef {
 export type ColumnResolver<R extends PredicateRef> = (qualifier: string[], column: string) => R | undefined;
 
 export type TermMeaning<R extends PredicateRef> =
-  | { kind: "scopes"; refs: R[] }
-  | { kind: "joins"; a: R; b: R }
-  | { kind: "other" };
+  { kind: "scopes"; refs: R[] } | { kind: "joins"; a: R; b: R } | { kind: "other" };
 
 export interface ClassifyContext<R extends PredicateRef> {
   resolve: ColumnResolver<R>;
@@ -56,7 +54,11 @@ export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: Classif
  * Why a term mentions a reference's tenant column without scoping it, or undefined
  * when it does not mention it. Used to tell `weak-tenant-filter` from `missing-tenant-filter`.
  */
-export function weakMention<R extends PredicateRef>(term: unknown, ref: R, ctx: ClassifyContext<R>): string | undefined {
+export function weakMention<R extends PredicateRef>(
+  term: unknown,
+  ref: R,
+  ctx: ClassifyContext<R>,
+): string | undefined {
   let mentioned = false;
   walk(term, (type, _fields, node) => {
     if (mentioned) return false;
@@ -71,7 +73,9 @@ export function weakMention<R extends PredicateRef>(term: unknown, ref: R, ctx: 
   const bool = as<{ boolop?: string; args?: unknown[] }>(term, "BoolExpr");
   if (bool?.boolop === "OR_EXPR") {
     const optional = list(bool.args).some((branch) => isParamNullTest(branch));
-    return optional ? "is optional (`OR $n IS NULL` disables it)" : "sits inside OR, so rows matching another branch leak";
+    return optional
+      ? "is optional (`OR $n IS NULL` disables it)"
+      : "sits inside OR, so rows matching another branch leak";
   }
   if (bool?.boolop === "NOT_EXPR") return "sits inside NOT";
   let inCase = false;

@@ -50,7 +50,12 @@ export interface ScopeOptions {
 }
 
 /** Checks every statement of a parsed SQL text. */
-export function checkSqlScoping(sql: string, parsed: ParsedSql, tokens: ClauseTokens, options: ScopeOptions): SqlIssue[] {
+export function checkSqlScoping(
+  sql: string,
+  parsed: ParsedSql,
+  tokens: ClauseTokens,
+  options: ScopeOptions,
+): SqlIssue[] {
   const checker = new ScopeChecker(sql, parsed, tokens, options);
   list(parsed.tree.stmts).forEach((raw, index) => {
     const stmt = (raw as { stmt?: unknown }).stmt;
@@ -132,17 +137,22 @@ class ScopeChecker {
     const select = as<Record<string, unknown>>(node, "SelectStmt");
     if (select) return this.select(select, outer, ctes, context);
     const update = as<Record<string, unknown>>(node, "UpdateStmt");
-    if (update) return this.modify("UPDATE", update, update.fromClause, outer, ctes), { pending: [] };
+    if (update) return (this.modify("UPDATE", update, update.fromClause, outer, ctes), { pending: [] });
     const del = as<Record<string, unknown>>(node, "DeleteStmt");
-    if (del) return this.modify("DELETE", del, del.usingClause, outer, ctes), { pending: [] };
+    if (del) return (this.modify("DELETE", del, del.usingClause, outer, ctes), { pending: [] });
     const insert = as<Record<string, unknown>>(node, "InsertStmt");
-    if (insert) return this.insert(insert, outer, ctes), { pending: [] };
+    if (insert) return (this.insert(insert, outer, ctes), { pending: [] });
     const explain = as<{ query?: unknown }>(node, "ExplainStmt");
     if (explain) return this.statement(explain.query, outer, ctes, context);
     return { pending: [] };
   }
 
-  private select(stmt: Record<string, unknown>, outer: Level | undefined, parentCtes: Map<string, Cte>, context: Context): LevelResult {
+  private select(
+    stmt: Record<string, unknown>,
+    outer: Level | undefined,
+    parentCtes: Map<string, Cte>,
+    context: Context,
+  ): LevelResult {
     const ctes = this.withClause(stmt.withClause, outer, parentCtes);
     if (stmt.op && stmt.op !== "SETOP_NONE") {
       // Every branch of UNION / INTERSECT / EXCEPT is checked on its own.
@@ -159,14 +169,29 @@ class ScopeChecker {
     const anchorRef = level.refs[0];
     level.fixAnchor = { where: stmt.whereClause, anchor: anchorRef ? anchorRef.start : -1 };
     this.resolveScoping(level, terms, from.implied);
-    this.subqueries([stmt.targetList, stmt.whereClause, stmt.havingClause, stmt.groupClause, stmt.sortClause, stmt.limitCount, stmt.limitOffset, stmt.valuesLists], level, ctes);
+    this.subqueries(
+      [
+        stmt.targetList,
+        stmt.whereClause,
+        stmt.havingClause,
+        stmt.groupClause,
+        stmt.sortClause,
+        stmt.limitCount,
+        stmt.limitOffset,
+        stmt.valuesLists,
+      ],
+      level,
+      ctes,
+    );
     for (const t of terms) if (t.appliesTo) this.subqueries([t.expr], level, ctes);
 
     const carried = context === "derived" ? projectedTenantColumn(stmt.targetList, level) : undefined;
     const pending: SqlIssue[] = [];
     for (const ref of level.refs) {
       if (ref.scoped) continue;
-      const issues = ref.tenant ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")] : ref.pending;
+      const issues = ref.tenant
+        ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")]
+        : ref.pending;
       if (carried && ref.tenantColumn === carried.source.get(ref)) pending.push(...issues);
       else this.issues.push(...issues);
     }
@@ -174,7 +199,13 @@ class ScopeChecker {
     return { pending, tenantColumn: carried?.name };
   }
 
-  private modify(verb: "UPDATE" | "DELETE", stmt: Record<string, unknown>, joined: unknown, outer: Level | undefined, parentCtes: Map<string, Cte>) {
+  private modify(
+    verb: "UPDATE" | "DELETE",
+    stmt: Record<string, unknown>,
+    joined: unknown,
+    outer: Level | undefined,
+    parentCtes: Map<string, Cte>,
+  ) {
     const ctes = this.withClause(stmt.withClause, outer, parentCtes);
     const level: Level = { refs: [], outer };
     const from: FromClause = { terms: [], implied: [] };
@@ -184,7 +215,11 @@ class ScopeChecker {
     for (const t of andTerms(stmt.whereClause)) terms.push({ expr: t });
     level.fixAnchor = { where: stmt.whereClause, anchor: target ? target.start : -1 };
     this.resolveScoping(level, terms, from.implied);
-    this.subqueries([stmt.targetList, stmt.whereClause, stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs], level, ctes);
+    this.subqueries(
+      [stmt.targetList, stmt.whereClause, stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs],
+      level,
+      ctes,
+    );
     for (const ref of level.refs) {
       if (ref.scoped) continue;
       if (ref.tenant) this.issues.push(this.unscopedIssue(ref, level, terms, ref === target ? verb : "SELECT"));
@@ -195,8 +230,12 @@ class ScopeChecker {
 
   private insert(stmt: Record<string, unknown>, outer: Level | undefined, parentCtes: Map<string, Cte>) {
     const ctes = this.withClause(stmt.withClause, outer, parentCtes);
-    const relation = as<{ relname?: string; schemaname?: string; location?: number }>(stmt.relation, "RangeVar") ?? (stmt.relation as { relname?: string; schemaname?: string; location?: number });
-    const tenant = relation?.relname ? lookupTenantTable(this.options.model, relation.relname, relation.schemaname) : undefined;
+    const relation =
+      as<{ relname?: string; schemaname?: string; location?: number }>(stmt.relation, "RangeVar") ??
+      (stmt.relation as { relname?: string; schemaname?: string; location?: number });
+    const tenant = relation?.relname
+      ? lookupTenantTable(this.options.model, relation.relname, relation.schemaname)
+      : undefined;
     const select = as<Record<string, unknown>>(stmt.selectStmt, "SelectStmt");
     const cols = list(stmt.cols).map((c) => as<{ name?: string }>(c, "ResTarget")?.name ?? "");
     const [start, end] = this.refSpan(relation?.location ?? 0);
@@ -209,7 +248,10 @@ class ScopeChecker {
         table: tenant.name,
         message: `INSERT into "${tenant.name}" does not set ${tenant.tenantColumn}: the row is written without an owning tenant. Add ${tenant.tenantColumn} to the column list and its value.`,
         statementIndex: this.statementIndex,
-        fix: select && select.valuesLists ? this.insertColumnFix(tenant.tenantColumn, relation?.location ?? 0, list(select.valuesLists)) : undefined,
+        fix:
+          select && select.valuesLists
+            ? this.insertColumnFix(tenant.tenantColumn, relation?.location ?? 0, list(select.valuesLists))
+            : undefined,
       });
     }
     if (select) {
@@ -224,15 +266,30 @@ class ScopeChecker {
 
   /** `ON CONFLICT (id) DO UPDATE` can overwrite another tenant's row unless the target or its WHERE involves the tenant. */
   private onConflict(clause: unknown, tenant: TenantTable, exposed: string, start: number, end: number) {
-    const c = as<{ action?: string; infer?: unknown; whereClause?: unknown; location?: number }>(clause, "OnConflictClause") ?? (clause as { action?: string; infer?: unknown; whereClause?: unknown; location?: number } | undefined);
+    const c =
+      as<{ action?: string; infer?: unknown; whereClause?: unknown; location?: number }>(clause, "OnConflictClause") ??
+      (clause as { action?: string; infer?: unknown; whereClause?: unknown; location?: number } | undefined);
     if (!c || c.action !== "ONCONFLICT_UPDATE") return;
-    const infer = (as<{ indexElems?: unknown[]; conname?: string }>(c.infer, "InferClause") ?? c.infer) as { indexElems?: unknown[]; conname?: string } | undefined;
+    const infer = (as<{ indexElems?: unknown[]; conname?: string }>(c.infer, "InferClause") ?? c.infer) as
+      { indexElems?: unknown[]; conname?: string } | undefined;
     if (infer?.conname) return; // a named constraint: its columns are not visible here
     const targetCols = list(infer?.indexElems).map((e) => as<{ name?: string }>(e, "IndexElem")?.name);
     if (targetCols.includes(tenant.tenantColumn)) return;
-    const ref: Ref = { exposed, tenant, tenantColumn: tenant.tenantColumn, start, end, pending: [], scoped: false, level: { refs: [] } };
+    const ref: Ref = {
+      exposed,
+      tenant,
+      tenantColumn: tenant.tenantColumn,
+      start,
+      end,
+      pending: [],
+      scoped: false,
+      level: { refs: [] },
+    };
     ref.level.refs.push(ref);
-    const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(ref.level, q, col), valueQualifiers: new Set(["excluded"]) };
+    const ctx: ClassifyContext<Ref> = {
+      resolve: (q, col) => resolveColumn(ref.level, q, col),
+      valueQualifiers: new Set(["excluded"]),
+    };
     for (const term of andTerms(c.whereClause)) {
       const meaning = classifyTerm(term, ctx);
       if (meaning.kind === "scopes" && meaning.refs.includes(ref)) return;
@@ -249,7 +306,9 @@ class ScopeChecker {
   }
 
   private withClause(withClause: unknown, outer: Level | undefined, parent: Map<string, Cte>): Map<string, Cte> {
-    const ctes = list((as<{ ctes?: unknown[] }>(withClause, "WithClause") ?? (withClause as { ctes?: unknown[] }))?.ctes);
+    const ctes = list(
+      (as<{ ctes?: unknown[] }>(withClause, "WithClause") ?? (withClause as { ctes?: unknown[] }))?.ctes,
+    );
     if (ctes.length === 0) return parent;
     const scope = new Map(parent);
     for (const raw of ctes) {
@@ -295,18 +354,34 @@ class ScopeChecker {
       level.refs.push(ref);
       return [ref];
     }
-    const join = as<{ jointype?: string; larg?: unknown; rarg?: unknown; quals?: unknown; usingClause?: unknown[]; isNatural?: boolean }>(item, "JoinExpr");
+    const join = as<{
+      jointype?: string;
+      larg?: unknown;
+      rarg?: unknown;
+      quals?: unknown;
+      usingClause?: unknown[];
+      isNatural?: boolean;
+    }>(item, "JoinExpr");
     if (join) {
       const left = this.fromItem(join.larg, level, ctes, from);
       const right = this.fromItem(join.rarg, level, ctes, from);
       // Postgres: the ON of an outer join filters only the rows of its nullable side.
       const type = join.jointype ?? "JOIN_INNER";
-      const appliesTo = type === "JOIN_LEFT" ? new Set(right) : type === "JOIN_RIGHT" ? new Set(left) : type === "JOIN_FULL" ? new Set<Ref>() : new Set([...left, ...right]);
+      const appliesTo =
+        type === "JOIN_LEFT"
+          ? new Set(right)
+          : type === "JOIN_RIGHT"
+            ? new Set(left)
+            : type === "JOIN_FULL"
+              ? new Set<Ref>()
+              : new Set([...left, ...right]);
       for (const t of andTerms(join.quals)) from.terms.push({ expr: t, appliesTo });
       const using = names(join.usingClause);
       for (const l of left) {
         for (const r of right) {
-          const shared = join.isNatural ? l.tenantColumn !== undefined && l.tenantColumn === r.tenantColumn : !!l.tenantColumn && using.includes(l.tenantColumn) && l.tenantColumn === r.tenantColumn;
+          const shared = join.isNatural
+            ? l.tenantColumn !== undefined && l.tenantColumn === r.tenantColumn
+            : !!l.tenantColumn && using.includes(l.tenantColumn) && l.tenantColumn === r.tenantColumn;
           if (shared) from.implied.push({ a: l, b: r, appliesTo });
         }
       }
@@ -316,20 +391,35 @@ class ScopeChecker {
   }
 
   private tableRef(node: unknown, level: Level, ctes: Map<string, Cte>): Ref | undefined {
-    const rv = (as<{ relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number }>(node, "RangeVar") ?? node) as
-      | { relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number }
-      | undefined;
+    const rv = (as<{ relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number }>(
+      node,
+      "RangeVar",
+    ) ?? node) as
+      { relname?: string; schemaname?: string; alias?: { aliasname?: string }; location?: number } | undefined;
     if (!rv?.relname) return undefined;
     const [start, end] = this.refSpan(rv.location ?? 0);
     const cte = !rv.schemaname ? ctes.get(rv.relname) : undefined;
     const base = { exposed: rv.alias?.aliasname ?? rv.relname, start, end, level };
     let ref: Ref;
     if (cte) {
-      ref = { ...base, tenantColumn: cte.pending.length ? cte.tenantColumn : undefined, pending: cte.pending, scoped: cte.pending.length === 0 };
+      ref = {
+        ...base,
+        tenantColumn: cte.pending.length ? cte.tenantColumn : undefined,
+        pending: cte.pending,
+        scoped: cte.pending.length === 0,
+      };
       cte.consumed = true;
     } else {
       const tenant = lookupTenantTable(this.options.model, rv.relname, rv.schemaname);
-      ref = { ...base, table: rv.relname, schema: rv.schemaname, tenant, tenantColumn: tenant?.tenantColumn, pending: [], scoped: !tenant };
+      ref = {
+        ...base,
+        table: rv.relname,
+        schema: rv.schemaname,
+        tenant,
+        tenantColumn: tenant?.tenantColumn,
+        pending: [],
+        scoped: !tenant,
+      };
     }
     level.refs.push(ref);
     return ref;
@@ -378,7 +468,12 @@ class ScopeChecker {
     });
   }
 
-  private unscopedIssue(ref: Ref, level: Level, terms: Term[], verb: "SELECT" | "UPDATE" | "DELETE" | "insert-select"): SqlIssue {
+  private unscopedIssue(
+    ref: Ref,
+    level: Level,
+    terms: Term[],
+    verb: "SELECT" | "UPDATE" | "DELETE" | "insert-select",
+  ): SqlIssue {
     const tenant = ref.tenant!;
     const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
     const column = `${ref.exposed}.${tenant.tenantColumn}`;
@@ -396,7 +491,9 @@ class ScopeChecker {
     }
     const weak = terms
       .filter((t) => classifyTerm(t.expr, ctx).kind !== "joins") // a join equality is not a weak filter
-      .map((t) => (t.appliesTo && !t.appliesTo.has(ref) ? outerJoinMention(t.expr, ref, ctx) : weakMention(t.expr, ref, ctx)))
+      .map((t) =>
+        t.appliesTo && !t.appliesTo.has(ref) ? outerJoinMention(t.expr, ref, ctx) : weakMention(t.expr, ref, ctx),
+      )
       .find(Boolean);
     const fix = this.predicateFix(level, column);
     if (weak) {
@@ -433,10 +530,20 @@ class ScopeChecker {
     const anchor = level.fixAnchor;
     if (!anchor || anchor.anchor < 0) return undefined;
     const whereStart = anchor.where ? firstLocation(anchor.where) : undefined;
-    const place = clauseInsertion(this.tokens, anchor.where ? this.parsed.toCharOffset(whereStart ?? 0) : anchor.anchor, !!anchor.where);
+    const place = clauseInsertion(
+      this.tokens,
+      anchor.where ? this.parsed.toCharOffset(whereStart ?? 0) : anchor.anchor,
+      !!anchor.where,
+    );
     if (!place) return undefined;
     const isOr = as<{ boolop?: string }>(anchor.where, "BoolExpr")?.boolop === "OR_EXPR";
-    return { kind: "add-predicate", column, insertAt: place.end, createWhere: !anchor.where, wrap: isOr && place.exprStart !== undefined ? { start: place.exprStart, end: place.end } : undefined };
+    return {
+      kind: "add-predicate",
+      column,
+      insertAt: place.end,
+      createWhere: !anchor.where,
+      wrap: isOr && place.exprStart !== undefined ? { start: place.exprStart, end: place.end } : undefined,
+    };
   }
 
   private insertColumnFix(column: string, relationLocation: number, rows: unknown[]): SqlFixPlan | undefined {
@@ -514,14 +621,22 @@ function resolveColumn(level: Level, qualifier: string[], column: string): Ref |
 }
 
 /** The output column that carries the tenant of this level's unscoped references, if it passes one through. */
-function projectedTenantColumn(targetList: unknown, level: Level): { name: string; source: Map<Ref, string> } | undefined {
+function projectedTenantColumn(
+  targetList: unknown,
+  level: Level,
+): { name: string; source: Map<Ref, string> } | undefined {
   const source = new Map<Ref, string>();
   let name: string | undefined;
   for (const raw of list(targetList)) {
     const target = as<{ name?: string; val?: unknown }>(raw, "ResTarget");
     const c = columnRef(target?.val);
     if (!c) continue;
-    const refs = c.column === "*" ? (c.qualifier.length ? level.refs.filter((r) => r.exposed === c.qualifier[c.qualifier.length - 1]) : level.refs) : [resolveColumn(level, c.qualifier, c.column)].filter((r): r is Ref => !!r && r.tenantColumn === c.column);
+    const refs =
+      c.column === "*"
+        ? c.qualifier.length
+          ? level.refs.filter((r) => r.exposed === c.qualifier[c.qualifier.length - 1])
+          : level.refs
+        : [resolveColumn(level, c.qualifier, c.column)].filter((r): r is Ref => !!r && r.tenantColumn === c.column);
     for (const ref of refs) {
       if (!ref.tenantColumn || ref.scoped) continue;
       const outName = c.column === "*" ? ref.tenantColumn : (target?.name ?? c.column);

@@ -1,0 +1,95 @@
+// SQL inside TypeScript/JavaScript migration files (knex, Kysely, TypeORM, Drizzle custom
+// migrations): the string literals an `up` migration hands to `knex.raw`, `knex.schema.raw`,
+// `queryRunner.query`, `db.execute`, `sql\`...\``. They are laid out at their own offsets in a
+// text that is otherwise blank, so statement positions are the TS file's lines and columns and
+// the same text can be applied to a database. `down` migrations are left out: they undo.
+import type ts from "typescript";
+import type { ResolvedConfig } from "../config/types";
+import { compareNatural } from "../model/migrations";
+import type { AnalyzerFileSystem } from "../types";
+
+/** Where TS migrations usually live, per tool. Used when `schema.migrations` names no .ts/.js file. */
+export const TS_MIGRATION_GLOBS: readonly string[] = [
+  "migrations/**/*.{ts,js,mjs,cjs}",
+  "db/migrations/**/*.{ts,js,mjs,cjs}",
+  "src/migrations/**/*.ts",
+  "src/db/migrations/**/*.ts",
+  "src/database/migrations/**/*.ts",
+];
+
+const SQL_CALLS = new Set(["raw", "query", "execute", "exec", "unsafe", "run", "executeSql"]);
+
+/**
+ * The migrations the RLS checks read, in the order they apply: `schema.migrations`, plus the
+ * usual TS migration folders when `schema.migrations` is not turned off.
+ */
+export function listMigrationFiles(fs: AnalyzerFileSystem, config: ResolvedConfig): string[] {
+  if (!config.schema.migrations.length) return [];
+  const files = new Set(fs.glob(config.schema.migrations, config.rootDir));
+  for (const file of fs.glob(TS_MIGRATION_GLOBS, config.rootDir)) if (isScriptMigration(file)) files.add(file);
+  return [...files].sort(compareNatural);
+}
+
+export function isScriptMigration(file: string): boolean {
+  return /\.(c|m)?[jt]s$/.test(file) && !file.endsWith(".d.ts");
+}
+
+/**
+ * The file's text with everything blanked (newlines kept) except the SQL of its `up`
+ * migration; each SQL literal's closing quote becomes `;` so literals stay separate statements.
+ * Literals with `${...}` substitutions are dynamic and left out.
+ */
+export function sqlOfScriptMigration(text: string, file: string, tsModule: typeof ts): string {
+  const source = tsModule.createSourceFile(file, text, tsModule.ScriptTarget.Latest, true);
+  const keep: [number, number][] = [];
+  const visitUp = (node: ts.Node): void => {
+    const literal = sqlLiteral(node, tsModule);
+    if (literal) keep.push([literal.getStart(source) + 1, literal.getEnd() - 1]);
+    tsModule.forEachChild(node, visitUp);
+  };
+  const visit = (node: ts.Node): void => {
+    const body = upBody(node, tsModule);
+    if (body) visitUp(body);
+    else tsModule.forEachChild(node, visit);
+  };
+  visit(source);
+  const out = text.replace(/[^\n]/g, " ").split("");
+  for (const [start, end] of keep) {
+    for (let i = start; i < end; i++) out[i] = text[i];
+    out[end] = ";";
+  }
+  return out.join("");
+}
+
+/** The body of an `up` migration: function `up`, method `up`, `exports.up = ...`, `const up = ...`, `{ up: ... }`. */
+function upBody(node: ts.Node, t: typeof ts): ts.Node | undefined {
+  const named = (name: ts.Node | undefined) =>
+    !!name && (t.isIdentifier(name) || t.isStringLiteral(name)) && name.text === "up";
+  if ((t.isFunctionDeclaration(node) || t.isMethodDeclaration(node)) && named(node.name)) return node.body;
+  if ((t.isPropertyAssignment(node) || t.isVariableDeclaration(node)) && named(node.name)) return node.initializer;
+  if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken) {
+    const left = node.left;
+    if (t.isPropertyAccessExpression(left) && left.name.text === "up") return node.right;
+  }
+  return undefined;
+}
+
+/** A literal passed to a SQL-running call, or the template of a `sql` tag. */
+function sqlLiteral(node: ts.Node, t: typeof ts): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
+  const isLiteral = (n: ts.Node | undefined): n is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral =>
+    !!n && (t.isStringLiteral(n) || t.isNoSubstitutionTemplateLiteral(n));
+  if (t.isTaggedTemplateExpression(node)) {
+    const tag = t.isPropertyAccessExpression(node.tag)
+      ? node.tag.name.text
+      : t.isIdentifier(node.tag)
+        ? node.tag.text
+        : "";
+    if ((tag === "sql" || tag === "raw") && isLiteral(node.template)) return node.template;
+  }
+  if (t.isCallExpression(node) && isLiteral(node.arguments[0])) {
+    const callee = node.expression;
+    const name = t.isPropertyAccessExpression(callee) ? callee.name.text : t.isIdentifier(callee) ? callee.text : "";
+    if (SQL_CALLS.has(name) || name === "sql") return node.arguments[0];
+  }
+  return undefined;
+}
