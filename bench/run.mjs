@@ -11,6 +11,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.mjs";
+import { checkOrmFindings, prepareOrmCorpus } from "./corpus-orm.mjs";
+import { measureEditorLatency } from "./editor-latency.mjs";
 import { measureTsserver } from "./tsserver.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -36,6 +38,13 @@ const MEASUREMENTS = [
   { name: "raw-sql: full CLI scan (node dist/cli.js)", run: measureCliScan },
   { name: "raw-sql: full / bare", run: compareCliToFloor },
   { name: "raw-sql: CLI output check (one more run, untimed)", run: checkCliOutput },
+  // The ORM corpus keeps its own state (`state.orm`): the same floor, scan and ratio steps run on it.
+  { name: "orm corpus", run: (state) => prepareOrmCorpus((state.orm = {})) },
+  { name: "orm: bare parse floor (read + ts.createSourceFile)", run: (state) => measureParseFloor(state.orm) },
+  { name: "orm: full CLI scan (node dist/cli.js)", run: (state) => measureCliScan(state.orm) },
+  { name: "orm: full / bare", run: (state) => compareCliToFloor(state.orm) },
+  { name: "orm: findings by ORM (one more run, untimed)", run: (state) => checkOrmFindings(state.orm) },
+  { name: "editor latency: didChange -> publishDiagnostics (language server)", run: measureEditorLatency },
   { name: "tsserver: semanticDiagnosticsSync with and without the plugin", run: measureTsserver },
 ];
 

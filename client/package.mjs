@@ -7,7 +7,7 @@
 // - VS Code tells tsserver to look for `typescriptServerPlugins` in <extension>/node_modules,
 //   and vsce never packs a top-level node_modules without npm dependencies. The plugin entry
 //   `tenantguard/ts-plugin` is two small files pointing at the bundle, added here.
-import { existsSync, mkdirSync, statSync, createWriteStream } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 
@@ -59,7 +59,8 @@ await new Promise((resolve, reject) => {
   for (const f of files) {
     if (f.contents !== undefined)
       zip.addBuffer(Buffer.isBuffer(f.contents) ? f.contents : Buffer.from(f.contents), f.path);
-    else zip.addFile(f.localPath, f.path, { mode: statSync(f.localPath).mode });
+    // Read whole, not streamed: a build running meanwhile must not leave a short entry.
+    else zip.addBuffer(readFileSync(f.localPath), f.path, { mode: statSync(f.localPath).mode });
   }
   zip.end();
   zip.outputStream.pipe(createWriteStream(out)).on("finish", resolve).on("error", reject);

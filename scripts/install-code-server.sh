@@ -15,7 +15,8 @@ if [ -f "$MARKER" ]; then
   exit 0
 fi
 
-for cmd in rg node npm; do
+# krb5-config comes with libkrb5-dev, whose headers the kerberos native module builds against.
+for cmd in rg krb5-config node npm; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "install-code-server: missing '$cmd' (apt-get install -y ripgrep libkrb5-dev)" >&2; exit 1; }
 done
 

@@ -12,6 +12,7 @@ const tiers = {
   tsserver: ["test/ts-plugin"],
   lsp: ["test/lsp"],
   editors: ["test/editors"],
+  vscode: ["test/vscode"],
 };
 
 const wanted = process.argv.slice(2);

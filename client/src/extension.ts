@@ -47,12 +47,12 @@ export async function activate(context: ExtensionContext): Promise<TenantguardAp
       // The server reads typeAware once, at initialize; `engine` reaches it through
       // workspace/didChangeConfiguration (synchronize.configurationSection) without a restart.
       const restart = ["enable", "typeAware"].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
-      if (restart) starting = starting.then(() => restartServer(context));
+      if (restart) starting = starting.then(() => restartServer(context)).catch(reportStartFailure);
     }),
   );
   const settings = readSettings();
   await configureTsPluginLogged(settings);
-  starting = settings.enable ? start(context, settings) : Promise.resolve();
+  starting = settings.enable ? start(context, settings).catch(reportStartFailure) : Promise.resolve();
   await starting;
   return {
     ready: () => starting,
@@ -103,6 +103,12 @@ async function stop(): Promise<void> {
   const running = client;
   client = undefined;
   if (running) await running.stop();
+}
+
+function reportStartFailure(e: unknown): void {
+  const message = `tenantguard: the language server did not start: ${e instanceof Error ? e.message : String(e)}`;
+  output.error(message);
+  void window.showErrorMessage(message, "Show Output").then((choice) => choice && output.show(true));
 }
 
 async function configureTsPluginLogged(settings: Settings): Promise<void> {

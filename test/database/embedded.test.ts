@@ -171,6 +171,28 @@ describe("db-check (embedded PGlite): the catalog", () => {
     );
   });
 
+  test("CREATE EXTENSION pgcrypto and uuid-ossp load PGlite's contrib modules", async () => {
+    const ext = 'CREATE EXTENSION IF NOT EXISTS pgcrypto;\nCREATE EXTENSION IF NOT EXISTS "uuid-ossp";\n';
+    const table =
+      "CREATE TABLE keys (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), tenant_id uuid NOT NULL REFERENCES tenants (id), digest bytea NOT NULL DEFAULT digest('x', 'sha256'));\n";
+    const result = await embedded({ "1.sql": ext + TENANTS + table + SECURE("keys") }, GLOBAL);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(verdicts(result), { keys: "isolated" });
+  });
+
+  test('isolation "row": tables without RLS show their verdict, with a note instead of findings', async () => {
+    const result = await embedded(
+      { "1.sql": TENANTS + TABLE("notes") },
+      { isolation: "row", globalTables: ["tenants"] },
+    );
+    assert.deepEqual(result.findings, []);
+    assert.match(verdicts(result).notes, /^leaking: read 1 row\(s\) of other tenants/);
+    assert.match(
+      result.notes.join("\n"),
+      /isolation is "row": 1 table\(s\) without row-level security are reachable across tenants/,
+    );
+  });
+
   test("a migration that fails to apply is reported with its file, and nothing is judged", async () => {
     const result = await embedded(
       { "1.sql": TENANTS, "2.sql": "CREATE TABLE x (tenant_id uuid REFERENCES nowhere (id));" },

@@ -12,7 +12,7 @@ import { createMemoryFs } from "../helpers/memory-fs";
 
 let dataDir: Promise<Blob> | undefined;
 
-export const fastPglite: PgliteFactory = async () => {
+export const fastPglite: PgliteFactory = async (extensions) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   dataDir ??= (async () => {
@@ -21,7 +21,10 @@ export const fastPglite: PgliteFactory = async () => {
     await seed.close();
     return dump;
   })();
-  return (await PGlite.create({ loadDataDir: await dataDir })) as unknown as PgliteLike;
+  return (await PGlite.create({
+    loadDataDir: await dataDir,
+    extensions: extensions as never,
+  })) as unknown as PgliteLike;
 };
 
 /** The db-check input for migrations given as `name -> SQL`, applied in name order. */

@@ -14,11 +14,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import ts from "typescript";
-import { ARTIFACTS, buildAndPackage, copyWorkspace, scratchDir, SUITE } from "./artifacts";
+import { ARTIFACTS, buildAndPackage, copyWorkspace, scratchDir, unpackVsix } from "./artifacts";
 
 const CODE_SERVER_VERSION = "4.100.3";
 const CODE_SERVER_DIR =
@@ -37,15 +37,15 @@ if (skip) console.log(`\n  ${skip}\n`);
 
 let scratch: string;
 let vsix: string;
+let suite: string;
 
-before(() => {
+before(async () => {
   scratch = scratchDir("vscode");
-  vsix = buildAndPackage(scratch);
+  ({ vsix, suite } = await buildAndPackage(scratch));
 });
 
 const require = createRequire(import.meta.url);
-const { readZip, readVSIXPackage } = require("@vscode/vsce/out/zip") as {
-  readZip(path: string, filter: (name: string) => boolean): Promise<Map<string, Buffer>>;
+const { readVSIXPackage } = require("@vscode/vsce/out/zip") as {
   readVSIXPackage(path: string): Promise<{ manifest: Manifest }>;
 };
 
@@ -87,12 +87,8 @@ describe("the packaged VS Code extension (.vsix)", () => {
   let unpacked: string;
 
   before(async () => {
-    files = await readZip(vsix, () => true);
     unpacked = join(scratch, "unpacked");
-    for (const [name, contents] of files) {
-      mkdirSync(dirname(join(unpacked, name)), { recursive: true });
-      writeFileSync(join(unpacked, name), contents);
-    }
+    files = await unpackVsix(vsix, unpacked);
   });
 
   it("holds only the bundles, the parser's WASM, schema, README, icon and the plugin entry", () => {
@@ -197,7 +193,7 @@ describe("VS Code (code-server + Chromium): the packaged extension", { skip }, (
     const authority = `127.0.0.1:${server.port}`;
     const payload = [
       ["extensionDevelopmentPath", `vscode-remote://${authority}${extensionDir}`],
-      ["extensionTestsPath", `vscode-remote://${authority}${SUITE}`],
+      ["extensionTestsPath", `vscode-remote://${authority}${suite}`],
     ];
     const url = `http://${authority}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url);

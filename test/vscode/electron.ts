@@ -4,11 +4,9 @@
 // (test/vscode/code-server.test.ts). Like that runner it tests the packaged .vsix: the
 // package is unpacked and loaded as the development extension.
 //   TENANTGUARD_VSCODE_VERSION  VS Code to download (default: the lowest engines.vscode allows)
-import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runTests } from "@vscode/test-electron";
-import { buildAndPackage, copyWorkspace, scratchDir, SUITE } from "./artifacts";
+import { buildAndPackage, copyWorkspace, scratchDir, unpackVsix } from "./artifacts";
 
 main().then(
   (code) => (process.exitCode = code),
@@ -21,17 +19,15 @@ main().then(
 async function main(): Promise<number> {
   const version = process.env.TENANTGUARD_VSCODE_VERSION ?? "1.100.3";
   const scratch = scratchDir("electron");
-  const vsix = buildAndPackage(scratch);
+  const { vsix, suite } = await buildAndPackage(scratch);
   const extensionDir = join(scratch, "unpacked");
-  mkdirSync(extensionDir, { recursive: true });
-  const unzip = spawnSync("unzip", ["-q", vsix, "-d", extensionDir], { encoding: "utf8" });
-  if (unzip.status !== 0) throw new Error(`unzip failed (apt-get install -y unzip):\n${unzip.stderr}`);
+  await unpackVsix(vsix, extensionDir);
   const workspace = copyWorkspace(scratch);
   // Resolves with VS Code's exit code: 0 when every case passed.
   return runTests({
     version,
     extensionDevelopmentPath: join(extensionDir, "extension"),
-    extensionTestsPath: SUITE,
+    extensionTestsPath: suite,
     launchArgs: [
       workspace,
       "--disable-workspace-trust",

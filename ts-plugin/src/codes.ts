@@ -22,6 +22,11 @@ export const DIAGNOSTIC_CODES: Readonly<Record<RuleId, number>> = {
   "rls-view-bypass": 98016,
   "rls-setting-per-row": 98017,
   "rls-policy-leak": 98018,
+  "tenant-context-leak": 98019,
+  "tenant-schema-in-query": 98020,
+  "unquoted-schema-identifier": 98021,
+  "search-path-outside-scoped-client": 98022,
+  "shared-connection": 98023,
 };
 
 const RULE_BY_CODE = new Map<number, RuleId>(

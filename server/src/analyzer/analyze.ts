@@ -1,17 +1,20 @@
 import type ts from "typescript";
+import { checkBoundary, type BoundaryContext, type BoundaryQuery } from "./clients/boundary";
+import { checkIsolation } from "./clients/isolation";
 import type { ResolvedConfig } from "./config/types";
 import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import type { TenantModel } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
-import { ORM_MODULES, type OrmContext } from "./orm";
+import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmQuery } from "./orm";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
 import type { SqlParser } from "./sql/parse";
 import { checkSqlScoping, type SqlIssue } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
+import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
 import { findSuppressions, suppressesRule, unknownRules, type SuppressionComment } from "./suppressions";
 import type { Finding, Fix, RuleId } from "./types";
 
@@ -70,10 +73,34 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
     parser: options.parser,
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
   };
+  const boundary = boundaryContext(options);
   const out: RawFinding[] = [];
   for (const orm of ORM_MODULES) {
     if (!orm.appliesTo(ctx)) continue;
-    for (const f of orm.check(ctx)) {
+    const checked = orm.check(ctx);
+    const queries: readonly OrmQuery[] = orm.queries?.(ctx) ?? queriesOfFindings(checked);
+    const byCall = new Map<ts.Node, BoundaryQuery & { tables: string[] }>();
+    for (const q of queries) {
+      const entry = byCall.get(q.call) ?? { call: q.call, receiver: q.receiver, tables: [] };
+      entry.tables.push(q.table);
+      byCall.set(q.call, entry);
+    }
+    const waived = new Set<ts.Node>();
+    for (const query of byCall.values()) {
+      const result = checkBoundary(boundary, query);
+      if (result.waivesPredicate) waived.add(query.call);
+      for (const b of result.findings)
+        out.push({
+          ...b,
+          anchor: statementStart(options.ts, query.call, options.sourceFile),
+          identity: `${orm.name}|${b.ruleId}|${b.table}|${normalizeSql(query.call.getText(options.sourceFile))}`,
+        });
+    }
+    // A query through a scoped client needs no predicate (the ORM modules mostly skip them already).
+    const kept = checked.filter(
+      (f) => !waived.has(f.call) && !(f.receiver && !byCall.has(f.call) && scopedReceiver(boundary, f)),
+    );
+    for (const f of kept) {
       out.push({
         ruleId: f.ruleId,
         start: f.start,
@@ -111,6 +138,19 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   const parsed = parser.parse(site.sql);
   if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
   if ("error" in parsed) {
+    // At isolation "schema", a schema name spliced in is both why it does not parse and the finding.
+    const isolation = checkIsolation(boundaryContext(options), site, undefined);
+    const explained = isolation.findings.map((f) => ({
+      ruleId: f.ruleId,
+      start: f.start,
+      end: f.end,
+      message: f.message,
+      fixes: f.fixes,
+      anchor,
+      literal,
+      identity: `${f.ruleId}|${f.key}|${normalizeSql(site.sql)}`,
+    }));
+    if (isolation.explainsParseError) return explained;
     const at = parsed.error.position;
     const hole =
       site.holes.find((h) => h.kind !== "value" && at >= h.sqlStart - 1 && at <= h.sqlEnd + 1) ??
@@ -135,21 +175,65 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
         literal,
         identity: `parse|${normalizeSql(site.sql)}`,
       },
+      ...explained,
     ];
   }
   const tokens = new ClauseTokens(() => parser.scan(site.sql));
-  const issues = checkSqlScoping(site.sql, parsed, tokens, { model });
-  return issues.map((issue) => ({
-    ruleId: issue.ruleId,
-    start: site.toFileOffset(issue.start),
-    end: Math.max(site.toFileOffset(issue.start) + 1, mapEnd(site, issue.end)),
-    message: issue.message,
-    table: issue.table,
-    fixes: fixesFor(site, issue, issues, options),
-    anchor,
-    literal,
-    identity: `${issue.ruleId}|${issue.table ?? ""}|${issue.statementIndex}|${normalizeSql(site.sql)}`,
-  }));
+  const boundaryCtx = boundaryContext(options);
+  const boundary = checkBoundary(boundaryCtx, {
+    call: site.node,
+    receiver: site.receiver,
+    tables: (options.config.isolation === "database" ? tenantDatabaseTablesIn : tenantTablesIn)(parsed, model).map(
+      (t) => t.table,
+    ),
+  });
+  // A query through a scoped client needs no predicate: the client adds the tenant (or RLS enforces it).
+  const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model });
+  const normalized = normalizeSql(site.sql);
+  const extra: RawFinding[] = [
+    ...boundary.findings.map((b) => ({ ...b, anchor, literal, identity: `${b.ruleId}|${b.table}|${normalized}` })),
+    ...checkIsolation(boundaryCtx, site, parsed).findings.map((f) => ({
+      ruleId: f.ruleId,
+      start: f.start,
+      end: f.end,
+      message: f.message,
+      fixes: f.fixes,
+      anchor,
+      literal,
+      identity: `${f.ruleId}|${f.key}|${normalized}`,
+    })),
+  ];
+  return [
+    ...extra,
+    ...issues.map((issue) => ({
+      ruleId: issue.ruleId,
+      start: site.toFileOffset(issue.start),
+      end: Math.max(site.toFileOffset(issue.start) + 1, mapEnd(site, issue.end)),
+      message: issue.message,
+      table: issue.table,
+      fixes: fixesFor(site, issue, issues, options),
+      anchor,
+      literal,
+      identity: `${issue.ruleId}|${issue.table ?? ""}|${issue.statementIndex}|${normalizeSql(site.sql)}`,
+    })),
+  ];
+}
+
+function boundaryContext(options: AnalyzeOptions): BoundaryContext {
+  const { ts: tsm, sourceFile, checker, config, relativePath } = options;
+  return { ts: tsm, sourceFile, checker, config, relativePath };
+}
+
+/** For an ORM module without `queries`: the queries its findings are about (those without a predicate). */
+function queriesOfFindings(findings: readonly OrmFinding[]): OrmQuery[] {
+  const out: OrmQuery[] = [];
+  for (const f of findings)
+    if (f.receiver && f.table) out.push({ call: f.call, receiver: f.receiver, table: f.table, kind: "read" });
+  return out;
+}
+
+function scopedReceiver(ctx: BoundaryContext, f: OrmFinding): boolean {
+  return checkBoundary(ctx, { call: f.call, receiver: f.receiver, tables: [] }).waivesPredicate;
 }
 
 /** The analyzer's fix for a SQL issue, kept only when re-checking the fixed SQL shows the hole closed. */

@@ -18,6 +18,11 @@ export const RULE_IDS = [
   "rls-view-bypass",
   "rls-setting-per-row",
   "rls-policy-leak",
+  "tenant-context-leak",
+  "tenant-schema-in-query",
+  "unquoted-schema-identifier",
+  "search-path-outside-scoped-client",
+  "shared-connection",
   "suppression-without-reason",
   "unused-suppression",
 ] as const;

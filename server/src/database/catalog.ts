@@ -135,7 +135,7 @@ export async function readCatalog(
             ARRAY(SELECT DISTINCT t.relname::text FROM pg_rewrite w JOIN pg_depend d ON d.objid = w.oid AND d.classid = 'pg_rewrite'::regclass
                     JOIN pg_class t ON t.oid = d.refobjid WHERE w.ev_class = v.oid AND t.oid <> v.oid AND t.relkind IN ('r', 'p')) AS reads
        FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
-      WHERE v.relkind IN ('v', 'm') AND ${USER_SCHEMAS.replace(/n\.nspname/g, "n.nspname")}
+      WHERE v.relkind IN ('v', 'm') AND ${USER_SCHEMAS}
       ORDER BY n.nspname, v.relname`,
   );
   const functions = await session.query<{

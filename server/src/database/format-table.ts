@@ -35,7 +35,11 @@ export function formatVerdictTable(tables: readonly TableVerdict[], color: boole
   const details: string[] = [];
   for (const t of tables) {
     const test = t.policyTest;
-    if (test.status === "leaking") {
+    if (test.status === "leaking" && !t.rlsEnabled) {
+      details.push(
+        `  ${t.name}: row-level security is not enabled: tenant A's session ${test.leaks.map((l) => l.what).join("; ")}`,
+      );
+    } else if (test.status === "leaking") {
       for (const leak of test.leaks) details.push(`  ${t.name}: ${leak.what}: ${leak.statement}`);
     } else if (test.status === "not-verifiable" || test.status === "not-run") {
       details.push(`  ${t.name}: ${test.reason}`);

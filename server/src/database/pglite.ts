@@ -10,12 +10,37 @@ export interface PgliteLike {
   close(): Promise<void>;
 }
 
-/** Creates a fresh database; tests pass one that restores a saved data directory (faster than initdb). */
-export type PgliteFactory = () => Promise<PgliteLike>;
+/**
+ * Creates a fresh database with the named contrib extensions available (`pgcrypto`, ...); tests
+ * pass one that restores a saved data directory (faster than initdb).
+ */
+export type PgliteFactory = (extensions: Record<string, unknown>) => Promise<PgliteLike>;
 
-export async function openPglite(factory?: PgliteFactory): Promise<SqlSession> {
-  const db = await (factory ?? defaultFactory)();
+export async function openPglite(
+  factory: PgliteFactory | undefined,
+  migrationTexts: readonly string[],
+): Promise<SqlSession> {
+  const db = await (factory ?? defaultFactory)(contribExtensions(migrationTexts));
   return pgliteSession(db);
+}
+
+/** PGlite ships contrib extensions as separate modules; load the ones the migrations CREATE EXTENSION. */
+export function contribExtensions(migrationTexts: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const text of migrationTexts) {
+    for (const match of text.matchAll(/create\s+extension\s+(?:if\s+not\s+exists\s+)?"?([\w-]+)"?/gi)) {
+      const name = match[1].toLowerCase().replace(/-/g, "_");
+      if (out[name] || !/^[a-z_]+$/.test(name)) continue;
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const module = require(`@electric-sql/pglite/contrib/${name}`) as Record<string, unknown>;
+        if (module[name]) out[name] = module[name];
+      } catch {
+        // not shipped with PGlite: CREATE EXTENSION reports it, with the migration's name
+      }
+    }
+  }
+  return out;
 }
 
 export function pgliteSession(db: PgliteLike): SqlSession {
@@ -31,8 +56,8 @@ export function pgliteSession(db: PgliteLike): SqlSession {
   };
 }
 
-const defaultFactory: PgliteFactory = async () => {
+const defaultFactory: PgliteFactory = async (extensions) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
-  return (await PGlite.create()) as unknown as PgliteLike;
+  return (await PGlite.create({ extensions: extensions as never })) as unknown as PgliteLike;
 };

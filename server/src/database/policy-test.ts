@@ -144,26 +144,33 @@ async function testTable(
     }
 
     // With the setting empty (a pooled connection after a transaction-local set), a policy must show nothing.
-    await session.exec("SAVEPOINT tenantguard_attempt");
-    try {
-      await setTenant("");
-      const open = (await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE ${col} IS NOT NULL`))
-        .rows[0].n;
-      if (open > 0)
-        leaks.push({
-          statement: `SELECT * FROM ${t} -- ${setting} = ''`,
-          rows: open,
-          what: `read ${open} row(s) with the tenant setting empty (fails open)`,
-        });
-    } catch {
-      // an error on the empty setting fails closed
-    }
-    await session.exec("ROLLBACK TO SAVEPOINT tenantguard_attempt");
+    if (target.setting) leaks.push(...(await emptySettingLeaks(session, setTenant, t, col, setting)));
     if (leaks.length) return { status: "leaking", leaks };
     return target.setting ? { status: "isolated" } : { status: "not-verifiable", reason: noSetting };
   } finally {
     await session.exec("ROLLBACK TO SAVEPOINT tenantguard_table");
     await session.exec("RESET ROLE").catch(() => undefined);
+  }
+}
+
+async function emptySettingLeaks(
+  session: SqlSession,
+  setTenant: (value: string) => Promise<void>,
+  t: string,
+  col: string,
+  setting: string,
+): Promise<Leak[]> {
+  await session.exec("SAVEPOINT tenantguard_attempt");
+  try {
+    await setTenant("");
+    const open = (await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t} WHERE ${col} IS NOT NULL`))
+      .rows[0].n;
+    const what = `read ${open} row(s) with the tenant setting empty (fails open)`;
+    return open > 0 ? [{ statement: `SELECT * FROM ${t} -- ${setting} = ''`, rows: open, what }] : [];
+  } catch {
+    return []; // an error on the empty setting fails closed
+  } finally {
+    await session.exec("ROLLBACK TO SAVEPOINT tenantguard_attempt");
   }
 }
 

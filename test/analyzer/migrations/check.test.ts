@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { resolveConfig } from "../../../server/src/analyzer/config/load";
 import type { ConfigFile } from "../../../server/src/analyzer/config/types";
-import { checkMigrations, readMigrationHistory, type MigrationFinding } from "../../../server/src/analyzer/migrations";
+import {
+  checkMigrations,
+  listMigrationFiles,
+  readMigrationHistory,
+  type MigrationFinding,
+} from "../../../server/src/analyzer/migrations";
 import { discoverTenantModel } from "../../../server/src/analyzer/model/discover";
 import { loadSqlParser, type SqlParser } from "../../../server/src/analyzer/sql/parse";
 import { createMemoryFs } from "../../helpers/memory-fs";
@@ -270,6 +275,23 @@ describe("checkMigrations", () => {
       "1.sql": "-- tenantguard-ignore rls-missing -- append-only ledger, reviewed in SEC-88\n" + TABLE,
     });
     assert.deepEqual(finding.suppressed, { reason: "append-only ledger, reviewed in SEC-88" });
+  });
+
+  test("Prisma's layout: prisma/migrations/<timestamp>_<name>/migration.sql, applied in timestamp order", () => {
+    const files = {
+      "/p/prisma/migrations/20240101000000_init/migration.sql": TABLE,
+      "/p/prisma/migrations/20240301000000_rls/migration.sql": SECURE,
+      "/p/prisma/migrations/20240201000000_tweak/migration.sql": "ALTER TABLE invoices ADD COLUMN note text;",
+    };
+    const fs = createMemoryFs(files);
+    const config = resolveConfig({ tenantColumns: ["tenant_id"], isolation: "rls" }, "/p", undefined);
+    const migrations = listMigrationFiles(fs, config);
+    assert.deepEqual(
+      migrations.map((f) => f.split("/")[4]),
+      ["20240101000000_init", "20240201000000_tweak", "20240301000000_rls"],
+    );
+    const { model } = discoverTenantModel(fs, config, parser);
+    assert.deepEqual(checkMigrations(readMigrationHistory(fs, migrations, parser), model, config), []);
   });
 
   test("rule severities follow the config", () => {

@@ -245,7 +245,7 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
         table.name,
       );
     }
-    for (const _ of bareSettingCalls(policy.using).concat(bareSettingCalls(policy.withCheck)).slice(0, 1)) {
+    if (bareSettingCalls(policy.using).length + bareSettingCalls(policy.withCheck).length > 0) {
       report(
         "rls-setting-per-row",
         site,

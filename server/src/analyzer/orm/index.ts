@@ -6,7 +6,7 @@ import { sequelizeModule } from "./sequelize";
 import type { OrmModule } from "./types";
 import { typeormModule } from "./typeorm";
 
-export type { OrmContext, OrmFinding, OrmModule } from "./types";
+export type { OrmContext, OrmFinding, OrmModule, OrmQuery } from "./types";
 
 /** Every ORM the analyzer understands; each is one file of the same shape. */
 export const ORM_MODULES: readonly OrmModule[] = [

@@ -10,6 +10,7 @@ import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-s
 import { followConst, strip } from "./prisma-syntax";
 import { propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, updateNested } from "./prisma-writes";
+import { prismaQueries } from "./prisma-queries";
 import type { OrmFinding, OrmModule } from "./types";
 
 export const prismaModule: OrmModule = {
@@ -26,12 +27,13 @@ export const prismaModule: OrmModule = {
     visit(ctx.sourceFile);
     return findings;
   },
+  queries: (ctx) => prismaQueries(ctx),
 };
 
 export type Operation = { reads?: string; unique?: boolean; many?: string; creates?: "one" | "many" | "upsert" };
 
 /** What each delegate method does, in the words of its finding. */
-const OPERATIONS: Record<string, Operation> = {
+export const OPERATIONS: Record<string, Operation> = {
   findUnique: { reads: "looks up", unique: true },
   findUniqueOrThrow: { reads: "looks up", unique: true },
   findFirst: { reads: "looks up" },

@@ -45,4 +45,19 @@ export interface OrmModule {
   appliesTo(ctx: OrmContext): boolean;
   /** Every finding about this ORM's calls in the file. Never throws on any input. */
   check(ctx: OrmContext): OrmFinding[];
+  /**
+   * Every query call on a tenant-owned table, scoped by a predicate or not, with its receiver:
+   * what `unscoped-client` checks (a predicate does not make a root client safe). Optional.
+   */
+  queries?(ctx: OrmContext): OrmQuery[];
+}
+
+/** One ORM query call on a tenant-owned table. */
+export interface OrmQuery {
+  call: ts.Node;
+  /** The client the query runs through (`prisma`, `tx`, `this.db`). */
+  receiver: ts.Expression;
+  /** The tenant-owned table (SQL name). */
+  table: string;
+  kind: "read" | "write";
 }

@@ -15,6 +15,11 @@ import { rule as rlsPolicyFailsOpen } from "./rls-policy-fails-open";
 import { rule as rlsViewBypass } from "./rls-view-bypass";
 import { rule as rlsSettingPerRow } from "./rls-setting-per-row";
 import { rule as rlsPolicyLeak } from "./rls-policy-leak";
+import { rule as rlsContextLeak } from "./tenant-context-leak";
+import { rule as tenantSchemaInQuery } from "./tenant-schema-in-query";
+import { rule as unquotedSchemaIdentifier } from "./unquoted-schema-identifier";
+import { rule as searchPathOutsideScopedClient } from "./search-path-outside-scoped-client";
+import { rule as sharedConnection } from "./shared-connection";
 import { rule as suppressionWithoutReason } from "./suppression-without-reason";
 import { rule as unscopedClient } from "./unscoped-client";
 import { rule as unusedSuppression } from "./unused-suppression";
@@ -39,6 +44,11 @@ export const RULES: Readonly<Record<RuleId, RuleMeta>> = {
   "rls-view-bypass": rlsViewBypass,
   "rls-setting-per-row": rlsSettingPerRow,
   "rls-policy-leak": rlsPolicyLeak,
+  "tenant-context-leak": rlsContextLeak,
+  "tenant-schema-in-query": tenantSchemaInQuery,
+  "unquoted-schema-identifier": unquotedSchemaIdentifier,
+  "search-path-outside-scoped-client": searchPathOutsideScopedClient,
+  "shared-connection": sharedConnection,
   "suppression-without-reason": suppressionWithoutReason,
   "unused-suppression": unusedSuppression,
 };

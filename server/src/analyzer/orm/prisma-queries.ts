@@ -1,0 +1,36 @@
+// Every Prisma delegate call on a tenant-owned model with the client it runs through, whether or
+// not its where holds the tenant: `unscoped-client` flags the root client even for a scoped where.
+import type ts from "typescript";
+import { OPERATIONS } from "./prisma";
+import { PrismaEntities } from "./prisma-entities";
+import type { PrismaContext } from "./prisma-site";
+import { followConst } from "./prisma-syntax";
+import type { OrmContext, OrmQuery } from "./types";
+
+export function prismaQueries(orm: OrmContext): OrmQuery[] {
+  const ctx: PrismaContext = { ...orm, declarations: new Map() };
+  const tsm = ctx.ts;
+  const entities = new PrismaEntities(ctx.model);
+  if (!entities.any) return [];
+  const out: OrmQuery[] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression)) {
+      const callee = node.expression;
+      const op = Object.hasOwn(OPERATIONS, callee.name.text) ? OPERATIONS[callee.name.text] : undefined;
+      const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
+      if (op && tsm.isPropertyAccessExpression(delegate) && tsm.isIdentifier(delegate.name)) {
+        const entity = entities.byName(delegate.name.text);
+        if (entity && delegate.name.text === entity.info.names[1])
+          out.push({
+            call: node,
+            receiver: delegate.expression,
+            table: entity.table.name,
+            kind: op.creates || op.reads === "changes" || op.reads === "deletes" ? "write" : "read",
+          });
+      }
+    }
+    tsm.forEachChild(node, visit);
+  };
+  visit(ctx.sourceFile);
+  return out;
+}

@@ -1,0 +1,80 @@
+// Which tenant-owned tables a parsed SQL text reads or writes, whatever its predicates: what
+// `unscoped-client` and the isolation checks need (a query that is scoped by its WHERE still goes
+// around a scoped client).
+import { lookupTenantTable, type TenantModel } from "../model/types";
+import { as, list, walk } from "./ast";
+import type { ParsedSql } from "./parse";
+
+export interface TableTouch {
+  /** The tenant-owned table's name in the model. */
+  table: string;
+  /** Schema as written (`tenant_42` of `tenant_42.orders`), when there is one. */
+  schema?: string;
+  /** UTF-16 offset of the reference in the SQL text. */
+  start: number;
+  statementIndex: number;
+}
+
+/** Every reference to a tenant-owned table, in every statement, CTE and subquery; CTE names are not tables. */
+export function tenantTablesIn(parsed: ParsedSql, model: TenantModel): TableTouch[] {
+  const out: TableTouch[] = [];
+  list(parsed.tree.stmts).forEach((raw, statementIndex) => {
+    const stmt = (raw as { stmt?: unknown }).stmt;
+    const cteNames = new Set<string>();
+    walk(stmt, (type, fields) => {
+      if (type === "CommonTableExpr" && typeof fields.ctename === "string") cteNames.add(fields.ctename.toLowerCase());
+    });
+    walk(stmt, (type, fields) => {
+      if (type !== "RangeVar") return;
+      const rv = fields as { relname?: string; schemaname?: string; location?: number };
+      if (!rv.relname) return;
+      if (!rv.schemaname && cteNames.has(rv.relname.toLowerCase())) return;
+      const table = lookupTenantTable(model, rv.relname, rv.schemaname);
+      if (!table) return;
+      out.push({
+        table: table.name,
+        schema: rv.schemaname,
+        start: parsed.toCharOffset(rv.location ?? 0),
+        statementIndex,
+      });
+    });
+  });
+  return out;
+}
+
+/**
+ * At isolation "database" every table in a tenant's database is the tenant's, whether or not it
+ * has a tenant column: the tables a statement touches, minus known global ones and the catalogs.
+ */
+export function tenantDatabaseTablesIn(parsed: ParsedSql, model: TenantModel): TableTouch[] {
+  const out: TableTouch[] = [];
+  list(parsed.tree.stmts).forEach((raw, statementIndex) => {
+    const stmt = (raw as { stmt?: unknown }).stmt;
+    const cteNames = new Set<string>();
+    walk(stmt, (type, fields) => {
+      if (type === "CommonTableExpr" && typeof fields.ctename === "string") cteNames.add(fields.ctename.toLowerCase());
+    });
+    walk(stmt, (type, fields) => {
+      if (type !== "RangeVar") return;
+      const rv = fields as { relname?: string; schemaname?: string; location?: number };
+      const name = rv.relname?.toLowerCase();
+      if (!name || (!rv.schemaname && cteNames.has(name)) || model.globalTables.has(name)) return;
+      if (rv.schemaname && /^(pg_catalog|information_schema)$/i.test(rv.schemaname)) return;
+      out.push({ table: name, schema: rv.schemaname, start: parsed.toCharOffset(rv.location ?? 0), statementIndex });
+    });
+  });
+  return out;
+}
+
+/** Every `RangeVar` with a schema, tenant-owned or not (for the schema-per-tenant checks). */
+export function qualifiedTablesIn(parsed: ParsedSql): { schema: string; table: string; start: number }[] {
+  const out: { schema: string; table: string; start: number }[] = [];
+  for (const raw of list(parsed.tree.stmts)) {
+    walk((raw as { stmt?: unknown }).stmt, (type, _fields, node) => {
+      const rv = as<{ relname?: string; schemaname?: string; location?: number }>(node, "RangeVar");
+      if (type !== "RangeVar" || !rv?.schemaname || !rv.relname) return;
+      out.push({ schema: rv.schemaname, table: rv.relname, start: parsed.toCharOffset(rv.location ?? 0) });
+    });
+  }
+  return out;
+}
