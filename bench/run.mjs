@@ -14,6 +14,7 @@ import { ensureCorpus } from "./corpus.mjs";
 import { checkOrmFindings, prepareOrmCorpus } from "./corpus-orm.mjs";
 import { measureEditorLatency } from "./editor-latency.mjs";
 import { measureTsserver } from "./tsserver.mjs";
+import { measureDbCheck } from "./db-check.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -46,6 +47,10 @@ const MEASUREMENTS = [
   { name: "orm: findings by ORM (one more run, untimed)", run: (state) => checkOrmFindings(state.orm) },
   { name: "editor latency: didChange -> publishDiagnostics (language server)", run: measureEditorLatency },
   { name: "tsserver: semanticDiagnosticsSync with and without the plugin", run: measureTsserver },
+  {
+    name: "db-check: 50-table schema, migrations to verdict (PGlite start included) vs applying alone",
+    run: measureDbCheck,
+  },
 ];
 
 await main();

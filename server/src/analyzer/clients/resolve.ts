@@ -57,6 +57,13 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
   const e = skip(tsm, expr);
   if (depth > MAX_DEPTH || seen.has(e)) return UNKNOWN;
   seen.add(e);
+  // A declared type says what the value is, whatever the variable is called (`prisma: TenantPrisma`).
+  if (tsm.isIdentifier(e)) {
+    const b = findBinding(tsm, e);
+    const type = b && b.kind !== "import" ? b.decl.type : undefined;
+    const typed = type && typeNodeClass(ctx, type);
+    if (typed) return { ...typed, via: typed.via ?? `${e.text}: ${textOf(type!)}` };
+  }
   const direct = matchConfigured(ctx, e);
   if (direct) return direct;
   const next = (n: ts.Expression | undefined, via?: string): ReceiverClass => {
