@@ -2,6 +2,7 @@
 import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { applyTextEdits } from "../../server/src/analyzer/fixes/select";
 import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import type { Finding, TextEdit } from "../../server/src/analyzer/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
@@ -25,12 +26,7 @@ export function analyzeText(
 }
 
 /** Applies edits (non-overlapping, as the analyzer produces them for one fix) to a text. */
-export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  const sorted = edits.map((e, i) => ({ ...e, i })).sort((a, b) => b.start - a.start || b.i - a.i);
-  let out = text;
-  for (const e of sorted) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
-  return out;
-}
+export const applyEdits = (text: string, edits: readonly TextEdit[]): string => applyTextEdits(text, edits);
 
 /** TypeScript's own syntax errors for a text (a fix must never introduce one). */
 export function syntaxErrors(text: string): string[] {

@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import type { Finding, RuleId, TextEdit } from "../../server/src/analyzer";
 import { FIX_ALL_ID } from "./codes";
+import { selectSafeFixEdits } from "../../server/src/analyzer/fixes/select";
 
 /** Rules about suppression comments themselves: suppressing them would be circular. */
 const NOT_SUPPRESSIBLE: ReadonlySet<RuleId> = new Set(["suppression-without-reason", "unused-suppression"]);
@@ -47,19 +48,9 @@ export function codeFixesAt(
 
 /** Every safe fix of the file's shown findings that does not collide with an earlier one. */
 export function fixAllInFile(sourceFile: ts.SourceFile, findings: readonly Finding[]): ts.CombinedCodeActions {
-  const accepted: TextEdit[] = [];
-  const candidates = findings
-    .filter((f) => !f.suppressed)
-    .flatMap((f) => f.fixes.filter((fix) => fix.safe && fix.edits.length > 0))
-    .sort((a, b) => firstStart(a.edits) - firstStart(b.edits));
-  for (const fix of candidates) {
-    // Two fixes of one query both append to its values array and number the same `$N`:
-    // take the first; a second "fix all" picks up the rest against the new text.
-    if (fix.edits.some((e) => accepted.some((a) => collide(a, e)))) continue;
-    accepted.push(...fix.edits);
-  }
-  if (accepted.length === 0) return { changes: [] };
-  return { changes: [fileChanges(sourceFile.fileName, accepted)] };
+  const { edits } = selectSafeFixEdits(sourceFile.text.length, findings);
+  if (edits.length === 0) return { changes: [] };
+  return { changes: [fileChanges(sourceFile.fileName, edits)] };
 }
 
 /**
@@ -128,14 +119,4 @@ function fileChanges(fileName: string, edits: readonly TextEdit[]): ts.FileTextC
     fileName,
     textChanges: ordered.map(({ e }) => ({ span: { start: e.start, length: e.end - e.start }, newText: e.newText })),
   };
-}
-
-function firstStart(edits: readonly TextEdit[]): number {
-  return Math.min(...edits.map((e) => e.start));
-}
-
-/** Overlapping ranges, or two insertions at one point (their order would be ambiguous). */
-function collide(a: TextEdit, b: TextEdit): boolean {
-  if (a.start === b.start) return true;
-  return a.start < b.end && b.start < a.end;
 }

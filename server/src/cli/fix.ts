@@ -1,8 +1,9 @@
 // `--fix`: apply the analyzer's safe fixes in place. Fixes that overlap are left for the
 // next pass (the re-analysis offers them again against the new text), up to MAX_FIX_PASSES.
 import { writeFileSync } from "node:fs";
-import type { Finding, Fix, TextEdit } from "../analyzer";
+import type { Finding } from "../analyzer";
 import type { AnalysisSession, FileAnalysis } from "./analysis";
+import { applyTextEdits, selectSafeFixEdits } from "../analyzer/fixes/select";
 
 export const MAX_FIX_PASSES = 10;
 
@@ -53,39 +54,6 @@ export function fixFiles(session: AnalysisSession, analyses: readonly FileAnalys
  * taken (earliest first). A fix's edits go in together or not at all.
  */
 export function applySafeFixes(text: string, findings: readonly Finding[]): { text: string; applied: number } {
-  const candidates = findings
-    .filter((f) => !f.suppressed)
-    .map((f) => f.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, text.length)))
-    .filter((fix): fix is Fix => fix !== undefined)
-    .sort((a, b) => firstStart(a) - firstStart(b));
-
-  const taken: TextEdit[] = [];
-  let applied = 0;
-  for (const fix of candidates) {
-    if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
-    taken.push(...fix.edits);
-    applied++;
-  }
-  // Right to left, so earlier offsets stay valid while later text changes.
-  taken.sort((a, b) => b.start - a.start || b.end - a.end);
-  let result = text;
-  for (const edit of taken) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
-  return { text: result, applied };
-}
-
-// Two insertions at the same offset overlap too: their order would be a guess.
-function overlaps(a: TextEdit, b: TextEdit): boolean {
-  return (a.start < b.end && b.start < a.end) || a.start === b.start;
-}
-
-function editsValid(fix: Fix, length: number): boolean {
-  const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
-  return sorted.every(
-    (edit, i) =>
-      edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
-  );
-}
-
-function firstStart(fix: Fix): number {
-  return Math.min(...fix.edits.map((e) => e.start));
+  const { edits, fixes } = selectSafeFixEdits(text.length, findings);
+  return { text: applyTextEdits(text, edits), applied: fixes };
 }

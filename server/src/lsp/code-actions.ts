@@ -10,8 +10,9 @@ import {
   type Range,
   type TextEdit as LspTextEdit,
 } from "vscode-languageserver/node";
-import type { Finding, Fix, TextEdit } from "../analyzer";
+import type { Finding, TextEdit } from "../analyzer";
 import { CONFIG_FILE_NAME } from "../analyzer/config/load";
+import { selectSafeFixEdits } from "../analyzer/fixes/select";
 import type { DiagnosticData } from "./diagnostics";
 import { pathToUri } from "./workspace";
 
@@ -84,17 +85,7 @@ export function codeActionsFor(input: CodeActionInput): CodeAction[] {
  * again after the edit, as in the CLI's `--fix` passes.
  */
 export function safeFixEdits(textLength: number, findings: readonly Finding[]): TextEdit[] {
-  const candidates = findings
-    .filter((f) => !f.suppressed)
-    .map((f) => f.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, textLength)))
-    .filter((fix): fix is Fix => fix !== undefined)
-    .sort((a, b) => firstStart(a) - firstStart(b));
-  const taken: TextEdit[] = [];
-  for (const fix of candidates) {
-    if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
-    taken.push(...fix.edits);
-  }
-  return taken.sort((a, b) => a.start - b.start);
+  return selectSafeFixEdits(textLength, findings).edits;
 }
 
 function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: Diagnostic[] | undefined): CodeAction {
@@ -221,21 +212,4 @@ function toLspEdit(edit: TextEdit, document: TextDocument): LspTextEdit {
     range: { start: document.positionAt(edit.start), end: document.positionAt(edit.end) },
     newText: edit.newText,
   };
-}
-
-// Two insertions at the same offset overlap too: their order would be a guess.
-function overlaps(a: TextEdit, b: TextEdit): boolean {
-  return (a.start < b.end && b.start < a.end) || a.start === b.start;
-}
-
-function editsValid(fix: Fix, length: number): boolean {
-  const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
-  return sorted.every(
-    (edit, i) =>
-      edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
-  );
-}
-
-function firstStart(fix: Fix): number {
-  return Math.min(...fix.edits.map((e) => e.start));
 }

@@ -1,0 +1,54 @@
+// "Fix all": which fixes can be applied together, shared by `--fix`, the language server's
+// source action and the tsserver plugin's combined fix.
+import type { Finding, Fix, TextEdit } from "../types";
+
+/**
+ * The edits of the first safe fix of every unsuppressed finding, skipping any fix that
+ * touches one already taken. Two fixes of one query both append to its values array and
+ * number the same `$N`: the first wins, and another pass against the new text takes the rest.
+ */
+export function selectSafeFixEdits(
+  textLength: number,
+  findings: readonly Finding[],
+): { edits: TextEdit[]; fixes: number } {
+  const candidates = findings
+    .filter((f) => !f.suppressed)
+    .map((f) => f.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, textLength)))
+    .filter((fix): fix is Fix => fix !== undefined)
+    .sort((a, b) => firstStart(a) - firstStart(b));
+  const taken: TextEdit[] = [];
+  let fixes = 0;
+  for (const fix of candidates) {
+    if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
+    taken.push(...fix.edits);
+    fixes++;
+  }
+  return { edits: taken, fixes };
+}
+
+/** Applies non-overlapping edits, right to left so earlier offsets stay valid. */
+export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
+  const ordered = edits
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => b.e.start - a.e.start || b.e.end - a.e.end || b.i - a.i);
+  let result = text;
+  for (const { e } of ordered) result = result.slice(0, e.start) + e.newText + result.slice(e.end);
+  return result;
+}
+
+// Two insertions at the same offset overlap too: their order would be a guess.
+function overlaps(a: TextEdit, b: TextEdit): boolean {
+  return (a.start < b.end && b.start < a.end) || a.start === b.start;
+}
+
+function editsValid(fix: Fix, length: number): boolean {
+  const sorted = [...fix.edits].sort((a, b) => a.start - b.start);
+  return sorted.every(
+    (edit, i) =>
+      edit.start >= 0 && edit.start <= edit.end && edit.end <= length && (i === 0 || sorted[i - 1].end <= edit.start),
+  );
+}
+
+function firstStart(fix: Fix): number {
+  return Math.min(...fix.edits.map((e) => e.start));
+}
