@@ -246,13 +246,32 @@ export function localDeclaration(tsm: typeof ts, id: ts.Identifier): ts.Variable
     if (tsm.isFunctionLike(scope) && scope.parameters.some((p) => bindsName(tsm, p.name, id.text))) return undefined; // shadowed by a parameter
     if (!(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope) || tsm.isCaseClause(scope)))
       continue;
+    const decl = declarationsOf(tsm, scope).get(id.text);
+    if (decl) return decl;
+  }
+  return undefined;
+}
+
+// The `const`/`let` names a block declares, built once per block: lookups run for every
+// receiver of every chain, and rescanning a 3,000-line module each time is quadratic.
+// Keyed by the AST node, so it lives exactly as long as the file's tree.
+const declarationsByScope = new WeakMap<ts.Node, Map<string, ts.VariableDeclaration>>();
+
+function declarationsOf(
+  tsm: typeof ts,
+  scope: ts.Block | ts.SourceFile | ts.ModuleBlock | ts.CaseClause,
+): Map<string, ts.VariableDeclaration> {
+  let map = declarationsByScope.get(scope);
+  if (!map) {
+    map = new Map();
     for (const statement of scope.statements) {
       if (!tsm.isVariableStatement(statement)) continue;
       for (const decl of statement.declarationList.declarations)
-        if (tsm.isIdentifier(decl.name) && decl.name.text === id.text) return decl;
+        if (tsm.isIdentifier(decl.name) && !map.has(decl.name.text)) map.set(decl.name.text, decl);
     }
+    declarationsByScope.set(scope, map);
   }
-  return undefined;
+  return map;
 }
 
 function bindsName(tsm: typeof ts, name: ts.BindingName, text: string): boolean {

@@ -10,6 +10,7 @@ import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients"
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { chainOf, conditionalReason, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
+import { knexQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const KNEX_CLIENT: ClientShape = {
@@ -36,7 +37,8 @@ export const knexModule: OrmModule = {
   name: "knex",
   appliesTo: (ctx) =>
     importsModule(ctx.ts, ctx.sourceFile, (m) => m === "knex") ||
-    /\b(knex|db|trx|tx)\b|\.(from|table|into)\s*\(/.test(ctx.sourceFile.text),
+    // A knex query starts with a table: `knex('t')`, `db('t')`, `trx.from('t')`, `.into('t')`.
+    /\b(knex|db|trx|tx|database)\s*\(\s*['"`{]|\.(from|table|into)\s*\(\s*['"`{]/.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
@@ -52,6 +54,7 @@ export const knexModule: OrmModule = {
     }
     return out;
   },
+  queries: (ctx) => knexQueries(ctx),
 };
 
 function knexQuery(
