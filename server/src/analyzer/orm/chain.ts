@@ -99,11 +99,8 @@ export function queryChains(
   sourceFile: ts.SourceFile,
   isClient: (root: ts.Expression) => boolean,
 ): ExpandedChain[] {
-  const tops = chainTops(tsm, sourceFile);
-  const info = tops.map((top) => ({
-    top,
-    chain: chainOf(tsm, top),
-    carrier: carrierOf(tsm, top),
+  const info = shapesOf(tsm, sourceFile).map((shape) => ({
+    ...shape,
     side: false,
     rootDecl: undefined as ts.VariableDeclaration | undefined,
   }));
@@ -123,6 +120,22 @@ export function queryChains(
     out.push(expand(tsm, own, i.rootDecl, carried, 0));
   }
   return out;
+}
+
+// Drizzle, Kysely and Knex all ask for the same file's chains: walk the tree once per file.
+// Keyed by the SourceFile, so it lives exactly as long as the tree.
+const shapesByFile = new WeakMap<
+  ts.SourceFile,
+  { top: ts.CallExpression; chain: Chain; carrier: ts.VariableDeclaration | undefined }[]
+>();
+
+function shapesOf(tsm: typeof ts, sourceFile: ts.SourceFile) {
+  let shapes = shapesByFile.get(sourceFile);
+  if (!shapes) {
+    shapes = chainTops(tsm, sourceFile).map((top) => ({ top, chain: chainOf(tsm, top), carrier: carrierOf(tsm, top) }));
+    shapesByFile.set(sourceFile, shapes);
+  }
+  return shapes;
 }
 
 function expand(
