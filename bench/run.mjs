@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { ensureCorpus } from "./corpus.mjs";
 import { checkOrmFindings, prepareOrmCorpus } from "./corpus-orm.mjs";
 import { measureEditorLatency } from "./editor-latency.mjs";
+import { measureLspMemory } from "./lsp-memory.mjs";
 import { measureTsserver } from "./tsserver.mjs";
 import { measureDbCheck } from "./db-check.mjs";
 
@@ -46,6 +47,7 @@ const MEASUREMENTS = [
   { name: "orm: full / bare", run: (state) => compareCliToFloor(state.orm) },
   { name: "orm: findings by ORM (one more run, untimed)", run: (state) => checkOrmFindings(state.orm) },
   { name: "editor latency: didChange -> publishDiagnostics (language server)", run: measureEditorLatency },
+  { name: "language server: memory on a 5,000-file workspace, over three scans", run: measureLspMemory },
   { name: "tsserver: semanticDiagnosticsSync with and without the plugin", run: measureTsserver },
   {
     name: "db-check: 50-table schema, migrations to verdict (PGlite start included) vs applying alone",

@@ -36,6 +36,16 @@ describe("run", () => {
     assert.equal(io.out(), "");
   });
 
+  it("detects the root client and its tenant wrapper when the config names no clients", async () => {
+    const io = memoryIo(join(FIXTURES, "detected-clients"));
+    const result = await run(cli([]), io, "0.0.0-test");
+    assert.equal(result.exitCode, 1, io.err());
+    assert.match(io.err(), /detected root client "pool" \(src\/db\.ts:2\) wrapped by tenant client "withTenant"/);
+    // The query through `pool` carries its predicate and is still reported; the one through the wrapper is not.
+    assert.match(io.out(), /3:9 +error +`pool` is an unscoped client.*unscoped-client/);
+    assert.doesNotMatch(io.out(), /4:\d+ +error/);
+  });
+
   it("exits 2 when --config names a missing file", async () => {
     const io = memoryIo(join(FIXTURES, "clean"));
     assert.equal((await run(cli(["--config", "nope.json"]), io, "0.0.0-test")).exitCode, 2);

@@ -70,7 +70,7 @@ const cases: [string, string, ReceiverKind][] = [
   ["$extends with a scoped extension", "const x = prisma.$extends(forTenant(tenantId)); check(x)", "scoped"],
   ["an $extends result the config names", "const tenantPrisma = prisma.$extends(ext); check(tenantPrisma)", "scoped"],
   ["a connection checked out of the root pool", "const client = await pool.connect(); check(client)", "unscoped"],
-  ["parentheses, await and assertions", "check((await (tenantDb as any))!)", "scoped"],
+  ["parentheses, await and assertions", "async function f() { check((await (tenantDb as any))!) }", "scoped"],
   ["an unknown receiver", "check(somethingElse)", "unknown"],
   ["an unknown parameter", "function f(client) { check(client) }", "unknown"],
   ["an $extends of the root client with an unknown extension", "const x = prisma.$extends(ext); check(x)", "unknown"],
@@ -102,22 +102,22 @@ describe("classifyReceiver, syntactic", () => {
 
 describe("classifyReceiver with a TypeChecker", () => {
   const { program, path } = typedProgram({
-    "src/db.ts": `
+    "db.ts": `
       declare class PrismaClient { $extends(x: unknown): TenantPrisma }
       export type TenantPrisma = { readonly __tenant: true; order: unknown };
       export const prisma = new PrismaClient();
       export function tenantClient(id: string): TenantPrisma { return prisma.$extends(id); }`,
-    "src/index.ts": `export { prisma as database } from "./db";`,
-    "src/reexported.ts": `
+    "index.ts": `export { prisma as database } from "./db";`,
+    "reexported.ts": `
       import { database } from "./index";
       declare function check(x: unknown): void;
       check(database);`,
-    "src/by-type.ts": `
+    "by-type.ts": `
       import { tenantClient } from "./db";
       declare function check(x: unknown): void;
       const client = tenantClient("t1");
       check(client);`,
-    "src/inferred.ts": `
+    "inferred.ts": `
       import { tenantClient } from "./db";
       declare function check(x: unknown): void;
       export function handler(c = tenantClient("t1")) { check(c); }`,
@@ -129,9 +129,9 @@ describe("classifyReceiver with a TypeChecker", () => {
   };
 
   it("follows an import through a renaming re-export to the root client", () =>
-    assert.equal(classify("src/reexported.ts"), "unscoped"));
+    assert.equal(classify("reexported.ts"), "unscoped"));
   it("a value whose type is the scoped client's type is scoped wherever it came from", () =>
-    assert.equal(classify("src/by-type.ts"), "scoped"));
+    assert.equal(classify("by-type.ts"), "scoped"));
   it("an untyped parameter whose inferred type is the scoped client's", () =>
-    assert.equal(classify("src/inferred.ts"), "scoped"));
+    assert.equal(classify("inferred.ts"), "scoped"));
 });

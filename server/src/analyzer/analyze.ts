@@ -183,9 +183,10 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   const boundary = checkBoundary(boundaryCtx, {
     call: site.node,
     receiver: site.receiver,
-    tables: (options.config.isolation === "database" ? tenantDatabaseTablesIn : tenantTablesIn)(parsed, model).map(
-      (t) => t.table,
-    ),
+    tables:
+      options.config.isolation === "database"
+        ? tenantDatabaseTablesIn(parsed, (t) => isConfiguredGlobal(options.config, t)).map((t) => t.table)
+        : tenantTablesIn(parsed, model).map((t) => t.table),
   });
   // A query through a scoped client needs no predicate: the client adds the tenant (or RLS enforces it).
   const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model });
@@ -217,6 +218,14 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
       identity: `${issue.ruleId}|${issue.table ?? ""}|${issue.statementIndex}|${normalizeSql(site.sql)}`,
     })),
   ];
+}
+
+function isConfiguredGlobal(config: ResolvedConfig, table: string): boolean {
+  const name = table.toLowerCase();
+  return (
+    config.globalTables.some((g) => g.toLowerCase().split(".").pop() === name) ||
+    Object.entries(config.tables).some(([key, t]) => t.global && key.toLowerCase().split(".").pop() === name)
+  );
 }
 
 function boundaryContext(options: AnalyzeOptions): BoundaryContext {

@@ -6,7 +6,7 @@ import { dirname, relative, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadSqlParser } from "../analyzer";
 import { findConfigFile, loadConfig } from "../analyzer/config/load";
-import { listMigrationFiles, readMigrationHistory, type MigrationFinding } from "../analyzer/migrations";
+import { listMigrationFiles, readMigrationHistory } from "../analyzer/migrations";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import { RULE_IDS, type RuleId, type SeveritySetting } from "../analyzer/types";
 import { checkEmbedded, checkLive, type DbCheckInput } from "../database/check";
@@ -18,7 +18,8 @@ import { FORMATS, FORMATTERS, type FormatName } from "./formatters";
 import { createNodeFileSystem } from "./node-fs";
 import { toPosix } from "./paths";
 import { redactSecrets } from "./redact";
-import { compareFindings, summarize, type Report, type ReportedFinding } from "./report";
+import { toReported } from "./migration-findings";
+import { compareFindings, summarize, type Report } from "./report";
 import { useColor, type CliIo, type ExitCode } from "./run";
 
 export interface DbCheckOptions {
@@ -233,23 +234,6 @@ export function parseDbCheckArgs(
 }
 
 /** A static or catalog finding as every formatter takes it: relative file, no fixes. */
-export function toReported(f: MigrationFinding, show: (file: string) => string): ReportedFinding {
-  return {
-    ruleId: f.ruleId,
-    severity: f.severity,
-    file: show(f.file),
-    line: f.line,
-    column: f.column,
-    endLine: f.endLine,
-    endColumn: f.endColumn,
-    message: f.message,
-    table: f.table,
-    fixes: [],
-    suppressed: f.suppressed,
-    fingerprint: f.fingerprint,
-  };
-}
-
 function collectRule(value: string, previous: [RuleId, SeveritySetting][] = []): [RuleId, SeveritySetting][] {
   const [id, level] = value.split("=").map((s) => s.trim());
   if (!(RULE_IDS as readonly string[]).includes(id)) throw new InvalidArgumentError(`Unknown rule "${id}".`);

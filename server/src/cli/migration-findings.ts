@@ -1,12 +1,17 @@
 // The main command's share of the database layer: the static RLS checks on the migration
 // files (`tenantguard` reports them on the `.sql` line, like the language server does).
+// No database code here: the language server bundles this file.
 import { isAbsolute, relative, resolve } from "node:path";
 import type { ResolvedConfig } from "../analyzer/config/types";
-import { checkMigrations, listMigrationFiles, readMigrationHistory } from "../analyzer/migrations";
+import {
+  checkMigrations,
+  listMigrationFiles,
+  readMigrationHistory,
+  type MigrationFinding,
+} from "../analyzer/migrations";
 import type { TenantModel } from "../analyzer/model/types";
 import type { SqlParser } from "../analyzer/sql/parse";
 import type { AnalyzerFileSystem } from "../analyzer/types";
-import { toReported } from "./db-check";
 import type { ReportedFinding } from "./report";
 
 /** Findings on the migrations that lie within the checked paths (`tenantguard src` leaves db/ out). */
@@ -32,4 +37,21 @@ export function migrationFindings(
   const history = readMigrationHistory(fs, files, parser);
   const findings = checkMigrations(history, model, config).filter((f) => within(f.file));
   return { findings: findings.map((f) => toReported(f, show)), files: checked.length };
+}
+
+export function toReported(f: MigrationFinding, show: (file: string) => string): ReportedFinding {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    file: show(f.file),
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    message: f.message,
+    table: f.table,
+    fixes: [],
+    suppressed: f.suppressed,
+    fingerprint: f.fingerprint,
+  };
 }

@@ -14,6 +14,7 @@ import { collectFiles } from "./files";
 import { FORMATTERS } from "./formatters";
 import { plural } from "./formatters/stylish";
 import { createNodeFileSystem } from "./node-fs";
+import { detectRunClients } from "./detect-clients";
 import { toPosix } from "./paths";
 import { createProgress } from "./progress";
 import { redactSecrets } from "./redact";
@@ -81,8 +82,12 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   }
   for (const { path, reason } of collected.empty) warn(`nothing to check in ${path}: ${reason}`);
 
+  const clients = detectRunClients(config, collected.files);
+  if (options.format === "stylish")
+    for (const note of clients.notes) io.stderr.write(`tenantguard: ${redactSecrets(note)}\n`);
+
   const created = createAnalysisSession({
-    config,
+    config: clients.config,
     model: discovered.model,
     parser,
     project: options.project === undefined ? undefined : resolve(io.cwd, options.project),

@@ -6,6 +6,7 @@ import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation 
 import type { Finding, InputError, Severity, TenantModel } from "../analyzer";
 import { lookupTenantEntity, lookupTenantTable } from "../analyzer/model/types";
 import { ruleDocsUrl } from "../analyzer/rules";
+import type { ReportedFinding } from "../cli/report";
 import { pathToUri } from "./workspace";
 
 export const SOURCE = "tenantguard";
@@ -61,6 +62,22 @@ export function findingToDiagnostic(finding: Finding, document: TextDocument, mo
     diagnostic.relatedInformation = [related];
   }
   return diagnostic;
+}
+
+/** A finding of the migration checks (1-based, end column just past the last character) on its migration file. */
+export function migrationFindingToDiagnostic(finding: ReportedFinding): Diagnostic {
+  return {
+    range: {
+      start: { line: finding.line - 1, character: finding.column - 1 },
+      end: { line: finding.endLine - 1, character: finding.endColumn - 1 },
+    },
+    severity: SEVERITY[finding.severity],
+    code: finding.ruleId,
+    codeDescription: { href: ruleDocsUrl(finding.ruleId) },
+    source: SOURCE,
+    message: finding.message,
+    data: { fingerprint: finding.fingerprint } satisfies DiagnosticData,
+  };
 }
 
 /**

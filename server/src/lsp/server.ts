@@ -16,6 +16,7 @@ import {
   type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
 import { loadSqlParser, type SqlParser } from "../analyzer";
+import { isScriptMigration } from "../analyzer/migrations";
 import packageJson from "../../../package.json";
 import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
@@ -126,7 +127,7 @@ export function startServer(connection: Connection): void {
     if (!file || !analysis) return;
     // Published even when nothing is found: the client learns this version is clean.
     record(file, document.uri, document.getText(), analysis, true);
-    publishInputErrors();
+    publishModelDiagnostics();
   };
 
   /** Debounced: a newer version arriving before the timer fires replaces the older check. */
@@ -148,8 +149,8 @@ export function startServer(connection: Connection): void {
 
   // Each model's notes ("inferred tenant column ... from ...") go to the output log once per load.
   const notedContexts = new Set<string>();
-  /** Config and schema errors of every loaded context, on the files they are about. */
-  const publishInputErrors = () => {
+  /** Config and schema errors and migration findings of every loaded context, on the files they are about. */
+  const publishModelDiagnostics = () => {
     const contexts = workspace.loadedContexts();
     for (const context of contexts) {
       if (notedContexts.has(context.key)) continue;
@@ -160,6 +161,7 @@ export function startServer(connection: Connection): void {
       contexts.flatMap((context) => context.errors),
       (file) => openText(file) ?? readText(file),
     );
+    store.setMigrationFindings(contexts.flatMap((context) => context.migrationFindings));
   };
 
   /** A config, migration or Prisma schema changed: new models, every open file checked again. */
@@ -167,12 +169,27 @@ export function startServer(connection: Connection): void {
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(
       guard("reload", () => {
-        workspace.invalidate();
+        workspace.reload();
         notedContexts.clear();
         analyses.clear();
-        for (const document of documents.all()) check(document);
-        publishInputErrors();
+        // An open config, migration or schema has no findings of its own: publishing it here would
+        // send its old model diagnostics once more before publishModelDiagnostics sends the new ones.
+        for (const document of documents.all()) if (!isModelInput(uriToPath(document.uri) ?? "")) check(document);
+        publishModelDiagnostics();
         if (scanRan) void runScan(undefined);
+      }),
+      RELOAD_DELAY_MS,
+    );
+  };
+
+  /** A TS migration changed: its SQL feeds the migration checks only, not the tenant model, so no reload. */
+  let migrationTimer: NodeJS.Timeout | undefined;
+  const scheduleMigrationCheck = () => {
+    clearTimeout(migrationTimer);
+    migrationTimer = setTimeout(
+      guard("migration check", () => {
+        workspace.recheckMigrations();
+        publishModelDiagnostics();
       }),
       RELOAD_DELAY_MS,
     );
@@ -248,7 +265,7 @@ export function startServer(connection: Connection): void {
     }
     if (currentScan === own) currentScan = undefined;
     scanRan = true;
-    publishInputErrors();
+    publishModelDiagnostics();
     log(`tenantguard: checked ${result.files} files${result.cancelled ? " (cancelled)" : ""}`);
     return result;
   };
@@ -256,7 +273,7 @@ export function startServer(connection: Connection): void {
   connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
     capabilities = params.capabilities;
     parser = await loadSqlParser();
-    workspace = new WorkspaceModel(parser, openText);
+    workspace = new WorkspaceModel(parser, openText, (message) => logError(`tenantguard: ${message}`));
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
     engine = engineOf(options.engine) ?? engine;
     if (options.typeAware === true) programs = new TypedPrograms(openDocument, log);
@@ -302,8 +319,9 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent(
     guard("change", (event) => {
       const path = uriToPath(event.document.uri);
-      if (path && isModelInput(path)) scheduleReload();
-      else scheduleCheck(event.document);
+      if (path && isModelInput(path)) return scheduleReload();
+      scheduleCheck(event.document);
+      if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck();
     }),
   );
   documents.onDidClose(
@@ -315,6 +333,7 @@ export function startServer(connection: Connection): void {
       const path = uriToPath(uri);
       if (path) openPaths.delete(path);
       if (path && isModelInput(path)) return scheduleReload();
+      if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck(); // back to the disk text
       // After a workspace scan the file keeps its diagnostics, now from the disk text.
       const text = path && scanRan ? readText(path) : undefined;
       if (path && text !== undefined) return record(path, uri, text, analyzeText(path, text, workspace, parser));
@@ -325,6 +344,7 @@ export function startServer(connection: Connection): void {
   connection.onDidChangeWatchedFiles(
     guard("watched files", (params) => {
       let reload = false;
+      let migrationsChanged = false;
       let projectsChanged = false;
       for (const change of params.changes) {
         const path = uriToPath(change.uri);
@@ -333,6 +353,9 @@ export function startServer(connection: Connection): void {
         if (/[\\/]tsconfig[^\\/]*\.json$/.test(path) || change.type !== FileChangeType.Changed) projectsChanged = true;
         if (isModelInput(path)) reload = true;
         else if (scanRan && !openPaths.has(path) && hasSourceExtension(path)) changedOnDisk.set(path, change.uri);
+        // A new TS file may be a new migration: listing the migrations again is cheap.
+        if (workspace.isMigrationFile(path) || (change.type === FileChangeType.Created && isScriptMigration(path)))
+          migrationsChanged = true;
       }
       if (projectsChanged && programs) {
         programs.invalidate();
@@ -340,8 +363,9 @@ export function startServer(connection: Connection): void {
         for (const document of documents.all()) scheduleCheck(document);
       }
       // A reload re-scans everything anyway.
-      if (reload) scheduleReload();
-      else if (changedOnDisk.size > 0) void recheckChangedFiles();
+      if (reload) return scheduleReload();
+      if (changedOnDisk.size > 0) void recheckChangedFiles();
+      if (migrationsChanged) scheduleMigrationCheck();
     }),
   );
 

@@ -1,15 +1,19 @@
 // What the language server knows about the workspace: which config governs a file, and
 // that config's tenant model. Both are loaded lazily, cached per config root, and dropped
-// when a config, migration or Prisma schema changes. Open documents win over the disk,
-// so an unsaved edit of tenantguard.config.json takes effect while the user types.
+// when a config, migration or Prisma schema changes; loading one also runs the static RLS
+// checks on its migrations. Open documents win over the disk, so an unsaved edit of
+// tenantguard.config.json takes effect while the user types.
 import { dirname, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AnalyzerFileSystem, InputError, ResolvedConfig, SqlParser, TenantModel } from "../analyzer";
 import { CONFIG_FILE_NAME, findConfigFile, loadConfig } from "../analyzer/config/load";
+import { listMigrationFiles } from "../analyzer/migrations";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import { collectFiles } from "../cli/files";
+import { migrationFindings } from "../cli/migration-findings";
 import { createNodeFileSystem } from "../cli/node-fs";
 import { toPosix } from "../cli/paths";
+import type { ReportedFinding } from "../cli/report";
 
 /** The config and tenant model one group of files is analyzed with. */
 export interface ConfigContext {
@@ -20,6 +24,10 @@ export interface ConfigContext {
   /** Config and schema problems, each carrying the file it is about. */
   errors: InputError[];
   notes: string[];
+  /** The migrations the RLS checks read, SQL and TS ones. */
+  migrationFiles: ReadonlySet<string>;
+  /** The RLS checks on the migrations under the config root, `file` absolute (suppressed ones included). */
+  migrationFindings: ReportedFinding[];
 }
 
 /** Reads the text of an open document by absolute path, or undefined when it is not open. */
@@ -34,6 +42,7 @@ export class WorkspaceModel {
   constructor(
     private readonly parser: SqlParser,
     openText: OpenTextLookup,
+    private readonly onError: (message: string) => void = () => {},
   ) {
     const disk = createNodeFileSystem();
     this.fs = {
@@ -56,6 +65,32 @@ export class WorkspaceModel {
   invalidate(): void {
     this.contexts.clear();
     this.ignoredVerdicts.clear();
+  }
+
+  /**
+   * Drops every cached config and model and loads again the contexts that were loaded, so
+   * their diagnostics are replaced rather than cleared until the next scan reaches them.
+   */
+  reload(): void {
+    const directories = [...this.contexts.values()]
+      .map((c) => (c.config.configFile ? dirname(c.key) : c.key))
+      .filter((dir) => this.folderOf(dir) !== undefined); // not a removed folder's
+    this.invalidate();
+    for (const dir of new Set([...this.folders, ...directories])) this.contextForDirectory(dir);
+  }
+
+  /**
+   * Runs the migration checks of every loaded context again, with the same models: a TS
+   * migration changed, whose SQL the checks read but the tenant model does not.
+   */
+  recheckMigrations(): void {
+    for (const context of this.contexts.values())
+      Object.assign(context, this.checkMigrations(context.config, context.model));
+  }
+
+  /** True when a loaded context's migration checks read the file. */
+  isMigrationFile(file: string): boolean {
+    return [...this.contexts.values()].some((context) => context.migrationFiles.has(file));
   }
 
   /** Every context loaded so far (for publishing their config errors). */
@@ -83,6 +118,7 @@ export class WorkspaceModel {
       model: discovered.model,
       errors: [...loaded.errors, ...discovered.errors],
       notes: discovered.notes,
+      ...this.checkMigrations(loaded.config, discovered.model),
     };
     this.contexts.set(key, context);
     return context;
@@ -109,6 +145,29 @@ export class WorkspaceModel {
 
   relativePath(file: string, context: ConfigContext): string {
     return toPosix(relative(context.config.rootDir, file));
+  }
+
+  private checkMigrations(
+    config: ResolvedConfig,
+    model: TenantModel,
+  ): Pick<ConfigContext, "migrationFiles" | "migrationFindings"> {
+    try {
+      // Like `tenantguard .` at the config root: migrations outside it are another project's.
+      const findings = migrationFindings(
+        this.fs,
+        config,
+        model,
+        this.parser,
+        [config.rootDir],
+        config.rootDir,
+        (f) => f,
+      );
+      return { migrationFiles: new Set(listMigrationFiles(this.fs, config)), migrationFindings: findings.findings };
+    } catch (e) {
+      // A bug in the checks must not cost the TS files their diagnostics: the server logs it and carries on.
+      this.onError(`internal error checking the migrations of ${config.rootDir}: ${(e as Error).stack ?? String(e)}`);
+      return { migrationFiles: new Set(), migrationFindings: [] };
+    }
   }
 
   private folderOf(path: string): string | undefined {

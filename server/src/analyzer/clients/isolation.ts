@@ -226,43 +226,76 @@ const TENANT_SCHEMA = /tenant|^(?:t|org|organization|customer|client|account|wor
 function schemaHoles(site: SqlSite, sourceFile: ts.SourceFile): IsolationFinding[] {
   const out: IsolationFinding[] = [];
   const sql = site.sql;
-  for (const hole of site.holes) {
+  const inside = (inner: SqlSite["holes"][number], outer: SqlSite["holes"][number]) =>
+    inner !== outer && inner.sqlStart >= outer.sqlStart && inner.sqlEnd <= outer.sqlEnd;
+  const positioned = site.holes.filter((hole) => {
     const after = sql.slice(hole.sqlEnd);
     const before = sql.slice(0, hole.sqlStart);
-    const quoted = sql[hole.sqlStart - 1] === '"' && sql[hole.sqlEnd] === '"';
-    const asSchema = /^"?\s*\.\s*["A-Za-z_]/.test(after);
-    const asSearchPath = /search_path\s*(?:to|=)\s*(?:[\w"]+\s*,\s*)*"?$/i.test(before);
-    if (!asSchema && !asSearchPath) continue;
-    const expr = hole.expr;
-    const text = expr.getText(sourceFile);
-    if (hole.kind === "raw" && !quoted) {
-      out.push({
-        ruleId: "unquoted-schema-identifier",
-        start: expr.getStart(sourceFile),
-        end: expr.getEnd(),
-        key: `unquoted|${text}`,
-        fixes: [],
-        message: `\`${text}\` is spliced into the SQL as a ${asSchema ? "schema name" : "search_path"} without identifier quoting: a crafted value (\`x; DROP SCHEMA ...\`, \`public, tenant_2\`) reaches every tenant's schema. Quote it as an identifier (pg's \`escapeIdentifier\`, pg-format \`%I\`, postgres.js \`sql(name)\`), and choose the schema in the scoped client.`,
-      });
-    } else if (asSchema) {
-      out.push({
-        ruleId: "tenant-schema-in-query",
-        start: expr.getStart(sourceFile),
-        end: expr.getEnd(),
-        key: `hole|${text}`,
-        fixes: [],
-        message: `The schema of this query comes from \`${text}\`: each query picks its tenant's schema itself, and one wrong value reads another tenant's tables. Leave the table unqualified and run the query through the scoped client, which sets search_path for the tenant.`,
-      });
-    }
+    return /^"?\s*\.\s*["A-Za-z_]/.test(after) || /search_path\s*(?:to|=)\s*(?:[\w"]+\s*,\s*)*[^\s,;]*$/i.test(before);
+  });
+  const unquoted = positioned.filter(
+    (hole) =>
+      hole.kind === "raw" &&
+      !insideDoubleQuotes(sql, hole.sqlStart) &&
+      !isIdentifierQuoting(hole.expr) &&
+      !positioned.some((inner) => inside(inner, hole)),
+  );
+  for (const hole of unquoted) {
+    const text = hole.expr.getText(sourceFile);
+    const asSchema = /^"?\s*\./.test(sql.slice(hole.sqlEnd));
+    out.push({
+      ruleId: "unquoted-schema-identifier",
+      start: hole.expr.getStart(sourceFile),
+      end: hole.expr.getEnd(),
+      key: `unquoted|${text}`,
+      fixes: [],
+      message: `\`${text}\` is spliced into the SQL as ${asSchema ? "a schema name" : "the search_path"} without identifier quoting: a crafted value (\`x; DROP SCHEMA ...\`, \`public, tenant_2\`) reaches every tenant's schema. Quote it as an identifier (pg's \`escapeIdentifier\`, pg-format \`%I\`, postgres.js \`sql(name)\`), and choose the schema in the scoped client.`,
+    });
+  }
+  for (const hole of positioned) {
+    // Once per schema position: the outermost interpolation, unless an unquoted one inside it is already reported.
+    if (!/^"?\s*\./.test(sql.slice(hole.sqlEnd)) || positioned.some((outer) => inside(hole, outer))) continue;
+    if (unquoted.some((u) => u === hole || inside(u, hole))) continue;
+    const text = hole.expr.getText(sourceFile);
+    out.push({
+      ruleId: "tenant-schema-in-query",
+      start: hole.expr.getStart(sourceFile),
+      end: hole.expr.getEnd(),
+      key: `hole|${text}`,
+      fixes: [],
+      message: `The schema of this query comes from \`${text}\`: each query picks its tenant's schema itself, and one wrong value reads another tenant's tables. Leave the table unqualified and run the query through the scoped client, which sets search_path for the tenant.`,
+    });
   }
   return out;
+}
+
+/** Whether `pos` in `sql` is inside a double-quoted identifier (single-quoted strings skipped). */
+function insideDoubleQuotes(sql: string, pos: number): boolean {
+  let single = false;
+  let double = false;
+  for (let i = 0; i < pos; i++) {
+    const c = sql[i];
+    if (c === "'" && !double) single = !single;
+    else if (c === '"' && !single) double = !double;
+  }
+  return double;
+}
+
+/** `client.escapeIdentifier(s)`, `format("%I", s)`, `quoteIdent(s)`: the value arrives quoted. */
+function isIdentifierQuoting(expr: ts.Expression): boolean {
+  const text = expr.getText();
+  return (
+    /^[\w$.]*(escapeIdentifier|quoteIdent(ifier)?|quote_ident|ident)\s*\(/i.test(text) ||
+    /^[\w$.]*format\s*\(\s*["'`][^"'`]*%I/.test(text)
+  );
 }
 
 /** Hard-coded tenant schemas: `FROM tenant_42.orders`. */
 function schemaNames(site: SqlSite, parsed: ParsedSql): IsolationFinding[] {
   const out: IsolationFinding[] = [];
   for (const ref of qualifiedTablesIn(parsed)) {
-    if (/^\$\d+$/.test(ref.schema) || !TENANT_SCHEMA.test(ref.schema)) continue;
+    if (!TENANT_SCHEMA.test(ref.schema)) continue;
+    if (site.holes.some((h) => h.sqlStart < ref.start + ref.schema.length + 2 && h.sqlEnd > ref.start)) continue;
     const start = site.toFileOffset(ref.start);
     out.push({
       ruleId: "tenant-schema-in-query",

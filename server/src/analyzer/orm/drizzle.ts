@@ -10,6 +10,7 @@ import { queryChains, skipOuter, type ChainCall } from "./chain";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
 import { DrizzlePredicates, drizzleTableOf, drizzleTenantKey, isTenantKey } from "./drizzle-tables";
+import { drizzleQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const DRIZZLE_CLIENT: ClientShape = {
@@ -75,6 +76,7 @@ export const drizzleModule: OrmModule = {
     }
     return out;
   },
+  queries: (ctx) => drizzleQueries(ctx),
 };
 
 /** `db.insert(t).values(row | rows)`. */

@@ -9,6 +9,7 @@ import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients"
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
+import { kyselyQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const KYSELY_CLIENT: ClientShape = {
@@ -55,6 +56,7 @@ export const kyselyModule: OrmModule = {
     }
     return out;
   },
+  queries: (ctx) => kyselyQueries(ctx),
 };
 
 function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[]): OrmFinding[] {

@@ -44,9 +44,10 @@ export function tenantTablesIn(parsed: ParsedSql, model: TenantModel): TableTouc
 
 /**
  * At isolation "database" every table in a tenant's database is the tenant's, whether or not it
- * has a tenant column: the tables a statement touches, minus known global ones and the catalogs.
+ * has a tenant column: the tables a statement touches, minus the ones the config calls global
+ * (discovery's "global" means "no tenant column", which says nothing here) and the catalogs.
  */
-export function tenantDatabaseTablesIn(parsed: ParsedSql, model: TenantModel): TableTouch[] {
+export function tenantDatabaseTablesIn(parsed: ParsedSql, isGlobal: (table: string) => boolean): TableTouch[] {
   const out: TableTouch[] = [];
   list(parsed.tree.stmts).forEach((raw, statementIndex) => {
     const stmt = (raw as { stmt?: unknown }).stmt;
@@ -58,7 +59,7 @@ export function tenantDatabaseTablesIn(parsed: ParsedSql, model: TenantModel): T
       if (type !== "RangeVar") return;
       const rv = fields as { relname?: string; schemaname?: string; location?: number };
       const name = rv.relname?.toLowerCase();
-      if (!name || (!rv.schemaname && cteNames.has(name)) || model.globalTables.has(name)) return;
+      if (!name || (!rv.schemaname && cteNames.has(name)) || isGlobal(name)) return;
       if (rv.schemaname && /^(pg_catalog|information_schema)$/i.test(rv.schemaname)) return;
       out.push({ table: name, schema: rv.schemaname, start: parsed.toCharOffset(rv.location ?? 0), statementIndex });
     });

@@ -1,0 +1,84 @@
+// Zero-config clients: a module-level root client that a tenant wrapper also wraps.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import ts from "typescript";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { detectClients, withDetectedClients } from "../../server/src/analyzer/clients/detect";
+
+const parse = (name: string, text: string) => ts.createSourceFile(`/p/${name}`, text, ts.ScriptTarget.Latest, true);
+const detect = (text: string) => {
+  const { scoped, unscoped } = detectClients(ts, [parse("src/db.ts", text)], "/p");
+  return { scoped, unscoped };
+};
+
+describe("detectClients", () => {
+  const cases: [name: string, text: string, expected: { scoped: string[]; unscoped: string[] }][] = [
+    [
+      "Prisma $extends in a function taking the tenant id",
+      `import { PrismaClient } from "@prisma/client";
+       export const prisma = new PrismaClient();
+       export function forTenant(tenantId: string) { return prisma.$extends({ query: {} }); }`,
+      { scoped: ["forTenant"], unscoped: ["prisma"] },
+    ],
+    [
+      "a module-level $extends result",
+      `const base = new PrismaClient();
+       export const tenantPrisma = base.$extends(tenantExtension);`,
+      { scoped: ["tenantPrisma"], unscoped: ["base"] },
+    ],
+    [
+      "a wrapper that sets app.tenant_id",
+      `import { Pool } from "pg";
+       export const pool = new Pool();
+       export async function withTenant(id: string, fn: (c: unknown) => Promise<void>) {
+         const client = await pool.connect();
+         await client.query("BEGIN");
+         await client.query("SELECT set_config('app.tenant_id', $1, true)", [id]);
+         return fn(client);
+       }`,
+      { scoped: ["withTenant"], unscoped: ["pool"] },
+    ],
+    [
+      "a factory taking a tenant id and returning a client",
+      `const db = drizzle(pool);
+       export const getTenantDb = async (orgId: string) => { const conn = await db.acquire(); return conn; };`,
+      { scoped: ["getTenantDb"], unscoped: ["db"] },
+    ],
+    [
+      "a function that only queries through the root client is not a wrapper",
+      `export const pool = new Pool();
+       export async function ordersOf(tenantId: string) { const { rows } = await pool.query("SELECT 1"); return rows; }`,
+      { scoped: [], unscoped: [] },
+    ],
+    ["a root client alone", `export const prisma = new PrismaClient();`, { scoped: [], unscoped: [] }],
+  ];
+  for (const [name, text, expected] of cases) it(name, () => assert.deepEqual(detect(text), expected));
+
+  it("says what it detected and where", () => {
+    const { notes } = detectClients(
+      ts,
+      [
+        parse(
+          "src/db.ts",
+          `export const prisma = new PrismaClient();\nexport function forTenant(tenantId: string) {\n  return prisma.$extends({});\n}`,
+        ),
+      ],
+      "/p",
+    );
+    assert.deepEqual(notes, [
+      'detected root client "prisma" (src/db.ts:1) wrapped by tenant client "forTenant" (src/db.ts:2, prisma.$extends): "prisma" is treated as unscoped and "forTenant" as scoped; confirm with "clients" in tenantguard.config.json',
+    ]);
+  });
+
+  it("fills the config only when it names no clients", () => {
+    const detected = { scoped: ["forTenant"], unscoped: ["prisma"], notes: [] };
+    const empty = resolveConfig({}, "/p", undefined);
+    assert.deepEqual(withDetectedClients(empty, detected).clients, {
+      scoped: ["forTenant"],
+      unscoped: ["prisma"],
+      allowUnscopedIn: [],
+    });
+    const named = resolveConfig({ clients: { scoped: ["tenantDb"] } }, "/p", undefined);
+    assert.equal(withDetectedClients(named, detected), named);
+  });
+});
