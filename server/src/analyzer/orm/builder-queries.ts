@@ -37,7 +37,7 @@ const KYSELY_TABLE_CALLS: Record<string, OrmQuery["kind"]> = {
 export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
   const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, DRIZZLE_CLIENT, ctx.checker);
   const out: OrmQuery[] = [];
-  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [DRIZZLE_CLIENT, ctx.checker ?? DRIZZLE_CLIENT])) {
     if (!isClient(chain.root)) continue;
     for (const c of chain.calls) {
       const kind = Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) ? DRIZZLE_TABLE_CALLS[c.name] : undefined;
@@ -51,7 +51,7 @@ export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
 export function kyselyQueries(ctx: OrmContext): OrmQuery[] {
   const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KYSELY_CLIENT, ctx.checker);
   const out: OrmQuery[] = [];
-  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT])) {
     if (!isClient(chain.root)) continue;
     for (const c of chain.calls) {
       const kind = Object.hasOwn(KYSELY_TABLE_CALLS, c.name) ? KYSELY_TABLE_CALLS[c.name] : undefined;
@@ -88,7 +88,7 @@ const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto
 export function knexQueries(ctx: OrmContext): OrmQuery[] {
   const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
   const out: OrmQuery[] = [];
-  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+  for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KNEX_CLIENT, ctx.checker ?? KNEX_CLIENT])) {
     if (!isClient(chain.root) || chain.calls.some((c) => NOT_KNEX.has(c.name))) continue;
     const kind = chain.calls.some((c) => KNEX_WRITES.has(c.name)) ? "write" : "read";
     for (const c of chain.calls) {

@@ -98,6 +98,30 @@ export function queryChains(
   tsm: typeof ts,
   sourceFile: ts.SourceFile,
   isClient: (root: ts.Expression) => boolean,
+  /**
+   * What `isClient` depends on besides the file (the client shape, the checker): with it, the
+   * chains are computed once per file and key, though `check` and `queries` both ask.
+   */
+  cacheKey?: readonly object[],
+): ExpandedChain[] {
+  if (!cacheKey) return computeQueryChains(tsm, sourceFile, isClient);
+  let byKey = chainsByFile.get(sourceFile);
+  if (!byKey) chainsByFile.set(sourceFile, (byKey = []));
+  const hit = byKey.find(
+    (entry) => entry.key.length === cacheKey.length && entry.key.every((k, i) => k === cacheKey[i]),
+  );
+  if (hit) return hit.chains;
+  const chains = computeQueryChains(tsm, sourceFile, isClient);
+  byKey.push({ key: cacheKey, chains });
+  return chains;
+}
+
+const chainsByFile = new WeakMap<ts.SourceFile, { key: readonly object[]; chains: ExpandedChain[] }[]>();
+
+function computeQueryChains(
+  tsm: typeof ts,
+  sourceFile: ts.SourceFile,
+  isClient: (root: ts.Expression) => boolean,
 ): ExpandedChain[] {
   const info = shapesOf(tsm, sourceFile).map((shape) => ({
     ...shape,

@@ -49,11 +49,16 @@ export const drizzleModule: OrmModule = {
   name: "drizzle",
   appliesTo: (ctx) =>
     importsModule(ctx.ts, ctx.sourceFile, (m) => m === "drizzle-orm" || m.startsWith("drizzle-orm/")) ||
-    /\.(from|insert|update|delete|findMany|findFirst)\s*\(/.test(ctx.sourceFile.text),
+    // Drizzle passes table objects (`db.update(orders)`), not object literals as Prisma does
+    // (`prisma.order.update({ ... })`); its relational API goes through `db.query.<table>`.
+    /\.(from|insert|update|delete)\s*\(\s*[A-Za-z_$]|\.query\.\w+\.find(Many|First)\s*\(/.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, DRIZZLE_CLIENT, ctx.checker);
-    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [
+      DRIZZLE_CLIENT,
+      ctx.checker ?? DRIZZLE_CLIENT,
+    ])) {
       try {
         // A scoped client (config `clients.scoped`) adds the tenant itself: no predicate needed.
         if (isScopedClient(ctx, chain.root)) continue;

@@ -42,7 +42,7 @@ export const knexModule: OrmModule = {
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
-    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KNEX_CLIENT, ctx.checker ?? KNEX_CLIENT])) {
       try {
         if (chain.calls.some((c) => NOT_KNEX.has(c.name)) || !isClient(chain.root) || isScopedClient(ctx, chain.root))
           continue;

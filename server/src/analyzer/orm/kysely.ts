@@ -44,7 +44,7 @@ export const kyselyModule: OrmModule = {
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KYSELY_CLIENT, ctx.checker);
-    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient)) {
+    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT])) {
       try {
         const index = chain.calls.findIndex((c) => c.name in TABLE_CALLS);
         if (index < 0 || isScopedClient(ctx, chain.root)) continue;
