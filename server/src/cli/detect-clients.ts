@@ -5,8 +5,9 @@ import { detectClients, withDetectedClients } from "../analyzer/clients/detect";
 import type { ResolvedConfig } from "../analyzer";
 import { scriptKindOf } from "./analysis";
 
-// Only files that build or wrap a client can tell: parse just those.
-const MAY_DEFINE_CLIENT = /new\s+(PrismaClient|Pool|Kysely|Client)\b|\bdrizzle\s*\(|\$extends|set_config|\bknex\s*\(/;
+// Detection looks for a wrapper beside a module-level root client: only files that build one
+// can tell, so only those are parsed.
+const MAY_DEFINE_CLIENT = /new\s+(PrismaClient|Pool|Kysely|Client)\b|\bdrizzle\s*\(|\bknex\s*\(/;
 
 /** The config with detected clients filled in, and one note per detection. */
 export function detectRunClients(
