@@ -5,7 +5,10 @@ import {
   commands,
   env,
   languages,
+  Position,
   Range,
+  Selection,
+  TextEditorRevealType,
   Uri,
   window,
   workspace,
@@ -23,6 +26,8 @@ export const COMMANDS = {
   fixAllInFile: "tenantguard.fixAllInFile",
   openRuleDocumentation: "tenantguard.openRuleDocumentation",
   showOutput: "tenantguard.showOutput",
+  /** Sent by the server with a suppression's code action (server/src/lsp/code-actions.ts REVEAL_REASON_COMMAND). */
+  revealReason: "tenantguard.revealReason",
 } as const;
 
 /** The kind of the server's fix-all action (server/src/lsp/code-actions.ts FIX_ALL_KIND). */
@@ -68,6 +73,28 @@ export async function openRuleDocumentation(ruleId?: unknown): Promise<string | 
   const url = ruleDocsUrl(id);
   await env.openExternal(Uri.parse(url));
   return url;
+}
+
+/**
+ * After "Suppress with a reason": puts the cursor where the reason goes, selecting the placeholder
+ * reason (the rest of the line) so typing replaces it. Arguments: the document uri and an LSP position.
+ */
+export async function revealReason(uri: unknown, position: unknown): Promise<boolean> {
+  if (typeof uri !== "string" || !isPosition(position)) return false;
+  const editor =
+    window.visibleTextEditors.find((e) => e.document.uri.toString() === uri) ??
+    (await window.showTextDocument(Uri.parse(uri)));
+  const start = new Position(position.line, position.character);
+  const lineEnd = editor.document.lineAt(Math.min(position.line, editor.document.lineCount - 1)).range.end;
+  const end = lineEnd.isAfter(start) ? lineEnd : start;
+  editor.selection = new Selection(start, end);
+  editor.revealRange(new Range(start, end), TextEditorRevealType.InCenterIfOutsideViewport);
+  return true;
+}
+
+function isPosition(value: unknown): value is { line: number; character: number } {
+  const p = value as { line?: unknown; character?: unknown } | undefined;
+  return typeof p?.line === "number" && typeof p.character === "number";
 }
 
 export function showOutput(channel: OutputChannel): void {

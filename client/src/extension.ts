@@ -14,7 +14,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { COMMANDS, fixAllInFile, openRuleDocumentation, showOutput } from "./commands";
+import { COMMANDS, fixAllInFile, openRuleDocumentation, revealReason, showOutput } from "./commands";
 import { readSettings, SECTION, type Settings } from "./settings";
 import { FindingsStatus } from "./status-bar";
 import { configureTsPlugin, tsPluginConfiguration } from "./ts-plugin-config";
@@ -41,6 +41,7 @@ export async function activate(context: ExtensionContext): Promise<TenantguardAp
     commands.registerCommand(COMMANDS.fixAllInFile, fixAllInFile),
     commands.registerCommand(COMMANDS.openRuleDocumentation, openRuleDocumentation),
     commands.registerCommand(COMMANDS.showOutput, () => showOutput(output)),
+    commands.registerCommand(COMMANDS.revealReason, revealReason),
     workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SECTION)) return;
       void configureTsPluginLogged(readSettings());

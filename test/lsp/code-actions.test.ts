@@ -7,7 +7,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction } from "vscode-languageserver/node";
 import { analyzeSourceFile, type SqlParser } from "../../server/src/analyzer";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
-import { codeActionsFor, REASON_PLACEHOLDER } from "../../server/src/lsp/code-actions";
+import { codeActionsFor, REASON_PLACEHOLDER, REVEAL_REASON_COMMAND } from "../../server/src/lsp/code-actions";
 import { inputErrorToDiagnostic } from "../../server/src/lsp/diagnostics";
 import { sqlParser, testModel } from "../helpers/sql";
 
@@ -25,10 +25,11 @@ function actionsFor(
   text: string,
   configText = '{\n  "tenantColumns": ["tenant_id"]\n}\n',
   only?: string[],
+  clients?: { scoped: string[]; unscoped: string[]; allowUnscopedIn: string[] },
 ): { actions: CodeAction[]; document: TextDocument } {
   const document = TextDocument.create(URI, "typescript", 1, text);
   const sourceFile = ts.createSourceFile(FILE, text, ts.ScriptTarget.Latest, true);
-  const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", CONFIG);
+  const config = resolveConfig({ tenantColumns: ["tenant_id"], ...(clients ? { clients } : {}) }, "/p", CONFIG);
   const findings = analyzeSourceFile({
     ts,
     sourceFile,
@@ -76,7 +77,32 @@ describe("suppress with a reason", () => {
       const suppress = actions.find((a) => a.title === "Suppress missing-tenant-filter with a reason");
       assert.equal(applied(c.text, suppress).split("\n")[c.line], c.expected);
     });
+    it(`${c.name}: the command puts the cursor on the reason`, () => {
+      const { actions } = actionsFor(c.text);
+      const suppress = actions.find((a) => a.title === "Suppress missing-tenant-filter with a reason");
+      assert.equal(suppress?.command?.command, REVEAL_REASON_COMMAND);
+      const [uri, position] = suppress!.command!.arguments as [string, { line: number; character: number }];
+      assert.equal(uri, URI);
+      const after = TextDocument.create(URI, "typescript", 2, applied(c.text, suppress));
+      assert.ok(after.getText().slice(after.offsetAt(position)).startsWith(REASON_PLACEHOLDER));
+    });
   }
+  it("the analyzer's suppression fix (unscoped-client) carries the command at the end of its comment", () => {
+    const text =
+      'import { Pool } from "pg";\nconst pool = new Pool();\nexport async function f(tenantId: string) {\n  return pool.query("SELECT * FROM orders WHERE tenant_id = $1", [tenantId]);\n}\n';
+    const { actions } = actionsFor(text, undefined, undefined, {
+      scoped: ["withTenant"],
+      unscoped: ["pool"],
+      allowUnscopedIn: [],
+    });
+    const suppress = actions.filter((a) => a.title === "Suppress unscoped-client with a reason");
+    assert.ok(suppress.length > 0, "offered");
+    for (const action of suppress) {
+      const [, position] = action.command!.arguments as [string, { line: number; character: number }];
+      const line = applied(text, action).split("\n")[position.line];
+      assert.match(line.slice(0, position.character), /^ {2}\/\/ tenantguard-ignore-next-line unscoped-client -- $/);
+    }
+  });
 });
 
 describe("unused suppressions", () => {

@@ -199,8 +199,8 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
       end: f.end,
       message: f.message,
       fixes: f.fixes,
-      anchor,
-      literal,
+      anchor: f.anchorNode ? statementStart(options.ts, f.anchorNode, options.sourceFile) : anchor,
+      literal: f.anchorNode ? undefined : literal,
       identity: `${f.ruleId}|${f.key}|${normalized}`,
     })),
   ];

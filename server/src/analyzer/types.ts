@@ -44,6 +44,11 @@ export interface Fix {
   edits: TextEdit[];
   /** Safe to apply unattended (`--fix`, "fix all"). Placeholder-producing fixes are not. */
   safe: boolean;
+  /**
+   * Where an editor should put the cursor once the edits are applied: an offset in the text
+   * after the edits (the reason of "Suppress with a reason"). Absent: leave the cursor alone.
+   */
+  cursor?: number;
 }
 
 export interface Suppression {

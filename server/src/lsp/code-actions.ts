@@ -6,7 +6,9 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CodeActionKind,
   type CodeAction,
+  type Command,
   type Diagnostic,
+  type Position,
   type Range,
   type TextEdit as LspTextEdit,
 } from "vscode-languageserver/node";
@@ -18,6 +20,13 @@ import { pathToUri } from "./workspace";
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.tenantguard`;
 export const CODE_ACTION_KINDS = [CodeActionKind.QuickFix, FIX_ALL_KIND];
+
+/**
+ * Run by the client after a suppression's edit, with the document uri and the position of the
+ * reason: the VS Code client moves the cursor there. The server does not offer it in
+ * executeCommandProvider, so other clients never see it as theirs; the edit alone is the fix.
+ */
+export const REVEAL_REASON_COMMAND = "tenantguard.revealReason";
 
 /** Where the reason goes: the user replaces it with why the cross-tenant access is intended. */
 export const REASON_PLACEHOLDER = "TODO: say why this access is intentionally cross-tenant";
@@ -47,12 +56,14 @@ export function codeActionsFor(input: CodeActionInput): CodeAction[] {
       const diagnostic = input.diagnostics.find((d) => matches(d, finding, document));
       const diagnostics = diagnostic ? [diagnostic] : undefined;
       finding.fixes.forEach((fix, i) => {
+        const edits = fix.edits.map((e) => toLspEdit(e, document));
         actions.push({
           title: fix.title,
           kind: CodeActionKind.QuickFix,
           diagnostics,
           isPreferred: i === 0,
-          edit: { changes: { [document.uri]: fix.edits.map((e) => toLspEdit(e, document)) } },
+          edit: { changes: { [document.uri]: edits } },
+          ...(fix.cursor === undefined ? {} : { command: revealCommand(document, edits, fix.cursor) }),
         });
       });
       if (finding.ruleId === "unused-suppression") {
@@ -95,7 +106,10 @@ function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: D
   const lineStart = document.offsetAt({ line, character: 0 });
   const indent = /^[ \t]*/.exec(document.getText().slice(lineStart, anchor))![0];
   const eol = document.getText().includes("\r\n") ? "\r\n" : "\n";
-  const comment = `${indent}// tenantguard-ignore-next-line ${finding.ruleId} -- ${REASON_PLACEHOLDER}${eol}`;
+  const directive = `${indent}// tenantguard-ignore-next-line ${finding.ruleId} -- `;
+  const comment = `${directive}${REASON_PLACEHOLDER}${eol}`;
+  // The comment becomes line `line`; the reason starts right after its `-- `.
+  const reason: Position = { line, character: directive.length };
   return {
     title: `Suppress ${finding.ruleId} with a reason`,
     kind: CodeActionKind.QuickFix,
@@ -105,6 +119,22 @@ function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: D
         [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: comment }],
       },
     },
+    command: { title: "Go to the reason", command: REVEAL_REASON_COMMAND, arguments: [document.uri, reason] },
+  };
+}
+
+/** The reveal command for a fix's cursor, an offset in the text after `edits`. */
+function revealCommand(document: TextDocument, edits: LspTextEdit[], cursor: number): Command {
+  const after = TextDocument.create(
+    document.uri,
+    document.languageId,
+    document.version + 1,
+    TextDocument.applyEdits(document, edits),
+  );
+  return {
+    title: "Go to the reason",
+    command: REVEAL_REASON_COMMAND,
+    arguments: [document.uri, after.positionAt(cursor)],
   };
 }
 

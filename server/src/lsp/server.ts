@@ -20,7 +20,7 @@ import { isScriptMigration } from "../analyzer/migrations";
 import packageJson from "../../../package.json";
 import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
-import { CODE_ACTION_KINDS, codeActionsFor } from "./code-actions";
+import { CODE_ACTION_KINDS, codeActionsFor, REVEAL_REASON_COMMAND } from "./code-actions";
 import { DiagnosticStore } from "./diagnostic-store";
 import { findingsToDiagnostics } from "./diagnostics";
 import { analyzeText, type DocumentAnalysis } from "./document-analysis";
@@ -408,6 +408,8 @@ export function startServer(connection: Connection): void {
   connection.onExecuteCommand(
     guard("command", async (params) => {
       if (params.command === SCAN_COMMAND) return runScan(params.workDoneToken);
+      // A client without its own handler forwards the cursor move of a suppression: nothing to do here.
+      if (params.command === REVEAL_REASON_COMMAND) return undefined;
       logError(`tenantguard: unknown command ${params.command}`);
       return undefined;
     }),

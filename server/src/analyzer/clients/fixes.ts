@@ -32,17 +32,21 @@ export function useScopedClientFix(ctx: FixContext, receiver: ts.Expression): Fi
 
 /**
  * Inserts `// tenantguard-ignore-next-line <rule> -- ` above the query's statement; the line ends
- * where the reason goes, and until one is written the comment is `suppression-without-reason`.
+ * where the reason goes (the fix's cursor), and until one is written the comment is
+ * `suppression-without-reason`.
  */
 export function suppressFix(ctx: FixContext, call: ts.Node, ruleId: RuleId): Fix {
   const text = ctx.sourceFile.text;
   const start = statementOf(ctx.ts, call).getStart(ctx.sourceFile);
   const lineStart = text.lastIndexOf("\n", start - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  const comment = `${indent}// tenantguard-ignore-next-line ${ruleId} -- `;
   return {
     title: `Suppress ${ruleId} with a reason`,
-    edits: [{ start: lineStart, end: lineStart, newText: `${indent}// tenantguard-ignore-next-line ${ruleId} -- \n` }],
+    edits: [{ start: lineStart, end: lineStart, newText: `${comment}\n` }],
     safe: false,
+    // The edit is inserted before everything else, so the reason is at the end of the new comment.
+    cursor: lineStart + comment.length,
   };
 }
 

@@ -11,6 +11,7 @@ import { qualifiedTablesIn } from "../sql/tables";
 import type { Fix, RuleId } from "../types";
 import type { BoundaryContext } from "./boundary";
 import { classifyReceiver } from "./resolve";
+import { checkWrapperHandOut } from "./wrapper";
 
 export interface IsolationFinding {
   ruleId: RuleId;
@@ -21,6 +22,8 @@ export interface IsolationFinding {
   fixes: Fix[];
   /** Stable part of the identity (what the finding is about, not where). */
   key: string;
+  /** Set when the finding is outside the SQL site: the node a next-line suppression sits above. */
+  anchorNode?: ts.Node;
 }
 
 export interface IsolationResult {
@@ -60,7 +63,12 @@ function tenantSettings(ctx: BoundaryContext, site: SqlSite, parsed: ParsedSql):
   const statements = list(parsed.tree.stmts) as { stmt?: unknown; stmt_location?: number }[];
   const beginsInSql = statements.some((s) => !!as(s.stmt, "TransactionStmt"));
   const inTransaction = beginsInSql || inTransactionScope(ctx, site.node);
-  for (const w of settingWrites(site.sql, parsed, statements)) {
+  const writes = settingWrites(site.sql, parsed, statements);
+  // The scoped wrapper around the setting must hand out the connection it set it on.
+  if (writes.length)
+    for (const { at, ...f } of checkWrapperHandOut(ctx, site, writes[0].setting))
+      out.push({ ruleId: "tenant-context-leak", ...f, fixes: [], anchorNode: at });
+  for (const w of writes) {
     const start = site.toFileOffset(w.at);
     const end = Math.max(start + 1, site.toFileOffset(Math.min(site.sql.length, w.at + w.setting.length) - 1) + 1);
     const written = w.form === "set" ? `SET ${w.setting}` : `set_config('${w.setting}', ..., false)`;

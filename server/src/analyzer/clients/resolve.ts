@@ -83,8 +83,12 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
       }
       return byType(ctx, e) ?? UNKNOWN;
     }
-    // `await pool.connect()`: a connection checked out of a client is that client's kind.
-    if (tsm.isPropertyAccessExpression(callee) && CHECKOUT_METHODS.has(callee.name.text)) {
+    // `await pool.connect()`: a connection checked out of a client is that client's kind; so is a
+    // TypeORM repository taken from it (`AppDataSource.getRepository(Order)`).
+    if (
+      tsm.isPropertyAccessExpression(callee) &&
+      (CHECKOUT_METHODS.has(callee.name.text) || REPOSITORY_GETTERS.has(callee.name.text))
+    ) {
       const r = next(callee.expression);
       if (r.kind !== "unknown") return r;
     }
@@ -92,6 +96,11 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
   }
 
   if (tsm.isPropertyAccessExpression(e)) {
+    // `AppDataSource.manager`: the entity manager runs on its data source's connections.
+    if (e.name.text === "manager" && e.expression.kind !== tsm.SyntaxKind.ThisKeyword) {
+      const r = next(e.expression);
+      if (r.kind !== "unknown") return r;
+    }
     if (e.expression.kind === tsm.SyntaxKind.ThisKeyword) {
       const field = thisField(tsm, e);
       for (const source of field) {
@@ -159,6 +168,7 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
 }
 
 const CHECKOUT_METHODS = new Set(["connect", "getConnection", "acquire", "reserve", "createQueryRunner"]);
+const REPOSITORY_GETTERS = new Set(["getRepository", "getTreeRepository", "getMongoRepository", "withRepository"]);
 const TRANSACTION_METHODS = new Set(["$transaction", "transaction", "begin", "transact"]);
 
 function configuredName(ctx: ClientResolveContext, name: string): ReceiverClass | undefined {

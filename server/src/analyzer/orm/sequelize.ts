@@ -13,6 +13,7 @@ import {
   skipOuter,
   writtenObjects,
 } from "./object-where";
+import { sequelizeQueries } from "./sequelize-queries";
 import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -27,7 +28,7 @@ export const sequelizeModule: OrmModule = {
       if (
         ctx.ts.isCallExpression(node) &&
         ctx.ts.isPropertyAccessExpression(node.expression) &&
-        METHODS[node.expression.name.text]
+        SEQUELIZE_METHODS[node.expression.name.text]
       ) {
         try {
           out.push(...checkCall(ctx, node, node.expression));
@@ -40,12 +41,13 @@ export const sequelizeModule: OrmModule = {
     visit(ctx.sourceFile);
     return out;
   },
+  queries: (ctx) => sequelizeQueries(ctx),
 };
 
 /** Where the options (with `where`) are among the arguments, or what else the method takes. */
 type Shape = { options: number; optional: boolean } | "byPk" | "data" | "rows";
 
-const METHODS: Record<string, Shape> = {
+export const SEQUELIZE_METHODS: Record<string, Shape> = {
   findAll: { options: 0, optional: true },
   findOne: { options: 0, optional: true },
   findAndCountAll: { options: 0, optional: true },
@@ -65,7 +67,7 @@ const METHODS: Record<string, Shape> = {
   bulkCreate: "rows",
 };
 
-const MAY_USE_SEQUELIZE = new RegExp(`\\.(${Object.keys(METHODS).join("|")})\\(`);
+const MAY_USE_SEQUELIZE = new RegExp(`\\.(${Object.keys(SEQUELIZE_METHODS).join("|")})\\(`);
 
 interface Call {
   ctx: OrmContext;
@@ -81,7 +83,7 @@ function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.Property
   const target = modelOf(ctx, callee.expression);
   if (!target) return [];
   const c: Call = { ctx, call, callee, method, target, field: tenantAttributes(target.table, target.entity).primary };
-  const shape = METHODS[method];
+  const shape = SEQUELIZE_METHODS[method];
   if (shape === "byPk") return findByPk(c);
   if (shape === "data") return checkRows(c, call.arguments[0] ? [call.arguments[0]] : []);
   if (shape === "rows") return call.arguments[0] ? checkRows(c, writtenObjects(ctx.ts, call.arguments[0])) : [];

@@ -20,6 +20,7 @@ import {
 import { checkQueryBuilder } from "./typeorm-query-builder";
 import { entityArgument, repositoryEntity, typeormEntity } from "./typeorm-receivers";
 import { tenantFields, typeormDialect } from "./typeorm-where";
+import { typeormQueries } from "./typeorm-queries";
 import { checkData } from "./typeorm-writes";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -43,15 +44,16 @@ export const typeormModule: OrmModule = {
     visit(ctx.sourceFile);
     return out;
   },
+  queries: (ctx) => typeormQueries(ctx),
 };
 
 const MAY_USE_TYPEORM =
   /typeorm|Repository|getRepository|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
 
 /** How a method reads its arguments (after the entity argument of an EntityManager call). */
-type Shape = "options" | "where" | "criteria" | "data" | "aggregate";
+export type Shape = "options" | "where" | "criteria" | "data" | "aggregate";
 
-const METHODS: Record<string, Shape> = {
+export const TYPEORM_METHODS: Record<string, Shape> = {
   find: "options",
   findOne: "options",
   findOneOrFail: "options",
@@ -104,7 +106,7 @@ const OPTIONAL_OPTIONS = new Set(["find", "findAndCount", "count", "exist", "exi
 function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
   const method = callee.name.text;
   if (method === "createQueryBuilder") return checkQueryBuilder(ctx, call, callee);
-  const shape = METHODS[method];
+  const shape = Object.hasOwn(TYPEORM_METHODS, method) ? TYPEORM_METHODS[method] : undefined;
   if (!shape) return [];
   const receiver = skipOuter(ctx.ts, callee.expression);
   // Active Record (`Order.find(...)`) first: the receiver is the entity class itself.
