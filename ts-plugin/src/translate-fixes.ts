@@ -4,6 +4,7 @@ import type ts from "typescript";
 import type { Finding, RuleId, TextEdit } from "../../server/src/analyzer";
 import { FIX_ALL_ID } from "./codes";
 import { selectSafeFixEdits } from "../../server/src/analyzer/fixes/select";
+import { statementStartAt } from "../../server/src/analyzer/statements";
 
 /** Rules about suppression comments themselves: suppressing them would be circular. */
 const NOT_SUPPRESSIBLE: ReadonlySet<RuleId> = new Set(["suppression-without-reason", "unused-suppression"]);
@@ -87,30 +88,6 @@ export function suppressionEdit(
     }
   }
   return { start: lineStart, end: lineStart, newText: `${indent}// ${DIRECTIVE} ${finding.ruleId} -- ${newLine}` };
-}
-
-/** Same rule as the analyzer's: the statement whose parent is a block, a file, a module or a case. */
-function statementStartAt(tsm: typeof ts, sourceFile: ts.SourceFile, position: number): number {
-  let node: ts.Node = sourceFile;
-  for (;;) {
-    const child: ts.Node | undefined = tsm.forEachChild(node, (c) =>
-      c.getStart(sourceFile) <= position && position < c.getEnd() ? c : undefined,
-    );
-    if (!child) break;
-    node = child;
-  }
-  while (
-    node.parent &&
-    !(
-      tsm.isBlock(node.parent) ||
-      tsm.isSourceFile(node.parent) ||
-      tsm.isModuleBlock(node.parent) ||
-      tsm.isCaseOrDefaultClause(node.parent)
-    )
-  ) {
-    node = node.parent;
-  }
-  return node === sourceFile ? position : node.getStart(sourceFile);
 }
 
 function fileChanges(fileName: string, edits: readonly TextEdit[]): ts.FileTextChanges {

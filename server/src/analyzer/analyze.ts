@@ -7,6 +7,7 @@ import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import type { TenantModel } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
+import { enclosingStatement } from "./statements";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmQuery } from "./orm";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
@@ -92,7 +93,7 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
       for (const b of result.findings)
         out.push({
           ...b,
-          anchor: statementStart(options.ts, query.call, options.sourceFile),
+          anchor: enclosingStatement(options.ts, query.call).getStart(options.sourceFile),
           identity: `${orm.name}|${b.ruleId}|${b.table}|${normalizeSql(query.call.getText(options.sourceFile))}`,
         });
     }
@@ -108,7 +109,7 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
         message: f.message,
         table: f.table,
         fixes: f.fixes,
-        anchor: statementStart(options.ts, f.call, options.sourceFile),
+        anchor: enclosingStatement(options.ts, f.call).getStart(options.sourceFile),
         identity: `${orm.name}|${f.identity}`,
       });
     }
@@ -118,7 +119,7 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
 
 function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   const { ts: tsm, sourceFile, parser, model } = options;
-  const anchor = statementStart(tsm, site.node, sourceFile);
+  const anchor = enclosingStatement(tsm, site.node).getStart(sourceFile);
   const literal = { start: site.literal.getStart(sourceFile), end: site.literal.getEnd() };
   if (site.dynamic) {
     const node = site.dynamic.node;
@@ -199,7 +200,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
       end: f.end,
       message: f.message,
       fixes: f.fixes,
-      anchor: f.anchorNode ? statementStart(options.ts, f.anchorNode, options.sourceFile) : anchor,
+      anchor: f.anchorNode ? enclosingStatement(options.ts, f.anchorNode).getStart(options.sourceFile) : anchor,
       literal: f.anchorNode ? undefined : literal,
       identity: `${f.ruleId}|${f.key}|${normalized}`,
     })),
@@ -335,23 +336,6 @@ function suppressionFindings(c: SuppressionComment, options: AnalyzeOptions, tex
       "This tenantguard-ignore comment suppresses nothing any more. Remove it so the audit trail stays true.",
     );
   return out;
-}
-
-/** Where the statement that runs `node` starts (a suppression on the line above it covers the query). */
-function statementStart(tsm: typeof ts, node: ts.Node, sourceFile: ts.SourceFile): number {
-  let current = node;
-  while (
-    current.parent &&
-    !(
-      tsm.isBlock(current.parent) ||
-      tsm.isSourceFile(current.parent) ||
-      tsm.isModuleBlock(current.parent) ||
-      tsm.isCaseOrDefaultClause(current.parent)
-    )
-  ) {
-    current = current.parent;
-  }
-  return current.getStart(sourceFile);
 }
 
 /** Maps an exclusive SQL end offset into the file. */

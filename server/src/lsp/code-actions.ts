@@ -15,6 +15,7 @@ import {
 import type { Finding, TextEdit } from "../analyzer";
 import { CONFIG_FILE_NAME } from "../analyzer/config/load";
 import { selectSafeFixEdits } from "../analyzer/fixes/select";
+import { statementStartAt } from "../analyzer/statements";
 import type { DiagnosticData } from "./diagnostics";
 import { pathToUri } from "./workspace";
 
@@ -72,6 +73,8 @@ export function codeActionsFor(input: CodeActionInput): CodeAction[] {
         continue;
       }
       if (finding.ruleId === "suppression-without-reason") continue;
+      // A fix with a cursor is the analyzer's own "suppress with a reason": do not offer it twice.
+      if (finding.fixes.some((fix) => fix.cursor !== undefined)) continue;
       actions.push(suppressAction(finding, input, diagnostics));
       const addGlobal = finding.table && input.config ? addToGlobalTables(finding.table, input.config) : undefined;
       if (addGlobal) actions.push({ ...addGlobal, diagnostics });
@@ -101,7 +104,7 @@ export function safeFixEdits(textLength: number, findings: readonly Finding[]): 
 
 function suppressAction(finding: Finding, input: CodeActionInput, diagnostics: Diagnostic[] | undefined): CodeAction {
   const { document } = input;
-  const anchor = statementStart(input.tsm, input.sourceFile, finding.start);
+  const anchor = statementStartAt(input.tsm, input.sourceFile, finding.start);
   const line = document.positionAt(anchor).line;
   const lineStart = document.offsetAt({ line, character: 0 });
   const indent = /^[ \t]*/.exec(document.getText().slice(lineStart, anchor))![0];
@@ -189,31 +192,6 @@ function addToGlobalTables(table: string, config: { file: string; text: string }
       },
     },
   };
-}
-
-/** Start of the statement holding `offset`: the line a next-line suppression goes above. */
-function statementStart(tsm: typeof ts, sourceFile: ts.SourceFile, offset: number): number {
-  let node: ts.Node = sourceFile;
-  for (;;) {
-    const child: ts.Node | undefined = node
-      .getChildren(sourceFile)
-      .find((c) => c.getStart(sourceFile) <= offset && offset < c.getEnd());
-    if (!child) break;
-    node = child;
-  }
-  let current = node;
-  while (
-    current.parent &&
-    !(
-      tsm.isBlock(current.parent) ||
-      tsm.isSourceFile(current.parent) ||
-      tsm.isModuleBlock(current.parent) ||
-      tsm.isCaseOrDefaultClause(current.parent)
-    )
-  ) {
-    current = current.parent;
-  }
-  return current === sourceFile ? offset : current.getStart(sourceFile);
 }
 
 function wants(only: readonly string[] | undefined, kind: string): boolean {

@@ -1,6 +1,7 @@
 // Fixes for queries that go around the tenant boundary: run the query through the scoped client
 // (one already in scope, else the configured one), or suppress it with a reason for the audit trail.
 import type ts from "typescript";
+import { enclosingStatement } from "../statements";
 import type { ResolvedConfig } from "../config/types";
 import type { Fix, RuleId } from "../types";
 import { classifyReceiver } from "./resolve";
@@ -37,7 +38,7 @@ export function useScopedClientFix(ctx: FixContext, receiver: ts.Expression): Fi
  */
 export function suppressFix(ctx: FixContext, call: ts.Node, ruleId: RuleId): Fix {
   const text = ctx.sourceFile.text;
-  const start = statementOf(ctx.ts, call).getStart(ctx.sourceFile);
+  const start = enclosingStatement(ctx.ts, call).getStart(ctx.sourceFile);
   const lineStart = text.lastIndexOf("\n", start - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
   const comment = `${indent}// tenantguard-ignore-next-line ${ruleId} -- `;
@@ -67,19 +68,4 @@ function scopedInScope(ctx: FixContext, receiver: ts.Expression): string | undef
       }
   }
   return undefined;
-}
-
-function statementOf(tsm: typeof ts, node: ts.Node): ts.Node {
-  let current = node;
-  while (
-    current.parent &&
-    !(
-      tsm.isBlock(current.parent) ||
-      tsm.isSourceFile(current.parent) ||
-      tsm.isModuleBlock(current.parent) ||
-      tsm.isCaseOrDefaultClause(current.parent)
-    )
-  )
-    current = current.parent;
-  return current;
 }

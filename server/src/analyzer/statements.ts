@@ -1,0 +1,35 @@
+import type ts from "typescript";
+
+/**
+ * The statement that holds `node`: climbs until the parent is a block, a file, a module or a
+ * case clause. A next-line suppression goes above it, and covers what it runs.
+ */
+export function enclosingStatement(tsm: typeof ts, node: ts.Node): ts.Node {
+  let current = node;
+  while (
+    current.parent &&
+    !(
+      tsm.isBlock(current.parent) ||
+      tsm.isSourceFile(current.parent) ||
+      tsm.isModuleBlock(current.parent) ||
+      tsm.isCaseOrDefaultClause(current.parent)
+    )
+  ) {
+    current = current.parent;
+  }
+  return current;
+}
+
+/** Where the statement holding `offset` starts (the offset itself when it lies in no statement). */
+export function statementStartAt(tsm: typeof ts, sourceFile: ts.SourceFile, offset: number): number {
+  let node: ts.Node = sourceFile;
+  for (;;) {
+    const child: ts.Node | undefined = tsm.forEachChild(node, (c) =>
+      c.getStart(sourceFile) <= offset && offset < c.getEnd() ? c : undefined,
+    );
+    if (!child) break;
+    node = child;
+  }
+  const statement = enclosingStatement(tsm, node);
+  return statement === sourceFile ? offset : statement.getStart(sourceFile);
+}
