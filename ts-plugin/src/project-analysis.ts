@@ -17,6 +17,11 @@ import {
   type TenantModel,
 } from "../../server/src/analyzer";
 import { CONFIG_FILE_NAME, findConfigFile, loadConfig } from "../../server/src/analyzer/config/load";
+import {
+  detectClients,
+  MAY_BUILD_ROOT_CLIENT,
+  withDetectedClients as applyDetectedClients,
+} from "../../server/src/analyzer/clients/detect";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import { createHostFileSystem, isIgnoredByConfig } from "./host-fs";
 import type { PluginOptions } from "./plugin-options";
@@ -171,7 +176,22 @@ export class ProjectAnalysis {
         `${discovered.model.tables.size} tenant-owned tables (${[...discovered.model.tables.keys()].join(", ") || "none"})`,
     );
     this.watch(loaded.config, projectDir);
-    return { config: loaded.config, model: discovered.model, ignored: new Map() };
+    return { config: this.withDetectedClients(loaded.config), model: discovered.model, ignored: new Map() };
+  }
+
+  /**
+   * As the CLI and the language server do: with no clients configured, the project's root client
+   * and its tenant wrapper are detected from the files tsserver already parsed.
+   */
+  private withDetectedClients(config: ResolvedConfig): ResolvedConfig {
+    if (config.clients.scoped.length || config.clients.unscoped.length) return config;
+    const files = (this.info.languageService.getProgram()?.getSourceFiles() ?? []).filter(
+      (f) => !f.isDeclarationFile && !f.fileName.includes("/node_modules/") && MAY_BUILD_ROOT_CLIENT.test(f.text),
+    );
+    if (files.length === 0) return config;
+    const detected = detectClients(this.tsm, files, config.rootDir);
+    for (const note of detected.notes) this.log(note);
+    return applyDetectedClients(config, detected);
   }
 
   private reportInputErrors(errors: readonly InputError[], what: string): void {

@@ -1,13 +1,9 @@
 // Zero-config scoped/unscoped clients for a CLI run: only when the config names none.
 import { readFileSync } from "node:fs";
 import ts from "typescript";
-import { detectClients, withDetectedClients } from "../analyzer/clients/detect";
+import { detectClients, MAY_BUILD_ROOT_CLIENT, withDetectedClients } from "../analyzer/clients/detect";
 import type { ResolvedConfig } from "../analyzer";
 import { scriptKindOf } from "./analysis";
-
-// Detection looks for a wrapper beside a module-level root client: only files that build one
-// can tell, so only those are parsed.
-const MAY_DEFINE_CLIENT = /new\s+(PrismaClient|Pool|Kysely|Client)\b|\bdrizzle\s*\(|\bknex\s*\(/;
 
 /** The config with detected clients filled in, and one note per detection. */
 export function detectRunClients(
@@ -23,7 +19,7 @@ export function detectRunClients(
     } catch {
       continue;
     }
-    if (!MAY_DEFINE_CLIENT.test(text)) continue;
+    if (!MAY_BUILD_ROOT_CLIENT.test(text)) continue;
     sources.push(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file)));
   }
   if (sources.length === 0) return { config, notes: [] };

@@ -9,6 +9,7 @@ import type { AnalyzerFileSystem, InputError, ResolvedConfig, SqlParser, TenantM
 import { CONFIG_FILE_NAME, findConfigFile, loadConfig } from "../analyzer/config/load";
 import { listMigrationFiles } from "../analyzer/migrations";
 import { discoverTenantModel } from "../analyzer/model/discover";
+import { detectRunClients } from "../cli/detect-clients";
 import { collectFiles } from "../cli/files";
 import { migrationFindings } from "../cli/migration-findings";
 import { createNodeFileSystem } from "../cli/node-fs";
@@ -112,12 +113,21 @@ export class WorkspaceModel {
       ? loadConfig(this.fs, { cwd: dirname(configFile), configPath: configFile })
       : loadConfig(this.fs, { cwd: key });
     const discovered = discoverTenantModel(this.fs, loaded.config, this.parser);
+    // As the CLI does: with no clients configured, the root client and its tenant wrapper are detected.
+    const clients = detectRunClients(
+      loaded.config,
+      collectFiles([loaded.config.rootDir], {
+        cwd: loaded.config.rootDir,
+        rootDir: loaded.config.rootDir,
+        ignore: loaded.config.ignore,
+      }).files,
+    );
     const context: ConfigContext = {
       key,
-      config: loaded.config,
+      config: clients.config,
       model: discovered.model,
       errors: [...loaded.errors, ...discovered.errors],
-      notes: discovered.notes,
+      notes: [...discovered.notes, ...clients.notes.map((n) => `tenantguard: ${n}`)],
       ...this.checkMigrations(loaded.config, discovered.model),
     };
     this.contexts.set(key, context);

@@ -7,6 +7,9 @@ import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import { isRootClientConstruction } from "./boundary";
 
+/** Files that can build a module-level root client: the only ones detection needs to parse. */
+export const MAY_BUILD_ROOT_CLIENT = /new\s+(PrismaClient|Pool|Kysely|Client)\b|\bdrizzle\s*\(|\bknex\s*\(/;
+
 export interface DetectedClients {
   scoped: string[];
   unscoped: string[];
