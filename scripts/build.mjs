@@ -24,7 +24,12 @@ const common = {
 
 const entries = [
   // PGlite loads its data files from its own package directory: keep it (and pg) external.
-  { in: "server/src/cli/main.ts", out: "cli.js", banner: "#!/usr/bin/env node", external: ["@electric-sql/pglite", "pg"] },
+  {
+    in: "server/src/cli/main.ts",
+    out: "cli.js",
+    banner: "#!/usr/bin/env node",
+    external: ["@electric-sql/pglite", "pg"],
+  },
   { in: "server/src/lsp/main.ts", out: "server.js", banner: "#!/usr/bin/env node" },
   // tsserver hands the plugin its own `typescript`: never bundle a second copy.
   { in: "ts-plugin/src/index.ts", out: "ts-plugin.js", external: ["typescript"] },

@@ -39,7 +39,7 @@ if (require.main === module) {
   // `tenantguard | head` closes the pipe early: that is the reader's choice, not a crash.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") process.stderr.write(`tenantguard: cannot write output: ${redactSecrets(e.message)}\n`);
-    process.exit(e.code === "EPIPE" ? (Number(process.exitCode) || 0) : 2);
+    process.exit(e.code === "EPIPE" ? Number(process.exitCode) || 0 : 2);
   });
   const io: CliIo = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
   // exitCode, not process.exit(): a large report piped to another process must finish flushing.
