@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const tiers = {
-  unit: ["test/analyzer", "test/orm", "test/clients", "test/config", "test/model", "test/cli"],
+  unit: ["test/analyzer", "test/orm", "test/flow", "test/clients", "test/config", "test/model", "test/cli"],
   database: ["test/database"],
   tsserver: ["test/ts-plugin"],
   lsp: ["test/lsp"],

@@ -5,7 +5,11 @@ import type { ResolvedConfig } from "./config/types";
 import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
+import { tenantNames } from "./flow/conditions";
+import { fallsThroughNote, OwnershipFlow, type FlowQuery } from "./flow/ownership";
+import { prismaFlowQuery, sqlFlowQuery, writeTarget } from "./flow/queries";
 import type { TenantModel } from "./model/types";
+import { lookupTenantTable, tenantFieldOf } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmQuery } from "./orm";
@@ -46,6 +50,8 @@ interface RawFinding {
   literal?: { start: number; end: number };
   /** What identifies the finding across unrelated edits. */
   identity: string;
+  /** The Prisma call or raw SQL site the finding is about, for ownership proven earlier in the flow. */
+  call?: ts.Node;
 }
 
 // A tagged template that does not start like a statement is a fragment (`sql\`AND x = ${y}\``),
@@ -57,14 +63,42 @@ const STATEMENT_START =
 export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
   const { sourceFile } = options;
   const raw: RawFinding[] = [];
+  const queries = new Map<ts.Node, FlowQuery>();
   if (MAY_HOLD_SQL.test(sourceFile.text)) {
-    for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options));
+    for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options, queries));
   }
-  if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options));
-  return finalize(raw, options);
+  if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options, queries));
+  return finalize(withOwnership(raw, queries, options), options);
 }
 
-function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
+/**
+ * Drops a missing-tenant-filter whose by-id query uses a key the same function has already tied
+ * to the tenant (flow/ownership.ts); only functions holding such a finding are analysed.
+ */
+function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuery>, options: AnalyzeOptions) {
+  if (!raw.some((f) => f.ruleId === "missing-tenant-filter" && f.call)) return raw;
+  const { model, config } = options;
+  const flow = new OwnershipFlow({
+    ts: options.ts,
+    sourceFile: options.sourceFile,
+    queries,
+    tenantOf: (name) => {
+      const table = model.tables.get(name);
+      const columns = table ? [table.tenantColumn, tenantFieldOf(table, "prisma")] : [];
+      return tenantNames(columns, config.tenantExpression);
+    },
+  });
+  const out: RawFinding[] = [];
+  for (const f of raw) {
+    const verdict =
+      f.ruleId === "missing-tenant-filter" && f.call && f.table ? flow.verdict(f.call, f.table) : undefined;
+    if (verdict?.kind === "owned") continue;
+    out.push(verdict ? { ...f, message: `${f.message} ${fallsThroughNote(options.sourceFile, verdict.check)}` } : f);
+  }
+  return out;
+}
+
+function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
   const ctx: OrmContext = {
     ts: options.ts,
     sourceFile: options.sourceFile,
@@ -80,6 +114,13 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
     if (!orm.appliesTo(ctx)) continue;
     const checked = orm.check(ctx);
     const queries: readonly OrmQuery[] = orm.queries?.(ctx) ?? queriesOfFindings(checked);
+    if (orm.name === "prisma") {
+      const flagged = new Set(checked.map((f) => f.call));
+      for (const q of queries) {
+        const flowQuery = prismaFlowQuery(options.ts, q.call, q.table, !flagged.has(q.call));
+        if (flowQuery) flowQueries.set(q.call, flowQuery);
+      }
+    }
     const byCall = new Map<ts.Node, BoundaryQuery & { tables: string[] }>();
     for (const q of queries) {
       const entry = byCall.get(q.call) ?? { call: q.call, receiver: q.receiver, tables: [] };
@@ -111,13 +152,14 @@ function checkOrmCalls(options: AnalyzeOptions): RawFinding[] {
         fixes: f.fixes,
         anchor: enclosingStatement(options.ts, f.call).getStart(options.sourceFile),
         identity: `${orm.name}|${f.identity}`,
+        call: orm.name === "prisma" ? f.call : undefined,
       });
     }
   }
   return out;
 }
 
-function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
+function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
   const { ts: tsm, sourceFile, parser, model } = options;
   const anchor = enclosingStatement(tsm, site.node).getStart(sourceFile);
   const literal = { start: site.literal.getStart(sourceFile), end: site.literal.getEnd() };
@@ -191,6 +233,18 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
   });
   // A query through a scoped client needs no predicate: the client adds the tenant (or RLS enforces it).
   const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model });
+  // The flow reasons about statements on one tenant-owned table only.
+  const target = writeTarget(site.sql);
+  const touched = new Set([
+    ...tenantTablesIn(parsed, model).map((t) => t.table),
+    ...(target ? [lookupTenantTable(model, target.table, target.schema)?.name] : []),
+  ]);
+  touched.delete(undefined);
+  if (touched.size === 1 && options.config.isolation !== "database") {
+    const [table] = touched as Set<string>;
+    const scoped = !issues.length && !boundary.findings.length;
+    flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped));
+  }
   const normalized = normalizeSql(site.sql);
   const extra: RawFinding[] = [
     ...boundary.findings.map((b) => ({ ...b, anchor, literal, identity: `${b.ruleId}|${b.table}|${normalized}` })),
@@ -217,6 +271,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions): RawFinding[] {
       anchor,
       literal,
       identity: `${issue.ruleId}|${issue.table ?? ""}|${issue.statementIndex}|${normalizeSql(site.sql)}`,
+      call: site.node,
     })),
   ];
 }

@@ -54,7 +54,7 @@ function bindingName(tsm: typeof ts, name: ts.BindingName, wanted: ReadonlySet<s
 }
 
 /** `tenant_id` -> `tenant_id`, `tenantId`, `tenantID`; `tenantId` -> also `tenant_id`. */
-function tenantNameVariants(column: string): string[] {
+export function tenantNameVariants(column: string): string[] {
   const snake = column.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
   return [...new Set([column, snake, camel, camel.replace(/Id$/, "ID")])];

@@ -1,0 +1,120 @@
+// The syntax of ownership checks: what an `if` tests (an empty result, a row's tenant against
+// the request's), whether its branch ends the path, and keys built from the tenant value.
+import type ts from "typescript";
+import { tenantNameVariants } from "../fixes/tenant-value";
+import { constDeclaration, strip } from "../orm/prisma-syntax";
+
+export interface TenantNames {
+  /** Every spelling of the tenant column and field (`tenant_id`, `tenantId`, `tenantID`). */
+  names: ReadonlySet<string>;
+  /** The config's `tenantExpression`, as written. */
+  expression?: string;
+}
+
+export function tenantNames(columns: readonly string[], expression: string | undefined): TenantNames {
+  return { names: new Set(columns.flatMap((c) => tenantNameVariants(c))), expression };
+}
+
+/** `throw ...`, `return ...`, or a block that ends with one: the rest of the flow never runs. */
+export function endsPath(tsm: typeof ts, st: ts.Statement): boolean {
+  if (tsm.isThrowStatement(st) || tsm.isReturnStatement(st)) return true;
+  if (tsm.isBlock(st)) {
+    const last = st.statements[st.statements.length - 1];
+    return !!last && endsPath(tsm, last);
+  }
+  return false;
+}
+
+/** The terms of an `a || b || c` condition: the if exits when any one holds. */
+export function orTerms(tsm: typeof ts, e: ts.Expression): ts.Expression[] {
+  const x = strip(tsm, e);
+  if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
+    return [...orTerms(tsm, x.left), ...orTerms(tsm, x.right)];
+  return [x];
+}
+
+/** `!x`, `!x.length`, `x.length === 0`, `x.rowCount === 0`, `!x[0]`, `x == null`: the subject tested for emptiness. */
+export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expression | undefined {
+  const t = strip(tsm, term);
+  let subject: ts.Expression | undefined;
+  if (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken) subject = strip(tsm, t.operand);
+  else if (tsm.isBinaryExpression(t) && isEquality(tsm, t.operatorToken.kind)) {
+    const empty = (e: ts.Expression) => {
+      const s = strip(tsm, e);
+      return (
+        s.kind === tsm.SyntaxKind.NullKeyword ||
+        (tsm.isIdentifier(s) && s.text === "undefined") ||
+        (tsm.isNumericLiteral(s) && s.text === "0")
+      );
+    };
+    subject = empty(t.right) ? t.left : empty(t.left) ? t.right : undefined;
+  }
+  if (!subject) return undefined;
+  subject = strip(tsm, subject);
+  if (tsm.isPropertyAccessExpression(subject) && ["length", "rowCount"].includes(subject.name.text))
+    return subject.expression;
+  return subject;
+}
+
+/** `row.tenantId !== tenant` (either side, `!=` too): the row expression whose tenant is compared. */
+export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: TenantNames): ts.Expression | undefined {
+  const t = strip(tsm, term);
+  if (!tsm.isBinaryExpression(t)) return undefined;
+  const op = t.operatorToken.kind;
+  if (op !== tsm.SyntaxKind.ExclamationEqualsEqualsToken && op !== tsm.SyntaxKind.ExclamationEqualsToken)
+    return undefined;
+  const rowOf = (e: ts.Expression) => {
+    const s = strip(tsm, e);
+    return tsm.isPropertyAccessExpression(s) && tenant.names.has(s.name.text) ? s.expression : undefined;
+  };
+  if (rowOf(t.left) && isTenantValue(tsm, t.right, tenant)) return rowOf(t.left);
+  if (rowOf(t.right) && isTenantValue(tsm, t.left, tenant)) return rowOf(t.right);
+  return undefined;
+}
+
+// A tenant id the client sends (`req.body.tenantId`, `input.tenantId`) names any tenant it likes.
+const REQUEST_INPUT = /^(body|query|params|input|args|data|payload|dto)$/i;
+
+/** `tenantId`, `ctx.tenantId`, `req.user.tenant_id`, the config's tenantExpression; not request input. */
+export function isTenantValue(tsm: typeof ts, e: ts.Expression, tenant: TenantNames): boolean {
+  const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
+  if (tenant.expression && s.getText() === tenant.expression) return true;
+  if (tsm.isIdentifier(s)) return tenant.names.has(s.text);
+  if (!tsm.isPropertyAccessExpression(s) || !tenant.names.has(s.name.text)) return false;
+  for (let cur: ts.Expression = s.expression; ; cur = cur.expression) {
+    cur = strip(tsm, cur);
+    const name = tsm.isPropertyAccessExpression(cur) ? cur.name.text : tsm.isIdentifier(cur) ? cur.text : undefined;
+    if (name && REQUEST_INPUT.test(name)) return false;
+    if (!tsm.isPropertyAccessExpression(cur) && !tsm.isNonNullExpression(cur)) return true;
+  }
+}
+
+/** `\`${tenantId}-${name}\``, `tenantId + ":" + name`, `[tenantId, name].join(":")`, or a const holding one. */
+export function isBuiltFromTenant(
+  ctx: { ts: typeof ts; sourceFile: ts.SourceFile },
+  e: ts.Expression,
+  tenant: TenantNames,
+  depth = 0,
+): boolean {
+  const tsm = ctx.ts;
+  const s = strip(tsm, e);
+  if (tsm.isTemplateExpression(s)) return s.templateSpans.some((span) => isTenantValue(tsm, span.expression, tenant));
+  if (tsm.isBinaryExpression(s) && s.operatorToken.kind === tsm.SyntaxKind.PlusToken)
+    return [s.left, s.right].some((x) => isTenantValue(tsm, x, tenant) || isBuiltFromTenant(ctx, x, tenant, depth + 1));
+  if (
+    tsm.isCallExpression(s) &&
+    tsm.isPropertyAccessExpression(s.expression) &&
+    s.expression.name.text === "join" &&
+    tsm.isArrayLiteralExpression(s.expression.expression)
+  )
+    return s.expression.expression.elements.some((x) => isTenantValue(tsm, x, tenant));
+  if (tsm.isIdentifier(s) && depth < 3) {
+    const init = constDeclaration(ctx, s)?.initializer;
+    return !!init && isBuiltFromTenant(ctx, init, tenant, depth + 1);
+  }
+  return false;
+}
+
+function isEquality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind === tsm.SyntaxKind.EqualsEqualsEqualsToken || kind === tsm.SyntaxKind.EqualsEqualsToken;
+}

@@ -1,0 +1,102 @@
+// What the ownership flow needs to know about one query: the table, whether it was scoped,
+// what its result holds, and the primary key it selects rows by (Prisma `where.id`, SQL `id = $n`).
+import type ts from "typescript";
+import { OPERATIONS } from "../orm/prisma";
+import { strip } from "../orm/prisma-syntax";
+import { propertyName, propertyValue } from "../orm/prisma-where";
+import type { SqlSite } from "../sql/site";
+
+export interface FlowQuery {
+  /** The call (or tagged template) running the query: what findings point back to. */
+  call: ts.Node;
+  /** The tenant-owned table (SQL name). */
+  table: string;
+  /** No finding of any rule for this table: the query pins (or sets) the tenant. */
+  scoped: boolean;
+  /** One row (or null), an array of rows, a node-postgres result (`.rows`), or nothing usable. */
+  returns: "row" | "rows" | "result" | "none";
+  /** `findFirstOrThrow` and friends: an empty result already ends the path. */
+  throwsWhenEmpty: boolean;
+  /** The primary-key value the query selects rows by, when it selects by key. */
+  key?: QueryKey;
+}
+
+export interface QueryKey {
+  expr: ts.Expression;
+  /** `id: { in: ids }`, `id = ANY($1)`: the value is a list of keys. */
+  list: boolean;
+}
+
+const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);
+const NO_ROW_OPERATIONS = new Set(["count", "aggregate", "groupBy", "updateMany", "deleteMany", "createMany"]);
+
+/** A Prisma delegate call (`db.invoice.delete({ where: { id } })`) seen by the flow. */
+export function prismaFlowQuery(tsm: typeof ts, call: ts.Node, table: string, scoped: boolean): FlowQuery | undefined {
+  if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
+  const method = call.expression.name.text;
+  if (!Object.hasOwn(OPERATIONS, method)) return undefined;
+  const returns = ROWS_OPERATIONS.has(method) ? "rows" : NO_ROW_OPERATIONS.has(method) ? "none" : "row";
+  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  const where = args && tsm.isObjectLiteralExpression(args) ? member(tsm, args, "where") : undefined;
+  const whereObj = where && strip(tsm, where);
+  const id = whereObj && tsm.isObjectLiteralExpression(whereObj) ? member(tsm, whereObj, "id") : undefined;
+  return { call, table, scoped, returns, throwsWhenEmpty: method.endsWith("OrThrow"), key: id && keyOf(tsm, id) };
+}
+
+/** A raw SQL site on one tenant-owned table (`SELECT ... WHERE id = $1`, `INSERT ... RETURNING id`). */
+export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scoped: boolean): FlowQuery {
+  const sql = site.sql;
+  const returnsRows = /^\s*(select|with)\b/i.test(sql) || /\breturning\b/i.test(sql);
+  const returns = !returnsRows ? "none" : site.driver === "pg" || site.driver === "unknown" ? "result" : "rows";
+  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, key: sqlKey(tsm, site) };
+}
+
+/** The table an INSERT, UPDATE or DELETE writes (`tenantTablesIn` does not report write targets). */
+export function writeTarget(sql: string): { table: string; schema?: string } | undefined {
+  const m = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?(?:"?(\w+)"?\.)?"?(\w+)"?/i.exec(sql);
+  return m ? { table: m[2], schema: m[1] } : undefined;
+}
+
+function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
+  const v = strip(tsm, value);
+  if (!tsm.isObjectLiteralExpression(v)) return { expr: v, list: false };
+  if (v.properties.length !== 1) return undefined;
+  const equals = member(tsm, v, "equals");
+  if (equals) return { expr: strip(tsm, equals), list: false };
+  const list = member(tsm, v, "in");
+  return list ? { expr: strip(tsm, list), list: true } : undefined;
+}
+
+function member(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = obj.properties.find((q) => propertyName(tsm, q) === name);
+  return p && propertyValue(tsm, p);
+}
+
+// `WHERE [t.]id = $n [AND ...]`: AND terms only narrow the rows, an OR anywhere in the WHERE may widen them.
+const WHERE = /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|;|$)/i;
+const ID_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
+
+function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
+  const sql = site.sql;
+  // Several statements or a subquery: a finding may be about a reference the key does not pin.
+  if (/;\s*\S/.test(sql) || /\(\s*(select|with)\b/i.test(sql)) return undefined;
+  const where = WHERE.exec(sql);
+  if (!where || /\bor\b|\bnot\b/i.test(where[1])) return undefined;
+  const whereStart = where.index + where[0].indexOf(where[1]);
+  let offset = whereStart;
+  for (const term of where[1].split(/\band\b/i)) {
+    const m = ID_TERM.exec(term.trim());
+    if (m) {
+      const n = Number(m[2]);
+      const at = sql.indexOf(`$${m[2]}`, offset);
+      const expr =
+        site.parameterStyle === "numbered"
+          ? site.valuesArray?.elements[n - 1]
+          : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
+      if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))
+        return { expr: strip(tsm, expr), list: !!m[1] };
+    }
+    offset += term.length + 3;
+  }
+  return undefined;
+}

@@ -1,0 +1,291 @@
+// Ownership proven earlier in the same function: by-id queries whose key the flow has already
+// tied to the tenant are not leaks; each safe pattern sits beside the unsafe twin that stays flagged.
+// Prisma cases use prisma-harness's SCHEMA (Invoice, Project: tenantId); SQL cases use
+// helpers/sql's testModel (orders: tenant_id, documents: org_id).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { analyzeText, summarizeFindings } from "../helpers/analyze";
+import { sqlParser } from "../helpers/sql";
+import { analyzePrisma } from "../orm/prisma-harness";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await sqlParser();
+});
+
+const PRISMA = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
+const PG = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
+const PARAMS = "id: string, tenantId: string, input: { id: string; name: string; tenantId: string }, res: any";
+const fn = (header: string, body: string) => `${header}export async function f(${PARAMS}) {\n${body}\n}\n`;
+
+/** The missing-tenant-filter findings, by the text they underline. */
+function prisma(body: string): string[] {
+  const code = fn(PRISMA + PG, body);
+  return missing(code, analyzePrisma(parser, code));
+}
+function sql(body: string): string[] {
+  const code = fn(PG, body);
+  return missing(code, analyzeText(parser, code));
+}
+function missing(code: string, findings: Parameters<typeof summarizeFindings>[1]): string[] {
+  return summarizeFindings(code, findings)
+    .filter((f) => f.rule === "missing-tenant-filter")
+    .map((f) => f.at);
+}
+
+type Case = [name: string, body: string, flagged: string[]];
+
+const DELETE = "delete({ where: { id: doc.id } })";
+
+describe("Prisma: ownership proven earlier in the flow", () => {
+  const cases: Case[] = [
+    [
+      "id of a row a scoped read returned",
+      `const doc = await prisma.invoice.findFirst({ where: { id, tenantId } });
+if (!doc) throw new Error("not found");
+await prisma.invoice.delete({ where: { id: doc.id } });`,
+      [],
+    ],
+    [
+      "twin: id of a row an unscoped read returned",
+      `const doc = await prisma.invoice.findFirst({ where: { id } });
+if (!doc) throw new Error("not found");
+await prisma.invoice.delete({ where: { id: doc.id } });`,
+      ["findFirst({ where: { id } })", DELETE],
+    ],
+    [
+      "twin: id proven for projects used on invoices",
+      `const doc = await prisma.project.findFirst({ where: { id, tenantId } });
+if (!doc) throw new Error("not found");
+await prisma.invoice.delete({ where: { id: doc.id } });`,
+      [DELETE],
+    ],
+    [
+      "destructured id of a scoped read",
+      `const { id: invoiceId } = await prisma.invoice.findFirstOrThrow({ where: { id, tenantId } });
+await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`,
+      [],
+    ],
+    [
+      "ids collected from a scoped findMany",
+      `const rows = await prisma.invoice.findMany({ where: { tenantId, status: "draft" } });
+const ids = rows.map((r) => r.id);
+await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`,
+      [],
+    ],
+    [
+      "twin: ids collected from an unscoped findMany",
+      `const rows = await prisma.invoice.findMany({ where: { status: "draft" } });
+const ids = rows.map((r) => r.id);
+await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`,
+      ['findMany({ where: { status: "draft" } })', "deleteMany({ where: { id: { in: ids } } })"],
+    ],
+    [
+      "key verified by a scoped read whose empty result throws",
+      `const e = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+if (!e) throw new Error("not found");
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      [],
+    ],
+    [
+      "twin: key from request input, never verified",
+      `await prisma.invoice.delete({ where: { id: input.id } });`,
+      ["delete({ where: { id: input.id } })"],
+    ],
+    [
+      "twin: scoped read of the key without a guard",
+      `const e = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      ["delete({ where: { id: input.id } })"],
+    ],
+    [
+      "twin: guard that only logs",
+      `const e = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+if (!e) console.warn("not found");
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      ["delete({ where: { id: input.id } })"],
+    ],
+    [
+      "twin: key verified only inside a branch",
+      `if (input.name) {
+  const e = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!e) throw new Error("not found");
+}
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      ["delete({ where: { id: input.id } })"],
+    ],
+    [
+      "owned id used inside a $transaction callback",
+      `const doc = await prisma.invoice.findFirst({ where: { id, tenantId } });
+if (!doc) throw new Error("not found");
+await prisma.$transaction(async (tx) => {
+  await tx.invoice.delete({ where: { id: doc.id } });
+});`,
+      [],
+    ],
+    [
+      "id of a row this flow created with the tenant",
+      `const created = await prisma.invoice.create({ data: { tenantId, number: "1", status: "draft", total: 0 } });
+await prisma.invoice.update({ where: { id: created.id }, data: { status: "sent" } });`,
+      [],
+    ],
+    [
+      "by-id read followed by an ownership check that throws",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (!m || m.tenantId !== tenantId) throw new Error("forbidden");
+await prisma.invoice.update({ where: { id: m.id }, data: { status: "paid" } });
+return m;`,
+      [],
+    ],
+    [
+      "ownership check that returns a 403",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (m?.tenantId !== tenantId) {
+  return res.status(403).end();
+}
+return m;`,
+      [],
+    ],
+    [
+      "twin: ownership check that falls through",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (m?.tenantId !== tenantId) {
+  res.status(403);
+}
+return m;`,
+      ["findUnique({ where: { id } })"],
+    ],
+    [
+      "twin: row compared with a tenant id from request input",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (m?.tenantId !== input.tenantId) throw new Error("forbidden");
+return m;`,
+      ["findUnique({ where: { id } })"],
+    ],
+    [
+      "twin: row used before its check",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+res.json(m);
+if (m?.tenantId !== tenantId) throw new Error("forbidden");`,
+      ["findUnique({ where: { id } })"],
+    ],
+    [
+      "key built from the tenant value",
+      "await prisma.invoice.findUnique({ where: { id: `${tenantId}-${input.name}` } });",
+      [],
+    ],
+    [
+      "twin: key built from request input only",
+      "await prisma.invoice.findUnique({ where: { id: `inv-${input.name}` } });",
+      ["findUnique({ where: { id: `inv-${input.name}` } })"],
+    ],
+    [
+      "raw SQL row of a scoped select, then Prisma by id",
+      `const { rows: [doc] } = await pool.query("SELECT id FROM invoices WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+await prisma.invoice.delete({ where: { id: doc.id } });`,
+      [],
+    ],
+    [
+      "twin: raw SQL row of an unscoped select, then Prisma by id",
+      `const { rows: [doc] } = await pool.query("SELECT id FROM invoices WHERE number = $1", [id]);
+await prisma.invoice.delete({ where: { id: doc.id } });`,
+      ["invoices", DELETE],
+    ],
+  ];
+  for (const [name, body, flagged] of cases) test(name, () => assert.deepEqual(prisma(body), flagged));
+});
+
+describe("raw SQL: ownership proven earlier in the flow", () => {
+  const cases: Case[] = [
+    [
+      "rows[0].id of a scoped select",
+      `const { rows } = await pool.query("SELECT id FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+if (rows.length === 0) throw new Error("not found");
+await pool.query("DELETE FROM orders WHERE id = $1", [rows[0].id]);`,
+      [],
+    ],
+    [
+      "twin: rows[0].id of an unscoped select",
+      `const { rows } = await pool.query("SELECT id FROM orders WHERE status = $1", [input.name]);
+await pool.query("DELETE FROM orders WHERE id = $1", [rows[0].id]);`,
+      ["orders", "orders"],
+    ],
+    [
+      "destructured row of INSERT ... RETURNING with the tenant",
+      `const { rows: [doc] } = await pool.query("INSERT INTO orders (tenant_id, total) VALUES ($1, 0) RETURNING id", [tenantId]);
+await pool.query("UPDATE orders SET total = 1 WHERE id = $1", [doc.id]);`,
+      [],
+    ],
+    [
+      "result.rows ids with ANY",
+      `const result = await pool.query("SELECT id FROM orders WHERE tenant_id = $1", [tenantId]);
+const ids = result.rows.map((r) => r.id);
+await pool.query("DELETE FROM orders WHERE id = ANY($1)", [ids]);`,
+      [],
+    ],
+    [
+      "key verified by a scoped select whose empty result returns",
+      `const found = await pool.query("SELECT 1 FROM documents WHERE id = $1 AND org_id = $2", [input.id, tenantId]);
+if (found.rowCount === 0) return;
+await pool.query("DELETE FROM documents WHERE id = $1", [input.id]);`,
+      [],
+    ],
+    [
+      "twin: request key, no scoped source",
+      `await pool.query("DELETE FROM documents WHERE id = $1", [input.id]);`,
+      ["documents"],
+    ],
+    [
+      "twin: id proven for orders used on documents",
+      `const { rows: [o] } = await pool.query("SELECT id FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+await pool.query("DELETE FROM documents WHERE id = $1", [o.id]);`,
+      ["documents"],
+    ],
+    [
+      "twin: OR widens the by-id delete",
+      `const { rows: [o] } = await pool.query("SELECT id FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+await pool.query("DELETE FROM orders WHERE id = $1 OR total = 0", [o.id]);`,
+      ["orders"],
+    ],
+    [
+      "twin: owned id, but a subquery reads orders unscoped",
+      `const { rows: [o] } = await pool.query("SELECT id FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+await pool.query("DELETE FROM orders WHERE id = $1 AND total > (SELECT avg(total) FROM orders)", [o.id]);`,
+      ["orders", "orders"],
+    ],
+    [
+      "by-id select followed by an ownership check",
+      `const { rows: [o] } = await pool.query("SELECT * FROM orders WHERE id = $1", [id]);
+if (!o || o.tenant_id !== tenantId) throw new Error("forbidden");
+return o;`,
+      [],
+    ],
+    [
+      "twin: ownership check that only logs",
+      `const { rows: [o] } = await pool.query("SELECT * FROM orders WHERE id = $1", [id]);
+if (!o || o.tenant_id !== tenantId) console.error("forbidden");
+return o;`,
+      ["orders"],
+    ],
+    [
+      "key built from the tenant value",
+      'await pool.query("SELECT * FROM orders WHERE id = $1", [`${tenantId}:${input.name}`]);',
+      [],
+    ],
+  ];
+  for (const [name, body, flagged] of cases) test(name, () => assert.deepEqual(sql(body), flagged));
+});
+
+test("a check that falls through says so", () => {
+  const code = fn(
+    PRISMA,
+    `const m = await prisma.invoice.findUnique({ where: { id } });
+if (m?.tenantId !== tenantId) {
+  res.status(403);
+}
+return m;`,
+  );
+  const [f] = analyzePrisma(parser, code).filter((x) => x.ruleId === "missing-tenant-filter");
+  assert.match(f.message, /ownership check on line 5 falls through: its branch neither throws nor returns/);
+});
