@@ -66,16 +66,22 @@ describe("detectClients", () => {
       "/p",
     );
     assert.deepEqual(notes, [
-      'detected root client "prisma" (src/db.ts:1) wrapped by tenant client "forTenant" (src/db.ts:2, prisma.$extends): "prisma" is treated as unscoped and "forTenant" as scoped; confirm with "clients" in tenantguard.config.json',
+      'detected root client "prisma" (src/db.ts:1) wrapped by tenant client "forTenant" (src/db.ts:2, prisma.$extends): queries through "forTenant" need no predicate, and with isolation rls, schema or database queries through "prisma" are unscoped-client; confirm with "clients" in tenantguard.config.json',
     ]);
   });
 
   it("fills the config only when it names no clients", () => {
     const detected = { scoped: ["forTenant"], unscoped: ["prisma"], notes: [] };
-    const empty = resolveConfig({}, "/p", undefined);
+    const empty = resolveConfig({ isolation: "rls" }, "/p", undefined);
     assert.deepEqual(withDetectedClients(empty, detected).clients, {
       scoped: ["forTenant"],
       unscoped: ["prisma"],
+      allowUnscopedIn: [],
+    });
+    // At row level predicates are the boundary: the root client stays unknown, the wrapper trusted.
+    assert.deepEqual(withDetectedClients(resolveConfig({}, "/p", undefined), detected).clients, {
+      scoped: ["forTenant"],
+      unscoped: [],
       allowUnscopedIn: [],
     });
     const named = resolveConfig({ clients: { scoped: ["tenantDb"] } }, "/p", undefined);

@@ -41,7 +41,16 @@ before(() => {
   project = new PluginProject({
     fixture: "project",
     tsserverPath: variant.tsserverPath!,
-    files: { "src/tenant-db.ts": TENANT_DB, "src/report.ts": REPORT },
+    files: {
+      "src/tenant-db.ts": TENANT_DB,
+      "src/report.ts": REPORT,
+      // The root client is a boundary when the team relies on the wrapper (here: RLS).
+      "tenantguard.config.json": JSON.stringify({
+        tenantColumns: ["tenant_id"],
+        globalTables: ["plans"],
+        isolation: "rls",
+      }),
+    },
   });
 });
 after(() => project?.dispose());

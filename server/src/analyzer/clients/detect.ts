@@ -37,7 +37,7 @@ export function detectClients(tsm: typeof ts, files: readonly ts.SourceFile[], r
       for (const w of wrappers) {
         if (!result.scoped.includes(w.name)) result.scoped.push(w.name);
         result.notes.push(
-          `detected root client "${root.name}" (${where(root.node)}) wrapped by tenant client "${w.name}" (${where(w.node)}, ${w.how}): "${root.name}" is treated as unscoped and "${w.name}" as scoped; confirm with "clients" in tenantguard.config.json`,
+          `detected root client "${root.name}" (${where(root.node)}) wrapped by tenant client "${w.name}" (${where(w.node)}, ${w.how}): queries through "${w.name}" need no predicate, and with isolation rls, schema or database queries through "${root.name}" are unscoped-client; confirm with "clients" in tenantguard.config.json`,
         );
       }
     }
@@ -49,7 +49,11 @@ export function detectClients(tsm: typeof ts, files: readonly ts.SourceFile[], r
 export function withDetectedClients(config: ResolvedConfig, detected: DetectedClients): ResolvedConfig {
   const { scoped, unscoped } = config.clients;
   if (scoped.length || unscoped.length || !detected.scoped.length) return config;
-  return { ...config, clients: { ...config.clients, scoped: detected.scoped, unscoped: detected.unscoped } };
+  // At isolation "row" the team relies on predicates, so a query through the root client that
+  // carries one is fine: only the wrapper is trusted (its queries need no predicate). The root
+  // client becomes a boundary only when the team relies on the wrapper (rls, schema, database).
+  const root = config.isolation === "row" ? [] : detected.unscoped;
+  return { ...config, clients: { ...config.clients, scoped: detected.scoped, unscoped: root } };
 }
 
 function rootClients(tsm: typeof ts, file: ts.SourceFile): { name: string; node: ts.Node }[] {
