@@ -31,6 +31,27 @@ describe("analyzeText", () => {
     assert.equal(result.context.config.configFile, join(FIXTURE_APP, "tenantguard.config.json"));
   });
 
+  it("reparses an edited document incrementally to the same findings as a fresh parse", () => {
+    const first = analyzeText(ORDERS, ORDERS_TEXT, workspace, parser);
+    assert.equal(first.kind, "ok");
+    if (first.kind !== "ok") return;
+    // Fix the leak, then put it back: each step from the previous version's tree.
+    const fixed = ORDERS_TEXT.replace("WHERE id = $1", "WHERE id = $1 AND tenant_id = $2");
+    assert.notEqual(fixed, ORDERS_TEXT);
+    const second = analyzeText(ORDERS, fixed, workspace, parser, undefined, first.sourceFile);
+    assert.equal(second.kind, "ok");
+    if (second.kind !== "ok") return;
+    assert.equal(second.sourceFile?.text, fixed);
+    assert.deepEqual(second.findings, []);
+    const third = analyzeText(ORDERS, ORDERS_TEXT, workspace, parser, undefined, second.sourceFile);
+    const fresh = analyzeText(ORDERS, ORDERS_TEXT, workspace, parser);
+    assert.ok(third.kind === "ok" && fresh.kind === "ok");
+    assert.deepEqual(
+      third.findings.map((f) => [f.ruleId, f.start, f.end, f.fingerprint]),
+      fresh.findings.map((f) => [f.ruleId, f.start, f.end, f.fingerprint]),
+    );
+  });
+
   it("skips files that are not TypeScript or JavaScript, and files over the editor limit", () => {
     assert.equal(analyzeText(join(FIXTURE_APP, "README.md"), "SELECT 1", workspace, parser).kind, "skipped");
     const huge = "// x\n".repeat(MAX_EDITOR_FILE_CHARS / 5 + 1);

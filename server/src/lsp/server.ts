@@ -116,7 +116,8 @@ export function startServer(connection: Connection): void {
     if (!file) return undefined;
     const cached = analyses.get(document.uri);
     if (cached?.version === document.version) return cached.analysis;
-    const analysis = analyzeText(file, document.getText(), workspace, parser, programs);
+    const previous = cached?.analysis.kind === "ok" ? cached.analysis.sourceFile : undefined;
+    const analysis = analyzeText(file, document.getText(), workspace, parser, programs, previous);
     analyses.set(document.uri, { version: document.version, analysis });
     return analysis;
   };
