@@ -1,54 +1,10 @@
-// The Sequelize fixture app, analyzed the way the CLI does it: the tenant model discovered
-// zero-config from its models, every source file through the real analyzer. EXPECTED.json
-// lists every finding (file, line, rule, table); anything else is a false positive.
-import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+// The Sequelize fixture app: models, services, routes; EXPECTED.json is the answer key.
+import { join } from "node:path";
 import { test } from "node:test";
-import ts from "typescript";
-import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
-import { resolveConfig } from "../../server/src/analyzer/config/load";
-import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
-import { createMemoryFs } from "../helpers/memory-fs";
-import { sqlParser } from "../helpers/sql";
+import { checkFixtureApp } from "./fixture-app";
 
-const APP = join(__dirname, "../fixtures/orm/sequelize/app");
-
-test("sequelize app: every finding is in EXPECTED.json and nothing else", async () => {
-  const parser = await sqlParser();
-  const files = readTree(APP);
-  const fs = createMemoryFs(Object.fromEntries(Object.entries(files).map(([f, text]) => [`/app/${f}`, text])));
-  const config = resolveConfig(undefined, "/app", undefined);
-  const { model, errors } = discoverTenantModel(fs, config, parser, ts);
-  assert.deepEqual(errors, []);
-  assert.deepEqual([...model.tables.keys()].sort(), ["comments", "projects", "tasks"]);
-  assert.deepEqual([...model.globalTables].sort(), ["feature_flags", "tenants"]);
-
-  const found = Object.keys(files)
-    .filter((f) => f.endsWith(".ts"))
-    .sort()
-    .flatMap((file) => {
-      const sourceFile = ts.createSourceFile(`/app/${file}`, files[file], ts.ScriptTarget.Latest, true);
-      return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: file }).map((f) => ({
-        file,
-        line: sourceFile.getLineAndCharacterOfPosition(f.start).line + 1,
-        ruleId: f.ruleId,
-        table: f.table,
-        ...(f.suppressed ? { suppressed: true } : {}),
-      }));
-    });
-  assert.deepEqual(found, JSON.parse(files["EXPECTED.json"]));
-});
-
-function readTree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(root, full).replace(/\\/g, "/")] = readFileSync(full, "utf8");
-    }
-  };
-  walk(root);
-  return out;
-}
+test("sequelize app: every finding is in EXPECTED.json and nothing else", () =>
+  checkFixtureApp(join(__dirname, "../fixtures/orm/sequelize/app"), {
+    tables: ["comments", "projects", "tasks"],
+    globalTables: ["feature_flags", "tenants"],
+  }));
