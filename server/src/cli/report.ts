@@ -2,6 +2,7 @@
 // once, plus the run's summary. Formatters only render; they compute nothing about findings.
 import type { Finding, RuleId, Severity } from "../analyzer";
 import type { FileText } from "./analysis";
+import { positionAt } from "../analyzer/text-position";
 
 export interface ReportedEdit {
   line: number;
@@ -102,19 +103,7 @@ export function compareFindings(a: ReportedFinding, b: ReportedFinding): number 
 }
 
 function toRange(sourceFile: FileText, start: number, end: number) {
-  const s = lineAndCharacter(sourceFile.lineStarts, start);
-  const e = lineAndCharacter(sourceFile.lineStarts, Math.max(start, end));
-  return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
-}
-
-/** 0-based line and character of an offset, by binary search over the line starts. */
-function lineAndCharacter(lineStarts: readonly number[], offset: number): { line: number; character: number } {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (lineStarts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo, character: offset - lineStarts[lo] };
+  const s = positionAt(sourceFile.lineStarts, start);
+  const e = positionAt(sourceFile.lineStarts, Math.max(start, end));
+  return { line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
 }

@@ -12,6 +12,7 @@ import {
 import schema from "../../../../schema.json";
 import type { InputError } from "../types";
 import type { ConfigFile } from "./types";
+import { lineStarts, positionAt } from "../text-position";
 
 export type JsonPath = (string | number)[];
 
@@ -240,21 +241,4 @@ function syntaxMessage(code: string, text: string, offset: number): string {
       ? " (trailing commas are not allowed)"
       : "";
   return `JSON syntax error: ${SYNTAX_MESSAGES[code] ?? code}${hint}`;
-}
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
-  return starts;
-}
-
-function positionAt(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo] + 1 };
 }

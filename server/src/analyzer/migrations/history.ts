@@ -10,6 +10,7 @@ import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import { applyRlsStatement } from "./statements";
 import { isScriptMigration, sqlOfScriptMigration } from "./ts-migrations";
+import { lineStarts, positionAt } from "../text-position";
 
 /** Where a statement is: its first line, 1-based, end column just after the last character. */
 export interface StatementSite {
@@ -133,7 +134,7 @@ export function applyMigrationText(history: MigrationHistory, parser: SqlParser,
     history.errors.push({
       file,
       message: `SQL syntax error: ${parsed.error.message}`,
-      ...position(lines, parsed.error.position),
+      ...positionAt(lines, parsed.error.position),
     });
     return;
   }
@@ -179,29 +180,12 @@ function trackRlsChanges(
     if (!history.tables.has(key)) history.unforcedAfterForce.delete(key);
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
-  return starts;
-}
-
-function position(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo] + 1 };
-}
-
 /** The statement's first line: a diagnostic on a 40-line CREATE TABLE would cover the whole file. */
 function siteOf(file: string, text: string, starts: number[], start: number, end: number): StatementSite {
   const lineEnd = text.indexOf("\n", start);
   let stop = Math.min(end, lineEnd < 0 ? text.length : lineEnd);
   while (stop > start && /[\s;]/.test(text[stop - 1])) stop--;
-  const from = position(starts, start);
-  const to = position(starts, Math.max(stop, start + 1));
+  const from = positionAt(starts, start);
+  const to = positionAt(starts, Math.max(stop, start + 1));
   return { file, line: from.line, column: from.column, endLine: to.line, endColumn: to.column };
 }
