@@ -1,157 +1,55 @@
-// Type-aware mode: with a TypeChecker, repositories and models are recognised by type where
-// the code gives no syntactic hint (a factory's return value, a type alias, a custom
-// repository class, a default-imported model), and an optional tenant value is weak.
+// Type-aware mode against the real typeorm package: a fixture project (decorated entities, a data
+// source, repositories, NestJS-style services) that type-checks without errors against
+// node_modules/typeorm, analyzed with its TypeChecker and without one. What the syntax names a
+// repository both paths find alike; the rest only the type says is one.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { before, test } from "node:test";
-import ts from "typescript";
-import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
-import { resolveConfig } from "../../server/src/analyzer/config/load";
-import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { createMemoryFs } from "../helpers/memory-fs";
 import { sqlParser } from "../helpers/sql";
+import { runTypedFixture, type FixtureFinding, type TypedFixtureRun } from "./typed-fixture";
 
-// Minimal declarations modelled on the real packages (typeorm 0.3, sequelize 6).
-const TYPEORM_DTS = `
-export type FindOptionsWhere<T> = { [P in keyof T]?: unknown };
-export interface FindManyOptions<T> { where?: FindOptionsWhere<T> | FindOptionsWhere<T>[]; take?: number }
-export declare class Repository<Entity> {
-  find(options?: FindManyOptions<Entity>): Promise<Entity[]>;
-  findOneBy(where: FindOptionsWhere<Entity> | FindOptionsWhere<Entity>[]): Promise<Entity | null>;
-  delete(criteria: string | string[] | FindOptionsWhere<Entity>): Promise<unknown>;
-}
-export declare class DataSource { getRepository<E>(target: new () => E): Repository<E> }
-export declare function Entity(name?: string): ClassDecorator;
-export declare function Column(options?: { name?: string }): PropertyDecorator;
-export declare function PrimaryColumn(): PropertyDecorator;
-`;
-const SEQUELIZE_DTS = `
-export declare class Model {
-  static findAll<M extends Model>(this: { new (): M }, options?: { where?: object }): Promise<M[]>;
-  static init(attributes: object, options: object): void;
-}
-export declare const DataTypes: { UUID: unknown; STRING: unknown };
-`;
+const APP = join(__dirname, "..", "fixtures", "orm", "typeorm", "typed");
 
-const FILES: Record<string, string> = {
-  "/p/node_modules/typeorm/index.d.ts": TYPEORM_DTS,
-  "/p/node_modules/sequelize/index.d.ts": SEQUELIZE_DTS,
-  "/p/src/entities/order.entity.ts": `import { Column, Entity, PrimaryColumn } from "typeorm";
-@Entity("orders")
-export class Order {
-  @PrimaryColumn() id!: string;
-  @Column({ name: "tenant_id" }) tenantId!: string;
-}
-`,
-  "/p/src/models/invoice.model.ts": `import { DataTypes, Model } from "sequelize";
-declare const sequelize: unknown;
-export default class Invoice extends Model {}
-Invoice.init({ id: DataTypes.UUID, tenantId: { type: DataTypes.UUID, field: "tenant_id" } }, { sequelize, tableName: "invoices" });
-`,
-  "/p/src/repos.ts": `import { DataSource, Repository } from "typeorm";
-import { Order } from "./entities/order.entity";
-declare const ds: DataSource;
-export type OrderRepo = Repository<Order>;
-export function ordersRepo() { return ds.getRepository(Order); }
-export class OrderRepository extends Repository<Order> {}
-`,
-  "/p/src/service.ts": `import type { OrderRepo, OrderRepository } from "./repos";
-import { ordersRepo } from "./repos";
-import InvoiceModel from "./models/invoice.model";
+/** [file, line, rule, underlined text, which paths find it]. */
+const EXPECTED: [string, number, string, string, "both" | "types"][] = [
+  ["src/handlers-by-type.ts", 8, "missing-tenant-filter", "delete(id)", "types"],
+  ["src/handlers-by-type.ts", 13, "missing-tenant-filter", "findOneBy({ id })", "types"],
+  ["src/handlers-by-type.ts", 18, "missing-tenant-filter", "findBy({ status })", "types"],
+  ["src/handlers-by-type.ts", 23, "missing-tenant-filter", "findOneBy(Bill, { id })", "types"],
+  ["src/handlers-by-type.ts", 28, "missing-tenant-filter", "find()", "types"],
+  ["src/handlers-by-type.ts", 33, "missing-tenant-filter", "findOneBy({ id })", "types"],
+  ["src/handlers-by-type.ts", 38, "missing-tenant-filter", "findOneBy({ id })", "types"],
+  ["src/handlers-by-type.ts", 43, "weak-tenant-filter", "findOneBy({ id, tenantId })", "types"],
+  ["src/handlers-by-type.ts", 52, "missing-tenant-filter", 'createQueryBuilder("i")', "types"],
+  ["src/handlers-by-type.ts", 61, "missing-tenant-filter", 'update(id, { status: "sent" })', "types"],
+  ["src/handlers.ts", 7, "missing-tenant-filter", "findOneBy({ id })", "both"],
+  ["src/handlers.ts", 12, "missing-tenant-filter", "findBy({ status })", "both"],
+  ["src/handlers.ts", 17, "missing-tenant-filter", "findOneBy(Invoice, { id })", "both"],
+  ["src/handlers.ts", 22, "missing-tenant-on-insert", 'insert({ status: "draft", amountCents })', "both"],
+  ["src/invoices.service.ts", 13, "missing-tenant-filter", "findOneBy({ id })", "both"],
+  ["src/invoices.service.ts", 22, "missing-tenant-filter", "delete(Invoice, id)", "both"],
+  ["src/repositories.ts", 16, "missing-tenant-filter", "findBy({ status })", "types"],
+];
 
-export async function byFactory(id: string) {
-  const repo = ordersRepo();
-  return repo.findOneBy({ id });
-}
+const rows = (findings: FixtureFinding[]) => findings.map((f) => [f.file, f.line, f.ruleId, f.at]);
+const expected = (paths: "both" | "types") =>
+  EXPECTED.filter((e) => paths === "types" || e[4] === "both").map((e) => e.slice(0, 4));
 
-export async function byAlias(repo: OrderRepo, id: string) {
-  return repo.delete(id);
-}
-
-export class OrdersService {
-  constructor(private readonly orders: OrderRepository) {}
-  list() {
-    return this.orders.find();
-  }
-}
-
-export async function optionalTenant(repo: OrderRepo, id: string, tenantId?: string) {
-  return repo.findOneBy({ id, tenantId });
-}
-
-export async function requiredTenant(repo: OrderRepo, id: string, tenantId: string) {
-  return repo.findOneBy({ id, tenantId });
-}
-
-export async function defaultImportedModel() {
-  return InvoiceModel.findAll();
-}
-`,
-};
-
-let parser: SqlParser;
+let run: TypedFixtureRun;
 before(async () => {
-  parser = await sqlParser();
+  run = runTypedFixture(await sqlParser(), APP, ["typeorm", "reflect-metadata"]);
 });
 
-function program(): ts.Program {
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    experimentalDecorators: true,
-    noEmit: true,
-    skipLibCheck: true,
-  };
-  const host = ts.createCompilerHost(options);
-  const real = { fileExists: host.fileExists, readFile: host.readFile, getSourceFile: host.getSourceFile };
-  host.fileExists = (f) => f in FILES || real.fileExists(f);
-  host.readFile = (f) => FILES[f] ?? real.readFile(f);
-  host.getSourceFile = (f, v, onError) =>
-    f in FILES ? ts.createSourceFile(f, FILES[f], v, true) : real.getSourceFile(f, v, onError);
-  const realDirectoryExists = host.directoryExists?.bind(host);
-  host.directoryExists = (d) => Object.keys(FILES).some((f) => f.startsWith(`${d}/`)) || !!realDirectoryExists?.(d);
-  host.realpath = (f) => f;
-  host.getCurrentDirectory = () => "/p";
-  return ts.createProgram(["/p/src/service.ts", "/p/src/repos.ts"], options, host);
-}
-
-test("with a TypeChecker, repositories and models are recognised by type", () => {
-  const p = program();
-  const errors = ts.getPreEmitDiagnostics(p).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-  assert.deepEqual(errors, []);
-  const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
-  const { model } = discoverTenantModel(createMemoryFs(FILES), config, parser, ts);
-  const sourceFile = p.getSourceFile("/p/src/service.ts")!;
-  const found = analyzeSourceFile({
-    ts,
-    sourceFile,
-    checker: p.getTypeChecker(),
-    config,
-    model,
-    parser,
-    relativePath: "src/service.ts",
-  }).map((f) => [
-    f.ruleId,
-    sourceFile.text.slice(f.start, f.end),
-    sourceFile.getLineAndCharacterOfPosition(f.start).line + 1,
-  ]);
-  assert.deepEqual(found, [
-    ["missing-tenant-filter", "findOneBy({ id })", 7],
-    ["missing-tenant-filter", "delete(id)", 11],
-    ["missing-tenant-filter", "find()", 17],
-    ["weak-tenant-filter", "findOneBy({ id, tenantId })", 22],
-    ["missing-tenant-filter", "findAll()", 30],
-  ]);
+test("the fixture type-checks against the real typeorm declarations", () => {
+  assert.match(run.resolved.typeorm ?? "", /\/node_modules\/typeorm\/index\.d\.ts$/);
+  assert.match(run.resolved["reflect-metadata"] ?? "", /\/node_modules\/reflect-metadata\/index\.d\.ts$/);
+  assert.deepEqual(run.diagnostics, []);
 });
 
-test("without a TypeChecker the same file reports only what the syntax shows", () => {
-  const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
-  const { model } = discoverTenantModel(createMemoryFs(FILES), config, parser, ts);
-  const sourceFile = ts.createSourceFile("/p/src/service.ts", FILES["/p/src/service.ts"], ts.ScriptTarget.Latest, true);
-  const found = analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/service.ts" }).map(
-    (f) => f.ruleId,
-  );
-  assert.deepEqual(found, []);
+test("without a TypeChecker: the repositories the syntax names", () => {
+  assert.deepEqual(rows(run.untyped), expected("both"));
+});
+
+test("with the real types: the same findings, plus repositories only the type names", () => {
+  assert.deepEqual(rows(run.typed), expected("types"));
 });

@@ -1,7 +1,8 @@
 // Sequelize models and their where dialect. A model is recognised by name (`Order`, `db.Order`,
 // `sequelize.models.Order`, `sequelize.model("Order")`), through a Nest `@InjectModel(Order)`
 // property or a `typeof Order` type, and with a TypeChecker by type (`typeof Order`,
-// `ModelStatic<Order>`). Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
+// `ModelStatic<Order>` behind any alias, a define model's `ModelStatic<OrderInstance>`) or through
+// an import under another name. Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import type { EntityInfo, TenantTable } from "../model/types";
@@ -62,8 +63,27 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
     const arg = node.arguments[0];
     name = arg && tsm.isStringLiteral(arg) ? arg.text : undefined;
   }
-  if (!name && checker) name = typeModel(ctx, checker.getTypeAtLocation(node));
+  // A name the syntax gives may be a local alias of the model (`typeof Bill`): the checker knows.
+  if (!sequelizeModel(ctx, name) && checker)
+    name = importedModel(ctx, node) ?? typeModel(ctx, checker.getTypeAtLocation(node)) ?? name;
   return name;
+}
+
+/** A model imported under another name: `import { Payment as Charge }` names the `Payment` declaration. */
+function importedModel(ctx: OrmContext, node: ts.Expression): string | undefined {
+  const { ts: tsm, checker } = ctx;
+  if (!checker || !tsm.isIdentifier(node)) return undefined;
+  const symbol = checker.getSymbolAtLocation(node);
+  if (!symbol || !(symbol.flags & tsm.SymbolFlags.Alias)) return undefined;
+  const decl = checker.getAliasedSymbol(symbol).valueDeclaration;
+  const name =
+    decl &&
+    (tsm.isClassDeclaration(decl) || tsm.isVariableDeclaration(decl)) &&
+    decl.name &&
+    tsm.isIdentifier(decl.name)
+      ? decl.name.text
+      : undefined;
+  return sequelizeModel(ctx, name) ? name : undefined;
 }
 
 /** `this.orders` declared `@InjectModel(Order) private orders: typeof Order`. */
@@ -108,11 +128,70 @@ function typeNodeModel(tsm: typeof ts, type: ts.TypeNode): string | undefined {
 
 /** A model class's constructor type (`typeof Order`), or `ModelStatic<Order>`. */
 function typeModel(ctx: OrmContext, type: ts.Type): string | undefined {
-  if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName()))
-    return type.aliasTypeArguments?.[0]?.getSymbol()?.getName();
+  if (type.aliasSymbol && MODEL_TYPES.has(type.aliasSymbol.getName())) {
+    const instance = type.aliasTypeArguments?.[0];
+    return instance && instanceModel(ctx, instance);
+  }
   const symbol = type.getSymbol();
-  if (!symbol || !(symbol.flags & ctx.ts.SymbolFlags.Class)) return undefined;
-  // `export default class Invoice` is a symbol named "default": take the declared name.
+  if (symbol && symbol.flags & ctx.ts.SymbolFlags.Class) return declaredName(ctx, symbol);
+  // `ModelStatic<Order>` behind the project's own alias (`type OrderModel = ModelStatic<Order>`) is
+  // an intersection with no symbol of its own: the model is what `new` makes.
+  for (const signature of ctx.checker?.getSignaturesOfType(type, ctx.ts.SignatureKind.Construct) ?? []) {
+    const hit = instanceModel(ctx, signature.getReturnType());
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** The model whose instances have this type: the class itself, or the define call typed with it. */
+function instanceModel(ctx: OrmContext, instance: ts.Type): string | undefined {
+  const symbol = instance.getSymbol();
+  if (!symbol) return undefined;
+  const name = declaredName(ctx, symbol);
+  return sequelizeModel(ctx, name) ? name : definedWith(ctx, symbol);
+}
+
+/**
+ * `const Payment = sequelize.define<PaymentInstance>(...)`: the instance interface names no model,
+ * the define call typed with it does; it sits in the interface's file, where the model is defined.
+ */
+function definedWith(ctx: OrmContext, instance: ts.Symbol): string | undefined {
+  const { ts: tsm } = ctx;
+  const file = instance.declarations?.[0]?.getSourceFile();
+  if (!file || file.isDeclarationFile) return undefined;
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      tsm.isVariableDeclaration(n) &&
+      tsm.isIdentifier(n.name) &&
+      n.initializer &&
+      definesWith(tsm, n.initializer, instance.getName()) &&
+      sequelizeModel(ctx, n.name.text)
+    )
+      found = n.name.text;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(file);
+  return found;
+}
+
+/** `x.define<Instance>(...)`. */
+function definesWith(tsm: typeof ts, expr: ts.Expression, instance: string): boolean {
+  const call = skipOuter(tsm, expr);
+  if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return false;
+  const arg = call.typeArguments?.[0];
+  return (
+    call.expression.name.text === "define" &&
+    !!arg &&
+    tsm.isTypeReferenceNode(arg) &&
+    tsm.isIdentifier(arg.typeName) &&
+    arg.typeName.text === instance
+  );
+}
+
+/** `export default class Invoice` is a symbol named "default": take the declared name. */
+function declaredName(ctx: OrmContext, symbol: ts.Symbol): string {
   const decl = symbol.valueDeclaration;
   return decl && ctx.ts.isClassDeclaration(decl) && decl.name ? decl.name.text : symbol.getName();
 }

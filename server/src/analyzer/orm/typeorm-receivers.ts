@@ -1,8 +1,8 @@
 // Which entity a TypeORM repository expression is for. Without types: `getRepository(Order)`,
 // `dataSource.getRepository(Order)`, a `const` holding one, a parameter or property typed
 // `Repository<Order>`, a Nest `@InjectRepository(Order)` property, the entity class itself
-// (Active Record). With a TypeChecker: any expression whose type is `Repository<Order>` or a
-// class extending it.
+// (Active Record). With a TypeChecker: any expression whose type is `Repository<Order>`, a class
+// extending it or a `Repository.extend(...)` result, and an entity imported under another name.
 import type ts from "typescript";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
@@ -32,8 +32,10 @@ export function entityArgument(ctx: OrmContext, arg: ts.Expression | undefined):
   if (!arg) return undefined;
   const { ts: tsm } = ctx;
   const node = skipOuter(tsm, arg);
-  if (tsm.isIdentifier(node) || tsm.isStringLiteral(node)) return typeormEntity(ctx, node.text);
-  return undefined;
+  if (tsm.isStringLiteral(node)) return typeormEntity(ctx, node.text);
+  if (!tsm.isIdentifier(node)) return undefined;
+  // With a checker, an entity imported under another name (`import { Invoice as Bill }`).
+  return typeormEntity(ctx, node.text) ?? typeormEntity(ctx, ctx.checker && declaredClassName(ctx, node));
 }
 
 /** The entity of a repository expression, or undefined when it is not one tenantguard can name. */
@@ -46,8 +48,9 @@ function repositoryEntityName(ctx: OrmContext, expr: ts.Expression, depth: numbe
   if (depth > 6) return undefined;
   const node = skipOuter(tsm, tsm.isAwaitExpression(expr) ? expr.expression : expr);
   const syntactic = syntacticEntity(ctx, node, depth);
-  if (syntactic) return syntactic;
-  return ctx.checker ? entityOfType(ctx, ctx.checker.getTypeAtLocation(node), 0) : undefined;
+  // A name the syntax gives may be a local alias of the entity (`Repository<Bill>`): the type knows.
+  if (syntactic && (!ctx.checker || typeormEntity(ctx, syntactic))) return syntactic;
+  return (ctx.checker && entityOfType(ctx, ctx.checker.getTypeAtLocation(node), 0)) ?? syntactic;
 }
 
 function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): string | undefined {
@@ -146,7 +149,8 @@ function entityOfType(ctx: OrmContext, type: ts.Type, depth: number): string | u
   const symbol = type.getSymbol();
   if (symbol && REPOSITORY_TYPES.has(symbol.getName()) && isReference(tsm, type))
     return classNameOf(tsm, checker.getTypeArguments(type)[0]);
-  if (type.isUnion()) {
+  // `getRepository(Order).extend({...})` is `Repository<Order> & Custom`; `T | undefined` a union.
+  if (type.isUnionOrIntersection()) {
     for (const t of type.types) {
       const hit = entityOfType(ctx, t, depth + 1);
       if (hit) return hit;
@@ -168,6 +172,15 @@ function classNameOf(tsm: typeof ts, type: ts.Type | undefined): string | undefi
   const symbol = type?.getSymbol();
   const decl = symbol?.valueDeclaration;
   return decl && tsm.isClassDeclaration(decl) && decl.name ? decl.name.text : symbol?.getName();
+}
+
+/** The class an identifier names, through import aliases (`Bill` of `import { Invoice as Bill }`). */
+function declaredClassName(ctx: OrmContext, id: ts.Identifier): string | undefined {
+  const { ts: tsm, checker } = ctx;
+  let symbol = checker?.getSymbolAtLocation(id);
+  if (symbol && symbol.flags & tsm.SymbolFlags.Alias) symbol = checker!.getAliasedSymbol(symbol);
+  const decl = symbol?.valueDeclaration;
+  return decl && tsm.isClassDeclaration(decl) && decl.name ? decl.name.text : undefined;
 }
 
 function isReference(tsm: typeof ts, type: ts.Type): type is ts.TypeReference {
