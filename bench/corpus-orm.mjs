@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Bump when the generator's output changes, so stale corpora are regenerated. */
-export const ORM_CORPUS_VERSION = 1;
+export const ORM_CORPUS_VERSION = 2;
 export const ORM_DEFAULT_SEED = 20251127;
 export const ORM_DEFAULT_FILES = 1500;
 export const ORMS = ["prisma", "drizzle", "kysely", "knex", "typeorm", "sequelize"];
@@ -647,8 +647,34 @@ const DIALECTS = {
             body: `  return prisma.$transaction(async (tx) => {\n    return tx.${t.camel}.deleteMany({ where: { id: { in: ids }, tenantId: ctx.tenantId } });\n  });`,
           }),
       ],
+      // Ownership proven earlier in the function (the data-flow analysis): a row a scoped read
+      // returned, and a by-id read whose tenant is checked before the row is used.
+      [
+        null,
+        (t, id) =>
+          fn(t, id, "id: string", {
+            name: "archive",
+            body: `  const found = await prisma.${t.camel}.findFirst({ where: { id, tenantId: ctx.tenantId } });\n  if (!found) throw new Error("${t.camel} not found");\n  return prisma.${t.camel}.update({ where: { id: found.id }, data: { status: "archived" } });`,
+          }),
+      ],
+      [
+        null,
+        (t, id) =>
+          fn(t, id, "id: string", {
+            name: "checked",
+            body: `  const row = await prisma.${t.camel}.findUnique({ where: { id } });\n  if (!row || row.tenantId !== ctx.tenantId) throw new Error("${t.camel} not found");\n  return row;`,
+          }),
+      ],
     ],
     unsafe: [
+      [
+        "missing-tenant-filter",
+        (t, id) =>
+          fn(t, id, "id: string", {
+            name: "looselyChecked",
+            body: `  const row = await prisma.${t.camel}.findUnique({ where: { id } });\n  if (row && row.tenantId !== ctx.tenantId) console.warn("cross-tenant read of ${t.camel}", id);\n  return row;`,
+          }),
+      ],
       [
         "missing-tenant-filter",
         (t, id) =>

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Bump when the generator's output changes, so stale corpora are regenerated. */
-export const CORPUS_VERSION = 4;
+export const CORPUS_VERSION = 5;
 export const DEFAULT_SEED = 20240611;
 export const DEFAULT_FILES = 2000;
 const STAMP = ".corpus-stamp.json";
@@ -345,7 +345,9 @@ function renderFile(rng, schema, table, kind, feature, injected) {
     body.push(typesBlock(table, ent));
     const sqlShare = kind === "service" ? 0.45 : 0.8;
     while (count() < target) {
-      if (rng.chance(sqlShare))
+      // Services also write by id after proving the row is the tenant's (the data-flow analysis).
+      if (kind === "service" && rng.chance(0.15)) body.push(ownedFlowFunction(rng, table, ent, uid(), injected));
+      else if (rng.chance(sqlShare))
         body.push(
           sqlFunction(rng, schema, table, ent, rng.chance(0.9) ? driver : rng.weighted(DRIVERS), uid(), injected),
         );
@@ -541,6 +543,54 @@ function sqlFunction(rng, schema, table, ent, driver, id, injected) {
   const rows = ${call};${check}
   return ${returns};
 }`;
+}
+
+/**
+ * A write by id that is safe because the same function proved the row is the tenant's first
+ * (a scoped read whose empty result throws, a row a scoped query returned, a row created with
+ * the tenant), or, at the leak rate, the twin whose key comes straight from the caller.
+ */
+function ownedFlowFunction(rng, table, ent, id, injected) {
+  const t = table.name;
+  const head = `export async function archive${ent.type}Checked${id}(ctx: TenantContext, id: string) {`;
+  if (rng.chance(UNSAFE_RATE)) {
+    // Two findings: the read by id, and the write by the key that read returned.
+    injected["missing-tenant-filter"] = (injected["missing-tenant-filter"] ?? 0) + 2;
+    return `${head}
+  const { rows: [found] } = await pool.query("SELECT id, status FROM ${t} WHERE id = $1", [id]);
+  if (!found) throw new NotFoundError("${ent.camel} not found");
+  await pool.query("UPDATE ${t} SET status = 'archived' WHERE id = $1", [found.id]);
+  return found;
+}`;
+  }
+  switch (rng.int(0, 2)) {
+    case 0:
+      return `${head}
+  const { rows: [found] } = await pool.query(
+    "SELECT id, status FROM ${t} WHERE id = $1 AND tenant_id = $2",
+    [id, ctx.tenantId],
+  );
+  if (!found) throw new NotFoundError("${ent.camel} not found");
+  await pool.query("UPDATE ${t} SET status = 'archived', updated_at = now() WHERE id = $1", [found.id]);
+  return found;
+}`;
+    case 1:
+      return `${head}
+  const stale = await pool.query("SELECT id FROM ${t} WHERE tenant_id = $1 AND status = 'closed'", [ctx.tenantId]);
+  const ids = stale.rows.map((r) => r.id);
+  await pool.query("DELETE FROM ${t} WHERE id = ANY($1)", [ids]);
+  return ids.length + id.length;
+}`;
+    default:
+      return `${head}
+  const { rows: [created] } = await pool.query(
+    "INSERT INTO ${t} (tenant_id, name) VALUES ($1, $2) RETURNING id",
+    [ctx.tenantId, id],
+  );
+  await pool.query("UPDATE ${t} SET status = 'active' WHERE id = $1", [created.id]);
+  return created;
+}`;
+  }
 }
 
 function expectedRule(shape, leak) {

@@ -300,4 +300,24 @@ describe("prefilter", () => {
     assert.equal(mayHaveFindings(samples[4]), true);
     assert.equal(mayHaveFindings(samples[5]), true);
   });
+
+  test("everyday code is skipped, query-builder calls that look alike are not", () => {
+    const skipped = [
+      "// Works with any cursor.\nexport const encode = (s: string) => Buffer.from(`${s}|x`).toString('base64url');",
+      "export const ids = (xs: Set<string>) => Array.from(xs);",
+      "export const clamp = (n: number) => Math.min(Math.max(n, 0), 100);",
+      "export const schema = z.object({ name: z.string().min(1).max(80) });",
+    ];
+    for (const code of skipped) {
+      assert.equal(mayHaveFindings(code), false, code);
+      assert.deepEqual(analyzeText(parser, code), [], code);
+    }
+    const kept = [
+      "const rows = await db.select().from(orders);",
+      "const top = await knex('orders').max('total');",
+      "const total = await Order.sum('total', { where: { id } });",
+      "await sql`WITH t AS (SELECT 1) SELECT * FROM orders`;",
+    ];
+    for (const code of kept) assert.equal(mayHaveFindings(code), true, code);
+  });
 });

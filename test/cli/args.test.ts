@@ -28,6 +28,8 @@ describe("parseArgs", () => {
       allowNew: false,
       maxWarnings: undefined,
       rules: {},
+      explain: false,
+      threads: undefined,
     });
   });
 
@@ -56,6 +58,9 @@ describe("parseArgs", () => {
           "dynamic-sql=off",
           "--rule",
           "missing-tenant-filter=warning",
+          "--explain",
+          "--threads",
+          "3",
         ],
         "1.2.3",
       ),
@@ -72,6 +77,8 @@ describe("parseArgs", () => {
       allowNew: true,
       maxWarnings: 0,
       rules: { "dynamic-sql": "off", "missing-tenant-filter": "warning" },
+      explain: true,
+      threads: 3,
     });
   });
 
@@ -98,6 +105,8 @@ describe("parseArgs", () => {
     ["--update-baseline alone", ["--update-baseline"], /--update-baseline needs --baseline <file>/],
     ["--allow-new alone", ["--baseline", "b.json", "--allow-new"], /--allow-new only applies with --update-baseline/],
     ["missing option value", ["--output"], /argument missing/],
+    ["--threads 0", ["--threads", "0"], /--threads.*Expected a whole number from 1 to 64/],
+    ["non-numeric --threads", ["--threads", "all"], /Expected a whole number from 1 to 64/],
   ];
   for (const [name, argv, message] of errors) {
     it(`exits 2 on ${name}`, () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import ts from "typescript";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
-import { detectClients, withDetectedClients } from "../../server/src/analyzer/clients/detect";
+import { detectClients, MAY_BUILD_ROOT_CLIENT, withDetectedClients } from "../../server/src/analyzer/clients/detect";
 
 const parse = (name: string, text: string) => ts.createSourceFile(`/p/${name}`, text, ts.ScriptTarget.Latest, true);
 const detect = (text: string) => {
@@ -53,6 +53,23 @@ describe("detectClients", () => {
     ["a root client alone", `export const prisma = new PrismaClient();`, { scoped: [], unscoped: [] }],
   ];
   for (const [name, text, expected] of cases) it(name, () => assert.deepEqual(detect(text), expected));
+
+  it("the CLI's text prefilter lets every file with a root client through, and skips queries", () => {
+    for (const [name, text, expected] of cases)
+      if (expected.unscoped.length) assert.ok(MAY_BUILD_ROOT_CLIENT.test(text), name);
+    for (const text of [
+      "export const db: Knex = knex(config);",
+      "const db = drizzle<typeof schema>(pool, { schema });",
+      "export const prisma = (new PrismaClient());",
+    ])
+      assert.ok(MAY_BUILD_ROOT_CLIENT.test(text), text);
+    for (const text of [
+      "const rows = await knex('orders').where({ tenant_id: t });",
+      "return db.select().from(orders);",
+      "await knex.raw('select 1');",
+    ])
+      assert.ok(!MAY_BUILD_ROOT_CLIENT.test(text), text);
+  });
 
   it("says what it detected and where", () => {
     const { notes } = detectClients(

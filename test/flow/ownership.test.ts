@@ -7,7 +7,7 @@ import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { analyzeText, summarizeFindings } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
-import { analyzePrisma } from "../orm/prisma-harness";
+import { analyzePrisma, prismaModel } from "../orm/prisma-harness";
 
 let parser: SqlParser;
 before(async () => {
@@ -37,6 +37,30 @@ function missing(code: string, findings: Parameters<typeof summarizeFindings>[1]
 type Case = [name: string, body: string, flagged: string[]];
 
 const DELETE = "delete({ where: { id: doc.id } })";
+
+describe("Prisma: a model without @@map (its table is the model name, any case)", () => {
+  const schema = `model Doc {\n  id String @id\n  tenantId String\n  title String\n}\n`;
+  const run = (body: string) => {
+    const code = fn(PRISMA, body);
+    return missing(code, analyzePrisma(parser, code, { model: prismaModel(parser, schema) }));
+  };
+  test("an ownership check that throws proves the row and its key", () => {
+    assert.deepEqual(
+      run(`const doc = await prisma.doc.findUnique({ where: { id } });
+if (!doc || doc.tenantId !== tenantId) throw new Error("forbidden");
+await prisma.doc.update({ where: { id: doc.id }, data: { title: "x" } });
+await prisma.doc.delete({ where: { id } });`),
+      [],
+    );
+  });
+  test("twin: without the check, both stay flagged", () => {
+    assert.deepEqual(
+      run(`const doc = await prisma.doc.findUnique({ where: { id } });
+await prisma.doc.delete({ where: { id } });`),
+      ["findUnique({ where: { id } })", "delete({ where: { id } })"],
+    );
+  });
+});
 
 describe("Prisma: ownership proven earlier in the flow", () => {
   const cases: Case[] = [
@@ -139,6 +163,28 @@ return m;`,
       [],
     ],
     [
+      "the key a checked row was read by, used after the check",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (!m || m.tenantId !== tenantId) throw new Error("forbidden");
+await prisma.invoice.delete({ where: { id } });`,
+      [],
+    ],
+    [
+      "twin: the same key used before the check",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+await prisma.invoice.delete({ where: { id } });
+if (!m || m.tenantId !== tenantId) throw new Error("forbidden");`,
+      // The read itself is fine: its row is checked before anything uses it.
+      ["delete({ where: { id } })"],
+    ],
+    [
+      "twin: the key of a row whose check falls through",
+      `const m = await prisma.invoice.findUnique({ where: { id } });
+if (!m || m.tenantId !== tenantId) console.warn("cross-tenant");
+await prisma.invoice.delete({ where: { id } });`,
+      ["findUnique({ where: { id } })", "delete({ where: { id } })"],
+    ],
+    [
       "ownership check that returns a 403",
       `const m = await prisma.invoice.findUnique({ where: { id } });
 if (m?.tenantId !== tenantId) {
@@ -216,6 +262,12 @@ await pool.query("DELETE FROM orders WHERE id = $1", [rows[0].id]);`,
       `const { rows: [doc] } = await pool.query("INSERT INTO orders (tenant_id, total) VALUES ($1, 0) RETURNING id", [tenantId]);
 await pool.query("UPDATE orders SET total = 1 WHERE id = $1", [doc.id]);`,
       [],
+    ],
+    [
+      "twin: the row of an upsert that may update an existing row",
+      `const { rows: [doc] } = await pool.query("INSERT INTO orders (id, tenant_id, total) VALUES ($1, $2, 0) ON CONFLICT (id) DO UPDATE SET total = 0 RETURNING id", [input.id, tenantId]);
+await pool.query("UPDATE orders SET total = 1 WHERE id = $1", [doc.id]);`,
+      ["ON CONFLICT", "orders"],
     ],
     [
       "result.rows ids with ANY",

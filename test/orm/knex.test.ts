@@ -195,7 +195,7 @@ describe("knex query builder", () => {
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
-        "knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where.",
+        "knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.",
       ],
     );
   });
@@ -222,6 +222,17 @@ describe("knex query builder", () => {
       brief(text, analyzeBuilder(parser, text, { config: { clients: { scoped: ["forTenant", "tenantKnex"] } } })),
       [],
     );
+  });
+
+  test("a builder extended in several statements reports its dynamic where once", () => {
+    const text = caseModule(
+      PRELUDE,
+      `const query = knex("orders").where(buildFilter(filter)).whereNull("deleted_at");
+if (limit) void query.limit(limit);
+if (offset) void query.offset(offset);
+return await query;`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['dynamic-sql knex("orders")']);
   });
 
   test("a Supabase-like or unknown receiver is not knex", () => {

@@ -218,7 +218,7 @@ describe("kysely query builder", () => {
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
-        "db.deleteFrom('orders') has no tenant predicate: it removes every tenant's rows. Add .where('tenant_id', '=', ...) to its where.",
+        "db.deleteFrom('orders') has no tenant predicate: it removes every tenant's rows. Add .where('tenant_id', '=', ...) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.",
       ],
     );
   });

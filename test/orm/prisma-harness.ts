@@ -13,7 +13,8 @@ import { createMemoryFs } from "../helpers/memory-fs";
 /**
  * Tenant, Plan: global. Project and Invoice: tenant_id with an id_tenantId unique. Task: a
  * compound foreign key to Project that carries the tenant. Note: an optional tenant field and
- * no compound unique. InvoiceLine: a child of Invoice without a tenant field (global).
+ * no compound unique. InvoiceLine: a child of Invoice without a tenant field, owned through its
+ * required relation to Invoice.
  */
 export const SCHEMA = `
 generator client {

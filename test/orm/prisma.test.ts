@@ -1,6 +1,7 @@
 // Prisma Client calls on tenant-owned models: what leaks (with the rule and the text the
 // finding underlines) and the safe twins a naive check gets wrong. The model comes from
-// prisma-harness's SCHEMA: Project/Invoice/Task/Note tenant-owned, Tenant/Plan/InvoiceLine global.
+// prisma-harness's SCHEMA: Project/Invoice/Task/Note tenant-owned, InvoiceLine owned through Invoice
+// (its required relation), Tenant/Plan global.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
@@ -327,8 +328,8 @@ describe("safe twins a naive check gets wrong", () => {
     ],
     ["a global model", "await prisma.plan.findMany();"],
     [
-      "a child without a tenant field (global; see DESIGN.md on relation-owned models)",
-      "await prisma.invoiceLine.findMany();",
+      "a child without a tenant field is owned through its required relation: filtered through the parent",
+      "await prisma.invoiceLine.findMany({ where: { invoice: { tenantId } } });",
     ],
     ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
     ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],
@@ -391,15 +392,15 @@ describe("findings", () => {
       [
         [
           "invoices",
-          'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique).',
+          'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
         ],
         [
           "notes",
-          'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where.',
+          'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
         ],
         [
           "invoices",
-          'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where.',
+          'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
         ],
         [
           "projects",
@@ -463,7 +464,7 @@ describe("a model owned through its parent (no tenant field; listed in config `t
       [
         [
           "missing-tenant-filter",
-          'prisma.invoiceLine.findMany reads "invoice_lines" without a tenant filter: it returns every tenant\'s rows. Add `invoice: { tenantId: <tenant> }` to its where.',
+          'prisma.invoiceLine.findMany reads "invoice_lines" without a tenant filter: it returns every tenant\'s rows. "invoice_lines" is tenant-owned through "invoices" (invoice_lines.invoice_id -> invoices.id). Add `invoice: { tenantId: <tenant> }` to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
         ],
       ],
     );

@@ -1,5 +1,5 @@
 // The language-service decorator: every method of tsserver's language service passes
-// through, four are extended. Each extension runs after the original and falls back to the
+// through, five are extended. Each extension runs after the original and falls back to the
 // original's result when it throws: a tenantguard bug must never cost the user TypeScript.
 import type ts from "typescript";
 import type { RuleId } from "../../server/src/analyzer";
@@ -7,6 +7,7 @@ import { FIX_ALL_ID, ruleOfCode, SUPPORTED_CODES } from "./codes";
 import type { ProjectAnalysis } from "./project-analysis";
 import { findingsToDiagnostics } from "./translate-diagnostics";
 import { codeFixesAt, fixAllInFile } from "./translate-fixes";
+import { withProofs } from "./translate-proofs";
 
 export function decorateLanguageService(
   tsm: typeof ts,
@@ -81,6 +82,16 @@ export function decorateLanguageService(
     return guarded("getCombinedCodeFix", empty, () => {
       const result = analysis.findingsFor(scope.fileName);
       return result ? fixAllInFile(result.sourceFile, result.findings) : empty;
+    });
+  };
+
+  // Hovering a query tenantguard proved safe says how (the CLI's `--explain` proof).
+  decorated.getQuickInfoAtPosition = (fileName, position, ...rest) => {
+    const original = ls.getQuickInfoAtPosition(fileName, position, ...rest);
+    if (!analysis.enabled) return original;
+    return guarded("getQuickInfoAtPosition", original, () => {
+      const result = analysis.proofsFor(fileName);
+      return result ? withProofs(tsm, original, result.proofs, position) : original;
     });
   };
 

@@ -12,6 +12,7 @@ import {
   type AnalyzerFileSystem,
   type Finding,
   type InputError,
+  type Proof,
   type ResolvedConfig,
   type SqlParser,
   type TenantModel,
@@ -39,6 +40,12 @@ export interface FileFindings {
   findings: readonly Finding[];
 }
 
+export interface FileProofs {
+  sourceFile: ts.SourceFile;
+  /** How each safe query was proven (quick info). */
+  proofs: readonly Proof[];
+}
+
 /** One config file (or the zero-config default) with the model built from it. */
 interface TenantContext {
   config: ResolvedConfig;
@@ -56,6 +63,8 @@ export class ProjectAnalysis {
   /** Directory -> the config file found walking up from it (undefined: none). */
   private readonly configByDir = new Map<string, string | undefined>();
   private findingsCache = new WeakMap<ts.SourceFile, { context: TenantContext; findings: readonly Finding[] }>();
+  /** Filled only when quick info asks: proofs cost a little more than findings. */
+  private proofsCache = new WeakMap<ts.SourceFile, { context: TenantContext; proofs: readonly Proof[] }>();
   private readonly watchers = new Map<string, ts.FileWatcher>();
   private refreshQueued = false;
   private disposed = false;
@@ -95,19 +104,54 @@ export class ProjectAnalysis {
 
   /** The file's findings, or undefined when tenantguard cannot say yet (parser loading, disabled, unknown file). */
   findingsFor(fileName: string): FileFindings | undefined {
+    const target = this.target(fileName);
+    if (!target) return undefined;
+    const { program, sourceFile } = target;
+    if (!program) return { sourceFile, findings: [] };
+
+    const context = this.contextFor(fileName);
+    const cached = this.findingsCache.get(sourceFile);
+    if (cached && cached.context === context) return { sourceFile, findings: cached.findings };
+    return { sourceFile, findings: this.analyze(fileName, program, sourceFile, context).findings };
+  }
+
+  /** How each safe query of the file was proven; analyzes the file once more the first time it is asked. */
+  proofsFor(fileName: string): FileProofs | undefined {
+    const target = this.target(fileName);
+    if (!target) return undefined;
+    const { program, sourceFile } = target;
+    if (!program) return { sourceFile, proofs: [] };
+
+    const context = this.contextFor(fileName);
+    const cached = this.proofsCache.get(sourceFile);
+    if (cached && cached.context === context) return { sourceFile, proofs: cached.proofs };
+    return { sourceFile, proofs: this.analyze(fileName, program, sourceFile, context, []).proofs ?? [] };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.closeWatchers();
+  }
+
+  /** The file's SourceFile and program; no program for files that run no queries; undefined when not ready. */
+  private target(fileName: string): { program?: ts.Program; sourceFile: ts.SourceFile } | undefined {
     if (!this.options.enable || !this.parser) return undefined;
     const program = this.info.languageService.getProgram();
     const sourceFile = program?.getSourceFile(fileName);
     if (!program || !sourceFile) return undefined;
     // Declarations, dependencies and JSON modules run no queries.
-    if (sourceFile.isDeclarationFile || /[\\/]node_modules[\\/]|\.json$/i.test(fileName)) {
-      return { sourceFile, findings: [] };
-    }
+    if (sourceFile.isDeclarationFile || /[\\/]node_modules[\\/]|\.json$/i.test(fileName)) return { sourceFile };
+    return { program, sourceFile };
+  }
 
-    const context = this.contextFor(fileName);
-    const cached = this.findingsCache.get(sourceFile);
-    if (cached && cached.context === context) return { sourceFile, findings: cached.findings };
-
+  /** Analyzes one file and caches its findings (and its proofs, when a sink is passed). */
+  private analyze(
+    fileName: string,
+    program: ts.Program,
+    sourceFile: ts.SourceFile,
+    context: TenantContext,
+    proofs?: Proof[],
+  ): { findings: readonly Finding[]; proofs?: readonly Proof[] } {
     const started = performance.now();
     const relativePath = relative(context.config.rootDir, fileName).replace(/\\/g, "/");
     let ignored = context.ignored.get(relativePath);
@@ -123,19 +167,19 @@ export class ProjectAnalysis {
           checker: program.getTypeChecker(),
           config: context.config,
           model: context.model,
-          parser: this.parser,
+          parser: this.parser!,
           relativePath,
+          proofs,
         });
     this.findingsCache.set(sourceFile, { context, findings });
+    if (proofs) this.proofsCache.set(sourceFile, { context, proofs });
     if (this.verbose()) {
-      this.log(`analyzed ${fileName} in ${(performance.now() - started).toFixed(1)} ms: ${findings.length} findings`);
+      const explained = proofs ? `, ${proofs.length} proofs` : "";
+      this.log(
+        `analyzed ${fileName} in ${(performance.now() - started).toFixed(1)} ms: ${findings.length} findings${explained}`,
+      );
     }
-    return { sourceFile, findings };
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.closeWatchers();
+    return { findings, proofs };
   }
 
   private contextFor(fileName: string): TenantContext {
@@ -244,6 +288,7 @@ export class ProjectAnalysis {
     this.contexts.clear();
     this.configByDir.clear();
     this.findingsCache = new WeakMap();
+    this.proofsCache = new WeakMap();
     this.closeWatchers();
     this.refreshDiagnostics();
   }

@@ -21,6 +21,16 @@ export function findingsToDiagnostics(
       category: categoryOf(tsm, f.severity),
       code: DIAGNOSTIC_CODES[f.ruleId],
       source: DIAGNOSTIC_SOURCE,
+      ...(f.related?.length && {
+        relatedInformation: f.related.map((r) => ({
+          file: sourceFile,
+          start: r.start,
+          length: Math.max(0, r.end - r.start),
+          messageText: r.message,
+          category: tsm.DiagnosticCategory.Message,
+          code: DIAGNOSTIC_CODES[f.ruleId],
+        })),
+      }),
     }));
 }
 

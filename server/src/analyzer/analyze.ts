@@ -6,22 +6,25 @@ import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import { tenantNames } from "./flow/conditions";
+import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type FlowQuery } from "./flow/ownership";
-import { prismaFlowQuery, sqlFlowQuery, writeTarget } from "./flow/queries";
+import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import type { TenantModel } from "./model/types";
 import { lookupTenantTable, tenantFieldOf } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
-import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmQuery } from "./orm";
+import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
+import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmModule, type OrmQuery } from "./orm";
+import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
 import type { SqlParser } from "./sql/parse";
-import { checkSqlScoping, type SqlIssue } from "./sql/scope";
+import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
 import { findSuppressions, suppressesRule, unknownRules, type SuppressionComment } from "./suppressions";
-import type { Finding, Fix, RuleId } from "./types";
+import type { Finding, Fix, Proof, RelatedSpan, RuleId } from "./types";
 
 export interface AnalyzeOptions {
   /** The TypeScript module to use: tsserver's own in the plugin, the bundled TS 6 elsewhere. */
@@ -34,6 +37,14 @@ export interface AnalyzeOptions {
   parser: SqlParser;
   /** The file's path relative to `config.rootDir`, with forward slashes (for `allowUnscopedIn`). */
   relativePath: string;
+  /**
+   * Without a checker: another project file by absolute path, parsed once by the caller, so that
+   * helpers imported from it (`import { getDoc } from "./repo"`) prove ownership for this file's
+   * by-id queries. Absent: only helpers in this file are followed (with a checker, every file is).
+   */
+  sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /** When set, how each safe query was proven is pushed here (`--explain`, hovers); absent, nothing extra is computed. */
+  proofs?: Proof[];
 }
 
 /** A finding before suppressions, severities and fingerprints are applied. */
@@ -50,8 +61,9 @@ interface RawFinding {
   literal?: { start: number; end: number };
   /** What identifies the finding across unrelated edits. */
   identity: string;
-  /** The Prisma call or raw SQL site the finding is about, for ownership proven earlier in the flow. */
+  /** The ORM call or raw SQL site the finding is about, for ownership proven earlier in the flow. */
   call?: ts.Node;
+  related?: RelatedSpan[];
 }
 
 // A tagged template that does not start like a statement is a fragment (`sql\`AND x = ${y}\``),
@@ -73,17 +85,22 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
 
 /**
  * Drops a missing-tenant-filter whose by-id query uses a key the same function has already tied
- * to the tenant (flow/ownership.ts); only functions holding such a finding are analysed.
+ * to the tenant (flow/ownership.ts), and records how in `options.proofs`; only functions holding
+ * such a finding are analysed. With a checker (or `sourceFileOf`), helpers in other files
+ * count: their file's queries are computed once per file (flowQueriesOf).
  */
 function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuery>, options: AnalyzeOptions) {
   if (!raw.some((f) => f.ruleId === "missing-tenant-filter" && f.call)) return raw;
-  const { model, config } = options;
+  const { model, config, sourceFile } = options;
   const flow = new OwnershipFlow({
     ts: options.ts,
-    sourceFile: options.sourceFile,
+    sourceFile,
     queries,
+    checker: options.checker,
+    sourceFileOf: options.checker ? undefined : options.sourceFileOf,
+    queriesOf: options.checker || options.sourceFileOf ? (file) => flowQueriesOf(options, file) : undefined,
     tenantOf: (name) => {
-      const table = model.tables.get(name);
+      const table = lookupTenantTable(model, name);
       const columns = table ? [table.tenantColumn, tenantFieldOf(table, "prisma")] : [];
       return tenantNames(columns, config.tenantExpression);
     },
@@ -92,11 +109,50 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   for (const f of raw) {
     const verdict =
       f.ruleId === "missing-tenant-filter" && f.call && f.table ? flow.verdict(f.call, f.table) : undefined;
-    if (verdict?.kind === "owned") continue;
-    out.push(verdict ? { ...f, message: `${f.message} ${fallsThroughNote(options.sourceFile, verdict.check)}` } : f);
+    if (verdict?.kind === "owned") {
+      // SQL: the table reference the finding underlined; ORM: the whole call.
+      const [start, end] = f.literal ? [f.start, f.end] : [f.call!.getStart(sourceFile), f.call!.getEnd()];
+      const evidence = { start: verdict.evidence.getStart(sourceFile), end: verdict.evidence.getEnd() };
+      options.proofs?.push({ kind: verdict.proof, table: f.table!, start, end, message: verdict.message, evidence });
+      continue;
+    }
+    out.push(
+      verdict
+        ? {
+            ...f,
+            message: `${f.message} ${fallsThroughNote(sourceFile, verdict.check)}`,
+            related: [fallsThroughSpan(sourceFile, verdict.check)],
+          }
+        : f,
+    );
   }
   return out;
 }
+
+/** Another file's flow queries (a helper's file), computed once per file, model, config and checker. */
+function flowQueriesOf(options: AnalyzeOptions, file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> {
+  const key = [options.model, options.config, options.checker ?? options.model];
+  let entries = flowQueriesByFile.get(file);
+  if (!entries) flowQueriesByFile.set(file, (entries = []));
+  const hit = entries.find((e) => e.key.every((k, i) => k === key[i]));
+  if (hit) return hit.queries;
+  const queries = new Map<ts.Node, FlowQuery>();
+  const root = options.config.rootDir.replace(/\\/g, "/").replace(/\/?$/, "/");
+  const path = file.fileName.replace(/\\/g, "/");
+  const other: AnalyzeOptions = {
+    ...options,
+    sourceFile: file,
+    relativePath: path.startsWith(root) ? path.slice(root.length) : path,
+    proofs: undefined,
+  };
+  if (MAY_HOLD_SQL.test(file.text))
+    for (const site of extractSqlSites(options.ts, file)) checkSite(site, other, queries);
+  if (options.model.entities?.size || options.model.tables.size) checkOrmCalls(other, queries);
+  entries.push({ key, queries });
+  return queries;
+}
+
+const flowQueriesByFile = new WeakMap<ts.SourceFile, { key: readonly object[]; queries: Map<ts.Node, FlowQuery> }[]>();
 
 function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
   const ctx: OrmContext = {
@@ -114,13 +170,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     if (!orm.appliesTo(ctx)) continue;
     const checked = orm.check(ctx);
     const queries: readonly OrmQuery[] = orm.queries?.(ctx) ?? queriesOfFindings(checked);
-    if (orm.name === "prisma") {
-      const flagged = new Set(checked.map((f) => f.call));
-      for (const q of queries) {
-        const flowQuery = prismaFlowQuery(options.ts, q.call, q.table, !flagged.has(q.call));
-        if (flowQuery) flowQueries.set(q.call, flowQuery);
-      }
-    }
+    addFlowQueries(ctx, orm.name, queries, checked, flowQueries);
     const byCall = new Map<ts.Node, BoundaryQuery & { tables: string[] }>();
     for (const q of queries) {
       const entry = byCall.get(q.call) ?? { call: q.call, receiver: q.receiver, tables: [] };
@@ -128,9 +178,11 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
       byCall.set(q.call, entry);
     }
     const waived = new Set<ts.Node>();
+    const crossing = new Set<ts.Node>();
     for (const query of byCall.values()) {
       const result = checkBoundary(boundary, query);
       if (result.waivesPredicate) waived.add(query.call);
+      if (result.findings.length) crossing.add(query.call);
       for (const b of result.findings)
         out.push({
           ...b,
@@ -152,11 +204,42 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
         fixes: f.fixes,
         anchor: enclosingStatement(options.ts, f.call).getStart(options.sourceFile),
         identity: `${orm.name}|${f.identity}`,
-        call: orm.name === "prisma" ? f.call : undefined,
+        call: f.call,
       });
+    }
+    if (options.proofs) {
+      const flagged = new Set([...crossing, ...kept.map((f) => f.call)]);
+      options.proofs.push(...ormProofs({ ...ctx, queries, waived, flagged }));
     }
   }
   return out;
+}
+
+/**
+ * What the ownership flow sees of this ORM's calls: each call on one tenant-owned table, scoped
+ * when the module found nothing wrong with it. Drizzle's relational queries are not among its
+ * `queries` (they carry no root client to check), so they are added here.
+ */
+function addFlowQueries(
+  ctx: OrmContext,
+  orm: OrmModule["name"],
+  queries: readonly OrmQuery[],
+  checked: readonly OrmFinding[],
+  flowQueries: Map<ts.Node, FlowQuery>,
+): void {
+  const flagged = new Set(checked.map((f) => f.call));
+  const tables = new Map<ts.Node, Set<string>>();
+  const add = (call: ts.Node, table: string) => tables.set(call, (tables.get(call) ?? new Set()).add(table));
+  for (const q of queries) add(q.call, q.table);
+  for (const f of checked) if (f.table && !tables.has(f.call)) add(f.call, f.table);
+  if (orm === "drizzle") for (const q of drizzleRelationalQueries(ctx)) if (!tables.has(q.call)) add(q.call, q.table);
+  for (const [call, names] of tables) {
+    // The flow reasons about calls on one tenant-owned table only.
+    if (names.size !== 1) continue;
+    const [table] = names;
+    const flowQuery = ormFlowQuery(orm, ctx, call, table, !flagged.has(call));
+    if (flowQuery) flowQueries.set(call, flowQuery);
+  }
 }
 
 function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
@@ -223,20 +306,24 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   }
   const tokens = new ClauseTokens(() => parser.scan(site.sql));
   const boundaryCtx = boundaryContext(options);
+  const tenantTables = tenantTablesIn(parsed, model).map((t) => t.table);
   const boundary = checkBoundary(boundaryCtx, {
     call: site.node,
     receiver: site.receiver,
     tables:
       options.config.isolation === "database"
         ? tenantDatabaseTablesIn(parsed, (t) => isConfiguredGlobal(options.config, t)).map((t) => t.table)
-        : tenantTablesIn(parsed, model).map((t) => t.table),
+        : tenantTables,
   });
   // A query through a scoped client needs no predicate: the client adds the tenant (or RLS enforces it).
-  const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model });
+  const evidence: SqlProof[] | undefined = options.proofs && [];
+  const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model, proofs: evidence });
+  if (options.proofs)
+    options.proofs.push(...sqlProofs(site, boundary, evidence ?? [], () => tenantTablesIn(parsed, model), sourceFile));
   // The flow reasons about statements on one tenant-owned table only.
   const target = writeTarget(site.sql);
   const touched = new Set([
-    ...tenantTablesIn(parsed, model).map((t) => t.table),
+    ...tenantTables,
     ...(target ? [lookupTenantTable(model, target.table, target.schema)?.name] : []),
   ]);
   touched.delete(undefined);
@@ -304,7 +391,7 @@ function scopedReceiver(ctx: BoundaryContext, f: OrmFinding): boolean {
 /** The analyzer's fix for a SQL issue, kept only when re-checking the fixed SQL shows the hole closed. */
 function fixesFor(site: SqlSite, issue: SqlIssue, all: SqlIssue[], options: AnalyzeOptions): Fix[] {
   if (!issue.fix || !issue.table) return [];
-  const table = options.model.tables.get(issue.table);
+  const table = lookupTenantTable(options.model, issue.table);
   if (!table) return [];
   const value = tenantValueAt(options.ts, site.node, table.tenantColumn, options.config.tenantExpression);
   const planned = planSqlFix(options.ts, site, issue.fix, value);
@@ -327,8 +414,14 @@ function finalize(raw: RawFinding[], options: AnalyzeOptions): Finding[] {
   const lineOf = (offset: number) => sourceFile.getLineAndCharacterOfPosition(offset).line;
   const comments = findSuppressions(sourceFile.text, lineOf);
   const seen = new Map<string, number>();
+  // Two routes to the same finding (a query builder kept in a variable and extended in several
+  // statements) report it once.
+  const reported = new Set<string>();
   const findings: Finding[] = [];
   for (const f of raw.sort((a, b) => a.start - b.start)) {
+    const key = `${f.ruleId}|${f.start}|${f.end}|${f.message}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
     const comment = comments.find((c) => covers(c, f, lineOf));
     if (comment) comment.used = true;
     const severity = effectiveSeverity(config, f.ruleId);
@@ -340,11 +433,12 @@ function finalize(raw: RawFinding[], options: AnalyzeOptions): Finding[] {
       severity,
       start: f.start,
       end: f.end,
-      message: f.message,
+      message: withProofHint(f.ruleId, f.message),
       table: f.table,
       fixes: f.fixes,
       suppressed: comment ? { reason: comment.reason, start: comment.start, end: comment.end } : null,
       fingerprint: fingerprintOf(`${f.identity}|${occurrence}`),
+      ...(f.related && { related: f.related }),
     });
   }
   for (const c of comments) findings.push(...suppressionFindings(c, options, sourceFile.text));

@@ -8,6 +8,9 @@ export type {
   SeveritySetting,
   InputError,
   AnalyzerFileSystem,
+  Proof,
+  ProofKind,
+  RelatedSpan,
 } from "./types";
 export type { ResolvedConfig, ConfigFile, IsolationLevel } from "./config/types";
 export type { TenantModel, TenantTable, ModelSource } from "./model/types";

@@ -74,6 +74,15 @@ export interface Finding {
    * normalized statement, not the line, so it survives unrelated edits.
    */
   fingerprint: string;
+  /** Other places in the same file the finding is about (an ownership check that falls through). */
+  related?: RelatedSpan[];
+}
+
+/** A span of the analyzed file's text with a note for people (LSP/tsserver related information). */
+export interface RelatedSpan {
+  start: number;
+  end: number;
+  message: string;
 }
 
 /** A problem with an input file that is not a finding (broken config, unreadable schema). */
@@ -93,4 +102,38 @@ export interface AnalyzerFileSystem {
   fileExists(path: string): boolean;
   /** Files matching the globs, relative to `cwd`, as absolute paths, sorted. */
   glob(patterns: readonly string[], cwd: string): string[];
+}
+
+/** How a query on a tenant-owned table was proven to stay inside one tenant (`--explain`, hovers). */
+export type ProofKind =
+  /** A tenant predicate on the table itself (`o.tenant_id = $1`, `where: { tenantId }`). */
+  | "predicate"
+  /** Shared-or-owned rows: `tenant_id IS NULL OR tenant_id = v`. */
+  | "shared-or-owned"
+  /** A join equality on the tenant column to a reference that is already scoped. */
+  | "join"
+  /** Owned through a parent: a join, foreign key or relation filter to a scoped parent. */
+  | "parent"
+  /** Run through a scoped client (the client or RLS adds the tenant). */
+  | "scoped-client"
+  /** The key comes from a row or id the flow already tied to the tenant (a scoped query, a create). */
+  | "owned-key"
+  /** The row read by id is compared with the tenant before it is used, and the check ends the path. */
+  | "ownership-check"
+  /** The key is built from the tenant value (`${projectId}-${name}`). */
+  | "built-from-tenant"
+  /** A helper function whose returned rows or ids come from a scoped query. */
+  | "helper";
+
+export interface Proof {
+  kind: ProofKind;
+  /** The tenant-owned table (SQL name) the proof is about. */
+  table: string;
+  /** UTF-16 offsets of the query (the table reference in SQL, the ORM call) in the file's text. */
+  start: number;
+  end: number;
+  /** One sentence for people: "tenant predicate `o.tenant_id = $1`", "key `doc.id` from the scoped query on line 12". */
+  message: string;
+  /** Where the evidence is (the predicate, the earlier query, the check), for related information. */
+  evidence?: { start: number; end: number };
 }

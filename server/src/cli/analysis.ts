@@ -8,6 +8,7 @@ import {
   analyzeSourceFile,
   mayHaveFindings,
   type Finding,
+  type Proof,
   type ResolvedConfig,
   type SqlParser,
   type TenantModel,
@@ -18,9 +19,15 @@ import { typescriptLibDir } from "./typescript-lib";
 
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
+/** The analyzer reads no JSDoc (suppressions are found in the text): skip parsing it. */
+export const PARSE_OPTIONS: ts.CreateSourceFileOptions = {
+  languageVersion: ts.ScriptTarget.Latest,
+  jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
+};
+
 export type FileAnalysis =
   /** Keeps only the text and its line starts: a whole run must not hold every file's AST. */
-  | { kind: "ok"; file: string; sourceFile: FileText; findings: Finding[] }
+  | { kind: "ok"; file: string; sourceFile: FileText; findings: Finding[]; proofs?: Proof[] }
   | { kind: "skipped"; file: string; reason: string }
   | { kind: "crashed"; file: string; message: string };
 
@@ -42,6 +49,8 @@ export interface SessionOptions {
   parser: SqlParser;
   /** Absolute path of the tsconfig.json for type-aware mode. */
   project?: string;
+  /** Collect how each safe query was proven (`--explain`). */
+  explain?: boolean;
   /** The analyzer entry point; tests pass one that throws to check a crash stays per file. */
   analyzeSourceFile?: typeof analyzeSourceFile;
 }
@@ -59,6 +68,8 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   const analyze = options.analyzeSourceFile ?? analyzeSourceFile;
   // One checker for the whole run: creating it binds and checks lazily, once.
   let checker = program?.getTypeChecker();
+  // Without a checker, the data flow follows helpers imported from other files through these.
+  const others = new OtherFiles((file) => texts.get(file));
 
   const session: AnalysisSession = {
     analyze(file) {
@@ -71,9 +82,10 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
         if (typeof text !== "string") return { kind: "skipped", file, reason: text.error };
         // Most files of a backend hold no query: those need no parse at all.
         if (!mayHaveFindings(text)) return { kind: "ok", file, sourceFile: { text, lineStarts: [0] }, findings: [] };
-        sourceFile = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
+        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
       }
       try {
+        const proofs: Proof[] | undefined = options.explain ? [] : undefined;
         const findings = analyze({
           ts,
           sourceFile,
@@ -82,15 +94,19 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
           model: options.model,
           parser: options.parser,
           relativePath: toPosix(relative(options.config.rootDir, file)),
+          proofs,
+          sourceFileOf: fromProgram ? undefined : (other) => others.get(other),
         });
         const text: FileText = { text: sourceFile.text, lineStarts: sourceFile.getLineStarts() };
-        return { kind: "ok", file, sourceFile: text, findings: applyRuleLevels(options.config, findings) };
+        const kept = applyRuleLevels(options.config, findings);
+        return { kind: "ok", file, sourceFile: text, findings: kept, ...(proofs && { proofs }) };
       } catch (e) {
         return { kind: "crashed", file, message: e instanceof Error ? e.message : String(e) };
       }
     },
     update(changed) {
       for (const [file, text] of changed) texts.set(file, text);
+      others.forget(changed.keys());
       if (parsedProject) {
         program = createProgram(parsedProject, texts, program);
         checker = program.getTypeChecker();
@@ -98,6 +114,43 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
     },
   };
   return { session };
+}
+
+/**
+ * Files another file's helpers live in (the data flow's `sourceFileOf`), parsed on first use and kept for the next callers (the
+ * most recent OTHER_FILES_KEPT of them). Only regular files of the project: never node_modules,
+ * never over the size limit.
+ */
+const OTHER_FILES_KEPT = 256;
+
+export class OtherFiles {
+  private readonly parsed = new Map<string, ts.SourceFile | null>();
+  /** `textOf`: a newer text than the disk's (the CLI's fixed texts, the editor's open documents). */
+  constructor(private readonly textOf: (file: string) => string | undefined) {}
+
+  get(fileName: string): ts.SourceFile | undefined {
+    const file = resolve(fileName);
+    const hit = this.parsed.get(file);
+    if (hit !== undefined) {
+      this.parsed.delete(file);
+      this.parsed.set(file, hit);
+      return hit ?? undefined;
+    }
+    let sourceFile: ts.SourceFile | null = null;
+    if (!file.split(/[\\/]/).includes("node_modules")) {
+      const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
+      if (typeof text === "string")
+        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+    }
+    if (this.parsed.size >= OTHER_FILES_KEPT) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(file, sourceFile);
+    return sourceFile ?? undefined;
+  }
+
+  /** After `--fix` rewrote files, their old trees are stale. */
+  forget(files: Iterable<string>): void {
+    for (const file of files) this.parsed.delete(resolve(file));
+  }
 }
 
 /**

@@ -17,6 +17,10 @@ export interface CliOptions {
   maxWarnings?: number;
   /** `--rule` overrides, applied over the config's `rules`. */
   rules: Partial<Record<RuleId, SeveritySetting>>;
+  /** `--explain`: also report how each safe query was proven (stylish and json). */
+  explain: boolean;
+  /** `--threads`: analysis threads; undefined: one per core for large runs. */
+  threads?: number;
 }
 
 export type ParsedArgs =
@@ -67,6 +71,8 @@ export function parseArgs(argv: readonly string[], version: string): ParsedArgs 
       allowNew: !!raw.allowNew,
       maxWarnings: raw.maxWarnings,
       rules: Object.fromEntries(raw.rule ?? []),
+      explain: !!raw.explain,
+      threads: raw.threads,
     },
   };
 }
@@ -88,6 +94,8 @@ export function buildProgram(version: string): Command {
     .option("--allow-new", "with --update-baseline: also record new findings")
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings", parseMaxWarnings)
     .option("--rule <id=level>", "set a rule's level: off, info, warning or error (repeatable)", collectRule)
+    .option("--explain", "also show how each safe query was proven (stylish and json; sarif and github ignore it)")
+    .option("--threads <n>", "analysis threads (default: one per core for runs of 150+ files; 1: none)", parseThreads)
     .version(version, "-v, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText(
@@ -122,10 +130,18 @@ interface RawOptions {
   allowNew?: boolean;
   maxWarnings?: number;
   rule?: [RuleId, SeveritySetting][];
+  explain?: boolean;
+  threads?: number;
 }
 
 function parseMaxWarnings(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("Expected a whole number, 0 or more.");
+  return Number(value);
+}
+
+function parseThreads(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64)
+    throw new InvalidArgumentError("Expected a whole number from 1 to 64.");
   return Number(value);
 }
 

@@ -1,8 +1,10 @@
 // The `tenantguard` bin: argv in, exit code out. Nothing escapes as a raw stack trace
 // unless TENANTGUARD_DEBUG=1: a crash is a short message and exit 2.
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import packageJson from "../../../package.json";
 import { parseArgs } from "./args";
 import { dbCheckMain } from "./db-check";
+import { ANALYSIS_WORKER, runAnalysisWorker, type WorkerInput } from "./parallel";
 import { redactSecrets } from "./redact";
 import { run, type CliIo } from "./run";
 
@@ -34,8 +36,11 @@ function describeCrash(e: unknown, env: NodeJS.ProcessEnv): string {
   );
 }
 
-// Run only as the entry point (the bundle's bin), not when a test imports `main`.
-if (require.main === module) {
+// Loaded as an analysis thread of a large run (parallel.ts), or as the entry point (the
+// bundle's bin); neither when a test imports `main`.
+if (!isMainThread && (workerData as WorkerInput | undefined)?.kind === ANALYSIS_WORKER) {
+  void runAnalysisWorker(workerData as WorkerInput, (message) => parentPort!.postMessage(message));
+} else if (require.main === module) {
   // `tenantguard | head` closes the pipe early: that is the reader's choice, not a crash.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") process.stderr.write(`tenantguard: cannot write output: ${redactSecrets(e.message)}\n`);

@@ -1,6 +1,6 @@
 // What every formatter receives: findings with their file and 1-based positions resolved
 // once, plus the run's summary. Formatters only render; they compute nothing about findings.
-import type { Finding, RuleId, Severity } from "../analyzer";
+import type { Finding, Proof, ProofKind, RuleId, Severity } from "../analyzer";
 import type { FileText } from "./analysis";
 import { positionAt } from "../analyzer/text-position";
 
@@ -35,6 +35,21 @@ export interface ReportedFinding {
   fingerprint: string;
 }
 
+/** How one safe query was proven (`--explain`). */
+export interface ReportedProof {
+  file: string;
+  /** 1-based, of the query (the table reference in SQL, the ORM call). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  table: string;
+  kind: ProofKind;
+  message: string;
+  /** Where the evidence starts (the predicate, the scoped client), when there is one. */
+  evidence: { line: number; column: number } | null;
+}
+
 export interface Summary {
   files: number;
   errors: number;
@@ -53,6 +68,8 @@ export interface Report {
   /** Absolute working directory the `file` paths are relative to (SARIF `%SRCROOT%`). */
   cwd: string;
   toolVersion: string;
+  /** Present only with `--explain`: every safe query's proof, sorted like the findings. */
+  proofs?: ReportedProof[];
 }
 
 export interface FormatOptions {
@@ -79,6 +96,27 @@ export function toReportedFinding(finding: Finding, sourceFile: FileText, file: 
     suppressed: finding.suppressed ? { reason: finding.suppressed.reason } : null,
     fingerprint: finding.fingerprint,
   };
+}
+
+export function toReportedProof(proof: Proof, sourceFile: FileText, file: string): ReportedProof {
+  const evidence = proof.evidence && positionAt(sourceFile.lineStarts, proof.evidence.start);
+  return {
+    file,
+    ...toRange(sourceFile, proof.start, proof.end),
+    table: proof.table,
+    kind: proof.kind,
+    message: proof.message,
+    evidence: evidence ? { line: evidence.line, column: evidence.column } : null,
+  };
+}
+
+export function compareProofs(a: ReportedProof, b: ReportedProof): number {
+  return (
+    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    a.table.localeCompare(b.table)
+  );
 }
 
 /** Counts for the summary line and the exit code: suppressed findings count only as suppressed. */

@@ -16,9 +16,19 @@ import { plural } from "./formatters/stylish";
 import { createNodeFileSystem } from "./node-fs";
 import { detectRunClients } from "./detect-clients";
 import { toPosix } from "./paths";
+import { analyzeFiles, threadCount } from "./parallel";
 import { createProgress } from "./progress";
 import { redactSecrets } from "./redact";
-import { compareFindings, summarize, toReportedFinding, type Report, type ReportedFinding } from "./report";
+import {
+  compareFindings,
+  compareProofs,
+  summarize,
+  toReportedFinding,
+  toReportedProof,
+  type Report,
+  type ReportedFinding,
+  type ReportedProof,
+} from "./report";
 
 export interface OutputStream {
   isTTY?: boolean;
@@ -33,6 +43,9 @@ export interface CliIo {
 }
 
 export type ExitCode = 0 | 1 | 2;
+
+/** The bundled CLI starts its own analysis threads; run from TypeScript sources (tests), one thread. */
+const WORKER_SCRIPT = /\.c?js$/.test(__filename) ? __filename : undefined;
 
 export interface RunResult {
   exitCode: ExitCode;
@@ -91,6 +104,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     model: discovered.model,
     parser,
     project: options.project === undefined ? undefined : resolve(io.cwd, options.project),
+    explain: options.explain,
   });
   if ("errors" in created) {
     for (const error of created.errors) warn(`--project: ${error}`);
@@ -99,9 +113,18 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   const { session } = created;
 
   const progress = createProgress(io.stderr, collected.files.length, io.env);
-  let analyses: FileAnalysis[] = collected.files.map((file, i) => {
-    progress.tick(i);
-    return session.analyze(file);
+  // Type-aware runs share one program and checker: those stay on one thread.
+  const threads = options.project === undefined ? threadCount(collected.files.length, options.threads) : 1;
+  let analyses: FileAnalysis[] = await analyzeFiles({
+    files: collected.files,
+    threads,
+    config: clients.config,
+    model: discovered.model,
+    explain: !!options.explain,
+    session,
+    workerScript: WORKER_SCRIPT,
+    onProgress: (done) => progress.tick(done),
+    warn,
   });
   progress.finish();
 
@@ -117,6 +140,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   }
 
   let findings: ReportedFinding[] = [];
+  const proofs: ReportedProof[] = [];
   for (const analysis of analyses) {
     if (analysis.kind === "skipped") warn(`skipping ${show(analysis.file)}: ${analysis.reason}`);
     if (analysis.kind === "crashed") {
@@ -126,6 +150,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     if (analysis.kind !== "ok") continue;
     const file = show(analysis.file);
     for (const finding of analysis.findings) findings.push(toReportedFinding(finding, analysis.sourceFile, file));
+    for (const proof of analysis.proofs ?? []) proofs.push(toReportedProof(proof, analysis.sourceFile, file));
   }
   const migrations = migrationFindings(fs, config, discovered.model, parser, options.paths, io.cwd, show);
   findings.push(...migrations.findings);
@@ -154,6 +179,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     },
     cwd: io.cwd,
     toolVersion,
+    ...(options.explain && { proofs: proofs.sort(compareProofs) }),
   };
   const target = options.output === undefined ? io.stdout : undefined;
   const text = FORMATTERS[options.format](report, { color: !!target && useColor(target, io.env) });
@@ -167,7 +193,13 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
 
   if (io.env.TENANTGUARD_DEBUG_STATS === "1") {
     io.stderr.write(
-      JSON.stringify({ parserLoads, files: report.summary.files, durationMs: report.summary.durationMs }) + "\n",
+      JSON.stringify({
+        parserLoads,
+        threads,
+        parserLoadsPerThread: 1,
+        files: report.summary.files,
+        durationMs: report.summary.durationMs,
+      }) + "\n",
     );
   }
 

@@ -61,6 +61,16 @@ export function findingToDiagnostic(finding: Finding, document: TextDocument, mo
     };
     diagnostic.relatedInformation = [related];
   }
+  // In the same document: the ownership check that falls through.
+  for (const span of finding.related ?? []) {
+    (diagnostic.relatedInformation ??= []).push({
+      location: {
+        uri: document.uri,
+        range: { start: document.positionAt(span.start), end: document.positionAt(span.end) },
+      },
+      message: span.message,
+    });
+  }
   return diagnostic;
 }
 

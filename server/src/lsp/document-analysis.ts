@@ -1,8 +1,8 @@
 // One document's text through the analyzer, with the bundled TypeScript. Trouble stays
 // per file: a crash or an oversized file is reported to the caller, never thrown.
 import ts from "typescript";
-import { analyzeSourceFile, mayHaveFindings, type Finding, type SqlParser } from "../analyzer";
-import { applyRuleLevels, scriptKindOf } from "../cli/analysis";
+import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
+import { applyRuleLevels, scriptKindOf, type OtherFiles } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
 import type { ConfigContext, WorkspaceModel } from "./workspace";
@@ -15,8 +15,11 @@ import type { ConfigContext, WorkspaceModel } from "./workspace";
 export const MAX_EDITOR_FILE_CHARS = 1024 * 1024;
 
 export type DocumentAnalysis =
-  /** `sourceFile` is absent when the text cannot hold a query: it was never parsed. */
-  | { kind: "ok"; findings: Finding[]; sourceFile: ts.SourceFile | undefined; context: ConfigContext }
+  /**
+   * `sourceFile` is absent when the text cannot hold a query: it was never parsed. `proofs` is
+   * present when they were asked for (hovers).
+   */
+  | { kind: "ok"; findings: Finding[]; sourceFile: ts.SourceFile | undefined; context: ConfigContext; proofs?: Proof[] }
   | { kind: "skipped"; reason: string }
   | { kind: "crashed"; message: string };
 
@@ -28,6 +31,10 @@ export function analyzeText(
   programs?: TypedPrograms,
   /** The tree of this document's previous version: reparsed incrementally, as tsserver does. */
   previous?: ts.SourceFile,
+  /** Also collect how each safe query was proven (for hovers); costs a little more. */
+  explain = false,
+  /** Other files of the workspace, for helpers imported from them (untyped mode). */
+  others?: OtherFiles,
 ): DocumentAnalysis {
   if (!hasSourceExtension(file)) return { kind: "skipped", reason: "not a TypeScript or JavaScript file" };
   // Generated bundles and minified vendor files, mostly: megabytes not worth blocking the editor for.
@@ -38,7 +45,8 @@ export function analyzeText(
     if (workspace.isIgnored(file, context))
       return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
     // Most files hold no query: skipping their parse is most of the speed of a workspace scan.
-    if (!mayHaveFindings(text)) return { kind: "ok", findings: [], sourceFile: undefined, context };
+    if (!mayHaveFindings(text))
+      return { kind: "ok", findings: [], sourceFile: undefined, context, ...(explain && { proofs: [] }) };
     // The program's SourceFile is used only when it holds exactly this text.
     const typed = programs?.typedSource(file);
     const sourceFile =
@@ -46,6 +54,7 @@ export function analyzeText(
         ? typed.sourceFile
         : // A program's tree is shared with its language service: never reparse one in place.
           reparse(file, text, programs ? undefined : previous);
+    const proofs: Proof[] | undefined = explain ? [] : undefined;
     const findings = analyzeSourceFile({
       ts,
       sourceFile,
@@ -54,8 +63,16 @@ export function analyzeText(
       model: context.model,
       parser,
       relativePath: workspace.relativePath(file, context),
+      proofs,
+      sourceFileOf: others && sourceFile !== typed?.sourceFile ? (other) => others.get(other) : undefined,
     });
-    return { kind: "ok", findings: applyRuleLevels(context.config, findings), sourceFile, context };
+    return {
+      kind: "ok",
+      findings: applyRuleLevels(context.config, findings),
+      sourceFile,
+      context,
+      ...(proofs && { proofs }),
+    };
   } catch (e) {
     return { kind: "crashed", message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }

@@ -5,6 +5,7 @@ import ts from "typescript";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CodeActionParams,
+  HoverParams,
   DidChangeWatchedFilesNotification,
   FileChangeType,
   TextDocuments,
@@ -18,12 +19,14 @@ import {
 import { loadSqlParser, type SqlParser } from "../analyzer";
 import { isScriptMigration } from "../analyzer/migrations";
 import packageJson from "../../../package.json";
+import { OtherFiles } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor, REVEAL_REASON_COMMAND } from "./code-actions";
 import { DiagnosticStore } from "./diagnostic-store";
 import { findingsToDiagnostics } from "./diagnostics";
 import { analyzeText, type DocumentAnalysis } from "./document-analysis";
+import { proofHover } from "./hover";
 import { scanWorkspace, type ScanResult } from "./scan";
 import { TypedPrograms } from "./typed-programs";
 import { isModelInput, pathToUri, uriToPath, WorkspaceModel } from "./workspace";
@@ -65,6 +68,11 @@ export type Engine = "languageServer" | "tsserver";
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const openPaths = new Map<string, string>(); // absolute path -> uri, for open documents
+  // Files whose helpers the open documents import (the data flow, untyped): open texts first.
+  const others = new OtherFiles((file) => {
+    const uri = openPaths.get(file);
+    return uri === undefined ? undefined : documents.get(uri)?.getText();
+  });
   const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
   // The version lets a client drop diagnostics that arrive after a newer edit.
   const store = new DiagnosticStore(
@@ -111,13 +119,16 @@ export function startServer(connection: Connection): void {
     store.setFindings(uri, diagnostics, always);
   };
 
-  const analyzeDocument = (document: TextDocument): DocumentAnalysis | undefined => {
+  /** Cached per version; `explain` (hovers) analyzes the version once more, with its proofs, when they are missing. */
+  const analyzeDocument = (document: TextDocument, explain = false): DocumentAnalysis | undefined => {
     const file = uriToPath(document.uri);
     if (!file) return undefined;
     const cached = analyses.get(document.uri);
-    if (cached?.version === document.version) return cached.analysis;
-    const previous = cached?.analysis.kind === "ok" ? cached.analysis.sourceFile : undefined;
-    const analysis = analyzeText(file, document.getText(), workspace, parser, programs, previous);
+    const sameVersion = cached?.version === document.version;
+    if (sameVersion && (!explain || cached.analysis.kind !== "ok" || cached.analysis.proofs)) return cached.analysis;
+    // The same text again is parsed afresh: an incremental reparse would invalidate the tree in use.
+    const previous = !sameVersion && cached?.analysis.kind === "ok" ? cached.analysis.sourceFile : undefined;
+    const analysis = analyzeText(file, document.getText(), workspace, parser, programs, previous, explain, others);
     analyses.set(document.uri, { version: document.version, analysis });
     return analysis;
   };
@@ -283,6 +294,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: false },
+        hoverProvider: true,
         executeCommandProvider: { commands: [SCAN_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
@@ -320,6 +332,7 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent(
     guard("change", (event) => {
       const path = uriToPath(event.document.uri);
+      if (path) others.forget([path]);
       if (path && isModelInput(path)) return scheduleReload();
       scheduleCheck(event.document);
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck();
@@ -350,6 +363,7 @@ export function startServer(connection: Connection): void {
       for (const change of params.changes) {
         const path = uriToPath(change.uri);
         if (!path) continue;
+        others.forget([path]);
         // A tsconfig edit, or a file added or removed, changes which files a program holds.
         if (/[\\/]tsconfig[^\\/]*\.json$/.test(path) || change.type !== FileChangeType.Changed) projectsChanged = true;
         if (isModelInput(path)) reload = true;
@@ -403,6 +417,22 @@ export function startServer(connection: Connection): void {
         });
       },
       [],
+    ),
+  );
+
+  connection.onHover(
+    guard(
+      "hover",
+      (params: HoverParams) => {
+        const document = documents.get(params.textDocument.uri);
+        const file = uriToPath(params.textDocument.uri);
+        // With the tsserver engine the plugin's quick info says it for open TS/JS files.
+        if (!document || !file || (engine === "tsserver" && hasSourceExtension(file))) return null;
+        const analysis = analyzeDocument(document, true);
+        if (analysis?.kind !== "ok" || !analysis.proofs?.length) return null;
+        return proofHover(document, analysis.proofs, document.offsetAt(params.position));
+      },
+      null,
     ),
   );
 

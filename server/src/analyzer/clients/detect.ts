@@ -7,8 +7,13 @@ import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import { isRootClientConstruction } from "./boundary";
 
-/** Files that can build a module-level root client: the only ones detection needs to parse. */
-export const MAY_BUILD_ROOT_CLIENT = /new\s+(PrismaClient|Pool|Kysely|Client)\b|\bdrizzle\s*\(|\bknex\s*\(/;
+/**
+ * Files that can build a module-level root client (`const db = new PrismaClient()`,
+ * `export const pool = new pg.Pool(...)`, `const db: Knex = knex(config)`): the only ones
+ * detection needs to parse. A declaration, not any `knex('orders')` query.
+ */
+export const MAY_BUILD_ROOT_CLIENT =
+  /\b(?:const|let|var)\s+[\w$]+\s*(?::[^=;]*)?=\s*(?:await\s+)?\(?\s*(?:new\s+(?:[\w$]+\.)?(?:PrismaClient|Pool|Kysely|Client)\b|(?:[\w$]+\.)?(?:drizzle|knex)\s*(?:<[^>]*>\s*)?\((?!\s*['"`]))/;
 
 export interface DetectedClients {
   scoped: string[];

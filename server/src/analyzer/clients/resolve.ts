@@ -2,8 +2,8 @@
 // which set the tenant themselves), one of its root clients (`clients.unscoped`, which reach every
 // tenant), or neither. The receiver is followed through local aliases, destructuring, imports
 // (across files and re-exports when a TypeChecker exists), `this.x` fields, parameters (by their
-// type annotation, or as the callback parameter of `withTenant(id, (tx) => ...)` and
-// `x.$transaction((tx) => ...)`), and `$extends` results.
+// type annotation, through type aliases and `ReturnType<typeof factory>`, or as the callback
+// parameter of `withTenant(id, (tx) => ...)` and `x.$transaction((tx) => ...)`), and `$extends` results.
 import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 
@@ -177,18 +177,50 @@ function configuredName(ctx: ClientResolveContext, name: string): ReceiverClass 
   return undefined;
 }
 
-/** A type annotation naming a configured type (`TenantPrisma`, `Prisma.TransactionClient`). */
-function typeNodeClass(ctx: ClientResolveContext, type: ts.TypeNode): ReceiverClass | undefined {
+/**
+ * A type annotation naming a configured type (`TenantPrisma`, `Prisma.TransactionClient`), or what
+ * a configured factory returns: `ReturnType<typeof forTenant>`, directly or through a type alias
+ * (Prisma's docs type `$extends` clients so).
+ */
+function typeNodeClass(ctx: ClientResolveContext, type: ts.TypeNode, depth = 0): ReceiverClass | undefined {
   const tsm = ctx.ts;
+  if (depth > MAX_DEPTH) return undefined;
   const types = tsm.isUnionTypeNode(type) ? type.types : [type];
   for (const t of types) {
+    if (tsm.isTypeQueryNode(t)) {
+      const r = configuredName(ctx, textOf(t.exprName)) ?? configuredName(ctx, lastName(tsm, t.exprName));
+      if (r) return r;
+    }
     if (!tsm.isTypeReferenceNode(t)) continue;
     const full = textOf(t.typeName);
-    const last = tsm.isIdentifier(t.typeName) ? t.typeName.text : t.typeName.right.text;
+    const last = lastName(tsm, t.typeName);
     const r = configuredName(ctx, full) ?? configuredName(ctx, last);
     if (r) return r;
+    const wrapped = last === "ReturnType" || last === "Awaited" ? t.typeArguments?.[0] : undefined;
+    const inner = wrapped ?? typeAliasOf(ctx, t.typeName)?.type;
+    const fromInner = inner && typeNodeClass(ctx, inner, depth + 1);
+    if (fromInner) return fromInner;
   }
   return undefined;
+}
+
+function lastName(tsm: typeof ts, name: ts.EntityName): string {
+  return tsm.isIdentifier(name) ? name.text : name.right.text;
+}
+
+/** The `type X = ...` a type name refers to: through the checker (imports too), else in the same file. */
+function typeAliasOf(ctx: ClientResolveContext, name: ts.EntityName): ts.TypeAliasDeclaration | undefined {
+  const { checker, ts: tsm } = ctx;
+  if (checker) {
+    const symbol = safe(() => checker.getSymbolAtLocation(name));
+    const target =
+      symbol && symbol.flags & tsm.SymbolFlags.Alias ? safe(() => checker.getAliasedSymbol(symbol)) : symbol;
+    return target?.declarations?.find((d) => tsm.isTypeAliasDeclaration(d)) as ts.TypeAliasDeclaration | undefined;
+  }
+  if (!tsm.isIdentifier(name)) return undefined;
+  return ctx.sourceFile.statements.find(
+    (s): s is ts.TypeAliasDeclaration => tsm.isTypeAliasDeclaration(s) && s.name.text === name.text,
+  );
 }
 
 /** Type-aware: the type's alias or symbol name is a configured one (a `TenantPrisma` from anywhere). */

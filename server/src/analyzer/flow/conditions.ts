@@ -89,6 +89,15 @@ export function isTenantValue(tsm: typeof ts, e: ts.Expression, tenant: TenantNa
   }
 }
 
+/** `req.body`, `input.teamId`, `args`: a value the client chose. */
+export function isRequestInput(tsm: typeof ts, e: ts.Expression): boolean {
+  for (let cur = strip(tsm, e); ; cur = strip(tsm, cur.expression)) {
+    const name = tsm.isPropertyAccessExpression(cur) ? cur.name.text : tsm.isIdentifier(cur) ? cur.text : undefined;
+    if (name && REQUEST_INPUT.test(name)) return true;
+    if (!tsm.isPropertyAccessExpression(cur) && !tsm.isNonNullExpression(cur)) return false;
+  }
+}
+
 /** `\`${tenantId}-${name}\``, `tenantId + ":" + name`, `[tenantId, name].join(":")`, or a const holding one. */
 export function isBuiltFromTenant(
   ctx: { ts: typeof ts; sourceFile: ts.SourceFile },

@@ -13,10 +13,15 @@ export interface FlowQuery {
   table: string;
   /** No finding of any rule for this table: the query pins (or sets) the tenant. */
   scoped: boolean;
-  /** One row (or null), an array of rows, a node-postgres result (`.rows`), or nothing usable. */
-  returns: "row" | "rows" | "result" | "none";
+  /**
+   * One row (or null), an array of rows, a node-postgres result (`.rows`), the ids themselves
+   * (slonik `oneFirst`/`manyFirst` of `SELECT id`), or nothing usable.
+   */
+  returns: "row" | "rows" | "result" | "key" | "keys" | "none";
   /** `findFirstOrThrow` and friends: an empty result already ends the path. */
   throwsWhenEmpty: boolean;
+  /** The call creates the row it returns (`create`, `INSERT ... RETURNING`, `save`). */
+  creates?: boolean;
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
 }
@@ -25,6 +30,8 @@ export interface QueryKey {
   expr: ts.Expression;
   /** `id: { in: ids }`, `id = ANY($1)`: the value is a list of keys. */
   list: boolean;
+  /** Sequelize `{ id: x }`: IN when `x` is an array, so an owned list is as good as an owned key. */
+  listOrOne?: boolean;
 }
 
 const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);
@@ -40,15 +47,53 @@ export function prismaFlowQuery(tsm: typeof ts, call: ts.Node, table: string, sc
   const where = args && tsm.isObjectLiteralExpression(args) ? member(tsm, args, "where") : undefined;
   const whereObj = where && strip(tsm, where);
   const id = whereObj && tsm.isObjectLiteralExpression(whereObj) ? member(tsm, whereObj, "id") : undefined;
-  return { call, table, scoped, returns, throwsWhenEmpty: method.endsWith("OrThrow"), key: id && keyOf(tsm, id) };
+  return {
+    call,
+    table,
+    scoped,
+    returns,
+    throwsWhenEmpty: method.endsWith("OrThrow"),
+    creates: /^(create|upsert)/.test(method),
+    key: id && keyOf(tsm, id),
+  };
 }
 
 /** A raw SQL site on one tenant-owned table (`SELECT ... WHERE id = $1`, `INSERT ... RETURNING id`). */
 export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scoped: boolean): FlowQuery {
   const sql = site.sql;
-  const returnsRows = /^\s*(select|with)\b/i.test(sql) || /\breturning\b/i.test(sql);
-  const returns = !returnsRows ? "none" : site.driver === "pg" || site.driver === "unknown" ? "result" : "rows";
-  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, key: sqlKey(tsm, site) };
+  // `ON CONFLICT ... DO UPDATE RETURNING` may hand back a row that already existed, whoever owns it.
+  const upserts = /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/i.test(sql);
+  const returnsRows = !upserts && (/^\s*(select|with)\b/i.test(sql) || /\breturning\b/i.test(sql));
+  const returns = !returnsRows
+    ? "none"
+    : site.driver === "slonik"
+      ? slonikReturns(tsm, site.node, sql)
+      : site.driver === "pg" || site.driver === "unknown"
+        ? "result"
+        : "rows";
+  const creates = /^\s*insert\b/i.test(sql);
+  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, creates, key: sqlKey(tsm, site) };
+}
+
+// slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value.
+const SLONIK_ROW = new Set(["one", "maybeOne"]);
+const SLONIK_ROWS = new Set(["many", "any"]);
+const SLONIK_VALUE = new Set(["oneFirst", "maybeOneFirst"]);
+const SLONIK_VALUES = new Set(["manyFirst", "anyFirst"]);
+
+function slonikReturns(tsm: typeof ts, node: ts.Node, sql: string): FlowQuery["returns"] {
+  if (!tsm.isCallExpression(node) || !tsm.isPropertyAccessExpression(node.expression)) return "none";
+  const method = node.expression.name.text;
+  if (SLONIK_ROW.has(method)) return "row";
+  if (SLONIK_ROWS.has(method)) return "rows";
+  if (method === "query") return "result";
+  // The first column is the id only when the statement selects (or returns) `id` first.
+  const firstIsId = /^\s*select\s+(?:"?\w+"?\.)?"?id"?\s*(?:,|from\b)|\breturning\s+(?:"?\w+"?\.)?"?id"?\s*$/i.test(
+    sql,
+  );
+  if (firstIsId && SLONIK_VALUE.has(method)) return "key";
+  if (firstIsId && SLONIK_VALUES.has(method)) return "keys";
+  return "none";
 }
 
 /** The table an INSERT, UPDATE or DELETE writes (`tenantTablesIn` does not report write targets). */

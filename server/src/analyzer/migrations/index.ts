@@ -191,9 +191,15 @@ function checkRlsMissing(
   if (!table.rls.forced && !unforcedLater)
     missing.push("FORCE ROW LEVEL SECURITY (the table owner bypasses RLS otherwise)");
   const tenantPolicy = table.policies.some(
-    (p) => readsWith(p) && constrainsTenant(p.using, table.name, tenant.tenantColumn),
+    (p) => readsWith(p) && constrainsTenant(p.using, table.name, tenant.tenantColumn, tenant.owner),
   );
-  if (!tenantPolicy) missing.push(`a policy comparing ${tenant.tenantColumn} with the tenant setting`);
+  const owner = tenant.owner;
+  if (!tenantPolicy)
+    missing.push(
+      owner
+        ? `a policy tying each row to its ${owner.parent} row (${owner.column} IN (SELECT ${owner.parentColumn} FROM ${owner.parent})): it is tenant-owned through ${owner.parent}`
+        : `a policy comparing ${tenant.tenantColumn} with the tenant setting`,
+    );
   if (missing.length)
     report(
       "rls-missing",
@@ -216,10 +222,13 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
       policy.permissive &&
       !openWhenMissing &&
       readsWith(shape) &&
-      !constrainsTenant(policy.using, table.name, column) &&
-      !restrictedByTenant(table.policies, command, "using", table.name, column)
+      !constrainsTenant(policy.using, table.name, column, tenant.owner) &&
+      !restrictedByTenant(table.policies, command, "using", table.name, column, tenant.owner)
     ) {
-      const what = policy.using ? `its USING does not compare ${column} with the tenant setting` : "it has no USING";
+      const compares = tenant.owner
+        ? `tie the row to its ${tenant.owner.parent} row (${tenant.owner.column})`
+        : `compare ${column} with the tenant setting`;
+      const what = policy.using ? `its USING does not ${compares}` : "it has no USING";
       report(
         "rls-policy-without-tenant",
         site,
@@ -235,13 +244,13 @@ function checkPolicies(table: MigrationTable, tenant: TenantTable, siteOf: SiteO
       writesWith(shape) &&
       check !== undefined &&
       (policy.withCheck !== undefined || policy.command === "insert") && // an inherited USING is rls-policy-without-tenant's
-      !constrainsTenant(check, table.name, column) &&
-      !restrictedByTenant(table.policies, writeCommand, "check", table.name, column)
+      !constrainsTenant(check, table.name, column, tenant.owner) &&
+      !restrictedByTenant(table.policies, writeCommand, "check", table.name, column, tenant.owner)
     ) {
       report(
         "rls-unchecked-write",
         site,
-        `permissive policy ${policy.name} on ${table.name} allows ${policy.command === "all" ? "inserts and updates" : policy.command + "s"} of rows for another tenant: its WITH CHECK does not compare ${column} with the tenant setting`,
+        `permissive policy ${policy.name} on ${table.name} allows ${policy.command === "all" ? "inserts and updates" : policy.command + "s"} of rows for another tenant: its WITH CHECK does not ${tenant.owner ? `tie the row to its ${tenant.owner.parent} row (${tenant.owner.column})` : `compare ${column} with the tenant setting`}`,
         table.name,
       );
     }

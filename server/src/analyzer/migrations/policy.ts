@@ -3,6 +3,7 @@
 // policies with OR and restrictive ones with AND, so one permissive policy that does not
 // constrain the tenant opens the table, unless a restrictive tenant policy also applies.
 import { as, columnRef, list, names, walk } from "../sql/ast";
+import type { TenantOwner } from "../model/types";
 import { andTerms, classifyTerm, type ClassifyContext, type PredicateRef } from "../sql/predicates";
 
 export interface PolicyShape {
@@ -14,9 +15,15 @@ export interface PolicyShape {
   withCheck?: unknown;
 }
 
-/** True when `expr` holds only for rows whose tenant column equals a tenant value (a setting, a function, a subquery). */
-export function constrainsTenant(expr: unknown, table: string, tenantColumn: string): boolean {
+/**
+ * True when `expr` holds only for rows whose tenant column equals a tenant value (a setting, a
+ * function, a subquery). For a table owned through its parent (`owner`), when it ties the row to a
+ * parent row through the owning key (`invoice_id IN (SELECT id FROM invoices)`, `EXISTS (SELECT 1
+ * FROM invoices i WHERE i.id = invoice_id)`): the parent's own policies limit what that subquery sees.
+ */
+export function constrainsTenant(expr: unknown, table: string, tenantColumn: string, owner?: TenantOwner): boolean {
   if (expr === undefined || expr === null) return false;
+  if (owner) return andTerms(expr).some((term) => readsOwningParent(term, table, owner));
   const ref: PredicateRef = { tenantColumn };
   const ctx: ClassifyContext<PredicateRef> = {
     resolve: (qualifier, column) =>
@@ -53,13 +60,48 @@ export function restrictedByTenant(
   side: "using" | "check",
   table: string,
   tenantColumn: string,
+  owner?: TenantOwner,
 ): boolean {
   return policies.some(
     (p) =>
       !p.permissive &&
       (p.command === "all" || p.command === command) &&
-      constrainsTenant(side === "using" ? p.using : effectiveCheck(p), table, tenantColumn),
+      constrainsTenant(side === "using" ? p.using : effectiveCheck(p), table, tenantColumn, owner),
   );
+}
+
+/** `fk IN (SELECT pk FROM parent ...)` or `EXISTS (SELECT ... FROM parent p WHERE p.pk = fk ...)`. */
+function readsOwningParent(term: unknown, table: string, owner: TenantOwner): boolean {
+  const sub = as<{ subLinkType?: string; testexpr?: unknown; subselect?: unknown }>(term, "SubLink");
+  const select = as<{ fromClause?: unknown[]; targetList?: unknown[]; whereClause?: unknown }>(
+    sub?.subselect,
+    "SelectStmt",
+  );
+  if (!sub || !select) return false;
+  const parent = list(select.fromClause)
+    .map((f) => as<{ relname?: string; alias?: { aliasname?: string } }>(f, "RangeVar"))
+    .find((rv) => rv?.relname?.toLowerCase() === owner.parent.toLowerCase());
+  if (!parent) return false;
+  const exposed = parent.alias?.aliasname ?? parent.relname!;
+  const isKey = (c: ReturnType<typeof columnRef>) =>
+    !!c && c.column === owner.column && (c.qualifier.length === 0 || c.qualifier[c.qualifier.length - 1] === table);
+  const isParentKey = (c: ReturnType<typeof columnRef>, qualified: boolean) =>
+    !!c &&
+    c.column === owner.parentColumn &&
+    (qualified
+      ? c.qualifier[c.qualifier.length - 1] === exposed
+      : c.qualifier.length === 0 || c.qualifier[c.qualifier.length - 1] === exposed);
+  if (sub.subLinkType === "ANY_SUBLINK") {
+    const target = list(select.targetList).map((t) => columnRef(as<{ val?: unknown }>(t, "ResTarget")?.val));
+    return isKey(columnRef(sub.testexpr)) && target.length === 1 && isParentKey(target[0], false);
+  }
+  if (sub.subLinkType !== "EXISTS_SUBLINK") return false;
+  return andTerms(select.whereClause).some((t) => {
+    const e = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(t, "A_Expr");
+    if (!e || e.kind !== "AEXPR_OP" || names(e.name)[0] !== "=") return false;
+    const [l, r] = [columnRef(e.lexpr), columnRef(e.rexpr)];
+    return (isParentKey(l, true) && isKey(r)) || (isParentKey(r, true) && isKey(l));
+  });
 }
 
 /**

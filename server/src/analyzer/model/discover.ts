@@ -13,7 +13,7 @@ import { typeormReader } from "./typeorm";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import { readMigrations } from "./migrations";
 import { splitQualifiedName, TENANT_COLUMN_CANDIDATES, tenantColumnMatches } from "./names";
-import type { EntityInfo, ModelSource, TenantModel, TenantTable } from "./types";
+import type { EntityInfo, ForeignKey, ModelSource, TenantModel, TenantOwner, TenantTable } from "./types";
 
 /** A table as a schema source sees it, before tenant ownership is decided. */
 export interface DiscoveredTable {
@@ -23,6 +23,8 @@ export interface DiscoveredTable {
   source: ModelSource;
   /** ORM definitions of the table (Prisma model, Drizzle table, TypeORM entity, Sequelize model). */
   entities?: EntityInfo[];
+  /** Foreign keys the source declares, for ownership through a parent. */
+  foreignKeys?: ForeignKey[];
 }
 
 /**
@@ -84,7 +86,7 @@ export function discoverTenantModel(
     inference = inferTenantColumn(discovered, config.rootDir);
     tenantColumns = inference ? [inference.column] : [];
     notes.push(inferenceNote(config, discovered, inference));
-  } else if (!discovered.some((t) => tenantColumnOf(t, tenantColumns))) {
+  } else if (!discovered.some((t) => tenantColumnsOf(t, tenantColumns).length)) {
     notes.push(
       `tenantguard: none of the ${discovered.length} tables has a tenant column (${tenantColumns.join(", ")}); check "tenantColumns" in ${CONFIG_FILE_NAME}`,
     );
@@ -93,16 +95,18 @@ export function discoverTenantModel(
   const tables = new Map<string, TenantTable>();
   const globalTables = new Set<string>();
   for (const table of discovered) {
-    const tenantColumn = tenantColumnOf(table, tenantColumns);
-    if (tenantColumn && !tables.has(table.name.toLowerCase())) {
+    // Hierarchy: every configured column the table has scopes it; its own level is the narrowest.
+    const owned = tenantColumnsOf(table, tenantColumns);
+    if (owned.length && !tables.has(table.name.toLowerCase())) {
       tables.set(table.name.toLowerCase(), {
         name: table.name,
         schema: table.schema,
-        tenantColumn,
+        tenantColumn: owned[owned.length - 1],
+        ...(owned.length > 1 ? { tenantColumns: owned } : {}),
         source: table.source,
         ...(table.entities ? { entities: table.entities } : {}),
       });
-    } else if (!tenantColumn) globalTables.add(table.name.toLowerCase());
+    } else if (!owned.length) globalTables.add(table.name.toLowerCase());
   }
 
   applyTableOverrides(fs, config, discovered, tenantColumns, tables, globalTables, notes);
@@ -113,6 +117,16 @@ export function discoverTenantModel(
       tables.delete(name.toLowerCase());
     globalTables.add(name.toLowerCase());
   }
+  const listedGlobal = new Set([
+    ...config.globalTables.map((entry) => splitQualifiedName(entry).name.toLowerCase()),
+    ...Object.entries(config.tables)
+      .filter(([, override]) => override.global)
+      .map(([key]) => splitQualifiedName(key).name.toLowerCase()),
+  ]);
+  ownThroughForeignKeys(discovered, tables, listedGlobal, tenantColumns);
+  // Inferred ownership says where it came from, so the user can confirm it.
+  const throughParent = [...tables.values()].filter((t) => t.owner);
+  if (inference && throughParent.length) notes.push(ownedThroughNote(throughParent));
   // A name may be tenant-owned in one schema and global in another; the model keys by name alone.
   for (const name of tables.keys()) globalTables.delete(name);
 
@@ -128,6 +142,7 @@ function mergeTables(tables: DiscoveredTable[]): DiscoveredTable[] {
     if (seen) {
       seen.columns = [...new Set([...seen.columns, ...table.columns])];
       if (table.entities) seen.entities = [...(seen.entities ?? []), ...table.entities];
+      if (table.foreignKeys) seen.foreignKeys = [...(seen.foreignKeys ?? []), ...table.foreignKeys];
     } else byName.set(key, { ...table, columns: [...table.columns] });
   }
   return [...byName.values()];
@@ -135,11 +150,71 @@ function mergeTables(tables: DiscoveredTable[]): DiscoveredTable[] {
 
 /** The table's own spelling of the first tenant column it has, in the order the columns are listed. */
 function tenantColumnOf(table: DiscoveredTable, tenantColumns: readonly string[]): string | undefined {
+  return tenantColumnsOf(table, tenantColumns)[0];
+}
+
+/** The table's own spellings of every tenant column it has, in the configured order (broad to narrow). */
+function tenantColumnsOf(table: DiscoveredTable, tenantColumns: readonly string[]): string[] {
+  const out: string[] = [];
   for (const tenantColumn of tenantColumns) {
     const column = table.columns.find((c) => tenantColumnMatches(c, tenantColumn));
-    if (column) return column;
+    if (column && !out.includes(column)) out.push(column);
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * Ownership through a parent: a table with no tenant column of its own and a required (NOT NULL)
+ * foreign key to a tenant-owned table is owned through it, to any depth (items -> invoices ->
+ * tenant). A nullable key proves nothing: a row without a parent belongs to no tenant. Tables the
+ * config calls global stay global. Then every owned table records the required keys that carry a
+ * parent's scope: the child's only link for an owned-through child, or a key that is itself a
+ * tenant column (`tasks.project_id -> projects.id` when `project_id` is a tenant column).
+ */
+function ownThroughForeignKeys(
+  discovered: DiscoveredTable[],
+  tables: Map<string, TenantTable>,
+  listedGlobal: ReadonlySet<string>,
+  tenantColumns: readonly string[],
+): void {
+  const ownerOf = (table: DiscoveredTable, fk: ForeignKey): TenantOwner | undefined => {
+    const parent = tables.get(fk.parent.toLowerCase());
+    if (!fk.required || !parent || parent.name.toLowerCase() === table.name.toLowerCase()) return undefined;
+    return { column: fk.columns[0], parent: parent.name, parentColumn: fk.parentColumns[0] ?? "id" };
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const table of discovered) {
+      const key = table.name.toLowerCase();
+      const known = tables.get(key);
+      if (listedGlobal.has(key) || known?.owner || (known && tenantColumnsOf(table, [known.tenantColumn]).length))
+        continue;
+      const owner = (table.foreignKeys ?? []).map((fk) => ownerOf(table, fk)).find(Boolean);
+      if (!owner) continue;
+      tables.set(key, {
+        name: table.name,
+        schema: table.schema,
+        tenantColumn: tables.get(owner.parent.toLowerCase())!.tenantColumn,
+        tenantColumns: [],
+        owner,
+        source: known?.source ?? table.source,
+        ...(table.entities ? { entities: table.entities } : {}),
+      });
+      changed = true;
+    }
+  }
+  for (const table of discovered) {
+    const owned = tables.get(table.name.toLowerCase());
+    if (!owned) continue;
+    const own = owned.owner ? [] : tenantColumnsOf(table, [...tenantColumns, owned.tenantColumn]);
+    const parents = (table.foreignKeys ?? [])
+      .filter((fk) => owned.owner || own.includes(fk.columns[0]))
+      .map((fk) => ownerOf(table, fk))
+      .filter((o): o is TenantOwner => !!o)
+      // The same key from migrations and from an ORM schema counts once.
+      .filter((o, i, all) => all.findIndex((p) => JSON.stringify(p) === JSON.stringify(o)) === i);
+    if (parents.length) owned.parents = parents;
+  }
 }
 
 /** The candidate most tables share; ties go to the earlier candidate (`tenant_id` first). */
@@ -202,7 +277,8 @@ function applyTableOverrides(
     );
     const wanted = override.tenantColumn ? [override.tenantColumn] : tenantColumns;
     if (table) {
-      const column = tenantColumnOf(table, wanted);
+      const had = tenantColumnsOf(table, wanted);
+      const column = had[had.length - 1];
       if (!column && override.tenantColumn) {
         const where = relative(config.rootDir, table.source.file).replace(/\\/g, "/");
         notes.push(
@@ -215,6 +291,7 @@ function applyTableOverrides(
           name: table.name,
           schema: table.schema,
           tenantColumn,
+          ...(had.length > 1 ? { tenantColumns: had } : {}),
           source: table.source,
           ...(table.entities ? { entities: table.entities } : {}),
         });
@@ -233,6 +310,12 @@ function applyTableOverrides(
     };
     tables.set(lower, { name, schema, tenantColumn: wanted[0], source: { file, kind: "config", ...position } });
   }
+}
+
+function ownedThroughNote(tables: TenantTable[]): string {
+  const shown = tables.slice(0, 5).map((t) => `${t.name} -> ${t.owner!.parent}`);
+  const more = tables.length > shown.length ? `, and ${tables.length - shown.length} more` : "";
+  return `tenantguard: ${tables.length} ${tables.length === 1 ? "table is" : "tables are"} tenant-owned through a NOT NULL foreign key to a tenant-owned parent (${shown.join(", ")}${more}); list any that are shared in "globalTables" in ${CONFIG_FILE_NAME}`;
 }
 
 /** Where tables came from, relative to rootDir: the common directory of their files, per source kind. */

@@ -21,10 +21,41 @@ export const drizzleReader: SchemaSourceReader = {
     const patterns = config.schema.drizzle.length > 0 ? config.schema.drizzle : DEFAULT_DRIZZLE_SCHEMAS;
     const tables: DiscoveredTable[] = [];
     const errors: InputError[] = [];
-    for (const file of fs.glob(patterns, config.rootDir)) tables.push(...readDrizzleSchema(tsModule, fs, file, errors));
+    const references: DrizzleReference[] = [];
+    for (const file of fs.glob(patterns, config.rootDir))
+      tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references));
+    resolveDrizzleReferences(tables, references);
     return { tables, errors };
   },
 };
+
+/** `invoiceId: uuid("invoice_id").notNull().references(() => invoices.id)`, before the variable is resolved. */
+export interface DrizzleReference {
+  table: DiscoveredTable;
+  column: string;
+  /** The parent table's variable and column key (`invoices`, `id`). */
+  parentVariable: string;
+  parentKey: string;
+  required: boolean;
+}
+
+/** Turns `.references(() => invoices.id)` into foreign keys once every schema file is read (a parent may live in another). */
+export function resolveDrizzleReferences(tables: DiscoveredTable[], references: DrizzleReference[]): void {
+  const byVariable = new Map<string, DiscoveredTable>();
+  for (const t of tables) for (const e of t.entities ?? []) if (e.orm === "drizzle") byVariable.set(e.names[0], t);
+  for (const r of references) {
+    const parent = byVariable.get(r.parentVariable);
+    if (!parent) continue;
+    const fields = parent.entities?.find((e) => e.orm === "drizzle")?.fields ?? {};
+    (r.table.foreignKeys ??= []).push({
+      columns: [r.column],
+      parent: parent.name,
+      ...(parent.schema ? { parentSchema: parent.schema } : {}),
+      parentColumns: [fields[r.parentKey] ?? r.parentKey],
+      required: r.required,
+    });
+  }
+}
 
 /** The drizzle tables one schema file defines. */
 export function readDrizzleSchema(
@@ -32,6 +63,8 @@ export function readDrizzleSchema(
   fs: AnalyzerFileSystem,
   file: string,
   errors: InputError[],
+  /** Collects `.references(...)` for `resolveDrizzleReferences`. */
+  references: DrizzleReference[] = [],
 ): DiscoveredTable[] {
   const text = fs.readFile(file);
   if (text === undefined) {
@@ -58,17 +91,23 @@ export function readDrizzleSchema(
       }
       const schema = tableSchema(tsm, callee, schemas);
       if (schema === undefined) continue;
-      const [nameArg, columnsArg] = call.arguments;
+      const [nameArg, columnsArg, extrasArg] = call.arguments;
       if (!nameArg || !tsm.isStringLiteralLike(nameArg)) continue;
       const fields = columnFields(tsm, columnsArg);
       const position = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
-      out.push({
+      const table: DiscoveredTable = {
         name: nameArg.text,
         schema: schema || undefined,
         columns: Object.values(fields),
         source: { file, line: position.line + 1, column: position.character + 1, kind: "drizzle" },
         entities: [{ orm: "drizzle", names: [decl.name.text], fields }],
-      });
+      };
+      for (const [key, reference] of [
+        ...columnReferences(tsm, columnsArg),
+        ...foreignKeyHelpers(tsm, extrasArg, columnReferences(tsm, columnsArg, true)),
+      ])
+        references.push({ table, column: fields[key] ?? key, ...reference });
+      out.push(table);
     }
   }
   return out;
@@ -84,20 +123,105 @@ function tableSchema(tsm: typeof ts, callee: ts.Expression, schemas: Map<string,
 
 /** Column key -> SQL name from `{ tenantId: uuid("tenant_id").notNull() }` or `(t) => ({ ... })`. */
 function columnFields(tsm: typeof ts, arg: ts.Expression | undefined): Record<string, string> {
-  let columns = arg;
-  if (columns && (tsm.isArrowFunction(columns) || tsm.isFunctionExpression(columns))) {
-    const body = columns.body;
-    columns = tsm.isBlock(body) ? returnedExpression(tsm, body) : body;
-  }
-  while (columns && tsm.isParenthesizedExpression(columns)) columns = columns.expression;
+  const columns = columnsObject(tsm, arg);
   const fields: Record<string, string> = {};
-  if (!columns || !tsm.isObjectLiteralExpression(columns)) return fields;
+  if (!columns) return fields;
   for (const p of columns.properties) {
     if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name))) continue;
     // Drizzle takes the SQL name from the column builder's first argument, else the key.
     fields[p.name.text] = builderColumnName(tsm, p.initializer) ?? p.name.text;
   }
   return fields;
+}
+
+function columnsObject(tsm: typeof ts, arg: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
+  let columns = arg;
+  if (columns && (tsm.isArrowFunction(columns) || tsm.isFunctionExpression(columns))) {
+    const body = columns.body;
+    columns = tsm.isBlock(body) ? returnedExpression(tsm, body) : body;
+  }
+  while (columns && tsm.isParenthesizedExpression(columns)) columns = columns.expression;
+  return columns && tsm.isObjectLiteralExpression(columns) ? columns : undefined;
+}
+
+/**
+ * Column key -> `.references(() => parent.key)` in its builder chain, and whether the chain also
+ * says `.notNull()` or `.primaryKey()` (a nullable reference cannot prove ownership).
+ */
+function columnReferences(
+  tsm: typeof ts,
+  arg: ts.Expression | undefined,
+  /** List every column (with an empty parent), for its `required`. */
+  all = false,
+): [string, Pick<DrizzleReference, "parentVariable" | "parentKey" | "required">][] {
+  const out: [string, Pick<DrizzleReference, "parentVariable" | "parentKey" | "required">][] = [];
+  for (const p of columnsObject(tsm, arg)?.properties ?? []) {
+    if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name))) continue;
+    let parent: { parentVariable: string; parentKey: string } | undefined;
+    let required = false;
+    for (let e = p.initializer; tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression);) {
+      const method = e.expression.name.text;
+      if (method === "notNull" || method === "primaryKey") required = true;
+      if (method === "references") parent = referencedColumn(tsm, e.arguments[0]);
+      e = e.expression.expression;
+    }
+    if (parent || all) out.push([p.name.text, { parentVariable: "", parentKey: "", ...parent, required }]);
+  }
+  return out;
+}
+
+/**
+ * `foreignKey({ columns: [t.invoiceId], foreignColumns: [invoices.id] })` in the table's third
+ * argument (`(t) => ({ ... })` or `(t) => [...]`): single-column keys, required when the column is.
+ */
+function foreignKeyHelpers(
+  tsm: typeof ts,
+  extras: ts.Expression | undefined,
+  columns: [string, Pick<DrizzleReference, "required">][],
+): [string, Pick<DrizzleReference, "parentVariable" | "parentKey" | "required">][] {
+  const out: [string, Pick<DrizzleReference, "parentVariable" | "parentKey" | "required">][] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === "foreignKey") {
+      const options = node.arguments[0];
+      const prop = (name: string) =>
+        options && tsm.isObjectLiteralExpression(options)
+          ? options.properties.find(
+              (p): p is ts.PropertyAssignment =>
+                tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === name,
+            )?.initializer
+          : undefined;
+      const [local] = accessList(tsm, prop("columns"));
+      const [foreign] = accessList(tsm, prop("foreignColumns"));
+      if (local && foreign) {
+        const required = columns.find(([key]) => key === local.key)?.[1].required ?? false;
+        out.push([local.key, { parentVariable: foreign.object, parentKey: foreign.key, required }]);
+      }
+      return;
+    }
+    tsm.forEachChild(node, visit);
+  };
+  if (extras) visit(extras);
+  return out;
+}
+
+/** `[t.invoiceId]` -> `[{ object: "t", key: "invoiceId" }]` (a one-element list: composite keys are not read). */
+function accessList(tsm: typeof ts, expr: ts.Expression | undefined): { object: string; key: string }[] {
+  if (!expr || !tsm.isArrayLiteralExpression(expr) || expr.elements.length !== 1) return [];
+  const e = expr.elements[0];
+  return tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.expression)
+    ? [{ object: e.expression.text, key: e.name.text }]
+    : [];
+}
+
+/** `() => invoices.id` -> `{ invoices, id }`. */
+function referencedColumn(
+  tsm: typeof ts,
+  arg: ts.Expression | undefined,
+): { parentVariable: string; parentKey: string } | undefined {
+  if (!arg || !(tsm.isArrowFunction(arg) || tsm.isFunctionExpression(arg))) return undefined;
+  const body = tsm.isBlock(arg.body) ? returnedExpression(tsm, arg.body) : arg.body;
+  if (!body || !tsm.isPropertyAccessExpression(body) || !tsm.isIdentifier(body.expression)) return undefined;
+  return { parentVariable: body.expression.text, parentKey: body.name.text };
 }
 
 function builderColumnName(tsm: typeof ts, expr: ts.Expression): string | undefined {

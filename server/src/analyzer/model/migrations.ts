@@ -1,10 +1,19 @@
 // SQL migrations -> the tables they leave behind. Each file is parsed whole by the real
 // Postgres parser and its statements applied in order, so a column added in one migration
 // and renamed in a later one ends up as Postgres would have it.
-import type { AlterTableStmt, CreatePolicyStmt, CreateStmt, DropStmt, Node, RangeVar, RenameStmt } from "@pgsql/types";
+import type {
+  AlterTableStmt,
+  Constraint,
+  CreatePolicyStmt,
+  CreateStmt,
+  DropStmt,
+  Node,
+  RangeVar,
+  RenameStmt,
+} from "@pgsql/types";
 import type { SqlParser } from "../sql/parse";
 import type { AnalyzerFileSystem, InputError } from "../types";
-import type { ModelSource } from "./types";
+import type { ForeignKey, ModelSource } from "./types";
 
 export interface MigrationPolicy {
   name: string;
@@ -25,6 +34,12 @@ export interface MigrationTable {
   /** The schema the definition named; undefined for an unqualified name. */
   schema?: string;
   columns: string[];
+  /** Columns declared NOT NULL. (Optional: a table read back from a live catalog has none.) */
+  notNull?: string[];
+  /** Primary key columns, for `REFERENCES parent` with no column list. */
+  primaryKey?: string[];
+  /** `REFERENCES` / `FOREIGN KEY` constraints; `required` is settled once every file is applied. */
+  foreignKeys?: ForeignKey[];
   rls: { enabled: boolean; forced: boolean };
   policies: MigrationPolicy[];
   /** Where the CREATE TABLE statement is. */
@@ -47,6 +62,7 @@ export function readMigrations(
     if (text === undefined) errors.push({ file, message: `cannot read migration ${file}` });
     else errors.push(...applyMigration(state, parser, file, text));
   }
+  for (const table of state.values()) settleForeignKeys(state, table);
   return { tables: [...state.values()], errors };
 }
 
@@ -112,22 +128,71 @@ function createTable(state: MigrationState, create: CreateStmt, source: ModelSou
   if (create.if_not_exists && state.has(key)) return;
   // Inherited and partition-parent columns come first, as Postgres orders them; LIKE copies in place.
   const columns: string[] = [];
+  const table: MigrationTable = {
+    name: relation.relname,
+    schema: relation.schemaname,
+    columns: [],
+    notNull: [],
+    primaryKey: [],
+    foreignKeys: [],
+    rls: { enabled: false, forced: false },
+    policies: [],
+    source,
+  };
   for (const parent of create.inhRelations ?? []) {
     if ("RangeVar" in parent) columns.push(...(findTable(state, parent.RangeVar)?.columns ?? []));
   }
   for (const element of create.tableElts ?? []) {
-    if ("ColumnDef" in element && element.ColumnDef.colname) columns.push(element.ColumnDef.colname);
-    else if ("TableLikeClause" in element)
+    if ("ColumnDef" in element && element.ColumnDef.colname) {
+      columns.push(element.ColumnDef.colname);
+      columnConstraints(table, element.ColumnDef.colname, element.ColumnDef.constraints);
+    } else if ("TableLikeClause" in element)
       columns.push(...(findTable(state, element.TableLikeClause.relation)?.columns ?? []));
+    else if ("Constraint" in element) tableConstraint(table, element.Constraint);
   }
-  state.set(key, {
-    name: relation.relname,
-    schema: relation.schemaname,
-    columns: [...new Set(columns)],
-    rls: { enabled: false, forced: false },
-    policies: [],
-    source,
-  });
+  table.columns = [...new Set(columns)];
+  state.set(key, table);
+}
+
+/** NOT NULL, PRIMARY KEY and REFERENCES written on a column. */
+function columnConstraints(table: MigrationTable, column: string, constraints: Node[] | undefined): void {
+  for (const node of constraints ?? []) {
+    if (!("Constraint" in node)) continue;
+    const c = node.Constraint;
+    if (c.contype === "CONSTR_NOTNULL") (table.notNull ??= []).push(column);
+    else if (c.contype === "CONSTR_PRIMARY") table.primaryKey = [column];
+    else if (c.contype === "CONSTR_FOREIGN") tableConstraint(table, { ...c, fk_attrs: [{ String: { sval: column } }] });
+  }
+}
+
+/** `PRIMARY KEY (...)` and `FOREIGN KEY (...) REFERENCES parent (...)`, in CREATE TABLE or ADD CONSTRAINT. */
+function tableConstraint(table: MigrationTable, c: Constraint): void {
+  if (c.contype === "CONSTR_PRIMARY") table.primaryKey = stringList(c.keys);
+  else if (c.contype === "CONSTR_FOREIGN" && c.pktable?.relname) {
+    (table.foreignKeys ??= []).push({
+      columns: stringList(c.fk_attrs),
+      parent: c.pktable.relname,
+      ...(c.pktable.schemaname ? { parentSchema: c.pktable.schemaname } : {}),
+      parentColumns: stringList(c.pk_attrs),
+      required: false,
+    });
+  }
+}
+
+/** A foreign key is required when every column is NOT NULL (a primary key column is); an implicit target is the parent's key. */
+function settleForeignKeys(state: MigrationState, table: MigrationTable): void {
+  const notNull = [...(table.notNull ?? []), ...(table.primaryKey ?? [])];
+  for (const fk of table.foreignKeys ?? []) {
+    fk.required = fk.columns.length > 0 && fk.columns.every((c) => notNull.includes(c));
+    if (fk.parentColumns.length === 0) {
+      const parent = findTable(state, { relname: fk.parent, schemaname: fk.parentSchema });
+      fk.parentColumns = parent?.primaryKey?.length ? [...parent.primaryKey] : ["id"];
+    }
+  }
+}
+
+function stringList(nodes: Node[] | undefined): string[] {
+  return (nodes ?? []).flatMap((n) => ("String" in n && n.String.sval ? [n.String.sval] : []));
 }
 
 function alterTable(state: MigrationState, alter: AlterTableStmt): void {
@@ -139,12 +204,26 @@ function alterTable(state: MigrationState, alter: AlterTableStmt): void {
     const cmd = node.AlterTableCmd;
     switch (cmd.subtype) {
       case "AT_AddColumn": {
-        const name = cmd.def && "ColumnDef" in cmd.def ? cmd.def.ColumnDef.colname : undefined;
-        if (name && !table.columns.includes(name)) table.columns.push(name);
+        const def = cmd.def && "ColumnDef" in cmd.def ? cmd.def.ColumnDef : undefined;
+        const name = def?.colname;
+        if (name && !table.columns.includes(name)) {
+          table.columns.push(name);
+          columnConstraints(table, name, def.constraints);
+        }
         break;
       }
       case "AT_DropColumn":
         table.columns = table.columns.filter((c) => c !== cmd.name);
+        table.foreignKeys = table.foreignKeys?.filter((fk) => !fk.columns.includes(cmd.name ?? ""));
+        break;
+      case "AT_AddConstraint":
+        if (cmd.def && "Constraint" in cmd.def) tableConstraint(table, cmd.def.Constraint);
+        break;
+      case "AT_SetNotNull":
+        if (cmd.name) (table.notNull ??= []).push(cmd.name);
+        break;
+      case "AT_DropNotNull":
+        table.notNull = table.notNull?.filter((c) => c !== cmd.name);
         break;
       case "AT_EnableRowSecurity":
         table.rls.enabled = true;
@@ -167,7 +246,11 @@ function rename(state: MigrationState, stmt: RenameStmt): void {
   if (!table || !stmt.newname) return;
   if (stmt.renameType === "OBJECT_TABLE") moveTable(state, table, stmt.newname, table.schema);
   else if (stmt.renameType === "OBJECT_COLUMN" && stmt.relationType === "OBJECT_TABLE") {
-    table.columns = table.columns.map((c) => (c === stmt.subname ? stmt.newname! : c));
+    const renamed = (c: string) => (c === stmt.subname ? stmt.newname! : c);
+    table.columns = table.columns.map(renamed);
+    table.notNull = table.notNull?.map(renamed);
+    table.primaryKey = table.primaryKey?.map(renamed);
+    for (const fk of table.foreignKeys ?? []) fk.columns = fk.columns.map(renamed);
   } else if (stmt.renameType === "OBJECT_POLICY") {
     const policy = table.policies.find((p) => p.name === stmt.subname);
     if (policy) policy.name = stmt.newname;
@@ -204,6 +287,15 @@ function createPolicy(state: MigrationState, stmt: CreatePolicyStmt, source: Mod
 }
 
 function moveTable(state: MigrationState, table: MigrationTable, name: string, schema: string | undefined): void {
+  // Postgres keeps foreign keys pointing at the renamed table.
+  for (const other of state.values()) {
+    for (const fk of other.foreignKeys ?? []) {
+      if (findTable(state, { relname: fk.parent, schemaname: fk.parentSchema }) !== table) continue;
+      fk.parent = name;
+      if (schema) fk.parentSchema = schema;
+      else delete fk.parentSchema;
+    }
+  }
   state.delete(keyOf(table.schema, table.name));
   table.name = name;
   table.schema = schema;

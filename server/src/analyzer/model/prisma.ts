@@ -5,7 +5,7 @@
 // generators and datasources are skipped.
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
-import type { EntityInfo } from "./types";
+import type { EntityInfo, ForeignKey } from "./types";
 
 export const prismaReader: SchemaSourceReader = {
   read(fs, config) {
@@ -31,10 +31,11 @@ export function readPrismaSchema(
     models.push(...parsed.models.map((m) => ({ ...m, file })));
     errors.push(...parsed.errors.map((e) => ({ file, ...e })));
   }
-  const modelNames = new Set(models.map((m) => m.name));
+  const tableNames = new Map(models.map((m) => [m.name, tableNameOf(m)]));
+  const columnsOf = new Map(models.map((m) => [m.name, scalarColumns(m, tableNames)]));
   const tables = models
     .filter((m) => !m.blockAttributes.some((a) => a.name === "ignore"))
-    .map((m) => toTable(m, m.file, modelNames));
+    .map((m) => toTable(m, m.file, tableNames, columnsOf));
   return { tables, errors };
 }
 
@@ -80,37 +81,62 @@ export function parsePrismaSchema(text: string): { models: PrismaModel[]; errors
   return { models: parser.models, errors: parser.errors };
 }
 
-function toTable(model: PrismaModel, file: string, modelNames: ReadonlySet<string>): DiscoveredTable {
-  const block = (name: string) => model.blockAttributes.find((a) => a.name === name);
+/** The table a model maps to: `@@map("invoices")`, else the model name. */
+function tableNameOf(model: PrismaModel): string {
+  const mapAttr = model.blockAttributes.find((a) => a.name === "map");
+  return stringValue(mapAttr && argument(mapAttr, "name", 0)) ?? model.name;
+}
+
+/** Scalar field -> SQL column (`tenantId` -> `tenant_id` through `@map`). */
+function scalarColumns(model: PrismaModel, tableNames: ReadonlyMap<string, string>): Record<string, string> {
   const fields: Record<string, string> = {};
-  const relations: NonNullable<EntityInfo["relations"]> = [];
   for (const field of model.fields) {
-    if (modelNames.has(field.type)) {
-      const relation = field.attributes.find((a) => a.name === "relation");
-      const local = relation && arrayOfNames(argument(relation, "fields"));
-      relations.push({
-        field: field.name,
-        target: field.type,
-        required: !field.optional && !field.list,
-        ...(local ? { fields: local } : {}),
-      });
-      continue;
-    }
+    if (tableNames.has(field.type)) continue;
     const mapped = field.attributes.find((a) => a.name === "map");
     fields[field.name] = stringValue(mapped && argument(mapped, undefined, 0)) ?? field.name;
+  }
+  return fields;
+}
+
+function toTable(
+  model: PrismaModel,
+  file: string,
+  tableNames: ReadonlyMap<string, string>,
+  columnsOf: ReadonlyMap<string, Record<string, string>>,
+): DiscoveredTable {
+  const block = (name: string) => model.blockAttributes.find((a) => a.name === name);
+  const fields = columnsOf.get(model.name) ?? {};
+  const relations: NonNullable<EntityInfo["relations"]> = [];
+  const foreignKeys: ForeignKey[] = [];
+  for (const field of model.fields) {
+    if (tableNames.has(field.type)) {
+      const relation = field.attributes.find((a) => a.name === "relation");
+      const local = relation && arrayOfNames(argument(relation, "fields"));
+      const references = relation && arrayOfNames(argument(relation, "references"));
+      const required = !field.optional && !field.list;
+      relations.push({ field: field.name, target: field.type, required, ...(local ? { fields: local } : {}) });
+      // `invoice Invoice @relation(fields: [invoiceId], references: [id])`: the side that holds the key.
+      if (local?.length && references?.length)
+        foreignKeys.push({
+          columns: local.map((f) => fields[f] ?? f),
+          parent: tableNames.get(field.type) ?? field.type,
+          parentColumns: references.map((f) => columnsOf.get(field.type)?.[f] ?? f),
+          required,
+        });
+    }
   }
   const uniques = model.blockAttributes
     .filter((a) => a.name === "unique" || a.name === "id")
     .map((a) => arrayOfNames(argument(a, "fields", 0)))
     .filter((list): list is string[] => !!list && list.length > 1);
-  const mapAttr = block("map");
   const schemaAttr = block("schema");
   const entity: EntityInfo = { orm: "prisma", names: [model.name, lowerFirst(model.name)], fields, uniques, relations };
   const schema = stringValue(schemaAttr && argument(schemaAttr, undefined, 0));
   return {
-    name: stringValue(mapAttr && argument(mapAttr, "name", 0)) ?? model.name,
+    name: tableNameOf(model),
     ...(schema ? { schema } : {}),
     columns: Object.values(fields),
+    ...(foreignKeys.length ? { foreignKeys } : {}),
     source: { file, line: model.line, column: model.column, kind: "prisma" },
     entities: [entity],
   };

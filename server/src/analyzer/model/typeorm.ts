@@ -6,7 +6,7 @@
 import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
-import type { EntityInfo, ModelSource } from "./types";
+import type { EntityInfo, ForeignKey, ModelSource } from "./types";
 
 /** Where backends keep entities and models; there is no config key for them yet. */
 export const ORM_MODEL_GLOBS = [
@@ -54,6 +54,7 @@ export function readTypeormEntities(
       primary.push(...c.primary);
     }
     const joinColumns = relations.flatMap((r) => r.fields ?? []);
+    const foreignKeys = relationKeys(cls, relations, classes);
     // A join column also declared as a @Column (`tenantId` beside `tenant`) is named by that field.
     const fieldOf = (column: string) => Object.keys(fields).find((f) => fields[f] === column) ?? column;
     for (const r of relations) r.fields = r.fields?.map(fieldOf);
@@ -65,9 +66,44 @@ export function readTypeormEntities(
       columns: [...new Set([...Object.values(fields), ...joinColumns])],
       source: cls.source,
       entities: [entity],
+      ...(foreignKeys.length ? { foreignKeys } : {}),
     });
   }
   return { tables, errors: [] };
+}
+
+/** The owning side of each relation to another entity (`@ManyToOne(() => Invoice, { nullable: false })`) as a foreign key. */
+function relationKeys(
+  cls: EntityClass,
+  relations: NonNullable<EntityInfo["relations"]>,
+  classes: ReadonlyMap<string, EntityClass>,
+): ForeignKey[] {
+  const references = Object.assign(
+    {},
+    ...lineage(cls, classes)
+      .reverse()
+      .map((c) => c.references),
+  ) as Record<string, string>;
+  return relations.flatMap((r): ForeignKey[] => {
+    const target = classes.get(r.target);
+    if (!target?.entity || !r.fields?.length) return [];
+    const targetFields = Object.assign(
+      {},
+      ...lineage(target, classes)
+        .reverse()
+        .map((c) => c.fields),
+    ) as Record<string, string>;
+    const referenced = references[r.field] ?? "id";
+    return [
+      {
+        columns: r.fields,
+        parent: target.entity.table ?? snakeCase(target.name),
+        ...(target.entity.schema ? { parentSchema: target.entity.schema } : {}),
+        parentColumns: [targetFields[referenced] ?? referenced],
+        required: r.required,
+      },
+    ];
+  });
 }
 
 interface EntityClass {
@@ -77,6 +113,8 @@ interface EntityClass {
   entity?: { table?: string; schema?: string };
   fields: Record<string, string>;
   relations: NonNullable<EntityInfo["relations"]>;
+  /** Relation property -> the target's referenced property (`@JoinColumn({ referencedColumnName })`, default `id`). */
+  references: Record<string, string>;
   primary: string[];
   source: ModelSource;
 }
@@ -93,6 +131,7 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
     base: heritage && tsm.isIdentifier(heritage) ? heritage.text : undefined,
     fields: {},
     relations: [],
+    references: {},
     primary: [],
     source: { file: sourceFile.fileName, line: start.line + 1, column: start.character + 1, kind: "typeorm" },
   };
@@ -149,6 +188,7 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
         required,
         fields: [joinColumn],
       });
+      cls.references[property] = referenced;
     }
   }
   return cls.entity || Object.keys(cls.fields).length || cls.relations.length ? cls : undefined;

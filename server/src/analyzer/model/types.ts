@@ -1,3 +1,5 @@
+import { normalizeColumnName, tenantColumnMatches } from "./names";
+
 /** Where a fact about the tenant model came from, so findings can point at it. */
 export interface ModelSource {
   /** Absolute path of the migration, schema or config file. */
@@ -26,13 +28,52 @@ export interface EntityInfo {
   relations?: { field: string; target: string; required: boolean; fields?: string[] }[];
 }
 
+/** A foreign key as a schema source declares it (migrations, a Prisma relation, a Drizzle `.references`). */
+export interface ForeignKey {
+  /** The referencing columns, SQL spelling. */
+  columns: string[];
+  /** The referenced table (unqualified, as written) and its schema when the source named one. */
+  parent: string;
+  parentSchema?: string;
+  /** The referenced columns; empty when left implicit (`REFERENCES invoices`: the parent's primary key). */
+  parentColumns: string[];
+  /** Every referencing column is NOT NULL: only then does every child row have a parent. */
+  required: boolean;
+}
+
+/**
+ * How a table with no tenant column of its own is tenant-owned: through a required foreign
+ * key to a tenant-owned parent (`invoice_items.invoice_id -> invoices.id`).
+ */
+export interface TenantOwner {
+  /** The child's column holding the parent's key (SQL spelling). */
+  column: string;
+  /** The parent table's name in the model (itself tenant-owned, possibly through its own parent). */
+  parent: string;
+  /** The parent's referenced column (SQL spelling), usually its primary key. */
+  parentColumn: string;
+}
+
 export interface TenantTable {
   /** Unqualified table name, lower-cased as Postgres folds unquoted identifiers. */
   name: string;
   /** Schema when the definition named one (`billing.invoices`). */
   schema?: string;
-  /** The column (SQL spelling) that holds the tenant. */
+  /**
+   * The column (SQL spelling) that holds the tenant at the table's own level: of the configured
+   * tenant columns it has, the narrowest (last in `tenantColumns`). Fixes add this one. For a
+   * table owned through its parent (`owner`), the parent's tenant column, which the table lacks.
+   */
   tenantColumn: string;
+  /**
+   * Every configured tenant column the table has (SQL spelling), broad to narrow; a predicate on
+   * any of them scopes it. Empty for a table owned through its parent; absent means `[tenantColumn]`.
+   */
+  tenantColumns?: string[];
+  /** Set when the table has no tenant column and is owned through a required foreign key to its parent. */
+  owner?: TenantOwner;
+  /** Required foreign keys to tenant-owned parents (joins on them carry the parent's scope to this table). */
+  parents?: TenantOwner[];
   source: ModelSource;
   /** The ORM definitions of this table, when a schema reader found them. */
   entities?: EntityInfo[];
@@ -64,6 +105,53 @@ export function lookupTenantTable(model: TenantModel, name: string, schema?: str
 /** Look an ORM entity (model class, Prisma accessor, Drizzle variable) up, case-insensitively. */
 export function lookupTenantEntity(model: TenantModel, name: string): TenantTable | undefined {
   return model.entities?.get(name.toLowerCase());
+}
+
+/** The tenant columns a predicate on the table itself may use (none for a table owned through its parent). */
+export function tenantColumnsOf(table: TenantTable): readonly string[] {
+  if (table.owner) return [];
+  return table.tenantColumns ?? [table.tenantColumn];
+}
+
+/** Whether `column` (SQL or ORM spelling) is one of the table's own tenant columns (any level of a hierarchy). */
+export function hasTenantColumn(table: TenantTable, column: string): boolean {
+  return tenantColumnsOf(table).some((c) => tenantColumnMatches(column, c));
+}
+
+/** An ORM entity's fields that hold a broader level of a tenant hierarchy (`orgId` beside `projectId`): they scope too. */
+export function broaderTenantFields(table: TenantTable, entity: EntityInfo): string[] {
+  return Object.entries(entity.fields)
+    .filter(([, column]) => hasTenantColumn(table, column) && !tenantColumnMatches(column, table.tenantColumn))
+    .map(([field]) => field);
+}
+
+/** Whether `child.column = parent.parentColumn` is one of the child's owning (or hierarchy) foreign keys; either spelling. */
+export function isParentLink(child: TenantTable, column: string, parent: TenantTable, parentColumn: string): boolean {
+  return !!child.parents?.some(
+    (p) =>
+      normalizeColumnName(p.column) === normalizeColumnName(column) &&
+      p.parent.toLowerCase() === parent.name.toLowerCase() &&
+      normalizeColumnName(p.parentColumn) === normalizeColumnName(parentColumn),
+  );
+}
+
+/** `"invoice_items" is tenant-owned through "invoices" (invoice_items.invoice_id -> invoices.id)`, for messages. */
+export function ownedThroughText(table: TenantTable & { owner: TenantOwner }): string {
+  const o = table.owner;
+  return `"${table.name}" is tenant-owned through "${o.parent}" (${table.name}.${o.column} -> ${o.parent}.${o.parentColumn})`;
+}
+
+/**
+ * How to tie a query on a table owned through its parent to a tenant, for an ORM finding that
+ * reaches no scoped parent: name the parent, the key, and the two ways to reach a scoped parent.
+ */
+export function ownedThroughAdvice(model: TenantModel, table: TenantTable & { owner: TenantOwner }): string {
+  const o = table.owner;
+  const parent = model.tables.get(o.parent.toLowerCase());
+  const scoped = parent?.owner
+    ? `from a query scoped through its own parent ${parent.owner.parent}`
+    : `from a query scoped by ${parent?.tenantColumn ?? "its tenant column"}`;
+  return `${ownedThroughText(table)}: filter ${o.column} by ${o.parent} ids ${scoped}, or join it to ${o.parent} and scope ${o.parent}`;
 }
 
 /** The ORM field that holds the tenant for `table` in `orm`'s spelling (`tenantId`), falling back to the column. */

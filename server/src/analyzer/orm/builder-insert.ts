@@ -29,7 +29,8 @@ export function insertFindings(
   top: ts.Node,
   receiver: ts.Expression,
 ): OrmFinding[] {
-  if (!check.rows) return [];
+  // A table owned through its parent has no tenant key: the parent key its rows carry ties them.
+  if (!check.rows || check.table.owner) return [];
   const rows = rowObjects(ctx, check, check.rows, 0);
   const objects = rows.objects;
   const states = objects.map((o) => tenantState(ctx, check, o));

@@ -4,7 +4,7 @@ import type ts from "typescript";
 import { lookupTenantTable } from "../model/types";
 import { isClientOf } from "./builder-clients";
 import { stringValue } from "./builder-syntax";
-import { queryChains } from "./chain";
+import { queryChains, skipOuter } from "./chain";
 import { DRIZZLE_CLIENT } from "./drizzle";
 import { drizzleTableOf } from "./drizzle-tables";
 import { KNEX_CLIENT } from "./knex";
@@ -44,6 +44,26 @@ export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
       const table = kind && safe(() => drizzleTableOf(ctx, c.args[0]));
       if (kind && table) out.push({ call: chain.top, receiver: chain.root, table: table.name, kind });
     }
+  }
+  return out;
+}
+
+/**
+ * Drizzle's relational queries (`db.query.orders.findFirst({ where })`), scoped or not: the
+ * ownership flow follows their rows. Not among `drizzleQueries`, which `unscoped-client` checks.
+ */
+export function drizzleRelationalQueries(ctx: OrmContext): OrmQuery[] {
+  const tsm = ctx.ts;
+  const isClient = (e: ts.Expression) => isClientOf(tsm, e, DRIZZLE_CLIENT, ctx.checker);
+  const out: OrmQuery[] = [];
+  for (const chain of queryChains(tsm, ctx.sourceFile, isClient, [DRIZZLE_CLIENT, ctx.checker ?? DRIZZLE_CLIENT])) {
+    const root = skipOuter(tsm, chain.root);
+    const head = chain.calls[0];
+    if (!head || (head.name !== "findFirst" && head.name !== "findMany")) continue;
+    if (!tsm.isPropertyAccessExpression(root) || !tsm.isPropertyAccessExpression(root.expression)) continue;
+    if (root.expression.name.text !== "query" || !isClient(root.expression.expression)) continue;
+    const table = safe(() => drizzleTableOf(ctx, root));
+    if (table) out.push({ call: chain.top, receiver: root.expression.expression, table: table.name, kind: "read" });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The row-level scoping rules (DESIGN.md "When is a query scoped") for query builders, over a
 // small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
 import type ts from "typescript";
-import type { TenantTable } from "../model/types";
+import { ownedThroughAdvice, type TenantTable } from "../model/types";
 import type { Fix } from "../types";
 import type { ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
@@ -29,6 +29,8 @@ export type Pred =
   | { kind: "null"; ref: TableRef }
   /** `a.tenant = b.tenant`. */
   | { kind: "join"; a: TableRef; b: TableRef }
+  /** `child.invoice_id = parent.id` on the child's owning (or hierarchy) foreign key: a scoped parent scopes it. */
+  | { kind: "parent"; child: TableRef; parent: TableRef }
   /** The tenant column compared in a way that does not scope (`ne`, `!=`, `>`). */
   | { kind: "mention"; ref: TableRef; why: string }
   | { kind: "dynamic"; node: ts.Node; why: string }
@@ -56,7 +58,9 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
     for (const r of refs) {
       if (scoped.has(r)) continue;
       const joined = termsOf(r).some(
-        (t) => t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a))),
+        (t) =>
+          (t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a)))) ||
+          (t.kind === "parent" && t.child === r && scoped.has(t.parent)),
       );
       if (joined) {
         scoped.add(r);
@@ -161,6 +165,14 @@ export function queryFindings(
   for (const [ref, verdict] of verdicts(q.refs, q.where)) {
     if (verdict.kind === "scoped") continue;
     const table = ref.table.name;
+    const owned = ref.table.owner && { ...ref.table, owner: ref.table.owner };
+    if (owned && verdict.kind !== "dynamic") {
+      // No tenant column to add: name the parent that owns the rows, and offer no fix.
+      const message = `${q.label} does not tie "${table}" to a tenant: ${EFFECT[q.verb]}. ${ownedThroughAdvice(ctx.model, owned)}.`;
+      const f = finding(ctx, "missing-tenant-filter", ref.node, table, message, undefined, chainTop, receiver);
+      out.push(ref.span ? { ...f, ...ref.span } : f);
+      continue;
+    }
     const hint = q.hint(ref);
     let message: string;
     if (verdict.kind === "weak") {

@@ -2,6 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
+import { fileCalls } from "./file-calls";
 
 /** One `.name(args)` link of a chain; `name` is "" for a callable root (`knex('orders')`). */
 export interface ChainCall {
@@ -55,17 +56,7 @@ export function chainOf(tsm: typeof ts, top: ts.CallExpression): Chain {
   return { root: e, calls, top };
 }
 
-/** Calls that end a chain: not the object of a further `.method(...)`. */
-export function chainTops(tsm: typeof ts, sourceFile: ts.SourceFile): ts.CallExpression[] {
-  const out: ts.CallExpression[] = [];
-  const visit = (node: ts.Node): void => {
-    if (tsm.isCallExpression(node) && !continuesChain(tsm, node)) out.push(node);
-    tsm.forEachChild(node, visit);
-  };
-  visit(sourceFile);
-  return out;
-}
-
+/** A call that is the object of a further `.method(...)`: not the end of its chain. */
 function continuesChain(tsm: typeof ts, call: ts.CallExpression): boolean {
   let child: ts.Node = call;
   let parent = call.parent;
@@ -123,13 +114,16 @@ function computeQueryChains(
   sourceFile: ts.SourceFile,
   isClient: (root: ts.Expression) => boolean,
 ): ExpandedChain[] {
-  const info = shapesOf(tsm, sourceFile).map((shape) => ({
+  const { shapes, callVariables } = shapesOf(tsm, sourceFile);
+  const info = shapes.map((shape) => ({
     ...shape,
     side: false,
     rootDecl: undefined as ts.VariableDeclaration | undefined,
   }));
+  // Only a variable initialized with a call can carry a half-built query: other roots skip the
+  // client test and the scope walk (most chains of a file are `console.log(...)`, `res.json(...)`).
   const carried = (root: ts.Expression) =>
-    tsm.isIdentifier(root) && !isClient(root) ? localDeclaration(tsm, root) : undefined;
+    tsm.isIdentifier(root) && callVariables.has(root.text) && !isClient(root) ? localDeclaration(tsm, root) : undefined;
   for (const i of info) {
     i.rootDecl = carried(i.chain.root);
     i.side = !!i.rootDecl && isSideStatement(tsm, i.top, i.chain.root as ts.Identifier);
@@ -148,18 +142,24 @@ function computeQueryChains(
 
 // Drizzle, Kysely and Knex all ask for the same file's chains: walk the tree once per file.
 // Keyed by the SourceFile, so it lives exactly as long as the tree.
-const shapesByFile = new WeakMap<
-  ts.SourceFile,
-  { top: ts.CallExpression; chain: Chain; carrier: ts.VariableDeclaration | undefined }[]
->();
+interface FileShapes {
+  shapes: { top: ts.CallExpression; chain: Chain; carrier: ts.VariableDeclaration | undefined }[];
+  /** Names of the variables whose initializer is a call (`const q = db.selectFrom('t')`). */
+  callVariables: ReadonlySet<string>;
+}
 
-function shapesOf(tsm: typeof ts, sourceFile: ts.SourceFile) {
-  let shapes = shapesByFile.get(sourceFile);
-  if (!shapes) {
-    shapes = chainTops(tsm, sourceFile).map((top) => ({ top, chain: chainOf(tsm, top), carrier: carrierOf(tsm, top) }));
-    shapesByFile.set(sourceFile, shapes);
+const shapesByFile = new WeakMap<ts.SourceFile, FileShapes>();
+
+function shapesOf(tsm: typeof ts, sourceFile: ts.SourceFile): FileShapes {
+  let found = shapesByFile.get(sourceFile);
+  if (!found) {
+    const { calls, callVariables } = fileCalls(tsm, sourceFile);
+    const shapes = calls
+      .filter((call) => !continuesChain(tsm, call))
+      .map((top) => ({ top, chain: chainOf(tsm, top), carrier: carrierOf(tsm, top) }));
+    shapesByFile.set(sourceFile, (found = { shapes, callVariables }));
   }
-  return shapes;
+  return found;
 }
 
 function expand(

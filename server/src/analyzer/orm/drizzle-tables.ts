@@ -1,9 +1,15 @@
 // Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
-import { tenantColumnMatches } from "../model/names";
-import { lookupTenantTable, tenantFieldOf, type TenantTable } from "../model/types";
-import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
+import {
+  hasTenantColumn,
+  isParentLink,
+  lookupTenantTable,
+  tenantColumnsOf,
+  tenantFieldOf,
+  type TenantTable,
+} from "../model/types";
+import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { importedName, isUndefinedLike } from "./builder-syntax";
 import { arrayElements, constInitializer, skipOuter } from "./chain";
 import type { OrmContext } from "./types";
@@ -32,6 +38,20 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined)
     if (table.entities?.some((en) => en.orm === "drizzle" && en.names.includes(name))) return table;
   if (hasDrizzleEntities(ctx)) return undefined; // a drizzle schema is known: the variable is not tenant-owned
   return lookupTenantTable(ctx.model, name) ?? lookupTenantTable(ctx.model, snakeCase(name));
+}
+
+/**
+ * Whether a table argument as written (`orders`, `schema.orders`) may be a tenant-owned
+ * Drizzle table, by its last name, as `drizzleTableOf` resolves it. (A table imported under
+ * another name is for the caller to allow: the text alone cannot follow the alias.)
+ */
+export function mayNameDrizzleTable(ctx: OrmContext, written: string): boolean {
+  const name = written.split(".").pop()!.trim();
+  for (const table of ctx.model.tables.values())
+    if (table.entities?.some((en) => en.orm === "drizzle" && en.names.includes(name))) return true;
+  return (
+    !hasDrizzleEntities(ctx) && !!(lookupTenantTable(ctx.model, name) || lookupTenantTable(ctx.model, snakeCase(name)))
+  );
 }
 
 function hasDrizzleEntities(ctx: OrmContext): boolean {
@@ -173,7 +193,16 @@ export class DrizzlePredicates {
   private comparison(name: string, args: readonly ts.Expression[]): Pred {
     const left = this.column(args[0]);
     const right = this.column(args[1]);
+    if (name === "eq" && left && right && left.ref !== right.ref) {
+      // `eq(invoiceItems.invoiceId, invoices.id)` on the child's owning foreign key.
+      if (isParentLink(left.ref.table, left.column, right.ref.table, right.column))
+        return { kind: "parent", child: left.ref, parent: right.ref };
+      if (isParentLink(right.ref.table, right.column, left.ref.table, left.column))
+        return { kind: "parent", child: right.ref, parent: left.ref };
+    }
     if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
+    if (name === "inArray" && left && !left.tenant && this.scopedParentSubquery(left, args[1]))
+      return { kind: "tenant", ref: left.ref };
     const col = left?.tenant ? left : name === "eq" && right?.tenant ? right : undefined;
     if (!col) return OTHER;
     if (name === "isNull") return { kind: "null", ref: col.ref };
@@ -190,8 +219,40 @@ export class DrizzlePredicates {
     return { kind: "tenant", ref: col.ref };
   }
 
+  /**
+   * `inArray(invoiceItems.invoiceId, db.select({ id: invoices.id }).from(invoices).where(eq(invoices.tenantId, t)))`:
+   * the child's owning key among the ids of a subquery that scopes its parent.
+   */
+  private scopedParentSubquery(child: { ref: TableRef; column: string }, expr: ts.Expression | undefined): boolean {
+    const tsm = this.ctx.ts;
+    const calls: Record<string, ts.CallExpression> = {};
+    for (
+      let e = expr && skipOuter(tsm, expr);
+      e && tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression);
+    ) {
+      calls[e.expression.name.text] ??= e;
+      e = skipOuter(tsm, e.expression.expression);
+    }
+    const parent = drizzleTableOf(this.ctx, calls.from?.arguments[0]);
+    const projection = calls.select?.arguments[0] && skipOuter(tsm, calls.select.arguments[0]);
+    if (!parent || !calls.from || !calls.where || !projection || !tsm.isObjectLiteralExpression(projection))
+      return false;
+    const parentRef: TableRef = {
+      table: parent,
+      qualifier: calls.from.arguments[0].getText(this.ctx.sourceFile),
+      node: calls.from,
+    };
+    const sub = new DrizzlePredicates(this.ctx, [parentRef]);
+    const [selected] = projection.properties.map((p) =>
+      tsm.isPropertyAssignment(p) ? sub.column(p.initializer) : undefined,
+    );
+    if (projection.properties.length !== 1 || !selected) return false;
+    if (!isParentLink(child.ref.table, child.column, parent, selected.column)) return false;
+    return verdicts([parentRef], sub.translate(calls.where.arguments[0])).get(parentRef)?.kind === "scoped";
+  }
+
   /** `orders.tenantId` (or `o.tenantId` for a callback parameter) -> the reference and whether it is the tenant column. */
-  column(expr: ts.Expression | undefined): { ref: TableRef; tenant: boolean } | undefined {
+  column(expr: ts.Expression | undefined): { ref: TableRef; tenant: boolean; column: string } | undefined {
     const tsm = this.ctx.ts;
     if (!expr) return undefined;
     const e = skipOuter(tsm, expr);
@@ -199,7 +260,8 @@ export class DrizzlePredicates {
     const qualifier = skipOuter(tsm, e.expression).getText(this.ctx.sourceFile);
     const ref = this.refs.find((r) => r.qualifier === qualifier);
     if (!ref) return undefined;
-    return { ref, tenant: isTenantKey(ref.table, e.name.text) };
+    const column = ref.table.entities?.find((en) => en.orm === "drizzle")?.fields[e.name.text] ?? e.name.text;
+    return { ref, tenant: isTenantKey(ref.table, e.name.text), column };
   }
 
   /** sql`${orders.tenantId} = ${id}`: scoped when a tenant column is compared with `=` or `in`. */
@@ -222,5 +284,6 @@ export class DrizzlePredicates {
 export function isTenantKey(table: TenantTable, key: string): boolean {
   const entity = table.entities?.find((en) => en.orm === "drizzle");
   const column = entity?.fields[key];
-  return column ? column === table.tenantColumn : tenantColumnMatches(key, table.tenantColumn);
+  // A hierarchy: any level the table has (`orgId`, `projectId`).
+  return column ? tenantColumnsOf(table).includes(column) : hasTenantColumn(table, key);
 }

@@ -5,11 +5,18 @@ import type { Fix, TextEdit } from "../types";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { insertFindings } from "./builder-insert";
 import { chainLabel, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
+import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter } from "./builder-syntax";
 import { queryChains, skipOuter, type ChainCall } from "./chain";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
-import { DrizzlePredicates, drizzleTableOf, drizzleTenantKey, isTenantKey } from "./drizzle-tables";
+import {
+  DrizzlePredicates,
+  drizzleTableOf,
+  drizzleTenantKey,
+  isTenantKey,
+  mayNameDrizzleTable,
+} from "./drizzle-tables";
 import { drizzleQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -45,13 +52,20 @@ const JOINS: Record<string, "inner" | "outer"> = {
   crossJoin: "inner",
 };
 
+/** `import { orders as o }`: a table under a name the text alone cannot map back. */
+const ALIASED_IMPORT = /\bimport\s+(?:type\s+)?\{[^}]*\bas\s/;
+const DRIZZLE_TABLE_CALL = /\.(?:from|insert|update|delete)\s*\(\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)/g;
+
 export const drizzleModule: OrmModule = {
   name: "drizzle",
   appliesTo: (ctx) =>
     importsModule(ctx.ts, ctx.sourceFile, (m) => m === "drizzle-orm" || m.startsWith("drizzle-orm/")) ||
     // Drizzle passes table objects (`db.update(orders)`), not object literals as Prisma does
     // (`prisma.order.update({ ... })`); its relational API goes through `db.query.<table>`.
-    /\.(from|insert|update|delete)\s*\(\s*[A-Za-z_$]|\.query\.\w+\.find(Many|First)\s*\(/.test(ctx.sourceFile.text),
+    // The table argument must be a tenant-owned table's name: `cache.delete(key)` is no query.
+    /\.query\.\w+\.find(Many|First)\s*\(/.test(ctx.sourceFile.text) ||
+    ALIASED_IMPORT.test(ctx.sourceFile.text) ||
+    callNamesTable(ctx.sourceFile.text, DRIZZLE_TABLE_CALL, (name) => mayNameDrizzleTable(ctx, name)),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, DRIZZLE_CLIENT, ctx.checker);

@@ -3,13 +3,22 @@
 // `del`/`delete` and `insert`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
+import { lookupTenantTable } from "../model/types";
+import { callNamesTable } from "../prefilter";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
-import { and, chainLabel, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
+import { and, chainLabel, OTHER, queryFindings, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { chainOf, conditionalReason, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
-import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
+import {
+  combineTerms,
+  comparisonPred,
+  literalText,
+  rawSqlPred,
+  stringTableRef,
+  type SubqueryReader,
+} from "./string-builder";
 import { knexQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -33,12 +42,21 @@ const JOINS: Record<string, "inner" | "outer"> = {
   fullOuterJoin: "outer",
 };
 
+const KNEX_TABLE_CALL =
+  /(?:\b(?:knex|db|trx|tx|database)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into))\s*\(\s*(?:\{|['"`]([^'"`]*))/g;
+
 export const knexModule: OrmModule = {
   name: "knex",
   appliesTo: (ctx) =>
     importsModule(ctx.ts, ctx.sourceFile, (m) => m === "knex") ||
-    // A knex query starts with a table: `knex('t')`, `db('t')`, `trx.from('t')`, `.into('t')`.
-    /\b(knex|db|trx|tx|database)\s*\(\s*['"`{]|\.(from|table|into)\s*\(\s*['"`{]/.test(ctx.sourceFile.text),
+    // A knex query starts with a table: `knex('t')`, `db('t')`, `trx.from('t')`, `.into('t')`
+    // (a tenant-owned one, or one the text does not spell out: `${schema}.t`, `{ o: 't' }`).
+    callNamesTable(ctx.sourceFile.text, KNEX_TABLE_CALL, (name) => {
+      const written = name.replace(/\$\{[^}]*\}/g, "").trim();
+      if (!written) return name !== ""; // the whole table interpolated: cannot tell
+      const table = written.split(/\s+/)[0].split(".").pop()!;
+      return !!lookupTenantTable(ctx.model, table.replace(/"/g, ""));
+    }),
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
@@ -199,7 +217,7 @@ class KnexPredicates {
         }
         return this.single(args[0], 0);
       case "whereIn":
-        return comparisonPred(this.ctx, this.refs, col, "in", args[1]);
+        return comparisonPred(this.ctx, this.refs, col, "in", args[1], undefined, (v) => this.subquery(v));
       case "whereNot":
       case "whereNotIn":
         return {
@@ -217,6 +235,25 @@ class KnexPredicates {
       default:
         return col !== undefined ? comparisonPred(this.ctx, this.refs, col, base, undefined) : OTHER;
     }
+  }
+
+  /** `knex('invoices').select('id').where('tenant_id', t)` (or `knex.select('id').from(...)`) given as a `whereIn` value. */
+  private subquery(value: ts.Expression): ReturnType<SubqueryReader> {
+    const tsm = this.ctx.ts;
+    const e = skipOuter(tsm, value);
+    if (!tsm.isCallExpression(e)) return undefined;
+    const calls = chainOf(tsm, e).calls;
+    const tableCall = calls.find((c) => TABLE_CALLS.has(c.name) && c.args.length > 0);
+    const parent = tableCall && stringTableRef(this.ctx, tableCall.args[0], tableCall.call);
+    const selected = calls.find((c) => c.name === "select" || c.name === "pluck" || c.name === "column")?.args;
+    const column = selected?.length === 1 ? stringValue(tsm, selected[0]) : undefined;
+    if (!parent || !column) return undefined;
+    const where = new KnexPredicates(this.ctx, [parent]).chain(calls);
+    return {
+      parent: parent.table,
+      column: column.split(".").pop()!,
+      scoped: verdicts([parent], where).get(parent)?.kind === "scoped",
+    };
   }
 
   /** The one-argument `where(x)`: an object, a callback group, a `knex.raw`, a variable. */

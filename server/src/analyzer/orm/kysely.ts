@@ -4,11 +4,27 @@ import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
-import { and, chainLabel, OTHER, queryFindings, type Pred, type TableRef, type Verdict } from "./builder-scope";
+import {
+  and,
+  chainLabel,
+  OTHER,
+  queryFindings,
+  verdicts,
+  type Pred,
+  type TableRef,
+  type Verdict,
+} from "./builder-scope";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
-import { combineTerms, comparisonPred, literalText, rawSqlPred, stringTableRef } from "./string-builder";
+import {
+  combineTerms,
+  comparisonPred,
+  literalText,
+  rawSqlPred,
+  stringTableRef,
+  type SubqueryReader,
+} from "./string-builder";
 import { kyselyQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
@@ -179,6 +195,25 @@ class KyselyPredicates {
     return combineTerms(terms);
   }
 
+  /** `db.selectFrom('invoices').select('id').where('tenant_id', '=', t)` given as an `in` value. */
+  private subquery(value: ts.Expression): ReturnType<SubqueryReader> {
+    const tsm = this.ctx.ts;
+    const e = skipOuter(tsm, value);
+    if (!tsm.isCallExpression(e)) return undefined;
+    const calls = chainOf(tsm, e).calls;
+    const from = calls.find((c) => c.name === "selectFrom");
+    const parent = from && stringTableRef(this.ctx, from.args[0], from.call);
+    const selected = calls.find((c) => c.name === "select")?.args;
+    const column = selected?.length === 1 ? stringValue(tsm, selected[0]) : undefined;
+    if (!parent || !column) return undefined;
+    const where = new KyselyPredicates(this.ctx, [parent]).chainWhere(calls);
+    return {
+      parent: parent.table,
+      column: column.split(".").pop()!,
+      scoped: verdicts([parent], where).get(parent)?.kind === "scoped",
+    };
+  }
+
   /** `$if(cond, (qb) => qb.where(...))`: the wheres the callback adds. */
   private callbackChain(fn: ts.Expression): Pred {
     const tsm = this.ctx.ts;
@@ -204,7 +239,11 @@ class KyselyPredicates {
     const tsm = this.ctx.ts;
     if (args.length >= 3) {
       const op = stringValue(tsm, args[1]);
-      return op === undefined ? OTHER : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2]);
+      return op === undefined
+        ? OTHER
+        : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2], undefined, (v) =>
+            this.subquery(v),
+          );
     }
     return this.expression(args[0], undefined, 0);
   }

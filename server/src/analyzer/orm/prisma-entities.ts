@@ -6,7 +6,14 @@
 // config lists it in `tables`; then it is owned through its first required relation to a
 // tenant-owned parent, and its queries must filter through that relation
 // (`where: { invoice: { tenantId } }`). Its creates are not checked: the parent's key ties them.
-import { lookupTenantEntity, tenantFieldOf, type EntityInfo, type TenantModel, type TenantTable } from "../model/types";
+import {
+  lookupTenantEntity,
+  tenantColumnsOf,
+  tenantFieldOf,
+  type EntityInfo,
+  type TenantModel,
+  type TenantTable,
+} from "../model/types";
 import type { ScopeEntity, ScopeRelation } from "./prisma-where";
 
 export interface PrismaEntity extends ScopeEntity {
@@ -43,6 +50,7 @@ export class PrismaEntities {
     if (cached !== undefined) return cached ?? undefined;
     const table = lookupTenantEntity(this.model, name);
     const info = table?.entities?.find((e) => e.orm === "prisma" && e.names.includes(name));
+    this.views.set(name, null); // a relation cycle back to this model sees it as not (yet) owned
     const view = table && info ? this.build(table, info) : null;
     this.views.set(name, view);
     return view ?? undefined;
@@ -50,24 +58,36 @@ export class PrismaEntities {
 
   private build(table: TenantTable, info: EntityInfo): PrismaEntity {
     const tenantField = tenantFieldOf(table, "prisma");
+    const fieldOf = (column: string) => Object.entries(info.fields).find(([, c]) => c === column)?.[0] ?? column;
+    // A hierarchy (orgId, projectId): a filter on any level the model has scopes it.
+    const tenantFields = tenantColumnsOf(table).map(fieldOf);
     const compoundKeys = new Map(
-      (info.uniques ?? []).filter((u) => u.includes(tenantField)).map((u) => [u.join("_"), u] as const),
+      (info.uniques ?? [])
+        .filter((u) => u.includes(tenantField) || u.some((f) => tenantFields.includes(f)))
+        .map((u) => [u.join("_"), u] as const),
     );
     const relations = info.relations ?? [];
     const carries = (r: (typeof relations)[number]) => !!r.fields?.includes(tenantField);
-    const ownsField = Object.values(info.fields).includes(table.tenantColumn);
+    const ownsField = !table.owner && Object.values(info.fields).includes(table.tenantColumn);
+    // Owned through a parent: the relation whose key is the owning foreign key, else the first required one.
+    const ownerField = table.owner && fieldOf(table.owner.column);
+    const required = relations.filter((r) => r.required && r.fields?.length);
     const parent = ownsField
       ? undefined
-      : relations.find((r) => r.required && r.fields?.length && this.byName(r.target));
+      : (required.find((r) => ownerField && r.fields?.includes(ownerField) && this.byName(r.target)) ??
+        required.find((r) => this.byName(r.target)));
+    const through = parent && { field: parent.field, parent: this.byName(parent.target)! };
     return {
       name: info.names[0],
-      through: parent && { field: parent.field, parent: this.byName(parent.target)! },
+      through,
       table,
       info,
       tenantField,
+      ...(tenantFields.length > 1 ? { tenantFields } : {}),
       compoundKeys,
       tenantRelation: relations.find((r) => r.fields?.length === 1 && r.fields[0] === tenantField)?.field,
-      inheritsTenantFrom: (parentModel) => relations.some((r) => r.target === parentModel && carries(r)),
+      // A model owned through its parent has no tenant field to set: its parent key ties it.
+      inheritsTenantFrom: (parentModel) => !!through || relations.some((r) => r.target === parentModel && carries(r)),
       relation: (field) => {
         const r = relations.find((x) => x.field === field);
         return r && { target: this.byName(r.target), carriesTenant: carries(r) };

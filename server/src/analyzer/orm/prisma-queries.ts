@@ -1,6 +1,6 @@
 // Every Prisma delegate call on a tenant-owned model with the client it runs through, whether or
 // not its where holds the tenant: `unscoped-client` flags the root client even for a scoped where.
-import type ts from "typescript";
+import { methodCalls } from "./file-calls";
 import { OPERATIONS } from "./prisma";
 import { PrismaEntities } from "./prisma-entities";
 import type { PrismaContext } from "./prisma-site";
@@ -13,8 +13,8 @@ export function prismaQueries(orm: OrmContext): OrmQuery[] {
   const entities = new PrismaEntities(ctx.model);
   if (!entities.any) return [];
   const out: OrmQuery[] = [];
-  const visit = (node: ts.Node): void => {
-    if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression)) {
+  for (const node of methodCalls(tsm, ctx.sourceFile)) {
+    {
       const callee = node.expression;
       const op = Object.hasOwn(OPERATIONS, callee.name.text) ? OPERATIONS[callee.name.text] : undefined;
       const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
@@ -29,8 +29,6 @@ export function prismaQueries(orm: OrmContext): OrmQuery[] {
           });
       }
     }
-    tsm.forEachChild(node, visit);
-  };
-  visit(ctx.sourceFile);
+  }
   return out;
 }

@@ -18,6 +18,8 @@ export type Scope =
 export interface ScopeEntity {
   name: string;
   tenantField: string;
+  /** Every tenant field of a hierarchy the model has (`orgId`, `projectId`); a filter on any scopes it. */
+  tenantFields?: readonly string[];
   /** Compound unique keys (`id_tenantId`) whose fields include the tenant field. */
   compoundKeys: ReadonlyMap<string, readonly string[]>;
   relation(field: string): ScopeRelation | undefined;
@@ -200,7 +202,7 @@ function termScope(
   depth: number,
 ): Scope {
   const tsm = ctx.ts;
-  if (name === entity.tenantField) return tenantValueScope(ctx, value, name);
+  if (name === entity.tenantField || entity.tenantFields?.includes(name)) return tenantValueScope(ctx, value, name);
   if (name === "AND") {
     const v = followConst(ctx, strip(tsm, value));
     return tsm.isArrayLiteralExpression(v)
@@ -229,7 +231,10 @@ function termScope(
   if (compound) {
     const v = followConst(ctx, strip(tsm, value));
     if (!tsm.isObjectLiteralExpression(v)) return whereScope(ctx, v, { ...entity, compoundKeys: new Map() }, depth + 1);
-    const tenant = v.properties.find((p) => propertyName(tsm, p) === entity.tenantField);
+    const tenant = v.properties.find((p) => {
+      const key = propertyName(tsm, p);
+      return key === entity.tenantField || (!!key && !!entity.tenantFields?.includes(key));
+    });
     const tenantValue = tenant && propertyValue(tsm, tenant);
     return tenantValue ? tenantValueScope(ctx, tenantValue, entity.tenantField) : { kind: "none" };
   }

@@ -3,8 +3,10 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import type ts from "typescript";
+import { ownedThroughText } from "../model/types";
+import { fileCalls } from "./file-calls";
 import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
-import { PrismaEntities } from "./prisma-entities";
+import { PrismaEntities, type PrismaEntity } from "./prisma-entities";
 import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
 import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
@@ -20,11 +22,7 @@ export const prismaModule: OrmModule = {
     const ctx: PrismaContext = { ...orm, declarations: new Map() };
     const entities = new PrismaEntities(ctx.model);
     const findings: OrmFinding[] = [];
-    const visit = (node: ts.Node): void => {
-      if (ctx.ts.isCallExpression(node)) findings.push(...checkCall(ctx, entities, node));
-      ctx.ts.forEachChild(node, visit);
-    };
-    visit(ctx.sourceFile);
+    for (const call of fileCalls(ctx.ts, ctx.sourceFile).calls) findings.push(...checkCall(ctx, entities, call));
     return findings;
   },
   queries: (ctx) => prismaQueries(ctx),
@@ -124,11 +122,19 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const where =
     followed && tsm.isObjectLiteralExpression(followed) && isInCall(followed, site.call) ? followed : undefined;
   const table = entity.table.name;
-  // A model owned through its parent is filtered through the relation: `invoice: { tenantId }`.
+  // A model owned through its parent is filtered through the relation: `invoice: { tenantId }`,
+  // through each parent in turn when the parent is itself owned through one (`item: { invoice: {...} } }`).
   const through = entity.through;
-  const field = through ? through.parent.tenantField : entity.tenantField;
-  const filter = through ? `${through.field}: { ${field}: <tenant> }` : `${field}: <tenant>`;
+  const root = rootOf(entity);
+  const field = root.tenantField;
+  const filter = throughFilter(entity);
   const add = through ? `Add \`${filter}\`` : `Add ${field}`;
+  const owner = entity.table.owner;
+  const ownedThrough = owner
+    ? `${ownedThroughText({ ...entity.table, owner })}. `
+    : through
+      ? `"${table}" is tenant-owned through "${through.parent.table.name}". `
+      : "";
   if (scope.kind === "dynamic") {
     return [
       finding(
@@ -149,9 +155,11 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
     via: through?.field,
     value: ctx.tenantValueAt(site.call, field),
   };
+  // The fix edits one relation level; deeper chains are the author's to write.
+  const fixable = !through?.parent.through;
   if ((whereValue && !where) || (args && !isInCall(args, site.call))) fixSite.args = undefined;
   if (scope.kind === "weak") {
-    const fix = scope.reason.startsWith("can be undefined") || !where ? undefined : addToWhereFix(fixSite);
+    const fix = scope.reason.startsWith("can be undefined") || !where || !fixable ? undefined : addToWhereFix(fixSite);
     return [
       finding(
         site,
@@ -186,8 +194,8 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : op.reads === "looks up"
         ? `looks "${table}" up by ${keys.join(" and ")} only`
         : `${op.reads} "${table}" by ${keys.join(" and ")} only`;
-  const fix = op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
-  return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${advice}`, fix)];
+  const fix = !fixable ? undefined : op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
+  return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${ownedThrough}${advice}`, fix)];
 }
 
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
@@ -195,4 +203,17 @@ function lookupKeys(tsm: typeof ts, where: ts.ObjectLiteralExpression): string[]
   return where.properties
     .map((p) => propertyName(tsm, p))
     .filter((k): k is string => !!k && !["AND", "OR", "NOT"].includes(k));
+}
+
+/** The tenant-owned ancestor with a tenant field of its own (the entity itself when it has one). */
+function rootOf(entity: PrismaEntity): PrismaEntity {
+  let e = entity;
+  for (let depth = 0; e.through && depth < 8; depth++) e = e.through.parent;
+  return e;
+}
+
+/** `tenantId: <tenant>`, or through the parents: `invoice: { tenantId: <tenant> }`. */
+function throughFilter(entity: PrismaEntity, depth = 0): string {
+  if (!entity.through || depth >= 8) return `${entity.tenantField}: <tenant>`;
+  return `${entity.through.field}: { ${throughFilter(entity.through.parent, depth + 1)} }`;
 }

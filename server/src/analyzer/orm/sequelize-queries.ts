@@ -4,6 +4,7 @@
 // where, transaction: t }))`), otherwise on the pool of the instance the model came from
 // (`db.Order`, `sequelize.models.Order`, `sequelize.model("Order")`) or was defined on.
 import type ts from "typescript";
+import { methodCalls } from "./file-calls";
 import { resolveConst, skipOuter } from "./object-where";
 import { SEQUELIZE_METHODS } from "./sequelize";
 import { modelOf } from "./sequelize-where";
@@ -12,22 +13,15 @@ import type { OrmContext, OrmQuery } from "./types";
 export function sequelizeQueries(ctx: OrmContext): OrmQuery[] {
   const tsm = ctx.ts;
   const out: OrmQuery[] = [];
-  const visit = (node: ts.Node): void => {
-    if (
-      tsm.isCallExpression(node) &&
-      tsm.isPropertyAccessExpression(node.expression) &&
-      Object.hasOwn(SEQUELIZE_METHODS, node.expression.name.text)
-    ) {
-      try {
-        const q = queryOf(ctx, node, node.expression);
-        if (q) out.push(q);
-      } catch {
-        // A call we cannot read is a call we skip.
-      }
+  for (const node of methodCalls(tsm, ctx.sourceFile)) {
+    if (!Object.hasOwn(SEQUELIZE_METHODS, node.expression.name.text)) continue;
+    try {
+      const q = queryOf(ctx, node, node.expression);
+      if (q) out.push(q);
+    } catch {
+      // A call we cannot read is a call we skip.
     }
-    tsm.forEachChild(node, visit);
-  };
-  visit(ctx.sourceFile);
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@
 // an import under another name. Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
-import type { EntityInfo, TenantTable } from "../model/types";
+import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
 import {
   findParameter,
@@ -204,7 +204,10 @@ export function tenantAttributes(
   const props = Object.entries(entity.fields)
     .filter(([, column]) => tenantColumnMatches(column, table.tenantColumn))
     .map(([prop]) => prop);
-  return { primary: props[0] ?? table.tenantColumn, all: new Set(props.length ? props : [table.tenantColumn]) };
+  return {
+    primary: props[0] ?? table.tenantColumn,
+    all: new Set([...(props.length ? props : [table.tenantColumn]), ...broaderTenantFields(table, entity)]),
+  };
 }
 
 export function primaryKeyOf(entity: EntityInfo): string {

@@ -3,6 +3,8 @@
 // shared table: Sequelize builds its where from the primary key alone and drops any `where`
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
+import { methodCalls } from "./file-calls";
+import { ownedThroughAdvice } from "../model/types";
 import type { Fix, RuleId, TextEdit } from "../types";
 import {
   addPropertyEdit,
@@ -24,21 +26,14 @@ export const sequelizeModule: OrmModule = {
     MAY_USE_SEQUELIZE.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
-    const visit = (node: ts.Node): void => {
-      if (
-        ctx.ts.isCallExpression(node) &&
-        ctx.ts.isPropertyAccessExpression(node.expression) &&
-        SEQUELIZE_METHODS[node.expression.name.text]
-      ) {
-        try {
-          out.push(...checkCall(ctx, node, node.expression));
-        } catch {
-          // Never throw on odd input: a call we cannot read is a call we skip.
-        }
+    for (const node of methodCalls(ctx.ts, ctx.sourceFile)) {
+      if (!SEQUELIZE_METHODS[node.expression.name.text]) continue;
+      try {
+        out.push(...checkCall(ctx, node, node.expression));
+      } catch {
+        // Never throw on odd input: a call we cannot read is a call we skip.
       }
-      ctx.ts.forEachChild(node, visit);
-    };
-    visit(ctx.sourceFile);
+    }
     return out;
   },
   queries: (ctx) => sequelizeQueries(ctx),
@@ -179,6 +174,7 @@ function findByPk(c: Call): OrmFinding[] {
 
 /** `create/upsert(data)`, `bulkCreate([...])`: every object literal must set the tenant attribute. */
 function checkRows(c: Call, rows: readonly ts.Expression[]): OrmFinding[] {
+  if (c.target.table.owner) return []; // owned through its parent: the parent key ties the row
   const { ts: tsm, sourceFile } = c.ctx;
   const keys = tenantAttributes(c.target.table, c.target.entity).all;
   const out: OrmFinding[] = [];
@@ -226,13 +222,18 @@ function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
 
 function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
   const { sourceFile } = c.ctx;
+  const owner = c.target.table.owner;
+  // A table owned through its parent has no tenant field to add: name the parent instead, no fix.
+  const owned = owner && ruleId !== "dynamic-sql" && { ...c.target.table, owner };
   return {
     ruleId,
     start: c.callee.name.getStart(sourceFile),
     end: c.call.getEnd(),
-    message,
+    message: owned
+      ? `${calleeText(c)} does not tie "${owned.name}" to a tenant. ${ownedThroughAdvice(c.ctx.model, owned)}.`
+      : message,
     table: c.target.table.name,
-    fixes,
+    fixes: owned ? [] : fixes,
     call: c.call,
     receiver: c.callee.expression,
     identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,

@@ -2,8 +2,7 @@
 // `'o.tenant_id'`), comparison operators as strings, raw SQL fragments, and `where`/`orWhere`
 // sequences whose precedence is SQL's (`a AND b OR c` is `(a AND b) OR c`).
 import type ts from "typescript";
-import { tenantColumnMatches } from "../model/names";
-import { lookupTenantTable } from "../model/types";
+import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { skipOuter } from "./chain";
@@ -47,13 +46,12 @@ export function columnRef(refs: readonly TableRef[], text: string | undefined): 
   const clean = text.replace(/"/g, "").trim();
   const dot = clean.lastIndexOf(".");
   const column = clean.slice(dot + 1);
-  if (dot < 0)
-    return refs[0] ? { ref: refs[0], tenant: tenantColumnMatches(column, refs[0].table.tenantColumn) } : undefined;
+  if (dot < 0) return refs[0] ? { ref: refs[0], tenant: hasTenantColumn(refs[0].table, column) } : undefined;
   const qualifier = clean.slice(0, dot).split(".").pop()!;
   const ref = refs.find((r) => r.qualifier === qualifier) ?? refs.find((r) => r.table.name === qualifier);
-  if (ref) return { ref, tenant: tenantColumnMatches(column, ref.table.tenantColumn) };
+  if (ref) return { ref, tenant: hasTenantColumn(ref.table, column) };
   // A correlated subquery's outer table: its tenant column compared with ours joins to it.
-  return { outer: true, tenant: refs.some((r) => tenantColumnMatches(column, r.table.tenantColumn)) };
+  return { outer: true, tenant: refs.some((r) => hasTenantColumn(r.table, column)) };
 }
 
 const SCOPING_OPS = new Set(["=", "==", "in"]);
@@ -66,10 +64,18 @@ export function comparisonPred(
   op: string,
   value: ts.Expression | undefined,
   valueColumn?: string,
+  /** Reads `value` as a subquery, for `invoice_id IN (<ids of a scoped parent>)`. */
+  subquery?: SubqueryReader,
 ): Pred {
   const col = columnRef(refs, columnText);
   const other = valueColumn !== undefined ? columnRef(refs, valueColumn) : undefined;
   const opLower = op.trim().toLowerCase();
+  const link = opLower === "=" && valueColumn ? parentLinkPred(refs, columnText, valueColumn) : undefined;
+  if (link) return link;
+  const child = opLower === "in" && value && subquery ? qualifiedColumn(refs, columnText) : undefined;
+  const sub = child && value && subquery?.(value);
+  if (child && sub?.scoped && isParentLink(child.ref.table, child.column, sub.parent, sub.column))
+    return { kind: "tenant", ref: child.ref };
   if (col?.tenant && other?.tenant && opLower === "=") {
     if ("ref" in col && "ref" in other) return { kind: "join", a: col.ref, b: other.ref };
     const inner = "ref" in col ? col.ref : "ref" in other ? other.ref : undefined;
@@ -89,6 +95,44 @@ export function comparisonPred(
   if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value))))
     return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };
   return { kind: "tenant", ref: col.ref };
+}
+
+/**
+ * What a subquery given as a value reads: the table, the one column it selects, and whether its
+ * where scopes that table (`knex('invoices').select('id').where('tenant_id', t)`).
+ */
+export type SubqueryReader = (
+  value: ts.Expression,
+) => { parent: TenantTable; column: string; scoped: boolean } | undefined;
+
+/** `'ii.invoice_id'` -> its reference and column; unqualified (`'invoice_id'`) only with `unqualified`, for the query's table. */
+function qualifiedColumn(
+  refs: readonly TableRef[],
+  text: string | undefined,
+  unqualified = true,
+): { ref: TableRef; column: string } | undefined {
+  const clean = (text ?? "").replace(/"/g, "").trim();
+  if (!clean) return undefined;
+  const dot = clean.lastIndexOf(".");
+  const qualifier = dot < 0 ? undefined : clean.slice(0, dot).split(".").pop()!;
+  const ref = qualifier
+    ? (refs.find((r) => r.qualifier === qualifier) ?? refs.find((r) => r.table.name === qualifier))
+    : unqualified
+      ? refs[0]
+      : undefined;
+  return ref && { ref, column: clean.slice(dot + 1) };
+}
+
+/** `'ii.invoice_id' = 'i.id'` (either order) on the child's owning foreign key. */
+function parentLinkPred(refs: readonly TableRef[], a: string | undefined, b: string): Pred | undefined {
+  const l = qualifiedColumn(refs, a, false);
+  const r = qualifiedColumn(refs, b, false);
+  if (!l || !r || l.ref === r.ref) return undefined;
+  if (isParentLink(l.ref.table, l.column, r.ref.table, r.column))
+    return { kind: "parent", child: l.ref, parent: r.ref };
+  if (isParentLink(r.ref.table, r.column, l.ref.table, l.column))
+    return { kind: "parent", child: r.ref, parent: l.ref };
+  return undefined;
 }
 
 /** A raw SQL fragment (`whereRaw('tenant_id = ?', [t])`, sql`...`): scoped when it compares the tenant column with `=`/IN and holds no OR/NOT. */

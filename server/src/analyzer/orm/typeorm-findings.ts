@@ -1,7 +1,7 @@
 // One recognised TypeORM call and how a finding about it reads: the messages (in the words of
 // the SQL rules), the fix wrapper, and what counts as looking a row up by id.
 import type ts from "typescript";
-import type { EntityInfo } from "../model/types";
+import { ownedThroughAdvice, type EntityInfo } from "../model/types";
 import type { Fix, RuleId, TextEdit } from "../types";
 import type { EntityTarget } from "./typeorm-receivers";
 import type { TenantFields } from "./typeorm-where";
@@ -84,13 +84,18 @@ export function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
 
 export function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
   const { sourceFile } = c.ctx;
+  const owner = c.target.table.owner;
+  // A table owned through its parent has no tenant field to add: name the parent instead, no fix.
+  const owned = owner && ruleId !== "dynamic-sql" && { ...c.target.table, owner };
   return {
     ruleId,
     start: c.callee.name.getStart(sourceFile),
     end: c.call.getEnd(),
-    message,
+    message: owned
+      ? `${calleeText(c)} does not tie "${owned.name}" to a tenant. ${ownedThroughAdvice(c.ctx.model, owned)}.`
+      : message,
     table: c.target.table.name,
-    fixes,
+    fixes: owned ? [] : fixes,
     call: c.call,
     receiver: c.callee.expression,
     identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,

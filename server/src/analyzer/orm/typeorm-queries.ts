@@ -2,6 +2,7 @@
 // entity with the client it runs through, whether or not its where holds the tenant:
 // `unscoped-client` flags `AppDataSource.manager.find(Order, { where: { tenantId } })` all the same.
 import type ts from "typescript";
+import { methodCalls } from "./file-calls";
 import { skipOuter } from "./object-where";
 import { TYPEORM_METHODS } from "./typeorm";
 import { entityArgument, repositoryEntity, typeormEntity } from "./typeorm-receivers";
@@ -13,18 +14,14 @@ const WRITES_BY_WHERE = new Set(["increment", "decrement"]);
 export function typeormQueries(ctx: OrmContext): OrmQuery[] {
   const tsm = ctx.ts;
   const out: OrmQuery[] = [];
-  const visit = (node: ts.Node): void => {
-    if (tsm.isCallExpression(node) && tsm.isPropertyAccessExpression(node.expression)) {
-      try {
-        const q = queryOf(ctx, node, node.expression);
-        if (q) out.push(q);
-      } catch {
-        // A call we cannot read is a call we skip.
-      }
+  for (const node of methodCalls(tsm, ctx.sourceFile)) {
+    try {
+      const q = queryOf(ctx, node, node.expression);
+      if (q) out.push(q);
+    } catch {
+      // A call we cannot read is a call we skip.
     }
-    tsm.forEachChild(node, visit);
-  };
-  visit(ctx.sourceFile);
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 // and TypeORM's habit of dropping `undefined`/`null` properties, which removes the filter.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
-import type { EntityInfo, TenantTable } from "../model/types";
+import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import {
   evaluateWhere,
   isNullish,
@@ -114,7 +114,11 @@ export function tenantFields(table: TenantTable, entity: EntityInfo): TenantFiel
   return {
     primary,
     valueName: props[0] ?? table.tenantColumn,
-    all: new Set([...(props.length ? props : relation ? [] : [table.tenantColumn]), ...relations]),
+    all: new Set([
+      ...(props.length ? props : relation ? [] : [table.tenantColumn]),
+      ...relations,
+      ...broaderTenantFields(table, entity),
+    ]),
     relations: new Set(relations),
     property: (value) => (relation ? `${relation}: { id: ${value} }` : propertyText(primary, value)),
   };

@@ -3,6 +3,7 @@
 // typeorm-query-builder.ts. TypeORM reads an array `where` as an OR of its elements, and drops
 // `undefined`/`null` properties from a where: `findOneBy({ tenantId: undefined })` has no filter.
 import type ts from "typescript";
+import { methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
 import {
@@ -31,17 +32,13 @@ export const typeormModule: OrmModule = {
     MAY_USE_TYPEORM.test(ctx.sourceFile.text),
   check(ctx) {
     const out: OrmFinding[] = [];
-    const visit = (node: ts.Node): void => {
-      if (ctx.ts.isCallExpression(node) && ctx.ts.isPropertyAccessExpression(node.expression)) {
-        try {
-          out.push(...checkCall(ctx, node, node.expression));
-        } catch {
-          // Never throw on odd input: a call we cannot read is a call we skip.
-        }
+    for (const node of methodCalls(ctx.ts, ctx.sourceFile)) {
+      try {
+        out.push(...checkCall(ctx, node, node.expression));
+      } catch {
+        // Never throw on odd input: a call we cannot read is a call we skip.
       }
-      ctx.ts.forEachChild(node, visit);
-    };
-    visit(ctx.sourceFile);
+    }
     return out;
   },
   queries: (ctx) => typeormQueries(ctx),

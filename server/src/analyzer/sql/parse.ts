@@ -53,7 +53,35 @@ export function loadSqlParser(): Promise<SqlParser> {
   return loading;
 }
 
+/**
+ * Parses kept per statement text, most recent last. An editor re-analyzes a file on every
+ * keystroke with nearly all of its SQL unchanged, and a codebase repeats statements: the same
+ * text is parsed once. Trees are shared, so nothing may modify them.
+ */
+const CACHE_SIZE = 2000;
+
+function cached<T>(compute: (sql: string) => T): (sql: string) => T {
+  const cache = new Map<string, T>();
+  return (sql) => {
+    const hit = cache.get(sql);
+    if (hit !== undefined) {
+      cache.delete(sql);
+      cache.set(sql, hit);
+      return hit;
+    }
+    const value = compute(sql);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(sql, value);
+    return value;
+  };
+}
+
 function createSqlParser(lib: LibPgQuery): SqlParser {
+  const parser = createUncachedSqlParser(lib);
+  return { parse: cached(parser.parse), scan: cached(parser.scan) };
+}
+
+function createUncachedSqlParser(lib: LibPgQuery): SqlParser {
   return {
     parse(sql) {
       const toCharOffset = byteToCharMapper(sql);

@@ -8,13 +8,21 @@ import { as, columnRef, list, names, stripCasts, walk } from "./ast";
 export interface PredicateRef {
   /** The column that carries the tenant for this reference, if any. */
   tenantColumn?: string;
+  /** Every column that carries a tenant, broad to narrow (a hierarchy: org_id, project_id); else `[tenantColumn]`. */
+  tenantColumns?: readonly string[];
+}
+
+/** Whether `column` carries the tenant for `ref`: its tenant column, or any level of a hierarchy it has. */
+export function isTenantColumnOf(ref: PredicateRef, column: string): boolean {
+  return ref.tenantColumns ? ref.tenantColumns.includes(column) : ref.tenantColumn === column;
 }
 
 /** Resolves a column reference to the FROM item it belongs to (this level or an outer one). */
 export type ColumnResolver<R extends PredicateRef> = (qualifier: string[], column: string) => R | undefined;
 
 export type TermMeaning<R extends PredicateRef> =
-  { kind: "scopes"; refs: R[] } | { kind: "joins"; a: R; b: R } | { kind: "other" };
+  /** `shared`: the shared-or-owned form `tenant_col IS NULL OR tenant_col = v`. */
+  { kind: "scopes"; refs: R[]; shared?: boolean } | { kind: "joins"; a: R; b: R } | { kind: "other" };
 
 export interface ClassifyContext<R extends PredicateRef> {
   resolve: ColumnResolver<R>;
@@ -41,7 +49,7 @@ export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: Classif
   const bool = as<{ boolop?: string; args?: unknown[] }>(term, "BoolExpr");
   if (bool?.boolop === "OR_EXPR") {
     const shared = sharedRowsRef(bool.args ?? [], ctx);
-    if (shared) return { kind: "scopes", refs: [shared] };
+    if (shared) return { kind: "scopes", refs: [shared], shared: true };
     // An OR scopes a reference only when every branch does.
     const perBranch = list(bool.args).map((branch) => new Set(scopedByAll(branch, ctx)));
     const common = [...perBranch[0]].filter((ref) => perBranch.every((s) => s.has(ref)));
@@ -65,7 +73,7 @@ export function weakMention<R extends PredicateRef>(
     if (type === "SubLink") return false; // a subquery's columns are its own level's business
     if (type !== "ColumnRef") return;
     const c = columnRef(node);
-    if (c && ref.tenantColumn && c.column === ref.tenantColumn && ctx.resolve(c.qualifier, c.column) === ref) {
+    if (c && isTenantColumnOf(ref, c.column) && ctx.resolve(c.qualifier, c.column) === ref) {
       mentioned = true;
     }
   });
@@ -162,7 +170,7 @@ function tenantColumnRef<R extends PredicateRef>(expr: unknown, ctx: ClassifyCon
   if (!c || c.column === "*") return undefined;
   if (c.qualifier.length && ctx.valueQualifiers?.has(c.qualifier[c.qualifier.length - 1])) return undefined;
   const ref = ctx.resolve(c.qualifier, c.column);
-  return ref && ref.tenantColumn === c.column ? ref : undefined;
+  return ref && isTenantColumnOf(ref, c.column) ? ref : undefined;
 }
 
 /**

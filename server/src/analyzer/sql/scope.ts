@@ -3,12 +3,14 @@
 // set-operation branch, must be scoped by its own level's WHERE/ON, by a join
 // equality to a scoped reference, or (for subqueries and CTEs that pass the tenant
 // column through) by the level that reads them.
-import type { TenantModel, TenantTable } from "../model/types";
-import { lookupTenantTable } from "../model/types";
+import type { TenantModel, TenantOwner, TenantTable } from "../model/types";
+import { lookupTenantTable, tenantColumnsOf } from "../model/types";
+import type { ProofKind } from "../types";
 import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
-import { andTerms, classifyTerm, weakMention, type ClassifyContext } from "./predicates";
+import { foreignKeyJoin, ownedThroughFinding, parentSubquery, type OwnedThroughVerb } from "./parents";
+import { andTerms, classifyTerm, isTenantColumnOf, weakMention, type ClassifyContext } from "./predicates";
 
 export type SqlRuleId = "missing-tenant-filter" | "weak-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql";
 
@@ -47,6 +49,20 @@ export interface SqlIssue {
 
 export interface ScopeOptions {
   model: TenantModel;
+  /** When given, receives one proof per tenant-owned table reference found scoped (`--explain`, hovers). */
+  proofs?: SqlProof[];
+}
+
+/** How one reference to a tenant-owned table was found scoped; offsets are into the SQL text. */
+export interface SqlProof {
+  table: string;
+  refStart: number;
+  refEnd: number;
+  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "join" | "parent">;
+  evidenceStart: number;
+  evidenceEnd: number;
+  /** The predicate or join as written (`o.tenant_id = $1`), or for a parent how it is scoped. */
+  text: string;
 }
 
 /** Checks every statement of a parsed SQL text. */
@@ -73,6 +89,14 @@ interface Ref {
   tenant?: TenantTable;
   /** Column carrying the tenant: the table's tenant column, or the one a derived table passes through. */
   tenantColumn?: string;
+  /** Every tenant column of the table (a hierarchy); none for a table owned through its parent. */
+  tenantColumns?: readonly string[];
+  /** For a derived table or CTE: the parent key its owned-through rows carry out. */
+  links?: TenantOwner[];
+  /** A parent reference this one is joined to by its owning foreign key, whether or not that parent is scoped. */
+  joinedParent?: Ref;
+  /** How this reference was found scoped, in words, for a child's proof (only kept when proofs are wanted). */
+  how?: string;
   start: number;
   end: number;
   /** Unscoped inner references a derived table hands to the level that reads it. */
@@ -92,6 +116,8 @@ interface Cte {
   /** Issues waiting for the reading level's predicate, and the column that carries the tenant. */
   pending: SqlIssue[];
   tenantColumn?: string;
+  /** Or the parent key its owned-through rows carry out (`invoice_id -> invoices.id`), for the reader to join on. */
+  parentLink?: TenantOwner;
   consumed: boolean;
 }
 
@@ -101,6 +127,8 @@ type Context = "top" | "derived" | "insert-select";
 interface LevelResult {
   pending: SqlIssue[];
   tenantColumn?: string;
+  /** The parent key its pending owned-through rows carry out, when that is what they wait for. */
+  parentLink?: TenantOwner;
 }
 
 /** Terms with the references they may scope: ON of a LEFT JOIN filters only its nullable side. */
@@ -168,7 +196,7 @@ class ScopeChecker {
     for (const t of andTerms(stmt.whereClause)) terms.push({ expr: t });
     const anchorRef = level.refs[0];
     level.fixAnchor = { where: stmt.whereClause, anchor: anchorRef ? anchorRef.start : -1 };
-    this.resolveScoping(level, terms, from.implied);
+    this.resolveScoping(level, terms, from.implied, ctes);
     this.subqueries(
       [
         stmt.targetList,
@@ -186,6 +214,8 @@ class ScopeChecker {
     for (const t of terms) if (t.appliesTo) this.subqueries([t.expr], level, ctes);
 
     const carried = context === "derived" ? projectedTenantColumn(stmt.targetList, level) : undefined;
+    // Owned-through rows that pass their parent key out wait for the reader to join it to a scoped parent.
+    const linked = context === "derived" && !carried ? projectedParentKey(stmt.targetList, level) : undefined;
     const pending: SqlIssue[] = [];
     for (const ref of level.refs) {
       if (ref.scoped) continue;
@@ -193,10 +223,11 @@ class ScopeChecker {
         ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")]
         : ref.pending;
       if (carried && ref.tenantColumn === carried.source.get(ref)) pending.push(...issues);
+      else if (linked?.source.has(ref)) pending.push(...issues);
       else this.issues.push(...issues);
     }
     this.flushCtes(ctes, parentCtes);
-    return { pending, tenantColumn: carried?.name };
+    return { pending, tenantColumn: carried?.name, ...(linked && pending.length ? { parentLink: linked.link } : {}) };
   }
 
   private modify(
@@ -214,7 +245,7 @@ class ScopeChecker {
     const terms = from.terms;
     for (const t of andTerms(stmt.whereClause)) terms.push({ expr: t });
     level.fixAnchor = { where: stmt.whereClause, anchor: target ? target.start : -1 };
-    this.resolveScoping(level, terms, from.implied);
+    this.resolveScoping(level, terms, from.implied, ctes);
     this.subqueries(
       [stmt.targetList, stmt.whereClause, stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs],
       level,
@@ -240,7 +271,8 @@ class ScopeChecker {
     const cols = list(stmt.cols).map((c) => as<{ name?: string }>(c, "ResTarget")?.name ?? "");
     const [start, end] = this.refSpan(relation?.location ?? 0);
 
-    if (tenant && (!select || (cols.length > 0 && !cols.includes(tenant.tenantColumn)))) {
+    // A table owned through its parent has no tenant column: the parent key it must carry ties the row.
+    if (tenant && !tenant.owner && (!select || (cols.length > 0 && !cols.includes(tenant.tenantColumn)))) {
       this.issues.push({
         ruleId: "missing-tenant-on-insert",
         start,
@@ -259,7 +291,8 @@ class ScopeChecker {
       if (select.valuesLists) this.subqueries([select.valuesLists], undefined, ctes);
       else this.statement(stmt.selectStmt, outer, ctes, "insert-select");
     }
-    if (tenant) this.onConflict(stmt.onConflictClause, tenant, relation?.relname ?? tenant.name, start, end);
+    if (tenant && !tenant.owner)
+      this.onConflict(stmt.onConflictClause, tenant, relation?.relname ?? tenant.name, start, end);
     this.subqueries([stmt.returningList, (stmt.returningClause as { exprs?: unknown })?.exprs], undefined, ctes);
     this.flushCtes(ctes, parentCtes);
   }
@@ -317,7 +350,12 @@ class ScopeChecker {
       const isSelect = !!as(cte.ctequery, "SelectStmt");
       // A data-modifying CTE runs whatever reads it: its own issues stand on their own.
       const result = this.statement(cte.ctequery, outer, scope, isSelect ? "derived" : "top");
-      scope.set(cte.ctename, { pending: result.pending, tenantColumn: result.tenantColumn, consumed: false });
+      scope.set(cte.ctename, {
+        pending: result.pending,
+        tenantColumn: result.tenantColumn,
+        parentLink: result.parentLink,
+        consumed: false,
+      });
     }
     return scope;
   }
@@ -345,6 +383,7 @@ class ScopeChecker {
       const ref: Ref = {
         exposed: sub.alias?.aliasname ?? "",
         tenantColumn: result.pending.length ? result.tenantColumn : undefined,
+        ...(result.pending.length && result.parentLink ? { links: [result.parentLink] } : {}),
         start: this.parsed.toCharOffset(start),
         end: this.parsed.toCharOffset(start),
         pending: result.pending,
@@ -405,6 +444,7 @@ class ScopeChecker {
       ref = {
         ...base,
         tenantColumn: cte.pending.length ? cte.tenantColumn : undefined,
+        ...(cte.pending.length && cte.parentLink ? { links: [cte.parentLink] } : {}),
         pending: cte.pending,
         scoped: cte.pending.length === 0,
       };
@@ -416,7 +456,8 @@ class ScopeChecker {
         table: rv.relname,
         schema: rv.schemaname,
         tenant,
-        tenantColumn: tenant?.tenantColumn,
+        tenantColumn: tenant && !tenant.owner ? tenant.tenantColumn : undefined,
+        ...(tenant ? { tenantColumns: tenantColumnsOf(tenant) } : {}),
         pending: [],
         scoped: !tenant,
       };
@@ -425,37 +466,156 @@ class ScopeChecker {
     return ref;
   }
 
-  /** Marks references scoped by direct predicates, then by join equalities until nothing changes. */
-  private resolveScoping(level: Level, terms: Term[], implied: ImpliedJoin[]) {
+  /**
+   * Marks references scoped by direct predicates (and parent subqueries), then by tenant-column
+   * join equalities and owning foreign-key joins to scoped parents, until nothing changes.
+   */
+  private resolveScoping(level: Level, terms: Term[], implied: ImpliedJoin[], ctes: Map<string, Cte>) {
     const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
-    const joins: { a: Ref; b: Ref; appliesTo?: ReadonlySet<Ref> }[] = [...implied];
-    const direct = new Set<Ref>();
-    for (const term of terms) {
-      const meaning = classifyTerm(term.expr, ctx);
+    const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
+    // Postgres: a strict WHERE predicate on the nullable side of an outer join drops the rows the
+    // join padded with NULLs, so every row left satisfies that join's ON: it applies to both sides.
+    const nullRejected = new Set<Ref>();
+    meanings.forEach((m, i) => {
+      if (!terms[i].appliesTo && m.kind === "scopes" && !m.shared) for (const r of m.refs) nullRejected.add(r);
+    });
+    const appliesTo = (t: Term) =>
+      t.appliesTo && ![...t.appliesTo].some((r) => nullRejected.has(r)) ? t.appliesTo : undefined;
+    const applies = (t: Term, ref: Ref) => !appliesTo(t) || appliesTo(t)!.has(ref);
+
+    const joins: { a: Ref; b: Ref; appliesTo?: ReadonlySet<Ref>; expr?: unknown }[] = [...implied];
+    const parents: { child: Ref; parent: Ref; term: Term }[] = [];
+    const direct = new Map<Ref, { kind: SqlProof["kind"]; expr: unknown; text?: string }>();
+    terms.forEach((term, i) => {
+      const meaning = meanings[i];
       if (meaning.kind === "scopes") {
-        for (const ref of meaning.refs) if (!term.appliesTo || term.appliesTo.has(ref)) direct.add(ref);
+        for (const ref of meaning.refs) {
+          if (applies(term, ref) && !direct.has(ref))
+            direct.set(ref, { kind: meaning.shared ? "shared-or-owned" : "predicate", expr: term.expr });
+        }
       } else if (meaning.kind === "joins") {
-        joins.push({ a: meaning.a, b: meaning.b, appliesTo: term.appliesTo });
+        joins.push({ a: meaning.a, b: meaning.b, appliesTo: appliesTo(term), expr: term.expr });
+      } else {
+        const fk = foreignKeyJoin(term.expr, level);
+        if (fk) {
+          parents.push({ ...fk, term });
+          fk.child.joinedParent ??= fk.parent;
+        }
+        const sub = this.parentSubquery(term.expr, level, ctes);
+        if (sub && applies(term, sub.child) && !direct.has(sub.child))
+          direct.set(sub.child, { kind: "parent", expr: term.expr, text: sub.text });
       }
-    }
+    });
     // A derived table whose pending issues are all resolved counts as scoped already.
     const isScoped = (r: Ref) => r.scoped || direct.has(r);
-    for (const ref of direct) ref.scoped = true;
+    for (const [ref, how] of direct) {
+      ref.scoped = true;
+      this.prove(ref, how.kind, how.expr, how.text);
+    }
     let changed = true;
     while (changed) {
       changed = false;
-      for (const { a, b, appliesTo } of joins) {
+      for (const { a, b, appliesTo: only, expr } of joins) {
         for (const [from, to] of [
           [a, b],
           [b, a],
         ]) {
-          if (isScoped(from) && !to.scoped && to.level === level && (!appliesTo || appliesTo.has(to))) {
+          if (isScoped(from) && !to.scoped && to.level === level && (!only || only.has(to))) {
             to.scoped = true;
             changed = true;
+            this.prove(to, "join", expr, undefined, from);
           }
         }
       }
+      for (const { child, parent, term } of parents) {
+        if (isScoped(parent) && parent.tenant && !child.scoped && child.level === level && applies(term, child)) {
+          child.scoped = true;
+          changed = true;
+          this.prove(child, "parent", term.expr, undefined, parent);
+        }
+      }
     }
+  }
+
+  /** Records how a tenant-owned reference was found scoped, when the caller asked for proofs. */
+  private prove(ref: Ref, kind: SqlProof["kind"], expr: unknown, text?: string, from?: Ref) {
+    const proofs = this.options.proofs;
+    if (!proofs || !ref.tenant) return;
+    const [evidenceStart, evidenceEnd] =
+      expr === undefined ? [from?.start ?? ref.start, from?.end ?? ref.end] : this.exprSpan(expr);
+    const written = expr === undefined ? `USING (${ref.tenantColumn})` : this.sql.slice(evidenceStart, evidenceEnd);
+    const alias = (r: Ref) => (r.table && r.exposed !== r.table ? `${r.table} ${r.exposed}` : r.exposed);
+    const described =
+      text ??
+      (kind === "parent" && from
+        ? `joined to ${alias(from)} on ${written}, ${from.how ? `scoped by ${from.how}` : "which is scoped"}`
+        : written);
+    ref.how = kind === "predicate" || kind === "shared-or-owned" ? written : `${alias(ref)} ${described}`;
+    proofs.push({
+      table: ref.tenant.name,
+      refStart: ref.start,
+      refEnd: ref.end,
+      kind,
+      evidenceStart,
+      evidenceEnd,
+      text: described,
+    });
+  }
+
+  /** The written span of an expression: its first token to its last, with the parentheses it closes. */
+  private exprSpan(expr: unknown): [number, number] {
+    let min: number | undefined;
+    let max: number | undefined;
+    walk(expr, (_type, fields) => {
+      const loc = fields.location;
+      if (typeof loc !== "number" || loc < 0) return;
+      if (min === undefined || loc < min) min = loc;
+      if (max === undefined || loc > max) max = loc;
+    });
+    if (min === undefined || max === undefined) return [0, 0];
+    const start = this.parsed.toCharOffset(min);
+    const tokens = this.tokens.tokens;
+    let last = this.tokens.indexAt(this.parsed.toCharOffset(max));
+    // The last node starts inside `ANY($1)` or `current_setting('x')`: close what the expression opened.
+    let open = 0;
+    for (let i = this.tokens.indexAt(start); i <= last && i < tokens.length; i++)
+      open += tokens[i].text === "(" ? 1 : tokens[i].text === ")" ? -1 : 0;
+    for (;;) {
+      const next = tokens[last + 1]?.text;
+      if (next === undefined) break;
+      // Inside what the expression opened, or the rest of its last node: `ii.invoice_id`, `::uuid[]`.
+      const continues =
+        open > 0 ||
+        next === "." ||
+        next === "::" ||
+        next === "[" ||
+        next === "]" ||
+        tokens[last].text === "." ||
+        tokens[last].text === "::";
+      if (!continues) break;
+      last++;
+      open += next === "(" ? 1 : next === ")" ? -1 : 0;
+    }
+    return [start, tokens[last]?.end ?? start];
+  }
+
+  /**
+   * `c.fk IN (SELECT pk FROM parent WHERE <scoped>)`, `EXISTS (SELECT 1 FROM parent p WHERE
+   * p.pk = c.fk AND <scoped>)`: the child's rows all belong to a scoped parent.
+   */
+  private parentSubquery(
+    expr: unknown,
+    level: Level,
+    ctes: Map<string, Cte>,
+  ): { child: Ref; text: string } | undefined {
+    const link = parentSubquery(expr, level);
+    if (!link) return undefined;
+    // The subquery must scope the parent itself; it is checked (and reported) on its own later.
+    const probe = new ScopeChecker(this.sql, this.parsed, this.tokens, { model: this.options.model });
+    probe.statement(link.subselect, level, ctes, "top");
+    const parentName = link.parent.toLowerCase();
+    if (probe.issues.some((i) => i.table?.toLowerCase() === parentName)) return undefined;
+    return { child: link.child, text: `its ${link.parent} row is read by a subquery scoped to the tenant` };
   }
 
   /** Checks every subquery (SubLink) in the given expressions as its own level. */
@@ -478,6 +638,7 @@ class ScopeChecker {
     const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
     const column = `${ref.exposed}.${tenant.tenantColumn}`;
     const interpolated = terms.find((t) => !t.appliesTo && as(stripCasts(t.expr), "ParamRef"));
+    if (tenant.owner) return this.ownedThroughIssue(ref, tenant, tenant.owner, verb, !!interpolated);
     if (interpolated) {
       // `WHERE ${condition}`: the predicate may be in the interpolated text; say so instead of guessing.
       return {
@@ -490,7 +651,8 @@ class ScopeChecker {
       };
     }
     const weak = terms
-      .filter((t) => classifyTerm(t.expr, ctx).kind !== "joins") // a join equality is not a weak filter
+      // A join equality (on the tenant column, or a hierarchy key to its parent) is not a weak filter.
+      .filter((t) => classifyTerm(t.expr, ctx).kind !== "joins" && !foreignKeyJoin(t.expr, level))
       .map((t) =>
         t.appliesTo && !t.appliesTo.has(ref) ? outerJoinMention(t.expr, ref, ctx) : weakMention(t.expr, ref, ctx),
       )
@@ -524,6 +686,26 @@ class ScopeChecker {
       statementIndex: this.statementIndex,
       fix,
     };
+  }
+
+  /** A table owned through its parent that reaches no scoped parent. No fix: which join fits is the author's call. */
+  private ownedThroughIssue(
+    ref: Ref,
+    tenant: TenantTable,
+    owner: TenantOwner,
+    verb: OwnedThroughVerb,
+    interpolated: boolean,
+  ): SqlIssue {
+    const joined = ref.joinedParent && { exposed: ref.joinedParent.exposed, scoped: ref.joinedParent.scoped };
+    const { ruleId, message } = ownedThroughFinding(
+      this.options.model,
+      { ...tenant, owner },
+      ref.exposed,
+      verb,
+      joined,
+      interpolated,
+    );
+    return { ruleId, message, start: ref.start, end: ref.end, table: tenant.name, statementIndex: this.statementIndex };
   }
 
   private predicateFix(level: Level, column: string): SqlFixPlan | undefined {
@@ -613,11 +795,40 @@ function resolveColumn(level: Level, qualifier: string[], column: string): Ref |
       continue;
     }
     // An unqualified column belongs to the single reference that can have it.
-    const candidates = l.refs.filter((r) => r.tenantColumn === column);
+    const candidates = l.refs.filter((r) => isTenantColumnOf(r, column));
     if (candidates.length === 1) return candidates[0];
     if (candidates.length > 1) return undefined;
   }
   return undefined;
+}
+
+/**
+ * The output column that carries the parent key of this level's unscoped owned-through references
+ * (`SELECT * FROM invoice_items`, `SELECT ii.invoice_id AS inv ...`), when they all have the same parent.
+ */
+function projectedParentKey(targetList: unknown, level: Level): { link: TenantOwner; source: Set<Ref> } | undefined {
+  const unscoped = level.refs.filter((r) => !r.scoped);
+  const children = unscoped.filter((r) => r.tenant?.owner);
+  // Anything else unscoped here does not wait for a parent join: keep the simple cases only.
+  if (!children.length || children.length !== unscoped.length) return undefined;
+  const owner = children[0].tenant!.owner!;
+  let out: string | undefined;
+  for (const raw of list(targetList)) {
+    const target = as<{ name?: string; val?: unknown }>(raw, "ResTarget");
+    const c = columnRef(target?.val);
+    if (!c) continue;
+    const ref = c.qualifier.length
+      ? level.refs.find((r) => r.exposed === c.qualifier[c.qualifier.length - 1])
+      : undefined;
+    if (c.column === "*" && (!c.qualifier.length || ref === children[0])) out ??= owner.column;
+    else if (c.column === owner.column && (ref === children[0] || (!c.qualifier.length && children.length === 1)))
+      out ??= target?.name ?? c.column;
+  }
+  const sameParent = children.every(
+    (r) => r.tenant!.owner!.parent === owner.parent && r.tenant!.owner!.column === owner.column,
+  );
+  if (!out || !sameParent || children.length !== 1) return undefined;
+  return { link: { column: out, parent: owner.parent, parentColumn: owner.parentColumn }, source: new Set(children) };
 }
 
 /** The output column that carries the tenant of this level's unscoped references, if it passes one through. */

@@ -17,6 +17,20 @@ export function formatJson(report: Report): string {
       fixes: f.fixes.map((fix) => ({ title: fix.title, edits: fix.edits })),
       suppressed: f.suppressed ? { reason: f.suppressed.reason } : null,
     })),
+    // `--explain` only: a run without it prints exactly the documented shape.
+    ...(report.proofs && {
+      proofs: report.proofs.map((p) => ({
+        file: p.file,
+        line: p.line,
+        column: p.column,
+        endLine: p.endLine,
+        endColumn: p.endColumn,
+        table: p.table,
+        kind: p.kind,
+        message: p.message,
+        evidence: p.evidence,
+      })),
+    }),
     summary: report.summary,
   };
   return JSON.stringify(output, null, 2) + "\n";

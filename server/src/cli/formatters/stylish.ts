@@ -1,23 +1,42 @@
 // Human output in the shape ESLint users read without thinking: findings grouped per file,
 // `line:col  severity  message  rule-id` aligned, then one summary line.
 import type { Severity } from "../../analyzer";
-import type { FormatOptions, Report, ReportedFinding } from "../report";
+import type { FormatOptions, Report } from "../report";
 
 export function formatStylish(report: Report, options: FormatOptions): string {
   const paint = painter(options.color);
   const visible = report.findings.filter((f) => !f.suppressed);
   const lines: string[] = [];
 
-  for (const [file, findings] of groupByFile(visible)) {
+  const findingsByFile = groupByFile(visible);
+  const proofsByFile = groupByFile(report.proofs ?? []);
+  const files = [...new Set([...findingsByFile.keys(), ...proofsByFile.keys()])].sort();
+  for (const file of files) {
     lines.push("", paint.underline(file));
-    const rows = findings.map((f) => [`${f.line}:${f.column}`, f.severity, oneLine(f.message), f.ruleId] as const);
-    const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const [position, severity, message, ruleId] of rows) {
+    // With --explain, each safe query's proof sits among the findings in line order.
+    const rows: Row[] = [
+      ...(findingsByFile.get(file) ?? []).map((f) => ({
+        line: f.line,
+        column: f.column,
+        cells: [`${f.line}:${f.column}`, f.severity, oneLine(f.message), f.ruleId] as const,
+      })),
+      ...(proofsByFile.get(file) ?? []).map((p) => ({
+        line: p.line,
+        column: p.column,
+        cells: [`${p.line}:${p.column}`, PROVEN, `${p.table}  ${oneLine(p.message)}`, ""] as const,
+      })),
+    ].sort((a, b) => a.line - b.line || a.column - b.column);
+    const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r.cells[i].length)));
+    for (const { cells } of rows) {
+      const [position, label, message, ruleId] = cells;
+      const head = "  " + paint.dim(position.padEnd(width[0])) + "  ";
+      if (label === PROVEN) {
+        lines.push(head + paint.green(label.padEnd(width[1])) + "  " + message);
+        continue;
+      }
       lines.push(
-        "  " +
-          paint.dim(position.padEnd(width[0])) +
-          "  " +
-          paint.severity(severity as Severity, severity.padEnd(width[1])) +
+        head +
+          paint.severity(label as Severity, label.padEnd(width[1])) +
           "  " +
           message.padEnd(width[2]) +
           "  " +
@@ -31,6 +50,7 @@ export function formatStylish(report: Report, options: FormatOptions): string {
   const extras = [
     summary.suppressed ? `${summary.suppressed} suppressed` : "",
     summary.baselined ? `${summary.baselined} baselined` : "",
+    report.proofs ? `${plural(report.proofs.length, "query", "queries")} proven` : "",
   ].filter(Boolean);
   const tail = extras.length ? `, ${extras.join(", ")}` : "";
 
@@ -55,12 +75,20 @@ export function formatStylish(report: Report, options: FormatOptions): string {
   return lines.join("\n") + "\n";
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+export function plural(n: number, word: string, plural = `${word}s`): string {
+  return `${n} ${n === 1 ? word : plural}`;
 }
 
-function groupByFile(findings: readonly ReportedFinding[]): Map<string, ReportedFinding[]> {
-  const groups = new Map<string, ReportedFinding[]>();
+const PROVEN = "proven";
+
+interface Row {
+  line: number;
+  column: number;
+  cells: readonly [position: string, label: string, message: string, ruleId: string];
+}
+
+function groupByFile<T extends { file: string }>(findings: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
   for (const f of findings) {
     const group = groups.get(f.file);
     if (group) group.push(f);

@@ -1,0 +1,236 @@
+// The evidence of a tenant predicate inside an ORM call, found by shape whatever the ORM (for
+// `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
+// a string naming it; relation filters make it a parent proof.
+import type ts from "typescript";
+import { tenantNameVariants } from "./fixes/tenant-value";
+import type { TenantTable } from "./model/types";
+import { constDeclaration, strip } from "./orm/prisma-syntax";
+import type { ProofKind } from "./types";
+
+/**
+ * Every spelling of a table's tenant columns and their ORM fields (`tenant_id`, `tenantId`). For a
+ * table owned through its parent, the parent's column: found inside a relation filter.
+ */
+export function tenantSpellings(table: TenantTable): Set<string> {
+  const columns = new Set([table.tenantColumn, ...(table.tenantColumns ?? [])]);
+  const fields = (table.entities ?? []).flatMap((e) =>
+    Object.entries(e.fields)
+      .filter(([, column]) => columns.has(column))
+      .map(([field]) => field),
+  );
+  return new Set([...columns, ...fields].flatMap((c) => tenantNameVariants(c)));
+}
+
+export interface TenantEvidence {
+  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned">;
+  start: number;
+  end: number;
+  /** The evidence's text on one line, shortened. */
+  text: string;
+  /** Inside a write's `data`/`values` (the tenant column set), not a filter. */
+  inData: boolean;
+}
+
+// Property names that only give an ORM call's shape; a tenant property under any other name sits
+// in a relation filter (`project: { tenantId }`): owned through the parent.
+const STRUCTURAL = new Set([
+  "where",
+  "AND",
+  "OR",
+  "NOT",
+  "data",
+  "create",
+  "update",
+  "upsert",
+  "values",
+  "set",
+  "equals",
+  "in",
+  "eq",
+]);
+const NOT_FILTERS = new Set([
+  "select",
+  "selectAll",
+  "include",
+  "omit",
+  "columns",
+  "attributes",
+  "orderBy",
+  "order",
+  "groupBy",
+  "returning",
+  "distinct",
+  "distinctOn",
+  "_count",
+]);
+const WRITE_SHAPES = new Set(["data", "create", "values", "set"]);
+const MAX_CONST_DEPTH = 3;
+
+/**
+ * The tenant predicate inside an ORM call, found by shape, whatever the ORM: a property named
+ * like the tenant (`tenantId: v`, `{ tenant_id }`, a compound unique `id_tenantId`), a call
+ * comparing a tenant column (`eq(t.tenantId, v)`), or a string naming it (`.where('tenant_id', v)`,
+ * TypeORM's `"o.tenant_id = :tenant"`). Consts the call uses (`{ where }`) are followed.
+ */
+export function findTenantEvidence(
+  tsm: typeof ts,
+  sourceFile: ts.SourceFile,
+  call: ts.Node,
+  names: ReadonlySet<string>,
+): TenantEvidence | undefined {
+  const word = new RegExp(`(?:^|[^A-Za-z0-9_])(?:${[...names].map(escapeRegExp).join("|")})(?![A-Za-z0-9_])`);
+  const isTenantName = (name: string) =>
+    names.has(name) || (name.includes("_") && name.split("_").some((part) => names.has(part)));
+  const ctx = { ts: tsm, sourceFile };
+
+  const visit = (node: ts.Node, depth: number): TenantEvidence | undefined => {
+    const hit = matchNode(node);
+    if (hit) return hit;
+    // `select: { tenantId: true }`, `.orderBy(t.tenantId)`: they name the column without filtering on it.
+    if (tsm.isPropertyAssignment(node) && NOT_FILTERS.has(propertyName(tsm, node.name) ?? "")) return undefined;
+    if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? ""))
+      return visit(node.expression, depth);
+    if (tsm.isIdentifier(node) && depth < MAX_CONST_DEPTH && isValuePosition(tsm, node)) {
+      const init = constDeclaration(ctx, node)?.initializer ?? chainRootInitializer(tsm, node);
+      if (init && !isFunctionLike(tsm, init)) {
+        const inner = visit(init, depth + 1);
+        if (inner) return inner;
+      }
+    }
+    return tsm.forEachChild(node, (child) => visit(child, depth));
+  };
+
+  const matchNode = (node: ts.Node): TenantEvidence | undefined => {
+    if (tsm.isPropertyAssignment(node) || tsm.isShorthandPropertyAssignment(node)) {
+      const name = propertyName(tsm, node.name);
+      if (!name || !isTenantName(name)) return undefined;
+      if (tsm.isPropertyAssignment(node) && strip(tsm, node.initializer).kind === tsm.SyntaxKind.NullKeyword) {
+        const or = enclosingProperty(tsm, node, call, "OR");
+        if (or) return evidence("shared-or-owned", or, false);
+      }
+      const relation = relationOf(tsm, node, call);
+      if (relation) return evidence("parent", relation, false);
+      return evidence("predicate", node, inWriteShape(tsm, node, call));
+    }
+    if (tsm.isCallExpression(node) && !NOT_FILTERS.has(calleeName(tsm, node) ?? "")) {
+      const first = node.arguments[0];
+      const mentions = node.arguments.some((a) => {
+        const s = strip(tsm, a);
+        return tsm.isPropertyAccessExpression(s) && names.has(s.name.text);
+      });
+      const names1 = first && tsm.isStringLiteralLike(first) && word.test(first.text);
+      if (mentions || names1) {
+        // `db.selectFrom(...).where('tenant_id', ...)`: the evidence starts at `where`, not the chain.
+        const from = tsm.isPropertyAccessExpression(node.expression) ? node.expression.name : node;
+        return evidence("predicate", node, false, from.getStart(sourceFile));
+      }
+    }
+    if (tsm.isStringLiteralLike(node) && word.test(node.text) && !tsm.isCallExpression(node.parent))
+      return evidence("predicate", node, false);
+    return undefined;
+  };
+
+  const evidence = (
+    kind: TenantEvidence["kind"],
+    node: ts.Node,
+    inData: boolean,
+    start = node.getStart(sourceFile),
+  ): TenantEvidence => ({
+    kind,
+    start,
+    end: node.getEnd(),
+    text: sourceFile.text.slice(start, node.getEnd()),
+    inData,
+  });
+
+  // A query builder's call may be the chain's inner call (`createQueryBuilder("x")`): its
+  // `.where(...)` sits in the calls around it.
+  return visit(outermostChainCall(tsm, call), 0);
+}
+function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
+  if (tsm.isIdentifier(name) || tsm.isStringLiteralLike(name) || tsm.isPrivateIdentifier(name)) return name.text;
+  return undefined;
+}
+
+function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  if (tsm.isIdentifier(callee)) return callee.text;
+  if (tsm.isPropertyAccessExpression(callee)) return callee.name.text;
+  return undefined;
+}
+
+/** The property assignments between `node` and `call` (or the const declaration it came from), innermost first. */
+function enclosingProperties(tsm: typeof ts, node: ts.Node, call: ts.Node): ts.PropertyAssignment[] {
+  const out: ts.PropertyAssignment[] = [];
+  for (let cur = node.parent; cur && cur !== call; cur = cur.parent) {
+    if (tsm.isVariableDeclaration(cur) || tsm.isFunctionLike(cur) || tsm.isSourceFile(cur)) break;
+    if (tsm.isPropertyAssignment(cur)) out.push(cur);
+  }
+  return out;
+}
+
+function enclosingProperty(tsm: typeof ts, node: ts.Node, call: ts.Node, name: string) {
+  return enclosingProperties(tsm, node, call).find((p) => propertyName(tsm, p.name) === name);
+}
+
+/** The outermost relation filter holding `node` (`project: { tenantId }`), when it sits in one. */
+function relationOf(tsm: typeof ts, node: ts.Node, call: ts.Node): ts.PropertyAssignment | undefined {
+  return enclosingProperties(tsm, node, call)
+    .reverse()
+    .find((p) => {
+      const name = propertyName(tsm, p.name);
+      return !!name && !STRUCTURAL.has(name);
+    });
+}
+
+function inWriteShape(tsm: typeof ts, node: ts.Node, call: ts.Node): boolean {
+  return enclosingProperties(tsm, node, call).some((p) => WRITE_SHAPES.has(propertyName(tsm, p.name) ?? ""));
+}
+
+/** The outermost call of the method chain `call` is part of (`a.b().where(...).execute()`). */
+function outermostChainCall(tsm: typeof ts, call: ts.Node): ts.Node {
+  let outer = call;
+  for (;;) {
+    const access = outer.parent;
+    if (!access || !tsm.isPropertyAccessExpression(access) || access.expression !== outer) return outer;
+    const next = access.parent;
+    if (!next || !tsm.isCallExpression(next) || next.expression !== access) return outer;
+    outer = next;
+  }
+}
+
+/**
+ * `let q = db.selectFrom("t").where(...)` then `q.orderBy(...).execute()`: the initializer of the
+ * variable a chain starts from, declared earlier in an enclosing block (let or const).
+ */
+function chainRootInitializer(tsm: typeof ts, id: ts.Identifier): ts.Expression | undefined {
+  if (!tsm.isPropertyAccessExpression(id.parent) || id.parent.expression !== id) return undefined;
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (!tsm.isBlock(cur) && !tsm.isSourceFile(cur)) continue;
+    for (const statement of cur.statements) {
+      if (statement.pos >= id.pos) break;
+      if (!tsm.isVariableStatement(statement)) continue;
+      for (const d of statement.declarationList.declarations)
+        if (tsm.isIdentifier(d.name) && d.name.text === id.text && d.initializer) return d.initializer;
+    }
+    if (tsm.isFunctionLike(cur.parent)) return undefined;
+  }
+  return undefined;
+}
+
+/** An identifier read as a value (`{ where }`, `find(options)`, a chain's root), not a property name or a callee. */
+function isValuePosition(tsm: typeof ts, id: ts.Identifier): boolean {
+  const parent = id.parent;
+  if (tsm.isPropertyAccessExpression(parent)) return parent.expression === id;
+  if (tsm.isShorthandPropertyAssignment(parent)) return true;
+  if (tsm.isPropertyAssignment(parent)) return parent.initializer === id;
+  if (tsm.isCallExpression(parent)) return parent.arguments.includes(id);
+  return false;
+}
+
+function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
+  return tsm.isArrowFunction(e) || tsm.isFunctionExpression(e);
+}
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

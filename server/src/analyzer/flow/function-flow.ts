@@ -1,0 +1,292 @@
+// One function's ownership facts, in statement order: what each name holds (a row, rows, a key
+// of a table, tied to the tenant or not yet), which key expressions a guard has verified, and
+// which by-id reads were checked against the tenant before use. A fact holds after the
+// statement that proves it, inside the block that holds that statement.
+import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
+import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
+import type { FlowQuery } from "./queries";
+import { element, isNothing, lineOf, mapsToId, member, queryValue, type Reason, type Value } from "./values";
+
+export type { Reason, Value } from "./values";
+export { lineOf } from "./values";
+
+export interface FlowContext {
+  ts: typeof ts;
+  sourceFile: ts.SourceFile;
+  /** Every query of `sourceFile` the flow may reason about, by call node. */
+  queries: ReadonlyMap<ts.Node, FlowQuery>;
+  tenantOf(table: string): TenantNames;
+  /** What helper functions called here return or verify; absent: calls prove nothing. */
+  helpers?: HelperEffects;
+}
+
+/** What a call to a helper function means for the caller (flow/helpers.ts). */
+export interface HelperEffects {
+  /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
+  returns(call: ts.CallExpression): Value | undefined;
+  /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
+  effects(call: ts.CallExpression): HelperEffect[];
+}
+
+export type HelperEffect =
+  | { kind: "verifies"; key: ts.Expression; path: string; table: string; reason: Reason }
+  | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
+
+export type Check = { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement };
+
+interface Binding {
+  name: string;
+  value: Value;
+  /** Visible in this node, from `pos` on. */
+  scope: ts.Node;
+  pos: number;
+  /** For facts: proven by a throw (a helper's fact then holds for its callers), not a return. */
+  throws?: boolean;
+}
+
+export class FunctionFlow {
+  readonly checks = new Map<FlowQuery, Check>();
+  private readonly bindings: Binding[] = [];
+  /** Key expressions proven by a guard, by their text. */
+  readonly facts: Binding[] = [];
+  private readonly tsm: typeof ts;
+
+  constructor(
+    readonly ctx: FlowContext,
+    readonly root: ts.Node,
+  ) {
+    this.tsm = ctx.ts;
+    this.visit(root, root);
+  }
+
+  valueOf(expr: ts.Expression, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    let e = strip(tsm, expr);
+    while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
+    const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
+    if (fact) return fact.value;
+    const query = this.ctx.queries.get(e);
+    if (query) return queryValue(this.ctx.sourceFile, query);
+    if (tsm.isIdentifier(e)) return this.latest(this.bindings, e.text, at)?.value;
+    // `comment ?? null`, `row || undefined`: the row or nothing.
+    if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
+      const op = e.operatorToken.kind;
+      if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
+        return this.valueOf(e.left, at);
+    }
+    if (tsm.isPropertyAccessExpression(e)) return member(this.valueOf(e.expression, at), e.name.text);
+    if (tsm.isElementAccessExpression(e))
+      return tsm.isNumericLiteral(e.argumentExpression) ? element(this.valueOf(e.expression, at)) : undefined;
+    if (!tsm.isCallExpression(e)) return undefined;
+    if (tsm.isPropertyAccessExpression(e.expression)) {
+      const method = e.expression.name.text;
+      const list = ["at", "find", "map", "filter"].includes(method)
+        ? this.valueOf(e.expression.expression, at)
+        : undefined;
+      if (list && (method === "at" || method === "find")) return element(list);
+      if (list && method === "filter") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
+      if (list && method === "map")
+        return list.kind === "rows" && mapsToId(tsm, e.arguments[0]) ? { ...list, kind: "keys" } : undefined;
+    }
+    return this.ctx.helpers?.returns(e);
+  }
+
+  private visit(node: ts.Node, scope: ts.Node): void {
+    const tsm = this.tsm;
+    if (tsm.isBlock(node) || tsm.isSourceFile(node) || tsm.isModuleBlock(node) || tsm.isCaseOrDefaultClause(node)) {
+      for (const st of node.statements) this.visit(st, node);
+      return;
+    }
+    if (tsm.isVariableStatement(node) && tsm.getCombinedNodeFlags(node.declarationList) & tsm.NodeFlags.Const) {
+      for (const d of node.declarationList.declarations) {
+        tsm.forEachChild(d, (c) => this.visit(c, scope));
+        if (d.initializer) this.declare(d, d.initializer, scope);
+      }
+      return;
+    }
+    if (tsm.isExpressionStatement(node)) {
+      tsm.forEachChild(node, (c) => this.visit(c, scope));
+      let e = strip(tsm, node.expression);
+      while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+      const q = this.ctx.queries.get(e);
+      // `await findOneByOrFail({ id: input.id, tenantId })` on its own: a lookup that proves the key.
+      if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, node.end, q.call, true);
+      this.applyEffects(node.expression, node, scope);
+      return;
+    }
+    if (tsm.isForOfStatement(node) && tsm.isVariableDeclarationList(node.initializer)) {
+      const d = node.initializer.declarations[0];
+      const list = this.valueOf(node.expression, node);
+      if (d && tsm.getCombinedNodeFlags(node.initializer) & tsm.NodeFlags.Const)
+        this.bind(d.name, element(list), node, node.initializer.end);
+    }
+    if (tsm.isIfStatement(node)) this.guard(node, scope);
+    tsm.forEachChild(node, (c) => this.visit(c, scope));
+  }
+
+  private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
+    const value = this.valueOf(init, d);
+    this.bind(d.name, value, scope, d.end);
+    const q = value?.source;
+    // `findFirstOrThrow({ where: { id: input.id, tenantId } })`: the key is proven once it returns.
+    if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, d.end, q.call, true);
+    this.applyEffects(init, d, scope);
+  }
+
+  /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */
+  private applyEffects(expr: ts.Expression, st: ts.Node, scope: ts.Node): void {
+    const tsm = this.tsm;
+    let e = strip(tsm, expr);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    if (!tsm.isCallExpression(e) || !this.ctx.helpers || this.ctx.queries.has(e)) return;
+    for (const effect of this.ctx.helpers.effects(e)) {
+      if (effect.kind === "verifies") {
+        const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
+        const value: Value = { kind: "key", table: effect.table, reason: effect.reason };
+        this.facts.push({ name: text, value, scope, pos: st.end, throws: true });
+        continue;
+      }
+      const row = this.valueOf(effect.row, st);
+      if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
+      const tenant = this.ctx.tenantOf(row.table);
+      if (!tenant.names.has(effect.field) || !effect.tenant(tenant)) continue;
+      if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope)) continue;
+      this.markChecked(row.source, effect.reason, scope, st.end);
+    }
+  }
+
+  private bind(name: ts.BindingName, value: Value | undefined, scope: ts.Node, pos: number): void {
+    const tsm = this.tsm;
+    if (!value) return;
+    if (tsm.isIdentifier(name)) {
+      this.bindings.push({ name: name.text, value, scope, pos });
+      return;
+    }
+    name.elements.forEach((el, i) => {
+      if (tsm.isOmittedExpression(el) || el.dotDotDotToken) return;
+      if (tsm.isArrayBindingPattern(name)) return this.bind(el.name, i === 0 ? element(value) : undefined, scope, pos);
+      const prop = el.propertyName ?? el.name;
+      if (tsm.isIdentifier(prop)) this.bind(el.name, member(value, prop.text), scope, pos);
+    });
+  }
+
+  /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
+  private guard(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const exits = !st.elseStatement && endsPath(tsm, st.thenStatement);
+    const throws = exits && throwsOnly(tsm, st.thenStatement);
+    for (const term of orTerms(tsm, st.expression)) {
+      const empty = emptinessSubject(tsm, term);
+      const emptyValue = empty && this.valueOf(empty, st);
+      const q = emptyValue?.source;
+      if (exits && q?.scoped && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
+      const checked = this.checkedRow(term, st);
+      const row = checked?.row;
+      // A row already used before its check proves nothing about that use.
+      if (!checked || !row?.source || this.checks.get(row.source)?.state === "checked") continue;
+      if (this.usedBefore(row.source, st, scope)) continue;
+      if (!exits) {
+        this.checks.set(row.source, { state: "falls-through", check: st });
+        continue;
+      }
+      const line = lineOf(this.ctx.sourceFile, st);
+      const field = checked.field;
+      this.markChecked(
+        row.source,
+        {
+          proof: "ownership-check",
+          evidence: st,
+          say: () => `the row's ${field} is checked against the tenant on line ${line}`,
+        },
+        scope,
+        st.end,
+      );
+    }
+  }
+
+  /** From here on the row (and whatever was bound from it) is the tenant's. */
+  private markChecked(source: FlowQuery, reason: Reason, scope: ts.Node, pos: number): void {
+    this.checks.set(source, { state: "checked", reason });
+    // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
+    if (source.key && !source.key.list) {
+      const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
+      this.facts.push({ name, value: { kind: "key", table: source.table, reason }, scope, pos });
+    }
+    for (const b of [...this.bindings])
+      if (b.value.source === source && b.value.unchecked)
+        this.bindings.push({ ...b, value: { ...b.value, unchecked: false, reason }, scope, pos });
+  }
+
+  private checkedRow(term: ts.Expression, st: ts.IfStatement): { row: Value; field: string } | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isBinaryExpression(t)) return undefined;
+    for (const side of [t.left, t.right]) {
+      const s = strip(tsm, side);
+      if (!tsm.isPropertyAccessExpression(s)) continue;
+      const value = this.valueOf(s.expression, st);
+      if (value?.kind !== "row" || !value.unchecked) continue;
+      const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
+      if (row && strip(tsm, row) === strip(tsm, s.expression)) return { row: value, field: s.name.text };
+    }
+    return undefined;
+  }
+
+  /** Whether a name bound from `source` is read between the query and the check. */
+  private usedBefore(source: FlowQuery, check: ts.Node, scope: ts.Node): boolean {
+    const tsm = this.tsm;
+    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
+    let used = false;
+    const visit = (n: ts.Node): void => {
+      if (used || n.end <= source.call.end || n.pos >= check.pos) return;
+      // Tests in earlier guards (`if (!m) throw`) read the row without using it.
+      if (tsm.isIfStatement(n)) {
+        tsm.forEachChild(n.thenStatement, visit);
+        if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
+        return;
+      }
+      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && !tsm.isBindingElement(n.parent))
+        used = !(tsm.isVariableDeclaration(n.parent) && n.parent.name === n);
+      tsm.forEachChild(n, visit);
+    };
+    visit(scope);
+    return used;
+  }
+
+  /** The key `q` selected by is now an owned key of its table. */
+  private prove(q: FlowQuery, scope: ts.Node, pos: number, evidence: ts.Node, throws: boolean): void {
+    const text = normalize(q.key!.expr.getText(this.ctx.sourceFile));
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    const reason: Reason = {
+      proof: "owned-key",
+      evidence,
+      say: (key) =>
+        `key ${key} was looked up by the scoped query on line ${line}, and the path ends when it finds nothing`,
+    };
+    this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
+  }
+
+  private latest(list: readonly Binding[], name: string, at: ts.Node): Binding | undefined {
+    let best: Binding | undefined;
+    for (const b of list)
+      if (b.name === name && b.pos <= at.pos && within(at, b.scope) && (!best || b.pos >= best.pos)) best = b;
+    return best;
+  }
+}
+
+export function normalize(text: string): string {
+  return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
+}
+
+/** `throw ...`, or a block ending in one: the caller's path ends too (a `return` ends only the helper's). */
+export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
+  if (tsm.isThrowStatement(st)) return true;
+  if (!tsm.isBlock(st)) return false;
+  const last = st.statements[st.statements.length - 1];
+  return !!last && throwsOnly(tsm, last);
+}
+
+function within(node: ts.Node, scope: ts.Node): boolean {
+  return node.pos >= scope.pos && node.end <= scope.end;
+}

@@ -1,0 +1,167 @@
+// Which function a call runs, when the flow can see its body: through the checker (any file of
+// the program, imports, methods of typed receivers), else by syntax: in the call's own file (a
+// function, a const arrow, `this.method()`, a const object's method, a class's static method),
+// or through a relative import to a file the caller can hand over (`sourceFileOf`).
+import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
+
+export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
+
+export class FunctionResolver {
+  /** Per file, its top-level functions by name; built on the first call that asks. */
+  private readonly locals = new Map<ts.SourceFile, Map<string, FunctionWithBody>>();
+
+  private readonly imports = new Map<ts.SourceFile, Map<string, { from: string; name: string }>>();
+
+  constructor(
+    private readonly tsm: typeof ts,
+    private readonly checker?: ts.TypeChecker,
+    /** Another file of the project by path, when the caller has it parsed (untyped mode). */
+    private readonly sourceFileOf?: (fileName: string) => ts.SourceFile | undefined,
+  ) {}
+
+  /** The function a call runs, when its body can be seen. */
+  resolve(call: ts.CallExpression): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    const callee = strip(tsm, call.expression);
+    const name = tsm.isIdentifier(callee) ? callee : tsm.isPropertyAccessExpression(callee) ? callee.name : undefined;
+    if (!name || !tsm.isIdentifier(name)) return undefined;
+    const checker = this.checker;
+    if (checker) {
+      let symbol = checker.getSymbolAtLocation(name);
+      if (symbol && symbol.flags & tsm.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      for (const d of symbol?.declarations ?? []) {
+        const fn = functionOf(tsm, d);
+        if (fn && !fn.getSourceFile().isDeclarationFile) return fn;
+      }
+    }
+    const file = call.getSourceFile();
+    const local = this.localFunctions(file);
+    if (tsm.isIdentifier(callee)) return local.get(callee.text) ?? this.imported(file, callee.text);
+    if (!tsm.isPropertyAccessExpression(callee)) return undefined;
+    const owner = strip(tsm, callee.expression);
+    const cls = enclosingClass(tsm, call);
+    if (owner.kind === tsm.SyntaxKind.ThisKeyword) {
+      const m = cls?.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === name.text);
+      return m && functionOf(tsm, m);
+    }
+    // `this.documents.byId(...)` with `documents: DocumentsRepository` declared on the class.
+    if (tsm.isPropertyAccessExpression(owner) && owner.expression.kind === tsm.SyntaxKind.ThisKeyword) {
+      const type = cls && propertyType(tsm, cls, owner.name.text);
+      if (!type) return undefined;
+      return local.get(`${type}#${name.text}`) ?? this.imported(file, type, `#${name.text}`);
+    }
+    if (!tsm.isIdentifier(owner)) return undefined;
+    return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
+  }
+
+  /** `import { getDoc } from "./repo"` then `getDoc()`, `import * as repo` then `repo.getDoc()`. */
+  private imported(file: ts.SourceFile, local: string, member = ""): FunctionWithBody | undefined {
+    const binding = this.sourceFileOf && this.importsOf(file).get(local);
+    const other = binding && this.moduleFile(file.fileName, binding.from);
+    if (!binding || !other) return undefined;
+    const index = this.localFunctions(other);
+    if (binding.name === "*") return member.startsWith(".") ? index.get(member.slice(1)) : undefined;
+    return index.get(`${binding.name}${member}`);
+  }
+
+  private importsOf(file: ts.SourceFile): Map<string, { from: string; name: string }> {
+    const tsm = this.tsm;
+    let index = this.imports.get(file);
+    if (index) return index;
+    this.imports.set(file, (index = new Map()));
+    for (const st of file.statements) {
+      if (!tsm.isImportDeclaration(st) || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
+      const bindings = st.importClause?.namedBindings;
+      const from = st.moduleSpecifier.text;
+      if (bindings && tsm.isNamespaceImport(bindings)) index.set(bindings.name.text, { from, name: "*" });
+      if (bindings && tsm.isNamedImports(bindings))
+        for (const el of bindings.elements) index.set(el.name.text, { from, name: (el.propertyName ?? el.name).text });
+    }
+    return index;
+  }
+
+  /** The file a relative module specifier names (`./repo`, `../lib/repo.js`, `./repo/index`). */
+  private moduleFile(from: string, specifier: string): ts.SourceFile | undefined {
+    if (!specifier.startsWith(".")) return undefined;
+    const parts = from.replace(/\\/g, "/").split("/").slice(0, -1);
+    for (const segment of specifier.split("/")) {
+      if (segment === "..") parts.pop();
+      else if (segment !== "." && segment) parts.push(segment);
+    }
+    const base = parts.join("/");
+    const stem = base.replace(/\.[cm]?js$/, "");
+    for (const candidate of [`${stem}.ts`, `${stem}.tsx`, `${stem}/index.ts`, base]) {
+      const found = this.sourceFileOf!(candidate);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * A file's top-level functions and const arrows (`name`), const objects' methods and classes'
+   * static methods (`Owner.name`), classes' instance methods (`Class#name`).
+   */
+  private localFunctions(file: ts.SourceFile): Map<string, FunctionWithBody> {
+    const tsm = this.tsm;
+    let index = this.locals.get(file);
+    if (index) return index;
+    this.locals.set(file, (index = new Map()));
+    const add = (name: string, node: ts.Node) => {
+      const fn = functionOf(tsm, node);
+      if (fn && !index!.has(name)) index!.set(name, fn);
+    };
+    for (const st of file.statements) {
+      if (tsm.isFunctionDeclaration(st) && st.name) add(st.name.text, st);
+      if (tsm.isClassDeclaration(st) && st.name)
+        for (const m of st.members) {
+          if (!m.name || !tsm.isIdentifier(m.name)) continue;
+          const isStatic = tsm.getCombinedModifierFlags(m as ts.Declaration) & tsm.ModifierFlags.Static;
+          add(`${st.name.text}${isStatic ? "." : "#"}${m.name.text}`, m);
+        }
+      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
+        continue;
+      for (const d of st.declarationList.declarations) {
+        if (!tsm.isIdentifier(d.name) || !d.initializer) continue;
+        add(d.name.text, d);
+        const init = strip(tsm, d.initializer);
+        if (tsm.isObjectLiteralExpression(init))
+          for (const p of init.properties)
+            if (p.name && tsm.isIdentifier(p.name)) add(`${d.name.text}.${p.name.text}`, p);
+      }
+    }
+    return index;
+  }
+}
+
+export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
+  let node: ts.Node | undefined = d;
+  if (tsm.isVariableDeclaration(d) || tsm.isPropertyAssignment(d) || tsm.isPropertyDeclaration(d))
+    node = d.initializer && strip(tsm, d.initializer);
+  if (!node) return undefined;
+  const isFn =
+    tsm.isFunctionDeclaration(node) ||
+    tsm.isMethodDeclaration(node) ||
+    tsm.isArrowFunction(node) ||
+    tsm.isFunctionExpression(node);
+  return isFn && (node as ts.FunctionLikeDeclaration).body ? (node as FunctionWithBody) : undefined;
+}
+
+function enclosingClass(tsm: typeof ts, node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let cur: ts.Node | undefined = node.parent; cur; cur = cur.parent) if (tsm.isClassLike(cur)) return cur;
+  return undefined;
+}
+
+/** The class name a property is declared with: `documents: DocumentsRepository`, or a constructor parameter property. */
+function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name: string): string | undefined {
+  const named = (n: ts.BindingName | ts.PropertyName) => tsm.isIdentifier(n) && n.text === name;
+  let type: ts.TypeNode | undefined;
+  for (const m of cls.members) {
+    if (tsm.isPropertyDeclaration(m) && named(m.name)) type = m.type;
+    if (tsm.isConstructorDeclaration(m))
+      type ??= m.parameters.find(
+        (p) => named(p.name) && tsm.getCombinedModifierFlags(p) & tsm.ModifierFlags.ParameterPropertyModifier,
+      )?.type;
+  }
+  return type && tsm.isTypeReferenceNode(type) && tsm.isIdentifier(type.typeName) ? type.typeName.text : undefined;
+}

@@ -1,0 +1,260 @@
+// Helper functions prove ownership for their callers: `getDocumentById(id, teamId)` returns rows
+// of a scoped query, `requireProject(id, ctx)` throws unless a scoped read finds the key,
+// `assertOwned(doc, teamId)` throws unless the row's tenant is the caller's. A helper is found
+// through the checker (any file of the program, imports and methods included) or, without one,
+// in the same file (a function, a const arrow, `this.method`, a const object's method) and
+// through relative imports of files the caller hands over (`sourceFileOf`). Each
+// helper is summarised once per analysed file, on the first call a flow asks about
+// (flow/functions.ts finds the function a call runs).
+import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
+import { isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
+import {
+  FunctionFlow,
+  lineOf,
+  throwsOnly,
+  type FlowContext,
+  type HelperEffect,
+  type HelperEffects,
+  type Value,
+} from "./function-flow";
+import { FunctionResolver, type FunctionWithBody } from "./functions";
+import type { FlowQuery } from "./queries";
+
+export interface HelperContext {
+  ts: typeof ts;
+  /** The analysed file: messages name helpers in other files by file name. */
+  sourceFile: ts.SourceFile;
+  checker?: ts.TypeChecker;
+  tenantOf(table: string): TenantNames;
+  /** Another file of the project by path, parsed by the caller: imports are followed without a checker. */
+  sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /** A file's flow queries (the analysed file's, or a helper's file); undefined: not followed. */
+  queriesOf(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
+}
+
+interface Summary {
+  /** As written in messages: "`getDocumentById` (line 30)". */
+  label: string;
+  returns?: { kind: Value["kind"]; table: string; what: string };
+  /** Parameters (or a field of one: `input.id`) whose key the helper verifies, throwing otherwise. */
+  verifies: { index: number; path: string; table: string }[];
+  /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
+  checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
+}
+
+// A helper of a helper of a helper is followed; deeper chains are not (each level may analyse a file).
+const MAX_DEPTH = 3;
+
+export class HelperSummaries implements HelperEffects {
+  private readonly summaries = new Map<ts.Node, Summary | null>();
+  private readonly functions: FunctionResolver;
+  private depth = 0;
+
+  constructor(private readonly ctx: HelperContext) {
+    this.functions = new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf && ((f) => ctx.sourceFileOf!(f)));
+  }
+
+  returns(call: ts.CallExpression): Value | undefined {
+    const s = this.summaryOf(call);
+    const r = s?.returns;
+    if (!r) return undefined;
+    return {
+      kind: r.kind,
+      table: r.table,
+      reason: {
+        proof: "helper",
+        evidence: call,
+        say: (key) => `key ${key} comes from ${s.label}, which ${r.what}`,
+      },
+    };
+  }
+
+  effects(call: ts.CallExpression): HelperEffect[] {
+    const s = this.summaryOf(call);
+    if (!s) return [];
+    const tsm = this.ctx.ts;
+    const arg = (i: number) => {
+      const a = call.arguments[i];
+      return a && !tsm.isSpreadElement(a) ? a : undefined;
+    };
+    const out: HelperEffect[] = [];
+    for (const v of s.verifies) {
+      const key = arg(v.index);
+      if (key)
+        out.push({
+          kind: "verifies",
+          key,
+          path: v.path,
+          table: v.table,
+          reason: {
+            proof: "helper",
+            evidence: call,
+            say: (text) => `key ${text} is verified by ${s.label}, which throws unless a scoped query finds it`,
+          },
+        });
+    }
+    for (const c of s.checksRow) {
+      const row = arg(c.index);
+      if (!row) continue;
+      const passed = c.tenantParam === undefined ? undefined : arg(c.tenantParam);
+      out.push({
+        kind: "checks-row",
+        row,
+        field: c.field,
+        // The helper compares with its parameter: the caller's argument must be the tenant, not request input.
+        tenant: (names) =>
+          c.tenantParam === undefined
+            ? isTenantValue(tsm, c.tenant, names)
+            : !!passed &&
+              (c.direct
+                ? isTenantValue(tsm, passed, names)
+                : isTenantValue(tsm, c.tenant, names) && !isRequestInput(tsm, passed)),
+        reason: {
+          proof: "helper",
+          evidence: call,
+          say: () => `${s.label} checks the row's ${c.field} against the tenant and throws otherwise`,
+        },
+      });
+    }
+    return out;
+  }
+
+  private summaryOf(call: ts.CallExpression): Summary | undefined {
+    const fn = this.functions.resolve(call);
+    // Recursion, or a call inside the helper itself: nothing to learn.
+    if (!fn || (fn.getSourceFile() === call.getSourceFile() && call.pos >= fn.pos && call.end <= fn.end))
+      return undefined;
+    const known = this.summaries.get(fn);
+    if (known !== undefined) return known ?? undefined;
+    if (this.depth >= MAX_DEPTH) return undefined;
+    this.summaries.set(fn, null);
+    this.depth++;
+    try {
+      const s = this.summarize(fn);
+      this.summaries.set(fn, s ?? null);
+      return s;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private summarize(fn: FunctionWithBody): Summary | undefined {
+    const tsm = this.ctx.ts;
+    const file = fn.getSourceFile();
+    const queries = this.ctx.queriesOf(file);
+    if (!queries) return undefined;
+    const flowCtx: FlowContext = { ts: tsm, sourceFile: file, queries, tenantOf: this.ctx.tenantOf, helpers: this };
+    const flow = new FunctionFlow(flowCtx, fn.body);
+    const exits = returnStatements(tsm, fn);
+    const firstReturn = Math.min(...exits.map((r) => r.pos));
+    const params = fn.parameters.map((p) => (tsm.isIdentifier(p.name) ? p.name.text : undefined));
+
+    const verifies: Summary["verifies"] = [];
+    for (const fact of flow.facts) {
+      if (!fact.throws || fact.scope !== fn.body || fact.pos > firstReturn) continue;
+      params.forEach((p, index) => {
+        if (p && (fact.name === p || fact.name.startsWith(`${p}.`)))
+          verifies.push({ index, path: fact.name.slice(p.length), table: fact.value.table });
+      });
+    }
+
+    const checksRow: Summary["checksRow"] = [];
+    if (tsm.isBlock(fn.body))
+      for (const st of fn.body.statements) {
+        if (st.pos >= firstReturn) break;
+        if (!tsm.isIfStatement(st) || st.elseStatement || !throwsOnly(tsm, st.thenStatement)) continue;
+        for (const term of orTerms(tsm, st.expression)) checksRow.push(...rowChecks(tsm, term, params));
+      }
+
+    const returns = this.returnedValue(flow, fn, exits);
+    if (!returns && !verifies.length && !checksRow.length) return undefined;
+    return { label: this.label(fn), returns, verifies, checksRow };
+  }
+
+  private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returns"] {
+    const tsm = this.ctx.ts;
+    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
+      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
+      : [[fn.body, fn.body]];
+    let value: Value | undefined;
+    for (const [expr, at] of returned) {
+      const e = strip(tsm, expr);
+      if (e.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(e) && e.text === "undefined")) continue;
+      const v = flow.valueOf(e, at);
+      if (!v || v.unchecked || !v.reason || (value && (v.kind !== value.kind || v.table !== value.table)))
+        return undefined;
+      value ??= v;
+    }
+    if (!value) return undefined;
+    const what =
+      value.reason?.proof === "ownership-check"
+        ? `returns ${value.kind === "row" ? "a row" : "rows"} whose tenant it checks`
+        : value.source?.creates
+          ? "returns the row it created with the tenant"
+          : RETURNS[value.kind];
+    return { kind: value.kind, table: value.table, what };
+  }
+
+  private label(fn: FunctionWithBody): string {
+    const file = fn.getSourceFile();
+    const line = lineOf(file, fn);
+    const where = file === this.ctx.sourceFile ? `line ${line}` : `${file.fileName.split(/[\\/]/).pop()} line ${line}`;
+    return `\`${functionName(this.ctx.ts, fn)}\` (${where})`;
+  }
+}
+
+const RETURNS: Record<Value["kind"], string> = {
+  row: "returns a row of a scoped query",
+  rows: "returns rows of a scoped query",
+  result: "returns the result of a scoped query",
+  key: "returns the id of a row of a scoped query",
+  keys: "returns ids of rows of a scoped query",
+};
+
+/** `row.teamId !== teamId` with `row` a parameter: which parameter, which field, compared with what. */
+function rowChecks(tsm: typeof ts, term: ts.Expression, params: (string | undefined)[]): Summary["checksRow"] {
+  const t = strip(tsm, term);
+  if (!tsm.isBinaryExpression(t)) return [];
+  const op = t.operatorToken.kind;
+  if (op !== tsm.SyntaxKind.ExclamationEqualsEqualsToken && op !== tsm.SyntaxKind.ExclamationEqualsToken) return [];
+  const out: Summary["checksRow"] = [];
+  for (const [side, other] of [
+    [t.left, t.right],
+    [t.right, t.left],
+  ]) {
+    const s = strip(tsm, side);
+    if (!tsm.isPropertyAccessExpression(s)) continue;
+    const row = strip(tsm, s.expression);
+    const index = tsm.isIdentifier(row) ? params.indexOf(row.text) : -1;
+    if (index < 0) continue;
+    let root = strip(tsm, other);
+    while (tsm.isPropertyAccessExpression(root) || tsm.isNonNullExpression(root)) root = strip(tsm, root.expression);
+    const tenantParam = tsm.isIdentifier(root) && params.includes(root.text) ? params.indexOf(root.text) : undefined;
+    out.push({ index, field: s.name.text, tenant: other, tenantParam, direct: strip(tsm, other) === root });
+  }
+  return out;
+}
+
+/** The function's own return statements (not those of functions nested in it). */
+function returnStatements(tsm: typeof ts, fn: FunctionWithBody): ts.ReturnStatement[] {
+  const out: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isReturnStatement(n)) out.push(n);
+    if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return;
+    tsm.forEachChild(n, visit);
+  };
+  if (tsm.isBlock(fn.body)) tsm.forEachChild(fn.body, visit);
+  return out;
+}
+
+function functionName(tsm: typeof ts, fn: FunctionWithBody): string {
+  if ((tsm.isFunctionDeclaration(fn) || tsm.isMethodDeclaration(fn)) && fn.name) return fn.name.getText();
+  const parent = fn.parent;
+  if (
+    (tsm.isVariableDeclaration(parent) || tsm.isPropertyAssignment(parent) || tsm.isPropertyDeclaration(parent)) &&
+    tsm.isIdentifier(parent.name)
+  )
+    return parent.name.text;
+  return "the helper";
+}

@@ -1,0 +1,232 @@
+// What the ownership flow needs from Drizzle, Kysely, Knex, TypeORM and Sequelize calls: what
+// the call returns (a row, rows, nothing usable), whether it creates the row, and the primary
+// key it selects by (`eq(t.id, x)`, `.where('id', '=', x)`, `{ id: x }`, `findByPk(x)`).
+// Syntactic and deliberately narrow: a key is read only where an OR cannot widen the rows.
+import type ts from "typescript";
+import type { OrmName } from "../model/types";
+import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
+import { propertyName, propertyValue } from "../orm/prisma-where";
+import { entityArgument } from "../orm/typeorm-receivers";
+import type { OrmContext } from "../orm/types";
+import { prismaFlowQuery, type FlowQuery, type QueryKey } from "./queries";
+
+/** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
+export function ormFlowQuery(
+  orm: OrmName,
+  ctx: OrmContext,
+  call: ts.Node,
+  table: string,
+  scoped: boolean,
+): FlowQuery | undefined {
+  const tsm = ctx.ts;
+  if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped);
+  if (!tsm.isCallExpression(call)) return undefined;
+  const shape = SHAPES[orm]?.(ctx, call);
+  return shape && { call, table, scoped, ...shape, throwsWhenEmpty: !!shape.throwsWhenEmpty };
+}
+
+type Shape = Pick<FlowQuery, "returns" | "key" | "creates"> & { throwsWhenEmpty?: boolean };
+
+const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression) => Shape | undefined>> = {
+  drizzle: drizzleShape,
+  kysely: kyselyShape,
+  knex: knexShape,
+  typeorm: typeormShape,
+  sequelize: sequelizeShape,
+};
+
+const ID = "id";
+
+/** `db.select().from(t).where(eq(t.id, x))`, `db.delete(t).where(...)`, `db.query.t.findFirst({ where })`. */
+function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+  const tsm = ctx.ts;
+  const chain = chainOf(tsm, call);
+  const root = skipOuter(tsm, chain.root);
+  if (tsm.isPropertyAccessExpression(root) && tsm.isPropertyAccessExpression(root.expression)) {
+    // The relational API: `db.query.orders.findFirst({ where: eq(orders.id, x) })` or `(t, { eq }) => ...`.
+    const head = chain.calls[0];
+    if (root.expression.name.text !== "query" || !head || chain.calls.length > 1) return undefined;
+    const returns = head.name === "findFirst" ? "row" : head.name === "findMany" ? "rows" : undefined;
+    if (!returns) return undefined;
+    const options = head.args[0] && skipOuter(tsm, head.args[0]);
+    const where = options && tsm.isObjectLiteralExpression(options) ? member(tsm, options, "where") : undefined;
+    let predicate = where && skipOuter(tsm, where);
+    if (predicate && (tsm.isArrowFunction(predicate) || tsm.isFunctionExpression(predicate)))
+      predicate = tsm.isBlock(predicate.body) ? undefined : predicate.body;
+    const key =
+      predicate && tsm.isObjectLiteralExpression(predicate)
+        ? objectKey(tsm, predicate)
+        : predicate && drizzleKey(tsm, predicate);
+    return { returns, key };
+  }
+  const names = chain.calls.map((c) => c.name);
+  const head = names.find((n) => n !== "with" && n !== "$with");
+  if (!head) return undefined;
+  const returning = names.includes("returning");
+  const wheres = chain.calls.filter((c) => c.name === "where");
+  // Drizzle's `.where()` replaces an earlier one; one where is the only one there is.
+  const key = wheres.length === 1 && wheres[0].args[0] ? drizzleKey(tsm, wheres[0].args[0]) : undefined;
+  if (head.startsWith("select")) return { returns: "rows", key };
+  if (head === "insert") return { returns: returning ? "rows" : "none", creates: true };
+  if (head === "update" || head === "delete") return { returns: returning ? "rows" : "none", key };
+  return undefined;
+}
+
+/** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */
+function drizzleKey(tsm: typeof ts, e: ts.Expression): QueryKey | undefined {
+  const x = skipOuter(tsm, e);
+  if (!tsm.isCallExpression(x)) return undefined;
+  const fn = calleeName(tsm, x);
+  if (fn === "and") {
+    for (const term of x.arguments) {
+      const k = drizzleKey(tsm, term);
+      if (k) return k;
+    }
+    return undefined;
+  }
+  if ((fn !== "eq" && fn !== "inArray") || x.arguments.length !== 2) return undefined;
+  const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
+  if (!tsm.isPropertyAccessExpression(column) || column.name.text !== ID) return undefined;
+  return { expr: value, list: fn === "inArray" };
+}
+
+/** `.where('id', '=', x)` (several wheres AND in Kysely), `.executeTakeFirst()`, `.returning(...)`. */
+function kyselyShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+  const tsm = ctx.ts;
+  const { calls } = chainOf(tsm, call);
+  const head = calls.find((c) => ["selectFrom", "updateTable", "deleteFrom", "insertInto"].includes(c.name));
+  if (!head) return undefined;
+  const last = calls[calls.length - 1].name;
+  const returning = calls.some((c) => c.name.startsWith("returning"));
+  const one = last === "executeTakeFirst" || last === "executeTakeFirstOrThrow";
+  const rowsOf = head.name === "selectFrom" || returning;
+  const returns = !rowsOf || !last.startsWith("execute") ? "none" : one ? "row" : "rows";
+  if (calls.some((c) => /^or[A-Z]/.test(c.name))) return { returns };
+  if (head.name === "insertInto") return { returns, creates: true };
+  return { returns, throwsWhenEmpty: last.endsWith("OrThrow"), key: columnKey(tsm, calls, ["where"]) };
+}
+
+/** `knex('t').where({ id: x })`, `.where('id', x)`, `.whereIn('id', ids)`, `.first()`, `.returning('id')`. */
+function knexShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+  const tsm = ctx.ts;
+  const { calls } = chainOf(tsm, call);
+  const names = new Set(calls.map((c) => c.name));
+  const returning = names.has("returning");
+  if (names.has("insert")) return { returns: returning ? "rows" : "none", creates: true };
+  const writes = ["update", "del", "delete", "increment", "decrement"].some((n) => names.has(n));
+  const returns = writes ? (returning ? "rows" : "none") : names.has("first") ? "row" : "rows";
+  if (calls.some((c) => /^orWhere/.test(c.name))) return { returns };
+  return { returns, key: columnKey(tsm, calls, ["where", "andWhere", "whereIn"]) };
+}
+
+/** The `id` a builder's where calls pin: `('id', x)`, `('t.id', '=', x)`, `('id', 'in', xs)`, `({ id: x })`. */
+function columnKey(tsm: typeof ts, calls: readonly ChainCall[], names: readonly string[]): QueryKey | undefined {
+  for (const c of calls) {
+    if (!names.includes(c.name)) continue;
+    const [first, second, third] = c.args.map((a) => skipOuter(tsm, a));
+    if (first && tsm.isObjectLiteralExpression(first) && c.args.length === 1) {
+      const k = objectKey(tsm, first, false);
+      if (k) return k;
+      continue;
+    }
+    if (!first || !tsm.isStringLiteral(first) || first.text.split(".").pop() !== ID) continue;
+    if (c.name === "whereIn" && second) return { expr: second, list: true };
+    if (c.args.length === 2 && second) return { expr: second, list: false };
+    const op = second && tsm.isStringLiteral(second) ? second.text.toLowerCase() : undefined;
+    if (third && op === "=") return { expr: third, list: false };
+    if (third && op === "in") return { expr: third, list: true };
+  }
+  return undefined;
+}
+
+const TYPEORM_ONE = new Set(["findOne", "findOneBy", "findOneOrFail", "findOneByOrFail"]);
+const TYPEORM_MANY = new Set(["find", "findBy", "findByIds"]);
+const TYPEORM_CRITERIA = new Set(["update", "delete", "softDelete", "restore"]);
+
+/** `repo.findOneBy({ id })`, `findOne({ where: { id } })`, `repo.delete(id)`, `manager.delete(Order, { id })`, `save`. */
+function typeormShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+  const tsm = ctx.ts;
+  const callee = skipOuter(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.name.text;
+  const args = entityArgument(ctx, call.arguments[0]) ? call.arguments.slice(1) : call.arguments;
+  const arg = args[0] && skipOuter(tsm, args[0]);
+  if (method === "save") return { returns: "row", creates: true };
+  if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
+  const one = TYPEORM_ONE.has(method);
+  if (one || TYPEORM_MANY.has(method)) {
+    const byOptions = method === "find" || method === "findOne" || method === "findOneOrFail";
+    const where = arg && tsm.isObjectLiteralExpression(arg) && byOptions ? member(tsm, arg, "where") : arg;
+    const w = where && skipOuter(tsm, where);
+    return {
+      returns: one ? "row" : "rows",
+      throwsWhenEmpty: method.endsWith("OrFail"),
+      key: w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, false, "In") : undefined,
+    };
+  }
+  if (!TYPEORM_CRITERIA.has(method) || !arg) return undefined;
+  // A criteria that is not an object is the primary key itself (`repo.delete(id)`), or several (`delete(ids)`).
+  if (tsm.isObjectLiteralExpression(arg)) return { returns: "none", key: objectKey(tsm, arg, false, "In") };
+  if (tsm.isArrayLiteralExpression(arg)) return { returns: "none" };
+  return { returns: "none", key: { expr: arg, list: false, listOrOne: true } };
+}
+
+const SEQUELIZE_ONE = new Set(["findOne", "findByPk"]);
+const SEQUELIZE_NONE = new Set(["destroy", "update", "restore", "increment", "decrement", "count"]);
+
+/** `Model.findByPk(x)`, `findOne({ where: { id } })`, `destroy({ where: { id } })`, `update(data, { where })`, `create`. */
+function sequelizeShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+  const tsm = ctx.ts;
+  const callee = skipOuter(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.name.text;
+  if (method === "create") return { returns: "row", creates: true };
+  if (method === "findByPk") {
+    const arg = call.arguments[0] && skipOuter(tsm, call.arguments[0]);
+    return { returns: "row", key: arg && { expr: arg, list: false } };
+  }
+  const returns = SEQUELIZE_ONE.has(method) ? "row" : SEQUELIZE_NONE.has(method) ? "none" : "rows";
+  if (!["findOne", "findAll", "destroy", "update", "restore"].includes(method)) return { returns };
+  const options = call.arguments[method === "update" ? 1 : 0];
+  const o = options && skipOuter(tsm, options);
+  const where = o && tsm.isObjectLiteralExpression(o) ? member(tsm, o, "where") : undefined;
+  const w = where && skipOuter(tsm, where);
+  // Sequelize reads `{ id: [a, b] }` as IN: an owned list is as good as an owned key.
+  const key = w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, true) : undefined;
+  return { returns, key };
+}
+
+/**
+ * `{ id: x, ... }` (every property ANDs; an OR key widens the rows: no key), Prisma-style
+ * `{ id: { in: xs } }`, TypeORM `{ id: In(xs) }` when `listCall` is given.
+ */
+function objectKey(
+  tsm: typeof ts,
+  obj: ts.ObjectLiteralExpression,
+  listOrOne = false,
+  listCall?: string,
+): QueryKey | undefined {
+  let key: QueryKey | undefined;
+  for (const p of obj.properties) {
+    const name = propertyName(tsm, p);
+    if (name === undefined || /^(or|\$or)$/i.test(name) || tsm.isSpreadAssignment(p)) return undefined;
+    if (name !== ID) continue;
+    const value = propertyValue(tsm, p);
+    const v = value && skipOuter(tsm, value);
+    if (!v) return undefined;
+    if (listCall && tsm.isCallExpression(v) && calleeName(tsm, v) === listCall && v.arguments[0])
+      key = { expr: skipOuter(tsm, v.arguments[0]), list: true };
+    else if (!tsm.isObjectLiteralExpression(v)) key = { expr: v, list: false, listOrOne };
+  }
+  return key;
+}
+
+function member(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = obj.properties.find((q) => propertyName(tsm, q) === name);
+  return p && propertyValue(tsm, p);
+}
+
+function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
+  const c = skipOuter(tsm, call.expression);
+  return tsm.isIdentifier(c) ? c.text : tsm.isPropertyAccessExpression(c) ? c.name.text : undefined;
+}

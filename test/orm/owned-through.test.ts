@@ -1,0 +1,398 @@
+// Query builders on a table owned through its parent (invoice_items.invoice_id -> invoices.id):
+// a join on the owning key to a scoped parent scopes it; otherwise the finding names the parent
+// and offers no fix (there is no tenant column to add); inserts need no tenant key.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { createMemoryFs } from "../helpers/memory-fs";
+import { sqlParser } from "../helpers/sql";
+import { analyzeBuilder, brief, caseModule } from "./builders";
+
+const MIGRATION = `
+CREATE TABLE invoices (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, total int);
+CREATE TABLE invoice_items (id uuid PRIMARY KEY, invoice_id uuid NOT NULL REFERENCES invoices (id), amount int);
+`;
+const DRIZZLE_SCHEMA = `
+import { integer, pgTable, uuid } from "drizzle-orm/pg-core";
+export const invoices = pgTable("invoices", { id: uuid("id").primaryKey(), tenantId: uuid("tenant_id").notNull(), total: integer("total") });
+export const invoiceItems = pgTable("invoice_items", {
+  id: uuid("id").primaryKey(),
+  invoiceId: uuid("invoice_id").notNull().references(() => invoices.id),
+  amount: integer("amount"),
+});
+`;
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  const files = { "/p/db/migrations/001.sql": MIGRATION, "/p/src/db/schema.ts": DRIZZLE_SCHEMA };
+  const config = resolveConfig(
+    { tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+    "/p",
+    undefined,
+  );
+  model = discoverTenantModel(createMemoryFs(files), config, parser, ts).model;
+});
+
+const KNEX = `import { knex } from "../db";`;
+const KYSELY = `import { db } from "../db";`;
+const DRIZZLE = `import { eq } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`;
+
+const run = (prelude: string, body: string) => {
+  const code = caseModule(prelude, body);
+  return { code, findings: analyzeBuilder(parser, code, { model }) };
+};
+
+const cases: [string, string, string, string[]][] = [
+  [
+    "knex: no join",
+    KNEX,
+    "return knex('invoice_items').where({ id });",
+    ["missing-tenant-filter knex('invoice_items')"],
+  ],
+  [
+    "knex: joined on the owning key to a scoped parent",
+    KNEX,
+    "return knex('invoice_items as ii').join('invoices as i', 'i.id', 'ii.invoice_id').where('i.tenant_id', tenantId);",
+    [],
+  ],
+  [
+    "knex: joined to an unscoped parent",
+    KNEX,
+    "return knex('invoice_items as ii').join('invoices as i', 'ii.invoice_id', 'i.id').where('ii.id', id);",
+    [
+      "missing-tenant-filter knex('invoice_items as ii')",
+      "missing-tenant-filter join('invoices as i', 'ii.invoice_id', 'i.id')",
+    ],
+  ],
+  ["knex: insert sets the parent key", KNEX, "return knex('invoice_items').insert({ id, invoice_id: id });", []],
+  [
+    "knex: whereIn the ids of a scoped parent subquery",
+    KNEX,
+    "return knex('invoice_items').whereIn('invoice_id', knex('invoices').select('id').where('tenant_id', tenantId));",
+    [],
+  ],
+  [
+    "knex: whereIn the ids of an unscoped parent subquery",
+    KNEX,
+    "return knex('invoice_items').whereIn('invoice_id', knex('invoices').select('id').where('total', 0));",
+    ["missing-tenant-filter knex('invoice_items')", "missing-tenant-filter knex('invoices')"],
+  ],
+  [
+    "kysely: in the ids of a scoped parent subquery",
+    KYSELY,
+    "return db.selectFrom('invoice_items').where('invoice_id', 'in', db.selectFrom('invoices').select('id').where('tenant_id', '=', tenantId)).selectAll().execute();",
+    [],
+  ],
+  [
+    "kysely: in a subquery that selects another column",
+    KYSELY,
+    "return db.selectFrom('invoice_items').where('invoice_id', 'in', db.selectFrom('invoices').select('total').where('tenant_id', '=', tenantId)).selectAll().execute();",
+    ["missing-tenant-filter selectFrom('invoice_items')"],
+  ],
+  [
+    "kysely: joined on the owning key to a scoped parent",
+    KYSELY,
+    "return db.selectFrom('invoice_items as ii').innerJoin('invoices as i', 'i.id', 'ii.invoice_id').where('i.tenant_id', '=', tenantId).selectAll().execute();",
+    [],
+  ],
+  [
+    "kysely: no join",
+    KYSELY,
+    "return db.selectFrom('invoice_items').where('id', '=', id).selectAll().execute();",
+    ["missing-tenant-filter selectFrom('invoice_items')"],
+  ],
+  ["kysely: insert", KYSELY, "return db.insertInto('invoice_items').values({ id, invoice_id: id }).execute();", []],
+  [
+    "drizzle: joined on the owning key to a scoped parent",
+    DRIZZLE,
+    "return db.select().from(invoiceItems).innerJoin(invoices, eq(invoiceItems.invoiceId, invoices.id)).where(eq(invoices.tenantId, tenantId));",
+    [],
+  ],
+  [
+    "drizzle: the child on the nullable side of a LEFT JOIN from a scoped parent",
+    DRIZZLE,
+    "return db.select().from(invoices).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, invoices.id)).where(eq(invoices.tenantId, tenantId));",
+    [],
+  ],
+  [
+    "drizzle: joined on another column",
+    DRIZZLE,
+    "return db.select().from(invoiceItems).innerJoin(invoices, eq(invoiceItems.id, invoices.id)).where(eq(invoices.tenantId, tenantId));",
+    ["missing-tenant-filter from(invoiceItems)"],
+  ],
+  [
+    "drizzle: no join",
+    DRIZZLE,
+    "return db.select().from(invoiceItems).where(eq(invoiceItems.id, id));",
+    ["missing-tenant-filter from(invoiceItems)"],
+  ],
+  ["drizzle: insert", DRIZZLE, "return db.insert(invoiceItems).values({ id, invoiceId: id });", []],
+  [
+    "drizzle: inArray of the ids a scoped subquery reads from the parent",
+    `import { eq, inArray } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    "return db.select().from(invoiceItems).where(inArray(invoiceItems.invoiceId, db.select({ id: invoices.id }).from(invoices).where(eq(invoices.tenantId, tenantId))));",
+    [],
+  ],
+  [
+    "drizzle: inArray of an unscoped subquery",
+    `import { eq, inArray } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    "return db.select().from(invoiceItems).where(inArray(invoiceItems.invoiceId, db.select({ id: invoices.id }).from(invoices).where(eq(invoices.total, 1))));",
+    ["missing-tenant-filter from(invoiceItems)", "missing-tenant-filter from(invoices)"],
+  ],
+  [
+    "drizzle: inArray of a subquery that selects another column",
+    `import { eq, inArray } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    "return db.select().from(invoiceItems).where(inArray(invoiceItems.invoiceId, db.select({ id: invoices.total }).from(invoices).where(eq(invoices.tenantId, tenantId))));",
+    ["missing-tenant-filter from(invoiceItems)"],
+  ],
+];
+
+describe("query builders on a table owned through its parent", () => {
+  for (const [name, prelude, body, expected] of cases)
+    test(name, () => {
+      const { code, findings } = run(prelude, body);
+      assert.deepEqual(brief(code, findings), expected);
+    });
+
+  test("the message names the parent and the key, and there is no fix", () => {
+    const { findings } = run(DRIZZLE, "return db.select().from(invoiceItems).where(eq(invoiceItems.id, id));");
+    assert.equal(findings.length, 1);
+    assert.match(
+      findings[0].message,
+      /^db\.select\(\)\.from\(invoiceItems\) does not tie "invoice_items" to a tenant: it returns every tenant's rows\. "invoice_items" is tenant-owned through "invoices" \(invoice_items\.invoice_id -> invoices\.id\): filter invoice_id by invoices ids from a query scoped by tenant_id, or join it to invoices and scope invoices\./,
+    );
+    assert.deepEqual(findings[0].fixes, []);
+    assert.doesNotMatch(findings[0].message, /Add .*tenant_id/);
+  });
+});
+
+describe("query builders on a hierarchy (org_id > project_id)", () => {
+  const HIERARCHY = `
+CREATE TABLE projects (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE TABLE tasks (id uuid PRIMARY KEY, org_id uuid NOT NULL, project_id uuid NOT NULL, title text);
+CREATE TABLE builds (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES projects (id), status text);
+`;
+  let hierarchy: TenantModel;
+  before(() => {
+    const config = resolveConfig(
+      { tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+      "/p",
+      undefined,
+    );
+    hierarchy = discoverTenantModel(
+      createMemoryFs({ "/p/db/migrations/001.sql": HIERARCHY }),
+      config,
+      parser,
+      ts,
+    ).model;
+  });
+  const cases: [string, string, string, string[]][] = [
+    ["knex: the broad level", KNEX, "return knex('tasks').where({ org_id: tenantId });", []],
+    ["knex: the narrow level", KNEX, "return knex('tasks').where('project_id', tenantId);", []],
+    ["knex: neither", KNEX, "return knex('tasks').where({ id });", ["missing-tenant-filter knex('tasks')"]],
+    [
+      "kysely: a project-level table through its scoped project",
+      KYSELY,
+      "return db.selectFrom('builds as b').innerJoin('projects as p', 'p.id', 'b.project_id').where('p.org_id', '=', tenantId).selectAll().execute();",
+      [],
+    ],
+    [
+      "kysely: a project-level table by id only",
+      KYSELY,
+      "return db.selectFrom('builds').where('id', '=', id).selectAll().execute();",
+      ["missing-tenant-filter selectFrom('builds')"],
+    ],
+  ];
+  for (const [name, prelude, body, expected] of cases)
+    test(name, () => {
+      const code = caseModule(prelude, body);
+      assert.deepEqual(brief(code, analyzeBuilder(parser, code, { model: hierarchy })), expected);
+    });
+});
+
+describe("TypeORM and Sequelize: a table owned through its parent (from migrations), and hierarchy levels", () => {
+  // invoice_items has no tenant column and a NOT NULL key to invoices; tasks has org_id and project_id.
+  const SQL = `
+CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE TABLE invoice_items (id uuid PRIMARY KEY, invoice_id uuid NOT NULL REFERENCES invoices (id), amount int);
+CREATE TABLE tasks (id uuid PRIMARY KEY, org_id uuid NOT NULL, project_id uuid NOT NULL, title text);
+`;
+  const FILES: Record<string, string> = {
+    "/p/db/migrations/001.sql": SQL,
+    "/p/src/entities/invoice-item.entity.ts": `
+import { Column, Entity, PrimaryColumn } from "typeorm";
+@Entity("invoice_items")
+export class InvoiceItem {
+  @PrimaryColumn() id!: string;
+  @Column({ name: "invoice_id" }) invoiceId!: string;
+  @Column() amount!: number;
+}`,
+    "/p/src/entities/task.entity.ts": `
+import { Column, Entity, PrimaryColumn } from "typeorm";
+@Entity("tasks")
+export class Task {
+  @PrimaryColumn() id!: string;
+  @Column({ name: "org_id" }) orgId!: string;
+  @Column({ name: "project_id" }) projectId!: string;
+  @Column() title!: string;
+}`,
+    "/p/src/models/item.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class Item extends Model {}
+Item.init(
+  { id: { type: DataTypes.UUID, primaryKey: true }, invoiceId: { type: DataTypes.UUID, field: "invoice_id" }, amount: DataTypes.INTEGER },
+  { sequelize, tableName: "invoice_items" },
+);`,
+    "/p/src/models/job.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class Job extends Model {}
+Job.init(
+  { id: { type: DataTypes.UUID, primaryKey: true }, orgId: { type: DataTypes.UUID, field: "org_id" }, projectId: { type: DataTypes.UUID, field: "project_id" } },
+  { sequelize, tableName: "tasks" },
+);`,
+  };
+  const config = { tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } };
+  let entities: TenantModel;
+  before(() => {
+    entities = discoverTenantModel(createMemoryFs(FILES), resolveConfig(config, "/p", undefined), parser, ts).model;
+  });
+  const PRELUDE = `import { AppDataSource } from "../data-source";
+import { InvoiceItem, Task } from "../entities";
+import { Item, Job } from "../models";
+const items = AppDataSource.getRepository(InvoiceItem);
+const tasks = AppDataSource.getRepository(Task);
+`;
+  const run = (body: string) => {
+    const code = `${PRELUDE}export async function f(id: string, orgId: string, projectId: string) {\n  ${body}\n}\n`;
+    const sourceFile = ts.createSourceFile("/p/src/service.ts", code, ts.ScriptTarget.Latest, true);
+    return analyzeSourceFile({
+      ts,
+      sourceFile,
+      config: resolveConfig(config, "/p", undefined),
+      model: entities,
+      parser,
+      relativePath: "src/service.ts",
+    }).map((f) => ({ rule: f.ruleId, at: code.slice(f.start, f.end), message: f.message, fixes: f.fixes.length }));
+  };
+
+  test("TypeORM: a query names the parent, no fix; an insert needs no tenant field", () => {
+    const found = run("return items.findOneBy({ id });");
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at, f.fixes]),
+      [["missing-tenant-filter", "findOneBy({ id })", 0]],
+    );
+    assert.ok(
+      found[0].message.startsWith(
+        'items.findOneBy does not tie "invoice_items" to a tenant. "invoice_items" is tenant-owned through "invoices" (invoice_items.invoice_id -> invoices.id): filter invoice_id by invoices ids from a query scoped by org_id, or join it to invoices and scope invoices.',
+      ),
+      found[0].message,
+    );
+    assert.deepEqual(run("return items.insert({ id, invoiceId: id, amount: 1 });"), []);
+  });
+
+  test("Sequelize: the same", () => {
+    const [found] = run("return Item.findByPk(id);");
+    assert.equal(found.rule, "missing-tenant-filter");
+    assert.match(
+      found.message,
+      /"invoice_items" is tenant-owned through "invoices" \(invoice_items\.invoice_id -> invoices\.id\)/,
+    );
+    assert.equal(found.fixes, 0);
+    assert.deepEqual(run("return Item.create({ id, invoiceId: id, amount: 1 });"), []);
+  });
+
+  test("TypeORM and Sequelize: either level of the hierarchy scopes; neither is flagged", () => {
+    assert.deepEqual(run("return tasks.find({ where: { orgId } });"), []);
+    assert.deepEqual(run("return tasks.find({ where: { projectId } });"), []);
+    assert.deepEqual(run("return Job.findAll({ where: { orgId } });"), []);
+    assert.deepEqual(
+      run("return tasks.find({ where: { title: 'x' } });").map((f) => f.rule),
+      ["missing-tenant-filter"],
+    );
+  });
+});
+
+describe("TypeORM: ownership through a required @ManyToOne, and the relation filter that scopes it", () => {
+  const FILES: Record<string, string> = {
+    "/p/src/entities/invoice.entity.ts": `
+import { Column, Entity, PrimaryColumn } from "typeorm";
+@Entity("invoices")
+export class Invoice {
+  @PrimaryColumn() id!: string;
+  @Column({ name: "tenant_id" }) tenantId!: string;
+}`,
+    "/p/src/entities/line.entity.ts": `
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Invoice } from "./invoice.entity";
+@Entity("lines")
+export class Line {
+  @PrimaryColumn() id!: string;
+  @Column() amount!: number;
+  @ManyToOne(() => Invoice, { nullable: false })
+  @JoinColumn({ name: "invoice_id" })
+  invoice!: Invoice;
+}`,
+    "/p/src/entities/note.entity.ts": `
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Invoice } from "./invoice.entity";
+@Entity("notes")
+export class Note {
+  @PrimaryColumn() id!: string;
+  @ManyToOne(() => Invoice)
+  @JoinColumn({ name: "invoice_id" })
+  invoice!: Invoice;
+}`,
+  };
+  let typeorm: TenantModel;
+  before(() => {
+    const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
+    typeorm = discoverTenantModel(createMemoryFs(FILES), config, parser, ts).model;
+  });
+  const run = (body: string) => {
+    const code = `import { AppDataSource } from "../data-source";
+import { Line, Note } from "../entities";
+const lines = AppDataSource.getRepository(Line);
+const notes = AppDataSource.getRepository(Note);
+export async function f(id: string, tenantId: string) {\n  ${body}\n}\n`;
+    const sourceFile = ts.createSourceFile("/p/src/service.ts", code, ts.ScriptTarget.Latest, true);
+    const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
+    return analyzeSourceFile({ ts, sourceFile, config, model: typeorm, parser, relativePath: "src/service.ts" }).map(
+      (f) => `${f.ruleId} ${code.slice(f.start, f.end)}`,
+    );
+  };
+
+  test("a required relation owns the child; an optional one does not", () => {
+    assert.deepEqual(typeorm.tables.get("lines")?.owner, {
+      column: "invoice_id",
+      parent: "invoices",
+      parentColumn: "id",
+    });
+    assert.equal(typeorm.tables.get("notes"), undefined);
+  });
+
+  test("filtered through the relation to the scoped parent is scoped; by id alone it is flagged", () => {
+    assert.deepEqual(run("return lines.find({ where: { invoice: { tenantId } } });"), []);
+    assert.deepEqual(run("return lines.findOneBy({ id });"), ["missing-tenant-filter findOneBy({ id })"]);
+    assert.deepEqual(run("return lines.find({ where: { invoice: { id } } });"), [
+      "missing-tenant-filter find({ where: { invoice: { id } } })",
+    ]);
+    assert.deepEqual(run("return notes.findOneBy({ id });"), []);
+  });
+});

@@ -1,0 +1,205 @@
+// Prisma on tenant hierarchies and models owned through a parent: relation filters to a scoped
+// parent (one level and a chain), a filter at any level of the hierarchy, shared-or-owned rows.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { applyEdits, summarizeFindings } from "../helpers/analyze";
+import { sqlParser } from "../helpers/sql";
+import { analyzePrisma, prismaModel } from "./prisma-harness";
+
+/** Org > project; InvoiceLine owned through Invoice, Remark through InvoiceLine; Attachment's key is optional. */
+const SCHEMA = `
+model Org {
+  id String @id
+}
+model Project {
+  id    String @id
+  orgId String @map("org_id")
+  tasks Task[]
+  @@map("projects")
+}
+model Task {
+  id        String  @id
+  orgId     String  @map("org_id")
+  projectId String  @map("project_id")
+  project   Project @relation(fields: [projectId], references: [id])
+  title     String
+  @@unique([id, projectId])
+  @@map("tasks")
+}
+model Invoice {
+  id          String        @id
+  orgId       String        @map("org_id")
+  total       Int
+  lines       InvoiceLine[]
+  attachments Attachment[]
+  @@map("invoices")
+}
+model InvoiceLine {
+  id        String   @id
+  invoiceId String   @map("invoice_id")
+  invoice   Invoice  @relation(fields: [invoiceId], references: [id])
+  amount    Int
+  remarks   Remark[]
+  @@map("invoice_lines")
+}
+model Remark {
+  id     String      @id
+  lineId String      @map("line_id")
+  line   InvoiceLine @relation(fields: [lineId], references: [id])
+  body   String
+  @@map("remarks")
+}
+model Template {
+  id    String  @id
+  orgId String? @map("org_id")
+  name  String
+  @@map("templates")
+}
+model Attachment {
+  id        String   @id
+  invoiceId String?  @map("invoice_id")
+  invoice   Invoice? @relation(fields: [invoiceId], references: [id])
+  @@map("attachments")
+}
+`;
+
+const CONFIG: ConfigFile = { tenantColumns: ["org_id", "project_id"] };
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser, SCHEMA, CONFIG);
+});
+
+const HEADER = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
+const fn = (body: string) =>
+  `${HEADER}export async function f(id: string, orgId: string, projectId: string, name: string) {\n  ${body}\n}\n`;
+const run = (code: string) => analyzePrisma(parser, code, { model, config: CONFIG });
+const found = (body: string) => {
+  const code = fn(body);
+  return summarizeFindings(code, run(code)).map(({ rule, at }) => ({ rule, at }));
+};
+const missing = (at: string) => ({ rule: "missing-tenant-filter", at });
+
+describe("a model owned through its parent (discovered from the required relation)", () => {
+  const cases: [string, string, { rule: string; at: string }[]][] = [
+    ["filtered through the scoped parent", "await prisma.invoiceLine.findMany({ where: { invoice: { orgId } } });", []],
+    ["through `is`", "await prisma.invoiceLine.findMany({ where: { invoice: { is: { orgId } }, amount: 1 } });", []],
+    [
+      "a relation filter that does not scope the parent",
+      "await prisma.invoiceLine.findMany({ where: { invoice: { total: 1 } } });",
+      [missing("findMany({ where: { invoice: { total: 1 } } })")],
+    ],
+    [
+      "no relation filter",
+      "await prisma.invoiceLine.findMany({ where: { amount: 1 } });",
+      [missing("findMany({ where: { amount: 1 } })")],
+    ],
+    [
+      "`isNot` holds for rows of every tenant",
+      "await prisma.invoiceLine.findMany({ where: { invoice: { isNot: { orgId } } } });",
+      [missing("findMany({ where: { invoice: { isNot: { orgId } } } })")],
+    ],
+    [
+      "two levels down, through both relations",
+      "await prisma.remark.findMany({ where: { line: { invoice: { orgId } } } });",
+      [],
+    ],
+    [
+      "two levels down, the middle relation only",
+      "await prisma.remark.findMany({ where: { line: { amount: 1 } } });",
+      [missing("findMany({ where: { line: { amount: 1 } } })")],
+    ],
+    [
+      "creates are tied by the parent key",
+      "await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });",
+      [],
+    ],
+    [
+      "a nested create under its parent needs no tenant field",
+      "await prisma.invoice.create({ data: { id, orgId, total: 0, lines: { create: [{ id, amount: 1 }] } } });",
+      [],
+    ],
+    ["an optional relation proves nothing: the model stays global", "await prisma.attachment.findMany();", []],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+
+  test("the message names the parent and the key; the fix filters through the relation", () => {
+    const code = fn("await prisma.invoiceLine.findMany({ where: { amount: 1 } });");
+    const [f] = run(code);
+    assert.equal(f.ruleId, "missing-tenant-filter");
+    assert.match(
+      f.message,
+      /^prisma\.invoiceLine\.findMany reads "invoice_lines" without a tenant filter: it returns every tenant's rows\. "invoice_lines" is tenant-owned through "invoices" \(invoice_lines\.invoice_id -> invoices\.id\)\. Add `invoice: \{ orgId: <tenant> \}` to its where\./,
+    );
+    assert.equal(
+      applyEdits(code, f.fixes[0].edits),
+      fn("await prisma.invoiceLine.findMany({ where: { amount: 1, invoice: { orgId } } });"),
+    );
+  });
+
+  test("a chain: the message spells the whole relation path; no fix (it would be a guess)", () => {
+    const [f] = run(fn("await prisma.remark.findMany({ where: { lineId: id } });"));
+    assert.match(
+      f.message,
+      /"remarks" is tenant-owned through "invoice_lines" \(remarks\.line_id -> invoice_lines\.id\)\. Add `line: \{ invoice: \{ orgId: <tenant> \} \}` to its where\./,
+    );
+    assert.deepEqual(f.fixes, []);
+  });
+
+  test("findUnique by id becomes findFirst through the parent", () => {
+    const code = fn("return prisma.invoiceLine.findUnique({ where: { id } });");
+    const [f] = run(code);
+    const fixed = applyEdits(code, f.fixes[0].edits);
+    assert.equal(fixed, fn("return prisma.invoiceLine.findFirst({ where: { id, invoice: { orgId } } });"));
+    assert.deepEqual(run(fixed), []);
+  });
+});
+
+describe("a hierarchy: a filter on any level the model has scopes it", () => {
+  const cases: [string, string, { rule: string; at: string }[]][] = [
+    ["the broad level", "await prisma.task.findMany({ where: { orgId } });", []],
+    ["the narrow level", "await prisma.task.findMany({ where: { projectId } });", []],
+    [
+      "the compound unique on the narrow level",
+      "await prisma.task.findUnique({ where: { id_projectId: { id, projectId } } });",
+      [],
+    ],
+    [
+      "neither",
+      "await prisma.task.findMany({ where: { title: name } });",
+      [missing("findMany({ where: { title: name } })")],
+    ],
+    [
+      "OR across levels with a branch that has neither is weak",
+      "await prisma.task.findMany({ where: { OR: [{ orgId }, { title: name }] } });",
+      [{ rule: "weak-tenant-filter", at: "findMany({ where: { OR: [{ orgId }, { title: name }] } })" }],
+    ],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+
+  test("the advice names the model's own (narrowest) level", () => {
+    const [f] = run(fn("await prisma.task.findMany({ where: { title: name } });"));
+    assert.match(f.message, /Add projectId to its where\./);
+  });
+});
+
+describe("shared-or-owned rows: `OR: [{ orgId: null }, { orgId }]` scopes", () => {
+  const cases: [string, string, { rule: string; at: string }[]][] = [
+    ["null or the tenant", "await prisma.template.findMany({ where: { OR: [{ orgId: null }, { orgId }] } });", []],
+    [
+      "the tenant or null, beside another filter",
+      "await prisma.template.findMany({ where: { name, OR: [{ orgId }, { orgId: null }] } });",
+      [],
+    ],
+    [
+      "null or anything else is weak",
+      "await prisma.template.findMany({ where: { OR: [{ orgId: null }, { name }] } });",
+      [{ rule: "weak-tenant-filter", at: "findMany({ where: { OR: [{ orgId: null }, { name }] } })" }],
+    ],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+});
