@@ -73,7 +73,9 @@ async function main() {
   if (typeof globalThis.gc !== "function")
     console.log("(no --expose-gc: run through `npm run bench` for steadier numbers)");
   const state = {};
-  for (const m of MEASUREMENTS) {
+  // `node bench/run.mjs raw-sql orm` runs only the steps whose names start with those words.
+  const only = process.argv.slice(2);
+  for (const m of MEASUREMENTS.filter((m) => !only.length || only.some((w) => m.name.startsWith(w)))) {
     console.log(`\n## ${m.name}`);
     try {
       await m.run(state);

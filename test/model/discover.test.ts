@@ -141,7 +141,41 @@ describe("discoverTenantModel zero-config inference", () => {
     const { owned, notes } = discover({ "/repo/src/app.ts": "" });
     assert.deepEqual(owned, {});
     assert.equal(notes.length, 1);
-    assert.match(notes[0], /^tenantguard: no tables found \(schema\.migrations: db\/migrations\/\*\*\/\*\.sql, /);
+    assert.match(
+      notes[0],
+      /^tenantguard: no tables found, so no query can be checked \(schema\.migrations: db\/migrations\/\*\*\/\*\.sql, /,
+    );
+    assert.match(notes[0], /schema\.prisma: prisma\/schema\.prisma, .*; point "schema" in tenantguard\.config\.json/);
+  });
+
+  test("a schema glob the config spells out that matches no file is a config error at its key", () => {
+    const { errors } = discover(
+      { "/repo/db/migrations/1.sql": "CREATE TABLE orders (id int, tenant_id uuid);" },
+      `{
+  "tenantColumns": ["tenant_id"],
+  "schema": {
+    "migrations": ["db/migrations/*.sql"],
+    "prisma": ["packages/database/schema.prisma"]
+  }
+}`,
+    );
+    assert.deepEqual(errors, [
+      {
+        file: CONFIG,
+        message: '"packages/database/schema.prisma" matches no file under /repo',
+        key: "schema.prisma[0]",
+        line: 5,
+        column: 16,
+      },
+    ]);
+  });
+
+  test("the default globs may match nothing", () => {
+    const { errors } = discover(
+      { "/repo/db/migrations/1.sql": "CREATE TABLE orders (id int, tenant_id uuid);" },
+      { tenantColumns: ["tenant_id"] },
+    );
+    assert.deepEqual(errors, []);
   });
 
   test("migration errors are passed on; the other files still count", () => {

@@ -1,7 +1,7 @@
 // Builds the TenantModel: tables from every schema source, then the tenant column (from
 // config, or inferred), then the config's per-table overrides and global tables.
 import { join, posix, relative } from "node:path";
-import { CONFIG_FILE_NAME } from "../config/load";
+import { CONFIG_FILE_NAME, DEFAULT_SCHEMA_GLOBS } from "../config/load";
 import type { ResolvedConfig } from "../config/types";
 import { configKeyPosition } from "../config/validate";
 import type ts from "typescript";
@@ -68,7 +68,7 @@ export function discoverTenantModel(
 ): { model: TenantModel; errors: InputError[]; notes: string[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tsm = tsModule ?? (require("typescript") as typeof ts);
-  const errors: InputError[] = [];
+  const errors: InputError[] = [...unmatchedSchemaGlobs(fs, config)];
   const notes: string[] = [];
   const discovered = mergeTables(
     SCHEMA_SOURCE_READERS.flatMap((reader) => {
@@ -81,7 +81,12 @@ export function discoverTenantModel(
   let tenantColumns = config.tenantColumns;
   let inference: TenantModel["inference"];
   if (discovered.length === 0) {
-    notes.push(`tenantguard: no tables found (schema.migrations: ${config.schema.migrations.join(", ") || "none"})`);
+    const where = (["migrations", "prisma", "drizzle"] as const)
+      .map((kind) => `schema.${kind}: ${config.schema[kind].join(", ") || "none"}`)
+      .join("; ");
+    notes.push(
+      `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`,
+    );
   } else if (tenantColumns.length === 0) {
     inference = inferTenantColumn(discovered, config.rootDir);
     tenantColumns = inference ? [inference.column] : [];
@@ -310,6 +315,32 @@ function applyTableOverrides(
     };
     tables.set(lower, { name, schema, tenantColumn: wanted[0], source: { file, kind: "config", ...position } });
   }
+}
+
+/**
+ * A schema glob the config spells out and that matches no file is a broken config, not a quiet
+ * run that finds nothing: the user believes those tables are checked. (The default globs may
+ * match nothing: they only try the usual layouts.)
+ */
+function unmatchedSchemaGlobs(fs: AnalyzerFileSystem, config: ResolvedConfig): InputError[] {
+  if (!config.configFile) return [];
+  const errors: InputError[] = [];
+  let configText: string | undefined;
+  for (const kind of ["migrations", "prisma", "drizzle"] as const) {
+    const globs = config.schema[kind];
+    if (globs.join("\n") === DEFAULT_SCHEMA_GLOBS[kind].join("\n")) continue;
+    globs.forEach((glob, i) => {
+      if (fs.glob([glob], config.rootDir).length) return;
+      configText ??= fs.readFile(config.configFile!) ?? "";
+      errors.push({
+        file: config.configFile!,
+        message: `"${glob}" matches no file under ${config.rootDir}`,
+        key: `schema.${kind}[${i}]`,
+        ...configKeyPosition(configText, ["schema", kind, i]),
+      });
+    });
+  }
+  return errors;
 }
 
 function ownedThroughNote(tables: TenantTable[]): string {
