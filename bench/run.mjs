@@ -44,6 +44,7 @@ const MEASUREMENTS = [
   { name: "raw-sql: full CLI scan (node dist/cli.js)", run: measureCliScan },
   { name: "raw-sql: full / bare", run: compareCliToFloor },
   { name: "raw-sql: CLI output check (one more run, untimed)", run: checkCliOutput },
+  { name: "raw-sql: parse split over threads (can --threads help on this machine?)", run: measureParallelParse },
   // The ORM corpus keeps its own state (`state.orm`): the same floor, scan and ratio steps run on it.
   { name: "orm corpus", run: (state) => prepareOrmCorpus((state.orm = {})) },
   { name: "orm: bare parse floor (read + ts.createSourceFile)", run: (state) => measureParseFloor(state.orm) },
@@ -160,6 +161,34 @@ async function measureColdFloor(state) {
   row("command", `node bench/parse-floor.cjs ${relative(root, state.corpus.dir)}`);
   row("runs", runs.map(ms).join(", "));
   row("best", `${ms(best)}  ${fmt(Math.round(state.corpus.lines / (best / 1000)))} lines/s`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLI analyzes large runs on one thread per core. Parsing allocates heavily; where memory
+// bandwidth, not cores, is the limit, two threads parsing half the files each take as long as
+// one thread parsing all of them, and threads cannot help. This step shows which case applies.
+
+async function measureParallelParse(state) {
+  const script = join(root, "bench", "parallel-parse.cjs");
+  const cores = cpus().length;
+  const counts = [...new Set([1, 2, Math.min(cores, 4)])].filter((n) => n <= Math.max(2, cores));
+  const results = [];
+  for (const threads of counts) {
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      const run = await runNode([script, state.corpus.dir, String(threads)], { kind: "none" });
+      if (run.status !== 0) {
+        row("result", `failed with ${threads} threads: exit code ${run.status}`);
+        printTail("stderr", run.stderr);
+        return;
+      }
+      times.push(Number(run.stdout.trim()));
+    }
+    results.push([threads, Math.min(...times)]);
+  }
+  const [, one] = results[0];
+  for (const [threads, best] of results)
+    row(`${threads} thread${threads === 1 ? "" : "s"}`, `${ms(best)} (speed-up ${(one / best).toFixed(2)}x)`);
 }
 
 // ---------------------------------------------------------------------------------------------
