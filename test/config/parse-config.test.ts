@@ -136,7 +136,7 @@ describe("parseConfig", () => {
       name: "unknown key in a table override",
       text: '{ "tables": { "billing.invoices": { "column": "org_id" } } }',
       expected: {
-        message: 'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global',
+        message: 'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global, references',
         key: 'tables["billing.invoices"].column',
         line: 1,
         column: 37,
@@ -196,5 +196,25 @@ describe("parseConfig", () => {
         { key: "ignore[0]", line: 3, column: 14 },
       ],
     );
+  });
+});
+
+describe("tables.<t>.references", () => {
+  test("declared foreign keys are accepted", () => {
+    const { errors } = parseConfig(
+      JSON.stringify({ tables: { webhooks: { tenantColumn: "env_id", references: { env_id: "environments.id" } } } }),
+      FILE,
+    );
+    assert.deepEqual(errors, []);
+  });
+
+  test("a reference that names no column is an error at its key", () => {
+    const error = onlyError(`{
+  "tables": {
+    "webhooks": { "references": { "env_id": "environments" } }
+  }
+}`);
+    assert.equal(error.key, "tables.webhooks.references.env_id");
+    assert.equal(error.line, 3);
   });
 });

@@ -253,3 +253,65 @@ export const notes = pgTable(
     assert.deepEqual(global, ["notes"]);
   });
 });
+
+describe("foreign keys declared in the config (tables.<t>.references)", () => {
+  const CONFIG: ConfigFile = {
+    tenantColumns: ["org_id", "project_id", "env_id"],
+    tables: {
+      projects: { tenantColumn: "org_id" },
+      environments: { tenantColumn: "project_id", references: { project_id: "projects.id" } },
+      webhooks: { tenantColumn: "env_id", references: { env_id: "environments.id" } },
+      webhook_events: { references: { webhook_id: "webhooks.id" } },
+    },
+  };
+
+  test("tables only the config knows: hierarchy keys carry the parent's scope, a table with no tenant column is owned through its key", () => {
+    const { owned, model } = discover({}, CONFIG);
+    assert.deepEqual(owned, {
+      projects: "org_id",
+      environments: "project_id",
+      webhooks: "env_id",
+      webhook_events: "webhook_events.webhook_id -> webhooks.id",
+    });
+    assert.deepEqual(model.tables.get("webhooks")?.parents, [
+      { column: "env_id", parent: "environments", parentColumn: "id" },
+    ]);
+    assert.deepEqual(model.tables.get("environments")?.parents, [
+      { column: "project_id", parent: "projects", parentColumn: "id" },
+    ]);
+  });
+
+  test("a key declared for a table a migration defines is added to the migration's own", () => {
+    const { owned, model } = discover(
+      {
+        "/repo/db/1.sql": `
+          CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL);
+          CREATE TABLE deploys (id uuid PRIMARY KEY, env_ref uuid);`,
+      },
+      {
+        ...MIGRATIONS,
+        tenantColumns: ["project_id"],
+        tables: { deploys: { references: { env_ref: "environments.id" } } },
+      },
+    );
+    assert.equal(owned.deploys, "deploys.env_ref -> environments.id");
+    assert.deepEqual(model.tables.get("deploys")?.owner, {
+      column: "env_ref",
+      parent: "environments",
+      parentColumn: "id",
+    });
+  });
+
+  test("without the declaration, the same table stays global (its key is nullable in the migration)", () => {
+    const { owned, global } = discover(
+      {
+        "/repo/db/1.sql": `
+          CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL);
+          CREATE TABLE deploys (id uuid PRIMARY KEY, env_ref uuid REFERENCES environments (id));`,
+      },
+      { ...MIGRATIONS, tenantColumns: ["project_id"] },
+    );
+    assert.equal(owned.deploys, undefined);
+    assert.ok(global.includes("deploys"));
+  });
+});

@@ -396,3 +396,86 @@ export async function f(id: string, tenantId: string) {\n  ${body}\n}\n`;
     assert.deepEqual(run("return notes.findOneBy({ id });"), []);
   });
 });
+
+describe("query builders: a scoped child pins the parent its tenant key names", () => {
+  const HIERARCHY = `
+CREATE TABLE projects (id uuid PRIMARY KEY, org_id uuid NOT NULL, name text);
+CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES projects (id), slug text);
+`;
+  let hierarchy: TenantModel;
+  before(() => {
+    const config = resolveConfig(
+      { tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+      "/p",
+      undefined,
+    );
+    hierarchy = discoverTenantModel(
+      createMemoryFs({ "/p/db/migrations/001.sql": HIERARCHY }),
+      config,
+      parser,
+      ts,
+    ).model;
+  });
+  const found = (body: string) => {
+    const code = caseModule(KNEX, body);
+    return brief(
+      code,
+      analyzeBuilder(parser, code, { model: hierarchy, config: { tenantColumns: ["org_id", "project_id"] } }),
+    );
+  };
+
+  test("knex: environments scoped by project_id, joined to their project", () => {
+    assert.deepEqual(
+      found(
+        "return knex('environments').where('environments.project_id', projectId).join('projects', 'projects.id', 'environments.project_id');",
+      ),
+      [],
+    );
+  });
+
+  test("twin: the environments unscoped: one finding, on them (scoping them scopes the project)", () => {
+    assert.deepEqual(
+      found(
+        "return knex('environments').where('environments.slug', slug).join('projects', 'projects.id', 'environments.project_id');",
+      ),
+      ["missing-tenant-filter knex('environments')"],
+    );
+  });
+});
+
+describe("query builders: foreign keys only the config declares (Knex TypeScript migrations)", () => {
+  const CONFIG = {
+    tenantColumns: ["org_id", "project_id", "env_id"],
+    tables: {
+      projects: { tenantColumn: "org_id" },
+      environments: { tenantColumn: "project_id", references: { project_id: "projects.id" } },
+      webhooks: { tenantColumn: "env_id", references: { env_id: "environments.id" } },
+    },
+  };
+  let declared: TenantModel;
+  before(() => {
+    declared = discoverTenantModel(createMemoryFs({}), resolveConfig(CONFIG, "/p", undefined), parser, ts).model;
+  });
+  const found = (body: string) => {
+    const code = caseModule(KNEX, body);
+    return brief(code, analyzeBuilder(parser, code, { model: declared, config: CONFIG }));
+  };
+
+  test("webhooks joined to their scoped environment", () => {
+    assert.deepEqual(
+      found(
+        "return knex('webhooks').join('environments', 'environments.id', 'webhooks.env_id').where('environments.project_id', projectId);",
+      ),
+      [],
+    );
+  });
+
+  test("twin: joined to an unscoped environment", () => {
+    assert.deepEqual(
+      found(
+        "return knex('webhooks').join('environments', 'environments.id', 'webhooks.env_id').where('webhooks.id', id);",
+      ),
+      ["missing-tenant-filter knex('webhooks')"],
+    );
+  });
+});

@@ -105,11 +105,32 @@ describe("hierarchy: a predicate at any level the table has scopes it", () => {
       [],
     ],
     [
-      "a project-level table joined to an unscoped project",
+      // One finding: scoping builds (its project_id) scopes the project it names too.
+      "an unscoped project-level table joined to its project",
       "SELECT b.* FROM builds b JOIN projects p ON p.id = b.project_id WHERE b.status = 'ok'",
+      [["missing-tenant-filter", "builds", "builds"]],
+    ],
+    [
+      "a scoped child pins the parent its own tenant column names",
+      "SELECT * FROM builds b JOIN projects p ON p.id = b.project_id WHERE b.project_id = $1",
+      [],
+    ],
+    [
+      "the same through a two-level child scoped by its broad column",
+      "SELECT t.title, p.name FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.org_id = $1",
+      [],
+    ],
+    [
+      "twin: a parent joined on a column that is no tenant key",
+      "SELECT * FROM tasks t JOIN projects p ON p.name = t.title WHERE t.project_id = $1",
+      [["missing-tenant-filter", "projects", "projects"]],
+    ],
+    [
+      "twin: a child scoped only through its parent does not scope that parent in return",
+      "SELECT * FROM invoice_items ii JOIN invoices i ON i.id = ii.invoice_id WHERE ii.amount > 0",
       [
-        ["missing-tenant-filter", "builds", "builds"],
-        ["missing-tenant-filter", "projects", "projects"],
+        ["missing-tenant-filter", "invoice_items", "invoice_items"],
+        ["missing-tenant-filter", "invoices", "invoices"],
       ],
     ],
     [

@@ -2,13 +2,21 @@ import type { RuleId, SeveritySetting } from "../types";
 
 export type IsolationLevel = "row" | "rls" | "schema" | "database";
 
+/** One entry of the config's `tables`. */
+export interface TableOverride {
+  tenantColumn?: string;
+  global?: boolean;
+  /** Foreign keys no schema source declares: column -> "table.column". */
+  references?: Record<string, string>;
+}
+
 /** `tenantguard.config.json` as written by the user (after schema validation). */
 export interface ConfigFile {
   $schema?: string;
   tenantColumns?: string[];
   isolation?: IsolationLevel;
   schema?: { migrations?: string[]; prisma?: string[]; drizzle?: string[] };
-  tables?: Record<string, { tenantColumn?: string; global?: boolean }>;
+  tables?: Record<string, TableOverride>;
   globalTables?: string[];
   clients?: { scoped?: string[]; unscoped?: string[]; allowUnscopedIn?: string[] };
   tenantExpression?: string;
@@ -25,7 +33,7 @@ export interface ResolvedConfig {
   tenantColumns: string[];
   isolation: IsolationLevel;
   schema: { migrations: string[]; prisma: string[]; drizzle: string[] };
-  tables: Record<string, { tenantColumn?: string; global?: boolean }>;
+  tables: Record<string, TableOverride>;
   globalTables: string[];
   clients: { scoped: string[]; unscoped: string[]; allowUnscopedIn: string[] };
   /** Expression a fix inserts as the tenant value in tagged templates; undefined: a placeholder. */

@@ -128,7 +128,7 @@ export function discoverTenantModel(
       .filter(([, override]) => override.global)
       .map(([key]) => splitQualifiedName(key).name.toLowerCase()),
   ]);
-  ownThroughForeignKeys(discovered, tables, listedGlobal, tenantColumns);
+  ownThroughForeignKeys(withConfiguredReferences(discovered, config, tables), tables, listedGlobal, tenantColumns);
   // Inferred ownership says where it came from, so the user can confirm it.
   const throughParent = [...tables.values()].filter((t) => t.owner);
   if (inference && throughParent.length) notes.push(ownedThroughNote(throughParent));
@@ -281,8 +281,11 @@ function applyTableOverrides(
         t.name.toLowerCase() === lower && (!schema || (t.schema ?? "public").toLowerCase() === schema.toLowerCase()),
     );
     const wanted = override.tenantColumn ? [override.tenantColumn] : tenantColumns;
+    // Keys declared without a tenant column: the table is owned through them (ownThroughForeignKeys).
+    const throughKeys = !override.tenantColumn && !!override.references;
     if (table) {
       const had = tenantColumnsOf(table, wanted);
+      if (throughKeys && !had.length) continue;
       const column = had[had.length - 1];
       if (!column && override.tenantColumn) {
         const where = relative(config.rootDir, table.source.file).replace(/\\/g, "/");
@@ -302,6 +305,7 @@ function applyTableOverrides(
         });
       continue;
     }
+    if (throughKeys) continue;
     if (!wanted[0]) {
       notes.push(
         `tenantguard: tables.${key} names no tenantColumn and none is configured or inferred; it is not treated as tenant-owned`,
@@ -315,6 +319,45 @@ function applyTableOverrides(
     };
     tables.set(lower, { name, schema, tenantColumn: wanted[0], source: { file, kind: "config", ...position } });
   }
+}
+
+/**
+ * The tables with the foreign keys the config declares (`tables.<t>.references`) added, as
+ * NOT NULL keys; a table only the config knows gets an entry of its own for them.
+ */
+function withConfiguredReferences(
+  discovered: DiscoveredTable[],
+  config: ResolvedConfig,
+  tables: ReadonlyMap<string, TenantTable>,
+): DiscoveredTable[] {
+  const extra = new Map<string, ForeignKey[]>();
+  for (const [key, override] of Object.entries(config.tables)) {
+    if (!override.references) continue;
+    const keys = Object.entries(override.references).map(([column, target]): ForeignKey => {
+      const parts = target.split(".");
+      const parentColumn = parts.pop()!;
+      const parent = parts.pop()!;
+      return { columns: [column], parent, parentSchema: parts.pop(), parentColumns: [parentColumn], required: true };
+    });
+    extra.set(splitQualifiedName(key).name.toLowerCase(), keys);
+  }
+  if (!extra.size) return discovered;
+  const out = discovered.map((t) => {
+    const keys = extra.get(t.name.toLowerCase());
+    return keys ? { ...t, foreignKeys: [...(t.foreignKeys ?? []), ...keys] } : t;
+  });
+  for (const [name, keys] of extra) {
+    if (out.some((t) => t.name.toLowerCase() === name)) continue;
+    const known = tables.get(name);
+    const columns = [...new Set([...keys.map((k) => k.columns[0]), ...(known ? [known.tenantColumn] : [])])];
+    out.push({
+      name: known?.name ?? name,
+      columns: known?.owner ? keys.map((k) => k.columns[0]) : columns,
+      source: known?.source ?? { file: config.configFile ?? join(config.rootDir, CONFIG_FILE_NAME), line: 1, column: 1, kind: "config" },
+      foreignKeys: keys,
+    });
+  }
+  return out;
 }
 
 /**

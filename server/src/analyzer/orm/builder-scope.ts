@@ -48,6 +48,11 @@ export function and(items: Pred[]): Pred {
   return items.length === 1 ? items[0] : { kind: "and", items };
 }
 
+/** A child joined on one of its own tenant columns (not a table owned only through its parent). */
+function isHierarchyKeyChild(child: TableRef): boolean {
+  return !child.table.owner;
+}
+
 /** Whether each table reference of a query is scoped by its where (and the ON of inner joins). */
 export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, Verdict> {
   const shared = [...topTerms(where), ...refs.flatMap((r) => (r.join?.kind === "inner" ? topTerms(r.join.on) : []))];
@@ -60,7 +65,10 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
       const joined = termsOf(r).some(
         (t) =>
           (t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a)))) ||
-          (t.kind === "parent" && t.child === r && scoped.has(t.parent)),
+          (t.kind === "parent" && t.child === r && scoped.has(t.parent)) ||
+          // The other way on a hierarchy key: `projects.id = environments.project_id` with the
+          // environments scoped pins the project to the environments' tenant.
+          (t.kind === "parent" && t.parent === r && isHierarchyKeyChild(t.child) && scoped.has(t.child)),
       );
       if (joined) {
         scoped.add(r);
@@ -68,9 +76,15 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
       }
     }
   }
+  // A parent joined on an unscoped child's own tenant key follows the child: the child's finding
+  // covers both, and scoping the child scopes the parent.
+  const covered = (r: TableRef) =>
+    termsOf(r).some(
+      (t) => t.kind === "parent" && t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child),
+    );
   const out = new Map<TableRef, Verdict>();
   for (const r of refs) {
-    if (scoped.has(r)) {
+    if (scoped.has(r) || covered(r)) {
       out.set(r, { kind: "scoped" });
       continue;
     }

@@ -97,6 +97,11 @@ interface Ref {
   joinedParent?: Ref;
   /** How this reference was found scoped, in words, for a child's proof (only kept when proofs are wanted). */
   how?: string;
+  /**
+   * An unscoped child this parent is joined to on the child's own tenant key: the child's finding
+   * covers both (scoping the child scopes the parent), so the parent reports nothing of its own.
+   */
+  coveredBy?: Ref;
   start: number;
   end: number;
   /** Unscoped inner references a derived table hands to the level that reads it. */
@@ -218,7 +223,7 @@ class ScopeChecker {
     const linked = context === "derived" && !carried ? projectedParentKey(stmt.targetList, level) : undefined;
     const pending: SqlIssue[] = [];
     for (const ref of level.refs) {
-      if (ref.scoped) continue;
+      if (ref.scoped || ref.coveredBy) continue;
       const issues = ref.tenant
         ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")]
         : ref.pending;
@@ -252,7 +257,7 @@ class ScopeChecker {
       ctes,
     );
     for (const ref of level.refs) {
-      if (ref.scoped) continue;
+      if (ref.scoped || (ref.coveredBy && ref !== target)) continue;
       if (ref.tenant) this.issues.push(this.unscopedIssue(ref, level, terms, ref === target ? verb : "SELECT"));
       else this.issues.push(...ref.pending);
     }
@@ -532,9 +537,27 @@ class ScopeChecker {
           child.scoped = true;
           changed = true;
           this.prove(child, "parent", term.expr, undefined, parent);
+        } else if (
+          // The other way on a hierarchy key (`p.id = e.project_id`, e scoped): the parent row is
+          // the one the scoped child's own tenant column names. Not for a table owned only
+          // through its parent: its scope comes from the parent, not the reverse.
+          child.tenant &&
+          !child.tenant.owner &&
+          isScoped(child) &&
+          parent.tenant &&
+          !parent.scoped &&
+          parent.level === level &&
+          applies(term, parent)
+        ) {
+          parent.scoped = true;
+          changed = true;
+          this.prove(parent, "parent", term.expr, undefined, child);
         }
       }
     }
+    for (const { child, parent, term } of parents)
+      if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
+        parent.coveredBy = child;
   }
 
   /** Records how a tenant-owned reference was found scoped, when the caller asked for proofs. */
