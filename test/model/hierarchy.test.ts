@@ -268,8 +268,9 @@ describe("foreign keys declared in the config (tables.<t>.references)", () => {
   test("tables only the config knows: hierarchy keys carry the parent's scope, a table with no tenant column is owned through its key", () => {
     const { owned, model } = discover({}, CONFIG);
     assert.deepEqual(owned, {
-      projects: "org_id",
-      environments: "project_id",
+      // A level's own key scopes it at that level (environments.id for env_id).
+      projects: "org_id, id",
+      environments: "project_id, id",
       webhooks: "env_id",
       webhook_events: "webhook_events.webhook_id -> webhooks.id",
     });

@@ -203,3 +203,19 @@ describe("shared-or-owned rows: `OR: [{ orgId: null }, { orgId }]` scopes", () =
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 });
+
+describe("a level table (Task.projectId -> Project.id makes Project the project level)", () => {
+  test("by its own id: scoped at its level", () => {
+    assert.deepEqual(found("await prisma.project.findUnique({ where: { id: projectId } });"), []);
+  });
+  test("twin: by another field", () => {
+    assert.deepEqual(found("await prisma.project.findFirst({ where: { name } });"), [
+      missing("findFirst({ where: { name } })"),
+    ]);
+  });
+  test("twin: a model no narrower level points to is not scoped by its id", () => {
+    assert.deepEqual(found("await prisma.invoice.findUnique({ where: { id } });"), [
+      missing("findUnique({ where: { id } })"),
+    ]);
+  });
+});

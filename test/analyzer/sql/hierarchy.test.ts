@@ -111,6 +111,22 @@ describe("hierarchy: a predicate at any level the table has scopes it", () => {
       [["missing-tenant-filter", "builds", "builds"]],
     ],
     [
+      // builds.project_id -> projects.id makes projects the project level: its id scopes it there.
+      "a level table by its own key",
+      "SELECT * FROM projects WHERE id = $1",
+      [],
+    ],
+    [
+      "twin: a level table by another column",
+      "SELECT * FROM projects WHERE name = $1",
+      [["missing-tenant-filter", "projects", "projects"]],
+    ],
+    [
+      "twin: a table no narrower level points to is not scoped by its id",
+      "SELECT * FROM invoices WHERE id = $1",
+      [["missing-tenant-filter", "invoices", "invoices"]],
+    ],
+    [
       "a scoped child pins the parent its own tenant column names",
       "SELECT * FROM builds b JOIN projects p ON p.id = b.project_id WHERE b.project_id = $1",
       [],

@@ -220,6 +220,19 @@ function ownThroughForeignKeys(
       .filter((o, i, all) => all.findIndex((p) => JSON.stringify(p) === JSON.stringify(o)) === i);
     if (parents.length) owned.parents = parents;
   }
+  // A narrower level's key names a row of the table it points to (`builds.project_id ->
+  // projects.id`): that table is the level, and its own key scopes it at that level, as
+  // `project_id = v` scopes builds. Fixes still add its own tenant column.
+  for (const child of tables.values()) {
+    if (child.owner) continue;
+    for (const link of child.parents ?? []) {
+      const level = tables.get(link.parent.toLowerCase());
+      if (!level || level.owner) continue;
+      const columns = level.tenantColumns ?? [level.tenantColumn];
+      if (!columns.some((c) => tenantColumnMatches(c, link.parentColumn)))
+        level.tenantColumns = [...columns, link.parentColumn];
+    }
+  }
 }
 
 /** The candidate most tables share; ties go to the earlier candidate (`tenant_id` first). */
@@ -353,7 +366,12 @@ function withConfiguredReferences(
     out.push({
       name: known?.name ?? name,
       columns: known?.owner ? keys.map((k) => k.columns[0]) : columns,
-      source: known?.source ?? { file: config.configFile ?? join(config.rootDir, CONFIG_FILE_NAME), line: 1, column: 1, kind: "config" },
+      source: known?.source ?? {
+        file: config.configFile ?? join(config.rootDir, CONFIG_FILE_NAME),
+        line: 1,
+        column: 1,
+        kind: "config",
+      },
       foreignKeys: keys,
     });
   }

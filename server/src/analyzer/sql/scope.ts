@@ -558,6 +558,12 @@ class ScopeChecker {
     for (const { child, parent, term } of parents)
       if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
         parent.coveredBy = child;
+    // The same when the key is also a tenant-column join (the level table's own key, `p.id`).
+    for (const { expr, appliesTo: only } of joins) {
+      const fk = foreignKeyJoin(expr, level);
+      if (!fk || !fk.child.tenant || fk.child.tenant.owner || isScoped(fk.child) || fk.parent.scoped) continue;
+      if (!only || only.has(fk.parent)) fk.parent.coveredBy = fk.child;
+    }
   }
 
   /** Records how a tenant-owned reference was found scoped, when the caller asked for proofs. */
