@@ -41,7 +41,15 @@ describe("resolveConfig", () => {
           "schema.sql",
           "db/schema.sql",
         ],
-        prisma: ["prisma/schema.prisma", "prisma/schema/*.prisma", "schema.prisma"],
+        prisma: [
+          "prisma/schema.prisma",
+          "prisma/schema/*.prisma",
+          "schema.prisma",
+          "packages/*/schema.prisma",
+          "packages/*/prisma/schema.prisma",
+          "packages/*/prisma/schema/*.prisma",
+          "apps/*/prisma/schema.prisma",
+        ],
         drizzle: [],
       },
       tables: {},
@@ -98,7 +106,15 @@ describe("resolveConfig", () => {
     assert.equal(config.isolation, "rls");
     assert.deepEqual(config.schema, {
       migrations: ["sql/*.sql"],
-      prisma: ["prisma/schema.prisma", "prisma/schema/*.prisma", "schema.prisma"],
+      prisma: [
+        "prisma/schema.prisma",
+        "prisma/schema/*.prisma",
+        "schema.prisma",
+        "packages/*/schema.prisma",
+        "packages/*/prisma/schema.prisma",
+        "packages/*/prisma/schema/*.prisma",
+        "apps/*/prisma/schema.prisma",
+      ],
       drizzle: [],
     });
     assert.equal(config.rules["dynamic-sql"], "off");

@@ -246,3 +246,13 @@ describe("discoverTenantModel config overrides", () => {
     ]);
   });
 });
+
+describe("zero-config in a monorepo", () => {
+  test("a Prisma schema in a package is found without a config", () => {
+    const { owned, notes } = discover({
+      "/repo/packages/database/schema.prisma": `model Survey {\n  id String @id\n  organizationId String\n  @@map("surveys")\n}\nmodel Plan {\n  id String @id\n}\n`,
+    });
+    assert.deepEqual(owned, { surveys: "organizationId" });
+    assert.match(notes.join("\n"), /packages\/database\/schema\.prisma/);
+  });
+});

@@ -20,7 +20,16 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
     "schema.sql",
     "db/schema.sql",
   ],
-  prisma: ["prisma/schema.prisma", "prisma/schema/*.prisma", "schema.prisma"],
+  prisma: [
+    "prisma/schema.prisma",
+    "prisma/schema/*.prisma",
+    "schema.prisma",
+    // Monorepos keep the schema in a package: packages/database/schema.prisma, packages/db/prisma/...
+    "packages/*/schema.prisma",
+    "packages/*/prisma/schema.prisma",
+    "packages/*/prisma/schema/*.prisma",
+    "apps/*/prisma/schema.prisma",
+  ],
   drizzle: [],
 };
 
