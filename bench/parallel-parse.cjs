@@ -5,21 +5,12 @@
 //
 //   node bench/parallel-parse.cjs <dir> <threads>
 "use strict";
-const { readFileSync, readdirSync } = require("node:fs");
-const { join } = require("node:path");
+const { listTsFiles } = require("./ts-files.cjs");
+const { readFileSync } = require("node:fs");
 const { Worker, isMainThread, parentPort, workerData } = require("node:worker_threads");
 
-function list(dir, out) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) list(path, out);
-    else if (entry.name.endsWith(".ts")) out.push(path);
-  }
-  return out;
-}
-
 if (isMainThread) {
-  const files = list(process.argv[2], []);
+  const files = listTsFiles(process.argv[2]);
   const threads = Number(process.argv[3]);
   const started = performance.now();
   let finished = 0;

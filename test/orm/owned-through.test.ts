@@ -6,6 +6,7 @@ import { before, describe, test } from "node:test";
 import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
@@ -39,6 +40,13 @@ before(async () => {
   );
   model = discoverTenantModel(createMemoryFs(files), config, parser, ts).model;
 });
+
+/** The model of a project with these migrations (or only its config), as discovery builds it. */
+function modelOf(migration: string | undefined, config: ConfigFile): TenantModel {
+  const files = migration === undefined ? {} : { "/p/db/migrations/001.sql": migration };
+  const resolved = resolveConfig({ schema: { migrations: ["db/migrations/*.sql"] }, ...config }, "/p", undefined);
+  return discoverTenantModel(createMemoryFs(files), resolved, parser, ts).model;
+}
 
 const KNEX = `import { knex } from "../db";`;
 const KYSELY = `import { db } from "../db";`;
@@ -189,17 +197,7 @@ CREATE TABLE builds (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES pr
 `;
   let hierarchy: TenantModel;
   before(() => {
-    const config = resolveConfig(
-      { tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } },
-      "/p",
-      undefined,
-    );
-    hierarchy = discoverTenantModel(
-      createMemoryFs({ "/p/db/migrations/001.sql": HIERARCHY }),
-      config,
-      parser,
-      ts,
-    ).model;
+    hierarchy = modelOf(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
   });
   const cases: [string, string, string, string[]][] = [
     ["knex: the broad level", KNEX, "return knex('tasks').where({ org_id: tenantId });", []],
@@ -404,17 +402,7 @@ CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL REFEREN
 `;
   let hierarchy: TenantModel;
   before(() => {
-    const config = resolveConfig(
-      { tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } },
-      "/p",
-      undefined,
-    );
-    hierarchy = discoverTenantModel(
-      createMemoryFs({ "/p/db/migrations/001.sql": HIERARCHY }),
-      config,
-      parser,
-      ts,
-    ).model;
+    hierarchy = modelOf(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
   });
   const found = (body: string) => {
     const code = caseModule(KNEX, body);
@@ -454,7 +442,7 @@ describe("query builders: foreign keys only the config declares (Knex TypeScript
   };
   let declared: TenantModel;
   before(() => {
-    declared = discoverTenantModel(createMemoryFs({}), resolveConfig(CONFIG, "/p", undefined), parser, ts).model;
+    declared = modelOf(undefined, CONFIG);
   });
   const found = (body: string) => {
     const code = caseModule(KNEX, body);
