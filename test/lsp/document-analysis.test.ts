@@ -4,7 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import { loadSqlParser, type SqlParser } from "../../server/src/analyzer";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { findingsToDiagnostics } from "../../server/src/lsp/diagnostics";
 import { analyzeText, MAX_EDITOR_FILE_CHARS } from "../../server/src/lsp/document-analysis";
+import { pathToUri } from "../../server/src/lsp/workspace";
 import { WorkspaceModel } from "../../server/src/lsp/workspace";
 import { copyFixture, FIXTURE_APP } from "./lsp-client";
 
@@ -86,5 +89,44 @@ describe("analyzeText", () => {
     const result = analyzeText(ORDERS, ORDERS_TEXT, failing, parser);
     assert.equal(result.kind, "crashed");
     assert.match(result.kind === "crashed" ? result.message : "", /model exploded/);
+  });
+});
+
+describe("findingsToDiagnostics: where the table is tenant-owned", () => {
+  it("names the parent for a table owned through it, and every level for a hierarchy", async () => {
+    const parser = await loadSqlParser();
+    const project = copyFixture();
+    try {
+      mkdirSync(join(project.dir, "db", "migrations"), { recursive: true });
+      writeFileSync(
+        join(project.dir, "db", "migrations", "001_hierarchy.sql"),
+        `CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL, project_id uuid NOT NULL);
+CREATE TABLE invoice_items (id uuid PRIMARY KEY, invoice_id uuid NOT NULL REFERENCES invoices (id));\n`,
+      );
+      writeFileSync(
+        join(project.dir, "tenantguard.config.json"),
+        JSON.stringify({ tenantColumns: ["org_id", "project_id"], schema: { migrations: ["db/migrations/*.sql"] } }),
+      );
+      const file = join(project.dir, "src", "items.ts");
+      const text = `import { pool } from "./db";
+export const items = () => pool.query("SELECT * FROM invoice_items");
+export const invoices = () => pool.query("SELECT * FROM invoices");
+`;
+      const workspace = new WorkspaceModel(parser, () => undefined);
+      workspace.setFolders([project.dir]);
+      const result = analyzeText(file, text, workspace, parser);
+      assert.equal(result.kind, "ok");
+      if (result.kind !== "ok") return;
+      const document = TextDocument.create(pathToUri(file), "typescript", 1, text);
+      const related = findingsToDiagnostics(result.findings, document, result.context.model).map(
+        (d) => d.relatedInformation?.[0]?.message,
+      );
+      assert.deepEqual(related, [
+        "invoice_items is tenant-owned through invoices (invoice_id -> invoices.id) here",
+        "invoices is tenant-owned (org_id, project_id) here",
+      ]);
+    } finally {
+      project.remove();
+    }
   });
 });

@@ -43,7 +43,7 @@ before(async () => {
 
 /** The model of a project with these migrations (or only its config), as discovery builds it. */
 function modelOf(migration: string | undefined, config: ConfigFile): TenantModel {
-  const files = migration === undefined ? {} : { "/p/db/migrations/001.sql": migration };
+  const files: Record<string, string> = migration === undefined ? {} : { "/p/db/migrations/001.sql": migration };
   const resolved = resolveConfig({ schema: { migrations: ["db/migrations/*.sql"] }, ...config }, "/p", undefined);
   return discoverTenantModel(createMemoryFs(files), resolved, parser, ts).model;
 }

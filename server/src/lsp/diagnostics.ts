@@ -57,7 +57,9 @@ export function findingToDiagnostic(finding: Finding, document: TextDocument, mo
           end: { line: table.source.line - 1, character: table.source.column - 1 },
         },
       },
-      message: `${table.name} is tenant-owned (${table.tenantColumn}) here`,
+      message: table.owner
+        ? `${table.name} is tenant-owned through ${table.owner.parent} (${table.owner.column} -> ${table.owner.parent}.${table.owner.parentColumn}) here`
+        : `${table.name} is tenant-owned (${(table.tenantColumns ?? [table.tenantColumn]).join(", ")}) here`,
     };
     diagnostic.relatedInformation = [related];
   }
