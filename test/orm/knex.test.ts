@@ -235,6 +235,22 @@ return await query;`,
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['dynamic-sql knex("orders")']);
   });
 
+  test("a table named by a string enum or const object of the file", () => {
+    const text = caseModule(
+      `import { knex } from "../db";
+enum TableName { Orders = "orders", Plans = "plans" }
+const TABLES = { orders: "orders" } as const;`,
+      `await knex(TableName.Orders).where({ id }).del();
+await knex(TableName.Orders).where({ id, tenant_id: tenantId }).del();
+await knex(TABLES.orders).select("*");
+return knex(TableName.Plans).select("*");`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "missing-tenant-filter knex(TableName.Orders)",
+      "missing-tenant-filter knex(TABLES.orders)",
+    ]);
+  });
+
   test("a Supabase-like or unknown receiver is not knex", () => {
     const text = caseModule(`import { supabase } from "../supabase";`, "return supabase.from('orders').select('*');");
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), []);
@@ -314,5 +330,19 @@ describe("knex with a type checker", () => {
       'missing-tenant-filter from("order_items")',
     ]);
     assert.deepEqual(brief(text, untyped), []);
+  });
+
+  test("a table named by an enum imported from another file (read through the checker)", () => {
+    const { typed, text, diagnostics } = analyzeTyped(
+      parser,
+      {
+        ...files(),
+        "schemas.ts": `export enum TableName {\n  Orders = "orders",\n  Plans = "plans",\n}\n`,
+        "dal.ts": `import type { Pool } from "./client";\nimport { TableName } from "./schemas";\n\nexport const byId = (db: Pool, id: string) => db(TableName.Orders).where({ id }).first();\nexport const scoped = (db: Pool, id: string, tenantId: string) => db(TableName.Orders).where({ id, tenant_id: tenantId }).first();\nexport const plans = (db: Pool) => db(TableName.Plans).select("*");\n`,
+      },
+      "dal.ts",
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(brief(text, typed), ["missing-tenant-filter db(TableName.Orders)"]);
   });
 });

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
-import { skipOuter } from "./chain";
+import { constInitializer, skipOuter } from "./chain";
 import type { OrmContext } from "./types";
 
 /** `'orders as o'`, `'billing.orders'`, `'orders o'` -> name, schema, alias. */
@@ -26,7 +26,7 @@ export function stringTableRef(
   const tsm = ctx.ts;
   const e = skipOuter(tsm, arg);
   let spec: { name: string; schema?: string; alias?: string } | undefined;
-  const text = stringValue(tsm, e);
+  const text = stringValue(tsm, e) ?? tableNameConstant(ctx, e);
   if (text !== undefined) spec = parseTableSpec(text);
   else if (tsm.isObjectLiteralExpression(e) && e.properties.length === 1 && tsm.isPropertyAssignment(e.properties[0])) {
     const table = stringValue(tsm, e.properties[0].initializer);
@@ -36,6 +36,42 @@ export function stringTableRef(
   if (!spec) return undefined;
   const table = lookupTenantTable(ctx.model, spec.name, spec.schema);
   return table ? { table, qualifier: spec.alias ?? spec.name, node, join } : undefined;
+}
+
+/**
+ * A table name kept in a constant: `db(TableName.Webhook)`, `db(TABLES.orders)`, `db(ORDERS)`.
+ * With a checker, any constant whose type is one string (a string enum member, an `as const`
+ * property); without, a string enum or `const` object declared in this file.
+ */
+function tableNameConstant(ctx: OrmContext, e: ts.Expression): string | undefined {
+  const tsm = ctx.ts;
+  if (ctx.checker) {
+    try {
+      if (tsm.isPropertyAccessExpression(e) || tsm.isElementAccessExpression(e)) {
+        const value = ctx.checker.getConstantValue(e);
+        if (typeof value === "string") return value;
+      }
+      const type = ctx.checker.getTypeAtLocation(e);
+      if (type.isStringLiteral()) return type.value;
+    } catch {
+      // A checker that cannot say: fall back to the file's own declarations.
+    }
+  }
+  if (tsm.isIdentifier(e)) return stringValue(tsm, constInitializer(tsm, e));
+  if (!tsm.isPropertyAccessExpression(e) || !tsm.isIdentifier(e.expression)) return undefined;
+  const owner = e.expression.text;
+  const member = e.name.text;
+  for (const st of ctx.sourceFile.statements) {
+    if (tsm.isEnumDeclaration(st) && st.name.text === owner) {
+      const m = st.members.find((x) => tsm.isIdentifier(x.name) && x.name.text === member);
+      return stringValue(tsm, m?.initializer);
+    }
+  }
+  const init = constInitializer(tsm, e.expression);
+  const object = init && skipOuter(tsm, init);
+  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
+  const property = object.properties.find((p) => propertyKey(tsm, p) === member);
+  return property && tsm.isPropertyAssignment(property) ? stringValue(tsm, property.initializer) : undefined;
 }
 
 export type ColumnRef = { ref: TableRef; tenant: boolean } | { outer: true; tenant: boolean };
