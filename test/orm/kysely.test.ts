@@ -213,6 +213,14 @@ describe("kysely query builder", () => {
     });
   }
 
+  test("a table named by a string enum of the file", () => {
+    const text = caseModule(
+      `${PRELUDE}\nenum TableName { Orders = "orders" }`,
+      "await db.selectFrom(TableName.Orders).selectAll().where('id', '=', id).execute();\nreturn db.selectFrom(TableName.Orders).selectAll().where('tenant_id', '=', tenantId).execute();",
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter selectFrom(TableName.Orders)"]);
+  });
+
   test("messages", () => {
     const text = caseModule(PRELUDE, "return db.deleteFrom('orders').where('id', '=', id).execute();");
     assert.deepEqual(
