@@ -251,6 +251,20 @@ return knex(TableName.Plans).select("*");`,
     ]);
   });
 
+  test("a receiver that is one client or another: (tx || knex), (trx ?? knex), inTx ? trx : knex", () => {
+    const text = caseModule(
+      PRELUDE,
+      `const trx = await knex.transaction();
+await (trx || knex)("orders").where({ id }).del();
+await (trx ?? knex)("orders").where({ id, tenant_id: tenantId }).del();
+return (id ? trx : knex)("orders").select("*");`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      'missing-tenant-filter (trx || knex)("orders")',
+      'missing-tenant-filter (id ? trx : knex)("orders")',
+    ]);
+  });
+
   test("a Supabase-like or unknown receiver is not knex", () => {
     const text = caseModule(`import { supabase } from "../supabase";`, "return supabase.from('orders').select('*');");
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), []);

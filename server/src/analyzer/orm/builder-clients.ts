@@ -36,7 +36,16 @@ export function isClientOf(
   const e = skipOuter(tsm, expr);
   if (tsm.isPropertyAccessExpression(e))
     return CLIENT_NAMES.has(e.name.text) || (!!checker && hasClientType(tsm, checker, e, shape));
-  if (!tsm.isIdentifier(e)) return false;
+  // `(tx || db)('orders')`, `(trx ?? knex)`, `(inTx ? trx : db)`: either side is the client.
+  if (
+    tsm.isBinaryExpression(e) &&
+    (e.operatorToken.kind === tsm.SyntaxKind.BarBarToken ||
+      e.operatorToken.kind === tsm.SyntaxKind.QuestionQuestionToken)
+  )
+    return isClientOf(tsm, e.left, shape, checker, depth) || isClientOf(tsm, e.right, shape, checker, depth);
+  if (tsm.isConditionalExpression(e))
+    return isClientOf(tsm, e.whenTrue, shape, checker, depth) || isClientOf(tsm, e.whenFalse, shape, checker, depth);
+  if (!tsm.isIdentifier(e)) return !!checker && tsm.isCallExpression(e) && hasClientType(tsm, checker, e, shape);
   if (CLIENT_NAMES.has(e.text)) return true;
   const decl = localDeclaration(tsm, e);
   if (decl?.initializer && depth < 3) {
