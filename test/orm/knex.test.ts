@@ -251,6 +251,20 @@ return knex(TableName.Plans).select("*");`,
     ]);
   });
 
+  test("without types, a table-name registry imported from elsewhere names its table by the member", () => {
+    const text = caseModule(
+      `${PRELUDE}\nimport { TableName } from "@app/db/schemas";`,
+      `await knex(TableName.Order).where({ id }).del();
+await knex(TableName.OrderItem).where({ id }).first();
+await knex(TableName.Plan).select("*");
+return knex(TableName.Order).where({ tenant_id: tenantId });`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "missing-tenant-filter knex(TableName.Order)",
+      "missing-tenant-filter knex(TableName.OrderItem)",
+    ]);
+  });
+
   test("a receiver that is one client or another: (tx || knex), (trx ?? knex), inTx ? trx : knex", () => {
     const text = caseModule(
       PRELUDE,

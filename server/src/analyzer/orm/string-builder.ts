@@ -69,9 +69,19 @@ function tableNameConstant(ctx: OrmContext, e: ts.Expression): string | undefine
   }
   const init = constInitializer(tsm, e.expression);
   const object = init && skipOuter(tsm, init);
-  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
-  const property = object.properties.find((p) => propertyKey(tsm, p) === member);
-  return property && tsm.isPropertyAssignment(property) ? stringValue(tsm, property.initializer) : undefined;
+  if (object && tsm.isObjectLiteralExpression(object)) {
+    const property = object.properties.find((p) => propertyKey(tsm, p) === member);
+    return property && tsm.isPropertyAssignment(property) ? stringValue(tsm, property.initializer) : undefined;
+  }
+  // Imported from elsewhere with no checker to read it: a table-name registry's member names
+  // its table (`TableName.Webhook` -> webhooks, `Tables.OrderItem` -> order_items).
+  return /table/i.test(owner) && !init ? tableNamed(ctx, member) : undefined;
+}
+
+function tableNamed(ctx: OrmContext, member: string): string | undefined {
+  const snake = member.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const candidates = [member, snake, `${snake}s`, `${snake}es`, snake.replace(/y$/, "ies")];
+  return candidates.find((name) => lookupTenantTable(ctx.model, name) || ctx.model.globalTables.has(name));
 }
 
 export type ColumnRef = { ref: TableRef; tenant: boolean } | { outer: true; tenant: boolean };
