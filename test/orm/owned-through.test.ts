@@ -467,3 +467,42 @@ describe("query builders: foreign keys only the config declares (Knex TypeScript
     );
   });
 });
+
+describe("a level table's own key scopes a query on it but is no tenant to set on insert", () => {
+  const CONFIG: ConfigFile = {
+    tenantColumns: ["org_id", "project_id"],
+    schema: { migrations: [], drizzle: ["src/db/schema.ts"] },
+  };
+  const SCHEMA = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+export const projects = pgTable("projects", { id: uuid("id").primaryKey(), orgId: uuid("org_id").notNull(), name: text("name") });
+export const builds = pgTable("builds", { id: uuid("id").primaryKey(), projectId: uuid("project_id").notNull().references(() => projects.id) });`;
+  let levels: TenantModel;
+  before(() => {
+    levels = discoverTenantModel(
+      createMemoryFs({ "/p/src/db/schema.ts": SCHEMA }),
+      resolveConfig(CONFIG, "/p", undefined),
+      parser,
+      ts,
+    ).model;
+  });
+  const found = (prelude: string, body: string) => {
+    const code = caseModule(prelude, body);
+    return brief(code, analyzeBuilder(parser, code, { model: levels, config: CONFIG }));
+  };
+  const DRIZZLE_LEVELS = `import { eq } from "drizzle-orm";\nimport { db } from "../db";\nimport { projects } from "../db/schema";`;
+
+  test("drizzle: select by the level key is scoped", () => {
+    assert.deepEqual(found(DRIZZLE_LEVELS, "return db.select().from(projects).where(eq(projects.id, projectId));"), []);
+  });
+  test("drizzle: an insert that sets only the level key is missing its tenant", () => {
+    assert.deepEqual(found(DRIZZLE_LEVELS, "return db.insert(projects).values({ id, name: 'x' });"), [
+      "missing-tenant-on-insert insert(projects)",
+    ]);
+  });
+  test("knex: the same insert, and the same select", () => {
+    assert.deepEqual(found(KNEX, "return knex('projects').insert({ id, name: 'x' });"), [
+      "missing-tenant-on-insert knex('projects')",
+    ]);
+    assert.deepEqual(found(KNEX, "return knex('projects').where({ id: projectId }).first();"), []);
+  });
+});

@@ -229,8 +229,10 @@ function ownThroughForeignKeys(
       const level = tables.get(link.parent.toLowerCase());
       if (!level || level.owner) continue;
       const columns = level.tenantColumns ?? [level.tenantColumn];
-      if (!columns.some((c) => tenantColumnMatches(c, link.parentColumn)))
+      if (!columns.some((c) => tenantColumnMatches(c, link.parentColumn))) {
         level.tenantColumns = [...columns, link.parentColumn];
+        level.levelKey = link.parentColumn;
+      }
     }
   }
 }

@@ -74,6 +74,11 @@ export interface TenantTable {
   owner?: TenantOwner;
   /** Required foreign keys to tenant-owned parents (joins on them carry the parent's scope to this table). */
   parents?: TenantOwner[];
+  /**
+   * Set when a narrower level's key points at this table (`builds.project_id -> projects.id`): its
+   * own key, listed in `tenantColumns` so a predicate on it scopes, but never what an insert must set.
+   */
+  levelKey?: string;
   source: ModelSource;
   /** The ORM definitions of this table, when a schema reader found them. */
   entities?: EntityInfo[];
@@ -113,6 +118,11 @@ export function tenantColumnsOf(table: TenantTable): readonly string[] {
   return table.tenantColumns ?? [table.tenantColumn];
 }
 
+/** The tenant columns an insert may set: every level but the table's own level key (`projects.id`). */
+export function insertTenantColumnsOf(table: TenantTable): readonly string[] {
+  return tenantColumnsOf(table).filter((c) => c !== table.levelKey);
+}
+
 /** Whether `column` (SQL or ORM spelling) is one of the table's own tenant columns (any level of a hierarchy). */
 export function hasTenantColumn(table: TenantTable, column: string): boolean {
   return tenantColumnsOf(table).some((c) => tenantColumnMatches(column, c));
@@ -121,7 +131,13 @@ export function hasTenantColumn(table: TenantTable, column: string): boolean {
 /** An ORM entity's fields that hold a broader level of a tenant hierarchy (`orgId` beside `projectId`): they scope too. */
 export function broaderTenantFields(table: TenantTable, entity: EntityInfo): string[] {
   return Object.entries(entity.fields)
-    .filter(([, column]) => hasTenantColumn(table, column) && !tenantColumnMatches(column, table.tenantColumn))
+    .filter(
+      ([, column]) =>
+        hasTenantColumn(table, column) &&
+        !tenantColumnMatches(column, table.tenantColumn) &&
+        // TypeORM and Sequelize use these for creates too: a level key is no tenant to set.
+        !(table.levelKey && tenantColumnMatches(column, table.levelKey)),
+    )
     .map(([field]) => field);
 }
 

@@ -1,11 +1,12 @@
 // Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
+import { tenantColumnMatches } from "../model/names";
 import {
-  hasTenantColumn,
   isParentLink,
   lookupTenantTable,
   tenantColumnsOf,
+  insertTenantColumnsOf,
   tenantFieldOf,
   type TenantTable,
 } from "../model/types";
@@ -281,9 +282,12 @@ export class DrizzlePredicates {
   }
 }
 
-export function isTenantKey(table: TenantTable, key: string): boolean {
+export function isTenantKey(table: TenantTable, key: string, forInsert = false): boolean {
   const entity = table.entities?.find((en) => en.orm === "drizzle");
   const column = entity?.fields[key];
-  // A hierarchy: any level the table has (`orgId`, `projectId`).
-  return column ? tenantColumnsOf(table).includes(column) : hasTenantColumn(table, key);
+  // A hierarchy: any level the table has (`orgId`, `projectId`); an insert never sets the tenant
+  // through a level table's own key.
+  const columns = forInsert ? insertTenantColumnsOf(table) : tenantColumnsOf(table);
+  if (column) return columns.includes(column);
+  return columns.some((c) => tenantColumnMatches(key, c));
 }

@@ -113,7 +113,7 @@ function insertQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
       node: head.call,
       rows: values.args[0],
       key,
-      isTenantKey: (k) => isTenantKey(table, k),
+      isTenantKey: (k) => isTenantKey(table, k, true),
       label,
       keyCertain: known,
     },
