@@ -82,7 +82,8 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
         if (typeof text !== "string") return { kind: "skipped", file, reason: text.error };
         // Most files of a backend hold no query: those need no parse at all.
         if (!mayHaveFindings(text)) return { kind: "ok", file, sourceFile: { text, lineStarts: [0] }, findings: [] };
-        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+        // One tree per file and text: a helper file a caller already needed is not parsed again.
+        sourceFile = others.parse(file, text);
       }
       try {
         const proofs: Proof[] | undefined = options.explain ? [] : undefined;
@@ -139,12 +140,26 @@ export class OtherFiles {
     let sourceFile: ts.SourceFile | null = null;
     if (!file.split(/[\\/]/).includes("node_modules")) {
       const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
-      if (typeof text === "string")
-        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+      if (typeof text === "string") sourceFile = this.parse(file, text);
     }
+    this.keep(file, sourceFile);
+    return sourceFile ?? undefined;
+  }
+
+  /** The tree of `file` with exactly `text`: the one kept, else a fresh parse, kept for later callers. */
+  parse(fileName: string, text: string): ts.SourceFile {
+    const file = resolve(fileName);
+    const kept = this.parsed.get(file);
+    if (kept && kept.text === text) return kept;
+    const sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+    this.keep(file, sourceFile);
+    return sourceFile;
+  }
+
+  private keep(file: string, sourceFile: ts.SourceFile | null): void {
+    this.parsed.delete(file);
     if (this.parsed.size >= OTHER_FILES_KEPT) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(file, sourceFile);
-    return sourceFile ?? undefined;
   }
 
   /** After `--fix` rewrote files, their old trees are stale. */
