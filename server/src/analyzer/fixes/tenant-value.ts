@@ -1,4 +1,5 @@
 import type ts from "typescript";
+import { snakeCase } from "../model/names";
 
 /** The expression a fix inserts as the tenant value, and whether the user must still fill it in. */
 export interface TenantValue {
@@ -55,7 +56,7 @@ function bindingName(tsm: typeof ts, name: ts.BindingName, wanted: ReadonlySet<s
 
 /** `tenant_id` -> `tenant_id`, `tenantId`, `tenantID`; `tenantId` -> also `tenant_id`. */
 export function tenantNameVariants(column: string): string[] {
-  const snake = column.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const snake = snakeCase(column);
   const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
   return [...new Set([column, snake, camel, camel.replace(/Id$/, "ID")])];
 }

@@ -29,6 +29,18 @@ export function tenantColumnMatches(column: string, tenantColumn: string): boole
   return normalizeColumnName(column) === normalizeColumnName(tenantColumn);
 }
 
+/** `tenantId` -> `tenant_id`, `OrderItems` -> `order_items` (Drizzle's and Sequelize's rule). */
+export function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** The common English plurals (Sequelize's inflection): `Order` -> `Orders`, `Company` -> `Companies`. */
+export function pluralize(name: string): string {
+  if (/[^aeiou]y$/i.test(name)) return `${name.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/i.test(name)) return `${name}es`;
+  return `${name}s`;
+}
+
 /** Splits a config table key, `billing.invoices` or `invoices`, into schema and name. */
 export function splitQualifiedName(qualified: string): { schema?: string; name: string } {
   const dot = qualified.lastIndexOf(".");

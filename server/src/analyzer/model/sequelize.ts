@@ -4,6 +4,7 @@
 // (frozen, or pluralized and, with `underscored`, snake_cased); a column is the attribute's
 // `field`, else the attribute name (snake_cased with `underscored`).
 import type ts from "typescript";
+import { pluralize, snakeCase } from "./names";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ModelSource } from "./types";
@@ -246,18 +247,6 @@ function booleanProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: s
 function sourceOf(node: ts.Node, sourceFile: ts.SourceFile): ModelSource {
   const at = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
   return { file: sourceFile.fileName, line: at.line + 1, column: at.character + 1, kind: "sequelize" };
-}
-
-/** The common English plurals of Sequelize's inflection: `Order` -> `Orders`, `Company` -> `Companies`. */
-export function pluralize(name: string): string {
-  if (/[^aeiou]y$/i.test(name)) return `${name.slice(0, -1)}ies`;
-  if (/(s|x|z|ch|sh)$/i.test(name)) return `${name}es`;
-  return `${name}s`;
-}
-
-/** Sequelize's underscore: `tenantId` -> `tenant_id`, `OrderItems` -> `order_items`. */
-export function snakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
 function lowerFirst(name: string): string {

@@ -1,7 +1,7 @@
 // Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
-import { tenantColumnMatches } from "../model/names";
+import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
   isParentLink,
   lookupTenantTable,
@@ -65,10 +65,6 @@ export function drizzleTenantKey(table: TenantTable): { key: string; known: bool
   const known = !!table.entities?.some((e) => e.orm === "drizzle");
   const field = tenantFieldOf(table, "drizzle");
   return { key: known ? field : field.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), known };
-}
-
-export function snakeCase(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
 const WEAK_COMPARISONS = new Set([

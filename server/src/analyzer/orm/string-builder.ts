@@ -2,6 +2,7 @@
 // `'o.tenant_id'`), comparison operators as strings, raw SQL fragments, and `where`/`orWhere`
 // sequences whose precedence is SQL's (`a AND b OR c` is `(a AND b) OR c`).
 import type ts from "typescript";
+import { pluralize, snakeCase } from "../model/names";
 import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
@@ -79,8 +80,8 @@ function tableNameConstant(ctx: OrmContext, e: ts.Expression): string | undefine
 }
 
 function tableNamed(ctx: OrmContext, member: string): string | undefined {
-  const snake = member.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-  const candidates = [member, snake, `${snake}s`, `${snake}es`, snake.replace(/y$/, "ies")];
+  const snake = snakeCase(member);
+  const candidates = [member, snake, pluralize(snake)];
   return candidates.find((name) => lookupTenantTable(ctx.model, name) || ctx.model.globalTables.has(name));
 }
 
