@@ -5,6 +5,7 @@ import type { ResolvedConfig } from "./config/types";
 import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
+import { WeakCache } from "./weak-cache";
 import { tenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type FlowQuery } from "./flow/ownership";
@@ -131,11 +132,11 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
 
 /** Another file's flow queries (a helper's file), computed once per file, model, config and checker. */
 function flowQueriesOf(options: AnalyzeOptions, file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> {
-  const key = [options.model, options.config, options.checker ?? options.model];
-  let entries = flowQueriesByFile.get(file);
-  if (!entries) flowQueriesByFile.set(file, (entries = []));
-  const hit = entries.find((e) => e.key.every((k, i) => k === key[i]));
-  if (hit) return hit.queries;
+  const keys = [file, options.model, options.config, options.checker ?? options.model] as const;
+  return flowQueriesByFile.get(keys, () => computeFlowQueries(options, file));
+}
+
+function computeFlowQueries(options: AnalyzeOptions, file: ts.SourceFile): Map<ts.Node, FlowQuery> {
   const queries = new Map<ts.Node, FlowQuery>();
   const root = options.config.rootDir.replace(/\\/g, "/").replace(/\/?$/, "/");
   const path = file.fileName.replace(/\\/g, "/");
@@ -148,11 +149,10 @@ function flowQueriesOf(options: AnalyzeOptions, file: ts.SourceFile): ReadonlyMa
   if (MAY_HOLD_SQL.test(file.text))
     for (const site of extractSqlSites(options.ts, file)) checkSite(site, other, queries);
   if (options.model.entities?.size || options.model.tables.size) checkOrmCalls(other, queries);
-  entries.push({ key, queries });
   return queries;
 }
 
-const flowQueriesByFile = new WeakMap<ts.SourceFile, { key: readonly object[]; queries: Map<ts.Node, FlowQuery> }[]>();
+const flowQueriesByFile = new WeakCache<Map<ts.Node, FlowQuery>>();
 
 function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
   const ctx: OrmContext = {

@@ -2,6 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
+import { WeakCache } from "../weak-cache";
 import { fileCalls } from "./file-calls";
 
 /** One `.name(args)` link of a chain; `name` is "" for a callable root (`knex('orders')`). */
@@ -96,18 +97,10 @@ export function queryChains(
   cacheKey?: readonly object[],
 ): ExpandedChain[] {
   if (!cacheKey) return computeQueryChains(tsm, sourceFile, isClient);
-  let byKey = chainsByFile.get(sourceFile);
-  if (!byKey) chainsByFile.set(sourceFile, (byKey = []));
-  const hit = byKey.find(
-    (entry) => entry.key.length === cacheKey.length && entry.key.every((k, i) => k === cacheKey[i]),
-  );
-  if (hit) return hit.chains;
-  const chains = computeQueryChains(tsm, sourceFile, isClient);
-  byKey.push({ key: cacheKey, chains });
-  return chains;
+  return chainsByFile.get([sourceFile, ...cacheKey], () => computeQueryChains(tsm, sourceFile, isClient));
 }
 
-const chainsByFile = new WeakMap<ts.SourceFile, { key: readonly object[]; chains: ExpandedChain[] }[]>();
+const chainsByFile = new WeakCache<ExpandedChain[]>();
 
 function computeQueryChains(
   tsm: typeof ts,
