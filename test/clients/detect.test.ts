@@ -51,6 +51,12 @@ describe("detectClients", () => {
       { scoped: [], unscoped: [] },
     ],
     ["a root client alone", `export const prisma = new PrismaClient();`, { scoped: [], unscoped: [] }],
+    [
+      "a root client whose name starts with $",
+      `export const $db = new PrismaClient();
+       export function forTenant(tenantId: string) { return $db.$extends({ query: {} }); }`,
+      { scoped: ["forTenant"], unscoped: ["$db"] },
+    ],
   ];
   for (const [name, text, expected] of cases) it(name, () => assert.deepEqual(detect(text), expected));
 

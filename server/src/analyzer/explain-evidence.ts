@@ -2,6 +2,7 @@
 // `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
+import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import type { TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
@@ -230,7 +231,4 @@ function isValuePosition(tsm: typeof ts, id: ts.Identifier): boolean {
 
 function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
   return tsm.isArrowFunction(e) || tsm.isFunctionExpression(e);
-}
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

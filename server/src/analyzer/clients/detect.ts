@@ -4,6 +4,7 @@
 // The root client is then unscoped and the wrapper scoped; the front end prints what was found so
 // the user can confirm it in `clients`.
 import type ts from "typescript";
+import { escapeRegExp } from "../escape-regexp";
 import type { ResolvedConfig } from "../config/types";
 import { isRootClientConstruction } from "./boundary";
 
@@ -98,10 +99,14 @@ function tenantWrappers(tsm: typeof ts, file: ts.SourceFile, root: string): Wrap
           candidates.push({ name: d.name.text, node: d, body: init.body, params: init.parameters });
         else candidates.push({ name: d.name.text, node: d, body: init, params: undefined });
       }
+    // The root's name as a regex: `$db` is a name too, and `\b` does not stand before `$`.
+    const name = `(?<![\\w$])${escapeRegExp(root)}(?![\\w$])`;
+    const mentions = new RegExp(name);
+    const extendsIt = new RegExp(`${name}\\s*\\.\\s*\\$extends\\s*\\(`);
     for (const c of candidates) {
       const text = c.body.getText(file);
-      if (!new RegExp(`\\b${root}\\b`).test(text)) continue;
-      const extendsRoot = new RegExp(`\\b${root}\\s*\\.\\s*\\$extends\\s*\\(`).test(text);
+      if (!mentions.test(text)) continue;
+      const extendsRoot = extendsIt.test(text);
       const takesTenant = !!c.params?.some((p) => TENANT_PARAM.test(p.name.getText(file)));
       if (TENANT_SETTING.test(text)) out.push({ name: c.name, node: c.node, how: "sets the tenant setting" });
       else if (extendsRoot && (takesTenant || !c.params))
@@ -118,8 +123,9 @@ function returnsClient(tsm: typeof ts, body: ts.Node, root: string): boolean {
   if (!tsm.isBlock(body))
     return !tsm.isCallExpression(body) || !/\.(query|find\w*|select|execute)\s*\(/.test(body.getText());
   const clientInit = new RegExp(
-    `^(await\\s+)?(new\\s|${root}\\s*\\.\\s*(connect|\\$extends|withSchema|child|acquire)\\b)`,
+    `^(await\\s+)?(new\\s|${escapeRegExp(root)}\\s*\\.\\s*(connect|\\$extends|withSchema|child|acquire)\\b)`,
   );
+  const returnsDerived = new RegExp(`^${escapeRegExp(root)}\\s*\\.\\s*(\\$extends|withSchema|child)`);
   const clientVars = new Set<string>();
   const collect = (n: ts.Node): void => {
     if (
@@ -138,11 +144,7 @@ function returnsClient(tsm: typeof ts, body: ts.Node, root: string): boolean {
     if (tsm.isReturnStatement(n) && n.expression) {
       const e = n.expression;
       const text = e.getText();
-      if (
-        (tsm.isIdentifier(e) && clientVars.has(e.text)) ||
-        tsm.isNewExpression(e) ||
-        new RegExp(`^${root}\\s*\\.\\s*(\\$extends|withSchema|child)`).test(text)
-      )
+      if ((tsm.isIdentifier(e) && clientVars.has(e.text)) || tsm.isNewExpression(e) || returnsDerived.test(text))
         found = true;
     }
     tsm.forEachChild(n, visit);
