@@ -2,7 +2,7 @@
 // after TypeScript's own documentation (or alone, inside a SQL string TypeScript says nothing about).
 import type ts from "typescript";
 import type { Proof } from "../../server/src/analyzer";
-import { proofHoverText, proofsAt } from "../../server/src/analyzer/explain";
+import { proofHoverAt } from "../../server/src/analyzer/explain";
 
 export function withProofs(
   tsm: typeof ts,
@@ -10,15 +10,14 @@ export function withProofs(
   proofs: readonly Proof[],
   position: number,
 ): ts.QuickInfo | undefined {
-  const here = proofsAt(proofs, position);
-  if (!here.length) return original;
-  const text = [...new Set(here.map(proofHoverText))].join("\n\n");
+  const hover = proofHoverAt(proofs, position);
+  if (!hover) return original;
+  const { text } = hover;
   if (!original) {
-    const innermost = here[0];
     return {
       kind: tsm.ScriptElementKind.unknown,
       kindModifiers: "",
-      textSpan: { start: innermost.start, length: innermost.end - innermost.start },
+      textSpan: { start: hover.start, length: hover.end - hover.start },
       displayParts: [],
       documentation: [{ kind: "text", text }],
     };

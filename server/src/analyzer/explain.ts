@@ -170,6 +170,16 @@ export function proofHoverText(proof: Proof): string {
   return `tenantguard: scoped — ${proof.message} (${proof.table})`;
 }
 
+/** What an editor shows at `offset`: the proofs' lines, and the innermost proven query's span. */
+export function proofHoverAt(
+  proofs: readonly Proof[],
+  offset: number,
+): { text: string; start: number; end: number } | undefined {
+  const here = proofsAt(proofs, offset);
+  if (!here.length) return undefined;
+  return { text: [...new Set(here.map(proofHoverText))].join("\n\n"), start: here[0].start, end: here[0].end };
+}
+
 /** The head of an ownership check that falls through (`if (doc.tenantId !== tenantId)`), for related information. */
 export function fallsThroughSpan(sourceFile: ts.SourceFile, check: ts.IfStatement): RelatedSpan {
   const start = check.getStart(sourceFile);

@@ -2,7 +2,7 @@
 // per file: a crash or an oversized file is reported to the caller, never thrown.
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
-import { applyRuleLevels, scriptKindOf, type OtherFiles } from "../cli/analysis";
+import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type OtherFiles } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
 import type { ConfigContext, WorkspaceModel } from "./workspace";
@@ -85,7 +85,7 @@ export function analyzeText(
  */
 function reparse(file: string, text: string, previous: ts.SourceFile | undefined): ts.SourceFile {
   if (!previous || previous.fileName !== file) {
-    return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKindOf(file));
+    return ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
   }
   const old = previous.text;
   let prefix = 0;

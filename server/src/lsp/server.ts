@@ -346,6 +346,8 @@ export function startServer(connection: Connection): void {
       analyses.delete(uri);
       const path = uriToPath(uri);
       if (path) openPaths.delete(path);
+      // Its unsaved text may be gone with it: helpers are read from the disk again.
+      if (path) others.forget([path]);
       if (path && isModelInput(path)) return scheduleReload();
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck(); // back to the disk text
       // After a workspace scan the file keeps its diagnostics, now from the disk text.
