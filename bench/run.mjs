@@ -237,7 +237,7 @@ async function measureCliScan(state) {
   row(
     "parser loads",
     stats && "parserLoads" in stats
-      ? `${stats.parserLoads} in the main thread, one in each of ${(stats.threads ?? 1) - 1} analysis worker thread(s)`
+      ? `${stats.parserLoads} in the main thread; in the worker threads: ${JSON.stringify(stats.workerParserLoads ?? [])}`
       : "n/a (no TENANTGUARD_DEBUG_STATS line on stderr)",
   );
   if (stats) row("debug stats", JSON.stringify(stats));

@@ -2,11 +2,16 @@
 // a user sees the same report: the same findings, in the same order, with the same fixes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { MIN_FILES_PER_THREAD, threadCount } from "../../server/src/cli/parallel";
+import { loadSqlParser } from "../../server/src/analyzer";
+import { loadConfig } from "../../server/src/analyzer/config/load";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import { createAnalysisSession, type FileAnalysis } from "../../server/src/cli/analysis";
+import { createNodeFileSystem } from "../../server/src/cli/node-fs";
+import { analyzeFiles, MIN_FILES_PER_THREAD, threadCount } from "../../server/src/cli/parallel";
 import { REPO_ROOT } from "./helpers";
 
 const CLI = join(REPO_ROOT, "dist", "cli.js");
@@ -79,6 +84,7 @@ describe("tenantguard --threads (bundled CLI)", () => {
         timeout: 60_000,
       },
     );
+    assert.doesNotMatch(result.stderr, /analysis thread failed/);
     const stats = JSON.parse(result.stderr.trim().split("\n").at(-1)!);
     const report = JSON.parse(readFileSync(out, "utf8"));
     delete report.summary.durationMs;
@@ -90,6 +96,13 @@ describe("tenantguard --threads (bundled CLI)", () => {
     const three = scan(3);
     assert.equal(one.stats.threads, 1);
     assert.equal(three.stats.threads, 3);
+    // Every file analyzed exactly once, by one of the three threads; each worker loaded its parser once.
+    assert.equal(three.stats.filesPerThread.length, 3);
+    assert.equal(
+      three.stats.filesPerThread.reduce((a: number, b: number) => a + b, 0),
+      120,
+    );
+    assert.deepEqual(three.stats.workerParserLoads, [1, 1]);
     assert.equal(one.code, 1);
     assert.equal(three.code, 1);
     assert.deepEqual(three.report, one.report);
@@ -99,6 +112,42 @@ describe("tenantguard --threads (bundled CLI)", () => {
     assert.deepEqual(byRule(one.report), { "missing-tenant-filter": 26, "dynamic-sql": 9 });
     assert.equal(one.report.findings.filter((f: { suppressed?: unknown }) => f.suppressed).length, 6);
     assert.equal(one.report.summary.files, 120);
+  });
+
+  it("worker threads take the files a busy main thread leaves, and find what one thread finds", async () => {
+    const fs = createNodeFileSystem();
+    const parser = await loadSqlParser();
+    const { config } = loadConfig(fs, { cwd: dir, configPath: join(dir, "tenantguard.config.json") });
+    const { model } = discoverTenantModel(fs, config, parser);
+    const created = createAnalysisSession({ config, model, parser });
+    assert.ok("session" in created);
+    const { session } = created;
+    // The main thread takes 25 ms a file: the workers, up after a few hundred, must take the rest.
+    const busy = new Int32Array(new SharedArrayBuffer(4));
+    const slowMain = { ...session, analyze: (file: string) => (Atomics.wait(busy, 0, 0, 25), session.analyze(file)) };
+    const files = readdirSync(join(dir, "src"))
+      .sort()
+      .map((name) => join(dir, "src", name));
+    const warnings: string[] = [];
+    const result = await analyzeFiles({
+      files,
+      threads: 3,
+      config,
+      model,
+      explain: false,
+      session: slowMain,
+      workerScript: CLI,
+      onProgress: () => {},
+      warn: (message) => warnings.push(message),
+    });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(result.workerParserLoads, [1, 1]);
+    assert.ok(result.filesPerThread[1] + result.filesPerThread[2] > 0, JSON.stringify(result.filesPerThread));
+    const brief = (a: FileAnalysis) => (a.kind === "ok" ? a.findings.map((f) => `${f.ruleId}@${f.start}`) : a.kind);
+    assert.deepEqual(
+      result.analyses.map(brief),
+      files.map((f) => brief(session.analyze(f))),
+    );
   });
 
   it("explains the same proofs whatever the thread count", () => {

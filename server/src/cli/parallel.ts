@@ -26,8 +26,17 @@ export interface WorkerInput {
 }
 
 type WorkerMessage =
-  | { kind: "done"; results: [number, FileAnalysis][] }
-  | { kind: "failed"; message: string; results: [number, FileAnalysis][] };
+  | { kind: "done"; results: [number, FileAnalysis][]; parserLoads: number }
+  | { kind: "failed"; message: string; results: [number, FileAnalysis][]; parserLoads: number };
+
+export interface ParallelResult {
+  /** One per file, in the order of `files`. */
+  analyses: FileAnalysis[];
+  /** Files each thread analyzed, the main thread first (debug stats, and tests that threads took part). */
+  filesPerThread: number[];
+  /** SQL parser loads in each worker thread (one each). */
+  workerParserLoads: number[];
+}
 
 /**
  * How many threads a run of `fileCount` files uses: `requested` when given (`--threads`), up to
@@ -52,9 +61,11 @@ export interface ParallelOptions {
   warn(message: string): void;
 }
 
-export async function analyzeFiles(options: ParallelOptions): Promise<FileAnalysis[]> {
+export async function analyzeFiles(options: ParallelOptions): Promise<ParallelResult> {
   const { files, session } = options;
   const results: (FileAnalysis | undefined)[] = new Array(files.length);
+  const filesPerThread = [0];
+  const workerParserLoads: number[] = [];
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const workers =
     options.threads > 1 && options.workerScript
@@ -67,16 +78,26 @@ export async function analyzeFiles(options: ParallelOptions): Promise<FileAnalys
           counters,
         })
       : [];
-  const finished = workers.map((worker) => collect(worker, results, options.warn));
+  const finished = workers.map((worker, w) =>
+    collect(worker, results, options.warn, (count, loads) => {
+      filesPerThread[w + 1] = count;
+      workerParserLoads[w] = loads;
+    }),
+  );
 
   for (let i = Atomics.add(counters, 0, 1); i < files.length; i = Atomics.add(counters, 0, 1)) {
     results[i] = session.analyze(files[i]);
+    filesPerThread[0]++;
     options.onProgress(Atomics.add(counters, 1, 1) + 1);
   }
   await Promise.all(finished);
   // A worker that died took its claimed files with it: analyze those here.
-  for (let i = 0; i < files.length; i++) results[i] ??= session.analyze(files[i]);
-  return results as FileAnalysis[];
+  for (let i = 0; i < files.length; i++) {
+    if (results[i]) continue;
+    results[i] = session.analyze(files[i]);
+    filesPerThread[0]++;
+  }
+  return { analyses: results as FileAnalysis[], filesPerThread, workerParserLoads };
 }
 
 function startWorkers(count: number, script: string, input: WorkerInput): Worker[] {
@@ -85,7 +106,12 @@ function startWorkers(count: number, script: string, input: WorkerInput): Worker
   return workers;
 }
 
-function collect(worker: Worker, results: (FileAnalysis | undefined)[], warn: (m: string) => void): Promise<void> {
+function collect(
+  worker: Worker,
+  results: (FileAnalysis | undefined)[],
+  warn: (m: string) => void,
+  report: (files: number, parserLoads: number) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = () => {
@@ -95,6 +121,7 @@ function collect(worker: Worker, results: (FileAnalysis | undefined)[], warn: (m
     };
     worker.on("message", (message: WorkerMessage) => {
       for (const [i, analysis] of message.results) results[i] = analysis;
+      report(message.results.length, message.parserLoads);
       if (message.kind === "failed") warn(`analysis thread failed (its files are analyzed again): ${message.message}`);
       settle();
     });
@@ -109,8 +136,10 @@ function collect(worker: Worker, results: (FileAnalysis | undefined)[], warn: (m
 /** The worker side: same session as the main thread, files taken from the shared counter. */
 export async function runAnalysisWorker(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
   const results: [number, FileAnalysis][] = [];
+  let parserLoads = 0;
   try {
     const parser = await loadSqlParser();
+    parserLoads++;
     const created = createAnalysisSession({ config: input.config, model: input.model, parser, explain: input.explain });
     if ("errors" in created) throw new Error(created.errors.join("; "));
     const { files, counters } = input;
@@ -118,9 +147,9 @@ export async function runAnalysisWorker(input: WorkerInput, post: (message: Work
       results.push([i, slim(created.session.analyze(files[i]))]);
       Atomics.add(counters, 1, 1);
     }
-    post({ kind: "done", results });
+    post({ kind: "done", results, parserLoads });
   } catch (e) {
-    post({ kind: "failed", message: e instanceof Error ? e.message : String(e), results });
+    post({ kind: "failed", message: e instanceof Error ? e.message : String(e), results, parserLoads });
   }
 }
 

@@ -115,7 +115,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   const progress = createProgress(io.stderr, collected.files.length, io.env);
   // Type-aware runs share one program and checker: those stay on one thread.
   const threads = options.project === undefined ? threadCount(collected.files.length, options.threads) : 1;
-  let analyses: FileAnalysis[] = await analyzeFiles({
+  const parallel = await analyzeFiles({
     files: collected.files,
     threads,
     config: clients.config,
@@ -126,6 +126,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     onProgress: (done) => progress.tick(done),
     warn,
   });
+  let analyses: FileAnalysis[] = parallel.analyses;
   progress.finish();
 
   let failed = false;
@@ -196,7 +197,8 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
       JSON.stringify({
         parserLoads,
         threads,
-        parserLoadsPerThread: 1,
+        filesPerThread: parallel.filesPerThread,
+        workerParserLoads: parallel.workerParserLoads,
         files: report.summary.files,
         durationMs: report.summary.durationMs,
       }) + "\n",
