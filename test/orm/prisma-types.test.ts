@@ -186,6 +186,8 @@ describe("type-aware Prisma against the generated Prisma 7 client", () => {
   test("the other fixes are right against the real types but for the tenant value they ask for", () => {
     const text = fixture.getSourceFile(SERVICE)!.text;
     const unsafe = findings(fixture).filter((f) => f.fixes[0] && !f.fixes[0].safe);
+    // The fixture's six placeholder fixes (the tenant value is not in scope there).
+    assert.equal(unsafe.length, 6);
     const fixed = applyEdits(
       text,
       unsafe.flatMap((f) => f.fixes[0].edits),
