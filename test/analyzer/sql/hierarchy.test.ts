@@ -370,6 +370,16 @@ describe("messages name the parent; writes to a child", () => {
     assert.deepEqual(found("INSERT INTO builds (id, project_id, status) VALUES ($1, $2, $3)"), []);
   });
 
+  test("INSERT sets any level the table has (as every ORM accepts), never a level table's own key", () => {
+    assert.deepEqual(found("INSERT INTO tasks (id, org_id, title) VALUES ($1, $2, $3)"), []);
+    assert.deepEqual(found("INSERT INTO tasks (id, title) VALUES ($1, $2)"), [
+      ["missing-tenant-on-insert", "tasks", "tasks"],
+    ]);
+    assert.deepEqual(found("INSERT INTO projects (id, name) VALUES ($1, $2)"), [
+      ["missing-tenant-on-insert", "projects", "projects"],
+    ]);
+  });
+
   test("a nullable foreign key's child is global: no finding", () => {
     assert.deepEqual(found("SELECT * FROM attachments WHERE id = $1"), []);
   });

@@ -3,7 +3,7 @@
 // `del`/`delete` and `insert`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
-import { lookupTenantTable } from "../model/types";
+import { insertTenantColumnsOf, lookupTenantTable } from "../model/types";
 import { callNamesTable } from "../prefilter";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
@@ -99,7 +99,7 @@ function knexQuery(
         node: tableCall.call,
         rows: insert.args[0],
         key,
-        isTenantKey: (k) => tenantColumnMatches(k, key),
+        isTenantKey: (k) => insertTenantColumnsOf(main.table).some((c) => tenantColumnMatches(k, c)),
         label: `${label}.${insert.name}(...)`,
         keyCertain: true,
       },

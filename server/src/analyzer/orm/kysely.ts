@@ -1,6 +1,7 @@
 // Kysely query builder calls: `selectFrom` / `updateTable` / `deleteFrom` / `insertInto`, `where` in
 // its 3-argument and expression-builder forms (`eb(...)`, `eb.and([...])`, `eb.or([...])`), joins, aliases.
 import type ts from "typescript";
+import { insertTenantColumnsOf } from "../model/types";
 import { tenantColumnMatches } from "../model/names";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
@@ -100,7 +101,7 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
         node: head.call,
         rows: values.args[0],
         key,
-        isTenantKey: (k) => tenantColumnMatches(k, key),
+        isTenantKey: (k) => insertTenantColumnsOf(ref.table).some((c) => tenantColumnMatches(k, c)),
         label,
         keyCertain: true,
       },

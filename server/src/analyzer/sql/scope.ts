@@ -4,7 +4,8 @@
 // equality to a scoped reference, or (for subqueries and CTEs that pass the tenant
 // column through) by the level that reads them.
 import type { TenantModel, TenantOwner, TenantTable } from "../model/types";
-import { lookupTenantTable, tenantColumnsOf } from "../model/types";
+import { insertTenantColumnsOf, lookupTenantTable, tenantColumnsOf } from "../model/types";
+import { tenantColumnMatches } from "../model/names";
 import type { ProofKind } from "../types";
 import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
@@ -277,7 +278,10 @@ class ScopeChecker {
     const [start, end] = this.refSpan(relation?.location ?? 0);
 
     // A table owned through its parent has no tenant column: the parent key it must carry ties the row.
-    if (tenant && !tenant.owner && (!select || (cols.length > 0 && !cols.includes(tenant.tenantColumn)))) {
+    // In a hierarchy any level the table has will do (as in every ORM), never a level table's own key.
+    const setsTenant =
+      !!tenant && insertTenantColumnsOf(tenant).some((c) => cols.some((col) => tenantColumnMatches(col, c)));
+    if (tenant && !tenant.owner && (!select || (cols.length > 0 && !setsTenant))) {
       this.issues.push({
         ruleId: "missing-tenant-on-insert",
         start,
