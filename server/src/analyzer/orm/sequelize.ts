@@ -3,9 +3,8 @@
 // shared table: Sequelize builds its where from the primary key alone and drops any `where`
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
+import type { Fix, TextEdit } from "../types";
 import { methodCalls } from "./file-calls";
-import { ownedThroughAdvice } from "../model/types";
-import type { Fix, RuleId, TextEdit } from "../types";
 import {
   addPropertyEdit,
   evaluateWhere,
@@ -15,6 +14,7 @@ import {
   skipOuter,
   writtenObjects,
 } from "./object-where";
+import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
 import { sequelizeQueries } from "./sequelize-queries";
 import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
@@ -201,41 +201,4 @@ function missingMessage(c: Call): string {
         ? `${c.method === "destroy" ? "deletes from" : "restores"} ${t} without a tenant predicate: it ${c.method === "destroy" ? "removes" : "restores"} every tenant's matching rows`
         : `reads ${t} without a tenant predicate: it returns every tenant's rows`;
   return `${calleeText(c)} ${what}. Add ${c.field} to the where.`;
-}
-
-function unknownMessage(c: Call, node: ts.Node): string {
-  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
-}
-
-function calleeText(c: Call): string {
-  return shorten(c.callee.getText(c.ctx.sourceFile));
-}
-
-function shorten(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
-  return { title: `Add ${c.field} to ${c.method}`, edits, safe };
-}
-
-function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
-  const { sourceFile } = c.ctx;
-  const owner = c.target.table.owner;
-  // A table owned through its parent has no tenant field to add: name the parent instead, no fix.
-  const owned = owner && ruleId !== "dynamic-sql" && { ...c.target.table, owner };
-  return {
-    ruleId,
-    start: c.callee.name.getStart(sourceFile),
-    end: c.call.getEnd(),
-    message: owned
-      ? `${calleeText(c)} does not tie "${owned.name}" to a tenant. ${ownedThroughAdvice(c.ctx.model, owned)}.`
-      : message,
-    table: c.target.table.name,
-    fixes: owned ? [] : fixes,
-    call: c.call,
-    receiver: c.callee.expression,
-    identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
-  };
 }

@@ -1,11 +1,11 @@
 // One recognised TypeORM call and how a finding about it reads: the messages (in the words of
 // the SQL rules), the fix wrapper, and what counts as looking a row up by id.
 import type ts from "typescript";
-import { ownedThroughAdvice, type EntityInfo } from "../model/types";
-import type { Fix, RuleId, TextEdit } from "../types";
+import type { EntityInfo } from "../model/types";
 import type { EntityTarget } from "./typeorm-receivers";
 import type { TenantFields } from "./typeorm-where";
-import type { OrmContext, OrmFinding } from "./types";
+import { calleeText } from "./method-call";
+import type { OrmContext } from "./types";
 
 /** One recognised call: the entity it is about and its arguments after the entity. */
 export interface Call {
@@ -63,41 +63,4 @@ export function missingMessage(c: Call, verb: "read" | "update" | "delete"): str
         ? `deletes from ${t} without a tenant predicate: it removes every tenant's matching rows`
         : `reads ${t} without a tenant predicate: it returns every tenant's rows`;
   return `${calleeText(c)} ${what}. Add ${c.field} to the where.`;
-}
-
-export function unknownMessage(c: Call, node: ts.Node): string {
-  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
-}
-
-export function calleeText(c: Call): string {
-  return shorten(c.callee.getText(c.ctx.sourceFile));
-}
-
-export function shorten(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-export function fixOf(c: Call, edits: TextEdit[], safe: boolean): Fix {
-  return { title: `Add ${c.field} to ${c.method}`, edits, safe };
-}
-
-export function finding(c: Call, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
-  const { sourceFile } = c.ctx;
-  const owner = c.target.table.owner;
-  // A table owned through its parent has no tenant field to add: name the parent instead, no fix.
-  const owned = owner && ruleId !== "dynamic-sql" && { ...c.target.table, owner };
-  return {
-    ruleId,
-    start: c.callee.name.getStart(sourceFile),
-    end: c.call.getEnd(),
-    message: owned
-      ? `${calleeText(c)} does not tie "${owned.name}" to a tenant. ${ownedThroughAdvice(c.ctx.model, owned)}.`
-      : message,
-    table: c.target.table.name,
-    fixes: owned ? [] : fixes,
-    call: c.call,
-    receiver: c.callee.expression,
-    identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
-  };
 }

@@ -2,7 +2,8 @@
 // `upsert` whose conflict paths leave the tenant out overwrites whichever tenant's row holds the key.
 import type ts from "typescript";
 import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
-import { calleeText, finding, fixOf, type Call } from "./typeorm-findings";
+import { calleeText, finding, fixOf } from "./method-call";
+import type { Call } from "./typeorm-findings";
 import type { OrmContext, OrmFinding } from "./types";
 
 /** `insert/save/upsert(data)`: every object literal written must set the tenant field. */

@@ -6,18 +6,8 @@ import type ts from "typescript";
 import { methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
-import {
-  byIdMessage,
-  finding,
-  fixOf,
-  isIdLike,
-  isIdOnly,
-  missingMessage,
-  primaryKeyOf,
-  unknownMessage,
-  calleeText,
-  type Call,
-} from "./typeorm-findings";
+import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
+import { byIdMessage, isIdLike, isIdOnly, missingMessage, primaryKeyOf, type Call } from "./typeorm-findings";
 import { checkQueryBuilder } from "./typeorm-query-builder";
 import { entityArgument, repositoryEntity, typeormEntity } from "./typeorm-receivers";
 import { tenantFields, typeormDialect } from "./typeorm-where";

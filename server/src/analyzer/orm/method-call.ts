@@ -1,0 +1,54 @@
+// How a finding about a recognised `<receiver>.<method>(...)` call reads, for the ORMs whose
+// checks work call by call (TypeORM, Sequelize): the callee in messages, the fix wrapper, and
+// the finding itself, which names the parent (with no fix) for a table owned through it.
+import type ts from "typescript";
+import { ownedThroughAdvice, type TenantTable } from "../model/types";
+import type { Fix, RuleId, TextEdit } from "../types";
+import type { OrmContext, OrmFinding } from "./types";
+
+export interface MethodCall {
+  ctx: OrmContext;
+  call: ts.CallExpression;
+  callee: ts.PropertyAccessExpression;
+  method: string;
+  target: { table: TenantTable };
+  /** The tenant field in the ORM's spelling (`tenantId`). */
+  field: string;
+}
+
+export function unknownMessage(c: MethodCall, node: ts.Node): string {
+  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
+}
+
+export function calleeText(c: MethodCall): string {
+  return shorten(c.callee.getText(c.ctx.sourceFile));
+}
+
+export function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}
+
+export function fixOf(c: MethodCall, edits: TextEdit[], safe: boolean): Fix {
+  return { title: `Add ${c.field} to ${c.method}`, edits, safe };
+}
+
+export function finding(c: MethodCall, ruleId: RuleId, message: string, fixes: Fix[]): OrmFinding {
+  const { sourceFile } = c.ctx;
+  const owner = c.target.table.owner;
+  // A table owned through its parent has no tenant field to add: name the parent instead, no fix.
+  const owned = owner && ruleId !== "dynamic-sql" && { ...c.target.table, owner };
+  return {
+    ruleId,
+    start: c.callee.name.getStart(sourceFile),
+    end: c.call.getEnd(),
+    message: owned
+      ? `${calleeText(c)} does not tie "${owned.name}" to a tenant. ${ownedThroughAdvice(c.ctx.model, owned)}.`
+      : message,
+    table: c.target.table.name,
+    fixes: owned ? [] : fixes,
+    call: c.call,
+    receiver: c.callee.expression,
+    identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
+  };
+}
