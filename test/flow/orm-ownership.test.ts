@@ -30,6 +30,13 @@ export class Order {
   @Column({ name: "tenant_id" }) tenantId!: string;
   @Column() status!: string;
 }`,
+      "/p/src/entities/ticket.entity.ts": `
+import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+@Entity("tickets")
+export class Ticket {
+  @PrimaryGeneratedColumn("uuid") id!: string;
+  @Column({ name: "tenant_id" }) workspace!: string;
+}`,
       "/p/src/models/invoice.model.ts": `
 import { DataTypes } from "sequelize";
 import { sequelize } from "../db";
@@ -241,6 +248,7 @@ return order;`,
 const TYPEORM = `import { In } from "typeorm";
 import { AppDataSource } from "../data-source";
 import { Order } from "../entities/order.entity";
+import { Ticket } from "../entities/ticket.entity";
 const repo = AppDataSource.getRepository(Order);`;
 
 table("TypeORM: ownership proven earlier in the flow", (b) => entities(TYPEORM, b), [
@@ -270,6 +278,19 @@ await repo.delete({ id: input.id });`,
 if (order?.tenantId !== tenantId) throw new Error("forbidden");
 return order;`,
     [],
+  ],
+  [
+    "an ownership check on the entity's own name for the tenant field (workspace -> tenant_id)",
+    `const ticket = await AppDataSource.getRepository(Ticket).findOne({ where: { id } });
+if (ticket?.workspace !== tenantId) throw new Error("forbidden");
+return ticket;`,
+    [],
+  ],
+  [
+    "twin: the same read with no check",
+    `const ticket = await AppDataSource.getRepository(Ticket).findOne({ where: { id } });
+return ticket;`,
+    ["findOne({ where: { id } })"],
   ],
   [
     "twin: findOne({ where: { id } }) whose check only sends a 403",

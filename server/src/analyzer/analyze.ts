@@ -6,12 +6,11 @@ import { applySqlEdits, planSqlFix } from "./fixes/sql-fix";
 import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
-import { tenantNames } from "./flow/conditions";
+import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type FlowQuery } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
-import type { TenantModel } from "./model/types";
-import { lookupTenantTable, tenantFieldOf } from "./model/types";
+import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
@@ -93,6 +92,7 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
 function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuery>, options: AnalyzeOptions) {
   if (!raw.some((f) => f.ruleId === "missing-tenant-filter" && f.call)) return raw;
   const { model, config, sourceFile } = options;
+  const namesByTable = new Map<string, TenantNames>();
   const flow = new OwnershipFlow({
     ts: options.ts,
     sourceFile,
@@ -101,9 +101,9 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
     sourceFileOf: options.checker ? undefined : options.sourceFileOf,
     queriesOf: options.checker || options.sourceFileOf ? (file) => flowQueriesOf(options, file) : undefined,
     tenantOf: (name) => {
-      const table = lookupTenantTable(model, name);
-      const columns = table ? [table.tenantColumn, tenantFieldOf(table, "prisma")] : [];
-      return tenantNames(columns, config.tenantExpression);
+      let names = namesByTable.get(name);
+      if (!names) namesByTable.set(name, (names = tenantNamesOf(lookupTenantTable(model, name), config)));
+      return names;
     },
   });
   const out: RawFinding[] = [];
@@ -128,6 +128,21 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
     );
   }
   return out;
+}
+
+/**
+ * How code names a table's tenant, for ownership checks: its tenant columns at every level (not a
+ * level table's own key: `row.id !== id` checks nothing) and every ORM field holding one.
+ */
+function tenantNamesOf(table: TenantTable | undefined, config: ResolvedConfig): TenantNames {
+  if (!table) return tenantNames([], config.tenantExpression);
+  const columns = [...new Set([table.tenantColumn, ...insertTenantColumnsOf(table)])];
+  const fields = (table.entities ?? []).flatMap((e) =>
+    Object.entries(e.fields)
+      .filter(([, column]) => columns.includes(column))
+      .map(([field]) => field),
+  );
+  return tenantNames([...columns, ...fields], config.tenantExpression);
 }
 
 /** Another file's flow queries (a helper's file), computed once per file, model, config and checker. */
