@@ -275,7 +275,7 @@ export class FunctionFlow {
   }
 }
 
-export function normalize(text: string): string {
+function normalize(text: string): string {
   return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
 }
 

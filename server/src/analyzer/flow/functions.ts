@@ -134,7 +134,7 @@ export class FunctionResolver {
   }
 }
 
-export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
+function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
   let node: ts.Node | undefined = d;
   if (tsm.isVariableDeclaration(d) || tsm.isPropertyAssignment(d) || tsm.isPropertyDeclaration(d))
     node = d.initializer && strip(tsm, d.initializer);

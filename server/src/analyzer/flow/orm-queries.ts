@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import type { OrmName } from "../model/types";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
-import { propertyName, propertyValue } from "../orm/prisma-where";
+import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
 import { prismaFlowQuery, type FlowQuery, type QueryKey } from "./queries";
@@ -219,11 +219,6 @@ function objectKey(
     else if (!tsm.isObjectLiteralExpression(v)) key = { expr: v, list: false, listOrOne };
   }
   return key;
-}
-
-function member(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
-  const p = obj.properties.find((q) => propertyName(tsm, q) === name);
-  return p && propertyValue(tsm, p);
 }
 
 function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {

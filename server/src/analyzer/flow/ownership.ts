@@ -9,6 +9,7 @@ import type ts from "typescript";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { FunctionFlow, type Reason } from "./function-flow";
+import { lineOf } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery } from "./queries";
 
@@ -103,8 +104,7 @@ export class OwnershipFlow {
 
 /** The sentence a finding gets when its ownership check does not stop the flow. */
 export function fallsThroughNote(sourceFile: ts.SourceFile, check: ts.IfStatement): string {
-  const line = sourceFile.getLineAndCharacterOfPosition(check.getStart(sourceFile)).line + 1;
-  return `The ownership check on line ${line} falls through: its branch neither throws nor returns, so the row is used even when it belongs to another tenant. End the branch with throw or return.`;
+  return `The ownership check on line ${lineOf(sourceFile, check)} falls through: its branch neither throws nor returns, so the row is used even when it belongs to another tenant. End the branch with throw or return.`;
 }
 
 function owned(reason: Reason, key: string): OwnershipVerdict {

@@ -3,7 +3,7 @@
 import type ts from "typescript";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
-import { propertyName, propertyValue } from "../orm/prisma-where";
+import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
 
 export interface FlowQuery {
@@ -110,11 +110,6 @@ function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
   if (equals) return { expr: strip(tsm, equals), list: false };
   const list = member(tsm, v, "in");
   return list ? { expr: strip(tsm, list), list: true } : undefined;
-}
-
-function member(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
-  const p = obj.properties.find((q) => propertyName(tsm, q) === name);
-  return p && propertyValue(tsm, p);
 }
 
 // `WHERE [t.]id = $n [AND ...]`: AND terms only narrow the rows, an OR anywhere in the WHERE may widen them.

@@ -40,7 +40,7 @@ export interface DrizzleReference {
 }
 
 /** Turns `.references(() => invoices.id)` into foreign keys once every schema file is read (a parent may live in another). */
-export function resolveDrizzleReferences(tables: DiscoveredTable[], references: DrizzleReference[]): void {
+function resolveDrizzleReferences(tables: DiscoveredTable[], references: DrizzleReference[]): void {
   const byVariable = new Map<string, DiscoveredTable>();
   for (const t of tables) for (const e of t.entities ?? []) if (e.orm === "drizzle") byVariable.set(e.names[0], t);
   for (const r of references) {

@@ -4,6 +4,7 @@
 import type ts from "typescript";
 import { ownedThroughAdvice, type TenantTable } from "../model/types";
 import type { Fix, RuleId, TextEdit } from "../types";
+import { short } from "./prisma-where";
 import type { OrmContext, OrmFinding } from "./types";
 
 export interface MethodCall {
@@ -17,16 +18,11 @@ export interface MethodCall {
 }
 
 export function unknownMessage(c: MethodCall, node: ts.Node): string {
-  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${shorten(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
+  return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${short(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
 }
 
 export function calleeText(c: MethodCall): string {
-  return shorten(c.callee.getText(c.ctx.sourceFile));
-}
-
-export function shorten(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+  return short(c.callee.getText(c.ctx.sourceFile));
 }
 
 export function fixOf(c: MethodCall, edits: TextEdit[], safe: boolean): Fix {

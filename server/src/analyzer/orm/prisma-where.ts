@@ -139,6 +139,13 @@ export function propertyValue(tsm: typeof ts, p: ts.ObjectLiteralElementLike): t
   return undefined;
 }
 
+/** The value of the property named `name` in an object literal (`where` in `{ where: ... }`). */
+export function memberValue(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = obj.properties.find((q) => propertyName(tsm, q) === name);
+  return p && propertyValue(tsm, p);
+}
+
+/** One line, at most 60 characters, for messages. */
 export function short(text: string): string {
   const one = text.replace(/\s+/g, " ");
   return one.length > 60 ? `${one.slice(0, 57)}...` : one;
