@@ -69,6 +69,8 @@ interface Case {
   orm: "prisma" | "builder" | "typeorm";
   config?: ConfigFile;
   expect: string[];
+  /** The rules of the findings the query gets (default: none: a proven query has no finding). */
+  findings?: string[];
 }
 
 const cases: Case[] = [
@@ -187,6 +189,7 @@ const cases: Case[] = [
     orm: "prisma",
     code: `${PRISMA}export const f = (id: string) => prisma.project.findUnique({ where: { id } });`,
     expect: [],
+    findings: ["missing-tenant-filter"],
   },
   {
     name: "a query through an unscoped client has no proof, predicate or not",
@@ -194,6 +197,7 @@ const cases: Case[] = [
     config: { clients: { scoped: ["tenantDb"], unscoped: ["pool"] } },
     code: `${PG}export const f = (tenantId: string) => pool.query("SELECT * FROM orders WHERE tenant_id = $1", [tenantId]);`,
     expect: [],
+    findings: ["unscoped-client"],
   },
 ];
 
@@ -202,8 +206,12 @@ describe("proofs of safe ORM and SQL queries", () => {
     test(c.name, () => {
       const model =
         c.orm === "prisma" ? prismaModel(parser) : c.orm === "typeorm" ? typeormModel() : builderModel(parser);
-      const { proofs } = explain(c.code, model, c.config);
+      const { proofs, findings } = explain(c.code, model, c.config);
       assert.deepEqual(brief(c.code, proofs), c.expect);
+      assert.deepEqual(
+        findings.map((f) => f.ruleId),
+        c.findings ?? [],
+      );
     });
   }
 

@@ -29,9 +29,13 @@ function sql(body: string): string[] {
   return missing(code, analyzeText(parser, code));
 }
 function missing(code: string, findings: Parameters<typeof summarizeFindings>[1]): string[] {
-  return summarizeFindings(code, findings)
-    .filter((f) => f.rule === "missing-tenant-filter")
-    .map((f) => f.at);
+  const all = summarizeFindings(code, findings);
+  // A safe case must be safe because the flow proved it, not because another rule took over.
+  assert.deepEqual(
+    all.filter((f) => f.rule === "weak-tenant-filter" || f.rule === "dynamic-sql").map((f) => `${f.rule} ${f.at}`),
+    [],
+  );
+  return all.filter((f) => f.rule === "missing-tenant-filter").map((f) => f.at);
 }
 
 type Case = [name: string, body: string, flagged: string[]];

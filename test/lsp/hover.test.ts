@@ -145,9 +145,11 @@ describe("language server: hover on proven queries", () => {
   });
 
   it("answers for the current version after an edit", async () => {
-    const edited = SERVICE.replace("SELECT * FROM orders WHERE id = $1", "SELECT * FROM orders WHERE id = $1 ");
-    await client.change(serviceUri, edited, 2);
-    const result = await hover(at("orders WHERE id", 0, 2));
+    // A line inserted above: a hover answered from the old version would sit one line up.
+    await client.change(serviceUri, "\n" + SERVICE, 2);
+    const moved = (p: { line: number; character: number }) => ({ ...p, line: p.line + 1 });
+    const result = await hover(moved(at("orders WHERE id", 0, 2)));
     assert.match((result?.contents as { value: string }).value, /scoped client `tenantDb`/);
+    assert.deepEqual(result?.range?.start, moved(at("orders WHERE id")));
   });
 });
