@@ -80,6 +80,8 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
     for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options, queries));
   }
   if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options, queries));
+  // A later file whose helpers live here reuses these instead of analyzing this file again.
+  flowQueriesByFile.get(flowQueryKeys(options, sourceFile), () => queries);
   return finalize(withOwnership(raw, queries, options), options);
 }
 
@@ -147,8 +149,11 @@ function tenantNamesOf(table: TenantTable | undefined, config: ResolvedConfig): 
 
 /** Another file's flow queries (a helper's file), computed once per file, model, config and checker. */
 function flowQueriesOf(options: AnalyzeOptions, file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> {
-  const keys = [file, options.model, options.config, options.checker ?? options.model] as const;
-  return flowQueriesByFile.get(keys, () => computeFlowQueries(options, file));
+  return flowQueriesByFile.get(flowQueryKeys(options, file), () => computeFlowQueries(options, file));
+}
+
+function flowQueryKeys(options: AnalyzeOptions, file: ts.SourceFile): [object, ...object[]] {
+  return [file, options.model, options.config, options.checker ?? options.model];
 }
 
 function computeFlowQueries(options: AnalyzeOptions, file: ts.SourceFile): Map<ts.Node, FlowQuery> {
