@@ -221,6 +221,19 @@ describe("kysely query builder", () => {
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter selectFrom(TableName.Orders)"]);
   });
 
+  test("an unscoped client reading a table named by a constant, or only through a lateral join, is unscoped-client", () => {
+    const text = caseModule(
+      `${PRELUDE}\nenum TableName { Orders = "orders" }`,
+      `await db.selectFrom(TableName.Orders).selectAll().where("tenant_id", "=", tenantId).execute();
+return db.selectFrom("plans").innerJoinLateral("orders as o", (j) => j.onTrue()).selectAll().execute();`,
+    );
+    const findings = analyzeBuilder(parser, text, { config: { clients: { unscoped: ["db"] } } });
+    assert.deepEqual(
+      findings.filter((f) => f.ruleId === "unscoped-client").map((f) => f.table),
+      ["orders", "orders"],
+    );
+  });
+
   test("messages", () => {
     const text = caseModule(PRELUDE, "return db.deleteFrom('orders').where('id', '=', id).execute();");
     assert.deepEqual(

@@ -1,14 +1,12 @@
 // Every Drizzle, Kysely and Knex query on a tenant-owned table with the client it runs through, whether
 // or not it carries the tenant predicate: what `unscoped-client` checks.
 import type ts from "typescript";
-import { lookupTenantTable } from "../model/types";
 import { isClientOf } from "./builder-clients";
-import { stringValue } from "./builder-syntax";
 import { queryChains, skipOuter } from "./chain";
 import { DRIZZLE_CLIENT } from "./drizzle";
 import { drizzleTableOf } from "./drizzle-tables";
-import { KNEX_CLIENT } from "./knex";
-import { KYSELY_CLIENT } from "./kysely";
+import { KNEX_CLIENT, KNEX_JOINS, KNEX_TABLE_CALLS, NOT_KNEX } from "./knex";
+import { KYSELY_CLIENT, KYSELY_JOINS, KYSELY_TABLE_CALLS } from "./kysely";
 import { stringTableRef } from "./string-builder";
 import type { OrmContext, OrmQuery } from "./types";
 
@@ -21,17 +19,6 @@ const DRIZZLE_TABLE_CALLS: Record<string, OrmQuery["kind"]> = {
   update: "write",
   delete: "write",
   insert: "write",
-};
-
-const KYSELY_TABLE_CALLS: Record<string, OrmQuery["kind"]> = {
-  selectFrom: "read",
-  innerJoin: "read",
-  leftJoin: "read",
-  rightJoin: "read",
-  fullJoin: "read",
-  updateTable: "write",
-  deleteFrom: "write",
-  insertInto: "write",
 };
 
 export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
@@ -74,36 +61,20 @@ export function kyselyQueries(ctx: OrmContext): OrmQuery[] {
   for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT])) {
     if (!isClient(chain.root)) continue;
     for (const c of chain.calls) {
-      const kind = Object.hasOwn(KYSELY_TABLE_CALLS, c.name) ? KYSELY_TABLE_CALLS[c.name] : undefined;
-      // `'orders'`, `'orders as o'`, `'public.orders'`.
-      const written = kind && stringValue(ctx.ts, c.args[0])?.trim().split(/\s+/)[0];
-      const parts = written ? written.split(".") : [];
-      const table = parts.length
-        ? lookupTenantTable(ctx.model, parts[parts.length - 1], parts[parts.length - 2])
-        : undefined;
-      if (kind && table) out.push({ call: chain.top, receiver: chain.root, table: table.name, kind });
+      const verb = Object.hasOwn(KYSELY_TABLE_CALLS, c.name) ? KYSELY_TABLE_CALLS[c.name] : undefined;
+      if (!verb && !Object.hasOwn(KYSELY_JOINS, c.name)) continue;
+      // The module's own reading of the table: `'orders as o'`, `'public.orders'`, `TableName.Orders`.
+      const ref = safe(() => stringTableRef(ctx, c.args[0], c.call));
+      const kind = !verb || verb === "select" ? "read" : "write";
+      if (ref) out.push({ call: chain.top, receiver: chain.root, table: ref.table.name, kind });
     }
   }
   return out;
 }
 
-// `knex("orders")`, `db.from("orders")`, `.table(...)`, `.into(...)`, and joins.
-const KNEX_TABLE_CALLS = new Set([
-  "",
-  "from",
-  "table",
-  "into",
-  "join",
-  "innerJoin",
-  "leftJoin",
-  "leftOuterJoin",
-  "rightJoin",
-  "rightOuterJoin",
-  "fullOuterJoin",
-  "crossJoin",
-]);
+// `knex("orders")`, `db.from("orders")`, `.table(...)`, `.into(...)`, and joins: the module's own lists.
+const KNEX_QUERY_TABLE_CALLS = new Set([...KNEX_TABLE_CALLS, ...Object.keys(KNEX_JOINS)]);
 const KNEX_WRITES = new Set(["insert", "upsert", "update", "del", "delete", "increment", "decrement"]);
-const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto", "query", "values"]);
 
 export function knexQueries(ctx: OrmContext): OrmQuery[] {
   const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KNEX_CLIENT, ctx.checker);
@@ -112,7 +83,7 @@ export function knexQueries(ctx: OrmContext): OrmQuery[] {
     if (!isClient(chain.root) || chain.calls.some((c) => NOT_KNEX.has(c.name))) continue;
     const kind = chain.calls.some((c) => KNEX_WRITES.has(c.name)) ? "write" : "read";
     for (const c of chain.calls) {
-      if (!KNEX_TABLE_CALLS.has(c.name) || !c.args.length) continue;
+      if (!KNEX_QUERY_TABLE_CALLS.has(c.name) || !c.args.length) continue;
       const ref = safe(() => stringTableRef(ctx, c.args[0], c.call));
       if (ref) out.push({ call: chain.top, receiver: chain.root, table: ref.table.name, kind });
     }

@@ -29,9 +29,9 @@ export const KNEX_CLIENT: ClientShape = {
   typeModule: /knex/i,
 };
 
-const TABLE_CALLS = new Set(["", "from", "table", "into"]);
-const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto", "query", "values"]);
-const JOINS: Record<string, "inner" | "outer"> = {
+export const KNEX_TABLE_CALLS = new Set(["", "from", "table", "into"]);
+export const NOT_KNEX = new Set(["selectFrom", "updateTable", "deleteFrom", "insertInto", "query", "values"]);
+export const KNEX_JOINS: Record<string, "inner" | "outer"> = {
   join: "inner",
   innerJoin: "inner",
   crossJoin: "inner",
@@ -67,7 +67,7 @@ export const knexModule: OrmModule = {
       try {
         if (chain.calls.some((c) => NOT_KNEX.has(c.name)) || !isClient(chain.root) || isScopedClient(ctx, chain.root))
           continue;
-        const tableCall = chain.calls.find((c) => TABLE_CALLS.has(c.name) && c.args.length > 0);
+        const tableCall = chain.calls.find((c) => KNEX_TABLE_CALLS.has(c.name) && c.args.length > 0);
         if (tableCall) out.push(...knexQuery(ctx, chain.root, chain.top, chain.calls, tableCall));
       } catch {
         // An unrecognised shape is simply not checked.
@@ -114,9 +114,9 @@ function knexQuery(
         ? "delete"
         : "select";
   const refs: TableRef[] = [main];
-  const joinCalls = calls.filter((c) => c.name in JOINS);
+  const joinCalls = calls.filter((c) => c.name in KNEX_JOINS);
   for (const c of joinCalls) {
-    const ref = stringTableRef(ctx, c.args[0], c.call, { kind: JOINS[c.name], on: OTHER });
+    const ref = stringTableRef(ctx, c.args[0], c.call, { kind: KNEX_JOINS[c.name], on: OTHER });
     if (ref) refs.push(ref);
   }
   const preds = new KnexPredicates(ctx, refs);
@@ -246,7 +246,7 @@ class KnexPredicates {
     const e = skipOuter(tsm, value);
     if (!tsm.isCallExpression(e)) return undefined;
     const calls = chainOf(tsm, e).calls;
-    const tableCall = calls.find((c) => TABLE_CALLS.has(c.name) && c.args.length > 0);
+    const tableCall = calls.find((c) => KNEX_TABLE_CALLS.has(c.name) && c.args.length > 0);
     const parent = tableCall && stringTableRef(this.ctx, tableCall.args[0], tableCall.call);
     const selected = calls.find((c) => c.name === "select" || c.name === "pluck" || c.name === "column")?.args;
     const column = selected?.length === 1 ? stringValue(tsm, selected[0]) : undefined;

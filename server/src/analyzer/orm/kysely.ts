@@ -36,14 +36,14 @@ export const KYSELY_CLIENT: ClientShape = {
   typeModule: /kysely/i,
 };
 
-const TABLE_CALLS: Record<string, "select" | "update" | "delete" | "insert"> = {
+export const KYSELY_TABLE_CALLS: Record<string, "select" | "update" | "delete" | "insert"> = {
   selectFrom: "select",
   updateTable: "update",
   deleteFrom: "delete",
   insertInto: "insert",
   replaceInto: "insert",
 };
-const JOINS: Record<string, "inner" | "outer"> = {
+export const KYSELY_JOINS: Record<string, "inner" | "outer"> = {
   innerJoin: "inner",
   leftJoin: "outer",
   rightJoin: "outer",
@@ -63,7 +63,7 @@ export const kyselyModule: OrmModule = {
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KYSELY_CLIENT, ctx.checker);
     for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT])) {
       try {
-        const index = chain.calls.findIndex((c) => c.name in TABLE_CALLS);
+        const index = chain.calls.findIndex((c) => c.name in KYSELY_TABLE_CALLS);
         if (index < 0 || isScopedClient(ctx, chain.root)) continue;
         // The method names are Kysely's own; a subquery's `eb.selectFrom(...)` has no client root.
         out.push(...kyselyQuery(ctx, chain.root, chain.top, chain.calls.slice(index)));
@@ -78,7 +78,7 @@ export const kyselyModule: OrmModule = {
 
 function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[]): OrmFinding[] {
   const head = calls[0];
-  const verb = TABLE_CALLS[head.name];
+  const verb = KYSELY_TABLE_CALLS[head.name];
   const refs: TableRef[] = [];
   const heads =
     head.args[0] && ctx.ts.isArrayLiteralExpression(skipOuter(ctx.ts, head.args[0]))
@@ -109,9 +109,9 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
       root,
     );
   }
-  const joinCalls = calls.filter((c) => c.name in JOINS);
+  const joinCalls = calls.filter((c) => c.name in KYSELY_JOINS);
   for (const c of joinCalls) {
-    const ref = stringTableRef(ctx, c.args[0], c.call, { kind: JOINS[c.name], on: OTHER });
+    const ref = stringTableRef(ctx, c.args[0], c.call, { kind: KYSELY_JOINS[c.name], on: OTHER });
     if (ref) refs.push(ref);
   }
   if (refs.length === 0) return [];
@@ -137,7 +137,7 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
     ref.qualifier !== ref.table.name || refs.length > 1
       ? `${ref.qualifier}.${ref.table.tenantColumn}`
       : ref.table.tenantColumn;
-  const anchor = [...calls].reverse().find((c) => c === head || c.name in JOINS || c.name === "set")!;
+  const anchor = [...calls].reverse().find((c) => c === head || c.name in KYSELY_JOINS || c.name === "set")!;
   const hasOrWhere = calls.some((c) => /^or/.test(c.name));
   return queryFindings(ctx, top, root, {
     verb,
