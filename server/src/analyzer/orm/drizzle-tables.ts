@@ -8,6 +8,7 @@ import {
   tenantColumnsOf,
   insertTenantColumnsOf,
   tenantFieldOf,
+  type TenantModel,
   type TenantTable,
 } from "../model/types";
 import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
@@ -34,11 +35,7 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined)
   let name: string | undefined;
   if (tsm.isIdentifier(e)) name = importedName(tsm, ctx.sourceFile, e.text) ?? e.text;
   else if (tsm.isPropertyAccessExpression(e)) name = e.name.text;
-  if (!name) return undefined;
-  for (const table of ctx.model.tables.values())
-    if (table.entities?.some((en) => en.orm === "drizzle" && en.names.includes(name))) return table;
-  if (hasDrizzleEntities(ctx)) return undefined; // a drizzle schema is known: the variable is not tenant-owned
-  return lookupTenantTable(ctx.model, name) ?? lookupTenantTable(ctx.model, snakeCase(name));
+  return name ? drizzleTableNamed(ctx.model, name) : undefined;
 }
 
 /**
@@ -47,18 +44,33 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined)
  * another name is for the caller to allow: the text alone cannot follow the alias.)
  */
 export function mayNameDrizzleTable(ctx: OrmContext, written: string): boolean {
-  const name = written.split(".").pop()!.trim();
-  for (const table of ctx.model.tables.values())
-    if (table.entities?.some((en) => en.orm === "drizzle" && en.names.includes(name))) return true;
-  return (
-    !hasDrizzleEntities(ctx) && !!(lookupTenantTable(ctx.model, name) || lookupTenantTable(ctx.model, snakeCase(name)))
-  );
+  return !!drizzleTableNamed(ctx.model, written.split(".").pop()!.trim());
 }
 
-function hasDrizzleEntities(ctx: OrmContext): boolean {
-  for (const table of ctx.model.tables.values()) if (table.entities?.some((en) => en.orm === "drizzle")) return true;
-  return false;
+/**
+ * The tenant-owned table a Drizzle table variable names: by the schema's variable names when a
+ * Drizzle schema is known (another variable is then not tenant-owned), else by the table's name.
+ */
+function drizzleTableNamed(model: TenantModel, name: string): TenantTable | undefined {
+  const index = drizzleIndex(model);
+  if (index.any) return index.byVariable.get(name);
+  return lookupTenantTable(model, name) ?? lookupTenantTable(model, snakeCase(name));
 }
+
+/** Per model, once: the Drizzle variable names of tenant-owned tables. */
+function drizzleIndex(model: TenantModel): { any: boolean; byVariable: ReadonlyMap<string, TenantTable> } {
+  let index = drizzleIndexes.get(model);
+  if (!index) {
+    const byVariable = new Map<string, TenantTable>();
+    for (const table of model.tables.values())
+      for (const entity of table.entities ?? [])
+        if (entity.orm === "drizzle") for (const n of entity.names) if (!byVariable.has(n)) byVariable.set(n, table);
+    drizzleIndexes.set(model, (index = { any: byVariable.size > 0, byVariable }));
+  }
+  return index;
+}
+
+const drizzleIndexes = new WeakMap<TenantModel, { any: boolean; byVariable: ReadonlyMap<string, TenantTable> }>();
 
 /** The key of the tenant column on the drizzle table object (`tenantId`). */
 export function drizzleTenantKey(table: TenantTable): { key: string; known: boolean } {
