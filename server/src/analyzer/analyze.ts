@@ -80,8 +80,6 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
     for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options, queries));
   }
   if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options, queries));
-  // A later file whose helpers live here reuses these instead of analyzing this file again.
-  flowQueriesByFile.get(flowQueryKeys(options, sourceFile), () => queries);
   return finalize(withOwnership(raw, queries, options), options);
 }
 

@@ -140,20 +140,23 @@ export class OtherFiles {
     let sourceFile: ts.SourceFile | null = null;
     if (!file.split(/[\\/]/).includes("node_modules")) {
       const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
-      if (typeof text === "string") sourceFile = this.parse(file, text);
+      if (typeof text === "string")
+        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
     }
     this.keep(file, sourceFile);
     return sourceFile ?? undefined;
   }
 
-  /** The tree of `file` with exactly `text`: the one kept, else a fresh parse, kept for later callers. */
+  /**
+   * The tree of `file` with exactly `text`: the one kept for a caller, else a fresh parse. A fresh
+   * tree is not kept: holding every analyzed file's tree would cost a run far more memory than
+   * the helper files it saves parsing again.
+   */
   parse(fileName: string, text: string): ts.SourceFile {
     const file = resolve(fileName);
     const kept = this.parsed.get(file);
     if (kept && kept.text === text) return kept;
-    const sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
-    this.keep(file, sourceFile);
-    return sourceFile;
+    return ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
   }
 
   private keep(file: string, sourceFile: ts.SourceFile | null): void {
