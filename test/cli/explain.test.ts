@@ -9,7 +9,8 @@ import { run } from "../../server/src/cli/run";
 import { FIXTURES, memoryIo, REPO_ROOT } from "./helpers";
 
 const EXPLAIN = join(FIXTURES, "explain");
-const HINT = "Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.";
+const HINT =
+  "Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.";
 
 function cli(argv: string[]): CliOptions {
   const parsed = parseArgs(argv, "0.0.0-test");

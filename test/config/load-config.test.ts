@@ -56,6 +56,7 @@ describe("resolveConfig", () => {
       globalTables: [],
       clients: { scoped: [], unscoped: [], allowUnscopedIn: [] },
       tenantExpression: undefined,
+      authorizers: [],
       rules: {
         "missing-tenant-filter": "error",
         "weak-tenant-filter": "error",

@@ -65,6 +65,12 @@ function analyzeApp(mode: "typed" | "untyped" | "imports"): { findings: Found[];
     const sink: Proof[] = [];
     const checker = program?.getTypeChecker();
     const sourceFileOf = mode === "imports" ? (f: string) => parsed(files, f) : undefined;
+    // The CLI hands over the run's files that name a function, to judge its calls.
+    const callerFiles =
+      mode === "untyped"
+        ? undefined
+        : (name: string) =>
+            sources.filter((f) => files[f].includes(name)).map((f) => program?.getSourceFile(f) ?? parsed(files, f)!);
     for (const f of analyzeSourceFile({
       ts,
       sourceFile,
@@ -75,7 +81,8 @@ function analyzeApp(mode: "typed" | "untyped" | "imports"): { findings: Found[];
       relativePath: rel,
       proofs: sink,
       sourceFileOf,
-    }))
+      callerFiles,
+    }).filter((f) => !f.suppressed))
       findings.push({
         file: rel,
         line: lineOf(sourceFile, f.start),
@@ -84,7 +91,7 @@ function analyzeApp(mode: "typed" | "untyped" | "imports"): { findings: Found[];
         message: f.message,
       });
     for (const p of sink)
-      if (["owned-key", "ownership-check", "built-from-tenant", "helper"].includes(p.kind))
+      if (["owned-key", "ownership-check", "built-from-tenant", "helper", "authorized", "callers"].includes(p.kind))
         proofs.push(`${rel}:${lineOf(sourceFile, p.start)} ${p.kind}: ${p.message}`);
   }
   return { findings, proofs };
@@ -129,10 +136,12 @@ test("with the checker: exactly the findings in EXPECTED.json", () => {
   assert.deepEqual(brief(analyzeApp("typed").findings), expected());
 });
 
-test("without a checker or other files: also the by-id calls whose proof is a helper in another file", () => {
+test("without a checker or other files: also the by-id calls whose proof is a helper or a caller in another file", () => {
   const at = (file: string, line: number): Found => ({ file, line, ruleId: "missing-tenant-filter" });
   const extra = [
     { ...at("src/jobs/purge.ts", 19), table: "documents" },
+    { ...at("src/repositories/document-writes.ts", 7), table: "documents" },
+    { ...at("src/repositories/document-writes.ts", 17), table: "documents" },
     { ...at("src/routes/comments.ts", 23), table: "comments" },
     { ...at("src/routes/comments.ts", 52), table: "comments" },
     { ...at("src/routes/documents.ts", 13), table: "documents" },
@@ -159,6 +168,15 @@ test("a check that falls through and a check that only logs say why they do not 
   assert.match(message(56)!, /ownership check on line 57 falls through/);
 });
 
+test("a data-layer finding names the call that passes an unproven key", () => {
+  const { findings } = analyzeApp("typed");
+  const restore = findings.find((f) => f.file === "src/repositories/document-writes.ts" && f.line === 12);
+  assert.match(
+    restore?.message ?? "",
+    /Its key `id` is a parameter of `restoreDocument`: the call on documents\.actions\.ts line 21 passes `input\.documentId`, which nothing there ties to the tenant\./,
+  );
+});
+
 test("every finding the flow dropped is explained", () => {
   assert.deepEqual(analyzeApp("typed").proofs, [
     "src/jobs/purge.ts:9 owned-key: key `ids` comes from the scoped query on line 6",
@@ -166,6 +184,8 @@ test("every finding the flow dropped is explained", () => {
     "src/jobs/purge.ts:25 ownership-check: the row's team_id is checked against the tenant on line 26",
     "src/jobs/purge.ts:27 ownership-check: the row's team_id is checked against the tenant on line 26",
     "src/jobs/purge.ts:40 owned-key: key `row.id` comes from the scoped query on line 38",
+    "src/repositories/document-writes.ts:7 callers: key `id` is a parameter of `archiveDocument`, and every call passes a proven key: documents.actions.ts line 8: key `input.documentId` is passed to the authorization check `checkTeamAccess` on line 7 (and 1 more call)",
+    "src/repositories/document-writes.ts:17 callers: key `id` is a parameter of `retitleDocument`, and every call passes a proven key: documents.actions.ts line 26: key `input.documentId` is passed to the authorization check `canEditDocument` on line 25",
     "src/routes/comments.ts:23 helper: key `comment.id` comes from `getComment` (comments.ts line 7), which returns a row of a scoped query",
     "src/routes/comments.ts:34 helper: key `open.map((c) => c.id)` comes from `openComments` (line 13), which returns rows of a scoped query",
     "src/routes/comments.ts:47 owned-key: key `created.id` is the id of the row created with the tenant on line 43",

@@ -276,7 +276,7 @@ describe("drizzle query builder", () => {
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
-        "db.delete(orders) has no tenant predicate: it removes every tenant's rows. Add eq(orders.tenantId, ...) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.",
+        "db.delete(orders) has no tenant predicate: it removes every tenant's rows. Add eq(orders.tenantId, ...) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.",
         "The tenant predicate on orders in db.select().from(orders) is inside or(...): it does not hold for every row. Require eq(orders.tenantId, ...) as a top-level and(...) term.",
       ],
     );

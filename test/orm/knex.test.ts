@@ -195,7 +195,7 @@ describe("knex query builder", () => {
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
-        "knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.",
+        "knex('orders') has no tenant predicate: it removes every tenant's rows. Add .where({ tenant_id: ... }) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.",
       ],
     );
   });

@@ -239,7 +239,7 @@ return db.selectFrom("plans").innerJoinLateral("orders as o", (j) => j.onTrue())
     assert.deepEqual(
       analyzeBuilder(parser, text).map((f) => f.message),
       [
-        "db.deleteFrom('orders') has no tenant predicate: it removes every tenant's rows. Add .where('tenant_id', '=', ...) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.",
+        "db.deleteFrom('orders') has no tenant predicate: it removes every tenant's rows. Add .where('tenant_id', '=', ...) to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.",
       ],
     );
   });

@@ -392,15 +392,15 @@ describe("findings", () => {
       [
         [
           "invoices",
-          'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
+          'prisma.invoice.findUnique looks "invoices" up by id only: it returns another tenant\'s row. Add tenantId to the where (or use the id_tenantId unique). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.',
         ],
         [
           "notes",
-          'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
+          'prisma.note.findUnique looks "notes" up by id only: it returns another tenant\'s row. Use findFirst with tenantId in the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.',
         ],
         [
           "invoices",
-          'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
+          'prisma.invoice.findMany reads "invoices" without a tenant filter: it returns every tenant\'s rows. Add tenantId to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.',
         ],
         [
           "projects",
@@ -464,7 +464,7 @@ describe("a model owned through its parent (no tenant field; listed in config `t
       [
         [
           "missing-tenant-filter",
-          'prisma.invoiceLine.findMany reads "invoice_lines" without a tenant filter: it returns every tenant\'s rows. "invoice_lines" is tenant-owned through "invoices" (invoice_lines.invoice_id -> invoices.id). Add `invoice: { tenantId: <tenant> }` to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.',
+          'prisma.invoiceLine.findMany reads "invoice_lines" without a tenant filter: it returns every tenant\'s rows. "invoice_lines" is tenant-owned through "invoices" (invoice_lines.invoice_id -> invoices.id). Add `invoice: { tenantId: <tenant> }` to its where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.',
         ],
       ],
     );

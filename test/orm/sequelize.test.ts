@@ -282,7 +282,7 @@ describe("Sequelize messages", () => {
     const [f] = run(fn(`return Order.findByPk(id);`));
     assert.equal(
       f.message,
-      `Order.findByPk looks "orders" up by id only: it returns another tenant's row. Use findOne({ where: { id, tenantId } }). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `Order.findByPk looks "orders" up by id only: it returns another tenant's row. Use findOne({ where: { id, tenantId } }). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
     assert.equal(f.table, "orders");
   });
@@ -290,14 +290,14 @@ describe("Sequelize messages", () => {
     const [f] = run(fn(`return Order.findOne({ where: { id } });`));
     assert.equal(
       f.message,
-      `Order.findOne looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `Order.findOne looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
   });
   test("findAll without where", () => {
     const [f] = run(fn(`return Order.findAll();`));
     assert.equal(
       f.message,
-      `Order.findAll reads "orders" without a tenant predicate: it returns every tenant's rows. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `Order.findAll reads "orders" without a tenant predicate: it returns every tenant's rows. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
   });
   test("Op.or", () => {

@@ -440,7 +440,7 @@ describe("TypeORM messages", () => {
     const [f] = run(fn(`return orderRepo.findOneBy({ id });`));
     assert.equal(
       f.message,
-      `orderRepo.findOneBy looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `orderRepo.findOneBy looks "orders" up by id only: it returns another tenant's row. Add tenantId to the where. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
     assert.equal(f.table, "orders");
   });
@@ -448,7 +448,7 @@ describe("TypeORM messages", () => {
     const [f] = run(fn(`await orderRepo.delete(id);`));
     assert.equal(
       f.message,
-      `orderRepo.delete deletes from "orders" by id only: it can remove another tenant's row. Add tenantId to the criteria. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `orderRepo.delete deletes from "orders" by id only: it can remove another tenant's row. Add tenantId to the criteria. Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
   });
   test("save without tenant", () => {
@@ -462,7 +462,7 @@ describe("TypeORM messages", () => {
     const [f] = run(fn(`return orderRepo.createQueryBuilder("o").getMany();`));
     assert.equal(
       f.message,
-      `This query builder reads "orders" without a tenant predicate: it returns every tenant's rows. Add .andWhere("o.tenantId = :tenantId", { tenantId }). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.`,
+      `This query builder reads "orders" without a tenant predicate: it returns every tenant's rows. Add .andWhere("o.tenantId = :tenantId", { tenantId }). Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.`,
     );
   });
   test("a suppression above the statement covers the call", () => {

@@ -298,6 +298,57 @@ function pluginSuite(variant: TypeScriptVariant): void {
     assert.deepEqual(project.logLines(/tenantguard: .* failed|TypeScript of its own/), []);
   });
 
+  describe("a by-id query on a parameter, judged at its calls", () => {
+    const DATA = `import { pool } from "./db";
+
+export async function cancelOrder(orderId: string) {
+  await pool.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+}
+
+export async function allOrders() {
+  return pool.query("SELECT * FROM orders");
+}
+`;
+    const ACTION = `import { cancelOrder } from "./orders-data";
+
+export async function cancelAction(user: { id: string }, input: { orderId: string }) {
+  await assertOrderAccess(user, input.orderId);
+  await cancelOrder(input.orderId);
+}
+
+declare function assertOrderAccess(user: { id: string }, orderId: string): Promise<void>;
+`;
+    let callers: PluginProject;
+    const onLine = (line: number) => (ds: TsDiagnostic[]) => fromTenantguard(ds).filter((d) => d.start.line === line);
+    before(async () => {
+      callers = new PluginProject({
+        fixture: "project",
+        tsserverPath,
+        files: { "src/orders-data.ts": DATA, "src/orders-action.ts": ACTION },
+      });
+      await callers.open("src/orders-data.ts");
+    });
+    after(() => callers?.dispose());
+
+    test("its only caller authorizes the key first: only the unscoped list is flagged", async () => {
+      const diagnostics = await callers.diagnosticsUntil("src/orders-data.ts", (ds) => onLine(8)(ds).length > 0);
+      assert.deepEqual(onLine(4)(diagnostics), []);
+    });
+
+    test("once the caller drops the authorization, the unchanged file is flagged, naming the call", async () => {
+      await callers.open("src/orders-action.ts");
+      await callers.edit(
+        "src/orders-action.ts",
+        ACTION.replace("  await assertOrderAccess(user, input.orderId);\n", ""),
+      );
+      const diagnostics = await callers.diagnosticsUntil("src/orders-data.ts", (ds) => onLine(4)(ds).length > 0);
+      assert.match(
+        onLine(4)(diagnostics)[0]!.text,
+        /Its key `orderId` is a parameter of `cancelOrder`: the call on orders-action\.ts line 4 passes `input\.orderId`/,
+      );
+    });
+  });
+
   async function codeFixesFor(relativePath: string): Promise<TsCodeFixAction[]> {
     const diagnostics = await project.diagnosticsUntil(relativePath, hasFinding);
     const finding = fromTenantguard(diagnostics).find((d) => d.code === MISSING_TENANT_FILTER)!;

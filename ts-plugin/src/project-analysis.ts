@@ -62,9 +62,17 @@ export class ProjectAnalysis {
   private readonly contexts = new Map<string, TenantContext>();
   /** Directory -> the config file found walking up from it (undefined: none). */
   private readonly configByDir = new Map<string, string | undefined>();
-  private findingsCache = new WeakMap<ts.SourceFile, { context: TenantContext; findings: readonly Finding[] }>();
+  // Per file and program: a by-id query's proof may sit in another file (a helper, a caller), so an
+  // edit anywhere asks again. The program is held weakly: an unchanged file must not keep old programs alive.
+  private findingsCache = new WeakMap<
+    ts.SourceFile,
+    { context: TenantContext; program: WeakRef<ts.Program>; findings: readonly Finding[] }
+  >();
   /** Filled only when quick info asks: proofs cost a little more than findings. */
-  private proofsCache = new WeakMap<ts.SourceFile, { context: TenantContext; proofs: readonly Proof[] }>();
+  private proofsCache = new WeakMap<
+    ts.SourceFile,
+    { context: TenantContext; program: WeakRef<ts.Program>; proofs: readonly Proof[] }
+  >();
   private readonly watchers = new Map<string, ts.FileWatcher>();
   private refreshQueued = false;
   private disposed = false;
@@ -111,7 +119,8 @@ export class ProjectAnalysis {
 
     const context = this.contextFor(fileName);
     const cached = this.findingsCache.get(sourceFile);
-    if (cached && cached.context === context) return { sourceFile, findings: cached.findings };
+    if (cached && cached.context === context && cached.program.deref() === program)
+      return { sourceFile, findings: cached.findings };
     return { sourceFile, findings: this.analyze(fileName, program, sourceFile, context).findings };
   }
 
@@ -124,7 +133,8 @@ export class ProjectAnalysis {
 
     const context = this.contextFor(fileName);
     const cached = this.proofsCache.get(sourceFile);
-    if (cached && cached.context === context) return { sourceFile, proofs: cached.proofs };
+    if (cached && cached.context === context && cached.program.deref() === program)
+      return { sourceFile, proofs: cached.proofs };
     return { sourceFile, proofs: this.analyze(fileName, program, sourceFile, context, []).proofs ?? [] };
   }
 
@@ -170,9 +180,17 @@ export class ProjectAnalysis {
           parser: this.parser!,
           relativePath,
           proofs,
+          // The program's own files that name a function: a by-id query on its parameter is judged at its calls.
+          callerFiles: (name) =>
+            program
+              .getSourceFiles()
+              .filter(
+                (f) => !f.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(f.fileName) && f.text.includes(name),
+              ),
         });
-    this.findingsCache.set(sourceFile, { context, findings });
-    if (proofs) this.proofsCache.set(sourceFile, { context, proofs });
+    const programRef = new WeakRef(program);
+    this.findingsCache.set(sourceFile, { context, program: programRef, findings });
+    if (proofs) this.proofsCache.set(sourceFile, { context, program: programRef, proofs });
     if (this.verbose()) {
       const explained = proofs ? `, ${proofs.length} proofs` : "";
       this.log(

@@ -8,7 +8,7 @@ import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
 import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
-import { fallsThroughNote, OwnershipFlow, type FlowQuery } from "./flow/ownership";
+import { fallsThroughNote, OwnershipFlow, type CallerAccess, type FlowQuery } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
@@ -45,6 +45,12 @@ export interface AnalyzeOptions {
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
   /** When set, how each safe query was proven is pushed here (`--explain`, hovers); absent, nothing extra is computed. */
   proofs?: Proof[];
+  /**
+   * Parsed project files that may call a function named `name` (whose text holds the name), the
+   * analysed file included: a by-id query whose key is a parameter is judged at its calls.
+   * Absent: such a key stays unproven.
+   */
+  callerFiles?(name: string): readonly ts.SourceFile[];
 }
 
 /** A finding before suppressions, severities and fingerprints are applied. */
@@ -93,19 +99,36 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   if (!raw.some((f) => f.ruleId === "missing-tenant-filter" && f.call)) return raw;
   const { model, config, sourceFile } = options;
   const namesByTable = new Map<string, TenantNames>();
-  const flow = new OwnershipFlow({
-    ts: options.ts,
-    sourceFile,
-    queries,
-    checker: options.checker,
-    sourceFileOf: options.checker ? undefined : options.sourceFileOf,
-    queriesOf: options.checker || options.sourceFileOf ? (file) => flowQueriesOf(options, file) : undefined,
-    tenantOf: (name) => {
-      let names = namesByTable.get(name);
-      if (!names) namesByTable.set(name, (names = tenantNamesOf(lookupTenantTable(model, name), config)));
-      return names;
+  const tenantOf = (name: string) => {
+    let names = namesByTable.get(name);
+    if (!names) namesByTable.set(name, (names = tenantNamesOf(lookupTenantTable(model, name), config)));
+    return names;
+  };
+  const authorizers = { configured: new Set(config.authorizers ?? []) };
+  // Other files' flows, for the calls of a function whose parameter is a by-id query's key.
+  const flows = new Map<ts.SourceFile, OwnershipFlow>();
+  const callers: CallerAccess | undefined = options.callerFiles && {
+    filesMentioning: options.callerFiles,
+    flowOf: (file) => {
+      let other = flows.get(file);
+      if (!other) flows.set(file, (other = flowOf(file, flowQueriesOf(options, file))));
+      return other;
     },
-  });
+  };
+  const flowOf = (file: ts.SourceFile, fileQueries: ReadonlyMap<ts.Node, FlowQuery>) =>
+    new OwnershipFlow({
+      ts: options.ts,
+      sourceFile: file,
+      queries: fileQueries,
+      checker: options.checker,
+      sourceFileOf: options.checker ? undefined : options.sourceFileOf,
+      queriesOf: options.checker || options.sourceFileOf ? (other) => flowQueriesOf(options, other) : undefined,
+      tenantOf,
+      authorizers,
+      callers,
+    });
+  const flow = flowOf(sourceFile, queries);
+  flows.set(sourceFile, flow);
   const out: RawFinding[] = [];
   for (const f of raw) {
     const verdict =
@@ -117,15 +140,17 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       options.proofs?.push({ kind: verdict.proof, table: f.table!, start, end, message: verdict.message, evidence });
       continue;
     }
-    out.push(
-      verdict
-        ? {
-            ...f,
-            message: `${f.message} ${fallsThroughNote(sourceFile, verdict.check)}`,
-            related: [fallsThroughSpan(sourceFile, verdict.check)],
-          }
-        : f,
-    );
+    if (verdict?.kind === "unproven-call") out.push({ ...f, message: `${f.message} ${verdict.note}` });
+    else
+      out.push(
+        verdict
+          ? {
+              ...f,
+              message: `${f.message} ${fallsThroughNote(sourceFile, verdict.check)}`,
+              related: [fallsThroughSpan(sourceFile, verdict.check)],
+            }
+          : f,
+      );
   }
   return out;
 }

@@ -14,7 +14,7 @@ import type { Proof, RelatedSpan, RuleId } from "./types";
 
 /** The ways to prove ownership, said once at the end of every missing-tenant-filter message. */
 export const PROOF_HINT =
-  "Other proofs of ownership: a scoped client, a key from a scoped query, an ownership check that throws.";
+  "Other proofs of ownership: a scoped client, a key from a scoped query, an ownership or authorization check that throws.";
 
 /** A missing-tenant-filter message with the ways to prove ownership appended; other rules' unchanged. */
 export function withProofHint(ruleId: RuleId, message: string): string {

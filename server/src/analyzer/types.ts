@@ -123,7 +123,11 @@ export type ProofKind =
   /** The key is built from the tenant value (`${projectId}-${name}`). */
   | "built-from-tenant"
   /** A helper function whose returned rows or ids come from a scoped query. */
-  | "helper";
+  | "helper"
+  /** The key (or the row's tenant) is handed to an authorization check that throws or ends the path. */
+  | "authorized"
+  /** The key is a parameter, and every call of the function passes a key its caller proved. */
+  | "callers";
 
 export interface Proof {
   kind: ProofKind;

@@ -51,6 +51,11 @@ export interface SessionOptions {
   project?: string;
   /** Collect how each safe query was proven (`--explain`). */
   explain?: boolean;
+  /**
+   * Every file of the run: a by-id query whose key is a parameter is judged at the calls of its
+   * function found among them. Absent: such keys stay unproven.
+   */
+  files?: readonly string[];
   /** The analyzer entry point; tests pass one that throws to check a crash stays per file. */
   analyzeSourceFile?: typeof analyzeSourceFile;
 }
@@ -70,6 +75,14 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   let checker = program?.getTypeChecker();
   // Without a checker, the data flow follows helpers imported from other files through these.
   const others = new OtherFiles((file) => texts.get(file));
+  const callers = options.files && new CallerFiles(options.files, (file) => texts.get(file));
+  const callerFiles =
+    callers &&
+    ((name: string) =>
+      callers
+        .mentioning(name)
+        .map((file) => program?.getSourceFile(file) ?? others.get(file))
+        .filter((f): f is ts.SourceFile => !!f));
 
   const session: AnalysisSession = {
     analyze(file) {
@@ -97,6 +110,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
           relativePath: toPosix(relative(options.config.rootDir, file)),
           proofs,
           sourceFileOf: fromProgram ? undefined : (other) => others.get(other),
+          callerFiles,
         });
         const text: FileText = { text: sourceFile.text, lineStarts: sourceFile.getLineStarts() };
         const kept = applyRuleLevels(options.config, findings);
@@ -108,6 +122,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
     update(changed) {
       for (const [file, text] of changed) texts.set(file, text);
       others.forget(changed.keys());
+      callers?.forget();
       if (parsedProject) {
         program = createProgram(parsedProject, texts, program);
         checker = program.getTypeChecker();
@@ -168,6 +183,51 @@ export class OtherFiles {
   /** After `--fix` rewrote files, their old trees are stale. */
   forget(files: Iterable<string>): void {
     for (const file of files) this.parsed.delete(resolve(file));
+  }
+}
+
+/**
+ * Which of the project's files may call a function of a given name: those whose text holds the
+ * name as a word. Disk texts are read once, on the first question; `textOf` (the CLI's fixed
+ * texts, the editor's open documents) wins over them on every question.
+ */
+export class CallerFiles {
+  private diskTexts?: Map<string, string>;
+  private readonly byName = new Map<string, string[]>();
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly textOf: (file: string) => string | undefined,
+  ) {}
+
+  mentioning(name: string): string[] {
+    let found = this.byName.get(name);
+    if (found) return found;
+    this.diskTexts ??= new Map(
+      this.files.flatMap((file) => {
+        const text = checkSize(file) ? undefined : readText(file);
+        return typeof text === "string" ? [[resolve(file), text] as const] : [];
+      }),
+    );
+    const word = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+    found = [];
+    for (const [file, disk] of this.diskTexts) {
+      const text = this.textOf(file) ?? disk;
+      if (text.includes(name) && word.test(text)) found.push(file);
+    }
+    this.byName.set(name, found);
+    return found;
+  }
+
+  /** A text `textOf` answers for changed: the names are looked up again. */
+  changed(): void {
+    this.byName.clear();
+  }
+
+  /** After files changed on disk (`--fix` rewrote them, a checkout). */
+  forget(): void {
+    this.diskTexts = undefined;
+    this.byName.clear();
   }
 }
 

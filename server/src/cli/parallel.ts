@@ -140,7 +140,13 @@ export async function runAnalysisWorker(input: WorkerInput, post: (message: Work
   try {
     const parser = await loadSqlParser();
     parserLoads++;
-    const created = createAnalysisSession({ config: input.config, model: input.model, parser, explain: input.explain });
+    const created = createAnalysisSession({
+      config: input.config,
+      model: input.model,
+      parser,
+      explain: input.explain,
+      files: input.files,
+    });
     if ("errors" in created) throw new Error(created.errors.join("; "));
     const { files, counters } = input;
     for (let i = Atomics.add(counters, 0, 1); i < files.length; i = Atomics.add(counters, 0, 1)) {

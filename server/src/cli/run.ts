@@ -105,6 +105,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     parser,
     project: options.project === undefined ? undefined : resolve(io.cwd, options.project),
     explain: options.explain,
+    files: collected.files,
   });
   if ("errors" in created) {
     for (const error of created.errors) warn(`--project: ${error}`);

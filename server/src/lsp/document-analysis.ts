@@ -2,7 +2,7 @@
 // per file: a crash or an oversized file is reported to the caller, never thrown.
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
-import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type OtherFiles } from "../cli/analysis";
+import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type CallerFiles, type OtherFiles } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
 import type { ConfigContext, WorkspaceModel } from "./workspace";
@@ -23,6 +23,19 @@ export type DocumentAnalysis =
   | { kind: "skipped"; reason: string }
   | { kind: "crashed"; message: string };
 
+/** The trees of the files that name a function: the program's in type-aware mode, else parsed once by `others`. */
+function callerTreesOf(
+  programs: TypedPrograms | undefined,
+  others: OtherFiles | undefined,
+  typedMode: boolean,
+): (index: CallerFiles | undefined, name: string) => ts.SourceFile[] {
+  return (index, name) =>
+    (index?.mentioning(name) ?? []).flatMap((file) => {
+      const tree = typedMode ? programs?.typedSource(file)?.sourceFile : others?.get(file);
+      return tree ? [tree] : [];
+    });
+}
+
 export function analyzeText(
   file: string,
   text: string,
@@ -35,6 +48,8 @@ export function analyzeText(
   explain = false,
   /** Other files of the workspace, for helpers imported from them (untyped mode). */
   others?: OtherFiles,
+  /** The files of a config root that may call a function: a by-id query on a parameter is judged at its calls. */
+  callers?: (rootDir: string) => CallerFiles | undefined,
 ): DocumentAnalysis {
   if (!hasSourceExtension(file)) return { kind: "skipped", reason: "not a TypeScript or JavaScript file" };
   // Generated bundles and minified vendor files, mostly: megabytes not worth blocking the editor for.
@@ -55,6 +70,7 @@ export function analyzeText(
         : // A program's tree is shared with its language service: never reparse one in place.
           reparse(file, text, programs ? undefined : previous);
     const proofs: Proof[] | undefined = explain ? [] : undefined;
+    const callerTrees = callerTreesOf(programs, others, typed?.sourceFile === sourceFile);
     const findings = analyzeSourceFile({
       ts,
       sourceFile,
@@ -65,6 +81,7 @@ export function analyzeText(
       relativePath: workspace.relativePath(file, context),
       proofs,
       sourceFileOf: others && sourceFile !== typed?.sourceFile ? (other) => others.get(other) : undefined,
+      callerFiles: callers && ((name) => callerTrees(callers(context.config.rootDir), name)),
     });
     return {
       kind: "ok",

@@ -14,6 +14,8 @@ export interface ScanCallbacks {
   isOpen(file: string): boolean;
   onFile(file: string, text: string, analysis: DocumentAnalysis): void;
   log(message: string): void;
+  /** How a file is analyzed (the server's, with the files helpers and callers live in); default: on its own. */
+  analyze?(file: string, text: string): DocumentAnalysis;
 }
 
 export interface ScanResult {
@@ -56,7 +58,7 @@ export async function scanWorkspace(
         callbacks.log(`cannot read ${file}: ${(e as Error).message}`);
         continue;
       }
-      callbacks.onFile(file, text, analyzeText(file, text, workspace, parser));
+      callbacks.onFile(file, text, callbacks.analyze?.(file, text) ?? analyzeText(file, text, workspace, parser));
     }
     progress.report(100, `${files.length}/${files.length} files`);
     return { files: files.length, cancelled: false };

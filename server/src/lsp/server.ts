@@ -19,7 +19,7 @@ import {
 import { loadSqlParser, type SqlParser } from "../analyzer";
 import { isScriptMigration } from "../analyzer/migrations";
 import packageJson from "../../../package.json";
-import { OtherFiles } from "../cli/analysis";
+import { CallerFiles, OtherFiles } from "../cli/analysis";
 import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor, REVEAL_REASON_COMMAND } from "./code-actions";
@@ -69,10 +69,18 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const openPaths = new Map<string, string>(); // absolute path -> uri, for open documents
   // Files whose helpers the open documents import (the data flow, untyped): open texts first.
-  const others = new OtherFiles((file) => {
+  const openText = (file: string) => {
     const uri = openPaths.get(file);
     return uri === undefined ? undefined : documents.get(uri)?.getText();
-  });
+  };
+  const others = new OtherFiles(openText);
+  // Per config root: the files that name a function, whose calls judge a by-id query on its parameter.
+  const callerIndexes = new Map<string, CallerFiles>();
+  const callers = (rootDir: string) => {
+    let index = callerIndexes.get(rootDir);
+    if (!index) callerIndexes.set(rootDir, (index = new CallerFiles(workspace.sourceFilesOf(rootDir), openText)));
+    return index;
+  };
   const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();
   // The version lets a client drop diagnostics that arrive after a newer edit.
   const store = new DiagnosticStore(
@@ -119,6 +127,10 @@ export function startServer(connection: Connection): void {
     store.setFindings(uri, diagnostics, always);
   };
 
+  /** A file that is not open, from its disk text: helpers and callers are followed as for open ones. */
+  const analyzeClosed = (file: string, text: string) =>
+    analyzeText(file, text, workspace, parser, undefined, undefined, false, others, callers);
+
   /** Cached per version; `explain` (hovers) analyzes the version once more, with its proofs, when they are missing. */
   const analyzeDocument = (document: TextDocument, explain = false): DocumentAnalysis | undefined => {
     const file = uriToPath(document.uri);
@@ -128,7 +140,17 @@ export function startServer(connection: Connection): void {
     if (sameVersion && (!explain || cached.analysis.kind !== "ok" || cached.analysis.proofs)) return cached.analysis;
     // The same text again is parsed afresh: an incremental reparse would invalidate the tree in use.
     const previous = !sameVersion && cached?.analysis.kind === "ok" ? cached.analysis.sourceFile : undefined;
-    const analysis = analyzeText(file, document.getText(), workspace, parser, programs, previous, explain, others);
+    const analysis = analyzeText(
+      file,
+      document.getText(),
+      workspace,
+      parser,
+      programs,
+      previous,
+      explain,
+      others,
+      callers,
+    );
     analyses.set(document.uri, { version: document.version, analysis });
     return analysis;
   };
@@ -220,7 +242,7 @@ export function startServer(connection: Connection): void {
         if (openPaths.has(path)) continue;
         const text = readText(path);
         if (text === undefined) store.setFindings(uri, []);
-        else record(path, uri, text, analyzeText(path, text, workspace, parser));
+        else record(path, uri, text, analyzeClosed(path, text));
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
@@ -233,7 +255,6 @@ export function startServer(connection: Connection): void {
     const document = uri === undefined ? undefined : documents.get(uri);
     return document && { text: document.getText(), version: document.version };
   };
-  const openText = (path: string) => openDocument(path)?.text;
 
   /** The client's token when it sent one, else a server-created one; a client that refuses gets none. */
   const progressReporter = async (
@@ -268,6 +289,7 @@ export function startServer(connection: Connection): void {
         record(file, pathToUri(file), text, analysis);
       },
       log: logError,
+      analyze: (file, text) => analyzeClosed(file, text),
     });
     if (!result.cancelled) {
       // Files deleted or newly ignored since the last scan keep no diagnostics.
@@ -333,6 +355,7 @@ export function startServer(connection: Connection): void {
     guard("change", (event) => {
       const path = uriToPath(event.document.uri);
       if (path) others.forget([path]);
+      for (const index of callerIndexes.values()) index.changed();
       if (path && isModelInput(path)) return scheduleReload();
       scheduleCheck(event.document);
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck();
@@ -346,13 +369,14 @@ export function startServer(connection: Connection): void {
       analyses.delete(uri);
       const path = uriToPath(uri);
       if (path) openPaths.delete(path);
+      for (const index of callerIndexes.values()) index.changed();
       // Its unsaved text may be gone with it: helpers are read from the disk again.
       if (path) others.forget([path]);
       if (path && isModelInput(path)) return scheduleReload();
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck(); // back to the disk text
       // After a workspace scan the file keeps its diagnostics, now from the disk text.
       const text = path && scanRan ? readText(path) : undefined;
-      if (path && text !== undefined) return record(path, uri, text, analyzeText(path, text, workspace, parser));
+      if (path && text !== undefined) return record(path, uri, text, analyzeClosed(path, text));
       store.setFindings(uri, []);
     }),
   );
@@ -366,6 +390,7 @@ export function startServer(connection: Connection): void {
         const path = uriToPath(change.uri);
         if (!path) continue;
         others.forget([path]);
+        callerIndexes.clear();
         // A tsconfig edit, or a file added or removed, changes which files a program holds.
         if (/[\\/]tsconfig[^\\/]*\.json$/.test(path) || change.type !== FileChangeType.Changed) projectsChanged = true;
         if (isModelInput(path)) reload = true;

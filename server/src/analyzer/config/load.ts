@@ -80,6 +80,7 @@ export function resolveConfig(
       allowUnscopedIn: [...(c.clients?.allowUnscopedIn ?? [])],
     },
     tenantExpression: c.tenantExpression,
+    authorizers: [...(c.authorizers ?? [])],
     rules: resolveRules(c.rules),
     ignore: [...(c.ignore ?? [])],
   };

@@ -20,6 +20,7 @@ export interface ConfigFile {
   globalTables?: string[];
   clients?: { scoped?: string[]; unscoped?: string[]; allowUnscopedIn?: string[] };
   tenantExpression?: string;
+  authorizers?: string[];
   rules?: Partial<Record<RuleId, SeveritySetting>>;
   ignore?: string[];
 }
@@ -38,6 +39,8 @@ export interface ResolvedConfig {
   clients: { scoped: string[]; unscoped: string[]; allowUnscopedIn: string[] };
   /** Expression a fix inserts as the tenant value in tagged templates; undefined: a placeholder. */
   tenantExpression: string | undefined;
+  /** Authorization functions by name (flow/authorizers.ts adds the ones whose names say so). */
+  authorizers: string[];
   rules: Record<RuleId, SeveritySetting>;
   ignore: string[];
 }

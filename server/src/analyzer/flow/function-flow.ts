@@ -4,6 +4,7 @@
 // statement that proves it, inside the block that holds that statement.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import { calleeName, constInitializer, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
 import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import { element, isNothing, lineOf, mapsToId, member, queryValue, type Reason, type Value } from "./values";
@@ -19,6 +20,8 @@ export interface FlowContext {
   tenantOf(table: string): TenantNames;
   /** What helper functions called here return or verify; absent: calls prove nothing. */
   helpers?: HelperEffects;
+  /** The config's authorization functions (flow/authorizers.ts); names that say so count too. */
+  authorizers?: Authorizers;
 }
 
 /** What a call to a helper function means for the caller (flow/helpers.ts). */
@@ -50,6 +53,8 @@ export class FunctionFlow {
   private readonly bindings: Binding[] = [];
   /** Key expressions proven by a guard, by their text. */
   readonly facts: Binding[] = [];
+  /** Pairs a guard that ends the path proved equal (`if (a !== b) throw`), from `pos` on in `scope`. */
+  private readonly equalities: { a: ts.Expression; b: ts.Expression; scope: ts.Node; pos: number }[] = [];
   private readonly tsm: typeof ts;
 
   constructor(
@@ -92,6 +97,16 @@ export class FunctionFlow {
     return this.ctx.helpers?.returns(e);
   }
 
+  /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
+  valueOfPath(expr: ts.Expression, path: string, at: ts.Node): Value | undefined {
+    if (!path) return this.valueOf(expr, at);
+    const fact = this.latest(this.facts, normalize(expr.getText(this.ctx.sourceFile)) + path, at);
+    if (fact) return fact.value;
+    let value = this.valueOf(expr, at);
+    for (const field of path.split(".").slice(1)) value = member(value, field);
+    return value;
+  }
+
   private visit(node: ts.Node, scope: ts.Node): void {
     const tsm = this.tsm;
     if (tsm.isBlock(node) || tsm.isSourceFile(node) || tsm.isModuleBlock(node) || tsm.isCaseOrDefaultClause(node)) {
@@ -113,6 +128,9 @@ export class FunctionFlow {
       // `await findOneByOrFail({ id: input.id, tenantId })` on its own: a lookup that proves the key.
       if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, node.end, q.call, true);
       this.applyEffects(node.expression, node, scope);
+      // `await checkAuthorization({ organizationId: await orgOfTag(tagId) })`: throws unless allowed.
+      if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, true))
+        this.authorize(e, node, scope, true);
       return;
     }
     if (tsm.isForOfStatement(node) && tsm.isVariableDeclarationList(node.initializer)) {
@@ -177,6 +195,13 @@ export class FunctionFlow {
     const exits = !st.elseStatement && endsPath(tsm, st.thenStatement);
     const throws = exits && throwsOnly(tsm, st.thenStatement);
     for (const term of orTerms(tsm, st.expression)) {
+      // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
+      const denied = exits ? this.deniedAuthorization(term, st) : undefined;
+      if (denied) this.authorize(denied, st, scope, throws);
+      // `if (inviteOrgId !== parsedInput.organizationId) throw`: from here on the two are one value.
+      const t = strip(tsm, term);
+      if (exits && tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind))
+        this.equalities.push({ a: t.left, b: t.right, scope, pos: st.end });
       const empty = emptinessSubject(tsm, term);
       const emptyValue = empty && this.valueOf(empty, st);
       const q = emptyValue?.source;
@@ -202,6 +227,73 @@ export class FunctionFlow {
         scope,
         st.end,
       );
+    }
+  }
+
+  /** Expressions a guard proved equal to `e` before `at`. */
+  private equalTo(e: ts.Expression, at: ts.Node): ts.Expression[] {
+    const text = normalize(e.getText(this.ctx.sourceFile));
+    const out: ts.Expression[] = [];
+    for (const q of this.equalities) {
+      if (q.pos > at.pos || !within(at, q.scope)) continue;
+      if (normalize(q.a.getText(this.ctx.sourceFile)) === text) out.push(q.b);
+      if (normalize(q.b.getText(this.ctx.sourceFile)) === text) out.push(q.a);
+    }
+    return out;
+  }
+
+  /** `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one. */
+  private deniedAuthorization(term: ts.Expression, at: ts.Node): ts.CallExpression | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
+    let e = strip(tsm, t.operand);
+    for (let hops = 0; hops < 2; hops++) {
+      while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+      if (tsm.isCallExpression(e)) return isAuthorizer(tsm, e, this.ctx.authorizers, false) ? e : undefined;
+      const init = tsm.isIdentifier(e) ? constInitializer(tsm, e, at) : undefined;
+      if (!init) return undefined;
+      e = strip(tsm, init);
+    }
+    return undefined;
+  }
+
+  /**
+   * An authorization check passed: every key it was handed (and each key its resolvers were handed)
+   * is the user's from here on, for any table; a row whose tenant field it was handed is checked.
+   */
+  private authorize(call: ts.CallExpression, st: ts.Node, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    const name = calleeName(tsm, call) ?? "the check";
+    const line = lineOf(this.ctx.sourceFile, call);
+    const reason: Reason = {
+      proof: "authorized",
+      evidence: call,
+      say: (key) => `key ${key} is passed to the authorization check \`${name}\` on line ${line}`,
+    };
+    for (const arg of call.arguments) {
+      if (tsm.isSpreadElement(arg)) continue;
+      for (const key of derivedKeys(tsm, arg, call, (e) => this.equalTo(e, call))) {
+        const text = normalize(key.getText(this.ctx.sourceFile));
+        this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });
+        // `assertProjectAccess(user, tag.projectId)` after a by-id read of the tag: the row is checked.
+        if (!tsm.isPropertyAccessExpression(key)) continue;
+        const row = this.valueOf(key.expression, st);
+        if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
+        if (!this.ctx.tenantOf(row.table).names.has(key.name.text)) continue;
+        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope)) continue;
+        const field = key.name.text;
+        this.markChecked(
+          row.source,
+          {
+            proof: "authorized",
+            evidence: call,
+            say: () => `the row's ${field} is passed to the authorization check \`${name}\` on line ${line}`,
+          },
+          scope,
+          st.end,
+        );
+      }
     }
   }
 
@@ -289,4 +381,8 @@ export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
 
 function within(node: ts.Node, scope: ts.Node): boolean {
   return node.pos >= scope.pos && node.end <= scope.end;
+}
+
+function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
 }

@@ -83,8 +83,22 @@ export class FunctionResolver {
 
   /** The file a relative module specifier names (`./repo`, `../lib/repo.js`, `./repo/index`). */
   private moduleFile(from: string, specifier: string): ts.SourceFile | undefined {
-    if (!specifier.startsWith(".")) return undefined;
-    const parts = from.replace(/\\/g, "/").split("/").slice(0, -1);
+    const dir = from.replace(/\\/g, "/").split("/").slice(0, -1);
+    if (specifier.startsWith(".")) return this.fileAt(dir, specifier);
+    // A project alias for its source root (`@/lib/tags`, `~/lib/tags`, tsconfig `"@/*": ["./*"]`):
+    // the nearest folder above the importing file where the rest of the path is a file.
+    const alias = /^[@~#]\//.exec(specifier);
+    if (!alias) return undefined;
+    const rest = specifier.slice(alias[0].length);
+    for (let up = dir.length; up > 0; up--) {
+      const found = this.fileAt(dir.slice(0, up), rest);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private fileAt(dir: readonly string[], specifier: string): ts.SourceFile | undefined {
+    const parts = [...dir];
     for (const segment of specifier.split("/")) {
       if (segment === "..") parts.pop();
       else if (segment !== "." && segment) parts.push(segment);
@@ -134,11 +148,14 @@ export class FunctionResolver {
   }
 }
 
-function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
+export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
   let node: ts.Node | undefined = d;
   if (tsm.isVariableDeclaration(d) || tsm.isPropertyAssignment(d) || tsm.isPropertyDeclaration(d))
     node = d.initializer && strip(tsm, d.initializer);
   if (!node) return undefined;
+  // `export const getTag = cache(async (id) => ...)`: a memoizing wrapper calls the function with its own arguments.
+  if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.arguments[0])
+    node = strip(tsm, node.arguments[0]);
   const isFn =
     tsm.isFunctionDeclaration(node) ||
     tsm.isMethodDeclaration(node) ||
@@ -164,4 +181,20 @@ function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name: string
       )?.type;
   }
   return type && tsm.isTypeReferenceNode(type) && tsm.isIdentifier(type.typeName) ? type.typeName.text : undefined;
+}
+
+/** The name callers use for a function: its own, the const or property it is assigned to (through a wrapper call). */
+export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | undefined {
+  if ((tsm.isFunctionDeclaration(fn) || tsm.isMethodDeclaration(fn)) && fn.name)
+    return tsm.isIdentifier(fn.name) ? fn.name.text : undefined;
+  let parent = fn.parent;
+  if (tsm.isParenthesizedExpression(parent)) parent = parent.parent;
+  if (tsm.isCallExpression(parent) && tsm.isIdentifier(parent.expression) && parent.arguments[0] === fn)
+    parent = parent.parent;
+  if (
+    (tsm.isVariableDeclaration(parent) || tsm.isPropertyAssignment(parent) || tsm.isPropertyDeclaration(parent)) &&
+    tsm.isIdentifier(parent.name)
+  )
+    return parent.name.text;
+  return undefined;
 }

@@ -18,7 +18,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { FunctionResolver, type FunctionWithBody } from "./functions";
+import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
 export interface HelperContext {
@@ -200,7 +200,7 @@ export class HelperSummaries implements HelperEffects {
     const file = fn.getSourceFile();
     const line = lineOf(file, fn);
     const where = file === this.ctx.sourceFile ? `line ${line}` : `${file.fileName.split(/[\\/]/).pop()} line ${line}`;
-    return `\`${functionName(this.ctx.ts, fn)}\` (${where})`;
+    return `\`${functionNameOf(this.ctx.ts, fn) ?? "the helper"}\` (${where})`;
   }
 }
 
@@ -246,15 +246,4 @@ function returnStatements(tsm: typeof ts, fn: FunctionWithBody): ts.ReturnStatem
   };
   if (tsm.isBlock(fn.body)) tsm.forEachChild(fn.body, visit);
   return out;
-}
-
-function functionName(tsm: typeof ts, fn: FunctionWithBody): string {
-  if ((tsm.isFunctionDeclaration(fn) || tsm.isMethodDeclaration(fn)) && fn.name) return fn.name.getText();
-  const parent = fn.parent;
-  if (
-    (tsm.isVariableDeclaration(parent) || tsm.isPropertyAssignment(parent) || tsm.isPropertyDeclaration(parent)) &&
-    tsm.isIdentifier(parent.name)
-  )
-    return parent.name.text;
-  return "the helper";
 }

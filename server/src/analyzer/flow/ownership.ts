@@ -8,8 +8,11 @@
 import type ts from "typescript";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
+import type { Authorizers } from "./authorizers";
+import { argumentAt, callSitesOf, parameterKey, type ParameterKey } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
-import { lineOf } from "./values";
+import { FunctionResolver } from "./functions";
+import { lineOf, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery } from "./queries";
 
@@ -19,7 +22,9 @@ export type OwnershipVerdict =
   /** Not a leak: how it was proven, where, and the sentence `--explain` and hovers show. */
   | { kind: "owned"; proof: ProofKind; evidence: ts.Node; message: string }
   /** The row is compared with the tenant, but the check does not end the path. */
-  | { kind: "falls-through"; check: ts.IfStatement };
+  | { kind: "falls-through"; check: ts.IfStatement }
+  /** The key is a parameter, and this call passes one its caller never proved: a sentence for the finding. */
+  | { kind: "unproven-call"; note: string };
 
 export interface OwnershipContext {
   ts: typeof ts;
@@ -34,12 +39,28 @@ export interface OwnershipContext {
   queriesOf?(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
   /** Untyped mode: another file of the project by path, so relative imports of helpers are followed. */
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /** The config's authorization functions. */
+  authorizers?: Authorizers;
+  /** Absent: a key that is a parameter stays unproven (its callers are not looked for). */
+  callers?: CallerAccess;
 }
+
+/** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
+export interface CallerAccess {
+  /** Parsed files that may call a function named `name` (the analysed file included). */
+  filesMentioning(name: string): readonly ts.SourceFile[];
+  /** The ownership flow of another file, to judge a call made there. */
+  flowOf(file: ts.SourceFile): OwnershipFlow | undefined;
+}
+
+/** A parameter's callers of callers of callers are followed; deeper chains are not. */
+const MAX_CALLER_DEPTH = 3;
 
 /** Per file: analyses each function once, on the first finding inside it; each helper once. */
 export class OwnershipFlow {
   private readonly flows = new Map<ts.Node, FunctionFlow>();
   private readonly helpers: HelperSummaries;
+  private resolver?: FunctionResolver;
 
   constructor(private readonly ctx: OwnershipContext) {
     this.helpers = new HelperSummaries({
@@ -66,7 +87,114 @@ export class OwnershipFlow {
     const { ctx } = this;
     const query = ctx.queries.get(call);
     if (!query || query.table !== table) return undefined;
-    const root = outermostFunction(ctx.ts, call);
+    const flow = this.flowAt(call);
+    const checked = flow.checks.get(query);
+    if (checked?.state === "checked") return owned(checked.reason, "");
+    const fallsThrough = checked && { kind: "falls-through" as const, check: checked.check };
+    if (!query.key) return fallsThrough;
+    const { expr, list, listOrOne } = query.key;
+    const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
+    const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
+    if (proven) return owned(proven, key);
+    if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
+      return {
+        kind: "owned",
+        proof: "built-from-tenant",
+        evidence: expr,
+        message: `key ${key} is built from the tenant value`,
+      };
+    if (fallsThrough) return fallsThrough;
+    const pk = ctx.callers && parameterKey(ctx.ts, expr);
+    if (!pk) return undefined;
+    const verdict = this.byCallers(pk, table, !!list, 0, new Set());
+    if (verdict.kind === "unknown") return undefined;
+    if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${key} ${verdict.note}` };
+    return {
+      kind: "owned",
+      proof: "callers",
+      evidence: pk.fn.parameters[pk.index] ?? expr,
+      message: `key ${key} ${verdict.message}`,
+    };
+  }
+
+  /** Whether `value` is a key (or keys) of `table` the flow tied to the tenant, or one an authorization check was handed. */
+  private provenKey(value: Value | undefined, table: string, list?: boolean, listOrOne?: boolean): Reason | undefined {
+    if (!value || value.unchecked || !value.reason) return undefined;
+    if (value.table === "*") return value.reason;
+    const kind = value.kind === (list ? "keys" : "key") || (listOrOne && value.kind === "keys");
+    return kind && value.table === table ? value.reason : undefined;
+  }
+
+  /**
+   * Judges each call of the function whose parameter the key is, with the caller's flow; a caller
+   * passing its own parameter is judged by its callers in turn.
+   */
+  private byCallers(
+    pk: ParameterKey,
+    table: string,
+    list: boolean,
+    depth: number,
+    seen: Set<ts.Node>,
+  ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
+    const { ctx } = this;
+    if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
+    seen.add(pk.fn);
+    this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf);
+    const calls = callSitesOf(ctx.ts, pk, ctx.callers.filesMentioning(pk.name), this.resolver);
+    if (!calls.length) return { kind: "unknown" };
+    const param = `a parameter of \`${pk.name}\``;
+    let first: string | undefined;
+    for (const call of calls) {
+      const where = this.where(call);
+      const passed = argumentAt(ctx.ts, call, pk.index, pk.path);
+      const text = passed && code(passed.expr.getText(call.getSourceFile()).replace(/\s+/g, " ") + passed.path);
+      const unproven = (why: string) => ({
+        kind: "unproven" as const,
+        note: `is ${param}: the call on ${where} passes ${text ?? "an argument"}, ${why}.`,
+      });
+      if (!passed) return unproven("which cannot be followed");
+      const callerFlow = call.getSourceFile() === ctx.sourceFile ? this : ctx.callers.flowOf(call.getSourceFile());
+      if (!callerFlow) return unproven("in a file that is not analysed");
+      const reason = callerFlow.provenKey(
+        callerFlow.flowAt(call).valueOfPath(passed.expr, passed.path, call),
+        table,
+        list,
+        true,
+      );
+      if (reason) {
+        first ??= `${where}: ${reason.say(text!)}`;
+        continue;
+      }
+      if (!passed.path && !list && isBuiltFromTenant(callerFlow.ctx, passed.expr, ctx.tenantOf(table))) {
+        first ??= `${where}: ${text} is built from the tenant value`;
+        continue;
+      }
+      const outer = parameterKey(ctx.ts, passed.expr);
+      const up =
+        outer && callerFlow.byCallers({ ...outer, path: outer.path + passed.path }, table, list, depth + 1, seen);
+      if (up?.kind === "proven") {
+        first ??= `${where}: ${text} ${up.message}`;
+        continue;
+      }
+      if (up?.kind === "unproven")
+        return { kind: "unproven", note: `is ${param}: the call on ${where} passes ${text}, which ${up.note}` };
+      return unproven("which nothing there ties to the tenant");
+    }
+    const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""})` : "";
+    return { kind: "proven", message: `is ${param}, and every call passes a proven key: ${first}${more}` };
+  }
+
+  /** "actions.ts line 40", or "line 40" in the analysed file. */
+  private where(node: ts.Node): string {
+    const file = node.getSourceFile();
+    const line = lineOf(file, node);
+    return file === this.ctx.sourceFile ? `line ${line}` : `${file.fileName.split(/[\\/]/).pop()} line ${line}`;
+  }
+
+  /** The flow of the outermost function holding `node`, analysed once. */
+  private flowAt(node: ts.Node): FunctionFlow {
+    const { ctx } = this;
+    const root = outermostFunction(ctx.ts, node);
     let flow = this.flows.get(root);
     if (!flow)
       this.flows.set(
@@ -78,27 +206,12 @@ export class OwnershipFlow {
             queries: ctx.queries,
             tenantOf: ctx.tenantOf,
             helpers: this.helpers,
+            authorizers: ctx.authorizers,
           },
           root,
         )),
       );
-    const checked = flow.checks.get(query);
-    if (checked?.state === "checked") return owned(checked.reason, "");
-    if (query.key) {
-      const { expr, list, listOrOne } = query.key;
-      const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-      const value = flow.valueOf(expr, expr);
-      const kind = value?.kind === (list ? "keys" : "key") || (listOrOne && value?.kind === "keys");
-      if (kind && value?.table === table && !value.unchecked && value.reason) return owned(value.reason, key);
-      if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
-        return {
-          kind: "owned",
-          proof: "built-from-tenant",
-          evidence: expr,
-          message: `key ${key} is built from the tenant value`,
-        };
-    }
-    return checked ? { kind: "falls-through", check: checked.check } : undefined;
+    return flow;
   }
 }
 

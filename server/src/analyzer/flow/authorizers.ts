@@ -1,0 +1,125 @@
+// Authorization calls: `await checkAuthorization({ organizationId: await getOrgIdFromTagId(tagId) })`
+// throws unless the user may act on what it was given; `if (!hasPermission(perms, envId)) return 401`
+// ends the path otherwise. Either way every key the call was handed, directly or through the
+// resolvers and consts that turned it into a tenant id (`getOrgIdFromTagId(tagId)`,
+// `const { data: envId } = await getEnvironmentId(params.responseId)`), is the user's from there on.
+// A call is an authorizer when the config names it (`authorizers`) or when its name says so
+// (`checkAuthorization`, `assertProjectAccess`, `requireMembership`, `hasPermission`, `canEdit`).
+import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
+
+/** Words that make a function name an authorization check... */
+const AUTH_WORD = /authori[sz]|permission|access|owner|member|allowed|forbid|guard|^can[A-Z_]|^can$/i;
+/** ...unless it names an action on those things (`getPermissions`, `updateMember`, `grantAccess`). */
+const NOT_A_CHECK =
+  /^(?:get|fetch|find|load|list|read|select|query|create|insert|add|update|upsert|delete|remove|set|save|grant|revoke|invite|send|log|record|build|make|to|parse|format|map)(?:[A-Z_]|$)/;
+/** A check whose answer is a boolean: ignoring it checks nothing. */
+const RETURNS_BOOLEAN = /^(?:has|can|is|should)(?:[A-Z_]|$)/;
+
+/** The callee's last name: `checkAuthorization`, `permissionService.assertProjectAccess` -> `assertProjectAccess`. */
+export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
+  const callee = strip(tsm, call.expression);
+  if (tsm.isIdentifier(callee)) return callee.text;
+  if (tsm.isPropertyAccessExpression(callee) && tsm.isIdentifier(callee.name)) return callee.name.text;
+  return undefined;
+}
+
+export interface Authorizers {
+  /** Names from the config's `authorizers`: always checks, whatever they are called. */
+  readonly configured: ReadonlySet<string>;
+}
+
+/**
+ * Whether `call` is an authorization check. `asStatement`: its result is thrown away, so only a
+ * check that throws counts (`hasPermission(...)` on its own line checks nothing).
+ */
+export function isAuthorizer(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  authorizers: Authorizers | undefined,
+  asStatement: boolean,
+): boolean {
+  const name = calleeName(tsm, call);
+  if (!name) return false;
+  if (authorizers?.configured.has(name)) return true;
+  if (!AUTH_WORD.test(name) || NOT_A_CHECK.test(name)) return false;
+  return !(asStatement && RETURNS_BOOLEAN.test(name));
+}
+
+/** How far consts and resolver calls are followed back from an authorizer's argument. */
+const MAX_DERIVATION = 4;
+
+/**
+ * The key expressions an authorizer's argument was derived from, as written (`parsedInput.tagId`,
+ * `params.responseId`): the argument itself, the arguments of resolver calls inside it, and what
+ * the consts it reads were initialised with.
+ */
+export function derivedKeys(
+  tsm: typeof ts,
+  expr: ts.Expression,
+  at: ts.Node,
+  /** What a guard that ended the path otherwise proved equal to `e` (`if (a !== b) throw`). */
+  equalTo: (e: ts.Expression) => readonly ts.Expression[] = () => [],
+): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  /** The least depth each key was reached at: one reached again nearer the argument is followed further. */
+  const reached = new Map<ts.Expression, number>();
+  const visit = (e: ts.Expression, depth: number): void => {
+    e = strip(tsm, e);
+    while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
+    if (tsm.isIdentifier(e) || tsm.isPropertyAccessExpression(e)) {
+      const before = reached.get(e);
+      if (before !== undefined && before <= depth) return;
+      if (before === undefined) out.push(e);
+      reached.set(e, depth);
+      if (depth >= MAX_DERIVATION) return;
+      for (const same of equalTo(e)) visit(same, depth + 1);
+      // `envId.data` from `const envId = await getEnvironmentId(id)`: the resolver's arguments too.
+      let root: ts.Expression = e;
+      while (tsm.isPropertyAccessExpression(root)) root = strip(tsm, root.expression);
+      if (tsm.isIdentifier(root)) {
+        const init = constInitializer(tsm, root, at);
+        if (init) visit(init, depth + 1);
+      }
+      return;
+    }
+    if (depth >= MAX_DERIVATION) return;
+    if (tsm.isCallExpression(e)) {
+      for (const a of e.arguments) if (!tsm.isSpreadElement(a)) visit(a, depth + 1);
+      return;
+    }
+    if (tsm.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (tsm.isPropertyAssignment(p)) visit(p.initializer, depth);
+        else if (tsm.isShorthandPropertyAssignment(p)) visit(p.name, depth);
+      }
+      return;
+    }
+    if (tsm.isArrayLiteralExpression(e)) for (const el of e.elements) if (!tsm.isSpreadElement(el)) visit(el, depth);
+  };
+  visit(expr, 0);
+  return out;
+}
+
+/**
+ * The initializer of the const that binds `id` where `at` is (destructuring included:
+ * `const { data } = await resolve(id)` gives `await resolve(id)`).
+ */
+export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.Expression | undefined {
+  for (let cur: ts.Node | undefined = at.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => binds(tsm, p.name, id.text))) return undefined;
+    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
+    for (const st of cur.statements) {
+      if (st.pos >= at.pos) break;
+      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
+        continue;
+      for (const d of st.declarationList.declarations) if (binds(tsm, d.name, id.text)) return d.initializer;
+    }
+  }
+  return undefined;
+}
+
+export function binds(tsm: typeof ts, name: ts.BindingName, text: string): boolean {
+  if (tsm.isIdentifier(name)) return name.text === text;
+  return name.elements.some((el) => !tsm.isOmittedExpression(el) && binds(tsm, el.name, text));
+}

@@ -1,0 +1,391 @@
+// A by-id query whose key is a parameter is judged at the calls of its function: safe when every
+// call passes a key its caller proved (an authorization check handed the key or a tenant id
+// resolved from it, a scoped query's row, a verified key), flagged (naming the call) when one
+// call passes input nothing checked. Authorization checks prove keys inside one function too.
+// Files are analysed the way the CLI does it: other files by path (`sourceFileOf`) and the files
+// whose text names the function (`callerFiles`); a few cases again through a program's checker.
+// Prisma model: prisma-harness's SCHEMA (Invoice, Project: tenantId).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import type { Proof } from "../../server/src/analyzer/types";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser);
+});
+
+const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+
+interface Run {
+  /** `file:line: underlined text` of each missing-tenant-filter. */
+  flagged: string[];
+  messages: string[];
+  /** `file:line kind: message` of each proof. */
+  proofs: string[];
+}
+
+/**
+ * Analyses every file under /p/src. `typed`: through a program and its checker; else other
+ * files by path. `callers: false`: no caller files are handed over (an editor without a workspace).
+ */
+function run(
+  files: Record<string, string>,
+  options: { typed?: boolean; callers?: boolean; config?: ConfigFile } = {},
+): Run {
+  const program = options.typed ? memoryProgram(files) : undefined;
+  const trees = new Map<string, ts.SourceFile>();
+  const tree = (f: string) => {
+    const fromProgram = program?.getSourceFile(f);
+    if (fromProgram) return fromProgram;
+    if (!(f in files)) return undefined;
+    let t = trees.get(f);
+    if (!t) trees.set(f, (t = ts.createSourceFile(f, files[f], ts.ScriptTarget.Latest, true)));
+    return t;
+  };
+  const config = resolveConfig({ tenantColumns: ["tenant_id"], ...options.config }, "/p", undefined);
+  const out: Run = { flagged: [], messages: [], proofs: [] };
+  for (const file of Object.keys(files).sort()) {
+    const sourceFile = tree(file)!;
+    const proofs: Proof[] = [];
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile,
+      checker: program?.getTypeChecker(),
+      config,
+      model,
+      parser,
+      relativePath: file.slice(3),
+      proofs,
+      sourceFileOf: program ? undefined : tree,
+      callerFiles:
+        options.callers === false
+          ? undefined
+          : (name) =>
+              Object.keys(files)
+                .filter((f) => files[f].includes(name))
+                .map((f) => tree(f)!),
+    }).filter((f) => f.ruleId === "missing-tenant-filter");
+    const text = sourceFile.text;
+    const at = (offset: number) => `${file.slice(7)}:${text.slice(0, offset).split("\n").length}`;
+    for (const f of findings) {
+      out.flagged.push(`${at(f.start)}: ${text.slice(f.start, f.end)}`);
+      out.messages.push(f.message);
+    }
+    for (const p of proofs)
+      if (p.kind === "callers" || p.kind === "authorized") out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
+  }
+  return out;
+}
+
+function memoryProgram(files: Record<string, string>): ts.Program {
+  const options: ts.CompilerOptions = {
+    noLib: true,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2022,
+  };
+  const host = ts.createCompilerHost(options, true);
+  host.fileExists = (f) => f in files;
+  host.readFile = (f) => files[f];
+  host.directoryExists = () => true;
+  host.realpath = (f) => f;
+  host.getSourceFile = (f, lang) => (f in files ? ts.createSourceFile(f, files[f], lang, true) : undefined);
+  return ts.createProgram(Object.keys(files), options, host);
+}
+
+/** The data layer every case below calls: by-id queries on a parameter. */
+const LIB = `${PRISMA}
+export const deleteInvoice = async (invoiceId: string) => {
+  return prisma.invoice.delete({ where: { id: invoiceId } });
+};
+export async function renameInvoice({ id, name }: { id: string; name: string }) {
+  return prisma.invoice.update({ where: { id }, data: { name } });
+}
+`;
+const DELETE = "lib/invoices.ts:5: delete({ where: { id: invoiceId } })";
+const RENAME = "lib/invoices.ts:8: update({ where: { id }, data: { name } })";
+
+const AUTH = `import { checkAuthorization, hasPermission, tenantOfInvoice } from "../auth";
+import { deleteInvoice, renameInvoice } from "../lib/invoices";
+`;
+
+const app = (actions: string, more: Record<string, string> = {}) => ({
+  "/p/src/lib/invoices.ts": LIB,
+  "/p/src/actions/invoices.ts": `${AUTH}${actions}`,
+  ...more,
+});
+
+describe("a key that is a parameter, judged at its calls", () => {
+  test("an authorization check handed a tenant id resolved from the key proves it at the call", () => {
+    const r = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};`),
+    );
+    assert.deepEqual(r.flagged, [RENAME]);
+    assert.deepEqual(r.proofs, [
+      "lib/invoices.ts:5 callers: key `invoiceId` is a parameter of `deleteInvoice`, and every call passes a proven key: invoices.ts line 5: key `input.invoiceId` is passed to the authorization check `checkAuthorization` on line 4",
+    ]);
+  });
+
+  test("twin: the check authorizes a tenant the client sent, never tied to the key: flagged, naming the call", () => {
+    const r = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: input.tenantId });
+  return deleteInvoice(input.invoiceId);
+};`),
+    );
+    assert.deepEqual(r.flagged, [DELETE, RENAME]);
+    assert.match(
+      r.messages[0],
+      /Its key `invoiceId` is a parameter of `deleteInvoice`: the call on invoices\.ts line 5 passes `input\.invoiceId`, which nothing there ties to the tenant\./,
+    );
+    assert.deepEqual(r.proofs, []);
+  });
+
+  test("a guard that returns unless a boolean check passes, through consts and a destructured resolver result", () => {
+    const r = run(
+      app(`export async function PUT(req: any, { params }: any) {
+  const { data: tenantId } = await tenantOfInvoice(params.invoiceId);
+  const allowed = await hasPermission(req.auth, tenantId, "PUT");
+  if (!allowed) return new Response(null, { status: 401 });
+  return renameInvoice({ id: params.invoiceId, name: req.body.name });
+}`),
+    );
+    assert.deepEqual(r.flagged, [DELETE]);
+    assert.match(r.proofs[0]!, /^lib\/invoices\.ts:8 callers: key `id` is a parameter of `renameInvoice`/);
+    assert.match(
+      r.proofs[0]!,
+      /key `params\.invoiceId` is passed to the authorization check `hasPermission` on line 5/,
+    );
+  });
+
+  test("twin: a boolean check whose answer is thrown away, or whose branch falls through, proves nothing", () => {
+    const discarded = run(
+      app(`export async function PUT(req: any, { params }: any) {
+  hasPermission(req.auth, await tenantOfInvoice(params.invoiceId), "PUT");
+  return renameInvoice({ id: params.invoiceId, name: req.body.name });
+}`),
+    );
+    assert.deepEqual(discarded.flagged, [DELETE, RENAME]);
+    const fallsThrough = run(
+      app(`export async function PUT(req: any, { params }: any) {
+  if (!hasPermission(req.auth, await tenantOfInvoice(params.invoiceId), "PUT")) console.warn("denied");
+  return renameInvoice({ id: params.invoiceId, name: req.body.name });
+}`),
+    );
+    assert.deepEqual(fallsThrough.flagged, [DELETE, RENAME]);
+  });
+
+  test("a check of the key's tenant against the one authorized (`if (a !== b) throw`) ties them together", () => {
+    const r = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  const invoiceTenant = await tenantOfInvoice(input.invoiceId);
+  if (invoiceTenant !== input.tenantId) throw new Error("not this tenant's invoice");
+  await checkAuthorization({ userId: ctx.user.id, tenantId: input.tenantId });
+  return deleteInvoice(input.invoiceId);
+};`),
+    );
+    assert.deepEqual(r.flagged, [RENAME]);
+    assert.match(
+      r.proofs[0]!,
+      /key `input\.invoiceId` is passed to the authorization check `checkAuthorization` on line 6/,
+    );
+  });
+
+  test("twin: the same comparison that only logs leaves the key unproven", () => {
+    const r = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  const invoiceTenant = await tenantOfInvoice(input.invoiceId);
+  if (invoiceTenant !== input.tenantId) console.warn("mismatch");
+  await checkAuthorization({ userId: ctx.user.id, tenantId: input.tenantId });
+  return deleteInvoice(input.invoiceId);
+};`),
+    );
+    assert.deepEqual(r.flagged, [DELETE, RENAME]);
+  });
+
+  test("a key from the rows of a scoped query in the caller proves it", () => {
+    const r = run(
+      app(`import { prisma } from "../lib/invoices";
+export async function purgeDrafts(tenantId: string) {
+  const drafts = await prisma.invoice.findMany({ where: { tenantId, status: "draft" } });
+  for (const d of drafts) await deleteInvoice(d.id);
+  const first = drafts[0];
+  if (first) await renameInvoice({ id: first.id, name: "first" });
+}`),
+    );
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /^lib\/invoices\.ts:5 callers: .*comes from the scoped query on line 5/);
+  });
+
+  test("every call must prove it: one unproven call among proven ones keeps the finding", () => {
+    const r = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};
+export const bulkDelete = async ({ input }: any) => {
+  for (const id of input.ids) await deleteInvoice(id);
+};`),
+    );
+    assert.deepEqual(r.flagged, [DELETE, RENAME]);
+    assert.match(r.messages[0]!, /the call on invoices\.ts line 8 passes `id`, which nothing there ties to the tenant/);
+  });
+
+  test("a caller passing its own parameter is judged by its callers in turn", () => {
+    const service = `import { deleteInvoice } from "../lib/invoices";
+export async function removeInvoice(invoiceId: string) {
+  await deleteInvoice(invoiceId);
+}
+`;
+    const safe = run(
+      app(
+        `import { removeInvoice } from "../services/invoices";
+export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  await removeInvoice(input.invoiceId);
+};`,
+        { "/p/src/services/invoices.ts": service },
+      ),
+    );
+    assert.deepEqual(safe.flagged, [RENAME]);
+    assert.match(safe.proofs[0]!, /invoices\.ts line 3: `invoiceId` is a parameter of `removeInvoice`, and every call/);
+    const unsafe = run(
+      app(
+        `import { removeInvoice } from "../services/invoices";
+export const deleteAction = async ({ input }: any) => {
+  await removeInvoice(input.invoiceId);
+};`,
+        { "/p/src/services/invoices.ts": service },
+      ),
+    );
+    assert.deepEqual(unsafe.flagged, [DELETE, RENAME]);
+    assert.match(
+      unsafe.messages[0]!,
+      /the call on invoices\.ts line 3 passes `invoiceId`, which is a parameter of `removeInvoice`: the call on invoices\.ts line 5 passes `input\.invoiceId`/,
+    );
+  });
+
+  test("a function no file calls stays flagged as written; without caller files nothing is looked up", () => {
+    const r = run({ "/p/src/lib/invoices.ts": LIB });
+    assert.deepEqual(r.flagged, [DELETE, RENAME]);
+    assert.doesNotMatch(r.messages[0]!, /parameter of/);
+    const noCallers = run(
+      app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};`),
+      { callers: false },
+    );
+    assert.deepEqual(noCallers.flagged, [DELETE, RENAME]);
+  });
+
+  test("a memoizing wrapper and a project alias import (`@/lib/...`) are followed", () => {
+    const r = run({
+      "/p/src/lib/invoices.ts": `${PRISMA}
+export const getInvoice = cache(async (id: string) => prisma.invoice.findUnique({ where: { id } }));
+`,
+      "/p/src/actions/invoices.ts": `import { getInvoice } from "@/lib/invoices";
+export const showAction = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.id);
+  return getInvoice(input.id);
+};`,
+    });
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /callers: key `id` is a parameter of `getInvoice`.*`assertInvoiceAccess`/);
+  });
+
+  test("the same through a program's checker (type-aware mode)", () => {
+    const files = app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};
+export const renameAction = async ({ input }: any) => renameInvoice({ id: input.id, name: input.name });`);
+    const r = run(files, { typed: true });
+    assert.deepEqual(r.flagged, [RENAME]);
+    assert.match(r.messages[0]!, /parameter of `renameInvoice`: the call on invoices\.ts line 7 passes `input\.id`/);
+  });
+
+  test("raw SQL: a by-id statement on a parameter is judged at its calls the same way", () => {
+    const r = run({
+      "/p/src/lib/invoices.ts": `import { pool } from "./db";
+export async function voidInvoice(id: string) {
+  await pool.query("UPDATE invoices SET status = 'void' WHERE id = $1", [id]);
+}`,
+      "/p/src/routes/invoices.ts": `import { voidInvoice } from "../lib/invoices";
+export async function handler(req: any) {
+  await requireInvoiceAccess(req.user, req.params.id);
+  await voidInvoice(req.params.id);
+}
+export async function unsafe(req: any) {
+  await voidInvoice(req.body.id);
+}`,
+    });
+    assert.equal(r.flagged.length, 1);
+    assert.match(
+      r.messages[0]!,
+      /the call on invoices\.ts line 7 passes `req\.body\.id`, which nothing there ties to the tenant/,
+    );
+  });
+});
+
+describe("authorization checks in one function", () => {
+  const SAME = (body: string) =>
+    run({ "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(ctx: any, input: any) {\n${body}\n}` });
+
+  test("a throwing check handed the key proves the by-id call after it, not before it", () => {
+    const r = SAME(`  await prisma.invoice.findUnique({ where: { id: input.id } });
+  await assertInvoiceAccess(ctx.user, input.id);
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.deepEqual(r.flagged, ["routes/invoices.ts:4: findUnique({ where: { id: input.id } })"]);
+    assert.deepEqual(r.proofs, [
+      "routes/invoices.ts:6 authorized: key `input.id` is passed to the authorization check `assertInvoiceAccess` on line 5",
+    ]);
+  });
+
+  test("a row's tenant handed to a check before use: the row is checked, its id owned", () => {
+    const r = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  await permissions.assertTenantAccess(ctx.user, inv.tenantId);
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.equal(r.proofs.length, 2);
+    assert.match(
+      r.proofs[0]!,
+      /the row's tenantId is passed to the authorization check `assertTenantAccess` on line 6/,
+    );
+  });
+
+  test("twin: a field that is not the tenant handed to the check proves nothing", () => {
+    const r = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  await permissions.assertTenantAccess(ctx.user, inv.name);
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.equal(r.flagged.length, 2);
+  });
+
+  test("names that act on permissions are not checks; the config's authorizers are, whatever their name", () => {
+    const body = `  await getPermissions(ctx.user, input.id);
+  await ensureCan(ctx.user, input.id);
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+    assert.equal(SAME(body).flagged.length, 1);
+    const configured = run(
+      { "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(ctx: any, input: any) {\n${body}\n}` },
+      { config: { authorizers: ["ensureCan"] } },
+    );
+    assert.deepEqual(configured.flagged, []);
+    assert.match(configured.proofs[0]!, /`ensureCan` on line 5/);
+  });
+});

@@ -1,0 +1,85 @@
+// A by-id query on a parameter is judged at its calls in the editor too: the bundled server over
+// stdio, with a real JSON-RPC client. The caller lives on disk; when the user edits it in an open
+// document, the open text is what counts.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Diagnostic } from "vscode-languageserver-protocol";
+import { copyFixture, LspClient, REPO, uri } from "./lsp-client";
+
+const DATA = `import { pool } from "./db";
+
+export async function cancelOrder(orderId: string) {
+  await pool.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+}
+
+export async function allOrders() {
+  return pool.query("SELECT * FROM orders");
+}
+`;
+
+const ACTION = `import { cancelOrder } from "./orders-data";
+
+export async function cancelAction(user: { id: string }, input: { orderId: string }) {
+  await assertOrderAccess(user, input.orderId);
+  await cancelOrder(input.orderId);
+}
+`;
+
+const UNCHECKED_ACTION = ACTION.replace("  await assertOrderAccess(user, input.orderId);\n", "");
+
+const UPDATE_LINE = 3;
+/** A leak that is always there: diagnostics holding it are the analysis of this text. */
+const LEAK_LINE = 7;
+const analyzed = (diagnostics: Diagnostic[]) => diagnostics.some((d) => d.range.start.line === LEAK_LINE);
+
+before(() => {
+  const built = spawnSync(process.execPath, [join(REPO, "scripts", "build.mjs")], { cwd: REPO, encoding: "utf8" });
+  assert.equal(built.status, 0, `build failed:\n${built.stdout}${built.stderr}`);
+});
+
+describe("language server: a by-id query on a parameter, judged at its calls", () => {
+  let client: LspClient;
+  let workspace: ReturnType<typeof copyFixture>;
+  let dataUri: string;
+  let actionUri: string;
+
+  before(async () => {
+    workspace = copyFixture();
+    writeFileSync(join(workspace.dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["tenant_id"] }));
+    writeFileSync(join(workspace.dir, "src", "orders-action.ts"), ACTION);
+    dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
+    actionUri = uri(join(workspace.dir, "src", "orders-action.ts"));
+    ({ client } = await LspClient.start(workspace.dir));
+  });
+  after(async () => {
+    await client?.stop();
+    workspace?.remove();
+  });
+
+  const onUpdate = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.range.start.line === UPDATE_LINE);
+
+  it("the update is not flagged: its only caller authorizes the key first", async () => {
+    await client.open(dataUri, DATA);
+    const diagnostics = await client.diagnostics(dataUri, 0, analyzed);
+    assert.deepEqual(onUpdate(diagnostics), []);
+  });
+
+  it("once the open caller drops its authorization, the update is flagged, naming the call", async () => {
+    await client.open(actionUri, ACTION);
+    await client.change(actionUri, UNCHECKED_ACTION, 2);
+    const since = client.mark();
+    await client.change(dataUri, DATA + "\n", 2);
+    const diagnostics = onUpdate(await client.diagnostics(dataUri, since, analyzed));
+    assert.deepEqual(
+      diagnostics.map((d) => d.code),
+      ["missing-tenant-filter"],
+    );
+    assert.match(
+      String(diagnostics[0]!.message),
+      /Its key `orderId` is a parameter of `cancelOrder`: the call on orders-action\.ts line 4 passes `input\.orderId`, which nothing there ties to the tenant\./,
+    );
+  });
+});
