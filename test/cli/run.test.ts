@@ -96,7 +96,14 @@ describe("run", () => {
     const io = memoryIo(join(FIXTURES, "clean"), { TENANTGUARD_DEBUG_STATS: "1" });
     await run(cli(["--format", "json"]), io, "0.0.0-test");
     const stats = JSON.parse(io.err().trim().split("\n").at(-1)!);
-    assert.deepEqual(Object.keys(stats), ["parserLoads", "threads", "filesPerThread", "workerParserLoads", "files", "durationMs"]);
+    assert.deepEqual(Object.keys(stats), [
+      "parserLoads",
+      "threads",
+      "filesPerThread",
+      "workerParserLoads",
+      "files",
+      "durationMs",
+    ]);
     assert.equal(stats.parserLoads, 1);
     assert.equal(stats.threads, 1, "one file is no reason for a second thread");
     assert.equal(stats.files, 1);
