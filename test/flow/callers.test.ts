@@ -82,7 +82,8 @@ function run(
       out.messages.push(f.message);
     }
     for (const p of proofs)
-      if (p.kind === "callers" || p.kind === "authorized") out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
+      if (p.kind === "callers" || p.kind === "authorized" || p.message.includes("hang off"))
+        out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
   }
   return out;
 }
@@ -387,5 +388,62 @@ describe("authorization checks in one function", () => {
     );
     assert.deepEqual(configured.flagged, []);
     assert.match(configured.proofs[0]!, /`ensureCan` on line 5/);
+  });
+});
+
+describe("filtered by the key of an owned parent row", () => {
+  // InvoiceLine has no tenant column: it is owned through its required relation to Invoice.
+  const LINES = (body: string) =>
+    run({
+      "/p/src/routes/lines.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {\n${body}\n}`,
+    });
+
+  test("lines filtered by the id of a scoped invoice are that invoice's", () => {
+    const r = LINES(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: inv.id } });
+  await prisma.invoiceLine.updateMany({ where: { invoiceId: { in: [inv.id] }, amount: 0 }, data: { amount: 1 } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(r.proofs, [
+      'routes/lines.ts:6 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
+      'routes/lines.ts:7 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
+    ]);
+  });
+
+  test("twin: an invoice id from the request, or one unproven id in a list, leaves the lines flagged", () => {
+    const r = LINES(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.otherId } });
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: { in: [inv.id, input.otherId] } } });`);
+    assert.deepEqual(r.flagged, [
+      "routes/lines.ts:6: deleteMany({ where: { invoiceId: input.otherId } })",
+      "routes/lines.ts:7: deleteMany({ where: { invoiceId: { in: [inv.id, input.otherId] } } })",
+    ]);
+  });
+
+  test("a parent key that is a parameter is judged at the calls", () => {
+    const files = {
+      "/p/src/lib/lines.ts": `${PRISMA}export const clearLines = (invoiceId: string) =>
+  prisma.invoiceLine.deleteMany({ where: { invoiceId } });
+`,
+      "/p/src/actions/lines.ts": `import { clearLines } from "../lib/lines";
+export const clearAction = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.invoiceId);
+  await clearLines(input.invoiceId);
+};
+export const unsafeClear = async ({ input }: any) => clearLines(input.invoiceId);`,
+    };
+    const r = run(files);
+    assert.deepEqual(r.flagged, ["lib/lines.ts:4: deleteMany({ where: { invoiceId } })"]);
+    assert.deepEqual(r.proofs, []);
+    const safe = run({
+      ...files,
+      "/p/src/actions/lines.ts": files["/p/src/actions/lines.ts"].replace(/export const unsafeClear.*/, ""),
+    });
+    assert.deepEqual(safe.flagged, []);
+    assert.match(
+      safe.proofs[0]!,
+      /^lib\/lines\.ts:4 parent: its rows hang off a "invoices" row it filters by \(invoiceId\): key `invoiceId` is a parameter of `clearLines`/,
+    );
   });
 });

@@ -49,6 +49,11 @@ describe("every operation without the tenant", () => {
       "await prisma.invoice.findFirst({ where: { status } });",
       [missing("findFirst({ where: { status } })")],
     ],
+    [
+      "by a content hash or an id of a token: not authentication",
+      "await prisma.project.findFirst({ where: { contentHash } });\n  await prisma.project.findUnique({ where: { tokenId } });",
+      [missing("findFirst({ where: { contentHash } })"), missing("findUnique({ where: { tokenId } })")],
+    ],
     ["findFirstOrThrow with no arguments", "await prisma.invoice.findFirstOrThrow();", [missing("findFirstOrThrow()")]],
     ["findMany with no arguments", "await prisma.invoice.findMany();", [missing("findMany()")]],
     [
@@ -330,6 +335,14 @@ describe("safe twins a naive check gets wrong", () => {
     [
       "a child without a tenant field is owned through its required relation: filtered through the parent",
       "await prisma.invoiceLine.findMany({ where: { invoice: { tenantId } } });",
+    ],
+    [
+      "a lookup by a secret or its hash: authentication, before any tenant is known",
+      "await prisma.project.findUnique({ where: { shareToken: token } });\n  await prisma.project.findFirst({ where: { lookupHash: sha256(key) } });\n  await prisma.project.findFirst({ where: { hashed_key: digest, client_secret: secret } });\n  await prisma.project.findFirst({ where: { shareToken, status } });",
+    ],
+    [
+      "the id of the row a credential lookup found",
+      "const project = await prisma.project.findUnique({ where: { shareToken: token } });\n  if (!project) throw new Error('no such link');\n  await prisma.project.update({ where: { id: project.id }, data: { views: 1 } });",
     ],
     ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
     ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],

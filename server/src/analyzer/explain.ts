@@ -25,6 +25,7 @@ export function withProofHint(ruleId: RuleId, message: string): string {
 const SQL_WORDING: Record<SqlProof["kind"], string> = {
   predicate: "tenant predicate",
   "shared-or-owned": "shared or owned rows only",
+  credential: "looked up by a credential, which decides the tenant:",
   join: "joined on the tenant column to a scoped table",
   parent: "owned through its scoped parent:",
 };

@@ -110,6 +110,8 @@ export type ProofKind =
   | "predicate"
   /** Shared-or-owned rows: `tenant_id IS NULL OR tenant_id = v`. */
   | "shared-or-owned"
+  /** Looked up by a secret or its hash (`token_hash = $1`): authentication decides the tenant. */
+  | "credential"
   /** A join equality on the tenant column to a reference that is already scoped. */
   | "join"
   /** Owned through a parent: a join, foreign key or relation filter to a scoped parent. */

@@ -56,6 +56,21 @@ describe("SELECT", () => {
       "SELECT * FROM orders WHERE tenant_id IN (SELECT tenant_id FROM users WHERE users.id = $1 AND users.tenant_id = $2)",
       [],
     ],
+    [
+      "a lookup by a secret or its hash is authentication: the secret decides the tenant",
+      "SELECT o.* FROM orders o WHERE o.share_token = $1 AND o.status = 'open'",
+      [],
+    ],
+    [
+      "a credential hash compared with a value",
+      "UPDATE orders SET viewed = true WHERE key_hash = encode(sha256($1), 'hex')",
+      [],
+    ],
+    [
+      "twin: a content hash, an id of a token, a credential compared with another column",
+      "SELECT * FROM orders o JOIN links l ON l.share_token = o.share_token WHERE o.content_hash = $1 OR o.token_id = $2",
+      [{ rule: MISSING, table: "orders", at: "orders" }],
+    ],
     ["current_setting scopes", "SELECT * FROM orders WHERE tenant_id = current_setting('app.tenant_id')::uuid", []],
     ["cast parameter scopes", "SELECT * FROM orders WHERE tenant_id = $1::uuid", []],
     ["IS NOT DISTINCT FROM scopes", "SELECT * FROM orders WHERE tenant_id IS NOT DISTINCT FROM $1", []],

@@ -6,6 +6,7 @@
 // what a helper function returns or verifies (flow/helpers.ts).
 // Syntactic and in statement order (flow/function-flow.ts).
 import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import type { Authorizers } from "./authorizers";
@@ -14,7 +15,7 @@ import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
 import { lineOf, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
-import type { FlowQuery } from "./queries";
+import type { FlowQuery, QueryKey } from "./queries";
 
 export type { FlowQuery } from "./queries";
 
@@ -91,29 +92,66 @@ export class OwnershipFlow {
     const checked = flow.checks.get(query);
     if (checked?.state === "checked") return owned(checked.reason, "");
     const fallsThrough = checked && { kind: "falls-through" as const, check: checked.check };
-    if (!query.key) return fallsThrough;
-    const { expr, list, listOrOne } = query.key;
-    const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-    const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
-    if (proven) return owned(proven, key);
-    if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
+    if (query.key) {
+      const { expr, list, listOrOne } = query.key;
+      const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
+      const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
+      if (proven) return owned(proven, key);
+      if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
+        return {
+          kind: "owned",
+          proof: "built-from-tenant",
+          evidence: expr,
+          message: `key ${key} is built from the tenant value`,
+        };
+    }
+    // `tagsOnResponses.updateMany({ where: { tagId: originalTagId } })`: rows of an owned parent row.
+    for (const parent of query.parentKeys ?? []) {
+      const verdict = this.keyVerdict(flow, parent, parent.table);
+      if (verdict?.kind !== "owned") continue;
       return {
-        kind: "owned",
-        proof: "built-from-tenant",
-        evidence: expr,
-        message: `key ${key} is built from the tenant value`,
+        ...verdict,
+        proof: "parent",
+        message: `its rows hang off a "${parent.table}" row it filters by (${parent.field}): ${verdict.message}`,
       };
+    }
     if (fallsThrough) return fallsThrough;
+    return query.key ? this.keyVerdict(flow, query.key, table, false) : undefined;
+  }
+
+  /**
+   * How `key` (of `table`) is proven: by the flow (`local`), else at the calls of the function
+   * whose parameter it is. Undefined when nothing proves it and it is no parameter.
+   */
+  private keyVerdict(flow: FunctionFlow, key: QueryKey, table: string, local = true): OwnershipVerdict | undefined {
+    const { ctx } = this;
+    const { expr, list, listOrOne } = key;
+    const text = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
+    // `tagId: { in: [originalTagId, newTagId] }`: each element a key.
+    const elements = strip(ctx.ts, expr);
+    if (list && ctx.ts.isArrayLiteralExpression(elements)) {
+      const each = elements.elements.map((e) =>
+        ctx.ts.isSpreadElement(e) ? undefined : this.keyVerdict(flow, { expr: e, list: false }, table, local),
+      );
+      const failed = each.findIndex((v) => v?.kind !== "owned");
+      if (failed < 0 && each.length) return each[0];
+      const why = each[failed];
+      return why?.kind === "unproven-call" ? why : undefined;
+    }
+    if (local) {
+      const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
+      if (proven) return owned(proven, text);
+    }
     const pk = ctx.callers && parameterKey(ctx.ts, expr);
     if (!pk) return undefined;
     const verdict = this.byCallers(pk, table, !!list, 0, new Set());
     if (verdict.kind === "unknown") return undefined;
-    if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${key} ${verdict.note}` };
+    if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
     return {
       kind: "owned",
       proof: "callers",
       evidence: pk.fn.parameters[pk.index] ?? expr,
-      message: `key ${key} ${verdict.message}`,
+      message: `key ${text} ${verdict.message}`,
     };
   }
 

@@ -24,6 +24,18 @@ export interface FlowQuery {
   creates?: boolean;
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
+  /**
+   * Foreign keys to tenant-owned parents the query filters by (`where: { tagId }`): the rows
+   * hang off those parents' rows, so an owned parent key scopes them.
+   */
+  parentKeys?: ParentKey[];
+}
+
+export interface ParentKey extends QueryKey {
+  /** The parent table (model name). */
+  table: string;
+  /** The child's field or column, as written. */
+  field: string;
 }
 
 export interface QueryKey {
@@ -38,7 +50,14 @@ const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyA
 const NO_ROW_OPERATIONS = new Set(["count", "aggregate", "groupBy", "updateMany", "deleteMany", "createMany"]);
 
 /** A Prisma delegate call (`db.invoice.delete({ where: { id } })`) seen by the flow. */
-export function prismaFlowQuery(tsm: typeof ts, call: ts.Node, table: string, scoped: boolean): FlowQuery | undefined {
+export function prismaFlowQuery(
+  tsm: typeof ts,
+  call: ts.Node,
+  table: string,
+  scoped: boolean,
+  /** The table's foreign keys to tenant-owned parents, by Prisma field name. */
+  parentFields: ReadonlyMap<string, string> = new Map(),
+): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
   if (!Object.hasOwn(OPERATIONS, method)) return undefined;
@@ -55,6 +74,14 @@ export function prismaFlowQuery(tsm: typeof ts, call: ts.Node, table: string, sc
     throwsWhenEmpty: method.endsWith("OrThrow"),
     creates: /^(create|upsert)/.test(method),
     key: id && keyOf(tsm, id),
+    parentKeys:
+      whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
+        ? [...parentFields].flatMap(([field, parent]) => {
+            const value = member(tsm, whereObj, field);
+            const key = value && keyOf(tsm, value);
+            return key ? [{ ...key, table: parent, field }] : [];
+          })
+        : undefined,
   };
 }
 

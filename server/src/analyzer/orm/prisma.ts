@@ -2,6 +2,7 @@
 // Reads, updates and deletes must pin the tenant in `where`; creates must set it in `data`.
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
+import { isCredentialField } from "../credentials";
 import type ts from "typescript";
 import { ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
@@ -118,6 +119,11 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
+  // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication).
+  if (scope.kind === "none" && followed && tsm.isObjectLiteralExpression(followed)) {
+    const keys = lookupKeys(tsm, followed);
+    if (keys.some(isCredentialField)) return [];
+  }
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
   const where =
     followed && tsm.isObjectLiteralExpression(followed) && isInCall(followed, site.call) ? followed : undefined;

@@ -2,6 +2,7 @@
 // DESIGN.md "When is a query scoped": a top-level AND term `ref.tenant_col = v`,
 // `IN (...)`, `= ANY(v)`; an equality to an already-scoped reference; an OR only when
 // every branch scopes, or the shared-rows form `tenant_col IS NULL OR tenant_col = v`.
+import { isCredentialField } from "../credentials";
 import { as, columnRef, list, names, stripCasts, walk } from "./ast";
 
 /** A reference (table, CTE, subquery) as the predicate classifier sees it. */
@@ -22,12 +23,17 @@ export type ColumnResolver<R extends PredicateRef> = (qualifier: string[], colum
 
 export type TermMeaning<R extends PredicateRef> =
   /** `shared`: the shared-or-owned form `tenant_col IS NULL OR tenant_col = v`. */
-  { kind: "scopes"; refs: R[]; shared?: boolean } | { kind: "joins"; a: R; b: R } | { kind: "other" };
+  /** `credential`: a lookup by a secret or its hash (`token_hash = $1`), authentication. */
+  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean }
+  | { kind: "joins"; a: R; b: R }
+  | { kind: "other" };
 
 export interface ClassifyContext<R extends PredicateRef> {
   resolve: ColumnResolver<R>;
   /** Qualifiers whose columns count as values (`excluded` in ON CONFLICT DO UPDATE). */
   valueQualifiers?: ReadonlySet<string>;
+  /** The one reference of the query level, when it has one: what an unqualified column that is not a tenant column belongs to. */
+  soleRef?(): R | undefined;
 }
 
 /** Splits a boolean expression into its top-level AND terms. */
@@ -42,6 +48,8 @@ export function andTerms(expr: unknown): unknown[] {
 export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): TermMeaning<R> {
   const direct = directPredicateRef(term, ctx);
   if (direct) return { kind: "scopes", refs: [direct] };
+  const credential = credentialRef(term, ctx);
+  if (credential) return { kind: "scopes", refs: [credential], credential: true };
 
   const join = tenantJoin(term, ctx);
   if (join) return { kind: "joins", a: join[0], b: join[1] };
@@ -120,6 +128,32 @@ function directPredicateRef<R extends PredicateRef>(term: unknown, ctx: Classify
     return tenantColumnRef(sub.testexpr, ctx);
   }
   return undefined;
+}
+
+/** `key_hash = $1`, `s.token = $1`: a credential column compared with a value. */
+function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): R | undefined {
+  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
+  for (const [side, other] of [
+    [expr.lexpr, expr.rexpr],
+    [expr.rexpr, expr.lexpr],
+  ]) {
+    const c = columnRef(stripCasts(side));
+    if (!c || !isCredentialField(c.column) || mentionsColumn(other)) continue;
+    const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
+    if (ref) return ref;
+  }
+  return undefined;
+}
+
+/** Whether an expression reads a column (then it compares rows with rows, not with a value). */
+function mentionsColumn(expr: unknown): boolean {
+  let found = false;
+  walk(expr, (type) => {
+    if (type === "ColumnRef") found = true;
+    return found ? false : undefined;
+  });
+  return found;
 }
 
 /** `tenant_col IS NULL OR tenant_col = v`: the shared-rows form, which adds only rows no tenant owns. */

@@ -59,7 +59,7 @@ export interface SqlProof {
   table: string;
   refStart: number;
   refEnd: number;
-  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "join" | "parent">;
+  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "credential" | "join" | "parent">;
   evidenceStart: number;
   evidenceEnd: number;
   /** The predicate or join as written (`o.tenant_id = $1`), or for a parent how it is scoped. */
@@ -480,7 +480,10 @@ class ScopeChecker {
    * join equalities and owning foreign-key joins to scoped parents, until nothing changes.
    */
   private resolveScoping(level: Level, terms: Term[], implied: ImpliedJoin[], ctes: Map<string, Cte>) {
-    const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
+    const ctx: ClassifyContext<Ref> = {
+      resolve: (q, col) => resolveColumn(level, q, col),
+      soleRef: () => (level.refs.length === 1 ? level.refs[0] : undefined),
+    };
     const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
     // Postgres: a strict WHERE predicate on the nullable side of an outer join drops the rows the
     // join padded with NULLs, so every row left satisfies that join's ON: it applies to both sides.
@@ -500,7 +503,10 @@ class ScopeChecker {
       if (meaning.kind === "scopes") {
         for (const ref of meaning.refs) {
           if (applies(term, ref) && !direct.has(ref))
-            direct.set(ref, { kind: meaning.shared ? "shared-or-owned" : "predicate", expr: term.expr });
+            direct.set(ref, {
+              kind: meaning.shared ? "shared-or-owned" : meaning.credential ? "credential" : "predicate",
+              expr: term.expr,
+            });
         }
       } else if (meaning.kind === "joins") {
         joins.push({ a: meaning.a, b: meaning.b, appliesTo: appliesTo(term), expr: term.expr });
@@ -583,7 +589,10 @@ class ScopeChecker {
       (kind === "parent" && from
         ? `joined to ${alias(from)} on ${written}, ${from.how ? `scoped by ${from.how}` : "which is scoped"}`
         : written);
-    ref.how = kind === "predicate" || kind === "shared-or-owned" ? written : `${alias(ref)} ${described}`;
+    ref.how =
+      kind === "predicate" || kind === "shared-or-owned" || kind === "credential"
+        ? written
+        : `${alias(ref)} ${described}`;
     proofs.push({
       table: ref.tenant.name,
       refStart: ref.start,
