@@ -447,3 +447,55 @@ export const unsafeClear = async ({ input }: any) => clearLines(input.invoiceId)
     );
   });
 });
+
+describe("a row read by a proven key is the tenant's, and so are the keys it points at", () => {
+  test("the invoice a note points at, read by the note's proven id", () => {
+    const r = run({
+      "/p/src/routes/notes.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {
+  const note = await prisma.note.findFirst({ where: { id: input.id, tenantId } });
+  if (!note) throw new Error("not found");
+  const again = await prisma.note.findUnique({ where: { id: note.id } });
+  await prisma.invoice.update({ where: { id: again!.invoiceId! }, data: { status: "seen" } });
+  await prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "seen" } });
+}`,
+    });
+    assert.deepEqual(r.flagged, [
+      'routes/notes.ts:8: update({ where: { id: input.invoiceId }, data: { status: "seen" } })',
+    ]);
+  });
+
+  test("a row deleted by a parameter every call proves: its foreign key is proven at a further call", () => {
+    const files = {
+      "/p/src/lib/notes.ts": `${PRISMA}import { closeInvoice } from "./invoices";
+export async function deleteNote(noteId: string) {
+  const note = await prisma.note.delete({ where: { id: noteId } });
+  if (note.invoiceId) await closeInvoice(note.invoiceId);
+}`,
+      "/p/src/lib/invoices.ts": `${PRISMA}export async function closeInvoice(invoiceId: string) {
+  return prisma.invoice.update({ where: { id: invoiceId }, data: { status: "closed" } });
+}`,
+      "/p/src/actions/notes.ts": `import { deleteNote } from "../lib/notes";
+export const deleteNoteAction = async ({ ctx, input }: any) => {
+  await assertNoteAccess(ctx.user, input.noteId);
+  await deleteNote(input.noteId);
+};`,
+    };
+    const r = run(files);
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.find((p) => p.startsWith("lib/invoices.ts"))!,
+      /key `invoiceId` is a parameter of `closeInvoice`, and every call passes a proven key: notes\.ts line 6: key `note\.invoiceId` comes from the row read on line 5 by a proven key: key `noteId` is a parameter of `deleteNote`/,
+    );
+    const unchecked = run({
+      ...files,
+      "/p/src/actions/notes.ts": files["/p/src/actions/notes.ts"].replace(
+        "  await assertNoteAccess(ctx.user, input.noteId);\n",
+        "",
+      ),
+    });
+    assert.deepEqual(unchecked.flagged, [
+      'lib/invoices.ts:4: update({ where: { id: invoiceId }, data: { status: "closed" } })',
+      "lib/notes.ts:5: delete({ where: { id: noteId } })",
+    ]);
+  });
+});

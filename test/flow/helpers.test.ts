@@ -383,7 +383,7 @@ ${HANDLER}
   const m = await prisma.invoice.findUnique({ where: { id: input.id } });
   if (!m || m.tenantId !== tenantId) throw new Error("forbidden");
   const n = await prisma.invoice.findUnique({ where: { id: \`\${tenantId}-n\` } });
-  const o = await prisma.invoice.findUnique({ where: { id } });
+  const o = await prisma.invoice.findUnique({ where: { id: input.id.trim() } });
   assertOwned(o, tenantId);
   return [m, n, o];
 }`);

@@ -10,6 +10,7 @@ import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type CallerAccess, type FlowQuery } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
+import { normalizeColumnName } from "./model/names";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
@@ -126,6 +127,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       tenantOf,
       authorizers,
       callers,
+      referencedTable: (table, field) => referencedTable(model, table, field),
     });
   const flow = flowOf(sourceFile, queries);
   flows.set(sourceFile, flow);
@@ -153,6 +155,25 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       );
   }
   return out;
+}
+
+/**
+ * The tenant-owned table a foreign-key field or column of `table` points at: a Prisma relation's
+ * one local field (`surveyId` -> surveys), or a parent key the schema declares (`invoice_id`).
+ */
+function referencedTable(model: TenantModel, table: string, field: string): string | undefined {
+  const t = lookupTenantTable(model, table);
+  if (!t) return undefined;
+  for (const e of t.entities ?? [])
+    for (const r of e.relations ?? [])
+      if (r.fields?.length === 1 && r.fields[0] === field) {
+        const target = model.entities?.get(r.target.toLowerCase());
+        if (target) return target.name;
+      }
+  const column = normalizeColumnName(field);
+  for (const p of [...(t.parents ?? []), ...(t.owner ? [t.owner] : [])])
+    if (normalizeColumnName(p.column) === column) return model.tables.get(p.parent.toLowerCase())?.name;
+  return undefined;
 }
 
 /**

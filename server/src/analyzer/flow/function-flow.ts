@@ -22,6 +22,10 @@ export interface FlowContext {
   helpers?: HelperEffects;
   /** The config's authorization functions (flow/authorizers.ts); names that say so count too. */
   authorizers?: Authorizers;
+  /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
+  referencedTable?(table: string, field: string): string | undefined;
+  /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
+  provenElsewhere?(key: ts.Expression, table: string): Reason | undefined;
 }
 
 /** What a call to a helper function means for the caller (flow/helpers.ts). */
@@ -72,7 +76,7 @@ export class FunctionFlow {
     const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);
-    if (query) return queryValue(this.ctx.sourceFile, query);
+    if (query) return this.queryValueOf(query);
     if (tsm.isIdentifier(e)) return this.latest(this.bindings, e.text, at)?.value;
     // `comment ?? null`, `row || undefined`: the row or nothing.
     if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
@@ -80,7 +84,7 @@ export class FunctionFlow {
       if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
         return this.valueOf(e.left, at);
     }
-    if (tsm.isPropertyAccessExpression(e)) return member(this.valueOf(e.expression, at), e.name.text);
+    if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
     if (tsm.isElementAccessExpression(e))
       return tsm.isNumericLiteral(e.argumentExpression) ? element(this.valueOf(e.expression, at)) : undefined;
     if (!tsm.isCallExpression(e)) return undefined;
@@ -97,13 +101,48 @@ export class FunctionFlow {
     return this.ctx.helpers?.returns(e);
   }
 
+  /**
+   * A query's value; a row read by a key the flow (or every call of the function) already tied to
+   * the tenant is the tenant's too: `const r = await db.response.delete({ where: { id } })` when
+   * `id` is proven makes `r.surveyId` an owned key of surveys.
+   */
+  private queryValueOf(q: FlowQuery): Value | undefined {
+    const value = queryValue(this.ctx.sourceFile, q);
+    if (!value?.unchecked || !q.key || q.key.list) return value;
+    const key = this.valueOf(q.key.expr, q.call);
+    const proven =
+      key?.kind === "key" && !key.unchecked && key.reason && (key.table === q.table || key.table === "*")
+        ? key.reason
+        : this.ctx.provenElsewhere?.(q.key.expr, q.table);
+    if (!proven) return value;
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
+    return {
+      ...value,
+      unchecked: false,
+      reason: {
+        proof: proven.proof,
+        evidence: proven.evidence,
+        say: (k) => `key ${k} comes from the row read on line ${line} by a proven key: ${proven.say(`\`${by}\``)}`,
+      },
+    };
+  }
+
+  /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
+  private member(value: Value | undefined, name: string): Value | undefined {
+    const direct = member(value, name);
+    if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
+    const table = this.ctx.referencedTable?.(value.table, name);
+    return table ? { kind: "key", table, reason: value.reason } : undefined;
+  }
+
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
   valueOfPath(expr: ts.Expression, path: string, at: ts.Node): Value | undefined {
     if (!path) return this.valueOf(expr, at);
     const fact = this.latest(this.facts, normalize(expr.getText(this.ctx.sourceFile)) + path, at);
     if (fact) return fact.value;
     let value = this.valueOf(expr, at);
-    for (const field of path.split(".").slice(1)) value = member(value, field);
+    for (const field of path.split(".").slice(1)) value = this.member(value, field);
     return value;
   }
 
@@ -185,7 +224,7 @@ export class FunctionFlow {
       if (tsm.isOmittedExpression(el) || el.dotDotDotToken) return;
       if (tsm.isArrayBindingPattern(name)) return this.bind(el.name, i === 0 ? element(value) : undefined, scope, pos);
       const prop = el.propertyName ?? el.name;
-      if (tsm.isIdentifier(prop)) this.bind(el.name, member(value, prop.text), scope, pos);
+      if (tsm.isIdentifier(prop)) this.bind(el.name, this.member(value, prop.text), scope, pos);
     });
   }
 

@@ -44,6 +44,8 @@ export interface OwnershipContext {
   authorizers?: Authorizers;
   /** Absent: a key that is a parameter stays unproven (its callers are not looked for). */
   callers?: CallerAccess;
+  /** The tenant-owned table a foreign-key field of `table` points at. */
+  referencedTable?(table: string, field: string): string | undefined;
 }
 
 /** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
@@ -62,6 +64,10 @@ export class OwnershipFlow {
   private readonly flows = new Map<ts.Node, FunctionFlow>();
   private readonly helpers: HelperSummaries;
   private resolver?: FunctionResolver;
+  /** Functions whose flow is being built, to stop a caller chain that comes back to one. */
+  private readonly building = new Set<ts.Node>();
+  /** Rows proven at their function's calls, inside each other (across files): bounded. */
+  private static nested = 0;
 
   constructor(private readonly ctx: OwnershipContext) {
     this.helpers = new HelperSummaries({
@@ -234,24 +240,51 @@ export class OwnershipFlow {
     const { ctx } = this;
     const root = outermostFunction(ctx.ts, node);
     let flow = this.flows.get(root);
-    if (!flow)
-      this.flows.set(
+    if (flow) return flow;
+    // A function whose flow is being built asked (through its callers) about itself: nothing proven.
+    if (this.building.has(root)) throw new FlowCycle();
+    this.building.add(root);
+    try {
+      flow = new FunctionFlow(
+        {
+          ts: ctx.ts,
+          sourceFile: ctx.sourceFile,
+          queries: ctx.queries,
+          tenantOf: ctx.tenantOf,
+          helpers: this.helpers,
+          authorizers: ctx.authorizers,
+          referencedTable: ctx.referencedTable,
+          provenElsewhere: (key, table) => this.provenByCallers(key, table),
+        },
         root,
-        (flow = new FunctionFlow(
-          {
-            ts: ctx.ts,
-            sourceFile: ctx.sourceFile,
-            queries: ctx.queries,
-            tenantOf: ctx.tenantOf,
-            helpers: this.helpers,
-            authorizers: ctx.authorizers,
-          },
-          root,
-        )),
       );
+    } finally {
+      this.building.delete(root);
+    }
+    this.flows.set(root, flow);
     return flow;
   }
+
+  /** A key that is a parameter every call proves, for a row read by it (FunctionFlow.queryValueOf). */
+  private provenByCallers(key: ts.Expression, table: string): Reason | undefined {
+    const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
+    if (!pk || OwnershipFlow.nested >= MAX_CALLER_DEPTH) return undefined;
+    OwnershipFlow.nested++;
+    try {
+      const verdict = this.byCallers(pk, table, false, 0, new Set());
+      if (verdict.kind !== "proven") return undefined;
+      return { proof: "callers", evidence: key, say: (text) => `key ${text} ${verdict.message}` };
+    } catch (e) {
+      if (e instanceof FlowCycle) return undefined;
+      throw e;
+    } finally {
+      OwnershipFlow.nested--;
+    }
+  }
 }
+
+/** A flow asked about itself while being built. */
+class FlowCycle extends Error {}
 
 /** The sentence a finding gets when its ownership check does not stop the flow. */
 export function fallsThroughNote(sourceFile: ts.SourceFile, check: ts.IfStatement): string {
