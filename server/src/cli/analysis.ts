@@ -14,6 +14,7 @@ import {
   type TenantModel,
 } from "../analyzer";
 import { effectiveSeverity } from "../analyzer/rules";
+import { escapeRegExp } from "../analyzer/escape-regexp";
 import { toPosix } from "./paths";
 import { typescriptLibDir } from "./typescript-lib";
 
@@ -76,12 +77,15 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   // Without a checker, the data flow follows helpers imported from other files through these.
   const others = new OtherFiles((file) => texts.get(file));
   const callers = options.files && new CallerFiles(options.files, (file) => texts.get(file));
-  const callerFiles =
+  // The analysed file's own tree is handed back for itself: parsing it again would cost a parse per file.
+  const callerFiles = (analysed: ts.SourceFile) =>
     callers &&
-    ((name: string) =>
+    ((name: string, definedIn: string) =>
       callers
-        .mentioning(name)
-        .map((file) => program?.getSourceFile(file) ?? others.get(file))
+        .mentioning(name, definedIn)
+        .map((file) =>
+          file === resolve(analysed.fileName) ? analysed : (program?.getSourceFile(file) ?? others.get(file)),
+        )
         .filter((f): f is ts.SourceFile => !!f));
 
   const session: AnalysisSession = {
@@ -110,7 +114,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
           relativePath: toPosix(relative(options.config.rootDir, file)),
           proofs,
           sourceFileOf: fromProgram ? undefined : (other) => others.get(other),
-          callerFiles,
+          callerFiles: callerFiles(sourceFile),
         });
         const text: FileText = { text: sourceFile.text, lineStarts: sourceFile.getLineStarts() };
         const kept = applyRuleLevels(options.config, findings);
@@ -187,48 +191,83 @@ export class OtherFiles {
 }
 
 /**
- * Which of the project's files may call a function of a given name: those whose text holds the
- * name as a word. Disk texts are read once, on the first question; `textOf` (the CLI's fixed
- * texts, the editor's open documents) wins over them on every question.
+ * Which of the project's files may call a function: those that call something of its name and
+ * are its own file or name its module in their text (an import of `./tags`, `@/lib/tags`, a
+ * folder's `index`). Disk texts are read and indexed once, on the first question; `textOf` (the
+ * CLI's fixed texts, the editor's open documents) wins over them.
  */
 export class CallerFiles {
-  private diskTexts?: Map<string, string>;
-  private readonly byName = new Map<string, string[]>();
+  private disk?: { files: string[]; texts: string[]; calls: Map<string, number[]> };
+  private readonly found = new Map<string, string[]>();
 
   constructor(
     private readonly files: readonly string[],
     private readonly textOf: (file: string) => string | undefined,
   ) {}
 
-  mentioning(name: string): string[] {
-    let found = this.byName.get(name);
+  mentioning(name: string, definedIn: string): string[] {
+    const target = resolve(definedIn);
+    const key = `${name}\0${target}`;
+    let found = this.found.get(key);
     if (found) return found;
-    this.diskTexts ??= new Map(
-      this.files.flatMap((file) => {
-        const text = checkSize(file) ? undefined : readText(file);
-        return typeof text === "string" ? [[resolve(file), text] as const] : [];
-      }),
-    );
-    const word = new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+    const disk = (this.disk ??= indexCalls(this.files));
+    const module = moduleNameOf(target);
     found = [];
-    for (const [file, disk] of this.diskTexts) {
-      const text = this.textOf(file) ?? disk;
-      if (text.includes(name) && word.test(text)) found.push(file);
+    const candidates = new Set(disk.calls.get(name));
+    // Open or fixed texts may call it where the disk text did not.
+    disk.files.forEach((file, i) => {
+      if (!candidates.has(i) && this.textOf(file)?.includes(name)) candidates.add(i);
+    });
+    for (const i of candidates) {
+      const file = disk.files[i]!;
+      const text = this.textOf(file) ?? disk.texts[i]!;
+      if (file === target || (text.includes(name) && module.test(text))) found.push(file);
     }
-    this.byName.set(name, found);
+    if (!found.includes(target)) found.push(target);
+    this.found.set(key, found);
     return found;
   }
 
   /** A text `textOf` answers for changed: the names are looked up again. */
   changed(): void {
-    this.byName.clear();
+    this.found.clear();
   }
 
   /** After files changed on disk (`--fix` rewrote them, a checkout). */
   forget(): void {
-    this.diskTexts = undefined;
-    this.byName.clear();
+    this.disk = undefined;
+    this.found.clear();
   }
+}
+
+/** Every file's text and, by name, the files that call something of that name (`name(`, `.name(`, `name<T>(`). */
+function indexCalls(files: readonly string[]): { files: string[]; texts: string[]; calls: Map<string, number[]> } {
+  const out = { files: [] as string[], texts: [] as string[], calls: new Map<string, number[]>() };
+  const call = /([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>\s*)?\(/g;
+  for (const file of files) {
+    const text = checkSize(file) ? undefined : readText(file);
+    if (typeof text !== "string") continue;
+    const i = out.files.push(resolve(file)) - 1;
+    out.texts.push(text);
+    const seen = new Set<string>();
+    for (let m = call.exec(text); m; m = call.exec(text)) {
+      const name = m[1]!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const list = out.calls.get(name);
+      if (list) list.push(i);
+      else out.calls.set(name, [i]);
+    }
+  }
+  return out;
+}
+
+/** How an import names a file's module: `tags` for `.../tags.ts`, the folder for `.../tags/index.ts`, in a quoted specifier. */
+function moduleNameOf(file: string): RegExp {
+  const parts = toPosix(file).split("/");
+  let base = parts.pop()!.replace(/\.[cm]?[jt]sx?$/, "");
+  if (base === "index" && parts.length) base = parts.pop()!;
+  return new RegExp(`["'/]${escapeRegExp(base)}(?:\\.[cm]?[jt]sx?)?(?:/index)?["']`);
 }
 
 /**

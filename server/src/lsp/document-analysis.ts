@@ -28,9 +28,9 @@ function callerTreesOf(
   programs: TypedPrograms | undefined,
   others: OtherFiles | undefined,
   typedMode: boolean,
-): (index: CallerFiles | undefined, name: string) => ts.SourceFile[] {
-  return (index, name) =>
-    (index?.mentioning(name) ?? []).flatMap((file) => {
+): (index: CallerFiles | undefined, name: string, definedIn: string) => ts.SourceFile[] {
+  return (index, name, definedIn) =>
+    (index?.mentioning(name, definedIn) ?? []).flatMap((file) => {
       const tree = typedMode ? programs?.typedSource(file)?.sourceFile : others?.get(file);
       return tree ? [tree] : [];
     });
@@ -81,7 +81,7 @@ export function analyzeText(
       relativePath: workspace.relativePath(file, context),
       proofs,
       sourceFileOf: others && sourceFile !== typed?.sourceFile ? (other) => others.get(other) : undefined,
-      callerFiles: callers && ((name) => callerTrees(callers(context.config.rootDir), name)),
+      callerFiles: callers && ((name, definedIn) => callerTrees(callers(context.config.rootDir), name, definedIn)),
     });
     return {
       kind: "ok",

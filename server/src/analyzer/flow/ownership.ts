@@ -50,8 +50,8 @@ export interface OwnershipContext {
 
 /** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
 export interface CallerAccess {
-  /** Parsed files that may call a function named `name` (the analysed file included). */
-  filesMentioning(name: string): readonly ts.SourceFile[];
+  /** Parsed files that may call a function named `name` declared in `definedIn` (that file included). */
+  filesMentioning(name: string, definedIn: string): readonly ts.SourceFile[];
   /** The ownership flow of another file, to judge a call made there. */
   flowOf(file: ts.SourceFile): OwnershipFlow | undefined;
 }
@@ -184,7 +184,12 @@ export class OwnershipFlow {
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
     seen.add(pk.fn);
     this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf);
-    const calls = callSitesOf(ctx.ts, pk, ctx.callers.filesMentioning(pk.name), this.resolver);
+    const calls = callSitesOf(
+      ctx.ts,
+      pk,
+      ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName),
+      this.resolver,
+    );
     if (!calls.length) return { kind: "unknown" };
     const param = `a parameter of \`${pk.name}\``;
     let first: string | undefined;

@@ -1,0 +1,60 @@
+// Which files may call a data-layer function (the CLI's and the language server's CallerFiles):
+// those that call something of its name and import its module, plus its own file; an open
+// (or fixed) text counts over the disk's.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { CallerFiles } from "../../server/src/cli/analysis";
+
+describe("CallerFiles", () => {
+  let dir: string;
+  const files: Record<string, string> = {
+    "lib/orders.ts":
+      "export const getOrder = (id: string) => db.order.findUnique({ where: { id } });\nexport const again = () => getOrder('x');",
+    "lib/invoices/index.ts": "export const getOrder = (id: string) => db.invoice.findUnique({ where: { id } });",
+    "routes/orders.ts":
+      'import { getOrder } from "../lib/orders";\nexport const show = (req: any) => getOrder(req.params.id);',
+    "routes/aliased.ts":
+      'import { getOrder } from "@/lib/orders";\nexport const show = (req: any) => getOrder(req.params.id);',
+    "routes/invoices.ts":
+      'import { getOrder } from "../lib/invoices";\nexport const show = (req: any) => getOrder(req.params.id);',
+    "routes/mention.ts": 'import { x } from "../lib/orders";\n// getOrder is documented elsewhere\nexport const y = x;',
+  };
+  const path = (rel: string) => join(dir, rel);
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "tenantguard-callers-"));
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(dir, rel, ".."), { recursive: true });
+      writeFileSync(path(rel), text);
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("the function's own file and the files that call the name and import its module", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    assert.deepEqual(index.mentioning("getOrder", path("lib/orders.ts")).sort(), [
+      path("lib/orders.ts"),
+      path("routes/aliased.ts"),
+      path("routes/orders.ts"),
+    ]);
+    // A folder's index module is imported by the folder's name.
+    assert.deepEqual(index.mentioning("getOrder", path("lib/invoices/index.ts")).sort(), [
+      path("lib/invoices/index.ts"),
+      path("routes/invoices.ts"),
+    ]);
+  });
+
+  test("an open text wins over the disk: a new call counts once the index is told", () => {
+    const open = new Map<string, string>();
+    const index = new CallerFiles(Object.keys(files).map(path), (f) => open.get(f));
+    assert.ok(!index.mentioning("getOrder", path("lib/orders.ts")).includes(path("routes/mention.ts")));
+    open.set(
+      path("routes/mention.ts"),
+      'import { getOrder } from "../lib/orders";\nexport const y = () => getOrder("1");',
+    );
+    index.changed();
+    assert.ok(index.mentioning("getOrder", path("lib/orders.ts")).includes(path("routes/mention.ts")));
+  });
+});
