@@ -499,3 +499,143 @@ export const deleteNoteAction = async ({ ctx, input }: any) => {
     ]);
   });
 });
+
+/** Every rule a handler body draws, in order (not only missing-tenant-filter). */
+function rulesOf(body: string): string[] {
+  const text = `${PRISMA}export async function handler(invoiceId: string, tenantId: string, input: any) {\n${body}\n}`;
+  return analyzeSourceFile({
+    ts,
+    sourceFile: ts.createSourceFile("/p/src/a.ts", text, ts.ScriptTarget.Latest, true),
+    config: resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
+    model,
+    parser,
+    relativePath: "src/a.ts",
+  }).map((f) => f.ruleId);
+}
+
+describe("how real code names and shapes its checks", () => {
+  const ONE = (body: string, params = "invoiceId: string, tenantId: string, input: any") =>
+    run({
+      "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(${params}) {\n${body}\n}`,
+    });
+
+  test("the tenant under another name: `workspace.id`, `workspaceId`, `ctx.org.id`", () => {
+    for (const tenant of ["workspace.id", "workspaceId", "ctx.org.id", "session.activeOrganizationId"]) {
+      const r = ONE(
+        `  const inv = await prisma.invoice.findUnique({ where: { id: invoiceId } });
+  if (!inv || inv.tenantId !== ${tenant}) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: inv.id } });`,
+        "invoiceId: string, workspace: any, workspaceId: string, ctx: any, session: any",
+      );
+      assert.deepEqual(r.flagged, [], tenant);
+    }
+  });
+
+  test("twin: compared with request input, or with an id that names no tenant, the row stays unchecked", () => {
+    for (const other of ["input.workspaceId", "folderId", "user.id"]) {
+      const r = ONE(
+        `  const inv = await prisma.invoice.findUnique({ where: { id: invoiceId } });
+  if (!inv || inv.tenantId !== ${other}) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: inv.id } });`,
+        "invoiceId: string, input: any, folderId: string, user: any",
+      );
+      assert.equal(r.flagged.length, 2, other);
+    }
+  });
+
+  test("a row read by another unique key (`{ number }`, a compound) and then checked", () => {
+    const r = ONE(`  const inv = await prisma.invoice.findUnique({ where: { number: input.number } });
+  if (!inv || inv.tenantId !== tenantId) throw new Error("not found");
+  const other = await prisma.invoice.findUnique({ where: { number_series: { number: input.number, series: "A" } } });
+  if (!other || other.tenantId !== tenantId) throw new Error("not found");
+  return [inv, other];`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("conditional spreads of known objects are read, not given up on", () => {
+    const scoped =
+      ONE(`  await prisma.invoice.findMany({ where: { tenantId, ...(input.q ? { status: input.q } : {}) } });
+  await prisma.invoice.findMany({ where: { tenantId, ...(input.q && { status: input.q }) } });`);
+    assert.deepEqual(scoped.flagged, []);
+    assert.deepEqual(
+      rulesOf(`  await prisma.invoice.findMany({ where: { tenantId, ...(input.q ? { status: input.q } : {}) } });`),
+      [],
+    );
+    const unscoped = ONE(`  await prisma.invoice.findMany({ where: { ...(input.q ? { status: input.q } : {}) } });`);
+    assert.deepEqual(unscoped.flagged, [
+      "routes/invoices.ts:4: findMany({ where: { ...(input.q ? { status: input.q } : {}) } })",
+    ]);
+  });
+
+  test("a tenant filter in one branch of a spread is weak, unless the row it read is checked after", () => {
+    const read = `const inv = await prisma.invoice.findUnique({
+    where: { ...(input.ext ? { id_tenantId: { id: invoiceId, tenantId } } : { id: invoiceId }) },
+  });`;
+    const checked = ONE(`  ${read}
+  if (!inv || inv.tenantId !== tenantId) throw new Error("not found");
+  return inv;`);
+    assert.deepEqual(checked.flagged, []);
+    assert.deepEqual(rulesOf(`  ${read}\n  return inv;`), ["weak-tenant-filter"]);
+  });
+
+  test("a `let` assigned by one of two reads, then checked: both reads are checked", () => {
+    const body = (check: string) => `  let inv = null;
+  if (input.number) {
+    inv = await prisma.invoice.findUnique({ where: { number: input.number } });
+  } else {
+    inv = await prisma.invoice.findUnique({ where: { id: invoiceId } });
+  }
+  if (!inv) throw new Error("not found");
+${check}
+  return inv;`;
+    assert.deepEqual(ONE(body(`  if (inv.tenantId !== tenantId) throw new Error("forbidden");`)).flagged, []);
+    // Twin: a check that only logs proves neither read.
+    assert.equal(ONE(body(`  if (inv.tenantId !== tenantId) console.warn("other tenant");`)).flagged.length, 2);
+    // Twin: the row is used before the check.
+    const used = ONE(`  let inv = null;
+  inv = await prisma.invoice.findUnique({ where: { id: invoiceId } });
+  await audit(inv);
+  if (!inv || inv.tenantId !== tenantId) throw new Error("forbidden");`);
+    assert.equal(used.flagged.length, 1);
+  });
+
+  test("a function re-exported by a barrel (`export * from`, `export { x } from`) is judged at its calls", () => {
+    const files = {
+      "/p/src/lib/invoices/delete-invoice.ts": `${PRISMA}export async function deleteInvoice(id: string) {
+  return prisma.invoice.delete({ where: { id } });
+}`,
+      "/p/src/lib/invoices/index.ts": `export * from "./delete-invoice";`,
+      "/p/src/routes/invoices.ts": `import { deleteInvoice } from "../lib/invoices";
+export async function handler(ctx: any, input: any) {
+  await assertInvoiceAccess(ctx.user, input.id);
+  await deleteInvoice(input.id);
+}`,
+    };
+    assert.deepEqual(run(files).flagged, []);
+    const named = run({
+      ...files,
+      "/p/src/lib/invoices/index.ts": `export { deleteInvoice } from "./delete-invoice";`,
+    });
+    assert.deepEqual(named.flagged, []);
+    const unsafe = run({
+      ...files,
+      "/p/src/routes/invoices.ts": files["/p/src/routes/invoices.ts"].replace(
+        "  await assertInvoiceAccess(ctx.user, input.id);\n",
+        "",
+      ),
+    });
+    assert.match(unsafe.messages[0]!, /the call on invoices\.ts line 3 passes `input\.id`/);
+  });
+
+  test("a throwing check whose result is kept (`const { folder } = await throwIf...Denied(...)`)", () => {
+    const r = ONE(`  const { invoice } = await throwIfInvoiceActionDenied({ invoiceId, tenantId });
+  await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });
+  const allowed = await hasInvoiceAccess(invoiceId);
+  await prisma.invoice.delete({ where: { id: input.otherId } });`);
+    assert.deepEqual(r.flagged, ["routes/invoices.ts:7: delete({ where: { id: input.otherId } })"]);
+    assert.match(
+      r.proofs[0]!,
+      /key `invoiceId` is passed to the authorization check `throwIfInvoiceActionDenied` on line 4/,
+    );
+  });
+});

@@ -91,13 +91,19 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
 }
 
 /**
+ * The rules a later proof can answer: a missing filter (by the key, a check of the row); a weak one
+ * (`...(ext ? { projectId_externalId } : { id })`) only by a check of the row it read.
+ */
+const OWNERSHIP_RULES = new Set<RuleId>(["missing-tenant-filter", "weak-tenant-filter"]);
+
+/**
  * Drops a missing-tenant-filter whose by-id query uses a key the same function has already tied
  * to the tenant (flow/ownership.ts), and records how in `options.proofs`; only functions holding
  * such a finding are analysed. With a checker (or `sourceFileOf`), helpers in other files
  * count: their file's queries are computed once per file (flowQueriesOf).
  */
 function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuery>, options: AnalyzeOptions) {
-  if (!raw.some((f) => f.ruleId === "missing-tenant-filter" && f.call)) return raw;
+  if (!raw.some((f) => OWNERSHIP_RULES.has(f.ruleId) && f.call)) return raw;
   const { model, config, sourceFile } = options;
   const namesByTable = new Map<string, TenantNames>();
   const tenantOf = (name: string) => {
@@ -134,7 +140,9 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   const out: RawFinding[] = [];
   for (const f of raw) {
     const verdict =
-      f.ruleId === "missing-tenant-filter" && f.call && f.table ? flow.verdict(f.call, f.table) : undefined;
+      OWNERSHIP_RULES.has(f.ruleId) && f.call && f.table
+        ? flow.verdict(f.call, f.table, f.ruleId === "weak-tenant-filter")
+        : undefined;
     if (verdict?.kind === "owned") {
       // SQL: the table reference the finding underlined; ORM: the whole call.
       const [start, end] = f.literal ? [f.start, f.end] : [f.call!.getStart(sourceFile), f.call!.getEnd()];

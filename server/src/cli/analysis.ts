@@ -262,12 +262,15 @@ function indexCalls(files: readonly string[]): { files: string[]; texts: string[
   return out;
 }
 
-/** How an import names a file's module: `tags` for `.../tags.ts`, the folder for `.../tags/index.ts`, in a quoted specifier. */
+/**
+ * How an import may name a file's module, in a quoted specifier: `tags` for `.../tags.ts`, and its
+ * folder (`.../lib/tags` for `.../lib/tags/index.ts`, or a barrel beside `.../lib/links/delete.ts`).
+ */
 function moduleNameOf(file: string): RegExp {
   const parts = toPosix(file).split("/");
-  let base = parts.pop()!.replace(/\.[cm]?[jt]sx?$/, "");
-  if (base === "index" && parts.length) base = parts.pop()!;
-  return new RegExp(`["'/]${escapeRegExp(base)}(?:\\.[cm]?[jt]sx?)?(?:/index)?["']`);
+  const base = parts.pop()!.replace(/\.[cm]?[jt]sx?$/, "");
+  const names = [base === "index" ? undefined : base, parts.pop()].filter((n): n is string => !!n);
+  return new RegExp(`["'/](?:${names.map(escapeRegExp).join("|")})(?:\\.[cm]?[jt]sx?)?(?:/index)?["']`);
 }
 
 /**

@@ -75,12 +75,30 @@ export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: T
 // A tenant id the client sends (`req.body.tenantId`, `input.tenantId`) names any tenant it likes.
 const REQUEST_INPUT = /^(body|query|params|input|args|data|payload|dto)$/i;
 
-/** `tenantId`, `ctx.tenantId`, `req.user.tenant_id`, the config's tenantExpression; not request input. */
+// What code calls the tenant when it does not use the column's name: `workspaceId`, `workspace.id`,
+// `ctx.org.id`, `session.activeOrganizationId`, `teamId`, `accountId`.
+const TENANT_WORD = /tenant|workspace|organi[sz]ation|(?:^|[a-z_])orgs?(?:[A-Z_]|$)|^orgs?$|team|account|company/i;
+const ID_NAME = /(?:Id|ID|_id)$/;
+
+/** Whether a name (and the name before it, for `workspace.id`) says it is a tenant's id. */
+function namesTenant(tenant: TenantNames, name: string, before: string | undefined): boolean {
+  if (tenant.names.has(name)) return true;
+  if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, ""));
+  return name === "id" && before !== undefined && TENANT_WORD.test(before);
+}
+
+/**
+ * `tenantId`, `ctx.tenantId`, `req.user.tenant_id`, the config's tenantExpression, or a name that
+ * says it is the tenant's id (`workspaceId`, `workspace.id`); never request input.
+ */
 export function isTenantValue(tsm: typeof ts, e: ts.Expression, tenant: TenantNames): boolean {
   const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
   if (tenant.expression && s.getText() === tenant.expression) return true;
-  if (tsm.isIdentifier(s)) return tenant.names.has(s.text);
-  if (!tsm.isPropertyAccessExpression(s) || !tenant.names.has(s.name.text)) return false;
+  if (tsm.isIdentifier(s)) return namesTenant(tenant, s.text, undefined);
+  if (!tsm.isPropertyAccessExpression(s)) return false;
+  const base = strip(tsm, s.expression);
+  const before = tsm.isPropertyAccessExpression(base) ? base.name.text : tsm.isIdentifier(base) ? base.text : undefined;
+  if (!namesTenant(tenant, s.name.text, before)) return false;
   for (let cur: ts.Expression = s.expression; ; cur = cur.expression) {
     cur = strip(tsm, cur);
     const name = tsm.isPropertyAccessExpression(cur) ? cur.name.text : tsm.isIdentifier(cur) ? cur.text : undefined;

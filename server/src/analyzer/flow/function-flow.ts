@@ -50,13 +50,20 @@ interface Binding {
   pos: number;
   /** For facts: proven by a throw (a helper's fact then holds for its callers), not a return. */
   throws?: boolean;
+  /** A `let` assignment: the variable may hold any of its earlier assignments' values too. */
+  mutable?: boolean;
 }
+
+/** What a `let` holds after an assignment the flow cannot read: nothing it can prove. */
+const UNKNOWN: Value = { kind: "row", table: "", unchecked: true };
 
 export class FunctionFlow {
   readonly checks = new Map<FlowQuery, Check>();
   private readonly bindings: Binding[] = [];
   /** Key expressions proven by a guard, by their text. */
   readonly facts: Binding[] = [];
+  /** `let` variables of the function, by name: the block that declares each. */
+  private readonly lets = new Map<string, ts.Node>();
   /** Pairs a guard that ends the path proved equal (`if (a !== b) throw`), from `pos` on in `scope`. */
   private readonly equalities: { a: ts.Expression; b: ts.Expression; scope: ts.Node; pos: number }[] = [];
   private readonly tsm: typeof ts;
@@ -159,8 +166,37 @@ export class FunctionFlow {
       }
       return;
     }
+    if (tsm.isVariableStatement(node)) {
+      // `let link = null;` then `link = await db.link.findUnique(...)` in branches: followed per assignment.
+      for (const d of node.declarationList.declarations) {
+        tsm.forEachChild(d, (c) => this.visit(c, scope));
+        if (!tsm.isIdentifier(d.name)) continue;
+        this.lets.set(d.name.text, scope);
+        const value = d.initializer && this.valueOf(d.initializer, d);
+        this.bindings.push({ name: d.name.text, value: value ?? UNKNOWN, scope, pos: d.end, mutable: true });
+      }
+      return;
+    }
     if (tsm.isExpressionStatement(node)) {
       tsm.forEachChild(node, (c) => this.visit(c, scope));
+      const assigned = strip(tsm, node.expression);
+      if (
+        tsm.isBinaryExpression(assigned) &&
+        assigned.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+        tsm.isIdentifier(assigned.left) &&
+        this.lets.has(assigned.left.text)
+      ) {
+        const name = assigned.left.text;
+        const value = this.valueOf(assigned.right, node);
+        this.bindings.push({
+          name,
+          value: value ?? UNKNOWN,
+          scope: this.lets.get(name)!,
+          pos: node.end,
+          mutable: true,
+        });
+        return;
+      }
       let e = strip(tsm, node.expression);
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
       const q = this.ctx.queries.get(e);
@@ -189,6 +225,15 @@ export class FunctionFlow {
     // `findFirstOrThrow({ where: { id: input.id, tenantId } })`: the key is proven once it returns.
     if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, d.end, q.call, true);
     this.applyEffects(init, d, scope);
+    // `const { folder } = await throwIfFolderActionDenied({ folderId })`: a check that throws, its result kept.
+    let call = strip(this.tsm, init);
+    while (this.tsm.isAwaitExpression(call)) call = strip(this.tsm, call.expression);
+    if (
+      this.tsm.isCallExpression(call) &&
+      !this.ctx.queries.has(call) &&
+      isAuthorizer(this.tsm, call, this.ctx.authorizers, true)
+    )
+      this.authorize(call, d, scope, true);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */
@@ -256,16 +301,16 @@ export class FunctionFlow {
       }
       const line = lineOf(this.ctx.sourceFile, st);
       const field = checked.field;
-      this.markChecked(
-        row.source,
-        {
-          proof: "ownership-check",
-          evidence: st,
-          say: () => `the row's ${field} is checked against the tenant on line ${line}`,
-        },
-        scope,
-        st.end,
-      );
+      const reason: Reason = {
+        proof: "ownership-check",
+        evidence: st,
+        say: () => `the row's ${field} is checked against the tenant on line ${line}`,
+      };
+      this.markChecked(row.source, reason, scope, st.end);
+      // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold.
+      for (const other of this.earlierAssignments(checked.expr, st))
+        if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
+          this.markChecked(other, reason, scope, st.end);
     }
   }
 
@@ -349,7 +394,19 @@ export class FunctionFlow {
         this.bindings.push({ ...b, value: { ...b.value, unchecked: false, reason }, scope, pos });
   }
 
-  private checkedRow(term: ts.Expression, st: ts.IfStatement): { row: Value; field: string } | undefined {
+  /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
+  private earlierAssignments(expr: ts.Expression, at: ts.Node): FlowQuery[] {
+    const e = strip(this.tsm, expr);
+    if (!this.tsm.isIdentifier(e)) return [];
+    return this.bindings
+      .filter((b) => b.mutable && b.name === e.text && b.pos <= at.pos && within(at, b.scope))
+      .flatMap((b) => (b.value.unchecked && b.value.source ? [b.value.source] : []));
+  }
+
+  private checkedRow(
+    term: ts.Expression,
+    st: ts.IfStatement,
+  ): { row: Value; field: string; expr: ts.Expression } | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
     if (!tsm.isBinaryExpression(t)) return undefined;
@@ -359,7 +416,8 @@ export class FunctionFlow {
       const value = this.valueOf(s.expression, st);
       if (value?.kind !== "row" || !value.unchecked) continue;
       const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
-      if (row && strip(tsm, row) === strip(tsm, s.expression)) return { row: value, field: s.name.text };
+      if (row && strip(tsm, row) === strip(tsm, s.expression))
+        return { row: value, field: s.name.text, expr: s.expression };
     }
     return undefined;
   }
@@ -377,8 +435,14 @@ export class FunctionFlow {
         if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
         return;
       }
-      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && !tsm.isBindingElement(n.parent))
-        used = !(tsm.isVariableDeclaration(n.parent) && n.parent.name === n);
+      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n))
+        used = !(
+          (tsm.isVariableDeclaration(n.parent) && n.parent.name === n) ||
+          // `link = await ...` overwrites the variable: not a use of what it held.
+          (tsm.isBinaryExpression(n.parent) &&
+            n.parent.left === n &&
+            n.parent.operatorToken.kind === tsm.SyntaxKind.EqualsToken)
+        );
       tsm.forEachChild(n, visit);
     };
     visit(scope);
@@ -424,4 +488,12 @@ function within(node: ts.Node, scope: ts.Node): boolean {
 
 function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
+}
+
+/** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */
+function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
+  const p = n.parent;
+  if (tsm.isBindingElement(p)) return false;
+  if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
+  return true;
 }

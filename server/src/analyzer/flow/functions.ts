@@ -60,9 +60,28 @@ export class FunctionResolver {
     const binding = this.sourceFileOf && this.importsOf(file).get(local);
     const other = binding && this.moduleFile(file.fileName, binding.from);
     if (!binding || !other) return undefined;
-    const index = this.localFunctions(other);
-    if (binding.name === "*") return member.startsWith(".") ? index.get(member.slice(1)) : undefined;
-    return index.get(`${binding.name}${member}`);
+    if (binding.name === "*") return member.startsWith(".") ? this.exported(other, member.slice(1)) : undefined;
+    return this.exported(other, binding.name, member);
+  }
+
+  /** A function a module exports: its own, or one a barrel re-exports (`export * from "./x"`, `export { a } from "./x"`). */
+  private exported(file: ts.SourceFile, name: string, member = "", depth = 0): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    const own = this.localFunctions(file).get(`${name}${member}`);
+    if (own || depth >= 3) return own;
+    for (const st of file.statements) {
+      if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
+      let original: string | undefined;
+      if (!st.exportClause) original = name;
+      else if (tsm.isNamedExports(st.exportClause))
+        original =
+          st.exportClause.elements.find((el) => el.name.text === name)?.propertyName?.text ??
+          (st.exportClause.elements.some((el) => el.name.text === name) ? name : undefined);
+      const target = original && this.moduleFile(file.fileName, st.moduleSpecifier.text);
+      const found = target && this.exported(target, original!, member, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   private importsOf(file: ts.SourceFile): Map<string, { from: string; name: string }> {

@@ -81,8 +81,13 @@ export class OwnershipFlow {
   }
 
   /** Why the `missing-tenant-filter` on `call` (table `table`) is not a leak, or how its check fails. */
-  verdict(call: ts.Node, table: string): OwnershipVerdict | undefined {
+  verdict(call: ts.Node, table: string, rowCheckOnly = false): OwnershipVerdict | undefined {
     try {
+      if (rowCheckOnly) {
+        const query = this.ctx.queries.get(call);
+        const checked = query?.table === table ? this.flowAt(call).checks.get(query) : undefined;
+        return checked?.state === "checked" ? owned(checked.reason, "") : undefined;
+      }
       return this.decide(call, table);
     } catch {
       // A shape the flow cannot read proves nothing: the finding stays.

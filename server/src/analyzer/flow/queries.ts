@@ -66,6 +66,11 @@ export function prismaFlowQuery(
   const where = args && tsm.isObjectLiteralExpression(args) ? member(tsm, args, "where") : undefined;
   const whereObj = where && strip(tsm, where);
   const id = whereObj && tsm.isObjectLiteralExpression(whereObj) ? member(tsm, whereObj, "id") : undefined;
+  // A where-unique by another key (`{ slug }`, `{ domain_key: { domain, key } }`): its one property.
+  const unique =
+    !id && whereObj && tsm.isObjectLiteralExpression(whereObj) && UNIQUE_WHERE.test(method)
+      ? soleProperty(tsm, whereObj)
+      : undefined;
   return {
     call,
     table,
@@ -73,7 +78,7 @@ export function prismaFlowQuery(
     returns,
     throwsWhenEmpty: method.endsWith("OrThrow"),
     creates: /^(create|upsert)/.test(method),
-    key: id && keyOf(tsm, id),
+    key: id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false }),
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
@@ -127,6 +132,19 @@ function slonikReturns(tsm: typeof ts, node: ts.Node, sql: string): FlowQuery["r
 export function writeTarget(sql: string): { table: string; schema?: string } | undefined {
   const m = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?(?:"?(\w+)"?\.)?"?(\w+)"?/i.exec(sql);
   return m ? { table: m[2], schema: m[1] } : undefined;
+}
+
+/** Operations whose where is Prisma's WhereUniqueInput: one unique key (or compound) selects the row. */
+const UNIQUE_WHERE = /^(findUnique|findUniqueOrThrow|update|delete|upsert)$/;
+
+/** The value of a where's only property (not a spread, not AND/OR/NOT). */
+function soleProperty(tsm: typeof ts, where: ts.ObjectLiteralExpression): ts.Expression | undefined {
+  if (where.properties.length !== 1) return undefined;
+  const p = where.properties[0]!;
+  if (tsm.isShorthandPropertyAssignment(p)) return p.name;
+  if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name) || ["AND", "OR", "NOT"].includes(p.name.text))
+    return undefined;
+  return p.initializer;
 }
 
 function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {

@@ -32,9 +32,11 @@ export function lineOf(sourceFile: ts.SourceFile, node: ts.Node): number {
 
 export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | undefined {
   if (q.returns === "none") return undefined;
-  // An unscoped read is only worth following when it reads one row by key: its check can prove it.
+  // An unscoped read is only worth following when it reads one row: a check of its tenant can prove it.
   if (!q.scoped)
-    return q.key && !q.key.list ? { kind: q.returns, table: q.table, source: q, unchecked: true } : undefined;
+    return (q.key && !q.key.list) || q.returns === "row"
+      ? { kind: q.returns, table: q.table, source: q, unchecked: true }
+      : undefined;
   const line = lineOf(sourceFile, q.call);
   const reason: Reason = {
     proof: "owned-key",

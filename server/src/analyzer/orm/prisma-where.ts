@@ -165,12 +165,51 @@ export function typeRequires(ctx: ScopeContext, expr: ts.Expression, field: stri
   );
 }
 
+/** The two objects a conditional spread adds: both branches of `c ? {...} : {...}`, or `{...}` and nothing for `c && {...}`. */
+function spreadBranches(ctx: ScopeContext, e: ts.Expression): ts.ObjectLiteralExpression[] | undefined {
+  const tsm = ctx.ts;
+  const object = (x: ts.Expression) => {
+    const v = followConst(ctx, strip(tsm, x));
+    return tsm.isObjectLiteralExpression(v) ? v : undefined;
+  };
+  const nothing = (x: ts.Expression) => {
+    const v = strip(tsm, x);
+    return (
+      v.kind === tsm.SyntaxKind.NullKeyword ||
+      v.kind === tsm.SyntaxKind.FalseKeyword ||
+      (tsm.isIdentifier(v) && v.text === "undefined")
+    );
+  };
+  if (tsm.isConditionalExpression(e)) {
+    const whenTrue = nothing(e.whenTrue) ? tsm.factory.createObjectLiteralExpression() : object(e.whenTrue);
+    const whenFalse = nothing(e.whenFalse) ? tsm.factory.createObjectLiteralExpression() : object(e.whenFalse);
+    return whenTrue && whenFalse ? [whenTrue, whenFalse] : undefined;
+  }
+  if (tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+    const added = object(e.right);
+    return added && [added, tsm.factory.createObjectLiteralExpression()];
+  }
+  return undefined;
+}
+
 function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity: ScopeEntity, depth: number): Scope {
   const tsm = ctx.ts;
   const terms: Scope[] = [];
   for (const p of obj.properties) {
     if (tsm.isSpreadAssignment(p)) {
       const spread = followConst(ctx, strip(tsm, p.expression));
+      // `...(search ? { name: { contains: search } } : {})`, `...(id && { id })`: one of two known objects.
+      const branches = spreadBranches(ctx, spread);
+      if (branches) {
+        terms.push(
+          anyOf(
+            branches.map((b) => objectScope(ctx, b, entity, depth + 1)),
+            p,
+            "is spread in only one branch of the conditional",
+          ),
+        );
+        continue;
+      }
       terms.push(
         tsm.isObjectLiteralExpression(spread)
           ? objectScope(ctx, spread, entity, depth + 1)
