@@ -94,13 +94,23 @@ const cases: FixCase[] = [
     ),
   },
   {
-    name: "the configured tenantExpression when nothing is in scope",
+    name: "the configured tenantExpression when no tenantId is in scope",
+    code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string, ctx: Ctx"),
+    expected: fn(
+      `await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`,
+      "id: string, ctx: Ctx",
+    ),
+    config: { tenantExpression: "ctx.tenantId" },
+  },
+  {
+    name: "the configured tenantExpression whose first name is not in scope: offered, never applied unattended",
     code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string"),
     expected: fn(
       `await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`,
       "id: string",
     ),
     config: { tenantExpression: "ctx.tenantId" },
+    safe: false,
   },
   {
     name: "a placeholder the user fills in, never applied unattended",

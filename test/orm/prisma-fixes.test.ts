@@ -6,7 +6,7 @@ import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { applyEdits, syntaxErrors } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
-import { analyzePrisma } from "./prisma-harness";
+import { analyzePrisma, prismaModel, SCHEMA } from "./prisma-harness";
 
 let parser: SqlParser;
 before(async () => {
@@ -105,9 +105,19 @@ const cases: FixCase[] = [
   },
   {
     name: "the tenant value under another name: tenantId: <value>",
+    code: fn("return prisma.invoice.findMany();", "orgTenant: string, ctx: Ctx"),
+    expected: fn(
+      "return prisma.invoice.findMany({ where: { tenantId: ctx.tenantId } });",
+      "orgTenant: string, ctx: Ctx",
+    ),
+    config: { tenantExpression: "ctx.tenantId" },
+  },
+  {
+    name: "tenantExpression whose first name is not in scope: inserted, not safe (it would not compile)",
     code: fn("return prisma.invoice.findMany();", "orgTenant: string"),
     expected: fn("return prisma.invoice.findMany({ where: { tenantId: ctx.tenantId } });", "orgTenant: string"),
     config: { tenantExpression: "ctx.tenantId" },
+    safe: false,
   },
   {
     name: "no tenant value in scope: a placeholder, never applied unattended",
@@ -189,6 +199,22 @@ for (const c of cases) {
     );
   });
 }
+
+test("fix: findUnique by another compound unique keeps findUnique and adds the tenant beside it (findFirst would not compile)", () => {
+  const model = prismaModel(
+    parser,
+    SCHEMA.replace("  body      String\n", "  body      String\n\n  @@unique([invoiceId, body])\n"),
+  );
+  const code = fn("return prisma.note.findUnique({ where: { invoiceId_body: { invoiceId: id, body: 'b' } } });");
+  const [finding] = analyzePrisma(parser, code, { model }).filter((f) => f.ruleId === "missing-tenant-filter");
+  assert.match(finding!.message, /Add tenantId to the where\./);
+  const [fix] = finding!.fixes;
+  assert.equal(fix!.title, "Add tenantId to the where");
+  assert.equal(
+    applyEdits(code, fix!.edits),
+    fn("return prisma.note.findUnique({ where: { invoiceId_body: { invoiceId: id, body: 'b' }, tenantId } });"),
+  );
+});
 
 test("no fix where the fix would be a guess: an undefined tenant value, a dynamic where", () => {
   for (const body of [

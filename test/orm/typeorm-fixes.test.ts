@@ -166,9 +166,16 @@ const cases: { name: string; code: string; expected: string; safe?: boolean; ten
   },
   {
     name: "tenantExpression when no tenantId is in scope",
+    code: fn(`return orderRepo.findOneBy({ id });`, "id: string, ctx: Ctx"),
+    expected: fn(`return orderRepo.findOneBy({ id, tenantId: ctx.tenantId });`, "id: string, ctx: Ctx"),
+    tenantExpression: "ctx.tenantId",
+  },
+  {
+    name: "tenantExpression whose first name is not in scope: not safe",
     code: fn(`return orderRepo.findOneBy({ id });`, "id: string"),
     expected: fn(`return orderRepo.findOneBy({ id, tenantId: ctx.tenantId });`, "id: string"),
     tenantExpression: "ctx.tenantId",
+    safe: false,
   },
   {
     name: "a placeholder when nothing names the tenant (not safe)",

@@ -40,8 +40,45 @@ export function tenantValueAt(
       }
     }
   }
-  if (tenantExpression) return { text: tenantExpression, resolved: true };
+  // The configured expression compiles only where its first name is in scope (`workspace` of
+  // `workspace.id`): elsewhere it is offered in the editor, never applied by `--fix`.
+  if (tenantExpression) return { text: tenantExpression, resolved: inScope(tsm, node, rootName(tenantExpression)) };
   return { text: TENANT_PLACEHOLDER, resolved: false };
+}
+
+/** `ctx` of `ctx.tenant.id`, `getTenant` of `getTenant()`; undefined for `this.tenantId`. */
+function rootName(expression: string): string | undefined {
+  const m = /^\s*([A-Za-z_$][\w$]*)/.exec(expression);
+  return m && m[1] !== "this" ? m[1] : undefined;
+}
+
+/** Whether `name` is declared where `node` is: a parameter, a declaration before it, an import, a global-looking module name. */
+function inScope(tsm: typeof ts, node: ts.Node, name: string | undefined): boolean {
+  if (!name) return false;
+  const wanted = new Set([name]);
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (tsm.isFunctionLike(current) && current.parameters.some((p) => bindingName(tsm, p.name, wanted))) return true;
+    if (!(tsm.isBlock(current) || tsm.isSourceFile(current) || tsm.isModuleBlock(current))) continue;
+    for (const statement of current.statements) {
+      if (tsm.isVariableStatement(statement)) {
+        if (
+          statement.pos < node.pos &&
+          statement.declarationList.declarations.some((d) => bindingName(tsm, d.name, wanted))
+        )
+          return true;
+      } else if (tsm.isFunctionDeclaration(statement) || tsm.isClassDeclaration(statement)) {
+        if (statement.name?.text === name) return true;
+      } else if (tsm.isImportDeclaration(statement)) {
+        const clause = statement.importClause;
+        const bindings = clause?.namedBindings;
+        if (clause?.name?.text === name) return true;
+        if (bindings && tsm.isNamespaceImport(bindings) && bindings.name.text === name) return true;
+        if (bindings && tsm.isNamedImports(bindings) && bindings.elements.some((e) => e.name.text === name))
+          return true;
+      }
+    }
+  }
+  return false;
 }
 
 function bindingName(tsm: typeof ts, name: ts.BindingName, wanted: ReadonlySet<string>): string | undefined {

@@ -33,7 +33,12 @@ export function addToWhereFix(site: FixSite): Fix | undefined {
  * For a unique lookup (`findUnique({ where: { id } })`): the compound unique that includes the
  * tenant field when the where names its other fields, else (findUnique only) findFirst.
  */
-export function uniqueLookupFix(site: FixSite, compoundKeys: ReadonlyMap<string, readonly string[]>): Fix | undefined {
+export function uniqueLookupFix(
+  site: FixSite,
+  compoundKeys: ReadonlyMap<string, readonly string[]>,
+  /** Every compound unique of the model by Prisma's name (`domain_key`): findFirst does not accept them. */
+  compoundNames: ReadonlySet<string> = new Set(),
+): Fix | undefined {
   const { ts: tsm, where } = site;
   if (where) {
     for (const [key, fields] of compoundKeys) {
@@ -53,7 +58,9 @@ export function uniqueLookupFix(site: FixSite, compoundKeys: ReadonlyMap<string,
     }
   }
   const first = site.method.text.replace(/^findUnique/, "findFirst");
-  if (first === site.method.text) return addToWhereFix(site);
+  // `findUnique({ where: { domain_key: {...} } })`: Prisma 5 takes the tenant beside the compound; findFirst would not compile.
+  const byCompound = where?.properties.some((p) => compoundNames.has(propertyName(tsm, p) ?? ""));
+  if (first === site.method.text || byCompound) return addToWhereFix(site);
   const edit = addToWhereEdit(site);
   if (!edit) return undefined;
   const rename = { start: site.method.getStart(site.sourceFile), end: site.method.getEnd(), newText: first };

@@ -181,7 +181,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
     ? `${add} to ${op.many ? "its" : "the"} where.`
     : compound
       ? `${add} to the where (or use the ${compound} unique).`
-      : findFirst !== site.method.text
+      : findFirst !== site.method.text && !byCompoundUnique(tsm, followed, entity)
         ? `Use ${findFirst} with ${through ? filter : field} in the where.`
         : `${add} to the where.`;
   const keys = where ? lookupKeys(tsm, where) : [];
@@ -200,8 +200,23 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : op.reads === "looks up"
         ? `looks "${table}" up by ${keys.join(" and ")} only`
         : `${op.reads} "${table}" by ${keys.join(" and ")} only`;
-  const fix = !fixable ? undefined : op.unique ? uniqueLookupFix(fixSite, entity.compoundKeys) : addToWhereFix(fixSite);
+  const fix = !fixable
+    ? undefined
+    : op.unique
+      ? uniqueLookupFix(
+          fixSite,
+          entity.compoundKeys,
+          new Set((entity.info.uniques ?? []).filter((u) => u.length > 1).map((u) => u.join("_"))),
+        )
+      : addToWhereFix(fixSite);
   return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${ownedThrough}${advice}`, fix)];
+}
+
+/** Whether a where selects by a compound unique of the model (`domain_key: {...}`), which findFirst does not take. */
+function byCompoundUnique(tsm: typeof ts, where: ts.Node | undefined, entity: PrismaEntity): boolean {
+  if (!where || !tsm.isObjectLiteralExpression(where)) return false;
+  const names = new Set((entity.info.uniques ?? []).filter((u) => u.length > 1).map((u) => u.join("_")));
+  return where.properties.some((p) => names.has(propertyName(tsm, p) ?? ""));
 }
 
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
