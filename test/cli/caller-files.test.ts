@@ -21,6 +21,9 @@ describe("CallerFiles", () => {
     "routes/invoices.ts":
       'import { getOrder } from "../lib/invoices";\nexport const show = (req: any) => getOrder(req.params.id);',
     "routes/mention.ts": 'import { x } from "../lib/orders";\n// getOrder is documented elsewhere\nexport const y = x;',
+    "routes/barrel.ts": 'import { getOrder } from "@/lib";\nexport const show = (req: any) => getOrder(req.params.id);',
+    "routes/other.ts":
+      'import { getOrder as fetchOrder } from "@/api";\nexport const show = (req: any) => fetchOrder(req.params.id);',
   };
   const path = (rel: string) => join(dir, rel);
   before(() => {
@@ -34,16 +37,26 @@ describe("CallerFiles", () => {
 
   test("the function's own file and the files that call the name and import its module", () => {
     const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    // A file that imports the name through a barrel higher up is a candidate too; its calls are resolved later.
     assert.deepEqual(index.mentioning("getOrder", path("lib/orders.ts")).sort(), [
       path("lib/orders.ts"),
       path("routes/aliased.ts"),
+      path("routes/barrel.ts"),
+      path("routes/invoices.ts"),
       path("routes/orders.ts"),
+      path("routes/other.ts"),
     ]);
     // A folder's index module is imported by the folder's name.
     assert.deepEqual(index.mentioning("getOrder", path("lib/invoices/index.ts")).sort(), [
       path("lib/invoices/index.ts"),
+      path("routes/aliased.ts"),
+      path("routes/barrel.ts"),
       path("routes/invoices.ts"),
+      path("routes/orders.ts"),
+      path("routes/other.ts"),
     ]);
+    // A file that only mentions the name in a comment, or calls its own function of that name, is not.
+    assert.ok(!index.mentioning("getOrder", path("lib/orders.ts")).includes(path("routes/mention.ts")));
   });
 
   test("an open text wins over the disk: a new call counts once the index is told", () => {

@@ -279,6 +279,36 @@ export const deleteAction = async ({ input }: any) => {
     );
   });
 
+  test("an aliased import is a call too; a call no one can resolve leaves the key unproven", () => {
+    const aliased = run(
+      app(
+        `export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};`,
+        {
+          "/p/src/actions/unsafe.ts": `import { deleteInvoice as removeInvoice } from "../lib/invoices";
+export const unsafe = async ({ input }: any) => removeInvoice(input.invoiceId);`,
+        },
+      ),
+    );
+    assert.deepEqual(aliased.flagged, [DELETE, RENAME]);
+    assert.match(aliased.messages[0]!, /the call on unsafe\.ts line 2 passes `input\.invoiceId`/);
+    const unresolvable = run(
+      app(
+        `export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  return deleteInvoice(input.invoiceId);
+};`,
+        {
+          "/p/src/actions/elsewhere.ts": `import { deleteInvoice } from "@/somewhere/else";
+export const unsafe = async ({ input }: any) => deleteInvoice(input.invoiceId);`,
+        },
+      ),
+    );
+    assert.deepEqual(unresolvable.flagged, [DELETE, RENAME]);
+  });
+
   test("a function no file calls stays flagged as written; without caller files nothing is looked up", () => {
     const r = run({ "/p/src/lib/invoices.ts": LIB });
     assert.deepEqual(r.flagged, [DELETE, RENAME]);

@@ -76,7 +76,13 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   let checker = program?.getTypeChecker();
   // Without a checker, the data flow follows helpers imported from other files through these.
   const others = new OtherFiles((file) => texts.get(file));
-  const callers = options.files && new CallerFiles(options.files, (file) => texts.get(file));
+  const callers =
+    options.files &&
+    new CallerFiles(
+      options.files,
+      (file) => texts.get(file),
+      () => texts.keys(),
+    );
   // The analysed file's own tree is handed back for itself: parsing it again would cost a parse per file.
   const callerFiles = (analysed: ts.SourceFile) =>
     callers &&
@@ -197,12 +203,17 @@ export class OtherFiles {
  * CLI's fixed texts, the editor's open documents) wins over them.
  */
 export class CallerFiles {
-  private disk?: { files: string[]; texts: string[]; calls: Map<string, number[]> };
+  private disk?: { files: string[]; texts: string[]; calls: Map<string, number[]>; byFile: Map<string, number> };
+  /** By name, from the disk texts: files that call it, or import it under another name. Kept until `forget`. */
+  private readonly diskCandidates = new Map<string, number[]>();
   private readonly found = new Map<string, string[]>();
 
   constructor(
     private readonly files: readonly string[],
+    /** A newer text than the disk's (the CLI's fixed texts, the editor's open documents). */
     private readonly textOf: (file: string) => string | undefined,
+    /** The files `textOf` answers for, when cheap to list: an edit then costs those, not a pass over every file. */
+    private readonly openFiles?: () => Iterable<string>,
   ) {}
 
   mentioning(name: string, definedIn: string): string[] {
@@ -211,17 +222,25 @@ export class CallerFiles {
     let found = this.found.get(key);
     if (found) return found;
     const disk = (this.disk ??= indexCalls(this.files));
+    let fromDisk = this.diskCandidates.get(name);
+    if (!fromDisk) {
+      const calling = new Set(disk.calls.get(name));
+      // An aliased import (`import { getOrder as fetchOrder }`) calls it under another name.
+      disk.texts.forEach((text, i) => {
+        if (!calling.has(i) && text.includes(name) && importsName(text, name)) calling.add(i);
+      });
+      this.diskCandidates.set(name, (fromDisk = [...calling]));
+    }
+    const candidates = new Set(fromDisk);
+    // Open or fixed texts may call it where the disk text did not.
+    const newer = this.openFiles ? [...this.openFiles()].map((f) => disk.byFile.get(resolve(f))) : disk.files.keys();
+    for (const i of newer) if (i !== undefined && this.textOf(disk.files[i]!)?.includes(name)) candidates.add(i);
     const module = moduleNameOf(target);
     found = [];
-    const candidates = new Set(disk.calls.get(name));
-    // Open or fixed texts may call it where the disk text did not.
-    disk.files.forEach((file, i) => {
-      if (!candidates.has(i) && this.textOf(file)?.includes(name)) candidates.add(i);
-    });
     for (const i of candidates) {
       const file = disk.files[i]!;
       const text = this.textOf(file) ?? disk.texts[i]!;
-      if (file === target || (text.includes(name) && module.test(text))) found.push(file);
+      if (file === target || (text.includes(name) && (module.test(text) || importsName(text, name)))) found.push(file);
     }
     if (!found.includes(target)) found.push(target);
     this.found.set(key, found);
@@ -236,18 +255,30 @@ export class CallerFiles {
   /** After files changed on disk (`--fix` rewrote them, a checkout). */
   forget(): void {
     this.disk = undefined;
+    this.diskCandidates.clear();
     this.found.clear();
   }
 }
 
 /** Every file's text and, by name, the files that call something of that name (`name(`, `.name(`, `name<T>(`). */
-function indexCalls(files: readonly string[]): { files: string[]; texts: string[]; calls: Map<string, number[]> } {
-  const out = { files: [] as string[], texts: [] as string[], calls: new Map<string, number[]>() };
+function indexCalls(files: readonly string[]): {
+  files: string[];
+  texts: string[];
+  calls: Map<string, number[]>;
+  byFile: Map<string, number>;
+} {
+  const out = {
+    files: [] as string[],
+    texts: [] as string[],
+    calls: new Map<string, number[]>(),
+    byFile: new Map<string, number>(),
+  };
   const call = /([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>\s*)?\(/g;
   for (const file of files) {
     const text = checkSize(file) ? undefined : readText(file);
     if (typeof text !== "string") continue;
     const i = out.files.push(resolve(file)) - 1;
+    out.byFile.set(out.files[i]!, i);
     out.texts.push(text);
     const seen = new Set<string>();
     for (let m = call.exec(text); m; m = call.exec(text)) {
@@ -260,6 +291,17 @@ function indexCalls(files: readonly string[]): { files: string[]; texts: string[
     }
   }
   return out;
+}
+
+/**
+ * Whether a text imports `name` (`import { name } from`, `import { x as name }`) or has a
+ * namespace import and calls `.name(`: it may call the function through a path the module
+ * name does not show (a barrel higher up), so it must be parsed and its calls resolved.
+ */
+function importsName(text: string, name: string): boolean {
+  const escaped = escapeRegExp(name);
+  if (new RegExp(`\\bimport\\s[^;]{0,2000}?\\b${escaped}\\b[^;]{0,2000}?\\bfrom\\s*["']`).test(text)) return true;
+  return /\bimport\s+\*\s+as\s/.test(text) && text.includes(`.${name}(`);
 }
 
 /**

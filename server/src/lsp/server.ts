@@ -78,7 +78,11 @@ export function startServer(connection: Connection): void {
   const callerIndexes = new Map<string, CallerFiles>();
   const callers = (rootDir: string) => {
     let index = callerIndexes.get(rootDir);
-    if (!index) callerIndexes.set(rootDir, (index = new CallerFiles(workspace.sourceFilesOf(rootDir), openText)));
+    if (!index)
+      callerIndexes.set(
+        rootDir,
+        (index = new CallerFiles(workspace.sourceFilesOf(rootDir), openText, () => openPaths.keys())),
+      );
     return index;
   };
   const analyses = new Map<string, { version: number; analysis: DocumentAnalysis }>();

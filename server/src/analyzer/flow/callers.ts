@@ -117,24 +117,71 @@ function callsNamed(tsm: typeof ts, file: ts.SourceFile, name: string): readonly
   return index.get(name) ?? [];
 }
 
-/** The calls that run `fn` among `files`: resolved to it by the checker, the file's own names or its imports. */
+/**
+ * The calls that run `fn` among `files`: resolved to it by the checker, the file's own names or its
+ * imports. `unresolved`: some call of an imported `name` (or `ns.name` on a namespace import)
+ * could not be resolved at all, so it may be a call of `fn` no one can judge.
+ */
 export function callSitesOf(
   tsm: typeof ts,
   pk: ParameterKey,
   files: readonly ts.SourceFile[],
   resolver: FunctionResolver,
-): ts.CallExpression[] {
+): { calls: ts.CallExpression[]; unresolved: boolean } {
   const target = pk.fn.getSourceFile().fileName.replace(/\\/g, "/");
-  const out: ts.CallExpression[] = [];
+  const calls: ts.CallExpression[] = [];
+  let unresolved = false;
   for (const file of files) {
-    for (const call of callsNamed(tsm, file, pk.name)) {
+    const names = [pk.name, ...importedAs(tsm, file, pk.name)];
+    for (const call of names.flatMap((n) => callsNamed(tsm, file, n))) {
       const fn = resolver.resolve(call);
-      if (!fn || fn.pos !== pk.fn.pos || fn.getSourceFile().fileName.replace(/\\/g, "/") !== target) continue;
+      if (!fn) {
+        unresolved ||= isImportedCall(tsm, call);
+        continue;
+      }
+      if (fn.pos !== pk.fn.pos || fn.getSourceFile().fileName.replace(/\\/g, "/") !== target) continue;
       // A call inside the function itself (recursion) proves nothing about the outside.
       if (call.getSourceFile().fileName.replace(/\\/g, "/") === target && call.pos >= fn.pos && call.end <= fn.end)
         continue;
-      out.push(call);
+      calls.push(call);
     }
   }
-  return out;
+  return { calls, unresolved };
+}
+
+const importsByFile = new WeakCache<{ named: Set<string>; namespaces: Set<string>; aliases: Map<string, string[]> }>();
+
+/** The file's imports: named bindings, namespace names, and local aliases by imported name. */
+function importsOf(tsm: typeof ts, file: ts.SourceFile) {
+  return importsByFile.get([file], () => {
+    const named = new Set<string>();
+    const namespaces = new Set<string>();
+    const aliases = new Map<string, string[]>();
+    for (const st of file.statements) {
+      const bindings = tsm.isImportDeclaration(st) ? st.importClause?.namedBindings : undefined;
+      if (bindings && tsm.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+      if (bindings && tsm.isNamedImports(bindings))
+        for (const el of bindings.elements) {
+          named.add(el.name.text);
+          if (el.propertyName)
+            aliases.set(el.propertyName.text, [...(aliases.get(el.propertyName.text) ?? []), el.name.text]);
+        }
+    }
+    return { named, namespaces, aliases };
+  });
+}
+
+/** `fetchOrder` for `import { getOrder as fetchOrder }`: the names a file calls `name` by. */
+function importedAs(tsm: typeof ts, file: ts.SourceFile, name: string): string[] {
+  return importsOf(tsm, file).aliases.get(name) ?? [];
+}
+
+/** `name(...)` with `name` imported, or `ns.name(...)` with `ns` a namespace import: a call of another module's function. */
+function isImportedCall(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const imports = importsOf(tsm, call.getSourceFile());
+  const callee = strip(tsm, call.expression);
+  if (tsm.isIdentifier(callee)) return imports.named.has(callee.text);
+  if (!tsm.isPropertyAccessExpression(callee)) return false;
+  const owner = strip(tsm, callee.expression);
+  return tsm.isIdentifier(owner) && imports.namespaces.has(owner.text);
 }

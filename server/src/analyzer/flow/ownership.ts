@@ -189,13 +189,14 @@ export class OwnershipFlow {
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
     seen.add(pk.fn);
     this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf);
-    const calls = callSitesOf(
+    const { calls, unresolved } = callSitesOf(
       ctx.ts,
       pk,
       ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName),
       this.resolver,
     );
-    if (!calls.length) return { kind: "unknown" };
+    // A call that may run this function but cannot be followed could pass anything: nothing is proven.
+    if (!calls.length || unresolved) return { kind: "unknown" };
     const param = `a parameter of \`${pk.name}\``;
     let first: string | undefined;
     for (const call of calls) {
