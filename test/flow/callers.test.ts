@@ -669,3 +669,164 @@ export async function handler(ctx: any, input: any) {
     );
   });
 });
+
+describe("unsafe code the flow must not take for proven (review cases)", () => {
+  const HANDLER = (body: string, params = "ctx: any, req: any, input: any") =>
+    run({ "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(${params}) {\n${body}\n}` }).flagged
+      .length;
+
+  test("entry points: a route handler called only by a test, a server action called with a proven key", () => {
+    const route = run({
+      "/p/src/app/api/invoices/route.ts": `${PRISMA}export async function DELETE(req: any, { params }: any) {
+  return prisma.invoice.delete({ where: { id: params.id } });
+}`,
+      "/p/src/app/api/invoices/route.test.ts": `import { DELETE } from "./route";
+import { prisma } from "../../../lib/db";
+test("x", async () => {
+  const inv = await prisma.invoice.create({ data: { tenantId: "t1", number: "1" } });
+  await DELETE({}, { params: { id: inv.id } });
+});`,
+    });
+    assert.equal(route.flagged.length, 1);
+    const action = run({
+      "/p/src/actions/invoices.ts": `"use server";
+${PRISMA}export async function deleteInvoiceAction(invoiceId: string) {
+  return prisma.invoice.delete({ where: { id: invoiceId } });
+}`,
+      "/p/src/routes/purge.ts": `import { deleteInvoiceAction } from "../actions/invoices";
+import { prisma } from "../actions/invoices";
+export async function purge(tenantId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { tenantId } });
+  if (inv) await deleteInvoiceAction(inv.id);
+}`,
+    });
+    assert.equal(action.flagged.length, 1);
+  });
+
+  test("a function passed around, called through a wrapper that is no memoizer, or as an untyped method", () => {
+    assert.equal(
+      run(
+        app(`export const deleteAction = async ({ ctx, input }: any) => {
+  await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
+  await deleteInvoice(input.invoiceId);
+  return Promise.all(input.ids.map(deleteInvoice));
+};`),
+      ).flagged.includes(DELETE),
+      true,
+    );
+    const wrapped = run({
+      "/p/src/lib/invoices.ts": `${PRISMA}export const deleteInvoice = withUser(async (invoiceId: string) =>
+  prisma.invoice.delete({ where: { id: invoiceId } }));`,
+      "/p/src/actions/invoices.ts": `import { deleteInvoice } from "../lib/invoices";
+export const a = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.invoiceId);
+  return deleteInvoice(ctx.user, input.invoiceId);
+};`,
+    });
+    assert.equal(wrapped.flagged.length, 1);
+    const method = run({
+      "/p/src/lib/invoices.ts": `${PRISMA}export class InvoiceService {
+  async remove(invoiceId: string) { return prisma.invoice.delete({ where: { id: invoiceId } }); }
+  async purge(tenantId: string) {
+    const inv = await prisma.invoice.findFirst({ where: { tenantId } });
+    if (inv) await this.remove(inv.id);
+  }
+}`,
+      "/p/src/routes/invoices.ts": `import { InvoiceService } from "../lib/invoices";
+export const h = async ({ input }: any) => new InvoiceService().remove(input.invoiceId);`,
+    });
+    assert.equal(method.flagged.length, 1);
+  });
+
+  test("a parameter the callee reassigns, a rest parameter, a spread that overrides the field", () => {
+    const reassigned = run({
+      "/p/src/lib/invoices.ts": `${PRISMA}export async function deleteInvoice(invoiceId: string, opts: any) {
+  if (opts.override) invoiceId = opts.override;
+  return prisma.invoice.delete({ where: { id: invoiceId } });
+}`,
+      "/p/src/actions/invoices.ts": `import { deleteInvoice } from "../lib/invoices";
+export const a = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.invoiceId);
+  return deleteInvoice(input.invoiceId, input);
+};`,
+    });
+    assert.equal(reassigned.flagged.length, 1);
+    const rest = run({
+      "/p/src/lib/invoices.ts": `${PRISMA}export async function deleteInvoices(...ids: string[]) {
+  return prisma.invoice.deleteMany({ where: { id: { in: ids } } });
+}`,
+      "/p/src/actions/invoices.ts": `import { deleteInvoices } from "../lib/invoices";
+export const a = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.invoiceId);
+  return deleteInvoices(input.invoiceId, input.otherId);
+};`,
+    });
+    assert.equal(rest.flagged.length, 1);
+    const spread = run(
+      app(`export const a = async ({ ctx, input }: any) => {
+  await assertInvoiceAccess(ctx.user, input.invoiceId);
+  return renameInvoice({ id: input.invoiceId, ...input });
+};`),
+    );
+    assert.ok(spread.flagged.includes(RENAME));
+  });
+
+  test("writes after a proof: a reassigned key, a let assigned in branches, a for-of over request input", () => {
+    assert.equal(
+      HANDLER(`  let invoiceId = req.body.invoiceId;
+  await assertInvoiceAccess(req.user, invoiceId);
+  invoiceId = req.body.otherId;
+  await prisma.invoice.delete({ where: { id: invoiceId } });`),
+      1,
+    );
+    assert.equal(
+      HANDLER(`  let invoiceId: string;
+  if (req.body.invoiceId) invoiceId = req.body.invoiceId;
+  else invoiceId = (await prisma.invoice.findFirstOrThrow({ where: { number: req.body.number, tenantId: ctx.tenantId } })).id;
+  await prisma.invoice.delete({ where: { id: invoiceId } });`),
+      1,
+    );
+    assert.equal(
+      HANDLER(`  let inv;
+  if (req.body.number) inv = await prisma.invoice.findUnique({ where: { number: req.body.number } });
+  else inv = await prisma.invoice.findUnique({ where: { id: req.body.id } });
+  if (!inv || inv.tenantId !== ctx.tenantId) throw new Error();
+  await prisma.invoice.delete({ where: { id: req.body.id } });`),
+      1,
+    );
+    assert.equal(
+      HANDLER(`  let inv = await prisma.invoice.findFirst({ where: { tenantId: ctx.tenantId } });
+  for (inv of input.invoices) await prisma.invoice.delete({ where: { id: inv.id } });`),
+      1,
+    );
+  });
+
+  test("checks that are not checks: actions on owners and members, a kept boolean, a check without braces' reach", () => {
+    for (const call of [
+      "await transferOwnership(input.invoiceId, input.newOwnerId);",
+      "await notifyMembers(input.invoiceId, 'deleted');",
+      "const allowed = await checkPermission(ctx.user, input.invoiceId);",
+      "const visible = await filterAccessible(ctx.user, input.invoiceId);",
+      "if (input.notify) await assertInvoiceAccess(ctx.user, input.invoiceId);",
+    ])
+      assert.equal(HANDLER(`  ${call}\n  await prisma.invoice.delete({ where: { id: input.invoiceId } });`), 1, call);
+    assert.equal(
+      HANDLER(`  const [org, inv] = await Promise.all([loadOrg(req.session.orgId), loadInvoice(req.body.invoiceId)]);
+  await checkAuthorization({ userId: req.user.id, organizationId: org.id });
+  await prisma.invoice.delete({ where: { id: req.body.invoiceId } });`),
+      1,
+    );
+  });
+
+  test("a tenant-looking name that came from the client, or names no tenant", () => {
+    const check = (declare: string, tenant: string) =>
+      HANDLER(`  ${declare}
+  const inv = await prisma.invoice.findUnique({ where: { id: req.params.id } });
+  if (!inv || inv.tenantId !== ${tenant}) throw new Error("forbidden");
+  await prisma.invoice.delete({ where: { id: inv.id } });`);
+    assert.equal(check("const { workspaceId } = input;", "workspaceId"), 2);
+    assert.equal(check("const teamMemberId = ctx.member.id;", "teamMemberId"), 2);
+    assert.equal(check("const bankAccountId = ctx.bank.id;", "bankAccountId"), 2);
+    assert.equal(check("const workspaceId = ctx.workspace.id;", "workspaceId"), 0);
+  });
+});

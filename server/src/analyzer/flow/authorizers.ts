@@ -13,8 +13,19 @@ const AUTH_WORD = /authori[sz]|permission|access|owner|member|allowed|forbid|den
 /** ...unless it names an action on those things (`getPermissions`, `updateMember`, `grantAccess`). */
 const NOT_A_CHECK =
   /^(?:get|fetch|find|load|list|read|select|query|create|insert|add|update|upsert|delete|remove|set|save|grant|revoke|invite|send|log|record|build|make|to|parse|format|map)(?:[A-Z_]|$)/;
+/** Names shaped like a check: `assert…`, `check…`, `require…`, `ensure…`, `verify…`, `throwIf…`, `has…`, `can…`, `is…`. */
+const CHECK_SHAPED =
+  /^(?:assert|check|require|ensure|verify|validate|authori[sz]e|throwIf|guard|enforce|must|has|can|is)(?:[A-Z_]|$)/;
 /** A check whose answer is a boolean: ignoring it checks nothing. */
 const RETURNS_BOOLEAN = /^(?:has|can|is|should)(?:[A-Z_]|$)/;
+/** A check that throws when it says no, whatever it returns: its result may be kept (`const { folder } = await throwIf…`). */
+const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
+
+/**
+ * Where a check sits: a statement of its own (its answer thrown away), a const that keeps its
+ * result, or the condition of an `if` that ends the path.
+ */
+export type CheckUse = "statement" | "kept" | "condition";
 
 /** The callee's last name: `checkAuthorization`, `permissionService.assertProjectAccess` -> `assertProjectAccess`. */
 export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
@@ -30,20 +41,24 @@ export interface Authorizers {
 }
 
 /**
- * Whether `call` is an authorization check. `asStatement`: its result is thrown away, so only a
- * check that throws counts (`hasPermission(...)` on its own line checks nothing).
+ * Whether `call` is an authorization check used as `use` says. A statement's answer is thrown
+ * away, so a boolean check there checks nothing (`hasPermission(...)` on its own line); a kept
+ * result counts only for names that say they throw (`assert…`, `require…`, `throwIf…`), since
+ * `const ok = await checkPermission(...)` may return false; a condition may be either.
  */
 export function isAuthorizer(
   tsm: typeof ts,
   call: ts.CallExpression,
   authorizers: Authorizers | undefined,
-  asStatement: boolean,
+  use: CheckUse,
 ): boolean {
   const name = calleeName(tsm, call);
   if (!name) return false;
   if (authorizers?.configured.has(name)) return true;
-  if (!AUTH_WORD.test(name) || NOT_A_CHECK.test(name)) return false;
-  return !(asStatement && RETURNS_BOOLEAN.test(name));
+  if (!AUTH_WORD.test(name) || NOT_A_CHECK.test(name) || !CHECK_SHAPED.test(name)) return false;
+  if (use === "statement") return !RETURNS_BOOLEAN.test(name);
+  if (use === "kept") return THROWS.test(name);
+  return true;
 }
 
 /** How far consts and resolver calls are followed back from an authorizer's argument. */
@@ -95,7 +110,9 @@ export function derivedKeys(
       }
       return;
     }
-    if (tsm.isArrayLiteralExpression(e)) for (const el of e.elements) if (!tsm.isSpreadElement(el)) visit(el, depth);
+    // Only the check's own argument list: `Promise.all([loadOrg(a), loadDoc(b)])` in a const's initializer is not one key.
+    if (tsm.isArrayLiteralExpression(e) && depth === 0)
+      for (const el of e.elements) if (!tsm.isSpreadElement(el)) visit(el, depth);
   };
   visit(expr, 0);
   return out;
@@ -113,7 +130,11 @@ export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node)
       if (st.pos >= at.pos) break;
       if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
         continue;
-      for (const d of st.declarationList.declarations) if (binds(tsm, d.name, id.text)) return d.initializer;
+      for (const d of st.declarationList.declarations) {
+        if (!binds(tsm, d.name, id.text)) continue;
+        // `const [org, doc] = await Promise.all([...])`: which element holds which value is not followed.
+        return tsm.isArrayBindingPattern(d.name) ? undefined : d.initializer;
+      }
     }
   }
   return undefined;

@@ -42,10 +42,12 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
       continue;
     }
     const fn = cur as ts.FunctionLikeDeclaration;
-    if (!fn.body) return undefined;
+    const param = fn.parameters[index]!;
+    // A rest parameter takes any number of arguments; a reassigned one holds what the body put there.
+    if (!fn.body || param.dotDotDotToken || isAssigned(tsm, fn.body, id.text)) return undefined;
     const name = functionNameOf(tsm, fn as FunctionWithBody);
     if (!name) return undefined;
-    const prefix = bindingPath(tsm, fn.parameters[index]!.name, id.text);
+    const prefix = bindingPath(tsm, param.name, id.text);
     return prefix === undefined ? undefined : { fn: fn as FunctionWithBody, name, index, path: prefix + path };
   }
   return undefined;
@@ -86,8 +88,9 @@ export function argumentAt(
       if (tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === field) found = p.initializer;
       if (tsm.isShorthandPropertyAssignment(p) && p.name.text === field) found = p.name;
     }
-    // A spread could hold the field too: nothing is known about it then.
-    if (!found) return undefined;
+    // A spread could hold the field too, or override it when it comes after: nothing is known then.
+    const spreadAfter = found && literal.properties.some((p) => tsm.isSpreadAssignment(p) && p.pos > found!.pos);
+    if (!found || spreadAfter) return undefined;
     expr = found;
     rest = more ?? "";
   }
@@ -128,25 +131,75 @@ export function callSitesOf(
   files: readonly ts.SourceFile[],
   resolver: FunctionResolver,
 ): { calls: ts.CallExpression[]; unresolved: boolean } {
-  const target = pk.fn.getSourceFile().fileName.replace(/\\/g, "/");
+  const target = normalizePath(pk.fn.getSourceFile().fileName);
+  const topLevel = isTopLevel(tsm, pk.fn);
   const calls: ts.CallExpression[] = [];
   let unresolved = false;
   for (const file of files) {
+    // Tests call with fixtures of their own: they are no evidence of how the product calls it.
+    if (TEST_FILE.test(file.fileName)) continue;
     const names = [pk.name, ...importedAs(tsm, file, pk.name)];
     for (const call of names.flatMap((n) => callsNamed(tsm, file, n))) {
       const fn = resolver.resolve(call);
       if (!fn) {
-        unresolved ||= isImportedCall(tsm, call);
+        // `f(...)` that no import or local function explains, `ns.f(...)`, or any call of a method's name.
+        unresolved ||= !topLevel || isImportedCall(tsm, call) || tsm.isIdentifier(strip(tsm, call.expression));
         continue;
       }
-      if (fn.pos !== pk.fn.pos || fn.getSourceFile().fileName.replace(/\\/g, "/") !== target) continue;
+      if (fn.pos !== pk.fn.pos || normalizePath(fn.getSourceFile().fileName) !== target) continue;
       // A call inside the function itself (recursion) proves nothing about the outside.
-      if (call.getSourceFile().fileName.replace(/\\/g, "/") === target && call.pos >= fn.pos && call.end <= fn.end)
-        continue;
+      if (normalizePath(call.getSourceFile().fileName) === target && call.pos >= fn.pos && call.end <= fn.end) continue;
       calls.push(call);
     }
+    // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can judge the argument.
+    unresolved ||= names.some((n) =>
+      passedAround(tsm, file, n, normalizePath(file.fileName) === target ? pk : undefined),
+    );
   }
   return { calls, unresolved };
+}
+
+function normalizePath(file: string): string {
+  return file.replace(/\\/g, "/");
+}
+
+/**
+ * Whether `name` is used in `file` other than by calling it: passed as a value, put in an object,
+ * re-exported under another name. Imports, re-exports by the same name, the function's own
+ * declaration (`own`), property names and type positions are not uses.
+ */
+function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, own: ParameterKey | undefined): boolean {
+  if (!file.text.includes(name)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
+    if (tsm.isIdentifier(n) && n.text === name && isValueUse(tsm, n, own)) {
+      found = true;
+      return;
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(file);
+  return found;
+}
+
+function isValueUse(tsm: typeof ts, n: ts.Identifier, own: ParameterKey | undefined): boolean {
+  const p = n.parent;
+  if (tsm.isCallExpression(p) && p.expression === n) return false;
+  if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p) || tsm.isMethodDeclaration(p)) && p.name === n)
+    return false;
+  if (
+    (tsm.isFunctionDeclaration(p) || tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) &&
+    p.name === n
+  )
+    return false;
+  // `export { f }` and `export { f } from "./x"` keep the name; `export { f as g }` does not.
+  if (tsm.isExportSpecifier(p)) return !!p.propertyName && p.propertyName.text !== p.name.text;
+  if (tsm.isExportAssignment(p)) return false;
+  // The declaration's own const name when the function is `const f = cache(async (...) => ...)`.
+  if (own && tsm.isVariableDeclaration(p)) return false;
+  return true;
 }
 
 const importsByFile = new WeakCache<{ named: Set<string>; namespaces: Set<string>; aliases: Map<string, string[]> }>();
@@ -184,4 +237,99 @@ function isImportedCall(tsm: typeof ts, call: ts.CallExpression): boolean {
   if (!tsm.isPropertyAccessExpression(callee)) return false;
   const owner = strip(tsm, callee.expression);
   return tsm.isIdentifier(owner) && imports.namespaces.has(owner.text);
+}
+
+/** Whether `name` is written anywhere in `body`: `x = ...`, `x += ...`, `({ x } = ...)`, `x++`, `for (x of ...)`. */
+export function isAssigned(tsm: typeof ts, body: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (tsm.isBinaryExpression(n) && isAssignmentOperator(tsm, n.operatorToken.kind) && targets(tsm, n.left, name))
+      found = true;
+    else if (
+      (tsm.isPrefixUnaryExpression(n) || tsm.isPostfixUnaryExpression(n)) &&
+      (n.operator === tsm.SyntaxKind.PlusPlusToken || n.operator === tsm.SyntaxKind.MinusMinusToken) &&
+      targets(tsm, n.operand, name)
+    )
+      found = true;
+    else if ((tsm.isForOfStatement(n) || tsm.isForInStatement(n)) && !tsm.isVariableDeclarationList(n.initializer))
+      found = targets(tsm, n.initializer as ts.Expression, name);
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+export function isAssignmentOperator(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
+}
+
+/** Whether an assignment target writes `name`: the identifier itself, or inside a destructuring pattern. */
+function targets(tsm: typeof ts, target: ts.Expression, name: string): boolean {
+  const t = strip(tsm, target);
+  if (tsm.isIdentifier(t)) return t.text === name;
+  if (tsm.isObjectLiteralExpression(t))
+    return t.properties.some((p) =>
+      tsm.isShorthandPropertyAssignment(p)
+        ? p.name.text === name
+        : tsm.isPropertyAssignment(p)
+          ? targets(tsm, p.initializer, name)
+          : tsm.isSpreadAssignment(p) && targets(tsm, p.expression, name),
+    );
+  if (tsm.isArrayLiteralExpression(t))
+    return t.elements.some((e) => targets(tsm, tsm.isSpreadElement(e) ? e.expression : e, name));
+  if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken)
+    return targets(tsm, t.left, name);
+  return false;
+}
+
+const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|[\\/]__tests__[\\/]|[\\/]__mocks__[\\/])/;
+const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
+
+/**
+ * Whether any client can call the function directly, whatever the code's own calls pass: a
+ * server action (`"use server"` in its file or body), a route handler (`export async function
+ * DELETE`), a default export under `pages/api`. Its callers prove nothing about its parameters.
+ */
+export function isEntryPoint(tsm: typeof ts, pk: ParameterKey): boolean {
+  const file = pk.fn.getSourceFile();
+  if (HTTP_METHODS.has(pk.name)) return true;
+  if (hasUseServer(tsm, file.statements)) return true;
+  if (pk.fn.body && tsm.isBlock(pk.fn.body) && hasUseServer(tsm, pk.fn.body.statements)) return true;
+  return /[\\/]pages[\\/]api[\\/]/.test(file.fileName) && isDefaultExport(tsm, pk);
+}
+
+function hasUseServer(tsm: typeof ts, statements: ts.NodeArray<ts.Statement>): boolean {
+  for (const st of statements) {
+    if (!tsm.isExpressionStatement(st) || !tsm.isStringLiteral(st.expression)) return false;
+    if (st.expression.text === "use server") return true;
+  }
+  return false;
+}
+
+/** `export default function f`, `export default f`: callers import it under any name. */
+export function isDefaultExport(tsm: typeof ts, pk: ParameterKey): boolean {
+  const fn = pk.fn;
+  if (tsm.isFunctionDeclaration(fn) && fn.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)) return true;
+  return fn
+    .getSourceFile()
+    .statements.some(
+      (st) => tsm.isExportAssignment(st) && tsm.isIdentifier(st.expression) && st.expression.text === pk.name,
+    );
+}
+
+/** Whether the function is a top-level function or const of its file (not a method, not nested in a factory). */
+export function isTopLevel(tsm: typeof ts, fn: FunctionWithBody): boolean {
+  let node: ts.Node = fn;
+  while (node.parent && (tsm.isCallExpression(node.parent) || tsm.isParenthesizedExpression(node.parent)))
+    node = node.parent;
+  const holder = tsm.isFunctionDeclaration(fn) ? fn : node.parent;
+  if (tsm.isFunctionDeclaration(holder)) return tsm.isSourceFile(holder.parent);
+  return (
+    !!holder &&
+    tsm.isVariableDeclaration(holder) &&
+    tsm.isVariableDeclarationList(holder.parent) &&
+    tsm.isVariableStatement(holder.parent.parent) &&
+    tsm.isSourceFile(holder.parent.parent.parent)
+  );
 }

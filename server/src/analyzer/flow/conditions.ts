@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import { tenantNameVariants } from "../fixes/tenant-value";
 import { constDeclaration, strip } from "../orm/prisma-syntax";
+import { constInitializer } from "./authorizers";
 
 export interface TenantNames {
   /** Every spelling of the tenant column and field (`tenant_id`, `tenantId`, `tenantID`). */
@@ -76,15 +77,46 @@ export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: T
 const REQUEST_INPUT = /^(body|query|params|input|args|data|payload|dto)$/i;
 
 // What code calls the tenant when it does not use the column's name: `workspaceId`, `workspace.id`,
-// `ctx.org.id`, `session.activeOrganizationId`, `teamId`, `accountId`.
-const TENANT_WORD = /tenant|workspace|organi[sz]ation|(?:^|[a-z_])orgs?(?:[A-Z_]|$)|^orgs?$|team|account|company/i;
+// `ctx.org.id`, `session.activeOrganizationId`, `teamId`, `accountId` (the whole word before `Id`).
+const TENANT_WORD =
+  /^(?:active|current|selected)?(?:tenant|workspace|org|organization|organisation|team|account|company)$/i;
 const ID_NAME = /(?:Id|ID|_id)$/;
 
 /** Whether a name (and the name before it, for `workspace.id`) says it is a tenant's id. */
-function namesTenant(tenant: TenantNames, name: string, before: string | undefined): boolean {
-  if (tenant.names.has(name)) return true;
-  if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, ""));
-  return name === "id" && before !== undefined && TENANT_WORD.test(before);
+function namesTenant(tenant: TenantNames, name: string, before: string | undefined): "column" | "word" | undefined {
+  if (tenant.names.has(name)) return "column";
+  if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, "").replace(/_$/, "")) ? "word" : undefined;
+  return name === "id" && before !== undefined && TENANT_WORD.test(before) ? "word" : undefined;
+}
+
+/**
+ * A variable named like a tenant that holds what the client sent: `const { workspaceId } = input`,
+ * `({ input: { teamId } }) => ...`. Only the broad names are held to this; the column's own name
+ * keeps its meaning.
+ */
+function fromRequestInput(tsm: typeof ts, id: ts.Identifier): boolean {
+  const init = constInitializer(tsm, id, id);
+  if (init) return isRequestInput(tsm, init);
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (!tsm.isFunctionLike(cur)) continue;
+    for (const p of cur.parameters) {
+      const path = bindingNames(tsm, p.name, id.text);
+      if (path) return path.some((segment) => REQUEST_INPUT.test(segment));
+    }
+  }
+  return false;
+}
+
+/** The property names leading to `text` in a binding pattern (`{ input: { teamId } }` -> ["input", "teamId"]). */
+function bindingNames(tsm: typeof ts, name: ts.BindingName, text: string): string[] | undefined {
+  if (tsm.isIdentifier(name)) return name.text === text ? [name.text] : undefined;
+  for (const el of name.elements) {
+    if (tsm.isOmittedExpression(el)) continue;
+    const inner = bindingNames(tsm, el.name, text);
+    const prop = el.propertyName && tsm.isIdentifier(el.propertyName) ? [el.propertyName.text] : [];
+    if (inner) return [...prop, ...inner];
+  }
+  return undefined;
 }
 
 /**
@@ -94,7 +126,10 @@ function namesTenant(tenant: TenantNames, name: string, before: string | undefin
 export function isTenantValue(tsm: typeof ts, e: ts.Expression, tenant: TenantNames): boolean {
   const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
   if (tenant.expression && s.getText() === tenant.expression) return true;
-  if (tsm.isIdentifier(s)) return namesTenant(tenant, s.text, undefined);
+  if (tsm.isIdentifier(s)) {
+    const named = namesTenant(tenant, s.text, undefined);
+    return named === "column" || (named === "word" && !fromRequestInput(tsm, s));
+  }
   if (!tsm.isPropertyAccessExpression(s)) return false;
   const base = strip(tsm, s.expression);
   const before = tsm.isPropertyAccessExpression(base) ? base.name.text : tsm.isIdentifier(base) ? base.text : undefined;

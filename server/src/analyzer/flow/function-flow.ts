@@ -5,6 +5,7 @@
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, constInitializer, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
+import { isAssignmentOperator } from "./callers";
 import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import { element, isNothing, lineOf, mapsToId, member, queryValue, type Reason, type Value } from "./values";
@@ -52,6 +53,10 @@ interface Binding {
   throws?: boolean;
   /** A `let` assignment: the variable may hold any of its earlier assignments' values too. */
   mutable?: boolean;
+  /** For `let` assignments: the block the assignment sits in (the declaring block: it replaces what came before). */
+  block?: ts.Node;
+  /** A `let` declared with no value (or null): it stands for no row. */
+  empty?: boolean;
 }
 
 /** What a `let` holds after an assignment the flow cannot read: nothing it can prove. */
@@ -64,6 +69,8 @@ export class FunctionFlow {
   readonly facts: Binding[] = [];
   /** `let` variables of the function, by name: the block that declares each. */
   private readonly lets = new Map<string, ts.Node>();
+  /** Writes to a name or field (`x = ...`, `x.id = ...`, `x++`): facts about it before them no longer hold. */
+  private readonly writes: { name: string; scope: ts.Node; pos: number }[] = [];
   /** Pairs a guard that ends the path proved equal (`if (a !== b) throw`), from `pos` on in `scope`. */
   private readonly equalities: { a: ts.Expression; b: ts.Expression; scope: ts.Node; pos: number }[] = [];
   private readonly tsm: typeof ts;
@@ -84,7 +91,7 @@ export class FunctionFlow {
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);
     if (query) return this.queryValueOf(query);
-    if (tsm.isIdentifier(e)) return this.latest(this.bindings, e.text, at)?.value;
+    if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at);
     // `comment ?? null`, `row || undefined`: the row or nothing.
     if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
       const op = e.operatorToken.kind;
@@ -172,8 +179,18 @@ export class FunctionFlow {
         tsm.forEachChild(d, (c) => this.visit(c, scope));
         if (!tsm.isIdentifier(d.name)) continue;
         this.lets.set(d.name.text, scope);
-        const value = d.initializer && this.valueOf(d.initializer, d);
-        this.bindings.push({ name: d.name.text, value: value ?? UNKNOWN, scope, pos: d.end, mutable: true });
+        // `let link;`, `let link = null`: nothing yet. A read of it would throw, so it never stands for another tenant's row.
+        const empty = !d.initializer || isNothing(tsm, d.initializer);
+        const value = d.initializer && !empty ? this.valueOf(d.initializer, d) : undefined;
+        this.bindings.push({
+          name: d.name.text,
+          value: value ?? UNKNOWN,
+          scope,
+          pos: d.end,
+          mutable: true,
+          block: scope,
+          empty,
+        });
       }
       return;
     }
@@ -188,12 +205,14 @@ export class FunctionFlow {
       ) {
         const name = assigned.left.text;
         const value = this.valueOf(assigned.right, node);
+        this.writes.push({ name, scope: this.lets.get(name)!, pos: node.getStart(this.ctx.sourceFile) });
         this.bindings.push({
           name,
           value: value ?? UNKNOWN,
           scope: this.lets.get(name)!,
           pos: node.end,
           mutable: true,
+          block: scope,
         });
         return;
       }
@@ -204,7 +223,7 @@ export class FunctionFlow {
       if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, node.end, q.call, true);
       this.applyEffects(node.expression, node, scope);
       // `await checkAuthorization({ organizationId: await orgOfTag(tagId) })`: throws unless allowed.
-      if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, true))
+      if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, "statement"))
         this.authorize(e, node, scope, true);
       return;
     }
@@ -215,7 +234,66 @@ export class FunctionFlow {
         this.bind(d.name, element(list), node, node.initializer.end);
     }
     if (tsm.isIfStatement(node)) this.guard(node, scope);
-    tsm.forEachChild(node, (c) => this.visit(c, scope));
+    this.noteWrites(node, scope);
+    // `if (c) await assert(...)`: what a statement without braces proves holds inside it only.
+    const own = (c: ts.Node) =>
+      (tsm.isIfStatement(node) || tsm.isIterationStatement(node, false) || tsm.isLabeledStatement(node)) &&
+      tsm.isStatement(c) &&
+      !tsm.isBlock(c);
+    tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
+  }
+
+  /**
+   * Writes the flow does not follow: `x += 1`, `({ x } = ...)`, `x = ...` inside an expression,
+   * `x++`, `for (x of xs)`. A `let` then holds something unknown; facts about `x` end there.
+   */
+  private noteWrites(node: ts.Node, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const targets: ts.Expression[] = [];
+    // Where the write happens: a loop variable is written before the body runs.
+    let at = node.end;
+    if (tsm.isBinaryExpression(node) && isAssignmentOperator(tsm, node.operatorToken.kind)) {
+      // `link = await ...` as a statement of its own is followed (visit); anything else is a write.
+      const followed =
+        tsm.isExpressionStatement(node.parent) &&
+        node.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+        tsm.isIdentifier(node.left) &&
+        this.lets.has(node.left.text);
+      if (!followed) targets.push(...writtenBy(tsm, node.left));
+    } else if (
+      (tsm.isPrefixUnaryExpression(node) || tsm.isPostfixUnaryExpression(node)) &&
+      (node.operator === tsm.SyntaxKind.PlusPlusToken || node.operator === tsm.SyntaxKind.MinusMinusToken)
+    )
+      targets.push(...writtenBy(tsm, node.operand));
+    else if (
+      (tsm.isForOfStatement(node) || tsm.isForInStatement(node)) &&
+      !tsm.isVariableDeclarationList(node.initializer)
+    ) {
+      targets.push(...writtenBy(tsm, node.initializer as ts.Expression));
+      at = node.initializer.end;
+    }
+    for (const t of targets) {
+      const name = normalize(t.getText(this.ctx.sourceFile));
+      const root = name.split(".")[0]!;
+      const declared = this.lets.get(root);
+      this.writes.push({ name, scope: declared ?? this.root, pos: at });
+      if (declared && name === root)
+        this.bindings.push({ name, value: UNKNOWN, scope: declared, pos: at, mutable: true, block: scope });
+    }
+  }
+
+  /**
+   * What a variable holds at `at`. A `let` assigned in branches may hold any assignment since the
+   * last one at its own level: owned only when every one of them is.
+   */
+  private bindingValue(name: string, at: ts.Node): Value | undefined {
+    const latest = this.latest(this.bindings, name, at);
+    if (!latest?.mutable) return latest?.value;
+    const visible = this.bindings.filter((b) => b.mutable && b.name === name && b.pos <= at.pos && within(at, b.scope));
+    let join = 0;
+    for (const b of visible) if (b.block === b.scope && b.pos > join) join = b.pos;
+    const open = visible.filter((b) => b.pos >= join && !b.empty && (b.value.unchecked || !b.value.reason));
+    return open.length ? open[open.length - 1]!.value : latest.value;
   }
 
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
@@ -231,7 +309,7 @@ export class FunctionFlow {
     if (
       this.tsm.isCallExpression(call) &&
       !this.ctx.queries.has(call) &&
-      isAuthorizer(this.tsm, call, this.ctx.authorizers, true)
+      isAuthorizer(this.tsm, call, this.ctx.authorizers, "kept")
     )
       this.authorize(call, d, scope, true);
   }
@@ -306,11 +384,14 @@ export class FunctionFlow {
         evidence: st,
         say: () => `the row's ${field} is checked against the tenant on line ${line}`,
       };
-      this.markChecked(row.source, reason, scope, st.end);
-      // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold.
-      for (const other of this.earlierAssignments(checked.expr, st))
+      // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
+      // checked, and no read's key is proven, since that read may not have run.
+      const reads = this.earlierAssignments(checked.expr, st);
+      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1);
+      for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
-          this.markChecked(other, reason, scope, st.end);
+          // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
+          this.markChecked(other, reason, scope, st.end, false);
     }
   }
 
@@ -334,7 +415,7 @@ export class FunctionFlow {
     let e = strip(tsm, t.operand);
     for (let hops = 0; hops < 2; hops++) {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-      if (tsm.isCallExpression(e)) return isAuthorizer(tsm, e, this.ctx.authorizers, false) ? e : undefined;
+      if (tsm.isCallExpression(e)) return isAuthorizer(tsm, e, this.ctx.authorizers, "condition") ? e : undefined;
       const init = tsm.isIdentifier(e) ? constInitializer(tsm, e, at) : undefined;
       if (!init) return undefined;
       e = strip(tsm, init);
@@ -382,16 +463,16 @@ export class FunctionFlow {
   }
 
   /** From here on the row (and whatever was bound from it) is the tenant's. */
-  private markChecked(source: FlowQuery, reason: Reason, scope: ts.Node, pos: number): void {
+  private markChecked(source: FlowQuery, reason: Reason, scope: ts.Node, pos: number, keyFact = true): void {
     this.checks.set(source, { state: "checked", reason });
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
-    if (source.key && !source.key.list) {
+    if (keyFact && source.key && !source.key.list) {
       const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
       this.facts.push({ name, value: { kind: "key", table: source.table, reason }, scope, pos });
     }
     for (const b of [...this.bindings])
       if (b.value.source === source && b.value.unchecked)
-        this.bindings.push({ ...b, value: { ...b.value, unchecked: false, reason }, scope, pos });
+        this.bindings.push({ ...b, value: { ...b.value, unchecked: false, reason }, scope, pos, block: scope });
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
@@ -466,7 +547,19 @@ export class FunctionFlow {
     let best: Binding | undefined;
     for (const b of list)
       if (b.name === name && b.pos <= at.pos && within(at, b.scope) && (!best || b.pos >= best.pos)) best = b;
+    // A fact about `x` or `x.id` ends where `x` (or `x.id`) is written again.
+    if (best && list === this.facts && this.writtenSince(best, at)) return undefined;
     return best;
+  }
+
+  private writtenSince(fact: Binding, at: ts.Node): boolean {
+    return this.writes.some(
+      (w) =>
+        w.pos > fact.pos &&
+        w.pos <= at.pos &&
+        within(at, w.scope) &&
+        (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
+    );
   }
 }
 
@@ -496,4 +589,25 @@ function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
   if (tsm.isBindingElement(p)) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
   return true;
+}
+
+/** The names and fields an assignment target writes: `x`, `x.id`, each name of `({ x, y: z } = ...)`. */
+function writtenBy(tsm: typeof ts, target: ts.Expression): ts.Expression[] {
+  const t = strip(tsm, target);
+  if (tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t)) return [t];
+  if (tsm.isElementAccessExpression(t)) return writtenBy(tsm, t.expression);
+  if (tsm.isObjectLiteralExpression(t))
+    return t.properties.flatMap((p) =>
+      tsm.isShorthandPropertyAssignment(p)
+        ? [p.name]
+        : tsm.isPropertyAssignment(p)
+          ? writtenBy(tsm, p.initializer)
+          : tsm.isSpreadAssignment(p)
+            ? writtenBy(tsm, p.expression)
+            : [],
+    );
+  if (tsm.isArrayLiteralExpression(t))
+    return t.elements.flatMap((e) => writtenBy(tsm, tsm.isSpreadElement(e) ? e.expression : e));
+  if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return writtenBy(tsm, t.left);
+  return [];
 }

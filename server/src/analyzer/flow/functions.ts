@@ -173,7 +173,7 @@ export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undef
     node = d.initializer && strip(tsm, d.initializer);
   if (!node) return undefined;
   // `export const getTag = cache(async (id) => ...)`: a memoizing wrapper calls the function with its own arguments.
-  if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.arguments[0])
+  if (tsm.isCallExpression(node) && isMemoizer(tsm, node.expression) && node.arguments[0])
     node = strip(tsm, node.arguments[0]);
   const isFn =
     tsm.isFunctionDeclaration(node) ||
@@ -208,7 +208,7 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
     return tsm.isIdentifier(fn.name) ? fn.name.text : undefined;
   let parent = fn.parent;
   if (tsm.isParenthesizedExpression(parent)) parent = parent.parent;
-  if (tsm.isCallExpression(parent) && tsm.isIdentifier(parent.expression) && parent.arguments[0] === fn)
+  if (tsm.isCallExpression(parent) && isMemoizer(tsm, parent.expression) && parent.arguments[0] === fn)
     parent = parent.parent;
   if (
     (tsm.isVariableDeclaration(parent) || tsm.isPropertyAssignment(parent) || tsm.isPropertyDeclaration(parent)) &&
@@ -216,4 +216,16 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
   )
     return parent.name.text;
   return undefined;
+}
+
+/**
+ * Wrappers that return a function taking the same arguments (`cache`, `React.cache`,
+ * `unstable_cache`, `memoize`): others (`withUser(fn)`) may pass the function anything.
+ */
+const MEMOIZERS = /^(?:cache|reactCache|unstable_cache|memoize|memoizeOne|memoizee|pMemoize|memo|once)$/;
+
+function isMemoizer(tsm: typeof ts, callee: ts.Expression): boolean {
+  const c = strip(tsm, callee);
+  if (tsm.isIdentifier(c)) return MEMOIZERS.test(c.text);
+  return tsm.isPropertyAccessExpression(c) && MEMOIZERS.test(c.name.text);
 }

@@ -10,7 +10,7 @@ import { strip } from "../orm/prisma-syntax";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import type { Authorizers } from "./authorizers";
-import { argumentAt, callSitesOf, parameterKey, type ParameterKey } from "./callers";
+import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, parameterKey, type ParameterKey } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
 import { lineOf, type Value } from "./values";
@@ -187,6 +187,8 @@ export class OwnershipFlow {
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
     const { ctx } = this;
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
+    // Any client can call an entry point with any argument; a default export is imported under any name.
+    if (isEntryPoint(ctx.ts, pk) || isDefaultExport(ctx.ts, pk)) return { kind: "unknown" };
     seen.add(pk.fn);
     this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf);
     const { calls, unresolved } = callSitesOf(
