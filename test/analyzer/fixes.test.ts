@@ -113,6 +113,28 @@ const cases: FixCase[] = [
     safe: false,
   },
   {
+    name: "the configured tenantExpression whose first name is a const declared before the query: applied",
+    code: fn(
+      `const ctx = await getCtx();\n  await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`,
+      "id: string",
+    ),
+    expected: fn(
+      `const ctx = await getCtx();\n  await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`,
+      "id: string",
+    ),
+    config: { tenantExpression: "ctx.tenantId" },
+  },
+  {
+    name: "the configured tenantExpression whose first name is the const the query initializes (TDZ): never applied unattended",
+    code: fn(`const ctx = await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string"),
+    expected: fn(
+      `const ctx = await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, ctx.tenantId]);`,
+      "id: string",
+    ),
+    config: { tenantExpression: "ctx.tenantId" },
+    safe: false,
+  },
+  {
     name: "a placeholder the user fills in, never applied unattended",
     code: fn(`await pool.query("SELECT * FROM orders WHERE id = $1", [id]);`, "id: string"),
     expected: fn(

@@ -24,6 +24,15 @@ describe("CallerFiles", () => {
     "routes/barrel.ts": 'import { getOrder } from "@/lib";\nexport const show = (req: any) => getOrder(req.params.id);',
     "routes/other.ts":
       'import { getOrder as fetchOrder } from "@/api";\nexport const show = (req: any) => fetchOrder(req.params.id);',
+    "lib/tags/index.ts": "export const getTag = (id: string) => db.tag.findUnique({ where: { id } });",
+    "routes/tags.ts":
+      'import { getTag } from "../lib/tags/index.js";\nexport const show = (req: any) => getTag(req.params.id);',
+    "routes/tags-upper.ts":
+      'import { getTag } from "../lib/Tags";\nexport const show = (req: any) => getTag(req.params.id);',
+    "routes/optional.ts":
+      'import * as lib from "../lib/Optional";\nimport { hook } from "./hook";\nexport const a = (req: any) => hook?.(req.params.id);\nexport const b = (req: any) => lib.getOne!(req.params.id);',
+    // An identifier-like run of 200k characters (a base64 literal, minified code) before a call.
+    "routes/long.ts": `export const blob = "${"a".repeat(200_000)}";\nimport { getTag } from "../lib/tags";\nexport const show = (req: any) => getTag(req.params.id);`,
   };
   const path = (rel: string) => join(dir, rel);
   before(() => {
@@ -57,6 +66,62 @@ describe("CallerFiles", () => {
     ]);
     // A file that only mentions the name in a comment, or calls its own function of that name, is not.
     assert.ok(!index.mentioning("getOrder", path("lib/orders.ts")).includes(path("routes/mention.ts")));
+  });
+
+  test("a folder's index imported as `./tags/index.js` or with another case, and a long identifier-like run", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    assert.deepEqual(index.mentioning("getTag", path("lib/tags/index.ts")).sort(), [
+      path("lib/tags/index.ts"),
+      path("routes/long.ts"),
+      path("routes/tags-upper.ts"),
+      path("routes/tags.ts"),
+    ]);
+  });
+
+  test("`name?.(` and `name!(` are calls of the name", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    assert.ok(index.mentioning("hook", path("routes/hook.ts")).includes(path("routes/optional.ts")));
+    assert.ok(index.mentioning("getOne", path("lib/Optional.ts")).includes(path("routes/optional.ts")));
+  });
+
+  test("refresh reads one changed, created or deleted file again", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    const target = path("lib/orders.ts");
+    assert.ok(!index.mentioning("getOrder", target).includes(path("routes/mention.ts")));
+    writeFileSync(
+      path("routes/mention.ts"),
+      'import { getOrder } from "../lib/orders";\nexport const y = () => getOrder("1");',
+    );
+    writeFileSync(
+      path("routes/new.ts"),
+      'import { getOrder as get } from "../lib/orders";\nexport const z = () => get("1");',
+    );
+    try {
+      index.refresh(path("routes/mention.ts"));
+      index.refresh(path("routes/new.ts"));
+      assert.ok(index.mentioning("getOrder", target).includes(path("routes/mention.ts")));
+      assert.ok(index.mentioning("getOrder", target).includes(path("routes/new.ts")));
+      rmSync(path("routes/new.ts"));
+      index.refresh(path("routes/new.ts"));
+      assert.ok(!index.mentioning("getOrder", target).includes(path("routes/new.ts")));
+    } finally {
+      writeFileSync(path("routes/mention.ts"), files["routes/mention.ts"]!);
+      rmSync(path("routes/new.ts"), { force: true });
+    }
+  });
+
+  test("refresh before the first question adds a new file to those read", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    writeFileSync(
+      path("routes/new.ts"),
+      'import { getOrder } from "../lib/orders";\nexport const z = () => getOrder("1");',
+    );
+    try {
+      index.refresh(path("routes/new.ts"));
+      assert.ok(index.mentioning("getOrder", path("lib/orders.ts")).includes(path("routes/new.ts")));
+    } finally {
+      rmSync(path("routes/new.ts"), { force: true });
+    }
   });
 
   test("an open text wins over the disk: a new call counts once the index is told", () => {

@@ -83,3 +83,57 @@ describe("language server: a by-id query on a parameter, judged at its calls", (
     );
   });
 });
+
+describe("language server: an edit of a caller checks the open data file again", () => {
+  let client: LspClient;
+  let workspace: ReturnType<typeof copyFixture>;
+  let dataUri: string;
+  let actionUri: string;
+
+  before(async () => {
+    workspace = copyFixture();
+    writeFileSync(join(workspace.dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["tenant_id"] }));
+    writeFileSync(join(workspace.dir, "src", "orders-data.ts"), DATA);
+    writeFileSync(join(workspace.dir, "src", "orders-action.ts"), ACTION);
+    dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
+    actionUri = uri(join(workspace.dir, "src", "orders-action.ts"));
+    ({ client } = await LspClient.start(workspace.dir));
+  });
+  after(async () => {
+    await client?.stop();
+    workspace?.remove();
+  });
+
+  const onUpdate = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.range.start.line === UPDATE_LINE);
+
+  it("the data file's diagnostics follow the open caller, the data file untouched", async () => {
+    await client.open(dataUri, DATA);
+    assert.deepEqual(onUpdate(await client.diagnostics(dataUri, 0, analyzed)), []);
+    await client.open(actionUri, ACTION);
+    const since = client.mark();
+    await client.change(actionUri, UNCHECKED_ACTION, 2);
+    const flagged = await client.diagnostics(dataUri, since, (d) => onUpdate(d).length > 0);
+    assert.match(String(onUpdate(flagged)[0]!.message), /the call on orders-action\.ts line 4 passes `input\.orderId`/);
+    // And back: the authorization restored clears it.
+    const restored = client.mark();
+    await client.change(actionUri, ACTION, 3);
+    await client.diagnostics(dataUri, restored, (d) => analyzed(d) && onUpdate(d).length === 0);
+  });
+
+  it("a closed caller changed on disk (a watched-file event) checks the open data file again", async () => {
+    const closedAction = join(workspace.dir, "src", "other-action.ts");
+    writeFileSync(closedAction, ACTION.replace("cancelAction", "otherAction"));
+    const created = client.mark();
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(closedAction), type: 1 }],
+    });
+    await client.diagnostics(dataUri, created, analyzed);
+    writeFileSync(closedAction, UNCHECKED_ACTION.replace("cancelAction", "otherAction"));
+    const since = client.mark();
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(closedAction), type: 2 }],
+    });
+    const flagged = await client.diagnostics(dataUri, since, (d) => onUpdate(d).length > 0);
+    assert.match(String(onUpdate(flagged)[0]!.message), /the call on other-action\.ts line 4 passes `input\.orderId`/);
+  });
+});

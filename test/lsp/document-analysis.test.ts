@@ -7,6 +7,8 @@ import { loadSqlParser, type SqlParser } from "../../server/src/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { findingsToDiagnostics } from "../../server/src/lsp/diagnostics";
 import { analyzeText, MAX_EDITOR_FILE_CHARS } from "../../server/src/lsp/document-analysis";
+import { CallerFiles, OtherFiles } from "../../server/src/cli/analysis";
+import { TypedPrograms } from "../../server/src/lsp/typed-programs";
 import { pathToUri } from "../../server/src/lsp/workspace";
 import { WorkspaceModel } from "../../server/src/lsp/workspace";
 import { copyFixture, FIXTURE_APP } from "./lsp-client";
@@ -125,6 +127,67 @@ export const invoices = () => pool.query("SELECT * FROM invoices");
         "invoice_items is tenant-owned through invoices (invoice_id -> invoices.id) here",
         "invoices is tenant-owned (org_id, project_id) here",
       ]);
+    } finally {
+      project.remove();
+    }
+  });
+
+  it("type-aware: a caller in another tsconfig's program is not taken from that program", async () => {
+    const parser = await loadSqlParser();
+    const project = copyFixture();
+    try {
+      writeFileSync(
+        join(project.dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["src"] }),
+      );
+      mkdirSync(join(project.dir, "tools"));
+      writeFileSync(
+        join(project.dir, "tools", "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true }, include: ["."] }),
+      );
+      const data = join(project.dir, "src", "orders-data.ts");
+      const text = `import { pool } from "./db";
+
+export async function cancelOrder(orderId: string) {
+  await pool.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
+}
+`;
+      writeFileSync(data, text);
+      writeFileSync(
+        join(project.dir, "tools", "cancel.ts"),
+        `import { cancelOrder } from "../src/orders-data";
+
+export async function cancelFromCli(input: { orderId: string }) {
+  await cancelOrder(input.orderId);
+}
+`,
+      );
+      const workspace = new WorkspaceModel(parser, () => undefined);
+      workspace.setFolders([project.dir]);
+      const typed = new TypedPrograms(
+        () => undefined,
+        () => {},
+      );
+      // Which files the analysis asks a program for.
+      const asked: string[] = [];
+      const programs = {
+        typedSource: (file: string) => (asked.push(file), typed.typedSource(file)),
+      } as unknown as TypedPrograms;
+      const others = new OtherFiles(() => undefined);
+      const callers = new CallerFiles(workspace.sourceFilesOf(project.dir), () => undefined);
+      const result = analyzeText(data, text, workspace, parser, programs, undefined, false, others, () => callers);
+      assert.equal(result.kind, "ok", result.kind === "crashed" ? result.message : undefined);
+      if (result.kind !== "ok") return;
+      assert.equal(result.sourceFile, typed.typedSource(data)?.sourceFile, "analyzed with its program's tree");
+      assert.deepEqual(
+        result.findings.map((f) => f.ruleId),
+        ["missing-tenant-filter"],
+      );
+      // The caller's own program is neither built nor asked for its tree: its nodes are not this checker's.
+      assert.deepEqual(
+        asked.filter((file) => file.includes("tools")),
+        [],
+      );
     } finally {
       project.remove();
     }

@@ -32,7 +32,8 @@ describe("language server: diagnostics and code actions", () => {
   it("announces incremental sync, quick fixes, fix-all and the scan command", () => {
     const { capabilities, serverInfo } = initialize;
     assert.equal(serverInfo?.name, "tenantguard-language-server");
-    assert.equal(capabilities.textDocumentSync, 2);
+    // Saves too: a saved text is the disk's, which the index of callers reads.
+    assert.deepEqual(capabilities.textDocumentSync, { openClose: true, change: 2, save: { includeText: false } });
     assert.deepEqual(capabilities.codeActionProvider, {
       codeActionKinds: ["quickfix", "source.fixAll.tenantguard"],
       resolveProvider: false,

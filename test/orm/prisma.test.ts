@@ -54,6 +54,31 @@ describe("every operation without the tenant", () => {
       "await prisma.project.findFirst({ where: { contentHash } });\n  await prisma.project.findUnique({ where: { tokenId } });",
       [missing("findFirst({ where: { contentHash } })"), missing("findUnique({ where: { tokenId } })")],
     ],
+    [
+      "by a field that only names a credential: a count, a type, a flag, a hash key",
+      "await prisma.project.findFirst({ where: { token_count: n, tokenizer: t, max_tokens: m, token_type: k } });\n  await prisma.project.findFirst({ where: { tokenExpiresAt: at, is_secret: s, secret_name: n, secretVersion: v, hashKey: h } });",
+      [
+        missing("findFirst({ where: { token_count: n, tokenizer: t, max_tokens: m, token_type: k } })"),
+        missing(
+          "findFirst({ where: { tokenExpiresAt: at, is_secret: s, secret_name: n, secretVersion: v, hashKey: h } })",
+        ),
+      ],
+    ],
+    [
+      "by a credential field compared with a literal or a filter: no secret anyone was given",
+      "await prisma.project.findFirst({ where: { shareToken: '' } });\n  await prisma.project.findFirst({ where: { shareToken: null } });\n  await prisma.project.findFirst({ where: { shareToken: { not: null } } });\n  await prisma.project.findFirst({ where: { lookupHash: { contains: status } } });",
+      [
+        missing("findFirst({ where: { shareToken: '' } })"),
+        missing("findFirst({ where: { shareToken: null } })"),
+        missing("findFirst({ where: { shareToken: { not: null } } })"),
+        missing("findFirst({ where: { lookupHash: { contains: status } } })"),
+      ],
+    ],
+    [
+      "many rows or a write by a credential: not a lookup",
+      "await prisma.project.findMany({ where: { shareToken: token } });\n  await prisma.project.deleteMany({ where: { lookupHash: hash } });",
+      [missing("findMany({ where: { shareToken: token } })"), missing("deleteMany({ where: { lookupHash: hash } })")],
+    ],
     ["findFirstOrThrow with no arguments", "await prisma.invoice.findFirstOrThrow();", [missing("findFirstOrThrow()")]],
     ["findMany with no arguments", "await prisma.invoice.findMany();", [missing("findMany()")]],
     [
@@ -338,7 +363,7 @@ describe("safe twins a naive check gets wrong", () => {
     ],
     [
       "a lookup by a secret or its hash: authentication, before any tenant is known",
-      "await prisma.project.findUnique({ where: { shareToken: token } });\n  await prisma.project.findFirst({ where: { lookupHash: sha256(key) } });\n  await prisma.project.findFirst({ where: { hashed_key: digest, client_secret: secret } });\n  await prisma.project.findFirst({ where: { shareToken, status } });",
+      "await prisma.project.findUnique({ where: { shareToken: token } });\n  await prisma.project.findFirst({ where: { lookupHash: sha256(key) } });\n  await prisma.project.findFirst({ where: { hashed_key: digest, client_secret: secret } });\n  await prisma.project.findFirst({ where: { shareToken, status } });\n  await prisma.project.findFirstOrThrow({ where: { hashedToken: hash(token), apiKeyHash: k } });",
     ],
     [
       "the id of the row a credential lookup found",

@@ -34,6 +34,26 @@ import { schemaWatchTargets, type WatchTarget } from "./watch-targets";
  */
 const POLLING_INTERVAL_MS = 2000;
 
+/**
+ * By program and name: its own files whose text names it. A program is immutable (tsserver
+ * builds a new one after an edit), so the answers hold for its lifetime and every analysis
+ * against it shares them, instead of scanning every file's text per name each time.
+ */
+const filesNamingByProgram = new WeakMap<ts.Program, Map<string, ts.SourceFile[]>>();
+
+function programFilesNaming(program: ts.Program, name: string): ts.SourceFile[] {
+  let byName = filesNamingByProgram.get(program);
+  if (!byName) filesNamingByProgram.set(program, (byName = new Map()));
+  let files = byName.get(name);
+  if (!files) {
+    files = program
+      .getSourceFiles()
+      .filter((f) => !f.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(f.fileName) && f.text.includes(name));
+    byName.set(name, files);
+  }
+  return files;
+}
+
 export interface FileFindings {
   sourceFile: ts.SourceFile;
   /** Every finding, suppressed ones included (with `suppressed` set). */
@@ -181,12 +201,7 @@ export class ProjectAnalysis {
           relativePath,
           proofs,
           // The program's own files that name a function: a by-id query on its parameter is judged at its calls.
-          callerFiles: (name) =>
-            program
-              .getSourceFiles()
-              .filter(
-                (f) => !f.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(f.fileName) && f.text.includes(name),
-              ),
+          callerFiles: (name) => programFilesNaming(program, name),
         });
     const programRef = new WeakRef(program);
     this.findingsCache.set(sourceFile, { context, program: programRef, findings });

@@ -3,13 +3,23 @@
 // `SELECT * FROM sessions WHERE token_hash = $1`). Such a query needs no tenant predicate.
 
 /**
- * A column or field that holds a secret or its hash (`lookupHash`, `hashedKey`, `sessionToken`,
- * `client_secret`, `key_hash`). Not an id of one (`tokenId`, `token_id`), not a content hash
- * (`contentHash`), which any tenant could match.
+ * A name that ends in a secret, or in a hash of one: `token`, `secret` (`sessionToken`,
+ * `client_secret`), a hash or digest of a key, lookup value, password, api key, session,
+ * token or secret (`key_hash`, `lookupHash`, `password_digest`), a hashed one (`hashed_key`,
+ * `hashedToken`). Case-insensitive: Postgres folds unquoted names (`sessiontoken`).
+ */
+const CREDENTIAL =
+  /(?:token|secret|(?:key|lookup|password|api|session|token|secret)_?(?:hash|digest)|hashed_?(?:key|token|secret|password))$/i;
+
+/**
+ * A column or field that holds a secret or its hash. Only where the name ends in one: a name
+ * that merely contains the word holds something about it (`token_count`, `max_tokens`,
+ * `token_type`, `tokenExpiresAt`, `secret_name`, `hashKey`). Never an id of one (`tokenId`,
+ * `token_id`), a flag (`is_secret`, `hasToken`) or a content hash (`contentHash`), which any
+ * tenant could match.
  */
 export function isCredentialField(name: string): boolean {
-  if (/(?:^|_)id$|[a-z]Id$/.test(name)) return false;
-  return /token|secret|(?:key|lookup|password|api|session)_?(?:hash|digest)|hash(?:ed)?_?(?:key|token|secret)/i.test(
-    name,
-  );
+  if (/(?:^|_)id$|[a-z]I[dD]$/.test(name)) return false;
+  if (/^(?:is|has)(?:_|[A-Z])/.test(name)) return false;
+  return CREDENTIAL.test(name);
 }

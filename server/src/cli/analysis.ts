@@ -132,7 +132,8 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
     update(changed) {
       for (const [file, text] of changed) texts.set(file, text);
       others.forget(changed.keys());
-      callers?.forget();
+      // The fixed texts reach the index through `textOf`: only the answers are stale, not the disk texts.
+      callers?.changed();
       if (parsedProject) {
         program = createProgram(parsedProject, texts, program);
         checker = program.getTypeChecker();
@@ -203,18 +204,22 @@ export class OtherFiles {
  * CLI's fixed texts, the editor's open documents) wins over them.
  */
 export class CallerFiles {
-  private disk?: { files: string[]; texts: string[]; calls: Map<string, number[]>; byFile: Map<string, number> };
+  private disk?: CallIndex;
   /** By name, from the disk texts: files that call it, or import it under another name. Kept until `forget`. */
   private readonly diskCandidates = new Map<string, number[]>();
   private readonly found = new Map<string, string[]>();
 
+  private readonly files: string[];
+
   constructor(
-    private readonly files: readonly string[],
+    files: readonly string[],
     /** A newer text than the disk's (the CLI's fixed texts, the editor's open documents). */
     private readonly textOf: (file: string) => string | undefined,
     /** The files `textOf` answers for, when cheap to list: an edit then costs those, not a pass over every file. */
     private readonly openFiles?: () => Iterable<string>,
-  ) {}
+  ) {
+    this.files = [...files];
+  }
 
   mentioning(name: string, definedIn: string): string[] {
     const target = resolve(definedIn);
@@ -227,7 +232,7 @@ export class CallerFiles {
       const calling = new Set(disk.calls.get(name));
       // An aliased import (`import { getOrder as fetchOrder }`) calls it under another name.
       disk.texts.forEach((text, i) => {
-        if (!calling.has(i) && text.includes(name) && importsName(text, name)) calling.add(i);
+        if (!calling.has(i) && mayCallAliased(text, name)) calling.add(i);
       });
       this.diskCandidates.set(name, (fromDisk = [...calling]));
     }
@@ -252,45 +257,85 @@ export class CallerFiles {
     this.found.clear();
   }
 
-  /** After files changed on disk (`--fix` rewrote them, a checkout). */
-  forget(): void {
-    this.disk = undefined;
-    this.diskCandidates.clear();
+  /**
+   * One file changed, was created or deleted on disk (the editor saved it, a checkout): only its
+   * text is read again. Names it no longer calls keep it as a candidate: candidates are only a
+   * superset, checked against the text before they are answered.
+   */
+  refresh(fileName: string): void {
+    const file = resolve(fileName);
     this.found.clear();
+    const disk = this.disk;
+    if (!disk) {
+      // Not indexed yet: the first question reads every file, this one included.
+      if (!this.files.some((f) => resolve(f) === file)) this.files.push(file);
+      return;
+    }
+    const read = checkSize(file) ? undefined : readText(file);
+    // A deleted or unreadable file calls nothing.
+    const text = typeof read === "string" ? read : "";
+    let i = disk.byFile.get(file);
+    if (i === undefined) {
+      if (!text) return;
+      i = disk.files.push(file) - 1;
+      disk.byFile.set(file, i);
+      this.files.push(file);
+    }
+    disk.texts[i] = text;
+    const names = calledNames(text);
+    for (const name of names) {
+      const list = disk.calls.get(name);
+      if (!list) disk.calls.set(name, [i]);
+      else if (!list.includes(i)) list.push(i);
+    }
+    for (const [name, list] of this.diskCandidates)
+      if (!list.includes(i) && (names.has(name) || mayCallAliased(text, name))) list.push(i);
   }
 }
 
-/** Every file's text and, by name, the files that call something of that name (`name(`, `.name(`, `name<T>(`). */
-function indexCalls(files: readonly string[]): {
+interface CallIndex {
   files: string[];
   texts: string[];
+  /** By name: the files that call something of that name. */
   calls: Map<string, number[]>;
   byFile: Map<string, number>;
-} {
-  const out = {
-    files: [] as string[],
-    texts: [] as string[],
-    calls: new Map<string, number[]>(),
-    byFile: new Map<string, number>(),
-  };
-  const call = /([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>\s*)?\(/g;
+}
+
+/** Every file's text and, by name, the files that call something of that name (`name(`, `.name(`, `name<T>(`). */
+function indexCalls(files: readonly string[]): CallIndex {
+  const out: CallIndex = { files: [], texts: [], calls: new Map(), byFile: new Map() };
   for (const file of files) {
     const text = checkSize(file) ? undefined : readText(file);
     if (typeof text !== "string") continue;
     const i = out.files.push(resolve(file)) - 1;
     out.byFile.set(out.files[i]!, i);
     out.texts.push(text);
-    const seen = new Set<string>();
-    for (let m = call.exec(text); m; m = call.exec(text)) {
-      const name = m[1]!;
-      if (seen.has(name)) continue;
-      seen.add(name);
+    // Files come in order: `i` is new to every list.
+    for (const name of calledNames(text)) {
       const list = out.calls.get(name);
       if (list) list.push(i);
       else out.calls.set(name, [i]);
     }
   }
   return out;
+}
+
+/**
+ * The names a text calls: `name(`, `.name(`, `name<T>(`, `name?.(`, `name!(`. The lookbehind
+ * starts a name only at the start of an identifier: without it, a long identifier-like run (a
+ * base64 literal, minified code) is tried from each of its characters, each try scanning the
+ * rest of the run, which takes time quadratic in its length.
+ */
+function calledNames(text: string): Set<string> {
+  const call = /(?<![\w$])([A-Za-z_$][\w$]*)\s*(?:!\s*)?(?:\?\.\s*)?(?:<[^<>()]*>\s*)?\(/g;
+  const names = new Set<string>();
+  for (let m = call.exec(text); m; m = call.exec(text)) names.add(m[1]!);
+  return names;
+}
+
+/** Whether a text may call `name` under another name (an aliased import, a namespace import). */
+function mayCallAliased(text: string, name: string): boolean {
+  return text.includes(name) && importsName(text, name);
 }
 
 /**
@@ -310,9 +355,11 @@ function importsName(text: string, name: string): boolean {
  */
 function moduleNameOf(file: string): RegExp {
   const parts = toPosix(file).split("/");
-  const base = parts.pop()!.replace(/\.[cm]?[jt]sx?$/, "");
-  const names = [base === "index" ? undefined : base, parts.pop()].filter((n): n is string => !!n);
-  return new RegExp(`["'/](?:${names.map(escapeRegExp).join("|")})(?:\\.[cm]?[jt]sx?)?(?:/index)?["']`);
+  const base = parts.pop()!.replace(/\.[cm]?[jt]sx?$/i, "");
+  const names = [base.toLowerCase() === "index" ? undefined : base, parts.pop()].filter((n): n is string => !!n);
+  // `./tags/index.js`: the folder's index comes before the extension. Case-insensitive: file
+  // systems on macOS and Windows are, and so are the imports that work there.
+  return new RegExp(`["'/](?:${names.map(escapeRegExp).join("|")})(?:/index)?(?:\\.[cm]?[jt]sx?)?["']`, "i");
 }
 
 /**

@@ -17,6 +17,8 @@ const MAX_THREADS = 8;
 export interface WorkerInput {
   kind: typeof ANALYSIS_WORKER;
   files: readonly string[];
+  /** Where calls are looked for (the session's `files`): the config root's files, not only those analyzed. */
+  callerFiles: readonly string[];
   config: ResolvedConfig;
   model: TenantModel;
   /** `--explain`: collect proofs too. */
@@ -49,6 +51,8 @@ export function threadCount(fileCount: number, requested: number | undefined, co
 
 export interface ParallelOptions {
   files: readonly string[];
+  /** Where the workers' sessions look for calls, like the main thread's; `files` when absent. */
+  callerFiles?: readonly string[];
   threads: number;
   config: ResolvedConfig;
   model: TenantModel;
@@ -72,6 +76,7 @@ export async function analyzeFiles(options: ParallelOptions): Promise<ParallelRe
       ? startWorkers(options.threads - 1, options.workerScript, {
           kind: ANALYSIS_WORKER,
           files,
+          callerFiles: options.callerFiles ?? files,
           config: options.config,
           model: options.model,
           explain: options.explain,
@@ -145,7 +150,7 @@ export async function runAnalysisWorker(input: WorkerInput, post: (message: Work
       model: input.model,
       parser,
       explain: input.explain,
-      files: input.files,
+      files: input.callerFiles,
     });
     if ("errors" in created) throw new Error(created.errors.join("; "));
     const { files, counters } = input;

@@ -2,7 +2,7 @@
 // baseline → report. Returns the exit code instead of exiting so tests can call it.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { loadSqlParser, type InputError, type SqlParser } from "../analyzer";
+import { loadSqlParser, type InputError, type ResolvedConfig, type SqlParser } from "../analyzer";
 import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import type { CliOptions } from "./args";
@@ -95,6 +95,11 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   }
   for (const { path, reason } of collected.empty) warn(`nothing to check in ${path}: ${reason}`);
 
+  const callerUniverse = callerFilesOf(
+    options.paths.map((path) => resolve(io.cwd, path)),
+    collected.files,
+    config,
+  );
   const clients = detectRunClients(config, collected.files);
   if (options.format === "stylish")
     for (const note of clients.notes) io.stderr.write(`tenantguard: ${redactSecrets(note)}\n`);
@@ -105,7 +110,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     parser,
     project: options.project === undefined ? undefined : resolve(io.cwd, options.project),
     explain: options.explain,
-    files: collected.files,
+    files: callerUniverse,
   });
   if ("errors" in created) {
     for (const error of created.errors) warn(`--project: ${error}`);
@@ -122,6 +127,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     config: clients.config,
     model: discovered.model,
     explain: !!options.explain,
+    callerFiles: callerUniverse,
     session,
     workerScript: WORKER_SCRIPT,
     onProgress: (done) => progress.tick(done),
@@ -229,6 +235,20 @@ export function formatInputError(error: InputError, show: (file: string) => stri
     error.line === undefined ? "" : `:${error.line}` + (error.column === undefined ? "" : `:${error.column}`);
   const key = error.key ? ` (${error.key})` : "";
   return `${show(error.file)}${position}: ${error.message}${key}`;
+}
+
+/**
+ * Where the calls that judge a by-id query on a parameter are looked for: every source file of
+ * the config root, not only the files analyzed (`tenantguard src/lib/tags.ts` still sees the
+ * route that calls it), plus any analyzed file outside the root.
+ */
+function callerFilesOf(paths: readonly string[], analyzed: readonly string[], config: ResolvedConfig): string[] {
+  // `tenantguard .` at the root: the files analyzed are the root's already.
+  if (paths.some((path) => resolve(path) === resolve(config.rootDir))) return [...analyzed];
+  const root = collectFiles([config.rootDir], { cwd: config.rootDir, rootDir: config.rootDir, ignore: config.ignore });
+  const files = new Set(root.files);
+  for (const file of analyzed) files.add(file);
+  return [...files];
 }
 
 function isWithin(path: string, dir: string): boolean {

@@ -1,5 +1,6 @@
 // One document's text through the analyzer, with the bundled TypeScript. Trouble stays
 // per file: a crash or an oversized file is reported to the caller, never thrown.
+import { dirname } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
 import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type CallerFiles, type OtherFiles } from "../cli/analysis";
@@ -23,15 +24,29 @@ export type DocumentAnalysis =
   | { kind: "skipped"; reason: string }
   | { kind: "crashed"; message: string };
 
-/** The trees of the files that name a function: the program's in type-aware mode, else parsed once by `others`. */
+/**
+ * The trees of the files that name a function: in type-aware mode those of the analysed file's
+ * own program, else (and for files outside that program) parsed once by `others`. A tree of
+ * another tsconfig's program would be resolved with this program's checker, which knows
+ * nothing of its nodes. A file's program is that of its nearest tsconfig.json (TypedPrograms).
+ */
 function callerTreesOf(
   programs: TypedPrograms | undefined,
   others: OtherFiles | undefined,
-  typedMode: boolean,
+  typed: { file: string; checker: ts.TypeChecker } | undefined,
 ): (index: CallerFiles | undefined, name: string, definedIn: string) => ts.SourceFile[] {
+  const byDir = new Map<string, string | undefined>();
+  const tsconfigOf = (file: string) => {
+    const dir = dirname(file);
+    if (!byDir.has(dir)) byDir.set(dir, ts.findConfigFile(dir, ts.sys.fileExists));
+    return byDir.get(dir);
+  };
+  const tsconfig = typed && tsconfigOf(typed.file);
   return (index, name, definedIn) =>
     (index?.mentioning(name, definedIn) ?? []).flatMap((file) => {
-      const tree = typedMode ? programs?.typedSource(file)?.sourceFile : others?.get(file);
+      // Another tsconfig's file is not looked up at all: that would build its project.
+      const own = typed && tsconfigOf(file) === tsconfig ? programs?.typedSource(file) : undefined;
+      const tree = own?.checker === typed?.checker && own ? own.sourceFile : others?.get(file);
       return tree ? [tree] : [];
     });
 }
@@ -70,7 +85,11 @@ export function analyzeText(
         : // A program's tree is shared with its language service: never reparse one in place.
           reparse(file, text, programs ? undefined : previous);
     const proofs: Proof[] | undefined = explain ? [] : undefined;
-    const callerTrees = callerTreesOf(programs, others, typed?.sourceFile === sourceFile);
+    const callerTrees = callerTreesOf(
+      programs,
+      others,
+      typed?.sourceFile === sourceFile ? { file, checker: typed.checker } : undefined,
+    );
     const findings = analyzeSourceFile({
       ts,
       sourceFile,

@@ -1,6 +1,7 @@
 // Wires the LSP connection to the analyzer: documents in, diagnostics and code actions
 // out. Every handler is guarded: a failure is logged and the server keeps serving.
 import { readFileSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
 import ts from "typescript";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
@@ -34,6 +35,12 @@ import { isModelInput, pathToUri, uriToPath, WorkspaceModel } from "./workspace"
 export const SCAN_COMMAND = "tenantguard.scanWorkspace";
 /** Quiet time after the last keystroke before a document is checked. */
 export const CHECK_DELAY_MS = 150;
+/**
+ * Quiet time before the other open documents are checked again after an edit: their data-layer
+ * queries may be judged at calls in the edited one. Longer, so the edited document's own check
+ * runs first and keeps its latency.
+ */
+export const DEPENDENT_CHECK_DELAY_MS = 600;
 const RELOAD_DELAY_MS = 100;
 
 const WATCHED_GLOBS = [
@@ -91,6 +98,8 @@ export function startServer(connection: Connection): void {
     (uri, diagnostics) => void connection.sendDiagnostics({ uri, version: documents.get(uri)?.version, diagnostics }),
   );
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Documents whose pending check is a dependent's (DEPENDENT_CHECK_DELAY_MS): another edit postpones it. */
+  const dependentChecks = new Set<string>();
   let reloadTimer: NodeJS.Timeout | undefined;
   let parser: SqlParser;
   let workspace: WorkspaceModel;
@@ -169,20 +178,46 @@ export function startServer(connection: Connection): void {
   };
 
   /** Debounced: a newer version arriving before the timer fires replaces the older check. */
-  const scheduleCheck = (document: TextDocument) => {
+  const scheduleCheck = (document: TextDocument, delay = CHECK_DELAY_MS) => {
     clearTimeout(timers.get(document.uri));
     const { uri, version } = document;
+    if (delay === DEPENDENT_CHECK_DELAY_MS) dependentChecks.add(uri);
+    else dependentChecks.delete(uri);
     timers.set(
       uri,
       setTimeout(
         guard("check", () => {
           timers.delete(uri);
+          dependentChecks.delete(uri);
           const current = documents.get(uri);
           if (current && current.version === version) check(current);
         }),
-        CHECK_DELAY_MS,
+        delay,
       ),
     );
+  };
+
+  /**
+   * A file other than these documents changed (an edit, a close, the disk): a data-layer query in
+   * one of them may be judged at calls in it, so their analyses are stale and they are checked again.
+   */
+  const recheckDependents = (changedUri: string | undefined) => {
+    for (const document of documents.all()) {
+      if (document.uri === changedUri) continue;
+      const cached = analyses.get(document.uri);
+      // A text that cannot hold a query was never parsed: no call elsewhere changes its findings.
+      if (cached?.analysis.kind === "ok" && !cached.analysis.sourceFile) continue;
+      analyses.delete(document.uri);
+      // A check of its own edit, already pending, analyzes afresh: it keeps its shorter delay.
+      if (!timers.has(document.uri) || dependentChecks.has(document.uri))
+        scheduleCheck(document, DEPENDENT_CHECK_DELAY_MS);
+    }
+  };
+
+  /** A file changed, was created or deleted on disk: the caller index of each root holding it reads it again. */
+  const refreshCallers = (path: string) => {
+    if (!hasSourceExtension(path) || path.split(/[\\/]/).includes("node_modules")) return;
+    for (const [rootDir, index] of callerIndexes) if (isWithin(path, rootDir)) index.refresh(path);
   };
 
   // Each model's notes ("inferred tenant column ... from ...") go to the output log once per load.
@@ -318,7 +353,8 @@ export function startServer(connection: Connection): void {
     workspace.setFolders(workspaceFoldersOf(params));
     return {
       capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // `save`: a saved text is the disk's now (the caller index reads it), with or without file watchers.
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: false },
         hoverProvider: true,
         executeCommandProvider: { commands: [SCAN_COMMAND] },
@@ -362,6 +398,7 @@ export function startServer(connection: Connection): void {
       for (const index of callerIndexes.values()) index.changed();
       if (path && isModelInput(path)) return scheduleReload();
       scheduleCheck(event.document);
+      if (path && hasSourceExtension(path)) recheckDependents(event.document.uri);
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck();
     }),
   );
@@ -370,12 +407,15 @@ export function startServer(connection: Connection): void {
       const { uri } = event.document;
       clearTimeout(timers.get(uri));
       timers.delete(uri);
+      dependentChecks.delete(uri);
       analyses.delete(uri);
       const path = uriToPath(uri);
       if (path) openPaths.delete(path);
       for (const index of callerIndexes.values()) index.changed();
-      // Its unsaved text may be gone with it: helpers are read from the disk again.
+      // Its unsaved text may be gone with it: helpers and calls are read from the disk again.
       if (path) others.forget([path]);
+      if (path) refreshCallers(path);
+      if (path && hasSourceExtension(path)) recheckDependents(uri);
       if (path && isModelInput(path)) return scheduleReload();
       if (path && workspace.isMigrationFile(path)) scheduleMigrationCheck(); // back to the disk text
       // After a workspace scan the file keeps its diagnostics, now from the disk text.
@@ -385,16 +425,27 @@ export function startServer(connection: Connection): void {
     }),
   );
 
+  // Clients without file watchers still tell the server a saved text is now the disk's.
+  documents.onDidSave(
+    guard("save", (event) => {
+      const path = uriToPath(event.document.uri);
+      if (path) refreshCallers(path);
+    }),
+  );
+
   connection.onDidChangeWatchedFiles(
     guard("watched files", (params) => {
       let reload = false;
       let migrationsChanged = false;
       let projectsChanged = false;
+      let closedSourceChanged = false;
       for (const change of params.changes) {
         const path = uriToPath(change.uri);
         if (!path) continue;
         others.forget([path]);
-        callerIndexes.clear();
+        // One file read again, not the whole workspace on the next analysis.
+        refreshCallers(path);
+        if (!openPaths.has(path) && hasSourceExtension(path)) closedSourceChanged = true;
         // A tsconfig edit, or a file added or removed, changes which files a program holds.
         if (/[\\/]tsconfig[^\\/]*\.json$/.test(path) || change.type !== FileChangeType.Changed) projectsChanged = true;
         if (isModelInput(path)) reload = true;
@@ -407,6 +458,9 @@ export function startServer(connection: Connection): void {
         programs.invalidate();
         analyses.clear();
         for (const document of documents.all()) scheduleCheck(document);
+      } else if (closedSourceChanged) {
+        // An open document's queries may be judged at calls in the changed file.
+        recheckDependents(undefined);
       }
       // A reload re-scans everything anyway.
       if (reload) return scheduleReload();
@@ -490,6 +544,11 @@ function workspaceFoldersOf(params: InitializeParams): string[] {
   const paths = uris.map(uriToPath).filter((p): p is string => !!p);
   if (paths.length === 0 && params.rootPath) paths.push(params.rootPath);
   return paths;
+}
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 function readText(path: string): string | undefined {

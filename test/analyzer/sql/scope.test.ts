@@ -67,6 +67,16 @@ describe("SELECT", () => {
       [],
     ],
     [
+      "twin: a credential column compared with a constant, a flag or a name that only contains the word",
+      "SELECT * FROM orders o WHERE o.token_type = 'refresh' AND o.is_secret = false AND o.token = '' AND o.token_count = $1 AND o.secret_name = $2 AND o.hash_key = $3",
+      [{ rule: MISSING, table: "orders", at: "orders" }],
+    ],
+    [
+      "a credential whose name ends in the word, compared with a parameter",
+      "SELECT * FROM orders o WHERE o.refresh_token = $1 AND o.hashed_key = $2",
+      [],
+    ],
+    [
       "twin: a content hash, an id of a token, a credential compared with another column",
       "SELECT * FROM orders o JOIN links l ON l.share_token = o.share_token WHERE o.content_hash = $1 OR o.token_id = $2",
       [{ rule: MISSING, table: "orders", at: "orders" }],

@@ -31,7 +31,8 @@ export function tenantValueAt(
     }
     if (tsm.isBlock(current) || tsm.isSourceFile(current)) {
       for (const statement of current.statements) {
-        if (statement.pos >= node.pos) break; // only what is declared before the query
+        // Only what is declared before the query, not the declaration holding it (TDZ).
+        if (statement.end > node.pos) break;
         if (!tsm.isVariableStatement(statement)) continue;
         for (const decl of statement.declarationList.declarations) {
           const hit = bindingName(tsm, decl.name, wanted);
@@ -62,7 +63,8 @@ function inScope(tsm: typeof ts, node: ts.Node, name: string | undefined): boole
     for (const statement of current.statements) {
       if (tsm.isVariableStatement(statement)) {
         if (
-          statement.pos < node.pos &&
+          // Declared before the query and done: `const ctx = f({ tenantId: ctx.id })` reads `ctx` in its own initializer (TDZ).
+          statement.end <= node.pos &&
           statement.declarationList.declarations.some((d) => bindingName(tsm, d.name, wanted))
         )
           return true;

@@ -120,10 +120,13 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication).
-  if (scope.kind === "none" && followed && tsm.isObjectLiteralExpression(followed)) {
-    const keys = lookupKeys(tsm, followed);
-    if (keys.some(isCredentialField)) return [];
-  }
+  if (
+    scope.kind === "none" &&
+    followed &&
+    tsm.isObjectLiteralExpression(followed) &&
+    isCredentialLookup(site, followed)
+  )
+    return [];
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
   const where =
     followed && tsm.isObjectLiteralExpression(followed) && isInCall(followed, site.call) ? followed : undefined;
@@ -217,6 +220,40 @@ function byCompoundUnique(tsm: typeof ts, where: ts.Node | undefined, entity: Pr
   if (!where || !tsm.isObjectLiteralExpression(where)) return false;
   const names = new Set((entity.info.uniques ?? []).filter((u) => u.length > 1).map((u) => u.join("_")));
   return where.properties.some((p) => names.has(propertyName(tsm, p) ?? ""));
+}
+
+/**
+ * A read of one row by a secret the caller was given (`findUnique({ where: { lookupHash } })`):
+ * a credential field compared with a value that is not written in the code. A literal
+ * (`token: ""`, `secret: null`) is no secret anyone was given, a filter object (`{ not: null }`,
+ * `{ contains: q }`) matches many rows, and a list or a write by a secret is no authentication.
+ */
+function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): boolean {
+  const { ctx } = site;
+  const tsm = ctx.ts;
+  if (!/^find(?:Unique|First)/.test(site.method.text)) return false;
+  return where.properties.some((p) => {
+    const name = propertyName(tsm, p);
+    const value = propertyValue(tsm, p);
+    if (!name || !value || !isCredentialField(name)) return false;
+    const given = followConst(ctx, strip(tsm, value));
+    return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given);
+  });
+}
+
+/** `"x"`, `` `x` ``, `1`, `-1`, `true`, `false`, `null`, `undefined`. */
+function isLiteral(tsm: typeof ts, e: ts.Expression): boolean {
+  if (tsm.isPrefixUnaryExpression(e)) return isLiteral(tsm, e.operand);
+  if (tsm.isIdentifier(e)) return e.text === "undefined";
+  return (
+    tsm.isStringLiteral(e) ||
+    tsm.isNoSubstitutionTemplateLiteral(e) ||
+    tsm.isNumericLiteral(e) ||
+    tsm.isBigIntLiteral(e) ||
+    e.kind === tsm.SyntaxKind.TrueKeyword ||
+    e.kind === tsm.SyntaxKind.FalseKeyword ||
+    e.kind === tsm.SyntaxKind.NullKeyword
+  );
 }
 
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */

@@ -130,7 +130,11 @@ function directPredicateRef<R extends PredicateRef>(term: unknown, ctx: Classify
   return undefined;
 }
 
-/** `key_hash = $1`, `s.token = $1`: a credential column compared with a value. */
+/**
+ * `key_hash = $1`, `s.token = $1`, `key_hash = encode(sha256($1), 'hex')`: a credential column
+ * compared with a value the query is given (a parameter or an interpolated value). Not with a
+ * constant (`token_type = 'refresh'`, `token = ''`): no one was given a secret there.
+ */
 function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): R | undefined {
   const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
   if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
@@ -139,11 +143,21 @@ function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyConte
     [expr.rexpr, expr.lexpr],
   ]) {
     const c = columnRef(stripCasts(side));
-    if (!c || !isCredentialField(c.column) || mentionsColumn(other)) continue;
+    if (!c || !isCredentialField(c.column) || mentionsColumn(other) || !mentionsParam(other)) continue;
     const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
     if (ref) return ref;
   }
   return undefined;
+}
+
+/** Whether an expression holds a parameter (`$1`; an interpolated value is one too). */
+function mentionsParam(expr: unknown): boolean {
+  let found = false;
+  walk(expr, (type) => {
+    if (type === "ParamRef") found = true;
+    return found ? false : undefined;
+  });
+  return found;
 }
 
 /** Whether an expression reads a column (then it compares rows with rows, not with a value). */
