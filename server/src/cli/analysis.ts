@@ -229,11 +229,8 @@ export class CallerFiles {
     const disk = (this.disk ??= indexCalls(this.files));
     let fromDisk = this.diskCandidates.get(name);
     if (!fromDisk) {
-      const calling = new Set(disk.calls.get(name));
-      // An aliased import (`import { getOrder as fetchOrder }`) calls it under another name.
-      disk.texts.forEach((text, i) => {
-        if (!calling.has(i) && mayCallAliased(text, name)) calling.add(i);
-      });
+      // A file that imports it may call it under another name (`import { getOrder as fetchOrder }`).
+      const calling = new Set([...(disk.calls.get(name) ?? []), ...(disk.imports.get(name) ?? [])]);
       this.diskCandidates.set(name, (fromDisk = [...calling]));
     }
     const candidates = new Set(fromDisk);
@@ -282,14 +279,13 @@ export class CallerFiles {
       this.files.push(file);
     }
     disk.texts[i] = text;
-    const names = calledNames(text);
+    const names = new Set([...calledNames(text), ...importedNames(text)]);
     for (const name of names) {
       const list = disk.calls.get(name);
       if (!list) disk.calls.set(name, [i]);
       else if (!list.includes(i)) list.push(i);
     }
-    for (const [name, list] of this.diskCandidates)
-      if (!list.includes(i) && (names.has(name) || mayCallAliased(text, name))) list.push(i);
+    for (const [name, list] of this.diskCandidates) if (!list.includes(i) && names.has(name)) list.push(i);
   }
 }
 
@@ -298,12 +294,14 @@ interface CallIndex {
   texts: string[];
   /** By name: the files that call something of that name. */
   calls: Map<string, number[]>;
+  /** By name: the files that import something of that name (under any local name). */
+  imports: Map<string, number[]>;
   byFile: Map<string, number>;
 }
 
 /** Every file's text and, by name, the files that call something of that name (`name(`, `.name(`, `name<T>(`). */
 function indexCalls(files: readonly string[]): CallIndex {
-  const out: CallIndex = { files: [], texts: [], calls: new Map(), byFile: new Map() };
+  const out: CallIndex = { files: [], texts: [], calls: new Map(), imports: new Map(), byFile: new Map() };
   for (const file of files) {
     const text = checkSize(file) ? undefined : readText(file);
     if (typeof text !== "string") continue;
@@ -311,11 +309,15 @@ function indexCalls(files: readonly string[]): CallIndex {
     out.byFile.set(out.files[i]!, i);
     out.texts.push(text);
     // Files come in order: `i` is new to every list.
-    for (const name of calledNames(text)) {
-      const list = out.calls.get(name);
-      if (list) list.push(i);
-      else out.calls.set(name, [i]);
-    }
+    for (const [names, map] of [
+      [calledNames(text), out.calls],
+      [importedNames(text), out.imports],
+    ] as const)
+      for (const name of names) {
+        const list = map.get(name);
+        if (list) list.push(i);
+        else map.set(name, [i]);
+      }
   }
   return out;
 }
@@ -333,9 +335,16 @@ function calledNames(text: string): Set<string> {
   return names;
 }
 
-/** Whether a text may call `name` under another name (an aliased import, a namespace import). */
-function mayCallAliased(text: string, name: string): boolean {
-  return text.includes(name) && importsName(text, name);
+/** The names a text imports, as their module exports them: `a` and `b` of `import { a, b as c } from "..."`. */
+function importedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  const clause = /\bimport\s+(?:type\s+)?(?:[\w$]+\s*,\s*)?\{([^}]{0,4000})\}\s*from\s*["']/g;
+  for (let m = clause.exec(text); m; m = clause.exec(text))
+    for (const part of m[1]!.split(",")) {
+      const imported = /^\s*(?:type\s+)?([A-Za-z_$][\w$]*)/.exec(part)?.[1];
+      if (imported) names.add(imported);
+    }
+  return names;
 }
 
 /**

@@ -243,8 +243,9 @@ export function formatInputError(error: InputError, show: (file: string) => stri
  * route that calls it), plus any analyzed file outside the root.
  */
 function callerFilesOf(paths: readonly string[], analyzed: readonly string[], config: ResolvedConfig): string[] {
-  // `tenantguard .` at the root: the files analyzed are the root's already.
-  if (paths.some((path) => resolve(path) === resolve(config.rootDir))) return [...analyzed];
+  // `tenantguard .` at the root: the files analyzed are the root's already. Without a config file
+  // the root is only the working directory, not a known project: the files named are the project.
+  if (!config.configFile || paths.some((path) => resolve(path) === resolve(config.rootDir))) return [...analyzed];
   const root = collectFiles([config.rootDir], { cwd: config.rootDir, rootDir: config.rootDir, ignore: config.ignore });
   const files = new Set(root.files);
   for (const file of analyzed) files.add(file);

@@ -1,6 +1,6 @@
 // One document's text through the analyzer, with the bundled TypeScript. Trouble stays
 // per file: a crash or an oversized file is reported to the caller, never thrown.
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
 import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type CallerFiles, type OtherFiles } from "../cli/analysis";
@@ -34,7 +34,10 @@ function callerTreesOf(
   programs: TypedPrograms | undefined,
   others: OtherFiles | undefined,
   typed: { file: string; checker: ts.TypeChecker } | undefined,
+  /** The analysed document's own tree: handed back for itself, never parsed again. */
+  analysed: ts.SourceFile,
 ): (index: CallerFiles | undefined, name: string, definedIn: string) => ts.SourceFile[] {
+  const analysedFile = resolve(analysed.fileName);
   const byDir = new Map<string, string | undefined>();
   const tsconfigOf = (file: string) => {
     const dir = dirname(file);
@@ -44,6 +47,7 @@ function callerTreesOf(
   const tsconfig = typed && tsconfigOf(typed.file);
   return (index, name, definedIn) =>
     (index?.mentioning(name, definedIn) ?? []).flatMap((file) => {
+      if (resolve(file) === analysedFile) return [analysed];
       // Another tsconfig's file is not looked up at all: that would build its project.
       const own = typed && tsconfigOf(file) === tsconfig ? programs?.typedSource(file) : undefined;
       const tree = own?.checker === typed?.checker && own ? own.sourceFile : others?.get(file);
@@ -89,6 +93,7 @@ export function analyzeText(
       programs,
       others,
       typed?.sourceFile === sourceFile ? { file, checker: typed.checker } : undefined,
+      sourceFile,
     );
     const findings = analyzeSourceFile({
       ts,

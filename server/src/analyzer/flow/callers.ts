@@ -135,10 +135,14 @@ export function callSitesOf(
   const topLevel = isTopLevel(tsm, pk.fn);
   const calls: ts.CallExpression[] = [];
   let unresolved = false;
+  const used: { file: ts.SourceFile; names: string[] }[] = [];
   for (const file of files) {
     // Tests call with fixtures of their own: they are no evidence of how the product calls it.
     if (TEST_FILE.test(file.fileName)) continue;
     const names = [pk.name, ...importedAs(tsm, file, pk.name)];
+    // Its own file names it once, in the declaration: nothing there calls it or passes it on.
+    if (normalizePath(file.fileName) === target && names.length === 1 && wordCount(file.text, pk.name) <= 1) continue;
+    used.push({ file, names });
     for (const call of names.flatMap((n) => callsNamed(tsm, file, n))) {
       const fn = resolver.resolve(call);
       if (!fn) {
@@ -151,12 +155,16 @@ export function callSitesOf(
       if (normalizePath(call.getSourceFile().fileName) === target && call.pos >= fn.pos && call.end <= fn.end) continue;
       calls.push(call);
     }
-    // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can judge the argument.
-    unresolved ||= names.some((n) =>
-      passedAround(tsm, file, n, normalizePath(file.fileName) === target ? pk : undefined),
-    );
   }
+  // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can
+  // judge the argument. Only worth a walk when there are calls to judge.
+  if (calls.length && !unresolved)
+    unresolved = used.some(({ file, names }) => names.some((n) => passedAround(tsm, file, n)));
   return { calls, unresolved };
+}
+
+function wordCount(text: string, name: string): number {
+  return text.match(new RegExp(`(?<![\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`, "g"))?.length ?? 0;
 }
 
 function normalizePath(file: string): string {
@@ -165,26 +173,28 @@ function normalizePath(file: string): string {
 
 /**
  * Whether `name` is used in `file` other than by calling it: passed as a value, put in an object,
- * re-exported under another name. Imports, re-exports by the same name, the function's own
- * declaration (`own`), property names and type positions are not uses.
+ * re-exported under another name. Imports, re-exports by the same name, declarations, property
+ * names and type positions are not uses. One walk per file finds every such name.
  */
-function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, own: ParameterKey | undefined): boolean {
+function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string): boolean {
   if (!file.text.includes(name)) return false;
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
-    if (tsm.isIdentifier(n) && n.text === name && isValueUse(tsm, n, own)) {
-      found = true;
-      return;
-    }
-    tsm.forEachChild(n, visit);
-  };
-  visit(file);
-  return found;
+  return valueUsesByFile
+    .get([file], () => {
+      const names = new Set<string>();
+      const visit = (n: ts.Node): void => {
+        if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
+        if (tsm.isIdentifier(n) && isValueUse(tsm, n)) names.add(n.text);
+        tsm.forEachChild(n, visit);
+      };
+      visit(file);
+      return names;
+    })
+    .has(name);
 }
 
-function isValueUse(tsm: typeof ts, n: ts.Identifier, own: ParameterKey | undefined): boolean {
+const valueUsesByFile = new WeakCache<Set<string>>();
+
+function isValueUse(tsm: typeof ts, n: ts.Identifier): boolean {
   const p = n.parent;
   if (tsm.isCallExpression(p) && p.expression === n) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p) || tsm.isMethodDeclaration(p)) && p.name === n)
@@ -196,10 +206,7 @@ function isValueUse(tsm: typeof ts, n: ts.Identifier, own: ParameterKey | undefi
     return false;
   // `export { f }` and `export { f } from "./x"` keep the name; `export { f as g }` does not.
   if (tsm.isExportSpecifier(p)) return !!p.propertyName && p.propertyName.text !== p.name.text;
-  if (tsm.isExportAssignment(p)) return false;
-  // The declaration's own const name when the function is `const f = cache(async (...) => ...)`.
-  if (own && tsm.isVariableDeclaration(p)) return false;
-  return true;
+  return !tsm.isExportAssignment(p);
 }
 
 const importsByFile = new WeakCache<{ named: Set<string>; namespaces: Set<string>; aliases: Map<string, string[]> }>();
