@@ -657,6 +657,15 @@ export async function handler(ctx: any, input: any) {
     assert.match(unsafe.messages[0]!, /the call on invoices\.ts line 3 passes `input\.id`/);
   });
 
+  test("a where object held in a const: its key is verified like an inline one", () => {
+    const body = (where: string) => `  const where = ${where};
+  const inv = await prisma.invoice.findFirst({ where });
+  if (!inv) throw new Error("not found");
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "paid" } });`;
+    assert.deepEqual(ONE(body("{ id: input.id, tenantId }")).flagged, []);
+    assert.equal(ONE(body("{ id: input.id }")).flagged.length, 2);
+  });
+
   test("a throwing check whose result is kept (`const { folder } = await throwIf...Denied(...)`)", () => {
     const r = ONE(`  const { invoice } = await throwIfInvoiceActionDenied({ invoiceId, tenantId });
   await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });

@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
+import { constInitializer } from "./authorizers";
 import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
 
@@ -62,9 +63,10 @@ export function prismaFlowQuery(
   const method = call.expression.name.text;
   if (!Object.hasOwn(OPERATIONS, method)) return undefined;
   const returns = ROWS_OPERATIONS.has(method) ? "rows" : NO_ROW_OPERATIONS.has(method) ? "none" : "row";
-  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  const args = call.arguments[0] && literalOf(tsm, call.arguments[0], call);
   const where = args && tsm.isObjectLiteralExpression(args) ? member(tsm, args, "where") : undefined;
-  const whereObj = where && strip(tsm, where);
+  // `const where = { id, teamId }; findFirst({ where })`: the const's object.
+  const whereObj = where && literalOf(tsm, where, call);
   const id = whereObj && tsm.isObjectLiteralExpression(whereObj) ? member(tsm, whereObj, "id") : undefined;
   // A where-unique by another key (`{ slug }`, `{ domain_key: { domain, key } }`): its one property.
   const unique =
@@ -132,6 +134,14 @@ function slonikReturns(tsm: typeof ts, node: ts.Node, sql: string): FlowQuery["r
 export function writeTarget(sql: string): { table: string; schema?: string } | undefined {
   const m = /^\s*(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?(?:"?(\w+)"?\.)?"?(\w+)"?/i.exec(sql);
   return m ? { table: m[2], schema: m[1] } : undefined;
+}
+
+/** An expression, or the object literal a const holding it was initialised with. */
+function literalOf(tsm: typeof ts, e: ts.Expression, at: ts.Node): ts.Expression {
+  const s = strip(tsm, e);
+  if (!tsm.isIdentifier(s)) return s;
+  const init = constInitializer(tsm, s, at);
+  return init && tsm.isObjectLiteralExpression(strip(tsm, init)) ? strip(tsm, init) : s;
 }
 
 /** Operations whose where is Prisma's WhereUniqueInput: one unique key (or compound) selects the row. */
