@@ -839,3 +839,43 @@ export const a = async ({ ctx, input }: any) => {
     assert.equal(check("const workspaceId = ctx.workspace.id;", "workspaceId"), 0);
   });
 });
+
+describe("a where built by a helper function", () => {
+  const rules = (files: Record<string, string>) => run(files).flagged.map((f) => f.replace(/^.*?: /, ""));
+
+  test("a helper returning the tenant filter, in the same file, another file, or a workspace package", () => {
+    const same = `${PRISMA}const tenantWhere = (tenantId: string) => ({ id: tenantId });
+function scopedWhere(tenantId: string, status: string) {
+  if (status) return { tenantId, status };
+  return { tenantId };
+}
+export async function handler(tenantId: string, input: any) {
+  await prisma.invoice.findMany({ where: { tenant: tenantWhere(tenantId) } });
+  await prisma.invoice.findMany({ where: scopedWhere(tenantId, input.status) });
+}`;
+    assert.deepEqual(rules({ "/p/src/routes/a.ts": same }), []);
+    const lib = `export const tenantWhere = (tenantId: string) => ({ id: tenantId });`;
+    const route = (from: string) => `${PRISMA}import { tenantWhere } from "${from}";
+export async function handler(tenantId: string) {
+  return prisma.invoice.findMany({ where: { tenant: tenantWhere(tenantId) } });
+}`;
+    assert.deepEqual(rules({ "/p/src/lib/where.ts": lib, "/p/src/routes/a.ts": route("../lib/where") }), []);
+    assert.deepEqual(
+      rules({ "/p/packages/lib/utils/where.ts": lib, "/p/apps/web/src/routes/a.ts": route("@acme/lib/utils/where") }),
+      [],
+    );
+  });
+
+  test("twin: a helper that returns a where without the tenant in any branch leaves the query flagged", () => {
+    const code = `${PRISMA}function statusWhere(tenantId: string, status: string) {
+  if (status) return { tenantId, status };
+  return { status: "open" };
+}
+const nameWhere = (name: string) => ({ name });
+export async function handler(tenantId: string, input: any) {
+  await prisma.invoice.findMany({ where: statusWhere(tenantId, input.status) });
+  await prisma.invoice.findMany({ where: { tenant: nameWhere(input.name) } });
+}`;
+    assert.equal(rules({ "/p/src/routes/a.ts": code }).length, 2);
+  });
+});

@@ -10,6 +10,7 @@ import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type CallerAccess, type FlowQuery } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
+import { FunctionResolver } from "./flow/functions";
 import { normalizeColumnName } from "./model/names";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
@@ -165,6 +166,11 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   return out;
 }
 
+/** Finds the function a call runs: through the checker, else this file and the files its imports name. */
+function functionResolver(options: AnalyzeOptions): FunctionResolver {
+  return new FunctionResolver(options.ts, options.checker, options.checker ? undefined : options.sourceFileOf);
+}
+
 /**
  * The tenant-owned table a foreign-key field or column of `table` points at: a Prisma relation's
  * one local field (`surveyId` -> surveys), or a parent key the schema declares (`invoice_id`).
@@ -235,7 +241,9 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     config: options.config,
     parser: options.parser,
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
+    resolveFunction: (call) => (resolver ??= functionResolver(options)).resolve(call),
   };
+  let resolver: FunctionResolver | undefined;
   const boundary = boundaryContext(options);
   const out: RawFinding[] = [];
   for (const orm of ORM_MODULES) {

@@ -107,12 +107,25 @@ export class FunctionResolver {
     // A project alias for its source root (`@/lib/tags`, `~/lib/tags`, tsconfig `"@/*": ["./*"]`):
     // the nearest folder above the importing file where the rest of the path is a file.
     const alias = /^[@~#]\//.exec(specifier);
-    if (!alias) return undefined;
-    const rest = specifier.slice(alias[0].length);
-    for (let up = dir.length; up > 0; up--) {
-      const found = this.fileAt(dir.slice(0, up), rest);
-      if (found) return found;
+    if (alias) {
+      const rest = specifier.slice(alias[0].length);
+      for (let up = dir.length; up > 0; up--) {
+        const found = this.fileAt(dir.slice(0, up), rest);
+        if (found) return found;
+      }
+      return undefined;
     }
+    // A workspace package of a monorepo (`@acme/lib/utils/teams`): `packages/lib/utils/teams`, or
+    // `lib/utils/teams`, or its `src/`, in a folder above the importing file.
+    const pkg = /^@[\w.-]+\/([\w.-]+)(?:\/(.*))?$/.exec(specifier);
+    if (!pkg) return undefined;
+    const [, name, rest = "index"] = pkg;
+    for (let up = dir.length; up > 0; up--)
+      for (const base of [`packages/${name}`, `apps/${name}`, name!])
+        for (const path of [`${base}/${rest}`, `${base}/src/${rest}`]) {
+          const found = this.fileAt(dir.slice(0, up), path);
+          if (found) return found;
+        }
     return undefined;
   }
 

@@ -8,6 +8,8 @@ export interface SyntaxContext {
   checker?: ts.TypeChecker;
   /** Per-file index of each block's declarations, owned by one check of one file (keeps lookups linear). */
   declarations?: Map<ts.Node, Map<string, { pos: number; decl?: ts.VariableDeclaration }>>;
+  /** The function a call runs, when its body can be seen (a helper that builds a where, in this file or another). */
+  resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
 }
 
 /** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */

@@ -48,7 +48,52 @@ export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: Scope
     );
   }
   if (typeRequires(ctx, e, entity.tenantField)) return { kind: "scoped" };
+  const built = tsm.isCallExpression(e) ? builtWhere(ctx, e, entity, depth) : undefined;
+  if (built) return built;
   return { kind: "dynamic", reason: `is built at run time (\`${short(e.getText(ctx.sourceFile))}\`)`, node: e };
+}
+
+/**
+ * A where a helper builds (`team: buildTeamWhereQuery({ teamId, userId })`): scoped when every
+ * object the helper returns is. Read in the helper's own file; anything short of scoped is not
+ * trusted (its reasons would point into another file), so the where then counts as unscoped.
+ */
+function builtWhere(ctx: ScopeContext, call: ts.CallExpression, entity: ScopeEntity, depth: number): Scope | undefined {
+  return helperScope(ctx, call, depth, (helperCtx, o) => whereScope(helperCtx, o, entity, depth + 1));
+}
+
+/** What `scopeOf` says of every object the called helper returns, read in the helper's file; undefined when it cannot be seen. */
+function helperScope(
+  ctx: ScopeContext,
+  call: ts.CallExpression,
+  depth: number,
+  scopeOf: (helperCtx: ScopeContext, returned: ts.ObjectLiteralExpression) => Scope,
+): Scope | undefined {
+  const fn = depth < 8 ? ctx.resolveFunction?.(call) : undefined;
+  const returned = fn?.body ? returnedObjects(ctx.ts, fn) : undefined;
+  if (!fn || !returned?.length) return undefined;
+  const helperCtx: ScopeContext = { ...ctx, sourceFile: fn.getSourceFile(), declarations: undefined };
+  const scopes = returned.map((o) => scopeOf(helperCtx, o));
+  if (scopes.every((s) => s.kind === "scoped" || s.kind === "shared"))
+    return scopes.some((s) => s.kind === "scoped") ? { kind: "scoped" } : { kind: "shared" };
+  return { kind: "none" };
+}
+
+/** The object literals a function returns (every return, or its expression body); undefined when one is not. */
+function returnedObjects(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.ObjectLiteralExpression[] | undefined {
+  const body = fn.body!;
+  const exprs: ts.Expression[] = [];
+  if (!tsm.isBlock(body)) exprs.push(body as ts.Expression);
+  else {
+    const visit = (n: ts.Node): void => {
+      if (tsm.isReturnStatement(n) && n.expression) exprs.push(n.expression);
+      if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return;
+      tsm.forEachChild(n, visit);
+    };
+    tsm.forEachChild(body, visit);
+  }
+  const objects = exprs.map((e) => strip(tsm, e));
+  return objects.every((o) => tsm.isObjectLiteralExpression(o)) ? (objects as ts.ObjectLiteralExpression[]) : undefined;
 }
 
 /** The scope one value gives the tenant field: `tenantId: v`, `{ equals: v }`, `{ in: [...] }`. */
@@ -306,6 +351,13 @@ function relationScope(
 ): Scope {
   const tsm = ctx.ts;
   const v = followConst(ctx, strip(tsm, value));
+  // `team: buildTeamWhereQuery(...)`: the related row's where, built by a helper.
+  if (tsm.isCallExpression(v))
+    return (
+      helperScope(ctx, v, depth, (helperCtx, o) => relationScope(helperCtx, o, relation, entity, depth + 1)) ?? {
+        kind: "none",
+      }
+    );
   if (!tsm.isObjectLiteralExpression(v)) return { kind: "none" };
   const prop = (key: string) => {
     const p = v.properties.find((q) => propertyName(tsm, q) === key);

@@ -15,6 +15,8 @@ export interface OrmContext {
   config: ResolvedConfig;
   /** The real Postgres parser, for SQL fragments inside ORM calls (TypeORM `where` strings). */
   parser: SqlParser;
+  /** The function a call runs, when its body can be seen (flow/functions.ts). */
+  resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
 }
