@@ -14,6 +14,7 @@ import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Proof } from "../../server/src/analyzer/types";
+import { memoryProgram } from "../helpers/memory-program";
 import { sqlParser } from "../helpers/sql";
 import { prismaModel } from "../orm/prisma-harness";
 
@@ -86,22 +87,6 @@ function run(
         out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
   }
   return out;
-}
-
-function memoryProgram(files: Record<string, string>): ts.Program {
-  const options: ts.CompilerOptions = {
-    noLib: true,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    target: ts.ScriptTarget.ES2022,
-  };
-  const host = ts.createCompilerHost(options, true);
-  host.fileExists = (f) => f in files;
-  host.readFile = (f) => files[f];
-  host.directoryExists = () => true;
-  host.realpath = (f) => f;
-  host.getSourceFile = (f, lang) => (f in files ? ts.createSourceFile(f, files[f], lang, true) : undefined);
-  return ts.createProgram(Object.keys(files), options, host);
 }
 
 /** The data layer every case below calls: by-id queries on a parameter. */

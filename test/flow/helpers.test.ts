@@ -12,6 +12,7 @@ import { HelperSummaries } from "../../server/src/analyzer/flow/helpers";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Proof } from "../../server/src/analyzer/types";
+import { memoryProgram } from "../helpers/memory-program";
 import { sqlParser } from "../helpers/sql";
 import { prismaModel } from "../orm/prisma-harness";
 
@@ -64,22 +65,6 @@ function run(
       .filter((p) => ["owned-key", "ownership-check", "built-from-tenant", "helper"].includes(p.kind))
       .map((p) => `${line(p.start)} ${p.kind}: ${p.message}`),
   };
-}
-
-function memoryProgram(files: Record<string, string>): ts.Program {
-  const options: ts.CompilerOptions = {
-    noLib: true,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    target: ts.ScriptTarget.ES2022,
-  };
-  const host = ts.createCompilerHost(options, true);
-  host.fileExists = (f) => f in files;
-  host.readFile = (f) => files[f];
-  host.directoryExists = () => true;
-  host.realpath = (f) => f;
-  host.getSourceFile = (f, lang) => (f in files ? ts.createSourceFile(f, files[f], lang, true) : undefined);
-  return ts.createProgram(Object.keys(files), options, host);
 }
 
 const one = (body: string) => run({ "/p/src/file.ts": `${PRISMA}${body}` }, "/p/src/file.ts");
