@@ -79,6 +79,11 @@ describe("every operation without the tenant", () => {
       "await prisma.project.findMany({ where: { shareToken: token } });\n  await prisma.project.deleteMany({ where: { lookupHash: hash } });",
       [missing("findMany({ where: { shareToken: token } })"), missing("deleteMany({ where: { lookupHash: hash } })")],
     ],
+    [
+      "create arguments spread from a const without the tenant; or from a value that cannot be followed",
+      "const args = { data: { number: '1', status, total: 0 } };\n  await prisma.invoice.create({ ...args });\n  await prisma.invoice.create({ ...input });",
+      [insert("create({ ...args })"), dynamic("create({ ...input })")],
+    ],
     ["findFirstOrThrow with no arguments", "await prisma.invoice.findFirstOrThrow();", [missing("findFirstOrThrow()")]],
     ["findMany with no arguments", "await prisma.invoice.findMany();", [missing("findMany()")]],
     [
@@ -368,6 +373,10 @@ describe("safe twins a naive check gets wrong", () => {
     [
       "the id of the row a credential lookup found",
       "const project = await prisma.project.findUnique({ where: { shareToken: token } });\n  if (!project) throw new Error('no such link');\n  await prisma.project.update({ where: { id: project.id }, data: { views: 1 } });",
+    ],
+    [
+      "create arguments spread from a const that holds the tenant",
+      "const args = { data: { tenantId, number: '1', status, total: 0 } };\n  await prisma.invoice.create({ ...args });",
     ],
     ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
     ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],

@@ -1,5 +1,6 @@
 // Writes: create/createMany/upsert data must set the tenant, and nested creates inside any
 // write must set it for tenant-owned models that do not take it from their parent's key.
+import type ts from "typescript";
 import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
 import { isRelationField } from "./prisma-entities";
 import { addToDataFix } from "./prisma-fixes";
@@ -12,13 +13,22 @@ export function checkData(site: CallSite, creates: "one" | "many" | "upsert"): O
   const { ctx, entity, args } = site;
   const tsm = ctx.ts;
   const key = creates === "upsert" ? "create" : "data";
-  const prop = args?.properties.find((p) => propertyName(tsm, p) === key);
-  const data = prop && propertyValue(tsm, prop);
+  const found = args && argument(site, args, key);
+  const data = found === "unknown" ? undefined : found;
   const out: OrmFinding[] = [];
   const field = entity.tenantField;
   const table = entity.table.name;
   if (!data) {
-    if (args)
+    // `create({ ...args })` with `args` from elsewhere: its data cannot be seen, which is not "no data".
+    if (found === "unknown")
+      out.push(
+        finding(
+          site,
+          "dynamic-sql",
+          `The arguments of ${site.label} are spread from a value tenantguard cannot follow, so it cannot tell whether the row gets ${field}. Write the ${key} object in the call.`,
+        ),
+      );
+    else if (args)
       out.push(
         finding(
           site,
@@ -107,4 +117,26 @@ function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
     undefined,
     table,
   );
+}
+
+/**
+ * An argument's property, also through spreads of objects held in consts
+ * (`const args = { data }; create({ ...args })`); "unknown" when a spread cannot be followed.
+ */
+function argument(
+  site: CallSite,
+  args: ts.ObjectLiteralExpression,
+  key: string,
+): ts.Expression | "unknown" | undefined {
+  const tsm = site.ctx.ts;
+  let found: ts.Expression | "unknown" | undefined;
+  for (const p of args.properties) {
+    if (tsm.isSpreadAssignment(p)) {
+      const spread = followConst(site.ctx, strip(tsm, p.expression));
+      found = tsm.isObjectLiteralExpression(spread) ? (argument(site, spread, key) ?? found) : "unknown";
+      continue;
+    }
+    if (propertyName(tsm, p) === key) found = propertyValue(tsm, p);
+  }
+  return found;
 }
