@@ -386,6 +386,10 @@ describe("extractSqlSites: not SQL", () => {
       'import { useQuery } from "@apollo/client";\nexport const f = (opts: Options) => client.query(opts);',
     ],
     ["qs.parse", `const params = qs.parse(location.search); router.query(params);`],
+    [
+      "a tRPC procedure's resolver (in a file that also imports a database client)",
+      'import { Prisma } from "@prisma/client";\nimport { prisma } from "@acme/prisma";\nexport const list = authedProcedure\n  .input(Z)\n  .query(async ({ input, ctx }) => {\n    return prisma.doc.findMany({ where: { teamId: ctx.teamId } });\n  });\nexport const one = t.procedure.query(function ({ ctx }) { return null; });',
+    ],
     ["a non-SQL string to .query", `await search.query("orders that shipped late");`],
     [
       "a knex.raw fragment in a builder",

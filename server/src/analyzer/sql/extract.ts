@@ -175,6 +175,9 @@ function querySite(ctx: SourceContext, call: ts.CallExpression, object: ts.Expre
   let depth = ctx.scopes.depth;
   const followed = followConst(ctx, arg, depth);
   if (followed.resolved && ts.isTaggedTemplateExpression(followed.expr)) return undefined; // gql`...`: not SQL
+  // tRPC's `procedure.query(async ({ input, ctx }) => ...)`: a resolver, never SQL text.
+  if (followed.resolved && (ts.isArrowFunction(followed.expr) || ts.isFunctionExpression(followed.expr)))
+    return undefined;
   if (followed.resolved && ts.isObjectLiteralExpression(followed.expr)) {
     // pg's query config object; without `text` it is someone else's `query` (GraphQL clients).
     const textValue = propertyValue(ts, followed.expr, "text");
