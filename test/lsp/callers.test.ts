@@ -3,7 +3,7 @@
 // document, the open text is what counts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Diagnostic } from "vscode-languageserver-protocol";
@@ -92,7 +92,10 @@ describe("language server: an edit of a caller checks the open data file again",
 
   before(async () => {
     workspace = copyFixture();
-    writeFileSync(join(workspace.dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["tenant_id"] }));
+    writeFileSync(
+      join(workspace.dir, "tenantguard.config.json"),
+      JSON.stringify({ tenantColumns: ["tenant_id"], ignore: ["src/scratch/**"] }),
+    );
     writeFileSync(join(workspace.dir, "src", "orders-data.ts"), DATA);
     writeFileSync(join(workspace.dir, "src", "orders-action.ts"), ACTION);
     dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
@@ -135,5 +138,23 @@ describe("language server: an edit of a caller checks the open data file again",
     });
     const flagged = await client.diagnostics(dataUri, since, (d) => onUpdate(d).length > 0);
     assert.match(String(onUpdate(flagged)[0]!.message), /the call on other-action\.ts line 4 passes `input\.orderId`/);
+    // Restore it, so the next case starts proven.
+    writeFileSync(closedAction, ACTION.replace("cancelAction", "otherAction"));
+    const restored = client.mark();
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(closedAction), type: 2 }],
+    });
+    await client.diagnostics(dataUri, restored, (d) => analyzed(d) && onUpdate(d).length === 0);
+  });
+
+  it("a new caller in a file the config ignores is no caller, as in the CLI", async () => {
+    mkdirSync(join(workspace.dir, "src", "scratch"), { recursive: true });
+    const ignored = join(workspace.dir, "src", "scratch", "try.ts");
+    writeFileSync(ignored, UNCHECKED_ACTION.replace("./orders-data", "../orders-data"));
+    const since = client.mark();
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(ignored), type: 1 }],
+    });
+    assert.deepEqual(onUpdate(await client.diagnostics(dataUri, since, analyzed)), []);
   });
 });

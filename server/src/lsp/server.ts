@@ -1,6 +1,6 @@
 // Wires the LSP connection to the analyzer: documents in, diagnostics and code actions
 // out. Every handler is guarded: a failure is logged and the server keeps serving.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import ts from "typescript";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -217,6 +217,8 @@ export function startServer(connection: Connection): void {
   /** A file changed, was created or deleted on disk: the caller index of each root holding it reads it again. */
   const refreshCallers = (path: string) => {
     if (!hasSourceExtension(path) || path.split(/[\\/]/).includes("node_modules")) return;
+    // A file the config's ignore globs (or .gitignore) leave out is no caller, as in the CLI.
+    if (existsSync(path) && workspace.isIgnored(path, workspace.contextFor(path))) return;
     for (const [rootDir, index] of callerIndexes) if (isWithin(path, rootDir)) index.refresh(path);
   };
 
