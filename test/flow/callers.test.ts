@@ -436,6 +436,21 @@ describe("filtered by the key of an owned parent row", () => {
     ]);
   });
 
+  test("a row found through a proven parent key proves its own key and is the tenant's", () => {
+    const body = (
+      guard: string,
+    ) => `  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  const line = await prisma.invoiceLine.findFirst({ where: { id: input.lineId, invoiceId: input.id } });
+${guard}
+  await prisma.invoiceLine.update({ where: { id: input.lineId }, data: { amount: 1 } });`;
+    assert.deepEqual(LINES(body(`  if (!line) throw new Error("not found");`)).flagged, []);
+    // Twin: without the guard the line may be missing and the update by the request's id runs anyway.
+    assert.deepEqual(LINES(body("")).flagged, [
+      "routes/lines.ts:8: update({ where: { id: input.lineId }, data: { amount: 1 } })",
+    ]);
+  });
+
   test("a parent key that is a parameter is judged at the calls", () => {
     const files = {
       "/p/src/lib/lines.ts": `${PRISMA}export const clearLines = (invoiceId: string) =>

@@ -121,6 +121,10 @@ export class FunctionFlow {
    * `id` is proven makes `r.surveyId` an owned key of surveys.
    */
   private queryValueOf(q: FlowQuery): Value | undefined {
+    if (!q.scoped && this.scopedInFlow(q)) {
+      const scoped = queryValue(this.ctx.sourceFile, { ...q, scoped: true });
+      return scoped && { ...scoped, source: q };
+    }
     const value = queryValue(this.ctx.sourceFile, q);
     if (!value?.unchecked || !q.key || q.key.list) return value;
     const key = this.valueOf(q.key.expr, q.call);
@@ -140,6 +144,20 @@ export class FunctionFlow {
         say: (k) => `key ${k} comes from the row read on line ${line} by a proven key: ${proven.say(`\`${by}\``)}`,
       },
     };
+  }
+
+  /**
+   * Scoped by its own predicate, or by a parent key the flow has proven: `dataroomFolder.findUnique({
+   * where: { id: folderId, dataroomId } })` after the dataroom was found with the team. Such a read
+   * then proves its key and returns the tenant's row, as a scoped one does.
+   */
+  private scopedInFlow(q: FlowQuery): boolean {
+    if (q.scoped) return true;
+    return !!q.parentKeys?.some((pk) => {
+      if (pk.list) return false;
+      const v = this.valueOf(pk.expr, q.call);
+      return v?.kind === "key" && !v.unchecked && !!v.reason && (v.table === pk.table || v.table === "*");
+    });
   }
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
@@ -220,7 +238,8 @@ export class FunctionFlow {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
       const q = this.ctx.queries.get(e);
       // `await findOneByOrFail({ id: input.id, tenantId })` on its own: a lookup that proves the key.
-      if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, node.end, q.call, true);
+      if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
+        this.prove(q, scope, node.end, q.call, true);
       this.applyEffects(node.expression, node, scope);
       // `await checkAuthorization({ organizationId: await orgOfTag(tagId) })`: throws unless allowed.
       if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, "statement"))
@@ -301,7 +320,8 @@ export class FunctionFlow {
     this.bind(d.name, value, scope, d.end);
     const q = value?.source;
     // `findFirstOrThrow({ where: { id: input.id, tenantId } })`: the key is proven once it returns.
-    if (q?.scoped && q.throwsWhenEmpty && q.key && !q.key.list) this.prove(q, scope, d.end, q.call, true);
+    if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
+      this.prove(q, scope, d.end, q.call, true);
     this.applyEffects(init, d, scope);
     // `const { folder } = await throwIfFolderActionDenied({ folderId })`: a check that throws, its result kept.
     let call = strip(this.tsm, init);
@@ -367,7 +387,7 @@ export class FunctionFlow {
       const empty = emptinessSubject(tsm, term);
       const emptyValue = empty && this.valueOf(empty, st);
       const q = emptyValue?.source;
-      if (exits && q?.scoped && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
+      if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
       const checked = this.checkedRow(term, st);
       const row = checked?.row;
       // A row already used before its check proves nothing about that use.
