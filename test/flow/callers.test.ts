@@ -451,6 +451,20 @@ ${guard}
     ]);
   });
 
+  test("rows included through an owned row (`include: { lines: true }`, then `.find`) are the tenant's", () => {
+    const body = (read: string) => `  const inv = await prisma.invoice.${read};
+  if (!inv) throw new Error("not found");
+  const line = inv.lines.find((l) => l.id === input.lineId);
+  if (!line) throw new Error("not found");
+  await prisma.invoiceLine.update({ where: { id: line.id }, data: { amount: 1 } });`;
+    assert.deepEqual(
+      LINES(body("findFirst({ where: { id: input.id, tenantId }, include: { lines: true } })")).flagged,
+      [],
+    );
+    // Twin: the invoice itself read by the request's id alone: its lines prove nothing.
+    assert.equal(LINES(body("findUnique({ where: { id: input.id }, include: { lines: true } })")).flagged.length, 2);
+  });
+
   test("a parent key that is a parameter is judged at the calls", () => {
     const files = {
       "/p/src/lib/lines.ts": `${PRISMA}export const clearLines = (invoiceId: string) =>

@@ -73,7 +73,7 @@ enum Status {
         uniques: [["id", "tenantId"]],
         relations: [
           { field: "tenant", target: "Tenant", required: true, fields: ["tenantId"] },
-          { field: "lines", target: "Line", required: false },
+          { field: "lines", target: "Line", required: false, list: true },
         ],
       },
     ]);

@@ -135,6 +135,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       authorizers,
       callers,
       referencedTable: (table, field) => referencedTable(model, table, field),
+      relatedRows: (table, field) => relatedRows(model, table, field),
     });
   const flow = flowOf(sourceFile, queries);
   flows.set(sourceFile, flow);
@@ -164,6 +165,20 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       );
   }
   return out;
+}
+
+/**
+ * The rows a Prisma back-relation holds (`documents Document[]` on Team; the key is on the other
+ * side): read through an owned row with `include`, they hang off it.
+ */
+function relatedRows(model: TenantModel, table: string, field: string): { table: string; many: boolean } | undefined {
+  for (const e of lookupTenantTable(model, table)?.entities ?? [])
+    for (const r of e.relations ?? [])
+      if (r.field === field && !r.fields?.length) {
+        const target = model.entities?.get(r.target.toLowerCase());
+        if (target) return { table: target.name, many: !!r.list };
+      }
+  return undefined;
 }
 
 /** Finds the function a call runs: through the checker, else this file and the files its imports name. */

@@ -25,6 +25,8 @@ export interface FlowContext {
   authorizers?: Authorizers;
   /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
   referencedTable?(table: string, field: string): string | undefined;
+  /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
+  relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
   provenElsewhere?(key: ts.Expression, table: string): Reason | undefined;
 }
@@ -165,7 +167,10 @@ export class FunctionFlow {
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const table = this.ctx.referencedTable?.(value.table, name);
-    return table ? { kind: "key", table, reason: value.reason } : undefined;
+    if (table) return { kind: "key", table, reason: value.reason };
+    // `team.documents` of an owned team: rows whose key points at it are its tenant's.
+    const related = this.ctx.relatedRows?.(value.table, name);
+    return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason };
   }
 
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */

@@ -46,6 +46,8 @@ export interface OwnershipContext {
   callers?: CallerAccess;
   /** The tenant-owned table a foreign-key field of `table` points at. */
   referencedTable?(table: string, field: string): string | undefined;
+  /** The rows a back-relation of `table` holds. */
+  relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
 }
 
 /** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
@@ -267,6 +269,7 @@ export class OwnershipFlow {
           helpers: this.helpers,
           authorizers: ctx.authorizers,
           referencedTable: ctx.referencedTable,
+          relatedRows: ctx.relatedRows,
           provenElsewhere: (key, table) => this.provenByCallers(key, table),
         },
         root,

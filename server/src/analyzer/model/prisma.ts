@@ -114,7 +114,13 @@ function toTable(
       const local = relation && arrayOfNames(argument(relation, "fields"));
       const references = relation && arrayOfNames(argument(relation, "references"));
       const required = !field.optional && !field.list;
-      relations.push({ field: field.name, target: field.type, required, ...(local ? { fields: local } : {}) });
+      relations.push({
+        field: field.name,
+        target: field.type,
+        required,
+        ...(local ? { fields: local } : {}),
+        ...(field.list ? { list: true } : {}),
+      });
       // `invoice Invoice @relation(fields: [invoiceId], references: [id])`: the side that holds the key.
       if (local?.length && references?.length)
         foreignKeys.push({

@@ -25,7 +25,7 @@ export interface EntityInfo {
   /** Compound unique/id keys as field lists (Prisma `@@unique([id, tenantId])` -> `id_tenantId`). */
   uniques?: string[][];
   /** Relation fields: the target entity, whether required, and the local foreign-key fields. */
-  relations?: { field: string; target: string; required: boolean; fields?: string[] }[];
+  relations?: { field: string; target: string; required: boolean; fields?: string[]; list?: boolean }[];
 }
 
 /** A foreign key as a schema source declares it (migrations, a Prisma relation, a Drizzle `.references`). */
