@@ -11,7 +11,7 @@ import { ormFlowQuery } from "./flow/orm-queries";
 import { fallsThroughNote, OwnershipFlow, type CallerAccess, type FlowQuery } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
-import { normalizeColumnName } from "./model/names";
+import { referencedTable, relationsOf } from "./model/relations";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
@@ -135,7 +135,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       authorizers,
       callers,
       referencedTable: (table, field) => referencedTable(model, table, field),
-      relatedRows: (table, field) => relatedRows(model, table, field),
+      relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
     });
   const flow = flowOf(sourceFile, queries);
   flows.set(sourceFile, flow);
@@ -167,42 +167,9 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   return out;
 }
 
-/**
- * The rows a Prisma back-relation holds (`documents Document[]` on Team; the key is on the other
- * side): read through an owned row with `include`, they hang off it.
- */
-function relatedRows(model: TenantModel, table: string, field: string): { table: string; many: boolean } | undefined {
-  for (const e of lookupTenantTable(model, table)?.entities ?? [])
-    for (const r of e.relations ?? [])
-      if (r.field === field && !r.fields?.length) {
-        const target = model.entities?.get(r.target.toLowerCase());
-        if (target) return { table: target.name, many: !!r.list };
-      }
-  return undefined;
-}
-
 /** Finds the function a call runs: through the checker, else this file and the files its imports name. */
 function functionResolver(options: AnalyzeOptions): FunctionResolver {
   return new FunctionResolver(options.ts, options.checker, options.checker ? undefined : options.sourceFileOf);
-}
-
-/**
- * The tenant-owned table a foreign-key field or column of `table` points at: a Prisma relation's
- * one local field (`surveyId` -> surveys), or a parent key the schema declares (`invoice_id`).
- */
-function referencedTable(model: TenantModel, table: string, field: string): string | undefined {
-  const t = lookupTenantTable(model, table);
-  if (!t) return undefined;
-  for (const e of t.entities ?? [])
-    for (const r of e.relations ?? [])
-      if (r.fields?.length === 1 && r.fields[0] === field) {
-        const target = model.entities?.get(r.target.toLowerCase());
-        if (target) return target.name;
-      }
-  const column = normalizeColumnName(field);
-  for (const p of [...(t.parents ?? []), ...(t.owner ? [t.owner] : [])])
-    if (normalizeColumnName(p.column) === column) return model.tables.get(p.parent.toLowerCase())?.name;
-  return undefined;
 }
 
 /**

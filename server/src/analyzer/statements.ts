@@ -33,3 +33,15 @@ export function statementStartAt(tsm: typeof ts, sourceFile: ts.SourceFile, offs
   const statement = enclosingStatement(tsm, node);
   return statement === sourceFile ? offset : statement.getStart(sourceFile);
 }
+
+/** A function's own return statements (not those of functions or classes nested in it). */
+export function returnStatements(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.ReturnStatement[] {
+  const out: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isReturnStatement(n)) out.push(n);
+    if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return;
+    tsm.forEachChild(n, visit);
+  };
+  if (fn.body && tsm.isBlock(fn.body)) tsm.forEachChild(fn.body, visit);
+  return out;
+}

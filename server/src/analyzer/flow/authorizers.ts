@@ -7,6 +7,7 @@
 // (`checkAuthorization`, `assertProjectAccess`, `requireMembership`, `hasPermission`, `canEdit`).
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import { constInitializer } from "./bindings";
 
 /** Words that make a function name an authorization check... */
 const AUTH_WORD = /authori[sz]|permission|access|owner|member|allowed|forbid|denied|deny|guard|^can[A-Z_]|^can$/i;
@@ -116,31 +117,4 @@ export function derivedKeys(
   };
   visit(expr, 0);
   return out;
-}
-
-/**
- * The initializer of the const that binds `id` where `at` is (destructuring included:
- * `const { data } = await resolve(id)` gives `await resolve(id)`).
- */
-export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.Expression | undefined {
-  for (let cur: ts.Node | undefined = at.parent; cur; cur = cur.parent) {
-    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => binds(tsm, p.name, id.text))) return undefined;
-    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
-    for (const st of cur.statements) {
-      if (st.pos >= at.pos) break;
-      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
-        continue;
-      for (const d of st.declarationList.declarations) {
-        if (!binds(tsm, d.name, id.text)) continue;
-        // `const [org, doc] = await Promise.all([...])`: which element holds which value is not followed.
-        return tsm.isArrayBindingPattern(d.name) ? undefined : d.initializer;
-      }
-    }
-  }
-  return undefined;
-}
-
-export function binds(tsm: typeof ts, name: ts.BindingName, text: string): boolean {
-  if (tsm.isIdentifier(name)) return name.text === text;
-  return name.elements.some((el) => !tsm.isOmittedExpression(el) && binds(tsm, el.name, text));
 }

@@ -6,7 +6,8 @@
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { WeakCache } from "../weak-cache";
-import { binds, calleeName, constInitializer } from "./authorizers";
+import { calleeName } from "./authorizers";
+import { bindingPath, binds, constInitializer, writes } from "./bindings";
 import { functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
@@ -48,21 +49,7 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     const name = functionNameOf(tsm, fn as FunctionWithBody);
     if (!name) return undefined;
     const prefix = bindingPath(tsm, param.name, id.text);
-    return prefix === undefined ? undefined : { fn: fn as FunctionWithBody, name, index, path: prefix + path };
-  }
-  return undefined;
-}
-
-/** Where `text` sits in a parameter's binding: "" for the parameter itself, ".input.id" for `{ input: { id } }`. */
-function bindingPath(tsm: typeof ts, name: ts.BindingName, text: string): string | undefined {
-  if (tsm.isIdentifier(name)) return name.text === text ? "" : undefined;
-  if (!tsm.isObjectBindingPattern(name)) return undefined;
-  for (const el of name.elements) {
-    if (el.dotDotDotToken) continue;
-    const prop = el.propertyName ?? el.name;
-    if (!tsm.isIdentifier(prop)) continue;
-    const inner = bindingPath(tsm, el.name, text);
-    if (inner !== undefined) return `.${prop.text}${inner}`;
+    return prefix && { fn: fn as FunctionWithBody, name, index, path: prefix.map((p) => `.${p}`).join("") + path };
   }
   return undefined;
 }
@@ -139,7 +126,7 @@ export function callSitesOf(
   for (const file of files) {
     // Tests call with fixtures of their own: they are no evidence of how the product calls it.
     if (TEST_FILE.test(file.fileName)) continue;
-    const names = [pk.name, ...importedAs(tsm, file, pk.name)];
+    const names = [pk.name, ...importedAs(resolver, file, pk.name)];
     // Its own file names it once, in the declaration: nothing there calls it or passes it on.
     if (normalizePath(file.fileName) === target && names.length === 1 && wordCount(file.text, pk.name) <= 1) continue;
     used.push({ file, names });
@@ -147,7 +134,8 @@ export function callSitesOf(
       const fn = resolver.resolve(call);
       if (!fn) {
         // `f(...)` that no import or local function explains, `ns.f(...)`, or any call of a method's name.
-        unresolved ||= !topLevel || isImportedCall(tsm, call) || tsm.isIdentifier(strip(tsm, call.expression));
+        unresolved ||=
+          !topLevel || isImportedCall(tsm, resolver, call) || tsm.isIdentifier(strip(tsm, call.expression));
         continue;
       }
       if (fn.pos !== pk.fn.pos || normalizePath(fn.getSourceFile().fileName) !== target) continue;
@@ -209,41 +197,21 @@ function isValueUse(tsm: typeof ts, n: ts.Identifier): boolean {
   return !tsm.isExportAssignment(p);
 }
 
-const importsByFile = new WeakCache<{ named: Set<string>; namespaces: Set<string>; aliases: Map<string, string[]> }>();
-
-/** The file's imports: named bindings, namespace names, and local aliases by imported name. */
-function importsOf(tsm: typeof ts, file: ts.SourceFile) {
-  return importsByFile.get([file], () => {
-    const named = new Set<string>();
-    const namespaces = new Set<string>();
-    const aliases = new Map<string, string[]>();
-    for (const st of file.statements) {
-      const bindings = tsm.isImportDeclaration(st) ? st.importClause?.namedBindings : undefined;
-      if (bindings && tsm.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
-      if (bindings && tsm.isNamedImports(bindings))
-        for (const el of bindings.elements) {
-          named.add(el.name.text);
-          if (el.propertyName)
-            aliases.set(el.propertyName.text, [...(aliases.get(el.propertyName.text) ?? []), el.name.text]);
-        }
-    }
-    return { named, namespaces, aliases };
-  });
-}
-
-/** `fetchOrder` for `import { getOrder as fetchOrder }`: the names a file calls `name` by. */
-function importedAs(tsm: typeof ts, file: ts.SourceFile, name: string): string[] {
-  return importsOf(tsm, file).aliases.get(name) ?? [];
+/** `fetchOrder` for `import { getOrder as fetchOrder }`: the other names a file calls `name` by. */
+function importedAs(resolver: FunctionResolver, file: ts.SourceFile, name: string): string[] {
+  const out: string[] = [];
+  for (const [local, binding] of resolver.importsOf(file)) if (binding.name === name && local !== name) out.push(local);
+  return out;
 }
 
 /** `name(...)` with `name` imported, or `ns.name(...)` with `ns` a namespace import: a call of another module's function. */
-function isImportedCall(tsm: typeof ts, call: ts.CallExpression): boolean {
-  const imports = importsOf(tsm, call.getSourceFile());
+function isImportedCall(tsm: typeof ts, resolver: FunctionResolver, call: ts.CallExpression): boolean {
+  const imports = resolver.importsOf(call.getSourceFile());
   const callee = strip(tsm, call.expression);
-  if (tsm.isIdentifier(callee)) return imports.named.has(callee.text);
+  if (tsm.isIdentifier(callee)) return imports.has(callee.text);
   if (!tsm.isPropertyAccessExpression(callee)) return false;
   const owner = strip(tsm, callee.expression);
-  return tsm.isIdentifier(owner) && imports.namespaces.has(owner.text);
+  return tsm.isIdentifier(owner) && imports.get(owner.text)?.name === "*";
 }
 
 /** Whether `name` is written anywhere in `body`: `x = ...`, `x += ...`, `({ x } = ...)`, `x++`, `for (x of ...)`. */
@@ -251,43 +219,11 @@ export function isAssigned(tsm: typeof ts, body: ts.Node, name: string): boolean
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (tsm.isBinaryExpression(n) && isAssignmentOperator(tsm, n.operatorToken.kind) && targets(tsm, n.left, name))
-      found = true;
-    else if (
-      (tsm.isPrefixUnaryExpression(n) || tsm.isPostfixUnaryExpression(n)) &&
-      (n.operator === tsm.SyntaxKind.PlusPlusToken || n.operator === tsm.SyntaxKind.MinusMinusToken) &&
-      targets(tsm, n.operand, name)
-    )
-      found = true;
-    else if ((tsm.isForOfStatement(n) || tsm.isForInStatement(n)) && !tsm.isVariableDeclarationList(n.initializer))
-      found = targets(tsm, n.initializer as ts.Expression, name);
+    if (writes(tsm, n)?.targets.some((t) => tsm.isIdentifier(t) && t.text === name)) found = true;
     tsm.forEachChild(n, visit);
   };
   visit(body);
   return found;
-}
-
-export function isAssignmentOperator(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
-  return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
-}
-
-/** Whether an assignment target writes `name`: the identifier itself, or inside a destructuring pattern. */
-function targets(tsm: typeof ts, target: ts.Expression, name: string): boolean {
-  const t = strip(tsm, target);
-  if (tsm.isIdentifier(t)) return t.text === name;
-  if (tsm.isObjectLiteralExpression(t))
-    return t.properties.some((p) =>
-      tsm.isShorthandPropertyAssignment(p)
-        ? p.name.text === name
-        : tsm.isPropertyAssignment(p)
-          ? targets(tsm, p.initializer, name)
-          : tsm.isSpreadAssignment(p) && targets(tsm, p.expression, name),
-    );
-  if (tsm.isArrayLiteralExpression(t))
-    return t.elements.some((e) => targets(tsm, tsm.isSpreadElement(e) ? e.expression : e, name));
-  if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken)
-    return targets(tsm, t.left, name);
-  return false;
 }
 
 const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|[\\/]__tests__[\\/]|[\\/]__mocks__[\\/])/;

@@ -3,7 +3,7 @@
 import type ts from "typescript";
 import { tenantNameVariants } from "../fixes/tenant-value";
 import { constDeclaration, strip } from "../orm/prisma-syntax";
-import { constInitializer } from "./authorizers";
+import { bindingPath, constInitializer } from "./bindings";
 
 export interface TenantNames {
   /** Every spelling of the tenant column and field (`tenant_id`, `tenantId`, `tenantID`). */
@@ -100,23 +100,11 @@ function fromRequestInput(tsm: typeof ts, id: ts.Identifier): boolean {
   for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
     if (!tsm.isFunctionLike(cur)) continue;
     for (const p of cur.parameters) {
-      const path = bindingNames(tsm, p.name, id.text);
+      const path = bindingPath(tsm, p.name, id.text);
       if (path) return path.some((segment) => REQUEST_INPUT.test(segment));
     }
   }
   return false;
-}
-
-/** The property names leading to `text` in a binding pattern (`{ input: { teamId } }` -> ["input", "teamId"]). */
-function bindingNames(tsm: typeof ts, name: ts.BindingName, text: string): string[] | undefined {
-  if (tsm.isIdentifier(name)) return name.text === text ? [name.text] : undefined;
-  for (const el of name.elements) {
-    if (tsm.isOmittedExpression(el)) continue;
-    const inner = bindingNames(tsm, el.name, text);
-    const prop = el.propertyName && tsm.isIdentifier(el.propertyName) ? [el.propertyName.text] : [];
-    if (inner) return [...prop, ...inner];
-  }
-  return undefined;
 }
 
 /**

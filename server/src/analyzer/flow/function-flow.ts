@@ -4,8 +4,8 @@
 // statement that proves it, inside the block that holds that statement.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, constInitializer, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
-import { isAssignmentOperator } from "./callers";
+import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
+import { constInitializer, writes } from "./bindings";
 import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import { element, isNothing, lineOf, mapsToId, member, queryValue, type Reason, type Value } from "./values";
@@ -239,16 +239,7 @@ export class FunctionFlow {
         });
         return;
       }
-      let e = strip(tsm, node.expression);
-      while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-      const q = this.ctx.queries.get(e);
-      // `await findOneByOrFail({ id: input.id, tenantId })` on its own: a lookup that proves the key.
-      if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
-        this.prove(q, scope, node.end, q.call, true);
-      this.applyEffects(node.expression, node, scope);
-      // `await checkAuthorization({ organizationId: await orgOfTag(tagId) })`: throws unless allowed.
-      if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, "statement"))
-        this.authorize(e, node, scope, true);
+      this.ran(node.expression, node, scope, "statement");
       return;
     }
     if (tsm.isForOfStatement(node) && tsm.isVariableDeclarationList(node.initializer)) {
@@ -273,29 +264,18 @@ export class FunctionFlow {
    */
   private noteWrites(node: ts.Node, scope: ts.Node): void {
     const tsm = this.tsm;
-    const targets: ts.Expression[] = [];
-    // Where the write happens: a loop variable is written before the body runs.
-    let at = node.end;
-    if (tsm.isBinaryExpression(node) && isAssignmentOperator(tsm, node.operatorToken.kind)) {
-      // `link = await ...` as a statement of its own is followed (visit); anything else is a write.
-      const followed =
-        tsm.isExpressionStatement(node.parent) &&
-        node.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
-        tsm.isIdentifier(node.left) &&
-        this.lets.has(node.left.text);
-      if (!followed) targets.push(...writtenBy(tsm, node.left));
-    } else if (
-      (tsm.isPrefixUnaryExpression(node) || tsm.isPostfixUnaryExpression(node)) &&
-      (node.operator === tsm.SyntaxKind.PlusPlusToken || node.operator === tsm.SyntaxKind.MinusMinusToken)
+    const written = writes(tsm, node);
+    if (!written) return;
+    const { targets, at } = written;
+    // `link = await ...` as a statement of its own is followed (visit); anything else is a write.
+    if (
+      tsm.isBinaryExpression(node) &&
+      tsm.isExpressionStatement(node.parent) &&
+      node.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+      tsm.isIdentifier(node.left) &&
+      this.lets.has(node.left.text)
     )
-      targets.push(...writtenBy(tsm, node.operand));
-    else if (
-      (tsm.isForOfStatement(node) || tsm.isForInStatement(node)) &&
-      !tsm.isVariableDeclarationList(node.initializer)
-    ) {
-      targets.push(...writtenBy(tsm, node.initializer as ts.Expression));
-      at = node.initializer.end;
-    }
+      return;
     for (const t of targets) {
       const name = normalize(t.getText(this.ctx.sourceFile));
       const root = name.split(".")[0]!;
@@ -321,22 +301,26 @@ export class FunctionFlow {
   }
 
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
-    const value = this.valueOf(init, d);
-    this.bind(d.name, value, scope, d.end);
-    const q = value?.source;
-    // `findFirstOrThrow({ where: { id: input.id, tenantId } })`: the key is proven once it returns.
+    this.bind(d.name, this.valueOf(init, d), scope, d.end);
+    this.ran(init, d, scope, "kept");
+  }
+
+  /**
+   * What a call run as a statement (`use` "statement") or kept in a const proves from `st` on: a
+   * scoped lookup that throws when empty (`findFirstOrThrow({ where: { id, tenantId } })`) its
+   * key, a helper its effects, an authorization check that throws the keys it was handed
+   * (`await checkAuthorization(...)`, `const { folder } = await throwIfFolderActionDenied(...)`).
+   */
+  private ran(expr: ts.Expression, st: ts.Node, scope: ts.Node, use: "statement" | "kept"): void {
+    const tsm = this.tsm;
+    let e = strip(tsm, expr);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    const q = this.ctx.queries.get(e);
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
-      this.prove(q, scope, d.end, q.call, true);
-    this.applyEffects(init, d, scope);
-    // `const { folder } = await throwIfFolderActionDenied({ folderId })`: a check that throws, its result kept.
-    let call = strip(this.tsm, init);
-    while (this.tsm.isAwaitExpression(call)) call = strip(this.tsm, call.expression);
-    if (
-      this.tsm.isCallExpression(call) &&
-      !this.ctx.queries.has(call) &&
-      isAuthorizer(this.tsm, call, this.ctx.authorizers, "kept")
-    )
-      this.authorize(call, d, scope, true);
+      this.prove(q, scope, st.end, q.call, true);
+    this.applyEffects(expr, st, scope);
+    if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, use))
+      this.authorize(e, st, scope, true);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */
@@ -614,25 +598,4 @@ function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
   if (tsm.isBindingElement(p)) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
   return true;
-}
-
-/** The names and fields an assignment target writes: `x`, `x.id`, each name of `({ x, y: z } = ...)`. */
-function writtenBy(tsm: typeof ts, target: ts.Expression): ts.Expression[] {
-  const t = strip(tsm, target);
-  if (tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t)) return [t];
-  if (tsm.isElementAccessExpression(t)) return writtenBy(tsm, t.expression);
-  if (tsm.isObjectLiteralExpression(t))
-    return t.properties.flatMap((p) =>
-      tsm.isShorthandPropertyAssignment(p)
-        ? [p.name]
-        : tsm.isPropertyAssignment(p)
-          ? writtenBy(tsm, p.initializer)
-          : tsm.isSpreadAssignment(p)
-            ? writtenBy(tsm, p.expression)
-            : [],
-    );
-  if (tsm.isArrayLiteralExpression(t))
-    return t.elements.flatMap((e) => writtenBy(tsm, tsm.isSpreadElement(e) ? e.expression : e));
-  if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return writtenBy(tsm, t.left);
-  return [];
 }

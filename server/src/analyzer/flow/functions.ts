@@ -84,7 +84,8 @@ export class FunctionResolver {
     return undefined;
   }
 
-  private importsOf(file: ts.SourceFile): Map<string, { from: string; name: string }> {
+  /** A file's imports by local name: the module and the name it exports (`*` for a namespace import). */
+  importsOf(file: ts.SourceFile): ReadonlyMap<string, { from: string; name: string }> {
     const tsm = this.tsm;
     let index = this.imports.get(file);
     if (index) return index;

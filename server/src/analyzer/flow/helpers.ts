@@ -18,6 +18,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
+import { returnStatements } from "../statements";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
@@ -233,17 +234,5 @@ function rowChecks(tsm: typeof ts, term: ts.Expression, params: (string | undefi
     const tenantParam = tsm.isIdentifier(root) && params.includes(root.text) ? params.indexOf(root.text) : undefined;
     out.push({ index, field: s.name.text, tenant: other, tenantParam, direct: strip(tsm, other) === root });
   }
-  return out;
-}
-
-/** The function's own return statements (not those of functions nested in it). */
-function returnStatements(tsm: typeof ts, fn: FunctionWithBody): ts.ReturnStatement[] {
-  const out: ts.ReturnStatement[] = [];
-  const visit = (n: ts.Node): void => {
-    if (tsm.isReturnStatement(n)) out.push(n);
-    if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return;
-    tsm.forEachChild(n, visit);
-  };
-  if (tsm.isBlock(fn.body)) tsm.forEachChild(fn.body, visit);
   return out;
 }

@@ -8,7 +8,7 @@ import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
-import { lookupTenantTable, type TenantModel } from "../model/types";
+import { relationsOf } from "../model/relations";
 import { prismaFlowQuery, type FlowQuery, type QueryKey } from "./queries";
 
 /** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
@@ -20,28 +20,10 @@ export function ormFlowQuery(
   scoped: boolean,
 ): FlowQuery | undefined {
   const tsm = ctx.ts;
-  if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped, prismaParentFields(ctx.model, table));
+  if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped, relationsOf(ctx.model, table).prismaKeys);
   if (!tsm.isCallExpression(call)) return undefined;
   const shape = SHAPES[orm]?.(ctx, call);
   return shape && { call, table, scoped, ...shape, throwsWhenEmpty: !!shape.throwsWhenEmpty };
-}
-
-const parentFieldsByModel = new WeakMap<TenantModel, Map<string, ReadonlyMap<string, string>>>();
-
-/** A Prisma model's foreign-key fields to tenant-owned models (`tagId` -> "tags"), from its relations; once per model and table. */
-function prismaParentFields(model: TenantModel, table: string): ReadonlyMap<string, string> {
-  let byTable = parentFieldsByModel.get(model);
-  if (!byTable) parentFieldsByModel.set(model, (byTable = new Map()));
-  let fields = byTable.get(table);
-  if (fields) return fields;
-  fields = new Map();
-  const entity = lookupTenantTable(model, table)?.entities?.find((e) => e.orm === "prisma");
-  for (const r of entity?.relations ?? []) {
-    const target = r.fields?.length === 1 ? model.entities?.get(r.target.toLowerCase()) : undefined;
-    if (target) (fields as Map<string, string>).set(r.fields![0]!, target.name);
-  }
-  byTable.set(table, fields);
-  return fields;
 }
 
 type Shape = Pick<FlowQuery, "returns" | "key" | "creates"> & { throwsWhenEmpty?: boolean };

@@ -70,6 +70,8 @@ export class OwnershipFlow {
   private readonly building = new Set<ts.Node>();
   /** Rows proven at their function's calls, inside each other (across files): bounded. */
   private static nested = 0;
+  /** Counts proofs cut short (by depth or a cycle): a flow built while one was is not kept for later verdicts. */
+  private static truncated = 0;
 
   constructor(private readonly ctx: OwnershipContext) {
     this.helpers = new HelperSummaries({
@@ -259,6 +261,7 @@ export class OwnershipFlow {
     // A function whose flow is being built asked (through its callers) about itself: nothing proven.
     if (this.building.has(root)) throw new FlowCycle();
     this.building.add(root);
+    const truncated = OwnershipFlow.truncated;
     try {
       flow = new FunctionFlow(
         {
@@ -277,21 +280,29 @@ export class OwnershipFlow {
     } finally {
       this.building.delete(root);
     }
-    this.flows.set(root, flow);
+    // What it could not prove because of where the question came from, a later question may: keep only a whole flow.
+    if (OwnershipFlow.truncated === truncated) this.flows.set(root, flow);
     return flow;
   }
 
   /** A key that is a parameter every call proves, for a row read by it (FunctionFlow.queryValueOf). */
   private provenByCallers(key: ts.Expression, table: string): Reason | undefined {
     const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
-    if (!pk || OwnershipFlow.nested >= MAX_CALLER_DEPTH) return undefined;
+    if (!pk) return undefined;
+    if (OwnershipFlow.nested >= MAX_CALLER_DEPTH) {
+      OwnershipFlow.truncated++;
+      return undefined;
+    }
     OwnershipFlow.nested++;
     try {
       const verdict = this.byCallers(pk, table, false, 0, new Set());
       if (verdict.kind !== "proven") return undefined;
       return { proof: "callers", evidence: key, say: (text) => `key ${text} ${verdict.message}` };
     } catch (e) {
-      if (e instanceof FlowCycle) return undefined;
+      if (e instanceof FlowCycle) {
+        OwnershipFlow.truncated++;
+        return undefined;
+      }
       throw e;
     } finally {
       OwnershipFlow.nested--;

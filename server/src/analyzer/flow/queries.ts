@@ -3,7 +3,7 @@
 import type ts from "typescript";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
-import { constInitializer } from "./authorizers";
+import { constInitializer } from "./bindings";
 import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
 

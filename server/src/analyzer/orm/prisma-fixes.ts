@@ -36,8 +36,8 @@ export function addToWhereFix(site: FixSite): Fix | undefined {
 export function uniqueLookupFix(
   site: FixSite,
   compoundKeys: ReadonlyMap<string, readonly string[]>,
-  /** Every compound unique of the model by Prisma's name (`domain_key`): findFirst does not accept them. */
-  compoundNames: ReadonlySet<string> = new Set(),
+  /** The where selects by another compound unique (`domain_key`): findFirst does not accept it. */
+  byCompound = false,
 ): Fix | undefined {
   const { ts: tsm, where } = site;
   if (where) {
@@ -59,7 +59,6 @@ export function uniqueLookupFix(
   }
   const first = site.method.text.replace(/^findUnique/, "findFirst");
   // `findUnique({ where: { domain_key: {...} } })`: Prisma 5 takes the tenant beside the compound; findFirst would not compile.
-  const byCompound = where?.properties.some((p) => compoundNames.has(propertyName(tsm, p) ?? ""));
   if (first === site.method.text || byCompound) return addToWhereFix(site);
   const edit = addToWhereEdit(site);
   if (!edit) return undefined;

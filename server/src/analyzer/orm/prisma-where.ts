@@ -3,6 +3,7 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
+import { returnStatements } from "../statements";
 import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
 
 /** How a `where` (or one term of it) relates to the tenant. */
@@ -82,18 +83,11 @@ function helperScope(
 /** The object literals a function returns (every return, or its expression body); undefined when one is not. */
 function returnedObjects(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.ObjectLiteralExpression[] | undefined {
   const body = fn.body!;
-  const exprs: ts.Expression[] = [];
-  if (!tsm.isBlock(body)) exprs.push(body as ts.Expression);
-  else {
-    const visit = (n: ts.Node): void => {
-      if (tsm.isReturnStatement(n) && n.expression) exprs.push(n.expression);
-      if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return;
-      tsm.forEachChild(n, visit);
-    };
-    tsm.forEachChild(body, visit);
-  }
-  const objects = exprs.map((e) => strip(tsm, e));
-  return objects.every((o) => tsm.isObjectLiteralExpression(o)) ? (objects as ts.ObjectLiteralExpression[]) : undefined;
+  const exprs = tsm.isBlock(body) ? returnStatements(tsm, fn).map((r) => r.expression) : [body as ts.Expression];
+  const objects = exprs.map((e) => e && strip(tsm, e));
+  return objects.every((o) => o && tsm.isObjectLiteralExpression(o))
+    ? (objects as ts.ObjectLiteralExpression[])
+    : undefined;
 }
 
 /** The scope one value gives the tenant field: `tenantId: v`, `{ equals: v }`, `{ in: [...] }`. */

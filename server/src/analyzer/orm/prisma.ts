@@ -178,13 +178,15 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       ),
     ];
   }
+  // `findUnique({ where: { domain_key } })`: findFirst does not take a compound unique, so no fix renames it.
+  const byCompound = byCompoundUnique(tsm, followed, entity);
   const compound = [...entity.compoundKeys.keys()][0];
   const findFirst = site.method.text.replace("findUnique", "findFirst");
   const advice = !op.unique
     ? `${add} to ${op.many ? "its" : "the"} where.`
     : compound
       ? `${add} to the where (or use the ${compound} unique).`
-      : findFirst !== site.method.text && !byCompoundUnique(tsm, followed, entity)
+      : findFirst !== site.method.text && !byCompound
         ? `Use ${findFirst} with ${through ? filter : field} in the where.`
         : `${add} to the where.`;
   const keys = where ? lookupKeys(tsm, where) : [];
@@ -206,11 +208,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const fix = !fixable
     ? undefined
     : op.unique
-      ? uniqueLookupFix(
-          fixSite,
-          entity.compoundKeys,
-          new Set((entity.info.uniques ?? []).filter((u) => u.length > 1).map((u) => u.join("_"))),
-        )
+      ? uniqueLookupFix(fixSite, entity.compoundKeys, byCompound)
       : addToWhereFix(fixSite);
   return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${ownedThrough}${advice}`, fix)];
 }

@@ -86,6 +86,16 @@ export function walk(
   }
 }
 
+/** Whether a subtree holds a node of `type` (`ColumnRef`, `ParamRef`, `CaseExpr`). */
+export function containsNode(node: unknown, type: string): boolean {
+  let found = false;
+  walk(node, (t) => {
+    if (t === type) found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
 /** The smallest `location` found in a subtree: where an expression starts in the SQL text. */
 export function firstLocation(node: unknown): number | undefined {
   let min: number | undefined;

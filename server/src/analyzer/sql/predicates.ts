@@ -3,7 +3,7 @@
 // `IN (...)`, `= ANY(v)`; an equality to an already-scoped reference; an OR only when
 // every branch scopes, or the shared-rows form `tenant_col IS NULL OR tenant_col = v`.
 import { isCredentialField } from "../credentials";
-import { as, columnRef, list, names, stripCasts, walk } from "./ast";
+import { as, columnRef, containsNode, list, names, stripCasts, walk } from "./ast";
 
 /** A reference (table, CTE, subquery) as the predicate classifier sees it. */
 export interface PredicateRef {
@@ -94,11 +94,7 @@ export function weakMention<R extends PredicateRef>(
       : "sits inside OR, so rows matching another branch leak";
   }
   if (bool?.boolop === "NOT_EXPR") return "sits inside NOT";
-  let inCase = false;
-  walk(term, (type) => {
-    if (type === "CaseExpr") inCase = true;
-  });
-  if (inCase) return "sits inside CASE";
+  if (containsNode(term, "CaseExpr")) return "sits inside CASE";
   return "is not an equality with a tenant value";
 }
 
@@ -143,31 +139,12 @@ function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyConte
     [expr.rexpr, expr.lexpr],
   ]) {
     const c = columnRef(stripCasts(side));
-    if (!c || !isCredentialField(c.column) || mentionsColumn(other) || !mentionsParam(other)) continue;
+    if (!c || !isCredentialField(c.column) || containsNode(other, "ColumnRef") || !containsNode(other, "ParamRef"))
+      continue;
     const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
     if (ref) return ref;
   }
   return undefined;
-}
-
-/** Whether an expression holds a parameter (`$1`; an interpolated value is one too). */
-function mentionsParam(expr: unknown): boolean {
-  let found = false;
-  walk(expr, (type) => {
-    if (type === "ParamRef") found = true;
-    return found ? false : undefined;
-  });
-  return found;
-}
-
-/** Whether an expression reads a column (then it compares rows with rows, not with a value). */
-function mentionsColumn(expr: unknown): boolean {
-  let found = false;
-  walk(expr, (type) => {
-    if (type === "ColumnRef") found = true;
-    return found ? false : undefined;
-  });
-  return found;
 }
 
 /** `tenant_col IS NULL OR tenant_col = v`: the shared-rows form, which adds only rows no tenant owns. */

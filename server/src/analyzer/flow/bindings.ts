@@ -1,0 +1,92 @@
+// Names and what binds or writes them, as the flow reads them: which const initialises a name
+// (destructuring included), where a name sits in a parameter's binding pattern, and which names
+// an assignment, an increment or a loop head writes.
+import type ts from "typescript";
+import { strip } from "../orm/prisma-syntax";
+
+/**
+ * The initializer of the const that binds `id` where `at` is (destructuring included:
+ * `const { data } = await resolve(id)` gives `await resolve(id)`).
+ */
+export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.Expression | undefined {
+  for (let cur: ts.Node | undefined = at.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => binds(tsm, p.name, id.text))) return undefined;
+    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
+    for (const st of cur.statements) {
+      if (st.pos >= at.pos) break;
+      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
+        continue;
+      for (const d of st.declarationList.declarations) {
+        if (!binds(tsm, d.name, id.text)) continue;
+        // `const [org, doc] = await Promise.all([...])`: which element holds which value is not followed.
+        return tsm.isArrayBindingPattern(d.name) ? undefined : d.initializer;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function binds(tsm: typeof ts, name: ts.BindingName, text: string): boolean {
+  if (tsm.isIdentifier(name)) return name.text === text;
+  return name.elements.some((el) => !tsm.isOmittedExpression(el) && binds(tsm, el.name, text));
+}
+
+/**
+ * The property names leading to `text` in an object binding pattern: [] for the name itself,
+ * ["input", "id"] for `{ input: { id } }`, ["id"] for `{ id: docId }`. Not through rest elements
+ * or array patterns (which element holds which value is not followed).
+ */
+export function bindingPath(tsm: typeof ts, name: ts.BindingName, text: string): string[] | undefined {
+  if (tsm.isIdentifier(name)) return name.text === text ? [] : undefined;
+  if (!tsm.isObjectBindingPattern(name)) return undefined;
+  for (const el of name.elements) {
+    if (el.dotDotDotToken) continue;
+    const prop = el.propertyName ?? el.name;
+    if (!tsm.isIdentifier(prop)) continue;
+    const inner = bindingPath(tsm, el.name, text);
+    if (inner) return [prop.text, ...inner];
+  }
+  return undefined;
+}
+
+/**
+ * What `node` writes, and where the write takes effect: `x = ...`, `x += ...`, `({ x, y: z } =
+ * ...)`, `x++`, `for (x of xs)` (before its body runs). Names and fields (`x.id`) as written.
+ */
+export function writes(tsm: typeof ts, node: ts.Node): { targets: ts.Expression[]; at: number } | undefined {
+  if (tsm.isBinaryExpression(node) && isAssignmentOperator(tsm, node.operatorToken.kind))
+    return { targets: writtenBy(tsm, node.left), at: node.end };
+  if (
+    (tsm.isPrefixUnaryExpression(node) || tsm.isPostfixUnaryExpression(node)) &&
+    (node.operator === tsm.SyntaxKind.PlusPlusToken || node.operator === tsm.SyntaxKind.MinusMinusToken)
+  )
+    return { targets: writtenBy(tsm, node.operand), at: node.end };
+  if ((tsm.isForOfStatement(node) || tsm.isForInStatement(node)) && !tsm.isVariableDeclarationList(node.initializer))
+    return { targets: writtenBy(tsm, node.initializer as ts.Expression), at: node.initializer.end };
+  return undefined;
+}
+
+function isAssignmentOperator(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
+}
+
+/** The names and fields an assignment target writes: `x`, `x.id`, each name of `({ x, y: z } = ...)`. */
+function writtenBy(tsm: typeof ts, target: ts.Expression): ts.Expression[] {
+  const t = strip(tsm, target);
+  if (tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t)) return [t];
+  if (tsm.isElementAccessExpression(t)) return writtenBy(tsm, t.expression);
+  if (tsm.isObjectLiteralExpression(t))
+    return t.properties.flatMap((p) =>
+      tsm.isShorthandPropertyAssignment(p)
+        ? [p.name]
+        : tsm.isPropertyAssignment(p)
+          ? writtenBy(tsm, p.initializer)
+          : tsm.isSpreadAssignment(p)
+            ? writtenBy(tsm, p.expression)
+            : [],
+    );
+  if (tsm.isArrayLiteralExpression(t))
+    return t.elements.flatMap((e) => writtenBy(tsm, tsm.isSpreadElement(e) ? e.expression : e));
+  if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return writtenBy(tsm, t.left);
+  return [];
+}

@@ -1,0 +1,47 @@
+// A tenant-owned table's links to other tenant-owned tables, as the flow follows them: the
+// foreign keys it holds (a Prisma relation's one local field, or a parent key the schema
+// declares) and the Prisma back-relations whose key sits on the other side. Computed once per
+// model and table.
+import { normalizeColumnName } from "./names";
+import { lookupTenantTable, type TenantModel } from "./types";
+
+export interface TableRelations {
+  /** Prisma relation fields with one local key field -> the tenant-owned table it points at (`surveyId` -> "surveys"). */
+  prismaKeys: ReadonlyMap<string, string>;
+  /** Parent keys the schema declares, by normalized column -> the parent table (`invoice_id` -> "invoices"). */
+  parentKeys: ReadonlyMap<string, string>;
+  /** Back-relations (`documents Document[]`) -> the related table and whether it is a list. */
+  backRelations: ReadonlyMap<string, { table: string; many: boolean }>;
+}
+
+const byModel = new WeakMap<TenantModel, Map<string, TableRelations>>();
+
+export function relationsOf(model: TenantModel, table: string): TableRelations {
+  let byTable = byModel.get(model);
+  if (!byTable) byModel.set(model, (byTable = new Map()));
+  let relations = byTable.get(table);
+  if (relations) return relations;
+  const t = lookupTenantTable(model, table);
+  const prismaKeys = new Map<string, string>();
+  const backRelations = new Map<string, { table: string; many: boolean }>();
+  for (const e of t?.entities ?? [])
+    for (const r of e.relations ?? []) {
+      const target = model.entities?.get(r.target.toLowerCase());
+      if (!target) continue;
+      if (r.fields?.length === 1) prismaKeys.set(r.fields[0]!, target.name);
+      else if (!r.fields?.length) backRelations.set(r.field, { table: target.name, many: !!r.list });
+    }
+  const parentKeys = new Map<string, string>();
+  for (const p of [...(t?.parents ?? []), ...(t?.owner ? [t.owner] : [])]) {
+    const parent = model.tables.get(p.parent.toLowerCase());
+    if (parent) parentKeys.set(normalizeColumnName(p.column), parent.name);
+  }
+  byTable.set(table, (relations = { prismaKeys, parentKeys, backRelations }));
+  return relations;
+}
+
+/** The tenant-owned table a foreign-key field or column of `table` points at. */
+export function referencedTable(model: TenantModel, table: string, field: string): string | undefined {
+  const r = relationsOf(model, table);
+  return r.prismaKeys.get(field) ?? r.parentKeys.get(normalizeColumnName(field));
+}
