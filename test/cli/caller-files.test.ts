@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { CallerFiles } from "../../server/src/cli/analysis";
+import { CallerFiles } from "../../server/src/cli/caller-files";
 
 describe("CallerFiles", () => {
   let dir: string;

@@ -8,7 +8,13 @@ import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
 import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
-import { fallsThroughNote, OwnershipFlow, type CallerAccess, type FlowQuery } from "./flow/ownership";
+import {
+  fallsThroughNote,
+  OwnershipFlow,
+  type CallerAccess,
+  type CallerBudget,
+  type FlowQuery,
+} from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
 import { referencedTable, relationsOf } from "./model/relations";
@@ -113,6 +119,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
     return names;
   };
   const authorizers = { configured: new Set(config.authorizers ?? []) };
+  const budget: CallerBudget = { nested: 0, truncated: 0 };
   // Other files' flows, for the calls of a function whose parameter is a by-id query's key.
   const flows = new Map<ts.SourceFile, OwnershipFlow>();
   const callers: CallerAccess | undefined = options.callerFiles && {
@@ -136,6 +143,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       callers,
       referencedTable: (table, field) => referencedTable(model, table, field),
       relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
+      budget,
     });
   const flow = flowOf(sourceFile, queries);
   flows.set(sourceFile, flow);

@@ -3,7 +3,8 @@
 import { dirname, resolve } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
-import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type CallerFiles, type OtherFiles } from "../cli/analysis";
+import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type OtherFiles } from "../cli/analysis";
+import type { CallerFiles } from "../cli/caller-files";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
 import type { ConfigContext, WorkspaceModel } from "./workspace";

@@ -20,7 +20,8 @@ import {
 import { loadSqlParser, type SqlParser } from "../analyzer";
 import { isScriptMigration } from "../analyzer/migrations";
 import packageJson from "../../../package.json";
-import { CallerFiles, OtherFiles } from "../cli/analysis";
+import { OtherFiles } from "../cli/analysis";
+import { CallerFiles } from "../cli/caller-files";
 import { hasSourceExtension } from "../cli/files";
 import { redactSecrets } from "../cli/redact";
 import { CODE_ACTION_KINDS, codeActionsFor, REVEAL_REASON_COMMAND } from "./code-actions";

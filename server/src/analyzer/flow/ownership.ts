@@ -48,6 +48,15 @@ export interface OwnershipContext {
   referencedTable?(table: string, field: string): string | undefined;
   /** The rows a back-relation of `table` holds. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
+  /** Shared by the flows of one analysis (this file's and its callers'): how deep caller proofs go. */
+  budget?: CallerBudget;
+}
+
+/** Caller proofs nested inside each other across files, and how many were cut short. */
+export interface CallerBudget {
+  nested: number;
+  /** Proofs cut short (by depth, or a cycle): a flow built while one was is not kept for later verdicts. */
+  truncated: number;
 }
 
 /** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
@@ -69,11 +78,10 @@ export class OwnershipFlow {
   /** Functions whose flow is being built, to stop a caller chain that comes back to one. */
   private readonly building = new Set<ts.Node>();
   /** Rows proven at their function's calls, inside each other (across files): bounded. */
-  private static nested = 0;
-  /** Counts proofs cut short (by depth or a cycle): a flow built while one was is not kept for later verdicts. */
-  private static truncated = 0;
+  private readonly budget: CallerBudget;
 
   constructor(private readonly ctx: OwnershipContext) {
+    this.budget = ctx.budget ?? { nested: 0, truncated: 0 };
     this.helpers = new HelperSummaries({
       ts: ctx.ts,
       sourceFile: ctx.sourceFile,
@@ -261,7 +269,7 @@ export class OwnershipFlow {
     // A function whose flow is being built asked (through its callers) about itself: nothing proven.
     if (this.building.has(root)) throw new FlowCycle();
     this.building.add(root);
-    const truncated = OwnershipFlow.truncated;
+    const truncated = this.budget.truncated;
     try {
       flow = new FunctionFlow(
         {
@@ -281,7 +289,7 @@ export class OwnershipFlow {
       this.building.delete(root);
     }
     // What it could not prove because of where the question came from, a later question may: keep only a whole flow.
-    if (OwnershipFlow.truncated === truncated) this.flows.set(root, flow);
+    if (this.budget.truncated === truncated) this.flows.set(root, flow);
     return flow;
   }
 
@@ -289,23 +297,23 @@ export class OwnershipFlow {
   private provenByCallers(key: ts.Expression, table: string): Reason | undefined {
     const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
     if (!pk) return undefined;
-    if (OwnershipFlow.nested >= MAX_CALLER_DEPTH) {
-      OwnershipFlow.truncated++;
+    if (this.budget.nested >= MAX_CALLER_DEPTH) {
+      this.budget.truncated++;
       return undefined;
     }
-    OwnershipFlow.nested++;
+    this.budget.nested++;
     try {
       const verdict = this.byCallers(pk, table, false, 0, new Set());
       if (verdict.kind !== "proven") return undefined;
       return { proof: "callers", evidence: key, say: (text) => `key ${text} ${verdict.message}` };
     } catch (e) {
       if (e instanceof FlowCycle) {
-        OwnershipFlow.truncated++;
+        this.budget.truncated++;
         return undefined;
       }
       throw e;
     } finally {
-      OwnershipFlow.nested--;
+      this.budget.nested--;
     }
   }
 }
