@@ -10,11 +10,10 @@ import { before, describe, test } from "node:test";
 import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
-import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Proof } from "../../server/src/analyzer/types";
-import { memoryProgram } from "../helpers/memory-program";
+import { runFlow, type FlowRun, type FlowRunOptions } from "../helpers/flow-run";
 import { sqlParser } from "../helpers/sql";
 import { prismaModel } from "../orm/prisma-harness";
 
@@ -27,66 +26,11 @@ before(async () => {
 
 const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
 
-interface Run {
-  /** `file:line: underlined text` of each missing-tenant-filter. */
-  flagged: string[];
-  messages: string[];
-  /** `file:line kind: message` of each proof. */
-  proofs: string[];
-}
+/** The proofs these cases are about: the call sites', authorization checks', parent keys'. */
+const CALLER_PROOFS = (p: Proof) => p.kind === "callers" || p.kind === "authorized" || p.message.includes("hang off");
 
-/**
- * Analyses every file under /p/src. `typed`: through a program and its checker; else other
- * files by path. `callers: false`: no caller files are handed over (an editor without a workspace).
- */
-function run(
-  files: Record<string, string>,
-  options: { typed?: boolean; callers?: boolean; config?: ConfigFile } = {},
-): Run {
-  const program = options.typed ? memoryProgram(files) : undefined;
-  const trees = new Map<string, ts.SourceFile>();
-  const tree = (f: string) => {
-    const fromProgram = program?.getSourceFile(f);
-    if (fromProgram) return fromProgram;
-    if (!(f in files)) return undefined;
-    let t = trees.get(f);
-    if (!t) trees.set(f, (t = ts.createSourceFile(f, files[f], ts.ScriptTarget.Latest, true)));
-    return t;
-  };
-  const config = resolveConfig({ tenantColumns: ["tenant_id"], ...options.config }, "/p", undefined);
-  const out: Run = { flagged: [], messages: [], proofs: [] };
-  for (const file of Object.keys(files).sort()) {
-    const sourceFile = tree(file)!;
-    const proofs: Proof[] = [];
-    const findings = analyzeSourceFile({
-      ts,
-      sourceFile,
-      checker: program?.getTypeChecker(),
-      config,
-      model,
-      parser,
-      relativePath: file.slice(3),
-      proofs,
-      sourceFileOf: program ? undefined : tree,
-      callerFiles:
-        options.callers === false
-          ? undefined
-          : (name) =>
-              Object.keys(files)
-                .filter((f) => files[f].includes(name))
-                .map((f) => tree(f)!),
-    }).filter((f) => f.ruleId === "missing-tenant-filter");
-    const text = sourceFile.text;
-    const at = (offset: number) => `${file.slice(7)}:${text.slice(0, offset).split("\n").length}`;
-    for (const f of findings) {
-      out.flagged.push(`${at(f.start)}: ${text.slice(f.start, f.end)}`);
-      out.messages.push(f.message);
-    }
-    for (const p of proofs)
-      if (p.kind === "callers" || p.kind === "authorized" || p.message.includes("hang off"))
-        out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
-  }
-  return out;
+function run(files: Record<string, string>, options: FlowRunOptions = {}): FlowRun {
+  return runFlow(parser, model, files, { proofs: CALLER_PROOFS, ...options });
 }
 
 /** The data layer every case below calls: by-id queries on a parameter. */

@@ -8,6 +8,7 @@ import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
 import { tenantNames, type TenantNames } from "./flow/conditions";
 import { ormFlowQuery } from "./flow/orm-queries";
+import { addPrismaRootQueries } from "./flow/root-queries";
 import {
   fallsThroughNote,
   OwnershipFlow,
@@ -241,6 +242,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     const checked = orm.check(ctx);
     const queries: readonly OrmQuery[] = orm.queries?.(ctx) ?? queriesOfFindings(checked);
     addFlowQueries(ctx, orm.name, queries, checked, flowQueries);
+    if (orm.name === "prisma") addPrismaRootQueries(ctx, flowQueries);
     const byCall = new Map<ts.Node, BoundaryQuery & { tables: string[] }>();
     for (const q of queries) {
       const entry = byCall.get(q.call) ?? { call: q.call, receiver: q.receiver, tables: [] };

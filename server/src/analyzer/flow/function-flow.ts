@@ -8,7 +8,17 @@ import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./autho
 import { constInitializer, writes } from "./bindings";
 import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
-import { element, isNothing, lineOf, mapsToId, member, queryValue, type Reason, type Value } from "./values";
+import {
+  element,
+  isNothing,
+  lineOf,
+  mapsToId,
+  member,
+  presentEnough,
+  queryValue,
+  type Reason,
+  type Value,
+} from "./values";
 
 export type { Reason, Value } from "./values";
 export { lineOf } from "./values";
@@ -28,7 +38,7 @@ export interface FlowContext {
   /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
-  provenElsewhere?(key: ts.Expression, table: string): Reason | undefined;
+  provenElsewhere?(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined;
 }
 
 /** What a call to a helper function means for the caller (flow/helpers.ts). */
@@ -40,7 +50,8 @@ export interface HelperEffects {
 }
 
 export type HelperEffect =
-  | { kind: "verifies"; key: ts.Expression; path: string; table: string; reason: Reason }
+  /** `present`: the helper checks the key only when it is given (`if (docId) { ... }`). */
+  | { kind: "verifies"; key: ts.Expression; path: string; table: string; reason: Reason; present?: boolean }
   | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
 
 export type Check = { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement };
@@ -59,6 +70,17 @@ interface Binding {
   block?: ts.Node;
   /** A `let` declared with no value (or null): it stands for no row. */
   empty?: boolean;
+  /** Bound from `rows.find((r) => r.id === key)` on owned rows: a guard on its emptiness proves `key`. */
+  found?: Found;
+}
+
+/** A match on owned rows' ids (`rows.find((r) => r.id === key)`): the key, and whose rows they are. */
+interface Found {
+  key: ts.Expression;
+  /** The rows matched against (`team.documents`), as written. */
+  rows: string;
+  table: string;
+  reason: Reason;
 }
 
 /** What a `let` holds after an assignment the flow cannot read: nothing it can prove. */
@@ -131,9 +153,13 @@ export class FunctionFlow {
     if (!value?.unchecked || !q.key || q.key.list) return value;
     const key = this.valueOf(q.key.expr, q.call);
     const proven =
-      key?.kind === "key" && !key.unchecked && key.reason && (key.table === q.table || key.table === "*")
+      key?.kind === "key" &&
+      !key.unchecked &&
+      key.reason &&
+      presentEnough(key, q.key) &&
+      (key.table === q.table || key.table === "*")
         ? key.reason
-        : this.ctx.provenElsewhere?.(q.key.expr, q.table);
+        : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing);
     if (!proven) return value;
     const line = lineOf(this.ctx.sourceFile, q.call);
     const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
@@ -158,7 +184,13 @@ export class FunctionFlow {
     return !!q.parentKeys?.some((pk) => {
       if (pk.list) return false;
       const v = this.valueOf(pk.expr, q.call);
-      return v?.kind === "key" && !v.unchecked && !!v.reason && (v.table === pk.table || v.table === "*");
+      return (
+        v?.kind === "key" &&
+        !v.unchecked &&
+        !!v.reason &&
+        presentEnough(v, pk) &&
+        (v.table === pk.table || v.table === "*")
+      );
     });
   }
 
@@ -228,6 +260,7 @@ export class FunctionFlow {
       ) {
         const name = assigned.left.text;
         const value = this.valueOf(assigned.right, node);
+        const found = value && this.foundKey(assigned.right, node);
         this.writes.push({ name, scope: this.lets.get(name)!, pos: node.getStart(this.ctx.sourceFile) });
         this.bindings.push({
           name,
@@ -236,6 +269,7 @@ export class FunctionFlow {
           pos: node.end,
           mutable: true,
           block: scope,
+          ...(found && { found }),
         });
         return;
       }
@@ -256,6 +290,34 @@ export class FunctionFlow {
       tsm.isStatement(c) &&
       !tsm.isBlock(c);
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
+    if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
+  }
+
+  /**
+   * `if (docId) { ...docId proven... }` with no else: after the if, `docId` is proven or missing.
+   * Facts about a tested name that hold at the end of the branch hold after it, marked `present`.
+   */
+  private keepPresent(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    if (st.elseStatement) return;
+    const tested = new Set<string>();
+    const collect = (e: ts.Expression): void => {
+      const x = strip(tsm, e);
+      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+        collect(x.left);
+        collect(x.right);
+      } else if (tsm.isIdentifier(x) || tsm.isPropertyAccessExpression(x))
+        tested.add(normalize(x.getText(this.ctx.sourceFile)));
+    };
+    collect(st.expression);
+    const branch = st.thenStatement;
+    for (const fact of [...this.facts]) {
+      if (fact.scope !== branch || !tested.has(fact.name)) continue;
+      const rewritten = this.writes.some(
+        (w) => w.pos > fact.pos && w.pos <= branch.end && (w.name === fact.name || fact.name.startsWith(`${w.name}.`)),
+      );
+      if (!rewritten) this.facts.push({ ...fact, value: { ...fact.value, present: true }, scope, pos: st.end });
+    }
   }
 
   /**
@@ -293,16 +355,39 @@ export class FunctionFlow {
   private bindingValue(name: string, at: ts.Node): Value | undefined {
     const latest = this.latest(this.bindings, name, at);
     if (!latest?.mutable) return latest?.value;
-    const visible = this.bindings.filter((b) => b.mutable && b.name === name && b.pos <= at.pos && within(at, b.scope));
-    let join = 0;
-    for (const b of visible) if (b.block === b.scope && b.pos > join) join = b.pos;
-    const open = visible.filter((b) => b.pos >= join && !b.empty && (b.value.unchecked || !b.value.reason));
+    const open = this.assignmentsSinceJoin(name, at).filter((b) => !b.empty && (b.value.unchecked || !b.value.reason));
     return open.length ? open[open.length - 1]!.value : latest.value;
   }
 
+  /** A `let`'s assignments the variable may hold at `at`: those since the last one at its own level. */
+  private assignmentsSinceJoin(name: string, at: ts.Node): Binding[] {
+    const visible = this.bindings.filter((b) => b.mutable && b.name === name && b.pos <= at.pos && within(at, b.scope));
+    let join = 0;
+    for (const b of visible) if (b.block === b.scope && b.pos > join) join = b.pos;
+    return visible.filter((b) => b.pos >= join);
+  }
+
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
-    this.bind(d.name, this.valueOf(init, d), scope, d.end);
+    this.bind(d.name, this.valueOf(init, d), scope, d.end, this.foundKey(init, d));
     this.ran(init, d, scope, "kept");
+  }
+
+  /**
+   * `rows.find((r) => r.id === key)`, `rows.some(...)` over rows the flow owns: the key the match
+   * is on. A guard that ends the path when nothing matched then proves `key` a key of their table.
+   */
+  private foundKey(expr: ts.Expression, at: ts.Node): Found | undefined {
+    const tsm = this.tsm;
+    let e = strip(tsm, expr);
+    while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
+    if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression)) return undefined;
+    if (!["find", "some"].includes(e.expression.name.text)) return undefined;
+    const key = matchedId(tsm, e.arguments[0]);
+    if (!key) return undefined;
+    const rows = this.valueOf(e.expression.expression, at);
+    if (rows?.kind !== "rows" || rows.unchecked || !rows.reason) return undefined;
+    const text = e.expression.expression.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
+    return { key, rows: text, table: rows.table, reason: rows.reason };
   }
 
   /**
@@ -332,7 +417,12 @@ export class FunctionFlow {
     for (const effect of this.ctx.helpers.effects(e)) {
       if (effect.kind === "verifies") {
         const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
-        const value: Value = { kind: "key", table: effect.table, reason: effect.reason };
+        const value: Value = {
+          kind: "key",
+          table: effect.table,
+          reason: effect.reason,
+          ...(effect.present && { present: true }),
+        };
         this.facts.push({ name: text, value, scope, pos: st.end, throws: true });
         continue;
       }
@@ -345,11 +435,11 @@ export class FunctionFlow {
     }
   }
 
-  private bind(name: ts.BindingName, value: Value | undefined, scope: ts.Node, pos: number): void {
+  private bind(name: ts.BindingName, value: Value | undefined, scope: ts.Node, pos: number, found?: Found): void {
     const tsm = this.tsm;
     if (!value) return;
     if (tsm.isIdentifier(name)) {
-      this.bindings.push({ name: name.text, value, scope, pos });
+      this.bindings.push({ name: name.text, value, scope, pos, ...(found && { found }) });
       return;
     }
     name.elements.forEach((el, i) => {
@@ -374,6 +464,7 @@ export class FunctionFlow {
       if (exits && tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind))
         this.equalities.push({ a: t.left, b: t.right, scope, pos: st.end });
       const empty = emptinessSubject(tsm, term);
+      if (exits && empty) this.proveFound(empty, st, scope, throws);
       const emptyValue = empty && this.valueOf(empty, st);
       const q = emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
@@ -402,6 +493,38 @@ export class FunctionFlow {
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
           this.markChecked(other, reason, scope, st.end, false);
     }
+  }
+
+  /**
+   * `if (!document) throw` with `document = team.documents.find((d) => d.id === docId)`, or
+   * `if (!team.documents.some((d) => d.id === docId)) throw`: from here on `docId` is an owned key.
+   */
+  private proveFound(empty: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    const e = strip(tsm, empty);
+    const found = tsm.isIdentifier(e) ? this.foundAt(e.text, st) : this.foundKey(e, st);
+    if (!found) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const inner = found.reason;
+    const reason: Reason = {
+      proof: inner.proof,
+      evidence: inner.evidence,
+      say: (k) =>
+        `key ${k} must match a row of \`${found.rows}\` (the path ends on line ${line} otherwise), and ${inner.say(`\`${found.rows}\``)}`,
+    };
+    const name = normalize(found.key.getText(this.ctx.sourceFile));
+    this.facts.push({ name, value: { kind: "key", table: found.table, reason }, scope, pos: st.end, throws });
+  }
+
+  /** The match a name holds at `at`; for a `let`, only when every assignment it may hold since its last join is that match. */
+  private foundAt(name: string, at: ts.Node): Found | undefined {
+    const latest = this.latest(this.bindings, name, at);
+    if (!latest?.found || !latest.mutable) return latest?.found;
+    const key = normalize(latest.found.key.getText(this.ctx.sourceFile));
+    const held = this.assignmentsSinceJoin(name, at).filter((b) => !b.empty);
+    return held.every((b) => b.found && normalize(b.found.key.getText(this.ctx.sourceFile)) === key)
+      ? latest.found
+      : undefined;
   }
 
   /** Expressions a guard proved equal to `e` before `at`. */
@@ -570,6 +693,57 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
+}
+
+/** `(d) => d.id === key` (or `key === d.id`, `==`), `({ id }) => id === key`: the key, when it does not use the row. */
+function matchedId(tsm: typeof ts, fn: ts.Expression | undefined): ts.Expression | undefined {
+  const f = fn && strip(tsm, fn);
+  if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) || f.parameters.length < 1) return undefined;
+  let body: ts.Node = f.body;
+  if (tsm.isBlock(body)) {
+    const only = body.statements.length === 1 ? body.statements[0] : undefined;
+    if (!only || !tsm.isReturnStatement(only) || !only.expression) return undefined;
+    body = only.expression;
+  }
+  const b = strip(tsm, body as ts.Expression);
+  if (!tsm.isBinaryExpression(b)) return undefined;
+  const op = b.operatorToken.kind;
+  if (op !== tsm.SyntaxKind.EqualsEqualsEqualsToken && op !== tsm.SyntaxKind.EqualsEqualsToken) return undefined;
+  const param = f.parameters[0]!.name;
+  const isId = (e: ts.Expression) => {
+    const s = strip(tsm, e);
+    if (tsm.isIdentifier(param))
+      return (
+        tsm.isPropertyAccessExpression(s) &&
+        s.name.text === "id" &&
+        tsm.isIdentifier(s.expression) &&
+        s.expression.text === param.text
+      );
+    return (
+      tsm.isObjectBindingPattern(param) &&
+      tsm.isIdentifier(s) &&
+      param.elements.some(
+        (el) => tsm.isIdentifier(el.name) && el.name.text === s.text && (el.propertyName ?? el.name).getText() === "id",
+      )
+    );
+  };
+  const key = isId(b.left) ? b.right : isId(b.right) ? b.left : undefined;
+  if (!key) return undefined;
+  // The key must not read the row it is matched against (`d.id === d.parentId`).
+  const bound = new Set<string>();
+  const collect = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n)) bound.add(n.text);
+    tsm.forEachChild(n, collect);
+  };
+  collect(param);
+  let usesRow = false;
+  const visit = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n) && bound.has(n.text) && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
+      usesRow = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(key);
+  return usesRow ? undefined : strip(tsm, key);
 }
 
 function normalize(text: string): string {

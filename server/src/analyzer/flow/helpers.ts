@@ -32,14 +32,29 @@ export interface HelperContext {
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
   /** A file's flow queries (the analysed file's, or a helper's file); undefined: not followed. */
   queriesOf(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
+  /** The model's links, so a helper follows rows as its callers do (FlowContext). */
+  referencedTable?: FlowContext["referencedTable"];
+  relatedRows?: FlowContext["relatedRows"];
+  authorizers?: FlowContext["authorizers"];
+}
+
+interface Returned {
+  kind: Value["kind"];
+  table: string;
+  what: string;
+  /** For `{ team, document }`: the fields that are the tenant's. */
+  fields?: Map<string, Returned>;
 }
 
 interface Summary {
   /** As written in messages: "`getDocumentById` (line 30)". */
   label: string;
-  returns?: { kind: Value["kind"]; table: string; what: string };
-  /** Parameters (or a field of one: `input.id`) whose key the helper verifies, throwing otherwise. */
-  verifies: { index: number; path: string; table: string }[];
+  returns?: Returned;
+  /**
+   * Parameters (or a field of one: `input.id`, a destructured `{ docId }`) whose key the helper
+   * verifies, throwing otherwise; `present`: only when the key is given.
+   */
+  verifies: { index: number; path: string; table: string; present?: boolean }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
 }
@@ -58,9 +73,8 @@ export class HelperSummaries implements HelperEffects {
 
   returns(call: ts.CallExpression): Value | undefined {
     const s = this.summaryOf(call);
-    const r = s?.returns;
-    if (!r) return undefined;
-    return {
+    if (!s?.returns) return undefined;
+    const value = (r: Returned): Value => ({
       kind: r.kind,
       table: r.table,
       reason: {
@@ -68,7 +82,9 @@ export class HelperSummaries implements HelperEffects {
         evidence: call,
         say: (key) => `key ${key} comes from ${s.label}, which ${r.what}`,
       },
-    };
+      ...(r.fields && { fields: new Map([...r.fields].map(([name, f]) => [name, value(f)])) }),
+    });
+    return value(s.returns);
   }
 
   effects(call: ts.CallExpression): HelperEffect[] {
@@ -81,17 +97,22 @@ export class HelperSummaries implements HelperEffects {
     };
     const out: HelperEffect[] = [];
     for (const v of s.verifies) {
-      const key = arg(v.index);
+      const passed = arg(v.index);
+      // `helper({ teamId, docId })` for `helper({ teamId, docId }: Input)`: the property's own value.
+      const { key, path } = passed ? fieldOf(tsm, passed, v.path) : { key: undefined, path: v.path };
       if (key)
         out.push({
           kind: "verifies",
           key,
-          path: v.path,
+          path,
           table: v.table,
+          ...(v.present && { present: true }),
           reason: {
             proof: "helper",
             evidence: call,
-            say: (text) => `key ${text} is verified by ${s.label}, which throws unless a scoped query finds it`,
+            say: (text) =>
+              `key ${text} is verified by ${s.label}, which throws unless a scoped query finds it` +
+              (v.present ? " (when one is given; without one this query fails or matches nothing)" : ""),
           },
         });
     }
@@ -145,7 +166,16 @@ export class HelperSummaries implements HelperEffects {
     const file = fn.getSourceFile();
     const queries = this.ctx.queriesOf(file);
     if (!queries) return undefined;
-    const flowCtx: FlowContext = { ts: tsm, sourceFile: file, queries, tenantOf: this.ctx.tenantOf, helpers: this };
+    const flowCtx: FlowContext = {
+      ts: tsm,
+      sourceFile: file,
+      queries,
+      tenantOf: this.ctx.tenantOf,
+      helpers: this,
+      referencedTable: this.ctx.referencedTable,
+      relatedRows: this.ctx.relatedRows,
+      authorizers: this.ctx.authorizers,
+    };
     const flow = new FunctionFlow(flowCtx, fn.body);
     const exits = returnStatements(tsm, fn);
     const firstReturn = Math.min(...exits.map((r) => r.pos));
@@ -154,10 +184,14 @@ export class HelperSummaries implements HelperEffects {
     const verifies: Summary["verifies"] = [];
     for (const fact of flow.facts) {
       if (!fact.throws || fact.scope !== fn.body || fact.pos > firstReturn) continue;
-      params.forEach((p, index) => {
-        if (p && (fact.name === p || fact.name.startsWith(`${p}.`)))
-          verifies.push({ index, path: fact.name.slice(p.length), table: fact.value.table });
-      });
+      for (const p of parameterNames(tsm, fn))
+        if (fact.name === p.name || fact.name.startsWith(`${p.name}.`))
+          verifies.push({
+            index: p.index,
+            path: p.path + fact.name.slice(p.name.length),
+            table: fact.value.table,
+            ...(fact.value.present && { present: true }),
+          });
     }
 
     const checksRow: Summary["checksRow"] = [];
@@ -178,6 +212,9 @@ export class HelperSummaries implements HelperEffects {
     const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
       ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
       : [[fn.body, fn.body]];
+    const objects = returned.map(([e]) => strip(tsm, e));
+    if (objects.length && objects.every((o) => tsm.isObjectLiteralExpression(o)))
+      return this.returnedFields(flow, returned as [ts.ObjectLiteralExpression, ts.Node][]);
     let value: Value | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
@@ -188,13 +225,45 @@ export class HelperSummaries implements HelperEffects {
       value ??= v;
     }
     if (!value) return undefined;
-    const what =
-      value.reason?.proof === "ownership-check"
-        ? `returns ${value.kind === "row" ? "a row" : "rows"} whose tenant it checks`
-        : value.source?.creates
-          ? "returns the row it created with the tenant"
-          : RETURNS[value.kind];
-    return { kind: value.kind, table: value.table, what };
+    return { kind: value.kind, table: value.table, what: whatItReturns(value) };
+  }
+
+  /**
+   * `return { team, document }`: each field every return statement gives the same owned kind of
+   * value (a return without the field gives nothing there, which is no other tenant's row either).
+   */
+  private returnedFields(flow: FunctionFlow, returned: [ts.ObjectLiteralExpression, ts.Node][]): Returned | undefined {
+    const tsm = this.ctx.ts;
+    const fields = new Map<string, Returned>();
+    const refused = new Set<string>();
+    for (const [object, at] of returned)
+      for (const p of object.properties) {
+        const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+        if (!name) {
+          // A spread or computed key may put anything under any name.
+          if (tsm.isSpreadAssignment(p)) return undefined;
+          continue;
+        }
+        const expr = tsm.isShorthandPropertyAssignment(p)
+          ? p.name
+          : tsm.isPropertyAssignment(p)
+            ? p.initializer
+            : undefined;
+        const v = expr && flow.valueOf(expr, at);
+        const known = fields.get(name);
+        if (
+          !v ||
+          v.unchecked ||
+          !v.reason ||
+          v.kind === "object" ||
+          (known && (known.kind !== v.kind || known.table !== v.table))
+        )
+          refused.add(name);
+        else fields.set(name, { kind: v.kind, table: v.table, what: whatItReturns(v) });
+      }
+    for (const name of refused) fields.delete(name);
+    if (!fields.size) return undefined;
+    return { kind: "object", table: "", what: "returns rows of a scoped query", fields };
   }
 
   private label(fn: FunctionWithBody): string {
@@ -205,7 +274,41 @@ export class HelperSummaries implements HelperEffects {
   }
 }
 
+function whatItReturns(value: Value): string {
+  return value.reason?.proof === "ownership-check"
+    ? `returns ${value.kind === "row" ? "a row" : "rows"} whose tenant it checks`
+    : value.source?.creates
+      ? "returns the row it created with the tenant"
+      : RETURNS[value.kind];
+}
+
+/** A function's parameters by the names its body uses: `input`, and each of `{ teamId, docId }` with its path (`.docId`). */
+function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; index: number; path: string }[] {
+  return fn.parameters.flatMap((p, index) => {
+    if (tsm.isIdentifier(p.name)) return [{ name: p.name.text, index, path: "" }];
+    if (!tsm.isObjectBindingPattern(p.name)) return [];
+    return p.name.elements.flatMap((el) => {
+      const prop = el.propertyName ?? el.name;
+      return !el.dotDotDotToken && tsm.isIdentifier(el.name) && tsm.isIdentifier(prop)
+        ? [{ name: el.name.text, index, path: `.${prop.text}` }]
+        : [];
+    });
+  });
+}
+
+/** `{ teamId, docId: id }` with path `.docId`: the expression `id`; another argument stays as passed, with its path. */
+function fieldOf(tsm: typeof ts, arg: ts.Expression, path: string): { key?: ts.Expression; path: string } {
+  const a = strip(tsm, arg);
+  const m = /^\.([^.]+)(.*)$/.exec(path);
+  if (!m || !tsm.isObjectLiteralExpression(a)) return { key: arg, path };
+  const p = a.properties.find((q) => q.name && tsm.isIdentifier(q.name) && q.name.text === m[1]);
+  if (!p || a.properties.some((q) => tsm.isSpreadAssignment(q))) return { path };
+  const key = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+  return { key, path: m[2]! };
+}
+
 const RETURNS: Record<Value["kind"], string> = {
+  object: "returns rows of a scoped query",
   row: "returns a row of a scoped query",
   rows: "returns rows of a scoped query",
   result: "returns the result of a scoped query",

@@ -13,7 +13,7 @@ import type { Authorizers } from "./authorizers";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, parameterKey, type ParameterKey } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
-import { lineOf, type Value } from "./values";
+import { lineOf, presentEnough, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery, QueryKey } from "./queries";
 
@@ -89,6 +89,9 @@ export class OwnershipFlow {
       sourceFileOf: ctx.sourceFileOf,
       tenantOf: ctx.tenantOf,
       queriesOf: (file) => (file === ctx.sourceFile ? ctx.queries : ctx.queriesOf?.(file)),
+      referencedTable: ctx.referencedTable,
+      relatedRows: ctx.relatedRows,
+      authorizers: ctx.authorizers,
     });
   }
 
@@ -116,9 +119,9 @@ export class OwnershipFlow {
     if (checked?.state === "checked") return owned(checked.reason, "");
     const fallsThrough = checked && { kind: "falls-through" as const, check: checked.check };
     if (query.key) {
-      const { expr, list, listOrOne } = query.key;
+      const { expr, list } = query.key;
       const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-      const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
+      const proven = this.provenKey(flow.valueOf(expr, expr), table, query.key);
       if (proven) return owned(proven, key);
       if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
         return {
@@ -148,13 +151,13 @@ export class OwnershipFlow {
    */
   private keyVerdict(flow: FunctionFlow, key: QueryKey, table: string, local = true): OwnershipVerdict | undefined {
     const { ctx } = this;
-    const { expr, list, listOrOne } = key;
+    const { expr, list } = key;
     const text = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
     // `tagId: { in: [originalTagId, newTagId] }`: each element a key.
     const elements = strip(ctx.ts, expr);
     if (list && ctx.ts.isArrayLiteralExpression(elements)) {
       const each = elements.elements.map((e) =>
-        ctx.ts.isSpreadElement(e) ? undefined : this.keyVerdict(flow, { expr: e, list: false }, table, local),
+        ctx.ts.isSpreadElement(e) ? undefined : this.keyVerdict(flow, { ...key, expr: e, list: false }, table, local),
       );
       const failed = each.findIndex((v) => v?.kind !== "owned");
       if (failed < 0 && each.length) return each[0];
@@ -162,12 +165,12 @@ export class OwnershipFlow {
       return why?.kind === "unproven-call" ? why : undefined;
     }
     if (local) {
-      const proven = this.provenKey(flow.valueOf(expr, expr), table, list, listOrOne);
+      const proven = this.provenKey(flow.valueOf(expr, expr), table, key);
       if (proven) return owned(proven, text);
     }
     const pk = ctx.callers && parameterKey(ctx.ts, expr);
     if (!pk) return undefined;
-    const verdict = this.byCallers(pk, table, !!list, 0, new Set());
+    const verdict = this.byCallers(pk, table, key, 0, new Set());
     if (verdict.kind === "unknown") return undefined;
     if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
     return {
@@ -179,8 +182,9 @@ export class OwnershipFlow {
   }
 
   /** Whether `value` is a key (or keys) of `table` the flow tied to the tenant, or one an authorization check was handed. */
-  private provenKey(value: Value | undefined, table: string, list?: boolean, listOrOne?: boolean): Reason | undefined {
-    if (!value || value.unchecked || !value.reason) return undefined;
+  private provenKey(value: Value | undefined, table: string, key: Omit<QueryKey, "expr">): Reason | undefined {
+    const { list, listOrOne } = key;
+    if (!value || value.unchecked || !value.reason || !presentEnough(value, key)) return undefined;
     if (value.table === "*") return value.reason;
     const kind = value.kind === (list ? "keys" : "key") || (listOrOne && value.kind === "keys");
     return kind && value.table === table ? value.reason : undefined;
@@ -193,10 +197,11 @@ export class OwnershipFlow {
   private byCallers(
     pk: ParameterKey,
     table: string,
-    list: boolean,
+    key: Omit<QueryKey, "expr">,
     depth: number,
     seen: Set<ts.Node>,
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
+    const list = !!key.list;
     const { ctx } = this;
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
     // Any client can call an entry point with any argument; a default export is imported under any name.
@@ -224,12 +229,10 @@ export class OwnershipFlow {
       if (!passed) return unproven("which cannot be followed");
       const callerFlow = call.getSourceFile() === ctx.sourceFile ? this : ctx.callers.flowOf(call.getSourceFile());
       if (!callerFlow) return unproven("in a file that is not analysed");
-      const reason = callerFlow.provenKey(
-        callerFlow.flowAt(call).valueOfPath(passed.expr, passed.path, call),
-        table,
-        list,
-        true,
-      );
+      const reason = callerFlow.provenKey(callerFlow.flowAt(call).valueOfPath(passed.expr, passed.path, call), table, {
+        ...key,
+        listOrOne: true,
+      });
       if (reason) {
         first ??= `${where}: ${reason.say(text!)}`;
         continue;
@@ -240,7 +243,7 @@ export class OwnershipFlow {
       }
       const outer = parameterKey(ctx.ts, passed.expr);
       const up =
-        outer && callerFlow.byCallers({ ...outer, path: outer.path + passed.path }, table, list, depth + 1, seen);
+        outer && callerFlow.byCallers({ ...outer, path: outer.path + passed.path }, table, key, depth + 1, seen);
       if (up?.kind === "proven") {
         first ??= `${where}: ${text} ${up.message}`;
         continue;
@@ -281,7 +284,7 @@ export class OwnershipFlow {
           authorizers: ctx.authorizers,
           referencedTable: ctx.referencedTable,
           relatedRows: ctx.relatedRows,
-          provenElsewhere: (key, table) => this.provenByCallers(key, table),
+          provenElsewhere: (key, table, rejectsMissing) => this.provenByCallers(key, table, rejectsMissing),
         },
         root,
       );
@@ -294,7 +297,7 @@ export class OwnershipFlow {
   }
 
   /** A key that is a parameter every call proves, for a row read by it (FunctionFlow.queryValueOf). */
-  private provenByCallers(key: ts.Expression, table: string): Reason | undefined {
+  private provenByCallers(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined {
     const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
     if (!pk) return undefined;
     if (this.budget.nested >= MAX_CALLER_DEPTH) {
@@ -303,7 +306,7 @@ export class OwnershipFlow {
     }
     this.budget.nested++;
     try {
-      const verdict = this.byCallers(pk, table, false, 0, new Set());
+      const verdict = this.byCallers(pk, table, { list: false, rejectsMissing }, 0, new Set());
       if (verdict.kind !== "proven") return undefined;
       return { proof: "callers", evidence: key, say: (text) => `key ${text} ${verdict.message}` };
     } catch (e) {

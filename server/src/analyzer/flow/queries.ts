@@ -45,6 +45,11 @@ export interface QueryKey {
   list: boolean;
   /** Sequelize `{ id: x }`: IN when `x` is an array, so an owned list is as good as an owned key. */
   listOrOne?: boolean;
+  /**
+   * A missing value (null, undefined) makes the query fail or match nothing (Prisma's where-unique
+   * operations, SQL `id = $1`), rather than drop the condition (Prisma `findFirst`, TypeORM `findOneBy`).
+   */
+  rejectsMissing?: boolean;
 }
 
 const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);
@@ -73,6 +78,7 @@ export function prismaFlowQuery(
     !id && whereObj && tsm.isObjectLiteralExpression(whereObj) && UNIQUE_WHERE.test(method)
       ? soleProperty(tsm, whereObj)
       : undefined;
+  const key = id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
   return {
     call,
     table,
@@ -80,7 +86,8 @@ export function prismaFlowQuery(
     returns,
     throwsWhenEmpty: method.endsWith("OrThrow"),
     creates: /^(create|upsert)/.test(method),
-    key: id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false }),
+    // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
+    key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
@@ -188,8 +195,9 @@ function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
         site.parameterStyle === "numbered"
           ? site.valuesArray?.elements[n - 1]
           : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
+      // `id = NULL` matches no row.
       if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))
-        return { expr: strip(tsm, expr), list: !!m[1] };
+        return { expr: strip(tsm, expr), list: !!m[1], rejectsMissing: true };
     }
     offset += term.length + 3;
   }

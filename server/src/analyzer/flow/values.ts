@@ -16,7 +16,8 @@ export interface Reason {
 
 /** What an expression holds, as far as ownership goes. */
 export interface Value {
-  kind: "row" | "rows" | "result" | "key" | "keys";
+  /** `object`: what a helper returns as `{ team, document }`, by field (`fields`). */
+  kind: "row" | "rows" | "result" | "key" | "keys" | "object";
   table: string;
   /** The query the value came from. */
   source?: FlowQuery;
@@ -24,6 +25,19 @@ export interface Value {
   unchecked?: boolean;
   /** Why it is the tenant's (absent while `unchecked`). */
   reason?: Reason;
+  /**
+   * A key proven only when present: checked inside `if (docId) { ... }`, so a missing one (null,
+   * undefined) was never checked. It proves a query that rejects or matches nothing on a missing
+   * key (`QueryKey.rejectsMissing`), not one that drops it from the filter (Prisma `findFirst`).
+   */
+  present?: boolean;
+  /** For `object`: the fields the flow knows to be the tenant's. */
+  fields?: ReadonlyMap<string, Value>;
+}
+
+/** Whether a proven key `value` may stand as `key` of a query: a key proven only when present needs a query a missing key cannot widen. */
+export function presentEnough(value: Value, key: { rejectsMissing?: boolean }): boolean {
+  return !value.present || !!key.rejectsMissing;
 }
 
 export function lineOf(sourceFile: ts.SourceFile, node: ts.Node): number {
@@ -50,6 +64,7 @@ export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | und
 }
 
 export function member(v: Value | undefined, name: string): Value | undefined {
+  if (v?.kind === "object") return v.fields?.get(name);
   if (v?.kind === "row" && name === "id" && !v.unchecked) return { ...v, kind: "key" };
   if (v?.kind === "result" && name === "rows") return { ...v, kind: "rows" };
   return undefined;

@@ -13,7 +13,7 @@ import { typeormReader } from "./typeorm";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import { readMigrations } from "./migrations";
 import { splitQualifiedName, TENANT_COLUMN_CANDIDATES, tenantColumnMatches } from "./names";
-import type { EntityInfo, ForeignKey, ModelSource, TenantModel, TenantOwner, TenantTable } from "./types";
+import type { EntityInfo, ForeignKey, ModelSource, TenantModel, TenantOwner, TenantRoot, TenantTable } from "./types";
 
 /** A table as a schema source sees it, before tenant ownership is decided. */
 export interface DiscoveredTable {
@@ -135,7 +135,40 @@ export function discoverTenantModel(
   // A name may be tenant-owned in one schema and global in another; the model keys by name alone.
   for (const name of tables.keys()) globalTables.delete(name);
 
-  return { model: { tables, globalTables, inference, entities: entityIndex(tables) }, errors, notes };
+  const roots = tenantRoots(discovered, tables);
+  return {
+    model: { tables, globalTables, inference, entities: entityIndex(tables), ...(roots.size ? { roots } : {}) },
+    errors,
+    notes,
+  };
+}
+
+/**
+ * The tables a tenant column points at (`documents.team_id -> teams.id`) that are not tenant-owned
+ * themselves: the tenants' own tables, by name and by every entity name.
+ */
+function tenantRoots(discovered: DiscoveredTable[], tables: ReadonlyMap<string, TenantTable>): Map<string, TenantRoot> {
+  const byName = new Map(discovered.map((t) => [t.name.toLowerCase(), t]));
+  const roots = new Map<string, TenantRoot>();
+  for (const table of discovered) {
+    const owned = tables.get(table.name.toLowerCase());
+    if (!owned || owned.owner) continue;
+    const columns = owned.tenantColumns ?? [owned.tenantColumn];
+    for (const fk of table.foreignKeys ?? []) {
+      const parent = byName.get(fk.parent.toLowerCase());
+      if (fk.columns.length !== 1 || !parent || tables.has(parent.name.toLowerCase())) continue;
+      if (!columns.some((c) => tenantColumnMatches(fk.columns[0], c))) continue;
+      const root: TenantRoot = {
+        name: parent.name,
+        keyColumn: fk.parentColumns[0] ?? "id",
+        tenantColumn: fk.columns[0],
+        ...(parent.entities ? { entities: parent.entities } : {}),
+      };
+      for (const name of [parent.name, ...(parent.entities ?? []).flatMap((e) => e.names)])
+        if (!roots.has(name.toLowerCase())) roots.set(name.toLowerCase(), root);
+    }
+  }
+  return roots;
 }
 
 /** Same table from several sources (migrations and Prisma): one entry, the columns of all. */

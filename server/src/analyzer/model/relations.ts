@@ -2,8 +2,8 @@
 // foreign keys it holds (a Prisma relation's one local field, or a parent key the schema
 // declares) and the Prisma back-relations whose key sits on the other side. Computed once per
 // model and table.
-import { normalizeColumnName } from "./names";
-import { lookupTenantTable, type TenantModel } from "./types";
+import { normalizeColumnName, tenantColumnMatches } from "./names";
+import { lookupTenantRoot, lookupTenantTable, tenantColumnsOf, type TenantModel, type TenantTable } from "./types";
 
 export interface TableRelations {
   /** Prisma relation fields with one local key field -> the tenant-owned table it points at (`surveyId` -> "surveys"). */
@@ -21,23 +21,41 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
   if (!byTable) byModel.set(model, (byTable = new Map()));
   let relations = byTable.get(table);
   if (relations) return relations;
-  const t = lookupTenantTable(model, table);
+  const owned = lookupTenantTable(model, table);
+  // A tenant's own table (`Team`) has back-relations too: `team.documents` are the team's rows.
+  const root = owned ? undefined : lookupTenantRoot(model, table);
   const prismaKeys = new Map<string, string>();
   const backRelations = new Map<string, { table: string; many: boolean }>();
-  for (const e of t?.entities ?? [])
+  for (const e of (owned ?? root)?.entities ?? [])
     for (const r of e.relations ?? []) {
       const target = model.entities?.get(r.target.toLowerCase());
       if (!target) continue;
       if (r.fields?.length === 1) prismaKeys.set(r.fields[0]!, target.name);
-      else if (!r.fields?.length) backRelations.set(r.field, { table: target.name, many: !!r.list });
+      else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!)))
+        backRelations.set(r.field, { table: target.name, many: !!r.list });
     }
   const parentKeys = new Map<string, string>();
-  for (const p of [...(t?.parents ?? []), ...(t?.owner ? [t.owner] : [])]) {
+  for (const p of [...(owned?.parents ?? []), ...(owned?.owner ? [owned.owner] : [])]) {
     const parent = model.tables.get(p.parent.toLowerCase());
     if (parent) parentKeys.set(normalizeColumnName(p.column), parent.name);
   }
   byTable.set(table, (relations = { prismaKeys, parentKeys, backRelations }));
   return relations;
+}
+
+/**
+ * Whether the rows of `target` a tenant's back-relation holds are the tenant's: the target's one
+ * relation to the tenant model is keyed by its tenant column (a second relation, `sharedWithTeam`,
+ * may be the one the back-relation pairs with).
+ */
+function heldByTenantColumn(target: TenantTable, rootModel: string): boolean {
+  const links = (target.entities ?? []).flatMap((e) =>
+    (e.relations ?? []).filter((r) => r.target === rootModel).map((r) => ({ e, r })),
+  );
+  if (links.length !== 1 || links[0]!.r.fields?.length !== 1) return false;
+  const { e, r } = links[0]!;
+  const column = e.fields[r.fields![0]!] ?? r.fields![0]!;
+  return tenantColumnsOf(target).some((c) => tenantColumnMatches(column, c));
 }
 
 /** The tenant-owned table a foreign-key field or column of `table` points at. */

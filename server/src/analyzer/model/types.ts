@@ -97,6 +97,27 @@ export interface TenantModel {
   entities?: ReadonlyMap<string, TenantTable>;
   /** How the tenant column was chosen, for the "inferred ..." line of a zero-config run. */
   inference?: { column: string; tablesWithColumn: number; tablesTotal: number; from: string[] };
+  /** The tenants' own tables (`teams`, which `documents.team_id` points at), by lower-cased name and entity name. */
+  roots?: ReadonlyMap<string, TenantRoot>;
+}
+
+/**
+ * A tenant's own table: the table a tenant column points at (`documents.team_id -> teams.id`).
+ * It is not tenant-owned (listing teams is no leak of one team's rows), but the row whose key is
+ * the tenant value is the tenant itself, and the rows its back-relations hold are the tenant's.
+ */
+export interface TenantRoot {
+  name: string;
+  /** The referenced column (SQL spelling), usually `id`. */
+  keyColumn: string;
+  /** The tenant column that points at it (SQL spelling), whose value is this table's key. */
+  tenantColumn: string;
+  entities?: EntityInfo[];
+}
+
+/** The tenant root a table or entity name (`Team`, `team`, `teams`) names, case-insensitively. */
+export function lookupTenantRoot(model: TenantModel, name: string): TenantRoot | undefined {
+  return model.roots?.get(name.toLowerCase());
 }
 
 /** Look a table reference up; `name` may be schema-qualified and is matched case-insensitively. */

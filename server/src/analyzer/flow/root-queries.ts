@@ -1,0 +1,67 @@
+// Reads of a tenant's own table by the tenant value: `prisma.team.findUnique({ where: { id:
+// teamId }, include: { documents: true } })` returns the tenant itself, so the rows its
+// back-relations hold (`team.documents`) are the tenant's, and a document found among them
+// (`team.documents.find((d) => d.id === docId)`, then `if (!document) throw`) proves its key.
+// These calls are never findings (the table is not tenant-owned): the flow only learns from them.
+import type ts from "typescript";
+import { lowerFirst } from "../model/prisma";
+import { lookupTenantRoot, type TenantRoot } from "../model/types";
+import { fileCalls } from "../orm/file-calls";
+import { clientKind } from "../orm/prisma-clients";
+import { followConst, strip } from "../orm/prisma-syntax";
+import { memberValue as member } from "../orm/prisma-where";
+import type { OrmContext } from "../orm/types";
+import { isTenantValue, tenantNames } from "./conditions";
+import type { FlowQuery } from "./queries";
+
+const ROW_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
+
+/** Adds the file's Prisma reads of a tenant's own row by the tenant value to `flowQueries`. */
+export function addPrismaRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node, FlowQuery>): void {
+  if (!ctx.model.roots?.size) return;
+  const tsm = ctx.ts;
+  const syntax = { ...ctx, declarations: new Map() };
+  for (const call of fileCalls(tsm, ctx.sourceFile).calls) {
+    const callee = call.expression;
+    if (!tsm.isPropertyAccessExpression(callee) || !ROW_READS.has(callee.name.text) || flowQueries.has(call)) continue;
+    const delegate = tsm.isIdentifier(callee.expression) ? followConst(syntax, callee.expression) : callee.expression;
+    if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) continue;
+    const root = lookupTenantRoot(ctx.model, delegate.name.text);
+    if (!root || !isAccessorOf(root, delegate.name.text) || !clientKind(syntax, delegate.expression)) continue;
+    const key = tenantKey(ctx, call, root);
+    if (!key) continue;
+    flowQueries.set(call, {
+      call,
+      table: root.name,
+      scoped: true,
+      returns: "row",
+      throwsWhenEmpty: callee.name.text.endsWith("OrThrow"),
+      key: { expr: key, list: false },
+    });
+  }
+}
+
+/** `team` for the Prisma model `Team`: the client's accessor, not another property that happens to share a name. */
+function isAccessorOf(root: TenantRoot, name: string): boolean {
+  return !!root.entities?.some((e) => e.orm === "prisma" && lowerFirst(e.names[0]!) === name);
+}
+
+/** The where's key (`id: teamId`) when it is the tenant value; every other where term only narrows the row. */
+function tenantKey(ctx: OrmContext, call: ts.CallExpression, root: TenantRoot): ts.Expression | undefined {
+  const tsm = ctx.ts;
+  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
+  const where = member(tsm, args, "where");
+  const w = where && strip(tsm, where);
+  if (!w || !tsm.isObjectLiteralExpression(w)) return undefined;
+  // `OR` (or a spread) could widen the match past the tenant's own row.
+  if (w.properties.some((p) => tsm.isSpreadAssignment(p) || /^(OR|NOT)$/.test(p.name?.getText() ?? "")))
+    return undefined;
+  const field = root.entities?.find((e) => e.orm === "prisma")?.fields;
+  const keyField = Object.entries(field ?? {}).find(([, column]) => column === root.keyColumn)?.[0] ?? root.keyColumn;
+  const value = member(tsm, w, keyField);
+  const v = value && strip(tsm, value);
+  if (!v || tsm.isObjectLiteralExpression(v)) return undefined;
+  const names = tenantNames([root.tenantColumn], ctx.config.tenantExpression);
+  return isTenantValue(tsm, v, names) ? v : undefined;
+}

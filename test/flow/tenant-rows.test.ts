@@ -1,0 +1,196 @@
+// The tenant's own row: `prisma.tenant.findUnique({ where: { id: tenantId }, include: { invoices:
+// true } })` reads the tenant itself, so the rows it includes are the tenant's, and a key found
+// among them (`.find((i) => i.id === key)` or `.some(...)`, then a guard that ends the path) is
+// proven. A helper that checks a key only when one is given (`if (invoiceId) { ... }`) proves it
+// for a query a missing key cannot widen (update/delete by id), not for one that drops a missing
+// key from its filter (updateMany, findFirst). Each safe case sits beside its unsafe twin.
+// Prisma model: prisma-harness's SCHEMA (Tenant is what `tenantId` points at).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow, type FlowRun } from "../helpers/flow-run";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel, SCHEMA } from "../orm/prisma-harness";
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser);
+});
+
+const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+
+function handler(body: string): FlowRun {
+  return runFlow(parser, model, {
+    "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {\n${body}\n}`,
+  });
+}
+
+describe("the tenant's own table", () => {
+  test("is what a tenant column points at, with the back-relations that hold its rows", () => {
+    assert.equal(model.roots?.get("tenant")?.name, "tenants");
+    assert.equal(model.roots?.get("tenants")?.keyColumn, "id");
+    assert.equal(model.tables.has("tenants"), false, "the tenants table itself stays global");
+    // A table nothing tenant-owned points at by its tenant column is no tenant's own table.
+    assert.equal(model.roots?.get("plan"), undefined);
+  });
+});
+
+describe("rows included by the tenant's own row", () => {
+  const read = (
+    where: string,
+    guard: string,
+  ) => `  const t = await prisma.tenant.findUnique({ where: ${where}, include: { invoices: true } });
+  if (!t) throw new Error("no tenant");
+  const inv = t.invoices.find((i) => i.id === input.id);
+${guard}
+  await prisma.invoice.update({ where: { id: inv.id }, data: { status: "paid" } });
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+
+  test("a row found among them, and the key it was found by, are the tenant's", () => {
+    const r = handler(read("{ id: tenantId }", `  if (!inv) throw new Error("not this tenant's");`));
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(
+      r.proofs.map((p) => p.replace(/^(\S+ \S+).*$/, "$1")),
+      ["routes/invoices.ts:8 owned-key:", "routes/invoices.ts:9 owned-key:"],
+    );
+    assert.match(
+      r.proofs[1]!,
+      /key `input\.id` must match a row of `t\.invoices` \(the path ends on line 7 otherwise\), and key `t\.invoices` comes from the scoped query on line 4$/,
+    );
+  });
+
+  test("twin: without the guard, the key the match was tried on proves nothing", () => {
+    const r = handler(read("{ id: tenantId }", ""));
+    assert.deepEqual(r.flagged, ["routes/invoices.ts:9: delete({ where: { id: input.id } })"]);
+  });
+
+  test("twin: a tenant row read by an id from the request, or where an OR may widen it, is no proof", () => {
+    for (const where of ["{ id: input.tenantId }", "{ OR: [{ id: tenantId }, { name: input.name }] }"]) {
+      const r = handler(read(where, `  if (!inv) throw new Error("not this tenant's");`));
+      assert.equal(r.flagged.length, 2, where);
+    }
+  });
+
+  test("`.some` on the included rows, then a guard, proves the key; a match on another field does not", () => {
+    const body = (
+      match: string,
+    ) => `  const t = await prisma.tenant.findFirstOrThrow({ where: { id: tenantId, name: "x" }, include: { invoices: true } });
+  if (!t.invoices.some(${match})) throw new Error("not this tenant's");
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+    assert.deepEqual(handler(body("(i) => i.id === input.id")).flagged, []);
+    assert.deepEqual(handler(body("({ id }) => input.id === id")).flagged, []);
+    assert.deepEqual(handler(body("(i) => i.number === input.id")).flagged, [
+      "routes/invoices.ts:6: delete({ where: { id: input.id } })",
+    ]);
+    // The matched value must not come from the row itself.
+    assert.deepEqual(handler(body("(i) => i.id === i.number")).flagged.length, 1);
+  });
+
+  test("a `let` that may hold another row at the guard proves nothing", () => {
+    const r =
+      handler(`  const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { invoices: true } });
+  if (!t) throw new Error("no tenant");
+  let inv = input.fallback;
+  if (input.pick) inv = t.invoices.find((i) => i.id === input.id);
+  if (!inv) throw new Error("missing");
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.deepEqual(r.flagged, ["routes/invoices.ts:9: delete({ where: { id: input.id } })"]);
+  });
+});
+
+describe("a helper that finds the key among the tenant's rows, only when one is given", () => {
+  const LIB = `${PRISMA}
+export async function getTenantAndInvoice({ tenantId, invoiceId }: { tenantId: string; invoiceId?: string }) {
+  const tenant = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { invoices: true } });
+  if (!tenant) throw new Error("no tenant");
+  let invoice;
+  if (invoiceId) {
+    invoice = tenant.invoices.find((i) => i.id === invoiceId);
+    if (!invoice) throw new Error("not this tenant's invoice");
+  }
+  return { tenant, invoice };
+}
+`;
+  const ROUTE = `import { prisma, getTenantAndInvoice } from "../lib/tenant";
+export async function pin(tenantId: string, req: any) {
+  const { id } = req.query;
+  const { invoice } = await getTenantAndInvoice({ tenantId, invoiceId: id });
+  await prisma.invoice.update({ where: { id }, data: { status: "pinned" } });
+  await prisma.invoice.delete({ where: { id: invoice.id } });
+  await prisma.invoice.updateMany({ where: { id }, data: { status: "pinned" } });
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: id } });
+}
+`;
+
+  test("proves it for an update or delete by id, and returns the row it found", () => {
+    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": LIB, "/p/src/routes/pin.ts": ROUTE });
+    assert.deepEqual(r.flagged, [
+      // A missing id drops the condition from updateMany's and deleteMany's where: every tenant's rows.
+      'routes/pin.ts:7: updateMany({ where: { id }, data: { status: "pinned" } })',
+      "routes/pin.ts:8: deleteMany({ where: { invoiceId: id } })",
+    ]);
+    const proofs = r.proofs.filter((p) => p.startsWith("routes/"));
+    assert.match(
+      proofs[0]!,
+      /^routes\/pin\.ts:5 helper: key `id` is verified by `getTenantAndInvoice` \(tenant\.ts line 4\), which throws unless a scoped query finds it \(when one is given; without one this query fails or matches nothing\)$/,
+    );
+    assert.match(proofs[1]!, /^routes\/pin\.ts:6 helper: key `invoice\.id` comes from `getTenantAndInvoice`/);
+  });
+
+  test("twin: a helper that reads the invoice by id alone proves neither", () => {
+    const lib = LIB.replace(
+      "invoice = tenant.invoices.find((i) => i.id === invoiceId);",
+      "invoice = await prisma.invoice.findUnique({ where: { id: invoiceId } });",
+    );
+    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": lib, "/p/src/routes/pin.ts": ROUTE });
+    assert.deepEqual(
+      r.flagged.filter((f) => f.startsWith("routes/")),
+      [
+        'routes/pin.ts:5: update({ where: { id }, data: { status: "pinned" } })',
+        "routes/pin.ts:6: delete({ where: { id: invoice.id } })",
+        'routes/pin.ts:7: updateMany({ where: { id }, data: { status: "pinned" } })',
+        "routes/pin.ts:8: deleteMany({ where: { invoiceId: id } })",
+      ],
+    );
+  });
+
+  test("twin: with an else branch, or a check that does not end the path, nothing carries past the if", () => {
+    const withElse = LIB.replace(
+      '    if (!invoice) throw new Error("not this tenant\'s invoice");\n  }',
+      '    if (!invoice) throw new Error("not this tenant\'s invoice");\n  } else {\n    invoice = undefined;\n  }',
+    );
+    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": withElse, "/p/src/routes/pin.ts": ROUTE });
+    assert.ok(r.flagged.includes('routes/pin.ts:5: update({ where: { id }, data: { status: "pinned" } })'));
+    const logs = LIB.replace(
+      'if (!invoice) throw new Error("not this tenant\'s invoice");',
+      'if (!invoice) console.warn("not this tenant\'s invoice");',
+    );
+    const s = runFlow(parser, model, { "/p/src/lib/tenant.ts": logs, "/p/src/routes/pin.ts": ROUTE });
+    assert.ok(s.flagged.includes('routes/pin.ts:5: update({ where: { id }, data: { status: "pinned" } })'));
+  });
+});
+
+test("a back-relation of the tenant's table that pairs with another relation holds no tenant's rows", () => {
+  // Invoice has two relations to Tenant: the owner (tenantId) and the one it is shared with.
+  const schema = SCHEMA.replace(
+    '  invoices Invoice[]\n  @@map("tenants")',
+    '  invoices Invoice[] @relation("owner")\n  shared   Invoice[] @relation("shared")\n  @@map("tenants")',
+  ).replace(
+    "  tenant   Tenant        @relation(fields: [tenantId], references: [id])\n  number",
+    '  tenant   Tenant        @relation("owner", fields: [tenantId], references: [id])\n  sharedWithId String?\n  sharedWith Tenant? @relation("shared", fields: [sharedWithId], references: [id])\n  number',
+  );
+  const shared = prismaModel(parser, schema);
+  const r = runFlow(parser, shared, {
+    "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {
+  const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { shared: true } });
+  if (!t) throw new Error("no tenant");
+  const inv = t.shared.find((i) => i.id === input.id);
+  if (!inv) throw new Error("not shared");
+  await prisma.invoice.delete({ where: { id: input.id } });
+}`,
+  });
+  assert.deepEqual(r.flagged, ["routes/invoices.ts:8: delete({ where: { id: input.id } })"]);
+});

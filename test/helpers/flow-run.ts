@@ -1,0 +1,81 @@
+// Runs the analyzer over a few files under /p/src the way the CLI does: other files by path
+// (`sourceFileOf`) and the files whose text names a function (`callerFiles`), or through a
+// program's checker (`typed`). What the flow tests assert: each missing-tenant-filter as
+// `file:line: underlined text`, its message, and the proofs `--explain` would show.
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import type { Proof } from "../../server/src/analyzer/types";
+import { memoryProgram } from "./memory-program";
+
+export interface FlowRun {
+  /** `file:line: underlined text` of each missing-tenant-filter (file relative to /p/src). */
+  flagged: string[];
+  messages: string[];
+  /** `file:line kind: message` of each proof kept by `options.proofs`. */
+  proofs: string[];
+}
+
+export interface FlowRunOptions {
+  /** Through a program and its checker; else other files by path. */
+  typed?: boolean;
+  /** `false`: no caller files are handed over (an editor without a workspace). */
+  callers?: boolean;
+  config?: ConfigFile;
+  /** Which proofs to report; all by default. */
+  proofs?: (proof: Proof) => boolean;
+}
+
+export function runFlow(
+  parser: SqlParser,
+  model: TenantModel,
+  files: Record<string, string>,
+  options: FlowRunOptions = {},
+): FlowRun {
+  const program = options.typed ? memoryProgram(files) : undefined;
+  const trees = new Map<string, ts.SourceFile>();
+  const tree = (f: string) => {
+    const fromProgram = program?.getSourceFile(f);
+    if (fromProgram) return fromProgram;
+    if (!(f in files)) return undefined;
+    let t = trees.get(f);
+    if (!t) trees.set(f, (t = ts.createSourceFile(f, files[f], ts.ScriptTarget.Latest, true)));
+    return t;
+  };
+  const config = resolveConfig({ tenantColumns: ["tenant_id"], ...options.config }, "/p", undefined);
+  const out: FlowRun = { flagged: [], messages: [], proofs: [] };
+  for (const file of Object.keys(files).sort()) {
+    const sourceFile = tree(file)!;
+    const proofs: Proof[] = [];
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile,
+      checker: program?.getTypeChecker(),
+      config,
+      model,
+      parser,
+      relativePath: file.slice(3),
+      proofs,
+      sourceFileOf: program ? undefined : tree,
+      callerFiles:
+        options.callers === false
+          ? undefined
+          : (name) =>
+              Object.keys(files)
+                .filter((f) => files[f].includes(name))
+                .map((f) => tree(f)!),
+    }).filter((f) => f.ruleId === "missing-tenant-filter");
+    const text = sourceFile.text;
+    const at = (offset: number) => `${file.slice(7)}:${text.slice(0, offset).split("\n").length}`;
+    for (const f of findings) {
+      out.flagged.push(`${at(f.start)}: ${text.slice(f.start, f.end)}`);
+      out.messages.push(f.message);
+    }
+    for (const p of proofs)
+      if (!options.proofs || options.proofs(p)) out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
+  }
+  return out;
+}
