@@ -194,3 +194,21 @@ test("a back-relation of the tenant's table that pairs with another relation hol
   });
   assert.deepEqual(r.flagged, ["routes/invoices.ts:8: delete({ where: { id: input.id } })"]);
 });
+
+describe("a row checked through its parent's tenant (Prisma relation)", () => {
+  const body = (
+    check: string,
+  ) => `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.id }, include: { invoice: true } });
+  if (!line || ${check}) throw new Error("forbidden");
+  await prisma.invoiceLine.delete({ where: { id: input.id } });`;
+
+  test("`line.invoice.tenantId !== tenantId`, then throw, checks the line and its key", () => {
+    const r = handler(body("line.invoice.tenantId !== tenantId"));
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /the row's invoice\.tenantId is checked against the tenant on line 5$/);
+  });
+
+  test("twin: another field of the parent checks nothing", () => {
+    assert.equal(handler(body("line.invoice.number !== tenantId")).flagged.length, 2);
+  });
+});

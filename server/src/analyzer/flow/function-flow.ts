@@ -35,6 +35,8 @@ export interface FlowContext {
   authorizers?: Authorizers;
   /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
   referencedTable?(table: string, field: string): string | undefined;
+  /** The tenant-owned parent a relation of a row leads to (`update.statusReport`): its tenant checks the row's. */
+  parentOf?(table: string, relation: string): string | undefined;
   /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
@@ -627,10 +629,21 @@ export class FunctionFlow {
       const s = strip(tsm, side);
       if (!tsm.isPropertyAccessExpression(s)) continue;
       const value = this.valueOf(s.expression, st);
-      if (value?.kind !== "row" || !value.unchecked) continue;
-      const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
-      if (row && strip(tsm, row) === strip(tsm, s.expression))
-        return { row: value, field: s.name.text, expr: s.expression };
+      if (value?.kind === "row" && value.unchecked) {
+        const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
+        if (row && strip(tsm, row) === strip(tsm, s.expression))
+          return { row: value, field: s.name.text, expr: s.expression };
+        continue;
+      }
+      // `update?.statusReport.workspaceId !== workspaceId`: the tenant of the parent the row hangs off.
+      const via = strip(tsm, s.expression);
+      if (!tsm.isPropertyAccessExpression(via)) continue;
+      const child = this.valueOf(via.expression, st);
+      if (child?.kind !== "row" || !child.unchecked) continue;
+      const parent = this.ctx.parentOf?.(child.table, via.name.text);
+      const row = parent && tenantMismatchRow(tsm, t, this.ctx.tenantOf(parent));
+      if (row && strip(tsm, row) === via)
+        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression };
     }
     return undefined;
   }

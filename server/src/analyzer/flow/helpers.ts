@@ -34,6 +34,7 @@ export interface HelperContext {
   queriesOf(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
   /** The model's links, so a helper follows rows as its callers do (FlowContext). */
   referencedTable?: FlowContext["referencedTable"];
+  parentOf?: FlowContext["parentOf"];
   relatedRows?: FlowContext["relatedRows"];
   authorizers?: FlowContext["authorizers"];
 }
@@ -173,6 +174,7 @@ export class HelperSummaries implements HelperEffects {
       tenantOf: this.ctx.tenantOf,
       helpers: this,
       referencedTable: this.ctx.referencedTable,
+      parentOf: this.ctx.parentOf,
       relatedRows: this.ctx.relatedRows,
       authorizers: this.ctx.authorizers,
     };

@@ -8,8 +8,8 @@ import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
-import { relationsOf } from "../model/relations";
-import { prismaFlowQuery, type FlowQuery, type QueryKey } from "./queries";
+import { referencedTable, relationsOf } from "../model/relations";
+import { prismaFlowQuery, type FlowQuery, type ParentKey, type QueryKey } from "./queries";
 
 /** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
 export function ormFlowQuery(
@@ -23,10 +23,24 @@ export function ormFlowQuery(
   if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped, relationsOf(ctx.model, table).prismaKeys);
   if (!tsm.isCallExpression(call)) return undefined;
   const shape = SHAPES[orm]?.(ctx, call);
-  return shape && { call, table, scoped, ...shape, throwsWhenEmpty: !!shape.throwsWhenEmpty };
+  if (!shape) return undefined;
+  const { predicate, ...rest } = shape;
+  const parentKeys = predicate && drizzleParentKeys(ctx, predicate, table);
+  return {
+    call,
+    table,
+    scoped,
+    ...rest,
+    throwsWhenEmpty: !!shape.throwsWhenEmpty,
+    ...(parentKeys?.length && { parentKeys }),
+  };
 }
 
-type Shape = Pick<FlowQuery, "returns" | "key" | "creates"> & { throwsWhenEmpty?: boolean };
+type Shape = Pick<FlowQuery, "returns" | "key" | "creates"> & {
+  throwsWhenEmpty?: boolean;
+  /** Drizzle: the where's predicate, whose `eq(child.parentId, x)` terms filter by a parent key. */
+  predicate?: ts.Expression;
+};
 
 const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression) => Shape | undefined>> = {
   drizzle: drizzleShape,
@@ -43,10 +57,15 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
   const tsm = ctx.ts;
   const chain = chainOf(tsm, call);
   const root = skipOuter(tsm, chain.root);
-  if (tsm.isPropertyAccessExpression(root) && tsm.isPropertyAccessExpression(root.expression)) {
-    // The relational API: `db.query.orders.findFirst({ where: eq(orders.id, x) })` or `(t, { eq }) => ...`.
+  // The relational API: `db.query.orders.findFirst({ where: eq(orders.id, x) })` or `(t, { eq }) => ...`;
+  // `opts.ctx.db.select()...` is the builder on a client held in a property.
+  if (
+    tsm.isPropertyAccessExpression(root) &&
+    tsm.isPropertyAccessExpression(root.expression) &&
+    root.expression.name.text === "query"
+  ) {
     const head = chain.calls[0];
-    if (root.expression.name.text !== "query" || !head || chain.calls.length > 1) return undefined;
+    if (!head || chain.calls.length > 1) return undefined;
     const returns = head.name === "findFirst" ? "row" : head.name === "findMany" ? "rows" : undefined;
     if (!returns) return undefined;
     const options = head.args[0] && skipOuter(tsm, head.args[0]);
@@ -58,19 +77,46 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
       predicate && tsm.isObjectLiteralExpression(predicate)
         ? objectKey(tsm, predicate)
         : predicate && drizzleKey(tsm, predicate);
-    return { returns, key };
+    return { returns, key, predicate: predicate && !tsm.isObjectLiteralExpression(predicate) ? predicate : undefined };
   }
   const names = chain.calls.map((c) => c.name);
   const head = names.find((n) => n !== "with" && n !== "$with");
   if (!head) return undefined;
   const returning = names.includes("returning");
+  // SQLite drivers: `.get()` runs the query for its first row, `.all()` for every row, `.run()` for none.
+  const last = names[names.length - 1];
+  const rows = last === "get" ? "row" : last === "run" ? "none" : "rows";
   const wheres = chain.calls.filter((c) => c.name === "where");
   // Drizzle's `.where()` replaces an earlier one; one where is the only one there is.
-  const key = wheres.length === 1 && wheres[0].args[0] ? drizzleKey(tsm, wheres[0].args[0]) : undefined;
-  if (head.startsWith("select")) return { returns: "rows", key };
-  if (head === "insert") return { returns: returning ? "rows" : "none", creates: true };
-  if (head === "update" || head === "delete") return { returns: returning ? "rows" : "none", key };
+  const predicate = wheres.length === 1 ? wheres[0].args[0] : undefined;
+  const key = predicate ? drizzleKey(tsm, predicate) : undefined;
+  if (head.startsWith("select")) return { returns: rows, key, predicate };
+  if (head === "insert") return { returns: returning ? rows : "none", creates: true };
+  if (head === "update" || head === "delete") return { returns: returning ? rows : "none", key, predicate };
   return undefined;
+}
+
+/**
+ * `eq(pageSubscriber.pageId, x)`, `inArray(...)`, as a term of `and(...)` (an `or` anywhere may
+ * widen the rows: none): foreign keys of `table` to tenant-owned parents the rows are filtered by.
+ */
+function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: string): ParentKey[] {
+  const tsm = ctx.ts;
+  const out: ParentKey[] = [];
+  const visit = (e: ts.Expression): boolean => {
+    const x = skipOuter(tsm, e);
+    if (!tsm.isCallExpression(x)) return true;
+    const fn = calleeName(tsm, x);
+    if (fn === "and") return x.arguments.every(visit);
+    if (fn === "or" || fn === "not") return false;
+    if ((fn !== "eq" && fn !== "inArray") || x.arguments.length !== 2) return true;
+    const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
+    if (!tsm.isPropertyAccessExpression(column) || column.name.text === ID) return true;
+    const parent = referencedTable(ctx.model, table, column.name.text);
+    if (parent) out.push({ expr: value, list: fn === "inArray", table: parent, field: column.name.text });
+    return true;
+  };
+  return visit(predicate) ? out : [];
 }
 
 /** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */

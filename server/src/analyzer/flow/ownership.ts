@@ -46,6 +46,8 @@ export interface OwnershipContext {
   callers?: CallerAccess;
   /** The tenant-owned table a foreign-key field of `table` points at. */
   referencedTable?(table: string, field: string): string | undefined;
+  /** The tenant-owned parent a relation of `table` leads to. */
+  parentOf?(table: string, relation: string): string | undefined;
   /** The rows a back-relation of `table` holds. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Shared by the flows of one analysis (this file's and its callers'): how deep caller proofs go. */
@@ -90,6 +92,7 @@ export class OwnershipFlow {
       tenantOf: ctx.tenantOf,
       queriesOf: (file) => (file === ctx.sourceFile ? ctx.queries : ctx.queriesOf?.(file)),
       referencedTable: ctx.referencedTable,
+      parentOf: ctx.parentOf,
       relatedRows: ctx.relatedRows,
       authorizers: ctx.authorizers,
     });
@@ -283,6 +286,7 @@ export class OwnershipFlow {
           helpers: this.helpers,
           authorizers: ctx.authorizers,
           referencedTable: ctx.referencedTable,
+          parentOf: ctx.parentOf,
           relatedRows: ctx.relatedRows,
           provenElsewhere: (key, table, rejectsMissing) => this.provenByCallers(key, table, rejectsMissing),
         },

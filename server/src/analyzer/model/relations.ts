@@ -63,3 +63,16 @@ export function referencedTable(model: TenantModel, table: string, field: string
   const r = relationsOf(model, table);
   return r.prismaKeys.get(field) ?? r.parentKeys.get(normalizeColumnName(field));
 }
+
+/**
+ * The tenant-owned table a relation of `table` leads to, by the relation's name: a Prisma relation
+ * with one local key (`team` of `teamId`), or the name of a parent key without its `Id`
+ * (`statusReport` for `statusReportId`, as Drizzle's `with: { statusReport: true }` calls it).
+ */
+export function relationParent(model: TenantModel, table: string, relation: string): string | undefined {
+  for (const e of lookupTenantTable(model, table)?.entities ?? []) {
+    const r = e.relations?.find((x) => x.field === relation);
+    if (r) return r.fields?.length === 1 ? model.entities?.get(r.target.toLowerCase())?.name : undefined;
+  }
+  return relationsOf(model, table).parentKeys.get(normalizeColumnName(`${relation}Id`));
+}

@@ -1,0 +1,144 @@
+// Drizzle on SQLite/libSQL, as a status-page SaaS writes it (tRPC procedures on `opts.ctx.db`):
+// `.get()` returns one row and `.all()` rows, a child table filtered by a proven parent key
+// (`eq(pageSubscriber.pageId, _page.id)`) is scoped through the parent, and a row whose parent's
+// tenant is checked (`update?.statusReport.workspaceId !== workspaceId`, then throw) is checked.
+// Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { createMemoryFs } from "../helpers/memory-fs";
+import { sqlParser } from "../helpers/sql";
+
+const SCHEMA = `import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const workspace = sqliteTable("workspace", { id: integer("id").primaryKey() });
+export const page = sqliteTable("page", {
+  id: integer("id").primaryKey(),
+  workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+});
+export const pageSubscriber = sqliteTable("page_subscriber", {
+  id: integer("id").primaryKey(),
+  email: text("email").notNull(),
+  pageId: integer("page_id").notNull().references(() => page.id),
+});
+export const statusReport = sqliteTable("status_report", {
+  id: integer("id").primaryKey(),
+  workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+});
+export const statusReportUpdate = sqliteTable("status_report_update", {
+  id: integer("id").primaryKey(),
+  message: text("message").notNull(),
+  statusReportId: integer("status_report_id").notNull().references(() => statusReport.id),
+});
+`;
+const CONFIG = { tenantColumns: ["workspaceId"], schema: { drizzle: ["src/db/schema.ts"] } };
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = discoverTenantModel(
+    createMemoryFs({ "/p/src/db/schema.ts": SCHEMA }),
+    resolveConfig(CONFIG, "/p", undefined),
+    parser,
+    ts,
+  ).model;
+});
+
+const IMPORTS = `import { and, eq } from "drizzle-orm";
+import { page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
+`;
+
+/** The underlined text of each missing-tenant-filter in a procedure body run on `opts.ctx.db`. */
+function flagged(body: string): string[] {
+  const text = `${IMPORTS}export const procedure = async (opts: any, id: number, workspaceId: number) => {\n${body}\n};`;
+  return runFlow(parser, model, { "/p/src/router/a.ts": text }, { config: CONFIG }).flagged.map((f) =>
+    f.replace(/^\S+ /, ""),
+  );
+}
+
+describe("Drizzle's SQLite terminals", () => {
+  test("`.get()` of a scoped select is a row of it; its id proves the delete", () => {
+    assert.deepEqual(
+      flagged(`  const existing = await opts.ctx.db.select().from(page)
+    .where(and(eq(page.id, id), eq(page.workspaceId, workspaceId))).get();
+  if (!existing) throw new Error("not found");
+  await opts.ctx.db.delete(page).where(eq(page.id, existing.id));`),
+      [],
+    );
+  });
+
+  test("`.returning().get()` of a scoped update is the row it changed", () => {
+    assert.deepEqual(
+      flagged(`  const row = await opts.ctx.db.update(page).set({ id })
+    .where(and(eq(page.id, id), eq(page.workspaceId, workspaceId))).returning().get();
+  await opts.ctx.db.delete(page).where(eq(page.id, row.id));`),
+      [],
+    );
+  });
+
+  test("twin: `.get()` of a select by id alone proves nothing", () => {
+    assert.deepEqual(
+      flagged(`  const existing = await opts.ctx.db.select().from(page).where(eq(page.id, id)).get();
+  await opts.ctx.db.delete(page).where(eq(page.id, existing.id));`),
+      ["from(page)", "delete(page)"],
+    );
+  });
+});
+
+describe("a child table filtered by a proven parent key", () => {
+  const PAGE = `  const _page = await opts.ctx.db.query.page.findFirst({
+    where: and(eq(page.workspaceId, workspaceId), eq(page.id, opts.input.pageId)) });
+  if (!_page) throw new Error("Page not found");
+`;
+
+  test("by the parent row's id, or the key the parent was looked up by, through the builder or `db.query`", () => {
+    assert.deepEqual(
+      flagged(`${PAGE}  await opts.ctx.db.query.pageSubscriber.findMany({ where: eq(pageSubscriber.pageId, _page.id) });
+  await opts.ctx.db.select().from(pageSubscriber).where(eq(pageSubscriber.pageId, _page.id)).all();
+  await opts.ctx.db.delete(pageSubscriber)
+    .where(and(eq(pageSubscriber.id, id), eq(pageSubscriber.pageId, opts.input.pageId)));`),
+      [],
+    );
+  });
+
+  test("twin: a parent key from the request, or the parent key only in an `or`, leaves the child flagged", () => {
+    assert.deepEqual(
+      flagged(`${PAGE}  await opts.ctx.db.delete(pageSubscriber).where(eq(pageSubscriber.pageId, opts.input.otherPageId));
+  await opts.ctx.db.delete(pageSubscriber).where(or(eq(pageSubscriber.pageId, _page.id), eq(pageSubscriber.id, id)));`),
+      ["delete(pageSubscriber)", "delete(pageSubscriber)"],
+    );
+  });
+});
+
+describe("an ownership check on the parent's tenant", () => {
+  const READ = `  const update = await opts.ctx.db.query.statusReportUpdate.findFirst({
+    where: eq(statusReportUpdate.id, id), with: { statusReport: true } });
+`;
+
+  test("`update?.statusReport.workspaceId !== workspaceId` then throw checks the row", () => {
+    assert.deepEqual(
+      flagged(`${READ}  if (update?.statusReport.workspaceId !== workspaceId) throw new Error("forbidden");
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));
+  return update;`),
+      [],
+    );
+  });
+
+  test("twin: a check on another field of the parent, or one that only logs, checks nothing", () => {
+    assert.deepEqual(
+      flagged(`${READ}  if (update?.statusReport.id !== workspaceId) throw new Error("forbidden");
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));`),
+      ["statusReportUpdate.findFirst", "delete(statusReportUpdate)"],
+    );
+    assert.deepEqual(
+      flagged(`${READ}  if (update?.statusReport.workspaceId !== workspaceId) console.warn("forbidden");
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));`),
+      ["statusReportUpdate.findFirst", "delete(statusReportUpdate)"],
+    );
+  });
+});
