@@ -34,6 +34,12 @@ export const statusReportUpdate = sqliteTable("status_report_update", {
   message: text("message").notNull(),
   statusReportId: integer("status_report_id").notNull().references(() => statusReport.id),
 });
+export const invitation = sqliteTable("invitation", {
+  id: integer("id").primaryKey(),
+  email: text("email").notNull(),
+  token: text("token").notNull(),
+  workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+});
 `;
 const CONFIG = { tenantColumns: ["workspaceId"], schema: { drizzle: ["src/db/schema.ts"] } };
 
@@ -50,15 +56,17 @@ before(async () => {
 });
 
 const IMPORTS = `import { and, eq } from "drizzle-orm";
-import { page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
+import { invitation, page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
 `;
+
+function procedure(body: string) {
+  const text = `${IMPORTS}export const procedure = async (opts: any, id: number, workspaceId: number) => {\n${body}\n};`;
+  return runFlow(parser, model, { "/p/src/router/a.ts": text }, { config: CONFIG });
+}
 
 /** The underlined text of each missing-tenant-filter in a procedure body run on `opts.ctx.db`. */
 function flagged(body: string): string[] {
-  const text = `${IMPORTS}export const procedure = async (opts: any, id: number, workspaceId: number) => {\n${body}\n};`;
-  return runFlow(parser, model, { "/p/src/router/a.ts": text }, { config: CONFIG }).flagged.map((f) =>
-    f.replace(/^\S+ /, ""),
-  );
+  return procedure(body).flagged.map((f) => f.replace(/^\S+ /, ""));
 }
 
 describe("Drizzle's SQLite terminals", () => {
@@ -139,6 +147,31 @@ describe("an ownership check on the parent's tenant", () => {
       flagged(`${READ}  if (update?.statusReport.workspaceId !== workspaceId) console.warn("forbidden");
   await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));`),
       ["statusReportUpdate.findFirst", "delete(statusReportUpdate)"],
+    );
+  });
+});
+
+describe("a read by a secret the caller was given (an invitation token)", () => {
+  test("the token decides the tenant: no finding, and the proof says so", () => {
+    const r = procedure(`  const inv = await opts.ctx.db.query.invitation.findFirst({
+    where: and(eq(invitation.token, opts.input.token), isNull(invitation.acceptedAt)) });
+  const row = await opts.ctx.db.select().from(invitation).where(eq(invitation.token, opts.input.token)).get();
+  return [inv, row];`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.includes(
+        "router/a.ts:6 credential: looked up by a credential, which decides the tenant: `eq(invitation.token, opts.input.token)`",
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: a literal, another column, or a write by the token is no lookup by a secret", () => {
+    assert.deepEqual(
+      flagged(`  await opts.ctx.db.select().from(invitation).where(eq(invitation.token, ""));
+  await opts.ctx.db.select().from(invitation).where(eq(invitation.token, invitation.email));
+  await opts.ctx.db.delete(invitation).where(eq(invitation.token, opts.input.token));`),
+      ["from(invitation)", "from(invitation)", "delete(invitation)"],
     );
   });
 });

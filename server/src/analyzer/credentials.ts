@@ -1,6 +1,7 @@
 // A lookup by a secret or its hash is authentication: the caller has no tenant yet, and the
 // secret is what decides it (`apiKey.findUnique({ where: { lookupHash } })`,
 // `SELECT * FROM sessions WHERE token_hash = $1`). Such a query needs no tenant predicate.
+import type ts from "typescript";
 
 /**
  * A name that ends in a secret, or in a hash of one: `token`, `secret` (`sessionToken`,
@@ -22,4 +23,19 @@ export function isCredentialField(name: string): boolean {
   if (/(?:^|_)id$|[a-z]I[dD]$/.test(name)) return false;
   if (/^(?:is|has)(?:_|[A-Z])/.test(name)) return false;
   return CREDENTIAL.test(name);
+}
+
+/** A value written in the code, which is no secret anyone was given: `"x"`, `` `x` ``, `1`, `-1`, `true`, `false`, `null`, `undefined`. */
+export function isLiteral(tsm: typeof ts, e: ts.Expression): boolean {
+  if (tsm.isPrefixUnaryExpression(e)) return isLiteral(tsm, e.operand);
+  if (tsm.isIdentifier(e)) return e.text === "undefined";
+  return (
+    tsm.isStringLiteral(e) ||
+    tsm.isNoSubstitutionTemplateLiteral(e) ||
+    tsm.isNumericLiteral(e) ||
+    tsm.isBigIntLiteral(e) ||
+    e.kind === tsm.SyntaxKind.TrueKeyword ||
+    e.kind === tsm.SyntaxKind.FalseKeyword ||
+    e.kind === tsm.SyntaxKind.NullKeyword
+  );
 }

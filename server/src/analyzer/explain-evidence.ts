@@ -2,6 +2,7 @@
 // `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
+import { isCredentialField } from "./credentials";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import type { TenantTable } from "./model/types";
@@ -23,7 +24,7 @@ export function tenantSpellings(table: TenantTable): Set<string> {
 }
 
 export interface TenantEvidence {
-  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned">;
+  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential">;
   start: number;
   end: number;
   /** The evidence's text on one line, shortened. */
@@ -231,4 +232,38 @@ function isValuePosition(tsm: typeof ts, id: ts.Identifier): boolean {
 
 function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
   return tsm.isArrowFunction(e) || tsm.isFunctionExpression(e);
+}
+
+/**
+ * A lookup by a secret inside an ORM call (`where: { lookupHash }`, `eq(invitation.token, token)`):
+ * the evidence of a read the secret decides, when no tenant predicate is written.
+ */
+export function findCredentialEvidence(
+  tsm: typeof ts,
+  sourceFile: ts.SourceFile,
+  call: ts.Node,
+): TenantEvidence | undefined {
+  const evidence = (node: ts.Node): TenantEvidence => {
+    const start = node.getStart(sourceFile);
+    return {
+      kind: "credential",
+      start,
+      end: node.getEnd(),
+      text: sourceFile.text.slice(start, node.getEnd()),
+      inData: false,
+    };
+  };
+  const visit = (node: ts.Node): TenantEvidence | undefined => {
+    if (tsm.isPropertyAssignment(node) || tsm.isShorthandPropertyAssignment(node)) {
+      const name = propertyName(tsm, node.name) ?? "";
+      // `select: { token: true }`, `data: { token }`: they name the column without looking up by it.
+      if (NOT_FILTERS.has(name) || WRITE_SHAPES.has(name)) return undefined;
+      if (isCredentialField(name)) return evidence(node);
+    }
+    if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? "")) return visit(node.expression);
+    if (tsm.isPropertyAccessExpression(node) && isCredentialField(node.name.text) && tsm.isCallExpression(node.parent))
+      return evidence(node.parent);
+    return tsm.forEachChild(node, visit);
+  };
+  return visit(outermostChainCall(tsm, call));
 }

@@ -4,7 +4,7 @@
 import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
-import { findTenantEvidence, tenantSpellings } from "./explain-evidence";
+import { findCredentialEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
 import { lookupTenantTable, type TenantModel } from "./model/types";
 import type { OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
@@ -95,7 +95,10 @@ export function ormProofs(input: OrmProofInput): Proof[] {
       continue;
     }
     const table = lookupTenantTable(input.model, q.table);
-    const found = table ? findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) : undefined;
+    const found = table
+      ? (findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) ??
+        findCredentialEvidence(input.ts, sourceFile, q.call))
+      : undefined;
     if (!found) {
       out.push({ kind: "predicate", table: q.table, start, end, message: "tenant predicate in the query" });
       continue;
@@ -106,9 +109,11 @@ export function ormProofs(input: OrmProofInput): Proof[] {
         ? `owned through its scoped parent ${quote(text)}`
         : found.kind === "shared-or-owned"
           ? `shared or owned rows only ${quote(text)}`
-          : q.kind === "write" && found.inData
-            ? `tenant set on write ${quote(text)}`
-            : `tenant predicate ${quote(text)}`;
+          : found.kind === "credential"
+            ? `looked up by a credential, which decides the tenant: ${quote(text)}`
+            : q.kind === "write" && found.inData
+              ? `tenant set on write ${quote(text)}`
+              : `tenant predicate ${quote(text)}`;
     out.push({
       kind: found.kind,
       table: q.table,

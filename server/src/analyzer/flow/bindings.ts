@@ -9,6 +9,11 @@ import { strip } from "../orm/prisma-syntax";
  * `const { data } = await resolve(id)` gives `await resolve(id)`).
  */
 export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.Expression | undefined {
+  return constDeclarationOf(tsm, id, at)?.initializer;
+}
+
+/** The const declaration that binds `id` where `at` is; not an array pattern (which element holds what is not followed). */
+export function constDeclarationOf(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.VariableDeclaration | undefined {
   for (let cur: ts.Node | undefined = at.parent; cur; cur = cur.parent) {
     if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => binds(tsm, p.name, id.text))) return undefined;
     if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
@@ -19,7 +24,7 @@ export function constInitializer(tsm: typeof ts, id: ts.Identifier, at: ts.Node)
       for (const d of st.declarationList.declarations) {
         if (!binds(tsm, d.name, id.text)) continue;
         // `const [org, doc] = await Promise.all([...])`: which element holds which value is not followed.
-        return tsm.isArrayBindingPattern(d.name) ? undefined : d.initializer;
+        return tsm.isArrayBindingPattern(d.name) ? undefined : d;
       }
     }
   }

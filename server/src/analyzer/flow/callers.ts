@@ -7,7 +7,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
-import { bindingPath, binds, constInitializer, writes } from "./bindings";
+import { bindingPath, binds, constDeclarationOf, writes } from "./bindings";
 import { functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
@@ -34,11 +34,13 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     if (!tsm.isFunctionLike(cur)) continue;
     const index = cur.parameters.findIndex((p) => binds(tsm, p.name, id.text));
     if (index < 0) {
-      // `const id = input.id` inside this function: follow it (a let or anything else proves nothing).
-      const init = depth < 3 ? constInitializer(tsm, id, expr) : undefined;
-      if (init && init.pos > cur.pos && init.end <= cur.end) {
+      // `const id = input.id`, `const { id } = args` inside this function: follow it (a let or anything else proves nothing).
+      const d = depth < 3 ? constDeclarationOf(tsm, id, expr) : undefined;
+      const init = d?.initializer;
+      const within = d && bindingPath(tsm, d.name, id.text);
+      if (init && within && init.pos > cur.pos && init.end <= cur.end) {
         const inner = parameterKey(tsm, init, depth + 1);
-        return inner && { ...inner, path: inner.path + path };
+        return inner && { ...inner, path: inner.path + within.map((p) => `.${p}`).join("") + path };
       }
       continue;
     }

@@ -19,6 +19,7 @@ import {
   type Value,
 } from "./function-flow";
 import { returnStatements } from "../statements";
+import { argumentAt } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
@@ -98,14 +99,13 @@ export class HelperSummaries implements HelperEffects {
     };
     const out: HelperEffect[] = [];
     for (const v of s.verifies) {
-      const passed = arg(v.index);
       // `helper({ teamId, docId })` for `helper({ teamId, docId }: Input)`: the property's own value.
-      const { key, path } = passed ? fieldOf(tsm, passed, v.path) : { key: undefined, path: v.path };
-      if (key)
+      const passed = argumentAt(tsm, call, v.index, v.path);
+      if (passed)
         out.push({
           kind: "verifies",
-          key,
-          path,
+          key: passed.expr,
+          path: passed.path,
           table: v.table,
           ...(v.present && { present: true }),
           reason: {
@@ -296,17 +296,6 @@ function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; i
         : [];
     });
   });
-}
-
-/** `{ teamId, docId: id }` with path `.docId`: the expression `id`; another argument stays as passed, with its path. */
-function fieldOf(tsm: typeof ts, arg: ts.Expression, path: string): { key?: ts.Expression; path: string } {
-  const a = strip(tsm, arg);
-  const m = /^\.([^.]+)(.*)$/.exec(path);
-  if (!m || !tsm.isObjectLiteralExpression(a)) return { key: arg, path };
-  const p = a.properties.find((q) => q.name && tsm.isIdentifier(q.name) && q.name.text === m[1]);
-  if (!p || a.properties.some((q) => tsm.isSpreadAssignment(q))) return { path };
-  const key = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
-  return { key, path: m[2]! };
 }
 
 const RETURNS: Record<Value["kind"], string> = {

@@ -24,8 +24,8 @@ export type Pred =
   | { kind: "or"; items: Pred[]; why: string }
   /** Holds only sometimes: negated, optional, conditional. */
   | { kind: "weak"; item: Pred; why: string }
-  /** `ref.tenant = value` or `ref.tenant IN (...)`. */
-  | { kind: "tenant"; ref: TableRef }
+  /** `ref.tenant = value` or `ref.tenant IN (...)`; `credential`: a read by a secret (`ref.token = $1`), which decides the tenant. */
+  | { kind: "tenant"; ref: TableRef; credential?: boolean }
   | { kind: "null"; ref: TableRef }
   /** `a.tenant = b.tenant`. */
   | { kind: "join"; a: TableRef; b: TableRef }

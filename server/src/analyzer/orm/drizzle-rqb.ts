@@ -96,11 +96,11 @@ function rqbWhere(ctx: OrmContext, ref: TableRef, value: ts.Expression): Pred {
   if (isCallback(ctx, e)) {
     const param = e.parameters[0];
     const scoped: TableRef = { ...ref, qualifier: param && tsm.isIdentifier(param.name) ? param.name.text : "\0" };
-    const pred = new DrizzlePredicates(ctx, [scoped]).translate(callbackBody(ctx, e));
+    const pred = new DrizzlePredicates(ctx, [scoped], true).translate(callbackBody(ctx, e));
     return retarget(pred, scoped, ref);
   }
   if (tsm.isObjectLiteralExpression(e)) return objectWhere(ctx, ref, e);
-  return new DrizzlePredicates(ctx, [ref]).translate(e);
+  return new DrizzlePredicates(ctx, [ref], true).translate(e);
 }
 
 /** The callback's own reference stands for the query's. */

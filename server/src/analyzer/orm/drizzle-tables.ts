@@ -1,6 +1,7 @@
 // Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
+import { isCredentialField, isLiteral } from "../credentials";
 import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
   isParentLink,
@@ -100,6 +101,8 @@ export class DrizzlePredicates {
   constructor(
     private readonly ctx: OrmContext,
     readonly refs: TableRef[],
+    /** A read: `eq(invitation.token, token)` looks a row up by a secret the caller was given (authentication). */
+    private readonly reads = false,
   ) {}
 
   translate(expr: ts.Expression | undefined, depth = 0): Pred {
@@ -210,6 +213,8 @@ export class DrizzlePredicates {
         return { kind: "parent", child: right.ref, parent: left.ref };
     }
     if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
+    const secret = name === "eq" && this.reads ? this.secretLookup(left, args[1]) : undefined;
+    if (secret) return { kind: "tenant", ref: secret, credential: true };
     if (name === "inArray" && left && !left.tenant && this.scopedParentSubquery(left, args[1]))
       return { kind: "tenant", ref: left.ref };
     const col = left?.tenant ? left : name === "eq" && right?.tenant ? right : undefined;
@@ -226,6 +231,20 @@ export class DrizzlePredicates {
         why: "compares with a value that may be undefined",
       };
     return { kind: "tenant", ref: col.ref };
+  }
+
+  /**
+   * `eq(invitation.token, input.token)`: a credential column compared with a value the caller
+   * brought, not a literal (`eq(t.token, "")` is no secret anyone was given) nor another column.
+   */
+  private secretLookup(
+    col: { ref: TableRef; tenant: boolean; column: string } | undefined,
+    value: ts.Expression | undefined,
+  ): TableRef | undefined {
+    if (!col || col.tenant || !value || !isCredentialField(col.column)) return undefined;
+    const v = skipOuter(this.ctx.ts, value);
+    if (this.column(v) || isLiteral(this.ctx.ts, v)) return undefined;
+    return col.ref;
   }
 
   /**

@@ -135,7 +135,7 @@ function builderFindings(
   const table = tableCall && drizzleTableOf(ctx, tableCall.args[0]);
   const refs: TableRef[] = [];
   if (tableCall && table) refs.push({ table, qualifier: qualifierOf(ctx, tableCall.args[0]), node: tableCall.call });
-  const scope = new DrizzlePredicates(ctx, refs);
+  const scope = new DrizzlePredicates(ctx, refs, verb === "select");
   for (const c of calls) {
     const kind = JOINS[c.name];
     if (!kind) continue;

@@ -2,7 +2,7 @@
 // Reads, updates and deletes must pin the tenant in `where`; creates must set it in `data`.
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
-import { isCredentialField } from "../credentials";
+import { isCredentialField, isLiteral } from "../credentials";
 import type ts from "typescript";
 import { ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
@@ -237,21 +237,6 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
     const given = followConst(ctx, strip(tsm, value));
     return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given);
   });
-}
-
-/** `"x"`, `` `x` ``, `1`, `-1`, `true`, `false`, `null`, `undefined`. */
-function isLiteral(tsm: typeof ts, e: ts.Expression): boolean {
-  if (tsm.isPrefixUnaryExpression(e)) return isLiteral(tsm, e.operand);
-  if (tsm.isIdentifier(e)) return e.text === "undefined";
-  return (
-    tsm.isStringLiteral(e) ||
-    tsm.isNoSubstitutionTemplateLiteral(e) ||
-    tsm.isNumericLiteral(e) ||
-    tsm.isBigIntLiteral(e) ||
-    e.kind === tsm.SyntaxKind.TrueKeyword ||
-    e.kind === tsm.SyntaxKind.FalseKeyword ||
-    e.kind === tsm.SyntaxKind.NullKeyword
-  );
 }
 
 /** The where's own keys (not tenant, not logical operators), for "looks X up by id only". */
