@@ -175,3 +175,44 @@ describe("a read by a secret the caller was given (an invitation token)", () => 
     );
   });
 });
+
+describe("a row joined to its parent, the parent's tenant selected beside it and checked", () => {
+  const read = (join: string, alias: string) => `  const row = await opts.ctx.db
+    .select({ update: statusReportUpdate, reportWorkspaceId: ${alias} })
+    .from(statusReportUpdate)
+    .${join}(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .where(eq(statusReportUpdate.id, id))
+    .get();
+`;
+  const check = `  if (!row) throw new Error("not found");
+  if (row.reportWorkspaceId !== workspaceId) throw new Error("forbidden");
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, row.update.id));
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));`;
+
+  test("the check answers the row, its join and its key; `row.update` is the row", () => {
+    const r = procedure(read("innerJoin", "statusReport.workspaceId") + check);
+    assert.deepEqual(r.flagged, []);
+    const said = "ownership-check: the row's reportWorkspaceId is checked against the tenant on line 11";
+    // The select (once for the row, once for its join), the delete by `row.update.id`, the delete by `id`.
+    assert.deepEqual(
+      r.proofs,
+      [4, 4, 12, 13].map((line) => `router/a.ts:${line} ${said}`),
+    );
+  });
+
+  test("twin: an outer join, another column of the parent, or a check that does not end the path proves nothing", () => {
+    const all = [
+      "from(statusReportUpdate)",
+      "leftJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))",
+    ];
+    assert.deepEqual(flagged(read("leftJoin", "statusReport.workspaceId") + check).slice(0, 2), all);
+    assert.equal(flagged(read("innerJoin", "statusReport.id") + check).length, 4);
+    assert.equal(
+      flagged(
+        read("innerJoin", "statusReport.workspaceId") +
+          check.replace('throw new Error("forbidden")', 'console.warn("forbidden")'),
+      ).length,
+      4,
+    );
+  });
+});

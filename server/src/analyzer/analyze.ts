@@ -7,7 +7,7 @@ import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
 import { tenantNames, type TenantNames } from "./flow/conditions";
-import { ormFlowQuery } from "./flow/orm-queries";
+import { drizzleJoinedFlowQuery, ormFlowQuery } from "./flow/orm-queries";
 import { addPrismaRootQueries } from "./flow/root-queries";
 import {
   fallsThroughNote,
@@ -282,7 +282,9 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     }
     if (options.proofs) {
       const flagged = new Set([...crossing, ...kept.map((f) => f.call)]);
-      options.proofs.push(...ormProofs({ ...ctx, queries, waived, flagged }));
+      // Drizzle's relational queries are not among its `queries` (no root client to check): proven all the same.
+      const proven = orm.name === "drizzle" ? [...queries, ...drizzleRelationalQueries(ctx)] : queries;
+      options.proofs.push(...ormProofs({ ...ctx, queries: proven, waived, flagged }));
     }
   }
   return out;
@@ -307,10 +309,14 @@ function addFlowQueries(
   for (const f of checked) if (f.table && !tables.has(f.call)) add(f.call, f.table);
   if (orm === "drizzle") for (const q of drizzleRelationalQueries(ctx)) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
-    // The flow reasons about calls on one tenant-owned table only.
-    if (names.size !== 1) continue;
+    // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
     const [table] = names;
-    const flowQuery = ormFlowQuery(orm, ctx, call, table, !flagged.has(call));
+    const flowQuery =
+      names.size === 1
+        ? ormFlowQuery(orm, ctx, call, table, !flagged.has(call))
+        : orm === "drizzle"
+          ? drizzleJoinedFlowQuery(ctx, call, names, !flagged.has(call))
+          : undefined;
     if (flowQuery) flowQueries.set(call, flowQuery);
   }
 }

@@ -3,6 +3,7 @@
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
 import { isCredentialField } from "./credentials";
+import { isMembershipTable, isSessionUser, isUserColumn } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import type { TenantTable } from "./model/types";
@@ -24,7 +25,7 @@ export function tenantSpellings(table: TenantTable): Set<string> {
 }
 
 export interface TenantEvidence {
-  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential">;
+  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential" | "membership">;
   start: number;
   end: number;
   /** The evidence's text on one line, shortened. */
@@ -235,34 +236,43 @@ function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
 }
 
 /**
- * A lookup by a secret inside an ORM call (`where: { lookupHash }`, `eq(invitation.token, token)`):
- * the evidence of a read the secret decides, when no tenant predicate is written.
+ * A lookup by a secret inside an ORM call (`where: { lookupHash }`, `eq(invitation.token, token)`)
+ * or the signed-in user's own memberships (`where: { userId: ctx.user.id }`): the evidence of a
+ * read that identity decides, when no tenant predicate is written.
  */
-export function findCredentialEvidence(
+export function findIdentityEvidence(
   tsm: typeof ts,
   sourceFile: ts.SourceFile,
   call: ts.Node,
+  table: TenantTable,
 ): TenantEvidence | undefined {
-  const evidence = (node: ts.Node): TenantEvidence => {
+  const membership = isMembershipTable(table);
+  const evidence = (node: ts.Node, kind: "credential" | "membership"): TenantEvidence => {
     const start = node.getStart(sourceFile);
-    return {
-      kind: "credential",
-      start,
-      end: node.getEnd(),
-      text: sourceFile.text.slice(start, node.getEnd()),
-      inData: false,
-    };
+    return { kind, start, end: node.getEnd(), text: sourceFile.text.slice(start, node.getEnd()), inData: false };
   };
+  // `userId: ctx.user.id`, `eq(t.userId, ctx.user.id)`: the user column compared with the session's user.
+  const ownUser = (name: string, value: ts.Expression | undefined) =>
+    membership && isUserColumn(name) && !!value && isSessionUser(tsm, value);
   const visit = (node: ts.Node): TenantEvidence | undefined => {
     if (tsm.isPropertyAssignment(node) || tsm.isShorthandPropertyAssignment(node)) {
       const name = propertyName(tsm, node.name) ?? "";
       // `select: { token: true }`, `data: { token }`: they name the column without looking up by it.
       if (NOT_FILTERS.has(name) || WRITE_SHAPES.has(name)) return undefined;
-      if (isCredentialField(name)) return evidence(node);
+      if (isCredentialField(name)) return evidence(node, "credential");
+      if (tsm.isPropertyAssignment(node) && ownUser(name, node.initializer)) return evidence(node, "membership");
     }
     if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? "")) return visit(node.expression);
-    if (tsm.isPropertyAccessExpression(node) && isCredentialField(node.name.text) && tsm.isCallExpression(node.parent))
-      return evidence(node.parent);
+    if (tsm.isPropertyAccessExpression(node) && tsm.isCallExpression(node.parent)) {
+      if (isCredentialField(node.name.text)) return evidence(node.parent, "credential");
+      if (
+        ownUser(
+          node.name.text,
+          node.parent.arguments.find((a) => a !== node),
+        )
+      )
+        return evidence(node.parent, "membership");
+    }
     return tsm.forEachChild(node, visit);
   };
   return visit(outermostChainCall(tsm, call));

@@ -4,7 +4,7 @@
 import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
-import { findCredentialEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
+import { findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
 import { lookupTenantTable, type TenantModel } from "./model/types";
 import type { OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
@@ -97,7 +97,7 @@ export function ormProofs(input: OrmProofInput): Proof[] {
     const table = lookupTenantTable(input.model, q.table);
     const found = table
       ? (findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) ??
-        findCredentialEvidence(input.ts, sourceFile, q.call))
+        findIdentityEvidence(input.ts, sourceFile, q.call, table))
       : undefined;
     if (!found) {
       out.push({ kind: "predicate", table: q.table, start, end, message: "tenant predicate in the query" });
@@ -111,9 +111,11 @@ export function ormProofs(input: OrmProofInput): Proof[] {
           ? `shared or owned rows only ${quote(text)}`
           : found.kind === "credential"
             ? `looked up by a credential, which decides the tenant: ${quote(text)}`
-            : q.kind === "write" && found.inData
-              ? `tenant set on write ${quote(text)}`
-              : `tenant predicate ${quote(text)}`;
+            : found.kind === "membership"
+              ? `the signed-in user's own memberships: ${quote(text)}`
+              : q.kind === "write" && found.inData
+                ? `tenant set on write ${quote(text)}`
+                : `tenant predicate ${quote(text)}`;
     out.push({
       kind: found.kind,
       table: q.table,

@@ -112,6 +112,8 @@ export type ProofKind =
   | "shared-or-owned"
   /** Looked up by a secret or its hash (`token_hash = $1`): authentication decides the tenant. */
   | "credential"
+  /** The signed-in user's own memberships (`user_id = ctx.user.id` on a membership table): identity decides the tenants. */
+  | "membership"
   /** A join equality on the tenant column to a reference that is already scoped. */
   | "join"
   /** Owned through a parent: a join, foreign key or relation filter to a scoped parent. */

@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
 import { constInitializer, writes } from "./bindings";
-import { emptinessSubject, endsPath, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
+import { emptinessSubject, endsPath, isTenantValue, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import {
   element,
@@ -198,6 +198,9 @@ export class FunctionFlow {
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
   private member(value: Value | undefined, name: string): Value | undefined {
+    // `row.update` of `select({ update: statusReportUpdate, ... })`: the row itself.
+    const projected = value?.kind === "row" ? value.source?.projection?.get(name) : undefined;
+    if (projected && !projected.column && projected.table === value!.table) return value;
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const table = this.ctx.referencedTable?.(value.table, name);
@@ -629,6 +632,13 @@ export class FunctionFlow {
       const s = strip(tsm, side);
       if (!tsm.isPropertyAccessExpression(s)) continue;
       const value = this.valueOf(s.expression, st);
+      const projected =
+        value?.kind === "row" &&
+        value.unchecked &&
+        isInequality(tsm, t.operatorToken.kind) &&
+        this.projectedTenant(value, s.name.text);
+      if (projected && isTenantValue(tsm, side === t.left ? t.right : t.left, projected))
+        return { row: value!, field: s.name.text, expr: s.expression };
       if (value?.kind === "row" && value.unchecked) {
         const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
         if (row && strip(tsm, row) === strip(tsm, s.expression))
@@ -646,6 +656,18 @@ export class FunctionFlow {
         return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression };
     }
     return undefined;
+  }
+
+  /**
+   * `row.reportWorkspaceId` of `select({ ..., reportWorkspaceId: statusReport.workspaceId })` with
+   * the row joined to statusReport on its own key: the tenant names of the table whose tenant it is.
+   */
+  private projectedTenant(row: Value, field: string): TenantNames | undefined {
+    const q = row.source;
+    const p = q?.projection?.get(field);
+    if (!q || !p?.column || (p.table !== q.table && !q.joinedParents?.includes(p.table))) return undefined;
+    const names = this.ctx.tenantOf(p.table);
+    return names.names.has(p.column) ? names : undefined;
   }
 
   /** Whether a name bound from `source` is read between the query and the check. */

@@ -4,7 +4,10 @@
 // Syntactic and deliberately narrow: a key is read only where an OR cannot widen the rows.
 import type ts from "typescript";
 import type { OrmName } from "../model/types";
+import type { TenantTable } from "../model/types";
+import type { TableRef } from "../orm/builder-scope";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
+import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
@@ -271,4 +274,66 @@ function objectKey(
 function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
   const c = skipOuter(tsm, call.expression);
   return tsm.isIdentifier(c) ? c.text : tsm.isPropertyAccessExpression(c) ? c.name.text : undefined;
+}
+
+/**
+ * A Drizzle select of a row inner-joined to its parents on its own foreign keys, selecting the
+ * parent's tenant beside it: `select({ update: statusReportUpdate, reportWorkspaceId:
+ * statusReport.workspaceId }).from(statusReportUpdate).innerJoin(statusReport, eq(...))`. The flow
+ * follows it as a query on the child (`tables` holds the child and its parents, nothing else).
+ */
+export function drizzleJoinedFlowQuery(
+  ctx: OrmContext,
+  call: ts.Node,
+  tables: ReadonlySet<string>,
+  scoped: boolean,
+): FlowQuery | undefined {
+  const tsm = ctx.ts;
+  if (!tsm.isCallExpression(call)) return undefined;
+  const { calls } = chainOf(tsm, call);
+  const from = calls.find((c) => c.name === "from");
+  const child = from && drizzleTableOf(ctx, from.args[0]);
+  if (!from || !child || !tables.has(child.name) || !calls[0]?.name.startsWith("select")) return undefined;
+  const ref = (c: ChainCall, table: TenantTable): TableRef => ({
+    table,
+    qualifier: skipOuter(tsm, c.args[0]!).getText(ctx.sourceFile),
+    node: c.call,
+  });
+  const childRef = ref(from, child);
+  const parents: string[] = [];
+  for (const c of calls) {
+    if (!/Join$/.test(c.name)) continue;
+    const joined = c.name === "innerJoin" ? drizzleTableOf(ctx, c.args[0]) : undefined;
+    if (!joined) return undefined;
+    const parentRef = ref(c, joined);
+    const on = new DrizzlePredicates(ctx, [childRef, parentRef]).translate(c.args[1]);
+    if (on.kind !== "parent" || on.child !== childRef || on.parent !== parentRef) return undefined;
+    parents.push(joined.name);
+  }
+  if (!parents.length || [...tables].some((t) => t !== child.name && !parents.includes(t))) return undefined;
+  const base = ormFlowQuery("drizzle", ctx, call, child.name, scoped);
+  return base && { ...base, joinedParents: parents, projection: drizzleProjection(ctx, calls[0]!) };
+}
+
+/** `select({ update: t, reportWorkspaceId: parent.workspaceId })`: a whole row, or one column (SQL spelling) of a table. */
+function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { table: string; column?: string }> {
+  const tsm = ctx.ts;
+  const out = new Map<string, { table: string; column?: string }>();
+  const arg = select.args[0] && skipOuter(tsm, select.args[0]);
+  if (!arg || !tsm.isObjectLiteralExpression(arg)) return out;
+  for (const p of arg.properties) {
+    if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name)) continue;
+    const v = skipOuter(tsm, p.initializer);
+    const whole = drizzleTableOf(ctx, v);
+    if (whole && tsm.isIdentifier(v)) {
+      out.set(p.name.text, { table: whole.name });
+      continue;
+    }
+    const owner = tsm.isPropertyAccessExpression(v) ? drizzleTableOf(ctx, v.expression) : undefined;
+    if (owner && tsm.isPropertyAccessExpression(v)) {
+      const column = owner.entities?.find((e) => e.orm === "drizzle")?.fields[v.name.text] ?? v.name.text;
+      out.set(p.name.text, { table: owner.name, column });
+    }
+  }
+  return out;
 }

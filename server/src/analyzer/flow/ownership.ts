@@ -116,10 +116,13 @@ export class OwnershipFlow {
   private decide(call: ts.Node, table: string): OwnershipVerdict | undefined {
     const { ctx } = this;
     const query = ctx.queries.get(call);
-    if (!query || query.table !== table) return undefined;
+    const joined = query?.table !== table && !!query?.joinedParents?.includes(table);
+    if (!query || (query.table !== table && !joined)) return undefined;
     const flow = this.flowAt(call);
     const checked = flow.checks.get(query);
     if (checked?.state === "checked") return owned(checked.reason, "");
+    // A parent the row is joined to is answered by a check of the row only.
+    if (joined) return undefined;
     const fallsThrough = checked && { kind: "falls-through" as const, check: checked.check };
     if (query.key) {
       const { expr, list } = query.key;

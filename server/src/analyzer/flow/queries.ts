@@ -30,6 +30,14 @@ export interface FlowQuery {
    * hang off those parents' rows, so an owned parent key scopes them.
    */
   parentKeys?: ParentKey[];
+  /**
+   * Drizzle: parents the row is inner-joined to on its own foreign key (`innerJoin(statusReport,
+   * eq(statusReportUpdate.statusReportId, statusReport.id))`). A check of a parent's tenant checks
+   * the row, and answers the join's findings too.
+   */
+  joinedParents?: string[];
+  /** Drizzle `select({ update: statusReportUpdate, reportWorkspaceId: statusReport.workspaceId })`: what each field of a row holds. */
+  projection?: ReadonlyMap<string, { table: string; column?: string }>;
 }
 
 export interface ParentKey extends QueryKey {

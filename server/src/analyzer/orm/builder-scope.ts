@@ -24,8 +24,11 @@ export type Pred =
   | { kind: "or"; items: Pred[]; why: string }
   /** Holds only sometimes: negated, optional, conditional. */
   | { kind: "weak"; item: Pred; why: string }
-  /** `ref.tenant = value` or `ref.tenant IN (...)`; `credential`: a read by a secret (`ref.token = $1`), which decides the tenant. */
-  | { kind: "tenant"; ref: TableRef; credential?: boolean }
+  /**
+   * `ref.tenant = value` or `ref.tenant IN (...)`; `credential`: a read by a secret (`ref.token = $1`),
+   * which decides the tenant; `membership`: the signed-in user's own memberships (membership.ts).
+   */
+  | { kind: "tenant"; ref: TableRef; credential?: boolean; membership?: boolean }
   | { kind: "null"; ref: TableRef }
   /** `a.tenant = b.tenant`. */
   | { kind: "join"; a: TableRef; b: TableRef }

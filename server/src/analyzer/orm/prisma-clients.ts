@@ -42,8 +42,8 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   if (tsm.isNewExpression(e))
     return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
   if (extended) return clientKind(ctx, extended.base, depth + 1);
-  if (tsm.isPropertyAccessExpression(e))
-    return e.expression.kind === tsm.SyntaxKind.ThisKeyword && CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
+  // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
+  if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
   if (fromInit) return fromInit;
   if (param?.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";

@@ -2,6 +2,7 @@
 // not its where holds the tenant: `unscoped-client` flags the root client even for a scoped where.
 import { methodCalls } from "./file-calls";
 import { OPERATIONS } from "./prisma";
+import { clientKind, isDelegateByType } from "./prisma-clients";
 import { PrismaEntities } from "./prisma-entities";
 import type { PrismaContext } from "./prisma-site";
 import { followConst } from "./prisma-syntax";
@@ -20,7 +21,10 @@ export function prismaQueries(orm: OrmContext): OrmQuery[] {
       const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
       if (op && tsm.isPropertyAccessExpression(delegate) && tsm.isIdentifier(delegate.name)) {
         const entity = entities.byName(delegate.name.text);
-        if (entity && delegate.name.text === entity.info.names[1])
+        // Not through a client (`cache.invoice.findMany()`): no query, so neither checked nor proven.
+        const client = () =>
+          clientKind(ctx, delegate.expression) !== undefined || isDelegateByType(ctx, delegate) === true;
+        if (entity && delegate.name.text === entity.info.names[1] && client())
           out.push({
             call: node,
             receiver: delegate.expression,

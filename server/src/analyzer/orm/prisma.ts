@@ -3,6 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral } from "../credentials";
+import { isMembershipTable, isSessionUser, isUserColumn } from "../membership";
 import type ts from "typescript";
 import { ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
@@ -119,12 +120,13 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
-  // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication).
+  // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
+  // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships.
   if (
     scope.kind === "none" &&
     followed &&
     tsm.isObjectLiteralExpression(followed) &&
-    isCredentialLookup(site, followed)
+    (isCredentialLookup(site, followed) || isOwnMembershipRead(site, followed))
   )
     return [];
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
@@ -236,6 +238,19 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
     if (!name || !value || !isCredentialField(name)) return false;
     const given = followConst(ctx, strip(tsm, value));
     return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given);
+  });
+}
+
+/** A read of a membership table by its user column, with the signed-in user's id (membership.ts). */
+function isOwnMembershipRead(site: CallSite, where: ts.ObjectLiteralExpression): boolean {
+  const { ctx } = site;
+  const tsm = ctx.ts;
+  if (!/^(?:find|count|aggregate|groupBy)/.test(site.method.text) || !isMembershipTable(site.entity.table))
+    return false;
+  return where.properties.some((p) => {
+    const name = propertyName(tsm, p);
+    const value = propertyValue(tsm, p);
+    return !!name && !!value && isUserColumn(name) && isSessionUser(tsm, followConst(ctx, strip(tsm, value)));
   });
 }
 

@@ -1,0 +1,66 @@
+// The signed-in user's own memberships: `usersToWorkspaces where userId = ctx.user.id` lists the
+// tenants the user belongs to (the workspace switcher, an owner check). It reads rows of many
+// tenants, but identity decides which: it is where tenant authorization comes from, not a leak.
+// Only a read of a membership table, only by its user column, only with the session's user id.
+import type ts from "typescript";
+import { isRequestInput } from "./flow/conditions";
+import { normalizeColumnName } from "./model/names";
+import type { TenantTable } from "./model/types";
+import { strip } from "./orm/prisma-syntax";
+
+/** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`. */
+const MEMBERSHIP_TABLE =
+  /(?:^|_)(?:members?|memberships?)$|^(?:users?_?to_?\w+|\w+_?to_?users?)$|^users?_?(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?|companies|company)$|^(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?)_?users?$/i;
+
+/** Whether the table (by its SQL name or an ORM name) says it joins users to tenants. */
+export function isMembershipTable(table: TenantTable): boolean {
+  const names = [table.name, ...(table.entities ?? []).flatMap((e) => e.names)];
+  return names.some((n) => MEMBERSHIP_TABLE.test(snake(n)));
+}
+
+/** `userId`, `user_id`: the column a membership row names its user by. */
+export function isUserColumn(column: string): boolean {
+  return normalizeColumnName(column) === "userid";
+}
+
+/**
+ * The signed-in user's id as a server reads it from its session: `ctx.user.id`,
+ * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `currentUser.id`. Not a
+ * value the client sent (`input.userId`, `req.body.user.id`), and not a bare `userId`, which may
+ * be anyone's.
+ */
+export function isSessionUser(tsm: typeof ts, e: ts.Expression): boolean {
+  const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
+  if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return false;
+  const names: string[] = [];
+  for (let cur: ts.Expression = s; ;) {
+    cur = strip(tsm, cur);
+    if (tsm.isNonNullExpression(cur)) cur = cur.expression;
+    else if (tsm.isPropertyAccessExpression(cur)) {
+      names.unshift(cur.name.text);
+      cur = cur.expression;
+    } else if (tsm.isIdentifier(cur)) {
+      names.unshift(cur.text);
+      break;
+    } else if (tsm.isCallExpression(cur)) {
+      // `auth().userId`, `(await getSession()).user.id`.
+      const callee = strip(tsm, cur.expression);
+      names.unshift(tsm.isIdentifier(callee) ? callee.text : "");
+      break;
+    } else if (tsm.isAwaitExpression(cur)) cur = cur.expression;
+    else return false;
+  }
+  const last = names[names.length - 1];
+  const before = names[names.length - 2] ?? "";
+  const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
+  // `user.id` alone may be any user's row: only the session's `user`, or a name that says whose.
+  if (last === "id") return (before === "user" && sessionish) || SIGNED_IN.test(before);
+  return last === "userId" && sessionish;
+}
+
+const SIGNED_IN = /^(?:currentUser|sessionUser|authUser|me|viewer)$/;
+const SESSION = /^(?:ctx|context|session|auth|getSession|getServerSession|currentUser|locals)$/i;
+
+function snake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}

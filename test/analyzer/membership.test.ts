@@ -1,0 +1,186 @@
+// The signed-in user's own memberships (`usersToWorkspaces where userId = ctx.user.id`) read rows of
+// many tenants, but identity decides which: no finding, and --explain says why. Only a read, only
+// of a membership table, only by its user column, only with the session's user id.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { isMembershipTable, isSessionUser } from "../../server/src/analyzer/membership";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { TenantModel, TenantTable } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { createMemoryFs } from "../helpers/memory-fs";
+import { sqlParser } from "../helpers/sql";
+
+const PRISMA_SCHEMA = `
+model Workspace {
+  id      String       @id
+  members Membership[]
+  docs    Doc[]
+}
+model User {
+  id          String       @id
+  memberships Membership[]
+}
+model Membership {
+  userId      String
+  workspaceId String
+  user        User      @relation(fields: [userId], references: [id])
+  workspace   Workspace @relation(fields: [workspaceId], references: [id])
+  @@id([userId, workspaceId])
+}
+model Doc {
+  id          String    @id
+  userId      String
+  workspaceId String
+  workspace   Workspace @relation(fields: [workspaceId], references: [id])
+}
+`;
+const DRIZZLE_SCHEMA = `import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const user = sqliteTable("user", { id: integer("id").primaryKey() });
+export const workspace = sqliteTable("workspace", { id: integer("id").primaryKey() });
+export const usersToWorkspaces = sqliteTable("users_to_workspaces", {
+  userId: integer("user_id").notNull().references(() => user.id),
+  workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+  role: text("role").notNull(),
+});
+`;
+const PRISMA_CONFIG = { tenantColumns: ["workspaceId"], schema: { prisma: ["prisma/schema.prisma"] } };
+const DRIZZLE_CONFIG = { tenantColumns: ["workspaceId"], schema: { drizzle: ["src/db/schema.ts"] } };
+
+let parser: SqlParser;
+let prismaModel: TenantModel;
+let drizzleModel: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  const model = (files: Record<string, string>, config: object) =>
+    discoverTenantModel(createMemoryFs(files), resolveConfig(config, "/p", undefined), parser, ts).model;
+  prismaModel = model({ "/p/prisma/schema.prisma": PRISMA_SCHEMA }, PRISMA_CONFIG);
+  drizzleModel = model({ "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, DRIZZLE_CONFIG);
+});
+
+function expr(text: string): ts.Expression {
+  const sf = ts.createSourceFile("/x.ts", `(${text});`, ts.ScriptTarget.Latest, true);
+  return ((sf.statements[0] as ts.ExpressionStatement).expression as ts.ParenthesizedExpression).expression;
+}
+
+describe("whose id is the signed-in user's", () => {
+  for (const text of [
+    "ctx.user.id",
+    "opts.ctx.user.id",
+    "session.user.id",
+    "ctx.session.user.id",
+    "ctx.auth.userId",
+    "currentUser.id",
+    "(await getSession()).user.id",
+    "auth().userId",
+  ])
+    test(`${text}: the session's user`, () => assert.equal(isSessionUser(ts, expr(text)), true));
+  for (const text of [
+    "userId",
+    "user.id",
+    "input.userId",
+    "ctx.input.user.id",
+    "req.body.user.id",
+    "member.userId",
+    "ctx.user.teamId",
+  ])
+    test(`${text}: anyone's`, () => assert.equal(isSessionUser(ts, expr(text)), false));
+});
+
+test("membership tables are named for joining users to tenants", () => {
+  const table = (name: string) => ({ name, tenantColumn: "workspace_id" }) as TenantTable;
+  for (const name of [
+    "memberships",
+    "team_members",
+    "users_to_workspaces",
+    "UserTeam",
+    "user_team",
+    "project_users",
+    "org_membership",
+    "members",
+  ])
+    assert.equal(isMembershipTable(table(name)), true, name);
+  for (const name of ["users", "documents", "user_settings", "team_invites", "membership_logs"])
+    assert.equal(isMembershipTable(table(name)), false, name);
+});
+
+describe("Prisma: the signed-in user's memberships", () => {
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      prismaModel,
+      {
+        "/p/src/routes/me.ts": `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\nexport async function handler(ctx: any, input: any) {\n${body}\n}`,
+      },
+      { config: PRISMA_CONFIG },
+    );
+
+  test("a read by the session's user id: no finding, and the proof names it", () => {
+    const r = run(
+      `  return prisma.membership.findMany({ where: { userId: ctx.user.id }, include: { workspace: true } });`,
+    );
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(r.proofs, [
+      "routes/me.ts:4 membership: the signed-in user's own memberships: `userId: ctx.user.id`",
+    ]);
+  });
+
+  test("twin: another user's id, a write, or a table that is no membership table stays flagged", () => {
+    const r = run(`  await prisma.membership.findMany({ where: { userId: input.userId } });
+  await prisma.membership.deleteMany({ where: { userId: ctx.user.id } });
+  await prisma.doc.findMany({ where: { userId: ctx.user.id } });`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.replace(/\(.*$/, "")),
+      ["routes/me.ts:4: findMany", "routes/me.ts:5: deleteMany", "routes/me.ts:6: findMany"],
+    );
+  });
+});
+
+describe("Drizzle: the signed-in user's memberships", () => {
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      drizzleModel,
+      {
+        "/p/src/router/me.ts": `import { eq } from "drizzle-orm";\nimport { usersToWorkspaces } from "../db/schema";\nexport const list = async (opts: any) => {\n${body}\n};`,
+      },
+      { config: DRIZZLE_CONFIG },
+    );
+
+  test("a relational or builder read by the session's user id: no finding", () => {
+    const r =
+      run(`  await opts.ctx.db.query.usersToWorkspaces.findMany({ where: eq(usersToWorkspaces.userId, opts.ctx.user.id), with: { workspace: true } });
+  await opts.ctx.db.select().from(usersToWorkspaces).where(eq(usersToWorkspaces.userId, opts.ctx.user.id)).all();`);
+    assert.deepEqual(r.flagged, []);
+    assert.equal(r.proofs.filter((p) => p.includes("membership: the signed-in user's own memberships")).length, 2);
+  });
+
+  test("twin: a user id from the input, or a delete, stays flagged", () => {
+    const r =
+      run(`  await opts.ctx.db.select().from(usersToWorkspaces).where(eq(usersToWorkspaces.userId, opts.input.userId)).all();
+  await opts.ctx.db.delete(usersToWorkspaces).where(eq(usersToWorkspaces.userId, opts.ctx.user.id));`);
+    assert.equal(r.flagged.length, 2);
+  });
+});
+
+test("Prisma: a client held in a property (`ctx.prisma`, `prisma.client`) is checked like any other", () => {
+  const r = runFlow(
+    parser,
+    prismaModel,
+    {
+      "/p/src/lib/docs.ts": `import prisma from "./prisma";
+export const remove = (id: string) => prisma.client.doc.delete({ where: { id } });
+export const rename = (ctx: any, id: string) => ctx.prisma.doc.update({ where: { id }, data: {} });
+export const cached = (cache: any, id: string) => cache.doc.findUnique({ where: { id } });`,
+    },
+    { config: PRISMA_CONFIG },
+  );
+  assert.deepEqual(
+    r.flagged.map((f) => f.replace(/\(.*$/, "")),
+    ["lib/docs.ts:2: delete", "lib/docs.ts:3: update"],
+  );
+  // Not through a client: neither checked nor claimed as proven.
+  assert.deepEqual(r.proofs, []);
+});
