@@ -1,4 +1,5 @@
-// A documents workspace (teams are the tenants; Prisma documents, Drizzle comments, raw SQL jobs),
+// A documents workspace (teams are the tenants; Prisma documents, Drizzle comments, raw SQL jobs, pins
+// found among the team's own documents),
 // with routers, a service class, repositories and helper functions across files: every way the
 // flow proves ownership, each beside an unsafe twin. Analysed the way the CLI does it, with the
 // program's checker (`--project`): EXPECTED.json lists every finding (file, line, rule, table);
@@ -194,6 +195,8 @@ test("every finding the flow dropped is explained", () => {
     "src/routes/documents.ts:24 helper: key `req.params.id` is verified by `requireDocument` (documents.ts line 17), which throws unless a scoped query finds it",
     "src/routes/documents.ts:42 ownership-check: the row's teamId is checked against the tenant on line 43",
     "src/routes/documents.ts:63 built-from-tenant: key `` `${ctx.teamId}:welcome` `` is built from the tenant value",
+    "src/routes/pins.ts:19 helper: key `docId` is verified by `getTeamAndDocument` (line 5), which throws unless a scoped query finds it (when one is given; without one this query fails or matches nothing)",
+    "src/routes/pins.ts:25 helper: key `document!.id` comes from `getTeamAndDocument` (line 5), which returns a row of a scoped query",
     "src/services/documents.service.ts:9 helper: key `doc.id` comes from `owned` (line 30), which returns a row whose tenant it checks",
     "src/services/documents.service.ts:14 helper: key `id` is verified by `requireDocument` (documents.ts line 17), which throws unless a scoped query finds it",
     "src/services/documents.service.ts:27 owned-key: key `copy.id` is the id of the row created with the tenant on line 24",
