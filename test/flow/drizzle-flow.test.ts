@@ -55,7 +55,7 @@ before(async () => {
   ).model;
 });
 
-const IMPORTS = `import { and, eq } from "drizzle-orm";
+const IMPORTS = `import { and, eq, inArray } from "drizzle-orm";
 import { invitation, page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
 `;
 
@@ -214,5 +214,32 @@ describe("a row joined to its parent, the parent's tenant selected beside it and
       ).length,
       4,
     );
+  });
+});
+
+describe("rows handed to a function, their ids used there", () => {
+  const lib = (call: string) => `${IMPORTS}
+async function updatesOf(db: any, reports: { id: number }[]) {
+  const ids = reports.map((r) => r.id);
+  return db.select().from(statusReportUpdate).where(inArray(statusReportUpdate.statusReportId, ids)).all();
+}
+export async function listReports(opts: any, workspaceId: number) {
+  const report = await opts.ctx.db.select().from(statusReport)
+    .where(and(eq(statusReport.id, opts.input.id), eq(statusReport.workspaceId, workspaceId))).get();
+  if (!report) throw new Error("not found");
+  const all = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.workspaceId, workspaceId)).all();
+  return [await updatesOf(opts.ctx.db, all), ${call}];
+}`;
+  const run = (call: string) =>
+    runFlow(parser, model, { "/p/src/router/reports.ts": lib(call) }, { config: CONFIG }).flagged;
+
+  test("every call passes owned rows (a scoped read's rows, `[report]` of an owned row): the ids are proven", () => {
+    assert.deepEqual(run("await updatesOf(opts.ctx.db, [report])"), []);
+  });
+
+  test("twin: one call passes rows from the request", () => {
+    assert.deepEqual(run("await updatesOf(opts.ctx.db, opts.input.reports)"), [
+      "router/reports.ts:6: from(statusReportUpdate)",
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
 import { bindingPath, binds, constDeclarationOf, writes } from "./bindings";
 import { functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
+import { mapsToId } from "./values";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
 export interface ParameterKey {
@@ -39,8 +40,11 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
       const init = d?.initializer;
       const within = d && bindingPath(tsm, d.name, id.text);
       if (init && within && init.pos > cur.pos && init.end <= cur.end) {
-        const inner = parameterKey(tsm, init, depth + 1);
-        return inner && { ...inner, path: inner.path + within.map((p) => `.${p}`).join("") + path };
+        // `const ids = rows.map((r) => r.id)` with `rows` a parameter: the ids of the rows each call passes.
+        const mapped = idsOf(tsm, init);
+        const inner = parameterKey(tsm, mapped ?? init, depth + 1);
+        const ids = mapped ? IDS_OF_ROWS : "";
+        return inner && { ...inner, path: inner.path + ids + within.map((p) => `.${p}`).join("") + path };
       }
       continue;
     }
@@ -54,6 +58,17 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     return prefix && { fn: fn as FunctionWithBody, name, index, path: prefix.map((p) => `.${p}`).join("") + path };
   }
   return undefined;
+}
+
+/** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */
+export const IDS_OF_ROWS = ".map(id)";
+
+/** `rows.map((r) => r.id)`: `rows`. */
+function idsOf(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
+  const x = strip(tsm, e);
+  if (!tsm.isCallExpression(x) || !tsm.isPropertyAccessExpression(x.expression) || x.expression.name.text !== "map")
+    return undefined;
+  return mapsToId(tsm, x.arguments[0]) ? x.expression.expression : undefined;
 }
 
 /** The expression a call passes for a parameter path: `{ id: doc.id }` for ".id" gives `doc.id`; else the argument and the path left. */

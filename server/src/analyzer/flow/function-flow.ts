@@ -125,6 +125,15 @@ export class FunctionFlow {
         return this.valueOf(e.left, at);
     }
     if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
+    // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
+    if (tsm.isArrayLiteralExpression(e) && e.elements.length) {
+      const each = e.elements.map((el) => (tsm.isSpreadElement(el) ? undefined : this.valueOf(el, at)));
+      const first = each[0];
+      const same = each.every(
+        (v) => v?.kind === "row" && !v.unchecked && !!v.reason && v.table === first?.table && !v.present,
+      );
+      return same ? { ...first!, kind: "rows" } : undefined;
+    }
     if (tsm.isElementAccessExpression(e))
       return tsm.isNumericLiteral(e.argumentExpression) ? element(this.valueOf(e.expression, at)) : undefined;
     if (!tsm.isCallExpression(e)) return undefined;

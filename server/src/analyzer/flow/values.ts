@@ -67,6 +67,8 @@ export function member(v: Value | undefined, name: string): Value | undefined {
   if (v?.kind === "object") return v.fields?.get(name);
   if (v?.kind === "row" && name === "id" && !v.unchecked) return { ...v, kind: "key" };
   if (v?.kind === "result" && name === "rows") return { ...v, kind: "rows" };
+  // `rows.map((r) => r.id)` as a parameter path (flow/callers.ts IDS_OF_ROWS).
+  if (v?.kind === "rows" && name === "map(id)") return { ...v, kind: "keys" };
   return undefined;
 }
 
