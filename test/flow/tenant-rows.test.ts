@@ -212,3 +212,21 @@ describe("a row checked through its parent's tenant (Prisma relation)", () => {
     assert.equal(handler(body("line.invoice.number !== tenantId")).flagged.length, 2);
   });
 });
+
+describe("queries run together with Promise.all", () => {
+  const body = (names: string) => `  const [${names}] = await Promise.all([
+    prisma.invoice.count({ where: { tenantId } }),
+    prisma.invoice.findMany({ where: { tenantId, status: "open" } }),
+  ]);
+  await prisma.invoice.update({ where: { id: open[0].id }, data: { status: "paid" } });`;
+
+  test("each name holds the result of the query at its place", () => {
+    assert.deepEqual(handler(body("count, open")).flagged, []);
+  });
+
+  test("twin: the name at the count's place holds no rows", () => {
+    assert.deepEqual(handler(body("open, count")).flagged, [
+      'routes/invoices.ts:8: update({ where: { id: open[0].id }, data: { status: "paid" } })',
+    ]);
+  });
+});

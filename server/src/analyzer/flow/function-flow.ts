@@ -382,8 +382,25 @@ export class FunctionFlow {
   }
 
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
-    this.bind(d.name, this.valueOf(init, d), scope, d.end, this.foundKey(init, d));
+    const all = this.promiseAll(d.name, init);
+    if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
+    else this.bind(d.name, this.valueOf(init, d), scope, d.end, this.foundKey(init, d));
     this.ran(init, d, scope, "kept");
+  }
+
+  /** `const [count, rows] = await Promise.all([countQuery, rowsQuery])`: each name with the expression it receives. */
+  private promiseAll(name: ts.BindingName, init: ts.Expression): [ts.BindingName, ts.Expression][] | undefined {
+    const tsm = this.tsm;
+    if (!tsm.isArrayBindingPattern(name)) return undefined;
+    let e = strip(tsm, init);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    if (!tsm.isCallExpression(e) || e.expression.getText(this.ctx.sourceFile) !== "Promise.all") return undefined;
+    const list = e.arguments[0] && strip(tsm, e.arguments[0]);
+    if (!list || !tsm.isArrayLiteralExpression(list) || list.elements.some((el) => tsm.isSpreadElement(el)))
+      return undefined;
+    return name.elements.flatMap((el, i): [ts.BindingName, ts.Expression][] =>
+      tsm.isOmittedExpression(el) || el.dotDotDotToken || !list.elements[i] ? [] : [[el.name, list.elements[i]!]],
+    );
   }
 
   /**
