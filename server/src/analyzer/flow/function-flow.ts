@@ -13,6 +13,7 @@ import {
   isNothing,
   lineOf,
   mapsToId,
+  matchedId,
   member,
   presentEnough,
   queryValue,
@@ -754,57 +755,6 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
-}
-
-/** `(d) => d.id === key` (or `key === d.id`, `==`), `({ id }) => id === key`: the key, when it does not use the row. */
-function matchedId(tsm: typeof ts, fn: ts.Expression | undefined): ts.Expression | undefined {
-  const f = fn && strip(tsm, fn);
-  if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) || f.parameters.length < 1) return undefined;
-  let body: ts.Node = f.body;
-  if (tsm.isBlock(body)) {
-    const only = body.statements.length === 1 ? body.statements[0] : undefined;
-    if (!only || !tsm.isReturnStatement(only) || !only.expression) return undefined;
-    body = only.expression;
-  }
-  const b = strip(tsm, body as ts.Expression);
-  if (!tsm.isBinaryExpression(b)) return undefined;
-  const op = b.operatorToken.kind;
-  if (op !== tsm.SyntaxKind.EqualsEqualsEqualsToken && op !== tsm.SyntaxKind.EqualsEqualsToken) return undefined;
-  const param = f.parameters[0]!.name;
-  const isId = (e: ts.Expression) => {
-    const s = strip(tsm, e);
-    if (tsm.isIdentifier(param))
-      return (
-        tsm.isPropertyAccessExpression(s) &&
-        s.name.text === "id" &&
-        tsm.isIdentifier(s.expression) &&
-        s.expression.text === param.text
-      );
-    return (
-      tsm.isObjectBindingPattern(param) &&
-      tsm.isIdentifier(s) &&
-      param.elements.some(
-        (el) => tsm.isIdentifier(el.name) && el.name.text === s.text && (el.propertyName ?? el.name).getText() === "id",
-      )
-    );
-  };
-  const key = isId(b.left) ? b.right : isId(b.right) ? b.left : undefined;
-  if (!key) return undefined;
-  // The key must not read the row it is matched against (`d.id === d.parentId`).
-  const bound = new Set<string>();
-  const collect = (n: ts.Node): void => {
-    if (tsm.isIdentifier(n)) bound.add(n.text);
-    tsm.forEachChild(n, collect);
-  };
-  collect(param);
-  let usesRow = false;
-  const visit = (n: ts.Node): void => {
-    if (tsm.isIdentifier(n) && bound.has(n.text) && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
-      usesRow = true;
-    tsm.forEachChild(n, visit);
-  };
-  visit(key);
-  return usesRow ? undefined : strip(tsm, key);
 }
 
 function normalize(text: string): string {

@@ -78,31 +78,71 @@ export function element(v: Value | undefined): Value | undefined {
   return undefined;
 }
 
-/** `r => r.id`, `({ id }) => id`. */
-export function mapsToId(tsm: typeof ts, fn: ts.Expression | undefined): boolean {
-  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || fn.parameters.length < 1) return false;
-  const param = fn.parameters[0].name;
-  let body: ts.Node = fn.body;
+/** A one-expression callback (`(r) => r.id`, `function (r) { return r.id; }`): its first parameter and the expression. */
+function callback(
+  tsm: typeof ts,
+  fn: ts.Expression | undefined,
+): { param: ts.BindingName; body: ts.Expression } | undefined {
+  const f = fn && strip(tsm, fn);
+  if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) || f.parameters.length < 1) return undefined;
+  let body: ts.Node = f.body;
   if (tsm.isBlock(body)) {
     const only = body.statements.length === 1 ? body.statements[0] : undefined;
-    if (!only || !tsm.isReturnStatement(only) || !only.expression) return false;
+    if (!only || !tsm.isReturnStatement(only) || !only.expression) return undefined;
     body = only.expression;
   }
-  const b = strip(tsm, body as ts.Expression);
+  return { param: f.parameters[0]!.name, body: strip(tsm, body as ts.Expression) };
+}
+
+/** Whether `e` is the id of the callback's row: `r.id` for `(r) => ...`, `id` for `({ id }) => ...`. */
+function isRowId(tsm: typeof ts, param: ts.BindingName, e: ts.Expression): boolean {
+  const s = strip(tsm, e);
   if (tsm.isIdentifier(param))
     return (
-      tsm.isPropertyAccessExpression(b) &&
-      b.name.text === "id" &&
-      tsm.isIdentifier(b.expression) &&
-      b.expression.text === param.text
+      tsm.isPropertyAccessExpression(s) &&
+      s.name.text === "id" &&
+      tsm.isIdentifier(s.expression) &&
+      s.expression.text === param.text
     );
   return (
     tsm.isObjectBindingPattern(param) &&
-    tsm.isIdentifier(b) &&
+    tsm.isIdentifier(s) &&
     param.elements.some(
-      (el) => tsm.isIdentifier(el.name) && el.name.text === b.text && (el.propertyName ?? el.name).getText() === "id",
+      (el) => tsm.isIdentifier(el.name) && el.name.text === s.text && (el.propertyName ?? el.name).getText() === "id",
     )
   );
+}
+
+/** `r => r.id`, `({ id }) => id`. */
+export function mapsToId(tsm: typeof ts, fn: ts.Expression | undefined): boolean {
+  const cb = callback(tsm, fn);
+  return !!cb && isRowId(tsm, cb.param, cb.body);
+}
+
+/** `(d) => d.id === key` (or `key === d.id`, `==`), `({ id }) => id === key`: the key, when it does not read the row. */
+export function matchedId(tsm: typeof ts, fn: ts.Expression | undefined): ts.Expression | undefined {
+  const cb = callback(tsm, fn);
+  const b = cb?.body;
+  if (!cb || !b || !tsm.isBinaryExpression(b)) return undefined;
+  const op = b.operatorToken.kind;
+  if (op !== tsm.SyntaxKind.EqualsEqualsEqualsToken && op !== tsm.SyntaxKind.EqualsEqualsToken) return undefined;
+  const key = isRowId(tsm, cb.param, b.left) ? b.right : isRowId(tsm, cb.param, b.right) ? b.left : undefined;
+  if (!key) return undefined;
+  // `d.id === d.parentId` matches the row against itself.
+  const bound = new Set<string>();
+  const collect = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n)) bound.add(n.text);
+    tsm.forEachChild(n, collect);
+  };
+  collect(cb.param);
+  let readsRow = false;
+  const visit = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n) && bound.has(n.text) && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
+      readsRow = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(key);
+  return readsRow ? undefined : strip(tsm, key);
 }
 
 export function isNothing(tsm: typeof ts, e: ts.Expression): boolean {
