@@ -19,6 +19,10 @@ test("a name that ends in a secret or a hash of one", () => {
     "hashed_key",
     "hashedKey",
     "hashedToken",
+    "fastHashedSecretKey",
+    "hashed_api_key",
+    "secretKey",
+    "secret_key",
   ])
     assert.ok(isCredentialField(name), name);
 });
@@ -39,6 +43,9 @@ test("not a name that only contains the word, an id, a flag or a content hash", 
     "tokenId",
     "token_id",
     "contentHash",
+    "publicKey",
+    "hashedAt",
+    "secretKeyId",
   ])
     assert.ok(!isCredentialField(name), name);
 });

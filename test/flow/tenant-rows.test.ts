@@ -230,3 +230,44 @@ describe("queries run together with Promise.all", () => {
     ]);
   });
 });
+
+describe("more ways a row read by its key is checked", () => {
+  test("shared-or-owned: `note.tenantId && note.tenantId !== tenantId`, then throw, checks the read; the key proves no write", () => {
+    const body = (check: string) => `  const note = await prisma.note.findUnique({ where: { id: input.id } });
+  if (!note || ${check}) throw new Error("not found");
+  await prisma.note.update({ where: { id: input.id }, data: { body: "x" } });
+  return note.body;`;
+    // A shared note (no tenant) passes the check: readable, but the update by its id would change every tenant's note.
+    assert.deepEqual(handler(body("(note.tenantId && note.tenantId !== tenantId)")).flagged, [
+      'routes/invoices.ts:6: update({ where: { id: input.id }, data: { body: "x" } })',
+    ]);
+    // Twin: a test of another field before the comparison is no shared-or-owned check.
+    assert.equal(handler(body("(note.body && note.tenantId !== tenantId)")).flagged.length, 2);
+  });
+
+  test("a row whose secret the caller proved to hold: `!(await verifySecret(secret, key.secretHash))`, then throw", () => {
+    const body = (
+      verify: string,
+    ) => `  const key = await prisma.invoice.findUnique({ where: { number: input.number } });
+  if (!key) throw new Error("no such key");
+  if (!(await ${verify})) throw new Error("bad credentials");
+  await prisma.invoice.update({ where: { number: input.number }, data: { status: "used" } });`;
+    const safe = handler(body("verifySecret(input.secret, key.secretHash)"));
+    assert.deepEqual(safe.flagged, []);
+    assert.match(
+      safe.proofs[0]!,
+      /credential: the caller proved to hold the row's secret \(`secretHash` is verified on line 6\)$/,
+    );
+    // Twins: a field that is no secret, a call that verifies something else.
+    assert.equal(handler(body("verifySecret(input.secret, key.number)")).flagged.length, 2);
+    assert.equal(handler(body("sendReceipt(input.secret, key.secretHash)")).flagged.length, 2);
+  });
+
+  test("a proven parent key inside a compound unique selector scopes the child", () => {
+    const body = (key: string) => `  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  await prisma.invoiceLine.delete({ where: { invoiceId_position: { invoiceId: ${key}, position: 1 } } });`;
+    assert.deepEqual(handler(body("input.id")).flagged, []);
+    assert.equal(handler(body("input.otherId")).flagged.length, 1);
+  });
+});

@@ -48,6 +48,31 @@ describe("tenantColumns as a hierarchy (broad to narrow)", () => {
     assert.equal(model.tables.get("tasks")?.tenantColumn, "project_id");
   });
 
+  test('a tenant column named as the ORM spells it: a Prisma field mapped to another column (`orgId @map("organization_id")`)', () => {
+    const { owned, model } = discover(
+      {
+        "/repo/prisma/schema.prisma": `
+model ApiKey {
+  id        String  @id
+  projectId String? @map("project_id")
+  orgId     String? @map("organization_id")
+  @@map("api_keys")
+}
+model Team {
+  id    String @id
+  orgId String @map("org_id")
+}
+model Plan {
+  id        String @id
+  orgnumber String
+}`,
+      },
+      { tenantColumns: ["orgId", "projectId"], schema: { prisma: ["prisma/schema.prisma"] } },
+    );
+    assert.deepEqual(owned, { api_keys: "organization_id, project_id", team: "org_id" });
+    assert.equal(model.tables.get("api_keys")?.tenantColumn, "project_id");
+  });
+
   test("zero-config still infers one column: a table with only another candidate is not owned", () => {
     const { owned, notes } = discover(
       {

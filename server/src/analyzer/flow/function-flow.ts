@@ -3,6 +3,7 @@
 // which by-id reads were checked against the tenant before use. A fact holds after the
 // statement that proves it, inside the block that holds that statement.
 import type ts from "typescript";
+import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
 import { constInitializer, writes } from "./bindings";
@@ -489,6 +490,8 @@ export class FunctionFlow {
     const throws = exits && throwsOnly(tsm, st.thenStatement);
     for (const term of orTerms(tsm, st.expression)) {
       // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
+      // `if (!(await verifySecretKey(secret, key.hashedSecretKey))) throw`: the caller holds the row's secret.
+      if (exits) this.verifiedSecret(term, st, scope);
       const denied = exits ? this.deniedAuthorization(term, st) : undefined;
       if (denied) this.authorize(denied, st, scope, throws);
       // `if (inviteOrgId !== parsedInput.organizationId) throw`: from here on the two are one value.
@@ -519,7 +522,7 @@ export class FunctionFlow {
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
-      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1);
+      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1 && !checked.shared);
       for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
@@ -569,6 +572,39 @@ export class FunctionFlow {
       if (normalize(q.b.getText(this.ctx.sourceFile)) === text) out.push(q.a);
     }
     return out;
+  }
+
+  /**
+   * `!(await verifySecretKey(secret, row.hashedSecretKey))`, `!(await bcrypt.compare(pw, row.passwordHash))`:
+   * a row whose secret (or its hash) the caller proved to hold is the caller's, as a lookup by the secret would be.
+   */
+  private verifiedSecret(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
+    let e = strip(tsm, t.operand);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(calleeName(tsm, e) ?? "")) return;
+    for (const arg of e.arguments) {
+      const a = strip(tsm, arg);
+      if (!tsm.isPropertyAccessExpression(a) || !isCredentialField(a.name.text)) continue;
+      const row = this.valueOf(a.expression, st);
+      if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
+        continue;
+      if (this.usedBefore(row.source, st, scope)) continue;
+      const line = lineOf(this.ctx.sourceFile, st);
+      const field = a.name.text;
+      this.markChecked(
+        row.source,
+        {
+          proof: "credential",
+          evidence: e,
+          say: () => `the caller proved to hold the row's secret (\`${field}\` is verified on line ${line})`,
+        },
+        scope,
+        st.end,
+      );
+    }
   }
 
   /** `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one. */
@@ -651,25 +687,29 @@ export class FunctionFlow {
   private checkedRow(
     term: ts.Expression,
     st: ts.IfStatement,
-  ): { row: Value; field: string; expr: ts.Expression } | undefined {
+  ): { row: Value; field: string; expr: ts.Expression; shared?: boolean } | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
     if (!tsm.isBinaryExpression(t)) return undefined;
-    for (const side of [t.left, t.right]) {
+    const sharedCheck = this.sharedOrOwned(t);
+    const compared = sharedCheck ?? t;
+    // A row that may be shared is the tenant's to read, not to write by its key.
+    const shared = sharedCheck ? { shared: true } : {};
+    for (const side of [compared.left, compared.right]) {
       const s = strip(tsm, side);
       if (!tsm.isPropertyAccessExpression(s)) continue;
       const value = this.valueOf(s.expression, st);
       const projected =
         value?.kind === "row" &&
         value.unchecked &&
-        isInequality(tsm, t.operatorToken.kind) &&
+        isInequality(tsm, compared.operatorToken.kind) &&
         this.projectedTenant(value, s.name.text);
-      if (projected && isTenantValue(tsm, side === t.left ? t.right : t.left, projected))
-        return { row: value!, field: s.name.text, expr: s.expression };
+      if (projected && isTenantValue(tsm, side === compared.left ? compared.right : compared.left, projected))
+        return { row: value!, field: s.name.text, expr: s.expression, ...shared };
       if (value?.kind === "row" && value.unchecked) {
-        const row = tenantMismatchRow(tsm, t, this.ctx.tenantOf(value.table));
+        const row = tenantMismatchRow(tsm, compared, this.ctx.tenantOf(value.table));
         if (row && strip(tsm, row) === strip(tsm, s.expression))
-          return { row: value, field: s.name.text, expr: s.expression };
+          return { row: value, field: s.name.text, expr: s.expression, ...shared };
         continue;
       }
       // `update?.statusReport.workspaceId !== workspaceId`: the tenant of the parent the row hangs off.
@@ -678,11 +718,27 @@ export class FunctionFlow {
       const child = this.valueOf(via.expression, st);
       if (child?.kind !== "row" || !child.unchecked) continue;
       const parent = this.ctx.parentOf?.(child.table, via.name.text);
-      const row = parent && tenantMismatchRow(tsm, t, this.ctx.tenantOf(parent));
+      const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
       if (row && strip(tsm, row) === via)
-        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression };
+        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
     }
     return undefined;
+  }
+
+  /**
+   * `t.projectId && t.projectId !== projectId`: shared rows (no tenant) pass, owned ones must
+   * match; the comparison, when the left side tests the field the right side compares.
+   */
+  private sharedOrOwned(t: ts.BinaryExpression): ts.BinaryExpression | undefined {
+    const tsm = this.tsm;
+    if (t.operatorToken.kind !== tsm.SyntaxKind.AmpersandAmpersandToken) return undefined;
+    const shared = strip(tsm, t.left);
+    const mismatch = strip(tsm, t.right);
+    if (!tsm.isPropertyAccessExpression(shared) || !tsm.isBinaryExpression(mismatch)) return undefined;
+    if (!isInequality(tsm, mismatch.operatorToken.kind)) return undefined;
+    const text = normalize(shared.getText(this.ctx.sourceFile));
+    const sides = [mismatch.left, mismatch.right].map((x) => normalize(x.getText(this.ctx.sourceFile)));
+    return sides.includes(text) ? mismatch : undefined;
   }
 
   /**

@@ -99,7 +99,7 @@ export function prismaFlowQuery(
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
-            const value = member(tsm, whereObj, field);
+            const value = member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field);
             const key = value && keyOf(tsm, value);
             return key ? [{ ...key, table: parent, field }] : [];
           })
@@ -157,6 +157,17 @@ function literalOf(tsm: typeof ts, e: ts.Expression, at: ts.Node): ts.Expression
   if (!tsm.isIdentifier(s)) return s;
   const init = constInitializer(tsm, s, at);
   return init && tsm.isObjectLiteralExpression(strip(tsm, init)) ? strip(tsm, init) : s;
+}
+
+/** `commentId` inside a compound unique selector: `commentId_userId_emoji: { commentId, userId, emoji }`. */
+function compoundMember(tsm: typeof ts, where: ts.ObjectLiteralExpression, field: string): ts.Expression | undefined {
+  for (const p of where.properties) {
+    if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name) || !p.name.text.split("_").includes(field)) continue;
+    const inner = strip(tsm, p.initializer);
+    const value = tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, field) : undefined;
+    if (value) return value;
+  }
+  return undefined;
 }
 
 /** Operations whose where is Prisma's WhereUniqueInput: one unique key (or compound) selects the row. */

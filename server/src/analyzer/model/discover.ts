@@ -195,7 +195,12 @@ function tenantColumnOf(table: DiscoveredTable, tenantColumns: readonly string[]
 function tenantColumnsOf(table: DiscoveredTable, tenantColumns: readonly string[]): string[] {
   const out: string[] = [];
   for (const tenantColumn of tenantColumns) {
-    const column = table.columns.find((c) => tenantColumnMatches(c, tenantColumn));
+    // The configured name may be the ORM's field (`orgId` mapped to `organization_id` by `@map`).
+    const column =
+      table.columns.find((c) => tenantColumnMatches(c, tenantColumn)) ??
+      (table.entities ?? [])
+        .flatMap((e) => Object.entries(e.fields))
+        .find(([field, sql]) => tenantColumnMatches(field, tenantColumn) && table.columns.includes(sql))?.[1];
     if (column && !out.includes(column)) out.push(column);
   }
   return out;
