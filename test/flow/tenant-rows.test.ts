@@ -271,3 +271,52 @@ describe("more ways a row read by its key is checked", () => {
     assert.equal(handler(body("input.otherId")).flagged.length, 1);
   });
 });
+
+describe("a row a data-layer function reads by its parameter, checked by each caller", () => {
+  const LIB = `${PRISMA}
+export async function findInvoice(id: string) {
+  return prisma.invoice.findUnique({ where: { id } });
+}
+export async function removeInvoice(id: string) {
+  return prisma.invoice.delete({ where: { id } });
+}
+`;
+  const caller = (fn: string, check: string) => `import { prisma, findInvoice, removeInvoice } from "../lib/invoices";
+export async function show(tenantId: string, input: any) {
+  const inv = await ${fn}(input.id);
+  if (!inv || ${check}) throw new Error("not found");
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "seen" } });
+  return inv;
+}
+`;
+  const run = (routes: string) =>
+    runFlow(parser, model, { "/p/src/lib/invoices.ts": LIB, "/p/src/routes/show.ts": routes });
+
+  test("every caller checks the row before use: the read is proven, and so is the key it was read by", () => {
+    const r = run(caller("findInvoice", "inv.tenantId !== tenantId"));
+    // `removeInvoice` is never called here: its delete stays flagged.
+    assert.deepEqual(r.flagged, ["lib/invoices.ts:8: delete({ where: { id } })"]);
+    assert.ok(
+      r.proofs.includes(
+        "lib/invoices.ts:5 callers: key `id` is a parameter of `findInvoice`, and every call passes a proven key or checks the row it returns: show.ts line 3: the row's tenantId is checked against the tenant on line 4",
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: a caller that does not check the row, or a check of a write that already ran", () => {
+    const unchecked = run(caller("findInvoice", "inv.status === 'void'"));
+    assert.deepEqual(unchecked.flagged, [
+      "lib/invoices.ts:5: findUnique({ where: { id } })",
+      "lib/invoices.ts:8: delete({ where: { id } })",
+      'routes/show.ts:5: update({ where: { id: input.id }, data: { status: "seen" } })',
+    ]);
+    assert.match(
+      unchecked.messages[0]!,
+      /the call on show\.ts line 3 passes `input\.id`, which nothing there ties to the tenant/,
+    );
+    // The delete ran before its row was checked: too late.
+    const late = run(caller("removeInvoice", "inv.tenantId !== tenantId"));
+    assert.ok(late.flagged.includes("lib/invoices.ts:8: delete({ where: { id } })"), late.flagged.join("\n"));
+  });
+});

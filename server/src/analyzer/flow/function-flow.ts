@@ -583,6 +583,10 @@ export class FunctionFlow {
     const t = strip(tsm, term);
     if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
     let e = strip(tsm, t.operand);
+    // `const isValid = await verifySecretKey(...); if (!isValid) throw`.
+    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
+    if (kept) e = strip(tsm, kept);
+    const part = kept && enclosingStatementOf(tsm, kept);
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
     if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(calleeName(tsm, e) ?? "")) return;
     for (const arg of e.arguments) {
@@ -591,7 +595,7 @@ export class FunctionFlow {
       const row = this.valueOf(a.expression, st);
       if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
         continue;
-      if (this.usedBefore(row.source, st, scope)) continue;
+      if (this.usedBefore(row.source, st, scope, part)) continue;
       const line = lineOf(this.ctx.sourceFile, st);
       const field = a.name.text;
       this.markChecked(
@@ -754,12 +758,13 @@ export class FunctionFlow {
   }
 
   /** Whether a name bound from `source` is read between the query and the check. */
-  private usedBefore(source: FlowQuery, check: ts.Node, scope: ts.Node): boolean {
+  private usedBefore(source: FlowQuery, check: ts.Node, scope: ts.Node, part?: ts.Node): boolean {
     const tsm = this.tsm;
     const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
     let used = false;
     const visit = (n: ts.Node): void => {
-      if (used || n.end <= source.call.end || n.pos >= check.pos) return;
+      // `part`: the check's own earlier statement (`const isValid = await verify(..., row.hash)`).
+      if (used || n.end <= source.call.end || n.pos >= check.pos || n === part) return;
       // Tests in earlier guards (`if (!m) throw`) read the row without using it.
       if (tsm.isIfStatement(n)) {
         tsm.forEachChild(n.thenStatement, visit);
@@ -811,6 +816,12 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
+}
+
+/** The statement a node sits in. */
+function enclosingStatementOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
+  for (let cur: ts.Node | undefined = node; cur; cur = cur.parent) if (tsm.isStatement(cur)) return cur;
+  return undefined;
 }
 
 function normalize(text: string): string {

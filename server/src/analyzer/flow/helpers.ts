@@ -53,6 +53,11 @@ interface Summary {
   label: string;
   returns?: Returned;
   /**
+   * The row a read by the parameter's key returns, unchecked (`findById(id) { return
+   * db.t.findUnique({ where: { id } }) }`): a caller that checks it before use proves that read.
+   */
+  returnsRead?: { query: FlowQuery; index: number; path: string };
+  /**
    * Parameters (or a field of one: `input.id`, a destructured `{ docId }`) whose key the helper
    * verifies, throwing otherwise; `present`: only when the key is given.
    */
@@ -73,7 +78,35 @@ export class HelperSummaries implements HelperEffects {
     this.functions = new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf && ((f) => ctx.sourceFileOf!(f)));
   }
 
+  /** Per call of a helper that returns an unchecked read: the read as the caller sees it (checks are keyed by it). */
+  private readonly callReads = new Map<ts.CallExpression, FlowQuery>();
+
+  /** The read a call's helper returns unchecked, as the caller's flow sees it; undefined for any other call. */
+  callRead(call: ts.CallExpression): { read: FlowQuery; query: FlowQuery; label: string } | undefined {
+    const s = this.summaryOf(call);
+    const r = s?.returnsRead;
+    if (!r) return undefined;
+    let read = this.callReads.get(call);
+    if (!read) {
+      const passed = argumentAt(this.ctx.ts, call, r.index, r.path);
+      read = {
+        call,
+        table: r.query.table,
+        scoped: false,
+        returns: "row",
+        throwsWhenEmpty: false,
+        readOnly: true,
+        // The key the caller passed: once the row is checked, that key is the tenant's too.
+        ...(passed && !passed.path && { key: { expr: passed.expr, list: false } }),
+      };
+      this.callReads.set(call, read);
+    }
+    return { read, query: r.query, label: s.label };
+  }
+
   returns(call: ts.CallExpression): Value | undefined {
+    const read = this.callRead(call);
+    if (read) return { kind: "row", table: read.read.table, source: read.read, unchecked: true };
     const s = this.summaryOf(call);
     if (!s?.returns) return undefined;
     const value = (r: Returned): Value => ({
@@ -205,8 +238,30 @@ export class HelperSummaries implements HelperEffects {
       }
 
     const returns = this.returnedValue(flow, fn, exits);
-    if (!returns && !verifies.length && !checksRow.length) return undefined;
-    return { label: this.label(fn), returns, verifies, checksRow };
+    const returnsRead = returns ? undefined : this.returnedRead(flow, fn, exits);
+    if (!returns && !returnsRead && !verifies.length && !checksRow.length) return undefined;
+    return { label: this.label(fn), returns, returnsRead, verifies, checksRow };
+  }
+
+  /** Every return hands back the one unchecked read by a parameter's key (or nothing). */
+  private returnedRead(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returnsRead"] {
+    const tsm = this.ctx.ts;
+    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
+      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
+      : [[fn.body, fn.body]];
+    let query: FlowQuery | undefined;
+    for (const [expr, at] of returned) {
+      const e = strip(tsm, expr);
+      if (e.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(e) && e.text === "undefined")) continue;
+      const v = flow.valueOf(e, at);
+      const q = v?.kind === "row" && v.unchecked ? v.source : undefined;
+      if (!q?.readOnly || !q.key || q.key.list || (query && query !== q)) return undefined;
+      query = q;
+    }
+    if (!query?.key) return undefined;
+    const key = strip(tsm, query.key.expr);
+    const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn).find((p) => p.name === key.text) : undefined;
+    return param && { query, index: param.index, path: param.path };
   }
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returns"] {

@@ -39,7 +39,7 @@ export function ormFlowQuery(
   };
 }
 
-type Shape = Pick<FlowQuery, "returns" | "key" | "creates"> & {
+type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
   throwsWhenEmpty?: boolean;
   /** Drizzle: the where's predicate, whose `eq(child.parentId, x)` terms filter by a parent key. */
   predicate?: ts.Expression;
@@ -80,7 +80,12 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
       predicate && tsm.isObjectLiteralExpression(predicate)
         ? objectKey(tsm, predicate)
         : predicate && drizzleKey(tsm, predicate);
-    return { returns, key, predicate: predicate && !tsm.isObjectLiteralExpression(predicate) ? predicate : undefined };
+    return {
+      returns,
+      key,
+      readOnly: true,
+      predicate: predicate && !tsm.isObjectLiteralExpression(predicate) ? predicate : undefined,
+    };
   }
   const names = chain.calls.map((c) => c.name);
   const head = names.find((n) => n !== "with" && n !== "$with");
@@ -93,7 +98,7 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
   // Drizzle's `.where()` replaces an earlier one; one where is the only one there is.
   const predicate = wheres.length === 1 ? wheres[0].args[0] : undefined;
   const key = predicate ? drizzleKey(tsm, predicate) : undefined;
-  if (head.startsWith("select")) return { returns: rows, key, predicate };
+  if (head.startsWith("select")) return { returns: rows, key, predicate, readOnly: true };
   if (head === "insert") return { returns: returning ? rows : "none", creates: true };
   if (head === "update" || head === "delete") return { returns: returning ? rows : "none", key, predicate };
   return undefined;

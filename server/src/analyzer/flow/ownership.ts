@@ -148,14 +148,22 @@ export class OwnershipFlow {
       };
     }
     if (fallsThrough) return fallsThrough;
-    return query.key ? this.keyVerdict(flow, query.key, table, false) : undefined;
+    // A read whose row the function returns may be checked by each caller instead.
+    return query.key
+      ? this.keyVerdict(flow, { ...query.key, ...(query.readOnly && { read: query.call }) }, table, false)
+      : undefined;
   }
 
   /**
    * How `key` (of `table`) is proven: by the flow (`local`), else at the calls of the function
    * whose parameter it is. Undefined when nothing proves it and it is no parameter.
    */
-  private keyVerdict(flow: FunctionFlow, key: QueryKey, table: string, local = true): OwnershipVerdict | undefined {
+  private keyVerdict(
+    flow: FunctionFlow,
+    key: QueryKey & { read?: ts.Node },
+    table: string,
+    local = true,
+  ): OwnershipVerdict | undefined {
     const { ctx } = this;
     const { expr, list } = key;
     const text = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
@@ -203,7 +211,7 @@ export class OwnershipFlow {
   private byCallers(
     pk: ParameterKey,
     table: string,
-    key: Omit<QueryKey, "expr">,
+    key: Omit<QueryKey, "expr"> & { read?: ts.Node },
     depth: number,
     seen: Set<ts.Node>,
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
@@ -224,6 +232,7 @@ export class OwnershipFlow {
     if (!calls.length || unresolved) return { kind: "unknown" };
     const param = `a parameter of \`${pk.name}\``;
     let first: string | undefined;
+    let rowChecked = false;
     for (const call of calls) {
       const where = this.where(call);
       const passed = argumentAt(ctx.ts, call, pk.index, pk.path);
@@ -247,6 +256,13 @@ export class OwnershipFlow {
         first ??= `${where}: ${text} is built from the tenant value`;
         continue;
       }
+      // `const t = await findTemplate(id); if (t.projectId !== projectId) throw`: the caller checked the row.
+      const checked = depth === 0 && key.read ? callerFlow.checkedRead(call, key.read) : undefined;
+      if (checked) {
+        first ??= `${where}: ${checked.say(text!)}`;
+        rowChecked = true;
+        continue;
+      }
       const outer = parameterKey(ctx.ts, passed.expr);
       const up =
         outer && callerFlow.byCallers({ ...outer, path: outer.path + passed.path }, table, key, depth + 1, seen);
@@ -259,7 +275,20 @@ export class OwnershipFlow {
       return unproven("which nothing there ties to the tenant");
     }
     const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""})` : "";
-    return { kind: "proven", message: `is ${param}, and every call passes a proven key: ${first}${more}` };
+    const how = rowChecked ? "passes a proven key or checks the row it returns" : "passes a proven key";
+    return { kind: "proven", message: `is ${param}, and every call ${how}: ${first}${more}` };
+  }
+
+  /** How the row the call's function returns (read by `read`) was checked before use, in this file's flow. */
+  private checkedRead(call: ts.CallExpression, read: ts.Node): Reason | undefined {
+    const flow = this.flowAt(call);
+    const found = this.helpers.callRead(call);
+    // The same read, though the helper's file may be another parse of it than the analysed one.
+    const same = (a: ts.Node, b: ts.Node) =>
+      a === b || (a.pos === b.pos && a.end === b.end && a.getSourceFile().fileName === b.getSourceFile().fileName);
+    if (!found || !same(found.query.call, read)) return undefined;
+    const check = flow.checks.get(found.read);
+    return check?.state === "checked" ? check.reason : undefined;
   }
 
   /** "actions.ts line 40", or "line 40" in the analysed file. */

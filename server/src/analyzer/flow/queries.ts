@@ -23,6 +23,8 @@ export interface FlowQuery {
   throwsWhenEmpty: boolean;
   /** The call creates the row it returns (`create`, `INSERT ... RETURNING`, `save`). */
   creates?: boolean;
+  /** Only reads: a check of the row it returns, made after it ran, still comes before any use. */
+  readOnly?: boolean;
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
   /**
@@ -94,6 +96,7 @@ export function prismaFlowQuery(
     returns,
     throwsWhenEmpty: method.endsWith("OrThrow"),
     creates: /^(create|upsert)/.test(method),
+    readOnly: method.startsWith("find"),
     // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
     key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
     parentKeys:
@@ -121,7 +124,8 @@ export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scope
         ? "result"
         : "rows";
   const creates = /^\s*insert\b/i.test(sql);
-  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, creates, key: sqlKey(tsm, site) };
+  const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
+  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, creates, readOnly, key: sqlKey(tsm, site) };
 }
 
 // slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value.
