@@ -304,6 +304,27 @@ export async function show(tenantId: string, input: any) {
     );
   });
 
+  test("a caller that hands the whole row to an authorization check checks it", () => {
+    const routes = `import { findInvoice } from "../lib/invoices";
+export async function show(user: any, input: any) {
+  const inv = await findInvoice(input.id);
+  await assertInvoiceAccess(user, inv);
+  return inv;
+}
+`;
+    const r = run(routes);
+    assert.ok(!r.flagged.includes("lib/invoices.ts:5: findUnique({ where: { id } })"), r.flagged.join("\n"));
+    assert.ok(
+      r.proofs.some((p) =>
+        p.endsWith("show.ts line 3: the row is passed to the authorization check `assertInvoiceAccess` on line 4"),
+      ),
+      r.proofs.join("\n"),
+    );
+    // Twin: a call that is no check (by its name) proves nothing.
+    const logged = run(routes.replace("assertInvoiceAccess", "logInvoiceAccess"));
+    assert.ok(logged.flagged.includes("lib/invoices.ts:5: findUnique({ where: { id } })"), logged.flagged.join("\n"));
+  });
+
   test("twin: a caller that does not check the row, or a check of a write that already ran", () => {
     const unchecked = run(caller("findInvoice", "inv.status === 'void'"));
     assert.deepEqual(unchecked.flagged, [

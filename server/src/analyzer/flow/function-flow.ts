@@ -642,6 +642,26 @@ export class FunctionFlow {
     };
     for (const arg of call.arguments) {
       if (tsm.isSpreadElement(arg)) continue;
+      // `canDeleteReport(auth, report)`: the whole row handed to the check is checked.
+      const whole = strip(tsm, arg);
+      const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
+      if (
+        row?.kind === "row" &&
+        row.unchecked &&
+        row.source &&
+        this.checks.get(row.source)?.state !== "checked" &&
+        !this.usedBefore(row.source, st, scope)
+      )
+        this.markChecked(
+          row.source,
+          {
+            proof: "authorized",
+            evidence: call,
+            say: () => `the row is passed to the authorization check \`${name}\` on line ${line}`,
+          },
+          scope,
+          st.end,
+        );
       for (const key of derivedKeys(tsm, arg, call, (e) => this.equalTo(e, call))) {
         const text = normalize(key.getText(this.ctx.sourceFile));
         this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });
