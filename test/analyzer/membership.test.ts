@@ -184,3 +184,38 @@ export const cached = (cache: any, id: string) => cache.doc.findUnique({ where: 
   // Not through a client: neither checked nor claimed as proven.
   assert.deepEqual(r.proofs, []);
 });
+
+describe("a row whose tenant lists the user among its members", () => {
+  const run = (check: string) =>
+    runFlow(
+      parser,
+      prismaModel,
+      {
+        "/p/src/routes/doc.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function handler(ctx: any, input: any) {
+  const doc = await prisma.doc.findUnique({ where: { id: input.id }, include: { workspace: { include: { members: true } } } });
+  const isMember = doc?.workspace.members.some(${check});
+  if (!isMember) throw new Error("not a member");
+  return prisma.doc.update({ where: { id: input.id }, data: {} });
+}`,
+      },
+      { config: PRISMA_CONFIG },
+    );
+
+  test("`doc.workspace.members.some((m) => m.userId === ctx.user.id)`, then throw: the read and the key are proven", () => {
+    const r = run("(m) => m.userId === ctx.user.id");
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.includes(
+        "routes/doc.ts:4 authorized: the user is checked to be among the row's `workspace.members` on line 6",
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: a test of something else than the member's user, or a user id the client sent", () => {
+    assert.equal(run('(m) => m.role === "admin"').flagged.length, 2);
+    assert.equal(run("(m) => m.userId === input.userId").flagged.length, 2);
+  });
+});

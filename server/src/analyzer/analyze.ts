@@ -18,7 +18,7 @@ import {
 } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
-import { referencedTable, relationParent, relationsOf } from "./model/relations";
+import { referencedTable, relationParent, relationsOf, tenantMembersOf } from "./model/relations";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
@@ -144,6 +144,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       callers,
       referencedTable: (table, field) => referencedTable(model, table, field),
       parentOf: (table, relation) => relationParent(model, table, relation),
+      tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
       relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
       budget,
     });

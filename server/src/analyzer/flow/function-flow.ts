@@ -4,12 +4,22 @@
 // statement that proves it, inside the block that holds that statement.
 import type ts from "typescript";
 import { isCredentialField } from "../credentials";
+import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
 import { constInitializer, writes } from "./bindings";
-import { emptinessSubject, endsPath, isTenantValue, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
+import {
+  emptinessSubject,
+  endsPath,
+  isRequestInput,
+  isTenantValue,
+  orTerms,
+  tenantMismatchRow,
+  type TenantNames,
+} from "./conditions";
 import type { FlowQuery } from "./queries";
 import {
+  callback,
   element,
   isNothing,
   lineOf,
@@ -39,6 +49,8 @@ export interface FlowContext {
   referencedTable?(table: string, field: string): string | undefined;
   /** The tenant-owned parent a relation of a row leads to (`update.statusReport`): its tenant checks the row's. */
   parentOf?(table: string, relation: string): string | undefined;
+  /** Whether `row.<relation>.<members>` lists the members of the row's tenant (`document.team.users`). */
+  tenantMembers?(table: string, relation: string, members: string): boolean;
   /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
@@ -492,6 +504,8 @@ export class FunctionFlow {
       // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
       // `if (!(await verifySecretKey(secret, key.hashedSecretKey))) throw`: the caller holds the row's secret.
       if (exits) this.verifiedSecret(term, st, scope);
+      // `if (!doc.team.users.some((u) => u.userId === userId)) throw`: the user is a member of the row's tenant.
+      if (exits) this.memberCheck(term, st, scope);
       const denied = exits ? this.deniedAuthorization(term, st) : undefined;
       if (denied) this.authorize(denied, st, scope, throws);
       // `if (inviteOrgId !== parsedInput.organizationId) throw`: from here on the two are one value.
@@ -609,6 +623,65 @@ export class FunctionFlow {
         st.end,
       );
     }
+  }
+
+  /**
+   * `!doc.team.users.some((u) => u.userId === userId)`: the row's tenant (reached by its tenant
+   * column) lists the user among its members; the user id is not one the client chose.
+   */
+  private memberCheck(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
+    let e = strip(tsm, t.operand);
+    // `const teamHasUser = doc.team?.users.some(...); if (!teamHasUser) throw`.
+    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
+    if (kept) e = strip(tsm, kept);
+    const part = kept && enclosingStatementOf(tsm, kept);
+    if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "some")
+      return;
+    const list = strip(tsm, e.expression.expression);
+    const via = tsm.isPropertyAccessExpression(list) ? strip(tsm, list.expression) : undefined;
+    if (!tsm.isPropertyAccessExpression(list) || !via || !tsm.isPropertyAccessExpression(via)) return;
+    const row = this.valueOf(via.expression, st);
+    if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
+      return;
+    if (!this.ctx.tenantMembers?.(row.table, via.name.text, list.name.text)) return;
+    const cb = callback(tsm, e.arguments[0]);
+    const b = cb?.body;
+    if (!cb || !tsm.isIdentifier(cb.param) || !b || !tsm.isBinaryExpression(b)) return;
+    if (
+      b.operatorToken.kind !== tsm.SyntaxKind.EqualsEqualsEqualsToken &&
+      b.operatorToken.kind !== tsm.SyntaxKind.EqualsEqualsToken
+    )
+      return;
+    const param = cb.param.text;
+    const isMemberUser = (x: ts.Expression) => {
+      const s = strip(tsm, x);
+      return tsm.isPropertyAccessExpression(s) && isUserColumn(s.name.text) && s.expression.getText() === param;
+    };
+    const user = isMemberUser(b.left) ? b.right : isMemberUser(b.right) ? b.left : undefined;
+    let readsMember = false;
+    const visit = (n: ts.Node): void => {
+      if (tsm.isIdentifier(n) && n.text === param && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
+        readsMember = true;
+      tsm.forEachChild(n, visit);
+    };
+    if (user) visit(user);
+    if (!user || readsMember || isRequestInput(tsm, user)) return;
+    if (this.usedBefore(row.source, st, scope, part)) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const path = `${via.name.text}.${list.name.text}`;
+    this.markChecked(
+      row.source,
+      {
+        proof: "authorized",
+        evidence: st,
+        say: () => `the user is checked to be among the row's \`${path}\` on line ${line}`,
+      },
+      scope,
+      st.end,
+    );
   }
 
   /** `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one. */

@@ -36,6 +36,7 @@ export interface HelperContext {
   /** The model's links, so a helper follows rows as its callers do (FlowContext). */
   referencedTable?: FlowContext["referencedTable"];
   parentOf?: FlowContext["parentOf"];
+  tenantMembers?: FlowContext["tenantMembers"];
   relatedRows?: FlowContext["relatedRows"];
   authorizers?: FlowContext["authorizers"];
 }
@@ -208,6 +209,7 @@ export class HelperSummaries implements HelperEffects {
       helpers: this,
       referencedTable: this.ctx.referencedTable,
       parentOf: this.ctx.parentOf,
+      tenantMembers: this.ctx.tenantMembers,
       relatedRows: this.ctx.relatedRows,
       authorizers: this.ctx.authorizers,
     };

@@ -48,6 +48,8 @@ export interface OwnershipContext {
   referencedTable?(table: string, field: string): string | undefined;
   /** The tenant-owned parent a relation of `table` leads to. */
   parentOf?(table: string, relation: string): string | undefined;
+  /** Whether `row.<relation>.<members>` lists the members of the row's tenant. */
+  tenantMembers?(table: string, relation: string, members: string): boolean;
   /** The rows a back-relation of `table` holds. */
   relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
   /** Shared by the flows of one analysis (this file's and its callers'): how deep caller proofs go. */
@@ -93,6 +95,7 @@ export class OwnershipFlow {
       queriesOf: (file) => (file === ctx.sourceFile ? ctx.queries : ctx.queriesOf?.(file)),
       referencedTable: ctx.referencedTable,
       parentOf: ctx.parentOf,
+      tenantMembers: ctx.tenantMembers,
       relatedRows: ctx.relatedRows,
       authorizers: ctx.authorizers,
     });
@@ -319,6 +322,7 @@ export class OwnershipFlow {
           authorizers: ctx.authorizers,
           referencedTable: ctx.referencedTable,
           parentOf: ctx.parentOf,
+          tenantMembers: ctx.tenantMembers,
           relatedRows: ctx.relatedRows,
           provenElsewhere: (key, table, rejectsMissing) => this.provenByCallers(key, table, rejectsMissing),
         },

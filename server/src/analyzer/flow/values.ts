@@ -79,7 +79,7 @@ export function element(v: Value | undefined): Value | undefined {
 }
 
 /** A one-expression callback (`(r) => r.id`, `function (r) { return r.id; }`): its first parameter and the expression. */
-function callback(
+export function callback(
   tsm: typeof ts,
   fn: ts.Expression | undefined,
 ): { param: ts.BindingName; body: ts.Expression } | undefined {

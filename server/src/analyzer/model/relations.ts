@@ -2,6 +2,7 @@
 // foreign keys it holds (a Prisma relation's one local field, or a parent key the schema
 // declares) and the Prisma back-relations whose key sits on the other side. Computed once per
 // model and table.
+import { isMembershipTable } from "../membership";
 import { normalizeColumnName, tenantColumnMatches } from "./names";
 import { lookupTenantRoot, lookupTenantTable, tenantColumnsOf, type TenantModel, type TenantTable } from "./types";
 
@@ -75,4 +76,25 @@ export function relationParent(model: TenantModel, table: string, relation: stri
     if (r) return r.fields?.length === 1 ? model.entities?.get(r.target.toLowerCase())?.name : undefined;
   }
   return relationsOf(model, table).parentKeys.get(normalizeColumnName(`${relation}Id`));
+}
+
+/**
+ * Whether `row.<relation>.<members>` lists the members of the row's tenant: `relation` leads from
+ * `table` to the tenant's own table by the table's tenant column (`document.team`), and `members`
+ * is that table's back-relation to a membership table (`team.users` of `UserTeam`).
+ */
+export function tenantMembersOf(model: TenantModel, table: string, relation: string, members: string): boolean {
+  const owned = lookupTenantTable(model, table);
+  if (!owned || owned.owner) return false;
+  for (const e of owned.entities ?? []) {
+    const r = e.relations?.find((x) => x.field === relation);
+    if (!r || r.fields?.length !== 1) continue;
+    const column = e.fields[r.fields[0]!] ?? r.fields[0]!;
+    if (!tenantColumnsOf(owned).some((c) => tenantColumnMatches(column, c))) return false;
+    const root = lookupTenantRoot(model, r.target);
+    const held = root && relationsOf(model, root.name).backRelations.get(members);
+    const membership = held && lookupTenantTable(model, held.table);
+    return !!membership && held!.many && isMembershipTable(membership);
+  }
+  return false;
 }
