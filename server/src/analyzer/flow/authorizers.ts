@@ -118,3 +118,36 @@ export function derivedKeys(
   visit(expr, 0);
   return out;
 }
+
+/** A guard class whose name says it checks what the request may touch: `GqlTeamMemberGuard`, `ProjectAccessGuard`. */
+const ACCESS_GUARD = /member|access|permission|owner|role|polic|abilit|authori[sz]/i;
+/** A guard that only signs the user in or limits the rate: `GqlAuthGuard`, `JwtAuthGuard`, `ThrottlerGuard`. */
+const NOT_ACCESS_GUARD = /^(?:Gql|Jwt|Local|Api|Http)?(?:Auth(?:enticated)?|Throttler\w*)$/i;
+
+/**
+ * The guards a route handler runs behind (NestJS `@UseGuards(...)` on the method or its class),
+ * but for those that only sign the user in or limit the rate. `named`: the name says it checks
+ * access (or the config lists it as an authorizer), for when its `canActivate` cannot be read.
+ */
+export function guardsOf(
+  tsm: typeof ts,
+  fn: ts.Node,
+  authorizers: Authorizers | undefined,
+): { name: string; named: boolean }[] {
+  if (!tsm.isMethodDeclaration(fn)) return [];
+  const out: { name: string; named: boolean }[] = [];
+  const holders: ts.Node[] = [fn, ...(tsm.isClassLike(fn.parent) ? [fn.parent] : [])];
+  for (const holder of holders)
+    for (const d of tsm.canHaveDecorators(holder) ? (tsm.getDecorators(holder) ?? []) : []) {
+      const call = strip(tsm, d.expression);
+      if (!tsm.isCallExpression(call) || calleeName(tsm, call) !== "UseGuards") continue;
+      for (const arg of call.arguments) {
+        const a = strip(tsm, arg);
+        const name = tsm.isIdentifier(a) ? a.text : tsm.isPropertyAccessExpression(a) ? a.name.text : undefined;
+        const words = name?.replace(/Guard$/, "");
+        if (!name || !words || NOT_ACCESS_GUARD.test(words)) continue;
+        out.push({ name, named: !!authorizers?.configured.has(name) || ACCESS_GUARD.test(words) });
+      }
+    }
+  return out;
+}

@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
+import { calleeName, derivedKeys, guardsOf, isAuthorizer, type Authorizers } from "./authorizers";
 import { constInitializer, writes } from "./bindings";
 import {
   emptinessSubject,
@@ -63,6 +63,8 @@ export interface HelperEffects {
   returns(call: ts.CallExpression): Value | undefined;
   /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
   effects(call: ts.CallExpression): HelperEffect[];
+  /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */
+  guardArgs?(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined;
 }
 
 export type HelperEffect =
@@ -120,7 +122,51 @@ export class FunctionFlow {
     readonly root: ts.Node,
   ) {
     this.tsm = ctx.ts;
+    this.guarded(root);
     this.visit(root, root);
+  }
+
+  /**
+   * A handler behind an access guard (`@UseGuards(CollectionTeamMemberGuard)`): the guard checked
+   * the request arguments it reads (its `canActivate`: `const { collectionID } = ctx.getArgs()`)
+   * before the body ran. When it cannot be read, a guard whose name says it checks access covers
+   * the arguments it is named for (`collectionID`, `teamID` behind `CollectionTeamMemberGuard`),
+   * never `destCollectionID` beside them.
+   */
+  private guarded(root: ts.Node): void {
+    const tsm = this.tsm;
+    const fn = root.parent;
+    if (!fn || !tsm.isMethodDeclaration(fn)) return;
+    const line = lineOf(this.ctx.sourceFile, fn.name);
+    const names = (n: ts.BindingName): string[] =>
+      tsm.isIdentifier(n) ? [n.text] : n.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : names(el.name)));
+    for (const guard of guardsOf(tsm, fn, this.ctx.authorizers)) {
+      const read = this.ctx.helpers?.guardArgs?.(guard.name, this.ctx.sourceFile);
+      if (!read && !guard.named) continue;
+      const named = guard.name.toLowerCase();
+      const checks = (arg: string) => {
+        if (read) return read.has(arg);
+        const what = arg.replace(/(?:Id|ID|_id)$/, "").toLowerCase();
+        return !!what && what !== arg.toLowerCase() && named.includes(what);
+      };
+      const reason: Reason = {
+        proof: "authorized",
+        evidence: fn,
+        say: (key) => `key ${key} is checked by the guard \`${guard.name}\` before the handler on line ${line} runs`,
+      };
+      for (const p of fn.parameters) {
+        const arg = tsm.isIdentifier(p.name) ? (requestArgName(tsm, p) ?? p.name.text) : undefined;
+        for (const name of names(p.name))
+          if (checks(arg ?? name) || (!read && checks(name)))
+            this.facts.push({
+              name,
+              value: { kind: "key", table: "*", reason },
+              scope: root,
+              pos: root.pos,
+              throws: true,
+            });
+      }
+    }
   }
 
   valueOf(expr: ts.Expression, at: ts.Node): Value | undefined {
@@ -805,7 +851,8 @@ export class FunctionFlow {
         return { row: value!, field: s.name.text, expr: s.expression, ...shared };
       if (value?.kind === "row" && value.unchecked) {
         const row = tenantMismatchRow(tsm, compared, this.ctx.tenantOf(value.table));
-        if (row && strip(tsm, row) === strip(tsm, s.expression))
+        const other = side === compared.left ? compared.right : compared.left;
+        if (row && strip(tsm, row) === strip(tsm, s.expression) && !this.unprovenRowField(other, st))
           return { row: value, field: s.name.text, expr: s.expression, ...shared };
         continue;
       }
@@ -816,10 +863,24 @@ export class FunctionFlow {
       if (child?.kind !== "row" || !child.unchecked) continue;
       const parent = this.ctx.parentOf?.(child.table, via.name.text);
       const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
-      if (row && strip(tsm, row) === via)
+      const other = side === compared.left ? compared.right : compared.left;
+      if (row && strip(tsm, row) === via && !this.unprovenRowField(other, st))
         return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
     }
     return undefined;
+  }
+
+  /**
+   * `coll.teamID !== next.teamID` with `next` read by another id from the request: the tenant of a
+   * row nothing proved is no tenant value (the two rows share a team, not the caller's).
+   */
+  private unprovenRowField(e: ts.Expression, at: ts.Node): boolean {
+    const tsm = this.tsm;
+    let s = strip(tsm, e);
+    if (tsm.isNonNullExpression(s)) s = strip(tsm, s.expression);
+    if (!tsm.isPropertyAccessExpression(s)) return false;
+    const v = this.valueOf(s.expression, at);
+    return (v?.kind === "row" || v?.kind === "rows") && (!!v.unchecked || !v.reason);
   }
 
   /**
@@ -909,6 +970,22 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
+}
+
+/** `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's parameter receives. */
+function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | undefined {
+  for (const d of tsm.canHaveDecorators(p) ? (tsm.getDecorators(p) ?? []) : []) {
+    const call = strip(tsm, d.expression);
+    if (!tsm.isCallExpression(call) || !/^(?:Args|Param|Query|Body)$/.test(calleeName(tsm, call) ?? "")) continue;
+    const first = call.arguments[0] && strip(tsm, call.arguments[0]);
+    if (first && tsm.isStringLiteral(first)) return first.text;
+    if (first && tsm.isObjectLiteralExpression(first)) {
+      const name = first.properties.find((q) => q.name && tsm.isIdentifier(q.name) && q.name.text === "name");
+      const v = name && tsm.isPropertyAssignment(name) ? strip(tsm, name.initializer) : undefined;
+      if (v && tsm.isStringLiteral(v)) return v.text;
+    }
+  }
+  return undefined;
 }
 
 /** The statement a node sits in. */

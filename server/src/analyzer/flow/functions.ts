@@ -55,6 +55,11 @@ export class FunctionResolver {
     return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
   }
 
+  /** A method of a class named where `at` sits, declared there or imported (`CollectionGuard#canActivate`). */
+  method(at: ts.SourceFile, className: string, method: string): FunctionWithBody | undefined {
+    return this.localFunctions(at).get(`${className}#${method}`) ?? this.imported(at, className, `#${method}`);
+  }
+
   /** `import { getDoc } from "./repo"` then `getDoc()`, `import * as repo` then `repo.getDoc()`. */
   private imported(file: ts.SourceFile, local: string, member = ""): FunctionWithBody | undefined {
     const binding = this.sourceFileOf && this.importsOf(file).get(local);

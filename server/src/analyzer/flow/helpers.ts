@@ -177,6 +177,22 @@ export class HelperSummaries implements HelperEffects {
     return out;
   }
 
+  private readonly guards = new Map<string, ReadonlySet<string> | null>();
+
+  /**
+   * The request arguments a guard's `canActivate` reads: names destructured from (or read off)
+   * `ctx.getArgs()`, `request.params`, `request.query` or `request.body`.
+   */
+  guardArgs(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined {
+    const key = `${at.fileName}\0${guard}`;
+    const known = this.guards.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const fn = this.functions.method(at, guard, "canActivate");
+    const args = fn && requestArgsRead(this.ctx.ts, fn);
+    this.guards.set(key, args ?? null);
+    return args;
+  }
+
   private summaryOf(call: ts.CallExpression): Summary | undefined {
     const fn = this.functions.resolve(call);
     // Recursion, or a call inside the helper itself: nothing to learn.
@@ -353,6 +369,32 @@ function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; i
         : [];
     });
   });
+}
+
+/** `getArgs()`, `.params`, `.query`, `.body`: where a guard finds the request's arguments. */
+const ARGS_SOURCE = /getArgs\s*(?:<[^>]*>)?\s*\(\s*\)$|\.(?:params|query|body)$/;
+
+function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): Set<string> {
+  const out = new Set<string>();
+  const isSource = (e: ts.Expression): boolean => ARGS_SOURCE.test(strip(tsm, e).getText().replace(/\s+/g, ""));
+  const holders = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (tsm.isVariableDeclaration(n) && n.initializer && isSource(n.initializer)) {
+      if (tsm.isIdentifier(n.name)) holders.add(n.name.text);
+      else if (tsm.isObjectBindingPattern(n.name))
+        for (const el of n.name.elements) {
+          const prop = el.propertyName ?? el.name;
+          if (tsm.isIdentifier(prop)) out.add(prop.text);
+        }
+    }
+    if (tsm.isPropertyAccessExpression(n)) {
+      const owner = strip(tsm, n.expression);
+      if (isSource(owner) || (tsm.isIdentifier(owner) && holders.has(owner.text))) out.add(n.name.text);
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return out;
 }
 
 const RETURNS: Record<Value["kind"], string> = {

@@ -42,6 +42,19 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   if (tsm.isNewExpression(e))
     return tsm.isIdentifier(e.expression) && e.expression.text === "PrismaClient" ? "unscoped" : undefined;
   if (extended) return clientKind(ctx, extended.base, depth + 1);
+  // `(tx || this.prisma)`, `tx ?? prisma`, `inTx ? tx : prisma`: a client either way; unscoped when either may be.
+  const either =
+    tsm.isBinaryExpression(e) &&
+    (e.operatorToken.kind === tsm.SyntaxKind.BarBarToken ||
+      e.operatorToken.kind === tsm.SyntaxKind.QuestionQuestionToken)
+      ? [e.left, e.right]
+      : tsm.isConditionalExpression(e)
+        ? [e.whenTrue, e.whenFalse]
+        : undefined;
+  if (either) {
+    const kinds = either.map((x) => clientKind(ctx, x, depth + 1));
+    return kinds.includes("unscoped") ? "unscoped" : kinds.find((k) => k !== undefined);
+  }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
   if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;

@@ -1,0 +1,115 @@
+// NestJS handlers behind an access guard (`@UseGuards(TeamEnvGuard)`): the guard's `canActivate`
+// read the request arguments it checks (`const { id } = ctx.getArgs()`) and threw before the
+// handler ran, so those arguments are authorized keys in the handler; the arguments it does not
+// read, and guards that only sign the user in, prove nothing.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser);
+});
+
+const GUARD = `import { CanActivate, ExecutionContext, Injectable } from "@nestjs/common";
+import { GqlExecutionContext } from "@nestjs/graphql";
+@Injectable()
+export class InvoiceTeamGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const ctx = GqlExecutionContext.create(context);
+    const { user } = ctx.getContext().req;
+    const { id } = ctx.getArgs<{ id: string }>();
+    return this.invoices.isInTeamOf(id, user);
+  }
+}
+`;
+
+const resolver = (guards: string) => `import { UseGuards } from "@nestjs/common";
+import { Args, Mutation, Resolver } from "@nestjs/graphql";
+import { PrismaClient } from "@prisma/client";
+import { InvoiceTeamGuard } from "./invoice.guard";
+const prisma = new PrismaClient();
+@Resolver()
+export class InvoiceResolver {
+  @Mutation(() => Boolean)
+  @UseGuards(${guards})
+  async payInvoice(@Args({ name: "id" }) invoiceId: string, @Args("targetId") targetId: string) {
+    await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });
+    await prisma.invoice.update({ where: { id: targetId }, data: { status: "merged" } });
+    return true;
+  }
+}
+`;
+
+const run = (guards: string, guardFile = GUARD) =>
+  runFlow(parser, model, { "/p/src/invoice.guard.ts": guardFile, "/p/src/invoice.resolver.ts": resolver(guards) });
+
+describe("handlers behind a guard", () => {
+  test("the argument the guard reads is authorized in the handler; another argument is not", () => {
+    const r = run("GqlAuthGuard, InvoiceTeamGuard");
+    assert.deepEqual(r.flagged, [
+      'invoice.resolver.ts:12: update({ where: { id: targetId }, data: { status: "merged" } })',
+    ]);
+    assert.ok(
+      r.proofs.includes(
+        "invoice.resolver.ts:11 authorized: key `invoiceId` is checked by the guard `InvoiceTeamGuard` before the handler on line 10 runs",
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: a guard that only signs the user in, or one that reads no arguments, proves nothing", () => {
+    assert.equal(run("GqlAuthGuard").flagged.length, 2);
+    const blind = GUARD.replace("const { id } = ctx.getArgs<{ id: string }>();", "const id = user.defaultInvoice;");
+    assert.equal(run("InvoiceTeamGuard", blind).flagged.length, 2);
+  });
+
+  test("a guard that cannot be read counts when its name says it checks access, for the arguments it is named for", () => {
+    const r = runFlow(parser, model, {
+      "/p/src/invoice.resolver.ts": resolver("InvoiceMemberGuard").replace(
+        'import { InvoiceTeamGuard } from "./invoice.guard";',
+        'import { InvoiceMemberGuard } from "@app/guards";',
+      ),
+    });
+    // `invoiceId` is what an Invoice…Guard checks; `targetId` is not.
+    assert.deepEqual(r.flagged, [
+      'invoice.resolver.ts:12: update({ where: { id: targetId }, data: { status: "merged" } })',
+    ]);
+  });
+});
+
+test("a query through `(tx || this.prisma)` is checked like one through either client", () => {
+  const r = runFlow(parser, model, {
+    "/p/src/invoices.service.ts": `import { PrismaClient } from "@prisma/client";
+export class InvoicesService {
+  constructor(private readonly prisma: PrismaClient) {}
+  async get(id: string, tx?: any) {
+    return (tx || this.prisma).invoice.findUniqueOrThrow({ where: { id } });
+  }
+}`,
+  });
+  assert.deepEqual(r.flagged, ["invoices.service.ts:5: findUniqueOrThrow({ where: { id } })"]);
+});
+
+test("two rows read by request ids compared with each other prove nothing about the caller's tenant", () => {
+  const body = (check: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function move(tenantId: string, input: any) {
+  const a = await prisma.invoice.findFirst({ where: { id: input.id } });
+  const b = await prisma.invoice.findFirst({ where: { id: input.nextId } });
+  if (!a || !b || ${check}) throw new Error("forbidden");
+  return [a, b];
+}`;
+  assert.equal(runFlow(parser, model, { "/p/src/move.ts": body("a.tenantId !== b.tenantId") }).flagged.length, 2);
+  // Control: each compared with the caller's tenant.
+  assert.deepEqual(
+    runFlow(parser, model, { "/p/src/move.ts": body("a.tenantId !== tenantId || b.tenantId !== tenantId") }).flagged,
+    [],
+  );
+});
