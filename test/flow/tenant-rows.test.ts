@@ -341,3 +341,53 @@ export async function show(user: any, input: any) {
     assert.ok(late.flagged.includes("lib/invoices.ts:8: delete({ where: { id } })"), late.flagged.join("\n"));
   });
 });
+
+describe("rows in callbacks, by index, and in result wrappers", () => {
+  test("`rows.map((row) => update({ where: { id: row.id } }))` and `rows[i].id` of a scoped read are owned keys", () => {
+    const r = handler(`  const open = await prisma.invoice.findMany({ where: { tenantId, status: "open" } });
+  await Promise.all(open.map((inv, i) => prisma.invoice.update({ where: { id: inv.id }, data: { number: String(i) } })));
+  for (let i = 0; i < open.length; i++) await prisma.invoice.delete({ where: { id: open[i].id } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: the same over rows read without the tenant", () => {
+    const r = handler(`  const open = await prisma.invoice.findMany({ where: { status: "open" } });
+  await Promise.all(open.map((inv) => prisma.invoice.update({ where: { id: inv.id }, data: { number: "1" } })));
+  for (let i = 0; i < open.length; i++) await prisma.invoice.delete({ where: { id: open[i].id } });`);
+    assert.equal(r.flagged.length, 3);
+  });
+
+  const LIB = (ret: string) => `${PRISMA}
+import * as E from "fp-ts/Either";
+export async function getInvoiceE(id: string) {
+  const inv = await prisma.invoice.findUnique({ where: { id } });
+  if (!inv) return E.left("NOT_FOUND");
+  return ${ret};
+}
+`;
+  const CALLER = `import * as E from "fp-ts/Either";
+import { getInvoiceE } from "../lib/invoices";
+export async function rename(tenantId: string, input: any) {
+  const res = await getInvoiceE(input.id);
+  if (E.isLeft(res)) return E.left(res.left);
+  if (res.right.tenantId !== tenantId) return E.left("FORBIDDEN");
+  return E.right(res.right.number);
+}
+`;
+
+  test("a row returned in `E.right(row)` and checked by every caller as `res.right`", () => {
+    const r = runFlow(parser, model, {
+      "/p/src/lib/invoices.ts": LIB("E.right(inv)"),
+      "/p/src/routes/rename.ts": CALLER,
+    });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a caller that checks another field of the wrapped row", () => {
+    const r = runFlow(parser, model, {
+      "/p/src/lib/invoices.ts": LIB("E.right(inv)"),
+      "/p/src/routes/rename.ts": CALLER.replace("res.right.tenantId !== tenantId", "res.right.status !== 'open'"),
+    });
+    assert.deepEqual(r.flagged, ["lib/invoices.ts:6: findUnique({ where: { id } })"]);
+  });
+});

@@ -28,6 +28,8 @@ import {
   member,
   presentEnough,
   queryValue,
+  wrapped,
+  wrapValue,
   type Reason,
   type Value,
 } from "./values";
@@ -100,6 +102,9 @@ interface Found {
   table: string;
   reason: Reason;
 }
+
+/** Array methods whose callback's first parameter is each element. */
+const ELEMENT_CALLBACKS = new Set(["map", "forEach", "flatMap", "filter", "some", "every", "find", "findIndex"]);
 
 /** What a `let` holds after an assignment the flow cannot read: nothing it can prove. */
 const UNKNOWN: Value = { kind: "row", table: "", unchecked: true };
@@ -194,8 +199,11 @@ export class FunctionFlow {
       );
       return same ? { ...first!, kind: "rows" } : undefined;
     }
-    if (tsm.isElementAccessExpression(e))
-      return tsm.isNumericLiteral(e.argumentExpression) ? element(this.valueOf(e.expression, at)) : undefined;
+    // `rows[0]`, `rows[i]`: any element of owned rows is an owned row (or nothing).
+    if (tsm.isElementAccessExpression(e)) {
+      const list = this.valueOf(e.expression, at);
+      return list?.kind === "rows" || list?.kind === "keys" ? element(list) : undefined;
+    }
     if (!tsm.isCallExpression(e)) return undefined;
     if (tsm.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
@@ -206,6 +214,12 @@ export class FunctionFlow {
       if (list && method === "filter") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
       if (list && method === "map")
         return list.kind === "rows" && mapsToId(tsm, e.arguments[0]) ? { ...list, kind: "keys" } : undefined;
+    }
+    // `E.right(row)`, `ok(row)`: read back as `.right`, `.value`.
+    const wrap = wrapped(tsm, e);
+    if (wrap) {
+      const inner = this.valueOf(wrap.inner, at);
+      return inner && wrapValue(wrap.field, inner);
     }
     return this.ctx.helpers?.returns(e);
   }
@@ -357,6 +371,7 @@ export class FunctionFlow {
         this.bind(d.name, element(list), node, node.initializer.end);
     }
     if (tsm.isIfStatement(node)) this.guard(node, scope);
+    if (tsm.isCallExpression(node)) this.callbackRows(node);
     this.noteWrites(node, scope);
     // `if (c) await assert(...)`: what a statement without braces proves holds inside it only.
     const own = (c: ts.Node) =>
@@ -392,6 +407,21 @@ export class FunctionFlow {
       );
       if (!rewritten) this.facts.push({ ...fact, value: { ...fact.value, present: true }, scope, pos: st.end });
     }
+  }
+
+  /**
+   * `rows.map((row) => db.t.update({ where: { id: row.id } }))`, `.forEach`, `.flatMap`, `.filter`:
+   * the callback's first parameter is each element of the rows, inside the callback.
+   */
+  private callbackRows(call: ts.CallExpression): void {
+    const tsm = this.tsm;
+    if (!tsm.isPropertyAccessExpression(call.expression)) return;
+    if (!ELEMENT_CALLBACKS.has(call.expression.name.text)) return;
+    const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
+    if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !fn.parameters[0]) return;
+    const list = this.valueOf(call.expression.expression, call);
+    if (list?.kind !== "rows" && list?.kind !== "keys") return;
+    this.bind(fn.parameters[0].name, element(list), fn.body, fn.body.pos);
   }
 
   /**
@@ -925,7 +955,12 @@ export class FunctionFlow {
         if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
         return;
       }
-      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n))
+      // `coll.left` of `E.left(...)`: the failure a wrapper holds, not its row.
+      const failure =
+        tsm.isPropertyAccessExpression(n.parent) &&
+        n.parent.expression === n &&
+        /^(?:left|error)$/.test(n.parent.name.text);
+      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n) && !failure)
         used = !(
           (tsm.isVariableDeclaration(n.parent) && n.parent.name === n) ||
           // `link = await ...` overwrites the variable: not a use of what it held.

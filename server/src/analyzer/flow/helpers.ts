@@ -19,6 +19,7 @@ import {
   type Value,
 } from "./function-flow";
 import { returnStatements } from "../statements";
+import { holdsNothing, wrapValue } from "./values";
 import { argumentAt } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
@@ -57,7 +58,7 @@ interface Summary {
    * The row a read by the parameter's key returns, unchecked (`findById(id) { return
    * db.t.findUnique({ where: { id } }) }`): a caller that checks it before use proves that read.
    */
-  returnsRead?: { query: FlowQuery; index: number; path: string };
+  returnsRead?: { query: FlowQuery; index: number; path: string; wrap?: string };
   /**
    * Parameters (or a field of one: `input.id`, a destructured `{ docId }`) whose key the helper
    * verifies, throwing otherwise; `present`: only when the key is given.
@@ -83,7 +84,7 @@ export class HelperSummaries implements HelperEffects {
   private readonly callReads = new Map<ts.CallExpression, FlowQuery>();
 
   /** The read a call's helper returns unchecked, as the caller's flow sees it; undefined for any other call. */
-  callRead(call: ts.CallExpression): { read: FlowQuery; query: FlowQuery; label: string } | undefined {
+  callRead(call: ts.CallExpression): { read: FlowQuery; query: FlowQuery; label: string; wrap?: string } | undefined {
     const s = this.summaryOf(call);
     const r = s?.returnsRead;
     if (!r) return undefined;
@@ -102,12 +103,15 @@ export class HelperSummaries implements HelperEffects {
       };
       this.callReads.set(call, read);
     }
-    return { read, query: r.query, label: s.label };
+    return { read, query: r.query, label: s.label, wrap: r.wrap };
   }
 
   returns(call: ts.CallExpression): Value | undefined {
     const read = this.callRead(call);
-    if (read) return { kind: "row", table: read.read.table, source: read.read, unchecked: true };
+    if (read) {
+      const row: Value = { kind: "row", table: read.read.table, source: read.read, unchecked: true };
+      return read.wrap ? wrapValue(read.wrap, row) : row;
+    }
     const s = this.summaryOf(call);
     if (!s?.returns) return undefined;
     const value = (r: Returned): Value => ({
@@ -268,18 +272,23 @@ export class HelperSummaries implements HelperEffects {
       ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
       : [[fn.body, fn.body]];
     let query: FlowQuery | undefined;
+    let wrap: string | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
-      if (e.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(e) && e.text === "undefined")) continue;
-      const v = flow.valueOf(e, at);
+      if (holdsNothing(tsm, e)) continue;
+      let v = flow.valueOf(e, at);
+      // `return E.right(row)`: the row, read back as `.right`.
+      const field = v?.kind === "object" && v.fields?.size === 1 ? [...v.fields.keys()][0] : undefined;
+      if (field) v = v!.fields!.get(field);
       const q = v?.kind === "row" && v.unchecked ? v.source : undefined;
-      if (!q?.readOnly || !q.key || q.key.list || (query && query !== q)) return undefined;
+      if (!q?.readOnly || !q.key || q.key.list || (query && (query !== q || wrap !== field))) return undefined;
       query = q;
+      wrap = field;
     }
     if (!query?.key) return undefined;
     const key = strip(tsm, query.key.expr);
     const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn).find((p) => p.name === key.text) : undefined;
-    return param && { query, index: param.index, path: param.path };
+    return param && { query, index: param.index, path: param.path, ...(wrap && { wrap }) };
   }
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returns"] {
@@ -293,14 +302,21 @@ export class HelperSummaries implements HelperEffects {
     let value: Value | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
-      if (e.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(e) && e.text === "undefined")) continue;
+      if (holdsNothing(tsm, e)) continue;
       const v = flow.valueOf(e, at);
       if (!v || v.unchecked || !v.reason || (value && (v.kind !== value.kind || v.table !== value.table)))
         return undefined;
       value ??= v;
     }
     if (!value) return undefined;
-    return { kind: value.kind, table: value.table, what: whatItReturns(value) };
+    // `return E.right(row)`: the wrapper, its one field the row.
+    const fields =
+      value.kind === "object" && value.fields
+        ? new Map(
+            [...value.fields].map(([name, v]) => [name, { kind: v.kind, table: v.table, what: whatItReturns(v) }]),
+          )
+        : undefined;
+    return { kind: value.kind, table: value.table, what: whatItReturns(value), ...(fields && { fields }) };
   }
 
   /**

@@ -149,3 +149,31 @@ export function isNothing(tsm: typeof ts, e: ts.Expression): boolean {
   const s = strip(tsm, e);
   return s.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(s) && s.text === "undefined");
 }
+
+/** Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)` (`.value`). */
+const WRAPS: Record<string, string> = { right: "right", some: "value", ok: "value", okAsync: "value" };
+/** Their empty or failed twins: `E.left(e)`, `O.none`, `err(e)`, which hold no row. */
+const NOTHING = /^(?:left|none|err|errAsync)$/;
+
+/** `E.right(row)`: the field the wrapped value is read back from, and the value; undefined for anything else. */
+export function wrapped(tsm: typeof ts, e: ts.Expression): { field: string; inner: ts.Expression } | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length !== 1) return undefined;
+  const callee = strip(tsm, e.expression);
+  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  const field = Object.hasOwn(WRAPS, name) ? WRAPS[name] : undefined;
+  return field ? { field, inner: e.arguments[0]! } : undefined;
+}
+
+/** `E.left(...)`, `O.none`, `err(...)`, `null`, `undefined`: a return that hands back no row. */
+export function holdsNothing(tsm: typeof ts, e: ts.Expression): boolean {
+  const s = strip(tsm, e);
+  if (isNothing(tsm, s)) return true;
+  const callee = tsm.isCallExpression(s) ? strip(tsm, s.expression) : s;
+  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  return NOTHING.test(name);
+}
+
+/** A wrapper around a value: the object whose one field holds it, keeping its row's source and proof. */
+export function wrapValue(field: string, inner: Value): Value {
+  return { ...inner, kind: "object", fields: new Map([[field, inner]]) };
+}
