@@ -665,19 +665,29 @@ export class FunctionFlow {
   }
 
   /**
+   * `!check(...)`, `!(await check(...))`, or `!ok` with `const ok = await check(...)` (`part`: that
+   * const's statement, where the row may be read by the check itself): what is negated, awaits stripped.
+   */
+  private negated(term: ts.Expression, st: ts.Node): { e: ts.Expression; part?: ts.Node } | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
+    let e = strip(tsm, t.operand);
+    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
+    if (kept) e = strip(tsm, kept);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    return { e, part: kept && enclosingStatementOf(tsm, kept) };
+  }
+
+  /**
    * `!(await verifySecretKey(secret, row.hashedSecretKey))`, `!(await bcrypt.compare(pw, row.passwordHash))`:
    * a row whose secret (or its hash) the caller proved to hold is the caller's, as a lookup by the secret would be.
    */
   private verifiedSecret(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
-    const t = strip(tsm, term);
-    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
-    let e = strip(tsm, t.operand);
-    // `const isValid = await verifySecretKey(...); if (!isValid) throw`.
-    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
-    if (kept) e = strip(tsm, kept);
-    const part = kept && enclosingStatementOf(tsm, kept);
-    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    const negated = this.negated(term, st);
+    if (!negated) return;
+    const { e, part } = negated;
     if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(calleeName(tsm, e) ?? "")) return;
     for (const arg of e.arguments) {
       const a = strip(tsm, arg);
@@ -707,13 +717,9 @@ export class FunctionFlow {
    */
   private memberCheck(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
-    const t = strip(tsm, term);
-    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
-    let e = strip(tsm, t.operand);
-    // `const teamHasUser = doc.team?.users.some(...); if (!teamHasUser) throw`.
-    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
-    if (kept) e = strip(tsm, kept);
-    const part = kept && enclosingStatementOf(tsm, kept);
+    const negated = this.negated(term, st);
+    if (!negated) return;
+    const { e, part } = negated;
     if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "some")
       return;
     const list = strip(tsm, e.expression.expression);
