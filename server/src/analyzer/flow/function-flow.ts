@@ -4,22 +4,13 @@
 // statement that proves it, inside the block that holds that statement.
 import type ts from "typescript";
 import { isCredentialField } from "../credentials";
-import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, derivedKeys, guardsOf, isAuthorizer, type Authorizers } from "./authorizers";
+import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
+import { guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer, writes } from "./bindings";
-import {
-  emptinessSubject,
-  endsPath,
-  isRequestInput,
-  isTenantValue,
-  orTerms,
-  tenantMismatchRow,
-  type TenantNames,
-} from "./conditions";
+import { emptinessSubject, endsPath, isTenantValue, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import {
-  callback,
   element,
   isNothing,
   lineOf,
@@ -131,46 +122,21 @@ export class FunctionFlow {
     this.visit(root, root);
   }
 
-  /**
-   * A handler behind an access guard (`@UseGuards(CollectionTeamMemberGuard)`): the guard checked
-   * the request arguments it reads (its `canActivate`: `const { collectionID } = ctx.getArgs()`)
-   * before the body ran. When it cannot be read, a guard whose name says it checks access covers
-   * the arguments it is named for (`collectionID`, `teamID` behind `CollectionTeamMemberGuard`),
-   * never `destCollectionID` beside them.
-   */
+  /** A handler behind an access guard (`@UseGuards(...)`): the arguments the guard checked are authorized (flow/check-shapes.ts). */
   private guarded(root: ts.Node): void {
     const tsm = this.tsm;
     const fn = root.parent;
     if (!fn || !tsm.isMethodDeclaration(fn)) return;
     const line = lineOf(this.ctx.sourceFile, fn.name);
-    const names = (n: ts.BindingName): string[] =>
-      tsm.isIdentifier(n) ? [n.text] : n.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : names(el.name)));
-    for (const guard of guardsOf(tsm, fn, this.ctx.authorizers)) {
-      const read = this.ctx.helpers?.guardArgs?.(guard.name, this.ctx.sourceFile);
-      if (!read && !guard.named) continue;
-      const named = guard.name.toLowerCase();
-      const checks = (arg: string) => {
-        if (read) return read.has(arg);
-        const what = arg.replace(/(?:Id|ID|_id)$/, "").toLowerCase();
-        return !!what && what !== arg.toLowerCase() && named.includes(what);
-      };
+    const read = (guard: string) => this.ctx.helpers?.guardArgs?.(guard, this.ctx.sourceFile);
+    for (const { guard, names } of guardedArguments(tsm, fn, this.ctx.authorizers, read)) {
       const reason: Reason = {
         proof: "authorized",
         evidence: fn,
-        say: (key) => `key ${key} is checked by the guard \`${guard.name}\` before the handler on line ${line} runs`,
+        say: (key) => `key ${key} is checked by the guard \`${guard}\` before the handler on line ${line} runs`,
       };
-      for (const p of fn.parameters) {
-        const arg = tsm.isIdentifier(p.name) ? (requestArgName(tsm, p) ?? p.name.text) : undefined;
-        for (const name of names(p.name))
-          if (checks(arg ?? name) || (!read && checks(name)))
-            this.facts.push({
-              name,
-              value: { kind: "key", table: "*", reason },
-              scope: root,
-              pos: root.pos,
-              throws: true,
-            });
-      }
+      for (const name of names)
+        this.facts.push({ name, value: { kind: "key", table: "*", reason }, scope: root, pos: root.pos, throws: true });
     }
   }
 
@@ -720,40 +686,16 @@ export class FunctionFlow {
     const negated = this.negated(term, st);
     if (!negated) return;
     const { e, part } = negated;
-    if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "some")
-      return;
-    const list = strip(tsm, e.expression.expression);
-    const via = tsm.isPropertyAccessExpression(list) ? strip(tsm, list.expression) : undefined;
-    if (!tsm.isPropertyAccessExpression(list) || !via || !tsm.isPropertyAccessExpression(via)) return;
-    const row = this.valueOf(via.expression, st);
+    const test = membershipTest(tsm, e);
+    if (!test) return;
+    const { rowExpr, relation, members } = test;
+    const row = this.valueOf(rowExpr, st);
     if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
       return;
-    if (!this.ctx.tenantMembers?.(row.table, via.name.text, list.name.text)) return;
-    const cb = callback(tsm, e.arguments[0]);
-    const b = cb?.body;
-    if (!cb || !tsm.isIdentifier(cb.param) || !b || !tsm.isBinaryExpression(b)) return;
-    if (
-      b.operatorToken.kind !== tsm.SyntaxKind.EqualsEqualsEqualsToken &&
-      b.operatorToken.kind !== tsm.SyntaxKind.EqualsEqualsToken
-    )
-      return;
-    const param = cb.param.text;
-    const isMemberUser = (x: ts.Expression) => {
-      const s = strip(tsm, x);
-      return tsm.isPropertyAccessExpression(s) && isUserColumn(s.name.text) && s.expression.getText() === param;
-    };
-    const user = isMemberUser(b.left) ? b.right : isMemberUser(b.right) ? b.left : undefined;
-    let readsMember = false;
-    const visit = (n: ts.Node): void => {
-      if (tsm.isIdentifier(n) && n.text === param && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
-        readsMember = true;
-      tsm.forEachChild(n, visit);
-    };
-    if (user) visit(user);
-    if (!user || readsMember || isRequestInput(tsm, user)) return;
+    if (!this.ctx.tenantMembers?.(row.table, relation, members)) return;
     if (this.usedBefore(row.source, st, scope, part)) return;
     const line = lineOf(this.ctx.sourceFile, st);
-    const path = `${via.name.text}.${list.name.text}`;
+    const path = `${relation}.${members}`;
     this.markChecked(
       row.source,
       {
@@ -1011,22 +953,6 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
-}
-
-/** `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's parameter receives. */
-function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | undefined {
-  for (const d of tsm.canHaveDecorators(p) ? (tsm.getDecorators(p) ?? []) : []) {
-    const call = strip(tsm, d.expression);
-    if (!tsm.isCallExpression(call) || !/^(?:Args|Param|Query|Body)$/.test(calleeName(tsm, call) ?? "")) continue;
-    const first = call.arguments[0] && strip(tsm, call.arguments[0]);
-    if (first && tsm.isStringLiteral(first)) return first.text;
-    if (first && tsm.isObjectLiteralExpression(first)) {
-      const name = first.properties.find((q) => q.name && tsm.isIdentifier(q.name) && q.name.text === "name");
-      const v = name && tsm.isPropertyAssignment(name) ? strip(tsm, name.initializer) : undefined;
-      if (v && tsm.isStringLiteral(v)) return v.text;
-    }
-  }
-  return undefined;
 }
 
 /** The statement a node sits in. */

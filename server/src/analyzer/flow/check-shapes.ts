@@ -1,0 +1,95 @@
+// The shapes of two checks the flow credits, read from syntax alone: a NestJS handler's access
+// guards and the request arguments they check, and a membership test on a row's tenant
+// (`doc.team.users.some((u) => u.userId === userId)`). FunctionFlow decides what they prove.
+import type ts from "typescript";
+import { isUserColumn } from "../membership";
+import { strip } from "../orm/prisma-syntax";
+import { calleeName, guardsOf, type Authorizers } from "./authorizers";
+import { isRequestInput } from "./conditions";
+import { callback } from "./values";
+
+/**
+ * The parameters of a handler behind `@UseGuards(X)` that X checked before the body ran: the
+ * request arguments X's `canActivate` reads (`read`: `const { collectionID } = ctx.getArgs()`),
+ * by `@Args('id')`/`@Param('id')` name or the parameter's own. When X cannot be read, a guard whose
+ * name says it checks access covers the arguments it is named for (`collectionID` and `teamID`
+ * behind `CollectionTeamMemberGuard`), never `destCollectionID` beside them.
+ */
+export function guardedArguments(
+  tsm: typeof ts,
+  fn: ts.MethodDeclaration,
+  authorizers: Authorizers | undefined,
+  read: (guard: string) => ReadonlySet<string> | undefined,
+): { guard: string; names: string[] }[] {
+  const names = (n: ts.BindingName): string[] =>
+    tsm.isIdentifier(n) ? [n.text] : n.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : names(el.name)));
+  const out: { guard: string; names: string[] }[] = [];
+  for (const guard of guardsOf(tsm, fn, authorizers)) {
+    const args = read(guard.name);
+    if (!args && !guard.named) continue;
+    const named = guard.name.toLowerCase();
+    const checks = (arg: string) => {
+      if (args) return args.has(arg);
+      const what = arg.replace(/(?:Id|ID|_id)$/, "").toLowerCase();
+      return !!what && what !== arg.toLowerCase() && named.includes(what);
+    };
+    const covered: string[] = [];
+    for (const p of fn.parameters) {
+      const arg = tsm.isIdentifier(p.name) ? (requestArgName(tsm, p) ?? p.name.text) : undefined;
+      for (const name of names(p.name)) if (checks(arg ?? name) || (!args && checks(name))) covered.push(name);
+    }
+    out.push({ guard: guard.name, names: covered });
+  }
+  return out;
+}
+
+/** `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's parameter receives. */
+function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | undefined {
+  for (const d of tsm.canHaveDecorators(p) ? (tsm.getDecorators(p) ?? []) : []) {
+    const call = strip(tsm, d.expression);
+    if (!tsm.isCallExpression(call) || !/^(?:Args|Param|Query|Body)$/.test(calleeName(tsm, call) ?? "")) continue;
+    const first = call.arguments[0] && strip(tsm, call.arguments[0]);
+    if (first && tsm.isStringLiteral(first)) return first.text;
+    if (first && tsm.isObjectLiteralExpression(first)) {
+      const name = first.properties.find((q) => q.name && tsm.isIdentifier(q.name) && q.name.text === "name");
+      const v = name && tsm.isPropertyAssignment(name) ? strip(tsm, name.initializer) : undefined;
+      if (v && tsm.isStringLiteral(v)) return v.text;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `row.<relation>.<members>.some((m) => m.userId === user)`: the row, the two names, when the
+ * member's user column is compared with a value that is neither the member's nor the client's.
+ */
+export function membershipTest(
+  tsm: typeof ts,
+  e: ts.Expression,
+): { rowExpr: ts.Expression; relation: string; members: string } | undefined {
+  if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "some")
+    return undefined;
+  const list = strip(tsm, e.expression.expression);
+  const via = tsm.isPropertyAccessExpression(list) ? strip(tsm, list.expression) : undefined;
+  if (!tsm.isPropertyAccessExpression(list) || !via || !tsm.isPropertyAccessExpression(via)) return undefined;
+  const cb = callback(tsm, e.arguments[0]);
+  const b = cb?.body;
+  if (!cb || !tsm.isIdentifier(cb.param) || !b || !tsm.isBinaryExpression(b)) return undefined;
+  const op = b.operatorToken.kind;
+  if (op !== tsm.SyntaxKind.EqualsEqualsEqualsToken && op !== tsm.SyntaxKind.EqualsEqualsToken) return undefined;
+  const param = cb.param.text;
+  const isMemberUser = (x: ts.Expression) => {
+    const s = strip(tsm, x);
+    return tsm.isPropertyAccessExpression(s) && isUserColumn(s.name.text) && s.expression.getText() === param;
+  };
+  const user = isMemberUser(b.left) ? b.right : isMemberUser(b.right) ? b.left : undefined;
+  let readsMember = false;
+  const visit = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n) && n.text === param && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n))
+      readsMember = true;
+    tsm.forEachChild(n, visit);
+  };
+  if (user) visit(user);
+  if (!user || readsMember || isRequestInput(tsm, user)) return undefined;
+  return { rowExpr: via.expression, relation: via.name.text, members: list.name.text };
+}
