@@ -217,5 +217,30 @@ export async function handler(ctx: any, input: any) {
   test("twin: a test of something else than the member's user, or a user id the client sent", () => {
     assert.equal(run('(m) => m.role === "admin"').flagged.length, 2);
     assert.equal(run("(m) => m.userId === input.userId").flagged.length, 2);
+    // A name destructured from the request (next-safe-action's `parsedInput`) is the client's choice too.
+    assert.equal(
+      run("(m) => m.userId === userId").flagged.length,
+      0,
+      "a bare name bound elsewhere is trusted, as for other checks",
+    );
   });
+});
+
+test("a membership test against a user the request named (`const { userId } = parsedInput`) checks nothing", () => {
+  const r = runFlow(
+    parser,
+    prismaModel,
+    {
+      "/p/src/actions/share.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export const share = async ({ parsedInput }: any) => {
+  const { docId, userId } = parsedInput;
+  const doc = await prisma.doc.findUnique({ where: { id: docId }, include: { workspace: { include: { members: true } } } });
+  if (!doc?.workspace.members.some((m) => m.userId === userId)) throw new Error("not a member");
+  return prisma.doc.update({ where: { id: docId }, data: {} });
+};`,
+    },
+    { config: PRISMA_CONFIG },
+  );
+  assert.equal(r.flagged.length, 2);
 });

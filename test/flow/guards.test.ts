@@ -81,6 +81,21 @@ describe("handlers behind a guard", () => {
     assert.deepEqual(r.flagged, [
       'invoice.resolver.ts:12: update({ where: { id: targetId }, data: { status: "merged" } })',
     ]);
+    // The words for how a guard checks name no resource: a `TeamMemberGuard` covers `teamId`, not `memberId`.
+    const members = runFlow(parser, model, {
+      "/p/src/members.controller.ts": `import { UseGuards } from "@nestjs/common";
+import { PrismaClient } from "@prisma/client";
+import { TeamMemberGuard } from "src/guards/team-member.guard";
+const prisma = new PrismaClient();
+export class MembersController {
+  @UseGuards(TeamMemberGuard)
+  async remove(teamId: string, memberId: string) {
+    await prisma.invoice.deleteMany({ where: { tenantId: teamId } });
+    return prisma.invoice.delete({ where: { id: memberId } });
+  }
+}`,
+    });
+    assert.deepEqual(members.flagged, ["members.controller.ts:9: delete({ where: { id: memberId } })"]);
   });
 });
 

@@ -75,6 +75,14 @@ describe("every operation without the tenant", () => {
       ],
     ],
     [
+      "findFirst by a secret that may be missing: Prisma drops `token: undefined` and returns any tenant's row",
+      "await prisma.project.findFirst({ where: { shareToken: req.headers.token } });\n  await prisma.project.findFirst({ where: { lookupHash: digest } });",
+      [
+        missing("findFirst({ where: { shareToken: req.headers.token } })"),
+        missing("findFirst({ where: { lookupHash: digest } })"),
+      ],
+    ],
+    [
       "many rows or a write by a credential: not a lookup",
       "await prisma.project.findMany({ where: { shareToken: token } });\n  await prisma.project.deleteMany({ where: { lookupHash: hash } });",
       [missing("findMany({ where: { shareToken: token } })"), missing("deleteMany({ where: { lookupHash: hash } })")],
@@ -368,7 +376,7 @@ describe("safe twins a naive check gets wrong", () => {
     ],
     [
       "a lookup by a secret or its hash: authentication, before any tenant is known",
-      "await prisma.project.findUnique({ where: { shareToken: token } });\n  await prisma.project.findFirst({ where: { lookupHash: sha256(key) } });\n  await prisma.project.findFirst({ where: { hashed_key: digest, client_secret: secret } });\n  await prisma.project.findFirst({ where: { shareToken, status } });\n  await prisma.project.findFirstOrThrow({ where: { hashedToken: hash(token), apiKeyHash: k } });",
+      "await prisma.project.findUnique({ where: { shareToken: token } });\n  await prisma.project.findFirst({ where: { lookupHash: sha256(key) } });\n  await prisma.project.findUnique({ where: { hashed_key: digest, client_secret: secret } });\n  await prisma.project.findUniqueOrThrow({ where: { shareToken, status } });\n  await prisma.project.findFirstOrThrow({ where: { hashedToken: hash(token), apiKeyHash: k } });",
     ],
     [
       "the id of the row a credential lookup found",

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, guardsOf, type Authorizers } from "./authorizers";
-import { isRequestInput } from "./conditions";
+import { fromRequest } from "./conditions";
 import { callback } from "./values";
 
 /**
@@ -27,7 +27,8 @@ export function guardedArguments(
   for (const guard of guardsOf(tsm, fn, authorizers)) {
     const args = read(guard.name);
     if (!args && !guard.named) continue;
-    const named = guard.name.toLowerCase();
+    // What the guard is named for, without the words for how it checks (`TeamMemberGuard` -> `team`).
+    const named = guard.name.replace(ROLE_WORDS, "").toLowerCase();
     const checks = (arg: string) => {
       if (args) return args.has(arg);
       const what = arg.replace(/(?:Id|ID|_id)$/, "").toLowerCase();
@@ -42,6 +43,9 @@ export function guardedArguments(
   }
   return out;
 }
+
+const ROLE_WORDS =
+  /Gql|Guard|Members?|Owners?|Roles?|Access|Permissions?|Polic(?:y|ies)|Abilit(?:y|ies)|Authori[sz]\w*/g;
 
 /** `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's parameter receives. */
 function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | undefined {
@@ -90,6 +94,6 @@ export function membershipTest(
     tsm.forEachChild(n, visit);
   };
   if (user) visit(user);
-  if (!user || readsMember || isRequestInput(tsm, user)) return undefined;
+  if (!user || readsMember || fromRequest(tsm, user)) return undefined;
   return { rowExpr: via.expression, relation: via.name.text, members: list.name.text };
 }

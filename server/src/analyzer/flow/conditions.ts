@@ -74,7 +74,7 @@ export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: T
 }
 
 // A tenant id the client sends (`req.body.tenantId`, `input.tenantId`) names any tenant it likes.
-const REQUEST_INPUT = /^(body|query|params|input|args|data|payload|dto)$/i;
+const REQUEST_INPUT = /^(body|query|params|input|parsedInput|args|data|payload|dto)$/i;
 
 // What code calls the tenant when it does not use the column's name: `workspaceId`, `workspace.id`,
 // `ctx.org.id`, `session.activeOrganizationId`, `teamId`, `accountId` (the whole word before `Id`).
@@ -128,6 +128,12 @@ export function isTenantValue(tsm: typeof ts, e: ts.Expression, tenant: TenantNa
     if (name && REQUEST_INPUT.test(name)) return false;
     if (!tsm.isPropertyAccessExpression(cur) && !tsm.isNonNullExpression(cur)) return true;
   }
+}
+
+/** `req.body.userId`, or a name bound from one (`const { userId } = parsedInput`): a value the client chose. */
+export function fromRequest(tsm: typeof ts, e: ts.Expression): boolean {
+  const s = strip(tsm, e);
+  return isRequestInput(tsm, s) || (tsm.isIdentifier(s) && fromRequestInput(tsm, s));
 }
 
 /** `req.body`, `input.teamId`, `args`: a value the client chose. */

@@ -19,6 +19,7 @@ import {
   member,
   presentEnough,
   queryValue,
+  sharedEnough,
   wrapped,
   wrapValue,
   type Reason,
@@ -196,6 +197,8 @@ export class FunctionFlow {
    * `id` is proven makes `r.surveyId` an owned key of surveys.
    */
   private queryValueOf(q: FlowQuery): Value | undefined {
+    // The tenant's own row read by a field of a row nothing proved (`source.teamId`) is no tenant's own row.
+    if (q.tenantKey && this.unprovenRowField(q.tenantKey, q.call)) return undefined;
     if (!q.scoped && this.scopedInFlow(q)) {
       const scoped = queryValue(this.ctx.sourceFile, { ...q, scoped: true });
       return scoped && { ...scoped, source: q };
@@ -208,6 +211,7 @@ export class FunctionFlow {
       !key.unchecked &&
       key.reason &&
       presentEnough(key, q.key) &&
+      sharedEnough(key, q) &&
       (key.table === q.table || key.table === "*")
         ? key.reason
         : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing);
@@ -240,6 +244,7 @@ export class FunctionFlow {
         !v.unchecked &&
         !!v.reason &&
         presentEnough(v, pk) &&
+        sharedEnough(v, q) &&
         (v.table === pk.table || v.table === "*")
       );
     });
@@ -252,11 +257,12 @@ export class FunctionFlow {
     if (projected && !projected.column && projected.table === value!.table) return value;
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
+    const shared = value.shared ? { shared: true } : {};
     const table = this.ctx.referencedTable?.(value.table, name);
-    if (table) return { kind: "key", table, reason: value.reason };
+    if (table) return { kind: "key", table, reason: value.reason, ...shared };
     // `team.documents` of an owned team: rows whose key points at it are its tenant's.
     const related = this.ctx.relatedRows?.(value.table, name);
-    return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason };
+    return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason, ...shared };
   }
 
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
@@ -355,16 +361,10 @@ export class FunctionFlow {
   private keepPresent(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
     if (st.elseStatement) return;
+    // Only `if (docId)` itself: with more terms (`docId && !bulk`) the key may be present and unchecked.
     const tested = new Set<string>();
-    const collect = (e: ts.Expression): void => {
-      const x = strip(tsm, e);
-      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
-        collect(x.left);
-        collect(x.right);
-      } else if (tsm.isIdentifier(x) || tsm.isPropertyAccessExpression(x))
-        tested.add(normalize(x.getText(this.ctx.sourceFile)));
-    };
-    collect(st.expression);
+    const x = strip(tsm, st.expression);
+    if (tsm.isIdentifier(x) || tsm.isPropertyAccessExpression(x)) tested.add(normalize(x.getText(this.ctx.sourceFile)));
     const branch = st.thenStatement;
     for (const fact of [...this.facts]) {
       if (fact.scope !== branch || !tested.has(fact.name)) continue;
@@ -578,7 +578,7 @@ export class FunctionFlow {
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
-      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1 && !checked.shared);
+      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared);
       for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
@@ -634,15 +634,22 @@ export class FunctionFlow {
    * `!check(...)`, `!(await check(...))`, or `!ok` with `const ok = await check(...)` (`part`: that
    * const's statement, where the row may be read by the check itself): what is negated, awaits stripped.
    */
-  private negated(term: ts.Expression, st: ts.Node): { e: ts.Expression; part?: ts.Node } | undefined {
+  private negated(
+    term: ts.Expression,
+    st: ts.Node,
+  ): { e: ts.Expression; part?: ts.Node; awaited: boolean } | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
     if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
     let e = strip(tsm, t.operand);
     const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
     if (kept) e = strip(tsm, kept);
-    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-    return { e, part: kept && enclosingStatementOf(tsm, kept) };
+    let awaited = false;
+    while (tsm.isAwaitExpression(e)) {
+      awaited = true;
+      e = strip(tsm, e.expression);
+    }
+    return { e, part: kept && enclosingStatementOf(tsm, kept), awaited };
   }
 
   /**
@@ -653,11 +660,18 @@ export class FunctionFlow {
     const tsm = this.tsm;
     const negated = this.negated(term, st);
     if (!negated) return;
-    const { e, part } = negated;
-    if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(calleeName(tsm, e) ?? "")) return;
+    const { e, part, awaited } = negated;
+    const name = tsm.isCallExpression(e) ? (calleeName(tsm, e) ?? "") : "";
+    if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(name)) return;
+    // Not awaited, a promise is always truthy: `!bcrypt.compare(...)` never ends the path.
+    if (!awaited && !/Sync$/.test(name)) return;
     for (const arg of e.arguments) {
       const a = strip(tsm, arg);
       if (!tsm.isPropertyAccessExpression(a) || !isCredentialField(a.name.text)) continue;
+      // The caller's secret must be handed over too: `verify(key.a, key.b)` proves nothing about the caller.
+      const owner = strip(tsm, a.expression).getText(this.ctx.sourceFile);
+      const given = e.arguments.some((other) => other !== arg && !readsName(tsm, other, owner));
+      if (!given) continue;
       const row = this.valueOf(a.expression, st);
       if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
         continue;
@@ -739,10 +753,13 @@ export class FunctionFlow {
     };
     for (const arg of call.arguments) {
       if (tsm.isSpreadElement(arg)) continue;
-      // `canDeleteReport(auth, report)`: the whole row handed to the check is checked.
+      // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked.
       const whole = strip(tsm, arg);
       const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
+      const asker =
+        tsm.isIdentifier(whole) && call.arguments.some((other) => other !== arg && !readsName(tsm, other, whole.text));
       if (
+        asker &&
         row?.kind === "row" &&
         row.unchecked &&
         row.source &&
@@ -784,16 +801,30 @@ export class FunctionFlow {
   }
 
   /** From here on the row (and whatever was bound from it) is the tenant's. */
-  private markChecked(source: FlowQuery, reason: Reason, scope: ts.Node, pos: number, keyFact = true): void {
+  private markChecked(
+    source: FlowQuery,
+    reason: Reason,
+    scope: ts.Node,
+    pos: number,
+    keyFact = true,
+    shared = false,
+  ): void {
     this.checks.set(source, { state: "checked", reason });
+    const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
     if (keyFact && source.key && !source.key.list) {
       const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
-      this.facts.push({ name, value: { kind: "key", table: source.table, reason }, scope, pos });
+      this.facts.push({ name, value: { kind: "key", table: source.table, reason, ...readable }, scope, pos });
     }
     for (const b of [...this.bindings])
       if (b.value.source === source && b.value.unchecked)
-        this.bindings.push({ ...b, value: { ...b.value, unchecked: false, reason }, scope, pos, block: scope });
+        this.bindings.push({
+          ...b,
+          value: { ...b.value, unchecked: false, reason, ...readable },
+          scope,
+          pos,
+          block: scope,
+        });
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
@@ -953,6 +984,13 @@ export class FunctionFlow {
         (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
     );
   }
+}
+
+/** Whether `e` reads the variable `name` (`key`, `key.hash`), not as a property name. */
+function readsName(tsm: typeof ts, e: ts.Node, name: string): boolean {
+  if (tsm.isIdentifier(e) && e.text === name && !(tsm.isPropertyAccessExpression(e.parent) && e.parent.name === e))
+    return true;
+  return !!tsm.forEachChild(e, (c) => (readsName(tsm, c, name) ? true : undefined));
 }
 
 /** The statement a node sits in. */

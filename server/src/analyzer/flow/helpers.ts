@@ -304,7 +304,8 @@ export class HelperSummaries implements HelperEffects {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
       const v = flow.valueOf(e, at);
-      if (!v || v.unchecked || !v.reason || (value && (v.kind !== value.kind || v.table !== value.table)))
+      // A shared-or-owned row is readable here, not the tenant's to hand on.
+      if (!v || v.unchecked || !v.reason || v.shared || (value && (v.kind !== value.kind || v.table !== value.table)))
         return undefined;
       value ??= v;
     }
@@ -345,6 +346,7 @@ export class HelperSummaries implements HelperEffects {
         if (
           !v ||
           v.unchecked ||
+          v.shared ||
           !v.reason ||
           v.kind === "object" ||
           (known && (known.kind !== v.kind || known.table !== v.table))

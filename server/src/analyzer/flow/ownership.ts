@@ -13,7 +13,7 @@ import type { Authorizers } from "./authorizers";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, parameterKey, type ParameterKey } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
-import { lineOf, presentEnough, type Value } from "./values";
+import { lineOf, presentEnough, sharedEnough, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery, QueryKey } from "./queries";
 
@@ -130,7 +130,7 @@ export class OwnershipFlow {
     if (query.key) {
       const { expr, list } = query.key;
       const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-      const proven = this.provenKey(flow.valueOf(expr, expr), table, query.key);
+      const proven = this.provenKey(flow.valueOf(expr, expr), table, { ...query.key, readOnly: query.readOnly });
       if (proven) return owned(proven, key);
       if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
         return {
@@ -142,7 +142,7 @@ export class OwnershipFlow {
     }
     // `tagsOnResponses.updateMany({ where: { tagId: originalTagId } })`: rows of an owned parent row.
     for (const parent of query.parentKeys ?? []) {
-      const verdict = this.keyVerdict(flow, parent, parent.table);
+      const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
       if (verdict?.kind !== "owned") continue;
       return {
         ...verdict,
@@ -153,7 +153,12 @@ export class OwnershipFlow {
     if (fallsThrough) return fallsThrough;
     // A read whose row the function returns may be checked by each caller instead.
     return query.key
-      ? this.keyVerdict(flow, { ...query.key, ...(query.readOnly && { read: query.call }) }, table, false)
+      ? this.keyVerdict(
+          flow,
+          { ...query.key, readOnly: query.readOnly, ...(query.readOnly && { read: query.call }) },
+          table,
+          false,
+        )
       : undefined;
   }
 
@@ -163,7 +168,7 @@ export class OwnershipFlow {
    */
   private keyVerdict(
     flow: FunctionFlow,
-    key: QueryKey & { read?: ts.Node },
+    key: QueryKey & { read?: ts.Node; readOnly?: boolean },
     table: string,
     local = true,
   ): OwnershipVerdict | undefined {
@@ -199,9 +204,14 @@ export class OwnershipFlow {
   }
 
   /** Whether `value` is a key (or keys) of `table` the flow tied to the tenant, or one an authorization check was handed. */
-  private provenKey(value: Value | undefined, table: string, key: Omit<QueryKey, "expr">): Reason | undefined {
+  private provenKey(
+    value: Value | undefined,
+    table: string,
+    key: Omit<QueryKey, "expr"> & { readOnly?: boolean },
+  ): Reason | undefined {
     const { list, listOrOne } = key;
-    if (!value || value.unchecked || !value.reason || !presentEnough(value, key)) return undefined;
+    if (!value || value.unchecked || !value.reason || !presentEnough(value, key) || !sharedEnough(value, key))
+      return undefined;
     if (value.table === "*") return value.reason;
     const kind = value.kind === (list ? "keys" : "key") || (listOrOne && value.kind === "keys");
     return kind && value.table === table ? value.reason : undefined;
@@ -214,7 +224,7 @@ export class OwnershipFlow {
   private byCallers(
     pk: ParameterKey,
     table: string,
-    key: Omit<QueryKey, "expr"> & { read?: ts.Node },
+    key: Omit<QueryKey, "expr"> & { read?: ts.Node; readOnly?: boolean },
     depth: number,
     seen: Set<ts.Node>,
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {

@@ -25,6 +25,8 @@ export interface FlowQuery {
   creates?: boolean;
   /** Only reads: a check of the row it returns, made after it ran, still comes before any use. */
   readOnly?: boolean;
+  /** A read of the tenant's own row (flow/root-queries.ts): the tenant value it was read by. */
+  tenantKey?: ts.Expression;
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
   /**

@@ -36,7 +36,9 @@ export function addPrismaRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node, 
       scoped: true,
       returns: "row",
       throwsWhenEmpty: callee.name.text.endsWith("OrThrow"),
+      readOnly: true,
       key: { expr: key, list: false },
+      tenantKey: key,
     });
   }
 }

@@ -33,6 +33,16 @@ export interface Value {
   present?: boolean;
   /** For `object`: the fields the flow knows to be the tenant's. */
   fields?: ReadonlyMap<string, Value>;
+  /**
+   * Checked as shared-or-owned (`row.t && row.t !== tenant`): it may be a shared row, every
+   * tenant's. It proves reads, never a write by its key.
+   */
+  shared?: boolean;
+}
+
+/** Whether a proven value may stand for a query: a shared row's key proves reads only. */
+export function sharedEnough(value: Value, query: { readOnly?: boolean }): boolean {
+  return !value.shared || !!query.readOnly;
 }
 
 /** Whether a proven key `value` may stand as `key` of a query: a key proven only when present needs a query a missing key cannot widen. */

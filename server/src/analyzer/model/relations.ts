@@ -66,16 +66,28 @@ export function referencedTable(model: TenantModel, table: string, field: string
 }
 
 /**
- * The tenant-owned table a relation of `table` leads to, by the relation's name: a Prisma relation
- * with one local key (`team` of `teamId`), or the name of a parent key without its `Id`
+ * The parent `table` is owned through, by the name of the relation to it: a Prisma relation with
+ * one local key (`invoice` of `invoiceId`), or the name of the owning key without its `Id`
  * (`statusReport` for `statusReportId`, as Drizzle's `with: { statusReport: true }` calls it).
  */
 export function relationParent(model: TenantModel, table: string, relation: string): string | undefined {
+  // Only the parent the table is owned through: a row with its own tenant column (or another key
+  // to a parent) is not tied to that parent's tenant.
+  const owner = lookupTenantTable(model, table)?.owner;
+  if (!owner) return undefined;
+  const isOwner = (column: string, parent: string | undefined) =>
+    !!parent &&
+    parent.toLowerCase() === owner.parent.toLowerCase() &&
+    normalizeColumnName(column) === normalizeColumnName(owner.column);
   for (const e of lookupTenantTable(model, table)?.entities ?? []) {
     const r = e.relations?.find((x) => x.field === relation);
-    if (r) return r.fields?.length === 1 ? model.entities?.get(r.target.toLowerCase())?.name : undefined;
+    if (!r) continue;
+    const parent = r.fields?.length === 1 ? model.entities?.get(r.target.toLowerCase())?.name : undefined;
+    return parent && isOwner(e.fields[r.fields![0]!] ?? r.fields![0]!, parent) ? parent : undefined;
   }
-  return relationsOf(model, table).parentKeys.get(normalizeColumnName(`${relation}Id`));
+  const column = `${relation}Id`;
+  const parent = relationsOf(model, table).parentKeys.get(normalizeColumnName(column));
+  return isOwner(column, parent) ? parent : undefined;
 }
 
 /**

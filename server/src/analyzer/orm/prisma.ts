@@ -12,7 +12,7 @@ import { PrismaEntities, type PrismaEntity } from "./prisma-entities";
 import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
 import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
-import { propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
+import { mayBeUndefined, propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, updateNested } from "./prisma-writes";
 import { prismaQueries } from "./prisma-queries";
 import type { OrmFinding, OrmModule } from "./types";
@@ -232,12 +232,16 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
   const { ctx } = site;
   const tsm = ctx.ts;
   if (!/^find(?:Unique|First)/.test(site.method.text)) return false;
+  // findUnique refuses a missing value; findFirst drops `token: undefined` and returns any tenant's
+  // row, so there the value must be computed (`sha256(key)`), not a header that may be absent.
+  const unique = site.method.text.startsWith("findUnique");
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (!name || !value || !isCredentialField(name)) return false;
     const given = followConst(ctx, strip(tsm, value));
-    return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given);
+    if (isLiteral(tsm, given) || tsm.isObjectLiteralExpression(given)) return false;
+    return unique || (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given));
   });
 }
 

@@ -1,0 +1,90 @@
+// Unsafe twins a soundness review found for this session's proofs: each was accepted once, and each
+// must stay flagged. Prisma model: prisma-harness's SCHEMA (Tenant is what tenantId points at;
+// InvoiceLine is owned through Invoice; Note has its own tenantId and an optional invoice).
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser);
+});
+
+const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+const flagged = (body: string, extra: Record<string, string> = {}) =>
+  runFlow(parser, model, {
+    "/p/src/routes/a.ts": `${PRISMA}export async function handler(tenantId: string, input: any, parsedInput: any) {\n${body}\n}`,
+    ...extra,
+  }).flagged.map((f) => f.replace(/^routes\/a\.ts:/, ""));
+
+test("a shared-or-owned row's id, and rows filtered by it, prove no write", () => {
+  assert.deepEqual(
+    flagged(`  const note = await prisma.note.findUnique({ where: { id: input.id } });
+  if (!note || (note.tenantId && note.tenantId !== tenantId)) throw new Error("not found");
+  await prisma.note.update({ where: { id: note.id }, data: { body: "x" } });
+  return prisma.note.findUnique({ where: { id: note.id } });`),
+    ['6: update({ where: { id: note.id }, data: { body: "x" } })'],
+  );
+});
+
+test("a key checked under `if (id && other)` is not proven after the if: the key may be present and unchecked", () => {
+  assert.deepEqual(
+    flagged(`  const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { invoices: true } });
+  if (!t) throw new Error("no tenant");
+  if (input.id && !input.bulk) {
+    const inv = t.invoices.find((i) => i.id === input.id);
+    if (!inv) throw new Error("not yours");
+  }
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "x" } });`),
+    ['10: update({ where: { id: input.id }, data: { status: "x" } })'],
+  );
+});
+
+test("a parent's tenant checks only a row owned through that parent, not one with its own tenant column", () => {
+  assert.deepEqual(
+    flagged(`  const note = await prisma.note.findUnique({ where: { id: input.id }, include: { invoice: true } });
+  if (!note || note.invoice?.tenantId !== tenantId) throw new Error("forbidden");
+  await prisma.note.delete({ where: { id: input.id } });`),
+    [
+      "4: findUnique({ where: { id: input.id }, include: { invoice: true } })",
+      "6: delete({ where: { id: input.id } })",
+    ],
+  );
+});
+
+test("the tenant's own row read by a field of a row nothing proved is no tenant's own row", () => {
+  assert.deepEqual(
+    flagged(`  const src = await prisma.invoice.findUnique({ where: { id: input.id } });
+  const t = await prisma.tenant.findUnique({ where: { id: src!.tenantId }, include: { invoices: true } });
+  if (!t?.invoices.some((i) => i.id === input.otherId)) throw new Error("no");
+  await prisma.invoice.delete({ where: { id: input.otherId } });`),
+    ["4: findUnique({ where: { id: input.id } })", "7: delete({ where: { id: input.otherId } })"],
+  );
+});
+
+test("a verified secret counts only when the caller's secret is handed over and the check is awaited", () => {
+  const body = (verify: string) => `  const key = await prisma.invoice.findUnique({ where: { number: input.number } });
+  if (!key) throw new Error("no such key");
+  if (!(${verify})) throw new Error("bad credentials");
+  await prisma.invoice.delete({ where: { number: input.number } });`;
+  assert.deepEqual(flagged(body("await verifySecret(input.secret, key.secretHash)")), []);
+  assert.deepEqual(flagged(body("verifySecretSync(input.secret, key.secretHash)")), []);
+  // The row's own fields only; a promise is always truthy.
+  assert.equal(flagged(body("await verifySecret(key.status, key.secretHash)")).length, 2);
+  assert.equal(flagged(body("bcrypt.compare(input.secret, key.secretHash)")).length, 2);
+});
+
+test("a row handed alone to a check names no one who asks: the read stays unchecked", () => {
+  const body = (check: string) => `  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  await ${check};
+  return inv;`;
+  assert.deepEqual(flagged(body("assertInvoiceAccess(inv)")), ["4: findUnique({ where: { id: input.id } })"]);
+  assert.deepEqual(flagged(body("assertInvoiceAccess(input.user, inv)")), []);
+});
