@@ -23,6 +23,9 @@ test("a name that ends in a secret or a hash of one", () => {
     "hashed_api_key",
     "secretKey",
     "secret_key",
+    "apiKey",
+    "pkApiKey",
+    "api_key",
   ])
     assert.ok(isCredentialField(name), name);
 });
@@ -46,6 +49,8 @@ test("not a name that only contains the word, an id, a flag or a content hash", 
     "publicKey",
     "hashedAt",
     "secretKeyId",
+    "apiKeyId",
+    "apiKeyName",
   ])
     assert.ok(!isCredentialField(name), name);
 });

@@ -244,3 +244,28 @@ export const share = async ({ parsedInput }: any) => {
   );
   assert.equal(r.flagged.length, 2);
 });
+
+describe("a where through the tenant's own model to the user's membership", () => {
+  const run = (where: string) =>
+    runFlow(
+      parser,
+      prismaModel,
+      {
+        "/p/src/lib/docs.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export const findDoc = (id: string, userId: string, input: any) =>
+  prisma.doc.findFirst({ where: ${where} });`,
+      },
+      { config: PRISMA_CONFIG },
+    ).flagged.length;
+
+  test("`workspace: { members: { some: { userId } } }`: only the tenants the user belongs to", () => {
+    assert.equal(run("{ id, workspace: { members: { some: { userId } } } }"), 0);
+  });
+
+  test("twin: `every`/`none`, another field than the user, or a user the request named", () => {
+    assert.equal(run("{ id, workspace: { members: { every: { userId } } } }"), 1);
+    assert.equal(run("{ id, workspace: { members: { some: { role: 'admin' } } } }"), 1);
+    assert.equal(run("{ id, workspace: { members: { some: { userId: input.userId } } } }"), 1);
+  });
+});

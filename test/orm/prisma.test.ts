@@ -406,6 +406,11 @@ describe("receivers", () => {
     ["an extended client", "const xprisma = prisma.$extends({});\n  await xprisma.invoice.findMany();"],
     ["a new PrismaClient in a const of any name", "const c = new PrismaClient();\n  await c.invoice.findMany();"],
     ["a delegate held in a const", "const invoices = prisma.invoice;\n  await invoices.findMany();"],
+    ["a client held in a property: ctx.prisma", "await ctx.prisma.invoice.findMany();"],
+    ["a client held in a property: opts.ctx.db", "await opts.ctx.db.invoice.findMany();"],
+    ["a read replica: $replica", "await $replica.invoice.findMany();"],
+    ["a read replica: this._replica", "await this._replica.invoice.findMany();"],
+    ["either of two clients: (tx || this.prisma)", "await (tx || this.prisma).invoice.findMany();", "tx: any"],
   ];
   for (const [name, body, params] of leaks) {
     test(`${name} is a Prisma client`, () =>

@@ -4,13 +4,13 @@
 import type ts from "typescript";
 
 /**
- * A name that ends in a secret, or in a hash of one: `token`, `secret`, `secretKey` (`sessionToken`,
+ * A name that ends in a secret, or in a hash of one: `token`, `secret`, `secretKey`, `apiKey` (`sessionToken`,
  * `client_secret`), a hash or digest of a key, lookup value, password, api key, session,
  * token or secret (`key_hash`, `lookupHash`, `password_digest`), a hashed one (`hashed_key`,
  * `hashedToken`, `fastHashedSecretKey`). Case-insensitive: Postgres folds unquoted names (`sessiontoken`).
  */
 const CREDENTIAL =
-  /(?:token|secret|secret_?key|(?:key|lookup|password|api|session|token|secret)_?(?:hash|digest)|hashed_?(?:[a-z]+_?)?(?:key|token|secret|password))$/i;
+  /(?:token|secret|secret_?key|api_?key|(?:key|lookup|password|api|session|token|secret)_?(?:hash|digest)|hashed_?(?:[a-z]+_?)?(?:key|token|secret|password))$/i;
 
 /**
  * A column or field that holds a secret or its hash. Only where the name ends in one: a name

@@ -14,7 +14,8 @@ export interface ClientContext extends SyntaxContext {
 }
 
 // `prisma`, `basePrisma`, `prismaClient`; `db` and `tx` are the other usual names for one.
-const CLIENT_NAME = /prisma|^(db|tx|client|trx)$/i;
+// `$replica`, `this._replica`: a read replica of the same database; `database` as a client's name.
+const CLIENT_NAME = /prisma|replica|^(db|tx|client|trx|database)$/i;
 const CLIENT_TYPE = /^(PrismaClient|TransactionClient|DefaultPrismaClient)$/;
 
 /** Whether `expr` is a Prisma client, and whether it is one of the config's scoped clients. */

@@ -6,8 +6,12 @@
 // config lists it in `tables`; then it is owned through its first required relation to a
 // tenant-owned parent, and its queries must filter through that relation
 // (`where: { invoice: { tenantId } }`). Its creates are not checked: the parent's key ties them.
+import { isMembershipTable } from "../membership";
+import { relationsOf } from "../model/relations";
 import {
   lookupTenantEntity,
+  lookupTenantRoot,
+  lookupTenantTable,
   tenantColumnsOf,
   tenantFieldOf,
   type EntityInfo,
@@ -37,6 +41,18 @@ export interface PrismaEntity extends ScopeEntity {
 export class PrismaEntities {
   private readonly views = new Map<string, PrismaEntity | null>();
   constructor(private readonly model: TenantModel) {}
+
+  /** The back-relations of the tenant's own model `name` whose rows are memberships (`members`, `users`). */
+  private membershipsOf(name: string): Set<string> {
+    const root = lookupTenantRoot(this.model, name);
+    const out = new Set<string>();
+    if (!root) return out;
+    for (const [field, held] of relationsOf(this.model, root.name).backRelations) {
+      const table = held.many ? lookupTenantTable(this.model, held.table) : undefined;
+      if (table && isMembershipTable(table)) out.add(field);
+    }
+    return out;
+  }
 
   /** Any tenant-owned table with a Prisma entity? (Cheap gate for the whole module.) */
   get any(): boolean {
@@ -90,7 +106,11 @@ export class PrismaEntities {
       inheritsTenantFrom: (parentModel) => !!through || relations.some((r) => r.target === parentModel && carries(r)),
       relation: (field) => {
         const r = relations.find((x) => x.field === field);
-        return r && { target: this.byName(r.target), carriesTenant: carries(r) };
+        if (!r) return undefined;
+        const target = this.byName(r.target);
+        // The tenant's own model (`organization` by organizationId): its back-relations to membership tables.
+        const memberships = !target && carries(r) ? this.membershipsOf(r.target) : undefined;
+        return { target, carriesTenant: carries(r), ...(memberships?.size && { memberships }) };
       },
     };
   }

@@ -3,6 +3,8 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
+import { fromRequest } from "../flow/conditions";
+import { isUserColumn } from "../membership";
 import { returnStatements } from "../statements";
 import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
 
@@ -31,6 +33,8 @@ export interface ScopeRelation {
   target?: ScopeEntity;
   /** The relation's own foreign key includes the tenant field (`tenant`, or a compound FK to the parent). */
   carriesTenant: boolean;
+  /** For the tenant's own model: its back-relations to a membership table (`members`), by name. */
+  memberships?: ReadonlySet<string>;
 }
 
 export type ScopeContext = SyntaxContext;
@@ -368,9 +372,41 @@ function relationScope(
     if (!tsm.isObjectLiteralExpression(innerObj)) return { kind: "none" };
     const id = innerObj.properties.find((p) => propertyName(tsm, p) === "id");
     const idValue = id && propertyValue(tsm, id);
-    return idValue ? tenantValueScope(ctx, idValue, `${entity.tenantField} (through tenant.id)`) : { kind: "none" };
+    if (idValue) return tenantValueScope(ctx, idValue, `${entity.tenantField} (through tenant.id)`);
+    // `organization: { members: { some: { userId } } }`: only tenants the user is a member of.
+    return innerObj.properties.some((p) => memberOf(ctx, p, relation.memberships))
+      ? { kind: "scoped" }
+      : { kind: "none" };
   }
   return { kind: "none" };
+}
+
+/** `members: { some: { userId } }` on the tenant's own model: a membership of a user the client did not name. */
+function memberOf(
+  ctx: ScopeContext,
+  p: ts.ObjectLiteralElementLike,
+  memberships: ReadonlySet<string> | undefined,
+): boolean {
+  const tsm = ctx.ts;
+  const name = propertyName(tsm, p);
+  const value = propertyValue(tsm, p);
+  if (!name || !value || !memberships?.has(name)) return false;
+  const v = followConst(ctx, strip(tsm, value));
+  const some = tsm.isObjectLiteralExpression(v) ? v.properties.find((q) => propertyName(tsm, q) === "some") : undefined;
+  const inner = some && propertyValue(tsm, some);
+  const o = inner && followConst(ctx, strip(tsm, inner));
+  if (!o || !tsm.isObjectLiteralExpression(o)) return false;
+  return o.properties.some((q) => {
+    const field = propertyName(tsm, q);
+    const user = propertyValue(tsm, q);
+    return (
+      !!field &&
+      !!user &&
+      isUserColumn(field) &&
+      !fromRequest(tsm, user) &&
+      !tsm.isObjectLiteralExpression(strip(tsm, user))
+    );
+  });
 }
 
 function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
