@@ -1,124 +1,34 @@
-// One function's ownership facts, in statement order: what each name holds (a row, rows, a key
-// of a table, tied to the tenant or not yet), which key expressions a guard has verified, and
-// which by-id reads were checked against the tenant before use. A fact holds after the
-// statement that proves it, inside the block that holds that statement.
+// One function's ownership facts, in statement order: it visits the function and records what
+// each name holds (flow/flow-values.ts), which key expressions a guard has verified, and which
+// by-id reads were checked against the tenant before use.
 import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, derivedKeys, isAuthorizer, type Authorizers } from "./authorizers";
+import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
 import { guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer, writes } from "./bindings";
 import { emptinessSubject, endsPath, isTenantValue, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
-import type { FlowQuery } from "./queries";
 import {
-  element,
-  isNothing,
-  lineOf,
-  mapsToId,
-  matchedId,
-  member,
-  presentEnough,
-  queryValue,
-  sharedEnough,
-  wrapped,
-  wrapValue,
-  type Reason,
-  type Value,
-} from "./values";
+  ELEMENT_CALLBACKS,
+  enclosingStatementOf,
+  FlowValues,
+  isInequality,
+  normalize,
+  readsName,
+  UNKNOWN,
+  within,
+  type FlowContext,
+} from "./flow-values";
+import type { FlowQuery } from "./queries";
+import { element, isNothing, lineOf, type Reason, type Value } from "./values";
 
+export type { Check, FlowContext, HelperEffect, HelperEffects } from "./flow-values";
 export type { Reason, Value } from "./values";
 export { lineOf } from "./values";
 
-export interface FlowContext {
-  ts: typeof ts;
-  sourceFile: ts.SourceFile;
-  /** Every query of `sourceFile` the flow may reason about, by call node. */
-  queries: ReadonlyMap<ts.Node, FlowQuery>;
-  tenantOf(table: string): TenantNames;
-  /** What helper functions called here return or verify; absent: calls prove nothing. */
-  helpers?: HelperEffects;
-  /** The config's authorization functions (flow/authorizers.ts); names that say so count too. */
-  authorizers?: Authorizers;
-  /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
-  referencedTable?(table: string, field: string): string | undefined;
-  /** The tenant-owned parent a relation of a row leads to (`update.statusReport`): its tenant checks the row's. */
-  parentOf?(table: string, relation: string): string | undefined;
-  /** Whether `row.<relation>.<members>` lists the members of the row's tenant (`document.team.users`). */
-  tenantMembers?(table: string, relation: string, members: string): boolean;
-  /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
-  relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
-  /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
-  provenElsewhere?(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined;
-}
-
-/** What a call to a helper function means for the caller (flow/helpers.ts). */
-export interface HelperEffects {
-  /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
-  returns(call: ts.CallExpression): Value | undefined;
-  /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
-  effects(call: ts.CallExpression): HelperEffect[];
-  /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */
-  guardArgs?(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined;
-}
-
-export type HelperEffect =
-  /** `present`: the helper checks the key only when it is given (`if (docId) { ... }`). */
-  | { kind: "verifies"; key: ts.Expression; path: string; table: string; reason: Reason; present?: boolean }
-  | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
-
-export type Check = { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement };
-
-interface Binding {
-  name: string;
-  value: Value;
-  /** Visible in this node, from `pos` on. */
-  scope: ts.Node;
-  pos: number;
-  /** For facts: proven by a throw (a helper's fact then holds for its callers), not a return. */
-  throws?: boolean;
-  /** A `let` assignment: the variable may hold any of its earlier assignments' values too. */
-  mutable?: boolean;
-  /** For `let` assignments: the block the assignment sits in (the declaring block: it replaces what came before). */
-  block?: ts.Node;
-  /** A `let` declared with no value (or null): it stands for no row. */
-  empty?: boolean;
-  /** Bound from `rows.find((r) => r.id === key)` on owned rows: a guard on its emptiness proves `key`. */
-  found?: Found;
-}
-
-/** A match on owned rows' ids (`rows.find((r) => r.id === key)`): the key, and whose rows they are. */
-interface Found {
-  key: ts.Expression;
-  /** The rows matched against (`team.documents`), as written. */
-  rows: string;
-  table: string;
-  reason: Reason;
-}
-
-/** Array methods whose callback's first parameter is each element. */
-const ELEMENT_CALLBACKS = new Set(["map", "forEach", "flatMap", "filter", "some", "every", "find", "findIndex"]);
-
-/** What a `let` holds after an assignment the flow cannot read: nothing it can prove. */
-const UNKNOWN: Value = { kind: "row", table: "", unchecked: true };
-
-export class FunctionFlow {
-  readonly checks = new Map<FlowQuery, Check>();
-  private readonly bindings: Binding[] = [];
-  /** Key expressions proven by a guard, by their text. */
-  readonly facts: Binding[] = [];
-  /** `let` variables of the function, by name: the block that declares each. */
-  private readonly lets = new Map<string, ts.Node>();
-  /** Writes to a name or field (`x = ...`, `x.id = ...`, `x++`): facts about it before them no longer hold. */
-  private readonly writes: { name: string; scope: ts.Node; pos: number }[] = [];
-  /** Pairs a guard that ends the path proved equal (`if (a !== b) throw`), from `pos` on in `scope`. */
-  private readonly equalities: { a: ts.Expression; b: ts.Expression; scope: ts.Node; pos: number }[] = [];
-  private readonly tsm: typeof ts;
-
-  constructor(
-    readonly ctx: FlowContext,
-    readonly root: ts.Node,
-  ) {
-    this.tsm = ctx.ts;
+export class FunctionFlow extends FlowValues {
+  constructor(ctx: FlowContext, root: ts.Node) {
+    super(ctx, root);
     this.guarded(root);
     this.visit(root, root);
   }
@@ -139,140 +49,6 @@ export class FunctionFlow {
       for (const name of names)
         this.facts.push({ name, value: { kind: "key", table: "*", reason }, scope: root, pos: root.pos, throws: true });
     }
-  }
-
-  valueOf(expr: ts.Expression, at: ts.Node): Value | undefined {
-    const tsm = this.tsm;
-    let e = strip(tsm, expr);
-    while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
-    const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
-    if (fact) return fact.value;
-    const query = this.ctx.queries.get(e);
-    if (query) return this.queryValueOf(query);
-    if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at);
-    // `comment ?? null`, `row || undefined`: the row or nothing.
-    if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
-      const op = e.operatorToken.kind;
-      if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
-        return this.valueOf(e.left, at);
-    }
-    if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
-    // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
-    if (tsm.isArrayLiteralExpression(e) && e.elements.length) {
-      const each = e.elements.map((el) => (tsm.isSpreadElement(el) ? undefined : this.valueOf(el, at)));
-      const first = each[0];
-      const same = each.every(
-        (v) => v?.kind === "row" && !v.unchecked && !!v.reason && v.table === first?.table && !v.present,
-      );
-      return same ? { ...first!, kind: "rows" } : undefined;
-    }
-    // `rows[0]`, `rows[i]`: any element of owned rows is an owned row (or nothing).
-    if (tsm.isElementAccessExpression(e)) {
-      const list = this.valueOf(e.expression, at);
-      return list?.kind === "rows" || list?.kind === "keys" ? element(list) : undefined;
-    }
-    if (!tsm.isCallExpression(e)) return undefined;
-    if (tsm.isPropertyAccessExpression(e.expression)) {
-      const method = e.expression.name.text;
-      const list = ["at", "find", "map", "filter"].includes(method)
-        ? this.valueOf(e.expression.expression, at)
-        : undefined;
-      if (list && (method === "at" || method === "find")) return element(list);
-      if (list && method === "filter") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
-      if (list && method === "map")
-        return list.kind === "rows" && mapsToId(tsm, e.arguments[0]) ? { ...list, kind: "keys" } : undefined;
-    }
-    // `E.right(row)`, `ok(row)`: read back as `.right`, `.value`.
-    const wrap = wrapped(tsm, e);
-    if (wrap) {
-      const inner = this.valueOf(wrap.inner, at);
-      return inner && wrapValue(wrap.field, inner);
-    }
-    return this.ctx.helpers?.returns(e);
-  }
-
-  /**
-   * A query's value; a row read by a key the flow (or every call of the function) already tied to
-   * the tenant is the tenant's too: `const r = await db.response.delete({ where: { id } })` when
-   * `id` is proven makes `r.surveyId` an owned key of surveys.
-   */
-  private queryValueOf(q: FlowQuery): Value | undefined {
-    // The tenant's own row read by a field of a row nothing proved (`source.teamId`) is no tenant's own row.
-    if (q.tenantKey && this.unprovenRowField(q.tenantKey, q.call)) return undefined;
-    if (!q.scoped && this.scopedInFlow(q)) {
-      const scoped = queryValue(this.ctx.sourceFile, { ...q, scoped: true });
-      return scoped && { ...scoped, source: q };
-    }
-    const value = queryValue(this.ctx.sourceFile, q);
-    if (!value?.unchecked || !q.key || q.key.list) return value;
-    const key = this.valueOf(q.key.expr, q.call);
-    const proven =
-      key?.kind === "key" &&
-      !key.unchecked &&
-      key.reason &&
-      presentEnough(key, q.key) &&
-      sharedEnough(key, q) &&
-      (key.table === q.table || key.table === "*")
-        ? key.reason
-        : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing);
-    if (!proven) return value;
-    const line = lineOf(this.ctx.sourceFile, q.call);
-    const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
-    return {
-      ...value,
-      unchecked: false,
-      reason: {
-        proof: proven.proof,
-        evidence: proven.evidence,
-        say: (k) => `key ${k} comes from the row read on line ${line} by a proven key: ${proven.say(`\`${by}\``)}`,
-      },
-    };
-  }
-
-  /**
-   * Scoped by its own predicate, or by a parent key the flow has proven: `dataroomFolder.findUnique({
-   * where: { id: folderId, dataroomId } })` after the dataroom was found with the team. Such a read
-   * then proves its key and returns the tenant's row, as a scoped one does.
-   */
-  private scopedInFlow(q: FlowQuery): boolean {
-    if (q.scoped) return true;
-    return !!q.parentKeys?.some((pk) => {
-      if (pk.list) return false;
-      const v = this.valueOf(pk.expr, q.call);
-      return (
-        v?.kind === "key" &&
-        !v.unchecked &&
-        !!v.reason &&
-        presentEnough(v, pk) &&
-        sharedEnough(v, q) &&
-        (v.table === pk.table || v.table === "*")
-      );
-    });
-  }
-
-  /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
-  private member(value: Value | undefined, name: string): Value | undefined {
-    // `row.update` of `select({ update: statusReportUpdate, ... })`: the row itself.
-    const projected = value?.kind === "row" ? value.source?.projection?.get(name) : undefined;
-    if (projected && !projected.column && projected.table === value!.table) return value;
-    const direct = member(value, name);
-    if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
-    const shared = value.shared ? { shared: true } : {};
-    const table = this.ctx.referencedTable?.(value.table, name);
-    if (table) return { kind: "key", table, reason: value.reason, ...shared };
-    // `team.documents` of an owned team: rows whose key points at it are its tenant's.
-    const related = this.ctx.relatedRows?.(value.table, name);
-    return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason, ...shared };
-  }
-
-  /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
-  valueOfPath(expr: ts.Expression, path: string, at: ts.Node): Value | undefined {
-    if (!path) return this.valueOf(expr, at);
-    const fact = this.latest(this.facts, normalize(expr.getText(this.ctx.sourceFile)) + path, at);
-    if (fact) return fact.value;
-    let value = this.valueOf(expr, at);
-    for (const field of path.split(".").slice(1)) value = this.member(value, field);
-    return value;
   }
 
   private visit(node: ts.Node, scope: ts.Node): void {
@@ -418,25 +194,6 @@ export class FunctionFlow {
     }
   }
 
-  /**
-   * What a variable holds at `at`. A `let` assigned in branches may hold any assignment since the
-   * last one at its own level: owned only when every one of them is.
-   */
-  private bindingValue(name: string, at: ts.Node): Value | undefined {
-    const latest = this.latest(this.bindings, name, at);
-    if (!latest?.mutable) return latest?.value;
-    const open = this.assignmentsSinceJoin(name, at).filter((b) => !b.empty && (b.value.unchecked || !b.value.reason));
-    return open.length ? open[open.length - 1]!.value : latest.value;
-  }
-
-  /** A `let`'s assignments the variable may hold at `at`: those since the last one at its own level. */
-  private assignmentsSinceJoin(name: string, at: ts.Node): Binding[] {
-    const visible = this.bindings.filter((b) => b.mutable && b.name === name && b.pos <= at.pos && within(at, b.scope));
-    let join = 0;
-    for (const b of visible) if (b.block === b.scope && b.pos > join) join = b.pos;
-    return visible.filter((b) => b.pos >= join);
-  }
-
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
     const all = this.promiseAll(d.name, init);
     if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
@@ -457,24 +214,6 @@ export class FunctionFlow {
     return name.elements.flatMap((el, i): [ts.BindingName, ts.Expression][] =>
       tsm.isOmittedExpression(el) || el.dotDotDotToken || !list.elements[i] ? [] : [[el.name, list.elements[i]!]],
     );
-  }
-
-  /**
-   * `rows.find((r) => r.id === key)`, `rows.some(...)` over rows the flow owns: the key the match
-   * is on. A guard that ends the path when nothing matched then proves `key` a key of their table.
-   */
-  private foundKey(expr: ts.Expression, at: ts.Node): Found | undefined {
-    const tsm = this.tsm;
-    let e = strip(tsm, expr);
-    while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
-    if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression)) return undefined;
-    if (!["find", "some"].includes(e.expression.name.text)) return undefined;
-    const key = matchedId(tsm, e.arguments[0]);
-    if (!key) return undefined;
-    const rows = this.valueOf(e.expression.expression, at);
-    if (rows?.kind !== "rows" || rows.unchecked || !rows.reason) return undefined;
-    const text = e.expression.expression.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
-    return { key, rows: text, table: rows.table, reason: rows.reason };
   }
 
   /**
@@ -520,21 +259,6 @@ export class FunctionFlow {
       if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope)) continue;
       this.markChecked(row.source, effect.reason, scope, st.end);
     }
-  }
-
-  private bind(name: ts.BindingName, value: Value | undefined, scope: ts.Node, pos: number, found?: Found): void {
-    const tsm = this.tsm;
-    if (!value) return;
-    if (tsm.isIdentifier(name)) {
-      this.bindings.push({ name: name.text, value, scope, pos, ...(found && { found }) });
-      return;
-    }
-    name.elements.forEach((el, i) => {
-      if (tsm.isOmittedExpression(el) || el.dotDotDotToken) return;
-      if (tsm.isArrayBindingPattern(name)) return this.bind(el.name, i === 0 ? element(value) : undefined, scope, pos);
-      const prop = el.propertyName ?? el.name;
-      if (tsm.isIdentifier(prop)) this.bind(el.name, this.member(value, prop.text), scope, pos);
-    });
   }
 
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
@@ -605,29 +329,6 @@ export class FunctionFlow {
     };
     const name = normalize(found.key.getText(this.ctx.sourceFile));
     this.facts.push({ name, value: { kind: "key", table: found.table, reason }, scope, pos: st.end, throws });
-  }
-
-  /** The match a name holds at `at`; for a `let`, only when every assignment it may hold since its last join is that match. */
-  private foundAt(name: string, at: ts.Node): Found | undefined {
-    const latest = this.latest(this.bindings, name, at);
-    if (!latest?.found || !latest.mutable) return latest?.found;
-    const key = normalize(latest.found.key.getText(this.ctx.sourceFile));
-    const held = this.assignmentsSinceJoin(name, at).filter((b) => !b.empty);
-    return held.every((b) => b.found && normalize(b.found.key.getText(this.ctx.sourceFile)) === key)
-      ? latest.found
-      : undefined;
-  }
-
-  /** Expressions a guard proved equal to `e` before `at`. */
-  private equalTo(e: ts.Expression, at: ts.Node): ts.Expression[] {
-    const text = normalize(e.getText(this.ctx.sourceFile));
-    const out: ts.Expression[] = [];
-    for (const q of this.equalities) {
-      if (q.pos > at.pos || !within(at, q.scope)) continue;
-      if (normalize(q.a.getText(this.ctx.sourceFile)) === text) out.push(q.b);
-      if (normalize(q.b.getText(this.ctx.sourceFile)) === text) out.push(q.a);
-    }
-    return out;
   }
 
   /**
@@ -880,19 +581,6 @@ export class FunctionFlow {
   }
 
   /**
-   * `coll.teamID !== next.teamID` with `next` read by another id from the request: the tenant of a
-   * row nothing proved is no tenant value (the two rows share a team, not the caller's).
-   */
-  private unprovenRowField(e: ts.Expression, at: ts.Node): boolean {
-    const tsm = this.tsm;
-    let s = strip(tsm, e);
-    if (tsm.isNonNullExpression(s)) s = strip(tsm, s.expression);
-    if (!tsm.isPropertyAccessExpression(s)) return false;
-    const v = this.valueOf(s.expression, at);
-    return (v?.kind === "row" || v?.kind === "rows") && (!!v.unchecked || !v.reason);
-  }
-
-  /**
    * `t.projectId && t.projectId !== projectId`: shared rows (no tenant) pass, owned ones must
    * match; the comparison, when the left side tests the field the right side compares.
    */
@@ -965,42 +653,6 @@ export class FunctionFlow {
     };
     this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
   }
-
-  private latest(list: readonly Binding[], name: string, at: ts.Node): Binding | undefined {
-    let best: Binding | undefined;
-    for (const b of list)
-      if (b.name === name && b.pos <= at.pos && within(at, b.scope) && (!best || b.pos >= best.pos)) best = b;
-    // A fact about `x` or `x.id` ends where `x` (or `x.id`) is written again.
-    if (best && list === this.facts && this.writtenSince(best, at)) return undefined;
-    return best;
-  }
-
-  private writtenSince(fact: Binding, at: ts.Node): boolean {
-    return this.writes.some(
-      (w) =>
-        w.pos > fact.pos &&
-        w.pos <= at.pos &&
-        within(at, w.scope) &&
-        (fact.name === w.name || fact.name.startsWith(`${w.name}.`) || w.name.startsWith(`${fact.name}.`)),
-    );
-  }
-}
-
-/** Whether `e` reads the variable `name` (`key`, `key.hash`), not as a property name. */
-function readsName(tsm: typeof ts, e: ts.Node, name: string): boolean {
-  if (tsm.isIdentifier(e) && e.text === name && !(tsm.isPropertyAccessExpression(e.parent) && e.parent.name === e))
-    return true;
-  return !!tsm.forEachChild(e, (c) => (readsName(tsm, c, name) ? true : undefined));
-}
-
-/** The statement a node sits in. */
-function enclosingStatementOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
-  for (let cur: ts.Node | undefined = node; cur; cur = cur.parent) if (tsm.isStatement(cur)) return cur;
-  return undefined;
-}
-
-function normalize(text: string): string {
-  return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
 }
 
 /** `throw ...`, or a block ending in one: the caller's path ends too (a `return` ends only the helper's). */
@@ -1009,14 +661,6 @@ export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
   if (!tsm.isBlock(st)) return false;
   const last = st.statements[st.statements.length - 1];
   return !!last && throwsOnly(tsm, last);
-}
-
-function within(node: ts.Node, scope: ts.Node): boolean {
-  return node.pos >= scope.pos && node.end <= scope.end;
-}
-
-function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
-  return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
 }
 
 /** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */
