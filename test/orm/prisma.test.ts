@@ -551,3 +551,25 @@ describe("a model owned through its parent (no tenant field; listed in config `t
     assert.deepEqual(run(fn("await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });")), []);
   });
 });
+
+test("findFirst by a credential held in a parameter typed as always there (`token: string`) is a lookup by it", () => {
+  assert.deepEqual(
+    found("await prisma.project.findFirst({ where: { shareToken: token } });", undefined, "token: string"),
+    [],
+  );
+  assert.deepEqual(
+    found(
+      "await prisma.project.findFirst({ where: { shareToken: token } });",
+      undefined,
+      "{ token }: { token: string }",
+    ),
+    [],
+  );
+  // Twins: optional, or possibly undefined by its type: Prisma would drop the condition.
+  for (const params of ["token?: string", "token: string | undefined", "{ token }: { token?: string }"])
+    assert.deepEqual(
+      found("await prisma.project.findFirst({ where: { shareToken: token } });", undefined, params),
+      [missing("findFirst({ where: { shareToken: token } })")],
+      params,
+    );
+});

@@ -241,8 +241,35 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
     if (!name || !value || !isCredentialField(name)) return false;
     const given = followConst(ctx, strip(tsm, value));
     if (isLiteral(tsm, given) || tsm.isObjectLiteralExpression(given)) return false;
-    return unique || (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given));
+    return (
+      unique ||
+      (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given)) ||
+      (tsm.isIdentifier(given) && declaredDefined(tsm, given))
+    );
   });
+}
+
+/**
+ * A parameter the author typed as always there: `token: string`, or `{ token }: { token: string }`
+ * (not optional, no union with undefined). The type is the author's claim, taken as written.
+ */
+function declaredDefined(tsm: typeof ts, id: ts.Identifier): boolean {
+  const plain = (t: ts.TypeNode | undefined) =>
+    !!t && (t.kind === tsm.SyntaxKind.StringKeyword || t.kind === tsm.SyntaxKind.NumberKeyword);
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (!tsm.isFunctionLike(cur)) continue;
+    for (const p of cur.parameters) {
+      if (tsm.isIdentifier(p.name) && p.name.text === id.text) return !p.questionToken && plain(p.type);
+      if (!tsm.isObjectBindingPattern(p.name) || !p.type || !tsm.isTypeLiteralNode(p.type)) continue;
+      const el = p.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === id.text);
+      if (!el || el.dotDotDotToken || el.initializer) continue;
+      const prop = (el.propertyName ?? el.name).getText();
+      const sig = p.type.members.find((m) => m.name?.getText() === prop);
+      return !!sig && tsm.isPropertySignature(sig) && !sig.questionToken && plain(sig.type);
+    }
+    return false;
+  }
+  return false;
 }
 
 /** A read of a membership table by its user column, with the signed-in user's id (membership.ts). */
