@@ -6,31 +6,22 @@
 // whose text names the function (`callerFiles`); a few cases again through a program's checker.
 // Prisma model: prisma-harness's SCHEMA (Invoice, Project: tenantId).
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Proof } from "../../server/src/analyzer/types";
-import { runFlow, type FlowRun, type FlowRunOptions } from "../helpers/flow-run";
-import { sqlParser } from "../helpers/sql";
-import { prismaModel } from "../orm/prisma-harness";
+import { harness, PRISMA_CLIENT, type FlowRun, type FlowRunOptions } from "../helpers/flow-run";
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = prismaModel(parser);
-});
+const h = harness();
 
-const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+const PRISMA = PRISMA_CLIENT;
 
 /** The proofs these cases are about: the call sites', authorization checks', parent keys'. */
 const CALLER_PROOFS = (p: Proof) => p.kind === "callers" || p.kind === "authorized" || p.message.includes("hang off");
 
 function run(files: Record<string, string>, options: FlowRunOptions = {}): FlowRun {
-  return runFlow(parser, model, files, { proofs: CALLER_PROOFS, ...options });
+  return h.run(files, { proofs: CALLER_PROOFS, ...options });
 }
 
 /** The data layer every case below calls: by-id queries on a parameter. */
@@ -495,8 +486,8 @@ function rulesOf(body: string): string[] {
     ts,
     sourceFile: ts.createSourceFile("/p/src/a.ts", text, ts.ScriptTarget.Latest, true),
     config: resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
-    model,
-    parser,
+    model: h.model,
+    parser: h.parser,
     relativePath: "src/a.ts",
   }).map((f) => f.ruleId);
 }

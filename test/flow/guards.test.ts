@@ -3,19 +3,10 @@
 // handler ran, so those arguments are authorized keys in the handler; the arguments it does not
 // read, and guards that only sign the user in, prove nothing.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow } from "../helpers/flow-run";
-import { sqlParser } from "../helpers/sql";
-import { prismaModel } from "../orm/prisma-harness";
+import { describe, test } from "node:test";
+import { harness } from "../helpers/flow-run";
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = prismaModel(parser);
-});
+const h = harness();
 
 const GUARD = `import { CanActivate, ExecutionContext, Injectable } from "@nestjs/common";
 import { GqlExecutionContext } from "@nestjs/graphql";
@@ -48,7 +39,7 @@ export class InvoiceResolver {
 `;
 
 const run = (guards: string, guardFile = GUARD) =>
-  runFlow(parser, model, { "/p/src/invoice.guard.ts": guardFile, "/p/src/invoice.resolver.ts": resolver(guards) });
+  h.run({ "/p/src/invoice.guard.ts": guardFile, "/p/src/invoice.resolver.ts": resolver(guards) });
 
 describe("handlers behind a guard", () => {
   test("the argument the guard reads is authorized in the handler; another argument is not", () => {
@@ -71,7 +62,7 @@ describe("handlers behind a guard", () => {
   });
 
   test("a guard that cannot be read counts when its name says it checks access, for the arguments it is named for", () => {
-    const r = runFlow(parser, model, {
+    const r = h.run({
       "/p/src/invoice.resolver.ts": resolver("InvoiceMemberGuard").replace(
         'import { InvoiceTeamGuard } from "./invoice.guard";',
         'import { InvoiceMemberGuard } from "@app/guards";',
@@ -82,7 +73,7 @@ describe("handlers behind a guard", () => {
       'invoice.resolver.ts:12: update({ where: { id: targetId }, data: { status: "merged" } })',
     ]);
     // The words for how a guard checks name no resource: a `TeamMemberGuard` covers `teamId`, not `memberId`.
-    const members = runFlow(parser, model, {
+    const members = h.run({
       "/p/src/members.controller.ts": `import { UseGuards } from "@nestjs/common";
 import { PrismaClient } from "@prisma/client";
 import { TeamMemberGuard } from "src/guards/team-member.guard";
@@ -100,7 +91,7 @@ export class MembersController {
 });
 
 test("a query through `(tx || this.prisma)` is checked like one through either client", () => {
-  const r = runFlow(parser, model, {
+  const r = h.run({
     "/p/src/invoices.service.ts": `import { PrismaClient } from "@prisma/client";
 export class InvoicesService {
   constructor(private readonly prisma: PrismaClient) {}
@@ -121,10 +112,7 @@ export async function move(tenantId: string, input: any) {
   if (!a || !b || ${check}) throw new Error("forbidden");
   return [a, b];
 }`;
-  assert.equal(runFlow(parser, model, { "/p/src/move.ts": body("a.tenantId !== b.tenantId") }).flagged.length, 2);
+  assert.equal(h.run({ "/p/src/move.ts": body("a.tenantId !== b.tenantId") }).flagged.length, 2);
   // Control: each compared with the caller's tenant.
-  assert.deepEqual(
-    runFlow(parser, model, { "/p/src/move.ts": body("a.tenantId !== tenantId || b.tenantId !== tenantId") }).flagged,
-    [],
-  );
+  assert.deepEqual(h.run({ "/p/src/move.ts": body("a.tenantId !== tenantId || b.tenantId !== tenantId") }).flagged, []);
 });

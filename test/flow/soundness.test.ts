@@ -2,26 +2,19 @@
 // must stay flagged. Prisma model: prisma-harness's SCHEMA (Tenant is what tenantId points at;
 // InvoiceLine is owned through Invoice; Note has its own tenantId and an optional invoice).
 import assert from "node:assert/strict";
-import { before, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow } from "../helpers/flow-run";
-import { sqlParser } from "../helpers/sql";
-import { prismaModel } from "../orm/prisma-harness";
+import { test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = prismaModel(parser);
-});
+const h = harness();
 
-const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+const PRISMA = PRISMA_CLIENT;
 const flagged = (body: string, extra: Record<string, string> = {}) =>
-  runFlow(parser, model, {
-    "/p/src/routes/a.ts": `${PRISMA}export async function handler(tenantId: string, input: any, parsedInput: any) {\n${body}\n}`,
-    ...extra,
-  }).flagged.map((f) => f.replace(/^routes\/a\.ts:/, ""));
+  h
+    .run({
+      "/p/src/routes/a.ts": `${PRISMA}export async function handler(tenantId: string, input: any, parsedInput: any) {\n${body}\n}`,
+      ...extra,
+    })
+    .flagged.map((f) => f.replace(/^routes\/a\.ts:/, ""));
 
 test("a shared-or-owned row's id, and rows filtered by it, prove no write", () => {
   assert.deepEqual(

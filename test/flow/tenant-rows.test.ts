@@ -6,35 +6,27 @@
 // key from its filter (updateMany, findFirst). Each safe case sits beside its unsafe twin.
 // Prisma model: prisma-harness's SCHEMA (Tenant is what `tenantId` points at).
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow, type FlowRun } from "../helpers/flow-run";
-import { sqlParser } from "../helpers/sql";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT, runFlow, type FlowRun } from "../helpers/flow-run";
 import { prismaModel, SCHEMA } from "../orm/prisma-harness";
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = prismaModel(parser);
-});
+const h = harness();
 
-const PRISMA = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+const PRISMA = PRISMA_CLIENT;
 
 function handler(body: string): FlowRun {
-  return runFlow(parser, model, {
+  return h.run({
     "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {\n${body}\n}`,
   });
 }
 
 describe("the tenant's own table", () => {
   test("is what a tenant column points at, with the back-relations that hold its rows", () => {
-    assert.equal(model.roots?.get("tenant")?.name, "tenants");
-    assert.equal(model.roots?.get("tenants")?.keyColumn, "id");
-    assert.equal(model.tables.has("tenants"), false, "the tenants table itself stays global");
+    assert.equal(h.model.roots?.get("tenant")?.name, "tenants");
+    assert.equal(h.model.roots?.get("tenants")?.keyColumn, "id");
+    assert.equal(h.model.tables.has("tenants"), false, "the tenants table itself stays global");
     // A table nothing tenant-owned points at by its tenant column is no tenant's own table.
-    assert.equal(model.roots?.get("plan"), undefined);
+    assert.equal(h.model.roots?.get("plan"), undefined);
   });
 });
 
@@ -126,7 +118,7 @@ export async function pin(tenantId: string, req: any) {
 `;
 
   test("proves it for an update or delete by id, and returns the row it found", () => {
-    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": LIB, "/p/src/routes/pin.ts": ROUTE });
+    const r = h.run({ "/p/src/lib/tenant.ts": LIB, "/p/src/routes/pin.ts": ROUTE });
     assert.deepEqual(r.flagged, [
       // A missing id drops the condition from updateMany's and deleteMany's where: every tenant's rows.
       'routes/pin.ts:7: updateMany({ where: { id }, data: { status: "pinned" } })',
@@ -145,7 +137,7 @@ export async function pin(tenantId: string, req: any) {
       "invoice = tenant.invoices.find((i) => i.id === invoiceId);",
       "invoice = await prisma.invoice.findUnique({ where: { id: invoiceId } });",
     );
-    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": lib, "/p/src/routes/pin.ts": ROUTE });
+    const r = h.run({ "/p/src/lib/tenant.ts": lib, "/p/src/routes/pin.ts": ROUTE });
     assert.deepEqual(
       r.flagged.filter((f) => f.startsWith("routes/")),
       [
@@ -162,13 +154,13 @@ export async function pin(tenantId: string, req: any) {
       '    if (!invoice) throw new Error("not this tenant\'s invoice");\n  }',
       '    if (!invoice) throw new Error("not this tenant\'s invoice");\n  } else {\n    invoice = undefined;\n  }',
     );
-    const r = runFlow(parser, model, { "/p/src/lib/tenant.ts": withElse, "/p/src/routes/pin.ts": ROUTE });
+    const r = h.run({ "/p/src/lib/tenant.ts": withElse, "/p/src/routes/pin.ts": ROUTE });
     assert.ok(r.flagged.includes('routes/pin.ts:5: update({ where: { id }, data: { status: "pinned" } })'));
     const logs = LIB.replace(
       'if (!invoice) throw new Error("not this tenant\'s invoice");',
       'if (!invoice) console.warn("not this tenant\'s invoice");',
     );
-    const s = runFlow(parser, model, { "/p/src/lib/tenant.ts": logs, "/p/src/routes/pin.ts": ROUTE });
+    const s = h.run({ "/p/src/lib/tenant.ts": logs, "/p/src/routes/pin.ts": ROUTE });
     assert.ok(s.flagged.includes('routes/pin.ts:5: update({ where: { id }, data: { status: "pinned" } })'));
   });
 });
@@ -182,8 +174,8 @@ test("a back-relation of the tenant's table that pairs with another relation hol
     "  tenant   Tenant        @relation(fields: [tenantId], references: [id])\n  number",
     '  tenant   Tenant        @relation("owner", fields: [tenantId], references: [id])\n  sharedWithId String?\n  sharedWith Tenant? @relation("shared", fields: [sharedWithId], references: [id])\n  number',
   );
-  const shared = prismaModel(parser, schema);
-  const r = runFlow(parser, shared, {
+  const shared = prismaModel(h.parser, schema);
+  const r = runFlow(h.parser, shared, {
     "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {
   const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { shared: true } });
   if (!t) throw new Error("no tenant");
@@ -289,8 +281,7 @@ export async function show(tenantId: string, input: any) {
   return inv;
 }
 `;
-  const run = (routes: string) =>
-    runFlow(parser, model, { "/p/src/lib/invoices.ts": LIB, "/p/src/routes/show.ts": routes });
+  const run = (routes: string) => h.run({ "/p/src/lib/invoices.ts": LIB, "/p/src/routes/show.ts": routes });
 
   test("every caller checks the row before use: the read is proven, and so is the key it was read by", () => {
     const r = run(caller("findInvoice", "inv.tenantId !== tenantId"));
@@ -376,7 +367,7 @@ export async function rename(tenantId: string, input: any) {
 `;
 
   test("a row returned in `E.right(row)` and checked by every caller as `res.right`", () => {
-    const r = runFlow(parser, model, {
+    const r = h.run({
       "/p/src/lib/invoices.ts": LIB("E.right(inv)"),
       "/p/src/routes/rename.ts": CALLER,
     });
@@ -384,7 +375,7 @@ export async function rename(tenantId: string, input: any) {
   });
 
   test("twin: a caller that checks another field of the wrapped row", () => {
-    const r = runFlow(parser, model, {
+    const r = h.run({
       "/p/src/lib/invoices.ts": LIB("E.right(inv)"),
       "/p/src/routes/rename.ts": CALLER.replace("res.right.tenantId !== tenantId", "res.right.status !== 'open'"),
     });

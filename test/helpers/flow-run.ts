@@ -9,7 +9,10 @@ import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Proof } from "../../server/src/analyzer/types";
+import { before } from "node:test";
+import { prismaModel } from "../orm/prisma-harness";
 import { memoryProgram } from "./memory-program";
+import { sqlParser } from "./sql";
 
 export interface FlowRun {
   /** `file:line: underlined text` of each missing-tenant-filter (file relative to /p/src). */
@@ -78,4 +81,33 @@ export function runFlow(
       if (!options.proofs || options.proofs(p)) out.proofs.push(`${at(p.start)} ${p.kind}: ${p.message}`);
   }
   return out;
+}
+
+/** A Prisma client in a file of its own, as the flow tests' files start. */
+export const PRISMA_CLIENT = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
+
+/**
+ * The flow tests' usual setup: the real SQL parser and prisma-harness's model, loaded once before
+ * the file's tests run; `run` analyses files with them.
+ */
+export function harness(): {
+  readonly parser: SqlParser;
+  readonly model: TenantModel;
+  run(files: Record<string, string>, options?: FlowRunOptions): FlowRun;
+} {
+  let parser: SqlParser | undefined;
+  let model: TenantModel | undefined;
+  before(async () => {
+    parser = await sqlParser();
+    model = prismaModel(parser);
+  });
+  return {
+    get parser() {
+      return parser!;
+    },
+    get model() {
+      return model!;
+    },
+    run: (files, options) => runFlow(parser!, model!, files, options),
+  };
 }

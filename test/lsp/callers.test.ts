@@ -7,33 +7,28 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Diagnostic } from "vscode-languageserver-protocol";
+import { ORDERS_ACTION, ORDERS_DATA, UNCHECKED_ORDERS_ACTION } from "../helpers/caller-texts";
 import { copyFixture, LspClient, REPO, uri } from "./lsp-client";
 
-const DATA = `import { pool } from "./db";
-
-export async function cancelOrder(orderId: string) {
-  await pool.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
-}
-
-export async function allOrders() {
-  return pool.query("SELECT * FROM orders");
-}
-`;
-
-const ACTION = `import { cancelOrder } from "./orders-data";
-
-export async function cancelAction(user: { id: string }, input: { orderId: string }) {
-  await assertOrderAccess(user, input.orderId);
-  await cancelOrder(input.orderId);
-}
-`;
-
-const UNCHECKED_ACTION = ACTION.replace("  await assertOrderAccess(user, input.orderId);\n", "");
+const DATA = ORDERS_DATA;
+const ACTION = ORDERS_ACTION;
+const UNCHECKED_ACTION = UNCHECKED_ORDERS_ACTION;
 
 const UPDATE_LINE = 3;
 /** A leak that is always there: diagnostics holding it are the analysis of this text. */
 const LEAK_LINE = 7;
 const analyzed = (diagnostics: Diagnostic[]) => diagnostics.some((d) => d.range.start.line === LEAK_LINE);
+
+/** A copy of the fixture with this config and these files under src/, and a server started on it. */
+async function start(config: object, files: Record<string, string>) {
+  const workspace = copyFixture();
+  writeFileSync(join(workspace.dir, "tenantguard.config.json"), JSON.stringify(config));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(workspace.dir, "src", name), text);
+  const dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
+  const actionUri = uri(join(workspace.dir, "src", "orders-action.ts"));
+  const { client } = await LspClient.start(workspace.dir);
+  return { client, workspace, dataUri, actionUri };
+}
 
 before(() => {
   const built = spawnSync(process.execPath, [join(REPO, "scripts", "build.mjs")], { cwd: REPO, encoding: "utf8" });
@@ -47,12 +42,10 @@ describe("language server: a by-id query on a parameter, judged at its calls", (
   let actionUri: string;
 
   before(async () => {
-    workspace = copyFixture();
-    writeFileSync(join(workspace.dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["tenant_id"] }));
-    writeFileSync(join(workspace.dir, "src", "orders-action.ts"), ACTION);
-    dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
-    actionUri = uri(join(workspace.dir, "src", "orders-action.ts"));
-    ({ client } = await LspClient.start(workspace.dir));
+    ({ client, workspace, dataUri, actionUri } = await start(
+      { tenantColumns: ["tenant_id"] },
+      { "orders-action.ts": ACTION },
+    ));
   });
   after(async () => {
     await client?.stop();
@@ -91,16 +84,10 @@ describe("language server: an edit of a caller checks the open data file again",
   let actionUri: string;
 
   before(async () => {
-    workspace = copyFixture();
-    writeFileSync(
-      join(workspace.dir, "tenantguard.config.json"),
-      JSON.stringify({ tenantColumns: ["tenant_id"], ignore: ["src/scratch/**"] }),
-    );
-    writeFileSync(join(workspace.dir, "src", "orders-data.ts"), DATA);
-    writeFileSync(join(workspace.dir, "src", "orders-action.ts"), ACTION);
-    dataUri = uri(join(workspace.dir, "src", "orders-data.ts"));
-    actionUri = uri(join(workspace.dir, "src", "orders-action.ts"));
-    ({ client } = await LspClient.start(workspace.dir));
+    ({ client, workspace, dataUri, actionUri } = await start(
+      { tenantColumns: ["tenant_id"], ignore: ["src/scratch/**"] },
+      { "orders-data.ts": DATA, "orders-action.ts": ACTION },
+    ));
   });
   after(async () => {
     await client?.stop();

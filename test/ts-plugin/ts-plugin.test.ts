@@ -13,6 +13,7 @@ import {
   typescriptVariants,
   type TypeScriptVariant,
 } from "./plugin-project";
+import { ORDERS_ACTION, ORDERS_DATA } from "../helpers/caller-texts";
 import {
   applyCodeEdits,
   toLocation,
@@ -299,23 +300,8 @@ function pluginSuite(variant: TypeScriptVariant): void {
   });
 
   describe("a by-id query on a parameter, judged at its calls", () => {
-    const DATA = `import { pool } from "./db";
-
-export async function cancelOrder(orderId: string) {
-  await pool.query("UPDATE orders SET status = 'cancelled' WHERE id = $1", [orderId]);
-}
-
-export async function allOrders() {
-  return pool.query("SELECT * FROM orders");
-}
-`;
-    const ACTION = `import { cancelOrder } from "./orders-data";
-
-export async function cancelAction(user: { id: string }, input: { orderId: string }) {
-  await assertOrderAccess(user, input.orderId);
-  await cancelOrder(input.orderId);
-}
-
+    const DATA = ORDERS_DATA;
+    const ACTION = `${ORDERS_ACTION}
 declare function assertOrderAccess(user: { id: string }, orderId: string): Promise<void>;
 `;
     let callers: PluginProject;

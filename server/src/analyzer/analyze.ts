@@ -7,8 +7,7 @@ import { tenantValueAt } from "./fixes/tenant-value";
 import { fingerprintOf } from "./fingerprint";
 import { WeakCache } from "./weak-cache";
 import { tenantNames, type TenantNames } from "./flow/conditions";
-import { drizzleJoinedFlowQuery, ormFlowQuery } from "./flow/orm-queries";
-import { addPrismaRootQueries } from "./flow/root-queries";
+import { addRootFlowQueries, ormFlowQuery } from "./flow/orm-queries";
 import {
   fallsThroughNote,
   OwnershipFlow,
@@ -18,7 +17,7 @@ import {
 } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
-import { referencedTable, relationParent, relationsOf, tenantMembersOf } from "./model/relations";
+import { modelLinks } from "./model/relations";
 import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
@@ -142,10 +141,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       tenantOf,
       authorizers,
       callers,
-      referencedTable: (table, field) => referencedTable(model, table, field),
-      parentOf: (table, relation) => relationParent(model, table, relation),
-      tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
-      relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
+      links: modelLinks(model),
       budget,
     });
   const flow = flowOf(sourceFile, queries);
@@ -243,8 +239,10 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     if (!orm.appliesTo(ctx)) continue;
     const checked = orm.check(ctx);
     const queries: readonly OrmQuery[] = orm.queries?.(ctx) ?? queriesOfFindings(checked);
-    addFlowQueries(ctx, orm.name, queries, checked, flowQueries);
-    if (orm.name === "prisma") addPrismaRootQueries(ctx, flowQueries);
+    // Drizzle's relational queries carry no root client: not among its `queries`, followed and proven all the same.
+    const relational = orm.name === "drizzle" ? drizzleRelationalQueries(ctx) : [];
+    addFlowQueries(ctx, orm.name, queries, relational, checked, flowQueries);
+    addRootFlowQueries(orm.name, ctx, flowQueries);
     const byCall = new Map<ts.Node, BoundaryQuery & { tables: string[] }>();
     for (const q of queries) {
       const entry = byCall.get(q.call) ?? { call: q.call, receiver: q.receiver, tables: [] };
@@ -283,9 +281,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     }
     if (options.proofs) {
       const flagged = new Set([...crossing, ...kept.map((f) => f.call)]);
-      // Drizzle's relational queries are not among its `queries` (no root client to check): proven all the same.
-      const proven = orm.name === "drizzle" ? [...queries, ...drizzleRelationalQueries(ctx)] : queries;
-      options.proofs.push(...ormProofs({ ...ctx, queries: proven, waived, flagged }));
+      options.proofs.push(...ormProofs({ ...ctx, queries: [...queries, ...relational], waived, flagged }));
     }
   }
   return out;
@@ -300,6 +296,7 @@ function addFlowQueries(
   ctx: OrmContext,
   orm: OrmModule["name"],
   queries: readonly OrmQuery[],
+  relational: readonly OrmQuery[],
   checked: readonly OrmFinding[],
   flowQueries: Map<ts.Node, FlowQuery>,
 ): void {
@@ -308,16 +305,10 @@ function addFlowQueries(
   const add = (call: ts.Node, table: string) => tables.set(call, (tables.get(call) ?? new Set()).add(table));
   for (const q of queries) add(q.call, q.table);
   for (const f of checked) if (f.table && !tables.has(f.call)) add(f.call, f.table);
-  if (orm === "drizzle") for (const q of drizzleRelationalQueries(ctx)) if (!tables.has(q.call)) add(q.call, q.table);
+  for (const q of relational) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
     // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
-    const [table] = names;
-    const flowQuery =
-      names.size === 1
-        ? ormFlowQuery(orm, ctx, call, table, !flagged.has(call))
-        : orm === "drizzle"
-          ? drizzleJoinedFlowQuery(ctx, call, names, !flagged.has(call))
-          : undefined;
+    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call));
     if (flowQuery) flowQueries.set(call, flowQuery);
   }
 }

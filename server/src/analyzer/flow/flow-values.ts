@@ -4,6 +4,7 @@
 // that proves it, inside the block that holds that statement, until what it is about is written.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import type { ModelLinks } from "../model/relations";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
@@ -33,14 +34,8 @@ export interface FlowContext {
   helpers?: HelperEffects;
   /** The config's authorization functions (flow/authorizers.ts); names that say so count too. */
   authorizers?: Authorizers;
-  /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
-  referencedTable?(table: string, field: string): string | undefined;
-  /** The tenant-owned parent a relation of a row leads to (`update.statusReport`): its tenant checks the row's. */
-  parentOf?(table: string, relation: string): string | undefined;
-  /** Whether `row.<relation>.<members>` lists the members of the row's tenant (`document.team.users`). */
-  tenantMembers?(table: string, relation: string, members: string): boolean;
-  /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
-  relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
+  /** The model's links between tables; absent: rows are not followed through relations. */
+  links?: ModelLinks;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
   provenElsewhere?(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined;
 }
@@ -226,10 +221,10 @@ export abstract class FlowValues {
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const shared = value.shared ? { shared: true } : {};
-    const table = this.ctx.referencedTable?.(value.table, name);
+    const table = this.ctx.links?.referencedTable(value.table, name);
     if (table) return { kind: "key", table, reason: value.reason, ...shared };
     // `team.documents` of an owned team: rows whose key points at it are its tenant's.
-    const related = this.ctx.relatedRows?.(value.table, name);
+    const related = this.ctx.links?.relatedRows(value.table, name);
     return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason, ...shared };
   }
 

@@ -407,7 +407,7 @@ export class FunctionFlow extends FlowValues {
     const row = this.valueOf(rowExpr, st);
     if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
       return;
-    if (!this.ctx.tenantMembers?.(row.table, relation, members)) return;
+    if (!this.ctx.links?.tenantMembers(row.table, relation, members)) return;
     if (this.usedBefore(row.source, st, scope, part)) return;
     const line = lineOf(this.ctx.sourceFile, st);
     const path = `${relation}.${members}`;
@@ -571,7 +571,7 @@ export class FunctionFlow extends FlowValues {
       if (!tsm.isPropertyAccessExpression(via)) continue;
       const child = this.valueOf(via.expression, st);
       if (child?.kind !== "row" || !child.unchecked) continue;
-      const parent = this.ctx.parentOf?.(child.table, via.name.text);
+      const parent = this.ctx.links?.parentOf(child.table, via.name.text);
       const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
       const other = side === compared.left ? compared.right : compared.left;
       if (row && strip(tsm, row) === via && !this.unprovenRowField(other, st))

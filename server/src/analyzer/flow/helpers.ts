@@ -35,10 +35,7 @@ export interface HelperContext {
   /** A file's flow queries (the analysed file's, or a helper's file); undefined: not followed. */
   queriesOf(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
   /** The model's links, so a helper follows rows as its callers do (FlowContext). */
-  referencedTable?: FlowContext["referencedTable"];
-  parentOf?: FlowContext["parentOf"];
-  tenantMembers?: FlowContext["tenantMembers"];
-  relatedRows?: FlowContext["relatedRows"];
+  links?: FlowContext["links"];
   authorizers?: FlowContext["authorizers"];
 }
 
@@ -227,10 +224,7 @@ export class HelperSummaries implements HelperEffects {
       queries,
       tenantOf: this.ctx.tenantOf,
       helpers: this,
-      referencedTable: this.ctx.referencedTable,
-      parentOf: this.ctx.parentOf,
-      tenantMembers: this.ctx.tenantMembers,
-      relatedRows: this.ctx.relatedRows,
+      links: this.ctx.links,
       authorizers: this.ctx.authorizers,
     };
     const flow = new FunctionFlow(flowCtx, fn.body);

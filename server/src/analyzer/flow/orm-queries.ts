@@ -12,6 +12,7 @@ import { memberValue as member, propertyName, propertyValue } from "../orm/prism
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
 import { referencedTable, relationsOf } from "../model/relations";
+import { addPrismaRootQueries } from "./root-queries";
 import { prismaFlowQuery, type FlowQuery, type ParentKey, type QueryKey } from "./queries";
 
 /** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
@@ -19,9 +20,12 @@ export function ormFlowQuery(
   orm: OrmName,
   ctx: OrmContext,
   call: ts.Node,
-  table: string,
+  tables: ReadonlySet<string>,
   scoped: boolean,
 ): FlowQuery | undefined {
+  // Several tables: only a Drizzle row joined to its parents (`drizzleJoinedFlowQuery`) is followed.
+  if (tables.size !== 1) return orm === "drizzle" ? drizzleJoinedFlowQuery(ctx, call, tables, scoped) : undefined;
+  const [table] = tables;
   const tsm = ctx.ts;
   if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped, relationsOf(ctx.model, table).prismaKeys);
   if (!tsm.isCallExpression(call)) return undefined;
@@ -287,7 +291,7 @@ function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined
  * statusReport.workspaceId }).from(statusReportUpdate).innerJoin(statusReport, eq(...))`. The flow
  * follows it as a query on the child (`tables` holds the child and its parents, nothing else).
  */
-export function drizzleJoinedFlowQuery(
+function drizzleJoinedFlowQuery(
   ctx: OrmContext,
   call: ts.Node,
   tables: ReadonlySet<string>,
@@ -316,7 +320,7 @@ export function drizzleJoinedFlowQuery(
     parents.push(joined.name);
   }
   if (!parents.length || [...tables].some((t) => t !== child.name && !parents.includes(t))) return undefined;
-  const base = ormFlowQuery("drizzle", ctx, call, child.name, scoped);
+  const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
   return base && { ...base, joinedParents: parents, projection: drizzleProjection(ctx, calls[0]!) };
 }
 
@@ -341,4 +345,9 @@ function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { ta
     }
   }
   return out;
+}
+
+/** Reads an ORM's flow follows beyond its queries on tenant-owned tables: Prisma's reads of the tenant's own row. */
+export function addRootFlowQueries(orm: OrmName, ctx: OrmContext, flowQueries: Map<ts.Node, FlowQuery>): void {
+  if (orm === "prisma") addPrismaRootQueries(ctx, flowQueries);
 }

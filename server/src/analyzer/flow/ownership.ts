@@ -6,6 +6,7 @@
 // what a helper function returns or verifies (flow/helpers.ts).
 // Syntactic and in statement order (flow/function-flow.ts).
 import type ts from "typescript";
+import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
@@ -44,14 +45,8 @@ export interface OwnershipContext {
   authorizers?: Authorizers;
   /** Absent: a key that is a parameter stays unproven (its callers are not looked for). */
   callers?: CallerAccess;
-  /** The tenant-owned table a foreign-key field of `table` points at. */
-  referencedTable?(table: string, field: string): string | undefined;
-  /** The tenant-owned parent a relation of `table` leads to. */
-  parentOf?(table: string, relation: string): string | undefined;
-  /** Whether `row.<relation>.<members>` lists the members of the row's tenant. */
-  tenantMembers?(table: string, relation: string, members: string): boolean;
-  /** The rows a back-relation of `table` holds. */
-  relatedRows?(table: string, field: string): { table: string; many: boolean } | undefined;
+  /** The model's links between tables (model/relations.ts). */
+  links?: ModelLinks;
   /** Shared by the flows of one analysis (this file's and its callers'): how deep caller proofs go. */
   budget?: CallerBudget;
 }
@@ -93,10 +88,7 @@ export class OwnershipFlow {
       sourceFileOf: ctx.sourceFileOf,
       tenantOf: ctx.tenantOf,
       queriesOf: (file) => (file === ctx.sourceFile ? ctx.queries : ctx.queriesOf?.(file)),
-      referencedTable: ctx.referencedTable,
-      parentOf: ctx.parentOf,
-      tenantMembers: ctx.tenantMembers,
-      relatedRows: ctx.relatedRows,
+      links: ctx.links,
       authorizers: ctx.authorizers,
     });
   }
@@ -330,10 +322,7 @@ export class OwnershipFlow {
           tenantOf: ctx.tenantOf,
           helpers: this.helpers,
           authorizers: ctx.authorizers,
-          referencedTable: ctx.referencedTable,
-          parentOf: ctx.parentOf,
-          tenantMembers: ctx.tenantMembers,
-          relatedRows: ctx.relatedRows,
+          links: ctx.links,
           provenElsewhere: (key, table, rejectsMissing) => this.provenByCallers(key, table, rejectsMissing),
         },
         root,

@@ -110,3 +110,24 @@ export function tenantMembersOf(model: TenantModel, table: string, relation: str
   }
   return false;
 }
+
+/** How the flow follows rows through the model (flow/flow-values.ts), bound to one model. */
+export interface ModelLinks {
+  /** The tenant-owned table a row's foreign-key field points at (`response.surveyId` -> "surveys"). */
+  referencedTable(table: string, field: string): string | undefined;
+  /** The parent a row is owned through, by the relation's name (`update.statusReport`): its tenant checks the row's. */
+  parentOf(table: string, relation: string): string | undefined;
+  /** Whether `row.<relation>.<members>` lists the members of the row's tenant (`document.team.users`). */
+  tenantMembers(table: string, relation: string, members: string): boolean;
+  /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
+  relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
+}
+
+export function modelLinks(model: TenantModel): ModelLinks {
+  return {
+    referencedTable: (table, field) => referencedTable(model, table, field),
+    parentOf: (table, relation) => relationParent(model, table, relation),
+    tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
+    relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
+  };
+}

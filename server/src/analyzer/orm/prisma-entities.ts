@@ -43,9 +43,14 @@ export class PrismaEntities {
   constructor(private readonly model: TenantModel) {}
 
   /** The back-relations of the tenant's own model `name` whose rows are memberships (`members`, `users`). */
+  private readonly memberships = new Map<string, Set<string>>();
+
   private membershipsOf(name: string): Set<string> {
+    const known = this.memberships.get(name);
+    if (known) return known;
     const root = lookupTenantRoot(this.model, name);
     const out = new Set<string>();
+    this.memberships.set(name, out);
     if (!root) return out;
     for (const [field, held] of relationsOf(this.model, root.name).backRelations) {
       const table = held.many ? lookupTenantTable(this.model, held.table) : undefined;
