@@ -17,10 +17,12 @@ import { REPO_ROOT } from "./helpers";
 const CLI = join(REPO_ROOT, "dist", "cli.js");
 
 describe("threadCount", () => {
-  it("uses one thread for small runs and one per core for large ones", () => {
+  it("uses one thread for small runs and below four cores, one per core for large ones", () => {
     assert.equal(threadCount(10, undefined, 8), 1);
     assert.equal(threadCount(MIN_FILES_PER_THREAD + 1, undefined, 8), 2);
-    assert.equal(threadCount(100_000, undefined, 2), 2);
+    assert.equal(threadCount(100_000, undefined, 2), 1, "two cores: one thread");
+    assert.equal(threadCount(100_000, undefined, 3), 1);
+    assert.equal(threadCount(100_000, undefined, 4), 4);
     assert.equal(threadCount(100_000, undefined, 64), 8, "at most 8 by default");
     assert.equal(threadCount(100_000, undefined, 1), 1);
   });

@@ -24,6 +24,29 @@ export const PARSE_OPTIONS: ts.CreateSourceFileOptions = {
   jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
 };
 
+/**
+ * The analyzer's tree of a file, with parent pointers. TypeScript's own `setParentNodes` walk
+ * allocates a work list per node (a third of all a parse allocates, and the collector's time
+ * with it); this walk sets the same pointers from one reused stack.
+ */
+export function parseFile(file: string, text: string): ts.SourceFile {
+  const sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, false, scriptKindOf(file));
+  pending.push(sourceFile);
+  while (pending.length > 0) {
+    parent = pending.pop()!;
+    ts.forEachChild(parent, adopt);
+  }
+  return sourceFile;
+}
+
+const pending: ts.Node[] = [];
+let parent: ts.Node;
+function adopt(child: ts.Node): undefined {
+  (child as { parent: ts.Node }).parent = parent;
+  pending.push(child);
+  return undefined;
+}
+
 export type FileAnalysis =
   /** Keeps only the text and its line starts: a whole run must not hold every file's AST. */
   | { kind: "ok"; file: string; sourceFile: FileText; findings: Finding[]; proofs?: Proof[] }
@@ -165,7 +188,7 @@ export class OtherFiles {
     if (!file.split(/[\\/]/).includes("node_modules")) {
       const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
       if (typeof text === "string")
-        sourceFile = ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+        sourceFile = parseFile(file, text);
     }
     this.keep(file, sourceFile);
     return sourceFile ?? undefined;
@@ -180,7 +203,7 @@ export class OtherFiles {
     const file = resolve(fileName);
     const kept = this.parsed.get(file);
     if (kept && kept.text === text) return kept;
-    return ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+    return parseFile(file, text);
   }
 
   private keep(file: string, sourceFile: ts.SourceFile | null): void {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { detectClients, MAY_BUILD_ROOT_CLIENT, withDetectedClients } from "../analyzer/clients/detect";
 import type { ResolvedConfig } from "../analyzer";
-import { PARSE_OPTIONS, scriptKindOf } from "./analysis";
+import { parseFile } from "./analysis";
 
 /** The config with detected clients filled in, and one note per detection. */
 export function detectRunClients(
@@ -20,7 +20,7 @@ export function detectRunClients(
       continue;
     }
     if (!MAY_BUILD_ROOT_CLIENT.test(text)) continue;
-    sources.push(ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file)));
+    sources.push(parseFile(file, text));
   }
   if (sources.length === 0) return { config, notes: [] };
   const detected = detectClients(ts, sources, config.rootDir);

@@ -13,6 +13,13 @@ export const ANALYSIS_WORKER = "tenantguard-analysis-worker";
 /** Below this many files a second thread costs more (its start-up) than it saves. */
 export const MIN_FILES_PER_THREAD = 150;
 const MAX_THREADS = 8;
+/**
+ * Below this many cores the run stays on one thread unless `--threads` asks: on a 2-core machine
+ * a worker's start-up (loading the bundle and the SQL parser again) and the two threads' contention
+ * for memory bandwidth cost more than the second thread brings (`npm run bench`: the ORM corpus
+ * took 3.1-3.3 s on two threads, 2.9 s on one).
+ */
+const MIN_CORES_FOR_THREADS = 4;
 
 export interface WorkerInput {
   kind: typeof ANALYSIS_WORKER;
@@ -42,10 +49,12 @@ export interface ParallelResult {
 
 /**
  * How many threads a run of `fileCount` files uses: `requested` when given (`--threads`), up to
- * one per file; else one per core (at most MAX_THREADS), and one per MIN_FILES_PER_THREAD files.
+ * one per file; else one per core (at most MAX_THREADS) on a machine of MIN_CORES_FOR_THREADS cores
+ * or more, and one per MIN_FILES_PER_THREAD files.
  */
 export function threadCount(fileCount: number, requested: number | undefined, cores = availableParallelism()): number {
   if (requested !== undefined) return Math.max(1, Math.min(requested, fileCount));
+  if (cores < MIN_CORES_FOR_THREADS) return 1;
   return Math.max(1, Math.min(cores, MAX_THREADS, Math.ceil(fileCount / MIN_FILES_PER_THREAD)));
 }
 

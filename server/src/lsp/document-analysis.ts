@@ -3,7 +3,7 @@
 import { dirname, resolve } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
-import { applyRuleLevels, PARSE_OPTIONS, scriptKindOf, type OtherFiles } from "../cli/analysis";
+import { applyRuleLevels, parseFile, type OtherFiles } from "../cli/analysis";
 import type { CallerFiles } from "../cli/caller-files";
 import { hasSourceExtension } from "../cli/files";
 import type { TypedPrograms } from "./typed-programs";
@@ -127,7 +127,7 @@ export function analyzeText(
  */
 function reparse(file: string, text: string, previous: ts.SourceFile | undefined): ts.SourceFile {
   if (!previous || previous.fileName !== file) {
-    return ts.createSourceFile(file, text, PARSE_OPTIONS, true, scriptKindOf(file));
+    return parseFile(file, text);
   }
   const old = previous.text;
   let prefix = 0;
