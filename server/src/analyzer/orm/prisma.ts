@@ -59,15 +59,11 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
   const tsm = ctx.ts;
   const callee = call.expression;
   if (!tsm.isPropertyAccessExpression(callee) || !tsm.isIdentifier(callee.name)) return [];
+  if (!Object.hasOwn(OPERATIONS, callee.name.text)) return [];
   const op = OPERATIONS[callee.name.text];
   // `const invoices = prisma.invoice; invoices.findMany()`: the delegate held in a const.
   const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
-  if (
-    !op ||
-    !Object.hasOwn(OPERATIONS, callee.name.text) ||
-    !tsm.isPropertyAccessExpression(delegate) ||
-    !tsm.isIdentifier(delegate.name)
-  )
+  if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name))
     return [];
   const entity = entities.byName(delegate.name.text);
   if (!entity || delegate.name.text !== entity.info.names[1]) return [];
