@@ -98,6 +98,40 @@ describe("Drizzle's SQLite terminals", () => {
   });
 });
 
+describe("a read whose errors are caught", () => {
+  test("`.catch` that throws or gives nothing keeps the scoped read's row: its id proves the update", () => {
+    assert.deepEqual(
+      flagged(`  const existing = await opts.ctx.db.query.page
+    .findFirst({ where: and(eq(page.id, id), eq(page.workspaceId, workspaceId)) })
+    .catch((e: unknown) => { throw new Error("database error"); });
+  if (!existing) throw new Error("not found");
+  await opts.ctx.db.update(page).set({ id }).where(eq(page.id, existing.id));
+  const other = await opts.ctx.db.query.page
+    .findFirst({ where: and(eq(page.id, id), eq(page.workspaceId, workspaceId)) })
+    .catch(() => null);
+  if (!other) throw new Error("not found");
+  await opts.ctx.db.delete(page).where(eq(page.id, other.id));`),
+      [],
+    );
+  });
+
+  test("twins: a read by id alone, or a handler that hands back a row of its own, proves nothing", () => {
+    assert.deepEqual(
+      flagged(`  const existing = await opts.ctx.db.query.page
+    .findFirst({ where: eq(page.id, id) })
+    .catch(() => { throw new Error("database error"); });
+  if (!existing) throw new Error("not found");
+  await opts.ctx.db.update(page).set({ id }).where(eq(page.id, existing.id));
+  const other = await opts.ctx.db.query.page
+    .findFirst({ where: and(eq(page.id, id), eq(page.workspaceId, workspaceId)) })
+    .catch(() => { return opts.fallbackPage; });
+  if (!other) throw new Error("not found");
+  await opts.ctx.db.delete(page).where(eq(page.id, other.id));`),
+      ["page\n    .findFirst", "update(page)", "delete(page)"],
+    );
+  });
+});
+
 describe("a child table filtered by a proven parent key", () => {
   const PAGE = `  const _page = await opts.ctx.db.query.page.findFirst({
     where: and(eq(page.workspaceId, workspaceId), eq(page.id, opts.input.pageId)) });

@@ -256,6 +256,48 @@ const cases: BuilderCase[] = [
     expect: ["weak-tenant-filter orders.findMany"],
   },
   { name: "relational query on a global table", body: "return db.query.plans.findMany();", expect: [] },
+  // a client handed out by a function (`export function db() { return drizzle(pool) }`)
+  {
+    name: "db() client: select without where",
+    body: "return db().select().from(orders);",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
+  {
+    name: "db() client: update by id only",
+    body: "return db().update(orders).set({ status }).where(eq(orders.id, id));",
+    expect: ["missing-tenant-filter update(orders)"],
+  },
+  {
+    name: "db() client: select with the tenant predicate",
+    body: "return db().select().from(orders).where(and(eq(orders.id, id), eq(orders.tenantId, tenantId)));",
+    expect: [],
+  },
+  {
+    name: "getDb() client: delete by id only",
+    body: "return getDb().delete(orders).where(eq(orders.id, id));",
+    expect: ["missing-tenant-filter delete(orders)"],
+  },
+  {
+    name: "db() client: relational query by id",
+    body: "return db().query.orders.findFirst({ where: { id } });",
+    expect: ["missing-tenant-filter orders.findFirst"],
+  },
+  // promise handlers run the query; they are no step of it
+  {
+    name: "relational query by id, its errors caught",
+    body: "return db.query.orders.findFirst({ where: { id } }).catch(() => null);",
+    expect: ["missing-tenant-filter orders.findFirst"],
+  },
+  {
+    name: "scoped select read through then",
+    body: "return db.select().from(orders).where(eq(orders.tenantId, tenantId)).then((rows) => rows[0]);",
+    expect: [],
+  },
+  {
+    name: "select without where read through then",
+    body: "return db.select().from(orders).then((rows) => rows[0]);",
+    expect: ["missing-tenant-filter from(orders)"],
+  },
   // not drizzle
   { name: "a Prisma-like client named db", body: "return db.order.delete({ where: { id } });", expect: [] },
 ];
@@ -267,6 +309,22 @@ describe("drizzle query builder", () => {
       assert.deepEqual(brief(text, analyzeBuilder(parser, text)), c.expect);
     });
   }
+
+  test("a client a function of the file returns, whatever its name", () => {
+    const text = `import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { orders } from "../db/schema";
+function connection() {
+  return drizzle(process.env.DATABASE_URL!);
+}
+function cache() {
+  return new Map<string, unknown>();
+}
+export const byId = (id: string) => connection().select().from(orders).where(eq(orders.id, id));
+export const forget = (id: string) => cache().delete(id);
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter from(orders)"]);
+  });
 
   test("messages name the call, the effect and the predicate to add", () => {
     const text = caseModule(

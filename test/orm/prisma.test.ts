@@ -411,6 +411,8 @@ describe("receivers", () => {
     ["a read replica: $replica", "await $replica.invoice.findMany();"],
     ["a read replica: this._replica", "await this._replica.invoice.findMany();"],
     ["either of two clients: (tx || this.prisma)", "await (tx || this.prisma).invoice.findMany();", "tx: any"],
+    ["a client a function named like one hands out: prisma()", "await prisma().invoice.findMany();"],
+    ["a client a function named like one hands out: getDb()", "await getDb().invoice.delete({ where: { id } });"],
   ];
   for (const [name, body, params] of leaks) {
     test(`${name} is a Prisma client`, () =>
@@ -425,6 +427,24 @@ describe("receivers", () => {
     assert.deepEqual(
       summarizeFindings(code, analyzePrisma(parser, code)).map((f) => f.rule),
       ["missing-tenant-filter"],
+    );
+  });
+
+  test("a client a function of the file returns, whatever its name", () => {
+    const code = `import { PrismaClient } from "@prisma/client";
+const base = new PrismaClient();
+function connection() {
+  return base;
+}
+function settings() {
+  return { invoice: { findMany: () => [] } };
+}
+export const list = () => connection().invoice.findMany();
+export const notAClient = () => settings().invoice.findMany();
+`;
+    assert.deepEqual(
+      summarizeFindings(code, analyzePrisma(parser, code)).map((f) => `${f.rule} ${f.at}`),
+      ["missing-tenant-filter findMany()"],
     );
   });
 

@@ -187,8 +187,7 @@ export class OtherFiles {
     let sourceFile: ts.SourceFile | null = null;
     if (!file.split(/[\\/]/).includes("node_modules")) {
       const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
-      if (typeof text === "string")
-        sourceFile = parseFile(file, text);
+      if (typeof text === "string") sourceFile = parseFile(file, text);
     }
     this.keep(file, sourceFile);
     return sourceFile ?? undefined;

@@ -95,7 +95,11 @@ export function buildProgram(version: string): Command {
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings", parseMaxWarnings)
     .option("--rule <id=level>", "set a rule's level: off, info, warning or error (repeatable)", collectRule)
     .option("--explain", "also show how each safe query was proven (stylish and json; sarif and github ignore it)")
-    .option("--threads <n>", "analysis threads (default: one per core on 4+ cores for runs of 150+ files; 1: none)", parseThreads)
+    .option(
+      "--threads <n>",
+      "analysis threads (default: one per core on 4+ cores for runs of 150+ files; 1: none)",
+      parseThreads,
+    )
     .version(version, "-v, --version", "print the version")
     .helpOption("-h, --help", "show this help")
     .addHelpText(

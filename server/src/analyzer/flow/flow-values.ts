@@ -9,6 +9,7 @@ import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import {
+  caughtPromise,
   element,
   isNothing,
   lineOf,
@@ -108,6 +109,8 @@ export abstract class FlowValues {
     const tsm = this.tsm;
     let e = strip(tsm, expr);
     while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
+    const caught = caughtPromise(tsm, e);
+    if (caught) return this.valueOf(caught, at);
     const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);

@@ -160,6 +160,28 @@ export function isNothing(tsm: typeof ts, e: ts.Expression): boolean {
   return s.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(s) && s.text === "undefined");
 }
 
+/**
+ * `read.catch((e) => { throw new TRPCError(...) })`, `read.catch(() => null)`: the promise the
+ * handler guards, when the handler hands back no row of its own (it throws, or returns nothing);
+ * the awaited value is then the read's row or nothing. Undefined for any other expression.
+ */
+export function caughtPromise(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length !== 1) return undefined;
+  const callee = e.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "catch") return undefined;
+  const handler = strip(tsm, e.arguments[0]!);
+  if (!tsm.isArrowFunction(handler) && !tsm.isFunctionExpression(handler)) return undefined;
+  if (!tsm.isBlock(handler.body)) return holdsNothing(tsm, handler.body) ? callee.expression : undefined;
+  let givesRow = false;
+  const visit = (n: ts.Node): void => {
+    if (givesRow || tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n) && n.expression && !holdsNothing(tsm, n.expression)) givesRow = true;
+    tsm.forEachChild(n, visit);
+  };
+  tsm.forEachChild(handler.body, visit);
+  return givesRow ? undefined : callee.expression;
+}
+
 /** Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)` (`.value`). */
 const WRAPS: Record<string, string> = { right: "right", some: "value", ok: "value", okAsync: "value" };
 /** Their empty or failed twins: `E.left(e)`, `O.none`, `err(e)`, which hold no row. */

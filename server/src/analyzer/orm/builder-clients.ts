@@ -45,6 +45,8 @@ export function isClientOf(
     return isClientOf(tsm, e.left, shape, checker, depth) || isClientOf(tsm, e.right, shape, checker, depth);
   if (tsm.isConditionalExpression(e))
     return isClientOf(tsm, e.whenTrue, shape, checker, depth) || isClientOf(tsm, e.whenFalse, shape, checker, depth);
+  if (tsm.isCallExpression(e) && e.arguments.length === 0 && handsOutClient(tsm, e.expression, shape, depth))
+    return true;
   if (!tsm.isIdentifier(e)) return !!checker && tsm.isCallExpression(e) && hasClientType(tsm, checker, e, shape);
   if (CLIENT_NAMES.has(e.text)) return true;
   const decl = localDeclaration(tsm, e);
@@ -60,6 +62,33 @@ export function isClientOf(
   const typeNode = decl?.type ?? parameterOf(tsm, e)?.type;
   if (typeNode && tsm.isTypeReferenceNode(typeNode) && shape.typeNames.has(typeNode.typeName.getText())) return true;
   return !!checker && hasClientType(tsm, checker, e, shape);
+}
+
+/**
+ * `db()`, `getDb()` with `function getDb() { return drizzle(pool) }` in the file: a function that
+ * hands out the client, by its conventional name or by what it returns.
+ */
+function handsOutClient(tsm: typeof ts, callee: ts.Expression, shape: ClientShape, depth: number): boolean {
+  const fn = skipOuter(tsm, callee);
+  if (!tsm.isIdentifier(fn)) return false;
+  if (CLIENT_NAMES.has(fn.text) || CLIENT_NAMES.has(fn.text.replace(/^(?:get|use)(?=[A-Z])/, "").toLowerCase()))
+    return true;
+  if (depth >= 3) return false;
+  const decl = fn
+    .getSourceFile()
+    .statements.find((s): s is ts.FunctionDeclaration => tsm.isFunctionDeclaration(s) && s.name?.text === fn.text);
+  if (!decl?.body) return false;
+  const returned: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n) && n.expression) returned.push(skipOuter(tsm, n.expression));
+    tsm.forEachChild(n, visit);
+  };
+  tsm.forEachChild(decl.body, visit);
+  return (
+    returned.length > 0 &&
+    returned.every((r) => isFactoryCall(tsm, r, shape) || isClientOf(tsm, r, shape, undefined, depth + 1))
+  );
 }
 
 export function isFactoryCall(tsm: typeof ts, e: ts.Expression, shape: ClientShape): boolean {

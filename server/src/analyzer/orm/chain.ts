@@ -50,12 +50,21 @@ export function chainOf(tsm: typeof ts, top: ts.CallExpression): Chain {
       e = callee.expression;
       continue;
     }
+    // `db().select().from(t)`: a client a function hands out is the chain's root, as `db` would be.
+    if (calls.length > 0 && e.arguments.length === 0 && tsm.isIdentifier(callee)) break;
     calls.unshift({ name: "", call: e, args: e.arguments });
     e = callee;
     break;
   }
   return { root: e, calls, top };
 }
+
+/**
+ * `.then(...)`, `.catch(...)`, `.finally(...)` run the query (a builder is a thenable) and handle
+ * its result: no query builder's step. The chain ends below them, so
+ * `await db.query.keys.findFirst({ where }).catch(onError)` is the `findFirst` query.
+ */
+const PROMISE_METHODS = new Set(["then", "catch", "finally"]);
 
 /** A call that is the object of a further `.method(...)`: not the end of its chain. */
 function continuesChain(tsm: typeof ts, call: ts.CallExpression): boolean {
@@ -73,8 +82,15 @@ function continuesChain(tsm: typeof ts, call: ts.CallExpression): boolean {
     tsm.isPropertyAccessExpression(parent) &&
     parent.expression === child &&
     tsm.isCallExpression(parent.parent) &&
-    parent.parent.expression === parent
+    parent.parent.expression === parent &&
+    !PROMISE_METHODS.has(parent.name.text)
   );
+}
+
+/** `q.then(...)`, `q.catch(...)`: a promise's handler, not a chain of its own. */
+function handlesPromise(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = skipOuter(tsm, call.expression);
+  return tsm.isPropertyAccessExpression(callee) && PROMISE_METHODS.has(callee.name.text);
 }
 
 /** A chain, with the query a variable root carries prepended. */
@@ -148,7 +164,7 @@ function shapesOf(tsm: typeof ts, sourceFile: ts.SourceFile): FileShapes {
   if (!found) {
     const { calls, callVariables } = fileCalls(tsm, sourceFile);
     const shapes = calls
-      .filter((call) => !continuesChain(tsm, call))
+      .filter((call) => !continuesChain(tsm, call) && !handlesPromise(tsm, call))
       .map((top) => ({ top, chain: chainOf(tsm, top), carrier: carrierOf(tsm, top) }));
     shapesByFile.set(sourceFile, (found = { shapes, callVariables }));
   }

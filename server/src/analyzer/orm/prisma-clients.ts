@@ -56,12 +56,35 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
     const kinds = either.map((x) => clientKind(ctx, x, depth + 1));
     return kinds.includes("unscoped") ? "unscoped" : kinds.find((k) => k !== undefined);
   }
+  // `prisma()`, `getPrisma()`: a function that hands out the client, by its name or by what it returns.
+  if (tsm.isCallExpression(e) && e.arguments.length === 0) return handedOut(ctx, e.expression, depth);
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
   if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
   if (fromInit) return fromInit;
   if (param?.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
   return CLIENT_NAME.test(e.text) ? "unscoped" : undefined;
+}
+
+/** The client a function without arguments returns: named like one, or each of its returns one (in this file). */
+function handedOut(ctx: ClientContext, callee: ts.Expression, depth: number): ClientKind | undefined {
+  const tsm = ctx.ts;
+  const fn = strip(tsm, callee);
+  if (!tsm.isIdentifier(fn)) return undefined;
+  if (CLIENT_NAME.test(fn.text.replace(/^(?:get|use)(?=[A-Z])/, ""))) return "unscoped";
+  const decl = ctx.sourceFile.statements.find(
+    (s): s is ts.FunctionDeclaration => tsm.isFunctionDeclaration(s) && s.name?.text === fn.text,
+  );
+  if (!decl?.body) return undefined;
+  const kinds: (ClientKind | undefined)[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n) && n.expression) kinds.push(clientKind(ctx, n.expression, depth + 1));
+    tsm.forEachChild(n, visit);
+  };
+  tsm.forEachChild(decl.body, visit);
+  if (kinds.length === 0 || kinds.includes(undefined)) return undefined;
+  return kinds.includes("unscoped") ? "unscoped" : "scoped";
 }
 
 /** Type-aware: true/false when the type says, undefined when it is unknown (any, error). */

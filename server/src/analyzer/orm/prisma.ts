@@ -63,8 +63,7 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
   const op = OPERATIONS[callee.name.text];
   // `const invoices = prisma.invoice; invoices.findMany()`: the delegate held in a const.
   const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
-  if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name))
-    return [];
+  if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) return [];
   const entity = entities.byName(delegate.name.text);
   if (!entity || delegate.name.text !== entity.info.names[1]) return [];
   const clientCtx: ClientContext = ctx;
