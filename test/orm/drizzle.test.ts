@@ -310,6 +310,27 @@ describe("drizzle query builder", () => {
     });
   }
 
+  test("a where naming the table another way than the query: through the schema namespace or an import alias", () => {
+    const text = `import { and, eq } from "drizzle-orm";
+import * as schema from "../db/schema";
+import { orders as ordersTable, orders } from "../db/schema";
+import { db } from "../db";
+export const a = (id: string, tenantId: string) =>
+  db.query.orders.findFirst({ where: and(eq(schema.orders.id, id), eq(schema.orders.tenantId, tenantId)) });
+export const b = (id: string, tenantId: string) =>
+  db.query.orders.findFirst({ where: (o, { and, eq }) => and(eq(ordersTable.id, id), eq(ordersTable.tenantId, tenantId)) });
+export const c = (id: string) => db.query.orders.findFirst({ where: eq(schema.orders.id, id) });
+export const d = (id: string) => db.query.orders.findFirst({ where: eq(ordersTable.id, id) });
+export const e = (id: string, tenantId: string) =>
+  db.query.orders.findFirst({ where: and(eq(orders.id, id), eq(schema.customers.tenantId, tenantId)) });
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "missing-tenant-filter orders.findFirst",
+      "missing-tenant-filter orders.findFirst",
+      "missing-tenant-filter orders.findFirst",
+    ]);
+  });
+
   test("a client a function of the file returns, whatever its name", () => {
     const text = `import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";

@@ -299,10 +299,21 @@ export class DrizzlePredicates {
     const e = skipOuter(tsm, expr);
     if (!tsm.isPropertyAccessExpression(e)) return undefined;
     const qualifier = skipOuter(tsm, e.expression).getText(this.ctx.sourceFile);
-    const ref = this.refs.find((r) => r.qualifier === qualifier);
+    const ref = this.refs.find((r) => r.qualifier === qualifier) ?? this.sameTable(e.expression);
     if (!ref) return undefined;
     const column = ref.table.entities?.find((en) => en.orm === "drizzle")?.fields[e.name.text] ?? e.name.text;
     return { ref, tenant: isTenantKey(ref.table, e.name.text), column };
+  }
+
+  /**
+   * The one reference to the table `expr` names when it is written another way than the query
+   * wrote it: `schema.keys` or an import alias (`secret as dbSecret`) in `db.query.keys`'s where.
+   * Undefined when two references share the table (a self-join tells them apart by name only).
+   */
+  private sameTable(expr: ts.Expression): TableRef | undefined {
+    const table = drizzleTableOf(this.ctx, expr);
+    const refs = table ? this.refs.filter((r) => r.table === table) : [];
+    return refs.length === 1 ? refs[0] : undefined;
   }
 
   /** sql`${orders.tenantId} = ${id}`: scoped when a tenant column is compared with `=` or `in`. */
