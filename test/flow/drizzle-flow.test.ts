@@ -98,6 +98,32 @@ describe("Drizzle's SQLite terminals", () => {
   });
 });
 
+describe("a check of the tenant's own row, reached by the row's tenant column", () => {
+  test("`row.workspace.id` or the organisation above it (`row.workspace.orgId`) against the session's", () => {
+    assert.deepEqual(
+      flagged(`  const report = await opts.ctx.db.query.statusReport.findFirst({ where: eq(statusReport.id, id), with: { workspace: true } });
+  if (!report || report.workspace.id !== workspaceId) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, report.id));
+  const other = await opts.ctx.db.query.statusReport.findFirst({ where: eq(statusReport.id, id), with: { workspace: true } });
+  if (!other || other.workspace.orgId !== opts.ctx.session.orgId) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, other.id));`),
+      [],
+    );
+  });
+
+  test("twins: against request input, or a field that names no tenant", () => {
+    assert.deepEqual(
+      flagged(`  const report = await opts.ctx.db.query.statusReport.findFirst({ where: eq(statusReport.id, id), with: { workspace: true } });
+  if (!report || report.workspace.orgId !== opts.input.orgId) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, report.id));
+  const other = await opts.ctx.db.query.statusReport.findFirst({ where: eq(statusReport.id, id), with: { workspace: true } });
+  if (!other || other.workspace.name !== opts.ctx.session.workspaceName) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, other.id));`),
+      ["statusReport.findFirst", "delete(statusReport)", "statusReport.findFirst", "delete(statusReport)"],
+    );
+  });
+});
+
 describe("a read whose errors are caught", () => {
   test("`.catch` that throws or gives nothing keeps the scoped read's row: its id proves the update", () => {
     assert.deepEqual(

@@ -382,3 +382,31 @@ export async function rename(tenantId: string, input: any) {
     assert.deepEqual(r.flagged, ["lib/invoices.ts:6: findUnique({ where: { id } })"]);
   });
 });
+
+describe("a check of the tenant's own row a row includes", () => {
+  test("`project.tenant.id !== tenantId` after a by-id read checks the row; its id proves the write", () => {
+    assert.deepEqual(
+      handler(`  const project = await prisma.project.findUnique({ where: { id: input.id }, include: { tenant: true } });
+  if (!project || project.tenant.id !== tenantId) throw new Error("not found");
+  await prisma.project.delete({ where: { id: project.id } });`).flagged,
+      [],
+    );
+  });
+
+  test("twins: checked against request input, or through a relation that is not the tenant's", () => {
+    assert.deepEqual(
+      handler(`  const project = await prisma.project.findUnique({ where: { id: input.id }, include: { tenant: true } });
+  if (!project || project.tenant.id !== input.tenantId) throw new Error("not found");
+  await prisma.project.delete({ where: { id: project.id } });
+  const task = await prisma.task.findUnique({ where: { id: input.taskId }, include: { project: true } });
+  if (!task || task.project.id !== tenantId) throw new Error("not found");
+  await prisma.task.delete({ where: { id: task.id } });`).flagged,
+      [
+        "routes/invoices.ts:4: findUnique({ where: { id: input.id }, include: { tenant: true } })",
+        "routes/invoices.ts:6: delete({ where: { id: project.id } })",
+        "routes/invoices.ts:7: findUnique({ where: { id: input.taskId }, include: { project: true } })",
+        "routes/invoices.ts:9: delete({ where: { id: task.id } })",
+      ],
+    );
+  });
+});

@@ -82,6 +82,14 @@ const TENANT_WORD =
   /^(?:active|current|selected)?(?:tenant|workspace|org|organization|organisation|team|account|company)$/i;
 const ID_NAME = /(?:Id|ID|_id)$/;
 
+/**
+ * `id`, `orgId`, `tenantId`: a field of the tenant's own row that identifies it, or the broader
+ * tenant it belongs to (`workspace.orgId`, an organisation above the workspace).
+ */
+export function identifiesTenantRow(tenant: TenantNames, field: string): boolean {
+  return field === "id" || namesTenant(tenant, field, undefined) !== undefined;
+}
+
 /** Whether a name (and the name before it, for `workspace.id`) says it is a tenant's id. */
 function namesTenant(tenant: TenantNames, name: string, before: string | undefined): "column" | "word" | undefined {
   if (tenant.names.has(name)) return "column";

@@ -7,7 +7,15 @@ import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
 import { guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer, writes } from "./bindings";
-import { emptinessSubject, endsPath, isTenantValue, orTerms, tenantMismatchRow, type TenantNames } from "./conditions";
+import {
+  emptinessSubject,
+  endsPath,
+  identifiesTenantRow,
+  isTenantValue,
+  orTerms,
+  tenantMismatchRow,
+  type TenantNames,
+} from "./conditions";
 import {
   ELEMENT_CALLBACKS,
   enclosingStatementOf,
@@ -575,6 +583,18 @@ export class FunctionFlow extends FlowValues {
       const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
       const other = side === compared.left ? compared.right : compared.left;
       if (row && strip(tsm, row) === via && !this.unprovenRowField(other, st))
+        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
+      // `key.workspace.orgId !== ctx.tenant.id`: the tenant's own row, reached by the row's tenant
+      // column, is the session's (or belongs to the session's organisation above it).
+      const tenant = this.ctx.tenantOf(child.table);
+      if (
+        !parent &&
+        isInequality(tsm, compared.operatorToken.kind) &&
+        this.ctx.links?.isTenantRow(child.table, via.name.text) &&
+        identifiesTenantRow(tenant, s.name.text) &&
+        isTenantValue(tsm, other, tenant) &&
+        !this.unprovenRowField(other, st)
+      )
         return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
     }
     return undefined;

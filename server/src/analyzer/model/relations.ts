@@ -96,19 +96,28 @@ export function relationParent(model: TenantModel, table: string, relation: stri
  * is that table's back-relation to a membership table (`team.users` of `UserTeam`).
  */
 export function tenantMembersOf(model: TenantModel, table: string, relation: string, members: string): boolean {
+  const target = tenantRootRelation(model, table, relation);
+  const root = target && lookupTenantRoot(model, target);
+  const held = root && relationsOf(model, root.name).backRelations.get(members);
+  const membership = held && lookupTenantTable(model, held.table);
+  return !!membership && held!.many && isMembershipTable(membership);
+}
+
+/**
+ * Whether `relation` leads from `table` to the tenant's own row by the table's tenant column
+ * (`key.workspace` by `workspaceId`): the model it names (a Prisma relation), or the relation's own
+ * name (Drizzle's `with: { workspace: true }`, named after its key). Undefined for any other relation.
+ */
+export function tenantRootRelation(model: TenantModel, table: string, relation: string): string | undefined {
   const owned = lookupTenantTable(model, table);
-  if (!owned || owned.owner) return false;
+  if (!owned || owned.owner) return undefined;
+  const byTenantColumn = (column: string) => tenantColumnsOf(owned).some((c) => tenantColumnMatches(column, c));
   for (const e of owned.entities ?? []) {
     const r = e.relations?.find((x) => x.field === relation);
-    if (!r || r.fields?.length !== 1) continue;
-    const column = e.fields[r.fields[0]!] ?? r.fields[0]!;
-    if (!tenantColumnsOf(owned).some((c) => tenantColumnMatches(column, c))) return false;
-    const root = lookupTenantRoot(model, r.target);
-    const held = root && relationsOf(model, root.name).backRelations.get(members);
-    const membership = held && lookupTenantTable(model, held.table);
-    return !!membership && held!.many && isMembershipTable(membership);
+    if (!r) continue;
+    return r.fields?.length === 1 && byTenantColumn(e.fields[r.fields[0]!] ?? r.fields[0]!) ? r.target : undefined;
   }
-  return false;
+  return byTenantColumn(`${relation}Id`) ? relation : undefined;
 }
 
 /** How the flow follows rows through the model (flow/flow-values.ts), bound to one model. */
@@ -119,6 +128,8 @@ export interface ModelLinks {
   parentOf(table: string, relation: string): string | undefined;
   /** Whether `row.<relation>.<members>` lists the members of the row's tenant (`document.team.users`). */
   tenantMembers(table: string, relation: string, members: string): boolean;
+  /** Whether `row.<relation>` is the tenant's own row, by the row's tenant column (`key.workspace`). */
+  isTenantRow(table: string, relation: string): boolean;
   /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
 }
@@ -128,6 +139,7 @@ export function modelLinks(model: TenantModel): ModelLinks {
     referencedTable: (table, field) => referencedTable(model, table, field),
     parentOf: (table, relation) => relationParent(model, table, relation),
     tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
+    isTenantRow: (table, relation) => tenantRootRelation(model, table, relation) !== undefined,
     relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
   };
 }
