@@ -71,6 +71,7 @@ enum Status {
         names: ["Invoice", "invoice"],
         fields: { id: "id", tenantId: "tenant_id", total: "total", tags: "tags", note: "note", status: "status" },
         uniques: [["id", "tenantId"]],
+        uniqueFields: ["id"],
         relations: [
           { field: "tenant", target: "Tenant", required: true, fields: ["tenantId"] },
           { field: "lines", target: "Line", required: false, list: true },
@@ -79,7 +80,7 @@ enum Status {
     ]);
   });
 
-  test("@@id and @@unique(fields:) compound keys; single-field keys are not compound", () => {
+  test("@@id and @@unique(fields:) compound keys; single-field keys are not compound but unique fields", () => {
     const { tables } = read({
       "/s.prisma": `model Membership {
   userId   String
@@ -93,6 +94,7 @@ enum Status {
       ["userId", "tenantId"],
       ["email", "tenantId"],
     ]);
+    assert.deepEqual(tables[0].entities![0].uniqueFields, ["email"], "each field unique on its own");
   });
 
   test("a multi-file schema resolves relations across files; views count, @@ignore models do not", () => {

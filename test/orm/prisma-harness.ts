@@ -29,6 +29,7 @@ datasource db {
 model Tenant {
   id       String    @id @default(uuid())
   name     String
+  slug     String    @unique
   projects Project[]
   invoices Invoice[]
   @@map("tenants")

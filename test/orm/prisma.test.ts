@@ -187,6 +187,11 @@ describe("every operation without the tenant", () => {
       [missing("findMany({ where: { project: { name: 'x' } } })")],
     ],
     [
+      "the tenant relation by a field other tenants may share",
+      "await prisma.invoice.findMany({ where: { tenant: { name: status } } });",
+      [missing("findMany({ where: { tenant: { name: status } } })")],
+    ],
+    [
       "`every` holds for a parent with no related rows",
       "await prisma.project.findMany({ where: { tasks: { every: { tenantId } } } });",
       [missing("findMany({ where: { tasks: { every: { tenantId } } } })")],
@@ -309,6 +314,10 @@ describe("safe twins a naive check gets wrong", () => {
       "await prisma.project.findMany({ where: { tasks: { some: { tenantId } } } });",
     ],
     ["the tenant relation itself", "await prisma.invoice.findMany({ where: { tenant: { id: tenantId } } });"],
+    [
+      "the tenant relation by a field unique to one tenant",
+      "await prisma.invoice.findMany({ where: { tenant: { slug: status } } });",
+    ],
     ["the shared-rows OR", "await prisma.invoice.findMany({ where: { OR: [{ tenantId: null }, { tenantId }] } });"],
     [
       "an OR whose every branch is scoped",

@@ -136,7 +136,17 @@ function toTable(
     .map((a) => arrayOfNames(argument(a, "fields", 0)))
     .filter((list): list is string[] => !!list && list.length > 1);
   const schemaAttr = block("schema");
-  const entity: EntityInfo = { orm: "prisma", names: [model.name, lowerFirst(model.name)], fields, uniques, relations };
+  const uniqueFields = model.fields
+    .filter((f) => f.attributes.some((a) => a.name === "unique" || a.name === "id"))
+    .map((f) => f.name);
+  const entity: EntityInfo = {
+    orm: "prisma",
+    names: [model.name, lowerFirst(model.name)],
+    fields,
+    uniques,
+    uniqueFields,
+    relations,
+  };
   const schema = stringValue(schemaAttr && argument(schemaAttr, undefined, 0));
   return {
     name: tableNameOf(model),

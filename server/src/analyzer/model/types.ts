@@ -24,6 +24,8 @@ export interface EntityInfo {
   fields: Record<string, string>;
   /** Compound unique/id keys as field lists (Prisma `@@unique([id, tenantId])` -> `id_tenantId`). */
   uniques?: string[][];
+  /** Fields unique on their own (Prisma `@id`, `@unique`): each names one row (`Team.slug`). */
+  uniqueFields?: string[];
   /** Relation fields: the target entity, whether required, and the local foreign-key fields. */
   relations?: { field: string; target: string; required: boolean; fields?: string[]; list?: boolean }[];
 }

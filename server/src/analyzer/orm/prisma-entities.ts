@@ -45,6 +45,13 @@ export class PrismaEntities {
   /** The back-relations of the tenant's own model `name` whose rows are memberships (`members`, `users`). */
   private readonly memberships = new Map<string, Set<string>>();
 
+  /** The fields of the tenant's own model `name` that name one tenant: `id` and its `@unique` fields. */
+  private tenantKeysOf(name: string): ReadonlySet<string> | undefined {
+    const root = lookupTenantRoot(this.model, name);
+    const unique = root?.entities?.find((e) => e.orm === "prisma")?.uniqueFields;
+    return unique?.length ? new Set(["id", ...unique]) : undefined;
+  }
+
   private membershipsOf(name: string): Set<string> {
     const known = this.memberships.get(name);
     if (known) return known;
@@ -115,7 +122,13 @@ export class PrismaEntities {
         const target = this.byName(r.target);
         // The tenant's own model (`organization` by organizationId): its back-relations to membership tables.
         const memberships = !target && carries(r) ? this.membershipsOf(r.target) : undefined;
-        return { target, carriesTenant: carries(r), ...(memberships?.size && { memberships }) };
+        const tenantKeys = !target && carries(r) ? this.tenantKeysOf(r.target) : undefined;
+        return {
+          target,
+          carriesTenant: carries(r),
+          ...(memberships?.size && { memberships }),
+          ...(tenantKeys && { tenantKeys }),
+        };
       },
     };
   }

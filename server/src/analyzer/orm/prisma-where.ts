@@ -35,6 +35,8 @@ export interface ScopeRelation {
   carriesTenant: boolean;
   /** For the tenant's own model: its back-relations to a membership table (`members`), by name. */
   memberships?: ReadonlySet<string>;
+  /** For the tenant's own model: its fields that name one tenant (`id`, `slug @unique`). */
+  tenantKeys?: ReadonlySet<string>;
 }
 
 export type ScopeContext = SyntaxContext;
@@ -367,12 +369,14 @@ function relationScope(
   if (!inner) return { kind: "none" };
   if (relation.target) return whereScope(ctx, inner, relation.target, depth + 1);
   if (relation.carriesTenant) {
-    // The Tenant model itself: `tenant: { id: v }` filters tenantId = v.
+    // The Tenant model itself: `tenant: { id: v }` filters tenantId = v; `team: { slug }` by a
+    // field unique to one team names that team as well.
     const innerObj = followConst(ctx, strip(tsm, inner));
     if (!tsm.isObjectLiteralExpression(innerObj)) return { kind: "none" };
-    const id = innerObj.properties.find((p) => propertyName(tsm, p) === "id");
-    const idValue = id && propertyValue(tsm, id);
-    if (idValue) return tenantValueScope(ctx, idValue, `${entity.tenantField} (through tenant.id)`);
+    const keys = relation.tenantKeys ?? new Set(["id"]);
+    const key = innerObj.properties.find((p) => keys.has(propertyName(tsm, p) ?? ""));
+    const keyValue = key && propertyValue(tsm, key);
+    if (keyValue) return tenantValueScope(ctx, keyValue, `${entity.tenantField} (through ${propertyName(tsm, key!)})`);
     // `organization: { members: { some: { userId } } }`: only tenants the user is a member of.
     return innerObj.properties.some((p) => memberOf(ctx, p, relation.memberships))
       ? { kind: "scoped" }
