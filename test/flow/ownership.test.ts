@@ -90,6 +90,28 @@ await prisma.invoice.delete({ where: { id: doc.id } });`,
       [DELETE],
     ],
     [
+      "a scoped read run only when a key is given: the row or nothing",
+      `const doc = input.name ? await prisma.invoice.findFirst({ where: { number: input.name, tenantId } }) : undefined;
+if (doc) await prisma.invoice.delete({ where: { id: doc.id } });`,
+      [],
+    ],
+    [
+      "twin: an unscoped read run only when a key is given",
+      `const doc = input.name ? await prisma.invoice.findFirst({ where: { number: input.name } }) : null;
+if (doc) await prisma.invoice.delete({ where: { id: doc.id } });`,
+      ["findFirst({ where: { number: input.name } })", DELETE],
+    ],
+    [
+      "the row a scoped read's promise resolves to, in then",
+      `await prisma.invoice.findFirstOrThrow({ where: { id, tenantId } }).then((doc) => prisma.invoice.delete({ where: { id: doc.id } }));`,
+      [],
+    ],
+    [
+      "twin: the row an unscoped read's promise resolves to",
+      `await prisma.invoice.findFirstOrThrow({ where: { id } }).then((doc) => prisma.invoice.delete({ where: { id: doc.id } }));`,
+      ["findFirstOrThrow({ where: { id } })", DELETE],
+    ],
+    [
       "destructured id of a scoped read",
       `const { id: invoiceId } = await prisma.invoice.findFirstOrThrow({ where: { id, tenantId } });
 await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`,

@@ -116,6 +116,11 @@ export abstract class FlowValues {
     const query = this.ctx.queries.get(e);
     if (query) return this.queryValueOf(query);
     if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at);
+    // `key ? await db.x.findFirst({ where: { key, tenantId } }) : undefined`: the row or nothing.
+    if (tsm.isConditionalExpression(e)) {
+      if (isNothing(tsm, e.whenFalse)) return this.valueOf(e.whenTrue, at);
+      if (isNothing(tsm, e.whenTrue)) return this.valueOf(e.whenFalse, at);
+    }
     // `comment ?? null`, `row || undefined`: the row or nothing.
     if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
       const op = e.operatorToken.kind;

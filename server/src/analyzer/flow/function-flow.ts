@@ -166,9 +166,16 @@ export class FunctionFlow extends FlowValues {
   private callbackRows(call: ts.CallExpression): void {
     const tsm = this.tsm;
     if (!tsm.isPropertyAccessExpression(call.expression)) return;
-    if (!ELEMENT_CALLBACKS.has(call.expression.name.text)) return;
+    const method = call.expression.name.text;
+    if (!ELEMENT_CALLBACKS.has(method) && method !== "then") return;
     const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
     if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !fn.parameters[0]) return;
+    // `findCurrentWorker(env).then((current) => ...)`: what the promise resolves to.
+    if (method === "then") {
+      const resolved = this.valueOf(call.expression.expression, call);
+      if (resolved) this.bind(fn.parameters[0].name, resolved, fn.body, fn.body.pos);
+      return;
+    }
     const list = this.valueOf(call.expression.expression, call);
     if (list?.kind !== "rows" && list?.kind !== "keys") return;
     this.bind(fn.parameters[0].name, element(list), fn.body, fn.body.pos);
