@@ -87,6 +87,26 @@ describe("whose id is the signed-in user's", () => {
     "ctx.user.teamId",
   ])
     test(`${text}: anyone's`, () => assert.equal(isSessionUser(ts, expr(text)), false));
+
+  /** `user.uid` inside a handler whose `user` parameter is declared as written. */
+  const inHandler = (param: string): ts.Expression => {
+    const sf = ts.createSourceFile(
+      "/x.ts",
+      `class R { q(${param}) { return user.uid; } }`,
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const method = (sf.statements[0] as ts.ClassDeclaration).members[0] as ts.MethodDeclaration;
+    return (method.body!.statements[0] as ts.ReturnStatement).expression!;
+  };
+  test("a handler parameter a decorator fills with the signed-in user: `@GqlUser() user`, `@CurrentUser() user`", () => {
+    assert.equal(isSessionUser(ts, inHandler("@GqlUser() user: AuthUser")), true);
+    assert.equal(isSessionUser(ts, inHandler("@CurrentUser() user: AuthUser")), true);
+  });
+  test("twin: an undecorated parameter, or one filled with request arguments", () => {
+    assert.equal(isSessionUser(ts, inHandler("user: AuthUser")), false);
+    assert.equal(isSessionUser(ts, inHandler("@Args('user') user: AuthUser")), false);
+  });
 });
 
 test("membership tables are named for joining users to tenants", () => {

@@ -18,9 +18,10 @@ export function isMembershipTable(table: TenantTable): boolean {
   return names.some((n) => MEMBERSHIP_TABLE.test(snake(n)));
 }
 
-/** `userId`, `user_id`: the column a membership row names its user by. */
+/** `userId`, `user_id`, `userUid`: the column a membership row names its user by. */
 export function isUserColumn(column: string): boolean {
-  return normalizeColumnName(column) === "userid";
+  const name = normalizeColumnName(column);
+  return name === "userid" || name === "useruid";
 }
 
 /**
@@ -53,10 +54,33 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression): boolean {
   const last = names[names.length - 1];
   const before = names[names.length - 2] ?? "";
   const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
-  // `user.id` alone may be any user's row: only the session's `user`, or a name that says whose.
-  if (last === "id") return (before === "user" && sessionish) || SIGNED_IN.test(before);
+  // `user.id` alone may be any user's row: only the session's `user`, a name that says whose, or
+  // a handler parameter a decorator fills with the signed-in user (`@GqlUser() user`).
+  if (last === "id" || last === "uid")
+    return (
+      (before === "user" && sessionish) || SIGNED_IN.test(before) || (names.length === 2 && signedInParameter(tsm, s))
+    );
   return last === "userId" && sessionish;
 }
+
+/** `user` of `user.uid` is a parameter decorated `@GqlUser()`, `@CurrentUser()`, `@AuthUser()`, `@User()`. */
+function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {
+  let base: ts.Expression = access.expression;
+  while (tsm.isNonNullExpression(base) || tsm.isParenthesizedExpression(base)) base = base.expression;
+  if (!tsm.isIdentifier(base)) return false;
+  for (let n: ts.Node | undefined = access; n; n = n.parent) {
+    if (!tsm.isFunctionLike(n)) continue;
+    const param = n.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === base.text);
+    if (!param) continue;
+    return (tsm.getDecorators(param) ?? []).some((d) => {
+      const callee = tsm.isCallExpression(d.expression) ? d.expression.expression : d.expression;
+      return tsm.isIdentifier(callee) && USER_DECORATOR.test(callee.text);
+    });
+  }
+  return false;
+}
+
+const USER_DECORATOR = /^(?:Gql|Current|Auth|Req|Session|Signed(?:In)?)?User$/;
 
 const SIGNED_IN = /^(?:currentUser|sessionUser|authUser|me|viewer)$/;
 const SESSION = /^(?:ctx|context|session|auth|getSession|getServerSession|currentUser|locals)$/i;

@@ -10,6 +10,7 @@ import { constInitializer, writes } from "./bindings";
 import {
   emptinessSubject,
   endsPath,
+  fromRequest,
   identifiesTenantRow,
   isTenantValue,
   orTerms,
@@ -244,6 +245,7 @@ export class FunctionFlow extends FlowValues {
     const q = this.ctx.queries.get(e);
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
       this.prove(q, scope, st.end, q.call, true);
+    if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope);
     this.applyEffects(expr, st, scope);
     if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, use))
       this.authorize(e, st, scope, true);
@@ -298,6 +300,7 @@ export class FunctionFlow extends FlowValues {
       const emptyValue = empty && this.valueOf(empty, st);
       const q = emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
+      if (exits && q?.membership) this.memberOfRowTenant(q, st, scope);
       const checked = this.checkedRow(term, st);
       const row = checked?.row;
       // A row already used before its check proves nothing about that use.
@@ -323,6 +326,35 @@ export class FunctionFlow extends FlowValues {
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
           this.markChecked(other, reason, scope, st.end, false);
     }
+  }
+
+  /**
+   * `const m = await prisma.teamMember.findUnique({ where: { teamID_userUid: { teamID: doc.teamID,
+   * userUid } } })`, then `if (!m) throw`: the user is a member of the tenant the row read by id
+   * belongs to, so the row is checked. The user must be the one asking: not a value the client
+   * sent, and not one read from the row itself.
+   */
+  private memberOfRowTenant(q: FlowQuery, st: ts.Node, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const { tenant, user } = q.membership!;
+    if (!tsm.isPropertyAccessExpression(tenant)) return;
+    const holder = strip(tsm, tenant.expression);
+    const row = this.valueOf(holder, st);
+    if (row?.kind !== "row" || !row.unchecked || !row.source) return;
+    const field = tenant.name.text;
+    if (!this.ctx.tenantOf(row.table).names.has(field)) return;
+    if (fromRequest(tsm, user) || (tsm.isIdentifier(holder) && readsName(tsm, user, holder.text))) return;
+    // Reading the row's tenant for the lookup is no use of the row.
+    const lookup = enclosingStatementOf(tsm, q.call);
+    if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, lookup)) return;
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    const reason: Reason = {
+      proof: "membership",
+      evidence: q.call,
+      say: () =>
+        `the user's membership in the row's ${field} is looked up on line ${line}, and a missing one ends the path`,
+    };
+    this.markChecked(row.source, reason, scope, st.end);
   }
 
   /**

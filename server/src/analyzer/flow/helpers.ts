@@ -63,6 +63,15 @@ interface Summary {
   verifies: { index: number; path: string; table: string; present?: boolean }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
+  /**
+   * Every return is the one membership read by two parameters (`getTeamMember(teamID, userUid)`):
+   * the caller sees a membership lookup of the tenant and user it passed (FlowQuery.membership).
+   */
+  returnsMembership?: {
+    query: FlowQuery;
+    tenant: { index: number; path: string };
+    user: { index: number; path: string };
+  };
 }
 
 // A helper of a helper of a helper is followed; deeper chains are not (each level may analyse a file).
@@ -75,6 +84,32 @@ export class HelperSummaries implements HelperEffects {
 
   constructor(private readonly ctx: HelperContext) {
     this.functions = new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf && ((f) => ctx.sourceFileOf!(f)));
+  }
+
+  /** Per call of a helper that returns a membership read: the lookup of the tenant and user the call passed. */
+  private readonly membershipReads = new Map<ts.CallExpression, FlowQuery | null>();
+
+  private membershipRead(call: ts.CallExpression): FlowQuery | undefined {
+    let read = this.membershipReads.get(call);
+    if (read === undefined) {
+      const m = this.summaryOf(call)?.returnsMembership;
+      const tenant = m && argumentAt(this.ctx.ts, call, m.tenant.index, m.tenant.path);
+      const user = m && argumentAt(this.ctx.ts, call, m.user.index, m.user.path);
+      read =
+        m && tenant && !tenant.path && user && !user.path
+          ? {
+              call,
+              table: m.query.table,
+              scoped: true,
+              returns: "row",
+              throwsWhenEmpty: false,
+              readOnly: true,
+              membership: { tenant: strip(this.ctx.ts, tenant.expr), user: strip(this.ctx.ts, user.expr) },
+            }
+          : null;
+      this.membershipReads.set(call, read);
+    }
+    return read ?? undefined;
   }
 
   /** Per call of a helper that returns an unchecked read: the read as the caller sees it (checks are keyed by it). */
@@ -104,6 +139,8 @@ export class HelperSummaries implements HelperEffects {
   }
 
   returns(call: ts.CallExpression): Value | undefined {
+    const membership = this.membershipRead(call);
+    if (membership) return { kind: "row", table: membership.table, source: membership };
     const read = this.callRead(call);
     if (read) {
       const row: Value = { kind: "row", table: read.read.table, source: read.read, unchecked: true };
@@ -253,10 +290,37 @@ export class HelperSummaries implements HelperEffects {
         for (const term of orTerms(tsm, st.expression)) checksRow.push(...rowChecks(tsm, term, params));
       }
 
-    const returns = this.returnedValue(flow, fn, exits);
-    const returnsRead = returns ? undefined : this.returnedRead(flow, fn, exits);
-    if (!returns && !returnsRead && !verifies.length && !checksRow.length) return undefined;
-    return { label: this.label(fn), returns, returnsRead, verifies, checksRow };
+    const returnsMembership = this.returnedMembership(flow, fn, exits);
+    const returns = returnsMembership ? undefined : this.returnedValue(flow, fn, exits);
+    const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, exits);
+    if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
+    return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, checksRow };
+  }
+
+  /** Every return hands back the one membership read by two of the parameters (or nothing). */
+  private returnedMembership(
+    flow: FunctionFlow,
+    fn: FunctionWithBody,
+    exits: ts.ReturnStatement[],
+  ): Summary["returnsMembership"] {
+    const tsm = this.ctx.ts;
+    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
+      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
+      : [[fn.body, fn.body]];
+    let query: FlowQuery | undefined;
+    for (const [expr, at] of returned) {
+      const e = strip(tsm, expr);
+      if (holdsNothing(tsm, e)) continue;
+      const q = flow.valueOf(e, at)?.source;
+      if (!q?.membership || (query && query !== q)) return undefined;
+      query = q;
+    }
+    if (!query?.membership) return undefined;
+    const params = parameterNames(tsm, fn);
+    const param = (e: ts.Expression) => (tsm.isIdentifier(e) ? params.find((p) => p.name === e.text) : undefined);
+    const tenant = param(query.membership.tenant);
+    const user = param(query.membership.user);
+    return tenant && user ? { query, tenant, user } : undefined;
   }
 
   /** Every return hands back the one unchecked read by a parameter's key (or nothing). */

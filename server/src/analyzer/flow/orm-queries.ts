@@ -13,7 +13,22 @@ import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
 import { referencedTable, relationsOf } from "../model/relations";
 import { addPrismaRootQueries } from "./root-queries";
-import { prismaFlowQuery, type FlowQuery, type ParentKey, type QueryKey } from "./queries";
+import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
+import { isMembershipTable, isUserColumn } from "../membership";
+import { tenantColumnMatches } from "../model/names";
+import { lookupTenantTable, tenantColumnsOf } from "../model/types";
+
+/** A membership table's Prisma fields for its tenant column and its user column; undefined for any other table. */
+function membershipFields(ctx: OrmContext, table: string): MembershipFields | undefined {
+  const owned = lookupTenantTable(ctx.model, table);
+  if (!owned || !isMembershipTable(owned)) return undefined;
+  const fields = owned.entities?.find((e) => e.orm === "prisma")?.fields ?? {};
+  const columns = tenantColumnsOf(owned);
+  const names = Object.keys(fields);
+  const tenant = names.filter((f) => columns.some((c) => tenantColumnMatches(fields[f]!, c)));
+  const user = names.filter((f) => isUserColumn(f) || isUserColumn(fields[f]!));
+  return tenant.length && user.length ? { tenant, user } : undefined;
+}
 
 /** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
 export function ormFlowQuery(
@@ -27,7 +42,15 @@ export function ormFlowQuery(
   if (tables.size !== 1) return orm === "drizzle" ? drizzleJoinedFlowQuery(ctx, call, tables, scoped) : undefined;
   const [table] = tables;
   const tsm = ctx.ts;
-  if (orm === "prisma") return prismaFlowQuery(tsm, call, table, scoped, relationsOf(ctx.model, table).prismaKeys);
+  if (orm === "prisma")
+    return prismaFlowQuery(
+      tsm,
+      call,
+      table,
+      scoped,
+      relationsOf(ctx.model, table).prismaKeys,
+      membershipFields(ctx, table),
+    );
   if (!tsm.isCallExpression(call)) return undefined;
   const shape = SHAPES[orm]?.(ctx, call);
   if (!shape) return undefined;

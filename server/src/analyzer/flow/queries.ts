@@ -42,6 +42,18 @@ export interface FlowQuery {
   joinedParents?: string[];
   /** Drizzle `select({ update: statusReportUpdate, reportWorkspaceId: statusReport.workspaceId })`: what each field of a row holds. */
   projection?: ReadonlyMap<string, { table: string; column?: string }>;
+  /**
+   * A read of a membership table by a tenant and a user (`teamMember.findUnique({ where:
+   * { teamID_userUid: { teamID: doc.teamID, userUid } } })`): a row comes back only when that user
+   * is a member of that tenant. The two values, as written.
+   */
+  membership?: { tenant: ts.Expression; user: ts.Expression };
+}
+
+/** A membership table's Prisma fields: those that hold the tenant, and those that hold the user. */
+export interface MembershipFields {
+  tenant: readonly string[];
+  user: readonly string[];
 }
 
 export interface ParentKey extends QueryKey {
@@ -75,6 +87,8 @@ export function prismaFlowQuery(
   scoped: boolean,
   /** The table's foreign keys to tenant-owned parents, by Prisma field name. */
   parentFields: ReadonlyMap<string, string> = new Map(),
+  /** For a membership table: its tenant and user fields. */
+  membershipFields?: MembershipFields,
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -91,6 +105,12 @@ export function prismaFlowQuery(
       ? soleProperty(tsm, whereObj)
       : undefined;
   const key = id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
+  const fieldValue = (field: string) =>
+    whereObj && tsm.isObjectLiteralExpression(whereObj)
+      ? (member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field))
+      : undefined;
+  const membershipTenant = membershipFields?.tenant.map(fieldValue).find(Boolean);
+  const membershipUser = membershipFields?.user.map(fieldValue).find(Boolean);
   return {
     call,
     table,
@@ -101,6 +121,10 @@ export function prismaFlowQuery(
     readOnly: method.startsWith("find"),
     // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
     key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
+    ...(membershipTenant &&
+      membershipUser && {
+        membership: { tenant: strip(tsm, membershipTenant), user: strip(tsm, membershipUser) },
+      }),
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {

@@ -1,0 +1,135 @@
+// A row read by id, then the asking user's membership in the row's tenant looked up (inline, or
+// through a helper that returns the lookup), and a missing membership ends the path: the row is
+// checked, as a comparison with the tenant would check it. Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+const SCHEMA = `
+datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Team {
+  id          String           @id
+  members     TeamMember[]
+  collections TeamCollection[]
+}
+model User {
+  uid     String       @id
+  members TeamMember[]
+}
+model TeamMember {
+  id      String @id
+  teamID  String
+  userUid String
+  team    Team   @relation(fields: [teamID], references: [id])
+  user    User   @relation(fields: [userUid], references: [uid])
+  @@unique([teamID, userUid])
+}
+model TeamCollection {
+  id     String @id
+  title  String
+  teamID String
+  team   Team   @relation(fields: [teamID], references: [id])
+}
+`;
+const CONFIG = { tenantColumns: ["teamID"], schema: { prisma: ["prisma/schema.prisma"] } };
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser, SCHEMA, CONFIG);
+});
+
+const service = (body: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class CollectionService {
+  async getTeamMember(teamID: string, userUid: string) {
+    return prisma.teamMember.findUnique({ where: { teamID_userUid: { teamID, userUid } } });
+  }
+${body}
+}
+`;
+
+function flagged(body: string): string[] {
+  return runFlow(parser, model, { "/p/src/collection.service.ts": service(body) }, { config: CONFIG }).flagged.map(
+    (f) => f.replace(/^collection\.service\.ts:/, ""),
+  );
+}
+
+describe("the user's membership in a row's tenant", () => {
+  test("looked up inline or through a helper, a missing one throwing or returning: the row is checked", () => {
+    assert.deepEqual(
+      flagged(`  async inline(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await prisma.teamMember.findUnique({
+      where: { teamID_userUid: { teamID: collection.teamID, userUid } },
+    });
+    if (!member) throw new Error("forbidden");
+    await prisma.teamCollection.update({ where: { id: collection.id }, data: { title: "x" } });
+    return collection;
+  }
+  async helper(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await this.getTeamMember(collection.teamID, userUid);
+    if (!member) return { error: "TEAM_MEMBER_NOT_FOUND" };
+    return { collection };
+  }`),
+      [],
+    );
+  });
+
+  test("twins: a user the client named, the row's own user, a check that falls through, a use before the check", () => {
+    assert.deepEqual(
+      flagged(`  async named(collectionID: string, input: { userUid: string }) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await this.getTeamMember(collection.teamID, input.userUid);
+    if (!member) throw new Error("forbidden");
+    return collection;
+  }
+  async own(collectionID: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await this.getTeamMember(collection.teamID, collection.title);
+    if (!member) throw new Error("forbidden");
+    return collection;
+  }
+  async logs(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await this.getTeamMember(collection.teamID, userUid);
+    if (!member) console.warn("not a member");
+    return collection;
+  }
+  async usedFirst(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    console.log(collection.title);
+    const member = await this.getTeamMember(collection.teamID, userUid);
+    if (!member) throw new Error("forbidden");
+    return collection;
+  }`),
+      [
+        "8: findUniqueOrThrow({ where: { id: collectionID } })",
+        "14: findUniqueOrThrow({ where: { id: collectionID } })",
+        "20: findUniqueOrThrow({ where: { id: collectionID } })",
+        "26: findUniqueOrThrow({ where: { id: collectionID } })",
+      ],
+    );
+  });
+});
+
+describe("the user's own memberships, by a user column named userUid", () => {
+  test("read by the session's user: no finding; by a user the client named: flagged", () => {
+    assert.deepEqual(
+      flagged(`  async mine(ctx: { user: { id: string } }, input: { userUid: string }) {
+    await prisma.teamMember.findMany({ where: { userUid: ctx.user.id } });
+    return prisma.teamMember.findMany({ where: { userUid: input.userUid } });
+  }`),
+      ["9: findMany({ where: { userUid: input.userUid } })"],
+    );
+  });
+});
