@@ -133,3 +133,54 @@ describe("the user's own memberships, by a user column named userUid", () => {
     );
   });
 });
+
+describe("a membership helper in another file, imported by a path from the project's baseUrl", () => {
+  const TEAM = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class TeamService {
+  async getTeamMember(teamID: string, userUid: string) {
+    try {
+      const member = await prisma.teamMember.findUnique({ where: { teamID_userUid: { teamID, userUid } } });
+      if (!member) return null;
+      return { membershipID: member.id, userUid };
+    } catch (e) {
+      return null;
+    }
+  }
+  async anyMember(teamID: string, userUid: string) {
+    const member = await prisma.teamMember.findUnique({ where: { teamID_userUid: { teamID, userUid } } });
+    return { membershipID: member?.id, userUid };
+  }
+}
+`;
+  const collection = (helper: string) => `import { PrismaClient } from "@prisma/client";
+import { TeamService } from "src/team/team.service";
+const prisma = new PrismaClient();
+export class CollectionService {
+  constructor(private readonly teamService: TeamService) {}
+  async getCollectionForCLI(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const member = await this.teamService.${helper}(collection.teamID, userUid);
+    if (!member) return { error: "TEAM_MEMBER_NOT_FOUND" };
+    return { collection };
+  }
+}
+`;
+  const run = (helper: string) =>
+    runFlow(
+      parser,
+      model,
+      { "/p/src/team/team.service.ts": TEAM, "/p/src/collection/collection.service.ts": collection(helper) },
+      { config: CONFIG },
+    ).flagged;
+
+  test("a helper that returns something only once the lookup found a row checks the caller's row", () => {
+    assert.deepEqual(run("getTeamMember"), []);
+  });
+
+  test("twin: a helper that returns something whether or not the user is a member", () => {
+    assert.deepEqual(run("anyMember"), [
+      "collection/collection.service.ts:7: findUniqueOrThrow({ where: { id: collectionID } })",
+    ]);
+  });
+});

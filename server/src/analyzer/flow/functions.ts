@@ -124,7 +124,7 @@ export class FunctionResolver {
     // A workspace package of a monorepo (`@acme/lib/utils/teams`): `packages/lib/utils/teams`, or
     // `lib/utils/teams`, or its `src/`, in a folder above the importing file.
     const pkg = /^@[\w.-]+\/([\w.-]+)(?:\/(.*))?$/.exec(specifier);
-    if (!pkg) return undefined;
+    if (!pkg) return this.fromBaseUrl(dir, specifier);
     const [, name, rest = "index"] = pkg;
     for (let up = dir.length; up > 0; up--)
       for (const base of [`packages/${name}`, `apps/${name}`, name!])
@@ -132,6 +132,20 @@ export class FunctionResolver {
           const found = this.fileAt(dir.slice(0, up), path);
           if (found) return found;
         }
+    return undefined;
+  }
+
+  /**
+   * A path from the project's `baseUrl` (`import { TeamService } from "src/team/team.service"`): a
+   * file under a folder above the importing file. Only paths of two segments or more: a bare
+   * package name (`lodash`) is no file of the project.
+   */
+  private fromBaseUrl(dir: readonly string[], specifier: string): ts.SourceFile | undefined {
+    if (!/^[\w-]+\/[\w./-]+$/.test(specifier)) return undefined;
+    for (let up = dir.length; up > 0; up--) {
+      const found = this.fileAt(dir.slice(0, up), specifier);
+      if (found) return found;
+    }
     return undefined;
   }
 

@@ -8,7 +8,7 @@
 // (flow/functions.ts finds the function a call runs).
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
-import { isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
+import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
 import {
   FunctionFlow,
   lineOf,
@@ -312,15 +312,54 @@ export class HelperSummaries implements HelperEffects {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
       const q = flow.valueOf(e, at)?.source;
-      if (!q?.membership || (query && query !== q)) return undefined;
+      if (!q?.membership || (query && query !== q)) {
+        query = undefined;
+        break;
+      }
       query = q;
     }
+    query ??= this.guardedMembership(flow, fn, returned);
     if (!query?.membership) return undefined;
     const params = parameterNames(tsm, fn);
     const param = (e: ts.Expression) => (tsm.isIdentifier(e) ? params.find((p) => p.name === e.text) : undefined);
     const tenant = param(query.membership.tenant);
     const user = param(query.membership.user);
     return tenant && user ? { query, tenant, user } : undefined;
+  }
+
+  /**
+   * `const m = await prisma.teamMember.findUnique(...); if (!m) return null; return { role: m.role }`:
+   * the helper hands back something only once its membership lookup found a row; before that
+   * guard, and in its catch clauses, it returns nothing.
+   */
+  private guardedMembership(
+    flow: FunctionFlow,
+    fn: FunctionWithBody,
+    returned: [ts.Expression, ts.Node][],
+  ): FlowQuery | undefined {
+    const tsm = this.ctx.ts;
+    let found: { query: FlowQuery; guard: ts.IfStatement } | undefined;
+    const visit = (n: ts.Node): void => {
+      if (found || tsm.isFunctionLike(n)) return;
+      if (tsm.isIfStatement(n) && !n.elseStatement && endsPath(tsm, n.thenStatement) && givesNothing(n.thenStatement)) {
+        const subject = emptinessSubject(tsm, n.expression);
+        const query = subject && flow.valueOf(subject, n)?.source;
+        if (query?.membership) found = { query, guard: n };
+      }
+      tsm.forEachChild(n, visit);
+    };
+    const givesNothing = (st: ts.Statement): boolean => {
+      const last = tsm.isBlock(st) ? st.statements[st.statements.length - 1] : st;
+      if (!last) return false;
+      if (tsm.isThrowStatement(last)) return true;
+      return tsm.isReturnStatement(last) && (!last.expression || holdsNothing(tsm, last.expression));
+    };
+    tsm.forEachChild(fn.body, visit);
+    if (!found) return undefined;
+    const { query, guard } = found;
+    const block = guard.parent;
+    const after = (at: ts.Node) => at.pos >= guard.end && at.end <= block.end;
+    return returned.every(([e, at]) => holdsNothing(tsm, strip(tsm, e)) || after(at)) ? query : undefined;
   }
 
   /** Every return hands back the one unchecked read by a parameter's key (or nothing). */
