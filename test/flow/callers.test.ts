@@ -339,6 +339,42 @@ describe("authorization checks in one function", () => {
     assert.deepEqual(configured.flagged, []);
     assert.match(configured.proofs[0]!, /`ensureCan` on line 5/);
   });
+
+  test("a listed check whose answer is kept and never tested proves nothing; tested in an if, it does", () => {
+    const kept = `  const access = await lookupAccess(ctx.user, input.id);
+  console.log(access);
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+    const tested = `  const access = await lookupAccess(ctx.user, input.id);
+  if (!access) throw new Error("forbidden");
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+    const config = { authorizers: ["lookupAccess"] };
+    const file = (body: string) => ({
+      "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(ctx: any, input: any) {\n${body}\n}`,
+    });
+    assert.deepEqual(run(file(kept), { config }).flagged, [
+      "routes/invoices.ts:6: delete({ where: { id: input.id } })",
+    ]);
+    assert.deepEqual(run(file(tested), { config }).flagged, []);
+  });
+
+  test("`get…Access` answers whether the user may: its answer tested in an if checks the row's tenant it was handed", () => {
+    const r = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const access = await getTenantAccess({ userId: ctx.user.id, tenantId: inv.tenantId });
+  if (!access) throw new Error("forbidden");
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /the row's tenantId is passed to the authorization check `getTenantAccess` on line 6/);
+  });
+
+  test("twin: `get…Access` whose answer is only logged, or kept, checks nothing", () => {
+    const r = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const access = await getTenantAccess({ userId: ctx.user.id, tenantId: inv.tenantId });
+  console.log(access);
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.equal(r.flagged.length, 2);
+  });
 });
 
 describe("filtered by the key of an owned parent row", () => {

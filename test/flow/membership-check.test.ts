@@ -184,3 +184,105 @@ export class CollectionService {
     ]);
   });
 });
+
+describe("an access helper that looks up a project, then the user's membership in its organisation", () => {
+  const HIERARCHY = `
+datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Organization {
+  id       String    @id
+  members  Member[]
+  projects Project[]
+}
+model Member {
+  id             String       @id
+  userId         String
+  organizationId String
+  organization   Organization @relation(fields: [organizationId], references: [id])
+}
+model Project {
+  id             String       @id
+  organizationId String
+  organization   Organization @relation(fields: [organizationId], references: [id])
+  dashboards     Dashboard[]
+}
+model Dashboard {
+  id        String  @id
+  name      String
+  projectId String
+  project   Project @relation(fields: [projectId], references: [id])
+}
+`;
+  const HCONFIG = { tenantColumns: ["organizationId", "projectId"], schema: { prisma: ["prisma/schema.prisma"] } };
+  let hmodel: TenantModel;
+  before(() => {
+    hmodel = prismaModel(parser, HIERARCHY, HCONFIG);
+  });
+
+  const ACCESS = `import { PrismaClient } from "@prisma/client";
+const db = new PrismaClient();
+export async function projectAccess({ userId, projectId }: { userId: string; projectId: string }) {
+  const project = await db.project.findUnique({ where: { id: projectId } });
+  if (!project) return false;
+  return db.member.findFirst({ where: { userId, organizationId: project.organizationId } });
+}
+export async function dashboardAccess({ userId, dashboardId }: { userId: string; dashboardId: string }) {
+  const dashboard = await db.dashboard.findFirst({ where: { id: dashboardId } });
+  if (!dashboard) return false;
+  return projectAccess({ userId, projectId: dashboard.projectId });
+}
+`;
+  const router = (body: string) => `import { PrismaClient } from "@prisma/client";
+import { dashboardAccess, projectAccess } from "./access";
+const db = new PrismaClient();
+export async function handler(ctx: { userId: string }, input: { id: string; projectId: string; name: string }) {
+${body}
+}
+`;
+  const run = (body: string) =>
+    runFlow(parser, hmodel, { "/p/src/access.ts": ACCESS, "/p/src/router.ts": router(body) }, { config: HCONFIG })
+      .flagged;
+
+  test("the row's project, or the key itself, handed to the helper and a missing answer throwing: proven", () => {
+    assert.deepEqual(
+      run(`  const dashboard = await db.dashboard.findUniqueOrThrow({ where: { id: input.id } });
+  const access = await projectAccess({ userId: ctx.userId, projectId: dashboard.projectId });
+  if (!access) throw new Error("forbidden");
+  await db.dashboard.update({ where: { id: input.id }, data: { name: input.name } });
+  const other = await dashboardAccess({ userId: ctx.userId, dashboardId: input.id });
+  if (!other) throw new Error("forbidden");
+  await db.dashboard.delete({ where: { id: input.id } });`),
+      [],
+    );
+  });
+
+  test("twins: the answer only logged, or the check made on a project the client named", () => {
+    assert.deepEqual(
+      run(`  const dashboard = await db.dashboard.findUniqueOrThrow({ where: { id: input.id } });
+  const access = await projectAccess({ userId: ctx.userId, projectId: dashboard.projectId });
+  console.log(access);
+  await db.dashboard.update({ where: { id: input.id }, data: { name: input.name } });
+  const other = await projectAccess({ userId: ctx.userId, projectId: input.projectId });
+  if (!other) throw new Error("forbidden");
+  await db.dashboard.delete({ where: { id: input.id } });`),
+      [
+        "router.ts:5: findUniqueOrThrow({ where: { id: input.id } })",
+        "router.ts:8: update({ where: { id: input.id }, data: { name: input.name } })",
+        "router.ts:11: delete({ where: { id: input.id } })",
+      ],
+    );
+  });
+
+  test("inside the helper, a row read only for the tenant of the lookup it returns is no leak", () => {
+    const r = runFlow(parser, hmodel, { "/p/src/access.ts": ACCESS }, { config: HCONFIG });
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        p.includes("only the row's projectId is read, for the membership lookup returned on line 11"),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+});

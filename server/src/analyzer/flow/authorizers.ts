@@ -21,6 +21,11 @@ const CHECK_SHAPED =
 const RETURNS_BOOLEAN = /^(?:has|can|is|should)(?:[A-Z_]|$)/;
 /** A check that throws when it says no, whatever it returns: its result may be kept (`const { folder } = await throwIf…`). */
 const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
+/**
+ * `getProjectAccess`, `getOrganizationAccess`: the user's access to what it is given, or nothing.
+ * Only its answer in an `if` that ends the path checks anything.
+ */
+const GETS_ACCESS = /^get[A-Z]\w*Access$/;
 
 /**
  * Where a check sits: a statement of its own (its answer thrown away), a const that keeps its
@@ -55,7 +60,9 @@ export function isAuthorizer(
 ): boolean {
   const name = calleeName(tsm, call);
   if (!name) return false;
-  if (authorizers?.configured.has(name)) return true;
+  // A listed check throws or returns false: a result kept and never tested may be that false.
+  if (authorizers?.configured.has(name)) return use !== "kept" || THROWS.test(name);
+  if (GETS_ACCESS.test(name)) return use === "condition";
   if (!AUTH_WORD.test(name) || NOT_A_CHECK.test(name) || !CHECK_SHAPED.test(name)) return false;
   if (use === "statement") return !RETURNS_BOOLEAN.test(name);
   if (use === "kept") return THROWS.test(name);

@@ -128,6 +128,12 @@ export class FunctionFlow extends FlowValues {
         this.bind(d.name, element(list), node, node.initializer.end);
     }
     if (tsm.isIfStatement(node)) this.guard(node, scope);
+    // `return getProjectAccess({ userId, projectId: dashboard.projectId })`: the row was read only
+    // for the tenant the returned lookup asks about; its caller acts on the answer.
+    if (tsm.isReturnStatement(node) && node.expression) {
+      const q = this.valueOf(node.expression, node)?.source;
+      if (q?.membership) this.memberOfRowTenant(q, node, scope, false, true);
+    }
     if (tsm.isCallExpression(node)) this.callbackRows(node);
     this.noteWrites(node, scope);
     // `if (c) await assert(...)`: what a statement without braces proves holds inside it only.
@@ -245,7 +251,7 @@ export class FunctionFlow extends FlowValues {
     const q = this.ctx.queries.get(e);
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
       this.prove(q, scope, st.end, q.call, true);
-    if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope);
+    if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope, true);
     this.applyEffects(expr, st, scope);
     if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, use))
       this.authorize(e, st, scope, true);
@@ -290,7 +296,9 @@ export class FunctionFlow extends FlowValues {
       // `if (!doc.team.users.some((u) => u.userId === userId)) throw`: the user is a member of the row's tenant.
       if (exits) this.memberCheck(term, st, scope);
       const denied = exits ? this.deniedAuthorization(term, st) : undefined;
-      if (denied) this.authorize(denied, st, scope, throws);
+      // `const access = await getProjectAccess({ projectId: doc.projectId })`, then `if (!access) throw`:
+      // reading the row's tenant for the check is no use of the row.
+      if (denied) this.authorize(denied, st, scope, throws, enclosingStatementOf(tsm, denied));
       // `if (inviteOrgId !== parsedInput.organizationId) throw`: from here on the two are one value.
       const t = strip(tsm, term);
       if (exits && tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind))
@@ -300,7 +308,7 @@ export class FunctionFlow extends FlowValues {
       const emptyValue = empty && this.valueOf(empty, st);
       const q = emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
-      if (exits && q?.membership) this.memberOfRowTenant(q, st, scope);
+      if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
       const checked = this.checkedRow(term, st);
       const row = checked?.row;
       // A row already used before its check proves nothing about that use.
@@ -334,25 +342,40 @@ export class FunctionFlow extends FlowValues {
    * belongs to, so the row is checked. The user must be the one asking: not a value the client
    * sent, and not one read from the row itself.
    */
-  private memberOfRowTenant(q: FlowQuery, st: ts.Node, scope: ts.Node): void {
+  private memberOfRowTenant(q: FlowQuery, st: ts.Node, scope: ts.Node, throws: boolean, returned = false): void {
     const tsm = this.tsm;
-    const { tenant, user } = q.membership!;
-    if (!tsm.isPropertyAccessExpression(tenant)) return;
-    const holder = strip(tsm, tenant.expression);
+    const { tenant, user, keyOf } = q.membership!;
+    const holder = tsm.isPropertyAccessExpression(tenant) ? strip(tsm, tenant.expression) : undefined;
+    if (fromRequest(tsm, user) || (holder && tsm.isIdentifier(holder) && readsName(tsm, user, holder.text))) return;
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    // `getProjectAccess({ userId, projectId: input.projectId })`: the key is one of a row whose
+    // tenant the user belongs to, from here on.
+    if (keyOf) {
+      const name = normalize(tenant.getText(this.ctx.sourceFile));
+      const reason: Reason = {
+        proof: "membership",
+        evidence: q.call,
+        say: (key) =>
+          `the user's membership in the tenant of ${key} is looked up on line ${line}, and a missing one ends the path`,
+      };
+      this.facts.push({ name, value: { kind: "key", table: keyOf, reason }, scope, pos: st.end, throws });
+    }
+    if (!holder || !tsm.isPropertyAccessExpression(tenant)) return;
     const row = this.valueOf(holder, st);
     if (row?.kind !== "row" || !row.unchecked || !row.source) return;
     const field = tenant.name.text;
-    if (!this.ctx.tenantOf(row.table).names.has(field)) return;
-    if (fromRequest(tsm, user) || (tsm.isIdentifier(holder) && readsName(tsm, user, holder.text))) return;
+    const holdsKey = keyOf && this.ctx.links?.referencedTable(row.table, field) === keyOf;
+    if (!this.ctx.tenantOf(row.table).names.has(field) && !holdsKey) return;
     // Reading the row's tenant for the lookup is no use of the row.
     const lookup = enclosingStatementOf(tsm, q.call);
     if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, lookup)) return;
-    const line = lineOf(this.ctx.sourceFile, q.call);
     const reason: Reason = {
       proof: "membership",
       evidence: q.call,
       say: () =>
-        `the user's membership in the row's ${field} is looked up on line ${line}, and a missing one ends the path`,
+        returned
+          ? `only the row's ${field} is read, for the membership lookup returned on line ${line}`
+          : `the user's membership in the row's ${field} is looked up on line ${line}, and a missing one ends the path`,
     };
     this.markChecked(row.source, reason, scope, st.end);
   }
@@ -490,7 +513,7 @@ export class FunctionFlow extends FlowValues {
    * An authorization check passed: every key it was handed (and each key its resolvers were handed)
    * is the user's from here on, for any table; a row whose tenant field it was handed is checked.
    */
-  private authorize(call: ts.CallExpression, st: ts.Node, scope: ts.Node, throws: boolean): void {
+  private authorize(call: ts.CallExpression, st: ts.Node, scope: ts.Node, throws: boolean, part?: ts.Node): void {
     const tsm = this.tsm;
     const name = calleeName(tsm, call) ?? "the check";
     const line = lineOf(this.ctx.sourceFile, call);
@@ -512,7 +535,7 @@ export class FunctionFlow extends FlowValues {
         row.unchecked &&
         row.source &&
         this.checks.get(row.source)?.state !== "checked" &&
-        !this.usedBefore(row.source, st, scope)
+        !this.usedBefore(row.source, st, scope, part)
       )
         this.markChecked(
           row.source,
@@ -532,7 +555,7 @@ export class FunctionFlow extends FlowValues {
         const row = this.valueOf(key.expression, st);
         if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
         if (!this.ctx.tenantOf(row.table).names.has(key.name.text)) continue;
-        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope)) continue;
+        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
         const field = key.name.text;
         this.markChecked(
           row.source,

@@ -71,6 +71,8 @@ interface Summary {
     query: FlowQuery;
     tenant: { index: number; path: string };
     user: { index: number; path: string };
+    /** The tenant parameter is a key of this table, whose row's tenant the lookup is by. */
+    keyOf?: string;
   };
 }
 
@@ -104,7 +106,11 @@ export class HelperSummaries implements HelperEffects {
               returns: "row",
               throwsWhenEmpty: false,
               readOnly: true,
-              membership: { tenant: strip(this.ctx.ts, tenant.expr), user: strip(this.ctx.ts, user.expr) },
+              membership: {
+                tenant: strip(this.ctx.ts, tenant.expr),
+                user: strip(this.ctx.ts, user.expr),
+                ...(m.keyOf && { keyOf: m.keyOf }),
+              },
             }
           : null;
       this.membershipReads.set(call, read);
@@ -310,7 +316,8 @@ export class HelperSummaries implements HelperEffects {
     let query: FlowQuery | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
-      if (holdsNothing(tsm, e)) continue;
+      // A lookup's answer is read for its truth: `return false` grants nothing either.
+      if (holdsNothing(tsm, e) || e.kind === tsm.SyntaxKind.FalseKeyword) continue;
       const q = flow.valueOf(e, at)?.source;
       if (!q?.membership || (query && query !== q)) {
         query = undefined;
@@ -322,9 +329,18 @@ export class HelperSummaries implements HelperEffects {
     if (!query?.membership) return undefined;
     const params = parameterNames(tsm, fn);
     const param = (e: ts.Expression) => (tsm.isIdentifier(e) ? params.find((p) => p.name === e.text) : undefined);
-    const tenant = param(query.membership.tenant);
     const user = param(query.membership.user);
-    return tenant && user ? { query, tenant, user } : undefined;
+    if (!user) return undefined;
+    const tenant = param(query.membership.tenant);
+    if (tenant) return { query, tenant, user, ...(query.membership.keyOf && { keyOf: query.membership.keyOf }) };
+    // `const project = await db.project.findUnique({ where: { id: projectId } })`, then the
+    // membership in `project.organizationId`: a lookup by the tenant of the row `projectId` keys.
+    const via = query.membership.tenant;
+    if (!tsm.isPropertyAccessExpression(via)) return undefined;
+    const row = flow.valueOf(via.expression, query.call)?.source;
+    const key = row?.key && !row.key.list ? param(strip(tsm, row.key.expr)) : undefined;
+    if (!row || !key || !this.ctx.tenantOf(row.table).names.has(via.name.text)) return undefined;
+    return { query, tenant: key, user, keyOf: row.table };
   }
 
   /**

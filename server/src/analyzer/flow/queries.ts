@@ -47,7 +47,15 @@ export interface FlowQuery {
    * { teamID_userUid: { teamID: doc.teamID, userUid } } })`): a row comes back only when that user
    * is a member of that tenant. The two values, as written.
    */
-  membership?: { tenant: ts.Expression; user: ts.Expression };
+  membership?: {
+    tenant: ts.Expression;
+    user: ts.Expression;
+    /**
+     * `tenant` is no tenant value but a key of this table (`getProjectAccess({ userId, projectId })`,
+     * which looks the project up and then the user's membership in its organisation).
+     */
+    keyOf?: string;
+  };
 }
 
 /** A membership table's Prisma fields: those that hold the tenant, and those that hold the user. */
