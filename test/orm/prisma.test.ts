@@ -421,6 +421,8 @@ describe("receivers", () => {
     ["a read replica: this._replica", "await this._replica.invoice.findMany();"],
     ["either of two clients: (tx || this.prisma)", "await (tx || this.prisma).invoice.findMany();", "tx: any"],
     ["a client a function named like one hands out: prisma()", "await prisma().invoice.findMany();"],
+    ["the primary of a client with read replicas: prisma.$primary()", "await prisma.$primary().invoice.findMany();"],
+    ["a replica of a client: prisma.$replica()", "await prisma.$replica().invoice.findMany();"],
     ["a client a function named like one hands out: getDb()", "await getDb().invoice.delete({ where: { id } });"],
   ];
   for (const [name, body, params] of leaks) {

@@ -57,7 +57,13 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
     return kinds.includes("unscoped") ? "unscoped" : kinds.find((k) => k !== undefined);
   }
   // `prisma()`, `getPrisma()`: a function that hands out the client, by its name or by what it returns.
-  if (tsm.isCallExpression(e) && e.arguments.length === 0) return handedOut(ctx, e.expression, depth);
+  // `db.$primary()`, `db.$replica()` (the read-replicas extension): the same client's other connection.
+  if (tsm.isCallExpression(e) && e.arguments.length === 0) {
+    const callee = strip(tsm, e.expression);
+    if (tsm.isPropertyAccessExpression(callee) && /^\$(?:primary|replica)$/.test(callee.name.text))
+      return clientKind(ctx, callee.expression, depth + 1);
+    return handedOut(ctx, e.expression, depth);
+  }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
   if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
