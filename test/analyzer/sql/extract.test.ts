@@ -398,6 +398,10 @@ describe("extractSqlSites: not SQL", () => {
     ["Prisma.sql on its own", "const where = Prisma.sql`WHERE tenant_id = ${t}`;"],
     ["a tag not named sql", "await tx`SELECT * FROM orders`;\nString.raw`SELECT * FROM orders`;"],
     ["sql.unsafe of another library", 'import { sql } from "drizzle-orm";\nsql.unsafe("SELECT * FROM orders");'],
+    [
+      "a Drizzle view's definition in its schema (DDL the database keeps)",
+      'import { sql } from "drizzle-orm";\nexport const totals = pgMaterializedView("totals", {}).as(sql`SELECT tenant_id, count(*) FROM orders GROUP BY tenant_id`);\nexport const open = pgView("open").with({ checkOption: "local" }).as(sql`SELECT * FROM orders`);',
+    ],
     ["an empty file", ""],
   ];
   for (const [name, code] of cases) {

@@ -54,6 +54,8 @@ export function extractSqlSites(ts: TypeScript, sourceFile: ts.SourceFile): SqlS
       continue;
     }
     if (node.kind === CallExpression) {
+      // A view's definition in a schema file is DDL the database keeps, not a query the app runs.
+      if (isViewDefinition(ts, node as ts.CallExpression)) continue;
       report(callSite(ctx, node as ts.CallExpression));
     } else if (node.kind === TaggedTemplateExpression) {
       const tagged = node as ts.TaggedTemplateExpression;
@@ -223,4 +225,16 @@ function reverse(array: unknown[], from: number): void {
     array[i] = array[j];
     array[j] = t;
   }
+}
+
+const VIEW_FACTORY = /^(?:pg|mysql|sqlite|singlestore)(?:Materialized)?View$/;
+
+/** `pgMaterializedView("team_limits", {...}).as(sql\`SELECT ...\`)`: Drizzle's view definition. */
+function isViewDefinition(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "as") return false;
+  let view = callee.expression;
+  while (tsm.isCallExpression(view) && tsm.isPropertyAccessExpression(view.expression))
+    view = view.expression.expression;
+  return tsm.isCallExpression(view) && tsm.isIdentifier(view.expression) && VIEW_FACTORY.test(view.expression.text);
 }
