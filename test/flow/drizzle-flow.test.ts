@@ -124,6 +124,28 @@ describe("a check of the tenant's own row, reached by the row's tenant column", 
   });
 });
 
+describe("a where whose terms are a const array spread into and(...)", () => {
+  test("the key among them is looked up by the scoped read; its empty result throwing proves it", () => {
+    assert.deepEqual(
+      flagged(`  const conditions = [eq(page.id, id), eq(page.workspaceId, workspaceId)];
+  const existing = await opts.ctx.db.query.page.findFirst({ where: and(...conditions) });
+  if (!existing) throw new Error("not found");
+  await opts.ctx.db.delete(page).where(eq(page.id, id));`),
+      [],
+    );
+  });
+
+  test("twin: the same terms without the tenant prove nothing", () => {
+    assert.deepEqual(
+      flagged(`  const conditions = [eq(page.id, id)];
+  const existing = await opts.ctx.db.query.page.findFirst({ where: and(...conditions) });
+  if (!existing) throw new Error("not found");
+  await opts.ctx.db.delete(page).where(eq(page.id, id));`),
+      ["page.findFirst", "delete(page)"],
+    );
+  });
+});
+
 describe("a read whose errors are caught", () => {
   test("`.catch` that throws or gives nothing keeps the scoped read's row: its id proves the update", () => {
     assert.deepEqual(

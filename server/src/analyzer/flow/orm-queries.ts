@@ -12,6 +12,7 @@ import { memberValue as member, propertyName, propertyValue } from "../orm/prism
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
 import { referencedTable, relationsOf } from "../model/relations";
+import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
 import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
 import { isMembershipTable, isUserColumn } from "../membership";
@@ -161,8 +162,15 @@ function drizzleKey(tsm: typeof ts, e: ts.Expression): QueryKey | undefined {
   const fn = calleeName(tsm, x);
   if (fn === "and") {
     for (const term of x.arguments) {
-      const k = drizzleKey(tsm, term);
-      if (k) return k;
+      // `and(...conditions)` with `const conditions = [eq(t.id, id), eq(t.teamId, teamId)]`: its
+      // terms (pushing more only narrows the match).
+      const spread = tsm.isSpreadElement(term) ? skipOuter(tsm, term.expression) : undefined;
+      const list = spread && tsm.isIdentifier(spread) ? constInitializer(tsm, spread, spread) : undefined;
+      const terms = list && tsm.isArrayLiteralExpression(list) ? [...list.elements] : [term];
+      for (const t of terms) {
+        const k = tsm.isSpreadElement(t) ? undefined : drizzleKey(tsm, t);
+        if (k) return k;
+      }
     }
     return undefined;
   }
