@@ -209,6 +209,34 @@ const cases: BuilderCase[] = [
     expect: ["dynamic-sql insert(orders)"],
   },
   { name: "insert into a global table", body: "return db.insert(plans).values({ id, name: 'pro' });", expect: [] },
+  // upserts
+  {
+    name: "upsert on the id alone: updates whichever tenant's row holds it",
+    body: "return db.insert(orders).values({ id, tenantId, status }).onConflictDoUpdate({ target: orders.id, set: { status } });",
+    expect: ["missing-tenant-filter onConflictDoUpdate({ target: orders.id, set: { status } })"],
+  },
+  {
+    name: "upsert with the tenant in the conflict target",
+    body: "return db.insert(orders).values({ id, tenantId, status }).onConflictDoUpdate({ target: [orders.id, orders.tenantId], set: { status } });",
+    expect: [],
+  },
+  {
+    name: "upsert whose update is scoped by setWhere",
+    body: "return db.insert(orders).values({ id, tenantId, status }).onConflictDoUpdate({ target: orders.id, set: { status }, setWhere: eq(orders.tenantId, tenantId) });",
+    expect: [],
+  },
+  {
+    name: "twin: a setWhere on another column",
+    body: "return db.insert(orders).values({ id, tenantId, status }).onConflictDoUpdate({ target: orders.id, set: { status }, setWhere: eq(orders.status, 'open') });",
+    expect: [
+      "missing-tenant-filter onConflictDoUpdate({ target: orders.id, set: { status }, setWhere: eq(orders.status, 'open') })",
+    ],
+  },
+  {
+    name: "upsert that does nothing on conflict",
+    body: "return db.insert(orders).values({ id, tenantId, status }).onConflictDoNothing();",
+    expect: [],
+  },
   // relational queries
   {
     name: "findMany without where",

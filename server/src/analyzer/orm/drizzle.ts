@@ -1,12 +1,13 @@
 // Drizzle query builder calls: `db.select().from(t).where(...)`, joins, `update`/`delete`/
 // `insert`, and the relational API `db.query.t.findMany({ where })` in its callback and object forms.
 import type ts from "typescript";
+import type { TenantTable } from "../model/types";
 import type { Fix, TextEdit } from "../types";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { insertFindings } from "./builder-insert";
-import { chainLabel, OTHER, queryFindings, type Pred, type TableRef } from "./builder-scope";
+import { chainLabel, finding, OTHER, queryFindings, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { callNamesTable } from "../prefilter";
-import { importsModule, insertAfter } from "./builder-syntax";
+import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
 import { queryChains, skipOuter, type ChainCall } from "./chain";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
@@ -106,20 +107,64 @@ function insertQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
   if (!table || !values) return [];
   const { key, known } = drizzleTenantKey(table);
   const label = chainLabel(ctx.sourceFile, root, [head, values]);
-  return insertFindings(
-    ctx,
-    {
-      table,
-      node: head.call,
-      rows: values.args[0],
-      key,
-      isTenantKey: (k) => isTenantKey(table, k, true),
-      label,
-      keyCertain: known,
-    },
-    top,
-    root,
-  );
+  const conflict = calls.find((c) => c.name === "onConflictDoUpdate");
+  const upsert = conflict ? conflictUpdate(ctx, root, top, head, table, conflict) : [];
+  return [
+    ...upsert,
+    ...insertFindings(
+      ctx,
+      {
+        table,
+        node: head.call,
+        rows: values.args[0],
+        key,
+        isTenantKey: (k) => isTenantKey(table, k, true),
+        label,
+        keyCertain: known,
+      },
+      top,
+      root,
+    ),
+  ];
+}
+
+/**
+ * `.onConflictDoUpdate({ target: t.id, set })`: an insert that meets another tenant's row with the
+ * same key updates that row, unless the conflict target holds the tenant column or `setWhere`
+ * (`where`) scopes the update.
+ */
+function conflictUpdate(
+  ctx: OrmContext,
+  root: ts.Expression,
+  top: ts.CallExpression,
+  head: ChainCall,
+  table: TenantTable,
+  conflict: ChainCall,
+): OrmFinding[] {
+  const tsm = ctx.ts;
+  if (table.owner) return [];
+  const options = conflict.args[0] && skipOuter(tsm, conflict.args[0]);
+  if (!options || !tsm.isObjectLiteralExpression(options)) return [];
+  const value = (name: string) => {
+    const p = options.properties.find((x) => propertyKey(tsm, x) === name);
+    return p && tsm.isPropertyAssignment(p) ? skipOuter(tsm, p.initializer) : undefined;
+  };
+  const target = value("target");
+  if (!target) return [];
+  const columns = tsm.isArrayLiteralExpression(target) ? [...target.elements] : [target];
+  const ref: TableRef = { table, qualifier: qualifierOf(ctx, head.args[0]), node: head.call };
+  const scope = new DrizzlePredicates(ctx, [ref], false);
+  // A target or a where the analyzer cannot read is not taken for a leak.
+  const named = columns.map((c) => scope.column(c));
+  if (named.some((c) => !c || c.tenant)) return [];
+  for (const name of ["setWhere", "where"]) {
+    const where = value(name);
+    if (where && verdicts([ref], scope.translate(where)).get(ref)?.kind !== "none") return [];
+  }
+  const { key } = drizzleTenantKey(table);
+  const written = named.map((c) => c!.column).join(", ");
+  const message = `${chainLabel(ctx.sourceFile, root, [head, conflict])} updates the row that already holds the same ${written} on conflict, whichever tenant owns it. Add ${ref.qualifier}.${key} to the conflict target, or a setWhere with eq(${ref.qualifier}.${key}, ...).`;
+  return [finding(ctx, "missing-tenant-filter", conflict.call, table.name, message, undefined, top, root)];
 }
 
 /** select / update / delete chains. */
