@@ -122,6 +122,19 @@ describe("the user's membership in a row's tenant", () => {
   });
 });
 
+describe("a membership helper's row is still the scoped row it read", () => {
+  test("its id, from a lookup by the tenant the caller holds, is an owned key", () => {
+    assert.deepEqual(
+      flagged(`  async promote(teamID: string, userUid: string) {
+    const m = await this.getTeamMember(teamID, userUid);
+    if (!m) throw new Error("not a member");
+    await prisma.teamMember.update({ where: { id: m.id }, data: { teamID } });
+  }`),
+      [],
+    );
+  });
+});
+
 describe("the user's own memberships, by a user column named userUid", () => {
   test("read by the session's user: no finding; by a user the client named: flagged", () => {
     assert.deepEqual(

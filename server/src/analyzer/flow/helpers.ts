@@ -145,8 +145,16 @@ export class HelperSummaries implements HelperEffects {
   }
 
   returns(call: ts.CallExpression): Value | undefined {
+    const value = this.returnedFrom(call);
+    // A membership lookup's answer: the caller's test of it checks the tenant it was handed.
     const membership = this.membershipRead(call);
-    if (membership) return { kind: "row", table: membership.table, source: membership };
+    if (!membership) return value;
+    return value?.kind === "row"
+      ? { ...value, source: membership }
+      : { kind: "row", table: membership.table, source: membership };
+  }
+
+  private returnedFrom(call: ts.CallExpression): Value | undefined {
     const read = this.callRead(call);
     if (read) {
       const row: Value = { kind: "row", table: read.read.table, source: read.read, unchecked: true };
@@ -297,7 +305,7 @@ export class HelperSummaries implements HelperEffects {
       }
 
     const returnsMembership = this.returnedMembership(flow, fn, exits);
-    const returns = returnsMembership ? undefined : this.returnedValue(flow, fn, exits);
+    const returns = this.returnedValue(flow, fn, exits);
     const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, exits);
     if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
     return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, checksRow };
