@@ -55,7 +55,7 @@ before(async () => {
   ).model;
 });
 
-const IMPORTS = `import { and, eq, inArray } from "drizzle-orm";
+const IMPORTS = `import { and, eq, inArray, sql } from "drizzle-orm";
 import { invitation, page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
 `;
 
@@ -142,6 +142,26 @@ describe("a where whose terms are a const array spread into and(...)", () => {
   if (!existing) throw new Error("not found");
   await opts.ctx.db.delete(page).where(eq(page.id, id));`),
       ["page.findFirst", "delete(page)"],
+    );
+  });
+});
+
+describe("raw SQL by a list of ids a scoped read returned", () => {
+  test("`id IN (${sql.join(ids, ...)})` and `id IN ${ids}` with ids mapped from scoped rows", () => {
+    assert.deepEqual(
+      flagged(`  const rows = await opts.ctx.db.select({ id: page.id }).from(page).where(eq(page.workspaceId, workspaceId)).all();
+  const ids = rows.map((r) => r.id);
+  await opts.ctx.db.run(sql\`UPDATE page SET workspace_id = workspace_id WHERE id IN (\${sql.join(ids, sql\`, \`)})\`);
+  await opts.ctx.db.run(sql\`DELETE FROM page WHERE id IN \${ids}\`);`),
+      [],
+    );
+  });
+
+  test("twin: a list the request sent", () => {
+    assert.deepEqual(
+      flagged(`  const ids: number[] = opts.input.ids;
+  await opts.ctx.db.run(sql\`DELETE FROM page WHERE id IN (\${sql.join(ids, sql\`, \`)})\`);`),
+      ["page"],
     );
   });
 });

@@ -234,6 +234,17 @@ function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
 // `WHERE [t.]id = $n [AND ...]`: AND terms only narrow the rows, an OR anywhere in the WHERE may widen them.
 const WHERE = /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|;|$)/i;
 const ID_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
+/** `id IN ($1)` where `$1` is a list the template spread: an array value, `sql.join(ids, ...)`, `Prisma.join(ids)`. */
+const ID_IN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
+
+/** `sql.join(ids, sql\`, \`)`, `Prisma.join(ids)`: the list joined. */
+function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
+  const x = strip(tsm, e);
+  if (!tsm.isCallExpression(x) || !tsm.isPropertyAccessExpression(x.expression)) return undefined;
+  if (x.expression.name.text !== "join" || !x.arguments[0]) return undefined;
+  const owner = strip(tsm, x.expression.expression);
+  return tsm.isIdentifier(owner) && /^(?:sql|Prisma)$/.test(owner.text) ? strip(tsm, x.arguments[0]) : undefined;
+}
 
 function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
   const sql = site.sql;
@@ -245,6 +256,15 @@ function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
   let offset = whereStart;
   for (const term of where[1].split(/\band\b/i)) {
     const m = ID_TERM.exec(term.trim());
+    const inList = !m && site.parameterStyle !== "numbered" ? ID_IN_TERM.exec(term.trim()) : undefined;
+    if (inList) {
+      const at = sql.indexOf(`$${inList[1]}`, offset);
+      // An array value renders as `($1)`: its hole spans the parentheses.
+      const hole = site.holes.find((h) => h.sqlStart <= at && at < h.sqlEnd);
+      const list =
+        hole?.kind === "value" ? hole.expr && strip(tsm, hole.expr) : hole?.expr && joinedList(tsm, hole.expr);
+      if (list) return { expr: list, list: true, rejectsMissing: true };
+    }
     if (m) {
       const n = Number(m[2]);
       const at = sql.indexOf(`$${m[2]}`, offset);
