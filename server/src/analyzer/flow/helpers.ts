@@ -76,6 +76,9 @@ interface Summary {
   };
 }
 
+/** A returned expression and the return statement (or arrow body) it stands at. */
+type ReturnedExpression = [ts.Expression, ts.Node];
+
 // A helper of a helper of a helper is followed; deeper chains are not (each level may analyse a file).
 const MAX_DEPTH = 3;
 
@@ -304,9 +307,13 @@ export class HelperSummaries implements HelperEffects {
         for (const term of orTerms(tsm, st.expression)) checksRow.push(...rowChecks(tsm, term, params));
       }
 
-    const returnsMembership = this.returnedMembership(flow, fn, exits);
-    const returns = this.returnedValue(flow, fn, exits);
-    const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, exits);
+    // What each return hands back, with where it stands (an arrow's expression body is its one return).
+    const returned: ReturnedExpression[] = tsm.isBlock(fn.body)
+      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as ReturnedExpression] : []))
+      : [[fn.body, fn.body]];
+    const returnsMembership = this.returnedMembership(flow, fn, returned);
+    const returns = this.returnedValue(flow, returned);
+    const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, returned);
     if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
     return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, checksRow };
   }
@@ -315,12 +322,9 @@ export class HelperSummaries implements HelperEffects {
   private returnedMembership(
     flow: FunctionFlow,
     fn: FunctionWithBody,
-    exits: ts.ReturnStatement[],
+    returned: ReturnedExpression[],
   ): Summary["returnsMembership"] {
     const tsm = this.ctx.ts;
-    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
-      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
-      : [[fn.body, fn.body]];
     let query: FlowQuery | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
@@ -359,7 +363,7 @@ export class HelperSummaries implements HelperEffects {
   private guardedMembership(
     flow: FunctionFlow,
     fn: FunctionWithBody,
-    returned: [ts.Expression, ts.Node][],
+    returned: ReturnedExpression[],
   ): FlowQuery | undefined {
     const tsm = this.ctx.ts;
     let found: { query: FlowQuery; guard: ts.IfStatement } | undefined;
@@ -387,11 +391,12 @@ export class HelperSummaries implements HelperEffects {
   }
 
   /** Every return hands back the one unchecked read by a parameter's key (or nothing). */
-  private returnedRead(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returnsRead"] {
+  private returnedRead(
+    flow: FunctionFlow,
+    fn: FunctionWithBody,
+    returned: ReturnedExpression[],
+  ): Summary["returnsRead"] {
     const tsm = this.ctx.ts;
-    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
-      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
-      : [[fn.body, fn.body]];
     let query: FlowQuery | undefined;
     let wrap: string | undefined;
     for (const [expr, at] of returned) {
@@ -412,11 +417,8 @@ export class HelperSummaries implements HelperEffects {
     return param && { query, index: param.index, path: param.path, ...(wrap && { wrap }) };
   }
 
-  private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, exits: ts.ReturnStatement[]): Summary["returns"] {
+  private returnedValue(flow: FunctionFlow, returned: ReturnedExpression[]): Summary["returns"] {
     const tsm = this.ctx.ts;
-    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
-      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as [ts.Expression, ts.Node]] : []))
-      : [[fn.body, fn.body]];
     const objects = returned.map(([e]) => strip(tsm, e));
     if (objects.length && objects.every((o) => tsm.isObjectLiteralExpression(o)))
       return this.returnedFields(flow, returned as [ts.ObjectLiteralExpression, ts.Node][]);
