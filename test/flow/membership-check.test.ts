@@ -85,7 +85,7 @@ describe("the user's membership in a row's tenant", () => {
     );
   });
 
-  test("twins: a user the client named, the row's own user, a check that falls through, a use before the check", () => {
+  test("twins: a user the client named, the row's own user, a check that falls through, a list, a use before the check", () => {
     assert.deepEqual(
       flagged(`  async named(collectionID: string, input: { userUid: string }) {
     const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
@@ -105,6 +105,12 @@ describe("the user's membership in a row's tenant", () => {
     if (!member) console.warn("not a member");
     return collection;
   }
+  async list(collectionID: string, userUid: string) {
+    const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
+    const members = await prisma.teamMember.findMany({ where: { teamID: collection.teamID, userUid } });
+    if (!members) throw new Error("forbidden");
+    return collection;
+  }
   async usedFirst(collectionID: string, userUid: string) {
     const collection = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID } });
     console.log(collection.title);
@@ -117,6 +123,7 @@ describe("the user's membership in a row's tenant", () => {
         "14: findUniqueOrThrow({ where: { id: collectionID } })",
         "20: findUniqueOrThrow({ where: { id: collectionID } })",
         "26: findUniqueOrThrow({ where: { id: collectionID } })",
+        "32: findUniqueOrThrow({ where: { id: collectionID } })",
       ],
     );
   });

@@ -117,7 +117,8 @@ export function prismaFlowQuery(
     whereObj && tsm.isObjectLiteralExpression(whereObj)
       ? (member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field))
       : undefined;
-  const membershipTenant = membershipFields?.tenant.map(fieldValue).find(Boolean);
+  // Only a lookup of one row answers by its presence: `findMany` hands back a list, empty or not.
+  const membershipTenant = returns === "row" ? membershipFields?.tenant.map(fieldValue).find(Boolean) : undefined;
   const membershipUser = membershipFields?.user.map(fieldValue).find(Boolean);
   return {
     call,
