@@ -90,6 +90,20 @@ await prisma.invoice.delete({ where: { id: doc.id } });`,
       [DELETE],
     ],
     [
+      "a scoped list by the key found non-empty: the key is proven",
+      `const rows = await prisma.invoice.findMany({ where: { id, tenantId } });
+if (!rows.length) throw new Error("not found");
+await prisma.invoice.delete({ where: { id } });`,
+      [],
+    ],
+    [
+      "twin: a scoped list tested for truth only (an empty list is truthy)",
+      `const rows = await prisma.invoice.findMany({ where: { id, tenantId } });
+if (!rows) throw new Error("not found");
+await prisma.invoice.delete({ where: { id } });`,
+      ["delete({ where: { id } })"],
+    ],
+    [
       "a scoped read run only when a key is given: the row or nothing",
       `const doc = input.name ? await prisma.invoice.findFirst({ where: { number: input.name, tenantId } }) : undefined;
 if (doc) await prisma.invoice.delete({ where: { id: doc.id } });`,

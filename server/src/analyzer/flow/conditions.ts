@@ -57,6 +57,17 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
   return subject;
 }
 
+/** Whether an emptiness test counts rows (`!rows.length`, `rows.length === 0`, `result.rowCount === 0`). */
+export function countsRows(tsm: typeof ts, term: ts.Expression): boolean {
+  const t = strip(tsm, term);
+  const tested = tsm.isPrefixUnaryExpression(t)
+    ? strip(tsm, t.operand)
+    : tsm.isBinaryExpression(t)
+      ? [t.left, t.right].map((e) => strip(tsm, e)).find((e) => tsm.isPropertyAccessExpression(e))
+      : undefined;
+  return !!tested && tsm.isPropertyAccessExpression(tested) && ["length", "rowCount"].includes(tested.name.text);
+}
+
 /** `row.tenantId !== tenant` (either side, `!=` too): the row expression whose tenant is compared. */
 export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: TenantNames): ts.Expression | undefined {
   const t = strip(tsm, term);

@@ -8,6 +8,7 @@ import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
 import { guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer, writes } from "./bindings";
 import {
+  countsRows,
   emptinessSubject,
   endsPath,
   fromRequest,
@@ -306,7 +307,9 @@ export class FunctionFlow extends FlowValues {
       const empty = emptinessSubject(tsm, term);
       if (exits && empty) this.proveFound(empty, st, scope, throws);
       const emptyValue = empty && this.valueOf(empty, st);
-      const q = emptyValue?.source;
+      // `if (!rows)` on a list tests nothing: an empty list is truthy. `!rows.length` does.
+      const list = emptyValue && emptyValue.kind !== "row" && emptyValue.kind !== "key" && !countsRows(tsm, term);
+      const q = list ? undefined : emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
       if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
       const checked = this.checkedRow(term, st);
