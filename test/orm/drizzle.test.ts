@@ -328,6 +328,11 @@ const cases: BuilderCase[] = [
   },
   // not drizzle
   { name: "a Prisma-like client named db", body: "return db.order.delete({ where: { id } });", expect: [] },
+  {
+    name: "a table and criteria: TypeORM's manager (trx.delete(Entity, { ... })), not Drizzle",
+    body: "await db.delete(orders, { tenantId, id });\n  return db.update(orders, { tenantId }, { status });",
+    expect: [],
+  },
 ];
 
 describe("drizzle query builder", () => {

@@ -27,7 +27,8 @@ export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
   for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [DRIZZLE_CLIENT, ctx.checker ?? DRIZZLE_CLIENT])) {
     if (!isClient(chain.root)) continue;
     for (const c of chain.calls) {
-      const kind = Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) ? DRIZZLE_TABLE_CALLS[c.name] : undefined;
+      const kind =
+        Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) && c.args.length === 1 ? DRIZZLE_TABLE_CALLS[c.name] : undefined;
       const table = kind && safe(() => drizzleTableOf(ctx, c.args[0]));
       if (kind && table) out.push({ call: chain.top, receiver: chain.root, table: table.name, kind });
     }

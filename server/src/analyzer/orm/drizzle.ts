@@ -86,7 +86,8 @@ export const drizzleModule: OrmModule = {
         const first = chain.calls.findIndex((c) => c.name !== "with" && c.name !== "$with");
         const calls = chain.calls.slice(first);
         const head = calls[0];
-        if (!head) continue;
+        // Drizzle names the table alone (`db.delete(t)`): `trx.delete(Entity, criteria)` is TypeORM's.
+        if (!head || (/^(?:insert|update|delete)$/.test(head.name) && head.args.length !== 1)) continue;
         if (head.name === "insert") out.push(...insertQuery(ctx, chain.root, chain.top, calls));
         else if (SELECTS.has(head.name) || head.name === "update" || head.name === "delete")
           out.push(...builderFindings(ctx, chain.root, chain.top, calls));
