@@ -5,6 +5,11 @@ import { RULES } from "../../server/src/analyzer/rules/index";
 import { RULE_IDS } from "../../server/src/analyzer/types";
 import { createMemoryFs } from "../helpers/memory-fs";
 
+/** Where entity and model classes are looked for by default: under src/, in packages and apps. */
+const ORM_GLOBS = ["src", "packages/**/src", "apps/*/src"].flatMap((dir) =>
+  ["**/*.entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"].map((g) => `${dir}/${g}`),
+);
+
 describe("findConfigFile", () => {
   const fs = createMemoryFs({
     "/repo/tenantguard.config.json": "{}",
@@ -51,6 +56,8 @@ describe("resolveConfig", () => {
           "apps/*/prisma/schema.prisma",
         ],
         drizzle: [],
+        typeorm: ORM_GLOBS,
+        sequelize: ORM_GLOBS,
       },
       tables: {},
       globalTables: [],
@@ -117,6 +124,8 @@ describe("resolveConfig", () => {
         "apps/*/prisma/schema.prisma",
       ],
       drizzle: [],
+      typeorm: ORM_GLOBS,
+      sequelize: ORM_GLOBS,
     });
     assert.equal(config.rules["dynamic-sql"], "off");
     assert.equal(config.rules["missing-tenant-filter"], "error");

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import ts from "typescript";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import { readTypeormEntities } from "../../server/src/analyzer/model/typeorm";
@@ -117,6 +118,45 @@ describe("TypeORM entities in discovery", () => {
     assert.equal(model.tables.get("orders")?.source.kind, "typeorm");
     assert.equal(model.tables.get("orders")?.source.line, 1);
     assert.match(notes[0], /inferred tenant column "tenant_id" from 1 of 2 tables in src/);
+  });
+
+  test("zero-config finds a monorepo's entities in its packages and apps; schema.typeorm names others", () => {
+    const files = {
+      "/p/packages/@acme/db/src/entities/shared-workflow.ts": `@Entity() export class SharedWorkflow { @PrimaryColumn() workflowId: string; @Column() projectId: string; }`,
+      "/p/apps/api/src/billing/invoice.entity.ts": `@Entity("invoices") export class Invoice { @PrimaryColumn() id: string; @Column() projectId: string; }`,
+      "/p/packages/@acme/db/node_modules/dep/src/entities/x.ts": `@Entity("dep_rows") export class X { @Column() projectId: string; }`,
+      "/p/lib/orm/project-row.ts": `@Entity("project_rows") export class ProjectRow { @PrimaryColumn() id: string; @Column() projectId: string; }`,
+    };
+    const found = (config?: ConfigFile) =>
+      [
+        ...discoverTenantModel(
+          createMemoryFs(files),
+          resolveConfig(config, "/p", undefined),
+          parser,
+          ts,
+        ).model.tables.keys(),
+      ].sort();
+    assert.deepEqual(found({ tenantColumns: ["projectId"] }), ["invoices", "shared_workflow"]);
+    assert.deepEqual(found({ tenantColumns: ["projectId"], schema: { typeorm: ["lib/orm/*.ts"] } }), ["project_rows"]);
+  });
+
+  test("a schema.typeorm glob that matches no file is a config error naming the key", () => {
+    const fs = createMemoryFs({
+      "/p/tenantguard.config.json": `{ "tenantColumns": ["tenant_id"], "schema": { "typeorm": ["src/nowhere/*.ts"] } }`,
+    });
+    const { errors } = discoverTenantModel(
+      fs,
+      resolveConfig(
+        { tenantColumns: ["tenant_id"], schema: { typeorm: ["src/nowhere/*.ts"] } },
+        "/p",
+        "/p/tenantguard.config.json",
+      ),
+      parser,
+      ts,
+    );
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]!.key, "schema.typeorm[0]");
+    assert.match(errors[0]!.message, /"src\/nowhere\/\*\.ts" matches no file/);
   });
 
   test("an entity and a migration of the same table merge", () => {

@@ -21,7 +21,16 @@ export function createNodeFileSystem(): AnalyzerFileSystem {
     },
     glob(patterns, cwd) {
       // Symlinks are not followed: a link cycle in a project must not hang a run.
-      return fg.sync([...patterns], { cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false }).sort();
+      // Dependencies are no schema source: `packages/**/src` must not walk their node_modules.
+      return fg
+        .sync([...patterns], {
+          cwd,
+          absolute: true,
+          onlyFiles: true,
+          followSymbolicLinks: false,
+          ignore: ["**/node_modules/**"],
+        })
+        .sort();
     },
   };
 }

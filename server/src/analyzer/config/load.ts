@@ -31,7 +31,15 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
     "apps/*/prisma/schema.prisma",
   ],
   drizzle: [],
+  typeorm: ormModelGlobs(),
+  sequelize: ormModelGlobs(),
 };
+
+/** Where backends keep entity and model classes: under `src/`, and in a monorepo's packages and apps. */
+function ormModelGlobs(): string[] {
+  const inSource = ["**/*.entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"];
+  return ["src", "packages/**/src", "apps/*/src"].flatMap((dir) => inSource.map((g) => `${dir}/${g}`));
+}
 
 /** Walks up from startDir (absolute) to the filesystem root; returns the absolute path or undefined. */
 export function findConfigFile(fs: AnalyzerFileSystem, startDir: string): string | undefined {
@@ -71,6 +79,8 @@ export function resolveConfig(
       migrations: [...(c.schema?.migrations ?? DEFAULT_SCHEMA_GLOBS.migrations)],
       prisma: [...(c.schema?.prisma ?? DEFAULT_SCHEMA_GLOBS.prisma)],
       drizzle: [...(c.schema?.drizzle ?? DEFAULT_SCHEMA_GLOBS.drizzle)],
+      typeorm: [...(c.schema?.typeorm ?? DEFAULT_SCHEMA_GLOBS.typeorm)],
+      sequelize: [...(c.schema?.sequelize ?? DEFAULT_SCHEMA_GLOBS.sequelize)],
     },
     tables: Object.fromEntries(Object.entries(c.tables ?? {}).map(([name, t]) => [name, { ...t }])),
     globalTables: [...(c.globalTables ?? [])],

@@ -15,7 +15,7 @@ export interface ConfigFile {
   $schema?: string;
   tenantColumns?: string[];
   isolation?: IsolationLevel;
-  schema?: { migrations?: string[]; prisma?: string[]; drizzle?: string[] };
+  schema?: { migrations?: string[]; prisma?: string[]; drizzle?: string[]; typeorm?: string[]; sequelize?: string[] };
   tables?: Record<string, TableOverride>;
   globalTables?: string[];
   clients?: { scoped?: string[]; unscoped?: string[]; allowUnscopedIn?: string[] };
@@ -33,7 +33,7 @@ export interface ResolvedConfig {
   rootDir: string;
   tenantColumns: string[];
   isolation: IsolationLevel;
-  schema: { migrations: string[]; prisma: string[]; drizzle: string[] };
+  schema: { migrations: string[]; prisma: string[]; drizzle: string[]; typeorm: string[]; sequelize: string[] };
   tables: Record<string, TableOverride>;
   globalTables: string[];
   clients: { scoped: string[]; unscoped: string[]; allowUnscopedIn: string[] };

@@ -49,8 +49,10 @@ const migrationsReader: SchemaSourceReader = {
 
 /**
  * The schema sources, in precedence order: the first to define a table gives its position.
- * Prisma (`config.schema.prisma`) and Drizzle (`config.schema.drizzle`) readers go here.
+ * Each reads the files its `config.schema` key names.
  */
+const SCHEMA_KINDS = ["migrations", "prisma", "drizzle", "typeorm", "sequelize"] as const;
+
 export const SCHEMA_SOURCE_READERS: readonly SchemaSourceReader[] = [
   migrationsReader,
   prismaReader,
@@ -81,9 +83,7 @@ export function discoverTenantModel(
   let tenantColumns = config.tenantColumns;
   let inference: TenantModel["inference"];
   if (discovered.length === 0) {
-    const where = (["migrations", "prisma", "drizzle"] as const)
-      .map((kind) => `schema.${kind}: ${config.schema[kind].join(", ") || "none"}`)
-      .join("; ");
+    const where = SCHEMA_KINDS.map((kind) => `schema.${kind}: ${config.schema[kind].join(", ") || "none"}`).join("; ");
     notes.push(
       `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`,
     );
@@ -427,7 +427,7 @@ function unmatchedSchemaGlobs(fs: AnalyzerFileSystem, config: ResolvedConfig): I
   if (!config.configFile) return [];
   const errors: InputError[] = [];
   let configText: string | undefined;
-  for (const kind of ["migrations", "prisma", "drizzle"] as const) {
+  for (const kind of SCHEMA_KINDS) {
     const globs = config.schema[kind];
     if (globs.join("\n") === DEFAULT_SCHEMA_GLOBS[kind].join("\n")) continue;
     globs.forEach((glob, i) => {

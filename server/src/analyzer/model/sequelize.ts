@@ -8,11 +8,11 @@ import { pluralize, snakeCase } from "./names";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ModelSource } from "./types";
-import { decoratorsOf, ORM_MODEL_GLOBS, stringProperty, stringValue } from "./typeorm";
+import { decoratorsOf, outsideDependencies, stringProperty, stringValue } from "./typeorm";
 
 export const sequelizeReader: SchemaSourceReader = {
   read(fs, config, _parser, tsModule) {
-    const files = [...new Set(fs.glob(ORM_MODEL_GLOBS, config.rootDir))];
+    const files = [...new Set(fs.glob(config.schema.sequelize, config.rootDir))].filter(outsideDependencies);
     return readSequelizeModels(fs, files, tsModule);
   },
 };

@@ -8,17 +8,14 @@ import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ForeignKey, ModelSource } from "./types";
 
-/** Where backends keep entities and models; there is no config key for them yet. */
-export const ORM_MODEL_GLOBS = [
-  "src/**/*.entity.ts",
-  "src/**/entities/**/*.ts",
-  "src/**/models/**/*.ts",
-  "src/**/*.model.ts",
-];
+/** A dependency's own entities (`packages/x/node_modules/...`) are not the project's tables. */
+export function outsideDependencies(file: string): boolean {
+  return !file.split(/[\\/]/).includes("node_modules");
+}
 
 export const typeormReader: SchemaSourceReader = {
   read(fs, config, _parser, tsModule) {
-    const files = [...new Set(fs.glob(ORM_MODEL_GLOBS, config.rootDir))];
+    const files = [...new Set(fs.glob(config.schema.typeorm, config.rootDir))].filter(outsideDependencies);
     return readTypeormEntities(fs, files, tsModule);
   },
 };

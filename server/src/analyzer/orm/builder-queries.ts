@@ -28,7 +28,10 @@ export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
     if (!isClient(chain.root)) continue;
     for (const c of chain.calls) {
       const kind =
-        Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) && c.args.length === 1 ? DRIZZLE_TABLE_CALLS[c.name] : undefined;
+        // `trx.delete(Entity, criteria)` is TypeORM's manager: Drizzle's writes name the table alone.
+        Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) && (DRIZZLE_TABLE_CALLS[c.name] === "read" || c.args.length === 1)
+          ? DRIZZLE_TABLE_CALLS[c.name]
+          : undefined;
       const table = kind && safe(() => drizzleTableOf(ctx, c.args[0]));
       if (kind && table) out.push({ call: chain.top, receiver: chain.root, table: table.name, kind });
     }
