@@ -147,6 +147,17 @@ describe("Prisma: the signed-in user's memberships", () => {
     ]);
   });
 
+  test("by the user relation to the session user's row, through a const: no finding", () => {
+    const r = run(`  const me = ctx.user.id;
+  return prisma.membership.findMany({ where: { user: { id: me } } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: the user relation to a user the request named", () => {
+    const r = run(`  return prisma.membership.findMany({ where: { user: { id: input.userId } } });`);
+    assert.equal(r.flagged.length, 1);
+  });
+
   test("twin: another user's id, a write, or a table that is no membership table stays flagged", () => {
     const r = run(`  await prisma.membership.findMany({ where: { userId: input.userId } });
   await prisma.membership.deleteMany({ where: { userId: ctx.user.id } });

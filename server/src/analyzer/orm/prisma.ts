@@ -273,10 +273,20 @@ function isOwnMembershipRead(site: CallSite, where: ts.ObjectLiteralExpression):
   const tsm = ctx.ts;
   if (!/^(?:find|count|aggregate|groupBy)/.test(site.method.text) || !isMembershipTable(site.entity.table))
     return false;
+  const sessionUser = (value: ts.Expression) => isSessionUser(tsm, followConst(ctx, strip(tsm, value)));
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
-    return !!name && !!value && isUserColumn(name) && isSessionUser(tsm, followConst(ctx, strip(tsm, value)));
+    if (!name || !value) return false;
+    if (isUserColumn(name)) return sessionUser(value);
+    // `user: { id: ctx.user.id }`: the relation held by the user column, to the user's own row.
+    const relation = site.entity.info.relations?.find((r) => r.field === name);
+    const local = relation?.fields?.length === 1 ? relation.fields[0]! : undefined;
+    const filter = local && isUserColumn(local) ? followConst(ctx, strip(tsm, value)) : undefined;
+    if (!filter || !tsm.isObjectLiteralExpression(filter)) return false;
+    const id = filter.properties.find((q) => propertyName(tsm, q) === "id");
+    const idValue = id && propertyValue(tsm, id);
+    return !!idValue && sessionUser(idValue);
   });
 }
 
