@@ -90,6 +90,44 @@ await prisma.invoice.delete({ where: { id: doc.id } });`,
       [DELETE],
     ],
     [
+      "every key checked against a Set of a scoped read's ids, a stranger throwing",
+      `const mine = await prisma.invoice.findMany({ where: { tenantId } });
+const allowed = new Set(mine.map((m) => m.id));
+if (input.ids.some((key) => !allowed.has(key))) throw new Error("forbidden");
+await Promise.all(input.ids.map((key) => prisma.invoice.delete({ where: { id: key } })));`,
+      [],
+    ],
+    [
+      "one key checked with has, or includes on the ids, or every",
+      `const mine = await prisma.invoice.findMany({ where: { tenantId } });
+const ids = mine.map((m) => m.id);
+if (!new Set(ids).has(id)) throw new Error("forbidden");
+await prisma.invoice.delete({ where: { id } });
+if (!ids.includes(input.id)) throw new Error("forbidden");
+await prisma.invoice.delete({ where: { id: input.id } });
+if (!input.ids.every((key) => ids.includes(key))) throw new Error("forbidden");
+await prisma.invoice.deleteMany({ where: { id: { in: input.ids } } });`,
+      [],
+    ],
+    [
+      "twins: a check that only logs, the wrong polarity, a Set of an unscoped read's ids",
+      `const mine = await prisma.invoice.findMany({ where: { tenantId } });
+const allowed = new Set(mine.map((m) => m.id));
+if (input.ids.some((key) => !allowed.has(key))) console.warn("forbidden");
+await prisma.invoice.deleteMany({ where: { id: { in: input.ids } } });
+if (input.ids.some((key) => allowed.has(key))) throw new Error("taken");
+await prisma.invoice.delete({ where: { id: input.id } });
+const any = await prisma.invoice.findMany({ where: { status: "open" } });
+if (!new Set(any.map((m) => m.id)).has(id)) throw new Error("forbidden");
+await prisma.invoice.delete({ where: { id } });`,
+      [
+        "deleteMany({ where: { id: { in: input.ids } } })",
+        "delete({ where: { id: input.id } })",
+        'findMany({ where: { status: "open" } })',
+        "delete({ where: { id } })",
+      ],
+    ],
+    [
       "a scoped list by the key found non-empty: the key is proven",
       `const rows = await prisma.invoice.findMany({ where: { id, tenantId } });
 if (!rows.length) throw new Error("not found");

@@ -142,6 +142,11 @@ export abstract class FlowValues {
       const list = this.valueOf(e.expression, at);
       return list?.kind === "rows" || list?.kind === "keys" ? element(list) : undefined;
     }
+    // `new Set(rows.map((r) => r.id))`: the same keys, asked with `.has`.
+    if (tsm.isNewExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "Set" && e.arguments?.[0]) {
+      const keys = this.valueOf(e.arguments[0], at);
+      return keys?.kind === "keys" ? keys : undefined;
+    }
     if (!tsm.isCallExpression(e)) return undefined;
     if (tsm.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;

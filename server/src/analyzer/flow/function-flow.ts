@@ -304,6 +304,7 @@ export class FunctionFlow extends FlowValues {
       const t = strip(tsm, term);
       if (exits && tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind))
         this.equalities.push({ a: t.left, b: t.right, scope, pos: st.end });
+      if (exits) this.proveContained(term, st, scope, throws);
       const empty = emptinessSubject(tsm, term);
       if (exits && empty) this.proveFound(empty, st, scope, throws);
       const emptyValue = empty && this.valueOf(empty, st);
@@ -381,6 +382,51 @@ export class FunctionFlow extends FlowValues {
           : `the user's membership in the row's ${field} is looked up on line ${line}, and a missing one ends the path`,
     };
     this.markChecked(row.source, reason, scope, st.end);
+  }
+
+  /**
+   * `if (!allowed.has(id)) throw` with `allowed = new Set(rows.map((r) => r.id))` over owned rows
+   * (or `ownedIds.includes(id)`): `id` is one of those keys. `if (ids.some((id) => !allowed.has(id)))
+   * throw`, or `!ids.every((id) => allowed.has(id))`: every key of `ids` is.
+   */
+  private proveContained(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    // `set.has(x)` / `list.includes(x)` over owned keys: the keys and the value asked about.
+    const contains = (e: ts.Expression): { keys: Value; asked: ts.Expression } | undefined => {
+      const c = strip(tsm, e);
+      if (!tsm.isCallExpression(c) || !tsm.isPropertyAccessExpression(c.expression) || c.arguments.length !== 1)
+        return undefined;
+      if (!["has", "includes"].includes(c.expression.name.text)) return undefined;
+      const keys = this.valueOf(c.expression.expression, st);
+      return keys?.kind === "keys" && !keys.unchecked && keys.reason ? { keys, asked: c.arguments[0]! } : undefined;
+    };
+    const negated = (e: ts.Expression): ts.Expression | undefined => {
+      const n = strip(tsm, e);
+      return tsm.isPrefixUnaryExpression(n) && n.operator === tsm.SyntaxKind.ExclamationToken ? n.operand : undefined;
+    };
+    const prove = (name: ts.Expression, value: Value) =>
+      this.facts.push({ name: normalize(name.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
+    const t = strip(tsm, term);
+    // `!allowed.has(id)`
+    const single = negated(t) && contains(negated(t)!);
+    if (single) {
+      prove(single.asked, { ...single.keys, kind: "key" });
+      return;
+    }
+    // `ids.some((id) => !allowed.has(id))`, `!ids.every((id) => allowed.has(id))`
+    const every = negated(t);
+    const call = strip(tsm, every ?? t);
+    if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return;
+    const method = call.expression.name.text;
+    if (method !== (every ? "every" : "some")) return;
+    const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
+    if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !fn.parameters[0]) return;
+    const param = fn.parameters[0].name;
+    const body = tsm.isBlock(fn.body) ? undefined : fn.body;
+    const test = body && (every ? body : negated(body));
+    const found = test && contains(test);
+    if (!found || !tsm.isIdentifier(param) || !readsOnly(tsm, found.asked, param.text)) return;
+    prove(call.expression.expression, found.keys);
   }
 
   /**
@@ -754,4 +800,10 @@ function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
   if (tsm.isBindingElement(p)) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
   return true;
+}
+
+/** Whether `e` is the name itself (`id` in `allowed.has(id)`). */
+function readsOnly(tsm: typeof ts, e: ts.Expression, name: string): boolean {
+  const s = strip(tsm, e);
+  return tsm.isIdentifier(s) && s.text === name;
 }
