@@ -306,3 +306,40 @@ ${body}
     );
   });
 });
+
+describe("a data-layer read of a user's memberships, judged at its calls", () => {
+  const LIB = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function teamsOf(userUid: string) {
+  return prisma.teamMember.findMany({ where: { userUid } });
+}
+`;
+  const run = (caller: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/lib/teams.ts": LIB,
+        "/p/src/routes/me.ts": `import { teamsOf } from "../lib/teams";\n${caller}`,
+      },
+      { config: CONFIG },
+    ).flagged;
+
+  test("every call passes the signed-in user's id: no finding", () => {
+    assert.deepEqual(
+      run(`export const mine = (ctx: { user: { id: string } }) => teamsOf(ctx.user.id);
+export async function viaSession(session: { user: { id: string } }) {
+  return teamsOf(session.user.id);
+}`),
+      [],
+    );
+  });
+
+  test("twin: one call passes a user the request named", () => {
+    assert.deepEqual(
+      run(`export const mine = (ctx: { user: { id: string } }) => teamsOf(ctx.user.id);
+export const theirs = (input: { userUid: string }) => teamsOf(input.userUid);`),
+      ["lib/teams.ts:4: findMany({ where: { userUid } })"],
+    );
+  });
+});

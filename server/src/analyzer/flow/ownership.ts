@@ -10,6 +10,7 @@ import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
+import { isSessionUser } from "../membership";
 import type { Authorizers } from "./authorizers";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, parameterKey, type ParameterKey } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
@@ -143,6 +144,20 @@ export class OwnershipFlow {
       };
     }
     if (fallsThrough) return fallsThrough;
+    // `teamMember.findMany({ where: { userId } })` in a data-layer function: the memberships of
+    // whichever user each call passes; the signed-in user's own are no leak.
+    const user = query.memberUser && ctx.callers && parameterKey(ctx.ts, query.memberUser);
+    if (user) {
+      const verdict = this.byCallers(user, table, { list: false, sessionUser: true }, 0, new Set());
+      const text = code(query.memberUser!.getText(ctx.sourceFile));
+      if (verdict.kind === "proven")
+        return {
+          kind: "owned",
+          proof: "callers",
+          evidence: query.memberUser!,
+          message: `user ${text} ${verdict.message}`,
+        };
+    }
     // A read whose row the function returns may be checked by each caller instead.
     return query.key
       ? this.keyVerdict(
@@ -216,7 +231,8 @@ export class OwnershipFlow {
   private byCallers(
     pk: ParameterKey,
     table: string,
-    key: Omit<QueryKey, "expr"> & { read?: ts.Node; readOnly?: boolean },
+    /** `sessionUser`: the parameter is a user, proven where a call passes the signed-in user's id. */
+    key: Omit<QueryKey, "expr"> & { read?: ts.Node; readOnly?: boolean; sessionUser?: boolean },
     depth: number,
     seen: Set<ts.Node>,
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
@@ -249,15 +265,26 @@ export class OwnershipFlow {
       if (!passed) return unproven("which cannot be followed");
       const callerFlow = call.getSourceFile() === ctx.sourceFile ? this : ctx.callers.flowOf(call.getSourceFile());
       if (!callerFlow) return unproven("in a file that is not analysed");
-      const reason = callerFlow.provenKey(callerFlow.flowAt(call).valueOfPath(passed.expr, passed.path, call), table, {
-        ...key,
-        listOrOne: true,
-      });
+      if (key.sessionUser && !passed.path && isSessionUser(ctx.ts, passed.expr)) {
+        first ??= `${where}: ${text} is the signed-in user's id`;
+        continue;
+      }
+      const reason = key.sessionUser
+        ? undefined
+        : callerFlow.provenKey(callerFlow.flowAt(call).valueOfPath(passed.expr, passed.path, call), table, {
+            ...key,
+            listOrOne: true,
+          });
       if (reason) {
         first ??= `${where}: ${reason.say(text!)}`;
         continue;
       }
-      if (!passed.path && !list && isBuiltFromTenant(callerFlow.ctx, passed.expr, ctx.tenantOf(table))) {
+      if (
+        !key.sessionUser &&
+        !passed.path &&
+        !list &&
+        isBuiltFromTenant(callerFlow.ctx, passed.expr, ctx.tenantOf(table))
+      ) {
         first ??= `${where}: ${text} is built from the tenant value`;
         continue;
       }
@@ -280,7 +307,11 @@ export class OwnershipFlow {
       return unproven("which nothing there ties to the tenant");
     }
     const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""})` : "";
-    const how = rowChecked ? "passes a proven key or checks the row it returns" : "passes a proven key";
+    const how = key.sessionUser
+      ? "passes the signed-in user's id"
+      : rowChecked
+        ? "passes a proven key or checks the row it returns"
+        : "passes a proven key";
     return { kind: "proven", message: `is ${param}, and every call ${how}: ${first}${more}` };
   }
 

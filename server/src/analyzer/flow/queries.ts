@@ -56,6 +56,11 @@ export interface FlowQuery {
      */
     keyOf?: string;
   };
+  /**
+   * A read of a membership table by its user column (`teamMember.findMany({ where: { userId } })`):
+   * the user whose memberships it lists. The signed-in user's own are no leak.
+   */
+  memberUser?: ts.Expression;
 }
 
 /** A membership table's Prisma fields: those that hold the tenant, and those that hold the user. */
@@ -120,6 +125,7 @@ export function prismaFlowQuery(
   // Only a lookup of one row answers by its presence: `findMany` hands back a list, empty or not.
   const membershipTenant = returns === "row" ? membershipFields?.tenant.map(fieldValue).find(Boolean) : undefined;
   const membershipUser = membershipFields?.user.map(fieldValue).find(Boolean);
+  const reads = /^(?:find|count|aggregate|groupBy)/.test(method);
   return {
     call,
     table,
@@ -134,6 +140,7 @@ export function prismaFlowQuery(
       membershipUser && {
         membership: { tenant: strip(tsm, membershipTenant), user: strip(tsm, membershipUser) },
       }),
+    ...(reads && membershipUser && { memberUser: strip(tsm, membershipUser) }),
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
