@@ -1,6 +1,7 @@
-// The shapes of two checks the flow credits, read from syntax alone: a NestJS handler's access
-// guards and the request arguments they check, and a membership test on a row's tenant
-// (`doc.team.users.some((u) => u.userId === userId)`). FunctionFlow decides what they prove.
+// The shapes of checks the flow credits, read from syntax alone: a NestJS handler's access guards
+// and the request arguments they check, a membership test on a row's tenant
+// (`doc.team.users.some((u) => u.userId === userId)`), and a key looked for among others
+// (`!allowed.has(id)`). FunctionFlow decides what they prove.
 import type ts from "typescript";
 import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
@@ -96,4 +97,40 @@ export function membershipTest(
   if (user) visit(user);
   if (!user || readsMember || fromRequest(tsm, user)) return undefined;
   return { rowExpr: via.expression, relation: via.name.text, members: list.name.text };
+}
+
+/**
+ * A test whose truth means a key is missing from a collection of keys: `!allowed.has(id)`,
+ * `!ids.includes(id)` (one key); `ids.some((id) => !allowed.has(id))`, `!ids.every((id) =>
+ * allowed.has(id))` (some key of a list). The collection, and the key or the list tested.
+ */
+export function containmentTest(
+  tsm: typeof ts,
+  term: ts.Expression,
+): { keys: ts.Expression; key: ts.Expression } | { keys: ts.Expression; list: ts.Expression } | undefined {
+  const contains = (e: ts.Expression) => {
+    const c = strip(tsm, e);
+    if (!tsm.isCallExpression(c) || !tsm.isPropertyAccessExpression(c.expression) || c.arguments.length !== 1)
+      return undefined;
+    return ["has", "includes"].includes(c.expression.name.text)
+      ? { keys: c.expression.expression, asked: strip(tsm, c.arguments[0]!) }
+      : undefined;
+  };
+  const negated = (e: ts.Expression) => {
+    const n = strip(tsm, e);
+    return tsm.isPrefixUnaryExpression(n) && n.operator === tsm.SyntaxKind.ExclamationToken ? n.operand : undefined;
+  };
+  const t = strip(tsm, term);
+  const not = negated(t);
+  const single = not && contains(not);
+  if (single) return { keys: single.keys, key: single.asked };
+  const call = strip(tsm, not ?? t);
+  if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
+  if (call.expression.name.text !== (not ? "every" : "some")) return undefined;
+  const cb = callback(tsm, call.arguments[0]);
+  const test = cb && (not ? cb.body : negated(cb.body));
+  const found = test && contains(test);
+  const asksEach =
+    found && cb && tsm.isIdentifier(cb.param) && tsm.isIdentifier(found.asked) && found.asked.text === cb.param.text;
+  return asksEach ? { keys: found.keys, list: call.expression.expression } : undefined;
 }

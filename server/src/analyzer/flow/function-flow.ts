@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
-import { guardedArguments, membershipTest } from "./check-shapes";
+import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer, writes } from "./bindings";
 import {
   countsRows,
@@ -390,43 +390,12 @@ export class FunctionFlow extends FlowValues {
    * throw`, or `!ids.every((id) => allowed.has(id))`: every key of `ids` is.
    */
   private proveContained(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
-    const tsm = this.tsm;
-    // `set.has(x)` / `list.includes(x)` over owned keys: the keys and the value asked about.
-    const contains = (e: ts.Expression): { keys: Value; asked: ts.Expression } | undefined => {
-      const c = strip(tsm, e);
-      if (!tsm.isCallExpression(c) || !tsm.isPropertyAccessExpression(c.expression) || c.arguments.length !== 1)
-        return undefined;
-      if (!["has", "includes"].includes(c.expression.name.text)) return undefined;
-      const keys = this.valueOf(c.expression.expression, st);
-      return keys?.kind === "keys" && !keys.unchecked && keys.reason ? { keys, asked: c.arguments[0]! } : undefined;
-    };
-    const negated = (e: ts.Expression): ts.Expression | undefined => {
-      const n = strip(tsm, e);
-      return tsm.isPrefixUnaryExpression(n) && n.operator === tsm.SyntaxKind.ExclamationToken ? n.operand : undefined;
-    };
-    const prove = (name: ts.Expression, value: Value) =>
-      this.facts.push({ name: normalize(name.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
-    const t = strip(tsm, term);
-    // `!allowed.has(id)`
-    const single = negated(t) && contains(negated(t)!);
-    if (single) {
-      prove(single.asked, { ...single.keys, kind: "key" });
-      return;
-    }
-    // `ids.some((id) => !allowed.has(id))`, `!ids.every((id) => allowed.has(id))`
-    const every = negated(t);
-    const call = strip(tsm, every ?? t);
-    if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return;
-    const method = call.expression.name.text;
-    if (method !== (every ? "every" : "some")) return;
-    const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
-    if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !fn.parameters[0]) return;
-    const param = fn.parameters[0].name;
-    const body = tsm.isBlock(fn.body) ? undefined : fn.body;
-    const test = body && (every ? body : negated(body));
-    const found = test && contains(test);
-    if (!found || !tsm.isIdentifier(param) || !readsOnly(tsm, found.asked, param.text)) return;
-    prove(call.expression.expression, found.keys);
+    const test = containmentTest(this.tsm, term);
+    const keys = test && this.valueOf(test.keys, st);
+    if (!test || keys?.kind !== "keys" || keys.unchecked || !keys.reason) return;
+    const proven = "key" in test ? test.key : test.list;
+    const value: Value = "key" in test ? { ...keys, kind: "key" } : keys;
+    this.facts.push({ name: normalize(proven.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
   }
 
   /**
@@ -800,10 +769,4 @@ function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
   if (tsm.isBindingElement(p)) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
   return true;
-}
-
-/** Whether `e` is the name itself (`id` in `allowed.has(id)`). */
-function readsOnly(tsm: typeof ts, e: ts.Expression, name: string): boolean {
-  const s = strip(tsm, e);
-  return tsm.isIdentifier(s) && s.text === name;
 }
