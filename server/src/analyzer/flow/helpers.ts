@@ -76,6 +76,11 @@ interface Summary {
   };
 }
 
+/** An access lookup's answer is read for its truth: `null`, `undefined`, `E.left(...)` and `false` grant nothing. */
+function grantsNothing(tsm: typeof ts, e: ts.Expression): boolean {
+  return holdsNothing(tsm, e) || strip(tsm, e).kind === tsm.SyntaxKind.FalseKeyword;
+}
+
 /** A returned expression and the return statement (or arrow body) it stands at. */
 type ReturnedExpression = [ts.Expression, ts.Node];
 
@@ -328,8 +333,7 @@ export class HelperSummaries implements HelperEffects {
     let query: FlowQuery | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
-      // A lookup's answer is read for its truth: `return false` grants nothing either.
-      if (holdsNothing(tsm, e) || e.kind === tsm.SyntaxKind.FalseKeyword) continue;
+      if (grantsNothing(tsm, e)) continue;
       const q = flow.valueOf(e, at)?.source;
       if (!q?.membership || (query && query !== q)) {
         query = undefined;
@@ -380,14 +384,14 @@ export class HelperSummaries implements HelperEffects {
       const last = tsm.isBlock(st) ? st.statements[st.statements.length - 1] : st;
       if (!last) return false;
       if (tsm.isThrowStatement(last)) return true;
-      return tsm.isReturnStatement(last) && (!last.expression || holdsNothing(tsm, last.expression));
+      return tsm.isReturnStatement(last) && (!last.expression || grantsNothing(tsm, last.expression));
     };
     tsm.forEachChild(fn.body, visit);
     if (!found) return undefined;
     const { query, guard } = found;
     const block = guard.parent;
     const after = (at: ts.Node) => at.pos >= guard.end && at.end <= block.end;
-    return returned.every(([e, at]) => holdsNothing(tsm, strip(tsm, e)) || after(at)) ? query : undefined;
+    return returned.every(([e, at]) => grantsNothing(tsm, strip(tsm, e)) || after(at)) ? query : undefined;
   }
 
   /** Every return hands back the one unchecked read by a parameter's key (or nothing). */
