@@ -864,3 +864,40 @@ export async function handler(tenantId: string, input: any) {
     assert.equal(rules({ "/p/src/routes/a.ts": code }).length, 2);
   });
 });
+
+describe("a class's static data-layer method, named like a common field", () => {
+  const SERVICE = `${PRISMA}
+export class InvoiceService {
+  static async id(id: string) {
+    return prisma.invoice.findUnique({ where: { id } });
+  }
+}
+`;
+  const files = (route: string) => ({
+    "/p/src/lib/invoice-service.ts": SERVICE,
+    "/p/src/routes/invoices.ts": `import { InvoiceService } from "../lib/invoice-service";\n${route}`,
+  });
+
+  test("its calls are found, and a caller's check of the row it returns proves the read; `req.params.id` is no use of it", () => {
+    const r = run(
+      files(`export async function get(req: { params: { id: string } }, tenantId: string) {
+  const inv = await InvoiceService.id(req.params.id);
+  if (!inv || inv.tenantId !== tenantId) throw new Error("not found");
+  return inv;
+}`),
+    );
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: the method passed around as a value (`ids.map(InvoiceService.id)`) may be called with anything", () => {
+    const r = run(
+      files(`export async function get(req: { params: { id: string } }, tenantId: string) {
+  const inv = await InvoiceService.id(req.params.id);
+  if (!inv || inv.tenantId !== tenantId) throw new Error("not found");
+  return inv;
+}
+export const all = (ids: string[]) => Promise.all(ids.map(InvoiceService.id));`),
+    );
+    assert.deepEqual(r.flagged, ["lib/invoice-service.ts:6: findUnique({ where: { id } })"]);
+  });
+});

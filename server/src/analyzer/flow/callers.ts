@@ -164,7 +164,7 @@ export function callSitesOf(
   // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can
   // judge the argument. Only worth a walk when there are calls to judge.
   if (calls.length && !unresolved)
-    unresolved = used.some(({ file, names }) => names.some((n) => passedAround(tsm, file, n)));
+    unresolved = used.some(({ file, names }) => names.some((n) => passedAround(tsm, file, n, ownerOf(tsm, pk.fn))));
   return { calls, unresolved };
 }
 
@@ -181,23 +181,37 @@ function normalizePath(file: string): string {
  * re-exported under another name. Imports, re-exports by the same name, declarations, property
  * names and type positions are not uses. One walk per file finds every such name.
  */
-function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string): boolean {
+function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, owner: string | undefined): boolean {
   if (!file.text.includes(name)) return false;
-  return valueUsesByFile
-    .get([file], () => {
-      const names = new Set<string>();
-      const visit = (n: ts.Node): void => {
-        if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
-        if (tsm.isIdentifier(n) && isValueUse(tsm, n)) names.add(n.text);
-        tsm.forEachChild(n, visit);
-      };
-      visit(file);
-      return names;
-    })
-    .has(name);
+  const uses = valueUsesByFile.get([file], () => {
+    const names = { bare: new Set<string>(), members: new Set<string>() };
+    const visit = (n: ts.Node): void => {
+      if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
+      if (tsm.isIdentifier(n) && isValueUse(tsm, n)) names.bare.add(n.text);
+      // `ids.map(DomainService.byId)`, `{ run: this.process }`: a method taken as a value.
+      if (tsm.isPropertyAccessExpression(n) && !(tsm.isCallExpression(n.parent) && n.parent.expression === n)) {
+        const on = strip(tsm, n.expression);
+        const by = on.kind === tsm.SyntaxKind.ThisKeyword ? "this" : tsm.isIdentifier(on) ? on.text : undefined;
+        if (by) names.members.add(`${by}.${n.name.text}`);
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(file);
+    return names;
+  });
+  // A method is reached through its class or `this`: a bare `id`, or `req.params.id`, is some other value.
+  if (!owner) return uses.bare.has(name);
+  return uses.members.has(`${owner}.${name}`) || uses.members.has(`this.${name}`);
 }
 
-const valueUsesByFile = new WeakCache<Set<string>>();
+/** The class a method belongs to, by name; undefined for a function of its own. */
+function ownerOf(tsm: typeof ts, fn: ts.Node): string | undefined {
+  if (!tsm.isMethodDeclaration(fn) && !tsm.isPropertyDeclaration(fn.parent)) return undefined;
+  const cls = tsm.isMethodDeclaration(fn) ? fn.parent : fn.parent.parent;
+  return tsm.isClassLike(cls) ? (cls.name?.text ?? "") : undefined;
+}
+
+const valueUsesByFile = new WeakCache<{ bare: Set<string>; members: Set<string> }>();
 
 function isValueUse(tsm: typeof ts, n: ts.Identifier): boolean {
   const p = n.parent;
