@@ -49,6 +49,11 @@ export interface HelperEffects {
   effects(call: ts.CallExpression): HelperEffect[];
   /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */
   guardArgs?(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined;
+  /**
+   * The fields of a tRPC handler's argument (`.input.id`) that the procedure's middleware (`.use(...)`)
+   * verified before the handler ran, throwing otherwise.
+   */
+  procedureChecks?(handler: ts.CallExpression): { path: string; table: string }[];
 }
 
 export type HelperEffect =

@@ -36,6 +36,9 @@ export type { Check, FlowContext, HelperEffect, HelperEffects } from "./flow-val
 export type { Reason, Value } from "./values";
 export { lineOf } from "./values";
 
+/** tRPC's handler methods: `.query(fn)`, `.mutation(fn)`, `.subscription(fn)`. */
+const PROCEDURE_RESOLVERS = new Set(["query", "mutation", "subscription"]);
+
 export class FunctionFlow extends FlowValues {
   constructor(ctx: FlowContext, root: ts.Node) {
     super(ctx, root);
@@ -47,6 +50,7 @@ export class FunctionFlow extends FlowValues {
   private guarded(root: ts.Node): void {
     const tsm = this.tsm;
     const fn = root.parent;
+    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) this.procedureChecked(fn, root);
     if (!fn || !tsm.isMethodDeclaration(fn)) return;
     const line = lineOf(this.ctx.sourceFile, fn.name);
     const read = (guard: string) => this.ctx.helpers?.guardArgs?.(guard, this.ctx.sourceFile);
@@ -396,6 +400,40 @@ export class FunctionFlow extends FlowValues {
     const proven = "key" in test ? test.key : test.list;
     const value: Value = "key" in test ? { ...keys, kind: "key" } : keys;
     this.facts.push({ name: normalize(proven.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
+  }
+
+  /**
+   * `domainProcedure.mutation(async ({ ctx, input }) => ...)`: the input fields the procedure's
+   * middleware verified (`.use(...)` reading `input.id` scoped, then throwing) are keys of that
+   * table in the handler, as `input.id` (destructured) or `opts.input.id`.
+   */
+  private procedureChecked(fn: ts.ArrowFunction | ts.FunctionExpression, root: ts.Node): void {
+    const tsm = this.tsm;
+    const call = fn.parent;
+    if (!tsm.isCallExpression(call) || call.arguments[0] !== fn || !tsm.isPropertyAccessExpression(call.expression))
+      return;
+    if (!PROCEDURE_RESOLVERS.has(call.expression.name.text)) return;
+    const param = fn.parameters[0]?.name;
+    if (!param) return;
+    const checks = this.ctx.helpers?.procedureChecks?.(call) ?? [];
+    const line = lineOf(this.ctx.sourceFile, call);
+    for (const { path, table } of checks) {
+      // `.input.id`: `input.id` when the handler destructures `{ input }`, else `opts.input.id`.
+      const [, field, rest] = /^\.([^.]+)(.*)$/.exec(path) ?? [];
+      const name = tsm.isIdentifier(param)
+        ? `${param.text}${path}`
+        : tsm.isObjectBindingPattern(param) &&
+            param.elements.some((el) => !el.propertyName && tsm.isIdentifier(el.name) && el.name.text === field)
+          ? `${field}${rest}`
+          : undefined;
+      if (!name) continue;
+      const reason: Reason = {
+        proof: "authorized",
+        evidence: call,
+        say: (key) => `key ${key} is verified by the procedure's middleware before the handler on line ${line} runs`,
+      };
+      this.facts.push({ name, value: { kind: "key", table, reason }, scope: root, pos: root.pos, throws: true });
+    }
   }
 
   /**

@@ -55,6 +55,19 @@ export class FunctionResolver {
     return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
   }
 
+  /**
+   * What the top-level const `id` names is initialised with: in `id`'s own file, or exported by the
+   * module it is imported from (`export const teamProcedure = t.procedure.use(...)`).
+   */
+  constValue(id: ts.Identifier): ts.Expression | undefined {
+    const file = id.getSourceFile();
+    const own = topLevelConst(this.tsm, file, id.text);
+    if (own) return own;
+    const binding = this.sourceFileOf && this.importsOf(file).get(id.text);
+    const other = binding && binding.name !== "*" ? this.moduleFile(file.fileName, binding.from) : undefined;
+    return other && topLevelConst(this.tsm, other, binding!.name);
+  }
+
   /** A method of a class named where `at` sits, declared there or imported (`CollectionGuard#canActivate`). */
   method(at: ts.SourceFile, className: string, method: string): FunctionWithBody | undefined {
     return this.localFunctions(at).get(`${className}#${method}`) ?? this.imported(at, className, `#${method}`);
@@ -261,4 +274,14 @@ function isMemoizer(tsm: typeof ts, callee: ts.Expression): boolean {
   const c = strip(tsm, callee);
   if (tsm.isIdentifier(c)) return MEMOIZERS.test(c.text);
   return tsm.isPropertyAccessExpression(c) && MEMOIZERS.test(c.name.text);
+}
+
+/** The initializer of a top-level `const name = ...` of the file. */
+function topLevelConst(tsm: typeof ts, file: ts.SourceFile, name: string): ts.Expression | undefined {
+  for (const st of file.statements) {
+    if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const)) continue;
+    for (const d of st.declarationList.declarations)
+      if (tsm.isIdentifier(d.name) && d.name.text === name && d.initializer) return d.initializer;
+  }
+  return undefined;
 }

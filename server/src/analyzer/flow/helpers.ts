@@ -7,6 +7,7 @@
 // helper is summarised once per analysed file, on the first call a flow asks about
 // (flow/functions.ts finds the function a call runs).
 import type ts from "typescript";
+import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
 import {
@@ -83,6 +84,9 @@ function grantsNothing(tsm: typeof ts, e: ts.Expression): boolean {
 
 /** A returned expression and the return statement (or arrow body) it stands at. */
 type ReturnedExpression = [ts.Expression, ts.Node];
+
+/** How many procedures a tRPC procedure may be built on (`a = b.use(...)`, `b = c.use(...)`) before the search stops. */
+const MAX_PROCEDURE_DEPTH = 4;
 
 // A helper of a helper of a helper is followed; deeper chains are not (each level may analyse a file).
 const MAX_DEPTH = 3;
@@ -251,6 +255,42 @@ export class HelperSummaries implements HelperEffects {
     const args = fn && requestArgsRead(this.ctx.ts, fn);
     this.guards.set(key, args ?? null);
     return args;
+  }
+
+  /**
+   * `domainProcedure.mutation(handler)` with `domainProcedure = teamProcedure.input(...).use(mw)`:
+   * the fields of the handler's argument each middleware of the procedure (and of the procedures
+   * it is built on) verified, throwing otherwise (`await db.domain.findUnique({ where: { id:
+   * input.id, teamId } })` then `if (!domain) throw`).
+   */
+  procedureChecks(handler: ts.CallExpression): { path: string; table: string }[] {
+    const tsm = this.ctx.ts;
+    const out: { path: string; table: string }[] = [];
+    let top: ts.CallExpression | undefined = handler;
+    for (let depth = 0; top && depth < MAX_PROCEDURE_DEPTH; depth++) {
+      const { root, calls } = chainOf(tsm, top);
+      for (const c of calls) {
+        const mw = c.name === "use" ? c.args[0] && strip(tsm, c.args[0]) : undefined;
+        if (!mw || !(tsm.isArrowFunction(mw) || tsm.isFunctionExpression(mw))) continue;
+        for (const v of this.summaryOfFunction(mw)?.verifies ?? [])
+          if (v.index === 0 && v.path.startsWith(".input.") && !v.present) out.push({ path: v.path, table: v.table });
+      }
+      // `domainProcedure` is `teamProcedure.input(...).use(...)`: its middlewares ran first.
+      const base = skipOuter(tsm, root);
+      const built = tsm.isIdentifier(base) ? this.functions.constValue(base) : undefined;
+      const next = built && skipOuter(tsm, built);
+      top = next && tsm.isCallExpression(next) ? next : undefined;
+    }
+    return out;
+  }
+
+  private summaryOfFunction(fn: FunctionWithBody): Summary | undefined {
+    const known = this.summaries.get(fn);
+    if (known !== undefined) return known ?? undefined;
+    this.summaries.set(fn, null);
+    const s = this.summarize(fn);
+    this.summaries.set(fn, s ?? null);
+    return s;
   }
 
   private summaryOf(call: ts.CallExpression): Summary | undefined {

@@ -1,0 +1,63 @@
+// tRPC handlers on a procedure whose middleware (`.use(...)`) read an input key with the tenant
+// and threw when it found nothing: that key is verified in every handler built on the procedure,
+// in the same file or imported, through procedures built on procedures. Each safe case beside its
+// unsafe twin. Prisma model: prisma-harness's SCHEMA (Invoice: tenantId).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { harness } from "../helpers/flow-run";
+
+const h = harness();
+
+const TRPC = `import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { PrismaClient } from "@prisma/client";
+export const prisma = new PrismaClient();
+const t = initTRPC.context<{ tenantId: string }>().create();
+export const tenantProcedure = t.procedure;
+export const invoiceProcedure = tenantProcedure
+  .input(z.object({ invoiceId: z.string() }))
+  .use(async ({ ctx, next, input }) => {
+    const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId: ctx.tenantId } });
+    if (!invoice) throw new TRPCError({ code: "NOT_FOUND" });
+    return next({ ctx: { ...ctx, invoice } });
+  });
+export const paidInvoiceProcedure = invoiceProcedure.use(async ({ next }) => next());
+export const looseProcedure = tenantProcedure
+  .input(z.object({ invoiceId: z.string() }))
+  .use(async ({ ctx, next, input }) => {
+    const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId: ctx.tenantId } });
+    return next({ ctx: { ...ctx, invoice } });
+  });
+`;
+
+const run = (router: string) =>
+  h.run({
+    "/p/src/trpc.ts": TRPC,
+    "/p/src/router.ts": `import { invoiceProcedure, looseProcedure, paidInvoiceProcedure, prisma } from "./trpc";\n${router}`,
+  }).flagged;
+
+describe("a tRPC procedure's middleware", () => {
+  test("verified the input key: handlers on it (or on a procedure built on it) use the key freely", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  pay: invoiceProcedure.mutation(async ({ input }) => prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "paid" } })),
+  remove: paidInvoiceProcedure.mutation(async (opts) => prisma.invoice.delete({ where: { id: opts.input.invoiceId } })),
+};`),
+      [],
+    );
+  });
+
+  test("twins: a middleware whose empty read does not throw, another input key, a handler that does not read the input", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  pay: looseProcedure.mutation(async ({ input }) => prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "paid" } })),
+  other: invoiceProcedure.mutation(async ({ input }: { input: { invoiceId: string; otherId: string } }) =>
+    prisma.invoice.delete({ where: { id: input.otherId } })),
+};`),
+      [
+        'router.ts:3: update({ where: { id: input.invoiceId }, data: { status: "paid" } })',
+        "router.ts:5: delete({ where: { id: input.otherId } })",
+      ],
+    );
+  });
+});
