@@ -22,6 +22,13 @@ export const invoiceProcedure = tenantProcedure
     return next({ ctx: { ...ctx, invoice } });
   });
 export const paidInvoiceProcedure = invoiceProcedure.use(async ({ next }) => next());
+export const unscopedProcedure = tenantProcedure
+  .input(z.object({ invoiceId: z.string() }))
+  .use(async ({ ctx, next, input }) => {
+    const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId } });
+    if (!invoice) throw new TRPCError({ code: "NOT_FOUND" });
+    return next({ ctx: { ...ctx, invoice } });
+  });
 export const looseProcedure = tenantProcedure
   .input(z.object({ invoiceId: z.string() }))
   .use(async ({ ctx, next, input }) => {
@@ -31,10 +38,12 @@ export const looseProcedure = tenantProcedure
 `;
 
 const run = (router: string) =>
-  h.run({
-    "/p/src/trpc.ts": TRPC,
-    "/p/src/router.ts": `import { invoiceProcedure, looseProcedure, paidInvoiceProcedure, prisma } from "./trpc";\n${router}`,
-  }).flagged;
+  h
+    .run({
+      "/p/src/trpc.ts": TRPC,
+      "/p/src/router.ts": `import { invoiceProcedure, looseProcedure, paidInvoiceProcedure, prisma, unscopedProcedure } from "./trpc";\n${router}`,
+    })
+    .flagged.filter((f) => f.startsWith("router.ts"));
 
 describe("a tRPC procedure's middleware", () => {
   test("verified the input key: handlers on it (or on a procedure built on it) use the key freely", () => {
@@ -44,6 +53,25 @@ describe("a tRPC procedure's middleware", () => {
   remove: paidInvoiceProcedure.mutation(async (opts) => prisma.invoice.delete({ where: { id: opts.input.invoiceId } })),
 };`),
       [],
+    );
+  });
+
+  test("put a row it read for the tenant on ctx: its id is an owned key in the handlers", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  archive: invoiceProcedure.mutation(async ({ ctx: { invoice } }) => prisma.invoice.delete({ where: { id: invoice.id } })),
+  close: invoiceProcedure.mutation(async ({ ctx }) => prisma.invoice.update({ where: { id: ctx.invoice.id }, data: { status: "closed" } })),
+};`),
+      [],
+    );
+  });
+
+  test("twin: a row read without the tenant and put on ctx proves nothing", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  archive: unscopedProcedure.mutation(async ({ ctx: { invoice } }) => prisma.invoice.delete({ where: { id: invoice.id } })),
+};`),
+      ["router.ts:3: delete({ where: { id: invoice.id } })"],
     );
   });
 

@@ -53,7 +53,7 @@ export interface HelperEffects {
    * The fields of a tRPC handler's argument (`.input.id`) that the procedure's middleware (`.use(...)`)
    * verified before the handler ran, throwing otherwise.
    */
-  procedureChecks?(handler: ts.CallExpression): { path: string; table: string }[];
+  procedureChecks?(handler: ts.CallExpression): { path: string; table: string; row?: boolean }[];
 }
 
 export type HelperEffect =

@@ -417,22 +417,23 @@ export class FunctionFlow extends FlowValues {
     if (!param) return;
     const checks = this.ctx.helpers?.procedureChecks?.(call) ?? [];
     const line = lineOf(this.ctx.sourceFile, call);
-    for (const { path, table } of checks) {
-      // `.input.id`: `input.id` when the handler destructures `{ input }`, else `opts.input.id`.
-      const [, field, rest] = /^\.([^.]+)(.*)$/.exec(path) ?? [];
-      const name = tsm.isIdentifier(param)
-        ? `${param.text}${path}`
-        : tsm.isObjectBindingPattern(param) &&
-            param.elements.some((el) => !el.propertyName && tsm.isIdentifier(el.name) && el.name.text === field)
-          ? `${field}${rest}`
-          : undefined;
+    for (const { path, table, row } of checks) {
+      const name = handlerName(tsm, param, path);
       if (!name) continue;
-      const reason: Reason = {
-        proof: "authorized",
-        evidence: call,
-        say: (key) => `key ${key} is verified by the procedure's middleware before the handler on line ${line} runs`,
-      };
-      this.facts.push({ name, value: { kind: "key", table, reason }, scope: root, pos: root.pos, throws: true });
+      const reason: Reason = row
+        ? {
+            proof: "helper",
+            evidence: call,
+            say: (key) => `key ${key} comes from the row the procedure's middleware read for the tenant and put on ctx`,
+          }
+        : {
+            proof: "authorized",
+            evidence: call,
+            say: (key) =>
+              `key ${key} is verified by the procedure's middleware before the handler on line ${line} runs`,
+          };
+      const value: Value = { kind: row ? "row" : "key", table, reason };
+      this.facts.push({ name, value, scope: root, pos: root.pos, throws: true });
     }
   }
 
@@ -807,4 +808,17 @@ function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
   if (tsm.isBindingElement(p)) return false;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
   return true;
+}
+
+/**
+ * How a handler names a field of its argument: `opts.input.id` for a parameter `opts`, `input.id`
+ * when it destructures `{ input }`, `contactBook` for `{ ctx: { contactBook } }`.
+ */
+function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): string | undefined {
+  if (tsm.isIdentifier(param)) return `${param.text}${path}`;
+  if (!tsm.isObjectBindingPattern(param)) return undefined;
+  const [, field, rest] = /^\.([^.]+)(.*)$/.exec(path) ?? [];
+  const el = param.elements.find((e) => (e.propertyName ?? e.name).getText() === field && !e.dotDotDotToken);
+  if (!el) return undefined;
+  return handlerName(tsm, el.name, rest ?? "");
 }

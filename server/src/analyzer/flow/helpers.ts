@@ -85,6 +85,14 @@ function grantsNothing(tsm: typeof ts, e: ts.Expression): boolean {
 /** A returned expression and the return statement (or arrow body) it stands at. */
 type ReturnedExpression = [ts.Expression, ts.Node];
 
+/** What a tRPC procedure's middleware proved for its handlers: a verified input key, or a row it put on `ctx`. */
+export interface ProcedureCheck {
+  /** The field of the handler's argument: `.input.id`, `.ctx.contactBook`. */
+  path: string;
+  table: string;
+  row?: boolean;
+}
+
 /** How many procedures a tRPC procedure may be built on (`a = b.use(...)`, `b = c.use(...)`) before the search stops. */
 const MAX_PROCEDURE_DEPTH = 4;
 
@@ -263,9 +271,9 @@ export class HelperSummaries implements HelperEffects {
    * it is built on) verified, throwing otherwise (`await db.domain.findUnique({ where: { id:
    * input.id, teamId } })` then `if (!domain) throw`).
    */
-  procedureChecks(handler: ts.CallExpression): { path: string; table: string }[] {
+  procedureChecks(handler: ts.CallExpression): ProcedureCheck[] {
     const tsm = this.ctx.ts;
-    const out: { path: string; table: string }[] = [];
+    const out: ProcedureCheck[] = [];
     let top: ts.CallExpression | undefined = handler;
     for (let depth = 0; top && depth < MAX_PROCEDURE_DEPTH; depth++) {
       const { root, calls } = chainOf(tsm, top);
@@ -274,6 +282,7 @@ export class HelperSummaries implements HelperEffects {
         if (!mw || !(tsm.isArrowFunction(mw) || tsm.isFunctionExpression(mw))) continue;
         for (const v of this.summaryOfFunction(mw)?.verifies ?? [])
           if (v.index === 0 && v.path.startsWith(".input.") && !v.present) out.push({ path: v.path, table: v.table });
+        out.push(...this.ctxRows(mw));
       }
       // `domainProcedure` is `teamProcedure.input(...).use(...)`: its middlewares ran first.
       const base = skipOuter(tsm, root);
@@ -281,6 +290,49 @@ export class HelperSummaries implements HelperEffects {
       const next = built && skipOuter(tsm, built);
       top = next && tsm.isCallExpression(next) ? next : undefined;
     }
+    return out;
+  }
+
+  private readonly middlewareRows = new Map<ts.Node, ProcedureCheck[]>();
+
+  /**
+   * `return next({ ctx: { ...ctx, contactBook } })` with `contactBook` a row the middleware read
+   * scoped (or checked): `.ctx.contactBook` is that row in every handler after it.
+   */
+  private ctxRows(mw: FunctionWithBody): ProcedureCheck[] {
+    const tsm = this.ctx.ts;
+    const known = this.middlewareRows.get(mw);
+    if (known) return known;
+    const out: ProcedureCheck[] = [];
+    this.middlewareRows.set(mw, out);
+    const flow = this.flowOf(mw);
+    const visit = (n: ts.Node): void => {
+      if (tsm.isFunctionLike(n) && n !== mw) return;
+      const arg =
+        tsm.isCallExpression(n) && tsm.isIdentifier(n.expression) && n.expression.text === "next"
+          ? n.arguments[0] && strip(tsm, n.arguments[0])
+          : undefined;
+      const ctxProp =
+        arg && tsm.isObjectLiteralExpression(arg)
+          ? arg.properties.find((p) => tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === "ctx")
+          : undefined;
+      const ctxObj = ctxProp && tsm.isPropertyAssignment(ctxProp) ? strip(tsm, ctxProp.initializer) : undefined;
+      if (flow && ctxObj && tsm.isObjectLiteralExpression(ctxObj))
+        for (const p of ctxObj.properties) {
+          const name = tsm.isShorthandPropertyAssignment(p) || tsm.isPropertyAssignment(p) ? p.name : undefined;
+          const value = tsm.isShorthandPropertyAssignment(p)
+            ? p.name
+            : tsm.isPropertyAssignment(p)
+              ? p.initializer
+              : undefined;
+          if (!name || !tsm.isIdentifier(name) || !value) continue;
+          const v = flow.valueOf(value, n);
+          if (v?.kind === "row" && !v.unchecked && v.reason)
+            out.push({ path: `.ctx.${name.text}`, table: v.table, row: true });
+        }
+      tsm.forEachChild(n, visit);
+    };
+    tsm.forEachChild(mw.body, visit);
     return out;
   }
 
@@ -312,13 +364,13 @@ export class HelperSummaries implements HelperEffects {
     }
   }
 
-  private summarize(fn: FunctionWithBody): Summary | undefined {
-    const tsm = this.ctx.ts;
+  /** The flow of a function of any file the helpers can read. */
+  private flowOf(fn: FunctionWithBody): FunctionFlow | undefined {
     const file = fn.getSourceFile();
     const queries = this.ctx.queriesOf(file);
     if (!queries) return undefined;
     const flowCtx: FlowContext = {
-      ts: tsm,
+      ts: this.ctx.ts,
       sourceFile: file,
       queries,
       tenantOf: this.ctx.tenantOf,
@@ -326,7 +378,13 @@ export class HelperSummaries implements HelperEffects {
       links: this.ctx.links,
       authorizers: this.ctx.authorizers,
     };
-    const flow = new FunctionFlow(flowCtx, fn.body);
+    return new FunctionFlow(flowCtx, fn.body);
+  }
+
+  private summarize(fn: FunctionWithBody): Summary | undefined {
+    const tsm = this.ctx.ts;
+    const flow = this.flowOf(fn);
+    if (!flow) return undefined;
     const exits = returnStatements(tsm, fn);
     const firstReturn = Math.min(...exits.map((r) => r.pos));
     const params = fn.parameters.map((p) => (tsm.isIdentifier(p.name) ? p.name.text : undefined));
