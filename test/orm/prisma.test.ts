@@ -396,7 +396,7 @@ describe("safe twins a naive check gets wrong", () => {
       "const args = { data: { tenantId, number: '1', status, total: 0 } };\n  await prisma.invoice.create({ ...args });",
     ],
     ["not a Prisma client", "await repo.invoice.findMany();\n  await models.invoice.findAll();"],
-    ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');\n  await prisma.stats.findMany();"],
+    ["not a model", "await prisma.$queryRawUnsafe('SELECT 1');"],
   ];
   for (const [name, body] of clean) test(name, () => assert.deepEqual(found(body), []));
 });
@@ -471,6 +471,31 @@ export const notAClient = () => settings().invoice.findMany();
   ];
   for (const [name, body] of scopedCases)
     test(`${name} needs no predicate`, () => assert.deepEqual(found(body, scoped), []));
+});
+
+describe("a model the schema does not define", () => {
+  test("a call on a Prisma client is reported as not checked (dynamic-sql), naming the model", () => {
+    const code = fn("await prisma.form.findMany({ where: { id } });");
+    const findings = analyzePrisma(parser, code);
+    assert.deepEqual(
+      summarizeFindings(code, findings).map((f) => `${f.rule} ${f.at}`),
+      ["dynamic-sql findMany({ where: { id } })"],
+    );
+    assert.match(findings[0]!.message, /model `form` that the Prisma schema tenantguard read does not define/);
+  });
+
+  test("twins: a global model, a scoped client, a $-method, an unknown receiver", () => {
+    assert.deepEqual(
+      found(
+        `await prisma.plan.findMany();
+  await tenantDb.form.findMany();
+  await prisma.$transaction([]);
+  await cache.form.findMany();`,
+        { clients: { scoped: ["tenantDb"] } },
+      ),
+      [],
+    );
+  });
 });
 
 describe("findings", () => {

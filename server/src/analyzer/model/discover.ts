@@ -115,6 +115,11 @@ export function discoverTenantModel(
   }
 
   applyTableOverrides(fs, config, discovered, tenantColumns, tables, globalTables, notes);
+  const prismaModels = new Set(
+    discovered.flatMap((t) =>
+      (t.entities ?? []).filter((e) => e.orm === "prisma").map((e) => e.names[1]!.toLowerCase()),
+    ),
+  );
   for (const entry of config.globalTables) {
     const { schema, name } = splitQualifiedName(entry);
     const owned = tables.get(name.toLowerCase());
@@ -137,7 +142,14 @@ export function discoverTenantModel(
 
   const roots = tenantRoots(discovered, tables);
   return {
-    model: { tables, globalTables, inference, entities: entityIndex(tables), ...(roots.size ? { roots } : {}) },
+    model: {
+      tables,
+      globalTables,
+      inference,
+      entities: entityIndex(tables),
+      ...(roots.size ? { roots } : {}),
+      ...(prismaModels.size ? { prismaModels } : {}),
+    },
     errors,
     notes,
   };

@@ -97,6 +97,8 @@ export interface TenantModel {
   globalTables: ReadonlySet<string>;
   /** Tenant-owned tables by lower-cased entity name (every name in `EntityInfo.names`). */
   entities?: ReadonlyMap<string, TenantTable>;
+  /** Every Prisma model the schema defines, tenant-owned or not, by lower-cased accessor (`invoice`). */
+  prismaModels?: ReadonlySet<string>;
   /** How the tenant column was chosen, for the "inferred ..." line of a zero-config run. */
   inference?: { column: string; tablesWithColumn: number; tablesTotal: number; from: string[] };
   /** The tenants' own tables (`teams`, which `documents.team_id` points at), by lower-cased name and entity name. */

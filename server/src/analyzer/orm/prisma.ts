@@ -53,6 +53,35 @@ export const OPERATIONS: Record<string, Operation> = {
   createManyAndReturn: { creates: "many" },
 };
 
+/**
+ * `prisma.form.findMany(...)` on a Prisma client, with no model `Form` in the schema tenantguard
+ * read: an out-of-date schema path would otherwise leave the query unchecked without a word.
+ */
+function unknownModel(
+  ctx: PrismaContext,
+  call: ts.CallExpression,
+  delegate: ts.PropertyAccessExpression,
+  method: ts.Identifier,
+): OrmFinding[] {
+  const models = ctx.model.prismaModels;
+  const name = delegate.name.text;
+  if (!models || name.startsWith("$") || models.has(name.toLowerCase())) return [];
+  if (clientKind(ctx, delegate.expression) !== "unscoped") return [];
+  const label = `${short(delegate.expression.getText(ctx.sourceFile))}.${name}.${method.text}`;
+  return [
+    {
+      ruleId: "dynamic-sql",
+      start: method.getStart(ctx.sourceFile),
+      end: call.getEnd(),
+      message: `${label} runs on a model \`${name}\` that the Prisma schema tenantguard read does not define, so it is not checked. Point "schema.prisma" in tenantguard.config.json at the schema that defines it.`,
+      fixes: [],
+      call,
+      receiver: delegate.expression,
+      identity: `dynamic-sql|${name}|${call.getText(ctx.sourceFile).replace(/\s+/g, " ")}`,
+    },
+  ];
+}
+
 const OPERATION_CALL = new RegExp(`\\.\\s*(${Object.keys(OPERATIONS).join("|")})\\s*[(<]`);
 
 function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
@@ -65,8 +94,9 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
   const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
   if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) return [];
   const entity = entities.byName(delegate.name.text);
-  if (!entity || delegate.name.text !== entity.info.names[1]) return [];
   const clientCtx: ClientContext = ctx;
+  if (!entity) return unknownModel(ctx, call, delegate, callee.name);
+  if (delegate.name.text !== entity.info.names[1]) return [];
   const kind =
     clientKind(clientCtx, delegate.expression) ?? (isDelegateByType(clientCtx, delegate) ? "unscoped" : undefined);
   // A scoped client (config `clients.scoped`) adds the tenant itself: the call needs no predicate.
