@@ -420,6 +420,16 @@ describe("TypeORM receivers", () => {
       at: "findOneBy({ id })",
     },
     {
+      name: "this inside a custom repository (class OrderRepository extends Repository<Order>)",
+      code: `import { DataSource, Repository } from "typeorm";\nimport { Order } from "../entities";\nexport class OrderRepository extends Repository<Order> {\n  constructor(ds: DataSource) { super(Order, ds.manager); }\n  byStatus(status: string) { return this.findBy({ status }); }\n}\n`,
+      at: "findBy({ status })",
+    },
+    {
+      name: "a property typed as a custom repository named for its entity (OrderRepository)",
+      code: `import { OrderRepository } from "../repositories/order.repository";\nexport class OrdersService {\n  constructor(private readonly orderRepository: OrderRepository) {}\n  get(id: string) { return this.orderRepository.findOneBy({ id }); }\n}\n`,
+      at: "findOneBy({ id })",
+    },
+    {
       name: "getRepository(Order) imported from typeorm",
       code: `import { getRepository } from "typeorm";\nimport { Order } from "../entities";\nexport function all() { return getRepository(Order).find(); }\n`,
       at: "find()",
@@ -433,6 +443,15 @@ describe("TypeORM receivers", () => {
       );
     });
   }
+
+  test("twins: a custom repository scoped by the tenant, a class named Repository for no entity", () => {
+    assert.deepEqual(
+      run(
+        `import { DataSource, Repository } from "typeorm";\nimport { Order } from "../entities";\nexport class OrderRepository extends Repository<Order> {\n  constructor(ds: DataSource) { super(Order, ds.manager); }\n  byStatus(tenantId: string, status: string) { return this.findBy({ tenantId, status }); }\n}\nexport class Other {\n  constructor(private readonly auditRepository: AuditRepository) {}\n  all() { return this.auditRepository.find(); }\n}\n`,
+      ),
+      [],
+    );
+  });
 });
 
 describe("TypeORM messages", () => {

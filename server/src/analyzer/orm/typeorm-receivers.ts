@@ -78,7 +78,23 @@ function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): s
   if (tsm.isPropertyAccessExpression(node) && node.expression.kind === tsm.SyntaxKind.ThisKeyword) {
     return classMemberEntity(ctx, node, depth);
   }
+  // `this.find(...)` in `class SharedWorkflowRepository extends Repository<SharedWorkflow>`.
+  if (node.kind === tsm.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = node.parent;
+    while (cls && !tsm.isClassLike(cls))
+      cls = tsm.isFunctionDeclaration(cls) || tsm.isFunctionExpression(cls) ? undefined : cls.parent;
+    return cls && tsm.isClassLike(cls) ? extendedEntity(tsm, cls) : undefined;
+  }
   return undefined;
+}
+
+/** `Order` of `class OrderRepository extends Repository<Order>`. */
+function extendedEntity(tsm: typeof ts, cls: ts.ClassLikeDeclaration): string | undefined {
+  const base = cls.heritageClauses?.find((h) => h.token === tsm.SyntaxKind.ExtendsKeyword)?.types[0];
+  const name = base && tsm.isIdentifier(base.expression) ? base.expression.text : undefined;
+  const arg = base?.typeArguments?.[0];
+  if (!name || !REPOSITORY_TYPES.has(name) || !arg || !tsm.isTypeReferenceNode(arg)) return undefined;
+  return tsm.isIdentifier(arg.typeName) ? arg.typeName.text : arg.typeName.right.text;
 }
 
 /** `this.repo`: a property or constructor parameter property of the enclosing class. */
@@ -136,6 +152,9 @@ function entityOfTypeNode(tsm: typeof ts, type: ts.TypeNode): string | undefined
   if (!tsm.isTypeReferenceNode(type)) return undefined;
   const name = tsm.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
   const arg = type.typeArguments?.[0];
+  // A custom repository named for its entity (`SharedWorkflowRepository`), as Nest and n8n name them:
+  // the entity, when the model has one of that name.
+  if (!arg && name.endsWith("Repository") && name !== "Repository") return name.slice(0, -"Repository".length);
   if (!REPOSITORY_TYPES.has(name) || !arg || !tsm.isTypeReferenceNode(arg)) return undefined;
   return tsm.isIdentifier(arg.typeName) ? arg.typeName.text : arg.typeName.right.text;
 }
