@@ -1,0 +1,508 @@
+// The checks a function's flow credits, and what each proves: an access guard or a tRPC
+// middleware that ran before the handler, a membership lookup of the row's tenant, a key found
+// among owned ones, a verified secret, an authorization call, a comparison of a row's tenant with
+// the tenant. FunctionFlow (flow/function-flow.ts) walks the statements and calls them.
+import type ts from "typescript";
+import { isCredentialField } from "../credentials";
+import { strip } from "../orm/prisma-syntax";
+import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
+import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
+import { constInitializer } from "./bindings";
+import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
+import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
+import type { FlowQuery } from "./queries";
+import { lineOf, type Reason, type Value } from "./values";
+
+/** tRPC's handler methods: `.query(fn)`, `.mutation(fn)`, `.subscription(fn)`. */
+const PROCEDURE_RESOLVERS = new Set(["query", "mutation", "subscription"]);
+
+export abstract class AccessChecks extends FlowValues {
+  /** A handler behind an access guard (`@UseGuards(...)`): the arguments the guard checked are authorized (flow/check-shapes.ts). */
+  protected guarded(root: ts.Node): void {
+    const tsm = this.tsm;
+    const fn = root.parent;
+    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) this.procedureChecked(fn, root);
+    if (!fn || !tsm.isMethodDeclaration(fn)) return;
+    const line = lineOf(this.ctx.sourceFile, fn.name);
+    const read = (guard: string) => this.ctx.helpers?.guardArgs?.(guard, this.ctx.sourceFile);
+    for (const { guard, names } of guardedArguments(tsm, fn, this.ctx.authorizers, read)) {
+      const reason: Reason = {
+        proof: "authorized",
+        evidence: fn,
+        say: (key) => `key ${key} is checked by the guard \`${guard}\` before the handler on line ${line} runs`,
+      };
+      for (const name of names)
+        this.facts.push({ name, value: { kind: "key", table: "*", reason }, scope: root, pos: root.pos, throws: true });
+    }
+  }
+
+  /**
+   * `const m = await prisma.teamMember.findUnique({ where: { teamID_userUid: { teamID: doc.teamID,
+   * userUid } } })`, then `if (!m) throw`: the user is a member of the tenant the row read by id
+   * belongs to, so the row is checked. The user must be the one asking: not a value the client
+   * sent, and not one read from the row itself.
+   */
+  protected memberOfRowTenant(q: FlowQuery, st: ts.Node, scope: ts.Node, throws: boolean, returned = false): void {
+    const tsm = this.tsm;
+    const { tenant, user, keyOf } = q.membership!;
+    const holder = tsm.isPropertyAccessExpression(tenant) ? strip(tsm, tenant.expression) : undefined;
+    if (fromRequest(tsm, user) || (holder && tsm.isIdentifier(holder) && readsName(tsm, user, holder.text))) return;
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    // `getProjectAccess({ userId, projectId: input.projectId })`: the key is one of a row whose
+    // tenant the user belongs to, from here on.
+    if (keyOf) {
+      const name = normalize(tenant.getText(this.ctx.sourceFile));
+      const reason: Reason = {
+        proof: "membership",
+        evidence: q.call,
+        say: (key) =>
+          `the user's membership in the tenant of ${key} is looked up on line ${line}, and a missing one ends the path`,
+      };
+      this.facts.push({ name, value: { kind: "key", table: keyOf, reason }, scope, pos: st.end, throws });
+    }
+    if (!holder || !tsm.isPropertyAccessExpression(tenant)) return;
+    const row = this.valueOf(holder, st);
+    if (row?.kind !== "row" || !row.unchecked || !row.source) return;
+    const field = tenant.name.text;
+    const holdsKey = keyOf && this.ctx.links?.referencedTable(row.table, field) === keyOf;
+    if (!this.ctx.tenantOf(row.table).names.has(field) && !holdsKey) return;
+    // Reading the row's tenant for the lookup is no use of the row.
+    const lookup = enclosingStatementOf(tsm, q.call);
+    if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, lookup)) return;
+    const reason: Reason = {
+      proof: "membership",
+      evidence: q.call,
+      say: () =>
+        returned
+          ? `only the row's ${field} is read, for the membership lookup returned on line ${line}`
+          : `the user's membership in the row's ${field} is looked up on line ${line}, and a missing one ends the path`,
+    };
+    this.markChecked(row.source, reason, scope, st.end);
+  }
+
+  /**
+   * `if (!allowed.has(id)) throw` with `allowed = new Set(rows.map((r) => r.id))` over owned rows
+   * (or `ownedIds.includes(id)`): `id` is one of those keys. `if (ids.some((id) => !allowed.has(id)))
+   * throw`, or `!ids.every((id) => allowed.has(id))`: every key of `ids` is.
+   */
+  protected proveContained(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const test = containmentTest(this.tsm, term);
+    const keys = test && this.valueOf(test.keys, st);
+    if (!test || keys?.kind !== "keys" || keys.unchecked || !keys.reason) return;
+    const proven = "key" in test ? test.key : test.list;
+    const value: Value = "key" in test ? { ...keys, kind: "key" } : keys;
+    this.facts.push({ name: normalize(proven.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
+  }
+
+  /**
+   * `domainProcedure.mutation(async ({ ctx, input }) => ...)`: the input fields the procedure's
+   * middleware verified (`.use(...)` reading `input.id` scoped, then throwing) are keys of that
+   * table in the handler, as `input.id` (destructured) or `opts.input.id`.
+   */
+  protected procedureChecked(fn: ts.ArrowFunction | ts.FunctionExpression, root: ts.Node): void {
+    const tsm = this.tsm;
+    const call = fn.parent;
+    if (!tsm.isCallExpression(call) || call.arguments[0] !== fn || !tsm.isPropertyAccessExpression(call.expression))
+      return;
+    if (!PROCEDURE_RESOLVERS.has(call.expression.name.text)) return;
+    const param = fn.parameters[0]?.name;
+    if (!param) return;
+    const checks = this.ctx.helpers?.procedureChecks?.(call) ?? [];
+    const line = lineOf(this.ctx.sourceFile, call);
+    for (const { path, table, row } of checks) {
+      const name = handlerName(tsm, param, path);
+      if (!name) continue;
+      const reason: Reason = row
+        ? {
+            proof: "helper",
+            evidence: call,
+            say: (key) => `key ${key} comes from the row the procedure's middleware read for the tenant and put on ctx`,
+          }
+        : {
+            proof: "authorized",
+            evidence: call,
+            say: (key) =>
+              `key ${key} is verified by the procedure's middleware before the handler on line ${line} runs`,
+          };
+      const value: Value = { kind: row ? "row" : "key", table, reason };
+      this.facts.push({ name, value, scope: root, pos: root.pos, throws: true });
+    }
+  }
+
+  /**
+   * `if (!document) throw` with `document = team.documents.find((d) => d.id === docId)`, or
+   * `if (!team.documents.some((d) => d.id === docId)) throw`: from here on `docId` is an owned key.
+   */
+  protected proveFound(empty: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    const e = strip(tsm, empty);
+    const found = tsm.isIdentifier(e) ? this.foundAt(e.text, st) : this.foundKey(e, st);
+    if (!found) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const inner = found.reason;
+    const reason: Reason = {
+      proof: inner.proof,
+      evidence: inner.evidence,
+      say: (k) =>
+        `key ${k} must match a row of \`${found.rows}\` (the path ends on line ${line} otherwise), and ${inner.say(`\`${found.rows}\``)}`,
+    };
+    const name = normalize(found.key.getText(this.ctx.sourceFile));
+    this.facts.push({ name, value: { kind: "key", table: found.table, reason }, scope, pos: st.end, throws });
+  }
+
+  /**
+   * `!check(...)`, `!(await check(...))`, or `!ok` with `const ok = await check(...)` (`part`: that
+   * const's statement, where the row may be read by the check itself): what is negated, awaits stripped.
+   */
+  protected negated(
+    term: ts.Expression,
+    st: ts.Node,
+  ): { e: ts.Expression; part?: ts.Node; awaited: boolean } | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
+    let e = strip(tsm, t.operand);
+    const kept = tsm.isIdentifier(e) ? constInitializer(tsm, e, st) : undefined;
+    if (kept) e = strip(tsm, kept);
+    let awaited = false;
+    while (tsm.isAwaitExpression(e)) {
+      awaited = true;
+      e = strip(tsm, e.expression);
+    }
+    return { e, part: kept && enclosingStatementOf(tsm, kept), awaited };
+  }
+
+  /**
+   * `!(await verifySecretKey(secret, row.hashedSecretKey))`, `!(await bcrypt.compare(pw, row.passwordHash))`:
+   * a row whose secret (or its hash) the caller proved to hold is the caller's, as a lookup by the secret would be.
+   */
+  protected verifiedSecret(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const negated = this.negated(term, st);
+    if (!negated) return;
+    const { e, part, awaited } = negated;
+    const name = tsm.isCallExpression(e) ? (calleeName(tsm, e) ?? "") : "";
+    if (!tsm.isCallExpression(e) || !/^(?:verify|compare|check|validate)/i.test(name)) return;
+    // Not awaited, a promise is always truthy: `!bcrypt.compare(...)` never ends the path.
+    if (!awaited && !/Sync$/.test(name)) return;
+    for (const arg of e.arguments) {
+      const a = strip(tsm, arg);
+      if (!tsm.isPropertyAccessExpression(a) || !isCredentialField(a.name.text)) continue;
+      // The caller's secret must be handed over too: `verify(key.a, key.b)` proves nothing about the caller.
+      const owner = strip(tsm, a.expression).getText(this.ctx.sourceFile);
+      const given = e.arguments.some((other) => other !== arg && !readsName(tsm, other, owner));
+      if (!given) continue;
+      const row = this.valueOf(a.expression, st);
+      if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
+        continue;
+      if (this.usedBefore(row.source, st, scope, part)) continue;
+      const line = lineOf(this.ctx.sourceFile, st);
+      const field = a.name.text;
+      this.markChecked(
+        row.source,
+        {
+          proof: "credential",
+          evidence: e,
+          say: () => `the caller proved to hold the row's secret (\`${field}\` is verified on line ${line})`,
+        },
+        scope,
+        st.end,
+      );
+    }
+  }
+
+  /**
+   * `!doc.team.users.some((u) => u.userId === userId)`: the row's tenant (reached by its tenant
+   * column) lists the user among its members; the user id is not one the client chose.
+   */
+  protected memberCheck(term: ts.Expression, st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const negated = this.negated(term, st);
+    if (!negated) return;
+    const { e, part } = negated;
+    const test = membershipTest(tsm, e);
+    if (!test) return;
+    const { rowExpr, relation, members } = test;
+    const row = this.valueOf(rowExpr, st);
+    if (row?.kind !== "row" || !row.unchecked || !row.source || this.checks.get(row.source)?.state === "checked")
+      return;
+    if (!this.ctx.links?.tenantMembers(row.table, relation, members)) return;
+    if (this.usedBefore(row.source, st, scope, part)) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const path = `${relation}.${members}`;
+    this.markChecked(
+      row.source,
+      {
+        proof: "authorized",
+        evidence: st,
+        say: () => `the user is checked to be among the row's \`${path}\` on line ${line}`,
+      },
+      scope,
+      st.end,
+    );
+  }
+
+  /** `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one. */
+  protected deniedAuthorization(term: ts.Expression, at: ts.Node): ts.CallExpression | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
+    let e = strip(tsm, t.operand);
+    for (let hops = 0; hops < 2; hops++) {
+      while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+      if (tsm.isCallExpression(e)) return isAuthorizer(tsm, e, this.ctx.authorizers, "condition") ? e : undefined;
+      const init = tsm.isIdentifier(e) ? constInitializer(tsm, e, at) : undefined;
+      if (!init) return undefined;
+      e = strip(tsm, init);
+    }
+    return undefined;
+  }
+
+  /**
+   * An authorization check passed: every key it was handed (and each key its resolvers were handed)
+   * is the user's from here on, for any table; a row whose tenant field it was handed is checked.
+   */
+  protected authorize(call: ts.CallExpression, st: ts.Node, scope: ts.Node, throws: boolean, part?: ts.Node): void {
+    const tsm = this.tsm;
+    const name = calleeName(tsm, call) ?? "the check";
+    const line = lineOf(this.ctx.sourceFile, call);
+    const reason: Reason = {
+      proof: "authorized",
+      evidence: call,
+      say: (key) => `key ${key} is passed to the authorization check \`${name}\` on line ${line}`,
+    };
+    for (const arg of call.arguments) {
+      if (tsm.isSpreadElement(arg)) continue;
+      // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked.
+      const whole = strip(tsm, arg);
+      const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
+      const asker =
+        tsm.isIdentifier(whole) && call.arguments.some((other) => other !== arg && !readsName(tsm, other, whole.text));
+      if (
+        asker &&
+        row?.kind === "row" &&
+        row.unchecked &&
+        row.source &&
+        this.checks.get(row.source)?.state !== "checked" &&
+        !this.usedBefore(row.source, st, scope, part)
+      )
+        this.markChecked(
+          row.source,
+          {
+            proof: "authorized",
+            evidence: call,
+            say: () => `the row is passed to the authorization check \`${name}\` on line ${line}`,
+          },
+          scope,
+          st.end,
+        );
+      for (const key of derivedKeys(tsm, arg, call, (e) => this.equalTo(e, call))) {
+        const text = normalize(key.getText(this.ctx.sourceFile));
+        this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });
+        // `assertProjectAccess(user, tag.projectId)` after a by-id read of the tag: the row is checked.
+        if (!tsm.isPropertyAccessExpression(key)) continue;
+        const row = this.valueOf(key.expression, st);
+        if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
+        if (!this.ctx.tenantOf(row.table).names.has(key.name.text)) continue;
+        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
+        const field = key.name.text;
+        this.markChecked(
+          row.source,
+          {
+            proof: "authorized",
+            evidence: call,
+            say: () => `the row's ${field} is passed to the authorization check \`${name}\` on line ${line}`,
+          },
+          scope,
+          st.end,
+        );
+      }
+    }
+  }
+
+  /** From here on the row (and whatever was bound from it) is the tenant's. */
+  protected markChecked(
+    source: FlowQuery,
+    reason: Reason,
+    scope: ts.Node,
+    pos: number,
+    keyFact = true,
+    shared = false,
+  ): void {
+    this.checks.set(source, { state: "checked", reason });
+    const readable = shared ? { shared: true } : {};
+    // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
+    if (keyFact && source.key && !source.key.list) {
+      const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
+      this.facts.push({ name, value: { kind: "key", table: source.table, reason, ...readable }, scope, pos });
+    }
+    for (const b of [...this.bindings])
+      if (b.value.source === source && b.value.unchecked)
+        this.bindings.push({
+          ...b,
+          value: { ...b.value, unchecked: false, reason, ...readable },
+          scope,
+          pos,
+          block: scope,
+        });
+  }
+
+  /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
+  protected earlierAssignments(expr: ts.Expression, at: ts.Node): FlowQuery[] {
+    const e = strip(this.tsm, expr);
+    if (!this.tsm.isIdentifier(e)) return [];
+    return this.bindings
+      .filter((b) => b.mutable && b.name === e.text && b.pos <= at.pos && within(at, b.scope))
+      .flatMap((b) => (b.value.unchecked && b.value.source ? [b.value.source] : []));
+  }
+
+  protected checkedRow(
+    term: ts.Expression,
+    st: ts.IfStatement,
+  ): { row: Value; field: string; expr: ts.Expression; shared?: boolean } | undefined {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isBinaryExpression(t)) return undefined;
+    const sharedCheck = this.sharedOrOwned(t);
+    const compared = sharedCheck ?? t;
+    // A row that may be shared is the tenant's to read, not to write by its key.
+    const shared = sharedCheck ? { shared: true } : {};
+    for (const side of [compared.left, compared.right]) {
+      const s = strip(tsm, side);
+      if (!tsm.isPropertyAccessExpression(s)) continue;
+      const value = this.valueOf(s.expression, st);
+      const projected =
+        value?.kind === "row" &&
+        value.unchecked &&
+        isInequality(tsm, compared.operatorToken.kind) &&
+        this.projectedTenant(value, s.name.text);
+      if (projected && isTenantValue(tsm, side === compared.left ? compared.right : compared.left, projected))
+        return { row: value!, field: s.name.text, expr: s.expression, ...shared };
+      if (value?.kind === "row" && value.unchecked) {
+        const row = tenantMismatchRow(tsm, compared, this.ctx.tenantOf(value.table));
+        const other = side === compared.left ? compared.right : compared.left;
+        if (row && strip(tsm, row) === strip(tsm, s.expression) && !this.unprovenRowField(other, st))
+          return { row: value, field: s.name.text, expr: s.expression, ...shared };
+        continue;
+      }
+      // `update?.statusReport.workspaceId !== workspaceId`: the tenant of the parent the row hangs off.
+      const via = strip(tsm, s.expression);
+      if (!tsm.isPropertyAccessExpression(via)) continue;
+      const child = this.valueOf(via.expression, st);
+      if (child?.kind !== "row" || !child.unchecked) continue;
+      const parent = this.ctx.links?.parentOf(child.table, via.name.text);
+      const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
+      const other = side === compared.left ? compared.right : compared.left;
+      if (row && strip(tsm, row) === via && !this.unprovenRowField(other, st))
+        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
+      // `key.workspace.orgId !== ctx.tenant.id`: the tenant's own row, reached by the row's tenant
+      // column, is the session's (or belongs to the session's organisation above it).
+      const tenant = this.ctx.tenantOf(child.table);
+      if (
+        !parent &&
+        isInequality(tsm, compared.operatorToken.kind) &&
+        this.ctx.links?.isTenantRow(child.table, via.name.text) &&
+        identifiesTenantRow(tenant, s.name.text) &&
+        isTenantValue(tsm, other, tenant) &&
+        !this.unprovenRowField(other, st)
+      )
+        return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
+    }
+    return undefined;
+  }
+
+  /**
+   * `t.projectId && t.projectId !== projectId`: shared rows (no tenant) pass, owned ones must
+   * match; the comparison, when the left side tests the field the right side compares.
+   */
+  protected sharedOrOwned(t: ts.BinaryExpression): ts.BinaryExpression | undefined {
+    const tsm = this.tsm;
+    if (t.operatorToken.kind !== tsm.SyntaxKind.AmpersandAmpersandToken) return undefined;
+    const shared = strip(tsm, t.left);
+    const mismatch = strip(tsm, t.right);
+    if (!tsm.isPropertyAccessExpression(shared) || !tsm.isBinaryExpression(mismatch)) return undefined;
+    if (!isInequality(tsm, mismatch.operatorToken.kind)) return undefined;
+    const text = normalize(shared.getText(this.ctx.sourceFile));
+    const sides = [mismatch.left, mismatch.right].map((x) => normalize(x.getText(this.ctx.sourceFile)));
+    return sides.includes(text) ? mismatch : undefined;
+  }
+
+  /**
+   * `row.reportWorkspaceId` of `select({ ..., reportWorkspaceId: statusReport.workspaceId })` with
+   * the row joined to statusReport on its own key: the tenant names of the table whose tenant it is.
+   */
+  protected projectedTenant(row: Value, field: string): TenantNames | undefined {
+    const q = row.source;
+    const p = q?.projection?.get(field);
+    if (!q || !p?.column || (p.table !== q.table && !q.joinedParents?.includes(p.table))) return undefined;
+    const names = this.ctx.tenantOf(p.table);
+    return names.names.has(p.column) ? names : undefined;
+  }
+
+  /** Whether a name bound from `source` is read between the query and the check. */
+  protected usedBefore(source: FlowQuery, check: ts.Node, scope: ts.Node, part?: ts.Node): boolean {
+    const tsm = this.tsm;
+    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
+    let used = false;
+    const visit = (n: ts.Node): void => {
+      // `part`: the check's own earlier statement (`const isValid = await verify(..., row.hash)`).
+      if (used || n.end <= source.call.end || n.pos >= check.pos || n === part) return;
+      // Tests in earlier guards (`if (!m) throw`) read the row without using it.
+      if (tsm.isIfStatement(n)) {
+        tsm.forEachChild(n.thenStatement, visit);
+        if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
+        return;
+      }
+      // `coll.left` of `E.left(...)`: the failure a wrapper holds, not its row.
+      const failure =
+        tsm.isPropertyAccessExpression(n.parent) &&
+        n.parent.expression === n &&
+        /^(?:left|error)$/.test(n.parent.name.text);
+      if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n) && !failure)
+        used = !(
+          (tsm.isVariableDeclaration(n.parent) && n.parent.name === n) ||
+          // `link = await ...` overwrites the variable: not a use of what it held.
+          (tsm.isBinaryExpression(n.parent) &&
+            n.parent.left === n &&
+            n.parent.operatorToken.kind === tsm.SyntaxKind.EqualsToken)
+        );
+      tsm.forEachChild(n, visit);
+    };
+    visit(scope);
+    return used;
+  }
+
+  /** The key `q` selected by is now an owned key of its table. */
+  protected prove(q: FlowQuery, scope: ts.Node, pos: number, evidence: ts.Node, throws: boolean): void {
+    const text = normalize(q.key!.expr.getText(this.ctx.sourceFile));
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    const reason: Reason = {
+      proof: "owned-key",
+      evidence,
+      say: (key) =>
+        `key ${key} was looked up by the scoped query on line ${line}, and the path ends when it finds nothing`,
+    };
+    this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
+  }
+}
+
+/** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */
+function isVariableRead(tsm: typeof ts, n: ts.Identifier): boolean {
+  const p = n.parent;
+  if (tsm.isBindingElement(p)) return false;
+  if ((tsm.isPropertyAccessExpression(p) || tsm.isPropertyAssignment(p)) && p.name === n) return false;
+  return true;
+}
+
+/**
+ * How a handler names a field of its argument: `opts.input.id` for a parameter `opts`, `input.id`
+ * when it destructures `{ input }`, `contactBook` for `{ ctx: { contactBook } }`.
+ */
+function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): string | undefined {
+  if (tsm.isIdentifier(param)) return `${param.text}${path}`;
+  if (!tsm.isObjectBindingPattern(param)) return undefined;
+  const [, field, rest] = /^\.([^.]+)(.*)$/.exec(path) ?? [];
+  const el = param.elements.find((e) => (e.propertyName ?? e.name).getText() === field && !e.dotDotDotToken);
+  if (!el) return undefined;
+  return handlerName(tsm, el.name, rest ?? "");
+}
