@@ -4,14 +4,12 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import ts from "typescript";
-import { resolveConfig } from "../../server/src/analyzer/config/load";
 import { isMembershipTable, isSessionUser } from "../../server/src/analyzer/membership";
-import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import type { TenantModel, TenantTable } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { runFlow } from "../helpers/flow-run";
-import { createMemoryFs } from "../helpers/memory-fs";
 import { sqlParser } from "../helpers/sql";
+import { modelOf } from "../helpers/model";
 
 const PRISMA_SCHEMA = `
 model Workspace {
@@ -54,10 +52,8 @@ let prismaModel: TenantModel;
 let drizzleModel: TenantModel;
 before(async () => {
   parser = await sqlParser();
-  const model = (files: Record<string, string>, config: object) =>
-    discoverTenantModel(createMemoryFs(files), resolveConfig(config, "/p", undefined), parser, ts).model;
-  prismaModel = model({ "/p/prisma/schema.prisma": PRISMA_SCHEMA }, PRISMA_CONFIG);
-  drizzleModel = model({ "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, DRIZZLE_CONFIG);
+  prismaModel = modelOf(parser, { "/p/prisma/schema.prisma": PRISMA_SCHEMA }, PRISMA_CONFIG);
+  drizzleModel = modelOf(parser, { "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, DRIZZLE_CONFIG);
 });
 
 function expr(text: string): ts.Expression {

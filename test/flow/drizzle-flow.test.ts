@@ -5,14 +5,11 @@
 // Each safe case beside its unsafe twin.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import ts from "typescript";
-import { resolveConfig } from "../../server/src/analyzer/config/load";
-import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { runFlow } from "../helpers/flow-run";
-import { createMemoryFs } from "../helpers/memory-fs";
 import { sqlParser } from "../helpers/sql";
+import { modelOf } from "../helpers/model";
 
 const SCHEMA = `import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 export const workspace = sqliteTable("workspace", { id: integer("id").primaryKey() });
@@ -47,12 +44,7 @@ let parser: SqlParser;
 let model: TenantModel;
 before(async () => {
   parser = await sqlParser();
-  model = discoverTenantModel(
-    createMemoryFs({ "/p/src/db/schema.ts": SCHEMA }),
-    resolveConfig(CONFIG, "/p", undefined),
-    parser,
-    ts,
-  ).model;
+  model = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
 });
 
 const IMPORTS = `import { and, eq, inArray, sql } from "drizzle-orm";

@@ -12,6 +12,7 @@ import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { createMemoryFs } from "../helpers/memory-fs";
 import { sqlParser } from "../helpers/sql";
+import { modelOf } from "../helpers/model";
 import { analyzeBuilder, brief, caseModule } from "./builders";
 
 const MIGRATION = `
@@ -42,10 +43,9 @@ before(async () => {
 });
 
 /** The model of a project with these migrations (or only its config), as discovery builds it. */
-function modelOf(migration: string | undefined, config: ConfigFile): TenantModel {
+function migratedModel(migration: string | undefined, config: ConfigFile): TenantModel {
   const files: Record<string, string> = migration === undefined ? {} : { "/p/db/migrations/001.sql": migration };
-  const resolved = resolveConfig({ schema: { migrations: ["db/migrations/*.sql"] }, ...config }, "/p", undefined);
-  return discoverTenantModel(createMemoryFs(files), resolved, parser, ts).model;
+  return modelOf(parser, files, { schema: { migrations: ["db/migrations/*.sql"] }, ...config });
 }
 
 const KNEX = `import { knex } from "../db";`;
@@ -197,7 +197,7 @@ CREATE TABLE builds (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES pr
 `;
   let hierarchy: TenantModel;
   before(() => {
-    hierarchy = modelOf(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
+    hierarchy = migratedModel(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
   });
   const cases: [string, string, string, string[]][] = [
     ["knex: the broad level", KNEX, "return knex('tasks').where({ org_id: tenantId });", []],
@@ -402,7 +402,7 @@ CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL REFEREN
 `;
   let hierarchy: TenantModel;
   before(() => {
-    hierarchy = modelOf(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
+    hierarchy = migratedModel(HIERARCHY, { tenantColumns: ["org_id", "project_id"] });
   });
   const found = (body: string) => {
     const code = caseModule(KNEX, body);
@@ -442,7 +442,7 @@ describe("query builders: foreign keys only the config declares (Knex TypeScript
   };
   let declared: TenantModel;
   before(() => {
-    declared = modelOf(undefined, CONFIG);
+    declared = migratedModel(undefined, CONFIG);
   });
   const found = (body: string) => {
     const code = caseModule(KNEX, body);
@@ -478,12 +478,7 @@ export const projects = pgTable("projects", { id: uuid("id").primaryKey(), orgId
 export const builds = pgTable("builds", { id: uuid("id").primaryKey(), projectId: uuid("project_id").notNull().references(() => projects.id) });`;
   let levels: TenantModel;
   before(() => {
-    levels = discoverTenantModel(
-      createMemoryFs({ "/p/src/db/schema.ts": SCHEMA }),
-      resolveConfig(CONFIG, "/p", undefined),
-      parser,
-      ts,
-    ).model;
+    levels = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
   });
   const found = (prelude: string, body: string) => {
     const code = caseModule(prelude, body);

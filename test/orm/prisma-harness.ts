@@ -4,11 +4,10 @@ import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
 import type { ConfigFile } from "../../server/src/analyzer/config/types";
-import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import type { Finding } from "../../server/src/analyzer/types";
-import { createMemoryFs } from "../helpers/memory-fs";
+import { modelOf } from "../helpers/model";
 
 /**
  * Tenant, Plan: global. Project and Invoice: tenant_id with an id_tenantId unique. Task: a
@@ -102,8 +101,7 @@ export function prismaModel(
   schema = SCHEMA,
   config: ConfigFile = { tenantColumns: ["tenant_id"] },
 ): TenantModel {
-  const fs = createMemoryFs({ "/p/prisma/schema.prisma": schema });
-  return discoverTenantModel(fs, resolveConfig(config, "/p", undefined), parser, ts).model;
+  return modelOf(parser, { "/p/prisma/schema.prisma": schema }, config);
 }
 
 export interface PrismaRun {

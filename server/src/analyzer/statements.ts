@@ -45,3 +45,9 @@ export function returnStatements(tsm: typeof ts, fn: ts.FunctionLikeDeclaration)
   if (fn.body && tsm.isBlock(fn.body)) tsm.forEachChild(fn.body, visit);
   return out;
 }
+
+/** What a function hands back: an arrow's expression body, or the value of each of its own `return`s. */
+export function returnedExpressions(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.Expression[] {
+  if (fn.body && !tsm.isBlock(fn.body)) return [fn.body];
+  return returnStatements(tsm, fn).flatMap((r) => (r.expression ? [r.expression] : []));
+}

@@ -52,7 +52,7 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
   }
   if (!subject) return undefined;
   subject = strip(tsm, subject);
-  if (tsm.isPropertyAccessExpression(subject) && ["length", "rowCount"].includes(subject.name.text))
+  if (tsm.isPropertyAccessExpression(subject) && COUNTS.has(subject.name.text))
     return subject.expression;
   return subject;
 }
@@ -65,8 +65,11 @@ export function countsRows(tsm: typeof ts, term: ts.Expression): boolean {
     : tsm.isBinaryExpression(t)
       ? [t.left, t.right].map((e) => strip(tsm, e)).find((e) => tsm.isPropertyAccessExpression(e))
       : undefined;
-  return !!tested && tsm.isPropertyAccessExpression(tested) && ["length", "rowCount"].includes(tested.name.text);
+  return !!tested && tsm.isPropertyAccessExpression(tested) && COUNTS.has(tested.name.text);
 }
+
+/** The fields that count a list's or a result's rows. */
+const COUNTS = new Set(["length", "rowCount"]);
 
 /** `row.tenantId !== tenant` (either side, `!=` too): the row expression whose tenant is compared. */
 export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: TenantNames): ts.Expression | undefined {

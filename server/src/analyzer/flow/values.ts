@@ -2,6 +2,7 @@
 // or keys of a table, tied to the tenant (with the reason why) or read unchecked by key.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import { returnedExpressions } from "../statements";
 import type { ProofKind } from "../types";
 import type { FlowQuery } from "./queries";
 
@@ -171,15 +172,7 @@ export function caughtPromise(tsm: typeof ts, e: ts.Expression): ts.Expression |
   if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "catch") return undefined;
   const handler = strip(tsm, e.arguments[0]!);
   if (!tsm.isArrowFunction(handler) && !tsm.isFunctionExpression(handler)) return undefined;
-  if (!tsm.isBlock(handler.body)) return holdsNothing(tsm, handler.body) ? callee.expression : undefined;
-  let givesRow = false;
-  const visit = (n: ts.Node): void => {
-    if (givesRow || tsm.isFunctionLike(n)) return;
-    if (tsm.isReturnStatement(n) && n.expression && !holdsNothing(tsm, n.expression)) givesRow = true;
-    tsm.forEachChild(n, visit);
-  };
-  tsm.forEachChild(handler.body, visit);
-  return givesRow ? undefined : callee.expression;
+  return returnedExpressions(tsm, handler).every((r) => holdsNothing(tsm, r)) ? callee.expression : undefined;
 }
 
 /** Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)` (`.value`). */

@@ -4,6 +4,7 @@
 import type ts from "typescript";
 import { localDeclaration, parameterOf, skipOuter } from "./chain";
 import { stringValue } from "./builder-syntax";
+import { returnedExpressions } from "../statements";
 import type { OrmContext } from "./types";
 
 /** How to recognise one builder's client without and with a type checker. */
@@ -45,8 +46,7 @@ export function isClientOf(
     return isClientOf(tsm, e.left, shape, checker, depth) || isClientOf(tsm, e.right, shape, checker, depth);
   if (tsm.isConditionalExpression(e))
     return isClientOf(tsm, e.whenTrue, shape, checker, depth) || isClientOf(tsm, e.whenFalse, shape, checker, depth);
-  if (tsm.isCallExpression(e) && e.arguments.length === 0 && handsOutClient(tsm, e.expression, shape, depth))
-    return true;
+  if (handsOutClient(tsm, e, shape, depth)) return true;
   if (!tsm.isIdentifier(e)) return !!checker && tsm.isCallExpression(e) && hasClientType(tsm, checker, e, shape);
   if (CLIENT_NAMES.has(e.text)) return true;
   const decl = localDeclaration(tsm, e);
@@ -65,29 +65,36 @@ export function isClientOf(
 }
 
 /**
- * `db()`, `getDb()` with `function getDb() { return drizzle(pool) }` in the file: a function that
- * hands out the client, by its conventional name or by what it returns.
+ * `db()`, `getPrisma()`, `connection()`: a call without arguments of a function that may hand out a
+ * client. The name it goes by without a `get`/`use` prefix (`Prisma` of `getPrisma`), and what the
+ * function of that name declared in the file returns (none when the file declares no such function).
+ * Each ORM judges both (Prisma in prisma-clients.ts, the builders below).
  */
-function handsOutClient(tsm: typeof ts, callee: ts.Expression, shape: ClientShape, depth: number): boolean {
-  const fn = skipOuter(tsm, callee);
-  if (!tsm.isIdentifier(fn)) return false;
-  if (CLIENT_NAMES.has(fn.text) || CLIENT_NAMES.has(fn.text.replace(/^(?:get|use)(?=[A-Z])/, "").toLowerCase()))
-    return true;
-  if (depth >= 3) return false;
+export function clientFunction(
+  tsm: typeof ts,
+  e: ts.Expression,
+): { name: string; returns: ts.Expression[] } | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length !== 0) return undefined;
+  const fn = skipOuter(tsm, e.expression);
+  if (!tsm.isIdentifier(fn)) return undefined;
   const decl = fn
     .getSourceFile()
     .statements.find((s): s is ts.FunctionDeclaration => tsm.isFunctionDeclaration(s) && s.name?.text === fn.text);
-  if (!decl?.body) return false;
-  const returned: ts.Expression[] = [];
-  const visit = (n: ts.Node): void => {
-    if (tsm.isFunctionLike(n)) return;
-    if (tsm.isReturnStatement(n) && n.expression) returned.push(skipOuter(tsm, n.expression));
-    tsm.forEachChild(n, visit);
+  return {
+    name: fn.text.replace(/^(?:get|use)(?=[A-Z])/, ""),
+    returns: decl ? returnedExpressions(tsm, decl).map((r) => skipOuter(tsm, r)) : [],
   };
-  tsm.forEachChild(decl.body, visit);
+}
+
+/** `db()`, `getDb()`, or `connection()` whose every return is the builder's client. */
+function handsOutClient(tsm: typeof ts, call: ts.Expression, shape: ClientShape, depth: number): boolean {
+  const fn = clientFunction(tsm, call);
+  if (!fn) return false;
+  if (CLIENT_NAMES.has(fn.name.toLowerCase())) return true;
   return (
-    returned.length > 0 &&
-    returned.every((r) => isFactoryCall(tsm, r, shape) || isClientOf(tsm, r, shape, undefined, depth + 1))
+    depth < 3 &&
+    fn.returns.length > 0 &&
+    fn.returns.every((r) => isFactoryCall(tsm, r, shape) || isClientOf(tsm, r, shape, undefined, depth + 1))
   );
 }
 

@@ -6,6 +6,7 @@
 import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import { constDeclaration, strip, type SyntaxContext } from "./prisma-syntax";
+import { clientFunction } from "./builder-clients";
 
 export type ClientKind = "unscoped" | "scoped";
 
@@ -62,7 +63,7 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
     const callee = strip(tsm, e.expression);
     if (tsm.isPropertyAccessExpression(callee) && /^\$(?:primary|replica)$/.test(callee.name.text))
       return clientKind(ctx, callee.expression, depth + 1);
-    return handedOut(ctx, e.expression, depth);
+    return handedOut(ctx, e, depth);
   }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
   if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
@@ -73,22 +74,11 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
 }
 
 /** The client a function without arguments returns: named like one, or each of its returns one (in this file). */
-function handedOut(ctx: ClientContext, callee: ts.Expression, depth: number): ClientKind | undefined {
-  const tsm = ctx.ts;
-  const fn = strip(tsm, callee);
-  if (!tsm.isIdentifier(fn)) return undefined;
-  if (CLIENT_NAME.test(fn.text.replace(/^(?:get|use)(?=[A-Z])/, ""))) return "unscoped";
-  const decl = ctx.sourceFile.statements.find(
-    (s): s is ts.FunctionDeclaration => tsm.isFunctionDeclaration(s) && s.name?.text === fn.text,
-  );
-  if (!decl?.body) return undefined;
-  const kinds: (ClientKind | undefined)[] = [];
-  const visit = (n: ts.Node): void => {
-    if (tsm.isFunctionLike(n)) return;
-    if (tsm.isReturnStatement(n) && n.expression) kinds.push(clientKind(ctx, n.expression, depth + 1));
-    tsm.forEachChild(n, visit);
-  };
-  tsm.forEachChild(decl.body, visit);
+function handedOut(ctx: ClientContext, call: ts.CallExpression, depth: number): ClientKind | undefined {
+  const fn = clientFunction(ctx.ts, call);
+  if (!fn) return undefined;
+  if (CLIENT_NAME.test(fn.name)) return "unscoped";
+  const kinds = fn.returns.map((r) => clientKind(ctx, r, depth + 1));
   if (kinds.length === 0 || kinds.includes(undefined)) return undefined;
   return kinds.includes("unscoped") ? "unscoped" : "scoped";
 }
