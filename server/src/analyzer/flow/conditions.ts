@@ -52,8 +52,7 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
   }
   if (!subject) return undefined;
   subject = strip(tsm, subject);
-  if (tsm.isPropertyAccessExpression(subject) && COUNTS.has(subject.name.text))
-    return subject.expression;
+  if (tsm.isPropertyAccessExpression(subject) && COUNTS.has(subject.name.text)) return subject.expression;
   return subject;
 }
 

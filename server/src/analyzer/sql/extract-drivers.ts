@@ -185,3 +185,15 @@ function literalNames(ts: TypeScript, args: readonly ts.Expression[]): ts.String
   }
   return names;
 }
+
+const VIEW_FACTORY = /^(?:pg|mysql|sqlite|singlestore)(?:Materialized)?View$/;
+
+/** `pgMaterializedView("team_limits", {...}).as(sql\`SELECT ...\`)`: Drizzle's view definition. */
+export function isViewDefinition(tsm: TypeScript, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "as") return false;
+  let view = callee.expression;
+  while (tsm.isCallExpression(view) && tsm.isPropertyAccessExpression(view.expression))
+    view = view.expression.expression;
+  return tsm.isCallExpression(view) && tsm.isIdentifier(view.expression) && VIEW_FACTORY.test(view.expression.text);
+}

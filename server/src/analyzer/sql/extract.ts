@@ -5,7 +5,7 @@
 // are seen before their arguments, so a call that runs a SQL template (`db.execute(sql`...`)`,
 // `pool.one(sql.type(x)`...`)`) claims it and the template is not reported a second time.
 import type ts from "typescript";
-import { fileDrivers, sqlTagDriver, sqlTagOf } from "./extract-drivers";
+import { fileDrivers, isViewDefinition, sqlTagDriver, sqlTagOf } from "./extract-drivers";
 import { ScopeStack } from "./extract-scope";
 import { templateSite, textSite, dynamicSite } from "./extract-site";
 import { followConst, propertyValue, stringSource, unwrap, type SourceContext } from "./extract-source";
@@ -225,16 +225,4 @@ function reverse(array: unknown[], from: number): void {
     array[i] = array[j];
     array[j] = t;
   }
-}
-
-const VIEW_FACTORY = /^(?:pg|mysql|sqlite|singlestore)(?:Materialized)?View$/;
-
-/** `pgMaterializedView("team_limits", {...}).as(sql\`SELECT ...\`)`: Drizzle's view definition. */
-function isViewDefinition(tsm: typeof ts, call: ts.CallExpression): boolean {
-  const callee = call.expression;
-  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "as") return false;
-  let view = callee.expression;
-  while (tsm.isCallExpression(view) && tsm.isPropertyAccessExpression(view.expression))
-    view = view.expression.expression;
-  return tsm.isCallExpression(view) && tsm.isIdentifier(view.expression) && VIEW_FACTORY.test(view.expression.text);
 }
