@@ -10,7 +10,11 @@ import { run, type CliIo } from "./run";
 
 export const VERSION: string = packageJson.version;
 
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Runs the CLI. `onAnalyzed`: called when a run analyzed files (not `--help`, not a config
+ * error): the bin then keeps the code compiled by then for the next run (compile-cache.ts).
+ */
+export async function main(argv: readonly string[], io: CliIo, onAnalyzed?: () => void): Promise<number> {
   try {
     if (argv[0] === "db-check") return (await dbCheckMain(argv.slice(1), io, VERSION)).exitCode;
     const parsed = parseArgs(argv, VERSION);
@@ -19,7 +23,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(redactSecrets(parsed.stderr));
       return parsed.exitCode;
     }
-    return (await run(parsed.options, io, VERSION)).exitCode;
+    const { exitCode } = await run(parsed.options, io, VERSION);
+    if (exitCode <= 1) onAnalyzed?.();
+    return exitCode;
   } catch (e) {
     io.stderr.write(describeCrash(e, io.env));
     return 2;
@@ -36,11 +42,16 @@ function describeCrash(e: unknown, env: NodeJS.ProcessEnv): string {
   );
 }
 
-// Loaded as an analysis thread of a large run (parallel.ts), or as the entry point (the
-// bundle's bin); neither when a test imports `main`.
+// Loaded as an analysis thread of a large run (parallel.ts), or run directly (`node
+// dist/cli-main.js`); the bin (bin.ts) loads it and calls `start` itself, a test only imports `main`.
 if (!isMainThread && (workerData as WorkerInput | undefined)?.kind === ANALYSIS_WORKER) {
   void runAnalysisWorker(workerData as WorkerInput, (message) => parentPort!.postMessage(message));
 } else if (require.main === module) {
+  start();
+}
+
+/** The process's CLI run: argv, stdio and exit code (the bin, bin.ts, calls it after loading this bundle). */
+export function start(onAnalyzed?: () => void): void {
   // `tenantguard | head` closes the pipe early: that is the reader's choice, not a crash.
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") process.stderr.write(`tenantguard: cannot write output: ${redactSecrets(e.message)}\n`);
@@ -48,7 +59,7 @@ if (!isMainThread && (workerData as WorkerInput | undefined)?.kind === ANALYSIS_
   });
   const io: CliIo = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
   // exitCode, not process.exit(): a large report piped to another process must finish flushing.
-  main(process.argv.slice(2), io).then(
+  main(process.argv.slice(2), io, onAnalyzed).then(
     (code) => (process.exitCode = code),
     () => (process.exitCode = 2),
   );
