@@ -231,6 +231,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     parser: options.parser,
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
     resolveFunction: (call) => (resolver ??= functionResolver(options)).resolve(call),
+    constValue: (id) => (resolver ??= functionResolver(options)).constValue(id),
   };
   let resolver: FunctionResolver | undefined;
   const boundary = boundaryContext(options);

@@ -37,7 +37,7 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
 
 /** Where backends keep entity and model classes: under `src/`, and in a monorepo's packages and apps. */
 function ormModelGlobs(): string[] {
-  const inSource = ["**/*.entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"];
+  const inSource = ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"];
   return ["src", "packages/**/src", "apps/*/src"].flatMap((dir) => inSource.map((g) => `${dir}/${g}`));
 }
 

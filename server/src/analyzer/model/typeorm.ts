@@ -2,7 +2,9 @@
 // the table is the given name or the snake_cased class name (`OrderItem` -> `order_item`), a
 // column is its `name` option or the property name, and a `@ManyToOne` join column is its
 // `@JoinColumn({ name })` or `<relation>Id`. Columns declared on a base class (a shared
-// `TenantScopedEntity` with `tenantId`) belong to every entity that extends it.
+// `TenantScopedEntity` with `tenantId`) belong to every entity that extends it. The same entities
+// defined without decorators, `const FlowEntity = new EntitySchema({ name, columns, relations })`,
+// are named by the const and by the schema's `name` (`getRepository(FlowEntity)`, `getRepository("flow")`).
 import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
@@ -29,17 +31,21 @@ export function readTypeormEntities(
   for (const file of files) {
     const text = fs.readFile(file);
     // Cheap: only files that declare entities or columns (a base class) are parsed.
-    if (text === undefined || !(text.includes("@Entity") || text.includes("Column("))) continue;
+    if (text === undefined || !(text.includes("@Entity") || text.includes("Column(") || text.includes("EntitySchema")))
+      continue;
     const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
     for (const statement of sourceFile.statements) {
       if (tsm.isClassDeclaration(statement) && statement.name) {
         const read = readClass(tsm, statement, sourceFile);
         if (read) classes.set(read.name, read);
       }
+      if (tsm.isVariableStatement(statement))
+        for (const read of readEntitySchemas(tsm, statement, sourceFile))
+          for (const name of [read.name, ...(read.aliases ?? [])]) if (!classes.has(name)) classes.set(name, read);
     }
   }
   const tables: DiscoveredTable[] = [];
-  for (const cls of classes.values()) {
+  for (const cls of new Set(classes.values())) {
     if (!cls.entity) continue;
     const fields: Record<string, string> = {};
     const relations: NonNullable<EntityInfo["relations"]> = [];
@@ -55,7 +61,7 @@ export function readTypeormEntities(
     // A join column also declared as a @Column (`tenantId` beside `tenant`) is named by that field.
     const fieldOf = (column: string) => Object.keys(fields).find((f) => fields[f] === column) ?? column;
     for (const r of relations) r.fields = r.fields?.map(fieldOf);
-    const entity: EntityInfo = { orm: "typeorm", names: [cls.name], fields, relations };
+    const entity: EntityInfo = { orm: "typeorm", names: [cls.name, ...(cls.aliases ?? [])], fields, relations };
     if (primary.length) entity.uniques = [primary];
     tables.push({
       name: cls.entity.table ?? snakeCase(cls.name),
@@ -105,6 +111,8 @@ function relationKeys(
 
 interface EntityClass {
   name: string;
+  /** Other names code uses for the entity: an EntitySchema's `name` (`getRepository("flow")`, a relation's `target`). */
+  aliases?: string[];
   base?: string;
   /** Set when the class carries `@Entity`: the table name and schema it gives, if any. */
   entity?: { table?: string; schema?: string };
@@ -189,6 +197,108 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
     }
   }
   return cls.entity || Object.keys(cls.fields).length || cls.relations.length ? cls : undefined;
+}
+
+/**
+ * `const FlowEntity = new EntitySchema<Flow>({ name: "flow", tableName?, columns: { projectId: {...} },
+ * relations: { project: { type: "many-to-one", target: "project", joinColumn: { name } } } })`.
+ * Columns spread in from a shared object (`...BaseColumnSchemaPart`) are not followed.
+ */
+function readEntitySchemas(tsm: typeof ts, statement: ts.VariableStatement, sourceFile: ts.SourceFile): EntityClass[] {
+  const out: EntityClass[] = [];
+  for (const decl of statement.declarationList.declarations) {
+    const init = decl.initializer && skipParentheses(tsm, decl.initializer);
+    if (!tsm.isIdentifier(decl.name) || !init || !tsm.isNewExpression(init)) continue;
+    const callee = init.expression;
+    const calleeName = tsm.isIdentifier(callee)
+      ? callee.text
+      : tsm.isPropertyAccessExpression(callee)
+        ? callee.name.text
+        : undefined;
+    const options = init.arguments?.[0];
+    if (calleeName !== "EntitySchema" || !options || !tsm.isObjectLiteralExpression(options)) continue;
+    const name = stringProperty(tsm, options, "name");
+    const start = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
+    const cls: EntityClass = {
+      name: decl.name.text,
+      aliases: name && name !== decl.name.text ? [name] : undefined,
+      entity: {
+        table: stringProperty(tsm, options, "tableName") ?? name,
+        schema: stringProperty(tsm, options, "schema"),
+      },
+      fields: {},
+      relations: [],
+      references: {},
+      primary: [],
+      source: { file: sourceFile.fileName, line: start.line + 1, column: start.character + 1, kind: "typeorm" },
+    };
+    for (const [property, column] of objectProperties(tsm, objectProperty(tsm, options, "columns"))) {
+      cls.fields[property] = stringProperty(tsm, column, "name") ?? property;
+      if (booleanProperty(tsm, column, "primary")) cls.primary.push(property);
+    }
+    for (const [property, relation] of objectProperties(tsm, objectProperty(tsm, options, "relations"))) {
+      const type = stringProperty(tsm, relation, "type");
+      const joinColumn = objectProperty(tsm, relation, "joinColumn");
+      const joined = !!joinColumn || booleanProperty(tsm, relation, "joinColumn") === true;
+      // Only the owning side (many-to-one, or one-to-one with a join column) has a column in this table.
+      if (type !== "many-to-one" && !(type === "one-to-one" && joined)) continue;
+      const referenced = (joinColumn && stringProperty(tsm, joinColumn, "referencedColumnName")) ?? "id";
+      const targetNode = objectPropertyValue(tsm, relation, "target");
+      cls.relations.push({
+        field: property,
+        target: (targetNode && relationTarget(tsm, targetNode)) ?? "",
+        // Relations are nullable unless `nullable: false`.
+        required: booleanProperty(tsm, relation, "nullable") === false,
+        fields: [(joinColumn && stringProperty(tsm, joinColumn, "name")) ?? camelCase(`${property}_${referenced}`)],
+      });
+      cls.references[property] = referenced;
+    }
+    out.push(cls);
+  }
+  return out;
+}
+
+function skipParentheses(tsm: typeof ts, expr: ts.Expression): ts.Expression {
+  while (tsm.isParenthesizedExpression(expr) || tsm.isAsExpression(expr) || tsm.isSatisfiesExpression(expr))
+    expr = expr.expression;
+  return expr;
+}
+
+function objectPropertyValue(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): ts.Expression | undefined {
+  for (const p of obj.properties)
+    if (tsm.isPropertyAssignment(p) && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) && p.name.text === key)
+      return skipParentheses(tsm, p.initializer);
+  return undefined;
+}
+
+function objectProperty(
+  tsm: typeof ts,
+  obj: ts.ObjectLiteralExpression,
+  key: string,
+): ts.ObjectLiteralExpression | undefined {
+  const value = objectPropertyValue(tsm, obj, key);
+  return value && tsm.isObjectLiteralExpression(value) ? value : undefined;
+}
+
+function booleanProperty(tsm: typeof ts, obj: ts.ObjectLiteralExpression, key: string): boolean | undefined {
+  const value = objectPropertyValue(tsm, obj, key);
+  if (value?.kind === tsm.SyntaxKind.TrueKeyword) return true;
+  if (value?.kind === tsm.SyntaxKind.FalseKeyword) return false;
+  return undefined;
+}
+
+/** The `key: { ... }` entries of an object literal (spreads and other values skipped). */
+function objectProperties(
+  tsm: typeof ts,
+  obj: ts.ObjectLiteralExpression | undefined,
+): [string, ts.ObjectLiteralExpression][] {
+  const out: [string, ts.ObjectLiteralExpression][] = [];
+  for (const p of obj?.properties ?? []) {
+    if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) continue;
+    const value = skipParentheses(tsm, p.initializer);
+    if (tsm.isObjectLiteralExpression(value)) out.push([p.name.text, value]);
+  }
+  return out;
 }
 
 /** The class and its base classes among the scanned files, nearest first. */

@@ -1,11 +1,12 @@
 // Which entity a TypeORM repository expression is for. Without types: `getRepository(Order)`,
 // `dataSource.getRepository(Order)`, a `const` holding one, a parameter or property typed
 // `Repository<Order>`, a Nest `@InjectRepository(Order)` property, the entity class itself
-// (Active Record). With a TypeChecker: any expression whose type is `Repository<Order>`, a class
+// (Active Record), a getter a factory made for an entity (`const flowRepo = repoFactory(Flow)`;
+// `flowRepo().find(...)`). With a TypeChecker: any expression whose type is `Repository<Order>`, a class
 // extending it or a `Repository.extend(...)` result, and an entity imported under another name.
 import type ts from "typescript";
 import type { EntityInfo, TenantTable } from "../model/types";
-import { lookupTenantEntity } from "../model/types";
+import { lookupTenantEntity, lookupTenantTable } from "../model/types";
 import { findParameter, findVariable, skipOuter } from "./object-where";
 import type { OrmContext } from "./types";
 
@@ -32,7 +33,7 @@ export function entityArgument(ctx: OrmContext, arg: ts.Expression | undefined):
   if (!arg) return undefined;
   const { ts: tsm } = ctx;
   const node = skipOuter(tsm, arg);
-  if (tsm.isStringLiteral(node)) return typeormEntity(ctx, node.text);
+  if (tsm.isStringLiteral(node)) return typeormEntity(ctx, namedEntity(ctx, node.text));
   if (!tsm.isIdentifier(node)) return undefined;
   // With a checker, an entity imported under another name (`import { Invoice as Bill }`).
   return typeormEntity(ctx, node.text) ?? typeormEntity(ctx, ctx.checker && declaredClassName(ctx, node));
@@ -62,8 +63,17 @@ function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): s
       : tsm.isPropertyAccessExpression(callee)
         ? callee.name.text
         : undefined;
-    if (name && REPOSITORY_GETTERS.has(name)) return entityName(tsm, node.arguments[0]);
-    return undefined;
+    if (name && REPOSITORY_GETTERS.has(name)) {
+      const arg = node.arguments[0] && skipOuter(tsm, node.arguments[0]);
+      return arg && tsm.isStringLiteral(arg) ? namedEntity(ctx, arg.text) : entityName(tsm, arg);
+    }
+    // `flowRepo()` of `const flowRepo = repoFactory(FlowEntity)`, or `repoFactory(FlowEntity)()`:
+    // a repository getter made for an entity (activepieces' `repoFactory`).
+    const factory = tsm.isIdentifier(callee)
+      ? (findVariable(tsm, callee)?.initializer ?? ctx.constValue?.(callee))
+      : callee;
+    const made = factory && skipOuter(tsm, factory);
+    return made && tsm.isCallExpression(made) ? madeFor(ctx, made) : undefined;
   }
   if (tsm.isIdentifier(node)) {
     const decl = findVariable(tsm, node);
@@ -86,6 +96,22 @@ function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): s
     return cls && tsm.isClassLike(cls) ? extendedEntity(tsm, cls) : undefined;
   }
   return undefined;
+}
+
+/**
+ * The entity a string names: TypeORM looks a string target up by entity name and by table name
+ * (`getRepository("flow")` for `@Entity("flow") class Flow`).
+ */
+function namedEntity(ctx: OrmContext, name: string): string {
+  if (typeormEntity(ctx, name)) return name;
+  const byTable = lookupTenantTable(ctx.model, name)?.entities?.find((e) => e.orm === "typeorm");
+  return byTable?.names[0] ?? name;
+}
+
+/** The entity a factory call is given (`repoFactory(FlowEntity)`), when it names a tenant-owned one. */
+function madeFor(ctx: OrmContext, call: ts.CallExpression): string | undefined {
+  const name = entityName(ctx.ts, call.arguments[0]);
+  return typeormEntity(ctx, name) ? name : undefined;
 }
 
 /** `Order` of `class OrderRepository extends Repository<Order>`. */

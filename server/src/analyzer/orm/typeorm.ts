@@ -35,7 +35,7 @@ export const typeormModule: OrmModule = {
 };
 
 const MAY_USE_TYPEORM =
-  /typeorm|Repository|getRepository|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
+  /typeorm|Repository|[rR]epo\w*\(|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
 
 /** How a method reads its arguments (after the entity argument of an EntityManager call). */
 export type Shape = "options" | "where" | "criteria" | "data" | "aggregate";

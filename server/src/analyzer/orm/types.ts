@@ -17,6 +17,8 @@ export interface OrmContext {
   parser: SqlParser;
   /** The function a call runs, when its body can be seen (flow/functions.ts). */
   resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
+  /** What a top-level const is initialised with, in its file or the module it is imported from. */
+  constValue?(id: ts.Identifier): ts.Expression | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
 }
