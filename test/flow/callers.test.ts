@@ -367,6 +367,32 @@ describe("authorization checks in one function", () => {
     assert.match(r.proofs[0]!, /the row's tenantId is passed to the authorization check `getTenantAccess` on line 6/);
   });
 
+  test("a check whose `true` refuses (`isReadInvoiceForbidden(inv, user)`), thrown on: the row and its id are the user's", () => {
+    const r =
+      SAME(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id }, include: { tenant: { include: { members: true } } } });
+  if (!inv || isReadInvoiceForbidden(inv, ctx.user)) throw new Error("not found");
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /the row is passed to the authorization check `isReadInvoiceForbidden` on line 5/);
+  });
+
+  test("twins: a refusing check only logged, or negated (`!isForbidden` throws when allowed), checks nothing", () => {
+    const logged = SAME(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  if (await isReadInvoiceForbidden(inv, ctx.user)) console.warn("forbidden read", input.id);
+  return inv;`);
+    assert.deepEqual(logged.flagged, ["routes/invoices.ts:4: findFirst({ where: { id: input.id } })"]);
+    const negated = SAME(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id } });
+  if (!inv || !isReadInvoiceForbidden(inv, ctx.user)) throw new Error("not found");
+  return inv;`);
+    assert.deepEqual(negated.flagged, ["routes/invoices.ts:4: findFirst({ where: { id: input.id } })"]);
+    const acting = SAME(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id } });
+  if (!inv || updateForbidden(inv, ctx.user)) throw new Error("not found");
+  return inv;`);
+    assert.deepEqual(acting.flagged, ["routes/invoices.ts:4: findFirst({ where: { id: input.id } })"]);
+  });
+
   test("twin: `get…Access` whose answer is only logged, or kept, checks nothing", () => {
     const r = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
   if (!inv) throw new Error("not found");

@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, derivedKeys, isAuthorizer } from "./authorizers";
+import { calleeName, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer } from "./bindings";
 import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
@@ -242,15 +242,22 @@ export abstract class AccessChecks extends FlowValues {
     );
   }
 
-  /** `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one. */
+  /**
+   * `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one; or
+   * a check whose `true` is the refusal, not negated (`isReadTypebotForbidden(typebot, user)`).
+   */
   protected deniedAuthorization(term: ts.Expression, at: ts.Node): ts.CallExpression | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
-    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
-    let e = strip(tsm, t.operand);
+    const negated = tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken;
+    let e = negated ? strip(tsm, t.operand) : t;
     for (let hops = 0; hops < 2; hops++) {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-      if (tsm.isCallExpression(e)) return isAuthorizer(tsm, e, this.ctx.authorizers, "condition") ? e : undefined;
+      if (tsm.isCallExpression(e))
+        return refusesWhenTrue(tsm, e, this.ctx.authorizers) !== negated &&
+          (!negated || isAuthorizer(tsm, e, this.ctx.authorizers, "condition"))
+          ? e
+          : undefined;
       const init = tsm.isIdentifier(e) ? constInitializer(tsm, e, at) : undefined;
       if (!init) return undefined;
       e = strip(tsm, init);
@@ -296,6 +303,8 @@ export abstract class AccessChecks extends FlowValues {
           scope,
           st.end,
         );
+      // A row is no key: its id and fields are the user's through its binding, checked above.
+      if (row?.kind === "row") continue;
       for (const key of derivedKeys(tsm, arg, call, (e) => this.equalTo(e, call))) {
         const text = normalize(key.getText(this.ctx.sourceFile));
         this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });

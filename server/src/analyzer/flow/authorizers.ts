@@ -26,6 +26,8 @@ const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
  * Only its answer in an `if` that ends the path checks anything.
  */
 const GETS_ACCESS = /^get[A-Z]\w*Access$/;
+/** A check whose `true` is the refusal: `isReadTypebotForbidden(typebot, user)`, `isAccessDenied`, `cannotEdit`. */
+const REFUSES = /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]/;
 
 /**
  * Where a check sits: a statement of its own (its answer thrown away), a const that keeps its
@@ -67,6 +69,19 @@ export function isAuthorizer(
   if (use === "statement") return !RETURNS_BOOLEAN.test(name);
   if (use === "kept") return THROWS.test(name);
   return true;
+}
+
+/**
+ * Whether a check's answer `true` says no (`isReadTypebotForbidden`): then `if (check(...)) throw`
+ * is the refusal, and `if (!check(...)) throw` refuses nothing the user is denied.
+ */
+export function refusesWhenTrue(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  authorizers: Authorizers | undefined,
+): boolean {
+  const name = calleeName(tsm, call);
+  return !!name && REFUSES.test(name) && !NOT_A_CHECK.test(name) && !authorizers?.configured.has(name);
 }
 
 /** How far consts and resolver calls are followed back from an authorizer's argument. */
