@@ -116,6 +116,8 @@ test("membership tables are named for joining users to tenants", () => {
     "project_users",
     "org_membership",
     "members",
+    "MemberInWorkspace",
+    "member_of_team",
   ])
     assert.equal(isMembershipTable(table(name)), true, name);
   for (const name of ["users", "documents", "user_settings", "team_invites", "membership_logs"])

@@ -8,9 +8,9 @@ import { normalizeColumnName } from "./model/names";
 import type { TenantTable } from "./model/types";
 import { strip } from "./orm/prisma-syntax";
 
-/** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`. */
+/** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
 const MEMBERSHIP_TABLE =
-  /(?:^|_)(?:members?|memberships?)$|^(?:users?_?to_?\w+|\w+_?to_?users?)$|^users?_?(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?|companies|company)$|^(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?)_?users?$/i;
+  /(?:^|_)(?:members?|memberships?)$|^(?:members?|memberships?)_(?:in|of)_\w+$|^(?:users?_?to_?\w+|\w+_?to_?users?)$|^users?_?(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?|companies|company)$|^(?:teams?|workspaces?|orgs?|organizations?|projects?|accounts?)_?users?$/i;
 
 /** Whether the table (by its SQL name or an ORM name) says it joins users to tenants. */
 export function isMembershipTable(table: TenantTable): boolean {
