@@ -48,6 +48,32 @@ describe("drizzle schema reader", () => {
     assert.deepEqual(notes, []);
   });
 
+  test("a pgSchema imported from the module that defines it (latitude's latitudeSchema.table)", () => {
+    const files = {
+      "/repo/src/db-schema.ts": `import { pgSchema } from "drizzle-orm/pg-core";\nexport const latitudeSchema = pgSchema("latitude");\n`,
+      "/repo/src/schema/models/projects.ts": `import { bigint, bigserial } from "drizzle-orm/pg-core";
+import { latitudeSchema as schema } from "../../db-schema";
+export const projects = schema.table("projects", { id: bigserial("id").primaryKey(), workspaceId: bigint("workspace_id").notNull() });`,
+      // Not a schema: a table-like call on anything else defines nothing.
+      "/repo/src/schema/models/other.ts": `import { registry } from "../../registry";\nimport { cache } from "../../db-schema";\nexport const x = cache.table("not_a_table", { id: 1 });\n`,
+      "/repo/src/registry.ts": `export const registry = new Map();\n`,
+    };
+    const { model } = discover(files, { tenantColumns: ["workspace_id"], schema: { drizzle: ["src/schema/**/*.ts"] } });
+    assert.deepEqual([...model.tables.keys()], ["projects"]);
+    assert.equal(model.tables.get("projects")?.schema, "latitude");
+    assert.deepEqual(model.tables.get("projects")?.entities?.[0]?.names, ["projects"]);
+  });
+
+  test("a schema const from a module tenantguard cannot read still defines tables, in no named schema", () => {
+    const files = {
+      "/repo/src/schema/projects.ts": `import { latitudeSchema } from "../generated/db-schema";
+export const projects = latitudeSchema.table("projects", { id: bigserial("id"), workspaceId: bigint("workspace_id") });`,
+    };
+    const { model } = discover(files, { tenantColumns: ["workspace_id"], schema: { drizzle: ["src/schema/*.ts"] } });
+    assert.equal(model.tables.get("projects")?.tenantColumn, "workspace_id");
+    assert.equal(model.tables.get("projects")?.schema, undefined);
+  });
+
   test("zero-config infers the tenant column from a drizzle schema alone", () => {
     const { model, notes } = discover({ "/repo/src/db/schema.ts": SCHEMA });
     assert.equal(model.tables.get("orders")?.tenantColumn, "tenant_id");

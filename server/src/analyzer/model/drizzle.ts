@@ -1,5 +1,6 @@
 // Tables defined with Drizzle's `pgTable` / `mysqlTable` / `sqliteTable` (and `pgSchema(...).table`):
 // the SQL table and column names, and the table variable and column keys code uses.
+import { dirname, join } from "node:path";
 import type ts from "typescript";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
@@ -72,24 +73,16 @@ export function readDrizzleSchema(
     return [];
   }
   const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
-  const schemas = new Map<string, string>(); // `const billing = pgSchema("billing")`
+  // `const billing = pgSchema("billing")` here, or imported from the module that defines it
+  // (`import { latitudeSchema } from "../db-schema"`).
+  const schemas = new Map([...schemaConsts(tsm, sourceFile), ...importedSchemas(tsm, fs, sourceFile)]);
   const out: DiscoveredTable[] = [];
   for (const statement of sourceFile.statements) {
     if (!tsm.isVariableStatement(statement)) continue;
     for (const decl of statement.declarationList.declarations) {
       if (!tsm.isIdentifier(decl.name) || !decl.initializer || !tsm.isCallExpression(decl.initializer)) continue;
       const call = decl.initializer;
-      const callee = call.expression;
-      if (
-        tsm.isIdentifier(callee) &&
-        SCHEMA_FACTORIES.has(callee.text) &&
-        call.arguments[0] &&
-        tsm.isStringLiteralLike(call.arguments[0])
-      ) {
-        schemas.set(decl.name.text, call.arguments[0].text);
-        continue;
-      }
-      const schema = tableSchema(tsm, callee, schemas);
+      const schema = tableSchema(tsm, call.expression, schemas);
       if (schema === undefined) continue;
       const [nameArg, columnsArg, extrasArg] = call.arguments;
       if (!nameArg || !tsm.isStringLiteralLike(nameArg)) continue;
@@ -112,6 +105,51 @@ export function readDrizzleSchema(
   }
   return out;
 }
+
+/** `const billing = pgSchema("billing")`: the schema each top-level const names. */
+function schemaConsts(tsm: typeof ts, sourceFile: ts.SourceFile): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const statement of sourceFile.statements) {
+    if (!tsm.isVariableStatement(statement)) continue;
+    for (const decl of statement.declarationList.declarations) {
+      const call = decl.initializer;
+      if (!tsm.isIdentifier(decl.name) || !call || !tsm.isCallExpression(call)) continue;
+      const [name] = call.arguments;
+      if (tsm.isIdentifier(call.expression) && SCHEMA_FACTORIES.has(call.expression.text) && name)
+        if (tsm.isStringLiteralLike(name)) out.set(decl.name.text, name.text);
+    }
+  }
+  return out;
+}
+
+/** Schema consts imported by name from a relative module: `import { latitudeSchema } from "../db-schema"`. */
+function importedSchemas(tsm: typeof ts, fs: AnalyzerFileSystem, sourceFile: ts.SourceFile): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const statement of sourceFile.statements) {
+    if (!tsm.isImportDeclaration(statement) || !tsm.isStringLiteral(statement.moduleSpecifier)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    const specifier = statement.moduleSpecifier.text;
+    if (!bindings || !tsm.isNamedImports(bindings) || !specifier.startsWith(".")) continue;
+    const base = join(dirname(sourceFile.fileName), specifier).replace(/\.[cm]?js$/, "");
+    const module = MODULE_FILES.map((suffix) => base + suffix).find((f) => fs.fileExists(f));
+    const text = module && fs.readFile(module);
+    // A module tenantguard cannot read (generated, outside the project): its `x.table(...)`
+    // calls define tables all the same, in a schema it cannot name.
+    if (!text) for (const el of bindings.elements) out.set(el.name.text, UNKNOWN_SCHEMA);
+    if (!text || !SCHEMA_FACTORY_CALL.test(text)) continue;
+    const consts = schemaConsts(tsm, tsm.createSourceFile(module, text, tsm.ScriptTarget.Latest, true));
+    for (const el of bindings.elements) {
+      const schema = consts.get((el.propertyName ?? el.name).text);
+      if (schema !== undefined) out.set(el.name.text, schema);
+    }
+  }
+  return out;
+}
+
+/** A schema const whose definition is out of sight: its tables match a reference in any schema. */
+const UNKNOWN_SCHEMA = "";
+const MODULE_FILES = [".ts", ".tsx", ".mts", ".js", "/index.ts", "/index.js"];
+const SCHEMA_FACTORY_CALL = /\b(?:pgSchema|mysqlSchema)\s*\(/;
 
 /** "" for `pgTable(...)`, the schema for `billing.table(...)`, undefined when not a table definition. */
 function tableSchema(tsm: typeof ts, callee: ts.Expression, schemas: Map<string, string>): string | undefined {
