@@ -23,7 +23,7 @@ before(async () => {
 
 const PRELUDE = `import { and, eq, inArray, isNull, ne, not, or, sql } from "drizzle-orm";
 import { db } from "../db";
-import { customers, orderItems, orders, plans } from "../db/schema";`;
+import { customers, orderItems, orders, plans, tenants } from "../db/schema";`;
 
 const cases: BuilderCase[] = [
   // select
@@ -167,6 +167,21 @@ const cases: BuilderCase[] = [
   {
     name: "join to a global table",
     body: "return db.select().from(orders).innerJoin(plans, eq(plans.id, orders.status)).where(eq(orders.tenantId, tenantId));",
+    expect: [],
+  },
+  {
+    name: "joined to the unfiltered tenants table on the tenant key: a column is no tenant value",
+    body: "return db.select().from(tenants).innerJoin(orders, eq(orders.tenantId, tenants.id));",
+    expect: ["weak-tenant-filter innerJoin(orders, eq(orders.tenantId, tenants.id))"],
+  },
+  {
+    name: "the same in the where",
+    body: "return db.select().from(orders).innerJoin(tenants, eq(tenants.id, orders.tenantId)).where(eq(orders.tenantId, tenants.id));",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "twin: joined to the tenants table, the tenant key compared with the tenant value",
+    body: "return db.select().from(tenants).innerJoin(orders, eq(orders.tenantId, tenants.id)).where(eq(orders.tenantId, tenantId));",
     expect: [],
   },
   // update / delete

@@ -104,6 +104,8 @@ export class DrizzlePredicates {
     readonly refs: TableRef[],
     /** A read: `eq(invitation.token, token)` looks a row up by a secret the caller was given (authentication). */
     private readonly reads = false,
+    /** Every table the query names (`from`, joins), tenant-owned or not, as written: their columns are no tenant values. */
+    private readonly queryTables: ReadonlySet<string> = new Set(),
   ) {}
 
   translate(expr: ts.Expression | undefined, depth = 0): Pred {
@@ -224,6 +226,14 @@ export class DrizzlePredicates {
     if (!col) return OTHER;
     if (name === "isNull") return { kind: "null", ref: col.ref };
     const value = col === left ? args[1] : args[0];
+    // `eq(projects.workspaceId, workspaces.id)`: a column of another table of the query (the
+    // tenants table, unfiltered) is no tenant value, as in SQL.
+    if (value && this.columnOfQueryTable(value))
+      return {
+        kind: "mention",
+        ref: col.ref,
+        why: "is compared with a column of another table, not with a tenant value",
+      };
     if (
       value &&
       (isUndefinedLike(this.ctx.ts, value) || this.ctx.ts.isConditionalExpression(skipOuter(this.ctx.ts, value)))
@@ -303,6 +313,12 @@ export class DrizzlePredicates {
     if (!ref) return undefined;
     const column = ref.table.entities?.find((en) => en.orm === "drizzle")?.fields[e.name.text] ?? e.name.text;
     return { ref, tenant: isTenantKey(ref.table, e.name.text), column };
+  }
+
+  private columnOfQueryTable(expr: ts.Expression): boolean {
+    const e = skipOuter(this.ctx.ts, expr);
+    if (!this.ctx.ts.isPropertyAccessExpression(e)) return false;
+    return !!this.column(e) || this.queryTables.has(skipOuter(this.ctx.ts, e.expression).getText(this.ctx.sourceFile));
   }
 
   /**

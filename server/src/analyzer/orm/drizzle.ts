@@ -181,7 +181,8 @@ function builderFindings(
   const table = tableCall && drizzleTableOf(ctx, tableCall.args[0]);
   const refs: TableRef[] = [];
   if (tableCall && table) refs.push({ table, qualifier: qualifierOf(ctx, tableCall.args[0]), node: tableCall.call });
-  const scope = new DrizzlePredicates(ctx, refs, verb === "select");
+  const named = calls.filter((c) => c === tableCall || c.name in JOINS).map((c) => qualifierOf(ctx, c.args[0]));
+  const scope = new DrizzlePredicates(ctx, refs, verb === "select", new Set(named));
   for (const c of calls) {
     const kind = JOINS[c.name];
     if (!kind) continue;
@@ -217,7 +218,7 @@ function builderFindings(
     label,
     conjunction: "as a top-level and(...) term",
     hint: (ref) =>
-      ref.join
+      ref.join && refs[0] !== ref
         ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})`
         : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
     fix: (ref) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top),
