@@ -7,7 +7,9 @@ import { createMemoryFs } from "../helpers/memory-fs";
 
 /** Where entity and model classes are looked for by default: under src/, in packages and apps. */
 const ORM_GLOBS = ["src", "packages/**/src", "apps/*/src"].flatMap((dir) =>
-  ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"].map((g) => `${dir}/${g}`),
+  ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"].map(
+    (g) => `${dir}/${g}`,
+  ),
 );
 
 describe("findConfigFile", () => {

@@ -73,12 +73,19 @@ const cases: [string, string, string, string[]][] = [
     [],
   ],
   [
+    // One finding: the items joined on their owning key follow the invoices it names.
     "knex: joined to an unscoped parent",
     KNEX,
     "return knex('invoice_items as ii').join('invoices as i', 'ii.invoice_id', 'i.id').where('ii.id', id);",
+    ["missing-tenant-filter join('invoices as i', 'ii.invoice_id', 'i.id')"],
+  ],
+  [
+    "knex: left-joined to an unscoped parent, the items are not narrowed by it",
+    KNEX,
+    "return knex('invoice_items as ii').leftJoin('invoices as i', 'ii.invoice_id', 'i.id').where('ii.id', id);",
     [
       "missing-tenant-filter knex('invoice_items as ii')",
-      "missing-tenant-filter join('invoices as i', 'ii.invoice_id', 'i.id')",
+      "missing-tenant-filter leftJoin('invoices as i', 'ii.invoice_id', 'i.id')",
     ],
   ],
   ["knex: insert sets the parent key", KNEX, "return knex('invoice_items').insert({ id, invoice_id: id });", []],

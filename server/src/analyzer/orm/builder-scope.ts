@@ -79,11 +79,15 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
       }
     }
   }
-  // A parent joined on an unscoped child's own tenant key follows the child: the child's finding
-  // covers both, and scoping the child scopes the parent.
+  // A parent joined on an unscoped child's own tenant key follows the child, and a child joined on
+  // its owning key to an unscoped parent follows the parent: one finding covers both, and scoping
+  // the one it names scopes the other.
   const covered = (r: TableRef) =>
     termsOf(r).some(
-      (t) => t.kind === "parent" && t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child),
+      (t) =>
+        t.kind === "parent" &&
+        ((t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child)) ||
+          (t.child === r && t.parent !== r && !isHierarchyKeyChild(r) && !scoped.has(t.parent))),
     );
   const out = new Map<TableRef, Verdict>();
   for (const r of refs) {
