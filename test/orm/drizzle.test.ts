@@ -562,3 +562,47 @@ describe("drizzle with a type checker", () => {
     assert.deepEqual(brief(text, untyped), [], "without types `conn` is not a known receiver");
   });
 });
+
+describe("drizzle $dynamic queries built in one place, narrowed in another", () => {
+  const repository = (members: string) => `${PRELUDE}
+export class OrdersRepository {
+  constructor(private tenantId: string) {}
+  get scopeFilter() {
+    return eq(orders.tenantId, this.tenantId);
+  }
+  get scope() {
+    return db.select().from(orders).where(this.scopeFilter).$dynamic();
+  }
+${members}
+}
+`;
+  const run = (members: string) => {
+    const text = repository(members);
+    return brief(text, analyzeBuilder(parser, text));
+  };
+
+  test("a getter's predicate scopes the query built with it; narrowing without .where() keeps it", () => {
+    assert.deepEqual(run(`  firstPage() { return this.scope.limit(10); }`), []);
+  });
+
+  test(".where() on the dynamic query replaces its where: flagged at the use, saying so", () => {
+    const text = repository(`  byStatus(status: string) { return this.scope.where(eq(orders.status, status)); }`);
+    const findings = analyzeBuilder(parser, text);
+    assert.deepEqual(brief(text, findings), ["missing-tenant-filter where(eq(orders.status, status))"]);
+    assert.match(findings[0]!.message, /replaces the where it was built with on line \d+, tenant predicate included/);
+    assert.deepEqual(findings[0]!.fixes, [], "the builder's fix would edit the query every use shares");
+  });
+
+  test("twin: the use repeats the tenant predicate (directly or through the getter)", () => {
+    assert.deepEqual(
+      run(`  byStatus(status: string) { return this.scope.where(and(this.scopeFilter, eq(orders.status, status))); }
+  byId(id: string) { return this.scope.where(and(eq(orders.tenantId, this.tenantId), eq(orders.id, id))); }`),
+      [],
+    );
+  });
+
+  test("twin: a getter that filters another column scopes nothing", () => {
+    const text = repository("").replace("eq(orders.tenantId, this.tenantId)", "eq(orders.id, this.tenantId)");
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter from(orders)"]);
+  });
+});

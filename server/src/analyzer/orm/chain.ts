@@ -2,6 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
+import { returnedExpressions } from "../statements";
 import { WeakCache } from "../weak-cache";
 import { fileCalls } from "./file-calls";
 
@@ -335,6 +336,26 @@ export function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDecl
 }
 
 /** The initializer of a `const` an identifier names (what a builder can see through). */
+/**
+ * What `this.name` holds, when the enclosing class says: a property's initializer, or the one
+ * value a getter returns (`get scopeFilter() { return eq(t.workspaceId, this.workspaceId) }`).
+ */
+export function thisMemberValue(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
+  if (!tsm.isPropertyAccessExpression(e) || e.expression.kind !== tsm.SyntaxKind.ThisKeyword) return undefined;
+  let cls: ts.Node | undefined = e.parent;
+  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !tsm.isClassLike(cls)) return undefined;
+  for (const member of cls.members) {
+    if (!member.name || !tsm.isIdentifier(member.name) || member.name.text !== e.name.text) continue;
+    if (tsm.isPropertyDeclaration(member)) return member.initializer;
+    if (tsm.isGetAccessorDeclaration(member)) {
+      const returned = returnedExpressions(tsm, member);
+      return returned.length === 1 ? returned[0] : undefined;
+    }
+  }
+  return undefined;
+}
+
 export function constInitializer(tsm: typeof ts, id: ts.Identifier): ts.Expression | undefined {
   const decl = localDeclaration(tsm, id);
   if (!decl?.initializer || !(decl.parent.flags & tsm.NodeFlags.Const)) return undefined;

@@ -15,7 +15,7 @@ import {
 } from "../model/types";
 import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { importedName, isUndefinedLike } from "./builder-syntax";
-import { arrayElements, constInitializer, skipOuter } from "./chain";
+import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./chain";
 import type { OrmContext } from "./types";
 
 /** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
@@ -140,6 +140,9 @@ export class DrizzlePredicates {
         : { kind: "dynamic", node: e, why: `is built from \`${e.text}\` at run time` };
     }
     if (tsm.isTaggedTemplateExpression(e)) return this.sqlTemplate(e);
+    // `.where(this.scopeFilter)` with `get scopeFilter() { return eq(t.workspaceId, this.workspaceId) }`.
+    const member = thisMemberValue(tsm, e);
+    if (member) return this.translate(member, depth + 1);
     if (!tsm.isCallExpression(e)) return OTHER;
     const callee = skipOuter(tsm, e.expression);
     const name = tsm.isIdentifier(callee)

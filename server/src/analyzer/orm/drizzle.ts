@@ -5,10 +5,20 @@ import type { TenantTable } from "../model/types";
 import type { Fix, TextEdit } from "../types";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { insertFindings } from "./builder-insert";
-import { chainLabel, finding, OTHER, queryFindings, verdicts, type Pred, type TableRef } from "./builder-scope";
+import {
+  calleeNameStart,
+  chainLabel,
+  finding,
+  OTHER,
+  queryFindings,
+  verdicts,
+  type Pred,
+  type TableRef,
+} from "./builder-scope";
 import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
-import { queryChains, skipOuter, type ChainCall } from "./chain";
+import { queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
+import { dynamicQueryOf } from "./drizzle-dynamic";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
 import {
@@ -82,7 +92,10 @@ export const drizzleModule: OrmModule = {
           out.push(...rqb);
           continue;
         }
-        if (!isClient(chain.root)) continue;
+        if (!isClient(chain.root)) {
+          out.push(...dynamicWhereFindings(ctx, chain, isClient));
+          continue;
+        }
         const first = chain.calls.findIndex((c) => c.name !== "with" && c.name !== "$with");
         const calls = chain.calls.slice(first);
         const head = calls[0];
@@ -99,6 +112,35 @@ export const drizzleModule: OrmModule = {
   },
   queries: (ctx) => drizzleQueries(ctx),
 };
+
+/**
+ * `this.scope.where(...)` on a `$dynamic()` query built elsewhere in the file (drizzle-dynamic.ts):
+ * the use's where replaces the builder's, so the query that runs is judged, and reported at the use.
+ */
+function dynamicWhereFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Expression) => boolean): OrmFinding[] {
+  const where = chain.calls.find((c) => c.name === "where");
+  const dynamic = where && dynamicQueryOf(ctx, chain);
+  if (!where || !dynamic || !isClient(dynamic.base.root) || isScopedClient(ctx, dynamic.base.root)) return [];
+  const head = dynamic.calls[0];
+  if (!head || !(SELECTS.has(head.name) || head.name === "update" || head.name === "delete")) return [];
+  const replaced = dynamic.base.calls.find((c) => c.name === "where");
+  const root = skipOuter(ctx.ts, chain.root).getText(ctx.sourceFile);
+  const why = replaced
+    ? ` \`.where()\` on the \`$dynamic()\` query \`${root}\` replaces the where it was built with on line ${lineOf(ctx, replaced.call)}, tenant predicate included: Drizzle keeps only the last \`.where()\`. Repeat the tenant predicate in this one.`
+    : "";
+  return builderFindings(ctx, dynamic.base.root, chain.top, dynamic.calls).map((f) => ({
+    ...f,
+    start: calleeNameStart(ctx.ts, where.call, ctx.sourceFile),
+    end: where.call.getEnd(),
+    message: f.message + why,
+    // The builder's fix would edit the builder, which every other use shares.
+    fixes: [],
+  }));
+}
+
+function lineOf(ctx: OrmContext, node: ts.Node): number {
+  return ctx.sourceFile.getLineAndCharacterOfPosition(node.getStart(ctx.sourceFile)).line + 1;
+}
 
 /** `db.insert(t).values(row | rows)`. */
 function insertQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[]): OrmFinding[] {
