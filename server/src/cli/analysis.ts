@@ -118,11 +118,13 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   const session: AnalysisSession = {
     analyze(file) {
       const fromProgram = program?.getSourceFile(file);
-      const sizeProblem = texts.has(file) ? undefined : checkSize(file);
+      // The callers' index read every file once already (a text within the size limit): not again.
+      const known = texts.get(file) ?? callers?.diskText(file);
+      const sizeProblem = known === undefined ? checkSize(file) : undefined;
       if (sizeProblem) return { kind: "skipped", file, reason: sizeProblem };
       let sourceFile = fromProgram;
       if (!sourceFile) {
-        const text = texts.get(file) ?? readText(file);
+        const text = known ?? readText(file);
         if (typeof text !== "string") return { kind: "skipped", file, reason: text.error };
         // Most files of a backend hold no query: those need no parse at all.
         if (!mayHaveFindings(text)) return { kind: "ok", file, sourceFile: { text, lineStarts: [0] }, findings: [] };

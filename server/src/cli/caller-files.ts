@@ -58,6 +58,12 @@ export class CallerFiles {
     return found;
   }
 
+  /** The disk text of a file, when the index has read it already (undefined before the first question). */
+  diskText(fileName: string): string | undefined {
+    const i = this.disk?.byFile.get(resolve(fileName));
+    return i === undefined ? undefined : this.disk!.texts[i];
+  }
+
   /** A text `textOf` answers for changed: the names are looked up again. */
   changed(): void {
     this.found.clear();
