@@ -213,6 +213,29 @@ export class BillingService {
       [],
     ],
     [
+      "a repository made for the tenant: new InvoiceRepository(tenantId).byId(...), directly or through a const",
+      `class InvoiceRepository {
+  constructor(private readonly tenantId: string) {}
+  async byId(id: string) {
+    return prisma.invoice.findFirst({ where: { id, tenantId: this.tenantId } });
+  }
+  async anyById(id: string) {
+    return prisma.invoice.findUnique({ where: { id } });
+  }
+}
+${HANDLER}
+  const invoices = new InvoiceRepository(tenantId);
+  const inv = await invoices.byId(id);
+  if (!inv) throw new Error("not found");
+  await prisma.invoice.update({ where: { id: inv.id }, data: { status: "void" } });
+  const again = await new InvoiceRepository(tenantId).byId(input.id);
+  await prisma.invoice.delete({ where: { id: again!.id } });
+  const other = await invoices.anyById(input.id);
+  await prisma.invoice.delete({ where: { id: other!.id } });
+}`,
+      ["9: findUnique({ where: { id } })", "20: delete({ where: { id: other!.id } })"],
+    ],
+    [
       "a const object's method",
       `export const invoices = {
   async byId(id: string, tenantId: string) {

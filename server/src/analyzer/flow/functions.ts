@@ -3,6 +3,7 @@
 // function, a const arrow, `this.method()`, a const object's method, a class's static method),
 // or through a relative import to a file the caller can hand over (`sourceFileOf`).
 import type ts from "typescript";
+import { constInitializer } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 
 export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
@@ -50,6 +51,12 @@ export class FunctionResolver {
       const type = cls && propertyType(tsm, cls, owner.name.text);
       if (!type) return undefined;
       return local.get(`${type}#${name.text}`) ?? this.imported(file, type, `#${name.text}`);
+    }
+    // `new ProjectsRepository(workspaceId).find(id)`, or through `const repo = new ProjectsRepository(...)`.
+    const made = tsm.isIdentifier(owner) ? constNew(tsm, owner) : tsm.isNewExpression(owner) ? owner : undefined;
+    if (made && tsm.isIdentifier(made.expression)) {
+      const cls = made.expression.text;
+      return local.get(`${cls}#${name.text}`) ?? this.imported(file, cls, `#${name.text}`);
     }
     if (!tsm.isIdentifier(owner)) return undefined;
     return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
@@ -284,4 +291,11 @@ function topLevelConst(tsm: typeof ts, file: ts.SourceFile, name: string): ts.Ex
       if (tsm.isIdentifier(d.name) && d.name.text === name && d.initializer) return d.initializer;
   }
   return undefined;
+}
+
+/** `new C(...)` a const in scope is initialised with. */
+function constNew(tsm: typeof ts, id: ts.Identifier): ts.NewExpression | undefined {
+  const init = constInitializer(tsm, id);
+  const e = init && strip(tsm, tsm.isAwaitExpression(init) ? init.expression : init);
+  return e && tsm.isNewExpression(e) ? e : undefined;
 }
