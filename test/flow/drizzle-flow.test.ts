@@ -337,3 +337,42 @@ export async function listReports(opts: any, workspaceId: number) {
     ]);
   });
 });
+
+describe("a repository made for the workspace, reading from its scoped subquery", () => {
+  const repo = (scope: string) => `${IMPORTS}
+export class PagesRepository {
+  constructor(private workspaceId: number, private db: any) {}
+  get scope() {
+    return this.db.select().from(page)${scope}.as("pagesScope");
+  }
+  async find(id: number) {
+    const rows = await this.db.select().from(this.scope).where(eq(this.scope.id, id)).limit(1);
+    if (!rows[0]) throw new Error("not found");
+    return rows[0];
+  }
+}
+export const rename = async (opts: any, id: number) => {
+  const found = await new PagesRepository(opts.ctx.workspace.id, opts.ctx.db).find(id);
+  await opts.ctx.db.delete(page).where(eq(page.id, found.id));
+};`;
+  const run = (scope: string) => runFlow(parser, model, { "/p/src/router/pages.ts": repo(scope) }, { config: CONFIG });
+
+  test("its rows are the workspace's: a write by their id is proven", () => {
+    const r = run(".where(eq(page.workspaceId, this.workspaceId))");
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /key `found.id` comes from `find` \(line 9\), which returns a row of a scoped query/.test(p),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: a subquery without the workspace: the reads and the write stay flagged", () => {
+    assert.deepEqual(run("").flagged, [
+      "router/pages.ts:7: from(page)",
+      "router/pages.ts:10: from(this.scope)",
+      "router/pages.ts:17: delete(page)",
+    ]);
+  });
+});

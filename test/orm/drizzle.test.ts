@@ -606,3 +606,54 @@ ${members}
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ["missing-tenant-filter from(orders)"]);
   });
 });
+
+describe("drizzle subqueries a query reads from (`.as(...)`)", () => {
+  const repository = (scope: string, method: string) => `${PRELUDE}
+export class OrdersRepository {
+  constructor(private tenantId: string) {}
+  get scope() {
+    return ${scope};
+  }
+${method}
+}
+`;
+  const SCOPED = `db.select().from(orders).where(eq(orders.tenantId, this.tenantId)).as("ordersScope")`;
+  const UNSCOPED = `db.select().from(orders).as("ordersScope")`;
+  const run = (scope: string, method: string) => {
+    const text = repository(scope, method);
+    return brief(text, analyzeBuilder(parser, text));
+  };
+
+  test("a read from a scoped subquery, by id or joined to a child on its owning key, reads one tenant's rows", () => {
+    assert.deepEqual(
+      run(
+        SCOPED,
+        `  byId(id: string) { return db.select().from(this.scope).where(eq(this.scope.id, id)); }
+  items(id: string) { return db.select().from(this.scope).innerJoin(orderItems, and(eq(orderItems.orderId, this.scope.id), eq(orderItems.tenantId, this.scope.tenantId))).where(eq(orderItems.id, id)); }`,
+      ),
+      [],
+    );
+  });
+
+  test("twin: the subquery is not scoped: it and the read from it are flagged", () => {
+    assert.deepEqual(
+      run(UNSCOPED, `  byId(id: string) { return db.select().from(this.scope).where(eq(this.scope.id, id)); }`),
+      ["missing-tenant-filter from(orders)", "missing-tenant-filter from(this.scope)"],
+    );
+  });
+
+  test("a const subquery; twin: one whose tenant predicate is only inside or(...)", () => {
+    const text = `${PRELUDE}
+export async function handler(id: string, tenantId: string) {
+  const sub = db.select().from(orders).where(eq(orders.tenantId, tenantId)).as("s");
+  await db.select().from(sub).where(eq(sub.id, id));
+  const loose = db.select().from(orders).where(or(eq(orders.tenantId, tenantId), eq(orders.status, "open"))).as("l");
+  await db.select().from(loose).where(eq(loose.id, id));
+}
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "weak-tenant-filter from(orders)",
+      "missing-tenant-filter from(loose)",
+    ]);
+  });
+});

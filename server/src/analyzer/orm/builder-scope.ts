@@ -16,6 +16,8 @@ export interface TableRef {
   /** What to underline when not the call from its method name (`orders.findMany` of `db.query.orders.findMany(...)`). */
   span?: { start: number; end: number };
   join?: { kind: "inner" | "outer"; on: Pred };
+  /** A subquery that scopes its table itself (`from(this.scope)`, the scope filtered by the tenant). */
+  prescoped?: boolean;
 }
 
 /** A predicate, reduced to what matters for the tenant column. */
@@ -60,7 +62,7 @@ function isHierarchyKeyChild(child: TableRef): boolean {
 export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, Verdict> {
   const shared = [...topTerms(where), ...refs.flatMap((r) => (r.join?.kind === "inner" ? topTerms(r.join.on) : []))];
   const termsOf = (r: TableRef) => (r.join?.kind === "outer" ? [...shared, ...topTerms(r.join.on)] : shared);
-  const scoped = new Set(refs.filter((r) => termsOf(r).some((t) => scopes(t, r))));
+  const scoped = new Set(refs.filter((r) => r.prescoped || termsOf(r).some((t) => scopes(t, r))));
   for (let changed = true; changed;) {
     changed = false;
     for (const r of refs) {

@@ -32,6 +32,23 @@ export function dynamicQueryOf(ctx: OrmContext, chain: Chain): DynamicQuery | un
   return { base, calls: [...base.calls.slice(0, -1), ...chain.calls] };
 }
 
+/**
+ * A subquery a query reads from: `this.scope` or `scoped` holding `db.select(...).from(projects)
+ * .where(...).as("projectsScope")`, with the chain that builds it and its `from` argument.
+ */
+export function drizzleSubquery(ctx: OrmContext, expr: ts.Expression): { chain: Chain; from: ChainCall } | undefined {
+  const tsm = ctx.ts;
+  const e = skipOuter(tsm, expr);
+  const value = tsm.isIdentifier(e) ? constInitializer(tsm, e) : thisMemberValue(tsm, e);
+  const built = value && skipOuter(tsm, value);
+  if (!built || !tsm.isCallExpression(built)) return undefined;
+  const callee = skipOuter(tsm, built.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "as") return undefined;
+  const chain = chainOf(tsm, built);
+  const from = chain.calls.find((c) => c.name === "from");
+  return from ? { chain, from } : undefined;
+}
+
 function builtBy(ctx: OrmContext, root: ts.Expression): ts.Expression | undefined {
   const tsm = ctx.ts;
   const e = skipOuter(tsm, root);

@@ -16,10 +16,11 @@ import {
 import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { importedName, isUndefinedLike } from "./builder-syntax";
 import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./chain";
+import { drizzleSubquery } from "./drizzle-dynamic";
 import type { OrmContext } from "./types";
 
 /** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
-export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined): TenantTable | undefined {
+export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined, depth = 0): TenantTable | undefined {
   if (!expr) return undefined;
   const tsm = ctx.ts;
   const e = skipOuter(ctx.ts, expr);
@@ -37,7 +38,11 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined)
   let name: string | undefined;
   if (tsm.isIdentifier(e)) name = importedName(tsm, ctx.sourceFile, e.text) ?? e.text;
   else if (tsm.isPropertyAccessExpression(e)) name = e.name.text;
-  return name ? drizzleTableNamed(ctx.model, name) : undefined;
+  const table = name ? drizzleTableNamed(ctx.model, name) : undefined;
+  if (table || depth > 2) return table;
+  // A subquery of the table (`from(this.scope)`, `scope = db.select().from(projects)....as("s")`).
+  const sub = drizzleSubquery(ctx, e);
+  return sub && drizzleTableOf(ctx, sub.from.args[0], depth + 1);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
 import { queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
-import { dynamicQueryOf } from "./drizzle-dynamic";
+import { drizzleSubquery, dynamicQueryOf } from "./drizzle-dynamic";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
 import {
@@ -222,7 +222,13 @@ function builderFindings(
   const tableCall = verb === "select" ? calls.find((c) => c.name === "from") : head;
   const table = tableCall && drizzleTableOf(ctx, tableCall.args[0]);
   const refs: TableRef[] = [];
-  if (tableCall && table) refs.push({ table, qualifier: qualifierOf(ctx, tableCall.args[0]), node: tableCall.call });
+  if (tableCall && table)
+    refs.push({
+      table,
+      qualifier: qualifierOf(ctx, tableCall.args[0]),
+      node: tableCall.call,
+      ...(verb === "select" && scopedSubquery(ctx, tableCall.args[0]) && { prescoped: true }),
+    });
   const named = calls.filter((c) => c === tableCall || c.name in JOINS).map((c) => qualifierOf(ctx, c.args[0]));
   const scope = new DrizzlePredicates(ctx, refs, verb === "select", new Set(named));
   for (const c of calls) {
@@ -235,6 +241,7 @@ function builderFindings(
       qualifier: qualifierOf(ctx, c.args[0]),
       node: c.call,
       join: { kind, on: OTHER },
+      ...(scopedSubquery(ctx, c.args[0]) && { prescoped: true }),
     };
     refs.push(ref);
     scope.refs.push(ref);
@@ -265,6 +272,19 @@ function builderFindings(
         : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
     fix: (ref) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top),
   });
+}
+
+/** A subquery (`this.scope`, drizzle-dynamic.ts) whose own where scopes its table: reading from it reads one tenant's rows. */
+function scopedSubquery(ctx: OrmContext, expr: ts.Expression | undefined): boolean {
+  const sub = expr && drizzleSubquery(ctx, expr);
+  const table = sub && drizzleTableOf(ctx, sub.from.args[0]);
+  if (!sub || !table) return false;
+  const ref: TableRef = { table, qualifier: qualifierOf(ctx, sub.from.args[0]), node: sub.from.call };
+  const wheres = sub.chain.calls.filter((c) => c.name === "where");
+  const last = wheres[wheres.length - 1];
+  if (!last || last.conditional) return false;
+  const where = new DrizzlePredicates(ctx, [ref], true).translate(last.args[0]);
+  return verdicts([ref], where).get(ref)?.kind === "scoped";
 }
 
 function qualifierOf(ctx: OrmContext, expr: ts.Expression | undefined): string {
