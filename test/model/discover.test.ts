@@ -148,6 +148,17 @@ describe("discoverTenantModel zero-config inference", () => {
     assert.match(notes[0], /schema\.prisma: prisma\/schema\.prisma, .*; point "schema" in tenantguard\.config\.json/);
   });
 
+  test("no schema file, but tables listed in the config: the note says those are checked", () => {
+    const { owned, notes } = discover(
+      { "/repo/src/app.ts": "" },
+      `{ "tenantColumns": ["environment_id"], "tables": { "_nango_connections": { "tenantColumn": "environment_id" } } }`,
+    );
+    assert.deepEqual(Object.keys(owned), ["_nango_connections"]);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /^tenantguard: no schema file defines a table \(schema\.migrations: /);
+    assert.match(notes[0], /only the 1 table\(s\) listed in "tables" of tenantguard\.config\.json are checked/);
+  });
+
   test("a schema glob the config spells out that matches no file is a config error at its key", () => {
     const { errors } = discover(
       { "/repo/db/migrations/1.sql": "CREATE TABLE orders (id int, tenant_id uuid);" },

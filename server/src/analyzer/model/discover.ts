@@ -82,10 +82,13 @@ export function discoverTenantModel(
 
   let tenantColumns = config.tenantColumns;
   let inference: TenantModel["inference"];
+  const listed = Object.keys(config.tables).length;
   if (discovered.length === 0) {
     const where = SCHEMA_KINDS.map((kind) => `schema.${kind}: ${config.schema[kind].join(", ") || "none"}`).join("; ");
     notes.push(
-      `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`,
+      listed
+        ? `tenantguard: no schema file defines a table (${where}): only the ${listed} table(s) listed in "tables" of ${CONFIG_FILE_NAME} are checked, by raw SQL and by query builders that name them; point "schema" at your migrations or ORM schema for the rest`
+        : `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`,
     );
   } else if (tenantColumns.length === 0) {
     inference = inferTenantColumn(discovered, config.rootDir);
