@@ -459,6 +459,22 @@ export const notAClient = () => settings().invoice.findMany();
     );
   });
 
+  test("a wrapper typed for Prisma hands out its client: this._invoice.model of PrismaRepository<'invoice'> (postiz)", () => {
+    const code = `import { PrismaRepository, PrismaService } from "../prisma/prisma.service";
+export class InvoicesRepository {
+  constructor(private _invoice: PrismaRepository<"invoice">, private settings: SettingsStore) {}
+  byId(id: string) { return this._invoice.model.invoice.findUnique({ where: { id } }); }
+  mine(id: string, tenantId: string) { return this._invoice.model.invoice.findFirst({ where: { id, tenantId } }); }
+  cached(id: string) { return this.settings.model.invoice.findUnique({ where: { id } }); }
+}
+export const list = (repo: PrismaRepository<"invoice">, other: Cache) => [repo.model.invoice.findMany(), other.model.invoice.findMany()];
+`;
+    assert.deepEqual(
+      summarizeFindings(code, analyzePrisma(parser, code)).map((f) => `${f.rule} ${f.at}`),
+      ["missing-tenant-filter findUnique({ where: { id } })", "missing-tenant-filter findMany()"],
+    );
+  });
+
   const scoped = { clients: { scoped: ["tenantDb", "getTenantDb", "forTenant"] } };
   const scopedCases: [string, string][] = [
     ["a scoped client", "await tenantDb.invoice.findMany();"],

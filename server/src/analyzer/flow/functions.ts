@@ -242,7 +242,8 @@ function enclosingClass(tsm: typeof ts, node: ts.Node): ts.ClassLikeDeclaration 
 }
 
 /** The class name a property is declared with: `documents: DocumentsRepository`, or a constructor parameter property. */
-function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name: string): string | undefined {
+/** The type a class declares for a property (or a constructor parameter property), by name: `DocumentsRepository`. */
+export function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name: string): string | undefined {
   const named = (n: ts.BindingName | ts.PropertyName) => tsm.isIdentifier(n) && n.text === name;
   let type: ts.TypeNode | undefined;
   for (const m of cls.members) {

@@ -7,6 +7,7 @@ import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import { constDeclaration, strip, type SyntaxContext } from "./prisma-syntax";
 import { clientFunction } from "./builder-clients";
+import { propertyType } from "../flow/functions";
 
 export type ClientKind = "unscoped" | "scoped";
 
@@ -65,8 +66,10 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
       return clientKind(ctx, callee.expression, depth + 1);
     return handedOut(ctx, e, depth);
   }
-  // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client).
-  if (tsm.isPropertyAccessExpression(e)) return CLIENT_NAME.test(e.name.text) ? "unscoped" : undefined;
+  // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client), and
+  // `this._post.model` of `_post: PrismaRepository<"post">` (postiz): a wrapper typed for Prisma hands it out.
+  if (tsm.isPropertyAccessExpression(e))
+    return CLIENT_NAME.test(e.name.text) || prismaWrapper(tsm, e.expression) ? "unscoped" : undefined;
   if (!tsm.isIdentifier(e)) return undefined;
   if (fromInit) return fromInit;
   if (param?.type && CLIENT_TYPE.test(typeName(tsm, param.type) ?? "")) return "unscoped";
@@ -135,6 +138,23 @@ function parameterNamed(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclarat
     }
   }
   return undefined;
+}
+
+/** A wrapper of the client (`PrismaRepository<"post">`, `PrismaService`), by the declared type of `this.x` or a parameter. */
+const WRAPPER_TYPE = /^Prisma[A-Z]\w*$/;
+
+function prismaWrapper(tsm: typeof ts, e: ts.Expression): boolean {
+  const x = strip(tsm, e);
+  let declared: string | undefined;
+  if (tsm.isPropertyAccessExpression(x) && x.expression.kind === tsm.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = x.parent;
+    while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+    declared = cls && tsm.isClassLike(cls) ? propertyType(tsm, cls, x.name.text) : undefined;
+  } else if (tsm.isIdentifier(x)) {
+    const param = parameterNamed(tsm, x);
+    declared = param?.type && typeName(tsm, param.type);
+  }
+  return !!declared && WRAPPER_TYPE.test(declared) && !CLIENT_TYPE.test(declared);
 }
 
 function typeName(tsm: typeof ts, type: ts.TypeNode): string | undefined {
