@@ -265,6 +265,25 @@ return knex(TableName.Order).where({ tenant_id: tenantId });`,
     ]);
   });
 
+  test("typed calls (db<Row>('t'), .from<Row>(TABLE)) in a file that imports Knex from a wrapper package (nango)", () => {
+    const text = `import type { Knex } from "@acme/database";
+import db from "@acme/database";
+const TABLE = "orders";
+interface Row { id: string }
+export async function remove(trx: Knex, id: string) {
+  return trx<Row>("orders").where({ id }).delete();
+}
+export async function find(id: string, tenantId: string) {
+  await db.knex.from<Row>(TABLE).where({ id }).first();
+  return db.knex.from<Row>(TABLE).where({ id, tenant_id: tenantId }).first();
+}
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      'missing-tenant-filter trx<Row>("orders")',
+      "missing-tenant-filter from<Row>(TABLE)",
+    ]);
+  });
+
   test("a receiver that is one client or another: (tx || knex), (trx ?? knex), inTx ? trx : knex", () => {
     const text = caseModule(
       PRELUDE,

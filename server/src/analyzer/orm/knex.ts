@@ -42,11 +42,11 @@ export const KNEX_JOINS: Record<string, "inner" | "outer"> = {
   fullOuterJoin: "outer",
 };
 
-// `knex(...)`, `(tx || db)(...)`, `.from(...)`: the table as a string (group 1), an object
-// (`{ o: 'orders' }`), or a constant's member (`TableName.Orders`, read through the checker or
-// the file's own enum): the last two count.
+// `knex(...)`, `(tx || db)(...)`, `.from(...)`, typed or not (`db<Row>(...)`): the table as a string
+// (group 1), an object (`{ o: 'orders' }`), a constant's member (`TableName.Orders`, read through
+// the checker or the file's own enum) or a constant (`TABLE`): the last three count.
 const KNEX_TABLE_CALL =
-  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into))\s*\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),])/g;
+  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into))\s*(?:<[^<>()]*>\s*)?\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),]|[A-Z][A-Z0-9_]*\s*[),])/g;
 
 export const knexModule: OrmModule = {
   name: "knex",
