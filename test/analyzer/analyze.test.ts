@@ -27,6 +27,8 @@ describe("drivers", () => {
     ["Prisma $executeRawUnsafe", `prisma.$executeRawUnsafe("DELETE FROM orders WHERE id = $1", id);`],
     ["knex.raw", `knex.raw("SELECT * FROM orders WHERE id = ?", [id]);`],
     ["SQL held in a const", `const q = "SELECT * FROM orders WHERE id = $1";\npool.query(q, [id]);`],
+    ["pg-promise named variable", `this.db().oneOrNone("SELECT * FROM orders WHERE id = $(id)", { id });`],
+    ["pg-promise $1", `db.none("DELETE FROM orders WHERE id = $1", [id]);`],
   ];
   for (const [name, code] of cases) {
     test(`${name}: the finding underlines the table inside the string`, () => {
@@ -53,6 +55,8 @@ describe("drivers", () => {
       'await pool.query("SELECT * FROM plans");',
       "await pool.query(`SELECT *\n  FROM orders\n  WHERE id = $1\n    AND tenant_id = $2`, [id, tenantId]);",
       "await sql`SELECT * FROM orders WHERE tenant_id = ${tenantId}`;",
+      'await db.manyOrNone("SELECT * FROM orders WHERE id = $(id) AND tenant_id = $<tenantId>", { id, tenantId });',
+      'await list.one("orders");',
     ].join("\n");
     assert.deepEqual(summary(code), []);
   });

@@ -336,6 +336,18 @@ await pool.query("DELETE FROM orders WHERE id = $1", [rows[0].id]);`,
       ["orders", "orders"],
     ],
     [
+      "pg-promise: the row of a scoped oneOrNone keys a later none by a named variable",
+      `const doc = await pool.oneOrNone("SELECT id FROM orders WHERE id = $(id) AND tenant_id = $(tenantId)", { id, tenantId });
+if (!doc) throw new Error("not found");
+await pool.none("DELETE FROM orders WHERE id = $(id)", { id: doc.id });`,
+      [],
+    ],
+    [
+      "twin: pg-promise, the key from the request",
+      `await pool.none("DELETE FROM orders WHERE id = $(id)", { id: input.id });`,
+      ["orders"],
+    ],
+    [
       "destructured row of INSERT ... RETURNING with the tenant",
       `const { rows: [doc] } = await pool.query("INSERT INTO orders (tenant_id, total) VALUES ($1, 0) RETURNING id", [tenantId]);
 await pool.query("UPDATE orders SET total = 1 WHERE id = $1", [doc.id]);`,

@@ -124,6 +124,26 @@ const driverCases: DriverCase[] = [
     style: "question",
     maxParameter: 1,
   },
+  // pg-promise
+  {
+    name: "pg-promise: named variables in every bracket, values from an object",
+    code: 'await this.db().oneOrNone("SELECT * FROM orders WHERE tenant_id = $(tenantId) AND id = ${id} AND status = $<s> AND total > $[min] AND sku = $/sku/ AND tenant_id = $(tenantId)", { tenantId, id, s, min, sku });',
+    sql: "SELECT * FROM orders WHERE tenant_id = $1 AND id = $2 AND status = $3 AND total > $4 AND sku = $5 AND tenant_id = $1",
+    driver: "pg",
+    style: "pgp",
+    maxParameter: 5,
+    receiver: "this.db()",
+  },
+  {
+    name: "pg-promise: $1 with an array, :raw text and :name identifiers as holes, :csv a value",
+    code: 'await db.any("SELECT $2:name, $5~ FROM orders WHERE id IN ($3:csv) AND $4:raw AND tenant_id = $1", [t, column, ids, extra, other]);',
+    sql: 'SELECT "$6", "$7" FROM orders WHERE id IN ($3) AND $8 AND tenant_id = $1',
+    driver: "pg",
+    style: "pgp",
+    holes: ["raw", "raw", "raw"],
+    maxParameter: 5,
+    receiver: "db",
+  },
   // postgres.js
   {
     name: "postgres.js: sql`...` with a nested fragment and an identifier helper",

@@ -98,7 +98,10 @@ function parameterFor(tsm: typeof ts, site: SqlSite, value: TenantValue, insertA
         parsedText: `$${site.maxParameter + site.holes.length + 1}`,
         fileEdits: [],
       };
+    case "pgp":
     case "numbered": {
+      // pg-promise's named variables take their values from an object: no `$N` to append to.
+      if (site.parameterStyle === "pgp" && site.namedValues) return undefined;
       const values = valuesEdit(tsm, site, value);
       return values
         ? { sqlText: `$${site.maxParameter + 1}`, parsedText: `$${site.maxParameter + 1}`, fileEdits: [values] }

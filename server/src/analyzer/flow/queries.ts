@@ -160,7 +160,7 @@ export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scope
   const returnsRows = !upserts && (/^\s*(select|with)\b/i.test(sql) || /\breturning\b/i.test(sql));
   const returns = !returnsRows
     ? "none"
-    : site.driver === "slonik"
+    : site.driver === "slonik" || site.parameterStyle === "pgp"
       ? slonikReturns(tsm, site.node, sql)
       : site.driver === "pg" || site.driver === "unknown"
         ? "result"
@@ -170,9 +170,10 @@ export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scope
   return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, creates, readOnly, key: sqlKey(tsm, site) };
 }
 
-// slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value.
-const SLONIK_ROW = new Set(["one", "maybeOne"]);
-const SLONIK_ROWS = new Set(["many", "any"]);
+// slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value;
+// pg-promise's the same way (`oneOrNone` a row or null, `manyOrNone` rows, `result` pg's result).
+const SLONIK_ROW = new Set(["one", "maybeOne", "oneOrNone"]);
+const SLONIK_ROWS = new Set(["many", "any", "manyOrNone"]);
 const SLONIK_VALUE = new Set(["oneFirst", "maybeOneFirst"]);
 const SLONIK_VALUES = new Set(["manyFirst", "anyFirst"]);
 
@@ -181,7 +182,7 @@ function slonikReturns(tsm: typeof ts, node: ts.Node, sql: string): FlowQuery["r
   const method = node.expression.name.text;
   if (SLONIK_ROW.has(method)) return "row";
   if (SLONIK_ROWS.has(method)) return "rows";
-  if (method === "query") return "result";
+  if (method === "query" || method === "result") return "result";
   // The first column is the id only when the statement selects (or returns) `id` first.
   const firstIsId = /^\s*select\s+(?:"?\w+"?\.)?"?id"?\s*(?:,|from\b)|\breturning\s+(?:"?\w+"?\.)?"?id"?\s*$/i.test(
     sql,
@@ -264,7 +265,10 @@ function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
   let offset = whereStart;
   for (const term of where[1].split(/\band\b/i)) {
     const m = ID_TERM.exec(term.trim());
-    const inList = !m && site.parameterStyle !== "numbered" ? ID_IN_TERM.exec(term.trim()) : undefined;
+    const inList =
+      !m && site.parameterStyle !== "numbered" && site.parameterStyle !== "pgp"
+        ? ID_IN_TERM.exec(term.trim())
+        : undefined;
     if (inList) {
       const at = sql.indexOf(`$${inList[1]}`, offset);
       // An array value renders as `($1)`: its hole spans the parentheses.
@@ -277,8 +281,8 @@ function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
       const n = Number(m[2]);
       const at = sql.indexOf(`$${m[2]}`, offset);
       const expr =
-        site.parameterStyle === "numbered"
-          ? site.valuesArray?.elements[n - 1]
+        site.parameterStyle === "numbered" || site.parameterStyle === "pgp"
+          ? (site.namedValues?.get(n) ?? site.valuesArray?.elements[n - 1])
           : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
       // `id = NULL` matches no row.
       if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))

@@ -26,6 +26,8 @@ export interface RenderedSql {
   toFileOffset(sqlOffset: number): number;
   holes: SqlHole[];
   maxParameter: number;
+  /** pg-promise: the value each named variable's `$N` stands for (`id` of `{ id }` for `$(id)`). */
+  namedValues?: Map<number, ts.Expression>;
 }
 
 /**
@@ -40,17 +42,19 @@ export function renderSql(
   fallbackOffset: number,
   bindings?: QuestionBindings,
 ): RenderedSql {
+  const numbered = style !== "question" && hasDollar(parts) ? highestDollarParameter(skeletonOf(parts)) : 0;
   const maxParameter =
     style === "question"
       ? countQuestionBindings(parts, bindings)
-      : hasDollar(parts)
-        ? highestDollarParameter(skeletonOf(parts))
-        : 0;
+      : style === "pgp"
+        ? numbered + countPgpNames(parts)
+        : numbered;
   const out = new MappedTextBuilder();
   const holes: SqlHole[] = [];
   let nextHole = maxParameter + 1;
   let positional = 0;
   const named = new Map<string, number>();
+  const namedValues = new Map<number, ts.Expression>();
 
   const emitHole = (
     expr: ts.Expression,
@@ -97,10 +101,35 @@ export function renderSql(
     out.append(text, done);
   };
 
+  // pg-promise: a named value is `$N` after the numbered ones; `:raw` text and `:name` identifiers are holes.
+  const emitPgpText = (text: MappedText) => {
+    let done = 0;
+    for (const token of pgpTokens(text.text)) {
+      out.append(text, done, token.start);
+      done = token.end;
+      const fileStart = mappedOffset(text, token.start);
+      const fileEnd = mappedOffset(text, token.end - 1) + 1;
+      const binding = typeof token.key === "number" ? token.key - 1 : token.key;
+      if (token.kind === "identifier")
+        emitHole(bindings!.bindingExpr(binding), "raw", fileStart, fileEnd, "identifier");
+      else if (token.kind === "raw") emitHole(bindings!.bindingExpr(binding), "raw", fileStart, fileEnd);
+      else if (typeof token.key === "number") out.appendPoint(`$${token.key}`, fileStart, fileEnd);
+      else {
+        if (!named.has(token.key)) {
+          named.set(token.key, numbered + named.size + 1);
+          namedValues.set(numbered + named.size, bindings!.bindingExpr(token.key));
+        }
+        out.appendPoint(`$${named.get(token.key)}`, fileStart, fileEnd);
+      }
+    }
+    out.append(text, done);
+  };
+
   const emit = (list: SqlPart[]) => {
     for (const part of list) {
       if (part.kind === "text") {
         if (style === "question") emitQuestionText(part.text);
+        else if (style === "pgp") emitPgpText(part.text);
         else out.append(part.text);
       } else if (part.kind === "hole") {
         emitHole(part.expr, part.hole, part.fileStart, part.fileEnd);
@@ -113,7 +142,13 @@ export function renderSql(
     }
   };
   emit(parts);
-  return { sql: out.text, toFileOffset: out.mapper(fallbackOffset), holes, maxParameter };
+  return {
+    sql: out.text,
+    toFileOffset: out.mapper(fallbackOffset),
+    holes,
+    maxParameter,
+    ...(namedValues.size && { namedValues }),
+  };
 }
 const SQL_START =
   /^(?:select|insert|update|delete|with|merge|values|table|create|alter|drop|set|reset|show|begin|start|commit|rollback|savepoint|release|truncate|grant|revoke|call|do|explain|analyze|vacuum|refresh|lock|copy|notify|listen|declare|fetch|prepare|deallocate|discard|comment)\b/i;
@@ -196,6 +231,60 @@ function countQuestionBindings(parts: SqlPart[], bindings: QuestionBindings | un
   };
   visit(parts);
   return bindings?.named ? names.size : positional;
+}
+
+function countPgpNames(parts: SqlPart[]): number {
+  const names = new Set<string>();
+  const visit = (list: SqlPart[]) => {
+    for (const part of list) {
+      if (part.kind === "fragment") visit(part.parts);
+      if (part.kind !== "text") continue;
+      for (const token of pgpTokens(part.text.text))
+        if (token.kind === "value" && typeof token.key === "string") names.add(token.key);
+    }
+  };
+  visit(parts);
+  return names.size;
+}
+
+interface PgpToken {
+  start: number;
+  end: number;
+  kind: "value" | "identifier" | "raw";
+  /** The property name (`$(id)`) or the 1-based position (`$1:raw`). */
+  key: string | number;
+}
+
+/** `$(name)`, `${name}`, `$<name>`, `$[name]`, `$/name/` with an optional modifier; `$1` only with one. */
+const PGP_VARIABLE =
+  /\$(?:\(\s*([\w$.]+)\s*(\^|~|:\w+)?\s*\)|\{\s*([\w$.]+)\s*(\^|~|:\w+)?\s*\}|<\s*([\w$.]+)\s*(\^|~|:\w+)?\s*>|\[\s*([\w$.]+)\s*(\^|~|:\w+)?\s*\]|\/\s*([\w$.]+)\s*(\^|~|:\w+)?\s*\/|(\d+)(\^|~|:\w+))/g;
+
+/** pg-promise's formatting variables: modifiers decide what reaches the SQL text. */
+function pgpTokens(text: string): PgpToken[] {
+  const tokens: PgpToken[] = [];
+  if (!text.includes("$")) return tokens;
+  PGP_VARIABLE.lastIndex = 0;
+  for (let m = PGP_VARIABLE.exec(text); m; m = PGP_VARIABLE.exec(text)) {
+    const groups = m.slice(1);
+    let name: string | undefined;
+    let modifier: string | undefined;
+    for (let i = 0; i < groups.length; i += 2)
+      if (groups[i] !== undefined) {
+        name = groups[i];
+        modifier = groups[i + 1];
+        break;
+      }
+    if (name === undefined) continue;
+    const kind =
+      modifier === "^" || modifier === ":raw" || modifier === ":value"
+        ? "raw"
+        : modifier === "~" || modifier === ":name" || modifier === ":alias"
+          ? "identifier"
+          : "value";
+    const key = /^\d+$/.test(name) ? Number(name) : name;
+    tokens.push({ start: m.index, end: m.index + m[0].length, kind, key });
+  }
+  return tokens;
 }
 
 interface QuestionToken {

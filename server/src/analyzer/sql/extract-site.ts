@@ -51,7 +51,8 @@ export function textSite(
     if (options.gate === "sql-looking" && !runsSql(ctx, call, receiver, source.sqlLooking)) return undefined;
     return { ...dynamicSite(ctx, source, call, receiver, driver, style), ...extra };
   }
-  const bindings = style === "question" ? questionBindings(ts, options.bindings, source.literal) : undefined;
+  const bindings =
+    style === "question" || style === "pgp" ? questionBindings(ts, options.bindings, source.literal) : undefined;
   const rendered = renderSql(source.parts, style, source.literal.getStart(ctx.sourceFile), bindings);
   if (!options.gate || looksLikeSql(rendered.sql)) {
     return { driver, node: call, receiver, literal: source.literal, ...rendered, parameterStyle: style, ...extra };

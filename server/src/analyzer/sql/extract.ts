@@ -101,8 +101,28 @@ const RUNNER_METHODS = new Set([
   "$executeRaw",
 ]);
 
+/** pg-promise's query methods: `db.oneOrNone("SELECT ... WHERE id = $(id)", { id })`. */
+const PGP_METHODS = new Set([
+  "none",
+  "one",
+  "oneOrNone",
+  "many",
+  "manyOrNone",
+  "any",
+  "result",
+  "multi",
+  "multiResult",
+]);
+
 /** Every method name a SQL site can be called by: a cheap first test for each call in the file. */
-const SQL_METHODS = new Set([...RUNNER_METHODS, "raw", "unsafe", "$queryRawUnsafe", "$executeRawUnsafe"]);
+const SQL_METHODS = new Set([
+  ...RUNNER_METHODS,
+  ...PGP_METHODS,
+  "raw",
+  "unsafe",
+  "$queryRawUnsafe",
+  "$executeRawUnsafe",
+]);
 
 /** The site a method call runs, if it is one of the SQL-running shapes. */
 function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefined {
@@ -123,9 +143,19 @@ function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefi
   }
   if (RUNNER_METHODS.has(method)) {
     const site = runnerSite(ctx, call, method, object);
-    if (site || method !== "query") return site;
-    return querySite(ctx, call, object);
+    if (site) return site;
+    if (method === "query") return querySite(ctx, call, object);
   }
+  // pg-promise: the text itself (slonik's `one`/`many`/`any` take a tagged template, read above).
+  if (PGP_METHODS.has(method))
+    return call.arguments.length === 0
+      ? undefined
+      : textSite(ctx, call, object, "pg", "pgp", {
+          values: call.arguments[1],
+          bindings: call.arguments[1],
+          gate: "sql-looking",
+        });
+  if (RUNNER_METHODS.has(method)) return undefined;
   switch (method) {
     case "raw":
       return rawSite(ctx, call, object);

@@ -15,9 +15,11 @@ export type SqlDriver =
  * How interpolated or bound values appear to the database:
  * - `template`: `${v}` in a tagged template, sent as a bound parameter;
  * - `numbered`: `$1, $2` in the text, values passed beside it;
- * - `question`: knex `?` / `:name` bindings.
+ * - `question`: knex `?` / `:name` bindings;
+ * - `pgp`: pg-promise's `$1` and named `$(name)`, `${name}`, `$<name>`, `$[name]`, `$/name/`,
+ *   with its modifiers (`:raw`/`^` text spliced in, `:name`/`~` an identifier, `:csv` a list).
  */
-export type ParameterStyle = "template" | "numbered" | "question";
+export type ParameterStyle = "template" | "numbered" | "question" | "pgp";
 
 /** One `${...}` (or concatenated operand) inside the SQL text. */
 export interface SqlHole {
@@ -48,6 +50,8 @@ export interface SqlSite {
   /** Maps a UTF-16 offset in `sql` to the UTF-16 offset in the file's text. Offsets inside a placeholder map to the hole's expression. */
   toFileOffset(sqlOffset: number): number;
   holes: SqlHole[];
+  /** pg-promise: the value each named variable's `$N` stands for. */
+  namedValues?: ReadonlyMap<number, ts.Expression>;
   parameterStyle: ParameterStyle;
   /** For `numbered`/`question`: the highest `$n` written in the text (0 when none). */
   maxParameter: number;
