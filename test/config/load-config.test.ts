@@ -6,7 +6,7 @@ import { RULE_IDS } from "../../server/src/analyzer/types";
 import { createMemoryFs } from "../helpers/memory-fs";
 
 /** Where entity and model classes are looked for by default: under src/, in packages and apps. */
-const ORM_GLOBS = ["src", "packages/**/src", "apps/*/src"].flatMap((dir) =>
+const ORM_GLOBS = ["src", "*/src", "packages/**/src", "apps/*/src"].flatMap((dir) =>
   ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"].map(
     (g) => `${dir}/${g}`,
   ),

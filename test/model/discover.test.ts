@@ -148,6 +148,19 @@ describe("discoverTenantModel zero-config inference", () => {
     assert.match(notes[0], /schema\.prisma: prisma\/schema\.prisma, .*; point "schema" in tenantguard\.config\.json/);
   });
 
+  test("models in a top folder's src/ (backend/src/database/models) are found by default; node_modules are not", () => {
+    const model = (name: string) =>
+      `import { DataTypes } from "sequelize";\nexport default (sequelize) => sequelize.define("${name}", { tenantId: { type: DataTypes.UUID } });\n`;
+    const { owned } = discover(
+      {
+        "/repo/backend/src/database/models/tag.ts": model("tag"),
+        "/repo/node_modules/x/src/models/other.ts": model("other"),
+      },
+      { tenantColumns: ["tenantId"] },
+    );
+    assert.deepEqual(Object.keys(owned), ["tags"]);
+  });
+
   test("no schema file, but tables listed in the config: the note says those are checked", () => {
     const { owned, notes } = discover(
       { "/repo/src/app.ts": "" },

@@ -35,10 +35,10 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
   sequelize: ormModelGlobs(),
 };
 
-/** Where backends keep entity and model classes: under `src/`, and in a monorepo's packages and apps. */
+/** Where backends keep entity and model classes: under `src/` (or a top folder's, `backend/src/`), and in a monorepo's packages and apps. */
 function ormModelGlobs(): string[] {
   const inSource = ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"];
-  return ["src", "packages/**/src", "apps/*/src"].flatMap((dir) => inSource.map((g) => `${dir}/${g}`));
+  return ["src", "*/src", "packages/**/src", "apps/*/src"].flatMap((dir) => inSource.map((g) => `${dir}/${g}`));
 }
 
 /** Walks up from startDir (absolute) to the filesystem root; returns the absolute path or undefined. */
