@@ -13,8 +13,10 @@ import {
   hasPackage,
   type BuilderCase,
   type FixCase,
+  MIGRATION,
 } from "./builders";
 import { checkFix } from "./fix-check";
+import { modelOf } from "../helpers/model";
 
 let parser: SqlParser;
 before(async () => {
@@ -281,6 +283,29 @@ export async function find(id: string, tenantId: string) {
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
       'missing-tenant-filter trx<Row>("orders")',
       "missing-tenant-filter from<Row>(TABLE)",
+    ]);
+  });
+
+  test("a table named by a prefix the file cannot read and a literal end (dbNamespace + 'orders')", () => {
+    const text = caseModule(
+      `import { knex, dbNamespace } from "../db";
+const ORDERS = dbNamespace + "orders";
+const LEDGERS = \`\${dbNamespace}ledgers\`;`,
+      `await knex(ORDERS).where({ id }).del();
+await knex(LEDGERS).where({ id }).del();
+await knex(dbNamespace + "plans").select("*");
+return knex(ORDERS).where({ id, tenant_id: tenantId });`,
+    );
+    const model = modelOf(
+      parser,
+      {
+        "/p/db/migrations/001.sql": `${MIGRATION}\nCREATE TABLE _app_ledgers (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);`,
+      },
+      { tenantColumns: ["tenant_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text, { model })), [
+      "missing-tenant-filter knex(ORDERS)",
+      "missing-tenant-filter knex(LEDGERS)",
     ]);
   });
 

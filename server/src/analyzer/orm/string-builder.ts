@@ -34,9 +34,35 @@ export function stringTableRef(
     const alias = propertyKey(tsm, e.properties[0]);
     if (table) spec = { ...parseTableSpec(table), alias };
   }
-  if (!spec) return undefined;
+  if (!spec) {
+    const prefixed = prefixedTable(ctx, e);
+    return prefixed && { table: prefixed, qualifier: prefixed.name, node, join };
+  }
   const table = lookupTenantTable(ctx.model, spec.name, spec.schema);
   return table ? { table, qualifier: spec.alias ?? spec.name, node, join } : undefined;
+}
+
+/**
+ * A table name built from a prefix the file cannot read and a literal end (nango's
+ * `dbNamespace + "sync_configs"`, `${prefix}orders`): the one tenant-owned table whose name is
+ * that end, or ends with it after a prefix (`_nango_sync_configs`).
+ */
+function prefixedTable(ctx: OrmContext, arg: ts.Expression): TenantTable | undefined {
+  const tsm = ctx.ts;
+  let e = skipOuter(tsm, arg);
+  if (tsm.isIdentifier(e)) e = skipOuter(tsm, constInitializer(tsm, e) ?? e);
+  const end =
+    tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.PlusToken
+      ? stringValue(tsm, skipOuter(tsm, e.right))
+      : tsm.isTemplateExpression(e)
+        ? e.templateSpans[e.templateSpans.length - 1]!.literal.text
+        : undefined;
+  const name = end?.replace(/^\./, "");
+  if (!name || !/^\w+$/.test(name)) return undefined;
+  const exact = lookupTenantTable(ctx.model, name);
+  if (exact) return exact;
+  const ending = [...ctx.model.tables.values()].filter((t) => t.name.endsWith(`_${name.toLowerCase()}`));
+  return ending.length === 1 ? ending[0] : undefined;
 }
 
 /**
