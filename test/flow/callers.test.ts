@@ -11,7 +11,8 @@ import ts from "typescript";
 import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
 import { resolveConfig } from "../../server/src/analyzer/config/load";
 import type { Proof } from "../../server/src/analyzer/types";
-import { harness, PRISMA_CLIENT, type FlowRun, type FlowRunOptions } from "../helpers/flow-run";
+import { harness, PRISMA_CLIENT, runFlow, type FlowRun, type FlowRunOptions } from "../helpers/flow-run";
+import { prismaModel } from "../orm/prisma-harness";
 
 const h = harness();
 
@@ -419,6 +420,63 @@ describe("filtered by the key of an owned parent row", () => {
     assert.deepEqual(r.proofs, [
       'routes/lines.ts:6 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
       'routes/lines.ts:7 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
+    ]);
+  });
+
+  test("the same through the relation: where: { invoice: { id } }; twin: the id from the request", () => {
+    const r = LINES(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoice: { id: inv.id } } });
+  await prisma.invoiceLine.deleteMany({ where: { invoice: { id: input.otherId } } });`);
+    assert.deepEqual(r.flagged, ["routes/lines.ts:7: deleteMany({ where: { invoice: { id: input.otherId } } })"]);
+    assert.deepEqual(r.proofs, [
+      'routes/lines.ts:6 parent: its rows hang off a "invoices" row it filters by (invoice.id): key `inv.id` comes from the scoped query on line 4',
+    ]);
+  });
+
+  test("through the parent to the grandparent's key: logs whose result's typebot is a checked one (typebot)", () => {
+    const schema = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Workspace {
+  id       String    @id
+  typebots Typebot[]
+}
+model Typebot {
+  id          String    @id
+  workspaceId String
+  workspace   Workspace @relation(fields: [workspaceId], references: [id])
+  results     Result[]
+}
+model Result {
+  id        String  @id
+  typebotId String
+  typebot   Typebot @relation(fields: [typebotId], references: [id])
+  logs      Log[]
+}
+model Log {
+  id       String @id
+  resultId String
+  result   Result @relation(fields: [resultId], references: [id])
+}
+`;
+    const model = prismaModel(h.parser, schema, { tenantColumns: ["workspaceId"] });
+    const handler = (key: string) => `${PRISMA}export async function handler(workspaceId: string, input: any) {
+  const typebot = await prisma.typebot.findFirst({ where: { id: input.typebotId, workspaceId } });
+  if (!typebot) throw new Error("not found");
+  return prisma.log.findMany({ where: { result: { typebotId: ${key}, id: input.resultId } } });
+}`;
+    const runWith = (key: string) =>
+      runFlow(
+        h.parser,
+        model,
+        { "/p/src/routes/logs.ts": handler(key) },
+        { config: { tenantColumns: ["workspaceId"] } },
+      );
+    assert.deepEqual(runWith("typebot.id").flagged, []);
+    assert.deepEqual(runWith("input.otherTypebotId").flagged, [
+      "routes/logs.ts:6: findMany({ where: { result: { typebotId: input.otherTypebotId, id: input.resultId } } })",
     ]);
   });
 

@@ -3,7 +3,7 @@
 // key it selects by (`eq(t.id, x)`, `.where('id', '=', x)`, `{ id: x }`, `findByPk(x)`).
 // Syntactic and deliberately narrow: a key is read only where an OR cannot widen the rows.
 import type ts from "typescript";
-import type { OrmName } from "../model/types";
+import type { OrmName, TenantModel } from "../model/types";
 import type { TenantTable } from "../model/types";
 import type { TableRef } from "../orm/builder-scope";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
@@ -44,14 +44,7 @@ export function ormFlowQuery(
   const [table] = tables;
   const tsm = ctx.ts;
   if (orm === "prisma")
-    return prismaFlowQuery(
-      tsm,
-      call,
-      table,
-      scoped,
-      relationsOf(ctx.model, table).prismaKeys,
-      membershipFields(ctx, table),
-    );
+    return prismaFlowQuery(tsm, call, table, scoped, prismaParentPaths(ctx.model, table), membershipFields(ctx, table));
   if (!tsm.isCallExpression(call)) return undefined;
   const shape = SHAPES[orm]?.(ctx, call);
   if (!shape) return undefined;
@@ -84,6 +77,23 @@ const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression)
 const ID = "id";
 
 /** `db.select().from(t).where(eq(t.id, x))`, `db.delete(t).where(...)`, `db.query.t.findFirst({ where })`. */
+
+/**
+ * Where-paths that hold a key of a tenant-owned parent (or grandparent): the foreign key itself
+ * (`resultId`), the relation's `id` (`result: { id }`) and the parent's own foreign keys through the
+ * relation (`result: { typebotId }`, typebot's `Log` rows by their result's typebot).
+ */
+function prismaParentPaths(model: TenantModel, table: string): ReadonlyMap<string, string> {
+  const own = relationsOf(model, table);
+  const paths = new Map(own.prismaKeys);
+  for (const [relation, parent] of own.prismaRelations) {
+    paths.set(`${relation}.id`, parent);
+    for (const [key, grandparent] of relationsOf(model, parent).prismaKeys)
+      paths.set(`${relation}.${key}`, grandparent);
+  }
+  return paths;
+}
+
 function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
   const tsm = ctx.ts;
   const chain = chainOf(tsm, call);

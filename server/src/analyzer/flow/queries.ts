@@ -122,6 +122,14 @@ export function prismaFlowQuery(
     whereObj && tsm.isObjectLiteralExpression(whereObj)
       ? (member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field))
       : undefined;
+  // `result: { typebotId }`: a field of the related row's filter (a bare object, not `is`/`some`).
+  const pathValue = (path: string) => {
+    const dot = path.indexOf(".");
+    if (dot < 0) return fieldValue(path);
+    const related = fieldValue(path.slice(0, dot));
+    const filter = related && literalOf(tsm, related, call);
+    return filter && tsm.isObjectLiteralExpression(filter) ? member(tsm, filter, path.slice(dot + 1)) : undefined;
+  };
   // Only a lookup of one row answers by its presence: `findMany` hands back a list, empty or not.
   const membershipTenant = returns === "row" ? membershipFields?.tenant.map(fieldValue).find(Boolean) : undefined;
   const membershipUser = membershipFields?.user.map(fieldValue).find(Boolean);
@@ -144,7 +152,7 @@ export function prismaFlowQuery(
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
-            const value = member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field);
+            const value = pathValue(field);
             const key = value && keyOf(tsm, value);
             return key ? [{ ...key, table: parent, field }] : [];
           })

@@ -9,6 +9,8 @@ import { lookupTenantRoot, lookupTenantTable, tenantColumnsOf, type TenantModel,
 export interface TableRelations {
   /** Prisma relation fields with one local key field -> the tenant-owned table it points at (`surveyId` -> "surveys"). */
   prismaKeys: ReadonlyMap<string, string>;
+  /** The same relations by the relation's own name (`survey` -> "surveys"): `where: { survey: { id } }`. */
+  prismaRelations: ReadonlyMap<string, string>;
   /** Parent keys the schema declares, by normalized column -> the parent table (`invoice_id` -> "invoices"). */
   parentKeys: ReadonlyMap<string, string>;
   /** Back-relations (`documents Document[]`) -> the related table and whether it is a list. */
@@ -26,13 +28,16 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
   // A tenant's own table (`Team`) has back-relations too: `team.documents` are the team's rows.
   const root = owned ? undefined : lookupTenantRoot(model, table);
   const prismaKeys = new Map<string, string>();
+  const prismaRelations = new Map<string, string>();
   const backRelations = new Map<string, { table: string; many: boolean }>();
   for (const e of (owned ?? root)?.entities ?? [])
     for (const r of e.relations ?? []) {
       const target = model.entities?.get(r.target.toLowerCase());
       if (!target) continue;
-      if (r.fields?.length === 1) prismaKeys.set(r.fields[0]!, target.name);
-      else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!)))
+      if (r.fields?.length === 1) {
+        prismaKeys.set(r.fields[0]!, target.name);
+        prismaRelations.set(r.field, target.name);
+      } else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!)))
         backRelations.set(r.field, { table: target.name, many: !!r.list });
     }
   const parentKeys = new Map<string, string>();
@@ -40,7 +45,7 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
     const parent = model.tables.get(p.parent.toLowerCase());
     if (parent) parentKeys.set(normalizeColumnName(p.column), parent.name);
   }
-  byTable.set(table, (relations = { prismaKeys, parentKeys, backRelations }));
+  byTable.set(table, (relations = { prismaKeys, prismaRelations, parentKeys, backRelations }));
   return relations;
 }
 
