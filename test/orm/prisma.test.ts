@@ -424,6 +424,10 @@ describe("receivers", () => {
     ["the primary of a client with read replicas: prisma.$primary()", "await prisma.$primary().invoice.findMany();"],
     ["a replica of a client: prisma.$replica()", "await prisma.$replica().invoice.findMany();"],
     ["a client a function named like one hands out: getDb()", "await getDb().invoice.delete({ where: { id } });"],
+    [
+      "a client a client hands out: this.prismaService.txClient() (teable)",
+      "await this.prismaService.txClient().invoice.findMany();",
+    ],
   ];
   for (const [name, body, params] of leaks) {
     test(`${name} is a Prisma client`, () =>
@@ -432,6 +436,10 @@ describe("receivers", () => {
         ["missing-tenant-filter"],
       ));
   }
+
+  test("twin: a getClient() of something that is no Prisma client names no client", () => {
+    assert.deepEqual(found("await this.cache.getClient().invoice.findMany();"), []);
+  });
 
   test("an import from a module that exports the client", () => {
     const code = `import { prisma } from "../lib/prisma";\nexport const list = () => prisma.invoice.findMany();\n`;

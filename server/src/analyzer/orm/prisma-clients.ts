@@ -60,10 +60,13 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
   }
   // `prisma()`, `getPrisma()`: a function that hands out the client, by its name or by what it returns.
   // `db.$primary()`, `db.$replica()` (the read-replicas extension): the same client's other connection.
+  // `this.prismaService.txClient()` (teable), `prisma.getClient()`: a client's own method that hands out a client.
   if (tsm.isCallExpression(e) && e.arguments.length === 0) {
     const callee = strip(tsm, e.expression);
-    if (tsm.isPropertyAccessExpression(callee) && /^\$(?:primary|replica)$/.test(callee.name.text))
-      return clientKind(ctx, callee.expression, depth + 1);
+    if (tsm.isPropertyAccessExpression(callee) && /^\$(?:primary|replica)$|client$/i.test(callee.name.text)) {
+      const owner = clientKind(ctx, callee.expression, depth + 1);
+      if (owner) return owner;
+    }
     return handedOut(ctx, e, depth);
   }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client), and
