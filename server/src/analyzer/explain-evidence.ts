@@ -3,7 +3,7 @@
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
 import { isCredentialField } from "./credentials";
-import { isMembershipTable, isSessionUser, isUserColumn } from "./membership";
+import { identifiesOwnRows, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import type { TenantTable } from "./model/types";
@@ -25,7 +25,7 @@ export function tenantSpellings(table: TenantTable): Set<string> {
 }
 
 export interface TenantEvidence {
-  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential" | "membership">;
+  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential" | "membership" | "own-rows">;
   start: number;
   end: number;
   /** The evidence's text on one line, shortened. */
@@ -246,32 +246,32 @@ export function findIdentityEvidence(
   call: ts.Node,
   table: TenantTable,
 ): TenantEvidence | undefined {
-  const membership = isMembershipTable(table);
-  const evidence = (node: ts.Node, kind: "credential" | "membership"): TenantEvidence => {
+  const evidence = (node: ts.Node, kind: "credential" | "membership" | "own-rows"): TenantEvidence => {
     const start = node.getStart(sourceFile);
     return { kind, start, end: node.getEnd(), text: sourceFile.text.slice(start, node.getEnd()), inData: false };
   };
-  // `userId: ctx.user.id`, `eq(t.userId, ctx.user.id)`: the user column compared with the session's user.
-  const ownUser = (name: string, value: ts.Expression | undefined) =>
-    membership && isUserColumn(name) && !!value && isSessionUser(tsm, value);
+  // `userId: ctx.user.id`, `eq(t.ownerId, user.id)`: the user or owner column compared with the session's user.
+  const ownUser = (name: string, value: ts.Expression | undefined) => {
+    const kind = identifiesOwnRows(table, name, true);
+    return kind && value && isSessionUser(tsm, value) ? kind : undefined;
+  };
   const visit = (node: ts.Node): TenantEvidence | undefined => {
     if (tsm.isPropertyAssignment(node) || tsm.isShorthandPropertyAssignment(node)) {
       const name = propertyName(tsm, node.name) ?? "";
       // `select: { token: true }`, `data: { token }`: they name the column without looking up by it.
       if (NOT_FILTERS.has(name) || WRITE_SHAPES.has(name)) return undefined;
       if (isCredentialField(name)) return evidence(node, "credential");
-      if (tsm.isPropertyAssignment(node) && ownUser(name, node.initializer)) return evidence(node, "membership");
+      const own = tsm.isPropertyAssignment(node) ? ownUser(name, node.initializer) : undefined;
+      if (own) return evidence(node, own);
     }
     if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? "")) return visit(node.expression);
     if (tsm.isPropertyAccessExpression(node) && tsm.isCallExpression(node.parent)) {
       if (isCredentialField(node.name.text)) return evidence(node.parent, "credential");
-      if (
-        ownUser(
-          node.name.text,
-          node.parent.arguments.find((a) => a !== node),
-        )
-      )
-        return evidence(node.parent, "membership");
+      const own = ownUser(
+        node.name.text,
+        node.parent.arguments.find((a) => a !== node),
+      );
+      if (own) return evidence(node.parent, own);
     }
     return tsm.forEachChild(node, visit);
   };

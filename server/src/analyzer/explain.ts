@@ -113,9 +113,11 @@ export function ormProofs(input: OrmProofInput): Proof[] {
             ? `looked up by a credential, which decides the tenant: ${quote(text)}`
             : found.kind === "membership"
               ? `the signed-in user's own memberships: ${quote(text)}`
-              : q.kind === "write" && found.inData
-                ? `tenant set on write ${quote(text)}`
-                : `tenant predicate ${quote(text)}`;
+              : found.kind === "own-rows"
+                ? `the signed-in user's own rows: ${quote(text)}`
+                : q.kind === "write" && found.inData
+                  ? `tenant set on write ${quote(text)}`
+                  : `tenant predicate ${quote(text)}`;
     out.push({
       kind: found.kind,
       table: q.table,

@@ -6,6 +6,7 @@ import type ts from "typescript";
 import { isRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import type { TenantTable } from "./model/types";
+import { constInitializer } from "./flow/bindings";
 import { strip } from "./orm/prisma-syntax";
 
 /** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
@@ -16,6 +17,31 @@ const MEMBERSHIP_TABLE =
 export function isMembershipTable(table: TenantTable): boolean {
   const names = [table.name, ...(table.entities ?? []).flatMap((e) => e.names)];
   return names.some((n) => MEMBERSHIP_TABLE.test(snake(n)));
+}
+
+/**
+ * `ownerId`, `userId`, `authorId`, `createdById`, `creatorId`, `recipientId` (either spelling): the
+ * column that names the user a row belongs to. The signed-in user's own rows are theirs, whichever
+ * tenant they sit in: identity decides, as for memberships.
+ */
+export function isOwnerColumn(column: string): boolean {
+  return OWNER_COLUMN.test(normalizeColumnName(column));
+}
+
+const OWNER_COLUMN = /^(?:owner|user|author|creator|createdby|recipient)(?:id|uid)?$/;
+
+/**
+ * Whether `column` of `table`, equal to the signed-in user's id, decides the rows: a membership
+ * table's user column in a read (the user's own memberships; a write there could change their role
+ * in every tenant), any other table's owner column (the user's own rows).
+ */
+export function identifiesOwnRows(
+  table: TenantTable,
+  column: string,
+  read: boolean,
+): "membership" | "own-rows" | undefined {
+  if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
+  return isOwnerColumn(column) ? "own-rows" : undefined;
 }
 
 /** `userId`, `user_id`, `userUid`: the column a membership row names its user by. */
@@ -53,6 +79,8 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression): boolean {
   }
   const last = names[names.length - 1];
   const before = names[names.length - 2] ?? "";
+  // `user.id` with `const user = await getCurrentUser()`: the binding names whose user it is.
+  if (names.length === 2 && (last === "id" || last === "uid") && signedInBinding(tsm, s)) return true;
   const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
   // `user.id` alone may be any user's row: only the session's `user`, a name that says whose, or
   // a handler parameter a decorator fills with the signed-in user (`@GqlUser() user`).
@@ -62,6 +90,21 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression): boolean {
     );
   return last === "userId" && sessionish;
 }
+
+/** `user` of `user.id` is a const holding the session's user: `await getCurrentUser()`, `await auth()`, `getSessionUser()`. */
+function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {
+  let base: ts.Expression = access.expression;
+  while (tsm.isNonNullExpression(base) || tsm.isParenthesizedExpression(base)) base = base.expression;
+  if (!tsm.isIdentifier(base)) return false;
+  let init = constInitializer(tsm, base, access);
+  if (init && tsm.isAwaitExpression(init)) init = init.expression;
+  if (!init || !tsm.isCallExpression(init) || init.arguments.length > 0) return false;
+  const callee = strip(tsm, init.expression);
+  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  return SESSION_USER_CALL.test(name);
+}
+
+const SESSION_USER_CALL = /^(?:get)?(?:current|session|signedIn|authenticated|loggedIn)?User$|^(?:get)?Me$/i;
 
 /** `user` of `user.uid` is a parameter decorated `@GqlUser()`, `@CurrentUser()`, `@AuthUser()`, `@User()`. */
 function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {

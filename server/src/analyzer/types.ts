@@ -114,6 +114,8 @@ export type ProofKind =
   | "credential"
   /** The signed-in user's own memberships (`user_id = ctx.user.id` on a membership table): identity decides the tenants. */
   | "membership"
+  /** The signed-in user's own rows (`owner_id = ctx.user.id`, `if (row.ownerId !== user.id) throw`): identity decides. */
+  | "own-rows"
   /** A join equality on the tenant column to a reference that is already scoped. */
   | "join"
   /** Owned through a parent: a join, foreign key or relation filter to a scoped parent. */

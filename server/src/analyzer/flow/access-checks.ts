@@ -6,6 +6,7 @@ import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
+import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constInitializer } from "./bindings";
 import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
@@ -368,10 +369,23 @@ export abstract class AccessChecks extends FlowValues {
   protected checkedRow(
     term: ts.Expression,
     st: ts.IfStatement,
-  ): { row: Value; field: string; expr: ts.Expression; shared?: boolean } | undefined {
+  ): { row: Value; field: string; expr: ts.Expression; shared?: boolean; owner?: boolean } | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
     if (!tsm.isBinaryExpression(t)) return undefined;
+    // `video.ownerId !== user.id`: the row belongs to the signed-in user (membership.ts).
+    if (isInequality(tsm, t.operatorToken.kind))
+      for (const [side, other] of [
+        [t.left, t.right],
+        [t.right, t.left],
+      ] as const) {
+        const s = strip(tsm, side);
+        if (!tsm.isPropertyAccessExpression(s) || !isOwnerColumn(s.name.text) || !isSessionUser(tsm, strip(tsm, other)))
+          continue;
+        const value = this.valueOf(s.expression, st);
+        if (value?.kind === "row" && value.unchecked)
+          return { row: value, field: s.name.text, expr: s.expression, owner: true };
+      }
     const sharedCheck = this.sharedOrOwned(t);
     const compared = sharedCheck ?? t;
     // A row that may be shared is the tenant's to read, not to write by its key.

@@ -595,9 +595,11 @@ export class HelperSummaries implements HelperEffects {
 function whatItReturns(value: Value): string {
   return value.reason?.proof === "ownership-check"
     ? `returns ${value.kind === "row" ? "a row" : "rows"} whose tenant it checks`
-    : value.source?.creates
-      ? "returns the row it created with the tenant"
-      : RETURNS[value.kind];
+    : value.reason?.proof === "own-rows"
+      ? `returns ${value.kind === "row" ? "a row" : "rows"} it checks to be the signed-in user's`
+      : value.source?.creates
+        ? "returns the row it created with the tenant"
+        : RETURNS[value.kind];
 }
 
 /** A function's parameters by the names its body uses: `input`, and each of `{ teamId, docId }` with its path (`.docId`). */

@@ -2,7 +2,7 @@
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
 import { isCredentialField, isLiteral } from "../credentials";
-import { isMembershipTable, isSessionUser, isUserColumn } from "../membership";
+import { identifiesOwnRows, isSessionUser } from "../membership";
 import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
   isParentLink,
@@ -226,7 +226,7 @@ export class DrizzlePredicates {
     if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
     const secret = name === "eq" && this.reads ? this.secretLookup(left, args[1]) : undefined;
     if (secret) return { kind: "tenant", ref: secret, credential: true };
-    const own = name === "eq" && this.reads ? this.ownMembership(left, args[1]) : undefined;
+    const own = name === "eq" ? this.ownRows(left, args[1]) : undefined;
     if (own) return { kind: "tenant", ref: own, membership: true };
     if (name === "inArray" && left && !left.tenant && this.scopedParentSubquery(left, args[1]))
       return { kind: "tenant", ref: left.ref };
@@ -268,13 +268,15 @@ export class DrizzlePredicates {
     return col.ref;
   }
 
-  /** `eq(usersToWorkspaces.userId, ctx.user.id)`: the signed-in user's own memberships (membership.ts). */
-  private ownMembership(
+  /**
+   * `eq(usersToWorkspaces.userId, ctx.user.id)`: the signed-in user's own memberships;
+   * `eq(videos.ownerId, user.id)`: their own rows (membership.ts).
+   */
+  private ownRows(
     col: { ref: TableRef; tenant: boolean; column: string } | undefined,
     value: ts.Expression | undefined,
   ): TableRef | undefined {
-    if (!col || col.tenant || !value || !isUserColumn(col.column) || !isMembershipTable(col.ref.table))
-      return undefined;
+    if (!col || col.tenant || !value || !identifiesOwnRows(col.ref.table, col.column, this.reads)) return undefined;
     return isSessionUser(this.ctx.ts, skipOuter(this.ctx.ts, value)) ? col.ref : undefined;
   }
 

@@ -3,7 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral } from "../credentials";
-import { isMembershipTable, isSessionUser, isUserColumn } from "../membership";
+import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
@@ -146,12 +146,13 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
-  // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships.
+  // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships;
+  // `video.update({ where: { id, ownerId: ctx.user.id } })`: their own row.
   if (
     scope.kind === "none" &&
     followed &&
     tsm.isObjectLiteralExpression(followed) &&
-    (isCredentialLookup(site, followed) || isOwnMembershipRead(site, followed))
+    (isCredentialLookup(site, followed) || isOwnRowsQuery(site, followed))
   )
     return [];
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
@@ -297,22 +298,27 @@ function declaredDefined(tsm: typeof ts, id: ts.Identifier): boolean {
   return false;
 }
 
-/** A read of a membership table by its user column, with the signed-in user's id (membership.ts). */
-function isOwnMembershipRead(site: CallSite, where: ts.ObjectLiteralExpression): boolean {
+/**
+ * A read of a membership table by its user column, or a query of any other table by its owner
+ * column (`ownerId`, `createdBy`), with the signed-in user's id (membership.ts). Creates are
+ * checked for the tenant they write.
+ */
+function isOwnRowsQuery(site: CallSite, where: ts.ObjectLiteralExpression): boolean {
   const { ctx } = site;
   const tsm = ctx.ts;
-  if (!/^(?:find|count|aggregate|groupBy)/.test(site.method.text) || !isMembershipTable(site.entity.table))
-    return false;
+  if (/^create/.test(site.method.text)) return false;
+  const read = /^(?:find|count|aggregate|groupBy)/.test(site.method.text);
+  const decides = (column: string) => !!identifiesOwnRows(site.entity.table, column, read);
   const sessionUser = (value: ts.Expression) => isSessionUser(tsm, followConst(ctx, strip(tsm, value)));
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (!name || !value) return false;
-    if (isUserColumn(name)) return sessionUser(value);
+    if (decides(site.entity.info.fields[name] ?? name)) return sessionUser(value);
     // `user: { id: ctx.user.id }`: the relation held by the user column, to the user's own row.
     const relation = site.entity.info.relations?.find((r) => r.field === name);
     const local = relation?.fields?.length === 1 ? relation.fields[0]! : undefined;
-    const filter = local && isUserColumn(local) ? followConst(ctx, strip(tsm, value)) : undefined;
+    const filter = local && decides(local) ? followConst(ctx, strip(tsm, value)) : undefined;
     if (!filter || !tsm.isObjectLiteralExpression(filter)) return false;
     const id = filter.properties.find((q) => propertyName(tsm, q) === "id");
     const idValue = id && propertyValue(tsm, id);

@@ -1,0 +1,178 @@
+// The signed-in user's own rows: a row whose owner column (`ownerId`, `userId`, `createdById`,
+// `authorId`, `recipientId`) is the session's user belongs to that user, whichever tenant it sits
+// in, as the user's own memberships do (membership.ts). A query filtered so, or a row checked so
+// before use, proves its key; the same with a user the client names stays flagged. Cap's server
+// actions (Drizzle, `const user = await getCurrentUser()`) and teable's comments (Prisma).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { identifiesOwnRows, isOwnerColumn, isSessionUser } from "../../server/src/analyzer/membership";
+import type { TenantModel, TenantTable } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { modelOf } from "../helpers/model";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+const DRIZZLE_SCHEMA = `import { mysqlTable, varchar } from "drizzle-orm/mysql-core";
+export const videos = mysqlTable("videos", {
+  id: varchar("id", { length: 15 }).primaryKey(),
+  ownerId: varchar("ownerId", { length: 15 }).notNull(),
+  orgId: varchar("orgId", { length: 15 }).notNull(),
+  name: varchar("name", { length: 255 }),
+});
+export const organizationMembers = mysqlTable("organization_members", {
+  id: varchar("id", { length: 15 }).primaryKey(),
+  userId: varchar("userId", { length: 15 }).notNull(),
+  organizationId: varchar("organizationId", { length: 15 }).notNull(),
+  role: varchar("role", { length: 15 }),
+});
+`;
+const DRIZZLE_CONFIG = { tenantColumns: ["orgId", "organizationId"], schema: { drizzle: ["src/db/schema.ts"] } };
+
+const PRISMA_SCHEMA = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Comment {
+  id        String @id
+  tableId   String
+  createdBy String
+  body      String
+}
+`;
+
+let parser: SqlParser;
+let drizzleModel: TenantModel;
+let commentModel: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  drizzleModel = modelOf(parser, { "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, DRIZZLE_CONFIG);
+  commentModel = prismaModel(parser, PRISMA_SCHEMA, { tenantColumns: ["tableId"] });
+});
+
+const action = (body: string) => `import { eq, and } from "drizzle-orm";
+import { db } from "../db";
+import { videos, organizationMembers } from "../db/schema";
+import { getCurrentUser } from "../session";
+export async function action(videoId: string, input: { userId: string; name: string }) {
+  const user = await getCurrentUser();
+  if (!user) throw new Error("Unauthorized");
+${body}
+}`;
+const flagged = (body: string) =>
+  runFlow(parser, drizzleModel, { "/p/src/actions/videos.ts": action(body) }, { config: DRIZZLE_CONFIG });
+
+describe("the owner column and the session's user", () => {
+  test("owner columns in either spelling; a membership table's user column only for reads", () => {
+    for (const c of [
+      "ownerId",
+      "owner_id",
+      "userId",
+      "user_id",
+      "createdById",
+      "created_by",
+      "authorId",
+      "recipientId",
+    ])
+      assert.equal(isOwnerColumn(c), true, c);
+    for (const c of ["id", "orgId", "name", "ownerName", "userEmail", "updatedBy"])
+      assert.equal(isOwnerColumn(c), false, c);
+    const table = (name: string) => ({ name, tenantColumn: "org_id" }) as TenantTable;
+    assert.equal(identifiesOwnRows(table("videos"), "ownerId", false), "own-rows");
+    assert.equal(identifiesOwnRows(table("memberships"), "userId", true), "membership");
+    assert.equal(identifiesOwnRows(table("memberships"), "userId", false), undefined, "a role change in every tenant");
+  });
+
+  test("`user.id` of a const holding `await getCurrentUser()` is the session's; of `getUser(input.id)` it is not", () => {
+    const idOf = (decl: string) => {
+      const file = ts.createSourceFile(
+        "/p/a.ts",
+        `async function f(input: any) { ${decl}; return user.id; }`,
+        ts.ScriptTarget.Latest,
+        true,
+      );
+      let found: ts.Expression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isReturnStatement(n)) found = n.expression;
+        ts.forEachChild(n, visit);
+      };
+      visit(file);
+      return isSessionUser(ts, found!);
+    };
+    assert.equal(idOf("const user = await getCurrentUser()"), true);
+    assert.equal(idOf("const user = await auth.getSessionUser()"), true);
+    assert.equal(idOf("const user = await getUser(input.id)"), false);
+    assert.equal(idOf("const user = input.user"), false);
+  });
+});
+
+describe("Drizzle: the user's own rows", () => {
+  test("a row checked to be the user's before use; its id keys the write", () => {
+    const r = flagged(`  const [video] = await db().select().from(videos).where(eq(videos.id, videoId));
+  if (!video || video.ownerId !== user.id) throw new Error("Forbidden");
+  await db().update(videos).set({ name: input.name }).where(eq(videos.id, videoId));`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) => p.includes("the row's ownerId is checked to be the signed-in user on line 9")),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: the owner compared with a user the client names, or a check that only logs", () => {
+    assert.equal(
+      flagged(`  const [video] = await db().select().from(videos).where(eq(videos.id, videoId));
+  if (!video || video.ownerId !== input.userId) throw new Error("Forbidden");
+  await db().update(videos).set({ name: input.name }).where(eq(videos.id, videoId));`).flagged.length,
+      2,
+    );
+    assert.equal(
+      flagged(`  const [video] = await db().select().from(videos).where(eq(videos.id, videoId));
+  if (video.ownerId !== user.id) console.warn("not the owner");
+  await db().update(videos).set({ name: input.name }).where(eq(videos.id, videoId));`).flagged.length,
+      2,
+    );
+  });
+
+  test("a query filtered by the owner column with the session's user; twins: the client's user, a membership write", () => {
+    const r =
+      flagged(`  await db().update(videos).set({ name: input.name }).where(and(eq(videos.id, videoId), eq(videos.ownerId, user.id)));
+  await db().update(videos).set({ name: input.name }).where(and(eq(videos.id, videoId), eq(videos.ownerId, input.userId)));
+  await db().select().from(organizationMembers).where(eq(organizationMembers.userId, user.id));
+  await db().update(organizationMembers).set({ role: "owner" }).where(eq(organizationMembers.userId, user.id));`);
+    assert.deepEqual(r.flagged, [
+      "actions/videos.ts:9: update(videos)",
+      "actions/videos.ts:11: update(organizationMembers)",
+    ]);
+    assert.ok(
+      r.proofs.includes("actions/videos.ts:8 own-rows: the signed-in user's own rows: `eq(videos.ownerId, user.id)`"),
+      r.proofs.join("\n"),
+    );
+  });
+});
+
+describe("Prisma: the user's own rows", () => {
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      commentModel,
+      {
+        "/p/src/comments.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function update(ctx: any, input: any) {
+${body}
+}`,
+      },
+      { config: { tenantColumns: ["tableId"] } },
+    );
+
+  test("an update by id and author, the author the session's user; twin: the author from the request", () => {
+    const r =
+      run(`  await prisma.comment.update({ where: { id: input.id, createdBy: ctx.user.id }, data: { body: input.body } });
+  await prisma.comment.update({ where: { id: input.id, createdBy: input.userId }, data: { body: input.body } });
+  await prisma.comment.create({ data: { id: input.id, createdBy: ctx.user.id, body: input.body } });`);
+    assert.deepEqual(r.flagged, [
+      "comments.ts:5: update({ where: { id: input.id, createdBy: input.userId }, data: { body: input.body } })",
+    ]);
+  });
+});
