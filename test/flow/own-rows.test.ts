@@ -119,6 +119,24 @@ describe("Drizzle: the user's own rows", () => {
     );
   });
 
+  test("the rows' first row under another name, the user's id in a const (Cap's edit-title)", () => {
+    const r = flagged(`  const userId = user.id;
+  const query = await db().select().from(videos).where(eq(videos.id, videoId)).limit(1);
+  if (query.length === 0) throw new Error("Video not found");
+  const video = query[0];
+  if (!video || video.ownerId !== userId) throw new Error("Forbidden");
+  await db().update(videos).set({ name: input.name }).where(eq(videos.id, videoId));`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: the row used before the check (its name returned) proves nothing for that use", () => {
+    const r = flagged(`  const query = await db().select().from(videos).where(eq(videos.id, videoId)).limit(1);
+  const video = query[0];
+  console.log(video.name);
+  if (!video || video.ownerId !== user.id) throw new Error("Forbidden");`);
+    assert.equal(r.flagged.length, 1);
+  });
+
   test("twins: the owner compared with a user the client names, or a check that only logs", () => {
     assert.equal(
       flagged(`  const [video] = await db().select().from(videos).where(eq(videos.id, videoId));

@@ -56,8 +56,13 @@ export function isUserColumn(column: string): boolean {
  * value the client sent (`input.userId`, `req.body.user.id`), and not a bare `userId`, which may
  * be anyone's.
  */
-export function isSessionUser(tsm: typeof ts, e: ts.Expression): boolean {
+export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): boolean {
   const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
+  // `const userId = user.id` (of `const user = await getCurrentUser()`), then `userId`.
+  if (tsm.isIdentifier(s) && depth < 2) {
+    const init = constInitializer(tsm, s, s);
+    return !!init && isSessionUser(tsm, init, depth + 1);
+  }
   if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return false;
   const names: string[] = [];
   for (let cur: ts.Expression = s; ;) {

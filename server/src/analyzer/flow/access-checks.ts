@@ -481,8 +481,16 @@ export abstract class AccessChecks extends FlowValues {
         tsm.isPropertyAccessExpression(n.parent) &&
         n.parent.expression === n &&
         /^(?:left|error)$/.test(n.parent.name.text);
+      // `const spaceData = space[0]`, `const row = found`: another name for the read's row, not a use of it.
+      const rebound =
+        (tsm.isVariableDeclaration(n.parent) && n.parent.initializer === n) ||
+        (tsm.isElementAccessExpression(n.parent) &&
+          n.parent.expression === n &&
+          tsm.isVariableDeclaration(n.parent.parent) &&
+          n.parent.parent.initializer === n.parent);
       if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n) && !failure)
         used = !(
+          rebound ||
           (tsm.isVariableDeclaration(n.parent) && n.parent.name === n) ||
           // `link = await ...` overwrites the variable: not a use of what it held.
           (tsm.isBinaryExpression(n.parent) &&
