@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
 import { identifiesOwnRows, isOwnerColumn, isSessionUser } from "../../server/src/analyzer/membership";
 import type { TenantModel, TenantTable } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
@@ -192,5 +194,26 @@ ${body}
     assert.deepEqual(r.flagged, [
       "comments.ts:5: update({ where: { id: input.id, createdBy: input.userId }, data: { body: input.body } })",
     ]);
+  });
+
+  test("in every branch of an OR: the user's own rows or the tenant's (cal.com's personal or team rows); twin: a branch with neither", () => {
+    const code = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function list(ctx: any, input: any) {
+  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { tableId: ctx.tableId }] } });
+  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { body: input.body }] } });
+}`;
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
+      config: resolveConfig({ tenantColumns: ["tableId"] }, "/p", undefined),
+      model: commentModel,
+      parser,
+      relativePath: "src/comments.ts",
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]),
+      [["weak-tenant-filter", 5]],
+    );
   });
 });

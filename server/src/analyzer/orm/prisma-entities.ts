@@ -6,7 +6,7 @@
 // config lists it in `tables`; then it is owned through its first required relation to a
 // tenant-owned parent, and its queries must filter through that relation
 // (`where: { invoice: { tenantId } }`). Its creates are not checked: the parent's key ties them.
-import { isMembershipTable } from "../membership";
+import { isMembershipTable, isOwnerColumn } from "../membership";
 import { relationsOf } from "../model/relations";
 import {
   lookupTenantEntity,
@@ -113,6 +113,9 @@ export class PrismaEntities {
       tenantField,
       ...(tenantFields.length > 1 ? { tenantFields } : {}),
       compoundKeys,
+      ...(isMembershipTable(table)
+        ? {}
+        : { ownerFields: new Set(Object.keys(info.fields).filter((f) => isOwnerColumn(info.fields[f] ?? f))) }),
       tenantRelation: relations.find((r) => r.fields?.length === 1 && r.fields[0] === tenantField)?.field,
       // A model owned through its parent has no tenant field to set: its parent key ties it.
       inheritsTenantFrom: (parentModel) => !!through || relations.some((r) => r.target === parentModel && carries(r)),

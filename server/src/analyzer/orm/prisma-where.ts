@@ -4,7 +4,7 @@
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
 import { fromRequest } from "../flow/conditions";
-import { isUserColumn } from "../membership";
+import { isSessionUser, isUserColumn } from "../membership";
 import { returnStatements } from "../statements";
 import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
 
@@ -26,6 +26,8 @@ export interface ScopeEntity {
   /** Compound unique keys (`id_tenantId`) whose fields include the tenant field. */
   compoundKeys: ReadonlyMap<string, readonly string[]>;
   relation(field: string): ScopeRelation | undefined;
+  /** Fields naming the user a row belongs to (`ownerId`, `createdBy`; membership.ts): the session's user there scopes. */
+  ownerFields?: ReadonlySet<string>;
 }
 
 export interface ScopeRelation {
@@ -294,6 +296,9 @@ function termScope(
 ): Scope {
   const tsm = ctx.ts;
   if (name === entity.tenantField || entity.tenantFields?.includes(name)) return tenantValueScope(ctx, value, name);
+  // `ownerId: ctx.user.id`: the signed-in user's own rows, in a branch of an OR as well.
+  if (entity.ownerFields?.has(name) && isSessionUser(tsm, followConst(ctx, strip(tsm, value))))
+    return { kind: "scoped" };
   if (name === "AND") {
     const v = followConst(ctx, strip(tsm, value));
     return tsm.isArrayLiteralExpression(v)
