@@ -268,6 +268,32 @@ describe("Sequelize receivers", () => {
       [["missing-tenant-filter", "findByPk(id)"]],
     );
   });
+  test("scoped and unscoped models, this in a static method, this.constructor (outline's models)", () => {
+    const code = `import { Model } from "sequelize";
+import { Order } from "../models";
+export async function route(id: string) {
+  await Order.scope("withCustomer").findByPk(id);
+  await Order.unscoped().findAll({ where: { status: "open" } });
+  await Order.scope({ method: ["withItems", id] }).findAll({ where: { tenantId: id } });
+}
+export class LineItem extends Model {
+  static async byKey(key: string) { return this.findOne({ where: { key } }); }
+  async siblings() { return (this.constructor as typeof LineItem).findAll({ where: { key: "k" } }); }
+  async rename(name: string) { return this.update({ name }); }
+}
+`;
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [
+        ["missing-tenant-filter", "findByPk(id)"],
+        ["missing-tenant-filter", 'findAll({ where: { status: "open" } })'],
+        ["missing-tenant-filter", "findOne({ where: { key } })"],
+        ["missing-tenant-filter", 'findAll({ where: { key: "k" } })'],
+      ],
+      "an instance method's this.update changes that row alone: not a model call",
+    );
+  });
+
   test("a parameter typed typeof Order", () => {
     const code = `import { Order } from "../models";\nexport function all(M: typeof Order) { return M.findAll(); }\n`;
     assert.deepEqual(

@@ -51,8 +51,21 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
       (decl?.type && typeNodeModel(tsm, decl.type)) ??
       (decl?.initializer && modelName(ctx, decl.initializer, depth + 1)) ??
       (param?.type && typeNodeModel(tsm, param.type));
+  } else if (node.kind === tsm.SyntaxKind.ThisKeyword) {
+    // `this.findOne(...)` in a static method of the model class (outline's `Attachment.findByKey`).
+    name = staticClassName(tsm, node);
+  } else if (
+    tsm.isCallExpression(node) &&
+    tsm.isPropertyAccessExpression(node.expression) &&
+    /^(?:scope|unscoped|schema)$/.test(node.expression.name.text)
+  ) {
+    // `Document.scope("withCollection")`, `User.unscoped()`: the same model with other default options.
+    name = modelName(ctx, node.expression.expression, depth + 1);
   } else if (tsm.isPropertyAccessExpression(node)) {
     if (node.expression.kind === tsm.SyntaxKind.ThisKeyword) name = classMemberModel(ctx, node);
+    // `(this.constructor as typeof Document)`: the class of an instance method's row.
+    if (!name && node.name.text === "constructor" && node.expression.kind === tsm.SyntaxKind.ThisKeyword)
+      name = enclosingClassName(tsm, node);
     // `db.Order`, `models.Order`, `sequelize.models.Order`
     if (!name && sequelizeModel(ctx, node.name.text)) name = node.name.text;
   } else if (
@@ -67,6 +80,26 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
   if (!sequelizeModel(ctx, name) && checker)
     name = importedModel(ctx, node) ?? typeModel(ctx, checker.getTypeAtLocation(node)) ?? name;
   return name;
+}
+
+/** The class whose static method `this` sits in (an instance method's `this` is a row, not the model). */
+function staticClassName(tsm: typeof ts, node: ts.Node): string | undefined {
+  let fn: ts.Node | undefined = node.parent;
+  while (fn && !tsm.isFunctionLike(fn)) fn = fn.parent;
+  // Arrow functions keep the `this` of the method around them.
+  while (fn && tsm.isArrowFunction(fn)) {
+    fn = fn.parent;
+    while (fn && !tsm.isFunctionLike(fn)) fn = fn.parent;
+  }
+  if (!fn || !tsm.isMethodDeclaration(fn) || !(tsm.getCombinedModifierFlags(fn) & tsm.ModifierFlags.Static))
+    return undefined;
+  return enclosingClassName(tsm, fn);
+}
+
+function enclosingClassName(tsm: typeof ts, node: ts.Node): string | undefined {
+  let cls: ts.Node | undefined = node.parent;
+  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+  return cls && tsm.isClassLike(cls) && cls.name ? cls.name.text : undefined;
 }
 
 /** A model imported under another name: `import { Payment as Charge }` names the `Payment` declaration. */
