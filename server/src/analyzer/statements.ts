@@ -1,5 +1,11 @@
 import type ts from "typescript";
 
+/** The class a node sits in (a method's, a property's, a nested function's), if any. */
+export function enclosingClass(tsm: typeof ts, node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let cur: ts.Node | undefined = node.parent; cur; cur = cur.parent) if (tsm.isClassLike(cur)) return cur;
+  return undefined;
+}
+
 /**
  * The statement that holds `node`: climbs until the parent is a block, a file, a module or a
  * case clause. A next-line suppression goes above it, and covers what it runs.

@@ -5,6 +5,7 @@
 // type annotation, through type aliases and `ReturnType<typeof factory>`, or as the callback
 // parameter of `withTenant(id, (tx) => ...)` and `x.$transaction((tx) => ...)`), and `$extends` results.
 import type ts from "typescript";
+import { enclosingClass } from "../statements";
 import type { ResolvedConfig } from "../config/types";
 
 export type ReceiverKind = "scoped" | "unscoped" | "unknown";
@@ -347,9 +348,8 @@ function callbackOwner(
  * type, and every `this.x = ...` assignment in the class's constructor.
  */
 function thisField(tsm: typeof ts, access: ts.PropertyAccessExpression): (ts.Expression | ts.TypeNode)[] {
-  let cls: ts.Node | undefined = access.parent;
-  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-  if (!cls || !tsm.isClassLike(cls)) return [];
+  const cls = enclosingClass(tsm, access);
+  if (!cls) return [];
   const name = access.name.text;
   const out: (ts.Expression | ts.TypeNode)[] = [];
   for (const member of cls.members) {

@@ -5,6 +5,7 @@
 import type ts from "typescript";
 import { constInitializer } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
+import { enclosingClass } from "../statements";
 
 export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
 
@@ -236,12 +237,6 @@ export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undef
   return isFn && (node as ts.FunctionLikeDeclaration).body ? (node as FunctionWithBody) : undefined;
 }
 
-function enclosingClass(tsm: typeof ts, node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  for (let cur: ts.Node | undefined = node.parent; cur; cur = cur.parent) if (tsm.isClassLike(cur)) return cur;
-  return undefined;
-}
-
-/** The class name a property is declared with: `documents: DocumentsRepository`, or a constructor parameter property. */
 /** The type a class declares for a property (or a constructor parameter property), by name: `DocumentsRepository`. */
 export function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name: string): string | undefined {
   const named = (n: ts.BindingName | ts.PropertyName) => tsm.isIdentifier(n) && n.text === name;

@@ -2,7 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
-import { returnedExpressions } from "../statements";
+import { enclosingClass, returnedExpressions } from "../statements";
 import { WeakCache } from "../weak-cache";
 import { fileCalls } from "./file-calls";
 
@@ -342,10 +342,7 @@ export function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDecl
  */
 export function thisMemberValue(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
   if (!tsm.isPropertyAccessExpression(e) || e.expression.kind !== tsm.SyntaxKind.ThisKeyword) return undefined;
-  let cls: ts.Node | undefined = e.parent;
-  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-  if (!cls || !tsm.isClassLike(cls)) return undefined;
-  for (const member of cls.members) {
+  for (const member of enclosingClass(tsm, e)?.members ?? []) {
     if (!member.name || !tsm.isIdentifier(member.name) || member.name.text !== e.name.text) continue;
     if (tsm.isPropertyDeclaration(member)) return member.initializer;
     if (tsm.isGetAccessorDeclaration(member)) {

@@ -8,6 +8,7 @@ import type { ResolvedConfig } from "../config/types";
 import { constDeclaration, strip, type SyntaxContext } from "./prisma-syntax";
 import { clientFunction } from "./builder-clients";
 import { propertyType } from "../flow/functions";
+import { enclosingClass } from "../statements";
 
 export type ClientKind = "unscoped" | "scoped";
 
@@ -150,9 +151,8 @@ function prismaWrapper(tsm: typeof ts, e: ts.Expression): boolean {
   const x = strip(tsm, e);
   let declared: string | undefined;
   if (tsm.isPropertyAccessExpression(x) && x.expression.kind === tsm.SyntaxKind.ThisKeyword) {
-    let cls: ts.Node | undefined = x.parent;
-    while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-    declared = cls && tsm.isClassLike(cls) ? propertyType(tsm, cls, x.name.text) : undefined;
+    const cls = enclosingClass(tsm, x);
+    declared = cls && propertyType(tsm, cls, x.name.text);
   } else if (tsm.isIdentifier(x)) {
     const param = parameterNamed(tsm, x);
     declared = param?.type && typeName(tsm, param.type);

@@ -4,6 +4,7 @@
 // `ModelStatic<Order>` behind any alias, a define model's `ModelStatic<OrderInstance>`) or through
 // an import under another name. Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
 import type ts from "typescript";
+import { enclosingClass } from "../statements";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
@@ -97,9 +98,7 @@ function staticClassName(tsm: typeof ts, node: ts.Node): string | undefined {
 }
 
 function enclosingClassName(tsm: typeof ts, node: ts.Node): string | undefined {
-  let cls: ts.Node | undefined = node.parent;
-  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-  return cls && tsm.isClassLike(cls) && cls.name ? cls.name.text : undefined;
+  return enclosingClass(tsm, node)?.name?.text;
 }
 
 /** A model imported under another name: `import { Payment as Charge }` names the `Payment` declaration. */
@@ -122,9 +121,8 @@ function importedModel(ctx: OrmContext, node: ts.Expression): string | undefined
 /** `this.orders` declared `@InjectModel(Order) private orders: typeof Order`. */
 function classMemberModel(ctx: OrmContext, access: ts.PropertyAccessExpression): string | undefined {
   const { ts: tsm } = ctx;
-  let cls: ts.Node | undefined = access.parent;
-  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-  if (!cls || !tsm.isClassLike(cls)) return undefined;
+  const cls = enclosingClass(tsm, access);
+  if (!cls) return undefined;
   const candidates: (ts.PropertyDeclaration | ts.ParameterDeclaration)[] = [];
   for (const member of cls.members) {
     if (tsm.isPropertyDeclaration(member)) candidates.push(member);

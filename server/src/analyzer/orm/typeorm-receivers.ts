@@ -5,6 +5,7 @@
 // `flowRepo().find(...)`). With a TypeChecker: any expression whose type is `Repository<Order>`, a class
 // extending it or a `Repository.extend(...)` result, and an entity imported under another name.
 import type ts from "typescript";
+import { enclosingClass } from "../statements";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity, lookupTenantTable } from "../model/types";
 import { findParameter, findVariable, skipOuter } from "./object-where";
@@ -126,9 +127,8 @@ function extendedEntity(tsm: typeof ts, cls: ts.ClassLikeDeclaration): string | 
 /** `this.repo`: a property or constructor parameter property of the enclosing class. */
 function classMemberEntity(ctx: OrmContext, access: ts.PropertyAccessExpression, depth: number): string | undefined {
   const { ts: tsm } = ctx;
-  let cls: ts.Node | undefined = access.parent;
-  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
-  if (!cls || !tsm.isClassLike(cls)) return undefined;
+  const cls = enclosingClass(tsm, access);
+  if (!cls) return undefined;
   const name = access.name.text;
   for (const member of cls.members) {
     if (tsm.isPropertyDeclaration(member) && tsm.isIdentifier(member.name) && member.name.text === name) {
