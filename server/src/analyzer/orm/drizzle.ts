@@ -19,6 +19,7 @@ import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
 import { queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
 import { drizzleSubquery, dynamicQueryOf } from "./drizzle-dynamic";
+import { lineOf } from "../flow/values";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
 import {
@@ -126,7 +127,7 @@ function dynamicWhereFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Ex
   const replaced = dynamic.base.calls.find((c) => c.name === "where");
   const root = skipOuter(ctx.ts, chain.root).getText(ctx.sourceFile);
   const why = replaced
-    ? ` \`.where()\` on the \`$dynamic()\` query \`${root}\` replaces the where it was built with on line ${lineOf(ctx, replaced.call)}, tenant predicate included: Drizzle keeps only the last \`.where()\`. Repeat the tenant predicate in this one.`
+    ? ` \`.where()\` on the \`$dynamic()\` query \`${root}\` replaces the where it was built with on line ${lineOf(ctx.sourceFile, replaced.call)}, tenant predicate included: Drizzle keeps only the last \`.where()\`. Repeat the tenant predicate in this one.`
     : "";
   return builderFindings(ctx, dynamic.base.root, chain.top, dynamic.calls).map((f) => ({
     ...f,
@@ -136,10 +137,6 @@ function dynamicWhereFindings(ctx: OrmContext, chain: Chain, isClient: (e: ts.Ex
     // The builder's fix would edit the builder, which every other use shares.
     fixes: [],
   }));
-}
-
-function lineOf(ctx: OrmContext, node: ts.Node): number {
-  return ctx.sourceFile.getLineAndCharacterOfPosition(node.getStart(ctx.sourceFile)).line + 1;
 }
 
 /** `db.insert(t).values(row | rows)`. */
