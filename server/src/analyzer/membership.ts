@@ -52,8 +52,9 @@ export function isUserColumn(column: string): boolean {
 
 /**
  * The signed-in user's id as a server reads it from its session: `ctx.user.id`,
- * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `currentUser.id`. Not a
- * value the client sent (`input.userId`, `req.body.user.id`), and not a bare `userId`, which may
+ * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `currentUser.id`, `user.id`
+ * of `const user = await getCurrentUser()`, and a const holding one of these. Not a value the
+ * client sent (`input.userId`, `req.body.user.id`), and not a bare `userId` parameter, which may
  * be anyone's.
  */
 export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): boolean {
