@@ -39,7 +39,8 @@ const TYPED: [number, string, string][] = [
 /** [line, rule] from syntax alone. */
 const UNTYPED: [number, string][] = [
   [6, "missing-tenant-filter"], // `store: PrismaClient` by its annotation
-  // line 10: `string | undefined` is invisible without types; line 29: `this.store` is not a client name
+  [10, "weak-tenant-filter"], // `tenantId: string | undefined` by its annotation
+  // line 29: `this.store` is not a client name
   [18, "missing-tenant-filter"], // the tx of $transaction
   [22, "missing-tenant-filter"], // `t: Prisma.TransactionClient` by its annotation
   [35, "dynamic-sql"], // the where's type is what proves it scoped

@@ -255,6 +255,22 @@ describe("a tenant filter that does not hold for every row", () => {
       weak("findMany({ where: { tenantId } })"),
     ]);
   });
+
+  test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {
+    const body = "await prisma.invoice.findMany({ where: { tenantId } });";
+    assert.deepEqual(found(body, undefined, "tenantId: string | undefined"), [
+      weak("findMany({ where: { tenantId } })"),
+    ]);
+    assert.deepEqual(found(body, undefined, "tenantId: string | null | undefined"), [
+      weak("findMany({ where: { tenantId } })"),
+    ]);
+    assert.deepEqual(found(body, undefined, "tenantId: string"), []);
+    assert.deepEqual(
+      found(body, undefined, "tenantId: string | null"),
+      [],
+      "null matches rows without a tenant, it drops nothing",
+    );
+  });
 });
 
 describe("a where the analyzer cannot see through is dynamic-sql, not silence", () => {

@@ -144,6 +144,16 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
   if (tsm.isIdentifier(v) && depth < 3) {
     const param = parameterOf(tsm, v);
     if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
+    // `projectId: string | undefined`, `x: T | null | undefined`: optional all the same.
+    // A cast (`tenantId as string`) is the author's claim, taken as said.
+    if (
+      depth === 0 &&
+      !isCast(tsm, value) &&
+      param?.type &&
+      tsm.isUnionTypeNode(param.type) &&
+      param.type.types.some((t) => isUndefinedType(tsm, t))
+    )
+      return `\`${v.text}\` may be undefined (\`${short(param.type.getText(ctx.sourceFile))}\`)`;
     const followed = followConst(ctx, v);
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
   }
@@ -416,6 +426,16 @@ function memberOf(
       !tsm.isObjectLiteralExpression(strip(tsm, user))
     );
   });
+}
+
+function isCast(tsm: typeof ts, e: ts.Expression): boolean {
+  let x = e;
+  while (tsm.isParenthesizedExpression(x)) x = x.expression;
+  return tsm.isAsExpression(x) || tsm.isTypeAssertionExpression(x) || tsm.isSatisfiesExpression(x);
+}
+
+function isUndefinedType(tsm: typeof ts, t: ts.TypeNode): boolean {
+  return t.kind === tsm.SyntaxKind.UndefinedKeyword || t.kind === tsm.SyntaxKind.VoidKeyword;
 }
 
 function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
