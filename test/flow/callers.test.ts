@@ -328,6 +328,17 @@ describe("authorization checks in one function", () => {
     assert.equal(r.flagged.length, 2);
   });
 
+  test("a permit check by name (webstudio's hasProjectPermit) in an if that throws; twin: its answer only logged", () => {
+    const checked =
+      SAME(`  if (!(await hasProjectPermit({ projectId: input.id, permit: "edit" }, ctx))) throw new Error("forbidden");
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.deepEqual(checked.flagged, []);
+    const logged =
+      SAME(`  if (!(await hasProjectPermit({ projectId: input.id, permit: "edit" }, ctx))) console.warn("denied");
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.equal(logged.flagged.length, 1);
+  });
+
   test("names that act on permissions are not checks; the config's authorizers are, whatever their name", () => {
     const body = `  await getPermissions(ctx.user, input.id);
   await ensureCan(ctx.user, input.id);
