@@ -10,7 +10,8 @@ import { strip } from "../orm/prisma-syntax";
 import { constInitializer } from "./bindings";
 
 /** Words that make a function name an authorization check... */
-const AUTH_WORD = /authori[sz]|permission|permit|access|owner|member|allowed|forbid|denied|deny|guard|^can[A-Z_]|^can$/i;
+const AUTH_WORD =
+  /authori[sz]|permission|permit|access|owner|member|allowed|forbid|denied|deny|guard|^can[A-Z_]|^can$/i;
 /** ...unless it names an action on those things (`getPermissions`, `updateMember`, `grantAccess`). */
 const NOT_A_CHECK =
   /^(?:get|fetch|find|load|list|read|select|query|create|insert|add|update|upsert|delete|remove|set|save|grant|revoke|invite|send|log|record|build|make|to|parse|format|map)(?:[A-Z_]|$)/;
