@@ -236,6 +236,19 @@ ${HANDLER}
       ["9: findUnique({ where: { id } })", "20: delete({ where: { id: other!.id } })"],
     ],
     [
+      "a helper returning its fields under a cast (`satisfies`, `as const`: rallly's createSpaceDTO)",
+      `async function owned(id: string, tenantId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!inv) throw new Error("not found");
+  return { invoice: inv } satisfies { invoice: unknown };
+}
+${HANDLER}
+  const { invoice } = await owned(id, tenantId);
+  await prisma.invoice.delete({ where: { id: invoice.id } });
+}`,
+      [],
+    ],
+    [
       "a const object's method",
       `export const invoices = {
   async byId(id: string, tenantId: string) {

@@ -522,8 +522,12 @@ export class HelperSummaries implements HelperEffects {
   private returnedValue(flow: FunctionFlow, returned: ReturnedExpression[]): Summary["returns"] {
     const tsm = this.ctx.ts;
     const objects = returned.map(([e]) => strip(tsm, e));
+    // `return { ... } satisfies SpaceDTO`, `return { ... } as const`: the object under the cast.
     if (objects.length && objects.every((o) => tsm.isObjectLiteralExpression(o)))
-      return this.returnedFields(flow, returned as [ts.ObjectLiteralExpression, ts.Node][]);
+      return this.returnedFields(
+        flow,
+        returned.map(([, at], i) => [objects[i] as ts.ObjectLiteralExpression, at]),
+      );
     let value: Value | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
