@@ -661,7 +661,24 @@ test("findFirst by a credential held in a parameter typed as always there (`toke
     ),
     [],
   );
+  // Inside a closure (the `tx` callback of `$transaction`), the outer function's parameter.
+  assert.deepEqual(
+    found(
+      "await prisma.$transaction(async (tx) => tx.project.findFirst({ where: { shareToken: token } }));",
+      undefined,
+      "{ token }: { token: string }",
+    ),
+    [],
+  );
   // Twins: optional, or possibly undefined by its type: Prisma would drop the condition.
+  assert.deepEqual(
+    found(
+      "await prisma.$transaction(async (tx) => tx.project.findFirst({ where: { shareToken: token } }));",
+      undefined,
+      "{ token }: { token?: string }",
+    ),
+    [missing("findFirst({ where: { shareToken: token } })")],
+  );
   for (const params of ["token?: string", "token: string | undefined", "{ token }: { token?: string }"])
     assert.deepEqual(
       found("await prisma.project.findFirst({ where: { shareToken: token } });", undefined, params),

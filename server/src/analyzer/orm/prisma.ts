@@ -293,7 +293,7 @@ function declaredDefined(tsm: typeof ts, id: ts.Identifier): boolean {
       const sig = p.type.members.find((m) => m.name?.getText() === prop);
       return !!sig && tsm.isPropertySignature(sig) && !sig.questionToken && plain(sig.type);
     }
-    return false;
+    // Not a parameter here: a closure (`$transaction(async (tx) => ...)`) sees the outer function's.
   }
   return false;
 }
