@@ -106,6 +106,26 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = await auth.getSessionUser()"), true);
     assert.equal(idOf("const user = await getUser(input.id)"), false);
     assert.equal(idOf("const user = input.user"), false);
+    assert.equal(idOf("const user = await requireUser()"), true);
+    assert.equal(idOf("const { user } = ctx"), true, "destructured from the context");
+    assert.equal(idOf("const { user } = input"), false, "destructured from the request");
+  });
+
+  test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {
+    const idIn = (params: string) => {
+      const file = ts.createSourceFile(
+        "/p/a.ts",
+        `const h = async (${params}) => user.id;`,
+        ts.ScriptTarget.Latest,
+        true,
+      );
+      const arrow = (file.statements[0] as ts.VariableStatement).declarationList.declarations[0]!
+        .initializer as ts.ArrowFunction;
+      return isSessionUser(ts, arrow.body as ts.Expression);
+    };
+    assert.equal(idIn("{ ctx: { user } }: any"), true);
+    assert.equal(idIn("{ input: { user } }: any"), false);
+    assert.equal(idIn("user: any"), false);
   });
 });
 

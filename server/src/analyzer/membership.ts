@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { isRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import type { TenantTable } from "./model/types";
-import { constInitializer } from "./flow/bindings";
+import { bindingPath, constDeclarationOf, constInitializer } from "./flow/bindings";
 import { strip } from "./orm/prisma-syntax";
 
 /** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
@@ -73,7 +73,7 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
       names.unshift(cur.name.text);
       cur = cur.expression;
     } else if (tsm.isIdentifier(cur)) {
-      names.unshift(cur.text);
+      names.unshift(...destructuredFrom(tsm, cur), cur.text);
       break;
     } else if (tsm.isCallExpression(cur)) {
       // `auth().userId`, `(await getSession()).user.id`.
@@ -97,6 +97,31 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
   return last === "userId" && sessionish;
 }
 
+/**
+ * Where a destructured name came from, as the names before it: `ctx` for `user` of
+ * `const { user } = ctx` or of a parameter `{ ctx: { user } }`, so that `user.id` reads as
+ * `ctx.user.id`. Empty for any other name.
+ */
+function destructuredFrom(tsm: typeof ts, id: ts.Identifier): string[] {
+  const decl = constDeclarationOf(tsm, id, id);
+  if (decl && tsm.isObjectBindingPattern(decl.name)) {
+    const path = bindingPath(tsm, decl.name, id.text);
+    let init = decl.initializer && strip(tsm, decl.initializer);
+    if (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+    const root = init && (tsm.isIdentifier(init) || tsm.isPropertyAccessExpression(init)) ? init.getText() : undefined;
+    return path && root ? [...root.split("."), ...path.slice(0, -1)] : [];
+  }
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (!tsm.isFunctionLike(n)) continue;
+    for (const p of n.parameters) {
+      const path = tsm.isObjectBindingPattern(p.name) ? bindingPath(tsm, p.name, id.text) : undefined;
+      if (path) return path.slice(0, -1);
+      if (tsm.isIdentifier(p.name) && p.name.text === id.text) return [];
+    }
+  }
+  return [];
+}
+
 /** `user` of `user.id` is a const holding the session's user: `await getCurrentUser()`, `await auth()`, `getSessionUser()`. */
 function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {
   let base: ts.Expression = access.expression;
@@ -110,7 +135,8 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   return SESSION_USER_CALL.test(name);
 }
 
-const SESSION_USER_CALL = /^(?:get)?(?:current|session|signedIn|authenticated|loggedIn)?User$|^(?:get)?Me$/i;
+const SESSION_USER_CALL =
+  /^(?:get|require)?(?:current|session|signedIn|authenticated|loggedIn)?User(?:OrThrow)?$|^(?:get)?Me$/i;
 
 /** `user` of `user.uid` is a parameter decorated `@GqlUser()`, `@CurrentUser()`, `@AuthUser()`, `@User()`. */
 function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {
