@@ -237,3 +237,25 @@ export async function list(ctx: any, input: any) {
     );
   });
 });
+
+describe("the tenant's id read off the object its column is named for", () => {
+  test("`row.tableId !== ctx.table.id` for the tenant column `tableId` checks the row; twin: the request's table", () => {
+    const run = (other: string) =>
+      runFlow(
+        parser,
+        commentModel,
+        {
+          "/p/src/comments.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function remove(ctx: any, input: any) {
+  const comment = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!comment || comment.tableId !== ${other}) throw new Error("forbidden");
+  await prisma.comment.delete({ where: { id: input.id } });
+}`,
+        },
+        { config: { tenantColumns: ["tableId"] } },
+      ).flagged;
+    assert.deepEqual(run("ctx.table.id"), []);
+    assert.equal(run("input.table.id").length, 2);
+  });
+});

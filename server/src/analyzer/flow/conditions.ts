@@ -107,8 +107,28 @@ export function identifiesTenantRow(tenant: TenantNames, field: string): boolean
 function namesTenant(tenant: TenantNames, name: string, before: string | undefined): "column" | "word" | undefined {
   if (tenant.names.has(name)) return "column";
   if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, "").replace(/_$/, "")) ? "word" : undefined;
-  return name === "id" && before !== undefined && TENANT_WORD.test(before) ? "word" : undefined;
+  // `ctx.space.id` for the tenant column `spaceId`: the id of the object the column is named for.
+  const owner = before?.toLowerCase();
+  return name === "id" && owner !== undefined && (TENANT_WORD.test(owner) || columnOwners(tenant).has(owner))
+    ? "word"
+    : undefined;
 }
+
+/** `space` of `spaceId` / `space_id`: what each tenant column names the id of. */
+function columnOwners(tenant: TenantNames): ReadonlySet<string> {
+  let owners = OWNERS.get(tenant);
+  if (!owners) {
+    owners = new Set(
+      [...tenant.names]
+        .filter((n) => ID_NAME.test(n))
+        .map((n) => n.replace(ID_NAME, "").replace(/_$/, "").toLowerCase()),
+    );
+    OWNERS.set(tenant, owners);
+  }
+  return owners;
+}
+
+const OWNERS = new WeakMap<TenantNames, ReadonlySet<string>>();
 
 /**
  * A variable named like a tenant that holds what the client sent: `const { workspaceId } = input`,
