@@ -191,20 +191,22 @@ describe("Drizzle: the user's own rows", () => {
   });
 });
 
-describe("Prisma: the user's own rows", () => {
-  const run = (body: string) =>
-    runFlow(
-      parser,
-      commentModel,
-      {
-        "/p/src/comments.ts": `import { PrismaClient } from "@prisma/client";
+/** A handler of the comments model (tenant column `tableId`), with `ctx` and `input` in scope. */
+const commentHandler = (body: string) => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
-export async function update(ctx: any, input: any) {
+export async function handler(ctx: any, input: any) {
 ${body}
-}`,
-      },
-      { config: { tenantColumns: ["tableId"] } },
-    );
+}`;
+const runComments = (body: string) =>
+  runFlow(
+    parser,
+    commentModel,
+    { "/p/src/comments.ts": commentHandler(body) },
+    { config: { tenantColumns: ["tableId"] } },
+  );
+
+describe("Prisma: the user's own rows", () => {
+  const run = runComments;
 
   test("an update by id and author, the author the session's user; twin: the author from the request", () => {
     const r =
@@ -217,12 +219,9 @@ ${body}
   });
 
   test("in every branch of an OR: the user's own rows or the tenant's (cal.com's personal or team rows); twin: a branch with neither", () => {
-    const code = `import { PrismaClient } from "@prisma/client";
-const prisma = new PrismaClient();
-export async function list(ctx: any, input: any) {
-  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { tableId: ctx.tableId }] } });
-  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { body: input.body }] } });
-}`;
+    const code =
+      commentHandler(`  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { tableId: ctx.tableId }] } });
+  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { body: input.body }] } });`);
     const findings = analyzeSourceFile({
       ts,
       sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
@@ -241,20 +240,9 @@ export async function list(ctx: any, input: any) {
 describe("the tenant's id read off the object its column is named for", () => {
   test("`row.tableId !== ctx.table.id` for the tenant column `tableId` checks the row; twin: the request's table", () => {
     const run = (other: string) =>
-      runFlow(
-        parser,
-        commentModel,
-        {
-          "/p/src/comments.ts": `import { PrismaClient } from "@prisma/client";
-const prisma = new PrismaClient();
-export async function remove(ctx: any, input: any) {
-  const comment = await prisma.comment.findUnique({ where: { id: input.id } });
+      runComments(`  const comment = await prisma.comment.findUnique({ where: { id: input.id } });
   if (!comment || comment.tableId !== ${other}) throw new Error("forbidden");
-  await prisma.comment.delete({ where: { id: input.id } });
-}`,
-        },
-        { config: { tenantColumns: ["tableId"] } },
-      ).flagged;
+  await prisma.comment.delete({ where: { id: input.id } });`).flagged;
     assert.deepEqual(run("ctx.table.id"), []);
     assert.equal(run("input.table.id").length, 2);
   });

@@ -273,7 +273,9 @@ function builderFindings(
 
 /** A subquery (`this.scope`, drizzle-dynamic.ts) whose own where scopes its table: reading from it reads one tenant's rows. */
 function scopedSubquery(ctx: OrmContext, expr: ts.Expression | undefined): boolean {
-  const sub = expr && drizzleSubquery(ctx, expr);
+  // A table named as itself (`from(orders)`), the common case, is no subquery: no declaration to look up.
+  if (!expr || mayNameDrizzleTable(ctx, qualifierOf(ctx, expr))) return false;
+  const sub = drizzleSubquery(ctx, expr);
   const table = sub && drizzleTableOf(ctx, sub.from.args[0]);
   if (!sub || !table) return false;
   const ref: TableRef = { table, qualifier: qualifierOf(ctx, sub.from.args[0]), node: sub.from.call };
