@@ -136,7 +136,7 @@ describe("parseConfig", () => {
       name: "unknown key in a table override",
       text: '{ "tables": { "billing.invoices": { "column": "org_id" } } }',
       expected: {
-        message: 'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global, references',
+        message: 'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global, shareKeys, references',
         key: 'tables["billing.invoices"].column',
         line: 1,
         column: 37,
@@ -215,6 +215,24 @@ describe("tables.<t>.references", () => {
   }
 }`);
     assert.equal(error.key, "tables.webhooks.references.env_id");
+    assert.equal(error.line, 3);
+  });
+});
+
+describe("tables.<t>.shareKeys", () => {
+  test("a list of columns is accepted", () => {
+    const { errors } = parseConfig(JSON.stringify({ tables: { polls: { shareKeys: ["id", "url_id"] } } }), FILE);
+    assert.deepEqual(errors, []);
+  });
+
+  test("a single string, or an empty name, is an error at its key", () => {
+    assert.equal(onlyError(`{ "tables": { "polls": { "shareKeys": "id" } } }`).key, "tables.polls.shareKeys");
+    const error = onlyError(`{
+  "tables": {
+    "polls": { "shareKeys": ["id", ""] }
+  }
+}`);
+    assert.equal(error.key, "tables.polls.shareKeys[1]");
     assert.equal(error.line, 3);
   });
 });

@@ -22,6 +22,7 @@ import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type Tenant
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
+import { findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmModule, type OrmQuery } from "./orm";
 import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
@@ -309,9 +310,22 @@ function addFlowQueries(
   for (const q of relational) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
     // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
-    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call));
+    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call) && !readByShareLink(ctx, call, names));
     if (flowQuery) flowQueries.set(call, flowQuery);
   }
+}
+
+/**
+ * A read that only a share link scopes (`poll.findUnique({ where: { id } })` with `shareKeys`): its
+ * rows are anyone's who holds the link, so a key taken from them proves no later write.
+ */
+function readByShareLink(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string>): boolean {
+  for (const name of tables) {
+    const table = lookupTenantTable(ctx.model, name);
+    if (!table?.shareKeys || findTenantEvidence(ctx.ts, ctx.sourceFile, call, tenantSpellings(table))) continue;
+    if (findIdentityEvidence(ctx.ts, ctx.sourceFile, call, table)?.kind === "share-link") return true;
+  }
+  return false;
 }
 
 function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
@@ -389,7 +403,11 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   });
   // A query through a scoped client needs no predicate: the client adds the tenant (or RLS enforces it).
   const evidence: SqlProof[] | undefined = options.proofs && [];
-  const issues = boundary.waivesPredicate ? [] : checkSqlScoping(site.sql, parsed, tokens, { model, proofs: evidence });
+  // Rows read by a share link are anyone's who holds it: no key taken from them is the tenant's.
+  let shareLink = false;
+  const issues = boundary.waivesPredicate
+    ? []
+    : checkSqlScoping(site.sql, parsed, tokens, { model, proofs: evidence, onShareLink: () => (shareLink = true) });
   if (options.proofs)
     options.proofs.push(...sqlProofs(site, boundary, evidence ?? [], () => tenantTablesIn(parsed, model), sourceFile));
   // The flow reasons about statements on one tenant-owned table only.
@@ -401,7 +419,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   touched.delete(undefined);
   if (touched.size === 1 && options.config.isolation !== "database") {
     const [table] = touched as Set<string>;
-    const scoped = !issues.length && !boundary.findings.length;
+    const scoped = !issues.length && !boundary.findings.length && !shareLink;
     flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped));
   }
   const normalized = normalizeSql(site.sql);

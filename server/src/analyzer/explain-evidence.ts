@@ -6,7 +6,7 @@ import { isCredentialField } from "./credentials";
 import { identifiesOwnRows, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
-import type { TenantTable } from "./model/types";
+import { isShareKey, type TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
 import type { ProofKind } from "./types";
 
@@ -25,7 +25,10 @@ export function tenantSpellings(table: TenantTable): Set<string> {
 }
 
 export interface TenantEvidence {
-  kind: Extract<ProofKind, "predicate" | "parent" | "shared-or-owned" | "credential" | "membership" | "own-rows">;
+  kind: Extract<
+    ProofKind,
+    "predicate" | "parent" | "shared-or-owned" | "credential" | "membership" | "own-rows" | "share-link"
+  >;
   start: number;
   end: number;
   /** The evidence's text on one line, shortened. */
@@ -237,8 +240,9 @@ function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
 
 /**
  * A lookup by a secret inside an ORM call (`where: { lookupHash }`, `eq(invitation.token, token)`)
- * or the signed-in user's own memberships (`where: { userId: ctx.user.id }`): the evidence of a
- * read that identity decides, when no tenant predicate is written.
+ * or the signed-in user's own memberships (`where: { userId: ctx.user.id }`), else a share link
+ * the config declares (`where: { pollId }`): the evidence of a read that identity (or the link)
+ * decides, when no tenant predicate is written.
  */
 export function findIdentityEvidence(
   tsm: typeof ts,
@@ -246,10 +250,12 @@ export function findIdentityEvidence(
   call: ts.Node,
   table: TenantTable,
 ): TenantEvidence | undefined {
-  const evidence = (node: ts.Node, kind: "credential" | "membership" | "own-rows"): TenantEvidence => {
+  const evidence = (node: ts.Node, kind: "credential" | "membership" | "own-rows" | "share-link"): TenantEvidence => {
     const start = node.getStart(sourceFile);
     return { kind, start, end: node.getEnd(), text: sourceFile.text.slice(start, node.getEnd()), inData: false };
   };
+  // A share link is the weakest: anyone may hold it. A credential or the user's own rows beside it decide.
+  let link: TenantEvidence | undefined;
   // `userId: ctx.user.id`, `eq(t.ownerId, user.id)`: the user or owner column compared with the session's user.
   const ownUser = (name: string, value: ts.Expression | undefined) => {
     const kind = identifiesOwnRows(table, name, true);
@@ -261,12 +267,14 @@ export function findIdentityEvidence(
       // `select: { token: true }`, `data: { token }`: they name the column without looking up by it.
       if (NOT_FILTERS.has(name) || WRITE_SHAPES.has(name)) return undefined;
       if (isCredentialField(name)) return evidence(node, "credential");
+      if (isShareKey(table, name)) link ??= evidence(node, "share-link");
       const own = tsm.isPropertyAssignment(node) ? ownUser(name, node.initializer) : undefined;
       if (own) return evidence(node, own);
     }
     if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? "")) return visit(node.expression);
     if (tsm.isPropertyAccessExpression(node) && tsm.isCallExpression(node.parent)) {
       if (isCredentialField(node.name.text)) return evidence(node.parent, "credential");
+      if (isShareKey(table, node.name.text)) link ??= evidence(node.parent, "share-link");
       const own = ownUser(
         node.name.text,
         node.parent.arguments.find((a) => a !== node),
@@ -275,5 +283,5 @@ export function findIdentityEvidence(
     }
     return tsm.forEachChild(node, visit);
   };
-  return visit(outermostChainCall(tsm, call));
+  return visit(outermostChainCall(tsm, call)) ?? link;
 }

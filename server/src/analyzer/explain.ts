@@ -26,6 +26,7 @@ const SQL_WORDING: Record<SqlProof["kind"], string> = {
   predicate: "tenant predicate",
   "shared-or-owned": "shared or owned rows only",
   credential: "looked up by a credential, which decides the tenant:",
+  "share-link": "read by a share link the config declares (shareKeys):",
   join: "joined on the tenant column to a scoped table",
   parent: "owned through its scoped parent:",
 };
@@ -115,9 +116,11 @@ export function ormProofs(input: OrmProofInput): Proof[] {
               ? `the signed-in user's own memberships: ${quote(text)}`
               : found.kind === "own-rows"
                 ? `the signed-in user's own rows: ${quote(text)}`
-                : q.kind === "write" && found.inData
-                  ? `tenant set on write ${quote(text)}`
-                  : `tenant predicate ${quote(text)}`;
+                : found.kind === "share-link"
+                  ? `read by a share link the config declares (shareKeys): ${quote(text)}`
+                  : q.kind === "write" && found.inData
+                    ? `tenant set on write ${quote(text)}`
+                    : `tenant predicate ${quote(text)}`;
     out.push({
       kind: found.kind,
       table: q.table,

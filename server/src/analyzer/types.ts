@@ -116,6 +116,8 @@ export type ProofKind =
   | "membership"
   /** The signed-in user's own rows (`owner_id = ctx.user.id`, `if (row.ownerId !== user.id) throw`): identity decides. */
   | "own-rows"
+  /** Read by a share link (`tables.<t>.shareKeys`): anyone holding the link's value may read the row and its children. */
+  | "share-link"
   /** A join equality on the tenant column to a reference that is already scoped. */
   | "join"
   /** Owned through a parent: a join, foreign key or relation filter to a scoped parent. */

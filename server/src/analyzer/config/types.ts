@@ -8,6 +8,8 @@ export interface TableOverride {
   global?: boolean;
   /** Foreign keys no schema source declares: column -> "table.column". */
   references?: Record<string, string>;
+  /** Columns whose value is a share link: reads keyed by them (or by a child's key to them) need no tenant filter. */
+  shareKeys?: string[];
 }
 
 /** `tenantguard.config.json` as written by the user (after schema validation). */

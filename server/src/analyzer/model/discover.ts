@@ -137,6 +137,7 @@ export function discoverTenantModel(
       .map(([key]) => splitQualifiedName(key).name.toLowerCase()),
   ]);
   ownThroughForeignKeys(withConfiguredReferences(discovered, config, tables), tables, listedGlobal, tenantColumns);
+  applyShareKeys(config, discovered, tables, notes);
   // Inferred ownership says where it came from, so the user can confirm it.
   const throughParent = [...tables.values()].filter((t) => t.owner);
   if (inference && throughParent.length) notes.push(ownedThroughNote(throughParent));
@@ -290,6 +291,44 @@ function ownThroughForeignKeys(
   }
 }
 
+/**
+ * The config's share keys (`tables.polls.shareKeys: ["id"]`) in the table's own spelling, and each
+ * child's required key to one (`participants.poll_id -> polls.id`): a read by the link's value
+ * reads the children of the shared row too. A key naming no owned table or no column is a note.
+ */
+function applyShareKeys(
+  config: ResolvedConfig,
+  discovered: DiscoveredTable[],
+  tables: ReadonlyMap<string, TenantTable>,
+  notes: string[],
+): void {
+  for (const [key, override] of Object.entries(config.tables)) {
+    if (!override.shareKeys?.length) continue;
+    const name = splitQualifiedName(key).name.toLowerCase();
+    // The table's name, or a name code uses for it (the Prisma model `Poll`, the Drizzle variable `polls`).
+    const table =
+      tables.get(name) ??
+      [...tables.values()].find((t) => t.entities?.some((e) => e.names.some((n) => n.toLowerCase() === name)));
+    if (!table) {
+      notes.push(`tenantguard: tables.${key}.shareKeys: "${key}" is not a tenant-owned table, so it needs no share key`);
+      continue;
+    }
+    const columns = discovered.find((t) => t.name.toLowerCase() === table.name.toLowerCase())?.columns;
+    for (const wanted of override.shareKeys) {
+      const column = columns ? columns.find((c) => tenantColumnMatches(c, wanted)) : wanted;
+      if (column) table.shareKeys = [...(table.shareKeys ?? []), column];
+      else notes.push(`tenantguard: tables.${key}.shareKeys: "${wanted}" is not a column of ${table.name}`);
+    }
+  }
+  for (const child of tables.values()) {
+    for (const link of [...(child.owner ? [child.owner] : []), ...(child.parents ?? [])]) {
+      const parent = tables.get(link.parent.toLowerCase());
+      if (parent?.shareKeys?.some((c) => tenantColumnMatches(c, link.parentColumn)))
+        child.shareKeys = [...new Set([...(child.shareKeys ?? []), link.column])];
+    }
+  }
+}
+
 /** The candidate most tables share; ties go to the earlier candidate (`tenant_id` first). */
 function inferTenantColumn(tables: DiscoveredTable[], rootDir: string): TenantModel["inference"] {
   let best: { column: string; owners: DiscoveredTable[] } | undefined;
@@ -344,6 +383,8 @@ function applyTableOverrides(
       globalTables.add(lower);
       continue;
     }
+    // Share keys alone say nothing of ownership: applyShareKeys reads them once owners are known.
+    if (override.shareKeys && !override.tenantColumn && !override.references) continue;
     const table = discovered.find(
       (t) =>
         t.name.toLowerCase() === lower && (!schema || (t.schema ?? "public").toLowerCase() === schema.toLowerCase()),

@@ -81,6 +81,12 @@ export interface TenantTable {
    * own key, listed in `tenantColumns` so a predicate on it scopes, but never what an insert must set.
    */
   levelKey?: string;
+  /**
+   * Columns (SQL spelling) whose value is a share link anyone holding it may use to read the row:
+   * the config's `tables.<t>.shareKeys`, and a child's required key to a parent's share key
+   * (`participants.poll_id -> polls.id`). A read keyed by one needs no tenant filter; a write does.
+   */
+  shareKeys?: string[];
   source: ModelSource;
   /** The ORM definitions of this table, when a schema reader found them. */
   entities?: EntityInfo[];
@@ -122,6 +128,11 @@ export interface TenantRoot {
 /** The tenant root a table or entity name (`Team`, `team`, `teams`) names, case-insensitively. */
 export function lookupTenantRoot(model: TenantModel, name: string): TenantRoot | undefined {
   return model.roots?.get(name.toLowerCase());
+}
+
+/** Whether a column (SQL or ORM spelling) is one of the table's share keys (`tables.<t>.shareKeys`, or a child's key to one). */
+export function isShareKey(table: TenantTable, column: string): boolean {
+  return !!table.shareKeys?.some((k) => tenantColumnMatches(k, column));
 }
 
 /** Look a table reference up; `name` may be schema-qualified and is matched case-insensitively. */

@@ -6,6 +6,7 @@ import { identifiesOwnRows, isSessionUser } from "../membership";
 import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
   isParentLink,
+  isShareKey,
   lookupTenantTable,
   tenantColumnsOf,
   insertTenantColumnsOf,
@@ -255,14 +256,16 @@ export class DrizzlePredicates {
   }
 
   /**
-   * `eq(invitation.token, input.token)`: a credential column compared with a value the caller
-   * brought, not a literal (`eq(t.token, "")` is no secret anyone was given) nor another column.
+   * `eq(invitation.token, input.token)`: a credential column (or a share key, `eq(polls.id, id)`
+   * with `tables.polls.shareKeys`) compared with a value the caller brought, not a literal
+   * (`eq(t.token, "")` is no secret anyone was given) nor another column.
    */
   private secretLookup(
     col: { ref: TableRef; tenant: boolean; column: string } | undefined,
     value: ts.Expression | undefined,
   ): TableRef | undefined {
-    if (!col || col.tenant || !value || !isCredentialField(col.column)) return undefined;
+    if (!col || col.tenant || !value) return undefined;
+    if (!isCredentialField(col.column) && !isShareKey(col.ref.table, col.column)) return undefined;
     const v = skipOuter(this.ctx.ts, value);
     if (this.column(v) || isLiteral(this.ctx.ts, v)) return undefined;
     return col.ref;

@@ -5,7 +5,7 @@
 import { isCredentialField, isLiteral } from "../credentials";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
-import { ownedThroughText } from "../model/types";
+import { isShareKey, ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
 import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
 import { PrismaEntities, type PrismaEntity } from "./prisma-entities";
@@ -152,7 +152,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
     scope.kind === "none" &&
     followed &&
     tsm.isObjectLiteralExpression(followed) &&
-    (isCredentialLookup(site, followed) || isOwnRowsQuery(site, followed))
+    (isCredentialLookup(site, followed) || isOwnRowsQuery(site, followed) || isShareLinkRead(site, op, followed))
   )
     return [];
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
@@ -272,6 +272,26 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
       (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given)) ||
       (tsm.isIdentifier(given) && declaredDefined(tsm, given))
     );
+  });
+}
+
+/**
+ * A read by a share link: `poll.findUnique({ where: { id: pollId } })` with `tables.polls.shareKeys:
+ * ["id"]`, or a child's rows by its key to one (`participant.findMany({ where: { pollId } })`).
+ * Anyone holding the link may read; a write by it, a literal or a value that may be undefined
+ * (Prisma drops the term, and every tenant's rows come back) is no read by a link.
+ */
+function isShareLinkRead(site: CallSite, op: Operation, where: ts.ObjectLiteralExpression): boolean {
+  const { ctx, entity } = site;
+  const tsm = ctx.ts;
+  if (!entity.table.shareKeys || op.reads === "changes" || op.reads === "deletes") return false;
+  return where.properties.some((p) => {
+    const name = propertyName(tsm, p);
+    const value = propertyValue(tsm, p);
+    const column = name && (entity.info.fields[name] ?? name);
+    if (!column || !value || !isShareKey(entity.table, column)) return false;
+    const given = followConst(ctx, strip(tsm, value));
+    return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given) && !mayBeUndefined(ctx, value);
   });
 }
 

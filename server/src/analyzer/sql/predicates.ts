@@ -24,7 +24,8 @@ export type ColumnResolver<R extends PredicateRef> = (qualifier: string[], colum
 export type TermMeaning<R extends PredicateRef> =
   /** `shared`: the shared-or-owned form `tenant_col IS NULL OR tenant_col = v`. */
   /** `credential`: a lookup by a secret or its hash (`token_hash = $1`), authentication. */
-  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean }
+  /** `shareLink`: a read by a share link the config declares (`poll_id = $1` with `shareKeys`). */
+  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean; shareLink?: boolean }
   | { kind: "joins"; a: R; b: R }
   | { kind: "other" };
 
@@ -34,6 +35,8 @@ export interface ClassifyContext<R extends PredicateRef> {
   valueQualifiers?: ReadonlySet<string>;
   /** The one reference of the query level, when it has one: what an unqualified column that is not a tenant column belongs to. */
   soleRef?(): R | undefined;
+  /** Whether `column` of `ref` is a share key (`tables.<t>.shareKeys`); only where the level reads. */
+  isShareKey?(ref: R, column: string): boolean;
 }
 
 /** Splits a boolean expression into its top-level AND terms. */
@@ -48,8 +51,11 @@ export function andTerms(expr: unknown): unknown[] {
 export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): TermMeaning<R> {
   const direct = directPredicateRef(term, ctx);
   if (direct) return { kind: "scopes", refs: [direct] };
-  const credential = credentialRef(term, ctx);
+  const credential = keyLookupRef(term, ctx, (column) => isCredentialField(column));
   if (credential) return { kind: "scopes", refs: [credential], credential: true };
+  const isShareKey = ctx.isShareKey;
+  const link = isShareKey && keyLookupRef(term, ctx, (column, ref) => isShareKey(ref, column));
+  if (link) return { kind: "scopes", refs: [link], shareLink: true };
 
   const join = tenantJoin(term, ctx);
   if (join) return { kind: "joins", a: join[0], b: join[1] };
@@ -127,11 +133,15 @@ function directPredicateRef<R extends PredicateRef>(term: unknown, ctx: Classify
 }
 
 /**
- * `key_hash = $1`, `s.token = $1`, `key_hash = encode(sha256($1), 'hex')`: a credential column
- * compared with a value the query is given (a parameter or an interpolated value). Not with a
- * constant (`token_type = 'refresh'`, `token = ''`): no one was given a secret there.
+ * `key_hash = $1`, `s.token = $1`, `key_hash = encode(sha256($1), 'hex')`: a credential column (or
+ * a share key) compared with a value the query is given (a parameter or an interpolated value).
+ * Not with a constant (`token_type = 'refresh'`, `token = ''`): no one was given a secret there.
  */
-function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): R | undefined {
+function keyLookupRef<R extends PredicateRef>(
+  term: unknown,
+  ctx: ClassifyContext<R>,
+  isKey: (column: string, ref: R) => boolean,
+): R | undefined {
   const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
   if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
   for (const [side, other] of [
@@ -139,10 +149,9 @@ function credentialRef<R extends PredicateRef>(term: unknown, ctx: ClassifyConte
     [expr.rexpr, expr.lexpr],
   ]) {
     const c = columnRef(stripCasts(side));
-    if (!c || !isCredentialField(c.column) || containsNode(other, "ColumnRef") || !containsNode(other, "ParamRef"))
-      continue;
+    if (!c || containsNode(other, "ColumnRef") || !containsNode(other, "ParamRef")) continue;
     const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
-    if (ref) return ref;
+    if (ref && isKey(c.column, ref)) return ref;
   }
   return undefined;
 }

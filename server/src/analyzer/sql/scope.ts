@@ -4,7 +4,7 @@
 // equality to a scoped reference, or (for subqueries and CTEs that pass the tenant
 // column through) by the level that reads them.
 import type { TenantModel, TenantOwner, TenantTable } from "../model/types";
-import { insertTenantColumnsOf, lookupTenantTable, tenantColumnsOf } from "../model/types";
+import { insertTenantColumnsOf, isShareKey, lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { tenantColumnMatches } from "../model/names";
 import type { ProofKind } from "../types";
 import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
@@ -52,6 +52,8 @@ export interface ScopeOptions {
   model: TenantModel;
   /** When given, receives one proof per tenant-owned table reference found scoped (`--explain`, hovers). */
   proofs?: SqlProof[];
+  /** Called when a reference is read by a share link: its rows are anyone's who holds the link, not the tenant's. */
+  onShareLink?(): void;
 }
 
 /** How one reference to a tenant-owned table was found scoped; offsets are into the SQL text. */
@@ -59,7 +61,7 @@ export interface SqlProof {
   table: string;
   refStart: number;
   refEnd: number;
-  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "credential" | "join" | "parent">;
+  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "credential" | "share-link" | "join" | "parent">;
   evidenceStart: number;
   evidenceEnd: number;
   /** The predicate or join as written (`o.tenant_id = $1`), or for a parent how it is scoped. */
@@ -113,6 +115,8 @@ interface Ref {
 
 interface Level {
   refs: Ref[];
+  /** A SELECT: share keys (`tables.<t>.shareKeys`) scope its reads; a write needs the tenant. */
+  reads?: boolean;
   outer?: Level;
   /** WHERE clause and where a new one would go, for the add-predicate fix. */
   fixAnchor?: { where?: unknown; anchor: number };
@@ -195,7 +199,7 @@ class ScopeChecker {
       this.flushCtes(ctes, parentCtes);
       return { pending: [...left.pending, ...right.pending], tenantColumn: left.tenantColumn ?? right.tenantColumn };
     }
-    const level: Level = { refs: [], outer };
+    const level: Level = { refs: [], outer, reads: context !== "insert-select" };
     const from: FromClause = { terms: [], implied: [] };
     for (const item of list(stmt.fromClause)) this.fromItem(item, level, ctes, from);
     const terms = from.terms;
@@ -483,6 +487,9 @@ class ScopeChecker {
     const ctx: ClassifyContext<Ref> = {
       resolve: (q, col) => resolveColumn(level, q, col),
       soleRef: () => (level.refs.length === 1 ? level.refs[0] : undefined),
+      ...(level.reads
+        ? { isShareKey: (ref: Ref, column: string) => !!ref.tenant && isShareKey(ref.tenant, column) }
+        : {}),
     };
     const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
     // Postgres: a strict WHERE predicate on the nullable side of an outer join drops the rows the
@@ -504,7 +511,13 @@ class ScopeChecker {
         for (const ref of meaning.refs) {
           if (applies(term, ref) && !direct.has(ref))
             direct.set(ref, {
-              kind: meaning.shared ? "shared-or-owned" : meaning.credential ? "credential" : "predicate",
+              kind: meaning.shared
+                ? "shared-or-owned"
+                : meaning.credential
+                  ? "credential"
+                  : meaning.shareLink
+                    ? "share-link"
+                    : "predicate",
               expr: term.expr,
             });
         }
@@ -525,6 +538,7 @@ class ScopeChecker {
     const isScoped = (r: Ref) => r.scoped || direct.has(r);
     for (const [ref, how] of direct) {
       ref.scoped = true;
+      if (how.kind === "share-link") this.options.onShareLink?.();
       this.prove(ref, how.kind, how.expr, how.text);
     }
     let changed = true;
@@ -590,7 +604,7 @@ class ScopeChecker {
         ? `joined to ${alias(from)} on ${written}, ${from.how ? `scoped by ${from.how}` : "which is scoped"}`
         : written);
     ref.how =
-      kind === "predicate" || kind === "shared-or-owned" || kind === "credential"
+      kind === "predicate" || kind === "shared-or-owned" || kind === "credential" || kind === "share-link"
         ? written
         : `${alias(ref)} ${described}`;
     proofs.push({
