@@ -136,7 +136,8 @@ describe("parseConfig", () => {
       name: "unknown key in a table override",
       text: '{ "tables": { "billing.invoices": { "column": "org_id" } } }',
       expected: {
-        message: 'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global, shareKeys, references',
+        message:
+          'unknown key "column" in tables["billing.invoices"]; known keys: tenantColumn, global, shareKeys, references',
         key: 'tables["billing.invoices"].column',
         line: 1,
         column: 37,

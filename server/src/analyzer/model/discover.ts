@@ -310,7 +310,9 @@ function applyShareKeys(
       tables.get(name) ??
       [...tables.values()].find((t) => t.entities?.some((e) => e.names.some((n) => n.toLowerCase() === name)));
     if (!table) {
-      notes.push(`tenantguard: tables.${key}.shareKeys: "${key}" is not a tenant-owned table, so it needs no share key`);
+      notes.push(
+        `tenantguard: tables.${key}.shareKeys: "${key}" is not a tenant-owned table, so it needs no share key`,
+      );
       continue;
     }
     const columns = discovered.find((t) => t.name.toLowerCase() === table.name.toLowerCase())?.columns;
