@@ -235,6 +235,24 @@ describe("Prisma: the user's own rows", () => {
       [["weak-tenant-filter", 5]],
     );
   });
+
+  test("a NOT on the tenant beside the user's own rows only narrows them (rallly's other spaces); twin: the client's user", () => {
+    const code =
+      commentHandler(`  await prisma.comment.findMany({ where: { createdBy: ctx.user.id, NOT: { tableId: ctx.tableId } } });
+  await prisma.comment.findMany({ where: { createdBy: input.userId, NOT: { tableId: ctx.tableId } } });`);
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
+      config: resolveConfig({ tenantColumns: ["tableId"] }, "/p", undefined),
+      model: commentModel,
+      parser,
+      relativePath: "src/comments.ts",
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]),
+      [["weak-tenant-filter", 5]],
+    );
+  });
 });
 
 describe("the tenant's id read off the object its column is named for", () => {

@@ -147,9 +147,10 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
   // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships;
-  // `video.update({ where: { id, ownerId: ctx.user.id } })`: their own row.
+  // `video.update({ where: { id, ownerId: ctx.user.id } })`: their own row. A top-level term holds
+  // for every row, so a weak tenant term beside it (`NOT: { spaceId }`) only narrows what it allows.
   if (
-    scope.kind === "none" &&
+    (scope.kind === "none" || scope.kind === "weak") &&
     followed &&
     tsm.isObjectLiteralExpression(followed) &&
     (isCredentialLookup(site, followed) || isOwnRowsQuery(site, followed) || isShareLinkRead(site, op, followed))
