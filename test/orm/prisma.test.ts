@@ -83,7 +83,7 @@ describe("every operation without the tenant", () => {
       ],
     ],
     [
-      "many rows or a write by a credential: not a lookup",
+      "many rows by a credential, or a write by one that may be missing (Prisma drops it): not a lookup",
       "await prisma.project.findMany({ where: { shareToken: token } });\n  await prisma.project.deleteMany({ where: { lookupHash: hash } });",
       [missing("findMany({ where: { shareToken: token } })"), missing("deleteMany({ where: { lookupHash: hash } })")],
     ],
@@ -646,6 +646,29 @@ describe("a model owned through its parent (no tenant field; listed in config `t
     );
     assert.deepEqual(run(fn("await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });")), []);
   });
+});
+
+test("a write of the rows a computed secret, or one typed as always there, selects: its holder's (rallly's invite rollback)", () => {
+  assert.deepEqual(
+    found(
+      "await prisma.project.deleteMany({ where: { id, shareToken: token } });\n  await prisma.project.update({ where: { id, lookupHash: sha256(key) }, data: { views: 1 } });",
+      undefined,
+      "id: string, token: string, key: string",
+    ),
+    [],
+  );
+  // Twins: a secret that may be missing, or a literal: Prisma drops the one, anyone knows the other.
+  assert.deepEqual(
+    found(
+      "await prisma.project.deleteMany({ where: { id, shareToken: token } });\n  await prisma.project.updateMany({ where: { shareToken: '' }, data: { views: 1 } });",
+      undefined,
+      "id: string, token?: string",
+    ),
+    [
+      missing("deleteMany({ where: { id, shareToken: token } })"),
+      missing("updateMany({ where: { shareToken: '' }, data: { views: 1 } })"),
+    ],
+  );
 });
 
 test("findFirst by a credential held in a parameter typed as always there (`token: string`) is a lookup by it", () => {

@@ -251,16 +251,17 @@ function byCompoundUnique(tsm: typeof ts, where: ts.Node | undefined, entity: Pr
 
 /**
  * A read of one row by a secret the caller was given (`findUnique({ where: { lookupHash } })`):
- * a credential field compared with a value that is not written in the code. A literal
- * (`token: ""`, `secret: null`) is no secret anyone was given, a filter object (`{ not: null }`,
- * `{ contains: q }`) matches many rows, and a list or a write by a secret is no authentication.
+ * a credential field compared with a value that is not written in the code; or a write of the
+ * rows that secret selects (`deleteMany({ where: { id, token } })`: the row its holder may
+ * change). A literal (`token: ""`, `secret: null`) is no secret anyone was given, a filter object
+ * (`{ not: null }`, `{ contains: q }`) matches many rows, and a list by a secret is no authentication.
  */
 function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): boolean {
   const { ctx } = site;
   const tsm = ctx.ts;
-  if (!/^find(?:Unique|First)/.test(site.method.text)) return false;
-  // findUnique refuses a missing value; findFirst drops `token: undefined` and returns any tenant's
-  // row, so there the value must be computed (`sha256(key)`), not a header that may be absent.
+  if (!/^(?:find(?:Unique|First)|update|delete)/.test(site.method.text) || site.method.text === "upsert") return false;
+  // findUnique refuses a missing value; findFirst and every write drop `token: undefined` and match
+  // any tenant's row, so there the value must be computed (`sha256(key)`), not a header that may be absent.
   const unique = site.method.text.startsWith("findUnique");
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
