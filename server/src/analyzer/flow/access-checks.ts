@@ -515,6 +515,26 @@ export abstract class AccessChecks extends FlowValues {
     };
     this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
   }
+
+  /**
+   * The parent keys a scoped read found a row under (`space_members` of the signed-in user with
+   * `spaceId = id`, then `if (!membership) return`) are owned keys of the parents: a row of the
+   * tenant, or the user's own membership, hangs off that parent.
+   */
+  protected proveParents(q: FlowQuery, scope: ts.Node, pos: number, throws: boolean): void {
+    const line = lineOf(this.ctx.sourceFile, q.call);
+    for (const parent of q.parentKeys ?? []) {
+      if (parent.list) continue;
+      const reason: Reason = {
+        proof: "owned-key",
+        evidence: q.call,
+        say: (key) =>
+          `key ${key} has a row of ${q.table} under it, found by the scoped query on line ${line}, and the path ends when it finds nothing`,
+      };
+      const name = normalize(parent.expr.getText(this.ctx.sourceFile));
+      this.facts.push({ name, value: { kind: "key", table: parent.table, reason }, scope, pos, throws });
+    }
+  }
 }
 
 /** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */

@@ -219,6 +219,7 @@ export class FunctionFlow extends AccessChecks {
     const q = this.ctx.queries.get(e);
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
       this.prove(q, scope, st.end, q.call, true);
+    if (q && this.scopedInFlow(q) && q.throwsWhenEmpty) this.proveParents(q, scope, st.end, true);
     if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope, true);
     this.applyEffects(expr, st, scope);
     if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, use))
@@ -279,6 +280,7 @@ export class FunctionFlow extends AccessChecks {
       const list = emptyValue && emptyValue.kind !== "row" && emptyValue.kind !== "key" && !countsRows(tsm, term);
       const q = list ? undefined : emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
+      if (exits && q && this.scopedInFlow(q)) this.proveParents(q, scope, st.end, throws);
       if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
       const checked = this.checkedRow(term, st);
       const row = checked?.row;

@@ -1,0 +1,103 @@
+// A scoped read that finds a row under a parent key (`invoiceLine.findFirst({ where: { invoiceId,
+// invoice: { tenantId } } })`, the signed-in user's own `space_members` row with `spaceId = id`),
+// and a path that ends when it finds none: the parent key is the tenant's (or the user's) from
+// there on, as the key a scoped read looked up is. Cap's update-space (Drizzle) and a Prisma
+// child; each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { harness, PRISMA_CLIENT, runFlow } from "../helpers/flow-run";
+import { modelOf } from "../helpers/model";
+import { sqlParser } from "../helpers/sql";
+
+const h = harness();
+
+describe("Prisma: a child found under the parent key by a scoped read", () => {
+  const run = (body: string) =>
+    h.run({
+      "/p/src/invoices.ts": `${PRISMA_CLIENT}export async function handler(tenantId: string, input: { invoiceId: string; otherId: string }) {\n${body}\n}`,
+    });
+
+  test("proves the parent key for a by-id write of the parent", () => {
+    const r =
+      run(`  const line = await prisma.invoiceLine.findFirst({ where: { invoiceId: input.invoiceId, invoice: { tenantId } } });
+  if (!line) throw new Error("not this tenant's invoice");
+  await prisma.invoice.delete({ where: { id: input.invoiceId } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.at(-1)!,
+      /^invoices\.ts:6 owned-key: key `input\.invoiceId` has a row of invoice_lines under it, found by the scoped query on line 4, and the path ends when it finds nothing$/,
+    );
+  });
+
+  test("twins: a child found under another key, a check that only logs, an unscoped child read", () => {
+    const r =
+      run(`  const a = await prisma.invoiceLine.findFirst({ where: { invoiceId: input.otherId, invoice: { tenantId } } });
+  if (!a) throw new Error("no");
+  await prisma.invoice.delete({ where: { id: input.invoiceId } });
+  const b = await prisma.invoiceLine.findFirst({ where: { invoiceId: input.invoiceId, invoice: { tenantId } } });
+  if (!b) console.warn("no line");
+  await prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "void" } });`);
+    assert.deepEqual(r.flagged, [
+      "invoices.ts:6: delete({ where: { id: input.invoiceId } })",
+      'invoices.ts:9: update({ where: { id: input.invoiceId }, data: { status: "void" } })',
+    ]);
+  });
+});
+
+const DRIZZLE_SCHEMA = `import { mysqlTable, varchar } from "drizzle-orm/mysql-core";
+export const spaces = mysqlTable("spaces", {
+  id: varchar("id", { length: 15 }).primaryKey(),
+  organizationId: varchar("organizationId", { length: 15 }).notNull(),
+  name: varchar("name", { length: 255 }).notNull(),
+});
+export const spaceMembers = mysqlTable("space_members", {
+  id: varchar("id", { length: 15 }).primaryKey(),
+  spaceId: varchar("spaceId", { length: 15 }).notNull(),
+  userId: varchar("userId", { length: 15 }).notNull(),
+});
+`;
+// Cap's schema declares no `.references()`: the config says what space_members.spaceId points at.
+const CONFIG = {
+  tenantColumns: ["organization_id"],
+  schema: { drizzle: ["src/db/schema.ts"] },
+  tables: { space_members: { references: { spaceId: "spaces.id" } } },
+};
+
+describe("Drizzle: the signed-in user's membership of the row, looked up inline (Cap's update-space)", () => {
+  let parser: SqlParser;
+  let model: TenantModel;
+  before(async () => {
+    parser = await sqlParser();
+    model = modelOf(parser, { "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, CONFIG);
+  });
+  const run = (checked: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/actions/update-space.ts": `import { and, eq } from "drizzle-orm";
+import { db } from "../db";
+import { spaceMembers, spaces } from "../db/schema";
+import { getCurrentUser } from "../session";
+export async function updateSpace(id: string, otherId: string, name: string) {
+  const user = await getCurrentUser();
+  if (!user) return { success: false };
+  const [membership] = await db.select().from(spaceMembers).where(and(eq(spaceMembers.spaceId, ${checked}), eq(spaceMembers.userId, user.id)));
+  if (!membership) return { success: false };
+  await db.update(spaces).set({ name }).where(eq(spaces.id, id));
+  return { success: true };
+}`,
+      },
+      { config: CONFIG },
+    );
+
+  test("the user's membership of the space proves the space's key", () => {
+    assert.deepEqual(run("id").flagged, []);
+  });
+
+  test("twin: the membership of another space proves nothing for this one", () => {
+    assert.deepEqual(run("otherId").flagged, ["actions/update-space.ts:10: update(spaces)"]);
+  });
+});
