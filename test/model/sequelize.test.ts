@@ -105,4 +105,36 @@ describe("Sequelize model reader", () => {
     assert.deepEqual(t.entities?.[0]?.uniques, [["uuid"]]);
     assert.equal(t.source.kind, "sequelize");
   });
+
+  test("a row's parents: @BelongsTo (its key given or by default), a bare @ForeignKey, belongsTo()", () => {
+    const file = "/p/src/models/d.ts";
+    const tables = readSequelizeModels(
+      createMemoryFs({
+        [file]: `@Table({ tableName: "documents" })
+class Document extends Model {
+  @BelongsTo(() => Collection, "collectionId") collection: Collection;
+  @ForeignKey(() => Collection) @Column(DataType.UUID) collectionId: string;
+  @BelongsTo(() => User) createdBy: User;
+  @ForeignKey(() => Template) @Column(DataType.UUID) templateId: string;
+  @Column(DataType.UUID) teamId: string;
+}
+class Order extends Model {}
+Order.init({ tenantId: DataTypes.UUID }, { sequelize });
+Order.belongsTo(Customer, { foreignKey: "buyerId" });`,
+      }),
+      [file],
+      ts,
+    ).tables;
+    assert.deepEqual(
+      tables.map((t) => t.entities?.[0]?.relations),
+      [
+        [
+          { field: "collection", target: "Collection", required: false, fields: ["collectionId"] },
+          { field: "createdBy", target: "User", required: false, fields: ["createdById"] },
+          { field: "template", target: "Template", required: false, fields: ["templateId"] },
+        ],
+        [{ field: "customer", target: "Customer", required: false, fields: ["buyerId"] }],
+      ],
+    );
+  });
 });

@@ -132,6 +132,7 @@ export abstract class FlowValues {
       if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
         return this.valueOf(e.left, at);
     }
+    if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
     if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
     // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
     if (tsm.isArrayLiteralExpression(e) && e.elements.length) {
@@ -244,6 +245,35 @@ export abstract class FlowValues {
     // `team.documents` of an owned team: rows whose key points at it are its tenant's.
     const related = this.ctx.links?.relatedRows(value.table, name);
     return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason, ...shared };
+  }
+
+  /**
+   * `this` in an instance method of a model class (`class Document extends Model { publish() {
+   * ... Collection.findByPk(this.collectionId) } }`): the row the method runs on, which its caller
+   * holds. Its own id and foreign keys stay inside that row's tenant, unless the method wrote to
+   * `this` first (`this.collectionId = collectionId`).
+   */
+  private heldRow(self: ts.Expression, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    // The method, or the field an arrow function is the value of (`isDeleted = async () => {...}`).
+    let fn: ts.Node | undefined = self.parent;
+    while (fn && !tsm.isPropertyDeclaration(fn) && (!tsm.isFunctionLike(fn) || tsm.isArrowFunction(fn))) fn = fn.parent;
+    if (!fn || !(tsm.isMethodDeclaration(fn) || tsm.isGetAccessorDeclaration(fn) || tsm.isPropertyDeclaration(fn)))
+      return undefined;
+    if (fn.modifiers?.some((m) => m.kind === tsm.SyntaxKind.StaticKeyword)) return undefined;
+    const cls = fn.parent;
+    const className = tsm.isClassDeclaration(cls) ? cls.name?.text : undefined;
+    const table = className && this.ctx.links?.entityTable(className);
+    if (!table || this.writes.some((w) => /^this(?:\.|$)/.test(w.name) && w.pos < at.pos)) return undefined;
+    return {
+      kind: "row",
+      table,
+      reason: {
+        proof: "owned-key",
+        evidence: self,
+        say: (key) => `key ${key} is read off the ${className} row this method runs on, which its caller holds`,
+      },
+    };
   }
 
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */

@@ -137,6 +137,8 @@ export interface ModelLinks {
   isTenantRow(table: string, relation: string): boolean;
   /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
+  /** The tenant-owned table a model class (`class Document extends Model`) is the entity of. */
+  entityTable(className: string): string | undefined;
 }
 
 export function modelLinks(model: TenantModel): ModelLinks {
@@ -146,5 +148,6 @@ export function modelLinks(model: TenantModel): ModelLinks {
     tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
     isTenantRow: (table, relation) => tenantRootRelation(model, table, relation) !== undefined,
     relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
+    entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
   };
 }

@@ -23,6 +23,8 @@ interface SequelizeModel {
   options?: ts.ObjectLiteralExpression;
   /** attribute -> column */
   fields: Record<string, string>;
+  /** `@BelongsTo(() => Collection, "collectionId") collection`: the key attribute a row's parent is read by. */
+  relations: NonNullable<EntityInfo["relations"]>;
   primary: string[];
   underscored: boolean;
   source: ModelSource;
@@ -74,6 +76,9 @@ export function readSequelizeModels(
   return {
     tables: models.map((m) => {
       const entity: EntityInfo = { orm: "sequelize", names: m.names, fields: m.fields };
+      // One relation per key: `@BelongsTo` names it, a bare `@ForeignKey` only when nothing else does.
+      const relations = m.relations.filter((r, i) => m.relations.findIndex((o) => o.fields![0] === r.fields![0]) === i);
+      if (relations.length) entity.relations = relations;
       if (m.primary.length) entity.uniques = [m.primary];
       return {
         name: tableName(tsm, m),
@@ -129,6 +134,7 @@ function modelDefinition(
     names,
     options: opts,
     fields: {},
+    relations: [],
     primary: [],
     underscored,
     source: sourceOf(call, sourceFile),
@@ -165,11 +171,16 @@ function decoratedModel(
     names: [name],
     options,
     fields: {},
+    relations: [],
     primary: [],
     underscored,
     source: sourceOf(node, sourceFile),
   };
   for (const member of node.members) {
+    if (tsm.isPropertyDeclaration(member) && tsm.isIdentifier(member.name)) {
+      const relation = belongsTo(tsm, member.name.text, decoratorsOf(tsm, member));
+      if (relation) model.relations.push(relation);
+    }
     if (!tsm.isPropertyDeclaration(member) || !tsm.isIdentifier(member.name)) continue;
     const decorators = decoratorsOf(tsm, member);
     const column = decorators.find((d) => d.name === "Column");
@@ -184,7 +195,37 @@ function decoratedModel(
   return model;
 }
 
-/** `Order.belongsTo(Tenant, { foreignKey })` adds the key attribute (default `tenantId`) when the model does not declare it. */
+/**
+ * sequelize-typescript's `@BelongsTo(() => Collection, "collectionId") collection` (the key
+ * defaults to the property's name plus `Id`), or `@ForeignKey(() => Collection) collectionId`.
+ */
+function belongsTo(
+  tsm: typeof ts,
+  property: string,
+  decorators: { name: string; args: readonly ts.Expression[] }[],
+): NonNullable<EntityInfo["relations"]>[number] | undefined {
+  const target = (d: { args: readonly ts.Expression[] }) => {
+    const f = d.args[0];
+    const body = f && (tsm.isArrowFunction(f) ? f.body : f);
+    return body && tsm.isIdentifier(body) ? body.text : undefined;
+  };
+  const parent = decorators.find((d) => d.name === "BelongsTo");
+  const parentModel = parent && target(parent);
+  if (parentModel) {
+    const key = (parent.args[1] && stringValue(tsm, parent.args[1])) ?? `${property}Id`;
+    return { field: property, target: parentModel, required: false, fields: [key] };
+  }
+  const key = decorators.find((d) => d.name === "ForeignKey");
+  const keyModel = key && target(key);
+  return keyModel
+    ? { field: property.replace(/Id$/, ""), target: keyModel, required: false, fields: [property] }
+    : undefined;
+}
+
+/**
+ * `Order.belongsTo(Tenant, { foreignKey })` is a relation by the key attribute (default `tenantId`),
+ * which it adds when the model does not declare it.
+ */
 function addForeignKey(
   tsm: typeof ts,
   model: SequelizeModel,
@@ -203,6 +244,7 @@ function addForeignKey(
   }
   const as = options && stringProperty(tsm, options, "as");
   attribute ??= `${lowerFirst(as ?? target)}Id`;
+  model.relations.push({ field: as ?? lowerFirst(target), target, required: false, fields: [attribute] });
   if (model.fields[attribute]) return;
   model.fields[attribute] = field ?? (model.underscored ? snakeCase(attribute) : attribute);
 }
