@@ -325,3 +325,39 @@ describe("prefilter", () => {
     for (const code of kept) assert.equal(mayHaveFindings(code), true, code);
   });
 });
+
+describe("a table name spliced into the SQL (logto's data layer)", () => {
+  const lines = (code: string) =>
+    analyzeText(parser, code).map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length, f.severity]);
+
+  test("slonik's sql.identifier, directly, in a const, its columns in a const object: read as written", () => {
+    const code = `const table = sql.identifier(["orders"]);
+const fields = { id: sql.identifier(["id"]), tenantId: sql.identifier(["tenant_id"]) };
+pool.query(sql\`DELETE FROM \${table} WHERE \${fields.id} = \${id} AND \${fields.tenantId} = \${tenantId}\`);
+pool.query(sql\`DELETE FROM \${table} WHERE \${fields.id} = \${id}\`);
+pool.query(sql\`SELECT * FROM \${sql.identifier(["public", "orders"])} WHERE id = \${id}\`);
+pool.query(sql\`SELECT * FROM \${sql.identifier(["plans"])}\`);`;
+    assert.deepEqual(lines(code), [
+      ["missing-tenant-filter", 4, "error"],
+      ["missing-tenant-filter", 5, "error"],
+    ]);
+  });
+
+  test("a table value tenantguard cannot name is a dynamic-sql note at it, never silence", () => {
+    const code = `const { table, fields } = convertToIdentifiers(Roles);
+pool.query(sql\`DELETE FROM \${table} WHERE \${fields.id} = \${id}\`);
+pool.one(sql\`SELECT count(*) FROM \${t}\`);`;
+    const found = analyzeText(parser, code);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, code.slice(f.start, f.end)]),
+      [
+        ["dynamic-sql", "table"],
+        ["dynamic-sql", "t"],
+      ],
+    );
+    assert.match(
+      found[0].message,
+      /^The table name comes from `table` at run time, so tenantguard cannot tell which table/,
+    );
+  });
+});

@@ -54,6 +54,11 @@ const cases: BuilderCase[] = [
   },
   { name: "global table", body: "return db.select().from(plans);", expect: [] },
   {
+    name: "a table object spliced into a sql template is that table; a global one stays quiet",
+    body: "await db.execute(sql`DELETE FROM ${orders} WHERE id = ${id}`);\n  await db.execute(sql`SELECT * FROM ${plans}`);\n  return db.execute(sql`SELECT * FROM ${orders} WHERE tenant_id = ${tenantId}`);",
+    expect: ["missing-tenant-filter orders"],
+  },
+  {
     name: "selected columns and aggregates still read every tenant",
     body: "return db.select({ n: sql<number>`count(*)` }).from(orders).where(eq(orders.status, 'open'));",
     expect: ["missing-tenant-filter from(orders)"],

@@ -18,7 +18,13 @@ import {
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
 import { modelLinks } from "./model/relations";
-import { insertTenantColumnsOf, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
+import {
+  insertTenantColumnsOf,
+  lookupTenantEntity,
+  lookupTenantTable,
+  type TenantModel,
+  type TenantTable,
+} from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
@@ -28,6 +34,7 @@ import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
+import { TABLE_POSITION } from "./sql/extract-render";
 import type { SqlParser } from "./sql/parse";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
@@ -92,7 +99,8 @@ export function analyzeSourceFile(options: AnalyzeOptions): Finding[] {
   const raw: RawFinding[] = [];
   const queries = new Map<ts.Node, FlowQuery>();
   if (MAY_HOLD_SQL.test(sourceFile.text)) {
-    for (const site of extractSqlSites(options.ts, sourceFile)) raw.push(...checkSite(site, options, queries));
+    for (const site of extractSqlSites(options.ts, sourceFile, modelTableOf(options.model)))
+      raw.push(...checkSite(site, options, queries));
   }
   if (options.model.entities?.size || options.model.tables.size) raw.push(...checkOrmCalls(options, queries));
   return finalize(withOwnership(raw, queries, options), options);
@@ -215,7 +223,7 @@ function computeFlowQueries(options: AnalyzeOptions, file: ts.SourceFile): Map<t
     proofs: undefined,
   };
   if (MAY_HOLD_SQL.test(file.text))
-    for (const site of extractSqlSites(options.ts, file)) checkSite(site, other, queries);
+    for (const site of extractSqlSites(options.ts, file, modelTableOf(options.model))) checkSite(site, other, queries);
   if (options.model.entities?.size || options.model.tables.size) checkOrmCalls(other, queries);
   return queries;
 }
@@ -315,6 +323,11 @@ function addFlowQueries(
   }
 }
 
+/** The table an entity name (a Drizzle table variable) names in the model, tenant-owned or global. */
+function modelTableOf(model: TenantModel): (name: string) => string | undefined {
+  return (name) => lookupTenantEntity(model, name)?.name ?? model.globalEntities?.get(name.toLowerCase());
+}
+
 /**
  * A read that only a share link scopes (`poll.findUnique({ where: { id } })` with `shareKeys`): its
  * rows are anyone's who holds the link, so a key taken from them proves no later write.
@@ -326,6 +339,46 @@ function readByShareLink(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<str
     if (findIdentityEvidence(ctx.ts, ctx.sourceFile, call, table)?.kind === "share-link") return true;
   }
   return false;
+}
+
+/** Where a SQL issue lands in the file: the table object itself when a hole spliced the table in (`${orders}`). */
+function issueSpan(site: SqlSite, issue: SqlIssue): { start: number; end: number } {
+  const hole = site.holes.find((h) => h.kind === "raw" && issue.start >= h.sqlStart && issue.end <= h.sqlEnd);
+  if (hole) return { start: hole.expr.getStart(), end: hole.expr.getEnd() };
+  const start = site.toFileOffset(issue.start);
+  return { start, end: Math.max(start + 1, mapEnd(site, issue.end)) };
+}
+
+/**
+ * `delete from ${table} where ...` with a table value tenantguard cannot name (slonik's
+ * `convertToIdentifiers(Roles).table`, a parameter): which table the statement reads or writes
+ * is decided at run time, so it is a `dynamic-sql` note, never silence.
+ */
+function unknownTables(
+  site: SqlSite,
+  sourceFile: ts.SourceFile,
+  anchor: number,
+  literal: { start: number; end: number },
+): RawFinding[] {
+  const out: RawFinding[] = [];
+  for (const hole of site.holes) {
+    // Rendered as `"$N"` where a table name goes: a value extract-render could not name.
+    if (!/^"\$\d+"$/.test(site.sql.slice(hole.sqlStart, hole.sqlEnd))) continue;
+    // `FROM ${schema}.plans`: the value is the schema (isolation "schema" has rules for it).
+    if (!TABLE_POSITION.test(site.sql.slice(0, hole.sqlStart)) || site.sql[hole.sqlEnd] === ".") continue;
+    const text = hole.expr.getText(sourceFile);
+    out.push({
+      ruleId: "dynamic-sql",
+      start: hole.expr.getStart(sourceFile),
+      end: hole.expr.getEnd(),
+      message: `The table name comes from \`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\` at run time, so tenantguard cannot tell which table this statement reads or writes, nor check it for the tenant predicate. Write the table name in the SQL text (or \`sql.identifier(["name"])\` in the same file).`,
+      fixes: [],
+      anchor,
+      literal,
+      identity: `dynamic-table|${normalizeSql(text)}|${normalizeSql(site.sql)}`,
+    });
+  }
+  return out;
 }
 
 function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
@@ -424,6 +477,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   }
   const normalized = normalizeSql(site.sql);
   const extra: RawFinding[] = [
+    ...unknownTables(site, sourceFile, anchor, literal),
     ...boundary.findings.map((b) => ({ ...b, anchor, literal, identity: `${b.ruleId}|${b.table}|${normalized}` })),
     ...checkIsolation(boundaryCtx, site, parsed).findings.map((f) => ({
       ruleId: f.ruleId,
@@ -440,8 +494,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
     ...extra,
     ...issues.map((issue) => ({
       ruleId: issue.ruleId,
-      start: site.toFileOffset(issue.start),
-      end: Math.max(site.toFileOffset(issue.start) + 1, mapEnd(site, issue.end)),
+      ...issueSpan(site, issue),
       message: issue.message,
       table: issue.table,
       fixes: fixesFor(site, issue, issues, options),

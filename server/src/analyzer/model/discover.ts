@@ -145,6 +145,11 @@ export function discoverTenantModel(
   for (const name of tables.keys()) globalTables.delete(name);
 
   const roots = tenantRoots(discovered, tables);
+  const globalEntities = new Map(
+    discovered
+      .filter((t) => globalTables.has(t.name.toLowerCase()))
+      .flatMap((t) => (t.entities ?? []).flatMap((e) => e.names.map((n) => [n.toLowerCase(), t.name] as const))),
+  );
   return {
     model: {
       tables,
@@ -152,6 +157,7 @@ export function discoverTenantModel(
       inference,
       entities: entityIndex(tables),
       ...(roots.size ? { roots } : {}),
+      ...(globalEntities.size ? { globalEntities } : {}),
       ...(prismaModels.size ? { prismaModels } : {}),
     },
     errors,

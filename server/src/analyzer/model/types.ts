@@ -103,6 +103,8 @@ export interface TenantModel {
   globalTables: ReadonlySet<string>;
   /** Tenant-owned tables by lower-cased entity name (every name in `EntityInfo.names`). */
   entities?: ReadonlyMap<string, TenantTable>;
+  /** The global tables' entity names (a Drizzle `plans` variable), lower-cased -> the table's name. */
+  globalEntities?: ReadonlyMap<string, string>;
   /** Every Prisma model the schema defines, tenant-owned or not, by lower-cased accessor (`invoice`). */
   prismaModels?: ReadonlySet<string>;
   /** How the tenant column was chosen, for the "inferred ..." line of a zero-config run. */

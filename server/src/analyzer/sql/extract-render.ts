@@ -41,6 +41,10 @@ export function renderSql(
   style: ParameterStyle,
   fallbackOffset: number,
   bindings?: QuestionBindings,
+  /** The table a value spliced in where a table name goes names (`${orders}`, `${sql.identifier(["roles"])}`). */
+  tableName?: (expr: ts.Expression) => string | undefined,
+  /** The name a value spliced in elsewhere is an identifier of (`${sql.identifier(["tenant_id"])}`). */
+  identifier?: (expr: ts.Expression) => string | undefined,
 ): RenderedSql {
   const numbered = style !== "question" && hasDollar(parts) ? highestDollarParameter(skeletonOf(parts)) : 0;
   const maxParameter =
@@ -66,8 +70,15 @@ export function renderSql(
     const tail = out.tail();
     let placeholder = `$${nextHole++}`;
     if (shape === "identifier" || (TABLE_POSITION.test(tail) && !DISTINCT_FROM.test(tail))) {
-      placeholder = `"${placeholder}"`;
-      kind = "raw"; // a value where a table name goes is a spliced identifier (e.g. a Drizzle table object)
+      // A value where a table name goes is a spliced identifier (a Drizzle table object): its
+      // table when it can be told, else `"$N"`, which names no table (analyze.ts notes it).
+      const table = TABLE_POSITION.test(tail) ? tableName?.(expr) : undefined;
+      placeholder = table ? quoteIdentifier(table) : `"${placeholder}"`;
+      kind = "raw";
+    } else if (identifier?.(expr)) {
+      // `${fields.tenantId}` of slonik's `sql.identifier(["tenant_id"])`: the column, as written.
+      placeholder = quoteIdentifier(identifier(expr)!);
+      kind = "raw";
     } else if (IN_POSITION.test(tail)) {
       placeholder = `(${placeholder})`;
     }
@@ -161,7 +172,12 @@ export function looksLikeSql(sql: string): boolean {
 
 // ---------------------------------------------------------------------------------------
 
-const TABLE_POSITION = /\b(?:from|join|into|update|table|only|truncate)\s*$/i;
+/** `billing.invoices` -> `"billing"."invoices"`. */
+function quoteIdentifier(name: string): string {
+  return name.replace(/[^.]+/g, (n) => `"${n.replace(/"/g, '""')}"`);
+}
+
+export const TABLE_POSITION = /\b(?:from|join|into|update|table|only|truncate)\s*$/i;
 const IN_POSITION = /\bin\s*$/i;
 const DISTINCT_FROM = /\bdistinct\s+from\s*$/i; // `IS DISTINCT FROM ${v}` compares a value
 function hasDollar(parts: SqlPart[]): boolean {

@@ -53,7 +53,14 @@ export function textSite(
   }
   const bindings =
     style === "question" || style === "pgp" ? questionBindings(ts, options.bindings, source.literal) : undefined;
-  const rendered = renderSql(source.parts, style, source.literal.getStart(ctx.sourceFile), bindings);
+  const rendered = renderSql(
+    source.parts,
+    style,
+    source.literal.getStart(ctx.sourceFile),
+    bindings,
+    ctx.tableName,
+    ctx.identifier,
+  );
   if (!options.gate || looksLikeSql(rendered.sql)) {
     return { driver, node: call, receiver, literal: source.literal, ...rendered, parameterStyle: style, ...extra };
   }
@@ -76,7 +83,14 @@ export function templateSite(
   depth: number,
 ): SqlSite {
   const parts = taggedTemplateParts(ctx, template, depth);
-  const rendered = renderSql(parts, "template", template.template.getStart(ctx.sourceFile));
+  const rendered = renderSql(
+    parts,
+    "template",
+    template.template.getStart(ctx.sourceFile),
+    undefined,
+    ctx.tableName,
+    ctx.identifier,
+  );
   return { driver, node, receiver, literal: template.template, ...rendered, parameterStyle: "template" };
 }
 

@@ -18,6 +18,10 @@ export interface SourceContext {
   claimed: Set<ts.Node>;
   /** Fragments the current site may still inline: `const a = sql`${b}${b}`` chains grow exponentially. */
   inlineBudget: number;
+  /** The table a value spliced in where a table name goes names, when it can be told (extract.ts). */
+  tableName?(expr: ts.Expression): string | undefined;
+  /** The name a value spliced in is slonik's identifier of (`sql.identifier(["tenant_id"])`). */
+  identifier?(expr: ts.Expression): string | undefined;
 }
 
 export type SqlSource =

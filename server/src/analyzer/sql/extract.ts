@@ -22,7 +22,15 @@ type TypeScript = typeof ts;
  * of the hole's source (the `$` of `${`, the first char of a concatenated operand, the `?`
  * of a knex binding). For an end offset use `toFileOffset(end - 1) + 1`.
  */
-export function extractSqlSites(ts: TypeScript, sourceFile: ts.SourceFile): SqlSite[] {
+/**
+ * `modelTable`: the table a table object spliced into the SQL names (`${orders}` of a Drizzle
+ * schema), from the tenant model; slonik's `sql.identifier(["roles"])` is read here.
+ */
+export function extractSqlSites(
+  ts: TypeScript,
+  sourceFile: ts.SourceFile,
+  modelTable?: (name: string) => string | undefined,
+): SqlSite[] {
   const ctx: SourceContext = {
     ts,
     sourceFile,
@@ -30,6 +38,8 @@ export function extractSqlSites(ts: TypeScript, sourceFile: ts.SourceFile): SqlS
     scopes: new ScopeStack(ts),
     claimed: new Set(),
     inlineBudget: 0,
+    tableName: (expr) => slonikIdentifier(ts, sourceFile, expr) ?? modelEntityTable(ts, expr, modelTable),
+    identifier: (expr) => slonikIdentifier(ts, sourceFile, expr),
   };
   const found: { site: SqlSite; standalone?: ts.Node }[] = [];
   const report = (site: SqlSite | undefined) => site && found.push({ site });
@@ -255,4 +265,49 @@ function reverse(array: unknown[], from: number): void {
     array[i] = array[j];
     array[j] = t;
   }
+}
+
+/**
+ * slonik's `sql.identifier(["roles"])` (`["billing", "invoices"]` -> `billing.invoices`), directly,
+ * through a const of the file, or a field of a const object of them (`fields.tenantId` of
+ * `const fields = { tenantId: sql.identifier(["tenant_id"]) }`).
+ */
+function slonikIdentifier(ts: TypeScript, sourceFile: ts.SourceFile, expr: ts.Expression): string | undefined {
+  let e = unwrap(ts, expr);
+  if (ts.isIdentifier(e)) e = unwrap(ts, constInitializerIn(ts, sourceFile, e.text) ?? e);
+  else if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+    const holder = constInitializerIn(ts, sourceFile, e.expression.text);
+    const obj = holder && unwrap(ts, holder);
+    const value = obj && ts.isObjectLiteralExpression(obj) ? propertyValue(ts, obj, e.name.text) : undefined;
+    if (value) e = unwrap(ts, value);
+  }
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression)) return undefined;
+  if (e.expression.name.text !== "identifier") return undefined;
+  const list = e.arguments[0] && unwrap(ts, e.arguments[0]);
+  const names =
+    list && ts.isArrayLiteralExpression(list)
+      ? list.elements.map((n) => (ts.isStringLiteralLike(n) ? n.text : undefined))
+      : [];
+  return names.length && names.every((n) => n) ? names.join(".") : undefined;
+}
+
+/** A table object the model knows by name (`${orders}`, `${schema.orders}` of a Drizzle schema). */
+function modelEntityTable(
+  ts: TypeScript,
+  expr: ts.Expression,
+  modelTable: ((name: string) => string | undefined) | undefined,
+): string | undefined {
+  const e = unwrap(ts, expr);
+  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  return name ? modelTable?.(name) : undefined;
+}
+
+/** What a top-level `const name = ...` of the file is initialised with. */
+function constInitializerIn(ts: TypeScript, sourceFile: ts.SourceFile, name: string): ts.Expression | undefined {
+  for (const st of sourceFile.statements) {
+    if (!ts.isVariableStatement(st) || !(st.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const d of st.declarationList.declarations)
+      if (ts.isIdentifier(d.name) && d.name.text === name) return d.initializer;
+  }
+  return undefined;
 }
