@@ -202,6 +202,24 @@ describe("knex query builder", () => {
     );
   });
 
+  test("a client held in a field and called with the table (lightdash's models: this.database('spaces'))", () => {
+    const text = `import { Knex } from "knex";
+export class OrderModel {
+  constructor(private readonly database: Knex) {}
+  remove(id: string) {
+    return this.database("orders").where("id", id).delete();
+  }
+  removeOwn(id: string, tenantId: string) {
+    return this.database("orders").where({ id, tenant_id: tenantId }).delete();
+  }
+  list() {
+    return this.helper("orders").where("id", 1);
+  }
+}
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['missing-tenant-filter database("orders")']);
+  });
+
   test("knex(...) results under any name, and require('knex')(...)", () => {
     const text = `import knexFactory from "knex";\nconst pg = knexFactory({ client: "pg" });\nconst my = require("knex")({ client: "mysql2" });\nexport const a = () => pg("orders").select("*");\nexport const b = () => my("orders").del();\n`;
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [

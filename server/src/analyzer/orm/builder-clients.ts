@@ -2,7 +2,7 @@
 // typed as the client, and with a checker the client's types; and which of them the config says
 // are scoped (they add the tenant themselves).
 import type ts from "typescript";
-import { localDeclaration, parameterOf, skipOuter } from "./chain";
+import { CLIENT_NAMES, localDeclaration, parameterOf, skipOuter } from "./chain";
 import { stringValue } from "./builder-syntax";
 import { returnedExpressions } from "../statements";
 import type { OrmContext } from "./types";
@@ -18,9 +18,6 @@ export interface ClientShape {
   /** Where those types are declared: a file path or `declare module`/namespace name. */
   typeModule: RegExp;
 }
-
-/** Receivers any builder's client is conventionally called; the chain's shape then says which builder. */
-export const CLIENT_NAMES: ReadonlySet<string> = new Set(["db", "trx", "tx", "knex", "kysely", "database"]);
 
 /**
  * Whether `expr` is a client of the builder: a conventional name (`db`, `this.db`, a `trx`

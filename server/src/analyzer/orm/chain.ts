@@ -38,6 +38,9 @@ export function skipOuter(tsm: typeof ts, node: ts.Expression): ts.Expression {
   return e;
 }
 
+/** Receivers any builder's client is conventionally called; the chain's shape then says which builder. */
+export const CLIENT_NAMES: ReadonlySet<string> = new Set(["db", "trx", "tx", "knex", "kysely", "database"]);
+
 /** The calls of one chain written in one expression, root first. */
 export function chainOf(tsm: typeof ts, top: ts.CallExpression): Chain {
   const calls: ChainCall[] = [];
@@ -46,7 +49,12 @@ export function chainOf(tsm: typeof ts, top: ts.CallExpression): Chain {
     e = skipOuter(tsm, e);
     if (!tsm.isCallExpression(e)) break;
     const callee = skipOuter(tsm, e.expression);
-    if (tsm.isPropertyAccessExpression(callee)) {
+    // `this.database('spaces')`: a client held in a field, called as `knex('spaces')` is.
+    const fieldClient =
+      tsm.isPropertyAccessExpression(callee) &&
+      callee.expression.kind === tsm.SyntaxKind.ThisKeyword &&
+      CLIENT_NAMES.has(callee.name.text);
+    if (tsm.isPropertyAccessExpression(callee) && !fieldClient) {
       calls.unshift({ name: callee.name.text, call: e, args: e.arguments });
       e = callee.expression;
       continue;
