@@ -374,6 +374,11 @@ const safe: Case[] = [
     expected: [],
   },
   {
+    name: "query builder narrowed in the very next statement, written without semicolons (Flowise)",
+    body: `const qb = orderRepo.createQueryBuilder("o")\n  qb.andWhere("o.tenantId = :tenantId", { tenantId })\n  return qb.getMany()`,
+    expected: [],
+  },
+  {
     name: "query builder with an object where",
     body: `return orderRepo.createQueryBuilder("o").where({ tenantId }).getMany();`,
     expected: [],

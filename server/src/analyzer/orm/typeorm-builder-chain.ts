@@ -26,7 +26,7 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
   if (!scope) return calls;
   const visit = (node: ts.Node): void => {
     if (
-      node.pos > decl.end &&
+      node.pos >= decl.end &&
       tsm.isIdentifier(node) &&
       node.text === name &&
       tsm.isPropertyAccessExpression(node.parent) &&
