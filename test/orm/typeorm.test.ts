@@ -129,6 +129,16 @@ const leaks: Case[] = [
     expected: [["weak-tenant-filter", "find({ where: [{ status, tenantId }, { id }] })"]],
   },
   {
+    name: "the tenant set on a where object only under an if (Flowise's executions)",
+    body: `const query: any = { id };\n  if (status) query.tenantId = tenantId;\n  return orderRepo.findOne({ where: query });`,
+    expected: [["weak-tenant-filter", "findOne({ where: query })"]],
+  },
+  {
+    name: "a where object that never gets the tenant",
+    body: `const query: any = { id };\n  query.status = status;\n  return orderRepo.findOneBy(query);`,
+    expected: [["missing-tenant-filter", "findOneBy(query)"]],
+  },
+  {
     name: "Not(tenantId)",
     body: `return orderRepo.findBy({ tenantId: Not(tenantId) });`,
     expected: [["weak-tenant-filter", "findBy({ tenantId: Not(tenantId) })"]],
@@ -376,6 +386,11 @@ const safe: Case[] = [
   {
     name: "query builder narrowed in the very next statement, written without semicolons (Flowise)",
     body: `const qb = orderRepo.createQueryBuilder("o")\n  qb.andWhere("o.tenantId = :tenantId", { tenantId })\n  return qb.getMany()`,
+    expected: [],
+  },
+  {
+    name: "the tenant set on a where object before the query",
+    body: `const query: any = { id };\n  query.tenantId = tenantId;\n  return orderRepo.findOne({ where: query });`,
     expected: [],
   },
   {

@@ -4,6 +4,7 @@
 // what an array where is (TypeORM: an OR of its elements).
 import type ts from "typescript";
 import type { TextEdit } from "../types";
+import { isConditional } from "./typeorm-builder-chain";
 
 export type WhereVerdict =
   | { kind: "scoped" }
@@ -41,7 +42,46 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
     return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
   }
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
-  return allOf(node.properties.map((p) => evaluateProperty(p, dialect, depth)));
+  const held = skipOuter(tsm, expr);
+  const assigned = tsm.isIdentifier(held) ? fieldAssignments(tsm, held, dialect) : [];
+  return allOf([...node.properties.map((p) => evaluateProperty(p, dialect, depth)), ...assigned]);
+}
+
+/**
+ * `const query: any = { id }; query.workspaceId = workspaceId; repo.findOne({ where: query })`: the
+ * fields set on the object held in `id` before this use, each as its own AND term. One set only
+ * under an `if` (or a loop, `&&`, `?:`) may be missing when the query runs: a tenant field set so is weak.
+ */
+function fieldAssignments(tsm: typeof ts, id: ts.Identifier, dialect: WhereDialect): WhereVerdict[] {
+  const decl = findVariable(tsm, id);
+  let body: ts.Node | undefined = decl;
+  while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
+  if (!decl || !body) return [];
+  const out: WhereVerdict[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= id.pos) return;
+    if (
+      n.pos >= decl.end &&
+      tsm.isBinaryExpression(n) &&
+      n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+      tsm.isPropertyAccessExpression(n.left) &&
+      tsm.isIdentifier(n.left.expression) &&
+      n.left.expression.text === id.text
+    ) {
+      const verdict = dialect.field(n.left.name.text, n.right);
+      out.push(
+        verdict.kind === "scoped" && isConditional(tsm, n, body!)
+          ? {
+              kind: "weak",
+              reason: "is set on the where object only under a condition, so some queries run without it",
+            }
+          : verdict,
+      );
+    }
+    if (!tsm.isFunctionLike(n) || n === body) tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
 }
 
 function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect, depth: number): WhereVerdict {

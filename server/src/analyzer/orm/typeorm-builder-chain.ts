@@ -68,7 +68,7 @@ function enclosingBody(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
 }
 
 /** Whether something between `node` and the function body makes it run only sometimes. */
-function isConditional(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
+export function isConditional(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
   for (let n: ts.Node = node; n.parent && n !== scope; n = n.parent) {
     const p = n.parent;
     if (tsm.isIfStatement(p) && p.expression !== n) return true;
