@@ -513,3 +513,39 @@ describe("TypeORM messages", () => {
     assert.equal(found.length, 1);
   });
 });
+
+describe("an entity class no schema file defines, for a table the config names", () => {
+  test("is that table by TypeORM's naming (LineItem -> line_item); twins: scoped, or a table nobody named", () => {
+    const config = resolveConfig(
+      { tenantColumns: ["tenant_id"], tables: { line_item: { tenantColumn: "workspaceId" } } },
+      "/p",
+      undefined,
+    );
+    const configured = discoverTenantModel(createMemoryFs(ENTITIES), config, parser, ts).model;
+    const code = `import { AppDataSource } from "../data-source";
+import { LineItem, AuditEntry } from "../entities";
+export async function f(id: string, workspaceId: string) {
+  await AppDataSource.getRepository(LineItem).findOneBy({ id });
+  await AppDataSource.getRepository("line_item").delete({ id });
+  await AppDataSource.getRepository(LineItem).findOneBy({ id, workspaceId });
+  await AppDataSource.getRepository(AuditEntry).findOneBy({ id });
+}
+`;
+    const sourceFile = ts.createSourceFile("/p/src/items.ts", code, ts.ScriptTarget.Latest, true);
+    const found = analyzeSourceFile({
+      ts,
+      sourceFile,
+      config,
+      model: configured,
+      parser,
+      relativePath: "src/items.ts",
+    });
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]),
+      [
+        ["missing-tenant-filter", 4],
+        ["missing-tenant-filter", 5],
+      ],
+    );
+  });
+});

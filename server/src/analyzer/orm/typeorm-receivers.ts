@@ -8,6 +8,7 @@ import type ts from "typescript";
 import { enclosingClass } from "../statements";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity, lookupTenantTable } from "../model/types";
+import { snakeCase } from "../model/names";
 import { findParameter, findVariable, skipOuter } from "./object-where";
 import type { OrmContext } from "./types";
 
@@ -26,7 +27,12 @@ export function typeormEntity(ctx: OrmContext, name: string | undefined): Entity
   if (!name) return undefined;
   const table = lookupTenantEntity(ctx.model, name);
   const entity = table?.entities?.find((e) => e.orm === "typeorm" && e.names.includes(name));
-  return table && entity ? { name, table, entity } : undefined;
+  if (table && entity) return { name, table, entity };
+  // An entity class no schema file tenantguard read defines, for a table the config or migrations
+  // name as TypeORM would (`Variable` -> `variable`, `ChatFlow` -> `chat_flow`): its fields as written.
+  const named = table ? undefined : lookupTenantTable(ctx.model, snakeCase(name));
+  if (!named || named.entities?.some((e) => e.orm === "typeorm")) return undefined;
+  return { name, table: named, entity: { orm: "typeorm", names: [name], fields: {} } };
 }
 
 /** `Order` or `"Order"` as an entity argument (`manager.find(Order, ...)`, `.from(Order, "o")`). */
