@@ -549,3 +549,28 @@ export async function f(id: string, workspaceId: string) {
     );
   });
 });
+
+test("a where a helper of the file returns: scoped when every return holds the tenant (Flowise's search options)", () => {
+  const code = `${PRELUDE}const strict = (t?: string) => {
+  if (!t) throw new Error("no workspace");
+  return { tenantId: t };
+};
+function loose(t?: string) {
+  if (!t) return {};
+  return { tenantId: t };
+}
+export async function f(tenantId: string, status: string) {
+  await orderRepo.findBy(strict(tenantId));
+  await orderRepo.findBy({ status, ...strict(tenantId) });
+  await orderRepo.findBy({ status, ...loose(tenantId) });
+  return orderRepo.findBy(loose(tenantId));
+}
+`;
+  assert.deepEqual(
+    run(code).map((f) => [f.rule, f.at]),
+    [
+      ["weak-tenant-filter", "findBy({ status, ...loose(tenantId) })"],
+      ["weak-tenant-filter", "findBy(loose(tenantId))"],
+    ],
+  );
+});

@@ -57,3 +57,24 @@ export function returnedExpressions(tsm: typeof ts, fn: ts.FunctionLikeDeclarati
   if (fn.body && !tsm.isBlock(fn.body)) return [fn.body];
   return returnStatements(tsm, fn).flatMap((r) => (r.expression ? [r.expression] : []));
 }
+
+/**
+ * The object literals a function returns (every return, or its expression body, through parentheses,
+ * `as` and `satisfies`); undefined when one return is anything else, or has no value.
+ */
+export function returnedObjects(
+  tsm: typeof ts,
+  fn: ts.FunctionLikeDeclaration,
+): ts.ObjectLiteralExpression[] | undefined {
+  const body = fn.body;
+  if (!body) return undefined;
+  const exprs = tsm.isBlock(body) ? returnStatements(tsm, fn).map((r) => r.expression) : [body as ts.Expression];
+  const objects: ts.ObjectLiteralExpression[] = [];
+  for (let e of exprs) {
+    while (e && (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isSatisfiesExpression(e)))
+      e = e.expression;
+    if (!e || !tsm.isObjectLiteralExpression(e)) return undefined;
+    objects.push(e);
+  }
+  return objects;
+}

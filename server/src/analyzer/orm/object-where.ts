@@ -23,6 +23,8 @@ export interface WhereDialect {
   field(name: string, value: ts.Expression): WhereVerdict;
   /** What an array given as a where means. */
   arrayMeans: "or" | "and";
+  /** The objects every return of a called helper hands back (`getWorkspaceSearchOptions(id)`), when it can be read. */
+  built?(call: ts.CallExpression): readonly ts.ObjectLiteralExpression[] | undefined;
 }
 
 export const SCOPED: WhereVerdict = { kind: "scoped" };
@@ -41,10 +43,28 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
     );
     return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
   }
+  if (tsm.isCallExpression(node)) return builtWhere(node, dialect, depth);
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
   const held = skipOuter(tsm, expr);
   const assigned = tsm.isIdentifier(held) ? fieldAssignments(tsm, held, dialect) : [];
   return allOf([...node.properties.map((p) => evaluateProperty(p, dialect, depth)), ...assigned]);
+}
+
+/**
+ * A where a helper returns (`findBy(getWorkspaceSearchOptions(workspaceId))`, or spread into one):
+ * scoped when every object it returns is; one return without the tenant (`if (!id) return {}`)
+ * makes it weak. A helper that cannot be read stays unknown.
+ */
+function builtWhere(call: ts.CallExpression, dialect: WhereDialect, depth: number): WhereVerdict {
+  const objects = depth < 4 ? dialect.built?.(call) : undefined;
+  if (!objects?.length) return { kind: "unknown", node: call };
+  const verdicts = objects.map((o) => evaluateWhere(o, dialect, depth + 1));
+  if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared"))
+    return verdicts.find((v) => v.kind === "scoped") ?? verdicts[0]!;
+  if (verdicts.some((v) => v.kind === "unknown")) return { kind: "unknown", node: call };
+  return verdicts.some((v) => v.kind !== "missing")
+    ? { kind: "weak", reason: "is returned by the helper on some paths only, so some queries run without it" }
+    : MISSING;
 }
 
 /**
@@ -88,6 +108,10 @@ function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect,
   const { ts: tsm } = dialect;
   if (tsm.isSpreadAssignment(p)) {
     const spread = resolveConst(tsm, p.expression);
+    if (tsm.isCallExpression(spread)) {
+      const built = builtWhere(spread, dialect, depth);
+      return built.kind === "unknown" ? { kind: "unknown", node: p } : built;
+    }
     return tsm.isObjectLiteralExpression(spread)
       ? evaluateWhere(spread, dialect, depth + 1)
       : { kind: "unknown", node: p };

@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import { fromRequest } from "../flow/conditions";
 import { isSessionUser, isUserColumn } from "../membership";
-import { returnStatements } from "../statements";
+import { returnedObjects } from "../statements";
 import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
 
 /** How a `where` (or one term of it) relates to the tenant. */
@@ -86,16 +86,6 @@ function helperScope(
   if (scopes.every((s) => s.kind === "scoped" || s.kind === "shared"))
     return scopes.some((s) => s.kind === "scoped") ? { kind: "scoped" } : { kind: "shared" };
   return { kind: "none" };
-}
-
-/** The object literals a function returns (every return, or its expression body); undefined when one is not. */
-function returnedObjects(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.ObjectLiteralExpression[] | undefined {
-  const body = fn.body!;
-  const exprs = tsm.isBlock(body) ? returnStatements(tsm, fn).map((r) => r.expression) : [body as ts.Expression];
-  const objects = exprs.map((e) => e && strip(tsm, e));
-  return objects.every((o) => o && tsm.isObjectLiteralExpression(o))
-    ? (objects as ts.ObjectLiteralExpression[])
-    : undefined;
 }
 
 /** The scope one value gives the tenant field: `tenantId: v`, `{ equals: v }`, `{ in: [...] }`. */

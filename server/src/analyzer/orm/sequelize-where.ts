@@ -4,7 +4,7 @@
 // `ModelStatic<Order>` behind any alias, a define model's `ModelStatic<OrderInstance>`) or through
 // an import under another name. Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
 import type ts from "typescript";
-import { enclosingClass } from "../statements";
+import { enclosingClass, returnedObjects } from "../statements";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import { lookupTenantEntity } from "../model/types";
@@ -265,6 +265,10 @@ export function sequelizeDialect(ctx: OrmContext, table: TenantTable, entity: En
   return {
     ts: tsm,
     arrayMeans: "and",
+    built: (call) => {
+      const fn = ctx.resolveFunction?.(call);
+      return fn && returnedObjects(ctx.ts, fn);
+    },
     combinator(name) {
       const op = sequelizeOperator(tsm, name);
       return op === "and" || op === "or" || op === "not" ? op : undefined;

@@ -2,6 +2,7 @@
 // tenant filter (`Not(x)`, `Like(x)` do not pin one tenant; `IsNull()` reads only unowned rows),
 // and TypeORM's habit of dropping `undefined`/`null` properties, which removes the filter.
 import type ts from "typescript";
+import { returnedObjects } from "../statements";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import {
@@ -22,6 +23,10 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
     ts: ctx.ts,
     arrayMeans: "or",
     combinator: () => undefined,
+    built: (call) => {
+      const fn = ctx.resolveFunction?.(call);
+      return fn && returnedObjects(ctx.ts, fn);
+    },
     field(name, value) {
       if (keys.relations.has(name))
         return isNullish(ctx.ts, value)
