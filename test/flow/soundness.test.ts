@@ -81,3 +81,28 @@ test("a row handed alone to a check names no one who asks: the read stays unchec
   assert.deepEqual(flagged(body("assertInvoiceAccess(inv)")), ["4: findUnique({ where: { id: input.id } })"]);
   assert.deepEqual(flagged(body("assertInvoiceAccess(input.user, inv)")), []);
 });
+
+test("a check named like one whose body never throws, its answer thrown away, authorizes nothing (rallly)", () => {
+  const helpers = `async function authorizeInvoiceEdit(id: string, userId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id, tenantId: "t" } });
+  return inv?.ownerId === userId;
+}
+async function authorizeInvoiceDelete(id: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id } });
+  if (!inv) throw new Error("forbidden");
+}
+`;
+  const r = h.run({
+    "/p/src/routes/a.ts": `${PRISMA}${helpers}export async function handler(input: any) {
+  await authorizeInvoiceEdit(input.id, input.userId);
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "x" } });
+  await authorizeInvoiceDelete(input.other);
+  await prisma.invoice.delete({ where: { id: input.other } });
+}`,
+  });
+  // The second helper throws: a check by its name, whatever its own query proves.
+  assert.deepEqual(
+    r.flagged.filter((f) => !f.includes("findFirst")),
+    ['routes/a.ts:13: update({ where: { id: input.id }, data: { status: "x" } })'],
+  );
+});

@@ -45,6 +45,12 @@ export interface FlowContext {
 export interface HelperEffects {
   /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
   returns(call: ts.CallExpression): Value | undefined;
+  /**
+   * The called function's body can be read and nothing in it can throw (no `throw`, no rejection,
+   * no `...OrThrow`, no check it hands on): a check named like one (`authorizeEdit`) whose answer
+   * is thrown away checks nothing.
+   */
+  neverThrows?(call: ts.CallExpression): boolean;
   /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
   effects(call: ts.CallExpression): HelperEffect[];
   /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */

@@ -222,7 +222,12 @@ export class FunctionFlow extends AccessChecks {
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty) this.proveParents(q, scope, st.end, true);
     if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope, true);
     this.applyEffects(expr, st, scope);
-    if (tsm.isCallExpression(e) && !q && isAuthorizer(tsm, e, this.ctx.authorizers, use))
+    if (
+      tsm.isCallExpression(e) &&
+      !q &&
+      isAuthorizer(tsm, e, this.ctx.authorizers, use) &&
+      !this.ctx.helpers?.neverThrows?.(e)
+    )
       this.authorize(e, st, scope, true);
   }
 

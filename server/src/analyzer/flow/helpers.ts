@@ -20,6 +20,7 @@ import {
   type Value,
 } from "./function-flow";
 import { returnStatements } from "../statements";
+import { calleeName, isAuthorizer } from "./authorizers";
 import { holdsNothing, wrapValue } from "./values";
 import { argumentAt } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
@@ -162,6 +163,26 @@ export class HelperSummaries implements HelperEffects {
       this.callReads.set(call, read);
     }
     return { read, query: r.query, label: s.label, wrap: r.wrap };
+  }
+
+  neverThrows(call: ts.CallExpression): boolean {
+    const fn = this.functions.resolve(call);
+    if (!fn?.body) return false;
+    const tsm = this.ctx.ts;
+    let throws = false;
+    const visit = (n: ts.Node): void => {
+      if (throws) return;
+      if (tsm.isThrowStatement(n)) throws = true;
+      else if (tsm.isCallExpression(n)) {
+        const name = calleeName(tsm, n) ?? "";
+        // `reject(...)`, `Promise.reject(...)`, `findFirstOrThrow`, `assertMember(...)`, a check handed on.
+        if (/^reject$|OrThrow$|OrFail$/.test(name) || isAuthorizer(tsm, n, this.ctx.authorizers, "statement"))
+          throws = true;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return !throws;
   }
 
   returns(call: ts.CallExpression): Value | undefined {
