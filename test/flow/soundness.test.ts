@@ -106,3 +106,31 @@ async function authorizeInvoiceDelete(id: string) {
     ['routes/a.ts:13: update({ where: { id: input.id }, data: { status: "x" } })'],
   );
 });
+
+test("a check's kept answer counts when its body throws on a decision, not only on a missing row (rallly)", () => {
+  const helpers = `async function authorizeInvoiceEdit(id: string, userId: string) {
+  const invoice = await prisma.invoice.findFirst({ where: { id } });
+  if (!invoice) throw new Error("not found");
+  const allowed = invoice.ownerId === userId || (await hasInvoiceAccess(invoice.id, userId));
+  if (!allowed) throw new Error("forbidden");
+  return { invoice };
+}
+async function authorizeInvoiceView(id: string, userId: string) {
+  const invoice = await prisma.invoice.findFirst({ where: { id } });
+  if (!invoice) throw new Error("not found");
+  return { invoice, allowed: invoice.ownerId === userId };
+}
+`;
+  const r = h.run({
+    "/p/src/routes/a.ts": `${PRISMA}${helpers}export async function handler(input: any) {
+  const { invoice } = await authorizeInvoiceEdit(input.id, input.userId);
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "x" } });
+  const { allowed } = await authorizeInvoiceView(input.other, input.userId);
+  await prisma.invoice.delete({ where: { id: input.other } });
+}`,
+  });
+  assert.deepEqual(
+    r.flagged.filter((f) => !f.includes("findFirst")),
+    ["routes/a.ts:19: delete({ where: { id: input.other } })"],
+  );
+});

@@ -51,6 +51,11 @@ export interface HelperEffects {
    * is thrown away checks nothing.
    */
   neverThrows?(call: ts.CallExpression): boolean;
+  /**
+   * The called function's body can be read, it can throw, and every return hands back a value that
+   * is no yes-or-no (`return { participant }`): its no is the throw, so a kept answer is a check.
+   */
+  throwsForNo?(call: ts.CallExpression): boolean;
   /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
   effects(call: ts.CallExpression): HelperEffect[];
   /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */

@@ -222,13 +222,17 @@ export class FunctionFlow extends AccessChecks {
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty) this.proveParents(q, scope, st.end, true);
     if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope, true);
     this.applyEffects(expr, st, scope);
-    if (
+    // `const { participant } = await authorizeParticipantEdit(...)`: a kept answer checks when the
+    // name says it throws (`assert…`), or the body shows that its no is a throw.
+    const authorizes =
       tsm.isCallExpression(e) &&
       !q &&
-      isAuthorizer(tsm, e, this.ctx.authorizers, use) &&
-      !this.ctx.helpers?.neverThrows?.(e)
-    )
-      this.authorize(e, st, scope, true);
+      (isAuthorizer(tsm, e, this.ctx.authorizers, use)
+        ? !this.ctx.helpers?.neverThrows?.(e)
+        : use === "kept" &&
+          isAuthorizer(tsm, e, this.ctx.authorizers, "statement") &&
+          !!this.ctx.helpers?.throwsForNo?.(e));
+    if (authorizes) this.authorize(e as ts.CallExpression, st, scope, true);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */

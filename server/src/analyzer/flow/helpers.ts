@@ -10,6 +10,7 @@ import type ts from "typescript";
 import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
+import { isInequality } from "./flow-values";
 import {
   FunctionFlow,
   lineOf,
@@ -21,6 +22,7 @@ import {
 } from "./function-flow";
 import { returnStatements } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
+import { constInitializer } from "./bindings";
 import { holdsNothing, wrapValue } from "./values";
 import { argumentAt } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
@@ -163,6 +165,50 @@ export class HelperSummaries implements HelperEffects {
       this.callReads.set(call, read);
     }
     return { read, query: r.query, label: s.label, wrap: r.wrap };
+  }
+
+  throwsForNo(call: ts.CallExpression): boolean {
+    const fn = this.functions.resolve(call);
+    if (!fn?.body || !this.ctx.ts.isBlock(fn.body)) return false;
+    const tsm = this.ctx.ts;
+    // A decision, not a lookup: `if (!allowed) throw` with `allowed` a comparison or a check's
+    // answer; `if (!row) throw` after a read only says nothing was found.
+    const decides = (e: ts.Expression, depth = 0): boolean => {
+      const x = strip(tsm, e);
+      if (depth > 4) return false;
+      if (tsm.isPrefixUnaryExpression(x)) return decides(x.operand, depth + 1);
+      if (tsm.isAwaitExpression(x)) return decides(x.expression, depth + 1);
+      if (tsm.isBinaryExpression(x)) {
+        const op = x.operatorToken.kind;
+        if (op === tsm.SyntaxKind.BarBarToken || op === tsm.SyntaxKind.AmpersandAmpersandToken)
+          return decides(x.left, depth + 1) || decides(x.right, depth + 1);
+        return (
+          isInequality(tsm, op) ||
+          op === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+          op === tsm.SyntaxKind.EqualsEqualsToken
+        );
+      }
+      if (tsm.isCallExpression(x)) return isAuthorizer(tsm, x, this.ctx.authorizers, "condition");
+      const init = tsm.isIdentifier(x) ? constInitializer(tsm, x, x) : undefined;
+      return !!init && decides(init, depth + 1);
+    };
+    let decision = false;
+    const visit = (n: ts.Node): void => {
+      if (decision || (tsm.isFunctionLike(n) && n !== fn)) return;
+      if (tsm.isIfStatement(n) && !n.elseStatement && throwsOnly(tsm, n.thenStatement) && decides(n.expression))
+        decision = true;
+      tsm.forEachChild(n, visit);
+    };
+    visit(fn);
+    if (!decision) return false;
+    const returns = returnStatements(tsm, fn);
+    return (
+      returns.length > 0 &&
+      returns.every((r) => {
+        const v = r.expression && strip(tsm, r.expression);
+        return !!v && (tsm.isObjectLiteralExpression(v) || tsm.isIdentifier(v)) && !grantsNothing(tsm, v);
+      })
+    );
   }
 
   neverThrows(call: ts.CallExpression): boolean {
