@@ -265,3 +265,41 @@ describe("the tenant's id read off the object its column is named for", () => {
     assert.equal(run("input.table.id").length, 2);
   });
 });
+
+describe("either the row's owner or an authorization check of its tenant (rallly's comment delete)", () => {
+  const guarded = (condition: string, after = `throw new Error("forbidden");`) =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) throw new Error("not found");
+  const isAuthor = c.createdBy === ctx.user.id;
+  if (${condition}) {
+    ${after}
+  }
+  await prisma.comment.delete({ where: { id: input.id } });`);
+
+  test("the path goes on only when one of them passed: the row is checked", () => {
+    const r = guarded("!isAuthor && !(await canManageTable(c.tableId, ctx.user.id))");
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.at(-1)!,
+      /the row's createdBy is the signed-in user, or the row's tableId is passed to `canManageTable` on line 7; the path ends otherwise$/,
+    );
+  });
+
+  test("twins: a conjunct that checks nothing, a check of another table's key, a refusal that only logs", () => {
+    for (const [condition, after] of [
+      ["!isAuthor && !input.force", undefined],
+      ["!isAuthor && !(await canManageTable(input.tableId, ctx.user.id))", undefined],
+      ["!isAuthor && !(await canManageTable(c.tableId, ctx.user.id))", `console.warn("not allowed");`],
+    ] as const) {
+      const r = guarded(condition, after);
+      assert.deepEqual(
+        r.flagged,
+        [
+          "comments.ts:4: findUnique({ where: { id: input.id } })",
+          "comments.ts:10: delete({ where: { id: input.id } })",
+        ],
+        condition,
+      );
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { strip } from "../orm/prisma-syntax";
 import { calleeName, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
-import { constInitializer } from "./bindings";
+import { constDeclarationOf, constInitializer } from "./bindings";
 import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
 import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
 import type { FlowQuery } from "./queries";
@@ -244,6 +244,97 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /**
+   * `if (!isAuthor && !(await hasPollAdminAccess(comment.pollId, actor.id))) throw`: the path goes
+   * on only when one of the checks passed. When each of them alone checks the same row (its owner
+   * is the signed-in user, or its tenant or owning key was handed to an authorization check), the
+   * row is checked.
+   */
+  protected eitherCheck(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const conjuncts: ts.Expression[] = [];
+    const split = (e: ts.Expression): void => {
+      const x = strip(tsm, e);
+      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+        split(x.left);
+        split(x.right);
+      } else conjuncts.push(x);
+    };
+    split(st.expression);
+    if (conjuncts.length < 2) return;
+    let source: FlowQuery | undefined;
+    const says: string[] = [];
+    // `const isAuthor = row.userId === user.id`: the statements the checks were computed in read the row for them.
+    const parts: ts.Node[] = [];
+    for (const c of conjuncts) {
+      const checked = this.refusedUnless(c, st);
+      if (!checked || (source && checked.source !== source)) return;
+      source = checked.source;
+      says.push(checked.say);
+      if (checked.part) parts.push(checked.part);
+    }
+    if (!source || this.checks.get(source)?.state === "checked" || this.usedBefore(source, st, scope, parts)) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    this.markChecked(
+      source,
+      { proof: "authorized", evidence: st, say: () => `${says.join(", or ")} on line ${line}; the path ends otherwise` },
+      scope,
+      st.end,
+    );
+  }
+
+  /**
+   * The row a refusal term guards, when the term is `!x` with `x` the row's owner compared with the
+   * signed-in user (`comment.userId === actor.id`, or a const holding that) or an authorization check
+   * handed the row's tenant or owning key (`hasPollAdminAccess(comment.pollId, user.id)`).
+   */
+  private refusedUnless(
+    term: ts.Expression,
+    at: ts.Node,
+  ): { source: FlowQuery; say: string; part?: ts.Node } | undefined {
+    const tsm = this.tsm;
+    if (!tsm.isPrefixUnaryExpression(term) || term.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
+    let x = strip(tsm, term.operand);
+    while (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
+    const decl = tsm.isIdentifier(x) ? constDeclarationOf(tsm, x, at) : undefined;
+    const part = decl && enclosingStatementOf(tsm, decl);
+    if (decl?.initializer) x = strip(tsm, decl.initializer);
+    while (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
+    const rowOf = (e: ts.Expression, keyed: (table: string, field: string) => boolean) => {
+      const s = strip(tsm, e);
+      if (!tsm.isPropertyAccessExpression(s)) return undefined;
+      const row = this.valueOf(s.expression, at);
+      return row?.kind === "row" && row.unchecked && row.source && keyed(row.table, s.name.text)
+        ? { source: row.source, field: s.name.text }
+        : undefined;
+    };
+    if (
+      tsm.isBinaryExpression(x) &&
+      (x.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+        x.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsToken)
+    ) {
+      for (const [side, other] of [
+        [x.left, x.right],
+        [x.right, x.left],
+      ] as const) {
+        const owned = isSessionUser(tsm, strip(tsm, other)) && rowOf(side, (_t, f) => isOwnerColumn(f));
+        if (owned) return { source: owned.source, say: `the row's ${owned.field} is the signed-in user`, part };
+      }
+      return undefined;
+    }
+    if (!tsm.isCallExpression(x) || !isAuthorizer(tsm, x, this.ctx.authorizers, "condition")) return undefined;
+    const name = calleeName(tsm, x) ?? "the check";
+    for (const arg of x.arguments) {
+      if (tsm.isSpreadElement(arg)) continue;
+      const keyed = rowOf(
+        arg,
+        (table, f) => this.ctx.tenantOf(table).names.has(f) || !!this.ctx.links?.ownerKey(table, f),
+      );
+      if (keyed) return { source: keyed.source, say: `the row's ${keyed.field} is passed to \`${name}\``, part };
+    }
+    return undefined;
+  }
+
+  /**
    * `!authorize(...)`, `!(await authorize(...))`, `!allowed` with `allowed` a const holding one; or
    * a check whose `true` is the refusal, not negated (`isReadTypebotForbidden(typebot, user)`).
    */
@@ -463,13 +554,19 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /** Whether a name bound from `source` is read between the query and the check. */
-  protected usedBefore(source: FlowQuery, check: ts.Node, scope: ts.Node, part?: ts.Node): boolean {
+  protected usedBefore(
+    source: FlowQuery,
+    check: ts.Node,
+    scope: ts.Node,
+    part?: ts.Node | readonly ts.Node[],
+  ): boolean {
     const tsm = this.tsm;
     const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
     let used = false;
     const visit = (n: ts.Node): void => {
       // `part`: the check's own earlier statement (`const isValid = await verify(..., row.hash)`).
       if (used || n.end <= source.call.end || n.pos >= check.pos || n === part) return;
+      if (Array.isArray(part) && part.includes(n)) return;
       // Tests in earlier guards (`if (!m) throw`) read the row without using it.
       if (tsm.isIfStatement(n)) {
         tsm.forEachChild(n.thenStatement, visit);

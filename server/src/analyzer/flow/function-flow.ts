@@ -267,6 +267,7 @@ export class FunctionFlow extends AccessChecks {
     const tsm = this.tsm;
     const exits = !st.elseStatement && endsPath(tsm, st.thenStatement);
     const throws = exits && throwsOnly(tsm, st.thenStatement);
+    if (exits) this.eitherCheck(st, scope);
     for (const term of orTerms(tsm, st.expression)) {
       // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
       // `if (!(await verifySecretKey(secret, key.hashedSecretKey))) throw`: the caller holds the row's secret.

@@ -139,6 +139,8 @@ export interface ModelLinks {
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
   /** The tenant-owned table a model class (`class Document extends Model`) is the entity of. */
   entityTable(className: string): string | undefined;
+  /** Whether `field` is the key a table owned through its parent holds (`comment.pollId` of comments -> polls). */
+  ownerKey(table: string, field: string): boolean;
 }
 
 export function modelLinks(model: TenantModel): ModelLinks {
@@ -149,5 +151,15 @@ export function modelLinks(model: TenantModel): ModelLinks {
     isTenantRow: (table, relation) => tenantRootRelation(model, table, relation) !== undefined,
     relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
+    ownerKey: (table, field) => {
+      const owner = lookupTenantTable(model, table)?.owner;
+      if (!owner) return false;
+      const fields = (lookupTenantTable(model, table)?.entities ?? []).flatMap((e) =>
+        Object.entries(e.fields)
+          .filter(([, column]) => column === owner.column)
+          .map(([f]) => f),
+      );
+      return normalizeColumnName(field) === normalizeColumnName(owner.column) || fields.includes(field);
+    },
   };
 }
