@@ -376,3 +376,51 @@ export const rename = async (opts: any, id: number) => {
     ]);
   });
 });
+
+describe("a primary key not named id (dokploy's sshKeyId)", () => {
+  const PK_SCHEMA = `import { pgTable, text } from "drizzle-orm/pg-core";
+export const sshKeys = pgTable("ssh_key", {
+  sshKeyId: text("sshKeyId").notNull().primaryKey(),
+  name: text("name").notNull(),
+  organizationId: text("organizationId").notNull(),
+});
+`;
+  const PK_CONFIG = { tenantColumns: ["organizationId"], schema: { drizzle: ["src/db/schema.ts"] } };
+  const run = (router: string) => {
+    const pkModel = modelOf(parser, { "/p/src/db/schema.ts": PK_SCHEMA }, PK_CONFIG);
+    return runFlow(
+      parser,
+      pkModel,
+      {
+        "/p/src/services/ssh-key.ts": `import { eq } from "drizzle-orm";
+import { db } from "../db";
+import { sshKeys } from "../db/schema";
+export const findSSHKeyById = async (sshKeyId: string) => {
+  const key = await db.query.sshKeys.findFirst({ where: eq(sshKeys.sshKeyId, sshKeyId) });
+  if (!key) throw new Error("not found");
+  return key;
+};
+export const removeSSHKeyById = (sshKeyId: string) => db.delete(sshKeys).where(eq(sshKeys.sshKeyId, sshKeyId));
+`,
+        "/p/src/routers/ssh-key.ts": `import { findSSHKeyById, removeSSHKeyById } from "../services/ssh-key";
+export async function remove({ ctx, input }: any) {
+  const key = await findSSHKeyById(input.sshKeyId);
+  ${router}
+  return removeSSHKeyById(input.sshKeyId);
+}
+`,
+      },
+      { config: PK_CONFIG },
+    );
+  };
+
+  test("a read by it, checked by the caller, proves the key: as for `id`", () => {
+    const r = run(`if (key.organizationId !== ctx.session.activeOrganizationId) throw new Error("forbidden");`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a check that only logs proves nothing", () => {
+    const r = run(`if (key.organizationId !== ctx.session.activeOrganizationId) console.warn("other org");`);
+    assert.deepEqual(r.flagged, ["services/ssh-key.ts:5: sshKeys.findFirst", "services/ssh-key.ts:9: delete(sshKeys)"]);
+  });
+});

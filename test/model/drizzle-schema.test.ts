@@ -41,8 +41,15 @@ describe("drizzle schema reader", () => {
     assert.equal(orders.tenantColumn, "tenant_id");
     assert.deepEqual(orders.source, { file: "/repo/src/db/schema.ts", line: 4, column: 14, kind: "drizzle" });
     assert.deepEqual(orders.entities, [
-      { orm: "drizzle", names: ["orders"], fields: { id: "id", tenantId: "tenant_id", note: "note" } },
+      {
+        orm: "drizzle",
+        names: ["orders"],
+        fields: { id: "id", tenantId: "tenant_id", note: "note" },
+        uniques: [["id"]],
+      },
     ]);
+    // No `.primaryKey()`: no key recorded.
+    assert.equal(model.tables.get("events")!.entities?.[0]?.uniques, undefined);
     assert.equal(model.tables.get("invoices")!.schema, "billing");
     assert.equal(model.entities?.get("invoices")?.name, "invoices");
     assert.deepEqual(notes, []);

@@ -276,7 +276,11 @@ export abstract class AccessChecks extends FlowValues {
     const line = lineOf(this.ctx.sourceFile, st);
     this.markChecked(
       source,
-      { proof: "authorized", evidence: st, say: () => `${says.join(", or ")} on line ${line}; the path ends otherwise` },
+      {
+        proof: "authorized",
+        evidence: st,
+        say: () => `${says.join(", or ")} on line ${line}; the path ends otherwise`,
+      },
       scope,
       st.end,
     );

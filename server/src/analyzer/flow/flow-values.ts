@@ -250,6 +250,8 @@ export abstract class FlowValues {
     if (projected && !projected.column && projected.table === value!.table) return value;
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
+    // `key.sshKeyId` of a table whose primary key is `sshKeyId`: the row's own key, as `row.id` is.
+    if (this.ctx.links?.isPrimaryKey(value.table, name)) return { ...value, kind: "key" };
     const shared = value.shared ? { shared: true } : {};
     const table = this.ctx.links?.referencedTable(value.table, name);
     if (table) return { kind: "key", table, reason: value.reason, ...shared };

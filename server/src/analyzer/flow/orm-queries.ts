@@ -11,7 +11,7 @@ import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
-import { referencedTable, relationsOf } from "../model/relations";
+import { primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
 import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
@@ -46,10 +46,10 @@ export function ormFlowQuery(
   if (orm === "prisma")
     return prismaFlowQuery(tsm, call, table, scoped, prismaParentPaths(ctx.model, table), membershipFields(ctx, table));
   if (!tsm.isCallExpression(call)) return undefined;
-  const shape = SHAPES[orm]?.(ctx, call);
+  const shape = SHAPES[orm]?.(ctx, call, primaryKeyFields(ctx.model, table));
   if (!shape) return undefined;
   const { predicate, ...rest } = shape;
-  const parentKeys = predicate && drizzleParentKeys(ctx, predicate, table);
+  const parentKeys = predicate && drizzleParentKeys(ctx, predicate, table, primaryKeyFields(ctx.model, table));
   return {
     call,
     table,
@@ -66,7 +66,7 @@ type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
   predicate?: ts.Expression;
 };
 
-const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression) => Shape | undefined>> = {
+const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression, keys: Keys) => Shape | undefined>> = {
   drizzle: drizzleShape,
   kysely: kyselyShape,
   knex: knexShape,
@@ -74,7 +74,8 @@ const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression)
   sequelize: sequelizeShape,
 };
 
-const ID = "id";
+/** The fields that are the table's primary key (`id`, or the one its schema declares: `sshKeyId`). */
+type Keys = ReadonlySet<string>;
 
 /** `db.select().from(t).where(eq(t.id, x))`, `db.delete(t).where(...)`, `db.query.t.findFirst({ where })`. */
 
@@ -94,7 +95,7 @@ function prismaParentPaths(model: TenantModel, table: string): ReadonlyMap<strin
   return paths;
 }
 
-function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
   const tsm = ctx.ts;
   const chain = chainOf(tsm, call);
   const root = skipOuter(tsm, chain.root);
@@ -116,8 +117,8 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
       predicate = tsm.isBlock(predicate.body) ? undefined : predicate.body;
     const key =
       predicate && tsm.isObjectLiteralExpression(predicate)
-        ? objectKey(tsm, predicate)
-        : predicate && drizzleKey(tsm, predicate);
+        ? objectKey(tsm, predicate, keys)
+        : predicate && drizzleKey(tsm, predicate, keys);
     return {
       returns,
       key,
@@ -135,7 +136,7 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
   const wheres = chain.calls.filter((c) => c.name === "where");
   // Drizzle's `.where()` replaces an earlier one; one where is the only one there is.
   const predicate = wheres.length === 1 ? wheres[0].args[0] : undefined;
-  const key = predicate ? drizzleKey(tsm, predicate) : undefined;
+  const key = predicate ? drizzleKey(tsm, predicate, keys) : undefined;
   if (head.startsWith("select")) return { returns: rows, key, predicate, readOnly: true };
   if (head === "insert") return { returns: returning ? rows : "none", creates: true };
   if (head === "update" || head === "delete") return { returns: returning ? rows : "none", key, predicate };
@@ -146,7 +147,7 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
  * `eq(pageSubscriber.pageId, x)`, `inArray(...)`, as a term of `and(...)` (an `or` anywhere may
  * widen the rows: none): foreign keys of `table` to tenant-owned parents the rows are filtered by.
  */
-function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: string): ParentKey[] {
+function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: string, keys: Keys): ParentKey[] {
   const tsm = ctx.ts;
   const out: ParentKey[] = [];
   const visit = (e: ts.Expression): boolean => {
@@ -157,7 +158,7 @@ function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: str
     if (fn === "or" || fn === "not") return false;
     if ((fn !== "eq" && fn !== "inArray") || x.arguments.length !== 2) return true;
     const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
-    if (!tsm.isPropertyAccessExpression(column) || column.name.text === ID) return true;
+    if (!tsm.isPropertyAccessExpression(column) || keys.has(column.name.text)) return true;
     const parent = referencedTable(ctx.model, table, column.name.text);
     if (parent) out.push({ expr: value, list: fn === "inArray", table: parent, field: column.name.text });
     return true;
@@ -166,7 +167,7 @@ function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: str
 }
 
 /** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */
-function drizzleKey(tsm: typeof ts, e: ts.Expression): QueryKey | undefined {
+function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | undefined {
   const x = skipOuter(tsm, e);
   if (!tsm.isCallExpression(x)) return undefined;
   const fn = calleeName(tsm, x);
@@ -178,7 +179,7 @@ function drizzleKey(tsm: typeof ts, e: ts.Expression): QueryKey | undefined {
       const list = spread && tsm.isIdentifier(spread) ? constInitializer(tsm, spread, spread) : undefined;
       const terms = list && tsm.isArrayLiteralExpression(list) ? [...list.elements] : [term];
       for (const t of terms) {
-        const k = tsm.isSpreadElement(t) ? undefined : drizzleKey(tsm, t);
+        const k = tsm.isSpreadElement(t) ? undefined : drizzleKey(tsm, t, keys);
         if (k) return k;
       }
     }
@@ -186,12 +187,12 @@ function drizzleKey(tsm: typeof ts, e: ts.Expression): QueryKey | undefined {
   }
   if ((fn !== "eq" && fn !== "inArray") || x.arguments.length !== 2) return undefined;
   const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
-  if (!tsm.isPropertyAccessExpression(column) || column.name.text !== ID) return undefined;
+  if (!tsm.isPropertyAccessExpression(column) || !keys.has(column.name.text)) return undefined;
   return { expr: value, list: fn === "inArray" };
 }
 
 /** `.where('id', '=', x)` (several wheres AND in Kysely), `.executeTakeFirst()`, `.returning(...)`. */
-function kyselyShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
   const tsm = ctx.ts;
   const { calls } = chainOf(tsm, call);
   const head = calls.find((c) => ["selectFrom", "updateTable", "deleteFrom", "insertInto"].includes(c.name));
@@ -203,11 +204,11 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefine
   const returns = !rowsOf || !last.startsWith("execute") ? "none" : one ? "row" : "rows";
   if (calls.some((c) => /^or[A-Z]/.test(c.name))) return { returns };
   if (head.name === "insertInto") return { returns, creates: true };
-  return { returns, throwsWhenEmpty: last.endsWith("OrThrow"), key: columnKey(tsm, calls, ["where"]) };
+  return { returns, throwsWhenEmpty: last.endsWith("OrThrow"), key: columnKey(tsm, calls, ["where"], keys) };
 }
 
 /** `knex('t').where({ id: x })`, `.where('id', x)`, `.whereIn('id', ids)`, `.first()`, `.returning('id')`. */
-function knexShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
   const tsm = ctx.ts;
   const { calls } = chainOf(tsm, call);
   const names = new Set(calls.map((c) => c.name));
@@ -216,20 +217,25 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined 
   const writes = ["update", "del", "delete", "increment", "decrement"].some((n) => names.has(n));
   const returns = writes ? (returning ? "rows" : "none") : names.has("first") ? "row" : "rows";
   if (calls.some((c) => /^orWhere/.test(c.name))) return { returns };
-  return { returns, key: columnKey(tsm, calls, ["where", "andWhere", "whereIn"]) };
+  return { returns, key: columnKey(tsm, calls, ["where", "andWhere", "whereIn"], keys) };
 }
 
 /** The `id` a builder's where calls pin: `('id', x)`, `('t.id', '=', x)`, `('id', 'in', xs)`, `({ id: x })`. */
-function columnKey(tsm: typeof ts, calls: readonly ChainCall[], names: readonly string[]): QueryKey | undefined {
+function columnKey(
+  tsm: typeof ts,
+  calls: readonly ChainCall[],
+  names: readonly string[],
+  keys: Keys,
+): QueryKey | undefined {
   for (const c of calls) {
     if (!names.includes(c.name)) continue;
     const [first, second, third] = c.args.map((a) => skipOuter(tsm, a));
     if (first && tsm.isObjectLiteralExpression(first) && c.args.length === 1) {
-      const k = objectKey(tsm, first, false);
+      const k = objectKey(tsm, first, keys, false);
       if (k) return k;
       continue;
     }
-    if (!first || !tsm.isStringLiteral(first) || first.text.split(".").pop() !== ID) continue;
+    if (!first || !tsm.isStringLiteral(first) || !keys.has(first.text.split(".").pop()!)) continue;
     if (c.name === "whereIn" && second) return { expr: second, list: true };
     if (c.args.length === 2 && second) return { expr: second, list: false };
     const op = second && tsm.isStringLiteral(second) ? second.text.toLowerCase() : undefined;
@@ -244,7 +250,7 @@ const TYPEORM_MANY = new Set(["find", "findBy", "findByIds"]);
 const TYPEORM_CRITERIA = new Set(["update", "delete", "softDelete", "restore"]);
 
 /** `repo.findOneBy({ id })`, `findOne({ where: { id } })`, `repo.delete(id)`, `manager.delete(Order, { id })`, `save`. */
-function typeormShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
   const tsm = ctx.ts;
   const callee = skipOuter(tsm, call.expression);
   if (!tsm.isPropertyAccessExpression(callee)) return undefined;
@@ -261,12 +267,12 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefin
     return {
       returns: one ? "row" : "rows",
       throwsWhenEmpty: method.endsWith("OrFail"),
-      key: w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, false, "In") : undefined,
+      key: w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, keys, false, "In") : undefined,
     };
   }
   if (!TYPEORM_CRITERIA.has(method) || !arg) return undefined;
   // A criteria that is not an object is the primary key itself (`repo.delete(id)`), or several (`delete(ids)`).
-  if (tsm.isObjectLiteralExpression(arg)) return { returns: "none", key: objectKey(tsm, arg, false, "In") };
+  if (tsm.isObjectLiteralExpression(arg)) return { returns: "none", key: objectKey(tsm, arg, keys, false, "In") };
   if (tsm.isArrayLiteralExpression(arg)) return { returns: "none" };
   return { returns: "none", key: { expr: arg, list: false, listOrOne: true } };
 }
@@ -275,7 +281,7 @@ const SEQUELIZE_ONE = new Set(["findOne", "findByPk"]);
 const SEQUELIZE_NONE = new Set(["destroy", "update", "restore", "increment", "decrement", "count"]);
 
 /** `Model.findByPk(x)`, `findOne({ where: { id } })`, `destroy({ where: { id } })`, `update(data, { where })`, `create`. */
-function sequelizeShape(ctx: OrmContext, call: ts.CallExpression): Shape | undefined {
+function sequelizeShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
   const tsm = ctx.ts;
   const callee = skipOuter(tsm, call.expression);
   if (!tsm.isPropertyAccessExpression(callee)) return undefined;
@@ -292,7 +298,7 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression): Shape | undef
   const where = o && tsm.isObjectLiteralExpression(o) ? member(tsm, o, "where") : undefined;
   const w = where && skipOuter(tsm, where);
   // Sequelize reads `{ id: [a, b] }` as IN: an owned list is as good as an owned key.
-  const key = w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, true) : undefined;
+  const key = w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, keys, true) : undefined;
   return { returns, key };
 }
 
@@ -303,6 +309,7 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression): Shape | undef
 function objectKey(
   tsm: typeof ts,
   obj: ts.ObjectLiteralExpression,
+  keys: Keys,
   listOrOne = false,
   listCall?: string,
 ): QueryKey | undefined {
@@ -310,7 +317,7 @@ function objectKey(
   for (const p of obj.properties) {
     const name = propertyName(tsm, p);
     if (name === undefined || /^(or|\$or)$/i.test(name) || tsm.isSpreadAssignment(p)) return undefined;
-    if (name !== ID) continue;
+    if (!keys.has(name)) continue;
     const value = propertyValue(tsm, p);
     const v = value && skipOuter(tsm, value);
     if (!v) return undefined;

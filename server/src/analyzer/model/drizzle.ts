@@ -88,12 +88,13 @@ export function readDrizzleSchema(
       if (!nameArg || !tsm.isStringLiteralLike(nameArg)) continue;
       const fields = columnFields(tsm, columnsArg);
       const position = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
+      const primary = primaryKeyColumns(tsm, columnsArg);
       const table: DiscoveredTable = {
         name: nameArg.text,
         schema: schema || undefined,
         columns: Object.values(fields),
         source: { file, line: position.line + 1, column: position.character + 1, kind: "drizzle" },
-        entities: [{ orm: "drizzle", names: [decl.name.text], fields }],
+        entities: [{ orm: "drizzle", names: [decl.name.text], fields, ...(primary.length && { uniques: [primary] }) }],
       };
       for (const [key, reference] of [
         ...columnReferences(tsm, columnsArg),
@@ -180,6 +181,19 @@ function columnsObject(tsm: typeof ts, arg: ts.Expression | undefined): ts.Objec
   }
   while (columns && tsm.isParenthesizedExpression(columns)) columns = columns.expression;
   return columns && tsm.isObjectLiteralExpression(columns) ? columns : undefined;
+}
+
+/** The column keys whose builder chain says `.primaryKey()` (`sshKeyId: text("sshKeyId").primaryKey()`). */
+function primaryKeyColumns(tsm: typeof ts, arg: ts.Expression | undefined): string[] {
+  const out: string[] = [];
+  for (const p of columnsObject(tsm, arg)?.properties ?? []) {
+    if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name))) continue;
+    for (let e = p.initializer; tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression);) {
+      if (e.expression.name.text === "primaryKey") out.push(p.name.text);
+      e = e.expression.expression;
+    }
+  }
+  return out;
 }
 
 /**

@@ -139,6 +139,8 @@ export interface ModelLinks {
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
   /** The tenant-owned table a model class (`class Document extends Model`) is the entity of. */
   entityTable(className: string): string | undefined;
+  /** Whether `field` is the table's primary key: `id`, or the one column its schema declares (`sshKeyId`). */
+  isPrimaryKey(table: string, field: string): boolean;
   /** Whether `field` is the key a table owned through its parent holds (`comment.pollId` of comments -> polls). */
   ownerKey(table: string, field: string): boolean;
 }
@@ -151,6 +153,7 @@ export function modelLinks(model: TenantModel): ModelLinks {
     isTenantRow: (table, relation) => tenantRootRelation(model, table, relation) !== undefined,
     relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
+    isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
     ownerKey: (table, field) => {
       const owner = lookupTenantTable(model, table)?.owner;
       if (!owner) return false;
@@ -162,4 +165,20 @@ export function modelLinks(model: TenantModel): ModelLinks {
       return normalizeColumnName(field) === normalizeColumnName(owner.column) || fields.includes(field);
     },
   };
+}
+
+/**
+ * The fields that name one row of a table by its primary key: `id`, and a single-column primary
+ * key its ORM schema declares under another name (Drizzle `.primaryKey()`, TypeORM
+ * `@PrimaryColumn`, Sequelize `primaryKey: true`): `sshKeyId`, `uuid`.
+ */
+export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet<string> {
+  const t = lookupTenantTable(model, table);
+  const out = new Set(["id"]);
+  for (const e of t?.entities ?? []) {
+    if (e.orm === "prisma") continue;
+    const primary = e.uniques?.[0];
+    if (primary?.length === 1) out.add(primary[0]!);
+  }
+  return out;
 }
