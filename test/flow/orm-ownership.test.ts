@@ -37,6 +37,18 @@ export class Ticket {
   @PrimaryGeneratedColumn("uuid") id!: string;
   @Column({ name: "tenant_id" }) workspace!: string;
 }`,
+      // ToolJet's shape: the join column is a NOT NULL @Column, and the relation does not say so.
+      "/p/src/entities/order-line.entity.ts": `
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+import { Order } from "./order.entity";
+@Entity("order_lines")
+export class OrderLine {
+  @PrimaryGeneratedColumn("uuid") id!: string;
+  @Column({ name: "order_id" }) orderId!: string;
+  @ManyToOne(() => Order)
+  @JoinColumn({ name: "order_id" })
+  order!: Order;
+}`,
       "/p/src/models/invoice.model.ts": `
 import { DataTypes } from "sequelize";
 import { sequelize } from "../db";
@@ -254,9 +266,24 @@ const TYPEORM = `import { In } from "typeorm";
 import { AppDataSource } from "../data-source";
 import { Order } from "../entities/order.entity";
 import { Ticket } from "../entities/ticket.entity";
-const repo = AppDataSource.getRepository(Order);`;
+import { OrderLine } from "../entities/order-line.entity";
+const repo = AppDataSource.getRepository(Order);
+const lines = AppDataSource.getRepository(OrderLine);`;
 
 table("TypeORM: ownership proven earlier in the flow", (b) => entities(TYPEORM, b), [
+  [
+    "a child's rows by the key of a scoped parent row (a criteria object)",
+    `const order = await repo.findOneBy({ id, tenantId });
+if (!order) throw new Error("not found");
+await lines.delete({ orderId: order.id });
+return lines.findBy({ orderId: order.id });`,
+    [],
+  ],
+  [
+    "twin: a child's rows by a parent key from the request",
+    `await lines.delete({ orderId: input.orderId });`,
+    ["delete({ orderId: input.orderId })"],
+  ],
   [
     "delete(id) of a scoped findOneBy's row",
     `const order = await repo.findOneBy({ id, tenantId });

@@ -99,6 +99,20 @@ describe("TypeORM entity reader", () => {
     ]);
   });
 
+  test("a relation whose join column is a NOT NULL @Column is required, though it does not say nullable: false (ToolJet)", () => {
+    const [t] = read(
+      `@Entity("folder_apps") export class FolderApp { @Column({ name: "folder_id" }) folderId: string; @Column({ name: "app_id", nullable: true }) appId: string; @ManyToOne(() => Folder) @JoinColumn({ name: "folder_id" }) folder: Folder; @ManyToOne(() => App) @JoinColumn({ name: "app_id" }) app: App; @ManyToOne(() => User) @JoinColumn({ name: "user_id" }) user: User; }`,
+    );
+    assert.deepEqual(
+      t.entity?.relations?.map((r) => [r.field, r.required]),
+      [
+        ["folder", true],
+        ["app", false],
+        ["user", false],
+      ],
+    );
+  });
+
   test("a class without @Entity is not a table", () => {
     assert.deepEqual(read(`export class Dto { @IsString() name: string; }`), []);
   });

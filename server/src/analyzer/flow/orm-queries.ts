@@ -48,8 +48,10 @@ export function ormFlowQuery(
   if (!tsm.isCallExpression(call)) return undefined;
   const shape = SHAPES[orm]?.(ctx, call, primaryKeyFields(ctx.model, table));
   if (!shape) return undefined;
-  const { predicate, ...rest } = shape;
-  const parentKeys = predicate && drizzleParentKeys(ctx, predicate, table, primaryKeyFields(ctx.model, table));
+  const { predicate, whereObject, ...rest } = shape;
+  const parentKeys = predicate
+    ? drizzleParentKeys(ctx, predicate, table, primaryKeyFields(ctx.model, table))
+    : whereObject && objectParentKeys(ctx, whereObject, table);
   return {
     call,
     table,
@@ -62,6 +64,8 @@ export function ormFlowQuery(
 
 type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
   throwsWhenEmpty?: boolean;
+  /** TypeORM, Sequelize: the where object, whose `{ folderId: x }` terms filter by a parent key. */
+  whereObject?: ts.ObjectLiteralExpression;
   /** Drizzle: the where's predicate, whose `eq(child.parentId, x)` terms filter by a parent key. */
   predicate?: ts.Expression;
 };
@@ -166,6 +170,24 @@ function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: str
   return visit(predicate) ? out : [];
 }
 
+/**
+ * `{ folderId: folder.id, appId }` (TypeORM, Sequelize): the foreign keys of `table` to tenant-owned
+ * parents the rows are filtered by; an OR key (`$or`, an array) may widen the rows: none.
+ */
+function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, table: string): ParentKey[] {
+  const tsm = ctx.ts;
+  const out: ParentKey[] = [];
+  for (const p of where.properties) {
+    const name = propertyName(tsm, p);
+    if (name === undefined || tsm.isSpreadAssignment(p) || /^(or|\$or)$/i.test(name)) return [];
+    const value = propertyValue(tsm, p);
+    const v = value && skipOuter(tsm, value);
+    const parent = v && !tsm.isObjectLiteralExpression(v) ? referencedTable(ctx.model, table, name) : undefined;
+    if (parent) out.push({ expr: v!, list: false, table: parent, field: name });
+  }
+  return out;
+}
+
 /** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */
 function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | undefined {
   const x = skipOuter(tsm, e);
@@ -264,15 +286,18 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     const byOptions = method === "find" || method === "findOne" || method === "findOneOrFail";
     const where = arg && tsm.isObjectLiteralExpression(arg) && byOptions ? member(tsm, arg, "where") : arg;
     const w = where && skipOuter(tsm, where);
+    const whereObject = w && tsm.isObjectLiteralExpression(w) ? w : undefined;
     return {
       returns: one ? "row" : "rows",
       throwsWhenEmpty: method.endsWith("OrFail"),
-      key: w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, keys, false, "In") : undefined,
+      key: whereObject && objectKey(tsm, whereObject, keys, false, "In"),
+      whereObject,
     };
   }
   if (!TYPEORM_CRITERIA.has(method) || !arg) return undefined;
   // A criteria that is not an object is the primary key itself (`repo.delete(id)`), or several (`delete(ids)`).
-  if (tsm.isObjectLiteralExpression(arg)) return { returns: "none", key: objectKey(tsm, arg, keys, false, "In") };
+  if (tsm.isObjectLiteralExpression(arg))
+    return { returns: "none", key: objectKey(tsm, arg, keys, false, "In"), whereObject: arg };
   if (tsm.isArrayLiteralExpression(arg)) return { returns: "none" };
   return { returns: "none", key: { expr: arg, list: false, listOrOne: true } };
 }
@@ -298,8 +323,8 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): S
   const where = o && tsm.isObjectLiteralExpression(o) ? member(tsm, o, "where") : undefined;
   const w = where && skipOuter(tsm, where);
   // Sequelize reads `{ id: [a, b] }` as IN: an owned list is as good as an owned key.
-  const key = w && tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, keys, true) : undefined;
-  return { returns, key };
+  const whereObject = w && tsm.isObjectLiteralExpression(w) ? w : undefined;
+  return { returns, key: whereObject && objectKey(tsm, whereObject, keys, true), whereObject };
 }
 
 /**

@@ -153,6 +153,7 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
       schema: options && stringProperty(tsm, options, "schema"),
     };
   }
+  const notNull = new Set<string>();
   for (const member of node.members) {
     if (
       !tsm.isPropertyDeclaration(member) ||
@@ -169,6 +170,8 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
       const options = column.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
       cls.fields[property] = (options && stringProperty(tsm, options, "name")) ?? property;
       if (column.name.startsWith("Primary")) cls.primary.push(property);
+      // A column is NOT NULL unless `nullable: true` (TypeORM's default).
+      if (!(options && booleanProperty(tsm, options, "nullable"))) notNull.add(cls.fields[property]);
     }
     const relation = memberDecorators.find((d) => RELATION_DECORATORS.has(d.name));
     if (relation) {
@@ -196,6 +199,9 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
       cls.references[property] = referenced;
     }
   }
+  // `@Column({ name: "folder_id" }) folderId` beside `@ManyToOne(...) @JoinColumn({ name: "folder_id" })`:
+  // the key is the column, NOT NULL, so the relation is required though it does not say `nullable: false`.
+  for (const r of cls.relations) if (!r.required && r.fields && notNull.has(r.fields[0]!)) r.required = true;
   return cls.entity || Object.keys(cls.fields).length || cls.relations.length ? cls : undefined;
 }
 
