@@ -574,3 +574,18 @@ export async function f(tenantId: string, status: string) {
     ],
   );
 });
+
+test("TypeORM 0.2's createQueryBuilder imported from typeorm is a builder too (ToolJet); a function of that name from elsewhere is not", () => {
+  const code = (from: string) => `import { createQueryBuilder as qb } from "${from}";
+import { Order } from "../entities";
+export async function f(id: string, tenantId: string) {
+  await qb(Order, "o").where("o.id = :id", { id }).getOne();
+  return qb(Order, "o").where("o.id = :id", { id }).andWhere("o.tenantId = :tenantId", { tenantId }).getOne();
+}
+`;
+  assert.deepEqual(
+    run(code("typeorm")).map((f) => [f.rule, f.at.split("\n")[0]]),
+    [["missing-tenant-filter", 'qb(Order, "o")']],
+  );
+  assert.deepEqual(run(code("../lib/query")), []);
+});

@@ -41,7 +41,8 @@ const WHERES = new Set(["where", "andWhere", "orWhere", "whereInIds", "andWhereI
 export function checkQueryBuilder(
   ctx: OrmContext,
   start: ts.CallExpression,
-  callee: ts.PropertyAccessExpression,
+  /** `repo.createQueryBuilder`; none for TypeORM 0.2's `createQueryBuilder(Entity, "e")` imported from typeorm. */
+  callee: ts.PropertyAccessExpression | undefined,
 ): OrmFinding[] {
   const { ts: tsm } = ctx;
   const calls = builderCalls(ctx, start);
@@ -50,9 +51,9 @@ export function checkQueryBuilder(
   let named: ts.CallExpression = start;
   const [a0, a1] = start.arguments;
   const byArgument = entityArgument(ctx, a0);
-  const receiver = skipOuter(tsm, callee.expression);
   if (byArgument) [target, alias] = [byArgument, a1 && literal(tsm, a1)];
-  else {
+  else if (callee) {
+    const receiver = skipOuter(tsm, callee.expression);
     target =
       (tsm.isIdentifier(receiver) ? typeormEntity(ctx, receiver.text) : undefined) ??
       repositoryEntity(ctx, callee.expression);

@@ -3,7 +3,7 @@
 // typeorm-query-builder.ts. TypeORM reads an array `where` as an OR of its elements, and drops
 // `undefined`/`null` properties from a where: `findOneBy({ tenantId: undefined })` has no filter.
 import type ts from "typescript";
-import { methodCalls } from "./file-calls";
+import { fileCalls, methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
 import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
@@ -29,6 +29,14 @@ export const typeormModule: OrmModule = {
         // Never throw on odd input: a call we cannot read is a call we skip.
       }
     }
+    // TypeORM 0.2's global `createQueryBuilder(App, "apps")`, imported from typeorm.
+    for (const node of globalBuilderCalls(ctx)) {
+      try {
+        out.push(...checkQueryBuilder(ctx, node, undefined));
+      } catch {
+        // As above.
+      }
+    }
     return out;
   },
   queries: (ctx) => typeormQueries(ctx),
@@ -36,6 +44,33 @@ export const typeormModule: OrmModule = {
 
 const MAY_USE_TYPEORM =
   /typeorm|Repository|[rR]epo\w*\(|createQueryBuilder|manager|\b[A-Z]\w*\.(find|count|exist|update|delete|insert|save)/;
+
+/** `createQueryBuilder(...)` called by the name the file imports it under from typeorm. */
+function globalBuilderCalls(ctx: OrmContext): ts.CallExpression[] {
+  const tsm = ctx.ts;
+  const local = importedFromTypeorm(tsm, ctx.sourceFile, "createQueryBuilder");
+  if (!local) return [];
+  return fileCalls(tsm, ctx.sourceFile).calls.filter(
+    (c) => tsm.isIdentifier(c.expression) && c.expression.text === local,
+  );
+}
+
+/** The local name of `name` imported from "typeorm" (`import { createQueryBuilder as qb } from "typeorm"`). */
+function importedFromTypeorm(tsm: typeof ts, sourceFile: ts.SourceFile, name: string): string | undefined {
+  for (const st of sourceFile.statements) {
+    if (
+      !tsm.isImportDeclaration(st) ||
+      !tsm.isStringLiteral(st.moduleSpecifier) ||
+      st.moduleSpecifier.text !== "typeorm"
+    )
+      continue;
+    const bindings = st.importClause?.namedBindings;
+    if (!bindings || !tsm.isNamedImports(bindings)) continue;
+    const el = bindings.elements.find((e) => (e.propertyName ?? e.name).text === name);
+    if (el) return el.name.text;
+  }
+  return undefined;
+}
 
 /** How a method reads its arguments (after the entity argument of an EntityManager call). */
 export type Shape = "options" | "where" | "criteria" | "data" | "aggregate";
