@@ -139,6 +139,11 @@ const leaks: Case[] = [
     expected: [["missing-tenant-filter", "findOneBy(query)"]],
   },
   {
+    name: "a query builder aliased by the table's name, the tenant added under an if: weak, not missing",
+    body: `const qb = orderRepo.createQueryBuilder("orders");\n  if (status) qb.andWhere("orders.tenantId = :tenantId", { tenantId });\n  return qb.getMany();`,
+    expected: [["weak-tenant-filter", `createQueryBuilder("orders")`]],
+  },
+  {
     name: "Not(tenantId)",
     body: `return orderRepo.findBy({ tenantId: Not(tenantId) });`,
     expected: [["weak-tenant-filter", "findBy({ tenantId: Not(tenantId) })"]],
@@ -386,6 +391,11 @@ const safe: Case[] = [
   {
     name: "query builder narrowed in the very next statement, written without semicolons (Flowise)",
     body: `const qb = orderRepo.createQueryBuilder("o")\n  qb.andWhere("o.tenantId = :tenantId", { tenantId })\n  return qb.getMany()`,
+    expected: [],
+  },
+  {
+    name: "a repository's query builder aliased by the table's own name (Flowise's chat_flow)",
+    body: `const qb = orderRepo.createQueryBuilder("orders");\n  qb.andWhere("orders.tenantId = :tenantId", { tenantId });\n  return qb.getMany();`,
     expected: [],
   },
   {

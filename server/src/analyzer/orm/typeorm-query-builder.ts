@@ -50,14 +50,17 @@ export function checkQueryBuilder(
   let alias: string | undefined;
   let named: ts.CallExpression = start;
   const [a0, a1] = start.arguments;
-  const byArgument = entityArgument(ctx, a0);
-  if (byArgument) [target, alias] = [byArgument, a1 && literal(tsm, a1)];
-  else if (callee) {
-    const receiver = skipOuter(tsm, callee.expression);
-    target =
-      (tsm.isIdentifier(receiver) ? typeormEntity(ctx, receiver.text) : undefined) ??
-      repositoryEntity(ctx, callee.expression);
-    alias = a0 && literal(tsm, a0);
+  // `repo.createQueryBuilder("chat_flow")`, `Order.createQueryBuilder("o")`: the argument is the alias,
+  // even when it spells the table; `manager.createQueryBuilder(Order, "o")` names the entity first.
+  const receiver = callee && skipOuter(tsm, callee.expression);
+  const own =
+    callee &&
+    ((receiver && tsm.isIdentifier(receiver) ? typeormEntity(ctx, receiver.text) : undefined) ??
+      repositoryEntity(ctx, callee.expression));
+  if (own) [target, alias] = [own, a0 && literal(tsm, a0)];
+  else {
+    const byArgument = entityArgument(ctx, a0);
+    if (byArgument) [target, alias] = [byArgument, a1 && literal(tsm, a1)];
   }
   // `dataSource.createQueryBuilder().from(Order, "o")`, `.update(Order)`, `.delete().from(Order)`, `.insert().into(Order)`.
   for (const c of calls) {
