@@ -303,3 +303,34 @@ describe("either the row's owner or an authorization check of its tenant (rallly
     }
   });
 });
+
+describe("CASL: the ability made for the signed-in user, asked about the row (rallly's space members)", () => {
+  const guarded = (check: string, after = `throw new Error("forbidden");`) =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) throw new Error("not found");
+  const ability = defineAbilityFor(ctx.user);
+  if (${check}) {
+    ${after}
+  }
+  await prisma.comment.delete({ where: { id: input.id } });`);
+
+  test("ability.cannot(..., subject(type, row)) or !ability.can(..., row) that throws checks the row", () => {
+    for (const check of [`ability.cannot("delete", subject("Comment", c))`, `!ability.can("delete", c)`])
+      assert.deepEqual(guarded(check).flagged, [], check);
+  });
+
+  test("twins: a refusal negated, a check that only logs", () => {
+    for (const [check, after] of [
+      [`!ability.cannot("delete", subject("Comment", c))`, undefined],
+      [`ability.cannot("delete", subject("Comment", c))`, `console.warn("not allowed");`],
+    ] as const)
+      assert.deepEqual(
+        guarded(check, after).flagged,
+        [
+          "comments.ts:4: findUnique({ where: { id: input.id } })",
+          "comments.ts:10: delete({ where: { id: input.id } })",
+        ],
+        check,
+      );
+  });
+});

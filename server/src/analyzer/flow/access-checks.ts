@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import { isCredentialField } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
+import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constDeclarationOf, constInitializer } from "./bindings";
@@ -376,11 +376,14 @@ export abstract class AccessChecks extends FlowValues {
     };
     for (const arg of call.arguments) {
       if (tsm.isSpreadElement(arg)) continue;
-      // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked.
-      const whole = strip(tsm, arg);
+      // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked;
+      // `ability.cannot("delete", subject("SpaceMember", member))`: CASL's ability is who asks.
+      const whole = checkedSubject(tsm, arg);
       const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
       const asker =
-        tsm.isIdentifier(whole) && call.arguments.some((other) => other !== arg && !readsName(tsm, other, whole.text));
+        tsm.isIdentifier(whole) &&
+        (asksOnItsOwn(tsm, call) ||
+          call.arguments.some((other) => other !== arg && !readsName(tsm, other, whole.text)));
       if (
         asker &&
         row?.kind === "row" &&

@@ -11,7 +11,7 @@ import { constInitializer } from "./bindings";
 
 /** Words that make a function name an authorization check... */
 const AUTH_WORD =
-  /authori[sz]|permission|permit|access|owner|member|allowed|forbid|denied|deny|guard|^can[A-Z_]|^can$/i;
+  /authori[sz]|permission|permit|access|owner|member|allowed|forbid|denied|deny|guard|^can[A-Z_]|^can$|^cannot$/i;
 /** ...unless it names an action on those things (`getPermissions`, `updateMember`, `grantAccess`). */
 const NOT_A_CHECK =
   /^(?:get|fetch|find|load|list|read|select|query|create|insert|add|update|upsert|delete|remove|set|save|grant|revoke|invite|send|log|record|build|make|to|parse|format|map)(?:[A-Z_]|$)/;
@@ -28,7 +28,8 @@ const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
  */
 const GETS_ACCESS = /^get[A-Z]\w*Access$/;
 /** A check whose `true` is the refusal: `isReadTypebotForbidden(typebot, user)`, `isAccessDenied`, `cannotEdit`. */
-const REFUSES = /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]/;
+const REFUSES =
+  /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]|^cannot$/;
 
 /**
  * Where a check sits: a statement of its own (its answer thrown away), a const that keeps its
@@ -173,4 +174,30 @@ export function guardsOf(
       }
     }
   return out;
+}
+
+/**
+ * What a check is asked about: the argument itself, or the row inside CASL's `subject("SpaceMember",
+ * member)`, which only tags the row with its type.
+ */
+export function checkedSubject(tsm: typeof ts, arg: ts.Expression): ts.Expression {
+  const e = strip(tsm, arg);
+  if (!tsm.isCallExpression(e) || calleeName(tsm, e) !== "subject" || e.arguments.length !== 2) return e;
+  return strip(tsm, e.arguments[1]!);
+}
+
+/**
+ * The check is a method of who asks: CASL's `ability.can(...)`/`ability.cannot(...)`, a policy or
+ * permission object made for the signed-in user (`userAbility.can`, `permissions.can`).
+ */
+export function asksOnItsOwn(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee)) return false;
+  const receiver = strip(tsm, callee.expression);
+  const name = tsm.isIdentifier(receiver)
+    ? receiver.text
+    : tsm.isPropertyAccessExpression(receiver)
+      ? receiver.name.text
+      : "";
+  return /abilit|permission|polic|acl/i.test(name);
 }
