@@ -109,6 +109,10 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = await requireUser()"), true);
     assert.equal(idOf("const { user } = ctx"), true, "destructured from the context");
     assert.equal(idOf("const { user } = input"), false, "destructured from the request");
+    // Another name for the session's user object (rallly's `const actor = ctx.user`).
+    assert.equal(idOf("const user = ctx.user"), true);
+    assert.equal(idOf("const user = ctx.user!"), true);
+    assert.equal(idOf("const user = ctx.input.user"), false, "a user the request names");
   });
 
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {

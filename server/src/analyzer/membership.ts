@@ -73,6 +73,15 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
       names.unshift(cur.name.text);
       cur = cur.expression;
     } else if (tsm.isIdentifier(cur)) {
+      // `const actor = ctx.user`, then `actor.id`: the object it names.
+      const init = depth < 2 && names.length ? constInitializer(tsm, cur, cur) : undefined;
+      let alias = init && strip(tsm, init);
+      if (alias && tsm.isNonNullExpression(alias)) alias = strip(tsm, alias.expression);
+      if (alias && tsm.isPropertyAccessExpression(alias) && !isRequestInput(tsm, alias)) {
+        cur = alias;
+        depth++;
+        continue;
+      }
       names.unshift(...destructuredFrom(tsm, cur), cur.text);
       break;
     } else if (tsm.isCallExpression(cur)) {
