@@ -209,6 +209,17 @@ const runComments = (body: string) =>
     { config: { tenantColumns: ["tableId"] } },
   );
 
+/** Every finding of a comments handler (whatever its rule), as [rule, line]. */
+const rulesByLine = (code: string) =>
+  analyzeSourceFile({
+    ts,
+    sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
+    config: resolveConfig({ tenantColumns: ["tableId"] }, "/p", undefined),
+    model: commentModel,
+    parser,
+    relativePath: "src/comments.ts",
+  }).map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]);
+
 describe("Prisma: the user's own rows", () => {
   const run = runComments;
 
@@ -226,36 +237,14 @@ describe("Prisma: the user's own rows", () => {
     const code =
       commentHandler(`  await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { tableId: ctx.tableId }] } });
   await prisma.comment.findMany({ where: { OR: [{ createdBy: ctx.user.id }, { body: input.body }] } });`);
-    const findings = analyzeSourceFile({
-      ts,
-      sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
-      config: resolveConfig({ tenantColumns: ["tableId"] }, "/p", undefined),
-      model: commentModel,
-      parser,
-      relativePath: "src/comments.ts",
-    });
-    assert.deepEqual(
-      findings.map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]),
-      [["weak-tenant-filter", 5]],
-    );
+    assert.deepEqual(rulesByLine(code), [["weak-tenant-filter", 5]]);
   });
 
   test("a NOT on the tenant beside the user's own rows only narrows them (rallly's other spaces); twin: the client's user", () => {
     const code =
       commentHandler(`  await prisma.comment.findMany({ where: { createdBy: ctx.user.id, NOT: { tableId: ctx.tableId } } });
   await prisma.comment.findMany({ where: { createdBy: input.userId, NOT: { tableId: ctx.tableId } } });`);
-    const findings = analyzeSourceFile({
-      ts,
-      sourceFile: ts.createSourceFile("/p/src/comments.ts", code, ts.ScriptTarget.Latest, true),
-      config: resolveConfig({ tenantColumns: ["tableId"] }, "/p", undefined),
-      model: commentModel,
-      parser,
-      relativePath: "src/comments.ts",
-    });
-    assert.deepEqual(
-      findings.map((f) => [f.ruleId, code.slice(0, f.start).split("\n").length]),
-      [["weak-tenant-filter", 5]],
-    );
+    assert.deepEqual(rulesByLine(code), [["weak-tenant-filter", 5]]);
   });
 });
 

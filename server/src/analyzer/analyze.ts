@@ -34,7 +34,6 @@ import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
-import { TABLE_POSITION } from "./sql/extract-render";
 import type { SqlParser } from "./sql/parse";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
@@ -362,10 +361,8 @@ function unknownTables(
 ): RawFinding[] {
   const out: RawFinding[] = [];
   for (const hole of site.holes) {
-    // Rendered as `"$N"` where a table name goes: a value extract-render could not name.
-    if (!/^"\$\d+"$/.test(site.sql.slice(hole.sqlStart, hole.sqlEnd))) continue;
     // `FROM ${schema}.plans`: the value is the schema (isolation "schema" has rules for it).
-    if (!TABLE_POSITION.test(site.sql.slice(0, hole.sqlStart)) || site.sql[hole.sqlEnd] === ".") continue;
+    if (!hole.unknownTable || site.sql[hole.sqlEnd] === ".") continue;
     const text = hole.expr.getText(sourceFile);
     out.push({
       ruleId: "dynamic-sql",

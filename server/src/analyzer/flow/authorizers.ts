@@ -39,9 +39,14 @@ export type CheckUse = "statement" | "kept" | "condition";
 
 /** The callee's last name: `checkAuthorization`, `permissionService.assertProjectAccess` -> `assertProjectAccess`. */
 export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
-  const callee = strip(tsm, call.expression);
-  if (tsm.isIdentifier(callee)) return callee.text;
-  if (tsm.isPropertyAccessExpression(callee) && tsm.isIdentifier(callee.name)) return callee.name.text;
+  return lastName(tsm, call.expression);
+}
+
+/** `ability` -> `ability`, `ctx.userAbility` -> `userAbility`; undefined for anything else. */
+function lastName(tsm: typeof ts, expr: ts.Expression): string | undefined {
+  const e = strip(tsm, expr);
+  if (tsm.isIdentifier(e)) return e.text;
+  if (tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.name)) return e.name.text;
   return undefined;
 }
 
@@ -192,12 +197,8 @@ export function checkedSubject(tsm: typeof ts, arg: ts.Expression): ts.Expressio
  */
 export function asksOnItsOwn(tsm: typeof ts, call: ts.CallExpression): boolean {
   const callee = strip(tsm, call.expression);
-  if (!tsm.isPropertyAccessExpression(callee)) return false;
-  const receiver = strip(tsm, callee.expression);
-  const name = tsm.isIdentifier(receiver)
-    ? receiver.text
-    : tsm.isPropertyAccessExpression(receiver)
-      ? receiver.name.text
-      : "";
-  return /abilit|permission|polic|acl/i.test(name);
+  return (
+    tsm.isPropertyAccessExpression(callee) &&
+    /abilit|permission|polic|acl/i.test(lastName(tsm, callee.expression) ?? "")
+  );
 }

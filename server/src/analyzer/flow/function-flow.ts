@@ -224,15 +224,13 @@ export class FunctionFlow extends AccessChecks {
     this.applyEffects(expr, st, scope);
     // `const { participant } = await authorizeParticipantEdit(...)`: a kept answer checks when the
     // name says it throws (`assert…`), or the body shows that its no is a throw.
-    const authorizes =
-      tsm.isCallExpression(e) &&
-      !q &&
-      (isAuthorizer(tsm, e, this.ctx.authorizers, use)
-        ? !this.ctx.helpers?.neverThrows?.(e)
-        : use === "kept" &&
-          isAuthorizer(tsm, e, this.ctx.authorizers, "statement") &&
-          !!this.ctx.helpers?.throwsForNo?.(e));
-    if (authorizes) this.authorize(e as ts.CallExpression, st, scope, true);
+    if (!tsm.isCallExpression(e) || q) return;
+    const authorizes = isAuthorizer(tsm, e, this.ctx.authorizers, use)
+      ? !this.ctx.helpers?.neverThrows?.(e)
+      : use === "kept" &&
+        isAuthorizer(tsm, e, this.ctx.authorizers, "statement") &&
+        !!this.ctx.helpers?.throwsForNo?.(e);
+    if (authorizes) this.authorize(e, st, scope, true);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */

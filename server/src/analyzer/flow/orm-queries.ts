@@ -46,11 +46,12 @@ export function ormFlowQuery(
   if (orm === "prisma")
     return prismaFlowQuery(tsm, call, table, scoped, prismaParentPaths(ctx.model, table), membershipFields(ctx, table));
   if (!tsm.isCallExpression(call)) return undefined;
-  const shape = SHAPES[orm]?.(ctx, call, primaryKeyFields(ctx.model, table));
+  const keys = primaryKeyFields(ctx.model, table);
+  const shape = SHAPES[orm]?.(ctx, call, keys);
   if (!shape) return undefined;
   const { predicate, whereObject, ...rest } = shape;
   const parentKeys = predicate
-    ? drizzleParentKeys(ctx, predicate, table, primaryKeyFields(ctx.model, table))
+    ? drizzleParentKeys(ctx, predicate, table, keys)
     : whereObject && objectParentKeys(ctx, whereObject, table);
   return {
     call,

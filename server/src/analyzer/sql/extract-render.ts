@@ -69,11 +69,14 @@ export function renderSql(
   ) => {
     const tail = out.tail();
     let placeholder = `$${nextHole++}`;
+    let unknownTable = false;
     if (shape === "identifier" || (TABLE_POSITION.test(tail) && !DISTINCT_FROM.test(tail))) {
       // A value where a table name goes is a spliced identifier (a Drizzle table object): its
       // table when it can be told, else `"$N"`, which names no table (analyze.ts notes it).
-      const table = TABLE_POSITION.test(tail) ? tableName?.(expr) : undefined;
+      const tablePosition = TABLE_POSITION.test(tail);
+      const table = tablePosition ? tableName?.(expr) : undefined;
       placeholder = table ? quoteIdentifier(table) : `"${placeholder}"`;
+      unknownTable = tablePosition && !table;
       kind = "raw";
     } else if (identifier?.(expr)) {
       // `${fields.tenantId}` of slonik's `sql.identifier(["tenant_id"])`: the column, as written.
@@ -87,7 +90,7 @@ export function renderSql(
     if (/[\p{L}\p{N}_$]$/u.test(tail)) out.appendPoint(" ", fileStart, fileStart);
     const sqlStart = out.text.length;
     out.appendPoint(placeholder, fileStart, fileEnd);
-    holes.push({ sqlStart, sqlEnd: out.text.length, expr, kind });
+    holes.push({ sqlStart, sqlEnd: out.text.length, expr, kind, ...(unknownTable && { unknownTable }) });
   };
 
   const emitQuestionText = (text: MappedText) => {
@@ -177,7 +180,7 @@ function quoteIdentifier(name: string): string {
   return name.replace(/[^.]+/g, (n) => `"${n.replace(/"/g, '""')}"`);
 }
 
-export const TABLE_POSITION = /\b(?:from|join|into|update|table|only|truncate)\s*$/i;
+const TABLE_POSITION = /\b(?:from|join|into|update|table|only|truncate)\s*$/i;
 const IN_POSITION = /\bin\s*$/i;
 const DISTINCT_FROM = /\bdistinct\s+from\s*$/i; // `IS DISTINCT FROM ${v}` compares a value
 function hasDollar(parts: SqlPart[]): boolean {

@@ -34,6 +34,8 @@ export interface SqlHole {
    * `raw`: text spliced in whose content is unknown (a clause, an identifier, `Prisma.raw`).
    */
   kind: "value" | "fragment" | "raw";
+  /** A value spliced in where a table name goes that names no table tenantguard can tell (`FROM ${table}`). */
+  unknownTable?: boolean;
 }
 
 /** A SQL string found in a TypeScript file, ready for the parser. */
