@@ -78,6 +78,14 @@ describe("dynamic SQL", () => {
     const code = 'import { sql } from "drizzle-orm";\nconst cond = sql`${orders.tenantId} = ${tenantId}`;';
     assert.deepEqual(summary(code), []);
   });
+  test("a knex.raw column of a builder's select says what it is, not only that it does not parse (lightdash)", () => {
+    const code = `knex("spaces").select(knex.raw("(SELECT COUNT(*) FROM orders WHERE orders.space_id = spaces.space_id) as chart_count"));`;
+    const found = analyzeText(parser, code).filter((f) => f.ruleId === "dynamic-sql");
+    assert.equal(found.length, 1);
+    assert.match(found[0].message, /^This SQL is a column of a builder's select/);
+    const broken = analyzeText(parser, `knex.raw("SELECT * FROM orders WHERE");`);
+    assert.match(broken[0]!.message, /^SQL does not parse/);
+  });
   test("an interpolated clause that breaks the statement underlines the interpolation", () => {
     const code = "pool.query(`SELECT * FROM orders ${filters}`);";
     assert.deepEqual(summary(code), [{ rule: "dynamic-sql", line: 1, at: "filters" }]);
