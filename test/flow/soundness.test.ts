@@ -134,3 +134,14 @@ async function authorizeInvoiceView(id: string, userId: string) {
     ["routes/a.ts:19: delete({ where: { id: input.other } })"],
   );
 });
+
+test("`isNil(row)` that throws is an emptiness test like `!row` (papra); one that only logs proves nothing", () => {
+  const body = (guard: string) => `  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  ${guard}
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+  assert.deepEqual(flagged(body(`if (isNil(inv)) throw new Error("not found");`)), []);
+  assert.deepEqual(flagged(body(`if (_.isNil(inv)) throw new Error("not found");`)), []);
+  assert.deepEqual(flagged(body(`if (isNil(inv)) console.warn("not found");`)), [
+    "6: delete({ where: { id: input.id } })",
+  ]);
+});

@@ -34,11 +34,16 @@ export function orTerms(tsm: typeof ts, e: ts.Expression): ts.Expression[] {
   return [x];
 }
 
-/** `!x`, `!x.length`, `x.length === 0`, `x.rowCount === 0`, `!x[0]`, `x == null`: the subject tested for emptiness. */
+/**
+ * `!x`, `!x.length`, `x.length === 0`, `x.rowCount === 0`, `!x[0]`, `x == null`, `isNil(x)` (lodash,
+ * radash, `_.isNil`): the subject tested for emptiness.
+ */
 export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expression | undefined {
   const t = strip(tsm, term);
   let subject: ts.Expression | undefined;
   if (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken) subject = strip(tsm, t.operand);
+  else if (tsm.isCallExpression(t) && t.arguments.length === 1 && NULL_TEST.test(t.expression.getText()))
+    subject = t.arguments[0];
   else if (tsm.isBinaryExpression(t) && isEquality(tsm, t.operatorToken.kind)) {
     const empty = (e: ts.Expression) => {
       const s = strip(tsm, e);
@@ -55,6 +60,9 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
   if (tsm.isPropertyAccessExpression(subject) && COUNTS.has(subject.name.text)) return subject.expression;
   return subject;
 }
+
+/** `isNil(x)`, `_.isNil(x)`, `isNull(x)`, `isUndefined(x)`, `isNullish(x)`: true when `x` holds nothing. */
+const NULL_TEST = /^(?:[\w$]+\.)?is(?:Nil|Null|Undefined|Nullish|NullOrUndefined)$/;
 
 /** Whether an emptiness test counts rows (`!rows.length`, `rows.length === 0`, `result.rowCount === 0`). */
 export function countsRows(tsm: typeof ts, term: ts.Expression): boolean {
