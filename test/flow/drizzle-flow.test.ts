@@ -424,3 +424,53 @@ export async function remove({ ctx, input }: any) {
     assert.deepEqual(r.flagged, ["services/ssh-key.ts:5: sshKeys.findFirst", "services/ssh-key.ts:9: delete(sshKeys)"]);
   });
 });
+
+describe("a parent joined by the key a scoped child row holds (papra's tags with their documents)", () => {
+  const LINK_SCHEMA = `import { sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const orgs = sqliteTable("orgs", { id: text("id").primaryKey() });
+export const tags = sqliteTable("tags", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  organizationId: text("organization_id").notNull().references(() => orgs.id),
+});
+export const documents = sqliteTable("documents", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  organizationId: text("organization_id").notNull().references(() => orgs.id),
+});
+export const documentsTags = sqliteTable("documents_tags", {
+  documentId: text("document_id").notNull().references(() => documents.id),
+  tagId: text("tag_id").notNull().references(() => tags.id),
+});
+`;
+  const LINK_CONFIG = { tenantColumns: ["organization_id"], schema: { drizzle: ["src/db/schema.ts"] } };
+  const run = (join: string) => {
+    const linkModel = modelOf(parser, { "/p/src/db/schema.ts": LINK_SCHEMA }, LINK_CONFIG);
+    return runFlow(
+      parser,
+      linkModel,
+      {
+        "/p/src/tags.repository.ts": `import { eq } from "drizzle-orm";
+import { documents, documentsTags, tags } from "./db/schema";
+export async function getOrganizationTags(db: any, organizationId: string) {
+  return db.select().from(tags)
+    .leftJoin(documentsTags, eq(tags.id, documentsTags.tagId))
+    .leftJoin(documents, ${join})
+    .where(eq(tags.organizationId, organizationId));
+}
+`,
+      },
+      { config: LINK_CONFIG },
+    );
+  };
+
+  test("the tag links are the organization's through its tags, and the documents they point at are too", () => {
+    assert.deepEqual(run("eq(documentsTags.documentId, documents.id)").flagged, []);
+  });
+
+  test("twin: documents joined on a column that is no key of the links", () => {
+    assert.deepEqual(run("eq(documents.name, tags.name)").flagged, [
+      "tags.repository.ts:6: leftJoin(documents, eq(documents.name, tags.name))",
+    ]);
+  });
+});

@@ -71,9 +71,11 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
         (t) =>
           (t.kind === "join" && ((t.a === r && scoped.has(t.b)) || (t.b === r && scoped.has(t.a)))) ||
           (t.kind === "parent" && t.child === r && scoped.has(t.parent)) ||
-          // The other way on a hierarchy key: `projects.id = environments.project_id` with the
-          // environments scoped pins the project to the environments' tenant.
-          (t.kind === "parent" && t.parent === r && isHierarchyKeyChild(t.child) && scoped.has(t.child)),
+          // The other way: `projects.id = environments.project_id` with the environments scoped pins
+          // the project to the environments' tenant; `documents.id = documentsTags.documentId` with
+          // the tag links scoped (through the tenant's tags) reads the documents they point at, as
+          // `doc.collectionId` of a scoped row is the tenant's key.
+          (t.kind === "parent" && t.parent === r && scoped.has(t.child)),
       );
       if (joined) {
         scoped.add(r);
