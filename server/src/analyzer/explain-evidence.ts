@@ -8,6 +8,7 @@ import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import { isShareKey, type TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
+import { calleeName } from "./statements";
 import type { ProofKind } from "./types";
 
 /**
@@ -155,13 +156,6 @@ export function findTenantEvidence(
 }
 function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
   if (tsm.isIdentifier(name) || tsm.isStringLiteralLike(name) || tsm.isPrivateIdentifier(name)) return name.text;
-  return undefined;
-}
-
-function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
-  const callee = call.expression;
-  if (tsm.isIdentifier(callee)) return callee.text;
-  if (tsm.isPropertyAccessExpression(callee)) return callee.name.text;
   return undefined;
 }
 

@@ -3,6 +3,7 @@
 // tenants, but identity decides which: it is where tenant authorization comes from, not a leak.
 // Only a read of a membership table, only by its user column, only with the session's user id.
 import type ts from "typescript";
+import { calleeName } from "./statements";
 import { isRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import type { TenantTable } from "./model/types";
@@ -139,9 +140,7 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   let init = constInitializer(tsm, base, access);
   if (init && tsm.isAwaitExpression(init)) init = init.expression;
   if (!init || !tsm.isCallExpression(init) || init.arguments.length > 0) return false;
-  const callee = strip(tsm, init.expression);
-  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
-  return SESSION_USER_CALL.test(name);
+  return SESSION_USER_CALL.test(calleeName(tsm, init) ?? "");
 }
 
 const SESSION_USER_CALL =

@@ -78,3 +78,28 @@ export function returnedObjects(
   }
   return objects;
 }
+
+/** `e` without the parentheses, `as`, `satisfies` and `!` around it. */
+function unwrapped(tsm: typeof ts, e: ts.Expression): ts.Expression {
+  while (
+    tsm.isParenthesizedExpression(e) ||
+    tsm.isAsExpression(e) ||
+    tsm.isSatisfiesExpression(e) ||
+    tsm.isNonNullExpression(e)
+  )
+    e = e.expression;
+  return e;
+}
+
+/** The name an expression ends in: `ability` -> `ability`, `ctx.userAbility` -> `userAbility`; undefined for anything else. */
+export function lastName(tsm: typeof ts, expr: ts.Expression): string | undefined {
+  const e = unwrapped(tsm, expr);
+  if (tsm.isIdentifier(e)) return e.text;
+  if (tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.name)) return e.name.text;
+  return undefined;
+}
+
+/** The callee's last name: `checkAuthorization`, `permissionService.assertProjectAccess` -> `assertProjectAccess`. */
+export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
+  return lastName(tsm, call.expression);
+}

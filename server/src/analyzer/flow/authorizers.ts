@@ -7,7 +7,10 @@
 // (`checkAuthorization`, `assertProjectAccess`, `requireMembership`, `hasPermission`, `canEdit`).
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import { calleeName, lastName } from "../statements";
 import { constInitializer } from "./bindings";
+
+export { calleeName };
 
 /** Words that make a function name an authorization check... */
 const AUTH_WORD =
@@ -36,19 +39,6 @@ const REFUSES =
  * result, or the condition of an `if` that ends the path.
  */
 export type CheckUse = "statement" | "kept" | "condition";
-
-/** The callee's last name: `checkAuthorization`, `permissionService.assertProjectAccess` -> `assertProjectAccess`. */
-export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
-  return lastName(tsm, call.expression);
-}
-
-/** `ability` -> `ability`, `ctx.userAbility` -> `userAbility`; undefined for anything else. */
-function lastName(tsm: typeof ts, expr: ts.Expression): string | undefined {
-  const e = strip(tsm, expr);
-  if (tsm.isIdentifier(e)) return e.text;
-  if (tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.name)) return e.name.text;
-  return undefined;
-}
 
 export interface Authorizers {
   /** Names from the config's `authorizers`: always checks, whatever they are called. */
@@ -172,7 +162,7 @@ export function guardsOf(
       if (!tsm.isCallExpression(call) || calleeName(tsm, call) !== "UseGuards") continue;
       for (const arg of call.arguments) {
         const a = strip(tsm, arg);
-        const name = tsm.isIdentifier(a) ? a.text : tsm.isPropertyAccessExpression(a) ? a.name.text : undefined;
+        const name = lastName(tsm, a);
         const words = name?.replace(/Guard$/, "");
         if (!name || !words || NOT_ACCESS_GUARD.test(words)) continue;
         out.push({ name, named: !!authorizers?.configured.has(name) || ACCESS_GUARD.test(words) });

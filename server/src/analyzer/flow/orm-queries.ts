@@ -12,6 +12,7 @@ import { memberValue as member, propertyName, propertyValue } from "../orm/prism
 import { entityArgument } from "../orm/typeorm-receivers";
 import type { OrmContext } from "../orm/types";
 import { primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
+import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
 import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
@@ -352,11 +353,6 @@ function objectKey(
     else if (!tsm.isObjectLiteralExpression(v)) key = { expr: v, list: false, listOrOne };
   }
   return key;
-}
-
-function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
-  const c = skipOuter(tsm, call.expression);
-  return tsm.isIdentifier(c) ? c.text : tsm.isPropertyAccessExpression(c) ? c.name.text : undefined;
 }
 
 /**

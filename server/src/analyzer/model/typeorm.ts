@@ -6,6 +6,7 @@
 // defined without decorators, `const FlowEntity = new EntitySchema({ name, columns, relations })`,
 // are named by the const and by the schema's `name` (`getRepository(FlowEntity)`, `getRepository("flow")`).
 import type ts from "typescript";
+import { lastName } from "../statements";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ForeignKey, ModelSource } from "./types";
@@ -215,14 +216,9 @@ function readEntitySchemas(tsm: typeof ts, statement: ts.VariableStatement, sour
   for (const decl of statement.declarationList.declarations) {
     const init = decl.initializer && skipParentheses(tsm, decl.initializer);
     if (!tsm.isIdentifier(decl.name) || !init || !tsm.isNewExpression(init)) continue;
-    const callee = init.expression;
-    const calleeName = tsm.isIdentifier(callee)
-      ? callee.text
-      : tsm.isPropertyAccessExpression(callee)
-        ? callee.name.text
-        : undefined;
     const options = init.arguments?.[0];
-    if (calleeName !== "EntitySchema" || !options || !tsm.isObjectLiteralExpression(options)) continue;
+    if (lastName(tsm, init.expression) !== "EntitySchema" || !options || !tsm.isObjectLiteralExpression(options))
+      continue;
     const name = stringProperty(tsm, options, "name");
     const start = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
     const cls: EntityClass = {

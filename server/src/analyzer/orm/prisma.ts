@@ -263,17 +263,36 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
   // findUnique refuses a missing value; findFirst and every write drop `token: undefined` and match
   // any tenant's row, so there the value must be computed (`sha256(key)`), not a header that may be absent.
   const unique = site.method.text.startsWith("findUnique");
+  return keyedBy(
+    site,
+    where,
+    isCredentialField,
+    (given) =>
+      unique ||
+      (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given)) ||
+      (tsm.isIdentifier(given) && declaredDefined(tsm, given)),
+  );
+}
+
+/**
+ * Whether a top-level field of the where that `isKey` names (ORM or SQL spelling) holds a value
+ * someone was given: not a literal (`token: ""`), not a filter object (`{ not: null }`), and
+ * `present` says it is there when the query runs.
+ */
+function keyedBy(
+  site: CallSite,
+  where: ts.ObjectLiteralExpression,
+  isKey: (field: string) => boolean,
+  present: (given: ts.Expression, written: ts.Expression) => boolean,
+): boolean {
+  const { ctx, entity } = site;
+  const tsm = ctx.ts;
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
-    if (!name || !value || !isCredentialField(name)) return false;
+    if (!name || !value || !(isKey(name) || isKey(entity.info.fields[name] ?? name))) return false;
     const given = followConst(ctx, strip(tsm, value));
-    if (isLiteral(tsm, given) || tsm.isObjectLiteralExpression(given)) return false;
-    return (
-      unique ||
-      (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given)) ||
-      (tsm.isIdentifier(given) && declaredDefined(tsm, given))
-    );
+    return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given) && present(given, value);
   });
 }
 
@@ -285,16 +304,13 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
  */
 function isShareLinkRead(site: CallSite, op: Operation, where: ts.ObjectLiteralExpression): boolean {
   const { ctx, entity } = site;
-  const tsm = ctx.ts;
   if (!entity.table.shareKeys || op.reads === "changes" || op.reads === "deletes") return false;
-  return where.properties.some((p) => {
-    const name = propertyName(tsm, p);
-    const value = propertyValue(tsm, p);
-    const column = name && (entity.info.fields[name] ?? name);
-    if (!column || !value || !isShareKey(entity.table, column)) return false;
-    const given = followConst(ctx, strip(tsm, value));
-    return !isLiteral(tsm, given) && !tsm.isObjectLiteralExpression(given) && !mayBeUndefined(ctx, value);
-  });
+  return keyedBy(
+    site,
+    where,
+    (field) => isShareKey(entity.table, field),
+    (_given, written) => !mayBeUndefined(ctx, written),
+  );
 }
 
 /**

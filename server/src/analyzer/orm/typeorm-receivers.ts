@@ -5,7 +5,7 @@
 // `flowRepo().find(...)`). With a TypeChecker: any expression whose type is `Repository<Order>`, a class
 // extending it or a `Repository.extend(...)` result, and an entity imported under another name.
 import type ts from "typescript";
-import { enclosingClass } from "../statements";
+import { calleeName, enclosingClass } from "../statements";
 import type { EntityInfo, TenantTable } from "../model/types";
 import { lookupTenantEntity, lookupTenantTable } from "../model/types";
 import { snakeCase } from "../model/names";
@@ -64,18 +64,14 @@ function repositoryEntityName(ctx: OrmContext, expr: ts.Expression, depth: numbe
 function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): string | undefined {
   const { ts: tsm } = ctx;
   if (tsm.isCallExpression(node)) {
-    const callee = node.expression;
-    const name = tsm.isIdentifier(callee)
-      ? callee.text
-      : tsm.isPropertyAccessExpression(callee)
-        ? callee.name.text
-        : undefined;
+    const name = calleeName(tsm, node);
     if (name && REPOSITORY_GETTERS.has(name)) {
       const arg = node.arguments[0] && skipOuter(tsm, node.arguments[0]);
       return arg && tsm.isStringLiteral(arg) ? namedEntity(ctx, arg.text) : entityName(tsm, arg);
     }
     // `flowRepo()` of `const flowRepo = repoFactory(FlowEntity)`, or `repoFactory(FlowEntity)()`:
     // a repository getter made for an entity (activepieces' `repoFactory`).
+    const callee = node.expression;
     const factory = tsm.isIdentifier(callee)
       ? (findVariable(tsm, callee)?.initializer ?? ctx.constValue?.(callee))
       : callee;

@@ -5,6 +5,7 @@
 // are seen before their arguments, so a call that runs a SQL template (`db.execute(sql`...`)`,
 // `pool.one(sql.type(x)`...`)`) claims it and the template is not reported a second time.
 import type ts from "typescript";
+import { lastName } from "../statements";
 import { fileDrivers, isViewDefinition, sqlTagDriver, sqlTagOf } from "./extract-drivers";
 import { ScopeStack } from "./extract-scope";
 import { templateSite, textSite, dynamicSite } from "./extract-site";
@@ -297,8 +298,7 @@ function modelEntityTable(
   expr: ts.Expression,
   modelTable: ((name: string) => string | undefined) | undefined,
 ): string | undefined {
-  const e = unwrap(ts, expr);
-  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  const name = lastName(ts, unwrap(ts, expr));
   return name ? modelTable?.(name) : undefined;
 }
 
