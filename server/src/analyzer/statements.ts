@@ -70,22 +70,23 @@ export function returnedObjects(
   if (!body) return undefined;
   const exprs = tsm.isBlock(body) ? returnStatements(tsm, fn).map((r) => r.expression) : [body as ts.Expression];
   const objects: ts.ObjectLiteralExpression[] = [];
-  for (let e of exprs) {
-    while (e && (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isSatisfiesExpression(e)))
-      e = e.expression;
+  for (const returned of exprs) {
+    const e = returned && skipOuter(tsm, returned);
     if (!e || !tsm.isObjectLiteralExpression(e)) return undefined;
     objects.push(e);
   }
   return objects;
 }
 
-/** `e` without the parentheses, `as`, `satisfies` and `!` around it. */
-function unwrapped(tsm: typeof ts, e: ts.Expression): ts.Expression {
+/** Parens, `!`, `as`, `satisfies` and `<T>` casts do not change what an expression is. */
+export function skipOuter(tsm: typeof ts, node: ts.Expression): ts.Expression {
+  let e = node;
   while (
     tsm.isParenthesizedExpression(e) ||
+    tsm.isNonNullExpression(e) ||
     tsm.isAsExpression(e) ||
     tsm.isSatisfiesExpression(e) ||
-    tsm.isNonNullExpression(e)
+    tsm.isTypeAssertionExpression(e)
   )
     e = e.expression;
   return e;
@@ -93,7 +94,7 @@ function unwrapped(tsm: typeof ts, e: ts.Expression): ts.Expression {
 
 /** The name an expression ends in: `ability` -> `ability`, `ctx.userAbility` -> `userAbility`; undefined for anything else. */
 export function lastName(tsm: typeof ts, expr: ts.Expression): string | undefined {
-  const e = unwrapped(tsm, expr);
+  const e = skipOuter(tsm, expr);
   if (tsm.isIdentifier(e)) return e.text;
   if (tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.name)) return e.name.text;
   return undefined;

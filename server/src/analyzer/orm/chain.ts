@@ -2,7 +2,9 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
-import { enclosingClass, returnedExpressions } from "../statements";
+import { enclosingClass, returnedExpressions, skipOuter } from "../statements";
+
+export { skipOuter };
 import { WeakCache } from "../weak-cache";
 import { fileCalls } from "./file-calls";
 
@@ -22,20 +24,6 @@ export interface Chain {
   calls: ChainCall[];
   /** The outermost call: the whole query, for suppressions and identities. */
   top: ts.CallExpression;
-}
-
-/** Parens, `!`, `as`, `satisfies` do not change what a chain is. */
-export function skipOuter(tsm: typeof ts, node: ts.Expression): ts.Expression {
-  let e = node;
-  while (
-    tsm.isParenthesizedExpression(e) ||
-    tsm.isNonNullExpression(e) ||
-    tsm.isAsExpression(e) ||
-    tsm.isSatisfiesExpression(e) ||
-    tsm.isTypeAssertionExpression(e)
-  )
-    e = e.expression;
-  return e;
 }
 
 /** Receivers any builder's client is conventionally called; the chain's shape then says which builder. */

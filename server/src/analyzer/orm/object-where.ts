@@ -5,6 +5,9 @@
 import type ts from "typescript";
 import type { TextEdit } from "../types";
 import { isConditional } from "./typeorm-builder-chain";
+import { skipOuter } from "../statements";
+
+export { skipOuter };
 
 export type WhereVerdict =
   | { kind: "scoped" }
@@ -255,19 +258,6 @@ export function findParameter(tsm: typeof ts, id: ts.Identifier): ts.ParameterDe
     if (hit) return hit;
   }
   return undefined;
-}
-
-export function skipOuter(tsm: typeof ts, expr: ts.Expression): ts.Expression {
-  let node = expr;
-  while (
-    tsm.isParenthesizedExpression(node) ||
-    tsm.isAsExpression(node) ||
-    tsm.isSatisfiesExpression(node) ||
-    tsm.isNonNullExpression(node) ||
-    tsm.isTypeAssertionExpression(node)
-  )
-    node = node.expression;
-  return node;
 }
 
 export function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
