@@ -531,6 +531,23 @@ ${guard}
     assert.equal(LINES(body("findUnique({ where: { id: input.id }, include: { lines: true } })")).flagged.length, 2);
   });
 
+  test("the parent row included through an owned row (`include: { invoice: true }`) is the tenant's", () => {
+    const body = (read: string) => `  const line = await prisma.invoiceLine.${read};
+  if (!line) throw new Error("not found");
+  const invoiceId = line.invoice.id;
+  await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`;
+    assert.deepEqual(
+      LINES(body("findFirst({ where: { id: input.lineId, invoice: { tenantId } }, include: { invoice: true } })"))
+        .flagged,
+      [],
+    );
+    // Twin: the line itself read by the request's id alone: the invoice it points at proves nothing.
+    assert.deepEqual(LINES(body("findUnique({ where: { id: input.lineId }, include: { invoice: true } })")).flagged, [
+      "routes/lines.ts:4: findUnique({ where: { id: input.lineId }, include: { invoice: true } })",
+      'routes/lines.ts:7: update({ where: { id: invoiceId }, data: { status: "paid" } })',
+    ]);
+  });
+
   test("a parent key that is a parameter is judged at the calls", () => {
     const files = {
       "/p/src/lib/lines.ts": `${PRISMA}export const clearLines = (invoiceId: string) =>

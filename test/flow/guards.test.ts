@@ -116,3 +116,78 @@ export async function move(tenantId: string, input: any) {
   // Control: each compared with the caller's tenant.
   assert.deepEqual(h.run({ "/p/src/move.ts": body("a.tenantId !== tenantId || b.tenantId !== tenantId") }).flagged, []);
 });
+
+describe("a guard that hands the request arguments whole to its check", () => {
+  // usertour's PermissionGuard: a resolver picked by scope derives the project from whatever id
+  // the request carries, and the guard throws unless the user is a member of it.
+  const guard = (handOver: string) => `import { CanActivate, ExecutionContext } from "@nestjs/common";
+import { GqlExecutionContext } from "@nestjs/graphql";
+export class PermissionGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const ctx = GqlExecutionContext.create(context);
+    const { req } = ctx.getContext();
+    const args = ctx.getArgs();
+    const resolver = this.resolvers[this.scopeOf(context)];
+    ${handOver}
+    if (!(await this.isMember(req.user.id, tenantId))) throw new Error("forbidden");
+    return true;
+  }
+}
+`;
+  const files = (handOver: string) => ({
+    "/p/src/permission.guard.ts": guard(handOver),
+    "/p/src/invoices.resolver.ts": `import { UseGuards } from "@nestjs/common";
+import { Args, Mutation, Resolver } from "@nestjs/graphql";
+import { PermissionGuard } from "./permission.guard";
+import { InvoicesService } from "./invoices.service";
+@Resolver()
+@UseGuards(PermissionGuard)
+export class InvoicesResolver {
+  constructor(private readonly invoices: InvoicesService) {}
+  @Mutation(() => Boolean)
+  async payInvoice(@Args("data") data: PayInvoiceInput, @CurrentUser() user: User) {
+    await this.invoices.pay(data.invoiceId);
+    await this.invoices.pay(user.lastInvoiceId);
+    return true;
+  }
+  @Mutation(() => Boolean)
+  async voidInvoice(@Args() { invoiceId }: InvoiceIdArgs) {
+    return this.invoices.void(invoiceId);
+  }
+}
+`,
+    "/p/src/invoices.service.ts": `import { PrismaClient } from "@prisma/client";
+export class InvoicesService {
+  constructor(private readonly prisma: PrismaClient) {}
+  async pay(id: string) {
+    return this.prisma.invoice.update({ where: { id }, data: { status: "paid" } });
+  }
+  async void(id: string) {
+    return this.prisma.invoice.delete({ where: { id } });
+  }
+}
+`,
+  });
+
+  test("every request argument of a handler behind it is checked, down to the service; other parameters are not", () => {
+    const r = h.run(files("const tenantId = resolver ? await resolver(args) : null;"));
+    // `pay` is also called with the signed-in user's own field, which no request argument checked.
+    assert.deepEqual(r.flagged, ['invoices.service.ts:5: update({ where: { id }, data: { status: "paid" } })']);
+    assert.match(r.messages[0]!, /passes `user\.lastInvoiceId`/);
+    assert.ok(
+      r.proofs.some((p) =>
+        p.includes(
+          "key `invoiceId` is a request argument the guard `PermissionGuard` hands whole to its check before the handler on line 16 runs",
+        ),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: arguments the guard only logs, or never hands on, are not checked", () => {
+    const logged = h.run(files("this.logger.debug(args);\n    const tenantId = req.user.tenantId;"));
+    assert.equal(logged.flagged.length, 2, logged.flagged.join("\n"));
+    const unused = h.run(files("const tenantId = resolver ? await resolver({ id: req.user.id }) : null;"));
+    assert.equal(unused.flagged.length, 2, unused.flagged.join("\n"));
+  });
+});

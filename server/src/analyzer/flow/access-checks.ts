@@ -26,14 +26,19 @@ export abstract class AccessChecks extends FlowValues {
     if (!fn || !tsm.isMethodDeclaration(fn)) return;
     const line = lineOf(this.ctx.sourceFile, fn.name);
     const read = (guard: string) => this.ctx.helpers?.guardArgs?.(guard, this.ctx.sourceFile);
-    for (const { guard, names } of guardedArguments(tsm, fn, this.ctx.authorizers, read)) {
+    for (const { guard, names, whole } of guardedArguments(tsm, fn, this.ctx.authorizers, read)) {
       const reason: Reason = {
         proof: "authorized",
         evidence: fn,
-        say: (key) => `key ${key} is checked by the guard \`${guard}\` before the handler on line ${line} runs`,
+        say: (key) =>
+          whole
+            ? `key ${key} is a request argument the guard \`${guard}\` hands whole to its check before the handler on line ${line} runs`
+            : `key ${key} is checked by the guard \`${guard}\` before the handler on line ${line} runs`,
       };
-      for (const name of names)
-        this.facts.push({ name, value: { kind: "key", table: "*", reason }, scope: root, pos: root.pos, throws: true });
+      const key: Value = { kind: "key", table: "*", reason };
+      // Checked whole, an argument's fields are too (`data.contentId` of `@Args('data') data`).
+      const value = whole ? { ...key, anyField: key } : key;
+      for (const name of names) this.facts.push({ name, value, scope: root, pos: root.pos, throws: true });
     }
   }
 

@@ -7,40 +7,44 @@ import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, guardsOf, type Authorizers } from "./authorizers";
 import { fromRequest } from "./conditions";
+import type { GuardArgs } from "./flow-values";
 import { callback } from "./values";
 
 /**
  * The parameters of a handler behind `@UseGuards(X)` that X checked before the body ran: the
  * request arguments X's `canActivate` reads (`read`: `const { collectionID } = ctx.getArgs()`),
- * by `@Args('id')`/`@Param('id')` name or the parameter's own. When X cannot be read, a guard whose
- * name says it checks access covers the arguments it is named for (`collectionID` and `teamID`
- * behind `CollectionTeamMemberGuard`), never `destCollectionID` beside them.
+ * by `@Args('id')`/`@Param('id')` name or the parameter's own; every request argument when X
+ * hands them whole to a check whose answer it keeps (`await resolver(args)`). When X cannot be
+ * read, a guard whose name says it checks access covers the arguments it is named for
+ * (`collectionID` and `teamID` behind `CollectionTeamMemberGuard`), never `destCollectionID` beside them.
  */
 export function guardedArguments(
   tsm: typeof ts,
   fn: ts.MethodDeclaration,
   authorizers: Authorizers | undefined,
-  read: (guard: string) => ReadonlySet<string> | undefined,
-): { guard: string; names: string[] }[] {
+  read: (guard: string) => GuardArgs | undefined,
+): { guard: string; names: string[]; whole: boolean }[] {
   const names = (n: ts.BindingName): string[] =>
     tsm.isIdentifier(n) ? [n.text] : n.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : names(el.name)));
-  const out: { guard: string; names: string[] }[] = [];
+  const out: { guard: string; names: string[]; whole: boolean }[] = [];
   for (const guard of guardsOf(tsm, fn, authorizers)) {
     const args = read(guard.name);
     if (!args && !guard.named) continue;
     // What the guard is named for, without the words for how it checks (`TeamMemberGuard` -> `team`).
     const named = guard.name.replace(ROLE_WORDS, "").toLowerCase();
     const checks = (arg: string) => {
-      if (args) return args.has(arg);
+      if (args) return args.names.has(arg);
       const what = arg.replace(/(?:Id|ID|_id)$/, "").toLowerCase();
       return !!what && what !== arg.toLowerCase() && named.includes(what);
     };
     const covered: string[] = [];
     for (const p of fn.parameters) {
-      const arg = tsm.isIdentifier(p.name) ? (requestArgName(tsm, p) ?? p.name.text) : undefined;
-      for (const name of names(p.name)) if (checks(arg ?? name) || (!args && checks(name))) covered.push(name);
+      const request = requestArg(tsm, p);
+      const arg = tsm.isIdentifier(p.name) && typeof request === "string" ? request : undefined;
+      for (const name of names(p.name))
+        if ((args?.whole && request) || checks(arg ?? name) || (!args && checks(name))) covered.push(name);
     }
-    out.push({ guard: guard.name, names: covered });
+    out.push({ guard: guard.name, names: covered, whole: !!args?.whole });
   }
   return out;
 }
@@ -48,8 +52,11 @@ export function guardedArguments(
 const ROLE_WORDS =
   /Gql|Guard|Members?|Owners?|Roles?|Access|Permissions?|Polic(?:y|ies)|Abilit(?:y|ies)|Authori[sz]\w*/g;
 
-/** `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's parameter receives. */
-function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | undefined {
+/**
+ * `@Args('id') x`, `@Args({ name: 'id' }) x`, `@Param('id') x`: the request argument a handler's
+ * parameter receives; `true` for one that receives them all (`@Args() args`, `@Body() body`).
+ */
+function requestArg(tsm: typeof ts, p: ts.ParameterDeclaration): string | true | undefined {
   for (const d of tsm.canHaveDecorators(p) ? (tsm.getDecorators(p) ?? []) : []) {
     const call = strip(tsm, d.expression);
     if (!tsm.isCallExpression(call) || !/^(?:Args|Param|Query|Body)$/.test(calleeName(tsm, call) ?? "")) continue;
@@ -60,6 +67,7 @@ function requestArgName(tsm: typeof ts, p: ts.ParameterDeclaration): string | un
       const v = name && tsm.isPropertyAssignment(name) ? strip(tsm, name.initializer) : undefined;
       if (v && tsm.isStringLiteral(v)) return v.text;
     }
+    return true;
   }
   return undefined;
 }

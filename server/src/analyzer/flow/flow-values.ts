@@ -58,13 +58,22 @@ export interface HelperEffects {
   throwsForNo?(call: ts.CallExpression): boolean;
   /** Keys the call verifies (it throws otherwise) and rows whose tenant it checks. */
   effects(call: ts.CallExpression): HelperEffect[];
-  /** The request arguments a guard class's `canActivate` reads (`collectionID`, `id`); undefined when it cannot be seen. */
-  guardArgs?(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined;
+  /**
+   * The request arguments a guard class's `canActivate` reads (`collectionID`, `id`), and whether it
+   * hands them whole to a check (`await resolver(args)`); undefined when it cannot be seen.
+   */
+  guardArgs?(guard: string, at: ts.SourceFile): GuardArgs | undefined;
   /**
    * The fields of a tRPC handler's argument (`.input.id`) that the procedure's middleware (`.use(...)`)
    * verified before the handler ran, throwing otherwise.
    */
   procedureChecks?(handler: ts.CallExpression): { path: string; table: string; row?: boolean }[];
+}
+
+/** What a guard's `canActivate` reads of the request: argument names, and whether it hands them on whole. */
+export interface GuardArgs {
+  names: ReadonlySet<string>;
+  whole: boolean;
 }
 
 export type HelperEffect =

@@ -10,7 +10,7 @@ import type ts from "typescript";
 import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
-import { isInequality } from "./flow-values";
+import { isInequality, type GuardArgs } from "./flow-values";
 import {
   FunctionFlow,
   lineOf,
@@ -316,13 +316,13 @@ export class HelperSummaries implements HelperEffects {
     return out;
   }
 
-  private readonly guards = new Map<string, ReadonlySet<string> | null>();
+  private readonly guards = new Map<string, GuardArgs | null>();
 
   /**
    * The request arguments a guard's `canActivate` reads: names destructured from (or read off)
    * `ctx.getArgs()`, `request.params`, `request.query` or `request.body`.
    */
-  guardArgs(guard: string, at: ts.SourceFile): ReadonlySet<string> | undefined {
+  guardArgs(guard: string, at: ts.SourceFile): GuardArgs | undefined {
     const key = `${at.fileName}\0${guard}`;
     const known = this.guards.get(key);
     if (known !== undefined) return known ?? undefined;
@@ -690,8 +690,9 @@ function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; i
 /** `getArgs()`, `.params`, `.query`, `.body`: where a guard finds the request's arguments. */
 const ARGS_SOURCE = /getArgs\s*(?:<[^>]*>)?\s*\(\s*\)$|\.(?:params|query|body)$/;
 
-function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): Set<string> {
-  const out = new Set<string>();
+function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): GuardArgs {
+  const names = new Set<string>();
+  let whole = false;
   const isSource = (e: ts.Expression): boolean => ARGS_SOURCE.test(strip(tsm, e).getText().replace(/\s+/g, ""));
   const holders = new Set<string>();
   const visit = (n: ts.Node): void => {
@@ -700,17 +701,29 @@ function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): Set<string> {
       else if (tsm.isObjectBindingPattern(n.name))
         for (const el of n.name.elements) {
           const prop = el.propertyName ?? el.name;
-          if (tsm.isIdentifier(prop)) out.add(prop.text);
+          if (tsm.isIdentifier(prop)) names.add(prop.text);
         }
     }
     if (tsm.isPropertyAccessExpression(n)) {
       const owner = strip(tsm, n.expression);
-      if (isSource(owner) || (tsm.isIdentifier(owner) && holders.has(owner.text))) out.add(n.name.text);
+      if (isSource(owner) || (tsm.isIdentifier(owner) && holders.has(owner.text))) names.add(n.name.text);
     }
+    // `await resolver(args)` kept for a decision: the arguments go whole to a check this cannot follow.
+    if (tsm.isCallExpression(n) && !tsm.isExpressionStatement(skipOuterUp(tsm, n).parent))
+      for (const a of n.arguments) {
+        const arg = strip(tsm, a);
+        if ((tsm.isIdentifier(arg) && holders.has(arg.text)) || isSource(arg)) whole = true;
+      }
     tsm.forEachChild(n, visit);
   };
   visit(fn.body);
-  return out;
+  return { names, whole };
+}
+
+/** `n` and the awaits and parentheses around it: what its parent does with the result. */
+function skipOuterUp(tsm: typeof ts, n: ts.Node): ts.Node {
+  while (tsm.isAwaitExpression(n.parent) || tsm.isParenthesizedExpression(n.parent)) n = n.parent;
+  return n;
 }
 
 const RETURNS: Record<Value["kind"], string> = {

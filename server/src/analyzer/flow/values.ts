@@ -34,6 +34,8 @@ export interface Value {
   present?: boolean;
   /** For `object`: the fields the flow knows to be the tenant's. */
   fields?: ReadonlyMap<string, Value>;
+  /** What every field holds: the request arguments a guard checked whole (`data.contentId`). */
+  anyField?: Value;
   /**
    * Checked as shared-or-owned (`row.t && row.t !== tenant`): it may be a shared row, every
    * tenant's. It proves reads, never a write by its key.
@@ -75,6 +77,7 @@ export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | und
 }
 
 export function member(v: Value | undefined, name: string): Value | undefined {
+  if (v?.anyField) return v.anyField;
   if (v?.kind === "object") return v.fields?.get(name);
   if (v?.kind === "row" && name === "id" && !v.unchecked) return { ...v, kind: "key" };
   if (v?.kind === "result" && name === "rows") return { ...v, kind: "rows" };

@@ -135,7 +135,10 @@ export interface ModelLinks {
   tenantMembers(table: string, relation: string, members: string): boolean;
   /** Whether `row.<relation>` is the tenant's own row, by the row's tenant column (`key.workspace`). */
   isTenantRow(table: string, relation: string): boolean;
-  /** The rows a row's back-relation holds (`team.documents`, read with `include`): their table, and whether a list. */
+  /**
+   * The rows a row's relation holds, read with `include`: a back-relation's (`team.documents`) and
+   * the parent row its own key points at (`version.content`); their table, and whether a list.
+   */
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
   /** The tenant-owned table a model class (`class Document extends Model`) is the entity of. */
   entityTable(className: string): string | undefined;
@@ -151,7 +154,11 @@ export function modelLinks(model: TenantModel): ModelLinks {
     parentOf: (table, relation) => relationParent(model, table, relation),
     tenantMembers: (table, relation, members) => tenantMembersOf(model, table, relation, members),
     isTenantRow: (table, relation) => tenantRootRelation(model, table, relation) !== undefined,
-    relatedRows: (table, field) => relationsOf(model, table).backRelations.get(field),
+    relatedRows: (table, field) => {
+      const r = relationsOf(model, table);
+      const parent = r.prismaRelations.get(field);
+      return r.backRelations.get(field) ?? (parent ? { table: parent, many: false } : undefined);
+    },
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
     isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
     ownerKey: (table, field) => {
