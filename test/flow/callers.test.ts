@@ -1013,3 +1013,49 @@ export const all = (ids: string[]) => Promise.all(ids.map(InvoiceService.id));`)
     assert.deepEqual(r.flagged, ["lib/invoice-service.ts:6: findUnique({ where: { id } })"]);
   });
 });
+
+describe("a service method named like a query (`delete`, `update`)", () => {
+  const files = (handler: string) => ({
+    "/p/src/invoices.service.ts": `import { PrismaClient } from "@prisma/client";
+export class InvoicesService {
+  constructor(private readonly prisma: PrismaClient) {}
+  async delete(id: string) {
+    await this.prisma.invoiceLine.deleteMany({ where: { invoice: { id, tenantId: "x" } } });
+    return this.prisma.invoice.delete({ where: { id } });
+  }
+}
+`,
+    "/p/src/invoices.controller.ts": `import { PrismaClient } from "@prisma/client";
+import { InvoicesService } from "./invoices.service";
+const prisma = new PrismaClient();
+export class InvoicesController {
+  constructor(private readonly invoices: InvoicesService, private readonly cache: Map<string, string>) {}
+  async remove(tenantId: string, id: string) {
+${handler}
+  }
+}
+`,
+  });
+
+  test("the ORM's own `.delete` calls beside its calls are queries, not calls of it: the calls decide", () => {
+    const r = run(
+      files(`    const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+    if (!inv) throw new Error("not found");
+    await prisma.note.delete({ where: { id: "n" } });
+    return this.invoices.delete(inv.id);`),
+    );
+    assert.deepEqual(r.flagged, ['invoices.controller.ts:9: delete({ where: { id: "n" } })']);
+  });
+
+  test("twin: a call with the request's id, or a `.delete` on something that may be the service, keeps it flagged", () => {
+    const unchecked = run(files(`    return this.invoices.delete(id);`));
+    assert.deepEqual(unchecked.flagged, ["invoices.service.ts:6: delete({ where: { id } })"]);
+    const unknown = run(
+      files(`    const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+    if (!inv) throw new Error("not found");
+    this.cache.delete(id);
+    return this.invoices.delete(inv.id);`),
+    );
+    assert.deepEqual(unknown.flagged, ["invoices.service.ts:6: delete({ where: { id } })"]);
+  });
+});

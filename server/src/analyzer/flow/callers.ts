@@ -127,13 +127,15 @@ function callsNamed(tsm: typeof ts, file: ts.SourceFile, name: string): readonly
 /**
  * The calls that run `fn` among `files`: resolved to it by the checker, the file's own names or its
  * imports. `unresolved`: some call of an imported `name` (or `ns.name` on a namespace import)
- * could not be resolved at all, so it may be a call of `fn` no one can judge.
+ * could not be resolved at all, so it may be a call of `fn` no one can judge. `isModel` names the
+ * ORM's models: `this.prisma.localization.delete(...)` is a query, never a call of a `delete` method.
  */
 export function callSitesOf(
   tsm: typeof ts,
   pk: ParameterKey,
   files: readonly ts.SourceFile[],
   resolver: FunctionResolver,
+  isModel: (name: string) => boolean = () => false,
 ): { calls: ts.CallExpression[]; unresolved: boolean } {
   const target = normalizePath(pk.fn.getSourceFile().fileName);
   const topLevel = isTopLevel(tsm, pk.fn);
@@ -150,6 +152,9 @@ export function callSitesOf(
     for (const call of names.flatMap((n) => callsNamed(tsm, file, n))) {
       const fn = resolver.resolve(call);
       if (!fn) {
+        const callee = strip(tsm, call.expression);
+        const on = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression) : undefined;
+        if (on && tsm.isPropertyAccessExpression(on) && isModel(on.name.text)) continue;
         // `f(...)` that no import or local function explains, `ns.f(...)`, or any call of a method's name.
         unresolved ||=
           !topLevel || isImportedCall(tsm, resolver, call) || tsm.isIdentifier(strip(tsm, call.expression));

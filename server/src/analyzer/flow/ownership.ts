@@ -248,6 +248,7 @@ export class OwnershipFlow {
       pk,
       ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName),
       this.resolver,
+      (name) => !!ctx.links?.entityTable(name),
     );
     // A call that may run this function but cannot be followed could pass anything: nothing is proven.
     if (!calls.length || unresolved) return { kind: "unknown" };
