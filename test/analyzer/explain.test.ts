@@ -89,6 +89,14 @@ const cases: Case[] = [
     expect: ["predicate projects @prisma.project.findMany: tenant predicate `tenantId` [tenantId]"],
   },
   {
+    name: "Prisma: a lookup of which tenant owns a row",
+    orm: "prisma",
+    code: `${PRISMA}export const f = (id: string) => prisma.invoice.findUnique({ where: { id }, select: { tenantId: true } });`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.findUnique: reads only which tenant owns the row: `select: { tenantId: true }` [select: { tenantId: true }]",
+    ],
+  },
+  {
     name: "Prisma: a relation filter to the scoped parent",
     orm: "prisma",
     code: `${PRISMA}export const f = (tenantId: string) => prisma.task.findMany({ where: { project: { tenantId } } });`,

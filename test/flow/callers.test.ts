@@ -575,6 +575,30 @@ export const unsafeClear = async ({ input }: any) => clearLines(input.invoiceId)
   });
 });
 
+test("rows found by a parent key every call proves are the tenant's: their ids prove later writes", () => {
+  const files = (call: string) => ({
+    "/p/src/lib/lines.ts": `${PRISMA}export async function resetLines(invoiceId: string) {
+  const lines = await prisma.invoiceLine.findMany({ where: { invoiceId } });
+  await prisma.invoiceLine.deleteMany({ where: { id: { in: lines.map((l) => l.id) } } });
+}
+`,
+    "/p/src/actions/lines.ts": `import { PrismaClient } from "@prisma/client";
+import { resetLines } from "../lib/lines";
+const prisma = new PrismaClient();
+export const reset = async ({ ctx, input }: any) => {
+  const inv = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId: ctx.tenantId } });
+  if (!inv) throw new Error("not found");
+  await resetLines(${call});
+};`,
+  });
+  assert.deepEqual(run(files("inv.id")).flagged, []);
+  // Twin: the request's id, checked by nothing: the rows and the ids read off them are anyone's.
+  assert.deepEqual(run(files("input.otherId")).flagged, [
+    "lib/lines.ts:4: findMany({ where: { invoiceId } })",
+    "lib/lines.ts:5: deleteMany({ where: { id: { in: lines.map((l) => l.id) } } })",
+  ]);
+});
+
 describe("a row read by a proven key is the tenant's, and so are the keys it points at", () => {
   test("the invoice a note points at, read by the note's proven id", () => {
     const r = run({

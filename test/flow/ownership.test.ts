@@ -336,6 +336,19 @@ await pool.query("DELETE FROM orders WHERE id = $1", [rows[0].id]);`,
       ["orders", "orders"],
     ],
     [
+      "a row locked by the id of a scoped select (`FOR UPDATE`, `FOR NO KEY UPDATE`)",
+      `const { rows } = await pool.query("SELECT id FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+if (rows.length === 0) throw new Error("not found");
+await pool.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [rows[0].id]);
+await pool.query("SELECT id FROM orders WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", [rows[0].id]);`,
+      [],
+    ],
+    [
+      "twin: a row locked by the request's id",
+      `await pool.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [input.id]);`,
+      ["orders"],
+    ],
+    [
       "pg-promise: the row of a scoped oneOrNone keys a later none by a named variable",
       `const doc = await pool.oneOrNone("SELECT id FROM orders WHERE id = $(id) AND tenant_id = $(tenantId)", { id, tenantId });
 if (!doc) throw new Error("not found");

@@ -709,3 +709,25 @@ test("findFirst by a credential held in a parameter typed as always there (`toke
       params,
     );
 });
+
+describe("a lookup of which tenant owns a row", () => {
+  const cases: Case[] = [
+    [
+      "one row by id, selecting only its tenant key (and its id), itself or through its parent",
+      "await prisma.invoice.findUnique({ where: { id }, select: { tenantId: true } });\n  await prisma.invoice.findFirstOrThrow({ where: { id }, select: { id: true, tenantId: true } });\n  await prisma.note.findUnique({ where: { id }, select: { invoice: { select: { tenantId: true } } } });",
+      [],
+    ],
+    [
+      "twin: any other field, a parent's other field, many rows, a write, or no tenant key at all",
+      "await prisma.invoice.findUnique({ where: { id }, select: { tenantId: true, total: true } });\n  await prisma.note.findUnique({ where: { id }, select: { invoice: { select: { tenantId: true, total: true } } } });\n  await prisma.invoice.findMany({ where: { status }, select: { tenantId: true } });\n  await prisma.invoice.update({ where: { id }, data: { status }, select: { tenantId: true } });\n  await prisma.invoice.findUnique({ where: { id }, select: { id: true } });",
+      [
+        missing("findUnique({ where: { id }, select: { tenantId: true, total: true } })"),
+        missing("findUnique({ where: { id }, select: { invoice: { select: { tenantId: true, total: true } } } })"),
+        missing("findMany({ where: { status }, select: { tenantId: true } })"),
+        missing("update({ where: { id }, data: { status }, select: { tenantId: true } })"),
+        missing("findUnique({ where: { id }, select: { id: true } })"),
+      ],
+    ],
+  ];
+  for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+});

@@ -6,7 +6,8 @@ import { isCredentialField } from "./credentials";
 import { identifiesOwnRows, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
-import { isShareKey, type TenantTable } from "./model/types";
+import { relationsOf } from "./model/relations";
+import { isShareKey, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
 import { calleeName } from "./statements";
 import type { ProofKind } from "./types";
@@ -28,7 +29,14 @@ export function tenantSpellings(table: TenantTable): Set<string> {
 export interface TenantEvidence {
   kind: Extract<
     ProofKind,
-    "predicate" | "parent" | "shared-or-owned" | "credential" | "membership" | "own-rows" | "share-link"
+    | "predicate"
+    | "parent"
+    | "shared-or-owned"
+    | "credential"
+    | "membership"
+    | "own-rows"
+    | "share-link"
+    | "owner-lookup"
   >;
   start: number;
   end: number;
@@ -154,6 +162,53 @@ export function findTenantEvidence(
   // `.where(...)` sits in the calls around it.
   return visit(outermostChainCall(tsm, call), 0);
 }
+/**
+ * `findUnique({ where: { id }, select: { projectId: true } })`, or through the parents a row is
+ * owned through (`select: { content: { select: { environmentId: true } } }`): a lookup of which
+ * tenant owns a row, the first step of an authorization check. It hands back none of the row's
+ * data, only its tenant key (and its id). The `select` property, when the call is one.
+ */
+export function ownerLookupSelect(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  model: TenantModel,
+  table: TenantTable,
+): ts.PropertyAssignment | undefined {
+  const selectOf = (o: ts.ObjectLiteralExpression) =>
+    o.properties.find(
+      (p): p is ts.PropertyAssignment => tsm.isPropertyAssignment(p) && propertyName(tsm, p.name) === "select",
+    );
+  const onlyOwner = (e: ts.Expression, t: TenantTable, depth: number): boolean => {
+    const o = strip(tsm, e);
+    if (!tsm.isObjectLiteralExpression(o) || depth > MAX_OWNER_DEPTH) return false;
+    const spellings = tenantSpellings(t);
+    let tenant = false;
+    for (const p of o.properties) {
+      const name = tsm.isPropertyAssignment(p) ? propertyName(tsm, p.name) : undefined;
+      if (!name) return false;
+      const v = strip(tsm, (p as ts.PropertyAssignment).initializer);
+      if (v.kind === tsm.SyntaxKind.TrueKeyword) {
+        if (spellings.has(name)) tenant = true;
+        else if (name !== "id") return false;
+        continue;
+      }
+      // `content: { select: { environmentId: true } }`: the parent's tenant key, and nothing else of it.
+      const nested = tsm.isObjectLiteralExpression(v) && v.properties.length === 1 ? selectOf(v) : undefined;
+      const parent = nested && relationsOf(model, t.name).prismaRelations.get(name);
+      const parentTable = parent && lookupTenantTable(model, parent);
+      if (!nested || !parentTable || !onlyOwner(nested.initializer, parentTable, depth + 1)) return false;
+      tenant = true;
+    }
+    return tenant;
+  };
+  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
+  const select = selectOf(args);
+  return select && onlyOwner(select.initializer, table, 0) ? select : undefined;
+}
+
+const MAX_OWNER_DEPTH = 4;
+
 function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
   if (tsm.isIdentifier(name) || tsm.isStringLiteralLike(name) || tsm.isPrivateIdentifier(name)) return name.text;
   return undefined;

@@ -4,12 +4,13 @@
 import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
-import { findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
-import { lookupTenantTable, type TenantModel } from "./model/types";
+import { findIdentityEvidence, findTenantEvidence, ownerLookupSelect, tenantSpellings } from "./explain-evidence";
+import { lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import type { OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import type { TableTouch } from "./sql/tables";
+import { calleeName } from "./statements";
 import type { Proof, RelatedSpan, RuleId } from "./types";
 
 /** The ways to prove ownership, said once at the end of every missing-tenant-filter message. */
@@ -100,6 +101,18 @@ export function ormProofs(input: OrmProofInput): Proof[] {
       ? (findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) ??
         findIdentityEvidence(input.ts, sourceFile, q.call, table))
       : undefined;
+    const select = !found && table && ownerLookup(input, q, table);
+    if (select) {
+      out.push({
+        kind: "owner-lookup",
+        table: q.table,
+        start,
+        end,
+        message: `reads only which tenant owns the row: ${quote(oneLine(select.getText(sourceFile)))}`,
+        evidence: { start: select.getStart(sourceFile), end: select.getEnd() },
+      });
+      continue;
+    }
     if (!found) {
       out.push({ kind: "predicate", table: q.table, start, end, message: "tenant predicate in the query" });
       continue;
@@ -131,6 +144,18 @@ export function ormProofs(input: OrmProofInput): Proof[] {
     });
   }
   return out;
+}
+
+/** Prisma's one-row reads: `findUnique`, `findFirst` and their `OrThrow` twins. */
+const ONE_ROW_READ = /^find(?:Unique|First)(?:OrThrow)?$/;
+
+/** A one-row read that selects only its tenant key: its `select` (explain-evidence.ts ownerLookupSelect). */
+function ownerLookup(input: OrmProofInput, q: OrmQuery, table: TenantTable): ts.Node | undefined {
+  const tsm = input.ts;
+  const call = q.call;
+  if (q.kind !== "read" || !tsm.isCallExpression(call) || !ONE_ROW_READ.test(calleeName(tsm, call) ?? ""))
+    return undefined;
+  return ownerLookupSelect(tsm, call, input.model, table);
 }
 
 /** Hover and `--explain` wording for a query through a scoped client. */

@@ -241,14 +241,17 @@ export abstract class FlowValues {
     return !!q.parentKeys?.some((pk) => {
       if (pk.list) return false;
       const v = this.valueOf(pk.expr, q.call);
-      return (
+      if (
         v?.kind === "key" &&
         !v.unchecked &&
         !!v.reason &&
         presentEnough(v, pk) &&
         sharedEnough(v, q) &&
         (v.table === pk.table || v.table === "*")
-      );
+      )
+        return true;
+      // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
+      return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
     });
   }
 

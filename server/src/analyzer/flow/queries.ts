@@ -248,8 +248,10 @@ function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
   return list ? { expr: strip(tsm, list), list: true } : undefined;
 }
 
-// `WHERE [t.]id = $n [AND ...]`: AND terms only narrow the rows, an OR anywhere in the WHERE may widen them.
-const WHERE = /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|;|$)/i;
+// `WHERE [t.]id = $n [AND ...]`: AND terms only narrow the rows, an OR anywhere in the WHERE may
+// widen them. A lock (`FOR UPDATE`) ends the WHERE as `RETURNING` or `LIMIT` do.
+const WHERE =
+  /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|\bfor\s+(?:no\s+key\s+|key\s+)?(?:update|share)\b|;|$)/i;
 const ID_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
 /** `id IN ($1)` where `$1` is a list the template spread: an array value, `sql.join(ids, ...)`, `Prisma.join(ids)`. */
 const ID_IN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
