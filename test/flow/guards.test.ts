@@ -191,3 +191,38 @@ export class InvoicesService {
     assert.equal(unused.flagged.length, 2, unused.flagged.join("\n"));
   });
 });
+
+test("a GraphQL field resolver's `@Parent()` row is the one the query above it returned: its keys are its tenant's", () => {
+  const r = h.run({
+    "/p/src/notes.resolver.ts": `import { Args, Parent, Query, ResolveField, Resolver } from "@nestjs/graphql";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+@Resolver(() => Note)
+export class NotesResolver {
+  @ResolveField("invoice")
+  invoice(@Parent() note: Note) {
+    return prisma.invoice.findUnique({ where: { id: note.invoiceId! } });
+  }
+  @ResolveField("other")
+  other(@Parent() note: Note, @Args("invoiceId") invoiceId: string) {
+    return prisma.invoice.findUnique({ where: { id: invoiceId } });
+  }
+  @Query(() => Invoice)
+  byNote(@Args("note") note: Note) {
+    return prisma.invoice.findUnique({ where: { id: note.invoiceId! } });
+  }
+}
+`,
+  });
+  // Twins: an argument beside the parent, and a query (not a field) handed a note by the client.
+  assert.deepEqual(r.flagged, [
+    "notes.resolver.ts:12: findUnique({ where: { id: invoiceId } })",
+    "notes.resolver.ts:16: findUnique({ where: { id: note.invoiceId! } })",
+  ]);
+  assert.ok(
+    r.proofs.some((p) =>
+      p.includes("key `note.invoiceId!` is read off the Note row GraphQL resolved before this field"),
+    ),
+    r.proofs.join("\n"),
+  );
+});

@@ -5,6 +5,7 @@
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
+import { decoratorsOf } from "../model/typeorm";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
@@ -140,7 +141,7 @@ export abstract class FlowValues {
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);
     if (query) return this.queryValueOf(query);
-    if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at);
+    if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at) ?? this.resolvedParent(e, at);
     // `key ? await db.x.findFirst({ where: { key, tenantId } }) : undefined`: the row or nothing.
     if (tsm.isConditionalExpression(e)) {
       if (isNothing(tsm, e.whenFalse)) return this.valueOf(e.whenTrue, at);
@@ -299,6 +300,39 @@ export abstract class FlowValues {
         say: (key) => `key ${key} is read off the ${className} row this method runs on, which its caller holds`,
       },
     };
+  }
+
+  /**
+   * `@Parent() content: Content` of a GraphQL field resolver (`@ResolveField`; type-graphql's
+   * `@Root()` with `@FieldResolver`): the row GraphQL resolved before this field, which the query
+   * that returned it was checked for; its keys (`content.editedVersionId`) are its tenant's.
+   */
+  private resolvedParent(id: ts.Identifier, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    for (let fn: ts.Node | undefined = id.parent; fn; fn = fn.parent) {
+      if (!tsm.isFunctionLike(fn)) continue;
+      const param = fn.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
+      if (!param) continue;
+      const decorated = (node: ts.HasDecorators, names: RegExp) =>
+        decoratorsOf(tsm, node).some((d) => names.test(d.name));
+      if (!tsm.isMethodDeclaration(fn) || !decorated(param, /^(?:Parent|Root)$/)) return undefined;
+      if (!decorated(fn, /^(?:ResolveField|FieldResolver|ResolveProperty)$/)) return undefined;
+      const type = param.type && tsm.isTypeReferenceNode(param.type) ? param.type.typeName : undefined;
+      const typeName = type && (tsm.isIdentifier(type) ? type.text : type.right.text);
+      const table = typeName && this.ctx.links?.entityTable(typeName);
+      if (!table || this.writes.some((w) => w.name.split(".")[0] === id.text && w.pos < at.pos)) return undefined;
+      return {
+        kind: "row",
+        table,
+        reason: {
+          proof: "owned-key",
+          evidence: param,
+          say: (key) =>
+            `key ${key} is read off the ${typeName} row GraphQL resolved before this field (\`@Parent()\`), which the query that returned it answers for`,
+        },
+      };
+    }
+    return undefined;
   }
 
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
