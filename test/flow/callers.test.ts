@@ -599,6 +599,34 @@ export const reset = async ({ ctx, input }: any) => {
   ]);
 });
 
+test("a row a helper reads by the key it is handed is the tenant's when the caller's key is proven", () => {
+  const files = (call: string) => ({
+    "/p/src/lib/invoices.ts": `${PRISMA}export async function getInvoice(id: string) {
+  return prisma.invoice.findUnique({ where: { id } });
+}
+export async function publish(invoiceId: string) {
+  const inv = await getInvoice(invoiceId);
+  if (!inv) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: inv.id } });
+}
+`,
+    "/p/src/actions/publish.ts": `import { PrismaClient } from "@prisma/client";
+import { publish } from "../lib/invoices";
+const prisma = new PrismaClient();
+export const run = async ({ ctx, input }: any) => {
+  const inv = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId: ctx.tenantId } });
+  if (!inv) throw new Error("not found");
+  await publish(${call});
+};`,
+  });
+  assert.deepEqual(run(files("inv.id")).flagged, []);
+  // Twin: the request's id: the helper's read and the lines hanging off its row are anyone's.
+  assert.deepEqual(run(files("input.otherId")).flagged, [
+    "lib/invoices.ts:4: findUnique({ where: { id } })",
+    "lib/invoices.ts:9: deleteMany({ where: { invoiceId: inv.id } })",
+  ]);
+});
+
 describe("a row read by a proven key is the tenant's, and so are the keys it points at", () => {
   test("the invoice a note points at, read by the note's proven id", () => {
     const r = run({

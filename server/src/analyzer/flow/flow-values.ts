@@ -191,7 +191,9 @@ export abstract class FlowValues {
       const inner = this.valueOf(wrap.inner, at);
       return inner && wrapValue(wrap.field, inner);
     }
-    return this.ctx.helpers?.returns(e);
+    // `getVersionById(versionId)` returning the row its parameter's key reads: proven with that key.
+    const returned = this.ctx.helpers?.returns(e);
+    return returned?.kind === "row" && returned.source ? this.readByProvenKey(returned, returned.source) : returned;
   }
 
   /**
@@ -206,7 +208,11 @@ export abstract class FlowValues {
       const scoped = queryValue(this.ctx.sourceFile, { ...q, scoped: true });
       return scoped && { ...scoped, source: q };
     }
-    const value = queryValue(this.ctx.sourceFile, q);
+    return this.readByProvenKey(queryValue(this.ctx.sourceFile, q), q);
+  }
+
+  /** An unchecked row read by a key the flow (or every call of the function) already tied to the tenant is the tenant's. */
+  private readByProvenKey(value: Value | undefined, q: FlowQuery): Value | undefined {
     if (!value?.unchecked || !q.key || q.key.list) return value;
     const key = this.valueOf(q.key.expr, q.call);
     const proven =
