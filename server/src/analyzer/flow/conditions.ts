@@ -2,8 +2,10 @@
 // the request's), whether its branch ends the path, and keys built from the tenant value.
 import type ts from "typescript";
 import { tenantNameVariants } from "../fixes/tenant-value";
+import { isOwnerColumn } from "../membership";
 import { constDeclaration, strip } from "../orm/prisma-syntax";
 import { bindingPath, constInitializer } from "./bindings";
+import { holdsNothing } from "./values";
 
 export interface TenantNames {
   /** Every spelling of the tenant column and field (`tenant_id`, `tenantId`, `tenantID`). */
@@ -54,6 +56,21 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
       );
     };
     subject = empty(t.right) ? t.left : empty(t.left) ? t.right : undefined;
+  } else if (
+    tsm.isBinaryExpression(t) &&
+    (t.operatorToken.kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken ||
+      t.operatorToken.kind === tsm.SyntaxKind.ExclamationEqualsToken)
+  ) {
+    // `c?.ownerId !== userId`: true when `c` holds nothing (`undefined !== userId`), so a path that
+    // ends on it ends on an empty `c` too.
+    const optional = (e: ts.Expression) => {
+      const s = strip(tsm, e);
+      return tsm.isPropertyAccessExpression(s) && s.questionDotToken ? strip(tsm, s.expression) : undefined;
+    };
+    const nothing = (e: ts.Expression) => holdsNothing(tsm, e);
+    subject = !nothing(t.right) ? optional(t.left) : undefined;
+    subject ??= !nothing(t.left) ? optional(t.right) : undefined;
+    return subject;
   }
   if (!subject) return undefined;
   subject = strip(tsm, subject);
@@ -114,6 +131,8 @@ export function identifiesTenantRow(tenant: TenantNames, field: string): boolean
 /** Whether a name (and the name before it, for `workspace.id`) says it is a tenant's id. */
 function namesTenant(tenant: TenantNames, name: string, before: string | undefined): "column" | "word" | undefined {
   if (tenant.names.has(name)) return "column";
+  // A tenant column that names the owning user (`ownerId`): its tenant is a user, called `userId`, `user.id`.
+  if (ownedByUser(tenant) && (USER_ID.test(name) || (name === "id" && USER.test(before ?? "")))) return "word";
   if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, "").replace(/_$/, "")) ? "word" : undefined;
   // `ctx.space.id` for the tenant column `spaceId`: the id of the object the column is named for.
   const owner = before?.toLowerCase();
@@ -121,6 +140,17 @@ function namesTenant(tenant: TenantNames, name: string, before: string | undefin
     ? "word"
     : undefined;
 }
+
+const USER = /^(?:current|session|signedIn|auth)?user$/i;
+const USER_ID = /^(?:current|session|signedIn|auth)?user(?:Id|ID|_id)$/i;
+
+function ownedByUser(tenant: TenantNames): boolean {
+  let owned = OWNED_BY_USER.get(tenant);
+  if (owned === undefined) OWNED_BY_USER.set(tenant, (owned = [...tenant.names].some(isOwnerColumn)));
+  return owned;
+}
+
+const OWNED_BY_USER = new WeakMap<TenantNames, boolean>();
 
 /** `space` of `spaceId` / `space_id`: what each tenant column names the id of. */
 function columnOwners(tenant: TenantNames): ReadonlySet<string> {

@@ -110,7 +110,7 @@ export class FunctionResolver {
     return undefined;
   }
 
-  /** A file's imports by local name: the module and the name it exports (`*` for a namespace import). */
+  /** A file's imports by local name: the module and the name it exports (`*` for a namespace import, `default`). */
   importsOf(file: ts.SourceFile): ReadonlyMap<string, { from: string; name: string }> {
     const tsm = this.tsm;
     let index = this.imports.get(file);
@@ -120,6 +120,8 @@ export class FunctionResolver {
       if (!tsm.isImportDeclaration(st) || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
       const bindings = st.importClause?.namedBindings;
       const from = st.moduleSpecifier.text;
+      // `import getPermission from "./permissions"`: the module's default export, under any name.
+      if (st.importClause?.name) index.set(st.importClause.name.text, { from, name: "default" });
       if (bindings && tsm.isNamespaceImport(bindings)) index.set(bindings.name.text, { from, name: "*" });
       if (bindings && tsm.isNamedImports(bindings))
         for (const el of bindings.elements) index.set(el.name.text, { from, name: (el.propertyName ?? el.name).text });
@@ -198,8 +200,14 @@ export class FunctionResolver {
       const fn = functionOf(tsm, node);
       if (fn && !index!.has(name)) index!.set(name, fn);
     };
+    let exportedDefault: ts.Expression | undefined;
     for (const st of file.statements) {
       if (tsm.isFunctionDeclaration(st) && st.name) add(st.name.text, st);
+      // `export default async function getPermission(...)`, named or not.
+      if (tsm.isFunctionDeclaration(st) && st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword))
+        add("default", st);
+      // `export default getPermission;`, `export default async (...) => {...}`.
+      if (tsm.isExportAssignment(st) && !st.isExportEquals) exportedDefault = strip(tsm, st.expression);
       if (tsm.isClassDeclaration(st) && st.name)
         for (const m of st.members) {
           if (!m.name || !tsm.isIdentifier(m.name)) continue;
@@ -217,6 +225,10 @@ export class FunctionResolver {
             if (p.name && tsm.isIdentifier(p.name)) add(`${d.name.text}.${p.name.text}`, p);
       }
     }
+    if (exportedDefault && tsm.isIdentifier(exportedDefault)) {
+      const named = index.get(exportedDefault.text);
+      if (named && !index.has("default")) index.set("default", named);
+    } else if (exportedDefault) add("default", exportedDefault);
     return index;
   }
 }

@@ -49,6 +49,12 @@ interface Returned {
   what: string;
   /** For `{ team, document }`: the fields that are the tenant's. */
   fields?: Map<string, Returned>;
+  /**
+   * The returned row is the one scoped read keyed by this parameter (`getPermission({ userId,
+   * collectionId })` reading `id: collectionId`): a caller whose path ends on an empty answer
+   * has that key verified, as with the read written inline.
+   */
+  key?: { index: number; path: string; rejectsMissing?: boolean };
 }
 
 interface Summary {
@@ -259,7 +265,31 @@ export class HelperSummaries implements HelperEffects {
       },
       ...(r.fields && { fields: new Map([...r.fields].map(([name, f]) => [name, value(f)])) }),
     });
-    return value(s.returns);
+    const source = s.returns.key && this.keyedRead(call, s.returns);
+    return { ...value(s.returns), ...(source && { source }) };
+  }
+
+  private readonly keyedReads = new Map<ts.CallExpression, FlowQuery | null>();
+
+  /** The scoped read a helper returns, seen from the call: keyed by what the caller passed. */
+  private keyedRead(call: ts.CallExpression, r: Returned): FlowQuery | undefined {
+    const known = this.keyedReads.get(call);
+    if (known !== undefined) return known ?? undefined;
+    const passed = r.key && argumentAt(this.ctx.ts, call, r.key.index, r.key.path);
+    const read: FlowQuery | undefined =
+      passed && !passed.path
+        ? {
+            call,
+            table: r.table,
+            scoped: true,
+            returns: "row",
+            throwsWhenEmpty: false,
+            readOnly: true,
+            key: { expr: passed.expr, list: false, rejectsMissing: r.key!.rejectsMissing },
+          }
+        : undefined;
+    this.keyedReads.set(call, read ?? null);
+    return read;
   }
 
   effects(call: ts.CallExpression): HelperEffect[] {
@@ -482,7 +512,7 @@ export class HelperSummaries implements HelperEffects {
       ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as ReturnedExpression] : []))
       : [[fn.body, fn.body]];
     const returnsMembership = this.returnedMembership(flow, fn, returned);
-    const returns = this.returnedValue(flow, returned);
+    const returns = this.returnedValue(flow, fn, returned);
     const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, returned);
     if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
     return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, checksRow };
@@ -586,7 +616,7 @@ export class HelperSummaries implements HelperEffects {
     return param && { query, index: param.index, path: param.path, ...(wrap && { wrap }) };
   }
 
-  private returnedValue(flow: FunctionFlow, returned: ReturnedExpression[]): Summary["returns"] {
+  private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, returned: ReturnedExpression[]): Summary["returns"] {
     const tsm = this.ctx.ts;
     const objects = returned.map(([e]) => strip(tsm, e));
     // `return { ... } satisfies SpaceDTO`, `return { ... } as const`: the object under the cast.
@@ -606,6 +636,7 @@ export class HelperSummaries implements HelperEffects {
       value ??= v;
     }
     if (!value) return undefined;
+    const key = value.kind === "row" ? this.keyParameter(flow, fn, value, returned) : undefined;
     // `return E.right(row)`: the wrapper, its one field the row.
     const fields =
       value.kind === "object" && value.fields
@@ -613,7 +644,37 @@ export class HelperSummaries implements HelperEffects {
             [...value.fields].map(([name, v]) => [name, { kind: v.kind, table: v.table, what: whatItReturns(v) }]),
           )
         : undefined;
-    return { kind: value.kind, table: value.table, what: whatItReturns(value), ...(fields && { fields }) };
+    return {
+      kind: value.kind,
+      table: value.table,
+      what: whatItReturns(value),
+      ...(fields && { fields }),
+      ...(key && { key }),
+    };
+  }
+
+  /** The parameter (or field of one) every return's one scoped read is keyed by. */
+  private keyParameter(
+    flow: FunctionFlow,
+    fn: FunctionWithBody,
+    value: Value,
+    returned: ReturnedExpression[],
+  ): Returned["key"] {
+    const tsm = this.ctx.ts;
+    const q = value.source;
+    if (!q?.scoped || !q.key || q.key.list) return undefined;
+    if (!returned.every(([e, at]) => holdsNothing(tsm, strip(tsm, e)) || flow.valueOf(e, at)?.source === q))
+      return undefined;
+    let e = strip(tsm, q.key.expr);
+    let path = "";
+    if (tsm.isPropertyAccessExpression(e)) {
+      path = `.${e.name.text}`;
+      e = strip(tsm, e.expression);
+    }
+    const name = tsm.isIdentifier(e) ? e.text : undefined;
+    const param = name ? parameterNames(tsm, fn).find((p) => p.name === name) : undefined;
+    if (!param || (path && param.path)) return undefined;
+    return { index: param.index, path: param.path + path, rejectsMissing: q.key.rejectsMissing };
   }
 
   /**
