@@ -826,6 +826,28 @@ export async function handler(ctx: any, input: any) {
       /key `invoiceId` is passed to the authorization check `throwIfInvoiceActionDenied` on line 4/,
     );
   });
+
+  test("a check's kept answer tested by its word for yes (`if (!authorization.allowed) return`)", () => {
+    const body = (
+      test: string,
+    ) => `  const authorization = await authorizeInvoiceAccess({ invoiceId, userId: input.userId });
+  ${test}
+  await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`;
+    assert.deepEqual(ONE(body("if (!authorization.allowed) return { status: 403 };")).flagged, []);
+    // Twins: a field that is no yes (the row it found), or a yes that only logs.
+    assert.equal(ONE(body("if (!authorization.invoice) return { status: 404 };")).flagged.length, 1);
+    assert.equal(ONE(body("if (!authorization.allowed) console.warn('denied');")).flagged.length, 1);
+  });
+
+  test("a row whose parent key (the one it is owned through) is handed to a check is checked", () => {
+    const body = (key: string) => `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId } });
+  if (!line) throw new Error("not found");
+  await assertInvoiceAccess(input.user, ${key});
+  await prisma.invoiceLine.update({ where: { id: input.lineId }, data: { amount: 1 } });`;
+    assert.deepEqual(ONE(body("line.invoiceId")).flagged, []);
+    // Twin: the invoice the client named, not the one the line hangs off.
+    assert.equal(ONE(body("input.invoiceId")).flagged.length, 2);
+  });
 });
 
 describe("unsafe code the flow must not take for proven (review cases)", () => {

@@ -14,6 +14,9 @@ import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, w
 import type { FlowQuery } from "./queries";
 import { lineOf, type Reason, type Value } from "./values";
 
+/** The field of a check's answer that says yes: `allowed`, `authorized`, `hasAccess`, `granted`. */
+const GRANTED = /^(?:is)?(?:allowed|authori[sz]ed|granted|permitted|hasAccess|hasPermission)$/i;
+
 /** tRPC's handler methods: `.query(fn)`, `.mutation(fn)`, `.subscription(fn)`. */
 const PROCEDURE_RESOLVERS = new Set(["query", "mutation", "subscription"]);
 
@@ -352,6 +355,8 @@ export abstract class AccessChecks extends FlowValues {
     const t = strip(tsm, term);
     const negated = tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken;
     let e = negated ? strip(tsm, t.operand) : t;
+    // `if (!authorization.allowed) return`: the kept answer's own word for yes.
+    if (negated && tsm.isPropertyAccessExpression(e) && GRANTED.test(e.name.text)) e = strip(tsm, e.expression);
     for (let hops = 0; hops < 2; hops++) {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
       if (tsm.isCallExpression(e))
@@ -416,9 +421,10 @@ export abstract class AccessChecks extends FlowValues {
         if (!tsm.isPropertyAccessExpression(key)) continue;
         const row = this.valueOf(key.expression, st);
         if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
-        if (!this.ctx.tenantOf(row.table).names.has(key.name.text)) continue;
-        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
+        // Its tenant field, or the key to the parent it is owned through (`webhook.workflowId`).
         const field = key.name.text;
+        if (!this.ctx.tenantOf(row.table).names.has(field) && !this.ctx.links?.ownerKey(row.table, field)) continue;
+        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
         this.markChecked(
           row.source,
           {
