@@ -834,6 +834,10 @@ export async function handler(ctx: any, input: any) {
   ${test}
   await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`;
     assert.deepEqual(ONE(body("if (!authorization.allowed) return { status: 403 };")).flagged, []);
+    assert.deepEqual(
+      ONE(body("const canModify = authorization.allowed;\n  if (!canModify) return { status: 403 };")).flagged,
+      [],
+    );
     // Twins: a field that is no yes (the row it found), or a yes that only logs.
     assert.equal(ONE(body("if (!authorization.invoice) return { status: 404 };")).flagged.length, 1);
     assert.equal(ONE(body("if (!authorization.allowed) console.warn('denied');")).flagged.length, 1);

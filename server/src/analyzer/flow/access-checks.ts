@@ -355,10 +355,11 @@ export abstract class AccessChecks extends FlowValues {
     const t = strip(tsm, term);
     const negated = tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken;
     let e = negated ? strip(tsm, t.operand) : t;
-    // `if (!authorization.allowed) return`: the kept answer's own word for yes.
-    if (negated && tsm.isPropertyAccessExpression(e) && GRANTED.test(e.name.text)) e = strip(tsm, e.expression);
-    for (let hops = 0; hops < 2; hops++) {
+    for (let hops = 0; hops < 3; hops++) {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+      // `if (!authorization.allowed) return`, `const canModify = authorization.allowed`: the kept
+      // answer's own word for yes.
+      if (negated && tsm.isPropertyAccessExpression(e) && GRANTED.test(e.name.text)) e = strip(tsm, e.expression);
       if (tsm.isCallExpression(e))
         return refusesWhenTrue(tsm, e, this.ctx.authorizers) !== negated &&
           (!negated || isAuthorizer(tsm, e, this.ctx.authorizers, "condition"))
