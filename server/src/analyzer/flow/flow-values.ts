@@ -308,6 +308,8 @@ export abstract class FlowValues {
     };
   }
 
+  private hasParentDecorators: boolean | undefined;
+
   /**
    * `@Parent() content: Content` of a GraphQL field resolver (`@ResolveField`; type-graphql's
    * `@Root()` with `@FieldResolver`): the row GraphQL resolved before this field, which the query
@@ -315,6 +317,8 @@ export abstract class FlowValues {
    */
   private resolvedParent(id: ts.Identifier, at: ts.Node): Value | undefined {
     const tsm = this.tsm;
+    this.hasParentDecorators ??= /@(?:Parent|Root)\s*\(/.test(this.ctx.sourceFile.text);
+    if (!this.hasParentDecorators) return undefined;
     for (let fn: ts.Node | undefined = id.parent; fn; fn = fn.parent) {
       if (!tsm.isFunctionLike(fn)) continue;
       const param = fn.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
