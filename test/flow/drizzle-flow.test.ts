@@ -474,3 +474,21 @@ export async function getOrganizationTags(db: any, organizationId: string) {
     ]);
   });
 });
+
+describe("a row picked with `.then((rows) => rows[0])`", () => {
+  const body = (
+    check: string,
+  ) => `  const report = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.id, id)).then((rows) => rows[0]);
+  if (!report) throw new Error("not found");
+  ${check}
+  await opts.ctx.db.update(statusReport).set({ id }).where(eq(statusReport.id, id));`;
+
+  test("is the query's row: its tenant handed to a check, or compared, checks the read and its key", () => {
+    assert.deepEqual(flagged(body("await assertWorkspaceAccess(opts.ctx.user, report.workspaceId);")), []);
+    assert.deepEqual(flagged(body("if (report.workspaceId !== workspaceId) throw new Error('forbidden');")), []);
+  });
+
+  test("twin: a check of a workspace the request named leaves both flagged", () => {
+    assert.equal(flagged(body("await assertWorkspaceAccess(opts.ctx.user, opts.input.workspaceId);")).length, 2);
+  });
+});

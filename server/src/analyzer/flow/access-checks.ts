@@ -12,7 +12,7 @@ import { constDeclarationOf, constInitializer } from "./bindings";
 import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
 import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
 import type { FlowQuery } from "./queries";
-import { lineOf, type Reason, type Value } from "./values";
+import { lineOf, thenPicks, type Reason, type Value } from "./values";
 
 /** The field of a check's answer that says yes: `allowed`, `authorized`, `hasAccess`, `granted`. */
 const GRANTED = /^(?:is)?(?:allowed|authori[sz]ed|granted|permitted|hasAccess|hasPermission)$/i;
@@ -586,6 +586,8 @@ export abstract class AccessChecks extends FlowValues {
       // `part`: the check's own earlier statement (`const isValid = await verify(..., row.hash)`).
       if (used || n.end <= source.call.end || n.pos >= check.pos || n === part) return;
       if (Array.isArray(part) && part.includes(n)) return;
+      // `.then((rows) => rows[0])` on the read itself picks its row: no use of it.
+      if (tsm.isCallExpression(n) && thenPicks(tsm, n)?.of === source.call) return;
       // Tests in earlier guards (`if (!m) throw`) read the row without using it.
       if (tsm.isIfStatement(n)) {
         tsm.forEachChild(n.thenStatement, visit);

@@ -20,6 +20,7 @@ import {
   presentEnough,
   queryValue,
   sharedEnough,
+  thenPicks,
   wrapped,
   wrapValue,
   type Reason,
@@ -137,6 +138,13 @@ export abstract class FlowValues {
     while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
     const caught = caughtPromise(tsm, e);
     if (caught) return this.valueOf(caught, at);
+    // `db.select()...where(...).then((rows) => rows[0])`: the query's first row (the chain ends in `.then`).
+    const picked = thenPicks(tsm, e);
+    if (picked) {
+      const q = this.ctx.queries.get(e);
+      const rows = q ? this.queryValueOf(q) : this.valueOf(picked.of, at);
+      return picked.first ? element(rows) : rows;
+    }
     const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);

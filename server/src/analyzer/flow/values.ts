@@ -178,6 +178,37 @@ export function caughtPromise(tsm: typeof ts, e: ts.Expression): ts.Expression |
   return returnedExpressions(tsm, handler).every((r) => holdsNothing(tsm, r)) ? callee.expression : undefined;
 }
 
+/**
+ * `query.then((rows) => rows[0])`, `.then((rows) => rows.at(0))`, `.then((r) => r)`: the promise's
+ * rows, and whether the callback picks the first of them.
+ */
+export function thenPicks(tsm: typeof ts, e: ts.Expression): { of: ts.Expression; first: boolean } | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length !== 1) return undefined;
+  const callee = e.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "then") return undefined;
+  const cb = callback(tsm, e.arguments[0]);
+  if (!cb || !tsm.isIdentifier(cb.param)) return undefined;
+  const rows = cb.param.text;
+  const isRows = (x: ts.Expression) =>
+    tsm.isIdentifier(strip(tsm, x)) && (strip(tsm, x) as ts.Identifier).text === rows;
+  const body = cb.body;
+  if (isRows(body)) return { of: callee.expression, first: false };
+  const zero = (x: ts.Expression | undefined) =>
+    !!x && tsm.isNumericLiteral(strip(tsm, x)) && strip(tsm, x).getText() === "0";
+  if (tsm.isElementAccessExpression(body) && isRows(body.expression) && zero(body.argumentExpression))
+    return { of: callee.expression, first: true };
+  const at = tsm.isCallExpression(body) ? strip(tsm, body.expression) : undefined;
+  if (
+    at &&
+    tsm.isPropertyAccessExpression(at) &&
+    at.name.text === "at" &&
+    isRows(at.expression) &&
+    zero((body as ts.CallExpression).arguments[0])
+  )
+    return { of: callee.expression, first: true };
+  return undefined;
+}
+
 /** Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)` (`.value`). */
 const WRAPS: Record<string, string> = { right: "right", some: "value", ok: "value", okAsync: "value" };
 /** Their empty or failed twins: `E.left(e)`, `O.none`, `err(e)`, which hold no row. */
