@@ -320,7 +320,7 @@ function addFlowQueries(
   for (const q of relational) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
     // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
-    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call) && !readByShareLink(ctx, call, names));
+    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call) && !readByAnyone(ctx, call, names));
     if (flowQuery) flowQueries.set(call, flowQuery);
   }
 }
@@ -331,14 +331,18 @@ function modelTableOf(model: TenantModel): (name: string) => string | undefined 
 }
 
 /**
- * A read that only a share link scopes (`poll.findUnique({ where: { id } })` with `shareKeys`): its
- * rows are anyone's who holds the link, so a key taken from them proves no later write.
+ * A read that only a share link scopes (`poll.findUnique({ where: { id } })` with `shareKeys`), or
+ * only a public flag (`where: { id, isPublic: true }`): its rows are anyone's who holds the link
+ * or finds the page, so a key taken from them proves no later write.
  */
-function readByShareLink(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string>): boolean {
+function readByAnyone(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string>): boolean {
   for (const name of tables) {
     const table = lookupTenantTable(ctx.model, name);
-    if (!table?.shareKeys || findTenantEvidence(ctx.ts, ctx.sourceFile, call, tenantSpellings(table))) continue;
-    if (findIdentityEvidence(ctx.ts, ctx.sourceFile, call, table)?.kind === "share-link") return true;
+    // Cheap gates first: no share key declared and no flag named in the call.
+    if (!table || (!table.shareKeys && !/public/i.test(ctx.sourceFile.text.slice(call.pos, call.end)))) continue;
+    if (findTenantEvidence(ctx.ts, ctx.sourceFile, call, tenantSpellings(table))) continue;
+    const kind = findIdentityEvidence(ctx.ts, ctx.sourceFile, call, table)?.kind;
+    if (kind === "share-link" || kind === "public-rows") return true;
   }
   return false;
 }

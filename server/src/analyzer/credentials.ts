@@ -39,3 +39,12 @@ export function isLiteral(tsm: typeof ts, e: ts.Expression): boolean {
     e.kind === tsm.SyntaxKind.NullKeyword
   );
 }
+
+/**
+ * A flag that makes a row public: `isPublic`, `is_public`, `public`. A read that requires it to
+ * be true reads only rows their tenant chose to publish (a public page, a shared collection):
+ * anyone may read those. Writes by it still need the tenant.
+ */
+export function isPublicFlag(name: string): boolean {
+  return /^(?:is_?)?public$/i.test(name);
+}

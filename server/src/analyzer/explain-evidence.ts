@@ -2,7 +2,7 @@
 // `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
-import { isCredentialField } from "./credentials";
+import { isCredentialField, isPublicFlag } from "./credentials";
 import { identifiesOwnRows, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
@@ -36,6 +36,7 @@ export interface TenantEvidence {
     | "membership"
     | "own-rows"
     | "share-link"
+    | "public-rows"
     | "owner-lookup"
   >;
   start: number;
@@ -299,11 +300,15 @@ export function findIdentityEvidence(
   call: ts.Node,
   table: TenantTable,
 ): TenantEvidence | undefined {
-  const evidence = (node: ts.Node, kind: "credential" | "membership" | "own-rows" | "share-link"): TenantEvidence => {
+  const evidence = (
+    node: ts.Node,
+    kind: "credential" | "membership" | "own-rows" | "share-link" | "public-rows",
+  ): TenantEvidence => {
     const start = node.getStart(sourceFile);
     return { kind, start, end: node.getEnd(), text: sourceFile.text.slice(start, node.getEnd()), inData: false };
   };
-  // A share link is the weakest: anyone may hold it. A credential or the user's own rows beside it decide.
+  const isTrue = (e: ts.Expression) => strip(tsm, e).kind === tsm.SyntaxKind.TrueKeyword;
+  // A share link (or a public flag) is the weakest: anyone may hold it. A credential or the user's own rows beside it decide.
   let link: TenantEvidence | undefined;
   // `userId: ctx.user.id`, `eq(t.ownerId, user.id)`: the user or owner column compared with the session's user.
   const ownUser = (name: string, value: ts.Expression | undefined) => {
@@ -317,6 +322,9 @@ export function findIdentityEvidence(
       if (NOT_FILTERS.has(name) || WRITE_SHAPES.has(name)) return undefined;
       if (isCredentialField(name)) return evidence(node, "credential");
       if (isShareKey(table, name)) link ??= evidence(node, "share-link");
+      // `isPublic: true`, `collection: { isPublic: true }`: rows their tenant made public.
+      if (isPublicFlag(name) && tsm.isPropertyAssignment(node) && isTrue(node.initializer))
+        link ??= evidence(node, "public-rows");
       const own = tsm.isPropertyAssignment(node) ? ownUser(name, node.initializer) : undefined;
       if (own) return evidence(node, own);
     }
@@ -324,6 +332,8 @@ export function findIdentityEvidence(
     if (tsm.isPropertyAccessExpression(node) && tsm.isCallExpression(node.parent)) {
       if (isCredentialField(node.name.text)) return evidence(node.parent, "credential");
       if (isShareKey(table, node.name.text)) link ??= evidence(node.parent, "share-link");
+      if (isPublicFlag(node.name.text) && node.parent.arguments.some((a) => a !== node && isTrue(a)))
+        link ??= evidence(node.parent, "public-rows");
       const own = ownUser(
         node.name.text,
         node.parent.arguments.find((a) => a !== node),

@@ -28,6 +28,7 @@ const SQL_WORDING: Record<SqlProof["kind"], string> = {
   "shared-or-owned": "shared or owned rows only",
   credential: "looked up by a credential, which decides the tenant:",
   "share-link": "read by a share link the config declares (shareKeys):",
+  "public-rows": "reads only rows their tenant made public:",
   join: "joined on the tenant column to a scoped table",
   parent: "owned through its scoped parent:",
 };
@@ -131,9 +132,11 @@ export function ormProofs(input: OrmProofInput): Proof[] {
                 ? `the signed-in user's own rows: ${quote(text)}`
                 : found.kind === "share-link"
                   ? `read by a share link the config declares (shareKeys): ${quote(text)}`
-                  : q.kind === "write" && found.inData
-                    ? `tenant set on write ${quote(text)}`
-                    : `tenant predicate ${quote(text)}`;
+                  : found.kind === "public-rows"
+                    ? `reads only rows their tenant made public: ${quote(text)}`
+                    : q.kind === "write" && found.inData
+                      ? `tenant set on write ${quote(text)}`
+                      : `tenant predicate ${quote(text)}`;
     out.push({
       kind: found.kind,
       table: q.table,

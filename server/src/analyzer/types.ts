@@ -118,6 +118,8 @@ export type ProofKind =
   | "own-rows"
   /** Read by a share link (`tables.<t>.shareKeys`): anyone holding the link's value may read the row and its children. */
   | "share-link"
+  /** Reads only rows their tenant made public (`isPublic: true`, `is_public = true`): anyone may read those. */
+  | "public-rows"
   /** Reads only which tenant owns the row (`select: { projectId: true }`): the first step of an authorization check. */
   | "owner-lookup"
   /** A join equality on the tenant column to a reference that is already scoped. */

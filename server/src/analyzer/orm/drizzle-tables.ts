@@ -1,7 +1,7 @@
 // Drizzle tables and filters: which tenant-owned table a table object is, the key of its tenant
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
-import { isCredentialField, isLiteral } from "../credentials";
+import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
@@ -227,6 +227,16 @@ export class DrizzlePredicates {
     if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
     const secret = name === "eq" && this.reads ? this.secretLookup(left, args[1]) : undefined;
     if (secret) return { kind: "tenant", ref: secret, credential: true };
+    // `eq(collections.isPublic, true)`: a read of rows their tenant made public.
+    const flag = args[1] && skipOuter(this.ctx.ts, args[1]);
+    if (
+      name === "eq" &&
+      this.reads &&
+      left &&
+      isPublicFlag(left.column) &&
+      flag?.kind === this.ctx.ts.SyntaxKind.TrueKeyword
+    )
+      return { kind: "tenant", ref: left.ref };
     const own = name === "eq" ? this.ownRows(left, args[1]) : undefined;
     if (own) return { kind: "tenant", ref: own, membership: true };
     if (name === "inArray" && left && !left.tenant && this.scopedParentSubquery(left, args[1]))

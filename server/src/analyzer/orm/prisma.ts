@@ -2,7 +2,7 @@
 // Reads, updates and deletes must pin the tenant in `where`; creates must set it in `data`.
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
-import { isCredentialField, isLiteral } from "../credentials";
+import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
 import { ownerLookupSelect } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
@@ -156,7 +156,10 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
     (scope.kind === "none" || scope.kind === "weak") &&
     followed &&
     tsm.isObjectLiteralExpression(followed) &&
-    (isCredentialLookup(site, followed) || isOwnRowsQuery(site, followed) || isShareLinkRead(site, op, followed))
+    (isCredentialLookup(site, followed) ||
+      isOwnRowsQuery(site, followed) ||
+      isShareLinkRead(site, op, followed) ||
+      isPublicRead(site, op, followed))
   )
     return [];
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
@@ -314,6 +317,35 @@ function isShareLinkRead(site: CallSite, op: Operation, where: ts.ObjectLiteralE
     (field) => isShareKey(entity.table, field),
     (_given, written) => !mayBeUndefined(ctx, written),
   );
+}
+
+/**
+ * `collection.findFirst({ where: { id, isPublic: true } })`, or through the parent a row is owned
+ * through (`link.findFirst({ where: { id, collection: { isPublic: true } } })`): a read of rows
+ * their tenant made public. A write, or the flag inside `OR`/`NOT` or compared with a variable, is none.
+ */
+function isPublicRead(site: CallSite, op: Operation, where: ts.ObjectLiteralExpression): boolean {
+  if (op.reads === "changes" || op.reads === "deletes") return false;
+  const tsm = site.ctx.ts;
+  const requires = (o: ts.ObjectLiteralExpression, entity: PrismaEntity | undefined, depth: number): boolean =>
+    o.properties.some((p) => {
+      const name = propertyName(tsm, p);
+      const value = propertyValue(tsm, p);
+      if (!name || !value) return false;
+      const v = strip(tsm, value);
+      const equals = tsm.isObjectLiteralExpression(v) ? propertyValueNamed(tsm, v, "equals") : v;
+      if (isPublicFlag(name)) return !!equals && strip(tsm, equals).kind === tsm.SyntaxKind.TrueKeyword;
+      const parent = entity?.through?.field === name ? entity.through.parent : undefined;
+      return !!parent && tsm.isObjectLiteralExpression(v) && depth < MAX_PUBLIC_DEPTH && requires(v, parent, depth + 1);
+    });
+  return requires(where, site.entity, 0);
+}
+
+const MAX_PUBLIC_DEPTH = 4;
+
+function propertyValueNamed(tsm: typeof ts, o: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const p = o.properties.find((q) => propertyName(tsm, q) === name);
+  return p && propertyValue(tsm, p);
 }
 
 /**

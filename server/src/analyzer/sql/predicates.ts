@@ -2,7 +2,7 @@
 // DESIGN.md "When is a query scoped": a top-level AND term `ref.tenant_col = v`,
 // `IN (...)`, `= ANY(v)`; an equality to an already-scoped reference; an OR only when
 // every branch scopes, or the shared-rows form `tenant_col IS NULL OR tenant_col = v`.
-import { isCredentialField } from "../credentials";
+import { isCredentialField, isPublicFlag } from "../credentials";
 import { as, columnRef, containsNode, list, names, stripCasts, walk } from "./ast";
 
 /** A reference (table, CTE, subquery) as the predicate classifier sees it. */
@@ -25,7 +25,7 @@ export type TermMeaning<R extends PredicateRef> =
   /** `shared`: the shared-or-owned form `tenant_col IS NULL OR tenant_col = v`. */
   /** `credential`: a lookup by a secret or its hash (`token_hash = $1`), authentication. */
   /** `shareLink`: a read by a share link the config declares (`poll_id = $1` with `shareKeys`). */
-  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean; shareLink?: boolean }
+  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean; shareLink?: boolean; published?: boolean }
   | { kind: "joins"; a: R; b: R }
   | { kind: "other" };
 
@@ -37,6 +37,8 @@ export interface ClassifyContext<R extends PredicateRef> {
   soleRef?(): R | undefined;
   /** Whether `column` of `ref` is a share key (`tables.<t>.shareKeys`); only where the level reads. */
   isShareKey?(ref: R, column: string): boolean;
+  /** The level only reads: a public flag required true (`is_public = true`) scopes its reference. */
+  reads?: boolean;
 }
 
 /** Splits a boolean expression into its top-level AND terms. */
@@ -56,6 +58,8 @@ export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: Classif
   const isShareKey = ctx.isShareKey;
   const link = isShareKey && keyLookupRef(term, ctx, (column, ref) => isShareKey(ref, column));
   if (link) return { kind: "scopes", refs: [link], shareLink: true };
+  const published = ctx.reads ? publicFlagRef(term, ctx) : undefined;
+  if (published) return { kind: "scopes", refs: [published], published: true };
 
   const join = tenantJoin(term, ctx);
   if (join) return { kind: "joins", a: join[0], b: join[1] };
@@ -154,6 +158,26 @@ function keyLookupRef<R extends PredicateRef>(
     if (ref && isKey(c.column, ref)) return ref;
   }
   return undefined;
+}
+
+/**
+ * `is_public = true`, `c.is_public`, `is_public IS TRUE`: a flag the row's tenant set to publish
+ * it (credentials.ts isPublicFlag), required true. Its reference reads only public rows.
+ */
+function publicFlagRef<R extends PredicateRef>(term: unknown, ctx: ClassifyContext<R>): R | undefined {
+  let flag: unknown;
+  if (columnRef(stripCasts(term))) flag = term;
+  const test = as<{ arg?: unknown; booltesttype?: string }>(term, "BooleanTest");
+  if (test?.booltesttype === "IS_TRUE") flag = test.arg;
+  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  if (expr?.kind === "AEXPR_OP" && names(expr.name)[0] === "=") {
+    const isTrue = (e: unknown) =>
+      as<{ boolval?: { boolval?: boolean } }>(stripCasts(e), "A_Const")?.boolval?.boolval === true;
+    flag = isTrue(expr.rexpr) ? expr.lexpr : isTrue(expr.lexpr) ? expr.rexpr : undefined;
+  }
+  const c = flag === undefined ? undefined : columnRef(stripCasts(flag));
+  if (!c || !isPublicFlag(c.column)) return undefined;
+  return ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
 }
 
 /** `tenant_col IS NULL OR tenant_col = v`: the shared-rows form, which adds only rows no tenant owns. */

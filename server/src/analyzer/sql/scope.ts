@@ -52,7 +52,10 @@ export interface ScopeOptions {
   model: TenantModel;
   /** When given, receives one proof per tenant-owned table reference found scoped (`--explain`, hovers). */
   proofs?: SqlProof[];
-  /** Called when a reference is read by a share link: its rows are anyone's who holds the link, not the tenant's. */
+  /**
+   * Called when a reference is read by a share link or a public flag: its rows are anyone's who
+   * holds the link or finds the page, not the tenant's.
+   */
   onShareLink?(): void;
 }
 
@@ -61,7 +64,10 @@ export interface SqlProof {
   table: string;
   refStart: number;
   refEnd: number;
-  kind: Extract<ProofKind, "predicate" | "shared-or-owned" | "credential" | "share-link" | "join" | "parent">;
+  kind: Extract<
+    ProofKind,
+    "predicate" | "shared-or-owned" | "credential" | "share-link" | "public-rows" | "join" | "parent"
+  >;
   evidenceStart: number;
   evidenceEnd: number;
   /** The predicate or join as written (`o.tenant_id = $1`), or for a parent how it is scoped. */
@@ -487,6 +493,7 @@ class ScopeChecker {
     const ctx: ClassifyContext<Ref> = {
       resolve: (q, col) => resolveColumn(level, q, col),
       soleRef: () => (level.refs.length === 1 ? level.refs[0] : undefined),
+      reads: !!level.reads,
       ...(level.reads
         ? { isShareKey: (ref: Ref, column: string) => !!ref.tenant && isShareKey(ref.tenant, column) }
         : {}),
@@ -517,7 +524,9 @@ class ScopeChecker {
                   ? "credential"
                   : meaning.shareLink
                     ? "share-link"
-                    : "predicate",
+                    : meaning.published
+                      ? "public-rows"
+                      : "predicate",
               expr: term.expr,
             });
         }
@@ -538,7 +547,7 @@ class ScopeChecker {
     const isScoped = (r: Ref) => r.scoped || direct.has(r);
     for (const [ref, how] of direct) {
       ref.scoped = true;
-      if (how.kind === "share-link") this.options.onShareLink?.();
+      if (how.kind === "share-link" || how.kind === "public-rows") this.options.onShareLink?.();
       this.prove(ref, how.kind, how.expr, how.text);
     }
     let changed = true;
@@ -604,7 +613,11 @@ class ScopeChecker {
         ? `joined to ${alias(from)} on ${written}, ${from.how ? `scoped by ${from.how}` : "which is scoped"}`
         : written);
     ref.how =
-      kind === "predicate" || kind === "shared-or-owned" || kind === "credential" || kind === "share-link"
+      kind === "predicate" ||
+      kind === "shared-or-owned" ||
+      kind === "credential" ||
+      kind === "share-link" ||
+      kind === "public-rows"
         ? written
         : `${alias(ref)} ${described}`;
     proofs.push({

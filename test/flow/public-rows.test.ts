@@ -1,0 +1,142 @@
+// Public rows: a collection, page or poll its tenant chose to publish (`isPublic: true`) is
+// anyone's to read. A read that requires the flag true, on the row or through the parent it is
+// owned through, needs no tenant filter; a write still does, and a row read so proves no later
+// write. Prisma, raw SQL and Drizzle, each safe case beside its unsafe twin, with no config.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import type { ConfigFile } from "../../server/src/analyzer/config/types";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { PRISMA_CLIENT, runFlow } from "../helpers/flow-run";
+import { createMemoryFs } from "../helpers/memory-fs";
+import { sqlParser } from "../helpers/sql";
+
+const PRISMA_SCHEMA = `
+model Space {
+  id          String       @id
+  collections Collection[]
+}
+model Collection {
+  id       String  @id
+  spaceId  String  @map("space_id")
+  space    Space   @relation(fields: [spaceId], references: [id])
+  name     String
+  isPublic Boolean @map("is_public")
+  links    Link[]
+  @@map("collections")
+}
+model Link {
+  id           String     @id
+  collectionId String     @map("collection_id")
+  collection   Collection @relation(fields: [collectionId], references: [id])
+  url          String
+  @@map("links")
+}
+`;
+
+const DRIZZLE_SCHEMA = `import { boolean, pgTable, text } from "drizzle-orm/pg-core";
+export const collections = pgTable("collections", {
+  id: text("id").primaryKey(),
+  spaceId: text("space_id").notNull(),
+  name: text("name").notNull(),
+  isPublic: boolean("is_public").notNull(),
+});
+`;
+
+const CONFIG: ConfigFile = { tenantColumns: ["space_id"] };
+
+let parser: SqlParser;
+before(async () => {
+  parser = await sqlParser();
+});
+
+function prismaRun(body: string) {
+  const files = { "/p/prisma/schema.prisma": PRISMA_SCHEMA };
+  const { model } = discoverTenantModel(createMemoryFs(files), resolveConfig(CONFIG, "/p", undefined), parser, ts);
+  return runFlow(
+    parser,
+    model,
+    {
+      "/p/src/public.ts": `${PRISMA_CLIENT}export async function handler(id: string, name: string, flag: boolean) {\n${body}\n}`,
+    },
+    { config: CONFIG },
+  );
+}
+
+describe("Prisma", () => {
+  test("a read that requires the flag, on the row or through its parent, is proven as public rows", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findFirst({ where: { id, isPublic: true } });
+  return prisma.link.findMany({ where: { collectionId: id, collection: { isPublic: true } } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(r.proofs, [
+      "public.ts:4 public-rows: reads only rows their tenant made public: `isPublic: true`",
+      "public.ts:5 public-rows: reads only rows their tenant made public: `isPublic: true`",
+    ]);
+  });
+
+  test("twin: a write, the flag false or a variable, or inside OR, still needs the tenant", () => {
+    const r = prismaRun(`  await prisma.collection.update({ where: { id, isPublic: true }, data: { name } });
+  await prisma.collection.findFirst({ where: { id, isPublic: false } });
+  await prisma.collection.findFirst({ where: { id, isPublic: flag } });
+  await prisma.collection.findMany({ where: { OR: [{ isPublic: true }, { name }] } });`);
+    assert.equal(r.flagged.length, 4, r.flagged.join("\n"));
+  });
+
+  test("twin: a row read because it is public proves no later write", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findFirst({ where: { id, isPublic: true } });
+  if (!c) throw new Error("not found");
+  await prisma.collection.delete({ where: { id: c.id } });`);
+    assert.deepEqual(r.flagged, ["public.ts:6: delete({ where: { id: c.id } })"]);
+  });
+});
+
+describe("raw SQL", () => {
+  test("`is_public = true`, `is_public` or `is_public IS TRUE` in a SELECT is proven", () => {
+    const r = prismaRun(`  await prisma.$queryRaw\`SELECT * FROM collections WHERE id = \${id} AND is_public = true\`;
+  await prisma.$queryRaw\`SELECT * FROM collections c WHERE c.id = \${id} AND c.is_public\`;
+  await prisma.$queryRaw\`SELECT * FROM collections WHERE id = \${id} AND is_public IS TRUE\`;`);
+    assert.deepEqual(r.flagged, []);
+    assert.equal(r.proofs.filter((p) => p.includes(" public-rows: ")).length, 3, r.proofs.join("\n"));
+  });
+
+  test("twin: an UPDATE, the flag false, or the flag in an OR, still needs the tenant", () => {
+    const r =
+      prismaRun(`  await prisma.$executeRaw\`UPDATE collections SET name = \${name} WHERE id = \${id} AND is_public\`;
+  await prisma.$queryRaw\`SELECT * FROM collections WHERE id = \${id} AND is_public = false\`;
+  await prisma.$queryRaw\`SELECT * FROM collections WHERE id = \${id} OR is_public\`;`);
+    assert.equal(r.flagged.length, 3, r.flagged.join("\n"));
+  });
+});
+
+describe("Drizzle", () => {
+  const config: ConfigFile = { ...CONFIG, schema: { drizzle: ["src/schema.ts"] } };
+  const run = (body: string) => {
+    const files = { "/p/src/schema.ts": DRIZZLE_SCHEMA };
+    const { model } = discoverTenantModel(createMemoryFs(files), resolveConfig(config, "/p", undefined), parser, ts);
+    return runFlow(
+      parser,
+      model,
+      {
+        "/p/src/public.ts": `import { drizzle } from "drizzle-orm/node-postgres";
+import { and, eq } from "drizzle-orm";
+import { collections } from "./schema";
+const db = drizzle(process.env.DATABASE_URL!);
+export async function handler(id: string, name: string) {
+${body}
+}`,
+      },
+      { config },
+    );
+  };
+
+  test("a select that requires the flag is proven; an update with it, or the flag false, is not", () => {
+    const r =
+      run(`  await db.select().from(collections).where(and(eq(collections.id, id), eq(collections.isPublic, true)));
+  await db.update(collections).set({ name }).where(and(eq(collections.id, id), eq(collections.isPublic, true)));
+  await db.select().from(collections).where(and(eq(collections.id, id), eq(collections.isPublic, false)));`);
+    assert.deepEqual(r.flagged, ["public.ts:7: update(collections)", "public.ts:8: from(collections)"]);
+    assert.equal(r.proofs.filter((p) => p.includes(" public-rows: ")).length, 1, r.proofs.join("\n"));
+  });
+});
