@@ -163,6 +163,7 @@ export function findTenantEvidence(
   // `.where(...)` sits in the calls around it.
   return visit(outermostChainCall(tsm, call), 0);
 }
+
 /**
  * `findUnique({ where: { id }, select: { projectId: true } })`, or through the parents a row is
  * owned through (`select: { content: { select: { environmentId: true } } }`): a lookup of which

@@ -6,6 +6,7 @@ import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
 import { findIdentityEvidence, findTenantEvidence, ownerLookupSelect, tenantSpellings } from "./explain-evidence";
 import { lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
+import { OPERATIONS } from "./orm/prisma";
 import type { OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
@@ -149,16 +150,14 @@ export function ormProofs(input: OrmProofInput): Proof[] {
   return out;
 }
 
-/** Prisma's one-row reads: `findUnique`, `findFirst` and their `OrThrow` twins. */
-const ONE_ROW_READ = /^find(?:Unique|First)(?:OrThrow)?$/;
-
-/** A one-row read that selects only its tenant key: its `select` (explain-evidence.ts ownerLookupSelect). */
+/** A Prisma one-row read (`findUnique`, `findFirst`) that selects only its tenant key: its `select` (explain-evidence.ts ownerLookupSelect). */
 function ownerLookup(input: OrmProofInput, q: OrmQuery, table: TenantTable): ts.Node | undefined {
   const tsm = input.ts;
   const call = q.call;
-  if (q.kind !== "read" || !tsm.isCallExpression(call) || !ONE_ROW_READ.test(calleeName(tsm, call) ?? ""))
+  const method = tsm.isCallExpression(call) ? calleeName(tsm, call) : undefined;
+  if (q.kind !== "read" || !method || !Object.hasOwn(OPERATIONS, method) || OPERATIONS[method]!.reads !== "looks up")
     return undefined;
-  return ownerLookupSelect(tsm, call, input.model, table);
+  return ownerLookupSelect(tsm, call as ts.CallExpression, input.model, table);
 }
 
 /** Hover and `--explain` wording for a query through a scoped client. */

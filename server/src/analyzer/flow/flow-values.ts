@@ -138,11 +138,10 @@ export abstract class FlowValues {
     while (tsm.isAwaitExpression(e) || tsm.isNonNullExpression(e)) e = strip(tsm, e.expression);
     const caught = caughtPromise(tsm, e);
     if (caught) return this.valueOf(caught, at);
-    // `db.select()...where(...).then((rows) => rows[0])`: the query's first row (the chain ends in `.then`).
+    // `db.select()...where(...).then((rows) => rows[0])`: the query's first row (its chain ends below `.then`).
     const picked = thenPicks(tsm, e);
     if (picked) {
-      const q = this.ctx.queries.get(e);
-      const rows = q ? this.queryValueOf(q) : this.valueOf(picked.of, at);
+      const rows = this.valueOf(picked.of, at);
       return picked.first ? element(rows) : rows;
     }
     const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
