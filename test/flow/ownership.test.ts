@@ -76,6 +76,30 @@ await prisma.invoice.delete({ where: { id: doc.id } });`,
       [],
     ],
     [
+      "the key a scoped read found, used inside the branch that runs when it found the row",
+      `const doc = await prisma.invoice.findFirst({ where: { id, tenantId } });
+if (doc && input.name) {
+  await prisma.invoice.delete({ where: { id } });
+}`,
+      [],
+    ],
+    [
+      "twin: the same key after the branch, in its else, or behind an OR",
+      `const doc = await prisma.invoice.findFirst({ where: { id, tenantId } });
+if (doc) {
+  console.log("found");
+} else {
+  await prisma.invoice.update({ where: { id }, data: { status: "new" } });
+}
+if (doc || input.name) await prisma.invoice.update({ where: { id }, data: { status: "x" } });
+await prisma.invoice.delete({ where: { id } });`,
+      [
+        'update({ where: { id }, data: { status: "new" } })',
+        'update({ where: { id }, data: { status: "x" } })',
+        "delete({ where: { id } })",
+      ],
+    ],
+    [
       "twin: id of a row an unscoped read returned",
       `const doc = await prisma.invoice.findFirst({ where: { id } });
 if (!doc) throw new Error("not found");

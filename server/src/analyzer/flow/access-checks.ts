@@ -622,14 +622,23 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /** The key `q` selected by is now an owned key of its table. */
-  protected prove(q: FlowQuery, scope: ts.Node, pos: number, evidence: ts.Node, throws: boolean): void {
+  protected prove(
+    q: FlowQuery,
+    scope: ts.Node,
+    pos: number,
+    evidence: ts.Node,
+    throws: boolean,
+    inBranch = false,
+  ): void {
     const text = normalize(q.key!.expr.getText(this.ctx.sourceFile));
     const line = lineOf(this.ctx.sourceFile, q.call);
     const reason: Reason = {
       proof: "owned-key",
       evidence,
       say: (key) =>
-        `key ${key} was looked up by the scoped query on line ${line}, and the path ends when it finds nothing`,
+        inBranch
+          ? `key ${key} was looked up by the scoped query on line ${line}, and this branch runs only when it found the row`
+          : `key ${key} was looked up by the scoped query on line ${line}, and the path ends when it finds nothing`,
     };
     this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
   }

@@ -96,6 +96,7 @@ export class FunctionFlow extends AccessChecks {
         this.bind(d.name, element(list), node, node.initializer.end);
     }
     if (tsm.isIfStatement(node)) this.guard(node, scope);
+    if (tsm.isIfStatement(node)) this.foundInBranch(node);
     // `return getProjectAccess({ userId, projectId: dashboard.projectId })`: the row was read only
     // for the tenant the returned lookup asks about; its caller acts on the answer.
     if (tsm.isReturnStatement(node) && node.expression) {
@@ -111,6 +112,30 @@ export class FunctionFlow extends AccessChecks {
       !tsm.isBlock(c);
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
+  }
+
+  /**
+   * `if (existing) { await db.update(t).set(...).where(eq(t.id, serverId)) }`: inside the branch
+   * the scoped read found the row its key names, so the key is the tenant's there (`&&` terms too).
+   */
+  private foundInBranch(st: ts.IfStatement): void {
+    const tsm = this.tsm;
+    const terms: ts.Expression[] = [];
+    const split = (e: ts.Expression): void => {
+      const x = strip(tsm, e);
+      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+        split(x.left);
+        split(x.right);
+      } else terms.push(x);
+    };
+    split(st.expression);
+    for (const term of terms) {
+      if (!tsm.isIdentifier(term)) continue;
+      const value = this.valueOf(term, st);
+      const q = value?.kind === "row" ? value.source : undefined;
+      if (q?.key && !q.key.list && this.scopedInFlow(q))
+        this.prove(q, st.thenStatement, st.thenStatement.pos, q.call, false, true);
+    }
   }
 
   /**
