@@ -492,3 +492,29 @@ describe("a row picked with `.then((rows) => rows[0])`", () => {
     assert.equal(flagged(body("await assertWorkspaceAccess(opts.ctx.user, opts.input.workspaceId);")).length, 2);
   });
 });
+
+describe("a row joined to its parent, the parent's key selected beside it and handed to a check", () => {
+  const read = (join: string) => `  const rows = await opts.ctx.db
+    .select({ update: statusReportUpdate, report: { id: statusReport.id, workspaceId: statusReport.workspaceId } })
+    .from(statusReportUpdate)
+    .${join}(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .where(eq(statusReportUpdate.id, id));
+  if (rows.length === 0) throw new Error("not found");
+  const row = rows[0];
+`;
+  const check = (key: string) => `  await assertReportAccess(opts.ctx.user, ${key});
+  await opts.ctx.db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, id));`;
+
+  test("`row.report.id` (or `row.report.workspaceId`) of the joined parent checks the row and its key", () => {
+    assert.deepEqual(flagged(read("innerJoin") + check("row.report.id")), []);
+    assert.deepEqual(flagged(read("innerJoin") + check("row.report.workspaceId")), []);
+  });
+
+  test("twin: an outer join, or a key the client sent, proves nothing", () => {
+    assert.equal(flagged(read("leftJoin") + check("row.report.id")).length, 3);
+    assert.deepEqual(flagged(read("innerJoin") + check("opts.input.reportId")), [
+      "innerJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))",
+      "delete(statusReportUpdate)",
+    ]);
+  });
+});

@@ -419,12 +419,9 @@ export abstract class AccessChecks extends FlowValues {
         const text = normalize(key.getText(this.ctx.sourceFile));
         this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });
         // `assertProjectAccess(user, tag.projectId)` after a by-id read of the tag: the row is checked.
-        if (!tsm.isPropertyAccessExpression(key)) continue;
-        const row = this.valueOf(key.expression, st);
-        if (row?.kind !== "row" || !row.unchecked || !row.source) continue;
-        // Its tenant field, or the key to the parent it is owned through (`webhook.workflowId`).
-        const field = key.name.text;
-        if (!this.ctx.tenantOf(row.table).names.has(field) && !this.ctx.links?.ownerKey(row.table, field)) continue;
+        const checked = this.rowKeyOf(key, st);
+        if (!checked) continue;
+        const { row, field } = checked;
         if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
         this.markChecked(
           row.source,
@@ -438,6 +435,32 @@ export abstract class AccessChecks extends FlowValues {
         );
       }
     }
+  }
+
+  /**
+   * A key that names an unchecked row's tenant: its tenant field or the key to the parent it is
+   * owned through (`webhook.workflowId`), or that parent's key or tenant selected beside it through
+   * the join (`webhookData.workflow.id` of `select({ webhook, workflow: { id: workflow.id } })`).
+   */
+  private rowKeyOf(key: ts.Expression, at: ts.Node): { row: Value & { source: FlowQuery }; field: string } | undefined {
+    const tsm = this.tsm;
+    if (!tsm.isPropertyAccessExpression(key)) return undefined;
+    const field = key.name.text;
+    const row = this.valueOf(key.expression, at);
+    if (row?.kind === "row" && row.unchecked && row.source) {
+      const names = this.ctx.tenantOf(row.table).names;
+      return names.has(field) || this.ctx.links?.ownerKey(row.table, field)
+        ? { row: row as Value & { source: FlowQuery }, field }
+        : undefined;
+    }
+    const via = strip(tsm, key.expression);
+    if (!tsm.isPropertyAccessExpression(via)) return undefined;
+    const outer = this.valueOf(via.expression, at);
+    const q = outer?.kind === "row" && outer.unchecked ? outer.source : undefined;
+    const p = q?.projection?.get(`${via.name.text}.${field}`);
+    if (!q || !p?.column || !q.joinedParents?.includes(p.table)) return undefined;
+    const parentKey = this.ctx.links?.isPrimaryKey(p.table, p.column) || this.ctx.tenantOf(p.table).names.has(p.column);
+    return parentKey ? { row: outer as Value & { source: FlowQuery }, field: `${via.name.text}.${field}` } : undefined;
   }
 
   /** From here on the row (and whatever was bound from it) is the tenant's. */

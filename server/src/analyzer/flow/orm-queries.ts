@@ -400,20 +400,25 @@ function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { ta
   const out = new Map<string, { table: string; column?: string }>();
   const arg = select.args[0] && skipOuter(tsm, select.args[0]);
   if (!arg || !tsm.isObjectLiteralExpression(arg)) return out;
-  for (const p of arg.properties) {
-    if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name)) continue;
-    const v = skipOuter(tsm, p.initializer);
-    const whole = drizzleTableOf(ctx, v);
-    if (whole && tsm.isIdentifier(v)) {
-      out.set(p.name.text, { table: whole.name });
-      continue;
+  // `workflow: { id: workflow.id }` nests a table's columns under a field: `workflow.id`.
+  const add = (o: ts.ObjectLiteralExpression, prefix: string, depth: number): void => {
+    for (const p of o.properties) {
+      if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name)) continue;
+      const name = prefix + p.name.text;
+      const v = skipOuter(tsm, p.initializer);
+      const whole = drizzleTableOf(ctx, v);
+      if (whole && tsm.isIdentifier(v)) {
+        out.set(name, { table: whole.name });
+        continue;
+      }
+      const owner = tsm.isPropertyAccessExpression(v) ? drizzleTableOf(ctx, v.expression) : undefined;
+      if (owner && tsm.isPropertyAccessExpression(v)) {
+        const column = owner.entities?.find((e) => e.orm === "drizzle")?.fields[v.name.text] ?? v.name.text;
+        out.set(name, { table: owner.name, column });
+      } else if (tsm.isObjectLiteralExpression(v) && depth < 2) add(v, `${name}.`, depth + 1);
     }
-    const owner = tsm.isPropertyAccessExpression(v) ? drizzleTableOf(ctx, v.expression) : undefined;
-    if (owner && tsm.isPropertyAccessExpression(v)) {
-      const column = owner.entities?.find((e) => e.orm === "drizzle")?.fields[v.name.text] ?? v.name.text;
-      out.set(p.name.text, { table: owner.name, column });
-    }
-  }
+  };
+  add(arg, "", 0);
   return out;
 }
 
