@@ -72,6 +72,9 @@ export interface HelperEffects {
   procedureChecks?(handler: ts.CallExpression): { path: string; table: string; row?: boolean }[];
 }
 
+/** Whether a file uses `@Parent()`/`@Root()` at all: the field-resolver lookup runs only where it does. */
+const PARENT_DECORATORS = new WeakMap<ts.SourceFile, boolean>();
+
 /** What a guard's `canActivate` reads of the request: argument names, and whether it hands them on whole. */
 export interface GuardArgs {
   names: ReadonlySet<string>;
@@ -315,8 +318,6 @@ export abstract class FlowValues {
     };
   }
 
-  private hasParentDecorators: boolean | undefined;
-
   /**
    * `@Parent() content: Content` of a GraphQL field resolver (`@ResolveField`; type-graphql's
    * `@Root()` with `@FieldResolver`): the row GraphQL resolved before this field, which the query
@@ -324,8 +325,10 @@ export abstract class FlowValues {
    */
   private resolvedParent(id: ts.Identifier, at: ts.Node): Value | undefined {
     const tsm = this.tsm;
-    this.hasParentDecorators ??= /@(?:Parent|Root)\s*\(/.test(this.ctx.sourceFile.text);
-    if (!this.hasParentDecorators) return undefined;
+    const file = this.ctx.sourceFile;
+    let decorated = PARENT_DECORATORS.get(file);
+    if (decorated === undefined) PARENT_DECORATORS.set(file, (decorated = /@(?:Parent|Root)\s*\(/.test(file.text)));
+    if (!decorated) return undefined;
     for (let fn: ts.Node | undefined = id.parent; fn; fn = fn.parent) {
       if (!tsm.isFunctionLike(fn)) continue;
       const param = fn.parameters.find((p) => tsm.isIdentifier(p.name) && p.name.text === id.text);
