@@ -100,6 +100,32 @@ await prisma.invoice.delete({ where: { id } });`,
       ],
     ],
     [
+      "every element of a list checked in a loop that leaves on a miss: the list is the tenant's keys",
+      `const ids = input.ids as string[];
+for (const one of ids) {
+  const doc = await prisma.invoice.findFirst({ where: { id: one, tenantId } });
+  if (!doc) throw new Error("not found");
+}
+await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`,
+      [],
+    ],
+    [
+      "twin: a loop that can skip an element, or only logs a miss",
+      `const ids = input.ids as string[];
+for (const one of ids) {
+  if (one === input.name) continue;
+  const doc = await prisma.invoice.findFirst({ where: { id: one, tenantId } });
+  if (!doc) throw new Error("not found");
+}
+await prisma.invoice.deleteMany({ where: { id: { in: ids } } });
+for (const one of input.others) {
+  const doc = await prisma.invoice.findFirst({ where: { id: one, tenantId } });
+  if (!doc) console.warn("not found");
+}
+await prisma.invoice.deleteMany({ where: { id: { in: input.others } } });`,
+      ["deleteMany({ where: { id: { in: ids } } })", "deleteMany({ where: { id: { in: input.others } } })"],
+    ],
+    [
       "twin: id of a row an unscoped read returned",
       `const doc = await prisma.invoice.findFirst({ where: { id } });
 if (!doc) throw new Error("not found");

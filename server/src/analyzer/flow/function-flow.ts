@@ -112,6 +112,36 @@ export class FunctionFlow extends AccessChecks {
       !tsm.isBlock(c);
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
+    if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
+  }
+
+  /**
+   * `for (const id of ids) { const l = await db.link.findFirst({ where: { id, ownerId } }); if (!l)
+   * return 401 }`: a loop that checks each element and leaves the function on a miss, with no
+   * `continue` or `break` to skip one, has checked every element once it completes: `ids` are keys
+   * of that table from there on.
+   */
+  private everyElementChecked(loop: ts.ForOfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const d = tsm.isVariableDeclarationList(loop.initializer) ? loop.initializer.declarations[0] : undefined;
+    const list = strip(tsm, loop.expression);
+    if (!d || !tsm.isIdentifier(d.name) || !(tsm.isIdentifier(list) || tsm.isPropertyAccessExpression(list))) return;
+    const body = loop.statement;
+    if (skipsAny(tsm, body)) return;
+    const name = d.name.text;
+    const fact = this.facts.find(
+      (f) => f.scope === body && f.name === name && f.value.kind === "key" && f.value.reason && !f.value.present,
+    );
+    if (!fact) return;
+    const line = lineOf(this.ctx.sourceFile, loop);
+    const inner = fact.value.reason!;
+    const reason: Reason = {
+      proof: inner.proof,
+      evidence: inner.evidence,
+      say: (key) => `every element of ${key} is checked in the loop on line ${line}: ${inner.say(`\`${name}\``)}`,
+    };
+    const value: Value = { kind: "keys", table: fact.value.table, reason };
+    this.facts.push({ name: normalize(list.getText(this.ctx.sourceFile)), value, scope, pos: loop.end });
   }
 
   /**
@@ -355,4 +385,16 @@ export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
   if (!tsm.isBlock(st)) return false;
   const last = st.statements[st.statements.length - 1];
   return !!last && throwsOnly(tsm, last);
+}
+
+/** A `continue` or `break` of this loop in its body (not of a loop or function inside it). */
+function skipsAny(tsm: typeof ts, body: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || tsm.isFunctionLike(n) || tsm.isIterationStatement(n, false) || tsm.isSwitchStatement(n)) return;
+    if (tsm.isContinueStatement(n) || tsm.isBreakStatement(n)) found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
 }
