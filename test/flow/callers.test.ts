@@ -843,6 +843,30 @@ export async function handler(ctx: any, input: any) {
     assert.equal(ONE(body("if (!authorization.allowed) console.warn('denied');")).flagged.length, 1);
   });
 
+  test("a fluent access controller's chain handed the row's tenant, ending in a throwing check, checks the row", () => {
+    const body = (check: string) => `  const inv = await prisma.invoice.findUnique({ where: { id: invoiceId } });
+  if (!inv) throw new Error("not found");
+  ${check};
+  await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });`;
+    assert.deepEqual(
+      ONE(body(`await this.ac.user(input.user.id).workspace(inv.tenantId).assert("Invoice.Update")`)).flagged,
+      [],
+    );
+    // Twins: a yes-or-no nobody reads, another receiver, or a tenant the client sent.
+    assert.equal(
+      ONE(body(`await this.ac.user(input.user.id).workspace(inv.tenantId).can("Invoice.Update")`)).flagged.length,
+      2,
+    );
+    assert.equal(
+      ONE(body(`await this.logger.user(input.user.id).workspace(inv.tenantId).assert("x")`)).flagged.length,
+      2,
+    );
+    assert.equal(
+      ONE(body(`await this.ac.user(input.user.id).workspace(input.tenantId).assert("Invoice.Update")`)).flagged.length,
+      2,
+    );
+  });
+
   test("a row whose parent key (the one it is owned through) is handed to a check is checked", () => {
     const body = (key: string) => `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId } });
   if (!line) throw new Error("not found");

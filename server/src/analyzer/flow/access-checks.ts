@@ -376,7 +376,14 @@ export abstract class AccessChecks extends FlowValues {
    * An authorization check passed: every key it was handed (and each key its resolvers were handed)
    * is the user's from here on, for any table; a row whose tenant field it was handed is checked.
    */
-  protected authorize(call: ts.CallExpression, st: ts.Node, scope: ts.Node, throws: boolean, part?: ts.Node): void {
+  protected authorize(
+    call: ts.CallExpression,
+    st: ts.Node,
+    scope: ts.Node,
+    throws: boolean,
+    part?: ts.Node,
+    args: readonly ts.Expression[] = call.arguments,
+  ): void {
     const tsm = this.tsm;
     const name = calleeName(tsm, call) ?? "the check";
     const line = lineOf(this.ctx.sourceFile, call);
@@ -385,7 +392,7 @@ export abstract class AccessChecks extends FlowValues {
       evidence: call,
       say: (key) => `key ${key} is passed to the authorization check \`${name}\` on line ${line}`,
     };
-    for (const arg of call.arguments) {
+    for (const arg of args) {
       if (tsm.isSpreadElement(arg)) continue;
       // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked;
       // `ability.cannot("delete", subject("SpaceMember", member))`: CASL's ability is who asks.
@@ -393,8 +400,7 @@ export abstract class AccessChecks extends FlowValues {
       const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
       const asker =
         tsm.isIdentifier(whole) &&
-        (asksOnItsOwn(tsm, call) ||
-          call.arguments.some((other) => other !== arg && !readsName(tsm, other, whole.text)));
+        (asksOnItsOwn(tsm, call) || args.some((other) => other !== arg && !readsName(tsm, other, whole.text)));
       if (
         asker &&
         row?.kind === "row" &&

@@ -69,6 +69,29 @@ export function isAuthorizer(
 }
 
 /**
+ * `this.ac.user(me.id).workspace(comment.workspaceId).doc(comment.docId).assert(action)`: a fluent
+ * access controller (a receiver named `ac`, `acl`, `access…`, `permission(s)`, `polic…`) whose chain
+ * ends in a throwing check (`assert…`, `ensure…`, `require…`). What the chain was handed is what
+ * the check checks: the arguments of every call in it, the check's own first. Undefined otherwise.
+ */
+export function chainedCheckArguments(tsm: typeof ts, call: ts.CallExpression): ts.Expression[] | undefined {
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || !/^(?:assert|ensure|require)/.test(callee.name.text)) return undefined;
+  const args: ts.Expression[] = [...call.arguments];
+  let e: ts.Expression = strip(tsm, callee.expression);
+  while (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(strip(tsm, e.expression))) {
+    args.push(...e.arguments);
+    e = strip(tsm, (strip(tsm, e.expression) as ts.PropertyAccessExpression).expression);
+  }
+  if (args.length === call.arguments.length) return undefined;
+  const root = tsm.isPropertyAccessExpression(e) ? e.name.text : tsm.isIdentifier(e) ? e.text : "";
+  return ACCESS_CONTROLLER.test(root) ? args : undefined;
+}
+
+/** What a fluent access controller is called: `ac`, `acl`, `accessController`, `permissions`, `policy`. */
+const ACCESS_CONTROLLER = /^(?:ac|acl|access\w*|permissions?\w*|polic(?:y|ies)\w*)$/i;
+
+/**
  * Whether a check's answer `true` says no (`isReadTypebotForbidden`): then `if (check(...)) throw`
  * is the refusal, and `if (!check(...)) throw` refuses nothing the user is denied.
  */

@@ -3,7 +3,7 @@
 // authorization call, a comparison with the tenant) are judged in flow/access-checks.ts.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
-import { isAuthorizer } from "./authorizers";
+import { chainedCheckArguments, isAuthorizer } from "./authorizers";
 import { writes } from "./bindings";
 import { countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
 import {
@@ -286,6 +286,9 @@ export class FunctionFlow extends AccessChecks {
         isAuthorizer(tsm, e, this.ctx.authorizers, "statement") &&
         !!this.ctx.helpers?.throwsForNo?.(e);
     if (authorizes) this.authorize(e, st, scope, true);
+    // `await this.ac.user(me.id).workspace(row.workspaceId).assert(action)`: a fluent access controller.
+    const chained = authorizes ? undefined : chainedCheckArguments(tsm, e);
+    if (chained) this.authorize(e, st, scope, true, undefined, chained);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */
