@@ -31,6 +31,12 @@ describe("CallerFiles", () => {
       'import { getTag } from "../lib/Tags";\nexport const show = (req: any) => getTag(req.params.id);',
     "routes/optional.ts":
       'import * as lib from "../lib/Optional";\nimport { hook } from "./hook";\nexport const a = (req: any) => hook?.(req.params.id);\nexport const b = (req: any) => lib.getOne!(req.params.id);',
+    "repositories/memory.repository.ts":
+      "export class MemoryRepository { removeMemory(id: string) { return db.deleteFrom('memory').where('id', '=', id).execute(); } delete(id: string) { return 1; } }",
+    // A base class injects the repository: the service calls it without importing its module.
+    "services/memory.service.ts":
+      'import { BaseService } from "./base.service";\nexport class MemoryService extends BaseService { remove(id: string) { this.memoryRepository.delete(id); return this.memoryRepository.removeMemory(id); } }',
+    "services/other.ts": "export const x = (repo: any) => repo.removeMemory('a');",
     // An identifier-like run of 200k characters (a base64 literal, minified code) before a call.
     "routes/long.ts": `export const blob = "${"a".repeat(200_000)}";\nimport { getTag } from "../lib/tags";\nexport const show = (req: any) => getTag(req.params.id);`,
   };
@@ -43,6 +49,14 @@ describe("CallerFiles", () => {
     }
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("a method called on an injected property by a name of two words, without an import of its module", () => {
+    const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
+    const repo = path("repositories/memory.repository.ts");
+    assert.deepEqual(index.mentioning("removeMemory", repo).sort(), [repo, path("services/memory.service.ts")]);
+    // One word (`delete`) is every client's method: the service must import the module to be asked.
+    assert.deepEqual(index.mentioning("delete", repo), [repo]);
+  });
 
   test("the function's own file and the files that call the name and import its module", () => {
     const index = new CallerFiles(Object.keys(files).map(path), () => undefined);

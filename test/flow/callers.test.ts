@@ -1161,3 +1161,44 @@ ${handler}
     assert.deepEqual(unknown.flagged, ["invoices.service.ts:6: delete({ where: { id } })"]);
   });
 });
+
+describe("a service whose repository and access check a base class declares", () => {
+  const files = (extra: string) => ({
+    "/p/src/repositories/invoice.repository.ts": `${PRISMA}export class InvoiceRepository {
+  async removeInvoice(id: string) {
+    return prisma.invoice.delete({ where: { id } });
+  }
+}
+`,
+    "/p/src/services/base.service.ts": `import { InvoiceRepository } from "../repositories/invoice.repository";
+export class BaseService {
+  constructor(protected invoiceRepository: InvoiceRepository, protected access: any) {}
+  async requireInvoiceAccess(auth: any, id: string) {
+    if (!(await this.access.ownsInvoice(auth.user.id, id))) throw new Error("forbidden");
+  }
+}
+`,
+    "/p/src/services/invoice.service.ts": `import { BaseService } from "./base.service";
+export class InvoiceService extends BaseService {
+  async remove(auth: any, id: string) {
+    await this.requireInvoiceAccess(auth, id);
+    return this.invoiceRepository.removeInvoice(id);
+  }
+${extra}}
+`,
+  });
+
+  test("the base class's check and the base class's repository are followed: the call proves the key", () => {
+    const r = run(files(""));
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.join("\n"),
+      /invoice\.service\.ts line 5: key `id` is passed to the authorization check `requireInvoiceAccess`/,
+    );
+  });
+
+  test("twin: another method calls it with an unchecked id", () => {
+    const r = run(files("  async purge(id: string) {\n    return this.invoiceRepository.removeInvoice(id);\n  }\n"));
+    assert.deepEqual(r.flagged, ["repositories/invoice.repository.ts:5: delete({ where: { id } })"]);
+  });
+});

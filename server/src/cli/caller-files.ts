@@ -51,7 +51,11 @@ export class CallerFiles {
     for (const i of candidates) {
       const file = disk.files[i]!;
       const text = this.textOf(file) ?? disk.texts[i]!;
-      if (file === target || (text.includes(name) && (module.test(text) || importsName(text, name)))) found.push(file);
+      if (
+        file === target ||
+        (text.includes(name) && (module.test(text) || importsName(text, name) || injectedCall(text, name)))
+      )
+        found.push(file);
     }
     if (!found.includes(target)) found.push(target);
     this.found.set(key, found);
@@ -184,4 +188,13 @@ function moduleNameOf(file: string): RegExp {
   // `./tags/index.js`: the folder's index comes before the extension. Case-insensitive: file
   // systems on macOS and Windows are, and so are the imports that work there.
   return new RegExp(`["'/](?:${names.map(escapeRegExp).join("|")})(?:/index)?(?:\\.[cm]?[jt]sx?)?["']`, "i");
+}
+
+/**
+ * `this.memoryRepository.removeMemory(id)` in a service whose repository a base class injects:
+ * a method call on a property of `this`, by a name of two words or more (`removeMemory`, not
+ * `delete`), which the file need not import to call.
+ */
+function injectedCall(text: string, name: string): boolean {
+  return /[a-z][A-Z]/.test(name) && new RegExp(`\\bthis\\.[\\w$]+\\.${escapeRegExp(name)}\\s*\\(`).test(text);
 }

@@ -44,14 +44,23 @@ export class FunctionResolver {
     const owner = strip(tsm, callee.expression);
     const cls = enclosingClass(tsm, call);
     if (owner.kind === tsm.SyntaxKind.ThisKeyword) {
-      const m = cls?.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === name.text);
-      return m && functionOf(tsm, m);
+      // Its own method, or one its base classes declare (`this.requireAccess(...)` of `BaseService`).
+      for (let c = cls, depth = 0; c && depth <= MAX_BASES; c = this.baseClass(c), depth++) {
+        const m = c.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === name.text);
+        if (m) return functionOf(tsm, m);
+      }
+      return undefined;
     }
-    // `this.documents.byId(...)` with `documents: DocumentsRepository` declared on the class.
+    // `this.documents.byId(...)` with `documents: DocumentsRepository` declared on the class, or on a
+    // base class (NestJS services that inject every repository once, in `BaseService`).
     if (tsm.isPropertyAccessExpression(owner) && owner.expression.kind === tsm.SyntaxKind.ThisKeyword) {
-      const type = cls && propertyType(tsm, cls, owner.name.text);
-      if (!type) return undefined;
-      return local.get(`${type}#${name.text}`) ?? this.imported(file, type, `#${name.text}`);
+      for (let c = cls, depth = 0; c && depth <= MAX_BASES; c = this.baseClass(c), depth++) {
+        const type = propertyType(tsm, c, owner.name.text);
+        if (!type) continue;
+        const at = c.getSourceFile();
+        return this.localFunctions(at).get(`${type}#${name.text}`) ?? this.imported(at, type, `#${name.text}`);
+      }
+      return undefined;
     }
     // `new ProjectsRepository(workspaceId).find(id)`, or through `const repo = new ProjectsRepository(...)`.
     const made = tsm.isIdentifier(owner) ? constNew(tsm, owner) : tsm.isNewExpression(owner) ? owner : undefined;
@@ -61,6 +70,22 @@ export class FunctionResolver {
     }
     if (!tsm.isIdentifier(owner)) return undefined;
     return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
+  }
+
+  /** The class `cls` extends, declared in its file or imported from another one the caller handed over. */
+  private baseClass(cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
+    const tsm = this.tsm;
+    const clause = cls.heritageClauses?.find((h) => h.token === tsm.SyntaxKind.ExtendsKeyword);
+    const base = clause?.types[0] && strip(tsm, clause.types[0].expression);
+    if (!base || !tsm.isIdentifier(base)) return undefined;
+    const file = cls.getSourceFile();
+    const declared = (f: ts.SourceFile, name: string) =>
+      f.statements.find((st): st is ts.ClassDeclaration => tsm.isClassDeclaration(st) && st.name?.text === name);
+    const own = declared(file, base.text);
+    if (own) return own;
+    const binding = this.sourceFileOf && this.importsOf(file).get(base.text);
+    const other = binding && binding.name !== "*" ? this.moduleFile(file.fileName, binding.from) : undefined;
+    return other && declared(other, binding!.name);
   }
 
   /**
@@ -232,6 +257,9 @@ export class FunctionResolver {
     return index;
   }
 }
+
+/** How many base classes are searched for a method or an injected property. */
+const MAX_BASES = 3;
 
 export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undefined {
   let node: ts.Node | undefined = d;
