@@ -17,7 +17,7 @@ import {
 } from "./builder-scope";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
-import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
+import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
 import {
   combineTerms,
   comparisonPred,
@@ -61,12 +61,14 @@ export const kyselyModule: OrmModule = {
   check(ctx) {
     const out: OrmFinding[] = [];
     const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, KYSELY_CLIENT, ctx.checker);
-    for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT])) {
+    const chains = queryChains(ctx.ts, ctx.sourceFile, isClient, [KYSELY_CLIENT, ctx.checker ?? KYSELY_CLIENT]);
+    for (const chain of chains) {
       try {
         const index = chain.calls.findIndex((c) => c.name in KYSELY_TABLE_CALLS);
         if (index < 0 || isScopedClient(ctx, chain.root)) continue;
         // The method names are Kysely's own; a subquery's `eb.selectFrom(...)` has no client root.
-        out.push(...kyselyQuery(ctx, chain.root, chain.top, chain.calls.slice(index)));
+        const outer = correlatedOuter(ctx, chain, chains);
+        out.push(...kyselyQuery(ctx, chain.root, chain.top, chain.calls.slice(index), outer));
       } catch {
         // An unrecognised shape is simply not checked.
       }
@@ -76,9 +78,35 @@ export const kyselyModule: OrmModule = {
   queries: (ctx) => kyselyQueries(ctx),
 };
 
-function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[]): OrmFinding[] {
-  const head = calls[0];
-  const verb = KYSELY_TABLE_CALLS[head.name];
+/**
+ * `eb.selectFrom('memory_asset').whereRef('memory_asset.memoriesId', '=', 'memory.id')` inside a
+ * query on `memory` (`jsonArrayFrom(...)`, `eb.exists(...)`): the tables of the enclosing query its
+ * own query scopes, which the subquery may name (a correlated subquery). Prescoped: a parent link
+ * to one scopes the subquery's table as a join to a scoped parent would.
+ */
+function correlatedOuter(ctx: OrmContext, chain: Chain, chains: readonly Chain[]): TableRef[] {
+  const tsm = ctx.ts;
+  const root = skipOuter(tsm, chain.root);
+  if (!tsm.isIdentifier(root)) return [];
+  const tableCall = (c: Chain) => c.calls.findIndex((x) => x.name in KYSELY_TABLE_CALLS);
+  const within = (outer: Chain) =>
+    outer !== chain && tableCall(outer) >= 0 && outer.top.pos <= chain.top.pos && chain.top.end <= outer.top.end;
+  const enclosing = chains.filter(within).sort((a, b) => a.top.end - a.top.pos - (b.top.end - b.top.pos))[0];
+  if (!enclosing) return [];
+  const index = tableCall(enclosing);
+  if (KYSELY_TABLE_CALLS[enclosing.calls[index]!.name] === "insert") return [];
+  const calls = enclosing.calls.slice(index);
+  const flagged = new Set(
+    kyselyQuery(ctx, enclosing.root, enclosing.top, calls).flatMap((f) => (f.table ? [f.table] : [])),
+  );
+  return chainRefs(ctx, calls)
+    .filter((r) => !r.join && !flagged.has(r.table.name))
+    .map((r) => ({ ...r, prescoped: true }));
+}
+
+/** The tables a chain's head (`selectFrom('a')`, `selectFrom(['a', 'b'])`) names. */
+function chainRefs(ctx: OrmContext, calls: ChainCall[]): TableRef[] {
+  const head = calls[0]!;
   const refs: TableRef[] = [];
   const heads =
     head.args[0] && ctx.ts.isArrayLiteralExpression(skipOuter(ctx.ts, head.args[0]))
@@ -88,6 +116,19 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
     const ref = stringTableRef(ctx, arg, head.call);
     if (ref) refs.push(ref);
   }
+  return refs;
+}
+
+function kyselyQuery(
+  ctx: OrmContext,
+  root: ts.Expression,
+  top: ts.CallExpression,
+  calls: ChainCall[],
+  outer: readonly TableRef[] = [],
+): OrmFinding[] {
+  const head = calls[0];
+  const verb = KYSELY_TABLE_CALLS[head.name];
+  const refs = chainRefs(ctx, calls);
   if (verb === "insert") {
     const ref = refs[0];
     const values = calls.find((c) => c.name === "values");
@@ -115,6 +156,8 @@ function kyselyQuery(ctx: OrmContext, root: ts.Expression, top: ts.CallExpressio
     if (ref) refs.push(ref);
   }
   if (refs.length === 0) return [];
+  // The enclosing query's scoped tables, for the columns a correlated subquery names of them.
+  refs.push(...outer.filter((o) => !refs.some((r) => r.qualifier === o.qualifier)));
   const preds = new KyselyPredicates(ctx, refs);
   for (const ref of refs) {
     if (!ref.join) continue;
