@@ -54,8 +54,13 @@ describe("CallerFiles", () => {
     const index = new CallerFiles(Object.keys(files).map(path), () => undefined);
     const repo = path("repositories/memory.repository.ts");
     assert.deepEqual(index.mentioning("removeMemory", repo).sort(), [repo, path("services/memory.service.ts")]);
-    // One word (`delete`) is every client's method: the service must import the module to be asked.
+    // One word (`delete`) is every client's method: asked only on a property named for the class.
     assert.deepEqual(index.mentioning("delete", repo), [repo]);
+    assert.deepEqual(index.mentioning("delete", repo, "MemoryRepository").sort(), [
+      repo,
+      path("services/memory.service.ts"),
+    ]);
+    assert.deepEqual(index.mentioning("delete", repo, "TagRepository"), [repo]);
   });
 
   test("the function's own file and the files that call the name and import its module", () => {

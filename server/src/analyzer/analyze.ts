@@ -65,7 +65,7 @@ export interface AnalyzeOptions {
    * analysed file included: a by-id query whose key is a parameter is judged at its calls.
    * Absent: such a key stays unproven.
    */
-  callerFiles?(name: string, definedIn: string): readonly ts.SourceFile[];
+  callerFiles?(name: string, definedIn: string, owner?: string): readonly ts.SourceFile[];
 }
 
 /** A finding before suppressions, severities and fingerprints are applied. */

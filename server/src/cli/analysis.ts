@@ -107,9 +107,9 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
   // The analysed file's own tree is handed back for itself: parsing it again would cost a parse per file.
   const callerFiles = (analysed: ts.SourceFile) =>
     callers &&
-    ((name: string, definedIn: string) =>
+    ((name: string, definedIn: string, owner?: string) =>
       callers
-        .mentioning(name, definedIn)
+        .mentioning(name, definedIn, owner)
         .map((file) =>
           file === resolve(analysed.fileName) ? analysed : (program?.getSourceFile(file) ?? others.get(file)),
         )

@@ -30,9 +30,10 @@ export class CallerFiles {
     this.files = [...files];
   }
 
-  mentioning(name: string, definedIn: string): string[] {
+  /** `owner`: the class a method belongs to, whose instances services hold in properties named for it. */
+  mentioning(name: string, definedIn: string, owner?: string): string[] {
     const target = resolve(definedIn);
-    const key = `${name}\0${target}`;
+    const key = `${name}\0${target}\0${owner ?? ""}`;
     let found = this.found.get(key);
     if (found) return found;
     const disk = (this.disk ??= indexCalls(this.files));
@@ -53,7 +54,7 @@ export class CallerFiles {
       const text = this.textOf(file) ?? disk.texts[i]!;
       if (
         file === target ||
-        (text.includes(name) && (module.test(text) || importsName(text, name) || injectedCall(text, name)))
+        (text.includes(name) && (module.test(text) || importsName(text, name) || injectedCall(text, name, owner)))
       )
         found.push(file);
     }
@@ -191,10 +192,13 @@ function moduleNameOf(file: string): RegExp {
 }
 
 /**
- * `this.memoryRepository.removeMemory(id)` in a service whose repository a base class injects:
- * a method call on a property of `this`, by a name of two words or more (`removeMemory`, not
- * `delete`), which the file need not import to call.
+ * `this.memoryRepository.removeMemory(id)` in a service whose repository a base class injects: a
+ * method call on a property of `this` the file need not import to call. By a name of two words or
+ * more (`removeMemory`), or on a property named for the method's class (`this.memoryRepository
+ * .delete(id)` of `MemoryRepository`); not `this.cache.delete(key)`.
  */
-function injectedCall(text: string, name: string): boolean {
-  return /[a-z][A-Z]/.test(name) && new RegExp(`\\bthis\\.[\\w$]+\\.${escapeRegExp(name)}\\s*\\(`).test(text);
+function injectedCall(text: string, name: string, owner: string | undefined): boolean {
+  const call = (property: string) => new RegExp(`\\bthis\\.${property}\\.${escapeRegExp(name)}\\s*\\(`, "i");
+  if (owner && call(escapeRegExp(owner)).test(text)) return true;
+  return /[a-z][A-Z]/.test(name) && call("[\\w$]+").test(text);
 }

@@ -37,7 +37,7 @@ function callerTreesOf(
   typed: { file: string; checker: ts.TypeChecker } | undefined,
   /** The analysed document's own tree: handed back for itself, never parsed again. */
   analysed: ts.SourceFile,
-): (index: CallerFiles | undefined, name: string, definedIn: string) => ts.SourceFile[] {
+): (index: CallerFiles | undefined, name: string, definedIn: string, owner?: string) => ts.SourceFile[] {
   const analysedFile = resolve(analysed.fileName);
   const byDir = new Map<string, string | undefined>();
   const tsconfigOf = (file: string) => {
@@ -46,8 +46,8 @@ function callerTreesOf(
     return byDir.get(dir);
   };
   const tsconfig = typed && tsconfigOf(typed.file);
-  return (index, name, definedIn) =>
-    (index?.mentioning(name, definedIn) ?? []).flatMap((file) => {
+  return (index, name, definedIn, owner) =>
+    (index?.mentioning(name, definedIn, owner) ?? []).flatMap((file) => {
       if (resolve(file) === analysedFile) return [analysed];
       // Another tsconfig's file is not looked up at all: that would build its project.
       const own = typed && tsconfigOf(file) === tsconfig ? programs?.typedSource(file) : undefined;
@@ -106,7 +106,8 @@ export function analyzeText(
       relativePath: workspace.relativePath(file, context),
       proofs,
       sourceFileOf: others && sourceFile !== typed?.sourceFile ? (other) => others.get(other) : undefined,
-      callerFiles: callers && ((name, definedIn) => callerTrees(callers(context.config.rootDir), name, definedIn)),
+      callerFiles:
+        callers && ((name, definedIn, owner) => callerTrees(callers(context.config.rootDir), name, definedIn, owner)),
     });
     return {
       kind: "ok",

@@ -210,7 +210,7 @@ function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, owner: 
 }
 
 /** The class a method belongs to, by name; undefined for a function of its own. */
-function ownerOf(tsm: typeof ts, fn: ts.Node): string | undefined {
+export function ownerOf(tsm: typeof ts, fn: ts.Node): string | undefined {
   if (!tsm.isMethodDeclaration(fn) && !tsm.isPropertyDeclaration(fn.parent)) return undefined;
   const cls = tsm.isMethodDeclaration(fn) ? fn.parent : fn.parent.parent;
   return tsm.isClassLike(cls) ? (cls.name?.text ?? "") : undefined;

@@ -12,7 +12,15 @@ import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
 import type { Authorizers } from "./authorizers";
-import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, parameterKey, type ParameterKey } from "./callers";
+import {
+  argumentAt,
+  callSitesOf,
+  isDefaultExport,
+  isEntryPoint,
+  ownerOf,
+  parameterKey,
+  type ParameterKey,
+} from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
 import { lineOf, presentEnough, sharedEnough, type Value } from "./values";
@@ -61,8 +69,11 @@ export interface CallerBudget {
 
 /** How the flow reaches the callers of a function (the CLI's files, the editor's workspace). */
 export interface CallerAccess {
-  /** Parsed files that may call a function named `name` declared in `definedIn` (that file included). */
-  filesMentioning(name: string, definedIn: string): readonly ts.SourceFile[];
+  /**
+   * Parsed files that may call a function named `name` declared in `definedIn` (that file
+   * included); `owner`: the class a method belongs to (`MemoryRepository`).
+   */
+  filesMentioning(name: string, definedIn: string, owner?: string): readonly ts.SourceFile[];
   /** The ownership flow of another file, to judge a call made there. */
   flowOf(file: ts.SourceFile): OwnershipFlow | undefined;
 }
@@ -246,7 +257,7 @@ export class OwnershipFlow {
     const { calls, unresolved } = callSitesOf(
       ctx.ts,
       pk,
-      ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName),
+      ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName, ownerOf(ctx.ts, pk.fn) || undefined),
       this.resolver,
       (name) => !!ctx.links?.entityTable(name),
     );
