@@ -184,11 +184,14 @@ export class InvoicesService {
     );
   });
 
-  test("twin: arguments the guard only logs, or never hands on, are not checked", () => {
+  test("twin: arguments the guard only logs, validates, or never hands on, are not checked", () => {
     const logged = h.run(files("this.logger.debug(args);\n    const tenantId = req.user.tenantId;"));
     assert.equal(logged.flagged.length, 2, logged.flagged.join("\n"));
     const unused = h.run(files("const tenantId = resolver ? await resolver({ id: req.user.id }) : null;"));
     assert.equal(unused.flagged.length, 2, unused.flagged.join("\n"));
+    // Validated, not checked: the answer decides nothing.
+    const parsed = h.run(files("const input = schema.parse(args);\n    const tenantId = req.user.tenantId;"));
+    assert.equal(parsed.flagged.length, 2, parsed.flagged.join("\n"));
   });
 });
 

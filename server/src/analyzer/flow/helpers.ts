@@ -769,22 +769,41 @@ function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): GuardArgs {
       const owner = strip(tsm, n.expression);
       if (isSource(owner) || (tsm.isIdentifier(owner) && holders.has(owner.text))) names.add(n.name.text);
     }
-    // `await resolver(args)` kept for a decision: the arguments go whole to a check this cannot follow.
-    if (tsm.isCallExpression(n) && !tsm.isExpressionStatement(skipOuterUp(tsm, n).parent))
-      for (const a of n.arguments) {
-        const arg = strip(tsm, a);
-        if ((tsm.isIdentifier(arg) && holders.has(arg.text)) || isSource(arg)) whole = true;
-      }
+    // `await resolver(args)` whose answer decides: the arguments go whole to a check this cannot follow.
+    if (tsm.isCallExpression(n) && n.arguments.some((a) => isHolder(strip(tsm, a))) && decides(n)) whole = true;
     tsm.forEachChild(n, visit);
+  };
+  const isHolder = (arg: ts.Expression) => (tsm.isIdentifier(arg) && holders.has(arg.text)) || isSource(arg);
+  // Its answer is returned or tested in an `if` (itself, or a const holding it) that leaves the guard.
+  const decides = (call: ts.CallExpression): boolean => {
+    let n: ts.Node = call;
+    while (
+      tsm.isAwaitExpression(n.parent) ||
+      tsm.isParenthesizedExpression(n.parent) ||
+      tsm.isConditionalExpression(n.parent)
+    )
+      n = n.parent;
+    if (tsm.isReturnStatement(n.parent) || (tsm.isIfStatement(n.parent) && n.parent.expression === n)) return true;
+    const d = n.parent;
+    if (!tsm.isVariableDeclaration(d) || d.initializer !== n || !tsm.isIdentifier(d.name)) return false;
+    const name = d.name.text;
+    let tested = false;
+    const find = (m: ts.Node): void => {
+      if (tested || tsm.isFunctionLike(m)) return;
+      if (tsm.isIfStatement(m) && endsPath(tsm, m.thenStatement) && mentions(tsm, m.expression, name)) tested = true;
+      else tsm.forEachChild(m, find);
+    };
+    tsm.forEachChild(fn.body, find);
+    return tested;
   };
   visit(fn.body);
   return { names, whole };
 }
 
-/** `n` and the awaits and parentheses around it: what its parent does with the result. */
-function skipOuterUp(tsm: typeof ts, n: ts.Node): ts.Node {
-  while (tsm.isAwaitExpression(n.parent) || tsm.isParenthesizedExpression(n.parent)) n = n.parent;
-  return n;
+/** Whether `e` reads the name `name`. */
+function mentions(tsm: typeof ts, e: ts.Node, name: string): boolean {
+  if (tsm.isIdentifier(e) && e.text === name) return true;
+  return !!tsm.forEachChild(e, (c) => mentions(tsm, c, name) || undefined);
 }
 
 const RETURNS: Record<Value["kind"], string> = {
