@@ -377,6 +377,13 @@ describe("authorization checks in one function", () => {
   await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
     assert.deepEqual(r.flagged, []);
     assert.match(r.proofs[0]!, /the row's tenantId is passed to the authorization check `getTenantAccess` on line 6/);
+    // The same for the user's permissions or role on what it is given (`null` when none).
+    const permissions = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const level = await getUserEntityPermissions(ctx.user.id, "tenant", inv.tenantId);
+  if (!level || level === "read") return { status: 403 };
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.deepEqual(permissions.flagged, []);
   });
 
   test("a check whose `true` refuses (`isReadInvoiceForbidden(inv, user)`), thrown on: the row and its id are the user's", () => {
@@ -412,6 +419,12 @@ describe("authorization checks in one function", () => {
   console.log(access);
   await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
     assert.equal(r.flagged.length, 2);
+    const role = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const role = await getMemberRole(ctx.user.id, inv.tenantId);
+  console.log(role);
+  await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
+    assert.equal(role.flagged.length, 2);
   });
 });
 

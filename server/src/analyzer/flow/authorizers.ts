@@ -26,10 +26,11 @@ const RETURNS_BOOLEAN = /^(?:has|can|is|should)(?:[A-Z_]|$)/;
 /** A check that throws when it says no, whatever it returns: its result may be kept (`const { folder } = await throwIf…`). */
 const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
 /**
- * `getProjectAccess`, `getOrganizationAccess`: the user's access to what it is given, or nothing.
- * Only its answer in an `if` that ends the path checks anything.
+ * `getProjectAccess`, `getOrganizationAccess`, `getUserEntityPermissions`, `getMemberRole`: the
+ * user's access to what it is given, or nothing. Only its answer in an `if` that ends the path
+ * checks anything.
  */
-const GETS_ACCESS = /^get[A-Z]\w*Access$/;
+const GETS_ACCESS = /^get[A-Z]\w*(?:Access|Permissions?|Role)$/;
 /** A check whose `true` is the refusal: `isReadTypebotForbidden(typebot, user)`, `isAccessDenied`, `cannotEdit`. */
 const REFUSES =
   /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]|^cannot$/;
