@@ -384,6 +384,15 @@ describe("authorization checks in one function", () => {
   if (!level || level === "read") return { status: 403 };
   await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
     assert.deepEqual(permissions.flagged, []);
+    // Only one answer passing (`!== "admin"`) rules out no answer too.
+    assert.deepEqual(
+      SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const level = await getUserEntityPermissions(ctx.user.id, "tenant", inv.tenantId);
+  if (level !== "admin") return { status: 403 };
+  await prisma.invoice.delete({ where: { id: inv.id } });`).flagged,
+      [],
+    );
   });
 
   test("a check whose `true` refuses (`isReadInvoiceForbidden(inv, user)`), thrown on: the row and its id are the user's", () => {
@@ -425,6 +434,13 @@ describe("authorization checks in one function", () => {
   console.log(role);
   await prisma.invoice.update({ where: { id: inv.id }, data: { paid: true } });`);
     assert.equal(role.flagged.length, 2);
+    // `=== "viewer"` then return lets every other answer through, nothing included.
+    const viewer = SAME(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const role = await getMemberRole(ctx.user.id, inv.tenantId);
+  if (role === "viewer") return { status: 403 };
+  await prisma.invoice.delete({ where: { id: inv.id } });`);
+    assert.equal(viewer.flagged.length, 2);
   });
 });
 

@@ -353,8 +353,17 @@ export abstract class AccessChecks extends FlowValues {
   protected deniedAuthorization(term: ts.Expression, at: ts.Node): ts.CallExpression | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
-    const negated = tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken;
-    let e = negated ? strip(tsm, t.operand) : t;
+    // `if (permission !== "admin") return`: only that answer passes, and no answer is not it.
+    const onlyOne =
+      tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind)
+        ? tsm.isStringLiteralLike(strip(tsm, t.right))
+          ? t.left
+          : tsm.isStringLiteralLike(strip(tsm, t.left))
+            ? t.right
+            : undefined
+        : undefined;
+    const negated = !!onlyOne || (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken);
+    let e = onlyOne ? strip(tsm, onlyOne) : negated ? strip(tsm, (t as ts.PrefixUnaryExpression).operand) : t;
     for (let hops = 0; hops < 3; hops++) {
       while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
       // `if (!authorization.allowed) return`, `const canModify = authorization.allowed`: the kept
