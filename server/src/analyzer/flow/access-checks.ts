@@ -9,7 +9,14 @@ import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, re
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constDeclarationOf, constInitializer } from "./bindings";
-import { fromRequest, identifiesTenantRow, isTenantValue, tenantMismatchRow, type TenantNames } from "./conditions";
+import {
+  andTerms,
+  fromRequest,
+  identifiesTenantRow,
+  isTenantValue,
+  tenantMismatchRow,
+  type TenantNames,
+} from "./conditions";
 import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
 import type { FlowQuery } from "./queries";
 import { lineOf, thenPicks, type Reason, type Value } from "./values";
@@ -259,15 +266,7 @@ export abstract class AccessChecks extends FlowValues {
    */
   protected eitherCheck(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
-    const conjuncts: ts.Expression[] = [];
-    const split = (e: ts.Expression): void => {
-      const x = strip(tsm, e);
-      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
-        split(x.left);
-        split(x.right);
-      } else conjuncts.push(x);
-    };
-    split(st.expression);
+    const conjuncts = andTerms(tsm, st.expression);
     if (conjuncts.length < 2) return;
     let source: FlowQuery | undefined;
     const says: string[] = [];

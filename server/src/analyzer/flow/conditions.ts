@@ -28,6 +28,14 @@ export function endsPath(tsm: typeof ts, st: ts.Statement): boolean {
   return false;
 }
 
+/** The terms of an `a && b && c` condition: the if's branch runs only when every one holds. */
+export function andTerms(tsm: typeof ts, e: ts.Expression): ts.Expression[] {
+  const x = strip(tsm, e);
+  if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken)
+    return [...andTerms(tsm, x.left), ...andTerms(tsm, x.right)];
+  return [x];
+}
+
 /** The terms of an `a || b || c` condition: the if exits when any one holds. */
 export function orTerms(tsm: typeof ts, e: ts.Expression): ts.Expression[] {
   const x = strip(tsm, e);

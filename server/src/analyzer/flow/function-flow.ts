@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
 import { writes } from "./bindings";
-import { countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
+import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
   enclosingStatementOf,
@@ -150,16 +150,7 @@ export class FunctionFlow extends AccessChecks {
    */
   private foundInBranch(st: ts.IfStatement): void {
     const tsm = this.tsm;
-    const terms: ts.Expression[] = [];
-    const split = (e: ts.Expression): void => {
-      const x = strip(tsm, e);
-      if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
-        split(x.left);
-        split(x.right);
-      } else terms.push(x);
-    };
-    split(st.expression);
-    for (const term of terms) {
+    for (const term of andTerms(tsm, st.expression)) {
       if (!tsm.isIdentifier(term)) continue;
       const value = this.valueOf(term, st);
       const q = value?.kind === "row" ? value.source : undefined;

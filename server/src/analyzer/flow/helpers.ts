@@ -10,7 +10,7 @@ import type ts from "typescript";
 import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
-import { isInequality, type GuardArgs } from "./flow-values";
+import { isInequality, readsName, type GuardArgs } from "./flow-values";
 import {
   FunctionFlow,
   lineOf,
@@ -790,7 +790,7 @@ function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): GuardArgs {
     let tested = false;
     const find = (m: ts.Node): void => {
       if (tested || tsm.isFunctionLike(m)) return;
-      if (tsm.isIfStatement(m) && endsPath(tsm, m.thenStatement) && mentions(tsm, m.expression, name)) tested = true;
+      if (tsm.isIfStatement(m) && endsPath(tsm, m.thenStatement) && readsName(tsm, m.expression, name)) tested = true;
       else tsm.forEachChild(m, find);
     };
     tsm.forEachChild(fn.body, find);
@@ -798,12 +798,6 @@ function requestArgsRead(tsm: typeof ts, fn: FunctionWithBody): GuardArgs {
   };
   visit(fn.body);
   return { names, whole };
-}
-
-/** Whether `e` reads the name `name`. */
-function mentions(tsm: typeof ts, e: ts.Node, name: string): boolean {
-  if (tsm.isIdentifier(e) && e.text === name) return true;
-  return !!tsm.forEachChild(e, (c) => mentions(tsm, c, name) || undefined);
 }
 
 const RETURNS: Record<Value["kind"], string> = {
