@@ -1230,4 +1230,16 @@ ${extra}}
     const r = run(files("  async purge(id: string) {\n    return this.invoiceRepository.removeInvoice(id);\n  }\n"));
     assert.deepEqual(r.flagged, ["repositories/invoice.repository.ts:5: delete({ where: { id } })"]);
   });
+
+  test("a base class exported as the module's default is followed too", () => {
+    const f = files("");
+    f["/p/src/services/base.service.ts"] = f["/p/src/services/base.service.ts"].replace(
+      "export class BaseService",
+      "export default class BaseService",
+    );
+    f["/p/src/services/invoice.service.ts"] = f["/p/src/services/invoice.service.ts"]
+      .replace('import { BaseService } from "./base.service";', 'import Base from "./base.service";')
+      .replace("extends BaseService", "extends Base");
+    assert.deepEqual(run(f).flagged, []);
+  });
 });

@@ -79,8 +79,15 @@ export class FunctionResolver {
     const base = clause?.types[0] && strip(tsm, clause.types[0].expression);
     if (!base || !tsm.isIdentifier(base)) return undefined;
     const file = cls.getSourceFile();
+    // By its name, or `export default class` for a default import.
     const declared = (f: ts.SourceFile, name: string) =>
-      f.statements.find((st): st is ts.ClassDeclaration => tsm.isClassDeclaration(st) && st.name?.text === name);
+      f.statements.find(
+        (st): st is ts.ClassDeclaration =>
+          tsm.isClassDeclaration(st) &&
+          (name === "default"
+            ? !!st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
+            : st.name?.text === name),
+      );
     const own = declared(file, base.text);
     if (own) return own;
     const binding = this.sourceFileOf && this.importsOf(file).get(base.text);
