@@ -126,6 +126,33 @@ await prisma.invoice.deleteMany({ where: { id: { in: input.others } } });`,
       ["deleteMany({ where: { id: { in: ids } } })", "deleteMany({ where: { id: { in: input.others } } })"],
     ],
     [
+      "checks in an if / else-if chain whose branches each end the path hold after it",
+      `const doc = await prisma.invoice.findUnique({ where: { id } });
+if (!doc) return res.status(404);
+else if (doc.tenantId !== tenantId) return res.status(403);
+await prisma.invoice.delete({ where: { id } });
+const other = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+if (!other) {
+  throw new Error("not found");
+} else {
+  console.log("found");
+}
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      [],
+    ],
+    [
+      "twin: an else-if that only logs, or a check inside an else-if after a branch that goes on",
+      `const doc = await prisma.invoice.findUnique({ where: { id } });
+if (!doc) return res.status(404);
+else if (doc.tenantId !== tenantId) console.warn("other tenant");
+await prisma.invoice.delete({ where: { id } });
+const other = await prisma.invoice.findUnique({ where: { id: input.id } });
+if (input.name) console.log(input.name);
+else if (other?.tenantId !== tenantId) return res.status(403);
+await prisma.invoice.delete({ where: { id: input.id } });`,
+      ["findUnique({ where: { id } })", "delete({ where: { id } })", "delete({ where: { id: input.id } })"],
+    ],
+    [
       "twin: id of a row an unscoped read returned",
       `const doc = await prisma.invoice.findFirst({ where: { id } });
 if (!doc) throw new Error("not found");

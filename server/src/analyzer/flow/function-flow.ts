@@ -106,10 +106,15 @@ export class FunctionFlow extends AccessChecks {
     if (tsm.isCallExpression(node)) this.callbackRows(node);
     this.noteWrites(node, scope);
     // `if (c) await assert(...)`: what a statement without braces proves holds inside it only.
+    // An `else if` after a branch that ends the path is reached only past it: what it proves
+    // holds after the whole chain.
+    const elseIfPastExit = (c: ts.Node) =>
+      tsm.isIfStatement(node) && c === node.elseStatement && tsm.isIfStatement(c) && endsPath(tsm, node.thenStatement);
     const own = (c: ts.Node) =>
       (tsm.isIfStatement(node) || tsm.isIterationStatement(node, false) || tsm.isLabeledStatement(node)) &&
       tsm.isStatement(c) &&
-      !tsm.isBlock(c);
+      !tsm.isBlock(c) &&
+      !elseIfPastExit(c);
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
     if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
@@ -312,7 +317,9 @@ export class FunctionFlow extends AccessChecks {
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
   private guard(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
-    const exits = !st.elseStatement && endsPath(tsm, st.thenStatement);
+    // A branch that ends the path leaves the condition false after the if, whatever its else does
+    // (`if (!doc) return 404; else if (doc.teamId !== teamId) return 403;`).
+    const exits = endsPath(tsm, st.thenStatement);
     const throws = exits && throwsOnly(tsm, st.thenStatement);
     if (exits) this.eitherCheck(st, scope);
     for (const term of orTerms(tsm, st.expression)) {
