@@ -278,6 +278,19 @@ describe("subqueries, CTEs and set operations", () => {
       [],
     ],
     [
+      "a table joined on its tenant column to a scoped CTE's tenant column, or to a scoped subquery's",
+      "WITH open AS (SELECT o.tenant_id, o.id FROM orders o WHERE o.tenant_id = $1) SELECT i.* FROM open LEFT JOIN order_items i ON i.tenant_id = open.tenant_id AND i.order_id = open.id WHERE i.sku IS NULL OR i.sku = $2; SELECT i.* FROM (SELECT tenant_id FROM orders WHERE tenant_id = $1) s JOIN order_items i ON i.tenant_id = s.tenant_id",
+      [],
+    ],
+    [
+      "twin: joined to a scoped CTE on another column, or to a CTE that drops the tenant column",
+      "WITH open AS (SELECT o.tenant_id, o.id FROM orders o WHERE o.tenant_id = $1) SELECT i.* FROM open JOIN order_items i ON i.order_id = open.id; WITH ids AS (SELECT o.id AS tenant_id FROM orders o WHERE o.tenant_id = $1) SELECT i.* FROM ids JOIN order_items i ON i.tenant_id = ids.tenant_id",
+      [
+        { rule: MISSING, table: "order_items", at: "order_items" },
+        { rule: WEAK, table: "order_items", at: "order_items" },
+      ],
+    ],
+    [
       "CTE unscoped leaks",
       "WITH open AS (SELECT id FROM orders WHERE status = 'open') SELECT * FROM open",
       [{ rule: MISSING, table: "orders", at: "orders" }],

@@ -231,19 +231,23 @@ class ScopeChecker {
 
     const carried = context === "derived" ? projectedTenantColumn(stmt.targetList, level) : undefined;
     // Owned-through rows that pass their parent key out wait for the reader to join it to a scoped parent.
-    const linked = context === "derived" && !carried ? projectedParentKey(stmt.targetList, level) : undefined;
+    const linked = context === "derived" && !carried?.name ? projectedParentKey(stmt.targetList, level) : undefined;
     const pending: SqlIssue[] = [];
     for (const ref of level.refs) {
       if (ref.scoped || ref.coveredBy) continue;
       const issues = ref.tenant
         ? [this.unscopedIssue(ref, level, terms, context === "insert-select" ? "insert-select" : "SELECT")]
         : ref.pending;
-      if (carried && ref.tenantColumn === carried.source.get(ref)) pending.push(...issues);
+      if (carried?.name !== undefined && ref.tenantColumn === carried.source.get(ref)) pending.push(...issues);
       else if (linked?.source.has(ref)) pending.push(...issues);
       else this.issues.push(...issues);
     }
     this.flushCtes(ctes, parentCtes);
-    return { pending, tenantColumn: carried?.name, ...(linked && pending.length ? { parentLink: linked.link } : {}) };
+    return {
+      pending,
+      tenantColumn: carried?.name ?? (pending.length ? undefined : carried?.scopedName),
+      ...(linked && pending.length ? { parentLink: linked.link } : {}),
+    };
   }
 
   private modify(
@@ -401,7 +405,8 @@ class ScopeChecker {
       const start = firstLocation(sub.subquery) ?? 0;
       const ref: Ref = {
         exposed: sub.alias?.aliasname ?? "",
-        tenantColumn: result.pending.length ? result.tenantColumn : undefined,
+        // Scoped, the column that carries the tenant holds the tenant's value: a join on it scopes the other side.
+        tenantColumn: result.tenantColumn,
         ...(result.pending.length && result.parentLink ? { links: [result.parentLink] } : {}),
         start: this.parsed.toCharOffset(start),
         end: this.parsed.toCharOffset(start),
@@ -462,7 +467,7 @@ class ScopeChecker {
     if (cte) {
       ref = {
         ...base,
-        tenantColumn: cte.pending.length ? cte.tenantColumn : undefined,
+        tenantColumn: cte.tenantColumn,
         ...(cte.pending.length && cte.parentLink ? { links: [cte.parentLink] } : {}),
         pending: cte.pending,
         scoped: cte.pending.length === 0,
@@ -904,9 +909,12 @@ function projectedParentKey(targetList: unknown, level: Level): { link: TenantOw
 function projectedTenantColumn(
   targetList: unknown,
   level: Level,
-): { name: string; source: Map<Ref, string> } | undefined {
+): { name?: string; source: Map<Ref, string>; scopedName?: string } | undefined {
   const source = new Map<Ref, string>();
   let name: string | undefined;
+  // A scoped reference's tenant column passed out: it holds the tenant's value (`WITH docs AS
+  // (SELECT s.workspace_id ... WHERE s.workspace_id = $1)`), so a join on it scopes the reader's table.
+  let scopedName: string | undefined;
   for (const raw of list(targetList)) {
     const target = as<{ name?: string; val?: unknown }>(raw, "ResTarget");
     const c = columnRef(target?.val);
@@ -918,11 +926,15 @@ function projectedTenantColumn(
           : level.refs
         : [resolveColumn(level, c.qualifier, c.column)].filter((r): r is Ref => !!r && r.tenantColumn === c.column);
     for (const ref of refs) {
-      if (!ref.tenantColumn || ref.scoped) continue;
+      if (!ref.tenantColumn) continue;
       const outName = c.column === "*" ? ref.tenantColumn : (target?.name ?? c.column);
+      if (ref.scoped) {
+        scopedName ??= outName;
+        continue;
+      }
       name ??= outName;
       if (outName === name) source.set(ref, ref.tenantColumn);
     }
   }
-  return name ? { name, source } : undefined;
+  return name || scopedName ? { name, source, scopedName } : undefined;
 }
