@@ -92,6 +92,13 @@ export function skipOuter(tsm: typeof ts, node: ts.Expression): ts.Expression {
   return e;
 }
 
+/** `skipOuter`, and the `await`s around what is awaited: the call or value a client is read from. */
+export function skipOuterAndAwait(tsm: typeof ts, node: ts.Expression): ts.Expression {
+  let e = skipOuter(tsm, node);
+  while (tsm.isAwaitExpression(e)) e = skipOuter(tsm, e.expression);
+  return e;
+}
+
 /** The name an expression ends in: `ability` -> `ability`, `ctx.userAbility` -> `userAbility`; undefined for anything else. */
 export function lastName(tsm: typeof ts, expr: ts.Expression): string | undefined {
   const e = skipOuter(tsm, expr);

@@ -5,7 +5,7 @@
 // type annotation, through type aliases and `ReturnType<typeof factory>`, or as the callback
 // parameter of `withTenant(id, (tx) => ...)` and `x.$transaction((tx) => ...)`), and `$extends` results.
 import type ts from "typescript";
-import { enclosingClass } from "../statements";
+import { enclosingClass, skipOuterAndAwait } from "../statements";
 import type { ResolvedConfig } from "../config/types";
 
 export type ReceiverKind = "scoped" | "unscoped" | "unknown";
@@ -55,7 +55,7 @@ export function matchConfigured(ctx: ClientResolveContext, e: ts.Node): Receiver
 
 function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number, seen: Set<ts.Node>): ReceiverClass {
   const tsm = ctx.ts;
-  const e = skip(tsm, expr);
+  const e = skipOuterAndAwait(tsm, expr);
   if (depth > MAX_DEPTH || seen.has(e)) return UNKNOWN;
   seen.add(e);
   // A declared type says what the value is, whatever the variable is called (`prisma: TenantPrisma`).
@@ -74,12 +74,12 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
   };
 
   if (tsm.isCallExpression(e)) {
-    const callee = skip(tsm, e.expression);
+    const callee = skipOuterAndAwait(tsm, e.expression);
     // `prisma.$extends(forTenant(id))`: scoped when the extension is a scoped one; otherwise it is
     // the base client with behaviour added, which may or may not inject the tenant.
     if (tsm.isPropertyAccessExpression(callee) && callee.name.text === "$extends") {
       for (const arg of e.arguments) {
-        const r = matchConfigured(ctx, skip(tsm, arg));
+        const r = matchConfigured(ctx, skipOuterAndAwait(tsm, arg));
         if (r?.kind === "scoped") return { ...r, via: `${textOf(callee.expression)}.$extends(...)` };
       }
       return byType(ctx, e) ?? UNKNOWN;
@@ -124,7 +124,7 @@ function classify(ctx: ClientResolveContext, expr: ts.Expression, depth: number,
       if (byProp) return { ...byProp, via: `${binding.property} destructured` };
     }
     if (decl.initializer) {
-      const init = skip(tsm, decl.initializer);
+      const init = skipOuterAndAwait(tsm, decl.initializer);
       if (binding.property) {
         // `const { db } = ctx`: what `ctx.db` is.
         const r = byType(ctx, e);
@@ -340,7 +340,7 @@ function callbackOwner(
   while (tsm.isParenthesizedExpression(arg.parent)) arg = arg.parent;
   const call = arg.parent;
   if (!tsm.isCallExpression(call) || !call.arguments.includes(arg as ts.Expression)) return undefined;
-  return { call, callee: skip(tsm, call.expression) };
+  return { call, callee: skipOuterAndAwait(tsm, call.expression) };
 }
 
 /**
@@ -376,20 +376,6 @@ function thisField(tsm: typeof ts, access: ts.PropertyAccessExpression): (ts.Exp
     }
   }
   return out;
-}
-
-function skip(tsm: typeof ts, node: ts.Expression): ts.Expression {
-  let e = node;
-  while (
-    tsm.isParenthesizedExpression(e) ||
-    tsm.isNonNullExpression(e) ||
-    tsm.isAsExpression(e) ||
-    tsm.isSatisfiesExpression(e) ||
-    tsm.isTypeAssertionExpression(e) ||
-    tsm.isAwaitExpression(e)
-  )
-    e = e.expression;
-  return e;
 }
 
 function textOf(node: ts.Node): string {

@@ -4,6 +4,7 @@
 // whatever pooled connection comes next: one without the setting, or one left over from another tenant.
 import type ts from "typescript";
 import type { SqlSite } from "../sql/site";
+import { skipOuterAndAwait } from "../statements";
 import type { BoundaryContext } from "./boundary";
 
 export interface WrapperFinding {
@@ -22,11 +23,14 @@ export function checkWrapperHandOut(ctx: BoundaryContext, site: SqlSite, setting
   const wrapper = scopedWrapperOf(ctx, site.node);
   if (!wrapper?.body) return [];
   const sf = ctx.sourceFile;
-  const receiver = site.receiver && tsm.isIdentifier(skip(tsm, site.receiver)) ? skip(tsm, site.receiver) : undefined;
+  const receiver =
+    site.receiver && tsm.isIdentifier(skipOuterAndAwait(tsm, site.receiver))
+      ? skipOuterAndAwait(tsm, site.receiver)
+      : undefined;
   const name = wrapper.name ?? "the scoped wrapper";
   const out: WrapperFinding[] = [];
   for (const handed of handOuts(tsm, wrapper, receiver?.getText(sf))) {
-    const e = skip(tsm, handed.expr);
+    const e = skipOuterAndAwait(tsm, handed.expr);
     if (!tsm.isIdentifier(e)) continue;
     const to = handed.via === "callback" ? "passes to its callback" : "returns";
     const base = { start: e.getStart(sf), end: e.getEnd(), at: e };
@@ -103,7 +107,7 @@ function handOuts(
   if (calls.length) return calls;
   // A returned value is a hand-out only when it reads as a client (`return client`, not `return rows`).
   return returns.filter((r) => {
-    const e = skip(tsm, r.expr);
+    const e = skipOuterAndAwait(tsm, r.expr);
     return tsm.isIdentifier(e) && CLIENT_NAME.test(e.text);
   });
 }
@@ -115,7 +119,7 @@ function callbackArgument(
   receiver: string | undefined,
 ): ts.Expression | undefined {
   if (args.length <= 1) return args[0];
-  const ids = args.map((a) => skip(tsm, a)).filter(tsm.isIdentifier);
+  const ids = args.map((a) => skipOuterAndAwait(tsm, a)).filter(tsm.isIdentifier);
   return ids.find((id) => id.text === receiver) ?? ids.find((id) => CLIENT_NAME.test(id.text));
 }
 
@@ -129,23 +133,11 @@ function isPool(ctx: BoundaryContext, id: ts.Identifier): boolean {
     if (!tsm.isVariableStatement(s)) continue;
     for (const d of s.declarationList.declarations) {
       if (!tsm.isIdentifier(d.name) || d.name.text !== id.text || !d.initializer) continue;
-      const init = skip(tsm, d.initializer);
+      const init = skipOuterAndAwait(tsm, d.initializer);
       const callee =
         tsm.isNewExpression(init) || tsm.isCallExpression(init) ? init.expression.getText(ctx.sourceFile) : "";
       return /Pool$/i.test(callee);
     }
   }
   return false;
-}
-
-function skip(tsm: typeof ts, node: ts.Expression): ts.Expression {
-  let e = node;
-  while (
-    tsm.isParenthesizedExpression(e) ||
-    tsm.isAwaitExpression(e) ||
-    tsm.isAsExpression(e) ||
-    tsm.isNonNullExpression(e)
-  )
-    e = e.expression;
-  return e;
 }

@@ -86,11 +86,14 @@ export function chainedCheckArguments(tsm: typeof ts, call: ts.CallExpression): 
   }
   if (args.length === call.arguments.length) return undefined;
   const root = tsm.isPropertyAccessExpression(e) ? e.name.text : tsm.isIdentifier(e) ? e.text : "";
-  return ACCESS_CONTROLLER.test(root) ? args : undefined;
+  return ACCESS_OBJECT.test(root) ? args : undefined;
 }
 
-/** What a fluent access controller is called: `ac`, `acl`, `accessController`, `permissions`, `policy`. */
-const ACCESS_CONTROLLER = /^(?:ac|acl|access\w*|permissions?\w*|polic(?:y|ies)\w*)$/i;
+/**
+ * What an object that answers for the user is called: CASL's `ability`, `userAbility`, a
+ * `permissions` or `policy` object, an access controller (`ac`, `acl`, `accessController`).
+ */
+const ACCESS_OBJECT = /^ac$|abilit|permission|polic|acl|access/i;
 
 /**
  * Whether a check's answer `true` says no (`isReadTypebotForbidden`): then `if (check(...)) throw`
@@ -211,8 +214,5 @@ export function checkedSubject(tsm: typeof ts, arg: ts.Expression): ts.Expressio
  */
 export function asksOnItsOwn(tsm: typeof ts, call: ts.CallExpression): boolean {
   const callee = strip(tsm, call.expression);
-  return (
-    tsm.isPropertyAccessExpression(callee) &&
-    /abilit|permission|polic|acl/i.test(lastName(tsm, callee.expression) ?? "")
-  );
+  return tsm.isPropertyAccessExpression(callee) && ACCESS_OBJECT.test(lastName(tsm, callee.expression) ?? "");
 }
