@@ -88,6 +88,35 @@ const cases: [string, string, string, string[]][] = [
       "missing-tenant-filter leftJoin('invoices as i', 'ii.invoice_id', 'i.id')",
     ],
   ],
+  [
+    // The where's tenant equality rejects the rows the LEFT JOIN fills with NULLs: every item
+    // returned met the ON, so it belongs to a scoped invoice.
+    "knex: left-joined to a parent the where scopes",
+    KNEX,
+    "return knex('invoice_items as ii').leftJoin('invoices as i', 'ii.invoice_id', 'i.id').where('ii.id', id).where('i.tenant_id', tenantId);",
+    [],
+  ],
+  [
+    "kysely: left-joined to a parent the where scopes (callback ON)",
+    KYSELY,
+    "return db.selectFrom('invoice_items').leftJoin('invoices', (join) => join.onRef('invoices.id', '=', 'invoice_items.invoice_id').on('invoices.total', '>', 0)).where('invoice_items.id', 'in', ids).where('invoices.tenant_id', '=', tenantId).execute();",
+    [],
+  ],
+  [
+    "kysely: left-joined to a parent the where scopes only in an OR",
+    KYSELY,
+    "return db.selectFrom('invoice_items').leftJoin('invoices', 'invoices.id', 'invoice_items.invoice_id').where((eb) => eb.or([eb('invoices.tenant_id', '=', tenantId), eb('invoice_items.amount', '>', 0)])).execute();",
+    [
+      "missing-tenant-filter selectFrom('invoice_items')",
+      "weak-tenant-filter leftJoin('invoices', 'invoices.id', 'invoice_items.invoice_id')",
+    ],
+  ],
+  [
+    "drizzle: left-joined to a parent the where scopes",
+    DRIZZLE,
+    "return db.select().from(invoiceItems).leftJoin(invoices, eq(invoices.id, invoiceItems.invoiceId)).where(eq(invoices.tenantId, tenantId));",
+    [],
+  ],
   ["knex: insert sets the parent key", KNEX, "return knex('invoice_items').insert({ id, invoice_id: id });", []],
   [
     "knex: whereIn the ids of a scoped parent subquery",
@@ -209,6 +238,17 @@ describe("query builders on a table owned through its parent", () => {
     );
     assert.deepEqual(findings[0].fixes, []);
     assert.doesNotMatch(findings[0].message, /Add .*tenant_id/);
+  });
+
+  test("a parent joined to the child is told to filter by its own tenant column, which the child lacks", () => {
+    const { findings } = run(
+      KYSELY,
+      "return db.selectFrom('invoice_items').leftJoin('invoices', 'invoices.id', 'invoice_items.invoice_id').where('invoice_items.id', 'in', ids).execute();",
+    );
+    const join = findings.find((f) => f.message.includes("joins invoices"));
+    assert.ok(join, findings.map((f) => f.message).join("\n"));
+    assert.match(join.message, /Add \.where\('invoices\.tenant_id', '=', \.\.\.\)/);
+    assert.doesNotMatch(join.message, /invoice_items\.tenant_id/);
   });
 });
 

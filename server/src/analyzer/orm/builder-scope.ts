@@ -60,7 +60,13 @@ function isHierarchyKeyChild(child: TableRef): boolean {
 
 /** Whether each table reference of a query is scoped by its where (and the ON of inner joins). */
 export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, Verdict> {
-  const shared = [...topTerms(where), ...refs.flatMap((r) => (r.join?.kind === "inner" ? topTerms(r.join.on) : []))];
+  const whereTerms = topTerms(where);
+  // An outer join whose table the where scopes is an inner one: the tenant equality rejects the
+  // rows the join filled with NULLs, so every row returned met the join's ON.
+  const inner = (r: TableRef) =>
+    r.join?.kind === "inner" ||
+    (r.join?.kind === "outer" && whereTerms.some((t) => t.kind === "tenant" && t.ref === r));
+  const shared = [...whereTerms, ...refs.flatMap((r) => (r.join && inner(r) ? topTerms(r.join.on) : []))];
   const termsOf = (r: TableRef) => (r.join?.kind === "outer" ? [...shared, ...topTerms(r.join.on)] : shared);
   const scoped = new Set(refs.filter((r) => r.prescoped || termsOf(r).some((t) => scopes(t, r))));
   for (let changed = true; changed;) {

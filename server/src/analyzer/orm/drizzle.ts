@@ -264,7 +264,7 @@ function builderFindings(
     label,
     conjunction: "as a top-level and(...) term",
     hint: (ref) =>
-      ref.join && refs[0] !== ref
+      ref.join && refs[0] !== ref && !refs[0].table.owner
         ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})`
         : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
     fix: (ref) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top),

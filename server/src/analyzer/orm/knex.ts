@@ -133,7 +133,9 @@ function knexQuery(
     label,
     conjunction: "in its own .where(...), outside any orWhere",
     hint: (ref) =>
-      ref.join ? `.andOn('${column(ref)}', '=', '${column(main)}')` : `.where({ ${objectKey(column(ref))}: ... })`,
+      ref.join && ref !== main && !main.table.owner
+        ? `.andOn('${column(ref)}', '=', '${column(main)}')`
+        : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
   });
 }

@@ -189,7 +189,7 @@ function kyselyQuery(
     label: chainLabel(ctx.sourceFile, root, [head]),
     conjunction: "in its own .where(...) call",
     hint: (ref) =>
-      ref.join && ref !== main
+      ref.join && ref !== main && !main.table.owner
         ? `.onRef('${column(ref)}', '=', '${column(main)}')`
         : `.where('${column(ref)}', '=', ...)`,
     fix: (ref, verdict) => whereFix(ctx, ref, verdict, column(ref), anchor, top, hasOrWhere),
