@@ -141,11 +141,22 @@ describe("discoverTenantModel zero-config inference", () => {
     const { owned, notes } = discover({ "/repo/src/app.ts": "" });
     assert.deepEqual(owned, {});
     assert.equal(notes.length, 1);
+    assert.equal(
+      notes[0],
+      'tenantguard: no tables found, so no query can be checked (searched the default places of schema.migrations, schema.prisma, schema.drizzle, schema.typeorm, schema.sequelize); point "schema" in tenantguard.config.json at your migrations or ORM schema, or list tables in "tables"',
+    );
+  });
+
+  test("no tables at all, with schema globs the config set: the note names those globs", () => {
+    const { notes } = discover(
+      { "/repo/src/app.ts": "", "/repo/sql/empty.sql": "SELECT 1;" },
+      `{ "tenantColumns": ["tenant_id"], "schema": { "migrations": ["sql/*.sql"], "prisma": [] } }`,
+    );
+    assert.equal(notes.length, 1);
     assert.match(
       notes[0],
-      /^tenantguard: no tables found, so no query can be checked \(schema\.migrations: db\/migrations\/\*\*\/\*\.sql, /,
+      /\(searched schema\.migrations: sql\/\*\.sql; schema\.prisma: none; the default places of schema\.drizzle, schema\.typeorm, schema\.sequelize\)/,
     );
-    assert.match(notes[0], /schema\.prisma: prisma\/schema\.prisma, .*; point "schema" in tenantguard\.config\.json/);
   });
 
   test("models in a top folder's src/ (backend/src/database/models) are found by default; node_modules are not", () => {
@@ -168,7 +179,10 @@ describe("discoverTenantModel zero-config inference", () => {
     );
     assert.deepEqual(Object.keys(owned), ["_nango_connections"]);
     assert.equal(notes.length, 1);
-    assert.match(notes[0], /^tenantguard: no schema file defines a table \(schema\.migrations: /);
+    assert.match(
+      notes[0],
+      /^tenantguard: no schema file defines a table \(searched the default places of schema\.migrations, /,
+    );
     assert.match(notes[0], /only the 1 table\(s\) listed in "tables" of tenantguard\.config\.json are checked/);
   });
 

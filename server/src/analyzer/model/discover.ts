@@ -61,6 +61,22 @@ export const SCHEMA_SOURCE_READERS: readonly SchemaSourceReader[] = [
   sequelizeReader,
 ];
 
+/**
+ * Where discovery looked, for the note that it found nothing: the globs the config set, and the
+ * default places only by name (docs/configuration.md lists them), so the note stays one line.
+ */
+function searchedSchemaGlobs(config: ResolvedConfig): string {
+  const globs = (kind: (typeof SCHEMA_KINDS)[number]) => config.schema[kind];
+  const isDefault = (kind: (typeof SCHEMA_KINDS)[number]) =>
+    globs(kind).join("\n") === DEFAULT_SCHEMA_GLOBS[kind].join("\n");
+  const set = SCHEMA_KINDS.filter((kind) => !isDefault(kind)).map(
+    (kind) => `schema.${kind}: ${globs(kind).join(", ") || "none"}`,
+  );
+  const defaults = SCHEMA_KINDS.filter(isDefault).map((kind) => `schema.${kind}`);
+  if (defaults.length) set.push(`the default places of ${defaults.join(", ")}`);
+  return `searched ${set.join("; ")}`;
+}
+
 export function discoverTenantModel(
   fs: AnalyzerFileSystem,
   config: ResolvedConfig,
@@ -84,7 +100,7 @@ export function discoverTenantModel(
   let inference: TenantModel["inference"];
   const listed = Object.keys(config.tables).length;
   if (discovered.length === 0) {
-    const where = SCHEMA_KINDS.map((kind) => `schema.${kind}: ${config.schema[kind].join(", ") || "none"}`).join("; ");
+    const where = searchedSchemaGlobs(config);
     notes.push(
       listed
         ? `tenantguard: no schema file defines a table (${where}): only the ${listed} table(s) listed in "tables" of ${CONFIG_FILE_NAME} are checked, by raw SQL and by query builders that name them; point "schema" at your migrations or ORM schema for the rest`
