@@ -205,6 +205,21 @@ await prisma.invoice.delete({ where: { id } });`,
       ],
     ],
     [
+      "ids of one group of a scoped list (lodash groupBy, Object.groupBy); the twin groups an unscoped list",
+      `const mine = await prisma.invoice.findMany({ where: { tenantId } });
+const groups = groupBy(mine, (m) => m.status);
+await prisma.invoice.updateMany({ where: { id: { in: groups.open.map((m) => m.id) } }, data: { status: "paid" } });
+const byStatus = Object.groupBy(mine, (m) => m.status);
+await prisma.invoice.delete({ where: { id: byStatus.void![0].id } });
+const any = await prisma.invoice.findMany({ where: { status: "open" } });
+const theirs = groupBy(any, (m) => m.status);
+await prisma.invoice.deleteMany({ where: { id: { in: theirs.open.map((m) => m.id) } } });`,
+      [
+        'findMany({ where: { status: "open" } })',
+        "deleteMany({ where: { id: { in: theirs.open.map((m) => m.id) } } })",
+      ],
+    ],
+    [
       "a scoped list by the key found non-empty: the key is proven",
       `const rows = await prisma.invoice.findMany({ where: { id, tenantId } });
 if (!rows.length) throw new Error("not found");

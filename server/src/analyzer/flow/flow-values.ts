@@ -195,6 +195,13 @@ export abstract class FlowValues {
       if (list && method === "map")
         return list.kind === "rows" && mapsToId(tsm, e.arguments[0]) ? { ...list, kind: "keys" } : undefined;
     }
+    // `groupBy(rows, (r) => r.source)`, `Object.groupBy(...)`: every group is some of the rows.
+    if (isGroupBy(tsm, e)) {
+      const list = this.valueOf(e.arguments[0], at);
+      return list?.kind === "rows" || list?.kind === "keys"
+        ? { kind: "object", table: list.table, anyField: list }
+        : undefined;
+    }
     // `E.right(row)`, `ok(row)`: read back as `.right`, `.value`.
     const wrap = wrapped(tsm, e);
     if (wrap) {
@@ -503,4 +510,15 @@ export function within(node: ts.Node, scope: ts.Node): boolean {
 
 export function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
+}
+
+/** `groupBy(list, fn)`, `_.groupBy(list, fn)`, `Object.groupBy(list, fn)`: an object of lists of `list`'s elements. */
+function isGroupBy(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  const name = tsm.isIdentifier(callee)
+    ? callee.text
+    : tsm.isPropertyAccessExpression(callee) && tsm.isIdentifier(callee.expression)
+      ? callee.name.text
+      : undefined;
+  return name === "groupBy" && call.arguments.length === 2 && !tsm.isSpreadElement(call.arguments[0]);
 }
