@@ -881,6 +881,19 @@ export async function handler(ctx: any, input: any) {
       ONE(body(`await this.ac.user(input.user.id).workspace(inv.tenantId).assert("Invoice.Update")`)).flagged,
       [],
     );
+    // Listing the check's name in the config keeps the chain's arguments what it checks.
+    const listed = (check: string) =>
+      run(
+        {
+          "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(invoiceId: string, input: any) {\n${body(check)}\n}`,
+        },
+        { config: { tenantColumns: ["tenant_id"], authorizers: ["assert"] } },
+      ).flagged;
+    assert.deepEqual(listed(`await this.ac.user(input.user.id).workspace(inv.tenantId).assert("Invoice.Update")`), []);
+    assert.equal(
+      listed(`await this.ac.user(input.user.id).workspace(input.tenantId).assert("Invoice.Update")`).length,
+      2,
+    );
     // Twins: a yes-or-no nobody reads, another receiver, or a tenant the client sent.
     assert.equal(
       ONE(body(`await this.ac.user(input.user.id).workspace(inv.tenantId).can("Invoice.Update")`)).flagged.length,

@@ -281,10 +281,10 @@ export class FunctionFlow extends AccessChecks {
       : use === "kept" &&
         isAuthorizer(tsm, e, this.ctx.authorizers, "statement") &&
         !!this.ctx.helpers?.throwsForNo?.(e);
-    if (authorizes) this.authorize(e, st, scope, true);
-    // `await this.ac.user(me.id).workspace(row.workspaceId).assert(action)`: a fluent access controller.
-    const chained = authorizes ? undefined : chainedCheckArguments(tsm, e);
-    if (chained) this.authorize(e, st, scope, true, undefined, chained);
+    // `await this.ac.user(me.id).workspace(row.workspaceId).assert(action)`: a fluent access
+    // controller checks what its whole chain was handed, whether or not the config lists `assert`.
+    const chained = chainedCheckArguments(tsm, e);
+    if (authorizes || chained) this.authorize(e, st, scope, true, undefined, chained);
   }
 
   /** `await requireProject(input.id, ctx)`, `assertOwned(doc, tenantId)`: what the helper proves from here on. */
