@@ -2,7 +2,7 @@
 // `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
-import { isCredentialField, isPublicFlag } from "./credentials";
+import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
 import { identifiesOwnRows, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
@@ -295,6 +295,9 @@ function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
  * the config declares (`where: { pollId }`): the evidence of a read that identity (or the link)
  * decides, when no tenant predicate is written.
  */
+/** Kysely and Knex calls that filter by a column named in a string (not `update('token', t)`, `select('token', 'id')`). */
+const STRING_FILTERS = /where|having|^(?:on|andOn|orOn)$/i;
+
 export function findIdentityEvidence(
   tsm: typeof ts,
   sourceFile: ts.SourceFile,
@@ -340,6 +343,24 @@ export function findIdentityEvidence(
         node.parent.arguments.find((a) => a !== node),
       );
       if (own) return evidence(node.parent, own);
+    }
+    // Kysely and Knex name the column in a string: `where('session.token', '=', token)`, `where('isPublic', true)`.
+    if (
+      tsm.isCallExpression(node) &&
+      node.arguments.length >= 2 &&
+      tsm.isStringLiteralLike(node.arguments[0]) &&
+      (tsm.isIdentifier(node.expression) || STRING_FILTERS.test(calleeName(tsm, node) ?? ""))
+    ) {
+      const name = node.arguments[0].text.split(".").pop()!;
+      const op = node.arguments.length >= 3 ? node.arguments[1] : undefined;
+      const value = node.arguments[node.arguments.length >= 3 ? 2 : 1]!;
+      if (!op || (tsm.isStringLiteralLike(op) && (op.text === "=" || op.text === "=="))) {
+        if (isCredentialField(name) && !isLiteral(tsm, strip(tsm, value))) return evidence(node, "credential");
+        if (isShareKey(table, name)) link ??= evidence(node, "share-link");
+        if (isPublicFlag(name) && isTrue(value)) link ??= evidence(node, "public-rows");
+        const own = ownUser(name, value);
+        if (own) return evidence(node, own);
+      }
     }
     return tsm.forEachChild(node, visit);
   };

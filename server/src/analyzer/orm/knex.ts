@@ -119,7 +119,7 @@ function knexQuery(
     const ref = stringTableRef(ctx, c.args[0], c.call, { kind: KNEX_JOINS[c.name], on: OTHER });
     if (ref) refs.push(ref);
   }
-  const preds = new KnexPredicates(ctx, refs);
+  const preds = new KnexPredicates(ctx, refs, verb === "select");
   for (const ref of refs) if (ref.join) ref.join.on = preds.joinOn(joinCalls.find((c) => c.call === ref.node)!.args);
   const where = preds.chain(calls);
   const column = (ref: TableRef) =>
@@ -185,7 +185,19 @@ class KnexPredicates {
   constructor(
     private readonly ctx: OrmContext,
     private readonly refs: TableRef[],
+    /** The query reads rows (a select): a secret or public flag decides whose (string-builder.ts identityPred). */
+    private readonly reads = false,
   ) {}
+
+  private cmp(
+    column: string | undefined,
+    op: string,
+    value: ts.Expression | undefined,
+    valueColumn?: string,
+    subquery?: SubqueryReader,
+  ): Pred {
+    return comparisonPred(this.ctx, this.refs, column, op, value, valueColumn, subquery, this.reads);
+  }
 
   /** The chain's where-family calls with SQL precedence (`where(a).orWhere(b)` is `a OR b`). */
   chain(calls: readonly ChainCall[]): Pred {
@@ -212,17 +224,14 @@ class KnexPredicates {
     const col = stringValue(tsm, args[0]);
     switch (base) {
       case "where":
-        if (args.length >= 3)
-          return comparisonPred(this.ctx, this.refs, col, stringValue(tsm, args[1]) ?? "?", args[2]);
+        if (args.length >= 3) return this.cmp(col, stringValue(tsm, args[1]) ?? "?", args[2]);
         if (args.length === 2 && col !== undefined) {
           const v = skipOuter(tsm, args[1]);
-          return v.kind === tsm.SyntaxKind.NullKeyword
-            ? comparisonPred(this.ctx, this.refs, col, "is", v)
-            : comparisonPred(this.ctx, this.refs, col, "=", args[1]);
+          return v.kind === tsm.SyntaxKind.NullKeyword ? this.cmp(col, "is", v) : this.cmp(col, "=", args[1]);
         }
         return this.single(args[0], 0);
       case "whereIn":
-        return comparisonPred(this.ctx, this.refs, col, "in", args[1], undefined, (v) => this.subquery(v));
+        return this.cmp(col, "in", args[1], undefined, (v) => this.subquery(v));
       case "whereNot":
       case "whereNotIn":
         return {
@@ -231,14 +240,14 @@ class KnexPredicates {
           why: `is negated by ${name}(...)`,
         };
       case "whereNull":
-        return comparisonPred(this.ctx, this.refs, col, "is", tsm.factory.createNull());
+        return this.cmp(col, "is", tsm.factory.createNull());
       case "whereRaw":
         return rawSqlPred(this.refs, (args[0] && literalText(tsm, args[0])) ?? "");
       case "whereExists":
       case "whereNotExists":
         return OTHER;
       default:
-        return col !== undefined ? comparisonPred(this.ctx, this.refs, col, base, undefined) : OTHER;
+        return col !== undefined ? this.cmp(col, base, undefined) : OTHER;
     }
   }
 
@@ -278,9 +287,8 @@ class KnexPredicates {
             };
           const key = propertyKey(tsm, p);
           const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
-          if (value && skipOuter(tsm, value).kind === tsm.SyntaxKind.NullKeyword)
-            return comparisonPred(this.ctx, this.refs, key, "is", value);
-          return key ? comparisonPred(this.ctx, this.refs, key, "=", value) : OTHER;
+          if (value && skipOuter(tsm, value).kind === tsm.SyntaxKind.NullKeyword) return this.cmp(key, "is", value);
+          return key ? this.cmp(key, "=", value) : OTHER;
         }),
       );
     }
@@ -345,7 +353,7 @@ class KnexPredicates {
     if (args.length >= 3) {
       const [a, op, b] =
         args.length >= 4 ? [args[1], stringValue(tsm, args[2]) ?? "=", args[3]] : [args[1], "=", args[2]];
-      return comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+      return this.cmp(stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
     }
     const f = args[1] && skipOuter(tsm, args[1]);
     if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f))) return OTHER;
@@ -359,10 +367,9 @@ class KnexPredicates {
         ? [c.args[0], stringValue(tsm, c.args[1]) ?? "=", c.args[2]]
         : [c.args[0], "=", c.args[1]];
       let pred: Pred = OTHER;
-      if (base === "on")
-        pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
-      else if (base === "onVal") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), op, b);
-      else if (base === "onIn") pred = comparisonPred(this.ctx, this.refs, stringValue(tsm, a), "in", c.args[1]);
+      if (base === "on") pred = this.cmp(stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+      else if (base === "onVal") pred = this.cmp(stringValue(tsm, a), op, b);
+      else if (base === "onIn") pred = this.cmp(stringValue(tsm, a), "in", c.args[1]);
       return { or: /^or[A-Z]/.test(c.name), pred };
     });
     return combineTerms(terms);

@@ -158,7 +158,7 @@ function kyselyQuery(
   if (refs.length === 0) return [];
   // The enclosing query's scoped tables, for the columns a correlated subquery names of them.
   refs.push(...outer.filter((o) => !refs.some((r) => r.qualifier === o.qualifier)));
-  const preds = new KyselyPredicates(ctx, refs);
+  const preds = new KyselyPredicates(ctx, refs, verb === "select");
   for (const ref of refs) {
     if (!ref.join) continue;
     const call = joinCalls.find((c) => c.call === ref.node)!;
@@ -219,7 +219,19 @@ class KyselyPredicates {
   constructor(
     private readonly ctx: OrmContext,
     private readonly refs: TableRef[],
+    /** The query reads rows (a select): a secret or public flag decides whose (string-builder.ts identityPred). */
+    private readonly reads = false,
   ) {}
+
+  private cmp(
+    column: string | undefined,
+    op: string,
+    value: ts.Expression | undefined,
+    valueColumn?: string,
+    subquery?: SubqueryReader,
+  ): Pred {
+    return comparisonPred(this.ctx, this.refs, column, op, value, valueColumn, subquery, this.reads);
+  }
 
   /** Every `where`/`orWhere`/`$if` of the chain. */
   chainWhere(calls: readonly ChainCall[]): Pred {
@@ -285,9 +297,7 @@ class KyselyPredicates {
       const op = stringValue(tsm, args[1]);
       return op === undefined
         ? OTHER
-        : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2], undefined, (v) =>
-            this.subquery(v),
-          );
+        : this.cmp(stringValue(tsm, args[0]), op, args[2], undefined, (v) => this.subquery(v));
     }
     return this.expression(args[0], undefined, 0);
   }
@@ -354,9 +364,7 @@ class KyselyPredicates {
       case "cmpr":
       case "cmp": {
         const op = stringValue(tsm, args[1]);
-        return op === undefined
-          ? OTHER
-          : comparisonPred(this.ctx, this.refs, stringValue(tsm, args[0]), op, args[2], refArgument(tsm, args[2]));
+        return op === undefined ? OTHER : this.cmp(stringValue(tsm, args[0]), op, args[2], refArgument(tsm, args[2]));
       }
       case "and":
       case "or": {
@@ -389,7 +397,7 @@ class KyselyPredicates {
       return e.properties.map((p) => {
         const key = propertyKey(tsm, p);
         const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
-        return key ? comparisonPred(this.ctx, this.refs, key, "=", value) : OTHER;
+        return key ? this.cmp(key, "=", value) : OTHER;
       });
     }
     if (tsm.isIdentifier(e)) {

@@ -3,7 +3,9 @@
 // sequences whose precedence is SQL's (`a AND b OR c` is `(a AND b) OR c`).
 import type ts from "typescript";
 import { pluralize, snakeCase } from "../model/names";
-import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
+import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
+import { identifiesOwnRows, isSessionUser } from "../membership";
+import { hasTenantColumn, isParentLink, isShareKey, lookupTenantTable, type TenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { constInitializer, skipOuter } from "./chain";
@@ -139,10 +141,15 @@ export function comparisonPred(
   valueColumn?: string,
   /** Reads `value` as a subquery, for `invoice_id IN (<ids of a scoped parent>)`. */
   subquery?: SubqueryReader,
+  /** The query reads rows: a secret or a public flag then decides whose they are. */
+  reads = false,
 ): Pred {
+  const opLower = op.trim().toLowerCase();
+  const identity =
+    value && !valueColumn && (opLower === "=" || opLower === "==") && identityPred(ctx, refs, columnText, value, reads);
+  if (identity) return identity;
   const col = columnRef(refs, columnText);
   const other = valueColumn !== undefined ? columnRef(refs, valueColumn) : undefined;
-  const opLower = op.trim().toLowerCase();
   const link = opLower === "=" && valueColumn ? parentLinkPred(refs, columnText, valueColumn) : undefined;
   if (link) return link;
   const child = opLower === "in" && value && subquery ? qualifiedColumn(refs, columnText) : undefined;
@@ -168,6 +175,33 @@ export function comparisonPred(
   if (value && (isUndefinedLike(ctx.ts, value) || ctx.ts.isConditionalExpression(skipOuter(ctx.ts, value))))
     return { kind: "weak", item: { kind: "tenant", ref: col.ref }, why: "compares with a value that may be undefined" };
   return { kind: "tenant", ref: col.ref };
+}
+
+/**
+ * A column that decides whose rows these are without the tenant column, as in Drizzle and
+ * Prisma: in a read, a secret or share key compared with a value the code did not write
+ * (`where('session.token', '=', token)`) or a public flag required true (`where('isPublic',
+ * '=', true)`); the owner column, or in a read a membership's user column, compared with the
+ * signed-in user (`where('ownerId', '=', ctx.user.id)`).
+ */
+function identityPred(
+  ctx: OrmContext,
+  refs: readonly TableRef[],
+  columnText: string | undefined,
+  value: ts.Expression,
+  reads: boolean,
+): Pred | undefined {
+  const target = qualifiedColumn(refs, columnText);
+  if (!target || hasTenantColumn(target.ref.table, target.column)) return undefined;
+  const tsm = ctx.ts;
+  const v = skipOuter(tsm, value);
+  const { ref, column } = target;
+  if (reads && (isCredentialField(column) || isShareKey(ref.table, column)) && !isLiteral(tsm, v))
+    return { kind: "tenant", ref, credential: true };
+  if (reads && isPublicFlag(column) && v.kind === tsm.SyntaxKind.TrueKeyword) return { kind: "tenant", ref };
+  if (identifiesOwnRows(ref.table, column, reads) && isSessionUser(tsm, v))
+    return { kind: "tenant", ref, membership: true };
+  return undefined;
 }
 
 /**
