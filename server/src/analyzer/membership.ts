@@ -6,7 +6,8 @@ import type ts from "typescript";
 import { calleeName } from "./statements";
 import { isRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
-import type { TenantTable } from "./model/types";
+import { isShareKey, type TenantTable } from "./model/types";
+import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
 import { bindingPath, constDeclarationOf, constInitializer } from "./flow/bindings";
 import { strip } from "./orm/prisma-syntax";
 
@@ -170,4 +171,30 @@ const SESSION = /^(?:ctx|context|session|auth|getSession|getServerSession|curren
 
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/**
+ * What one column compared equal with `value` proves about the rows without the tenant column,
+ * for ORMs whose where names columns one by one (Kysely, Knex, TypeORM, Sequelize): in a read, a
+ * secret or share key with a value the code did not write (`credential`) or a public flag required
+ * true (`public`); the owner column, or in a read a membership's user column, with the signed-in
+ * user (`own`). Undefined: it proves nothing.
+ */
+export function identityDecides(
+  tsm: typeof ts,
+  table: TenantTable,
+  column: string,
+  value: ts.Expression,
+  reads: boolean,
+): "credential" | "public" | "own" | undefined {
+  const v = strip(tsm, value);
+  // `{ [Op.ne]: null }`, `[a, b]`, `Not(x)`, `Like("%")`: a filter, which many rows may match.
+  const filter =
+    tsm.isObjectLiteralExpression(v) ||
+    tsm.isArrayLiteralExpression(v) ||
+    (tsm.isCallExpression(v) && tsm.isIdentifier(v.expression) && /^[A-Z]/.test(v.expression.text));
+  if (filter) return undefined;
+  if (reads && (isCredentialField(column) || isShareKey(table, column)) && !isLiteral(tsm, v)) return "credential";
+  if (reads && isPublicFlag(column) && v.kind === tsm.SyntaxKind.TrueKeyword) return "public";
+  return identifiesOwnRows(table, column, reads) && isSessionUser(tsm, v) ? "own" : undefined;
 }

@@ -4,6 +4,7 @@
 // `ModelStatic<Order>` behind any alias, a define model's `ModelStatic<OrderInstance>`) or through
 // an import under another name. Where keys combine with `[Op.and]`, `[Op.or]`, `[Op.not]`.
 import type ts from "typescript";
+import { identityDecides } from "../membership";
 import { enclosingClass, returnedObjects } from "../statements";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
@@ -259,7 +260,13 @@ export function sequelizeOperator(tsm: typeof ts, name: ts.PropertyName | ts.Exp
   return undefined;
 }
 
-export function sequelizeDialect(ctx: OrmContext, table: TenantTable, entity: EntityInfo): WhereDialect {
+export function sequelizeDialect(
+  ctx: OrmContext,
+  table: TenantTable,
+  entity: EntityInfo,
+  /** A find or count: a secret, a public flag or the signed-in user may decide whose rows (membership.ts identityDecides). */
+  reads = false,
+): WhereDialect {
   const { ts: tsm } = ctx;
   const keys = tenantAttributes(table, entity);
   return {
@@ -274,7 +281,8 @@ export function sequelizeDialect(ctx: OrmContext, table: TenantTable, entity: En
       return op === "and" || op === "or" || op === "not" ? op : undefined;
     },
     field(name, value) {
-      return keys.all.has(name) ? tenantValue(tsm, value) : { kind: "missing" };
+      if (keys.all.has(name)) return tenantValue(tsm, value);
+      return identityDecides(tsm, table, name, value, reads) ? { kind: "scoped" } : { kind: "missing" };
     },
   };
 }

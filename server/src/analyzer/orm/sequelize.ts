@@ -112,7 +112,8 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   const whereExpr = tsm.isPropertyAssignment(where)
     ? where.initializer
     : (where as ts.ShorthandPropertyAssignment).name;
-  const verdict = evaluateWhere(whereExpr, sequelizeDialect(c.ctx, c.target.table, c.target.entity));
+  const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
+  const verdict = evaluateWhere(whereExpr, sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
   if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
   // AND-ing the tenant at the top level fixes both a missing and an OR-only tenant.

@@ -3,9 +3,8 @@
 // sequences whose precedence is SQL's (`a AND b OR c` is `(a AND b) OR c`).
 import type ts from "typescript";
 import { pluralize, snakeCase } from "../model/names";
-import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { identifiesOwnRows, isSessionUser } from "../membership";
-import { hasTenantColumn, isParentLink, isShareKey, lookupTenantTable, type TenantTable } from "../model/types";
+import { identityDecides } from "../membership";
+import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
 import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { constInitializer, skipOuter } from "./chain";
@@ -177,13 +176,7 @@ export function comparisonPred(
   return { kind: "tenant", ref: col.ref };
 }
 
-/**
- * A column that decides whose rows these are without the tenant column, as in Drizzle and
- * Prisma: in a read, a secret or share key compared with a value the code did not write
- * (`where('session.token', '=', token)`) or a public flag required true (`where('isPublic',
- * '=', true)`); the owner column, or in a read a membership's user column, compared with the
- * signed-in user (`where('ownerId', '=', ctx.user.id)`).
- */
+/** A column that decides whose rows these are without the tenant column (membership.ts identityDecides). */
 function identityPred(
   ctx: OrmContext,
   refs: readonly TableRef[],
@@ -193,15 +186,11 @@ function identityPred(
 ): Pred | undefined {
   const target = qualifiedColumn(refs, columnText);
   if (!target || hasTenantColumn(target.ref.table, target.column)) return undefined;
-  const tsm = ctx.ts;
-  const v = skipOuter(tsm, value);
   const { ref, column } = target;
-  if (reads && (isCredentialField(column) || isShareKey(ref.table, column)) && !isLiteral(tsm, v))
-    return { kind: "tenant", ref, credential: true };
-  if (reads && isPublicFlag(column) && v.kind === tsm.SyntaxKind.TrueKeyword) return { kind: "tenant", ref };
-  if (identifiesOwnRows(ref.table, column, reads) && isSessionUser(tsm, v))
-    return { kind: "tenant", ref, membership: true };
-  return undefined;
+  const decides = identityDecides(ctx.ts, ref.table, column, value, reads);
+  if (decides === "credential") return { kind: "tenant", ref, credential: true };
+  if (decides === "own") return { kind: "tenant", ref, membership: true };
+  return decides === "public" ? { kind: "tenant", ref } : undefined;
 }
 
 /**

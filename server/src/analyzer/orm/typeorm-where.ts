@@ -2,6 +2,7 @@
 // tenant filter (`Not(x)`, `Like(x)` do not pin one tenant; `IsNull()` reads only unowned rows),
 // and TypeORM's habit of dropping `undefined`/`null` properties, which removes the filter.
 import type ts from "typescript";
+import { identityDecides } from "../membership";
 import { returnedObjects } from "../statements";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
@@ -17,7 +18,14 @@ import { typeormEntity } from "./typeorm-receivers";
 import type { OrmContext } from "./types";
 
 /** The where dialect of one entity: an array is an OR; FindOperators say how a value compares. */
-export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: EntityInfo, depth = 0): WhereDialect {
+export function typeormDialect(
+  ctx: OrmContext,
+  table: TenantTable,
+  entity: EntityInfo,
+  depth = 0,
+  /** A find: a secret, a public flag or the signed-in user may decide whose rows (membership.ts identityDecides). */
+  reads = false,
+): WhereDialect {
   const keys = tenantFields(table, entity);
   return {
     ts: ctx.ts,
@@ -39,7 +47,8 @@ export function typeormDialect(ctx: OrmContext, table: TenantTable, entity: Enti
         const inner = evaluateWhere(value, typeormDialect(ctx, parent.table, parent.entity, depth + 1));
         return inner.kind === "unknown" ? { kind: "missing" } : inner;
       }
-      return keys.all.has(name) ? tenantValue(ctx, value) : { kind: "missing" };
+      if (keys.all.has(name)) return tenantValue(ctx, value);
+      return identityDecides(ctx.ts, table, name, value, reads) ? { kind: "scoped" } : { kind: "missing" };
     },
   };
 }

@@ -253,7 +253,7 @@ function checkCriteria(c: Call): OrmFinding[] {
 function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "update" | "delete"): OrmFinding[] {
   const { ts: tsm, sourceFile } = c.ctx;
   if (!where) return [];
-  const verdict = evaluateWhere(where, typeormDialect(c.ctx, c.target.table, c.target.entity));
+  const verdict = evaluateWhere(where, typeormDialect(c.ctx, c.target.table, c.target.entity, 0, verb === "read"));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
   if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
   const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
