@@ -76,6 +76,9 @@ describe("the owner column and the session's user", () => {
       "created_by",
       "authorId",
       "recipientId",
+      "granteeUserId",
+      "sharedWithId",
+      "assignee_id",
     ])
       assert.equal(isOwnerColumn(c), true, c);
     for (const c of ["id", "orgId", "name", "ownerName", "userEmail", "updatedBy"])
@@ -325,5 +328,78 @@ describe("CASL: the ability made for the signed-in user, asked about the row (ra
         ],
         check,
       );
+  });
+});
+
+describe("rows shared with the user (ghostfolio's access grants); the user Passport or NestJS's REQUEST holds", () => {
+  const ACCESS_SCHEMA = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model User {
+  id         String   @id
+  AccessGive Access[] @relation("accessGive")
+  AccessGet  Access[] @relation("accessGet")
+}
+model Access {
+  id            String  @id
+  alias         String?
+  granteeUserId String?
+  userId        String
+  GranteeUser   User?   @relation("accessGet", fields: [granteeUserId], references: [id])
+  User          User    @relation("accessGive", fields: [userId], references: [id])
+}
+`;
+  const config = { tenantColumns: ["userId"], globalTables: ["User"] };
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      prismaModel(parser, ACCESS_SCHEMA, config),
+      {
+        "/p/src/access.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class AccessService {
+  constructor(private readonly request: any) {}
+  async handler(req: any, id: string, alias: string) {
+${body}
+  }
+}`,
+      },
+      { config },
+    );
+
+  test("the grantee column, the grantee relation, both sides in an OR; the user of `this.request` or `req`", () => {
+    const r = run(`    await prisma.access.findFirst({ where: { id, granteeUserId: this.request.user.id } });
+    await prisma.access.findMany({ where: { GranteeUser: { id: req.user.id } } });
+    await prisma.access.deleteMany({ where: { OR: [{ granteeUserId: req.user.id }, { userId: req.user.id }] } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(
+      r.proofs.map((p) => p.replace(/^access\.ts:(\d+) ([\w-]+):.*$/, "$1 $2")),
+      ["6 own-rows", "7 own-rows", "8 predicate"],
+    );
+  });
+
+  test("twins: a grantee the request names, a relation to the client's user, an OR with another column", () => {
+    const r = run(`    await prisma.access.findFirst({ where: { id, granteeUserId: req.body.userId } });
+    await prisma.access.findMany({ where: { GranteeUser: { id: this.request.params.id } } });
+    await prisma.access.findFirst({ where: { id, alias } });`);
+    assert.equal(r.flagged.length, 3, r.flagged.join("\n"));
+    const code = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function f(req: any, alias: string) {
+  await prisma.access.deleteMany({ where: { OR: [{ alias }, { userId: req.user.id }] } });
+}`;
+    const found = analyzeSourceFile({
+      ts,
+      sourceFile: ts.createSourceFile("/p/src/a.ts", code, ts.ScriptTarget.Latest, true),
+      config: resolveConfig(config, "/p", undefined),
+      model: prismaModel(parser, ACCESS_SCHEMA, config),
+      parser,
+      relativePath: "src/a.ts",
+    });
+    assert.deepEqual(
+      found.map((f) => f.ruleId),
+      ["weak-tenant-filter"],
+    );
   });
 });

@@ -329,7 +329,15 @@ export function findIdentityEvidence(
       // `isPublic: true`, `collection: { isPublic: true }`: rows their tenant made public.
       if (isPublicFlag(name) && tsm.isPropertyAssignment(node) && isTrue(node.initializer))
         link ??= evidence(node, "public-rows");
-      const own = tsm.isPropertyAssignment(node) ? ownUser(name, node.initializer) : undefined;
+      // `GranteeUser: { id: ctx.user.id }`: the relation the user column holds, to the user's own row.
+      const related = tsm.isPropertyAssignment(node) ? strip(tsm, node.initializer) : undefined;
+      const byId =
+        related && tsm.isObjectLiteralExpression(related)
+          ? related.properties.find((q) => tsm.isPropertyAssignment(q) && propertyName(tsm, q.name) === "id")
+          : undefined;
+      const own = tsm.isPropertyAssignment(node)
+        ? ownUser(name, byId && tsm.isPropertyAssignment(byId) ? byId.initializer : node.initializer)
+        : undefined;
       if (own) return evidence(node, own);
     }
     if (tsm.isCallExpression(node) && NOT_FILTERS.has(calleeName(tsm, node) ?? "")) return visit(node.expression);

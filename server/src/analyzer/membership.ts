@@ -23,14 +23,16 @@ export function isMembershipTable(table: TenantTable): boolean {
 
 /**
  * `ownerId`, `userId`, `authorId`, `createdById`, `creatorId`, `recipientId` (either spelling): the
- * column that names the user a row belongs to. The signed-in user's own rows are theirs, whichever
+ * column that names the user a row belongs to; `granteeUserId`, `sharedWithId`, `assigneeId`: the
+ * user it was shared with or handed to. The signed-in user's own rows are theirs, whichever
  * tenant they sit in: identity decides, as for memberships.
  */
 export function isOwnerColumn(column: string): boolean {
   return OWNER_COLUMN.test(normalizeColumnName(column));
 }
 
-const OWNER_COLUMN = /^(?:owner|user|author|creator|createdby|recipient)(?:id|uid)?$/;
+const OWNER_COLUMN =
+  /^(?:(?:owner|author|creator|createdby|recipient|grantee|assignee|sharedwith)(?:user)?|user)(?:id|uid)?$/;
 
 /**
  * Whether `column` of `table`, equal to the signed-in user's id, decides the rows: a membership
@@ -54,7 +56,8 @@ export function isUserColumn(column: string): boolean {
 
 /**
  * The signed-in user's id as a server reads it from its session: `ctx.user.id`,
- * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `currentUser.id`, `user.id`
+ * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `req.user.id`,
+ * `this.request.user.id`, `currentUser.id`, `user.id`
  * of `const user = await getCurrentUser()`, and a const holding one of these. Not a value the
  * client sent (`input.userId`, `req.body.user.id`), and not a bare `userId` parameter, which may
  * be anyone's.
@@ -92,6 +95,7 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
       names.unshift(tsm.isIdentifier(callee) ? callee.text : "");
       break;
     } else if (tsm.isAwaitExpression(cur)) cur = cur.expression;
+    else if (cur.kind === tsm.SyntaxKind.ThisKeyword && names.length > 2) break; // `this.request.user.id`
     else return false;
   }
   const last = names[names.length - 1];
@@ -167,7 +171,8 @@ function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression):
 const USER_DECORATOR = /^(?:Gql|Current|Auth|Req|Session|Signed(?:In)?)?User$/;
 
 const SIGNED_IN = /^(?:currentUser|sessionUser|authUser|me|viewer)$/;
-const SESSION = /^(?:ctx|context|session|auth|getSession|getServerSession|currentUser|locals)$/i;
+/** Where a server keeps the signed-in user; `req.user` and `this.request.user` are what Passport and NestJS's REQUEST set after sign-in. */
+const SESSION = /^(?:ctx|context|session|auth|getSession|getServerSession|currentUser|locals|req|request)$/i;
 
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();

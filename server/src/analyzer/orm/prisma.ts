@@ -387,9 +387,9 @@ function isOwnRowsQuery(site: CallSite, where: ts.ObjectLiteralExpression): bool
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (!name || !value) return false;
-    if (decides(site.entity.info.fields[name] ?? name)) return sessionUser(value);
     // `user: { id: ctx.user.id }`: the relation held by the user column, to the user's own row.
     const relation = site.entity.info.relations?.find((r) => r.field === name);
+    if (!relation && decides(site.entity.info.fields[name] ?? name)) return sessionUser(value);
     const local = relation?.fields?.length === 1 ? relation.fields[0]! : undefined;
     const filter = local && decides(local) ? followConst(ctx, strip(tsm, value)) : undefined;
     if (!filter || !tsm.isObjectLiteralExpression(filter)) return false;
