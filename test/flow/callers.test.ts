@@ -458,9 +458,26 @@ describe("filtered by the key of an owned parent row", () => {
   await prisma.invoiceLine.updateMany({ where: { invoiceId: { in: [inv.id] }, amount: 0 }, data: { amount: 1 } });`);
     assert.deepEqual(r.flagged, []);
     assert.deepEqual(r.proofs, [
-      'routes/lines.ts:6 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
-      'routes/lines.ts:7 parent: its rows hang off a "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
+      'routes/lines.ts:6 parent: its rows hang off the "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
+      'routes/lines.ts:7 parent: its rows hang off the "invoices" row it filters by (invoiceId): key `inv.id` comes from the scoped query on line 4',
     ]);
+  });
+
+  test("raw SQL on the lines by the parent key: after the invoice was checked, or by a scoped invoice's id; twins unchecked", () => {
+    const r = LINES(`  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  await prisma.$queryRaw\`SELECT * FROM invoice_lines WHERE invoice_id = \${inv.id}\`;
+  await prisma.$executeRaw\`DELETE FROM invoice_lines WHERE invoice_id = \${input.id} AND amount = 0\`;
+  await prisma.$queryRaw\`SELECT * FROM invoice_lines WHERE invoice_id = \${input.otherId}\`;
+  await prisma.$queryRaw\`SELECT * FROM invoice_lines WHERE invoice_id = \${inv.id} OR amount = 0\`;`);
+    assert.deepEqual(r.flagged, ["routes/lines.ts:8: invoice_lines", "routes/lines.ts:9: invoice_lines"]);
+    assert.deepEqual(
+      r.proofs.map((p) => p.replace(/: key .*$/, "")),
+      [
+        'routes/lines.ts:6 parent: its rows hang off the "invoices" row it filters by (invoice_id)',
+        'routes/lines.ts:7 parent: its rows hang off the "invoices" row it filters by (invoice_id)',
+      ],
+    );
   });
 
   test("the same through the relation: where: { invoice: { id } }; twin: the id from the request", () => {
@@ -470,7 +487,7 @@ describe("filtered by the key of an owned parent row", () => {
   await prisma.invoiceLine.deleteMany({ where: { invoice: { id: input.otherId } } });`);
     assert.deepEqual(r.flagged, ["routes/lines.ts:7: deleteMany({ where: { invoice: { id: input.otherId } } })"]);
     assert.deepEqual(r.proofs, [
-      'routes/lines.ts:6 parent: its rows hang off a "invoices" row it filters by (invoice.id): key `inv.id` comes from the scoped query on line 4',
+      'routes/lines.ts:6 parent: its rows hang off the "invoices" row it filters by (invoice.id): key `inv.id` comes from the scoped query on line 4',
     ]);
   });
 
@@ -599,7 +616,7 @@ export const unsafeClear = async ({ input }: any) => clearLines(input.invoiceId)
     assert.deepEqual(safe.flagged, []);
     assert.match(
       safe.proofs[0]!,
-      /^lib\/lines\.ts:4 parent: its rows hang off a "invoices" row it filters by \(invoiceId\): key `invoiceId` is a parameter of `clearLines`/,
+      /^lib\/lines\.ts:4 parent: its rows hang off the "invoices" row it filters by \(invoiceId\): key `invoiceId` is a parameter of `clearLines`/,
     );
   });
 });

@@ -479,7 +479,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   if (touched.size === 1 && options.config.isolation !== "database") {
     const [table] = touched as Set<string>;
     const scoped = !issues.length && !boundary.findings.length && !shareLink;
-    flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped));
+    flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped, lookupTenantTable(model, table)));
   }
   const normalized = normalizeSql(site.sql);
   const extra: RawFinding[] = [

@@ -151,7 +151,7 @@ export class OwnershipFlow {
       return {
         ...verdict,
         proof: "parent",
-        message: `its rows hang off a "${parent.table}" row it filters by (${parent.field}): ${verdict.message}`,
+        message: `its rows hang off the "${parent.table}" row it filters by (${parent.field}): ${verdict.message}`,
       };
     }
     if (fallsThrough) return fallsThrough;

@@ -6,6 +6,7 @@ import { strip } from "../orm/prisma-syntax";
 import { constInitializer } from "./bindings";
 import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
+import type { TenantTable } from "../model/types";
 
 export interface FlowQuery {
   /** The call (or tagged template) running the query: what findings point back to. */
@@ -161,7 +162,13 @@ export function prismaFlowQuery(
 }
 
 /** A raw SQL site on one tenant-owned table (`SELECT ... WHERE id = $1`, `INSERT ... RETURNING id`). */
-export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scoped: boolean): FlowQuery {
+export function sqlFlowQuery(
+  tsm: typeof ts,
+  site: SqlSite,
+  table: string,
+  scoped: boolean,
+  owned?: TenantTable,
+): FlowQuery {
   const sql = site.sql;
   // `ON CONFLICT ... DO UPDATE RETURNING` may hand back a row that already existed, whoever owns it.
   const upserts = /\bon\s+conflict\b[\s\S]*\bdo\s+update\b/i.test(sql);
@@ -175,7 +182,18 @@ export function sqlFlowQuery(tsm: typeof ts, site: SqlSite, table: string, scope
         : "rows";
   const creates = /^\s*insert\b/i.test(sql);
   const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
-  return { call: site.node, table, scoped, returns, throwsWhenEmpty: false, creates, readOnly, key: sqlKey(tsm, site) };
+  const parentKeys = sqlParentKeys(tsm, site, owned);
+  return {
+    call: site.node,
+    table,
+    scoped,
+    returns,
+    throwsWhenEmpty: false,
+    creates,
+    readOnly,
+    key: sqlKey(tsm, site),
+    ...(parentKeys && { parentKeys }),
+  };
 }
 
 // slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value;
@@ -252,9 +270,9 @@ function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
 // widen them. A lock (`FOR UPDATE`) ends the WHERE as `RETURNING` or `LIMIT` do.
 const WHERE =
   /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|\bfor\s+(?:no\s+key\s+|key\s+)?(?:update|share)\b|;|$)/i;
-const ID_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
+const COLUMN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?(\w+)"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
 /** `id IN ($1)` where `$1` is a list the template spread: an array value, `sql.join(ids, ...)`, `Prisma.join(ids)`. */
-const ID_IN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?id"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
+const COLUMN_IN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?(\w+)"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
 
 /** `sql.join(ids, sql\`, \`)`, `Prisma.join(ids)`: the list joined. */
 function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
@@ -266,39 +284,65 @@ function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined
 }
 
 function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
+  const term = whereEqualities(tsm, site)?.find((t) => t.column === "id");
+  return term && { expr: term.expr, list: term.list, rejectsMissing: true };
+}
+
+/**
+ * `experiment_id = $1` on the table's foreign key to its owning (or a required) parent: the rows
+ * hang off that parent's row, so a parent key the flow proved scopes them, as in Prisma.
+ */
+function sqlParentKeys(tsm: typeof ts, site: SqlSite, owned: TenantTable | undefined): ParentKey[] | undefined {
+  const links = [...(owned?.owner ? [owned.owner] : []), ...(owned?.parents ?? [])];
+  if (!links.length) return undefined;
+  const keys = (whereEqualities(tsm, site) ?? []).flatMap((t) => {
+    const link = links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());
+    return link ? [{ expr: t.expr, list: t.list, rejectsMissing: true, table: link.parent, field: t.column }] : [];
+  });
+  return keys.length ? keys : undefined;
+}
+
+/**
+ * The `column = $n` (`= ANY($n)`, `IN ($n)` of a list the template spread) terms of one
+ * statement's WHERE, when it is a plain AND of terms, with the values they compare.
+ */
+function whereEqualities(
+  tsm: typeof ts,
+  site: SqlSite,
+): { column: string; expr: ts.Expression; list: boolean }[] | undefined {
   const sql = site.sql;
   // Several statements or a subquery: a finding may be about a reference the key does not pin.
   if (/;\s*\S/.test(sql) || /\(\s*(select|with)\b/i.test(sql)) return undefined;
   const where = WHERE.exec(sql);
   if (!where || /\bor\b|\bnot\b/i.test(where[1])) return undefined;
-  const whereStart = where.index + where[0].indexOf(where[1]);
-  let offset = whereStart;
+  const out: { column: string; expr: ts.Expression; list: boolean }[] = [];
+  let offset = where.index + where[0].indexOf(where[1]);
   for (const term of where[1].split(/\band\b/i)) {
-    const m = ID_TERM.exec(term.trim());
+    const m = COLUMN_TERM.exec(term.trim());
     const inList =
       !m && site.parameterStyle !== "numbered" && site.parameterStyle !== "pgp"
-        ? ID_IN_TERM.exec(term.trim())
+        ? COLUMN_IN_TERM.exec(term.trim())
         : undefined;
     if (inList) {
-      const at = sql.indexOf(`$${inList[1]}`, offset);
+      const at = sql.indexOf(`$${inList[2]}`, offset);
       // An array value renders as `($1)`: its hole spans the parentheses.
       const hole = site.holes.find((h) => h.sqlStart <= at && at < h.sqlEnd);
       const list =
         hole?.kind === "value" ? hole.expr && strip(tsm, hole.expr) : hole?.expr && joinedList(tsm, hole.expr);
-      if (list) return { expr: list, list: true, rejectsMissing: true };
+      if (list) out.push({ column: inList[1], expr: list, list: true });
     }
     if (m) {
-      const n = Number(m[2]);
-      const at = sql.indexOf(`$${m[2]}`, offset);
+      const n = Number(m[3]);
+      const at = sql.indexOf(`$${m[3]}`, offset);
       const expr =
         site.parameterStyle === "numbered" || site.parameterStyle === "pgp"
           ? (site.namedValues?.get(n) ?? site.valuesArray?.elements[n - 1])
           : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
       // `id = NULL` matches no row.
       if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))
-        return { expr: strip(tsm, expr), list: !!m[1], rejectsMissing: true };
+        out.push({ column: m[1], expr: strip(tsm, expr), list: !!m[2] });
     }
     offset += term.length + 3;
   }
-  return undefined;
+  return out;
 }
