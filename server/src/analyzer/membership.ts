@@ -95,7 +95,8 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
       names.unshift(tsm.isIdentifier(callee) ? callee.text : "");
       break;
     } else if (tsm.isAwaitExpression(cur)) cur = cur.expression;
-    else if (cur.kind === tsm.SyntaxKind.ThisKeyword && names.length > 2) break; // `this.request.user.id`
+    else if (cur.kind === tsm.SyntaxKind.ThisKeyword && names.length > 2)
+      break; // `this.request.user.id`
     else return false;
   }
   const last = names[names.length - 1];
