@@ -67,6 +67,15 @@ describe("discoverTenantModel with tenantColumns configured", () => {
       'tenantguard: none of the 1 tables has a tenant column (tenant_id); check "tenantColumns" in tenantguard.config.json',
     ]);
   });
+
+  test("says nothing of the kind when the config's tables name a tenant column of their own (helicone's org_id)", () => {
+    const { owned, notes } = discover(
+      { "/repo/schema.sql": "CREATE TABLE a (org_id int); CREATE TABLE b (x int);" },
+      `{ "tenantColumns": ["tenant_id"], "tables": { "a": { "tenantColumn": "org_id" } } }`,
+    );
+    assert.deepEqual(Object.keys(owned), ["a"]);
+    assert.deepEqual(notes, []);
+  });
 });
 
 describe("discoverTenantModel zero-config inference", () => {

@@ -110,10 +110,6 @@ export function discoverTenantModel(
     inference = inferTenantColumn(discovered, config.rootDir);
     tenantColumns = inference ? [inference.column] : [];
     notes.push(inferenceNote(config, discovered, inference));
-  } else if (!discovered.some((t) => tenantColumnsOf(t, tenantColumns).length)) {
-    notes.push(
-      `tenantguard: none of the ${discovered.length} tables has a tenant column (${tenantColumns.join(", ")}); check "tenantColumns" in ${CONFIG_FILE_NAME}`,
-    );
   }
 
   const tables = new Map<string, TenantTable>();
@@ -154,6 +150,11 @@ export function discoverTenantModel(
   ]);
   ownThroughForeignKeys(withConfiguredReferences(discovered, config, tables), tables, listedGlobal, tenantColumns);
   applyShareKeys(config, discovered, tables, notes);
+  // Tables the config lists own their tenant column: only a model with no tenant-owned table at all is a mistake.
+  if (discovered.length && tenantColumns.length && !inference && tables.size === 0)
+    notes.push(
+      `tenantguard: none of the ${discovered.length} tables has a tenant column (${tenantColumns.join(", ")}); check "tenantColumns" in ${CONFIG_FILE_NAME}`,
+    );
   // Inferred ownership says where it came from, so the user can confirm it.
   const throughParent = [...tables.values()].filter((t) => t.owner);
   if (inference && throughParent.length) notes.push(ownedThroughNote(throughParent));
