@@ -29,6 +29,11 @@ const cases: FixCase[] = [
     expected: fn(`await pool.query("SELECT * FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);`),
   },
   {
+    name: "the project's own query helper: appends the predicate and the value",
+    code: fn(`await query("DELETE FROM orders WHERE id = $1", [id]);`),
+    expected: fn(`await query("DELETE FROM orders WHERE id = $1 AND orders.tenant_id = $2", [id, tenantId]);`),
+  },
+  {
     name: "node-postgres: creates the WHERE and the values argument",
     code: fn(`await pool.query("SELECT * FROM orders ORDER BY id");`),
     expected: fn(`await pool.query("SELECT * FROM orders WHERE orders.tenant_id = $1 ORDER BY id", [tenantId]);`),

@@ -124,6 +124,25 @@ const driverCases: DriverCase[] = [
     style: "question",
     maxParameter: 1,
   },
+  // the project's own helper that runs the statement it is handed
+  {
+    name: "a helper named for running SQL: query(text, values)",
+    code: `import { query } from "../db";\nawait query("SELECT * FROM orders WHERE tenant_id = $1 AND id = $2", [tenantId, id]);`,
+    sql: "SELECT * FROM orders WHERE tenant_id = $1 AND id = $2",
+    driver: "unknown",
+    style: "numbered",
+    maxParameter: 2,
+    receiver: "query",
+  },
+  {
+    name: "a helper as a method (helicone's dbExecute), ? placeholders",
+    code: "await this.dbExecute(`DELETE FROM orders WHERE id = ? AND tenant_id = ?`, [id, t]);",
+    sql: "DELETE FROM orders WHERE id = $1 AND tenant_id = $2",
+    driver: "unknown",
+    style: "question",
+    maxParameter: 2,
+    receiver: "this.dbExecute",
+  },
   // pg-promise
   {
     name: "pg-promise: named variables in every bracket, values from an object",
@@ -423,6 +442,10 @@ describe("extractSqlSites: not SQL", () => {
       'import { sql } from "drizzle-orm";\nexport const totals = pgMaterializedView("totals", {}).as(sql`SELECT tenant_id, count(*) FROM orders GROUP BY tenant_id`);\nexport const open = pgView("open").with({ checkOption: "local" }).as(sql`SELECT * FROM orders`);',
     ],
     ["an empty file", ""],
+    [
+      "a helper's name on something else, or SQL text the helper call does not spell out",
+      'await fetchOrders("SELECT * FROM orders");\nawait query(sqlText, [id]);\nawait query("orders that shipped late");\nexec("rm -rf /tmp/x");',
+    ],
   ];
   for (const [name, code] of cases) {
     test(name, () => assert.deepEqual(extract(code), []));

@@ -139,7 +139,8 @@ const SQL_METHODS = new Set([
 function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefined {
   const ts = ctx.ts;
   const callee = unwrap(ts, call.expression);
-  if (!ts.isPropertyAccessExpression(callee) || !SQL_METHODS.has(callee.name.text)) return undefined; // most calls
+  if (!ts.isPropertyAccessExpression(callee) || !SQL_METHODS.has(callee.name.text))
+    return helperSite(ctx, call, callee);
   const method = callee.name.text;
   const object = callee.expression;
 
@@ -181,6 +182,33 @@ function callSite(ctx: SourceContext, call: ts.CallExpression): SqlSite | undefi
       return textSite(ctx, call, object, "prisma", "numbered", { restValuesCall: call });
   }
   return undefined;
+}
+
+/**
+ * A project's own helper that runs the statement it is handed: `query("SELECT ... WHERE id = $1",
+ * [id])` (node-postgres's suggested `export const query = (text, params) => pool.query(text,
+ * params)`), `dbExecute(...)`, `this.runQuery(...)`. Only by such a name, and only with SQL written
+ * at the call: a statement whose text the call builds or takes from elsewhere stays the helper's.
+ */
+const SQL_HELPER = /^(?:db|sql|pg)?_?(?:query|exec|execute|run)(?:_?(?:query|sql|statement|db))?$/i;
+
+function helperSite(ctx: SourceContext, call: ts.CallExpression, callee: ts.Expression): SqlSite | undefined {
+  const ts = ctx.ts;
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  const first = call.arguments[0];
+  if (!first || !SQL_HELPER.test(name)) return undefined;
+  const source = stringSource(ctx, first, ctx.scopes.depth);
+  if (source.kind === "dynamic") return undefined;
+  // Its placeholders say how it binds: `$1` as node-postgres, else `?` as mysql-style helpers.
+  const style =
+    /\$\d/.test(source.literal.getText(ctx.sourceFile)) || !source.literal.getText(ctx.sourceFile).includes("?")
+      ? "numbered"
+      : "question";
+  return textSite(ctx, call, callee, "unknown", style, {
+    values: call.arguments[1],
+    bindings: call.arguments[1],
+    gate: "static-sql",
+  });
 }
 
 /** `pool.one(sql.type(x)`...`)`, `db.execute(sql`...`)`, `prisma.$queryRaw(Prisma.sql`...`)`, also through a `const`. */
