@@ -8,6 +8,8 @@ import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { analyzeText, summarizeFindings } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
 import { analyzePrisma, prismaModel } from "../orm/prisma-harness";
+import { runFlow } from "../helpers/flow-run";
+import { modelOf } from "../helpers/model";
 
 let parser: SqlParser;
 before(async () => {
@@ -535,4 +537,29 @@ return m;`,
   );
   const [f] = analyzePrisma(parser, code).filter((x) => x.ruleId === "missing-tenant-filter");
   assert.match(f.message, /ownership check on line 5 falls through: its branch neither throws nor returns/);
+});
+
+describe("raw SQL: a scoped row's other foreign key names a row of its tenant", () => {
+  const MIGRATION = `
+CREATE TABLE invoices (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, total int);
+CREATE TABLE payments (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
+`;
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      modelOf(parser, { "/p/db/migrations/001.sql": MIGRATION }, { schema: { migrations: ["db/migrations/*.sql"] } }),
+      { "/p/src/pay.ts": fn(PG, body) },
+    ).flagged;
+
+  test("the payment's invoice_id keys a write of the invoice; twins: another column, an unscoped payment", () => {
+    assert.deepEqual(
+      run(`const { rows: [p] } = await pool.query("SELECT * FROM payments WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+if (!p) throw new Error("not found");
+await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [p.invoice_id]);
+await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [p.label]);
+const { rows: [q] } = await pool.query("SELECT * FROM payments WHERE id = $1", [input.name]);
+await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [q.invoice_id]);`),
+      ["pay.ts:7: invoices", "pay.ts:8: payments", "pay.ts:9: invoices"],
+    );
+  });
 });

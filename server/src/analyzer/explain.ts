@@ -65,7 +65,7 @@ export function sqlProofs(
       table: e.table,
       ...refSpan(site, e.refStart, e.refEnd),
       // A parent's text is a sentence about the join (scope.ts words it), the others are SQL as written.
-      message: `${SQL_WORDING[e.kind]} ${e.kind === "parent" ? oneLine(e.text) : quote(written)}`,
+      message: `${e.named ? "the row a scoped row's key names:" : SQL_WORDING[e.kind]} ${e.kind === "parent" ? oneLine(e.text) : quote(written)}`,
       evidence: span,
     };
   });

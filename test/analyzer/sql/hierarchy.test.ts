@@ -513,3 +513,71 @@ describe("proofs: how each tenant-owned reference was found scoped", () => {
     assert.deepEqual(proofsOf("SELECT * FROM invoices WHERE total > 0"), []);
   });
 });
+
+describe("a row's other foreign key to a tenant-owned table (helicone's dataset rows)", () => {
+  // Both tables hold the tenant; payments.invoice_id is no owning or hierarchy key, only a reference.
+  const REFERENCES = `
+CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL, total int);
+CREATE TABLE payments (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
+`;
+  let refModel: TenantModel;
+  before(() => {
+    const fs = createMemoryFs({ "/p/db/migrations/001.sql": REFERENCES });
+    const config = resolveConfig(
+      { tenantColumns: ["org_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+      "/p",
+      undefined,
+    );
+    refModel = discoverTenantModel(fs, config, parser, ts).model;
+  });
+  const issues = (sql: string, proofs?: SqlProof[]) => {
+    const parsed = parser.parse(sql);
+    if ("error" in parsed) throw new Error(parsed.error.message);
+    return checkSqlScoping(sql, parsed, new ClauseTokens(() => parser.scan(sql)), {
+      model: refModel,
+      ...(proofs ? { proofs } : {}),
+    }).map((i) => [i.table, sql.slice(i.start, i.end)]);
+  };
+
+  test("the model keeps the key as a reference, not a parent", () => {
+    const payments = refModel.tables.get("payments");
+    assert.deepEqual(payments?.references, [{ column: "invoice_id", parent: "invoices", parentColumn: "id" }]);
+    assert.equal(payments?.parents, undefined);
+    assert.equal(payments?.owner, undefined);
+  });
+
+  test("the invoice a scoped payment names is the tenant's, in either order; the proof says so", () => {
+    const proofs: SqlProof[] = [];
+    assert.deepEqual(
+      issues(
+        "SELECT p.label, i.total FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.org_id = $1",
+        proofs,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      issues(
+        "SELECT p.label FROM payments p JOIN invoices i ON p.invoice_id = i.id WHERE p.org_id = $1 AND i.total > 0",
+      ),
+      [],
+    );
+    assert.match(
+      proofs.find((p) => p.table === "invoices")!.text,
+      /^joined to payments p on i\.id = p\.invoice_id, scoped by p\.org_id = \$1$/,
+    );
+    assert.equal(proofs.find((p) => p.table === "invoices")!.named, true);
+  });
+
+  test("twins: the payment unscoped, joined on another column, or the invoices scoping the payments the other way", () => {
+    assert.deepEqual(issues("SELECT * FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = $1"), [
+      ["payments", "payments"],
+      ["invoices", "invoices"],
+    ]);
+    assert.deepEqual(issues("SELECT * FROM payments p JOIN invoices i ON i.total = p.label::int WHERE p.org_id = $1"), [
+      ["invoices", "invoices"],
+    ]);
+    assert.deepEqual(issues("SELECT * FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE i.org_id = $1"), [
+      ["payments", "payments"],
+    ]);
+  });
+});

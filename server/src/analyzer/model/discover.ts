@@ -264,6 +264,10 @@ function ownThroughForeignKeys(
     if (!fk.required || !parent || parent.name.toLowerCase() === table.name.toLowerCase()) return undefined;
     return { column: fk.columns[0], parent: parent.name, parentColumn: fk.parentColumns[0] ?? "id" };
   };
+  // Any one-column key to another tenant-owned table, required or not.
+  const referenceOf = (table: DiscoveredTable, fk: ForeignKey) =>
+    fk.columns.length === 1 ? ownerOf(table, { ...fk, required: true }) : undefined;
+  const same = (a: TenantOwner, b: TenantOwner) => JSON.stringify(a) === JSON.stringify(b);
   for (let changed = true; changed;) {
     changed = false;
     for (const table of discovered) {
@@ -294,8 +298,15 @@ function ownThroughForeignKeys(
       .map((fk) => ownerOf(table, fk))
       .filter((o): o is TenantOwner => !!o)
       // The same key from migrations and from an ORM schema counts once.
-      .filter((o, i, all) => all.findIndex((p) => JSON.stringify(p) === JSON.stringify(o)) === i);
+      .filter((o, i, all) => all.findIndex((p) => same(p, o)) === i);
     if (parents.length) owned.parents = parents;
+    const references = (table.foreignKeys ?? [])
+      .map((fk) => referenceOf(table, fk))
+      .filter(
+        (o): o is TenantOwner => !!o && !parents.some((p) => same(p, o)) && !(owned.owner && same(owned.owner, o)),
+      )
+      .filter((o, i, all) => all.findIndex((p) => same(p, o)) === i);
+    if (references.length) owned.references = references;
   }
   // A narrower level's key names a row of the table it points to (`builds.project_id ->
   // projects.id`): that table is the level, and its own key scopes it at that level, as

@@ -11,7 +11,7 @@ export interface TableRelations {
   prismaKeys: ReadonlyMap<string, string>;
   /** The same relations by the relation's own name (`survey` -> "surveys"): `where: { survey: { id } }`. */
   prismaRelations: ReadonlyMap<string, string>;
-  /** Parent keys the schema declares, by normalized column -> the parent table (`invoice_id` -> "invoices"). */
+  /** Foreign keys the schema declares to tenant-owned tables, by normalized column -> that table (`invoice_id` -> "invoices"). */
   parentKeys: ReadonlyMap<string, string>;
   /** Back-relations (`documents Document[]`) -> the related table and whether it is a list. */
   backRelations: ReadonlyMap<string, { table: string; many: boolean }>;
@@ -41,7 +41,7 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
         backRelations.set(r.field, { table: target.name, many: !!r.list });
     }
   const parentKeys = new Map<string, string>();
-  for (const p of [...(owned?.parents ?? []), ...(owned?.owner ? [owned.owner] : [])]) {
+  for (const p of [...(owned?.parents ?? []), ...(owned?.owner ? [owned.owner] : []), ...(owned?.references ?? [])]) {
     const parent = model.tables.get(p.parent.toLowerCase());
     if (parent) parentKeys.set(normalizeColumnName(p.column), parent.name);
   }

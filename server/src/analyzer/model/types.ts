@@ -77,6 +77,12 @@ export interface TenantTable {
   /** Required foreign keys to tenant-owned parents (joins on them carry the parent's scope to this table). */
   parents?: TenantOwner[];
   /**
+   * Its other foreign keys to tenant-owned tables (`dataset_rows.dataset_id -> datasets.id` beside
+   * its own tenant column): a scoped row's key names a row of its own tenant, so a join on one from
+   * a scoped row reads only that tenant's rows, as a Prisma relation's key does in the flow.
+   */
+  references?: TenantOwner[];
+  /**
    * Set when a narrower level's key points at this table (`builds.project_id -> projects.id`): its
    * own key, listed in `tenantColumns` so a predicate on it scopes, but never what an insert must set.
    */

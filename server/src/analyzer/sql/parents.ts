@@ -41,6 +41,29 @@ export function foreignKeyJoin<R extends LinkRef>(
 }
 
 /**
+ * `parent.pk = row.fk` (either order) on one of the row's other foreign keys to a tenant-owned
+ * table (`TenantTable.references`): the parent row a scoped row names is its tenant's.
+ */
+export function referenceJoin<R extends LinkRef>(
+  expr: unknown,
+  level: LinkLevel<R>,
+): { row: R; parent: R } | undefined {
+  const e = equality(expr);
+  if (!e) return undefined;
+  for (const [c, p] of [
+    [e.l, e.r],
+    [e.r, e.l],
+  ]) {
+    if (!c.qualifier.length) continue;
+    const row = level.refs.find((r) => r.exposed === c.qualifier[c.qualifier.length - 1]);
+    const link = row?.tenant?.references?.find((l) => sameName(l.column, c.column));
+    const parent = link && parentRefOf(level, p, link);
+    if (row && parent && parent !== row) return { row, parent };
+  }
+  return undefined;
+}
+
+/**
  * `c.fk IN (SELECT pk FROM parent ...)` or `EXISTS (SELECT ... FROM parent p WHERE p.pk = c.fk ...)`:
  * the child reference of this level the subquery ties to a parent row, and the parent table it
  * reads. Whether the subquery scopes that parent is for the caller to check.

@@ -10,7 +10,7 @@ import type { ProofKind } from "../types";
 import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
-import { foreignKeyJoin, ownedThroughFinding, parentSubquery, type OwnedThroughVerb } from "./parents";
+import { foreignKeyJoin, ownedThroughFinding, parentSubquery, referenceJoin, type OwnedThroughVerb } from "./parents";
 import { andTerms, classifyTerm, isTenantColumnOf, weakMention, type ClassifyContext } from "./predicates";
 
 export type SqlRuleId = "missing-tenant-filter" | "weak-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql";
@@ -72,6 +72,8 @@ export interface SqlProof {
   evidenceEnd: number;
   /** The predicate or join as written (`o.tenant_id = $1`), or for a parent how it is scoped. */
   text: string;
+  /** A `parent` proof the other way: the row a scoped row's foreign key names (`hd.id = hdr.dataset_id`). */
+  named?: boolean;
 }
 
 /** Checks every statement of a parsed SQL text. */
@@ -516,6 +518,7 @@ class ScopeChecker {
 
     const joins: { a: Ref; b: Ref; appliesTo?: ReadonlySet<Ref>; expr?: unknown }[] = [...implied];
     const parents: { child: Ref; parent: Ref; term: Term }[] = [];
+    const references: { row: Ref; parent: Ref; term: Term }[] = [];
     const direct = new Map<Ref, { kind: SqlProof["kind"]; expr: unknown; text?: string }>();
     terms.forEach((term, i) => {
       const meaning = meanings[i];
@@ -543,6 +546,8 @@ class ScopeChecker {
           parents.push({ ...fk, term });
           fk.child.joinedParent ??= fk.parent;
         }
+        const reference = fk ? undefined : referenceJoin(term.expr, level);
+        if (reference) references.push({ ...reference, term });
         const sub = this.parentSubquery(term.expr, level, ctes);
         if (sub && applies(term, sub.child) && !direct.has(sub.child))
           direct.set(sub.child, { kind: "parent", expr: term.expr, text: sub.text });
@@ -592,6 +597,14 @@ class ScopeChecker {
           this.prove(parent, "parent", term.expr, undefined, child);
         }
       }
+      // `JOIN datasets hd ON hd.id = hdr.dataset_id` with hdr scoped: the dataset its row names.
+      for (const { row, parent, term } of references) {
+        if (isScoped(row) && parent.tenant && !parent.scoped && parent.level === level && applies(term, parent)) {
+          parent.scoped = true;
+          changed = true;
+          this.prove(parent, "parent", term.expr, undefined, row, true);
+        }
+      }
     }
     for (const { child, parent, term } of parents)
       if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
@@ -605,7 +618,7 @@ class ScopeChecker {
   }
 
   /** Records how a tenant-owned reference was found scoped, when the caller asked for proofs. */
-  private prove(ref: Ref, kind: SqlProof["kind"], expr: unknown, text?: string, from?: Ref) {
+  private prove(ref: Ref, kind: SqlProof["kind"], expr: unknown, text?: string, from?: Ref, named?: boolean) {
     const proofs = this.options.proofs;
     if (!proofs || !ref.tenant) return;
     const [evidenceStart, evidenceEnd] =
@@ -633,6 +646,7 @@ class ScopeChecker {
       evidenceStart,
       evidenceEnd,
       text: described,
+      ...(named && { named }),
     });
   }
 
