@@ -1273,3 +1273,89 @@ ${extra}}
     assert.deepEqual(run(f).flagged, []);
   });
 });
+
+describe("a repository that hands the where on whole (NestJS's Prisma recipe, ghostfolio's services)", () => {
+  const SERVICE = `${PRISMA}export class InvoiceService {
+  invoice(where: { id?: string; tenantId?: string; number?: string }) {
+    return prisma.invoice.findUnique({ where });
+  }
+  deleteInvoice(where: { id: string }) {
+    return prisma.invoice.delete({ where });
+  }
+}
+`;
+  const controller = (body: string) => `import { InvoiceService } from "../lib/invoice.service";
+export class InvoiceController {
+  constructor(private readonly invoiceService: InvoiceService, private readonly request: any) {}
+  async remove(id: string) {
+${body}
+  }
+}
+`;
+  const runWith = (body: string) =>
+    run({ "/p/src/lib/invoice.service.ts": SERVICE, "/p/src/routes/invoices.ts": controller(body) });
+
+  test("read through it, the row checked, then deleted through it: both proven at their calls", () => {
+    const r = runWith(`    const invoice = await this.invoiceService.invoice({ id });
+    if (!invoice || invoice.tenantId !== this.request.user.tenantId) throw new Error("forbidden");
+    return this.invoiceService.deleteInvoice({ id });`);
+    assert.deepEqual(r.flagged, []);
+    assert.equal(r.proofs.length, 2, r.proofs.join("\n"));
+    assert.match(
+      r.proofs[0]!,
+      /^lib\/invoice\.service\.ts:5 callers: key `where\.id` is a parameter of `invoice`, and every call passes a proven key or checks the row it returns: invoices\.ts line 5: the row's tenantId is checked against the tenant on line 6$/,
+    );
+  });
+
+  test("read through it with the tenant in the where it passes, found, then deleted by the key", () => {
+    const r =
+      runWith(`    const invoice = await this.invoiceService.invoice({ id, tenantId: this.request.user.tenantId });
+    if (!invoice) throw new Error("not found");
+    return this.invoiceService.deleteInvoice({ id });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("calls of both kinds: one passes the tenant in its where, the other checks the row it gets back", () => {
+    const r = runWith(`    const mine = await this.invoiceService.invoice({ id, tenantId: this.request.user.tenantId });
+    if (!mine) throw new Error("not found");
+    const other = await this.invoiceService.invoice({ id: mine.number });
+    if (!other || other.tenantId !== this.request.user.tenantId) throw new Error("forbidden");
+    return other;`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs[0]!, /invoices\.ts line 5: the where it passes scopes the query \(and 1 more call\)$/);
+  });
+
+  test("twin: deleted through it by the route's id with no check: the wrapper's query is flagged, naming the call", () => {
+    const r = runWith(`    return this.invoiceService.deleteInvoice({ id });`);
+    assert.deepEqual(r.flagged, ["lib/invoice.service.ts:8: delete({ where })"]);
+    assert.match(
+      r.messages[0]!,
+      /^prisma\.invoice\.delete deletes "invoices" by the where its callers pass: the call on invoices\.ts line 5 passes `\{ id \}`, which has no tenant filter\. Require `tenantId: <tenant>` in the where that call passes\./,
+    );
+  });
+
+  test("twin: a check that only logs before the delete", () => {
+    const r = runWith(`    const invoice = await this.invoiceService.invoice({ id });
+    if (!invoice || invoice.tenantId !== this.request.user.tenantId) console.warn("forbidden");
+    return this.invoiceService.deleteInvoice({ id });`);
+    assert.deepEqual(r.flagged.sort(), [
+      "lib/invoice.service.ts:5: findUnique({ where })",
+      "lib/invoice.service.ts:8: delete({ where })",
+    ]);
+  });
+
+  test("no call of the wrapper to judge: the where stays one tenantguard cannot read", () => {
+    const r = run({ "/p/src/lib/invoice.service.ts": SERVICE });
+    assert.deepEqual(r.flagged, []);
+    const rules = analyzeSourceFile({
+      ts,
+      sourceFile: ts.createSourceFile("/p/src/lib/invoice.service.ts", SERVICE, ts.ScriptTarget.Latest, true),
+      config: resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
+      model: h.model,
+      parser: h.parser,
+      relativePath: "src/lib/invoice.service.ts",
+      callerFiles: () => [],
+    }).map((f) => f.ruleId);
+    assert.deepEqual(rules, ["dynamic-sql", "dynamic-sql"]);
+  });
+});

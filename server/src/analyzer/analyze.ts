@@ -17,6 +17,7 @@ import {
 } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
+import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
 import { modelLinks } from "./model/relations";
 import {
   insertTenantColumnsOf,
@@ -185,6 +186,32 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   return out;
 }
 
+/**
+ * What each call of a function passes for the parameter (path) `expr` reads: `{ where }` of
+ * `this.orders({ where })` for `const { where } = params`. Undefined for an entry point (any client
+ * calls it), when nothing calls it, or when a call cannot be followed.
+ */
+function passedAtCalls(
+  options: AnalyzeOptions,
+  expr: ts.Expression,
+  resolver: FunctionResolver,
+): { call: ts.CallExpression; passed: ts.Expression }[] | undefined {
+  const tsm = options.ts;
+  const pk = options.callerFiles && parameterKey(tsm, expr);
+  if (!pk || isEntryPoint(tsm, pk) || isDefaultExport(tsm, pk)) return undefined;
+  const files = options.callerFiles!(pk.name, pk.fn.getSourceFile().fileName, ownerOf(tsm, pk.fn) || undefined);
+  const isModel = (name: string) => !!lookupTenantEntity(options.model, name);
+  const { calls, unresolved } = callSitesOf(tsm, pk, files, resolver, isModel);
+  if (!calls.length || unresolved) return undefined;
+  const out: { call: ts.CallExpression; passed: ts.Expression }[] = [];
+  for (const call of calls) {
+    const at = argumentAt(tsm, call, pk.index, pk.path);
+    if (!at || at.path) return undefined;
+    out.push({ call, passed: at.expr });
+  }
+  return out;
+}
+
 /** Finds the function a call runs: through the checker, else this file and the files its imports name. */
 function functionResolver(options: AnalyzeOptions): FunctionResolver {
   return new FunctionResolver(options.ts, options.checker, options.checker ? undefined : options.sourceFileOf);
@@ -243,6 +270,9 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
     resolveFunction: (call) => (resolver ??= functionResolver(options)).resolve(call),
     constValue: (id) => (resolver ??= functionResolver(options)).constValue(id),
+    passedAtCalls: options.callerFiles
+      ? (expr) => passedAtCalls(options, expr, (resolver ??= functionResolver(options)))
+      : undefined,
   };
   let resolver: FunctionResolver | undefined;
   const boundary = boundaryContext(options);

@@ -6,7 +6,7 @@ import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
 import { findIdentityEvidence, findTenantEvidence, ownerLookupSelect, tenantSpellings } from "./explain-evidence";
 import { lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
-import { OPERATIONS } from "./orm/prisma";
+import { callsScopedByTheirWhere, OPERATIONS } from "./orm/prisma";
 import type { OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
@@ -116,7 +116,18 @@ export function ormProofs(input: OrmProofInput): Proof[] {
       continue;
     }
     if (!found) {
-      out.push({ kind: "predicate", table: q.table, start, end, message: "tenant predicate in the query" });
+      // `findUnique({ where })` with the where a parameter, scoped at every call (orm/prisma.ts judgedAtCalls).
+      out.push(
+        callsScopedByTheirWhere(q.call)
+          ? {
+              kind: "callers",
+              table: q.table,
+              start,
+              end,
+              message: "its where is a parameter, and every call of its function passes one that scopes it",
+            }
+          : { kind: "predicate", table: q.table, start, end, message: "tenant predicate in the query" },
+      );
       continue;
     }
     const text = found.text;

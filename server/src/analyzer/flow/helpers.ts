@@ -157,11 +157,27 @@ export class HelperSummaries implements HelperEffects {
     if (!r) return undefined;
     let read = this.callReads.get(call);
     if (!read) {
-      const passed = argumentAt(this.ctx.ts, call, r.index, r.path);
+      const tsm = this.ctx.ts;
+      const passed = argumentAt(tsm, call, r.index, r.path);
+      // A where handed on whole (`order({ id, userId: user.id })`): the caller's where may scope it.
+      const whole =
+        !r.query.key && r.path.endsWith(".id") ? argumentAt(tsm, call, r.index, r.path.slice(0, -3)) : undefined;
+      const where = whole && !whole.path ? strip(tsm, whole.expr) : undefined;
+      const tenant = this.ctx.tenantOf(r.query.table).names;
+      const scoped =
+        !!where &&
+        tsm.isObjectLiteralExpression(where) &&
+        where.properties.some(
+          (p) =>
+            (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) &&
+            tsm.isIdentifier(p.name) &&
+            tenant.has(p.name.text) &&
+            !(tsm.isPropertyAssignment(p) && holdsNothing(tsm, strip(tsm, p.initializer))),
+        );
       read = {
         call,
         table: r.query.table,
-        scoped: false,
+        scoped,
         returns: "row",
         throwsWhenEmpty: false,
         readOnly: true,
@@ -606,14 +622,18 @@ export class HelperSummaries implements HelperEffects {
       const field = v?.kind === "object" && v.fields?.size === 1 ? [...v.fields.keys()][0] : undefined;
       if (field) v = v!.fields!.get(field);
       const q = v?.kind === "row" && v.unchecked ? v.source : undefined;
-      if (!q?.readOnly || !q.key || q.key.list || (query && (query !== q || wrap !== field))) return undefined;
+      const keyed = q?.key ? !q.key.list : !!q?.passedWhere;
+      if (!q?.readOnly || !keyed || (query && (query !== q || wrap !== field))) return undefined;
       query = q;
       wrap = field;
     }
-    if (!query?.key) return undefined;
-    const key = strip(tsm, query.key.expr);
+    // `findUnique({ where })` with the where a parameter: the key is the `id` each call's where holds.
+    const keyExpr = query?.key?.expr ?? query?.passedWhere;
+    if (!query || !keyExpr) return undefined;
+    const key = strip(tsm, keyExpr);
     const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn).find((p) => p.name === key.text) : undefined;
-    return param && { query, index: param.index, path: param.path, ...(wrap && { wrap }) };
+    const path = param && param.path + (query.key ? "" : ".id");
+    return param && { query, index: param.index, path: path!, ...(wrap && { wrap }) };
   }
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, returned: ReturnedExpression[]): Summary["returns"] {
@@ -662,19 +682,21 @@ export class HelperSummaries implements HelperEffects {
   ): Returned["key"] {
     const tsm = this.ctx.ts;
     const q = value.source;
-    if (!q?.scoped || !q.key || q.key.list) return undefined;
+    // A where handed on whole, scoped at every call (orm/prisma.ts judgedAtCalls): keyed by its `id`.
+    const keyExpr = q?.key ? (q.key.list ? undefined : q.key.expr) : q?.passedWhere;
+    if (!q?.scoped || !keyExpr) return undefined;
     if (!returned.every(([e, at]) => holdsNothing(tsm, strip(tsm, e)) || flow.valueOf(e, at)?.source === q))
       return undefined;
-    let e = strip(tsm, q.key.expr);
-    let path = "";
+    let e = strip(tsm, keyExpr);
+    let path = q.key ? "" : ".id";
     if (tsm.isPropertyAccessExpression(e)) {
-      path = `.${e.name.text}`;
+      path = `.${e.name.text}${path}`;
       e = strip(tsm, e.expression);
     }
     const name = tsm.isIdentifier(e) ? e.text : undefined;
     const param = name ? parameterNames(tsm, fn).find((p) => p.name === name) : undefined;
-    if (!param || (path && param.path)) return undefined;
-    return { index: param.index, path: param.path + path, rejectsMissing: q.key.rejectsMissing };
+    if (!param || (path && param.path && (q.key || path !== ".id"))) return undefined;
+    return { index: param.index, path: param.path + path, rejectsMissing: q.key?.rejectsMissing };
   }
 
   /**

@@ -8,6 +8,7 @@
 import type ts from "typescript";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
+import { callsScopedByTheirWhere } from "../orm/prisma";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -170,14 +171,37 @@ export class OwnershipFlow {
         };
     }
     // A read whose row the function returns may be checked by each caller instead.
-    return query.key
-      ? this.keyVerdict(
-          flow,
-          { ...query.key, readOnly: query.readOnly, ...(query.readOnly && { read: query.call }) },
-          table,
-          false,
-        )
-      : undefined;
+    if (query.key)
+      return this.keyVerdict(
+        flow,
+        { ...query.key, readOnly: query.readOnly, ...(query.readOnly && { read: query.call }) },
+        table,
+        false,
+      );
+    return query.passedWhere ? this.passedWhereVerdict(query, query.passedWhere, table) : undefined;
+  }
+
+  /** `order(where) { return db.order.findUnique({ where }) }`: the `id` each call's where holds, judged there. */
+  private passedWhereVerdict(query: FlowQuery, where: ts.Expression, table: string): OwnershipVerdict | undefined {
+    const { ctx } = this;
+    const pk = ctx.callers && parameterKey(ctx.ts, where);
+    if (!pk) return undefined;
+    const key = {
+      list: false,
+      readOnly: query.readOnly,
+      ...(query.readOnly && { read: query.call }),
+      settled: callsScopedByTheirWhere(query.call),
+    };
+    const verdict = this.byCallers({ ...pk, path: `${pk.path}.id` }, table, key, 0, new Set());
+    // The finding already names the call whose where holds no tenant (orm/prisma.ts judgedAtCalls).
+    if (verdict.kind !== "proven") return undefined;
+    const text = code(`${where.getText(ctx.sourceFile)}.id`);
+    return {
+      kind: "owned",
+      proof: "callers",
+      evidence: pk.fn.parameters[pk.index] ?? where,
+      message: `key ${text} ${verdict.message}`,
+    };
   }
 
   /**
@@ -242,8 +266,16 @@ export class OwnershipFlow {
   private byCallers(
     pk: ParameterKey,
     table: string,
-    /** `sessionUser`: the parameter is a user, proven where a call passes the signed-in user's id. */
-    key: Omit<QueryKey, "expr"> & { read?: ts.Node; readOnly?: boolean; sessionUser?: boolean },
+    /**
+     * `sessionUser`: the parameter is a user, proven where a call passes the signed-in user's id.
+     * `settled`: calls already scoped by what they pass (a where holding the tenant).
+     */
+    key: Omit<QueryKey, "expr"> & {
+      read?: ts.Node;
+      readOnly?: boolean;
+      sessionUser?: boolean;
+      settled?: ReadonlySet<ts.Node>;
+    },
     depth: number,
     seen: Set<ts.Node>,
   ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
@@ -268,6 +300,10 @@ export class OwnershipFlow {
     let rowChecked = false;
     for (const call of calls) {
       const where = this.where(call);
+      if (depth === 0 && key.settled?.has(call)) {
+        first ??= `${where}: the where it passes scopes the query`;
+        continue;
+      }
       const passed = argumentAt(ctx.ts, call, pk.index, pk.path);
       const text = passed && code(passed.expr.getText(call.getSourceFile()).replace(/\s+/g, " ") + passed.path);
       const unproven = (why: string) => ({
@@ -335,6 +371,9 @@ export class OwnershipFlow {
     const same = (a: ts.Node, b: ts.Node) =>
       a === b || (a.pos === b.pos && a.end === b.end && a.getSourceFile().fileName === b.getSourceFile().fileName);
     if (!found || !same(found.query.call, read)) return undefined;
+    // `this.orderService.order({ id, userId: user.id })`: the where it hands on holds the tenant.
+    if (found.read.scoped)
+      return { proof: "predicate", evidence: call, say: () => "the where it passes holds the tenant filter" };
     const check = flow.checks.get(found.read);
     return check?.state === "checked" ? check.reason : undefined;
   }

@@ -31,6 +31,11 @@ export interface FlowQuery {
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
   /**
+   * A where handed on whole (`findUnique({ where })` in a repository's `order(where)`): its `id`
+   * is the key, which each call of the function passes (`this.orderService.order({ id })`).
+   */
+  passedWhere?: ts.Expression;
+  /**
    * Foreign keys to tenant-owned parents the query filters by (`where: { tagId }`): the rows
    * hang off those parents' rows, so an owned parent key scopes them.
    */
@@ -119,6 +124,8 @@ export function prismaFlowQuery(
       ? soleProperty(tsm, whereObj)
       : undefined;
   const key = id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
+  const passedWhere =
+    whereObj && (tsm.isIdentifier(whereObj) || tsm.isPropertyAccessExpression(whereObj)) ? whereObj : undefined;
   const fieldValue = (field: string) =>
     whereObj && tsm.isObjectLiteralExpression(whereObj)
       ? (member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field))
@@ -145,6 +152,7 @@ export function prismaFlowQuery(
     readOnly: method.startsWith("find"),
     // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
     key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
+    ...(passedWhere && { passedWhere }),
     ...(membershipTenant &&
       membershipUser && {
         membership: { tenant: strip(tsm, membershipTenant), user: strip(tsm, membershipUser) },

@@ -180,6 +180,17 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       ? `"${table}" is tenant-owned through "${through.parent.table.name}". `
       : "";
   if (scope.kind === "dynamic") {
+    // `findMany({ where })` with `where` a parameter (a repository's wrapper): judged at its calls.
+    const atCalls = whereValue ? judgedAtCalls(site, op, whereValue) : undefined;
+    if (atCalls?.kind === "scoped") return [];
+    if (atCalls)
+      return [
+        finding(
+          site,
+          "missing-tenant-filter",
+          `${site.label} ${op.reads === "looks up" ? "reads" : op.reads} "${table}" by the where its callers pass: the call on ${atCalls.where} passes \`${atCalls.text}\`, which ${atCalls.why}. ${ownedThrough}Require \`${filter}\` in the where that call passes.`,
+        ),
+      ];
     return [
       finding(
         site,
@@ -246,6 +257,67 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       ? uniqueLookupFix(fixSite, entity.compoundKeys, byCompound)
       : addToWhereFix(fixSite);
   return [finding(site, "missing-tenant-filter", `${site.label} ${what}: ${harm}. ${ownedThrough}${advice}`, fix)];
+}
+
+/**
+ * A where that is a parameter of the query's function, judged at every call of that function in
+ * the caller's file: scoped when each passes a scoped where; the first call that passes one
+ * without the tenant otherwise. Undefined when a call cannot be judged (no calls, one that cannot
+ * be followed, or a where the caller builds at run time as well).
+ */
+function judgedAtCalls(
+  site: CallSite,
+  op: Operation,
+  whereValue: ts.Expression,
+): { kind: "scoped" } | { kind: "unscoped"; where: string; text: string; why: string } | undefined {
+  const { ctx, entity } = site;
+  const tsm = ctx.ts;
+  const calls = ctx.passedAtCalls?.(strip(tsm, whereValue));
+  if (!calls) return undefined;
+  const settled = new Set<ts.Node>();
+  settledByWhere.set(site.call, settled);
+  let first: { kind: "unscoped"; where: string; text: string; why: string } | undefined;
+  for (const { call, passed } of calls) {
+    const file = call.getSourceFile();
+    const caller: CallSite = { ...site, ctx: { ...ctx, sourceFile: file, declarations: undefined } };
+    const scope = whereScope(caller.ctx, passed, entity);
+    if (scope.kind === "scoped" || scope.kind === "shared") {
+      settled.add(call);
+      continue;
+    }
+    if (scope.kind === "dynamic") return undefined;
+    // What decides the rows without the tenant at the call: a secret, the user's own rows, a share link, a public flag.
+    const object = followConst(caller.ctx, strip(tsm, passed));
+    if (
+      tsm.isObjectLiteralExpression(object) &&
+      (isCredentialLookup(caller, object) ||
+        isOwnRowsQuery(caller, object) ||
+        isShareLinkRead(caller, op, object) ||
+        isPublicRead(caller, op, object))
+    ) {
+      settled.add(call);
+      continue;
+    }
+    if (first) continue;
+    const line = file.getLineAndCharacterOfPosition(call.getStart(file)).line + 1;
+    first = {
+      kind: "unscoped",
+      where: `${file === ctx.sourceFile ? "" : `${file.fileName.split(/[\\/]/).pop()} `}line ${line}`,
+      text: short(passed.getText(file).replace(/\s+/g, " ")),
+      why: scope.kind === "weak" ? `holds the tenant filter but ${scope.reason}` : "has no tenant filter",
+    };
+  }
+  return first ?? { kind: "scoped" };
+}
+
+/**
+ * The calls of a where-passing function whose where already scoped the query (orm/prisma.ts
+ * judgedAtCalls), by the query: the flow proves the key of the others only.
+ */
+const settledByWhere = new WeakMap<ts.Node, ReadonlySet<ts.Node>>();
+
+export function callsScopedByTheirWhere(query: ts.Node): ReadonlySet<ts.Node> | undefined {
+  return settledByWhere.get(query);
 }
 
 /** Whether a where selects by a compound unique of the model (`domain_key: {...}`), which findFirst does not take. */

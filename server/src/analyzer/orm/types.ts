@@ -21,6 +21,12 @@ export interface OrmContext {
   constValue?(id: ts.Identifier): ts.Expression | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
+  /**
+   * For an expression that is (a field of) a parameter of a named function (`where` of a
+   * repository's `orders({ where })`): every call of that function and what it passes there, in
+   * the caller's file (flow/callers.ts). Undefined when there are no calls, or one cannot be followed.
+   */
+  passedAtCalls?(expr: ts.Expression): readonly { call: ts.CallExpression; passed: ts.Expression }[] | undefined;
 }
 
 /** One finding about one ORM call, in file offsets. */
