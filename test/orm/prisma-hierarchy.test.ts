@@ -178,6 +178,21 @@ describe("a hierarchy: a filter on any level the model has scopes it", () => {
       "await prisma.task.findMany({ where: { OR: [{ orgId }, { title: name }] } });",
       [{ rule: "weak-tenant-filter", at: "findMany({ where: { OR: [{ orgId }, { title: name }] } })" }],
     ],
+    [
+      "a create that sets the broad level owns the row",
+      "await prisma.task.create({ data: { id, orgId, title: name } });",
+      [],
+    ],
+    [
+      "a create that sets no level",
+      "await prisma.task.create({ data: { id, title: name } });",
+      [{ rule: "missing-tenant-on-insert", at: "create({ data: { id, title: name } })" }],
+    ],
+    [
+      "a level table's create with its own key only (that key is no tenant to set)",
+      "await prisma.project.create({ data: { id } });",
+      [{ rule: "missing-tenant-on-insert", at: "create({ data: { id } })" }],
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 

@@ -3,6 +3,8 @@
 // creates of tenant-owned models that do not take the tenant from their parent's key.
 import type ts from "typescript";
 import { isRelationField, type PrismaEntity } from "./prisma-entities";
+import { insertTenantColumnsOf } from "../model/types";
+import { tenantColumnMatches } from "../model/names";
 import { followConst, strip } from "./prisma-syntax";
 import {
   allOf,
@@ -104,7 +106,9 @@ function dataScope(ctx: ScopeContext, expr: ts.Expression, entity: PrismaEntity,
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (!name || !value) continue;
-    if (name === entity.tenantField) {
+    // Any level of a hierarchy the model has owns the row, as any level's predicate scopes it (and the
+    // other query builders' inserts): `userId` of an `ApiKey` whose `emailAccountId` is optional.
+    if (name === entity.tenantField || isInsertLevel(entity, name)) {
       const s = tenantValueScope(ctx, value, name);
       terms.push(s.kind === "shared" ? { kind: "weak", reason: `sets ${name} to null`, node: value } : s);
     } else if (entity.relation(name)?.carriesTenant && isRelationField(entity, name)) {
@@ -176,4 +180,11 @@ function elementsOf(ctx: ScopeContext, data: ts.Expression): ts.Expression[] {
     }
   }
   return [d];
+}
+
+/** A broader level of the model's hierarchy an insert may set (not a level table's own key, `projects.id`). */
+function isInsertLevel(entity: PrismaEntity, field: string): boolean {
+  if (!entity.tenantFields?.includes(field)) return false;
+  const column = entity.info.fields[field] ?? field;
+  return insertTenantColumnsOf(entity.table).some((c) => tenantColumnMatches(column, c));
 }
