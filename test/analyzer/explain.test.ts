@@ -97,6 +97,22 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "Prisma: an existence check (a slug free across tenants): only the id selected, only its presence tested",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  const taken = await prisma.invoice.findFirst({ where: { number }, select: { id: true } });\n  if (taken) throw new Error("number in use");\n  return Boolean(await prisma.invoice.findUnique({ where: { id: number }, select: { id: true } }));\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.findFirst: reads only whether a row exists: `select: { id: true }` [select: { id: true }]",
+      "owner-lookup invoices @prisma.invoice.findUnique: reads only whether a row exists: `select: { id: true }` [select: { id: true }]",
+    ],
+  },
+  {
+    name: "twin: the id handed back, used as a key, or more than the id selected",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  const taken = await prisma.invoice.findFirst({ where: { number }, select: { id: true } });\n  if (!taken) return null;\n  await audit(taken);\n  const row = await prisma.invoice.findFirst({ where: { number }, select: { id: true } });\n  console.log(row.id);\n  return prisma.invoice.findFirst({ where: { number }, select: { id: true, total: true } });\n}`,
+    expect: [],
+    findings: ["missing-tenant-filter", "missing-tenant-filter", "missing-tenant-filter"],
+  },
+  {
     name: "Prisma: a relation filter to the scoped parent",
     orm: "prisma",
     code: `${PRISMA}export const f = (tenantId: string) => prisma.task.findMany({ where: { project: { tenantId } } });`,

@@ -211,6 +211,87 @@ export function ownerLookupSelect(
 
 const MAX_OWNER_DEPTH = 4;
 
+/**
+ * `const taken = await prisma.link.findFirst({ where: { slug }, select: { id: true } }); if (taken)
+ * throw ...`: a read that selects only the id, whose answer is only tested for presence, tells
+ * whether some row matches and nothing of it (a slug free across every tenant). Its `select`.
+ */
+export function existenceCheckSelect(tsm: typeof ts, call: ts.CallExpression): ts.PropertyAssignment | undefined {
+  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
+  const select = args.properties.find(
+    (p): p is ts.PropertyAssignment => tsm.isPropertyAssignment(p) && propertyName(tsm, p.name) === "select",
+  );
+  const fields = select && strip(tsm, select.initializer);
+  const onlyId =
+    !!fields &&
+    tsm.isObjectLiteralExpression(fields) &&
+    fields.properties.length === 1 &&
+    tsm.isPropertyAssignment(fields.properties[0]!) &&
+    propertyName(tsm, fields.properties[0].name) === "id" &&
+    strip(tsm, fields.properties[0].initializer).kind === tsm.SyntaxKind.TrueKeyword;
+  if (!onlyId) return undefined;
+  let at: ts.Node = call;
+  while (
+    tsm.isAwaitExpression(at.parent) ||
+    tsm.isParenthesizedExpression(at.parent) ||
+    tsm.isNonNullExpression(at.parent)
+  )
+    at = at.parent;
+  if (testsPresence(tsm, at)) return select;
+  const decl = at.parent;
+  if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
+  if (!(decl.parent.flags & tsm.NodeFlags.Const)) return undefined;
+  const name = decl.name.text;
+  let scope: ts.Node = decl;
+  while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  let uses = 0;
+  let onlyPresence = true;
+  const visit = (n: ts.Node): void => {
+    if (!onlyPresence) return;
+    if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
+      const parent = n.parent;
+      const isName =
+        (tsm.isPropertyAccessExpression(parent) && parent.name === n) ||
+        (tsm.isPropertyAssignment(parent) && parent.name === n);
+      if (!isName) {
+        uses++;
+        if (!testsPresence(tsm, n)) onlyPresence = false;
+      }
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(scope);
+  return onlyPresence && uses > 0 ? select : undefined;
+}
+
+/** Whether `e`'s value is only tested for presence where it stands: `if (e)`, `!e`, `e ? a : b`, `e == null`, `Boolean(e)`. */
+function testsPresence(tsm: typeof ts, e: ts.Node, depth = 0): boolean {
+  const parent = e.parent;
+  if (!parent || depth > 4) return false;
+  if (tsm.isParenthesizedExpression(parent)) return testsPresence(tsm, parent, depth + 1);
+  if (tsm.isPrefixUnaryExpression(parent)) return parent.operator === tsm.SyntaxKind.ExclamationToken;
+  if (tsm.isIfStatement(parent) || tsm.isWhileStatement(parent)) return parent.expression === e;
+  if (tsm.isConditionalExpression(parent)) return parent.condition === e;
+  if (tsm.isCallExpression(parent))
+    return tsm.isIdentifier(parent.expression) && parent.expression.text === "Boolean" && parent.arguments[0] === e;
+  if (tsm.isBinaryExpression(parent)) {
+    const op = parent.operatorToken.kind;
+    if (op === tsm.SyntaxKind.AmpersandAmpersandToken || op === tsm.SyntaxKind.BarBarToken)
+      return parent.left === e ? true : testsPresence(tsm, parent, depth + 1);
+    const equality =
+      op === tsm.SyntaxKind.EqualsEqualsToken ||
+      op === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+      op === tsm.SyntaxKind.ExclamationEqualsToken ||
+      op === tsm.SyntaxKind.ExclamationEqualsEqualsToken;
+    const other = strip(tsm, parent.left === e ? parent.right : parent.left);
+    return (
+      equality && (other.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(other) && other.text === "undefined"))
+    );
+  }
+  return false;
+}
+
 function propertyName(tsm: typeof ts, name: ts.PropertyName): string | undefined {
   if (tsm.isIdentifier(name) || tsm.isStringLiteralLike(name) || tsm.isPrivateIdentifier(name)) return name.text;
   return undefined;

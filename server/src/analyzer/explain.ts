@@ -4,7 +4,13 @@
 import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
-import { findIdentityEvidence, findTenantEvidence, ownerLookupSelect, tenantSpellings } from "./explain-evidence";
+import {
+  existenceCheckSelect,
+  findIdentityEvidence,
+  findTenantEvidence,
+  ownerLookupSelect,
+  tenantSpellings,
+} from "./explain-evidence";
 import { lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { callsScopedByTheirWhere, OPERATIONS } from "./orm/prisma";
 import type { OrmQuery } from "./orm/types";
@@ -105,13 +111,14 @@ export function ormProofs(input: OrmProofInput): Proof[] {
       : undefined;
     const select = !found && table && ownerLookup(input, q, table);
     if (select) {
+      const what = select.exists ? "reads only whether a row exists" : "reads only which tenant owns the row";
       out.push({
         kind: "owner-lookup",
         table: q.table,
         start,
         end,
-        message: `reads only which tenant owns the row: ${quote(oneLine(select.getText(sourceFile)))}`,
-        evidence: { start: select.getStart(sourceFile), end: select.getEnd() },
+        message: `${what}: ${quote(oneLine(select.node.getText(sourceFile)))}`,
+        evidence: { start: select.node.getStart(sourceFile), end: select.node.getEnd() },
       });
       continue;
     }
@@ -162,13 +169,20 @@ export function ormProofs(input: OrmProofInput): Proof[] {
 }
 
 /** A Prisma one-row read (`findUnique`, `findFirst`) that selects only its tenant key: its `select` (explain-evidence.ts ownerLookupSelect). */
-function ownerLookup(input: OrmProofInput, q: OrmQuery, table: TenantTable): ts.Node | undefined {
+function ownerLookup(
+  input: OrmProofInput,
+  q: OrmQuery,
+  table: TenantTable,
+): { node: ts.Node; exists?: boolean } | undefined {
   const tsm = input.ts;
   const call = q.call;
   const method = tsm.isCallExpression(call) ? calleeName(tsm, call) : undefined;
   if (q.kind !== "read" || !method || !Object.hasOwn(OPERATIONS, method) || OPERATIONS[method]!.reads !== "looks up")
     return undefined;
-  return ownerLookupSelect(tsm, call as ts.CallExpression, input.model, table);
+  const owner = ownerLookupSelect(tsm, call as ts.CallExpression, input.model, table);
+  if (owner) return { node: owner };
+  const exists = existenceCheckSelect(tsm, call as ts.CallExpression);
+  return exists && { node: exists, exists: true };
 }
 
 /** Hover and `--explain` wording for a query through a scoped client. */

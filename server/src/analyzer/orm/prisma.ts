@@ -3,7 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { ownerLookupSelect } from "../explain-evidence";
+import { existenceCheckSelect, ownerLookupSelect } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { isShareKey, ownedThroughText } from "../model/types";
@@ -146,7 +146,11 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   // `findUnique({ where: { id }, select: { projectId: true } })`: which tenant owns the row, nothing of it.
-  if (op.reads === "looks up" && ownerLookupSelect(tsm, site.call, ctx.model, entity.table)) return [];
+  if (
+    op.reads === "looks up" &&
+    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheckSelect(tsm, site.call))
+  )
+    return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
   // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships;
