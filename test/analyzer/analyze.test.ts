@@ -14,6 +14,38 @@ before(async () => {
 
 const summary = (code: string, config = {}) => summarizeFindings(code, analyzeText(parser, code, config));
 
+describe("statements assembled from parts: what can still be read", () => {
+  test("a SET list built at run time: the WHERE decides the rows, and is checked", () => {
+    const code = [
+      'await pool.query(`UPDATE orders SET ${updates.join(", ")} WHERE id = $1 AND tenant_id = $2`, [id, t, ...values]);',
+      'await pool.query(`UPDATE orders SET updated_at = now(), ${updates.join(", ")} WHERE id = $1`, [id, ...values]);',
+    ].join("\n");
+    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "orders" }]);
+  });
+
+  test("parameters numbered at run time (`$${i++}`) are parameters", () => {
+    const code = [
+      'await pool.query(`UPDATE orders SET ${updates.join(", ")} WHERE id = $${i++} AND tenant_id = $${i}`, values);',
+      "await pool.query(`DELETE FROM orders WHERE id = $${i}`, values);",
+    ].join("\n");
+    assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "orders" }]);
+  });
+
+  test("twins: a clause spliced in where the WHERE goes, or a SET list followed by more of it, stay unreadable", () => {
+    const code = [
+      'await pool.query(`UPDATE orders SET ${updates.join(", ")} WHERE ${where}`, values);',
+      "await pool.query(`UPDATE orders SET ${assignments} = 1 WHERE tenant_id = $1`, values);",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [
+        ["dynamic-sql", 1],
+        ["dynamic-sql", 2],
+      ],
+    );
+  });
+});
+
 describe("drivers", () => {
   const cases: [string, string][] = [
     ["node-postgres string", `pool.query("SELECT * FROM orders WHERE id = $1", [id]);`],

@@ -17,6 +17,7 @@ import {
 } from "./flow/ownership";
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
+import { withSetListStubs } from "./sql/set-list";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
 import { modelLinks } from "./model/relations";
 import {
@@ -436,6 +437,9 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   }
   const parsed = parser.parse(site.sql);
   if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
+  // `UPDATE t SET ${updates.join(", ")} WHERE ...`: the WHERE decides the rows, whatever the assignments.
+  const stubbed = "error" in parsed ? withSetListStubs(site) : undefined;
+  if (stubbed && !("error" in parser.parse(stubbed.sql))) return checkSite(stubbed, options, flowQueries);
   if ("error" in parsed) {
     // At isolation "schema", a schema name spliced in is both why it does not parse and the finding.
     const isolation = checkIsolation(boundaryContext(options), site, undefined);

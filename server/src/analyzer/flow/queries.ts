@@ -342,6 +342,11 @@ function whereEqualities(
     if (m) {
       const n = Number(m[3]);
       const at = sql.indexOf(`$${m[3]}`, offset);
+      // `$${i++}`: a number the code counts at run time names no value we can tell.
+      if (site.holes.some((h) => h.sqlStart === at + 1)) {
+        offset += term.length + 3;
+        continue;
+      }
       const expr =
         site.parameterStyle === "numbered" || site.parameterStyle === "pgp"
           ? (site.namedValues?.get(n) ?? site.valuesArray?.elements[n - 1])

@@ -70,7 +70,12 @@ export function renderSql(
     const tail = out.tail();
     let placeholder = `$${nextHole++}`;
     let unknownTable = false;
-    if (shape === "identifier" || (TABLE_POSITION.test(tail) && !DISTINCT_FROM.test(tail))) {
+    // `$${i++}`: a parameter whose number the code counts at run time; the `$` is written, the hole is its number.
+    const counted = style !== "question" && /(?<![$\w])\$$/.test(tail);
+    if (counted) {
+      placeholder = placeholder.slice(1);
+      kind = "value";
+    } else if (shape === "identifier" || (TABLE_POSITION.test(tail) && !DISTINCT_FROM.test(tail))) {
       // A value where a table name goes is a spliced identifier (a Drizzle table object): its
       // table when it can be told, else `"$N"`, which names no table (analyze.ts notes it).
       const tablePosition = TABLE_POSITION.test(tail);
@@ -87,7 +92,7 @@ export function renderSql(
     }
     // `"... FROM invoices" + where`: glued to a word, `$N` would become part of the identifier
     // (`invoices$1`); a space keeps it a separate token, as the spliced text would have to be.
-    if (/[\p{L}\p{N}_$]$/u.test(tail)) out.appendPoint(" ", fileStart, fileStart);
+    if (!counted && /[\p{L}\p{N}_$]$/u.test(tail)) out.appendPoint(" ", fileStart, fileStart);
     const sqlStart = out.text.length;
     out.appendPoint(placeholder, fileStart, fileEnd);
     holes.push({ sqlStart, sqlEnd: out.text.length, expr, kind, ...(unknownTable && { unknownTable }) });
