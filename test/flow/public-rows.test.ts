@@ -59,7 +59,7 @@ function prismaRun(body: string) {
     parser,
     model,
     {
-      "/p/src/public.ts": `${PRISMA_CLIENT}export async function handler(id: string, name: string, flag: boolean) {\n${body}\n}`,
+      "/p/src/public.ts": `${PRISMA_CLIENT}export async function handler(id: string, name: string, flag: boolean, spaceId: string) {\n${body}\n}`,
     },
     { config: CONFIG },
   );
@@ -82,6 +82,26 @@ describe("Prisma", () => {
   await prisma.collection.findFirst({ where: { id, isPublic: flag } });
   await prisma.collection.findMany({ where: { OR: [{ isPublic: true }, { name }] } });`);
     assert.equal(r.flagged.length, 4, r.flagged.join("\n"));
+  });
+
+  test("a row read by id and checked to be public or the tenant's before use; its key proves no write", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || (!c.isPublic && c.spaceId !== spaceId)) throw new Error("not found");
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (d?.isPublic === false && d.spaceId !== spaceId) throw new Error("not found");
+  await prisma.collection.update({ where: { id: c.id }, data: { name } });
+  return [c, d];`);
+    assert.deepEqual(r.flagged, ["public.ts:8: update({ where: { id: c.id }, data: { name } })"]);
+  });
+
+  test("twin: the public test on another row, or public without the tenant check", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  const other = await prisma.collection.findFirst({ where: { spaceId } });
+  if (!other?.isPublic && c?.spaceId !== spaceId) throw new Error("not found");
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (!d?.isPublic && d?.name !== name) throw new Error("not found");
+  return [c, d];`);
+    assert.equal(r.flagged.length, 2, r.flagged.join("\n"));
   });
 
   test("twin: a row read because it is public proves no later write", () => {

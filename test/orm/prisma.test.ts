@@ -256,6 +256,27 @@ describe("a tenant filter that does not hold for every row", () => {
     ]);
   });
 
+  test("an optional parameter the flow has narrowed where it is used: inside `if (tenantId)`, after `if (!tenantId) throw`", () => {
+    const q = "await prisma.invoice.findMany({ where: { tenantId } });";
+    const optional = "tenantId?: string";
+    for (const body of [
+      `if (tenantId) {\n    ${q}\n  }`,
+      `if (!tenantId) throw new Error("signed out");\n  ${q}`,
+      `if (tenantId === undefined || !admin) return;\n  ${q}`,
+      `if (tenantId != null && admin) ${q}`,
+      `if (!tenantId) {\n    return;\n  } else {\n    ${q}\n  }`,
+    ])
+      assert.deepEqual(found(body, undefined, optional), [], body);
+    // Twins: the test on another name, a test that does not end the path, the use before the test.
+    for (const body of [
+      `if (!admin) throw new Error("x");\n  ${q}`,
+      `if (!tenantId) console.warn("signed out");\n  ${q}`,
+      `${q}\n  if (!tenantId) throw new Error("signed out");`,
+      `if (tenantId || admin) {\n    ${q}\n  }`,
+    ])
+      assert.deepEqual(found(body, undefined, optional), [weak("findMany({ where: { tenantId } })")], body);
+  });
+
   test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {
     const body = "await prisma.invoice.findMany({ where: { tenantId } });";
     assert.deepEqual(found(body, undefined, "tenantId: string | undefined"), [

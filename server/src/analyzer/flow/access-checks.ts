@@ -3,7 +3,7 @@
 // among owned ones, a verified secret, an authorization call, a comparison of a row's tenant with
 // the tenant. FunctionFlow (flow/function-flow.ts) walks the statements and calls them.
 import type ts from "typescript";
-import { isCredentialField } from "../credentials";
+import { isCredentialField, isPublicFlag } from "../credentials";
 import { strip } from "../orm/prisma-syntax";
 import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
@@ -520,6 +520,13 @@ export abstract class AccessChecks extends FlowValues {
     const tsm = this.tsm;
     const t = strip(tsm, term);
     if (!tsm.isBinaryExpression(t)) return undefined;
+    // `resume.visibility !== "public" && resume.userId !== user.id`: a public row passes, any
+    // other must be the user's (or the tenant's): checked for reading, as a shared row is.
+    const unlessPublic = this.unlessPublic(t);
+    if (unlessPublic) {
+      const inner = this.checkedRow(unlessPublic, st);
+      return inner && { ...inner, shared: true };
+    }
     // `video.ownerId !== user.id`: the row belongs to the signed-in user (membership.ts).
     if (isInequality(tsm, t.operatorToken.kind))
       for (const [side, other] of [
@@ -577,6 +584,30 @@ export abstract class AccessChecks extends FlowValues {
         !this.unprovenRowField(other, st)
       )
         return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
+    }
+    return undefined;
+  }
+
+  /**
+   * `!row.isPublic && <check of row>` (either order; `row.visibility !== "public"`,
+   * `row.isPublic === false`): the check, when the other side says the same row is not public.
+   */
+  protected unlessPublic(t: ts.BinaryExpression): ts.BinaryExpression | undefined {
+    const tsm = this.tsm;
+    if (t.operatorToken.kind !== tsm.SyntaxKind.AmpersandAmpersandToken) return undefined;
+    for (const [a, b] of [
+      [t.left, t.right],
+      [t.right, t.left],
+    ] as const) {
+      const row = notPublicRow(tsm, a);
+      const check = strip(tsm, b);
+      if (!row || !tsm.isBinaryExpression(check)) continue;
+      const base = normalize(row.getText(this.ctx.sourceFile));
+      const compares = [check.left, check.right].some((x) => {
+        const s = strip(tsm, x);
+        return tsm.isPropertyAccessExpression(s) && normalize(s.expression.getText(this.ctx.sourceFile)) === base;
+      });
+      if (compares) return check;
     }
     return undefined;
   }
@@ -720,4 +751,28 @@ function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): strin
   const el = param.elements.find((e) => (e.propertyName ?? e.name).getText() === field && !e.dotDotDotToken);
   if (!el) return undefined;
   return handlerName(tsm, el.name, rest ?? "");
+}
+
+/** The row `e` says is not public: `!row.isPublic`, `row.isPublic === false`, `row.visibility !== "public"`, `row.visibility === "private"`. */
+function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
+  const x = strip(tsm, e);
+  if (tsm.isPrefixUnaryExpression(x) && x.operator === tsm.SyntaxKind.ExclamationToken) {
+    const flag = strip(tsm, x.operand);
+    return tsm.isPropertyAccessExpression(flag) && isPublicFlag(flag.name.text) ? flag.expression : undefined;
+  }
+  if (!tsm.isBinaryExpression(x)) return undefined;
+  const field = strip(tsm, x.left);
+  const value = strip(tsm, x.right);
+  if (!tsm.isPropertyAccessExpression(field)) return undefined;
+  const op = x.operatorToken.kind;
+  const equal = op === tsm.SyntaxKind.EqualsEqualsEqualsToken || op === tsm.SyntaxKind.EqualsEqualsToken;
+  const unequal = op === tsm.SyntaxKind.ExclamationEqualsEqualsToken || op === tsm.SyntaxKind.ExclamationEqualsToken;
+  if (isPublicFlag(field.name.text)) {
+    const no =
+      (equal && value.kind === tsm.SyntaxKind.FalseKeyword) || (unequal && value.kind === tsm.SyntaxKind.TrueKeyword);
+    return no ? field.expression : undefined;
+  }
+  if (!/^(?:visibility|access|privacy)$/i.test(field.name.text) || !tsm.isStringLiteralLike(value)) return undefined;
+  const says = value.text.toLowerCase();
+  return (unequal && says === "public") || (equal && says === "private") ? field.expression : undefined;
 }

@@ -3,7 +3,7 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
-import { fromRequest } from "../flow/conditions";
+import { endsPath, fromRequest } from "../flow/conditions";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
 import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
@@ -133,6 +133,8 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
   }
   if (tsm.isIdentifier(v) && depth < 3) {
     const param = parameterOf(tsm, v);
+    // `if (userId) { ... }`, `if (!userId) throw ...`: where it is used, it is there.
+    if (param && narrowedPresent(tsm, v)) return undefined;
     if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
     // `projectId: string | undefined`, `x: T | null | undefined`: optional all the same.
     // A cast (`tenantId as string`) is the author's claim, taken as said.
@@ -148,6 +150,55 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
   }
   return undefined;
+}
+
+/**
+ * Whether `id` is known to hold a value where it stands: inside `if (id) { ... }` (or `id && ...`,
+ * `id ? ... :`, the `else` of `if (!id)`), or after `if (!id) throw ...` (`return`) in a block
+ * around it, the test also `id == null`, `id === undefined` or one branch of an `||`.
+ */
+function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
+  const name = id.text;
+  const isNothing = (e: ts.Expression) => {
+    const x = strip(tsm, e);
+    return x.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(x) && x.text === "undefined");
+  };
+  const isName = (e: ts.Expression) => {
+    const x = strip(tsm, e);
+    return tsm.isIdentifier(x) && x.text === name;
+  };
+  /** `present`: the condition holding means `name` holds a value; else: it means `name` is missing. */
+  const says = (cond: ts.Expression, present: boolean, depth = 0): boolean => {
+    const c = strip(tsm, cond);
+    if (depth > 6) return false;
+    if (tsm.isPrefixUnaryExpression(c) && c.operator === tsm.SyntaxKind.ExclamationToken)
+      return says(c.operand, !present, depth + 1);
+    if (present && isName(c)) return true;
+    if (!tsm.isBinaryExpression(c)) return false;
+    const op = c.operatorToken.kind;
+    if (op === (present ? tsm.SyntaxKind.AmpersandAmpersandToken : tsm.SyntaxKind.BarBarToken))
+      return says(c.left, present, depth + 1) || says(c.right, present, depth + 1);
+    const against = isName(c.left) ? c.right : isName(c.right) ? c.left : undefined;
+    if (!against || !isNothing(against)) return false;
+    const unequal = op === tsm.SyntaxKind.ExclamationEqualsToken || op === tsm.SyntaxKind.ExclamationEqualsEqualsToken;
+    const equal = op === tsm.SyntaxKind.EqualsEqualsToken || op === tsm.SyntaxKind.EqualsEqualsEqualsToken;
+    return present ? unequal : equal;
+  };
+  for (let n: ts.Node = id; n.parent; n = n.parent) {
+    const p = n.parent;
+    if (tsm.isIfStatement(p) && p.thenStatement === n && says(p.expression, true)) return true;
+    if (tsm.isIfStatement(p) && p.elseStatement === n && says(p.expression, false)) return true;
+    if (tsm.isConditionalExpression(p) && p.whenTrue === n && says(p.condition, true)) return true;
+    if (tsm.isBinaryExpression(p) && p.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken && p.right === n)
+      if (says(p.left, true)) return true;
+    if (tsm.isBlock(p))
+      for (const st of p.statements) {
+        if (st.pos >= n.pos) break;
+        if (tsm.isIfStatement(st) && endsPath(tsm, st.thenStatement) && says(st.expression, false)) return true;
+      }
+    if (tsm.isFunctionLike(p)) return false;
+  }
+  return false;
 }
 
 /** The scope of `where` terms combined with AND: one scoped term is enough. */
