@@ -18,7 +18,8 @@ before(async () => {
 
 const PRISMA = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n`;
 const PG = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
-const PARAMS = "id: string, tenantId: string, input: { id: string; name: string; tenantId: string }, res: any";
+const PARAMS =
+  "id: string, tenantId: string, input: { id: string; name: string; tenantId: string }, res: any, ctx: any";
 const fn = (header: string, body: string) => `${header}export async function f(${PARAMS}) {\n${body}\n}\n`;
 
 /** The missing-tenant-filter findings, by the text they underline. */
@@ -561,5 +562,21 @@ const { rows: [q] } = await pool.query("SELECT * FROM payments WHERE id = $1", [
 await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [q.invoice_id]);`),
       ["pay.ts:7: invoices", "pay.ts:8: payments", "pay.ts:9: invoices"],
     );
+  });
+});
+
+describe("Koa: ctx.throw ends the path as a throw does", () => {
+  test("a scoped read found empty throws through ctx.throw; the key is proven. Twin: ctx.status = 404 falls through", () => {
+    const body = (
+      exit: string,
+    ) => `const { rows: [o] } = await pool.query("SELECT * FROM orders WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+if (!o) {
+  ${exit};
+}
+await pool.query("DELETE FROM orders WHERE id = $1", [id]);`;
+    assert.deepEqual(sql(body(`ctx.throw(404, "not found")`)), []);
+    assert.deepEqual(sql(body(`this.ctx.throw(404)`)), []);
+    assert.deepEqual(sql(body(`ctx.status = 404`)), ["orders"]);
+    assert.deepEqual(sql(body(`logger.throw(404)`)), ["orders"]);
   });
 });

@@ -25,7 +25,18 @@ export function endsPath(tsm: typeof ts, st: ts.Statement): boolean {
     const last = st.statements[st.statements.length - 1];
     return !!last && endsPath(tsm, last);
   }
-  return false;
+  return tsm.isExpressionStatement(st) && isContextThrow(tsm, st.expression);
+}
+
+/** Koa's `ctx.throw(404, "...")` (`this.ctx.throw`, `context.throw`): it always throws an HttpError. */
+function isContextThrow(tsm: typeof ts, e: ts.Expression): boolean {
+  let x = strip(tsm, e);
+  if (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
+  if (!tsm.isCallExpression(x) || !tsm.isPropertyAccessExpression(x.expression)) return false;
+  if (x.expression.name.text !== "throw") return false;
+  const on = strip(tsm, x.expression.expression);
+  const name = tsm.isIdentifier(on) ? on.text : tsm.isPropertyAccessExpression(on) ? on.name.text : "";
+  return /^(?:ctx|context)$/.test(name);
 }
 
 /** The terms of an `a && b && c` condition: the if's branch runs only when every one holds. */
