@@ -403,3 +403,53 @@ export async function f(req: any, alias: string) {
     );
   });
 });
+
+describe("raw SQL: the signed-in user's own rows and memberships", () => {
+  const MIGRATION = `
+CREATE TABLE orgs (id uuid PRIMARY KEY);
+CREATE TABLE users (id uuid PRIMARY KEY, org_id uuid REFERENCES orgs (id), email text);
+CREATE TABLE memberships (user_id uuid NOT NULL, org_id uuid NOT NULL, role text);
+CREATE TABLE videos (id uuid PRIMARY KEY, org_id uuid NOT NULL, owner_id uuid NOT NULL, name text);
+`;
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      modelOf(
+        parser,
+        { "/p/db/migrations/001.sql": MIGRATION },
+        { tenantColumns: ["org_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+      ),
+      {
+        "/p/src/me.ts": `import postgres from "postgres";
+import { Pool } from "pg";
+const sql = postgres();
+const pool = new Pool();
+export async function me(ctx: any, input: any) {
+${body}
+}`,
+      },
+      { config: { tenantColumns: ["org_id"] } },
+    );
+
+  test("a membership by its user, the user's own row, an owner column, the id destructured from the session", () => {
+    const r = run(`  await sql\`SELECT org_id FROM memberships WHERE user_id = \${ctx.user.id}\`;
+  await sql\`SELECT * FROM users WHERE id = \${ctx.user.id}\`;
+  await pool.query("UPDATE videos SET name = $1 WHERE id = $2 AND owner_id = $3", [input.name, input.id, ctx.user.id]);
+  const { userId } = ctx.state;
+  await sql\`SELECT * FROM videos WHERE owner_id = \${userId}\`;`);
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(
+      r.proofs.map((p) => p.replace(/^me\.ts:(\d+) ([\w-]+):.*$/, "$1 $2")),
+      ["6 membership", "7 own-rows", "8 own-rows", "10 own-rows"],
+    );
+  });
+
+  test("twins: a user the request names, the request's params destructured, a membership write", () => {
+    const r = run(`  await sql\`SELECT org_id FROM memberships WHERE user_id = \${input.userId}\`;
+  const { userId } = ctx.params;
+  await sql\`SELECT * FROM videos WHERE owner_id = \${userId}\`;
+  await sql\`SELECT * FROM users WHERE email = \${ctx.user.id}\`;
+  await sql\`DELETE FROM memberships WHERE user_id = \${ctx.user.id}\`;`);
+    assert.deepEqual(r.flagged, ["me.ts:6: memberships", "me.ts:8: videos", "me.ts:9: users", "me.ts:10: memberships"]);
+  });
+});

@@ -18,6 +18,7 @@ import {
 import { sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
 import { withSetListStubs } from "./sql/set-list";
+import { isSessionUser } from "./membership";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
 import { modelLinks } from "./model/relations";
 import {
@@ -378,6 +379,16 @@ function readByAnyone(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string
   return false;
 }
 
+/** The expression a site's `$n` stands for: the template hole, or the bound value (numbered, pg-promise). */
+function parameterValue(tsm: typeof ts, site: SqlSite, n: number): ts.Expression | undefined {
+  if (site.parameterStyle === "template" || n > site.maxParameter) {
+    const hole = site.holes.find((h) => h.kind === "value" && site.sql.slice(h.sqlStart, h.sqlEnd) === `$${n}`);
+    if (hole) return hole.expr;
+  }
+  const element = site.namedValues?.get(n) ?? site.valuesArray?.elements[n - 1];
+  return element && !tsm.isSpreadElement(element) ? element : undefined;
+}
+
 /** Where a SQL issue lands in the file: the table object itself when a hole spliced the table in (`${orders}`). */
 function issueSpan(site: SqlSite, issue: SqlIssue): { start: number; end: number } {
   const hole = site.holes.find((h) => h.kind === "raw" && issue.start >= h.sqlStart && issue.end <= h.sqlEnd);
@@ -500,7 +511,15 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
   let shareLink = false;
   const issues = boundary.waivesPredicate
     ? []
-    : checkSqlScoping(site.sql, parsed, tokens, { model, proofs: evidence, onShareLink: () => (shareLink = true) });
+    : checkSqlScoping(site.sql, parsed, tokens, {
+        model,
+        proofs: evidence,
+        onShareLink: () => (shareLink = true),
+        sessionUser: (n) => {
+          const value = parameterValue(tsm, site, n);
+          return !!value && isSessionUser(tsm, value);
+        },
+      });
   if (options.proofs)
     options.proofs.push(...sqlProofs(site, boundary, evidence ?? [], () => tenantTablesIn(parsed, model), sourceFile));
   // The flow reasons about statements on one tenant-owned table only.

@@ -34,6 +34,8 @@ const SQL_WORDING: Record<SqlProof["kind"], string> = {
   predicate: "tenant predicate",
   "shared-or-owned": "shared or owned rows only",
   credential: "looked up by a credential, which decides the tenant:",
+  membership: "the signed-in user's own memberships:",
+  "own-rows": "the signed-in user's own rows:",
   "share-link": "read by a share link the config declares (shareKeys):",
   "public-rows": "reads only rows their tenant made public:",
   join: "joined on the tenant column to a scoped table",

@@ -66,8 +66,15 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
   const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
   // `const userId = user.id` (of `const user = await getCurrentUser()`), then `userId`.
   if (tsm.isIdentifier(s) && depth < 2) {
-    const init = constInitializer(tsm, s, s);
-    return !!init && isSessionUser(tsm, init, depth + 1);
+    const decl = constDeclarationOf(tsm, s, s);
+    // `const { userId } = ctx.state`, `const { id: userId } = ctx.user`: read as `ctx.state.userId`.
+    const path = decl && tsm.isObjectBindingPattern(decl.name) ? bindingPath(tsm, decl.name, s.text) : undefined;
+    if (path?.length) {
+      const from = decl!.initializer && strip(tsm, decl!.initializer);
+      if (from && isRequestInput(tsm, from)) return false; // `const { userId } = ctx.params`
+      return sessionUserPath([...destructuredFrom(tsm, s), path[path.length - 1]!]);
+    }
+    return !!decl?.initializer && isSessionUser(tsm, decl.initializer, depth + 1);
   }
   if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return false;
   const names: string[] = [];
@@ -100,16 +107,23 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
     else return false;
   }
   const last = names[names.length - 1];
-  const before = names[names.length - 2] ?? "";
   // `user.id` with `const user = await getCurrentUser()`: the binding names whose user it is.
   if (names.length === 2 && (last === "id" || last === "uid") && signedInBinding(tsm, s)) return true;
+  // A handler parameter a decorator fills with the signed-in user (`@GqlUser() user`).
+  if (names.length === 2 && (last === "id" || last === "uid") && signedInParameter(tsm, s)) return true;
+  return sessionUserPath(names);
+}
+
+/**
+ * `ctx.user.id`, `session.user.id`, `ctx.auth.userId`, `currentUser.id`: a path of names that
+ * reads the session's user id. `user.id` alone may be any user's row: only the session's `user`,
+ * or a name that says whose.
+ */
+function sessionUserPath(names: readonly string[]): boolean {
+  const last = names[names.length - 1];
+  const before = names[names.length - 2] ?? "";
   const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
-  // `user.id` alone may be any user's row: only the session's `user`, a name that says whose, or
-  // a handler parameter a decorator fills with the signed-in user (`@GqlUser() user`).
-  if (last === "id" || last === "uid")
-    return (
-      (before === "user" && sessionish) || SIGNED_IN.test(before) || (names.length === 2 && signedInParameter(tsm, s))
-    );
+  if (last === "id" || last === "uid") return (before === "user" && sessionish) || SIGNED_IN.test(before);
   return last === "userId" && sessionish;
 }
 

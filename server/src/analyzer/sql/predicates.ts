@@ -25,7 +25,16 @@ export type TermMeaning<R extends PredicateRef> =
   /** `shared`: the shared-or-owned form `tenant_col IS NULL OR tenant_col = v`. */
   /** `credential`: a lookup by a secret or its hash (`token_hash = $1`), authentication. */
   /** `shareLink`: a read by a share link the config declares (`poll_id = $1` with `shareKeys`). */
-  | { kind: "scopes"; refs: R[]; shared?: boolean; credential?: boolean; shareLink?: boolean; published?: boolean }
+  /** `own`: the signed-in user's own rows (`owner_id = ${ctx.user.id}`), or their memberships. */
+  | {
+      kind: "scopes";
+      refs: R[];
+      shared?: boolean;
+      credential?: boolean;
+      shareLink?: boolean;
+      published?: boolean;
+      own?: "membership" | "own-rows";
+    }
   | { kind: "joins"; a: R; b: R }
   | { kind: "other" };
 
@@ -39,6 +48,8 @@ export interface ClassifyContext<R extends PredicateRef> {
   isShareKey?(ref: R, column: string): boolean;
   /** The level only reads: a public flag required true (`is_public = true`) scopes its reference. */
   reads?: boolean;
+  /** What `column` of `ref` compared with parameter `$param` proves when that parameter is the signed-in user's id. */
+  ownRows?(ref: R, column: string, param: number): "membership" | "own-rows" | undefined;
 }
 
 /** Splits a boolean expression into its top-level AND terms. */
@@ -60,6 +71,8 @@ export function classifyTerm<R extends PredicateRef>(term: unknown, ctx: Classif
   if (link) return { kind: "scopes", refs: [link], shareLink: true };
   const published = ctx.reads ? publicFlagRef(term, ctx) : undefined;
   if (published) return { kind: "scopes", refs: [published], published: true };
+  const own = ctx.ownRows && ownRowsRef(term, ctx);
+  if (own) return { kind: "scopes", refs: [own.ref], own: own.kind };
 
   const join = tenantJoin(term, ctx);
   if (join) return { kind: "joins", a: join[0], b: join[1] };
@@ -156,6 +169,27 @@ function keyLookupRef<R extends PredicateRef>(
     if (!c || containsNode(other, "ColumnRef") || !containsNode(other, "ParamRef")) continue;
     const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
     if (ref && isKey(c.column, ref)) return ref;
+  }
+  return undefined;
+}
+
+/** `owner_id = $1` with `$1` the signed-in user's id: the reference and what it proves. */
+function ownRowsRef<R extends PredicateRef>(
+  term: unknown,
+  ctx: ClassifyContext<R>,
+): { ref: R; kind: "membership" | "own-rows" } | undefined {
+  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
+  for (const [side, other] of [
+    [expr.lexpr, expr.rexpr],
+    [expr.rexpr, expr.lexpr],
+  ]) {
+    const c = columnRef(stripCasts(side));
+    const param = as<{ number?: number }>(stripCasts(other), "ParamRef")?.number;
+    if (!c || param === undefined) continue;
+    const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
+    const kind = ref && ctx.ownRows!(ref, c.column, param);
+    if (ref && kind) return { ref, kind };
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import type { TenantModel, TenantOwner, TenantTable } from "../model/types";
 import { insertTenantColumnsOf, isShareKey, lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { tenantColumnMatches } from "../model/names";
 import type { ProofKind } from "../types";
+import { identifiesOwnRows } from "../membership";
 import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
@@ -57,6 +58,8 @@ export interface ScopeOptions {
    * holds the link or finds the page, not the tenant's.
    */
   onShareLink?(): void;
+  /** Whether parameter `$n` holds the signed-in user's id (`${ctx.user.id}`): the user's own rows then scope. */
+  sessionUser?(param: number): boolean;
 }
 
 /** How one reference to a tenant-owned table was found scoped; offsets are into the SQL text. */
@@ -66,7 +69,15 @@ export interface SqlProof {
   refEnd: number;
   kind: Extract<
     ProofKind,
-    "predicate" | "shared-or-owned" | "credential" | "share-link" | "public-rows" | "join" | "parent"
+    | "predicate"
+    | "shared-or-owned"
+    | "credential"
+    | "membership"
+    | "own-rows"
+    | "share-link"
+    | "public-rows"
+    | "join"
+    | "parent"
   >;
   evidenceStart: number;
   evidenceEnd: number;
@@ -504,6 +515,10 @@ class ScopeChecker {
       ...(level.reads
         ? { isShareKey: (ref: Ref, column: string) => !!ref.tenant && isShareKey(ref.tenant, column) }
         : {}),
+      ...(this.options.sessionUser && {
+        ownRows: (ref: Ref, column: string, param: number) =>
+          ref.tenant && this.options.sessionUser!(param) ? ownRowsOf(ref.tenant, column, !!level.reads) : undefined,
+      }),
     };
     const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
     // Postgres: a strict WHERE predicate on the nullable side of an outer join drops the rows the
@@ -528,13 +543,15 @@ class ScopeChecker {
             direct.set(ref, {
               kind: meaning.shared
                 ? "shared-or-owned"
-                : meaning.credential
-                  ? "credential"
-                  : meaning.shareLink
-                    ? "share-link"
-                    : meaning.published
-                      ? "public-rows"
-                      : "predicate",
+                : meaning.own
+                  ? meaning.own
+                  : meaning.credential
+                    ? "credential"
+                    : meaning.shareLink
+                      ? "share-link"
+                      : meaning.published
+                        ? "public-rows"
+                        : "predicate",
               expr: term.expr,
             });
         }
@@ -634,6 +651,8 @@ class ScopeChecker {
       kind === "predicate" ||
       kind === "shared-or-owned" ||
       kind === "credential" ||
+      kind === "membership" ||
+      kind === "own-rows" ||
       kind === "share-link" ||
       kind === "public-rows"
         ? written
@@ -952,3 +971,17 @@ function projectedTenantColumn(
   }
   return name || scopedName ? { name, source, scopedName } : undefined;
 }
+
+/**
+ * What a column of `table` equal to the signed-in user's id proves (membership.ts): a membership's
+ * user column in a read, an owner column, or the users table's own key (`users.id`, `account.id`:
+ * the user's own row).
+ */
+function ownRowsOf(table: TenantTable, column: string, reads: boolean): "membership" | "own-rows" | undefined {
+  const own = identifiesOwnRows(table, column, reads);
+  if (own) return own;
+  return column === "id" && USERS_TABLE.test(table.name) ? "own-rows" : undefined;
+}
+
+/** `users`, `user`, `accounts`, `account`, `app_users`: where each row is a user. */
+const USERS_TABLE = /^(?:\w+_)?(?:users?|accounts?)$/i;
