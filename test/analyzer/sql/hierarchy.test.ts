@@ -299,6 +299,19 @@ describe("outer joins: a LEFT JOIN scopes the child when the parent's WHERE pred
       [ITEMS],
     ],
     [
+      "two hops: the grandparent's strict WHERE predicate rejects rows down the chain of LEFT JOINs",
+      "SELECT n.* FROM item_notes n LEFT JOIN invoice_items ii ON n.item_id = ii.id LEFT JOIN invoices i ON ii.invoice_id = i.id WHERE n.id = $1 AND i.org_id = $2",
+      [],
+    ],
+    [
+      "two hops, the grandparent's predicate only in ON: the chain's unmatched rows come back",
+      "SELECT n.* FROM item_notes n LEFT JOIN invoice_items ii ON n.item_id = ii.id LEFT JOIN invoices i ON ii.invoice_id = i.id AND i.org_id = $2 WHERE n.id = $1",
+      [
+        ["missing-tenant-filter", "item_notes", "item_notes"],
+        ["missing-tenant-filter", "invoice_items", "invoice_items"],
+      ],
+    ],
+    [
       "FULL JOIN never carries the parent's scope",
       "SELECT * FROM invoice_items ii FULL JOIN invoices i ON ii.invoice_id = i.id WHERE i.org_id = $1",
       [ITEMS],

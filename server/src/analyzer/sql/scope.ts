@@ -527,6 +527,19 @@ class ScopeChecker {
     meanings.forEach((m, i) => {
       if (!terms[i].appliesTo && m.kind === "scopes" && !m.shared) for (const r of m.refs) nullRejected.add(r);
     });
+    // And down a chain of outer joins: `LEFT JOIN d ON dp.dataset_id = d.id` with d null-rejected
+    // keeps only rows where the equality held, so dp was matched too (`LEFT JOIN dp ON ...`).
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const t of terms) {
+        if (!t.appliesTo || ![...t.appliesTo].some((r) => nullRejected.has(r))) continue;
+        for (const r of equalityRefs(t.expr, ctx))
+          if (!nullRejected.has(r)) {
+            nullRejected.add(r);
+            grew = true;
+          }
+      }
+    }
     const appliesTo = (t: Term) =>
       t.appliesTo && ![...t.appliesTo].some((r) => nullRejected.has(r)) ? t.appliesTo : undefined;
     const applies = (t: Term, ref: Ref) => !appliesTo(t) || appliesTo(t)!.has(ref);
@@ -985,3 +998,14 @@ function ownRowsOf(table: TenantTable, column: string, reads: boolean): "members
 
 /** `users`, `user`, `accounts`, `account`, `app_users`: where each row is a user. */
 const USERS_TABLE = /^(?:\w+_)?(?:users?|accounts?)$/i;
+
+/** `a.x = b.y`: the two references a plain column equality compares (strict: NULL on either side fails it). */
+function equalityRefs(expr: unknown, ctx: ClassifyContext<Ref>): Ref[] {
+  const e = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(expr, "A_Expr");
+  if (!e || e.kind !== "AEXPR_OP" || names(e.name)[0] !== "=") return [];
+  const refs = [e.lexpr, e.rexpr].map((side) => {
+    const c = columnRef(stripCasts(side));
+    return c && ctx.resolve(c.qualifier, c.column);
+  });
+  return refs.every(Boolean) ? (refs as Ref[]) : [];
+}
