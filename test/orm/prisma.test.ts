@@ -265,6 +265,7 @@ describe("a tenant filter that does not hold for every row", () => {
       `if (tenantId === undefined || !admin) return;\n  ${q}`,
       `if (tenantId != null && admin) ${q}`,
       `if (!tenantId) {\n    return;\n  } else {\n    ${q}\n  }`,
+      `if (tenantId) {\n    await cache.get("k", () => ${q.replace("await ", "")});\n  }`,
     ])
       assert.deepEqual(found(body, undefined, optional), [], body);
     // Twins: the test on another name, a test that does not end the path, the use before the test.
@@ -273,6 +274,7 @@ describe("a tenant filter that does not hold for every row", () => {
       `if (!tenantId) console.warn("signed out");\n  ${q}`,
       `${q}\n  if (!tenantId) throw new Error("signed out");`,
       `if (tenantId || admin) {\n    ${q}\n  }`,
+      `if (tenantId) {\n    await cache.get("k", (tenantId?: string) => ${q.replace("await ", "")});\n  }`,
     ])
       assert.deepEqual(found(body, undefined, optional), [weak("findMany({ where: { tenantId } })")], body);
   });

@@ -196,7 +196,12 @@ function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
         if (st.pos >= n.pos) break;
         if (tsm.isIfStatement(st) && endsPath(tsm, st.thenStatement) && says(st.expression, false)) return true;
       }
-    if (tsm.isFunctionLike(p)) return false;
+    // A callback made inside the test (`cache.get(key, () => db.x.find({ where: { userId } }))`)
+    // sees the same binding, unless it declares its own of that name.
+    if (tsm.isFunctionLike(p)) {
+      const callback = tsm.isArrowFunction(p) || tsm.isFunctionExpression(p);
+      if (!callback || p.parameters.some((q) => tsm.isIdentifier(q.name) && q.name.text === name)) return false;
+    }
   }
   return false;
 }
