@@ -120,6 +120,12 @@ const cases: FixCase[] = [
     safe: false,
   },
   {
+    name: "the tenant value an optional parameter: offered, never applied unattended (Prisma drops undefined)",
+    code: fn("return prisma.invoice.findMany();", "tenantId?: string"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId } });", "tenantId?: string"),
+    safe: false,
+  },
+  {
     name: "no tenant value in scope: a placeholder, never applied unattended",
     code: fn("return prisma.invoice.findMany();", "id: string"),
     expected: fn(

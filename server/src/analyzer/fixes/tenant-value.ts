@@ -26,7 +26,9 @@ export function tenantValueAt(
     if (tsm.isFunctionLike(current)) {
       for (const p of current.parameters) {
         const hit = bindingName(tsm, p.name, wanted);
-        if (hit) return { text: hit, resolved: true };
+        // `tenantId?: string`: the fix would add a filter that may be undefined, which Prisma
+        // and TypeORM drop: offered in the editor, for the author to narrow, never applied.
+        if (hit) return { text: hit, resolved: !mayBeOmitted(tsm, p) };
       }
     }
     if (tsm.isBlock(current) || tsm.isSourceFile(current)) {
@@ -98,4 +100,19 @@ export function tenantNameVariants(column: string): string[] {
   const snake = snakeCase(column);
   const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
   return [...new Set([column, snake, camel, camel.replace(/Id$/, "ID")])];
+}
+
+/** `x?: T`, `x: T | undefined`: a parameter a call may leave undefined. */
+function mayBeOmitted(tsm: typeof ts, p: ts.ParameterDeclaration): boolean {
+  if (p.questionToken) return true;
+  const type = p.type;
+  return (
+    !!type &&
+    tsm.isUnionTypeNode(type) &&
+    type.types.some(
+      (t) =>
+        t.kind === tsm.SyntaxKind.UndefinedKeyword ||
+        (tsm.isLiteralTypeNode(t) && t.literal.kind === tsm.SyntaxKind.UndefinedKeyword),
+    )
+  );
 }
