@@ -563,6 +563,19 @@ await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [q.invoice_id]);
       ["pay.ts:7: invoices", "pay.ts:8: payments", "pay.ts:9: invoices"],
     );
   });
+
+  test("a scoped read on two tables that returns one's rows (`SELECT p.*`) proves their ids; twins: `SELECT *`, the other table's rows", () => {
+    assert.deepEqual(
+      run(`const { rows: [p] } = await pool.query("SELECT p.* FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = $1 AND i.tenant_id = $2 AND p.tenant_id = $2", [id, tenantId]);
+if (!p) throw new Error("not found");
+await pool.query("DELETE FROM payments WHERE id = $1", [p.id]);
+const { rows: [any] } = await pool.query("SELECT * FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.tenant_id = $1", [tenantId]);
+await pool.query("DELETE FROM payments WHERE id = $1", [any.id]);
+const { rows: [inv] } = await pool.query("SELECT i.* FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.tenant_id = $1 AND i.tenant_id = $1", [tenantId]);
+await pool.query("DELETE FROM payments WHERE id = $1", [inv.id]);`),
+      ["pay.ts:8: payments", "pay.ts:10: payments"],
+    );
+  });
 });
 
 describe("Koa: ctx.throw ends the path as a throw does", () => {

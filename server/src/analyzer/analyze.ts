@@ -15,7 +15,7 @@ import {
   type CallerBudget,
   type FlowQuery,
 } from "./flow/ownership";
-import { sqlFlowQuery, writeTarget } from "./flow/queries";
+import { selectedRowsOf, sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
 import { withSetListStubs } from "./sql/set-list";
 import { isSessionUser } from "./membership";
@@ -529,10 +529,17 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
     ...(target ? [lookupTenantTable(model, target.table, target.schema)?.name] : []),
   ]);
   touched.delete(undefined);
+  const scoped = !issues.length && !boundary.findings.length && !shareLink;
   if (touched.size === 1 && options.config.isolation !== "database") {
     const [table] = touched as Set<string>;
-    const scoped = !issues.length && !boundary.findings.length && !shareLink;
     flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped, lookupTenantTable(model, table)));
+  } else if (touched.size > 1 && scoped && options.config.isolation !== "database") {
+    // `SELECT dp.* FROM dataset_prompt dp JOIN dataset d ... WHERE d.project_id = $2`: the tenant's
+    // rows of the table it returns, keyed by the terms on that table.
+    const rows = selectedRowsOf(site.sql);
+    const owned = rows && lookupTenantTable(model, rows.table);
+    if (owned && touched.has(owned.name))
+      flowQueries.set(site.node, sqlFlowQuery(options.ts, site, owned.name, true, owned, rows.alias));
   }
   const normalized = normalizeSql(site.sql);
   const extra: RawFinding[] = [

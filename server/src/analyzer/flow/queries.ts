@@ -176,6 +176,8 @@ export function sqlFlowQuery(
   table: string,
   scoped: boolean,
   owned?: TenantTable,
+  /** A statement on several tables whose rows are one's (`SELECT dp.* ... JOIN dataset d`): its alias. */
+  rowsOf?: string,
 ): FlowQuery {
   const sql = site.sql;
   // `ON CONFLICT ... DO UPDATE RETURNING` may hand back a row that already existed, whoever owns it.
@@ -190,7 +192,7 @@ export function sqlFlowQuery(
         : "rows";
   const creates = /^\s*insert\b/i.test(sql);
   const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
-  const parentKeys = sqlParentKeys(tsm, site, owned);
+  const parentKeys = sqlParentKeys(tsm, site, owned, rowsOf);
   return {
     call: site.node,
     table,
@@ -199,7 +201,7 @@ export function sqlFlowQuery(
     throwsWhenEmpty: false,
     creates,
     readOnly,
-    key: sqlKey(tsm, site),
+    key: sqlKey(tsm, site, rowsOf),
     ...(parentKeys && { parentKeys }),
   };
 }
@@ -278,9 +280,9 @@ function keyOf(tsm: typeof ts, value: ts.Expression): QueryKey | undefined {
 // widen them. A lock (`FOR UPDATE`) ends the WHERE as `RETURNING` or `LIMIT` do.
 const WHERE =
   /\bwhere\b([\s\S]*?)(?:\breturning\b|\border\s+by\b|\blimit\b|\bgroup\s+by\b|\bfor\s+(?:no\s+key\s+|key\s+)?(?:update|share)\b|;|$)/i;
-const COLUMN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?(\w+)"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
+const COLUMN_TERM = /^\(?\s*(?:"?(\w+)"?\.)?"?(\w+)"?\s*=\s*(?:(any)\s*\(\s*)?\$(\d+)\s*\)?\s*\)?$/i;
 /** `id IN ($1)` where `$1` is a list the template spread: an array value, `sql.join(ids, ...)`, `Prisma.join(ids)`. */
-const COLUMN_IN_TERM = /^\(?\s*(?:"?\w+"?\.)?"?(\w+)"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
+const COLUMN_IN_TERM = /^\(?\s*(?:"?(\w+)"?\.)?"?(\w+)"?\s+in\s*\(\s*\$(\d+)\s*\)\s*\)?$/i;
 
 /** `sql.join(ids, sql\`, \`)`, `Prisma.join(ids)`: the list joined. */
 function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
@@ -291,8 +293,8 @@ function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined
   return tsm.isIdentifier(owner) && /^(?:sql|Prisma)$/.test(owner.text) ? strip(tsm, x.arguments[0]) : undefined;
 }
 
-function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
-  const term = whereEqualities(tsm, site)?.find((t) => t.column === "id");
+function sqlKey(tsm: typeof ts, site: SqlSite, rowsOf?: string): QueryKey | undefined {
+  const term = whereEqualities(tsm, site)?.find((t) => t.column === "id" && ofRows(t, rowsOf));
   return term && { expr: term.expr, list: term.list, rejectsMissing: true };
 }
 
@@ -300,14 +302,44 @@ function sqlKey(tsm: typeof ts, site: SqlSite): QueryKey | undefined {
  * `experiment_id = $1` on the table's foreign key to its owning (or a required) parent: the rows
  * hang off that parent's row, so a parent key the flow proved scopes them, as in Prisma.
  */
-function sqlParentKeys(tsm: typeof ts, site: SqlSite, owned: TenantTable | undefined): ParentKey[] | undefined {
+function sqlParentKeys(
+  tsm: typeof ts,
+  site: SqlSite,
+  owned: TenantTable | undefined,
+  rowsOf?: string,
+): ParentKey[] | undefined {
   const links = [...(owned?.owner ? [owned.owner] : []), ...(owned?.parents ?? [])];
   if (!links.length) return undefined;
   const keys = (whereEqualities(tsm, site) ?? []).flatMap((t) => {
-    const link = links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());
+    const link = ofRows(t, rowsOf) && links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());
     return link ? [{ expr: t.expr, list: t.list, rejectsMissing: true, table: link.parent, field: t.column }] : [];
   });
   return keys.length ? keys : undefined;
+}
+
+/** A term on the statement's rows: any, or for a statement on several tables, one qualified by their alias. */
+function ofRows(term: { qualifier?: string }, rowsOf: string | undefined): boolean {
+  return !rowsOf || term.qualifier?.toLowerCase() === rowsOf.toLowerCase();
+}
+
+/**
+ * `SELECT dp.* FROM dataset_prompt dp JOIN dataset d ON ...`: a statement on several tables that
+ * returns the rows of one of them, by its alias (or name), and that table.
+ */
+export function selectedRowsOf(sql: string): { alias: string; table: string } | undefined {
+  const star = /^\s*select\s+"?(\w+)"?\.\*\s+from\s/i.exec(sql);
+  if (!star) return undefined;
+  const alias = star[1]!.toLowerCase();
+  const ref = /\b(?:from|join)\s+(?:"?\w+"?\.)?"?(\w+)"?(?:\s+(?:as\s+)?"?(\w+)"?)?/gi;
+  for (let m = ref.exec(sql); m; m = ref.exec(sql)) {
+    const table = m[1]!;
+    const named =
+      m[2] && !/^(?:on|where|join|left|right|inner|outer|full|cross|using|group|order|limit)$/i.test(m[2])
+        ? m[2]
+        : undefined;
+    if ((named ?? table).toLowerCase() === alias) return { alias, table };
+  }
+  return undefined;
 }
 
 /**
@@ -317,13 +349,13 @@ function sqlParentKeys(tsm: typeof ts, site: SqlSite, owned: TenantTable | undef
 function whereEqualities(
   tsm: typeof ts,
   site: SqlSite,
-): { column: string; expr: ts.Expression; list: boolean }[] | undefined {
+): { qualifier?: string; column: string; expr: ts.Expression; list: boolean }[] | undefined {
   const sql = site.sql;
   // Several statements or a subquery: a finding may be about a reference the key does not pin.
   if (/;\s*\S/.test(sql) || /\(\s*(select|with)\b/i.test(sql)) return undefined;
   const where = WHERE.exec(sql);
   if (!where || /\bor\b|\bnot\b/i.test(where[1])) return undefined;
-  const out: { column: string; expr: ts.Expression; list: boolean }[] = [];
+  const out: { qualifier?: string; column: string; expr: ts.Expression; list: boolean }[] = [];
   let offset = where.index + where[0].indexOf(where[1]);
   for (const term of where[1].split(/\band\b/i)) {
     const m = COLUMN_TERM.exec(term.trim());
@@ -332,16 +364,16 @@ function whereEqualities(
         ? COLUMN_IN_TERM.exec(term.trim())
         : undefined;
     if (inList) {
-      const at = sql.indexOf(`$${inList[2]}`, offset);
+      const at = sql.indexOf(`$${inList[3]}`, offset);
       // An array value renders as `($1)`: its hole spans the parentheses.
       const hole = site.holes.find((h) => h.sqlStart <= at && at < h.sqlEnd);
       const list =
         hole?.kind === "value" ? hole.expr && strip(tsm, hole.expr) : hole?.expr && joinedList(tsm, hole.expr);
-      if (list) out.push({ column: inList[1], expr: list, list: true });
+      if (list) out.push({ qualifier: inList[1], column: inList[2]!, expr: list, list: true });
     }
     if (m) {
-      const n = Number(m[3]);
-      const at = sql.indexOf(`$${m[3]}`, offset);
+      const n = Number(m[4]);
+      const at = sql.indexOf(`$${m[4]}`, offset);
       // `$${i++}`: a number the code counts at run time names no value we can tell.
       if (site.holes.some((h) => h.sqlStart === at + 1)) {
         offset += term.length + 3;
@@ -353,7 +385,7 @@ function whereEqualities(
           : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
       // `id = NULL` matches no row.
       if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))
-        out.push({ column: m[1], expr: strip(tsm, expr), list: !!m[2] });
+        out.push({ qualifier: m[1], column: m[2]!, expr: strip(tsm, expr), list: !!m[3] });
     }
     offset += term.length + 3;
   }
