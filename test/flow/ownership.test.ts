@@ -544,6 +544,7 @@ describe("raw SQL: a scoped row's other foreign key names a row of its tenant", 
   const MIGRATION = `
 CREATE TABLE invoices (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, total int);
 CREATE TABLE payments (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
+CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES payments (id), invoice_id uuid REFERENCES invoices (id));
 `;
   const run = (body: string) =>
     runFlow(
@@ -561,6 +562,16 @@ await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [p.label]);
 const { rows: [q] } = await pool.query("SELECT * FROM payments WHERE id = $1", [input.name]);
 await pool.query("UPDATE invoices SET total = 0 WHERE id = $1", [q.invoice_id]);`),
       ["pay.ts:7: invoices", "pay.ts:8: payments", "pay.ts:9: invoices"],
+    );
+  });
+
+  test("rows that name a proven invoice by their other key hang off it; twin: a key from the request", () => {
+    assert.deepEqual(
+      run(`const { rows: [inv] } = await pool.query("SELECT id FROM invoices WHERE id = $1 AND tenant_id = $2", [id, tenantId]);
+if (!inv) throw new Error("not found");
+await pool.query("DELETE FROM receipts WHERE invoice_id = $1", [inv.id]);
+await pool.query("DELETE FROM receipts WHERE invoice_id = $1", [input.name]);`),
+      ["pay.ts:7: receipts"],
     );
   });
 

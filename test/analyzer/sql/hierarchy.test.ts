@@ -532,6 +532,7 @@ describe("a row's other foreign key to a tenant-owned table (helicone's dataset 
   const REFERENCES = `
 CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL, total int);
 CREATE TABLE payments (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
+CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES payments (id), invoice_id uuid REFERENCES invoices (id));
 `;
   let refModel: TenantModel;
   before(() => {
@@ -579,6 +580,14 @@ CREATE TABLE payments (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uui
       /^joined to payments p on i\.id = p\.invoice_id, scoped by p\.org_id = \$1$/,
     );
     assert.equal(proofs.find((p) => p.table === "invoices")!.named, true);
+  });
+
+  test("a table owned through one parent, joined by its other key to a scoped row, is that row's; twin: not joined", () => {
+    assert.deepEqual(
+      issues("SELECT r.* FROM invoices i LEFT JOIN receipts r ON r.invoice_id = i.id WHERE i.org_id = $1"),
+      [],
+    );
+    assert.deepEqual(issues("SELECT * FROM receipts r WHERE r.invoice_id = $1"), [["receipts", "receipts"]]);
   });
 
   test("twins: the payment unscoped, joined on another column, or the invoices scoping the payments the other way", () => {

@@ -308,7 +308,9 @@ function sqlParentKeys(
   owned: TenantTable | undefined,
   rowsOf?: string,
 ): ParentKey[] | undefined {
-  const links = [...(owned?.owner ? [owned.owner] : []), ...(owned?.parents ?? [])];
+  // Any foreign key to a tenant-owned table: rows that name the tenant's row are the tenant's, as a
+  // scoped row's key names its tenant's row (TenantTable.references).
+  const links = [...(owned?.owner ? [owned.owner] : []), ...(owned?.parents ?? []), ...(owned?.references ?? [])];
   if (!links.length) return undefined;
   const keys = (whereEqualities(tsm, site) ?? []).flatMap((t) => {
     const link = ofRows(t, rowsOf) && links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());

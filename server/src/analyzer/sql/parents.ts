@@ -171,7 +171,9 @@ function sameName(a: string | undefined, b: string | undefined): boolean {
 
 /** The owning (or hierarchy) foreign key of `ref` whose child column is `column`. */
 function childLink(ref: LinkRef, column: string): TenantOwner | undefined {
-  return (ref.links ?? ref.tenant?.parents)?.find((p) => sameName(p.column, column));
+  // A table owned through a parent is the tenant's under any tenant-owned row it names too.
+  const links = ref.links ?? [...(ref.tenant?.parents ?? []), ...((ref.tenant?.owner && ref.tenant.references) || [])];
+  return links.find((p) => sameName(p.column, column));
 }
 
 /** The reference of this level a child-side column belongs to: qualified by its alias, or the one table with that key. */
