@@ -13,11 +13,11 @@ import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue }
 import { chainOf, conditionalReason, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import {
   combineTerms,
-  comparisonPred,
   literalText,
   rawSqlPred,
   stringTableRef,
   type SubqueryReader,
+  ColumnPredicates,
 } from "./string-builder";
 import { knexQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
@@ -181,24 +181,7 @@ function isInside(node: ts.Node, outer: ts.Node): boolean {
 }
 
 /** Translates Knex filters into the shared predicate tree. */
-class KnexPredicates {
-  constructor(
-    private readonly ctx: OrmContext,
-    private readonly refs: TableRef[],
-    /** The query reads rows (a select): a secret or public flag decides whose (string-builder.ts identityPred). */
-    private readonly reads = false,
-  ) {}
-
-  private cmp(
-    column: string | undefined,
-    op: string,
-    value: ts.Expression | undefined,
-    valueColumn?: string,
-    subquery?: SubqueryReader,
-  ): Pred {
-    return comparisonPred(this.ctx, this.refs, column, op, value, valueColumn, subquery, this.reads);
-  }
-
+class KnexPredicates extends ColumnPredicates {
   /** The chain's where-family calls with SQL precedence (`where(a).orWhere(b)` is `a OR b`). */
   chain(calls: readonly ChainCall[]): Pred {
     const terms: { or: boolean; pred: Pred }[] = [];

@@ -25,6 +25,7 @@ import {
   rawSqlPred,
   stringTableRef,
   type SubqueryReader,
+  ColumnPredicates,
 } from "./string-builder";
 import { kyselyQueries } from "./builder-queries";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
@@ -215,24 +216,7 @@ const WHERE_AND = new Set(["where", "whereRef", "having"]);
 const WHERE_OR = new Set(["orWhere", "orWhereRef"]);
 
 /** Translates Kysely filters into the shared predicate tree. */
-class KyselyPredicates {
-  constructor(
-    private readonly ctx: OrmContext,
-    private readonly refs: TableRef[],
-    /** The query reads rows (a select): a secret or public flag decides whose (string-builder.ts identityPred). */
-    private readonly reads = false,
-  ) {}
-
-  private cmp(
-    column: string | undefined,
-    op: string,
-    value: ts.Expression | undefined,
-    valueColumn?: string,
-    subquery?: SubqueryReader,
-  ): Pred {
-    return comparisonPred(this.ctx, this.refs, column, op, value, valueColumn, subquery, this.reads);
-  }
-
+class KyselyPredicates extends ColumnPredicates {
   /** Every `where`/`orWhere`/`$if` of the chain. */
   chainWhere(calls: readonly ChainCall[]): Pred {
     const terms: { or: boolean; pred: Pred }[] = [];

@@ -176,6 +176,28 @@ export function comparisonPred(
   return { kind: "tenant", ref: col.ref };
 }
 
+/**
+ * What Kysely's and Knex's predicate readers share: the query's references, whether it reads
+ * (a secret or public flag then decides whose rows, identityPred), and `column op value` read so.
+ */
+export abstract class ColumnPredicates {
+  constructor(
+    protected readonly ctx: OrmContext,
+    protected readonly refs: TableRef[],
+    protected readonly reads = false,
+  ) {}
+
+  protected cmp(
+    column: string | undefined,
+    op: string,
+    value: ts.Expression | undefined,
+    valueColumn?: string,
+    subquery?: SubqueryReader,
+  ): Pred {
+    return comparisonPred(this.ctx, this.refs, column, op, value, valueColumn, subquery, this.reads);
+  }
+}
+
 /** A column that decides whose rows these are without the tenant column (membership.ts identityDecides). */
 function identityPred(
   ctx: OrmContext,

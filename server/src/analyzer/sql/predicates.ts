@@ -159,18 +159,9 @@ function keyLookupRef<R extends PredicateRef>(
   ctx: ClassifyContext<R>,
   isKey: (column: string, ref: R) => boolean,
 ): R | undefined {
-  const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
-  if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
-  for (const [side, other] of [
-    [expr.lexpr, expr.rexpr],
-    [expr.rexpr, expr.lexpr],
-  ]) {
-    const c = columnRef(stripCasts(side));
-    if (!c || containsNode(other, "ColumnRef") || !containsNode(other, "ParamRef")) continue;
-    const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
-    if (ref && isKey(c.column, ref)) return ref;
-  }
-  return undefined;
+  return columnEqualities(term, ctx).find(
+    (e) => !containsNode(e.other, "ColumnRef") && containsNode(e.other, "ParamRef") && isKey(e.column, e.ref),
+  )?.ref;
 }
 
 /** `owner_id = $1` with `$1` the signed-in user's id: the reference and what it proves. */
@@ -178,20 +169,31 @@ function ownRowsRef<R extends PredicateRef>(
   term: unknown,
   ctx: ClassifyContext<R>,
 ): { ref: R; kind: "membership" | "own-rows" } | undefined {
+  for (const e of columnEqualities(term, ctx)) {
+    const param = as<{ number?: number }>(stripCasts(e.other), "ParamRef")?.number;
+    const kind = param === undefined ? undefined : ctx.ownRows!(e.ref, e.column, param);
+    if (kind) return { ref: e.ref, kind };
+  }
+  return undefined;
+}
+
+/** `col = <other>` (either order): each column side with the reference it resolves to (an unqualified one: the level's one reference). */
+function columnEqualities<R extends PredicateRef>(
+  term: unknown,
+  ctx: ClassifyContext<R>,
+): { ref: R; column: string; other: unknown }[] {
   const expr = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
-  if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return undefined;
+  if (!expr || expr.kind !== "AEXPR_OP" || names(expr.name)[0] !== "=") return [];
+  const out: { ref: R; column: string; other: unknown }[] = [];
   for (const [side, other] of [
     [expr.lexpr, expr.rexpr],
     [expr.rexpr, expr.lexpr],
   ]) {
     const c = columnRef(stripCasts(side));
-    const param = as<{ number?: number }>(stripCasts(other), "ParamRef")?.number;
-    if (!c || param === undefined) continue;
-    const ref = ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.());
-    const kind = ref && ctx.ownRows!(ref, c.column, param);
-    if (ref && kind) return { ref, kind };
+    const ref = c && (ctx.resolve(c.qualifier, c.column) ?? (c.qualifier.length ? undefined : ctx.soleRef?.()));
+    if (ref) out.push({ ref, column: c!.column, other });
   }
-  return undefined;
+  return out;
 }
 
 /**
