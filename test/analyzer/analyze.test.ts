@@ -43,6 +43,12 @@ describe("statements assembled from parts: what can still be read", () => {
         ["dynamic-sql", 2],
       ],
     );
+    // The placeholder is tenantguard's, not the author's: the message names the spliced text, not `$1`.
+    const [, second] = analyzeText(parser, code);
+    assert.equal(
+      second!.message,
+      "SQL is assembled at run time (`assignments` splices in part of the statement), so it cannot be checked for the tenant predicate: with a placeholder where that text goes, the statement does not parse.",
+    );
   });
 });
 

@@ -476,7 +476,7 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
     const wordEnd = at + Math.max(1, /^[^\s,;()]*/.exec(site.sql.slice(at))![0].length);
     const end = hole ? hole.expr.getEnd() : mapEnd(site, wordEnd);
     const message = hole
-      ? `SQL is assembled at run time (\`${hole.expr.getText(sourceFile)}\` splices in part of the statement), so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`
+      ? `SQL is assembled at run time (\`${hole.expr.getText(sourceFile)}\` splices in part of the statement), so it cannot be checked for the tenant predicate: with a placeholder where that text goes, the statement does not parse.`
       : SELECT_COLUMN.test(site.sql)
         ? "This SQL is a column of a builder's select (`(SELECT ...) as name`), not a statement, so the tables its subquery reads are not checked for the tenant predicate: review it, or write the subquery into a statement tenantguard can read."
         : `SQL does not parse, so it cannot be checked for the tenant predicate. Parser: ${parsed.error.message}.`;
