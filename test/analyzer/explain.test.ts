@@ -106,6 +106,15 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "twin: an existence check proves no key: a delete by the id it looked up stays flagged",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(id: string) {\n  const found = await prisma.invoice.findUnique({ where: { id }, select: { id: true } });\n  if (!found) throw new Error("not found");\n  await prisma.invoice.delete({ where: { id } });\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.findUnique: reads only whether a row exists: `select: { id: true }` [select: { id: true }]",
+    ],
+    findings: ["missing-tenant-filter"],
+  },
+  {
     name: "twin: the id handed back, used as a key, or more than the id selected",
     orm: "prisma",
     code: `${PRISMA}export async function f(number: string) {\n  const taken = await prisma.invoice.findFirst({ where: { number }, select: { id: true } });\n  if (!taken) return null;\n  await audit(taken);\n  const row = await prisma.invoice.findFirst({ where: { number }, select: { id: true } });\n  console.log(row.id);\n  return prisma.invoice.findFirst({ where: { number }, select: { id: true, total: true } });\n}`,

@@ -1334,6 +1334,26 @@ ${body}
     );
   });
 
+  test("twin: the tenant in the where it passes may be undefined (Prisma drops it)", () => {
+    const r = run({
+      "/p/src/lib/invoice.service.ts": SERVICE,
+      "/p/src/routes/invoices.ts": `import { InvoiceService } from "../lib/invoice.service";
+export class InvoiceController {
+  constructor(private readonly invoiceService: InvoiceService) {}
+  async remove(id: string, maybe?: string) {
+    const invoice = await this.invoiceService.invoice({ id, tenantId: maybe });
+    if (!invoice) throw new Error("not found");
+    return this.invoiceService.deleteInvoice({ id });
+  }
+}
+`,
+    });
+    assert.deepEqual(r.flagged, [
+      "lib/invoice.service.ts:5: findUnique({ where })",
+      "lib/invoice.service.ts:8: delete({ where })",
+    ]);
+  });
+
   test("twin: a check that only logs before the delete", () => {
     const r = runWith(`    const invoice = await this.invoiceService.invoice({ id });
     if (!invoice || invoice.tenantId !== this.request.user.tenantId) console.warn("forbidden");

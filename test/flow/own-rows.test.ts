@@ -76,9 +76,6 @@ describe("the owner column and the session's user", () => {
       "created_by",
       "authorId",
       "recipientId",
-      "granteeUserId",
-      "sharedWithId",
-      "assignee_id",
     ])
       assert.equal(isOwnerColumn(c), true, c);
     for (const c of ["id", "orgId", "name", "ownerName", "userEmail", "updatedBy"])
@@ -87,6 +84,11 @@ describe("the owner column and the session's user", () => {
     assert.equal(identifiesOwnRows(table("videos"), "ownerId", false), "own-rows");
     assert.equal(identifiesOwnRows(table("memberships"), "userId", true), "membership");
     assert.equal(identifiesOwnRows(table("memberships"), "userId", false), undefined, "a role change in every tenant");
+    // A row shared with the user, or handed to them, is theirs to read, not to change.
+    for (const c of ["granteeUserId", "sharedWithId", "assignee_id"]) {
+      assert.equal(identifiesOwnRows(table("accesses"), c, true), "own-rows", c);
+      assert.equal(identifiesOwnRows(table("accesses"), c, false), undefined, c);
+    }
   });
 
   test("`user.id` of a const holding `await getCurrentUser()` is the session's; of `getUser(input.id)` it is not", () => {
@@ -371,7 +373,7 @@ ${body}
   test("the grantee column, the grantee relation, both sides in an OR; the user of `this.request` or `req`", () => {
     const r = run(`    await prisma.access.findFirst({ where: { id, granteeUserId: this.request.user.id } });
     await prisma.access.findMany({ where: { GranteeUser: { id: req.user.id } } });
-    await prisma.access.deleteMany({ where: { OR: [{ granteeUserId: req.user.id }, { userId: req.user.id }] } });`);
+    await prisma.access.deleteMany({ where: { OR: [{ userId: req.user.id }, { userId: this.request.user.id }] } });`);
     assert.deepEqual(r.flagged, []);
     assert.deepEqual(
       r.proofs.map((p) => p.replace(/^access\.ts:(\d+) ([\w-]+):.*$/, "$1 $2")),
@@ -388,6 +390,7 @@ ${body}
 const prisma = new PrismaClient();
 export async function f(req: any, alias: string) {
   await prisma.access.deleteMany({ where: { OR: [{ alias }, { userId: req.user.id }] } });
+  await prisma.access.deleteMany({ where: { OR: [{ granteeUserId: req.user.id }, { userId: req.user.id }] } });
 }`;
     const found = analyzeSourceFile({
       ts,
@@ -397,9 +400,10 @@ export async function f(req: any, alias: string) {
       parser,
       relativePath: "src/a.ts",
     });
+    // The second: a write by the grantee changes rows another tenant owns.
     assert.deepEqual(
       found.map((f) => f.ruleId),
-      ["weak-tenant-filter"],
+      ["weak-tenant-filter", "weak-tenant-filter"],
     );
   });
 });
@@ -449,7 +453,18 @@ ${body}
   const { userId } = ctx.params;
   await sql\`SELECT * FROM videos WHERE owner_id = \${userId}\`;
   await sql\`SELECT * FROM users WHERE email = \${ctx.user.id}\`;
-  await sql\`DELETE FROM memberships WHERE user_id = \${ctx.user.id}\`;`);
-    assert.deepEqual(r.flagged, ["me.ts:6: memberships", "me.ts:8: videos", "me.ts:9: users", "me.ts:10: memberships"]);
+  await sql\`DELETE FROM memberships WHERE user_id = \${ctx.user.id}\`;
+  let i = 2;
+  await pool.query(\`SELECT * FROM videos WHERE owner_id = $\${i}\`, [ctx.user.id, input.ownerId]);
+  const { body: { userId: claimed } } = ctx.request;
+  await sql\`SELECT * FROM videos WHERE owner_id = \${claimed}\`;`);
+    assert.deepEqual(r.flagged, [
+      "me.ts:6: memberships",
+      "me.ts:8: videos",
+      "me.ts:9: users",
+      "me.ts:10: memberships",
+      "me.ts:12: videos",
+      "me.ts:14: videos",
+    ]);
   });
 });

@@ -100,8 +100,11 @@ describe("Prisma", () => {
   if (!other?.isPublic && c?.spaceId !== spaceId) throw new Error("not found");
   const d = await prisma.collection.findUnique({ where: { id: name } });
   if (!d?.isPublic && d?.name !== name) throw new Error("not found");
-  return [c, d];`);
-    assert.equal(r.flagged.length, 2, r.flagged.join("\n"));
+  const e = await prisma.collection.findUnique({ where: { id: flag ? id : name } });
+  if (e?.visibility === "private" && e.spaceId !== spaceId) throw new Error("not found");
+  return [c, d, e];`);
+    // The third: not private is not public (an "internal" row of another tenant passes).
+    assert.equal(r.flagged.length, 3, r.flagged.join("\n"));
   });
 
   test("twin: a row read because it is public proves no later write", () => {

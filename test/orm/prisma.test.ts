@@ -274,6 +274,7 @@ describe("a tenant filter that does not hold for every row", () => {
       `if (!tenantId) console.warn("signed out");\n  ${q}`,
       `${q}\n  if (!tenantId) throw new Error("signed out");`,
       `if (tenantId || admin) {\n    ${q}\n  }`,
+      `if (tenantId !== null) {\n    ${q}\n  }`,
       `if (tenantId) {\n    await cache.get("k", (tenantId?: string) => ${q.replace("await ", "")});\n  }`,
     ])
       assert.deepEqual(found(body, undefined, optional), [weak("findMany({ where: { tenantId } })")], body);

@@ -275,6 +275,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     passedAtCalls: options.callerFiles
       ? (expr) => passedAtCalls(options, expr, (resolver ??= functionResolver(options)))
       : undefined,
+    judged: { settled: new Map(), lookups: new Set() },
   };
   let resolver: FunctionResolver | undefined;
   const boundary = boundaryContext(options);
@@ -352,8 +353,10 @@ function addFlowQueries(
   for (const q of relational) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
     // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
-    const flowQuery = ormFlowQuery(orm, ctx, call, names, !flagged.has(call) && !readByAnyone(ctx, call, names));
-    if (flowQuery) flowQueries.set(call, flowQuery);
+    const scoped = !flagged.has(call) && !readByAnyone(ctx, call, names) && !ctx.judged?.lookups.has(call);
+    const flowQuery = ormFlowQuery(orm, ctx, call, names, scoped);
+    const settled = ctx.judged?.settled.get(call);
+    if (flowQuery) flowQueries.set(call, settled ? { ...flowQuery, settledCalls: settled } : flowQuery);
   }
 }
 
@@ -381,6 +384,8 @@ function readByAnyone(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string
 
 /** The expression a site's `$n` stands for: the template hole, or the bound value (numbered, pg-promise). */
 function parameterValue(tsm: typeof ts, site: SqlSite, n: number): ts.Expression | undefined {
+  // `$${i}`: the number was rendered for the parser; the value it binds is whatever `i` is then.
+  if (site.holes.some((h) => h.counted && site.sql.slice(h.sqlStart, h.sqlEnd) === String(n))) return undefined;
   if (site.parameterStyle === "template" || n > site.maxParameter) {
     const hole = site.holes.find((h) => h.kind === "value" && site.sql.slice(h.sqlStart, h.sqlEnd) === `$${n}`);
     if (hole) return hole.expr;

@@ -377,7 +377,7 @@ function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
  * decides, when no tenant predicate is written.
  */
 /** Kysely and Knex calls that filter by a column named in a string (not `update('token', t)`, `select('token', 'id')`). */
-const STRING_FILTERS = /where|having|^(?:on|andOn|orOn)$/i;
+const STRING_FILTERS = /^(?!.*not)(?:\w*where\w*|having)$|^(?:on|andOn|orOn)$/i;
 
 export function findIdentityEvidence(
   tsm: typeof ts,

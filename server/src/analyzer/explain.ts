@@ -12,8 +12,8 @@ import {
   tenantSpellings,
 } from "./explain-evidence";
 import { lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
-import { callsScopedByTheirWhere, OPERATIONS } from "./orm/prisma";
-import type { OrmQuery } from "./orm/types";
+import { OPERATIONS } from "./orm/prisma";
+import type { OrmJudgements, OrmQuery } from "./orm/types";
 import { qualifiedNameEnd, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import type { TableTouch } from "./sql/tables";
@@ -89,6 +89,8 @@ export interface OrmProofInput {
   flagged: ReadonlySet<ts.Node>;
   /** Calls through a scoped client. */
   waived: ReadonlySet<ts.Node>;
+  /** What the ORM check decided beyond its findings (a where scoped at every call). */
+  judged?: OrmJudgements;
 }
 
 /** Proofs of the ORM queries that hold no finding: their scoped client, else their tenant predicate. */
@@ -127,7 +129,7 @@ export function ormProofs(input: OrmProofInput): Proof[] {
     if (!found) {
       // `findUnique({ where })` with the where a parameter, scoped at every call (orm/prisma.ts judgedAtCalls).
       out.push(
-        callsScopedByTheirWhere(q.call)
+        input.judged?.settled.has(q.call)
           ? {
               kind: "callers",
               table: q.table,

@@ -4,9 +4,10 @@
 // Only a read of a membership table, only by its user column, only with the session's user id.
 import type ts from "typescript";
 import { calleeName } from "./statements";
-import { isRequestInput } from "./flow/conditions";
+import { isRequestInput, throughRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import { isShareKey, type TenantTable } from "./model/types";
+import { mayBeOmitted } from "./fixes/tenant-value";
 import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
 import { bindingPath, constDeclarationOf, constInitializer } from "./flow/bindings";
 import { strip } from "./orm/prisma-syntax";
@@ -23,16 +24,17 @@ export function isMembershipTable(table: TenantTable): boolean {
 
 /**
  * `ownerId`, `userId`, `authorId`, `createdById`, `creatorId`, `recipientId` (either spelling): the
- * column that names the user a row belongs to; `granteeUserId`, `sharedWithId`, `assigneeId`: the
- * user it was shared with or handed to. The signed-in user's own rows are theirs, whichever
+ * column that names the user a row belongs to. The signed-in user's own rows are theirs, whichever
  * tenant they sit in: identity decides, as for memberships.
  */
 export function isOwnerColumn(column: string): boolean {
   return OWNER_COLUMN.test(normalizeColumnName(column));
 }
 
-const OWNER_COLUMN =
-  /^(?:(?:owner|author|creator|createdby|recipient|grantee|assignee|sharedwith)(?:user)?|user)(?:id|uid)?$/;
+const OWNER_COLUMN = /^(?:(?:owner|author|creator|createdby|recipient)(?:user)?|user)(?:id|uid)?$/;
+
+/** `granteeUserId`, `sharedWithId`, `assigneeId`: the user a row was shared with or handed to; theirs to read only. */
+const SHARED_WITH_COLUMN = /^(?:grantee|assignee|sharedwith)(?:user)?(?:id|uid)?$/;
 
 /**
  * Whether `column` of `table`, equal to the signed-in user's id, decides the rows: a membership
@@ -45,7 +47,9 @@ export function identifiesOwnRows(
   read: boolean,
 ): "membership" | "own-rows" | undefined {
   if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
-  return isOwnerColumn(column) ? "own-rows" : undefined;
+  // A row shared with the user is theirs to read; changing it changes its owner's data.
+  const sharedWith = read && SHARED_WITH_COLUMN.test(normalizeColumnName(column));
+  return isOwnerColumn(column) || sharedWith ? "own-rows" : undefined;
 }
 
 /** `userId`, `user_id`, `userUid`: the column a membership row names its user by. */
@@ -120,6 +124,8 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
  * or a name that says whose.
  */
 function sessionUserPath(names: readonly string[]): boolean {
+  // `const { body: { userId } } = req`, `req.cookies.userId`: what the client sent, whatever holds it.
+  if (throughRequestInput(names)) return false;
   const last = names[names.length - 1];
   const before = names[names.length - 2] ?? "";
   const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
@@ -213,8 +219,29 @@ export function identityDecides(
     tsm.isObjectLiteralExpression(v) ||
     tsm.isArrayLiteralExpression(v) ||
     (tsm.isCallExpression(v) && tsm.isIdentifier(v.expression) && /^[A-Z]/.test(v.expression.text));
-  if (filter) return undefined;
+  if (filter || mayBeMissing(tsm, v)) return undefined;
   if (reads && (isCredentialField(column) || isShareKey(table, column)) && !isLiteral(tsm, v)) return "credential";
   if (reads && isPublicFlag(column) && v.kind === tsm.SyntaxKind.TrueKeyword) return "public";
   return identifiesOwnRows(table, column, reads) && isSessionUser(tsm, v) ? "own" : undefined;
+}
+
+/**
+ * A value a where may get as `undefined`, which TypeORM and Sequelize drop from it (matching every
+ * row): `req.headers["x-api-key"]`, `req.user?.id`, an optional parameter.
+ */
+function mayBeMissing(tsm: typeof ts, v: ts.Expression): boolean {
+  if (tsm.isElementAccessExpression(v)) return true;
+  for (
+    let x: ts.Expression = v;
+    tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x);
+    x = strip(tsm, x.expression)
+  )
+    if (x.questionDotToken) return true;
+  if (!tsm.isIdentifier(v)) return false;
+  for (let n: ts.Node | undefined = v.parent; n; n = n.parent) {
+    if (!tsm.isFunctionLike(n)) continue;
+    const p = n.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === v.text);
+    if (p) return mayBeOmitted(tsm, p);
+  }
+  return false;
 }

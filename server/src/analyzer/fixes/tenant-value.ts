@@ -103,7 +103,7 @@ export function tenantNameVariants(column: string): string[] {
 }
 
 /** `x?: T`, `x: T | undefined`: a parameter a call may leave undefined. */
-function mayBeOmitted(tsm: typeof ts, p: ts.ParameterDeclaration): boolean {
+export function mayBeOmitted(tsm: typeof ts, p: ts.ParameterDeclaration): boolean {
   if (p.questionToken) return true;
   const type = p.type;
   return (

@@ -753,7 +753,7 @@ function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): strin
   return handlerName(tsm, el.name, rest ?? "");
 }
 
-/** The row `e` says is not public: `!row.isPublic`, `row.isPublic === false`, `row.visibility !== "public"`, `row.visibility === "private"`. */
+/** The row `e` says is not public: `!row.isPublic`, `row.isPublic === false`, `row.visibility !== "public"`. */
 function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
   const x = strip(tsm, e);
   if (tsm.isPrefixUnaryExpression(x) && x.operator === tsm.SyntaxKind.ExclamationToken) {
@@ -774,5 +774,6 @@ function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefin
   }
   if (!/^(?:visibility|access|privacy)$/i.test(field.name.text) || !tsm.isStringLiteralLike(value)) return undefined;
   const says = value.text.toLowerCase();
-  return (unequal && says === "public") || (equal && says === "private") ? field.expression : undefined;
+  // Only "not public" says so: `=== "private"` lets an "internal" or "team" row through unowned.
+  return unequal && says === "public" ? field.expression : undefined;
 }

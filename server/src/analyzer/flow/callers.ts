@@ -312,3 +312,12 @@ export function isTopLevel(tsm: typeof ts, fn: FunctionWithBody): boolean {
     tsm.isSourceFile(holder.parent.parent.parent)
   );
 }
+
+/** Whether `calls` holds `call`, though its file may be another parse of the same text. */
+export function hasCall(calls: ReadonlySet<ts.Node>, call: ts.Node): boolean {
+  if (calls.has(call)) return true;
+  const file = call.getSourceFile().fileName;
+  for (const c of calls)
+    if (c.pos === call.pos && c.end === call.end && c.getSourceFile().fileName === file) return true;
+  return false;
+}

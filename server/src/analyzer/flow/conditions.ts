@@ -131,7 +131,12 @@ export function tenantMismatchRow(tsm: typeof ts, term: ts.Expression, tenant: T
 }
 
 // A tenant id the client sends (`req.body.tenantId`, `input.tenantId`) names any tenant it likes.
-const REQUEST_INPUT = /^(body|query|params|input|parsedInput|args|data|payload|dto)$/i;
+const REQUEST_INPUT = /^(body|query|params|input|parsedInput|args|data|payload|dto|cookies|headers)$/i;
+
+/** Whether a path of names (`req.body.userId`) passes through what the client sent. */
+export function throughRequestInput(names: readonly string[]): boolean {
+  return names.some((n) => REQUEST_INPUT.test(n));
+}
 
 // What code calls the tenant when it does not use the column's name: `workspaceId`, `workspace.id`,
 // `ctx.org.id`, `session.activeOrganizationId`, `teamId`, `accountId` (the whole word before `Id`).

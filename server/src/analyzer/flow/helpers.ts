@@ -24,7 +24,7 @@ import { returnStatements } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
 import { holdsNothing, wrapValue } from "./values";
-import { argumentAt } from "./callers";
+import { argumentAt, hasCall } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
@@ -159,21 +159,9 @@ export class HelperSummaries implements HelperEffects {
     if (!read) {
       const tsm = this.ctx.ts;
       const passed = argumentAt(tsm, call, r.index, r.path);
-      // A where handed on whole (`order({ id, userId: user.id })`): the caller's where may scope it.
-      const whole =
-        !r.query.key && r.path.endsWith(".id") ? argumentAt(tsm, call, r.index, r.path.slice(0, -3)) : undefined;
-      const where = whole && !whole.path ? strip(tsm, whole.expr) : undefined;
-      const tenant = this.ctx.tenantOf(r.query.table).names;
-      const scoped =
-        !!where &&
-        tsm.isObjectLiteralExpression(where) &&
-        where.properties.some(
-          (p) =>
-            (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) &&
-            tsm.isIdentifier(p.name) &&
-            tenant.has(p.name.text) &&
-            !(tsm.isPropertyAssignment(p) && holdsNothing(tsm, strip(tsm, p.initializer))),
-        );
+      // A where handed on whole (`order({ id, userId: user.id })`): scoped when the Prisma check
+      // found the where this call passes scoped (orm/prisma.ts judgedAtCalls).
+      const scoped = !r.query.key && !!r.query.settledCalls && hasCall(r.query.settledCalls, call);
       read = {
         call,
         table: r.query.table,

@@ -8,7 +8,6 @@
 import type ts from "typescript";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
-import { callsScopedByTheirWhere } from "../orm/prisma";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -21,6 +20,7 @@ import {
   ownerOf,
   parameterKey,
   type ParameterKey,
+  hasCall,
 } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
@@ -190,7 +190,7 @@ export class OwnershipFlow {
       list: false,
       readOnly: query.readOnly,
       ...(query.readOnly && { read: query.call }),
-      settled: callsScopedByTheirWhere(query.call),
+      settled: query.settledCalls,
     };
     const verdict = this.byCallers({ ...pk, path: `${pk.path}.id` }, table, key, 0, new Set());
     // The finding already names the call whose where holds no tenant (orm/prisma.ts judgedAtCalls).
@@ -300,7 +300,7 @@ export class OwnershipFlow {
     let rowChecked = false;
     for (const call of calls) {
       const where = this.where(call);
-      if (depth === 0 && key.settled?.has(call)) {
+      if (depth === 0 && key.settled && hasCall(key.settled, call)) {
         first ??= `${where}: the where it passes scopes the query`;
         continue;
       }

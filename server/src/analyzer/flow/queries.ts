@@ -35,6 +35,8 @@ export interface FlowQuery {
    * is the key, which each call of the function passes (`this.orderService.order({ id })`).
    */
   passedWhere?: ts.Expression;
+  /** For a `passedWhere` query: the calls whose where scoped it (orm/prisma.ts judgedAtCalls). */
+  settledCalls?: ReadonlySet<ts.Node>;
   /**
    * Foreign keys to tenant-owned parents the query filters by (`where: { tagId }`): the rows
    * hang off those parents' rows, so an owned parent key scopes them.
@@ -308,9 +310,10 @@ function sqlParentKeys(
   owned: TenantTable | undefined,
   rowsOf?: string,
 ): ParentKey[] | undefined {
-  // Any foreign key to a tenant-owned table: rows that name the tenant's row are the tenant's, as a
-  // scoped row's key names its tenant's row (TenantTable.references).
-  const links = [...(owned?.owner ? [owned.owner] : []), ...(owned?.parents ?? []), ...(owned?.references ?? [])];
+  // A table owned through a parent: rows that name the tenant's row by any key are the tenant's, as a
+  // scoped row's key names its tenant's row (TenantTable.references). One with its own tenant
+  // column is decided by that column.
+  const links = [...(owned?.owner ? [owned.owner, ...(owned.references ?? [])] : []), ...(owned?.parents ?? [])];
   if (!links.length) return undefined;
   const keys = (whereEqualities(tsm, site) ?? []).flatMap((t) => {
     const link = ofRows(t, rowsOf) && links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());
@@ -377,7 +380,7 @@ function whereEqualities(
       const n = Number(m[4]);
       const at = sql.indexOf(`$${m[4]}`, offset);
       // `$${i++}`: a number the code counts at run time names no value we can tell.
-      if (site.holes.some((h) => h.sqlStart === at + 1)) {
+      if (site.holes.some((h) => h.counted && h.sqlStart === at + 1)) {
         offset += term.length + 3;
         continue;
       }

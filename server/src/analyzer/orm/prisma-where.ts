@@ -159,9 +159,10 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
  */
 function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
   const name = id.text;
-  const isNothing = (e: ts.Expression) => {
+  // `x == null` (loose) and `x === undefined` rule out undefined; `x === null` does not.
+  const isNothing = (e: ts.Expression, loose: boolean) => {
     const x = strip(tsm, e);
-    return x.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(x) && x.text === "undefined");
+    return (loose && x.kind === tsm.SyntaxKind.NullKeyword) || (tsm.isIdentifier(x) && x.text === "undefined");
   };
   const isName = (e: ts.Expression) => {
     const x = strip(tsm, e);
@@ -179,7 +180,8 @@ function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
     if (op === (present ? tsm.SyntaxKind.AmpersandAmpersandToken : tsm.SyntaxKind.BarBarToken))
       return says(c.left, present, depth + 1) || says(c.right, present, depth + 1);
     const against = isName(c.left) ? c.right : isName(c.right) ? c.left : undefined;
-    if (!against || !isNothing(against)) return false;
+    const loose = op === tsm.SyntaxKind.ExclamationEqualsToken || op === tsm.SyntaxKind.EqualsEqualsToken;
+    if (!against || !isNothing(against, loose)) return false;
     const unequal = op === tsm.SyntaxKind.ExclamationEqualsToken || op === tsm.SyntaxKind.ExclamationEqualsEqualsToken;
     const equal = op === tsm.SyntaxKind.EqualsEqualsToken || op === tsm.SyntaxKind.EqualsEqualsEqualsToken;
     return present ? unequal : equal;

@@ -149,8 +149,11 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   if (
     op.reads === "looks up" &&
     (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheckSelect(tsm, site.call))
-  )
+  ) {
+    // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
+    ctx.judged?.lookups.add(site.call);
     return [];
+  }
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
   // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships;
@@ -279,7 +282,7 @@ function judgedAtCalls(
   const calls = ctx.passedAtCalls?.(strip(tsm, whereValue));
   if (!calls) return undefined;
   const settled = new Set<ts.Node>();
-  settledByWhere.set(site.call, settled);
+  ctx.judged?.settled.set(site.call, settled);
   let first: { kind: "unscoped"; where: string; text: string; why: string } | undefined;
   for (const { call, passed } of calls) {
     const file = call.getSourceFile();
@@ -312,16 +315,6 @@ function judgedAtCalls(
     };
   }
   return first ?? { kind: "scoped" };
-}
-
-/**
- * The calls of a where-passing function whose where already scoped the query (orm/prisma.ts
- * judgedAtCalls), by the query: the flow proves the key of the others only.
- */
-const settledByWhere = new WeakMap<ts.Node, ReadonlySet<ts.Node>>();
-
-export function callsScopedByTheirWhere(query: ts.Node): ReadonlySet<ts.Node> | undefined {
-  return settledByWhere.get(query);
 }
 
 /** Whether a where selects by a compound unique of the model (`domain_key: {...}`), which findFirst does not take. */

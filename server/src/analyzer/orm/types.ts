@@ -27,6 +27,15 @@ export interface OrmContext {
    * the caller's file (flow/callers.ts). Undefined when there are no calls, or one cannot be followed.
    */
   passedAtCalls?(expr: ts.Expression): readonly { call: ts.CallExpression; passed: ts.Expression }[] | undefined;
+  /** What one check of the file decided beyond its findings, for the flow and `--explain` (orm/prisma.ts). */
+  judged?: OrmJudgements;
+}
+
+export interface OrmJudgements {
+  /** A query whose where is its function's parameter: the calls whose where scoped it (judgedAtCalls). */
+  settled: Map<ts.Node, ReadonlySet<ts.Node>>;
+  /** Reads exempt because they hand back only an owner or whether a row exists: no scoped rows for the flow. */
+  lookups: Set<ts.Node>;
 }
 
 /** One finding about one ORM call, in file offsets. */

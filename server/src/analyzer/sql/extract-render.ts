@@ -95,7 +95,14 @@ export function renderSql(
     if (!counted && /[\p{L}\p{N}_$]$/u.test(tail)) out.appendPoint(" ", fileStart, fileStart);
     const sqlStart = out.text.length;
     out.appendPoint(placeholder, fileStart, fileEnd);
-    holes.push({ sqlStart, sqlEnd: out.text.length, expr, kind, ...(unknownTable && { unknownTable }) });
+    holes.push({
+      sqlStart,
+      sqlEnd: out.text.length,
+      expr,
+      kind,
+      ...(unknownTable && { unknownTable }),
+      ...(counted && { counted }),
+    });
   };
 
   const emitQuestionText = (text: MappedText) => {

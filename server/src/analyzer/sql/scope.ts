@@ -996,8 +996,8 @@ function ownRowsOf(table: TenantTable, column: string, reads: boolean): "members
   return column === "id" && USERS_TABLE.test(table.name) ? "own-rows" : undefined;
 }
 
-/** `users`, `user`, `accounts`, `account`, `app_users`: where each row is a user. */
-const USERS_TABLE = /^(?:\w+_)?(?:users?|accounts?)$/i;
+/** `users`, `user`, `accounts`, `account`: where each row is a user (not `org_users`, `billing_accounts`). */
+const USERS_TABLE = /^(?:users?|accounts?)$/i;
 
 /** `a.x = b.y`: the two references a plain column equality compares (strict: NULL on either side fails it). */
 function equalityRefs(expr: unknown, ctx: ClassifyContext<Ref>): Ref[] {

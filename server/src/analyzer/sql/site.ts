@@ -36,6 +36,8 @@ export interface SqlHole {
   kind: "value" | "fragment" | "raw";
   /** A value spliced in where a table name goes that names no table tenantguard can tell (`FROM ${table}`). */
   unknownTable?: boolean;
+  /** `$${i++}`: the number of a parameter the code counts at run time; which value it names is unknown. */
+  counted?: boolean;
 }
 
 /** A SQL string found in a TypeScript file, ready for the parser. */
