@@ -432,7 +432,13 @@ function unknownTables(
   return out;
 }
 
-function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQuery>): RawFinding[] {
+function checkSite(
+  site: SqlSite,
+  options: AnalyzeOptions,
+  flowQueries: Map<ts.Node, FlowQuery>,
+  /** The site's SQL already parsed (a SET-list stub's). */
+  parsedSql?: ReturnType<SqlParser["parse"]>,
+): RawFinding[] {
   const { ts: tsm, sourceFile, parser, model } = options;
   const anchor = enclosingStatement(tsm, site.node).getStart(sourceFile);
   const literal = { start: site.literal.getStart(sourceFile), end: site.literal.getEnd() };
@@ -451,11 +457,12 @@ function checkSite(site: SqlSite, options: AnalyzeOptions, flowQueries: Map<ts.N
       },
     ];
   }
-  const parsed = parser.parse(site.sql);
+  const parsed = parsedSql ?? parser.parse(site.sql);
   if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
   // `UPDATE t SET ${updates.join(", ")} WHERE ...`: the WHERE decides the rows, whatever the assignments.
   const stubbed = "error" in parsed ? withSetListStubs(site) : undefined;
-  if (stubbed && !("error" in parser.parse(stubbed.sql))) return checkSite(stubbed, options, flowQueries);
+  const stubParsed = stubbed && parser.parse(stubbed.sql);
+  if (stubbed && stubParsed && !("error" in stubParsed)) return checkSite(stubbed, options, flowQueries, stubParsed);
   if ("error" in parsed) {
     // At isolation "schema", a schema name spliced in is both why it does not parse and the finding.
     const isolation = checkIsolation(boundaryContext(options), site, undefined);

@@ -370,15 +370,15 @@ function isFunctionLike(tsm: typeof ts, e: ts.Expression): boolean {
   return tsm.isArrowFunction(e) || tsm.isFunctionExpression(e);
 }
 
+/** Kysely and Knex calls that filter by a column named in a string (not `update('token', t)`, `select('token', 'id')`). */
+const STRING_FILTERS = /^(?!.*not)(?:\w*where\w*|having)$|^(?:on|andOn|orOn)$/i;
+
 /**
  * A lookup by a secret inside an ORM call (`where: { lookupHash }`, `eq(invitation.token, token)`)
  * or the signed-in user's own memberships (`where: { userId: ctx.user.id }`), else a share link
  * the config declares (`where: { pollId }`): the evidence of a read that identity (or the link)
  * decides, when no tenant predicate is written.
  */
-/** Kysely and Knex calls that filter by a column named in a string (not `update('token', t)`, `select('token', 'id')`). */
-const STRING_FILTERS = /^(?!.*not)(?:\w*where\w*|having)$|^(?:on|andOn|orOn)$/i;
-
 export function findIdentityEvidence(
   tsm: typeof ts,
   sourceFile: ts.SourceFile,

@@ -194,7 +194,8 @@ export function sqlFlowQuery(
         : "rows";
   const creates = /^\s*insert\b/i.test(sql);
   const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
-  const parentKeys = sqlParentKeys(tsm, site, owned, rowsOf);
+  const terms = whereEqualities(tsm, site);
+  const parentKeys = sqlParentKeys(terms, owned, rowsOf);
   return {
     call: site.node,
     table,
@@ -203,7 +204,7 @@ export function sqlFlowQuery(
     throwsWhenEmpty: false,
     creates,
     readOnly,
-    key: sqlKey(tsm, site, rowsOf),
+    key: sqlKey(terms, rowsOf),
     ...(parentKeys && { parentKeys }),
   };
 }
@@ -295,8 +296,10 @@ function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined
   return tsm.isIdentifier(owner) && /^(?:sql|Prisma)$/.test(owner.text) ? strip(tsm, x.arguments[0]) : undefined;
 }
 
-function sqlKey(tsm: typeof ts, site: SqlSite, rowsOf?: string): QueryKey | undefined {
-  const term = whereEqualities(tsm, site)?.find((t) => t.column === "id" && ofRows(t, rowsOf));
+type WhereEquality = { qualifier?: string; column: string; expr: ts.Expression; list: boolean };
+
+function sqlKey(terms: readonly WhereEquality[] | undefined, rowsOf?: string): QueryKey | undefined {
+  const term = terms?.find((t) => t.column === "id" && ofRows(t, rowsOf));
   return term && { expr: term.expr, list: term.list, rejectsMissing: true };
 }
 
@@ -305,8 +308,7 @@ function sqlKey(tsm: typeof ts, site: SqlSite, rowsOf?: string): QueryKey | unde
  * hang off that parent's row, so a parent key the flow proved scopes them, as in Prisma.
  */
 function sqlParentKeys(
-  tsm: typeof ts,
-  site: SqlSite,
+  terms: readonly WhereEquality[] | undefined,
   owned: TenantTable | undefined,
   rowsOf?: string,
 ): ParentKey[] | undefined {
@@ -315,7 +317,7 @@ function sqlParentKeys(
   // column is decided by that column.
   const links = [...(owned?.owner ? [owned.owner, ...(owned.references ?? [])] : []), ...(owned?.parents ?? [])];
   if (!links.length) return undefined;
-  const keys = (whereEqualities(tsm, site) ?? []).flatMap((t) => {
+  const keys = (terms ?? []).flatMap((t) => {
     const link = ofRows(t, rowsOf) && links.find((l) => l.column.toLowerCase() === t.column.toLowerCase());
     return link ? [{ expr: t.expr, list: t.list, rejectsMissing: true, table: link.parent, field: t.column }] : [];
   });
@@ -351,16 +353,13 @@ export function selectedRowsOf(sql: string): { alias: string; table: string } | 
  * The `column = $n` (`= ANY($n)`, `IN ($n)` of a list the template spread) terms of one
  * statement's WHERE, when it is a plain AND of terms, with the values they compare.
  */
-function whereEqualities(
-  tsm: typeof ts,
-  site: SqlSite,
-): { qualifier?: string; column: string; expr: ts.Expression; list: boolean }[] | undefined {
+function whereEqualities(tsm: typeof ts, site: SqlSite): WhereEquality[] | undefined {
   const sql = site.sql;
   // Several statements or a subquery: a finding may be about a reference the key does not pin.
   if (/;\s*\S/.test(sql) || /\(\s*(select|with)\b/i.test(sql)) return undefined;
   const where = WHERE.exec(sql);
   if (!where || /\bor\b|\bnot\b/i.test(where[1])) return undefined;
-  const out: { qualifier?: string; column: string; expr: ts.Expression; list: boolean }[] = [];
+  const out: WhereEquality[] = [];
   let offset = where.index + where[0].indexOf(where[1]);
   for (const term of where[1].split(/\band\b/i)) {
     const m = COLUMN_TERM.exec(term.trim());

@@ -178,7 +178,7 @@ function ownRowsRef<R extends PredicateRef>(
 }
 
 /** `col = <other>` (either order): each column side with the reference it resolves to (an unqualified one: the level's one reference). */
-function columnEqualities<R extends PredicateRef>(
+export function columnEqualities<R extends PredicateRef>(
   term: unknown,
   ctx: ClassifyContext<R>,
 ): { ref: R; column: string; other: unknown }[] {

@@ -12,7 +12,14 @@ import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./a
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
 import { foreignKeyJoin, ownedThroughFinding, parentSubquery, referenceJoin, type OwnedThroughVerb } from "./parents";
-import { andTerms, classifyTerm, isTenantColumnOf, weakMention, type ClassifyContext } from "./predicates";
+import {
+  andTerms,
+  classifyTerm,
+  columnEqualities,
+  isTenantColumnOf,
+  weakMention,
+  type ClassifyContext,
+} from "./predicates";
 
 export type SqlRuleId = "missing-tenant-filter" | "weak-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql";
 
@@ -1001,11 +1008,6 @@ const USERS_TABLE = /^(?:users?|accounts?)$/i;
 
 /** `a.x = b.y`: the two references a plain column equality compares (strict: NULL on either side fails it). */
 function equalityRefs(expr: unknown, ctx: ClassifyContext<Ref>): Ref[] {
-  const e = as<{ kind?: string; name?: unknown[]; lexpr?: unknown; rexpr?: unknown }>(expr, "A_Expr");
-  if (!e || e.kind !== "AEXPR_OP" || names(e.name)[0] !== "=") return [];
-  const refs = [e.lexpr, e.rexpr].map((side) => {
-    const c = columnRef(stripCasts(side));
-    return c && ctx.resolve(c.qualifier, c.column);
-  });
-  return refs.every(Boolean) ? (refs as Ref[]) : [];
+  const sides = columnEqualities(expr, ctx);
+  return sides.length === 2 ? sides.map((e) => e.ref) : [];
 }
