@@ -23,6 +23,26 @@ describe("statements assembled from parts: what can still be read", () => {
     assert.deepEqual(summary(code), [{ rule: "missing-tenant-filter", line: 2, at: "orders" }]);
   });
 
+  test("postgres.js's object helper written out: its columns are read; one built elsewhere stays unreadable", () => {
+    const code = [
+      'import postgres from "postgres";',
+      "const sql = postgres();",
+      "await sql`INSERT INTO orders ${sql({ id, tenant_id: tenantId })}`;",
+      "await sql`INSERT INTO orders ${sql({ id, total })}`;",
+      "await sql`UPDATE orders SET ${sql({ total })} WHERE id = ${id} AND tenant_id = ${tenantId}`;",
+      'await sql`UPDATE orders SET ${sql(row, "total")} WHERE id = ${id}`;',
+      "await sql`INSERT INTO orders ${sql(rows)}`;",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [
+        ["missing-tenant-on-insert", 4],
+        ["missing-tenant-filter", 6],
+        ["dynamic-sql", 7],
+      ],
+    );
+  });
+
   test("parameters numbered at run time (`$${i++}`) are parameters", () => {
     const code = [
       'await pool.query(`UPDATE orders SET ${updates.join(", ")} WHERE id = $${i++} AND tenant_id = $${i}`, values);',

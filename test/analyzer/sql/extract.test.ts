@@ -124,6 +124,15 @@ const driverCases: DriverCase[] = [
     style: "question",
     maxParameter: 1,
   },
+  {
+    name: "postgres.js: the object helper written out in an insert",
+    code: 'import postgres from "postgres";\nconst sql = postgres();\nawait sql`INSERT INTO orders ${sql({ id, tenant_id: t })}`;',
+    sql: 'INSERT INTO orders ("id", "tenant_id") values ($1, $2)',
+    driver: "postgres",
+    style: "template",
+    holes: ["fragment", "value", "value"],
+    receiver: "sql",
+  },
   // the project's own helper that runs the statement it is handed
   {
     name: "a helper named for running SQL: query(text, values)",

@@ -94,7 +94,9 @@ export function taggedTemplateParts(
   nesting = 0,
 ): SqlPart[] {
   if (nesting === 0) ctx.inlineBudget = MAX_INLINED;
-  return templateParts(ctx, node.template, (expr, start, end) => taggedHole(ctx, expr, start, end, depth, nesting));
+  return templateParts(ctx, node.template, (expr, start, end, before) =>
+    taggedHole(ctx, expr, start, end, depth, nesting, before),
+  );
 }
 
 /** Removes what does not change the value: parentheses, `as`, `satisfies`, `!`, `<T>x`. */
@@ -199,7 +201,8 @@ function concatParts(ctx: SourceContext, e: ts.BinaryExpression, depth: number, 
   return parts;
 }
 
-type HoleBuilder = (expr: ts.Expression, fileStart: number, fileEnd: number) => SqlPart;
+/** `before`: the template's static text up to the hole (earlier holes as `?`). */
+type HoleBuilder = (expr: ts.Expression, fileStart: number, fileEnd: number, before: string) => SqlPart;
 
 /** Text and holes of a string literal or (untagged or tagged) template; `hole` decides what each `${}` is. */
 function templateParts(ctx: SourceContext, literal: ts.Expression, hole: HoleBuilder): SqlPart[] {
@@ -208,10 +211,12 @@ function templateParts(ctx: SourceContext, literal: ts.Expression, hole: HoleBui
   if (!ts.isTemplateExpression(literal)) return [{ kind: "text", text: stringLiteralText(ctx, literal) }];
   const parts: SqlPart[] = [{ kind: "text", text: literalText(ctx, literal.head, "${") }];
   let holeStart = literal.head.end - 2; // the `$` of `${`
+  let before = literal.head.text;
   for (const span of literal.templateSpans) {
     const close = span.literal.getStart(ctx.sourceFile); // the `}`
     if (!text.startsWith("${", holeStart)) holeStart = span.expression.getStart(ctx.sourceFile); // malformed
-    parts.push(hole(span.expression, holeStart, Math.min(close + 1, span.literal.end)));
+    parts.push(hole(span.expression, holeStart, Math.min(close + 1, span.literal.end), before));
+    before += `?${span.literal.text}`;
     parts.push({ kind: "text", text: literalText(ctx, span.literal, ts.isTemplateTail(span.literal) ? "`" : "${") });
     holeStart = span.literal.end - 2;
   }
@@ -261,6 +266,7 @@ function taggedHole(
   end: number,
   depth: number,
   nesting: number,
+  before: string,
 ): SqlPart {
   const ts = ctx.ts;
   const hole = (kind: "value" | "raw"): SqlPart => ({ kind: "hole", hole: kind, expr, fileStart: start, fileEnd: end });
@@ -281,6 +287,8 @@ function taggedHole(
   if (ts.isCallExpression(e)) {
     const builder = builderCall(ts, ctx.drivers, e);
     if (!builder) return hole("value");
+    const written = builder.kind === "raw" ? objectHelperParts(ctx, e, start, end, depth, before) : undefined;
+    if (written) return { kind: "fragment", expr, parts: written };
     if (builder.kind !== "identifier") return hole(builder.kind);
     return { kind: "fragment", expr, parts: identifierParts(ctx, builder.names, builder.splitDots, start, end) };
   }
@@ -293,6 +301,50 @@ function taggedHole(
   }
   if (ts.isConditionalExpression(e) || ts.isBinaryExpression(e)) return hole("raw"); // `${cond ? sql`AND ...` : sql``}`
   return hole("value");
+}
+
+/**
+ * postgres.js's object helper with an object written in the code: `insert into t ${sql({ a, b: x })}`
+ * is `("a", "b") values ($1, $2)`, `update t set ${sql(row, "a")}` is `"a" = $1`; the columns
+ * `sql(obj, "a", "b")` names, else every property. Undefined for any other shape (an array of
+ * rows, a spread, an object built elsewhere) or position: it stays text spliced in.
+ */
+function objectHelperParts(
+  ctx: SourceContext,
+  call: ts.CallExpression,
+  holeStart: number,
+  holeEnd: number,
+  depth: number,
+  before: string,
+): SqlPart[] | undefined {
+  const ts = ctx.ts;
+  if (!ts.isIdentifier(call.expression) || !call.arguments[0]) return undefined;
+  const followed = followConst(ctx, call.arguments[0], depth);
+  const object = followed.resolved ? unwrap(ts, followed.expr) : undefined;
+  if (!object || !ts.isObjectLiteralExpression(object)) return undefined;
+  const values = new Map<string, ts.Expression>();
+  for (const p of object.properties) {
+    const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    if (!name || !(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p))) return undefined;
+    values.set(name, ts.isPropertyAssignment(p) ? p.initializer : p.name);
+  }
+  const listed = call.arguments.slice(1);
+  const columns = listed.length ? listed.map((a) => (ts.isStringLiteralLike(a) ? a.text : "")) : [...values.keys()];
+  if (!columns.length || columns.some((c) => !values.has(c))) return undefined;
+  const insert = /\binsert\s+into\s+(?:"?\w+"?\.)?"?\w+"?\s*$/i.test(before);
+  if (!insert && !/\bset\s*$/i.test(before)) return undefined;
+  const punct = (text: string): SqlPart => ({ kind: "text", text: pointText(text, holeStart, holeEnd) });
+  const value = (c: string): SqlPart => {
+    const v = values.get(c)!;
+    return { kind: "hole", hole: "value", expr: v, fileStart: v.getStart(ctx.sourceFile), fileEnd: v.end };
+  };
+  const parts: SqlPart[] = [];
+  if (insert) {
+    parts.push(punct(`(${columns.map((c) => `"${c}"`).join(", ")}) values (`));
+    columns.forEach((c, i) => parts.push(...(i ? [punct(", ")] : []), value(c)));
+    parts.push(punct(")"));
+  } else columns.forEach((c, i) => parts.push(punct(`${i ? ", " : ""}"${c}" = `), value(c)));
+  return parts;
 }
 
 /** `"a"."b"` for identifier builders; the names map onto their string literals, quotes and dots onto the hole. */
