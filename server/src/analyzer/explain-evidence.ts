@@ -2,8 +2,8 @@
 // `--explain` and hovers): a property named like the tenant, a call comparing the tenant column,
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
-import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
-import { identifiesOwnRows, isSessionUser } from "./membership";
+import { isCredentialField, isPublicFlag } from "./credentials";
+import { identifiesOwnRows, identityDecides, isSessionUser } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import { relationsOf } from "./model/relations";
@@ -443,13 +443,15 @@ export function findIdentityEvidence(
       const name = node.arguments[0].text.split(".").pop()!;
       const op = node.arguments.length >= 3 ? node.arguments[1] : undefined;
       const value = node.arguments[node.arguments.length >= 3 ? 2 : 1]!;
-      if (!op || (tsm.isStringLiteralLike(op) && (op.text === "=" || op.text === "=="))) {
-        if (isCredentialField(name) && !isLiteral(tsm, strip(tsm, value))) return evidence(node, "credential");
-        if (isShareKey(table, name)) link ??= evidence(node, "share-link");
-        if (isPublicFlag(name) && isTrue(value)) link ??= evidence(node, "public-rows");
-        const own = ownUser(name, value);
-        if (own) return evidence(node, own);
-      }
+      // The same test the builders' checks made (membership.ts identityDecides), read back.
+      const decides =
+        !op || (tsm.isStringLiteralLike(op) && (op.text === "=" || op.text === "=="))
+          ? identityDecides(tsm, table, name, value, true)
+          : undefined;
+      if (decides === "credential" && !isShareKey(table, name)) return evidence(node, "credential");
+      if (decides === "credential") link ??= evidence(node, "share-link");
+      if (decides === "public") link ??= evidence(node, "public-rows");
+      if (decides === "own") return evidence(node, identifiesOwnRows(table, name, true) ?? "own-rows");
     }
     return tsm.forEachChild(node, visit);
   };

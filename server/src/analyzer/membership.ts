@@ -7,10 +7,9 @@ import { calleeName } from "./statements";
 import { isRequestInput, throughRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import { isShareKey, type TenantTable } from "./model/types";
-import { mayBeOmitted } from "./fixes/tenant-value";
 import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
 import { bindingPath, constDeclarationOf, constInitializer } from "./flow/bindings";
-import { strip } from "./orm/prisma-syntax";
+import { hasOptionalChain, isOptionalParameter, parameterOf, strip } from "./orm/prisma-syntax";
 
 /** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
 const MEMBERSHIP_TABLE =
@@ -230,18 +229,7 @@ export function identityDecides(
  * row): `req.headers["x-api-key"]`, `req.user?.id`, an optional parameter.
  */
 function mayBeMissing(tsm: typeof ts, v: ts.Expression): boolean {
-  if (tsm.isElementAccessExpression(v)) return true;
-  for (
-    let x: ts.Expression = v;
-    tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x);
-    x = strip(tsm, x.expression)
-  )
-    if (x.questionDotToken) return true;
-  if (!tsm.isIdentifier(v)) return false;
-  for (let n: ts.Node | undefined = v.parent; n; n = n.parent) {
-    if (!tsm.isFunctionLike(n)) continue;
-    const p = n.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === v.text);
-    if (p) return mayBeOmitted(tsm, p);
-  }
-  return false;
+  if (tsm.isElementAccessExpression(v) || hasOptionalChain(tsm, v)) return true;
+  const p = tsm.isIdentifier(v) ? parameterOf(tsm, v) : undefined;
+  return !!p && isOptionalParameter(tsm, p);
 }

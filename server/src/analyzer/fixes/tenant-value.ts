@@ -1,5 +1,6 @@
 import type ts from "typescript";
 import { snakeCase } from "../model/names";
+import { isOptionalParameter } from "../orm/prisma-syntax";
 
 /** The expression a fix inserts as the tenant value, and whether the user must still fill it in. */
 export interface TenantValue {
@@ -28,7 +29,7 @@ export function tenantValueAt(
         const hit = bindingName(tsm, p.name, wanted);
         // `tenantId?: string`: the fix would add a filter that may be undefined, which Prisma
         // and TypeORM drop: offered in the editor, for the author to narrow, never applied.
-        if (hit) return { text: hit, resolved: !mayBeOmitted(tsm, p) };
+        if (hit) return { text: hit, resolved: !isOptionalParameter(tsm, p) };
       }
     }
     if (tsm.isBlock(current) || tsm.isSourceFile(current)) {
@@ -100,19 +101,4 @@ export function tenantNameVariants(column: string): string[] {
   const snake = snakeCase(column);
   const camel = snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
   return [...new Set([column, snake, camel, camel.replace(/Id$/, "ID")])];
-}
-
-/** `x?: T`, `x: T | undefined`: a parameter a call may leave undefined. */
-export function mayBeOmitted(tsm: typeof ts, p: ts.ParameterDeclaration): boolean {
-  if (p.questionToken) return true;
-  const type = p.type;
-  return (
-    !!type &&
-    tsm.isUnionTypeNode(type) &&
-    type.types.some(
-      (t) =>
-        t.kind === tsm.SyntaxKind.UndefinedKeyword ||
-        (tsm.isLiteralTypeNode(t) && t.literal.kind === tsm.SyntaxKind.UndefinedKeyword),
-    )
-  );
 }

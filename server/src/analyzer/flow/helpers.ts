@@ -683,7 +683,9 @@ export class HelperSummaries implements HelperEffects {
     }
     const name = tsm.isIdentifier(e) ? e.text : undefined;
     const param = name ? parameterNames(tsm, fn).find((p) => p.name === name) : undefined;
-    if (!param || (path && param.path && (q.key || path !== ".id"))) return undefined;
+    // A field of a destructured parameter is one step deep already; only a where's own `.id` goes further.
+    const tooDeep = !!path && !!param?.path && !(!q.key && path === ".id");
+    if (!param || tooDeep) return undefined;
     return { index: param.index, path: param.path + path, rejectsMissing: q.key?.rejectsMissing };
   }
 

@@ -142,3 +142,42 @@ function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
     cur = cur.expression;
   return tsm.isIdentifier(cur) ? cur.text : undefined;
 }
+
+/** `T | undefined`, `T | void`: a type that admits undefined. */
+export function mayBeUndefinedType(tsm: typeof ts, type: ts.TypeNode): boolean {
+  const isUndefined = (t: ts.TypeNode) =>
+    t.kind === tsm.SyntaxKind.UndefinedKeyword ||
+    t.kind === tsm.SyntaxKind.VoidKeyword ||
+    (tsm.isLiteralTypeNode(t) && t.literal.kind === tsm.SyntaxKind.UndefinedKeyword);
+  return tsm.isUnionTypeNode(type) && type.types.some(isUndefined);
+}
+
+/** `x?: T`, `x: T | undefined`: a parameter a call may leave undefined. */
+export function isOptionalParameter(tsm: typeof ts, p: ts.ParameterDeclaration): boolean {
+  return !!p.questionToken || (!!p.type && mayBeUndefinedType(tsm, p.type));
+}
+
+/** `a?.b`, `a?.[k]`, `f?.()` anywhere along the chain. */
+export function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
+  for (let cur: ts.Node = e; ;) {
+    if (
+      (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) &&
+      cur.questionDotToken
+    )
+      return true;
+    if (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur))
+      cur = cur.expression;
+    else return false;
+  }
+}
+
+/** The parameter `id` names, in the nearest function that declares one of that name. */
+export function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur)) {
+      const p = cur.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === id.text);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}

@@ -6,7 +6,14 @@ import type ts from "typescript";
 import { endsPath, fromRequest } from "../flow/conditions";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
-import { followConst, strip, type SyntaxContext } from "./prisma-syntax";
+import {
+  followConst,
+  hasOptionalChain,
+  mayBeUndefinedType,
+  parameterOf,
+  strip,
+  type SyntaxContext,
+} from "./prisma-syntax";
 
 /** How a `where` (or one term of it) relates to the tenant. */
 export type Scope =
@@ -138,13 +145,7 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
     // `projectId: string | undefined`, `x: T | null | undefined`: optional all the same.
     // A cast (`tenantId as string`) is the author's claim, taken as said.
-    if (
-      depth === 0 &&
-      !isCast(tsm, value) &&
-      param?.type &&
-      tsm.isUnionTypeNode(param.type) &&
-      param.type.types.some((t) => isUndefinedType(tsm, t))
-    )
+    if (depth === 0 && !isCast(tsm, value) && param?.type && mayBeUndefinedType(tsm, param.type))
       return `\`${v.text}\` may be undefined (\`${short(param.type.getText(ctx.sourceFile))}\`)`;
     const followed = followConst(ctx, v);
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
@@ -480,31 +481,4 @@ function isCast(tsm: typeof ts, e: ts.Expression): boolean {
   let x = e;
   while (tsm.isParenthesizedExpression(x)) x = x.expression;
   return tsm.isAsExpression(x) || tsm.isTypeAssertionExpression(x) || tsm.isSatisfiesExpression(x);
-}
-
-function isUndefinedType(tsm: typeof ts, t: ts.TypeNode): boolean {
-  return t.kind === tsm.SyntaxKind.UndefinedKeyword || t.kind === tsm.SyntaxKind.VoidKeyword;
-}
-
-function hasOptionalChain(tsm: typeof ts, e: ts.Expression): boolean {
-  for (let cur: ts.Node = e; ;) {
-    if (
-      (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur)) &&
-      cur.questionDotToken
-    )
-      return true;
-    if (tsm.isPropertyAccessExpression(cur) || tsm.isElementAccessExpression(cur) || tsm.isCallExpression(cur))
-      cur = cur.expression;
-    else return false;
-  }
-}
-
-function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDeclaration | undefined {
-  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
-    if (tsm.isFunctionLike(cur)) {
-      const p = cur.parameters.find((q) => tsm.isIdentifier(q.name) && q.name.text === id.text);
-      if (p) return p;
-    }
-  }
-  return undefined;
 }

@@ -19,6 +19,7 @@ import {
   isTenantColumnOf,
   weakMention,
   type ClassifyContext,
+  type TermMeaning,
 } from "./predicates";
 
 export type SqlRuleId = "missing-tenant-filter" | "weak-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql";
@@ -561,17 +562,7 @@ class ScopeChecker {
         for (const ref of meaning.refs) {
           if (applies(term, ref) && !direct.has(ref))
             direct.set(ref, {
-              kind: meaning.shared
-                ? "shared-or-owned"
-                : meaning.own
-                  ? meaning.own
-                  : meaning.credential
-                    ? "credential"
-                    : meaning.shareLink
-                      ? "share-link"
-                      : meaning.published
-                        ? "public-rows"
-                        : "predicate",
+              kind: proofKindOf(meaning),
               expr: term.expr,
             });
         }
@@ -1010,4 +1001,13 @@ const USERS_TABLE = /^(?:users?|accounts?)$/i;
 function equalityRefs(expr: unknown, ctx: ClassifyContext<Ref>): Ref[] {
   const sides = columnEqualities(expr, ctx);
   return sides.length === 2 ? sides.map((e) => e.ref) : [];
+}
+
+/** How a term that scopes its references proves them, as `--explain` names it. */
+function proofKindOf(m: Extract<TermMeaning<Ref>, { kind: "scopes" }>): SqlProof["kind"] {
+  if (m.shared) return "shared-or-owned";
+  if (m.own) return m.own;
+  if (m.credential) return "credential";
+  if (m.shareLink) return "share-link";
+  return m.published ? "public-rows" : "predicate";
 }
