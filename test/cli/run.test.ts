@@ -1,6 +1,7 @@
 // The CLI in-process: everything that does not depend on what the analyzer finds.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadSqlParser } from "../../server/src/analyzer";
@@ -44,6 +45,20 @@ describe("run", () => {
     // The query through `pool` carries its predicate and is still reported; the one through the wrapper is not.
     assert.match(io.out(), /3:9 +error +`pool` is an unscoped client.*unscoped-client/);
     assert.doesNotMatch(io.out(), /4:\d+ +error/);
+  });
+
+  it("exits 2 when no schema defines a table, instead of a pass that checked nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenantguard-no-tables-"));
+    try {
+      writeFileSync(join(dir, "app.ts"), 'await prisma.note.deleteMany({ where: { id: "x" } });\n');
+      const io = memoryIo(dir);
+      const result = await run(cli([]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 2);
+      assert.match(io.err(), /^tenantguard: no tables found, so no query can be checked \(searched the default places/);
+      assert.equal(io.out(), "");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 when --config names a missing file", async () => {

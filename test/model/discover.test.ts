@@ -147,13 +147,49 @@ describe("discoverTenantModel zero-config inference", () => {
   });
 
   test("no tables at all", () => {
-    const { owned, notes } = discover({ "/repo/src/app.ts": "" });
+    const { owned, notes, nothingToCheck } = discover({ "/repo/src/app.ts": "" });
     assert.deepEqual(owned, {});
+    assert.equal(nothingToCheck, notes[0]);
     assert.equal(notes.length, 1);
     assert.equal(
       notes[0],
       'tenantguard: no tables found, so no query can be checked (searched the default places of schema.migrations, schema.prisma, schema.drizzle, schema.typeorm, schema.sequelize); point "schema" in tenantguard.config.json at your migrations or ORM schema, or list tables in "tables"',
     );
+  });
+
+  test("a Prisma schema one or two folders down (Remix's app/database/schema.prisma) is found by default", () => {
+    const schema = "model Note {\n  id String @id\n  organizationId String\n}\n";
+    const { owned, notes } = discover({ "/repo/app/database/schema.prisma": schema, "/repo/app/routes/x.ts": "" });
+    assert.deepEqual(owned, { note: "organizationId" }, notes.join("\n"));
+    assert.match(notes[0], /from 1 of 1 tables in app\/database\/schema\.prisma/);
+  });
+
+  test('package.json "prisma.schema" names the schema: a file or a folder of .prisma files', () => {
+    const note = "model Note {\n  id String @id\n  organizationId String\n}\n";
+    const tag = "model Tag {\n  id String @id\n  organizationId String\n}\n";
+    const file = discover({
+      "/repo/package.json": JSON.stringify({ name: "app", prisma: { schema: "./db/models/main.prisma" } }),
+      "/repo/db/models/main.prisma": note,
+    });
+    assert.deepEqual(file.owned, { note: "organizationId" });
+    const folder = discover({
+      "/repo/package.json": JSON.stringify({ prisma: { schema: "db/models/" } }),
+      "/repo/db/models/note.prisma": note,
+      "/repo/db/models/more/tag.prisma": tag,
+    });
+    assert.deepEqual(Object.keys(folder.owned).sort(), ["note", "tag"]);
+    // A package.json that does not parse, or a config that names its own globs, leaves it out.
+    const broken = discover({ "/repo/package.json": "{ not json", "/repo/db/models/main.prisma": note });
+    assert.deepEqual(broken.owned, {});
+    const configured = discover(
+      {
+        "/repo/package.json": JSON.stringify({ prisma: { schema: "db/models/main.prisma" } }),
+        "/repo/db/models/main.prisma": note,
+        "/repo/sql/a.sql": "CREATE TABLE tags (id int, organization_id int);",
+      },
+      { schema: { migrations: ["sql/*.sql"], prisma: [] } },
+    );
+    assert.deepEqual(configured.owned, { tags: "organization_id" });
   });
 
   test("no tables at all, with schema globs the config set: the note names those globs", () => {

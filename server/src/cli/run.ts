@@ -84,6 +84,11 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   const parser = await loadParser();
   const discovered = discoverTenantModel(fs, config, parser);
   if (discovered.errors.length) return inputErrors(discovered.errors, io, show);
+  // A run that can check nothing must not pass: in CI it would be a green check that means nothing.
+  if (discovered.nothingToCheck) {
+    io.stderr.write(redactSecrets(discovered.nothingToCheck) + "\n");
+    return { exitCode: 2 };
+  }
   // Inference notes are for people; machine formats keep stderr quiet too.
   // The model's notes carry their own "tenantguard:" prefix.
   if (options.format === "stylish") for (const note of discovered.notes) io.stderr.write(redactSecrets(note) + "\n");

@@ -29,6 +29,9 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
     "packages/*/prisma/schema.prisma",
     "packages/*/prisma/schema/*.prisma",
     "apps/*/prisma/schema.prisma",
+    // Apps that keep it beside their code: app/database/schema.prisma (Remix), src/db/schema.prisma.
+    "*/schema.prisma",
+    "*/*/schema.prisma",
   ],
   drizzle: [],
   typeorm: ormModelGlobs(),

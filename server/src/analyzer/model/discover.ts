@@ -83,7 +83,13 @@ export function discoverTenantModel(
   parser: SqlParser,
   /** The TypeScript module for readers that parse TS schema files; the plugin passes tsserver's. */
   tsModule?: typeof ts,
-): { model: TenantModel; errors: InputError[]; notes: string[] } {
+): {
+  model: TenantModel;
+  errors: InputError[];
+  notes: string[];
+  /** Nothing defines a table and the config lists none: no query can be checked. */
+  nothingToCheck?: string;
+} {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const tsm = tsModule ?? (require("typescript") as typeof ts);
   const errors: InputError[] = [...unmatchedSchemaGlobs(fs, config)];
@@ -99,13 +105,17 @@ export function discoverTenantModel(
   let tenantColumns = config.tenantColumns;
   let inference: TenantModel["inference"];
   const listed = Object.keys(config.tables).length;
+  let nothingToCheck: string | undefined;
   if (discovered.length === 0) {
     const where = searchedSchemaGlobs(config);
-    notes.push(
-      listed
-        ? `tenantguard: no schema file defines a table (${where}): only the ${listed} table(s) listed in "tables" of ${CONFIG_FILE_NAME} are checked, by raw SQL and by query builders that name them; point "schema" at your migrations or ORM schema for the rest`
-        : `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`,
-    );
+    if (listed)
+      notes.push(
+        `tenantguard: no schema file defines a table (${where}): only the ${listed} table(s) listed in "tables" of ${CONFIG_FILE_NAME} are checked, by raw SQL and by query builders that name them; point "schema" at your migrations or ORM schema for the rest`,
+      );
+    else {
+      nothingToCheck = `tenantguard: no tables found, so no query can be checked (${where}); point "schema" in ${CONFIG_FILE_NAME} at your migrations or ORM schema, or list tables in "tables"`;
+      notes.push(nothingToCheck);
+    }
   } else if (tenantColumns.length === 0) {
     inference = inferTenantColumn(discovered, config.rootDir);
     tenantColumns = inference ? [inference.column] : [];
@@ -179,6 +189,7 @@ export function discoverTenantModel(
     },
     errors,
     notes,
+    ...(nothingToCheck ? { nothingToCheck } : {}),
   };
 }
 

@@ -3,16 +3,41 @@
 // Language that says which tables and columns exist: models and views, fields, `@map`,
 // `@@map`, `@@schema`, `@relation`, `@@id`/`@@unique`. Enums, composite types,
 // generators and datasources are skipped.
+import { join } from "node:path";
+import { DEFAULT_SCHEMA_GLOBS } from "../config/load";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ForeignKey } from "./types";
 
 export const prismaReader: SchemaSourceReader = {
   read(fs, config) {
-    const files = config.schema.prisma.length > 0 ? [...new Set(fs.glob(config.schema.prisma, config.rootDir))] : [];
+    const globs = config.schema.prisma;
+    // Without a config's say, the schema the Prisma CLI itself uses (package.json "prisma.schema") comes first.
+    const isDefault = globs.join("\n") === DEFAULT_SCHEMA_GLOBS.prisma.join("\n");
+    const fromPackage = isDefault ? packageJsonSchema(fs, config.rootDir) : [];
+    const files = globs.length > 0 ? [...new Set(fs.glob([...fromPackage, ...globs], config.rootDir))] : [];
     return readPrismaSchema(fs, files);
   },
 };
+
+/**
+ * `"prisma": { "schema": "app/database/schema.prisma" }` in the root's package.json, as globs: a
+ * file, or a folder of `.prisma` files (multi-file schemas). A package.json that does not parse
+ * or says nothing adds nothing; it is JSON, read and never run.
+ */
+function packageJsonSchema(fs: AnalyzerFileSystem, rootDir: string): string[] {
+  const text = fs.readFile(join(rootDir, "package.json"));
+  if (text === undefined) return [];
+  let schema: unknown;
+  try {
+    schema = (JSON.parse(text) as { prisma?: { schema?: unknown } } | null)?.prisma?.schema;
+  } catch {
+    return [];
+  }
+  if (typeof schema !== "string" || schema.trim() === "") return [];
+  const path = schema.trim().replace(/^\.\//, "").replace(/\/+$/, "");
+  return path.endsWith(".prisma") ? [path] : [`${path}/*.prisma`, `${path}/**/*.prisma`];
+}
 
 /** Reads the files as one schema: a relation may point at a model defined in another file. */
 export function readPrismaSchema(
