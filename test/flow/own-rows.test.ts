@@ -253,6 +253,56 @@ describe("Prisma: the user's own rows", () => {
   });
 });
 
+describe("Prisma: the user's own rows through a helper's parameter, the session from Remix's context (shelf.nu's notes)", () => {
+  const LIB = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function deleteComment({ id, createdBy }: { id: string; createdBy: string }) {
+  return prisma.comment.deleteMany({ where: { id, createdBy } });
+}
+export async function commentsBy(createdBy: string) {
+  return prisma.comment.findMany({ where: { createdBy } });
+}
+`;
+  const run = (route: string) =>
+    runFlow(
+      parser,
+      commentModel,
+      {
+        "/p/src/lib/comments.ts": LIB,
+        "/p/src/routes/comment.ts": `import { deleteComment, commentsBy } from "../lib/comments";
+export async function action({ context, request }: { context: { getSession(): { userId: string } }; request: Request }) {
+  const form = await request.formData();
+${route}
+}`,
+      },
+      { config: { tenantColumns: ["tableId"] } },
+    );
+
+  test("every call passes the id of `context.getSession()`'s user: the rows are theirs", () => {
+    const r = run(`  const authSession = context.getSession();
+  await deleteComment({ id: String(form.get("id")), createdBy: authSession.userId });
+  return commentsBy(authSession.userId);`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /user `createdBy` is a parameter of `deleteComment`, and every call passes the signed-in user's id/.test(p),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: a user the form names, the result of a call that is no session", () => {
+    const r = run(`  const authSession = context.getSession();
+  const other = await fetch("/x").then((x) => x.json());
+  await deleteComment({ id: String(form.get("id")), createdBy: String(form.get("userId")) });
+  return commentsBy(other.userId);`);
+    assert.deepEqual(r.flagged, [
+      "lib/comments.ts:4: deleteMany({ where: { id, createdBy } })",
+      "lib/comments.ts:7: findMany({ where: { createdBy } })",
+    ]);
+  });
+});
+
 describe("the tenant's id read off the object its column is named for", () => {
   test("`row.tableId !== ctx.table.id` for the tenant column `tableId` checks the row; twin: the request's table", () => {
     const run = (other: string) =>

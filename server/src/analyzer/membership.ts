@@ -97,6 +97,13 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
         depth++;
         continue;
       }
+      // `const authSession = context.getSession()` (Remix), then `authSession.userId`: the call says whose.
+      if (alias && tsm.isAwaitExpression(alias)) alias = strip(tsm, alias.expression);
+      const sessionCall = alias && tsm.isCallExpression(alias) ? calleeName(tsm, alias) : undefined;
+      if (sessionCall && SESSION_CALL.test(sessionCall)) {
+        names.unshift("session");
+        break;
+      }
       names.unshift(...destructuredFrom(tsm, cur), cur.text);
       break;
     } else if (tsm.isCallExpression(cur)) {
@@ -189,6 +196,9 @@ function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression):
 }
 
 const USER_DECORATOR = /^(?:Gql|Current|Auth|Req|Session|Signed(?:In)?)?User$/;
+
+/** `getSession()`, `getServerSession()`, `requireAuthSession()`, `auth()`: calls that return the server's session. */
+const SESSION_CALL = /^(?:get|require)?(?:Server|Auth|User)?Session$|^(?:get)?Auth$/i;
 
 const SIGNED_IN = /^(?:currentUser|sessionUser|authUser|me|viewer)$/;
 /** Where a server keeps the signed-in user; `req.user` and `this.request.user` are what Passport and NestJS's REQUEST set after sign-in. */

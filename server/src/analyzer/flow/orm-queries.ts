@@ -16,17 +16,22 @@ import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
 import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
-import { isMembershipTable, isUserColumn } from "../membership";
+import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
 
-/** A membership table's Prisma fields for its tenant column and its user column; undefined for any other table. */
+/** A membership table's Prisma fields for its tenant column and its user column, or another table's owner fields. */
 function membershipFields(ctx: OrmContext, table: string): MembershipFields | undefined {
   const owned = lookupTenantTable(ctx.model, table);
-  if (!owned || !isMembershipTable(owned)) return undefined;
+  if (!owned) return undefined;
   const fields = owned.entities?.find((e) => e.orm === "prisma")?.fields ?? {};
-  const columns = tenantColumnsOf(owned);
   const names = Object.keys(fields);
+  if (!isMembershipTable(owned)) {
+    const ownRows = (read: boolean) => names.filter((f) => identifiesOwnRows(owned, fields[f]!, read) === "own-rows");
+    const owner = { read: ownRows(true), write: ownRows(false) };
+    return owner.read.length ? { tenant: [], user: [], owner } : undefined;
+  }
+  const columns = tenantColumnsOf(owned);
   const tenant = names.filter((f) => columns.some((c) => tenantColumnMatches(fields[f]!, c)));
   const user = names.filter((f) => isUserColumn(f) || isUserColumn(fields[f]!));
   return tenant.length && user.length ? { tenant, user } : undefined;

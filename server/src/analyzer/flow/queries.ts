@@ -71,10 +71,15 @@ export interface FlowQuery {
   memberUser?: ts.Expression;
 }
 
-/** A membership table's Prisma fields: those that hold the tenant, and those that hold the user. */
+/**
+ * The Prisma fields that say whose rows a query touches: a membership table's tenant and user
+ * fields, or another table's owner fields (`userId`, `createdBy`: the user's own rows), for reads
+ * (`read`, which also counts shared-with fields) and for changes (`write`).
+ */
 export interface MembershipFields {
   tenant: readonly string[];
   user: readonly string[];
+  owner?: { read: readonly string[]; write: readonly string[] };
 }
 
 export interface ParentKey extends QueryKey {
@@ -144,13 +149,18 @@ export function prismaFlowQuery(
   const membershipTenant = returns === "row" ? membershipFields?.tenant.map(fieldValue).find(Boolean) : undefined;
   const membershipUser = membershipFields?.user.map(fieldValue).find(Boolean);
   const reads = /^(?:find|count|aggregate|groupBy)/.test(method);
+  const creates = /^(create|upsert)/.test(method);
+  // `note.deleteMany({ where: { id, userId } })`: the rows of whichever user each call passes.
+  const owners = membershipFields?.owner;
+  const ownerUser = !creates ? (reads ? owners?.read : owners?.write)?.map(fieldValue).find(Boolean) : undefined;
+  const user = (reads && membershipUser) || ownerUser;
   return {
     call,
     table,
     scoped,
     returns,
     throwsWhenEmpty: method.endsWith("OrThrow"),
-    creates: /^(create|upsert)/.test(method),
+    creates,
     readOnly: method.startsWith("find"),
     // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
     key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
@@ -159,7 +169,7 @@ export function prismaFlowQuery(
       membershipUser && {
         membership: { tenant: strip(tsm, membershipTenant), user: strip(tsm, membershipUser) },
       }),
-    ...(reads && membershipUser && { memberUser: strip(tsm, membershipUser) }),
+    ...(user && { memberUser: strip(tsm, user) }),
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
         ? [...parentFields].flatMap(([field, parent]) => {
