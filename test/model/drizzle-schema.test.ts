@@ -87,16 +87,32 @@ export const projects = latitudeSchema.table("projects", { id: bigserial("id"), 
     assert.match(notes[0], /inferred tenant column "tenant_id" from 3 of 4 tables in src\/db\/schema.ts/);
   });
 
-  test("default locations: src/db/schema/*.ts, db/schema.ts, drizzle/schema.ts, src/schema.ts", () => {
+  test("default locations: src/db/schema/*.ts, db/schema.ts, drizzle/schema.ts, src/schema.ts, a monorepo's package (kan)", () => {
     for (const path of [
       "/repo/src/db/schema/orders.ts",
       "/repo/db/schema.ts",
       "/repo/drizzle/schema.ts",
       "/repo/src/schema.ts",
+      "/repo/packages/db/src/schema/boards.ts",
+      "/repo/apps/api/src/db/schema.ts",
     ]) {
       const { model } = discover({ [path]: SCHEMA }, { tenantColumns: ["tenant_id"] });
       assert.ok(model.tables.has("orders"), path);
     }
+  });
+
+  test("a definition with chained modifiers (kan's `pgTable(...).enableRLS()`) is still a table", () => {
+    const files = {
+      "/repo/src/db/schema.ts": `import { pgTable, uuid, text } from "drizzle-orm/pg-core";
+export const boards = pgTable("board", { id: uuid("id").primaryKey(), workspaceId: uuid("workspaceId").notNull(), name: text("name") }).enableRLS();
+const billing = pgSchema("billing");
+export const invoices = billing.table("invoice", { id: uuid("id"), workspaceId: uuid("workspaceId") }).enableRLS();
+export const notATable = makeThing("x", { workspaceId: 1 }).enableRLS();`,
+    };
+    const { model } = discover(files, { tenantColumns: ["workspaceId"] });
+    assert.deepEqual([...model.tables.keys()].sort(), ["board", "invoice"]);
+    assert.deepEqual(model.tables.get("board")?.entities?.[0]?.names, ["boards"]);
+    assert.equal(model.tables.get("invoice")?.schema, "billing");
   });
 
   test("configured globs replace the defaults", () => {

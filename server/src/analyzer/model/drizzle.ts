@@ -12,6 +12,14 @@ export const DEFAULT_DRIZZLE_SCHEMAS = [
   "db/schema.ts",
   "drizzle/schema.ts",
   "src/schema.ts",
+  "src/schema/*.ts",
+  // Monorepos: a database package (kan's packages/db/src/schema/*.ts) or an app.
+  ...["packages/*/src", "apps/*/src"].flatMap((dir) => [
+    `${dir}/schema.ts`,
+    `${dir}/schema/*.ts`,
+    `${dir}/db/schema.ts`,
+    `${dir}/db/schema/*.ts`,
+  ]),
 ];
 
 const TABLE_FACTORIES = new Set(["pgTable", "mysqlTable", "sqliteTable", "singlestoreTable"]);
@@ -81,7 +89,14 @@ export function readDrizzleSchema(
     if (!tsm.isVariableStatement(statement)) continue;
     for (const decl of statement.declarationList.declarations) {
       if (!tsm.isIdentifier(decl.name) || !decl.initializer || !tsm.isCallExpression(decl.initializer)) continue;
-      const call = decl.initializer;
+      let call = decl.initializer;
+      // `pgTable("board", {...}).enableRLS()`: the definition under the chained modifiers.
+      while (
+        tableSchema(tsm, call.expression, schemas) === undefined &&
+        tsm.isPropertyAccessExpression(call.expression) &&
+        tsm.isCallExpression(call.expression.expression)
+      )
+        call = call.expression.expression;
       const schema = tableSchema(tsm, call.expression, schemas);
       if (schema === undefined) continue;
       const [nameArg, columnsArg, extrasArg] = call.arguments;
