@@ -15,6 +15,7 @@ const SCHEMA = `import { integer, sqliteTable, text } from "drizzle-orm/sqlite-c
 export const workspace = sqliteTable("workspace", { id: integer("id").primaryKey() });
 export const page = sqliteTable("page", {
   id: integer("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
   workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
 });
 export const pageSubscriber = sqliteTable("page_subscriber", {
@@ -422,6 +423,27 @@ export async function remove({ ctx, input }: any) {
   test("twin: a check that only logs proves nothing", () => {
     const r = run(`if (key.organizationId !== ctx.session.activeOrganizationId) console.warn("other org");`);
     assert.deepEqual(r.flagged, ["services/ssh-key.ts:5: sshKeys.findFirst", "services/ssh-key.ts:9: delete(sshKeys)"]);
+  });
+});
+
+describe("a column declared `.unique()` names one row, as the primary key does (kan's publicId)", () => {
+  const run = (check: string, key = "slug") =>
+    flagged(`  const found = await opts.ctx.db.query.page.findFirst({ where: eq(page.${key}, opts.input.${key}) });
+  ${check}
+  await opts.ctx.db.delete(page).where(eq(page.${key}, opts.input.${key}));`);
+
+  test("a read by it, the row checked against the tenant: the write by the same value is proven", () => {
+    assert.deepEqual(run(`if (!found || found.workspaceId !== workspaceId) throw new Error("NOT_FOUND");`), []);
+  });
+
+  test("twins: no check, a check that only logs, or a column that is not unique", () => {
+    assert.equal(run(`if (!found) throw new Error("NOT_FOUND");`).length, 2);
+    assert.equal(run(`if (!found || found.workspaceId !== workspaceId) console.log("NOT_FOUND");`).length, 2);
+    const email =
+      flagged(`  const found = await opts.ctx.db.query.invitation.findFirst({ where: eq(invitation.email, opts.input.email) });
+  if (!found || found.workspaceId !== workspaceId) throw new Error("NOT_FOUND");
+  await opts.ctx.db.delete(invitation).where(eq(invitation.email, opts.input.email));`);
+    assert.deepEqual(email, ["delete(invitation)"]);
   });
 });
 

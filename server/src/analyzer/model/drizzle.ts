@@ -103,13 +103,18 @@ export function readDrizzleSchema(
       if (!nameArg || !tsm.isStringLiteralLike(nameArg)) continue;
       const fields = columnFields(tsm, columnsArg);
       const position = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
-      const primary = primaryKeyColumns(tsm, columnsArg);
+      const primary = chainedColumns(tsm, columnsArg, "primaryKey");
+      // A column `.unique()` names one row as its primary key does (kan's `publicId`).
+      const uniques = [
+        ...(primary.length ? [primary] : []),
+        ...chainedColumns(tsm, columnsArg, "unique").map((c) => [c]),
+      ];
       const table: DiscoveredTable = {
         name: nameArg.text,
         schema: schema || undefined,
         columns: Object.values(fields),
         source: { file, line: position.line + 1, column: position.character + 1, kind: "drizzle" },
-        entities: [{ orm: "drizzle", names: [decl.name.text], fields, ...(primary.length && { uniques: [primary] }) }],
+        entities: [{ orm: "drizzle", names: [decl.name.text], fields, ...(uniques.length && { uniques }) }],
       };
       for (const [key, reference] of [
         ...columnReferences(tsm, columnsArg),
@@ -198,13 +203,13 @@ function columnsObject(tsm: typeof ts, arg: ts.Expression | undefined): ts.Objec
   return columns && tsm.isObjectLiteralExpression(columns) ? columns : undefined;
 }
 
-/** The column keys whose builder chain says `.primaryKey()` (`sshKeyId: text("sshKeyId").primaryKey()`). */
-function primaryKeyColumns(tsm: typeof ts, arg: ts.Expression | undefined): string[] {
+/** The column keys whose builder chain calls `method`: `.primaryKey()` (`sshKeyId: text("sshKeyId").primaryKey()`), `.unique()`. */
+function chainedColumns(tsm: typeof ts, arg: ts.Expression | undefined, method: "primaryKey" | "unique"): string[] {
   const out: string[] = [];
   for (const p of columnsObject(tsm, arg)?.properties ?? []) {
     if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name))) continue;
     for (let e = p.initializer; tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression);) {
-      if (e.expression.name.text === "primaryKey") out.push(p.name.text);
+      if (e.expression.name.text === method) out.push(p.name.text);
       e = e.expression.expression;
     }
   }

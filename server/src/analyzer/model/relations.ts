@@ -177,15 +177,15 @@ export function modelLinks(model: TenantModel): ModelLinks {
 /**
  * The fields that name one row of a table by its primary key: `id`, and a single-column primary
  * key its ORM schema declares under another name (Drizzle `.primaryKey()`, TypeORM
- * `@PrimaryColumn`, Sequelize `primaryKey: true`): `sshKeyId`, `uuid`.
+ * `@PrimaryColumn`, Sequelize `primaryKey: true`): `sshKeyId`, `uuid`; and a Drizzle column
+ * declared `.unique()` (`publicId`), which names one row as well.
  */
 export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet<string> {
   const t = lookupTenantTable(model, table);
   const out = new Set(["id"]);
   for (const e of t?.entities ?? []) {
     if (e.orm === "prisma") continue;
-    const primary = e.uniques?.[0];
-    if (primary?.length === 1) out.add(primary[0]!);
+    for (const unique of e.uniques ?? []) if (unique.length === 1) out.add(unique[0]!);
   }
   return out;
 }
