@@ -23,6 +23,11 @@ export const pageSubscriber = sqliteTable("page_subscriber", {
   email: text("email").notNull(),
   pageId: integer("page_id").notNull().references(() => page.id),
 });
+export const subscriberNote = sqliteTable("subscriber_note", {
+  id: integer("id").primaryKey(),
+  position: integer("position"),
+  subscriberId: integer("subscriber_id").notNull().references(() => pageSubscriber.id),
+});
 export const statusReport = sqliteTable("status_report", {
   id: integer("id").primaryKey(),
   workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
@@ -49,7 +54,7 @@ before(async () => {
 });
 
 const IMPORTS = `import { and, eq, inArray, sql } from "drizzle-orm";
-import { invitation, page, pageSubscriber, statusReport, statusReportUpdate } from "../db/schema";
+import { invitation, page, pageSubscriber, statusReport, statusReportUpdate, subscriberNote } from "../db/schema";
 `;
 
 function procedure(body: string) {
@@ -423,6 +428,31 @@ export async function remove({ ctx, input }: any) {
   test("twin: a check that only logs proves nothing", () => {
     const r = run(`if (key.organizationId !== ctx.session.activeOrganizationId) console.warn("other org");`);
     assert.deepEqual(r.flagged, ["services/ssh-key.ts:5: sshKeys.findFirst", "services/ssh-key.ts:9: delete(sshKeys)"]);
+  });
+});
+
+describe("a row joined through its parent to its grandparent, which is scoped (kan's card, list, board)", () => {
+  const run = (secondJoin: string) =>
+    flagged(`  const [note] = await opts.ctx.db
+    .select({ id: subscriberNote.id, subscriberId: subscriberNote.subscriberId })
+    .from(subscriberNote)
+    .innerJoin(pageSubscriber, eq(subscriberNote.subscriberId, pageSubscriber.id))
+    .${secondJoin}
+    .where(and(eq(subscriberNote.id, id), eq(page.workspaceId, workspaceId)));
+  if (!note) throw new Error("NOT_FOUND");
+  await opts.ctx.db.update(subscriberNote).set({ position: 0 }).where(eq(subscriberNote.subscriberId, note.subscriberId));`);
+
+  test("the row's foreign key is a proven key of its parent: its siblings' write is proven", () => {
+    assert.deepEqual(run("innerJoin(page, eq(pageSubscriber.pageId, page.id))"), []);
+  });
+
+  test("twins: the grandparent outer-joined, or joined on a column that is no key", () => {
+    assert.deepEqual(run("leftJoin(page, eq(pageSubscriber.pageId, page.id))"), ["update(subscriberNote)"]);
+    // On a column that is no key, the read itself leaves the subscriber unscoped.
+    assert.deepEqual(run("innerJoin(page, eq(pageSubscriber.email, page.slug))"), [
+      "innerJoin(pageSubscriber, eq(subscriberNote.subscriberId, pageSubscriber.id))",
+      "update(subscriberNote)",
+    ]);
   });
 });
 

@@ -385,14 +385,17 @@ function drizzleJoinedFlowQuery(
   });
   const childRef = ref(from, child);
   const parents: string[] = [];
+  // Each join reaches the parent of the row or of a table joined before it (card, list, board).
+  const refs = [childRef];
   for (const c of calls) {
     if (!/Join$/.test(c.name)) continue;
     const joined = c.name === "innerJoin" ? drizzleTableOf(ctx, c.args[0]) : undefined;
     if (!joined) return undefined;
     const parentRef = ref(c, joined);
-    const on = new DrizzlePredicates(ctx, [childRef, parentRef]).translate(c.args[1]);
-    if (on.kind !== "parent" || on.child !== childRef || on.parent !== parentRef) return undefined;
+    const on = new DrizzlePredicates(ctx, [...refs, parentRef]).translate(c.args[1]);
+    if (on.kind !== "parent" || !refs.includes(on.child) || on.parent !== parentRef) return undefined;
     parents.push(joined.name);
+    refs.push(parentRef);
   }
   if (!parents.length || [...tables].some((t) => t !== child.name && !parents.includes(t))) return undefined;
   const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
