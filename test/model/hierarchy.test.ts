@@ -279,6 +279,34 @@ export const notes = pgTable(
   });
 });
 
+describe("Drizzle's relations(): a foreign key declared only there (kan's member permissions)", () => {
+  test("`one(parent, { fields, references })` on a NOT NULL column owns the child, across files; on a nullable one it does not", () => {
+    const { owned, global } = discover(
+      {
+        "/repo/src/db/schema/members.ts": `
+import { pgTable, uuid } from "drizzle-orm/pg-core";
+export const members = pgTable("members", { id: uuid("id").primaryKey(), tenantId: uuid("tenant_id").notNull() });`,
+        "/repo/src/db/schema/permissions.ts": `
+import { relations } from "drizzle-orm";
+import { pgTable, uuid, text } from "drizzle-orm/pg-core";
+import { members } from "./members";
+export const permissions = pgTable("permissions", { id: uuid("id").primaryKey(), memberId: uuid("member_id").notNull(), name: text("name") });
+export const notes = pgTable("notes", { id: uuid("id").primaryKey(), memberId: uuid("member_id") });
+export const permissionsRelations = relations(permissions, ({ one }) => ({
+  member: one(members, { fields: [permissions.memberId], references: [members.id] }),
+}));
+export const notesRelations = relations(notes, ({ one }) => ({
+  member: one(members, { fields: [notes.memberId], references: [members.id] }),
+}));
+export const membersRelations = relations(members, ({ many }) => ({ permissions: many(permissions) }));`,
+      },
+      { tenantColumns: ["tenant_id"], schema: { drizzle: ["src/db/schema/*.ts"] } },
+    );
+    assert.deepEqual(owned, { members: "tenant_id", permissions: "permissions.member_id -> members.id" });
+    assert.deepEqual(global, ["notes"]);
+  });
+});
+
 describe("foreign keys declared in the config (tables.<t>.references)", () => {
   const CONFIG: ConfigFile = {
     tenantColumns: ["org_id", "project_id", "env_id"],

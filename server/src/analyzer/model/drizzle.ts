@@ -31,16 +31,23 @@ export const drizzleReader: SchemaSourceReader = {
     const tables: DiscoveredTable[] = [];
     const errors: InputError[] = [];
     const references: DrizzleReference[] = [];
+    const required = new Map<string, Set<string>>();
     for (const file of fs.glob(patterns, config.rootDir))
-      tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references));
-    resolveDrizzleReferences(tables, references);
+      tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references, required));
+    resolveDrizzleReferences(tables, references, required);
     return { tables, errors };
   },
 };
 
-/** `invoiceId: uuid("invoice_id").notNull().references(() => invoices.id)`, before the variable is resolved. */
+/**
+ * `invoiceId: uuid("invoice_id").notNull().references(() => invoices.id)`, before the variable is
+ * resolved; or `one(invoices, { fields: [items.invoiceId], references: [invoices.id] })` in a
+ * `relations(items, ...)`, whose table may be defined in another file (`childVariable`, with the
+ * column key in `column`).
+ */
 export interface DrizzleReference {
-  table: DiscoveredTable;
+  table?: DiscoveredTable;
+  childVariable?: string;
   column: string;
   /** The parent table's variable and column key (`invoices`, `id`). */
   parentVariable: string;
@@ -49,19 +56,33 @@ export interface DrizzleReference {
 }
 
 /** Turns `.references(() => invoices.id)` into foreign keys once every schema file is read (a parent may live in another). */
-function resolveDrizzleReferences(tables: DiscoveredTable[], references: DrizzleReference[]): void {
+function resolveDrizzleReferences(
+  tables: DiscoveredTable[],
+  references: DrizzleReference[],
+  /** Each table variable's column keys declared `.notNull()` (or `.primaryKey()`). */
+  required: ReadonlyMap<string, ReadonlySet<string>>,
+): void {
   const byVariable = new Map<string, DiscoveredTable>();
+  const fieldsOf = (t: DiscoveredTable) => t.entities?.find((e) => e.orm === "drizzle")?.fields ?? {};
   for (const t of tables) for (const e of t.entities ?? []) if (e.orm === "drizzle") byVariable.set(e.names[0], t);
   for (const r of references) {
     const parent = byVariable.get(r.parentVariable);
-    if (!parent) continue;
-    const fields = parent.entities?.find((e) => e.orm === "drizzle")?.fields ?? {};
-    (r.table.foreignKeys ??= []).push({
-      columns: [r.column],
+    const table = r.table ?? (r.childVariable ? byVariable.get(r.childVariable) : undefined);
+    if (!parent || !table) continue;
+    const fields = fieldsOf(parent);
+    const column = r.table ? r.column : (fieldsOf(table)[r.column] ?? r.column);
+    const isRequired = r.table ? r.required : !!required.get(r.childVariable!)?.has(r.column);
+    // A relation that repeats a `.references(...)` adds nothing.
+    if (
+      table.foreignKeys?.some((fk) => fk.columns.length === 1 && fk.columns[0] === column && fk.parent === parent.name)
+    )
+      continue;
+    (table.foreignKeys ??= []).push({
+      columns: [column],
       parent: parent.name,
       ...(parent.schema ? { parentSchema: parent.schema } : {}),
       parentColumns: [fields[r.parentKey] ?? r.parentKey],
-      required: r.required,
+      required: isRequired,
     });
   }
 }
@@ -72,8 +93,10 @@ export function readDrizzleSchema(
   fs: AnalyzerFileSystem,
   file: string,
   errors: InputError[],
-  /** Collects `.references(...)` for `resolveDrizzleReferences`. */
+  /** Collects `.references(...)` and `relations(...)`'s `one(...)` for `resolveDrizzleReferences`. */
   references: DrizzleReference[] = [],
+  /** Collects each table variable's required column keys. */
+  required = new Map<string, Set<string>>(),
 ): DiscoveredTable[] {
   const text = fs.readFile(file);
   if (text === undefined) {
@@ -89,6 +112,7 @@ export function readDrizzleSchema(
     if (!tsm.isVariableStatement(statement)) continue;
     for (const decl of statement.declarationList.declarations) {
       if (!tsm.isIdentifier(decl.name) || !decl.initializer || !tsm.isCallExpression(decl.initializer)) continue;
+      references.push(...relationReferences(tsm, decl.initializer));
       let call = decl.initializer;
       // `pgTable("board", {...}).enableRLS()`: the definition under the chained modifiers.
       while (
@@ -116,9 +140,11 @@ export function readDrizzleSchema(
         source: { file, line: position.line + 1, column: position.character + 1, kind: "drizzle" },
         entities: [{ orm: "drizzle", names: [decl.name.text], fields, ...(uniques.length && { uniques }) }],
       };
+      const columns = columnReferences(tsm, columnsArg, true);
+      required.set(decl.name.text, new Set(columns.filter(([, c]) => c.required).map(([key]) => key)));
       for (const [key, reference] of [
         ...columnReferences(tsm, columnsArg),
-        ...foreignKeyHelpers(tsm, extrasArg, columnReferences(tsm, columnsArg, true)),
+        ...foreignKeyHelpers(tsm, extrasArg, columns),
       ])
         references.push({ table, column: fields[key] ?? key, ...reference });
       out.push(table);
@@ -273,6 +299,44 @@ function foreignKeyHelpers(
     tsm.forEachChild(node, visit);
   };
   if (extras) visit(extras);
+  return out;
+}
+
+/**
+ * `relations(items, ({ one }) => ({ invoice: one(invoices, { fields: [items.invoiceId], references:
+ * [invoices.id] }) }))`: Drizzle's relational API declares the foreign key there when the column
+ * says no `.references(...)` (kan's workspace member permissions).
+ */
+function relationReferences(tsm: typeof ts, call: ts.CallExpression): DrizzleReference[] {
+  const [child, config] = call.arguments;
+  if (!tsm.isIdentifier(call.expression) || call.expression.text !== "relations" || !child || !tsm.isIdentifier(child))
+    return [];
+  const out: DrizzleReference[] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === "one") {
+      const [parent, options] = node.arguments;
+      const prop = (name: string) =>
+        options && tsm.isObjectLiteralExpression(options)
+          ? options.properties.find(
+              (p): p is ts.PropertyAssignment =>
+                tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === name,
+            )?.initializer
+          : undefined;
+      const [local] = accessList(tsm, prop("fields"));
+      const [foreign] = accessList(tsm, prop("references"));
+      if (parent && tsm.isIdentifier(parent) && local?.object === child.text && foreign?.object === parent.text)
+        out.push({
+          childVariable: child.text,
+          column: local.key,
+          parentVariable: foreign.object,
+          parentKey: foreign.key,
+          required: false,
+        });
+      return;
+    }
+    tsm.forEachChild(node, visit);
+  };
+  if (config) visit(config);
   return out;
 }
 
