@@ -113,6 +113,18 @@ describe("TypeORM entity reader", () => {
     );
   });
 
+  test("a project's own wrappers of @Entity, @Column and @ManyToOne (ever-gauzy's @MultiORMEntity) read as TypeORM's", () => {
+    const [t] = read(
+      `@MultiORMEntity("time_log", { mikroOrmRepository: () => Repo }) export class TimeLog { @MultiORMColumn({ name: "tenant_id" }) tenantId: string; @MultiORMManyToOne(() => Employee, { nullable: false }) @JoinColumn() employee: Employee; @MultiORMColumn() employeeId: string; }`,
+    );
+    assert.equal(t.name, "time_log");
+    assert.deepEqual(t.columns, ["tenant_id", "employeeId"]);
+    assert.deepEqual(
+      t.entity?.relations?.map((r) => [r.field, r.target, r.required]),
+      [["employee", "Employee", true]],
+    );
+  });
+
   test("a class without @Entity is not a table", () => {
     assert.deepEqual(read(`export class Dto { @IsString() name: string; }`), []);
   });

@@ -32,8 +32,7 @@ export function readTypeormEntities(
   for (const file of files) {
     const text = fs.readFile(file);
     // Cheap: only files that declare entities or columns (a base class) are parsed.
-    if (text === undefined || !(text.includes("@Entity") || text.includes("Column(") || text.includes("EntitySchema")))
-      continue;
+    if (text === undefined || !(text.includes("Entity") || text.includes("Column("))) continue;
     const sourceFile = tsm.createSourceFile(file, text, tsm.ScriptTarget.Latest, true);
     for (const statement of sourceFile.statements) {
       if (tsm.isClassDeclaration(statement) && statement.name) {
@@ -125,11 +124,16 @@ interface EntityClass {
   source: ModelSource;
 }
 
-const RELATION_DECORATORS = new Set(["ManyToOne", "OneToOne"]);
+/**
+ * `@ManyToOne`, `@OneToOne`, and a project's own wrappers of them (ever-gauzy's `@MultiORMManyToOne`),
+ * as `@MultiORMEntity` wraps `@Entity` and `@MultiORMColumn` `@Column`.
+ */
+const RELATION_DECORATOR = /(?:ManyToOne|OneToOne)$/;
+const ENTITY_DECORATOR = /Entity$/;
 
 function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.SourceFile): EntityClass | undefined {
   const decorators = decoratorsOf(tsm, node);
-  const entityDecorator = decorators.find((d) => d.name === "Entity");
+  const entityDecorator = decorators.find((d) => ENTITY_DECORATOR.test(d.name));
   const heritage = node.heritageClauses?.find((h) => h.token === tsm.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
   const start = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
   const cls: EntityClass = {
@@ -174,7 +178,7 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
       // A column is NOT NULL unless `nullable: true` (TypeORM's default).
       if (!(options && booleanProperty(tsm, options, "nullable"))) notNull.add(cls.fields[property]);
     }
-    const relation = memberDecorators.find((d) => RELATION_DECORATORS.has(d.name));
+    const relation = memberDecorators.find((d) => RELATION_DECORATOR.test(d.name));
     if (relation) {
       const join = memberDecorators.find((d) => d.name === "JoinColumn");
       // Only the owning side (ManyToOne, or OneToOne with @JoinColumn) has a column in this table.
