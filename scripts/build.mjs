@@ -1,7 +1,7 @@
 // Bundles each entry point into dist/ with esbuild and copies the SQL parser's WASM
 // beside the bundles (esbuild does not copy it; libpg-query loads it from __dirname).
 import { build } from "esbuild";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -39,7 +39,10 @@ const entries = [
   { in: "test/vscode/suite/index.ts", out: "test/suite.js", external: ["vscode"] },
 ];
 
-await Promise.all(
+// Test files build before they run, several at a time: a file whose bytes did not change is left
+// alone, and one that did is written beside it and renamed over it, so a process that is running
+// or starting dist/cli.js meanwhile never reads half a file.
+const results = await Promise.all(
   entries
     .filter((e) => existsSync(join(root, e.in)))
     .map((e) =>
@@ -49,12 +52,22 @@ await Promise.all(
         outfile: join(outdir, e.out),
         external: e.external ?? [],
         banner: e.banner ? { js: e.banner } : undefined,
+        write: false,
       }),
     ),
 );
+for (const file of results.flatMap((r) => r.outputFiles)) writeIfChanged(file.path, file.contents);
 
 const wasm = join(dirname(require.resolve("libpg-query")), "libpg-query.wasm");
-copyFileSync(wasm, join(outdir, "libpg-query.wasm"));
+writeIfChanged(join(outdir, "libpg-query.wasm"), readFileSync(wasm));
+
+function writeIfChanged(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) return;
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
 console.log(
   `built ${entries
     .filter((e) => existsSync(join(root, e.in)))
