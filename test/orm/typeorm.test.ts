@@ -189,6 +189,12 @@ const leaks: Case[] = [
     expected: [["missing-tenant-on-insert", "save({ status, customerId: id })"]],
   },
   {
+    // TypeORM's save loads the row by its key alone and updates it: the tenant written moves it.
+    name: "save of an object with its key: an update by that key (ever-gauzy's time slots)",
+    body: `await orderRepo.save({ id, status, tenantId });`,
+    expected: [["missing-tenant-filter", "save({ id, status, tenantId })"]],
+  },
+  {
     name: "insert of rows, one without tenant",
     body: `await orderRepo.insert([{ status, tenantId }, { status }]);`,
     expected: [["missing-tenant-on-insert", "insert([{ status, tenantId }, { status }])"]],
@@ -342,6 +348,13 @@ const safe: Case[] = [
   { name: "update with a tenant where", body: `await orderRepo.update({ id, tenantId }, { status });`, expected: [] },
   { name: "delete with a tenant where", body: `await orderRepo.delete({ id, tenantId });`, expected: [] },
   { name: "save with tenant", body: `await orderRepo.save({ status, tenantId });`, expected: [] },
+  {
+    name: "save by the key of a row read with the tenant, or with a key left undefined (an insert)",
+    body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });
+  await orderRepo.save({ id: o.id, status, tenantId });
+  await orderRepo.save({ id: undefined, status, tenantId });`,
+    expected: [],
+  },
   {
     name: "save of a loaded entity",
     body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });\n  o.status = status;\n  await orderRepo.save(o);`,

@@ -10,6 +10,7 @@ import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
+import { savedKey } from "../orm/typeorm-writes";
 import type { OrmContext } from "../orm/types";
 import { primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
 import { calleeName } from "../statements";
@@ -286,7 +287,11 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
   const method = callee.name.text;
   const args = entityArgument(ctx, call.arguments[0]) ? call.arguments.slice(1) : call.arguments;
   const arg = args[0] && skipOuter(tsm, args[0]);
-  if (method === "save") return { returns: "row", creates: true };
+  if (method === "save") {
+    // `save({ ...input, id: input.id })` updates the row that holds the key: a write by key.
+    const key = arg && savedKey(tsm, arg, keys);
+    return key ? { returns: "row", key: { expr: key, list: false } } : { returns: "row", creates: true };
+  }
   if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
   const one = TYPEORM_ONE.has(method);
   if (one || TYPEORM_MANY.has(method)) {

@@ -1,16 +1,43 @@
 // TypeORM writes: `insert/save/upsert(data)` must set the tenant on every row they write, and an
 // `upsert` whose conflict paths leave the tenant out overwrites whichever tenant's row holds the key.
 import type ts from "typescript";
+import { skipOuter } from "./chain";
 import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
 import { calleeText, finding, fixOf } from "./method-call";
-import type { Call } from "./typeorm-findings";
+import { propertyName, propertyValue, short } from "./prisma-where";
+import { primaryKeyOf, type Call } from "./typeorm-findings";
 import type { OrmContext, OrmFinding } from "./types";
+
+/**
+ * The key of the row `save(data)` updates: TypeORM's save loads the row that holds the object's
+ * primary key, by that key alone, and updates it. A literal null or undefined key inserts.
+ * Undefined for an array, an object whose key a later spread may replace, or one without a key.
+ */
+export function savedKey(tsm: typeof ts, data: ts.Expression, keys: ReadonlySet<string>): ts.Expression | undefined {
+  const object = resolveConst(tsm, data);
+  if (!tsm.isObjectLiteralExpression(object)) return undefined;
+  const names = object.properties.map((p) => propertyName(tsm, p) ?? "");
+  let at = names.length - 1;
+  while (at >= 0 && !keys.has(names[at]!)) at--;
+  if (at < 0 || object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p))) return undefined;
+  const value = propertyValue(tsm, object.properties[at]!);
+  const v = value && skipOuter(tsm, value);
+  if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined")) return undefined;
+  return v;
+}
 
 /** `insert/save/upsert(data)`: every object literal written must set the tenant field. */
 export function checkData(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
   const data = c.args[0];
-  if (!data || c.target.table.owner) return []; // owned through its parent: the parent key ties the row
+  if (!data) return [];
+  const key = c.method === "save" ? savedKey(tsm, data, new Set(["id", primaryKeyOf(c.target.entity)])) : undefined;
+  if (key) {
+    // Writing the tenant does not help: it moves the other tenant's row into this one.
+    const message = `${calleeText(c)} saves "${c.target.table.name}" by its key \`${short(key.getText(c.ctx.sourceFile))}\`: TypeORM loads the row that holds that key, whichever tenant's it is, and overwrites it. Load the row with ${c.field} in the where first (findOneBy({ id, ${c.field} })) and save that, or prove the key owned.`;
+    return [finding(c, "missing-tenant-filter", message, [])];
+  }
+  if (c.target.table.owner) return []; // owned through its parent: the parent key ties the row
   const rows = writtenObjects(tsm, data);
   const keys = c.tenant;
   const out: OrmFinding[] = [];
