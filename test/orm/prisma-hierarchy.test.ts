@@ -114,8 +114,16 @@ describe("a model owned through its parent (discovered from the required relatio
       [missing("findMany({ where: { line: { amount: 1 } } })")],
     ],
     [
-      "creates are tied by the parent key",
-      "await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });",
+      "a create is filed under the parent its key names: a key nothing proves files it under any tenant's invoice (shelf.nu's booking notes)",
+      "await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });\n  await prisma.invoiceLine.create({ data: { id, amount: 1, invoice: { connect: { id } } } });",
+      [
+        { rule: "missing-tenant-on-insert", at: "create({ data: { id, invoiceId: id, amount: 1 } })" },
+        { rule: "missing-tenant-on-insert", at: "create({ data: { id, amount: 1, invoice: { connect: { id } } } })" },
+      ],
+    ],
+    [
+      "a create under a parent the flow proves: a scoped read's row, or a key it looked up before the path went on",
+      "const invoice = await prisma.invoice.findFirst({ where: { id, orgId } });\n  if (!invoice) throw new Error();\n  await prisma.invoiceLine.create({ data: { id, invoiceId: invoice.id, amount: 1 } });\n  await prisma.invoiceLine.create({ data: { id, amount: 1, invoice: { connect: { id } } } });",
       [],
     ],
     [

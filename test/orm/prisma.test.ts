@@ -662,13 +662,16 @@ describe("a model owned through its parent (no tenant field; listed in config `t
     assert.deepEqual(run(fixed), []);
   });
 
-  test("filtered through the parent is scoped; creates are tied by the parent's key and not checked", () => {
+  test("filtered through the parent is scoped; a create by a parent key nothing proves is flagged", () => {
     assert.deepEqual(run(fn("await prisma.invoiceLine.findMany({ where: { invoice: { tenantId } } });")), []);
     assert.deepEqual(
       run(fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { is: { tenantId } }, amount: 0 } });")),
       [],
     );
-    assert.deepEqual(run(fn("await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });")), []);
+    assert.deepEqual(
+      run(fn("await prisma.invoiceLine.create({ data: { id, invoiceId: id, amount: 1 } });")).map((f) => f.ruleId),
+      ["missing-tenant-on-insert"],
+    );
   });
 });
 

@@ -124,8 +124,16 @@ const OWNERSHIP_RULES = new Set<RuleId>(["missing-tenant-filter", "weak-tenant-f
  * count: their file's queries are computed once per file (flowQueriesOf).
  */
 function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuery>, options: AnalyzeOptions) {
-  if (!raw.some((f) => OWNERSHIP_RULES.has(f.ruleId) && f.call)) return raw;
   const { model, config, sourceFile } = options;
+  // A row created under a parent (prisma-writes.ts checkParentKey) is the tenant's when the flow proves the parent.
+  const judged = (f: RawFinding) =>
+    !!f.call &&
+    (OWNERSHIP_RULES.has(f.ruleId) ||
+      (f.ruleId === "missing-tenant-on-insert" &&
+        !!queries.get(f.call)?.creates &&
+        !!f.table &&
+        !!lookupTenantTable(model, f.table)?.owner));
+  if (!raw.some(judged)) return raw;
   const namesByTable = new Map<string, TenantNames>();
   const tenantOf = (name: string) => {
     let names = namesByTable.get(name);
@@ -163,9 +171,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
   const out: RawFinding[] = [];
   for (const f of raw) {
     const verdict =
-      OWNERSHIP_RULES.has(f.ruleId) && f.call && f.table
-        ? flow.verdict(f.call, f.table, f.ruleId === "weak-tenant-filter")
-        : undefined;
+      judged(f) && f.table ? flow.verdict(f.call!, f.table, f.ruleId === "weak-tenant-filter") : undefined;
     if (verdict?.kind === "owned") {
       // SQL: the table reference the finding underlined; ORM: the whole call.
       const [start, end] = f.literal ? [f.start, f.end] : [f.call!.getStart(sourceFile), f.call!.getEnd()];

@@ -127,6 +127,8 @@ export class OwnershipFlow {
     const joined = query?.table !== table && !!query?.joinedParents?.includes(table);
     if (!query || (query.table !== table && !joined)) return undefined;
     const flow = this.flowAt(call);
+    // A create is judged by the parent it files the row under: a check of the row after it comes too late.
+    if (query.creates) return query.parentKeys ? this.parentVerdict(flow, query) : undefined;
     const checked = flow.checks.get(query);
     if (checked?.state === "checked") return owned(checked.reason, "");
     // A parent the row is joined to is answered by a check of the row only.
@@ -146,15 +148,8 @@ export class OwnershipFlow {
         };
     }
     // `tagsOnResponses.updateMany({ where: { tagId: originalTagId } })`: rows of an owned parent row.
-    for (const parent of query.parentKeys ?? []) {
-      const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
-      if (verdict?.kind !== "owned") continue;
-      return {
-        ...verdict,
-        proof: "parent",
-        message: `its rows hang off the "${parent.table}" row it filters by (${parent.field}): ${verdict.message}`,
-      };
-    }
+    const parentVerdict = this.parentVerdict(flow, query);
+    if (parentVerdict) return parentVerdict;
     if (fallsThrough) return fallsThrough;
     // `teamMember.findMany({ where: { userId } })` in a data-layer function: the memberships of
     // whichever user each call passes; the signed-in user's own are no leak.
@@ -179,6 +174,21 @@ export class OwnershipFlow {
         false,
       );
     return query.passedWhere ? this.passedWhereVerdict(query, query.passedWhere, table) : undefined;
+  }
+
+  /** The query's rows hang off a parent row whose key the flow proves (or, for a create, are filed under it). */
+  private parentVerdict(flow: FunctionFlow, query: FlowQuery): OwnershipVerdict | undefined {
+    for (const parent of query.parentKeys ?? []) {
+      const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
+      if (verdict?.kind !== "owned") continue;
+      const how = query.creates ? "is created under" : "hang off";
+      return {
+        ...verdict,
+        proof: "parent",
+        message: `its ${query.creates ? "row" : "rows"} ${how} the "${parent.table}" row ${query.creates ? "it names" : "it filters by"} (${parent.field}): ${verdict.message}`,
+      };
+    }
+    return undefined;
   }
 
   /** `order(where) { return db.order.findUnique({ where }) }`: the `id` each call's where holds, judged there. */

@@ -177,8 +177,38 @@ export function prismaFlowQuery(
             const key = value && keyOf(tsm, value);
             return key ? [{ ...key, table: parent, field }] : [];
           })
-        : undefined,
+        : method === "create" && args && tsm.isObjectLiteralExpression(args)
+          ? createdUnder(tsm, call, member(tsm, args, "data"), parentFields)
+          : undefined,
   };
+}
+
+/**
+ * The parent keys a create writes (`bookingId: x`, `booking: { connect: { id: x } }`): a row owned
+ * through its parent is the tenant's when the parent is (prisma-writes.ts `checkParentKey`).
+ */
+function createdUnder(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  data: ts.Expression | undefined,
+  parentFields: ReadonlyMap<string, string>,
+): ParentKey[] | undefined {
+  const object = data && literalOf(tsm, data, call);
+  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
+  const out: ParentKey[] = [];
+  for (const [field, parent] of parentFields) {
+    const [relation, rest] = field.split(".");
+    let value = member(tsm, object, relation!);
+    if (rest === "id") {
+      const related = value && literalOf(tsm, value, call);
+      const connect = related && tsm.isObjectLiteralExpression(related) ? member(tsm, related, "connect") : undefined;
+      const target = connect && literalOf(tsm, connect, call);
+      value = target && tsm.isObjectLiteralExpression(target) ? member(tsm, target, "id") : undefined;
+    } else if (rest) value = undefined;
+    const key = value && keyOf(tsm, value);
+    if (key) out.push({ ...key, table: parent, field });
+  }
+  return out.length ? out : undefined;
 }
 
 /** A raw SQL site on one tenant-owned table (`SELECT ... WHERE id = $1`, `INSERT ... RETURNING id`). */

@@ -1,6 +1,7 @@
 // Writes: create/createMany/upsert data must set the tenant, and nested creates inside any
 // write must set it for tenant-owned models that do not take it from their parent's key.
 import type ts from "typescript";
+import { isLiteral } from "../credentials";
 import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
 import { isRelationField } from "./prisma-entities";
 import { addToDataFix } from "./prisma-fixes";
@@ -123,6 +124,57 @@ function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
  * An argument's property, also through spreads of objects held in consts
  * (`const args = { data }; create({ ...args })`); "unknown" when a spread cannot be followed.
  */
+/**
+ * The parent key a create of a model owned through its parent writes: `bookingId: x` or
+ * `booking: { connect: { id: x } }` in `data`. Undefined when the data cannot be seen, names no
+ * parent, or creates the parent in the same call (which sets its tenant).
+ */
+export function createdUnderKey(
+  tsm: typeof ts,
+  data: ts.Expression | undefined,
+  relation: { field: string; fields?: readonly string[] },
+  follow: (e: ts.Expression) => ts.Expression,
+): ts.Expression | undefined {
+  const object = data && follow(strip(tsm, data));
+  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
+  const valueOf = (o: ts.ObjectLiteralExpression, name: string) => {
+    const p = o.properties.find((q) => propertyName(tsm, q) === name);
+    return p && propertyValue(tsm, p);
+  };
+  const foreignKey = relation.fields?.length === 1 ? valueOf(object, relation.fields[0]!) : undefined;
+  if (foreignKey) return strip(tsm, foreignKey);
+  const related = valueOf(object, relation.field);
+  const nested = related && follow(strip(tsm, related));
+  const connect = nested && tsm.isObjectLiteralExpression(nested) ? valueOf(nested, "connect") : undefined;
+  const target = connect && follow(strip(tsm, connect));
+  const id = target && tsm.isObjectLiteralExpression(target) ? valueOf(target, "id") : undefined;
+  return id && strip(tsm, id);
+}
+
+/**
+ * `bookingNote.create({ data: { bookingId: params.bookingId } })`: a row owned through its parent
+ * belongs to whichever tenant owns the parent it names. A parent key the flow does not prove
+ * (analyze.ts asks it) files the row under another tenant's booking, where that tenant reads it.
+ */
+export function checkParentKey(site: CallSite): OrmFinding[] {
+  const { ctx, entity, args } = site;
+  const tsm = ctx.ts;
+  const through = entity.through;
+  const relation = through && entity.info.relations?.find((r) => r.field === through.field);
+  if (!relation || !args || site.method.text !== "create") return [];
+  const found = argument(site, args, "data");
+  const key = found === "unknown" ? undefined : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e));
+  if (!key || isLiteral(tsm, key)) return [];
+  const parent = `"${through.parent.table.name}"`;
+  return [
+    finding(
+      site,
+      "missing-tenant-on-insert",
+      `${site.label} creates "${entity.table.name}" under the ${parent} row \`${key.getText(ctx.sourceFile)}\`, which nothing ties to the tenant: the row joins whichever tenant owns that ${parent} row, and that tenant reads it. Look the ${parent} row up scoped to the tenant first (ending the path when it is missing), or take its key from a scoped query.`,
+    ),
+  ];
+}
+
 function argument(
   site: CallSite,
   args: ts.ObjectLiteralExpression,

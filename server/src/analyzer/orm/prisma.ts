@@ -14,7 +14,7 @@ import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
 import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
 import { mayBeUndefined, propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
-import { checkData, updateNested } from "./prisma-writes";
+import { checkData, checkParentKey, updateNested } from "./prisma-writes";
 import { prismaQueries } from "./prisma-queries";
 import type { OrmFinding, OrmModule } from "./types";
 
@@ -125,6 +125,7 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
   if (op.reads) out.push(...checkWhere(site, op));
   // A model owned through its parent has no tenant field to set; its parent's key is what ties it to a tenant.
   if (op.creates && !entity.through) out.push(...checkData(site, op.creates));
+  else if (op.creates) out.push(...checkParentKey(site));
   if (op.reads === "changes") out.push(...updateNested(site));
   return out;
 }
