@@ -280,8 +280,9 @@ ${route}
 
   test("every call passes the id of `context.getSession()`'s user: the rows are theirs", () => {
     const r = run(`  const authSession = context.getSession();
+  const { userId } = authSession;
   await deleteComment({ id: String(form.get("id")), createdBy: authSession.userId });
-  return commentsBy(authSession.userId);`);
+  return commentsBy(userId);`);
     assert.deepEqual(r.flagged, []);
     assert.ok(
       r.proofs.some((p) =>

@@ -75,7 +75,9 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
     if (path?.length) {
       const from = decl!.initializer && strip(tsm, decl!.initializer);
       if (from && isRequestInput(tsm, from)) return false; // `const { userId } = ctx.params`
-      return sessionUserPath([...destructuredFrom(tsm, s), path[path.length - 1]!]);
+      // `const { userId } = authSession` of `const authSession = context.getSession()`.
+      const fromSession = from && tsm.isIdentifier(from) && path.length === 1 && isSessionCall(tsm, from);
+      return sessionUserPath([...(fromSession ? ["session"] : destructuredFrom(tsm, s)), path[path.length - 1]!]);
     }
     return !!decl?.initializer && isSessionUser(tsm, decl.initializer, depth + 1);
   }
@@ -98,9 +100,7 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
         continue;
       }
       // `const authSession = context.getSession()` (Remix), then `authSession.userId`: the call says whose.
-      if (alias && tsm.isAwaitExpression(alias)) alias = strip(tsm, alias.expression);
-      const sessionCall = alias && tsm.isCallExpression(alias) ? calleeName(tsm, alias) : undefined;
-      if (sessionCall && SESSION_CALL.test(sessionCall)) {
+      if (depth < 2 && names.length && isSessionCall(tsm, cur)) {
         names.unshift("session");
         break;
       }
@@ -196,6 +196,14 @@ function signedInParameter(tsm: typeof ts, access: ts.PropertyAccessExpression):
 }
 
 const USER_DECORATOR = /^(?:Gql|Current|Auth|Req|Session|Signed(?:In)?)?User$/;
+
+/** `id` is a const holding what a session call returns: `const authSession = context.getSession()`, `await auth()`. */
+function isSessionCall(tsm: typeof ts, id: ts.Identifier): boolean {
+  let init = constInitializer(tsm, id, id);
+  init = init && strip(tsm, init);
+  if (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+  return !!init && tsm.isCallExpression(init) && SESSION_CALL.test(calleeName(tsm, init) ?? "");
+}
 
 /** `getSession()`, `getServerSession()`, `requireAuthSession()`, `auth()`: calls that return the server's session. */
 const SESSION_CALL = /^(?:get|require)?(?:Server|Auth|User)?Session$|^(?:get)?Auth$/i;
