@@ -64,7 +64,7 @@ before(async () => {
   ).model;
 });
 
-export const PRELUDE = `import { Brackets, In, IsNull, Not, Like, Repository } from "typeorm";
+export const PRELUDE = `import { Brackets, In, IsNull, Not, Like, NotBrackets, Repository } from "typeorm";
 import { AppDataSource } from "../data-source";
 import { Customer, Order, Plan } from "../entities";
 const orderRepo = AppDataSource.getRepository(Order);
@@ -310,14 +310,56 @@ const leaks: Case[] = [
     expected: [["missing-tenant-on-insert", "values({ status })"]],
   },
   {
-    name: "query builder with a Brackets condition",
+    name: "query builder with a Brackets condition that holds no tenant",
     body: `return orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.status = :status", { status }))).getMany();`,
+    expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
+  },
+  {
+    name: "a where callback whose tenant condition is in an orWhere, or negated by NotBrackets",
+    body: `const a = orderRepo.createQueryBuilder("o");
+  a.where((qb) => {
+    qb.where("o.status = :status", { status });
+    qb.orWhere(\`"\${qb.alias}"."tenant_id" = :tenantId\`, { tenantId });
+  });
+  await a.getMany();
+  await orderRepo.createQueryBuilder("o").where(new NotBrackets((qb) => qb.where("o.tenantId = :tenantId", { tenantId }))).getMany();`,
+    expected: [
+      ["weak-tenant-filter", `createQueryBuilder("o")`],
+      ["weak-tenant-filter", `createQueryBuilder("o")`],
+    ],
+  },
+  {
+    name: "a where callback that branches: tenantguard cannot tell",
+    body: `return orderRepo.createQueryBuilder("o").where((qb) => {
+    if (status) qb.andWhere("o.tenantId = :tenantId", { tenantId });
+  }).getMany();`,
     expected: [["dynamic-sql", `createQueryBuilder("o")`]],
   },
 ];
 
 const safe: Case[] = [
   { name: "findOneBy({ id, tenantId })", body: `return orderRepo.findOneBy({ id, tenantId });`, expected: [] },
+  {
+    // ever-gauzy writes nearly every builder this way.
+    name: "a where callback whose conditions hold the tenant, the alias spelled `${qb.alias}`; a Brackets around it",
+    body: `const query = orderRepo.createQueryBuilder("o");
+  query.where((qb) => {
+    qb.andWhere(\`"\${qb.alias}"."tenant_id" = :tenantId\`, { tenantId });
+    qb.andWhere(\`"\${query.alias}"."status" = :status\`, { status });
+  });
+  await query.getMany();
+  await orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.tenantId = :tenantId", { tenantId }).andWhere("o.status = :status", { status }))).getMany();`,
+    expected: [],
+  },
+  {
+    name: "a builder made inside an if: its own calls are not conditional",
+    body: `if (status) {
+    const query = orderRepo.createQueryBuilder("o");
+    query.where("o.tenantId = :tenantId", { tenantId });
+    await query.getMany();
+  }`,
+    expected: [],
+  },
   {
     name: "tenant field on a later line",
     body: `return orderRepo.findOne({\n    where: {\n      id,\n      status,\n      tenantId,\n    },\n  });`,

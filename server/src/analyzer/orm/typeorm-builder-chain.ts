@@ -24,6 +24,9 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
   const name = decl.name.text;
   const scope = enclosingBody(tsm, decl);
   if (!scope) return calls;
+  // Conditional relative to where the builder lives: one made inside an `if` runs its calls whenever it runs.
+  const statement = decl.parent.parent;
+  const home = tsm.isVariableStatement(statement) ? statement.parent : scope;
   const visit = (node: ts.Node): void => {
     if (
       node.pos >= decl.end &&
@@ -33,7 +36,7 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
       node.parent.expression === node &&
       tsm.isCallExpression(node.parent.parent)
     ) {
-      chainUp(tsm, node.parent.parent, isConditional(tsm, node, scope), calls);
+      chainUp(tsm, node.parent.parent, isConditional(tsm, node, home), calls);
     }
     if (!tsm.isFunctionLike(node) || node === scope) tsm.forEachChild(node, visit);
   };

@@ -131,7 +131,7 @@ function checkConditions(
   if (issue.ruleId === "dynamic-sql") {
     return make(
       "dynamic-sql",
-      `A where condition of this query builder on "${table.name}" is built at run time (a Brackets, a function or a variable), so tenantguard cannot tell whether it holds the tenant predicate. Add .andWhere("${where}", ...) as a string.`,
+      `A where condition of this query builder on "${table.name}" is built at run time (a variable, or a callback that branches or calls something besides where, andWhere and orWhere), so tenantguard cannot tell whether it holds the tenant predicate. Add .andWhere("${where}", ...) as a string.`,
     );
   }
   const verb = kind === "update" ? "updates" : kind === "delete" ? "deletes from" : "reads";
@@ -249,8 +249,21 @@ function conditionSql(
   let text: string;
   if (tsm.isStringLiteral(node) || tsm.isNoSubstitutionTemplateLiteral(node)) text = node.text;
   else if (tsm.isTemplateExpression(node))
-    text = node.head.text + node.templateSpans.map((s) => `:__hole ${s.literal.text}`).join("");
-  else return param(); // Brackets, a function, a value built elsewhere
+    // `"${qb.alias}"."tenantId"`: the builder's alias, as TypeORM fills it in.
+    text =
+      node.head.text +
+      node.templateSpans
+        .map((s) => {
+          const hole = skipOuter(tsm, s.expression);
+          const isAlias = tsm.isPropertyAccessExpression(hole) && hole.name.text === "alias";
+          return `${isAlias ? alias : ":__hole"}${s.literal.text}`;
+        })
+        .join("");
+  else {
+    // `where((qb) => { qb.andWhere(...) })`, `new Brackets((qb) => ...)`: the conditions it adds, grouped.
+    const grouped = callbackSql(ctx, node, (a) => conditionSql(ctx, a, target, alias, column, param));
+    return grouped ?? param(); // a value built elsewhere
+  }
   // `:name` and `:...names` are TypeORM parameters; `::uuid` is a cast. String literals are left alone.
   const rewritten = text
     .split(/('(?:[^']|'')*')/)
@@ -262,6 +275,57 @@ function conditionSql(
     new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"),
     (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!),
   );
+}
+
+/**
+ * The conditions a where callback adds to the builder it is handed (`(qb) => { qb.andWhere(a);
+ * qb.andWhere(b); }`, or a `new Brackets(...)` / `new NotBrackets(...)` around one), as one
+ * parenthesised SQL condition; undefined for a body that does anything else (a branch, a loop).
+ */
+function callbackSql(
+  ctx: OrmContext,
+  node: ts.Expression,
+  condition: (arg: ts.Expression) => string,
+): string | undefined {
+  const { ts: tsm } = ctx;
+  let fn: ts.Expression = node;
+  let negate = false;
+  if (
+    tsm.isNewExpression(node) &&
+    tsm.isIdentifier(node.expression) &&
+    /^(?:Not)?Brackets$/.test(node.expression.text)
+  ) {
+    negate = node.expression.text === "NotBrackets";
+    fn = node.arguments?.[0] ? skipOuter(tsm, node.arguments[0]) : node;
+  }
+  if (!(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || fn.parameters.length !== 1) return undefined;
+  const param = fn.parameters[0]!.name;
+  if (!tsm.isIdentifier(param)) return undefined;
+  const bodies = tsm.isBlock(fn.body)
+    ? fn.body.statements.map((st) => (tsm.isExpressionStatement(st) ? st.expression : undefined))
+    : [fn.body];
+  const clauses: string[] = [];
+  for (const body of bodies) {
+    // `qb.where(a).andWhere(b)`: the calls of one chain on the parameter, first to last.
+    const chain: ts.CallExpression[] = [];
+    let e: ts.Expression | undefined = body && skipOuter(tsm, body);
+    while (e && tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression)) {
+      chain.unshift(e);
+      e = skipOuter(tsm, e.expression.expression);
+    }
+    if (!e || !tsm.isIdentifier(e) || e.text !== param.text || !chain.length) return undefined;
+    for (const call of chain) {
+      const method = (call.expression as ts.PropertyAccessExpression).name.text;
+      const arg = call.arguments[0];
+      if (!["where", "andWhere", "orWhere"].includes(method) || !arg) return undefined;
+      const text = condition(arg);
+      if (method === "where" || !clauses.length) clauses.splice(0, clauses.length, text);
+      else clauses.push(`${method === "orWhere" ? "OR" : "AND"} ${text}`);
+    }
+  }
+  // An empty callback adds no condition (TypeORM leaves it out).
+  if (!clauses.length) return bodies.length ? undefined : "TRUE";
+  return `${negate ? "NOT " : ""}(${clauses.join(" ")})`;
 }
 
 interface BuilderIssue {
