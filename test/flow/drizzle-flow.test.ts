@@ -342,6 +342,35 @@ export async function listReports(opts: any, workspaceId: number) {
       "router/reports.ts:6: from(statusReportUpdate)",
     ]);
   });
+
+  // shelf.nu's fixTeamMembersNames: each row of the list, filtered, written by its id.
+  const each = (call: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/router/fix.ts": `${IMPORTS}
+async function touchAll(db: any, reports: { id: number; done: boolean }[]) {
+  const open = reports.filter((r) => !r.done);
+  await Promise.all(open.map((r) => db.delete(statusReport).where(eq(statusReport.id, r.id))));
+}
+export async function fix(opts: any, workspaceId: number) {
+  const all = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.workspaceId, workspaceId)).all();
+  ${call};
+}`,
+      },
+      { config: CONFIG },
+    ).flagged;
+
+  test("each of the rows a call passes, written by its id inside map (after a filter): proven", () => {
+    assert.deepEqual(each("await touchAll(opts.ctx.db, all)"), []);
+  });
+
+  test("twin: the rows come from the request", () => {
+    assert.deepEqual(each("await touchAll(opts.ctx.db, opts.input.reports)"), [
+      "router/fix.ts:6: delete(statusReport)",
+    ]);
+  });
 });
 
 describe("a repository made for the workspace, reading from its scoped subquery", () => {

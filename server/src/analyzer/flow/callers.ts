@@ -42,7 +42,7 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
       if (init && within && init.pos > cur.pos && init.end <= cur.end) {
         // `const ids = rows.map((r) => r.id)` with `rows` a parameter: the ids of the rows each call passes.
         const mapped = idsOf(tsm, init);
-        const inner = parameterKey(tsm, mapped ?? init, depth + 1);
+        const inner = parameterKey(tsm, mapped ?? subsetOf(tsm, init), depth + 1);
         const ids = mapped ? IDS_OF_ROWS : "";
         return inner && { ...inner, path: inner.path + ids + within.map((p) => `.${p}`).join("") + path };
       }
@@ -50,6 +50,12 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     }
     const fn = cur as ts.FunctionLikeDeclaration;
     const param = fn.parameters[index]!;
+    // `rows.map((r) => db.x.update({ where: { id: r.id } }))`: the id of one of the rows.
+    const rows = index === 0 && path === ".id" && depth < 3 ? elementsOf(tsm, fn) : undefined;
+    if (rows && tsm.isIdentifier(param.name)) {
+      const inner = parameterKey(tsm, rows, depth + 1);
+      return inner && { ...inner, path: inner.path + IDS_OF_ROWS };
+    }
     // A rest parameter takes any number of arguments; a reassigned one holds what the body put there.
     if (!fn.body || param.dotDotDotToken || isAssigned(tsm, fn.body, id.text)) return undefined;
     const name = functionNameOf(tsm, fn as FunctionWithBody);
@@ -62,6 +68,28 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
 
 /** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */
 export const IDS_OF_ROWS = ".map(id)";
+
+const ELEMENT_METHODS = new Set(["map", "forEach", "flatMap", "filter", "some", "every", "find"]);
+
+/** `rows` of `rows.map(fn)` (or forEach, filter...) for the callback `fn`, whose first parameter is each row. */
+function elementsOf(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.Expression | undefined {
+  const call = fn.parent;
+  if (!(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !tsm.isCallExpression(call)) return undefined;
+  if (call.arguments[0] !== fn || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
+  return ELEMENT_METHODS.has(call.expression.name.text) ? subsetOf(tsm, call.expression.expression) : undefined;
+}
+
+/** `rows.filter(...)` (or `.slice(...)`): some of `rows`, each one of them. */
+function subsetOf(tsm: typeof ts, e: ts.Expression): ts.Expression {
+  let x = strip(tsm, e);
+  while (
+    tsm.isCallExpression(x) &&
+    tsm.isPropertyAccessExpression(x.expression) &&
+    ["filter", "slice"].includes(x.expression.name.text)
+  )
+    x = strip(tsm, x.expression.expression);
+  return x;
+}
 
 /** `rows.map((r) => r.id)`: `rows`. */
 function idsOf(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
