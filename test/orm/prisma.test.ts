@@ -325,8 +325,28 @@ describe("a where the analyzer cannot see through is dynamic-sql, not silence", 
       "await prisma.invoice.create({ data: input });",
       [dynamic("create({ data: input })")],
     ],
+    [
+      "a where with the tenant whose change may drop or replace it: delete, the tenant or a held key set again, Object.assign, a computed key",
+      [
+        "const a: any = { tenantId };\n  delete a.tenantId;\n  await prisma.invoice.findMany({ where: a });",
+        "const b: any = { tenantId };\n  if (status) b.tenantId = status;\n  await prisma.invoice.findMany({ where: b });",
+        "const c: any = { tenantId, OR: [{ status }] };\n  c.OR = [];\n  await prisma.invoice.findMany({ where: c });",
+        "const d: any = { tenantId };\n  Object.assign(d, input);\n  await prisma.invoice.findMany({ where: d });",
+        "const e: any = { tenantId };\n  e[status] = 1;\n  await prisma.invoice.findMany({ where: e });",
+      ].join("\n  "),
+      ["a", "b", "c", "d", "e"].map((w) => dynamic(`findMany({ where: ${w} })`)),
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
+
+  test("a where with the tenant that later code only adds keys to is scoped (shelf.nu's list filters)", () => {
+    assert.deepEqual(
+      found(
+        "const where: any = { tenantId };\n  if (status) where.status = status;\n  if (id) where.OR = [{ id }, { number: id }];\n  where.createdAt = { gte: new Date() };\n  await prisma.invoice.findMany({ where });\n  await prisma.invoice.count({ where });",
+      ),
+      [],
+    );
+  });
 });
 
 describe("safe twins a naive check gets wrong", () => {

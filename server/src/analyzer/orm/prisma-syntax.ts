@@ -131,6 +131,91 @@ function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): 
   return mutated;
 }
 
+/**
+ * `const where = { organizationId }; if (search) where.name = { contains: search }`: the const's
+ * object literal when every later change only adds a key it does not hold and `guarded` does not
+ * name (Prisma ANDs a where's keys, so an added key only narrows). Undefined when any change could
+ * replace or remove a key, or is made another way (`Object.assign`, `where[key] =`, `delete`).
+ */
+export function grownObject(
+  ctx: SyntaxContext,
+  id: ts.Identifier,
+  guarded: (key: string) => boolean,
+): ts.ObjectLiteralExpression | undefined {
+  const tsm = ctx.ts;
+  const decl = constDeclaration(ctx, id);
+  const init = decl?.initializer && strip(tsm, decl.initializer);
+  if (!decl || !init || !tsm.isObjectLiteralExpression(init)) return undefined;
+  if (init.properties.some((p) => tsm.isSpreadAssignment(p) || !p.name || tsm.isComputedPropertyName(p.name)))
+    return undefined;
+  const held = new Set(init.properties.map((p) => p.name!.getText()));
+  let scope: ts.Node = decl;
+  while (scope.parent && !(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope)))
+    scope = scope.parent;
+  let safe = true;
+  const visit = (node: ts.Node): void => {
+    if (!safe) return;
+    if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && node.pos > decl.end) {
+      const parent = node.parent;
+      // Read as a whole (`findMany({ where })`, `where.name`), it changes nothing.
+      if (tsm.isPropertyAccessExpression(parent) && parent.expression === node) {
+        const key = parent.name.text;
+        const assigned = assignmentTo(tsm, parent);
+        if (assigned === "other" || (assigned && (held.has(key) || guarded(key)))) safe = false;
+        if (!assigned && writesThrough(tsm, parent)) safe = false;
+      } else if (!isPlainRead(tsm, node)) safe = false;
+    }
+    tsm.forEachChild(node, visit);
+  };
+  visit(scope);
+  return safe ? init : undefined;
+}
+
+/** `x.key = v` (plain `=`): "plain"; `x.key += v`, `delete x.key`, `x.key++`: "other"; a read: undefined. */
+function assignmentTo(tsm: typeof ts, access: ts.PropertyAccessExpression): "plain" | "other" | undefined {
+  const p = access.parent;
+  if (tsm.isBinaryExpression(p) && p.left === access) {
+    if (p.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return "plain";
+    if (p.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && p.operatorToken.kind <= tsm.SyntaxKind.LastAssignment)
+      return "other";
+  }
+  if (tsm.isDeleteExpression(p) || tsm.isPrefixUnaryExpression(p) || tsm.isPostfixUnaryExpression(p)) return "other";
+  return undefined;
+}
+
+/** `where.organization.id = x`, `where.AND.push(x)`: a change deeper inside the key read here. */
+function writesThrough(tsm: typeof ts, access: ts.PropertyAccessExpression): boolean {
+  let top: ts.Expression = access;
+  while (
+    (tsm.isPropertyAccessExpression(top.parent) || tsm.isElementAccessExpression(top.parent)) &&
+    top.parent.expression === top
+  )
+    top = top.parent;
+  if (top === access && !tsm.isCallExpression(top.parent)) return false;
+  const p = top.parent;
+  if (tsm.isCallExpression(p) && p.expression === top) return true; // `where.AND.push(...)`, a method of the key
+  if (top === access) return false;
+  return (
+    (tsm.isBinaryExpression(p) &&
+      p.left === top &&
+      p.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
+      p.operatorToken.kind <= tsm.SyntaxKind.LastAssignment) ||
+    tsm.isDeleteExpression(p)
+  );
+}
+
+/** `where` passed or read as a value, never assigned to, spread into, or handed to `Object.assign`. */
+function isPlainRead(tsm: typeof ts, id: ts.Identifier): boolean {
+  const p = id.parent;
+  if (tsm.isBinaryExpression(p) && p.left === id) return false;
+  if (tsm.isElementAccessExpression(p) && p.expression === id) return false;
+  if (tsm.isCallExpression(p) && p.arguments.includes(id)) {
+    const callee = p.expression.getText();
+    return callee !== "Object.assign" && callee !== "Object.defineProperty";
+  }
+  return true;
+}
+
 function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
   let cur = e;
   while (

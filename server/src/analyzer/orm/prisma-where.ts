@@ -8,6 +8,7 @@ import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
 import {
   followConst,
+  grownObject,
   hasOptionalChain,
   mayBeUndefinedType,
   parameterOf,
@@ -64,9 +65,23 @@ export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: Scope
     );
   }
   if (typeRequires(ctx, e, entity.tenantField)) return { kind: "scoped" };
+  // `const where = { organizationId }; if (search) where.name = ...`: keys added later only narrow it.
+  const grown = tsm.isIdentifier(e) ? grownObject(ctx, e, (key) => guardedKey(entity, key)) : undefined;
+  if (grown) return objectScope(ctx, grown, entity, depth);
   const built = tsm.isCallExpression(e) ? builtWhere(ctx, e, entity, depth) : undefined;
   if (built) return built;
   return { kind: "dynamic", reason: `is built at run time (\`${short(e.getText(ctx.sourceFile))}\`)`, node: e };
+}
+
+/** A key whose value can say which tenant's rows a where matches: the tenant's fields, an owner's, a compound key's, a relation. */
+function guardedKey(entity: ScopeEntity, key: string): boolean {
+  return (
+    key === entity.tenantField ||
+    !!entity.tenantFields?.includes(key) ||
+    !!entity.ownerFields?.has(key) ||
+    entity.compoundKeys.has(key) ||
+    !!entity.relation(key)
+  );
 }
 
 /**
