@@ -310,6 +310,15 @@ const leaks: Case[] = [
     expected: [["missing-tenant-on-insert", "values({ status })"]],
   },
   {
+    name: "a conditional spread: neither branch holds the tenant, or one only (ever-gauzy's time slots)",
+    body: `await orderRepo.findOne({ where: { ...(status ? { status } : {}), id } });\n  await orderRepo.findOne({ where: { ...(status ? { status, tenantId } : {}), id } });\n  await orderRepo.findOne({ where: { ...(status && { tenantId }), id } });`,
+    expected: [
+      ["missing-tenant-filter", "findOne({ where: { ...(status ? { status } : {}), id } })"],
+      ["weak-tenant-filter", "findOne({ where: { ...(status ? { status, tenantId } : {}), id } })"],
+      ["weak-tenant-filter", "findOne({ where: { ...(status && { tenantId }), id } })"],
+    ],
+  },
+  {
     name: "query builder with a Brackets condition that holds no tenant",
     body: `return orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.status = :status", { status }))).getMany();`,
     expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
@@ -349,6 +358,11 @@ const safe: Case[] = [
   });
   await query.getMany();
   await orderRepo.createQueryBuilder("o").where(new Brackets((qb) => qb.where("o.tenantId = :tenantId", { tenantId }).andWhere("o.status = :status", { status }))).getMany();`,
+    expected: [],
+  },
+  {
+    name: "a conditional spread beside the tenant, or with the tenant in both branches",
+    body: `await orderRepo.findOne({ where: { ...(status ? { status } : {}), id, tenantId } });\n  await orderRepo.findOne({ where: { ...(status ? { status, tenantId } : { tenantId }), id } });`,
     expected: [],
   },
   {

@@ -115,9 +115,16 @@ function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect,
       const built = builtWhere(spread, dialect, depth);
       return built.kind === "unknown" ? { kind: "unknown", node: p } : built;
     }
-    return tsm.isObjectLiteralExpression(spread)
-      ? evaluateWhere(spread, dialect, depth + 1)
-      : { kind: "unknown", node: p };
+    if (tsm.isObjectLiteralExpression(spread)) return evaluateWhere(spread, dialect, depth + 1);
+    // `...(employeeId ? { employeeId } : {})`, `...(all && { status })`: each branch an object (or nothing).
+    const branches = spreadBranches(tsm, spread);
+    if (!branches) return { kind: "unknown", node: p };
+    const verdicts = branches.map((b) => (b ? evaluateWhere(b, dialect, depth + 1) : MISSING));
+    if (verdicts.some((v) => v.kind === "unknown")) return { kind: "unknown", node: p };
+    if (verdicts.every((v) => v.kind === "missing")) return MISSING;
+    return verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")
+      ? (verdicts.find((v) => v.kind === "scoped") ?? verdicts[0]!)
+      : { kind: "weak", reason: "is spread in on one branch of a condition only, so some queries run without it" };
   }
   if (!tsm.isPropertyAssignment(p) && !tsm.isShorthandPropertyAssignment(p)) return MISSING;
   const value = tsm.isPropertyAssignment(p) ? p.initializer : p.name;
@@ -126,6 +133,24 @@ function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect,
   if (combinator === "not") return negated(evaluateWhere(value, dialect, depth + 1));
   const name = propertyName(tsm, p.name);
   return name === undefined ? MISSING : dialect.field(name, value);
+}
+
+/** The objects a conditional spread may add: `c ? { a } : {}` gives both; `c && { a }` gives `{ a }` and nothing (undefined). */
+function spreadBranches(tsm: typeof ts, e: ts.Expression): (ts.ObjectLiteralExpression | undefined)[] | undefined {
+  const x = skipOuter(tsm, e);
+  const literal = (b: ts.Expression) => {
+    const o = skipOuter(tsm, b);
+    return tsm.isObjectLiteralExpression(o) ? o : null;
+  };
+  if (tsm.isConditionalExpression(x)) {
+    const [a, b] = [literal(x.whenTrue), literal(x.whenFalse)];
+    return a && b ? [a, b] : undefined;
+  }
+  if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+    const a = literal(x.right);
+    return a ? [a, undefined] : undefined;
+  }
+  return undefined;
 }
 
 /** `[Op.and]: [a, b]` / `[Op.or]: { a: 1, b: 2 }`: an array of wheres, or an object whose keys are the branches. */
