@@ -66,6 +66,48 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
   return undefined;
 }
 
+/**
+ * NestJS CQRS: `execute(command)` of a class decorated `@CommandHandler(DeleteSlotCommand)` (or
+ * `@QueryHandler`, `@EventsHandler`) runs with each `new DeleteSlotCommand(...)` a caller hands to
+ * the bus. The command's field the key is read from (`command.slot.id`) is the constructor's
+ * parameter property of that name: its argument index, and the path left inside it.
+ */
+export function commandOfHandler(
+  tsm: typeof ts,
+  pk: ParameterKey,
+  classNamed: (file: ts.SourceFile, name: string) => ts.ClassDeclaration | undefined,
+): { name: string; index: number; path: string } | undefined {
+  const fn = pk.fn;
+  if (pk.index !== 0 || !tsm.isMethodDeclaration(fn) || !["execute", "handle"].includes(pk.name)) return undefined;
+  const cls = fn.parent;
+  if (!tsm.isClassDeclaration(cls)) return undefined;
+  const decorator = (tsm.getDecorators(cls) ?? []).find((d) => {
+    const callee = tsm.isCallExpression(d.expression) ? d.expression.expression : undefined;
+    return !!callee && tsm.isIdentifier(callee) && /^(?:Command|Query|Events)Handler$/.test(callee.text);
+  });
+  const arg = decorator && (decorator.expression as ts.CallExpression).arguments;
+  const command = arg?.length === 1 && tsm.isIdentifier(arg[0]!) ? arg[0].text : undefined;
+  const [, field, rest = ""] = /^\.([A-Za-z_$][\w$]*)(.*)$/.exec(pk.path) ?? [];
+  const commandClass = command && field ? classNamed(fn.getSourceFile(), command) : undefined;
+  const ctor = commandClass?.members.find((m): m is ts.ConstructorDeclaration => tsm.isConstructorDeclaration(m));
+  const index =
+    ctor?.parameters.findIndex(
+      (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
+    ) ?? -1;
+  return command && index >= 0 ? { name: command, index, path: rest } : undefined;
+}
+
+/** `new DeleteSlotCommand(...)` in these files. */
+export function constructionsOf(tsm: typeof ts, name: string, files: readonly ts.SourceFile[]): ts.NewExpression[] {
+  const out: ts.NewExpression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsm.isNewExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === name) out.push(node);
+    tsm.forEachChild(node, visit);
+  };
+  for (const file of files) if (file.text.includes(name)) visit(file);
+  return out;
+}
+
 /** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */
 export const IDS_OF_ROWS = ".map(id)";
 

@@ -78,7 +78,12 @@ export class FunctionResolver {
     const clause = cls.heritageClauses?.find((h) => h.token === tsm.SyntaxKind.ExtendsKeyword);
     const base = clause?.types[0] && strip(tsm, clause.types[0].expression);
     if (!base || !tsm.isIdentifier(base)) return undefined;
-    const file = cls.getSourceFile();
+    return this.classNamed(cls.getSourceFile(), base.text);
+  }
+
+  /** The class `name` names in `file`: declared there, or imported from a file the caller handed over. */
+  classNamed(file: ts.SourceFile, name: string): ts.ClassDeclaration | undefined {
+    const tsm = this.tsm;
     // By its name, or `export default class` for a default import.
     const declared = (f: ts.SourceFile, name: string) =>
       f.statements.find(
@@ -88,9 +93,9 @@ export class FunctionResolver {
             ? !!st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
             : st.name?.text === name),
       );
-    const own = declared(file, base.text);
+    const own = declared(file, name);
     if (own) return own;
-    const binding = this.sourceFileOf && this.importsOf(file).get(base.text);
+    const binding = this.sourceFileOf && this.importsOf(file).get(name);
     const other = binding && binding.name !== "*" ? this.moduleFile(file.fileName, binding.from) : undefined;
     return other && declared(other, binding!.name);
   }

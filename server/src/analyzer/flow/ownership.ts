@@ -15,6 +15,8 @@ import type { Authorizers } from "./authorizers";
 import {
   argumentAt,
   callSitesOf,
+  commandOfHandler,
+  constructionsOf,
   isDefaultExport,
   isEntryPoint,
   ownerOf,
@@ -295,14 +297,25 @@ export class OwnershipFlow {
     // Any client can call an entry point with any argument; a default export is imported under any name.
     if (isEntryPoint(ctx.ts, pk) || isDefaultExport(ctx.ts, pk)) return { kind: "unknown" };
     seen.add(pk.fn);
-    this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf);
-    const { calls, unresolved } = callSitesOf(
-      ctx.ts,
-      pk,
-      ctx.callers.filesMentioning(pk.name, pk.fn.getSourceFile().fileName, ownerOf(ctx.ts, pk.fn) || undefined),
-      this.resolver,
-      (name) => !!ctx.links?.entityTable(name),
-    );
+    const resolver = (this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf));
+    const handlerFile = pk.fn.getSourceFile().fileName;
+    // A CQRS handler's `execute(command)` runs for each `new Command(...)`: those are its calls.
+    const command = commandOfHandler(ctx.ts, pk, (file, name) => resolver.classNamed(file, name));
+    if (command) key = { ...key, read: undefined };
+    const { calls, unresolved } = command
+      ? {
+          calls: constructionsOf(ctx.ts, command.name, ctx.callers.filesMentioning(command.name, handlerFile)).filter(
+            (c): c is ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> } => !!c.arguments,
+          ),
+          unresolved: false,
+        }
+      : callSitesOf(
+          ctx.ts,
+          pk,
+          ctx.callers.filesMentioning(pk.name, handlerFile, ownerOf(ctx.ts, pk.fn) || undefined),
+          resolver,
+          (name) => !!ctx.links?.entityTable(name),
+        );
     // A call that may run this function but cannot be followed could pass anything: nothing is proven.
     if (!calls.length || unresolved) return { kind: "unknown" };
     const param = `a parameter of \`${pk.name}\``;
@@ -314,7 +327,9 @@ export class OwnershipFlow {
         first ??= `${where}: the where it passes scopes the query`;
         continue;
       }
-      const passed = argumentAt(ctx.ts, call, pk.index, pk.path);
+      const passed = command
+        ? argumentAt(ctx.ts, call as unknown as ts.CallExpression, command.index, command.path)
+        : argumentAt(ctx.ts, call as ts.CallExpression, pk.index, pk.path);
       const text = passed && code(passed.expr.getText(call.getSourceFile()).replace(/\s+/g, " ") + passed.path);
       const unproven = (why: string) => ({
         kind: "unproven" as const,
@@ -347,7 +362,8 @@ export class OwnershipFlow {
         continue;
       }
       // `const t = await findTemplate(id); if (t.projectId !== projectId) throw`: the caller checked the row.
-      const checked = depth === 0 && key.read ? callerFlow.checkedRead(call, key.read) : undefined;
+      const checked =
+        depth === 0 && key.read && ctx.ts.isCallExpression(call) ? callerFlow.checkedRead(call, key.read) : undefined;
       if (checked) {
         first ??= `${where}: ${checked.say(text!)}`;
         rowChecked = true;
