@@ -1,6 +1,6 @@
 // The CLI in-process: everything that does not depend on what the analyzer finds.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -56,6 +56,28 @@ describe("run", () => {
       assert.equal(result.exitCode, 2);
       assert.match(io.err(), /^tenantguard: no tables found, so no query can be checked \(searched the default places/);
       assert.equal(io.out(), "");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("zero config, `tenantguard kan` from the folder above finds the project's schema under the path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenantguard-root-"));
+    try {
+      mkdirSync(join(dir, "kan", "packages", "db", "prisma"), { recursive: true });
+      writeFileSync(
+        join(dir, "kan", "packages", "db", "prisma", "schema.prisma"),
+        "model Board {\n  id String @id\n  workspaceId String\n}\n",
+      );
+      writeFileSync(
+        join(dir, "kan", "app.ts"),
+        "export const f = (id: string) => prisma.board.delete({ where: { id } });\n",
+      );
+      const io = memoryIo(dir);
+      const result = await run(cli(["kan"]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 1, io.err());
+      assert.match(io.err(), /inferred tenant column "workspaceId" from 1 of 1 tables in packages\/db\/prisma\/schema\.prisma/);
+      assert.match(io.out(), /1:\d+ +error +prisma\.board\.delete deletes "Board" by id only/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

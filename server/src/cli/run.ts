@@ -1,8 +1,14 @@
 // One CLI run, in-process: config → tenant model → files → findings → (fixes) →
 // baseline → report. Returns the exit code instead of exiting so tests can call it.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { loadSqlParser, type InputError, type ResolvedConfig, type SqlParser } from "../analyzer";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  loadSqlParser,
+  type AnalyzerFileSystem,
+  type InputError,
+  type ResolvedConfig,
+  type SqlParser,
+} from "../analyzer";
 import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import type { CliOptions } from "./args";
@@ -77,12 +83,25 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   const configPath = options.config === undefined ? findConfigFile(fs, startDir) : resolve(io.cwd, options.config);
   // Zero-config, the project root (where db/migrations and prisma/ sit) is the working directory,
   // not the `src` the user pointed at; unless the paths lie outside it.
-  const loaded = loadConfig(fs, { cwd: isWithin(startDir, io.cwd) ? io.cwd : startDir, configPath });
+  const root = isWithin(startDir, io.cwd) ? io.cwd : startDir;
+  const loaded = loadConfig(fs, { cwd: root, configPath });
   if (loaded.errors.length) return inputErrors(loaded.errors, io, show);
-  const config = { ...loaded.config, rules: { ...loaded.config.rules, ...options.rules } };
+  let config = { ...loaded.config, rules: { ...loaded.config.rules, ...options.rules } };
 
   const parser = await loadParser();
-  const discovered = discoverTenantModel(fs, config, parser);
+  let discovered = discoverTenantModel(fs, config, parser);
+  // Nothing there, and no config file: `tenantguard kan` from the folder above the project (or
+  // `tenantguard apps/api` of a monorepo) looks from the nearest package.json on the way to the
+  // path, then from the path itself.
+  const fallbacks = config.configFile ? [] : [packageRoot(fs, startDir, root), startDir];
+  for (const dir of fallbacks) {
+    if (!discovered.nothingToCheck || !dir || dir === config.rootDir) continue;
+    const retried = loadConfig(fs, { cwd: dir });
+    const found = retried.errors.length ? undefined : discoverTenantModel(fs, retried.config, parser);
+    if (!found || found.nothingToCheck) continue;
+    config = { ...retried.config, rules: { ...retried.config.rules, ...options.rules } };
+    discovered = found;
+  }
   if (discovered.errors.length) return inputErrors(discovered.errors, io, show);
   // A run that can check nothing must not pass: in CI it would be a green check that means nothing.
   if (discovered.nothingToCheck) {
@@ -255,6 +274,15 @@ function callerFilesOf(paths: readonly string[], analyzed: readonly string[], co
   const files = new Set(root.files);
   for (const file of analyzed) files.add(file);
   return [...files];
+}
+
+/** The nearest folder from `dir` up to `stop` (both included) that holds a package.json. */
+function packageRoot(fs: AnalyzerFileSystem, dir: string, stop: string): string | undefined {
+  for (let d = dir; isWithin(d, stop); d = dirname(d)) {
+    if (fs.fileExists(join(d, "package.json"))) return d;
+    if (d === stop || dirname(d) === d) break;
+  }
+  return undefined;
 }
 
 function isWithin(path: string, dir: string): boolean {

@@ -463,13 +463,29 @@ export abstract class AccessChecks extends FlowValues {
     const row = this.valueOf(key.expression, at);
     if (row?.kind === "row" && row.unchecked && row.source) {
       const names = this.ctx.tenantOf(row.table).names;
-      return names.has(field) || this.ctx.links?.ownerKey(row.table, field)
+      // `list.workspaceId` of a helper's `{ id: r.id, workspaceId: r.board.workspaceId }`: the parent's tenant.
+      return names.has(field) || this.ctx.links?.ownerKey(row.table, field) || this.projectedTenant(row, field)
         ? { row: row as Value & { source: FlowQuery }, field }
         : undefined;
     }
     const via = strip(tsm, key.expression);
     if (!tsm.isPropertyAccessExpression(via)) return undefined;
     const outer = this.valueOf(via.expression, at);
+    // `list.board.workspaceId`, `card.list.board.workspaceId` of a read `with: { list: { with: { board } } }`:
+    // the tenant of the parents the row is owned through.
+    const relations: string[] = [];
+    let base: ts.Expression = via;
+    while (tsm.isPropertyAccessExpression(base) && relations.length < 4) {
+      relations.unshift(base.name.text);
+      base = strip(tsm, base.expression);
+    }
+    const owned = this.valueOf(base, at);
+    if (owned?.kind === "row" && owned.unchecked && owned.source) {
+      let table: string | undefined = owned.table;
+      for (const relation of relations) table = table && this.ctx.links?.parentOf(table, relation);
+      if (table && (this.ctx.tenantOf(table).names.has(field) || this.ctx.links?.ownerKey(table, field)))
+        return { row: owned as Value & { source: FlowQuery }, field: `${relations.join(".")}.${field}` };
+    }
     const q = outer?.kind === "row" && outer.unchecked ? outer.source : undefined;
     const p = q?.projection?.get(`${via.name.text}.${field}`);
     if (!q || !p?.column || !q.joinedParents?.includes(p.table)) return undefined;

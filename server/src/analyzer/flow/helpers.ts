@@ -65,7 +65,14 @@ interface Summary {
    * The row a read by the parameter's key returns, unchecked (`findById(id) { return
    * db.t.findUnique({ where: { id } }) }`): a caller that checks it before use proves that read.
    */
-  returnsRead?: { query: FlowQuery; index: number; path: string; wrap?: string };
+  returnsRead?: {
+    query: FlowQuery;
+    index: number;
+    path: string;
+    wrap?: string;
+    /** Reshaped (`{ id: r.id, workspaceId: r.board.workspaceId }`): each field's column, and the parents read through. */
+    reshaped?: { projection: ReadonlyMap<string, { table: string; column: string }>; parents: string[] };
+  };
   /**
    * Parameters (or a field of one: `input.id`, a destructured `{ docId }`) whose key the helper
    * verifies, throwing otherwise; `present`: only when the key is given.
@@ -171,6 +178,7 @@ export class HelperSummaries implements HelperEffects {
         readOnly: true,
         // The key the caller passed: once the row is checked, that key is the tenant's too.
         ...(passed && !passed.path && { key: { expr: passed.expr, list: false } }),
+        ...(r.reshaped && { projection: r.reshaped.projection, joinedParents: r.reshaped.parents }),
       };
       this.callReads.set(call, read);
     }
@@ -602,10 +610,16 @@ export class HelperSummaries implements HelperEffects {
     const tsm = this.ctx.ts;
     let query: FlowQuery | undefined;
     let wrap: string | undefined;
+    let reshaped: ReturnType<HelperSummaries["reshapedRow"]>;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
-      let v = flow.valueOf(e, at);
+      const shaped = this.reshapedRow(flow, e, at);
+      if (shaped) {
+        if (reshaped && reshaped.key !== shaped.key) return undefined;
+        reshaped = shaped;
+      }
+      let v = flow.valueOf(shaped?.row ?? this.spreadRow(flow, e, at) ?? e, at);
       // `return E.right(row)`: the row, read back as `.right`.
       const field = v?.kind === "object" && v.fields?.size === 1 ? [...v.fields.keys()][0] : undefined;
       if (field) v = v!.fields!.get(field);
@@ -621,7 +635,93 @@ export class HelperSummaries implements HelperEffects {
     const key = strip(tsm, keyExpr);
     const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn).find((p) => p.name === key.text) : undefined;
     const path = param && param.path + (query.key ? "" : ".id");
-    return param && { query, index: param.index, path: path!, ...(wrap && { wrap }) };
+    return (
+      param && {
+        query,
+        index: param.index,
+        path: path!,
+        ...(wrap && { wrap }),
+        ...(reshaped && { reshaped: { projection: reshaped.projection, parents: reshaped.parents } }),
+      }
+    );
+  }
+
+  /**
+   * `result ? { id: result.id, workspaceId: result.board.workspaceId } : null` (kan's
+   * getWorkspaceAndListIdByListPublicId): an unchecked row handed back as an object whose every
+   * field is the row's field of that name, or the tenant of the parent the row is owned through.
+   */
+  private reshapedRow(
+    flow: FunctionFlow,
+    e: ts.Expression,
+    at: ts.Node,
+  ):
+    | { row: ts.Expression; key: string; projection: Map<string, { table: string; column: string }>; parents: string[] }
+    | undefined {
+    const tsm = this.ctx.ts;
+    if (tsm.isConditionalExpression(e)) {
+      const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
+      const held = holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
+      return held && this.reshapedRow(flow, held, at);
+    }
+    if (!tsm.isObjectLiteralExpression(e) || !e.properties.length) return undefined;
+    let row: ts.Identifier | undefined;
+    const projection = new Map<string, { table: string; column: string }>();
+    const parents: string[] = [];
+    for (const p of e.properties) {
+      if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) return undefined;
+      const path: string[] = [];
+      let x = strip(tsm, p.initializer);
+      while (tsm.isPropertyAccessExpression(x)) {
+        path.unshift(x.name.text);
+        x = strip(tsm, x.expression);
+      }
+      if (!tsm.isIdentifier(x) || (row && row.text !== x.text) || !path.length) return undefined;
+      row ??= x;
+      const value = flow.valueOf(x, at);
+      if (value?.kind !== "row" || !value.unchecked) return undefined;
+      const name = p.name.text;
+      if (path.length === 1 && path[0] === name) {
+        projection.set(name, { table: value.table, column: name });
+        continue;
+      }
+      // `workspaceId: result.board.workspaceId`: the owning parent's tenant, under any name.
+      const parent = path.length === 2 ? this.ctx.links?.parentOf(value.table, path[0]!) : undefined;
+      if (!parent || !this.ctx.tenantOf(parent).names.has(path[1]!)) return undefined;
+      projection.set(name, { table: parent, column: path[1]! });
+      parents.push(parent);
+    }
+    // Something of it must name the tenant, or the object is no handle on the row's ownership.
+    const namesTenant = [...projection.values()].some((c) => this.ctx.tenantOf(c.table).names.has(c.column));
+    if (!row || !namesTenant) return undefined;
+    return { row, key: row.text, projection, parents };
+  }
+
+  /**
+   * `{ ...result, url: decrypt(result.url) }`: the row spread into an object that adds fields or
+   * reshapes others, none of which names a key or a tenant (kan's webhook lookups): the row, for
+   * a caller's check of its tenant. Undefined for anything else.
+   */
+  private spreadRow(flow: FunctionFlow, e: ts.Expression, at: ts.Node): ts.Expression | undefined {
+    const tsm = this.ctx.ts;
+    // `result ? { ...result, url } : null`: the branch that holds something.
+    if (tsm.isConditionalExpression(e)) {
+      const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
+      const held = holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
+      return held && this.spreadRow(flow, held, at);
+    }
+    if (!tsm.isObjectLiteralExpression(e)) return undefined;
+    const spreads = e.properties.filter((p): p is ts.SpreadAssignment => tsm.isSpreadAssignment(p));
+    if (spreads.length !== 1) return undefined;
+    const row = flow.valueOf(spreads[0]!.expression, at);
+    if (row?.kind !== "row" || !row.unchecked) return undefined;
+    const tenant = this.ctx.tenantOf(row.table).names;
+    const named = e.properties.some((p) => {
+      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (!tsm.isSpreadAssignment(p) && !name) return true; // a computed key may be any
+      return !!name && (tenant.has(name) || name === "id" || !!this.ctx.links?.ownerKey(row.table, name));
+    });
+    return named ? undefined : spreads[0]!.expression;
   }
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, returned: ReturnedExpression[]): Summary["returns"] {
