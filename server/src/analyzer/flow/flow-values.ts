@@ -156,12 +156,31 @@ export abstract class FlowValues {
     if (tsm.isConditionalExpression(e)) {
       if (isNothing(tsm, e.whenFalse)) return this.valueOf(e.whenTrue, at);
       if (isNothing(tsm, e.whenTrue)) return this.valueOf(e.whenFalse, at);
+      // `push ? await <scoped read> : await <scoped read>` (jitsu's links): the tenant's row either way.
+      const [a, b] = [this.valueOf(e.whenTrue, at), this.valueOf(e.whenFalse, at)];
+      if (
+        a &&
+        b &&
+        !a.unchecked &&
+        !b.unchecked &&
+        a.reason &&
+        a.kind === b.kind &&
+        a.table === b.table &&
+        !a.shared &&
+        !b.shared
+      )
+        return a;
     }
     // `comment ?? null`, `row || undefined`: the row or nothing.
     if (tsm.isBinaryExpression(e) && isNothing(tsm, e.right)) {
       const op = e.operatorToken.kind;
       if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
         return this.valueOf(e.left, at);
+    }
+    // `body.id && (await <scoped read>)`: the row, or a falsy value that is no row at all.
+    if (tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
+      const right = this.valueOf(e.right, at);
+      if (right?.kind === "row") return right;
     }
     if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
     if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);

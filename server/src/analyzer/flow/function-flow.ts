@@ -236,6 +236,13 @@ export class FunctionFlow extends AccessChecks {
   }
 
   private declare(d: ts.VariableDeclaration, init: ts.Expression, scope: ts.Node): void {
+    // `const sync = prisma.link.findFirst(...)` without await: a promise, always truthy, never the row;
+    // a guard on it ends no path (jitsu's source state).
+    const bare = strip(this.tsm, init);
+    if (this.ctx.queries.has(bare) && isAsyncLookup(this.tsm, bare)) {
+      this.bind(d.name, undefined, scope, d.end);
+      return;
+    }
     const all = this.promiseAll(d.name, init);
     if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
     else this.bind(d.name, this.valueOf(init, d), scope, d.end, this.foundKey(init, d));
@@ -398,4 +405,13 @@ function skipsAny(tsm: typeof ts, body: ts.Node): boolean {
   };
   visit(body);
   return found;
+}
+
+/** `x.findFirst(...)`, `x.count(...)`: ORM lookups that return a promise on every driver (unlike Drizzle's SQLite `.get()`). */
+function isAsyncLookup(tsm: typeof ts, call: ts.Expression): boolean {
+  return (
+    tsm.isCallExpression(call) &&
+    tsm.isPropertyAccessExpression(call.expression) &&
+    /^(?:find|count|aggregate|exists?$)/.test(call.expression.name.text)
+  );
 }

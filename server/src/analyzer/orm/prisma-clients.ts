@@ -68,6 +68,8 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
       const owner = clientKind(ctx, callee.expression, depth + 1);
       if (owner) return owner;
     }
+    // `db.prisma()` (jitsu's console): a method named for the client hands it out.
+    if (tsm.isPropertyAccessExpression(callee) && /prisma/i.test(callee.name.text)) return "unscoped";
     return handedOut(ctx, e, depth);
   }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client), and
