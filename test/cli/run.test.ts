@@ -76,7 +76,10 @@ describe("run", () => {
       const io = memoryIo(dir);
       const result = await run(cli(["kan"]), io, "0.0.0-test");
       assert.equal(result.exitCode, 1, io.err());
-      assert.match(io.err(), /inferred tenant column "workspaceId" from 1 of 1 tables in packages\/db\/prisma\/schema\.prisma/);
+      assert.match(
+        io.err(),
+        /inferred tenant column "workspaceId" from 1 of 1 tables in packages\/db\/prisma\/schema\.prisma/,
+      );
       assert.match(io.out(), /1:\d+ +error +prisma\.board\.delete deletes "Board" by id only/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

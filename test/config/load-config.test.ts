@@ -6,10 +6,15 @@ import { RULE_IDS } from "../../server/src/analyzer/types";
 import { createMemoryFs } from "../helpers/memory-fs";
 
 /** Where entity and model classes are looked for by default: under src/, in packages and apps. */
-const ORM_GLOBS = ["src", "*/src", "packages/**/src", "apps/*/src"].flatMap((dir) =>
-  ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"].map(
-    (g) => `${dir}/${g}`,
-  ),
+const ORM_GLOBS = ["src", "*/src", "packages/**/src", "apps/*/src", "app", "server"].flatMap((dir) =>
+  [
+    "**/*.entity.ts",
+    "**/*-entity.ts",
+    "**/entities/**/*.ts",
+    "**/entity/*.ts",
+    "**/models/**/*.ts",
+    "**/*.model.ts",
+  ].map((g) => `${dir}/${g}`),
 );
 
 describe("findConfigFile", () => {
@@ -58,6 +63,9 @@ describe("resolveConfig", () => {
           "apps/*/prisma/schema.prisma",
           "*/schema.prisma",
           "*/*/schema.prisma",
+          "*/*/prisma/schema.prisma",
+          "*/prisma/schema/*.prisma",
+          "*/*/prisma/schema/*.prisma",
         ],
         drizzle: [],
         typeorm: ORM_GLOBS,
@@ -128,6 +136,9 @@ describe("resolveConfig", () => {
         "apps/*/prisma/schema.prisma",
         "*/schema.prisma",
         "*/*/schema.prisma",
+        "*/*/prisma/schema.prisma",
+        "*/prisma/schema/*.prisma",
+        "*/*/prisma/schema/*.prisma",
       ],
       drizzle: [],
       typeorm: ORM_GLOBS,

@@ -29,9 +29,13 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
     "packages/*/prisma/schema.prisma",
     "packages/*/prisma/schema/*.prisma",
     "apps/*/prisma/schema.prisma",
-    // Apps that keep it beside their code: app/database/schema.prisma (Remix), src/db/schema.prisma.
+    // Apps that keep it beside their code: app/database/schema.prisma (Remix), src/db/schema.prisma,
+    // and a monorepo's apps in any folder (jitsu's webapps/console/prisma/schema.prisma).
     "*/schema.prisma",
     "*/*/schema.prisma",
+    "*/*/prisma/schema.prisma",
+    "*/prisma/schema/*.prisma",
+    "*/*/prisma/schema/*.prisma",
   ],
   drizzle: [],
   typeorm: ormModelGlobs(),
@@ -40,8 +44,18 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
 
 /** Where backends keep entity and model classes: under `src/` (or a top folder's, `backend/src/`), and in a monorepo's packages and apps. */
 function ormModelGlobs(): string[] {
-  const inSource = ["**/*.entity.ts", "**/*-entity.ts", "**/entities/**/*.ts", "**/models/**/*.ts", "**/*.model.ts"];
-  return ["src", "*/src", "packages/**/src", "apps/*/src"].flatMap((dir) => inSource.map((g) => `${dir}/${g}`));
+  const inSource = [
+    "**/*.entity.ts",
+    "**/*-entity.ts",
+    "**/entities/**/*.ts",
+    "**/entity/*.ts",
+    "**/models/**/*.ts",
+    "**/*.model.ts",
+  ];
+  // `app/` and `server/` are where apps without a `src/` keep theirs (grist's app/gen-server/entity).
+  return ["src", "*/src", "packages/**/src", "apps/*/src", "app", "server"].flatMap((dir) =>
+    inSource.map((g) => `${dir}/${g}`),
+  );
 }
 
 /** Walks up from startDir (absolute) to the filesystem root; returns the absolute path or undefined. */
