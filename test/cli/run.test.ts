@@ -86,6 +86,30 @@ describe("run", () => {
     }
   });
 
+  it("says which config it uses when it found one above the working directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenantguard-above-"));
+    try {
+      mkdirSync(join(dir, "app", "prisma"), { recursive: true });
+      writeFileSync(join(dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["workspaceId"] }));
+      writeFileSync(
+        join(dir, "app", "prisma", "schema.prisma"),
+        "model Board {\n  id String @id\n  workspaceId String\n}\n",
+      );
+      writeFileSync(join(dir, "app", "a.ts"), "export const f = () => 1;\n");
+      const above = memoryIo(join(dir, "app"));
+      await run(cli([]), above, "0.0.0-test");
+      assert.match(
+        above.err(),
+        /^tenantguard: using .*tenantguard\.config\.json \(found above the working directory\)$/m,
+      );
+      const here = memoryIo(dir);
+      await run(cli(["app"]), here, "0.0.0-test");
+      assert.doesNotMatch(here.err(), /found above/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 when --config names a missing file", async () => {
     const io = memoryIo(join(FIXTURES, "clean"));
     assert.equal((await run(cli(["--config", "nope.json"]), io, "0.0.0-test")).exitCode, 2);

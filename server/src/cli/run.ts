@@ -86,6 +86,14 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   const root = isWithin(startDir, io.cwd) ? io.cwd : startDir;
   const loaded = loadConfig(fs, { cwd: root, configPath });
   if (loaded.errors.length) return inputErrors(loaded.errors, io, show);
+  // Found by walking up above the working directory: say which, or a stray file decides the run unseen.
+  if (
+    options.config === undefined &&
+    configPath &&
+    !isWithin(dirname(configPath), io.cwd) &&
+    options.format === "stylish"
+  )
+    io.stderr.write(`tenantguard: using ${redactSecrets(configPath)} (found above the working directory)\n`);
   let config = { ...loaded.config, rules: { ...loaded.config.rules, ...options.rules } };
 
   const parser = await loadParser();
