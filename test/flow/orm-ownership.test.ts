@@ -433,3 +433,26 @@ table("slonik: ownership proven earlier in the flow", (b) => raw(SLONIK, b), [
     ["orders", "orders"],
   ],
 ]);
+
+describe("TypeORM: a query builder on a table owned through its parent (grist's secrets)", () => {
+  test("is flagged with the way to its parent, and no fix that adds a tenant column it does not have", () => {
+    const text = caseModule(
+      TYPEORM,
+      `return lines.createQueryBuilder("l").where("l.order_id = :orderId", { orderId: input.id }).getMany();`,
+      "id: string, tenantId: string, input: { id: string }",
+    );
+    const sourceFile = ts.createSourceFile("/p/src/service.ts", text, ts.ScriptTarget.Latest, true);
+    const [f, ...rest] = analyzeSourceFile({
+      ts,
+      sourceFile,
+      config: resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined),
+      model: entityModel,
+      parser,
+      relativePath: "src/service.ts",
+    });
+    assert.deepEqual(rest, []);
+    assert.equal(f?.ruleId, "missing-tenant-filter");
+    assert.match(f!.message, /"order_lines" is tenant-owned through "orders" \(order_lines\.order_id -> orders\.id\)/);
+    assert.deepEqual(f!.fixes, []);
+  });
+});

@@ -8,6 +8,7 @@ import { ClauseTokens } from "../sql/clauses";
 import { checkSqlScoping } from "../sql/scope";
 import type { SqlParser } from "../sql/parse";
 import type { Fix, RuleId } from "../types";
+import { ownedThroughAdvice } from "../model/types";
 import {
   addPropertyEdit,
   evaluateWhere,
@@ -141,6 +142,12 @@ function checkConditions(
       : kind === "delete"
         ? "it removes every tenant's matching rows"
         : "it returns every tenant's rows";
+  // Owned through its parent: no tenant column of its own to add; say how to reach a scoped parent.
+  if (table.owner)
+    return make(
+      "missing-tenant-filter",
+      `This query builder ${verb} "${table.name}" without tying it to a tenant: ${effect}. ${ownedThroughAdvice(ctx.model, { ...table, owner: table.owner })}.`,
+    );
   const value = ctx.tenantValueAt(named, tenant.valueName);
   const terminal = [...calls].reverse().find((c) => TERMINALS.has(c.method))!;
   const at = (terminal.call.expression as ts.PropertyAccessExpression).expression.getEnd();
