@@ -15,6 +15,7 @@ import {
   type FixCase,
 } from "./builders";
 import { checkFix } from "./fix-check";
+import { applyEdits } from "../helpers/analyze";
 
 let parser: SqlParser;
 before(async () => {
@@ -660,5 +661,28 @@ export async function handler(id: string, tenantId: string) {
       "weak-tenant-filter from(orders)",
       "missing-tenant-filter from(loose)",
     ]);
+  });
+});
+
+describe("a join's fix when the query's own table is unscoped (lobe-chat's chunks)", () => {
+  const code = `${PRELUDE}
+export class OrderModel {
+  constructor(private tenantId: string) {}
+  byCustomer = (customerId: string) =>
+    db.select().from(orders).innerJoin(customers, eq(customers.id, orders.customerId)).where(eq(orders.customerId, customerId));
+}
+`;
+
+  test("ties the join to the tenant value (a class field here), not to the unscoped table; both fixes close the query", () => {
+    const findings = analyzeBuilder(parser, code);
+    assert.equal(findings.length, 2);
+    const titles = findings.map((f) => f.fixes[0]?.title);
+    assert.deepEqual(titles, [
+      "Add eq(orders.tenantId, this.tenantId) to the where",
+      "Add eq(customers.tenantId, this.tenantId) to the join",
+    ]);
+    assert.ok(findings.every((f) => f.fixes[0]?.safe));
+    const fixed = applyEdits(code, [...findings[0]!.fixes[0]!.edits, ...findings[1]!.fixes[0]!.edits]);
+    assert.deepEqual(analyzeBuilder(parser, fixed), []);
   });
 });

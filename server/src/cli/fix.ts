@@ -20,12 +20,17 @@ export function fixFiles(session: AnalysisSession, analyses: readonly FileAnalys
   const current = new Map(analyses.map((a) => [a.file, a]));
   const finalTexts = new Map<string, string>();
   let fixesApplied = 0;
+  // A fix offered again after it went in did not close its finding: it is not applied twice.
+  const tried = new Map<string, Set<string>>();
 
   for (let pass = 0; pass < MAX_FIX_PASSES; pass++) {
     const changed = new Map<string, string>();
     for (const analysis of current.values()) {
       if (analysis.kind !== "ok") continue;
-      const result = applySafeFixes(analysis.sourceFile.text, analysis.findings);
+      const done = tried.get(analysis.file) ?? new Set<string>();
+      tried.set(analysis.file, done);
+      const fresh = analysis.findings.filter((f) => !f.fixes.some((fix) => done.has(fixKey(f, fix))));
+      const result = applySafeFixes(analysis.sourceFile.text, fresh, done);
       if (result.applied === 0) continue;
       changed.set(analysis.file, result.text);
       fixesApplied += result.applied;
@@ -53,7 +58,18 @@ export function fixFiles(session: AnalysisSession, analyses: readonly FileAnalys
  * Applies every safe fix of the unsuppressed findings that does not overlap a fix already
  * taken (earliest first). A fix's edits go in together or not at all.
  */
-export function applySafeFixes(text: string, findings: readonly Finding[]): { text: string; applied: number } {
-  const { edits, fixes } = selectSafeFixEdits(text.length, findings);
-  return { text: applyTextEdits(text, edits), applied: fixes };
+export function applySafeFixes(
+  text: string,
+  findings: readonly Finding[],
+  /** Records each applied fix (`fixKey`). */
+  applied?: Set<string>,
+): { text: string; applied: number } {
+  const selected = selectSafeFixEdits(text.length, findings);
+  for (const { finding, fix } of selected.applied) applied?.add(fixKey(finding, fix));
+  return { text: applyTextEdits(text, selected.edits), applied: selected.fixes };
+}
+
+/** A fix by what it does, whatever line it lands on after earlier fixes: its rule, table and title. */
+function fixKey(finding: Finding, fix: { title: string }): string {
+  return `${finding.ruleId}\0${finding.table ?? ""}\0${fix.title}`;
 }

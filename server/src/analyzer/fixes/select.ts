@@ -10,20 +10,23 @@ import type { Finding, Fix, TextEdit } from "../types";
 export function selectSafeFixEdits(
   textLength: number,
   findings: readonly Finding[],
-): { edits: TextEdit[]; fixes: number } {
+): { edits: TextEdit[]; fixes: number; applied: { finding: Finding; fix: Fix }[] } {
   const candidates = findings
     .filter((f) => !f.suppressed)
-    .map((f) => f.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, textLength)))
-    .filter((fix): fix is Fix => fix !== undefined)
-    .sort((a, b) => firstStart(a) - firstStart(b));
+    .map((finding) => ({
+      finding,
+      fix: finding.fixes.find((fix) => fix.safe && fix.edits.length > 0 && editsValid(fix, textLength)),
+    }))
+    .filter((c): c is { finding: Finding; fix: Fix } => c.fix !== undefined)
+    .sort((a, b) => firstStart(a.fix) - firstStart(b.fix));
   const taken: TextEdit[] = [];
-  let fixes = 0;
-  for (const fix of candidates) {
-    if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
-    taken.push(...fix.edits);
-    fixes++;
+  const applied: { finding: Finding; fix: Fix }[] = [];
+  for (const c of candidates) {
+    if (c.fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
+    taken.push(...c.fix.edits);
+    applied.push(c);
   }
-  return { edits: taken, fixes };
+  return { edits: taken, fixes: applied.length, applied };
 }
 
 /** Applies non-overlapping edits, right to left so earlier offsets stay valid. */

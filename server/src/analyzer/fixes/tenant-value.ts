@@ -23,7 +23,24 @@ export function tenantValueAt(
   tenantExpression: string | undefined,
 ): TenantValue {
   const wanted = new Set(tenantNameVariants(tenantColumn));
+  // `this` still names the instance: no `function` (or static member) between the query and its class.
+  let thisIsInstance = true;
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (tsm.isClassLike(current) && thisIsInstance) {
+      // lobe-chat's models: `constructor(db, private userId: string)`, then `this.userId`.
+      const field = classTenantField(tsm, current, wanted);
+      if (field) return { text: `this.${field}`, resolved: true };
+    }
+    if (
+      (tsm.isFunctionLike(current) &&
+        !tsm.isArrowFunction(current) &&
+        !tsm.isMethodDeclaration(current) &&
+        !tsm.isConstructorDeclaration(current) &&
+        !tsm.isAccessor(current)) ||
+      ((tsm.isMethodDeclaration(current) || tsm.isPropertyDeclaration(current) || tsm.isAccessor(current)) &&
+        current.modifiers?.some((m) => m.kind === tsm.SyntaxKind.StaticKeyword))
+    )
+      thisIsInstance = false;
     if (tsm.isFunctionLike(current)) {
       for (const p of current.parameters) {
         const hit = bindingName(tsm, p.name, wanted);
@@ -48,6 +65,30 @@ export function tenantValueAt(
   // `workspace.id`): elsewhere it is offered in the editor, never applied by `--fix`.
   if (tenantExpression) return { text: tenantExpression, resolved: inScope(tsm, node, rootName(tenantExpression)) };
   return { text: TENANT_PLACEHOLDER, resolved: false };
+}
+
+/** A field of the class named like the tenant (a property, or a constructor parameter property), not optional. */
+function classTenantField(
+  tsm: typeof ts,
+  cls: ts.ClassLikeDeclaration,
+  wanted: ReadonlySet<string>,
+): string | undefined {
+  for (const m of cls.members) {
+    if (tsm.isPropertyDeclaration(m) && tsm.isIdentifier(m.name) && wanted.has(m.name.text)) {
+      const isStatic = m.modifiers?.some((x) => x.kind === tsm.SyntaxKind.StaticKeyword);
+      return isStatic || m.questionToken ? undefined : m.name.text;
+    }
+    if (!tsm.isConstructorDeclaration(m)) continue;
+    for (const p of m.parameters)
+      if (
+        tsm.isIdentifier(p.name) &&
+        wanted.has(p.name.text) &&
+        tsm.getModifiers(p)?.length &&
+        !isOptionalParameter(tsm, p)
+      )
+        return p.name.text;
+  }
+  return undefined;
 }
 
 /** `ctx` of `ctx.tenant.id`, `getTenant` of `getTenant()`; undefined for `this.tenantId`. */

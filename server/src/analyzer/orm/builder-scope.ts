@@ -182,7 +182,8 @@ export interface BuilderQuery {
   hint(ref: TableRef): string;
   /** Where a predicate must stand to hold for every row: `as a top-level and(...) term`. */
   conjunction: string;
-  fix(ref: TableRef, verdict: Verdict): Fix | undefined;
+  /** `baseScoped`: whether the query's first table is scoped (a join equality to it then scopes the join). */
+  fix(ref: TableRef, verdict: Verdict, baseScoped: boolean): Fix | undefined;
 }
 
 /** The findings of one query: one per tenant-owned reference it does not scope. */
@@ -193,7 +194,9 @@ export function queryFindings(
   q: BuilderQuery,
 ): OrmFinding[] {
   const out: OrmFinding[] = [];
-  for (const [ref, verdict] of verdicts(q.refs, q.where)) {
+  const all = verdicts(q.refs, q.where);
+  const baseScoped = !!q.refs[0] && all.get(q.refs[0])?.kind === "scoped";
+  for (const [ref, verdict] of all) {
     if (verdict.kind === "scoped") continue;
     const table = ref.table.name;
     const owned = ref.table.owner && { ...ref.table, owner: ref.table.owner };
@@ -221,7 +224,7 @@ export function queryFindings(
         : verdict.kind === "dynamic"
           ? "dynamic-sql"
           : "missing-tenant-filter";
-    const fix = verdict.kind === "dynamic" ? undefined : q.fix(ref, verdict);
+    const fix = verdict.kind === "dynamic" ? undefined : q.fix(ref, verdict, baseScoped);
     const f = finding(ctx, ruleId, ref.node, table, message, fix, chainTop, receiver);
     out.push(ref.span ? { ...f, ...ref.span } : f);
   }

@@ -267,7 +267,7 @@ function builderFindings(
       ref.join && refs[0] !== ref && !refs[0].table.owner
         ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})`
         : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
-    fix: (ref) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top),
+    fix: (ref, _verdict, baseScoped) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top, baseScoped),
   });
 }
 
@@ -299,14 +299,19 @@ function predicateFix(
   where: ChainCall | undefined,
   anchor: ChainCall,
   top: ts.Node,
+  baseScoped: boolean,
 ): Fix | undefined {
   const { key, known } = drizzleTenantKey(ref.table);
   const main = refs[0];
   const joinToMain = !!ref.join && ref !== main;
   if (!joinToMain && hasWhere && !where) return undefined; // several or conditional wheres: no one place to add it
-  const value = joinToMain
-    ? { text: `${main.qualifier}.${drizzleTenantKey(main.table).key}`, resolved: true }
-    : ctx.tenantValueAt(top, key);
+  // The join's tenant equal to the first table's scopes it only when that table is scoped; else
+  // the join gets the tenant value itself (and the first table keeps its own finding and fix).
+  const value = !joinToMain
+    ? ctx.tenantValueAt(top, key)
+    : baseScoped
+      ? { text: `${main.qualifier}.${drizzleTenantKey(main.table).key}`, resolved: true }
+      : ctx.tenantValueAt(top, key);
   const predicate = `eq(${ref.qualifier}.${key}, ${value.text})`;
   const target = joinToMain ? ref.node.arguments[1] : where ? where.args[0] : undefined;
   const edits: TextEdit[] = [];
