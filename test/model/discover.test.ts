@@ -164,6 +164,21 @@ describe("discoverTenantModel zero-config inference", () => {
     assert.match(notes[0], /from 1 of 1 tables in app\/database\/schema\.prisma/);
   });
 
+  test("the deeper places are read only when the usual ones hold nothing: an examples/ schema never joins the project's", () => {
+    const own =
+      "model Invoice {\n  id String @id\n  orgId String\n}\nmodel Line {\n  id String @id\n  orgId String\n}\n";
+    const example =
+      "model Post {\n  id String @id\n  teamId String\n}\nmodel Tag {\n  id String @id\n  teamId String\n}\nmodel Comment {\n  id String @id\n  teamId String\n}\n";
+    const both = discover({ "/repo/prisma/schema.prisma": own, "/repo/examples/demo/prisma/schema.prisma": example });
+    assert.deepEqual(both.owned, { invoice: "orgId", line: "orgId" });
+    // Only deeper schemas: the one in an examples folder still stays out.
+    const deeper = discover({
+      "/repo/webapps/console/prisma/schema.prisma": own,
+      "/repo/examples/demo/prisma/schema.prisma": example,
+    });
+    assert.deepEqual(deeper.owned, { invoice: "orgId", line: "orgId" });
+  });
+
   test('package.json "prisma.schema" names the schema: a file or a folder of .prisma files', () => {
     const note = "model Note {\n  id String @id\n  organizationId String\n}\n";
     const tag = "model Tag {\n  id String @id\n  organizationId String\n}\n";

@@ -29,18 +29,25 @@ export const DEFAULT_SCHEMA_GLOBS: Readonly<ResolvedConfig["schema"]> = {
     "packages/*/prisma/schema.prisma",
     "packages/*/prisma/schema/*.prisma",
     "apps/*/prisma/schema.prisma",
-    // Apps that keep it beside their code: app/database/schema.prisma (Remix), src/db/schema.prisma,
-    // and a monorepo's apps in any folder (jitsu's webapps/console/prisma/schema.prisma).
-    "*/schema.prisma",
-    "*/*/schema.prisma",
-    "*/*/prisma/schema.prisma",
-    "*/prisma/schema/*.prisma",
-    "*/*/prisma/schema/*.prisma",
   ],
   drizzle: [],
   typeorm: ormModelGlobs(),
   sequelize: ormModelGlobs(),
 };
+
+/**
+ * Where else a Prisma schema sits when none of the default places holds one (prisma.ts reads these
+ * only then, so an `examples/*` or fixture schema never joins a project's own): beside the code
+ * (Remix's app/database/schema.prisma, src/db/schema.prisma), or an app of a monorepo in any folder
+ * (jitsu's webapps/console/prisma/schema.prisma).
+ */
+export const FALLBACK_PRISMA_GLOBS: readonly string[] = [
+  "*/schema.prisma",
+  "*/*/schema.prisma",
+  "*/*/prisma/schema.prisma",
+  "*/prisma/schema/*.prisma",
+  "*/*/prisma/schema/*.prisma",
+];
 
 /** Where backends keep entity and model classes: under `src/` (or a top folder's, `backend/src/`), and in a monorepo's packages and apps. */
 function ormModelGlobs(): string[] {

@@ -4,7 +4,7 @@
 // `@@map`, `@@schema`, `@relation`, `@@id`/`@@unique`. Enums, composite types,
 // generators and datasources are skipped.
 import { join } from "node:path";
-import { DEFAULT_SCHEMA_GLOBS } from "../config/load";
+import { DEFAULT_SCHEMA_GLOBS, FALLBACK_PRISMA_GLOBS } from "../config/load";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ForeignKey } from "./types";
@@ -15,7 +15,15 @@ export const prismaReader: SchemaSourceReader = {
     // Without a config's say, the schema the Prisma CLI itself uses (package.json "prisma.schema") comes first.
     const isDefault = globs.join("\n") === DEFAULT_SCHEMA_GLOBS.prisma.join("\n");
     const fromPackage = isDefault ? packageJsonSchema(fs, config.rootDir) : [];
-    const files = globs.length > 0 ? [...new Set(fs.glob([...fromPackage, ...globs], config.rootDir))] : [];
+    let files = globs.length > 0 ? [...new Set(fs.glob([...fromPackage, ...globs], config.rootDir))] : [];
+    // Deeper places only when the usual ones hold nothing: never a second schema beside the project's.
+    if (isDefault && files.length === 0) {
+      const deeper = fs.glob(FALLBACK_PRISMA_GLOBS, config.rootDir);
+      // Several schemas down there (examples, fixtures): one whose folder says it is an example or test is no project's.
+      files = deeper.filter(
+        (f) => !/[\\/](?:examples?|fixtures?|tests?|__tests__|e2e)[\\/]/.test(f.slice(config.rootDir.length)),
+      );
+    }
     return readPrismaSchema(fs, files);
   },
 };
