@@ -16,7 +16,14 @@ import { primaryKeyFields, referencedTable, relationsOf } from "../model/relatio
 import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
-import { prismaFlowQuery, type FlowQuery, type MembershipFields, type ParentKey, type QueryKey } from "./queries";
+import {
+  prismaFlowQuery,
+  type CreateOwner,
+  type FlowQuery,
+  type MembershipFields,
+  type ParentKey,
+  type QueryKey,
+} from "./queries";
 import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
@@ -38,6 +45,19 @@ function membershipFields(ctx: OrmContext, table: string): MembershipFields | un
   return tenant.length && user.length ? { tenant, user } : undefined;
 }
 
+/** The Prisma relation a model is owned through (`booking` of `bookingId -> Booking`), when it has no tenant field of its own. */
+function ownerRelation(ctx: OrmContext, table: string): CreateOwner | undefined {
+  const owned = lookupTenantTable(ctx.model, table);
+  const o = owned?.owner;
+  if (!o) return undefined;
+  for (const e of owned.entities ?? []) {
+    if (e.orm !== "prisma") continue;
+    const r = e.relations?.find((x) => x.fields?.length === 1 && (e.fields[x.fields[0]!] ?? x.fields[0]) === o.column);
+    if (r) return { field: r.field, fields: r.fields, parent: o.parent };
+  }
+  return undefined;
+}
+
 /** The flow's view of one ORM query call on `table`; undefined for a shape the flow does not follow. */
 export function ormFlowQuery(
   orm: OrmName,
@@ -51,7 +71,15 @@ export function ormFlowQuery(
   const [table] = tables;
   const tsm = ctx.ts;
   if (orm === "prisma")
-    return prismaFlowQuery(tsm, call, table, scoped, prismaParentPaths(ctx.model, table), membershipFields(ctx, table));
+    return prismaFlowQuery(
+      tsm,
+      call,
+      table,
+      scoped,
+      prismaParentPaths(ctx.model, table),
+      membershipFields(ctx, table),
+      ownerRelation(ctx, table),
+    );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);
   const shape = SHAPES[orm]?.(ctx, call, keys);

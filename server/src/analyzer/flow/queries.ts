@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
+import { createdUnderKey } from "../orm/prisma-writes";
 import { constInitializer } from "./bindings";
 import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
@@ -115,6 +116,8 @@ export function prismaFlowQuery(
   parentFields: ReadonlyMap<string, string> = new Map(),
   /** For a membership table: its tenant and user fields. */
   membershipFields?: MembershipFields,
+  /** For a model owned through its parent: the owning relation, whose key a create files the row under. */
+  createOwner?: CreateOwner,
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -177,38 +180,33 @@ export function prismaFlowQuery(
             const key = value && keyOf(tsm, value);
             return key ? [{ ...key, table: parent, field }] : [];
           })
-        : method === "create" && args && tsm.isObjectLiteralExpression(args)
-          ? createdUnder(tsm, call, member(tsm, args, "data"), parentFields)
+        : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
+          ? createdUnder(tsm, call, member(tsm, args, "data"), createOwner)
           : undefined,
   };
 }
 
 /**
- * The parent keys a create writes (`bookingId: x`, `booking: { connect: { id: x } }`): a row owned
- * through its parent is the tenant's when the parent is (prisma-writes.ts `checkParentKey`).
+ * The parent key a create of a row owned through its parent writes (`bookingId: x`, `booking:
+ * { connect: { id: x } }`): the row is the tenant's when that parent is (prisma-writes.ts
+ * `checkParentKey`). Only the owning relation: another parent's key ties the row to nothing.
  */
 function createdUnder(
   tsm: typeof ts,
   call: ts.CallExpression,
   data: ts.Expression | undefined,
-  parentFields: ReadonlyMap<string, string>,
+  owner: CreateOwner,
 ): ParentKey[] | undefined {
-  const object = data && literalOf(tsm, data, call);
-  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
-  const out: ParentKey[] = [];
-  for (const [field, parent] of parentFields) {
-    const [relation, rest] = field.split(".");
-    let value = member(tsm, object, relation!);
-    if (rest === "id") {
-      const related = value && literalOf(tsm, value, call);
-      const connect = related && tsm.isObjectLiteralExpression(related) ? member(tsm, related, "connect") : undefined;
-      const target = connect && literalOf(tsm, connect, call);
-      value = target && tsm.isObjectLiteralExpression(target) ? member(tsm, target, "id") : undefined;
-    } else if (rest) value = undefined;
-    const key = value && keyOf(tsm, value);
-    if (key) out.push({ ...key, table: parent, field });
-  }
-  return out.length ? out : undefined;
+  const key = createdUnderKey(tsm, data, owner, (e) => literalOf(tsm, e, call) ?? e);
+  const k = key && key !== "unknown" ? keyOf(tsm, key) : undefined;
+  return k ? [{ ...k, table: owner.parent, field: owner.fields?.[0] ?? owner.field }] : undefined;
+}
+
+/** The Prisma relation a model is owned through: its field, its foreign key field, and the parent table. */
+export interface CreateOwner {
+  field: string;
+  fields?: readonly string[];
+  parent: string;
 }
 
 /** A raw SQL site on one tenant-owned table (`SELECT ... WHERE id = $1`, `INSERT ... RETURNING id`). */

@@ -121,34 +121,39 @@ function nestedFinding(site: CallSite, n: NestedCreate): OrmFinding {
 }
 
 /**
- * An argument's property, also through spreads of objects held in consts
- * (`const args = { data }; create({ ...args })`); "unknown" when a spread cannot be followed.
- */
-/**
  * The parent key a create of a model owned through its parent writes: `bookingId: x` or
- * `booking: { connect: { id: x } }` in `data`. Undefined when the data cannot be seen, names no
- * parent, or creates the parent in the same call (which sets its tenant).
+ * `booking: { connect: { id: x } }` in `data`. "unknown" when the data cannot be seen or a spread
+ * after the key may replace it; undefined when it names no parent this way (`connectOrCreate`, or
+ * a parent created in the same call, which sets its own tenant).
  */
 export function createdUnderKey(
   tsm: typeof ts,
   data: ts.Expression | undefined,
   relation: { field: string; fields?: readonly string[] },
   follow: (e: ts.Expression) => ts.Expression,
-): ts.Expression | undefined {
+): ts.Expression | "unknown" | undefined {
   const object = data && follow(strip(tsm, data));
-  if (!object || !tsm.isObjectLiteralExpression(object)) return undefined;
-  const valueOf = (o: ts.ObjectLiteralExpression, name: string) => {
-    const p = o.properties.find((q) => propertyName(tsm, q) === name);
-    return p && propertyValue(tsm, p);
-  };
-  const foreignKey = relation.fields?.length === 1 ? valueOf(object, relation.fields[0]!) : undefined;
-  if (foreignKey) return strip(tsm, foreignKey);
-  const related = valueOf(object, relation.field);
-  const nested = related && follow(strip(tsm, related));
-  const connect = nested && tsm.isObjectLiteralExpression(nested) ? valueOf(nested, "connect") : undefined;
-  const target = connect && follow(strip(tsm, connect));
-  const id = target && tsm.isObjectLiteralExpression(target) ? valueOf(target, "id") : undefined;
-  return id && strip(tsm, id);
+  if (!object || !tsm.isObjectLiteralExpression(object)) return "unknown";
+  const names = [relation.field, ...(relation.fields?.length === 1 ? relation.fields : [])];
+  let at = object.properties.length - 1;
+  while (at >= 0 && !names.includes(propertyName(tsm, object.properties[at]!) ?? "")) at--;
+  // `{ bookingId: b.id, ...body }`: the spread may carry a bookingId of its own.
+  if (object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p))) return "unknown";
+  if (at < 0) return undefined;
+  const p = object.properties[at]!;
+  const value = propertyValue(tsm, p);
+  if (!value) return "unknown";
+  if (propertyName(tsm, p) !== relation.field) return strip(tsm, value);
+  const nested = follow(strip(tsm, value));
+  if (!tsm.isObjectLiteralExpression(nested)) return "unknown";
+  const connect = nested.properties.find((q) => propertyName(tsm, q) === "connect");
+  const target = connect && propertyValue(tsm, connect);
+  const to = target && follow(strip(tsm, target));
+  if (!to) return undefined;
+  if (!tsm.isObjectLiteralExpression(to)) return "unknown";
+  const id = to.properties.find((q) => propertyName(tsm, q) === "id");
+  const idValue = id && propertyValue(tsm, id);
+  return idValue ? strip(tsm, idValue) : "unknown";
 }
 
 /**
@@ -163,9 +168,17 @@ export function checkParentKey(site: CallSite): OrmFinding[] {
   const relation = through && entity.info.relations?.find((r) => r.field === through.field);
   if (!relation || !args || site.method.text !== "create") return [];
   const found = argument(site, args, "data");
-  const key = found === "unknown" ? undefined : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e));
-  if (!key || isLiteral(tsm, key)) return [];
+  const key = found === "unknown" ? "unknown" : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e));
   const parent = `"${through.parent.table.name}"`;
+  if (key === "unknown")
+    return [
+      finding(
+        site,
+        "dynamic-sql",
+        `The data of ${site.label} is built at run time, so tenantguard cannot tell which ${parent} row the "${entity.table.name}" row is created under. Write \`${relation.fields?.[0] ?? through.field}\` in the data object itself.`,
+      ),
+    ];
+  if (!key || isLiteral(tsm, key)) return [];
   return [
     finding(
       site,
@@ -175,6 +188,10 @@ export function checkParentKey(site: CallSite): OrmFinding[] {
   ];
 }
 
+/**
+ * An argument's property, also through spreads of objects held in consts
+ * (`const args = { data }; create({ ...args })`); "unknown" when a spread cannot be followed.
+ */
 function argument(
   site: CallSite,
   args: ts.ObjectLiteralExpression,

@@ -1,0 +1,83 @@
+// A Prisma create of a model owned through its parent (shelf.nu's BookingNote under Booking) files
+// the row under the parent its owning key names: proven when the flow proves that key, whatever
+// another parent key says; a spread after the key, or data built elsewhere, cannot be read.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { analyzePrisma } from "../orm/prisma-harness";
+import { sqlParser } from "../helpers/sql";
+import { prismaModel } from "../orm/prisma-harness";
+
+const SCHEMA = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Booking {
+  id    String        @id
+  orgId String
+  notes BookingNote[]
+}
+model Asset {
+  id    String        @id
+  orgId String
+  notes BookingNote[]
+}
+model BookingNote {
+  id        String  @id
+  content   String
+  bookingId String
+  booking   Booking @relation(fields: [bookingId], references: [id])
+  assetId   String?
+  asset     Asset?  @relation(fields: [assetId], references: [id])
+}
+`;
+const CONFIG = { tenantColumns: ["orgId"] };
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = prismaModel(parser, SCHEMA, CONFIG);
+});
+
+const rules = (body: string) => {
+  const code = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function action(orgId: string, params: { bookingId: string; assetId: string }, body: any) {
+${body}
+}`;
+  return analyzePrisma(parser, code, { config: CONFIG, model }).map(
+    (f) => `${f.ruleId}:${code.slice(f.start, f.end).split("(")[0]}`,
+  );
+};
+
+describe("a create filed under the parent its owning key names", () => {
+  test("the booking looked up scoped first: proven", () => {
+    assert.deepEqual(
+      rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.create({ data: { content: "x", bookingId: b.id } });`),
+      [],
+    );
+  });
+
+  test("twin: another parent's key is proven, the booking's is the URL's: still flagged", () => {
+    assert.deepEqual(
+      rules(`  const a = await prisma.asset.findFirst({ where: { id: params.assetId, orgId } });
+  if (!a) throw new Error("not found");
+  await prisma.bookingNote.create({ data: { bookingId: params.bookingId, assetId: a.id, content: "x" } });`),
+      ["missing-tenant-on-insert:create"],
+    );
+  });
+
+  test("a spread after the key, or data built elsewhere, cannot be read: dynamic-sql", () => {
+    assert.deepEqual(
+      rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.create({ data: { bookingId: b.id, ...body } });
+  await prisma.bookingNote.create({ data: body });`),
+      ["dynamic-sql:create", "dynamic-sql:create"],
+    );
+  });
+});
