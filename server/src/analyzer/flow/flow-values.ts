@@ -177,11 +177,6 @@ export abstract class FlowValues {
       if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
         return this.valueOf(e.left, at);
     }
-    // `body.id && (await <scoped read>)`: the row, or a falsy value that is no row at all.
-    if (tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken) {
-      const right = this.valueOf(e.right, at);
-      if (right?.kind === "row") return right;
-    }
     if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
     if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
     // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
