@@ -338,6 +338,14 @@ const leaks: Case[] = [
     ],
   },
   {
+    name: "a plain where callback's conditions join the builder's own in order (not grouped), and `${other.alias}` is another builder's",
+    body: `const q = orderRepo.createQueryBuilder("o");\n  q.where((qb) => {\n    qb.where("o.status = :s", { s: status });\n    qb.orWhere("o.id = :id", { id });\n  });\n  q.andWhere("o.tenantId = :t", { t: tenantId });\n  await q.getMany();\n  const sub = customerRepo.createQueryBuilder("c");\n  await orderRepo.createQueryBuilder("o").where(\`"\${sub.alias}"."tenant_id" = :t\`, { t: tenantId }).getMany();`,
+    expected: [
+      ["weak-tenant-filter", `createQueryBuilder("o")`],
+      ["missing-tenant-filter", `createQueryBuilder("o")`],
+    ],
+  },
+  {
     name: "a where callback that branches: tenantguard cannot tell",
     body: `return orderRepo.createQueryBuilder("o").where((qb) => {
     if (status) qb.andWhere("o.tenantId = :tenantId", { tenantId });

@@ -220,18 +220,37 @@ function whereClauses(
     const name = target.entity.fields[prop] ?? target.entity.fields[joinColumn(prop) ?? ""] ?? joinColumn(prop) ?? prop;
     return `${quotedAlias}."${name.replace(/"/g, '""')}"`;
   };
+  // `${query.alias}`, `${qb.alias}`: the alias of this builder, by the names it is called through.
+  const own = new Set<string>();
+  for (const c of calls) {
+    const receiver = tsm.isPropertyAccessExpression(c.call.expression) && skipOuter(tsm, c.call.expression.expression);
+    if (receiver && tsm.isIdentifier(receiver)) own.add(receiver.text);
+  }
+  const add = (method: string, arg: ts.Expression | undefined): void => {
+    let text: string;
+    if (method.endsWith("InIds")) text = `${column(target.entity.uniques?.[0]?.[0] ?? "id")} = ${param()}`;
+    else if (!arg) return;
+    else {
+      // `where((qb) => { qb.andWhere(a); qb.orWhere(b); })`: TypeORM hands the callback this builder,
+      // so its calls join the builder's own conditions in order (only Brackets group them).
+      const inner = plainCallback(tsm, arg);
+      const innerCalls = inner && callbackCalls(tsm, inner);
+      if (innerCalls) {
+        if (method === "where") clauses = [];
+        own.add(inner.parameters[0]!.name.getText());
+        for (const ic of innerCalls) add(ic.method, ic.arg);
+        return;
+      }
+      text = conditionSql(ctx, arg, target, alias, column, param, own);
+    }
+    const op = method.startsWith("or") ? "OR" : "AND";
+    if (method === "where" || method === "whereInIds") clauses = [text];
+    else clauses.push(clauses.length ? `${op} ${text}` : text);
+  };
   for (const c of calls) {
     if (!WHERES.has(c.method) || (c.conditional && !withConditional)) continue;
-    const arg = c.call.arguments[0];
-    let text: string;
-    if (c.method.endsWith("InIds")) text = `${column(target.entity.uniques?.[0]?.[0] ?? "id")} = ${param()}`;
-    else if (!arg) continue;
-    else text = conditionSql(ctx, arg, target, alias, column, param);
-    const op = c.method.startsWith("or") ? "OR" : "AND";
-    if (c.method === "where" || c.method === "whereInIds") clauses = [text];
-    else clauses.push(clauses.length ? `${op} ${text}` : text);
+    add(c.method, c.call.arguments[0]);
   }
-  void tsm;
   return clauses;
 }
 
@@ -243,6 +262,8 @@ function conditionSql(
   alias: string,
   column: (prop: string) => string,
   param: () => string,
+  /** The names the builder is reached by (its variable, a callback's parameter): `${name.alias}` is its alias. */
+  own: ReadonlySet<string>,
 ): string {
   const { ts: tsm } = ctx;
   const node = resolveConst(tsm, arg);
@@ -262,13 +283,22 @@ function conditionSql(
       node.templateSpans
         .map((s) => {
           const hole = skipOuter(tsm, s.expression);
-          const isAlias = tsm.isPropertyAccessExpression(hole) && hole.name.text === "alias";
+          const isAlias =
+            tsm.isPropertyAccessExpression(hole) &&
+            hole.name.text === "alias" &&
+            tsm.isIdentifier(hole.expression) &&
+            own.has(hole.expression.text);
           return `${isAlias ? alias : ":__hole"}${s.literal.text}`;
         })
         .join("");
   else {
     // `where((qb) => { qb.andWhere(...) })`, `new Brackets((qb) => ...)`: the conditions it adds, grouped.
-    const grouped = callbackSql(ctx, node, (a) => conditionSql(ctx, a, target, alias, column, param));
+    const grouped = bracketsSql(
+      ctx,
+      node,
+      (a, names) => conditionSql(ctx, a, target, alias, column, param, names),
+      own,
+    );
     return grouped ?? param(); // a value built elsewhere
   }
   // `:name` and `:...names` are TypeORM parameters; `::uuid` is a cast. String literals are left alone.
@@ -285,54 +315,73 @@ function conditionSql(
 }
 
 /**
- * The conditions a where callback adds to the builder it is handed (`(qb) => { qb.andWhere(a);
- * qb.andWhere(b); }`, or a `new Brackets(...)` / `new NotBrackets(...)` around one), as one
- * parenthesised SQL condition; undefined for a body that does anything else (a branch, a loop).
+ * `new Brackets((qb) => { qb.where(a).orWhere(b) })` (or `NotBrackets`): the conditions it adds to
+ * the builder it is handed, as one parenthesised SQL condition; undefined for anything else, or a
+ * body that does anything but add conditions (a branch, a loop).
  */
-function callbackSql(
+function bracketsSql(
   ctx: OrmContext,
   node: ts.Expression,
-  condition: (arg: ts.Expression) => string,
+  condition: (arg: ts.Expression, own: ReadonlySet<string>) => string,
+  own: ReadonlySet<string>,
 ): string | undefined {
   const { ts: tsm } = ctx;
-  let fn: ts.Expression = node;
-  let negate = false;
-  if (
-    tsm.isNewExpression(node) &&
-    tsm.isIdentifier(node.expression) &&
-    /^(?:Not)?Brackets$/.test(node.expression.text)
-  ) {
-    negate = node.expression.text === "NotBrackets";
-    fn = node.arguments?.[0] ? skipOuter(tsm, node.arguments[0]) : node;
+  if (!tsm.isNewExpression(node) || !tsm.isIdentifier(node.expression)) return undefined;
+  if (!/^(?:Not)?Brackets$/.test(node.expression.text)) return undefined;
+  const fn = node.arguments?.[0] && plainCallback(tsm, node.arguments[0]);
+  const calls = fn && callbackCalls(tsm, fn);
+  if (!calls) return undefined;
+  const names = new Set([...own, fn.parameters[0]!.name.getText()]);
+  const clauses: string[] = [];
+  for (const { method, arg } of calls) {
+    const text = condition(arg, names);
+    if (method === "where" || !clauses.length) clauses.splice(0, clauses.length, text);
+    else clauses.push(`${method === "orWhere" ? "OR" : "AND"} ${text}`);
   }
-  if (!(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || fn.parameters.length !== 1) return undefined;
-  const param = fn.parameters[0]!.name;
-  if (!tsm.isIdentifier(param)) return undefined;
+  // An empty group adds no condition (TypeORM leaves it out).
+  if (!clauses.length) return "TRUE";
+  return `${node.expression.text === "NotBrackets" ? "NOT " : ""}(${clauses.join(" ")})`;
+}
+
+/** `(qb) => ...` or `function (qb) {...}` with one plain parameter. */
+function plainCallback(tsm: typeof ts, e: ts.Expression): (ts.ArrowFunction | ts.FunctionExpression) | undefined {
+  const fn = skipOuter(tsm, e);
+  return (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) &&
+    fn.parameters.length === 1 &&
+    tsm.isIdentifier(fn.parameters[0]!.name)
+    ? fn
+    : undefined;
+}
+
+/**
+ * The `where`/`andWhere`/`orWhere` calls a callback makes on its parameter, first to last
+ * (`qb.where(a).andWhere(b)`, statement after statement); undefined when it does anything else.
+ */
+function callbackCalls(
+  tsm: typeof ts,
+  fn: ts.ArrowFunction | ts.FunctionExpression,
+): { method: string; arg: ts.Expression }[] | undefined {
+  const param = (fn.parameters[0]!.name as ts.Identifier).text;
   const bodies = tsm.isBlock(fn.body)
     ? fn.body.statements.map((st) => (tsm.isExpressionStatement(st) ? st.expression : undefined))
     : [fn.body];
-  const clauses: string[] = [];
+  const out: { method: string; arg: ts.Expression }[] = [];
   for (const body of bodies) {
-    // `qb.where(a).andWhere(b)`: the calls of one chain on the parameter, first to last.
     const chain: ts.CallExpression[] = [];
     let e: ts.Expression | undefined = body && skipOuter(tsm, body);
     while (e && tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression)) {
       chain.unshift(e);
       e = skipOuter(tsm, e.expression.expression);
     }
-    if (!e || !tsm.isIdentifier(e) || e.text !== param.text || !chain.length) return undefined;
+    if (!e || !tsm.isIdentifier(e) || e.text !== param || !chain.length) return undefined;
     for (const call of chain) {
       const method = (call.expression as ts.PropertyAccessExpression).name.text;
       const arg = call.arguments[0];
       if (!["where", "andWhere", "orWhere"].includes(method) || !arg) return undefined;
-      const text = condition(arg);
-      if (method === "where" || !clauses.length) clauses.splice(0, clauses.length, text);
-      else clauses.push(`${method === "orWhere" ? "OR" : "AND"} ${text}`);
+      out.push({ method, arg });
     }
   }
-  // An empty callback adds no condition (TypeORM leaves it out).
-  if (!clauses.length) return bodies.length ? undefined : "TRUE";
-  return `${negate ? "NOT " : ""}(${clauses.join(" ")})`;
+  return out;
 }
 
 interface BuilderIssue {
