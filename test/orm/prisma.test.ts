@@ -333,8 +333,12 @@ describe("a where the analyzer cannot see through is dynamic-sql, not silence", 
         "const c: any = { tenantId, OR: [{ status }] };\n  c.OR = [];\n  await prisma.invoice.findMany({ where: c });",
         "const d: any = { tenantId };\n  Object.assign(d, input);\n  await prisma.invoice.findMany({ where: d });",
         "const e: any = { tenantId };\n  e[status] = 1;\n  await prisma.invoice.findMany({ where: e });",
+        "const f: any = { tenantId };\n  (f as any).tenantId = status;\n  await prisma.invoice.findMany({ where: f });",
+        "const g: any = { tenantId };\n  g!.tenantId = status;\n  await prisma.invoice.findMany({ where: g });",
+        "const h: any = { tenantId };\n  applyFilters(h, status);\n  await prisma.invoice.findMany({ where: h });",
+        "const k: any = { tenantId };\n  const alias = k;\n  alias.tenantId = status;\n  await prisma.invoice.findMany({ where: k });",
       ].join("\n  "),
-      ["a", "b", "c", "d", "e"].map((w) => dynamic(`findMany({ where: ${w} })`)),
+      ["a", "b", "c", "d", "e", "f", "g", "h", "k"].map((w) => dynamic(`findMany({ where: ${w} })`)),
     ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));

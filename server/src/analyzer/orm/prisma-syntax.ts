@@ -125,6 +125,26 @@ function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): 
         mutated = true;
     }
     if (tsm.isDeleteExpression(node) && rootName(tsm, node.expression) === name) mutated = true;
+    // Handed to a function (`applyFilters(where, input)`) or held under another name (`const w = where`):
+    // anything may change it there. Logging reads it.
+    if (tsm.isIdentifier(node) && node.text === name && node.pos > decl.end) {
+      let top: ts.Node = node;
+      while (
+        tsm.isParenthesizedExpression(top.parent) ||
+        tsm.isAsExpression(top.parent) ||
+        tsm.isNonNullExpression(top.parent) ||
+        tsm.isSatisfiesExpression(top.parent)
+      )
+        top = top.parent;
+      const p = top.parent;
+      if (
+        tsm.isCallExpression(p) &&
+        p.arguments.includes(top as ts.Expression) &&
+        !LOGGING.test(p.expression.getText())
+      )
+        mutated = true;
+      if (tsm.isVariableDeclaration(p) && p.initializer === top) mutated = true;
+    }
     tsm.forEachChild(node, visit);
   };
   visit(scope);
@@ -156,14 +176,24 @@ export function grownObject(
   const visit = (node: ts.Node): void => {
     if (!safe) return;
     if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && node.pos > decl.end) {
-      const parent = node.parent;
-      // Read as a whole (`findMany({ where })`, `where.name`), it changes nothing.
-      if (tsm.isPropertyAccessExpression(parent) && parent.expression === node) {
+      // `where!.x`, `(where as any).x`: the object itself under a cast.
+      let top: ts.Expression = node;
+      while (
+        (tsm.isParenthesizedExpression(top.parent) ||
+          tsm.isAsExpression(top.parent) ||
+          tsm.isNonNullExpression(top.parent) ||
+          tsm.isSatisfiesExpression(top.parent) ||
+          tsm.isTypeAssertionExpression(top.parent)) &&
+        top.parent.expression === top
+      )
+        top = top.parent;
+      const parent = top.parent;
+      if (tsm.isPropertyAccessExpression(parent) && parent.expression === top) {
         const key = parent.name.text;
         const assigned = assignmentTo(tsm, parent);
         if (assigned === "other" || (assigned && (held.has(key) || guarded(key)))) safe = false;
         if (!assigned && writesThrough(tsm, parent)) safe = false;
-      } else if (!isPlainRead(tsm, node)) safe = false;
+      } else if (!isPlainRead(tsm, top)) safe = false;
     }
     tsm.forEachChild(node, visit);
   };
@@ -204,17 +234,31 @@ function writesThrough(tsm: typeof ts, access: ts.PropertyAccessExpression): boo
   );
 }
 
-/** `where` passed or read as a value, never assigned to, spread into, or handed to `Object.assign`. */
-function isPlainRead(tsm: typeof ts, id: ts.Identifier): boolean {
-  const p = id.parent;
-  if (tsm.isBinaryExpression(p) && p.left === id) return false;
-  if (tsm.isElementAccessExpression(p) && p.expression === id) return false;
-  if (tsm.isCallExpression(p) && p.arguments.includes(id)) {
-    const callee = p.expression.getText();
-    return callee !== "Object.assign" && callee !== "Object.defineProperty";
-  }
-  return true;
+/**
+ * `where` only read where it stands: a property of an object (`findMany({ where })`, `{ where: w }`),
+ * spread into one, or compared. Handed to a call (`applyFilters(where, input)`, `Object.assign`),
+ * held under another name (`const w = where`), indexed or assigned: anything may change it.
+ */
+function isPlainRead(tsm: typeof ts, e: ts.Expression): boolean {
+  const p = e.parent;
+  if (tsm.isShorthandPropertyAssignment(p) || tsm.isSpreadAssignment(p)) return true;
+  if (tsm.isPropertyAssignment(p) && p.initializer === e) return true;
+  if (tsm.isBinaryExpression(p) && p.left !== e && isComparison(tsm, p.operatorToken.kind)) return true;
+  return tsm.isBinaryExpression(p) && p.right === e && isComparison(tsm, p.operatorToken.kind);
 }
+
+function isComparison(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return (
+    kind === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+    kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken ||
+    kind === tsm.SyntaxKind.EqualsEqualsToken ||
+    kind === tsm.SyntaxKind.ExclamationEqualsToken
+  );
+}
+
+/** `console.log(where)`, `JSON.stringify(...)`, the query itself (`prisma.x.findMany(args)`): calls that only read what they are handed. */
+const LOGGING =
+  /^(?:console|logger|log|this\.logger|JSON)\.\w+$|\.(?:find\w*|count|aggregate|groupBy|create\w*|update\w*|delete\w*|upsert)$/;
 
 function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
   let cur = e;
@@ -222,7 +266,10 @@ function rootName(tsm: typeof ts, e: ts.Expression): string | undefined {
     tsm.isPropertyAccessExpression(cur) ||
     tsm.isElementAccessExpression(cur) ||
     tsm.isNonNullExpression(cur) ||
-    tsm.isParenthesizedExpression(cur)
+    tsm.isParenthesizedExpression(cur) ||
+    tsm.isAsExpression(cur) ||
+    tsm.isSatisfiesExpression(cur) ||
+    tsm.isTypeAssertionExpression(cur)
   )
     cur = cur.expression;
   return tsm.isIdentifier(cur) ? cur.text : undefined;
