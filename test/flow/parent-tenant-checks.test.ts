@@ -123,6 +123,10 @@ export const getWebhook = async (db: any, publicId: string) => {
 export const getWebhook = async (db: any, publicId: string, workspaceId: number) => {
   const result = await db.query.webhooks.findFirst({ where: eq(webhooks.publicId, publicId) });
   return result ? { ...result, workspaceId } : null;
+};
+export const getWebhookRekeyed = async (db: any, publicId: string, otherPublicId: string) => {
+  const result = await db.query.webhooks.findFirst({ where: eq(webhooks.publicId, publicId) });
+  return result ? { ...result, publicId: otherPublicId } : null;
 };`;
   const BODY = `  const list = await repo.getList(db, input.listId, workspace.id);
   if (!list) throw new Error("NOT_FOUND");
@@ -131,12 +135,12 @@ export const getWebhook = async (db: any, publicId: string, workspaceId: number)
   const hook = await repo.getWebhook(db, input.hookId, workspace.id);
   if (!hook || hook.workspaceId !== workspace.id) throw new Error("NOT_FOUND");
   await repo.deleteWebhook(db, input.hookId);`;
-  const router = (repo: string) => ({
+  const router = (repo: string, body = BODY) => ({
     "/p/src/repository/repo.ts": repo,
     "/p/src/routers/router.ts": `import * as repo from "../repository/repo";
 import { assertPermission } from "../utils/permissions";
-export async function route(db: any, userId: string, input: { listId: string; hookId: string; name: string }, workspace: { id: number }) {
-${BODY}
+export async function route(db: any, userId: string, input: { listId: string; hookId: string; otherId: string; name: string }, workspace: { id: number }) {
+${body}
 }`,
   });
 
@@ -150,6 +154,15 @@ ${BODY}
       "repository/repo.ts:5: delete(webhooks)",
       "repository/repo.ts:7: lists.findFirst",
       "repository/repo.ts:11: webhooks.findFirst",
+      "repository/repo.ts:15: webhooks.findFirst",
     ]);
+  });
+
+  test("twin: a spread that replaces the row's unique key, then a write by that key", () => {
+    const body = `  const hook = await repo.getWebhookRekeyed(db, input.hookId, input.otherId);
+  if (!hook || hook.workspaceId !== workspace.id) throw new Error("NOT_FOUND");
+  await repo.deleteWebhook(db, hook.publicId);`;
+    const flagged = run(router(TWIN, body));
+    assert.ok(flagged.includes("repository/repo.ts:5: delete(webhooks)"), flagged.join("\n"));
   });
 });

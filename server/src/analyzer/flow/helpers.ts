@@ -719,7 +719,17 @@ export class HelperSummaries implements HelperEffects {
     const named = e.properties.some((p) => {
       const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
       if (!tsm.isSpreadAssignment(p) && !name) return true; // a computed key may be any
-      return !!name && (tenant.has(name) || name === "id" || !!this.ctx.links?.ownerKey(row.table, name));
+      // A key (`id`, a unique `publicId`), the tenant, the owner's key, or a relation (`board`) replaced by the object.
+      const links = this.ctx.links;
+      return (
+        !!name &&
+        (tenant.has(name) ||
+          name === "id" ||
+          !!links?.isPrimaryKey(row.table, name) ||
+          !!links?.ownerKey(row.table, name) ||
+          !!links?.relatedRows(row.table, name) ||
+          !!links?.parentOf(row.table, name))
+      );
     });
     return named ? undefined : spreads[0]!.expression;
   }
