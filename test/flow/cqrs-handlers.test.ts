@@ -67,7 +67,7 @@ export class SlotService {
   }
 }`;
 
-const run = (make: string, decorator = "@CommandHandler(DeleteSlotCommand)") =>
+const run = (make: string, decorator = "@CommandHandler(DeleteSlotCommand)", more: Record<string, string> = {}) =>
   runFlow(
     parser,
     model,
@@ -76,9 +76,12 @@ const run = (make: string, decorator = "@CommandHandler(DeleteSlotCommand)") =>
       "/p/src/commands/delete-slot.command.ts": COMMAND,
       "/p/src/commands/delete-slot.handler.ts": handler(decorator),
       "/p/src/slot.service.ts": service(make),
+      ...more,
     },
     { config: CONFIG },
   );
+
+const other = (text: string) => ({ "/p/src/other.service.ts": text });
 
 describe("a CQRS handler's command, judged where it is made", () => {
   test("every `new DeleteSlotCommand(...)` hands over a row a scoped query returned: the handler's reads and writes are proven", () => {
@@ -101,5 +104,20 @@ describe("a CQRS handler's command, judged where it is made", () => {
     ];
     assert.deepEqual(run(`new DeleteSlotCommand("user", { id: input.id } as TimeSlot)`).flagged, both);
     assert.deepEqual(run(`new DeleteSlotCommand("user", slot)`, "").flagged, both);
+  });
+
+  test("twins: the command made another way elsewhere (an alias, a namespace, from a plain object) or the handler called directly", () => {
+    const both = [
+      "commands/delete-slot.handler.ts:10: findOne({ where: { id: slot.id } })",
+      "commands/delete-slot.handler.ts:12: delete({ id: fresh.id })",
+    ];
+    const safe = `new DeleteSlotCommand("user", slot)`;
+    for (const text of [
+      `import { DeleteSlotCommand as Del } from "./commands/delete-slot.command";\nexport const f = (bus: any, body: any) => bus.execute(new Del("admin", { id: body.id }));`,
+      `import * as C from "./commands/delete-slot.command";\nexport const f = (bus: any, body: any) => bus.execute(new C.DeleteSlotCommand("admin", { id: body.id }));`,
+      `import { plainToInstance } from "class-transformer";\nimport { DeleteSlotCommand } from "./commands/delete-slot.command";\nexport const f = (bus: any, body: any) => bus.execute(plainToInstance(DeleteSlotCommand, body));`,
+      `import { DeleteSlotHandler } from "./commands/delete-slot.handler";\nexport class Direct { constructor(private readonly handler: DeleteSlotHandler) {}\n  run(body: any) { return this.handler.execute(body); } }`,
+    ])
+      assert.deepEqual(run(safe, undefined, other(text)).flagged, both, text);
   });
 });

@@ -76,7 +76,7 @@ export function commandOfHandler(
   tsm: typeof ts,
   pk: ParameterKey,
   classNamed: (file: ts.SourceFile, name: string) => ts.ClassDeclaration | undefined,
-): { name: string; index: number; path: string } | undefined {
+): { name: string; index: number; path: string; file: string } | undefined {
   const fn = pk.fn;
   if (pk.index !== 0 || !tsm.isMethodDeclaration(fn) || !["execute", "handle"].includes(pk.name)) return undefined;
   const cls = fn.parent;
@@ -94,18 +94,47 @@ export function commandOfHandler(
     ctor?.parameters.findIndex(
       (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
     ) ?? -1;
-  return command && index >= 0 ? { name: command, index, path: rest } : undefined;
+  return command && index >= 0
+    ? { name: command, index, path: rest, file: commandClass!.getSourceFile().fileName }
+    : undefined;
 }
 
-/** `new DeleteSlotCommand(...)` in these files. */
-export function constructionsOf(tsm: typeof ts, name: string, files: readonly ts.SourceFile[]): ts.NewExpression[] {
-  const out: ts.NewExpression[] = [];
+/**
+ * `new DeleteSlotCommand(...)` in these files, and whether that is all the command is made or the
+ * handler run by: an aliased or namespaced import, the class handed around as a value
+ * (`plainToInstance(DeleteSlotCommand, body)`), or the handler injected somewhere (to call its
+ * `execute` directly) make other calls possible, which are not followed (`unresolved`).
+ */
+export function constructionsOf(
+  tsm: typeof ts,
+  name: string,
+  handler: string | undefined,
+  files: readonly ts.SourceFile[],
+): { calls: ts.NewExpression[]; unresolved: boolean } {
+  const calls: ts.NewExpression[] = [];
+  let unresolved = false;
   const visit = (node: ts.Node): void => {
-    if (tsm.isNewExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === name) out.push(node);
+    if (tsm.isIdentifier(node) && node.text === name) {
+      const p = node.parent;
+      if (tsm.isNewExpression(p) && p.expression === node) calls.push(p);
+      else if (!isDeclarationOrType(tsm, node)) unresolved = true;
+    }
+    // `constructor(private handler: DeleteSlotHandler)`: someone may call `handler.execute(...)`.
+    if (handler && tsm.isTypeReferenceNode(node) && node.typeName.getText() === handler) unresolved = true;
     tsm.forEachChild(node, visit);
   };
-  for (const file of files) if (file.text.includes(name)) visit(file);
-  return out;
+  for (const file of files) if (file.text.includes(name) || (handler && file.text.includes(handler))) visit(file);
+  return { calls, unresolved };
+}
+
+/** A mention that makes nothing: an import or export of the name itself, its declaration, a type, the handler's decorator. */
+function isDeclarationOrType(tsm: typeof ts, id: ts.Identifier): boolean {
+  const p = id.parent;
+  if (tsm.isImportSpecifier(p) || tsm.isExportSpecifier(p)) return !p.propertyName; // `{ X as Y }`: made as Y
+  if (tsm.isClassDeclaration(p) && p.name === id) return true;
+  if (tsm.isTypeReferenceNode(p) || tsm.isExpressionWithTypeArguments(p)) return true;
+  // `@CommandHandler(DeleteSlotCommand)`.
+  return tsm.isCallExpression(p) && tsm.isDecorator(p.parent);
 }
 
 /** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */

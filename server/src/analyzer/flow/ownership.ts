@@ -302,13 +302,9 @@ export class OwnershipFlow {
     // A CQRS handler's `execute(command)` runs for each `new Command(...)`: those are its calls.
     const command = commandOfHandler(ctx.ts, pk, (file, name) => resolver.classNamed(file, name));
     if (command) key = { ...key, read: undefined };
-    const { calls, unresolved } = command
-      ? {
-          calls: constructionsOf(ctx.ts, command.name, ctx.callers.filesMentioning(command.name, handlerFile)).filter(
-            (c): c is ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> } => !!c.arguments,
-          ),
-          unresolved: false,
-        }
+    const made = command && commandConstructions(ctx, pk, command.name, command.file, handlerFile);
+    const { calls, unresolved } = made
+      ? made
       : callSitesOf(
           ctx.ts,
           pk,
@@ -490,4 +486,28 @@ function outermostFunction(tsm: typeof ts, node: ts.Node): ts.Node {
   for (let cur: ts.Node | undefined = node.parent; cur; cur = cur.parent)
     if (tsm.isFunctionLike(cur) && "body" in cur && cur.body) found = cur.body as ts.Node;
   return found;
+}
+
+/** The `new Command(...)` calls of a CQRS handler, from the files that mention the command or the handler. */
+function commandConstructions(
+  ctx: OwnershipContext,
+  pk: ParameterKey,
+  command: string,
+  commandFile: string,
+  handlerFile: string,
+): { calls: (ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> })[]; unresolved: boolean } {
+  const cls = pk.fn.parent;
+  const handler = ctx.ts.isClassDeclaration(cls) ? cls.name?.text : undefined;
+  // Those that import the command's module (under any name, or as a namespace) and the handler's.
+  const files = [
+    ...new Set([
+      ...ctx.callers!.filesMentioning(command, commandFile),
+      ...(handler ? ctx.callers!.filesMentioning(handler, handlerFile) : []),
+    ]),
+  ];
+  const found = constructionsOf(ctx.ts, command, handler, files);
+  const calls = found.calls.filter(
+    (c): c is ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> } => !!c.arguments,
+  );
+  return { calls, unresolved: found.unresolved || calls.length !== found.calls.length };
 }
