@@ -191,8 +191,11 @@ const leaks: Case[] = [
   {
     // TypeORM's save loads the row by its key alone and updates it: the tenant written moves it.
     name: "save of an object with its key: an update by that key (ever-gauzy's time slots)",
-    body: `await orderRepo.save({ id, status, tenantId });`,
-    expected: [["missing-tenant-filter", "save({ id, status, tenantId })"]],
+    body: `await orderRepo.save({ id, status, tenantId });\n  await orderRepo.save({ id, ...ids, tenantId });`,
+    expected: [
+      ["missing-tenant-filter", "save({ id, status, tenantId })"],
+      ["missing-tenant-filter", "save({ id, ...ids, tenantId })"],
+    ],
   },
   {
     name: "insert of rows, one without tenant",
@@ -416,7 +419,10 @@ const safe: Case[] = [
     name: "save by the key of a row read with the tenant, or with a key left undefined (an insert)",
     body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });
   await orderRepo.save({ id: o.id, status, tenantId });
-  await orderRepo.save({ id: undefined, status, tenantId });`,
+  await orderRepo.save({ id: undefined, status, tenantId });
+  const fresh = randomUUID();
+  await orderRepo.save({ id: randomUUID(), status, tenantId });
+  await orderRepo.save({ id: fresh, status, tenantId });`,
     expected: [],
   },
   {

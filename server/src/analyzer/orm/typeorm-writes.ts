@@ -10,8 +10,8 @@ import type { OrmContext, OrmFinding } from "./types";
 
 /**
  * The key of the row `save(data)` updates: TypeORM's save loads the row that holds the object's
- * primary key, by that key alone, and updates it. A literal null or undefined key inserts.
- * Undefined for an array, an object whose key a later spread may replace, or one without a key.
+ * primary key, by that key alone, and updates it. A literal null or undefined key, or one made
+ * here (`randomUUID()`), inserts. Undefined for an array or an object without a key.
  */
 export function savedKey(tsm: typeof ts, data: ts.Expression, keys: ReadonlySet<string>): ts.Expression | undefined {
   const object = resolveConst(tsm, data);
@@ -19,11 +19,19 @@ export function savedKey(tsm: typeof ts, data: ts.Expression, keys: ReadonlySet<
   const names = object.properties.map((p) => propertyName(tsm, p) ?? "");
   let at = names.length - 1;
   while (at >= 0 && !keys.has(names[at]!)) at--;
-  if (at < 0 || object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p))) return undefined;
+  // A spread after the key may replace it, with a key the client sent as likely as any: still an update by key.
+  if (at < 0) return undefined;
   const value = propertyValue(tsm, object.properties[at]!);
   const v = value && skipOuter(tsm, value);
   if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined")) return undefined;
-  return v;
+  // `id: randomUUID()`, `const id = uuidv4()`: a key made here names no row yet: an insert.
+  return madeHere(tsm, v) ? undefined : v;
+}
+
+/** A fresh key: a call (`randomUUID()`, `cuid()`), or a const the function initialised with one. */
+function madeHere(tsm: typeof ts, v: ts.Expression): boolean {
+  const x = resolveConst(tsm, v);
+  return tsm.isCallExpression(x) && x.arguments.length === 0;
 }
 
 /** `insert/save/upsert(data)`: every object literal written must set the tenant field. */
