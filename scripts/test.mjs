@@ -16,9 +16,9 @@ const tiers = {
   vscode: ["test/vscode"],
 };
 
-// The unit tier's files are independent processes that only compute: two at a time even on a
-// 2-core machine (Node's default there is one) takes it from about 117 s to 83 s. The other tiers
-// drive editors and servers with their own timing, so they keep the default.
+// The unit tier's files are independent processes that only compute: one per core, and two even
+// on a 2-core machine (Node's default there is one), which takes it from about 117 s to 83 s. The
+// other tiers drive editors and servers with their own timing, so they keep the default.
 const concurrency = { unit: Math.max(2, availableParallelism()) };
 
 const wanted = process.argv.slice(2);

@@ -68,9 +68,11 @@ export function clientKind(ctx: ClientContext, expr: ts.Expression, depth = 0): 
       const owner = clientKind(ctx, callee.expression, depth + 1);
       if (owner) return owner;
     }
-    // `db.prisma()` (jitsu's console): a method named for the client hands it out.
-    if (tsm.isPropertyAccessExpression(callee) && /prisma/i.test(callee.name.text)) return "unscoped";
-    return handedOut(ctx, e, depth);
+    // `db.prisma()` (jitsu's console): a method named for the client hands it out, unless what it returns says otherwise.
+    const handed = handedOut(ctx, e, depth);
+    if (handed === undefined && tsm.isPropertyAccessExpression(callee) && CLIENT_NAME.test(callee.name.text))
+      return "unscoped";
+    return handed;
   }
   // `this.prisma`, `ctx.prisma`, `opts.ctx.db`, `prisma.client` (a module that wraps the client), and
   // `this._post.model` of `_post: PrismaRepository<"post">` (postiz): a wrapper typed for Prisma hands it out.
