@@ -129,16 +129,21 @@ export function readDrizzleSchema(
       const position = sourceFile.getLineAndCharacterOfPosition(decl.getStart(sourceFile));
       const primary = chainedColumns(tsm, columnsArg, "primaryKey");
       // A column `.unique()` names one row as its primary key does (kan's `publicId`).
-      const uniques = [
-        ...(primary.length ? [primary] : []),
-        ...chainedColumns(tsm, columnsArg, "unique").map((c) => [c]),
-      ];
+      const unique = chainedColumns(tsm, columnsArg, "unique");
       const table: DiscoveredTable = {
         name: nameArg.text,
         schema: schema || undefined,
         columns: Object.values(fields),
         source: { file, line: position.line + 1, column: position.character + 1, kind: "drizzle" },
-        entities: [{ orm: "drizzle", names: [decl.name.text], fields, ...(uniques.length && { uniques }) }],
+        entities: [
+          {
+            orm: "drizzle",
+            names: [decl.name.text],
+            fields,
+            ...(primary.length && { uniques: [primary] }),
+            ...(unique.length && { uniqueFields: unique }),
+          },
+        ],
       };
       const columns = columnReferences(tsm, columnsArg, true);
       required.set(decl.name.text, new Set(columns.filter(([, c]) => c.required).map(([key]) => key)));

@@ -185,7 +185,9 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
   const out = new Set(["id"]);
   for (const e of t?.entities ?? []) {
     if (e.orm === "prisma") continue;
-    for (const unique of e.uniques ?? []) if (unique.length === 1) out.add(unique[0]!);
+    const primary = e.uniques?.[0];
+    if (primary?.length === 1) out.add(primary[0]!);
+    for (const field of e.uniqueFields ?? []) out.add(field);
   }
   return out;
 }
