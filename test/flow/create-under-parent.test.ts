@@ -53,11 +53,12 @@ ${body}
 };
 
 describe("a create filed under the parent its owning key names", () => {
-  test("the booking looked up scoped first: proven", () => {
+  test("the booking looked up scoped first: proven, also beside a conditional spread that names no booking", () => {
     assert.deepEqual(
       rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
   if (!b) throw new Error("not found");
-  await prisma.bookingNote.create({ data: { content: "x", bookingId: b.id } });`),
+  await prisma.bookingNote.create({ data: { content: "x", bookingId: b.id } });
+  await prisma.bookingNote.create({ data: { content: "x", bookingId: b.id, ...(params.assetId && { assetId: params.assetId }) } });`),
       [],
     );
   });

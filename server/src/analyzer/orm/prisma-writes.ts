@@ -137,8 +137,19 @@ export function createdUnderKey(
   const names = [relation.field, ...(relation.fields?.length === 1 ? relation.fields : [])];
   let at = object.properties.length - 1;
   while (at >= 0 && !names.includes(propertyName(tsm, object.properties[at]!) ?? "")) at--;
-  // `{ bookingId: b.id, ...body }`: the spread may carry a bookingId of its own.
-  if (object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p))) return "unknown";
+  // `{ bookingId: b.id, ...body }`: the spread may carry a bookingId of its own; one written here
+  // (`...(userId && { user: { connect: { id: userId } } })`) shows it does not.
+  const mayReplace = (e: ts.Expression): boolean => {
+    const x = follow(strip(tsm, e));
+    if (tsm.isObjectLiteralExpression(x))
+      return x.properties.some((q) => tsm.isSpreadAssignment(q) || names.includes(propertyName(tsm, q) ?? ""));
+    if (tsm.isConditionalExpression(x)) return mayReplace(x.whenTrue) || mayReplace(x.whenFalse);
+    if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken)
+      return mayReplace(x.right);
+    return true;
+  };
+  if (object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p) && mayReplace(p.expression)))
+    return "unknown";
   if (at < 0) return undefined;
   const p = object.properties[at]!;
   const value = propertyValue(tsm, p);
