@@ -286,13 +286,7 @@ function foreignKeyHelpers(
   const visit = (node: ts.Node): void => {
     if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === "foreignKey") {
       const options = node.arguments[0];
-      const prop = (name: string) =>
-        options && tsm.isObjectLiteralExpression(options)
-          ? options.properties.find(
-              (p): p is ts.PropertyAssignment =>
-                tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === name,
-            )?.initializer
-          : undefined;
+      const prop = (name: string) => optionValue(tsm, options, name);
       const [local] = accessList(tsm, prop("columns"));
       const [foreign] = accessList(tsm, prop("foreignColumns"));
       if (local && foreign) {
@@ -320,13 +314,7 @@ function relationReferences(tsm: typeof ts, call: ts.CallExpression): DrizzleRef
   const visit = (node: ts.Node): void => {
     if (tsm.isCallExpression(node) && tsm.isIdentifier(node.expression) && node.expression.text === "one") {
       const [parent, options] = node.arguments;
-      const prop = (name: string) =>
-        options && tsm.isObjectLiteralExpression(options)
-          ? options.properties.find(
-              (p): p is ts.PropertyAssignment =>
-                tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === name,
-            )?.initializer
-          : undefined;
+      const prop = (name: string) => optionValue(tsm, options, name);
       const [local] = accessList(tsm, prop("fields"));
       const [foreign] = accessList(tsm, prop("references"));
       if (parent && tsm.isIdentifier(parent) && local?.object === child.text && foreign?.object === parent.text)
@@ -343,6 +331,14 @@ function relationReferences(tsm: typeof ts, call: ts.CallExpression): DrizzleRef
   };
   if (config) visit(config);
   return out;
+}
+
+/** The value of `name` in an options object literal (`foreignKey({ columns, foreignColumns })`, `one(t, { fields })`). */
+function optionValue(tsm: typeof ts, options: ts.Expression | undefined, name: string): ts.Expression | undefined {
+  if (!options || !tsm.isObjectLiteralExpression(options)) return undefined;
+  return options.properties.find(
+    (p): p is ts.PropertyAssignment => tsm.isPropertyAssignment(p) && tsm.isIdentifier(p.name) && p.name.text === name,
+  )?.initializer;
 }
 
 /** `[t.invoiceId]` -> `[{ object: "t", key: "invoiceId" }]` (a one-element list: composite keys are not read). */
