@@ -29,6 +29,7 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     if (tsm.isPropertyAccessExpression(e)) path = `.${e.name.text}${path}`;
     e = strip(tsm, e.expression);
   }
+  if (e.kind === tsm.SyntaxKind.ThisKeyword) return constructorFieldKey(tsm, e, path);
   if (!tsm.isIdentifier(e)) return undefined;
   const id = e;
   for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
@@ -135,6 +136,49 @@ function isDeclarationOrType(tsm: typeof ts, id: ts.Identifier): boolean {
   if (tsm.isTypeReferenceNode(p) || tsm.isExpressionWithTypeArguments(p)) return true;
   // `@CommandHandler(DeleteSlotCommand)`.
   return tsm.isCallExpression(p) && tsm.isDecorator(p.parent);
+}
+
+/**
+ * `this.note.id` in an instance method of `class Note { private constructor(ctx, private note: Row) }`
+ * (karakeep's models): the field a constructor parameter property holds, judged at each
+ * `new Note(...)` of the class's own file, which a private constructor makes all of them. A field
+ * assigned anywhere else, or a constructor others may call, is no parameter of anything.
+ */
+function constructorFieldKey(tsm: typeof ts, self: ts.Expression, path: string): ParameterKey | undefined {
+  const [, field, rest = ""] = /^\.([A-Za-z_$][\w$]*)(.*)$/.exec(path) ?? [];
+  if (!field) return undefined;
+  // The method `this` is the instance of: no `function` (or static member) in between.
+  let method: ts.Node | undefined = self.parent;
+  while (method && !(tsm.isClassLike(method.parent ?? method) && tsm.isClassElement(method))) {
+    if (tsm.isFunctionLike(method) && !tsm.isArrowFunction(method)) break;
+    method = method.parent;
+  }
+  const cls = method?.parent;
+  if (!method || !cls || !tsm.isClassDeclaration(cls) || !cls.name) return undefined;
+  if ((method as ts.MethodDeclaration).modifiers?.some((m) => m.kind === tsm.SyntaxKind.StaticKeyword))
+    return undefined;
+  const ctor = cls.members.find((m): m is ts.ConstructorDeclaration => tsm.isConstructorDeclaration(m) && !!m.body);
+  const isPrivate = ctor?.modifiers?.some((m) => m.kind === tsm.SyntaxKind.PrivateKeyword);
+  const index = ctor?.parameters.findIndex(
+    (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
+  );
+  if (!ctor || !isPrivate || index === undefined || index < 0) return undefined;
+  // Written after construction (`this.note = other`): the constructor's argument no longer says what it holds.
+  let written = false;
+  const visit = (n: ts.Node): void => {
+    if (
+      tsm.isBinaryExpression(n) &&
+      n.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= tsm.SyntaxKind.LastAssignment &&
+      tsm.isPropertyAccessExpression(n.left) &&
+      n.left.name.text === field
+    )
+      written = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(cls);
+  if (written) return undefined;
+  return { fn: ctor as FunctionWithBody, name: cls.name.text, index, path: rest };
 }
 
 /** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */

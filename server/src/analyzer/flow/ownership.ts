@@ -302,7 +302,10 @@ export class OwnershipFlow {
     // A CQRS handler's `execute(command)` runs for each `new Command(...)`: those are its calls.
     const command = commandOfHandler(ctx.ts, pk, (file, name) => resolver.classNamed(file, name));
     if (command) key = { ...key, read: undefined };
-    const made = command && commandConstructions(ctx, pk, command.name, command.file, handlerFile);
+    // A private constructor's parameter property (`this.note.id`): its calls are the class's `new Note(...)`.
+    const made = ctx.ts.isConstructorDeclaration(pk.fn)
+      ? ownConstructions(ctx.ts, pk)
+      : command && commandConstructions(ctx, pk, command.name, command.file, handlerFile);
     const { calls, unresolved } = made
       ? made
       : callSitesOf(
@@ -510,4 +513,26 @@ function commandConstructions(
     (c): c is ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> } => !!c.arguments,
   );
   return { calls, unresolved: found.unresolved || calls.length !== found.calls.length };
+}
+
+/** `new Note(...)` and `new this(...)` in the file of a class whose constructor is private: every way to make one. */
+function ownConstructions(
+  tsm: typeof ts,
+  pk: ParameterKey,
+): { calls: (ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> })[]; unresolved: boolean } {
+  const calls: (ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> })[] = [];
+  let unresolved = false;
+  const visit = (n: ts.Node): void => {
+    if (
+      tsm.isNewExpression(n) &&
+      ((tsm.isIdentifier(n.expression) && n.expression.text === pk.name) ||
+        n.expression.kind === tsm.SyntaxKind.ThisKeyword)
+    ) {
+      if (n.arguments) calls.push(n as ts.NewExpression & { arguments: ts.NodeArray<ts.Expression> });
+      else unresolved = true;
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(pk.fn.getSourceFile());
+  return { calls, unresolved };
 }
