@@ -46,6 +46,7 @@ const run = (text: string) =>
 describe("a model class's row, judged where its private constructor is called", () => {
   test("every `new Note(...)` is handed a row read scoped to the user: the write by `this.note.id` is proven", () => {
     assert.deepEqual(run(model_()), []);
+    assert.deepEqual(run(model_({ ctor: "protected constructor" })), []);
   });
 
   test("twins: the read unscoped, a public constructor, the field set again after construction", () => {
@@ -54,6 +55,9 @@ describe("a model class's row, judged where its private constructor is called", 
       "note.ts:12: update(notes)",
     ]);
     assert.deepEqual(run(model_({ ctor: "constructor" })), ["note.ts:12: update(notes)"]);
+    const extended = `${model_({ ctor: "protected constructor" })}
+export class Evil extends Note {}`;
+    assert.deepEqual(run(extended), ["note.ts:12: update(notes)"]);
     assert.deepEqual(run(model_({ extra: "  retarget(other: { id: string }) { this.note = other; }" })), [
       "note.ts:12: update(notes)",
     ]);

@@ -141,7 +141,8 @@ function isDeclarationOrType(tsm: typeof ts, id: ts.Identifier): boolean {
 /**
  * `this.note.id` in an instance method of `class Note { private constructor(ctx, private note: Row) }`
  * (karakeep's models): the field a constructor parameter property holds, judged at each
- * `new Note(...)` of the class's own file, which a private constructor makes all of them. A field
+ * `new Note(...)` of the class's own file, which a private constructor (or a protected one no
+ * class of the file extends) makes all of them. A field
  * assigned anywhere else, or a constructor others may call, is no parameter of anything.
  */
 function constructorFieldKey(tsm: typeof ts, self: ts.Expression, path: string): ParameterKey | undefined {
@@ -158,7 +159,17 @@ function constructorFieldKey(tsm: typeof ts, self: ts.Expression, path: string):
   if ((method as ts.MethodDeclaration).modifiers?.some((m) => m.kind === tsm.SyntaxKind.StaticKeyword))
     return undefined;
   const ctor = cls.members.find((m): m is ts.ConstructorDeclaration => tsm.isConstructorDeclaration(m) && !!m.body);
-  const isPrivate = ctor?.modifiers?.some((m) => m.kind === tsm.SyntaxKind.PrivateKeyword);
+  // `protected` too (karakeep's models), when no class in the file extends it.
+  const extended = cls
+    .getSourceFile()
+    .statements.some(
+      (st) =>
+        tsm.isClassDeclaration(st) &&
+        st.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText() === cls.name!.text)),
+    );
+  const isPrivate = ctor?.modifiers?.some(
+    (m) => m.kind === tsm.SyntaxKind.PrivateKeyword || (m.kind === tsm.SyntaxKind.ProtectedKeyword && !extended),
+  );
   const index = ctor?.parameters.findIndex(
     (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
   );
