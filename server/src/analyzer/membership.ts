@@ -169,10 +169,16 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   let base: ts.Expression = access.expression;
   while (tsm.isNonNullExpression(base) || tsm.isParenthesizedExpression(base)) base = base.expression;
   if (!tsm.isIdentifier(base)) return false;
-  let init = constInitializer(tsm, base, access);
-  if (init && tsm.isAwaitExpression(init)) init = init.expression;
-  if (!init || !tsm.isCallExpression(init) || init.arguments.length > 0) return false;
-  return SESSION_USER_CALL.test(calleeName(tsm, init) ?? "");
+  const call = heldCall(tsm, base, access);
+  return !!call && call.arguments.length === 0 && SESSION_USER_CALL.test(calleeName(tsm, call) ?? "");
+}
+
+/** The call a const holds, awaited or not: `getCurrentUser()` of `const user = await getCurrentUser()`. */
+function heldCall(tsm: typeof ts, id: ts.Identifier, at: ts.Node): ts.CallExpression | undefined {
+  let init = constInitializer(tsm, id, at);
+  init = init && strip(tsm, init);
+  if (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+  return init && tsm.isCallExpression(init) ? init : undefined;
 }
 
 const SESSION_USER_CALL =
@@ -199,10 +205,8 @@ const USER_DECORATOR = /^(?:Gql|Current|Auth|Req|Session|Signed(?:In)?)?User$/;
 
 /** `id` is a const holding what a session call returns: `const authSession = context.getSession()`, `await auth()`. */
 function isSessionCall(tsm: typeof ts, id: ts.Identifier): boolean {
-  let init = constInitializer(tsm, id, id);
-  init = init && strip(tsm, init);
-  if (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
-  return !!init && tsm.isCallExpression(init) && SESSION_CALL.test(calleeName(tsm, init) ?? "");
+  const call = heldCall(tsm, id, id);
+  return !!call && SESSION_CALL.test(calleeName(tsm, call) ?? "");
 }
 
 /** `getSession()`, `getServerSession()`, `requireAuthSession()`, `auth()`: calls that return the server's session. */

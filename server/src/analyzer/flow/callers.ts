@@ -91,10 +91,7 @@ export function commandOfHandler(
   const [, field, rest = ""] = /^\.([A-Za-z_$][\w$]*)(.*)$/.exec(pk.path) ?? [];
   const commandClass = command && field ? classNamed(fn.getSourceFile(), command) : undefined;
   const ctor = commandClass?.members.find((m): m is ts.ConstructorDeclaration => tsm.isConstructorDeclaration(m));
-  const index =
-    ctor?.parameters.findIndex(
-      (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
-    ) ?? -1;
+  const index = ctor ? parameterPropertyIndex(tsm, ctor, field) : -1;
   return command && index >= 0
     ? { name: command, index, path: rest, file: commandClass!.getSourceFile().fileName }
     : undefined;
@@ -170,9 +167,7 @@ function constructorFieldKey(tsm: typeof ts, self: ts.Expression, path: string):
   const isPrivate = ctor?.modifiers?.some(
     (m) => m.kind === tsm.SyntaxKind.PrivateKeyword || (m.kind === tsm.SyntaxKind.ProtectedKeyword && !extended),
   );
-  const index = ctor?.parameters.findIndex(
-    (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
-  );
+  const index = ctor && parameterPropertyIndex(tsm, ctor, field);
   if (!ctor || !isPrivate || index === undefined || index < 0) return undefined;
   // Written after construction (`this.note = other`): the constructor's argument no longer says what it holds.
   let written = false;
@@ -190,6 +185,13 @@ function constructorFieldKey(tsm: typeof ts, self: ts.Expression, path: string):
   visit(cls);
   if (written) return undefined;
   return { fn: ctor as FunctionWithBody, name: cls.name.text, index, path: rest };
+}
+
+/** The index of the constructor's parameter property (`private note: Row`) named `field`, or -1. */
+function parameterPropertyIndex(tsm: typeof ts, ctor: ts.ConstructorDeclaration, field: string): number {
+  return ctor.parameters.findIndex(
+    (p) => tsm.isIdentifier(p.name) && p.name.text === field && !!tsm.getModifiers(p)?.length,
+  );
 }
 
 /** The path step for "the ids of these rows" (`rows.map((r) => r.id)`): FunctionFlow's member reads it. */

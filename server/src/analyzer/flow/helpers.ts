@@ -660,8 +660,7 @@ export class HelperSummaries implements HelperEffects {
     | undefined {
     const tsm = this.ctx.ts;
     if (tsm.isConditionalExpression(e)) {
-      const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
-      const held = holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
+      const held = heldBranch(tsm, e);
       return held && this.reshapedRow(flow, held, at);
     }
     if (!tsm.isObjectLiteralExpression(e) || !e.properties.length) return undefined;
@@ -706,8 +705,7 @@ export class HelperSummaries implements HelperEffects {
     const tsm = this.ctx.ts;
     // `result ? { ...result, url } : null`: the branch that holds something.
     if (tsm.isConditionalExpression(e)) {
-      const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
-      const held = holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
+      const held = heldBranch(tsm, e);
       return held && this.spreadRow(flow, held, at);
     }
     if (!tsm.isObjectLiteralExpression(e)) return undefined;
@@ -953,4 +951,10 @@ function rowChecks(tsm: typeof ts, term: ts.Expression, params: (string | undefi
     out.push({ index, field: s.name.text, tenant: other, tenantParam, direct: strip(tsm, other) === root });
   }
   return out;
+}
+
+/** `row ? { ...row } : null`: the branch that holds something, when the other holds nothing. */
+function heldBranch(tsm: typeof ts, e: ts.ConditionalExpression): ts.Expression | undefined {
+  const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
+  return holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
 }
