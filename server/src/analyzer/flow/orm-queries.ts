@@ -27,11 +27,18 @@ import {
 import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
+import { WeakCache } from "../weak-cache";
 
 /** A membership table's Prisma fields for its tenant column and its user column, or another table's owner fields. */
 function membershipFields(ctx: OrmContext, table: string): MembershipFields | undefined {
   const owned = lookupTenantTable(ctx.model, table);
-  if (!owned) return undefined;
+  // Once per table, not per query: every Prisma call on it asks.
+  return owned && MEMBERSHIP_FIELDS.get([owned], () => fieldsOfTable(owned));
+}
+
+const MEMBERSHIP_FIELDS = new WeakCache<MembershipFields | undefined>();
+
+function fieldsOfTable(owned: TenantTable): MembershipFields | undefined {
   const fields = owned.entities?.find((e) => e.orm === "prisma")?.fields ?? {};
   const names = Object.keys(fields);
   if (!isMembershipTable(owned)) {
