@@ -120,6 +120,37 @@ ${HANDLER}
       [],
     ],
     [
+      "a verifying helper that reads by key, then throws unless the row's tenant is the caller's",
+      `async function assertOwnsInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findUnique({ where: { id } });
+  if (!found || found.tenantId !== tenantId) throw new Error("forbidden");
+}
+${HANDLER}
+  await assertOwnsInvoice(input.id, tenantId);
+  await prisma.invoice.delete({ where: { id: input.id } });
+}`,
+      [],
+    ],
+    [
+      "twins: the row's tenant checked by a helper that returns false, or lets a public row through",
+      `async function ownsInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findUnique({ where: { id } });
+  if (!found || found.tenantId !== tenantId) return false;
+  return true;
+}
+async function assertCanSee(id: string, tenantId: string) {
+  const found = await prisma.invoice.findUnique({ where: { id } });
+  if (!found || (!found.isPublic && found.tenantId !== tenantId)) throw new Error("forbidden");
+}
+${HANDLER}
+  await ownsInvoice(input.id, tenantId);
+  await prisma.invoice.delete({ where: { id: input.id } });
+  await assertCanSee(input.id, tenantId);
+  await prisma.invoice.update({ where: { id: input.id }, data: { status: "void" } });
+}`,
+      ["14: delete({ where: { id: input.id } })", '16: update({ where: { id: input.id }, data: { status: "void" } })'],
+    ],
+    [
       "twin: a helper whose empty result only returns false",
       `async function invoiceExists(id: string, tenantId: string) {
   const found = await prisma.invoice.findFirst({ where: { id, tenantId } });

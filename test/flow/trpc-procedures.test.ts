@@ -89,3 +89,99 @@ describe("a tRPC procedure's middleware", () => {
     );
   });
 });
+
+// Named middlewares (karakeep's `ensureBookmarkOwnership`): `.use(isOwner)` with the middleware a
+// const of the file or imported, built by `t.middleware(fn)` or `experimental_trpcMiddleware().create(fn)`,
+// and a check after the read (`if (!row || row.tenantId !== ctx.tenantId) throw`).
+const MIDDLEWARES = `import { experimental_trpcMiddleware, initTRPC, TRPCError } from "@trpc/server";
+import { PrismaClient } from "@prisma/client";
+export const prisma = new PrismaClient();
+const t = initTRPC.context<{ tenantId: string }>().create();
+export const procedure = t.procedure;
+export const ensureInvoiceOwnership = experimental_trpcMiddleware<{ ctx: { tenantId: string }; input: { invoiceId: string } }>().create(
+  async (opts) => {
+    const invoice = await prisma.invoice.findFirst({ where: { id: opts.input.invoiceId } });
+    if (!invoice || invoice.tenantId !== opts.ctx.tenantId) throw new TRPCError({ code: "FORBIDDEN" });
+    return opts.next();
+  },
+);
+export const isOwner = t.middleware(async ({ ctx, input, next }) => {
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId: ctx.tenantId } });
+  if (!invoice) throw new TRPCError({ code: "NOT_FOUND" });
+  return next();
+});
+export const ensureReadable = t.middleware(async ({ ctx, input, next }) => {
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId } });
+  if (!invoice || (!invoice.isPublic && invoice.tenantId !== ctx.tenantId)) throw new TRPCError({ code: "FORBIDDEN" });
+  return next();
+});
+export const logsOnly = t.middleware(async ({ ctx, input, next }) => {
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId } });
+  if (!invoice || invoice.tenantId !== ctx.tenantId) console.warn("not the tenant's invoice");
+  return next();
+});
+export const piped = isOwner.unstable_pipe(async ({ next }) => next());
+`;
+
+const runNamed = (router: string) =>
+  h
+    .run({
+      "/p/src/middlewares.ts": MIDDLEWARES,
+      "/p/src/router.ts": `import { z } from "zod";
+import { ensureInvoiceOwnership, ensureReadable, isOwner, logsOnly, piped, prisma, procedure } from "./middlewares";
+const input = z.object({ invoiceId: z.string() });
+${router}`,
+    })
+    .flagged.filter((f) => f.startsWith("router.ts"));
+
+describe("a tRPC middleware named in .use(...)", () => {
+  test("imported, checking the row after its read or reading it with the tenant: the input key is verified", () => {
+    assert.deepEqual(
+      runNamed(`export const router = {
+  pay: procedure.input(input).use(ensureInvoiceOwnership).mutation(async ({ input }) =>
+    prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "paid" } })),
+  remove: procedure.input(input).use(isOwner).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+};`),
+      [],
+    );
+  });
+
+  test("twins: not applied, a check that only logs, a public-or-own check before a write, a piped middleware", () => {
+    assert.deepEqual(
+      runNamed(`export const router = {
+  pay: procedure.input(input).mutation(async ({ input }) => prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "paid" } })),
+  log: procedure.input(input).use(logsOnly).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+  edit: procedure.input(input).use(ensureReadable).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+  pipe: procedure.input(input).use(piped).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+};`),
+      [
+        'router.ts:5: update({ where: { id: input.invoiceId }, data: { status: "paid" } })',
+        "router.ts:6: delete({ where: { id: input.invoiceId } })",
+        "router.ts:7: delete({ where: { id: input.invoiceId } })",
+        "router.ts:8: delete({ where: { id: input.invoiceId } })",
+      ],
+    );
+  });
+
+  test("in the router's own file, built by t.middleware", () => {
+    assert.deepEqual(
+      h
+        .run({
+          "/p/src/router.ts": `import { initTRPC, TRPCError } from "@trpc/server";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+const t = initTRPC.context<{ tenantId: string }>().create();
+const owns = t.middleware(async (opts) => {
+  const invoice = await prisma.invoice.findFirst({ where: { id: opts.input.invoiceId } });
+  if (!invoice || invoice.tenantId !== opts.ctx.tenantId) throw new TRPCError({ code: "FORBIDDEN" });
+  return opts.next();
+});
+export const router = {
+  pay: t.procedure.use(owns).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+};`,
+        })
+        .flagged.filter((f) => f.startsWith("router.ts")),
+      [],
+    );
+  });
+});

@@ -501,13 +501,21 @@ export abstract class AccessChecks extends FlowValues {
     pos: number,
     keyFact = true,
     shared = false,
+    /** The check throws when it fails: a helper's caller (or a middleware's handler) learns the key too. */
+    throws = false,
   ): void {
     this.checks.set(source, { state: "checked", reason });
     const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
     if (keyFact && source.key && !source.key.list) {
       const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
-      this.facts.push({ name, value: { kind: "key", table: source.table, reason, ...readable }, scope, pos });
+      this.facts.push({
+        name,
+        value: { kind: "key", table: source.table, reason, ...readable },
+        scope,
+        pos,
+        ...(throws && { throws: true }),
+      });
     }
     for (const b of [...this.bindings])
       if (b.value.source === source && b.value.unchecked)

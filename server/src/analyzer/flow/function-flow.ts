@@ -378,7 +378,7 @@ export class FunctionFlow extends AccessChecks {
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
-      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared);
+      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared, throws);
       for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.

@@ -387,8 +387,8 @@ export class HelperSummaries implements HelperEffects {
     for (let depth = 0; top && depth < MAX_PROCEDURE_DEPTH; depth++) {
       const { root, calls } = chainOf(tsm, top);
       for (const c of calls) {
-        const mw = c.name === "use" ? c.args[0] && strip(tsm, c.args[0]) : undefined;
-        if (!mw || !(tsm.isArrowFunction(mw) || tsm.isFunctionExpression(mw))) continue;
+        const mw = c.name === "use" && c.args[0] ? this.middlewareFunction(c.args[0]) : undefined;
+        if (!mw) continue;
         for (const v of this.summaryOfFunction(mw)?.verifies ?? [])
           if (v.index === 0 && v.path.startsWith(".input.") && !v.present) out.push({ path: v.path, table: v.table });
         out.push(...this.ctxRows(mw));
@@ -400,6 +400,29 @@ export class HelperSummaries implements HelperEffects {
       top = next && tsm.isCallExpression(next) ? next : undefined;
     }
     return out;
+  }
+
+  /**
+   * The function a `.use(...)` runs: written there, or a middleware const of the file or imported
+   * (`const isOwner = t.middleware(fn)`, `experimental_trpcMiddleware<...>().create(fn)`). Anything
+   * else (`a.unstable_pipe(b)`, a factory's result) is no middleware the flow can read.
+   */
+  private middlewareFunction(arg: ts.Expression): FunctionWithBody | undefined {
+    const tsm = this.ctx.ts;
+    let e: ts.Expression | undefined = strip(tsm, arg);
+    if (tsm.isIdentifier(e)) {
+      const value = this.functions.constValue(e);
+      const made = value && strip(tsm, value);
+      const factory = made && tsm.isCallExpression(made) ? calleeName(tsm, made) : undefined;
+      e =
+        made &&
+        tsm.isCallExpression(made) &&
+        (factory === "middleware" || factory === "create") &&
+        made.arguments.length === 1
+          ? strip(tsm, made.arguments[0])
+          : undefined;
+    }
+    return e && (tsm.isArrowFunction(e) || tsm.isFunctionExpression(e)) ? e : undefined;
   }
 
   private readonly middlewareRows = new Map<ts.Node, ProcedureCheck[]>();
@@ -500,7 +523,8 @@ export class HelperSummaries implements HelperEffects {
 
     const verifies: Summary["verifies"] = [];
     for (const fact of flow.facts) {
-      if (!fact.throws || fact.scope !== fn.body || fact.pos > firstReturn) continue;
+      // A key readable only because its row may be public proves nothing to the caller's writes.
+      if (!fact.throws || fact.value.shared || fact.scope !== fn.body || fact.pos > firstReturn) continue;
       for (const p of parameterNames(tsm, fn))
         if (fact.name === p.name || fact.name.startsWith(`${p.name}.`))
           verifies.push({
