@@ -220,6 +220,49 @@ import { invoiceItems, invoices } from "../db/schema";`,
     "return db.select().from(invoiceItems).where(inArray(invoiceItems.invoiceId, db.select({ id: invoices.total }).from(invoices).where(eq(invoices.tenantId, tenantId))));",
     ["missing-tenant-filter from(invoiceItems)"],
   ],
+  [
+    "drizzle: a child left-joined on its owning key to a CTE that scopes the parent ($with)",
+    DRIZZLE,
+    `const sq = db.$with("sq").as(db.select().from(invoices).where(eq(invoices.tenantId, tenantId)));
+  return db.with(sq).select().from(sq).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, sq.id));`,
+    [],
+  ],
+  [
+    "drizzle: twin: the CTE does not scope the parent",
+    DRIZZLE,
+    `const sq = db.$with("sq").as(db.select().from(invoices).where(eq(invoices.total, 1)));
+  return db.with(sq).select().from(sq).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, sq.id));`,
+    ["missing-tenant-filter from(invoices)", "missing-tenant-filter from(sq)"],
+  ],
+  [
+    "drizzle: a let given a scoped CTE in every branch (karakeep's bookmarksSq)",
+    DRIZZLE,
+    `let sq;
+  if (id) sq = db.$with("sq").as(db.select().from(invoices).where(eq(invoices.tenantId, tenantId)));
+  else sq = db.$with("sq").as(db.select().from(invoices).where(eq(invoices.tenantId, tenantId)).limit(10));
+  return db.with(sq).select().from(sq).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, sq.id));`,
+    [],
+  ],
+  [
+    "drizzle: twins: a let whose one branch does not scope, or that is also written otherwise",
+    DRIZZLE,
+    `let sq;
+  if (id) sq = db.$with("sq").as(db.select().from(invoices).where(eq(invoices.tenantId, tenantId)));
+  else sq = db.$with("sq").as(db.select().from(invoices));
+  let other = db.select().from(invoices).where(eq(invoices.tenantId, tenantId)).as("o");
+  [other] = [db.select().from(invoices).as("o")];
+  return Promise.all([
+    db.with(sq).select().from(sq).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, sq.id)),
+    db.select().from(other).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, other.id)),
+  ]);`,
+    [
+      "missing-tenant-filter from(invoices)",
+      "missing-tenant-filter from(invoices)",
+      "missing-tenant-filter from(sq)",
+      // Written by a destructuring too: `other` names no known table, and nothing ties the child to a scoped one.
+      "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, other.id))",
+    ],
+  ],
 ];
 
 describe("query builders on a table owned through its parent", () => {

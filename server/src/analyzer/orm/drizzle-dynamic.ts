@@ -8,7 +8,17 @@
 // followed by the use's: this file finds the builder a chain starts from.
 import type ts from "typescript";
 import { returnedExpressions } from "../statements";
-import { chainOf, constInitializer, skipOuter, thisMemberValue, type Chain, type ChainCall } from "./chain";
+import { writes } from "../flow/bindings";
+import {
+  chainOf,
+  constInitializer,
+  localDeclaration,
+  skipOuter,
+  thisMemberValue,
+  type Chain,
+  type ChainCall,
+} from "./chain";
+import { strip } from "./prisma-syntax";
 import type { OrmContext } from "./types";
 
 export interface DynamicQuery {
@@ -33,20 +43,67 @@ export function dynamicQueryOf(ctx: OrmContext, chain: Chain): DynamicQuery | un
 }
 
 /**
- * A subquery a query reads from: `this.scope` or `scoped` holding `db.select(...).from(projects)
- * .where(...).as("projectsScope")`, with the chain that builds it and its `from` argument.
+ * The subqueries a query may read from: `this.scope` or `scoped` holding `db.select(...)
+ * .from(projects).where(...).as("projectsScope")` (or the CTE `db.$with("s").as(...)` of that
+ * query), each with the chain that builds it and its `from` argument. A `let` gives every value it
+ * is assigned in its function (`if (listId) sq = ...; else sq = ...`); undefined when any of them
+ * is no subquery, or the name is written any other way.
  */
-export function drizzleSubquery(ctx: OrmContext, expr: ts.Expression): { chain: Chain; from: ChainCall } | undefined {
+export function drizzleSubqueries(
+  ctx: OrmContext,
+  expr: ts.Expression,
+): { chain: Chain; from: ChainCall }[] | undefined {
   const tsm = ctx.ts;
   const e = skipOuter(tsm, expr);
-  const value = tsm.isIdentifier(e) ? constInitializer(tsm, e) : thisMemberValue(tsm, e);
-  const built = value && skipOuter(tsm, value);
-  if (!built || !tsm.isCallExpression(built)) return undefined;
+  const values = tsm.isIdentifier(e) ? heldValues(tsm, e) : [thisMemberValue(tsm, e)];
+  const out: { chain: Chain; from: ChainCall }[] = [];
+  for (const value of values ?? []) {
+    const sub = value && subqueryOf(tsm, value);
+    if (!sub) return undefined;
+    out.push(sub);
+  }
+  return out.length ? out : undefined;
+}
+
+function subqueryOf(tsm: typeof ts, value: ts.Expression): { chain: Chain; from: ChainCall } | undefined {
+  const built = skipOuter(tsm, value);
+  if (!tsm.isCallExpression(built)) return undefined;
   const callee = skipOuter(tsm, built.expression);
   if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "as") return undefined;
-  const chain = chainOf(tsm, built);
+  let chain = chainOf(tsm, built);
+  // A CTE, `db.$with("s").as(db.select().from(projects).where(...))`: its query is the argument.
+  if (chain.calls.length === 2 && chain.calls[0].name === "$with") {
+    const query = built.arguments[0] && skipOuter(tsm, built.arguments[0]);
+    if (!query || !tsm.isCallExpression(query)) return undefined;
+    chain = chainOf(tsm, query);
+  }
   const from = chain.calls.find((c) => c.name === "from");
   return from ? { chain, from } : undefined;
+}
+
+/** A const's initializer; every value a `let` is given in the block that declares it (only `=` writes). */
+function heldValues(tsm: typeof ts, id: ts.Identifier): ts.Expression[] | undefined {
+  const decl = localDeclaration(tsm, id);
+  if (!decl || !tsm.isIdentifier(decl.name)) return undefined;
+  if (decl.parent.flags & tsm.NodeFlags.Const) return decl.initializer ? [decl.initializer] : undefined;
+  if (!(decl.parent.flags & tsm.NodeFlags.Let)) return undefined;
+  const values = decl.initializer ? [decl.initializer] : [];
+  let other = false;
+  const visit = (n: ts.Node): void => {
+    if (other) return;
+    const written = writes(tsm, n);
+    if (written?.targets.some((t) => tsm.isIdentifier(t) && t.text === id.text)) {
+      const plain =
+        tsm.isBinaryExpression(n) &&
+        n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+        tsm.isIdentifier(strip(tsm, n.left));
+      if (plain) values.push(n.right);
+      else other = true;
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(decl.parent.parent.parent);
+  return other ? undefined : values;
 }
 
 function builtBy(ctx: OrmContext, root: ts.Expression): ts.Expression | undefined {

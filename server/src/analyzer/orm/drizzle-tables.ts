@@ -17,7 +17,7 @@ import {
 import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { importedName, isUndefinedLike } from "./builder-syntax";
 import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./chain";
-import { drizzleSubquery } from "./drizzle-dynamic";
+import { drizzleSubqueries } from "./drizzle-dynamic";
 import type { OrmContext } from "./types";
 
 /** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
@@ -42,8 +42,10 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined,
   const table = name ? drizzleTableNamed(ctx.model, name) : undefined;
   if (table || depth > 2) return table;
   // A subquery of the table (`from(this.scope)`, `scope = db.select().from(projects)....as("s")`).
-  const sub = drizzleSubquery(ctx, e);
-  return sub && drizzleTableOf(ctx, sub.from.args[0], depth + 1);
+  // Every subquery a `let` may hold reads the same table, or the name reads none known.
+  const tables = new Set(drizzleSubqueries(ctx, e)?.map((sub) => drizzleTableOf(ctx, sub.from.args[0], depth + 1)));
+  const [only] = tables;
+  return tables.size === 1 ? only : undefined;
 }
 
 /**

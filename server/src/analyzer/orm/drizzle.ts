@@ -18,7 +18,7 @@ import {
 import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
 import { queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
-import { drizzleSubquery, dynamicQueryOf } from "./drizzle-dynamic";
+import { drizzleSubqueries, dynamicQueryOf } from "./drizzle-dynamic";
 import { lineOf } from "../flow/values";
 import { conjoin, importEdits } from "./drizzle-fixes";
 import { rqbFindings } from "./drizzle-rqb";
@@ -271,19 +271,24 @@ function builderFindings(
   });
 }
 
-/** A subquery (`this.scope`, drizzle-dynamic.ts) whose own where scopes its table: reading from it reads one tenant's rows. */
+/**
+ * A subquery (`this.scope`, drizzle-dynamic.ts) whose own where scopes its table: reading from it
+ * reads one tenant's rows. A `let` holding one of several is scoped when each of them is.
+ */
 function scopedSubquery(ctx: OrmContext, expr: ts.Expression | undefined): boolean {
   // A table named as itself (`from(orders)`), the common case, is no subquery: no declaration to look up.
   if (!expr || mayNameDrizzleTable(ctx, qualifierOf(ctx, expr))) return false;
-  const sub = drizzleSubquery(ctx, expr);
-  const table = sub && drizzleTableOf(ctx, sub.from.args[0]);
-  if (!sub || !table) return false;
-  const ref: TableRef = { table, qualifier: qualifierOf(ctx, sub.from.args[0]), node: sub.from.call };
-  const wheres = sub.chain.calls.filter((c) => c.name === "where");
-  const last = wheres[wheres.length - 1];
-  if (!last || last.conditional) return false;
-  const where = new DrizzlePredicates(ctx, [ref], true).translate(last.args[0]);
-  return verdicts([ref], where).get(ref)?.kind === "scoped";
+  const subs = drizzleSubqueries(ctx, expr);
+  return !!subs?.every((sub) => {
+    const table = drizzleTableOf(ctx, sub.from.args[0]);
+    if (!table) return false;
+    const ref: TableRef = { table, qualifier: qualifierOf(ctx, sub.from.args[0]), node: sub.from.call };
+    const wheres = sub.chain.calls.filter((c) => c.name === "where");
+    const last = wheres[wheres.length - 1];
+    if (!last || last.conditional) return false;
+    const where = new DrizzlePredicates(ctx, [ref], true).translate(last.args[0]);
+    return verdicts([ref], where).get(ref)?.kind === "scoped";
+  });
 }
 
 function qualifierOf(ctx: OrmContext, expr: ts.Expression | undefined): string {
