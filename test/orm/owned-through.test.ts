@@ -263,6 +263,30 @@ import { invoiceItems, invoices } from "../db/schema";`,
       "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, other.id))",
     ],
   ],
+  [
+    "drizzle: a correlated exists(...) on the child's owning key, in the where of a query that scopes the parent",
+    `import { and, eq, exists, notExists } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    `await db.delete(invoices).where(and(eq(invoices.tenantId, tenantId), notExists(db.select().from(invoiceItems).where(eq(invoiceItems.invoiceId, invoices.id)))));
+  return db.select().from(invoices).where(and(eq(invoices.tenantId, tenantId), exists(db.select().from(invoiceItems).where(eq(invoiceItems.invoiceId, invoices.id)))));`,
+    [],
+  ],
+  [
+    "drizzle: twins: exists(...) under an unscoped query, not correlated, or correlated on another column",
+    `import { and, eq, exists } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    `await db.select().from(invoices).where(exists(db.select().from(invoiceItems).where(eq(invoiceItems.invoiceId, invoices.id))));
+  await db.select().from(invoices).where(and(eq(invoices.tenantId, tenantId), exists(db.select().from(invoiceItems).where(eq(invoiceItems.amount, 1)))));
+  return db.select().from(invoices).where(and(eq(invoices.tenantId, tenantId), exists(db.select().from(invoiceItems).where(eq(invoiceItems.id, invoices.id)))));`,
+    [
+      "missing-tenant-filter from(invoices)",
+      "missing-tenant-filter from(invoiceItems)",
+      "missing-tenant-filter from(invoiceItems)",
+      "missing-tenant-filter from(invoiceItems)",
+    ],
+  ],
 ];
 
 describe("query builders on a table owned through its parent", () => {

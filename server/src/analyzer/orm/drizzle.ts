@@ -17,7 +17,7 @@ import {
 } from "./builder-scope";
 import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
-import { queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
+import { chainOf, queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
 import { drizzleSubqueries, dynamicQueryOf } from "./drizzle-dynamic";
 import { lineOf } from "../flow/values";
 import { conjoin, importEdits } from "./drizzle-fixes";
@@ -214,6 +214,40 @@ function builderFindings(
   top: ts.CallExpression,
   calls: ChainCall[],
 ): OrmFinding[] {
+  const query = builderQuery(ctx, calls, correlatedRefs(ctx, top));
+  if (!query) return [];
+  const { head, verb, tableCall, refs, where, wheres } = query;
+  const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
+  const only = wheres.length === 1 && !wheres[0].conditional ? wheres[0] : undefined;
+  const anchor = [...calls]
+    .reverse()
+    .find((c) => c.name === "from" || c.name in JOINS || c.name === "set" || c === head)!;
+  return queryFindings(ctx, top, root, {
+    verb,
+    refs,
+    where,
+    label,
+    conjunction: "as a top-level and(...) term",
+    hint: (ref) =>
+      ref.join && refs[0] !== ref && !refs[0].table.owner
+        ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})`
+        : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
+    fix: (ref, _verdict, baseScoped) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top, baseScoped),
+  });
+}
+
+interface BuilderQueryShape {
+  head: ChainCall;
+  verb: "select" | "update" | "delete";
+  tableCall: ChainCall;
+  /** The query's tables (`from`, joins), then the scoped tables of the query it is correlated with. */
+  refs: TableRef[];
+  where: Pred;
+  wheres: ChainCall[];
+}
+
+/** A select, update or delete chain's tables and where, as the scope rules read them. */
+function builderQuery(ctx: OrmContext, calls: ChainCall[], outer: TableRef[] = []): BuilderQueryShape | undefined {
   const head = calls[0];
   const verb = head.name === "update" ? "update" : head.name === "delete" ? "delete" : "select";
   const tableCall = verb === "select" ? calls.find((c) => c.name === "from") : head;
@@ -244,7 +278,9 @@ function builderFindings(
     scope.refs.push(ref);
   }
   for (const ref of refs) if (ref.join) ref.join.on = scope.translate(calls.find((c) => c.call === ref.node)!.args[1]);
-  if (refs.length === 0 || !tableCall) return [];
+  if (refs.length === 0 || !tableCall) return undefined;
+  // The outer query's columns (`notes.id` in its `exists(...)`) read its rows: under names this query does not use.
+  for (const o of outer) if (!named.includes(o.qualifier)) (scope.refs.push(o), refs.push(o));
   // Drizzle's `.where()` replaces an earlier one: the last to run is the where.
   let where: Pred = OTHER;
   const wheres = calls.filter((c) => c.name === "where");
@@ -252,23 +288,50 @@ function builderFindings(
     const p = scope.translate(w.args[0]);
     where = w.conditional ? { kind: "or", items: [p, where], why: w.conditional } : p;
   }
-  const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
-  const only = wheres.length === 1 && !wheres[0].conditional ? wheres[0] : undefined;
-  const anchor = [...calls]
-    .reverse()
-    .find((c) => c.name === "from" || c.name in JOINS || c.name === "set" || c === head)!;
-  return queryFindings(ctx, top, root, {
-    verb,
-    refs,
-    where,
-    label,
-    conjunction: "as a top-level and(...) term",
-    hint: (ref) =>
-      ref.join && refs[0] !== ref && !refs[0].table.owner
-        ? `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ${refs[0].qualifier}.${drizzleTenantKey(refs[0].table).key})`
-        : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
-    fix: (ref, _verdict, baseScoped) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top, baseScoped),
-  });
+  return { head, verb, tableCall, refs, where, wheres };
+}
+
+/**
+ * A subquery written inside another query's where (`exists(db.select().from(noteTexts).where(eq(
+ * noteTexts.id, notes.id)))`) is correlated with that query's rows: the outer query's tables its
+ * own where scopes, as scoped tables this one may be tied to. Its result only filters those rows.
+ */
+function correlatedRefs(ctx: OrmContext, top: ts.CallExpression): TableRef[] {
+  const tsm = ctx.ts;
+  let where: ts.CallExpression | undefined;
+  for (let n: ts.Node = top; n.parent && !tsm.isStatement(n.parent) && !tsm.isFunctionLike(n.parent); n = n.parent) {
+    const p = n.parent;
+    if (
+      tsm.isCallExpression(p) &&
+      p.arguments.includes(n as ts.Expression) &&
+      tsm.isPropertyAccessExpression(p.expression) &&
+      p.expression.name.text === "where"
+    ) {
+      where = p;
+      break;
+    }
+  }
+  if (!where) return [];
+  let outerTop: ts.Expression = where;
+  while (
+    tsm.isPropertyAccessExpression(outerTop.parent) &&
+    outerTop.parent.expression === outerTop &&
+    tsm.isCallExpression(outerTop.parent.parent) &&
+    outerTop.parent.parent.expression === outerTop.parent
+  )
+    outerTop = outerTop.parent.parent;
+  const chain = chainOf(tsm, outerTop as ts.CallExpression);
+  const first = chain.calls.findIndex((c) => c.name !== "with" && c.name !== "$with");
+  const calls = chain.calls.slice(first);
+  const head = calls[0];
+  if (!head || !(SELECTS.has(head.name) || head.name === "update" || head.name === "delete")) return [];
+  if (isScopedClient(ctx, chain.root)) return [];
+  const outer = builderQuery(ctx, calls);
+  if (!outer) return [];
+  const verdict = verdicts(outer.refs, outer.where);
+  return outer.refs
+    .filter((r) => verdict.get(r)?.kind === "scoped")
+    .map((r) => ({ table: r.table, qualifier: r.qualifier, node: r.node, prescoped: true }));
 }
 
 /**
