@@ -151,6 +151,39 @@ ${HANDLER}
       ["14: delete({ where: { id: input.id } })", '16: update({ where: { id: input.id }, data: { status: "void" } })'],
     ],
     [
+      "verifying helpers awaited together in Promise.all([...]): each key is verified after it",
+      `async function requireInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findFirst({ where: { id, tenantId }, select: { id: true } });
+  if (!found) throw new Error("not found");
+}
+${HANDLER}
+  await Promise.all([requireInvoice(input.id, tenantId), requireInvoice(id, tenantId)]);
+  await prisma.invoice.delete({ where: { id: input.id } });
+  const [, own] = await Promise.all([requireInvoice(id, tenantId), prisma.invoice.findFirstOrThrow({ where: { id: input.tenantId, tenantId } })]);
+  await prisma.invoice.delete({ where: { id } });
+}`,
+      [],
+    ],
+    [
+      "twins: Promise.allSettled (never rejects), Promise.all not awaited, the write run beside the check",
+      `async function requireInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findFirst({ where: { id, tenantId }, select: { id: true } });
+  if (!found) throw new Error("not found");
+}
+${HANDLER}
+  await Promise.allSettled([requireInvoice(input.id, tenantId)]);
+  await prisma.invoice.delete({ where: { id: input.id } });
+  void Promise.all([requireInvoice(id, tenantId)]);
+  await prisma.invoice.delete({ where: { id } });
+  await Promise.all([requireInvoice(input.tenantId, tenantId), prisma.invoice.delete({ where: { id: input.tenantId } })]);
+}`,
+      [
+        "9: delete({ where: { id: input.id } })",
+        "11: delete({ where: { id } })",
+        "12: delete({ where: { id: input.tenantId } })",
+      ],
+    ],
+    [
       "twin: a helper whose empty result only returns false",
       `async function invoiceExists(id: string, tenantId: string) {
   const found = await prisma.invoice.findFirst({ where: { id, tenantId } });

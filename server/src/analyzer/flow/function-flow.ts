@@ -273,7 +273,21 @@ export class FunctionFlow extends AccessChecks {
   private ran(expr: ts.Expression, st: ts.Node, scope: ts.Node, use: "statement" | "kept"): void {
     const tsm = this.tsm;
     let e = strip(tsm, expr);
+    const awaited = tsm.isAwaitExpression(e);
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    // `await Promise.all([requireNote(ctx, id), requireTag(ctx, tagId)])` rejects when any of them
+    // throws: each one's proof holds after it, as if each had been awaited on its own.
+    const list =
+      awaited &&
+      tsm.isCallExpression(e) &&
+      e.arguments[0] &&
+      e.expression.getText(this.ctx.sourceFile) === "Promise.all"
+        ? strip(tsm, e.arguments[0])
+        : undefined;
+    if (list && tsm.isArrayLiteralExpression(list)) {
+      for (const el of list.elements) if (!tsm.isSpreadElement(el)) this.ran(el, st, scope, use);
+      return;
+    }
     const q = this.ctx.queries.get(e);
     if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
       this.prove(q, scope, st.end, q.call, true);
