@@ -8,6 +8,7 @@ import { resolveConfig } from "../../server/src/analyzer/config/load";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
 import { sqlParser } from "../helpers/sql";
 import { createMemoryFs } from "../helpers/memory-fs";
 
@@ -76,17 +77,25 @@ export function fn(body: string): string {
   return `${PRELUDE}export async function f(id: string, tenantId: string, status: string, ids: string[]) {\n  ${body}\n}\n`;
 }
 
-function run(code: string) {
+/** With `callers`, a helper's calls in the same file are followed (as the CLI does). */
+function run(code: string, callers = false) {
   const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
-  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).map(
-    (f) => ({
-      rule: f.ruleId,
-      at: code.slice(f.start, f.end),
-      table: f.table,
-      message: f.message,
-    }),
-  );
+  const callerFiles = callers ? () => [sourceFile] : undefined;
+  return analyzeSourceFile({
+    ts,
+    sourceFile,
+    config,
+    model,
+    parser,
+    relativePath: "src/orders/service.ts",
+    callerFiles,
+  }).map((f) => ({
+    rule: f.ruleId,
+    at: code.slice(f.start, f.end),
+    table: f.table,
+    message: f.message,
+  }));
 }
 
 interface Case {
@@ -681,4 +690,71 @@ export async function f(id: string, tenantId: string) {
     [["missing-tenant-filter", 'qb(Order, "o")']],
   );
   assert.deepEqual(run(code("../lib/query")), []);
+});
+
+describe("save() of an object whose declared type holds the key (twenty's SSO identity providers)", () => {
+  const TYPES = `interface UpdateOrderInput { id: string; status: string }
+interface CreateOrderInput { status: string }
+class OrderDto { id!: string; status!: string }
+class PaidOrderDto extends OrderDto { paidAt!: Date }
+`;
+  const flagged = (body: string) =>
+    run(`${PRELUDE}${TYPES}${body}`, true)
+      .filter((f) => f.rule === "missing-tenant-filter")
+      .map((f) => f.at);
+
+  test("a spread or an object typed with the key: an update by whatever key the client sent", () => {
+    assert.deepEqual(
+      flagged(`export async function a(input: UpdateOrderInput, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+export async function b(input: Pick<UpdateOrderInput, "id" | "status">, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+export async function c(dto: PaidOrderDto) { await orderRepo.save(dto); }
+export async function d(id: string, tenantId: string, patch: Partial<UpdateOrderInput>) {
+  const row = await orderRepo.findOneByOrFail({ id, tenantId });
+  await orderRepo.save({ ...row, ...patch });
+}
+async function store(entity: OrderDto) { return orderRepo.save({ ...entity, status: "stored" }); }
+export async function e(dto: OrderDto) { await store(dto); }`),
+      [
+        "save({ ...input, tenantId })",
+        "save({ ...input, tenantId })",
+        "save(dto)",
+        "save({ ...row, ...patch })",
+        'save({ ...entity, status: "stored" })',
+      ],
+    );
+  });
+
+  test("an input class imported from another file (read from that file without a checker); twin: one without the key", () => {
+    const run = runFlow(parser, model, {
+      "/p/src/dtos.ts": `export class OrderBase { id!: string }
+export class UpdateOrderDto extends OrderBase { status!: string }
+export interface NewOrderDto { status: string }
+`,
+      "/p/src/orders/service.ts": `${PRELUDE}import { NewOrderDto, UpdateOrderDto } from "../dtos";
+export async function update(input: UpdateOrderDto, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+export async function create(input: NewOrderDto, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+`,
+    });
+    assert.deepEqual(run.flagged, ["orders/service.ts:8: save({ ...input, tenantId })"]);
+  });
+
+  test("safe: a type without the key, the key omitted or made here, a type not known, a proven row handed to a helper, a key the flow proved", () => {
+    assert.deepEqual(
+      flagged(`export async function e(input: CreateOrderInput, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+export async function f(input: Omit<UpdateOrderInput, "id">, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+export async function g(input: UpdateOrderInput, tenantId: string) { await orderRepo.save({ ...input, id: crypto.randomUUID(), tenantId }); }
+export async function h(input: any, tenantId: string) { await orderRepo.save({ ...input, tenantId }); }
+async function store(entity: OrderDto) { return orderRepo.save({ ...entity, status: "stored" }); }
+export async function i(id: string, tenantId: string) {
+  const row = await orderRepo.findOneByOrFail({ id, tenantId });
+  await store(row);
+}
+export async function j(tenantId: string, payload: UpdateOrderInput) {
+  const row = await orderRepo.findOneBy({ id: payload.id, tenantId });
+  if (!row) throw new Error("not found");
+  await orderRepo.save({ ...row, ...payload });
+}`),
+      [],
+    );
+  });
 });

@@ -278,6 +278,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     tenantValueAt: (node, field) => tenantValueAt(options.ts, node, field, options.config.tenantExpression),
     resolveFunction: (call) => (resolver ??= functionResolver(options)).resolve(call),
     constValue: (id) => (resolver ??= functionResolver(options)).constValue(id),
+    typeNamed: (file, name) => (resolver ??= functionResolver(options)).typeNamed(file, name),
     passedAtCalls: options.callerFiles
       ? (expr) => passedAtCalls(options, expr, (resolver ??= functionResolver(options)))
       : undefined,

@@ -83,12 +83,21 @@ export class FunctionResolver {
 
   /** The class `name` names in `file`: declared there, or imported from a file the caller handed over. */
   classNamed(file: ts.SourceFile, name: string): ts.ClassDeclaration | undefined {
+    return this.typeNamed(file, name, true) as ts.ClassDeclaration | undefined;
+  }
+
+  /** The class or interface `name` names in `file`: declared there, or imported from a file the caller handed over. */
+  typeNamed(
+    file: ts.SourceFile,
+    name: string,
+    classOnly = false,
+  ): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined {
     const tsm = this.tsm;
     // By its name, or `export default class` for a default import.
     const declared = (f: ts.SourceFile, name: string) =>
       f.statements.find(
-        (st): st is ts.ClassDeclaration =>
-          tsm.isClassDeclaration(st) &&
+        (st): st is ts.ClassDeclaration | ts.InterfaceDeclaration =>
+          (tsm.isClassDeclaration(st) || (!classOnly && tsm.isInterfaceDeclaration(st))) &&
           (name === "default"
             ? !!st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
             : st.name?.text === name),

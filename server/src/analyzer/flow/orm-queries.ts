@@ -324,8 +324,9 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
   const arg = args[0] && skipOuter(tsm, args[0]);
   if (method === "save") {
     // `save({ ...input, id: input.id })` updates the row that holds the key: a write by key.
-    const key = arg && savedKey(tsm, arg, keys);
-    return key ? { returns: "row", key: { expr: key, list: false } } : { returns: "row", creates: true };
+    const key = arg && savedKey(ctx, arg, keys);
+    if (!key) return { returns: "row", creates: true };
+    return { returns: "row", key: { expr: key.expr, list: false, ...(key.field && { ofObject: key.field }) } };
   }
   if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
   const one = TYPEORM_ONE.has(method);

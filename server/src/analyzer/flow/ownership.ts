@@ -139,7 +139,7 @@ export class OwnershipFlow {
     if (query.key) {
       const { expr, list } = query.key;
       const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-      const proven = this.provenKey(flow.valueOf(expr, expr), table, { ...query.key, readOnly: query.readOnly });
+      const proven = this.provenKey(keyValue(flow, query.key), table, { ...query.key, readOnly: query.readOnly });
       if (proven) return owned(proven, key);
       if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
         return {
@@ -241,11 +241,12 @@ export class OwnershipFlow {
       return why?.kind === "unproven-call" ? why : undefined;
     }
     if (local) {
-      const proven = this.provenKey(flow.valueOf(expr, expr), table, key);
+      const proven = this.provenKey(keyValue(flow, key), table, key);
       if (proven) return owned(proven, text);
     }
-    const pk = ctx.callers && parameterKey(ctx.ts, expr);
-    if (!pk) return undefined;
+    const param = ctx.callers && parameterKey(ctx.ts, expr);
+    if (!param) return undefined;
+    const pk = key.ofObject ? { ...param, path: `${param.path}.${key.ofObject}` } : param;
     const verdict = this.byCallers(pk, table, key, 0, new Set());
     if (verdict.kind === "unknown") return undefined;
     if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
@@ -535,4 +536,9 @@ function ownConstructions(
   };
   visit(pk.fn.getSourceFile());
   return { calls, unresolved };
+}
+
+/** What a query's key holds where it runs: the key itself, or its field of an object (`entity.id` of `save({ ...entity })`). */
+function keyValue(flow: FunctionFlow, key: QueryKey): Value | undefined {
+  return key.ofObject ? flow.valueOfPath(key.expr, `.${key.ofObject}`, key.expr) : flow.valueOf(key.expr, key.expr);
 }

@@ -101,6 +101,8 @@ export interface QueryKey {
    * operations, SQL `id = $1`), rather than drop the condition (Prisma `findFirst`, TypeORM `findOneBy`).
    */
   rejectsMissing?: boolean;
+  /** TypeORM `save({ ...entity, ... })`: the key is this field of `expr` (`entity.id`), the object a row or a DTO. */
+  ofObject?: string;
 }
 
 const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);

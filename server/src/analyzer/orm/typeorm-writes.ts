@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import { skipOuter } from "./chain";
 import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
+import { mayCarryField, type FieldTypes } from "./declared-fields";
 import { calleeText, finding, fixOf } from "./method-call";
 import { propertyName, propertyValue, short } from "./prisma-where";
 import { primaryKeyOf, type Call } from "./typeorm-findings";
@@ -11,21 +12,43 @@ import type { OrmContext, OrmFinding } from "./types";
 /**
  * The key of the row `save(data)` updates: TypeORM's save loads the row that holds the object's
  * primary key, by that key alone, and updates it. A literal null or undefined key, or one made
- * here (`randomUUID()`), inserts. Undefined for an array or an object without a key.
+ * here (`randomUUID()`), inserts. A spread whose declared type holds the key
+ * (`save({ ...input, workspaceId })` with `input: UpdateDomainInput`) may carry one the client
+ * sent: the spread is the key. Undefined for an array, or an object without a key it can see.
  */
-export function savedKey(tsm: typeof ts, data: ts.Expression, keys: ReadonlySet<string>): ts.Expression | undefined {
+export function savedKey(
+  ctx: FieldTypes,
+  data: ts.Expression,
+  keys: ReadonlySet<string>,
+): { expr: ts.Expression; field?: string } | undefined {
+  const tsm = ctx.ts;
   const object = resolveConst(tsm, data);
-  if (!tsm.isObjectLiteralExpression(object)) return undefined;
-  const names = object.properties.map((p) => propertyName(tsm, p) ?? "");
-  let at = names.length - 1;
-  while (at >= 0 && !keys.has(names[at]!)) at--;
-  // A spread after the key may replace it, with a key the client sent as likely as any: still an update by key.
-  if (at < 0) return undefined;
-  const value = propertyValue(tsm, object.properties[at]!);
-  const v = value && skipOuter(tsm, value);
-  if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined")) return undefined;
-  // `id: randomUUID()`, `const id = uuidv4()`: a key made here names no row yet: an insert.
-  return madeHere(tsm, v) ? undefined : v;
+  // `save(entity)` with `entity: Domain`: whatever key the object holds.
+  if (!tsm.isObjectLiteralExpression(object))
+    return tsm.isIdentifier(skipOuter(tsm, data)) && mayCarryField(ctx, data, keys)
+      ? { expr: data, field: keyField(keys) }
+      : undefined;
+  // The last property that names the key, or the last spread that may hold one, decides it.
+  for (let at = object.properties.length - 1; at >= 0; at--) {
+    const p = object.properties[at]!;
+    if (tsm.isSpreadAssignment(p)) {
+      if (mayCarryField(ctx, p.expression, keys)) return { expr: p.expression, field: keyField(keys) };
+      continue;
+    }
+    if (!keys.has(propertyName(tsm, p) ?? "")) continue;
+    const value = propertyValue(tsm, p);
+    const v = value && skipOuter(tsm, value);
+    if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined"))
+      return undefined;
+    // `id: randomUUID()`, `const id = uuidv4()`: a key made here names no row yet: an insert.
+    return madeHere(tsm, v) ? undefined : { expr: v };
+  }
+  return undefined;
+}
+
+/** The field an object's key is read from: `id` when that is among the keys. */
+function keyField(keys: ReadonlySet<string>): string {
+  return keys.has("id") ? "id" : [...keys][0]!;
 }
 
 /** A fresh key: a call (`randomUUID()`, `cuid()`), or a const the function initialised with one. */
@@ -39,10 +62,13 @@ export function checkData(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
   const data = c.args[0];
   if (!data) return [];
-  const key = c.method === "save" ? savedKey(tsm, data, new Set(["id", primaryKeyOf(c.target.entity)])) : undefined;
+  const key = c.method === "save" ? savedKey(c.ctx, data, new Set(["id", primaryKeyOf(c.target.entity)])) : undefined;
   if (key) {
     // Writing the tenant does not help: it moves the other tenant's row into this one.
-    const message = `${calleeText(c)} saves "${c.target.table.name}" by its key \`${short(key.getText(c.ctx.sourceFile))}\`: TypeORM loads the row that holds that key, whichever tenant's it is, and overwrites it. Load the row with ${c.field} in the where first (findOneBy({ id, ${c.field} })) and save that, or prove the key owned.`;
+    const keyText = short(key.expr.getText(c.ctx.sourceFile));
+    const whole = c.ctx.ts.isSpreadAssignment(key.expr.parent) ? `\`...${keyText}\`` : `\`${keyText}\``;
+    const by = key.field ? `with ${whole}, whose type has its key field` : `by its key \`${keyText}\``;
+    const message = `${calleeText(c)} saves "${c.target.table.name}" ${by}: TypeORM loads the row that holds that key, whichever tenant's it is, and overwrites it. Load the row with ${c.field} in the where first (findOneBy({ id, ${c.field} })) and save that, or prove the key owned.`;
     return [finding(c, "missing-tenant-filter", message, [])];
   }
   if (c.target.table.owner) return []; // owned through its parent: the parent key ties the row

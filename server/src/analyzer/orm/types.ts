@@ -19,6 +19,8 @@ export interface OrmContext {
   resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
   /** What a top-level const is initialised with, in its file or the module it is imported from. */
   constValue?(id: ts.Identifier): ts.Expression | undefined;
+  /** The class or interface a name declares in a file, or imports into it (orm/declared-fields.ts). */
+  typeNamed?(file: ts.SourceFile, name: string): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
   /**

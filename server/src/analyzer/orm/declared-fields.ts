@@ -1,0 +1,136 @@
+// Whether an object a write spreads (`save({ ...data, workspaceId })`) may carry a field, by the
+// type it is declared with: `data: SetupSsoInput` with an `id` field, `Partial<Domain>`,
+// `Pick<Domain, "id" | "name">`, `Omit<Domain, "id">`, `{ id: string; name: string }`. Read from
+// the checker in type-aware mode, else from the declarations the analysis can see (the file, and
+// the files its imports name). Undefined when the type cannot be read: the caller decides.
+import type ts from "typescript";
+import { localDeclaration } from "./chain";
+import { strip } from "./prisma-syntax";
+
+export interface FieldTypes {
+  ts: typeof ts;
+  checker?: ts.TypeChecker;
+  /** The class or interface a name declares in a file, or imports into it. */
+  typeNamed?(file: ts.SourceFile, name: string): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined;
+}
+
+const MAX_DEPTH = 5;
+/** Mapped types that keep every field of their argument. */
+const SAME_FIELDS = new Set([
+  "Partial",
+  "Required",
+  "Readonly",
+  "DeepPartial",
+  "NonNullable",
+  "QueryDeepPartialEntity",
+]);
+
+/** Whether the value of `expr` may hold one of `fields`; undefined when its type cannot be read. */
+export function mayCarryField(ctx: FieldTypes, expr: ts.Expression, fields: ReadonlySet<string>): boolean | undefined {
+  const tsm = ctx.ts;
+  const e = strip(tsm, expr);
+  if (ctx.checker) {
+    const type = ctx.checker.getTypeAtLocation(e);
+    if (type.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown)) return undefined;
+    return [...fields].some((f) => !!type.getProperty(f));
+  }
+  const declared = tsm.isIdentifier(e) ? declaredType(tsm, e) : undefined;
+  return declared && carries(ctx, declared, fields, 0);
+}
+
+/** The type annotation of the parameter or variable `id` names where it is used. */
+function declaredType(tsm: typeof ts, id: ts.Identifier): ts.TypeNode | undefined {
+  const variable = localDeclaration(tsm, id);
+  if (variable) return tsm.isIdentifier(variable.name) ? variable.type : undefined;
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (!tsm.isFunctionLike(n)) continue;
+    const p = n.parameters.find((x) => tsm.isIdentifier(x.name) && x.name.text === id.text);
+    if (p) return p.type;
+  }
+  return undefined;
+}
+
+function carries(ctx: FieldTypes, node: ts.TypeNode, fields: ReadonlySet<string>, depth: number): boolean | undefined {
+  const tsm = ctx.ts;
+  if (depth > MAX_DEPTH || fields.size === 0) return fields.size === 0 ? false : undefined;
+  if (tsm.isParenthesizedTypeNode(node)) return carries(ctx, node.type, fields, depth + 1);
+  if (tsm.isTypeLiteralNode(node)) return hasMember(tsm, node.members, fields);
+  if (tsm.isIntersectionTypeNode(node) || tsm.isUnionTypeNode(node))
+    return anyOf(node.types.map((t) => carries(ctx, t, fields, depth + 1)));
+  if (!tsm.isTypeReferenceNode(node)) return undefined;
+  const name = tsm.isIdentifier(node.typeName) ? node.typeName.text : node.typeName.right.text;
+  const [inner, second] = node.typeArguments ?? [];
+  if (SAME_FIELDS.has(name)) return inner && carries(ctx, inner, fields, depth + 1);
+  if (name === "Pick" || name === "Omit") {
+    const listed = second && literalUnion(tsm, second);
+    if (!listed) return undefined;
+    if (name === "Pick") return [...fields].some((f) => listed.has(f));
+    return inner && carries(ctx, inner, new Set([...fields].filter((f) => !listed.has(f))), depth + 1);
+  }
+  const declaration = ctx.typeNamed?.(node.getSourceFile(), name);
+  return declaration && declarationCarries(ctx, declaration, fields, depth + 1);
+}
+
+function declarationCarries(
+  ctx: FieldTypes,
+  d: ts.ClassDeclaration | ts.InterfaceDeclaration,
+  fields: ReadonlySet<string>,
+  depth: number,
+): boolean | undefined {
+  const tsm = ctx.ts;
+  const own = tsm.isClassDeclaration(d)
+    ? hasMember(tsm, d.members, fields) || constructorFields(tsm, d).some((f) => fields.has(f))
+    : hasMember(tsm, d.members, fields);
+  if (own) return true;
+  // What the bases declare: each must be read, or the answer is unknown.
+  const bases = (d.heritageClauses ?? [])
+    .filter((h) => h.token === tsm.SyntaxKind.ExtendsKeyword)
+    .flatMap((h) => h.types);
+  if (bases.length === 0) return false;
+  return anyOf(
+    bases.map((b) => {
+      const e = strip(tsm, b.expression);
+      const base = tsm.isIdentifier(e) ? ctx.typeNamed?.(d.getSourceFile(), e.text) : undefined;
+      return base && declarationCarries(ctx, base, fields, depth + 1);
+    }),
+  );
+}
+
+function hasMember(
+  tsm: typeof ts,
+  members: ts.NodeArray<ts.TypeElement | ts.ClassElement>,
+  fields: ReadonlySet<string>,
+): boolean {
+  return members.some(
+    (m) =>
+      (tsm.isPropertySignature(m) || tsm.isPropertyDeclaration(m)) &&
+      m.name &&
+      (tsm.isIdentifier(m.name) || tsm.isStringLiteral(m.name)) &&
+      fields.has(m.name.text),
+  );
+}
+
+/** `constructor(public id: string)`: fields a class declares through its constructor's parameters. */
+function constructorFields(tsm: typeof ts, cls: ts.ClassDeclaration): string[] {
+  const ctor = cls.members.find(tsm.isConstructorDeclaration);
+  return (ctor?.parameters ?? []).flatMap((p) =>
+    p.modifiers?.length && tsm.isIdentifier(p.name) ? [p.name.text] : [],
+  );
+}
+
+/** `"id" | "name"` as a set; undefined when any member is not a string literal. */
+function literalUnion(tsm: typeof ts, node: ts.TypeNode): ReadonlySet<string> | undefined {
+  const parts = tsm.isUnionTypeNode(node) ? node.types : [node];
+  const out = new Set<string>();
+  for (const p of parts) {
+    if (!tsm.isLiteralTypeNode(p) || !tsm.isStringLiteral(p.literal)) return undefined;
+    out.add(p.literal.text);
+  }
+  return out;
+}
+
+/** Any true: true; all false: false; else unknown. */
+function anyOf(answers: (boolean | undefined)[]): boolean | undefined {
+  if (answers.some((a) => a === true)) return true;
+  return answers.every((a) => a === false) ? false : undefined;
+}
