@@ -280,7 +280,10 @@ function builderQuery(ctx: OrmContext, calls: ChainCall[], outer: TableRef[] = [
   for (const ref of refs) if (ref.join) ref.join.on = scope.translate(calls.find((c) => c.call === ref.node)!.args[1]);
   if (refs.length === 0 || !tableCall) return undefined;
   // The outer query's columns (`notes.id` in its `exists(...)`) read its rows: under names this query does not use.
-  for (const o of outer) if (!named.includes(o.qualifier)) (scope.refs.push(o), refs.push(o));
+  for (const o of outer.filter((r) => !named.includes(r.qualifier))) {
+    scope.refs.push(o);
+    refs.push(o);
+  }
   // Drizzle's `.where()` replaces an earlier one: the last to run is the where.
   let where: Pred = OTHER;
   const wheres = calls.filter((c) => c.name === "where");
