@@ -7,6 +7,7 @@ import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
 import { compareNatural } from "../model/migrations";
 import type { AnalyzerFileSystem } from "../types";
+import { builderStatements, layTokens, type BuilderStatement } from "./builder-ddl";
 
 /** Where TS migrations usually live, per tool. Used when `schema.migrations` names no .ts/.js file. */
 export const TS_MIGRATION_GLOBS: readonly string[] = [
@@ -42,21 +43,33 @@ export function isScriptMigration(file: string): boolean {
 export function sqlOfScriptMigration(text: string, file: string, tsModule: typeof ts): string {
   const source = tsModule.createSourceFile(file, text, tsModule.ScriptTarget.Latest, true);
   const keep: [number, number][] = [];
+  const built: BuilderStatement[] = [];
   const visitUp = (node: ts.Node): void => {
     const literal = sqlLiteral(node, tsModule);
-    if (literal) keep.push([literal.getStart(source) + 1, literal.getEnd() - 1]);
+    // A `sql` fragment inside a schema builder (`defaultTo(sql\`now()\`)`) is no statement.
+    if (literal && !built.some((b) => literal.pos >= b.start && literal.end <= b.end))
+      keep.push([literal.getStart(source) + 1, literal.getEnd() - 1]);
     tsModule.forEachChild(node, visitUp);
   };
   const visit = (node: ts.Node): void => {
     const body = upBody(node, tsModule);
-    if (body) visitUp(body);
-    else tsModule.forEachChild(node, visit);
+    if (body) {
+      built.push(...builderStatements(tsModule, body));
+      visitUp(body);
+    } else tsModule.forEachChild(node, visit);
   };
   visit(source);
   const out = text.replace(/[^\n]/g, " ").split("");
   for (const [start, end] of keep) {
     for (let i = start; i < end; i++) out[i] = text[i];
     out[end] = ";";
+  }
+  // Schema-builder statements as the DDL they run, written over the builder code they stand for.
+  // One chain may stand for several statements (`alterTable(...).renameColumn(...)`): each after the last.
+  const next = new Map<number, number>();
+  for (const b of built) {
+    const at = layTokens(out, next.get(b.start) ?? b.start, b.end, [...b.tokens, ";"]);
+    if (at !== undefined) next.set(b.start, at);
   }
   return out.join("");
 }

@@ -11,6 +11,8 @@ import { prismaReader } from "./prisma";
 import { sequelizeReader } from "./sequelize";
 import { typeormReader } from "./typeorm";
 import type { AnalyzerFileSystem, InputError } from "../types";
+import { listMigrationFiles } from "../migrations/ts-migrations";
+import { migrationSql } from "../migrations/history";
 import { readMigrations } from "./migrations";
 import { splitQualifiedName, TENANT_COLUMN_CANDIDATES, tenantColumnMatches } from "./names";
 import type { EntityInfo, ForeignKey, ModelSource, TenantModel, TenantOwner, TenantRoot, TenantTable } from "./types";
@@ -41,9 +43,14 @@ export interface SchemaSourceReader {
 }
 
 const migrationsReader: SchemaSourceReader = {
-  read(fs, config, parser) {
-    const files = config.schema.migrations.length > 0 ? fs.glob(config.schema.migrations, config.rootDir) : [];
-    return readMigrations(fs, files, parser);
+  read(fs, config, parser, tsModule) {
+    // SQL files, and script migrations (knex, Kysely, TypeORM) as the SQL their `up` runs: its
+    // SQL strings and its schema builder's tables (migrations/builder-ddl.ts).
+    const files = listMigrationFiles(fs, config);
+    const sqlOf: AnalyzerFileSystem = Object.assign(Object.create(fs) as AnalyzerFileSystem, {
+      readFile: (file: string) => migrationSql(fs, file, tsModule),
+    });
+    return readMigrations(sqlOf, files, parser);
   },
 };
 

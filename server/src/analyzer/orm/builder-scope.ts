@@ -1,7 +1,7 @@
 // The row-level scoping rules (DESIGN.md "When is a query scoped") for query builders, over a
 // small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
 import type ts from "typescript";
-import { ownedThroughAdvice, type TenantTable } from "../model/types";
+import { isParentLink, ownedThroughAdvice, type TenantTable } from "../model/types";
 import type { Fix } from "../types";
 import type { ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
@@ -272,4 +272,16 @@ export function chainLabel(sourceFile: ts.SourceFile, root: ts.Node, calls: read
     text += `${c.name ? `.${c.name}` : ""}(${args.length > 30 || args.includes("\n") ? "..." : args})`;
   }
   return text;
+}
+
+/** `a = b` on the child's owning foreign key to its parent (either order); undefined otherwise. */
+export function linkPred(a: { ref: TableRef; column: string }, b: { ref: TableRef; column: string }): Pred | undefined {
+  if (a.ref === b.ref) return undefined;
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const)
+    if (isParentLink(x.ref.table, x.column, y.ref.table, y.column))
+      return { kind: "parent", child: x.ref, parent: y.ref };
+  return undefined;
 }

@@ -14,7 +14,7 @@ import {
   type TenantModel,
   type TenantTable,
 } from "../model/types";
-import { and, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
+import { and, linkPred, OTHER, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { importedName, isUndefinedLike } from "./builder-syntax";
 import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./chain";
 import { drizzleSubqueries } from "./drizzle-dynamic";
@@ -219,13 +219,9 @@ export class DrizzlePredicates {
   private comparison(name: string, args: readonly ts.Expression[]): Pred {
     const left = this.column(args[0]);
     const right = this.column(args[1]);
-    if (name === "eq" && left && right && left.ref !== right.ref) {
-      // `eq(invoiceItems.invoiceId, invoices.id)` on the child's owning foreign key.
-      if (isParentLink(left.ref.table, left.column, right.ref.table, right.column))
-        return { kind: "parent", child: left.ref, parent: right.ref };
-      if (isParentLink(right.ref.table, right.column, left.ref.table, left.column))
-        return { kind: "parent", child: right.ref, parent: left.ref };
-    }
+    // `eq(invoiceItems.invoiceId, invoices.id)` on the child's owning foreign key, or another of a row's foreign keys.
+    const link = name === "eq" && left && right ? linkPred(left, right) : undefined;
+    if (link) return link;
     if (name === "eq" && left?.tenant && right?.tenant) return { kind: "join", a: left.ref, b: right.ref };
     const secret = name === "eq" && this.reads ? this.secretLookup(left, args[1]) : undefined;
     if (secret) return { kind: "tenant", ref: secret, credential: true };

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { pluralize, snakeCase } from "../model/names";
 import { identityDecides } from "../membership";
 import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
-import { and, OTHER, type Pred, type TableRef } from "./builder-scope";
+import { and, linkPred, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { constInitializer, skipOuter } from "./chain";
 import type { OrmContext } from "./types";
@@ -39,7 +39,10 @@ export function stringTableRef(
     const prefixed = prefixedTable(ctx, e);
     return prefixed && { table: prefixed, qualifier: prefixed.name, node, join };
   }
-  const table = lookupTenantTable(ctx.model, spec.name, spec.schema);
+  // Kysely's CamelCasePlugin and Knex's snake-case mappers name `page_history` as `pageHistory`.
+  const table =
+    lookupTenantTable(ctx.model, spec.name, spec.schema) ??
+    lookupTenantTable(ctx.model, snakeCase(spec.name), spec.schema);
   return table ? { table, qualifier: spec.alias ?? spec.name, node, join } : undefined;
 }
 
@@ -245,12 +248,7 @@ function qualifiedColumn(
 function parentLinkPred(refs: readonly TableRef[], a: string | undefined, b: string): Pred | undefined {
   const l = qualifiedColumn(refs, a, false);
   const r = qualifiedColumn(refs, b, false);
-  if (!l || !r || l.ref === r.ref) return undefined;
-  if (isParentLink(l.ref.table, l.column, r.ref.table, r.column))
-    return { kind: "parent", child: l.ref, parent: r.ref };
-  if (isParentLink(r.ref.table, r.column, l.ref.table, l.column))
-    return { kind: "parent", child: r.ref, parent: l.ref };
-  return undefined;
+  return l && r ? linkPred(l, r) : undefined;
 }
 
 /** A raw SQL fragment (`whereRaw('tenant_id = ?', [t])`, sql`...`): scoped when it compares the tenant column with `=`/IN and holds no OR/NOT. */

@@ -1,0 +1,303 @@
+// Schema-builder migrations as SQL: what Kysely's `db.schema.createTable("pages").addColumn(...)`
+// and Knex's `knex.schema.createTable("pages", (t) => { t.uuid("workspace_id").references(...) })`
+// leave behind, written as the CREATE TABLE / ALTER TABLE / DROP TABLE the database runs, so the
+// migrations reader applies them like any SQL migration. Only what the tenant model needs is
+// kept: tables, columns, NOT NULL, primary keys, foreign keys, renames and drops; types are the
+// builder's when it names one plainly, `text` otherwise.
+import type ts from "typescript";
+
+/** One statement: its SQL tokens and the span of the builder code it stands for. */
+export interface BuilderStatement {
+  start: number;
+  end: number;
+  tokens: string[];
+}
+
+interface Column {
+  name: string;
+  type: string;
+  notNull?: boolean;
+  primaryKey?: boolean;
+  references?: { table: string; column?: string };
+}
+
+const KNEX_TYPES: Readonly<Record<string, string>> = {
+  increments: "serial",
+  bigIncrements: "bigserial",
+  uuid: "uuid",
+  string: "varchar",
+  text: "text",
+  integer: "int",
+  bigInteger: "bigint",
+  tinyint: "smallint",
+  smallint: "smallint",
+  boolean: "boolean",
+  timestamp: "timestamptz",
+  datetime: "timestamptz",
+  date: "date",
+  time: "time",
+  json: "json",
+  jsonb: "jsonb",
+  float: "float8",
+  double: "float8",
+  decimal: "numeric",
+  binary: "bytea",
+  enu: "text",
+  enum: "text",
+  specificType: "text",
+};
+
+/** The schema-builder statements written in `body` (an `up` migration), in order. */
+export function builderStatements(tsm: typeof ts, body: ts.Node): BuilderStatement[] {
+  const out: BuilderStatement[] = [];
+  const visit = (node: ts.Node): void => {
+    const made = tsm.isCallExpression(node) ? statementAt(tsm, node) : undefined;
+    if (made) {
+      out.push(...made);
+      return;
+    }
+    tsm.forEachChild(node, visit);
+  };
+  visit(body);
+  return out;
+}
+
+/** `x.schema.createTable(...)` (or alterTable, table, dropTable...) and the chain built on it. */
+function statementAt(tsm: typeof ts, call: ts.CallExpression): BuilderStatement[] | undefined {
+  const callee = call.expression;
+  if (!tsm.isPropertyAccessExpression(callee) || !isSchema(tsm, callee.expression)) return undefined;
+  const verb = callee.name.text;
+  const table = literal(tsm, call.arguments[0]);
+  if (!table) return undefined;
+  // The calls chained on it, `.addColumn(...)` first: Kysely's builder.
+  const chain: ts.CallExpression[] = [];
+  let top: ts.Expression = call;
+  while (
+    tsm.isPropertyAccessExpression(top.parent) &&
+    top.parent.expression === top &&
+    tsm.isCallExpression(top.parent.parent) &&
+    top.parent.parent.expression === top.parent
+  ) {
+    top = top.parent.parent;
+    chain.push(top as ts.CallExpression);
+  }
+  const span = { start: call.getStart(), end: top.getEnd() };
+  const name = ident(table);
+  if (verb === "dropTable" || verb === "dropTableIfExists") return [{ ...span, tokens: ["DROP", "TABLE", name] }];
+  const callback = call.arguments[1];
+  const knex = callback && (tsm.isArrowFunction(callback) || tsm.isFunctionExpression(callback)) ? callback : undefined;
+  const { columns, constraints, alterations } = knex ? knexTable(tsm, knex) : kyselyTable(tsm, chain);
+  if (verb === "createTable" || verb === "createTableIfNotExists") {
+    const parts = [...columns.map(columnTokens), ...constraints];
+    if (parts.length === 0) return undefined;
+    return [{ ...span, tokens: ["CREATE", "TABLE", name, "(", ...joinParts(parts), ")"] }];
+  }
+  if (verb !== "alterTable" && verb !== "table") return undefined;
+  const actions = [
+    ...columns.map((c) => ["ADD", "COLUMN", ...columnTokens(c)]),
+    ...constraints.map((c) => ["ADD", ...c]),
+    ...alterations.filter((a) => a[0] === "DROP"),
+  ];
+  const statements: BuilderStatement[] = [];
+  if (actions.length) statements.push({ ...span, tokens: ["ALTER", "TABLE", name, ...joinParts(actions)] });
+  for (const a of alterations.filter((a) => a[0] === "RENAME"))
+    statements.push({ ...span, tokens: ["ALTER", "TABLE", name, ...a] });
+  return statements.length ? statements : undefined;
+}
+
+/** `db.schema`, `knex.schema`, `this.schema`, `trx.schema`. */
+function isSchema(tsm: typeof ts, e: ts.Expression): boolean {
+  return tsm.isPropertyAccessExpression(e) && e.name.text === "schema";
+}
+
+interface TableParts {
+  columns: Column[];
+  /** Table constraints as tokens (`PRIMARY KEY (a, b)`, `FOREIGN KEY (c) REFERENCES p (id)`). */
+  constraints: string[][];
+  /** `DROP COLUMN x`, `RENAME COLUMN a TO b`, `RENAME TO t`. */
+  alterations: string[][];
+}
+
+/** Kysely: `.addColumn(name, type, (col) => col.references("p.id").notNull())`, `.addPrimaryKeyConstraint(...)`. */
+function kyselyTable(tsm: typeof ts, chain: ts.CallExpression[]): TableParts {
+  const parts: TableParts = { columns: [], constraints: [], alterations: [] };
+  for (const call of chain) {
+    const method = (call.expression as ts.PropertyAccessExpression).name.text;
+    const [a, b, c, d] = call.arguments;
+    if (method === "addColumn") {
+      const name = literal(tsm, a);
+      if (!name) continue;
+      const column: Column = { name, type: plainType(literal(tsm, b)) };
+      const build = c && (tsm.isArrowFunction(c) || tsm.isFunctionExpression(c)) ? c : undefined;
+      if (build) for (const m of modifierCalls(tsm, bodyExpression(tsm, build))) applyModifier(tsm, column, m);
+      parts.columns.push(column);
+    } else if (method === "addPrimaryKeyConstraint") {
+      const cols = literalList(tsm, b);
+      if (cols) parts.constraints.push(["PRIMARY", "KEY", "(", ...joinNames(cols), ")"]);
+    } else if (method === "addForeignKeyConstraint") {
+      const cols = literalList(tsm, b);
+      const parent = literal(tsm, c);
+      const parentCols = literalList(tsm, d);
+      if (cols && parent && parentCols)
+        parts.constraints.push([
+          "FOREIGN", "KEY", "(", ...joinNames(cols), ")", "REFERENCES", ident(parent), "(", ...joinNames(parentCols), ")",
+        ]); // prettier-ignore
+    } else if (method === "dropColumn") {
+      const name = literal(tsm, a);
+      if (name) parts.alterations.push(["DROP", "COLUMN", ident(name)]);
+    } else if (method === "renameColumn") {
+      const [from, to] = [literal(tsm, a), literal(tsm, b)];
+      if (from && to) parts.alterations.push(["RENAME", "COLUMN", ident(from), "TO", ident(to)]);
+    } else if (method === "renameTo") {
+      const to = literal(tsm, a);
+      if (to) parts.alterations.push(["RENAME", "TO", ident(to)]);
+    }
+  }
+  return parts;
+}
+
+/** Knex: `(t) => { t.uuid("workspace_id").notNullable().references("id").inTable("workspaces"); t.primary([...]) }`. */
+function knexTable(tsm: typeof ts, callback: ts.ArrowFunction | ts.FunctionExpression): TableParts {
+  const parts: TableParts = { columns: [], constraints: [], alterations: [] };
+  const param = callback.parameters[0]?.name;
+  if (!param || !tsm.isIdentifier(param)) return parts;
+  const statements = tsm.isBlock(callback.body) ? callback.body.statements.map((s) => s) : [callback.body];
+  for (const st of statements) {
+    const e = tsm.isExpressionStatement(st)
+      ? st.expression
+      : tsm.isExpression(st as ts.Node)
+        ? (st as ts.Expression)
+        : undefined;
+    const calls = e ? modifierCalls(tsm, e) : [];
+    const head = calls[0];
+    // The chain must start at the table parameter: `t.uuid(...)`.
+    if (!head || !tsm.isPropertyAccessExpression(head.expression)) continue;
+    const root = head.expression.expression;
+    if (!tsm.isIdentifier(root) || root.text !== param.text) continue;
+    const method = head.expression.name.text;
+    const first = literal(tsm, head.arguments[0]);
+    if (method === "primary") {
+      const cols = literalList(tsm, head.arguments[0]) ?? (first ? [first] : undefined);
+      if (cols) parts.constraints.push(["PRIMARY", "KEY", "(", ...joinNames(cols), ")"]);
+    } else if (method === "foreign") {
+      const cols = literalList(tsm, head.arguments[0]) ?? (first ? [first] : undefined);
+      const target: Column = { name: "", type: "" };
+      for (const m of calls.slice(1)) applyModifier(tsm, target, m);
+      if (cols && target.references)
+        parts.constraints.push([
+          "FOREIGN", "KEY", "(", ...joinNames(cols), ")", "REFERENCES", ident(target.references.table),
+          ...(target.references.column ? ["(", ident(target.references.column), ")"] : []),
+        ]); // prettier-ignore
+    } else if (method === "dropColumn" && first) {
+      parts.alterations.push(["DROP", "COLUMN", ident(first)]);
+    } else if (method === "renameColumn" && first) {
+      const to = literal(tsm, head.arguments[1]);
+      if (to) parts.alterations.push(["RENAME", "COLUMN", ident(first), "TO", ident(to)]);
+    } else if (method === "timestamps") {
+      parts.columns.push({ name: "created_at", type: "timestamptz" }, { name: "updated_at", type: "timestamptz" });
+    } else if (method in KNEX_TYPES && first) {
+      const column: Column = { name: first, type: KNEX_TYPES[method]! };
+      if (method === "increments" || method === "bigIncrements") column.primaryKey = true;
+      for (const m of calls.slice(1)) applyModifier(tsm, column, m);
+      parts.columns.push(column);
+    }
+  }
+  return parts;
+}
+
+/** `col.references("pages.id").onDelete("cascade").notNull()`: the calls in order, innermost first. */
+function modifierCalls(tsm: typeof ts, e: ts.Expression | undefined): ts.CallExpression[] {
+  const calls: ts.CallExpression[] = [];
+  let cur = e;
+  while (cur && tsm.isCallExpression(cur) && tsm.isPropertyAccessExpression(cur.expression)) {
+    calls.unshift(cur);
+    cur = cur.expression.expression;
+  }
+  return calls;
+}
+
+function applyModifier(tsm: typeof ts, column: Column, call: ts.CallExpression): void {
+  const method = (call.expression as ts.PropertyAccessExpression).name.text;
+  const arg = literal(tsm, call.arguments[0]);
+  if (method === "notNull" || method === "notNullable") column.notNull = true;
+  else if (method === "primaryKey" || method === "primary") column.primaryKey = true;
+  else if (method === "references" && arg) {
+    // `references("pages.id")`, or Knex's `references("id").inTable("pages")`.
+    const dot = arg.lastIndexOf(".");
+    column.references = dot > 0 ? { table: arg.slice(0, dot), column: arg.slice(dot + 1) } : { table: "", column: arg };
+  } else if (method === "inTable" && arg && column.references) column.references.table = arg;
+}
+
+function columnTokens(c: Column): string[] {
+  const refs = c.references?.table
+    ? ["REFERENCES", ident(c.references.table), ...(c.references.column ? ["(", ident(c.references.column), ")"] : [])]
+    : [];
+  return [
+    ident(c.name),
+    ...c.type.split(" "),
+    ...(c.primaryKey ? ["PRIMARY", "KEY"] : []),
+    ...(c.notNull ? ["NOT", "NULL"] : []),
+    ...refs,
+  ];
+}
+
+function bodyExpression(tsm: typeof ts, fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  if (!tsm.isBlock(fn.body)) return fn.body;
+  const ret = fn.body.statements.find(tsm.isReturnStatement);
+  return ret?.expression;
+}
+
+function literal(tsm: typeof ts, e: ts.Expression | undefined): string | undefined {
+  return e && (tsm.isStringLiteral(e) || tsm.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
+}
+
+function literalList(tsm: typeof ts, e: ts.Expression | undefined): string[] | undefined {
+  if (!e || !tsm.isArrayLiteralExpression(e)) return undefined;
+  const out = e.elements.map((x) => literal(tsm, x));
+  return out.every((x): x is string => x !== undefined) && out.length ? out : undefined;
+}
+
+/** A type the builder names plainly (`uuid`, `varchar(255)`, `double precision`); `text` for anything else. */
+function plainType(type: string | undefined): string {
+  return type && /^[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*)?(?:\(\d+(?:,\d+)?\))?$/i.test(type) ? type : "text";
+}
+
+/** A name as SQL: bare when Postgres would keep it as written, quoted otherwise; `schema.table` per part. */
+function ident(name: string): string {
+  return name
+    .split(".")
+    .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replace(/"/g, '""')}"`))
+    .join(".");
+}
+
+function joinNames(names: string[]): string[] {
+  return joinParts(names.map((n) => [ident(n)]));
+}
+
+function joinParts(parts: string[][]): string[] {
+  return parts.flatMap((p, i) => (i === 0 ? p : [",", ...p]));
+}
+
+/**
+ * Writes `tokens` into `out` (the blanked migration text, one character per slot) over
+ * [start, end): each token whole on one line, none across a newline, so line numbers stay the
+ * file's. Returns where the next statement may start; undefined when they do not fit (the
+ * statement is then left out).
+ */
+export function layTokens(out: string[], start: number, end: number, tokens: readonly string[]): number | undefined {
+  const placed: [number, string][] = [];
+  let at = start;
+  for (const token of tokens) {
+    // The next run of non-newline slots long enough for the token and a separating space.
+    for (;;) {
+      if (at + token.length > end) return undefined;
+      const gap = out.slice(at, at + token.length).indexOf("\n");
+      if (gap < 0) break;
+      at += gap + 1;
+    }
+    placed.push([at, token]);
+    at += token.length + 1;
+  }
+  for (const [pos, token] of placed) for (let i = 0; i < token.length; i++) out[pos + i] = token[i]!;
+  return at;
+}

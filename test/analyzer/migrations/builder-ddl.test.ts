@@ -1,0 +1,144 @@
+// Schema-builder migrations (Kysely's `db.schema.createTable(...)`, Knex's `knex.schema.createTable
+// (name, (t) => ...)`) read as the DDL they run: zero-config finds their tables, tenant columns and
+// foreign keys, at the builder's own line; `sql` fragments inside a builder are no statements.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { resolveConfig } from "../../../server/src/analyzer/config/load";
+import { sqlOfScriptMigration } from "../../../server/src/analyzer/migrations/ts-migrations";
+import { discoverTenantModel } from "../../../server/src/analyzer/model/discover";
+import { loadSqlParser, type SqlParser } from "../../../server/src/analyzer/sql/parse";
+import { createMemoryFs } from "../../helpers/memory-fs";
+
+let parser: SqlParser;
+before(async () => {
+  parser = await loadSqlParser();
+});
+
+const KYSELY = `import { Kysely, sql } from "kysely";
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable("workspaces")
+    .addColumn("id", "uuid", (col) => col.primaryKey().defaultTo(sql\`gen_random_uuid()\`))
+    .execute();
+  await db.schema
+    .createTable("pages")
+    .addColumn("id", "uuid", (col) => col.primaryKey().defaultTo(sql\`gen_random_uuid()\`))
+    .addColumn("title", "varchar", (col) => col)
+    .addColumn("workspace_id", "uuid", (col) =>
+      col.references("workspaces.id").onDelete("cascade").notNull(),
+    )
+    .addColumn("created_at", "timestamptz", (col) => col.notNull().defaultTo(sql\`now()\`))
+    .execute();
+  await db.schema
+    .createTable("page_history")
+    .addColumn("id", "uuid", (col) => col.primaryKey())
+    .addColumn("page_id", "uuid", (col) => col.references("pages.id").notNull())
+    .execute();
+  await db.schema.alterTable("pages").addColumn("creator_id", "uuid", (col) => col.references("users.id")).execute();
+  await db.schema.alterTable("pages").renameColumn("title", "name").execute();
+  await db.schema.createTable("scratch").addColumn("id", "uuid").execute();
+  await db.schema.dropTable("scratch").execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable("pages").execute();
+}
+`;
+
+const KNEX = `import type { Knex } from "knex";
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable("orgs", (t) => {
+    t.uuid("id").primary();
+  });
+  await knex.schema.createTable("projects", (t) => {
+    t.increments("id");
+    t.uuid("org_id").notNullable().references("id").inTable("orgs");
+    t.string("name");
+    t.timestamps();
+  });
+  await knex.schema.createTable("builds", (table) => {
+    table.increments("id");
+    table.integer("project_id").notNullable();
+    table.foreign("project_id").references("projects.id");
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable("builds");
+}
+`;
+
+function modelOf(files: Record<string, string>, tenantColumns?: string[]) {
+  const fs = createMemoryFs(files);
+  const config = resolveConfig(tenantColumns ? { tenantColumns } : {}, "/p", undefined);
+  return discoverTenantModel(fs, config, parser, ts);
+}
+
+describe("schema-builder migrations", () => {
+  test("Kysely: the DDL at the builder's lines, its sql fragments left out", () => {
+    const sql = sqlOfScriptMigration(KYSELY, "/p/migrations/001_init.ts", ts);
+    assert.equal(sql.length, KYSELY.length);
+    const statements = sql
+      .split(";")
+      .map((s) => s.replace(/\s+/g, " ").trim())
+      .filter(Boolean);
+    assert.deepEqual(statements, [
+      "CREATE TABLE workspaces ( id uuid PRIMARY KEY )",
+      "CREATE TABLE pages ( id uuid PRIMARY KEY , title varchar , workspace_id uuid NOT NULL REFERENCES workspaces ( id ) , created_at timestamptz NOT NULL )",
+      "CREATE TABLE page_history ( id uuid PRIMARY KEY , page_id uuid NOT NULL REFERENCES pages ( id ) )",
+      "ALTER TABLE pages ADD COLUMN creator_id uuid REFERENCES users ( id )",
+      "ALTER TABLE pages RENAME COLUMN title TO name",
+      "CREATE TABLE scratch ( id uuid )",
+      "DROP TABLE scratch",
+    ]);
+    // Each statement starts where its builder does (`db.schema` of `await db.schema.createTable(...)`).
+    const lines = sql.split("\n");
+    assert.deepEqual(
+      lines.flatMap((l, i) => (/\b(CREATE|ALTER|DROP)\b/.test(l) ? [i + 1] : [])),
+      KYSELY.slice(0, KYSELY.indexOf("function down"))
+        .split("\n")
+        .flatMap((l, i) => (/db\.schema/.test(l) ? [i + 1] : [])),
+    );
+    assert.ok(!sql.includes("now()") && !sql.includes('pages")'));
+  });
+
+  test("zero config: a Kysely project's tenant column, tables and owning foreign keys come from its migrations", () => {
+    const { model, errors } = modelOf({ "/p/src/database/migrations/20240101_init.ts": KYSELY });
+    assert.deepEqual(errors, []);
+    assert.equal(model.inference?.column, "workspace_id");
+    const pages = model.tables.get("pages");
+    assert.equal(pages?.tenantColumn, "workspace_id");
+    assert.equal(pages?.source.line, 8); // `await db.schema` of createTable("pages")
+    assert.deepEqual(model.tables.get("page_history")?.owner?.parent, "pages");
+    assert.equal(model.tables.get("scratch"), undefined);
+  });
+
+  test("Knex: columns, notNullable, references().inTable() and table-level foreign keys", () => {
+    const { model, errors } = modelOf({ "/p/migrations/20240101_init.ts": KNEX }, ["org_id"]);
+    assert.deepEqual(errors, []);
+    assert.equal(model.tables.get("projects")?.tenantColumn, "org_id");
+    assert.equal(model.tables.get("builds")?.owner?.parent, "projects");
+  });
+
+  test("twins: a builder in the down migration, a table name the file cannot read, a nullable key own nothing", () => {
+    const { model } = modelOf(
+      {
+        "/p/migrations/20240101_init.ts": `export async function up(db) {
+  await db.schema.createTable("orgs").addColumn("id", "uuid", (c) => c.primaryKey()).execute();
+  await db.schema.createTable("projects").addColumn("id", "uuid", (c) => c.primaryKey()).addColumn("org_id", "uuid", (c) => c.notNull()).execute();
+  await db.schema.createTable(TABLE).addColumn("org_id", "uuid").execute();
+  await db.schema.createTable("builds").addColumn("project_id", "uuid", (c) => c.references("projects.id")).execute();
+}
+export async function down(db) {
+  await db.schema.createTable("ghosts").addColumn("org_id", "uuid").execute();
+}
+`,
+      },
+      ["org_id"],
+    );
+    assert.deepEqual([...model.tables.keys()].sort(), ["projects"]);
+  });
+});
