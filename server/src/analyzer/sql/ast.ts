@@ -6,12 +6,22 @@ export type PgNode = Record<string, unknown>;
 
 /** Returns the node's type name and its fields, or undefined for a non-node. */
 export function unwrap(node: unknown): [string, Record<string, unknown>] | undefined {
-  if (!node || typeof node !== "object" || Array.isArray(node)) return undefined;
-  const keys = Object.keys(node);
-  if (keys.length !== 1) return undefined;
-  const inner = (node as PgNode)[keys[0]];
+  const key = soleKey(node);
+  if (key === undefined) return undefined;
+  const inner = (node as PgNode)[key];
   if (!inner || typeof inner !== "object") return undefined;
-  return [keys[0], inner as Record<string, unknown>];
+  return [key, inner as Record<string, unknown>];
+}
+
+/** The one key of a wrapped node (`ColumnRef` of `{ ColumnRef: {...} }`), read without allocating (the tree walks call this for every node). */
+function soleKey(node: unknown): string | undefined {
+  if (!node || typeof node !== "object" || Array.isArray(node)) return undefined;
+  let key: string | undefined;
+  for (const k in node) {
+    if (key !== undefined) return undefined;
+    key = k;
+  }
+  return key;
 }
 
 /** The fields of `node` when it is of `type`. */
@@ -67,21 +77,30 @@ export function walk(
   node: unknown,
   visit: (type: string, fields: Record<string, unknown>, node: unknown) => boolean | void,
 ): void {
+  // A stack, not recursion: a long `a || b || ...` nests as deep as it is long.
   const stack: unknown[] = [node];
   while (stack.length) {
     const current = stack.pop();
-    if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push(current[i]);
-      continue;
-    }
     if (!current || typeof current !== "object") continue;
-    const u = unwrap(current);
-    const fields = u ? u[1] : (current as Record<string, unknown>);
-    if (u && visit(u[0], u[1], current) === false) continue;
-    const values = Object.values(fields);
-    for (let i = values.length - 1; i >= 0; i--) {
-      const v = values[i];
+    let fields = current as Record<string, unknown>;
+    if (!Array.isArray(current)) {
+      const key = soleKey(current);
+      const inner = key === undefined ? undefined : (current as PgNode)[key];
+      if (inner && typeof inner === "object") {
+        fields = inner as Record<string, unknown>;
+        if (visit(key!, fields, current) === false) continue;
+      }
+    }
+    // Children pushed in order, then that run reversed, so they pop in document order.
+    const base = stack.length;
+    for (const k in fields) {
+      const v = fields[k];
       if (v && typeof v === "object") stack.push(v);
+    }
+    for (let i = base, j = stack.length - 1; i < j; i++, j--) {
+      const t = stack[i];
+      stack[i] = stack[j];
+      stack[j] = t;
     }
   }
 }

@@ -20,24 +20,25 @@ export function tenantTablesIn(parsed: ParsedSql, model: TenantModel): TableTouc
   const out: TableTouch[] = [];
   list(parsed.tree.stmts).forEach((raw, statementIndex) => {
     const stmt = (raw as { stmt?: unknown }).stmt;
+    // One walk: the CTE names (a WITH may come after the references in the tree), then the tables.
     const cteNames = new Set<string>();
+    const rangeVars: { relname?: string; schemaname?: string; location?: number }[] = [];
     walk(stmt, (type, fields) => {
       if (type === "CommonTableExpr" && typeof fields.ctename === "string") cteNames.add(fields.ctename.toLowerCase());
+      else if (type === "RangeVar") rangeVars.push(fields);
     });
-    walk(stmt, (type, fields) => {
-      if (type !== "RangeVar") return;
-      const rv = fields as { relname?: string; schemaname?: string; location?: number };
-      if (!rv.relname) return;
-      if (!rv.schemaname && cteNames.has(rv.relname.toLowerCase())) return;
+    for (const rv of rangeVars) {
+      if (!rv.relname) continue;
+      if (!rv.schemaname && cteNames.has(rv.relname.toLowerCase())) continue;
       const table = lookupTenantTable(model, rv.relname, rv.schemaname);
-      if (!table) return;
+      if (!table) continue;
       out.push({
         table: table.name,
         schema: rv.schemaname,
         start: parsed.toCharOffset(rv.location ?? 0),
         statementIndex,
       });
-    });
+    }
   });
   return out;
 }
