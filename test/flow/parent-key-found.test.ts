@@ -101,3 +101,42 @@ export async function updateSpace(id: string, otherId: string, name: string) {
     assert.deepEqual(run("otherId").flagged, ["actions/update-space.ts:10: update(spaces)"]);
   });
 });
+
+describe("a scoped write whose changed-row count ends the path (karakeep's rules: `if (res.changes === 0) throw`)", () => {
+  const run = (body: string) =>
+    h.run({
+      "/p/src/invoices.ts": `${PRISMA_CLIENT}export async function handler(tenantId: string, input: { invoiceId: string; otherId: string }) {\n${body}\n}`,
+    }).flagged;
+
+  test("proves its key: the count of a result, a destructured count", () => {
+    assert.deepEqual(
+      run(`  const res = await prisma.invoice.updateMany({ where: { id: input.invoiceId, tenantId }, data: { status: "void" } });
+  if (res.count === 0) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.invoiceId } });
+  const { count } = await prisma.invoice.deleteMany({ where: { id: input.otherId, tenantId } });
+  if (!count) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.otherId } });`),
+      [],
+    );
+  });
+
+  test("twins: the result object tested (always there), an unscoped write, a count that does not end the path", () => {
+    assert.deepEqual(
+      run(`  const res = await prisma.invoice.updateMany({ where: { id: input.invoiceId, tenantId }, data: { status: "void" } });
+  if (!res) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.invoiceId } });
+  const loose = await prisma.invoice.updateMany({ where: { id: input.otherId }, data: { status: "void" } });
+  if (loose.count === 0) throw new Error("not found");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.otherId } });
+  const again = await prisma.invoice.updateMany({ where: { id: input.otherId, tenantId }, data: { status: "void" } });
+  if (again.count === 0) console.warn("nothing changed");
+  await prisma.invoiceLine.deleteMany({ where: { invoiceId: input.otherId } });`),
+      [
+        "invoices.ts:6: deleteMany({ where: { invoiceId: input.invoiceId } })",
+        'invoices.ts:7: updateMany({ where: { id: input.otherId }, data: { status: "void" } })',
+        "invoices.ts:9: deleteMany({ where: { invoiceId: input.otherId } })",
+        "invoices.ts:12: deleteMany({ where: { invoiceId: input.otherId } })",
+      ],
+    );
+  });
+});

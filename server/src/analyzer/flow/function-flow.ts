@@ -4,7 +4,7 @@
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
-import { writes } from "./bindings";
+import { bindingPath, constDeclarationOf, writes } from "./bindings";
 import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
@@ -16,6 +16,7 @@ import {
 } from "./flow-values";
 import { AccessChecks } from "./access-checks";
 import { element, isNothing, lineOf, type Reason, type Value } from "./values";
+import type { FlowQuery } from "./queries";
 
 export type { Check, FlowContext, HelperEffect, HelperEffects } from "./flow-values";
 export type { Reason, Value } from "./values";
@@ -335,6 +336,41 @@ export class FunctionFlow extends AccessChecks {
     }
   }
 
+  /**
+   * The write whose changed-row count a guard tests (`if (res.count === 0) throw` with `const res =
+   * await db.doc.updateMany(...)`, or `const { count } = ...` then `if (!count)`); undefined for
+   * anything else (`if (!res)` tests an object, which is always there).
+   */
+  private countedWrite(term: ts.Expression, at: ts.Node): FlowQuery | undefined {
+    const tsm = this.tsm;
+    let tested = countTest(tsm, term);
+    if (!tested) return undefined;
+    let field: string | undefined;
+    if (
+      tsm.isCallExpression(tested) &&
+      tested.arguments.length === 1 &&
+      /^(?:Number|BigInt)$/.test(tested.expression.getText())
+    )
+      tested = strip(tsm, tested.arguments[0]!);
+    if (tsm.isPropertyAccessExpression(tested)) {
+      field = tested.name.text;
+      tested = strip(tsm, tested.expression);
+    }
+    if (!tsm.isIdentifier(tested)) return undefined;
+    const decl = constDeclarationOf(tsm, tested, at);
+    if (!decl?.initializer) return undefined;
+    if (tsm.isObjectBindingPattern(decl.name)) {
+      if (field) return undefined;
+      const path = bindingPath(tsm, decl.name, tested.text);
+      field = path?.length === 1 ? path[0] : undefined;
+    } else if (!tsm.isIdentifier(decl.name)) return undefined;
+    if (!field || !WRITE_COUNTS.has(field)) return undefined;
+    let e = strip(tsm, decl.initializer);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    const q = this.ctx.queries.get(e);
+    return q && !q.readOnly && !q.creates ? q : undefined;
+  }
+
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
   private guard(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
@@ -360,6 +396,11 @@ export class FunctionFlow extends AccessChecks {
       if (exits) this.proveContained(term, st, scope, throws);
       const empty = emptinessSubject(tsm, term);
       if (exits && empty) this.proveFound(empty, st, scope, throws);
+      // `if (result.count === 0) throw` after a scoped `updateMany({ where: { id, tenantId } })`: the
+      // write found the key in the tenant, as a scoped read that found its row would have.
+      const counted = exits ? this.countedWrite(term, st) : undefined;
+      if (counted && this.scopedInFlow(counted) && counted.key && !counted.key.list)
+        this.prove(counted, scope, st.end, counted.call, throws);
       const emptyValue = empty && this.valueOf(empty, st);
       // `if (!rows)` on a list tests nothing: an empty list is truthy. `!rows.length` does.
       const list = emptyValue && emptyValue.kind !== "row" && emptyValue.kind !== "key" && !countsRows(tsm, term);
@@ -399,6 +440,41 @@ export class FunctionFlow extends AccessChecks {
           this.markChecked(other, reason, scope, st.end, false);
     }
   }
+}
+
+/** What a write's result says it changed: Prisma, Drizzle (SQLite), TypeORM, node-postgres, Kysely, MySQL drivers. */
+const WRITE_COUNTS = new Set([
+  "count",
+  "changes",
+  "affected",
+  "rowCount",
+  "rowsAffected",
+  "numUpdatedRows",
+  "numDeletedRows",
+  "affectedRows",
+]);
+
+/** `!r.count`, `r.count === 0` (or `0n`, `< 1`, `!== 1`), `!count` of `const { count } = ...`: what is tested, and its field. */
+function countTest(tsm: typeof ts, term: ts.Expression): ts.Expression | undefined {
+  const t = strip(tsm, term);
+  if (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken) return strip(tsm, t.operand);
+  if (!tsm.isBinaryExpression(t)) return undefined;
+  const literal = (e: ts.Expression, ...values: string[]) => {
+    const s = strip(tsm, e);
+    return (tsm.isNumericLiteral(s) || tsm.isBigIntLiteral(s)) && values.includes(s.text.replace(/n$/, ""));
+  };
+  const op = t.operatorToken.kind;
+  const S = tsm.SyntaxKind;
+  const equal = op === S.EqualsEqualsEqualsToken || op === S.EqualsEqualsToken;
+  const unequal = op === S.ExclamationEqualsEqualsToken || op === S.ExclamationEqualsToken;
+  if (
+    (equal && literal(t.right, "0")) ||
+    (unequal && literal(t.right, "1")) ||
+    (op === S.LessThanToken && literal(t.right, "1"))
+  )
+    return strip(tsm, t.left);
+  if ((equal && literal(t.left, "0")) || (unequal && literal(t.left, "1"))) return strip(tsm, t.right);
+  return undefined;
 }
 
 /** `throw ...`, or a block ending in one: the caller's path ends too (a `return` ends only the helper's). */
