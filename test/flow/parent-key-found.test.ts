@@ -140,3 +140,47 @@ describe("a scoped write whose changed-row count ends the path (karakeep's rules
     );
   });
 });
+
+describe("Kysely and Knex: a child filtered by a parent key the flow proved (docmost's space members)", () => {
+  const MIGRATION = `CREATE TABLE spaces (id uuid PRIMARY KEY, workspace_id uuid NOT NULL);
+CREATE TABLE space_members (id uuid PRIMARY KEY, space_id uuid NOT NULL REFERENCES spaces (id), user_id uuid);`;
+  const CONFIG = { tenantColumns: ["workspace_id"], schema: { migrations: ["db/*.sql"] } };
+  let parser: SqlParser;
+  let model: TenantModel;
+  before(async () => {
+    parser = await sqlParser();
+    model = modelOf(parser, { "/p/db/001.sql": MIGRATION }, CONFIG);
+  });
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/members.ts": `import { db, knex } from "./db";
+export async function remove(dto: { spaceId: string; otherId: string; userId: string }, workspaceId: string) {
+  const space = await db.selectFrom("spaces").selectAll().where("id", "=", dto.spaceId).where("workspaceId", "=", workspaceId).executeTakeFirst();
+  if (!space) throw new Error("not found");
+${body}
+}`,
+      },
+      { config: CONFIG },
+    ).flagged;
+
+  test("the proven key or the scoped row's id, by a 3-argument, 2-argument or object where", () => {
+    assert.deepEqual(
+      run(`  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.spaceId).where("userId", "=", dto.userId).execute();
+  await db.deleteFrom("space_members").where("space_members.space_id", "=", space.id).execute();
+  await knex("space_members").where("space_id", dto.spaceId).del();
+  await knex("space_members").where({ space_id: space.id, user_id: dto.userId }).del();`),
+      [],
+    );
+  });
+
+  test("twins: another key, and the key only inside an orWhere", () => {
+    assert.deepEqual(
+      run(`  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.otherId).execute();
+  await knex("space_members").where("space_id", dto.spaceId).orWhere("user_id", dto.userId).del();`),
+      ['members.ts:5: deleteFrom("spaceMembers")', 'members.ts:6: knex("space_members")'],
+    );
+  });
+});

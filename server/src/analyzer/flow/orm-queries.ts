@@ -91,10 +91,12 @@ export function ormFlowQuery(
   const keys = primaryKeyFields(ctx.model, table);
   const shape = SHAPES[orm]?.(ctx, call, keys);
   if (!shape) return undefined;
-  const { predicate, whereObject, ...rest } = shape;
+  const { predicate, whereObject, whereCalls, ...rest } = shape;
   const parentKeys = predicate
     ? drizzleParentKeys(ctx, predicate, table, keys)
-    : whereObject && objectParentKeys(ctx, whereObject, table);
+    : whereObject
+      ? objectParentKeys(ctx, whereObject, table)
+      : whereCalls && columnParentKeys(ctx, whereCalls, table);
   return {
     call,
     table,
@@ -111,6 +113,8 @@ type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
   whereObject?: ts.ObjectLiteralExpression;
   /** Drizzle: the where's predicate, whose `eq(child.parentId, x)` terms filter by a parent key. */
   predicate?: ts.Expression;
+  /** Kysely, Knex: the where calls, whose `('space_id', '=', x)` terms filter by a parent key. */
+  whereCalls?: readonly ChainCall[];
 };
 
 const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression, keys: Keys) => Shape | undefined>> = {
@@ -231,6 +235,29 @@ function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, ta
   return out;
 }
 
+/**
+ * `.where('space_id', '=', x)`, `.where('t.spaceId', x)`, `.where({ space_id: x })` (several wheres
+ * AND): the foreign keys of `table` to tenant-owned parents the rows are filtered by.
+ */
+function columnParentKeys(ctx: OrmContext, calls: readonly ChainCall[], table: string): ParentKey[] {
+  const tsm = ctx.ts;
+  const out: ParentKey[] = [];
+  for (const c of calls) {
+    const [first, second, third] = c.args.map((a) => skipOuter(tsm, a));
+    if (first && tsm.isObjectLiteralExpression(first) && c.args.length === 1) {
+      out.push(...objectParentKeys(ctx, first, table));
+      continue;
+    }
+    if (!first || !tsm.isStringLiteral(first)) continue;
+    const column = first.text.split(".").pop()!;
+    const op = c.args.length === 3 && second && tsm.isStringLiteral(second) ? second.text.toLowerCase() : undefined;
+    const value = c.args.length === 2 ? second : op === "=" || op === "in" ? third : undefined;
+    const parent = value && referencedTable(ctx.model, table, column);
+    if (parent) out.push({ expr: value!, list: op === "in" || c.name === "whereIn", table: parent, field: column });
+  }
+  return out;
+}
+
 /** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */
 function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | undefined {
   const x = skipOuter(tsm, e);
@@ -269,7 +296,12 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shap
   const returns = !rowsOf || !last.startsWith("execute") ? "none" : one ? "row" : "rows";
   if (calls.some((c) => /^or[A-Z]/.test(c.name))) return { returns };
   if (head.name === "insertInto") return { returns, creates: true };
-  return { returns, throwsWhenEmpty: last.endsWith("OrThrow"), key: columnKey(tsm, calls, ["where"], keys) };
+  return {
+    returns,
+    throwsWhenEmpty: last.endsWith("OrThrow"),
+    key: columnKey(tsm, calls, ["where"], keys),
+    whereCalls: calls.filter((c) => c.name === "where"),
+  };
 }
 
 /** `knex('t').where({ id: x })`, `.where('id', x)`, `.whereIn('id', ids)`, `.first()`, `.returning('id')`. */
@@ -282,7 +314,12 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape 
   const writes = ["update", "del", "delete", "increment", "decrement"].some((n) => names.has(n));
   const returns = writes ? (returning ? "rows" : "none") : names.has("first") ? "row" : "rows";
   if (calls.some((c) => /^orWhere/.test(c.name))) return { returns };
-  return { returns, key: columnKey(tsm, calls, ["where", "andWhere", "whereIn"], keys) };
+  const wheres = ["where", "andWhere", "whereIn"];
+  return {
+    returns,
+    key: columnKey(tsm, calls, wheres, keys),
+    whereCalls: calls.filter((c) => wheres.includes(c.name)),
+  };
 }
 
 /** The `id` a builder's where calls pin: `('id', x)`, `('t.id', '=', x)`, `('id', 'in', xs)`, `({ id: x })`. */
