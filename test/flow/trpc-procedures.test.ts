@@ -121,6 +121,17 @@ export const logsOnly = t.middleware(async ({ ctx, input, next }) => {
   return next();
 });
 export const piped = isOwner.unstable_pipe(async ({ next }) => next());
+export const lateCheck = t.middleware(async (opts) => {
+  const result = await opts.next();
+  const invoice = await prisma.invoice.findFirst({ where: { id: opts.input.invoiceId } });
+  if (!invoice || invoice.tenantId !== opts.ctx.tenantId) throw new TRPCError({ code: "FORBIDDEN" });
+  return result;
+});
+export const notMiddleware = cache.create(async (opts) => {
+  const invoice = await prisma.invoice.findFirst({ where: { id: opts.input.invoiceId, tenantId: opts.ctx.tenantId } });
+  if (!invoice) throw new TRPCError({ code: "NOT_FOUND" });
+  return opts.next();
+});
 `;
 
 const runNamed = (router: string) =>
@@ -128,7 +139,7 @@ const runNamed = (router: string) =>
     .run({
       "/p/src/middlewares.ts": MIDDLEWARES,
       "/p/src/router.ts": `import { z } from "zod";
-import { ensureInvoiceOwnership, ensureReadable, isOwner, logsOnly, piped, prisma, procedure } from "./middlewares";
+import { ensureInvoiceOwnership, ensureReadable, isOwner, lateCheck, logsOnly, notMiddleware, piped, prisma, procedure } from "./middlewares";
 const input = z.object({ invoiceId: z.string() });
 ${router}`,
     })
@@ -146,19 +157,23 @@ describe("a tRPC middleware named in .use(...)", () => {
     );
   });
 
-  test("twins: not applied, a check that only logs, a public-or-own check before a write, a piped middleware", () => {
+  test("twins: not applied, a check that only logs, a public-or-own check before a write, a piped middleware, a check after next(), no tRPC middleware", () => {
     assert.deepEqual(
       runNamed(`export const router = {
+  late: procedure.input(input).use(lateCheck).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
+  other: procedure.input(input).use(notMiddleware).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
   pay: procedure.input(input).mutation(async ({ input }) => prisma.invoice.update({ where: { id: input.invoiceId }, data: { status: "paid" } })),
   log: procedure.input(input).use(logsOnly).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
   edit: procedure.input(input).use(ensureReadable).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
   pipe: procedure.input(input).use(piped).mutation(async ({ input }) => prisma.invoice.delete({ where: { id: input.invoiceId } })),
 };`),
       [
-        'router.ts:5: update({ where: { id: input.invoiceId }, data: { status: "paid" } })',
+        "router.ts:5: delete({ where: { id: input.invoiceId } })",
         "router.ts:6: delete({ where: { id: input.invoiceId } })",
-        "router.ts:7: delete({ where: { id: input.invoiceId } })",
+        'router.ts:7: update({ where: { id: input.invoiceId }, data: { status: "paid" } })',
         "router.ts:8: delete({ where: { id: input.invoiceId } })",
+        "router.ts:9: delete({ where: { id: input.invoiceId } })",
+        "router.ts:10: delete({ where: { id: input.invoiceId } })",
       ],
     );
   });

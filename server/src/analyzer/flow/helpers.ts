@@ -413,13 +413,9 @@ export class HelperSummaries implements HelperEffects {
     if (tsm.isIdentifier(e)) {
       const value = this.functions.constValue(e);
       const made = value && strip(tsm, value);
-      const factory = made && tsm.isCallExpression(made) ? calleeName(tsm, made) : undefined;
       e =
-        made &&
-        tsm.isCallExpression(made) &&
-        (factory === "middleware" || factory === "create") &&
-        made.arguments.length === 1
-          ? strip(tsm, made.arguments[0])
+        made && tsm.isCallExpression(made) && isMiddlewareFactory(tsm, made)
+          ? strip(tsm, made.arguments[0]!)
           : undefined;
     }
     return e && (tsm.isArrowFunction(e) || tsm.isFunctionExpression(e)) ? e : undefined;
@@ -518,7 +514,8 @@ export class HelperSummaries implements HelperEffects {
     const flow = this.flowOf(fn);
     if (!flow) return undefined;
     const exits = returnStatements(tsm, fn);
-    const firstReturn = Math.min(...exits.map((r) => r.pos));
+    // A middleware's check after `next()` runs once the handler has: it guards nothing.
+    const firstReturn = Math.min(...exits.map((r) => r.pos), firstNextCall(tsm, fn));
     const params = fn.parameters.map((p) => (tsm.isIdentifier(p.name) ? p.name.text : undefined));
 
     const verifies: Summary["verifies"] = [];
@@ -981,4 +978,30 @@ function rowChecks(tsm: typeof ts, term: ts.Expression, params: (string | undefi
 function heldBranch(tsm: typeof ts, e: ts.ConditionalExpression): ts.Expression | undefined {
   const [a, b] = [strip(tsm, e.whenTrue), strip(tsm, e.whenFalse)];
   return holdsNothing(tsm, b) ? a : holdsNothing(tsm, a) ? b : undefined;
+}
+
+/** `t.middleware(fn)`, `experimental_trpcMiddleware<...>().create(fn)`: tRPC's ways to make a middleware. */
+function isMiddlewareFactory(tsm: typeof ts, call: ts.CallExpression): boolean {
+  if (call.arguments.length !== 1) return false;
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee)) return false;
+  if (callee.name.text === "middleware") return true;
+  const maker = strip(tsm, callee.expression);
+  return (
+    callee.name.text === "create" &&
+    tsm.isCallExpression(maker) &&
+    /^(?:experimental_|unstable_)?trpcMiddleware$/.test(calleeName(tsm, maker) ?? "")
+  );
+}
+
+/** Where the function first calls `next(...)` / `opts.next(...)` (a middleware handing over to the handler); Infinity when it never does. */
+function firstNextCall(tsm: typeof ts, fn: FunctionWithBody): number {
+  let first = Infinity;
+  const visit = (n: ts.Node): void => {
+    if (n.pos >= first || (tsm.isFunctionLike(n) && n !== fn)) return;
+    if (tsm.isCallExpression(n) && calleeName(tsm, n) === "next") first = Math.min(first, n.pos);
+    tsm.forEachChild(n, visit);
+  };
+  tsm.forEachChild(fn.body, visit);
+  return first;
 }
