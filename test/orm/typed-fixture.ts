@@ -54,16 +54,23 @@ export function runTypedFixture(parser: SqlParser, dir: string, packages: readon
   if (errors.length) throw new Error(`model errors: ${JSON.stringify(errors)}`);
 
   const checker = program.getTypeChecker();
+  // Without a checker, the other files by path, as the CLI hands them over.
+  const trees = new Map<string, ts.SourceFile>();
+  const tree = (file: string) => {
+    if (!(file in files)) return undefined;
+    let t = trees.get(file);
+    if (!t) trees.set(file, (t = ts.createSourceFile(file, files[file], ts.ScriptTarget.Latest, true)));
+    return t;
+  };
   const run = (typed: boolean): FixtureFinding[] =>
     [...parsed.fileNames].sort().flatMap((file) => {
-      const sourceFile = typed
-        ? program.getSourceFile(file)!
-        : ts.createSourceFile(file, files[file], ts.ScriptTarget.Latest, true);
+      const sourceFile = typed ? program.getSourceFile(file)! : tree(file)!;
       const relativePath = relative(dir, file);
       return analyzeSourceFile({
         ts,
         sourceFile,
         checker: typed ? checker : undefined,
+        sourceFileOf: typed ? undefined : tree,
         config,
         model,
         parser,

@@ -29,8 +29,13 @@ const EXPECTED: [string, number, string, string, "both" | "types"][] = [
   ["src/invoices.service.ts", 13, "missing-tenant-filter", "findOneBy({ id })", "both"],
   ["src/invoices.service.ts", 22, "missing-tenant-filter", "delete(Invoice, id)", "both"],
   ["src/repositories.ts", 16, "missing-tenant-filter", "findBy({ status })", "types"],
-  ["src/saves.ts", 7, "missing-tenant-filter", "save({ ...input, tenantId })", "types"],
+  ["src/saves.ts", 7, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
   ["src/saves.ts", 12, "missing-tenant-filter", "save({ ...patch, tenantId })", "types"],
+  ["src/saves.ts", 30, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
+  ["src/saves.ts", 35, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
+  ["src/saves.ts", 41, "missing-tenant-filter", "save({ ...row, ...body })", "types"],
+  ["src/saves.ts", 48, "missing-tenant-filter", "save(row)", "types"],
+  ["src/saves.ts", 55, "missing-tenant-filter", "save(row)", "types"],
 ];
 
 const rows = (findings: FixtureFinding[]) => findings.map((f) => [f.file, f.line, f.ruleId, f.at]);

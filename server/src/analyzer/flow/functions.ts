@@ -86,18 +86,19 @@ export class FunctionResolver {
     return this.typeNamed(file, name, true) as ts.ClassDeclaration | undefined;
   }
 
-  /** The class or interface `name` names in `file`: declared there, or imported from a file the caller handed over. */
+  /** The class, interface or type alias `name` names in `file`: declared there, or imported from a file the caller handed over. */
   typeNamed(
     file: ts.SourceFile,
     name: string,
     classOnly = false,
-  ): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined {
+  ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
     const tsm = this.tsm;
     // By its name, or `export default class` for a default import.
     const declared = (f: ts.SourceFile, name: string) =>
       f.statements.find(
-        (st): st is ts.ClassDeclaration | ts.InterfaceDeclaration =>
-          (tsm.isClassDeclaration(st) || (!classOnly && tsm.isInterfaceDeclaration(st))) &&
+        (st): st is ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration =>
+          (tsm.isClassDeclaration(st) ||
+            (!classOnly && (tsm.isInterfaceDeclaration(st) || tsm.isTypeAliasDeclaration(st)))) &&
           (name === "default"
             ? !!st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
             : st.name?.text === name),

@@ -8,6 +8,7 @@
 import type ts from "typescript";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
+import { calleeName } from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -139,7 +140,10 @@ export class OwnershipFlow {
     if (query.key) {
       const { expr, list } = query.key;
       const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
-      const proven = this.provenKey(keyValue(flow, query.key), table, { ...query.key, readOnly: query.readOnly });
+      const proven = this.provenKey(keyValue(ctx.ts, flow, query.key), table, {
+        ...query.key,
+        readOnly: query.readOnly,
+      });
       if (proven) return owned(proven, key);
       if (!list && isBuiltFromTenant(ctx, expr, ctx.tenantOf(table)))
         return {
@@ -241,7 +245,7 @@ export class OwnershipFlow {
       return why?.kind === "unproven-call" ? why : undefined;
     }
     if (local) {
-      const proven = this.provenKey(keyValue(flow, key), table, key);
+      const proven = this.provenKey(keyValue(ctx.ts, flow, key), table, key);
       if (proven) return owned(proven, text);
     }
     const param = ctx.callers && parameterKey(ctx.ts, expr);
@@ -539,6 +543,44 @@ function ownConstructions(
 }
 
 /** What a query's key holds where it runs: the key itself, or its field of an object (`entity.id` of `save({ ...entity })`). */
-function keyValue(flow: FunctionFlow, key: QueryKey): Value | undefined {
-  return key.ofObject ? flow.valueOfPath(key.expr, `.${key.ofObject}`, key.expr) : flow.valueOf(key.expr, key.expr);
+function keyValue(tsm: typeof ts, flow: FunctionFlow, key: QueryKey): Value | undefined {
+  if (!key.ofObject) return flow.valueOf(key.expr, key.expr);
+  // `row.id = dto.id`, `Object.assign(row, dto)`, `repo.merge(row, dto)` before the save: the row may hold another key.
+  if (rewrittenBefore(tsm, key.expr, key.ofObject)) return undefined;
+  return flow.valueOfPath(key.expr, `.${key.ofObject}`, key.expr);
+}
+
+/** Whether the object `expr` names had its `field` written, or was merged into, before `expr` in its function. */
+function rewrittenBefore(tsm: typeof ts, expr: ts.Expression, field: string): boolean {
+  const e = strip(tsm, expr);
+  if (!tsm.isIdentifier(e)) return false;
+  let fn: ts.Node | undefined = e.parent;
+  while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
+  const names = (x: ts.Expression) => {
+    const s = strip(tsm, x);
+    return tsm.isIdentifier(s) && s.text === e.text;
+  };
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n.pos >= e.pos) return;
+    if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.EqualsToken) {
+      const t = strip(tsm, n.left);
+      if (
+        (tsm.isPropertyAccessExpression(t) && t.name.text === field && names(t.expression)) ||
+        (tsm.isElementAccessExpression(t) && names(t.expression))
+      )
+        found = true;
+    }
+    // `Object.assign(row, dto)`, `repository.merge(row, dto)`: copies whatever fields `dto` has.
+    if (
+      tsm.isCallExpression(n) &&
+      n.arguments[0] &&
+      names(n.arguments[0]) &&
+      /^(?:assign|merge)$/.test(calleeName(tsm, n) ?? "")
+    )
+      found = true;
+    tsm.forEachChild(n, visit);
+  };
+  if (fn) tsm.forEachChild(fn, visit);
+  return found;
 }

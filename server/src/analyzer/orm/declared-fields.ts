@@ -11,7 +11,10 @@ export interface FieldTypes {
   ts: typeof ts;
   checker?: ts.TypeChecker;
   /** The class or interface a name declares in a file, or imports into it. */
-  typeNamed?(file: ts.SourceFile, name: string): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined;
+  typeNamed?(
+    file: ts.SourceFile,
+    name: string,
+  ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
 }
 
 const MAX_DEPTH = 5;
@@ -25,14 +28,34 @@ const SAME_FIELDS = new Set([
   "QueryDeepPartialEntity",
 ]);
 
+/**
+ * The first of `fields` the value of `expr` may hold; false when its type holds none of them;
+ * undefined when the type cannot be read.
+ */
+export function carriedField(
+  ctx: FieldTypes,
+  expr: ts.Expression,
+  fields: readonly string[],
+): string | false | undefined {
+  let unknown = false;
+  for (const f of fields) {
+    const may = mayCarryField(ctx, expr, new Set([f]));
+    if (may) return f;
+    if (may === undefined) unknown = true;
+  }
+  return unknown ? undefined : false;
+}
+
 /** Whether the value of `expr` may hold one of `fields`; undefined when its type cannot be read. */
-export function mayCarryField(ctx: FieldTypes, expr: ts.Expression, fields: ReadonlySet<string>): boolean | undefined {
+function mayCarryField(ctx: FieldTypes, expr: ts.Expression, fields: ReadonlySet<string>): boolean | undefined {
   const tsm = ctx.ts;
   const e = strip(tsm, expr);
   if (ctx.checker) {
     const type = ctx.checker.getTypeAtLocation(e);
-    if (type.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown)) return undefined;
-    return [...fields].some((f) => !!type.getProperty(f));
+    // A union may be any of its members (`CreateInput | UpdateInput`): one with the field is enough.
+    const members = type.isUnion() ? type.types : [type];
+    if (members.some((t) => t.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown))) return undefined;
+    return members.some((t) => [...fields].some((f) => !!t.getProperty(f)));
   }
   const declared = tsm.isIdentifier(e) ? declaredType(tsm, e) : undefined;
   return declared && carries(ctx, declared, fields, 0);
@@ -68,6 +91,7 @@ function carries(ctx: FieldTypes, node: ts.TypeNode, fields: ReadonlySet<string>
     return inner && carries(ctx, inner, new Set([...fields].filter((f) => !listed.has(f))), depth + 1);
   }
   const declaration = ctx.typeNamed?.(node.getSourceFile(), name);
+  if (declaration && tsm.isTypeAliasDeclaration(declaration)) return carries(ctx, declaration.type, fields, depth + 1);
   return declaration && declarationCarries(ctx, declaration, fields, depth + 1);
 }
 
@@ -91,6 +115,7 @@ function declarationCarries(
     bases.map((b) => {
       const e = strip(tsm, b.expression);
       const base = tsm.isIdentifier(e) ? ctx.typeNamed?.(d.getSourceFile(), e.text) : undefined;
+      if (base && tsm.isTypeAliasDeclaration(base)) return carries(ctx, base.type, fields, depth + 1);
       return base && declarationCarries(ctx, base, fields, depth + 1);
     }),
   );

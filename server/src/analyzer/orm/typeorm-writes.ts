@@ -3,7 +3,7 @@
 import type ts from "typescript";
 import { skipOuter } from "./chain";
 import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
-import { mayCarryField, type FieldTypes } from "./declared-fields";
+import { carriedField, type FieldTypes } from "./declared-fields";
 import { calleeText, finding, fixOf } from "./method-call";
 import { propertyName, propertyValue, short } from "./prisma-where";
 import { primaryKeyOf, type Call } from "./typeorm-findings";
@@ -22,17 +22,22 @@ export function savedKey(
   keys: ReadonlySet<string>,
 ): { expr: ts.Expression; field?: string } | undefined {
   const tsm = ctx.ts;
+  const fields = [...keys].sort((a, b) => (a === "id" ? 1 : b === "id" ? -1 : 0)); // the entity's own key first
   const object = resolveConst(tsm, data);
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
-  if (!tsm.isObjectLiteralExpression(object))
-    return tsm.isIdentifier(skipOuter(tsm, data)) && mayCarryField(ctx, data, keys)
-      ? { expr: data, field: keyField(keys) }
-      : undefined;
-  // The last property that names the key, or the last spread that may hold one, decides it.
+  if (!tsm.isObjectLiteralExpression(object)) {
+    const field = tsm.isIdentifier(skipOuter(tsm, data)) ? carriedField(ctx, data, fields) : undefined;
+    return field ? { expr: data, field } : undefined;
+  }
+  // The last property that names the key, or the last spread that may hold one, decides it. A
+  // spread of a type that cannot be read after it may replace it with any key: then that spread is the key.
+  let unread: ts.Expression | undefined;
   for (let at = object.properties.length - 1; at >= 0; at--) {
     const p = object.properties[at]!;
     if (tsm.isSpreadAssignment(p)) {
-      if (mayCarryField(ctx, p.expression, keys)) return { expr: p.expression, field: keyField(keys) };
+      const field = carriedField(ctx, p.expression, fields);
+      if (field) return { expr: unread ?? p.expression, field };
+      if (field === undefined) unread ??= p.expression;
       continue;
     }
     if (!keys.has(propertyName(tsm, p) ?? "")) continue;
@@ -41,14 +46,10 @@ export function savedKey(
     if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined"))
       return undefined;
     // `id: randomUUID()`, `const id = uuidv4()`: a key made here names no row yet: an insert.
-    return madeHere(tsm, v) ? undefined : { expr: v };
+    if (madeHere(tsm, v)) return undefined;
+    return unread ? { expr: unread, field: fields[0] } : { expr: v };
   }
   return undefined;
-}
-
-/** The field an object's key is read from: `id` when that is among the keys. */
-function keyField(keys: ReadonlySet<string>): string {
-  return keys.has("id") ? "id" : [...keys][0]!;
 }
 
 /** A fresh key: a call (`randomUUID()`, `cuid()`), or a const the function initialised with one. */

@@ -20,7 +20,10 @@ export interface OrmContext {
   /** What a top-level const is initialised with, in its file or the module it is imported from. */
   constValue?(id: ts.Identifier): ts.Expression | undefined;
   /** The class or interface a name declares in a file, or imports into it (orm/declared-fields.ts). */
-  typeNamed?(file: ts.SourceFile, name: string): ts.ClassDeclaration | ts.InterfaceDeclaration | undefined;
+  typeNamed?(
+    file: ts.SourceFile,
+    name: string,
+  ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
   /**
