@@ -235,6 +235,31 @@ import { invoiceItems, invoices } from "../db/schema";`,
     ["missing-tenant-filter from(invoices)", "missing-tenant-filter from(sq)"],
   ],
   [
+    "drizzle: a CTE that selects the parent's columns under their own names",
+    `import { eq, getTableColumns } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    `const a = db.$with("a").as(db.select({ id: invoices.id }).from(invoices).where(eq(invoices.tenantId, tenantId)));
+  await db.with(a).select().from(a).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id));
+  const b = db.$with("b").as(db.select({ ...getTableColumns(invoices) }).from(invoices).where(eq(invoices.tenantId, tenantId)));
+  return db.with(b).select().from(b).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));`,
+    [],
+  ],
+  [
+    "drizzle: twins: a CTE or subquery whose id is another column, or a value of the caller's",
+    `import { eq, sql } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";`,
+    `const a = db.$with("a").as(db.select({ id: invoices.total }).from(invoices).where(eq(invoices.tenantId, tenantId)));
+  await db.with(a).select().from(a).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id));
+  const b = db.select({ id: sql<string>\`\${id}\`.as("id") }).from(invoices).where(eq(invoices.tenantId, tenantId)).as("b");
+  return db.select().from(b).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));`,
+    [
+      "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id))",
+      "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id))",
+    ],
+  ],
+  [
     "drizzle: a let given a scoped CTE in every branch (karakeep's bookmarksSq)",
     DRIZZLE,
     `let sq;

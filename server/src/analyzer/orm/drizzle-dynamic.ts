@@ -78,7 +78,36 @@ function subqueryOf(tsm: typeof ts, value: ts.Expression): { chain: Chain; from:
     chain = chainOf(tsm, query);
   }
   const from = chain.calls.find((c) => c.name === "from");
-  return from ? { chain, from } : undefined;
+  // Its columns are the table's only when it selects them under their own names: `select()`,
+  // `select({ id: projects.id })`; `select({ id: sql\`${input.id}\` })` names no row of it.
+  const select = chain.calls.find((c) => c.name === "select" || c.name === "selectDistinct");
+  if (!from || (select?.args.length && !ownColumns(tsm, select.args[0]!, from.args[0]))) return undefined;
+  return { chain, from };
+}
+
+/** `{ id: t.id, name: t.name, ...getTableColumns(t) }` with `t` the table read: each field its own column. */
+function ownColumns(tsm: typeof ts, selection: ts.Expression, table: ts.Expression | undefined): boolean {
+  const s = skipOuter(tsm, selection);
+  const name = table && skipOuter(tsm, table).getText();
+  if (!name || !tsm.isObjectLiteralExpression(s)) return false;
+  return s.properties.every((p) => {
+    if (tsm.isSpreadAssignment(p)) {
+      const e = skipOuter(tsm, p.expression);
+      return (
+        tsm.isCallExpression(e) &&
+        skipOuter(tsm, e.expression).getText() === "getTableColumns" &&
+        e.arguments.length === 1 &&
+        skipOuter(tsm, e.arguments[0]!).getText() === name
+      );
+    }
+    if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name)) return false;
+    const v = skipOuter(tsm, p.initializer);
+    return (
+      tsm.isPropertyAccessExpression(v) &&
+      v.name.text === p.name.text &&
+      skipOuter(tsm, v.expression).getText() === name
+    );
+  });
 }
 
 /** A const's initializer; every value a `let` is given in the block that declares it (only `=` writes). */
