@@ -86,12 +86,12 @@ describe("schema-builder migrations", () => {
       .map((s) => s.replace(/\s+/g, " ").trim())
       .filter(Boolean);
     assert.deepEqual(statements, [
-      "CREATE TABLE workspaces ( id uuid PRIMARY KEY )",
-      "CREATE TABLE pages ( id uuid PRIMARY KEY , title varchar , workspace_id uuid NOT NULL REFERENCES workspaces ( id ) , created_at timestamptz NOT NULL )",
-      "CREATE TABLE page_history ( id uuid PRIMARY KEY , page_id uuid NOT NULL REFERENCES pages ( id ) )",
-      "ALTER TABLE pages ADD COLUMN creator_id uuid REFERENCES users ( id )",
+      "CREATE TABLE workspaces(id uuid PRIMARY KEY)",
+      "CREATE TABLE pages(id uuid PRIMARY KEY,title varchar,workspace_id uuid NOT NULL REFERENCES workspaces(id),created_at timestamptz NOT NULL)",
+      "CREATE TABLE page_history(id uuid PRIMARY KEY,page_id uuid NOT NULL REFERENCES pages(id))",
+      "ALTER TABLE pages ADD COLUMN creator_id uuid REFERENCES users(id)",
       "ALTER TABLE pages RENAME COLUMN title TO name",
-      "CREATE TABLE scratch ( id uuid )",
+      "CREATE TABLE scratch(id uuid)",
       "DROP TABLE scratch",
     ]);
     // Each statement starts where its builder does (`db.schema` of `await db.schema.createTable(...)`).
@@ -121,6 +121,40 @@ describe("schema-builder migrations", () => {
     assert.deepEqual(errors, []);
     assert.equal(model.tables.get("projects")?.tenantColumn, "org_id");
     assert.equal(model.tables.get("builds")?.owner?.parent, "projects");
+  });
+
+  test("Knex: terse one-line builders, chained verbs, renameTable, withSchema, increments() and .alter()", () => {
+    const text = `export async function up(knex) {
+  await knex.schema.createTable("d", (t) => { t.increments(); t.uuid("org_id").notNullable(); t.timestamps(); }).createTable("e", (t) => { t.uuid("id").primary(); t.uuid("org_id"); });
+  await knex.schema.renameTable("old_docs", "docs");
+  await knex.schema.withSchema("app").createTable("f", (t) => { t.uuid("org_id"); });
+  await knex.schema.alterTable("e", (t) => { t.string("org_id").alter(); t.uuid("d_id").notNullable().references("id").inTable("d"); });
+}
+`;
+    const sql = sqlOfScriptMigration(text, "/p/migrations/1.ts", ts);
+    assert.equal(sql.length, text.length);
+    assert.deepEqual(
+      sql
+        .split(";")
+        .map((s) => s.replace(/\s+/g, " ").trim())
+        .filter(Boolean),
+      [
+        "CREATE TABLE d(id serial PRIMARY KEY,org_id uuid NOT NULL,created_at timestamptz,updated_at timestamptz)",
+        "CREATE TABLE e(id uuid PRIMARY KEY,org_id uuid)",
+        "ALTER TABLE old_docs RENAME TO docs",
+        "CREATE TABLE app.f(org_id uuid)",
+        "ALTER TABLE e ADD COLUMN d_id uuid NOT NULL REFERENCES d(id)",
+      ],
+    );
+    const { model, errors } = modelOf(
+      {
+        "/p/migrations/1.ts": text,
+        "/p/db/migrations/0.sql": "CREATE TABLE old_docs (id uuid PRIMARY KEY, org_id uuid);",
+      },
+      ["org_id"],
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual([...model.tables.keys()].sort(), ["d", "docs", "e", "f"]);
   });
 
   test("twins: a builder in the down migration, a table name the file cannot read, a nullable key own nothing", () => {

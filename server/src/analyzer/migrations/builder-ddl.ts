@@ -62,15 +62,22 @@ export function builderStatements(tsm: typeof ts, body: ts.Node): BuilderStateme
   return out;
 }
 
-/** `x.schema.createTable(...)` (or alterTable, table, dropTable...) and the chain built on it. */
+/** Schema-builder calls that name a table and begin a statement (Knex chains several: `.createTable(a, ...).createTable(b, ...)`). */
+const VERBS = new Set([
+  "createTable",
+  "createTableIfNotExists",
+  "alterTable",
+  "table",
+  "dropTable",
+  "dropTableIfExists",
+  "renameTable",
+]);
+
+/** `x.schema.createTable(...)` (after `withSchema(...)` too) and every call chained on it. */
 function statementAt(tsm: typeof ts, call: ts.CallExpression): BuilderStatement[] | undefined {
   const callee = call.expression;
   if (!tsm.isPropertyAccessExpression(callee) || !isSchema(tsm, callee.expression)) return undefined;
-  const verb = callee.name.text;
-  const table = literal(tsm, call.arguments[0]);
-  if (!table) return undefined;
-  // The calls chained on it, `.addColumn(...)` first: Kysely's builder.
-  const chain: ts.CallExpression[] = [];
+  const calls: ts.CallExpression[] = [call];
   let top: ts.Expression = call;
   while (
     tsm.isPropertyAccessExpression(top.parent) &&
@@ -79,30 +86,58 @@ function statementAt(tsm: typeof ts, call: ts.CallExpression): BuilderStatement[
     top.parent.parent.expression === top.parent
   ) {
     top = top.parent.parent;
-    chain.push(top as ts.CallExpression);
+    calls.push(top as ts.CallExpression);
   }
   const span = { start: call.getStart(), end: top.getEnd() };
-  const name = ident(table);
-  if (verb === "dropTable" || verb === "dropTableIfExists") return [{ ...span, tokens: ["DROP", "TABLE", name] }];
+  const statements: BuilderStatement[] = [];
+  let schema: string | undefined;
+  // Each verb with the calls after it up to the next verb (Kysely's `.addColumn(...)`).
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!;
+    const method = (c.expression as ts.PropertyAccessExpression).name.text;
+    if (method === "withSchema") schema = literal(tsm, c.arguments[0]);
+    const table = VERBS.has(method) ? literal(tsm, c.arguments[0]) : undefined;
+    if (!table) continue;
+    let next = i + 1;
+    while (next < calls.length && !VERBS.has((calls[next]!.expression as ts.PropertyAccessExpression).name.text))
+      next++;
+    const name = ident(schema ? `${schema}.${table}` : table);
+    const tokens = tableStatements(tsm, method, name, c, calls.slice(i + 1, next));
+    for (const t of tokens) statements.push({ ...span, tokens: t });
+    i = next - 1;
+  }
+  return statements.length ? statements : undefined;
+}
+
+/** One verb's statements: CREATE TABLE, ALTER TABLE (several for renames), DROP TABLE. */
+function tableStatements(
+  tsm: typeof ts,
+  verb: string,
+  name: string,
+  call: ts.CallExpression,
+  modifiers: ts.CallExpression[],
+): string[][] {
+  if (verb === "dropTable" || verb === "dropTableIfExists") return [["DROP", "TABLE", name]];
+  if (verb === "renameTable") {
+    const to = literal(tsm, call.arguments[1]);
+    return to ? [["ALTER", "TABLE", name, "RENAME", "TO", ident(to)]] : [];
+  }
   const callback = call.arguments[1];
   const knex = callback && (tsm.isArrowFunction(callback) || tsm.isFunctionExpression(callback)) ? callback : undefined;
-  const { columns, constraints, alterations } = knex ? knexTable(tsm, knex) : kyselyTable(tsm, chain);
+  const { columns, constraints, alterations } = knex ? knexTable(tsm, knex) : kyselyTable(tsm, modifiers);
   if (verb === "createTable" || verb === "createTableIfNotExists") {
     const parts = [...columns.map(columnTokens), ...constraints];
-    if (parts.length === 0) return undefined;
-    return [{ ...span, tokens: ["CREATE", "TABLE", name, "(", ...joinParts(parts), ")"] }];
+    return parts.length ? [["CREATE", "TABLE", name, "(", ...joinParts(parts), ")"]] : [];
   }
-  if (verb !== "alterTable" && verb !== "table") return undefined;
   const actions = [
     ...columns.map((c) => ["ADD", "COLUMN", ...columnTokens(c)]),
     ...constraints.map((c) => ["ADD", ...c]),
     ...alterations.filter((a) => a[0] === "DROP"),
   ];
-  const statements: BuilderStatement[] = [];
-  if (actions.length) statements.push({ ...span, tokens: ["ALTER", "TABLE", name, ...joinParts(actions)] });
-  for (const a of alterations.filter((a) => a[0] === "RENAME"))
-    statements.push({ ...span, tokens: ["ALTER", "TABLE", name, ...a] });
-  return statements.length ? statements : undefined;
+  return [
+    ...(actions.length ? [["ALTER", "TABLE", name, ...joinParts(actions)]] : []),
+    ...alterations.filter((a) => a[0] === "RENAME").map((a) => ["ALTER", "TABLE", name, ...a]),
+  ];
 }
 
 /** `db.schema`, `knex.schema`, `this.schema`, `trx.schema`. */
@@ -195,9 +230,13 @@ function knexTable(tsm: typeof ts, callback: ts.ArrowFunction | ts.FunctionExpre
       if (to) parts.alterations.push(["RENAME", "COLUMN", ident(first), "TO", ident(to)]);
     } else if (method === "timestamps") {
       parts.columns.push({ name: "created_at", type: "timestamptz" }, { name: "updated_at", type: "timestamptz" });
-    } else if (method in KNEX_TYPES && first) {
-      const column: Column = { name: first, type: KNEX_TYPES[method]! };
-      if (method === "increments" || method === "bigIncrements") column.primaryKey = true;
+    } else if (method in KNEX_TYPES) {
+      const increments = method === "increments" || method === "bigIncrements";
+      // `t.increments()` names its column `id`.
+      const name = first ?? (increments ? "id" : undefined);
+      // `.alter()` changes a column that is there already.
+      if (!name || calls.some((m) => (m.expression as ts.PropertyAccessExpression).name.text === "alter")) continue;
+      const column: Column = { name, type: KNEX_TYPES[method]!, ...(increments && { primaryKey: true }) };
       for (const m of calls.slice(1)) applyModifier(tsm, column, m);
       parts.columns.push(column);
     }
@@ -278,25 +317,39 @@ function joinParts(parts: string[][]): string[] {
   return parts.flatMap((p, i) => (i === 0 ? p : [",", ...p]));
 }
 
+/** Punctuation needs no space around it: `CREATE TABLE d(id serial,org_id uuid)`. */
+const PUNCTUATION = new Set(["(", ")", ",", ";"]);
+
 /**
- * Writes `tokens` into `out` (the blanked migration text, one character per slot) over
- * [start, end): each token whole on one line, none across a newline, so line numbers stay the
- * file's. Returns where the next statement may start; undefined when they do not fit (the
- * statement is then left out).
+ * Writes `tokens` into `out` (the blanked migration text, one character per slot) from `start`
+ * on, over blank slots only: each token whole on one line, none across a newline or over text
+ * already written, so line numbers stay the file's. The builder's own code is usually room
+ * enough; a terse one (`createTable("d", (t) => { t.timestamps(); })`) runs on into the blank
+ * text after it. Returns where the next statement may start; undefined when the file ends first.
  */
-export function layTokens(out: string[], start: number, end: number, tokens: readonly string[]): number | undefined {
+export function layTokens(out: string[], start: number, tokens: readonly string[]): number | undefined {
   const placed: [number, string][] = [];
   let at = start;
+  let glued = true; // no space needed before the first token
   for (const token of tokens) {
-    // The next run of non-newline slots long enough for the token and a separating space.
+    if (!glued && !PUNCTUATION.has(token)) at++;
     for (;;) {
-      if (at + token.length > end) return undefined;
-      const gap = out.slice(at, at + token.length).indexOf("\n");
-      if (gap < 0) break;
-      at += gap + 1;
+      if (at + token.length > out.length) return undefined;
+      let clash = -1;
+      for (let i = 0; i < token.length; i++)
+        if (out[at + i] !== " ") {
+          clash = i;
+          break;
+        }
+      // Nor glued to text already there (a kept literal): a blank, a newline or the end after it.
+      const after = out[at + token.length];
+      if (clash < 0 && after !== undefined && after !== " " && after !== "\n") clash = token.length;
+      if (clash < 0) break;
+      at += clash + 1;
     }
     placed.push([at, token]);
-    at += token.length + 1;
+    at += token.length;
+    glued = PUNCTUATION.has(token);
   }
   for (const [pos, token] of placed) for (let i = 0; i < token.length; i++) out[pos + i] = token[i]!;
   return at;

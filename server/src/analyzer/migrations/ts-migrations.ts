@@ -66,11 +66,8 @@ export function sqlOfScriptMigration(text: string, file: string, tsModule: typeo
   }
   // Schema-builder statements as the DDL they run, written over the builder code they stand for.
   // One chain may stand for several statements (`alterTable(...).renameColumn(...)`): each after the last.
-  const next = new Map<number, number>();
-  for (const b of built) {
-    const at = layTokens(out, next.get(b.start) ?? b.start, b.end, [...b.tokens, ";"]);
-    if (at !== undefined) next.set(b.start, at);
-  }
+  let next = 0;
+  for (const b of built) next = layTokens(out, Math.max(b.start, next), [...b.tokens, ";"]) ?? next;
   return out.join("");
 }
 
