@@ -454,6 +454,24 @@ export async function leaky(id: string) {
   });
 });
 
+test("a helper that checks the row it read by the key says so in --explain", () => {
+  const r = one(`async function assertOwnsInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findUnique({ where: { id } });
+  if (!found || found.tenantId !== tenantId) throw new Error("forbidden");
+}
+${HANDLER}
+  await assertOwnsInvoice(input.id, tenantId);
+  await prisma.invoice.delete({ where: { id: input.id } });
+}`);
+  assert.deepEqual(r.flagged, []);
+  assert.ok(
+    r.proofs.includes(
+      "9 helper: key `input.id` is verified by `assertOwnsInvoice` (line 3), which throws unless the row it reads by it is the tenant's",
+    ),
+    r.proofs.join("\n"),
+  );
+});
+
 describe("proofs for --explain", () => {
   test("each dropped finding leaves one proof with its kind and sentence", () => {
     const r = one(`function assertOwned(row: { tenantId: string } | null, tenantId: string) {

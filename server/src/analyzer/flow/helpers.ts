@@ -77,7 +77,8 @@ interface Summary {
    * Parameters (or a field of one: `input.id`, a destructured `{ docId }`) whose key the helper
    * verifies, throwing otherwise; `present`: only when the key is given.
    */
-  verifies: { index: number; path: string; table: string; present?: boolean }[];
+  /** `checked`: by a check of the row read by the key (`if (row.tenantId !== tenantId) throw`), not a scoped read. */
+  verifies: { index: number; path: string; table: string; present?: boolean; checked?: boolean }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
   /**
@@ -327,7 +328,7 @@ export class HelperSummaries implements HelperEffects {
             proof: "helper",
             evidence: call,
             say: (text) =>
-              `key ${text} is verified by ${s.label}, which throws unless a scoped query finds it` +
+              `key ${text} is verified by ${s.label}, which throws unless ${v.checked ? "the row it reads by it is the tenant's" : "a scoped query finds it"}` +
               (v.present ? " (when one is given; without one this query fails or matches nothing)" : ""),
           },
         });
@@ -529,6 +530,7 @@ export class HelperSummaries implements HelperEffects {
             path: p.path + fact.name.slice(p.name.length),
             table: fact.value.table,
             ...(fact.value.present && { present: true }),
+            ...(fact.value.reason?.proof !== "owned-key" && { checked: true }),
           });
     }
 
