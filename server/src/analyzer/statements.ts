@@ -111,3 +111,19 @@ export function lastName(tsm: typeof ts, expr: ts.Expression): string | undefine
 export function calleeName(tsm: typeof ts, call: ts.CallExpression): string | undefined {
   return lastName(tsm, call.expression);
 }
+
+/** `call` and the calls chained on it (`a.b()` then `.c()` then `.d()`), innermost first; the last is the whole chain. */
+export function callsChainedOn(tsm: typeof ts, call: ts.CallExpression): ts.CallExpression[] {
+  const out = [call];
+  let current = call;
+  while (
+    tsm.isPropertyAccessExpression(current.parent) &&
+    current.parent.expression === current &&
+    tsm.isCallExpression(current.parent.parent) &&
+    current.parent.parent.expression === current.parent
+  ) {
+    current = current.parent.parent;
+    out.push(current);
+  }
+  return out;
+}

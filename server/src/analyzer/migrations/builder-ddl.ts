@@ -5,6 +5,7 @@
 // kept: tables, columns, NOT NULL, primary keys, foreign keys, renames and drops; types are the
 // builder's when it names one plainly, `text` otherwise.
 import type ts from "typescript";
+import { callsChainedOn } from "../statements";
 
 /** One statement: its SQL tokens and the span of the builder code it stands for. */
 export interface BuilderStatement {
@@ -77,18 +78,8 @@ const VERBS = new Set([
 function statementAt(tsm: typeof ts, call: ts.CallExpression): BuilderStatement[] | undefined {
   const callee = call.expression;
   if (!tsm.isPropertyAccessExpression(callee) || !isSchema(tsm, callee.expression)) return undefined;
-  const calls: ts.CallExpression[] = [call];
-  let top: ts.Expression = call;
-  while (
-    tsm.isPropertyAccessExpression(top.parent) &&
-    top.parent.expression === top &&
-    tsm.isCallExpression(top.parent.parent) &&
-    top.parent.parent.expression === top.parent
-  ) {
-    top = top.parent.parent;
-    calls.push(top as ts.CallExpression);
-  }
-  const span = { start: call.getStart(), end: top.getEnd() };
+  const calls = callsChainedOn(tsm, call);
+  const span = { start: call.getStart(), end: calls[calls.length - 1]!.getEnd() };
   const statements: BuilderStatement[] = [];
   let schema: string | undefined;
   // Each verb with the calls after it up to the next verb (Kysely's `.addColumn(...)`).

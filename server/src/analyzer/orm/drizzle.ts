@@ -2,6 +2,7 @@
 // `insert`, and the relational API `db.query.t.findMany({ where })` in its callback and object forms.
 import type ts from "typescript";
 import type { TenantTable } from "../model/types";
+import { callsChainedOn } from "../statements";
 import type { Fix, TextEdit } from "../types";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { insertFindings } from "./builder-insert";
@@ -315,15 +316,8 @@ function correlatedRefs(ctx: OrmContext, top: ts.CallExpression): TableRef[] {
     }
   }
   if (!where) return [];
-  let outerTop: ts.Expression = where;
-  while (
-    tsm.isPropertyAccessExpression(outerTop.parent) &&
-    outerTop.parent.expression === outerTop &&
-    tsm.isCallExpression(outerTop.parent.parent) &&
-    outerTop.parent.parent.expression === outerTop.parent
-  )
-    outerTop = outerTop.parent.parent;
-  const chain = chainOf(tsm, outerTop as ts.CallExpression);
+  const chained = callsChainedOn(tsm, where);
+  const chain = chainOf(tsm, chained[chained.length - 1]!);
   const first = chain.calls.findIndex((c) => c.name !== "with" && c.name !== "$with");
   const calls = chain.calls.slice(first);
   const head = calls[0];

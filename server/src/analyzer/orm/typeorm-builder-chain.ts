@@ -3,6 +3,7 @@
 // each marked conditional when an `if`, a loop, `?:` or `&&` decides whether it runs.
 import type ts from "typescript";
 import type { OrmContext } from "./types";
+import { callsChainedOn } from "../statements";
 
 export interface ChainCall {
   call: ts.CallExpression;
@@ -46,18 +47,9 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
 
 /** Collects `call` and the calls chained on it; returns the outermost. */
 function chainUp(tsm: typeof ts, call: ts.CallExpression, conditional: boolean, out: ChainCall[]): ts.Expression {
-  let current: ts.CallExpression = call;
-  out.push({ call, method: methodOf(tsm, call), conditional });
-  while (
-    tsm.isPropertyAccessExpression(current.parent) &&
-    current.parent.expression === current &&
-    tsm.isCallExpression(current.parent.parent) &&
-    current.parent.parent.expression === current.parent
-  ) {
-    current = current.parent.parent;
-    out.push({ call: current, method: methodOf(tsm, current), conditional });
-  }
-  return current;
+  const calls = callsChainedOn(tsm, call);
+  for (const c of calls) out.push({ call: c, method: methodOf(tsm, c), conditional });
+  return calls[calls.length - 1]!;
 }
 
 function methodOf(tsm: typeof ts, call: ts.CallExpression): string {
