@@ -117,7 +117,21 @@ const cases: [string, string, string, string[]][] = [
     "return db.select().from(invoiceItems).leftJoin(invoices, eq(invoices.id, invoiceItems.invoiceId)).where(eq(invoices.tenantId, tenantId));",
     [],
   ],
-  ["knex: insert sets the parent key", KNEX, "return knex('invoice_items').insert({ id, invoice_id: id });", []],
+  // An insert files its row under the parent its owning key names: that key must be the tenant's.
+  [
+    "knex: insert under a parent key nothing proves",
+    KNEX,
+    "return knex('invoice_items').insert({ id, invoice_id: id });",
+    ["missing-tenant-on-insert knex('invoice_items')"],
+  ],
+  [
+    "knex: insert under the parent a scoped read found",
+    KNEX,
+    `const inv = await knex('invoices').where({ id, tenant_id: tenantId }).first();
+  if (!inv) throw new Error("not found");
+  return knex('invoice_items').insert({ id: status, invoice_id: inv.id });`,
+    [],
+  ],
   [
     "knex: whereIn the ids of a scoped parent subquery",
     KNEX,
@@ -170,7 +184,22 @@ const cases: [string, string, string, string[]][] = [
     "return db.selectFrom('invoice_items').where('id', '=', id).selectAll().execute();",
     ["missing-tenant-filter selectFrom('invoice_items')"],
   ],
-  ["kysely: insert", KYSELY, "return db.insertInto('invoice_items').values({ id, invoice_id: id }).execute();", []],
+  [
+    "kysely: insert under a parent key nothing proves; one under a literal parent is the code's choice",
+    KYSELY,
+    `await db.insertInto('invoice_items').values({ id: status, invoice_id: "00000000-0000-0000-0000-000000000000" }).execute();
+  return db.insertInto('invoice_items').values({ id, invoice_id: id }).execute();`,
+    ["missing-tenant-on-insert insertInto('invoice_items')"],
+  ],
+  [
+    "kysely: insert under the parent key a scoped read found; rows of no readable shape are reported as such",
+    KYSELY,
+    `const inv = await db.selectFrom('invoices').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+  if (!inv) throw new Error("not found");
+  await db.insertInto('invoice_items').values({ id: status, invoiceId: id }).execute();
+  return db.insertInto('invoice_items').values(JSON.parse(status)).execute();`,
+    ["dynamic-sql insertInto('invoice_items')"],
+  ],
   [
     "drizzle: joined on the owning key to a scoped parent",
     DRIZZLE,
@@ -195,7 +224,15 @@ const cases: [string, string, string, string[]][] = [
     "return db.select().from(invoiceItems).where(eq(invoiceItems.id, id));",
     ["missing-tenant-filter from(invoiceItems)"],
   ],
-  ["drizzle: insert", DRIZZLE, "return db.insert(invoiceItems).values({ id, invoiceId: id });", []],
+  [
+    "drizzle: insert under a parent key nothing proves; twin: under the key a scoped read found",
+    DRIZZLE,
+    `await db.insert(invoiceItems).values({ id, invoiceId: id });
+  const [inv] = await db.select().from(invoices).where(eq(invoices.tenantId, tenantId)).limit(1);
+  if (!inv) throw new Error("none");
+  return db.insert(invoiceItems).values({ id: status, invoiceId: inv.id });`,
+    ["missing-tenant-on-insert insert(invoiceItems)"],
+  ],
   [
     "drizzle: inArray of the ids a scoped subquery reads from the parent",
     `import { eq, inArray } from "drizzle-orm";

@@ -25,7 +25,7 @@ import {
   type QueryKey,
 } from "./queries";
 import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
-import { tenantColumnMatches } from "../model/names";
+import { normalizeColumnName, tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { WeakCache } from "../weak-cache";
 
@@ -91,12 +91,14 @@ export function ormFlowQuery(
   const keys = primaryKeyFields(ctx.model, table);
   const shape = SHAPES[orm]?.(ctx, call, keys);
   if (!shape) return undefined;
-  const { predicate, whereObject, whereCalls, ...rest } = shape;
+  const { predicate, whereObject, whereCalls, row, ...rest } = shape;
   const parentKeys = predicate
     ? drizzleParentKeys(ctx, predicate, table, keys)
     : whereObject
       ? objectParentKeys(ctx, whereObject, table)
-      : whereCalls && columnParentKeys(ctx, whereCalls, table);
+      : whereCalls
+        ? columnParentKeys(ctx, whereCalls, table)
+        : row && insertedUnder(ctx, row, table);
   return {
     call,
     table,
@@ -115,6 +117,8 @@ type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
   predicate?: ts.Expression;
   /** Kysely, Knex: the where calls, whose `('space_id', '=', x)` terms filter by a parent key. */
   whereCalls?: readonly ChainCall[];
+  /** Drizzle, Kysely, Knex inserts: the one row object, whose owning key files the row under its parent. */
+  row?: ts.Expression;
 };
 
 const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression, keys: Keys) => Shape | undefined>> = {
@@ -189,7 +193,12 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
   const predicate = wheres.length === 1 ? wheres[0].args[0] : undefined;
   const key = predicate ? drizzleKey(tsm, predicate, keys) : undefined;
   if (head.startsWith("select")) return { returns: rows, key, predicate, readOnly: true };
-  if (head === "insert") return { returns: returning ? rows : "none", creates: true };
+  if (head === "insert")
+    return {
+      returns: returning ? rows : "none",
+      creates: true,
+      row: chain.calls.find((c) => c.name === "values")?.args[0],
+    };
   if (head === "update" || head === "delete") return { returns: returning ? rows : "none", key, predicate };
   return undefined;
 }
@@ -233,6 +242,21 @@ function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, ta
     if (parent) out.push({ expr: v!, list: false, table: parent, field: name });
   }
   return out;
+}
+
+/**
+ * The parent an insert files its one row under (`values({ spaceId: space.id, userId })` into a
+ * table owned through `spaces`): its owning key only, since another parent's key ties the row to
+ * nothing. Rows (an array) each need theirs: none is taken for all.
+ */
+function insertedUnder(ctx: OrmContext, row: ts.Expression, table: string): ParentKey[] | undefined {
+  const tsm = ctx.ts;
+  const owner = lookupTenantTable(ctx.model, table)?.owner;
+  const object = skipOuter(tsm, row);
+  if (!owner || !tsm.isObjectLiteralExpression(object)) return undefined;
+  return objectParentKeys(ctx, object, table).filter(
+    (k) => k.table === owner.parent && normalizeColumnName(k.field) === normalizeColumnName(owner.column),
+  );
 }
 
 /**
@@ -295,7 +319,8 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shap
   const rowsOf = head.name === "selectFrom" || returning;
   const returns = !rowsOf || !last.startsWith("execute") ? "none" : one ? "row" : "rows";
   if (calls.some((c) => /^or[A-Z]/.test(c.name))) return { returns };
-  if (head.name === "insertInto") return { returns, creates: true };
+  if (head.name === "insertInto")
+    return { returns, creates: true, row: calls.find((c) => c.name === "values")?.args[0] };
   return {
     returns,
     throwsWhenEmpty: last.endsWith("OrThrow"),
@@ -310,7 +335,12 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape 
   const { calls } = chainOf(tsm, call);
   const names = new Set(calls.map((c) => c.name));
   const returning = names.has("returning");
-  if (names.has("insert")) return { returns: returning ? "rows" : "none", creates: true };
+  if (names.has("insert"))
+    return {
+      returns: returning ? "rows" : "none",
+      creates: true,
+      row: calls.find((c) => c.name === "insert")?.args[0],
+    };
   const writes = ["update", "del", "delete", "increment", "decrement"].some((n) => names.has(n));
   const returns = writes ? (returning ? "rows" : "none") : names.has("first") ? "row" : "rows";
   if (calls.some((c) => /^orWhere/.test(c.name))) return { returns };

@@ -1,6 +1,7 @@
 // Inserts through a query builder: every row object must set the tenant key (DESIGN.md
 // `missing-tenant-on-insert`). Shared by Drizzle `values(...)`, Kysely `values(...)`, Knex `insert(...)`.
 import type ts from "typescript";
+import { normalizeColumnName } from "../model/names";
 import type { TenantTable } from "../model/types";
 import { finding } from "./builder-scope";
 import { addProperty } from "./builder-syntax";
@@ -29,8 +30,9 @@ export function insertFindings(
   top: ts.Node,
   receiver: ts.Expression,
 ): OrmFinding[] {
+  if (!check.rows) return [];
   // A table owned through its parent has no tenant key: the parent key its rows carry ties them.
-  if (!check.rows || check.table.owner) return [];
+  if (check.table.owner) return parentKeyFindings(ctx, check, check.rows, top, receiver);
   const rows = rowObjects(ctx, check, check.rows, 0);
   const objects = rows.objects;
   const states = objects.map((o) => tenantState(ctx, check, o));
@@ -65,6 +67,58 @@ export function insertFindings(
     return [finding(ctx, "dynamic-sql", check.node, table, message, undefined, top, receiver)];
   }
   return [];
+}
+
+/**
+ * An insert into a table owned through its parent files each row under the parent its owning key
+ * names (`values({ spaceId, userId })` into `space_members`): that key must be the tenant's, or the
+ * row joins whichever tenant owns that parent. Reported unless the key is a literal; the data flow
+ * drops the finding where it proves the key (flow/orm-queries.ts `insertedUnder`).
+ */
+function parentKeyFindings(
+  ctx: OrmContext,
+  check: InsertCheck,
+  rowsArg: ts.Expression,
+  top: ts.Node,
+  receiver: ts.Expression,
+): OrmFinding[] {
+  const tsm = ctx.ts;
+  const owner = check.table.owner!;
+  const rows = rowObjects(ctx, check, rowsArg, 0);
+  const parent = `"${owner.parent}"`;
+  const table = check.table.name;
+  let unread: ts.Expression | undefined = rows.opaque;
+  const keys: ts.Expression[] = [];
+  for (const object of rows.objects) {
+    let value: ts.Expression | undefined;
+    for (const p of object.properties) {
+      if (tsm.isSpreadAssignment(p)) {
+        value = undefined;
+        unread ??= p.expression;
+        continue;
+      }
+      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+      if (name && normalizeColumnName(name) === normalizeColumnName(owner.column))
+        value = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+    }
+    if (value && !isLiteralValue(tsm, value)) keys.push(value);
+  }
+  if (keys.length > 0) {
+    const named = keys.map((k) => `\`${k.getText(ctx.sourceFile)}\``).join(", ");
+    const message = `${check.label} creates "${table}" under the ${parent} row ${named}, which nothing ties to the tenant: the row joins whichever tenant owns that ${parent} row, and that tenant reads it. Look the ${parent} row up scoped to the tenant first (ending the path when it is missing), or take its key from a scoped query.`;
+    return [finding(ctx, "missing-tenant-on-insert", check.node, table, message, undefined, top, receiver)];
+  }
+  if (unread) {
+    const message = `The rows of ${check.label} come from \`${unread.getText(ctx.sourceFile)}\`, so tenantguard cannot tell which ${parent} row each "${table}" row is created under. Write ${owner.column} in the inserted object itself.`;
+    return [finding(ctx, "dynamic-sql", check.node, table, message, undefined, top, receiver)];
+  }
+  return [];
+}
+
+/** A literal key (`1`, `"system"`) names a fixed row, chosen by the code: nothing the client can aim. */
+function isLiteralValue(tsm: typeof ts, e: ts.Expression): boolean {
+  const s = skipOuter(tsm, e);
+  return tsm.isStringLiteralLike(s) || tsm.isNumericLiteral(s) || s.kind === tsm.SyntaxKind.NullKeyword;
 }
 
 function rowObjects(
