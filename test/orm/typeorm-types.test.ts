@@ -36,6 +36,7 @@ const EXPECTED: [string, number, string, string, "both" | "types"][] = [
   ["src/saves.ts", 41, "missing-tenant-filter", "save({ ...row, ...body })", "types"],
   ["src/saves.ts", 48, "missing-tenant-filter", "save(row)", "types"],
   ["src/saves.ts", 55, "missing-tenant-filter", "save(row)", "types"],
+  ["src/saves.ts", 67, "missing-tenant-filter", "save(items)", "both"],
 ];
 
 const rows = (findings: FixtureFinding[]) => findings.map((f) => [f.file, f.line, f.ruleId, f.at]);

@@ -393,7 +393,7 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     // `save({ ...input, id: input.id })` updates the row that holds the key: a write by key.
     const key = arg && savedKey(ctx, arg, keys);
     if (!key) return { returns: "row", creates: true };
-    return { returns: "row", key: { expr: key.expr, list: false, ...(key.field && { ofObject: key.field }) } };
+    return { returns: "row", key: { expr: key.expr, list: !!key.list, ...(key.field && { ofObject: key.field }) } };
   }
   if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
   const one = TYPEORM_ONE.has(method);

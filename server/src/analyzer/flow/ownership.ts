@@ -250,7 +250,7 @@ export class OwnershipFlow {
     }
     const param = ctx.callers && parameterKey(ctx.ts, expr);
     if (!param) return undefined;
-    const pk = key.ofObject ? { ...param, path: `${param.path}.${key.ofObject}` } : param;
+    const pk = key.ofObject ? { ...param, path: `${param.path}${objectKeyPath(key)}` } : param;
     const verdict = this.byCallers(pk, table, key, 0, new Set());
     if (verdict.kind === "unknown") return undefined;
     if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
@@ -547,7 +547,12 @@ function keyValue(tsm: typeof ts, flow: FunctionFlow, key: QueryKey): Value | un
   if (!key.ofObject) return flow.valueOf(key.expr, key.expr);
   // `row.id = dto.id`, `Object.assign(row, dto)`, `repo.merge(row, dto)` before the save: the row may hold another key.
   if (rewrittenBefore(tsm, key.expr, key.ofObject)) return undefined;
-  return flow.valueOfPath(key.expr, `.${key.ofObject}`, key.expr);
+  return flow.valueOfPath(key.expr, objectKeyPath(key), key.expr);
+}
+
+/** The path of an object's key: `.id`, or `.map(id)` for a list of rows (the ids of `save(rows)`). */
+function objectKeyPath(key: QueryKey): string {
+  return key.list ? `.map(${key.ofObject})` : `.${key.ofObject}`;
 }
 
 /** Whether the object `expr` names had its `field` written, or was merged into, before `expr` in its function. */

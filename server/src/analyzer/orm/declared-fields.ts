@@ -36,10 +36,12 @@ export function carriedField(
   ctx: FieldTypes,
   expr: ts.Expression,
   fields: readonly string[],
+  /** The elements of a list (`items: UpdateInput[]`), not the value itself. */
+  element = false,
 ): string | false | undefined {
   let unknown = false;
   for (const f of fields) {
-    const may = mayCarryField(ctx, expr, new Set([f]));
+    const may = mayCarryField(ctx, expr, new Set([f]), element);
     if (may) return f;
     if (may === undefined) unknown = true;
   }
@@ -47,18 +49,39 @@ export function carriedField(
 }
 
 /** Whether the value of `expr` may hold one of `fields`; undefined when its type cannot be read. */
-function mayCarryField(ctx: FieldTypes, expr: ts.Expression, fields: ReadonlySet<string>): boolean | undefined {
+function mayCarryField(
+  ctx: FieldTypes,
+  expr: ts.Expression,
+  fields: ReadonlySet<string>,
+  element: boolean,
+): boolean | undefined {
   const tsm = ctx.ts;
   const e = strip(tsm, expr);
   if (ctx.checker) {
-    const type = ctx.checker.getTypeAtLocation(e);
+    const whole = ctx.checker.getTypeAtLocation(e);
+    const type = element ? whole.getNumberIndexType() : whole;
+    if (!type) return undefined;
     // A union may be any of its members (`CreateInput | UpdateInput`): one with the field is enough.
     const members = type.isUnion() ? type.types : [type];
     if (members.some((t) => t.flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown))) return undefined;
     return members.some((t) => [...fields].some((f) => !!t.getProperty(f)));
   }
   const declared = tsm.isIdentifier(e) ? declaredType(tsm, e) : undefined;
-  return declared && carries(ctx, declared, fields, 0);
+  const type = declared && element ? elementType(tsm, declared) : declared;
+  return type && carries(ctx, type, fields, 0);
+}
+
+/** `T[]`, `Array<T>`, `ReadonlyArray<T>`: `T`. */
+function elementType(tsm: typeof ts, node: ts.TypeNode): ts.TypeNode | undefined {
+  if (tsm.isArrayTypeNode(node)) return node.elementType;
+  if (tsm.isTypeOperatorNode(node)) return elementType(tsm, node.type); // `readonly T[]`
+  if (
+    tsm.isTypeReferenceNode(node) &&
+    tsm.isIdentifier(node.typeName) &&
+    /^(?:Readonly)?Array$/.test(node.typeName.text)
+  )
+    return node.typeArguments?.[0];
+  return undefined;
 }
 
 /** The type annotation of the parameter or variable `id` names where it is used. */

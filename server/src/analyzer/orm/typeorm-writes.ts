@@ -20,14 +20,18 @@ export function savedKey(
   ctx: FieldTypes,
   data: ts.Expression,
   keys: ReadonlySet<string>,
-): { expr: ts.Expression; field?: string } | undefined {
+): { expr: ts.Expression; field?: string; list?: boolean } | undefined {
   const tsm = ctx.ts;
   const fields = [...keys].sort((a, b) => (a === "id" ? 1 : b === "id" ? -1 : 0)); // the entity's own key first
   const object = resolveConst(tsm, data);
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
   if (!tsm.isObjectLiteralExpression(object)) {
-    const field = tsm.isIdentifier(skipOuter(tsm, data)) ? carriedField(ctx, data, fields) : undefined;
-    return field ? { expr: data, field } : undefined;
+    if (!tsm.isIdentifier(skipOuter(tsm, data))) return undefined;
+    const field = carriedField(ctx, data, fields);
+    if (field) return { expr: data, field };
+    // `save(items)` with `items: UpdateInput[]`: each by whatever key it holds.
+    const each = carriedField(ctx, data, fields, true);
+    return each ? { expr: data, field: each, list: true } : undefined;
   }
   // The last property that names the key, or the last spread that may hold one, decides it. A
   // spread of a type that cannot be read after it may replace it with any key: then that spread is the key.
