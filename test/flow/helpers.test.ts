@@ -184,6 +184,20 @@ ${HANDLER}
       ],
     ],
     [
+      "twins: a verifying helper handed the request's tenant, or a constant, as the tenant",
+      `async function requireInvoice(id: string, tenantId: string) {
+  const found = await prisma.invoice.findFirst({ where: { id, tenantId }, select: { id: true } });
+  if (!found) throw new Error("not found");
+}
+${HANDLER}
+  await requireInvoice(input.id, input.tenantId);
+  await prisma.invoice.delete({ where: { id: input.id } });
+  await requireInvoice(id, "acme");
+  await prisma.invoice.delete({ where: { id } });
+}`,
+      ["9: delete({ where: { id: input.id } })", "11: delete({ where: { id } })"],
+    ],
+    [
       "twin: a helper whose empty result only returns false",
       `async function invoiceExists(id: string, tenantId: string) {
   const found = await prisma.invoice.findFirst({ where: { id, tenantId } });

@@ -83,7 +83,16 @@ export interface GuardArgs {
 
 export type HelperEffect =
   /** `present`: the helper checks the key only when it is given (`if (docId) { ... }`). */
-  | { kind: "verifies"; key: ts.Expression; path: string; table: string; reason: Reason; present?: boolean }
+  | {
+      kind: "verifies";
+      key: ts.Expression;
+      path: string;
+      table: string;
+      reason: Reason;
+      present?: boolean;
+      /** Whether the caller handed the helper's tenant parameters the tenant, not request input. */
+      tenant: (names: TenantNames) => boolean;
+    }
   | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
 
 export type Check = { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement };

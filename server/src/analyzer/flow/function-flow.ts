@@ -317,6 +317,7 @@ export class FunctionFlow extends AccessChecks {
     if (!tsm.isCallExpression(e) || !this.ctx.helpers || this.ctx.queries.has(e)) return;
     for (const effect of this.ctx.helpers.effects(e)) {
       if (effect.kind === "verifies") {
+        if (!effect.tenant(this.ctx.tenantOf(effect.table))) continue;
         const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
         const value: Value = {
           kind: "key",

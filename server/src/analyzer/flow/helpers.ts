@@ -79,6 +79,8 @@ interface Summary {
    */
   /** `checked`: by a check of the row read by the key (`if (row.tenantId !== tenantId) throw`), not a scoped read. */
   verifies: { index: number; path: string; table: string; present?: boolean; checked?: boolean }[];
+  /** Parameters named for the tenant (`tenantId`, `orgId`): what a verifying helper checks keys against. */
+  tenantParams: number[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
   /**
@@ -324,6 +326,12 @@ export class HelperSummaries implements HelperEffects {
           path: passed.path,
           table: v.table,
           ...(v.present && { present: true }),
+          // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
+          tenant: (names) =>
+            s.tenantParams.every((i) => {
+              const a = arg(i);
+              return !!a && isTenantValue(tsm, a, names) && !isRequestInput(tsm, a);
+            }),
           reason: {
             proof: "helper",
             evidence: call,
@@ -550,7 +558,15 @@ export class HelperSummaries implements HelperEffects {
     const returns = this.returnedValue(flow, fn, returned);
     const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, returned);
     if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
-    return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, checksRow };
+    const tenantParams = verifies.length
+      ? fn.parameters.flatMap((p, i) =>
+          tsm.isIdentifier(p.name) &&
+          verifies.some((v) => isTenantValue(tsm, p.name as ts.Identifier, this.ctx.tenantOf(v.table)))
+            ? [i]
+            : [],
+        )
+      : [];
+    return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, tenantParams, checksRow };
   }
 
   /** Every return hands back the one membership read by two of the parameters (or nothing). */
