@@ -157,6 +157,26 @@ describe("schema-builder migrations", () => {
     assert.deepEqual([...model.tables.keys()].sort(), ["d", "docs", "e", "f"]);
   });
 
+  test("a statement never straddles kept SQL, and one with no room left in the file goes after its last line", () => {
+    const text = `export async function up(knex) { await knex.schema.createTable("d", (t) => { t.increments(); t.uuid("org_id"); t.timestamps(); }); await knex.raw("ALTER TABLE d ENABLE ROW LEVEL SECURITY"); }`;
+    const sql = sqlOfScriptMigration(text, "/p/migrations/1.ts", ts);
+    assert.deepEqual(
+      sql
+        .split(";")
+        .map((s) => s.replace(/\s+/g, " ").trim())
+        .filter(Boolean)
+        .sort(),
+      [
+        "ALTER TABLE d ENABLE ROW LEVEL SECURITY",
+        "CREATE TABLE d(id serial PRIMARY KEY,org_id uuid,created_at timestamptz,updated_at timestamptz)",
+      ],
+    );
+    assert.equal(sql.split("\n").length, 1);
+    const { model, errors } = modelOf({ "/p/migrations/1.ts": text }, ["org_id"]);
+    assert.deepEqual(errors, []);
+    assert.equal(model.tables.get("d")?.tenantColumn, "org_id");
+  });
+
   test("twins: a builder in the down migration, a table name the file cannot read, a nullable key own nothing", () => {
     const { model } = modelOf(
       {

@@ -313,35 +313,53 @@ const PUNCTUATION = new Set(["(", ")", ",", ";"]);
 
 /**
  * Writes `tokens` into `out` (the blanked migration text, one character per slot) from `start`
- * on, over blank slots only: each token whole on one line, none across a newline or over text
- * already written, so line numbers stay the file's. The builder's own code is usually room
- * enough; a terse one (`createTable("d", (t) => { t.timestamps(); })`) runs on into the blank
- * text after it. Returns where the next statement may start; undefined when the file ends first.
+ * on: each token whole on one line, in blank slots, and no text of another statement (a kept SQL
+ * literal) between its first token and its last, so line numbers stay the file's and statements
+ * stay apart. The builder's own code is usually room enough; a terse one (`createTable("d", (t) =>
+ * { t.timestamps(); })`) runs on into the blank text after it. When the file has no such room
+ * left, the statement is appended after its last line. Returns where the next statement may start.
  */
-export function layTokens(out: string[], start: number, tokens: readonly string[]): number | undefined {
+export function layTokens(out: string[], start: number, tokens: readonly string[]): number {
+  for (let begin = start; begin < out.length;) {
+    const placed = place(out, begin, tokens);
+    if (typeof placed !== "number") {
+      for (const [pos, token] of placed.tokens) for (let i = 0; i < token.length; i++) out[pos + i] = token[i]!;
+      return placed.end;
+    }
+    begin = placed; // past the text in the way: start the whole statement again after it
+  }
+  // No room left in the file: after its last line, where nothing follows.
+  const end = out.length;
+  out.push(" ", tokens.join(" "));
+  return end;
+}
+
+/**
+ * The token positions from `begin`, or where to start again when text that is not blank (not
+ * this statement's) stands in the way.
+ */
+function place(
+  out: readonly string[],
+  begin: number,
+  tokens: readonly string[],
+): { tokens: [number, string][]; end: number } | number {
   const placed: [number, string][] = [];
-  let at = start;
+  let at = begin;
   let glued = true; // no space needed before the first token
   for (const token of tokens) {
     if (!glued && !PUNCTUATION.has(token)) at++;
     for (;;) {
-      if (at + token.length > out.length) return undefined;
-      let clash = -1;
-      for (let i = 0; i < token.length; i++)
-        if (out[at + i] !== " ") {
-          clash = i;
-          break;
-        }
-      // Nor glued to text already there (a kept literal): a blank, a newline or the end after it.
-      const after = out[at + token.length];
-      if (clash < 0 && after !== undefined && after !== " " && after !== "\n") clash = token.length;
-      if (clash < 0) break;
-      at += clash + 1;
+      if (at + token.length > out.length) return out.length;
+      const slot = out.slice(at, at + token.length + 1);
+      const text = slot.findIndex((c) => c !== " " && c !== "\n");
+      if (text >= 0) return at + text + 1; // another statement's text: this one may not straddle it
+      const newline = slot.indexOf("\n");
+      if (newline < 0 || newline === token.length) break;
+      at += newline + 1; // a token never spans lines
     }
     placed.push([at, token]);
     at += token.length;
     glued = PUNCTUATION.has(token);
   }
-  for (const [pos, token] of placed) for (let i = 0; i < token.length; i++) out[pos + i] = token[i]!;
-  return at;
+  return { tokens: placed, end: at };
 }

@@ -67,7 +67,7 @@ export function sqlOfScriptMigration(text: string, file: string, tsModule: typeo
   // Schema-builder statements as the DDL they run, written over the builder code they stand for.
   // One chain may stand for several statements (`alterTable(...).renameColumn(...)`): each after the last.
   let next = 0;
-  for (const b of built) next = layTokens(out, Math.max(b.start, next), [...b.tokens, ";"]) ?? next;
+  for (const b of built) next = layTokens(out, Math.max(b.start, next), [...b.tokens, ";"]);
   return out.join("");
 }
 
