@@ -176,6 +176,35 @@ ${body}
     );
   });
 
+  test("a Kysely write's bigint count from executeTakeFirst: 0n, loose 0, !count, Number(...) === 0", () => {
+    const write = (n: number) =>
+      `const r${n} = await db.updateTable("spaces").set({ name: "x" }).where("id", "=", dto.otherId).where("workspaceId", "=", workspaceId).executeTakeFirst();`;
+    assert.deepEqual(
+      run(`  ${write(1)}
+  if (r1.numUpdatedRows === 0n) throw new Error("none");
+  ${write(2)}
+  if (r2.numUpdatedRows == 0) throw new Error("none");
+  ${write(3)}
+  if (!r3.numUpdatedRows) throw new Error("none");
+  ${write(4)}
+  if (Number(r4.numUpdatedRows) === 0) throw new Error("none");
+  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.otherId).execute();`),
+      [],
+    );
+  });
+
+  test("twins: a bigint count compared strictly with the number 0 (never equal), a count read off execute()'s array", () => {
+    assert.deepEqual(
+      run(`  const r1 = await db.updateTable("spaces").set({ name: "x" }).where("id", "=", dto.otherId).where("workspaceId", "=", workspaceId).executeTakeFirst();
+  if (r1.numUpdatedRows === 0) throw new Error("none");
+  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.otherId).execute();
+  const r2 = await db.updateTable("spaces").set({ name: "x" }).where("id", "=", dto.userId).where("workspaceId", "=", workspaceId).execute();
+  if (r2.numUpdatedRows === 0n) throw new Error("none");
+  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.userId).execute();`),
+      ['members.ts:7: deleteFrom("spaceMembers")', 'members.ts:10: deleteFrom("spaceMembers")'],
+    );
+  });
+
   test("twins: another key, and the key only inside an orWhere", () => {
     assert.deepEqual(
       run(`  await db.deleteFrom("spaceMembers").where("spaceId", "=", dto.otherId).execute();

@@ -3,6 +3,7 @@
 // authorization call, a comparison with the tenant) are judged in flow/access-checks.ts.
 import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
+import { calleeName } from "../statements";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
 import { bindingPath, constDeclarationOf, writes } from "./bindings";
 import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
@@ -344,15 +345,20 @@ export class FunctionFlow extends AccessChecks {
    */
   private countedWrite(term: ts.Expression, at: ts.Node): FlowQuery | undefined {
     const tsm = this.tsm;
-    let tested = countTest(tsm, term);
-    if (!tested) return undefined;
+    const test = countTest(tsm, term);
+    if (!test) return undefined;
+    let tested = test.tested;
     let field: string | undefined;
+    // `Number(res.numUpdatedRows) === 0`: the comparison is of the converted value.
+    let converted: "number" | "bigint" | undefined;
     if (
       tsm.isCallExpression(tested) &&
       tested.arguments.length === 1 &&
       /^(?:Number|BigInt)$/.test(tested.expression.getText())
-    )
+    ) {
+      converted = tested.expression.getText() === "Number" ? "number" : "bigint";
       tested = strip(tsm, tested.arguments[0]!);
+    }
     if (tsm.isPropertyAccessExpression(tested)) {
       field = tested.name.text;
       tested = strip(tsm, tested.expression);
@@ -365,9 +371,16 @@ export class FunctionFlow extends AccessChecks {
       const path = bindingPath(tsm, decl.name, tested.text);
       field = path?.length === 1 ? path[0] : undefined;
     } else if (!tsm.isIdentifier(decl.name)) return undefined;
-    if (!field || !WRITE_COUNTS.has(field)) return undefined;
+    if (!field) return undefined;
+    const bigint = BIGINT_COUNTS.has(field);
+    // A strict comparison holds only against a literal of the count's own type.
+    if (!(bigint || WRITE_COUNTS.has(field))) return undefined;
+    if (test.strict && test.strict !== (converted ?? (bigint ? "bigint" : "number"))) return undefined;
     let e = strip(tsm, decl.initializer);
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    // Kysely's counts are on the one result of `executeTakeFirst()`; `execute()` gives an array.
+    if (bigint && !(tsm.isCallExpression(e) && /^executeTakeFirst(?:OrThrow)?$/.test(calleeName(tsm, e) ?? "")))
+      return undefined;
     const q = this.ctx.queries.get(e);
     return q && !q.readOnly && !q.creates ? q : undefined;
   }
@@ -443,38 +456,43 @@ export class FunctionFlow extends AccessChecks {
   }
 }
 
-/** What a write's result says it changed: Prisma, Drizzle (SQLite), TypeORM, node-postgres, Kysely, MySQL drivers. */
-const WRITE_COUNTS = new Set([
-  "count",
-  "changes",
-  "affected",
-  "rowCount",
-  "rowsAffected",
-  "numUpdatedRows",
-  "numDeletedRows",
-  "affectedRows",
-]);
+/** What a write's result says it changed: Prisma, Drizzle (SQLite), TypeORM, node-postgres, MySQL drivers (numbers). */
+const WRITE_COUNTS = new Set(["count", "changes", "affected", "rowCount", "rowsAffected", "affectedRows"]);
+/** Kysely's `executeTakeFirst()` result of an update or delete: bigints (`0n === 0` is false). */
+const BIGINT_COUNTS = new Set(["numUpdatedRows", "numDeletedRows"]);
 
-/** `!r.count`, `r.count === 0` (or `0n`, `< 1`, `!== 1`), `!count` of `const { count } = ...`: what is tested, and its field. */
-function countTest(tsm: typeof ts, term: ts.Expression): ts.Expression | undefined {
+/**
+ * `!r.count`, `r.count === 0` (`== 0`, `< 1`, `!== 1`), `!count` of `const { count } = ...`: what is
+ * tested, and whether a strict comparison named a bigint (`0n`) or a number.
+ */
+function countTest(
+  tsm: typeof ts,
+  term: ts.Expression,
+): { tested: ts.Expression; strict?: "number" | "bigint" } | undefined {
   const t = strip(tsm, term);
-  if (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken) return strip(tsm, t.operand);
+  if (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken)
+    return { tested: strip(tsm, t.operand) };
   if (!tsm.isBinaryExpression(t)) return undefined;
-  const literal = (e: ts.Expression, ...values: string[]) => {
-    const s = strip(tsm, e);
-    return (tsm.isNumericLiteral(s) || tsm.isBigIntLiteral(s)) && values.includes(s.text.replace(/n$/, ""));
-  };
-  const op = t.operatorToken.kind;
   const S = tsm.SyntaxKind;
+  const op = t.operatorToken.kind;
+  const strict = op === S.EqualsEqualsEqualsToken || op === S.ExclamationEqualsEqualsToken;
   const equal = op === S.EqualsEqualsEqualsToken || op === S.EqualsEqualsToken;
   const unequal = op === S.ExclamationEqualsEqualsToken || op === S.ExclamationEqualsToken;
-  if (
-    (equal && literal(t.right, "0")) ||
-    (unequal && literal(t.right, "1")) ||
-    (op === S.LessThanToken && literal(t.right, "1"))
-  )
-    return strip(tsm, t.left);
-  if ((equal && literal(t.left, "0")) || (unequal && literal(t.left, "1"))) return strip(tsm, t.right);
+  const literal = (e: ts.Expression, value: string) => {
+    const s = strip(tsm, e);
+    if (tsm.isNumericLiteral(s) && s.text === value) return "number" as const;
+    if (tsm.isBigIntLiteral(s) && s.text === `${value}n`) return "bigint" as const;
+    return undefined;
+  };
+  for (const [tested, other] of [
+    [t.left, t.right],
+    [t.right, t.left],
+  ] as const) {
+    const kind = equal ? literal(other, "0") : unequal ? literal(other, "1") : undefined;
+    const less = op === S.LessThanToken && tested === t.left ? literal(other, "1") : undefined;
+    if (kind) return { tested: strip(tsm, tested), ...(strict && { strict: kind }) };
+    if (less) return { tested: strip(tsm, tested) };
+  }
   return undefined;
 }
 
