@@ -192,6 +192,14 @@ const cases: [string, string, string, string[]][] = [
     ["missing-tenant-on-insert insertInto('invoice_items')"],
   ],
   [
+    "knex: a computed key names the parent: a literal name is read, any other may name it",
+    KNEX,
+    `const COLUMN = status;
+  await knex('invoice_items').insert({ id: status, ["invoice_id"]: id });
+  return knex('invoice_items').insert({ id: status, [COLUMN]: id });`,
+    ["missing-tenant-on-insert knex('invoice_items')", "dynamic-sql knex('invoice_items')"],
+  ],
+  [
     "kysely: insert under the parent key a scoped read found; rows of no readable shape are reported as such",
     KYSELY,
     `const inv = await db.selectFrom('invoices').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
@@ -290,10 +298,13 @@ import { invoiceItems, invoices } from "../db/schema";`,
     `const a = db.$with("a").as(db.select({ id: invoices.total }).from(invoices).where(eq(invoices.tenantId, tenantId)));
   await db.with(a).select().from(a).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id));
   const b = db.select({ id: sql<string>\`\${id}\`.as("id") }).from(invoices).where(eq(invoices.tenantId, tenantId)).as("b");
-  return db.select().from(b).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));`,
+  await db.select().from(b).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));
+  const c = db.selectDistinctOn([invoices.id], { id: sql<string>\`\${id}\`.as("id") }).from(invoices).where(eq(invoices.tenantId, tenantId)).as("c");
+  return db.select().from(c).leftJoin(invoiceItems, eq(invoiceItems.invoiceId, c.id));`,
     [
       "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id))",
       "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id))",
+      "missing-tenant-filter leftJoin(invoiceItems, eq(invoiceItems.invoiceId, c.id))",
     ],
   ],
   [

@@ -97,7 +97,15 @@ function parentKeyFindings(
         unread ??= p.expression;
         continue;
       }
-      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+      // `{ ["space_id"]: x }` names its key; `{ [SPACE_ID]: x }` may name any.
+      const computed = p.name && tsm.isComputedPropertyName(p.name) ? skipOuter(tsm, p.name.expression) : undefined;
+      if (computed && !tsm.isStringLiteralLike(computed)) {
+        value = undefined;
+        unread ??= computed;
+        continue;
+      }
+      const label = computed ?? p.name;
+      const name = label && (tsm.isIdentifier(label) || tsm.isStringLiteralLike(label)) ? label.text : undefined;
       if (name && normalizeColumnName(name) === normalizeColumnName(owner.column))
         value = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
     }

@@ -80,8 +80,16 @@ function subqueryOf(tsm: typeof ts, value: ts.Expression): { chain: Chain; from:
   const from = chain.calls.find((c) => c.name === "from");
   // Its columns are the table's only when it selects them under their own names: `select()`,
   // `select({ id: projects.id })`; `select({ id: sql\`${input.id}\` })` names no row of it.
-  const select = chain.calls.find((c) => c.name === "select" || c.name === "selectDistinct");
-  if (!from || (select?.args.length && !ownColumns(tsm, select.args[0]!, from.args[0]))) return undefined;
+  const select = chain.calls.find((c) => c.name.startsWith("select"));
+  // `selectDistinctOn(on, fields)` takes its fields second; any other select call is not read.
+  const fields =
+    select?.name === "select" || select?.name === "selectDistinct"
+      ? select.args[0]
+      : select?.name === "selectDistinctOn"
+        ? select.args[1]
+        : undefined;
+  if (!from || (select && !["select", "selectDistinct", "selectDistinctOn"].includes(select.name))) return undefined;
+  if (fields && !ownColumns(tsm, fields, from.args[0])) return undefined;
   return { chain, from };
 }
 
