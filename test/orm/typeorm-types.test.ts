@@ -34,9 +34,15 @@ const EXPECTED: [string, number, string, string, "both" | "types"][] = [
   ["src/saves.ts", 30, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
   ["src/saves.ts", 35, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
   ["src/saves.ts", 41, "missing-tenant-filter", "save({ ...row, ...body })", "types"],
-  ["src/saves.ts", 48, "missing-tenant-filter", "save(row)", "types"],
-  ["src/saves.ts", 55, "missing-tenant-filter", "save(row)", "types"],
+  ["src/saves.ts", 48, "missing-tenant-filter", "save(row)", "both"],
+  ["src/saves.ts", 55, "missing-tenant-filter", "save(row)", "both"],
   ["src/saves.ts", 67, "missing-tenant-filter", "save(items)", "both"],
+  ["src/saves.ts", 81, "missing-tenant-filter", "save(rows)", "both"],
+  ["src/saves.ts", 87, "missing-tenant-filter", "save(rows)", "both"],
+  ["src/saves.ts", 94, "missing-tenant-filter", "save(row)", "both"],
+  ["src/saves.ts", 104, "missing-tenant-filter", "save(row)", "both"],
+  ["src/saves.ts", 112, "missing-tenant-filter", "save(row)", "both"],
+  ["src/saves.ts", 118, "missing-tenant-filter", "save(row)", "both"],
 ];
 
 const rows = (findings: FixtureFinding[]) => findings.map((f) => [f.file, f.line, f.ruleId, f.at]);

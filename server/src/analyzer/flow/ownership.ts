@@ -555,37 +555,92 @@ function objectKeyPath(key: QueryKey): string {
   return key.list ? `.map(${key.ofObject})` : `.${key.ofObject}`;
 }
 
-/** Whether the object `expr` names had its `field` written, or was merged into, before `expr` in its function. */
+/**
+ * Whether the object `expr` names may hold another key by the time `expr` runs: its `field` (or any
+ * element) written, merged into (`Object.assign(row, dto)`, `repo.merge(row, dto)`), handed to a call
+ * that may do so, held under another name, or, for a list, any of its elements so treated
+ * (`for (const r of rows) Object.assign(r, dto)`) or a method called on it (`rows.push(dto)`).
+ */
 function rewrittenBefore(tsm: typeof ts, expr: ts.Expression, field: string): boolean {
   const e = strip(tsm, expr);
   if (!tsm.isIdentifier(e)) return false;
   let fn: ts.Node | undefined = e.parent;
   while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
-  const names = (x: ts.Expression) => {
-    const s = strip(tsm, x);
-    return tsm.isIdentifier(s) && s.text === e.text;
-  };
+  return !!fn && escapes(tsm, fn, e.text, field, e.pos);
+}
+
+/** A call that only looks at what it is handed: a check (`assertOwned(row, t)`) or a log line. */
+const LOOKS_ONLY = /^(?:assert|check|ensure|verify|require|validate|authorize|can|is|has|log|info|warn|error|debug)/i;
+
+function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, before: number): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
-    if (found || n.pos >= e.pos) return;
-    if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.EqualsToken) {
-      const t = strip(tsm, n.left);
-      if (
-        (tsm.isPropertyAccessExpression(t) && t.name.text === field && names(t.expression)) ||
-        (tsm.isElementAccessExpression(t) && names(t.expression))
-      )
-        found = true;
-    }
-    // `Object.assign(row, dto)`, `repository.merge(row, dto)`: copies whatever fields `dto` has.
-    if (
-      tsm.isCallExpression(n) &&
-      n.arguments[0] &&
-      names(n.arguments[0]) &&
-      /^(?:assign|merge)$/.test(calleeName(tsm, n) ?? "")
-    )
-      found = true;
+    if (found || n.pos >= before) return;
+    if (tsm.isIdentifier(n) && n.text === name && escapesAt(n)) found = true;
     tsm.forEachChild(n, visit);
   };
-  if (fn) tsm.forEachChild(fn, visit);
+  const escapesAt = (id: ts.Identifier): boolean => {
+    let top: ts.Node = id;
+    while (
+      tsm.isParenthesizedExpression(top.parent) ||
+      tsm.isAsExpression(top.parent) ||
+      tsm.isNonNullExpression(top.parent)
+    )
+      top = top.parent;
+    const p = top.parent;
+    // Its own declaration, or a read of one of its fields.
+    if ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === id) return false;
+    if (tsm.isPropertyAccessExpression(p) && p.expression === top) {
+      const use = p.parent;
+      if (tsm.isCallExpression(use) && use.expression === p) return true; // `rows.push(dto)`
+      return isWriteTarget(tsm, p) && (p.name.text === field || !tsm.isIdentifier(p.name));
+    }
+    if (tsm.isElementAccessExpression(p) && p.expression === top) return isWriteTarget(tsm, p);
+    if (tsm.isCallExpression(p) && p.arguments.includes(top as ts.Expression)) {
+      const callee = strip(tsm, p.expression);
+      const owner = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression).getText() : "";
+      return !LOOKS_ONLY.test(calleeName(tsm, p) ?? "") && !/^(?:console|logger|log)$/.test(owner);
+    }
+    // `for (const r of rows)`: each element, as the list itself.
+    if (tsm.isForOfStatement(p) && p.expression === top) {
+      const loopVar = tsm.isVariableDeclarationList(p.initializer) ? p.initializer.declarations[0]?.name : undefined;
+      return !loopVar || !tsm.isIdentifier(loopVar) || escapes(tsm, p.statement, loopVar.text, field, before);
+    }
+    // Held under another name, put in a list or an object, or written whole.
+    return (
+      (tsm.isVariableDeclaration(p) && p.initializer === top) ||
+      (tsm.isBinaryExpression(p) && p.right === top && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken) ||
+      tsm.isArrayLiteralExpression(p) ||
+      tsm.isShorthandPropertyAssignment(p) ||
+      (tsm.isPropertyAssignment(p) && p.initializer === top) ||
+      isWriteTarget(tsm, top)
+    );
+  };
+  visit(scope);
   return found;
+}
+
+/** `x = ...`, `x += ...`, `x++`, `({ x } = ...)`, `[x] = ...`: whether `node` is written. */
+function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
+  let cur: ts.Node = node;
+  while (
+    tsm.isParenthesizedExpression(cur.parent) ||
+    tsm.isShorthandPropertyAssignment(cur.parent) ||
+    tsm.isPropertyAssignment(cur.parent) ||
+    tsm.isObjectLiteralExpression(cur.parent) ||
+    tsm.isArrayLiteralExpression(cur.parent) ||
+    tsm.isSpreadAssignment(cur.parent) ||
+    tsm.isSpreadElement(cur.parent)
+  ) {
+    if (tsm.isPropertyAssignment(cur.parent) && cur.parent.name === cur) return false;
+    cur = cur.parent;
+  }
+  const p = cur.parent;
+  if (tsm.isBinaryExpression(p) && p.left === cur)
+    return (
+      p.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && p.operatorToken.kind <= tsm.SyntaxKind.LastAssignment
+    );
+  if ((tsm.isPrefixUnaryExpression(p) || tsm.isPostfixUnaryExpression(p)) && p.operand === cur)
+    return p.operator === tsm.SyntaxKind.PlusPlusToken || p.operator === tsm.SyntaxKind.MinusMinusToken;
+  return (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) && p.initializer === cur;
 }

@@ -1,7 +1,7 @@
 // TypeORM writes: `insert/save/upsert(data)` must set the tenant on every row they write, and an
 // `upsert` whose conflict paths leave the tenant out overwrites whichever tenant's row holds the key.
 import type ts from "typescript";
-import { skipOuter } from "./chain";
+import { constInitializer, skipOuter } from "./chain";
 import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
 import { carriedField, type FieldTypes } from "./declared-fields";
 import { calleeText, finding, fixOf } from "./method-call";
@@ -26,12 +26,16 @@ export function savedKey(
   const object = resolveConst(tsm, data);
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
   if (!tsm.isObjectLiteralExpression(object)) {
-    if (!tsm.isIdentifier(skipOuter(tsm, data))) return undefined;
+    const id = skipOuter(tsm, data);
+    if (!tsm.isIdentifier(id)) return undefined;
     const field = carriedField(ctx, data, fields);
     if (field) return { expr: data, field };
     // `save(items)` with `items: UpdateInput[]`: each by whatever key it holds.
     const each = carriedField(ctx, data, fields, true);
-    return each ? { expr: data, field: each, list: true } : undefined;
+    if (each) return { expr: data, field: each, list: true };
+    // Without a type to read: a row (or rows) a repository read, saved back, holds its key.
+    const read = field === undefined ? repositoryRead(tsm, id) : undefined;
+    return read ? { expr: data, field: fields[0], ...(read === "rows" && { list: true }) } : undefined;
   }
   // The last property that names the key, or the last spread that may hold one, decides it. A
   // spread of a type that cannot be read after it may replace it with any key: then that spread is the key.
@@ -54,6 +58,17 @@ export function savedKey(
     return unread ? { expr: unread, field: fields[0] } : { expr: v };
   }
   return undefined;
+}
+
+/** `const row = await repo.findOneBy(...)` (`find`, `findBy`: rows): what the const holds, read from a repository. */
+function repositoryRead(tsm: typeof ts, id: ts.Identifier): "row" | "rows" | undefined {
+  const init = constInitializer(tsm, id);
+  let e = init && skipOuter(tsm, init);
+  while (e && tsm.isAwaitExpression(e)) e = skipOuter(tsm, e.expression);
+  const callee = e && tsm.isCallExpression(e) ? skipOuter(tsm, e.expression) : undefined;
+  const method = callee && tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  if (/^findOne(?:By)?(?:OrFail)?$/.test(method)) return "row";
+  return /^find(?:By)?$/.test(method) ? "rows" : undefined;
 }
 
 /** A fresh key: a call (`randomUUID()`, `cuid()`), or a const the function initialised with one. */
