@@ -198,6 +198,26 @@ ${HANDLER}
       ["9: delete({ where: { id: input.id } })", "11: delete({ where: { id } })"],
     ],
     [
+      "a verifying helper taking an object: the tenant handed in its field; twins: the request's tenant there",
+      `async function requireByArgs(args: { id: string; tenantId: string }) {
+  const found = await prisma.invoice.findFirst({ where: { id: args.id, tenantId: args.tenantId } });
+  if (!found) throw new Error("not found");
+}
+async function requireByFields({ id, tenantId }: { id: string; tenantId: string }) {
+  const found = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!found) throw new Error("not found");
+}
+${HANDLER}
+  await requireByFields({ id, tenantId });
+  await prisma.invoice.delete({ where: { id } });
+  await requireByArgs({ id: input.id, tenantId: input.tenantId });
+  await prisma.invoice.delete({ where: { id: input.id } });
+  await requireByFields({ id: input.tenantId, tenantId: input.tenantId });
+  await prisma.invoice.delete({ where: { id: input.tenantId } });
+}`,
+      ["15: delete({ where: { id: input.id } })", "17: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
       "twin: a helper whose empty result only returns false",
       `async function invoiceExists(id: string, tenantId: string) {
   const found = await prisma.invoice.findFirst({ where: { id, tenantId } });

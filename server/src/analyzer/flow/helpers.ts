@@ -80,7 +80,7 @@ interface Summary {
   /** `checked`: by a check of the row read by the key (`if (row.tenantId !== tenantId) throw`), not a scoped read. */
   verifies: { index: number; path: string; table: string; present?: boolean; checked?: boolean }[];
   /** Parameters named for the tenant (`tenantId`, `orgId`): what a verifying helper checks keys against. */
-  tenantParams: number[];
+  tenantParams: { index: number; path: string }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
   /**
@@ -328,9 +328,10 @@ export class HelperSummaries implements HelperEffects {
           ...(v.present && { present: true }),
           // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
           tenant: (names) =>
-            s.tenantParams.every((i) => {
-              const a = arg(i);
-              return !!a && isTenantValue(tsm, a, names) && !isRequestInput(tsm, a);
+            s.tenantParams.every((t) => {
+              const a = argumentAt(tsm, call, t.index, t.path);
+              // `requireDoc({ id, tenantId })`: the property's value; `requireDoc(input)`: not the request's.
+              return !!a && !isRequestInput(tsm, a.expr) && (a.path !== "" || isTenantValue(tsm, a.expr, names));
             }),
           reason: {
             proof: "helper",
@@ -559,11 +560,10 @@ export class HelperSummaries implements HelperEffects {
     const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, returned);
     if (!returns && !returnsRead && !returnsMembership && !verifies.length && !checksRow.length) return undefined;
     const tenantParams = verifies.length
-      ? fn.parameters.flatMap((p, i) =>
-          tsm.isIdentifier(p.name) &&
-          verifies.some((v) => isTenantValue(tsm, p.name as ts.Identifier, this.ctx.tenantOf(v.table)))
-            ? [i]
-            : [],
+      ? tenantParameters(
+          tsm,
+          fn,
+          verifies.map((v) => this.ctx.tenantOf(v.table)),
         )
       : [];
     return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, tenantParams, checksRow };
@@ -894,6 +894,48 @@ function whatItReturns(value: Value): string {
 }
 
 /** A function's parameters by the names its body uses: `input`, and each of `{ teamId, docId }` with its path (`.docId`). */
+/**
+ * The parameters (or their fields) a verifying helper names for the tenant: `tenantId`, `{ orgId }`,
+ * and `args.tenantId` read off a parameter `args`. Its callers must hand the tenant there.
+ */
+function tenantParameters(
+  tsm: typeof ts,
+  fn: FunctionWithBody,
+  tenants: readonly TenantNames[],
+): { index: number; path: string }[] {
+  const named = (id: ts.Identifier) => tenants.some((t) => isTenantValue(tsm, id, t));
+  const out: { index: number; path: string }[] = [];
+  const params = new Map<string, number>();
+  fn.parameters.forEach((p, index) => {
+    if (tsm.isIdentifier(p.name)) {
+      if (named(p.name)) out.push({ index, path: "" });
+      else params.set(p.name.text, index);
+      return;
+    }
+    if (!tsm.isObjectBindingPattern(p.name)) return;
+    for (const el of p.name.elements) {
+      const prop = el.propertyName ?? el.name;
+      if (!el.dotDotDotToken && tsm.isIdentifier(el.name) && tsm.isIdentifier(prop) && named(el.name))
+        out.push({ index, path: `.${prop.text}` });
+    }
+  });
+  const visit = (n: ts.Node): void => {
+    if (
+      tsm.isPropertyAccessExpression(n) &&
+      tsm.isIdentifier(n.expression) &&
+      params.has(n.expression.text) &&
+      named(n.name as ts.Identifier)
+    ) {
+      const index = params.get(n.expression.text)!;
+      const path = `.${n.name.text}`;
+      if (!out.some((t) => t.index === index && t.path === path)) out.push({ index, path });
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(fn.body);
+  return out;
+}
+
 function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; index: number; path: string }[] {
   return fn.parameters.flatMap((p, index) => {
     if (tsm.isIdentifier(p.name)) return [{ name: p.name.text, index, path: "" }];
