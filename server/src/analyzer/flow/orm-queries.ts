@@ -6,6 +6,7 @@ import type ts from "typescript";
 import type { OrmName, TenantModel } from "../model/types";
 import type { TenantTable } from "../model/types";
 import type { TableRef } from "../orm/builder-scope";
+import { owningKey } from "../orm/builder-insert";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
@@ -25,7 +26,7 @@ import {
   type QueryKey,
 } from "./queries";
 import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
-import { normalizeColumnName, tenantColumnMatches } from "../model/names";
+import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { WeakCache } from "../weak-cache";
 
@@ -254,9 +255,8 @@ function insertedUnder(ctx: OrmContext, row: ts.Expression, table: string): Pare
   const owner = lookupTenantTable(ctx.model, table)?.owner;
   const object = skipOuter(tsm, row);
   if (!owner || !tsm.isObjectLiteralExpression(object)) return undefined;
-  return objectParentKeys(ctx, object, table).filter(
-    (k) => k.table === owner.parent && normalizeColumnName(k.field) === normalizeColumnName(owner.column),
-  );
+  const { value, unread } = owningKey(tsm, object, owner.column);
+  return value && !unread ? [{ expr: value, list: false, table: owner.parent, field: owner.column }] : undefined;
 }
 
 /**

@@ -90,26 +90,9 @@ function parentKeyFindings(
   let unread: ts.Expression | undefined = rows.opaque;
   const keys: ts.Expression[] = [];
   for (const object of rows.objects) {
-    let value: ts.Expression | undefined;
-    for (const p of object.properties) {
-      if (tsm.isSpreadAssignment(p)) {
-        value = undefined;
-        unread ??= p.expression;
-        continue;
-      }
-      // `{ ["space_id"]: x }` names its key; `{ [SPACE_ID]: x }` may name any.
-      const computed = p.name && tsm.isComputedPropertyName(p.name) ? skipOuter(tsm, p.name.expression) : undefined;
-      if (computed && !tsm.isStringLiteralLike(computed)) {
-        value = undefined;
-        unread ??= computed;
-        continue;
-      }
-      const label = computed ?? p.name;
-      const name = label && (tsm.isIdentifier(label) || tsm.isStringLiteralLike(label)) ? label.text : undefined;
-      if (name && normalizeColumnName(name) === normalizeColumnName(owner.column))
-        value = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
-    }
-    if (value && !isLiteralValue(tsm, value)) keys.push(value);
+    const key = owningKey(tsm, object, owner.column);
+    unread ??= key.unread;
+    if (key.value && !isLiteralValue(tsm, key.value)) keys.push(key.value);
   }
   if (keys.length > 0) {
     const named = keys.map((k) => `\`${k.getText(ctx.sourceFile)}\``).join(", ");
@@ -121,6 +104,38 @@ function parentKeyFindings(
     return [finding(ctx, "dynamic-sql", check.node, table, message, undefined, top, receiver)];
   }
   return [];
+}
+
+/**
+ * The value a row object gives its owning key `column` (`{ spaceId: x }`, `{ space_id }`,
+ * `{ ["space_id"]: x }`), and what may give it instead: a spread after it, a computed name.
+ */
+export function owningKey(
+  tsm: typeof ts,
+  object: ts.ObjectLiteralExpression,
+  column: string,
+): { value?: ts.Expression; unread?: ts.Expression } {
+  let value: ts.Expression | undefined;
+  let unread: ts.Expression | undefined;
+  for (const p of object.properties) {
+    if (tsm.isSpreadAssignment(p)) {
+      value = undefined;
+      unread ??= p.expression;
+      continue;
+    }
+    // `{ ["space_id"]: x }` names its key; `{ [SPACE_ID]: x }` may name any.
+    const computed = p.name && tsm.isComputedPropertyName(p.name) ? skipOuter(tsm, p.name.expression) : undefined;
+    if (computed && !tsm.isStringLiteralLike(computed)) {
+      value = undefined;
+      unread ??= computed;
+      continue;
+    }
+    const label = computed ?? p.name;
+    const name = label && (tsm.isIdentifier(label) || tsm.isStringLiteralLike(label)) ? label.text : undefined;
+    if (name && normalizeColumnName(name) === normalizeColumnName(column))
+      value = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+  }
+  return { ...(value && { value }), ...(unread && { unread }) };
 }
 
 /** A literal key (`1`, `"system"`) names a fixed row, chosen by the code: nothing the client can aim. */
