@@ -92,6 +92,20 @@ export function skipOuter(tsm: typeof ts, node: ts.Expression): ts.Expression {
   return e;
 }
 
+/** The other way: the outermost of the parens, `!`, `as`, `satisfies` and `<T>` casts around `node`. */
+export function outermostExpression(tsm: typeof ts, node: ts.Node): ts.Node {
+  let e = node;
+  while (
+    tsm.isParenthesizedExpression(e.parent) ||
+    tsm.isNonNullExpression(e.parent) ||
+    tsm.isAsExpression(e.parent) ||
+    tsm.isSatisfiesExpression(e.parent) ||
+    tsm.isTypeAssertionExpression(e.parent)
+  )
+    e = e.parent;
+  return e;
+}
+
 /** `skipOuter`, and the `await`s around what is awaited: the call or value a client is read from. */
 export function skipOuterAndAwait(tsm: typeof ts, node: ts.Expression): ts.Expression {
   let e = skipOuter(tsm, node);

@@ -8,7 +8,7 @@
 import type ts from "typescript";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName } from "../statements";
+import { calleeName, outermostExpression } from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -580,13 +580,7 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
     tsm.forEachChild(n, visit);
   };
   const escapesAt = (id: ts.Identifier): boolean => {
-    let top: ts.Node = id;
-    while (
-      tsm.isParenthesizedExpression(top.parent) ||
-      tsm.isAsExpression(top.parent) ||
-      tsm.isNonNullExpression(top.parent)
-    )
-      top = top.parent;
+    const top = outermostExpression(tsm, id);
     const p = top.parent;
     // Its own declaration, or a read of one of its fields.
     if ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === id) return false;

@@ -2,7 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
-import { enclosingClass, returnedExpressions, skipOuter } from "../statements";
+import { enclosingClass, outermostExpression, returnedExpressions, skipOuter } from "../statements";
 
 export { skipOuter };
 import { WeakCache } from "../weak-cache";
@@ -189,14 +189,7 @@ function expand(
 
 /** The variable a chain is stored in as its initializer (`const q = db.selectFrom('orders')`). */
 function carrierOf(tsm: typeof ts, top: ts.CallExpression): ts.VariableDeclaration | undefined {
-  let node: ts.Node = top;
-  while (
-    node.parent &&
-    (tsm.isParenthesizedExpression(node.parent) ||
-      tsm.isAsExpression(node.parent) ||
-      tsm.isNonNullExpression(node.parent))
-  )
-    node = node.parent;
+  const node = outermostExpression(tsm, top);
   const parent = node.parent;
   return parent && tsm.isVariableDeclaration(parent) && parent.initializer === node && tsm.isIdentifier(parent.name)
     ? parent

@@ -1,6 +1,7 @@
 // Small syntax helpers the Prisma checks share: seeing through parentheses and type
 // assertions, and following a `const` to the object it holds.
 import type ts from "typescript";
+import { outermostExpression } from "../statements";
 
 export interface SyntaxContext {
   ts: typeof ts;
@@ -128,14 +129,7 @@ function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): 
     // Handed to a function (`applyFilters(where, input)`) or held under another name (`const w = where`):
     // anything may change it there. Logging reads it.
     if (tsm.isIdentifier(node) && node.text === name && node.pos > decl.end) {
-      let top: ts.Node = node;
-      while (
-        tsm.isParenthesizedExpression(top.parent) ||
-        tsm.isAsExpression(top.parent) ||
-        tsm.isNonNullExpression(top.parent) ||
-        tsm.isSatisfiesExpression(top.parent)
-      )
-        top = top.parent;
+      const top = outermostExpression(tsm, node);
       const p = top.parent;
       if (
         tsm.isCallExpression(p) &&
