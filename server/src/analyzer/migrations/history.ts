@@ -100,12 +100,25 @@ export function readMigrationHistory(
   return history;
 }
 
+/**
+ * Script migrations converted so far, by file, with the text they were converted from: a run reads
+ * each twice (the tenant model, then the migration checks), and an editor on every change of one.
+ */
+const convertedScripts = new Map<string, { text: string; sql: string }>();
+const CONVERTED_KEPT = 512;
+
 /** A migration's SQL: the file itself, or for a script migration its `up` SQL at the same offsets. */
 export function migrationSql(fs: AnalyzerFileSystem, file: string, tsModule?: typeof ts): string | undefined {
   const text = fs.readFile(file);
   if (text === undefined || !isScriptMigration(file)) return text;
+  const known = convertedScripts.get(file);
+  if (known?.text === text) return known.sql;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return sqlOfScriptMigration(text, file, tsModule ?? (require("typescript") as typeof ts));
+  const sql = sqlOfScriptMigration(text, file, tsModule ?? (require("typescript") as typeof ts));
+  convertedScripts.delete(file);
+  if (convertedScripts.size >= CONVERTED_KEPT) convertedScripts.delete(convertedScripts.keys().next().value!);
+  convertedScripts.set(file, { text, sql });
+  return sql;
 }
 
 export function emptyHistory(): MigrationHistory {
