@@ -3,12 +3,8 @@
 // row's tenant. Outline's Document model (sequelize-typescript); a static method, a key the
 // method wrote to `this` from its argument, and a parameter stay flagged.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow } from "../helpers/flow-run";
-import { modelOf } from "../helpers/model";
-import { sqlParser } from "../helpers/sql";
+import { describe, test } from "node:test";
+import { harness } from "../helpers/flow-run";
 
 const MODELS = `import { Table, Column, Model, BelongsTo, ForeignKey, DataType } from "sequelize-typescript";
 @Table({ tableName: "collections" })
@@ -26,15 +22,9 @@ export class Document extends Model {
 `;
 const CONFIG = { tenantColumns: ["teamId"], schema: { sequelize: ["src/models.ts"] } };
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = modelOf(parser, { "/p/src/models.ts": `${MODELS}}\n` }, CONFIG);
-});
+const h = harness({ files: { "/p/src/models.ts": `${MODELS}}\n` }, config: CONFIG });
 
-const run = (members: string) =>
-  runFlow(parser, model, { "/p/src/models.ts": `${MODELS}${members}}\n` }, { config: CONFIG });
+const run = (members: string) => h.run({ "/p/src/models.ts": `${MODELS}${members}}\n` });
 
 describe("the row a model method runs on", () => {
   test("its foreign key reads its own parent, in a method or an arrow-function field", () => {

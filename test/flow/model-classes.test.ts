@@ -2,12 +2,8 @@
 // row scoped to the user, then methods that write by `this.note.id`. The field is judged at every
 // `new Note(...)` of the class's file. Each safe case beside its unsafe twins.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow } from "../helpers/flow-run";
-import { modelOf } from "../helpers/model";
-import { sqlParser } from "../helpers/sql";
+import { describe, test } from "node:test";
+import { harness } from "../helpers/flow-run";
 
 const SCHEMA = `import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 export const notes = sqliteTable("notes", {
@@ -17,12 +13,7 @@ export const notes = sqliteTable("notes", {
 });`;
 const CONFIG = { tenantColumns: ["userId"], schema: { drizzle: ["src/db/schema.ts"] } };
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
-});
+const h = harness({ files: { "/p/src/db/schema.ts": SCHEMA }, config: CONFIG });
 
 const model_ = (opts: { ctor?: string; where?: string; extra?: string } = {}) => `import { and, eq } from "drizzle-orm";
 import { notes } from "./db/schema";
@@ -40,8 +31,7 @@ export class Note {
 ${opts.extra ?? ""}
 }`;
 
-const run = (text: string) =>
-  runFlow(parser, model, { "/p/src/db/schema.ts": SCHEMA, "/p/src/note.ts": text }, { config: CONFIG }).flagged;
+const run = (text: string) => h.run({ "/p/src/db/schema.ts": SCHEMA, "/p/src/note.ts": text }).flagged;
 
 describe("a model class's row, judged where its private constructor is called", () => {
   test("every `new Note(...)` is handed a row read scoped to the user: the write by `this.note.id` is proven", () => {

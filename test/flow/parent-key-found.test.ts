@@ -4,12 +4,8 @@
 // there on, as the key a scoped read looked up is. Cap's update-space (Drizzle) and a Prisma
 // child; each safe case beside its unsafe twin.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { harness, PRISMA_CLIENT, runFlow } from "../helpers/flow-run";
-import { modelOf } from "../helpers/model";
-import { sqlParser } from "../helpers/sql";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
 
 const h = harness();
 
@@ -66,18 +62,10 @@ const CONFIG = {
 };
 
 describe("Drizzle: the signed-in user's membership of the row, looked up inline (Cap's update-space)", () => {
-  let parser: SqlParser;
-  let model: TenantModel;
-  before(async () => {
-    parser = await sqlParser();
-    model = modelOf(parser, { "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, CONFIG);
-  });
+  const cap = harness({ files: { "/p/src/db/schema.ts": DRIZZLE_SCHEMA }, config: CONFIG });
   const run = (checked: string) =>
-    runFlow(
-      parser,
-      model,
-      {
-        "/p/src/actions/update-space.ts": `import { and, eq } from "drizzle-orm";
+    cap.run({
+      "/p/src/actions/update-space.ts": `import { and, eq } from "drizzle-orm";
 import { db } from "../db";
 import { spaceMembers, spaces } from "../db/schema";
 import { getCurrentUser } from "../session";
@@ -89,9 +77,7 @@ export async function updateSpace(id: string, otherId: string, name: string) {
   await db.update(spaces).set({ name }).where(eq(spaces.id, id));
   return { success: true };
 }`,
-      },
-      { config: CONFIG },
-    );
+    });
 
   test("the user's membership of the space proves the space's key", () => {
     assert.deepEqual(run("id").flagged, []);
@@ -145,26 +131,16 @@ describe("Kysely and Knex: a child filtered by a parent key the flow proved (doc
   const MIGRATION = `CREATE TABLE spaces (id uuid PRIMARY KEY, workspace_id uuid NOT NULL);
 CREATE TABLE space_members (id uuid PRIMARY KEY, space_id uuid NOT NULL REFERENCES spaces (id), user_id uuid);`;
   const CONFIG = { tenantColumns: ["workspace_id"], schema: { migrations: ["db/*.sql"] } };
-  let parser: SqlParser;
-  let model: TenantModel;
-  before(async () => {
-    parser = await sqlParser();
-    model = modelOf(parser, { "/p/db/001.sql": MIGRATION }, CONFIG);
-  });
+  const docmost = harness({ files: { "/p/db/001.sql": MIGRATION }, config: CONFIG });
   const run = (body: string) =>
-    runFlow(
-      parser,
-      model,
-      {
-        "/p/src/members.ts": `import { db, knex } from "./db";
+    docmost.run({
+      "/p/src/members.ts": `import { db, knex } from "./db";
 export async function remove(dto: { spaceId: string; otherId: string; userId: string }, workspaceId: string) {
   const space = await db.selectFrom("spaces").selectAll().where("id", "=", dto.spaceId).where("workspaceId", "=", workspaceId).executeTakeFirst();
   if (!space) throw new Error("not found");
 ${body}
 }`,
-      },
-      { config: CONFIG },
-    ).flagged;
+    }).flagged;
 
   test("the proven key or the scoped row's id, by a 3-argument, 2-argument or object where", () => {
     assert.deepEqual(

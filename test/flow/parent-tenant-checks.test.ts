@@ -4,12 +4,8 @@
 // reshaped (`{ id: r.id, workspaceId: r.board.workspaceId }`) or spread (`{ ...r, url }`).
 // Each safe case beside its unsafe twin.
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
-import type { TenantModel } from "../../server/src/analyzer/model/types";
-import type { SqlParser } from "../../server/src/analyzer/sql/parse";
-import { runFlow } from "../helpers/flow-run";
-import { modelOf } from "../helpers/model";
-import { sqlParser } from "../helpers/sql";
+import { describe, test } from "node:test";
+import { harness } from "../helpers/flow-run";
 
 const SCHEMA = `import { bigint, bigserial, pgTable, text, varchar } from "drizzle-orm/pg-core";
 export const workspaces = pgTable("workspace", { id: bigserial("id", { mode: "number" }).primaryKey() });
@@ -52,20 +48,12 @@ export async function assertPermission(db: any, userId: string, workspaceId: num
   if (!member) throw new Error("FORBIDDEN " + permission);
 }`;
 
-let parser: SqlParser;
-let model: TenantModel;
-before(async () => {
-  parser = await sqlParser();
-  model = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
-});
+const h = harness({ files: { "/p/src/db/schema.ts": SCHEMA }, config: CONFIG });
 
 const run = (files: Record<string, string>) =>
-  runFlow(
-    parser,
-    model,
-    { "/p/src/db/schema.ts": SCHEMA, "/p/src/utils/permissions.ts": PERMISSIONS, ...files },
-    { config: CONFIG },
-  ).flagged.filter((f) => !f.startsWith("utils/"));
+  h
+    .run({ "/p/src/db/schema.ts": SCHEMA, "/p/src/utils/permissions.ts": PERMISSIONS, ...files })
+    .flagged.filter((f) => !f.startsWith("utils/"));
 
 describe("the tenant of the parents a row is owned through, handed to an authorization check", () => {
   const route = (field: string) => ({

@@ -12,6 +12,7 @@ import type { Proof } from "../../server/src/analyzer/types";
 import { before } from "node:test";
 import { prismaModel } from "../orm/prisma-harness";
 import { memoryProgram } from "./memory-program";
+import { modelOf } from "./model";
 import { sqlParser } from "./sql";
 
 export interface FlowRun {
@@ -87,10 +88,11 @@ export function runFlow(
 export const PRISMA_CLIENT = `import { PrismaClient } from "@prisma/client";\nexport const prisma = new PrismaClient();\n`;
 
 /**
- * The flow tests' usual setup: the real SQL parser and prisma-harness's model, loaded once before
- * the file's tests run; `run` analyses files with them.
+ * The flow tests' usual setup: the real SQL parser and a model, loaded once before the file's
+ * tests run (prisma-harness's, or the one `schema` files give under `config`); `run` analyses files
+ * with them, under that config unless the options say otherwise.
  */
-export function harness(): {
+export function harness(schema?: { files: Record<string, string>; config: ConfigFile }): {
   readonly parser: SqlParser;
   readonly model: TenantModel;
   run(files: Record<string, string>, options?: FlowRunOptions): FlowRun;
@@ -99,7 +101,7 @@ export function harness(): {
   let model: TenantModel | undefined;
   before(async () => {
     parser = await sqlParser();
-    model = prismaModel(parser);
+    model = schema ? modelOf(parser, schema.files, schema.config) : prismaModel(parser);
   });
   return {
     get parser() {
@@ -108,6 +110,6 @@ export function harness(): {
     get model() {
       return model!;
     },
-    run: (files, options) => runFlow(parser!, model!, files, options),
+    run: (files, options) => runFlow(parser!, model!, files, schema ? { config: schema.config, ...options } : options),
   };
 }
