@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Finding, Fix } from "../../server/src/analyzer";
-import { applySafeFixes } from "../../server/src/cli/fix";
+import type { AnalysisSession, FileAnalysis } from "../../server/src/cli/analysis";
+import { applySafeFixes, fixFiles } from "../../server/src/cli/fix";
 
 const finding = (fixes: Fix[], suppressed = false): Finding => ({
   ruleId: "missing-tenant-filter",
@@ -61,5 +65,40 @@ describe("applySafeFixes", () => {
 
   it("ignores edits outside the text", () => {
     assert.deepEqual(applySafeFixes(sql, [finding([insert(sql.length + 5, "x")])]), { text: sql, applied: 0 });
+  });
+});
+
+describe("fixFiles", () => {
+  it("never applies the same fix twice when it does not close its finding", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tg-fix-"));
+    const file = join(dir, "a.ts");
+    const original = "query()";
+    writeFileSync(file, original);
+    let text = original;
+    // Every analysis still reports the finding, with the same fix at the end of the current text.
+    const analyze = (): FileAnalysis => ({
+      kind: "ok",
+      file,
+      sourceFile: { text, lineStarts: [0] },
+      findings: [
+        finding([
+          {
+            title: "Add the tenant",
+            safe: true,
+            edits: [{ start: text.length, end: text.length, newText: " /*tenant*/" }],
+          },
+        ]),
+      ],
+    });
+    const session: AnalysisSession = {
+      analyze,
+      update: (texts) => {
+        text = texts.get(file) ?? text;
+      },
+    };
+    const outcome = fixFiles(session, [analyze()]);
+    assert.equal(outcome.fixesApplied, 1);
+    assert.equal(readFileSync(file, "utf8"), "query() /*tenant*/");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
