@@ -59,7 +59,18 @@ describe("a row named by a scoped row's other foreign key (DESIGN.md: only a ten
   });
 });
 
-describe("camelCase table names (Kysely's CamelCasePlugin)", () => {
+describe("camelCase table names (Kysely's CamelCasePlugin, Knex's snake-case mappers)", () => {
+  test("knex: a file whose only table call names pageHistory is checked", () => {
+    assert.deepEqual(
+      run(
+        `import { db } from "../db";`,
+        `await db("pageHistory").where("id", id).del();
+  return db("pageHistory").where({ workspaceId }).select("*");`,
+      ),
+      ['missing-tenant-filter db("pageHistory")'],
+    );
+  });
+
   test("pageHistory is page_history: unscoped flagged, scoped by workspaceId quiet", () => {
     assert.deepEqual(
       run(

@@ -3,7 +3,7 @@
 // `del`/`delete` and `insert`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
-import { insertTenantColumnsOf, lookupTenantTable } from "../model/types";
+import { insertTenantColumnsOf } from "../model/types";
 import { callNamesTable } from "../prefilter";
 import type { Fix } from "../types";
 import { insertFindings } from "./builder-insert";
@@ -12,6 +12,7 @@ import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients"
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { chainOf, conditionalReason, constInitializer, queryChains, skipOuter, type ChainCall } from "./chain";
 import {
+  builderTable,
   combineTerms,
   literalText,
   rawSqlPred,
@@ -58,7 +59,7 @@ export const knexModule: OrmModule = {
       const written = name.replace(/\$\{[^}]*\}/g, "").trim();
       if (!written) return name !== ""; // the whole table interpolated: cannot tell
       const table = written.split(/\s+/)[0].split(".").pop()!;
-      return !!lookupTenantTable(ctx.model, table.replace(/"/g, ""));
+      return !!builderTable(ctx.model, table.replace(/"/g, ""));
     }),
   check(ctx) {
     const out: OrmFinding[] = [];

@@ -4,7 +4,7 @@
 import type ts from "typescript";
 import { pluralize, snakeCase } from "../model/names";
 import { identityDecides } from "../membership";
-import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantTable } from "../model/types";
+import { hasTenantColumn, isParentLink, lookupTenantTable, type TenantModel, type TenantTable } from "../model/types";
 import { and, linkPred, OTHER, type Pred, type TableRef } from "./builder-scope";
 import { isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { constInitializer, skipOuter } from "./chain";
@@ -39,11 +39,17 @@ export function stringTableRef(
     const prefixed = prefixedTable(ctx, e);
     return prefixed && { table: prefixed, qualifier: prefixed.name, node, join };
   }
-  // Kysely's CamelCasePlugin and Knex's snake-case mappers name `page_history` as `pageHistory`.
-  const table =
-    lookupTenantTable(ctx.model, spec.name, spec.schema) ??
-    lookupTenantTable(ctx.model, snakeCase(spec.name), spec.schema);
+  const table = builderTable(ctx.model, spec.name, spec.schema);
   return table ? { table, qualifier: spec.alias ?? spec.name, node, join } : undefined;
+}
+
+/**
+ * The tenant table a Kysely or Knex call names by string: as written, or in camelCase for a
+ * snake_case table (Kysely's CamelCasePlugin and Knex's snake-case mappers write `page_history` as
+ * `pageHistory`). SQL itself folds an unquoted `pageHistory` to `pagehistory`: not there.
+ */
+export function builderTable(model: TenantModel, name: string, schema?: string): TenantTable | undefined {
+  return lookupTenantTable(model, name, schema) ?? lookupTenantTable(model, snakeCase(name), schema);
 }
 
 /**
