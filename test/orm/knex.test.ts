@@ -182,6 +182,31 @@ const cases: BuilderCase[] = [
     expect: ["missing-tenant-on-insert into('order_items')"],
   },
   { name: "insert into a global table", body: "return knex('plans').insert({ id, name: 'pro' });", expect: [] },
+  {
+    name: "upsert whose conflict target is the id alone",
+    body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict('id').merge();",
+    expect: ["missing-tenant-filter onConflict('id')"],
+  },
+  {
+    name: "upsert whose conflict target holds the tenant",
+    body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict(['tenant_id', 'id']).merge(['status']);",
+    expect: [],
+  },
+  {
+    name: "upsert whose merge is filtered on the tenant",
+    body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict('id').merge().where('orders.tenant_id', tenantId);",
+    expect: [],
+  },
+  {
+    name: "upsert whose merge is filtered on another column",
+    body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict(['id']).merge().where({ status: 'open' });",
+    expect: ["missing-tenant-filter onConflict(['id'])"],
+  },
+  {
+    name: "upsert that ignores the conflict",
+    body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict('id').ignore();",
+    expect: [],
+  },
 ];
 
 describe("knex query builder", () => {

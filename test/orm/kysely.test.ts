@@ -203,6 +203,38 @@ const cases: BuilderCase[] = [
     body: "return db.insertInto('plans').values({ id, name: 'pro' }).execute();",
     expect: [],
   },
+  {
+    name: "upsert whose conflict target is the id alone",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doUpdateSet({ status })).execute();",
+    expect: ["missing-tenant-filter onConflict((oc) => oc.column('id').doUpdateSet({ status }))"],
+  },
+  {
+    name: "upsert whose conflict target holds the tenant",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet({ status })).execute();",
+    expect: [],
+  },
+  {
+    name: "upsert whose update is filtered on the tenant",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doUpdateSet({ status }).where('orders.tenant_id', '=', tenantId)).execute();",
+    expect: [],
+  },
+  {
+    name: "upsert whose update is filtered on another column",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => { return oc.column('id').doUpdateSet({ status }).where('status', '=', 'open'); }).execute();",
+    expect: [
+      "missing-tenant-filter onConflict((oc) => { return oc.column('id').doUpdateSet({ status }).where('status', '=', 'open'); })",
+    ],
+  },
+  {
+    name: "upsert that does nothing on conflict",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doNothing()).execute();",
+    expect: [],
+  },
+  {
+    name: "upsert on a named constraint (its columns are not in the code)",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.constraint('orders_pkey').doUpdateSet({ status })).execute();",
+    expect: [],
+  },
 ];
 
 describe("kysely query builder", () => {

@@ -4,8 +4,8 @@ import type ts from "typescript";
 import { normalizeColumnName } from "../model/names";
 import type { TenantTable } from "../model/types";
 import { finding } from "./builder-scope";
-import { addProperty } from "./builder-syntax";
-import { constInitializer, skipOuter } from "./chain";
+import { addProperty, propertyKey, stringValue } from "./builder-syntax";
+import { constInitializer, skipOuter, type ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
 
 export interface InsertCheck {
@@ -67,6 +67,63 @@ export function insertFindings(
     return [finding(ctx, "dynamic-sql", check.node, table, message, undefined, top, receiver)];
   }
   return [];
+}
+
+export interface ConflictCheck {
+  table: TenantTable;
+  /** The conflict clause a finding underlines: `onConflict('id')`, `onConflict((oc) => ...)`. */
+  node: ts.CallExpression;
+  /** The conflict target's columns as written; undefined when they cannot be read (a constraint name, raw SQL). */
+  columns: readonly string[] | undefined;
+  /** The where calls that filter the update (`.merge().where(...)`, `.doUpdateSet(...).where(...)`). */
+  wheres: readonly ChainCall[];
+  isTenantKey(key: string): boolean;
+  /** `db.insertInto('orders').onConflict(...)`, for messages. */
+  label: string;
+}
+
+/**
+ * An upsert (Knex `onConflict('id').merge()`, Kysely `onConflict((oc) => oc.column('id').doUpdateSet(...))`)
+ * that meets another tenant's row with the same key updates that row: the conflict target must hold
+ * the tenant column, or the update's own where must name it, as for SQL's ON CONFLICT DO UPDATE.
+ * A target or a where that cannot be read is not taken for a leak.
+ */
+export function conflictFindings(
+  ctx: OrmContext,
+  check: ConflictCheck,
+  top: ts.Node,
+  receiver: ts.Expression,
+): OrmFinding[] {
+  const { table, columns } = check;
+  if (table.owner || !columns || columns.length === 0) return [];
+  if (columns.some((c) => check.isTenantKey(lastSegment(c)))) return [];
+  if (check.wheres.some((w) => conflictWhereScopes(ctx.ts, w, check.isTenantKey))) return [];
+  const key = table.tenantColumn;
+  const message = `${check.label} updates the "${table.name}" row that already holds the same ${columns.join(", ")} on conflict, whichever tenant owns it. Add ${key} to the conflict target, or a where on ${key} after the update.`;
+  return [finding(ctx, "missing-tenant-filter", check.node, table.name, message, undefined, top, receiver)];
+}
+
+/** `where('tenant_id', v)`, `where('t.tenant_id', '=', v)`, `where({ tenant_id: v })`, `whereRef(...)`; raw SQL or a callback is not read. */
+function conflictWhereScopes(tsm: typeof ts, where: ChainCall, isTenantKey: (key: string) => boolean): boolean {
+  if (where.name === "whereRaw") return true;
+  if (where.name !== "where" && where.name !== "andWhere" && where.name !== "whereRef") return false;
+  const first = where.args[0] && skipOuter(tsm, where.args[0]);
+  if (!first) return false;
+  const column = stringValue(tsm, first);
+  if (column !== undefined) {
+    const op = where.args.length >= 3 ? stringValue(tsm, where.args[1]) : "=";
+    return op === "=" && isTenantKey(lastSegment(column));
+  }
+  if (tsm.isObjectLiteralExpression(first))
+    return first.properties.some((p) => {
+      const k = propertyKey(tsm, p);
+      return k !== undefined && isTenantKey(lastSegment(k));
+    });
+  return true;
+}
+
+function lastSegment(column: string): string {
+  return column.slice(column.lastIndexOf(".") + 1);
 }
 
 /**

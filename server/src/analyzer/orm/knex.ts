@@ -3,10 +3,10 @@
 // `del`/`delete` and `insert`.
 import type ts from "typescript";
 import { tenantColumnMatches } from "../model/names";
-import { insertTenantColumnsOf } from "../model/types";
+import { insertTenantColumnsOf, type TenantTable } from "../model/types";
 import { callNamesTable } from "../prefilter";
 import type { Fix } from "../types";
-import { insertFindings } from "./builder-insert";
+import { conflictFindings, insertFindings } from "./builder-insert";
 import { and, chainLabel, OTHER, queryFindings, verdicts, type Pred, type TableRef } from "./builder-scope";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
@@ -93,20 +93,24 @@ function knexQuery(
   if (names.has("insert") || names.has("upsert")) {
     const insert = calls.find((c) => c.name === "insert" || c.name === "upsert")!;
     const key = main.table.tenantColumn;
-    return insertFindings(
-      ctx,
-      {
-        table: main.table,
-        node: tableCall.call,
-        rows: insert.args[0],
-        key,
-        isTenantKey: (k) => insertTenantColumnsOf(main.table).some((c) => tenantColumnMatches(k, c)),
-        label: `${label}.${insert.name}(...)`,
-        keyCertain: true,
-      },
-      top,
-      root,
-    );
+    const isTenantKey = (k: string) => insertTenantColumnsOf(main.table).some((c) => tenantColumnMatches(k, c));
+    return [
+      ...knexConflict(ctx, main.table, calls, `${label}.${insert.name}(...)`, isTenantKey, top, root),
+      ...insertFindings(
+        ctx,
+        {
+          table: main.table,
+          node: tableCall.call,
+          rows: insert.args[0],
+          key,
+          isTenantKey,
+          label: `${label}.${insert.name}(...)`,
+          keyCertain: true,
+        },
+        top,
+        root,
+      ),
+    ];
   }
   const verb =
     names.has("update") || names.has("increment") || names.has("decrement")
@@ -139,6 +143,42 @@ function knexQuery(
         : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
   });
+}
+
+/** `.onConflict('id').merge()` (and `.merge().where(...)`): the upsert's conflict target and the where filtering its update. */
+function knexConflict(
+  ctx: OrmContext,
+  table: TenantTable,
+  calls: readonly ChainCall[],
+  label: string,
+  isTenantKey: (key: string) => boolean,
+  top: ts.CallExpression,
+  root: ts.Expression,
+): OrmFinding[] {
+  const at = calls.findIndex((c) => c.name === "onConflict");
+  const merge = calls.findIndex((c, i) => i > at && c.name === "merge");
+  if (at < 0 || merge < 0) return [];
+  const conflict = calls[at];
+  const target = conflict.args[0] && skipOuter(ctx.ts, conflict.args[0]);
+  const names = !target
+    ? undefined
+    : ctx.ts.isArrayLiteralExpression(target)
+      ? target.elements.map((e) => stringValue(ctx.ts, e))
+      : [stringValue(ctx.ts, target)];
+  const columns = names?.every((n): n is string => n !== undefined) ? names : undefined;
+  return conflictFindings(
+    ctx,
+    {
+      table,
+      node: conflict.call,
+      columns,
+      wheres: calls.slice(merge + 1),
+      isTenantKey,
+      label: `${label}.onConflict(...)`,
+    },
+    top,
+    root,
+  );
 }
 
 function objectKey(column: string): string {

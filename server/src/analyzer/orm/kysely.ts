@@ -4,7 +4,7 @@ import type ts from "typescript";
 import { insertTenantColumnsOf } from "../model/types";
 import { tenantColumnMatches } from "../model/names";
 import type { Fix } from "../types";
-import { insertFindings } from "./builder-insert";
+import { conflictFindings, insertFindings } from "./builder-insert";
 import {
   and,
   chainLabel,
@@ -136,20 +136,19 @@ function kyselyQuery(
     if (!ref || !values) return [];
     const key = ref.table.tenantColumn;
     const label = chainLabel(ctx.sourceFile, root, [head, values]);
-    return insertFindings(
-      ctx,
-      {
-        table: ref.table,
-        node: head.call,
-        rows: values.args[0],
-        key,
-        isTenantKey: (k) => insertTenantColumnsOf(ref.table).some((c) => tenantColumnMatches(k, c)),
-        label,
-        keyCertain: true,
-      },
-      top,
-      root,
-    );
+    const isTenantKey = (k: string) => insertTenantColumnsOf(ref.table).some((c) => tenantColumnMatches(k, c));
+    const conflict = calls.find((c) => c.name === "onConflict");
+    return [
+      ...(conflict
+        ? kyselyConflict(ctx, ref.table, conflict, chainLabel(ctx.sourceFile, root, [head]), isTenantKey, top, root)
+        : []),
+      ...insertFindings(
+        ctx,
+        { table: ref.table, node: head.call, rows: values.args[0], key, isTenantKey, label, keyCertain: true },
+        top,
+        root,
+      ),
+    ];
   }
   const joinCalls = calls.filter((c) => c.name in KYSELY_JOINS);
   for (const c of joinCalls) {
@@ -195,6 +194,53 @@ function kyselyQuery(
         : `.where('${column(ref)}', '=', ...)`,
     fix: (ref, verdict) => whereFix(ctx, ref, verdict, column(ref), anchor, top, hasOrWhere),
   });
+}
+
+/**
+ * `.onConflict((oc) => oc.column('id').doUpdateSet({...}))`, `oc.columns([...])`, with
+ * `.where(...)` after `doUpdateSet` filtering the update; `doNothing()` updates nothing and
+ * `oc.constraint('name')` names columns the code does not show.
+ */
+function kyselyConflict(
+  ctx: OrmContext,
+  table: TableRef["table"],
+  conflict: ChainCall,
+  label: string,
+  isTenantKey: (key: string) => boolean,
+  top: ts.CallExpression,
+  root: ts.Expression,
+): OrmFinding[] {
+  const tsm = ctx.ts;
+  const fn = conflict.args[0] && skipOuter(tsm, conflict.args[0]);
+  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return [];
+  const body = tsBlock(tsm, fn.body) ? returned(tsm, fn.body as ts.Block) : (fn.body as ts.Expression);
+  const built = body && skipOuter(tsm, body);
+  if (!built || !tsm.isCallExpression(built)) return [];
+  const calls = chainOf(tsm, built).calls;
+  const update = calls.findIndex((c) => c.name === "doUpdateSet");
+  if (update < 0) return [];
+  const columns: (string | undefined)[] = [];
+  for (const c of calls.slice(0, update)) {
+    if (c.name === "column") columns.push(stringValue(tsm, c.args[0]));
+    else if (c.name === "columns") {
+      const list = c.args[0] && skipOuter(tsm, c.args[0]);
+      if (list && tsm.isArrayLiteralExpression(list)) columns.push(...list.elements.map((e) => stringValue(tsm, e)));
+      else columns.push(undefined);
+    } else if (c.name === "constraint" || c.name === "expression") columns.push(undefined);
+  }
+  return conflictFindings(
+    ctx,
+    {
+      table,
+      node: conflict.call,
+      columns: columns.every((n): n is string => n !== undefined) ? columns : undefined,
+      wheres: calls.slice(update + 1),
+      isTenantKey,
+      label: `${label}.onConflict(...)`,
+    },
+    top,
+    root,
+  );
 }
 
 function whereFix(
