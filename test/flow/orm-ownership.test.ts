@@ -343,6 +343,35 @@ await AppDataSource.manager.delete(Order, { id: In(rows.map((r) => r.id)) });`,
 await repo.update(saved.id, { status: "open" });`,
     [],
   ],
+  [
+    "save of rows a scoped read returned, mapped by their own keys",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+await repo.save(rows.map((r) => ({ id: r.id, status: "open" })));
+await repo.save(rows.map(({ id }) => ({ id, status: "open" })));`,
+    [],
+  ],
+  [
+    "twin: save of rows mapped from request input, each by its key",
+    `await repo.save(input.items.map((r) => ({ id: r.id, status: "open", tenantId })));
+await repo.save(input.items.map(({ id }) => ({ id, status: "open", tenantId })));`,
+    [
+      'save(input.items.map((r) => ({ id: r.id, status: "open", tenantId })))',
+      'save(input.items.map(({ id }) => ({ id, status: "open", tenantId })))',
+    ],
+  ],
+  [
+    "twin: rows of a scoped read mapped to a key they do not carry",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+await repo.save(rows.map((r) => ({ id: input.id, status: "open" })));`,
+    ['save(rows.map((r) => ({ id: input.id, status: "open" })))'],
+  ],
+  [
+    "twin: rows of a scoped read whose keys a map callback rewrites first",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+rows.forEach((r) => { r.id = input.id; });
+await repo.save(rows.map((r) => ({ id: r.id, status: "open" })));`,
+    ['save(rows.map((r) => ({ id: r.id, status: "open" })))'],
+  ],
 ]);
 
 const SEQUELIZE = `import { Invoice } from "../models/invoice.model";`;

@@ -207,6 +207,16 @@ const leaks: Case[] = [
     ],
   },
   {
+    name: "save of rows mapped from a list, each by its key",
+    body: `await orderRepo.save(items.map((i) => ({ id: i.id, status, tenantId })));`,
+    expected: [["missing-tenant-filter", "save(items.map((i) => ({ id: i.id, status, tenantId })))"]],
+  },
+  {
+    name: "save of rows mapped without a key: inserts",
+    body: `await orderRepo.save(items.map((i) => ({ status: i.status, tenantId })));`,
+    expected: [],
+  },
+  {
     name: "insert of rows, one without tenant",
     body: `await orderRepo.insert([{ status, tenantId }, { status }]);`,
     expected: [["missing-tenant-on-insert", "insert([{ status, tenantId }, { status }])"]],

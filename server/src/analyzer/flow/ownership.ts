@@ -572,6 +572,24 @@ function rewrittenBefore(tsm: typeof ts, expr: ts.Expression, field: string): bo
 /** A call that only looks at what it is handed: a check (`assertOwned(row, t)`) or a log line. */
 const LOOKS_ONLY = /^(?:assert|check|ensure|verify|require|validate|authorize|can|is|has|log|info|warn|error|debug)/i;
 
+/** Array methods that read the elements and leave the array and its rows as they are. */
+const READS_ELEMENTS = new Set([
+  "map",
+  "filter",
+  "forEach",
+  "some",
+  "every",
+  "find",
+  "findIndex",
+  "flatMap",
+  "includes",
+  "indexOf",
+  "slice",
+  "reduce",
+  "at",
+  "join",
+]);
+
 function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, before: number): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
@@ -586,7 +604,14 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
     if ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === id) return false;
     if (tsm.isPropertyAccessExpression(p) && p.expression === top) {
       const use = p.parent;
-      if (tsm.isCallExpression(use) && use.expression === p) return true; // `rows.push(dto)`
+      if (tsm.isCallExpression(use) && use.expression === p) {
+        if (!READS_ELEMENTS.has(p.name.text)) return true; // `rows.push(dto)`
+        // `rows.map((r) => ...)`: each element, as in a for-of loop; a destructured element is a copy.
+        const fn = use.arguments[0] && strip(tsm, use.arguments[0]);
+        const element =
+          fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) ? fn.parameters[0]?.name : undefined;
+        return !!element && tsm.isIdentifier(element) && escapes(tsm, fn!, element.text, field, before);
+      }
       return isWriteTarget(tsm, p) && (p.name.text === field || !tsm.isIdentifier(p.name));
     }
     if (tsm.isElementAccessExpression(p) && p.expression === top) return isWriteTarget(tsm, p);

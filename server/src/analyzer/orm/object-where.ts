@@ -223,19 +223,26 @@ export function setsField(
 export function writtenObjects(tsm: typeof ts, expr: ts.Expression): ts.Expression[] {
   const node = resolveConst(tsm, expr);
   if (tsm.isArrayLiteralExpression(node)) return node.elements.filter((e) => !tsm.isSpreadElement(e));
-  if (
-    tsm.isCallExpression(node) &&
-    tsm.isPropertyAccessExpression(node.expression) &&
-    node.expression.name.text === "map"
-  ) {
-    const fn = node.arguments[0];
-    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) {
-      const body = tsm.isArrowFunction(fn) && !tsm.isBlock(fn.body) ? fn.body : returnedExpression(tsm, fn.body);
-      return body ? [body] : [];
-    }
-    return [];
-  }
+  const mapped = mappedRows(tsm, node);
+  if (mapped) return mapped.row ? [mapped.row] : [];
   return [expr];
+}
+
+/**
+ * `items.map((item) => ({ ... }))`: the array mapped, the callback's element parameter, and the
+ * value it returns for every element (undefined when the callback is not read).
+ */
+export function mappedRows(
+  tsm: typeof ts,
+  node: ts.Expression,
+): { receiver: ts.Expression; element?: ts.ParameterDeclaration; row?: ts.Expression } | undefined {
+  if (!tsm.isCallExpression(node) || !tsm.isPropertyAccessExpression(node.expression)) return undefined;
+  if (node.expression.name.text !== "map") return undefined;
+  const receiver = node.expression.expression;
+  const fn = node.arguments[0];
+  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return { receiver };
+  const row = tsm.isArrowFunction(fn) && !tsm.isBlock(fn.body) ? fn.body : returnedExpression(tsm, fn.body);
+  return { receiver, element: fn.parameters[0], ...(row && { row }) };
 }
 
 function returnedExpression(tsm: typeof ts, body: ts.ConciseBody | undefined): ts.Expression | undefined {

@@ -2,7 +2,7 @@
 // `upsert` whose conflict paths leave the tenant out overwrites whichever tenant's row holds the key.
 import type ts from "typescript";
 import { constInitializer, skipOuter } from "./chain";
-import { addPropertyEdit, resolveConst, setsField, writtenObjects } from "./object-where";
+import { addPropertyEdit, mappedRows, resolveConst, setsField, writtenObjects } from "./object-where";
 import { carriedField, type FieldTypes } from "./declared-fields";
 import { calleeText, finding, fixOf } from "./method-call";
 import { propertyName, propertyValue, short } from "./prisma-where";
@@ -24,6 +24,8 @@ export function savedKey(
   const tsm = ctx.ts;
   const fields = [...keys].sort((a, b) => (a === "id" ? 1 : b === "id" ? -1 : 0)); // the entity's own key first
   const object = resolveConst(tsm, data);
+  const mapped = mappedRows(tsm, object);
+  if (mapped) return mapped.row ? mappedKey(ctx, mapped.receiver, mapped.element, mapped.row, keys) : undefined;
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
   if (!tsm.isObjectLiteralExpression(object)) {
     const id = skipOuter(tsm, data);
@@ -58,6 +60,38 @@ export function savedKey(
     return unread ? { expr: unread, field: fields[0] } : { expr: v };
   }
   return undefined;
+}
+
+/**
+ * `save(rows.map((r) => ({ id: r.id, status })))`, `({ id }) => ({ id, ... })`, `(r) => ({ ...r, status })`:
+ * each row by the key its element carries, so the key is the mapped list's, each by that field, and
+ * the list's own proof (rows of a scoped read) covers it. Any other key is each row's own.
+ */
+function mappedKey(
+  ctx: FieldTypes,
+  receiver: ts.Expression,
+  element: ts.ParameterDeclaration | undefined,
+  row: ts.Expression,
+  keys: ReadonlySet<string>,
+): { expr: ts.Expression; field?: string; list: true } | undefined {
+  const tsm = ctx.ts;
+  const key = savedKey(ctx, row, keys);
+  if (!key) return undefined;
+  const v = skipOuter(tsm, key.expr);
+  const name = element && tsm.isIdentifier(element.name) ? element.name.text : undefined;
+  // `r.id`, or `r` spread with its key field: the element's own key.
+  if (name && tsm.isPropertyAccessExpression(v) && tsm.isIdentifier(v.expression) && v.expression.text === name)
+    return { expr: receiver, field: v.name.text, list: true };
+  if (name && key.field && tsm.isIdentifier(v) && v.text === name)
+    return { expr: receiver, field: key.field, list: true };
+  // `({ id }) => ({ id, ... })`: the key destructured from the element.
+  if (element && tsm.isObjectBindingPattern(element.name) && tsm.isIdentifier(v)) {
+    const bound = element.name.elements.find((b) => tsm.isIdentifier(b.name) && b.name.text === v.text);
+    const field =
+      bound && (bound.propertyName && tsm.isIdentifier(bound.propertyName) ? bound.propertyName.text : v.text);
+    if (bound && !bound.dotDotDotToken && field) return { expr: receiver, field, list: true };
+  }
+  return { ...key, list: true };
 }
 
 /** `const row = await repo.findOneBy(...)` (`find`, `findBy`: rows): what the const holds, read from a repository. */
