@@ -280,6 +280,32 @@ describe("a tenant filter that does not hold for every row", () => {
       assert.deepEqual(found(body, undefined, optional), [weak("findMany({ where: { tenantId } })")], body);
   });
 
+  test("a tenant destructured from an options parameter whose type makes it optional (documenso's folders)", () => {
+    const q = "await prisma.invoice.findMany({ where: { id, tenantId } });";
+    for (const params of [
+      "{ id, tenantId }: { id: string; tenantId?: string }",
+      "{ id, tenantId: tenantId }: { id: string; tenantId: string | undefined }",
+      "{ id, tenantId }: Opts",
+      "{ id, tenantId }: Opts & { extra: number }",
+      "{ id, tenantId }: Wider",
+    ]) {
+      const code = `${HEADER}interface Opts { id: string; tenantId?: string }\ninterface Wider extends Opts { extra: number }\nexport async function f(${params}) {\n  ${q}\n}\n`;
+      const got = summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at }));
+      assert.deepEqual(got, [weak("findMany({ where: { id, tenantId } })")], params);
+    }
+    // Twins: declared required, given a default, narrowed before the query.
+    for (const [params, body] of [
+      ["{ id, tenantId }: { id: string; tenantId: string }", q],
+      ["{ id, tenantId }: Required", q],
+      ["{ id, tenantId = 't1' }: { id: string; tenantId?: string }", q],
+      ["{ id, tenantId }: Opts", `if (!tenantId) throw new Error("signed out");\n  ${q}`],
+    ]) {
+      const code = `${HEADER}interface Opts { id: string; tenantId?: string }\ninterface Required { id: string; tenantId: string }\nexport async function f(${params}) {\n  ${body}\n}\n`;
+      const got = summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at }));
+      assert.deepEqual(got, [], params);
+    }
+  });
+
   test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {
     const body = "await prisma.invoice.findMany({ where: { tenantId } });";
     assert.deepEqual(found(body, undefined, "tenantId: string | undefined"), [

@@ -182,3 +182,83 @@ function anyOf(answers: (boolean | undefined)[]): boolean | undefined {
   if (answers.some((a) => a === true)) return true;
   return answers.every((a) => a === false) ? false : undefined;
 }
+
+type Member = ts.PropertySignature | ts.PropertyDeclaration;
+
+/**
+ * The parameter an identifier was destructured from (`({ teamId }: PinOpts) => ...`), its binding,
+ * and the type member that declares the property: in a type literal written there, or an interface
+ * or type alias the file or its imports name. `member` is undefined when the type cannot be read.
+ */
+export function destructuredParameter(
+  ctx: FieldTypes,
+  id: ts.Identifier,
+): { param: ts.ParameterDeclaration; element: ts.BindingElement; member?: Member } | undefined {
+  const tsm = ctx.ts;
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (!tsm.isFunctionLike(cur)) continue;
+    for (const p of cur.parameters) {
+      if (tsm.isIdentifier(p.name)) {
+        if (p.name.text === id.text) return undefined;
+        continue;
+      }
+      if (!tsm.isObjectBindingPattern(p.name)) continue;
+      const element = p.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === id.text);
+      if (!element || element.dotDotDotToken) continue;
+      const property = element.propertyName ?? element.name;
+      const name = tsm.isIdentifier(property) || tsm.isStringLiteral(property) ? property.text : undefined;
+      const member = name !== undefined && p.type ? typeMember(ctx, p.type, name, 0) : undefined;
+      return { param: p, element, ...(member && { member }) };
+    }
+    // Not a parameter here: a closure sees the outer function's.
+  }
+  return undefined;
+}
+
+/** The member declaring `name` in a type written as a literal, an interface (and what it extends) or an alias. */
+function typeMember(ctx: FieldTypes, node: ts.TypeNode, name: string, depth: number): Member | undefined {
+  const tsm = ctx.ts;
+  if (depth > MAX_DEPTH) return undefined;
+  if (tsm.isParenthesizedTypeNode(node)) return typeMember(ctx, node.type, name, depth + 1);
+  if (tsm.isTypeLiteralNode(node)) return ownMember(tsm, node.members, name);
+  if (tsm.isIntersectionTypeNode(node)) {
+    for (const t of node.types) {
+      const m = typeMember(ctx, t, name, depth + 1);
+      if (m) return m;
+    }
+    return undefined;
+  }
+  if (!tsm.isTypeReferenceNode(node) || !tsm.isIdentifier(node.typeName)) return undefined;
+  const declaration = ctx.typeNamed?.(node.getSourceFile(), node.typeName.text);
+  if (!declaration) return undefined;
+  if (tsm.isTypeAliasDeclaration(declaration)) return typeMember(ctx, declaration.type, name, depth + 1);
+  const own = ownMember(tsm, declaration.members, name);
+  if (own) return own;
+  for (const h of declaration.heritageClauses ?? []) {
+    if (h.token !== tsm.SyntaxKind.ExtendsKeyword) continue;
+    for (const base of h.types) {
+      const e = strip(tsm, base.expression);
+      const d = tsm.isIdentifier(e) ? ctx.typeNamed?.(declaration.getSourceFile(), e.text) : undefined;
+      const m =
+        d &&
+        (tsm.isTypeAliasDeclaration(d) ? typeMember(ctx, d.type, name, depth + 1) : ownMember(tsm, d.members, name));
+      if (m) return m;
+    }
+  }
+  return undefined;
+}
+
+function ownMember(
+  tsm: typeof ts,
+  members: ts.NodeArray<ts.TypeElement | ts.ClassElement>,
+  name: string,
+): Member | undefined {
+  for (const m of members)
+    if (
+      (tsm.isPropertySignature(m) || tsm.isPropertyDeclaration(m)) &&
+      (tsm.isIdentifier(m.name) || tsm.isStringLiteral(m.name)) &&
+      m.name.text === name
+    )
+      return m;
+  return undefined;
+}

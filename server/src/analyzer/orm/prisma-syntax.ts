@@ -2,6 +2,7 @@
 // assertions, and following a `const` to the object it holds.
 import type ts from "typescript";
 import { outermostExpression } from "../statements";
+import type { FieldTypes } from "./declared-fields";
 
 export interface SyntaxContext {
   ts: typeof ts;
@@ -11,6 +12,7 @@ export interface SyntaxContext {
   declarations?: Map<ts.Node, Map<string, { pos: number; decl?: ts.VariableDeclaration }>>;
   /** The function a call runs, when its body can be seen (a helper that builds a where, in this file or another). */
   resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
+  typeNamed?: FieldTypes["typeNamed"];
 }
 
 /** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */

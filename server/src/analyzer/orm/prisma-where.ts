@@ -6,6 +6,7 @@ import type ts from "typescript";
 import { endsPath, fromRequest } from "../flow/conditions";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
+import { destructuredParameter } from "./declared-fields";
 import {
   followConst,
   grownObject,
@@ -162,6 +163,11 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     // A cast (`tenantId as string`) is the author's claim, taken as said.
     if (depth === 0 && !isCast(tsm, value) && param?.type && mayBeUndefinedType(tsm, param.type))
       return `\`${v.text}\` may be undefined (\`${short(param.type.getText(ctx.sourceFile))}\`)`;
+    // `({ teamId }: { teamId?: number })`, `({ teamId }: PinOpts)` with `teamId?: number` in PinOpts.
+    const bound = !param && !ctx.checker ? destructuredParameter(ctx, v) : undefined;
+    const member = bound && !bound.element.initializer && !narrowedPresent(tsm, v) ? bound.member : undefined;
+    if (member && (member.questionToken || (member.type && mayBeUndefinedType(tsm, member.type))))
+      return `\`${v.text}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile))}\`)`;
     const followed = followConst(ctx, v);
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
   }

@@ -12,11 +12,12 @@ import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clien
 import { PrismaEntities, type PrismaEntity } from "./prisma-entities";
 import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
 import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
-import { followConst, strip } from "./prisma-syntax";
+import { destructuredParameter } from "./declared-fields";
+import { followConst, parameterOf, strip } from "./prisma-syntax";
 import { mayBeUndefined, propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, checkParentKey, updateNested } from "./prisma-writes";
 import { prismaQueries } from "./prisma-queries";
-import type { OrmFinding, OrmModule } from "./types";
+import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const prismaModule: OrmModule = {
   name: "prisma",
@@ -346,7 +347,7 @@ function isCredentialLookup(site: CallSite, where: ts.ObjectLiteralExpression): 
     (given) =>
       unique ||
       (tsm.isCallExpression(given) && !mayBeUndefined(ctx, given)) ||
-      (tsm.isIdentifier(given) && declaredDefined(tsm, given)),
+      (tsm.isIdentifier(given) && declaredDefined(ctx, given)),
   );
 }
 
@@ -422,23 +423,16 @@ function propertyValueNamed(tsm: typeof ts, o: ts.ObjectLiteralExpression, name:
  * A parameter the author typed as always there: `token: string`, or `{ token }: { token: string }`
  * (not optional, no union with undefined). The type is the author's claim, taken as written.
  */
-function declaredDefined(tsm: typeof ts, id: ts.Identifier): boolean {
+function declaredDefined(ctx: OrmContext, id: ts.Identifier): boolean {
+  const tsm = ctx.ts;
   const plain = (t: ts.TypeNode | undefined) =>
     !!t && (t.kind === tsm.SyntaxKind.StringKeyword || t.kind === tsm.SyntaxKind.NumberKeyword);
-  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
-    if (!tsm.isFunctionLike(cur)) continue;
-    for (const p of cur.parameters) {
-      if (tsm.isIdentifier(p.name) && p.name.text === id.text) return !p.questionToken && plain(p.type);
-      if (!tsm.isObjectBindingPattern(p.name) || !p.type || !tsm.isTypeLiteralNode(p.type)) continue;
-      const el = p.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === id.text);
-      if (!el || el.dotDotDotToken || el.initializer) continue;
-      const prop = (el.propertyName ?? el.name).getText();
-      const sig = p.type.members.find((m) => m.name?.getText() === prop);
-      return !!sig && tsm.isPropertySignature(sig) && !sig.questionToken && plain(sig.type);
-    }
-    // Not a parameter here: a closure (`$transaction(async (tx) => ...)`) sees the outer function's.
-  }
-  return false;
+  const param = parameterOf(tsm, id);
+  if (param) return !param.questionToken && plain(param.type);
+  // `{ token }: { token: string }`, or an interface that declares it so.
+  const bound = destructuredParameter(ctx, id);
+  const member = bound && !bound.element.initializer ? bound.member : undefined;
+  return !!member && !member.questionToken && plain(member.type);
 }
 
 /**
