@@ -1,7 +1,7 @@
 // Query builders on a project shaped like docmost (Kysely, workspace_id): table names written in
 // camelCase (Kysely's CamelCasePlugin, Knex's snake-case mappers) are the snake_case tables; a
-// join on a scoped row's other foreign key alone (`users.id = comments.creator_id`) does not scope
-// the joined table (DESIGN.md: a tenant equality does).
+// join on a scoped row's other foreign key (`users.id = comments.creator_id`) scopes the joined
+// table, as raw SQL takes it.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { TenantModel } from "../../server/src/analyzer/model/types";
@@ -39,22 +39,47 @@ const run = (prelude: string, body: string) => {
   return brief(code, analyzeBuilder(parser, code, { model, config: { tenantColumns: ["workspace_id"] } }));
 };
 
-describe("a row named by a scoped row's other foreign key (DESIGN.md: only a tenant equality ties a join)", () => {
-  test("kysely and drizzle: joined on that key alone, the joined table is still flagged", () => {
+describe("a row named by a scoped row's other foreign key is that row's tenant's, as in raw SQL and a Prisma relation", () => {
+  test("kysely and drizzle: joined on that key to a scoped row, the joined table is scoped", () => {
     assert.deepEqual(
       run(
         KYSELY,
         `await db.selectFrom("comments").innerJoin("users", "users.id", "comments.creator_id").where("comments.workspace_id", "=", workspaceId).selectAll().execute();
-  return db.selectFrom("comments").innerJoin("users", "users.id", "comments.creator_id").whereRef("users.workspace_id", "=", "comments.workspace_id").where("comments.workspace_id", "=", workspaceId).selectAll().execute();`,
+  return db.selectFrom("comments").select((eb) => jsonObjectFrom(eb.selectFrom("users").select(["users.name"]).whereRef("users.id", "=", "comments.creatorId")).as("creator")).where("workspaceId", "=", workspaceId).execute();`,
       ),
-      ['missing-tenant-filter innerJoin("users", "users.id", "comments.creator_id")'],
+      [],
     );
     assert.deepEqual(
       run(
         DRIZZLE,
         `return db.select().from(comments).leftJoin(users, eq(users.id, comments.creatorId)).where(eq(comments.workspaceId, workspaceId));`,
       ),
-      ["missing-tenant-filter leftJoin(users, eq(users.id, comments.creatorId))"],
+      [],
+    );
+  });
+
+  test("twins: the row is not scoped, or the join is on a column that is not a foreign key to the table", () => {
+    assert.deepEqual(
+      run(
+        KYSELY,
+        `await db.selectFrom("comments").innerJoin("users", "users.id", "comments.creator_id").where("comments.id", "=", id).selectAll().execute();
+  return db.selectFrom("comments").innerJoin("users", "users.id", "comments.editor_id").where("comments.workspace_id", "=", workspaceId).selectAll().execute();`,
+      ),
+      [
+        'missing-tenant-filter selectFrom("comments")',
+        'missing-tenant-filter innerJoin("users", "users.id", "comments.creator_id")',
+        'missing-tenant-filter innerJoin("users", "users.id", "comments.editor_id")',
+      ],
+    );
+    assert.deepEqual(
+      run(
+        DRIZZLE,
+        `return db.select().from(comments).leftJoin(users, eq(users.id, comments.creatorId)).where(eq(comments.id, id));`,
+      ),
+      [
+        "missing-tenant-filter from(comments)",
+        "missing-tenant-filter leftJoin(users, eq(users.id, comments.creatorId))",
+      ],
     );
   });
 });

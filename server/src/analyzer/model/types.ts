@@ -187,7 +187,21 @@ export function broaderTenantFields(table: TenantTable, entity: EntityInfo): str
 
 /** Whether `child.column = parent.parentColumn` is one of the child's owning (or hierarchy) foreign keys; either spelling. */
 export function isParentLink(child: TenantTable, column: string, parent: TenantTable, parentColumn: string): boolean {
-  return !!child.parents?.some(
+  return linksTo(child.parents, column, parent, parentColumn);
+}
+
+/** `row.column -> parent.parentColumn` is one of the row's other foreign keys to a tenant-owned table (`references`). */
+export function isReferenceLink(row: TenantTable, column: string, parent: TenantTable, parentColumn: string): boolean {
+  return linksTo(row.references, column, parent, parentColumn);
+}
+
+function linksTo(
+  links: readonly TenantOwner[] | undefined,
+  column: string,
+  parent: TenantTable,
+  parentColumn: string,
+): boolean {
+  return !!links?.some(
     (p) =>
       normalizeColumnName(p.column) === normalizeColumnName(column) &&
       p.parent.toLowerCase() === parent.name.toLowerCase() &&

@@ -1,7 +1,7 @@
 // The row-level scoping rules (DESIGN.md "When is a query scoped") for query builders, over a
 // small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
 import type ts from "typescript";
-import { isParentLink, ownedThroughAdvice, type TenantTable } from "../model/types";
+import { isParentLink, isReferenceLink, ownedThroughAdvice, type TenantTable } from "../model/types";
 import type { Fix } from "../types";
 import type { ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
@@ -36,6 +36,11 @@ export type Pred =
   | { kind: "join"; a: TableRef; b: TableRef }
   /** `child.invoice_id = parent.id` on the child's owning (or hierarchy) foreign key: a scoped parent scopes it. */
   | { kind: "parent"; child: TableRef; parent: TableRef }
+  /**
+   * `users.id = comments.creator_id` on one of the row's other foreign keys (`TenantTable.references`):
+   * the parent row a scoped row names is its tenant's, as raw SQL and a Prisma relation take it.
+   */
+  | { kind: "reference"; row: TableRef; parent: TableRef }
   /** The tenant column compared in a way that does not scope (`ne`, `!=`, `>`). */
   | { kind: "mention"; ref: TableRef; why: string }
   | { kind: "dynamic"; node: ts.Node; why: string }
@@ -81,7 +86,8 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
           // the project to the environments' tenant; `documents.id = documentsTags.documentId` with
           // the tag links scoped (through the tenant's tags) reads the documents they point at, as
           // `doc.collectionId` of a scoped row is the tenant's key.
-          (t.kind === "parent" && t.parent === r && scoped.has(t.child)),
+          (t.kind === "parent" && t.parent === r && scoped.has(t.child)) ||
+          (t.kind === "reference" && t.parent === r && scoped.has(t.row)),
       );
       if (joined) {
         scoped.add(r);
@@ -274,14 +280,18 @@ export function chainLabel(sourceFile: ts.SourceFile, root: ts.Node, calls: read
   return text;
 }
 
-/** `a = b` on the child's owning foreign key to its parent (either order); undefined otherwise. */
+/** `a = b` on the child's owning foreign key to its parent, or on another of its foreign keys (either order); undefined otherwise. */
 export function linkPred(a: { ref: TableRef; column: string }, b: { ref: TableRef; column: string }): Pred | undefined {
   if (a.ref === b.ref) return undefined;
-  for (const [x, y] of [
+  const pairs = [
     [a, b],
     [b, a],
-  ] as const)
+  ] as const;
+  for (const [x, y] of pairs)
     if (isParentLink(x.ref.table, x.column, y.ref.table, y.column))
       return { kind: "parent", child: x.ref, parent: y.ref };
+  for (const [x, y] of pairs)
+    if (isReferenceLink(x.ref.table, x.column, y.ref.table, y.column))
+      return { kind: "reference", row: x.ref, parent: y.ref };
   return undefined;
 }
