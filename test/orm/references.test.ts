@@ -84,6 +84,48 @@ describe("a row named by a scoped row's other foreign key is that row's tenant's
   });
 });
 
+describe("a correlated subquery a helper builds from its expression builder (docmost's withCreator)", () => {
+  const repo = (calls: string) => `${KYSELY}
+import type { ExpressionBuilder } from "kysely";
+
+export class CommentRepo {
+  withCreator(eb: ExpressionBuilder<DB, "comments">) {
+    return jsonObjectFrom(eb.selectFrom("users").select(["users.name"]).whereRef("users.id", "=", "comments.creatorId")).as("creator");
+  }
+${calls}
+}
+
+export function withEditor(eb: ExpressionBuilder<DB, "comments">) {
+  return jsonObjectFrom(eb.selectFrom("users").select(["users.name"]).whereRef("users.id", "=", "comments.creatorId")).as("editor");
+}
+`;
+  const check = (code: string) =>
+    brief(code, analyzeBuilder(parser, code, { model, config: { tenantColumns: ["workspace_id"] } }));
+  const scoped = `  page(pageId: string, workspaceId: string) {
+    return db.selectFrom("comments").selectAll("comments").select((eb) => this.withCreator(eb)).select(withEditor).where("pageId", "=", pageId).where("workspaceId", "=", workspaceId).execute();
+  }
+  one(id: string, workspaceId: string) {
+    return db.selectFrom("comments").select(this.withCreator).where("id", "=", id).where("workspaceId", "=", workspaceId).executeTakeFirst();
+  }`;
+
+  test("every query that calls or passes the helper scopes the outer table: the subquery is scoped", () => {
+    assert.deepEqual(check(repo(scoped)), []);
+  });
+
+  test("twins: one caller does not scope the outer table; the helper is never called from a query", () => {
+    const unscoped = `${scoped}
+  byId(id: string) {
+    return db.selectFrom("comments").select((eb) => this.withCreator(eb)).where("id", "=", id).executeTakeFirst();
+  }`;
+    assert.deepEqual(check(repo(unscoped)), [
+      'missing-tenant-filter selectFrom("users")',
+      'missing-tenant-filter selectFrom("comments")',
+    ]);
+    const code = repo("").replace(/export function withEditor[\s\S]*$/, "");
+    assert.deepEqual(check(code), ['missing-tenant-filter selectFrom("users")']);
+  });
+});
+
 describe("camelCase table names (Kysely's CamelCasePlugin, Knex's snake-case mappers)", () => {
   test("knex: a file whose only table call names pageHistory is checked", () => {
     assert.deepEqual(

@@ -18,6 +18,7 @@ import {
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import { arrayElements, chainOf, constInitializer, queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
+import { enclosingClass } from "../statements";
 import {
   combineTerms,
   comparisonPred,
@@ -89,12 +90,43 @@ function correlatedOuter(ctx: OrmContext, chain: Chain, chains: readonly Chain[]
   const tsm = ctx.ts;
   const root = skipOuter(tsm, chain.root);
   if (!tsm.isIdentifier(root)) return [];
-  const tableCall = (c: Chain) => c.calls.findIndex((x) => x.name in KYSELY_TABLE_CALLS);
-  const within = (outer: Chain) =>
-    outer !== chain && tableCall(outer) >= 0 && outer.top.pos <= chain.top.pos && chain.top.end <= outer.top.end;
-  const enclosing = chains.filter(within).sort((a, b) => a.top.end - a.top.pos - (b.top.end - b.top.pos))[0];
-  if (!enclosing) return [];
-  const index = tableCall(enclosing);
+  const enclosing = enclosingQuery(chain.top, chains, chain);
+  if (enclosing) return scopedRefsOf(ctx, enclosing);
+  const sites = helperSites(tsm, root);
+  if (!sites || sites.length === 0) return [];
+  // Every query the helper is called from must scope the table the subquery names.
+  let common: TableRef[] | undefined;
+  for (const site of sites) {
+    const outer = enclosingQuery(site, chains, chain);
+    const refs = outer ? scopedRefsOf(ctx, outer) : [];
+    common = common ? common.filter((c) => refs.some((r) => sameRef(r, c))) : refs;
+    if (common.length === 0) return [];
+  }
+  return common ?? [];
+}
+
+function sameRef(a: TableRef, b: TableRef): boolean {
+  return a.qualifier === b.qualifier && a.table.name === b.table.name;
+}
+
+/** The smallest query chain (with a table call) around `node`, other than `self`. */
+function enclosingQuery(node: ts.Node, chains: readonly Chain[], self: Chain): Chain | undefined {
+  let best: Chain | undefined;
+  for (const outer of chains) {
+    if (outer === self || tableCallIndex(outer) < 0) continue;
+    if (outer.top.pos > node.pos || node.end > outer.top.end) continue;
+    if (!best || outer.top.end - outer.top.pos < best.top.end - best.top.pos) best = outer;
+  }
+  return best;
+}
+
+function tableCallIndex(c: Chain): number {
+  return c.calls.findIndex((x) => x.name in KYSELY_TABLE_CALLS);
+}
+
+/** The tables of a query that its own where scopes, prescoped for a subquery that names them. */
+function scopedRefsOf(ctx: OrmContext, enclosing: Chain): TableRef[] {
+  const index = tableCallIndex(enclosing);
   if (KYSELY_TABLE_CALLS[enclosing.calls[index]!.name] === "insert") return [];
   const calls = enclosing.calls.slice(index);
   const flagged = new Set(
@@ -103,6 +135,40 @@ function correlatedOuter(ctx: OrmContext, chain: Chain, chains: readonly Chain[]
   return chainRefs(ctx, calls)
     .filter((r) => !r.join && !flagged.has(r.table.name))
     .map((r) => ({ ...r, prescoped: true }));
+}
+
+/**
+ * A subquery built in a helper from its expression-builder parameter (`withCreator(eb) { return
+ * jsonObjectFrom(eb.selectFrom('users')...whereRef('users.id', '=', 'comments.creatorId')) }`):
+ * where the file calls or passes the helper (`this.withCreator(eb)`, `.select(this.withCreator)`,
+ * `withCreator(eb)`). Undefined when `root` is not such a parameter.
+ */
+function helperSites(tsm: typeof ts, root: ts.Identifier): ts.Node[] | undefined {
+  let fn: ts.Node | undefined = root.parent;
+  while (fn && !tsm.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !tsm.isFunctionLike(fn)) return undefined;
+  if (!fn.parameters.some((p) => tsm.isIdentifier(p.name) && p.name.text === root.text)) return undefined;
+  const named = (n: ts.Node | undefined) => (n && tsm.isIdentifier(n) ? n.text : undefined);
+  const method = tsm.isMethodDeclaration(fn) || tsm.isPropertyDeclaration(fn.parent);
+  const name =
+    tsm.isMethodDeclaration(fn) || tsm.isFunctionDeclaration(fn)
+      ? named(fn.name)
+      : tsm.isVariableDeclaration(fn.parent) || tsm.isPropertyDeclaration(fn.parent)
+        ? named(fn.parent.name)
+        : undefined;
+  if (!name) return undefined;
+  const scope = method ? enclosingClass(tsm, fn) : fn.getSourceFile();
+  if (!scope) return undefined;
+  const sites: ts.Node[] = [];
+  const visit = (n: ts.Node): void => {
+    if (method) {
+      if (tsm.isPropertyAccessExpression(n) && n.name.text === name && n.expression.kind === tsm.SyntaxKind.ThisKeyword)
+        sites.push(n);
+    } else if (tsm.isIdentifier(n) && n.text === name && n.parent !== fn.parent && n.parent !== fn) sites.push(n);
+    tsm.forEachChild(n, visit);
+  };
+  visit(scope);
+  return sites;
 }
 
 /** The tables a chain's head (`selectFrom('a')`, `selectFrom(['a', 'b'])`) names. */
