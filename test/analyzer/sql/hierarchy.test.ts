@@ -590,11 +590,29 @@ CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES 
     assert.deepEqual(issues("SELECT * FROM receipts r WHERE r.invoice_id = $1"), [["receipts", "receipts"]]);
   });
 
-  test("twins: the payment unscoped, joined on another column, or the invoices scoping the payments the other way", () => {
+  test("a correlated subquery reading the invoice a scoped payment names (docmost's withCreator, in SQL)", () => {
+    assert.deepEqual(
+      issues(
+        "SELECT p.label, (SELECT i.total FROM invoices i WHERE i.id = p.invoice_id) FROM payments p WHERE p.org_id = $1",
+      ),
+      [],
+    );
+    assert.deepEqual(
+      issues("SELECT p.label, (SELECT i.total FROM invoices i WHERE i.id = p.id) FROM payments p WHERE p.org_id = $1"),
+      [["invoices", "invoices"]],
+    );
+  });
+
+  test("twins: the payment unscoped (its finding covers the invoice it names), joined on another column, or the invoices scoping the payments the other way", () => {
     assert.deepEqual(issues("SELECT * FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = $1"), [
       ["payments", "payments"],
-      ["invoices", "invoices"],
     ]);
+    assert.deepEqual(
+      issues(
+        "SELECT p.label, (SELECT i.total FROM invoices i WHERE i.id = p.invoice_id) FROM payments p WHERE p.id = $1",
+      ),
+      [["payments", "payments"]],
+    );
     assert.deepEqual(issues("SELECT * FROM payments p JOIN invoices i ON i.total = p.label::int WHERE p.org_id = $1"), [
       ["invoices", "invoices"],
     ]);

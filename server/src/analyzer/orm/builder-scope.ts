@@ -18,6 +18,11 @@ export interface TableRef {
   join?: { kind: "inner" | "outer"; on: Pred };
   /** A subquery that scopes its table itself (`from(this.scope)`, the scope filtered by the tenant). */
   prescoped?: boolean;
+  /**
+   * A table of the enclosing query that a correlated subquery may name and that query leaves
+   * unscoped: that query reports it, this one never does; a row of this one it names follows it.
+   */
+  enclosing?: boolean;
 }
 
 /** A predicate, reduced to what matters for the tenant column. */
@@ -95,15 +100,17 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
       }
     }
   }
-  // A parent joined on an unscoped child's own tenant key follows the child, and a child joined on
-  // its owning key to an unscoped parent follows the parent: one finding covers both, and scoping
-  // the one it names scopes the other.
+  // A parent joined on an unscoped child's own tenant key follows the child, a child joined on
+  // its owning key to an unscoped parent follows the parent, and the row an unscoped row's other
+  // foreign key names follows that row: one finding covers both, and scoping the one it names
+  // scopes the other.
   const covered = (r: TableRef) =>
     termsOf(r).some(
       (t) =>
-        t.kind === "parent" &&
-        ((t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child)) ||
-          (t.child === r && t.parent !== r && !isHierarchyKeyChild(r) && !scoped.has(t.parent))),
+        (t.kind === "parent" &&
+          ((t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child)) ||
+            (t.child === r && t.parent !== r && !isHierarchyKeyChild(r) && !scoped.has(t.parent)))) ||
+        (t.kind === "reference" && t.parent === r && !scoped.has(t.row)),
     );
   const out = new Map<TableRef, Verdict>();
   for (const r of refs) {
@@ -203,7 +210,7 @@ export function queryFindings(
   const all = verdicts(q.refs, q.where);
   const baseScoped = !!q.refs[0] && all.get(q.refs[0])?.kind === "scoped";
   for (const [ref, verdict] of all) {
-    if (verdict.kind === "scoped") continue;
+    if (verdict.kind === "scoped" || ref.enclosing) continue;
     const table = ref.table.name;
     const owned = ref.table.owner && { ...ref.table, owner: ref.table.owner };
     if (owned && verdict.kind !== "dynamic") {

@@ -99,7 +99,13 @@ function correlatedOuter(ctx: OrmContext, chain: Chain, chains: readonly Chain[]
   for (const site of sites) {
     const outer = enclosingQuery(site, chains, chain);
     const refs = outer ? scopedRefsOf(ctx, outer) : [];
-    common = common ? common.filter((c) => refs.some((r) => sameRef(r, c))) : refs;
+    // A table one caller leaves unscoped is reported there; the subquery's rows follow it.
+    common = common
+      ? common.flatMap((c) => {
+          const r = refs.find((x) => sameRef(x, c));
+          return !r ? [] : c.prescoped && r.prescoped ? [c] : [{ ...c, prescoped: false, enclosing: true }];
+        })
+      : refs;
     if (common.length === 0) return [];
   }
   return common ?? [];
@@ -124,7 +130,10 @@ function tableCallIndex(c: Chain): number {
   return c.calls.findIndex((x) => x.name in KYSELY_TABLE_CALLS);
 }
 
-/** The tables of a query that its own where scopes, prescoped for a subquery that names them. */
+/**
+ * The tables of an enclosing query a correlated subquery may name: prescoped where that query's own
+ * where scopes them, else `enclosing` (that query reports them; the subquery's rows follow).
+ */
 function scopedRefsOf(ctx: OrmContext, enclosing: Chain): TableRef[] {
   const index = tableCallIndex(enclosing);
   if (KYSELY_TABLE_CALLS[enclosing.calls[index]!.name] === "insert") return [];
@@ -133,8 +142,8 @@ function scopedRefsOf(ctx: OrmContext, enclosing: Chain): TableRef[] {
     kyselyQuery(ctx, enclosing.root, enclosing.top, calls).flatMap((f) => (f.table ? [f.table] : [])),
   );
   return chainRefs(ctx, calls)
-    .filter((r) => !r.join && !flagged.has(r.table.name))
-    .map((r) => ({ ...r, prescoped: true }));
+    .filter((r) => !r.join)
+    .map((r) => (flagged.has(r.table.name) ? { ...r, enclosing: true } : { ...r, prescoped: true }));
 }
 
 /**

@@ -42,7 +42,8 @@ export function foreignKeyJoin<R extends LinkRef>(
 
 /**
  * `parent.pk = row.fk` (either order) on one of the row's other foreign keys to a tenant-owned
- * table (`TenantTable.references`): the parent row a scoped row names is its tenant's.
+ * table (`TenantTable.references`): the parent row a scoped row names is its tenant's. The row may
+ * be an outer level's (`(SELECT u.name FROM users u WHERE u.id = c.creator_id)`).
  */
 export function referenceJoin<R extends LinkRef>(
   expr: unknown,
@@ -55,7 +56,9 @@ export function referenceJoin<R extends LinkRef>(
     [e.r, e.l],
   ]) {
     if (!c.qualifier.length) continue;
-    const row = level.refs.find((r) => r.exposed === c.qualifier[c.qualifier.length - 1]);
+    const q = c.qualifier[c.qualifier.length - 1];
+    let row: R | undefined;
+    for (let l: LinkLevel<R> | undefined = level; l && !row; l = l.outer) row = l.refs.find((r) => r.exposed === q);
     const link = row?.tenant?.references?.find((l) => sameName(l.column, c.column));
     const parent = link && parentRefOf(level, p, link);
     if (row && parent && parent !== row) return { row, parent };

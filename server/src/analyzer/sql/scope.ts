@@ -637,6 +637,10 @@ class ScopeChecker {
     for (const { child, parent, term } of parents)
       if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
         parent.coveredBy = child;
+    // The row an unscoped row's foreign key names follows that row: its finding covers both.
+    for (const { row, parent, term } of references)
+      if (row.tenant && !isScoped(row) && !parent.scoped && parent.level === level && applies(term, parent))
+        parent.coveredBy = row;
     // The same when the key is also a tenant-column join (the level table's own key, `p.id`).
     for (const { expr, appliesTo: only } of joins) {
       const fk = foreignKeyJoin(expr, level);
