@@ -101,6 +101,10 @@ export function withEditor(eb: ExpressionBuilder<DB, "comments">) {
   const scoped = `  page(pageId: string, workspaceId: string) {
     return db.selectFrom("comments").selectAll("comments").select((eb) => this.withCreator(eb)).select(withEditor).where("pageId", "=", pageId).where("workspaceId", "=", workspaceId).execute();
   }
+  async held(workspaceId: string) {
+    const query = db.selectFrom("comments").select((eb) => this.withCreator(eb)).where("workspaceId", "=", workspaceId);
+    return query.execute();
+  }
   one(id: string, workspaceId: string) {
     return db.selectFrom("comments").select(this.withCreator).where("id", "=", id).where("workspaceId", "=", workspaceId).executeTakeFirst();
   }`;

@@ -115,13 +115,20 @@ function sameRef(a: TableRef, b: TableRef): boolean {
   return a.qualifier === b.qualifier && a.table.name === b.table.name;
 }
 
-/** The smallest query chain (with a table call) around `node`, other than `self`. */
+/**
+ * The query chain (with a table call) one of whose calls holds `node` most closely, other than
+ * `self`: a call of a `let`/`const` initializer counts for the chain that runs it.
+ */
 function enclosingQuery(node: ts.Node, chains: readonly Chain[], self: Chain): Chain | undefined {
   let best: Chain | undefined;
+  let size = Infinity;
   for (const outer of chains) {
     if (outer === self || tableCallIndex(outer) < 0) continue;
-    if (outer.top.pos > node.pos || node.end > outer.top.end) continue;
-    if (!best || outer.top.end - outer.top.pos < best.top.end - best.top.pos) best = outer;
+    for (const { call } of outer.calls) {
+      if (call.pos > node.pos || node.end > call.end || call.end - call.pos >= size) continue;
+      best = outer;
+      size = call.end - call.pos;
+    }
   }
   return best;
 }
