@@ -384,6 +384,42 @@ describe("CASL: the ability made for the signed-in user, asked about the row (ra
   });
 });
 
+describe("CASL: an ability made for the row's tenant, asked a throwing question (docmost's createForUser(user, page.spaceId))", () => {
+  const guarded = (
+    made: string,
+    check = `ability.cannot("manage", "Comment")`,
+    after = `throw new Error("forbidden");`,
+  ) =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) throw new Error("not found");
+  const ability = await ${made};
+  if (${check}) {
+    ${after}
+  }
+  await prisma.comment.delete({ where: { id: input.id } });`);
+
+  test("the row's tenant handed to the ability's factory, then ability.cannot(...) or !ability.can(...) that throws: the row is checked", () => {
+    for (const check of [`ability.cannot("manage", "Comment")`, `!ability.can("manage", "Comment")`])
+      assert.deepEqual(guarded("spaceAbility.createForUser(ctx.user, c.tableId)", check).flagged, [], check);
+  });
+
+  test("twins: the ability made for a value the client sent, for nothing of the row, or a check that only logs", () => {
+    for (const [made, after] of [
+      ["spaceAbility.createForUser(ctx.user, input.tableId)", undefined],
+      ["spaceAbility.createForUser(ctx.user, ctx.user.homeTableId)", undefined],
+      ["spaceAbility.createForUser(ctx.user, c.tableId)", `console.warn("not allowed");`],
+    ] as const)
+      assert.deepEqual(
+        guarded(made, undefined, after).flagged,
+        [
+          "comments.ts:4: findUnique({ where: { id: input.id } })",
+          "comments.ts:10: delete({ where: { id: input.id } })",
+        ],
+        made,
+      );
+  });
+});
+
 describe("rows shared with the user (ghostfolio's access grants); the user Passport or NestJS's REQUEST holds", () => {
   const ACCESS_SCHEMA = `datasource db {
   provider = "postgresql"

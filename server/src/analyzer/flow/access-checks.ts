@@ -400,7 +400,12 @@ export abstract class AccessChecks extends FlowValues {
       evidence: call,
       say: (key) => `key ${key} is passed to the authorization check \`${name}\` on line ${line}`,
     };
-    for (const arg of args) {
+    // `const ability = await this.spaceAbility.createForUser(user, page.spaceId)`, then
+    // `if (ability.cannot(...)) throw`: the ability answers for what it was made for, and reading
+    // the row's key to make it is no use of the row.
+    const ability = args === call.arguments && asksOnItsOwn(tsm, call) ? abilityOf(tsm, call) : undefined;
+    const parts = ability ? [...(part ? [part] : []), ability.statement] : part;
+    for (const arg of [...args, ...(ability?.args ?? [])]) {
       if (tsm.isSpreadElement(arg)) continue;
       // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked;
       // `ability.cannot("delete", subject("SpaceMember", member))`: CASL's ability is who asks.
@@ -415,7 +420,7 @@ export abstract class AccessChecks extends FlowValues {
         row.unchecked &&
         row.source &&
         this.checks.get(row.source)?.state !== "checked" &&
-        !this.usedBefore(row.source, st, scope, part)
+        !this.usedBefore(row.source, st, scope, parts)
       )
         this.markChecked(
           row.source,
@@ -436,7 +441,7 @@ export abstract class AccessChecks extends FlowValues {
         const checked = this.rowKeyOf(key, st);
         if (!checked) continue;
         const { row, field } = checked;
-        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, part)) continue;
+        if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, parts)) continue;
         this.markChecked(
           row.source,
           {
@@ -800,4 +805,21 @@ function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefin
   const says = value.text.toLowerCase();
   // Only "not public" says so: `=== "private"` lets an "internal" or "team" row through unowned.
   return unequal && says === "public" ? field.expression : undefined;
+}
+
+/**
+ * The call that made the ability a check asks, and the statement holding it
+ * (`const ability = await createForUser(user, spaceId)`).
+ */
+function abilityOf(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+): { args: readonly ts.Expression[]; statement: ts.Node } | undefined {
+  const callee = strip(tsm, call.expression);
+  const receiver = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression) : undefined;
+  const init = receiver && tsm.isIdentifier(receiver) ? constInitializer(tsm, receiver, call) : undefined;
+  let made = init && strip(tsm, init);
+  if (made && tsm.isAwaitExpression(made)) made = strip(tsm, made.expression);
+  const statement = made && enclosingStatementOf(tsm, made);
+  return made && statement && tsm.isCallExpression(made) ? { args: made.arguments, statement } : undefined;
 }
