@@ -805,6 +805,19 @@ describe("a lookup of which tenant owns a row", () => {
         missing("findUnique({ where: { id }, select: { id: true } })"),
       ],
     ],
+    [
+      "a row owned through its parent, selecting only its owning key (documenso's field -> envelopeId)",
+      "await prisma.invoiceLine.findUnique({ where: { id }, select: { invoiceId: true } });\n  await prisma.invoiceLine.findFirst({ where: { id }, select: { id: true, invoiceId: true } });",
+      [],
+    ],
+    [
+      "twin: the owning key and another field, or a key that is no owning key",
+      "await prisma.invoiceLine.findUnique({ where: { id }, select: { invoiceId: true, amount: true } });\n  await prisma.invoiceLine.findUnique({ where: { id }, select: { amount: true } });",
+      [
+        missing("findUnique({ where: { id }, select: { invoiceId: true, amount: true } })"),
+        missing("findUnique({ where: { id }, select: { amount: true } })"),
+      ],
+    ],
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 });

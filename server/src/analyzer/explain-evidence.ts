@@ -26,6 +26,21 @@ export function tenantSpellings(table: TenantTable): Set<string> {
   return new Set([...columns, ...fields].flatMap((c) => tenantNameVariants(c)));
 }
 
+/**
+ * The keys that say which tenant owns a row: the tenant column, or for a table owned through its
+ * parent the owning key (`envelopeId` of a field owned through its envelope), in every spelling.
+ */
+function ownerKeySpellings(table: TenantTable): Set<string> {
+  if (!table.owner) return tenantSpellings(table);
+  const column = table.owner.column;
+  const fields = (table.entities ?? []).flatMap((e) =>
+    Object.entries(e.fields)
+      .filter(([, c]) => c === column)
+      .map(([field]) => field),
+  );
+  return new Set([column, ...fields].flatMap((c) => tenantNameVariants(c)));
+}
+
 export interface TenantEvidence {
   kind: Extract<
     ProofKind,
@@ -183,7 +198,7 @@ export function ownerLookupSelect(
   const onlyOwner = (e: ts.Expression, t: TenantTable, depth: number): boolean => {
     const o = strip(tsm, e);
     if (!tsm.isObjectLiteralExpression(o) || depth > MAX_OWNER_DEPTH) return false;
-    const spellings = tenantSpellings(t);
+    const spellings = ownerKeySpellings(t);
     let tenant = false;
     for (const p of o.properties) {
       const name = tsm.isPropertyAssignment(p) ? propertyName(tsm, p.name) : undefined;
