@@ -563,6 +563,33 @@ ${guard}
     ]);
   });
 
+  test("a scoped read of the invoice requiring a line with that id (`lines: { some: { id } }`) proves the line's key (documenso's recipients)", () => {
+    const body = (where: string, guard = `  if (!inv) throw new Error("not found");`) =>
+      `  const inv = await prisma.invoice.findFirst({ where: ${where} });
+${guard}
+  await prisma.invoiceLine.delete({ where: { id: input.lineId } });`;
+    const r = run(
+      {
+        "/p/src/routes/lines.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {\n${body("{ tenantId, lines: { some: { id: input.lineId } } }")}\n}`,
+      },
+      { proofs: () => true },
+    );
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.at(-1)!,
+      /key `input\.lineId` is a row under the invoices row found by the scoped query on line 4 \(`lines: \{ some: \.\.\. \}`\)/,
+    );
+    // Twins: the invoice unscoped, a line the read does not require (`every`, `none`), or no guard.
+    const twin = "routes/lines.ts:6: delete({ where: { id: input.lineId } })";
+    assert.deepEqual(LINES(body("{ id: input.id, lines: { some: { id: input.lineId } } }")).flagged, [
+      "routes/lines.ts:4: findFirst({ where: { id: input.id, lines: { some: { id: input.lineId } } } })",
+      twin,
+    ]);
+    assert.deepEqual(LINES(body("{ tenantId, lines: { every: { id: input.lineId } } }")).flagged, [twin]);
+    assert.deepEqual(LINES(body("{ tenantId, lines: { none: { id: input.lineId } } }")).flagged, [twin]);
+    assert.deepEqual(LINES(body("{ tenantId, lines: { some: { id: input.lineId } } }", "")).flagged, [twin]);
+  });
+
   test("rows included through an owned row (`include: { lines: true }`, then `.find`) are the tenant's", () => {
     const body = (read: string) => `  const inv = await prisma.invoice.${read};
   if (!inv) throw new Error("not found");

@@ -758,6 +758,18 @@ export abstract class AccessChecks extends FlowValues {
       const name = normalize(parent.expr.getText(this.ctx.sourceFile));
       this.facts.push({ name, value: { kind: "key", table: parent.table, reason }, scope, pos, throws });
     }
+    // `envelope.findFirst({ where: { teamId, recipients: { some: { id: recipientId } } } })`: the
+    // recipient hangs off the tenant's envelope.
+    for (const child of q.childKeys ?? []) {
+      const reason: Reason = {
+        proof: "owned-key",
+        evidence: q.call,
+        say: (key) =>
+          `key ${key} is a row under the ${q.table} row found by the scoped query on line ${line} (\`${child.field}: { some: ... }\`), and the path ends when it finds nothing`,
+      };
+      const name = normalize(child.expr.getText(this.ctx.sourceFile));
+      this.facts.push({ name, value: { kind: "key", table: child.table, reason }, scope, pos, throws });
+    }
   }
 }
 

@@ -87,6 +87,7 @@ export function ormFlowQuery(
       prismaParentPaths(ctx.model, table),
       membershipFields(ctx, table),
       ownerRelation(ctx, table),
+      ownedChildren(ctx.model, table),
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);
@@ -140,6 +141,17 @@ type Keys = ReadonlySet<string>;
  * (`resultId`), the relation's `id` (`result: { id }`) and the parent's own foreign keys through the
  * relation (`result: { typebotId }`, typebot's `Log` rows by their result's typebot).
  */
+/** The back-relations to rows owned through `table` (`recipients` of an envelope), by relation name. */
+function ownedChildren(model: TenantModel, table: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const [relation, back] of relationsOf(model, table).backRelations) {
+    const child = lookupTenantTable(model, back.table);
+    if (back.many && child?.owner && child.owner.parent.toLowerCase() === table.toLowerCase())
+      out.set(relation, child.name);
+  }
+  return out;
+}
+
 function prismaParentPaths(model: TenantModel, table: string): ReadonlyMap<string, string> {
   const own = relationsOf(model, table);
   const paths = new Map(own.prismaKeys);

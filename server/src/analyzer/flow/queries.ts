@@ -43,6 +43,8 @@ export interface FlowQuery {
    * hang off those parents' rows, so an owned parent key scopes them.
    */
   parentKeys?: ParentKey[];
+  /** Keys of rows owned through this one that its where requires it to have (`recipients: { some: { id } }`). */
+  childKeys?: ParentKey[];
   /**
    * Drizzle: parents the row is inner-joined to on its own foreign key (`innerJoin(statusReport,
    * eq(statusReportUpdate.statusReportId, statusReport.id))`). A check of a parent's tenant checks
@@ -120,6 +122,8 @@ export function prismaFlowQuery(
   membershipFields?: MembershipFields,
   /** For a model owned through its parent: the owning relation, whose key a create files the row under. */
   createOwner?: CreateOwner,
+  /** The back-relations to rows owned through this table (`recipients`), by relation name. */
+  childRelations: ReadonlyMap<string, string> = new Map(),
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -185,7 +189,31 @@ export function prismaFlowQuery(
         : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
           ? createdUnder(tsm, call, member(tsm, args, "data"), createOwner)
           : undefined,
+    ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
+}
+
+/**
+ * `recipients: { some: { id: recipientId } }` in a read's where: the row it finds has that child
+ * under it (`every` and `none` hold for a row without it). Only children owned through this table.
+ */
+function requiredChildren(
+  children: ReadonlyMap<string, string>,
+  fieldValue: (field: string) => ts.Expression | undefined,
+  tsm: typeof ts,
+  call: ts.Node,
+): ParentKey[] {
+  const out: ParentKey[] = [];
+  for (const [relation, child] of children) {
+    const filter = fieldValue(relation);
+    const object = filter && literalOf(tsm, filter, call);
+    const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
+    const inner = some && literalOf(tsm, some, call);
+    const id = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, "id") : undefined;
+    const key = id && keyOf(tsm, id);
+    if (key && !key.list) out.push({ ...key, table: child, field: relation });
+  }
+  return out;
 }
 
 /**
