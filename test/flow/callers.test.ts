@@ -1151,6 +1151,24 @@ export async function handler(tenantId: string) {
     );
   });
 
+  test("a helper's tenant parameter typed as possibly undefined is judged by what each call passes (documenso's buildTeamWhereQuery)", () => {
+    const code = `${PRISMA}type Options = { tenantId: string | undefined; userId: string };
+const teamWhere = ({ tenantId, userId }: Options) => ({ id: tenantId, ownerId: userId });
+const byId = (tenantId: string | undefined) => ({ id: tenantId });
+export async function handler(tenantId: string, maybe?: string) {
+  await prisma.invoice.findMany({ where: { tenant: teamWhere({ tenantId, userId: "u" }) } });
+  await prisma.invoice.findMany({ where: { tenant: byId(tenantId) } });
+  await prisma.invoice.findMany({ where: { tenant: teamWhere({ tenantId: maybe, userId: "u" }) } });
+  await prisma.invoice.findMany({ where: { tenant: teamWhere({ userId: "u" } as Options) } });
+  await prisma.invoice.findMany({ where: { tenant: byId(maybe) } });
+}`;
+    assert.deepEqual(rules({ "/p/src/routes/a.ts": code }), [
+      'findMany({ where: { tenant: teamWhere({ tenantId: maybe, userId: "u" }) } })',
+      'findMany({ where: { tenant: teamWhere({ userId: "u" } as Options) } })',
+      "findMany({ where: { tenant: byId(maybe) } })",
+    ]);
+  });
+
   test("twin: a helper that returns a where without the tenant in any branch leaves the query flagged", () => {
     const code = `${PRISMA}function statusWhere(tenantId: string, status: string) {
   if (status) return { tenantId, status };

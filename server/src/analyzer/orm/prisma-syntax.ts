@@ -13,6 +13,8 @@ export interface SyntaxContext {
   /** The function a call runs, when its body can be seen (a helper that builds a where, in this file or another). */
   resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
   typeNamed?: FieldTypes["typeNamed"];
+  /** Reading a helper's returned where: the call that ran it, and the caller's context, for its parameters' values. */
+  helperCall?: { call: ts.CallExpression; fn: ts.FunctionLikeDeclaration; caller: SyntaxContext };
 }
 
 /** `(x)`, `x as T`, `<T>x`, `x satisfies T` -> `x`. A non-null assertion stays: it says something about the value. */

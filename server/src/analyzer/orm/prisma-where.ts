@@ -104,7 +104,12 @@ function helperScope(
   const fn = depth < 8 ? ctx.resolveFunction?.(call) : undefined;
   const returned = fn?.body ? returnedObjects(ctx.ts, fn) : undefined;
   if (!fn || !returned?.length) return undefined;
-  const helperCtx: ScopeContext = { ...ctx, sourceFile: fn.getSourceFile(), declarations: undefined };
+  const helperCtx: ScopeContext = {
+    ...ctx,
+    sourceFile: fn.getSourceFile(),
+    declarations: undefined,
+    helperCall: { call, fn, caller: ctx },
+  };
   const scopes = returned.map((o) => scopeOf(helperCtx, o));
   if (scopes.every((s) => s.kind === "scoped" || s.kind === "shared"))
     return scopes.some((s) => s.kind === "scoped") ? { kind: "scoped" } : { kind: "shared" };
@@ -155,6 +160,11 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
       return `its type is \`${ctx.checker.typeToString(type)}\``;
   }
   if (tsm.isIdentifier(v) && depth < 3) {
+    // A helper's parameter holds what its call passed: judged there (`buildTeamWhereQuery({ teamId })`).
+    const passed = ctx.helperCall && passedArgument(tsm, ctx.helperCall, v);
+    if (passed === "missing")
+      return `\`${v.text}\` is not passed to \`${short(ctx.helperCall!.call.getText(ctx.helperCall!.caller.sourceFile))}\``;
+    if (passed) return mayBeUndefined(ctx.helperCall!.caller, passed);
     const param = parameterOf(tsm, v);
     // `if (userId) { ... }`, `if (!userId) throw ...`: where it is used, it is there.
     if (param && narrowedPresent(tsm, v)) return undefined;
@@ -172,6 +182,39 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
   }
   return undefined;
+}
+
+/**
+ * What a call passed for a parameter of the helper it ran: the argument, or a property of an object
+ * literal argument the parameter destructures (`{ teamId }` of `({ teamId, userId }: Options)`);
+ * "missing" when nothing is passed; undefined when `id` is no parameter of the helper or the
+ * argument cannot be read (the declared type decides then).
+ */
+function passedArgument(
+  tsm: typeof ts,
+  helper: NonNullable<ScopeContext["helperCall"]>,
+  id: ts.Identifier,
+): ts.Expression | "missing" | undefined {
+  const { fn, call } = helper;
+  const param = parameterOf(tsm, id);
+  const index = param ? fn.parameters.indexOf(param) : -1;
+  if (param && index >= 0) {
+    if (param.dotDotDotToken || param.initializer) return undefined;
+    return call.arguments[index] ?? (param.questionToken ? "missing" : undefined);
+  }
+  const bound = destructuredParameter(helper.caller, id);
+  const at = bound ? fn.parameters.indexOf(bound.param) : -1;
+  if (!bound || at < 0 || bound.element.initializer) return undefined;
+  const arg = call.arguments[at] && strip(tsm, call.arguments[at]!);
+  if (!arg || !tsm.isObjectLiteralExpression(arg)) return undefined;
+  const name = (bound.element.propertyName ?? bound.element.name).getText();
+  let value: ts.Expression | "missing" = "missing";
+  for (const p of arg.properties) {
+    if (tsm.isSpreadAssignment(p))
+      value = p.expression; // may carry it: read no further
+    else if (propertyName(tsm, p) === name) value = propertyValue(tsm, p) ?? "missing";
+  }
+  return typeof value === "string" || !tsm.isSpreadAssignment(value.parent) ? value : undefined;
 }
 
 /**
