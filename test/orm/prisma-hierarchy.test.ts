@@ -127,6 +127,15 @@ describe("a model owned through its parent (discovered from the required relatio
       [],
     ],
     [
+      "a spread after the parent key whose declared type cannot hold it leaves the key read (documenso's attachments); one that may, or whose type is unknown, may replace it",
+      "const add = (invoiceId: string, data: { amount: number }) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });\n  const replace = (invoiceId: string, data: { amount: number; invoiceId?: string }) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });\n  const unread = (invoiceId: string, data: LineInput) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });",
+      [
+        { rule: "missing-tenant-on-insert", at: "create({ data: { invoiceId, ...data } })" },
+        { rule: "dynamic-sql", at: "create({ data: { invoiceId, ...data } })" },
+        { rule: "dynamic-sql", at: "create({ data: { invoiceId, ...data } })" },
+      ],
+    ],
+    [
       "a nested create under its parent needs no tenant field",
       "await prisma.invoice.create({ data: { id, orgId, total: 0, lines: { create: [{ id, amount: 1 }] } } });",
       [],

@@ -88,6 +88,7 @@ export function ormFlowQuery(
       membershipFields(ctx, table),
       ownerRelation(ctx, table),
       ownedChildren(ctx.model, table),
+      ctx,
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);

@@ -1,6 +1,7 @@
 // What the ownership flow needs to know about one query: the table, whether it was scoped,
 // what its result holds, and the primary key it selects rows by (Prisma `where.id`, SQL `id = $n`).
 import type ts from "typescript";
+import type { FieldTypes } from "../orm/declared-fields";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
 import { createdUnderKey } from "../orm/prisma-writes";
@@ -124,6 +125,8 @@ export function prismaFlowQuery(
   createOwner?: CreateOwner,
   /** The back-relations to rows owned through this table (`recipients`), by relation name. */
   childRelations: ReadonlyMap<string, string> = new Map(),
+  /** The declared types a spread in created data is read through. */
+  types?: FieldTypes,
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -187,7 +190,7 @@ export function prismaFlowQuery(
             return key ? [{ ...key, table: parent, field }] : [];
           })
         : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
-          ? createdUnder(tsm, call, member(tsm, args, "data"), createOwner)
+          ? createdUnder(tsm, call, member(tsm, args, "data"), createOwner, types)
           : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
@@ -226,8 +229,9 @@ function createdUnder(
   call: ts.CallExpression,
   data: ts.Expression | undefined,
   owner: CreateOwner,
+  types: FieldTypes | undefined,
 ): ParentKey[] | undefined {
-  const key = createdUnderKey(tsm, data, owner, (e) => literalOf(tsm, e, call) ?? e);
+  const key = createdUnderKey(tsm, data, owner, (e) => literalOf(tsm, e, call) ?? e, types);
   const k = key && key !== "unknown" ? keyOf(tsm, key) : undefined;
   return k ? [{ ...k, table: owner.parent, field: owner.fields?.[0] ?? owner.field }] : undefined;
 }

@@ -3,6 +3,7 @@
 import type ts from "typescript";
 import { isLiteral } from "../credentials";
 import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
+import { carriedField, type FieldTypes } from "./declared-fields";
 import { isRelationField } from "./prisma-entities";
 import { addToDataFix } from "./prisma-fixes";
 import { finding, isInCall, type CallSite } from "./prisma-site";
@@ -131,6 +132,8 @@ export function createdUnderKey(
   data: ts.Expression | undefined,
   relation: { field: string; fields?: readonly string[] },
   follow: (e: ts.Expression) => ts.Expression,
+  /** The declared types a spread may be read through (`...data` with `data: { label: string }` holds no key). */
+  types?: FieldTypes,
 ): ts.Expression | "unknown" | undefined {
   const object = data && follow(strip(tsm, data));
   if (!object || !tsm.isObjectLiteralExpression(object)) return "unknown";
@@ -146,7 +149,7 @@ export function createdUnderKey(
     if (tsm.isConditionalExpression(x)) return mayReplace(x.whenTrue) || mayReplace(x.whenFalse);
     if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.AmpersandAmpersandToken)
       return mayReplace(x.right);
-    return true;
+    return !types || carriedField(types, e, names) !== false;
   };
   if (object.properties.slice(at + 1).some((p) => tsm.isSpreadAssignment(p) && mayReplace(p.expression)))
     return "unknown";
@@ -179,7 +182,7 @@ export function checkParentKey(site: CallSite): OrmFinding[] {
   const relation = through && entity.info.relations?.find((r) => r.field === through.field);
   if (!relation || !args || site.method.text !== "create") return [];
   const found = argument(site, args, "data");
-  const key = found === "unknown" ? "unknown" : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e));
+  const key = found === "unknown" ? "unknown" : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e), ctx);
   const parent = `"${through.parent.table.name}"`;
   if (key === "unknown")
     return [
