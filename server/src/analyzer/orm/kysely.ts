@@ -92,6 +92,8 @@ function correlatedOuter(ctx: OrmContext, chain: Chain, chains: readonly Chain[]
   if (!tsm.isIdentifier(root)) return [];
   const enclosing = enclosingQuery(chain.top, chains, chain);
   if (enclosing) return scopedRefsOf(ctx, enclosing);
+  // A client handed in (`(db: Kysely<DB>) => db.selectFrom(...)`) runs a query of its own.
+  if (isClientOf(tsm, root, KYSELY_CLIENT, ctx.checker)) return [];
   const sites = helperSites(tsm, root);
   if (!sites || sites.length === 0) return [];
   // Every query the helper is called from must scope the table the subquery names.
