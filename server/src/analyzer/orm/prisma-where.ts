@@ -3,6 +3,7 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
+import { argumentAt } from "../flow/callers";
 import { endsPath, fromRequest } from "../flow/conditions";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
@@ -205,16 +206,13 @@ function passedArgument(
   const bound = destructuredParameter(helper.caller, id);
   const at = bound ? fn.parameters.indexOf(bound.param) : -1;
   if (!bound || at < 0 || bound.element.initializer) return undefined;
+  const passed = argumentAt(tsm, call, at, `.${(bound.element.propertyName ?? bound.element.name).getText()}`);
+  if (passed) return passed.path === "" ? passed.expr : undefined;
+  // Not in an object literal without spreads: the call leaves it out.
   const arg = call.arguments[at] && strip(tsm, call.arguments[at]!);
-  if (!arg || !tsm.isObjectLiteralExpression(arg)) return undefined;
-  const name = (bound.element.propertyName ?? bound.element.name).getText();
-  let value: ts.Expression | "missing" = "missing";
-  for (const p of arg.properties) {
-    if (tsm.isSpreadAssignment(p))
-      value = p.expression; // may carry it: read no further
-    else if (propertyName(tsm, p) === name) value = propertyValue(tsm, p) ?? "missing";
-  }
-  return typeof value === "string" || !tsm.isSpreadAssignment(value.parent) ? value : undefined;
+  return arg && tsm.isObjectLiteralExpression(arg) && !arg.properties.some((p) => tsm.isSpreadAssignment(p))
+    ? "missing"
+    : undefined;
 }
 
 /**
