@@ -15,6 +15,7 @@ CREATE TABLE workspaces (id uuid PRIMARY KEY);
 CREATE TABLE users (id uuid PRIMARY KEY, name text, workspace_id uuid NOT NULL REFERENCES workspaces (id));
 CREATE TABLE comments (id uuid PRIMARY KEY, creator_id uuid REFERENCES users (id), workspace_id uuid NOT NULL REFERENCES workspaces (id));
 CREATE TABLE page_history (id uuid PRIMARY KEY, workspace_id uuid NOT NULL REFERENCES workspaces (id));
+ALTER TABLE users ADD COLUMN pinned_comment_id uuid REFERENCES comments (id);
 `;
 const SCHEMA = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 export const users = pgTable("users", { id: uuid("id").primaryKey(), name: text("name"), workspaceId: uuid("workspace_id").notNull() });
@@ -55,6 +56,16 @@ describe("a row named by a scoped row's other foreign key is that row's tenant's
         `return db.select().from(comments).leftJoin(users, eq(users.id, comments.creatorId)).where(eq(comments.workspaceId, workspaceId));`,
       ),
       [],
+    );
+  });
+
+  test("two rows that name each other, neither scoped: one is still reported (no circle of covers)", () => {
+    assert.deepEqual(
+      run(
+        KYSELY,
+        `return db.selectFrom("comments").innerJoin("users", "users.id", "comments.creator_id").whereRef("comments.id", "=", "users.pinned_comment_id").where("comments.id", "=", id).selectAll().execute();`,
+      ),
+      ['missing-tenant-filter innerJoin("users", "users.id", "comments.creator_id")'],
     );
   });
 

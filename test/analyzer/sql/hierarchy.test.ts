@@ -533,6 +533,7 @@ describe("a row's other foreign key to a tenant-owned table (helicone's dataset 
 CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL, total int);
 CREATE TABLE payments (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
 CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES payments (id), invoice_id uuid REFERENCES invoices (id));
+ALTER TABLE invoices ADD COLUMN last_payment_id uuid REFERENCES payments (id);
 `;
   let refModel: TenantModel;
   before(() => {
@@ -588,6 +589,15 @@ CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES 
       [],
     );
     assert.deepEqual(issues("SELECT * FROM receipts r WHERE r.invoice_id = $1"), [["receipts", "receipts"]]);
+  });
+
+  test("a payment and an invoice that name each other, neither scoped: one is still reported", () => {
+    assert.deepEqual(
+      issues(
+        "SELECT * FROM payments p JOIN invoices i ON i.id = p.invoice_id AND p.id = i.last_payment_id WHERE p.label = $1",
+      ).length,
+      1,
+    );
   });
 
   test("a correlated subquery reading the invoice a scoped payment names (docmost's withCreator, in SQL)", () => {

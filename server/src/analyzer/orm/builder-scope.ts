@@ -104,17 +104,22 @@ export function verdicts(refs: readonly TableRef[], where: Pred): Map<TableRef, 
   // its owning key to an unscoped parent follows the parent, and the row an unscoped row's other
   // foreign key names follows that row: one finding covers both, and scoping the one it names
   // scopes the other.
+  // The one it names must be reported itself: a reference covered already covers nothing, so two
+  // rows that name each other (`u.id = t.owner_id AND t.id = u.team_id`) are not both silent.
+  const coveredSet = new Set<TableRef>();
+  const reported = (c: TableRef) => !scoped.has(c) && !coveredSet.has(c);
   const covered = (r: TableRef) =>
     termsOf(r).some(
       (t) =>
         (t.kind === "parent" &&
-          ((t.parent === r && isHierarchyKeyChild(t.child) && !scoped.has(t.child)) ||
-            (t.child === r && t.parent !== r && !isHierarchyKeyChild(r) && !scoped.has(t.parent)))) ||
-        (t.kind === "reference" && t.parent === r && !scoped.has(t.row)),
+          ((t.parent === r && isHierarchyKeyChild(t.child) && reported(t.child)) ||
+            (t.child === r && t.parent !== r && !isHierarchyKeyChild(r) && reported(t.parent)))) ||
+        (t.kind === "reference" && t.parent === r && t.row !== r && reported(t.row)),
     );
   const out = new Map<TableRef, Verdict>();
   for (const r of refs) {
-    if (scoped.has(r) || covered(r)) {
+    if (!scoped.has(r) && covered(r)) coveredSet.add(r);
+    if (scoped.has(r) || coveredSet.has(r)) {
       out.set(r, { kind: "scoped" });
       continue;
     }

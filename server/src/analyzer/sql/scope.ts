@@ -638,8 +638,17 @@ class ScopeChecker {
       if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
         parent.coveredBy = child;
     // The row an unscoped row's foreign key names follows that row: its finding covers both.
+    // A row covered already covers nothing: two that name each other are not both silent.
     for (const { row, parent, term } of references)
-      if (row.tenant && !isScoped(row) && !parent.scoped && parent.level === level && applies(term, parent))
+      if (
+        row.tenant &&
+        !isScoped(row) &&
+        !row.coveredBy &&
+        !parent.scoped &&
+        !parent.coveredBy &&
+        parent.level === level &&
+        applies(term, parent)
+      )
         parent.coveredBy = row;
     // The same when the key is also a tenant-column join (the level table's own key, `p.id`).
     for (const { expr, appliesTo: only } of joins) {
