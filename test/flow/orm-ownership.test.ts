@@ -372,6 +372,13 @@ rows.forEach((r) => { r.id = input.id; });
 await repo.save(rows.map((r) => ({ id: r.id, status: "open" })));`,
     ['save(rows.map((r) => ({ id: r.id, status: "open" })))'],
   ],
+  [
+    "twin: rows of a scoped read handed to a callback it cannot read",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+rows.forEach(reassign);
+await repo.save(rows.map((r) => ({ id: r.id, status: "open" })));`,
+    ['save(rows.map((r) => ({ id: r.id, status: "open" })))'],
+  ],
 ]);
 
 const SEQUELIZE = `import { Invoice } from "../models/invoice.model";`;

@@ -607,10 +607,11 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
       if (tsm.isCallExpression(use) && use.expression === p) {
         if (!READS_ELEMENTS.has(p.name.text)) return true; // `rows.push(dto)`
         // `rows.map((r) => ...)`: each element, as in a for-of loop; a destructured element is a copy.
+        // A callback it cannot read (`rows.forEach(reset)`) may change them.
         const fn = use.arguments[0] && strip(tsm, use.arguments[0]);
-        const element =
-          fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) ? fn.parameters[0]?.name : undefined;
-        return !!element && tsm.isIdentifier(element) && escapes(tsm, fn!, element.text, field, before);
+        if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return use.arguments.length > 0;
+        const element = fn.parameters[0]?.name;
+        return !!element && tsm.isIdentifier(element) && escapes(tsm, fn, element.text, field, before);
       }
       return isWriteTarget(tsm, p) && (p.name.text === field || !tsm.isIdentifier(p.name));
     }
