@@ -306,6 +306,45 @@ describe("a tenant filter that does not hold for every row", () => {
     }
   });
 
+  test("a tenant read from an options parameter whose type makes the field optional (input.tenantId)", () => {
+    const decls =
+      "interface Opts { id: string; tenantId?: string }\ninterface Required { id: string; tenantId: string }\n";
+    const run = (params: string, body: string) => {
+      const code = `${HEADER}${decls}export async function f(${params}) {\n  ${body}\n}\n`;
+      const findings = analyzePrisma(parser, code);
+      return summarizeFindings(code, findings).map(({ rule, at }, i) => ({ rule, at, message: findings[i]!.message }));
+    };
+    const q = (v: string) => `await prisma.invoice.findMany({ where: { id: input.id, tenantId: ${v} } });`;
+    for (const [params, value] of [
+      ["input: { id: string; tenantId?: string }", "input.tenantId"],
+      ["input: Opts", "input.tenantId"],
+      ["input: Opts & { extra: number }", "input.tenantId"],
+      ["input: { id: string; tenantId: string | undefined }", "input.tenantId"],
+      ["input: { id: string; scope: { tenantId?: string } }", "input.scope.tenantId"],
+    ]) {
+      const got = run(params, q(value));
+      assert.deepEqual(
+        got.map(({ rule, at }) => ({ rule, at })),
+        [weak(`findMany({ where: { id: input.id, tenantId: ${value} } })`)],
+        params,
+      );
+      assert.match(
+        got[0]!.message,
+        new RegExp(`\`${value.replace(/\./g, "\\.")}\` is optional in its parameter's type`),
+      );
+    }
+    // Twins: declared required, asserted, narrowed before the query or around it.
+    for (const [params, body] of [
+      ["input: { id: string; tenantId: string }", q("input.tenantId")],
+      ["input: Required", q("input.tenantId")],
+      ["input: Opts", q("input.tenantId!")],
+      ["input: Opts", `if (!input.tenantId) throw new Error("signed out");\n  ${q("input.tenantId")}`],
+      ["input: Opts", `if (input.tenantId) {\n    ${q("input.tenantId")}\n  }`],
+    ]) {
+      assert.deepEqual(run(params, body), [], `${params}: ${body}`);
+    }
+  });
+
   test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {
     const body = "await prisma.invoice.findMany({ where: { tenantId } });";
     assert.deepEqual(found(body, undefined, "tenantId: string | undefined"), [

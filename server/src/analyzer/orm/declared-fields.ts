@@ -5,7 +5,7 @@
 // the files its imports name). Undefined when the type cannot be read: the caller decides.
 import type ts from "typescript";
 import { localDeclaration } from "./chain";
-import { strip } from "./prisma-syntax";
+import { parameterOf, strip } from "./prisma-syntax";
 
 export interface FieldTypes {
   ts: typeof ts;
@@ -213,6 +213,35 @@ export function destructuredParameter(
     // Not a parameter here: a closure sees the outer function's.
   }
   return undefined;
+}
+
+/**
+ * The parameter a property access starts from and the type member declaring the accessed field
+ * (`input.tenantId` with `input: { tenantId?: string }`, `opts.scope.teamId` through a nested
+ * type); undefined when the base is no typed parameter or the type cannot be read.
+ */
+export function parameterMember(
+  ctx: FieldTypes,
+  access: ts.PropertyAccessExpression,
+): { param: ts.ParameterDeclaration; path: string; member: Member } | undefined {
+  const tsm = ctx.ts;
+  const names: string[] = [];
+  let e: ts.Expression = access;
+  while (tsm.isPropertyAccessExpression(e) && names.length <= MAX_DEPTH) {
+    names.unshift(e.name.text);
+    e = strip(tsm, e.expression);
+  }
+  if (!tsm.isIdentifier(e)) return undefined;
+  const param = parameterOf(tsm, e);
+  if (!param?.type || param.dotDotDotToken) return undefined;
+  let member: Member | undefined;
+  let type: ts.TypeNode | undefined = param.type;
+  for (const name of names) {
+    member = type && typeMember(ctx, type, name, 0);
+    if (!member) return undefined;
+    type = member.type;
+  }
+  return member && { param, path: names.map((n) => `.${n}`).join(""), member };
 }
 
 /** The member declaring `name` in a type written as a literal, an interface (and what it extends) or an alias. */

@@ -5,9 +5,10 @@
 import type ts from "typescript";
 import { argumentAt } from "../flow/callers";
 import { endsPath, fromRequest } from "../flow/conditions";
+import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
-import { destructuredParameter } from "./declared-fields";
+import { destructuredParameter, parameterMember } from "./declared-fields";
 import {
   followConst,
   grownObject,
@@ -178,9 +179,21 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     const bound = !param && !ctx.checker ? destructuredParameter(ctx, v) : undefined;
     const member = bound && !bound.element.initializer && !narrowedPresent(tsm, v) ? bound.member : undefined;
     if (member && (member.questionToken || (member.type && mayBeUndefinedType(tsm, member.type))))
-      return `\`${v.text}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile))}\`)`;
+      return `\`${v.text}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile).replace(/[;,]$/, ""))}\`)`;
     const followed = followConst(ctx, v);
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
+  }
+  // `input.teamId` with `input: { teamId?: number }` (or a named type declaring it so).
+  if (tsm.isPropertyAccessExpression(v) && depth < 3 && !ctx.checker) {
+    const declared = parameterMember(ctx, v);
+    const call = declared && ctx.helperCall;
+    const at = call ? call.fn.parameters.indexOf(declared.param) : -1;
+    const passed = call && at >= 0 ? argumentAt(tsm, call.call, at, declared.path) : undefined;
+    if (passed) return passed.path === "" ? mayBeUndefined(call!.caller, passed.expr, depth + 1) : undefined;
+    const member = declared?.member;
+    if (member && (member.questionToken || (member.type && mayBeUndefinedType(tsm, member.type))))
+      if (!narrowedPresent(tsm, v))
+        return `\`${short(v.getText(ctx.sourceFile))}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile).replace(/[;,]$/, ""))}\`)`;
   }
   return undefined;
 }
@@ -220,8 +233,12 @@ function passedArgument(
  * `id ? ... :`, the `else` of `if (!id)`), or after `if (!id) throw ...` (`return`) in a block
  * around it, the test also `id == null`, `id === undefined` or one branch of an `||`.
  */
-function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
-  const name = id.text;
+function narrowedPresent(tsm: typeof ts, id: ts.Identifier | ts.PropertyAccessExpression): boolean {
+  // `input.teamId` is tested as written (`if (!input.teamId) throw`); a callback's own `input` is another.
+  const written = normalize(id.getText());
+  let root: ts.Expression = id;
+  while (tsm.isPropertyAccessExpression(root)) root = strip(tsm, root.expression);
+  const name = tsm.isIdentifier(root) ? root.text : written;
   // `x == null` (loose) and `x === undefined` rule out undefined; `x === null` does not.
   const isNothing = (e: ts.Expression, loose: boolean) => {
     const x = strip(tsm, e);
@@ -229,7 +246,7 @@ function narrowedPresent(tsm: typeof ts, id: ts.Identifier): boolean {
   };
   const isName = (e: ts.Expression) => {
     const x = strip(tsm, e);
-    return tsm.isIdentifier(x) && x.text === name;
+    return (tsm.isIdentifier(x) || tsm.isPropertyAccessExpression(x)) && normalize(x.getText()) === written;
   };
   /** `present`: the condition holding means `name` holds a value; else: it means `name` is missing. */
   const says = (cond: ts.Expression, present: boolean, depth = 0): boolean => {
