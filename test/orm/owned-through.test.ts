@@ -421,6 +421,18 @@ CREATE TABLE builds (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES pr
       const code = caseModule(prelude, body);
       assert.deepEqual(brief(code, analyzeBuilder(parser, code, { model: hierarchy })), expected);
     });
+
+  test("kysely: a joined row at another level is told to filter by its own column, not joined on a different one", () => {
+    const code = caseModule(
+      KYSELY,
+      "return db.selectFrom('tasks').innerJoin('projects', 'projects.last_task', 'tasks.title').where('tasks.title', '=', title).selectAll().execute();",
+    );
+    const messages = analyzeBuilder(parser, code, { model: hierarchy }).map((f) => f.message);
+    const join = messages.find((m) => m.includes("joins projects"));
+    assert.ok(join, messages.join("\n"));
+    assert.match(join, /Add \.where\('projects\.org_id', '=', \.\.\.\)/);
+    assert.doesNotMatch(join, /onRef\('projects\.org_id', '=', 'tasks\.project_id'\)/);
+  });
 });
 
 describe("TypeORM and Sequelize: a table owned through its parent (from migrations), and hierarchy levels", () => {

@@ -22,6 +22,7 @@ CREATE TABLE invoice_items (id uuid PRIMARY KEY, invoice_id uuid NOT NULL, amoun
 ALTER TABLE invoice_items ADD CONSTRAINT items_invoice FOREIGN KEY (invoice_id) REFERENCES invoices (id);
 CREATE TABLE item_notes (id uuid PRIMARY KEY, item_id uuid NOT NULL REFERENCES invoice_items (id), body text);
 CREATE TABLE attachments (id uuid PRIMARY KEY, invoice_id uuid REFERENCES invoices (id), url text);
+ALTER TABLE projects ADD COLUMN last_task_id uuid REFERENCES tasks (id);
 `;
 
 let parser: SqlParser;
@@ -103,6 +104,12 @@ describe("hierarchy: a predicate at any level the table has scopes it", () => {
       "a project-level table through its scoped project",
       "SELECT b.* FROM builds b JOIN projects p ON p.id = b.project_id WHERE p.org_id = $1",
       [],
+    ],
+    [
+      // Each row names the other (a hierarchy key and a plain foreign key): one is still reported.
+      "a task and its project naming each other, neither scoped",
+      "SELECT * FROM tasks t JOIN projects p ON p.id = t.project_id AND p.last_task_id = t.id WHERE t.title = $1",
+      [["missing-tenant-filter", "projects", "projects"]],
     ],
     [
       // One finding: scoping builds (its project_id) scopes the project it names too.

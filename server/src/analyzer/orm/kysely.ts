@@ -273,7 +273,8 @@ function kyselyQuery(
     label: chainLabel(ctx.sourceFile, root, [head]),
     conjunction: "in its own .where(...) call",
     hint: (ref) =>
-      ref.join && ref !== main && !main.table.owner
+      // Joined on the tenant column both rows have; with a hierarchy (tasks by project_id, projects by org_id) a where.
+      ref.join && ref !== main && !main.table.owner && ref.table.tenantColumn === main.table.tenantColumn
         ? `.onRef('${column(ref)}', '=', '${column(main)}')`
         : `.where('${column(ref)}', '=', ...)`,
     fix: (ref, verdict) => whereFix(ctx, ref, verdict, column(ref), anchor, top, hasOrWhere),

@@ -634,27 +634,21 @@ class ScopeChecker {
         }
       }
     }
+    // A row covered already covers nothing, and is covered once: rows that name each other
+    // (`p.id = t.project_id AND p.last_task_id = t.id`) are never all silent.
+    const cover = (row: Ref, by: Ref) => {
+      if (!row.scoped && !row.coveredBy && !by.coveredBy && by !== row) row.coveredBy = by;
+    };
     for (const { child, parent, term } of parents)
-      if (child.tenant && !child.tenant.owner && !isScoped(child) && !parent.scoped && applies(term, parent))
-        parent.coveredBy = child;
+      if (child.tenant && !child.tenant.owner && !isScoped(child) && applies(term, parent)) cover(parent, child);
     // The row an unscoped row's foreign key names follows that row: its finding covers both.
-    // A row covered already covers nothing: two that name each other are not both silent.
     for (const { row, parent, term } of references)
-      if (
-        row.tenant &&
-        !isScoped(row) &&
-        !row.coveredBy &&
-        !parent.scoped &&
-        !parent.coveredBy &&
-        parent.level === level &&
-        applies(term, parent)
-      )
-        parent.coveredBy = row;
+      if (row.tenant && !isScoped(row) && parent.level === level && applies(term, parent)) cover(parent, row);
     // The same when the key is also a tenant-column join (the level table's own key, `p.id`).
     for (const { expr, appliesTo: only } of joins) {
       const fk = foreignKeyJoin(expr, level);
-      if (!fk || !fk.child.tenant || fk.child.tenant.owner || isScoped(fk.child) || fk.parent.scoped) continue;
-      if (!only || only.has(fk.parent)) fk.parent.coveredBy = fk.child;
+      if (!fk || !fk.child.tenant || fk.child.tenant.owner || isScoped(fk.child)) continue;
+      if (!only || only.has(fk.parent)) cover(fk.parent, fk.child);
     }
   }
 
