@@ -366,11 +366,61 @@ await repo.save(rows.map((r) => ({ id: input.id, status: "open" })));`,
     ['save(rows.map((r) => ({ id: input.id, status: "open" })))'],
   ],
   [
-    "twin: rows of a scoped read whose keys a map callback rewrites first",
+    "twin: rows of a scoped read whose keys a forEach callback rewrites first",
     `const rows = await repo.findBy({ tenantId, status: "new" });
 rows.forEach((r) => { r.id = input.id; });
 await repo.save(rows.map((r) => ({ id: r.id, status: "open" })));`,
     ['save(rows.map((r) => ({ id: r.id, status: "open" })))'],
+  ],
+  [
+    "rows of a scoped read looked at through array methods that change nothing, then saved",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+const first = rows.find((r) => r.status === "new")?.status;
+const ids = rows.map((r) => r.id).filter((id) => id !== input.skip);
+rows.forEach((r, i) => logger.info(r.id, i));
+const total = rows.reduce((acc, r) => acc + r.amount, 0);
+await repo.save(rows);`,
+    [],
+  ],
+  [
+    "twin: rows of a scoped read changed through what an array method hands back (find, filter, slice, at, map(r => r))",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+const first = rows.find((r) => r.status === "new");
+if (first) first.id = input.id;
+await repo.save(rows);
+const more = await repo.findBy({ tenantId, status: "old" });
+more.filter((r) => r.status === "old")[0].id = input.id;
+await repo.save(more);
+const last = await repo.findBy({ tenantId, status: "x" });
+last.slice()[0].id = input.id;
+await repo.save(last);
+const same = await repo.findBy({ tenantId, status: "y" });
+same.map((r) => r)[0].id = input.id;
+await repo.save(same);
+const one = await repo.findBy({ tenantId, status: "z" });
+one[0].id = input.id;
+await repo.save(one);`,
+    ["save(rows)", "save(more)", "save(last)", "save(same)", "save(one)"],
+  ],
+  [
+    "twin: rows of a scoped read changed through the array a callback is handed, or reduce's element",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+rows.forEach((r, i, all) => { all[i].id = input.id; });
+await repo.save(rows);
+const more = await repo.findBy({ tenantId, status: "old" });
+more.reduce((acc, r) => { r.id = input.id; return acc; }, 0);
+await repo.save(more);`,
+    ["save(rows)", "save(more)"],
+  ],
+  [
+    "twin: a map callback that keys one of its rows by request input, or rewrites the element before reading its key",
+    `const rows = await repo.findBy({ tenantId, status: "new" });
+await repo.save(rows.map((r) => { if (r.status === "x") return { id: input.id }; return { id: r.id }; }));
+await repo.save(rows.map((r) => { r.id = input.id; return { id: r.id }; }));`,
+    [
+      'save(rows.map((r) => { if (r.status === "x") return { id: input.id }; return { id: r.id }; }))',
+      "save(rows.map((r) => { r.id = input.id; return { id: r.id }; }))",
+    ],
   ],
   [
     "twin: rows of a scoped read handed to a callback it cannot read",

@@ -288,14 +288,16 @@ describe("a tenant filter that does not hold for every row", () => {
       "{ id, tenantId }: Opts",
       "{ id, tenantId }: Opts & { extra: number }",
       "{ id, tenantId }: Wider",
+      "{ id, tenantId }: Partial<Required>",
     ]) {
-      const code = `${HEADER}interface Opts { id: string; tenantId?: string }\ninterface Wider extends Opts { extra: number }\nexport async function f(${params}) {\n  ${q}\n}\n`;
+      const code = `${HEADER}interface Opts { id: string; tenantId?: string }\ninterface Wider extends Opts { extra: number }\ninterface Required { id: string; tenantId: string }\nexport async function f(${params}) {\n  ${q}\n}\n`;
       const got = summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at }));
       assert.deepEqual(got, [weak("findMany({ where: { id, tenantId } })")], params);
     }
-    // Twins: declared required, given a default, narrowed before the query.
+    // Twins: declared required, given a default, narrowed before the query, shadowed by a local const.
     for (const [params, body] of [
       ["{ id, tenantId }: { id: string; tenantId: string }", q],
+      ["{ id, tenantId }: Opts, s: { tenantId: string }", `if (id) {\n    const tenantId = s.tenantId;\n    ${q}\n  }`],
       ["{ id, tenantId }: Required", q],
       ["{ id, tenantId = 't1' }: { id: string; tenantId?: string }", q],
       ["{ id, tenantId }: Opts", `if (!tenantId) throw new Error("signed out");\n  ${q}`],

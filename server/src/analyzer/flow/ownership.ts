@@ -8,7 +8,7 @@
 import type ts from "typescript";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, outermostExpression } from "../statements";
+import { calleeName, outermostExpression, returnedExpressions } from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -566,7 +566,51 @@ function rewrittenBefore(tsm: typeof ts, expr: ts.Expression, field: string): bo
   if (!tsm.isIdentifier(e)) return false;
   let fn: ts.Node | undefined = e.parent;
   while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
-  return !!fn && escapes(tsm, fn, e.text, field, e.pos);
+  if (!fn) return false;
+  // `save(rows.map((r) => { r.id = input.id; return { id: r.id }; }))`: the callback runs first.
+  const use = outermostExpression(tsm, e).parent;
+  if (tsm.isPropertyAccessExpression(use) && tsm.isCallExpression(use.parent) && use.parent.expression === use)
+    if (READS_ELEMENTS.has(use.name.text) && callbackWrites(tsm, use.parent, field)) return true;
+  return escapes(tsm, fn, e.text, field, e.pos);
+}
+
+/**
+ * Whether the inline callback of an array method (`rows.map((r) => ...)`) may change a row: a
+ * parameter that holds one (the element, `reduce`'s second, the array itself) escapes in its
+ * body. A callback that cannot be read (`rows.forEach(reset)`) may.
+ */
+function callbackWrites(tsm: typeof ts, call: ts.CallExpression, field: string): boolean {
+  const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return call.arguments.length > 0;
+  const method = tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
+  const [element, list] = /^reduce/.test(method) ? [1, 3] : [0, 2];
+  return [element, list].some((i) => {
+    const name = fn.parameters[i]?.name;
+    // A destructured element is a copy of its fields; a destructured array still holds the rows.
+    if (!name || (i === element && tsm.isObjectBindingPattern(name))) return false;
+    return !tsm.isIdentifier(name) || escapes(tsm, fn, name.text, field, fn.end);
+  });
+}
+
+/** Whether a callback may hand back one of the rows it was given (`(r) => r`, `[r]`, `cond ? r : null`). */
+function mayReturnRow(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): boolean {
+  const holds = (e: ts.Expression | undefined, depth = 0): boolean => {
+    const x = e && strip(tsm, e);
+    if (!x || depth > 4) return false;
+    if (tsm.isIdentifier(x) || tsm.isElementAccessExpression(x)) return true;
+    if (tsm.isConditionalExpression(x)) return holds(x.whenTrue, depth + 1) || holds(x.whenFalse, depth + 1);
+    // `a ?? b`, `a || b`, `a && b` hand back one side; arithmetic and comparisons hand back no row.
+    const either = [
+      tsm.SyntaxKind.QuestionQuestionToken,
+      tsm.SyntaxKind.BarBarToken,
+      tsm.SyntaxKind.AmpersandAmpersandToken,
+    ];
+    if (tsm.isBinaryExpression(x))
+      return either.includes(x.operatorToken.kind) && (holds(x.left, depth + 1) || holds(x.right, depth + 1));
+    if (tsm.isArrayLiteralExpression(x)) return x.elements.some((el) => holds(el, depth + 1));
+    return tsm.isSpreadElement(x) && holds(x.expression, depth + 1);
+  };
+  return returnedExpressions(tsm, fn).some((e) => holds(e));
 }
 
 /** A call that only looks at what it is handed: a check (`assertOwned(row, t)`) or a log line. */
@@ -580,6 +624,7 @@ const READS_ELEMENTS = new Set([
   "some",
   "every",
   "find",
+  "findLast",
   "findIndex",
   "flatMap",
   "includes",
@@ -589,6 +634,10 @@ const READS_ELEMENTS = new Set([
   "at",
   "join",
 ]);
+/** Of those, the ones whose result holds the same row objects: what it is handed to counts too. */
+const RETURNS_ELEMENTS = new Set(["filter", "find", "findLast", "slice", "at"]);
+/** Those whose result holds what the callback returns. */
+const RETURNS_CALLBACKS = new Set(["map", "flatMap", "reduce"]);
 
 function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, before: number): boolean {
   let found = false;
@@ -598,24 +647,38 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
     tsm.forEachChild(n, visit);
   };
   const escapesAt = (id: ts.Identifier): boolean => {
-    const top = outermostExpression(tsm, id);
-    const p = top.parent;
-    // Its own declaration, or a read of one of its fields.
+    const p = outermostExpression(tsm, id).parent;
+    // Its own declaration.
     if ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === id) return false;
+    return used(id);
+  };
+  /** Whether what `expr` holds (the rows, or one of them) may be changed where `expr` stands. */
+  const used = (expr: ts.Node, depth = 0): boolean => {
+    const top = outermostExpression(tsm, expr);
+    const p = top.parent;
+    if (depth > 4) return true;
     if (tsm.isPropertyAccessExpression(p) && p.expression === top) {
       const use = p.parent;
       if (tsm.isCallExpression(use) && use.expression === p) {
-        if (!READS_ELEMENTS.has(p.name.text)) return true; // `rows.push(dto)`
-        // `rows.map((r) => ...)`: each element, as in a for-of loop; a destructured element is a copy.
-        // A callback it cannot read (`rows.forEach(reset)`) may change them.
+        const method = p.name.text;
+        if (!READS_ELEMENTS.has(method)) return true; // `rows.push(dto)`
+        // `rows.map((r) => ...)`: each element, as in a for-of loop.
+        if (callbackWrites(tsm, use, field)) return true;
+        // `rows.find(...)`, `rows.filter(...)[0]`, `rows.map((r) => r)`: the same rows under a new expression.
         const fn = use.arguments[0] && strip(tsm, use.arguments[0]);
-        if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return use.arguments.length > 0;
-        const element = fn.parameters[0]?.name;
-        return !!element && tsm.isIdentifier(element) && escapes(tsm, fn, element.text, field, before);
+        const aliases =
+          RETURNS_ELEMENTS.has(method) ||
+          (RETURNS_CALLBACKS.has(method) &&
+            !!fn &&
+            (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) &&
+            mayReturnRow(tsm, fn));
+        return aliases && used(use, depth + 1);
       }
+      // A read of one of its fields, or a write of the key.
       return isWriteTarget(tsm, p) && (p.name.text === field || !tsm.isIdentifier(p.name));
     }
-    if (tsm.isElementAccessExpression(p) && p.expression === top) return isWriteTarget(tsm, p);
+    // `rows[0]`: one of the rows, written whole or used as above.
+    if (tsm.isElementAccessExpression(p) && p.expression === top) return isWriteTarget(tsm, p) || used(p, depth + 1);
     if (tsm.isCallExpression(p) && p.arguments.includes(top as ts.Expression)) {
       const callee = strip(tsm, p.expression);
       const owner = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression).getText() : "";

@@ -5,7 +5,7 @@
 // the files its imports name). Undefined when the type cannot be read: the caller decides.
 import type ts from "typescript";
 import { localDeclaration } from "./chain";
-import { parameterOf, strip } from "./prisma-syntax";
+import { mayBeUndefinedType, parameterOf, strip } from "./prisma-syntax";
 
 export interface FieldTypes {
   ts: typeof ts;
@@ -193,7 +193,7 @@ type Member = ts.PropertySignature | ts.PropertyDeclaration;
 export function destructuredParameter(
   ctx: FieldTypes,
   id: ts.Identifier,
-): { param: ts.ParameterDeclaration; element: ts.BindingElement; member?: Member } | undefined {
+): { param: ts.ParameterDeclaration; element: ts.BindingElement; field?: DeclaredField } | undefined {
   const tsm = ctx.ts;
   for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
     if (!tsm.isFunctionLike(cur)) continue;
@@ -207,8 +207,8 @@ export function destructuredParameter(
       if (!element || element.dotDotDotToken) continue;
       const property = element.propertyName ?? element.name;
       const name = tsm.isIdentifier(property) || tsm.isStringLiteral(property) ? property.text : undefined;
-      const member = name !== undefined && p.type ? typeMember(ctx, p.type, name, 0) : undefined;
-      return { param: p, element, ...(member && { member }) };
+      const field = name !== undefined && p.type ? typeMember(ctx, p.type, name, 0) : undefined;
+      return { param: p, element, ...(field && { field }) };
     }
     // Not a parameter here: a closure sees the outer function's.
   }
@@ -223,7 +223,7 @@ export function destructuredParameter(
 export function parameterMember(
   ctx: FieldTypes,
   access: ts.PropertyAccessExpression,
-): { param: ts.ParameterDeclaration; path: string; member: Member } | undefined {
+): { param: ts.ParameterDeclaration; path: string; field: DeclaredField } | undefined {
   const tsm = ctx.ts;
   const names: string[] = [];
   let e: ts.Expression = access;
@@ -234,35 +234,59 @@ export function parameterMember(
   if (!tsm.isIdentifier(e)) return undefined;
   const param = parameterOf(tsm, e);
   if (!param?.type || param.dotDotDotToken) return undefined;
-  let member: Member | undefined;
+  let field: DeclaredField | undefined;
   let type: ts.TypeNode | undefined = param.type;
   for (const name of names) {
-    member = type && typeMember(ctx, type, name, 0);
-    if (!member) return undefined;
-    type = member.type;
+    field = type && typeMember(ctx, type, name, 0);
+    if (!field) return undefined;
+    type = field.member.type;
   }
-  return member && { param, path: names.map((n) => `.${n}`).join(""), member };
+  return field && { param, path: names.map((n) => `.${n}`).join(""), field };
 }
 
-/** The member declaring `name` in a type written as a literal, an interface (and what it extends) or an alias. */
-function typeMember(ctx: FieldTypes, node: ts.TypeNode, name: string, depth: number): Member | undefined {
+/** A declared field, and whether it may be left out or undefined (`x?:`, `x: T | undefined`, in a `Partial<...>`). */
+export interface DeclaredField {
+  member: Member;
+  optional: boolean;
+}
+
+/** Mapped types that make every field of their argument optional. */
+const OPTIONAL_FIELDS = new Set(["Partial", "DeepPartial"]);
+
+/** The member declaring `name` in a type written as a literal, an interface (and what it extends), an alias, `Partial<...>`. */
+function typeMember(
+  ctx: FieldTypes,
+  node: ts.TypeNode,
+  name: string,
+  depth: number,
+  partial = false,
+): DeclaredField | undefined {
   const tsm = ctx.ts;
   if (depth > MAX_DEPTH) return undefined;
-  if (tsm.isParenthesizedTypeNode(node)) return typeMember(ctx, node.type, name, depth + 1);
-  if (tsm.isTypeLiteralNode(node)) return ownMember(tsm, node.members, name);
+  const declared = (member: Member | undefined): DeclaredField | undefined =>
+    member && {
+      member,
+      optional: partial || !!member.questionToken || (!!member.type && mayBeUndefinedType(tsm, member.type)),
+    };
+  if (tsm.isParenthesizedTypeNode(node)) return typeMember(ctx, node.type, name, depth + 1, partial);
+  if (tsm.isTypeLiteralNode(node)) return declared(ownMember(tsm, node.members, name));
   if (tsm.isIntersectionTypeNode(node)) {
     for (const t of node.types) {
-      const m = typeMember(ctx, t, name, depth + 1);
+      const m = typeMember(ctx, t, name, depth + 1, partial);
       if (m) return m;
     }
     return undefined;
   }
   if (!tsm.isTypeReferenceNode(node) || !tsm.isIdentifier(node.typeName)) return undefined;
+  const wrapper = node.typeName.text;
+  const inner = node.typeArguments?.length === 1 ? node.typeArguments[0] : undefined;
+  if (inner && (OPTIONAL_FIELDS.has(wrapper) || wrapper === "Readonly"))
+    return typeMember(ctx, inner, name, depth + 1, partial || OPTIONAL_FIELDS.has(wrapper));
   const declaration = ctx.typeNamed?.(node.getSourceFile(), node.typeName.text);
   if (!declaration) return undefined;
-  if (tsm.isTypeAliasDeclaration(declaration)) return typeMember(ctx, declaration.type, name, depth + 1);
+  if (tsm.isTypeAliasDeclaration(declaration)) return typeMember(ctx, declaration.type, name, depth + 1, partial);
   const own = ownMember(tsm, declaration.members, name);
-  if (own) return own;
+  if (own) return declared(own);
   for (const h of declaration.heritageClauses ?? []) {
     if (h.token !== tsm.SyntaxKind.ExtendsKeyword) continue;
     for (const base of h.types) {
@@ -270,7 +294,9 @@ function typeMember(ctx: FieldTypes, node: ts.TypeNode, name: string, depth: num
       const d = tsm.isIdentifier(e) ? ctx.typeNamed?.(declaration.getSourceFile(), e.text) : undefined;
       const m =
         d &&
-        (tsm.isTypeAliasDeclaration(d) ? typeMember(ctx, d.type, name, depth + 1) : ownMember(tsm, d.members, name));
+        (tsm.isTypeAliasDeclaration(d)
+          ? typeMember(ctx, d.type, name, depth + 1, partial)
+          : declared(ownMember(tsm, d.members, name)));
       if (m) return m;
     }
   }

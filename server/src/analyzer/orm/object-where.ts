@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import type { TextEdit } from "../types";
 import { isConditional } from "./typeorm-builder-chain";
-import { skipOuter } from "../statements";
+import { returnedExpressions, skipOuter } from "../statements";
 
 export { skipOuter };
 
@@ -224,31 +224,25 @@ export function writtenObjects(tsm: typeof ts, expr: ts.Expression): ts.Expressi
   const node = resolveConst(tsm, expr);
   if (tsm.isArrayLiteralExpression(node)) return node.elements.filter((e) => !tsm.isSpreadElement(e));
   const mapped = mappedRows(tsm, node);
-  if (mapped) return mapped.row ? [mapped.row] : [];
+  if (mapped) return mapped.rows ?? [];
   return [expr];
 }
 
 /**
  * `items.map((item) => ({ ... }))`: the array mapped, the callback's element parameter, and the
- * value it returns for every element (undefined when the callback is not read).
+ * values it returns (every return of a block body; undefined when the callback is not read).
  */
 export function mappedRows(
   tsm: typeof ts,
   node: ts.Expression,
-): { receiver: ts.Expression; element?: ts.ParameterDeclaration; row?: ts.Expression } | undefined {
+): { receiver: ts.Expression; element?: ts.ParameterDeclaration; rows?: ts.Expression[] } | undefined {
   if (!tsm.isCallExpression(node) || !tsm.isPropertyAccessExpression(node.expression)) return undefined;
   if (node.expression.name.text !== "map") return undefined;
   const receiver = node.expression.expression;
   const fn = node.arguments[0];
   if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return { receiver };
-  const row = tsm.isArrowFunction(fn) && !tsm.isBlock(fn.body) ? fn.body : returnedExpression(tsm, fn.body);
-  return { receiver, element: fn.parameters[0], ...(row && { row }) };
-}
-
-function returnedExpression(tsm: typeof ts, body: ts.ConciseBody | undefined): ts.Expression | undefined {
-  if (!body || !tsm.isBlock(body)) return undefined;
-  const last = body.statements[body.statements.length - 1];
-  return last && tsm.isReturnStatement(last) ? last.expression : undefined;
+  const rows = returnedExpressions(tsm, fn);
+  return { receiver, element: fn.parameters[0], ...(rows.length && { rows }) };
 }
 
 /** Follows a `const` identifier (declared in an enclosing scope of this file) to its initializer. */

@@ -8,8 +8,9 @@ import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
-import { destructuredParameter, parameterMember } from "./declared-fields";
+import { destructuredParameter, parameterMember, type DeclaredField } from "./declared-fields";
 import {
+  constDeclaration,
   followConst,
   grownObject,
   hasOptionalChain,
@@ -161,25 +162,25 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     if (parts.some((t) => t.flags & tsm.TypeFlags.Undefined || t.flags & tsm.TypeFlags.Void))
       return `its type is \`${ctx.checker.typeToString(type)}\``;
   }
-  if (tsm.isIdentifier(v) && depth < 3) {
-    // A helper's parameter holds what its call passed: judged there (`buildTeamWhereQuery({ teamId })`).
-    const passed = ctx.helperCall && passedArgument(tsm, ctx.helperCall, v);
+  // A const declared nearer than any parameter of that name (shadowing it) is what it holds.
+  if (tsm.isIdentifier(v) && depth < 3 && !constDeclaration(ctx, v)) {
+    const declared = declaredUndefined(ctx, v, value, depth);
+    // A helper's parameter holds what its call passed: judged there (`buildTeamWhereQuery({ teamId })`),
+    // by its declared type when what is passed cannot be read (`build(req.body.teamId)`).
+    const helper = ctx.helperCall;
+    const passed = helper && passedArgument(tsm, helper, v);
     if (passed === "missing")
-      return `\`${v.text}\` is not passed to \`${short(ctx.helperCall!.call.getText(ctx.helperCall!.caller.sourceFile))}\``;
-    if (passed) return mayBeUndefined(ctx.helperCall!.caller, passed);
-    const param = parameterOf(tsm, v);
-    // `if (userId) { ... }`, `if (!userId) throw ...`: where it is used, it is there.
-    if (param && narrowedPresent(tsm, v)) return undefined;
-    if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
-    // `projectId: string | undefined`, `x: T | null | undefined`: optional all the same.
-    // A cast (`tenantId as string`) is the author's claim, taken as said.
-    if (depth === 0 && !isCast(tsm, value) && param?.type && mayBeUndefinedType(tsm, param.type))
-      return `\`${v.text}\` may be undefined (\`${short(param.type.getText(ctx.sourceFile))}\`)`;
-    // `({ teamId }: { teamId?: number })`, `({ teamId }: PinOpts)` with `teamId?: number` in PinOpts.
-    const bound = !param && !ctx.checker ? destructuredParameter(ctx, v) : undefined;
-    const member = bound && !bound.element.initializer && !narrowedPresent(tsm, v) ? bound.member : undefined;
-    if (member && (member.questionToken || (member.type && mayBeUndefinedType(tsm, member.type))))
-      return `\`${v.text}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile).replace(/[;,]$/, ""))}\`)`;
+      return `\`${v.text}\` is not passed to \`${short(helper!.call.getText(helper!.caller.sourceFile))}\``;
+    if (passed)
+      return (
+        mayBeUndefined(helper!.caller, passed) ??
+        (declared && !knownDefined(helper!.caller, passed)
+          ? `${declared}, and the call passes \`${short(passed.getText(helper!.caller.sourceFile))}\``
+          : undefined)
+      );
+    return declared;
+  }
+  if (tsm.isIdentifier(v) && depth < 3) {
     const followed = followConst(ctx, v);
     if (followed !== v) return mayBeUndefined(ctx, followed, depth + 1);
   }
@@ -190,12 +191,54 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
     const at = call ? call.fn.parameters.indexOf(declared.param) : -1;
     const passed = call && at >= 0 ? argumentAt(tsm, call.call, at, declared.path) : undefined;
     if (passed) return passed.path === "" ? mayBeUndefined(call!.caller, passed.expr, depth + 1) : undefined;
-    const member = declared?.member;
-    if (member && (member.questionToken || (member.type && mayBeUndefinedType(tsm, member.type))))
-      if (!narrowedPresent(tsm, v))
-        return `\`${short(v.getText(ctx.sourceFile))}\` is optional in its parameter's type (\`${short(member.getText(ctx.sourceFile).replace(/[;,]$/, ""))}\`)`;
+    if (declared?.field.optional && !narrowedPresent(tsm, v))
+      return `\`${short(v.getText(ctx.sourceFile))}\` is ${optionalIn(ctx, declared.param, declared.field)}`;
   }
   return undefined;
+}
+
+/** Why the parameter (or destructured parameter field) `v` names may be undefined, by how it is declared. */
+function declaredUndefined(
+  ctx: ScopeContext,
+  v: ts.Identifier,
+  value: ts.Expression,
+  depth: number,
+): string | undefined {
+  const tsm = ctx.ts;
+  const param = parameterOf(tsm, v);
+  // `if (userId) { ... }`, `if (!userId) throw ...`: where it is used, it is there.
+  if (param && narrowedPresent(tsm, v)) return undefined;
+  if (param?.questionToken) return `\`${v.text}\` is an optional parameter`;
+  // `projectId: string | undefined`, `x: T | null | undefined`: optional all the same.
+  // A cast (`tenantId as string`) is the author's claim, taken as said.
+  if (depth === 0 && !isCast(tsm, value) && param?.type && mayBeUndefinedType(tsm, param.type))
+    return `\`${v.text}\` may be undefined (\`${short(param.type.getText(ctx.sourceFile))}\`)`;
+  // `({ teamId }: { teamId?: number })`, `({ teamId }: PinOpts)` with `teamId?: number` in PinOpts.
+  const bound = !param && !ctx.checker ? destructuredParameter(ctx, v) : undefined;
+  const field = bound && !bound.element.initializer && !narrowedPresent(tsm, v) ? bound.field : undefined;
+  return field?.optional ? `\`${v.text}\` is ${optionalIn(ctx, bound!.param, field)}` : undefined;
+}
+
+/**
+ * Whether a value a call passes is known to be there: a literal, a name (judged as written), a
+ * field its declared type requires (`ctx.teamId` with `ctx: { teamId: number }`), asserted (`x!`).
+ */
+function knownDefined(ctx: ScopeContext, passed: ts.Expression): boolean {
+  const tsm = ctx.ts;
+  const e = strip(tsm, passed);
+  if (tsm.isIdentifier(e) || tsm.isNonNullExpression(e) || tsm.isLiteralExpression(e)) return true;
+  if (tsm.isTemplateExpression(e) || tsm.isObjectLiteralExpression(e) || tsm.isArrayLiteralExpression(e)) return true;
+  if (!tsm.isPropertyAccessExpression(e)) return false;
+  const field = parameterMember(ctx, e)?.field;
+  return !!field && !field.optional && !!field.member.type;
+}
+
+/** "optional in its parameter's type (`teamId?: number`)", naming `Partial<...>` when that is why. */
+function optionalIn(ctx: ScopeContext, param: ts.ParameterDeclaration, field: DeclaredField): string {
+  const written = field.member.getText(field.member.getSourceFile()).replace(/[;,]$/, "");
+  const partial =
+    !field.member.questionToken && param.type && /^(?:Deep)?Partial</.test(param.type.getText(ctx.sourceFile));
+  return `optional in its parameter's type (\`${short(partial ? param.type!.getText(ctx.sourceFile) : written)}\`)`;
 }
 
 /**
@@ -214,6 +257,8 @@ function passedArgument(
   const index = param ? fn.parameters.indexOf(param) : -1;
   if (param && index >= 0) {
     if (param.dotDotDotToken || param.initializer) return undefined;
+    // `build(...args)`: which argument lands here is not written.
+    if (call.arguments.slice(0, index + 1).some((a) => tsm.isSpreadElement(a))) return undefined;
     return call.arguments[index] ?? (param.questionToken ? "missing" : undefined);
   }
   const bound = destructuredParameter(helper.caller, id);

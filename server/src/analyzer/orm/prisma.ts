@@ -431,8 +431,8 @@ function declaredDefined(ctx: OrmContext, id: ts.Identifier): boolean {
   if (param) return !param.questionToken && plain(param.type);
   // `{ token }: { token: string }`, or an interface that declares it so.
   const bound = destructuredParameter(ctx, id);
-  const member = bound && !bound.element.initializer ? bound.member : undefined;
-  return !!member && !member.questionToken && plain(member.type);
+  const field = bound && !bound.element.initializer ? bound.field : undefined;
+  return !!field && !field.optional && plain(field.member.type);
 }
 
 /**

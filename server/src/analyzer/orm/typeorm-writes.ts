@@ -25,7 +25,11 @@ export function savedKey(
   const fields = [...keys].sort((a, b) => (a === "id" ? 1 : b === "id" ? -1 : 0)); // the entity's own key first
   const object = resolveConst(tsm, data);
   const mapped = mappedRows(tsm, object);
-  if (mapped) return mapped.row ? mappedKey(ctx, mapped.receiver, mapped.element, mapped.row, keys) : undefined;
+  if (mapped) {
+    // Every return decides: one that keys a row by anything but the element's own key is that key.
+    const each = (mapped.rows ?? []).map((row) => mappedKey(ctx, mapped.receiver, mapped.element, row, keys));
+    return each.find((k) => k && k.expr !== mapped.receiver) ?? each.find((k) => k);
+  }
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
   if (!tsm.isObjectLiteralExpression(object)) {
     const id = skipOuter(tsm, data);
