@@ -203,6 +203,11 @@ const cases: BuilderCase[] = [
     expect: ["missing-tenant-filter onConflict(['id'])"],
   },
   {
+    name: "upsert whose merge is filtered on the inserted row's tenant (excluded.tenant_id), or the tenant or another column",
+    body: "await knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict('id').merge().where('excluded.tenant_id', tenantId);\n  return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict(['id']).merge().where('orders.tenant_id', tenantId).orWhere('orders.email', email);",
+    expect: ["missing-tenant-filter onConflict('id')", "missing-tenant-filter onConflict(['id'])"],
+  },
+  {
     name: "upsert that ignores the conflict",
     body: "return knex('orders').insert({ id, tenant_id: tenantId, status }).onConflict('id').ignore();",
     expect: [],

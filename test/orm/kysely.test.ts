@@ -226,6 +226,20 @@ const cases: BuilderCase[] = [
     ],
   },
   {
+    name: "upsert whose update is filtered on the inserted row's tenant (excluded.tenant_id), which always matches",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doUpdateSet({ status }).where('excluded.tenant_id', '=', tenantId)).execute();",
+    expect: [
+      "missing-tenant-filter onConflict((oc) => oc.column('id').doUpdateSet({ status }).where('excluded.tenant_id', '=', tenantId))",
+    ],
+  },
+  {
+    name: "upsert whose update is filtered on the tenant or another condition",
+    body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doUpdateSet({ status }).where('orders.tenant_id', '=', tenantId).orWhere('orders.status', '=', 'draft')).execute();",
+    expect: [
+      "missing-tenant-filter onConflict((oc) => oc.column('id').doUpdateSet({ status }).where('orders.tenant_id', '=', tenantId).orWhere('orders.status', '=', 'draft'))",
+    ],
+  },
+  {
     name: "upsert that does nothing on conflict",
     body: "return db.insertInto('orders').values({ id, tenant_id: tenantId, status }).onConflict((oc) => oc.column('id').doNothing()).execute();",
     expect: [],

@@ -136,6 +136,15 @@ describe("a model owned through its parent (discovered from the required relatio
       ],
     ],
     [
+      "twin: a spread after the parent key whose type has an index signature, or is a Record of strings, may replace it",
+      'const index = (invoiceId: string, data: { amount: number; [k: string]: unknown }) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });\n  const record = (invoiceId: string, data: Record<string, number>) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });\n  const listed = (invoiceId: string, data: Record<"amount", number>) => prisma.invoiceLine.create({ data: { invoiceId, ...data } });',
+      [
+        { rule: "dynamic-sql", at: "create({ data: { invoiceId, ...data } })" },
+        { rule: "dynamic-sql", at: "create({ data: { invoiceId, ...data } })" },
+        { rule: "missing-tenant-on-insert", at: "create({ data: { invoiceId, ...data } })" },
+      ],
+    ],
+    [
       "a nested create under its parent needs no tenant field",
       "await prisma.invoice.create({ data: { id, orgId, total: 0, lines: { create: [{ id, amount: 1 }] } } });",
       [],

@@ -142,13 +142,24 @@ type Keys = ReadonlySet<string>;
  * (`resultId`), the relation's `id` (`result: { id }`) and the parent's own foreign keys through the
  * relation (`result: { typebotId }`, typebot's `Log` rows by their result's typebot).
  */
-/** The back-relations to rows owned through `table` (`recipients` of an envelope), by relation name. */
+/**
+ * The back-relations to rows owned through `table` (`recipients` of an envelope), by relation name:
+ * the inverse of the relation whose key owns the child. A child that names `table` twice
+ * (`envelope`, `ccEnvelope`) pairs them by `@relation("name")`; the other one proves nothing.
+ */
 function ownedChildren(model: TenantModel, table: string): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
+  const named = (target: string) => model.entities?.get(target.toLowerCase())?.name.toLowerCase();
   for (const [relation, back] of relationsOf(model, table).backRelations) {
     const child = lookupTenantTable(model, back.table);
-    if (back.many && child?.owner && child.owner.parent.toLowerCase() === table.toLowerCase())
-      out.set(relation, child.name);
+    const owner = child?.owner;
+    if (!back.many || !owner || owner.parent.toLowerCase() !== table.toLowerCase()) continue;
+    const sides = (child.entities ?? []).flatMap((e) =>
+      (e.relations ?? [])
+        .filter((r) => r.fields?.length === 1 && named(r.target) === table.toLowerCase() && r.name === back.name)
+        .map((r) => (e.fields[r.fields![0]!] ?? r.fields![0]!).toLowerCase()),
+    );
+    if (sides.length === 1 && sides[0] === owner.column.toLowerCase()) out.set(relation, child.name);
   }
   return out;
 }

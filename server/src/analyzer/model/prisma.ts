@@ -147,10 +147,13 @@ function toTable(
       const local = relation && arrayOfNames(argument(relation, "fields"));
       const references = relation && arrayOfNames(argument(relation, "references"));
       const required = !field.optional && !field.list;
+      // `@relation("cc", ...)`: pairs a back-relation with its side when a model names another twice.
+      const name = relation && stringValue(argument(relation, "name", 0));
       relations.push({
         field: field.name,
         target: field.type,
         required,
+        ...(name ? { name } : {}),
         ...(local ? { fields: local } : {}),
         ...(field.list ? { list: true } : {}),
       });

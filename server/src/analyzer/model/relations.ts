@@ -14,7 +14,7 @@ export interface TableRelations {
   /** Foreign keys the schema declares to tenant-owned tables, by normalized column -> that table (`invoice_id` -> "invoices"). */
   parentKeys: ReadonlyMap<string, string>;
   /** Back-relations (`documents Document[]`) -> the related table and whether it is a list. */
-  backRelations: ReadonlyMap<string, { table: string; many: boolean }>;
+  backRelations: ReadonlyMap<string, { table: string; many: boolean; name?: string }>;
 }
 
 const byModel = new WeakMap<TenantModel, Map<string, TableRelations>>();
@@ -29,7 +29,7 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
   const root = owned ? undefined : lookupTenantRoot(model, table);
   const prismaKeys = new Map<string, string>();
   const prismaRelations = new Map<string, string>();
-  const backRelations = new Map<string, { table: string; many: boolean }>();
+  const backRelations = new Map<string, { table: string; many: boolean; name?: string }>();
   for (const e of (owned ?? root)?.entities ?? [])
     for (const r of e.relations ?? []) {
       const target = model.entities?.get(r.target.toLowerCase());
@@ -38,7 +38,7 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
         prismaKeys.set(r.fields[0]!, target.name);
         prismaRelations.set(r.field, target.name);
       } else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!)))
-        backRelations.set(r.field, { table: target.name, many: !!r.list });
+        backRelations.set(r.field, { table: target.name, many: !!r.list, ...(r.name && { name: r.name }) });
     }
   const parentKeys = new Map<string, string>();
   for (const p of [...(owned?.parents ?? []), ...(owned?.owner ? [owned.owner] : []), ...(owned?.references ?? [])]) {

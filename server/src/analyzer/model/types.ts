@@ -27,7 +27,15 @@ export interface EntityInfo {
   /** Fields unique on their own (Prisma `@id`, `@unique`): each names one row (`Team.slug`). */
   uniqueFields?: string[];
   /** Relation fields: the target entity, whether required, and the local foreign-key fields. */
-  relations?: { field: string; target: string; required: boolean; fields?: string[]; list?: boolean }[];
+  relations?: {
+    field: string;
+    target: string;
+    required: boolean;
+    fields?: string[];
+    list?: boolean;
+    /** Prisma's relation name (`@relation("cc")`), which pairs the two sides. */
+    name?: string;
+  }[];
 }
 
 /** A foreign key as a schema source declares it (migrations, a Prisma relation, a Drizzle `.references`). */

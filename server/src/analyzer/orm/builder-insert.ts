@@ -97,7 +97,9 @@ export function conflictFindings(
   const { table, columns } = check;
   if (table.owner || !columns || columns.length === 0) return [];
   if (columns.some((c) => check.isTenantKey(lastSegment(c)))) return [];
-  if (check.wheres.some((w) => conflictWhereScopes(ctx.ts, w, check.isTenantKey))) return [];
+  // An `orWhere` lets the update through on its own condition: the where then scopes nothing.
+  const either = check.wheres.some((w) => /^or/.test(w.name));
+  if (!either && check.wheres.some((w) => conflictWhereScopes(ctx.ts, w, check.isTenantKey))) return [];
   const key = table.tenantColumn;
   const message = `${check.label} updates the "${table.name}" row that already holds the same ${columns.join(", ")} on conflict, whichever tenant owns it. Add ${key} to the conflict target, or a where on ${key} after the update.`;
   return [finding(ctx, "missing-tenant-filter", check.node, table.name, message, undefined, top, receiver)];
@@ -109,15 +111,17 @@ function conflictWhereScopes(tsm: typeof ts, where: ChainCall, isTenantKey: (key
   if (where.name !== "where" && where.name !== "andWhere" && where.name !== "whereRef") return false;
   const first = where.args[0] && skipOuter(tsm, where.args[0]);
   if (!first) return false;
+  // `excluded.tenant_id` is the row being inserted, not the one the update meets.
+  const existing = (column: string) => !/^excluded\./i.test(column) && isTenantKey(lastSegment(column));
   const column = stringValue(tsm, first);
   if (column !== undefined) {
     const op = where.args.length >= 3 ? stringValue(tsm, where.args[1]) : "=";
-    return op === "=" && isTenantKey(lastSegment(column));
+    return op === "=" && existing(column);
   }
   if (tsm.isObjectLiteralExpression(first))
     return first.properties.some((p) => {
       const k = propertyKey(tsm, p);
-      return k !== undefined && isTenantKey(lastSegment(k));
+      return k !== undefined && existing(k);
     });
   return true;
 }

@@ -107,6 +107,12 @@ function carries(ctx: FieldTypes, node: ts.TypeNode, fields: ReadonlySet<string>
   const name = tsm.isIdentifier(node.typeName) ? node.typeName.text : node.typeName.right.text;
   const [inner, second] = node.typeArguments ?? [];
   if (SAME_FIELDS.has(name)) return inner && carries(ctx, inner, fields, depth + 1);
+  // `Record<string, T>`: any field; `Record<"a" | "b", T>`: those listed.
+  if (name === "Record" && inner) {
+    if (inner.kind === tsm.SyntaxKind.StringKeyword) return true;
+    const keys = literalUnion(tsm, inner);
+    return keys ? [...fields].some((f) => keys.has(f)) : undefined;
+  }
   if (name === "Pick" || name === "Omit") {
     const listed = second && literalUnion(tsm, second);
     if (!listed) return undefined;
@@ -151,10 +157,12 @@ function hasMember(
 ): boolean {
   return members.some(
     (m) =>
-      (tsm.isPropertySignature(m) || tsm.isPropertyDeclaration(m)) &&
-      m.name &&
-      (tsm.isIdentifier(m.name) || tsm.isStringLiteral(m.name)) &&
-      fields.has(m.name.text),
+      // `[key: string]: unknown`: any field at all.
+      (tsm.isIndexSignatureDeclaration(m) && m.parameters[0]?.type?.kind === tsm.SyntaxKind.StringKeyword) ||
+      ((tsm.isPropertySignature(m) || tsm.isPropertyDeclaration(m)) &&
+        m.name &&
+        (tsm.isIdentifier(m.name) || tsm.isStringLiteral(m.name)) &&
+        fields.has(m.name.text)),
   );
 }
 
