@@ -34,6 +34,8 @@ const TYPED: [number, string, string][] = [
   [75, "missing-tenant-filter", "count({ where: { status } })"], // NestJS-style `this.db`
   [86, "missing-tenant-filter", "findFirst({ where: { id } })"], // an `$extends` client
   [91, "missing-tenant-filter", 'findMany({ where: { status: "archived" } })'], // imported `database`
+  // 99: `session?.tenantId` with `session: Session`
+  [100, "weak-tenant-filter", "findMany({ where: { tenantId: maybe?.tenantId } })"], // `maybe: Session | null`
 ];
 
 /** [line, rule] from syntax alone. */
@@ -52,6 +54,8 @@ const UNTYPED: [number, string][] = [
   [75, "missing-tenant-filter"], // `this.db` by its name
   // line 86: `ledger: AuditedClient` says Prisma only by type
   [91, "missing-tenant-filter"], // the imported `database`, by its name
+  // 99: `session?.tenantId` with `session: Session`, by its annotation
+  [100, "weak-tenant-filter"], // `maybe: Session | null`
 ];
 
 let parser: SqlParser;

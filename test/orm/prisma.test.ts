@@ -308,6 +308,27 @@ describe("a tenant filter that does not hold for every row", () => {
     }
   });
 
+  test("an optional chain on a name that holds a value (declared neither optional nor nullable, or tested first) is a plain read", () => {
+    const q = "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });";
+    const flagged = [weak("findMany({ where: { tenantId: session?.tenantId } })")];
+    for (const [params, body] of [
+      ["session: Session", q],
+      ["{ session }: { session: Session }", q],
+      ["session: Session | null", `if (!session) throw new Error("signed out");\n  ${q}`],
+    ])
+      assert.deepEqual(found(body, undefined, params), [], params);
+    // Twins: nullable, optional, untyped, or `any`: the chain may end in undefined.
+    for (const params of [
+      "session: Session | null",
+      "session?: Session",
+      "session: Session | undefined",
+      "session: any",
+      "session",
+      "{ session }: { session?: Session }",
+    ])
+      assert.deepEqual(found(q, undefined, params), flagged, params);
+  });
+
   test("a tenant read from an options parameter whose type makes the field optional (input.tenantId)", () => {
     const decls =
       "interface Opts { id: string; tenantId?: string }\ninterface Required { id: string; tenantId: string }\n";

@@ -152,7 +152,12 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
   const v = strip(tsm, value);
   if (tsm.isNonNullExpression(v)) return undefined;
   if (tsm.isIdentifier(v) && v.text === "undefined") return "it is `undefined`";
-  if (hasOptionalChain(tsm, v)) return `\`${short(v.getText(ctx.sourceFile))}\` is an optional chain`;
+  if (hasOptionalChain(tsm, v)) {
+    // The checker's type decides (`workspace?.id` with `workspace: Workspace` is a string), unless it is `any`.
+    const typed =
+      ctx.checker && !(ctx.checker.getTypeAtLocation(value).flags & (tsm.TypeFlags.Any | tsm.TypeFlags.Unknown));
+    if (!typed && !optionalBaseThere(ctx, v)) return `\`${short(v.getText(ctx.sourceFile))}\` is an optional chain`;
+  }
   if (tsm.isConditionalExpression(v))
     return mayBeUndefined(ctx, v.whenTrue, depth + 1) ?? mayBeUndefined(ctx, v.whenFalse, depth + 1);
   if (ctx.checker) {
@@ -195,6 +200,30 @@ export function mayBeUndefined(ctx: ScopeContext, value: ts.Expression, depth = 
       return `\`${short(v.getText(ctx.sourceFile))}\` is ${optionalIn(ctx, declared.param, declared.field)}`;
   }
   return undefined;
+}
+
+/**
+ * `workspace?.id` whose one `?.` follows a name that holds a value: a parameter (or destructured
+ * field) declared neither optional nor nullable (`{ workspace }: { workspace: Workspace }`), or
+ * tested where it is used (`if (!workspace) throw`). The `?.` then changes nothing.
+ */
+function optionalBaseThere(ctx: ScopeContext, v: ts.Expression): boolean {
+  const tsm = ctx.ts;
+  if (!tsm.isPropertyAccessExpression(v) || !v.questionDotToken) return false;
+  const base = strip(tsm, v.expression);
+  if (!tsm.isIdentifier(base) || constDeclaration(ctx, base)) return false;
+  if (narrowedPresent(tsm, base)) return true;
+  const nullable = (t: ts.TypeNode) =>
+    t.kind === tsm.SyntaxKind.AnyKeyword ||
+    t.kind === tsm.SyntaxKind.UnknownKeyword ||
+    mayBeUndefinedType(tsm, t) ||
+    (tsm.isUnionTypeNode(t) &&
+      t.types.some((u) => tsm.isLiteralTypeNode(u) && u.literal.kind === tsm.SyntaxKind.NullKeyword));
+  const param = parameterOf(tsm, base);
+  if (param) return !!param.type && !param.questionToken && !param.initializer && !nullable(param.type);
+  const bound = destructuredParameter(ctx, base);
+  const field = bound && !bound.element.initializer ? bound.field : undefined;
+  return !!field?.member.type && !field.optional && !nullable(field.member.type);
 }
 
 /** Why the parameter (or destructured parameter field) `v` names may be undefined, by how it is declared. */
