@@ -84,6 +84,30 @@ describe("collectFiles", () => {
     assert.deepEqual(collect(["scripts/job.ts", "scripts"]).files, ["scripts/job.ts"]);
   });
 
+  it("says why a path holds nothing: which ignore globs of which config, .gitignore, build output, no sources", () => {
+    const result = collectFiles(["src/vendor", "src/orders.ts", "src/generated", "node_modules/pg", "src/notes.md"], {
+      cwd: root,
+      rootDir: root,
+      ignore: ["**/*.test.ts", "src/vendor/**", "src/orders.ts"],
+      configFile: "/repo/tenantguard.config.json",
+    });
+    assert.deepEqual(result.files, []);
+    assert.deepEqual(result.empty, [
+      {
+        path: "src/vendor",
+        reason: 'its 1 source file is matched by "ignore" in /repo/tenantguard.config.json ("src/vendor/**")',
+      },
+      { path: "src/orders.ts", reason: 'it is matched by "ignore" in /repo/tenantguard.config.json ("src/orders.ts")' },
+      { path: "src/generated", reason: "its 1 source file is ignored by .gitignore" },
+      {
+        path: "node_modules/pg",
+        reason:
+          "only build output, dependencies or declaration files (node_modules, dist, build, *.d.ts), which are never analyzed",
+      },
+      { path: "src/notes.md", reason: "not a TypeScript or JavaScript file" },
+    ]);
+  });
+
   it("reports paths that do not exist and files that are not sources", () => {
     const result = collect(["nope", "src/notes.md"]);
     assert.deepEqual(result.missing, ["nope"]);

@@ -123,6 +123,28 @@ describe("run", () => {
     assert.equal(io.err(), "tenantguard: no such file or directory: postgres://app:***@db/prod\n");
   });
 
+  it("exits 2 when no file is left to check, saying which ignore pattern of which config took them", async () => {
+    const project = copyFixture("clean");
+    try {
+      const config = JSON.parse(readFileSync(join(project.dir, "tenantguard.config.json"), "utf8"));
+      writeFileSync(join(project.dir, "tenantguard.config.json"), JSON.stringify({ ...config, ignore: ["src/**"] }));
+      const io = memoryIo(project.dir);
+      const result = await run(cli(["src"]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 2);
+      assert.match(
+        io.err(),
+        /nothing to check in src: its 1 source file is matched by "ignore" in .*tenantguard\.config\.json \("src\/\*\*"\)/,
+      );
+      assert.match(io.err(), /no file to check, so nothing was checked \(exit 2\)/);
+      assert.equal(io.out(), "");
+      // An empty folder checks nothing either.
+      mkdirSync(join(project.dir, "empty"));
+      assert.equal((await run(cli(["empty"]), memoryIo(project.dir), "0.0.0-test")).exitCode, 2);
+    } finally {
+      project.remove();
+    }
+  });
+
   it("writes --output (creating directories) and leaves stdout empty", async () => {
     const project = copyFixture("clean");
     try {

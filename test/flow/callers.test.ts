@@ -293,6 +293,22 @@ export async function unsafe(req: any) {
   });
 });
 
+describe("messages name a caller's file so it can be found", () => {
+  test("a route handler's file is named with the directories that tell it from every other `route.ts`", () => {
+    const r = run({
+      "/p/src/lib/invoices.ts": LIB,
+      "/p/src/app/api/invoices/[invoiceId]/route.ts": `import { deleteInvoice } from "../../../../lib/invoices";
+export async function DELETE(req: any, { params }: any) {
+  await deleteInvoice(params.invoiceId);
+}`,
+    });
+    assert.match(
+      r.messages[0]!,
+      /the call on invoices\/\[invoiceId\]\/route\.ts line 3 passes `params\.invoiceId`, which nothing there ties to the tenant/,
+    );
+  });
+});
+
 describe("authorization checks in one function", () => {
   const SAME = (body: string) =>
     run({ "/p/src/routes/invoices.ts": `${PRISMA}export async function handler(ctx: any, input: any) {\n${body}\n}` });

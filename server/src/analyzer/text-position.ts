@@ -19,3 +19,19 @@ export function positionAt(starts: readonly number[], offset: number): { line: n
   }
   return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
+
+/** File names that say nothing on their own in a framework's tree (`app/api/links/[id]/route.ts`). */
+const GENERIC_FILE = /^(?:\+?(?:route|page|layout|index|handler|server|main|actions?|loader)(?:\.server)?)$/i;
+
+/**
+ * How a message names another file: its base name, with the directories above it while the name
+ * says nothing on its own (`links/[linkId]/route.ts`, not every handler's `route.ts`).
+ */
+export function fileLabel(fileName: string): string {
+  const parts = fileName.split(/[\\/]/).filter(Boolean);
+  const label = [parts.pop() ?? fileName];
+  const vague = (segment: string) =>
+    GENERIC_FILE.test(segment.replace(/\.[^.]+$/, "")) || /^[[(].*[\])]$/.test(segment);
+  while (parts.length && label.length < 4 && vague(label[0]!)) label.unshift(parts.pop()!);
+  return label.join("/");
+}

@@ -27,6 +27,8 @@ export interface CollectFilesOptions {
   /** The config's root: its `ignore` globs are relative to it and apply only below it. */
   rootDir: string;
   ignore: readonly string[];
+  /** The config file the `ignore` globs come from, for messages. */
+  configFile?: string;
 }
 
 export interface CollectedFiles {
@@ -55,9 +57,7 @@ export function collectFiles(paths: readonly string[], options: CollectFilesOpti
       continue;
     }
     const found = globPath(absolute, kind, options).filter((file) => !gitignore.ignores(file));
-    if (found.length === 0) {
-      result.empty.push({ path: given, reason: kind === "file" ? "ignored" : "no TypeScript or JavaScript files" });
-    }
+    if (found.length === 0) result.empty.push({ path: given, reason: whyNothing(absolute, kind, options, gitignore) });
     for (const file of found) {
       if (!seen.has(file)) {
         seen.add(file);
@@ -74,7 +74,45 @@ export function hasSourceExtension(file: string): boolean {
   return (SOURCE_EXTENSIONS as readonly string[]).includes(ext);
 }
 
-function globPath(absolute: string, kind: "file" | "dir", options: CollectFilesOptions): string[] {
+/**
+ * Why a path holds nothing to analyze, naming what skipped its sources: the config's `ignore`
+ * patterns (which of them), `.gitignore`, or the build-output and dependency folders skipped always.
+ */
+function whyNothing(
+  absolute: string,
+  kind: "file" | "dir",
+  options: CollectFilesOptions,
+  gitignore: GitignoreRules,
+): string {
+  const count = (ignore: readonly string[], excludes = DEFAULT_EXCLUDES, git = true) =>
+    globPath(absolute, kind, { ...options, ignore }, excludes).filter((f) => !git || !gitignore.ignores(f)).length;
+  const sources = (n: number) =>
+    kind === "file" ? "it is" : n === 1 ? "its 1 source file is" : `its ${n} source files are`;
+  const unignored = options.ignore.length ? count([]) : 0;
+  if (unignored) {
+    const patterns = options.ignore.filter((p) => count([p]) < unignored);
+    const named = (patterns.length ? patterns : options.ignore)
+      .slice(0, 3)
+      .map((p) => `"${p}"`)
+      .join(", ");
+    return `${sources(unignored)} matched by "ignore" in ${options.configFile ?? "the config"} (${named})`;
+  }
+  const tracked = count([], DEFAULT_EXCLUDES, false);
+  if (tracked) return `${sources(tracked)} ignored by .gitignore`;
+  const any = count([], []);
+  if (any)
+    return kind === "file"
+      ? "build output, a dependency or a declaration file, which are never analyzed"
+      : "only build output, dependencies or declaration files (node_modules, dist, build, *.d.ts), which are never analyzed";
+  return "no TypeScript or JavaScript files";
+}
+
+function globPath(
+  absolute: string,
+  kind: "file" | "dir",
+  options: CollectFilesOptions,
+  excludes: readonly string[] = DEFAULT_EXCLUDES,
+): string[] {
   const sourceGlob = `**/*.{${SOURCE_EXTENSIONS.join(",")}}`;
   const fromRoot = relative(options.rootDir, absolute);
   const insideRoot = fromRoot === "" || (!fromRoot.startsWith("..") && !isAbsolute(fromRoot));
@@ -83,7 +121,7 @@ function globPath(absolute: string, kind: "file" | "dir", options: CollectFilesO
   const rel = toPosix(relative(cwd, absolute));
   const pattern =
     kind === "file" ? fg.escapePath(rel) : rel === "" ? sourceGlob : `${fg.escapePath(rel)}/${sourceGlob}`;
-  const ignored = insideRoot ? [...DEFAULT_EXCLUDES, ...options.ignore] : DEFAULT_EXCLUDES;
+  const ignored = insideRoot ? [...excludes, ...options.ignore] : [...excludes];
   return fg
     .sync(pattern, {
       cwd,

@@ -120,12 +120,22 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   // The model's notes carry their own "tenantguard:" prefix.
   if (options.format === "stylish") for (const note of discovered.notes) io.stderr.write(redactSecrets(note) + "\n");
 
-  const collected = collectFiles(options.paths, { cwd: io.cwd, rootDir: config.rootDir, ignore: config.ignore });
+  const collected = collectFiles(options.paths, {
+    cwd: io.cwd,
+    rootDir: config.rootDir,
+    ignore: config.ignore,
+    ...(config.configFile && { configFile: config.configFile }),
+  });
   if (collected.missing.length) {
     for (const path of collected.missing) warn(`no such file or directory: ${path}`);
     return { exitCode: 2 };
   }
   for (const { path, reason } of collected.empty) warn(`nothing to check in ${path}: ${reason}`);
+  // As for a model with no table: a run that checks no file must not pass in CI.
+  if (collected.files.length === 0) {
+    warn("no file to check, so nothing was checked (exit 2); name a path that holds sources, or adjust the ignores");
+    return { exitCode: 2 };
+  }
 
   const callerUniverse = callerFilesOf(
     options.paths.map((path) => resolve(io.cwd, path)),

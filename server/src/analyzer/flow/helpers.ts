@@ -7,6 +7,7 @@
 // helper is summarised once per analysed file, on the first call a flow asks about
 // (flow/functions.ts finds the function a call runs).
 import type ts from "typescript";
+import { fileLabel } from "../text-position";
 import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
@@ -878,7 +879,7 @@ export class HelperSummaries implements HelperEffects {
   private label(fn: FunctionWithBody): string {
     const file = fn.getSourceFile();
     const line = lineOf(file, fn);
-    const where = file === this.ctx.sourceFile ? `line ${line}` : `${file.fileName.split(/[\\/]/).pop()} line ${line}`;
+    const where = file === this.ctx.sourceFile ? `line ${line}` : `${fileLabel(file.fileName)} line ${line}`;
     return `\`${functionNameOf(this.ctx.ts, fn) ?? "the helper"}\` (${where})`;
   }
 }

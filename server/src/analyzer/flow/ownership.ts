@@ -6,6 +6,7 @@
 // what a helper function returns or verifies (flow/helpers.ts).
 // Syntactic and in statement order (flow/function-flow.ts).
 import type ts from "typescript";
+import { fileLabel } from "../text-position";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName, outermostExpression, returnedExpressions } from "../statements";
@@ -412,7 +413,7 @@ export class OwnershipFlow {
   private where(node: ts.Node): string {
     const file = node.getSourceFile();
     const line = lineOf(file, node);
-    return file === this.ctx.sourceFile ? `line ${line}` : `${file.fileName.split(/[\\/]/).pop()} line ${line}`;
+    return file === this.ctx.sourceFile ? `line ${line}` : `${fileLabel(file.fileName)} line ${line}`;
   }
 
   /** The flow of the outermost function holding `node`, analysed once. */

@@ -6,6 +6,7 @@ import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
 import { existenceCheckSelect, ownerLookupSelect } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
+import { fileLabel } from "../text-position";
 import { isShareKey, ownedThroughText } from "../model/types";
 import { fileCalls } from "./file-calls";
 import { clientKind, isDelegateByType, type ClientContext } from "./prisma-clients";
@@ -311,7 +312,7 @@ function judgedAtCalls(
     const line = file.getLineAndCharacterOfPosition(call.getStart(file)).line + 1;
     first = {
       kind: "unscoped",
-      where: `${file === ctx.sourceFile ? "" : `${file.fileName.split(/[\\/]/).pop()} `}line ${line}`,
+      where: `${file === ctx.sourceFile ? "" : `${fileLabel(file.fileName)} `}line ${line}`,
       text: short(passed.getText(file).replace(/\s+/g, " ")),
       why: scope.kind === "weak" ? `holds the tenant filter but ${scope.reason}` : "has no tenant filter",
     };
