@@ -350,6 +350,9 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shap
     throwsWhenEmpty: last.endsWith("OrThrow"),
     key: columnKey(tsm, calls, ["where"], keys),
     whereCalls: calls.filter((c) => c.name === "where"),
+    // A read that locks nothing: a helper returning it hands its caller the row to check.
+    ...(head.name === "selectFrom" &&
+      !calls.some((c) => /^for(?:Update|NoKeyUpdate|Share)$/.test(c.name)) && { readOnly: true }),
   };
 }
 
@@ -373,6 +376,7 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape 
     returns,
     key: columnKey(tsm, calls, wheres, keys),
     whereCalls: calls.filter((c) => wheres.includes(c.name)),
+    ...(!writes && !names.has("forUpdate") && !names.has("forShare") && { readOnly: true }),
   };
 }
 
@@ -431,6 +435,7 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
       throwsWhenEmpty: method.endsWith("OrFail"),
       key: whereObject && objectKey(tsm, whereObject, keys, false, "In"),
       whereObject,
+      readOnly: true,
     };
   }
   if (!TYPEORM_CRITERIA.has(method) || !arg) return undefined;
@@ -453,7 +458,7 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): S
   if (method === "create") return { returns: "row", creates: true };
   if (method === "findByPk") {
     const arg = call.arguments[0] && skipOuter(tsm, call.arguments[0]);
-    return { returns: "row", key: arg && { expr: arg, list: false } };
+    return { returns: "row", key: arg && { expr: arg, list: false }, readOnly: true };
   }
   const returns = SEQUELIZE_ONE.has(method) ? "row" : SEQUELIZE_NONE.has(method) ? "none" : "rows";
   if (!["findOne", "findAll", "destroy", "update", "restore"].includes(method)) return { returns };
@@ -463,7 +468,12 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): S
   const w = where && skipOuter(tsm, where);
   // Sequelize reads `{ id: [a, b] }` as IN: an owned list is as good as an owned key.
   const whereObject = w && tsm.isObjectLiteralExpression(w) ? w : undefined;
-  return { returns, key: whereObject && objectKey(tsm, whereObject, keys, true), whereObject };
+  return {
+    returns,
+    key: whereObject && objectKey(tsm, whereObject, keys, true),
+    whereObject,
+    ...(method.startsWith("find") && { readOnly: true }),
+  };
 }
 
 /**
