@@ -125,7 +125,7 @@ export abstract class AccessChecks extends FlowValues {
     if (!param) return;
     const checks = this.ctx.helpers?.procedureChecks?.(call) ?? [];
     const line = lineOf(this.ctx.sourceFile, call);
-    for (const { path, table, row } of checks) {
+    for (const { path, table, row, uniqueField } of checks) {
       const name = handlerName(tsm, param, path);
       if (!name) continue;
       const reason: Reason = row
@@ -140,7 +140,7 @@ export abstract class AccessChecks extends FlowValues {
             say: (key) =>
               `key ${key} is verified by the procedure's middleware before the handler on line ${line} runs`,
           };
-      const value: Value = { kind: row ? "row" : "key", table, reason };
+      const value: Value = { kind: row ? "row" : "key", table, reason, ...(uniqueField && { uniqueField }) };
       this.facts.push({ name, value, scope: root, pos: root.pos, throws: true });
     }
   }
@@ -737,7 +737,14 @@ export abstract class AccessChecks extends FlowValues {
           ? `key ${key} was looked up by the scoped query on line ${line}, and this branch runs only when it found the row`
           : `key ${key} was looked up by the scoped query on line ${line}, and the path ends when it finds nothing`,
     };
-    this.facts.push({ name: text, value: { kind: "key", table: q.table, reason }, scope, pos, throws });
+    const uniqueField = q.key!.uniqueField;
+    this.facts.push({
+      name: text,
+      value: { kind: "key", table: q.table, reason, ...(uniqueField && { uniqueField }) },
+      scope,
+      pos,
+      throws,
+    });
   }
 
   /**

@@ -69,7 +69,7 @@ export interface HelperEffects {
    * The fields of a tRPC handler's argument (`.input.id`) that the procedure's middleware (`.use(...)`)
    * verified before the handler ran, throwing otherwise.
    */
-  procedureChecks?(handler: ts.CallExpression): { path: string; table: string; row?: boolean }[];
+  procedureChecks?(handler: ts.CallExpression): { path: string; table: string; row?: boolean; uniqueField?: string }[];
 }
 
 /** Whether a file uses `@Parent()`/`@Root()` at all: the field-resolver lookup runs only where it does. */
@@ -90,6 +90,7 @@ export type HelperEffect =
       table: string;
       reason: Reason;
       present?: boolean;
+      uniqueField?: string;
       /** Whether the caller handed the helper's tenant parameters the tenant, not request input. */
       tenant: (names: TenantNames) => boolean;
     }
@@ -294,7 +295,7 @@ export abstract class FlowValues {
         !!v.reason &&
         presentEnough(v, pk) &&
         sharedEnough(v, q) &&
-        (v.table === pk.table || v.table === "*")
+        (v.table === "*" || (v.table === pk.table && !v.uniqueField))
       )
         return true;
       // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
@@ -311,6 +312,8 @@ export abstract class FlowValues {
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     // `key.sshKeyId` of a table whose primary key is `sshKeyId`: the row's own key, as `row.id` is.
     if (this.ctx.links?.isPrimaryKey(value.table, name)) return { ...value, kind: "key" };
+    // `domain.slug` of a scoped row, `@unique` in the schema: a key by that field.
+    if (this.ctx.links?.isUniqueField(value.table, name)) return { ...value, kind: "key", uniqueField: name };
     const shared = value.shared ? { shared: true } : {};
     const table = this.ctx.links?.referencedTable(value.table, name);
     if (table) return { kind: "key", table, reason: value.reason, ...shared };

@@ -325,6 +325,7 @@ export class FunctionFlow extends AccessChecks {
           table: effect.table,
           reason: effect.reason,
           ...(effect.present && { present: true }),
+          ...(effect.uniqueField && { uniqueField: effect.uniqueField }),
         };
         this.facts.push({ name: text, value, scope, pos: st.end, throws: true });
         continue;

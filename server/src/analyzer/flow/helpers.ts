@@ -79,7 +79,15 @@ interface Summary {
    * verifies, throwing otherwise; `present`: only when the key is given.
    */
   /** `checked`: by a check of the row read by the key (`if (row.tenantId !== tenantId) throw`), not a scoped read. */
-  verifies: { index: number; path: string; table: string; present?: boolean; checked?: boolean }[];
+  verifies: {
+    index: number;
+    path: string;
+    table: string;
+    present?: boolean;
+    checked?: boolean;
+    /** The unique field the key was looked up by (`slug`), when not the primary key. */
+    uniqueField?: string;
+  }[];
   /** Parameters named for the tenant (`tenantId`, `orgId`): what a verifying helper checks keys against. */
   tenantParams: { index: number; path: string }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
@@ -111,6 +119,8 @@ export interface ProcedureCheck {
   path: string;
   table: string;
   row?: boolean;
+  /** The unique field the key was verified by (`slug`), when not the primary key. */
+  uniqueField?: string;
 }
 
 /** How many procedures a tRPC procedure may be built on (`a = b.use(...)`, `b = c.use(...)`) before the search stops. */
@@ -327,6 +337,7 @@ export class HelperSummaries implements HelperEffects {
           path: passed.path,
           table: v.table,
           ...(v.present && { present: true }),
+          ...(v.uniqueField && { uniqueField: v.uniqueField }),
           // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
           tenant: (names) =>
             s.tenantParams.every((t) => {
@@ -401,7 +412,8 @@ export class HelperSummaries implements HelperEffects {
         const mw = c.name === "use" && c.args[0] ? this.middlewareFunction(c.args[0]) : undefined;
         if (!mw) continue;
         for (const v of this.summaryOfFunction(mw)?.verifies ?? [])
-          if (v.index === 0 && v.path.startsWith(".input.") && !v.present) out.push({ path: v.path, table: v.table });
+          if (v.index === 0 && v.path.startsWith(".input.") && !v.present)
+            out.push({ path: v.path, table: v.table, ...(v.uniqueField && { uniqueField: v.uniqueField }) });
         out.push(...this.ctxRows(mw));
       }
       // `domainProcedure` is `teamProcedure.input(...).use(...)`: its middlewares ran first.
@@ -540,6 +552,7 @@ export class HelperSummaries implements HelperEffects {
             path: p.path + fact.name.slice(p.name.length),
             table: fact.value.table,
             ...(fact.value.present && { present: true }),
+            ...(fact.value.uniqueField && { uniqueField: fact.value.uniqueField }),
             ...(fact.value.reason?.proof !== "owned-key" && { checked: true }),
           });
     }

@@ -89,6 +89,7 @@ export function ormFlowQuery(
       ownerRelation(ctx, table),
       ownedChildren(ctx.model, table),
       ctx,
+      uniqueFieldsOf(ctx.model, table),
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);
@@ -142,6 +143,12 @@ type Keys = ReadonlySet<string>;
  * (`resultId`), the relation's `id` (`result: { id }`) and the parent's own foreign keys through the
  * relation (`result: { typebotId }`, typebot's `Log` rows by their result's typebot).
  */
+/** A Prisma model's single-field `@unique` (and `@id` other than `id`) fields: each names one row. */
+function uniqueFieldsOf(model: TenantModel, table: string): ReadonlySet<string> {
+  const entities = lookupTenantTable(model, table)?.entities ?? [];
+  return new Set(entities.flatMap((e) => (e.orm === "prisma" ? (e.uniqueFields ?? []) : [])).filter((f) => f !== "id"));
+}
+
 /**
  * The back-relations to rows owned through `table` (`recipients` of an envelope), by relation name:
  * the inverse of the relation whose key owns the child. A child that names `table` twice

@@ -28,7 +28,7 @@ import {
 } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
-import { lineOf, presentEnough, sharedEnough, type Value } from "./values";
+import { lineOf, presentEnough, sameKeyField, sharedEnough, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery, QueryKey } from "./queries";
 
@@ -274,7 +274,7 @@ export class OwnershipFlow {
       return undefined;
     if (value.table === "*") return value.reason;
     const kind = value.kind === (list ? "keys" : "key") || (listOrOne && value.kind === "keys");
-    return kind && value.table === table ? value.reason : undefined;
+    return kind && value.table === table && sameKeyField(value, key) ? value.reason : undefined;
   }
 
   /**

@@ -106,6 +106,8 @@ export interface QueryKey {
   rejectsMissing?: boolean;
   /** TypeORM `save({ ...entity, ... })`: the key is this field of `expr` (`entity.id`), the object a row or a DTO. */
   ofObject?: string;
+  /** Prisma: the unique field the key is a value of (`slug`), when not `id` (Value.uniqueField). */
+  uniqueField?: string;
 }
 
 const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);
@@ -127,6 +129,8 @@ export function prismaFlowQuery(
   childRelations: ReadonlyMap<string, string> = new Map(),
   /** The declared types a spread in created data is read through. */
   types?: FieldTypes,
+  /** The model's `@unique` fields other than `id`: a value of one names one row (`slug`). */
+  uniqueFields: ReadonlySet<string> = new Set(),
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -137,12 +141,22 @@ export function prismaFlowQuery(
   // `const where = { id, teamId }; findFirst({ where })`: the const's object.
   const whereObj = where && literalOf(tsm, where, call);
   const id = whereObj && tsm.isObjectLiteralExpression(whereObj) ? member(tsm, whereObj, "id") : undefined;
-  // A where-unique by another key (`{ slug }`, `{ domain_key: { domain, key } }`): its one property.
+  // `{ slug: domain, projectId }`: a value of a unique field names one row as an id does.
+  const byField =
+    !id && whereObj && tsm.isObjectLiteralExpression(whereObj)
+      ? [...uniqueFields].map((f) => [f, member(tsm, whereObj, f)] as const).find(([, v]) => v)
+      : undefined;
+  const fieldKey = byField && keyOf(tsm, byField[1]!);
+  // A where-unique by another key (`{ domain_key: { domain, key } }`): its one property.
   const unique =
-    !id && whereObj && tsm.isObjectLiteralExpression(whereObj) && UNIQUE_WHERE.test(method)
+    !id && !byField && whereObj && tsm.isObjectLiteralExpression(whereObj) && UNIQUE_WHERE.test(method)
       ? soleProperty(tsm, whereObj)
       : undefined;
-  const key = id ? keyOf(tsm, id) : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
+  const key = id
+    ? keyOf(tsm, id)
+    : fieldKey
+      ? { ...fieldKey, uniqueField: byField![0] }
+      : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
   const passedWhere =
     whereObj && (tsm.isIdentifier(whereObj) || tsm.isPropertyAccessExpression(whereObj)) ? whereObj : undefined;
   const fieldValue = (field: string) =>

@@ -41,6 +41,16 @@ export interface Value {
    * tenant's. It proves reads, never a write by its key.
    */
   shared?: boolean;
+  /**
+   * For a key: the unique field it is a value of (`slug`), when not the primary key. It proves a
+   * query by that field only (`where: { slug }`): another field's value names another row.
+   */
+  uniqueField?: string;
+}
+
+/** Whether a proven key and a query's key name rows by the same field (the primary key when neither says). */
+export function sameKeyField(value: Value, key: { uniqueField?: string }): boolean {
+  return value.uniqueField === key.uniqueField;
 }
 
 /** Whether a proven value may stand for a query: a shared row's key proves reads only. */

@@ -144,6 +144,8 @@ export interface ModelLinks {
   entityTable(className: string): string | undefined;
   /** Whether `field` is the table's primary key: `id`, or the one column its schema declares (`sshKeyId`). */
   isPrimaryKey(table: string, field: string): boolean;
+  /** Whether `field` is a Prisma `@unique` field other than `id` (`slug`): a row's value of it names that row. */
+  isUniqueField(table: string, field: string): boolean;
   /** Whether `field` is the key a table owned through its parent holds (`comment.pollId` of comments -> polls). */
   ownerKey(table: string, field: string): boolean;
 }
@@ -161,6 +163,11 @@ export function modelLinks(model: TenantModel): ModelLinks {
     },
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
     isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
+    isUniqueField: (table, field) =>
+      field !== "id" &&
+      (lookupTenantTable(model, table)?.entities ?? []).some(
+        (e) => e.orm === "prisma" && !!e.uniqueFields?.includes(field),
+      ),
     ownerKey: (table, field) => {
       const owner = lookupTenantTable(model, table)?.owner;
       if (!owner) return false;
