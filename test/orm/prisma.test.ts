@@ -308,6 +308,39 @@ describe("a tenant filter that does not hold for every row", () => {
     }
   });
 
+  test("a where a helper returns inside an object, destructured or read off the result (documenso's getEnvelopeWhereInput)", () => {
+    const helpers = `async function scopedWhere(id: string, tenantId: string) {
+  const where = { id, tenantId };
+  return { where, label: "invoice" };
+}
+async function unscopedWhere(id: string) {
+  return { where: { id } };
+}
+`;
+    const run = (body: string) => {
+      const code = `${HEADER}${helpers}export async function f(id: string, tenantId: string) {\n  ${body}\n}\n`;
+      return summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at }));
+    };
+    assert.deepEqual(
+      run(`const { where } = await scopedWhere(id, tenantId);
+  await prisma.invoice.findFirst({ where });
+  const built = await scopedWhere(id, tenantId);
+  await prisma.invoice.findFirst({ where: built.where });`),
+      [],
+    );
+    // Twins: the helper's where holds no tenant; a field the helper does not return is not read.
+    assert.deepEqual(
+      run(`const { where } = await unscopedWhere(id);
+  await prisma.invoice.findFirst({ where });`),
+      [missing("findFirst({ where })")],
+    );
+    assert.deepEqual(
+      run(`const { label } = await scopedWhere(id, tenantId);
+  await prisma.invoice.findFirst({ where: label });`),
+      [missing("findFirst({ where: label })")],
+    );
+  });
+
   test("an optional chain on a name that holds a value (declared neither optional nor nullable, or tested first) is a plain read", () => {
     const q = "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });";
     const flagged = [weak("findMany({ where: { tenantId: session?.tenantId } })")];

@@ -3,6 +3,7 @@
 // is/some, equals/in), but it only needs a `ScopeEntity` view of a model, so other
 // object-`where` ORMs can reuse the walk with their own view.
 import type ts from "typescript";
+import { bindingPath, constDeclarationOf } from "../flow/bindings";
 import { argumentAt } from "../flow/callers";
 import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
@@ -74,7 +75,31 @@ export function whereScope(ctx: ScopeContext, expr: ts.Expression, entity: Scope
   if (grown) return objectScope(ctx, grown, entity, depth);
   const built = tsm.isCallExpression(e) ? builtWhere(ctx, e, entity, depth) : undefined;
   if (built) return built;
+  const field = fieldOfBuilt(ctx, e);
+  const fromField = field && builtWhere(ctx, field.call, entity, depth, field.path);
+  if (fromField) return fromField;
   return { kind: "dynamic", reason: `is built at run time (\`${short(e.getText(ctx.sourceFile))}\`)`, node: e };
+}
+
+/**
+ * A field of what a helper returns: `const { envelopeWhereInput } = await getEnvelopeWhereInput(...)`
+ * (documenso), `const built = await buildWhere(...); ... built.where`: the call and the field path.
+ */
+function fieldOfBuilt(ctx: ScopeContext, e: ts.Expression): { call: ts.CallExpression; path: string[] } | undefined {
+  const tsm = ctx.ts;
+  const path: string[] = [];
+  let x = e;
+  while (tsm.isPropertyAccessExpression(x)) {
+    path.unshift(x.name.text);
+    x = strip(tsm, x.expression);
+  }
+  if (!tsm.isIdentifier(x)) return undefined;
+  const declaration = constDeclarationOf(tsm, x, x);
+  const within = declaration && bindingPath(tsm, declaration.name, x.text);
+  let init = declaration?.initializer && strip(tsm, declaration.initializer);
+  while (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+  const fields = within && [...within, ...path];
+  return init && tsm.isCallExpression(init) && fields?.length ? { call: init, path: fields } : undefined;
 }
 
 /** A key whose value can say which tenant's rows a where matches: the tenant's fields, an owner's, a compound key's, a relation. */
@@ -93,8 +118,22 @@ function guardedKey(entity: ScopeEntity, key: string): boolean {
  * object the helper returns is. Read in the helper's own file; anything short of scoped is not
  * trusted (its reasons would point into another file), so the where then counts as unscoped.
  */
-function builtWhere(ctx: ScopeContext, call: ts.CallExpression, entity: ScopeEntity, depth: number): Scope | undefined {
-  return helperScope(ctx, call, depth, (helperCtx, o) => whereScope(helperCtx, o, entity, depth + 1));
+function builtWhere(
+  ctx: ScopeContext,
+  call: ts.CallExpression,
+  entity: ScopeEntity,
+  depth: number,
+  /** The field of each returned object that is the where (`{ envelopeWhereInput: {...} }`). */
+  path: readonly string[] = [],
+): Scope | undefined {
+  return helperScope(ctx, call, depth, (helperCtx, o) => {
+    let where: ts.Expression | undefined = o;
+    for (const field of path) {
+      const object: ts.Expression | undefined = where && followConst(helperCtx, strip(ctx.ts, where));
+      where = object && ctx.ts.isObjectLiteralExpression(object) ? memberValue(ctx.ts, object, field) : undefined;
+    }
+    return where ? whereScope(helperCtx, where, entity, depth + 1) : { kind: "none" };
+  });
 }
 
 /** What `scopeOf` says of every object the called helper returns, read in the helper's file; undefined when it cannot be seen. */
