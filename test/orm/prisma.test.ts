@@ -350,6 +350,20 @@ async function unscopedWhere(id: string) {
       ["session: Session | null", `if (!session) throw new Error("signed out");\n  ${q}`],
     ])
       assert.deepEqual(found(body, undefined, params), [], params);
+    // A handler's parameter typed by the wrapper it is handed to (a call signature, a function type).
+    const wrapped = (type: string) => {
+      const code = `${HEADER}interface Session { tenantId: string }
+interface Handler { ({ session }: { session: ${type} }): Promise<unknown> }
+type Fn = (args: { session: ${type} }) => Promise<unknown>;
+const withSession = (handler: Handler) => handler;
+function withFn(handler: Fn) { return handler; }
+export const a = withSession(async ({ session }) => prisma.invoice.findMany({ where: { tenantId: session?.tenantId } }));
+export const b = withFn(async ({ session }) => prisma.invoice.findMany({ where: { tenantId: session?.tenantId } }));
+`;
+      return summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule }) => rule);
+    };
+    assert.deepEqual(wrapped("Session"), []);
+    assert.deepEqual(wrapped("Session | null"), ["weak-tenant-filter", "weak-tenant-filter"]);
     // Twins: nullable, optional, untyped, or `any`: the chain may end in undefined.
     for (const params of [
       "session: Session | null",

@@ -15,6 +15,8 @@ export interface FieldTypes {
     file: ts.SourceFile,
     name: string,
   ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
+  /** The function a call runs, when its declaration can be seen: a callback's parameters take its types. */
+  resolveFunction?(call: ts.CallExpression): ts.FunctionLikeDeclaration | undefined;
 }
 
 const MAX_DEPTH = 5;
@@ -215,7 +217,8 @@ export function destructuredParameter(
       if (!element || element.dotDotDotToken) continue;
       const property = element.propertyName ?? element.name;
       const name = tsm.isIdentifier(property) || tsm.isStringLiteral(property) ? property.text : undefined;
-      const field = name !== undefined && p.type ? typeMember(ctx, p.type, name, 0) : undefined;
+      const type = parameterType(ctx, p);
+      const field = name !== undefined && type ? typeMember(ctx, type, name, 0) : undefined;
       return { param: p, element, ...(field && { field }) };
     }
     // Not a parameter here: a closure sees the outer function's.
@@ -250,6 +253,45 @@ export function parameterMember(
     type = field.member.type;
   }
   return field && { param, path: names.map((n) => `.${n}`).join(""), field };
+}
+
+/**
+ * A parameter's declared type, or for a callback's parameter without one, the type the function it
+ * is handed to gives it: `withWorkspace(async ({ workspace }) => ...)` with `withWorkspace =
+ * (handler: WithWorkspaceHandler) => ...` and a call signature (or function type) in that type.
+ */
+export function parameterType(ctx: FieldTypes, param: ts.ParameterDeclaration): ts.TypeNode | undefined {
+  const tsm = ctx.ts;
+  if (param.type || ctx.checker) return param.type;
+  const fn = param.parent;
+  if (!tsm.isArrowFunction(fn) && !tsm.isFunctionExpression(fn)) return undefined;
+  let arg: ts.Node = fn;
+  while (tsm.isParenthesizedExpression(arg.parent)) arg = arg.parent;
+  const call = arg.parent;
+  if (!tsm.isCallExpression(call)) return undefined;
+  const index = call.arguments.indexOf(arg as ts.Expression);
+  if (index < 0 || call.arguments.slice(0, index).some((a) => tsm.isSpreadElement(a))) return undefined;
+  const slot = ctx.resolveFunction?.(call)?.parameters[index];
+  const signature = slot?.type && !slot.dotDotDotToken ? callSignature(ctx, slot.type, 0) : undefined;
+  const target = signature?.parameters[fn.parameters.indexOf(param)];
+  return target && !target.dotDotDotToken ? target.type : undefined;
+}
+
+/** The one call signature a type declares: a function type, or an interface's or alias's call signature. */
+function callSignature(ctx: FieldTypes, node: ts.TypeNode, depth: number): ts.SignatureDeclarationBase | undefined {
+  const tsm = ctx.ts;
+  if (depth > MAX_DEPTH) return undefined;
+  if (tsm.isParenthesizedTypeNode(node)) return callSignature(ctx, node.type, depth + 1);
+  if (tsm.isFunctionTypeNode(node)) return node;
+  const members = tsm.isTypeLiteralNode(node) ? node.members : undefined;
+  const declaration =
+    !members && tsm.isTypeReferenceNode(node) && tsm.isIdentifier(node.typeName)
+      ? ctx.typeNamed?.(node.getSourceFile(), node.typeName.text)
+      : undefined;
+  if (declaration && tsm.isTypeAliasDeclaration(declaration)) return callSignature(ctx, declaration.type, depth + 1);
+  const own = members ?? (declaration && tsm.isInterfaceDeclaration(declaration) ? declaration.members : undefined);
+  const signatures = own?.filter(tsm.isCallSignatureDeclaration) ?? [];
+  return signatures.length === 1 ? signatures[0] : undefined;
 }
 
 /** A declared field, and whether it may be left out or undefined (`x?:`, `x: T | undefined`, in a `Partial<...>`). */

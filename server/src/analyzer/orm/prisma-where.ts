@@ -9,7 +9,7 @@ import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
-import { destructuredParameter, parameterMember, type DeclaredField } from "./declared-fields";
+import { destructuredParameter, parameterMember, parameterType, type DeclaredField } from "./declared-fields";
 import {
   constDeclaration,
   followConst,
@@ -259,7 +259,8 @@ function optionalBaseThere(ctx: ScopeContext, v: ts.Expression): boolean {
     (tsm.isUnionTypeNode(t) &&
       t.types.some((u) => tsm.isLiteralTypeNode(u) && u.literal.kind === tsm.SyntaxKind.NullKeyword));
   const param = parameterOf(tsm, base);
-  if (param) return !!param.type && !param.questionToken && !param.initializer && !nullable(param.type);
+  const type = param && parameterType(ctx, param);
+  if (param) return !!type && !param.questionToken && !param.initializer && !nullable(type);
   const bound = destructuredParameter(ctx, base);
   const field = bound && !bound.element.initializer ? bound.field : undefined;
   return !!field?.member.type && !field.optional && !nullable(field.member.type);
