@@ -25,18 +25,28 @@ export function migrationFindings(
   show: (file: string) => string,
 ): { findings: ReportedFinding[]; files: number } {
   const files = listMigrationFiles(fs, config);
-  const roots = paths.map((p) => resolve(cwd, p));
-  const within = (file: string) =>
-    roots.some((root) => {
-      const rel = relative(root, file);
-      return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-    });
+  const within = underPaths(paths, cwd);
   const checked = files.filter(within);
   if (!checked.length) return { findings: [], files: 0 };
   // The whole history is read (a later file can fix an earlier one); only findings in checked files are shown.
   const history = readMigrationHistory(fs, files, parser);
   const findings = checkMigrations(history, model, config).filter((f) => within(f.file));
   return { findings: findings.map((f) => toReported(f, show)), files: checked.length };
+}
+
+/** Whether a file is one of `paths` or under one of them. */
+function underPaths(paths: readonly string[], cwd: string): (file: string) => boolean {
+  const roots = paths.map((p) => resolve(cwd, p));
+  return (file) =>
+    roots.some((root) => {
+      const rel = relative(root, file);
+      return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+    });
+}
+
+/** The migration files (of the config's `schema.migrations`) that are, or are under, `path`. */
+export function migrationsUnder(fs: AnalyzerFileSystem, config: ResolvedConfig, path: string, cwd: string): string[] {
+  return listMigrationFiles(fs, config).filter(underPaths([path], cwd));
 }
 
 export function toReported(f: MigrationFinding, show: (file: string) => string): ReportedFinding {

@@ -13,7 +13,7 @@ import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
 import type { CliOptions } from "./args";
 import { createAnalysisSession, type FileAnalysis } from "./analysis";
-import { migrationFindings } from "./migration-findings";
+import { migrationFindings, migrationsUnder } from "./migration-findings";
 import { applyBaseline } from "./apply-baseline";
 import { fixFiles } from "./fix";
 import { collectFiles } from "./files";
@@ -130,9 +130,12 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     for (const path of collected.missing) warn(`no such file or directory: ${path}`);
     return { exitCode: 2 };
   }
-  for (const { path, reason } of collected.empty) warn(`nothing to check in ${path}: ${reason}`);
+  // A path of migrations holds what the RLS checks read (migration-findings.ts), not sources.
+  const migrationPaths = options.paths.filter((path) => migrationsUnder(fs, config, path, io.cwd).length > 0);
+  for (const { path, reason } of collected.empty)
+    if (!migrationPaths.includes(path)) warn(`nothing to check in ${path}: ${reason}`);
   // As for a model with no table: a run that checks no file must not pass in CI.
-  if (collected.files.length === 0) {
+  if (collected.files.length === 0 && migrationPaths.length === 0) {
     warn("no file to check, so nothing was checked (exit 2); name a path that holds sources, or adjust the ignores");
     return { exitCode: 2 };
   }
