@@ -16,7 +16,7 @@ import { modelOf } from "./model";
 import { sqlParser } from "./sql";
 
 export interface FlowRun {
-  /** `file:line: underlined text` of each missing-tenant-filter (file relative to /p/src). */
+  /** `file:line: underlined text` of each missing-tenant-filter (or `rules`) finding (file relative to /p/src). */
   flagged: string[];
   messages: string[];
   /** `file:line kind: message` of each proof kept by `options.proofs`. */
@@ -29,6 +29,8 @@ export interface FlowRunOptions {
   /** `false`: no caller files are handed over (an editor without a workspace). */
   callers?: boolean;
   config?: ConfigFile;
+  /** Which rules' findings to report; missing-tenant-filter by default. */
+  rules?: readonly string[];
   /** Which proofs to report; all by default. */
   proofs?: (proof: Proof) => boolean;
 }
@@ -71,7 +73,7 @@ export function runFlow(
               Object.keys(files)
                 .filter((f) => files[f].includes(name))
                 .map((f) => tree(f)!),
-    }).filter((f) => f.ruleId === "missing-tenant-filter");
+    }).filter((f) => (options.rules ?? ["missing-tenant-filter"]).includes(f.ruleId));
     const text = sourceFile.text;
     const at = (offset: number) => `${file.slice(7)}:${text.slice(0, offset).split("\n").length}`;
     for (const f of findings) {

@@ -13,7 +13,7 @@ import { memberValue as member, propertyName, propertyValue } from "../orm/prism
 import { entityArgument } from "../orm/typeorm-receivers";
 import { savedKey } from "../orm/typeorm-writes";
 import type { OrmContext } from "../orm/types";
-import { primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
+import { otherParentRelations, primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
 import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
@@ -53,6 +53,16 @@ function fieldsOfTable(owned: TenantTable): MembershipFields | undefined {
   return tenant.length && user.length ? { tenant, user } : undefined;
 }
 
+/**
+ * A model owned through its parent's other relations to tenant-owned rows (`tag` of `LinkTag`
+ * beside its owning `link`): a create names those rows too, and each must be the tenant's, or the
+ * row ties the tenant's link to another tenant's tag.
+ */
+function otherParents(ctx: OrmContext, table: string): CreateOwner[] {
+  const owned = lookupTenantTable(ctx.model, table);
+  return owned ? otherParentRelations(owned) : [];
+}
+
 /** The Prisma relation a model is owned through (`booking` of `bookingId -> Booking`), when it has no tenant field of its own. */
 function ownerRelation(ctx: OrmContext, table: string): CreateOwner | undefined {
   const owned = lookupTenantTable(ctx.model, table);
@@ -90,6 +100,7 @@ export function ormFlowQuery(
       ownedChildren(ctx.model, table),
       ctx,
       uniqueFieldsOf(ctx.model, table),
+      otherParents(ctx, table),
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);

@@ -183,8 +183,33 @@ export class OwnershipFlow {
     return query.passedWhere ? this.passedWhereVerdict(query, query.passedWhere, table) : undefined;
   }
 
-  /** The query's rows hang off a parent row whose key the flow proves (or, for a create, are filed under it). */
+  /**
+   * The query's rows hang off a parent row whose key the flow proves; a create's row is filed
+   * under its parent and names its other parents (`LinkTag` of a link and a tag): every one proven.
+   */
   private parentVerdict(flow: FunctionFlow, query: FlowQuery): OwnershipVerdict | undefined {
+    if (query.creates) {
+      const verdicts = (query.parentKeys ?? []).map((parent) => ({
+        parent,
+        verdict: this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table),
+      }));
+      const [first] = verdicts;
+      const verdict = first?.verdict;
+      if (verdict?.kind !== "owned" || verdicts.some((v) => v.verdict?.kind !== "owned")) return undefined;
+      const parent = first!.parent;
+      const others =
+        verdicts.length > 1
+          ? `; the ${verdicts
+              .slice(1)
+              .map((v) => `"${v.parent.table}"`)
+              .join(", ")} row${verdicts.length > 2 ? "s" : ""} it names too`
+          : "";
+      return {
+        ...verdict,
+        proof: "parent",
+        message: `its row is created under the "${parent.table}" row it names (${parent.field}): ${verdict.message}${others}`,
+      };
+    }
     for (const parent of query.parentKeys ?? []) {
       const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
       if (verdict?.kind !== "owned") continue;

@@ -131,6 +131,8 @@ export function prismaFlowQuery(
   types?: FieldTypes,
   /** The model's `@unique` fields other than `id`: a value of one names one row (`slug`). */
   uniqueFields: ReadonlySet<string> = new Set(),
+  /** For a model owned through its parent: its other relations to tenant-owned rows, whose keys a create names too. */
+  otherParents: readonly CreateOwner[] = [],
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -204,7 +206,7 @@ export function prismaFlowQuery(
             return key ? [{ ...key, table: parent, field }] : [];
           })
         : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
-          ? createdUnder(tsm, call, member(tsm, args, "data"), createOwner, types)
+          ? createdUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
           : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
@@ -234,20 +236,31 @@ function requiredChildren(
 }
 
 /**
- * The parent key a create of a row owned through its parent writes (`bookingId: x`, `booking:
- * { connect: { id: x } }`): the row is the tenant's when that parent is (prisma-writes.ts
- * `checkParentKey`). Only the owning relation: another parent's key ties the row to nothing.
+ * The parent keys a create of a row owned through its parent writes (`bookingId: x`, `booking:
+ * { connect: { id: x } }`), the owning relation's first: the row is the tenant's when that parent
+ * is, and names only the tenant's rows when each other parent it names is too (prisma-writes.ts
+ * `checkParentKey`). A literal key names a row the code fixed, and is left out.
  */
 function createdUnder(
   tsm: typeof ts,
   call: ts.CallExpression,
   data: ts.Expression | undefined,
-  owner: CreateOwner,
+  [owner, ...others]: readonly CreateOwner[],
   types: FieldTypes | undefined,
 ): ParentKey[] | undefined {
-  const key = createdUnderKey(tsm, data, owner, (e) => literalOf(tsm, e, call) ?? e, types);
-  const k = key && key !== "unknown" ? keyOf(tsm, key) : undefined;
-  return k ? [{ ...k, table: owner.parent, field: owner.fields?.[0] ?? owner.field }] : undefined;
+  const keyFor = (relation: CreateOwner): ParentKey | undefined => {
+    const key = createdUnderKey(tsm, data, relation, (e) => literalOf(tsm, e, call) ?? e, types);
+    const k = key && key !== "unknown" && !isLiteralKey(tsm, key) ? keyOf(tsm, key) : undefined;
+    return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field };
+  };
+  const keys = [owner, ...others].flatMap((relation) => (relation && keyFor(relation)) ?? []);
+  return keys.length ? keys : undefined;
+}
+
+/** `"general"`, `42`, `null`: a key the code fixed, not one a caller chose. */
+function isLiteralKey(tsm: typeof ts, e: ts.Expression): boolean {
+  const x = strip(tsm, e);
+  return tsm.isStringLiteralLike(x) || tsm.isNumericLiteral(x) || x.kind === tsm.SyntaxKind.NullKeyword;
 }
 
 /** The Prisma relation a model is owned through: its field, its foreign key field, and the parent table. */

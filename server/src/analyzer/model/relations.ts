@@ -198,3 +198,27 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
   }
   return out;
 }
+
+/**
+ * The Prisma relations of a table owned through its parent to its other tenant-owned parents
+ * (`tag` of `LinkTag`, owned through `link`): a row names each, and each must be the tenant's.
+ */
+export function otherParentRelations(
+  owned: TenantTable,
+): { field: string; fields?: readonly string[]; parent: string }[] {
+  const owner = owned.owner;
+  if (!owner) return [];
+  const out: { field: string; fields?: readonly string[]; parent: string }[] = [];
+  for (const ref of [...(owned.parents ?? []), ...(owned.references ?? [])]) {
+    if (ref.column === owner.column) continue;
+    for (const e of owned.entities ?? []) {
+      if (e.orm !== "prisma") continue;
+      const r = e.relations?.find(
+        (x) => x.fields?.length === 1 && (e.fields[x.fields[0]!] ?? x.fields[0]) === ref.column,
+      );
+      if (r && !out.some((o) => o.field === r.field))
+        out.push({ field: r.field, fields: r.fields, parent: ref.parent });
+    }
+  }
+  return out;
+}

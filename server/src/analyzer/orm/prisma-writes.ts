@@ -5,10 +5,11 @@ import { isLiteral } from "../credentials";
 import { checkCreateData, nestedCreates, type NestedCreate } from "./prisma-data";
 import { carriedField, type FieldTypes } from "./declared-fields";
 import { isRelationField } from "./prisma-entities";
+import { otherParentRelations } from "../model/relations";
 import { addToDataFix } from "./prisma-fixes";
 import { finding, isInCall, type CallSite } from "./prisma-site";
 import { followConst, strip } from "./prisma-syntax";
-import { propertyName, propertyValue } from "./prisma-where";
+import { propertyName, propertyValue, short } from "./prisma-where";
 import type { OrmFinding } from "./types";
 
 export function checkData(site: CallSite, creates: "one" | "many" | "upsert"): OrmFinding[] {
@@ -192,14 +193,22 @@ export function checkParentKey(site: CallSite): OrmFinding[] {
         `The data of ${site.label} is built at run time, so tenantguard cannot tell which ${parent} row the "${entity.table.name}" row is created under. Write \`${relation.fields?.[0] ?? through.field}\` in the data object itself.`,
       ),
     ];
-  if (!key || isLiteral(tsm, key)) return [];
-  return [
-    finding(
-      site,
-      "missing-tenant-on-insert",
-      `${site.label} creates "${entity.table.name}" under the ${parent} row \`${key.getText(ctx.sourceFile)}\`, which nothing ties to the tenant: the row joins whichever tenant owns that ${parent} row, and that tenant reads it. Look the ${parent} row up scoped to the tenant first (ending the path when it is missing), or take its key from a scoped query.`,
-    ),
-  ];
+  // The other tenant-owned rows it names (`tagId` of a LinkTag filed under its link): a key the
+  // data cannot show is left alone; one it shows must be the tenant's as the owner's must.
+  const others = otherParentRelations(entity.table).flatMap((other) => {
+    const k = found === "unknown" ? undefined : createdUnderKey(tsm, found, other, (e) => followConst(ctx, e), ctx);
+    return k && k !== "unknown" && !isLiteral(tsm, k) ? [{ parent: `"${other.parent}"`, key: k }] : [];
+  });
+  const owned = key && !isLiteral(tsm, key) ? [{ parent, key }] : [];
+  if (!owned.length && !others.length) return [];
+  const named = (rows: { parent: string; key: ts.Expression }[]) =>
+    rows.map((r) => `the ${r.parent} row \`${short(r.key.getText(ctx.sourceFile))}\``).join(" and ");
+  const lookUp = (rows: string) =>
+    `Look ${rows} up scoped to the tenant first (ending the path when it is missing), or take its key from a scoped query.`;
+  const message = !others.length
+    ? `${site.label} creates "${entity.table.name}" under ${named(owned)}, which nothing ties to the tenant: the row joins whichever tenant owns that ${parent} row, and that tenant reads it. ${lookUp(`the ${parent} row`)}`
+    : `${site.label} creates "${entity.table.name}" ${owned.length ? `under ${named(owned)}, ` : ""}naming ${named(others)}; unless each is the tenant's, the row ties the tenant's data to another tenant's, which each then reads. ${lookUp("each row")}`;
+  return [finding(site, "missing-tenant-on-insert", message)];
 }
 
 /**

@@ -1,0 +1,68 @@
+// A row owned through one parent that names another tenant-owned row (`LinkTag` of a link and a
+// tag, dub's link tags): both keys must be the tenant's, or the tenant's link is tied to another
+// tenant's tag, whose name the link's readers then see (and that tenant sees the link).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
+
+const SCHEMA = `
+model Link {
+  id        String    @id
+  projectId String
+  tags      LinkTag[]
+}
+
+model Tag {
+  id        String    @id
+  projectId String
+  links     LinkTag[]
+}
+
+model LinkTag {
+  id     String @id
+  linkId String
+  link   Link   @relation(fields: [linkId], references: [id])
+  tagId  String
+  tag    Tag    @relation(fields: [tagId], references: [id])
+}
+`;
+
+const h = harness({ files: { "/p/prisma/schema.prisma": SCHEMA }, config: { tenantColumns: ["projectId"] } });
+
+const run = (body: string) =>
+  h.run(
+    {
+      "/p/src/routes/tags.ts": `${PRISMA_CLIENT}export async function tag(projectId: string, body: { linkId: string; tagId: string }) {
+  const link = await prisma.link.findFirst({ where: { id: body.linkId, projectId } });
+  if (!link) throw new Error("not found");
+${body}
+}
+`,
+    },
+    { proofs: () => false, rules: ["missing-tenant-filter", "missing-tenant-on-insert"] },
+  );
+
+describe("a join row naming two tenant-owned parents", () => {
+  test("both keys proven: the link's from its scoped read, the tag's looked up scoped (or a literal)", () => {
+    const r = run(`  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  await prisma.linkTag.create({ data: { linkId: link.id, tagId: tag.id } });
+  await prisma.linkTag.create({ data: { linkId: link.id, tagId: body.tagId } });
+  await prisma.linkTag.create({ data: { link: { connect: { id: link.id } }, tag: { connect: { id: tag.id } } } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: the tag's key from the request, nothing tying it to the tenant", () => {
+    const r = run(`  await prisma.linkTag.create({ data: { linkId: link.id, tagId: body.tagId } });`);
+    assert.deepEqual(r.flagged, ["routes/tags.ts:6: create({ data: { linkId: link.id, tagId: body.tagId } })"]);
+    assert.match(r.messages[0]!, /naming the "Tag" row `body\.tagId`/);
+    // Through `connect`, and with the link's key from the request as well.
+    const both =
+      run(`  await prisma.linkTag.create({ data: { link: { connect: { id: body.linkId } }, tag: { connect: { id: body.tagId } } } });
+  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  await prisma.linkTag.create({ data: { linkId: body.linkId, tagId: tag.id } });`);
+    assert.equal(both.flagged.length, 1, both.flagged.join("\n"));
+    assert.match(both.messages[0]!, /under the "Link" row `body\.linkId`, naming the "Tag" row `body\.tagId`/);
+  });
+});
