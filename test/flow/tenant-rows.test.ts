@@ -381,6 +381,36 @@ export async function rename(tenantId: string, input: any) {
     });
     assert.deepEqual(r.flagged, ["lib/invoices.ts:6: findUnique({ where: { id } })"]);
   });
+
+  // An app's own Result: `ok(row)` builds `{ ok: true, data: row }` (formbricks' webhooks).
+  const OWN_LIB = `${PRISMA}
+import { err, ok } from "./result";
+export async function getWebhook(id: string) {
+  const inv = await prisma.invoice.findUnique({ where: { id } });
+  if (!inv) return err({ type: "not_found" });
+  return ok(inv);
+}
+`;
+  const OWN_CALLER = (check: string) => `import { getWebhook } from "../lib/invoices";
+export async function GET(tenantId: string, input: any) {
+  const res = await getWebhook(input.id);
+  if (!res.ok) return new Response("not found", { status: 404 });
+  if (${check}) return new Response("forbidden", { status: 403 });
+  return Response.json(res.data);
+}
+`;
+
+  test("a row returned in an app's own `ok(row)` and checked by every caller as `res.data`", () => {
+    const files = (check: string) => ({
+      "/p/src/lib/invoices.ts": OWN_LIB,
+      "/p/src/routes/webhooks.ts": OWN_CALLER(check),
+    });
+    assert.deepEqual(h.run(files("res.data.tenantId !== tenantId")).flagged, []);
+    // Twin: the caller checks another field.
+    assert.deepEqual(h.run(files("res.data.status !== 'open'")).flagged, [
+      "lib/invoices.ts:6: findUnique({ where: { id } })",
+    ]);
+  });
 });
 
 describe("a check of the tenant's own row a row includes", () => {

@@ -24,7 +24,7 @@ import {
 import { returnStatements } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
-import { holdsNothing, wrapValue } from "./values";
+import { holdsNothing, wrapperField, wrapValue } from "./values";
 import { argumentAt, hasCall } from "./callers";
 import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
@@ -674,8 +674,8 @@ export class HelperSummaries implements HelperEffects {
       }
       let v = flow.valueOf(shaped?.row ?? this.spreadRow(flow, e, at) ?? e, at);
       // `return E.right(row)`: the row, read back as `.right`.
-      const field = v?.kind === "object" && v.fields?.size === 1 ? [...v.fields.keys()][0] : undefined;
-      if (field) v = v!.fields!.get(field);
+      const field = wrapperField(v);
+      if (field) v = v!.fields!.get(field.split("|")[0]!);
       const q = v?.kind === "row" && v.unchecked ? v.source : undefined;
       const keyed = q?.key ? !q.key.list : !!q?.passedWhere;
       if (!q?.readOnly || !keyed || (query && (query !== q || wrap !== field))) return undefined;

@@ -50,7 +50,9 @@ function fieldsOfTable(owned: TenantTable): MembershipFields | undefined {
   const columns = tenantColumnsOf(owned);
   const tenant = names.filter((f) => columns.some((c) => tenantColumnMatches(fields[f]!, c)));
   const user = names.filter((f) => isUserColumn(f) || isUserColumn(fields[f]!));
-  return tenant.length && user.length ? { tenant, user } : undefined;
+  // A membership table owned through its parent (`TeamUser` of a team) has no tenant field: its
+  // user field still names the signed-in user's own memberships.
+  return user.length ? { tenant, user } : undefined;
 }
 
 /**

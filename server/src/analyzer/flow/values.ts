@@ -219,8 +219,12 @@ export function thenPicks(tsm: typeof ts, e: ts.Expression): { of: ts.Expression
   return undefined;
 }
 
-/** Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)` (`.value`). */
-const WRAPS: Record<string, string> = { right: "right", some: "value", ok: "value", okAsync: "value" };
+/**
+ * Result wrappers: fp-ts `E.right(x)` (read back as `.right`), `O.some(x)`, neverthrow `ok(x)`
+ * (`.value`), and an app's own `ok(x)` building `{ ok: true, data: x }` (formbricks): `|` separates
+ * the fields a wrapper may be read back from.
+ */
+const WRAPS: Record<string, string> = { right: "right", some: "value", ok: "value|data", okAsync: "value" };
 /** Their empty or failed twins: `E.left(e)`, `O.none`, `err(e)`, which hold no row. */
 const NOTHING = /^(?:left|none|err|errAsync)$/;
 
@@ -244,5 +248,11 @@ export function holdsNothing(tsm: typeof ts, e: ts.Expression): boolean {
 
 /** A wrapper around a value: the object whose one field holds it, keeping its row's source and proof. */
 export function wrapValue(field: string, inner: Value): Value {
-  return { ...inner, kind: "object", fields: new Map([[field, inner]]) };
+  return { ...inner, kind: "object", fields: new Map(field.split("|").map((f) => [f, inner])) };
+}
+
+/** The fields (`"value|data"`) of a wrapper whose every field holds the one wrapped value; undefined for any other value. */
+export function wrapperField(v: Value | undefined): string | undefined {
+  const values = v?.kind === "object" && v.fields ? [...v.fields.values()] : [];
+  return values.length && values.every((x) => x === values[0]) ? [...v!.fields!.keys()].join("|") : undefined;
 }

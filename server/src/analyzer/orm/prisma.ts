@@ -455,6 +455,14 @@ function isOwnRowsQuery(site: CallSite, where: ts.ObjectLiteralExpression): bool
     // `user: { id: ctx.user.id }`: the relation held by the user column, to the user's own row.
     const relation = site.entity.info.relations?.find((r) => r.field === name);
     if (!relation && decides(site.entity.info.fields[name] ?? name)) return sessionUser(value);
+    // `teamId_userId: { teamId, userId: ctx.user.id }`: a compound unique holding the user column.
+    const compound = !relation && !(name in site.entity.info.fields) ? followConst(ctx, strip(tsm, value)) : undefined;
+    if (compound && tsm.isObjectLiteralExpression(compound))
+      return compound.properties.some((q) => {
+        const field = propertyName(tsm, q);
+        const v = propertyValue(tsm, q);
+        return !!field && !!v && decides(site.entity.info.fields[field] ?? field) && sessionUser(v);
+      });
     const local = relation?.fields?.length === 1 ? relation.fields[0]! : undefined;
     const filter = local && decides(local) ? followConst(ctx, strip(tsm, value)) : undefined;
     if (!filter || !tsm.isObjectLiteralExpression(filter)) return false;
