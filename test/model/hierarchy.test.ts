@@ -160,6 +160,26 @@ describe("ownership through a foreign key: SQL migrations", () => {
     assert.equal(model.tables.get("items")?.parents, undefined);
   });
 
+  test("zero-config: many tables under a parent that is owned through its own parent suggest the nested levels", () => {
+    const schema = (children: number) => `
+          CREATE TABLE organizations (id uuid PRIMARY KEY);
+          CREATE TABLE projects (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES organizations (id));
+          CREATE TABLE environments (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES projects (id));
+          ${["surveys", "tags", "webhooks"]
+            .slice(0, children)
+            .map(
+              (t) =>
+                `CREATE TABLE ${t} (id uuid PRIMARY KEY, environment_id uuid NOT NULL REFERENCES environments (id));`,
+            )
+            .join("\n")}`;
+    const levels = (notes: string[]) => notes.filter((n) => n.includes("if tenants nest"));
+    assert.deepEqual(levels(discover({ "/repo/db/1.sql": schema(3) }, MIGRATIONS).notes), [
+      'tenantguard: 3 tables are owned through "environments" (by environment_id), itself owned through "projects"; if tenants nest, list the levels broad to narrow so a query filtered by a narrower key is proven by it directly: "tenantColumns": ["org_id", "project_id", "environment_id"] in tenantguard.config.json',
+    ]);
+    // Twin: two tables under it are no pattern worth a note.
+    assert.deepEqual(levels(discover({ "/repo/db/1.sql": schema(2) }, MIGRATIONS).notes), []);
+  });
+
   test("zero-config: children of the inferred owners are owned through them, and a note says so", () => {
     const { owned, notes } = discover(
       {

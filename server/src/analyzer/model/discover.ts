@@ -175,6 +175,8 @@ export function discoverTenantModel(
   // Inferred ownership says where it came from, so the user can confirm it.
   const throughParent = [...tables.values()].filter((t) => t.owner);
   if (inference && throughParent.length) notes.push(ownedThroughNote(throughParent));
+  const levels = inference && nestedLevelsNote(inference.column, throughParent, tables);
+  if (levels) notes.push(levels);
   // A name may be tenant-owned in one schema and global in another; the model keys by name alone.
   for (const name of tables.keys()) globalTables.delete(name);
 
@@ -558,6 +560,41 @@ function ownedThroughNote(tables: TenantTable[]): string {
   const shown = tables.slice(0, 5).map((t) => `${t.name} -> ${t.owner!.parent}`);
   const more = tables.length > shown.length ? `, and ${tables.length - shown.length} more` : "";
   return `tenantguard: ${tables.length} ${tables.length === 1 ? "table is" : "tables are"} tenant-owned through a NOT NULL foreign key to a tenant-owned parent (${shown.join(", ")}${more}); list any that are shared in "globalTables" in ${CONFIG_FILE_NAME}`;
+}
+
+/**
+ * Inferred with one level, while many tables hang off a parent that is itself owned through its
+ * own parent (formbricks: 11 tables by `environmentId` -> Environment -> Project -> Organization):
+ * the levels a team whose tenants nest would list, broad to narrow, so a query filtered by a
+ * narrower key is proven by that key directly.
+ */
+function nestedLevelsNote(
+  column: string,
+  throughParent: readonly TenantTable[],
+  tables: ReadonlyMap<string, TenantTable>,
+): string | undefined {
+  const byParent = new Map<string, TenantTable[]>();
+  for (const t of throughParent) {
+    const key = t.owner!.parent.toLowerCase();
+    byParent.set(key, [...(byParent.get(key) ?? []), t]);
+  }
+  const [top] = [...byParent].filter(([parent]) => tables.get(parent)?.owner).sort((a, b) => b[1].length - a[1].length);
+  if (!top || top[1].length < 3) return undefined;
+  const [parentKey, children] = top;
+  // Up from the parent to the table that holds the tenant column: each step's owning key is a level.
+  const levels = [mostCommon(children.map((c) => c.owner!.column))];
+  const chain: string[] = [];
+  for (
+    let t = tables.get(parentKey), depth = 0;
+    t?.owner && depth < 5;
+    t = tables.get(t.owner.parent.toLowerCase()), depth++
+  ) {
+    levels.unshift(t.owner.column);
+    chain.push(`"${t.owner.parent}"`);
+  }
+  const parent = tables.get(parentKey)!.name;
+  const list = [column, ...levels].map((c) => `"${c}"`).join(", ");
+  return `tenantguard: ${children.length} tables are owned through "${parent}" (by ${levels[levels.length - 1]}), itself owned through ${chain.join(" and ")}; if tenants nest, list the levels broad to narrow so a query filtered by a narrower key is proven by it directly: "tenantColumns": [${list}] in ${CONFIG_FILE_NAME}`;
 }
 
 /** Where tables came from, relative to rootDir: the common directory of their files, per source kind. */
