@@ -65,4 +65,25 @@ describe("a join row naming two tenant-owned parents", () => {
     assert.equal(both.flagged.length, 1, both.flagged.join("\n"));
     assert.match(both.messages[0]!, /under the "Link" row `body\.linkId`, naming the "Tag" row `body\.tagId`/);
   });
+
+  test("a read of the rows joined to a proven row through a join row (`tags: { some: { tagId } }`, formbricks' tagged responses)", () => {
+    const r = run(`  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  await prisma.link.findMany({ where: { tags: { some: { tagId: tag.id } } } });
+  await prisma.link.findMany({ where: { tags: { some: { tagId: { in: [body.tagId] } } } } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: joined to a tag nothing ties to the tenant, or through every/none (which a row with no join row meets)", () => {
+    const r = run(`  await prisma.link.findMany({ where: { tags: { some: { tagId: body.tagId } } } });
+  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  await prisma.link.findMany({ where: { tags: { every: { tagId: tag.id } } } });
+  await prisma.link.findMany({ where: { tags: { none: { tagId: tag.id } } } });`);
+    assert.deepEqual(r.flagged, [
+      "routes/tags.ts:6: findMany({ where: { tags: { some: { tagId: body.tagId } } } })",
+      "routes/tags.ts:9: findMany({ where: { tags: { every: { tagId: tag.id } } } })",
+      "routes/tags.ts:10: findMany({ where: { tags: { none: { tagId: tag.id } } } })",
+    ]);
+  });
 });

@@ -103,6 +103,7 @@ export function ormFlowQuery(
       ctx,
       uniqueFieldsOf(ctx.model, table),
       otherParents(ctx, table),
+      joinedThrough(ctx.model, table),
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = primaryKeyFields(ctx.model, table);
@@ -156,6 +157,28 @@ type Keys = ReadonlySet<string>;
  * (`resultId`), the relation's `id` (`result: { id }`) and the parent's own foreign keys through the
  * relation (`result: { typebotId }`, typebot's `Log` rows by their result's typebot).
  */
+/**
+ * The back-relations to join rows that name another tenant-owned row (`tags` of a response, to
+ * `TagsOnResponses`, whose `tagId` names a Tag): by relation name, the join row's key field and
+ * the table it names. A join row is created naming only the tenant's rows (prisma-writes.ts
+ * `checkParentKey`), so the rows joined to the tenant's tag are the tenant's.
+ */
+function joinedThrough(model: TenantModel, table: string): ReadonlyMap<string, { field: string; table: string }> {
+  const out = new Map<string, { field: string; table: string }>();
+  const named = (target: string) => model.entities?.get(target.toLowerCase())?.name;
+  for (const [relation, back] of relationsOf(model, table).backRelations) {
+    const join = lookupTenantTable(model, back.table);
+    if (!back.many || !join?.owner) continue;
+    for (const e of join.entities ?? [])
+      for (const r of e.relations ?? []) {
+        const other = r.fields?.length === 1 ? named(r.target) : undefined;
+        if (other && other.toLowerCase() !== table.toLowerCase() && lookupTenantTable(model, other))
+          out.set(relation, { field: r.fields![0]!, table: other });
+      }
+  }
+  return out;
+}
+
 /** A Prisma model's single-field `@unique` (and `@id` other than `id`) fields: each names one row. */
 function uniqueFieldsOf(model: TenantModel, table: string): ReadonlySet<string> {
   const entities = lookupTenantTable(model, table)?.entities ?? [];

@@ -133,6 +133,8 @@ export function prismaFlowQuery(
   uniqueFields: ReadonlySet<string> = new Set(),
   /** For a model owned through its parent: its other relations to tenant-owned rows, whose keys a create names too. */
   otherParents: readonly CreateOwner[] = [],
+  /** Back-relations to join rows naming another tenant-owned row (`tags` -> `TagsOnResponses.tagId` -> Tag). */
+  joins: ReadonlyMap<string, { field: string; table: string }> = new Map(),
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -199,17 +201,44 @@ export function prismaFlowQuery(
       }),
     ...(user && { memberUser: strip(tsm, user) }),
     parentKeys:
-      whereObj && tsm.isObjectLiteralExpression(whereObj) && parentFields.size
-        ? [...parentFields].flatMap(([field, parent]) => {
-            const value = pathValue(field);
-            const key = value && keyOf(tsm, value);
-            return key ? [{ ...key, table: parent, field }] : [];
-          })
+      whereObj && tsm.isObjectLiteralExpression(whereObj) && (parentFields.size || (reads && joins.size))
+        ? [
+            ...[...parentFields].flatMap(([field, parent]) => {
+              const value = pathValue(field);
+              const key = value && keyOf(tsm, value);
+              return key ? [{ ...key, table: parent, field }] : [];
+            }),
+            ...(reads ? joinedKeys(joins, fieldValue, tsm, call) : []),
+          ]
         : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
           ? createdUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
           : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
+}
+
+/**
+ * `tags: { some: { tagId } }` in a read's where: rows joined to that tag through a join row, which
+ * names only its tenant's rows (see orm-queries.ts `joinedThrough`). `every` and `none` hold for a
+ * row with no join row at all.
+ */
+function joinedKeys(
+  joins: ReadonlyMap<string, { field: string; table: string }>,
+  fieldValue: (field: string) => ts.Expression | undefined,
+  tsm: typeof ts,
+  call: ts.Node,
+): ParentKey[] {
+  const out: ParentKey[] = [];
+  for (const [relation, join] of joins) {
+    const filter = fieldValue(relation);
+    const object = filter && literalOf(tsm, filter, call);
+    const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
+    const inner = some && literalOf(tsm, some, call);
+    const value = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, join.field) : undefined;
+    const key = value && keyOf(tsm, value);
+    if (key) out.push({ ...key, table: join.table, field: `${relation}.some.${join.field}` });
+  }
+  return out;
 }
 
 /**
