@@ -70,20 +70,23 @@ describe("a join row naming two tenant-owned parents", () => {
     const r = run(`  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
   if (!tag) throw new Error("not found");
   await prisma.link.findMany({ where: { tags: { some: { tagId: tag.id } } } });
-  await prisma.link.findMany({ where: { tags: { some: { tagId: { in: [body.tagId] } } } } });`);
+  await prisma.link.findMany({ where: { tags: { some: { tagId: { in: [body.tagId] } } } } });
+  await prisma.link.findMany({ where: { AND: [{ tags: { some: { tagId: tag.id } } }, { id: { not: "x" } }] } });`);
     assert.deepEqual(r.flagged, []);
   });
 
-  test("twin: joined to a tag nothing ties to the tenant, or through every/none (which a row with no join row meets)", () => {
+  test("twin: joined to a tag nothing ties to the tenant, through every/none (which a row with no join row meets), or in one branch of an OR", () => {
     const r = run(`  await prisma.link.findMany({ where: { tags: { some: { tagId: body.tagId } } } });
   const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
   if (!tag) throw new Error("not found");
   await prisma.link.findMany({ where: { tags: { every: { tagId: tag.id } } } });
-  await prisma.link.findMany({ where: { tags: { none: { tagId: tag.id } } } });`);
+  await prisma.link.findMany({ where: { tags: { none: { tagId: tag.id } } } });
+  await prisma.link.findMany({ where: { OR: [{ tags: { some: { tagId: tag.id } } }, { id: { not: "x" } }] } });`);
     assert.deepEqual(r.flagged, [
       "routes/tags.ts:6: findMany({ where: { tags: { some: { tagId: body.tagId } } } })",
       "routes/tags.ts:9: findMany({ where: { tags: { every: { tagId: tag.id } } } })",
       "routes/tags.ts:10: findMany({ where: { tags: { none: { tagId: tag.id } } } })",
+      'routes/tags.ts:11: findMany({ where: { OR: [{ tags: { some: { tagId: tag.id } } }, { id: { not: "x" } }] } })',
     ]);
   });
 });

@@ -163,10 +163,22 @@ export function prismaFlowQuery(
       : unique && (keyOf(tsm, unique) ?? { expr: strip(tsm, unique), list: false });
   const passedWhere =
     whereObj && (tsm.isIdentifier(whereObj) || tsm.isPropertyAccessExpression(whereObj)) ? whereObj : undefined;
+  // `AND: [{ tags: { some: ... } }, { status }]`: every term holds, as a field of the where itself does.
+  const fieldIn = (where: ts.ObjectLiteralExpression, field: string, depth: number): ts.Expression | undefined => {
+    const own = member(tsm, where, field) ?? compoundMember(tsm, where, field);
+    const and = own || depth > 2 ? undefined : member(tsm, where, "AND");
+    const terms = and && literalOf(tsm, and, call);
+    if (!terms) return own;
+    const each = tsm.isArrayLiteralExpression(terms) ? terms.elements : [terms];
+    for (const term of each) {
+      const t = literalOf(tsm, term, call);
+      const found = t && tsm.isObjectLiteralExpression(t) ? fieldIn(t, field, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  };
   const fieldValue = (field: string) =>
-    whereObj && tsm.isObjectLiteralExpression(whereObj)
-      ? (member(tsm, whereObj, field) ?? compoundMember(tsm, whereObj, field))
-      : undefined;
+    whereObj && tsm.isObjectLiteralExpression(whereObj) ? fieldIn(whereObj, field, 0) : undefined;
   // `result: { typebotId }`: a field of the related row's filter (a bare object, not `is`/`some`).
   const pathValue = (path: string) => {
     const dot = path.indexOf(".");
