@@ -96,13 +96,19 @@ describe("collectFiles", () => {
       {
         path: "src/vendor",
         reason: 'its 1 source file is matched by "ignore" in /repo/tenantguard.config.json ("src/vendor/**")',
+        ignored: true,
       },
-      { path: "src/orders.ts", reason: 'it is matched by "ignore" in /repo/tenantguard.config.json ("src/orders.ts")' },
-      { path: "src/generated", reason: "its 1 source file is ignored by .gitignore" },
+      {
+        path: "src/orders.ts",
+        reason: 'it is matched by "ignore" in /repo/tenantguard.config.json ("src/orders.ts")',
+        ignored: true,
+      },
+      { path: "src/generated", reason: "its 1 source file is ignored by .gitignore", ignored: true },
       {
         path: "node_modules/pg",
         reason:
           "only build output, dependencies or declaration files (node_modules, dist, build, *.d.ts), which are never analyzed",
+        ignored: true,
       },
       { path: "src/notes.md", reason: "not a TypeScript or JavaScript file" },
     ]);

@@ -137,6 +137,10 @@ describe("run", () => {
       );
       assert.match(io.err(), /no file to check, so nothing was checked \(exit 2\)/);
       assert.equal(io.out(), "");
+      // The project root, whose migrations the RLS checks would read: its sources ignored, it says so.
+      const root = memoryIo(project.dir);
+      assert.equal((await run(cli([]), root, "0.0.0-test")).exitCode, 2);
+      assert.match(root.err(), /nothing to check in \.: its 1 source file is matched by "ignore"/);
       // An empty folder checks nothing either.
       mkdirSync(join(project.dir, "empty"));
       assert.equal((await run(cli(["empty"]), memoryIo(project.dir), "0.0.0-test")).exitCode, 2);

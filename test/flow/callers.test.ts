@@ -1187,12 +1187,13 @@ export async function handler(tenantId: string, maybe?: string) {
 
   test("a helper's optional tenant parameter handed what cannot be read, or a spread, keeps its declared type (flagged); a required field is there", () => {
     const code = `${PRISMA}const byId = (tenantId: string | undefined) => ({ id: tenantId });
-export async function handler(req: any, args: [string | undefined], ctx: { tenantId: string }, input: { tenantId?: string }) {
+export async function handler(req: any, args: [string | undefined], ctx: { tenantId: string }, input: { tenantId?: string }, session: ImportedSession) {
   await prisma.invoice.findMany({ where: { tenant: byId(req.body.tenantId) } });
   await prisma.invoice.findMany({ where: { tenant: byId(...args) } });
   await prisma.invoice.findMany({ where: { tenant: byId(input.tenantId) } });
   await prisma.invoice.findMany({ where: { tenant: byId(ctx.tenantId) } });
   await prisma.invoice.findMany({ where: { tenant: byId(req.body.tenantId!) } });
+  await prisma.invoice.findMany({ where: { tenant: byId(session.user.tenantId) } });
 }`;
     assert.deepEqual(rules({ "/p/src/routes/a.ts": code }), [
       "findMany({ where: { tenant: byId(req.body.tenantId) } })",

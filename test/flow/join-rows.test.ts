@@ -19,11 +19,19 @@ model Tag {
 }
 
 model LinkTag {
-  id     String @id
-  linkId String
-  link   Link   @relation(fields: [linkId], references: [id])
-  tagId  String
-  tag    Tag    @relation(fields: [tagId], references: [id])
+  id       String @id
+  linkId   String
+  link     Link   @relation(fields: [linkId], references: [id])
+  tagId    String
+  tag      Tag    @relation(fields: [tagId], references: [id])
+  authorId String
+  author   User   @relation(fields: [authorId], references: [id])
+}
+
+model User {
+  id        String    @id
+  projectId String
+  linkTags  LinkTag[]
 }
 `;
 
@@ -32,7 +40,7 @@ const h = harness({ files: { "/p/prisma/schema.prisma": SCHEMA }, config: { tena
 const run = (body: string) =>
   h.run(
     {
-      "/p/src/routes/tags.ts": `${PRISMA_CLIENT}export async function tag(projectId: string, body: { linkId: string; tagId: string }) {
+      "/p/src/routes/tags.ts": `${PRISMA_CLIENT}export async function tag(projectId: string, body: { linkId: string; tagId: string; authorId: string }) {
   const link = await prisma.link.findFirst({ where: { id: body.linkId, projectId } });
   if (!link) throw new Error("not found");
 ${body}
@@ -48,7 +56,8 @@ describe("a join row naming two tenant-owned parents", () => {
   if (!tag) throw new Error("not found");
   await prisma.linkTag.create({ data: { linkId: link.id, tagId: tag.id } });
   await prisma.linkTag.create({ data: { linkId: link.id, tagId: body.tagId } });
-  await prisma.linkTag.create({ data: { link: { connect: { id: link.id } }, tag: { connect: { id: tag.id } } } });`);
+  await prisma.linkTag.create({ data: { link: { connect: { id: link.id } }, tag: { connect: { id: tag.id } } } });
+  await prisma.linkTag.create({ data: { linkId: link.id, tagId: undefined, authorId: body.authorId } });`);
     assert.deepEqual(r.flagged, []);
   });
 

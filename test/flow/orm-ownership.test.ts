@@ -379,6 +379,7 @@ const first = rows.find((r) => r.status === "new")?.status;
 const ids = rows.map((r) => r.id).filter((id) => id !== input.skip);
 rows.forEach((r, i) => logger.info(r.id, i));
 const total = rows.reduce((acc, r) => acc + r.amount, 0);
+const rest = rows.slice(1).length + (rows.at(0)?.amount ?? 0) + (rows.includes(input.row) ? 1 : 0);
 await repo.save(rows);`,
     [],
   ],

@@ -72,7 +72,10 @@ describe("a key by a unique field other than id", () => {
   if (!e) throw new Error("not found");
   await prisma.domain.update({ where: { slug: e.id }, data: { verified: true } });
   await requireDomain(projectId, domain);
-  await prisma.domain.delete({ where: { id: domain } });`,
+  await prisma.domain.delete({ where: { id: domain } });
+  const r = await prisma.domain.findUnique({ where: { id: d.slug } });
+  if (!r) throw new Error("not found");
+  await prisma.domain.delete({ where: { id: r.id } });`,
         LIB,
       ),
       [
@@ -80,6 +83,8 @@ describe("a key by a unique field other than id", () => {
         "routes/domains.ts:8: update({ where: { id: domain }, data: { verified: true } })",
         "routes/domains.ts:11: update({ where: { slug: e.id }, data: { verified: true } })",
         "routes/domains.ts:13: delete({ where: { id: domain } })",
+        "routes/domains.ts:14: findUnique({ where: { id: d.slug } })",
+        "routes/domains.ts:16: delete({ where: { id: r.id } })",
       ],
     );
   });

@@ -334,6 +334,16 @@ async function unscopedWhere(id: string) {
   await prisma.invoice.findFirst({ where });`),
       [missing("findFirst({ where })")],
     );
+    // Changed after the call: not what the helper built (dynamic-sql, as a changed const where is).
+    assert.deepEqual(
+      run(`const built = await scopedWhere(id, tenantId);
+  built.where = { id } as any;
+  await prisma.invoice.findFirst({ where: built.where });
+  const { where } = await scopedWhere(id, tenantId);
+  delete (where as any).tenantId;
+  await prisma.invoice.findFirst({ where });`).map((f) => f.rule),
+      ["dynamic-sql", "dynamic-sql"],
+    );
     assert.deepEqual(
       run(`const { label } = await scopedWhere(id, tenantId);
   await prisma.invoice.findFirst({ where: label });`),
@@ -344,12 +354,31 @@ async function unscopedWhere(id: string) {
   test("an optional chain on a name that holds a value (declared neither optional nor nullable, or tested first) is a plain read", () => {
     const q = "await prisma.invoice.findMany({ where: { tenantId: session?.tenantId } });";
     const flagged = [weak("findMany({ where: { tenantId: session?.tenantId } })")];
+    const decls = `interface Session { tenantId: string }
+type SessionAlias = Session;
+type MaybeSession = Session | null;
+type Maybe<T> = T | undefined;
+`;
+    const declared = (params: string, body: string) => {
+      const code = `${HEADER}${decls}export async function f(${params}) {\n  ${body}\n}\n`;
+      return summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at }));
+    };
     for (const [params, body] of [
       ["session: Session", q],
+      ["session: SessionAlias", q],
+      ["session: Readonly<Session>", q],
       ["{ session }: { session: Session }", q],
       ["session: Session | null", `if (!session) throw new Error("signed out");\n  ${q}`],
     ])
-      assert.deepEqual(found(body, undefined, params), [], params);
+      assert.deepEqual(declared(params, body), [], params);
+    // An alias or type it cannot read may be null: `MaybeSession`, `Maybe<Session>`, next-auth's session.
+    for (const params of [
+      "session: MaybeSession",
+      "session: Maybe<Session>",
+      "session: Awaited<ReturnType<typeof getServerSession>>",
+      "session: ImportedSession",
+    ])
+      assert.deepEqual(declared(params, q), flagged, params);
     // A handler's parameter typed by the wrapper it is handed to (a call signature, a function type).
     const wrapped = (type: string) => {
       const code = `${HEADER}interface Session { tenantId: string }

@@ -36,8 +36,11 @@ export interface CollectedFiles {
   files: string[];
   /** Paths given on the command line that do not exist (a usage error). */
   missing: string[];
-  /** Paths that exist but produced no file to analyze, with why (printed as warnings). */
-  empty: { path: string; reason: string }[];
+  /**
+   * Paths that exist but produced no file to analyze, with why (printed as warnings); `ignored`:
+   * it holds sources that the ignores, .gitignore or the build folders took.
+   */
+  empty: { path: string; reason: string; ignored?: boolean }[];
 }
 
 export function collectFiles(paths: readonly string[], options: CollectFilesOptions): CollectedFiles {
@@ -57,7 +60,10 @@ export function collectFiles(paths: readonly string[], options: CollectFilesOpti
       continue;
     }
     const found = globPath(absolute, kind, options).filter((file) => !gitignore.ignores(file));
-    if (found.length === 0) result.empty.push({ path: given, reason: whyNothing(absolute, kind, options, gitignore) });
+    if (found.length === 0) {
+      const reason = whyNothing(absolute, kind, options, gitignore);
+      result.empty.push({ path: given, reason, ...(reason !== NO_SOURCES && { ignored: true }) });
+    }
     for (const file of found) {
       if (!seen.has(file)) {
         seen.add(file);
@@ -104,8 +110,10 @@ function whyNothing(
     return kind === "file"
       ? "build output, a dependency or a declaration file, which are never analyzed"
       : "only build output, dependencies or declaration files (node_modules, dist, build, *.d.ts), which are never analyzed";
-  return "no TypeScript or JavaScript files";
+  return NO_SOURCES;
 }
+
+const NO_SOURCES = "no TypeScript or JavaScript files";
 
 function globPath(
   absolute: string,

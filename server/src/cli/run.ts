@@ -130,8 +130,13 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     for (const path of collected.missing) warn(`no such file or directory: ${path}`);
     return { exitCode: 2 };
   }
-  // A path of migrations holds what the RLS checks read (migration-findings.ts), not sources.
-  const migrationPaths = options.paths.filter((path) => migrationsUnder(fs, config, path, io.cwd).length > 0);
+  // A path of migrations and no sources holds what the RLS checks read (migration-findings.ts);
+  // one whose sources were all ignored checks only those, and says so.
+  const migrationPaths = options.paths.filter(
+    (path) =>
+      !collected.empty.some((e) => e.path === path && e.ignored) &&
+      migrationsUnder(fs, config, path, io.cwd).length > 0,
+  );
   for (const { path, reason } of collected.empty)
     if (!migrationPaths.includes(path)) warn(`nothing to check in ${path}: ${reason}`);
   // As for a model with no table: a run that checks no file must not pass in CI.

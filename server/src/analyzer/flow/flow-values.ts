@@ -18,6 +18,7 @@ import {
   matchedId,
   member,
   presentEnough,
+  sameKeyField,
   queryValue,
   sharedEnough,
   thenPicks,
@@ -40,7 +41,12 @@ export interface FlowContext {
   /** The model's links between tables; absent: rows are not followed through relations. */
   links?: ModelLinks;
   /** Why a key the flow cannot prove is owned anyway: a parameter every call proves (flow/ownership.ts). */
-  provenElsewhere?(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined;
+  provenElsewhere?(
+    key: ts.Expression,
+    table: string,
+    rejectsMissing: boolean,
+    uniqueField?: string,
+  ): Reason | undefined;
 }
 
 /** What a call to a helper function means for the caller (flow/helpers.ts). */
@@ -262,9 +268,9 @@ export abstract class FlowValues {
       key.reason &&
       presentEnough(key, q.key) &&
       sharedEnough(key, q) &&
-      (key.table === q.table || key.table === "*")
+      (key.table === "*" || (key.table === q.table && sameKeyField(key, q.key)))
         ? key.reason
-        : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing);
+        : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing, q.key.uniqueField);
     if (!proven) return value;
     const line = lineOf(this.ctx.sourceFile, q.call);
     const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ");

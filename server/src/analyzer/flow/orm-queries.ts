@@ -163,18 +163,23 @@ type Keys = ReadonlySet<string>;
  * the table it names. A join row is created naming only the tenant's rows (prisma-writes.ts
  * `checkParentKey`), so the rows joined to the tenant's tag are the tenant's.
  */
-function joinedThrough(model: TenantModel, table: string): ReadonlyMap<string, { field: string; table: string }> {
-  const out = new Map<string, { field: string; table: string }>();
-  const named = (target: string) => model.entities?.get(target.toLowerCase())?.name;
+function joinedThrough(model: TenantModel, table: string): ReadonlyMap<string, { field: string; table: string }[]> {
+  const out = new Map<string, { field: string; table: string }[]>();
   for (const [relation, back] of relationsOf(model, table).backRelations) {
     const join = lookupTenantTable(model, back.table);
     if (!back.many || !join?.owner) continue;
-    for (const e of join.entities ?? [])
-      for (const r of e.relations ?? []) {
-        const other = r.fields?.length === 1 ? named(r.target) : undefined;
-        if (other && other.toLowerCase() !== table.toLowerCase() && lookupTenantTable(model, other))
-          out.set(relation, { field: r.fields![0]!, table: other });
-      }
+    // The join row's other parents, its author left out (model/relations.ts `otherParentRelations`).
+    const entity = join.entities?.find((e) => e.orm === "prisma");
+    const fieldOf = (column: string) =>
+      Object.entries(entity?.fields ?? {}).find(([, c]) => c === column)?.[0] ?? column;
+    const parents: { field: string; table: string }[] = [
+      ...(join.owner ? [{ field: fieldOf(join.owner.column), table: join.owner.parent }] : []),
+      ...otherParentRelations(join).flatMap((o) => (o.fields?.[0] ? [{ field: o.fields[0], table: o.parent }] : [])),
+    ];
+    const fields = parents.filter(
+      (p) => p.table.toLowerCase() !== table.toLowerCase() && lookupTenantTable(model, p.table),
+    );
+    if (fields.length) out.set(relation, fields);
   }
   return out;
 }

@@ -461,7 +461,8 @@ export class OwnershipFlow {
           helpers: this.helpers,
           authorizers: ctx.authorizers,
           links: ctx.links,
-          provenElsewhere: (key, table, rejectsMissing) => this.provenByCallers(key, table, rejectsMissing),
+          provenElsewhere: (key, table, rejectsMissing, uniqueField) =>
+            this.provenByCallers(key, table, rejectsMissing, uniqueField),
         },
         root,
       );
@@ -474,7 +475,12 @@ export class OwnershipFlow {
   }
 
   /** A key that is a parameter every call proves, for a row read by it (FunctionFlow.queryValueOf). */
-  private provenByCallers(key: ts.Expression, table: string, rejectsMissing: boolean): Reason | undefined {
+  private provenByCallers(
+    key: ts.Expression,
+    table: string,
+    rejectsMissing: boolean,
+    uniqueField?: string,
+  ): Reason | undefined {
     const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
     if (!pk) return undefined;
     if (this.budget.nested >= MAX_CALLER_DEPTH) {
@@ -483,7 +489,13 @@ export class OwnershipFlow {
     }
     this.budget.nested++;
     try {
-      const verdict = this.byCallers(pk, table, { list: false, rejectsMissing }, 0, new Set());
+      const verdict = this.byCallers(
+        pk,
+        table,
+        { list: false, rejectsMissing, ...(uniqueField && { uniqueField }) },
+        0,
+        new Set(),
+      );
       if (verdict.kind !== "proven") return undefined;
       return { proof: "callers", evidence: key, say: (text) => `key ${text} ${verdict.message}` };
     } catch (e) {
@@ -606,6 +618,9 @@ function rewrittenBefore(tsm: typeof ts, expr: ts.Expression, field: string): bo
  * body. A callback that cannot be read (`rows.forEach(reset)`) may.
  */
 function callbackWrites(tsm: typeof ts, call: ts.CallExpression, field: string): boolean {
+  const name = tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
+  // `rows.at(0)`, `rows.slice(1)`, `rows.includes(x)`: an index or a value, no callback.
+  if (NO_CALLBACK.has(name)) return false;
   const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return call.arguments.length > 0;
   const method = tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
@@ -660,6 +675,8 @@ const READS_ELEMENTS = new Set([
   "at",
   "join",
 ]);
+/** Of those, the ones that take no callback. */
+const NO_CALLBACK = new Set(["at", "slice", "includes", "indexOf", "join"]);
 /** Of those, the ones whose result holds the same row objects: what it is handed to counts too. */
 const RETURNS_ELEMENTS = new Set(["filter", "find", "findLast", "slice", "at"]);
 /** Those whose result holds what the callback returns. */

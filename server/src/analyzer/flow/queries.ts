@@ -1,6 +1,7 @@
 // What the ownership flow needs to know about one query: the table, whether it was scoped,
 // what its result holds, and the primary key it selects rows by (Prisma `where.id`, SQL `id = $n`).
 import type ts from "typescript";
+import { isLiteral } from "../credentials";
 import type { FieldTypes } from "../orm/declared-fields";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
@@ -134,7 +135,7 @@ export function prismaFlowQuery(
   /** For a model owned through its parent: its other relations to tenant-owned rows, whose keys a create names too. */
   otherParents: readonly CreateOwner[] = [],
   /** Back-relations to join rows naming another tenant-owned row (`tags` -> `TagsOnResponses.tagId` -> Tag). */
-  joins: ReadonlyMap<string, { field: string; table: string }> = new Map(),
+  joins: ReadonlyMap<string, { field: string; table: string }[]> = new Map(),
 ): FlowQuery | undefined {
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   const method = call.expression.name.text;
@@ -235,20 +236,22 @@ export function prismaFlowQuery(
  * row with no join row at all.
  */
 function joinedKeys(
-  joins: ReadonlyMap<string, { field: string; table: string }>,
+  joins: ReadonlyMap<string, { field: string; table: string }[]>,
   fieldValue: (field: string) => ts.Expression | undefined,
   tsm: typeof ts,
   call: ts.Node,
 ): ParentKey[] {
   const out: ParentKey[] = [];
-  for (const [relation, join] of joins) {
+  for (const [relation, parents] of joins) {
     const filter = fieldValue(relation);
     const object = filter && literalOf(tsm, filter, call);
     const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
     const inner = some && literalOf(tsm, some, call);
-    const value = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, join.field) : undefined;
-    const key = value && keyOf(tsm, value);
-    if (key) out.push({ ...key, table: join.table, field: `${relation}.some.${join.field}` });
+    for (const join of parents) {
+      const value = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, join.field) : undefined;
+      const key = value && keyOf(tsm, value);
+      if (key) out.push({ ...key, table: join.table, field: `${relation}.some.${join.field}` });
+    }
   }
   return out;
 }
@@ -291,17 +294,11 @@ function createdUnder(
 ): ParentKey[] | undefined {
   const keyFor = (relation: CreateOwner): ParentKey | undefined => {
     const key = createdUnderKey(tsm, data, relation, (e) => literalOf(tsm, e, call) ?? e, types);
-    const k = key && key !== "unknown" && !isLiteralKey(tsm, key) ? keyOf(tsm, key) : undefined;
+    const k = key && key !== "unknown" && !isLiteral(tsm, strip(tsm, key)) ? keyOf(tsm, key) : undefined;
     return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field };
   };
   const keys = [owner, ...others].flatMap((relation) => (relation && keyFor(relation)) ?? []);
   return keys.length ? keys : undefined;
-}
-
-/** `"general"`, `42`, `null`: a key the code fixed, not one a caller chose. */
-function isLiteralKey(tsm: typeof ts, e: ts.Expression): boolean {
-  const x = strip(tsm, e);
-  return tsm.isStringLiteralLike(x) || tsm.isNumericLiteral(x) || x.kind === tsm.SyntaxKind.NullKeyword;
 }
 
 /** The Prisma relation a model is owned through: its field, its foreign key field, and the parent table. */

@@ -2,7 +2,7 @@
 // foreign keys it holds (a Prisma relation's one local field, or a parent key the schema
 // declares) and the Prisma back-relations whose key sits on the other side. Computed once per
 // model and table.
-import { isMembershipTable } from "../membership";
+import { isMembershipTable, isOwnerColumn } from "../membership";
 import { normalizeColumnName, tenantColumnMatches } from "./names";
 import { lookupTenantRoot, lookupTenantTable, tenantColumnsOf, type TenantModel, type TenantTable } from "./types";
 
@@ -199,6 +199,8 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
   return out;
 }
 
+const USERS_TABLE = /^(?:app_?)?users?$/i;
+
 /**
  * The Prisma relations of a table owned through its parent to its other tenant-owned parents
  * (`tag` of `LinkTag`, owned through `link`): a row names each, and each must be the tenant's.
@@ -210,7 +212,8 @@ export function otherParentRelations(
   if (!owner) return [];
   const out: { field: string; fields?: readonly string[]; parent: string }[] = [];
   for (const ref of [...(owned.parents ?? []), ...(owned.references ?? [])]) {
-    if (ref.column === owner.column) continue;
+    // A comment's author (`authorId -> users`) is who wrote it, not a row it files data under.
+    if (ref.column === owner.column || isOwnerColumn(ref.column) || USERS_TABLE.test(ref.parent)) continue;
     for (const e of owned.entities ?? []) {
       if (e.orm !== "prisma") continue;
       const r = e.relations?.find(

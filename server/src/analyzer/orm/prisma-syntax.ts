@@ -93,14 +93,15 @@ export function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string):
   return name.elements.some((el) => !tsm.isOmittedExpression(el) && bindsName(tsm, el.name, wanted));
 }
 
-/** `name.x = ...`, `name[k] = ...`, `Object.assign(name, ...)`, `name.push(...)` after the declaration. */
-function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): boolean {
+/** `name.x = ...`, `name[k] = ...`, `delete name.x`, `Object.assign(name, ...)`, `name.push(...)` after the declaration. */
+export function isMutated(tsm: typeof ts, name: string, decl: ts.VariableDeclaration): boolean {
   let scope: ts.Node = decl;
   while (scope.parent && !(tsm.isBlock(scope) || tsm.isSourceFile(scope) || tsm.isModuleBlock(scope)))
     scope = scope.parent;
   let mutated = false;
   const visit = (node: ts.Node): void => {
     if (mutated) return;
+    if (tsm.isDeleteExpression(node) && rootName(tsm, node.expression) === name) mutated = true;
     if (
       tsm.isBinaryExpression(node) &&
       node.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&

@@ -13,6 +13,7 @@ import { destructuredParameter, parameterMember, parameterType, type DeclaredFie
 import {
   constDeclaration,
   followConst,
+  isMutated,
   grownObject,
   hasOptionalChain,
   mayBeUndefinedType,
@@ -95,7 +96,9 @@ function fieldOfBuilt(ctx: ScopeContext, e: ts.Expression): { call: ts.CallExpre
   }
   if (!tsm.isIdentifier(x)) return undefined;
   const declaration = constDeclarationOf(tsm, x, x);
-  const within = declaration && bindingPath(tsm, declaration.name, x.text);
+  // `built.where = { id }`, `delete where.tenantId` after the call: not what the helper returned.
+  if (!declaration || isMutated(tsm, x.text, declaration)) return undefined;
+  const within = bindingPath(tsm, declaration.name, x.text);
   let init = declaration?.initializer && strip(tsm, declaration.initializer);
   while (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
   const fields = within && [...within, ...path];
@@ -252,18 +255,44 @@ function optionalBaseThere(ctx: ScopeContext, v: ts.Expression): boolean {
   const base = strip(tsm, v.expression);
   if (!tsm.isIdentifier(base) || constDeclaration(ctx, base)) return false;
   if (narrowedPresent(tsm, base)) return true;
-  const nullable = (t: ts.TypeNode) =>
-    t.kind === tsm.SyntaxKind.AnyKeyword ||
-    t.kind === tsm.SyntaxKind.UnknownKeyword ||
-    mayBeUndefinedType(tsm, t) ||
-    (tsm.isUnionTypeNode(t) &&
-      t.types.some((u) => tsm.isLiteralTypeNode(u) && u.literal.kind === tsm.SyntaxKind.NullKeyword));
   const param = parameterOf(tsm, base);
   const type = param && parameterType(ctx, param);
-  if (param) return !!type && !param.questionToken && !param.initializer && !nullable(type);
+  if (param) return !!type && !param.questionToken && !param.initializer && alwaysThere(ctx, type, 0);
   const bound = destructuredParameter(ctx, base);
   const field = bound && !bound.element.initializer ? bound.field : undefined;
-  return !!field?.member.type && !field.optional && !nullable(field.member.type);
+  return !!field?.member.type && !field.optional && alwaysThere(ctx, field.member.type, 0);
+}
+
+const PRIMITIVES = new Set(["StringKeyword", "NumberKeyword", "BooleanKeyword", "BigIntKeyword", "ObjectKeyword"]);
+/** Generic types whose values are never null themselves. */
+const CONTAINERS = new Set(["Array", "ReadonlyArray", "Record", "Map", "Set", "ReadonlyMap", "ReadonlySet"]);
+/** Mapped types that keep their argument's nullability. */
+const SAME_VALUE = new Set(["Partial", "Required", "Readonly", "Pick", "Omit"]);
+
+/**
+ * Whether a declared type holds a value for sure: a primitive, an object type, an interface or
+ * class, an alias to one; not `T | null`, `Maybe<T>`, `any`, an alias or import it cannot read
+ * (`Awaited<ReturnType<typeof getServerSession>>`), which may be null.
+ */
+function alwaysThere(ctx: ScopeContext, t: ts.TypeNode, depth: number): boolean {
+  const tsm = ctx.ts;
+  if (depth > 5) return false;
+  if (PRIMITIVES.has(tsm.SyntaxKind[t.kind])) return true;
+  if (tsm.isTypeLiteralNode(t) || tsm.isArrayTypeNode(t) || tsm.isTupleTypeNode(t) || tsm.isFunctionTypeNode(t))
+    return true;
+  if (tsm.isParenthesizedTypeNode(t)) return alwaysThere(ctx, t.type, depth + 1);
+  if (tsm.isUnionTypeNode(t)) return t.types.every((u) => alwaysThere(ctx, u, depth + 1));
+  if (tsm.isIntersectionTypeNode(t)) return t.types.some((u) => alwaysThere(ctx, u, depth + 1));
+  if (!tsm.isTypeReferenceNode(t) || !tsm.isIdentifier(t.typeName)) return false;
+  const name = t.typeName.text;
+  if (CONTAINERS.has(name)) return true;
+  const [inner] = t.typeArguments ?? [];
+  if (SAME_VALUE.has(name)) return !!inner && alwaysThere(ctx, inner, depth + 1);
+  if (t.typeArguments?.length) return false;
+  const declaration = ctx.typeNamed?.(t.getSourceFile(), name);
+  if (!declaration) return false;
+  if (!tsm.isTypeAliasDeclaration(declaration)) return true;
+  return !declaration.typeParameters?.length && alwaysThere(ctx, declaration.type, depth + 1);
 }
 
 /** Why the parameter (or destructured parameter field) `v` names may be undefined, by how it is declared. */
@@ -298,8 +327,10 @@ function knownDefined(ctx: ScopeContext, passed: ts.Expression): boolean {
   if (tsm.isIdentifier(e) || tsm.isNonNullExpression(e) || tsm.isLiteralExpression(e)) return true;
   if (tsm.isTemplateExpression(e) || tsm.isObjectLiteralExpression(e) || tsm.isArrayLiteralExpression(e)) return true;
   if (!tsm.isPropertyAccessExpression(e)) return false;
-  const field = parameterMember(ctx, e)?.field;
-  return !!field && !field.optional && !!field.member.type;
+  // `session.user.tenantId` through a type it cannot read is taken as written; request input is not.
+  const declared = parameterMember(ctx, e);
+  if (!declared) return !fromRequest(tsm, e);
+  return !declared.field.optional && !!declared.field.member.type;
 }
 
 /** "optional in its parameter's type (`teamId?: number`)", naming `Partial<...>` when that is why. */
