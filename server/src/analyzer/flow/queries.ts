@@ -243,17 +243,26 @@ function joinedKeys(
 ): ParentKey[] {
   const out: ParentKey[] = [];
   for (const [relation, parents] of joins) {
-    const filter = fieldValue(relation);
-    const object = filter && literalOf(tsm, filter, call);
-    const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
-    const inner = some && literalOf(tsm, some, call);
+    const inner = someFilter(fieldValue(relation), tsm, call);
     for (const join of parents) {
-      const value = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, join.field) : undefined;
+      const value = inner && member(tsm, inner, join.field);
       const key = value && keyOf(tsm, value);
       if (key) out.push({ ...key, table: join.table, field: `${relation}.some.${join.field}` });
     }
   }
   return out;
+}
+
+/** The object of a relation filter's `some` (`{ some: { id } }` -> `{ id }`), through consts. */
+function someFilter(
+  filter: ts.Expression | undefined,
+  tsm: typeof ts,
+  call: ts.Node,
+): ts.ObjectLiteralExpression | undefined {
+  const object = filter && literalOf(tsm, filter, call);
+  const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
+  const inner = some && literalOf(tsm, some, call);
+  return inner && tsm.isObjectLiteralExpression(inner) ? inner : undefined;
 }
 
 /**
@@ -268,11 +277,8 @@ function requiredChildren(
 ): ParentKey[] {
   const out: ParentKey[] = [];
   for (const [relation, child] of children) {
-    const filter = fieldValue(relation);
-    const object = filter && literalOf(tsm, filter, call);
-    const some = object && tsm.isObjectLiteralExpression(object) ? member(tsm, object, "some") : undefined;
-    const inner = some && literalOf(tsm, some, call);
-    const id = inner && tsm.isObjectLiteralExpression(inner) ? member(tsm, inner, "id") : undefined;
+    const inner = someFilter(fieldValue(relation), tsm, call);
+    const id = inner && member(tsm, inner, "id");
     const key = id && keyOf(tsm, id);
     if (key && !key.list) out.push({ ...key, table: child, field: relation });
   }
