@@ -13,7 +13,13 @@ import { memberValue as member, propertyName, propertyValue } from "../orm/prism
 import { entityArgument } from "../orm/typeorm-receivers";
 import { savedKey } from "../orm/typeorm-writes";
 import type { OrmContext } from "../orm/types";
-import { otherParentRelations, primaryKeyFields, referencedTable, relationsOf } from "../model/relations";
+import {
+  otherParentRelations,
+  primaryKeyFields,
+  prismaUniqueFields,
+  referencedTable,
+  relationsOf,
+} from "../model/relations";
 import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
 import { addPrismaRootQueries } from "./root-queries";
@@ -101,7 +107,7 @@ export function ormFlowQuery(
       ownerRelation(ctx, table),
       ownedChildren(ctx.model, table),
       ctx,
-      uniqueFieldsOf(ctx.model, table),
+      prismaUniqueFields(ctx.model, table),
       otherParents(ctx, table),
       joinedThrough(ctx.model, table),
     );
@@ -182,12 +188,6 @@ function joinedThrough(model: TenantModel, table: string): ReadonlyMap<string, {
     if (fields.length) out.set(relation, fields);
   }
   return out;
-}
-
-/** A Prisma model's single-field `@unique` (and `@id` other than `id`) fields: each names one row. */
-function uniqueFieldsOf(model: TenantModel, table: string): ReadonlySet<string> {
-  const entities = lookupTenantTable(model, table)?.entities ?? [];
-  return new Set(entities.flatMap((e) => (e.orm === "prisma" ? (e.uniqueFields ?? []) : [])).filter((f) => f !== "id"));
 }
 
 /**

@@ -213,11 +213,10 @@ export class OwnershipFlow {
     for (const parent of query.parentKeys ?? []) {
       const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
       if (verdict?.kind !== "owned") continue;
-      const how = query.creates ? "is created under" : "hang off";
       return {
         ...verdict,
         proof: "parent",
-        message: `its ${query.creates ? "row" : "rows"} ${how} the "${parent.table}" row ${query.creates ? "it names" : "it filters by"} (${parent.field}): ${verdict.message}`,
+        message: `its rows hang off the "${parent.table}" row it filters by (${parent.field}): ${verdict.message}`,
       };
     }
     return undefined;
@@ -623,8 +622,7 @@ function callbackWrites(tsm: typeof ts, call: ts.CallExpression, field: string):
   if (NO_CALLBACK.has(name)) return false;
   const fn = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return call.arguments.length > 0;
-  const method = tsm.isPropertyAccessExpression(call.expression) ? call.expression.name.text : "";
-  const [element, list] = /^reduce/.test(method) ? [1, 3] : [0, 2];
+  const [element, list] = /^reduce/.test(name) ? [1, 3] : [0, 2];
   return [element, list].some((i) => {
     const name = fn.parameters[i]?.name;
     // A destructured element is a copy of its fields; a destructured array still holds the rows.

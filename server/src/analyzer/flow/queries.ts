@@ -295,7 +295,8 @@ function createdUnder(
   tsm: typeof ts,
   call: ts.CallExpression,
   data: ts.Expression | undefined,
-  [owner, ...others]: readonly CreateOwner[],
+  /** The owning relation first, then the row's other parents. */
+  relations: readonly CreateOwner[],
   types: FieldTypes | undefined,
 ): ParentKey[] | undefined {
   const keyFor = (relation: CreateOwner): ParentKey | undefined => {
@@ -303,7 +304,7 @@ function createdUnder(
     const k = key && key !== "unknown" && !isLiteral(tsm, strip(tsm, key)) ? keyOf(tsm, key) : undefined;
     return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field };
   };
-  const keys = [owner, ...others].flatMap((relation) => (relation && keyFor(relation)) ?? []);
+  const keys = relations.flatMap((relation) => keyFor(relation) ?? []);
   return keys.length ? keys : undefined;
 }
 

@@ -163,11 +163,7 @@ export function modelLinks(model: TenantModel): ModelLinks {
     },
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
     isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
-    isUniqueField: (table, field) =>
-      field !== "id" &&
-      (lookupTenantTable(model, table)?.entities ?? []).some(
-        (e) => e.orm === "prisma" && !!e.uniqueFields?.includes(field),
-      ),
+    isUniqueField: (table, field) => prismaUniqueFields(model, table).has(field),
     ownerKey: (table, field) => {
       const owner = lookupTenantTable(model, table)?.owner;
       if (!owner) return false;
@@ -197,6 +193,12 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
     for (const field of e.uniqueFields ?? []) out.add(field);
   }
   return out;
+}
+
+/** A Prisma model's single-field `@unique` (and `@id` other than `id`) fields: each names one row. */
+export function prismaUniqueFields(model: TenantModel, table: string): ReadonlySet<string> {
+  const entities = lookupTenantTable(model, table)?.entities ?? [];
+  return new Set(entities.flatMap((e) => (e.orm === "prisma" ? (e.uniqueFields ?? []) : [])).filter((f) => f !== "id"));
 }
 
 const USERS_TABLE = /^(?:app_?)?users?$/i;

@@ -263,7 +263,6 @@ function optionalBaseThere(ctx: ScopeContext, v: ts.Expression): boolean {
   return !!field?.member.type && !field.optional && alwaysThere(ctx, field.member.type, 0);
 }
 
-const PRIMITIVES = new Set(["StringKeyword", "NumberKeyword", "BooleanKeyword", "BigIntKeyword", "ObjectKeyword"]);
 /** Generic types whose values are never null themselves. */
 const CONTAINERS = new Set(["Array", "ReadonlyArray", "Record", "Map", "Set", "ReadonlyMap", "ReadonlySet"]);
 /** Mapped types that keep their argument's nullability. */
@@ -277,7 +276,9 @@ const SAME_VALUE = new Set(["Partial", "Required", "Readonly", "Pick", "Omit"]);
 function alwaysThere(ctx: ScopeContext, t: ts.TypeNode, depth: number): boolean {
   const tsm = ctx.ts;
   if (depth > 5) return false;
-  if (PRIMITIVES.has(tsm.SyntaxKind[t.kind])) return true;
+  const k = tsm.SyntaxKind;
+  if ([k.StringKeyword, k.NumberKeyword, k.BooleanKeyword, k.BigIntKeyword, k.ObjectKeyword].includes(t.kind))
+    return true;
   if (tsm.isTypeLiteralNode(t) || tsm.isArrayTypeNode(t) || tsm.isTupleTypeNode(t) || tsm.isFunctionTypeNode(t))
     return true;
   if (tsm.isParenthesizedTypeNode(t)) return alwaysThere(ctx, t.type, depth + 1);
