@@ -411,6 +411,37 @@ export async function GET(tenantId: string, input: any) {
       "lib/invoices.ts:6: findUnique({ where: { id } })",
     ]);
   });
+
+  // formbricks' services: `cache(async () => { ... }, [key], { tags })()`, run at once.
+  const CACHED_LIB = (call: string) => `${PRISMA}
+import { err, ok } from "./result";
+import { cache } from "./cache";
+export const getWebhook = async (id: string) =>
+  ${call.replace(
+    "BODY",
+    `async () => {
+      const inv = await prisma.invoice.findUnique({ where: { id } });
+      if (!inv) return err({ type: "not_found" });
+      return ok(inv);
+    }`,
+  )};
+`;
+
+  test("a row a cached or immediately invoked function returns is checked by every caller", () => {
+    for (const call of ["cache(BODY, [`webhook-${id}`], { tags: [] })()", "await (BODY)()"]) {
+      const files = (check: string) => ({
+        "/p/src/lib/invoices.ts": CACHED_LIB(call),
+        "/p/src/routes/webhooks.ts": OWN_CALLER(check),
+      });
+      assert.deepEqual(h.run(files("res.data.tenantId !== tenantId")).flagged, [], call);
+      // Twin: the caller checks another field.
+      assert.deepEqual(
+        h.run(files("res.data.status !== 'open'")).flagged,
+        ["lib/invoices.ts:8: findUnique({ where: { id } })"],
+        call,
+      );
+    }
+  });
 });
 
 describe("a check of the tenant's own row a row includes", () => {

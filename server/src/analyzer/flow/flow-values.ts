@@ -97,6 +97,8 @@ export type HelperEffect =
       reason: Reason;
       present?: boolean;
       uniqueField?: string;
+      /** Verified only once the caller stops when the result's field of this name is set (`if (r.error) return`). */
+      onError?: string;
       /** Whether the caller handed the helper's tenant parameters the tenant, not request input. */
       tenant: (names: TenantNames) => boolean;
     }

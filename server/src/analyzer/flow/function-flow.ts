@@ -13,6 +13,7 @@ import {
   isInequality,
   normalize,
   UNKNOWN,
+  type Binding,
   type FlowContext,
 } from "./flow-values";
 import { AccessChecks } from "./access-checks";
@@ -24,6 +25,9 @@ export type { Reason, Value } from "./values";
 export { lineOf } from "./values";
 
 export class FunctionFlow extends AccessChecks {
+  /** A helper's verified keys that hold once the caller stops on its result's error (`if (r.error) return`). */
+  private readonly errorGates: { tested: string; fact: Binding; scope: ts.Node; pos: number }[] = [];
+
   constructor(ctx: FlowContext, root: ts.Node) {
     super(ctx, root);
     this.guarded(root);
@@ -327,7 +331,13 @@ export class FunctionFlow extends AccessChecks {
           ...(effect.present && { present: true }),
           ...(effect.uniqueField && { uniqueField: effect.uniqueField }),
         };
-        this.facts.push({ name: text, value, scope, pos: st.end, throws: true });
+        const fact: Binding = { name: text, value, scope, pos: st.end, throws: true };
+        if (!effect.onError) this.facts.push(fact);
+        else {
+          // `const result = await fetchAndAuthorize(id)`: proven by the guard on `result.error`, if one follows.
+          const tested = errorTested(tsm, st, effect.onError);
+          if (tested) this.errorGates.push({ tested, fact, scope, pos: st.end });
+        }
         continue;
       }
       const row = this.valueOf(effect.row, st);
@@ -387,6 +397,22 @@ export class FunctionFlow extends AccessChecks {
   }
 
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
+  /** `if (result.error) return result.error`: what the helper verified holds from here on. */
+  private passedErrorGate(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tested = setTested(this.tsm, term, this.ctx.sourceFile);
+    if (!tested) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    for (const gate of this.errorGates) {
+      if (gate.tested !== tested || st.pos < gate.pos || st.end > gate.scope.end) continue;
+      const reason = gate.fact.value.reason!;
+      const value: Value = {
+        ...gate.fact.value,
+        reason: { ...reason, say: (k) => `${reason.say(k)}, and the caller stops when \`${tested}\` is set (line ${line})` },
+      };
+      this.facts.push({ ...gate.fact, value, scope, pos: st.end, throws });
+    }
+  }
+
   private guard(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
     // A branch that ends the path leaves the condition false after the if, whatever its else does
@@ -395,6 +421,7 @@ export class FunctionFlow extends AccessChecks {
     const throws = exits && throwsOnly(tsm, st.thenStatement);
     if (exits) this.eitherCheck(st, scope);
     for (const term of orTerms(tsm, st.expression)) {
+      if (exits) this.passedErrorGate(term, st, scope, throws);
       // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
       // `if (!(await verifySecretKey(secret, key.hashedSecretKey))) throw`: the caller holds the row's secret.
       if (exits) this.verifiedSecret(term, st, scope);
@@ -524,4 +551,42 @@ function isAsyncLookup(tsm: typeof ts, call: ts.Expression): boolean {
     tsm.isPropertyAccessExpression(call.expression) &&
     /^(?:find|count|aggregate|exists?$)/.test(call.expression.name.text)
   );
+}
+
+/**
+ * What a caller tests to see a helper's failure, for a result kept in `st`: `result.error` for
+ * `const result = await f()`, `error` for `const { survey, error } = await f()`.
+ */
+function errorTested(tsm: typeof ts, st: ts.Node, field: string): string | undefined {
+  if (!tsm.isVariableDeclaration(st)) return undefined;
+  if (tsm.isIdentifier(st.name)) return `${st.name.text}.${field}`;
+  if (!tsm.isObjectBindingPattern(st.name)) return undefined;
+  for (const el of st.name.elements) {
+    const key = el.propertyName ?? el.name;
+    if (!el.dotDotDotToken && tsm.isIdentifier(key) && key.text === field && tsm.isIdentifier(el.name))
+      return el.name.text;
+  }
+  return undefined;
+}
+
+/** The expression a condition is true for when it is set: `r.error`, `!!r.error`, `r.error != null`, `"error" in r`. */
+function setTested(tsm: typeof ts, term: ts.Expression, file: ts.SourceFile): string | undefined {
+  let t = strip(tsm, term);
+  while (
+    tsm.isPrefixUnaryExpression(t) &&
+    t.operator === tsm.SyntaxKind.ExclamationToken &&
+    tsm.isPrefixUnaryExpression(strip(tsm, t.operand)) &&
+    (strip(tsm, t.operand) as ts.PrefixUnaryExpression).operator === tsm.SyntaxKind.ExclamationToken
+  )
+    t = strip(tsm, (strip(tsm, t.operand) as ts.PrefixUnaryExpression).operand);
+  if (tsm.isBinaryExpression(t)) {
+    const op = t.operatorToken.kind;
+    const nothing = isNothing(tsm, strip(tsm, t.right));
+    if (nothing && (op === tsm.SyntaxKind.ExclamationEqualsToken || op === tsm.SyntaxKind.ExclamationEqualsEqualsToken))
+      t = strip(tsm, t.left);
+    else if (op === tsm.SyntaxKind.InKeyword && tsm.isStringLiteral(t.left))
+      return `${normalize(t.right.getText(file))}.${t.left.text}`;
+    else return undefined;
+  }
+  return tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t) ? normalize(t.getText(file)) : undefined;
 }

@@ -335,7 +335,7 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
  */
 const MEMOIZERS = /^(?:cache|reactCache|unstable_cache|memoize|memoizeOne|memoizee|pMemoize|memo|once)$/;
 
-function isMemoizer(tsm: typeof ts, callee: ts.Expression): boolean {
+export function isMemoizer(tsm: typeof ts, callee: ts.Expression): boolean {
   const c = strip(tsm, callee);
   if (tsm.isIdentifier(c)) return MEMOIZERS.test(c.text);
   return tsm.isPropertyAccessExpression(c) && MEMOIZERS.test(c.name.text);

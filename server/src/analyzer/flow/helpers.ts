@@ -24,9 +24,9 @@ import {
 import { returnStatements } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
-import { holdsNothing, wrapperField, wrapValue } from "./values";
+import { holdsNothing, isNothing, wrapperField, wrapValue } from "./values";
 import { argumentAt, hasCall } from "./callers";
-import { FunctionResolver, functionNameOf, type FunctionWithBody } from "./functions";
+import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
 export interface HelperContext {
@@ -87,6 +87,8 @@ interface Summary {
     checked?: boolean;
     /** The unique field the key was looked up by (`slug`), when not the primary key. */
     uniqueField?: string;
+    /** Verified only for a caller that stops when the result's field of this name is set (`if (r.error) return`). */
+    onError?: string;
   }[];
   /** Parameters named for the tenant (`tenantId`, `orgId`): what a verifying helper checks keys against. */
   tenantParams: { index: number; path: string }[];
@@ -338,6 +340,7 @@ export class HelperSummaries implements HelperEffects {
           table: v.table,
           ...(v.present && { present: true }),
           ...(v.uniqueField && { uniqueField: v.uniqueField }),
+          ...(v.onError && { onError: v.onError }),
           // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
           tenant: (names) =>
             s.tenantParams.every((t) => {
@@ -349,7 +352,7 @@ export class HelperSummaries implements HelperEffects {
             proof: "helper",
             evidence: call,
             say: (text) =>
-              `key ${text} is verified by ${s.label}, which throws unless ${v.checked ? "the row it reads by it is the tenant's" : "a scoped query finds it"}` +
+              `key ${text} is verified by ${s.label}, which ${v.onError ? `returns an ${v.onError}` : "throws"} unless ${v.checked ? "the row it reads by it is the tenant's" : "a scoped query finds it"}` +
               (v.present ? " (when one is given; without one this query fails or matches nothing)" : ""),
           },
         });
@@ -541,10 +544,18 @@ export class HelperSummaries implements HelperEffects {
     const firstReturn = Math.min(...exits.map((r) => r.pos), firstNextCall(tsm, fn));
     const params = fn.parameters.map((p) => (tsm.isIdentifier(p.name) ? p.name.text : undefined));
 
+    // `if (!ok) return { error: forbidden() }` ... `return { survey }`: a caller that stops on
+    // `result.error` is past every check before the first return without one.
+    const errorField = errorResultField(tsm, exits);
+    const firstSuccess = errorField
+      ? Math.min(...exits.filter((r) => !errorReturn(tsm, r, errorField)).map((r) => r.pos), firstNextCall(tsm, fn))
+      : -1;
     const verifies: Summary["verifies"] = [];
     for (const fact of flow.facts) {
       // A key readable only because its row may be public proves nothing to the caller's writes.
-      if (!fact.throws || fact.value.shared || fact.scope !== fn.body || fact.pos > firstReturn) continue;
+      if (fact.value.shared || fact.scope !== fn.body) continue;
+      const onError = !fact.throws || fact.pos > firstReturn;
+      if (onError && (!errorField || fact.pos > firstSuccess)) continue;
       for (const p of parameterNames(tsm, fn))
         if (fact.name === p.name || fact.name.startsWith(`${p.name}.`))
           verifies.push({
@@ -554,6 +565,7 @@ export class HelperSummaries implements HelperEffects {
             ...(fact.value.present && { present: true }),
             ...(fact.value.uniqueField && { uniqueField: fact.value.uniqueField }),
             ...(fact.value.reason?.proof !== "owned-key" && { checked: true }),
+            ...(onError && { onError: errorField }),
           });
     }
 
@@ -566,9 +578,13 @@ export class HelperSummaries implements HelperEffects {
       }
 
     // What each return hands back, with where it stands (an arrow's expression body is its one return).
-    const returned: ReturnedExpression[] = tsm.isBlock(fn.body)
-      ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as ReturnedExpression] : []))
-      : [[fn.body, fn.body]];
+    // `cache(async () => { ...; return row }, [key])()`: what the invoked function returns.
+    const returned: ReturnedExpression[] = invokedReturns(
+      tsm,
+      tsm.isBlock(fn.body)
+        ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as ReturnedExpression] : []))
+        : [[fn.body, fn.body]],
+    );
     const returnsMembership = this.returnedMembership(flow, fn, returned);
     const returns = this.returnedValue(flow, fn, returned);
     const returnsRead = returns || returnsMembership ? undefined : this.returnedRead(flow, fn, returned);
@@ -1078,4 +1094,62 @@ function firstNextCall(tsm: typeof ts, fn: FunctionWithBody): number {
   };
   tsm.forEachChild(fn.body, visit);
   return first;
+}
+
+/** Fields a result object names its failure by. */
+const ERROR_FIELDS = ["error"];
+
+/**
+ * `return { error: notFound() }` on every failure and `return { survey }` on success: the field the
+ * failures set, when every return is an object literal and some set it to a value.
+ */
+function errorResultField(tsm: typeof ts, exits: ts.ReturnStatement[]): string | undefined {
+  const objects = exits.map((r) => (r.expression ? strip(tsm, r.expression) : undefined));
+  if (!objects.length || !objects.every((o) => o && tsm.isObjectLiteralExpression(o))) return undefined;
+  return ERROR_FIELDS.find((f) => exits.some((r) => errorReturn(tsm, r, f)));
+}
+
+function errorReturn(tsm: typeof ts, r: ts.ReturnStatement, field: string): boolean {
+  const o = r.expression && strip(tsm, r.expression);
+  if (!o || !tsm.isObjectLiteralExpression(o)) return false;
+  return o.properties.some((p) => {
+    if (!p.name || !tsm.isIdentifier(p.name) || p.name.text !== field) return false;
+    if (tsm.isShorthandPropertyAssignment(p)) return true;
+    if (!tsm.isPropertyAssignment(p)) return false;
+    const v = strip(tsm, p.initializer);
+    const falsy =
+      isNothing(tsm, v) ||
+      v.kind === tsm.SyntaxKind.FalseKeyword ||
+      (tsm.isStringLiteral(v) && !v.text) ||
+      (tsm.isNumericLiteral(v) && Number(v.text) === 0);
+    return !falsy;
+  });
+}
+
+/**
+ * Returned expressions with each invoked function literal replaced by what it returns:
+ * `(async () => { ... })()`, and `cache(async () => { ... }, keys)()` (a memoizing wrapper's
+ * function, called at once with no arguments, as formbricks' services do).
+ */
+function invokedReturns(tsm: typeof ts, returned: ReturnedExpression[], depth = 0): ReturnedExpression[] {
+  return returned.flatMap((r): ReturnedExpression[] => {
+    let e = strip(tsm, r[0]);
+    while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+    const fn = depth < 3 ? invokedFunction(tsm, e) : undefined;
+    if (!fn) return [r];
+    const inner: ReturnedExpression[] = tsm.isBlock(fn.body)
+      ? returnStatements(tsm, fn).flatMap((x) => (x.expression ? [[x.expression, x] as ReturnedExpression] : []))
+      : [[fn.body, fn.body]];
+    return invokedReturns(tsm, inner, depth + 1);
+  });
+}
+
+/** The function literal a call runs at once: `(() => ...)()`, or `cache(() => ..., keys)()`. */
+function invokedFunction(tsm: typeof ts, e: ts.Expression): FunctionWithBody | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length) return undefined;
+  let callee = strip(tsm, e.expression);
+  if (tsm.isCallExpression(callee) && isMemoizer(tsm, callee.expression) && callee.arguments[0])
+    callee = strip(tsm, callee.arguments[0]);
+  if (!tsm.isArrowFunction(callee) && !tsm.isFunctionExpression(callee)) return undefined;
+  return callee.parameters.length ? undefined : (callee as FunctionWithBody);
 }
