@@ -407,7 +407,10 @@ export class FunctionFlow extends AccessChecks {
       const reason = gate.fact.value.reason!;
       const value: Value = {
         ...gate.fact.value,
-        reason: { ...reason, say: (k) => `${reason.say(k)}, and the caller stops when \`${tested}\` is set (line ${line})` },
+        reason: {
+          ...reason,
+          say: (k) => `${reason.say(k)}, and the caller stops when \`${tested}\` is set (line ${line})`,
+        },
       };
       this.facts.push({ ...gate.fact, value, scope, pos: st.end, throws });
     }
