@@ -260,3 +260,72 @@ describe("a level table (Task.projectId -> Project.id makes Project the project 
     ]);
   });
 });
+
+// formbricks' hasUserEnvironmentAccess: a membership looked up through the organization that
+// holds the environment, `organization: { projects: { some: { environments: { some: { id } } } } }`.
+describe("the tenant's own row named through a row it holds at a narrower level", () => {
+  const LEVELS = `
+model Organization {
+  id          String       @id
+  projects    Project[]
+  memberships Membership[]
+}
+model Membership {
+  userId         String
+  organizationId String
+  organization   Organization @relation(fields: [organizationId], references: [id])
+  role           String
+  @@id([userId, organizationId])
+}
+model Project {
+  id             String        @id
+  organizationId String
+  organization   Organization  @relation(fields: [organizationId], references: [id])
+  environments   Environment[]
+}
+model Environment {
+  id        String  @id
+  projectId String
+  project   Project @relation(fields: [projectId], references: [id])
+  surveys   Survey[]
+}
+model Survey {
+  id            String      @id
+  environmentId String
+  environment   Environment @relation(fields: [environmentId], references: [id])
+}
+`;
+  const LEVEL_CONFIG: ConfigFile = { tenantColumns: ["organizationId", "projectId", "environmentId"] };
+  let levels: TenantModel;
+  before(() => {
+    levels = prismaModel(parser, LEVELS, LEVEL_CONFIG);
+  });
+  const foundIn = (where: string) => {
+    const code = `${HEADER}export async function f(userId: string, environmentId: string, projectId: string, surveyId: string, name: string) {
+  return prisma.membership.findFirst({ where: ${where} });
+}
+`;
+    return summarizeFindings(code, analyzePrisma(parser, code, { model: levels, config: LEVEL_CONFIG })).map(
+      ({ rule }) => rule,
+    );
+  };
+
+  test("the organization that holds the tenant's environment or project is the tenant's", () => {
+    for (const where of [
+      "{ userId, organization: { projects: { some: { environments: { some: { id: environmentId } } } } } }",
+      "{ userId, organization: { projects: { some: { id: projectId } } } }",
+      "{ userId, organization: { is: { projects: { some: { environments: { some: { id: environmentId } } } } } } }",
+    ])
+      assert.deepEqual(foundIn(where), [], where);
+  });
+
+  test("twins: held rows named by something other than their level's key, or only through every/none", () => {
+    for (const where of [
+      "{ userId, organization: { projects: { some: { environments: { some: { surveys: { some: { id: surveyId } } } } } } } }",
+      "{ userId, organization: { projects: { some: { name } } } }",
+      "{ userId, organization: { projects: { every: { id: projectId } } } }",
+      "{ userId, organization: { projects: { none: { id: projectId } } } }",
+    ])
+      assert.deepEqual(foundIn(where), ["missing-tenant-filter"], where);
+  });
+});

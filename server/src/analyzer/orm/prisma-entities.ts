@@ -52,6 +52,15 @@ export class PrismaEntities {
     return unique?.length ? new Set(["id", ...unique]) : undefined;
   }
 
+  /** The tenant-owned model the tenant's own model `name` holds by its back-relation `field` (`projects`). */
+  private heldBy(name: string, field: string): PrismaEntity | undefined {
+    const root = lookupTenantRoot(this.model, name);
+    const held = root && relationsOf(this.model, root.name).backRelations.get(field);
+    const table = held && lookupTenantTable(this.model, held.table);
+    const entity = table?.entities?.find((e) => e.orm === "prisma")?.names[0];
+    return entity ? this.byName(entity) : undefined;
+  }
+
   private membershipsOf(name: string): Set<string> {
     const known = this.memberships.get(name);
     if (known) return known;
@@ -131,6 +140,7 @@ export class PrismaEntities {
           carriesTenant: carries(r),
           ...(memberships?.size && { memberships }),
           ...(tenantKeys && { tenantKeys }),
+          ...(!target && carries(r) && { holds: (held: string) => this.heldBy(r.target, held) }),
         };
       },
     };

@@ -53,6 +53,8 @@ export interface ScopeRelation {
   memberships?: ReadonlySet<string>;
   /** For the tenant's own model: its fields that name one tenant (`id`, `slug @unique`). */
   tenantKeys?: ReadonlySet<string>;
+  /** For the tenant's own model: its back-relations to the tenant-owned models it holds (`projects`), by name. */
+  holds?(field: string): ScopeEntity | undefined;
 }
 
 export type ScopeContext = SyntaxContext;
@@ -666,6 +668,16 @@ function relationScope(
     const key = innerObj.properties.find((p) => keys.has(propertyName(tsm, p) ?? ""));
     const keyValue = key && propertyValue(tsm, key);
     if (keyValue) return tenantValueScope(ctx, keyValue, `${entity.tenantField} (through ${propertyName(tsm, key!)})`);
+    // `organization: { projects: { some: { environments: { some: { id: environmentId } } } } }`:
+    // the one organization that holds a row the filter scopes (at its own, narrower level).
+    for (const p of innerObj.properties) {
+      const name = propertyName(tsm, p);
+      const held = name ? relation.holds?.(name) : undefined;
+      const heldValue = held && propertyValue(tsm, p);
+      if (!heldValue) continue;
+      const scope = relationScope(ctx, heldValue, { target: held, carriesTenant: false }, entity, depth + 1);
+      if (scope.kind === "scoped") return scope;
+    }
     // `organization: { members: { some: { userId } } }`: only tenants the user is a member of.
     return innerObj.properties.some((p) => memberOf(ctx, p, relation.memberships))
       ? { kind: "scoped" }
