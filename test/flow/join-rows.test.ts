@@ -98,4 +98,24 @@ describe("a join row naming two tenant-owned parents", () => {
       'routes/tags.ts:11: findMany({ where: { OR: [{ tags: { some: { tagId: tag.id } } }, { id: { not: "x" } }] } })',
     ]);
   });
+
+  // formbricks' mergeTags: the responses tagged `{ in: [originalTagId] }`, each re-tagged with the new tag.
+  test("the rows read through a literal list of proven keys are the tenant's: their keys file new join rows", () => {
+    const r = run(`  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  const links = await prisma.link.findMany({ where: { tags: { some: { tagId: { in: [tag.id, body.tagId] } } } } });
+  for (const l of links) await prisma.linkTag.create({ data: { linkId: l.id, tagId: tag.id } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a list holding one key nothing ties to the tenant", () => {
+    const r = run(`  const tag = await prisma.tag.findFirst({ where: { id: body.tagId, projectId } });
+  if (!tag) throw new Error("not found");
+  const links = await prisma.link.findMany({ where: { tags: { some: { tagId: { in: [tag.id, body.authorId] } } } } });
+  for (const l of links) await prisma.linkTag.create({ data: { linkId: l.id, tagId: tag.id } });`);
+    assert.deepEqual(r.flagged, [
+      "routes/tags.ts:8: findMany({ where: { tags: { some: { tagId: { in: [tag.id, body.authorId] } } } } })",
+      "routes/tags.ts:9: create({ data: { linkId: l.id, tagId: tag.id } })",
+    ]);
+  });
 });

@@ -294,21 +294,32 @@ export abstract class FlowValues {
    */
   protected scopedInFlow(q: FlowQuery): boolean {
     if (q.scoped) return true;
-    return !!q.parentKeys?.some((pk) => {
-      if (pk.list) return false;
-      const v = this.valueOf(pk.expr, q.call);
-      if (
-        v?.kind === "key" &&
-        !v.unchecked &&
-        !!v.reason &&
-        presentEnough(v, pk) &&
-        sharedEnough(v, q) &&
-        (v.table === "*" || (v.table === pk.table && !v.uniqueField))
-      )
-        return true;
-      // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
-      return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
-    });
+    return !!q.parentKeys?.some((pk) => this.parentKeyProven(q, pk));
+  }
+
+  /** A parent key of `q` the flow proved, or every call does; a literal list (`in: [a, b]`) when each of its keys is. */
+  private parentKeyProven(q: FlowQuery, pk: NonNullable<FlowQuery["parentKeys"]>[number]): boolean {
+    const tsm = this.tsm;
+    if (pk.list) {
+      const list = strip(tsm, pk.expr);
+      return (
+        tsm.isArrayLiteralExpression(list) &&
+        list.elements.length > 0 &&
+        list.elements.every((e) => !tsm.isSpreadElement(e) && this.parentKeyProven(q, { ...pk, expr: e, list: false }))
+      );
+    }
+    const v = this.valueOf(pk.expr, q.call);
+    if (
+      v?.kind === "key" &&
+      !v.unchecked &&
+      !!v.reason &&
+      presentEnough(v, pk) &&
+      sharedEnough(v, q) &&
+      (v.table === "*" || (v.table === pk.table && !v.uniqueField))
+    )
+      return true;
+    // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
+    return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
   }
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
