@@ -507,6 +507,37 @@ describe("a column declared `.unique()` names one row, as the primary key does (
   });
 });
 
+describe("the tenant the request was authorized for, by its name (unkey's `auth.authorizedWorkspaceId`)", () => {
+  const run = (check: string) =>
+    flagged(`  const auth = await rootKeyAuth(opts.ctx);
+  const found = await opts.ctx.db.query.page.findFirst({ where: eq(page.slug, opts.input.slug) });
+  ${check}
+  await opts.ctx.db.delete(page).where(eq(page.slug, opts.input.slug));`);
+
+  test("a row checked against `auth.authorizedWorkspaceId` or `currentWorkspaceId` is checked", () => {
+    assert.deepEqual(
+      run(`if (!found || found.workspaceId !== auth.authorizedWorkspaceId) throw new Error("NOT_FOUND");`),
+      [],
+    );
+    assert.deepEqual(
+      run(`if (!found || found.workspaceId !== auth.currentWorkspaceId) throw new Error("NOT_FOUND");`),
+      [],
+    );
+  });
+
+  test("twins: another word before the tenant's name, or the request's own", () => {
+    const both = ["page.findFirst", "delete(page)"];
+    assert.deepEqual(
+      run(`if (!found || found.workspaceId !== auth.targetWorkspaceId) throw new Error("NOT_FOUND");`),
+      both,
+    );
+    assert.deepEqual(
+      run(`if (!found || found.workspaceId !== opts.input.authorizedWorkspaceId) throw new Error("NOT_FOUND");`),
+      both,
+    );
+  });
+});
+
 describe("a parent joined by the key a scoped child row holds (papra's tags with their documents)", () => {
   const LINK_SCHEMA = `import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 export const orgs = sqliteTable("orgs", { id: text("id").primaryKey() });

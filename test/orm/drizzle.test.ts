@@ -331,6 +331,27 @@ const cases: BuilderCase[] = [
     body: "return db().query.orders.findFirst({ where: { id } });",
     expect: ["missing-tenant-filter orders.findFirst"],
   },
+  // one connection of a client (a read replica, the primary): unkey's `db.readonly`, Drizzle's `$primary`
+  {
+    name: "a client's primary connection: delete by id only",
+    body: "return db.primary.delete(orders).where(eq(orders.id, id));",
+    expect: ["missing-tenant-filter delete(orders)"],
+  },
+  {
+    name: "a client's read replica: relational query by id",
+    body: "return db.readonly.query.orders.findFirst({ where: (t, { eq }) => eq(t.id, id) });",
+    expect: ["missing-tenant-filter orders.findFirst"],
+  },
+  {
+    name: "Drizzle's $primary: select with the tenant predicate",
+    body: "return db.$primary.select().from(orders).where(eq(orders.tenantId, tenantId));",
+    expect: [],
+  },
+  {
+    name: "a primary field of something that is no client",
+    body: "return settings.primary.delete(orders).where(eq(orders.id, id));",
+    expect: [],
+  },
   // promise handlers run the query; they are no step of it
   {
     name: "relational query by id, its errors caught",

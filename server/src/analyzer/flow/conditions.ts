@@ -143,6 +143,8 @@ export function throughRequestInput(names: readonly string[]): boolean {
 const TENANT_WORD =
   /^(?:active|current|selected)?(?:tenant|workspace|org|organization|organisation|team|account|company)$/i;
 const ID_NAME = /(?:Id|ID|_id)$/;
+/** Words that say a tenant value is the one the request was authorized for. */
+const SETTLED = /^(?:active|current|selected|authorized|authenticated|session)(?=[A-Z])/;
 
 /**
  * `id`, `orgId`, `tenantId`: a field of the tenant's own row that identifies it, or the broader
@@ -157,6 +159,10 @@ function namesTenant(tenant: TenantNames, name: string, before: string | undefin
   if (tenant.names.has(name)) return "column";
   // A tenant column that names the owning user (`ownerId`): its tenant is a user, called `userId`, `user.id`.
   if (ownedByUser(tenant) && (USER_ID.test(name) || (name === "id" && USER.test(before ?? "")))) return "word";
+  // `authorizedWorkspaceId` for `workspaceId`: the tenant a check settled on.
+  const settled = SETTLED.exec(name);
+  if (settled && tenant.names.has(name.slice(settled[0].length).replace(/^[A-Z]/, (c) => c.toLowerCase())))
+    return "word";
   if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, "").replace(/_$/, "")) ? "word" : undefined;
   // `ctx.space.id` for the tenant column `spaceId`: the id of the object the column is named for.
   const owner = before?.toLowerCase();

@@ -7,6 +7,9 @@ import { stringValue } from "./builder-syntax";
 import { returnedExpressions } from "../statements";
 import type { OrmContext } from "./types";
 
+/** The connections a client holds (read replicas, the primary): Drizzle's `$primary`, unkey's `db.readonly`. */
+const CONNECTION_NAMES = /^\$?(?:primary|readonly|readOnly|replica|readReplica|reader|writer|read|write|master|main)$/;
+
 /** How to recognise one builder's client without and with a type checker. */
 export interface ClientShape {
   /** Calls whose result is the client: `drizzle(...)`, `knex(...)`. */
@@ -33,7 +36,12 @@ export function isClientOf(
 ): boolean {
   const e = skipOuter(tsm, expr);
   if (tsm.isPropertyAccessExpression(e))
-    return CLIENT_NAMES.has(e.name.text) || (!!checker && hasClientType(tsm, checker, e, shape));
+    return (
+      CLIENT_NAMES.has(e.name.text) ||
+      // `db.primary`, `db.readonly`, `db.$replica`: one of a client's connections is a client too.
+      (CONNECTION_NAMES.test(e.name.text) && depth < 3 && isClientOf(tsm, e.expression, shape, checker, depth + 1)) ||
+      (!!checker && hasClientType(tsm, checker, e, shape))
+    );
   // `(tx || db)('orders')`, `(trx ?? knex)`, `(inTx ? trx : db)`: either side is the client.
   if (
     tsm.isBinaryExpression(e) &&
