@@ -31,6 +31,7 @@ export const subscriberNote = sqliteTable("subscriber_note", {
 export const statusReport = sqliteTable("status_report", {
   id: integer("id").primaryKey(),
   workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+  pageId: integer("page_id").unique().references(() => page.id),
 });
 export const statusReportUpdate = sqliteTable("status_report_update", {
   id: integer("id").primaryKey(),
@@ -504,6 +505,23 @@ describe("a column declared `.unique()` names one row, as the primary key does (
   if (!found || found.workspaceId !== workspaceId) throw new Error("NOT_FOUND");
   await opts.ctx.db.delete(invitation).where(eq(invitation.email, opts.input.email));`);
     assert.deepEqual(email, ["delete(invitation)"]);
+  });
+});
+
+describe("a unique foreign key (1:1) of a proven row is a key of the row it points at (unkey's apis.keyAuthId)", () => {
+  const run = (key: string) =>
+    flagged(`  const report = await opts.ctx.db.query.statusReport.findFirst({
+    where: and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)),
+  });
+  if (!report) throw new Error("NOT_FOUND");
+  await opts.ctx.db.delete(pageSubscriber).where(eq(pageSubscriber.pageId, ${key}));`);
+
+  test("the page the scoped report points at: its subscribers are the tenant's", () => {
+    assert.deepEqual(run("report.pageId!"), []);
+  });
+
+  test("twin: the page from the request", () => {
+    assert.deepEqual(run("opts.input.pageId"), ["delete(pageSubscriber)"]);
   });
 });
 

@@ -329,13 +329,14 @@ export abstract class FlowValues {
     if (projected && !projected.column && projected.table === value!.table) return value;
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
+    const shared = value.shared ? { shared: true } : {};
+    // A foreign key, even a unique one (`apis.keyAuthId`, 1:1): a key of the row it points at.
+    const table = name === "id" ? undefined : this.ctx.links?.referencedTable(value.table, name);
+    if (table) return { kind: "key", table, reason: value.reason, ...shared };
     // `key.sshKeyId` of a table whose primary key is `sshKeyId`: the row's own key, as `row.id` is.
     if (this.ctx.links?.isPrimaryKey(value.table, name)) return { ...value, kind: "key" };
     // `domain.slug` of a scoped row, `@unique` in the schema: a key by that field.
     if (this.ctx.links?.isUniqueField(value.table, name)) return { ...value, kind: "key", uniqueField: name };
-    const shared = value.shared ? { shared: true } : {};
-    const table = this.ctx.links?.referencedTable(value.table, name);
-    if (table) return { kind: "key", table, reason: value.reason, ...shared };
     // `team.documents` of an owned team: rows whose key points at it are its tenant's.
     const related = this.ctx.links?.relatedRows(value.table, name);
     return related && { kind: related.many ? "rows" : "row", table: related.table, reason: value.reason, ...shared };
