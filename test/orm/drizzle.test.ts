@@ -229,6 +229,22 @@ const cases: BuilderCase[] = [
     body: "return db.insert(orders).values(input);",
     expect: ["dynamic-sql insert(orders)"],
   },
+  // unkey's `const tuple = { workspaceId, roleId }` spread into each insert
+  {
+    name: "insert spreading a const object literal that sets the tenant",
+    body: "const base = { tenantId, status };\n  return db.insert(orders).values({ ...base, id });",
+    expect: [],
+  },
+  {
+    name: "insert spreading a const object literal without the tenant",
+    body: "const base = { status };\n  return db.insert(orders).values({ ...base, id });",
+    expect: ["missing-tenant-on-insert insert(orders)"],
+  },
+  {
+    name: "insert spreading a const object literal changed after it was written",
+    body: "const base: any = { status };\n  base[key] = tenantId;\n  return db.insert(orders).values({ ...base, id });",
+    expect: ["dynamic-sql insert(orders)"],
+  },
   { name: "insert into a global table", body: "return db.insert(plans).values({ id, name: 'pro' });", expect: [] },
   // upserts
   {

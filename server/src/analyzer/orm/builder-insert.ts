@@ -5,7 +5,8 @@ import { normalizeColumnName } from "../model/names";
 import type { TenantTable } from "../model/types";
 import { finding } from "./builder-scope";
 import { addProperty, propertyKey, stringValue } from "./builder-syntax";
-import { constInitializer, skipOuter, type ChainCall } from "./chain";
+import { constInitializer, localDeclaration, skipOuter, type ChainCall } from "./chain";
+import { isMutated } from "./prisma-syntax";
 import type { OrmContext, OrmFinding } from "./types";
 
 export interface InsertCheck {
@@ -243,12 +244,25 @@ function tenantState(
   ctx: OrmContext,
   check: InsertCheck,
   object: ts.ObjectLiteralExpression,
+  depth = 0,
 ): "yes" | "no" | ts.Expression {
   const tsm = ctx.ts;
   let maybe: ts.Expression | undefined;
   for (const p of object.properties) {
     if (tsm.isSpreadAssignment(p)) {
       if (typeHasTenant(ctx, check, p.expression)) return "yes";
+      // `const tuple = { workspaceId, roleId }; ...values({ ...tuple, createdAt })`: the literal says.
+      const spread = skipOuter(tsm, p.expression);
+      const decl = tsm.isIdentifier(spread) && depth < 3 ? localDeclaration(tsm, spread) : undefined;
+      const init =
+        decl && !isMutated(tsm, spread.getText(), decl) ? constInitializer(tsm, spread as ts.Identifier) : undefined;
+      const literal = init && skipOuter(tsm, init);
+      if (literal && tsm.isObjectLiteralExpression(literal)) {
+        const inner = tenantState(ctx, check, literal, depth + 1);
+        if (inner === "yes") return "yes";
+        if (inner !== "no") maybe ??= inner;
+        continue;
+      }
       maybe ??= p.expression;
       continue;
     }
