@@ -525,6 +525,22 @@ describe("a unique foreign key (1:1) of a proven row is a key of the row it poin
   });
 });
 
+describe("a parent key written into a sql`` fragment's SQL (unkey's `sql\`namespace_id = ${namespace.id} AND ...\``)", () => {
+  const run = (where: string) =>
+    flagged(`  const p = await opts.ctx.db.query.page.findFirst({ where: and(eq(page.id, id), eq(page.workspaceId, workspaceId)) });
+  if (!p) throw new Error("NOT_FOUND");
+  await opts.ctx.db.delete(pageSubscriber).where(${where});`);
+
+  test("the scoped page's key: its subscribers are the tenant's", () => {
+    assert.deepEqual(run("sql`page_id = ${p.id} AND email = ${opts.input.email}`"), []);
+  });
+
+  test("twins: the key from the request, or the parent key in one branch of an OR", () => {
+    assert.deepEqual(run("sql`page_id = ${opts.input.pageId}`"), ["delete(pageSubscriber)"]);
+    assert.deepEqual(run("sql`page_id = ${p.id} OR email = ${opts.input.email}`"), ["delete(pageSubscriber)"]);
+  });
+});
+
 describe("the tenant the request was authorized for, by its name (unkey's `auth.authorizedWorkspaceId`)", () => {
   const run = (check: string) =>
     flagged(`  const auth = await rootKeyAuth(opts.ctx);

@@ -124,6 +124,37 @@ const cases: BuilderCase[] = [
     body: "return db.select().from(orders).where(sql`${orders.tenantId} = ${tenantId}`);",
     expect: [],
   },
+  // the tenant column written into the fragment's SQL (unkey's `sql\`namespace_id = ${id} AND ...\``), read by the parser
+  {
+    name: "sql`` fragment naming the tenant column in a top-level AND term",
+    body: "return db.update(orders).set({ status }).where(sql`tenant_id = ${tenantId} AND id = ${id}`);",
+    expect: [],
+  },
+  {
+    name: "sql`` fragment naming the tenant column qualified, = ANY of a list",
+    body: "return db.select().from(orders).where(sql`orders.tenant_id = ANY(${tenantIds}) AND status = ${status}`);",
+    expect: [],
+  },
+  {
+    name: "sql`` fragment without the tenant column",
+    body: "return db.update(orders).set({ status }).where(sql`id = ${id}`);",
+    expect: ["missing-tenant-filter update(orders)"],
+  },
+  {
+    name: "sql`` fragment with the tenant column in one branch of an OR",
+    body: "return db.select().from(orders).where(sql`tenant_id = ${tenantId} OR status = 'public'`);",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "sql`` fragment that does not parse as a condition",
+    body: "return db.select().from(orders).where(sql`tenant_id = ${tenantId} AND AND`);",
+    expect: ["dynamic-sql from(orders)"],
+  },
+  {
+    name: "sql`` fragment with the tenant column IN an interpolated list (Drizzle writes the parentheses)",
+    body: "return db.select().from(orders).where(sql`tenant_id IN ${tenantIds} AND status = ${status}`);",
+    expect: [],
+  },
   {
     name: "alias(...) of a tenant table",
     body: "const o = alias(orders, 'o');\nreturn db.select().from(o).where(eq(o.id, id));",

@@ -12,6 +12,7 @@ import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import { savedKey } from "../orm/typeorm-writes";
+import { sqlFragment } from "../orm/sql-fragment";
 import type { OrmContext } from "../orm/types";
 import {
   otherParentRelations,
@@ -285,6 +286,17 @@ function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: str
   const out: ParentKey[] = [];
   const visit = (e: ts.Expression): boolean => {
     const x = skipOuter(tsm, e);
+    // `sql\`namespace_id = ${namespace.id} AND identifier = ${id}\``: its top-level terms, by column name.
+    if (tsm.isTaggedTemplateExpression(x)) {
+      const fragment = sqlFragment(tsm, ctx.parser, x);
+      if (!fragment) return true;
+      for (const term of fragment.terms) {
+        if (keys.has(term.column)) continue;
+        const parent = referencedTable(ctx.model, table, term.column);
+        if (parent) out.push({ expr: term.value, list: term.list, table: parent, field: term.column });
+      }
+      return !/\b(?:or|not)\b/i.test(fragment.text);
+    }
     if (!tsm.isCallExpression(x)) return true;
     const fn = calleeName(tsm, x);
     if (fn === "and") return x.arguments.every(visit);

@@ -19,6 +19,8 @@ import { importedName, isUndefinedLike } from "./builder-syntax";
 import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./chain";
 import { drizzleSubqueries } from "./drizzle-dynamic";
 import type { OrmContext } from "./types";
+import { sqlFragment } from "./sql-fragment";
+import { escapeRegExp } from "../escape-regexp";
 
 /** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
 export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined, depth = 0): TenantTable | undefined {
@@ -356,17 +358,40 @@ export class DrizzlePredicates {
   /** sql`${orders.tenantId} = ${id}`: scoped when a tenant column is compared with `=` or `in`. */
   private sqlTemplate(e: ts.TaggedTemplateExpression): Pred {
     const tsm = this.ctx.ts;
-    if (!tsm.isTemplateExpression(e.template)) return OTHER;
-    const text = e.template.getText(this.ctx.sourceFile);
-    for (const span of e.template.templateSpans) {
-      const col = this.column(span.expression);
-      if (!col?.tenant) continue;
-      if (/\bor\b|\bnot\b/i.test(text))
-        return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a sql`` fragment" };
-      if (/^\s*(=|in\b)/i.test(span.literal.text)) return { kind: "tenant", ref: col.ref };
-      return { kind: "mention", ref: col.ref, why: "is not compared with `=` in the sql`` fragment" };
+    if (tsm.isTemplateExpression(e.template)) {
+      const text = e.template.getText(this.ctx.sourceFile);
+      for (const span of e.template.templateSpans) {
+        const col = this.column(span.expression);
+        if (!col?.tenant) continue;
+        if (/\bor\b|\bnot\b/i.test(text))
+          return { kind: "mention", ref: col.ref, why: "is inside an OR or NOT of a sql`` fragment" };
+        if (/^\s*(=|in\b)/i.test(span.literal.text)) return { kind: "tenant", ref: col.ref };
+        return { kind: "mention", ref: col.ref, why: "is not compared with `=` in the sql`` fragment" };
+      }
     }
-    return OTHER;
+    // The tenant column written into the SQL itself (`sql\`workspace_id = ${id} AND ...\``), read by the parser.
+    const fragment = sqlFragment(tsm, this.ctx.parser, e);
+    if (!fragment) return OTHER;
+    for (const term of fragment.terms) {
+      const ref = this.fragmentRef(term.qualifier, term.column);
+      if (ref) return { kind: "tenant", ref };
+    }
+    const named = this.refs.find((r) =>
+      tenantColumnsOf(r.table).some((c) => new RegExp(`\\b${escapeRegExp(c)}\\b`, "i").test(fragment.text)),
+    );
+    if (named && fragment.error)
+      return { kind: "dynamic", node: e, why: `is a sql\`\` fragment the SQL parser cannot read (${fragment.error})` };
+    return named ? { kind: "mention", ref: named, why: "is in no top-level `=` term of the sql`` fragment" } : OTHER;
+  }
+
+  /** The query's table a fragment's tenant column belongs to: by its qualifier, else the one table with that tenant column. */
+  private fragmentRef(qualifier: readonly string[], column: string): TableRef | undefined {
+    const owns = (r: TableRef) => tenantColumnsOf(r.table).some((c) => c.toLowerCase() === column.toLowerCase());
+    const q = qualifier[qualifier.length - 1]?.toLowerCase();
+    const candidates = this.refs.filter(
+      (r) => owns(r) && (!q || r.table.name.toLowerCase() === q || r.qualifier.toLowerCase() === q),
+    );
+    return candidates.length === 1 ? candidates[0] : undefined;
   }
 }
 
