@@ -525,7 +525,7 @@ describe("a unique foreign key (1:1) of a proven row is a key of the row it poin
   });
 });
 
-describe("a parent key written into a sql`` fragment's SQL (unkey's `sql\`namespace_id = ${namespace.id} AND ...\``)", () => {
+describe("a parent key written into a sql`` fragment's SQL (unkey's `sql`namespace_id = ${namespace.id} AND ...``)", () => {
   const run = (where: string) =>
     flagged(`  const p = await opts.ctx.db.query.page.findFirst({ where: and(eq(page.id, id), eq(page.workspaceId, workspaceId)) });
   if (!p) throw new Error("NOT_FOUND");
