@@ -88,4 +88,23 @@ describe("a key by a unique field other than id", () => {
       ],
     );
   });
+
+  // langfuse's API keys: the row read by its unique public key, then its secret verified.
+  test("a row read by a unique field and then checked proves that field's value, as that field", () => {
+    assert.deepEqual(
+      run(`  const d = await prisma.domain.findUnique({ where: { slug: domain } });
+  if (!d || d.projectId !== projectId) throw new Error("not found");
+  await prisma.domain.update({ where: { slug: domain }, data: { verified: true } });`),
+      [],
+    );
+  });
+
+  test("twin: the same value used as an id", () => {
+    assert.deepEqual(
+      run(`  const d = await prisma.domain.findUnique({ where: { slug: domain } });
+  if (!d || d.projectId !== projectId) throw new Error("not found");
+  await prisma.domain.update({ where: { id: domain }, data: { verified: true } });`),
+      ["routes/domains.ts:7: update({ where: { id: domain }, data: { verified: true } })"],
+    );
+  });
 });

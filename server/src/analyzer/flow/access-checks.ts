@@ -516,7 +516,14 @@ export abstract class AccessChecks extends FlowValues {
       const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
       this.facts.push({
         name,
-        value: { kind: "key", table: source.table, reason, ...readable },
+        value: {
+          kind: "key",
+          table: source.table,
+          reason,
+          ...readable,
+          // `findUnique({ where: { publicKey } })`: a key by that field, as the read was.
+          ...(source.key.uniqueField && { uniqueField: source.key.uniqueField }),
+        },
         scope,
         pos,
         ...(throws && { throws: true }),
