@@ -72,6 +72,39 @@ describe("statements assembled from parts: what can still be read", () => {
   });
 });
 
+describe("a fragment spliced in or left out (`${cond ? Prisma.sql`...` : Prisma.empty}`): checked written out each way", () => {
+  const PRISMA = 'import { Prisma, PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();';
+
+  test("scoped either way: a LIMIT, an extra AND term, a fragment with its own values (langfuse's prompts)", () => {
+    const code = [
+      PRISMA,
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${limit ? Prisma.sql`LIMIT ${limit}` : Prisma.empty}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${q ? Prisma.sql`AND o.status = ${q}` : Prisma.sql``} ORDER BY o.id`;",
+      "await sql`SELECT * FROM orders WHERE tenant_id = ${t} ${desc ? sql`ORDER BY id DESC` : sql`ORDER BY id`}`;",
+    ].join("\n");
+    assert.deepEqual(summary(code), []);
+  });
+
+  test("twins: the tenant predicate in one branch only, an OR in one branch, a fragment that never parses", () => {
+    const code = [
+      PRISMA,
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.status = 'open' ${all ? Prisma.empty : Prisma.sql`AND o.tenant_id = ${t}`}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.sql`OR true` : Prisma.empty}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.sql`AND (` : Prisma.empty}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.raw(order) : Prisma.empty}`;",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [
+        ["missing-tenant-filter", 3],
+        ["weak-tenant-filter", 4],
+        ["dynamic-sql", 5],
+        ["dynamic-sql", 6],
+      ],
+    );
+  });
+});
+
 describe("drivers", () => {
   const cases: [string, string][] = [
     ["node-postgres string", `pool.query("SELECT * FROM orders WHERE id = $1", [id]);`],

@@ -37,6 +37,7 @@ import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
+import { conditionalVariants } from "./sql/variants";
 import type { SqlParser } from "./sql/parse";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
@@ -439,6 +440,20 @@ function unknownTables(
   return out;
 }
 
+/**
+ * What any written-out choice of a statement's conditional fragments finds, once per place and
+ * rule. No fix: each was written for one choice's text.
+ */
+function eachVariant(findings: RawFinding[]): RawFinding[] {
+  const seen = new Set<string>();
+  return findings.flatMap((f) => {
+    const key = `${f.ruleId}|${f.start}|${f.end}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ ...f, fixes: [] }];
+  });
+}
+
 function checkSite(
   site: SqlSite,
   options: AnalyzeOptions,
@@ -470,6 +485,11 @@ function checkSite(
   const stubbed = "error" in parsed ? withSetListStubs(site) : undefined;
   const stubParsed = stubbed && parser.parse(stubbed.sql);
   if (stubbed && stubParsed && !("error" in stubParsed)) return checkSite(stubbed, options, flowQueries, stubParsed);
+  // `${limit ? Prisma.sql`LIMIT ${limit}` : Prisma.empty}`: checked written out each way.
+  const variants = "error" in parsed ? conditionalVariants(tsm, site) : undefined;
+  const variantsParsed = variants?.map((v) => [v, parser.parse(v.sql)] as const);
+  if (variantsParsed?.every(([, p]) => !("error" in p)))
+    return eachVariant(variantsParsed.flatMap(([v, p]) => checkSite(v, options, flowQueries, p)));
   if ("error" in parsed) {
     // At isolation "schema", a schema name spliced in is both why it does not parse and the finding.
     const isolation = checkIsolation(boundaryContext(options), site, undefined);

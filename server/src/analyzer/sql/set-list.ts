@@ -11,17 +11,25 @@ const STUB = '"tenantguard_set" = NULL';
 export function withSetListStubs(site: SqlSite): SqlSite | undefined {
   const stubbed = site.holes.filter((h) => h.kind !== "value" && inSetList(site.sql, h));
   if (!stubbed.length) return undefined;
-  // Rebuild the text, and for each stub where it now starts and how far later text moved.
+  return withHoleTexts(site, new Map(stubbed.map((h) => [h, STUB])));
+}
+
+/**
+ * The site with each of `texts`' holes replaced by its text. Offsets in the new text map back
+ * through the old: inside a replaced hole, to the hole's expression.
+ */
+export function withHoleTexts(site: SqlSite, texts: ReadonlyMap<SqlHole, string>): SqlSite {
+  // Rebuild the text, and for each replacement where it now starts and how far later text moved.
   let sql = "";
   let from = 0;
   let shift = 0;
-  const moved: { oldStart: number; oldEnd: number; newStart: number; shiftAfter: number }[] = [];
-  for (const h of [...stubbed].sort((a, b) => a.sqlStart - b.sqlStart)) {
+  const moved: { oldStart: number; oldEnd: number; newStart: number; length: number; shiftAfter: number }[] = [];
+  for (const [h, text] of [...texts].sort(([a], [b]) => a.sqlStart - b.sqlStart)) {
     sql += site.sql.slice(from, h.sqlStart);
     const newStart = h.sqlStart + shift;
-    sql += STUB;
-    shift += STUB.length - (h.sqlEnd - h.sqlStart);
-    moved.push({ oldStart: h.sqlStart, oldEnd: h.sqlEnd, newStart, shiftAfter: shift });
+    sql += text;
+    shift += text.length - (h.sqlEnd - h.sqlStart);
+    moved.push({ oldStart: h.sqlStart, oldEnd: h.sqlEnd, newStart, length: text.length, shiftAfter: shift });
     from = h.sqlEnd;
   }
   sql += site.sql.slice(from);
@@ -29,7 +37,7 @@ export function withSetListStubs(site: SqlSite): SqlSite | undefined {
     let before = 0;
     for (const m of moved) {
       if (n < m.newStart) return n - before;
-      if (n < m.newStart + STUB.length) return m.oldStart;
+      if (n < m.newStart + m.length) return m.oldStart;
       before = m.shiftAfter;
     }
     return n - before;
@@ -43,11 +51,12 @@ export function withSetListStubs(site: SqlSite): SqlSite | undefined {
     }
     return o + before;
   };
-  const holes: SqlHole[] = site.holes.map((h) =>
-    stubbed.includes(h)
-      ? { ...h, sqlStart: toNew(h.sqlStart), sqlEnd: toNew(h.sqlStart) + STUB.length }
-      : { ...h, sqlStart: toNew(h.sqlStart), sqlEnd: toNew(h.sqlEnd) },
-  );
+  const holes: SqlHole[] = site.holes.map((h) => {
+    const text = texts.get(h);
+    return text !== undefined
+      ? { ...h, sqlStart: toNew(h.sqlStart), sqlEnd: toNew(h.sqlStart) + text.length }
+      : { ...h, sqlStart: toNew(h.sqlStart), sqlEnd: toNew(h.sqlEnd) };
+  });
   return { ...site, sql, holes, toFileOffset: (n) => site.toFileOffset(toOld(n)) };
 }
 
