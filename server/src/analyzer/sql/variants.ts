@@ -26,8 +26,7 @@ export function conditionalVariants(tsm: typeof ts, site: SqlSite): SqlSite[] | 
     choices.push([h, texts]);
   }
   let variants: Map<SqlHole, string>[] = [new Map()];
-  for (const [h, texts] of choices)
-    variants = variants.flatMap((v) => texts.map((t) => new Map([...v, [h, t]])));
+  for (const [h, texts] of choices) variants = variants.flatMap((v) => texts.map((t) => new Map([...v, [h, t]])));
   return variants.map((texts) => withHoleTexts(site, texts));
 }
 
