@@ -23,7 +23,7 @@ import {
 } from "../model/relations";
 import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
-import { addPrismaRootQueries } from "./root-queries";
+import { addDrizzleRootQueries, addPrismaRootQueries } from "./root-queries";
 import {
   prismaFlowQuery,
   type CreateOwner,
@@ -632,7 +632,8 @@ function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { ta
   return out;
 }
 
-/** Reads an ORM's flow follows beyond its queries on tenant-owned tables: Prisma's reads of the tenant's own row. */
+/** Reads an ORM's flow follows beyond its queries on tenant-owned tables: Prisma's and Drizzle's reads of the tenant's own row. */
 export function addRootFlowQueries(orm: OrmName, ctx: OrmContext, flowQueries: Map<ts.Node, FlowQuery>): void {
   if (orm === "prisma") addPrismaRootQueries(ctx, flowQueries);
+  if (orm === "drizzle") addDrizzleRootQueries(ctx, flowQueries);
 }

@@ -11,7 +11,7 @@ import { clientKind } from "../orm/prisma-clients";
 import { followConst, strip } from "../orm/prisma-syntax";
 import { memberValue as member } from "../orm/prisma-where";
 import type { OrmContext } from "../orm/types";
-import { isTenantValue, tenantNames } from "./conditions";
+import { identifiesTenantRow, isTenantValue, tenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 
 const ROW_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
@@ -66,4 +66,89 @@ function tenantKey(ctx: OrmContext, call: ts.CallExpression, root: TenantRoot): 
   if (!v || tsm.isObjectLiteralExpression(v)) return undefined;
   const names = tenantNames([root.tenantColumn], ctx.config.tenantExpression);
   return isTenantValue(tsm, v, names) ? v : undefined;
+}
+
+/**
+ * Drizzle's relational reads of a tenant's own row by the tenant value (`db.query.workspaces.findFirst({
+ * where: (t, { eq }) => eq(t.id, ctx.workspace.id), with: { keySpaces: true } })`), or by the field
+ * that names its tenant above it (`eq(t.tenantId, ctx.tenant.id)`): the rows its `many(...)`
+ * relations hold are the tenant's (unkey's `workspace.keySpaces.at(0)`).
+ */
+export function addDrizzleRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node, FlowQuery>): void {
+  if (!ctx.model.roots?.size) return;
+  const tsm = ctx.ts;
+  const names = tenantNames(
+    [...ctx.model.roots.values()].map((r) => r.tenantColumn),
+    ctx.config.tenantExpression,
+  );
+  for (const call of fileCalls(tsm, ctx.sourceFile).calls) {
+    const callee = call.expression;
+    if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "findFirst" || flowQueries.has(call)) continue;
+    const table = callee.expression;
+    if (!tsm.isPropertyAccessExpression(table) || !tsm.isPropertyAccessExpression(table.expression)) continue;
+    if (table.expression.name.text !== "query") continue;
+    const root = lookupTenantRoot(ctx.model, table.name.text);
+    const entity = root?.entities?.find((e) => e.orm === "drizzle" && e.names[0] === table.name.text);
+    if (!root || !entity) continue;
+    const key = drizzleTenantKey(tsm, call, entity.fields, root, names);
+    if (!key) continue;
+    flowQueries.set(call, {
+      call,
+      table: root.name,
+      scoped: true,
+      returns: "row",
+      throwsWhenEmpty: false,
+      readOnly: true,
+      key: { expr: key, list: false },
+      tenantKey: key,
+    });
+  }
+}
+
+/** The where's `eq(t.id, v)` (or the field naming the tenant above, `eq(t.tenantId, v)`) with `v` the tenant value; AND narrows, OR and NOT do not count. */
+function drizzleTenantKey(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  fields: Readonly<Record<string, string>>,
+  root: TenantRoot,
+  names: ReturnType<typeof tenantNames>,
+): ts.Expression | undefined {
+  const args = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
+  const where = member(tsm, args, "where");
+  let w = where && strip(tsm, where);
+  if (w && (tsm.isArrowFunction(w) || tsm.isFunctionExpression(w)))
+    w = tsm.isBlock(w.body) ? undefined : strip(tsm, w.body);
+  if (!w) return undefined;
+  const keyed = (field: string) =>
+    field === (Object.entries(fields).find(([, c]) => c === root.keyColumn)?.[0] ?? root.keyColumn) ||
+    (field !== "id" && identifiesTenantRow(names, field));
+  const term = (e: ts.Expression): ts.Expression | undefined => {
+    const x = strip(tsm, e);
+    if (!tsm.isCallExpression(x) || !tsm.isIdentifier(x.expression)) return undefined;
+    if (x.expression.text === "and") {
+      for (const a of x.arguments) {
+        const found = term(a);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (x.expression.text !== "eq" || x.arguments.length !== 2) return undefined;
+    const [column, value] = x.arguments.map((a) => strip(tsm, a));
+    if (!tsm.isPropertyAccessExpression(column!) || !keyed(column.name.text)) return undefined;
+    return isTenantValue(tsm, value!, names) ? value : undefined;
+  };
+  if (tsm.isObjectLiteralExpression(w)) {
+    for (const p of w.properties) {
+      if (tsm.isSpreadAssignment(p) || /^(OR|NOT)$/i.test(p.name?.getText() ?? "")) return undefined;
+    }
+    for (const p of w.properties) {
+      const name = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
+      const value = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
+      if (name && value && keyed(name) && !tsm.isObjectLiteralExpression(value) && isTenantValue(tsm, value, names))
+        return value;
+    }
+    return undefined;
+  }
+  return term(w);
 }

@@ -32,9 +32,11 @@ export const drizzleReader: SchemaSourceReader = {
     const errors: InputError[] = [];
     const references: DrizzleReference[] = [];
     const required = new Map<string, Set<string>>();
+    const links: DrizzleRelation[] = [];
     for (const file of fs.glob(patterns, config.rootDir))
-      tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references, required));
+      tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references, required, links));
     resolveDrizzleReferences(tables, references, required);
+    resolveDrizzleRelations(tables, links);
     return { tables, errors };
   },
 };
@@ -97,6 +99,8 @@ export function readDrizzleSchema(
   references: DrizzleReference[] = [],
   /** Collects each table variable's required column keys. */
   required = new Map<string, Set<string>>(),
+  /** Collects the relations `relations(...)` declares, by name, for `resolveDrizzleRelations`. */
+  links: DrizzleRelation[] = [],
 ): DiscoveredTable[] {
   const text = fs.readFile(file);
   if (text === undefined) {
@@ -113,6 +117,7 @@ export function readDrizzleSchema(
     for (const decl of statement.declarationList.declarations) {
       if (!tsm.isIdentifier(decl.name) || !decl.initializer || !tsm.isCallExpression(decl.initializer)) continue;
       references.push(...relationReferences(tsm, decl.initializer));
+      links.push(...relationFields(tsm, decl.initializer));
       let call = decl.initializer;
       // `pgTable("board", {...}).enableRLS()`: the definition under the chained modifiers.
       while (
@@ -331,6 +336,67 @@ function relationReferences(tsm: typeof ts, call: ts.CallExpression): DrizzleRef
   };
   if (config) visit(config);
   return out;
+}
+
+/** One relation `relations(child, ...)` declares: `workspace: one(workspaces, { fields: [t.workspaceId] })`, `keys: many(keys)`. */
+export interface DrizzleRelation {
+  childVariable: string;
+  field: string;
+  parentVariable: string;
+  list: boolean;
+  /** `one(...)`'s local key, when it names one. */
+  key?: string;
+  /** `relationName`, which pairs a `many` with its `one`. */
+  name?: string;
+}
+
+/** The relations of a `relations(child, ({ one, many }) => ({ ... }))` call, by their names. */
+function relationFields(tsm: typeof ts, call: ts.CallExpression): DrizzleRelation[] {
+  const [child, config] = call.arguments;
+  if (!tsm.isIdentifier(call.expression) || call.expression.text !== "relations" || !child || !tsm.isIdentifier(child))
+    return [];
+  if (!config || !(tsm.isArrowFunction(config) || tsm.isFunctionExpression(config))) return [];
+  let body: ts.Node | undefined = tsm.isBlock(config.body) ? returnedExpression(tsm, config.body) : config.body;
+  while (body && tsm.isParenthesizedExpression(body)) body = body.expression;
+  if (!body || !tsm.isObjectLiteralExpression(body)) return [];
+  const out: DrizzleRelation[] = [];
+  for (const p of body.properties) {
+    if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) continue;
+    const v = p.initializer;
+    if (!tsm.isCallExpression(v) || !tsm.isIdentifier(v.expression)) continue;
+    const kind = v.expression.text;
+    const [parent, options] = v.arguments;
+    if ((kind !== "one" && kind !== "many") || !parent || !tsm.isIdentifier(parent)) continue;
+    const [local] = kind === "one" ? accessList(tsm, optionValue(tsm, options, "fields")) : [];
+    const named = optionValue(tsm, options, "relationName");
+    out.push({
+      ...(named && tsm.isStringLiteralLike(named) && { name: named.text }),
+      childVariable: child.text,
+      field: p.name.text,
+      parentVariable: parent.text,
+      list: kind === "many",
+      ...(local?.object === child.text && { key: local.key }),
+    });
+  }
+  return out;
+}
+
+/** Gives each table the relations its `relations(...)` declares (the call may sit in another file than the table). */
+function resolveDrizzleRelations(tables: DiscoveredTable[], links: readonly DrizzleRelation[]): void {
+  const byVariable = new Map<string, DiscoveredTable>();
+  for (const t of tables) for (const e of t.entities ?? []) if (e.orm === "drizzle") byVariable.set(e.names[0]!, t);
+  for (const link of links) {
+    const entity = byVariable.get(link.childVariable)?.entities?.find((e) => e.orm === "drizzle");
+    if (!entity || !byVariable.has(link.parentVariable)) continue;
+    (entity.relations ??= []).push({
+      field: link.field,
+      target: link.parentVariable,
+      required: false,
+      ...(link.list && { list: true }),
+      ...(link.key && { fields: [link.key] }),
+      ...(link.name && { name: link.name }),
+    });
+  }
 }
 
 /** The value of `name` in an options object literal (`foreignKey({ columns, foreignColumns })`, `one(t, { fields })`). */

@@ -37,7 +37,7 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
       if (r.fields?.length === 1) {
         prismaKeys.set(r.fields[0]!, target.name);
         prismaRelations.set(r.field, target.name);
-      } else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!)))
+      } else if (!r.fields?.length && (!root || heldByTenantColumn(target, e.names[0]!, r.name)))
         backRelations.set(r.field, { table: target.name, many: !!r.list, ...(r.name && { name: r.name }) });
     }
   const parentKeys = new Map<string, string>();
@@ -54,9 +54,10 @@ export function relationsOf(model: TenantModel, table: string): TableRelations {
  * relation to the tenant model is keyed by its tenant column (a second relation, `sharedWithTeam`,
  * may be the one the back-relation pairs with).
  */
-function heldByTenantColumn(target: TenantTable, rootModel: string): boolean {
+function heldByTenantColumn(target: TenantTable, rootModel: string, name: string | undefined): boolean {
+  // Named (`@relation("owner")`, Drizzle's `relationName`): the one relation of that name pairs with it.
   const links = (target.entities ?? []).flatMap((e) =>
-    (e.relations ?? []).filter((r) => r.target === rootModel).map((r) => ({ e, r })),
+    (e.relations ?? []).filter((r) => r.target === rootModel && (!name || r.name === name)).map((r) => ({ e, r })),
   );
   if (links.length !== 1 || links[0]!.r.fields?.length !== 1) return false;
   const { e, r } = links[0]!;

@@ -1,0 +1,101 @@
+// Drizzle's relational read of the tenant's own row (`db.query.workspaces.findFirst({ where: eq(t.id,
+// ctx.workspace.id), with: { keySpaces: true } })`, or by the field naming its tenant above it,
+// `eq(t.tenantId, ctx.tenant.id)`): the rows its `many(...)` relations hold are the tenant's, and one
+// found among them (`workspace.keySpaces.at(0)`, `.find(...)`, then a guard) proves its key (unkey).
+// Each safe case sits beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { modelOf } from "../helpers/model";
+import { sqlParser } from "../helpers/sql";
+
+const SCHEMA = `import { relations } from "drizzle-orm";
+import { mysqlTable, varchar } from "drizzle-orm/mysql-core";
+export const workspaces = mysqlTable("workspaces", {
+  id: varchar("id", { length: 64 }).primaryKey(),
+  tenantId: varchar("tenant_id", { length: 64 }).notNull(),
+});
+export const keyAuth = mysqlTable("key_auth", {
+  id: varchar("id", { length: 64 }).primaryKey(),
+  workspaceId: varchar("workspace_id", { length: 64 }).notNull().references(() => workspaces.id),
+  sharedWithId: varchar("shared_with_id", { length: 64 }),
+  prefix: varchar("prefix", { length: 64 }),
+});
+export const workspacesRelations = relations(workspaces, ({ many }) => ({
+  keySpaces: many(keyAuth, { relationName: "owner" }),
+  shared: many(keyAuth, { relationName: "shared" }),
+}));
+export const keyAuthRelations = relations(keyAuth, ({ one }) => ({
+  workspace: one(workspaces, { fields: [keyAuth.workspaceId], references: [workspaces.id], relationName: "owner" }),
+  sharedWith: one(workspaces, { fields: [keyAuth.sharedWithId], references: [workspaces.id], relationName: "shared" }),
+}));
+`;
+const CONFIG = { tenantColumns: ["workspace_id"], schema: { drizzle: ["src/db/schema.ts"] } };
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
+});
+
+function flagged(body: string): string[] {
+  const text = `import { and, eq } from "drizzle-orm";
+import { db } from "../db";
+import { keyAuth, workspaces } from "../db/schema";
+export const procedure = async ({ ctx, input }: any) => {
+${body}
+};`;
+  return runFlow(parser, model, { "/p/src/router/a.ts": text }, { config: CONFIG }).flagged.map((f) =>
+    f.replace(/^\S+ /, ""),
+  );
+}
+
+const UPDATE = "  await db.update(keyAuth).set({ prefix: input.prefix }).where(eq(keyAuth.id, found.id));";
+
+describe("a child found among the rows of the tenant's own row", () => {
+  test("read by the tenant value or by its tenant above it, with the children, the one found guarded", () => {
+    for (const where of [
+      "(t, { eq }) => eq(t.id, ctx.workspace.id)",
+      "(t, { eq }) => eq(t.tenantId, ctx.tenant.id)",
+      "eq(workspaces.id, ctx.workspace.id)",
+      "{ id: ctx.workspace.id }",
+    ]) {
+      const body = `  const workspace = await db.query.workspaces.findFirst({
+    where: ${where},
+    with: { keySpaces: { where: (t, { eq }) => eq(t.id, input.keyAuthId) } },
+  });
+  if (!workspace) throw new Error("not found");
+  const found = workspace.keySpaces.at(0);
+  if (!found) throw new Error("not found");
+${UPDATE}`;
+      assert.deepEqual(flagged(body), [], where);
+    }
+  });
+
+  test("twins: the workspace from the request, read under OR, the child from the request, a relation not held by the tenant column", () => {
+    const read = (where: string, relation = "keySpaces") => `  const workspace = await db.query.workspaces.findFirst({
+    where: ${where},
+    with: { ${relation}: true },
+  });
+  if (!workspace) throw new Error("not found");
+  const found = workspace.${relation}.find((k) => k.id === input.keyAuthId);
+  if (!found) throw new Error("not found");
+${UPDATE}`;
+    const updated = ["update(keyAuth)"];
+    assert.deepEqual(flagged(read("(t, { eq }) => eq(t.id, input.workspaceId)")), updated);
+    assert.deepEqual(
+      flagged(read("(t, { eq, or }) => or(eq(t.id, ctx.workspace.id), eq(t.tenantId, input.tenantId))")),
+      updated,
+    );
+    assert.deepEqual(flagged(read("(t, { eq }) => eq(t.id, ctx.workspace.id)", "shared")), updated);
+    assert.deepEqual(
+      flagged(`  const workspace = await db.query.workspaces.findFirst({ where: (t, { eq }) => eq(t.id, ctx.workspace.id) });
+  if (!workspace) throw new Error("not found");
+  await db.update(keyAuth).set({ prefix: input.prefix }).where(eq(keyAuth.id, input.keyAuthId));`),
+      updated,
+    );
+  });
+});
