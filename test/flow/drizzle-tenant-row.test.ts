@@ -23,6 +23,17 @@ export const keyAuth = mysqlTable("key_auth", {
   sharedWithId: varchar("shared_with_id", { length: 64 }),
   prefix: varchar("prefix", { length: 64 }),
 });
+export const keys = mysqlTable("keys", {
+  id: varchar("id", { length: 64 }).primaryKey(),
+  workspaceId: varchar("workspace_id", { length: 64 }).notNull().references(() => workspaces.id),
+  keyAuthId: varchar("key_auth_id", { length: 64 }).notNull().references(() => keyAuth.id),
+  backupId: varchar("backup_id", { length: 64 }).references(() => keyAuth.id),
+  name: varchar("name", { length: 64 }),
+});
+export const keysRelations = relations(keys, ({ one }) => ({
+  keyAuth: one(keyAuth, { fields: [keys.keyAuthId], references: [keyAuth.id] }),
+  backup: one(keyAuth, { fields: [keys.backupId], references: [keyAuth.id] }),
+}));
 export const workspacesRelations = relations(workspaces, ({ many }) => ({
   keySpaces: many(keyAuth, { relationName: "owner" }),
   shared: many(keyAuth, { relationName: "shared" }),
@@ -44,7 +55,7 @@ before(async () => {
 function flagged(body: string): string[] {
   const text = `import { and, eq } from "drizzle-orm";
 import { db } from "../db";
-import { keyAuth, workspaces } from "../db/schema";
+import { keyAuth, keys, workspaces } from "../db/schema";
 export const procedure = async ({ ctx, input }: any) => {
 ${body}
 };`;
@@ -97,5 +108,32 @@ ${UPDATE}`;
   await db.update(keyAuth).set({ prefix: input.prefix }).where(eq(keyAuth.id, input.keyAuthId));`),
       updated,
     );
+  });
+});
+
+// unkey's overrides: `if (!override || override.namespace.workspace.tenantId !== ctx.tenant.id) throw`.
+// Only through required relations (a NOT NULL key): the row is taken to be its parent's tenant's.
+describe("a check of the tenant of a parent the row requires, or of the tenant's own row above it", () => {
+  const run = (check: string, relation = "keyAuth") =>
+    flagged(`  const key = await db.query.keys.findFirst({
+    where: (t, { eq }) => eq(t.id, input.keyId),
+    with: { ${relation}: { with: { workspace: true, sharedWith: true } } },
+  });
+  if (!key || ${check}) throw new Error("not found");
+  await db.update(keys).set({ name: input.name }).where(eq(keys.id, key.id));`);
+
+  test("the parent's tenant column, or the tenant's own row above the parent, against the tenant", () => {
+    assert.deepEqual(run("key.keyAuth.workspace.tenantId !== ctx.tenant.id"), [], "root");
+    assert.deepEqual(run("key.keyAuth.workspaceId !== ctx.workspace.id"), [], "column");
+  });
+
+  test("twins: against request input, a field that names no tenant, a relation not by the tenant column", () => {
+    const both = ["keys.findFirst", "update(keys)"];
+    assert.deepEqual(run("key.keyAuth.workspace.tenantId !== input.tenantId"), both);
+    assert.deepEqual(run("key.keyAuth.prefix !== ctx.workspace.id"), both);
+    assert.deepEqual(run("key.keyAuth.sharedWith.tenantId !== ctx.tenant.id"), both);
+    // An optional link may point at another tenant's row: the row's own tenant column says whose it is.
+    assert.deepEqual(run("key.backup?.workspaceId !== ctx.workspace.id", "backup"), both);
+    assert.deepEqual(run("key.backup?.workspace.tenantId !== ctx.tenant.id", "backup"), both);
   });
 });

@@ -39,7 +39,7 @@ test("a key checked under `if (id && other)` is not proven after the if: the key
   );
 });
 
-test("a parent's tenant checks only a row owned through that parent, not one with its own tenant column", () => {
+test("a parent's tenant checks a row with its own tenant column only through a required relation, not an optional link", () => {
   assert.deepEqual(
     flagged(`  const note = await prisma.note.findUnique({ where: { id: input.id }, include: { invoice: true } });
   if (!note || note.invoice?.tenantId !== tenantId) throw new Error("forbidden");

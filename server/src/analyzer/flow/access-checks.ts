@@ -602,7 +602,11 @@ export abstract class AccessChecks extends FlowValues {
       const via = strip(tsm, s.expression);
       if (!tsm.isPropertyAccessExpression(via)) continue;
       const child = this.valueOf(via.expression, st);
-      if (child?.kind !== "row" || !child.unchecked) continue;
+      if (child?.kind !== "row" || !child.unchecked) {
+        const chained = this.parentChainCheck(s, compared, side === compared.left ? compared.right : compared.left, st);
+        if (chained) return { ...chained, ...shared };
+        continue;
+      }
       const parent = this.ctx.links?.parentOf(child.table, via.name.text);
       const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
       const other = side === compared.left ? compared.right : compared.left;
@@ -620,8 +624,59 @@ export abstract class AccessChecks extends FlowValues {
         !this.unprovenRowField(other, st)
       )
         return { row: child, field: `${via.name.text}.${s.name.text}`, expr: via.expression, ...shared };
+      // `rule.folder.workspaceId !== workspaceId` with the row's own tenant column beside its folder's.
+      const chained = this.parentChainCheck(s, compared, other, st);
+      if (chained) return { ...chained, ...shared };
     }
     return undefined;
+  }
+
+  /**
+   * `override.namespace.workspace.tenantId !== ctx.tenant.id`, `rule.folder.workspaceId !== workspaceId`:
+   * a check of the tenant of a parent reached through the row's to-one relations (each by the row's
+   * own foreign key), or of the tenant's own row above the last of them. The row is taken to be
+   * its parents' tenant's, as the rows the app creates under a parent are.
+   */
+  private parentChainCheck(
+    s: ts.PropertyAccessExpression,
+    compared: ts.BinaryExpression,
+    other: ts.Expression,
+    st: ts.IfStatement,
+  ): { row: Value; field: string; expr: ts.Expression } | undefined {
+    const tsm = this.tsm;
+    const links = this.ctx.links;
+    if (!links || !isInequality(tsm, compared.operatorToken.kind) || this.unprovenRowField(other, st)) return undefined;
+    // The relations between the row and the compared field, nearest the row first.
+    const path: string[] = [];
+    let base = strip(tsm, s.expression);
+    let row: Value | undefined;
+    while (tsm.isPropertyAccessExpression(base) && path.length < 4) {
+      path.unshift(base.name.text);
+      base = strip(tsm, base.expression);
+      const v = this.valueOf(base, st);
+      if (v?.kind === "row" && v.unchecked) {
+        row = v;
+        break;
+      }
+    }
+    if (!row) return undefined;
+    let table = row.table;
+    for (const [i, relation] of path.entries()) {
+      // The last relation may lead to the tenant's own row: its identifying field against the tenant.
+      if (i === path.length - 1 && links.isTenantRow(table, relation)) {
+        const tenant = this.ctx.tenantOf(table);
+        return identifiesTenantRow(tenant, s.name.text) && isTenantValue(tsm, other, tenant)
+          ? { row, field: `${path.join(".")}.${s.name.text}`, expr: base }
+          : undefined;
+      }
+      const next = links.keyedParent(table, relation);
+      if (!next) return undefined;
+      table = next;
+    }
+    const tenant = this.ctx.tenantOf(table);
+    return tenant.names.has(s.name.text) && isTenantValue(tsm, other, tenant)
+      ? { row, field: `${path.join(".")}.${s.name.text}`, expr: base }
+      : undefined;
   }
 
   /**

@@ -36,7 +36,7 @@ export const drizzleReader: SchemaSourceReader = {
     for (const file of fs.glob(patterns, config.rootDir))
       tables.push(...readDrizzleSchema(tsModule, fs, file, errors, references, required, links));
     resolveDrizzleReferences(tables, references, required);
-    resolveDrizzleRelations(tables, links);
+    resolveDrizzleRelations(tables, links, required);
     return { tables, errors };
   },
 };
@@ -382,7 +382,12 @@ function relationFields(tsm: typeof ts, call: ts.CallExpression): DrizzleRelatio
 }
 
 /** Gives each table the relations its `relations(...)` declares (the call may sit in another file than the table). */
-function resolveDrizzleRelations(tables: DiscoveredTable[], links: readonly DrizzleRelation[]): void {
+function resolveDrizzleRelations(
+  tables: DiscoveredTable[],
+  links: readonly DrizzleRelation[],
+  /** Each table variable's column keys declared `.notNull()` (or `.primaryKey()`). */
+  required: ReadonlyMap<string, ReadonlySet<string>>,
+): void {
   const byVariable = new Map<string, DiscoveredTable>();
   for (const t of tables) for (const e of t.entities ?? []) if (e.orm === "drizzle") byVariable.set(e.names[0]!, t);
   for (const link of links) {
@@ -391,7 +396,8 @@ function resolveDrizzleRelations(tables: DiscoveredTable[], links: readonly Driz
     (entity.relations ??= []).push({
       field: link.field,
       target: link.parentVariable,
-      required: false,
+      // `one(...)` by a NOT NULL key: every row has its parent.
+      required: !!link.key && !!required.get(link.childVariable)?.has(link.key),
       ...(link.list && { list: true }),
       ...(link.key && { fields: [link.key] }),
       ...(link.name && { name: link.name }),

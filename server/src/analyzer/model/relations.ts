@@ -143,6 +143,8 @@ export interface ModelLinks {
   relatedRows(table: string, field: string): { table: string; many: boolean } | undefined;
   /** The tenant-owned table a model class (`class Document extends Model`) is the entity of. */
   entityTable(className: string): string | undefined;
+  /** The tenant-owned table a required to-one relation of `table` leads to by `table`'s own foreign key (`namespace` of `namespaceId`). */
+  keyedParent(table: string, relation: string): string | undefined;
   /** Whether `field` is the table's primary key: `id`, or the one column its schema declares (`sshKeyId`). */
   isPrimaryKey(table: string, field: string): boolean;
   /** Whether `field` is a Prisma `@unique` field other than `id` (`slug`): a row's value of it names that row. */
@@ -163,6 +165,14 @@ export function modelLinks(model: TenantModel): ModelLinks {
       return r.backRelations.get(field) ?? (parent ? { table: parent, many: false } : undefined);
     },
     entityTable: (className) => model.entities?.get(className.toLowerCase())?.name,
+    keyedParent: (table, relation) => {
+      // Only a required relation: a row may point at another tenant's row by an optional link.
+      const declared = (lookupTenantTable(model, table)?.entities ?? []).some((e) =>
+        e.relations?.some((r) => r.field === relation && r.required && r.fields?.length),
+      );
+      const parent = declared ? relationsOf(model, table).prismaRelations.get(relation) : undefined;
+      return parent && lookupTenantTable(model, parent) ? parent : undefined;
+    },
     isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
     isUniqueField: (table, field) => prismaUniqueFields(model, table).has(field),
     ownerKey: (table, field) => {
