@@ -6,6 +6,11 @@ import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { analyzeText, summarizeFindings } from "../helpers/analyze";
 import { sqlParser } from "../helpers/sql";
 import { mayHaveFindings } from "../../server/src/analyzer/prefilter";
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { Proof } from "../../server/src/analyzer/types";
+import { testModel } from "../helpers/sql";
 
 let parser: SqlParser;
 before(async () => {
@@ -92,6 +97,10 @@ describe("a fragment spliced in or left out (`${cond ? Prisma.sql`...` : Prisma.
       "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.sql`OR true` : Prisma.empty}`;",
       "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.sql`AND (` : Prisma.empty}`;",
       "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${all ? Prisma.raw(order) : Prisma.empty}`;",
+      // A fragment inside a branch may be any SQL (`OR true`): the statement is not written out.
+      "const extra = Prisma.sql`o.status = 'open' OR true`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${q ? Prisma.sql`AND ${extra}` : Prisma.empty}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} ${q ? Prisma.sql`AND ${Prisma.join(f, ' OR ')}` : Prisma.empty}`;",
     ].join("\n");
     assert.deepEqual(
       summary(code).map((f) => [f.rule, f.line]),
@@ -100,7 +109,29 @@ describe("a fragment spliced in or left out (`${cond ? Prisma.sql`...` : Prisma.
         ["weak-tenant-filter", 4],
         ["dynamic-sql", 5],
         ["dynamic-sql", 6],
+        ["dynamic-sql", 8],
+        ["dynamic-sql", 9],
       ],
+    );
+  });
+
+  test("a statement proven every way is proven once", () => {
+    const code = `${PRISMA}\nawait prisma.$queryRaw\`SELECT * FROM orders o WHERE o.tenant_id = \${t} \${a ? Prisma.sql\`AND o.x = 1\` : Prisma.empty} \${b ? Prisma.sql\`LIMIT 1\` : Prisma.empty}\`;`;
+    const proofs: Proof[] = [];
+    const sourceFile = ts.createSourceFile("/p/src/file.ts", code, ts.ScriptTarget.Latest, true);
+    const findings = analyzeSourceFile({
+      ts,
+      sourceFile,
+      config: resolveConfig({}, "/p", undefined),
+      model: testModel(),
+      parser,
+      relativePath: "src/file.ts",
+      proofs,
+    });
+    assert.deepEqual(findings, []);
+    assert.deepEqual(
+      proofs.map((p) => p.table),
+      ["orders"],
     );
   });
 });

@@ -38,6 +38,11 @@ export const statusReportUpdate = sqliteTable("status_report_update", {
   message: text("message").notNull(),
   statusReportId: integer("status_report_id").notNull().references(() => statusReport.id),
 });
+export const pageMeta = sqliteTable("page_meta", {
+  pageId: integer("page_id").primaryKey().references(() => page.id),
+  workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
+  title: text("title"),
+});
 export const invitation = sqliteTable("invitation", {
   id: integer("id").primaryKey(),
   email: text("email").notNull(),
@@ -55,7 +60,7 @@ before(async () => {
 });
 
 const IMPORTS = `import { and, eq, inArray, sql } from "drizzle-orm";
-import { invitation, page, pageSubscriber, statusReport, statusReportUpdate, subscriberNote } from "../db/schema";
+import { invitation, page, pageMeta, pageSubscriber, statusReport, statusReportUpdate, subscriberNote } from "../db/schema";
 `;
 
 function procedure(body: string) {
@@ -496,6 +501,15 @@ describe("a column declared `.unique()` names one row, as the primary key does (
     assert.deepEqual(run(`if (!found || found.workspaceId !== workspaceId) throw new Error("NOT_FOUND");`), []);
   });
 
+  test("twin: the value a read by the unique column checked, used as the id", () => {
+    assert.deepEqual(
+      flagged(`  const found = await opts.ctx.db.query.page.findFirst({ where: eq(page.slug, opts.input.slug) });
+  if (!found || found.workspaceId !== workspaceId) throw new Error("NOT_FOUND");
+  await opts.ctx.db.delete(page).where(eq(page.id, opts.input.slug));`),
+      ["delete(page)"],
+    );
+  });
+
   test("twins: no check, a check that only logs, or a column that is not unique", () => {
     const both = ["page.findFirst", "delete(page)"];
     assert.deepEqual(run(`if (!found) throw new Error("NOT_FOUND");`), both);
@@ -523,6 +537,17 @@ describe("a unique foreign key (1:1) of a proven row is a key of the row it poin
   test("twin: the page from the request", () => {
     assert.deepEqual(run("opts.input.pageId"), ["delete(pageSubscriber)"]);
   });
+
+  test("a primary key that is also a foreign key (1:1) is the row's own key", () => {
+    const meta = (key: string) =>
+      flagged(`  const meta = await opts.ctx.db.query.pageMeta.findFirst({
+    where: and(eq(pageMeta.pageId, opts.input.pageId), eq(pageMeta.workspaceId, workspaceId)),
+  });
+  if (!meta) throw new Error("NOT_FOUND");
+  await opts.ctx.db.update(pageMeta).set({ title: "x" }).where(eq(pageMeta.pageId, ${key}));`);
+    assert.deepEqual(meta("meta.pageId"), []);
+    assert.deepEqual(meta("opts.input.otherPageId"), ["update(pageMeta)"]);
+  });
 });
 
 describe("a parent key written into a sql`` fragment's SQL (unkey's `sql`namespace_id = ${namespace.id} AND ...``)", () => {
@@ -533,6 +558,10 @@ describe("a parent key written into a sql`` fragment's SQL (unkey's `sql`namespa
 
   test("the scoped page's key: its subscribers are the tenant's", () => {
     assert.deepEqual(run("sql`page_id = ${p.id} AND email = ${opts.input.email}`"), []);
+  });
+
+  test("the parent key beside other top-level terms (`AND email IS NOT NULL`), qualified by its own table", () => {
+    assert.deepEqual(run("sql`page_subscriber.page_id = ${p.id} AND email IS NOT NULL`"), []);
   });
 
   test("twins: the key from the request, or the parent key in one branch of an OR", () => {
@@ -556,6 +585,16 @@ describe("the tenant the request was authorized for, by its name (unkey's `auth.
     assert.deepEqual(
       run(`if (!found || found.workspaceId !== auth.currentWorkspaceId) throw new Error("NOT_FOUND");`),
       [],
+    );
+  });
+
+  test("twin: a bare name destructured from the request body is the request's, whatever it is called", () => {
+    assert.deepEqual(
+      flagged(`  const { authorizedWorkspaceId } = schema.parse(await opts.req.json());
+  const found = await opts.ctx.db.query.page.findFirst({ where: eq(page.slug, opts.input.slug) });
+  if (!found || found.workspaceId !== authorizedWorkspaceId) throw new Error("NOT_FOUND");
+  await opts.ctx.db.delete(page).where(eq(page.slug, opts.input.slug));`),
+      ["page.findFirst", "delete(page)"],
     );
   });
 

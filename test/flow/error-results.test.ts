@@ -121,4 +121,38 @@ describe("a helper that returns { error } unless the row is the tenant's", () =>
       ...DELETE_FLAGGED,
     ]);
   });
+
+  test("twins: a gate on another variable of the same name (a callback's own `result`, an inner `{ error }`)", () => {
+    const shadowed = ROUTE("")
+      .replace(
+        "  return Response.json(await deleteInvoice(params.invoiceId));",
+        `  await Promise.all(params.items.map(async (item) => {
+    const result = await validate(item);
+    if (result.error) return;
+    await deleteInvoice(params.invoiceId);
+  }));`,
+      )
+      .replace("params: { invoiceId: string }", "params: { invoiceId: string; items: string[] }");
+    assert.deepEqual(run(shadowed).flagged, ["lib/invoices.ts:5: delete({ where: { id } })"]);
+    const inner = ROUTE("", "const { error }").replace(
+      "  return Response.json(await deleteInvoice(params.invoiceId));",
+      `  {
+    const { error } = await validate(params);
+    if (error) return error;
+    return Response.json(await deleteInvoice(params.invoiceId));
+  }`,
+    );
+    assert.deepEqual(run(inner).flagged, DELETE_FLAGGED);
+  });
+
+  test("twins: a failure whose error may be undefined (`{ error }`, `error: message`) is no failure the caller sees", () => {
+    const gate = "  if (result.error) return result.error;";
+    for (const failure of [
+      "const error = auth.support ? undefined : forbidden();\n    return { error };",
+      "return { error: auth.message };",
+    ]) {
+      const authorize = AUTHORIZE(DEFAULT_CHECKS.replace("return { error: forbidden() };", failure));
+      assert.deepEqual(run(ROUTE(gate), authorize).flagged, DELETE_FLAGGED, failure);
+    }
+  });
 });

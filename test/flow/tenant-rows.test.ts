@@ -427,6 +427,16 @@ export const getWebhook = async (id: string) =>
   )};
 `;
 
+  test("a cache shared across requests keyed without the parameter the read uses may answer with another call's row", () => {
+    const files = (keys: string) => ({
+      "/p/src/lib/invoices.ts": CACHED_LIB(`unstable_cache(BODY, ${keys})()`),
+      "/p/src/routes/webhooks.ts": OWN_CALLER("res.data.tenantId !== tenantId"),
+    });
+    assert.deepEqual(h.run(files("[`webhook-${id}`]")).flagged, []);
+    assert.deepEqual(h.run(files('["webhook"]')).flagged, ["lib/invoices.ts:8: findUnique({ where: { id } })"]);
+    assert.deepEqual(h.run(files("keysOf(id)")).flagged, ["lib/invoices.ts:8: findUnique({ where: { id } })"]);
+  });
+
   test("a row a cached or immediately invoked function returns is checked by every caller", () => {
     for (const call of ["cache(BODY, [`webhook-${id}`], { tags: [] })()", "await (BODY)()"]) {
       const files = (check: string) => ({

@@ -146,6 +146,16 @@ const cases: BuilderCase[] = [
     expect: ["weak-tenant-filter from(orders)"],
   },
   {
+    name: "sql`` fragment comparing the tenant column with a column, or with SQL spliced in",
+    body: "await db.select().from(orders).where(sql`tenant_id = ${orders.id}`);\n  return db.select().from(orders).where(sql`tenant_id = ${sql`tenant_id`}`);",
+    expect: ["weak-tenant-filter from(orders)", "weak-tenant-filter from(orders)"],
+  },
+  {
+    name: "sql`` fragment with the tenant column NOT IN a list",
+    body: "return db.select().from(orders).where(sql`tenant_id NOT IN ${tenantIds}`);",
+    expect: ["weak-tenant-filter from(orders)"],
+  },
+  {
     name: "sql`` fragment that does not parse as a condition",
     body: "return db.select().from(orders).where(sql`tenant_id = ${tenantId} AND AND`);",
     expect: ["dynamic-sql from(orders)"],

@@ -488,8 +488,22 @@ function checkSite(
   // `${limit ? Prisma.sql`LIMIT ${limit}` : Prisma.empty}`: checked written out each way.
   const variants = "error" in parsed ? conditionalVariants(tsm, site) : undefined;
   const variantsParsed = variants?.map((v) => [v, parser.parse(v.sql)] as const);
-  if (variantsParsed?.every(([, p]) => !("error" in p)))
-    return eachVariant(variantsParsed.flatMap(([v, p]) => checkSite(v, options, flowQueries, p)));
+  if (variantsParsed?.every(([, p]) => !("error" in p))) {
+    const proofsBefore = options.proofs?.length ?? 0;
+    const findings = eachVariant(variantsParsed.flatMap(([v, p]) => checkSite(v, options, flowQueries, p)));
+    // A reference is proven when every way proves it: once, and not where any way found a leak.
+    if (options.proofs) {
+      const flagged = new Set(findings.map((f) => `${f.start}|${f.end}`));
+      const seen = new Set<string>();
+      for (const proof of options.proofs.splice(proofsBefore)) {
+        const key = `${proof.start}|${proof.end}|${proof.table}`;
+        if (seen.has(key) || flagged.has(`${proof.start}|${proof.end}`)) continue;
+        seen.add(key);
+        options.proofs.push(proof);
+      }
+    }
+    return findings;
+  }
   if ("error" in parsed) {
     // At isolation "schema", a schema name spliced in is both why it does not parse and the finding.
     const isolation = checkIsolation(boundaryContext(options), site, undefined);

@@ -160,7 +160,8 @@ function namesTenant(tenant: TenantNames, name: string, before: string | undefin
   // A tenant column that names the owning user (`ownerId`): its tenant is a user, called `userId`, `user.id`.
   if (ownedByUser(tenant) && (USER_ID.test(name) || (name === "id" && USER.test(before ?? "")))) return "word";
   // `authorizedWorkspaceId` for `workspaceId`: the tenant a check settled on.
-  const settled = SETTLED.exec(name);
+  // Only as a field (`auth.authorizedWorkspaceId`): a bare name may be destructured from anything.
+  const settled = before !== undefined ? SETTLED.exec(name) : null;
   if (settled && tenant.names.has(name.slice(settled[0].length).replace(/^[A-Z]/, (c) => c.toLowerCase())))
     return "word";
   if (ID_NAME.test(name)) return TENANT_WORD.test(name.replace(ID_NAME, "").replace(/_$/, "")) ? "word" : undefined;

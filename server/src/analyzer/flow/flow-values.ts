@@ -330,11 +330,13 @@ export abstract class FlowValues {
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const shared = value.shared ? { shared: true } : {};
+    // `key.sshKeyId` of a table whose primary key is `sshKeyId` (a foreign key too, 1:1): the row's own key.
+    if (this.ctx.links?.isRowKey(value.table, name)) return { ...value, kind: "key" };
     // A foreign key, even a unique one (`apis.keyAuthId`, 1:1): a key of the row it points at.
-    const table = name === "id" ? undefined : this.ctx.links?.referencedTable(value.table, name);
+    const table = this.ctx.links?.referencedTable(value.table, name);
     if (table) return { kind: "key", table, reason: value.reason, ...shared };
-    // `key.sshKeyId` of a table whose primary key is `sshKeyId`: the row's own key, as `row.id` is.
-    if (this.ctx.links?.isPrimaryKey(value.table, name)) return { ...value, kind: "key" };
+    // A Drizzle `.unique()` column that names no other table: a key of the row by that field.
+    if (this.ctx.links?.isPrimaryKey(value.table, name)) return { ...value, kind: "key", uniqueField: name };
     // `domain.slug` of a scoped row, `@unique` in the schema: a key by that field.
     if (this.ctx.links?.isUniqueField(value.table, name)) return { ...value, kind: "key", uniqueField: name };
     // `team.documents` of an owned team: rows whose key points at it are its tenant's.

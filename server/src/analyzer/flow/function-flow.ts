@@ -26,7 +26,14 @@ export { lineOf } from "./values";
 
 export class FunctionFlow extends AccessChecks {
   /** A helper's verified keys that hold once the caller stops on its result's error (`if (r.error) return`). */
-  private readonly errorGates: { tested: string; fact: Binding; scope: ts.Node; pos: number }[] = [];
+  private readonly errorGates: {
+    tested: string;
+    /** The declaration that keeps the result: a gate on another variable of the same name is no gate. */
+    decl: ts.VariableDeclaration;
+    fact: Binding;
+    scope: ts.Node;
+    pos: number;
+  }[] = [];
 
   constructor(ctx: FlowContext, root: ts.Node) {
     super(ctx, root);
@@ -336,7 +343,8 @@ export class FunctionFlow extends AccessChecks {
         else {
           // `const result = await fetchAndAuthorize(id)`: proven by the guard on `result.error`, if one follows.
           const tested = errorTested(tsm, st, effect.onError);
-          if (tested) this.errorGates.push({ tested, fact, scope, pos: st.end });
+          if (tested && tsm.isVariableDeclaration(st))
+            this.errorGates.push({ tested, decl: st, fact, scope, pos: st.end });
         }
         continue;
       }
@@ -399,11 +407,13 @@ export class FunctionFlow extends AccessChecks {
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
   /** `if (result.error) return result.error`: what the helper verified holds from here on. */
   private passedErrorGate(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
-    const tested = setTested(this.tsm, term, this.ctx.sourceFile);
-    if (!tested) return;
+    const set = setTested(this.tsm, term, this.ctx.sourceFile);
+    if (!set) return;
+    const { tested, root } = set;
     const line = lineOf(this.ctx.sourceFile, st);
     for (const gate of this.errorGates) {
       if (gate.tested !== tested || st.pos < gate.pos || st.end > gate.scope.end) continue;
+      if (constDeclarationOf(this.tsm, root, term) !== gate.decl) continue;
       const reason = gate.fact.value.reason!;
       const value: Value = {
         ...gate.fact.value,
@@ -573,7 +583,11 @@ function errorTested(tsm: typeof ts, st: ts.Node, field: string): string | undef
 }
 
 /** The expression a condition is true for when it is set: `r.error`, `!!r.error`, `r.error != null`, `"error" in r`. */
-function setTested(tsm: typeof ts, term: ts.Expression, file: ts.SourceFile): string | undefined {
+function setTested(
+  tsm: typeof ts,
+  term: ts.Expression,
+  file: ts.SourceFile,
+): { tested: string; root: ts.Identifier } | undefined {
   let t = strip(tsm, term);
   while (
     tsm.isPrefixUnaryExpression(t) &&
@@ -587,9 +601,14 @@ function setTested(tsm: typeof ts, term: ts.Expression, file: ts.SourceFile): st
     const nothing = isNothing(tsm, strip(tsm, t.right));
     if (nothing && (op === tsm.SyntaxKind.ExclamationEqualsToken || op === tsm.SyntaxKind.ExclamationEqualsEqualsToken))
       t = strip(tsm, t.left);
-    else if (op === tsm.SyntaxKind.InKeyword && tsm.isStringLiteral(t.left))
-      return `${normalize(t.right.getText(file))}.${t.left.text}`;
-    else return undefined;
+    else if (op === tsm.SyntaxKind.InKeyword && tsm.isStringLiteral(t.left)) {
+      const right = strip(tsm, t.right);
+      return tsm.isIdentifier(right) ? { tested: `${right.text}.${t.left.text}`, root: right } : undefined;
+    } else return undefined;
   }
-  return tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t) ? normalize(t.getText(file)) : undefined;
+  let root: ts.Expression = t;
+  while (tsm.isPropertyAccessExpression(root)) root = strip(tsm, root.expression);
+  return tsm.isIdentifier(root) && (tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t))
+    ? { tested: normalize(t.getText(file)), root }
+    : undefined;
 }

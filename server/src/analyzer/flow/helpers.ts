@@ -8,6 +8,7 @@
 // (flow/functions.ts finds the function a call runs).
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
+import { escapeRegExp } from "../escape-regexp";
 import { chainOf, skipOuter } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { emptinessSubject, endsPath, isRequestInput, isTenantValue, orTerms, type TenantNames } from "./conditions";
@@ -55,7 +56,7 @@ interface Returned {
    * collectionId })` reading `id: collectionId`): a caller whose path ends on an empty answer
    * has that key verified, as with the read written inline.
    */
-  key?: { index: number; path: string; rejectsMissing?: boolean };
+  key?: { index: number; path: string; rejectsMissing?: boolean; uniqueField?: string };
 }
 
 interface Summary {
@@ -193,7 +194,15 @@ export class HelperSummaries implements HelperEffects {
         throwsWhenEmpty: false,
         readOnly: true,
         // The key the caller passed: once the row is checked, that key is the tenant's too.
-        ...(passed && !passed.path && { key: { expr: passed.expr, list: false } }),
+        ...(passed &&
+          !passed.path && {
+            key: {
+              expr: passed.expr,
+              list: false,
+              // Read by a unique column (`publicId`): the caller's key is a key by that field.
+              ...(r.query.key?.uniqueField && { uniqueField: r.query.key.uniqueField }),
+            },
+          }),
         ...(r.reshaped && { projection: r.reshaped.projection, joinedParents: r.reshaped.parents }),
       };
       this.callReads.set(call, read);
@@ -313,7 +322,12 @@ export class HelperSummaries implements HelperEffects {
             returns: "row",
             throwsWhenEmpty: false,
             readOnly: true,
-            key: { expr: passed.expr, list: false, rejectsMissing: r.key!.rejectsMissing },
+            key: {
+              expr: passed.expr,
+              list: false,
+              rejectsMissing: r.key!.rejectsMissing,
+              ...(r.key!.uniqueField && { uniqueField: r.key!.uniqueField }),
+            },
           }
         : undefined;
     this.keyedReads.set(call, read ?? null);
@@ -548,7 +562,10 @@ export class HelperSummaries implements HelperEffects {
     // `result.error` is past every check before the first return without one.
     const errorField = errorResultField(tsm, exits);
     const firstSuccess = errorField
-      ? Math.min(...exits.filter((r) => !errorReturn(tsm, r, errorField)).map((r) => r.pos), firstNextCall(tsm, fn))
+      ? Math.min(
+          ...exits.filter((r) => errorReturn(tsm, r, errorField) !== "error").map((r) => r.pos),
+          firstNextCall(tsm, fn),
+        )
       : -1;
     const verifies: Summary["verifies"] = [];
     for (const fact of flow.facts) {
@@ -581,6 +598,7 @@ export class HelperSummaries implements HelperEffects {
     // `cache(async () => { ...; return row }, [key])()`: what the invoked function returns.
     const returned: ReturnedExpression[] = invokedReturns(
       tsm,
+      fn,
       tsm.isBlock(fn.body)
         ? exits.flatMap((r) => (r.expression ? [[r.expression, r] as ReturnedExpression] : []))
         : [[fn.body, fn.body]],
@@ -863,7 +881,12 @@ export class HelperSummaries implements HelperEffects {
     // A field of a destructured parameter is one step deep already; only a where's own `.id` goes further.
     const tooDeep = !!path && !!param?.path && !(!q.key && path === ".id");
     if (!param || tooDeep) return undefined;
-    return { index: param.index, path: param.path + path, rejectsMissing: q.key?.rejectsMissing };
+    return {
+      index: param.index,
+      path: param.path + path,
+      rejectsMissing: q.key?.rejectsMissing,
+      ...(q.key?.uniqueField && { uniqueField: q.key.uniqueField }),
+    };
   }
 
   /**
@@ -1101,29 +1124,50 @@ const ERROR_FIELDS = ["error"];
 
 /**
  * `return { error: notFound() }` on every failure and `return { survey }` on success: the field the
- * failures set, when every return is an object literal and some set it to a value.
+ * failures set, when every return is an object literal, some set it to a value that is surely
+ * there (a call, `new`, an object, a non-empty literal), and none sets it to one that may not be
+ * (`{ error }`, `error: message`: maybe undefined).
  */
 function errorResultField(tsm: typeof ts, exits: ts.ReturnStatement[]): string | undefined {
   const objects = exits.map((r) => (r.expression ? strip(tsm, r.expression) : undefined));
   if (!objects.length || !objects.every((o) => o && tsm.isObjectLiteralExpression(o))) return undefined;
-  return ERROR_FIELDS.find((f) => exits.some((r) => errorReturn(tsm, r, f)));
+  return ERROR_FIELDS.find(
+    (f) =>
+      exits.some((r) => errorReturn(tsm, r, f) === "error") && !exits.some((r) => errorReturn(tsm, r, f) === "unknown"),
+  );
 }
 
-function errorReturn(tsm: typeof ts, r: ts.ReturnStatement, field: string): boolean {
+/** What a return's `field` says: a failure surely set, no failure (absent, or nothing), or either. */
+function errorReturn(tsm: typeof ts, r: ts.ReturnStatement, field: string): "error" | "success" | "unknown" {
   const o = r.expression && strip(tsm, r.expression);
-  if (!o || !tsm.isObjectLiteralExpression(o)) return false;
-  return o.properties.some((p) => {
-    if (!p.name || !tsm.isIdentifier(p.name) || p.name.text !== field) return false;
-    if (tsm.isShorthandPropertyAssignment(p)) return true;
-    if (!tsm.isPropertyAssignment(p)) return false;
+  if (!o || !tsm.isObjectLiteralExpression(o)) return "unknown";
+  let out: "error" | "success" | "unknown" = "success";
+  for (const p of o.properties) {
+    if (tsm.isSpreadAssignment(p)) out = "unknown";
+    if (!p.name || !tsm.isIdentifier(p.name) || p.name.text !== field) continue;
+    if (!tsm.isPropertyAssignment(p)) {
+      out = "unknown";
+      continue;
+    }
     const v = strip(tsm, p.initializer);
     const falsy =
       isNothing(tsm, v) ||
       v.kind === tsm.SyntaxKind.FalseKeyword ||
       (tsm.isStringLiteral(v) && !v.text) ||
       (tsm.isNumericLiteral(v) && Number(v.text) === 0);
-    return !falsy;
-  });
+    const there =
+      tsm.isCallExpression(v) ||
+      tsm.isNewExpression(v) ||
+      tsm.isObjectLiteralExpression(v) ||
+      tsm.isArrayLiteralExpression(v) ||
+      v.kind === tsm.SyntaxKind.TrueKeyword ||
+      (tsm.isStringLiteral(v) && !!v.text) ||
+      tsm.isTemplateExpression(v) ||
+      (tsm.isNoSubstitutionTemplateLiteral(v) && !!v.text) ||
+      (tsm.isNumericLiteral(v) && Number(v.text) !== 0);
+    out = falsy ? "success" : there ? "error" : "unknown";
+  }
+  return out;
 }
 
 /**
@@ -1131,25 +1175,63 @@ function errorReturn(tsm: typeof ts, r: ts.ReturnStatement, field: string): bool
  * `(async () => { ... })()`, and `cache(async () => { ... }, keys)()` (a memoizing wrapper's
  * function, called at once with no arguments, as formbricks' services do).
  */
-function invokedReturns(tsm: typeof ts, returned: ReturnedExpression[], depth = 0): ReturnedExpression[] {
+function invokedReturns(
+  tsm: typeof ts,
+  outer: FunctionWithBody,
+  returned: ReturnedExpression[],
+  depth = 0,
+): ReturnedExpression[] {
   return returned.flatMap((r): ReturnedExpression[] => {
     let e = strip(tsm, r[0]);
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-    const fn = depth < 3 ? invokedFunction(tsm, e) : undefined;
+    const fn = depth < 3 ? invokedFunction(tsm, outer, e) : undefined;
     if (!fn) return [r];
     const inner: ReturnedExpression[] = tsm.isBlock(fn.body)
       ? returnStatements(tsm, fn).flatMap((x) => (x.expression ? [[x.expression, x] as ReturnedExpression] : []))
       : [[fn.body, fn.body]];
-    return invokedReturns(tsm, inner, depth + 1);
+    return invokedReturns(tsm, outer, inner, depth + 1);
   });
 }
 
-/** The function literal a call runs at once: `(() => ...)()`, or `cache(() => ..., keys)()`. */
-function invokedFunction(tsm: typeof ts, e: ts.Expression): FunctionWithBody | undefined {
+/**
+ * The function literal a call runs at once: `(() => ...)()`, or `cache(() => ..., keys)()`. A
+ * cache shared across requests (Next's `unstable_cache`) keys its entries by `keys` alone: each
+ * parameter of the enclosing function the literal reads must be in them, or one tenant's call
+ * may be answered with another's row.
+ */
+function invokedFunction(tsm: typeof ts, outer: FunctionWithBody, e: ts.Expression): FunctionWithBody | undefined {
   if (!tsm.isCallExpression(e) || e.arguments.length) return undefined;
   let callee = strip(tsm, e.expression);
-  if (tsm.isCallExpression(callee) && isMemoizer(tsm, callee.expression) && callee.arguments[0])
+  let keys: ts.Expression | undefined;
+  let memoized = false;
+  if (tsm.isCallExpression(callee) && isMemoizer(tsm, callee.expression) && callee.arguments[0]) {
+    keys = callee.arguments[1];
+    memoized = true;
     callee = strip(tsm, callee.arguments[0]);
+  }
   if (!tsm.isArrowFunction(callee) && !tsm.isFunctionExpression(callee)) return undefined;
-  return callee.parameters.length ? undefined : (callee as FunctionWithBody);
+  if (callee.parameters.length) return undefined;
+  if (memoized && !keyedByReads(tsm, outer, callee, keys)) return undefined;
+  return callee as FunctionWithBody;
+}
+
+/** Every parameter of `outer` that `fn` reads appears in the cache keys (`[`webhook-${webhookId}`]`); no keys: a per-request cache. */
+function keyedByReads(
+  tsm: typeof ts,
+  outer: FunctionWithBody,
+  fn: ts.FunctionLikeDeclaration,
+  keys: ts.Expression | undefined,
+): boolean {
+  if (!keys) return true;
+  const k = strip(tsm, keys);
+  if (!tsm.isArrayLiteralExpression(k)) return false;
+  const keyText = k.getText();
+  const params = parameterNames(tsm, outer).map((p) => p.name);
+  const read = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (tsm.isIdentifier(n) && params.includes(n.text)) read.add(n.text);
+    tsm.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return [...read].every((name) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`).test(keyText));
 }

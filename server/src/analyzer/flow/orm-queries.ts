@@ -17,6 +17,7 @@ import type { OrmContext } from "../orm/types";
 import {
   otherParentRelations,
   primaryKeyFields,
+  rowKeyFields,
   prismaUniqueFields,
   referencedTable,
   relationsOf,
@@ -113,7 +114,7 @@ export function ormFlowQuery(
       joinedThrough(ctx.model, table),
     );
   if (!tsm.isCallExpression(call)) return undefined;
-  const keys = primaryKeyFields(ctx.model, table);
+  const keys = keyFieldsOf(ctx.model, table);
   const shape = SHAPES[orm]?.(ctx, call, keys);
   if (!shape) return undefined;
   const { predicate, whereObject, whereCalls, row, ...rest } = shape;
@@ -155,7 +156,22 @@ const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression,
 };
 
 /** The fields that are the table's primary key (`id`, or the one its schema declares: `sshKeyId`). */
-type Keys = ReadonlySet<string>;
+type Keys = ReadonlySet<string> & {
+  /** Of those, the columns only declared unique (Drizzle `.unique()`): a key by that field, not the id. */
+  readonly uniqueOnly?: ReadonlySet<string>;
+};
+
+/** The fields a key of `table` may be read by, marking those that are unique columns rather than the row's key. */
+function keyFieldsOf(model: TenantModel, table: string): Keys {
+  const all = primaryKeyFields(model, table);
+  const rowKeys = rowKeyFields(model, table);
+  return Object.assign(new Set(all), { uniqueOnly: new Set([...all].filter((f) => !rowKeys.has(f))) });
+}
+
+/** `{ uniqueField }` for a key read by a unique column that is not the row's own key. */
+function byUnique(keys: Keys, field: string): { uniqueField?: string } {
+  return keys.uniqueOnly?.has(field) ? { uniqueField: field } : {};
+}
 
 /** `db.select().from(t).where(eq(t.id, x))`, `db.delete(t).where(...)`, `db.query.t.findFirst({ where })`. */
 
@@ -290,12 +306,17 @@ function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: str
     if (tsm.isTaggedTemplateExpression(x)) {
       const fragment = sqlFragment(tsm, ctx.parser, x);
       if (!fragment) return true;
+      const owned = lookupTenantTable(ctx.model, table);
       for (const term of fragment.terms) {
-        if (keys.has(term.column)) continue;
+        const q = term.qualifier[term.qualifier.length - 1]?.toLowerCase();
+        if (keys.has(term.column) || (q && q !== owned?.name.toLowerCase())) continue;
+        // `page_id = ${pages.id}`: a column of another table, no key.
+        const v = skipOuter(tsm, term.value);
+        if (tsm.isPropertyAccessExpression(v) && drizzleTableOf(ctx, v.expression)) continue;
         const parent = referencedTable(ctx.model, table, term.column);
         if (parent) out.push({ expr: term.value, list: term.list, table: parent, field: term.column });
       }
-      return !/\b(?:or|not)\b/i.test(fragment.text);
+      return true;
     }
     if (!tsm.isCallExpression(x)) return true;
     const fn = calleeName(tsm, x);
@@ -388,7 +409,7 @@ function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | un
   if ((fn !== "eq" && fn !== "inArray") || x.arguments.length !== 2) return undefined;
   const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
   if (!tsm.isPropertyAccessExpression(column) || !keys.has(column.name.text)) return undefined;
-  return { expr: value, list: fn === "inArray" };
+  return { expr: value, list: fn === "inArray", ...byUnique(keys, column.name.text) };
 }
 
 /** `.where('id', '=', x)` (several wheres AND in Kysely), `.executeTakeFirst()`, `.returning(...)`. */
@@ -556,8 +577,8 @@ function objectKey(
     const v = value && skipOuter(tsm, value);
     if (!v) return undefined;
     if (listCall && tsm.isCallExpression(v) && calleeName(tsm, v) === listCall && v.arguments[0])
-      key = { expr: skipOuter(tsm, v.arguments[0]), list: true };
-    else if (!tsm.isObjectLiteralExpression(v)) key = { expr: v, list: false, listOrOne };
+      key = { expr: skipOuter(tsm, v.arguments[0]), list: true, ...byUnique(keys, name) };
+    else if (!tsm.isObjectLiteralExpression(v)) key = { expr: v, list: false, listOrOne, ...byUnique(keys, name) };
   }
   return key;
 }

@@ -147,6 +147,8 @@ export interface ModelLinks {
   keyedParent(table: string, relation: string): string | undefined;
   /** Whether `field` is the table's primary key: `id`, or the one column its schema declares (`sshKeyId`). */
   isPrimaryKey(table: string, field: string): boolean;
+  /** Whether `field` is the row's own primary key (`id`, a declared one-column primary key), not a unique column. */
+  isRowKey(table: string, field: string): boolean;
   /** Whether `field` is a Prisma `@unique` field other than `id` (`slug`): a row's value of it names that row. */
   isUniqueField(table: string, field: string): boolean;
   /** Whether `field` is the key a table owned through its parent holds (`comment.pollId` of comments -> polls). */
@@ -174,6 +176,7 @@ export function modelLinks(model: TenantModel): ModelLinks {
       return parent && lookupTenantTable(model, parent) ? parent : undefined;
     },
     isPrimaryKey: (table, field) => primaryKeyFields(model, table).has(field),
+    isRowKey: (table, field) => rowKeyFields(model, table).has(field),
     isUniqueField: (table, field) => prismaUniqueFields(model, table).has(field),
     ownerKey: (table, field) => {
       const owner = lookupTenantTable(model, table)?.owner;
@@ -202,6 +205,16 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
     const primary = e.uniques?.[0];
     if (primary?.length === 1) out.add(primary[0]!);
     for (const field of e.uniqueFields ?? []) out.add(field);
+  }
+  return out;
+}
+
+/** The fields that are a row's own key: `id`, and a one-column primary key its ORM schema declares (`sshKeyId`). */
+export function rowKeyFields(model: TenantModel, table: string): ReadonlySet<string> {
+  const out = new Set(["id"]);
+  for (const e of lookupTenantTable(model, table)?.entities ?? []) {
+    const primary = e.orm === "prisma" ? undefined : e.uniques?.[0];
+    if (primary?.length === 1) out.add(primary[0]!);
   }
   return out;
 }

@@ -374,7 +374,8 @@ export class DrizzlePredicates {
     if (!fragment) return OTHER;
     for (const term of fragment.terms) {
       const ref = this.fragmentRef(term.qualifier, term.column);
-      if (ref) return { kind: "tenant", ref };
+      // `workspace_id = ${page.id}`: a column, not a tenant value.
+      if (ref && !this.column(term.value)) return { kind: "tenant", ref };
     }
     const named = this.refs.find((r) =>
       tenantColumnsOf(r.table).some((c) => new RegExp(`\\b${escapeRegExp(c)}\\b`, "i").test(fragment.text)),

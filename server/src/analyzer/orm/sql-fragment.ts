@@ -51,7 +51,7 @@ function readFragment(tsm: typeof ts, parser: SqlParser, tpl: ts.TaggedTemplateE
     }
   }
   // `IN ${ids}`: Drizzle writes an array as a parenthesized list; `= ANY($n)` is the same test.
-  text = text.replace(/\bin\s+\$(\d+)/gi, "= ANY($$$1)");
+  text = text.replace(/\bnot\s+in\s+\$(\d+)/gi, "<> ALL($$$1)").replace(/\bin\s+\$(\d+)/gi, "= ANY($$$1)");
   const parsed = parser.parse(`SELECT 1 WHERE ${text}`);
   if ("error" in parsed) return { terms: [], text, error: parsed.error.message };
   const stmt = parsed.tree.stmts?.[0]?.stmt;
@@ -65,8 +65,22 @@ function readFragment(tsm: typeof ts, parser: SqlParser, tpl: ts.TaggedTemplateE
     const column = sides.map(columnRef).find(Boolean);
     const param = sides.map((s) => as<{ number?: number }>(s, "ParamRef")?.number).find((n) => n !== undefined);
     const value = param !== undefined ? values[param - 1] : undefined;
-    if (column && value)
+    // `${sql`workspace_id`}`, `${sql.raw(...)}`: SQL spliced in, no value.
+    if (column && value && !splicesSql(tsm, value))
       terms.push({ qualifier: column.qualifier, column: column.column, value, list: e.kind === "AEXPR_OP_ANY" });
   }
   return { terms, text };
+}
+
+/** An interpolation that is SQL text rather than a bound value: a nested `sql` tag, `sql.raw(...)`, `sql.identifier(...)`. */
+function splicesSql(tsm: typeof ts, value: ts.Expression): boolean {
+  let e = value;
+  while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e)) e = e.expression;
+  if (tsm.isTaggedTemplateExpression(e)) return true;
+  const callee = tsm.isCallExpression(e) ? e.expression : undefined;
+  return (
+    !!callee &&
+    tsm.isPropertyAccessExpression(callee) &&
+    /^(?:raw|identifier|join|empty|placeholder)$/.test(callee.name.text)
+  );
 }

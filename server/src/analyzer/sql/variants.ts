@@ -5,6 +5,7 @@
 import type ts from "typescript";
 import type { SqlHole, SqlSite } from "./site";
 import { withHoleTexts } from "./set-list";
+import { constInitializer } from "../orm/chain";
 
 /** At most this many conditional holes per statement (2^n choices). */
 const MAX_CONDITIONALS = 3;
@@ -38,9 +39,32 @@ function branchText(tsm: typeof ts, branch: ts.Expression, parameter: () => stri
   if (!tsm.isTaggedTemplateExpression(e) || !/(?:^|\.)(?:sql|fragment)$/.test(e.tag.getText())) return undefined;
   const t = e.template;
   if (tsm.isNoSubstitutionTemplateLiteral(t)) return t.text;
+  // Each `${}` must be a bound value: a nested fragment, a `Prisma.join`/`raw`, or a choice may be any SQL.
+  if (!t.templateSpans.every((span) => boundValue(tsm, span.expression))) return undefined;
   let text = t.head.text;
   for (const span of t.templateSpans) text += `${parameter()}${span.literal.text}`;
   return text;
+}
+
+/** Whether an interpolation is a value the driver binds, not SQL text: not a tag, a builder call, a choice, or a const holding one. */
+function boundValue(tsm: typeof ts, expr: ts.Expression, depth = 0): boolean {
+  const e = unwrap(tsm, expr);
+  if (tsm.isTaggedTemplateExpression(e) || tsm.isConditionalExpression(e) || tsm.isBinaryExpression(e)) return false;
+  if (tsm.isCallExpression(e)) {
+    const callee = unwrap(tsm, e.expression);
+    const name = tsm.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : tsm.isIdentifier(callee)
+        ? callee.text
+        : "";
+    return !/^(?:sql|raw|join|identifier|unsafe|fragment|empty)$/i.test(name);
+  }
+  if (tsm.isPropertyAccessExpression(e) && e.name.text === "empty") return false;
+  if (tsm.isIdentifier(e) && depth < 3) {
+    const init = constInitializer(tsm, e);
+    return init ? boundValue(tsm, init, depth + 1) : true;
+  }
+  return true;
 }
 
 function highestParameter(sql: string): number {
