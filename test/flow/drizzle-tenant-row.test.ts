@@ -111,6 +111,31 @@ ${UPDATE}`;
   });
 });
 
+// unkey's namespaces: the workspace read by the id the request names, then checked against the session's tenant.
+describe("some tenant's own row read by its key, then checked to be the tenant's", () => {
+  const run = (check: string) =>
+    flagged(`  const ws = await db.query.workspaces.findFirst({
+    where: (t, { eq }) => eq(t.id, input.workspaceId),
+    with: { keySpaces: true },
+  });
+  if (${check}) throw new Error("not found");
+  const found = ws.keySpaces.find((k) => k.id === input.keyAuthId);
+  if (!found) throw new Error("not found");
+${UPDATE}`);
+
+  test("by the field naming its tenant above it, or by its own id", () => {
+    assert.deepEqual(run("!ws || ws.tenantId !== ctx.tenant.id"), []);
+    assert.deepEqual(run("!ws || ws.id !== ctx.workspace.id"), []);
+  });
+
+  test("twins: no check, a check against the request, a check that names no tenant", () => {
+    const updated = ["update(keyAuth)"];
+    assert.deepEqual(run("!ws"), updated);
+    assert.deepEqual(run("!ws || ws.tenantId !== input.tenantId"), updated);
+    assert.deepEqual(run("!ws || ws.name !== ctx.tenant.id"), updated);
+  });
+});
+
 // unkey's overrides: `if (!override || override.namespace.workspace.tenantId !== ctx.tenant.id) throw`.
 // Only through required relations (a NOT NULL key): the row is taken to be its parent's tenant's.
 describe("a check of the tenant of a parent the row requires, or of the tenant's own row above it", () => {

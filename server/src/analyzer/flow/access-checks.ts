@@ -592,8 +592,18 @@ export abstract class AccessChecks extends FlowValues {
       if (projected && isTenantValue(tsm, side === compared.left ? compared.right : compared.left, projected))
         return { row: value!, field: s.name.text, expr: s.expression, ...shared };
       if (value?.kind === "row" && value.unchecked) {
-        const row = tenantMismatchRow(tsm, compared, this.ctx.tenantOf(value.table));
         const other = side === compared.left ? compared.right : compared.left;
+        // `ws.tenantId !== ctx.tenant.id` on some tenant's own row read by its key: the tenant's.
+        const tenant = this.ctx.tenantOf(value.table);
+        if (
+          value.source?.root &&
+          isInequality(tsm, compared.operatorToken.kind) &&
+          identifiesTenantRow(tenant, s.name.text) &&
+          isTenantValue(tsm, other, tenant) &&
+          !this.unprovenRowField(other, st)
+        )
+          return { row: value, field: s.name.text, expr: s.expression, ...shared };
+        const row = tenantMismatchRow(tsm, compared, tenant);
         if (row && strip(tsm, row) === strip(tsm, s.expression) && !this.unprovenRowField(other, st))
           return { row: value, field: s.name.text, expr: s.expression, ...shared };
         continue;

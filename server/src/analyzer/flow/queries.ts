@@ -31,6 +31,8 @@ export interface FlowQuery {
   readOnly?: boolean;
   /** A read of the tenant's own row (flow/root-queries.ts): the tenant value it was read by. */
   tenantKey?: ts.Expression;
+  /** A read of some tenant's own row by its key (flow/root-queries.ts): the tenant's once a check names it. */
+  root?: boolean;
   /** The primary-key value the query selects rows by, when it selects by key. */
   key?: QueryKey;
   /**

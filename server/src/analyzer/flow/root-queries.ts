@@ -91,17 +91,33 @@ export function addDrizzleRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node,
     const entity = root?.entities?.find((e) => e.orm === "drizzle" && e.names[0] === table.name.text);
     if (!root || !entity) continue;
     const key = drizzleTenantKey(tsm, call, entity.fields, root, names);
-    if (!key) continue;
-    flowQueries.set(call, {
-      call,
-      table: root.name,
-      scoped: true,
-      returns: "row",
-      throwsWhenEmpty: false,
-      readOnly: true,
-      key: { expr: key, list: false },
-      tenantKey: key,
-    });
+    if (key) {
+      flowQueries.set(call, {
+        call,
+        table: root.name,
+        scoped: true,
+        returns: "row",
+        throwsWhenEmpty: false,
+        readOnly: true,
+        key: { expr: key, list: false },
+        tenantKey: key,
+      });
+      continue;
+    }
+    // `eq(t.id, input.workspaceId)`: some tenant's own row, the tenant's once a check says so
+    // (`if (!ws || ws.tenantId !== ctx.tenant.id) throw`, unkey's namespaces).
+    const byId = drizzleTenantKey(tsm, call, entity.fields, root, names, true);
+    if (byId)
+      flowQueries.set(call, {
+        call,
+        table: root.name,
+        scoped: false,
+        returns: "row",
+        throwsWhenEmpty: false,
+        readOnly: true,
+        key: { expr: byId, list: false },
+        root: true,
+      });
   }
 }
 
@@ -112,6 +128,8 @@ function drizzleTenantKey(
   fields: Readonly<Record<string, string>>,
   root: TenantRoot,
   names: ReturnType<typeof tenantNames>,
+  /** Any value of the root's key, not only the tenant's. */
+  anyKey = false,
 ): ts.Expression | undefined {
   const args = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
@@ -120,9 +138,10 @@ function drizzleTenantKey(
   if (w && (tsm.isArrowFunction(w) || tsm.isFunctionExpression(w)))
     w = tsm.isBlock(w.body) ? undefined : strip(tsm, w.body);
   if (!w) return undefined;
+  const rootKey = Object.entries(fields).find(([, c]) => c === root.keyColumn)?.[0] ?? root.keyColumn;
   const keyed = (field: string) =>
-    field === (Object.entries(fields).find(([, c]) => c === root.keyColumn)?.[0] ?? root.keyColumn) ||
-    (field !== "id" && identifiesTenantRow(names, field));
+    anyKey ? field === rootKey : field === rootKey || (field !== "id" && identifiesTenantRow(names, field));
+  const value = (v: ts.Expression) => (anyKey || isTenantValue(tsm, v, names) ? v : undefined);
   const term = (e: ts.Expression): ts.Expression | undefined => {
     const x = strip(tsm, e);
     if (!tsm.isCallExpression(x) || !tsm.isIdentifier(x.expression)) return undefined;
@@ -134,9 +153,9 @@ function drizzleTenantKey(
       return undefined;
     }
     if (x.expression.text !== "eq" || x.arguments.length !== 2) return undefined;
-    const [column, value] = x.arguments.map((a) => strip(tsm, a));
+    const [column, v] = x.arguments.map((a) => strip(tsm, a));
     if (!tsm.isPropertyAccessExpression(column!) || !keyed(column.name.text)) return undefined;
-    return isTenantValue(tsm, value!, names) ? value : undefined;
+    return value(v!);
   };
   if (tsm.isObjectLiteralExpression(w)) {
     for (const p of w.properties) {
@@ -144,9 +163,8 @@ function drizzleTenantKey(
     }
     for (const p of w.properties) {
       const name = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
-      const value = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
-      if (name && value && keyed(name) && !tsm.isObjectLiteralExpression(value) && isTenantValue(tsm, value, names))
-        return value;
+      const found = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
+      if (name && found && keyed(name) && !tsm.isObjectLiteralExpression(found) && value(found)) return found;
     }
     return undefined;
   }
