@@ -111,6 +111,42 @@ ${UPDATE}`;
   });
 });
 
+// unkey's updateRole: the workspace read with its roles filtered by the id, then `if (workspace.roles.length === 0) throw`.
+describe("a key the tenant row's included rows were filtered by, when the path ends on none", () => {
+  const run = (filter: string, guard: string, where = "(t, { eq }) => eq(t.id, ctx.workspace.id)") =>
+    flagged(`  const workspace = await db.query.workspaces.findFirst({
+    where: ${where},
+    with: { keySpaces: { where: ${filter} } },
+  });
+  if (!workspace) throw new Error("not found");
+  ${guard}
+  await db.update(keyAuth).set({ prefix: input.prefix }).where(eq(keyAuth.id, input.keyAuthId));`);
+  const BY_ID = "(t, { eq }) => eq(t.id, input.keyAuthId)";
+
+  test("`.length === 0`, `!...length` then throw", () => {
+    assert.deepEqual(run(BY_ID, 'if (workspace.keySpaces.length === 0) throw new Error("not found");'), []);
+    assert.deepEqual(run(BY_ID, 'if (!workspace.keySpaces.length) throw new Error("not found");'), []);
+  });
+
+  test("twins: no guard, a guard that only logs, another column, a workspace the request names", () => {
+    const updated = ["update(keyAuth)"];
+    assert.deepEqual(run(BY_ID, ""), updated);
+    assert.deepEqual(run(BY_ID, 'if (workspace.keySpaces.length === 0) console.warn("none");'), updated);
+    assert.deepEqual(
+      run("(t, { eq }) => eq(t.prefix, input.keyAuthId)", 'if (!workspace.keySpaces.length) throw new Error("x");'),
+      updated,
+    );
+    assert.deepEqual(
+      run(
+        BY_ID,
+        'if (!workspace.keySpaces.length) throw new Error("x");',
+        "(t, { eq }) => eq(t.id, input.workspaceId)",
+      ),
+      updated,
+    );
+  });
+});
+
 // unkey's namespaces: the workspace read by the id the request names, then checked against the session's tenant.
 describe("some tenant's own row read by its key, then checked to be the tenant's", () => {
   const run = (check: string) =>

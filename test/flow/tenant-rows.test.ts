@@ -54,6 +54,25 @@ ${guard}
     );
   });
 
+  test("the key the included rows were filtered by, once the path ends on none (`!t.invoices.length`)", () => {
+    const body = (
+      filter: string,
+      guard: string,
+    ) => `  const t = await prisma.tenant.findUnique({ where: { id: tenantId }, include: { invoices: { where: ${filter} } } });
+  if (!t) throw new Error("no tenant");
+${guard}
+  await prisma.invoice.delete({ where: { id: input.id } });`;
+    assert.deepEqual(handler(body("{ id: input.id }", '  if (!t.invoices.length) throw new Error("no");')).flagged, []);
+    // Twins: no guard on the count, a filter on another field, a guard on the list (an empty list is truthy).
+    const flagged = ["routes/invoices.ts:7: delete({ where: { id: input.id } })"];
+    assert.deepEqual(handler(body("{ id: input.id }", "")).flagged, flagged);
+    assert.deepEqual(
+      handler(body("{ number: input.id }", '  if (!t.invoices.length) throw new Error("no");')).flagged,
+      flagged,
+    );
+    assert.deepEqual(handler(body("{ id: input.id }", '  if (!t.invoices) throw new Error("no");')).flagged, flagged);
+  });
+
   test("twin: without the guard, the key the match was tried on proves nothing", () => {
     const r = handler(read("{ id: tenantId }", ""));
     assert.deepEqual(r.flagged, ["routes/invoices.ts:9: delete({ where: { id: input.id } })"]);

@@ -405,6 +405,40 @@ export class FunctionFlow extends AccessChecks {
   }
 
   /** `if (!doc) throw`, `if (m.tenantId !== tenantId) return`: facts that hold after the if. */
+  /**
+   * `with: { roles: { where: (t, { eq }) => eq(t.id, input.id) } }` (Prisma: `include: { roles: {
+   * where: { id } } }`) on the tenant's row, then `if (workspace.roles.length === 0) throw`: the key
+   * the included rows were filtered by is among the tenant's rows (unkey's updateRole).
+   */
+  private includedKeyFound(counted: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    // The list itself (`emptinessSubject` reads `rows.length` as `rows`), or its `.length`.
+    let list = strip(tsm, counted);
+    if (tsm.isPropertyAccessExpression(list) && list.name.text === "length") list = strip(tsm, list.expression);
+    if (!tsm.isPropertyAccessExpression(list)) return;
+    const relation = list.name.text;
+    const row = this.valueOf(list.expression, st);
+    const rows = this.valueOf(list, st);
+    if (row?.kind !== "row" || row.unchecked || !row.reason || !row.source || rows?.kind !== "rows") return;
+    const key = includedFilterKey(tsm, row.source.call, relation);
+    if (!key) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const by = list.getText(this.ctx.sourceFile);
+    const reason: Reason = {
+      proof: row.reason.proof,
+      evidence: st,
+      say: (k) =>
+        `key ${k} filters the rows of \`${by}\`, which hold only the tenant's, and the path ends on line ${line} when none is found`,
+    };
+    this.facts.push({
+      name: normalize(key.getText(this.ctx.sourceFile)),
+      value: { kind: "key", table: rows.table, reason, ...(rows.shared && { shared: true }) },
+      scope,
+      pos: st.end,
+      ...(throws && { throws: true }),
+    });
+  }
+
   /** `if (result.error) return result.error`: what the helper verified holds from here on. */
   private passedErrorGate(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
     const set = setTested(this.tsm, term, this.ctx.sourceFile);
@@ -450,6 +484,7 @@ export class FunctionFlow extends AccessChecks {
         this.equalities.push({ a: t.left, b: t.right, scope, pos: st.end });
       if (exits) this.proveContained(term, st, scope, throws);
       const empty = emptinessSubject(tsm, term);
+      if (exits && empty && countsRows(tsm, term)) this.includedKeyFound(empty, st, scope, throws);
       if (exits && empty) this.proveFound(empty, st, scope, throws);
       // `if (result.count === 0) throw` after a scoped `updateMany({ where: { id, tenantId } })`: the
       // write found the key in the tenant, as a scoped read that found its row would have.
@@ -611,4 +646,46 @@ function setTested(
   return tsm.isIdentifier(root) && (tsm.isIdentifier(t) || tsm.isPropertyAccessExpression(t))
     ? { tested: normalize(t.getText(file)), root }
     : undefined;
+}
+
+/** The key value an included relation is filtered by: `with: { rel: { where: eq(t.id, v) } }`, `include: { rel: { where: { id: v } } }`. */
+function includedFilterKey(tsm: typeof ts, call: ts.Node, relation: string): ts.Expression | undefined {
+  if (!tsm.isCallExpression(call)) return undefined;
+  const options = call.arguments[0] && strip(tsm, call.arguments[0]);
+  if (!options || !tsm.isObjectLiteralExpression(options)) return undefined;
+  const prop = (o: ts.ObjectLiteralExpression, name: string) => {
+    const p = o.properties.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === name);
+    return p && tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
+  };
+  const included = prop(options, "with") ?? prop(options, "include");
+  const rel = included && tsm.isObjectLiteralExpression(included) ? prop(included, relation) : undefined;
+  let where = rel && tsm.isObjectLiteralExpression(rel) ? prop(rel, "where") : undefined;
+  if (where && (tsm.isArrowFunction(where) || tsm.isFunctionExpression(where)))
+    where = tsm.isBlock(where.body) ? undefined : strip(tsm, where.body);
+  if (!where) return undefined;
+  if (tsm.isObjectLiteralExpression(where)) {
+    if (where.properties.some((p) => tsm.isSpreadAssignment(p) || /^(OR|NOT)$/.test(p.name?.getText() ?? "")))
+      return undefined;
+    const id = prop(where, "id");
+    return id && !tsm.isObjectLiteralExpression(id) ? id : undefined;
+  }
+  // `eq(t.id, v)`, or one term of `and(...)`.
+  const term = (e: ts.Expression): ts.Expression | undefined => {
+    const x = strip(tsm, e);
+    if (!tsm.isCallExpression(x)) return undefined;
+    const fn = calleeName(tsm, x);
+    if (fn === "and") {
+      for (const a of x.arguments) {
+        const found = term(a);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (fn !== "eq" || x.arguments.length !== 2) return undefined;
+    const column = strip(tsm, x.arguments[0]!);
+    return tsm.isPropertyAccessExpression(column) && column.name.text === "id"
+      ? strip(tsm, x.arguments[1]!)
+      : undefined;
+  };
+  return term(where);
 }
