@@ -500,3 +500,37 @@ describe("a check of the tenant's own row a row includes", () => {
     );
   });
 });
+
+// langfuse's automations: `return { id: a.id, trigger: convertTriggerToDomain(a.trigger) }`.
+describe("a scoped row handed back reshaped: a converter or a spread that keeps its key fields", () => {
+  const LIB = (shape: string) => `${PRISMA}
+const toDomain = (i: { id: string; number: string }) => ({ id: i.id, label: i.number.toUpperCase() });
+const toSummary = (i: { id: string; number: string }) => ({ ...i, label: i.number });
+const toOther = (i: { id: string; number: string }) => ({ id: i.number });
+export async function getLine(tenantId: string, id: string) {
+  const l = await prisma.invoiceLine.findFirst({ where: { id, invoice: { tenantId } }, include: { invoice: true } });
+  if (!l) return null;
+  return { id: l.id, invoice: ${shape} };
+}
+`;
+  const CALLER = `import { getLine } from "../lib/lines";
+export async function handler(tenantId: string, input: any) {
+  const line = await getLine(tenantId, input.id);
+  if (!line) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: line.invoice.id } });
+}
+`;
+  const run = (shape: string) =>
+    h.run({ "/p/src/lib/lines.ts": LIB(shape), "/p/src/routes/lines.ts": `${PRISMA}${CALLER}` }).flagged;
+
+  test("the related row through a converter that copies its id, a spread of it, or itself", () => {
+    for (const shape of ["toDomain(l.invoice)", "toSummary(l.invoice)", "{ ...l.invoice, label: 'x' }", "l.invoice"])
+      assert.deepEqual(run(shape), [], shape);
+  });
+
+  test("twins: a converter that puts another field under id, a spread whose id is replaced", () => {
+    const flagged = ["routes/lines.ts:7: delete({ where: { id: line.invoice.id } })"];
+    assert.deepEqual(run("toOther(l.invoice)"), flagged);
+    assert.deepEqual(run("{ ...l.invoice, id: input.other }".replace("input.other", "l.invoice.number")), flagged);
+  });
+});

@@ -54,6 +54,11 @@ export interface HelperEffects {
   /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
   returns(call: ts.CallExpression): Value | undefined;
   /**
+   * `toDomain(a.trigger)` whose function returns its parameter reshaped, every key field copied
+   * under its own name (`{ id: t.id, ... }`): the argument it reshapes.
+   */
+  reshapes?(call: ts.CallExpression): ts.Expression | undefined;
+  /**
    * The called function's body can be read and nothing in it can throw (no `throw`, no rejection,
    * no `...OrThrow`, no check it hands on): a check named like one (`authorizeEdit`) whose answer
    * is thrown away checks nothing.
@@ -197,6 +202,8 @@ export abstract class FlowValues {
     }
     if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
     if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
+    // `{ ...a.trigger, name }`: the row under a new shape, its key fields its own.
+    if (tsm.isObjectLiteralExpression(e)) return this.spreadOfRow(e, at);
     // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
     if (tsm.isArrayLiteralExpression(e) && e.elements.length) {
       const each = e.elements.map((el) => (tsm.isSpreadElement(el) ? undefined : this.valueOf(el, at)));
@@ -241,6 +248,12 @@ export abstract class FlowValues {
       return inner && wrapValue(wrap.field, inner);
     }
     // `getVersionById(versionId)` returning the row its parameter's key reads: proven with that key.
+    // `convertTriggerToDomain(automation.trigger)`: the same row under a new shape (langfuse's automations).
+    const reshaped = this.ctx.helpers?.reshapes?.(e);
+    if (reshaped) {
+      const row = this.valueOf(reshaped, at);
+      if (row?.kind === "row" && !row.unchecked) return row;
+    }
     const returned = this.ctx.helpers?.returns(e);
     return returned?.kind === "row" && returned.source ? this.readByProvenKey(returned, returned.source) : returned;
   }
@@ -320,6 +333,25 @@ export abstract class FlowValues {
       return true;
     // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
     return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
+  }
+
+  /** `{ ...row, url }`: the one proven row spread first, no later field a key (`id`, `...Id`) of another value. */
+  private spreadOfRow(o: ts.ObjectLiteralExpression, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    const [first, ...rest] = o.properties;
+    if (!first || !tsm.isSpreadAssignment(first)) return undefined;
+    const row = this.valueOf(first.expression, at);
+    if (row?.kind !== "row" || row.unchecked || !row.reason) return undefined;
+    const base = strip(tsm, first.expression).getText(this.ctx.sourceFile);
+    for (const p of rest) {
+      if (tsm.isSpreadAssignment(p)) return undefined;
+      const key = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (!key) return undefined;
+      if (key !== "id" && !/Id$/.test(key)) continue;
+      const v = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
+      if (!v || v.getText(this.ctx.sourceFile) !== `${base}.${key}`) return undefined;
+    }
+    return row;
   }
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */

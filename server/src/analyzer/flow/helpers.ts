@@ -22,7 +22,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { returnStatements } from "../statements";
+import { returnedObjects, returnStatements } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
 import { holdsNothing, isNothing, wrapperField, wrapValue } from "./values";
@@ -272,6 +272,43 @@ export class HelperSummaries implements HelperEffects {
     };
     visit(fn.body);
     return !throws;
+  }
+
+  reshapes(call: ts.CallExpression): ts.Expression | undefined {
+    const tsm = this.ctx.ts;
+    const arg = call.arguments[0];
+    if (call.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
+    const fn = this.functions.resolve(call);
+    const param = fn?.parameters[0];
+    if (!fn || fn.parameters.length !== 1 || !param || !tsm.isIdentifier(param.name)) return undefined;
+    const name = param.name.text;
+    const objects = returnedObjects(tsm, fn);
+    if (!objects?.length) return undefined;
+    // Every key field (`id`, `...Id`) is the parameter's own of that name; other fields may be anything.
+    const spreadsParam = (p: ts.ObjectLiteralElementLike) => {
+      const e = tsm.isSpreadAssignment(p) ? strip(tsm, p.expression) : undefined;
+      return !!e && tsm.isIdentifier(e) && e.text === name;
+    };
+    const copies = (o: ts.ObjectLiteralExpression) =>
+      o.properties.some((p) => spreadsParam(p) || (p.name && tsm.isIdentifier(p.name) && p.name.text === "id")) &&
+      o.properties.every((p) => {
+        if (tsm.isSpreadAssignment(p)) {
+          const e = strip(tsm, p.expression);
+          return tsm.isIdentifier(e) && e.text === name;
+        }
+        const key = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
+        if (!key) return false;
+        if (key !== "id" && !/Id$/.test(key)) return true;
+        const v = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
+        return (
+          !!v &&
+          tsm.isPropertyAccessExpression(v) &&
+          v.name.text === key &&
+          tsm.isIdentifier(strip(tsm, v.expression)) &&
+          (strip(tsm, v.expression) as ts.Identifier).text === name
+        );
+      });
+    return objects.every(copies) ? arg : undefined;
   }
 
   returns(call: ts.CallExpression): Value | undefined {
@@ -821,12 +858,17 @@ export class HelperSummaries implements HelperEffects {
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, returned: ReturnedExpression[]): Summary["returns"] {
     const tsm = this.ctx.ts;
-    const objects = returned.map(([e]) => strip(tsm, e));
+    // `if (!a) return null; return { id: a.id, ... }`: the objects it hands back when it hands back any.
+    const handed = returned.filter(([e]) => !holdsNothing(tsm, strip(tsm, e)));
+    const objects = handed.map(([e]) => strip(tsm, e));
     // `return { ... } satisfies SpaceDTO`, `return { ... } as const`: the object under the cast.
-    if (objects.length && objects.every((o) => tsm.isObjectLiteralExpression(o)))
+    // One that starts by spreading a row (`{ ...row, url }`) is that row (FunctionFlow.spreadOfRow).
+    const reshaped = (o: ts.Expression) =>
+      tsm.isObjectLiteralExpression(o) && !(o.properties[0] && tsm.isSpreadAssignment(o.properties[0]));
+    if (objects.length && objects.every(reshaped))
       return this.returnedFields(
         flow,
-        returned.map(([, at], i) => [objects[i] as ts.ObjectLiteralExpression, at]),
+        handed.map(([, at], i) => [objects[i] as ts.ObjectLiteralExpression, at]),
       );
     let value: Value | undefined;
     for (const [expr, at] of returned) {
