@@ -388,6 +388,17 @@ const cases: BuilderCase[] = [
     body: "return db().query.orders.findFirst({ where: { id } });",
     expect: ["missing-tenant-filter orders.findFirst"],
   },
+  // a table destructured from the schema namespace under another name (dittofeed's `const { journey: dbJourney } = schema`)
+  {
+    name: "a destructured schema table: scoped by its tenant key",
+    body: "const { orders: dbOrders } = schemaNs;\n  return db.select().from(dbOrders).where(eq(dbOrders.tenantId, tenantId));",
+    expect: [],
+  },
+  {
+    name: "a destructured schema table: update by id only",
+    body: "const { orders: dbOrders } = schemaNs;\n  return db.update(dbOrders).set({ status }).where(eq(dbOrders.id, id));",
+    expect: ["missing-tenant-filter update(dbOrders)"],
+  },
   // one connection of a client (a read replica, the primary): unkey's `db.readonly`, Drizzle's `$primary`
   {
     name: "a client's primary connection: delete by id only",

@@ -39,7 +39,8 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined,
       return drizzleTableOf(ctx, aliased.arguments[0]);
   }
   let name: string | undefined;
-  if (tsm.isIdentifier(e)) name = importedName(tsm, ctx.sourceFile, e.text) ?? e.text;
+  // `const { journey: dbJourney } = schema`: the schema's table under another name (dittofeed).
+  if (tsm.isIdentifier(e)) name = destructuredTable(tsm, e) ?? importedName(tsm, ctx.sourceFile, e.text) ?? e.text;
   else if (tsm.isPropertyAccessExpression(e)) name = e.name.text;
   const table = name ? drizzleTableNamed(ctx.model, name) : undefined;
   if (table || depth > 2) return table;
@@ -48,6 +49,28 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined,
   const tables = new Set(drizzleSubqueries(ctx, e)?.map((sub) => drizzleTableOf(ctx, sub.from.args[0], depth + 1)));
   const [only] = tables;
   return tables.size === 1 ? only : undefined;
+}
+
+/** The property a const destructures `id` from an object by (`const { journey: dbJourney } = schema` -> `journey`). */
+function destructuredTable(tsm: typeof ts, id: ts.Identifier): string | undefined {
+  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
+    for (const st of cur.statements) {
+      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
+        continue;
+      for (const d of st.declarationList.declarations) {
+        const from = d.initializer && skipOuter(tsm, d.initializer);
+        if (!tsm.isObjectBindingPattern(d.name) || !from) continue;
+        if (!tsm.isIdentifier(from) && !tsm.isPropertyAccessExpression(from)) continue;
+        for (const el of d.name.elements) {
+          if (el.dotDotDotToken || !tsm.isIdentifier(el.name) || el.name.text !== id.text) continue;
+          const key = el.propertyName ?? el.name;
+          return tsm.isIdentifier(key) || tsm.isStringLiteral(key) ? key.text : undefined;
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
