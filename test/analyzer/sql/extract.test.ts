@@ -452,6 +452,10 @@ describe("extractSqlSites: not SQL", () => {
     ],
     ["an empty file", ""],
     [
+      "`query` of another package (jsonpath) in a file that also uses SQL (dittofeed's user properties)",
+      'import jp from "jsonpath";\nimport { sql } from "drizzle-orm";\nconst found = jp.query(item, path)[0];',
+    ],
+    [
       "a helper's name on something else, or SQL text the helper call does not spell out",
       'await fetchOrders("SELECT * FROM orders");\nawait query(sqlText, [id]);\nawait query("orders that shipped late");\nexec("rm -rf /tmp/x");',
     ],
@@ -463,6 +467,12 @@ describe("extractSqlSites: not SQL", () => {
 
 describe("extractSqlSites: dynamic SQL", () => {
   const cases: { name: string; code: string; reason: RegExp; node: string; driver?: SqlSite["driver"] }[] = [
+    {
+      name: '`query` of a project module\'s client stays SQL (`import db from "./db"`)',
+      code: 'import db from "./db";\nimport { sql } from "drizzle-orm";\nexport const run = (q: string, v: unknown[]) => db.query(q, v);',
+      reason: /^SQL comes from q, which tenantguard cannot follow/,
+      node: "q",
+    },
     {
       name: "a parameter",
       code: "export function run(q: string, v: unknown[]) { return pool.query(q, v); }",

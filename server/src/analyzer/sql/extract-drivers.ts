@@ -17,6 +17,8 @@ export interface FileDrivers {
   defaultSqlDriver: SqlDriver;
   /** The file imports a SQL client library: evidence that `.query(x)` runs SQL. */
   importsSqlLibrary: boolean;
+  /** Default and namespace imports of packages that name no database (`import jp from "jsonpath"`): no SQL client. */
+  otherPackages: Set<string>;
   /** The file imports a GraphQL client: `.query(x)` there is GraphQL. */
   importsGraphqlClient: boolean;
 }
@@ -42,6 +44,7 @@ export function fileDrivers(ts: TypeScript, sourceFile: ts.SourceFile): FileDriv
     defaultSqlDriver: "postgres",
     importsSqlLibrary: false,
     importsGraphqlClient: false,
+    otherPackages: new Set(),
   };
   for (const statement of sourceFile.statements) {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
@@ -52,6 +55,10 @@ export function fileDrivers(ts: TypeScript, sourceFile: ts.SourceFile): FileDriv
     if (driver === "slonik") drivers.defaultSqlDriver = "slonik"; // `const sql = createSqlTag(...)`
     const named = statement.importClause?.namedBindings;
     if (named && ts.isNamespaceImport(named) && driver) drivers.namespaces.set(named.name.text, driver);
+    if (!driver && !SQL_CLIENT_MODULES.has(from) && NON_DATABASE_PACKAGE.test(from)) {
+      const local = statement.importClause?.name ?? (named && ts.isNamespaceImport(named) ? named.name : undefined);
+      if (local) drivers.otherPackages.add(local.text);
+    }
     if (!named || !ts.isNamedImports(named)) continue;
     for (const el of named.elements) {
       const imported = (el.propertyName ?? el.name).text;
@@ -151,6 +158,9 @@ const VALUE_BUILDERS = new Set([
   "interval",
   "uuid",
 ]);
+
+/** A bare npm package (not a project path or alias) whose name says nothing of a database. */
+const NON_DATABASE_PACKAGE = /^(?![.~#/]|@\/)(?!.*(?:db|sql|pg|postgres|database|prisma|knex|drizzle|kysely|mysql|sqlite|sequelize|typeorm|mongo|redis|supabase|neon|planetscale|turso|libsql))/i;
 
 const SQL_CLIENT_MODULES = new Set([
   "pg",

@@ -147,6 +147,9 @@ const DB_RECEIVER_WORDS = new Set([
 function runsSql(ctx: SourceContext, call: ts.CallExpression, receiver: ts.Expression, sqlLooking: boolean): boolean {
   if (sqlLooking) return true;
   if (ctx.drivers.importsGraphqlClient) return false;
+  // `jp.query(obj, path)` with `import jp from "jsonpath"`: another package's `query`.
+  const base = unwrap(ctx.ts, receiver);
+  if (ctx.ts.isIdentifier(base) && ctx.drivers.otherPackages.has(base.text)) return false;
   if (ctx.drivers.importsSqlLibrary) return true;
   const callee = unwrap(ctx.ts, call.expression);
   const method = ctx.ts.isPropertyAccessExpression(callee) ? callee.name.text : "";
