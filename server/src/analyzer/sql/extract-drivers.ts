@@ -160,7 +160,8 @@ const VALUE_BUILDERS = new Set([
 ]);
 
 /** A bare npm package (not a project path or alias) whose name says nothing of a database. */
-const NON_DATABASE_PACKAGE = /^(?![.~#/]|@\/)(?!.*(?:db|sql|pg|postgres|database|prisma|knex|drizzle|kysely|mysql|sqlite|sequelize|typeorm|mongo|redis|supabase|neon|planetscale|turso|libsql))/i;
+const NON_DATABASE_PACKAGE =
+  /^(?![.~#/]|@\/)(?!.*(?:db|sql|pg|postgres|database|prisma|knex|drizzle|kysely|mysql|sqlite|sequelize|typeorm|mongo|redis|supabase|neon|planetscale|turso|libsql))/i;
 
 const SQL_CLIENT_MODULES = new Set([
   "pg",
