@@ -750,6 +750,31 @@ describe("a model the schema does not define", () => {
   });
 });
 
+// umami's pagedQuery: `client[model].findMany({ where, ... })` serves every model.
+describe("a model chosen at run time", () => {
+  test("a call on a Prisma client's computed model is reported as not checked (dynamic-sql)", () => {
+    const code = fn("const model = pick(id);\n  await prisma[model].findMany({ where: { id } });");
+    const findings = analyzePrisma(parser, code);
+    assert.deepEqual(
+      summarizeFindings(code, findings).map((f) => `${f.rule} ${f.at}`),
+      ["dynamic-sql prisma[model].findMany({ where: { id } })"],
+    );
+    assert.match(findings[0]!.message, /^prisma\[model\]\.findMany runs on a model chosen at run time/);
+  });
+
+  test("twins: a model named by a literal, a scoped client, a receiver that is no client", () => {
+    assert.deepEqual(
+      found(
+        `await prisma["plan"].findMany();
+  await tenantDb[model].findMany();
+  await cache[model].findMany();`,
+        { clients: { scoped: ["tenantDb"] } },
+      ),
+      [],
+    );
+  });
+});
+
 describe("findings", () => {
   test("say what leaks and how to fix it, in the SQL rules' words", () => {
     const code = fn(

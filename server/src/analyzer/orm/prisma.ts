@@ -85,6 +85,34 @@ function unknownModel(
   ];
 }
 
+/**
+ * `client[model].findMany(...)` (umami's `pagedQuery`): a model chosen at run time is no model
+ * tenantguard can check; said once, at the call, rather than passed over in silence.
+ */
+function computedModel(
+  ctx: PrismaContext,
+  call: ts.CallExpression,
+  delegate: ts.ElementAccessExpression,
+  method: ts.Identifier,
+): OrmFinding[] {
+  const tsm = ctx.ts;
+  const arg = delegate.argumentExpression;
+  if (tsm.isStringLiteralLike(arg) || clientKind(ctx, delegate.expression) !== "unscoped") return [];
+  const label = `${short(delegate.expression.getText(ctx.sourceFile))}[${short(arg.getText(ctx.sourceFile))}].${method.text}`;
+  return [
+    {
+      ruleId: "dynamic-sql",
+      start: delegate.getStart(ctx.sourceFile),
+      end: call.getEnd(),
+      message: `${label} runs on a model chosen at run time, so tenantguard cannot tell which table it reads or whether its where holds the tenant filter. Call each model's delegate (\`prisma.report.findMany(...)\`), or review the helper and suppress with what you checked.`,
+      fixes: [],
+      call,
+      receiver: delegate.expression,
+      identity: `dynamic-sql|computed-model|${call.getText(ctx.sourceFile).replace(/\s+/g, " ")}`,
+    },
+  ];
+}
+
 const OPERATION_CALL = new RegExp(`\\.\\s*(${Object.keys(OPERATIONS).join("|")})\\s*[(<]`);
 
 function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallExpression): OrmFinding[] {
@@ -95,6 +123,7 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
   const op = OPERATIONS[callee.name.text];
   // `const invoices = prisma.invoice; invoices.findMany()`: the delegate held in a const.
   const delegate = tsm.isIdentifier(callee.expression) ? followConst(ctx, callee.expression) : callee.expression;
+  if (tsm.isElementAccessExpression(delegate)) return computedModel(ctx, call, delegate, callee.name);
   if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) return [];
   const entity = entities.byName(delegate.name.text);
   const clientCtx: ClientContext = ctx;
