@@ -540,6 +540,7 @@ describe("a row's other foreign key to a tenant-owned table (helicone's dataset 
 CREATE TABLE invoices (id uuid PRIMARY KEY, org_id uuid NOT NULL, total int);
 CREATE TABLE payments (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uuid REFERENCES invoices (id), label text);
 CREATE TABLE receipts (id uuid PRIMARY KEY, payment_id uuid NOT NULL REFERENCES payments (id), invoice_id uuid REFERENCES invoices (id));
+CREATE TABLE refunds (id uuid PRIMARY KEY, org_id uuid NOT NULL, invoice_id uuid NOT NULL REFERENCES invoices (id), amount int);
 ALTER TABLE invoices ADD COLUMN last_payment_id uuid REFERENCES payments (id);
 `;
   let refModel: TenantModel;
@@ -596,6 +597,30 @@ ALTER TABLE invoices ADD COLUMN last_payment_id uuid REFERENCES payments (id);
       [],
     );
     assert.deepEqual(issues("SELECT * FROM receipts r WHERE r.invoice_id = $1"), [["receipts", "receipts"]]);
+  });
+
+  // umami's cleanup of event data whose own website_id drifted from its event's.
+  test("a row with its own tenant column under a parent it requires (NOT NULL key) is scoped through that parent", () => {
+    assert.deepEqual(
+      issues("DELETE FROM refunds USING invoices i WHERE refunds.invoice_id = i.id AND i.org_id = $1"),
+      [],
+    );
+    assert.deepEqual(
+      issues("SELECT r.amount FROM refunds r JOIN invoices i ON i.id = r.invoice_id WHERE i.org_id = $1"),
+      [],
+    );
+    assert.equal(refModel.tables.get("refunds")?.references?.[0]?.required, true);
+  });
+
+  test("twins: a parent not scoped, or the required key compared with another column", () => {
+    // The refunds' finding covers the invoices they name.
+    assert.deepEqual(issues("DELETE FROM refunds USING invoices i WHERE refunds.invoice_id = i.id AND i.total > $1"), [
+      ["refunds", "refunds"],
+    ]);
+    assert.deepEqual(
+      issues("SELECT r.amount FROM refunds r JOIN invoices i ON i.total = r.amount WHERE i.org_id = $1"),
+      [["refunds", "refunds"]],
+    );
   });
 
   test("a payment and an invoice that name each other, neither scoped: one is still reported", () => {

@@ -325,7 +325,13 @@ function ownThroughForeignKeys(
       .filter(
         (o): o is TenantOwner => !!o && !parents.some((p) => same(p, o)) && !(owned.owner && same(owned.owner, o)),
       )
-      .filter((o, i, all) => all.findIndex((p) => same(p, o)) === i);
+      .filter((o, i, all) => all.findIndex((p) => same(p, o)) === i)
+      // A NOT NULL key (from any source that declares it so): every row has that parent.
+      .map((o) =>
+        (table.foreignKeys ?? []).some((fk) => fk.required && fk.columns.length === 1 && fk.columns[0] === o.column)
+          ? { ...o, required: true as const }
+          : o,
+      );
     if (references.length) owned.references = references;
   }
   // A narrower level's key names a row of the table it points to (`builds.project_id ->

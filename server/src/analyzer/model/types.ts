@@ -62,6 +62,8 @@ export interface TenantOwner {
   parent: string;
   /** The parent's referenced column (SQL spelling), usually its primary key. */
   parentColumn: string;
+  /** For `references`: the key is NOT NULL, so every row has that parent. */
+  required?: true;
 }
 
 export interface TenantTable {

@@ -174,8 +174,14 @@ function sameName(a: string | undefined, b: string | undefined): boolean {
 
 /** The owning (or hierarchy) foreign key of `ref` whose child column is `column`. */
 function childLink(ref: LinkRef, column: string): TenantOwner | undefined {
-  // A table owned through a parent is the tenant's under any tenant-owned row it names too.
-  const links = ref.links ?? [...(ref.tenant?.parents ?? []), ...((ref.tenant?.owner && ref.tenant.references) || [])];
+  // A table owned through a parent is the tenant's under any tenant-owned row it names too; one
+  // with its own tenant column, under a parent it requires (a NOT NULL key: the app files such rows
+  // under their parent, as the flow's checks of a required parent take them).
+  const references = ref.tenant?.references ?? [];
+  const links = ref.links ?? [
+    ...(ref.tenant?.parents ?? []),
+    ...(ref.tenant?.owner ? references : references.filter((r) => r.required)),
+  ];
   return links.find((p) => sameName(p.column, column));
 }
 
