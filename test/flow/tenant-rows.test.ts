@@ -507,6 +507,7 @@ describe("a scoped row handed back reshaped: a converter or a spread that keeps 
 const toDomain = (i: { id: string; number: string }) => ({ id: i.id, label: i.number.toUpperCase() });
 const toSummary = (i: { id: string; number: string }) => ({ ...i, label: i.number });
 const toOther = (i: { id: string; number: string }) => ({ id: i.number });
+const toTenantless = (i: { id: string; tenantId: string }) => ({ id: i.id, tenantId: "shared" });
 export async function getLine(tenantId: string, id: string) {
   const l = await prisma.invoiceLine.findFirst({ where: { id, invoice: { tenantId } }, include: { invoice: true } });
   if (!l) return null;
@@ -532,5 +533,9 @@ export async function handler(tenantId: string, input: any) {
     const flagged = ["routes/lines.ts:7: delete({ where: { id: line.invoice.id } })"];
     assert.deepEqual(run("toOther(l.invoice)"), flagged);
     assert.deepEqual(run("{ ...l.invoice, id: input.other }".replace("input.other", "l.invoice.number")), flagged);
+    // A converter or spread that sets what the row is known by (its tenant, a relation) hands back no row.
+    assert.deepEqual(run("{ ...l.invoice, tenantId: l.id }"), flagged);
+    assert.deepEqual(run("toTenantless(l.invoice)"), flagged);
+    assert.deepEqual(run("{ ...l.invoice, tenant: null }"), flagged);
   });
 });

@@ -54,10 +54,10 @@ export interface HelperEffects {
   /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
   returns(call: ts.CallExpression): Value | undefined;
   /**
-   * `toDomain(a.trigger)` whose function returns its parameter reshaped, every key field copied
-   * under its own name (`{ id: t.id, ... }`): the argument it reshapes.
+   * `toDomain(a.trigger)` whose function returns its parameter reshaped (`{ id: t.id, ... }`,
+   * `{ ...t, label }`): the argument, and the fields it sets that are no copy of the argument's own.
    */
-  reshapes?(call: ts.CallExpression): ts.Expression | undefined;
+  reshapes?(call: ts.CallExpression): { arg: ts.Expression; fields: readonly string[] } | undefined;
   /**
    * The called function's body can be read and nothing in it can throw (no `throw`, no rejection,
    * no `...OrThrow`, no check it hands on): a check named like one (`authorizeEdit`) whose answer
@@ -251,8 +251,8 @@ export abstract class FlowValues {
     // `convertTriggerToDomain(automation.trigger)`: the same row under a new shape (langfuse's automations).
     const reshaped = this.ctx.helpers?.reshapes?.(e);
     if (reshaped) {
-      const row = this.valueOf(reshaped, at);
-      if (row?.kind === "row" && !row.unchecked) return row;
+      const row = this.valueOf(reshaped.arg, at);
+      if (row?.kind === "row" && !row.unchecked && !reshaped.fields.some((f) => this.knownBy(row.table, f))) return row;
     }
     const returned = this.ctx.helpers?.returns(e);
     return returned?.kind === "row" && returned.source ? this.readByProvenKey(returned, returned.source) : returned;
@@ -335,23 +335,44 @@ export abstract class FlowValues {
     return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
   }
 
-  /** `{ ...row, url }`: the one proven row spread first, no later field a key (`id`, `...Id`) of another value. */
+  /** `{ ...row, url }` of a proven row: that row, when no field replaces one the row is known by. */
   private spreadOfRow(o: ts.ObjectLiteralExpression, at: ts.Node): Value | undefined {
+    const spread = this.spreadRowOf(o, at);
+    const row = spread && this.valueOf(spread, at);
+    return row?.kind === "row" && !row.unchecked && row.reason ? row : undefined;
+  }
+
+  /**
+   * `{ ...result, url }`: the one row spread into the object, when no other field replaces what the
+   * row is known by (a key such as `id` or a unique `publicId`, the tenant, the owner's key, or a
+   * relation such as `board`); undefined for any other object.
+   */
+  spreadRowOf(o: ts.ObjectLiteralExpression, at: ts.Node): ts.Expression | undefined {
     const tsm = this.tsm;
-    const [first, ...rest] = o.properties;
-    if (!first || !tsm.isSpreadAssignment(first)) return undefined;
-    const row = this.valueOf(first.expression, at);
-    if (row?.kind !== "row" || row.unchecked || !row.reason) return undefined;
-    const base = strip(tsm, first.expression).getText(this.ctx.sourceFile);
-    for (const p of rest) {
-      if (tsm.isSpreadAssignment(p)) return undefined;
-      const key = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
-      if (!key) return undefined;
-      if (key !== "id" && !/Id$/.test(key)) continue;
-      const v = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
-      if (!v || v.getText(this.ctx.sourceFile) !== `${base}.${key}`) return undefined;
-    }
-    return row;
+    const spreads = o.properties.filter((p): p is ts.SpreadAssignment => tsm.isSpreadAssignment(p));
+    if (spreads.length !== 1) return undefined;
+    const row = this.valueOf(spreads[0]!.expression, at);
+    if (row?.kind !== "row") return undefined;
+    const replaces = o.properties.some((p) => {
+      if (tsm.isSpreadAssignment(p)) return false;
+      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+      return !name || this.knownBy(row.table, name); // a computed key may be any
+    });
+    return replaces ? undefined : spreads[0]!.expression;
+  }
+
+  /** Whether a row of `table` is known by its field `name`: a key, the tenant, the owner's key, a relation, its tenant's row. */
+  protected knownBy(table: string, name: string): boolean {
+    const links = this.ctx.links;
+    return (
+      this.ctx.tenantOf(table).names.has(name) ||
+      name === "id" ||
+      !!links?.isPrimaryKey(table, name) ||
+      !!links?.ownerKey(table, name) ||
+      !!links?.relatedRows(table, name) ||
+      !!links?.parentOf(table, name) ||
+      !!links?.isTenantRow(table, name)
+    );
   }
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */

@@ -274,7 +274,7 @@ export class HelperSummaries implements HelperEffects {
     return !throws;
   }
 
-  reshapes(call: ts.CallExpression): ts.Expression | undefined {
+  reshapes(call: ts.CallExpression): { arg: ts.Expression; fields: string[] } | undefined {
     const tsm = this.ctx.ts;
     const arg = call.arguments[0];
     if (call.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
@@ -282,33 +282,30 @@ export class HelperSummaries implements HelperEffects {
     const param = fn?.parameters[0];
     if (!fn || fn.parameters.length !== 1 || !param || !tsm.isIdentifier(param.name)) return undefined;
     const name = param.name.text;
+    const isParam = (e: ts.Expression) => tsm.isIdentifier(e) && e.text === name;
     const objects = returnedObjects(tsm, fn);
     if (!objects?.length) return undefined;
-    // Every key field (`id`, `...Id`) is the parameter's own of that name; other fields may be anything.
-    const spreadsParam = (p: ts.ObjectLiteralElementLike) => {
-      const e = tsm.isSpreadAssignment(p) ? strip(tsm, p.expression) : undefined;
-      return !!e && tsm.isIdentifier(e) && e.text === name;
-    };
-    const copies = (o: ts.ObjectLiteralExpression) =>
-      o.properties.some((p) => spreadsParam(p) || (p.name && tsm.isIdentifier(p.name) && p.name.text === "id")) &&
-      o.properties.every((p) => {
+    const fields: string[] = [];
+    for (const o of objects) {
+      let keyed = false;
+      for (const p of o.properties) {
         if (tsm.isSpreadAssignment(p)) {
-          const e = strip(tsm, p.expression);
-          return tsm.isIdentifier(e) && e.text === name;
+          if (!isParam(strip(tsm, p.expression))) return undefined;
+          keyed = true;
+          continue;
         }
         const key = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
-        if (!key) return false;
-        if (key !== "id" && !/Id$/.test(key)) return true;
+        if (!key) return undefined;
+        // `id: t.id`: the argument's own field under its own name; anything else is set by the converter.
         const v = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
-        return (
-          !!v &&
-          tsm.isPropertyAccessExpression(v) &&
-          v.name.text === key &&
-          tsm.isIdentifier(strip(tsm, v.expression)) &&
-          (strip(tsm, v.expression) as ts.Identifier).text === name
-        );
-      });
-    return objects.every(copies) ? arg : undefined;
+        const copied =
+          !!v && tsm.isPropertyAccessExpression(v) && v.name.text === key && isParam(strip(tsm, v.expression));
+        if (copied) keyed ||= key === "id";
+        else fields.push(key);
+      }
+      if (!keyed) return undefined;
+    }
+    return { arg, fields };
   }
 
   returns(call: ts.CallExpression): Value | undefined {
@@ -833,27 +830,8 @@ export class HelperSummaries implements HelperEffects {
       return held && this.spreadRow(flow, held, at);
     }
     if (!tsm.isObjectLiteralExpression(e)) return undefined;
-    const spreads = e.properties.filter((p): p is ts.SpreadAssignment => tsm.isSpreadAssignment(p));
-    if (spreads.length !== 1) return undefined;
-    const row = flow.valueOf(spreads[0]!.expression, at);
-    if (row?.kind !== "row" || !row.unchecked) return undefined;
-    const tenant = this.ctx.tenantOf(row.table).names;
-    const named = e.properties.some((p) => {
-      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
-      if (!tsm.isSpreadAssignment(p) && !name) return true; // a computed key may be any
-      // A key (`id`, a unique `publicId`), the tenant, the owner's key, or a relation (`board`) replaced by the object.
-      const links = this.ctx.links;
-      return (
-        !!name &&
-        (tenant.has(name) ||
-          name === "id" ||
-          !!links?.isPrimaryKey(row.table, name) ||
-          !!links?.ownerKey(row.table, name) ||
-          !!links?.relatedRows(row.table, name) ||
-          !!links?.parentOf(row.table, name))
-      );
-    });
-    return named ? undefined : spreads[0]!.expression;
+    const spread = flow.spreadRowOf(e, at);
+    return spread && flow.valueOf(spread, at)?.unchecked ? spread : undefined;
   }
 
   private returnedValue(flow: FunctionFlow, fn: FunctionWithBody, returned: ReturnedExpression[]): Summary["returns"] {
