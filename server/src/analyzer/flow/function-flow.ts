@@ -19,6 +19,7 @@ import {
 import { AccessChecks } from "./access-checks";
 import { element, isNothing, lineOf, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
+import { relationalWhere, whereKey } from "./orm-queries";
 
 export type { Check, FlowContext, HelperEffect, HelperEffects } from "./flow-values";
 export type { Reason, Value } from "./values";
@@ -659,33 +660,9 @@ function includedFilterKey(tsm: typeof ts, call: ts.Node, relation: string): ts.
   };
   const included = prop(options, "with") ?? prop(options, "include");
   const rel = included && tsm.isObjectLiteralExpression(included) ? prop(included, relation) : undefined;
-  let where = rel && tsm.isObjectLiteralExpression(rel) ? prop(rel, "where") : undefined;
-  if (where && (tsm.isArrowFunction(where) || tsm.isFunctionExpression(where)))
-    where = tsm.isBlock(where.body) ? undefined : strip(tsm, where.body);
-  if (!where) return undefined;
-  if (tsm.isObjectLiteralExpression(where)) {
-    if (where.properties.some((p) => tsm.isSpreadAssignment(p) || /^(OR|NOT)$/.test(p.name?.getText() ?? "")))
-      return undefined;
-    const id = prop(where, "id");
-    return id && !tsm.isObjectLiteralExpression(id) ? id : undefined;
-  }
-  // `eq(t.id, v)`, or one term of `and(...)`.
-  const term = (e: ts.Expression): ts.Expression | undefined => {
-    const x = strip(tsm, e);
-    if (!tsm.isCallExpression(x)) return undefined;
-    const fn = calleeName(tsm, x);
-    if (fn === "and") {
-      for (const a of x.arguments) {
-        const found = term(a);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    if (fn !== "eq" || x.arguments.length !== 2) return undefined;
-    const column = strip(tsm, x.arguments[0]!);
-    return tsm.isPropertyAccessExpression(column) && column.name.text === "id"
-      ? strip(tsm, x.arguments[1]!)
-      : undefined;
-  };
-  return term(where);
+  const where = relationalWhere(tsm, rel && tsm.isObjectLiteralExpression(rel) ? prop(rel, "where") : undefined);
+  const key = where && whereKey(tsm, where, ROW_ID);
+  return key && !key.list ? key.expr : undefined;
 }
+
+const ROW_ID: ReadonlySet<string> = new Set(["id"]);

@@ -156,7 +156,7 @@ const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression,
 };
 
 /** The fields that are the table's primary key (`id`, or the one its schema declares: `sshKeyId`). */
-type Keys = ReadonlySet<string> & {
+export type Keys = ReadonlySet<string> & {
   /** Of those, the columns only declared unique (Drizzle `.unique()`): a key by that field, not the id. */
   readonly uniqueOnly?: ReadonlySet<string>;
 };
@@ -257,13 +257,8 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     if (!returns) return undefined;
     const options = head.args[0] && skipOuter(tsm, head.args[0]);
     const where = options && tsm.isObjectLiteralExpression(options) ? member(tsm, options, "where") : undefined;
-    let predicate = where && skipOuter(tsm, where);
-    if (predicate && (tsm.isArrowFunction(predicate) || tsm.isFunctionExpression(predicate)))
-      predicate = tsm.isBlock(predicate.body) ? undefined : predicate.body;
-    const key =
-      predicate && tsm.isObjectLiteralExpression(predicate)
-        ? objectKey(tsm, predicate, keys)
-        : predicate && drizzleKey(tsm, predicate, keys);
+    const predicate = relationalWhere(tsm, where);
+    const key = predicate && whereKey(tsm, predicate, keys);
     return {
       returns,
       key,
@@ -410,6 +405,19 @@ function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | un
   const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
   if (!tsm.isPropertyAccessExpression(column) || !keys.has(column.name.text)) return undefined;
   return { expr: value, list: fn === "inArray", ...byUnique(keys, column.name.text) };
+}
+
+/** A relational query's where as written: an object, a predicate, or what a `(t, { eq }) => ...` callback returns. */
+export function relationalWhere(tsm: typeof ts, where: ts.Expression | undefined): ts.Expression | undefined {
+  const w = where && skipOuter(tsm, where);
+  if (w && (tsm.isArrowFunction(w) || tsm.isFunctionExpression(w))) return tsm.isBlock(w.body) ? undefined : w.body;
+  return w;
+}
+
+/** The key among `keys` a where selects by: `{ id: x }` (Prisma, Drizzle objects), `eq(t.id, x)` or a term of `and(...)`. */
+export function whereKey(tsm: typeof ts, where: ts.Expression, keys: Keys): QueryKey | undefined {
+  const w = skipOuter(tsm, where);
+  return tsm.isObjectLiteralExpression(w) ? objectKey(tsm, w, keys) : drizzleKey(tsm, w, keys);
 }
 
 /** `.where('id', '=', x)` (several wheres AND in Kysely), `.executeTakeFirst()`, `.returning(...)`. */

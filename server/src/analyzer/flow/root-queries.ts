@@ -12,6 +12,7 @@ import { followConst, strip } from "../orm/prisma-syntax";
 import { memberValue as member } from "../orm/prisma-where";
 import type { OrmContext } from "../orm/types";
 import { identifiesTenantRow, isTenantValue, tenantNames } from "./conditions";
+import { relationalWhere, whereKey } from "./orm-queries";
 import type { FlowQuery } from "./queries";
 
 const ROW_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
@@ -133,40 +134,13 @@ function drizzleTenantKey(
 ): ts.Expression | undefined {
   const args = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
-  const where = member(tsm, args, "where");
-  let w = where && strip(tsm, where);
-  if (w && (tsm.isArrowFunction(w) || tsm.isFunctionExpression(w)))
-    w = tsm.isBlock(w.body) ? undefined : strip(tsm, w.body);
-  if (!w) return undefined;
+  const where = relationalWhere(tsm, member(tsm, args, "where"));
+  if (!where) return undefined;
   const rootKey = Object.entries(fields).find(([, c]) => c === root.keyColumn)?.[0] ?? root.keyColumn;
-  const keyed = (field: string) =>
-    anyKey ? field === rootKey : field === rootKey || (field !== "id" && identifiesTenantRow(names, field));
-  const value = (v: ts.Expression) => (anyKey || isTenantValue(tsm, v, names) ? v : undefined);
-  const term = (e: ts.Expression): ts.Expression | undefined => {
-    const x = strip(tsm, e);
-    if (!tsm.isCallExpression(x) || !tsm.isIdentifier(x.expression)) return undefined;
-    if (x.expression.text === "and") {
-      for (const a of x.arguments) {
-        const found = term(a);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    if (x.expression.text !== "eq" || x.arguments.length !== 2) return undefined;
-    const [column, v] = x.arguments.map((a) => strip(tsm, a));
-    if (!tsm.isPropertyAccessExpression(column!) || !keyed(column.name.text)) return undefined;
-    return value(v!);
-  };
-  if (tsm.isObjectLiteralExpression(w)) {
-    for (const p of w.properties) {
-      if (tsm.isSpreadAssignment(p) || /^(OR|NOT)$/i.test(p.name?.getText() ?? "")) return undefined;
-    }
-    for (const p of w.properties) {
-      const name = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
-      const found = tsm.isPropertyAssignment(p) ? strip(tsm, p.initializer) : undefined;
-      if (name && found && keyed(name) && !tsm.isObjectLiteralExpression(found) && value(found)) return found;
-    }
-    return undefined;
-  }
-  return term(w);
+  const keys = new Set(
+    anyKey ? [rootKey] : [rootKey, ...Object.keys(fields).filter((f) => f !== "id" && identifiesTenantRow(names, f))],
+  );
+  const key = whereKey(tsm, where, keys);
+  if (!key || key.list) return undefined;
+  return anyKey || isTenantValue(tsm, key.expr, names) ? key.expr : undefined;
 }
