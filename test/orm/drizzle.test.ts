@@ -390,8 +390,8 @@ const cases: BuilderCase[] = [
   },
   // a table destructured from the schema namespace under another name (dittofeed's `const { journey: dbJourney } = schema`)
   {
-    name: "a destructured schema table: scoped by its tenant key",
-    body: "const { orders: dbOrders } = schemaNs;\n  return db.select().from(dbOrders).where(eq(dbOrders.tenantId, tenantId));",
+    name: "a destructured schema table: its tenant key scopes a relational query",
+    body: "const { orders: dbOrders } = schemaNs;\n  return db.query.orders.findMany({ where: eq(dbOrders.tenantId, tenantId) });",
     expect: [],
   },
   {

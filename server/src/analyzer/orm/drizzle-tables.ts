@@ -20,6 +20,7 @@ import { arrayElements, constInitializer, skipOuter, thisMemberValue } from "./c
 import { drizzleSubqueries } from "./drizzle-dynamic";
 import type { OrmContext } from "./types";
 import { sqlFragment } from "./sql-fragment";
+import { constDeclarationOf } from "../flow/bindings";
 import { escapeRegExp } from "../escape-regexp";
 
 /** The tenant-owned table a drizzle table expression names (`orders`, `schema.orders`, an `alias(orders, "o")`). */
@@ -53,24 +54,13 @@ export function drizzleTableOf(ctx: OrmContext, expr: ts.Expression | undefined,
 
 /** The property a const destructures `id` from an object by (`const { journey: dbJourney } = schema` -> `journey`). */
 function destructuredTable(tsm: typeof ts, id: ts.Identifier): string | undefined {
-  for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
-    if (!(tsm.isBlock(cur) || tsm.isSourceFile(cur) || tsm.isModuleBlock(cur))) continue;
-    for (const st of cur.statements) {
-      if (!tsm.isVariableStatement(st) || !(tsm.getCombinedNodeFlags(st.declarationList) & tsm.NodeFlags.Const))
-        continue;
-      for (const d of st.declarationList.declarations) {
-        const from = d.initializer && skipOuter(tsm, d.initializer);
-        if (!tsm.isObjectBindingPattern(d.name) || !from) continue;
-        if (!tsm.isIdentifier(from) && !tsm.isPropertyAccessExpression(from)) continue;
-        for (const el of d.name.elements) {
-          if (el.dotDotDotToken || !tsm.isIdentifier(el.name) || el.name.text !== id.text) continue;
-          const key = el.propertyName ?? el.name;
-          return tsm.isIdentifier(key) || tsm.isStringLiteral(key) ? key.text : undefined;
-        }
-      }
-    }
-  }
-  return undefined;
+  const d = constDeclarationOf(tsm, id, id);
+  const from = d?.initializer && skipOuter(tsm, d.initializer);
+  if (!d || !tsm.isObjectBindingPattern(d.name) || !from) return undefined;
+  if (!tsm.isIdentifier(from) && !tsm.isPropertyAccessExpression(from)) return undefined;
+  const el = d.name.elements.find((e) => !e.dotDotDotToken && tsm.isIdentifier(e.name) && e.name.text === id.text);
+  const key = el && (el.propertyName ?? el.name);
+  return key && (tsm.isIdentifier(key) || tsm.isStringLiteral(key)) ? key.text : undefined;
 }
 
 /**
