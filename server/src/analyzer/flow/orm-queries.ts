@@ -163,10 +163,17 @@ export type Keys = ReadonlySet<string> & {
 
 /** The fields a key of `table` may be read by, marking those that are unique columns rather than the row's key. */
 function keyFieldsOf(model: TenantModel, table: string): Keys {
-  const all = primaryKeyFields(model, table);
-  const rowKeys = rowKeyFields(model, table);
-  return Object.assign(new Set(all), { uniqueOnly: new Set([...all].filter((f) => !rowKeys.has(f))) });
+  const compute = (): Keys => {
+    const all = primaryKeyFields(model, table);
+    const rowKeys = rowKeyFields(model, table);
+    return Object.assign(new Set(all), { uniqueOnly: new Set([...all].filter((f) => !rowKeys.has(f))) });
+  };
+  // Once per table, not per query.
+  const owned = lookupTenantTable(model, table);
+  return owned ? KEY_FIELDS.get([owned], compute) : compute();
 }
+
+const KEY_FIELDS = new WeakCache<Keys>();
 
 /** `{ uniqueField }` for a key read by a unique column that is not the row's own key. */
 function byUnique(keys: Keys, field: string): { uniqueField?: string } {
