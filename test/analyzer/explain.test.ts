@@ -106,6 +106,22 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "Prisma: an existence check that selects the whole row, only its presence tested (papermark's slug check)",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  const taken = await prisma.invoice.findFirst({ where: { number } });\n  if (taken) throw new Error("number in use");\n  if (await prisma.invoice.findUnique({ where: { id: number }, include: { lines: true } })) return 409;\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.findFirst: reads only whether a row exists: `prisma.invoice.findFirst({ where: { number } })` [prisma.invoice.findFirst({ where: { number } })]",
+      "owner-lookup invoices @prisma.invoice.findUnique: reads only whether a row exists: `prisma.invoice.findUnique({ where: { id: number }, include: { lines: true } })` [prisma.invoice.findUnique({ where: { id: number }, include: { lines: true } })]",
+    ],
+  },
+  {
+    name: "twin: the whole row tested for presence and then handed back",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  const row = await prisma.invoice.findFirst({ where: { number } });\n  if (!row) throw new Error("not found");\n  return row;\n}`,
+    expect: [],
+    findings: ["missing-tenant-filter"],
+  },
+  {
     name: "twin: an existence check proves no key: a delete by the id it looked up stays flagged",
     orm: "prisma",
     code: `${PRISMA}export async function f(id: string) {\n  const found = await prisma.invoice.findUnique({ where: { id }, select: { id: true } });\n  if (!found) throw new Error("not found");\n  await prisma.invoice.delete({ where: { id } });\n}`,

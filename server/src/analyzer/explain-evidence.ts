@@ -227,25 +227,17 @@ export function ownerLookupSelect(
 const MAX_OWNER_DEPTH = 4;
 
 /**
- * `const taken = await prisma.link.findFirst({ where: { slug }, select: { id: true } }); if (taken)
- * throw ...`: a read that selects only the id, whose answer is only tested for presence, tells
- * whether some row matches and nothing of it (a slug free across every tenant). Its `select`.
+ * `const taken = await prisma.link.findFirst({ where: { slug } }); if (taken) throw ...`: a read
+ * whose answer is only tested for presence tells whether some row matches and nothing of it (a
+ * slug free across every tenant), whatever it selects. What to point at: its `select`, else the call.
  */
-export function existenceCheckSelect(tsm: typeof ts, call: ts.CallExpression): ts.PropertyAssignment | undefined {
+export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node | undefined {
   const args = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
   const select = args.properties.find(
     (p): p is ts.PropertyAssignment => tsm.isPropertyAssignment(p) && propertyName(tsm, p.name) === "select",
   );
-  const fields = select && strip(tsm, select.initializer);
-  const onlyId =
-    !!fields &&
-    tsm.isObjectLiteralExpression(fields) &&
-    fields.properties.length === 1 &&
-    tsm.isPropertyAssignment(fields.properties[0]!) &&
-    propertyName(tsm, fields.properties[0].name) === "id" &&
-    strip(tsm, fields.properties[0].initializer).kind === tsm.SyntaxKind.TrueKeyword;
-  if (!onlyId) return undefined;
+  const evidence = select ?? call;
   let at: ts.Node = call;
   while (
     tsm.isAwaitExpression(at.parent) ||
@@ -253,7 +245,7 @@ export function existenceCheckSelect(tsm: typeof ts, call: ts.CallExpression): t
     tsm.isNonNullExpression(at.parent)
   )
     at = at.parent;
-  if (testsPresence(tsm, at)) return select;
+  if (testsPresence(tsm, at)) return evidence;
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
   if (!(decl.parent.flags & tsm.NodeFlags.Const)) return undefined;
@@ -277,7 +269,7 @@ export function existenceCheckSelect(tsm: typeof ts, call: ts.CallExpression): t
     tsm.forEachChild(n, visit);
   };
   visit(scope);
-  return onlyPresence && uses > 0 ? select : undefined;
+  return onlyPresence && uses > 0 ? evidence : undefined;
 }
 
 /** Whether `e`'s value is only tested for presence where it stands: `if (e)`, `!e`, `e ? a : b`, `e == null`, `Boolean(e)`. */

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
 import {
-  existenceCheckSelect,
+  existenceCheck,
   findIdentityEvidence,
   findTenantEvidence,
   ownerLookupSelect,
@@ -185,7 +185,7 @@ function ownerLookup(
     return undefined;
   const owner = ownerLookupSelect(tsm, call as ts.CallExpression, input.model, table);
   if (owner) return { node: owner };
-  const exists = existenceCheckSelect(tsm, call as ts.CallExpression);
+  const exists = existenceCheck(tsm, call as ts.CallExpression);
   return exists && { node: exists, exists: true };
 }
 

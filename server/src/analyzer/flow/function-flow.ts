@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName } from "../statements";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
-import { bindingPath, constDeclarationOf, writes } from "./bindings";
+import { bindingPath, binds, constDeclarationOf, writes } from "./bindings";
 import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
@@ -129,9 +129,36 @@ export class FunctionFlow extends AccessChecks {
       tsm.isStatement(c) &&
       !tsm.isBlock(c) &&
       !elseIfPastExit(c);
+    const factsBefore = this.facts.length;
+    const equalitiesBefore = this.equalities.length;
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
+    if (tsm.isTryStatement(node)) this.pastTry(node, scope, factsBefore, equalitiesBefore);
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
     if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
+  }
+
+  /**
+   * `try { const l = await db.link.findFirst({ where: { id, teamId } }); if (!l) return 404 } catch {
+   * return 500 }`: the code after a try runs only when its block completed or a catch fell through.
+   * When no catch can fall through, what the block's own statements proved holds after the try
+   * too, except about names the block declares (another variable outside it).
+   */
+  private pastTry(st: ts.TryStatement, scope: ts.Node, factsFrom: number, equalitiesFrom: number): void {
+    const tsm = this.tsm;
+    if (st.catchClause && !endsPath(tsm, st.catchClause.block)) return;
+    const block = st.tryBlock;
+    const declared = (name: string) =>
+      block.statements.some((inner) =>
+        tsm.isVariableStatement(inner)
+          ? inner.declarationList.declarations.some((d) => binds(tsm, d.name, name))
+          : (tsm.isFunctionDeclaration(inner) || tsm.isClassDeclaration(inner)) && inner.name?.text === name,
+      );
+    const outer = (text: string) => !declared(/^[\w$]+/.exec(text)?.[0] ?? "");
+    const text = (e: ts.Expression) => normalize(e.getText(this.ctx.sourceFile));
+    for (const fact of this.facts.slice(factsFrom))
+      if (fact.scope === block && outer(fact.name)) this.facts.push({ ...fact, scope });
+    for (const eq of this.equalities.slice(equalitiesFrom))
+      if (eq.scope === block && outer(text(eq.a)) && outer(text(eq.b))) this.equalities.push({ ...eq, scope });
   }
 
   /**

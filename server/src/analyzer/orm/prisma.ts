@@ -3,7 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { existenceCheckSelect, ownerLookupSelect } from "../explain-evidence";
+import { existenceCheck, ownerLookupSelect } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
@@ -180,7 +180,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   // `findUnique({ where: { id }, select: { projectId: true } })`: which tenant owns the row, nothing of it.
   if (
     op.reads === "looks up" &&
-    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheckSelect(tsm, site.call))
+    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheck(tsm, site.call))
   ) {
     // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
     ctx.judged?.lookups.add(site.call);
