@@ -539,3 +539,37 @@ export async function handler(tenantId: string, input: any) {
     assert.deepEqual(run("{ ...l.invoice, tenant: null }"), flagged);
   });
 });
+
+describe("the tenant's own row required to hold a row (papermark's document duplicate)", () => {
+  test("`invoices: { some: { id } }` on the tenant's row, then a guard that ends the path, proves the key", () => {
+    const r = handler(`  const t = await prisma.tenant.findUnique({
+    where: { id: tenantId, invoices: { some: { id: { equals: input.id } } } },
+    select: { id: true },
+  });
+  if (!t) throw new Error("not this tenant's invoice");
+  await prisma.invoice.delete({ where: { id: input.id } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.at(-1)!,
+      /^routes\/invoices\.ts:9 owned-key: key `input\.id` is a row under the tenants row found by the scoped query on line 4 \(`invoices: \{ some: \.\.\. \}`\), and the path ends when it finds nothing$/,
+    );
+  });
+
+  test("twins: another tenant's row, `none` or `every`, a guard that falls through", () => {
+    const r =
+      handler(`  const a = await prisma.tenant.findUnique({ where: { id: input.parentId, invoices: { some: { id: input.id } } } });
+  if (!a) throw new Error("no");
+  await prisma.invoice.delete({ where: { id: input.id } });
+  const b = await prisma.tenant.findUnique({ where: { id: tenantId, invoices: { none: { id: input.otherId } } } });
+  if (!b) throw new Error("no");
+  await prisma.invoice.delete({ where: { id: input.otherId } });
+  const c = await prisma.tenant.findUnique({ where: { id: tenantId, invoices: { some: { id: input.thirdId } } } });
+  if (!c) console.warn("no");
+  await prisma.invoice.delete({ where: { id: input.thirdId } });`);
+    assert.deepEqual(r.flagged, [
+      "routes/invoices.ts:6: delete({ where: { id: input.id } })",
+      "routes/invoices.ts:9: delete({ where: { id: input.otherId } })",
+      "routes/invoices.ts:12: delete({ where: { id: input.thirdId } })",
+    ]);
+  });
+});

@@ -271,7 +271,7 @@ function someFilter(
  * `recipients: { some: { id: recipientId } }` in a read's where: the row it finds has that child
  * under it (`every` and `none` hold for a row without it). Only children owned through this table.
  */
-function requiredChildren(
+export function requiredChildren(
   children: ReadonlyMap<string, string>,
   fieldValue: (field: string) => ts.Expression | undefined,
   tsm: typeof ts,

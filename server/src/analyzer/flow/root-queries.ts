@@ -5,6 +5,7 @@
 // These calls are never findings (the table is not tenant-owned): the flow only learns from them.
 import type ts from "typescript";
 import { lowerFirst } from "../model/prisma";
+import { relationsOf } from "../model/relations";
 import { lookupTenantRoot, type TenantRoot } from "../model/types";
 import { fileCalls } from "../orm/file-calls";
 import { clientKind } from "../orm/prisma-clients";
@@ -13,7 +14,7 @@ import { memberValue as member } from "../orm/prisma-where";
 import type { OrmContext } from "../orm/types";
 import { identifiesTenantRow, isTenantValue, tenantNames } from "./conditions";
 import { relationalWhere, whereKey } from "./orm-queries";
-import type { FlowQuery } from "./queries";
+import { requiredChildren, type FlowQuery } from "./queries";
 
 const ROW_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
 
@@ -29,8 +30,14 @@ export function addPrismaRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node, 
     if (!tsm.isPropertyAccessExpression(delegate) || !tsm.isIdentifier(delegate.name)) continue;
     const root = lookupTenantRoot(ctx.model, delegate.name.text);
     if (!root || !isAccessorOf(root, delegate.name.text) || !clientKind(syntax, delegate.expression)) continue;
-    const key = tenantKey(ctx, call, root);
-    if (!key) continue;
+    const found = tenantKey(ctx, call, root);
+    if (!found) continue;
+    const { key, where } = found;
+    // `documents: { some: { id: docId } }`: the tenant's row holds that document (papermark).
+    const held = new Map<string, string>();
+    for (const [relation, back] of relationsOf(ctx.model, root.name).backRelations)
+      if (back.many) held.set(relation, back.table);
+    const childKeys = requiredChildren(held, (field) => member(tsm, where, field), tsm, call);
     flowQueries.set(call, {
       call,
       table: root.name,
@@ -40,6 +47,7 @@ export function addPrismaRootQueries(ctx: OrmContext, flowQueries: Map<ts.Node, 
       readOnly: true,
       key: { expr: key, list: false },
       tenantKey: key,
+      ...(childKeys.length && { childKeys }),
     });
   }
 }
@@ -50,7 +58,11 @@ function isAccessorOf(root: TenantRoot, name: string): boolean {
 }
 
 /** The where's key (`id: teamId`) when it is the tenant value; every other where term only narrows the row. */
-function tenantKey(ctx: OrmContext, call: ts.CallExpression, root: TenantRoot): ts.Expression | undefined {
+function tenantKey(
+  ctx: OrmContext,
+  call: ts.CallExpression,
+  root: TenantRoot,
+): { key: ts.Expression; where: ts.ObjectLiteralExpression } | undefined {
   const tsm = ctx.ts;
   const args = call.arguments[0] && strip(tsm, call.arguments[0]);
   if (!args || !tsm.isObjectLiteralExpression(args)) return undefined;
@@ -66,7 +78,7 @@ function tenantKey(ctx: OrmContext, call: ts.CallExpression, root: TenantRoot): 
   const v = value && strip(tsm, value);
   if (!v || tsm.isObjectLiteralExpression(v)) return undefined;
   const names = tenantNames([root.tenantColumn], ctx.config.tenantExpression);
-  return isTenantValue(tsm, v, names) ? v : undefined;
+  return isTenantValue(tsm, v, names) ? { key: v, where: w } : undefined;
 }
 
 /**
