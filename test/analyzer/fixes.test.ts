@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import type { SqlParser } from "../../server/src/analyzer/sql/parse";
 import { analyzeText, applyEdits, syntaxErrors } from "../helpers/analyze";
-import { sqlParser } from "../helpers/sql";
+import { sqlParser, testModel } from "../helpers/sql";
 
 let parser: SqlParser;
 before(async () => {
@@ -180,4 +180,31 @@ test("a fix is never offered when it cannot be verified (values passed in a vari
   const [finding] = analyzeText(parser, code);
   assert.equal(finding.ruleId, "missing-tenant-filter");
   assert.deepEqual(finding.fixes, []);
+});
+
+test('a camelCase tenant column (Prisma\'s "teamId") is quoted in the message and the fix, or Postgres would fold it to teamid', () => {
+  const model = testModel({ view: "teamId" });
+  const code = fn(
+    'await prisma.$queryRaw`SELECT v.id FROM "View" v WHERE v."viewerId" = ${id}`;',
+    "id: string, teamId: string",
+  );
+  const [finding] = analyzeText(parser, code, {}, "/p/src/file.ts", model);
+  assert.equal(finding.ruleId, "missing-tenant-filter");
+  assert.match(finding.message, /Add `v\."teamId" = <tenant>` to its WHERE clause\./);
+  const fixed = applyEdits(code, finding.fixes[0]!.edits);
+  assert.equal(
+    fixed,
+    fn(
+      'await prisma.$queryRaw`SELECT v.id FROM "View" v WHERE v."viewerId" = ${id} AND v."teamId" = ${teamId}`;',
+      "id: string, teamId: string",
+    ),
+  );
+  assert.deepEqual(analyzeText(parser, fixed, {}, "/p/src/file.ts", model), []);
+  // Without an alias the table's own name is the qualifier, quoted as written.
+  const bare = fn('await prisma.$queryRaw`DELETE FROM "View" WHERE id = ${id}`;', "id: string, teamId: string");
+  const [unaliased] = analyzeText(parser, bare, {}, "/p/src/file.ts", model);
+  assert.match(unaliased.message, /Add `"View"\."teamId" = <tenant>`/);
+  // A lower-case name needs no quotes.
+  const plain = analyzeText(parser, fn('await pool.query("SELECT * FROM orders WHERE id = $1", [id]);'));
+  assert.match(plain[0]!.message, /Add `orders\.tenant_id = <tenant>`/);
 });

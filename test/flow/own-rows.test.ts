@@ -412,7 +412,8 @@ describe("CASL: an ability made for the row's tenant, asked a throwing question 
       assert.deepEqual(
         guarded(made, undefined, after).flagged,
         [
-          "comments.ts:4: findUnique({ where: { id: input.id } })",
+          // Where nothing of the row is used, its read is only an existence check; the delete stays flagged.
+          ...(made.includes("c.tableId") ? ["comments.ts:4: findUnique({ where: { id: input.id } })"] : []),
           "comments.ts:10: delete({ where: { id: input.id } })",
         ],
         made,

@@ -13,13 +13,14 @@ export function analyzeText(
   text: string,
   config: ConfigFile = {},
   fileName = "/p/src/file.ts",
+  model = testModel(),
 ): Finding[] {
   const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   return analyzeSourceFile({
     ts,
     sourceFile,
     config: resolveConfig(config, "/p", undefined),
-    model: testModel(),
+    model,
     parser,
     relativePath: "src/file.ts",
   });

@@ -127,3 +127,28 @@ export function firstLocation(node: unknown): number | undefined {
   });
   return min;
 }
+
+/**
+ * A name as SQL text must write it: bare when PostgreSQL reads it back unchanged (lower case, not
+ * a reserved word), else double-quoted (`"teamId"`: unquoted, Postgres folds it to `teamid`).
+ */
+export function sqlIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED_WORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `qualifier.column`, each part written as SQL text must write it. */
+export function qualifiedColumn(qualifier: string, column: string): string {
+  return `${sqlIdentifier(qualifier)}.${sqlIdentifier(column)}`;
+}
+
+/** PostgreSQL's reserved key words (those it never reads as a bare name). */
+const RESERVED_WORDS = new Set(
+  (
+    "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create " +
+    "current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc " +
+    "distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral " +
+    "leading limit localtime localtimestamp not null offset on only or order placing primary references returning " +
+    "select session_user some symmetric system_user table then to trailing true union unique user using variadic " +
+    "when where window with"
+  ).split(" "),
+);

@@ -2,7 +2,7 @@
 // column (owned through `invoice_items.invoice_id -> invoices.id`) to a reference of its parent,
 // and what to tell the author when nothing does. scope.ts decides whether that parent is scoped.
 import { ownedThroughText, type TenantModel, type TenantOwner, type TenantTable } from "../model/types";
-import { as, columnRef, list, names, stripCasts, type ColumnRefInfo } from "./ast";
+import { as, columnRef, list, names, qualifiedColumn, sqlIdentifier, stripCasts, type ColumnRefInfo } from "./ast";
 import { andTerms } from "./predicates";
 
 /** A FROM reference as the parent links see it. */
@@ -127,7 +127,8 @@ export function ownedThroughFinding(
 ): { ruleId: "missing-tenant-filter" | "missing-tenant-on-insert" | "dynamic-sql"; message: string } {
   const owner = table.owner;
   const parent = model.tables.get(owner.parent.toLowerCase());
-  const key = `${exposed}.${owner.column}`;
+  const key = qualifiedColumn(exposed, owner.column);
+  const parentKey = qualifiedColumn(owner.parent, owner.parentColumn);
   const scopeParent = parent?.owner
     ? `scope ${owner.parent} through its own parent ${parent.owner.parent}`
     : `scope ${owner.parent} by ${parent?.tenantColumn ?? "its tenant column"}`;
@@ -152,8 +153,8 @@ export function ownedThroughFinding(
     : joined
       ? `it is joined to ${joinedName}, which is not scoped itself: ${scopeParent}.`
       : parent && !parent.owner
-        ? `join it to ${owner.parent} on ${key} = ${owner.parent}.${owner.parentColumn} and ${scopeParent}, or filter \`${key} IN (SELECT ${owner.parentColumn} FROM ${owner.parent} WHERE ${parent.tenantColumn} = <tenant>)\`.`
-        : `join it to ${owner.parent} on ${key} = ${owner.parent}.${owner.parentColumn} and ${scopeParent}.`;
+        ? `join it to ${owner.parent} on ${key} = ${parentKey} and ${scopeParent}, or filter \`${key} IN (SELECT ${sqlIdentifier(owner.parentColumn)} FROM ${sqlIdentifier(owner.parent)} WHERE ${sqlIdentifier(parent.tenantColumn)} = <tenant>)\`.`
+        : `join it to ${owner.parent} on ${key} = ${parentKey} and ${scopeParent}.`;
   return {
     ruleId: verb === "insert-select" ? "missing-tenant-on-insert" : "missing-tenant-filter",
     message: `${what} ${through}; ${advice}`,

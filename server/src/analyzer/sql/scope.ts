@@ -8,7 +8,7 @@ import { insertTenantColumnsOf, isShareKey, lookupTenantTable, tenantColumnsOf }
 import { tenantColumnMatches } from "../model/names";
 import type { ProofKind } from "../types";
 import { identifiesOwnRows } from "../membership";
-import { as, columnRef, firstLocation, list, names, stripCasts, walk } from "./ast";
+import { as, columnRef, firstLocation, list, names, qualifiedColumn, sqlIdentifier, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
 import { foreignKeyJoin, ownedThroughFinding, parentSubquery, referenceJoin, type OwnedThroughVerb } from "./parents";
@@ -322,11 +322,15 @@ class ScopeChecker {
         start,
         end,
         table: tenant.name,
-        message: `INSERT into "${tenant.name}" does not set ${tenant.tenantColumn}: the row is written without an owning tenant. Add ${tenant.tenantColumn} to the column list and its value.`,
+        message: `INSERT into "${tenant.name}" does not set ${tenant.tenantColumn}: the row is written without an owning tenant. Add ${sqlIdentifier(tenant.tenantColumn)} to the column list and its value.`,
         statementIndex: this.statementIndex,
         fix:
           select && select.valuesLists
-            ? this.insertColumnFix(tenant.tenantColumn, relation?.location ?? 0, list(select.valuesLists))
+            ? this.insertColumnFix(
+                sqlIdentifier(tenant.tenantColumn),
+                relation?.location ?? 0,
+                list(select.valuesLists),
+              )
             : undefined,
       });
     }
@@ -377,7 +381,7 @@ class ScopeChecker {
       start: at,
       end: this.tokenEndAt(at, 2),
       table: tenant.name,
-      message: `ON CONFLICT DO UPDATE on "${tenant.name}" can overwrite another tenant's row: the conflict target does not include ${tenant.tenantColumn} and the DO UPDATE has no tenant predicate. Add ${tenant.tenantColumn} to the conflict target or \`WHERE ${exposed}.${tenant.tenantColumn} = EXCLUDED.${tenant.tenantColumn}\`.`,
+      message: `ON CONFLICT DO UPDATE on "${tenant.name}" can overwrite another tenant's row: the conflict target does not include ${tenant.tenantColumn} and the DO UPDATE has no tenant predicate. Add ${sqlIdentifier(tenant.tenantColumn)} to the conflict target or \`WHERE ${qualifiedColumn(exposed, tenant.tenantColumn)} = EXCLUDED.${sqlIdentifier(tenant.tenantColumn)}\`.`,
       statementIndex: this.statementIndex,
     });
   }
@@ -761,7 +765,7 @@ class ScopeChecker {
   ): SqlIssue {
     const tenant = ref.tenant!;
     const ctx: ClassifyContext<Ref> = { resolve: (q, col) => resolveColumn(level, q, col) };
-    const column = `${ref.exposed}.${tenant.tenantColumn}`;
+    const column = qualifiedColumn(ref.exposed, tenant.tenantColumn);
     const interpolated = terms.find((t) => !t.appliesTo && as(stripCasts(t.expr), "ParamRef"));
     if (tenant.owner) return this.ownedThroughIssue(ref, tenant, tenant.owner, verb, !!interpolated);
     if (interpolated) {
