@@ -43,6 +43,16 @@ export const FlowRunEntity = new EntitySchema({
   "/p/src/projects/project.entity.ts": `
 import { EntitySchema } from "typeorm";
 export const ProjectEntity = new EntitySchema({ name: "project", columns: { id: { type: String, primary: true } } });`,
+  // activepieces: a column declared with a shared options const (\`projectId: ApIdSchema\`), and a
+  // relation joining on it.
+  "/p/src/store/store-entry-entity.ts": `
+import { EntitySchema } from "typeorm";
+import { ApIdSchema, BaseColumnSchemaPart } from "../database/common";
+export const StoreEntryEntity = new EntitySchema({
+  name: "store-entry",
+  columns: { ...BaseColumnSchemaPart, key: { type: String }, projectId: ApIdSchema, value: { type: "jsonb" } },
+  relations: { project: { type: "many-to-one", target: "project", joinColumn: { name: "projectId" } } },
+});`,
   "/p/src/folders/folder.entity.ts": `
 import { EntitySchema } from "typeorm";
 export const FolderEntity = new EntitySchema({ name: "folder", columns: { id: { type: String, primary: true }, projectId: { type: String } } });`,
@@ -97,6 +107,19 @@ describe("TypeORM EntitySchema: the model", () => {
         ["projectId", "project", true],
       ],
     );
+  });
+
+  test("a column declared with a shared options const is a column (activepieces' `projectId: ApIdSchema`)", () => {
+    const entry = model.tables.get("store-entry");
+    assert.equal(entry?.tenantColumn, "projectId");
+    assert.deepEqual(entry?.entities?.[0]?.fields, { key: "key", projectId: "projectId", value: "value" });
+    const code = `import { StoreEntryEntity } from "../store/store-entry-entity";
+export async function f(ds, key: string, projectId: string) {
+  await ds.getRepository(StoreEntryEntity).findOneBy({ key, projectId });
+  await ds.getRepository(StoreEntryEntity).delete({ key });
+}
+`;
+    assert.deepEqual(run(code), [["missing-tenant-filter", "delete({ key })"]]);
   });
 
   test("tableName names the table; a required relation to a tenant-owned parent makes the child owned through it", () => {

@@ -213,7 +213,8 @@ function readClass(tsm: typeof ts, node: ts.ClassDeclaration, sourceFile: ts.Sou
 /**
  * `const FlowEntity = new EntitySchema<Flow>({ name: "flow", tableName?, columns: { projectId: {...} },
  * relations: { project: { type: "many-to-one", target: "project", joinColumn: { name } } } })`.
- * Columns spread in from a shared object (`...BaseColumnSchemaPart`) are not followed.
+ * A column may be declared with a shared options object (`projectId: ApIdSchema`); columns spread in
+ * from one (`...BaseColumnSchemaPart`) are not followed.
  */
 function readEntitySchemas(tsm: typeof ts, statement: ts.VariableStatement, sourceFile: ts.SourceFile): EntityClass[] {
   const out: EntityClass[] = [];
@@ -241,6 +242,12 @@ function readEntitySchemas(tsm: typeof ts, statement: ts.VariableStatement, sour
     for (const [property, column] of objectProperties(tsm, objectProperty(tsm, options, "columns"))) {
       cls.fields[property] = stringProperty(tsm, column, "name") ?? property;
       if (booleanProperty(tsm, column, "primary")) cls.primary.push(property);
+    }
+    // `projectId: ApIdSchema`: a column declared with a shared options object, named by its property.
+    for (const p of objectProperty(tsm, options, "columns")?.properties ?? []) {
+      if (!tsm.isPropertyAssignment(p) || !(tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name))) continue;
+      const value = skipParentheses(tsm, p.initializer);
+      if (tsm.isIdentifier(value) || tsm.isPropertyAccessExpression(value)) cls.fields[p.name.text] ??= p.name.text;
     }
     for (const [property, relation] of objectProperties(tsm, objectProperty(tsm, options, "relations"))) {
       const type = stringProperty(tsm, relation, "type");
