@@ -515,6 +515,17 @@ const safe: Case[] = [
     body: `return AppDataSource.createQueryBuilder().select("o.id").from(Order, "o").where("o.tenantId = :tenantId", { tenantId }).getRawMany();`,
     expected: [],
   },
+  {
+    // TypeORM quotes the aliases it fills in: \`user.status\` of a join aliased \`user\` (a reserved word) runs (activepieces, ToolJet).
+    name: "query builder: a join aliased by a reserved word (user, group), scoped",
+    body: `return orderRepo.createQueryBuilder("o").leftJoin("users", "user", "user.id = o.userId").where("o.tenantId = :tenantId", { tenantId }).andWhere("user.status = :s", { s: status }).andWhere('("group".id IS NOT NULL OR group.id = 1)').getMany();`,
+    expected: [],
+  },
+  {
+    name: "query builder: a join aliased by a reserved word, unscoped twin",
+    body: `return orderRepo.createQueryBuilder("o").leftJoin("users", "user", "user.id = o.userId").where("o.id = :id", { id }).andWhere("user.status = :s", { s: status }).getMany();`,
+    expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
+  },
   { name: "a builder handed on is not judged here", body: `return orderRepo.createQueryBuilder("o");`, expected: [] },
   { name: "Array.prototype.find is not a repository", body: `return [1, 2].find((x) => x === 1);`, expected: [] },
   { name: "an unknown repository", body: `return this.somethingElse.findOneBy({ id });`, expected: [] },

@@ -4,6 +4,7 @@
 // `SELECT 1 FROM <table> "<alias>" WHERE <where> AND <andWhere> OR <orWhere>`: TypeORM joins
 // string conditions without parentheses, so `.where("a OR b").andWhere(t)` is `a OR (b AND t)`.
 import type ts from "typescript";
+import { isReservedWord } from "../sql/ast";
 import { ClauseTokens } from "../sql/clauses";
 import { checkSqlScoping } from "../sql/scope";
 import type { SqlParser } from "../sql/parse";
@@ -302,9 +303,18 @@ function conditionSql(
     return grouped ?? param(); // a value built elsewhere
   }
   // `:name` and `:...names` are TypeORM parameters; `::uuid` is a cast. String literals are left alone.
+  // TypeORM quotes the aliases it fills in: `user.status` of a join aliased `user` (a reserved word) runs.
   const rewritten = text
     .split(/('(?:[^']|'')*')/)
-    .map((part, i) => (i % 2 ? part : part.replace(/(?<![:\w]):(?:\.\.\.)?[A-Za-z_]\w*/g, () => param())))
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(/(?<![:\w]):(?:\.\.\.)?[A-Za-z_]\w*/g, () => param())
+            .replace(/(?<![\w."$])([A-Za-z_]+)(?=\.[A-Za-z_"])/g, (word: string) =>
+              isReservedWord(word) ? `"${word}"` : word,
+            ),
+    )
     .join("");
   const escaped = alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // No parentheses: TypeORM joins string conditions as written (QueryBuilder.createWhereClausesExpression).

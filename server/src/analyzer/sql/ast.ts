@@ -136,6 +136,11 @@ export function sqlIdentifier(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED_WORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
+/** Whether PostgreSQL never reads `word` (any case) as a bare name: `user`, `group`, `order`. */
+export function isReservedWord(word: string): boolean {
+  return RESERVED_WORDS.has(word.toLowerCase());
+}
+
 /** `qualifier.column`, each part written as SQL text must write it. */
 export function qualifiedColumn(qualifier: string, column: string): string {
   return `${sqlIdentifier(qualifier)}.${sqlIdentifier(column)}`;
