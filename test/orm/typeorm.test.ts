@@ -779,3 +779,41 @@ export async function j(tenantId: string, payload: UpdateOrderInput) {
     );
   });
 });
+
+describe("a tenant value that can be undefined (TypeORM drops undefined from a where, as Prisma does)", () => {
+  const code = (params: string, body: string) =>
+    `${PRELUDE}export async function g(${params}) {\n  ${body}\n}\nexport const h = (p: { tenantId: string; id: string }) => g(p);\n`;
+
+  test("an optional parameter, an optional field of the parameter, an optional chain: weak", () => {
+    const cases: [string, string][] = [
+      ["id: string, tenantId?: string", "return orderRepo.findOneBy({ id, tenantId });"],
+      ["id: string, tenantId: string | undefined", "return orderRepo.findOneBy({ id, tenantId });"],
+      [
+        "params: { id: string; tenantId?: string }",
+        "return orderRepo.findOneBy({ id: params.id, tenantId: params.tenantId });",
+      ],
+      ["id: string, ctx: any", "return orderRepo.findOneBy({ id, tenantId: ctx.session?.tenantId });"],
+    ];
+    for (const [params, body] of cases) {
+      const found = run(code(params, body)).filter((f) => f.at === `findOneBy(${body.slice(body.indexOf("{"), -2)})`);
+      assert.deepEqual(
+        found.map((f) => f.rule),
+        ["weak-tenant-filter"],
+        params,
+      );
+      assert.match(found[0]!.message, /TypeORM drops undefined from a where/);
+    }
+  });
+
+  test("twins: a required parameter, a required field, a non-null assertion: scoped", () => {
+    for (const [params, body] of [
+      ["id: string, tenantId: string", "return orderRepo.findOneBy({ id, tenantId });"],
+      [
+        "params: { id: string; tenantId: string }",
+        "return orderRepo.findOneBy({ id: params.id, tenantId: params.tenantId });",
+      ],
+      ["id: string, ctx: any", "return orderRepo.findOneBy({ id, tenantId: ctx.session!.tenantId });"],
+    ] as const)
+      assert.deepEqual(run(code(params, body)), [], params);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type WhereDialect,
   type WhereVerdict,
 } from "./object-where";
+import { mayBeUndefined } from "./prisma-where";
 import { typeormEntity } from "./typeorm-receivers";
 import type { OrmContext } from "./types";
 
@@ -86,7 +87,15 @@ function tenantValue(ctx: OrmContext, value: ts.Expression): WhereVerdict {
     if (NON_EQUALITY_OPERATORS.has(op))
       return { kind: "weak", reason: `uses ${op}(), which is not an equality with one tenant` };
   }
-  if (checker) {
+  if (!checker) {
+    // Without the checker: an optional parameter or field, an optional chain (prisma-where's reading).
+    const undefinedBy = mayBeUndefined(ctx, value);
+    if (undefinedBy)
+      return {
+        kind: "weak",
+        reason: `can be undefined (${undefinedBy}), and TypeORM drops undefined from a where (the filter disappears)`,
+      };
+  } else {
     const type = checker.getTypeAtLocation(node);
     const parts = type.isUnion() ? type.types : [type];
     if (
