@@ -65,6 +65,11 @@ export interface HelperEffects {
    */
   neverThrows?(call: ts.CallExpression): boolean;
   /**
+   * The index of the argument the called function asserts (`function assertFound(row: T | null):
+   * asserts row is T`, `asserts cond`): it throws unless that argument holds.
+   */
+  asserts?(call: ts.CallExpression): number | undefined;
+  /**
    * The called function's body can be read, it can throw, and every return hands back a value that
    * is no yes-or-no (`return { participant }`): its no is the throw, so a kept answer is a check.
    */

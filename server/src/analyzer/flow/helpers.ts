@@ -254,6 +254,17 @@ export class HelperSummaries implements HelperEffects {
     );
   }
 
+  asserts(call: ts.CallExpression): number | undefined {
+    const tsm = this.ctx.ts;
+    const fn = this.functions.resolve(call);
+    const type = fn?.type;
+    if (!type || !tsm.isTypePredicateNode(type) || !type.assertsModifier || !tsm.isIdentifier(type.parameterName))
+      return undefined;
+    const name = type.parameterName.text;
+    const index = fn.parameters.findIndex((p) => tsm.isIdentifier(p.name) && p.name.text === name);
+    return index >= 0 ? index : undefined;
+  }
+
   neverThrows(call: ts.CallExpression): boolean {
     const fn = this.functions.resolve(call);
     if (!fn?.body) return false;
