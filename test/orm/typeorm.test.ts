@@ -573,6 +573,12 @@ describe("TypeORM receivers", () => {
       at: "findOneBy({ id })",
     },
     {
+      // ToolJet's DataSourcesRepository, VersionRepository beside AppVersion: the plural of the entity.
+      name: "a property typed as a custom repository named for its entity in the plural (OrdersRepository)",
+      code: `import { OrdersRepository } from "../repositories/orders.repository";\nexport class OrdersService {\n  constructor(private readonly ordersRepository: OrdersRepository) {}\n  get(id: string) { return this.ordersRepository.findOneBy({ id }); }\n}\n`,
+      at: "findOneBy({ id })",
+    },
+    {
       name: "getRepository(Order) imported from typeorm",
       code: `import { getRepository } from "typeorm";\nimport { Order } from "../entities";\nexport function all() { return getRepository(Order).find(); }\n`,
       at: "find()",

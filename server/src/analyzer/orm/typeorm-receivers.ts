@@ -48,7 +48,24 @@ export function entityArgument(ctx: OrmContext, arg: ts.Expression | undefined):
 
 /** The entity of a repository expression, or undefined when it is not one tenantguard can name. */
 export function repositoryEntity(ctx: OrmContext, expr: ts.Expression): EntityTarget | undefined {
-  return typeormEntity(ctx, repositoryEntityName(ctx, expr, 0));
+  const name = repositoryEntityName(ctx, expr, 0);
+  // A custom repository named for its entity in the plural (`DataSourcesRepository`, `OrdersRepository`).
+  return (
+    typeormEntity(ctx, name) ??
+    singulars(name)
+      .map((n) => typeormEntity(ctx, n))
+      .find(Boolean)
+  );
+}
+
+/** `Orders` -> `Order`, `Addresses` -> `Address`, `Categories` -> `Category`. */
+function singulars(name: string | undefined): string[] {
+  if (!name || !name.endsWith("s")) return [];
+  return [
+    name.slice(0, -1),
+    ...(name.endsWith("es") ? [name.slice(0, -2)] : []),
+    ...(name.endsWith("ies") ? [`${name.slice(0, -3)}y`] : []),
+  ];
 }
 
 function repositoryEntityName(ctx: OrmContext, expr: ts.Expression, depth: number): string | undefined {
