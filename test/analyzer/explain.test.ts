@@ -198,6 +198,12 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "TypeORM: a query builder handed on (returned to another file) runs nowhere here: no proof is claimed for it",
+    orm: "typeorm",
+    code: `import { AppDataSource } from "../data-source";\nimport { Order } from "../entities";\nexport const byIds = (ids: string[]) =>\n  AppDataSource.getRepository(Order).createQueryBuilder("o").where("o.id IN (:...ids)", { ids });`,
+    expect: [],
+  },
+  {
     name: "TypeORM: find with the tenant in where",
     orm: "typeorm",
     code: `import { AppDataSource } from "../data-source";\nimport { Order } from "../entities";\nconst orders = AppDataSource.getRepository(Order);\nexport const f = (id: string, tenantId: string) => orders.findOne({ where: { id, tenantId } });`,

@@ -823,3 +823,55 @@ describe("a tenant value that can be undefined (TypeORM drops undefined from a w
       assert.deepEqual(run(code(params, body)), [], params);
   });
 });
+
+describe("a query builder a helper builds and returns, run by its caller in the same file (ToolJet's buildFolderAppsQuery)", () => {
+  const code = (helperWhere: string, caller: string) => `${PRELUDE}export class OrdersService {
+  private build(ids: string[]) {
+    const query = orderRepo.createQueryBuilder("o").where(${helperWhere});
+    return query;
+  }
+  async list(tenantId: string, ids: string[]) {
+    ${caller}
+  }
+}
+`;
+
+  test("judged with the conditions the caller adds, at the call that runs it", () => {
+    const unscoped = run(code(`"o.id IN (:...ids)", { ids }`, "return this.build(ids).getMany();"));
+    assert.deepEqual(
+      unscoped.map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "build(ids)"]],
+    );
+    const scopedByCaller = run(
+      code(
+        `"o.id IN (:...ids)", { ids }`,
+        `return this.build(ids).andWhere("o.tenantId = :tenantId", { tenantId }).getMany();`,
+      ),
+    );
+    assert.deepEqual(scopedByCaller, []);
+    const held = run(
+      code(
+        `"o.id IN (:...ids)", { ids }`,
+        `const q = this.build(ids);\n    q.andWhere("o.tenantId = :tenantId", { tenantId });\n    return q.getMany();`,
+      ),
+    );
+    assert.deepEqual(held, []);
+    const scopedInHelper = run(
+      code(`"o.tenantId = :t AND o.id IN (:...ids)", { t: "x", ids }`, "return this.build(ids).getMany();"),
+    );
+    assert.deepEqual(scopedInHelper, []);
+  });
+
+  test("twin: the caller's condition only under an if is weak", () => {
+    const weak = run(
+      code(
+        `"o.id IN (:...ids)", { ids }`,
+        `const q = this.build(ids);\n    if (tenantId) q.andWhere("o.tenantId = :tenantId", { tenantId });\n    return q.getMany();`,
+      ),
+    );
+    assert.deepEqual(
+      weak.map((f) => f.rule),
+      ["weak-tenant-filter"],
+    );
+  });
+});

@@ -283,7 +283,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     passedAtCalls: options.callerFiles
       ? (expr) => passedAtCalls(options, expr, (resolver ??= functionResolver(options)))
       : undefined,
-    judged: { settled: new Map(), lookups: new Set() },
+    judged: { settled: new Map(), lookups: new Set(), handedOn: new Set() },
   };
   let resolver: FunctionResolver | undefined;
   const boundary = boundaryContext(options);
@@ -361,7 +361,11 @@ function addFlowQueries(
   for (const q of relational) if (!tables.has(q.call)) add(q.call, q.table);
   for (const [call, names] of tables) {
     // The flow reasons about calls on one tenant-owned table, or on a row joined to its parents.
-    const scoped = !flagged.has(call) && !readByAnyone(ctx, call, names) && !ctx.judged?.lookups.has(call);
+    const scoped =
+      !flagged.has(call) &&
+      !readByAnyone(ctx, call, names) &&
+      !ctx.judged?.lookups.has(call) &&
+      !ctx.judged?.handedOn?.has(call);
     const flowQuery = ormFlowQuery(orm, ctx, call, names, scoped);
     const settled = ctx.judged?.settled.get(call);
     if (flowQuery) flowQueries.set(call, settled ? { ...flowQuery, settledCalls: settled } : flowQuery);

@@ -100,7 +100,7 @@ export function ormProofs(input: OrmProofInput): Proof[] {
   const seen = new Set<string>();
   for (const q of input.queries) {
     const key = `${q.call.pos}|${q.table}`;
-    if (input.flagged.has(q.call) || seen.has(key)) continue;
+    if (input.flagged.has(q.call) || input.judged?.handedOn?.has(q.call) || seen.has(key)) continue;
     seen.add(key);
     const start = q.call.getStart(sourceFile);
     const end = q.call.getEnd();

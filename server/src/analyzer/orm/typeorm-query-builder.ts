@@ -72,8 +72,28 @@ export function checkQueryBuilder(
       if (hit) [target, alias, named] = [hit, c.call.arguments[1] && literal(tsm, c.call.arguments[1]), c.call];
     }
   }
-  if (!target || !calls.some((c) => TERMINALS.has(c.method))) return [];
+  if (!target) return [];
   alias ??= target.name;
+  if (!calls.some((c) => TERMINALS.has(c.method))) {
+    // Built and returned by a helper: judged at each call of it in this file that runs it, with
+    // the conditions that call adds. A builder handed on any other way is judged nowhere here.
+    ctx.judged?.handedOn?.add(start);
+    const out: OrmFinding[] = [];
+    for (const run of runningCallers(ctx, start, calls))
+      out.push(...judge(ctx, [...calls, ...run.calls], target, alias, run.call));
+    return out;
+  }
+  return judge(ctx, calls, target, alias, named);
+}
+
+function judge(
+  ctx: OrmContext,
+  calls: ChainCall[],
+  target: EntityTarget,
+  alias: string,
+  named: ts.CallExpression,
+): OrmFinding[] {
+  if (!calls.some((c) => TERMINALS.has(c.method))) return [];
   const kind = calls.some((c) => c.method === "insert")
     ? "insert"
     : calls.some((c) => c.method === "update")
@@ -83,6 +103,72 @@ export function checkQueryBuilder(
         : "read";
   if (kind === "insert") return insertValues(ctx, calls, target, named);
   return checkConditions(ctx, ctx.parser, calls, target, alias, named, kind);
+}
+
+/**
+ * `private build(ids) { const q = repo.createQueryBuilder("o").where(...); return q; }` and, in the
+ * same file, `this.build(ids).andWhere(...).getMany()`: each call of the helper, with the builder
+ * calls chained on it (or on the variable holding it). The helper's own call is left out.
+ */
+function runningCallers(
+  ctx: OrmContext,
+  start: ts.CallExpression,
+  calls: readonly ChainCall[],
+): { call: ts.CallExpression; calls: ChainCall[] }[] {
+  const { ts: tsm, sourceFile } = ctx;
+  let fn: ts.Node | undefined = start.parent;
+  while (fn && !tsm.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn || !tsm.isFunctionLike(fn)) return [];
+  const name =
+    (tsm.isMethodDeclaration(fn) || tsm.isFunctionDeclaration(fn)) && fn.name && tsm.isIdentifier(fn.name)
+      ? fn.name.text
+      : tsm.isArrowFunction(fn) && tsm.isVariableDeclaration(fn.parent) && tsm.isIdentifier(fn.parent.name)
+        ? fn.parent.name.text
+        : undefined;
+  if (!name || !returnsBuilder(tsm, fn, calls)) return [];
+  const out: { call: ts.CallExpression; calls: ChainCall[] }[] = [];
+  const visit = (n: ts.Node): void => {
+    if (n === fn) return;
+    if (tsm.isCallExpression(n)) {
+      const callee = skipOuter(tsm, n.expression);
+      const called =
+        (tsm.isIdentifier(callee) && callee.text === name && !tsm.isMethodDeclaration(fn)) ||
+        (tsm.isPropertyAccessExpression(callee) &&
+          callee.name.text === name &&
+          callee.expression.kind === tsm.SyntaxKind.ThisKeyword &&
+          tsm.isMethodDeclaration(fn));
+      if (called) out.push({ call: n, calls: builderCalls(ctx, n).filter((c) => c.call !== n) });
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(sourceFile);
+  return out;
+}
+
+/** Whether `fn` returns the builder `calls` make: the chain itself, or the variable holding it. */
+function returnsBuilder(tsm: typeof ts, fn: ts.SignatureDeclaration, calls: readonly ChainCall[]): boolean {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return false;
+  const isChain = (e: ts.Node) => calls.some((c) => c.call === e);
+  if (!tsm.isBlock(body)) return isChain(skipOuter(tsm, body as ts.Expression));
+  // `const query = repo.createQueryBuilder(...)...;` then `return query`.
+  let holder: string | undefined;
+  for (const c of calls) {
+    let n: ts.Node = c.call;
+    while (tsm.isParenthesizedExpression(n.parent) || tsm.isAwaitExpression(n.parent)) n = n.parent;
+    if (tsm.isVariableDeclaration(n.parent) && tsm.isIdentifier(n.parent.name)) holder = n.parent.name.text;
+  }
+  let returned = false;
+  const visit = (n: ts.Node): void => {
+    if (returned || (tsm.isFunctionLike(n) && n !== fn)) return;
+    if (tsm.isReturnStatement(n) && n.expression) {
+      const e = skipOuter(tsm, n.expression);
+      returned = isChain(e) || (!!holder && tsm.isIdentifier(e) && e.text === holder);
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return returned;
 }
 
 function checkConditions(

@@ -41,6 +41,8 @@ export interface OrmJudgements {
   settled: Map<ts.Node, ReadonlySet<ts.Node>>;
   /** Reads exempt because they hand back only an owner or whether a row exists: no scoped rows for the flow. */
   lookups: Set<ts.Node>;
+  /** Query builders that run nowhere here (handed on, or returned to callers judged at their calls): neither scoped nor proven. */
+  handedOn?: Set<ts.Node>;
 }
 
 /** One finding about one ORM call, in file offsets. */
