@@ -294,6 +294,34 @@ ${HANDLER}
       [],
     ],
     [
+      // activepieces' services: \`flowService = (log) => ({ async getOneOrThrow(...) {...}, async delete(...) {...} })\`.
+      "a method of an object literal through this, calling a sibling method that throws unless a scoped read finds the key",
+      `export const invoiceService = (log: unknown) => ({
+  async getOneOrThrow({ id, tenantId }: { id: string; tenantId: string }) {
+    const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+    if (!inv) throw new Error("not found");
+    return inv;
+  },
+  async remove({ id, tenantId }: { id: string; tenantId: string }) {
+    await this.getOneOrThrow({ id, tenantId });
+    await prisma.invoice.delete({ where: { id } });
+  },
+  async move({ id, tenantId }: { id: string; tenantId: string }) {
+    const inv = await this.getOneOrThrow({ id, tenantId });
+    await prisma.invoice.update({ where: { id: inv.id }, data: { status: "moved" } });
+  },
+  async removeUnchecked({ id }: { id: string }) {
+    await prisma.invoice.delete({ where: { id } });
+  },
+  notAMethod: async ({ id, tenantId }: { id: string; tenantId: string }) => {
+    await this.getOneOrThrow({ id, tenantId });
+    await prisma.invoice.delete({ where: { id } });
+  },
+});`,
+      // Twins: no check at all; an arrow function's \`this\` is not the object's.
+      ["18: delete({ where: { id } })", "22: delete({ where: { id } })"],
+    ],
+    [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",
       `class InvoiceRepository {
   async byId(id: string, tenantId: string) {

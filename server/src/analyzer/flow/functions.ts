@@ -44,6 +44,12 @@ export class FunctionResolver {
     const owner = strip(tsm, callee.expression);
     const cls = enclosingClass(tsm, call);
     if (owner.kind === tsm.SyntaxKind.ThisKeyword) {
+      // A method of an object literal calling a sibling (`({ async remove() { await this.getOneOrThrow(...) } })`).
+      const object = thisObject(tsm, call);
+      if (object) {
+        const m = object.properties.find((p) => p.name && tsm.isIdentifier(p.name) && p.name.text === name.text);
+        return m && functionOf(tsm, m);
+      }
       // Its own method, or one its base classes declare (`this.requireAccess(...)` of `BaseService`).
       for (let c = cls, depth = 0; c && depth <= MAX_BASES; c = this.baseClass(c), depth++) {
         const m = c.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === name.text);
@@ -356,4 +362,24 @@ function constNew(tsm: typeof ts, id: ts.Identifier): ts.NewExpression | undefin
   const init = constInitializer(tsm, id);
   const e = init && strip(tsm, tsm.isAwaitExpression(init) ? init.expression : init);
   return e && tsm.isNewExpression(e) ? e : undefined;
+}
+
+/**
+ * The object literal `this` is inside a method of (`{ async remove() { this.x() } }`, or a
+ * `function` expression as a property's value); arrow functions take `this` from outside, so they
+ * are passed through, and a class or another function in between means another `this`.
+ */
+function thisObject(tsm: typeof ts, at: ts.Node): ts.ObjectLiteralExpression | undefined {
+  for (let n: ts.Node | undefined = at.parent; n; n = n.parent) {
+    if (tsm.isArrowFunction(n)) continue;
+    if (tsm.isMethodDeclaration(n) && tsm.isObjectLiteralExpression(n.parent)) return n.parent;
+    if (
+      tsm.isFunctionExpression(n) &&
+      tsm.isPropertyAssignment(n.parent) &&
+      tsm.isObjectLiteralExpression(n.parent.parent)
+    )
+      return n.parent.parent;
+    if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return undefined;
+  }
+  return undefined;
 }
