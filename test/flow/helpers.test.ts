@@ -322,6 +322,37 @@ ${HANDLER}
       ["18: delete({ where: { id } })", "22: delete({ where: { id } })"],
     ],
     [
+      // ToolJet's repositories: \`return await dbTransactionWrap(async (manager) => manager.findOneOrFail(...), manager)\`.
+      "a helper returning what its transaction callback returns",
+      `async function dbTransactionWrap<T>(fn: (m: unknown) => Promise<T>, m?: unknown): Promise<T> {
+  return fn(m);
+}
+async function byId(id: string, tenantId: string) {
+  return await dbTransactionWrap(async (manager) => {
+    return await prisma.invoice.findFirst({ where: { id, tenantId } });
+  });
+}
+async function byIdTx(id: string, tenantId: string) {
+  return prisma.$transaction(async (tx) => tx.invoice.findFirst({ where: { id, tenantId } }));
+}
+async function anyById(id: string) {
+  return await dbTransactionWrap(async (manager) => prisma.invoice.findFirst({ where: { id } }));
+}
+${HANDLER}
+  const inv = await byId(id, tenantId);
+  if (!inv) return;
+  await prisma.invoice.delete({ where: { id } });
+  const other = await byIdTx(input.id, tenantId);
+  if (!other) return;
+  await prisma.invoice.delete({ where: { id: input.id } });
+  const third = await anyById(input.tenantId);
+  if (!third) return;
+  await prisma.invoice.delete({ where: { id: input.tenantId } });
+}`,
+      // Twin: the callback's read is not scoped (it is flagged itself, and proves nothing).
+      ["15: findFirst({ where: { id } })", "26: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",
       `class InvoiceRepository {
   async byId(id: string, tenantId: string) {

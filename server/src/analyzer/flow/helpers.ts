@@ -1203,8 +1203,9 @@ function errorReturn(tsm: typeof ts, r: ts.ReturnStatement, field: string): "err
 
 /**
  * Returned expressions with each invoked function literal replaced by what it returns:
- * `(async () => { ... })()`, and `cache(async () => { ... }, keys)()` (a memoizing wrapper's
- * function, called at once with no arguments, as formbricks' services do).
+ * `(async () => { ... })()`, `cache(async () => { ... }, keys)()` (a memoizing wrapper's
+ * function, called at once with no arguments, as formbricks' services do), and a transaction's
+ * callback (`dbTransactionWrap(async (manager) => ...)`, ToolJet's repositories).
  */
 function invokedReturns(
   tsm: typeof ts,
@@ -1231,7 +1232,16 @@ function invokedReturns(
  * may be answered with another's row.
  */
 function invokedFunction(tsm: typeof ts, outer: FunctionWithBody, e: ts.Expression): FunctionWithBody | undefined {
-  if (!tsm.isCallExpression(e) || e.arguments.length) return undefined;
+  if (!tsm.isCallExpression(e)) return undefined;
+  // `dbTransactionWrap(async (manager) => ...)`, `prisma.$transaction(async (tx) => ...)`,
+  // `manager.transaction("SERIALIZABLE", async (m) => ...)`: a transaction runs its callback and
+  // hands back what it returns.
+  const wrapper = calleeName(tsm, e);
+  if (wrapper && /transaction/i.test(wrapper)) {
+    const fn = e.arguments.map((a) => strip(tsm, a)).find((a) => tsm.isArrowFunction(a) || tsm.isFunctionExpression(a));
+    return fn as FunctionWithBody | undefined;
+  }
+  if (e.arguments.length) return undefined;
   let callee = strip(tsm, e.expression);
   let keys: ts.Expression | undefined;
   let memoized = false;
