@@ -180,10 +180,11 @@ function checkConditions(
   named: ts.CallExpression,
   kind: "read" | "update" | "delete",
 ): OrmFinding[] {
-  const all = whereClauses(ctx, calls, target, alias, true);
-  const certain = whereClauses(ctx, calls, target, alias, false);
+  const joins = innerJoins(ctx, calls, target, alias);
+  const all = whereClauses(ctx, calls, target, alias, true, joins);
+  const certain = whereClauses(ctx, calls, target, alias, false, joins);
   const table = target.table;
-  const issue = sqlIssue(parser, ctx, target, alias, certain);
+  const issue = sqlIssue(parser, ctx, target, alias, certain, joins);
   if (!issue) return [];
   const tenant = tenantFields(table, target.entity);
   const field = tenant.primary;
@@ -200,7 +201,7 @@ function checkConditions(
   if (
     issue.ruleId === "missing-tenant-filter" &&
     certain.length !== all.length &&
-    !sqlIssue(parser, ctx, target, alias, all)
+    !sqlIssue(parser, ctx, target, alias, all, joins)
   ) {
     return make(
       "weak-tenant-filter",
@@ -295,18 +296,14 @@ function whereClauses(
   target: EntityTarget,
   alias: string,
   withConditional: boolean,
+  joins: readonly BuilderJoin[] = [],
 ): string[] {
   const { ts: tsm } = ctx;
   let clauses: string[] = [];
   let params = 0;
   const param = () => `$${++params}`;
-  const quotedAlias = `"${alias.replace(/"/g, '""')}"`;
-  // TypeORM replaces `alias.property` with the column, and `alias.relation` with its join column.
-  const joinColumn = (prop: string) => target.entity.relations?.find((r) => r.field === prop)?.fields?.[0];
-  const column = (prop: string) => {
-    const name = target.entity.fields[prop] ?? target.entity.fields[joinColumn(prop) ?? ""] ?? joinColumn(prop) ?? prop;
-    return `${quotedAlias}."${name.replace(/"/g, '""')}"`;
-  };
+  const column = columnOf(target, alias);
+  const joined = new Map(joins.map((j) => [j.alias, columnOf(j.target, j.alias)]));
   // `${query.alias}`, `${qb.alias}`: the alias of this builder, by the names it is called through.
   const own = new Set<string>();
   for (const c of calls) {
@@ -328,7 +325,7 @@ function whereClauses(
         for (const ic of innerCalls) add(ic.method, ic.arg);
         return;
       }
-      text = conditionSql(ctx, arg, target, alias, column, param, own);
+      text = conditionSql(ctx, arg, target, alias, column, param, own, joined);
     }
     const op = method.startsWith("or") ? "OR" : "AND";
     if (method === "where" || method === "whereInIds") clauses = [text];
@@ -351,6 +348,8 @@ function conditionSql(
   param: () => string,
   /** The names the builder is reached by (its variable, a callback's parameter): `${name.alias}` is its alias. */
   own: ReadonlySet<string>,
+  /** Joined entities' aliases, and how each writes its columns. */
+  joined: ReadonlyMap<string, (prop: string) => string> = new Map(),
 ): string {
   const { ts: tsm } = ctx;
   const node = resolveConst(tsm, arg);
@@ -383,7 +382,7 @@ function conditionSql(
     const grouped = bracketsSql(
       ctx,
       node,
-      (a, names) => conditionSql(ctx, a, target, alias, column, param, names),
+      (a, names) => conditionSql(ctx, a, target, alias, column, param, names, joined),
       own,
     );
     return grouped ?? param(); // a value built elsewhere
@@ -402,12 +401,71 @@ function conditionSql(
             ),
     )
     .join("");
-  const escaped = alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   // No parentheses: TypeORM joins string conditions as written (QueryBuilder.createWhereClausesExpression).
-  return rewritten.replace(
-    new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"),
-    (_m, quoted: string | undefined, bare: string | undefined) => column(quoted ?? bare!),
-  );
+  let out = rewritten;
+  for (const [name, columnFn] of [[alias, column] as const, ...joined]) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    out = out.replace(
+      new RegExp(`(?<![\\w."])"?${escaped}"?\\.(?:"([^"]+)"|([A-Za-z_]\\w*))`, "g"),
+      (_m, quoted: string | undefined, bare: string | undefined) => columnFn(quoted ?? bare!),
+    );
+  }
+  return out;
+}
+
+/** How TypeORM writes `alias.property`: the column, and for a relation its join column. */
+function columnOf(target: EntityTarget, alias: string): (prop: string) => string {
+  const quotedAlias = `"${alias.replace(/"/g, '""')}"`;
+  const joinColumn = (prop: string) => target.entity.relations?.find((r) => r.field === prop)?.fields?.[0];
+  return (prop) => {
+    const name = target.entity.fields[prop] ?? target.entity.fields[joinColumn(prop) ?? ""] ?? joinColumn(prop) ?? prop;
+    return `${quotedAlias}."${name.replace(/"/g, '""')}"`;
+  };
+}
+
+/** An inner join of the builder to an entity the model knows, with its ON condition as SQL. */
+interface BuilderJoin {
+  alias: string;
+  target: EntityTarget;
+  on: string;
+}
+
+const INNER_JOINS = /^innerJoin(?:AndSelect|AndMapOne|AndMapMany)?$/;
+
+/**
+ * `.innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")`, `.innerJoin("apps",
+ * "a", ...)`, `.innerJoin("groupUser.group", "group")` (a relation path: joined on its key): the
+ * joins that keep only rows with a match, so a scoped parent scopes the rows owned through it.
+ * Left joins keep the rest, and joins under a condition may not run: neither is read.
+ */
+function innerJoins(ctx: OrmContext, calls: readonly ChainCall[], target: EntityTarget, alias: string): BuilderJoin[] {
+  const { ts: tsm } = ctx;
+  const out: BuilderJoin[] = [];
+  const own = new Set<string>();
+  let params = 100;
+  const param = () => `$${++params}`;
+  for (const c of calls) {
+    if (c.conditional || !INNER_JOINS.test(c.method)) continue;
+    const [what, aliasArg, condition] = c.call.arguments;
+    const joinAlias = aliasArg && literal(tsm, aliasArg);
+    if (!what || !joinAlias) continue;
+    const path = literal(tsm, what);
+    const relation = path?.startsWith(`${alias}.`)
+      ? target.entity.relations?.find((r) => r.field === path.slice(alias.length + 1))
+      : undefined;
+    const joined = relation ? typeormEntity(ctx, relation.target) : entityArgument(ctx, what);
+    if (!joined) continue;
+    const conditions: string[] = [];
+    if (relation) conditions.push(`${columnOf(target, alias)(relation.field)} = ${columnOf(joined, joinAlias)("id")}`);
+    const others = new Map([
+      ...out.map((j) => [j.alias, columnOf(j.target, j.alias)] as const),
+      [joinAlias, columnOf(joined, joinAlias)],
+    ]);
+    if (condition)
+      conditions.push(conditionSql(ctx, condition, target, alias, columnOf(target, alias), param, own, others));
+    out.push({ alias: joinAlias, target: joined, on: conditions.length ? conditions.join(" AND ") : "TRUE" });
+  }
+  return out;
 }
 
 /**
@@ -492,9 +550,12 @@ function sqlIssue(
   target: EntityTarget,
   alias: string,
   clauses: string[],
+  joins: readonly BuilderJoin[] = [],
 ): BuilderIssue | undefined {
   const table = target.table;
-  const from = `${table.schema ? `"${table.schema}".` : ""}"${table.name.replace(/"/g, '""')}" "${alias.replace(/"/g, '""')}"`;
+  const name = (t: EntityTarget, a: string) =>
+    `${t.table.schema ? `"${t.table.schema}".` : ""}"${t.table.name.replace(/"/g, '""')}" "${a.replace(/"/g, '""')}"`;
+  const from = [name(target, alias), ...joins.map((j) => `JOIN ${name(j.target, j.alias)} ON ${j.on}`)].join(" ");
   const sql = `SELECT 1 FROM ${from}${clauses.length ? ` WHERE ${clauses.join(" ")}` : ""}`;
   const parsed = parser.parse(sql);
   if ("error" in parsed) return { ruleId: "dynamic-sql", reason: parsed.error.message };

@@ -1,0 +1,108 @@
+// TypeORM query builders that reach the tenant through an inner join: a row owned through its
+// parent (`group_users` of a `permission_groups` row) joined to that parent, the parent's tenant in
+// the where (ToolJet's getGroupUsers: `.innerJoin(GroupPermissions, "group", "group.id =
+// groupUser.groupId").andWhere("group.organizationId = :organizationId")`), or through a relation
+// path (`.innerJoin("groupUser.group", "group")`). A left join keeps rows without the parent, and
+// a join with no tenant in the where scopes nothing. Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import ts from "typescript";
+import { analyzeSourceFile } from "../../server/src/analyzer/analyze";
+import { resolveConfig } from "../../server/src/analyzer/config/load";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { modelOf } from "../helpers/model";
+import { sqlParser } from "../helpers/sql";
+
+const ENTITIES: Record<string, string> = {
+  "/p/src/entities/group_permissions.entity.ts": `import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+@Entity({ name: "permission_groups" })
+export class GroupPermissions {
+  @PrimaryGeneratedColumn("uuid") id!: string;
+  @Column({ name: "organization_id" }) organizationId!: string;
+  @Column() name!: string;
+}`,
+  "/p/src/entities/group_users.entity.ts": `import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+import { GroupPermissions } from "./group_permissions.entity";
+@Entity({ name: "group_users" })
+export class GroupUsers {
+  @PrimaryGeneratedColumn("uuid") id!: string;
+  @Column({ name: "group_id", nullable: false }) groupId!: string;
+  @Column({ name: "user_id" }) userId!: string;
+  @ManyToOne(() => GroupPermissions, { nullable: false })
+  @JoinColumn({ name: "group_id" })
+  group!: GroupPermissions;
+}`,
+};
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = modelOf(parser, ENTITIES, { tenantColumns: ["organization_id"] });
+});
+
+function run(chain: string): [string, string][] {
+  const code = `import { EntityManager } from "typeorm";
+import { GroupPermissions } from "../entities/group_permissions.entity";
+import { GroupUsers } from "../entities/group_users.entity";
+export async function getGroupUsers(manager: EntityManager, groupIds: string[], organizationId: string) {
+  return manager
+    .createQueryBuilder(GroupUsers, "groupUser")
+${chain}
+    .getRawMany();
+}
+`;
+  const sourceFile = ts.createSourceFile("/p/src/groups/service.ts", code, ts.ScriptTarget.Latest, true);
+  return analyzeSourceFile({
+    ts,
+    sourceFile,
+    config: resolveConfig({ tenantColumns: ["organization_id"] }, "/p", undefined),
+    model,
+    parser,
+    relativePath: "src/groups/service.ts",
+  }).map((f) => [f.ruleId, code.slice(f.start, f.end)]);
+}
+
+describe("TypeORM query builders joined to a scoped parent", () => {
+  test("the model: group_users is owned through permission_groups", () => {
+    assert.equal(model.tables.get("group_users")?.owner?.parent, "permission_groups");
+  });
+
+  test("an inner join to the parent entity, the parent's tenant in the where: scoped", () => {
+    assert.deepEqual(
+      run(`    .innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
+    .where("group.id IN (:...groupIds)", { groupIds })
+    .andWhere("group.organizationId = :organizationId", { organizationId })`),
+      [],
+    );
+  });
+
+  test("an inner join through the relation path, the tenant in the join condition: scoped", () => {
+    assert.deepEqual(
+      run(`    .innerJoin("groupUser.group", "g", "g.organizationId = :organizationId", { organizationId })
+    .where("g.id IN (:...groupIds)", { groupIds })`),
+      [],
+    );
+  });
+
+  test("twins: a left join, a join with no tenant, the tenant only under OR", () => {
+    const flagged = [["missing-tenant-filter", 'createQueryBuilder(GroupUsers, "groupUser")']];
+    assert.deepEqual(
+      run(`    .leftJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
+    .where("group.organizationId = :organizationId", { organizationId })`).map(([rule]) => rule),
+      ["missing-tenant-filter"],
+    );
+    assert.deepEqual(
+      run(`    .innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
+    .where("group.id IN (:...groupIds)", { groupIds })`).map(([rule]) => rule),
+      flagged.map(([rule]) => rule),
+    );
+    assert.notDeepEqual(
+      run(`    .innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
+    .where("group.id IN (:...groupIds)", { groupIds })
+    .orWhere("group.organizationId = :organizationId", { organizationId })`),
+      [],
+    );
+  });
+});
