@@ -37,6 +37,12 @@ describe("assertion calls as checks", () => {
   test("a function whose return type asserts its argument", () => {
     const r = run(`${READ}\n  assertFound(found, "invoice");\n${DELETE}`, ASSERT_FOUND);
     assert.deepEqual(r.flagged, []);
+    // activepieces: the assertion in a const's declared type, the function an arrow.
+    const typedConst = `const assertFound: <T>(row: T | null) => asserts row is T = <T>(row: T | null) => {
+  if (row == null) throw new Error("not found");
+};
+`;
+    assert.deepEqual(run(`${READ}\n  assertFound(found);\n${DELETE}`, typedConst).flagged, []);
   });
 
   test("an ownership comparison asserted: invariant(row.tenantId === tenantId)", () => {

@@ -353,6 +353,26 @@ ${HANDLER}
       ["15: findFirst({ where: { id } })", "26: delete({ where: { id: input.tenantId } })"],
     ],
     [
+      // activepieces: \`getOneOrThrow(params) { const flow = await this.getOne(params); ... }\` with \`getOne({ id, projectId })\`.
+      "a helper handed its caller's argument whole, destructuring the key: the key is that argument's field",
+      `async function getOne({ id, tenantId }: { id: string; tenantId: string }) {
+  return prisma.invoice.findFirst({ where: { id, tenantId } });
+}
+async function getOneOrThrow(params: { id: string; tenantId: string }) {
+  const inv = await getOne(params);
+  if (!inv) throw new Error("not found");
+  return inv;
+}
+${HANDLER}
+  await getOneOrThrow({ id, tenantId });
+  await prisma.invoice.delete({ where: { id } });
+  await getOneOrThrow({ id: input.id, tenantId });
+  await prisma.invoice.delete({ where: { id: input.tenantId } });
+}`,
+      // Twin: the key verified is \`input.id\`, the delete's is another.
+      ["15: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",
       `class InvoiceRepository {
   async byId(id: string, tenantId: string) {

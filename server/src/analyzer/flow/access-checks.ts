@@ -513,7 +513,7 @@ export abstract class AccessChecks extends FlowValues {
     const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
     if (keyFact && source.key && !source.key.list) {
-      const name = normalize(source.key.expr.getText(this.ctx.sourceFile));
+      const name = normalize(source.key.expr.getText(this.ctx.sourceFile)) + (source.key.path ?? "");
       this.facts.push({
         name,
         value: {
@@ -799,7 +799,7 @@ export abstract class AccessChecks extends FlowValues {
     throws: boolean,
     inBranch = false,
   ): void {
-    const text = normalize(q.key!.expr.getText(this.ctx.sourceFile));
+    const text = normalize(q.key!.expr.getText(this.ctx.sourceFile)) + (q.key!.path ?? "");
     const line = lineOf(this.ctx.sourceFile, q.call);
     const reason: Reason = {
       proof: "owned-key",

@@ -281,7 +281,7 @@ export abstract class FlowValues {
   /** An unchecked row read by a key the flow (or every call of the function) already tied to the tenant is the tenant's. */
   private readByProvenKey(value: Value | undefined, q: FlowQuery): Value | undefined {
     if (!value?.unchecked || !q.key || q.key.list) return value;
-    const key = this.valueOf(q.key.expr, q.call);
+    const key = q.key.path ? this.valueOfPath(q.key.expr, q.key.path, q.call) : this.valueOf(q.key.expr, q.call);
     const proven =
       key?.kind === "key" &&
       !key.unchecked &&
@@ -290,10 +290,12 @@ export abstract class FlowValues {
       sharedEnough(key, q) &&
       (key.table === "*" || (key.table === q.table && sameKeyField(key, q.key)))
         ? key.reason
-        : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing, q.key.uniqueField);
+        : q.key.path
+          ? undefined
+          : this.ctx.provenElsewhere?.(q.key.expr, q.table, !!q.key.rejectsMissing, q.key.uniqueField);
     if (!proven) return value;
     const line = lineOf(this.ctx.sourceFile, q.call);
-    const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
+    const by = q.key.expr.getText(this.ctx.sourceFile).replace(/\s+/g, " ") + (q.key.path ?? "");
     return {
       ...value,
       unchecked: false,

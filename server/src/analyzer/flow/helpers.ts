@@ -257,11 +257,16 @@ export class HelperSummaries implements HelperEffects {
   asserts(call: ts.CallExpression): number | undefined {
     const tsm = this.ctx.ts;
     const fn = this.functions.resolve(call);
-    const type = fn?.type;
+    // `const assertFound: <T>(row: T | null) => asserts row is T = (row) => { ... }`: the const's type says it.
+    const declared =
+      fn && tsm.isVariableDeclaration(fn.parent) && fn.parent.type && tsm.isFunctionTypeNode(fn.parent.type)
+        ? fn.parent.type
+        : fn;
+    const type = declared?.type;
     if (!type || !tsm.isTypePredicateNode(type) || !type.assertsModifier || !tsm.isIdentifier(type.parameterName))
       return undefined;
     const name = type.parameterName.text;
-    const index = fn.parameters.findIndex((p) => tsm.isIdentifier(p.name) && p.name.text === name);
+    const index = declared.parameters.findIndex((p) => tsm.isIdentifier(p.name) && p.name.text === name);
     return index >= 0 ? index : undefined;
   }
 
@@ -357,9 +362,13 @@ export class HelperSummaries implements HelperEffects {
   private keyedRead(call: ts.CallExpression, r: Returned): FlowQuery | undefined {
     const known = this.keyedReads.get(call);
     if (known !== undefined) return known ?? undefined;
-    const passed = r.key && argumentAt(this.ctx.ts, call, r.key.index, r.key.path);
+    const tsm = this.ctx.ts;
+    const passed = r.key && argumentAt(tsm, call, r.key.index, r.key.path);
+    // `this.getOne(params)` to `getOne({ id, projectId })`: the key is `params.id`.
+    const named = (e: ts.Expression): boolean =>
+      tsm.isIdentifier(e) || (tsm.isPropertyAccessExpression(e) && named(strip(tsm, e.expression)));
     const read: FlowQuery | undefined =
-      passed && !passed.path
+      passed && (!passed.path || named(strip(tsm, passed.expr)))
         ? {
             call,
             table: r.table,
@@ -372,6 +381,7 @@ export class HelperSummaries implements HelperEffects {
               list: false,
               rejectsMissing: r.key!.rejectsMissing,
               ...(r.key!.uniqueField && { uniqueField: r.key!.uniqueField }),
+              ...(passed.path && { path: passed.path }),
             },
           }
         : undefined;

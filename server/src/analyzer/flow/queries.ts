@@ -111,6 +111,11 @@ export interface QueryKey {
   ofObject?: string;
   /** Prisma: the unique field the key is a value of (`slug`), when not `id` (Value.uniqueField). */
   uniqueField?: string;
+  /**
+   * The key is this field path of `expr` (`.id` of `params`): a helper handed its argument whole
+   * (`this.getOne(params)`) reads by the field it destructures (`getOne({ id, projectId })`).
+   */
+  path?: string;
 }
 
 const ROWS_OPERATIONS = new Set(["findMany", "createManyAndReturn", "updateManyAndReturn"]);
