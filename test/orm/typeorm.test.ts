@@ -133,6 +133,13 @@ const leaks: Case[] = [
     expected: [["missing-tenant-filter", "findAndCountBy({ status })"]],
   },
   {
+    name: "array where: an element spread in under a condition without the tenant",
+    body: `return orderRepo.find({ where: [{ status, tenantId }, ...(ids.length ? [{ id: In(ids) }] : [])] });`,
+    expected: [
+      ["weak-tenant-filter", "find({ where: [{ status, tenantId }, ...(ids.length ? [{ id: In(ids) }] : [])] })"],
+    ],
+  },
+  {
     name: "array where with the tenant in one element only",
     body: `return orderRepo.find({ where: [{ status, tenantId }, { id }] });`,
     expected: [["weak-tenant-filter", "find({ where: [{ status, tenantId }, { id }] })"]],
@@ -407,6 +414,12 @@ const safe: Case[] = [
   {
     name: "tenant field on a later line",
     body: `return orderRepo.findOne({\n    where: {\n      id,\n      status,\n      tenantId,\n    },\n  });`,
+    expected: [],
+  },
+  {
+    // ToolJet's getUsersInGroup: \`...(lastName ? [{ ...baseWhere, ... }] : [])\` as the last element.
+    name: "array where: an element spread in under a condition, the tenant in every element",
+    body: `const base = { tenantId };\n  return orderRepo.find({ where: [{ ...base, status }, ...(ids.length ? [{ ...base, id: In(ids) }] : [])] });`,
     expected: [],
   },
   {

@@ -41,9 +41,13 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   const node = resolveConst(tsm, expr);
   if (depth > 20) return { kind: "unknown", node };
   if (tsm.isArrayLiteralExpression(node)) {
-    const parts = node.elements.map((e) =>
-      tsm.isSpreadElement(e) ? ({ kind: "unknown", node: e } as const) : evaluateWhere(e, dialect, depth + 1),
-    );
+    const parts = node.elements.flatMap((e): WhereVerdict[] => {
+      if (!tsm.isSpreadElement(e)) return [evaluateWhere(e, dialect, depth + 1)];
+      // `...(lastName ? [{ ...base, name }] : [])`: the elements of whichever array is spread in.
+      // Under AND an element that may be missing scopes nothing: only an OR's branches are read so.
+      const spread = dialect.arrayMeans === "or" ? spreadElements(tsm, e.expression) : undefined;
+      return spread ? spread.map((x) => evaluateWhere(x, dialect, depth + 1)) : [{ kind: "unknown", node: e }];
+    });
     return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
   }
   if (tsm.isCallExpression(node)) return builtWhere(node, dialect, depth);
@@ -342,4 +346,16 @@ export function addPropertyEdit(
 function indentAt(sourceFile: ts.SourceFile, pos: number): string {
   const lineStart = sourceFile.text.lastIndexOf("\n", pos - 1) + 1;
   return /^[ \t]*/.exec(sourceFile.text.slice(lineStart))![0];
+}
+
+/** The elements an array spread may put in: of an array literal, or of either branch of `c ? [...] : [...]`. */
+function spreadElements(tsm: typeof ts, e: ts.Expression): ts.Expression[] | undefined {
+  let x = e;
+  while (tsm.isParenthesizedExpression(x)) x = x.expression;
+  if (tsm.isArrayLiteralExpression(x))
+    return x.elements.some((el) => tsm.isSpreadElement(el)) ? undefined : [...x.elements];
+  if (!tsm.isConditionalExpression(x)) return undefined;
+  const a = spreadElements(tsm, x.whenTrue);
+  const b = spreadElements(tsm, x.whenFalse);
+  return a && b ? [...a, ...b] : undefined;
 }
