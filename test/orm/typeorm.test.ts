@@ -269,6 +269,18 @@ const leaks: Case[] = [
     expected: [["missing-tenant-filter", `upsert({ id, status, tenantId }, ["id"])`]],
   },
   {
+    name: "upsert on a conflict key from a call that makes no new id",
+    body: `await orderRepo.upsert({ id: currentOrderId(), status, tenantId }, ["id"]);`,
+    expected: [["missing-tenant-filter", `upsert({ id: currentOrderId(), status, tenantId }, ["id"])`]],
+  },
+  {
+    name: "upsert on a conflict key the caller hands in, beside one made fresh",
+    body: `await orderRepo.upsert([{ id: randomUUID(), status, tenantId }, { id, status, tenantId }], ["id"]);`,
+    expected: [
+      ["missing-tenant-filter", `upsert([{ id: randomUUID(), status, tenantId }, { id, status, tenantId }], ["id"])`],
+    ],
+  },
+  {
     name: "upsert with conflictPaths options",
     body: `await orderRepo.upsert({ id, status, tenantId }, { conflictPaths: ["id"], skipUpdateIfNoValuesChanged: true });`,
     expected: [
@@ -470,6 +482,12 @@ const safe: Case[] = [
   {
     name: "manager.find with tenant",
     body: `return AppDataSource.manager.find(Order, { where: { status, tenantId } });`,
+    expected: [],
+  },
+  {
+    // activepieces' createPlaceholder: \`upsert({ id: apId(), ... }, ["id"])\`: a key made here holds no row yet.
+    name: "upsert on a conflict key the call makes fresh",
+    body: `await orderRepo.upsert({ id: randomUUID(), status, tenantId }, ["id"]);\n  const fresh = apId();\n  await orderRepo.upsert([{ id: fresh, status, tenantId }], ["id"]);`,
     expected: [],
   },
   {

@@ -115,6 +115,18 @@ function madeHere(tsm: typeof ts, v: ts.Expression): boolean {
   return tsm.isCallExpression(x) && x.arguments.length === 0;
 }
 
+/** A key an id generator made here: `randomUUID()`, `apId()`, `cuid()`, `nanoid()`, `uuidv4()`, or a const holding one. */
+function newKey(tsm: typeof ts, v: ts.Expression): boolean {
+  const x = resolveConst(tsm, v);
+  if (!tsm.isCallExpression(x) || x.arguments.length) return false;
+  const callee = skipOuter(tsm, x.expression);
+  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  return ID_GENERATOR.test(name);
+}
+
+const ID_GENERATOR =
+  /^(?:[a-z]{0,3}id|uuid(?:v\d)?|randomuuid|cuid2?|createid|nanoid|ulid|generate(?:id|uuid)|v[1-7])$/i;
+
 /** `insert/save/upsert(data)`: every object literal written must set the tenant field. */
 export function checkData(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
@@ -161,8 +173,18 @@ function conflictPaths(c: Call, arg: ts.Expression | undefined): OrmFinding[] {
   if (!paths || !tsm.isArrayLiteralExpression(paths) || paths.elements.length === 0) return [];
   const names = paths.elements.map((e) => (tsm.isStringLiteral(e) ? e.text : undefined));
   if (names.some((n) => n === undefined || c.tenant.all.has(n))) return [];
+  // `upsert({ id: apId(), ... }, ["id"])`: a key every row makes fresh holds no row yet, so no conflict.
+  const rows = c.args[0] ? writtenObjects(tsm, c.args[0]).map((r) => dataObject(c.ctx, r)) : [];
+  const fresh = (row: ts.ObjectLiteralExpression | undefined, name: string) => {
+    const p = row?.properties.find((x) => propertyName(tsm, x) === name);
+    const value =
+      p && (tsm.isPropertyAssignment(p) ? p.initializer : tsm.isShorthandPropertyAssignment(p) ? p.name : undefined);
+    return !!value && newKey(tsm, value);
+  };
+  if (rows.length && rows.every((row) => names.some((n) => fresh(row, n!)))) return [];
   const last = paths.elements[paths.elements.length - 1];
-  const fix = fixOf(c, [{ start: last.getEnd(), end: last.getEnd(), newText: `, ${JSON.stringify(c.field)}` }], true);
+  // Not applied unattended: the database needs a unique constraint on the new paths, or the upsert fails.
+  const fix = fixOf(c, [{ start: last.getEnd(), end: last.getEnd(), newText: `, ${JSON.stringify(c.field)}` }], false);
   const message = `${calleeText(c)} upserts into "${c.target.table.name}" on conflict with (${names.join(", ")}) only: it can overwrite another tenant's row that holds the same key. Add "${c.field}" to the conflict paths.`;
   return [finding(c, "missing-tenant-filter", message, c.tenant.relations.has(c.field) ? [] : [fix])];
 }
