@@ -906,3 +906,65 @@ describe("a query builder a helper builds and returns, run by its caller in the 
     );
   });
 });
+
+describe("a where handed on whole, judged at the calls of its function (ToolJet's getGroup(options))", () => {
+  const code = (calls: string) => `${PRELUDE}export class OrderRepository {
+  byWhere(options: object) {
+    return orderRepo.findOne({ where: options });
+  }
+}
+export class OrdersService {
+  constructor(private readonly orders: OrderRepository) {}
+  async get(id: string, tenantId: string) {
+    ${calls}
+  }
+}
+`;
+
+  test("every call passes a where with the tenant: no finding", () => {
+    assert.deepEqual(run(code(`return this.orders.byWhere({ id, tenantId });`), true), []);
+  });
+
+  test("twin: a call passes a where without the tenant: flagged at the query, naming the call", () => {
+    const found = run(
+      code(`await this.orders.byWhere({ id, tenantId });\n    return this.orders.byWhere({ id });`),
+      true,
+    );
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "findOne({ where: options })"]],
+    );
+    assert.match(found[0]!.message, /the call on line 16 passes `\{ id \}`, which has no tenant filter/);
+  });
+
+  test("no call to judge it by: still dynamic-sql", () => {
+    assert.deepEqual(
+      run(code(`return null;`), true).map((f) => f.rule),
+      ["dynamic-sql"],
+    );
+  });
+});
+
+describe("a where handed on whole: the flow keys the read by the `id` each call passes", () => {
+  test("a service reads through it with the tenant, then deletes by that id", () => {
+    const code = `${PRELUDE}export class OrderRepository {
+  byWhere(options: object) {
+    return orderRepo.findOne({ where: options });
+  }
+}
+export class OrdersService {
+  constructor(private readonly orders: OrderRepository) {}
+  async remove(id: string, tenantId: string, otherId: string) {
+    const order = await this.orders.byWhere({ id, tenantId });
+    if (!order) throw new Error("not found");
+    await orderRepo.delete(id);
+    await orderRepo.delete(otherId);
+  }
+}
+`;
+    assert.deepEqual(
+      run(code, true).map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "delete(otherId)"]],
+    );
+  });
+});

@@ -135,7 +135,7 @@ export function ormFlowQuery(
   };
 }
 
-type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly"> & {
+type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly" | "passedWhere"> & {
   throwsWhenEmpty?: boolean;
   /** TypeORM, Sequelize: the where object, whose `{ folderId: x }` terms filter by a parent key. */
   whereObject?: ts.ObjectLiteralExpression;
@@ -526,12 +526,15 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     const where = arg && tsm.isObjectLiteralExpression(arg) && byOptions ? member(tsm, arg, "where") : arg;
     const w = where && skipOuter(tsm, where);
     const whereObject = w && tsm.isObjectLiteralExpression(w) ? w : undefined;
+    // `findOne({ where: options })` with `options` its function's parameter: judged at the calls.
+    const passedWhere = w && (tsm.isIdentifier(w) || tsm.isPropertyAccessExpression(w)) ? w : undefined;
     return {
       returns: one ? "row" : "rows",
       throwsWhenEmpty: method.endsWith("OrFail"),
       key: whereObject && objectKey(tsm, whereObject, keys, false, "In"),
       whereObject,
       readOnly: true,
+      ...(passedWhere && { passedWhere }),
     };
   }
   if (!TYPEORM_CRITERIA.has(method) || !arg) return undefined;

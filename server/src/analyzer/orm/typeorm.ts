@@ -7,6 +7,7 @@ import { fileCalls, methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
 import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
+import { short } from "./prisma-where";
 import { byIdMessage, isIdLike, isIdOnly, missingMessage, primaryKeyOf, type Call } from "./typeorm-findings";
 import { checkQueryBuilder } from "./typeorm-query-builder";
 import { entityArgument, repositoryEntity, typeormEntity } from "./typeorm-receivers";
@@ -209,6 +210,45 @@ function checkOptions(c: Call): OrmFinding[] {
   );
 }
 
+/**
+ * A where that is a parameter of the query's function (`byWhere(options) { return
+ * repo.findOne({ where: options }) }`), judged at every call of that function the caller files
+ * hold: scoped when each passes a scoped where; else the first call that does not. Undefined when
+ * there is no call, or one passes a where that cannot be read either.
+ */
+function judgedAtCalls(
+  c: Call,
+  where: ts.Node,
+  verb: "read" | "update" | "delete",
+): { kind: "scoped" } | { kind: "unscoped"; where: string; text: string; why: string } | undefined {
+  const { ts: tsm } = c.ctx;
+  if (!tsm.isExpression(where)) return undefined;
+  const calls = c.ctx.passedAtCalls?.(skipOuter(tsm, where));
+  if (!calls?.length) return undefined;
+  const settled = new Set<ts.Node>();
+  c.ctx.judged?.settled.set(c.call, settled);
+  let first: { kind: "unscoped"; where: string; text: string; why: string } | undefined;
+  for (const { call, passed } of calls) {
+    const file = call.getSourceFile();
+    const ctx = { ...c.ctx, sourceFile: file };
+    const verdict = evaluateWhere(passed, typeormDialect(ctx, c.target.table, c.target.entity, 0, verb === "read"));
+    if (verdict.kind === "scoped" || verdict.kind === "shared") {
+      settled.add(call);
+      continue;
+    }
+    if (verdict.kind === "unknown") return undefined;
+    if (first) continue;
+    const line = file.getLineAndCharacterOfPosition(call.getStart(file)).line + 1;
+    first = {
+      kind: "unscoped",
+      where: `${file === c.ctx.sourceFile ? "" : `${file.fileName.split("/").pop()} `}line ${line}`,
+      text: short(passed.getText(file).replace(/\s+/g, " ")),
+      why: verdict.kind === "weak" ? `holds the tenant filter but ${verdict.reason}` : "has no tenant filter",
+    };
+  }
+  return first ?? { kind: "scoped" };
+}
+
 /** `update(criteria, data)` / `delete(criteria)`: a bare id (or ids) reaches any tenant's row. */
 function checkCriteria(c: Call): OrmFinding[] {
   const { ts: tsm } = c.ctx;
@@ -255,7 +295,20 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
   if (!where) return [];
   const verdict = evaluateWhere(where, typeormDialect(c.ctx, c.target.table, c.target.entity, 0, verb === "read"));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
-  if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
+  if (verdict.kind === "unknown") {
+    const atCalls = judgedAtCalls(c, verdict.node, verb);
+    if (atCalls?.kind === "scoped") return [];
+    if (atCalls)
+      return [
+        finding(
+          c,
+          "missing-tenant-filter",
+          `${calleeText(c)} on "${c.target.table.name}" takes its where from its function's parameter, and the call on ${atCalls.where} passes \`${atCalls.text}\`, which ${atCalls.why}. Add ${c.field} to that where.`,
+          [],
+        ),
+      ];
+    return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];
+  }
   const value = c.ctx.tenantValueAt(c.call, c.tenant.valueName);
   const keys = c.tenant.all;
   const inline = skipOuter(tsm, where);
