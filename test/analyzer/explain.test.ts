@@ -115,6 +115,15 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "twin: the whole row handed back through `||` (another tenant's row escapes)",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(id: string) {\n  const invoice = await prisma.invoice.findFirst({ where: { id } });\n  return invoice || null;\n}\nexport async function g(number: string) {\n  return (await prisma.invoice.findFirst({ where: { number }, include: { lines: true } })) || undefined;\n}\nexport async function h(number: string) {\n  if ((await prisma.invoice.findFirst({ where: { number } })) || number === "x") throw new Error("taken");\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.findFirst: reads only whether a row exists: `prisma.invoice.findFirst({ where: { number } })` [prisma.invoice.findFirst({ where: { number } })]",
+    ],
+    findings: ["missing-tenant-filter", "missing-tenant-filter"],
+  },
+  {
     name: "twin: the whole row tested for presence and then handed back",
     orm: "prisma",
     code: `${PRISMA}export async function f(number: string) {\n  const row = await prisma.invoice.findFirst({ where: { number } });\n  if (!row) throw new Error("not found");\n  return row;\n}`,

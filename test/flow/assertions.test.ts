@@ -53,6 +53,20 @@ describe("assertion calls as checks", () => {
     assert.deepEqual(r.flagged, []);
   });
 
+  test("twin: a project's own assert or invariant, imported from nowhere that throws, checks nothing", () => {
+    const local = (name: string) =>
+      h.run({
+        "/p/src/invoices.ts": `${PRISMA_CLIENT}function ${name}(v: unknown, msg?: string) {\n  if (!v) console.warn(msg);\n}\nexport async function handler(tenantId: string, id: string) {\n${READ}\n  ${name}(found, "not found");\n${DELETE}\n}`,
+      });
+    for (const name of ["assert", "invariant"])
+      assert.deepEqual(local(name).flagged, ["invoices.ts:9: delete({ where: { id } })"], name);
+    // Imported from a module of the project: not the library's.
+    const imported = h.run({
+      "/p/src/invoices.ts": `${PRISMA_CLIENT}import { assert } from "./util";\nexport async function handler(tenantId: string, id: string) {\n${READ}\n  assert(found);\n${DELETE}\n}`,
+    });
+    assert.deepEqual(imported.flagged, ["invoices.ts:7: delete({ where: { id } })"]);
+  });
+
   test("twins: console.assert logs, a function that asserts nothing, an unscoped read, the wrong comparison", () => {
     const logs = run(`${READ}\n  console.assert(found, "not found");\n${DELETE}`);
     assert.deepEqual(logs.flagged, ["invoices.ts:8: delete({ where: { id } })"]);

@@ -336,7 +336,7 @@ async function byIdTx(id: string, tenantId: string) {
   return prisma.$transaction(async (tx) => tx.invoice.findFirst({ where: { id, tenantId } }));
 }
 async function anyById(id: string) {
-  return await dbTransactionWrap(async (manager) => prisma.invoice.findFirst({ where: { id } }));
+  return await enqueueTransaction(async (manager) => prisma.invoice.findFirst({ where: { id, tenantId: "t" } }));
 }
 ${HANDLER}
   const inv = await byId(id, tenantId);
@@ -349,8 +349,8 @@ ${HANDLER}
   if (!third) return;
   await prisma.invoice.delete({ where: { id: input.tenantId } });
 }`,
-      // Twin: the callback's read is not scoped (it is flagged itself, and proves nothing).
-      ["15: findFirst({ where: { id } })", "26: delete({ where: { id: input.tenantId } })"],
+      // Twin: a wrapper only named for a transaction (\`enqueueTransaction\` may queue the callback) hands back nothing of it.
+      ["26: delete({ where: { id: input.tenantId } })"],
     ],
     [
       // activepieces: \`getOneOrThrow(params) { const flow = await this.getOne(params); ... }\` with \`getOne({ id, projectId })\`.
@@ -371,6 +371,43 @@ ${HANDLER}
 }`,
       // Twin: the key verified is \`input.id\`, the delete's is another.
       ["15: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
+      "the same through one more helper that returns what it was handed: the read keeps the field",
+      `async function getOne({ id, tenantId }: { id: string; tenantId: string }) {
+  return prisma.invoice.findFirst({ where: { id, tenantId } });
+}
+async function getWrap(params: { id: string; tenantId: string }) {
+  return getOne(params);
+}
+${HANDLER}
+  const inv = await getWrap(input);
+  if (!inv) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: input.id } });
+  await prisma.invoice.delete({ where: { id: input.tenantId } });
+}`,
+      ["13: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
+      // A default holds another value when the call passes none: what the helper proves of it is not the caller's value.
+      "twin: a helper's key parameter with a default proves nothing of the caller's value",
+      `async function getOneOrThrow({ id = "inv_default", tenantId }: { id?: string; tenantId: string }) {
+  const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!inv) throw new Error("not found");
+  return inv;
+}
+async function byId(id = "inv_default", tenantId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!inv) throw new Error("not found");
+  return inv;
+}
+${HANDLER}
+  await getOneOrThrow({ id: input.id, tenantId });
+  await prisma.invoice.deleteMany({ where: { id: input.id } });
+  await byId(input.tenantId, tenantId);
+  await prisma.invoice.deleteMany({ where: { id: input.tenantId } });
+}`,
+      ["15: deleteMany({ where: { id: input.id } })", "17: deleteMany({ where: { id: input.tenantId } })"],
     ],
     [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",

@@ -89,4 +89,34 @@ ${GUARDED_READ}
   await prisma.invoice.delete({ where: { id } });`);
     assert.deepEqual(r.flagged, ["invoices.ts:10: delete({ where: { id } })"]);
   });
+
+  test("twin: a helper whose catch returns does not throw for its callers", () => {
+    const r = h.run({
+      "/p/src/invoices.ts": `${PRISMA_CLIENT}async function getInvoiceOrNull(id: string, tenantId: string) {
+  try {
+    const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+    if (!inv) throw new Error("not found");
+    return inv;
+  } catch (error) {
+    return null;
+  }
+}
+async function getInvoiceOrThrow(id: string, tenantId: string) {
+  try {
+    const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+    if (!inv) throw new Error("not found");
+    return inv;
+  } catch (error) {
+    throw new Error("lookup failed");
+  }
+}
+export async function handler(tenantId: string, id: string, other: string) {
+  await getInvoiceOrNull(other, tenantId);
+  await prisma.invoice.delete({ where: { id: other } });
+  await getInvoiceOrThrow(id, tenantId);
+  await prisma.invoice.delete({ where: { id } });
+}`,
+    });
+    assert.deepEqual(r.flagged, ["invoices.ts:23: delete({ where: { id: other } })"]);
+  });
 });

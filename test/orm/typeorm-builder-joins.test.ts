@@ -87,7 +87,6 @@ describe("TypeORM query builders joined to a scoped parent", () => {
   });
 
   test("twins: a left join, a join with no tenant, the tenant only under OR", () => {
-    const flagged = [["missing-tenant-filter", 'createQueryBuilder(GroupUsers, "groupUser")']];
     assert.deepEqual(
       run(`    .leftJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
     .where("group.organizationId = :organizationId", { organizationId })`).map(([rule]) => rule),
@@ -96,13 +95,41 @@ describe("TypeORM query builders joined to a scoped parent", () => {
     assert.deepEqual(
       run(`    .innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
     .where("group.id IN (:...groupIds)", { groupIds })`).map(([rule]) => rule),
-      flagged.map(([rule]) => rule),
+      ["missing-tenant-filter"],
     );
-    assert.notDeepEqual(
+    assert.deepEqual(
       run(`    .innerJoin(GroupPermissions, "group", "group.id = groupUser.groupId")
     .where("group.id IN (:...groupIds)", { groupIds })
-    .orWhere("group.organizationId = :organizationId", { organizationId })`),
-      [],
+    .orWhere("group.organizationId = :organizationId", { organizationId })`).map(([rule]) => rule),
+      // The parent is scoped only under OR: the rows owned through it reach no scoped parent.
+      ["missing-tenant-filter"],
     );
+  });
+
+  test("twin: an update or a delete builder: TypeORM writes it without its joins", () => {
+    const code = (write: string) => `import { EntityManager } from "typeorm";
+import { GroupPermissions } from "../entities/group_permissions.entity";
+import { GroupUsers } from "../entities/group_users.entity";
+export async function f(manager: EntityManager, id: string, organizationId: string) {
+  await manager
+    .createQueryBuilder(GroupUsers, "groupUser")
+    .innerJoin("groupUser.group", "g", "g.organizationId = :organizationId", { organizationId })
+    ${write}
+    .where("id = :id", { id })
+    .execute();
+}
+`;
+    for (const write of [`.update().set({ userId: "x" })`, `.delete()`]) {
+      const sourceFile = ts.createSourceFile("/p/src/groups/w.ts", code(write), ts.ScriptTarget.Latest, true);
+      const rules = analyzeSourceFile({
+        ts,
+        sourceFile,
+        config: resolveConfig({ tenantColumns: ["organization_id"] }, "/p", undefined),
+        model,
+        parser,
+        relativePath: "src/groups/w.ts",
+      }).map((f) => f.ruleId);
+      assert.deepEqual(rules, ["missing-tenant-filter"], write);
+    }
   });
 });

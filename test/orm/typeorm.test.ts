@@ -133,6 +133,16 @@ const leaks: Case[] = [
     expected: [["missing-tenant-filter", "findAndCountBy({ status })"]],
   },
   {
+    name: "array where: every element spread in under a condition, so it may be [] (no condition at all)",
+    body: `return orderRepo.find({ where: [...(status ? [{ tenantId, status }] : []), ...(id ? [{ tenantId, id }] : [])] });`,
+    expected: [
+      [
+        "weak-tenant-filter",
+        "find({ where: [...(status ? [{ tenantId, status }] : []), ...(id ? [{ tenantId, id }] : [])] })",
+      ],
+    ],
+  },
+  {
     name: "array where: an element spread in under a condition without the tenant",
     body: `return orderRepo.find({ where: [{ status, tenantId }, ...(ids.length ? [{ id: In(ids) }] : [])] });`,
     expected: [
@@ -557,6 +567,12 @@ const safe: Case[] = [
     body: `return orderRepo.createQueryBuilder("o").leftJoin("users", "user", "user.id = o.userId").where("o.id = :id", { id }).andWhere("user.status = :s", { s: status }).getMany();`,
     expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
   },
+  {
+    // clone() copies the builder: the tenant added to the copy is not on \`qb\`.
+    name: "query builder: the tenant only on a clone",
+    body: `const qb = orderRepo.createQueryBuilder("o").where("o.id = :id", { id });\n  const n = await qb.clone().andWhere("o.tenantId = :tenantId", { tenantId }).getCount();\n  return { n, rows: await qb.getMany() };`,
+    expected: [["missing-tenant-filter", `createQueryBuilder("o")`]],
+  },
   { name: "a builder handed on is not judged here", body: `return orderRepo.createQueryBuilder("o");`, expected: [] },
   { name: "Array.prototype.find is not a repository", body: `return [1, 2].find((x) => x === 1);`, expected: [] },
   { name: "an unknown repository", body: `return this.somethingElse.findOneBy({ id });`, expected: [] },
@@ -839,6 +855,7 @@ describe("a tenant value that can be undefined (TypeORM drops undefined from a w
         params,
       );
       assert.match(found[0]!.message, /TypeORM drops undefined from a where/);
+      assert.match(found[0]!.message, /Pass a tenantId that is never undefined/);
     }
   });
 

@@ -284,8 +284,10 @@ function testsPresence(tsm: typeof ts, e: ts.Node, depth = 0): boolean {
     return tsm.isIdentifier(parent.expression) && parent.expression.text === "Boolean" && parent.arguments[0] === e;
   if (tsm.isBinaryExpression(parent)) {
     const op = parent.operatorToken.kind;
-    if (op === tsm.SyntaxKind.AmpersandAmpersandToken || op === tsm.SyntaxKind.BarBarToken)
+    // `x && y` is `x` only when `x` is empty; `x || y` (and `x ?? y`) is `x` itself when it is there.
+    if (op === tsm.SyntaxKind.AmpersandAmpersandToken)
       return parent.left === e ? true : testsPresence(tsm, parent, depth + 1);
+    if (op === tsm.SyntaxKind.BarBarToken) return testsPresence(tsm, parent, depth + 1);
     const equality =
       op === tsm.SyntaxKind.EqualsEqualsToken ||
       op === tsm.SyntaxKind.EqualsEqualsEqualsToken ||

@@ -151,12 +151,13 @@ export class FunctionFlow extends AccessChecks {
     if (tsm.isAwaitExpression(call)) call = strip(tsm, call.expression);
     if (!tsm.isCallExpression(call)) return undefined;
     const callee = strip(tsm, call.expression);
-    const named =
-      (tsm.isIdentifier(callee) && /^(?:invariant|assert)$/.test(callee.text)) ||
-      (tsm.isPropertyAccessExpression(callee) &&
-        callee.name.text === "ok" &&
-        tsm.isIdentifier(callee.expression) &&
-        callee.expression.text === "assert");
+    // Only the libraries' own: a project's `assert` may log and carry on.
+    const root = tsm.isIdentifier(callee)
+      ? callee
+      : tsm.isPropertyAccessExpression(callee) && callee.name.text === "ok" && tsm.isIdentifier(callee.expression)
+        ? callee.expression
+        : undefined;
+    const named = !!root && ASSERTION_MODULES.test(importedFrom(tsm, this.ctx.sourceFile, root.text) ?? "");
     const index = named ? 0 : this.ctx.helpers?.asserts?.(call);
     const arg = index === undefined ? undefined : call.arguments[index];
     return arg && !tsm.isSpreadElement(arg) ? arg : undefined;
@@ -171,6 +172,10 @@ export class FunctionFlow extends AccessChecks {
   private pastTry(st: ts.TryStatement, scope: ts.Node, factsFrom: number, equalitiesFrom: number): void {
     const tsm = this.tsm;
     if (st.catchClause && !endsPath(tsm, st.catchClause.block)) return;
+    // `finally { return x }` swallows the block's throw: nothing after the try runs either way.
+    if (st.finallyBlock && endsPath(tsm, st.finallyBlock)) return;
+    // A catch that returns turns the block's throw into an answer: for a helper's callers it no longer throws.
+    const rethrows = !st.catchClause || throwsOnly(tsm, st.catchClause.block);
     const block = st.tryBlock;
     const declared = (name: string) =>
       block.statements.some((inner) =>
@@ -181,7 +186,8 @@ export class FunctionFlow extends AccessChecks {
     const outer = (text: string) => !declared(/^[\w$]+/.exec(text)?.[0] ?? "");
     const text = (e: ts.Expression) => normalize(e.getText(this.ctx.sourceFile));
     for (const fact of this.facts.slice(factsFrom))
-      if (fact.scope === block && outer(fact.name)) this.facts.push({ ...fact, scope });
+      if (fact.scope === block && outer(fact.name))
+        this.facts.push({ ...fact, scope, throws: !!fact.throws && rethrows });
     for (const eq of this.equalities.slice(equalitiesFrom))
       if (eq.scope === block && outer(text(eq.a)) && outer(text(eq.b))) this.equalities.push({ ...eq, scope });
   }
@@ -765,4 +771,23 @@ function assertionGuard(tsm: typeof ts, st: ts.ExpressionStatement, cond: ts.Exp
   adopt(guard, test, thrown);
   (guard as { parent: ts.Node }).parent = st.parent;
   return guard;
+}
+
+/** Modules whose export throws unless its condition holds: tiny-invariant, invariant, node's assert. */
+const ASSERTION_MODULES = /^(?:tiny-invariant|invariant|(?:node:)?assert(?:\/strict)?)$/;
+
+/** The module a top-level import binds `local` from (default, named or namespace), if any. */
+function importedFrom(tsm: typeof ts, sourceFile: ts.SourceFile, local: string): string | undefined {
+  for (const st of sourceFile.statements) {
+    if (!tsm.isImportDeclaration(st) || !tsm.isStringLiteral(st.moduleSpecifier) || !st.importClause) continue;
+    const clause = st.importClause;
+    const named = clause.namedBindings;
+    if (
+      clause.name?.text === local ||
+      (named && tsm.isNamespaceImport(named) && named.name.text === local) ||
+      (named && tsm.isNamedImports(named) && named.elements.some((e) => e.name.text === local))
+    )
+      return st.moduleSpecifier.text;
+  }
+  return undefined;
 }

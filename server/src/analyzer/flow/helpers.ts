@@ -628,7 +628,7 @@ export class HelperSummaries implements HelperEffects {
       if (fact.value.shared || fact.scope !== fn.body) continue;
       const onError = !fact.throws || fact.pos > firstReturn;
       if (onError && (!errorField || fact.pos > firstSuccess)) continue;
-      for (const p of parameterNames(tsm, fn))
+      for (const p of parameterNames(tsm, fn, true))
         if (fact.name === p.name || fact.name.startsWith(`${p.name}.`))
           verifies.push({
             index: p.index,
@@ -692,7 +692,7 @@ export class HelperSummaries implements HelperEffects {
     }
     query ??= this.guardedMembership(flow, fn, returned);
     if (!query?.membership) return undefined;
-    const params = parameterNames(tsm, fn);
+    const params = parameterNames(tsm, fn, true);
     const param = (e: ts.Expression) => (tsm.isIdentifier(e) ? params.find((p) => p.name === e.text) : undefined);
     const user = param(query.membership.user);
     if (!user) return undefined;
@@ -775,8 +775,9 @@ export class HelperSummaries implements HelperEffects {
     const keyExpr = query?.key?.expr ?? query?.passedWhere;
     if (!query || !keyExpr) return undefined;
     const key = strip(tsm, keyExpr);
-    const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn).find((p) => p.name === key.text) : undefined;
-    const path = param && param.path + (query.key ? "" : ".id");
+    const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn, true).find((p) => p.name === key.text) : undefined;
+    // A key read off the argument (`params.id` of `getOne(params)`) is that field of the parameter.
+    const path = param && param.path + (query.key ? (query.key.path ?? "") : ".id");
     return (
       param && {
         query,
@@ -912,13 +913,13 @@ export class HelperSummaries implements HelperEffects {
     if (!returned.every(([e, at]) => holdsNothing(tsm, strip(tsm, e)) || flow.valueOf(e, at)?.source === q))
       return undefined;
     let e = strip(tsm, keyExpr);
-    let path = q.key ? "" : ".id";
+    let path = q.key ? (q.key.path ?? "") : ".id";
     if (tsm.isPropertyAccessExpression(e)) {
       path = `.${e.name.text}${path}`;
       e = strip(tsm, e.expression);
     }
     const name = tsm.isIdentifier(e) ? e.text : undefined;
-    const param = name ? parameterNames(tsm, fn).find((p) => p.name === name) : undefined;
+    const param = name ? parameterNames(tsm, fn, true).find((p) => p.name === name) : undefined;
     // A field of a destructured parameter is one step deep already; only a where's own `.id` goes further.
     const tooDeep = !!path && !!param?.path && !(!q.key && path === ".id");
     if (!param || tooDeep) return undefined;
@@ -1030,13 +1031,23 @@ function tenantParameters(
   return out;
 }
 
-function parameterNames(tsm: typeof ts, fn: FunctionWithBody): { name: string; index: number; path: string }[] {
+/**
+ * A function's parameters by the names its body reads them by, with the argument and path each
+ * comes from. `passed`: only those that hold what the call passed; a default (`{ id = "x" }`,
+ * `id = "x"`) holds another value when the call passes none, so what the body proves of it is no
+ * proof of the caller's value.
+ */
+function parameterNames(
+  tsm: typeof ts,
+  fn: FunctionWithBody,
+  passed = false,
+): { name: string; index: number; path: string }[] {
   return fn.parameters.flatMap((p, index) => {
-    if (tsm.isIdentifier(p.name)) return [{ name: p.name.text, index, path: "" }];
-    if (!tsm.isObjectBindingPattern(p.name)) return [];
+    if (tsm.isIdentifier(p.name)) return passed && p.initializer ? [] : [{ name: p.name.text, index, path: "" }];
+    if (!tsm.isObjectBindingPattern(p.name) || (passed && p.initializer)) return [];
     return p.name.elements.flatMap((el) => {
       const prop = el.propertyName ?? el.name;
-      return !el.dotDotDotToken && tsm.isIdentifier(el.name) && tsm.isIdentifier(prop)
+      return !el.dotDotDotToken && tsm.isIdentifier(el.name) && tsm.isIdentifier(prop) && !(passed && el.initializer)
         ? [{ name: el.name.text, index, path: `.${prop.text}` }]
         : [];
     });
@@ -1236,6 +1247,14 @@ function invokedReturns(
 }
 
 /**
+ * What a transaction is run by, handing back its callback's answer: the ORMs' `$transaction`,
+ * `transaction` (Prisma, Drizzle, Knex, TypeORM, Sequelize), and the project wrappers named for it
+ * (`dbTransactionWrap`, `withTransaction`, `runInTransaction`); not any name that mentions one
+ * (`enqueueTransaction` may only queue the callback).
+ */
+const TRANSACTION_RUNNER = /^(?:\$|db|with|run|runIn|in|use|exec|execute)?_?transaction(?:al|wrap(?:per)?)?$/i;
+
+/**
  * The function literal a call runs at once: `(() => ...)()`, or `cache(() => ..., keys)()`. A
  * cache shared across requests (Next's `unstable_cache`) keys its entries by `keys` alone: each
  * parameter of the enclosing function the literal reads must be in them, or one tenant's call
@@ -1247,7 +1266,7 @@ function invokedFunction(tsm: typeof ts, outer: FunctionWithBody, e: ts.Expressi
   // `manager.transaction("SERIALIZABLE", async (m) => ...)`: a transaction runs its callback and
   // hands back what it returns.
   const wrapper = calleeName(tsm, e);
-  if (wrapper && /transaction/i.test(wrapper)) {
+  if (wrapper && TRANSACTION_RUNNER.test(wrapper)) {
     const fn = e.arguments.map((a) => strip(tsm, a)).find((a) => tsm.isArrowFunction(a) || tsm.isFunctionExpression(a));
     return fn as FunctionWithBody | undefined;
   }

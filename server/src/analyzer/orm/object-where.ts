@@ -41,6 +41,16 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   const node = resolveConst(tsm, expr);
   if (depth > 20) return { kind: "unknown", node };
   if (tsm.isArrayLiteralExpression(node)) {
+    // `[...(a ? [x] : []), ...(b ? [y] : [])]` may be `[]`, which TypeORM reads as no condition at all.
+    const mayBeEmpty =
+      dialect.arrayMeans === "or" &&
+      node.elements.length > 0 &&
+      node.elements.every((e) => tsm.isSpreadElement(e) && spreadElements(tsm, e.expression, true)?.length === 0);
+    if (mayBeEmpty)
+      return {
+        kind: "weak",
+        reason: "may be an empty array (every element is spread in under a condition), which matches every row",
+      };
     const parts = node.elements.flatMap((e): WhereVerdict[] => {
       if (!tsm.isSpreadElement(e)) return [evaluateWhere(e, dialect, depth + 1)];
       // `...(lastName ? [{ ...base, name }] : [])`: the elements of whichever array is spread in.
@@ -348,14 +358,18 @@ function indentAt(sourceFile: ts.SourceFile, pos: number): string {
   return /^[ \t]*/.exec(sourceFile.text.slice(lineStart))![0];
 }
 
-/** The elements an array spread may put in: of an array literal, or of either branch of `c ? [...] : [...]`. */
-function spreadElements(tsm: typeof ts, e: ts.Expression): ts.Expression[] | undefined {
+/**
+ * The elements an array spread may put in: of an array literal, or of either branch of `c ? [...] :
+ * [...]`. With `fewest`, the elements it puts in for certain: the shorter branch's (`[]` for `c ? [x] : []`).
+ */
+function spreadElements(tsm: typeof ts, e: ts.Expression, fewest = false): ts.Expression[] | undefined {
   let x = e;
   while (tsm.isParenthesizedExpression(x)) x = x.expression;
   if (tsm.isArrayLiteralExpression(x))
     return x.elements.some((el) => tsm.isSpreadElement(el)) ? undefined : [...x.elements];
   if (!tsm.isConditionalExpression(x)) return undefined;
-  const a = spreadElements(tsm, x.whenTrue);
-  const b = spreadElements(tsm, x.whenFalse);
-  return a && b ? [...a, ...b] : undefined;
+  const a = spreadElements(tsm, x.whenTrue, fewest);
+  const b = spreadElements(tsm, x.whenFalse, fewest);
+  if (!a || !b) return undefined;
+  return fewest ? (a.length <= b.length ? a : b) : [...a, ...b];
 }

@@ -35,7 +35,9 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
       node.text === name &&
       tsm.isPropertyAccessExpression(node.parent) &&
       node.parent.expression === node &&
-      tsm.isCallExpression(node.parent.parent)
+      tsm.isCallExpression(node.parent.parent) &&
+      // `qb.clone().andWhere(...)` builds another query; `qb.getQuery()` only reads this one.
+      !DETACHING.has(node.parent.name.text)
     ) {
       chainUp(tsm, node.parent.parent, isConditional(tsm, node, home), calls);
     }
@@ -44,6 +46,9 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
   tsm.forEachChild(scope, visit);
   return calls;
 }
+
+/** Calls on a held builder whose chain is no longer that builder: a copy, a subquery, its SQL text. */
+const DETACHING = new Set(["clone", "subQuery", "getQuery", "getSql", "getQueryAndParameters", "getParameters"]);
 
 /** Collects `call` and the calls chained on it; returns the outermost. */
 function chainUp(tsm: typeof ts, call: ts.CallExpression, conditional: boolean, out: ChainCall[]): ts.Expression {

@@ -180,7 +180,8 @@ function checkConditions(
   named: ts.CallExpression,
   kind: "read" | "update" | "delete",
 ): OrmFinding[] {
-  const joins = innerJoins(ctx, calls, target, alias);
+  // TypeORM writes an update or a delete without its joins: only a read is filtered by them.
+  const joins = kind === "read" ? innerJoins(ctx, calls, target, alias) : [];
   const all = whereClauses(ctx, calls, target, alias, true, joins);
   const certain = whereClauses(ctx, calls, target, alias, false, joins);
   const table = target.table;

@@ -329,7 +329,11 @@ function checkWhere(c: Call, where: ts.Expression | undefined, verb: "read" | "u
   }
   const fixes = fixable && edits.length ? [fixOf(c, edits, value.resolved)] : [];
   if (verdict.kind === "weak") {
-    const message = `The tenant filter of ${calleeText(c)} on "${c.target.table.name}" ${verdict.reason}: it does not hold for every row. Require ${c.field} in every branch of the where.`;
+    // A value that may be undefined needs a value that is always there, not another branch.
+    const advice = /undefined|null/.test(verdict.reason)
+      ? `Pass a ${c.field} that is never undefined (check it first, or make the parameter required)`
+      : `Require ${c.field} in every branch of the where`;
+    const message = `The tenant filter of ${calleeText(c)} on "${c.target.table.name}" ${verdict.reason}: it does not hold for every row. ${advice}.`;
     return [finding(c, "weak-tenant-filter", message, fixes)];
   }
   const byIdOnly = verb === "read" && objects.length === 1 && isIdOnly(c, objects[0]);
