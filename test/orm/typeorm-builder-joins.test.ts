@@ -67,17 +67,6 @@ ${chain}
 }
 `);
 }
-`;
-  const sourceFile = ts.createSourceFile("/p/src/groups/service.ts", code, ts.ScriptTarget.Latest, true);
-  return analyzeSourceFile({
-    ts,
-    sourceFile,
-    config: resolveConfig({ tenantColumns: ["organization_id"] }, "/p", undefined),
-    model,
-    parser,
-    relativePath: "src/groups/service.ts",
-  }).map((f) => [f.ruleId, code.slice(f.start, f.end)]);
-}
 
 describe("TypeORM query builders joined to a scoped parent", () => {
   test("the model: group_users is owned through permission_groups", () => {
