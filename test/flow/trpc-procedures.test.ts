@@ -200,3 +200,43 @@ export const router = {
     );
   });
 });
+
+describe('a handler the router loads with a dynamic import (cal.com: `const { deleteHandler } = await import("./delete.handler")`)', () => {
+  const HANDLER = `import { prisma } from "./trpc";
+export const deleteHandler = async ({ input }: { input: { invoiceId: string } }) => {
+  await prisma.invoice.delete({ where: { id: input.invoiceId } });
+};
+`;
+  const runWith = (procedure: string, load: string, call: string) =>
+    h
+      .run({
+        "/p/src/trpc.ts": TRPC,
+        "/p/src/delete.handler.ts": HANDLER,
+        "/p/src/router.ts": `import { invoiceProcedure, unscopedProcedure } from "./trpc";
+export const router = {
+  remove: ${procedure}.mutation(async ({ ctx, input }) => {
+    ${load}
+    return ${call}({ ctx, input });
+  }),
+};`,
+      })
+      .flagged.filter((f) => f.startsWith("delete.handler.ts"));
+
+  test("destructured or held whole, on a procedure whose middleware verified the key: the handler's delete is proven", () => {
+    assert.deepEqual(
+      runWith("invoiceProcedure", `const { deleteHandler } = await import("./delete.handler");`, "deleteHandler"),
+      [],
+    );
+    assert.deepEqual(
+      runWith("invoiceProcedure", `const handlers = await import("./delete.handler");`, "handlers.deleteHandler"),
+      [],
+    );
+  });
+
+  test("twin: the same on a procedure whose middleware read without the tenant", () => {
+    assert.deepEqual(
+      runWith("unscopedProcedure", `const { deleteHandler } = await import("./delete.handler");`, "deleteHandler"),
+      ["delete.handler.ts:3: delete({ where: { id: input.invoiceId } })"],
+    );
+  });
+});

@@ -39,7 +39,8 @@ export class FunctionResolver {
     }
     const file = call.getSourceFile();
     const local = this.localFunctions(file);
-    if (tsm.isIdentifier(callee)) return local.get(callee.text) ?? this.imported(file, callee.text);
+    if (tsm.isIdentifier(callee))
+      return local.get(callee.text) ?? this.imported(file, callee.text) ?? this.dynamicImported(call, callee.text);
     if (!tsm.isPropertyAccessExpression(callee)) return undefined;
     const owner = strip(tsm, callee.expression);
     const cls = enclosingClass(tsm, call);
@@ -75,7 +76,46 @@ export class FunctionResolver {
       return local.get(`${cls}#${name.text}`) ?? this.imported(file, cls, `#${name.text}`);
     }
     if (!tsm.isIdentifier(owner)) return undefined;
-    return local.get(`${owner.text}.${name.text}`) ?? this.imported(file, owner.text, `.${name.text}`);
+    return (
+      local.get(`${owner.text}.${name.text}`) ??
+      this.imported(file, owner.text, `.${name.text}`) ??
+      this.dynamicImported(call, owner.text, name.text)
+    );
+  }
+
+  /**
+   * `const { deleteHandler } = await import("./delete.handler")` (cal.com's tRPC routers load their
+   * handlers so), or `const mod = await import("./x")` then `mod.fn(...)`: the export the local
+   * name holds, declared in a block around the call.
+   */
+  private dynamicImported(call: ts.CallExpression, local: string, member?: string): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    if (!this.sourceFileOf) return undefined;
+    const file = call.getSourceFile();
+    for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
+      if (!tsm.isBlock(n) && !tsm.isSourceFile(n)) continue;
+      for (const st of n.statements) {
+        if (!tsm.isVariableStatement(st) || st.pos > call.pos) continue;
+        for (const d of st.declarationList.declarations) {
+          let init = d.initializer && strip(tsm, d.initializer);
+          while (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+          const spec =
+            init && tsm.isCallExpression(init) && init.expression.kind === tsm.SyntaxKind.ImportKeyword
+              ? init.arguments[0]
+              : undefined;
+          if (!spec || !tsm.isStringLiteral(spec)) continue;
+          let exported: string | undefined;
+          if (member === undefined && tsm.isObjectBindingPattern(d.name)) {
+            const el = d.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === local);
+            const prop = el && (el.propertyName ?? el.name);
+            exported = prop && tsm.isIdentifier(prop) ? prop.text : undefined;
+          } else if (member !== undefined && tsm.isIdentifier(d.name) && d.name.text === local) exported = member;
+          const other = exported && this.moduleFile(file.fileName, spec.text);
+          if (other) return this.exported(other, exported!);
+        }
+      }
+    }
+    return undefined;
   }
 
   /** The class `cls` extends, declared in its file or imported from another one the caller handed over. */
