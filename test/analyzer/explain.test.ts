@@ -115,6 +115,14 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "an existence check whose where holds the tenant only under OR says it is one, not a tenant predicate",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(id: string, tenantId: string) {\n  const found = await prisma.invoice.findFirst({ where: { id, OR: [{ tenantId }, { number: "shared" }] } });\n  if (found) return true;\n  return false;\n}`,
+    expect: [
+      'owner-lookup invoices @prisma.invoice.findFirst: reads only whether a row exists: `prisma.invoice.findFirst({ where: { id, OR: [{ tenantId }, { number: "shared" }] } })` [prisma.invoice.findFirst({ where: { id, OR: [{ tenantId }, { number: "shared" }] } })]',
+    ],
+  },
+  {
     name: "twin: the whole row handed back through `||` (another tenant's row escapes)",
     orm: "prisma",
     code: `${PRISMA}export async function f(id: string) {\n  const invoice = await prisma.invoice.findFirst({ where: { id } });\n  return invoice || null;\n}\nexport async function g(number: string) {\n  return (await prisma.invoice.findFirst({ where: { number }, include: { lines: true } })) || undefined;\n}\nexport async function h(number: string) {\n  if ((await prisma.invoice.findFirst({ where: { number } })) || number === "x") throw new Error("taken");\n}`,

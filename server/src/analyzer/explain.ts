@@ -109,10 +109,13 @@ export function ormProofs(input: OrmProofInput): Proof[] {
       continue;
     }
     const table = lookupTenantTable(input.model, q.table);
-    const found = table
-      ? (findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) ??
-        findIdentityEvidence(input.ts, sourceFile, q.call, table))
-      : undefined;
+    // A read exempt as an owner or existence lookup says so, even when a weak tenant term is in its where.
+    const lookup = input.judged?.lookups.has(q.call);
+    const found =
+      table && !lookup
+        ? (findTenantEvidence(input.ts, sourceFile, q.call, tenantSpellings(table)) ??
+          findIdentityEvidence(input.ts, sourceFile, q.call, table))
+        : undefined;
     const select = !found && table && ownerLookup(input, q, table);
     if (select) {
       const what = select.exists ? "reads only whether a row exists" : "reads only which tenant owns the row";
