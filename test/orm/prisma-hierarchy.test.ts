@@ -329,3 +329,43 @@ model Survey {
       assert.deepEqual(foundIn(where), ["missing-tenant-filter"], where);
   });
 });
+
+describe("a relation filter to the tenant's own row at a broader level (cal.com's `team: { id: teamId }` on EventType)", () => {
+  const LEVELS = `
+model Team {
+  id     String  @id
+  events Event[]
+}
+model User {
+  id     String  @id
+  events Event[]
+}
+model Event {
+  id     String  @id
+  teamId String? @map("team_id")
+  userId String? @map("user_id")
+  team   Team?   @relation(fields: [teamId], references: [id])
+  user   User?   @relation(fields: [userId], references: [id])
+  title  String
+  @@map("events")
+}
+`;
+  const config: ConfigFile = { tenantColumns: ["team_id", "user_id"] };
+  const code = (where: string) =>
+    `${HEADER}export async function f(teamId: string, userId: string, name: string) {\n  return prisma.event.findMany({ where: ${where} });\n}\n`;
+  const rules = (where: string) => run2(code(where)).map((f) => f.ruleId);
+  let levels: TenantModel;
+  const run2 = (text: string) => analyzePrisma(parser, text, { model: levels, config });
+  before(() => {
+    levels = prismaModel(parser, LEVELS, config);
+  });
+
+  test("names the level's row by its id at either level: scoped", () => {
+    assert.deepEqual(rules("{ team: { id: teamId } }"), []);
+    assert.deepEqual(rules("{ user: { id: userId } }"), []);
+  });
+
+  test("twin: by a field that is no key of the level's row", () => {
+    assert.deepEqual(rules("{ team: { name } }"), ["missing-tenant-filter"]);
+  });
+});

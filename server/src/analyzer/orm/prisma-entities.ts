@@ -104,7 +104,9 @@ export class PrismaEntities {
         .map((u) => [u.join("_"), u] as const),
     );
     const relations = info.relations ?? [];
-    const carries = (r: (typeof relations)[number]) => !!r.fields?.includes(tenantField);
+    // A relation keyed by a tenant field at any level the model has (`team` by teamId beside userId).
+    const carries = (r: (typeof relations)[number]) =>
+      !!r.fields?.some((f) => f === tenantField || tenantFields.includes(f));
     const ownsField = !table.owner && Object.values(info.fields).includes(table.tenantColumn);
     // Owned through a parent: the relation whose key is the owning foreign key, else the first required one.
     const ownerField = table.owner && fieldOf(table.owner.column);
