@@ -410,6 +410,24 @@ ${HANDLER}
       ["15: deleteMany({ where: { id: input.id } })", "17: deleteMany({ where: { id: input.tenantId } })"],
     ],
     [
+      // n8n's findFolderInProjectOrFail: \`return repo.findOneOrFail({ where: { id, homeProject: { id: projectId } } })\`.
+      "a helper that returns a scoped read that throws when it finds nothing",
+      `async function getOrFail(id: string, tenantId: string) {
+  return prisma.invoice.findFirstOrThrow({ where: { id, tenantId } });
+}
+async function getAnyOrFail(id: string) {
+  return prisma.invoice.findFirstOrThrow({ where: { id } });
+}
+${HANDLER}
+  await getOrFail(id, tenantId);
+  await prisma.invoice.delete({ where: { id } });
+  await getAnyOrFail(input.id);
+  await prisma.invoice.delete({ where: { id: input.id } });
+}`,
+      // Twin: the helper's read has no tenant (flagged itself, and it proves nothing).
+      ["7: findFirstOrThrow({ where: { id } })", "13: delete({ where: { id: input.id } })"],
+    ],
+    [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",
       `class InvoiceRepository {
   async byId(id: string, tenantId: string) {

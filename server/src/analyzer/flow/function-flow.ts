@@ -119,6 +119,13 @@ export class FunctionFlow extends AccessChecks {
     if (tsm.isReturnStatement(node) && node.expression) {
       const q = this.valueOf(node.expression, node)?.source;
       if (q?.membership) this.memberOfRowTenant(q, node, scope, false, true);
+      // `return repo.findOneOrFail({ where: { id, projectId } })`: the read throws before anything is
+      // returned, so a caller learns the key (n8n's findFolderInProjectOrFail).
+      let e = strip(tsm, node.expression);
+      while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+      const read = this.ctx.queries.get(e);
+      if (read && this.scopedInFlow(read) && read.throwsWhenEmpty && read.key && !read.key.list)
+        this.prove(read, scope, node.pos, read.call, true);
     }
     if (tsm.isCallExpression(node)) this.callbackRows(node);
     this.noteWrites(node, scope);
