@@ -444,6 +444,34 @@ export const b = withFn(async ({ session }) => prisma.invoice.findMany({ where: 
     }
   });
 
+  test("a tenant destructured from an options parameter into a const (`const { tenantId } = input`)", () => {
+    const run = (params: string, body: string) => {
+      const code = `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`;
+      const findings = analyzePrisma(parser, code);
+      return findings.map((f) => [f.ruleId, f.message] as const);
+    };
+    const body = "const { tenantId } = input;\n  await prisma.invoice.findMany({ where: { tenantId } });";
+    const got = run("input: { id: string; tenantId?: string }", body);
+    assert.deepEqual(
+      got.map(([rule]) => rule),
+      ["weak-tenant-filter"],
+    );
+    assert.match(got[0]![1], /`tenantId` is optional in its parameter's type/);
+    // Twins: required in the type, a default, narrowed first.
+    assert.deepEqual(run("input: { id: string; tenantId: string }", body), []);
+    assert.deepEqual(
+      run("input: { id: string; tenantId?: string }", body.replace("{ tenantId }", '{ tenantId = "t_1" }')),
+      [],
+    );
+    assert.deepEqual(
+      run(
+        "input: { id: string; tenantId?: string }",
+        body.replace("  await", '  if (!tenantId) throw new Error("no tenant");\n  await'),
+      ),
+      [],
+    );
+  });
+
   test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {
     const body = "await prisma.invoice.findMany({ where: { tenantId } });";
     assert.deepEqual(found(body, undefined, "tenantId: string | undefined"), [

@@ -317,7 +317,36 @@ function declaredUndefined(
   // `({ teamId }: { teamId?: number })`, `({ teamId }: PinOpts)` with `teamId?: number` in PinOpts.
   const bound = !param && !ctx.checker ? destructuredParameter(ctx, v) : undefined;
   const field = bound && !bound.element.initializer && !narrowedPresent(tsm, v) ? bound.field : undefined;
-  return field?.optional ? `\`${v.text}\` is ${optionalIn(ctx, bound!.param, field)}` : undefined;
+  if (field?.optional) return `\`${v.text}\` is ${optionalIn(ctx, bound!.param, field)}`;
+  // `const { projectId } = options` with `options: { projectId?: string }` (n8n's sharing service).
+  const read = !param && !bound && !ctx.checker ? destructuredConst(tsm, v) : undefined;
+  const member = read && !narrowedPresent(tsm, v) ? parameterMember(ctx, read) : undefined;
+  return member?.field.optional ? `\`${v.text}\` is ${optionalIn(ctx, member.param, member.field)}` : undefined;
+}
+
+/**
+ * `options.projectId` for `projectId` of `const { projectId } = options` (no default) in a block
+ * around the use: the field read, as a property access on the written object.
+ */
+function destructuredConst(tsm: typeof ts, v: ts.Identifier): ts.PropertyAccessExpression | undefined {
+  for (let n: ts.Node | undefined = v.parent; n; n = n.parent) {
+    if (tsm.isFunctionLike(n)) return undefined;
+    if (!tsm.isBlock(n)) continue;
+    for (const st of n.statements) {
+      if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Const) || st.pos > v.pos) continue;
+      for (const d of st.declarationList.declarations) {
+        if (!tsm.isObjectBindingPattern(d.name) || !d.initializer) continue;
+        const el = d.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === v.text);
+        if (!el) continue;
+        const prop = el.propertyName ?? el.name;
+        const base = strip(tsm, d.initializer);
+        if (el.initializer || el.dotDotDotToken || !tsm.isIdentifier(prop)) return undefined;
+        if (!tsm.isIdentifier(base) && !tsm.isPropertyAccessExpression(base)) return undefined;
+        return tsm.factory.createPropertyAccessExpression(base, prop.text);
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
