@@ -985,3 +985,54 @@ export class OrdersService {
     );
   });
 });
+
+describe("a query builder handed to another function, which may add its conditions (n8n's applyFilters(query, filter))", () => {
+  test("in place or through a helper that returns it: dynamic-sql naming the call, not a missing tenant", () => {
+    const inPlace = run(
+      fn(
+        `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  applyTenant(qb, tenantId);\n  return qb.getMany();`,
+      ),
+    );
+    assert.deepEqual(
+      inPlace.map((f) => [f.rule, f.at]),
+      [["dynamic-sql", `createQueryBuilder("o")`]],
+    );
+    assert.match(inPlace[0]!.message, /is handed to `applyTenant\(\.\.\.\)`, which may add its conditions/);
+    const viaHelper = run(
+      `${PRELUDE}export class Orders {
+  private build(status: string) {
+    const query = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });
+    this.applyFilters(query, status);
+    return query;
+  }
+  async list(status: string) {
+    return this.build(status).getMany();
+  }
+}
+`,
+    );
+    assert.deepEqual(
+      viaHelper.map((f) => f.rule),
+      ["dynamic-sql"],
+    );
+  });
+
+  test("twin: handed nowhere, or scoped where it is made: judged as written", () => {
+    assert.deepEqual(
+      run(
+        fn(
+          `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  return qb.getMany();`,
+        ),
+      ).map((f) => f.rule),
+      ["missing-tenant-filter"],
+    );
+    assert.deepEqual(
+      run(
+        fn(
+          `const qb = orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId });\n  log(qb);\n  return qb.getMany();`,
+        ),
+      ),
+      [],
+    );
+  });
+});

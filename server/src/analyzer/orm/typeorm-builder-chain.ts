@@ -13,7 +13,12 @@ export interface ChainCall {
 }
 
 /** The calls chained on the builder, through a variable it is stored in, in source order. */
-export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCall[] {
+export function builderCalls(
+  ctx: OrmContext,
+  start: ts.CallExpression,
+  /** Filled with the calls the held builder is handed to (`applyFilters(qb, filter)`), which may add conditions. */
+  handedTo?: ts.CallExpression[],
+): ChainCall[] {
   const { ts: tsm } = ctx;
   const calls: ChainCall[] = [];
   const top = chainUp(tsm, start, false, calls);
@@ -41,6 +46,15 @@ export function builderCalls(ctx: OrmContext, start: ts.CallExpression): ChainCa
     ) {
       chainUp(tsm, node.parent.parent, isConditional(tsm, node, home), calls);
     }
+    if (
+      handedTo &&
+      node.pos >= decl.end &&
+      tsm.isIdentifier(node) &&
+      node.text === name &&
+      tsm.isCallExpression(node.parent) &&
+      node.parent.arguments.includes(node)
+    )
+      handedTo.push(node.parent);
     if (!tsm.isFunctionLike(node) || node === scope) tsm.forEachChild(node, visit);
   };
   tsm.forEachChild(scope, visit);

@@ -47,7 +47,8 @@ export function checkQueryBuilder(
   callee: ts.PropertyAccessExpression | undefined,
 ): OrmFinding[] {
   const { ts: tsm } = ctx;
-  const calls = builderCalls(ctx, start);
+  const handedTo: ts.CallExpression[] = [];
+  const calls = builderCalls(ctx, start, handedTo);
   let target: EntityTarget | undefined;
   let alias: string | undefined;
   let named: ts.CallExpression = start;
@@ -80,10 +81,10 @@ export function checkQueryBuilder(
     ctx.judged?.handedOn?.add(start);
     const out: OrmFinding[] = [];
     for (const run of runningCallers(ctx, start, calls))
-      out.push(...judge(ctx, [...calls, ...run.calls], target, alias, run.call));
+      out.push(...judge(ctx, [...calls, ...run.calls], target, alias, run.call, [...handedTo, ...run.handedTo]));
     return out;
   }
-  return judge(ctx, calls, target, alias, named);
+  return judge(ctx, calls, target, alias, named, handedTo);
 }
 
 function judge(
@@ -92,6 +93,8 @@ function judge(
   target: EntityTarget,
   alias: string,
   named: ts.CallExpression,
+  /** Calls the builder was handed to: they may add conditions this check cannot see. */
+  handedTo: readonly ts.CallExpression[] = [],
 ): OrmFinding[] {
   if (!calls.some((c) => TERMINALS.has(c.method))) return [];
   const kind = calls.some((c) => c.method === "insert")
@@ -102,7 +105,7 @@ function judge(
         ? "delete"
         : "read";
   if (kind === "insert") return insertValues(ctx, calls, target, named);
-  return checkConditions(ctx, ctx.parser, calls, target, alias, named, kind);
+  return checkConditions(ctx, ctx.parser, calls, target, alias, named, kind, handedTo);
 }
 
 /**
@@ -114,7 +117,7 @@ function runningCallers(
   ctx: OrmContext,
   start: ts.CallExpression,
   calls: readonly ChainCall[],
-): { call: ts.CallExpression; calls: ChainCall[] }[] {
+): { call: ts.CallExpression; calls: ChainCall[]; handedTo: ts.CallExpression[] }[] {
   const { ts: tsm, sourceFile } = ctx;
   let fn: ts.Node | undefined = start.parent;
   while (fn && !tsm.isFunctionLike(fn)) fn = fn.parent;
@@ -126,7 +129,7 @@ function runningCallers(
         ? fn.parent.name.text
         : undefined;
   if (!name || !returnsBuilder(tsm, fn, calls)) return [];
-  const out: { call: ts.CallExpression; calls: ChainCall[] }[] = [];
+  const out: { call: ts.CallExpression; calls: ChainCall[]; handedTo: ts.CallExpression[] }[] = [];
   const visit = (n: ts.Node): void => {
     if (n === fn) return;
     if (tsm.isCallExpression(n)) {
@@ -137,7 +140,10 @@ function runningCallers(
           callee.name.text === name &&
           callee.expression.kind === tsm.SyntaxKind.ThisKeyword &&
           tsm.isMethodDeclaration(fn));
-      if (called) out.push({ call: n, calls: builderCalls(ctx, n).filter((c) => c.call !== n) });
+      if (called) {
+        const handedTo: ts.CallExpression[] = [];
+        out.push({ call: n, calls: builderCalls(ctx, n, handedTo).filter((c) => c.call !== n), handedTo });
+      }
     }
     tsm.forEachChild(n, visit);
   };
@@ -179,6 +185,7 @@ function checkConditions(
   alias: string,
   named: ts.CallExpression,
   kind: "read" | "update" | "delete",
+  handedTo: readonly ts.CallExpression[] = [],
 ): OrmFinding[] {
   // TypeORM writes an update or a delete without its joins: only a read is filtered by them.
   const joins = kind === "read" ? innerJoins(ctx, calls, target, alias) : [];
@@ -187,6 +194,22 @@ function checkConditions(
   const table = target.table;
   const issue = sqlIssue(parser, ctx, target, alias, certain, joins);
   if (!issue) return [];
+  // `this.applyFilters(query, filter)`: conditions may be added where tenantguard does not look.
+  if (handedTo.length) {
+    const via = handedTo[0]!.expression.getText(ctx.sourceFile).replace(/\s+/g, " ");
+    return [
+      {
+        ruleId: "dynamic-sql",
+        start: spanStart(ctx, named),
+        end: named.getEnd(),
+        message: `This query builder on "${target.table.name}" is handed to \`${via}(...)\`, which may add its conditions, so tenantguard cannot tell whether it holds the tenant predicate. Add the tenant condition where the builder is made, or where it runs.`,
+        fixes: [],
+        table: target.table.name,
+        call: named,
+        identity: `dynamic-sql|${target.table.name}|${named.getText(ctx.sourceFile).replace(/\s+/g, " ")}|handed`,
+      },
+    ];
+  }
   const tenant = tenantFields(table, target.entity);
   const field = tenant.primary;
   const where = `${alias}.${field} = :${field}`;
