@@ -428,6 +428,21 @@ ${HANDLER}
       ["7: findFirstOrThrow({ where: { id } })", "13: delete({ where: { id: input.id } })"],
     ],
     [
+      "twin: a throwing check nobody awaits stops nothing (its rejection comes after the delete ran)",
+      `async function getOrFail(id: string, tenantId: string) {
+  return prisma.invoice.findFirstOrThrow({ where: { id, tenantId } });
+}
+${HANDLER}
+  getOrFail(id, tenantId);
+  await prisma.invoice.delete({ where: { id } });
+  prisma.invoice.findFirstOrThrow({ where: { id: input.id, tenantId } });
+  await prisma.invoice.delete({ where: { id: input.id } });
+  await Promise.all([getOrFail(input.tenantId, tenantId)]);
+  await prisma.invoice.delete({ where: { id: input.tenantId } });
+}`,
+      ["8: delete({ where: { id } })", "10: delete({ where: { id: input.id } })"],
+    ],
+    [
       "an injected repository's method: this.invoices.byId(...) with invoices: InvoiceRepository",
       `class InvoiceRepository {
   async byId(id: string, tenantId: string) {

@@ -233,6 +233,35 @@ export const router = {
     );
   });
 
+  test("twins: loaded through .then on an unchecked procedure, a let that may be reassigned, a nearer binding of the name", () => {
+    const flagged = ["delete.handler.ts:3: delete({ where: { id: input.invoiceId } })"];
+    // The checked procedure's call proves the key; the `.then` call on the unchecked one does not.
+    const viaThen = h
+      .run({
+        "/p/src/trpc.ts": TRPC,
+        "/p/src/delete.handler.ts": HANDLER,
+        "/p/src/router.ts": `import { invoiceProcedure, unscopedProcedure } from "./trpc";
+export const router = {
+  remove: invoiceProcedure.mutation(async ({ ctx, input }) => {
+    const { deleteHandler } = await import("./delete.handler");
+    return deleteHandler({ ctx, input });
+  }),
+  removeAny: unscopedProcedure.mutation(({ ctx, input }) => import("./delete.handler").then((m) => m.deleteHandler({ ctx, input }))),
+};`,
+      })
+      .flagged.filter((f) => f.startsWith("delete.handler.ts"));
+    assert.deepEqual(viaThen, flagged);
+    assert.deepEqual(
+      runWith(
+        "invoiceProcedure",
+        `let { deleteHandler } = await import("./delete.handler");\n    if (input.skip) deleteHandler = async () => {};`,
+        "deleteHandler",
+      ),
+      flagged,
+      "a let",
+    );
+  });
+
   test("twin: the same on a procedure whose middleware read without the tenant", () => {
     assert.deepEqual(
       runWith("unscopedProcedure", `const { deleteHandler } = await import("./delete.handler");`, "deleteHandler"),

@@ -470,6 +470,17 @@ export const b = withFn(async ({ session }) => prisma.invoice.findMany({ where: 
       ),
       [],
     );
+    // The object's field tested before, the object rewritten, or a nearer declaration of the name.
+    const opt = "input: { id: string; tenantId?: string }";
+    assert.deepEqual(run(opt, `if (!input.tenantId) throw new Error("no tenant");\n  ${body}`), []);
+    assert.deepEqual(run(opt, `input = { ...input, tenantId: input.tenantId ?? "t_1" };\n  ${body}`), []);
+    assert.deepEqual(
+      run(
+        opt,
+        `const { tenantId } = input;\n  {\n    const tenantId = "t_1";\n    await prisma.invoice.findMany({ where: { tenantId } });\n  }`,
+      ),
+      [],
+    );
   });
 
   test("a parameter typed with undefined in a union, as optional as `?`; twin: with null only", () => {

@@ -987,21 +987,25 @@ export class OrdersService {
 });
 
 describe("a query builder handed to another function, which may add its conditions (n8n's applyFilters(query, filter))", () => {
-  test("in place or through a helper that returns it: dynamic-sql naming the call, not a missing tenant", () => {
-    const inPlace = run(
-      fn(
-        `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  applyTenant(qb, tenantId);\n  return qb.getMany();`,
-      ),
-    );
+  const HELPERS = `function applyTenant(qb: any, t: string) {\n  qb.andWhere("o.tenantId = :t", { t });\n}\nfunction paginate(qb: any, page: number) {\n  qb.skip(page * 20).take(20);\n}\n`;
+  const body = (use: string) =>
+    `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  ${use}\n  return qb.getMany();`;
+  const runWith = (use: string) => run(`${HELPERS}${fn(body(use))}`);
+
+  test("to a function of the project that adds a where to it: dynamic-sql naming the call", () => {
+    const found = runWith("applyTenant(qb, tenantId);");
     assert.deepEqual(
-      inPlace.map((f) => [f.rule, f.at]),
+      found.map((f) => [f.rule, f.at]),
       [["dynamic-sql", `createQueryBuilder("o")`]],
     );
-    assert.match(inPlace[0]!.message, /is handed to `applyTenant\(\.\.\.\)`, which may add its conditions/);
+    assert.match(found[0]!.message, /is handed to `applyTenant\(\.\.\.\)`, which may add its conditions/);
     const viaHelper = run(
       `${PRELUDE}export class Orders {
+  private applyFilters(query: any, status: string) {
+    query.andWhere("o.status = :status", { status });
+  }
   private build(status: string) {
-    const query = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });
+    const query = orderRepo.createQueryBuilder("o");
     this.applyFilters(query, status);
     return query;
   }
@@ -1017,22 +1021,19 @@ describe("a query builder handed to another function, which may add its conditio
     );
   });
 
-  test("twin: handed nowhere, or scoped where it is made: judged as written", () => {
-    assert.deepEqual(
-      run(
-        fn(
-          `const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  return qb.getMany();`,
-        ),
-      ).map((f) => f.rule),
-      ["missing-tenant-filter"],
+  test("twins: a logger, a paging helper, a call unknown here, a call after it ran: the missing tenant stays an error", () => {
+    for (const use of ["console.log(qb);", "paginate(qb, 2);", "audit(qb);"])
+      assert.deepEqual(
+        runWith(use).map((f) => f.rule),
+        ["missing-tenant-filter"],
+        use,
+      );
+    const after = run(
+      `${HELPERS}${fn(`const qb = orderRepo.createQueryBuilder("o").where("o.status = :status", { status });\n  const rows = await qb.getMany();\n  applyTenant(qb, tenantId);\n  return rows;`)}`,
     );
     assert.deepEqual(
-      run(
-        fn(
-          `const qb = orderRepo.createQueryBuilder("o").where("o.tenantId = :tenantId", { tenantId });\n  log(qb);\n  return qb.getMany();`,
-        ),
-      ),
-      [],
+      after.map((f) => f.rule),
+      ["missing-tenant-filter"],
     );
   });
 });

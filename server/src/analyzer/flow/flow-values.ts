@@ -69,6 +69,8 @@ export interface HelperEffects {
    * asserts row is T`, `asserts cond`): it throws unless that argument holds.
    */
   asserts?(call: ts.CallExpression): number | undefined;
+  /** Whether the called function is `async`: a call of it that nobody awaits does not stop on its throw. */
+  isAsync?(call: ts.CallExpression): boolean;
   /**
    * The called function's body can be read, it can throw, and every return hands back a value that
    * is no yes-or-no (`return { participant }`): its no is the throw, so a kept answer is a check.

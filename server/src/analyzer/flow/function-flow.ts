@@ -349,10 +349,11 @@ export class FunctionFlow extends AccessChecks {
    * key, a helper its effects, an authorization check that throws the keys it was handed
    * (`await checkAuthorization(...)`, `const { folder } = await throwIfFolderActionDenied(...)`).
    */
-  private ran(expr: ts.Expression, st: ts.Node, scope: ts.Node, use: "statement" | "kept"): void {
+  private ran(expr: ts.Expression, st: ts.Node, scope: ts.Node, use: "statement" | "kept", inAll = false): void {
     const tsm = this.tsm;
     let e = strip(tsm, expr);
-    const awaited = tsm.isAwaitExpression(e);
+    // A promise nobody awaits does not stop the caller when it rejects (a query not awaited never runs).
+    const awaited = tsm.isAwaitExpression(e) || inAll;
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
     // `await Promise.all([requireNote(ctx, id), requireTag(ctx, tagId)])` rejects when any of them
     // throws: each one's proof holds after it, as if each had been awaited on its own.
@@ -364,15 +365,16 @@ export class FunctionFlow extends AccessChecks {
         ? strip(tsm, e.arguments[0])
         : undefined;
     if (list && tsm.isArrayLiteralExpression(list)) {
-      for (const el of list.elements) if (!tsm.isSpreadElement(el)) this.ran(el, st, scope, use);
+      for (const el of list.elements) if (!tsm.isSpreadElement(el)) this.ran(el, st, scope, use, true);
       return;
     }
     const q = this.ctx.queries.get(e);
-    if (q && this.scopedInFlow(q) && q.throwsWhenEmpty && q.key && !q.key.list)
-      this.prove(q, scope, st.end, q.call, true);
-    if (q && this.scopedInFlow(q) && q.throwsWhenEmpty) this.proveParents(q, scope, st.end, true);
-    if (q?.throwsWhenEmpty && q.membership) this.memberOfRowTenant(q, st, scope, true);
-    this.applyEffects(expr, st, scope);
+    const stops = awaited && !!q?.throwsWhenEmpty;
+    if (q && stops && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, true);
+    if (q && stops && this.scopedInFlow(q)) this.proveParents(q, scope, st.end, true);
+    if (q && stops && q.membership) this.memberOfRowTenant(q, st, scope, true);
+    // `getOrFail(id, tenantId);` with an async helper and no await: its throw stops nothing.
+    if (awaited || !tsm.isCallExpression(e) || !this.ctx.helpers?.isAsync?.(e)) this.applyEffects(expr, st, scope);
     // `const { participant } = await authorizeParticipantEdit(...)`: a kept answer checks when the
     // name says it throws (`assert…`), or the body shows that its no is a throw.
     if (!tsm.isCallExpression(e) || q) return;

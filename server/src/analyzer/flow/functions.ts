@@ -6,6 +6,7 @@ import type ts from "typescript";
 import { constInitializer } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import { enclosingClass } from "../statements";
+import { binds } from "./bindings";
 
 export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
 
@@ -92,26 +93,40 @@ export class FunctionResolver {
     const tsm = this.tsm;
     if (!this.sourceFileOf) return undefined;
     const file = call.getSourceFile();
+    const resolveIn = (spec: ts.Expression | undefined, exported: string | undefined) => {
+      const other =
+        spec && tsm.isStringLiteral(spec) && exported ? this.moduleFile(file.fileName, spec.text) : undefined;
+      return other && this.exported(other, exported!);
+    };
     for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
+      // The nearest binding of the name decides: a parameter (`import("./x").then((m) => m.fn())`), or a declaration.
+      if (tsm.isFunctionLike(n)) {
+        const param = n.parameters.find((p) => binds(tsm, p.name, local));
+        if (!param) continue;
+        const then = member !== undefined && tsm.isIdentifier(param.name) ? thenOfImport(tsm, n) : undefined;
+        return then ? resolveIn(then, member) : undefined;
+      }
       if (!tsm.isBlock(n) && !tsm.isSourceFile(n)) continue;
       for (const st of n.statements) {
-        if (!tsm.isVariableStatement(st) || st.pos > call.pos) continue;
+        if ((tsm.isFunctionDeclaration(st) || tsm.isClassDeclaration(st)) && st.name?.text === local) return undefined;
+        if (!tsm.isVariableStatement(st)) continue;
         for (const d of st.declarationList.declarations) {
+          if (!binds(tsm, d.name, local)) continue;
+          // Only a const before the call, initialised by the import: a `let` may be reassigned.
+          if (!(st.declarationList.flags & tsm.NodeFlags.Const) || st.pos > call.pos) return undefined;
           let init = d.initializer && strip(tsm, d.initializer);
           while (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
           const spec =
             init && tsm.isCallExpression(init) && init.expression.kind === tsm.SyntaxKind.ImportKeyword
               ? init.arguments[0]
               : undefined;
-          if (!spec || !tsm.isStringLiteral(spec)) continue;
-          let exported: string | undefined;
+          if (!spec) return undefined;
           if (member === undefined && tsm.isObjectBindingPattern(d.name)) {
             const el = d.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === local);
             const prop = el && (el.propertyName ?? el.name);
-            exported = prop && tsm.isIdentifier(prop) ? prop.text : undefined;
-          } else if (member !== undefined && tsm.isIdentifier(d.name) && d.name.text === local) exported = member;
-          const other = exported && this.moduleFile(file.fileName, spec.text);
-          if (other) return this.exported(other, exported!);
+            return resolveIn(spec, prop && tsm.isIdentifier(prop) ? prop.text : undefined);
+          }
+          return member !== undefined && tsm.isIdentifier(d.name) ? resolveIn(spec, member) : undefined;
         }
       }
     }
@@ -422,4 +437,18 @@ function thisObject(tsm: typeof ts, at: ts.Node): ts.ObjectLiteralExpression | u
     if (tsm.isFunctionLike(n) || tsm.isClassLike(n)) return undefined;
   }
   return undefined;
+}
+
+/** `import("./x").then((m) => ...)`: the specifier of the import whose `.then` callback `fn` is. */
+function thenOfImport(tsm: typeof ts, fn: ts.SignatureDeclaration): ts.Expression | undefined {
+  let at: ts.Node = fn;
+  while (tsm.isParenthesizedExpression(at.parent)) at = at.parent;
+  const then = at.parent;
+  if (!tsm.isCallExpression(then) || then.arguments[0] !== at || !tsm.isPropertyAccessExpression(then.expression))
+    return undefined;
+  if (then.expression.name.text !== "then") return undefined;
+  const imported = strip(tsm, then.expression.expression);
+  return tsm.isCallExpression(imported) && imported.expression.kind === tsm.SyntaxKind.ImportKeyword
+    ? imported.arguments[0]
+    : undefined;
 }

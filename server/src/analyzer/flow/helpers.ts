@@ -254,6 +254,12 @@ export class HelperSummaries implements HelperEffects {
     );
   }
 
+  isAsync(call: ts.CallExpression): boolean {
+    const tsm = this.ctx.ts;
+    const fn = this.functions.resolve(call);
+    return !!fn && (tsm.getCombinedModifierFlags(fn as ts.Declaration) & tsm.ModifierFlags.Async) !== 0;
+  }
+
   asserts(call: ts.CallExpression): number | undefined {
     const tsm = this.ctx.ts;
     const fn = this.functions.resolve(call);

@@ -139,7 +139,8 @@ export class PrismaEntities {
         const tenantKeys = !target && carries(r) ? this.tenantKeysOf(r.target) : undefined;
         return {
           target,
-          carriesTenant: carries(r),
+          // Keyed by a tenant column, to the tenant's own model (not another table the column happens to key).
+          carriesTenant: carries(r) && (!!target || !!lookupTenantRoot(this.model, r.target)),
           ...(memberships?.size && { memberships }),
           ...(tenantKeys && { tenantKeys }),
           ...(!target && carries(r) && { holds: (held: string) => this.heldBy(r.target, held) }),

@@ -333,19 +333,36 @@ function destructuredConst(tsm: typeof ts, v: ts.Identifier): ts.PropertyAccessE
     if (tsm.isFunctionLike(n)) return undefined;
     if (!tsm.isBlock(n)) continue;
     for (const st of n.statements) {
-      if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Const) || st.pos > v.pos) continue;
+      if ((tsm.isFunctionDeclaration(st) || tsm.isClassDeclaration(st)) && st.name?.text === v.text) return undefined;
+      if (!tsm.isVariableStatement(st) || st.pos > v.pos) continue;
       for (const d of st.declarationList.declarations) {
+        // The nearest declaration of the name decides; only a const destructuring of a name is read.
+        if (tsm.isIdentifier(d.name) && d.name.text === v.text) return undefined;
         if (!tsm.isObjectBindingPattern(d.name) || !d.initializer) continue;
         const el = d.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === v.text);
         if (!el) continue;
+        if (!(st.declarationList.flags & tsm.NodeFlags.Const)) return undefined;
         const prop = el.propertyName ?? el.name;
         const base = strip(tsm, d.initializer);
         if (el.initializer || el.dotDotDotToken || !tsm.isIdentifier(prop)) return undefined;
-        if (!tsm.isIdentifier(base) && !tsm.isPropertyAccessExpression(base)) return undefined;
+        if (!tsm.isIdentifier(base)) return undefined;
+        // `if (!options.tenantId) throw`, `options = { ...options, tenantId: ... }`: tested or rewritten
+        // where this reading cannot follow: say nothing rather than guess.
+        const fn = enclosingFunctionBody(tsm, st);
+        const text = fn?.getText() ?? "";
+        const field = new RegExp(`(?<![\\w$.])${base.text}\\s*(?:\\?\\.|\\.)\\s*${prop.text}\\b`);
+        const written = new RegExp(`(?<![\\w$.])${base.text}\\s*=(?!=)`);
+        if (field.test(text) || written.test(text)) return undefined;
         return tsm.factory.createPropertyAccessExpression(base, prop.text);
       }
     }
   }
+  return undefined;
+}
+
+function enclosingFunctionBody(tsm: typeof ts, n: ts.Node): ts.Node | undefined {
+  for (let cur: ts.Node | undefined = n.parent; cur; cur = cur.parent)
+    if (tsm.isFunctionLike(cur)) return (cur as ts.FunctionLikeDeclaration).body;
   return undefined;
 }
 

@@ -16,8 +16,8 @@ export interface ChainCall {
 export function builderCalls(
   ctx: OrmContext,
   start: ts.CallExpression,
-  /** Filled with the calls the held builder is handed to (`applyFilters(qb, filter)`), which may add conditions. */
-  handedTo?: ts.CallExpression[],
+  /** Filled with the held builder's name where it is handed to a call (`applyFilters(qb, filter)`), which may add conditions. */
+  handedTo?: ts.Identifier[],
 ): ChainCall[] {
   const { ts: tsm } = ctx;
   const calls: ChainCall[] = [];
@@ -54,7 +54,7 @@ export function builderCalls(
       tsm.isCallExpression(node.parent) &&
       node.parent.arguments.includes(node)
     )
-      handedTo.push(node.parent);
+      handedTo.push(node);
     if (!tsm.isFunctionLike(node) || node === scope) tsm.forEachChild(node, visit);
   };
   tsm.forEachChild(scope, visit);

@@ -47,8 +47,9 @@ export function checkQueryBuilder(
   callee: ts.PropertyAccessExpression | undefined,
 ): OrmFinding[] {
   const { ts: tsm } = ctx;
-  const handedTo: ts.CallExpression[] = [];
-  const calls = builderCalls(ctx, start, handedTo);
+  const handed: ts.Identifier[] = [];
+  const calls = builderCalls(ctx, start, handed);
+  const handedTo = addingConditions(ctx, handed, calls);
   let target: EntityTarget | undefined;
   let alias: string | undefined;
   let named: ts.CallExpression = start;
@@ -141,13 +142,58 @@ function runningCallers(
           callee.expression.kind === tsm.SyntaxKind.ThisKeyword &&
           tsm.isMethodDeclaration(fn));
       if (called) {
-        const handedTo: ts.CallExpression[] = [];
-        out.push({ call: n, calls: builderCalls(ctx, n, handedTo).filter((c) => c.call !== n), handedTo });
+        const handed: ts.Identifier[] = [];
+        const chained = builderCalls(ctx, n, handed).filter((c) => c.call !== n);
+        out.push({ call: n, calls: chained, handedTo: addingConditions(ctx, handed, [...calls, ...chained]) });
       }
     }
     tsm.forEachChild(n, visit);
   };
   visit(sourceFile);
+  return out;
+}
+
+/**
+ * The calls a builder is handed to that add conditions to it before it runs: a function of the
+ * project whose body calls `where`/`andWhere`/`orWhere` or a join on that parameter
+ * (`applyFilters(qb, filter)`). A logger, `console.log(qb)`, a paging helper that only calls
+ * `skip`/`take`, or a call after the query ran adds nothing, and the builder is judged as written.
+ */
+function addingConditions(
+  ctx: OrmContext,
+  handed: readonly ts.Identifier[],
+  calls: readonly ChainCall[],
+): ts.CallExpression[] {
+  const { ts: tsm } = ctx;
+  const ran = calls.filter((c) => TERMINALS.has(c.method)).map((c) => c.call.getStart(ctx.sourceFile));
+  const lastRun = ran.length ? Math.max(...ran) : Infinity;
+  const out: ts.CallExpression[] = [];
+  for (const id of handed) {
+    const call = id.parent as ts.CallExpression;
+    if (call.getStart(ctx.sourceFile) > lastRun) continue;
+    const fn = ctx.resolveFunction?.(call);
+    const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+    const param = fn?.parameters[call.arguments.indexOf(id)];
+    if (!body || !param || !tsm.isIdentifier(param.name)) continue;
+    const name = param.name.text;
+    let adds = false;
+    const visit = (n: ts.Node): void => {
+      if (adds) return;
+      if (
+        tsm.isCallExpression(n) &&
+        tsm.isPropertyAccessExpression(n.expression) &&
+        /^(?:where|andWhere|orWhere|(?:inner|left)Join\w*)$/.test(n.expression.name.text)
+      ) {
+        let base: ts.Expression = n.expression.expression;
+        while (tsm.isCallExpression(base) && tsm.isPropertyAccessExpression(base.expression))
+          base = base.expression.expression;
+        if (tsm.isIdentifier(base) && base.text === name) adds = true;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(body);
+    if (adds) out.push(call);
+  }
   return out;
 }
 
