@@ -1021,6 +1021,30 @@ describe("a query builder handed to another function, which may add its conditio
     );
   });
 
+  test("through a function that hands it on to one that adds the where (n8n's applyFilters -> applyBasicFilters)", () => {
+    const found = run(
+      `${PRELUDE}export class Orders {
+  private applyBasic(query: any, status: string) {
+    query.andWhere("o.status = :status", { status });
+  }
+  private applyFilters(query: any, status?: string) {
+    if (!status) return;
+    this.applyBasic(query, status);
+  }
+  async list(status: string) {
+    const query = orderRepo.createQueryBuilder("o");
+    this.applyFilters(query, status);
+    return query.getMany();
+  }
+}
+`,
+    );
+    assert.deepEqual(
+      found.map((f) => f.rule),
+      ["dynamic-sql"],
+    );
+  });
+
   test("twins: a logger, a paging helper, a call unknown here, a call after it ran: the missing tenant stays an error", () => {
     for (const use of ["console.log(qb);", "paginate(qb, 2);", "audit(qb);"])
       assert.deepEqual(

@@ -164,37 +164,53 @@ function addingConditions(
   handed: readonly ts.Identifier[],
   calls: readonly ChainCall[],
 ): ts.CallExpression[] {
-  const { ts: tsm } = ctx;
   const ran = calls.filter((c) => TERMINALS.has(c.method)).map((c) => c.call.getStart(ctx.sourceFile));
   const lastRun = ran.length ? Math.max(...ran) : Infinity;
   const out: ts.CallExpression[] = [];
   for (const id of handed) {
     const call = id.parent as ts.CallExpression;
-    if (call.getStart(ctx.sourceFile) > lastRun) continue;
-    const fn = ctx.resolveFunction?.(call);
-    const body = fn && (fn as ts.FunctionLikeDeclaration).body;
-    const param = fn?.parameters[call.arguments.indexOf(id)];
-    if (!body || !param || !tsm.isIdentifier(param.name)) continue;
-    const name = param.name.text;
-    let adds = false;
-    const visit = (n: ts.Node): void => {
-      if (adds) return;
-      if (
-        tsm.isCallExpression(n) &&
-        tsm.isPropertyAccessExpression(n.expression) &&
-        /^(?:where|andWhere|orWhere|(?:inner|left)Join\w*)$/.test(n.expression.name.text)
-      ) {
-        let base: ts.Expression = n.expression.expression;
-        while (tsm.isCallExpression(base) && tsm.isPropertyAccessExpression(base.expression))
-          base = base.expression.expression;
-        if (tsm.isIdentifier(base) && base.text === name) adds = true;
-      }
-      tsm.forEachChild(n, visit);
-    };
-    visit(body);
-    if (adds) out.push(call);
+    if (call.getStart(ctx.sourceFile) <= lastRun && addsConditions(ctx, call, call.arguments.indexOf(id), 0))
+      out.push(call);
   }
   return out;
+}
+
+/**
+ * Whether the function `call` runs adds a where or a join to the builder it is handed as argument
+ * `index`: on that parameter itself, or through a function it hands the parameter on to
+ * (`applyFilters(query)` calling `applyBasicFilters(query)`), a few calls deep.
+ */
+function addsConditions(ctx: OrmContext, call: ts.CallExpression, index: number, depth: number): boolean {
+  const { ts: tsm } = ctx;
+  const fn = depth < 3 ? ctx.resolveFunction?.(call) : undefined;
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  const param = fn?.parameters[index];
+  if (!body || !param || !tsm.isIdentifier(param.name)) return false;
+  const name = param.name.text;
+  let adds = false;
+  const visit = (n: ts.Node): void => {
+    if (adds || !tsm.isCallExpression(n)) {
+      if (!adds) tsm.forEachChild(n, visit);
+      return;
+    }
+    if (
+      tsm.isPropertyAccessExpression(n.expression) &&
+      /^(?:where|andWhere|orWhere|(?:inner|left)Join\w*)$/.test(n.expression.name.text)
+    ) {
+      let base: ts.Expression = n.expression.expression;
+      while (tsm.isCallExpression(base) && tsm.isPropertyAccessExpression(base.expression))
+        base = base.expression.expression;
+      if (tsm.isIdentifier(base) && base.text === name) adds = true;
+    }
+    const passed = n.arguments.findIndex((a) => {
+      const x = skipOuter(tsm, a);
+      return tsm.isIdentifier(x) && x.text === name;
+    });
+    if (!adds && passed >= 0 && addsConditions(ctx, n, passed, depth + 1)) adds = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return adds;
 }
 
 /** Whether `fn` returns the builder `calls` make: the chain itself, or the variable holding it. */
