@@ -480,6 +480,12 @@ const safe: Case[] = [
     expected: [],
   },
   {
+    // A call with no arguments that makes no id may name an existing row: a write by its key.
+    name: "save by a key from a call that makes no new id",
+    body: `await orderRepo.save({ id: currentOrderId(), status, tenantId });`,
+    expected: [["missing-tenant-filter", "save({ id: currentOrderId(), status, tenantId })"]],
+  },
+  {
     name: "save of a loaded entity",
     body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });\n  o.status = status;\n  await orderRepo.save(o);`,
     expected: [],

@@ -60,7 +60,7 @@ export function savedKey(
     if (!v || v.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(v) && v.text === "undefined"))
       return undefined;
     // `id: randomUUID()`, `const id = uuidv4()`: a key made here names no row yet: an insert.
-    if (madeHere(tsm, v)) return undefined;
+    if (newKey(tsm, v)) return undefined;
     return unread ? { expr: unread, field: fields[0] } : { expr: v };
   }
   return undefined;
@@ -109,13 +109,11 @@ function repositoryRead(tsm: typeof ts, id: ts.Identifier): "row" | "rows" | und
   return /^find(?:By)?$/.test(method) ? "rows" : undefined;
 }
 
-/** A fresh key: a call (`randomUUID()`, `cuid()`), or a const the function initialised with one. */
-function madeHere(tsm: typeof ts, v: ts.Expression): boolean {
-  const x = resolveConst(tsm, v);
-  return tsm.isCallExpression(x) && x.arguments.length === 0;
-}
-
-/** A key an id generator made here: `randomUUID()`, `apId()`, `cuid()`, `nanoid()`, `uuidv4()`, or a const holding one. */
+/**
+ * A key an id generator made here, which holds no row yet: `randomUUID()`, `apId()`, `cuid()`,
+ * `nanoid()`, `uuidv4()`, or a const holding one. Not any call with no arguments: `currentOrderId()`
+ * may well name an existing row.
+ */
 function newKey(tsm: typeof ts, v: ts.Expression): boolean {
   const x = resolveConst(tsm, v);
   if (!tsm.isCallExpression(x) || x.arguments.length) return false;
