@@ -66,7 +66,8 @@ export interface HelperEffects {
   neverThrows?(call: ts.CallExpression): boolean;
   /**
    * The index of the argument the called function asserts (`function assertFound(row: T | null):
-   * asserts row is T`, `asserts cond`): it throws unless that argument holds.
+   * asserts row is T`, `asserts cond`, or `invariant`/`assert` imported from their libraries): it
+   * throws unless that argument holds.
    */
   asserts?(call: ts.CallExpression): number | undefined;
   /** Whether the called function is `async`: a call of it that nobody awaits does not stop on its throw. */

@@ -157,15 +157,7 @@ export class FunctionFlow extends AccessChecks {
     let call = strip(tsm, e);
     if (tsm.isAwaitExpression(call)) call = strip(tsm, call.expression);
     if (!tsm.isCallExpression(call)) return undefined;
-    const callee = strip(tsm, call.expression);
-    // Only the libraries' own: a project's `assert` may log and carry on.
-    const root = tsm.isIdentifier(callee)
-      ? callee
-      : tsm.isPropertyAccessExpression(callee) && callee.name.text === "ok" && tsm.isIdentifier(callee.expression)
-        ? callee.expression
-        : undefined;
-    const named = !!root && ASSERTION_MODULES.test(importedFrom(tsm, this.ctx.sourceFile, root.text) ?? "");
-    const index = named ? 0 : this.ctx.helpers?.asserts?.(call);
+    const index = this.ctx.helpers?.asserts?.(call);
     const arg = index === undefined ? undefined : call.arguments[index];
     return arg && !tsm.isSpreadElement(arg) ? arg : undefined;
   }
@@ -780,23 +772,4 @@ function assertionGuard(tsm: typeof ts, st: ts.ExpressionStatement, cond: ts.Exp
   adopt(guard, test, thrown);
   (guard as { parent: ts.Node }).parent = st.parent;
   return guard;
-}
-
-/** Modules whose export throws unless its condition holds: tiny-invariant, invariant, node's assert. */
-const ASSERTION_MODULES = /^(?:tiny-invariant|invariant|(?:node:)?assert(?:\/strict)?)$/;
-
-/** The module a top-level import binds `local` from (default, named or namespace), if any. */
-function importedFrom(tsm: typeof ts, sourceFile: ts.SourceFile, local: string): string | undefined {
-  for (const st of sourceFile.statements) {
-    if (!tsm.isImportDeclaration(st) || !tsm.isStringLiteral(st.moduleSpecifier) || !st.importClause) continue;
-    const clause = st.importClause;
-    const named = clause.namedBindings;
-    if (
-      clause.name?.text === local ||
-      (named && tsm.isNamespaceImport(named) && named.name.text === local) ||
-      (named && tsm.isNamedImports(named) && named.elements.some((e) => e.name.text === local))
-    )
-      return st.moduleSpecifier.text;
-  }
-  return undefined;
 }

@@ -262,6 +262,16 @@ export class HelperSummaries implements HelperEffects {
 
   asserts(call: ts.CallExpression): number | undefined {
     const tsm = this.ctx.ts;
+    // `invariant(c)`, `assert(c)`, `assert.ok(c)` imported from the libraries that throw: a project's
+    // own `assert` may log and carry on.
+    const callee = strip(tsm, call.expression);
+    const root = tsm.isIdentifier(callee)
+      ? callee
+      : tsm.isPropertyAccessExpression(callee) && callee.name.text === "ok" && tsm.isIdentifier(callee.expression)
+        ? callee.expression
+        : undefined;
+    const from = root && this.functions.importsOf(call.getSourceFile()).get(root.text)?.from;
+    if (from && ASSERTION_MODULES.test(from)) return 0;
     const fn = this.functions.resolve(call);
     // `const assertFound: <T>(row: T | null) => asserts row is T = (row) => { ... }`: the const's type says it.
     const declared =
@@ -1251,6 +1261,9 @@ function invokedReturns(
     return invokedReturns(tsm, outer, inner, depth + 1);
   });
 }
+
+/** Modules whose export throws unless its condition holds: tiny-invariant, invariant, node's assert. */
+const ASSERTION_MODULES = /^(?:tiny-invariant|invariant|(?:node:)?assert(?:\/strict)?)$/;
 
 /**
  * What a transaction is run by, handing back its callback's answer: the ORMs' `$transaction`,
