@@ -12,6 +12,21 @@ export interface ChainCall {
   conditional: boolean;
 }
 
+/** The calls that run a builder's query (or hand back its rows): the chain's end. */
+export const TERMINALS = new Set([
+  "getMany",
+  "getOne",
+  "getOneOrFail",
+  "getManyAndCount",
+  "getRawMany",
+  "getRawOne",
+  "getRawAndEntities",
+  "getCount",
+  "getExists",
+  "execute",
+  "stream",
+]);
+
 /** The calls chained on the builder, through a variable it is stored in, in source order. */
 export function builderCalls(
   ctx: OrmContext,
