@@ -764,15 +764,20 @@ export const list = (repo: PrismaRepository<"invoice">, other: Cache) => [repo.m
     test(`${name} needs no predicate`, () => assert.deepEqual(found(body, scoped), []));
 });
 
+/** `rule underlined-text` of each finding in `code`, and their messages. */
+function ruleAt(code: string): { at: string[]; messages: string[] } {
+  const findings = analyzePrisma(parser, code);
+  return {
+    at: summarizeFindings(code, findings).map((f) => `${f.rule} ${f.at}`),
+    messages: findings.map((f) => f.message),
+  };
+}
+
 describe("a model the schema does not define", () => {
   test("a call on a Prisma client is reported as not checked (dynamic-sql), naming the model", () => {
-    const code = fn("await prisma.form.findMany({ where: { id } });");
-    const findings = analyzePrisma(parser, code);
-    assert.deepEqual(
-      summarizeFindings(code, findings).map((f) => `${f.rule} ${f.at}`),
-      ["dynamic-sql findMany({ where: { id } })"],
-    );
-    assert.match(findings[0]!.message, /model `form` that the Prisma schema tenantguard read does not define/);
+    const { at, messages } = ruleAt(fn("await prisma.form.findMany({ where: { id } });"));
+    assert.deepEqual(at, ["dynamic-sql findMany({ where: { id } })"]);
+    assert.match(messages[0]!, /model `form` that the Prisma schema tenantguard read does not define/);
   });
 
   test("twins: a global model, a scoped client, a $-method, an unknown receiver", () => {
@@ -792,13 +797,9 @@ describe("a model the schema does not define", () => {
 // umami's pagedQuery: `client[model].findMany({ where, ... })` serves every model.
 describe("a model chosen at run time", () => {
   test("a call on a Prisma client's computed model is reported as not checked (dynamic-sql)", () => {
-    const code = fn("const model = pick(id);\n  await prisma[model].findMany({ where: { id } });");
-    const findings = analyzePrisma(parser, code);
-    assert.deepEqual(
-      summarizeFindings(code, findings).map((f) => `${f.rule} ${f.at}`),
-      ["dynamic-sql prisma[model].findMany({ where: { id } })"],
-    );
-    assert.match(findings[0]!.message, /^prisma\[model\]\.findMany runs on a model chosen at run time/);
+    const { at, messages } = ruleAt(fn("const model = pick(id);\n  await prisma[model].findMany({ where: { id } });"));
+    assert.deepEqual(at, ["dynamic-sql prisma[model].findMany({ where: { id } })"]);
+    assert.match(messages[0]!, /^prisma\[model\]\.findMany runs on a model chosen at run time/);
   });
 
   test("twins: a model named by a literal, a scoped client, a receiver that is no client", () => {
