@@ -476,7 +476,8 @@ const safe: Case[] = [
   await orderRepo.save({ id: undefined, status, tenantId });
   const fresh = randomUUID();
   await orderRepo.save({ id: randomUUID(), status, tenantId });
-  await orderRepo.save({ id: fresh, status, tenantId });`,
+  await orderRepo.save({ id: fresh, status, tenantId });
+  await orderRepo.save({ id: generateNanoId(), status, tenantId });`,
     expected: [],
   },
   {

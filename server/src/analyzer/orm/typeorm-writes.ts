@@ -122,8 +122,10 @@ function newKey(tsm: typeof ts, v: ts.Expression): boolean {
   return ID_GENERATOR.test(name);
 }
 
+// The id libraries (`randomUUID`, `cuid`, `nanoid`, `ulid`, uuid's `v4`), short project wrappers
+// (`apId`), and names that say they make one (`generateNanoId`, `createId`, `newId`).
 const ID_GENERATOR =
-  /^(?:[a-z]{0,3}id|uuid(?:v\d)?|randomuuid|cuid2?|createid|nanoid|ulid|generate(?:id|uuid)|v[1-7])$/i;
+  /^(?:[a-z]{0,3}id|uuid(?:v\d)?|randomuuid|cuid2?|nanoid|ulid|v[1-7]|(?:generate|create|make|new|gen|random)\w*(?:id|uuid))$/i;
 
 /** `insert/save/upsert(data)`: every object literal written must set the tenant field. */
 export function checkData(c: Call): OrmFinding[] {
