@@ -1,7 +1,8 @@
 // The shapes of checks the flow credits, read from syntax alone: a NestJS handler's access guards
 // and the request arguments they check, a membership test on a row's tenant
 // (`doc.team.users.some((u) => u.userId === userId)`), and a key looked for among others
-// (`!allowed.has(id)`). FunctionFlow decides what they prove.
+// (`!allowed.has(id)`), an assertion call read as the `if ... throw` it stands for. FunctionFlow
+// decides what they prove.
 import type ts from "typescript";
 import { isUserColumn } from "../membership";
 import { strip } from "../orm/prisma-syntax";
@@ -141,4 +142,52 @@ export function containmentTest(
   const asksEach =
     found && cb && tsm.isIdentifier(cb.param) && tsm.isIdentifier(found.asked) && found.asked.text === cb.param.text;
   return asksEach ? { keys: found.keys, list: call.expression.expression } : undefined;
+}
+
+/**
+ * `if (!(cond)) throw` standing for an assertion call (`invariant(cond)`), spanning the call's
+ * statement, so the guard's readers take it as one. The condition is negated as a reader of an
+ * `if` expects it written: `invariant(a && b.t === t)` is `if (!a || b.t !== t) throw`.
+ */
+export function assertionGuard(tsm: typeof ts, st: ts.ExpressionStatement, cond: ts.Expression): ts.IfStatement {
+  const f = tsm.factory;
+  const K = tsm.SyntaxKind;
+  const made = (node: ts.Node, range: ts.TextRange): void => void tsm.setTextRange(node, range);
+  const adopt = (parent: ts.Node, ...children: ts.Node[]): void => {
+    for (const c of children)
+      if (c.pos === -1 || (c.flags & tsm.NodeFlags.Synthesized) !== 0) (c as { parent: ts.Node }).parent = parent;
+  };
+  const negate = (e: ts.Expression): ts.Expression => {
+    let x = e;
+    while (tsm.isParenthesizedExpression(x)) x = x.expression;
+    let out: ts.Expression;
+    if (tsm.isPrefixUnaryExpression(x) && x.operator === K.ExclamationToken) return x.operand;
+    if (tsm.isBinaryExpression(x) && x.operatorToken.kind === K.AmpersandAmpersandToken) {
+      const [l, r] = [negate(x.left), negate(x.right)];
+      out = f.createBinaryExpression(l, K.BarBarToken, r);
+      adopt(out, l, r);
+    } else if (
+      tsm.isBinaryExpression(x) &&
+      (x.operatorToken.kind === K.EqualsEqualsEqualsToken || x.operatorToken.kind === K.EqualsEqualsToken)
+    ) {
+      const op =
+        x.operatorToken.kind === K.EqualsEqualsEqualsToken ? K.ExclamationEqualsEqualsToken : K.ExclamationEqualsToken;
+      out = f.createBinaryExpression(x.left, op, x.right);
+    } else {
+      const paren = f.createParenthesizedExpression(x);
+      made(paren, x);
+      out = f.createPrefixUnaryExpression(K.ExclamationToken, paren);
+      adopt(out, paren);
+    }
+    made(out, x);
+    return out;
+  };
+  const test = negate(cond);
+  const thrown = f.createThrowStatement(f.createIdentifier("Error"));
+  made(thrown, st);
+  const guard = f.createIfStatement(test, thrown);
+  made(guard, st);
+  adopt(guard, test, thrown);
+  (guard as { parent: ts.Node }).parent = st.parent;
+  return guard;
 }

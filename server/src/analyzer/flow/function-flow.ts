@@ -17,6 +17,7 @@ import {
   type FlowContext,
 } from "./flow-values";
 import { AccessChecks } from "./access-checks";
+import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
 import { relationalWhere, whereKey } from "./orm-queries";
@@ -725,51 +726,3 @@ function includedFilterKey(tsm: typeof ts, call: ts.Node, relation: string): ts.
 }
 
 const ROW_ID: ReadonlySet<string> = new Set(["id"]);
-
-/**
- * `if (!(cond)) throw` standing for an assertion call (`invariant(cond)`), spanning the call's
- * statement, so the guard's readers take it as one. The condition is negated as a reader of an
- * `if` expects it written: `invariant(a && b.t === t)` is `if (!a || b.t !== t) throw`.
- */
-function assertionGuard(tsm: typeof ts, st: ts.ExpressionStatement, cond: ts.Expression): ts.IfStatement {
-  const f = tsm.factory;
-  const K = tsm.SyntaxKind;
-  const made = (node: ts.Node, range: ts.TextRange): void => void tsm.setTextRange(node, range);
-  const adopt = (parent: ts.Node, ...children: ts.Node[]): void => {
-    for (const c of children)
-      if (c.pos === -1 || (c.flags & tsm.NodeFlags.Synthesized) !== 0) (c as { parent: ts.Node }).parent = parent;
-  };
-  const negate = (e: ts.Expression): ts.Expression => {
-    let x = e;
-    while (tsm.isParenthesizedExpression(x)) x = x.expression;
-    let out: ts.Expression;
-    if (tsm.isPrefixUnaryExpression(x) && x.operator === K.ExclamationToken) return x.operand;
-    if (tsm.isBinaryExpression(x) && x.operatorToken.kind === K.AmpersandAmpersandToken) {
-      const [l, r] = [negate(x.left), negate(x.right)];
-      out = f.createBinaryExpression(l, K.BarBarToken, r);
-      adopt(out, l, r);
-    } else if (
-      tsm.isBinaryExpression(x) &&
-      (x.operatorToken.kind === K.EqualsEqualsEqualsToken || x.operatorToken.kind === K.EqualsEqualsToken)
-    ) {
-      const op =
-        x.operatorToken.kind === K.EqualsEqualsEqualsToken ? K.ExclamationEqualsEqualsToken : K.ExclamationEqualsToken;
-      out = f.createBinaryExpression(x.left, op, x.right);
-    } else {
-      const paren = f.createParenthesizedExpression(x);
-      made(paren, x);
-      out = f.createPrefixUnaryExpression(K.ExclamationToken, paren);
-      adopt(out, paren);
-    }
-    made(out, x);
-    return out;
-  };
-  const test = negate(cond);
-  const thrown = f.createThrowStatement(f.createIdentifier("Error"));
-  made(thrown, st);
-  const guard = f.createIfStatement(test, thrown);
-  made(guard, st);
-  adopt(guard, test, thrown);
-  (guard as { parent: ts.Node }).parent = st.parent;
-  return guard;
-}
