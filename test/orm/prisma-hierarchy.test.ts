@@ -369,3 +369,79 @@ model Event {
     assert.deepEqual(rules("{ team: { name } }"), ["missing-tenant-filter"]);
   });
 });
+
+describe("a null level is no shared row when the model is owned at several levels (cal.com's VerifiedEmail)", () => {
+  const LEVELS = `
+model Team {
+  id     String  @id
+}
+model User {
+  id     String  @id
+}
+model Email {
+  id     String  @id
+  teamId String? @map("team_id")
+  userId String? @map("user_id")
+  email  String
+  @@map("emails")
+}
+`;
+  const config: ConfigFile = { tenantColumns: ["team_id", "user_id"] };
+  let levels: TenantModel;
+  before(() => {
+    levels = prismaModel(parser, LEVELS, config);
+  });
+  const findings = (params: string, body: string) =>
+    analyzePrisma(parser, `${HEADER}export async function f(${params}) {\n  ${body}\n}\n`, {
+      model: levels,
+      config,
+    }).map((f) => ({ rule: f.ruleId, message: f.message }));
+
+  test("`teamId: null` alone matches every user's personal rows: weak, naming the other level", () => {
+    const [f, ...rest] = findings("email: string", "return prisma.email.findMany({ where: { email, teamId: null } });");
+    assert.equal(rest.length, 0);
+    assert.equal(f.rule, "weak-tenant-filter");
+    assert.match(f.message, /matches every row owned at another level \(userId\) with `teamId: null`/);
+  });
+
+  test("an OR branch `{ teamId: null }` beside the user's own rows: weak", () => {
+    const rules = findings(
+      "email: string, userId: string",
+      "return prisma.email.findFirst({ where: { email, OR: [{ userId }, { teamId: null }] } });",
+    ).map((f) => f.rule);
+    assert.deepEqual(rules, ["weak-tenant-filter"]);
+  });
+
+  test("a level value declared nullable (`teamId: string | null`): weak, saying why", () => {
+    const [f] = findings(
+      "email: string, userId: string, teamId: string | null",
+      "return prisma.email.findFirst({ where: { email, OR: [{ userId }, { teamId }] } });",
+    );
+    assert.equal(f?.rule, "weak-tenant-filter");
+    assert.match(
+      f.message,
+      /can be null \(`teamId` is declared `string \| null`\), and Prisma reads `teamId: null` as IS NULL/,
+    );
+  });
+
+  test("twins that scope: a non-null value, a value tested first, every level null (a row nobody owns)", () => {
+    assert.deepEqual(
+      findings(
+        "email: string, userId: string, teamId: string",
+        "return prisma.email.findFirst({ where: { email, OR: [{ userId }, { teamId }] } });",
+      ),
+      [],
+    );
+    assert.deepEqual(
+      findings(
+        "email: string, teamId: string | null",
+        'if (!teamId) throw new Error("no team");\n  return prisma.email.findFirst({ where: { email, teamId } });',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      findings("email: string", "return prisma.email.findMany({ where: { email, teamId: null, userId: null } });"),
+      [],
+    );
+  });
+});

@@ -413,7 +413,22 @@ describe("shared-or-owned rows", () => {
       "SELECT * FROM invoices i WHERE (i.org_id = $1 OR i.org_id IS NULL) AND i.total > 0",
       [],
     ],
-    ["at a hierarchy level", "SELECT * FROM tasks t WHERE t.project_id IS NULL OR t.project_id = $1", []],
+    // A task with no project can be an org-level task of any org: only a row with every level null is shared.
+    [
+      "at a hierarchy level: a null level matches the rows owned at the other",
+      "SELECT * FROM tasks t WHERE t.project_id IS NULL OR t.project_id = $1",
+      [["weak-tenant-filter", "tasks", "tasks"]],
+    ],
+    [
+      "one level null, the other compared",
+      "SELECT * FROM tasks t WHERE t.org_id IS NULL OR t.project_id = $1",
+      [["weak-tenant-filter", "tasks", "tasks"]],
+    ],
+    [
+      "twin: the null level beside a predicate on the other level",
+      "SELECT * FROM tasks t WHERE t.org_id = $2 AND (t.project_id IS NULL OR t.project_id = $1)",
+      [],
+    ],
     [
       "IS NOT NULL OR = v is weak",
       "SELECT * FROM invoices WHERE org_id IS NOT NULL OR org_id = $1",
@@ -426,6 +441,14 @@ describe("shared-or-owned rows", () => {
     ],
   ];
   for (const [name, sql, expected] of cases) test(name, () => assert.deepEqual(found(sql), expected));
+
+  test("the message says why a null level is no shared row", () => {
+    const [issue] = check("SELECT * FROM tasks t WHERE t.project_id IS NULL OR t.project_id = $1");
+    assert.match(
+      issue.message,
+      /admits `project_id IS NULL`, which matches every row owned at another level \(org_id\)/,
+    );
+  });
 });
 
 describe("proofs: how each tenant-owned reference was found scoped", () => {

@@ -4,6 +4,8 @@
 // what an array where is (TypeORM: an OR of its elements).
 import type ts from "typescript";
 import type { TextEdit } from "../types";
+import { tenantColumnMatches } from "../model/names";
+import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
 import { isConditional } from "./typeorm-builder-chain";
 import { returnedExpressions, skipOuter } from "../statements";
 
@@ -198,6 +200,21 @@ export function anyOf(parts: WhereVerdict[]): WhereVerdict {
   if (parts.some((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak"))
     return { kind: "weak", reason: OR_REASON };
   return parts.find((p) => p.kind === "unknown") ?? MISSING;
+}
+
+/**
+ * Only rows no tenant owns (`IsNull()`, `null`) on a table owned at several levels: a row with this
+ * level null can be owned at another one (a personal row has no team), so it is not a shared row.
+ */
+export function levelNull(verdict: WhereVerdict, name: string, table: TenantTable, entity: EntityInfo): WhereVerdict {
+  const broader = broaderTenantFields(table, entity);
+  if (verdict.kind !== "shared" || !broader.length) return verdict;
+  const own = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn));
+  const others = [...own.map(([field]) => field), ...broader].filter((l) => l !== name);
+  return {
+    kind: "weak",
+    reason: `tests ${name} for null, which matches every row owned at another level (${others.join(", ")}), not only rows no tenant owns`,
+  };
 }
 
 export function negated(inner: WhereVerdict): WhereVerdict {

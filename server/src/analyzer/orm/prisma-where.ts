@@ -500,6 +500,9 @@ export function anyOf(branches: Scope[], node: ts.Node, weakReason: string): Sco
   }
   const dynamic = branches.find((b) => b.kind === "dynamic");
   if (dynamic) return dynamic;
+  // Every branch pins the tenant, one weakly (`OR: [{ userId }, { teamId }]`, `teamId` nullable): that branch's reason.
+  const weak = branches.find((b) => b.kind === "weak");
+  if (weak && branches.every((b) => b.kind !== "none")) return weak;
   if (branches.some((b) => b.kind !== "none")) return { kind: "weak", reason: weakReason, node };
   return { kind: "none" };
 }
@@ -615,7 +618,62 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
     }
     terms.push(termScope(ctx, name, value, p, entity, depth));
   }
-  return allOf(terms);
+  const scope = allOf(terms);
+  return scope.kind === "shared" ? (otherLevelRows(ctx, obj, entity) ?? scope) : scope;
+}
+
+/**
+ * In a hierarchy, a row with one tenant field null can be owned at another level (cal.com: a
+ * personal row has `teamId` null and its `userId` set), so `{ teamId: null }` alone matches every
+ * user's rows: shared rows are only those with every tenant field null.
+ */
+function otherLevelRows(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity: ScopeEntity): Scope | undefined {
+  const tsm = ctx.ts;
+  const levels = entity.tenantFields ?? [entity.tenantField];
+  if (levels.length < 2) return undefined;
+  const nulled = obj.properties.filter((p) => {
+    const name = propertyName(tsm, p);
+    const value = propertyValue(tsm, p);
+    return !!name && !!value && levels.includes(name) && tenantValueScope(ctx, value, name).kind === "shared";
+  });
+  const names = nulled.map((p) => propertyName(tsm, p)!);
+  const others = levels.filter((l) => !names.includes(l));
+  if (!others.length) return undefined;
+  const shown = nulled.length ? `\`${names[0]}: null\`` : "a null tenant field";
+  return {
+    kind: "weak",
+    reason: `matches every row owned at another level (${others.join(", ")}) with ${shown}, not only rows no tenant owns`,
+    node: nulled[0] ?? obj,
+  };
+}
+
+/**
+ * Why a tenant value can be null where the model has several tenant fields: Prisma reads
+ * `teamId: null` as `teamId IS NULL`, which matches the rows owned at the other levels.
+ */
+function mayBeNull(ctx: ScopeContext, value: ts.Expression): string | undefined {
+  const tsm = ctx.ts;
+  const v = strip(tsm, value);
+  if (tsm.isNonNullExpression(v)) return undefined;
+  if (ctx.checker) {
+    const type = ctx.checker.getTypeAtLocation(value);
+    const parts = type.isUnion() ? type.types : [type];
+    return parts.some((t) => t.flags & tsm.TypeFlags.Null)
+      ? `its type is \`${ctx.checker.typeToString(type)}\``
+      : undefined;
+  }
+  if (!tsm.isIdentifier(v) || constDeclaration(ctx, v)) return undefined;
+  const param = parameterOf(tsm, v);
+  const declared = param?.type ?? destructuredParameter(ctx, v)?.field?.member.type;
+  if (!declared || isCast(tsm, value) || narrowedPresent(tsm, v)) return undefined;
+  return mayBeNullType(tsm, declared) ? `\`${v.text}\` is declared \`${short(declared.getText())}\`` : undefined;
+}
+
+function mayBeNullType(tsm: typeof ts, type: ts.TypeNode): boolean {
+  const isNull = (t: ts.TypeNode) =>
+    t.kind === tsm.SyntaxKind.NullKeyword ||
+    (tsm.isLiteralTypeNode(t) && t.literal.kind === tsm.SyntaxKind.NullKeyword);
+  return tsm.isUnionTypeNode(type) && type.types.some(isNull);
 }
 
 function termScope(
@@ -627,7 +685,18 @@ function termScope(
   depth: number,
 ): Scope {
   const tsm = ctx.ts;
-  if (name === entity.tenantField || entity.tenantFields?.includes(name)) return tenantValueScope(ctx, value, name);
+  if (name === entity.tenantField || entity.tenantFields?.includes(name)) {
+    const scope = tenantValueScope(ctx, value, name);
+    const levels = entity.tenantFields ?? [];
+    const nullBy = scope.kind === "scoped" && levels.length > 1 ? mayBeNull(ctx, value) : undefined;
+    if (!nullBy) return scope;
+    const others = levels.filter((l) => l !== name).join(", ");
+    return {
+      kind: "weak",
+      reason: `can be null (${nullBy}), and Prisma reads \`${name}: null\` as IS NULL: it matches every row owned at another level (${others})`,
+      node: value,
+    };
+  }
   // `ownerId: ctx.user.id`: the signed-in user's own rows, in a branch of an OR as well.
   if (entity.ownerFields?.has(name) && isSessionUser(tsm, followConst(ctx, strip(tsm, value))))
     return { kind: "scoped" };

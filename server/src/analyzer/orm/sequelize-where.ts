@@ -13,6 +13,7 @@ import {
   findParameter,
   findVariable,
   isNullish,
+  levelNull,
   propertyName,
   skipOuter,
   type WhereDialect,
@@ -281,7 +282,7 @@ export function sequelizeDialect(
       return op === "and" || op === "or" || op === "not" ? op : undefined;
     },
     field(name, value) {
-      if (keys.all.has(name)) return tenantValue(tsm, value);
+      if (keys.all.has(name)) return levelNull(tenantValue(tsm, value), name, table, entity);
       return identityDecides(tsm, table, name, value, reads) ? { kind: "scoped" } : { kind: "missing" };
     },
   };

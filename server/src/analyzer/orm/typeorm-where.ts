@@ -9,6 +9,7 @@ import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model
 import {
   evaluateWhere,
   isNullish,
+  levelNull,
   propertyText,
   skipOuter,
   type WhereDialect,
@@ -48,7 +49,7 @@ export function typeormDialect(
         const inner = evaluateWhere(value, typeormDialect(ctx, parent.table, parent.entity, depth + 1));
         return inner.kind === "unknown" ? { kind: "missing" } : inner;
       }
-      if (keys.all.has(name)) return tenantValue(ctx, value);
+      if (keys.all.has(name)) return levelNull(tenantValue(ctx, value), name, table, entity);
       return identityDecides(ctx.ts, table, name, value, reads) ? { kind: "scoped" } : { kind: "missing" };
     },
   };

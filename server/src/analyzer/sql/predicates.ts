@@ -111,6 +111,8 @@ export function weakMention<R extends PredicateRef>(
   if (!mentioned) return undefined;
   const bool = as<{ boolop?: string; args?: unknown[] }>(term, "BoolExpr");
   if (bool?.boolop === "OR_EXPR") {
+    const otherLevel = otherLevelNullTest(list(bool.args), ref, ctx);
+    if (otherLevel) return otherLevel;
     const optional = list(bool.args).some((branch) => isParamNullTest(branch));
     return optional
       ? "is optional (`OR $n IS NULL` disables it)"
@@ -226,7 +228,36 @@ function sharedRowsRef<R extends PredicateRef>(branches: unknown[], ctx: Classif
     const nullTest = as<{ arg?: unknown; nulltesttype?: string }>(a, "NullTest");
     if (!nullTest || nullTest.nulltesttype !== "IS_NULL") continue;
     const nullRef = tenantColumnRef(nullTest.arg, ctx);
-    if (nullRef && directPredicateRef(b, ctx) === nullRef) return nullRef;
+    const column = columnRef(stripCasts(nullTest.arg))?.column;
+    // In a hierarchy a row with this column null can be owned at another level: not a shared row.
+    if (nullRef && (nullRef.tenantColumns?.length ?? 1) > 1) continue;
+    if (nullRef && directPredicateRef(b, ctx) === nullRef && comparedColumn(b) === column) return nullRef;
+  }
+  return undefined;
+}
+
+/** The column a predicate compares (`t.tenant_id = $1`, `tenant_id IN (...)`, `$1 = tenant_id`). */
+function comparedColumn(term: unknown): string | undefined {
+  const expr = as<{ lexpr?: unknown; rexpr?: unknown }>(term, "A_Expr");
+  const sub = as<{ testexpr?: unknown }>(term, "SubLink");
+  const sides = expr ? [expr.lexpr, expr.rexpr] : sub ? [sub.testexpr] : [];
+  for (const side of sides) {
+    const c = columnRef(stripCasts(side));
+    if (c) return c.column;
+  }
+  return undefined;
+}
+
+/** `team_id IS NULL` in an OR on a table owned at several levels: the rows owned at the others match it. */
+function otherLevelNullTest<R extends PredicateRef>(branches: unknown[], ref: R, ctx: ClassifyContext<R>) {
+  if ((ref.tenantColumns?.length ?? 1) < 2) return undefined;
+  for (const branch of branches) {
+    const nullTest = as<{ arg?: unknown; nulltesttype?: string }>(branch, "NullTest");
+    const c = nullTest?.nulltesttype === "IS_NULL" ? columnRef(stripCasts(nullTest.arg)) : undefined;
+    if (c && isTenantColumnOf(ref, c.column) && ctx.resolve(c.qualifier, c.column) === ref) {
+      const others = ref.tenantColumns!.filter((l) => l !== c.column);
+      return `admits \`${c.column} IS NULL\`, which matches every row owned at another level (${others.join(", ")}), not only rows no tenant owns`;
+    }
   }
   return undefined;
 }
