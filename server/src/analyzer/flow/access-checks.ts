@@ -111,6 +111,53 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /**
+   * `if (owned.length !== ids.length) throw` after `const owned = await db.option.findMany({ where:
+   * { id: { in: ids }, attributeId } })` scoped: the read found every key of the list, so each is
+   * the tenant's from here on (cal.com's validateOptionsBelongToAttribute). `<` (the rows first)
+   * and `>` (the keys first) too; `!owned.length` proves only that one key was found, so nothing.
+   */
+  protected proveAllFound(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isBinaryExpression(t)) return;
+    const op = t.operatorToken.kind;
+    const S = tsm.SyntaxKind;
+    const lengthOf = (e: ts.Expression) => {
+      const x = strip(tsm, e);
+      return tsm.isPropertyAccessExpression(x) && x.name.text === "length" ? strip(tsm, x.expression) : undefined;
+    };
+    const pairs: [ts.Expression, ts.Expression][] =
+      op === S.ExclamationEqualsEqualsToken || op === S.ExclamationEqualsToken
+        ? [
+            [t.left, t.right],
+            [t.right, t.left],
+          ]
+        : op === S.LessThanToken
+          ? [[t.left, t.right]]
+          : op === S.GreaterThanToken
+            ? [[t.right, t.left]]
+            : [];
+    for (const [rowsSide, keysSide] of pairs) {
+      const rows = lengthOf(rowsSide);
+      const keys = lengthOf(keysSide);
+      const value = rows && keys && this.valueOf(rows, st);
+      const q = value && value.kind === "rows" ? value.source : undefined;
+      if (!q?.key?.list || !this.scopedInFlow(q)) continue;
+      const name = normalize(keys!.getText(this.ctx.sourceFile));
+      if (normalize(q.key.expr.getText(this.ctx.sourceFile)) !== name) continue;
+      const line = lineOf(this.ctx.sourceFile, st);
+      const reason: Reason = {
+        proof: "owned-key",
+        evidence: st,
+        say: (key) =>
+          `every key of ${key} was found by the scoped query on line ${lineOf(this.ctx.sourceFile, q.call)}, and the path ends on line ${line} when one is missing`,
+      };
+      this.facts.push({ name, value: { kind: "keys", table: q.table, reason }, scope, pos: st.end, throws });
+      return;
+    }
+  }
+
+  /**
    * `domainProcedure.mutation(async ({ ctx, input }) => ...)`: the input fields the procedure's
    * middleware verified (`.use(...)` reading `input.id` scoped, then throwing) are keys of that
    * table in the handler, as `input.id` (destructured) or `opts.input.id`.

@@ -109,6 +109,8 @@ export type HelperEffect =
       table: string;
       reason: Reason;
       present?: boolean;
+      /** A list of keys, every one verified. */
+      list?: boolean;
       uniqueField?: string;
       /** Verified only once the caller stops when the result's field of this name is set (`if (r.error) return`). */
       onError?: string;

@@ -393,7 +393,7 @@ export class FunctionFlow extends AccessChecks {
         if (!effect.tenant(this.ctx.tenantOf(effect.table))) continue;
         const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
         const value: Value = {
-          kind: "key",
+          kind: effect.list ? "keys" : "key",
           table: effect.table,
           reason: effect.reason,
           ...(effect.present && { present: true }),
@@ -544,6 +544,7 @@ export class FunctionFlow extends AccessChecks {
       if (exits && tsm.isBinaryExpression(t) && isInequality(tsm, t.operatorToken.kind))
         this.equalities.push({ a: t.left, b: t.right, scope, pos: st.end });
       if (exits) this.proveContained(term, st, scope, throws);
+      if (exits) this.proveAllFound(term, st, scope, throws);
       const empty = emptinessSubject(tsm, term);
       if (exits && empty && countsRows(tsm, term)) this.includedKeyFound(empty, st, scope, throws);
       if (exits && empty) this.proveFound(empty, st, scope, throws);

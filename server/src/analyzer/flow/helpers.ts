@@ -86,6 +86,8 @@ interface Summary {
     table: string;
     present?: boolean;
     checked?: boolean;
+    /** A list of keys, every one verified (`if (owned.length !== ids.length) throw`). */
+    list?: boolean;
     /** The unique field the key was looked up by (`slug`), when not the primary key. */
     uniqueField?: string;
     /** Verified only for a caller that stops when the result's field of this name is set (`if (r.error) return`). */
@@ -424,6 +426,7 @@ export class HelperSummaries implements HelperEffects {
           path: passed.path,
           table: v.table,
           ...(v.present && { present: true }),
+          ...(v.list && { list: true }),
           ...(v.uniqueField && { uniqueField: v.uniqueField }),
           ...(v.onError && { onError: v.onError }),
           // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
@@ -437,7 +440,7 @@ export class HelperSummaries implements HelperEffects {
             proof: "helper",
             evidence: call,
             say: (text) =>
-              `key ${text} is verified by ${s.label}, which ${v.onError ? `returns an ${v.onError}` : "throws"} unless ${v.checked ? "the row it reads by it is the tenant's" : "a scoped query finds it"}` +
+              `key ${text} is verified by ${s.label}, which ${v.onError ? `returns an ${v.onError}` : "throws"} unless ${v.checked ? "the row it reads by it is the tenant's" : v.list ? "a scoped query finds every one" : "a scoped query finds it"}` +
               (v.present ? " (when one is given; without one this query fails or matches nothing)" : ""),
           },
         });
@@ -651,6 +654,7 @@ export class HelperSummaries implements HelperEffects {
             path: p.path + fact.name.slice(p.name.length),
             table: fact.value.table,
             ...(fact.value.present && { present: true }),
+            ...(fact.value.kind === "keys" && { list: true }),
             ...(fact.value.uniqueField && { uniqueField: fact.value.uniqueField }),
             ...(fact.value.reason?.proof !== "owned-key" && { checked: true }),
             ...(onError && { onError: errorField }),

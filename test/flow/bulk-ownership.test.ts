@@ -1,0 +1,88 @@
+// A bulk ownership check: one scoped read of a list of keys, then `if (owned.length !==
+// ids.length) throw` (cal.com's validateOptionsBelongToAttribute). Every key of the list was
+// found in the tenant, so writes by the list (or by any of its elements) are the tenant's. A
+// test that only one row came back (`!owned.length`), or a count compared with another list,
+// proves nothing. Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
+
+const h = harness();
+
+const run = (body: string, prelude = "") =>
+  h.run({
+    "/p/src/invoices.ts": `${PRISMA_CLIENT}${prelude}export async function handler(tenantId: string, ids: string[], other: string[]) {\n${body}\n}`,
+  });
+
+const READ = `  const owned = await prisma.invoice.findMany({ where: { id: { in: ids }, tenantId }, select: { id: true } });`;
+const DELETE = `  await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`;
+
+describe("every key of a list found by a scoped read", () => {
+  test("`owned.length !== ids.length` (and `<`, `>`, `!=`) ends the path: the list's writes are the tenant's", () => {
+    for (const check of [
+      "owned.length !== ids.length",
+      "ids.length !== owned.length",
+      "owned.length < ids.length",
+      "ids.length > owned.length",
+      "owned.length != ids.length",
+    ]) {
+      const r = run(`${READ}\n  if (${check}) throw new Error("not found");\n${DELETE}`);
+      assert.deepEqual(r.flagged, [], check);
+      assert.match(
+        r.proofs.at(-1)!,
+        /every key of `ids` was found by the scoped query on line \d+, and the path ends on line \d+ when one is missing$/,
+      );
+    }
+  });
+
+  test("each element of the list, in a loop", () => {
+    const r = run(
+      `${READ}\n  if (owned.length !== ids.length) throw new Error("not found");\n  for (const id of ids) await prisma.invoice.update({ where: { id }, data: { status: "paid" } });`,
+    );
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("through a helper that throws unless every key is found", () => {
+    const helper = `async function assertOwned(ids: string[], tenantId: string) {
+  const owned = await prisma.invoice.findMany({ where: { id: { in: ids }, tenantId } });
+  if (owned.length !== ids.length) throw new Error("forbidden");
+}
+`;
+    const r = run(`  await assertOwned(ids, tenantId);\n${DELETE}`, helper);
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs.at(-1)!,
+      /verified by `assertOwned` \(line \d+\), which throws unless a scoped query finds every one/,
+    );
+  });
+
+  test("twins: one row found, a count compared with another list, an unscoped read, a check that falls through", () => {
+    const twins = [
+      `${READ}\n  if (!owned.length) throw new Error("not found");\n${DELETE}`,
+      `${READ}\n  if (owned.length !== other.length) throw new Error("not found");\n${DELETE}`,
+      `  const owned = await prisma.invoice.findMany({ where: { id: { in: ids } } });\n  if (owned.length !== ids.length) throw new Error("not found");\n${DELETE}`,
+      `${READ}\n  if (owned.length !== ids.length) console.warn("some not found");\n${DELETE}`,
+      `${READ}\n  if (owned.length === ids.length) throw new Error("all found");\n${DELETE}`,
+    ];
+    for (const body of twins) {
+      const r = run(body);
+      assert.ok(
+        r.flagged.some((f) => f.includes("deleteMany")),
+        `${body}\n${JSON.stringify(r.flagged)}`,
+      );
+    }
+  });
+
+  test("twin: a helper that checks only that some key was found", () => {
+    const helper = `async function assertSome(ids: string[], tenantId: string) {
+  const owned = await prisma.invoice.findMany({ where: { id: { in: ids }, tenantId } });
+  if (owned.length === 0) throw new Error("forbidden");
+}
+`;
+    const r = run(`  await assertSome(ids, tenantId);\n${DELETE}`, helper);
+    assert.ok(
+      r.flagged.some((f) => f.includes("deleteMany")),
+      JSON.stringify(r.flagged),
+    );
+  });
+});
