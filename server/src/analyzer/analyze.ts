@@ -17,6 +17,7 @@ import {
 } from "./flow/ownership";
 import { selectedRowsOf, sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
+import { normalize } from "./flow/flow-values";
 import { withSetListStubs } from "./sql/set-list";
 import { isSessionUser } from "./membership";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
@@ -31,7 +32,7 @@ import {
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
-import { findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
+import { decisionOnly, findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmModule, type OrmQuery } from "./orm";
 import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
@@ -180,6 +181,14 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       options.proofs?.push({ kind: verdict.proof, table: f.table!, start, end, message: verdict.message, evidence });
       continue;
     }
+    const decides = f.ruleId === "missing-tenant-filter" && decidingRead(options.ts, f.call, queries);
+    if (decides) {
+      const start = f.call!.getStart(sourceFile);
+      const end = f.call!.getEnd();
+      const message = "reads the row only to decide conditions; nothing of it is handed on";
+      options.proofs?.push({ kind: "owner-lookup", table: f.table!, start, end, message, evidence: { start, end } });
+      continue;
+    }
     if (verdict?.kind === "unproven-call") out.push({ ...f, message: `${f.message} ${verdict.note}` });
     else
       out.push(
@@ -193,6 +202,35 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       );
   }
   return out;
+}
+
+/**
+ * A by-key read whose row only decides conditions (explain-evidence.ts decisionOnly) and whose key
+ * no later query of the function uses: it hands nothing of another tenant's row on. When a later
+ * query uses the key, the read is that query's ownership check, and a check that falls through
+ * stays flagged, saying why.
+ */
+function decidingRead(tsm: typeof ts, call: ts.Node | undefined, queries: ReadonlyMap<ts.Node, FlowQuery>): boolean {
+  const q = call && queries.get(call);
+  if (!q?.readOnly || !q.key || q.key.list || !call || !tsm.isCallExpression(call) || !decisionOnly(tsm, call))
+    return false;
+  const fn = enclosingFunctionOf(tsm, call);
+  const key = normalize(q.key.expr.getText());
+  for (const other of queries.values())
+    if (
+      other !== q &&
+      other.call.pos > call.end &&
+      enclosingFunctionOf(tsm, other.call) === fn &&
+      other.key &&
+      normalize(other.key.expr.getText()) === key
+    )
+      return false;
+  return true;
+}
+
+function enclosingFunctionOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return n;
+  return undefined;
 }
 
 /**

@@ -272,6 +272,89 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
   return onlyPresence && uses > 0 ? evidence : undefined;
 }
 
+/**
+ * `const et = await prisma.eventType.findFirst({ where: { id } }); if (et && et.userId !== me) { if
+ * (!isAdmin(et.team?.members)) throw ... }` and nothing else of `et`: a read whose row only decides
+ * conditions (of an `if`, a loop, a `?:`; directly, through a const that in turn only decides, or
+ * an immediately invoked function's return) hands nothing of the row on (cal.com's access checks).
+ * A use anywhere else (returned, passed, thrown in a message, logged, assigned) hands it on.
+ */
+export function decisionOnly(tsm: typeof ts, call: ts.CallExpression): ts.Node | undefined {
+  let at: ts.Node = call;
+  while (
+    tsm.isAwaitExpression(at.parent) ||
+    tsm.isParenthesizedExpression(at.parent) ||
+    tsm.isNonNullExpression(at.parent)
+  )
+    at = at.parent;
+  const decl = at.parent;
+  if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
+  return constDecides(tsm, decl, 0) ? call : undefined;
+}
+
+/** Every use of the const `decl` declares only decides conditions (see decisionOnly); at least one use. */
+function constDecides(tsm: typeof ts, decl: ts.VariableDeclaration, depth: number): boolean {
+  if (depth > 3 || !tsm.isIdentifier(decl.name) || !(decl.parent.flags & tsm.NodeFlags.Const)) return false;
+  const name = decl.name.text;
+  let scope: ts.Node = decl;
+  while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  let uses = 0;
+  let decides = true;
+  const visit = (n: ts.Node): void => {
+    if (!decides) return;
+    if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
+      const parent = n.parent;
+      const isName =
+        (tsm.isPropertyAccessExpression(parent) && parent.name === n) ||
+        (tsm.isPropertyAssignment(parent) && parent.name === n);
+      if (!isName) {
+        uses++;
+        if (!usedToDecide(tsm, n, depth)) decides = false;
+      }
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(scope);
+  return decides && uses > 0;
+}
+
+/** Whether the value at `node` flows only into a condition: climbs what it feeds until a condition takes it. */
+function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
+  let from: ts.Node = node;
+  // Handed to a function (`lookup({ id: row.ownerId })`): only a call that a condition tests right
+  // there is a decision; kept in a const, its answer may carry the row's data on.
+  let passed = false;
+  for (let n: ts.Node | undefined = node.parent; n; from = n, n = n.parent) {
+    if (tsm.isIfStatement(n) || tsm.isWhileStatement(n) || tsm.isDoStatement(n)) return n.expression === from;
+    if (tsm.isForStatement(n)) return n.condition === from;
+    if (tsm.isConditionalExpression(n) && n.condition === from) return true;
+    if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return false;
+    if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from) passed = true;
+    if (tsm.isVariableDeclaration(n)) return !passed && n.initializer === from && constDecides(tsm, n, depth + 1);
+    if (tsm.isReturnStatement(n) || (tsm.isArrowFunction(n) && n.body === from)) {
+      // An immediately invoked function's return is its call's value: `(function () { ... })()`.
+      const fn: ts.Node | undefined = tsm.isReturnStatement(n) ? enclosingFunction(tsm, n) : n;
+      let callee: ts.Node | undefined = fn;
+      while (callee && tsm.isParenthesizedExpression(callee.parent)) callee = callee.parent;
+      const invoked: ts.Node | undefined = callee?.parent;
+      if (invoked && tsm.isCallExpression(invoked) && invoked.expression === callee) {
+        n = invoked;
+        continue;
+      }
+      // A callback's answer goes to the call it is handed to (`members.some((m) => m.userId === me)`).
+      if (tsm.isArrowFunction(n) && tsm.isCallExpression(n.parent) && n.parent.arguments.includes(n)) continue;
+      return false;
+    }
+    if (tsm.isStatement(n) || tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return false;
+  }
+  return false;
+}
+
+function enclosingFunction(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n)) return n;
+  return undefined;
+}
+
 /** Whether `e`'s value is only tested for presence where it stands: `if (e)`, `!e`, `e ? a : b`, `e == null`, `Boolean(e)`. */
 function testsPresence(tsm: typeof ts, e: ts.Node, depth = 0): boolean {
   const parent = e.parent;

@@ -1,0 +1,80 @@
+// A by-id read whose row only decides conditions hands nothing of the row on (cal.com's access
+// checks: `if (et && et.userId !== me) { if (!isAdmin(et.team?.members)) throw ... }`, an
+// immediately invoked function over the row whose answer an `if` tests, a loop that returns false
+// on a stranger's row). Any other use hands the row on: returned, passed to a call outside a
+// condition, thrown in a message, logged, assigned. Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
+
+const h = harness();
+
+const run = (body: string) =>
+  h.run({
+    "/p/src/invoices.ts": `${PRISMA_CLIENT}const isAdmin = (members?: { userId: string }[]) => !!members?.some((m) => m.userId === "x");
+export async function handler(me: string, id: string, ids: string[]) {
+${body}
+}`,
+  });
+
+const READ = `  const inv = await prisma.invoice.findUnique({ where: { id }, include: { team: { include: { members: true } } } });`;
+
+describe("a by-id read whose row only decides conditions", () => {
+  test("tested in nested ifs, handed to a check inside the condition: no finding, and --explain says why", () => {
+    const r = run(`${READ}
+  if (inv && inv.ownerId !== me) {
+    if (!isAdmin(inv.team?.members)) throw new Error("forbidden");
+  }`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs.at(-1)!, /owner-lookup: reads the row only to decide conditions; nothing of it is handed on/);
+  });
+
+  test("an immediately invoked function over the row, its answer tested", () => {
+    const r = run(`${READ}
+  if (!inv) throw new Error("not found");
+  const allowed = (function () {
+    if (inv.team) return inv.team.members.map((m) => m.userId).includes(me);
+    return inv.ownerId === me;
+  })();
+  if (!allowed) throw new Error("forbidden");`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("a loop that answers false on a stranger's row", () => {
+    const r = run(`  for (const key of ids) {
+    const inv = await prisma.invoice.findFirst({ where: { id: key } });
+    if (!inv || inv.ownerId !== me) return false;
+  }
+  return true;`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: the row returned, logged, thrown in a message, passed on, or its IIFE answer kept and returned", () => {
+    const twins = [
+      `${READ}\n  if (inv && inv.ownerId !== me) console.warn("not yours");\n  return inv;`,
+      `${READ}\n  if (inv && inv.ownerId !== me) throw new Error("owned by " + inv.ownerId);`,
+      `${READ}\n  console.log(inv);\n  if (!inv) throw new Error("not found");`,
+      `${READ}\n  if (inv) await notify(inv.ownerId);`,
+      `${READ}\n  const view = (function () { return inv?.ownerId; })();\n  return view;`,
+      `${READ}\n  const total = inv ? inv.total : 0;\n  return { total };`,
+      `${READ}\n  let held;\n  if (inv) held = inv;\n  return held;`,
+    ];
+    // The key used again by a later query: the read is that query's ownership check, and one that only logs is no check.
+    twins.push(
+      `${READ}\n  if (inv && inv.ownerId !== me) console.warn("not yours");\n  await prisma.invoice.findFirst({ where: { id } });`,
+    );
+    for (const body of twins.slice(0, -1)) {
+      const r = run(body);
+      assert.equal(r.flagged.length, 1, `${body}\n${JSON.stringify(r.flagged)}`);
+    }
+    assert.equal(run(twins.at(-1)!).flagged.length, 2);
+    // Handed to a query whose answer then decides: the row's data went on into that query.
+    const handed = run(
+      `${READ}\n  const other = await prisma.invoice.findFirst({ where: { number: inv!.number, tenantId: me } });\n  if (!other) throw new Error("no");`,
+    );
+    assert.ok(
+      handed.flagged.some((f) => f.includes("findUnique({ where: { id }")),
+      JSON.stringify(handed.flagged),
+    );
+  });
+});
