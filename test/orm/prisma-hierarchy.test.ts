@@ -167,6 +167,26 @@ describe("a model owned through its parent (discovered from the required relatio
     );
   });
 
+  test("a where already filtering through the relation: the tenant goes inside it, never as a second key", () => {
+    // postiz: `post: { id: postId }` got a second `post:` key, which does not compile, and in
+    // JavaScript the last key wins: the id filter was lost and the delete widened.
+    const code = fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { id } } });");
+    const [f] = run(code);
+    const fixed = applyEdits(code, f.fixes[0].edits);
+    assert.equal(fixed, fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { id, orgId } } });"));
+    assert.deepEqual(run(fixed), []);
+    const is = fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { is: { id } } } });");
+    assert.equal(
+      applyEdits(is, run(is)[0].fixes[0].edits),
+      fn("await prisma.invoiceLine.deleteMany({ where: { invoice: { is: { id, orgId } } } });"),
+    );
+    // A relation filter held elsewhere, or `isNot`: no fix rather than a duplicate key.
+    for (const where of ["{ invoice: byId }", "{ invoice: { isNot: { id } } }"]) {
+      const [g] = run(fn(`const byId = { id };\n  await prisma.invoiceLine.deleteMany({ where: ${where} });`));
+      assert.deepEqual(g.fixes, [], where);
+    }
+  });
+
   test("a chain: the message spells the whole relation path; no fix (it would be a guess)", () => {
     const [f] = run(fn("await prisma.remark.findMany({ where: { lineId: id } });"));
     assert.match(

@@ -95,7 +95,22 @@ export function addToDataFix(
 
 function addToWhereEdit(site: FixSite): TextEdit | undefined {
   const { ts: tsm, call, args, where, sourceFile } = site;
-  if (where) return insertProperty(sourceFile, where, property(site));
+  if (where) {
+    // A key written twice does not compile, and in JavaScript the last one wins: the filter it replaced is lost.
+    const existing = where.properties.find((p) => propertyName(tsm, p) === (site.via ?? site.tenantField));
+    if (!existing) return insertProperty(sourceFile, where, property(site));
+    // `post: { id: postId }` already filters through the relation: the tenant goes inside it (`is: {...}` too).
+    let inner = site.via ? propertyValue(tsm, existing) : undefined;
+    const is =
+      inner && tsm.isObjectLiteralExpression(inner)
+        ? inner.properties.find((p) => propertyName(tsm, p) === "is")
+        : undefined;
+    if (is) inner = propertyValue(tsm, is);
+    if (!inner || !tsm.isObjectLiteralExpression(inner)) return undefined;
+    if (inner.properties.some((p) => ["isNot", site.tenantField].includes(propertyName(tsm, p) ?? "")))
+      return undefined;
+    return insertProperty(sourceFile, inner, property({ ...site, via: undefined }));
+  }
   if (args) {
     if (args.properties.some((p) => propertyName(tsm, p) === "where")) return undefined; // a where we cannot edit
     return insertProperty(sourceFile, args, `where: { ${property(site)} }`, true);
