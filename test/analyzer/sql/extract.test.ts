@@ -459,6 +459,10 @@ describe("extractSqlSites: not SQL", () => {
       "a helper's name on something else, or SQL text the helper call does not spell out",
       'await fetchOrders("SELECT * FROM orders");\nawait query(sqlText, [id]);\nawait query("orders that shipped late");\nexec("rm -rf /tmp/x");',
     ],
+    [
+      "NestJS parameter decorators naming query-string keys that are SQL words (postiz's @Query('refresh'))",
+      'import { Pool } from "pg";\nclass C {\n  get(@Query("refresh") refresh: string, @Query("delete") del: string, @Query("select") s: string) {}\n}',
+    ],
   ];
   for (const [name, code] of cases) {
     test(name, () => assert.deepEqual(extract(code), []));

@@ -45,7 +45,7 @@ export function extractSqlSites(
   const found: { site: SqlSite; standalone?: ts.Node }[] = [];
   const report = (site: SqlSite | undefined) => site && found.push({ site });
 
-  const { CallExpression, TaggedTemplateExpression } = ts.SyntaxKind;
+  const { CallExpression, Decorator, TaggedTemplateExpression } = ts.SyntaxKind;
   const EXIT_SCOPE = {} as ts.Node;
   const EXIT_TEMPLATE = {} as ts.Node;
   let templateDepth = 0; // > 0 inside a SQL template: nested tags are its fragments, not sites
@@ -64,6 +64,9 @@ export function extractSqlSites(
       templateDepth--;
       continue;
     }
+    // `@Query("refresh") refresh: string` (NestJS's query-string key), `@ViewEntity({ expression })`:
+    // a decorator runs no SQL.
+    if (node.kind === Decorator) continue;
     if (node.kind === CallExpression) {
       // A view's definition in a schema file is DDL the database keeps, not a query the app runs.
       if (isViewDefinition(ts, node as ts.CallExpression)) continue;
