@@ -244,6 +244,17 @@ const leaks: Case[] = [
     expected: [["missing-tenant-on-insert", "save(o)"]],
   },
   {
+    // Flowise's updateChatflow: merge copies the patch over the row, and the result keeps a key.
+    name: "save of repo.merge(row, patch) or repo.create(input): the key the sources hold",
+    body: `const row = await orderRepo.findOneByOrFail({ id });\n  const merged = orderRepo.merge(row, { status });\n  await orderRepo.save(merged);\n  await orderRepo.save(orderRepo.create({ id, status, tenantId }));\n  await orderRepo.save(Object.assign(new Order(), { id, status, tenantId }));`,
+    expected: [
+      ["missing-tenant-filter", "findOneByOrFail({ id })"],
+      ["missing-tenant-filter", "save(merged)"],
+      ["missing-tenant-filter", "save(orderRepo.create({ id, status, tenantId }))"],
+      ["missing-tenant-filter", "save(Object.assign(new Order(), { id, status, tenantId }))"],
+    ],
+  },
+  {
     name: "manager.find(Order, ...) without tenant",
     body: `return AppDataSource.manager.find(Order, { where: { status } });`,
     expected: [["missing-tenant-filter", "find(Order, { where: { status } })"]],
@@ -492,6 +503,11 @@ const safe: Case[] = [
     expected: [],
   },
   {
+    name: "save of a scoped row merged with a patch, or of an entity created without a key",
+    body: `const o = await orderRepo.findOneByOrFail({ id, tenantId });\n  await orderRepo.save(orderRepo.merge(o, { status }));\n  await orderRepo.save(orderRepo.create({ status, tenantId }));\n  await orderRepo.save(Object.assign(new Order(), { status, tenantId }));`,
+    expected: [],
+  },
+  {
     name: "insert of rows all with tenant",
     body: `await orderRepo.insert([{ status, tenantId }, { status: "x", tenantId }]);`,
     expected: [],
@@ -646,6 +662,17 @@ describe("TypeORM receivers", () => {
       );
     });
   }
+
+  test("a repository picked by a conditional or a fallback, the same entity either way (Flowise)", () => {
+    const code = `import { DataSource, QueryRunner } from "typeorm";\nimport { Order } from "../entities";\nexport function all(ds: DataSource, qr?: QueryRunner) {\n  const repo = qr ? qr.manager.getRepository(Order) : ds.getRepository(Order);\n  const other = qr?.manager.getRepository(Order) ?? ds.getRepository(Order);\n  return [repo.find(), other.findBy({ status: "open" })];\n}\n`;
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [
+        ["missing-tenant-filter", "find()"],
+        ["missing-tenant-filter", 'findBy({ status: "open" })'],
+      ],
+    );
+  });
 
   test("twins: a custom repository scoped by the tenant, a class named Repository for no entity", () => {
     assert.deepEqual(

@@ -30,6 +30,16 @@ export function savedKey(
     const each = (mapped.rows ?? []).map((row) => mappedKey(ctx, mapped.receiver, mapped.element, row, keys));
     return each.find((k) => k && k.expr !== mapped.receiver) ?? each.find((k) => k);
   }
+  // `save(repo.merge(row, patch))`, `save(repo.create(input))`, `Object.assign(new Thing(), input)`:
+  // the entity those hand back holds the key of what they were given.
+  const built = builtEntitySources(tsm, data);
+  if (built) {
+    for (const source of built) {
+      const key = tsm.isNewExpression(skipOuter(tsm, source)) ? undefined : savedKey(ctx, source, keys);
+      if (key) return key;
+    }
+    return undefined;
+  }
   // `save(entity)` with `entity: Domain`: whatever key the object holds.
   if (!tsm.isObjectLiteralExpression(object)) {
     const id = skipOuter(tsm, data);
@@ -96,6 +106,34 @@ function mappedKey(
     if (bound && !bound.dotDotDotToken && field) return { expr: receiver, field, list: true };
   }
   return { ...key, list: true };
+}
+
+/**
+ * What an entity built from others takes its key from, the one that decides first: `repo.merge(row,
+ * patch)` and `Object.assign(target, ...sources)` copy each source over the target in turn (the
+ * last source holding a key wins, else the target's own), `repo.create(input)` takes the input's.
+ * Read through a const holding the call. Undefined for anything else.
+ */
+function builtEntitySources(tsm: typeof ts, data: ts.Expression, depth = 0): ts.Expression[] | undefined {
+  let e = skipOuter(tsm, data);
+  if (tsm.isIdentifier(e) && depth < 3) {
+    const init = constInitializer(tsm, e);
+    if (!init) return undefined;
+    e = skipOuter(tsm, init);
+  }
+  while (tsm.isAwaitExpression(e)) e = skipOuter(tsm, e.expression);
+  if (!tsm.isCallExpression(e) || !e.arguments.length || e.arguments.some((a) => tsm.isSpreadElement(a)))
+    return undefined;
+  const callee = skipOuter(tsm, e.expression);
+  if (!tsm.isPropertyAccessExpression(callee)) return undefined;
+  const method = callee.name.text;
+  const assign = method === "assign" && tsm.isIdentifier(callee.expression) && callee.expression.text === "Object";
+  if (method === "create") return e.arguments.length === 1 ? [e.arguments[0]!] : undefined;
+  if (method !== "merge" && !assign) return undefined;
+  const [target, ...sources] = e.arguments;
+  // `Object.assign(new Thing(), input)` / `merge(repo.create(), patch)`: the target holds what it was built from.
+  const inner = builtEntitySources(tsm, target!, depth + 1);
+  return [...sources.reverse(), ...(inner ?? [target!])];
 }
 
 /** `const row = await repo.findOneBy(...)` (`find`, `findBy`: rows): what the const holds, read from a repository. */
