@@ -80,6 +80,13 @@ function repositoryEntityName(ctx: OrmContext, expr: ts.Expression, depth: numbe
 
 function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): string | undefined {
   const { ts: tsm } = ctx;
+  // `queryRunner ? queryRunner.manager.getRepository(ChatFlow) : dataSource.getRepository(ChatFlow)`
+  // (Flowise): one entity whichever branch runs.
+  if (tsm.isConditionalExpression(node) || (tsm.isBinaryExpression(node) && isFallback(tsm, node))) {
+    const [a, b] = tsm.isConditionalExpression(node) ? [node.whenTrue, node.whenFalse] : [node.left, node.right];
+    const first = repositoryEntityName(ctx, a, depth + 1);
+    return first && first === repositoryEntityName(ctx, b, depth + 1) ? first : undefined;
+  }
   if (tsm.isCallExpression(node)) {
     const name = calleeName(tsm, node);
     if (name && REPOSITORY_GETTERS.has(name)) {
@@ -116,6 +123,12 @@ function syntacticEntity(ctx: OrmContext, node: ts.Expression, depth: number): s
     return cls && tsm.isClassLike(cls) ? extendedEntity(tsm, cls) : undefined;
   }
   return undefined;
+}
+
+/** `a ?? b`, `a || b`: one of two values. */
+function isFallback(tsm: typeof ts, node: ts.BinaryExpression): boolean {
+  const op = node.operatorToken.kind;
+  return op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken;
 }
 
 /**
