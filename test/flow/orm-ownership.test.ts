@@ -338,6 +338,31 @@ await AppDataSource.manager.delete(Order, { id: In(rows.map((r) => r.id)) });`,
     [],
   ],
   [
+    // Flowise's changeUpdateOnDataset: a save hands the row to TypeORM, which keeps its key.
+    "a scoped row saved twice, or in the else of an if that saves it too",
+    `const order = await repo.findOneBy({ id, tenantId });
+if (!order) throw new Error("not found");
+await repo.save(order);
+if (input.id) {
+  await repo.save(order);
+} else {
+  await repo.save(order);
+}
+await repo.save(order);`,
+    [],
+  ],
+  [
+    "twin: a row handed to another call before it is saved, or read unscoped and saved in both branches",
+    `const order = await repo.findOneBy({ id, tenantId });
+if (!order) throw new Error("not found");
+applyPatch(order, input);
+await repo.save(order);
+const other = await repo.findOneBy({ id: input.id });
+if (input.id) await repo.save(other!);
+else await repo.save(other!);`,
+    ["save(order)", "findOneBy({ id: input.id })", "save(other!)", "save(other!)"],
+  ],
+  [
     "id of a row saved with the tenant",
     `const saved = await repo.save({ tenantId, status: "new" });
 await repo.update(saved.id, { status: "open" });`,

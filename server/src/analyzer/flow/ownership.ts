@@ -655,6 +655,9 @@ function mayReturnRow(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): boolean {
 /** A call that only looks at what it is handed: a check (`assertOwned(row, t)`) or a log line. */
 const LOOKS_ONLY = /^(?:assert|check|ensure|verify|require|validate|authorize|can|is|has|log|info|warn|error|debug)/i;
 
+/** ORM methods handed an entity that write it by the key it holds and never give it another (TypeORM, MikroORM). */
+const KEEPS_KEY = new Set(["save", "persist", "persistAndFlush", "softRemove", "recover", "reload"]);
+
 /** Array methods that read the elements and leave the array and its rows as they are. */
 const READS_ELEMENTS = new Set([
   "map",
@@ -685,6 +688,12 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= before) return;
     if (tsm.isIdentifier(n) && n.text === name && escapesAt(n)) found = true;
+    // `if (em) { save(row) } else { <here> }`: the other branch is not on the way here.
+    if (tsm.isIfStatement(n) && n.elseStatement && n.elseStatement.pos <= before && before < n.elseStatement.end) {
+      visit(n.expression);
+      visit(n.elseStatement);
+      return;
+    }
     tsm.forEachChild(n, visit);
   };
   const escapesAt = (id: ts.Identifier): boolean => {
@@ -723,6 +732,8 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
     if (tsm.isCallExpression(p) && p.arguments.includes(top as ts.Expression)) {
       const callee = strip(tsm, p.expression);
       const owner = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression).getText() : "";
+      // `repo.save(row)`: an ORM write of the row keeps the key it was loaded with.
+      if (tsm.isPropertyAccessExpression(callee) && KEEPS_KEY.has(callee.name.text)) return false;
       return !LOOKS_ONLY.test(calleeName(tsm, p) ?? "") && !/^(?:console|logger|log)$/.test(owner);
     }
     // `for (const r of rows)`: each element, as the list itself.
