@@ -82,3 +82,32 @@ describe("a create filed under the parent its owning key names", () => {
     );
   });
 });
+
+describe("createMany files every row it writes under the parent each names (postiz's saveExisingData)", () => {
+  test("the booking proven first: a list mapped to rows, or an array of rows, under it is proven", () => {
+    assert.deepEqual(
+      rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.createMany({ data: body.lines.map((line: string) => ({ bookingId: b.id, content: line })) });
+  await prisma.bookingNote.createMany({ data: [{ bookingId: b.id, content: "a" }, { bookingId: params.bookingId, content: "b", ...{} }].slice(0, 1) });
+  await prisma.bookingNote.createMany({ data: [{ bookingId: b.id, content: "a" }, { bookingId: b.id, content: "b" }] });`),
+      ["dynamic-sql:createMany"],
+    );
+  });
+
+  test("twins: rows under the URL's booking, one row of several, or each element's own key", () => {
+    assert.deepEqual(
+      rules(
+        `  await prisma.bookingNote.createMany({ data: body.lines.map((line: string) => ({ bookingId: params.bookingId, content: line })) });`,
+      ),
+      ["missing-tenant-on-insert:createMany"],
+    );
+    assert.deepEqual(
+      rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.createMany({ data: [{ bookingId: b.id, content: "a" }, { bookingId: body.other, content: "b" }] });
+  await prisma.bookingNote.createMany({ data: body.notes.map((n: any) => ({ bookingId: n.bookingId, content: n.text })) });`),
+      ["missing-tenant-on-insert:createMany", "missing-tenant-on-insert:createMany"],
+    );
+  });
+});

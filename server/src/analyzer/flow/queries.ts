@@ -5,7 +5,7 @@ import { isLiteral } from "../credentials";
 import type { FieldTypes } from "../orm/declared-fields";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
-import { createdUnderKey } from "../orm/prisma-writes";
+import { createdRows, createdUnderKey } from "../orm/prisma-writes";
 import { constInitializer } from "./bindings";
 import { memberValue as member } from "../orm/prisma-where";
 import type { SqlSite } from "../sql/site";
@@ -232,7 +232,9 @@ export function prismaFlowQuery(
           ]
         : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
           ? createdUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
-          : undefined,
+          : /^createMany/.test(method) && createOwner && args && tsm.isObjectLiteralExpression(args)
+            ? createdManyUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
+            : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
 }
@@ -313,6 +315,19 @@ function createdUnder(
   };
   const keys = relations.flatMap((relation) => keyFor(relation) ?? []);
   return keys.length ? keys : undefined;
+}
+
+/** createMany: the parent keys every row it writes names (prisma-writes.ts `createdRows`). */
+function createdManyUnder(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+  data: ts.Expression | undefined,
+  relations: readonly CreateOwner[],
+  types: FieldTypes | undefined,
+): ParentKey[] | undefined {
+  const rows = createdRows(tsm, data, (e) => literalOf(tsm, e, call) ?? e);
+  const keys = rows?.flatMap((row) => createdUnder(tsm, call, row, relations, types) ?? []);
+  return keys?.length ? keys : undefined;
 }
 
 /** The Prisma relation a model is owned through: its field, its foreign key field, and the parent table. */

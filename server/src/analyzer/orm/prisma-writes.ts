@@ -177,12 +177,67 @@ export function createdUnderKey(
  * (analyze.ts asks it) files the row under another tenant's booking, where that tenant reads it.
  */
 export function checkParentKey(site: CallSite): OrmFinding[] {
-  const { ctx, entity, args } = site;
-  const tsm = ctx.ts;
+  const { entity, args } = site;
   const through = entity.through;
   const relation = through && entity.info.relations?.find((r) => r.field === through.field);
-  if (!relation || !args || site.method.text !== "create") return [];
-  const found = argument(site, args, "data");
+  if (!relation || !args || !CREATES_UNDER.test(site.method.text)) return [];
+  const data = argument(site, args, "data");
+  // createMany: each row written (an array literal, or what `list.map((x) => ({ ... }))` returns).
+  const rows =
+    data === "unknown"
+      ? undefined
+      : site.method.text === "create"
+        ? [data]
+        : createdRows(site.ctx.ts, data, (e) => followConst(site.ctx, e));
+  const found = rows?.length === 1 ? rows[0] : "unknown";
+  if (rows && rows.length > 1) {
+    // Several rows: each judged on its own, the first that names an unproven parent reported.
+    for (const row of rows) {
+      const one = checkParentKeyOf(site, relation, row);
+      if (one.length) return one;
+    }
+    return [];
+  }
+  return checkParentKeyOf(site, relation, found);
+}
+
+/** create, createMany, createManyAndReturn: the calls that write rows under a parent. */
+const CREATES_UNDER = /^create(?:Many(?:AndReturn)?)?$/;
+
+/**
+ * The rows a createMany writes: the objects of an array literal (through consts), or the object
+ * a `.map` callback returns (`value.map((p) => ({ integrationId, value: p }))`). Undefined when
+ * they cannot be read.
+ */
+export function createdRows(
+  tsm: typeof ts,
+  data: ts.Expression | undefined,
+  follow: (e: ts.Expression) => ts.Expression,
+): (ts.Expression | undefined)[] | undefined {
+  const list = data && follow(strip(tsm, data));
+  if (!list) return undefined;
+  if (tsm.isArrayLiteralExpression(list))
+    return list.elements.some((e) => tsm.isSpreadElement(e)) ? undefined : [...list.elements];
+  if (tsm.isObjectLiteralExpression(list)) return [list];
+  if (!tsm.isCallExpression(list) || !tsm.isPropertyAccessExpression(list.expression)) return undefined;
+  if (list.expression.name.text !== "map") return undefined;
+  const fn = list.arguments[0] && strip(tsm, list.arguments[0]);
+  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return undefined;
+  if (!tsm.isBlock(fn.body)) return [strip(tsm, fn.body)];
+  const returns = fn.body.statements.filter((st): st is ts.ReturnStatement => tsm.isReturnStatement(st));
+  return returns.length === 1 && returns[0]!.expression && fn.body.statements.at(-1) === returns[0]
+    ? [strip(tsm, returns[0]!.expression)]
+    : undefined;
+}
+
+function checkParentKeyOf(
+  site: CallSite,
+  relation: NonNullable<CallSite["entity"]["info"]["relations"]>[number],
+  found: ts.Expression | "unknown" | undefined,
+): OrmFinding[] {
+  const { ctx, entity } = site;
+  const tsm = ctx.ts;
+  const through = entity.through!;
   const key = found === "unknown" ? "unknown" : createdUnderKey(tsm, found, relation, (e) => followConst(ctx, e), ctx);
   const parent = `"${through.parent.table.name}"`;
   if (key === "unknown")
