@@ -285,6 +285,21 @@ return lines.findBy({ orderId: order.id });`,
     ["delete({ orderId: input.orderId })"],
   ],
   [
+    // Flowise's getAllDatasets: a count per parent of a scoped list.
+    "count, countBy and existsBy of a child by the key of a scoped parent",
+    `const orders = await repo.findBy({ tenantId });
+for (const order of orders) await lines.count({ where: { orderId: order.id } });
+const one = await repo.findOneBy({ id, tenantId });
+if (!one) throw new Error("not found");
+return [await lines.countBy({ orderId: one.id }), await lines.existsBy({ orderId: one.id })];`,
+    [],
+  ],
+  [
+    "twin: counted by a parent key from the request",
+    `return [await lines.count({ where: { orderId: input.orderId } }), await lines.countBy({ orderId: input.orderId })];`,
+    ["count({ where: { orderId: input.orderId } })", "countBy({ orderId: input.orderId })"],
+  ],
+  [
     "delete(id) of a scoped findOneBy's row",
     `const order = await repo.findOneBy({ id, tenantId });
 if (!order) throw new Error("not found");

@@ -504,6 +504,7 @@ function columnKey(
 const TYPEORM_ONE = new Set(["findOne", "findOneBy", "findOneOrFail", "findOneByOrFail"]);
 const TYPEORM_MANY = new Set(["find", "findBy", "findByIds"]);
 const TYPEORM_CRITERIA = new Set(["update", "delete", "softDelete", "restore"]);
+const TYPEORM_COUNTS = new Set(["count", "countBy", "exist", "exists", "existsBy"]);
 
 /** `repo.findOneBy({ id })`, `findOne({ where: { id } })`, `repo.delete(id)`, `manager.delete(Order, { id })`, `save`. */
 function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
@@ -520,6 +521,18 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     return { returns: "row", key: { expr: key.expr, list: !!key.list, ...(key.field && { ofObject: key.field }) } };
   }
   if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
+  // `count({ where: { thingId: thing.id } })`, `existsBy({ id })`: a read that hands back a number or a yes.
+  if (TYPEORM_COUNTS.has(method)) {
+    const where = arg && tsm.isObjectLiteralExpression(arg) && !method.endsWith("By") ? member(tsm, arg, "where") : arg;
+    const w = where && skipOuter(tsm, where);
+    const whereObject = w && tsm.isObjectLiteralExpression(w) ? w : undefined;
+    return {
+      returns: "none",
+      key: whereObject && objectKey(tsm, whereObject, keys, false, "In"),
+      whereObject,
+      readOnly: true,
+    };
+  }
   const one = TYPEORM_ONE.has(method);
   if (one || TYPEORM_MANY.has(method)) {
     const byOptions = method === "find" || method === "findOne" || method === "findOneOrFail";
