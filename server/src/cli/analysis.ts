@@ -175,6 +175,11 @@ const OTHER_FILES_KEPT = 256;
 
 export class OtherFiles {
   private readonly parsed = new Map<string, ts.SourceFile | null>();
+  /**
+   * Paths that hold no file to read, kept apart from the trees: resolving an import tries several
+   * (`x.ts`, `x.tsx`, `x/index.ts`), and a barrel of a hundred `export *` would push every tree out.
+   */
+  private readonly absent = new Set<string>();
   /** `textOf`: a newer text than the disk's (the CLI's fixed texts, the editor's open documents). */
   constructor(private readonly textOf: (file: string) => string | undefined) {}
 
@@ -186,12 +191,15 @@ export class OtherFiles {
       this.parsed.set(file, hit);
       return hit ?? undefined;
     }
+    const open = this.textOf(file);
+    if (open === undefined && this.absent.has(file)) return undefined;
     let sourceFile: ts.SourceFile | null = null;
     if (!file.split(/[\\/]/).includes("node_modules")) {
-      const text = this.textOf(file) ?? (checkSize(file) ? undefined : readText(file));
+      const text = open ?? (checkSize(file) ? undefined : readText(file));
       if (typeof text === "string") sourceFile = parseFile(file, text);
     }
-    this.keep(file, sourceFile);
+    if (sourceFile) this.keep(file, sourceFile);
+    else if (open === undefined) this.absent.add(file);
     return sourceFile ?? undefined;
   }
 
@@ -215,7 +223,10 @@ export class OtherFiles {
 
   /** After `--fix` rewrote files, their old trees are stale. */
   forget(files: Iterable<string>): void {
-    for (const file of files) this.parsed.delete(resolve(file));
+    for (const file of files) {
+      this.parsed.delete(resolve(file));
+      this.absent.delete(resolve(file));
+    }
   }
 }
 

@@ -16,6 +16,12 @@ export class FunctionResolver {
 
   private readonly imports = new Map<ts.SourceFile, Map<string, { from: string; name: string }>>();
 
+  /** What a module exports by a name, once per file, name and depth (a barrel re-exports a hundred modules). */
+  private readonly exports = new Map<string, FunctionWithBody | null>();
+
+  /** The file a specifier names from a folder, by path (its tree may be dropped and parsed again). */
+  private readonly modules = new Map<string, string | null>();
+
   constructor(
     private readonly tsm: typeof ts,
     private readonly checker?: ts.TypeChecker,
@@ -200,6 +206,20 @@ export class FunctionResolver {
 
   /** A function a module exports: its own, or one a barrel re-exports (`export * from "./x"`, `export { a } from "./x"`). */
   private exported(file: ts.SourceFile, name: string, member = "", depth = 0): FunctionWithBody | undefined {
+    const key = `${file.fileName}\0${name}\0${member}\0${depth}`;
+    const known = this.exports.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const found = this.exportedUncached(file, name, member, depth);
+    this.exports.set(key, found ?? null);
+    return found;
+  }
+
+  private exportedUncached(
+    file: ts.SourceFile,
+    name: string,
+    member: string,
+    depth: number,
+  ): FunctionWithBody | undefined {
     const tsm = this.tsm;
     const own = this.localFunctions(file).get(`${name}${member}`);
     if (own || depth >= 3) return own;
@@ -239,6 +259,18 @@ export class FunctionResolver {
 
   /** The file a relative module specifier names (`./repo`, `../lib/repo.js`, `./repo/index`). */
   private moduleFile(from: string, specifier: string): ts.SourceFile | undefined {
+    const folder = from.replace(/\\/g, "/").replace(/\/[^/]*$/, "");
+    const key = `${folder}\0${specifier}`;
+    const known = this.modules.get(key);
+    if (known === null) return undefined;
+    const hit = known !== undefined ? this.sourceFileOf!(known) : undefined;
+    if (hit) return hit;
+    const found = this.moduleFileUncached(from, specifier);
+    this.modules.set(key, found ? found.fileName : null);
+    return found;
+  }
+
+  private moduleFileUncached(from: string, specifier: string): ts.SourceFile | undefined {
     const dir = from.replace(/\\/g, "/").split("/").slice(0, -1);
     if (specifier.startsWith(".")) return this.fileAt(dir, specifier);
     // A project alias for its source root (`@/lib/tags`, `~/lib/tags`, tsconfig `"@/*": ["./*"]`):
