@@ -173,10 +173,24 @@ describe("run", () => {
       const pointed = memoryIo(project.dir);
       await run(cli(["src"]), pointed, "0.0.0-test");
       assert.match(pointed.err(), /inferred tenant column "tenant_id" from 1 of 3 tables in db\/migrations\/001\.sql/);
+      // Machine formats keep stderr quiet and carry the notes in the report.
       const json = memoryIo(project.dir);
       await run(cli(["--format", "json"]), json, "0.0.0-test");
       assert.doesNotMatch(json.err(), /inferred/);
-      JSON.parse(json.out());
+      const notes: string[] = JSON.parse(json.out()).notes;
+      assert.deepEqual(notes, [
+        'no tenantguard.config.json; inferred tenant column "tenant_id" from 1 of 3 tables in db/migrations/001.sql (confirm it in tenantguard.config.json)',
+      ]);
+      const sarif = memoryIo(project.dir);
+      await run(cli(["--format", "sarif"]), sarif, "0.0.0-test");
+      assert.doesNotMatch(sarif.err(), /inferred/);
+      const notifications = JSON.parse(sarif.out()).runs[0].invocations[0].toolExecutionNotifications;
+      assert.ok(
+        notifications.some(
+          (n: { level: string; message: { text: string } }) =>
+            n.level === "note" && /inferred tenant column/.test(n.message.text),
+        ),
+      );
     } finally {
       project.remove();
     }

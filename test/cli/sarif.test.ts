@@ -14,6 +14,15 @@ describe("sarif", () => {
     const validate = loadSarifValidator();
     const valid = validate(log);
     assert.ok(valid, JSON.stringify(validate.errors, null, 2));
+    // With the run's notes as tool execution notifications too.
+    const noted = JSON.parse(formatSarif({ ...sampleReport(), notes: ['inferred tenant column "tenant_id"'] }));
+    assert.ok(validate(noted), JSON.stringify(validate.errors, null, 2));
+    assert.deepEqual(noted.runs[0].invocations, [
+      {
+        executionSuccessful: true,
+        toolExecutionNotifications: [{ level: "note", message: { text: 'inferred tenant column "tenant_id"' } }],
+      },
+    ]);
   });
 
   it("describes every rule with its docs link and default level", () => {

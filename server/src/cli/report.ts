@@ -68,6 +68,8 @@ export interface Report {
   /** Absolute working directory the `file` paths are relative to (SARIF `%SRCROOT%`). */
   cwd: string;
   toolVersion: string;
+  /** What the run inferred or decided for the user to confirm (the tenant column it inferred, clients it detected). */
+  notes?: string[];
   /** Present only with `--explain`: every safe query's proof, sorted like the findings. */
   proofs?: ReportedProof[];
 }

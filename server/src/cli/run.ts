@@ -116,9 +116,11 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     io.stderr.write(redactSecrets(discovered.nothingToCheck) + "\n");
     return { exitCode: 2 };
   }
-  // Inference notes are for people; machine formats keep stderr quiet too.
+  // Inference notes are for people: on stderr with stylish; machine formats keep stderr quiet and
+  // carry them in the report (JSON `notes`, SARIF tool execution notifications).
   // The model's notes carry their own "tenantguard:" prefix.
-  if (options.format === "stylish") for (const note of discovered.notes) io.stderr.write(redactSecrets(note) + "\n");
+  const notes = discovered.notes.map((note) => redactSecrets(note).replace(/^tenantguard: /, ""));
+  if (options.format === "stylish") for (const note of notes) io.stderr.write(`tenantguard: ${note}\n`);
 
   const collected = collectFiles(options.paths, {
     cwd: io.cwd,
@@ -151,6 +153,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     config,
   );
   const clients = detectRunClients(config, collected.files);
+  notes.push(...clients.notes.map((note) => redactSecrets(note)));
   if (options.format === "stylish")
     for (const note of clients.notes) io.stderr.write(`tenantguard: ${redactSecrets(note)}\n`);
 
@@ -237,6 +240,7 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     },
     cwd: io.cwd,
     toolVersion,
+    notes,
     ...(options.explain && { proofs: proofs.sort(compareProofs) }),
   };
   const target = options.output === undefined ? io.stdout : undefined;

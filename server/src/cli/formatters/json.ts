@@ -32,6 +32,8 @@ export function formatJson(report: Report): string {
       })),
     }),
     summary: report.summary,
+    // What the run inferred for the user to confirm (stylish prints these on stderr); only when there are any.
+    ...(report.notes?.length && { notes: report.notes }),
   };
   return JSON.stringify(output, null, 2) + "\n";
 }

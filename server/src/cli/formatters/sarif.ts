@@ -34,6 +34,15 @@ export function formatSarif(report: Report): string {
         columnKind: "utf16CodeUnits",
         originalUriBaseIds: { [SRCROOT]: { uri: directoryUri(report.cwd) } },
         results: report.findings.map((f) => toResult(f, ruleIds.indexOf(f.ruleId))),
+        // What the run inferred (the tenant column, detected clients): notes for whoever reads the log.
+        ...(report.notes?.length && {
+          invocations: [
+            {
+              executionSuccessful: true,
+              toolExecutionNotifications: report.notes.map((text) => ({ level: "note" as const, message: { text } })),
+            },
+          ],
+        }),
       },
     ],
   };
