@@ -63,6 +63,12 @@ export interface AnalyzeOptions {
    * by-id queries. Absent: only helpers in this file are followed (with a checker, every file is).
    */
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /**
+   * Where a bare module specifier may point (tsconfig `paths`/`baseUrl`: `@gitroom/lib/x` ->
+   * `libraries/lib/src/x`), as candidate paths without extension, best first; the resolver's own
+   * guesses (`@/`, workspace packages) follow.
+   */
+  moduleCandidates?(from: string, specifier: string): readonly string[];
   /** When set, how each safe query was proven is pushed here (`--explain`, hovers); absent, nothing extra is computed. */
   proofs?: Proof[];
   /**
@@ -161,6 +167,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
       queries: fileQueries,
       checker: options.checker,
       sourceFileOf: options.checker ? undefined : options.sourceFileOf,
+      moduleCandidates: options.moduleCandidates,
       queriesOf: options.checker || options.sourceFileOf ? (other) => flowQueriesOf(options, other) : undefined,
       tenantOf,
       authorizers,
@@ -261,7 +268,12 @@ function passedAtCalls(
 
 /** Finds the function a call runs: through the checker, else this file and the files its imports name. */
 function functionResolver(options: AnalyzeOptions): FunctionResolver {
-  return new FunctionResolver(options.ts, options.checker, options.checker ? undefined : options.sourceFileOf);
+  return new FunctionResolver(
+    options.ts,
+    options.checker,
+    options.checker ? undefined : options.sourceFileOf,
+    options.moduleCandidates,
+  );
 }
 
 /**

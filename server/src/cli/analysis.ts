@@ -1,6 +1,7 @@
 // Runs the analyzer over files for one CLI run: reads (or takes the fixed text of) each
 // file, picks the program's SourceFile and TypeChecker in type-aware mode, applies the
 // run's rule levels, and turns per-file trouble into values the caller reports.
+import { readFileSync } from "node:fs";
 import { dirname, extname, join, relative, resolve } from "node:path";
 import ts from "typescript";
 import {
@@ -14,6 +15,7 @@ import {
 } from "../analyzer";
 import { effectiveSeverity } from "../analyzer/rules";
 import { CallerFiles } from "./caller-files";
+import { createModuleMapper } from "./tsconfig-paths";
 import { checkSize, readText } from "./source-files";
 import { toPosix } from "./paths";
 import { typescriptLibDir } from "./typescript-lib";
@@ -143,6 +145,7 @@ export function createAnalysisSession(options: SessionOptions): { session: Analy
           relativePath: toPosix(relative(options.config.rootDir, file)),
           proofs,
           sourceFileOf: fromProgram ? undefined : (other) => others.get(other),
+          moduleCandidates: fromProgram ? undefined : (from, specifier) => others.moduleCandidates(from, specifier),
           callerFiles: callerFiles(sourceFile),
         });
         const text: FileText = { text: sourceFile.text, lineStarts: sourceFile.getLineStarts() };
@@ -180,8 +183,15 @@ export class OtherFiles {
    * (`x.ts`, `x.tsx`, `x/index.ts`), and a barrel of a hundred `export *` would push every tree out.
    */
   private readonly absent = new Set<string>();
+  /** Where bare import specifiers point, from the tsconfig.json files above each importer (`paths`, `baseUrl`). */
+  private mapper = createModuleMapper(readConfigText);
   /** `textOf`: a newer text than the disk's (the CLI's fixed texts, the editor's open documents). */
   constructor(private readonly textOf: (file: string) => string | undefined) {}
+
+  /** Candidate paths (no extension) a bare specifier imported by `from` maps to in the project's tsconfig. */
+  moduleCandidates(from: string, specifier: string): readonly string[] {
+    return this.mapper(from, specifier);
+  }
 
   get(fileName: string): ts.SourceFile | undefined {
     const file = resolve(fileName);
@@ -226,6 +236,7 @@ export class OtherFiles {
     for (const file of files) {
       this.parsed.delete(resolve(file));
       this.absent.delete(resolve(file));
+      if (/(?:^|[\\/])tsconfig[^\\/]*\.json$/.test(file)) this.mapper = createModuleMapper(readConfigText);
     }
   }
 }
@@ -303,3 +314,12 @@ function formatDiagnostic(d: ts.Diagnostic): string {
 }
 
 // Generated bundles and minified vendor files are megabytes of one line: not worth the time.
+
+/** A tsconfig's text, or undefined when there is none to read. */
+function readConfigText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -106,6 +106,10 @@ export function analyzeText(
       relativePath: workspace.relativePath(file, context),
       proofs,
       sourceFileOf: others && sourceFile !== typed?.sourceFile ? (other) => others.get(other) : undefined,
+      moduleCandidates:
+        others && sourceFile !== typed?.sourceFile
+          ? (from, specifier) => others.moduleCandidates(from, specifier)
+          : undefined,
       callerFiles:
         callers && ((name, definedIn, owner) => callerTrees(callers(context.config.rootDir), name, definedIn, owner)),
     });

@@ -27,6 +27,8 @@ export class FunctionResolver {
     private readonly checker?: ts.TypeChecker,
     /** Another file of the project by path, when the caller has it parsed (untyped mode). */
     private readonly sourceFileOf?: (fileName: string) => ts.SourceFile | undefined,
+    /** Where a bare specifier may point (tsconfig `paths`), candidate paths without extension. */
+    private readonly moduleCandidates?: (from: string, specifier: string) => readonly string[],
   ) {}
 
   /** The function a call runs, when its body can be seen. */
@@ -273,6 +275,12 @@ export class FunctionResolver {
   private moduleFileUncached(from: string, specifier: string): ts.SourceFile | undefined {
     const dir = from.replace(/\\/g, "/").split("/").slice(0, -1);
     if (specifier.startsWith(".")) return this.fileAt(dir, specifier);
+    // The project's own mapping first (tsconfig `paths`, `baseUrl`), then the guesses below.
+    for (const candidate of this.moduleCandidates?.(from, specifier) ?? []) {
+      const path = candidate.replace(/\\/g, "/");
+      const found = this.fileAt(path.startsWith("/") ? [""] : [], path);
+      if (found) return found;
+    }
     // A project alias for its source root (`@/lib/tags`, `~/lib/tags`, tsconfig `"@/*": ["./*"]`):
     // the nearest folder above the importing file where the rest of the path is a file.
     const alias = /^[@~#]\//.exec(specifier);

@@ -38,6 +38,8 @@ export interface HelperContext {
   tenantOf(table: string): TenantNames;
   /** Another file of the project by path, parsed by the caller: imports are followed without a checker. */
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /** Where a bare module specifier may point (tsconfig `paths`); see AnalyzeOptions. */
+  moduleCandidates?(from: string, specifier: string): readonly string[];
   /** A file's flow queries (the analysed file's, or a helper's file); undefined: not followed. */
   queriesOf(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
   /** The model's links, so a helper follows rows as its callers do (FlowContext). */
@@ -140,7 +142,12 @@ export class HelperSummaries implements HelperEffects {
   private depth = 0;
 
   constructor(private readonly ctx: HelperContext) {
-    this.functions = new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf && ((f) => ctx.sourceFileOf!(f)));
+    this.functions = new FunctionResolver(
+      ctx.ts,
+      ctx.checker,
+      ctx.sourceFileOf && ((f) => ctx.sourceFileOf!(f)),
+      ctx.moduleCandidates && ((from, spec) => ctx.moduleCandidates!(from, spec)),
+    );
   }
 
   /** Per call of a helper that returns a membership read: the lookup of the tenant and user the call passed. */

@@ -55,6 +55,8 @@ export interface OwnershipContext {
   queriesOf?(file: ts.SourceFile): ReadonlyMap<ts.Node, FlowQuery> | undefined;
   /** Untyped mode: another file of the project by path, so relative imports of helpers are followed. */
   sourceFileOf?(fileName: string): ts.SourceFile | undefined;
+  /** Where a bare module specifier may point (tsconfig `paths`); see AnalyzeOptions. */
+  moduleCandidates?(from: string, specifier: string): readonly string[];
   /** The config's authorization functions. */
   authorizers?: Authorizers;
   /** Absent: a key that is a parameter stays unproven (its callers are not looked for). */
@@ -103,6 +105,7 @@ export class OwnershipFlow {
       sourceFile: ctx.sourceFile,
       checker: ctx.checker,
       sourceFileOf: ctx.sourceFileOf,
+      moduleCandidates: ctx.moduleCandidates,
       tenantOf: ctx.tenantOf,
       queriesOf: (file) => (file === ctx.sourceFile ? ctx.queries : ctx.queriesOf?.(file)),
       links: ctx.links,
@@ -327,7 +330,12 @@ export class OwnershipFlow {
     // Any client can call an entry point with any argument; a default export is imported under any name.
     if (isEntryPoint(ctx.ts, pk) || isDefaultExport(ctx.ts, pk)) return { kind: "unknown" };
     seen.add(pk.fn);
-    const resolver = (this.resolver ??= new FunctionResolver(ctx.ts, ctx.checker, ctx.sourceFileOf));
+    const resolver = (this.resolver ??= new FunctionResolver(
+      ctx.ts,
+      ctx.checker,
+      ctx.sourceFileOf,
+      ctx.moduleCandidates,
+    ));
     const handlerFile = pk.fn.getSourceFile().fileName;
     // A CQRS handler's `execute(command)` runs for each `new Command(...)`: those are its calls.
     const command = commandOfHandler(ctx.ts, pk, (file, name) => resolver.classNamed(file, name));
