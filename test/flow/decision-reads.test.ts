@@ -40,6 +40,24 @@ describe("a by-id read whose row only decides conditions", () => {
     assert.deepEqual(r.flagged, []);
   });
 
+  test("the same name read in two branches; a list derived from the row tested through an array method", () => {
+    // cal.com's webhook middleware reads `const eventType` in two branches; its event type check
+    // derives the team's members and asks `input.users.every((u) => members.includes(u))`.
+    const r = run(`  if (ids.length) {
+    const inv = await prisma.invoice.findFirst({ where: { id: ids[0] }, include: { team: { include: { members: true } } } });
+    if (inv && inv.ownerId !== me && !isAdmin(inv.team?.members)) throw new Error("forbidden");
+  } else {
+    const inv = await prisma.invoice.findFirst({ where: { id }, include: { team: { include: { members: true } } } });
+    if (!inv) throw new Error("not found");
+    const allowed = (function () {
+      const members = inv.team.members.map((m) => m.userId);
+      return ids.every((u) => members.includes(u));
+    })();
+    if (!allowed) throw new Error("forbidden");
+  }`);
+    assert.deepEqual(r.flagged, []);
+  });
+
   test("a loop that answers false on a stranger's row", () => {
     const r = run(`  for (const key of ids) {
     const inv = await prisma.invoice.findFirst({ where: { id: key } });
@@ -59,6 +77,9 @@ describe("a by-id read whose row only decides conditions", () => {
       `${READ}\n  const total = inv ? inv.total : 0;\n  return { total };`,
       `${READ}\n  let held;\n  if (inv) held = inv;\n  return held;`,
     ];
+    // The key handed on after the read (Flowise: an existence check of the request's credential id,
+    // which a runner then uses): the read is that use's check, and it proves no tenant.
+    twins.push(`${READ}\n  if (!inv || inv.status === "void") throw new Error("no invoice");\n  await runWith(id);`);
     // The key used again by a later query: the read is that query's ownership check, and one that only logs is no check.
     twins.push(
       `${READ}\n  if (inv && inv.ownerId !== me) console.warn("not yours");\n  await prisma.invoice.findFirst({ where: { id } });`,

@@ -213,9 +213,9 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
 
 /**
  * A by-key read whose row only decides conditions (explain-evidence.ts decisionOnly) and whose key
- * no later query of the function uses: it hands nothing of another tenant's row on. When a later
- * query uses the key, the read is that query's ownership check, and a check that falls through
- * stays flagged, saying why.
+ * the function does not use again: it hands nothing of another tenant's row on. When the key is
+ * used later (a query by it, a call handed it, a message), the read is that use's check, and a
+ * check that falls through or only tests that some tenant's row exists stays flagged.
  */
 function decidingRead(tsm: typeof ts, call: ts.Node | undefined, queries: ReadonlyMap<ts.Node, FlowQuery>): boolean {
   const q = call && queries.get(call);
@@ -223,16 +223,21 @@ function decidingRead(tsm: typeof ts, call: ts.Node | undefined, queries: Readon
     return false;
   const fn = enclosingFunctionOf(tsm, call);
   const key = normalize(q.key.expr.getText());
-  for (const other of queries.values())
+  // The key used again after the read (a later query, a call, a message): the read is its check.
+  let usedLater = false;
+  const visit = (n: ts.Node): void => {
+    if (usedLater || n.end <= call.end) return;
     if (
-      other !== q &&
-      other.call.pos > call.end &&
-      enclosingFunctionOf(tsm, other.call) === fn &&
-      other.key &&
-      normalize(other.key.expr.getText()) === key
+      n.pos >= call.end &&
+      (tsm.isIdentifier(n) || tsm.isPropertyAccessExpression(n)) &&
+      !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+      normalize(n.getText()) === key
     )
-      return false;
-  return true;
+      usedLater = true;
+    else tsm.forEachChild(n, visit);
+  };
+  if (fn) visit(fn);
+  return !usedLater;
 }
 
 function enclosingFunctionOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {

@@ -296,17 +296,22 @@ export function decisionOnly(tsm: typeof ts, call: ts.CallExpression): ts.Node |
 function constDecides(tsm: typeof ts, decl: ts.VariableDeclaration, depth: number): boolean {
   if (depth > 3 || !tsm.isIdentifier(decl.name) || !(decl.parent.flags & tsm.NodeFlags.Const)) return false;
   const name = decl.name.text;
-  let scope: ts.Node = decl;
-  while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  // A const lives in its block: a namesake in another block (`const eventType` in each branch) is another.
+  let scope: ts.Node = decl.parent.parent;
+  while (scope.parent && !tsm.isBlock(scope) && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope))
+    scope = scope.parent;
   let uses = 0;
   let decides = true;
   const visit = (n: ts.Node): void => {
     if (!decides) return;
     if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
       const parent = n.parent;
+      // A namesake declared inside the block shadows it; its uses are counted as this one's (the stricter reading).
       const isName =
         (tsm.isPropertyAccessExpression(parent) && parent.name === n) ||
-        (tsm.isPropertyAssignment(parent) && parent.name === n);
+        (tsm.isPropertyAssignment(parent) && parent.name === n) ||
+        ((tsm.isVariableDeclaration(parent) || tsm.isParameter(parent) || tsm.isBindingElement(parent)) &&
+          parent.name === n);
       if (!isName) {
         uses++;
         if (!usedToDecide(tsm, n, depth)) decides = false;
@@ -329,7 +334,13 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
     if (tsm.isForStatement(n)) return n.condition === from;
     if (tsm.isConditionalExpression(n) && n.condition === from) return true;
     if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return false;
-    if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from) passed = true;
+    // `members.some((m) => m.userId === row.ownerId)`: an array method's callback answers that call.
+    const answered =
+      tsm.isCallExpression(n) &&
+      tsm.isArrowFunction(from) &&
+      tsm.isPropertyAccessExpression(n.expression) &&
+      ARRAY_TESTS.has(n.expression.name.text);
+    if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from && !answered) passed = true;
     if (tsm.isVariableDeclaration(n)) return !passed && n.initializer === from && constDecides(tsm, n, depth + 1);
     if (tsm.isReturnStatement(n) || (tsm.isArrowFunction(n) && n.body === from)) {
       // An immediately invoked function's return is its call's value: `(function () { ... })()`.
@@ -349,6 +360,9 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
   }
   return false;
 }
+
+/** Array methods whose callback's answers decide what the call hands back. */
+const ARRAY_TESTS = new Set(["some", "every", "find", "findIndex", "findLast", "filter", "includes", "map", "flatMap"]);
 
 function enclosingFunction(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
   for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n)) return n;
