@@ -107,6 +107,35 @@ describe("Prisma", () => {
     assert.equal(r.flagged.length, 3, r.flagged.join("\n"));
   });
 
+  test("a row read by id and checked to be public alone before use (Flowise's public chatbot config)", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || !c.isPublic) throw new Error("not found");
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (d?.isPublic === false) throw new Error("not found");
+  return [c, d];`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(
+      r.proofs[0]!,
+      /public-rows: the row's isPublic is checked to be public on line 5, and a row that is not ends the path/,
+    );
+  });
+
+  test("twins: a public check that only logs, another flag, or a write by the public row's key", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || !c.isPublic) console.warn("not public");
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (!d || !d.isArchived) throw new Error("gone");
+  const e = await prisma.collection.findUnique({ where: { id: spaceId } });
+  if (!e || !e.isPublic) throw new Error("not found");
+  await prisma.collection.update({ where: { id: e.id }, data: { name } });
+  return [c, d, e];`);
+    assert.deepEqual(r.flagged, [
+      "public.ts:4: findUnique({ where: { id } })",
+      "public.ts:6: findUnique({ where: { id: name } })",
+      "public.ts:10: update({ where: { id: e.id }, data: { name } })",
+    ]);
+  });
+
   test("twin: a row read because it is public proves no later write", () => {
     const r = prismaRun(`  const c = await prisma.collection.findFirst({ where: { id, isPublic: true } });
   if (!c) throw new Error("not found");

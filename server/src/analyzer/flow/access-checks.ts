@@ -599,9 +599,20 @@ export abstract class AccessChecks extends FlowValues {
   protected checkedRow(
     term: ts.Expression,
     st: ts.IfStatement,
-  ): { row: Value; field: string; expr: ts.Expression; shared?: boolean; owner?: boolean } | undefined {
+  ):
+    | { row: Value; field: string; expr: ts.Expression; shared?: boolean; owner?: boolean; public?: boolean }
+    | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
+    // `if (!row || !row.isPublic) throw` (Flowise's public chatbot config): only a row its tenant
+    // published goes on, anyone's to read (as `isPublic: true` in the where is), no write by its key.
+    const published = notPublicRow(tsm, t);
+    if (published) {
+      const value = this.valueOf(published, st);
+      const flag = strip(tsm, tsm.isPrefixUnaryExpression(t) ? t.operand : (t as ts.BinaryExpression).left);
+      if (value?.kind === "row" && value.unchecked && tsm.isPropertyAccessExpression(flag))
+        return { row: value, field: flag.name.text, expr: published, shared: true, public: true };
+    }
     if (!tsm.isBinaryExpression(t)) return undefined;
     // `resume.visibility !== "public" && resume.userId !== user.id`: a public row passes, any
     // other must be the user's (or the tenant's): checked for reading, as a shared row is.

@@ -571,17 +571,24 @@ export class FunctionFlow extends AccessChecks {
       }
       const line = lineOf(this.ctx.sourceFile, st);
       const field = checked.field;
-      const reason: Reason = checked.owner
+      const reason: Reason = checked.public
         ? {
-            proof: "own-rows",
+            proof: "public-rows",
             evidence: st,
-            say: () => `the row's ${field} is checked to be the signed-in user on line ${line}`,
+            say: () =>
+              `the row's ${field} is checked to be public on line ${line}, and a row that is not ends the path`,
           }
-        : {
-            proof: "ownership-check",
-            evidence: st,
-            say: () => `the row's ${field} is checked against the tenant on line ${line}`,
-          };
+        : checked.owner
+          ? {
+              proof: "own-rows",
+              evidence: st,
+              say: () => `the row's ${field} is checked to be the signed-in user on line ${line}`,
+            }
+          : {
+              proof: "ownership-check",
+              evidence: st,
+              say: () => `the row's ${field} is checked against the tenant on line ${line}`,
+            };
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
