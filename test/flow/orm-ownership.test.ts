@@ -285,6 +285,26 @@ return lines.findBy({ orderId: order.id });`,
     ["delete({ orderId: input.orderId })"],
   ],
   [
+    // Flowise's deleteWorkspaceById: the children of every parent a scoped read returned.
+    "a child's rows by In(the keys of a scoped parent list)",
+    `const orders = await repo.findBy({ tenantId });
+const ids = orders.map((o) => o.id);
+await lines.delete({ orderId: In(ids) });
+return lines.findBy({ orderId: In(orders.map((o) => o.id)) });`,
+    [],
+  ],
+  [
+    "twin: In(the request's keys), or In(the keys of an unscoped list)",
+    `await lines.delete({ orderId: In(input.ids) });
+const all = await repo.findBy({ status: "open" });
+await lines.delete({ orderId: In(all.map((o) => o.id)) });`,
+    [
+      "delete({ orderId: In(input.ids) })",
+      'findBy({ status: "open" })',
+      "delete({ orderId: In(all.map((o) => o.id)) })",
+    ],
+  ],
+  [
     // Flowise's getAllDatasets: a count per parent of a scoped list.
     "count, countBy and existsBy of a child by the key of a scoped parent",
     `const orders = await repo.findBy({ tenantId });

@@ -347,7 +347,16 @@ function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, ta
     const value = propertyValue(tsm, p);
     const v = value && skipOuter(tsm, value);
     const parent = v && !tsm.isObjectLiteralExpression(v) ? referencedTable(ctx.model, table, name) : undefined;
-    if (parent) out.push({ expr: v!, list: false, table: parent, field: name });
+    // TypeORM `{ chatflowid: In(chatflowIds) }`: a list of parent keys (Flowise's workspace delete).
+    const list =
+      v &&
+      tsm.isCallExpression(v) &&
+      tsm.isIdentifier(v.expression) &&
+      v.expression.text === "In" &&
+      v.arguments.length === 1
+        ? skipOuter(tsm, v.arguments[0]!)
+        : undefined;
+    if (parent) out.push({ expr: list ?? v!, list: !!list, table: parent, field: name });
   }
   return out;
 }
