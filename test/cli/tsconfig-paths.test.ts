@@ -52,6 +52,13 @@ describe("createModuleMapper", () => {
     assert.deepEqual(map("/elsewhere/a.ts", "@acme/lib/x"), []);
   });
 
+  it("with no tsconfig.json above the importer, a workspace root's tsconfig.base.json maps it", () => {
+    const only = createModuleMapper((p) =>
+      p === "/ws/tsconfig.base.json" ? files.get("/repo/tsconfig.base.json") : undefined,
+    );
+    assert.equal(only("/ws/apps/api/src/a.ts", "@acme/lib/db")[0], "/ws/libraries/lib/src/db");
+  });
+
   it("a config that extends itself ends instead of looping", () => {
     assert.deepEqual(map("/repo/apps/loop/a.ts", "@acme/lib/x"), []);
   });

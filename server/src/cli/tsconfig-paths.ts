@@ -25,9 +25,10 @@ export function createModuleMapper(
   const nearestConfig = (dir: string): string | null => {
     const known = configByDir.get(dir);
     if (known !== undefined) return known;
-    const here = join(dir, "tsconfig.json");
+    // A folder's tsconfig.json; an Nx workspace root may hold only tsconfig.base.json, which its projects extend.
+    const here = [join(dir, "tsconfig.json"), join(dir, "tsconfig.base.json")].find((f) => readFile(f) !== undefined);
     const parent = dirname(dir);
-    const found = readFile(here) !== undefined ? here : parent === dir ? null : nearestConfig(parent);
+    const found = here ?? (parent === dir ? null : nearestConfig(parent));
     configByDir.set(dir, found);
     return found;
   };
