@@ -585,6 +585,42 @@ export abstract class AccessChecks extends FlowValues {
           pos,
           block: scope,
         });
+    if (keyFact && !shared) this.childOfChecked(source, scope, pos, throws);
+  }
+
+  /**
+   * `const app = await findApplicationById(redirect.applicationId)`, then `if
+   * (app.project.organizationId !== org) throw`: the row `redirect`, read by id and owned through
+   * the application by that very key, is the tenant's too, and so is the key it was read by
+   * (dokploy's redirect and security routers).
+   */
+  private childOfChecked(parent: FlowQuery, scope: ts.Node, pos: number, throws: boolean): void {
+    const tsm = this.tsm;
+    const links = this.ctx.links;
+    const keyExpr = parent.key && !parent.key.list && !parent.key.path ? strip(tsm, parent.key.expr) : undefined;
+    if (!links || !keyExpr || !tsm.isPropertyAccessExpression(keyExpr)) return;
+    const field = keyExpr.name.text;
+    const child = this.valueOf(keyExpr.expression, parent.call);
+    if (child?.kind !== "row" || !child.unchecked || !child.source || child.source === parent) return;
+    if (this.checks.get(child.source)?.state === "checked") return;
+    // The statement that checked the parent; a use of the child before it (other than naming the parent) leaks first.
+    let check: ts.Node | undefined;
+    const find = (n: ts.Node): void => {
+      if (check || n.pos > pos || n.end < pos) return;
+      if (tsm.isStatement(n) && n.end === pos) check = n;
+      else tsm.forEachChild(n, find);
+    };
+    find(scope);
+    if (!check || this.usedBefore(child.source, check, scope, parent.call)) return;
+    if (!links.ownerKey(child.table, field)) return;
+    if (links.referencedTable(child.table, field)?.toLowerCase() !== parent.table.toLowerCase()) return;
+    const line = lineOf(this.ctx.sourceFile, parent.call);
+    const reason: Reason = {
+      proof: "parent",
+      evidence: parent.call,
+      say: () => `its ${field} names the ${parent.table} row read on line ${line}, which is checked to be the tenant's`,
+    };
+    this.markChecked(child.source, reason, scope, pos, true, false, throws);
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */

@@ -1,0 +1,60 @@
+// A row read by id whose owning key names a parent that is then read and checked to be the
+// tenant's is the tenant's too (dokploy's redirect and security routers: `findRedirectById(id)`,
+// `findApplicationById(redirect.applicationId)`, then `if (app.project.organizationId !== org)
+// throw`), and so is the key it was read by. Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { harness, PRISMA_CLIENT } from "../helpers/flow-run";
+
+const h = harness();
+const run = (body: string) =>
+  h.run({
+    "/p/src/lines.ts": `${PRISMA_CLIENT}export async function handler(tenantId: string, id: string, input: { invoiceId: string }) {\n${body}\n}`,
+  });
+
+const LINE = `  const line = await prisma.invoiceLine.findUnique({ where: { id } });
+  if (!line) throw new Error("not found");`;
+
+describe("a child row whose owning key names a checked parent", () => {
+  test("the line, and its key, are the tenant's once its invoice is checked", () => {
+    const r = run(`${LINE}
+  const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  await prisma.invoiceLine.delete({ where: { id } });
+  return line;`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /its invoiceId names the invoices row read on line 6, which is checked to be the tenant's/.test(p),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: another invoice checked, a check that only logs, the line used before the check", () => {
+    const twins = [
+      `${LINE}
+  const invoice = await prisma.invoice.findUnique({ where: { id: input.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  await prisma.invoiceLine.delete({ where: { id } });
+  return line;`,
+      `${LINE}
+  const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) console.warn("forbidden");
+  await prisma.invoiceLine.delete({ where: { id } });
+  return line;`,
+      `${LINE}
+  await audit(line.amount);
+  const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  return line;`,
+    ];
+    for (const body of twins) {
+      const r = run(body);
+      assert.ok(
+        r.flagged.some((f) => f.includes("invoiceLine.findUnique") || f.includes("findUnique({ where: { id } })")),
+        `${body}\n${r.flagged.join("\n")}`,
+      );
+    }
+  });
+});
