@@ -63,6 +63,9 @@ describe("every key of a list found by a scoped read", () => {
       `  const owned = await prisma.invoice.findMany({ where: { id: { in: ids } } });\n  if (owned.length !== ids.length) throw new Error("not found");\n${DELETE}`,
       `${READ}\n  if (owned.length !== ids.length) console.warn("some not found");\n${DELETE}`,
       `${READ}\n  if (owned.length === ids.length) throw new Error("all found");\n${DELETE}`,
+      // Either list changed: a key added after the check, rows padded before it.
+      `${READ}\n  if (owned.length !== ids.length) throw new Error("not found");\n  ids.push(other[0]!);\n${DELETE}`,
+      `${READ}\n  owned.push(...other.map((id) => ({ id })));\n  if (owned.length !== ids.length) throw new Error("not found");\n${DELETE}`,
     ];
     for (const body of twins) {
       const r = run(body);

@@ -109,5 +109,12 @@ describe("createMany files every row it writes under the parent each names (post
   await prisma.bookingNote.createMany({ data: body.notes.map((n: any) => ({ bookingId: n.bookingId, content: n.text })) });`),
       ["missing-tenant-on-insert:createMany", "missing-tenant-on-insert:createMany"],
     );
+    // A nested return in the callback writes a row under another booking.
+    assert.deepEqual(
+      rules(`  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.createMany({ data: body.notes.map((n: any) => { if (n.other) return { bookingId: n.other, content: "x" }; return { bookingId: b.id, content: "y" }; }) });`),
+      ["missing-tenant-on-insert:createMany"],
+    );
   });
 });

@@ -84,6 +84,12 @@ describe("a by-id read whose row only decides conditions", () => {
     twins.push(
       `${READ}\n  if (inv && inv.ownerId !== me) console.warn("not yours");\n  await prisma.invoice.findFirst({ where: { id } });`,
     );
+    // Inside a condition: a call that does something with the row, a compound assignment, a loop condition.
+    twins.unshift(
+      `${READ}\n  if (!(await sendMail(me, inv!.number))) throw new Error("mail");`,
+      `${READ}\n  let out = "";\n  if ((out += inv!.number)) {}\n  return out;`,
+      `${READ}\n  let n = 0;\n  while (inv!.number.charCodeAt(n) > 0) n++;\n  return n;`,
+    );
     for (const body of twins.slice(0, -1)) {
       const r = run(body);
       assert.equal(r.flagged.length, 1, `${body}\n${JSON.stringify(r.flagged)}`);

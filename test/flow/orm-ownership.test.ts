@@ -398,6 +398,16 @@ else await repo.save(other!);`,
     ["save(order)", "findOneBy({ id: input.id })", "save(other!)", "save(other!)"],
   ],
   [
+    "twin: in a loop, the then branch of one pass rewrites the row before the else of the next saves it",
+    `const order = await repo.findOneBy({ id, tenantId });
+if (!order) throw new Error("not found");
+for (const patch of [input, input]) {
+  if (patch.id) Object.assign(order, patch);
+  else await repo.save(order);
+}`,
+    ["save(order)"],
+  ],
+  [
     "id of a row saved with the tenant",
     `const saved = await repo.save({ tenantId, status: "new" });
 await repo.update(saved.id, { status: "open" });`,

@@ -111,7 +111,7 @@ describe("Prisma", () => {
     const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
   if (!c || !c.isPublic) throw new Error("not found");
   const d = await prisma.collection.findUnique({ where: { id: name } });
-  if (d?.isPublic === false) throw new Error("not found");
+  if (d?.isPublic !== true) throw new Error("not found");
   return [c, d];`);
     assert.deepEqual(r.flagged, []);
     assert.match(
@@ -120,7 +120,7 @@ describe("Prisma", () => {
     );
   });
 
-  test("twins: a public check that only logs, another flag, or a write by the public row's key", () => {
+  test("twins: a public check that only logs, another flag, `=== false` (a null flag passes), a write or a child read by the public row's key", () => {
     const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
   if (!c || !c.isPublic) console.warn("not public");
   const d = await prisma.collection.findUnique({ where: { id: name } });
@@ -128,11 +128,16 @@ describe("Prisma", () => {
   const e = await prisma.collection.findUnique({ where: { id: spaceId } });
   if (!e || !e.isPublic) throw new Error("not found");
   await prisma.collection.update({ where: { id: e.id }, data: { name } });
-  return [c, d, e];`);
+  const f = await prisma.collection.findUnique({ where: { id: name + "f" } });
+  if (!f || f.isPublic === false) throw new Error("not found");
+  await prisma.link.findMany({ where: { collectionId: e.id } });
+  return [c, d, e, f];`);
     assert.deepEqual(r.flagged, [
       "public.ts:4: findUnique({ where: { id } })",
       "public.ts:6: findUnique({ where: { id: name } })",
       "public.ts:10: update({ where: { id: e.id }, data: { name } })",
+      'public.ts:11: findUnique({ where: { id: name + "f" } })',
+      "public.ts:13: findMany({ where: { collectionId: e.id } })",
     ]);
   });
 

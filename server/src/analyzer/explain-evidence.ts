@@ -329,18 +329,29 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
   // Handed to a function (`lookup({ id: row.ownerId })`): only a call that a condition tests right
   // there is a decision; kept in a const, its answer may carry the row's data on.
   let passed = false;
+  // Inside a condition, only a check may be handed the row (`isAdmin(row.team.members)`): a call
+  // that does something with it (`sendMail(row.secret)`, `res.json(row)`) hands it on.
+  let handedToOther = false;
   for (let n: ts.Node | undefined = node.parent; n; from = n, n = n.parent) {
-    if (tsm.isIfStatement(n) || tsm.isWhileStatement(n) || tsm.isDoStatement(n)) return n.expression === from;
-    if (tsm.isForStatement(n)) return n.condition === from;
-    if (tsm.isConditionalExpression(n) && n.condition === from) return true;
-    if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return false;
+    // An `if` or `?:` decides; a loop's condition also counts (how long a field is), so it hands data on.
+    if (tsm.isIfStatement(n)) return n.expression === from && !handedToOther;
+    if (tsm.isConditionalExpression(n) && n.condition === from) return !handedToOther;
+    if (tsm.isBinaryExpression(n) && isAssignment(tsm, n.operatorToken.kind)) return false;
+    if (tsm.isBinaryExpression(n) && n.operatorToken.kind === tsm.SyntaxKind.CommaToken) return false;
+    if ((tsm.isPrefixUnaryExpression(n) || tsm.isPostfixUnaryExpression(n)) && isIncrement(tsm, n.operator))
+      return false;
+    if (tsm.isDeleteExpression(n)) return false;
     // `members.some((m) => m.userId === row.ownerId)`: an array method's callback answers that call.
     const answered =
       tsm.isCallExpression(n) &&
       tsm.isArrowFunction(from) &&
       tsm.isPropertyAccessExpression(n.expression) &&
       ARRAY_TESTS.has(n.expression.name.text);
-    if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from && !answered) passed = true;
+    if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from && !answered) {
+      passed = true;
+      const name = tsm.isCallExpression(n) ? calleeName(tsm, n) : undefined;
+      if (!name || !CHECK_NAME.test(name)) handedToOther = true;
+    }
     if (tsm.isVariableDeclaration(n)) return !passed && n.initializer === from && constDecides(tsm, n, depth + 1);
     if (tsm.isReturnStatement(n) || (tsm.isArrowFunction(n) && n.body === from)) {
       // An immediately invoked function's return is its call's value: `(function () { ... })()`.
@@ -359,6 +370,17 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
     if (tsm.isStatement(n) || tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return false;
   }
   return false;
+}
+
+/** Names of calls that answer a question about what they are handed (`isAdmin`, `assertPartOfTeam`, `Boolean`). */
+const CHECK_NAME = /^(?:is|has|can|should|assert|check|validate|verify|ensure|require|Boolean)(?:[A-Z_]|$)/;
+
+function isAssignment(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
+}
+
+function isIncrement(tsm: typeof ts, op: ts.SyntaxKind): boolean {
+  return op === tsm.SyntaxKind.PlusPlusToken || op === tsm.SyntaxKind.MinusMinusToken;
 }
 
 /** Array methods whose callback's answers decide what the call hands back. */

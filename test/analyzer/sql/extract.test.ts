@@ -419,6 +419,16 @@ describe("extractSqlSites: placeholders the grammar accepts where they stand", (
   }
 });
 
+test("a function handed to a decorator is searched for SQL; the decorator's own literals are not", () => {
+  const sites = extract(
+    'import { Pool } from "pg";\nconst pool = new Pool();\nclass C {\n  @UseBefore(async (req: any) => { await pool.query("SELECT * FROM orders WHERE id = $1", [req.params.id]); })\n  get(@Query("refresh") refresh: string) {}\n}',
+  );
+  assert.deepEqual(
+    sites.map((s) => s.sql),
+    ["SELECT * FROM orders WHERE id = $1"],
+  );
+});
+
 describe("extractSqlSites: not SQL", () => {
   const cases: [string, string][] = [
     ["a SQL string logged", `console.log("SELECT * FROM orders");`],

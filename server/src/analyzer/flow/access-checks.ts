@@ -18,6 +18,7 @@ import {
   type TenantNames,
 } from "./conditions";
 import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
+import { isWriteTarget } from "./ownership";
 import type { FlowQuery } from "./queries";
 import { lineOf, thenPicks, type Reason, type Value } from "./values";
 
@@ -145,6 +146,8 @@ export abstract class AccessChecks extends FlowValues {
       if (!q?.key?.list || !this.scopedInFlow(q)) continue;
       const name = normalize(keys!.getText(this.ctx.sourceFile));
       if (normalize(q.key.expr.getText(this.ctx.sourceFile)) !== name) continue;
+      // `ids.push(other)` after the check, `owned.push(...extra)` before it: the count proves nothing.
+      if (listChanged(tsm, keys!, q.call) || listChanged(tsm, rows!, q.call)) continue;
       const line = lineOf(this.ctx.sourceFile, st);
       const reason: Reason = {
         proof: "owned-key",
@@ -152,7 +155,8 @@ export abstract class AccessChecks extends FlowValues {
         say: (key) =>
           `every key of ${key} was found by the scoped query on line ${lineOf(this.ctx.sourceFile, q.call)}, and the path ends on line ${line} when one is missing`,
       };
-      this.facts.push({ name, value: { kind: "keys", table: q.table, reason }, scope, pos: st.end, throws });
+      const shared = value!.shared ? { shared: true } : {};
+      this.facts.push({ name, value: { kind: "keys", table: q.table, reason, ...shared }, scope, pos: st.end, throws });
       return;
     }
   }
@@ -642,11 +646,17 @@ export abstract class AccessChecks extends FlowValues {
     const t = strip(tsm, term);
     // `if (!row || !row.isPublic) throw` (Flowise's public chatbot config): only a row its tenant
     // published goes on, anyone's to read (as `isPublic: true` in the where is), no write by its key.
+    // Only `!row.isPublic` and `row.isPublic !== true` alone: `=== false` lets a null flag through.
     const published = notPublicRow(tsm, t);
-    if (published) {
+    const flag = published && strip(tsm, tsm.isPrefixUnaryExpression(t) ? t.operand : (t as ts.BinaryExpression).left);
+    const strict =
+      tsm.isPrefixUnaryExpression(t) ||
+      (tsm.isBinaryExpression(t) &&
+        t.operatorToken.kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken &&
+        strip(tsm, t.right).kind === tsm.SyntaxKind.TrueKeyword);
+    if (published && flag && strict && tsm.isPropertyAccessExpression(flag) && isPublicFlag(flag.name.text)) {
       const value = this.valueOf(published, st);
-      const flag = strip(tsm, tsm.isPrefixUnaryExpression(t) ? t.operand : (t as ts.BinaryExpression).left);
-      if (value?.kind === "row" && value.unchecked && tsm.isPropertyAccessExpression(flag))
+      if (value?.kind === "row" && value.unchecked)
         return { row: value, field: flag.name.text, expr: published, shared: true, public: true };
     }
     if (!tsm.isBinaryExpression(t)) return undefined;
@@ -944,6 +954,39 @@ export abstract class AccessChecks extends FlowValues {
       this.facts.push({ name, value: { kind: "key", table: child.table, reason }, scope, pos, throws });
     }
   }
+}
+
+/** Array methods that change the array they are called on. */
+const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "copyWithin", "length"]);
+
+/**
+ * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
+ * function after `from`: a mutating method, an element or whole assignment, handed to a call.
+ */
+function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolean {
+  const text = normalize(expr.getText());
+  let fn: ts.Node | undefined = from.parent;
+  while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
+  let changed = false;
+  const same = (e: ts.Node) =>
+    (tsm.isIdentifier(e) || tsm.isPropertyAccessExpression(e)) && normalize(e.getText()) === text;
+  const visit = (n: ts.Node): void => {
+    if (changed || n.end <= from.end) return;
+    if (n.pos >= from.end && same(n)) {
+      const p = n.parent;
+      if (tsm.isPropertyAccessExpression(p) && p.expression === n && LIST_MUTATORS.has(p.name.text)) {
+        changed =
+          p.name.text === "length"
+            ? isWriteTarget(tsm, p)
+            : tsm.isCallExpression(p.parent) && p.parent.expression === p;
+      } else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) changed = true;
+      else if (isWriteTarget(tsm, n)) changed = true;
+      else if (tsm.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) changed = true;
+    }
+    if (!changed) tsm.forEachChild(n, visit);
+  };
+  if (fn) visit(fn);
+  return changed;
 }
 
 /** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */

@@ -592,6 +592,12 @@ export class FunctionFlow extends AccessChecks {
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
+      // A public row is anyone's to read, itself only: its key names no row of the tenant's for
+      // later queries (its children may be private), so only the read itself is answered.
+      if (checked.public) {
+        if (reads.length <= 1) this.checks.set(row.source, { state: "checked", reason });
+        continue;
+      }
       this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared, throws);
       for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))

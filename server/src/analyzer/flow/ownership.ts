@@ -696,8 +696,15 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
   const visit = (n: ts.Node): void => {
     if (found || n.pos >= before) return;
     if (tsm.isIdentifier(n) && n.text === name && escapesAt(n)) found = true;
-    // `if (em) { save(row) } else { <here> }`: the other branch is not on the way here.
-    if (tsm.isIfStatement(n) && n.elseStatement && n.elseStatement.pos <= before && before < n.elseStatement.end) {
+    // `if (em) { save(row) } else { <here> }`: the other branch is not on the way here, unless a
+    // loop around the if runs it in an earlier iteration.
+    if (
+      tsm.isIfStatement(n) &&
+      n.elseStatement &&
+      n.elseStatement.pos <= before &&
+      before < n.elseStatement.end &&
+      !loopBetween(tsm, n, scope)
+    ) {
       visit(n.expression);
       visit(n.elseStatement);
       return;
@@ -763,8 +770,15 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
   return found;
 }
 
+/** Whether a loop statement (or a callback, which may run again) sits between `node` and `scope`. */
+function loopBetween(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
+  for (let n = node.parent; n && n !== scope; n = n.parent)
+    if (tsm.isIterationStatement(n, false) || tsm.isFunctionLike(n)) return true;
+  return false;
+}
+
 /** `x = ...`, `x += ...`, `x++`, `({ x } = ...)`, `[x] = ...`: whether `node` is written. */
-function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
+export function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
   let cur: ts.Node = node;
   while (
     tsm.isParenthesizedExpression(cur.parent) ||

@@ -224,9 +224,15 @@ export function createdRows(
   const fn = list.arguments[0] && strip(tsm, list.arguments[0]);
   if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return undefined;
   if (!tsm.isBlock(fn.body)) return [strip(tsm, fn.body)];
-  const returns = fn.body.statements.filter((st): st is ts.ReturnStatement => tsm.isReturnStatement(st));
-  return returns.length === 1 && returns[0]!.expression && fn.body.statements.at(-1) === returns[0]
-    ? [strip(tsm, returns[0]!.expression)]
+  // Every return of the callback, nested ones too (`if (it.parent) return { postId: it.parent }`).
+  const returns: ts.ReturnStatement[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isReturnStatement(n)) returns.push(n);
+    if (!tsm.isFunctionLike(n)) tsm.forEachChild(n, visit);
+  };
+  fn.body.statements.forEach(visit);
+  return returns.length && returns.every((r) => r.expression)
+    ? returns.map((r) => strip(tsm, r.expression!))
     : undefined;
 }
 

@@ -66,7 +66,14 @@ export function extractSqlSites(
     }
     // `@Query("refresh") refresh: string` (NestJS's query-string key), `@ViewEntity({ expression })`:
     // a decorator runs no SQL.
-    if (node.kind === Decorator) continue;
+    if (node.kind === Decorator) {
+      // Its literal arguments are no SQL; a function handed to it (`@UseBefore(async (req) => ...)`) may run some.
+      const call = (node as ts.Decorator).expression;
+      if (ts.isCallExpression(call))
+        for (const arg of call.arguments)
+          if (!ts.isStringLiteralLike(arg) && !ts.isNumericLiteral(arg)) stack.push(arg);
+      continue;
+    }
     if (node.kind === CallExpression) {
       // A view's definition in a schema file is DDL the database keeps, not a query the app runs.
       if (isViewDefinition(ts, node as ts.CallExpression)) continue;
