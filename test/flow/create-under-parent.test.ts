@@ -118,3 +118,19 @@ describe("createMany files every row it writes under the parent each names (post
     );
   });
 });
+
+test("a createMany over rows under different bookings names every booking key, not only the first row's", () => {
+  const code = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function action(orgId: string, params: { bookingId: string; assetId: string }, body: any) {
+  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  await prisma.bookingNote.createMany({ data: [{ bookingId: b.id, content: "a" }, { bookingId: body.other, content: "b" }] });
+}`;
+  const [f, ...rest] = analyzePrisma(parser, code, { config: CONFIG, model });
+  assert.deepEqual(rest, []);
+  assert.match(
+    f!.message,
+    /creates "BookingNote" rows under the "Booking" rows `b\.id`, `body\.other`: unless each is the tenant's/,
+  );
+});

@@ -191,12 +191,25 @@ export function checkParentKey(site: CallSite): OrmFinding[] {
         : createdRows(site.ctx.ts, data, (e) => followConst(site.ctx, e));
   const found = rows?.length === 1 ? rows[0] : "unknown";
   if (rows && rows.length > 1) {
-    // Several rows: each judged on its own, the first that names an unproven parent reported.
-    for (const row of rows) {
-      const one = checkParentKeyOf(site, relation, row);
-      if (one.length) return one;
-    }
-    return [];
+    // Several rows: one finding naming every parent key they are filed under (the flow proves it
+    // only when it proves each); a row it cannot read makes the whole call unreadable.
+    const findings = rows.map((row) => checkParentKeyOf(site, relation, row));
+    const unreadable = findings.find((f) => f.some((x) => x.ruleId === "dynamic-sql"));
+    if (unreadable) return unreadable;
+    const tsm = site.ctx.ts;
+    const keys = [
+      ...new Set(
+        rows.flatMap((row) => {
+          const k = createdUnderKey(tsm, row, relation, (e) => followConst(site.ctx, e), site.ctx);
+          return k && k !== "unknown" && !isLiteral(tsm, k) ? [short(k.getText(site.ctx.sourceFile))] : [];
+        }),
+      ),
+    ];
+    const first = findings.find((f) => f.length);
+    if (!first || keys.length < 2) return first ?? [];
+    const parent = `"${site.entity.through!.parent.table.name}"`;
+    const message = `${site.label} creates "${site.entity.table.name}" rows under the ${parent} rows ${keys.map((k) => `\`${k}\``).join(", ")}: unless each is the tenant's, a row joins whichever tenant owns its ${parent} row, and that tenant reads it. Look each ${parent} row up scoped to the tenant first (ending the path when it is missing), or take its key from a scoped query.`;
+    return [finding(site, "missing-tenant-on-insert", message)];
   }
   return checkParentKeyOf(site, relation, found);
 }
