@@ -81,10 +81,16 @@ describe("TypeORM: IsNull() on one level of a table owned at two", () => {
       branch.map((f) => f.rule),
       ["weak-tenant-filter"],
     );
+    assert.match(branch[0]!.message, /tests teamId for null, which matches every row owned at another level/);
   });
 
   test("twins: both branches compare a level with a value; a one-level table's IsNull() is a shared row", () => {
     assert.deepEqual(run("return emails.find({ where: [{ address, userId }, { address, teamId }] });"), []);
+    // Every level null: a row no tenant owns.
+    assert.deepEqual(
+      run("return emails.find({ where: [{ address, teamId: IsNull(), userId: IsNull() }, { address, teamId }] });"),
+      [],
+    );
     assert.deepEqual(run("return templates.find({ where: [{ name: address, teamId: IsNull() }, { teamId }] });"), []);
   });
 });

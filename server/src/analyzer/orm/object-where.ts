@@ -14,7 +14,8 @@ export { skipOuter };
 export type WhereVerdict =
   | { kind: "scoped" }
   /** Only rows no tenant owns (`tenantId: null`, `IsNull()`): no other tenant's data. */
-  | { kind: "shared" }
+  /** `level`: the tenant field tested for null, on a table owned at several levels (see `levelNull`). */
+  | { kind: "shared"; level?: string; levels?: readonly string[] }
   | { kind: "weak"; reason: string }
   | { kind: "missing" }
   /** Built somewhere tenantguard cannot read (a parameter, a spread, a function call). */
@@ -66,7 +67,23 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
   const held = skipOuter(tsm, expr);
   const assigned = tsm.isIdentifier(held) ? fieldAssignments(tsm, held, dialect) : [];
-  return allOf([...node.properties.map((p) => evaluateProperty(p, dialect, depth)), ...assigned]);
+  const parts = [...node.properties.map((p) => evaluateProperty(p, dialect, depth)), ...assigned];
+  return everyLevelNull(allOf(parts), parts);
+}
+
+/**
+ * On a table owned at several levels a row is shared only when every level is null (`{ teamId:
+ * IsNull(), userId: IsNull() }`): one level null alone matches the rows owned at the others.
+ */
+function everyLevelNull(verdict: WhereVerdict, parts: readonly WhereVerdict[]): WhereVerdict {
+  if (verdict.kind !== "shared" || !verdict.levels) return verdict;
+  const nulled = new Set(parts.flatMap((p) => (p.kind === "shared" && p.level ? [p.level] : [])));
+  const others = verdict.levels.filter((l) => !nulled.has(l));
+  if (!others.length) return { kind: "shared" };
+  return {
+    kind: "weak",
+    reason: `tests ${[...nulled][0] ?? "a tenant field"} for null, which matches every row owned at another level (${others.join(", ")}), not only rows no tenant owns`,
+  };
 }
 
 /**
@@ -197,6 +214,9 @@ export function anyOf(parts: WhereVerdict[]): WhereVerdict {
   if (parts.length === 0) return MISSING;
   if (parts.every((p) => p.kind === "scoped" || p.kind === "shared"))
     return parts.find((p) => p.kind === "scoped") ?? parts[0];
+  // Every branch pins the tenant, one weakly (`[{ userId }, { teamId: IsNull() }]`): that branch's reason.
+  const weak = parts.find((p) => p.kind === "weak");
+  if (weak && parts.every((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak")) return weak;
   if (parts.some((p) => p.kind === "scoped" || p.kind === "shared" || p.kind === "weak"))
     return { kind: "weak", reason: OR_REASON };
   return parts.find((p) => p.kind === "unknown") ?? MISSING;
@@ -210,11 +230,8 @@ export function levelNull(verdict: WhereVerdict, name: string, table: TenantTabl
   const broader = broaderTenantFields(table, entity);
   if (verdict.kind !== "shared" || !broader.length) return verdict;
   const own = Object.entries(entity.fields).filter(([, column]) => tenantColumnMatches(column, table.tenantColumn));
-  const others = [...own.map(([field]) => field), ...broader].filter((l) => l !== name);
-  return {
-    kind: "weak",
-    reason: `tests ${name} for null, which matches every row owned at another level (${others.join(", ")}), not only rows no tenant owns`,
-  };
+  // Judged by the object that holds it (`everyLevelNull`): shared only when every level is null there.
+  return { kind: "shared", level: name, levels: [...own.map(([field]) => field), ...broader] };
 }
 
 export function negated(inner: WhereVerdict): WhereVerdict {
