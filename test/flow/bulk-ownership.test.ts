@@ -66,6 +66,9 @@ describe("every key of a list found by a scoped read", () => {
       // Either list changed: a key added after the check, rows padded before it.
       `${READ}\n  if (owned.length !== ids.length) throw new Error("not found");\n  ids.push(other[0]!);\n${DELETE}`,
       `${READ}\n  owned.push(...other.map((id) => ({ id })));\n  if (owned.length !== ids.length) throw new Error("not found");\n${DELETE}`,
+      // Another name for the list, taken before the read; raw SQL (a join or UNION may return a key twice).
+      `  const list = ids;\n${READ}\n  if (owned.length !== ids.length) throw new Error("not found");\n  list.push(other[0]!);\n${DELETE}`,
+      `  const owned = await prisma.$queryRaw<{ id: string }[]>\`SELECT i.id FROM invoices i WHERE i.id = ANY(\${ids}) AND i.tenant_id = \${tenantId} UNION ALL SELECT i.id FROM invoices i WHERE i.id = ANY(\${ids}) AND i.tenant_id = \${tenantId}\`;\n  if (owned.length !== ids.length) throw new Error("not found");\n${DELETE}`,
     ];
     for (const body of twins) {
       const r = run(body);

@@ -48,11 +48,32 @@ describe("a child row whose owning key names a checked parent", () => {
   const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
   if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
   return line;`,
+      // The check in one branch only; the name reassigned to another read before the check; a write, not a read.
+      `${LINE}
+  if (input.invoiceId) {
+    const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
+    if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  }
+  return line;`,
+      `  let line = await prisma.invoiceLine.findUnique({ where: { id } });
+  const invoice = await prisma.invoice.findUnique({ where: { id: line!.invoiceId } });
+  line = await prisma.invoiceLine.findUnique({ where: { id: input.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  return line;`,
+      `  const line = await prisma.invoiceLine.delete({ where: { id } });
+  const invoice = await prisma.invoice.findUnique({ where: { id: line.invoiceId } });
+  if (!invoice || invoice.tenantId !== tenantId) throw new Error("forbidden");
+  return line;`,
     ];
     for (const body of twins) {
       const r = run(body);
       assert.ok(
-        r.flagged.some((f) => f.includes("invoiceLine.findUnique") || f.includes("findUnique({ where: { id } })")),
+        r.flagged.some(
+          (f) =>
+            f.includes("findUnique({ where: { id } })") ||
+            f.includes("findUnique({ where: { id: input.invoiceId } })") ||
+            f.includes("delete({ where: { id } })"),
+        ),
         `${body}\n${r.flagged.join("\n")}`,
       );
     }

@@ -86,6 +86,10 @@ describe("a by-id read whose row only decides conditions", () => {
     );
     // Inside a condition: a call that does something with the row, a compound assignment, a loop condition.
     twins.unshift(
+      // A method run on the row, a callback that does something, a call named like a check that acts.
+      `${READ}\n  if (inv && (await inv.destroy())) return;`,
+      `${READ}\n  if (inv && inv.team.members.some((m) => void notify(m.userId))) return;`,
+      `${READ}\n  if (inv && checkAndPublish(inv)) return;`,
       `${READ}\n  if (!(await sendMail(me, inv!.number))) throw new Error("mail");`,
       `${READ}\n  let out = "";\n  if ((out += inv!.number)) {}\n  return out;`,
       `${READ}\n  let n = 0;\n  while (inv!.number.charCodeAt(n) > 0) n++;\n  return n;`,

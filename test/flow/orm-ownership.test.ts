@@ -408,6 +408,18 @@ for (const patch of [input, input]) {
     ["save(order)"],
   ],
   [
+    "twin: a callback run for each element, or a save by something that is no repository",
+    `const order = await repo.findOneBy({ id, tenantId });
+if (!order) throw new Error("not found");
+[input, input].forEach((patch) => {
+  if (patch.id) Object.assign(order, patch);
+  else void repo.save(order);
+});
+await audit.save(order, input);
+await repo.save(order);`,
+    ["save(order)", "save(order)"],
+  ],
+  [
     "id of a row saved with the tenant",
     `const saved = await repo.save({ tenantId, status: "new" });
 await repo.update(saved.id, { status: "open" });`,

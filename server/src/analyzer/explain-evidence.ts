@@ -341,12 +341,20 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
     if ((tsm.isPrefixUnaryExpression(n) || tsm.isPostfixUnaryExpression(n)) && isIncrement(tsm, n.operator))
       return false;
     if (tsm.isDeleteExpression(n)) return false;
+    // `doc.destroy()`, `doc.update(...)`, `doc.items.forEach(send)`: a method run on the row (or a
+    // field of it) may do anything with it; only reading methods (`some`, `includes`) decide, and
+    // their callbacks only when those call nothing and assign nothing.
+    if (tsm.isCallExpression(n) && n.expression === from && tsm.isPropertyAccessExpression(from)) {
+      if (!READING_METHODS.has(from.name.text)) return false;
+      if (n.arguments.some((a) => !pureArgument(tsm, a))) return false;
+    }
     // `members.some((m) => m.userId === row.ownerId)`: an array method's callback answers that call.
     const answered =
       tsm.isCallExpression(n) &&
       tsm.isArrowFunction(from) &&
       tsm.isPropertyAccessExpression(n.expression) &&
-      ARRAY_TESTS.has(n.expression.name.text);
+      ARRAY_TESTS.has(n.expression.name.text) &&
+      pureArgument(tsm, from);
     if ((tsm.isCallExpression(n) || tsm.isNewExpression(n)) && n.expression !== from && !answered) {
       passed = true;
       const name = tsm.isCallExpression(n) ? calleeName(tsm, n) : undefined;
@@ -373,7 +381,55 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
 }
 
 /** Names of calls that answer a question about what they are handed (`isAdmin`, `assertPartOfTeam`, `Boolean`). */
-const CHECK_NAME = /^(?:is|has|can|should|assert|check|validate|verify|ensure|require|Boolean)(?:[A-Z_]|$)/;
+const CHECK_NAME = /^(?:is|has|can|should|assert|validate|verify|Boolean)(?:[A-Z_]|$)/;
+
+/** Methods that only read what they are called on (arrays, strings). */
+const READING_METHODS = new Set([
+  "some",
+  "every",
+  "find",
+  "findIndex",
+  "findLast",
+  "findLastIndex",
+  "filter",
+  "includes",
+  "indexOf",
+  "map",
+  "flatMap",
+  "at",
+  "slice",
+  "join",
+  "startsWith",
+  "endsWith",
+  "toLowerCase",
+  "toUpperCase",
+  "trim",
+  "toString",
+  "has",
+  "get",
+  "getTime",
+  "valueOf",
+  "localeCompare",
+]);
+
+/** An argument that can do nothing with what it sees: a value, or a callback that calls and assigns nothing but reading methods. */
+function pureArgument(tsm: typeof ts, arg: ts.Node): boolean {
+  let pure = true;
+  const visit = (n: ts.Node): void => {
+    if (!pure) return;
+    if (tsm.isCallExpression(n)) {
+      const callee = n.expression;
+      if (!tsm.isPropertyAccessExpression(callee) || !READING_METHODS.has(callee.name.text)) pure = false;
+    } else if (tsm.isBinaryExpression(n) && isAssignment(tsm, n.operatorToken.kind)) pure = false;
+    else if ((tsm.isPrefixUnaryExpression(n) || tsm.isPostfixUnaryExpression(n)) && isIncrement(tsm, n.operator))
+      pure = false;
+    else if (tsm.isDeleteExpression(n) || tsm.isNewExpression(n) || tsm.isAwaitExpression(n) || tsm.isVoidExpression(n))
+      pure = false;
+    tsm.forEachChild(n, visit);
+  };
+  visit(arg);
+  return pure;
+}
 
 function isAssignment(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;

@@ -144,6 +144,9 @@ export abstract class AccessChecks extends FlowValues {
       const value = rows && keys && this.valueOf(rows, st);
       const q = value && value.kind === "rows" ? value.source : undefined;
       if (!q?.key?.list || !this.scopedInFlow(q)) continue;
+      // One row per key: an ORM list read of one table (a SQL join or UNION may return a key twice).
+      const method = tsm.isCallExpression(q.call) ? calleeName(tsm, q.call) : undefined;
+      if (!method || !BULK_READS.has(method)) continue;
       const name = normalize(keys!.getText(this.ctx.sourceFile));
       if (normalize(q.key.expr.getText(this.ctx.sourceFile)) !== name) continue;
       // `ids.push(other)` after the check, `owned.push(...extra)` before it: the count proves nothing.
@@ -580,8 +583,14 @@ export abstract class AccessChecks extends FlowValues {
         ...(throws && { throws: true }),
       });
     }
+    // Names that still hold this read's row where the check ran (not one reassigned to another read since).
+    const here = { pos, end: pos } as ts.Node;
     for (const b of [...this.bindings])
-      if (b.value.source === source && b.value.unchecked)
+      if (
+        b.value.source === source &&
+        b.value.unchecked &&
+        this.latest(this.bindings, b.name, here)?.value.source === source
+      )
         this.bindings.push({
           ...b,
           value: { ...b.value, unchecked: false, reason, ...readable },
@@ -605,7 +614,8 @@ export abstract class AccessChecks extends FlowValues {
     if (!links || !keyExpr || !tsm.isPropertyAccessExpression(keyExpr)) return;
     const field = keyExpr.name.text;
     const child = this.valueOf(keyExpr.expression, parent.call);
-    if (child?.kind !== "row" || !child.unchecked || !child.source || child.source === parent) return;
+    // A read only: a write by id has changed another tenant's row before anything was checked.
+    if (child?.kind !== "row" || !child.unchecked || !child.source?.readOnly || child.source === parent) return;
     if (this.checks.get(child.source)?.state === "checked") return;
     // The statement that checked the parent; a use of the child before it (other than naming the parent) leaks first.
     let check: ts.Node | undefined;
@@ -616,6 +626,10 @@ export abstract class AccessChecks extends FlowValues {
     };
     find(scope);
     if (!check || this.usedBefore(child.source, check, scope, parent.call)) return;
+    // A check inside a branch the child's read is not in (`if (strict) { ...check... }`) holds on one path only.
+    if (!within(child.source.call, scope)) return;
+    // The name still holds that row at the check (`redirect = await read(otherId)` in between: another row).
+    if (this.valueOf(keyExpr.expression, check)?.source !== child.source) return;
     if (!links.ownerKey(child.table, field)) return;
     if (links.referencedTable(child.table, field)?.toLowerCase() !== parent.table.toLowerCase()) return;
     const line = lineOf(this.ctx.sourceFile, parent.call);
@@ -956,6 +970,9 @@ export abstract class AccessChecks extends FlowValues {
   }
 }
 
+/** List reads of one table by their where: Prisma findMany, TypeORM find/findBy, Sequelize findAll. */
+const BULK_READS = new Set(["findMany", "find", "findBy", "findAll"]);
+
 /** Array methods that change the array they are called on. */
 const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "copyWithin", "length"]);
 
@@ -971,7 +988,16 @@ function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolea
   const same = (e: ts.Node) =>
     (tsm.isIdentifier(e) || tsm.isPropertyAccessExpression(e)) && normalize(e.getText()) === text;
   const visit = (n: ts.Node): void => {
-    if (changed || n.end <= from.end) return;
+    if (changed) return;
+    // Held under another name anywhere in the function (`const list = ids` before the read too).
+    if (same(n)) {
+      const p = n.parent;
+      const aliased =
+        (tsm.isVariableDeclaration(p) && p.initializer === n) ||
+        (tsm.isBinaryExpression(p) && p.right === n && isAssignmentKind(tsm, p.operatorToken.kind));
+      if (aliased) changed = true;
+    }
+    if (changed) return;
     if (n.pos >= from.end && same(n)) {
       const p = n.parent;
       if (tsm.isPropertyAccessExpression(p) && p.expression === n && LIST_MUTATORS.has(p.name.text)) {
@@ -982,6 +1008,10 @@ function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolea
       } else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) changed = true;
       else if (isWriteTarget(tsm, n)) changed = true;
       else if (tsm.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) changed = true;
+      // `const list = ids`, `other = ids`, `[...ids]` kept: another name that may change it.
+      else if (tsm.isVariableDeclaration(p) && p.initializer === n) changed = true;
+      else if (tsm.isBinaryExpression(p) && p.right === n && isAssignmentKind(tsm, p.operatorToken.kind))
+        changed = true;
     }
     if (!changed) tsm.forEachChild(n, visit);
   };
@@ -1050,4 +1080,8 @@ function abilityOf(
   if (made && tsm.isAwaitExpression(made)) made = strip(tsm, made.expression);
   const statement = made && enclosingStatementOf(tsm, made);
   return made && statement && tsm.isCallExpression(made) ? { args: made.arguments, statement } : undefined;
+}
+
+function isAssignmentKind(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
+  return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
 }

@@ -595,7 +595,8 @@ export class FunctionFlow extends AccessChecks {
       // A public row is anyone's to read, itself only: its key names no row of the tenant's for
       // later queries (its children may be private), so only the read itself is answered.
       if (checked.public) {
-        if (reads.length <= 1) this.checks.set(row.source, { state: "checked", reason });
+        // A read only: a write by id changed another tenant's row before its flag was looked at.
+        if (reads.length <= 1 && row.source.readOnly) this.checks.set(row.source, { state: "checked", reason });
         continue;
       }
       this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared, throws);

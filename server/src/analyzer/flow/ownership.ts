@@ -663,6 +663,9 @@ function mayReturnRow(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): boolean {
 /** A call that only looks at what it is handed: a check (`assertOwned(row, t)`) or a log line. */
 const LOOKS_ONLY = /^(?:assert|check|ensure|verify|require|validate|authorize|can|is|has|log|info|warn|error|debug)/i;
 
+/** What a TypeORM repository or manager (or MikroORM's `em`) is called, or how it is got. */
+const ORM_RECEIVER = /(?:repo(?:sitory)?|manager|^em$|\.em$|entityManager|getRepository\([^)]*\))$/i;
+
 /** ORM methods handed an entity that write it by the key it holds and never give it another (TypeORM, MikroORM). */
 const KEEPS_KEY = new Set(["save", "persist", "persistAndFlush", "softRemove", "recover", "reload"]);
 
@@ -748,7 +751,13 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
       const callee = strip(tsm, p.expression);
       const owner = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression).getText() : "";
       // `repo.save(row)`: an ORM write of the row keeps the key it was loaded with.
-      if (tsm.isPropertyAccessExpression(callee) && KEEPS_KEY.has(callee.name.text)) return false;
+      if (
+        tsm.isPropertyAccessExpression(callee) &&
+        KEEPS_KEY.has(callee.name.text) &&
+        p.arguments[0] === top &&
+        ORM_RECEIVER.test(strip(tsm, callee.expression).getText())
+      )
+        return false;
       return !LOOKS_ONLY.test(calleeName(tsm, p) ?? "") && !/^(?:console|logger|log)$/.test(owner);
     }
     // `for (const r of rows)`: each element, as the list itself.
@@ -770,10 +779,15 @@ function escapes(tsm: typeof ts, scope: ts.Node, name: string, field: string, be
   return found;
 }
 
-/** Whether a loop statement (or a callback, which may run again) sits between `node` and `scope`. */
-function loopBetween(tsm: typeof ts, node: ts.Node, scope: ts.Node): boolean {
-  for (let n = node.parent; n && n !== scope; n = n.parent)
-    if (tsm.isIterationStatement(n, false) || tsm.isFunctionLike(n)) return true;
+/**
+ * Whether the `if` may run more than once where the row lives: a loop around it up to its function,
+ * or a function that is a callback or an inline function (run by whoever holds it, maybe often).
+ */
+function loopBetween(tsm: typeof ts, node: ts.Node, _scope: ts.Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (tsm.isIterationStatement(n, false)) return true;
+    if (tsm.isFunctionLike(n)) return tsm.isArrowFunction(n) || tsm.isFunctionExpression(n);
+  }
   return false;
 }
 
