@@ -249,35 +249,52 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
   if (!(decl.parent.flags & tsm.NodeFlags.Const)) return undefined;
-  const name = decl.name.text;
   let scope: ts.Node = decl;
   while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  return everyUse(tsm, decl, scope, (use) => testsPresence(tsm, use)) ? evidence : undefined;
+}
+
+/**
+ * Whether the const `decl` is used at least once in `scope`, and every use passes `test`. A
+ * namesake declared inside the scope shadows it; its uses count as this one's (the stricter reading).
+ */
+function everyUse(
+  tsm: typeof ts,
+  decl: ts.VariableDeclaration,
+  scope: ts.Node,
+  test: (use: ts.Identifier) => boolean,
+): boolean {
+  if (!tsm.isIdentifier(decl.name)) return false;
+  const name = decl.name.text;
   let uses = 0;
-  let onlyPresence = true;
+  let every = true;
   const visit = (n: ts.Node): void => {
-    if (!onlyPresence) return;
+    if (!every) return;
     if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
       const parent = n.parent;
       const isName =
         (tsm.isPropertyAccessExpression(parent) && parent.name === n) ||
-        (tsm.isPropertyAssignment(parent) && parent.name === n);
+        (tsm.isPropertyAssignment(parent) && parent.name === n) ||
+        ((tsm.isVariableDeclaration(parent) || tsm.isParameter(parent) || tsm.isBindingElement(parent)) &&
+          parent.name === n);
       if (!isName) {
         uses++;
-        if (!testsPresence(tsm, n)) onlyPresence = false;
+        if (!test(n)) every = false;
       }
     }
     tsm.forEachChild(n, visit);
   };
   visit(scope);
-  return onlyPresence && uses > 0 ? evidence : undefined;
+  return every && uses > 0;
 }
 
 /**
  * `const et = await prisma.eventType.findFirst({ where: { id } }); if (et && et.userId !== me) { if
  * (!isAdmin(et.team?.members)) throw ... }` and nothing else of `et`: a read whose row only decides
- * conditions (of an `if`, a loop, a `?:`; directly, through a const that in turn only decides, or
- * an immediately invoked function's return) hands nothing of the row on (cal.com's access checks).
- * A use anywhere else (returned, passed, thrown in a message, logged, assigned) hands it on.
+ * conditions (of an `if` or a `?:`; directly, through a const that in turn only decides, or an
+ * immediately invoked function's return; handed only to check-shaped calls and reading methods)
+ * hands nothing of the row on (cal.com's access checks). A use anywhere else (returned, passed to
+ * a call that acts, thrown in a message, logged, assigned, a loop's condition) hands it on.
  */
 export function decisionOnly(tsm: typeof ts, call: ts.CallExpression): ts.Node | undefined {
   let at: ts.Node = call;
@@ -294,33 +311,12 @@ export function decisionOnly(tsm: typeof ts, call: ts.CallExpression): ts.Node |
 
 /** Every use of the const `decl` declares only decides conditions (see decisionOnly); at least one use. */
 function constDecides(tsm: typeof ts, decl: ts.VariableDeclaration, depth: number): boolean {
-  if (depth > 3 || !tsm.isIdentifier(decl.name) || !(decl.parent.flags & tsm.NodeFlags.Const)) return false;
-  const name = decl.name.text;
+  if (depth > 3 || !(decl.parent.flags & tsm.NodeFlags.Const)) return false;
   // A const lives in its block: a namesake in another block (`const eventType` in each branch) is another.
   let scope: ts.Node = decl.parent.parent;
   while (scope.parent && !tsm.isBlock(scope) && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope))
     scope = scope.parent;
-  let uses = 0;
-  let decides = true;
-  const visit = (n: ts.Node): void => {
-    if (!decides) return;
-    if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
-      const parent = n.parent;
-      // A namesake declared inside the block shadows it; its uses are counted as this one's (the stricter reading).
-      const isName =
-        (tsm.isPropertyAccessExpression(parent) && parent.name === n) ||
-        (tsm.isPropertyAssignment(parent) && parent.name === n) ||
-        ((tsm.isVariableDeclaration(parent) || tsm.isParameter(parent) || tsm.isBindingElement(parent)) &&
-          parent.name === n);
-      if (!isName) {
-        uses++;
-        if (!usedToDecide(tsm, n, depth)) decides = false;
-      }
-    }
-    tsm.forEachChild(n, visit);
-  };
-  visit(scope);
-  return decides && uses > 0;
+  return everyUse(tsm, decl, scope, (use) => usedToDecide(tsm, use, depth));
 }
 
 /** Whether the value at `node` flows only into a condition: climbs what it feeds until a condition takes it. */
