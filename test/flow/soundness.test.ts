@@ -145,3 +145,31 @@ test("`isNil(row)` that throws is an emptiness test like `!row` (papra); one tha
     "6: delete({ where: { id: input.id } })",
   ]);
 });
+
+test("an ownership check inside a branch the read is not in proves nothing for the row's uses past it", () => {
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (input.strict) {
+    if (!inv || inv.tenantId !== tenantId) throw new Error("forbidden");
+  }
+  return inv;`),
+    ["4: findUnique({ where: { id: input.id } })"],
+  );
+  const messages = h.run({
+    "/p/src/routes/a.ts": `${PRISMA}export async function handler(tenantId: string, input: any) {\n  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });\n  if (input.strict) {\n    if (!inv || inv.tenantId !== tenantId) throw new Error("forbidden");\n  }\n  return inv;\n}`,
+  }).messages;
+  assert.match(
+    messages[0]!,
+    /The ownership check on line 6 runs only on one path \(inside a branch the read is not in\)/,
+  );
+  // Twin: the row is used only inside the branch that checked it.
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (input.strict) {
+    if (!inv || inv.tenantId !== tenantId) throw new Error("forbidden");
+    return inv;
+  }
+  return null;`),
+    [],
+  );
+});

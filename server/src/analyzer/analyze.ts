@@ -202,7 +202,7 @@ function withOwnership(raw: RawFinding[], queries: ReadonlyMap<ts.Node, FlowQuer
         verdict
           ? {
               ...f,
-              message: `${f.message} ${fallsThroughNote(sourceFile, verdict.check)}`,
+              message: `${f.message} ${fallsThroughNote(sourceFile, verdict.check, verdict.branch)}`,
               related: [fallsThroughSpan(sourceFile, verdict.check)],
             }
           : f,

@@ -908,6 +908,22 @@ export abstract class AccessChecks extends FlowValues {
     return used;
   }
 
+  /** Whether a name holding the row `source` read is used after `scope` ends, in the function of the read. */
+  protected usedPast(source: FlowQuery, scope: ts.Node): boolean {
+    const tsm = this.tsm;
+    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
+    let fn: ts.Node | undefined = source.call.parent;
+    while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
+    let used = false;
+    const visit = (n: ts.Node): void => {
+      if (used || n.end <= scope.end) return;
+      if (tsm.isIdentifier(n) && n.pos >= scope.end && names.has(n.text) && isVariableRead(tsm, n)) used = true;
+      tsm.forEachChild(n, visit);
+    };
+    if (fn) visit(fn);
+    return used;
+  }
+
   /** The key `q` selected by is now an owned key of its table. */
   protected prove(
     q: FlowQuery,

@@ -119,7 +119,9 @@ export type HelperEffect =
     }
   | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
 
-export type Check = { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement };
+/** `branch`: the check ends the path, but sits in a branch the read is not in, and the row is used past it. */
+export type Check =
+  { state: "checked"; reason: Reason } | { state: "falls-through"; check: ts.IfStatement; branch?: boolean };
 
 export interface Binding {
   name: string;

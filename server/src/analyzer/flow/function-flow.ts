@@ -13,6 +13,7 @@ import {
   isInequality,
   normalize,
   UNKNOWN,
+  within,
   type Binding,
   type FlowContext,
 } from "./flow-values";
@@ -565,6 +566,12 @@ export class FunctionFlow extends AccessChecks {
       // A row already used before its check proves nothing about that use.
       if (!checked || !row?.source || this.checks.get(row.source)?.state === "checked") continue;
       if (this.usedBefore(row.source, st, scope)) continue;
+      // `if (strict) { if (doc.orgId !== orgId) throw }` then `return doc`: a check inside a branch
+      // the read is not in holds on that path only; a use of the row past the branch is unchecked.
+      if (!within(row.source.call, scope) && this.usedPast(row.source, scope)) {
+        this.checks.set(row.source, { state: "falls-through", check: st, branch: true });
+        continue;
+      }
       if (!exits) {
         this.checks.set(row.source, { state: "falls-through", check: st });
         continue;

@@ -38,7 +38,7 @@ export type OwnershipVerdict =
   /** Not a leak: how it was proven, where, and the sentence `--explain` and hovers show. */
   | { kind: "owned"; proof: ProofKind; evidence: ts.Node; message: string }
   /** The row is compared with the tenant, but the check does not end the path. */
-  | { kind: "falls-through"; check: ts.IfStatement }
+  | { kind: "falls-through"; check: ts.IfStatement; branch?: boolean }
   /** The key is a parameter, and this call passes one its caller never proved: a sentence for the finding. */
   | { kind: "unproven-call"; note: string };
 
@@ -140,7 +140,11 @@ export class OwnershipFlow {
     if (checked?.state === "checked") return owned(checked.reason, "");
     // A parent the row is joined to is answered by a check of the row only.
     if (joined) return undefined;
-    const fallsThrough = checked && { kind: "falls-through" as const, check: checked.check };
+    const fallsThrough = checked && {
+      kind: "falls-through" as const,
+      check: checked.check,
+      ...(checked.branch && { branch: true }),
+    };
     if (query.key) {
       const { expr, list } = query.key;
       const key = code(expr.getText(ctx.sourceFile).replace(/\s+/g, " "));
@@ -521,7 +525,9 @@ export class OwnershipFlow {
 class FlowCycle extends Error {}
 
 /** The sentence a finding gets when its ownership check does not stop the flow. */
-export function fallsThroughNote(sourceFile: ts.SourceFile, check: ts.IfStatement): string {
+export function fallsThroughNote(sourceFile: ts.SourceFile, check: ts.IfStatement, branch = false): string {
+  if (branch)
+    return `The ownership check on line ${lineOf(sourceFile, check)} runs only on one path (inside a branch the read is not in), and the row is used past that branch unchecked. Check it right after the read, where every path passes.`;
   return `The ownership check on line ${lineOf(sourceFile, check)} falls through: its branch neither throws nor returns, so the row is used even when it belongs to another tenant. End the branch with throw or return.`;
 }
 
