@@ -173,3 +173,19 @@ test("an ownership check inside a branch the read is not in proves nothing for t
     [],
   );
 });
+
+test("a key found by a read that also returns shared rows (tenant null) proves reads, never a write", () => {
+  assert.deepEqual(
+    flagged(`  const note = await prisma.note.findFirst({ where: { id: input.id, OR: [{ tenantId }, { tenantId: null }] } });
+  if (!note) throw new Error("not found");
+  await prisma.note.delete({ where: { id: input.id } });
+  const rows = await prisma.note.findMany({ where: { id: { in: input.ids }, OR: [{ tenantId }, { tenantId: null }] } });
+  if (rows.length !== input.ids.length) throw new Error("not found");
+  await prisma.note.deleteMany({ where: { id: { in: input.ids } } });
+  const [row] = await prisma.$queryRaw<{ id: string }[]>\`SELECT id FROM notes WHERE id = \${input.other} AND (tenant_id IS NULL OR tenant_id = \${tenantId})\`;
+  if (!row) throw new Error("not found");
+  await prisma.$executeRaw\`DELETE FROM notes WHERE id = \${row.id}\`;
+  return prisma.note.findUnique({ where: { id: input.id } });`),
+    ["6: delete({ where: { id: input.id } })", "9: deleteMany({ where: { id: { in: input.ids } } })", "12: notes"],
+  );
+});

@@ -33,6 +33,7 @@ import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
 import { decisionOnly, findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
+import { escapeRegExp } from "./escape-regexp";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmModule, type OrmQuery } from "./orm";
 import { drizzleRelationalQueries } from "./orm/builder-queries";
 import { effectiveSeverity } from "./rules";
@@ -421,7 +422,9 @@ function addFlowQueries(
       !readByAnyone(ctx, call, names) &&
       !ctx.judged?.lookups.has(call) &&
       !ctx.judged?.handedOn?.has(call);
-    const flowQuery = ormFlowQuery(orm, ctx, call, names, scoped);
+    const found = ormFlowQuery(orm, ctx, call, names, scoped);
+    const flowQuery =
+      found && scoped && admitsSharedRows(call, found.table, ctx.model) ? { ...found, sharedRows: true } : found;
     const settled = ctx.judged?.settled.get(call);
     if (flowQuery) flowQueries.set(call, settled ? { ...flowQuery, settledCalls: settled } : flowQuery);
   }
@@ -644,7 +647,8 @@ function checkSite(
   const scoped = !issues.length && !boundary.findings.length && !shareLink;
   if (touched.size === 1 && options.config.isolation !== "database") {
     const [table] = touched as Set<string>;
-    flowQueries.set(site.node, sqlFlowQuery(options.ts, site, table, scoped, lookupTenantTable(model, table)));
+    const q = sqlFlowQuery(options.ts, site, table, scoped, lookupTenantTable(model, table));
+    flowQueries.set(site.node, scoped && q && sqlAdmitsShared(site.sql, table, model) ? { ...q, sharedRows: true } : q);
   } else if (touched.size > 1 && scoped && options.config.isolation !== "database") {
     // `SELECT dp.* FROM dataset_prompt dp JOIN dataset d ... WHERE d.project_id = $2`: the tenant's
     // rows of the table it returns, keyed by the terms on that table.
@@ -817,4 +821,26 @@ function mapEnd(site: SqlSite, end: number): number {
 /** Whitespace and placeholder numbering do not change what a statement is. */
 function normalizeSql(sql: string): string {
   return sql.replace(/\s+/g, " ").replace(/\$\d+/g, "$?").trim();
+}
+
+/**
+ * Whether a scoped ORM call's text tests a tenant field of `table` for null (`tenantId: null`,
+ * `{ equals: null }`, `IsNull()`): its where admits rows no tenant owns.
+ */
+function admitsSharedRows(call: ts.Node, table: string, model: TenantModel): boolean {
+  const t = lookupTenantTable(model, table);
+  if (!t) return false;
+  const text = call.getText();
+  return [...tenantSpellings(t)].some((name) =>
+    new RegExp(`\\b${escapeRegExp(name)}\\s*:\\s*(?:null\\b|IsNull\\(|\\{\\s*equals\\s*:\\s*null\\b)`).test(text),
+  );
+}
+
+/** Whether SQL tests a tenant column of `table` for null (`tenant_id IS NULL OR tenant_id = $1`). */
+function sqlAdmitsShared(sql: string, table: string, model: TenantModel): boolean {
+  const t = lookupTenantTable(model, table);
+  if (!t) return false;
+  return [...tenantSpellings(t)].some((name) =>
+    new RegExp(`\\b"?${escapeRegExp(name)}"?\\s+IS\\s+NULL\\b`, "i").test(sql),
+  );
 }

@@ -946,7 +946,14 @@ export abstract class AccessChecks extends FlowValues {
     const uniqueField = q.key!.uniqueField;
     this.facts.push({
       name: text,
-      value: { kind: "key", table: q.table, reason, ...(uniqueField && { uniqueField }) },
+      value: {
+        kind: "key",
+        table: q.table,
+        reason,
+        ...(uniqueField && { uniqueField }),
+        // Found among rows no tenant owns too: a key to read by, not to write by.
+        ...(q.sharedRows && { shared: true }),
+      },
       scope,
       pos,
       throws,

@@ -25,6 +25,11 @@ export interface FlowQuery {
   returns: "row" | "rows" | "result" | "key" | "keys" | "none";
   /** `findFirstOrThrow` and friends: an empty result already ends the path. */
   throwsWhenEmpty: boolean;
+  /**
+   * The where admits rows no tenant owns (`tenant_id IS NULL OR tenant_id = $1`, `OR: [{ tenantId:
+   * null }, { tenantId }]`): its rows and keys prove reads, never a write (a shared row is everyone's).
+   */
+  sharedRows?: boolean;
   /** The call creates the row it returns (`create`, `INSERT ... RETURNING`, `save`). */
   creates?: boolean;
   /** Only reads: a check of the row it returns, made after it ran, still comes before any use. */

@@ -83,7 +83,7 @@ export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | und
         ? `key ${key} is the id of the row created with the tenant on line ${line}`
         : `key ${key} comes from the scoped query on line ${line}`,
   };
-  return { kind: q.returns, table: q.table, source: q, reason };
+  return { kind: q.returns, table: q.table, source: q, reason, ...(q.sharedRows && { shared: true }) };
 }
 
 export function member(v: Value | undefined, name: string): Value | undefined {
