@@ -189,3 +189,22 @@ test("a key found by a read that also returns shared rows (tenant null) proves r
     ["6: delete({ where: { id: input.id } })", "9: deleteMany({ where: { id: { in: input.ids } } })", "12: notes"],
   );
 });
+
+test("a row handed to a call that acts inside an earlier if condition is used before its check", () => {
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!(await notify(inv!.number))) throw new Error("not sent");
+  if (!inv || inv.tenantId !== tenantId) throw new Error("forbidden");
+  return inv;`),
+    ["4: findUnique({ where: { id: input.id } })"],
+  );
+  // Twin: earlier conditions that only test the row, or hand it to a check.
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  if (!isValidNumber(inv.number)) throw new Error("bad");
+  if (inv.tenantId !== tenantId) throw new Error("forbidden");
+  return inv;`),
+    [],
+  );
+});

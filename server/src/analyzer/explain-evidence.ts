@@ -320,7 +320,7 @@ function constDecides(tsm: typeof ts, decl: ts.VariableDeclaration, depth: numbe
 }
 
 /** Whether the value at `node` flows only into a condition: climbs what it feeds until a condition takes it. */
-function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
+export function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
   let from: ts.Node = node;
   // Handed to a function (`lookup({ id: row.ownerId })`): only a call that a condition tests right
   // there is a decision; kept in a const, its answer may carry the row's data on.
@@ -377,7 +377,8 @@ function usedToDecide(tsm: typeof ts, node: ts.Node, depth: number): boolean {
 }
 
 /** Names of calls that answer a question about what they are handed (`isAdmin`, `assertPartOfTeam`, `Boolean`). */
-const CHECK_NAME = /^(?:is|has|can|should|assert|validate|verify|Boolean)(?:[A-Z_]|$)/;
+const CHECK_NAME =
+  /^(?:is|has|can|should|assert|validate|verify|Boolean)(?:[A-Z_]|$)|^(?:check|ensure|require)\w*(?:Access|Permission|Authori[sz]|Owner|Member|Role)/;
 
 /** Methods that only read what they are called on (arrays, strings). */
 const READING_METHODS = new Set([

@@ -4,6 +4,7 @@
 // the tenant. FunctionFlow (flow/function-flow.ts) walks the statements and calls them.
 import type ts from "typescript";
 import { isCredentialField, isPublicFlag } from "../credentials";
+import { usedToDecide } from "../explain-evidence";
 import { strip } from "../orm/prisma-syntax";
 import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
@@ -875,8 +876,16 @@ export abstract class AccessChecks extends FlowValues {
       if (Array.isArray(part) && part.includes(n)) return;
       // `.then((rows) => rows[0])` on the read itself picks its row: no use of it.
       if (tsm.isCallExpression(n) && thenPicks(tsm, n)?.of === source.call) return;
-      // Tests in earlier guards (`if (!m) throw`) read the row without using it.
+      // Tests in earlier guards (`if (!m) throw`) read the row without using it; a condition that
+      // hands it to a call that acts (`if (!(await notify(m.secret)))`) uses it.
       if (tsm.isIfStatement(n)) {
+        const inCondition = (c: ts.Node): void => {
+          if (used) return;
+          if (tsm.isIdentifier(c) && names.has(c.text) && isVariableRead(tsm, c) && !usedToDecide(tsm, c, 0))
+            used = true;
+          tsm.forEachChild(c, inCondition);
+        };
+        if (n.pos >= source.call.end) inCondition(n.expression);
         tsm.forEachChild(n.thenStatement, visit);
         if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
         return;
