@@ -208,3 +208,25 @@ test("a row handed to a call that acts inside an earlier if condition is used be
     [],
   );
 });
+
+test("fields destructured from a row and used before its check are uses of the row", () => {
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const { number } = inv;
+  await notify(number);
+  if (inv.tenantId !== tenantId) throw new Error("forbidden");
+  return inv;`),
+    ["4: findUnique({ where: { id: input.id } })"],
+  );
+  // Twin: destructured, and only tested before the check.
+  assert.deepEqual(
+    flagged(`  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!inv) throw new Error("not found");
+  const { number } = inv;
+  if (!number) throw new Error("no number");
+  if (inv.tenantId !== tenantId) throw new Error("forbidden");
+  return inv;`),
+    [],
+  );
+});

@@ -902,6 +902,16 @@ export abstract class AccessChecks extends FlowValues {
           n.parent.expression === n &&
           tsm.isVariableDeclaration(n.parent.parent) &&
           n.parent.parent.initializer === n.parent);
+      // `const { secret } = row`: the fields taken out are the row's data; their uses are the row's.
+      if (
+        tsm.isIdentifier(n) &&
+        names.has(n.text) &&
+        n.pos >= source.call.end &&
+        tsm.isVariableDeclaration(n.parent) &&
+        n.parent.initializer === n &&
+        !tsm.isIdentifier(n.parent.name)
+      )
+        for (const bound of boundNames(tsm, n.parent.name)) names.add(bound);
       if (tsm.isIdentifier(n) && names.has(n.text) && n.pos >= source.call.end && isVariableRead(tsm, n) && !failure)
         used = !(
           rebound ||
@@ -1116,4 +1126,10 @@ function abilityOf(
 
 function isAssignmentKind(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind >= tsm.SyntaxKind.FirstAssignment && kind <= tsm.SyntaxKind.LastAssignment;
+}
+
+/** The names a binding pattern declares (`{ a, b: { c } }`, `[x, ...rest]`). */
+function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
+  if (tsm.isIdentifier(name)) return [name.text];
+  return name.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : boundNames(tsm, el.name)));
 }
