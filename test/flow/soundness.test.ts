@@ -230,3 +230,20 @@ test("fields destructured from a row and used before its check are uses of the r
     [],
   );
 });
+
+test("the keys of scoped rows, then a key pushed onto the list, prove nothing for the list", () => {
+  assert.deepEqual(
+    flagged(`  const rows = await prisma.invoice.findMany({ where: { tenantId } });
+  const ids = rows.map((r) => r.id);
+  ids.push(input.id);
+  await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`),
+    ["7: deleteMany({ where: { id: { in: ids } } })"],
+  );
+  // Twin: the list as the scoped rows gave it.
+  assert.deepEqual(
+    flagged(`  const rows = await prisma.invoice.findMany({ where: { tenantId } });
+  const ids = rows.map((r) => r.id);
+  await prisma.invoice.deleteMany({ where: { id: { in: ids } } });`),
+    [],
+  );
+});

@@ -1015,6 +1015,9 @@ export abstract class AccessChecks extends FlowValues {
 /** List reads of one table by their where: Prisma findMany, TypeORM find/findBy, Sequelize findAll. */
 const BULK_READS = new Set(["findMany", "find", "findBy", "findAll"]);
 
+/** Calls that only read the list they are handed into a query (`In(ids)`, `sql.join(ids, sep)`, `inArray(col, ids)`). */
+const LIST_READERS = new Set(["In", "inArray", "notInArray", "join", "Any", "ArrayContains", "ArrayOverlap", "raw"]);
+
 /** Array methods that change the array they are called on. */
 const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "copyWithin", "length"]);
 
@@ -1022,7 +1025,7 @@ const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fil
  * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
  * function after `from`: a mutating method, an element or whole assignment, handed to a call.
  */
-function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolean {
+export function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolean {
   const text = normalize(expr.getText());
   let fn: ts.Node | undefined = from.parent;
   while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
@@ -1049,7 +1052,12 @@ function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolea
             : tsm.isCallExpression(p.parent) && p.parent.expression === p;
       } else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) changed = true;
       else if (isWriteTarget(tsm, n)) changed = true;
-      else if (tsm.isCallExpression(p) && p.arguments.includes(n as ts.Expression)) changed = true;
+      else if (
+        tsm.isCallExpression(p) &&
+        p.arguments.includes(n as ts.Expression) &&
+        !LIST_READERS.has(calleeName(tsm, p) ?? "")
+      )
+        changed = true;
       // `const list = ids`, `other = ids`, `[...ids]` kept: another name that may change it.
       else if (tsm.isVariableDeclaration(p) && p.initializer === n) changed = true;
       else if (tsm.isBinaryExpression(p) && p.right === n && isAssignmentKind(tsm, p.operatorToken.kind))

@@ -17,7 +17,7 @@ import {
   type Binding,
   type FlowContext,
 } from "./flow-values";
-import { AccessChecks } from "./access-checks";
+import { AccessChecks, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
@@ -318,7 +318,12 @@ export class FunctionFlow extends AccessChecks {
     }
     const all = this.promiseAll(d.name, init);
     if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
-    else this.bind(d.name, this.valueOf(init, d), scope, d.end, this.foundKey(init, d));
+    else {
+      const value = this.valueOf(init, d);
+      // `const ids = rows.map((r) => r.id)`, then `ids.push(input.id)`: the list holds more than the rows' keys.
+      const changed = value?.kind === "keys" && this.tsm.isIdentifier(d.name) && listChanged(this.tsm, d.name, d);
+      this.bind(d.name, changed ? undefined : value, scope, d.end, this.foundKey(init, d));
+    }
     this.ran(init, d, scope, "kept");
   }
 
