@@ -825,22 +825,32 @@ function normalizeSql(sql: string): string {
 
 /**
  * Whether a scoped ORM call's text tests a tenant field of `table` for null (`tenantId: null`,
- * `{ equals: null }`, `IsNull()`): its where admits rows no tenant owns.
+ * `{ equals: null }`, `IsNull()`): its where admits rows no tenant owns. A text test, so a mention
+ * anywhere in the call counts: it only takes proofs away.
  */
 function admitsSharedRows(call: ts.Node, table: string, model: TenantModel): boolean {
-  const t = lookupTenantTable(model, table);
-  if (!t) return false;
-  const text = call.getText();
-  return [...tenantSpellings(t)].some((name) =>
-    new RegExp(`\\b${escapeRegExp(name)}\\s*:\\s*(?:null\\b|IsNull\\(|\\{\\s*equals\\s*:\\s*null\\b)`).test(text),
-  );
+  return nullTests(model, table)?.orm.test(call.getText()) ?? false;
 }
 
 /** Whether SQL tests a tenant column of `table` for null (`tenant_id IS NULL OR tenant_id = $1`). */
 function sqlAdmitsShared(sql: string, table: string, model: TenantModel): boolean {
+  return nullTests(model, table)?.sql.test(sql) ?? false;
+}
+
+/** Per tenant-owned table, the patterns that find a null test of its tenant fields: made once, not per query. */
+const NULL_TESTS = new WeakMap<TenantTable, { orm: RegExp; sql: RegExp }>();
+
+function nullTests(model: TenantModel, table: string): { orm: RegExp; sql: RegExp } | undefined {
   const t = lookupTenantTable(model, table);
-  if (!t) return false;
-  return [...tenantSpellings(t)].some((name) =>
-    new RegExp(`\\b"?${escapeRegExp(name)}"?\\s+IS\\s+NULL\\b`, "i").test(sql),
-  );
+  if (!t) return undefined;
+  let tests = NULL_TESTS.get(t);
+  if (!tests) {
+    const names = [...tenantSpellings(t)].map(escapeRegExp).join("|");
+    tests = {
+      orm: new RegExp(`\\b(?:${names})\\s*:\\s*(?:null\\b|IsNull\\(|\\{\\s*equals\\s*:\\s*null\\b)`),
+      sql: new RegExp(`\\b"?(?:${names})"?\\s+IS\\s+NULL\\b`, "i"),
+    };
+    NULL_TESTS.set(t, tests);
+  }
+  return tests;
 }

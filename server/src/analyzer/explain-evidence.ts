@@ -238,13 +238,7 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
     (p): p is ts.PropertyAssignment => tsm.isPropertyAssignment(p) && propertyName(tsm, p.name) === "select",
   );
   const evidence = select ?? call;
-  let at: ts.Node = call;
-  while (
-    tsm.isAwaitExpression(at.parent) ||
-    tsm.isParenthesizedExpression(at.parent) ||
-    tsm.isNonNullExpression(at.parent)
-  )
-    at = at.parent;
+  const at = awaitedCall(tsm, call);
   if (testsPresence(tsm, at)) return evidence;
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
@@ -297,13 +291,7 @@ function everyUse(
  * a call that acts, thrown in a message, logged, assigned, a loop's condition) hands it on.
  */
 export function decisionOnly(tsm: typeof ts, call: ts.CallExpression): ts.Node | undefined {
-  let at: ts.Node = call;
-  while (
-    tsm.isAwaitExpression(at.parent) ||
-    tsm.isParenthesizedExpression(at.parent) ||
-    tsm.isNonNullExpression(at.parent)
-  )
-    at = at.parent;
+  const at = awaitedCall(tsm, call);
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
   return constDecides(tsm, decl, 0) ? call : undefined;
@@ -442,6 +430,18 @@ const ARRAY_TESTS = new Set(["some", "every", "find", "findIndex", "findLast", "
 function enclosingFunction(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
   for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n)) return n;
   return undefined;
+}
+
+/** The call with what only awaits or unwraps it (`await x`, `(x)`, `x!`): the node its value stands as. */
+function awaitedCall(tsm: typeof ts, call: ts.CallExpression): ts.Node {
+  let at: ts.Node = call;
+  while (
+    tsm.isAwaitExpression(at.parent) ||
+    tsm.isParenthesizedExpression(at.parent) ||
+    tsm.isNonNullExpression(at.parent)
+  )
+    at = at.parent;
+  return at;
 }
 
 /** Whether `e`'s value is only tested for presence where it stands: `if (e)`, `!e`, `e ? a : b`, `e == null`, `Boolean(e)`. */

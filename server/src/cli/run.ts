@@ -153,9 +153,9 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
     config,
   );
   const clients = detectRunClients(config, collected.files);
-  notes.push(...clients.notes.map((note) => redactSecrets(note)));
-  if (options.format === "stylish")
-    for (const note of clients.notes) io.stderr.write(`tenantguard: ${redactSecrets(note)}\n`);
+  const clientNotes = clients.notes.map((note) => redactSecrets(note));
+  notes.push(...clientNotes);
+  if (options.format === "stylish") for (const note of clientNotes) io.stderr.write(`tenantguard: ${note}\n`);
 
   const created = createAnalysisSession({
     config: clients.config,

@@ -235,11 +235,9 @@ export function prismaFlowQuery(
             }),
             ...(reads ? joinedKeys(joins, fieldValue, tsm, call) : []),
           ]
-        : method === "create" && createOwner && args && tsm.isObjectLiteralExpression(args)
-          ? createdUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
-          : /^createMany/.test(method) && createOwner && args && tsm.isObjectLiteralExpression(args)
-            ? createdManyUnder(tsm, call, member(tsm, args, "data"), [createOwner, ...otherParents], types)
-            : undefined,
+        : /^create(?:Many)?/.test(method) && createOwner && args && tsm.isObjectLiteralExpression(args)
+          ? createdUnder(tsm, call, method, member(tsm, args, "data"), [createOwner, ...otherParents], types)
+          : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
 }
@@ -303,36 +301,27 @@ export function requiredChildren(
  * The parent keys a create of a row owned through its parent writes (`bookingId: x`, `booking:
  * { connect: { id: x } }`), the owning relation's first: the row is the tenant's when that parent
  * is, and names only the tenant's rows when each other parent it names is too (prisma-writes.ts
- * `checkParentKey`). A literal key names a row the code fixed, and is left out.
+ * `checkParentKey`); a createMany's, those of every row it writes (prisma-writes.ts `createdRows`).
+ * A literal key names a row the code fixed, and is left out.
  */
 function createdUnder(
   tsm: typeof ts,
   call: ts.CallExpression,
+  method: string,
   data: ts.Expression | undefined,
   /** The owning relation first, then the row's other parents. */
   relations: readonly CreateOwner[],
   types: FieldTypes | undefined,
 ): ParentKey[] | undefined {
-  const keyFor = (relation: CreateOwner): ParentKey | undefined => {
-    const key = createdUnderKey(tsm, data, relation, (e) => literalOf(tsm, e, call) ?? e, types);
+  const follow = (e: ts.Expression) => literalOf(tsm, e, call) ?? e;
+  const rows = method === "create" ? [data] : createdRows(tsm, data, follow);
+  const keyFor = (row: ts.Expression | undefined, relation: CreateOwner): ParentKey | undefined => {
+    const key = createdUnderKey(tsm, row, relation, follow, types);
     const k = key && key !== "unknown" && !isLiteral(tsm, strip(tsm, key)) ? keyOf(tsm, key) : undefined;
     return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field };
   };
-  const keys = relations.flatMap((relation) => keyFor(relation) ?? []);
+  const keys = (rows ?? []).flatMap((row) => relations.flatMap((relation) => keyFor(row, relation) ?? []));
   return keys.length ? keys : undefined;
-}
-
-/** createMany: the parent keys every row it writes names (prisma-writes.ts `createdRows`). */
-function createdManyUnder(
-  tsm: typeof ts,
-  call: ts.CallExpression,
-  data: ts.Expression | undefined,
-  relations: readonly CreateOwner[],
-  types: FieldTypes | undefined,
-): ParentKey[] | undefined {
-  const rows = createdRows(tsm, data, (e) => literalOf(tsm, e, call) ?? e);
-  const keys = rows?.flatMap((row) => createdUnder(tsm, call, row, relations, types) ?? []);
-  return keys?.length ? keys : undefined;
 }
 
 /** The Prisma relation a model is owned through: its field, its foreign key field, and the parent table. */
