@@ -106,6 +106,31 @@ export function outermostExpression(tsm: typeof ts, node: ts.Node): ts.Node {
   return e;
 }
 
+/**
+ * What a transaction is run by, handing back its callback's answer: the ORMs' `$transaction`,
+ * `transaction` (Prisma, Drizzle, Knex, TypeORM, Sequelize), and the project wrappers named for it
+ * (`dbTransactionWrap`, `withTransaction`, `runInTransaction`); not any name that mentions one
+ * (`enqueueTransaction` may only queue the callback).
+ */
+const TRANSACTION_RUNNER = /^(?:\$|db|with|run|runIn|in|use|exec|execute)?_?transaction(?:al|wrap(?:per)?)?$/i;
+
+/**
+ * The function literal a transaction runs and answers with: `prisma.$transaction(async (tx) => ...)`,
+ * `dbTransactionWrap(async (manager) => ...)`, `manager.transaction("SERIALIZABLE", async (m) => ...)`.
+ */
+export function transactionCallback(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  const runner = lastName(tsm, call.expression);
+  if (!runner || !TRANSACTION_RUNNER.test(runner)) return undefined;
+  for (const a of call.arguments) {
+    const f = skipOuter(tsm, a);
+    if (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) return f;
+  }
+  return undefined;
+}
+
 /** `skipOuter`, and the `await`s around what is awaited: the call or value a client is read from. */
 export function skipOuterAndAwait(tsm: typeof ts, node: ts.Expression): ts.Expression {
   let e = skipOuter(tsm, node);

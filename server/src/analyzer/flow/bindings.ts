@@ -68,6 +68,17 @@ export function writes(tsm: typeof ts, node: ts.Node): { targets: ts.Expression[
     return { targets: writtenBy(tsm, node.operand), at: node.end };
   if ((tsm.isForOfStatement(node) || tsm.isForInStatement(node)) && !tsm.isVariableDeclarationList(node.initializer))
     return { targets: writtenBy(tsm, node.initializer as ts.Expression), at: node.initializer.end };
+  // `Object.assign(ids, patch)`: any field of `ids` may hold another value after it.
+  if (
+    tsm.isCallExpression(node) &&
+    node.arguments.length > 1 &&
+    node.arguments[0] &&
+    !tsm.isSpreadElement(node.arguments[0]) &&
+    node.expression.getText() === "Object.assign"
+  ) {
+    const target = strip(tsm, node.arguments[0]);
+    if (tsm.isIdentifier(target) || tsm.isPropertyAccessExpression(target)) return { targets: [target], at: node.end };
+  }
   return undefined;
 }
 

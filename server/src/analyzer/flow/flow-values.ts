@@ -6,6 +6,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
+import { returnStatements, transactionCallback } from "../statements";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
@@ -213,9 +214,13 @@ export abstract class FlowValues {
         return this.valueOf(e.left, at);
     }
     if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
-    if (tsm.isPropertyAccessExpression(e)) return this.member(this.valueOf(e.expression, at), e.name.text);
+    if (tsm.isPropertyAccessExpression(e))
+      return this.fieldWritten(normalize(e.getText(this.ctx.sourceFile)), at)
+        ? undefined
+        : this.member(this.valueOf(e.expression, at), e.name.text);
     // `{ ...a.trigger, name }`: the row under a new shape, its key fields its own.
-    if (tsm.isObjectLiteralExpression(e)) return this.spreadOfRow(e, at);
+    // `{ docId: doc.id }`: an object whose fields hold what their expressions do.
+    if (tsm.isObjectLiteralExpression(e)) return this.spreadOfRow(e, at) ?? this.objectOf(e, at);
     // `[report]`, `[a, b]`: rows when every element is an owned row of one table.
     if (tsm.isArrayLiteralExpression(e) && e.elements.length) {
       const each = e.elements.map((el) => (tsm.isSpreadElement(el) ? undefined : this.valueOf(el, at)));
@@ -236,6 +241,9 @@ export abstract class FlowValues {
       return keys?.kind === "keys" ? keys : undefined;
     }
     if (!tsm.isCallExpression(e)) return undefined;
+    // `await db.$transaction(async (tx) => { ...; return row })`, `(async () => { ... })()`: what the callback returns.
+    const ran = transactionCallback(tsm, e) ?? invokedAtOnce(tsm, e);
+    if (ran) return this.returnedValue(ran);
     if (tsm.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
       const list = ["at", "find", "map", "filter"].includes(method)
@@ -347,6 +355,51 @@ export abstract class FlowValues {
       return true;
     // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
     return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
+  }
+
+  /**
+   * The value every return of a function literal run here hands back (a return of nothing is no
+   * other tenant's row either); undefined when one of them holds nothing proven, or they disagree.
+   */
+  private returnedValue(fn: ts.ArrowFunction | ts.FunctionExpression): Value | undefined {
+    const tsm = this.tsm;
+    const returned: [ts.Expression, ts.Node][] = tsm.isBlock(fn.body)
+      ? returnStatements(tsm, fn).flatMap((r): [ts.Expression, ts.Node][] => (r.expression ? [[r.expression, r]] : []))
+      : [[fn.body, fn.body]];
+    let joined: Value | undefined;
+    for (const [expr, at] of returned) {
+      if (isNothing(tsm, expr)) continue;
+      const v = this.valueOf(expr, at);
+      if (!v || v.unchecked || (!v.reason && v.kind !== "object")) return undefined;
+      joined = joined ? joinValues(joined, v) : v;
+      if (!joined) return undefined;
+    }
+    return joined;
+  }
+
+  /**
+   * `{ docId: doc.id, name }`: the fields whose expressions hold something proven. Undefined when
+   * none does, or when the object spreads another (`{ id: doc.id, ...input }`: a spread may replace
+   * any field).
+   */
+  private objectOf(o: ts.ObjectLiteralExpression, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    const fields = new Map<string, Value>();
+    for (const p of o.properties) {
+      if (tsm.isSpreadAssignment(p)) return undefined;
+      const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (!name) continue;
+      const expr = tsm.isShorthandPropertyAssignment(p)
+        ? p.name
+        : tsm.isPropertyAssignment(p)
+          ? p.initializer
+          : undefined;
+      const v = expr && this.valueOf(expr, at);
+      // A later field of the same name replaces an earlier one.
+      if (v && !v.unchecked && (v.reason || (v.kind === "object" && v.fields))) fields.set(name, v);
+      else fields.delete(name);
+    }
+    return fields.size ? { kind: "object", table: "", fields } : undefined;
   }
 
   /** `{ ...row, url }` of a proven row: that row, when no field replaces one the row is known by. */
@@ -482,9 +535,27 @@ export abstract class FlowValues {
     if (!path) return this.valueOf(expr, at);
     const fact = this.latest(this.facts, normalize(expr.getText(this.ctx.sourceFile)) + path, at);
     if (fact) return fact.value;
+    if (this.fieldWritten(normalize(expr.getText(this.ctx.sourceFile)) + path, at)) return undefined;
     let value = this.valueOf(expr, at);
     for (const field of path.split(".").slice(1)) value = this.member(value, field);
     return value;
+  }
+
+  /**
+   * `ids.docId = input.id`, `d.id = other`, `Object.assign(ids, patch)` after `ids` was bound and
+   * before `at`: the field `text` (`ids.docId`) no longer holds what the binding said.
+   */
+  private fieldWritten(text: string, at: ts.Node): boolean {
+    const root = /^[\w$]+/.exec(text)?.[0];
+    const bound = root && this.latest(this.bindings, root, at);
+    if (!bound) return false;
+    return this.writes.some(
+      (w) =>
+        w.pos > bound.pos &&
+        w.pos <= at.pos &&
+        within(at, w.scope) &&
+        (w.name === text || text.startsWith(`${w.name}.`)),
+    );
   }
 
   /**
@@ -625,6 +696,39 @@ export function within(node: ts.Node, scope: ts.Node): boolean {
 
 export function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
+}
+
+/** `(async () => { ... })()`: a function literal with no parameters, called where it is written. */
+function invokedAtOnce(tsm: typeof ts, call: ts.CallExpression): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  if (call.arguments.length) return undefined;
+  const f = strip(tsm, call.expression);
+  return (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) && !f.parameters.length ? f : undefined;
+}
+
+/**
+ * What either of two values held in one place may be, as far as both agree: the same kind of the
+ * same table (shared or proven only when present if either is), or an object's fields both hold.
+ */
+function joinValues(a: Value, b: Value): Value | undefined {
+  if (a.kind !== b.kind) return undefined;
+  if (a.kind === "object") {
+    if (!a.fields || !b.fields || a.anyField || b.anyField) return undefined;
+    const fields = new Map<string, Value>();
+    for (const [name, v] of a.fields) {
+      const w = b.fields.get(name);
+      const j = w && joinValues(v, w);
+      if (j) fields.set(name, j);
+    }
+    return fields.size ? { kind: "object", table: "", fields } : undefined;
+  }
+  if (a.table !== b.table || a.uniqueField !== b.uniqueField) return undefined;
+  const { source, ...rest } = a;
+  return {
+    ...rest,
+    ...(source === b.source && source && { source }),
+    ...((a.shared || b.shared) && { shared: true }),
+    ...((a.present || b.present) && { present: true }),
+  };
 }
 
 /** `groupBy(list, fn)`, `_.groupBy(list, fn)`, `Object.groupBy(list, fn)`: an object of lists of `list`'s elements. */

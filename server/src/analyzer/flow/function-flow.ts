@@ -327,13 +327,19 @@ export class FunctionFlow extends AccessChecks {
     this.ran(init, d, scope, "kept");
   }
 
-  /** `const [count, rows] = await Promise.all([countQuery, rowsQuery])`: each name with the expression it receives. */
+  /**
+   * `const [count, rows] = await Promise.all([countQuery, rowsQuery])`, and Prisma's batch
+   * `prisma.$transaction([countQuery, rowsQuery])`: each name with the expression it receives.
+   */
   private promiseAll(name: ts.BindingName, init: ts.Expression): [ts.BindingName, ts.Expression][] | undefined {
     const tsm = this.tsm;
     if (!tsm.isArrayBindingPattern(name)) return undefined;
     let e = strip(tsm, init);
     while (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
-    if (!tsm.isCallExpression(e) || e.expression.getText(this.ctx.sourceFile) !== "Promise.all") return undefined;
+    if (!tsm.isCallExpression(e)) return undefined;
+    const callee = strip(tsm, e.expression);
+    const batch = tsm.isPropertyAccessExpression(callee) && callee.name.text === "$transaction";
+    if (!batch && callee.getText(this.ctx.sourceFile) !== "Promise.all") return undefined;
     const list = e.arguments[0] && strip(tsm, e.arguments[0]);
     if (!list || !tsm.isArrayLiteralExpression(list) || list.elements.some((el) => tsm.isSpreadElement(el)))
       return undefined;

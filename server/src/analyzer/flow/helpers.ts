@@ -22,7 +22,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { returnedObjects, returnStatements } from "../statements";
+import { returnedObjects, returnStatements, transactionCallback } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
 import { holdsNothing, isNothing, wrapperField, wrapValue } from "./values";
@@ -1277,14 +1277,6 @@ function invokedReturns(
 const ASSERTION_MODULES = /^(?:tiny-invariant|invariant|(?:node:)?assert(?:\/strict)?)$/;
 
 /**
- * What a transaction is run by, handing back its callback's answer: the ORMs' `$transaction`,
- * `transaction` (Prisma, Drizzle, Knex, TypeORM, Sequelize), and the project wrappers named for it
- * (`dbTransactionWrap`, `withTransaction`, `runInTransaction`); not any name that mentions one
- * (`enqueueTransaction` may only queue the callback).
- */
-const TRANSACTION_RUNNER = /^(?:\$|db|with|run|runIn|in|use|exec|execute)?_?transaction(?:al|wrap(?:per)?)?$/i;
-
-/**
  * The function literal a call runs at once: `(() => ...)()`, or `cache(() => ..., keys)()`. A
  * cache shared across requests (Next's `unstable_cache`) keys its entries by `keys` alone: each
  * parameter of the enclosing function the literal reads must be in them, or one tenant's call
@@ -1295,11 +1287,8 @@ function invokedFunction(tsm: typeof ts, outer: FunctionWithBody, e: ts.Expressi
   // `dbTransactionWrap(async (manager) => ...)`, `prisma.$transaction(async (tx) => ...)`,
   // `manager.transaction("SERIALIZABLE", async (m) => ...)`: a transaction runs its callback and
   // hands back what it returns.
-  const wrapper = calleeName(tsm, e);
-  if (wrapper && TRANSACTION_RUNNER.test(wrapper)) {
-    const fn = e.arguments.map((a) => strip(tsm, a)).find((a) => tsm.isArrowFunction(a) || tsm.isFunctionExpression(a));
-    return fn as FunctionWithBody | undefined;
-  }
+  const ran = transactionCallback(tsm, e);
+  if (ran) return ran as FunctionWithBody;
   if (e.arguments.length) return undefined;
   let callee = strip(tsm, e.expression);
   let keys: ts.Expression | undefined;
