@@ -79,3 +79,75 @@ describe("a child row whose owning key names a checked parent", () => {
     }
   });
 });
+
+// Flowise's dataset rows: `const item = await repo.findOneBy({ id })`, then
+// `await changeUpdateOnDataset(item.datasetId, workspaceId)`, a helper whose name says nothing of a
+// check but which throws unless a scoped read finds the dataset.
+describe("a child row whose owning key a helper verifies", () => {
+  const TOUCH = `async function touchInvoice(invoiceId: string, tenantId: string) {
+  const invoice = await prisma.invoice.findFirst({ where: { id: invoiceId, tenantId } });
+  if (!invoice) throw new Error("invoice not found");
+  await prisma.invoice.update({ where: { id: invoice.id }, data: { updatedAt: new Date() } });
+}
+`;
+  const runWith = (helper: string, body: string) =>
+    h.run({
+      "/p/src/lines.ts": `${PRISMA_CLIENT}${helper}export async function handler(tenantId: string, id: string, input: { invoiceId: string }) {\n${body}\n}`,
+    });
+
+  test("the line is the tenant's once the helper has found its invoice in the tenant", () => {
+    const r = runWith(
+      TOUCH,
+      `${LINE}
+  await touchInvoice(line.invoiceId, tenantId);
+  await prisma.invoiceLine.update({ where: { id: line.id }, data: { amount: 0 } });
+  return line;`,
+    );
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /its invoiceId names a invoices row of the tenant's: key `line.invoiceId` is verified by `touchInvoice`/.test(
+          p,
+        ),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: the helper handed the request's invoice, the line used first, a helper that only logs, no await", () => {
+    const twins: [string, string][] = [
+      [
+        TOUCH,
+        `${LINE}
+  await touchInvoice(input.invoiceId, tenantId);
+  await prisma.invoiceLine.update({ where: { id: line.id }, data: { amount: 0 } });`,
+      ],
+      [
+        TOUCH,
+        `${LINE}
+  await audit(line.amount);
+  await touchInvoice(line.invoiceId, tenantId);
+  return line;`,
+      ],
+      [
+        TOUCH.replace(`throw new Error("invoice not found")`, `console.warn("invoice not found")`),
+        `${LINE}
+  await touchInvoice(line.invoiceId, tenantId);
+  return line;`,
+      ],
+      [
+        TOUCH,
+        `${LINE}
+  touchInvoice(line.invoiceId, tenantId);
+  return line;`,
+      ],
+    ];
+    for (const [helper, body] of twins) {
+      const r = runWith(helper, body);
+      assert.ok(
+        r.flagged.some((f) => f.includes("findUnique({ where: { id } })")),
+        `${body}\n${r.flagged.join("\n")}`,
+      );
+    }
+  });
+});

@@ -609,14 +609,38 @@ export abstract class AccessChecks extends FlowValues {
    * (dokploy's redirect and security routers).
    */
   private childOfChecked(parent: FlowQuery, scope: ts.Node, pos: number, throws: boolean): void {
+    const keyExpr = parent.key && !parent.key.list && !parent.key.path ? parent.key.expr : undefined;
+    if (!keyExpr) return;
+    const line = lineOf(this.ctx.sourceFile, parent.call);
+    this.childOf(keyExpr, parent.table, parent.call, scope, pos, throws, (field) => ({
+      proof: "parent",
+      evidence: parent.call,
+      say: () => `its ${field} names the ${parent.table} row read on line ${line}, which is checked to be the tenant's`,
+    }));
+  }
+
+  /**
+   * `key` (`row.thingId`), a field of an unchecked row read by id, was proven a key of `table` by
+   * `at` (a checked read of the parent, a helper that throws unless it finds the parent in the
+   * tenant): when the field is the row's owning key to that table, the row is the tenant's too.
+   */
+  protected childOf(
+    key: ts.Expression,
+    table: string,
+    at: ts.Node,
+    scope: ts.Node,
+    pos: number,
+    throws: boolean,
+    reasonFor: (field: string) => Reason,
+  ): void {
     const tsm = this.tsm;
     const links = this.ctx.links;
-    const keyExpr = parent.key && !parent.key.list && !parent.key.path ? strip(tsm, parent.key.expr) : undefined;
-    if (!links || !keyExpr || !tsm.isPropertyAccessExpression(keyExpr)) return;
+    const keyExpr = strip(tsm, key);
+    if (!links || !tsm.isPropertyAccessExpression(keyExpr)) return;
     const field = keyExpr.name.text;
-    const child = this.valueOf(keyExpr.expression, parent.call);
+    const child = this.valueOf(keyExpr.expression, at);
     // A read only: a write by id has changed another tenant's row before anything was checked.
-    if (child?.kind !== "row" || !child.unchecked || !child.source?.readOnly || child.source === parent) return;
+    if (child?.kind !== "row" || !child.unchecked || !child.source?.readOnly || child.source.call === at) return;
     if (this.checks.get(child.source)?.state === "checked") return;
     // The statement that checked the parent; a use of the child before it (other than naming the parent) leaks first.
     let check: ts.Node | undefined;
@@ -626,20 +650,14 @@ export abstract class AccessChecks extends FlowValues {
       else tsm.forEachChild(n, find);
     };
     find(scope);
-    if (!check || this.usedBefore(child.source, check, scope, parent.call)) return;
+    if (!check || this.usedBefore(child.source, check, scope, at)) return;
     // A check inside a branch the child's read is not in (`if (strict) { ...check... }`) holds on one path only.
     if (!within(child.source.call, scope)) return;
     // The name still holds that row at the check (`redirect = await read(otherId)` in between: another row).
     if (this.valueOf(keyExpr.expression, check)?.source !== child.source) return;
     if (!links.ownerKey(child.table, field)) return;
-    if (links.referencedTable(child.table, field)?.toLowerCase() !== parent.table.toLowerCase()) return;
-    const line = lineOf(this.ctx.sourceFile, parent.call);
-    const reason: Reason = {
-      proof: "parent",
-      evidence: parent.call,
-      say: () => `its ${field} names the ${parent.table} row read on line ${line}, which is checked to be the tenant's`,
-    };
-    this.markChecked(child.source, reason, scope, pos, true, false, throws);
+    if (links.referencedTable(child.table, field)?.toLowerCase() !== table.toLowerCase()) return;
+    this.markChecked(child.source, reasonFor(field), scope, pos, true, false, throws);
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */

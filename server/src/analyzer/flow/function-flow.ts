@@ -412,8 +412,18 @@ export class FunctionFlow extends AccessChecks {
           ...(effect.uniqueField && { uniqueField: effect.uniqueField }),
         };
         const fact: Binding = { name: text, value, scope, pos: st.end, throws: true };
-        if (!effect.onError) this.facts.push(fact);
-        else {
+        if (!effect.onError) {
+          this.facts.push(fact);
+          // `await touchThing(item.thingId, workspaceId)` throwing unless it finds the thing in the
+          // tenant: the row `item`, owned through that thing by this very key, is the tenant's too.
+          if (!effect.list && !effect.present && !effect.path && !effect.uniqueField)
+            this.childOf(effect.key, effect.table, e, scope, st.end, true, (field) => ({
+              proof: effect.reason.proof,
+              evidence: effect.reason.evidence,
+              say: () =>
+                `its ${field} names a ${effect.table} row of the tenant's: ${effect.reason.say(`\`${text}\``)}`,
+            }));
+        } else {
           // `const result = await fetchAndAuthorize(id)`: proven by the guard on `result.error`, if one follows.
           const tested = errorTested(tsm, st, effect.onError);
           if (tested && tsm.isVariableDeclaration(st))
