@@ -18,10 +18,18 @@ import {
   tenantMismatchRow,
   type TenantNames,
 } from "./conditions";
-import { enclosingStatementOf, FlowValues, isInequality, normalize, readsName, within } from "./flow-values";
+import {
+  enclosingStatementOf,
+  FlowValues,
+  isInequality,
+  normalize,
+  readsName,
+  within,
+  type Binding,
+} from "./flow-values";
 import { isWriteTarget } from "./ownership";
 import type { FlowQuery } from "./queries";
-import { lineOf, thenPicks, type Reason, type Value } from "./values";
+import { callback, element, lineOf, listRead, thenPicks, type Reason, type Value } from "./values";
 
 /** The field of a check's answer that says yes: `allowed`, `authorized`, `hasAccess`, `granted`. */
 const GRANTED = /^(?:is)?(?:allowed|authori[sz]ed|granted|permitted|hasAccess|hasPermission)$/i;
@@ -563,7 +571,10 @@ export abstract class AccessChecks extends FlowValues {
     shared = false,
     /** The check throws when it fails: a helper's caller (or a middleware's handler) learns the key too. */
     throws = false,
+    /** The check covers every row of a list read (`everyRowChecked`), not one of them. */
+    everyRow = false,
   ): void {
+    if (listRead(source) && !everyRow) return;
     this.checks.set(source, { state: "checked", reason });
     const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
@@ -658,6 +669,43 @@ export abstract class AccessChecks extends FlowValues {
     if (!links.ownerKey(child.table, field)) return;
     if (links.referencedTable(child.table, field)?.toLowerCase() !== table.toLowerCase()) return;
     this.markChecked(child.source, reasonFor(field), scope, pos, true, false, throws);
+  }
+
+  /**
+   * `if (envs.some((e) => e.project.organizationId !== orgId)) throw` after an unscoped list read
+   * (dokploy's environments by project): every row is checked to be the tenant's, and an empty
+   * list holds no other tenant's row. The list is the tenant's from here on.
+   */
+  protected everyRowChecked(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
+    const tsm = this.tsm;
+    const t = strip(tsm, term);
+    if (!tsm.isCallExpression(t) || !tsm.isPropertyAccessExpression(t.expression)) return;
+    if (t.expression.name.text !== "some") return;
+    const each = callback(tsm, t.arguments[0]);
+    if (!each || !tsm.isIdentifier(each.param)) return;
+    const list = this.valueOf(t.expression.expression, st);
+    const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
+    if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
+    if (this.usedBefore(q, st, scope)) return;
+    // The callback's parameter is each row of the list, for the test of its body.
+    const row: Binding = { name: each.param.text, value: element(list)!, scope: st, pos: st.pos };
+    this.bindings.push(row);
+    let checked: ReturnType<AccessChecks["checkedRow"]>;
+    try {
+      checked = this.checkedRow(each.body, st);
+    } finally {
+      this.bindings.splice(this.bindings.indexOf(row), 1);
+    }
+    if (!checked || checked.row.source !== q || checked.public) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const field = checked.field;
+    const reason: Reason = {
+      proof: checked.owner ? "own-rows" : "ownership-check",
+      evidence: st,
+      say: () =>
+        `every row's ${field} is checked ${checked.owner ? "to be the signed-in user" : "against the tenant"} on line ${line}, and the path ends when one is not`,
+    };
+    this.markChecked(q, reason, scope, st.end, false, !!checked.shared, throws, true);
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */

@@ -11,6 +11,7 @@ import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
 import {
+  callback,
   caughtPromise,
   element,
   isNothing,
@@ -251,8 +252,18 @@ export abstract class FlowValues {
         : undefined;
       if (list && (method === "at" || method === "find")) return element(list);
       if (list && method === "filter") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
-      if (list && method === "map")
-        return list.kind === "rows" && mapsToId(tsm, e.arguments[0]) ? { ...list, kind: "keys" } : undefined;
+      if (list && method === "map") {
+        if (list.kind !== "rows") return undefined;
+        if (mapsToId(tsm, e.arguments[0])) return { ...list, kind: "keys" };
+        // `envs.map((e) => e.environmentId)`: a primary key under another name, or a foreign key, of each row.
+        const cb = callback(tsm, e.arguments[0]);
+        const field = cb && tsm.isIdentifier(cb.param) && tsm.isPropertyAccessExpression(cb.body) ? cb.body : undefined;
+        const key =
+          field && tsm.isIdentifier(field.expression) && field.expression.text === (cb!.param as ts.Identifier).text
+            ? this.member(element(list), field.name.text)
+            : undefined;
+        return key?.kind === "key" ? { ...key, kind: "keys" } : undefined;
+      }
     }
     // `groupBy(rows, (r) => r.source)`, `Object.groupBy(...)`: every group is some of the rows.
     if (isGroupBy(tsm, e)) {

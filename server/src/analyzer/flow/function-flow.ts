@@ -19,7 +19,7 @@ import {
 } from "./flow-values";
 import { AccessChecks, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
-import { element, isNothing, lineOf, type Reason, type Value } from "./values";
+import { element, isNothing, lineOf, listRead, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
 import { relationalWhere, whereKey } from "./orm-queries";
 
@@ -582,10 +582,13 @@ export class FunctionFlow extends AccessChecks {
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
       if (exits && q && this.scopedInFlow(q)) this.proveParents(q, scope, st.end, throws);
       if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
+      if (exits) this.everyRowChecked(term, st, scope, throws);
       const checked = this.checkedRow(term, st);
       const row = checked?.row;
-      // A row already used before its check proves nothing about that use.
+      // A row already used before its check proves nothing about that use; a row of a list read
+      // (`rows[0]`, each row in a callback) is one of many: only a check of every row counts.
       if (!checked || !row?.source || this.checks.get(row.source)?.state === "checked") continue;
+      if (listRead(row.source)) continue;
       if (this.usedBefore(row.source, st, scope)) continue;
       // `if (strict) { if (doc.orgId !== orgId) throw }` then `return doc`: a check inside a branch
       // the read is not in holds on that path only; a use of the row past the branch is unchecked.

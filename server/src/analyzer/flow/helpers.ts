@@ -25,7 +25,7 @@ import {
 import { returnedObjects, returnStatements, transactionCallback } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { constInitializer } from "./bindings";
-import { holdsNothing, isNothing, wrapperField, wrapValue } from "./values";
+import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
 import { argumentAt, hasCall } from "./callers";
 import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
@@ -73,6 +73,8 @@ interface Summary {
     query: FlowQuery;
     index: number;
     path: string;
+    /** The rows of a list read by the parameter's parent key (`findMany({ where: { projectId } })`). */
+    rows?: boolean;
     wrap?: string;
     /** Reshaped (`{ id: r.id, workspaceId: r.board.workspaceId }`): each field's column, and the parents read through. */
     reshaped?: { projection: ReadonlyMap<string, { table: string; column: string }>; parents: string[] };
@@ -199,12 +201,14 @@ export class HelperSummaries implements HelperEffects {
         call,
         table: r.query.table,
         scoped,
-        returns: "row",
+        returns: r.rows ? "rows" : "row",
         throwsWhenEmpty: false,
         readOnly: true,
-        // The key the caller passed: once the row is checked, that key is the tenant's too.
+        // The key the caller passed: once the row is checked, that key is the tenant's too (a
+        // parent key is not: an empty list checks nothing).
         ...(passed &&
-          !passed.path && {
+          !passed.path &&
+          !r.rows && {
             key: {
               expr: passed.expr,
               list: false,
@@ -362,7 +366,12 @@ export class HelperSummaries implements HelperEffects {
   private returnedFrom(call: ts.CallExpression): Value | undefined {
     const read = this.callRead(call);
     if (read) {
-      const row: Value = { kind: "row", table: read.read.table, source: read.read, unchecked: true };
+      const row: Value = {
+        kind: read.read.returns === "rows" ? "rows" : "row",
+        table: read.read.table,
+        source: read.read,
+        unchecked: true,
+      };
       return read.wrap ? wrapValue(read.wrap, row) : row;
     }
     const s = this.summaryOf(call);
@@ -792,24 +801,30 @@ export class HelperSummaries implements HelperEffects {
       // `return E.right(row)`: the row, read back as `.right`.
       const field = wrapperField(v);
       if (field) v = v!.fields!.get(field.split("|")[0]!);
-      const q = v?.kind === "row" && v.unchecked ? v.source : undefined;
-      const keyed = q?.key ? !q.key.list : !!q?.passedWhere;
+      const q = (v?.kind === "row" || v?.kind === "rows") && v.unchecked ? v.source : undefined;
+      // `findMany({ where: { projectId } })`: a list by one parent key, each of whose rows the caller may check.
+      const many = v?.kind === "rows" && !!q && listRead(q) && q.parentKeys?.length === 1 && !q.parentKeys[0]!.list;
+      const keyed = many || (v?.kind === "row" && (q?.key ? !q.key.list : !!q?.passedWhere));
       if (!q?.readOnly || !keyed || (query && (query !== q || wrap !== field))) return undefined;
+      if (many && (shaped || field)) return undefined;
       query = q;
       wrap = field;
     }
+    const rows = !!query && listRead(query) && !query.key && !query.passedWhere;
     // `findUnique({ where })` with the where a parameter: the key is the `id` each call's where holds.
-    const keyExpr = query?.key?.expr ?? query?.passedWhere;
+    const keyExpr = rows ? query!.parentKeys![0]!.expr : (query?.key?.expr ?? query?.passedWhere);
     if (!query || !keyExpr) return undefined;
     const key = strip(tsm, keyExpr);
     const param = tsm.isIdentifier(key) ? parameterNames(tsm, fn, true).find((p) => p.name === key.text) : undefined;
     // A key read off the argument (`params.id` of `getOne(params)`) is that field of the parameter.
-    const path = param && param.path + (query.key ? (query.key.path ?? "") : ".id");
+    const path =
+      param && param.path + (rows ? (query.parentKeys![0]!.path ?? "") : query.key ? (query.key.path ?? "") : ".id");
     return (
       param && {
         query,
         index: param.index,
         path: path!,
+        ...(rows && { rows }),
         ...(wrap && { wrap }),
         ...(reshaped && { reshaped: { projection: reshaped.projection, parents: reshaped.parents } }),
       }

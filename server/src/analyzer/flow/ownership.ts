@@ -28,7 +28,7 @@ import {
 } from "./callers";
 import { FunctionFlow, type Reason } from "./function-flow";
 import { FunctionResolver } from "./functions";
-import { lineOf, presentEnough, sameKeyField, sharedEnough, type Value } from "./values";
+import { lineOf, listRead, presentEnough, sameKeyField, sharedEnough, type Value } from "./values";
 import { HelperSummaries } from "./helpers";
 import type { FlowQuery, QueryKey } from "./queries";
 
@@ -218,7 +218,9 @@ export class OwnershipFlow {
       };
     }
     for (const parent of query.parentKeys ?? []) {
-      const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly }, parent.table);
+      // `findMany({ where: { projectId } })` handed back: each caller may check every row it gets.
+      const read = query.readOnly && listRead(query) ? { read: query.call } : {};
+      const verdict = this.keyVerdict(flow, { ...parent, readOnly: query.readOnly, ...read }, parent.table);
       if (verdict?.kind !== "owned") continue;
       return {
         ...verdict,

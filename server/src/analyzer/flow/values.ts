@@ -69,9 +69,10 @@ export function lineOf(sourceFile: ts.SourceFile, node: ts.Node): number {
 
 export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | undefined {
   if (q.returns === "none") return undefined;
-  // An unscoped read is only worth following when it reads one row: a check of its tenant can prove it.
+  // An unscoped read is worth following when a check of its tenant can prove it: one row, or a
+  // list each of whose rows a check covers (`if (rows.some((r) => r.orgId !== orgId)) throw`).
   if (!q.scoped)
-    return (q.key && !q.key.list) || q.returns === "row"
+    return (q.key && !q.key.list) || q.returns === "row" || q.returns === "rows" || q.returns === "result"
       ? { kind: q.returns, table: q.table, source: q, unchecked: true }
       : undefined;
   const line = lineOf(sourceFile, q.call);
@@ -84,6 +85,14 @@ export function queryValue(sourceFile: ts.SourceFile, q: FlowQuery): Value | und
         : `key ${key} comes from the scoped query on line ${line}`,
   };
   return { kind: q.returns, table: q.table, source: q, reason, ...(q.sharedRows && { shared: true }) };
+}
+
+/**
+ * A read of a list of rows by no one key: a check of one of its rows (`rows[0].orgId !== orgId`,
+ * or inside a callback run for each) says nothing of the others. Only a check of every row counts.
+ */
+export function listRead(q: FlowQuery): boolean {
+  return q.returns !== "row" && !(q.key && !q.key.list);
 }
 
 export function member(v: Value | undefined, name: string): Value | undefined {

@@ -1,0 +1,129 @@
+// A list read by a parent key alone, each of whose rows is then checked to be the tenant's
+// (dokploy's environments by project: `if (envs.some((e) => e.project.organizationId !== orgId))
+// throw`), is the tenant's: an empty list holds no other tenant's row. In the same function, or
+// handed back by a data-layer helper and checked at every call. A check of one row of the list
+// (the first, or each row inside a callback that may only skip it) proves nothing of the others.
+// Each safe case beside its unsafe twin.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { TenantModel } from "../../server/src/analyzer/model/types";
+import type { SqlParser } from "../../server/src/analyzer/sql/parse";
+import { runFlow } from "../helpers/flow-run";
+import { modelOf } from "../helpers/model";
+import { sqlParser } from "../helpers/sql";
+
+const SCHEMA = `import { pgTable, text } from "drizzle-orm/pg-core";
+export const organization = pgTable("organization", { id: text("id").primaryKey() });
+export const projects = pgTable("project", {
+  projectId: text("projectId").notNull().primaryKey(),
+  organizationId: text("organizationId").notNull().references(() => organization.id),
+});
+export const environments = pgTable("environment", {
+  environmentId: text("environmentId").notNull().primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("projectId").notNull().references(() => projects.projectId),
+});
+`;
+const CONFIG = { tenantColumns: ["organizationId"], schema: { drizzle: ["src/db/schema.ts"] } };
+
+let parser: SqlParser;
+let model: TenantModel;
+before(async () => {
+  parser = await sqlParser();
+  model = modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG);
+});
+
+const HEAD = `import { eq, inArray } from "drizzle-orm";
+import { db } from "./db";
+import { environments } from "./db/schema";
+type Ctx = { session: { activeOrganizationId: string } };
+`;
+const READ = `  const envs = await db.query.environments.findMany({
+    where: eq(environments.projectId, input.projectId),
+    with: { project: true },
+  });`;
+const ORG = "ctx.session.activeOrganizationId";
+
+const run = (files: Record<string, string>) => runFlow(parser, model, files, { config: CONFIG });
+const handler = (body: string) =>
+  run({
+    "/p/src/envs.ts": `${HEAD}declare function send(x: unknown): Promise<void>;
+export async function byProject(ctx: Ctx, input: { projectId: string }) {
+${body}
+}`,
+  });
+
+describe("every row of a list checked in the same function", () => {
+  test("`if (envs.some((e) => e.project.organizationId !== org)) throw`: the list is the tenant's", () => {
+    const r = handler(`${READ}
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
+  return envs;`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /every row's project\.organizationId is checked against the tenant on line 11, and the path ends when one is not/.test(
+          p,
+        ),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("the keys of the checked rows prove a write by them", () => {
+    const r = handler(`${READ}
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
+  await db.delete(environments).where(inArray(environments.environmentId, envs.map((e) => e.environmentId)));`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: only the first row checked, a callback that only skips a row, a check that logs, `===`, the list sent first", () => {
+    const twins = [
+      `  if (envs[0] && envs[0].project.organizationId !== ${ORG}) throw new Error("forbidden");`,
+      `  envs.forEach((e) => { if (e.project.organizationId !== ${ORG}) return; });`,
+      `  for (const e of envs) { if (e.project.organizationId !== ${ORG}) continue; }`,
+      `  if (envs.some((e) => e.project.organizationId !== ${ORG})) console.warn("forbidden");`,
+      `  if (envs.some((e) => e.project.organizationId === ${ORG})) throw new Error("forbidden");`,
+      `  await send(envs);
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");`,
+      `  if (envs.some((e) => e.project.organizationId !== input.projectId)) throw new Error("forbidden");`,
+    ];
+    for (const twin of twins) {
+      const r = handler(`${READ}\n${twin}\n  return envs;`);
+      assert.deepEqual(r.flagged, ["envs.ts:7: environments.findMany"], twin);
+    }
+  });
+});
+
+describe("a helper's list checked at every call", () => {
+  const SERVICE = `${HEAD}export const findEnvironmentsByProjectId = async (projectId: string) => {
+  return db.query.environments.findMany({ where: eq(environments.projectId, projectId), with: { project: true } });
+};
+`;
+  const router = (body: string) => `import { findEnvironmentsByProjectId } from "./service";
+type Ctx = { session: { activeOrganizationId: string } };
+export async function byProject(ctx: Ctx, input: { projectId: string }) {
+  const envs = await findEnvironmentsByProjectId(input.projectId);
+${body}
+  return envs;
+}`;
+
+  test("each caller checks every row it gets: the helper's read is proven", () => {
+    const r = run({
+      "/p/src/service.ts": SERVICE,
+      "/p/src/router.ts": router(
+        `  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");`,
+      ),
+    });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a caller that checks only the first row", () => {
+    const r = run({
+      "/p/src/service.ts": SERVICE,
+      "/p/src/router.ts": router(
+        `  if (envs[0] && envs[0].project.organizationId !== ${ORG}) throw new Error("forbidden");`,
+      ),
+    });
+    assert.deepEqual(r.flagged, ["service.ts:6: environments.findMany"]);
+  });
+});
