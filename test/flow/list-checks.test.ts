@@ -69,6 +69,39 @@ describe("every row of a list checked in the same function", () => {
     );
   });
 
+  test("a loop that checks each row first and leaves on a foreign one: the list is the tenant's after it", () => {
+    const r = handler(`${READ}
+  for (const e of envs) {
+    if (e.project.organizationId !== ${ORG}) throw new Error("forbidden");
+    await send(e.name);
+  }
+  return envs;`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /every row's project\.organizationId is checked against the tenant in the loop on line 12/.test(p),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: a loop that may skip a row, one that reads the row before its check", () => {
+    const twins = [
+      `  for (const e of envs) {
+    if (e.name === "skip") continue;
+    if (e.project.organizationId !== ${ORG}) throw new Error("forbidden");
+  }`,
+      `  for (const e of envs) {
+    await send(e.name);
+    if (e.project.organizationId !== ${ORG}) throw new Error("forbidden");
+  }`,
+    ];
+    for (const twin of twins) {
+      const r = handler(`${READ}\n${twin}\n  return envs;`);
+      assert.deepEqual(r.flagged, ["envs.ts:7: environments.findMany"], twin);
+    }
+  });
+
   test("the keys of the checked rows prove a write by them", () => {
     const r = handler(`${READ}
   if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");

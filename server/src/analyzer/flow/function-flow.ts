@@ -12,6 +12,7 @@ import {
   enclosingStatementOf,
   isInequality,
   normalize,
+  readsName,
   UNKNOWN,
   within,
   type Binding,
@@ -147,6 +148,47 @@ export class FunctionFlow extends AccessChecks {
     if (tsm.isTryStatement(node)) this.pastTry(node, scope, factsBefore, equalitiesBefore);
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
     if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
+    if (tsm.isForOfStatement(node)) this.everyRowLooped(node, scope);
+  }
+
+  /**
+   * `for (const e of envs) { if (e.project.organizationId !== orgId) throw ... }`: a loop over an
+   * unscoped list read that checks each row before anything else reads it and leaves the function
+   * on a foreign one, with no `continue` or `break` to skip one: once it completes, every row of
+   * the list was checked, and the list is the tenant's.
+   */
+  private everyRowLooped(loop: ts.ForOfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const d = tsm.isVariableDeclarationList(loop.initializer) ? loop.initializer.declarations[0] : undefined;
+    if (!d || !tsm.isIdentifier(d.name) || !(tsm.getCombinedNodeFlags(loop.initializer) & tsm.NodeFlags.Const)) return;
+    const list = this.valueOf(loop.expression, loop);
+    const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
+    if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
+    if (skipsAny(tsm, loop.statement) || this.usedBefore(q, loop, scope)) return;
+    const name = d.name.text;
+    const body = loop.statement;
+    for (const st of tsm.isBlock(body) ? body.statements : [body]) {
+      if (tsm.isIfStatement(st) && endsPath(tsm, st.thenStatement))
+        for (const term of orTerms(tsm, st.expression)) {
+          const checked = this.checkedRow(term, st);
+          const row = checked && strip(tsm, checked.expr);
+          if (!checked || checked.row.source !== q || checked.public || !row || !tsm.isIdentifier(row)) continue;
+          if (row.text !== name) continue;
+          const line = lineOf(this.ctx.sourceFile, st);
+          const field = checked.field;
+          const reason: Reason = {
+            proof: checked.owner ? "own-rows" : "ownership-check",
+            evidence: st,
+            say: () =>
+              `every row's ${field} is checked ${checked.owner ? "to be the signed-in user" : "against the tenant"} in the loop on line ${line}, and the path ends when one is not`,
+          };
+          const throws = throwsOnly(tsm, st.thenStatement);
+          this.markChecked(q, reason, scope, loop.end, false, !!checked.shared, throws, true);
+          return;
+        }
+      // The row read before its check (`await send(e)`, then the check): that use is unchecked.
+      if (readsName(tsm, st, name)) return;
+    }
   }
 
   /**

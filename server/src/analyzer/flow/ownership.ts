@@ -243,9 +243,11 @@ export class OwnershipFlow {
       settled: query.settledCalls,
     };
     const verdict = this.byCallers({ ...pk, path: `${pk.path}.id` }, table, key, 0, new Set());
-    // The finding already names the call whose where holds no tenant (orm/prisma.ts judgedAtCalls).
-    if (verdict.kind !== "proven") return undefined;
     const text = code(`${where.getText(ctx.sourceFile)}.id`);
+    // The finding names the calls whose where holds no tenant (orm/prisma.ts judgedAtCalls); this
+    // says which of them nothing else proves either.
+    if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
+    if (verdict.kind !== "proven") return undefined;
     return {
       kind: "owned",
       proof: "callers",

@@ -177,15 +177,6 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
         }
       : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
-  // `findUnique({ where: { id }, select: { projectId: true } })`: which tenant owns the row, nothing of it.
-  if (
-    op.reads === "looks up" &&
-    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheck(tsm, site.call))
-  ) {
-    // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
-    ctx.judged?.lookups.add(site.call);
-    return [];
-  }
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
   // `membership.findMany({ where: { userId: ctx.user.id } })`: the signed-in user's own memberships;
@@ -201,6 +192,16 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
       isPublicRead(site, op, followed))
   )
     return [];
+  // `findUnique({ where: { id }, select: { projectId: true } })`: which tenant owns the row, nothing of it.
+  // (After the reads above: a credential lookup that only tests presence still proves its key.)
+  if (
+    op.reads === "looks up" &&
+    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheck(tsm, site.call))
+  ) {
+    // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
+    ctx.judged?.lookups.add(site.call);
+    return [];
+  }
   // Fixes edit only the call's own text: a where or arguments object held in a const may be shared.
   const where =
     followed && tsm.isObjectLiteralExpression(followed) && isInCall(followed, site.call) ? followed : undefined;
@@ -227,7 +228,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
         finding(
           site,
           "missing-tenant-filter",
-          `${site.label} ${op.reads === "looks up" ? "reads" : op.reads} "${table}" by the where its callers pass: the call on ${atCalls.where} passes \`${atCalls.text}\`, which ${atCalls.why}. ${ownedThrough}Require \`${filter}\` in the where that call passes.`,
+          `${site.label} ${op.reads === "looks up" ? "reads" : op.reads} "${table}" by the where its callers pass: ${callsText(atCalls.calls)}. ${ownedThrough}Require \`${filter}\` in the where ${atCalls.calls.length > 1 ? "each of those calls passes, or prove the key there" : "that call passes"}.`,
         ),
       ];
     return [
@@ -308,14 +309,14 @@ function judgedAtCalls(
   site: CallSite,
   op: Operation,
   whereValue: ts.Expression,
-): { kind: "scoped" } | { kind: "unscoped"; where: string; text: string; why: string } | undefined {
+): { kind: "scoped" } | { kind: "unscoped"; calls: { where: string; text: string; why: string }[] } | undefined {
   const { ctx, entity } = site;
   const tsm = ctx.ts;
   const calls = ctx.passedAtCalls?.(strip(tsm, whereValue));
   if (!calls) return undefined;
   const settled = new Set<ts.Node>();
   ctx.judged?.settled.set(site.call, settled);
-  let first: { kind: "unscoped"; where: string; text: string; why: string } | undefined;
+  const unscoped: { where: string; text: string; why: string }[] = [];
   for (const { call, passed } of calls) {
     const file = call.getSourceFile();
     const caller: CallSite = { ...site, ctx: { ...ctx, sourceFile: file, declarations: undefined } };
@@ -337,16 +338,24 @@ function judgedAtCalls(
       settled.add(call);
       continue;
     }
-    if (first) continue;
     const line = file.getLineAndCharacterOfPosition(call.getStart(file)).line + 1;
-    first = {
-      kind: "unscoped",
+    unscoped.push({
       where: `${file === ctx.sourceFile ? "" : `${fileLabel(file.fileName)} `}line ${line}`,
       text: short(passed.getText(file).replace(/\s+/g, " ")),
       why: scope.kind === "weak" ? `holds the tenant filter but ${scope.reason}` : "has no tenant filter",
-    };
+    });
   }
-  return first ?? { kind: "scoped" };
+  return unscoped.length ? { kind: "unscoped", calls: unscoped } : { kind: "scoped" };
+}
+
+/**
+ * "the call on line 14 passes `{ id }`, which has no tenant filter", each such call so (the
+ * first three named, the rest counted).
+ */
+function callsText(calls: readonly { where: string; text: string; why: string }[]): string {
+  const named = calls.slice(0, 3).map((c) => `the call on ${c.where} passes \`${c.text}\`, which ${c.why}`);
+  const more = calls.length > 3 ? `; and ${calls.length - 3} more` : "";
+  return `${named.join("; ")}${more}`;
 }
 
 /** Whether a where selects by a compound unique of the model (`domain_key: {...}`), which findFirst does not take. */
