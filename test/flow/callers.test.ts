@@ -1416,6 +1416,30 @@ ${body}
     );
   });
 
+  test("twin: of two calls passing no tenant, one proven by its check: the finding names both, and says which nothing proves", () => {
+    const r = run({
+      "/p/src/lib/invoice.service.ts": SERVICE,
+      "/p/src/routes/invoices.ts": `import { InvoiceService } from "../lib/invoice.service";
+export class InvoiceController {
+  constructor(private readonly invoiceService: InvoiceService, private readonly request: any) {}
+  async remove(id: string) {
+    const invoice = await this.invoiceService.invoice({ id, tenantId: this.request.user.tenantId });
+    if (!invoice) throw new Error("not found");
+    return this.invoiceService.deleteInvoice({ id });
+  }
+  async purge(other: string) {
+    return this.invoiceService.deleteInvoice({ id: other });
+  }
+}
+`,
+    });
+    assert.deepEqual(r.flagged, ["lib/invoice.service.ts:8: delete({ where })"]);
+    assert.match(
+      r.messages[0]!,
+      /the call on invoices\.ts line 7 passes `\{ id \}`, which has no tenant filter; the call on invoices\.ts line 10 passes `\{ id: other \}`, which has no tenant filter\. Require `tenantId: <tenant>` in the where each of those calls passes, or prove the key there\. Its key `where\.id` is a parameter of `deleteInvoice`: the call on invoices\.ts line 10 passes `other`, which nothing there ties to the tenant\./,
+    );
+  });
+
   test("twin: the tenant in the where it passes may be undefined (Prisma drops it)", () => {
     const r = run({
       "/p/src/lib/invoice.service.ts": SERVICE,

@@ -109,3 +109,58 @@ describe("a by-id read whose row only decides conditions", () => {
     );
   });
 });
+
+// boxyhq's invitations: a read by the unguessable invite token that only tests whether a row came
+// back, then the delete by that token. The token decides the tenant (a credential lookup); that the
+// read only tests presence does not take that away.
+describe("a credential read that only tests presence", () => {
+  const inv = harness({
+    files: {
+      "/p/prisma/schema.prisma": `model Team {
+  id          String       @id
+  invitations Invitation[]
+}
+model Invitation {
+  id     String @id
+  teamId String
+  token  String @unique
+  team   Team   @relation(fields: [teamId], references: [id])
+}
+`,
+    },
+    config: { tenantColumns: ["teamId"], schema: { prisma: ["prisma/schema.prisma"] } },
+  });
+  const consume = (body: string) =>
+    inv.run({
+      "/p/src/accept.ts": `${PRISMA_CLIENT}export async function accept(req: { body: { inviteToken: string } }, other: string) {\n  const inviteToken = req.body.inviteToken;\n${body}\n}`,
+    });
+
+  test("found by the token, then deleted by the same token: proven", () => {
+    const r = consume(`  const invitation = await prisma.invitation.findUnique({ where: { token: inviteToken } });
+  if (!invitation) throw new Error("not found");
+  await prisma.invitation.delete({ where: { token: inviteToken } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) =>
+        /accept\.ts:7 owned-key: key `inviteToken` was looked up by the scoped query on line 5/.test(p),
+      ),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: deleted by another key; found by its id, not its token", () => {
+    const twins = [
+      `  const invitation = await prisma.invitation.findUnique({ where: { token: inviteToken } });
+  if (!invitation) throw new Error("not found");
+  await prisma.invitation.delete({ where: { id: other } });`,
+      `  const invitation = await prisma.invitation.findUnique({ where: { id: other } });
+  if (!invitation) throw new Error("not found");
+  await prisma.invitation.delete({ where: { id: other } });`,
+    ];
+    for (const body of twins)
+      assert.ok(
+        consume(body).flagged.some((f) => f.includes("delete(")),
+        `${body}\n${consume(body).flagged.join("\n")}`,
+      );
+  });
+});
