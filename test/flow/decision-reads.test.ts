@@ -164,3 +164,46 @@ model Invitation {
       );
   });
 });
+
+// unsend's campaigns: `findUnique({ where: { id: data.contactBookId } })` only to throw when no
+// book has that id, then `data` written into the campaign: the read is the check of a key the path
+// goes on to use, and it checks no tenant. A read that must find nothing (a number that must be
+// free) checks no key for later use.
+describe("a read only tested for presence", () => {
+  const runIn = (body: string) =>
+    h.run({
+      "/p/src/lines.ts": `${PRISMA_CLIENT}export async function handler(tenantId: string, data: { invoiceId: string; number: string }) {\n${body}\n}`,
+    });
+
+  test("a number that must be free across tenants, then used in the create: no finding", () => {
+    const r = runIn(`  const taken = await prisma.invoice.findFirst({ where: { number: data.number } });
+  if (taken) throw new Error("number taken");
+  await prisma.invoice.create({ data: { number: data.number, status: "draft", tenantId } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("an existence test whose key is never used again: no finding", () => {
+    const r = runIn(`  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  return { ok: true };`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: the key written into another row after the test, itself or in the object holding it", () => {
+    const twins = [
+      `  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  await prisma.note.create({ data: { body: "x", invoiceId: data.invoiceId, tenantId } });`,
+      `  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  await save(data);`,
+      `  if (!(await prisma.invoice.findUnique({ where: { id: data.invoiceId } }))) throw new Error("no such invoice");
+  await save(data);`,
+    ];
+    for (const body of twins)
+      assert.ok(
+        runIn(body).flagged.some((f) => f.includes("findUnique({ where: { id: data.invoiceId } })")),
+        `${body}\n${runIn(body).flagged.join("\n")}`,
+      );
+  });
+});

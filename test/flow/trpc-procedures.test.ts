@@ -56,6 +56,39 @@ describe("a tRPC procedure's middleware", () => {
     );
   });
 
+  test("the verified input destructured in the handler (unsend's `const { campaignId, ...data } = input`)", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  pay: invoiceProcedure.mutation(async ({ input }) => {
+    const { invoiceId, ...data } = input;
+    return prisma.invoice.update({ where: { id: invoiceId }, data });
+  }),
+  rename: invoiceProcedure.mutation(async (opts) => {
+    const { input: { invoiceId: id } } = opts;
+    return prisma.invoice.update({ where: { id }, data: { number: "x" } });
+  }),
+};`),
+      [],
+    );
+  });
+
+  test("twins: destructured on a procedure nothing verified, or after the field was written", () => {
+    assert.deepEqual(
+      run(`export const router = {
+  pay: unscopedProcedure.mutation(async ({ input }) => {
+    const { invoiceId, ...data } = input;
+    return prisma.invoice.update({ where: { id: invoiceId }, data });
+  }),
+  move: invoiceProcedure.mutation(async ({ input }) => {
+    input.invoiceId = "other";
+    const { invoiceId } = input;
+    return prisma.invoice.delete({ where: { id: invoiceId } });
+  }),
+};`),
+      ["router.ts:5: update({ where: { id: invoiceId }, data })", "router.ts:10: delete({ where: { id: invoiceId } })"],
+    );
+  });
+
   test("put a row it read for the tenant on ctx: its id is an owned key in the handlers", () => {
     assert.deepEqual(
       run(`export const router = {

@@ -546,6 +546,37 @@ describe("a where the analyzer cannot see through is dynamic-sql, not silence", 
   ];
   for (const [name, body, expected] of cases) test(name, () => assert.deepEqual(found(body), expected));
 
+  test("a spread after the where, or after the tenant inside it, may replace it (crowd.dev's query parser)", () => {
+    assert.deepEqual(
+      found(
+        [
+          "await prisma.invoice.findMany({ where: { tenantId }, ...args });",
+          "await prisma.invoice.findMany({ where: { tenantId, ...filters } });",
+          "await prisma.invoice.findMany({ where: { tenantId, ...(q ? { tenantId: q } : {}) } });",
+        ].join("\n  "),
+      ),
+      [
+        dynamic("findMany({ where: { tenantId }, ...args })"),
+        dynamic("findMany({ where: { tenantId, ...filters } })"),
+        // Its own tenantId only on one branch: the tenant filter does not hold for every row.
+        weak("findMany({ where: { tenantId, ...(q ? { tenantId: q } : {}) } })"),
+      ],
+    );
+  });
+
+  test("twins: the spread before the tenant, or of objects without it: scoped", () => {
+    assert.deepEqual(
+      found(
+        [
+          "await prisma.invoice.findMany({ ...args, where: { tenantId } });",
+          "await prisma.invoice.findMany({ where: { ...filters, tenantId } });",
+          "await prisma.invoice.findMany({ where: { tenantId, ...(q ? { status: q } : {}) }, ...(page && { take: 10 }) });",
+        ].join("\n  "),
+      ),
+      [],
+    );
+  });
+
   test("a where with the tenant that later code only adds keys to is scoped (shelf.nu's list filters)", () => {
     assert.deepEqual(
       found(

@@ -71,6 +71,16 @@ function fn(body: string): string {
   return `${PRELUDE}export async function f(id: string, tenantId: string, status: string) {\n  ${body}\n}\n`;
 }
 
+/** How many fixes the findings of `code` offer. */
+function analyzeFixes(code: string): number {
+  const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
+  const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
+  return analyzeSourceFile({ ts, sourceFile, config, model, parser, relativePath: "src/orders/service.ts" }).reduce(
+    (n, f) => n + (f.fixes?.length ?? 0),
+    0,
+  );
+}
+
 function run(code: string) {
   const sourceFile = ts.createSourceFile("/p/src/orders/service.ts", code, ts.ScriptTarget.Latest, true);
   const config = resolveConfig({ tenantColumns: ["tenant_id"] }, "/p", undefined);
@@ -299,6 +309,77 @@ export class LineItem extends Model {
     assert.deepEqual(
       run(code).map((f) => [f.rule, f.at]),
       [["missing-tenant-filter", "findAll()"]],
+    );
+  });
+});
+
+describe("Sequelize: what a spread may replace, and rows named like their model", () => {
+  test("a spread after the where, or after the tenant in it, may replace it: dynamic-sql, and no fix", () => {
+    const code = fn(`await Order.findAll({ where: { tenantId }, ...opts });
+  await Order.findAll({ where: { tenantId, ...filter } });
+  await Order.findAndCountAll({ ...(parsed.where ? { where: parsed.where } : {}), limit: 10 });`);
+    const found = run(code);
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at]),
+      [
+        ["dynamic-sql", "findAll({ where: { tenantId }, ...opts })"],
+        ["dynamic-sql", "findAll({ where: { tenantId, ...filter } })"],
+        ["dynamic-sql", "findAndCountAll({ ...(parsed.where ? { where: parsed.where } : {}), limit: 10 })"],
+      ],
+    );
+  });
+
+  test("a spread that brings a where on one branch only: missing on the other, with no fix (a where before it is replaced)", () => {
+    const code = fn(`await Order.findAll({ attributes: ["id"], ...(status && { where: { tenantId } }) });
+  await Order.findAll({ where: { tenantId }, ...(status ? { where: { status } } : {}) });`);
+    const found = run(code);
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at]),
+      [
+        ["missing-tenant-filter", 'findAll({ attributes: ["id"], ...(status && { where: { tenantId } }) })'],
+        ["missing-tenant-filter", "findAll({ where: { tenantId }, ...(status ? { where: { status } } : {}) })"],
+      ],
+    );
+    assert.match(found[0]!.message, /Its where is decided by `\.\.\.\(status && \{ where: \{ tenantId \} \}\)`/);
+    const fixes = analyzeFixes(code);
+    assert.equal(fixes, 0, "no fix: a where added before the spread would be replaced by it");
+    assert.ok(analyzeFixes(fn(`await Order.findAll({ attributes: ["id"] });`)) > 0, "a where-less call is fixed");
+  });
+
+  test("twins: the spread first, or of objects without the key, or every branch scoped: scoped", () => {
+    const code = fn(`await Order.findAll({ ...(status ? { where: { tenantId, status } } : { where: { tenantId } }) });
+  await Order.findAll({ ...opts, where: { tenantId } });
+  await Order.findAll({ where: { ...filter, tenantId } });
+  await Order.findAll({ where: { tenantId, ...(status ? { status } : {}) }, ...(id && { limit: 10 }) });`);
+    assert.deepEqual(run(code), []);
+  });
+
+  // crowd.dev defines its models in lower camel case (`sequelize.define("tenantUser", ...)`) and
+  // names rows the same: `const tenantUser = await ...findOne(...)`. Here the model `Invoice`.
+  test("a row named like its model: its update and destroy change that row", () => {
+    const code = `import * as db from "../models";
+export async function f(id: string, tenantId: string, rows: any[]) {
+  const Invoice = await db.Invoice.findOne({ where: { id, tenantId } });
+  await Invoice.update({ amount: 1 });
+  await Invoice.destroy();
+}
+export async function g(rows: any[]) {
+  for (const Invoice of rows) await Invoice.destroy();
+}
+`;
+    assert.deepEqual(run(code), []);
+  });
+
+  test("twin: the model itself, under its own name, destroys every tenant's matching rows", () => {
+    const code = `import * as db from "../models";
+export async function f(id: string) {
+  const Invoice = db.Invoice;
+  await Invoice.destroy({ where: { id } });
+}
+`;
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [["missing-tenant-filter", "destroy({ where: { id } })"]],
     );
   });
 });

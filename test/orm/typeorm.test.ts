@@ -684,6 +684,31 @@ describe("TypeORM receivers", () => {
   });
 });
 
+describe("TypeORM: a spread after the where may replace it", () => {
+  test("`{ where: { tenantId }, ...options }`, `{ where: { tenantId, ...filter } }`: dynamic-sql", () => {
+    assert.deepEqual(
+      run(
+        fn(`await orderRepo.find({ where: { tenantId }, ...options });
+  await orderRepo.find({ where: { tenantId, ...filter } });`),
+      ).map((f) => [f.rule, f.at]),
+      [
+        ["dynamic-sql", "find({ where: { tenantId }, ...options })"],
+        ["dynamic-sql", "find({ where: { tenantId, ...filter } })"],
+      ],
+    );
+  });
+
+  test("twins: the spread first, or of objects without the key: scoped", () => {
+    assert.deepEqual(
+      run(
+        fn(`await orderRepo.find({ ...options, where: { tenantId } });
+  await orderRepo.find({ where: { ...filter, tenantId }, ...(status ? { take: 10 } : {}) });`),
+      ),
+      [],
+    );
+  });
+});
+
 describe("TypeORM messages", () => {
   test("findOneBy by id only says what leaks and what to add", () => {
     const [f] = run(fn(`return orderRepo.findOneBy({ id });`));

@@ -17,7 +17,6 @@ import {
 } from "./flow/ownership";
 import { selectedRowsOf, sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
-import { normalize } from "./flow/flow-values";
 import { withSetListStubs } from "./sql/set-list";
 import { isSessionUser } from "./membership";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
@@ -32,7 +31,14 @@ import {
 import { MAY_HOLD_SQL } from "./prefilter";
 import { enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
-import { decisionOnly, findIdentityEvidence, findTenantEvidence, tenantSpellings } from "./explain-evidence";
+import {
+  decisionOnly,
+  findIdentityEvidence,
+  findTenantEvidence,
+  keyUsedAfter,
+  normalizeKey,
+  tenantSpellings,
+} from "./explain-evidence";
 import { escapeRegExp } from "./escape-regexp";
 import { ORM_MODULES, type OrmContext, type OrmFinding, type OrmModule, type OrmQuery } from "./orm";
 import { drizzleRelationalQueries } from "./orm/builder-queries";
@@ -222,28 +228,8 @@ function decidingRead(tsm: typeof ts, call: ts.Node | undefined, queries: Readon
   const q = call && queries.get(call);
   if (!q?.readOnly || !q.key || q.key.list || !call || !tsm.isCallExpression(call) || !decisionOnly(tsm, call))
     return false;
-  const fn = enclosingFunctionOf(tsm, call);
-  const key = normalize(q.key.expr.getText());
   // The key used again after the read (a later query, a call, a message): the read is its check.
-  let usedLater = false;
-  const visit = (n: ts.Node): void => {
-    if (usedLater || n.end <= call.end) return;
-    if (
-      n.pos >= call.end &&
-      (tsm.isIdentifier(n) || tsm.isPropertyAccessExpression(n)) &&
-      !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
-      normalize(n.getText()) === key
-    )
-      usedLater = true;
-    else tsm.forEachChild(n, visit);
-  };
-  if (fn) visit(fn);
-  return !usedLater;
-}
-
-function enclosingFunctionOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
-  for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n) || tsm.isSourceFile(n)) return n;
-  return undefined;
+  return !keyUsedAfter(tsm, call, normalizeKey(q.key.expr.getText()));
 }
 
 /**

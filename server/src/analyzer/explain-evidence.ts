@@ -10,6 +10,7 @@ import { relationsOf } from "./model/relations";
 import { isShareKey, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
 import { calleeName } from "./statements";
+import { endsPath } from "./flow/conditions";
 import type { ProofKind } from "./types";
 
 /**
@@ -246,6 +247,89 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
   let scope: ts.Node = decl;
   while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
   return everyUse(tsm, decl, scope, (use) => testsPresence(tsm, use)) ? evidence : undefined;
+}
+
+/**
+ * `const taken = await db.link.findFirst({ where: { slug } }); if (taken) throw ...`: every use of
+ * the read's answer ends the path when a row is there (a name that must be free); a read whose
+ * absence ends the path instead (`if (!book) throw`) lets the path on only with some tenant's row.
+ */
+export function refusesPresence(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const at = awaitedCall(tsm, call);
+  const refuses = (use: ts.Node): boolean => {
+    let e = use;
+    while (tsm.isParenthesizedExpression(e.parent)) e = e.parent;
+    const st = e.parent;
+    return !!st && tsm.isIfStatement(st) && st.expression === e && endsPath(tsm, st.thenStatement);
+  };
+  if (refuses(at)) return true;
+  const decl = at.parent;
+  if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return false;
+  let scope: ts.Node = decl;
+  while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  return everyUse(tsm, decl, scope, refuses);
+}
+
+/**
+ * Whether `key` (`data.contactBookId`, as normalized text), or an object holding it (`data`), is
+ * read in the function holding `call`, after it: the read was that use's check.
+ */
+export function keyUsedAfter(tsm: typeof ts, call: ts.Node, key: string, handedOnly = false): boolean {
+  let fn: ts.Node | undefined = call.parent;
+  while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
+  if (!fn) return false;
+  let used = false;
+  const visit = (n: ts.Node): void => {
+    if (used || n.end <= call.end) return;
+    const read =
+      n.pos >= call.end &&
+      (tsm.isIdentifier(n) || tsm.isPropertyAccessExpression(n)) &&
+      !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+      !(tsm.isIdentifier(n) && isNameOnly(tsm, n));
+    if (read) {
+      const text = normalizeKey(n.getText());
+      // `data` handed on whole holds `data.contactBookId`; `data.name` does not.
+      const whole = !(tsm.isPropertyAccessExpression(n.parent) && n.parent.expression === n);
+      if ((text === key || (whole && key.startsWith(`${text}.`))) && (!handedOnly || handedOn(tsm, n))) used = true;
+    }
+    if (!used) tsm.forEachChild(n, visit);
+  };
+  visit(fn);
+  return used;
+}
+
+/**
+ * `{ contactBookId: input.contactBookId }`, `{ data }`, `save(data)`, `[...ids]`: the value goes on
+ * into something written or called; not into a where (another query on it has its own finding),
+ * nor a comparison.
+ */
+function handedOn(tsm: typeof ts, n: ts.Node): boolean {
+  let e = n;
+  while (tsm.isParenthesizedExpression(e.parent) || tsm.isNonNullExpression(e.parent) || tsm.isAsExpression(e.parent))
+    e = e.parent;
+  const p = e.parent;
+  if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return p.expression !== e;
+  if (tsm.isSpreadElement(p) || tsm.isSpreadAssignment(p) || tsm.isArrayLiteralExpression(p)) return true;
+  if (!(tsm.isPropertyAssignment(p) && p.initializer === e) && !tsm.isShorthandPropertyAssignment(p)) return false;
+  // Inside a `where` (at any depth): a filter, not a value written.
+  for (let o: ts.Node | undefined = p.parent; o && !tsm.isFunctionLike(o); o = o.parent)
+    if (tsm.isPropertyAssignment(o) && propertyName(tsm, o.name) === "where") return false;
+  return true;
+}
+
+/** A property, parameter or binding name: no read of a variable. */
+function isNameOnly(tsm: typeof ts, n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (
+    (tsm.isPropertyAssignment(p) && p.name === n) ||
+    ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === n) ||
+    (tsm.isBindingElement(p) && p.propertyName === n)
+  );
+}
+
+/** `a?.b!.c` as `a.b.c`, without spaces. */
+export function normalizeKey(text: string): string {
+  return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
 }
 
 /**

@@ -360,6 +360,10 @@ export class FunctionFlow extends AccessChecks {
     }
     const all = this.promiseAll(d.name, init);
     if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
+    else if (this.tsm.isObjectBindingPattern(d.name) && isPath(this.tsm, bare))
+      // `const { campaignId, ...data } = input`: each name holds what `input.campaignId` does, a fact
+      // on that text (a middleware's verified input) included.
+      this.bindFields(d.name, bare, "", d, scope);
     else {
       const value = this.valueOf(init, d);
       // `const ids = rows.map((r) => r.id)`, then `ids.push(input.id)`: the list holds more than the rows' keys.
@@ -367,6 +371,25 @@ export class FunctionFlow extends AccessChecks {
       this.bind(d.name, changed ? undefined : value, scope, d.end, this.foundKey(init, d));
     }
     this.ran(init, d, scope, "kept");
+  }
+
+  /** Each name of an object pattern bound from `from` plus the field path to it (`input.a.b`). */
+  private bindFields(
+    pattern: ts.ObjectBindingPattern,
+    from: ts.Expression,
+    path: string,
+    d: ts.Node,
+    scope: ts.Node,
+  ): void {
+    const tsm = this.tsm;
+    for (const el of pattern.elements) {
+      if (el.dotDotDotToken) continue;
+      const prop = el.propertyName ?? el.name;
+      if (!tsm.isIdentifier(prop) && !tsm.isStringLiteral(prop)) continue;
+      const at = `${path}.${prop.text}`;
+      if (tsm.isObjectBindingPattern(el.name)) this.bindFields(el.name, from, at, d, scope);
+      else if (tsm.isIdentifier(el.name)) this.bind(el.name, this.valueOfPath(from, at, d), scope, d.end);
+    }
   }
 
   /**
@@ -727,6 +750,15 @@ export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
   if (!tsm.isBlock(st)) return false;
   const last = st.statements[st.statements.length - 1];
   return !!last && throwsOnly(tsm, last);
+}
+
+/** `input`, `ctx.input`, `this.params`: a name or a chain of fields, read where it stands. */
+function isPath(tsm: typeof ts, e: ts.Expression): boolean {
+  return (
+    tsm.isIdentifier(e) ||
+    e.kind === tsm.SyntaxKind.ThisKeyword ||
+    (tsm.isPropertyAccessExpression(e) && isPath(tsm, strip(tsm, e.expression)))
+  );
 }
 
 /** A `continue` or `break` of this loop in its body (not of a loop or function inside it). */

@@ -21,6 +21,11 @@ export function unknownMessage(c: MethodCall, node: ts.Node): string {
   return `The where of ${calleeText(c)} on "${c.target.table.name}" is built elsewhere (\`${short(node.getText(c.ctx.sourceFile))}\`), so tenantguard cannot tell whether it holds the tenant predicate. Write ${c.field} in the where object.`;
 }
 
+/** Where a where that may be missing comes from: a spread in the options that brings one on one branch only. */
+export function spreadNote(c: MethodCall, spread: ts.SpreadAssignment): string {
+  return `Its where is decided by \`...${short(spread.expression.getText(c.ctx.sourceFile))}\`, spread into the options after any where written before it: not every way it can go holds the tenant.`;
+}
+
 export function calleeText(c: MethodCall): string {
   return short(c.callee.getText(c.ctx.sourceFile));
 }

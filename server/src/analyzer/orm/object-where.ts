@@ -67,7 +67,16 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
   const held = skipOuter(tsm, expr);
   const assigned = tsm.isIdentifier(held) ? fieldAssignments(tsm, held, dialect) : [];
-  const parts = [...node.properties.map((p) => evaluateProperty(p, dialect, depth)), ...assigned];
+  const parts = [
+    ...node.properties.map((p, i): WhereVerdict => {
+      const verdict = evaluateProperty(p, dialect, depth);
+      // `{ tenantId, ...filter }`: a later spread may hold a tenantId of its own.
+      const name = !tsm.isSpreadAssignment(p) && p.name ? propertyName(tsm, p.name) : undefined;
+      const replaced = name !== undefined && verdict.kind !== "missing" && replacedBy(tsm, node, i, name);
+      return replaced ? { kind: "unknown", node: replaced } : verdict;
+    }),
+    ...assigned,
+  ];
   return everyLevelNull(allOf(parts), parts);
 }
 
@@ -307,6 +316,84 @@ export function resolveConst(tsm: typeof ts, expr: ts.Expression, depth = 0): ts
     node = resolveConst(tsm, decl.initializer, depth + 1);
   }
   return node;
+}
+
+/**
+ * The first spread after `obj.properties[index]` (or anywhere, for -1) that may hold a property
+ * `name` of its own and so replace it: `{ where: { tenantId }, ...args }`, `{ tenantId, ...filter }`.
+ * A spread of an object, or of a choice of objects (`...(q ? { name: q } : {})`), without that
+ * key replaces nothing.
+ */
+export function replacedBy(
+  tsm: typeof ts,
+  obj: ts.ObjectLiteralExpression,
+  index: number,
+  name: string,
+): ts.SpreadAssignment | undefined {
+  for (const p of obj.properties.slice(index + 1))
+    if (tsm.isSpreadAssignment(p) && mayHold(tsm, p.expression, name, 0)) return p;
+  return undefined;
+}
+
+/**
+ * The wheres an options object may hold when `replacing` (a spread that may hold a where) comes
+ * after the where it writes, one per way the spread can go: `...(projectId && { where: { projectId }
+ * })` is that where, or the one written before it (undefined: none). Undefined when the spread is
+ * no choice of objects, or another spread may hold a where too.
+ */
+export function whereChoices(
+  tsm: typeof ts,
+  options: ts.ObjectLiteralExpression,
+  replacing: ts.SpreadAssignment,
+): (ts.Expression | undefined)[] | undefined {
+  const at = options.properties.indexOf(replacing);
+  if (replacedBy(tsm, options, at, "where")) return undefined;
+  const branches = spreadBranches(tsm, resolveConst(tsm, replacing.expression));
+  if (!branches) return undefined;
+  const valueAt = (o: ts.ObjectLiteralExpression, i: number) => {
+    const p = o.properties[i]!;
+    return tsm.isPropertyAssignment(p) ? p.initializer : tsm.isShorthandPropertyAssignment(p) ? p.name : undefined;
+  };
+  const before = lastPropertyIndex(tsm, options, "where");
+  const written = before >= 0 ? valueAt(options, before) : undefined;
+  const choices: (ts.Expression | undefined)[] = [];
+  for (const b of branches) {
+    const own = b ? lastPropertyIndex(tsm, b, "where") : -1;
+    if (b && replacedBy(tsm, b, own, "where")) return undefined;
+    choices.push(own >= 0 ? valueAt(b!, own) : written);
+  }
+  return choices;
+}
+
+/** The index of the last property named `name` (the one that holds), or -1. */
+export function lastPropertyIndex(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): number {
+  for (let i = obj.properties.length - 1; i >= 0; i--) {
+    const p = obj.properties[i]!;
+    if (!tsm.isSpreadAssignment(p) && p.name && propertyName(tsm, p.name) === name) return i;
+  }
+  return -1;
+}
+
+function mayHold(tsm: typeof ts, expr: ts.Expression, name: string, depth: number): boolean {
+  if (depth > 5) return true;
+  const e = resolveConst(tsm, expr);
+  if (isNullish(tsm, e) || e.kind === tsm.SyntaxKind.FalseKeyword) return false;
+  if (tsm.isObjectLiteralExpression(e))
+    return e.properties.some((p) => {
+      if (tsm.isSpreadAssignment(p)) return mayHold(tsm, p.expression, name, depth + 1);
+      const key = p.name && propertyName(tsm, p.name);
+      return key === undefined || key === name;
+    });
+  if (tsm.isConditionalExpression(e))
+    return mayHold(tsm, e.whenTrue, name, depth + 1) || mayHold(tsm, e.whenFalse, name, depth + 1);
+  if (tsm.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    // `...(a && { x })`: a falsy `a` spreads nothing of its own.
+    if (op === tsm.SyntaxKind.AmpersandAmpersandToken) return mayHold(tsm, e.right, name, depth + 1);
+    if (op === tsm.SyntaxKind.BarBarToken || op === tsm.SyntaxKind.QuestionQuestionToken)
+      return mayHold(tsm, e.left, name, depth + 1) || mayHold(tsm, e.right, name, depth + 1);
+  }
+  return true;
 }
 
 /** The variable declaration an identifier names, searched in its enclosing blocks (no type checker needed). */

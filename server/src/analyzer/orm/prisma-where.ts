@@ -9,6 +9,7 @@ import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
+import { replacedBy } from "./object-where";
 import { destructuredParameter, parameterMember, parameterType, type DeclaredField } from "./declared-fields";
 import {
   constDeclaration,
@@ -577,7 +578,7 @@ function spreadBranches(ctx: ScopeContext, e: ts.Expression): ts.ObjectLiteralEx
 function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity: ScopeEntity, depth: number): Scope {
   const tsm = ctx.ts;
   const terms: Scope[] = [];
-  for (const p of obj.properties) {
+  for (const [i, p] of obj.properties.entries()) {
     if (tsm.isSpreadAssignment(p)) {
       const spread = followConst(ctx, strip(tsm, p.expression));
       // `...(search ? { name: { contains: search } } : {})`, `...(id && { id })`: one of two known objects.
@@ -616,7 +617,18 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
         });
       continue;
     }
-    terms.push(termScope(ctx, name, value, p, entity, depth));
+    const term = termScope(ctx, name, value, p, entity, depth);
+    // `{ tenantId, ...filter }`: a later spread may hold a tenantId of its own.
+    const replaced = term.kind !== "none" ? replacedBy(tsm, obj, i, name) : undefined;
+    terms.push(
+      replaced
+        ? {
+            kind: "dynamic",
+            reason: `may have its ${name} replaced by \`...${short(replaced.expression.getText(ctx.sourceFile))}\`, spread in after it`,
+            node: replaced,
+          }
+        : term,
+    );
   }
   const scope = allOf(terms);
   return scope.kind === "shared" ? (otherLevelRows(ctx, obj, entity) ?? scope) : scope;

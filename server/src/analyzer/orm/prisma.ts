@@ -3,7 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { existenceCheck, ownerLookupSelect } from "../explain-evidence";
+import { existenceCheck, keyUsedAfter, normalizeKey, ownerLookupSelect, refusesPresence } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
@@ -15,6 +15,7 @@ import { addToWhereFix, uniqueLookupFix, type FixSite } from "./prisma-fixes";
 import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-site";
 import { destructuredParameter } from "./declared-fields";
 import { followConst, parameterOf, strip } from "./prisma-syntax";
+import { lastPropertyIndex, replacedBy } from "./object-where";
 import { mayBeUndefined, propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, checkParentKey, updateNested } from "./prisma-writes";
 import { prismaQueries } from "./prisma-queries";
@@ -167,15 +168,24 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const whereProp = args?.properties.find((p) => propertyName(tsm, p) === "where");
   const whereValue = whereProp && propertyValue(tsm, whereProp);
   const spread = args?.properties.find((p) => tsm.isSpreadAssignment(p));
-  const scope: Scope = whereValue
-    ? whereScope(ctx, whereValue, entity)
-    : spread
-      ? {
-          kind: "dynamic",
-          reason: `may come from \`...${short((spread as ts.SpreadAssignment).expression.getText(ctx.sourceFile))}\``,
-          node: spread,
-        }
-      : { kind: "none" };
+  // `findMany({ where: { tenantId }, ...args })`: a spread after the where may hold one of its own.
+  const replacing =
+    args && whereValue ? replacedBy(tsm, args, lastPropertyIndex(tsm, args, "where"), "where") : undefined;
+  const scope: Scope = replacing
+    ? {
+        kind: "dynamic",
+        reason: `may be replaced by \`...${short(replacing.expression.getText(ctx.sourceFile))}\`, spread in after it`,
+        node: replacing,
+      }
+    : whereValue
+      ? whereScope(ctx, whereValue, entity)
+      : spread
+        ? {
+            kind: "dynamic",
+            reason: `may come from \`...${short((spread as ts.SpreadAssignment).expression.getText(ctx.sourceFile))}\``,
+            node: spread,
+          }
+        : { kind: "none" };
   if (scope.kind === "scoped" || scope.kind === "shared") return [];
   const followed = whereValue && followConst(ctx, strip(tsm, whereValue));
   // `apiKey.findUnique({ where: { lookupHash } })`: the secret decides the tenant (authentication);
@@ -196,7 +206,8 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   // (After the reads above: a credential lookup that only tests presence still proves its key.)
   if (
     op.reads === "looks up" &&
-    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) || existenceCheck(tsm, site.call))
+    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) ||
+      (existenceCheck(tsm, site.call) && !checksKeyForLater(tsm, site.call, whereValue)))
   ) {
     // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
     ctx.judged?.lookups.add(site.call);
@@ -356,6 +367,29 @@ function callsText(calls: readonly { where: string; text: string; why: string }[
   const named = calls.slice(0, 3).map((c) => `the call on ${c.where} passes \`${c.text}\`, which ${c.why}`);
   const more = calls.length > 3 ? `; and ${calls.length - 3} more` : "";
   return `${named.join("; ")}${more}`;
+}
+
+/**
+ * `const book = await db.contactBook.findUnique({ where: { id: data.contactBookId } }); if (!book)
+ * throw`, then `data` written into a campaign (unsend): a read that lets the path on only when some
+ * tenant's row is there, whose key is used after it, is that use's check, and it checks no tenant.
+ * A read whose presence ends the path (`if (taken) throw`: a name that must be free) is none.
+ */
+function checksKeyForLater(tsm: typeof ts, call: ts.CallExpression, where: ts.Expression | undefined): boolean {
+  const w = where && strip(tsm, where);
+  if (!w || !tsm.isObjectLiteralExpression(w) || refusesPresence(tsm, call)) return false;
+  return w.properties.some((p) => {
+    const value = tsm.isShorthandPropertyAssignment(p)
+      ? p.name
+      : tsm.isPropertyAssignment(p)
+        ? strip(tsm, p.initializer)
+        : undefined;
+    return (
+      !!value &&
+      (tsm.isIdentifier(value) || tsm.isPropertyAccessExpression(value)) &&
+      keyUsedAfter(tsm, call, normalizeKey(value.getText(call.getSourceFile())), true)
+    );
+  });
 }
 
 /** Whether a where selects by a compound unique of the model (`domain_key: {...}`), which findFirst does not take. */

@@ -47,8 +47,11 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
   if (depth > 5) return undefined;
   let name: string | undefined;
   if (tsm.isIdentifier(node)) {
-    if (sequelizeModel(ctx, node.text)) return node.text;
     const decl = findVariable(tsm, node);
+    // `const tenantUser = await findByTenantAndUser(...)`: a row named like its model, whose
+    // `update`/`destroy` change that row alone.
+    if ((decl && holdsRow(tsm, decl)) || loopElement(tsm, node)) return undefined;
+    if (sequelizeModel(ctx, node.text)) return node.text;
     const param = decl ? undefined : findParameter(tsm, node);
     name =
       (decl?.type && typeNodeModel(tsm, decl.type)) ??
@@ -83,6 +86,24 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
   if (!sequelizeModel(ctx, name) && checker)
     name = importedModel(ctx, node) ?? typeModel(ctx, checker.getTypeAtLocation(node)) ?? name;
   return name;
+}
+
+/**
+ * A variable that holds what a promise resolved to, or each element of a list (`for (const tenantUser
+ * of rows)`): a row (or rows), never a model class, whatever its name.
+ */
+function holdsRow(tsm: typeof ts, decl: ts.VariableDeclaration): boolean {
+  const init = decl.initializer && skipOuter(tsm, decl.initializer);
+  return !!init && tsm.isAwaitExpression(init);
+}
+
+/** `for (const tenantUser of rows) ...`: the name is each element of a list inside the loop. */
+function loopElement(tsm: typeof ts, id: ts.Identifier): boolean {
+  for (let n: ts.Node | undefined = id.parent; n && !tsm.isFunctionLike(n); n = n.parent) {
+    if (!tsm.isForOfStatement(n) || !tsm.isVariableDeclarationList(n.initializer)) continue;
+    if (n.initializer.declarations.some((d) => tsm.isIdentifier(d.name) && d.name.text === id.text)) return true;
+  }
+  return false;
 }
 
 /** The class whose static method `this` sits in (an instance method's `this` is a row, not the model). */

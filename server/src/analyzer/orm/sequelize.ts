@@ -8,13 +8,17 @@ import { methodCalls } from "./file-calls";
 import {
   addPropertyEdit,
   evaluateWhere,
+  lastPropertyIndex,
+  MISSING,
   propertyText,
+  replacedBy,
   resolveConst,
   setsField,
   skipOuter,
+  whereChoices,
   writtenObjects,
 } from "./object-where";
-import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
+import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { sequelizeQueries } from "./sequelize-queries";
 import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
@@ -98,6 +102,18 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   }
   const resolved = resolveConst(tsm, options);
   if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
+  // `{ where: { tenantId }, ...opts }`, `{ ...(q.where ? { where: q.where } : {}) }`: a spread may hold the where.
+  const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
+  if (replacing) {
+    const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
+    const dialect = sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads);
+    const verdicts = whereChoices(tsm, resolved, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
+    if (!verdicts || verdicts.some((v) => v.kind === "unknown"))
+      return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
+    if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")) return [];
+    // No fix: a where written before the spread is replaced by the one it brings.
+    return [finding(c, "missing-tenant-filter", `${missingMessage(c)} ${spreadNote(c, replacing)}`, [])];
+  }
   const where = resolved.properties.find(
     (p) =>
       (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where",

@@ -5,8 +5,18 @@
 import type ts from "typescript";
 import { fileCalls, methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
-import { addPropertyEdit, evaluateWhere, propertyText, resolveConst, skipOuter } from "./object-where";
-import { calleeText, finding, fixOf, unknownMessage } from "./method-call";
+import {
+  addPropertyEdit,
+  evaluateWhere,
+  lastPropertyIndex,
+  MISSING,
+  propertyText,
+  replacedBy,
+  resolveConst,
+  skipOuter,
+  whereChoices,
+} from "./object-where";
+import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { short } from "./prisma-where";
 import { byIdMessage, isIdLike, isIdOnly, missingMessage, primaryKeyOf, type Call } from "./typeorm-findings";
 import { checkQueryBuilder } from "./typeorm-query-builder";
@@ -179,6 +189,17 @@ function checkOptions(c: Call): OrmFinding[] {
     if (c.method.startsWith("findOne") && isIdLike(c.ctx, resolved))
       return [finding(c, "missing-tenant-filter", byIdMessage(c), [])];
     return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
+  }
+  // `{ where: { tenantId }, ...opts }`: a spread after the where may hold one of its own.
+  const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
+  if (replacing) {
+    const dialect = typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true);
+    const verdicts = whereChoices(tsm, resolved, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
+    if (!verdicts || verdicts.some((v) => v.kind === "unknown"))
+      return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
+    if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")) return [];
+    // No fix: a where written before the spread is replaced by the one it brings.
+    return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, replacing)}`, [])];
   }
   const keys = resolved.properties.map((p) => p.name?.getText(sourceFile));
   const where = resolved.properties.find(
