@@ -1485,3 +1485,39 @@ export class InvoiceController {
     assert.deepEqual(rules, ["dynamic-sql", "dynamic-sql"]);
   });
 });
+
+// unsend's domain service: `tldts.getDomain(name)`, a package's function of the same name as the
+// service's `getDomain(id)`, was taken for a call of it that cannot be followed.
+describe("a call of a package's function that shares the name", () => {
+  const SERVICE = `${PRISMA}import * as tldts from "tldts";
+import * as other from "./other";
+export async function getInvoice(id: string) {
+  return prisma.invoice.findUnique({ where: { id } });
+}
+export function domainOf(name: string) {
+  return tldts.getInvoice(name);
+}
+`;
+  const ROUTE = `import { getInvoice } from "../lib/service";
+export async function show(tenantId: string, id: string) {
+  const owned = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!owned) throw new Error("not found");
+  return getInvoice(owned.id);
+}
+`;
+  test("a namespace import from node_modules names no project file: the one real call is judged", () => {
+    const r = run({ "/p/src/lib/service.ts": SERVICE, "/p/src/routes/show.ts": `${PRISMA}${ROUTE}` });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: the same name through a project module that cannot be read, or a workspace package whose folder holds the file", () => {
+    for (const from of ["./other", "@acme/lib"]) {
+      const service = SERVICE.replace('import * as tldts from "tldts";', `import * as tldts from "${from}";`).replace(
+        'import * as other from "./other";\n',
+        "",
+      );
+      const r = run({ "/p/src/lib/service.ts": service, "/p/src/routes/show.ts": `${PRISMA}${ROUTE}` });
+      assert.deepEqual(r.flagged, ["lib/service.ts:5: findUnique({ where: { id } })"], from);
+    }
+  });
+});

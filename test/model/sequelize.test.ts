@@ -43,6 +43,26 @@ describe("Sequelize model reader", () => {
       },
     },
     {
+      name: "a name that is already plural stays (crowd.dev's settings), as Sequelize's inflection keeps it",
+      code: `const settings = sequelize.define("memberAttributeSettings", { tenantId: DataTypes.UUID });`,
+      expected: {
+        name: "memberAttributeSettings",
+        columns: ["tenantId"],
+        names: ["memberAttributeSettings", "settings"],
+        fields: { tenantId: "tenantId" },
+      },
+    },
+    {
+      name: "belongsTo in an associate(models) hook (crowd.dev): models.note.belongsTo(models.tenant) adds tenantId",
+      code: `const note = sequelize.define("note", { id: DataTypes.UUID });\nnote.associate = (models) => {\n  models.note.belongsTo(models.tenant, { as: "tenant", foreignKey: { allowNull: false } });\n};`,
+      expected: {
+        name: "notes",
+        columns: ["id", "tenantId"],
+        names: ["note"],
+        fields: { id: "id", tenantId: "tenantId" },
+      },
+    },
+    {
       name: "init with underscored snake_cases columns and the table",
       code: `class OrderItem extends Model {}\nOrderItem.init({ id: { type: DataTypes.INTEGER, primaryKey: true }, tenantId: DataTypes.UUID }, { sequelize, underscored: true });`,
       expected: {
@@ -88,6 +108,15 @@ describe("Sequelize model reader", () => {
       assert.deepEqual(read(c.code), [c.expected]);
     });
   }
+
+  test("inflection's rules: address -> addresses, status -> statuses, datum -> data, news stays", () => {
+    const names = ["address", "status", "datum", "news", "company", "person"];
+    const code = names.map((n) => `sequelize.define("${n}", { tenantId: DataTypes.UUID });`).join("\n");
+    assert.deepEqual(
+      read(code).map((t) => t.name),
+      ["addresses", "statuses", "data", "news", "companies", "people"],
+    );
+  });
 
   test("init without a sequelize option is someone else's init", () => {
     assert.deepEqual(read(`app.init({ port: 1 }, { verbose: true });`), []);

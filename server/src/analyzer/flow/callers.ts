@@ -312,8 +312,10 @@ export function callSitesOf(
         const on = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression) : undefined;
         if (on && tsm.isPropertyAccessExpression(on) && isModel(on.name.text)) continue;
         // `f(...)` that no import or local function explains, `ns.f(...)`, or any call of a method's name.
-        unresolved ||=
-          !topLevel || isImportedCall(tsm, resolver, call) || tsm.isIdentifier(strip(tsm, call.expression));
+        // `tldts.getDomain(name)` of a package in node_modules is no call of the project's `getDomain`.
+        const from = isImportedCall(tsm, resolver, call) ? importedFrom(tsm, resolver, call) : undefined;
+        if (from !== undefined && !resolver.mayNameFile(file.fileName, from, target)) continue;
+        unresolved ||= !topLevel || from !== undefined || tsm.isIdentifier(strip(tsm, call.expression));
         continue;
       }
       if (fn.pos !== pk.fn.pos || normalizePath(fn.getSourceFile().fileName) !== target) continue;
@@ -397,6 +399,14 @@ function importedAs(resolver: FunctionResolver, file: ts.SourceFile, name: strin
 }
 
 /** `name(...)` with `name` imported, or `ns.name(...)` with `ns` a namespace import: a call of another module's function. */
+/** The module specifier the callee of an imported call comes from (`tldts` of `tldts.getDomain(...)`). */
+function importedFrom(tsm: typeof ts, resolver: FunctionResolver, call: ts.CallExpression): string | undefined {
+  const imports = resolver.importsOf(call.getSourceFile());
+  const callee = strip(tsm, call.expression);
+  const owner = tsm.isPropertyAccessExpression(callee) ? strip(tsm, callee.expression) : callee;
+  return tsm.isIdentifier(owner) ? imports.get(owner.text)?.from : undefined;
+}
+
 function isImportedCall(tsm: typeof ts, resolver: FunctionResolver, call: ts.CallExpression): boolean {
   const imports = resolver.importsOf(call.getSourceFile());
   const callee = strip(tsm, call.expression);

@@ -259,6 +259,29 @@ export class FunctionResolver {
     return index;
   }
 
+  /**
+   * Whether `specifier`, imported by `from`, may name the project file `target`: a relative path or
+   * one the project maps (tsconfig `paths`, `@/` aliases) may; a workspace package (`@acme/lib`)
+   * only when `target` sits in a folder of that name; a bare package name (`tldts`, `aws-sdk/x`)
+   * is a dependency in node_modules, never a file of the project.
+   */
+  mayNameFile(from: string, specifier: string, target: string): boolean {
+    if (
+      specifier.startsWith(".") ||
+      specifier.startsWith("/") ||
+      /^[@~#]\//.test(specifier) ||
+      specifier.startsWith("#")
+    )
+      return true;
+    if (this.moduleCandidates?.(from, specifier).length) return true;
+    const path = `/${target.replace(/\\/g, "/")}`;
+    const scoped = /^@[\w.-]+\/([\w.-]+)/.exec(specifier);
+    if (scoped) return path.includes(`/${scoped[1]}/`);
+    // `src/team/team.service` from the project's baseUrl: a folder of the project by its first segment.
+    const [first, ...rest] = specifier.split("/");
+    return rest.length > 0 && path.includes(`/${first}/`);
+  }
+
   /** The file a relative module specifier names (`./repo`, `../lib/repo.js`, `./repo/index`). */
   private moduleFile(from: string, specifier: string): ts.SourceFile | undefined {
     const folder = from.replace(/\\/g, "/").replace(/\/[^/]*$/, "");

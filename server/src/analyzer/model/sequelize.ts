@@ -53,16 +53,13 @@ export function readSequelizeModels(
         const model = modelDefinition(tsm, node, node.expression, sourceFile);
         if (model) models.push(model);
         const method = node.expression.name.text;
-        const owner = node.expression.expression;
-        if (
-          method === "belongsTo" &&
-          tsm.isIdentifier(owner) &&
-          node.arguments[0] &&
-          tsm.isIdentifier(node.arguments[0])
-        ) {
+        // `Note.belongsTo(Tenant)`, and in an `associate(models)` hook `models.note.belongsTo(models.tenant)`.
+        const owner = modelReference(tsm, node.expression.expression);
+        const target = node.arguments[0] && modelReference(tsm, node.arguments[0]);
+        if (method === "belongsTo" && owner && target) {
           const options =
             node.arguments[1] && tsm.isObjectLiteralExpression(node.arguments[1]) ? node.arguments[1] : undefined;
-          associations.push({ owner: owner.text, target: node.arguments[0].text, options });
+          associations.push({ owner, target, options });
         }
       }
       tsm.forEachChild(node, visit);
@@ -90,6 +87,12 @@ export function readSequelizeModels(
     }),
     errors: [],
   };
+}
+
+/** `Tenant`, or `models.tenant` / `sequelize.models.tenant`: the name a model is referred to by. */
+function modelReference(tsm: typeof ts, e: ts.Expression): string | undefined {
+  if (tsm.isIdentifier(e)) return e.text;
+  return tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.name) ? e.name.text : undefined;
 }
 
 /** `x.define('Order', {...}, {...})` or `Order.init({...}, { sequelize })`. */
