@@ -30,7 +30,7 @@ const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
  * user's access to what it is given, or nothing. Only its answer in an `if` that ends the path
  * checks anything.
  */
-const GETS_ACCESS = /^get[A-Z]\w*(?:Access|Permissions?|Role)$/;
+const GETS_ACCESS = /^get[A-Z]\w*(?:Access|Permissions?|Role)(?:Cached|Memoi[sz]ed)?$/;
 /** A check whose `true` is the refusal: `isReadTypebotForbidden(typebot, user)`, `isAccessDenied`, `cannotEdit`. */
 const REFUSES =
   /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]|^cannot$/;

@@ -648,7 +648,10 @@ export class FunctionFlow extends AccessChecks {
       if (exits && q && this.scopedInFlow(q)) this.proveParents(q, scope, st.end, throws);
       if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
       if (exits) this.everyRowChecked(term, st, scope, throws);
-      const checked = this.checkedRow(term, st);
+      // `if (conv && conv.userId !== userId) return`: past it the row is missing or the tenant's.
+      const present = presentAnd(tsm, term);
+      let checked = this.checkedRow(present?.test ?? term, st);
+      if (present && checked && !isName(tsm, checked.expr, present.name)) checked = undefined;
       const row = checked?.row;
       // A row already used before its check proves nothing about that use; a row of a list read
       // (`rows[0]`, each row in a callback) is one of many: only a check of every row counts.
@@ -695,7 +698,8 @@ export class FunctionFlow extends AccessChecks {
         if (reads.length <= 1 && row.source.readOnly) this.checks.set(row.source, { state: "checked", reason });
         continue;
       }
-      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1, checked.shared, throws);
+      // Checked only when present: a missing row's key may name another tenant's row.
+      this.markChecked(row.source, reason, scope, st.end, reads.length <= 1 && !present, checked.shared, throws);
       for (const other of reads)
         if (this.checks.get(other)?.state !== "checked" && !this.usedBefore(other, st, scope))
           // The row is checked, whichever read it came from; the key of a read that may not have run proves nothing.
@@ -750,6 +754,24 @@ export function throwsOnly(tsm: typeof ts, st: ts.Statement): boolean {
   if (!tsm.isBlock(st)) return false;
   const last = st.statements[st.statements.length - 1];
   return !!last && throwsOnly(tsm, last);
+}
+
+/**
+ * `conv && conv.userId !== userId` (or `conv != null && ...`): the test of a row that holds only when
+ * it is there; undefined for any other term.
+ */
+function presentAnd(tsm: typeof ts, term: ts.Expression): { name: string; test: ts.Expression } | undefined {
+  const t = strip(tsm, term);
+  if (!tsm.isBinaryExpression(t) || t.operatorToken.kind !== tsm.SyntaxKind.AmpersandAmpersandToken) return undefined;
+  let left = strip(tsm, t.left);
+  if (tsm.isBinaryExpression(left) && isInequality(tsm, left.operatorToken.kind) && isNothing(tsm, left.right))
+    left = strip(tsm, left.left);
+  return tsm.isIdentifier(left) ? { name: left.text, test: t.right } : undefined;
+}
+
+function isName(tsm: typeof ts, e: ts.Expression, name: string): boolean {
+  const x = strip(tsm, e);
+  return tsm.isIdentifier(x) && x.text === name;
 }
 
 /** `input`, `ctx.input`, `this.params`: a name or a chain of fields, read where it stands. */

@@ -412,9 +412,14 @@ export function functionOf(tsm: typeof ts, d: ts.Node): FunctionWithBody | undef
   if (tsm.isVariableDeclaration(d) || tsm.isPropertyAssignment(d) || tsm.isPropertyDeclaration(d))
     node = d.initializer && strip(tsm, d.initializer);
   if (!node) return undefined;
-  // `export const getTag = cache(async (id) => ...)`: a memoizing wrapper calls the function with its own arguments.
-  if (tsm.isCallExpression(node) && isMemoizer(tsm, node.expression) && node.arguments[0])
-    node = strip(tsm, node.arguments[0]);
+  // `export const getTag = cache(async (id) => ...)`: a memoizing wrapper calls the function with its own
+  // arguments (openpanel's `cacheable("getAccess", async (...) => ..., ttl)` names its cache first).
+  if (tsm.isCallExpression(node) && isMemoizer(tsm, node.expression)) {
+    const wrapped = memoizedFunction(tsm, node);
+    // `cacheable(getProjectAccess, ttl)`: a function of the same file, by name.
+    if (wrapped && tsm.isIdentifier(wrapped)) return namedFunction(tsm, wrapped.getSourceFile(), wrapped.text);
+    if (wrapped) node = wrapped;
+  }
   const isFn =
     tsm.isFunctionDeclaration(node) ||
     tsm.isMethodDeclaration(node) ||
@@ -443,7 +448,7 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
     return tsm.isIdentifier(fn.name) ? fn.name.text : undefined;
   let parent = fn.parent;
   if (tsm.isParenthesizedExpression(parent)) parent = parent.parent;
-  if (tsm.isCallExpression(parent) && isMemoizer(tsm, parent.expression) && parent.arguments[0] === fn)
+  if (tsm.isCallExpression(parent) && isMemoizer(tsm, parent.expression) && memoizedFunction(tsm, parent) === fn)
     parent = parent.parent;
   if (
     (tsm.isVariableDeclaration(parent) || tsm.isPropertyAssignment(parent) || tsm.isPropertyDeclaration(parent)) &&
@@ -457,12 +462,27 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
  * Wrappers that return a function taking the same arguments (`cache`, `React.cache`,
  * `unstable_cache`, `memoize`): others (`withUser(fn)`) may pass the function anything.
  */
-const MEMOIZERS = /^(?:cache|reactCache|unstable_cache|memoize|memoizeOne|memoizee|pMemoize|memo|once)$/;
+const MEMOIZERS = /^(?:cache|reactCache|unstable_cache|memoize|memoizeOne|memoizee|pMemoize|memo|once|cacheable)$/;
+
+/** The function a memoizer wraps: its first argument, or the first after a cache name (`cacheable("name", fn, ttl)`). */
+function memoizedFunction(tsm: typeof ts, call: ts.CallExpression): ts.Expression | undefined {
+  const [first, second] = call.arguments.map((a) => strip(tsm, a));
+  return first && tsm.isStringLiteralLike(first) ? second : first;
+}
 
 export function isMemoizer(tsm: typeof ts, callee: ts.Expression): boolean {
   const c = strip(tsm, callee);
   if (tsm.isIdentifier(c)) return MEMOIZERS.test(c.text);
   return tsm.isPropertyAccessExpression(c) && MEMOIZERS.test(c.name.text);
+}
+
+/** A top-level `function name() {}` or `const name = () => ...` of the file. */
+function namedFunction(tsm: typeof ts, file: ts.SourceFile, name: string): FunctionWithBody | undefined {
+  for (const st of file.statements)
+    if (tsm.isFunctionDeclaration(st) && st.name?.text === name && st.body) return st as FunctionWithBody;
+  const init = topLevelConst(tsm, file, name);
+  const f = init && strip(tsm, init);
+  return f && (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) ? (f as FunctionWithBody) : undefined;
 }
 
 /** The initializer of a top-level `const name = ...` of the file. */

@@ -75,6 +75,8 @@ interface Summary {
     path: string;
     /** The rows of a list read by the parameter's parent key (`findMany({ where: { projectId } })`). */
     rows?: boolean;
+    /** Other reads by the same key, one per branch (`if (withMessages) return findUnique({ ..., include })`). */
+    others?: FlowQuery[];
     wrap?: string;
     /** Reshaped (`{ id: r.id, workspaceId: r.board.workspaceId }`): each field's column, and the parents read through. */
     reshaped?: { projection: ReadonlyMap<string, { table: string; column: string }>; parents: string[] };
@@ -186,7 +188,9 @@ export class HelperSummaries implements HelperEffects {
   private readonly callReads = new Map<ts.CallExpression, FlowQuery>();
 
   /** The read a call's helper returns unchecked, as the caller's flow sees it; undefined for any other call. */
-  callRead(call: ts.CallExpression): { read: FlowQuery; query: FlowQuery; label: string; wrap?: string } | undefined {
+  callRead(
+    call: ts.CallExpression,
+  ): { read: FlowQuery; query: FlowQuery; others?: FlowQuery[]; label: string; wrap?: string } | undefined {
     const s = this.summaryOf(call);
     const r = s?.returnsRead;
     if (!r) return undefined;
@@ -220,7 +224,7 @@ export class HelperSummaries implements HelperEffects {
       };
       this.callReads.set(call, read);
     }
-    return { read, query: r.query, label: s.label, wrap: r.wrap };
+    return { read, query: r.query, ...(r.others && { others: r.others }), label: s.label, wrap: r.wrap };
   }
 
   throwsForNo(call: ts.CallExpression): boolean {
@@ -787,8 +791,20 @@ export class HelperSummaries implements HelperEffects {
   ): Summary["returnsRead"] {
     const tsm = this.ctx.ts;
     let query: FlowQuery | undefined;
+    const others: FlowQuery[] = [];
     let wrap: string | undefined;
     let reshaped: ReturnType<HelperSummaries["reshapedRow"]>;
+    // `if (withMessages) return db.c.findUnique({ where: { id }, include }); return db.c.findUnique({ where: { id } })`:
+    // one read per branch, each by the same key of the same table.
+    const sameRead = (a: FlowQuery, b: FlowQuery) =>
+      a.table === b.table &&
+      !!a.key &&
+      !!b.key &&
+      !a.key.list &&
+      !b.key.list &&
+      a.key.path === b.key.path &&
+      a.key.uniqueField === b.key.uniqueField &&
+      a.key.expr.getText() === b.key.expr.getText();
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
@@ -805,7 +821,12 @@ export class HelperSummaries implements HelperEffects {
       // `findMany({ where: { projectId } })`: a list by one parent key, each of whose rows the caller may check.
       const many = v?.kind === "rows" && !!q && listRead(q) && q.parentKeys?.length === 1 && !q.parentKeys[0]!.list;
       const keyed = many || (v?.kind === "row" && (q?.key ? !q.key.list : !!q?.passedWhere));
-      if (!q?.readOnly || !keyed || (query && (query !== q || wrap !== field))) return undefined;
+      if (!q?.readOnly || !keyed || (query && wrap !== field)) return undefined;
+      if (query && query !== q) {
+        if (many || !sameRead(query, q) || shaped || reshaped) return undefined;
+        if (!others.includes(q)) others.push(q);
+        continue;
+      }
       if (many && (shaped || field)) return undefined;
       query = q;
       wrap = field;
@@ -825,6 +846,7 @@ export class HelperSummaries implements HelperEffects {
         index: param.index,
         path: path!,
         ...(rows && { rows }),
+        ...(others.length && { others }),
         ...(wrap && { wrap }),
         ...(reshaped && { reshaped: { projection: reshaped.projection, parents: reshaped.parents } }),
       }

@@ -441,7 +441,7 @@ export class OwnershipFlow {
     // The same read, though the helper's file may be another parse of it than the analysed one.
     const same = (a: ts.Node, b: ts.Node) =>
       a === b || (a.pos === b.pos && a.end === b.end && a.getSourceFile().fileName === b.getSourceFile().fileName);
-    if (!found || !same(found.query.call, read)) return undefined;
+    if (!found || ![found.query, ...(found.others ?? [])].some((q) => same(q.call, read))) return undefined;
     // `this.orderService.order({ id, userId: user.id })`: the where it hands on holds the tenant.
     if (found.read.scoped)
       return { proof: "predicate", evidence: call, say: () => "the where it passes holds the tenant filter" };
