@@ -77,6 +77,29 @@ describe("statements assembled from parts: what can still be read", () => {
   });
 });
 
+describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.tenant_id = t.id ${searchQuery}`)", () => {
+  test("Postgres would read `t.id $N` as a typed value: the splice is SQL, so the statement is unreadable", () => {
+    const code = [
+      "let searchQuery = 'WHERE 1=1';",
+      "await pool.query(`SELECT o.* FROM orders o JOIN tenants t ON o.tenant_id = t.id ${searchQuery} ORDER BY o.id`);",
+    ].join("\n");
+    const found = analyzeText(parser, code);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, code.slice(f.start, f.end)]),
+      [["dynamic-sql", "searchQuery"]],
+    );
+    assert.match(found[0]!.message, /right after a name/);
+  });
+
+  test("twins: a value placeholder after `=`, and a typed literal the author wrote, read as written", () => {
+    const code = [
+      "await pool.query(`SELECT * FROM orders WHERE tenant_id = ${tenantId}`);",
+      "await pool.query(\"SELECT * FROM orders WHERE tenant_id = $1 AND created_at > date '2024-01-01'\", [t]);",
+    ].join("\n");
+    assert.deepEqual(summary(code), []);
+  });
+});
+
 describe("a fragment spliced in or left out (`${cond ? Prisma.sql`...` : Prisma.empty}`): checked written out each way", () => {
   const PRISMA = 'import { Prisma, PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();';
 

@@ -1521,3 +1521,32 @@ export async function show(tenantId: string, id: string) {
     }
   });
 });
+
+// crowd.dev's repositories: `class TenantUserRepository { static async ...(id, options) }` with
+// `export default TenantUserRepository`, imported under that name and called on it.
+describe("static methods of a default-exported class", () => {
+  const REPO = `${PRISMA}class InvoiceRepository {
+  static async rename(invoiceId: string, number: string) {
+    return prisma.invoice.update({ where: { id: invoiceId }, data: { number } });
+  }
+}
+export default InvoiceRepository;
+`;
+  const service = (key: string) => `${PRISMA}import Invoices from "../repos/invoice";
+export async function rename(id: string, tenantId: string, body: { id: string }) {
+  const owned = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!owned) throw new Error("not found");
+  return Invoices.rename(${key}, "x");
+}
+`;
+  test("every call passes a proven key: proven at its calls", () => {
+    const r = run({ "/p/src/repos/invoice.ts": REPO, "/p/src/services/invoice.ts": service("owned.id") });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a call passes the request's id: flagged, naming the call", () => {
+    const r = run({ "/p/src/repos/invoice.ts": REPO, "/p/src/services/invoice.ts": service("body.id") });
+    assert.deepEqual(r.flagged, ["repos/invoice.ts:5: update({ where: { id: invoiceId }, data: { number } })"]);
+    assert.match(r.messages[0]!, /the call on invoice\.ts line 7 passes `body\.id`/);
+  });
+});

@@ -46,7 +46,7 @@ import { effectiveSeverity } from "./rules";
 import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
 import { conditionalVariants } from "./sql/variants";
-import type { SqlParser } from "./sql/parse";
+import type { ParsedSql, SqlParser } from "./sql/parse";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
@@ -502,6 +502,30 @@ function eachVariant(findings: RawFinding[]): RawFinding[] {
   });
 }
 
+/** A raw hole whose placeholder the parser took as the value of a type named just before it (`t.id $3`). */
+function gluedRawHole(parsed: ParsedSql, site: SqlSite): SqlSite["holes"][number] | undefined {
+  const raw = new Map(site.holes.filter((h) => h.kind === "raw").map((h) => [h.sqlStart, h]));
+  if (!raw.size) return undefined;
+  let found: SqlSite["holes"][number] | undefined;
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const cast = (
+      node as { TypeCast?: { arg?: { ParamRef?: { location?: number } }; typeName?: { location?: number } } }
+    ).TypeCast;
+    const param = cast?.arg?.ParamRef?.location;
+    const type = cast?.typeName?.location;
+    if (param !== undefined && type !== undefined && type >= 0 && type < param)
+      found = raw.get(parsed.toCharOffset(param));
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(parsed.tree);
+  return found;
+}
+
 function checkSite(
   site: SqlSite,
   options: AnalyzeOptions,
@@ -595,6 +619,22 @@ function checkSite(
       ...explained,
     ];
   }
+  // `ON s."tenantId" = t.id ${searchQuery}`: Postgres reads a name before `$N` as a type (`t.id
+  // '...'`), so raw text spliced after a column parses as a typed value; it is SQL, not a value.
+  const glued = site.holes.length ? gluedRawHole(parsed, site) : undefined;
+  if (glued)
+    return [
+      {
+        ruleId: "dynamic-sql",
+        start: glued.expr.getStart(sourceFile),
+        end: glued.expr.getEnd(),
+        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement right after a name), so it cannot be checked for the tenant predicate: with a placeholder there, Postgres would read the name as a type and the text as its value.`,
+        fixes: [],
+        anchor,
+        literal,
+        identity: `parse|${normalizeSql(site.sql)}`,
+      },
+    ];
   const tokens = new ClauseTokens(() => parser.scan(site.sql));
   const boundaryCtx = boundaryContext(options);
   const tenantTables = tenantTablesIn(parsed, model).map((t) => t.table);

@@ -372,7 +372,10 @@ export class FunctionResolver {
       if (fn && !index!.has(name)) index!.set(name, fn);
     };
     let exportedDefault: ts.Expression | undefined;
+    let defaultClass: string | undefined;
     for (const st of file.statements) {
+      if (tsm.isClassDeclaration(st) && st.name && st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword))
+        defaultClass = st.name.text;
       if (tsm.isFunctionDeclaration(st) && st.name) add(st.name.text, st);
       // `export default async function getPermission(...)`, named or not.
       if (tsm.isFunctionDeclaration(st) && st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword))
@@ -399,7 +402,15 @@ export class FunctionResolver {
     if (exportedDefault && tsm.isIdentifier(exportedDefault)) {
       const named = index.get(exportedDefault.text);
       if (named && !index.has("default")) index.set("default", named);
+      defaultClass ??= exportedDefault.text;
     } else if (exportedDefault) add("default", exportedDefault);
+    // `class TenantUserRepository { static ... }; export default TenantUserRepository` (crowd.dev): its
+    // methods under the name importers give it, `default`.
+    if (defaultClass)
+      for (const [key, fn] of [...index])
+        if (key.startsWith(`${defaultClass}.`) || key.startsWith(`${defaultClass}#`))
+          if (!index.has(`default${key.slice(defaultClass.length)}`))
+            index.set(`default${key.slice(defaultClass.length)}`, fn);
     return index;
   }
 }
