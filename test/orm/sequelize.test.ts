@@ -354,6 +354,35 @@ describe("Sequelize: what a spread may replace, and rows named like their model"
     assert.deepEqual(run(code), []);
   });
 
+  test("terms pushed onto an Op.and list (crowd.dev): the tenant pushed in the list's own block scopes it", () => {
+    const code = fn(`const whereAnd: any[] = [];
+  whereAnd.push({ tenantId });
+  if (status) whereAnd.push({ status });
+  await Order.findAll({ where: { [Op.and]: whereAnd } });`);
+    assert.deepEqual(run(code), []);
+  });
+
+  test("twins: the tenant pushed under a condition; an Op.or list given one more branch; a list emptied", () => {
+    const code = fn(`const a: any[] = [];
+  if (status) a.push({ tenantId });
+  a.push({ status });
+  await Order.findAll({ where: { [Op.and]: a } });
+  const b: any[] = [{ tenantId }];
+  b.push({ status: "public" });
+  await Order.findAll({ where: { [Op.or]: b } });
+  const c: any[] = [{ tenantId }];
+  c.splice(0);
+  await Order.findAll({ where: { [Op.and]: c } });`);
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [
+        ["missing-tenant-filter", "findAll({ where: { [Op.and]: a } })"],
+        ["weak-tenant-filter", "findAll({ where: { [Op.or]: b } })"],
+        ["dynamic-sql", "findAll({ where: { [Op.and]: c } })"],
+      ],
+    );
+  });
+
   // crowd.dev defines its models in lower camel case (`sequelize.define("tenantUser", ...)`) and
   // names rows the same: `const tenantUser = await ...findOne(...)`. Here the model `Invoice`.
   test("a row named like its model: its update and destroy change that row", () => {

@@ -709,6 +709,30 @@ describe("TypeORM: a spread after the where may replace it", () => {
   });
 });
 
+describe("TypeORM: a where list given more branches by push", () => {
+  test("`const where = [{ tenantId }]; where.push({ status: 'public' })`: one more OR branch, without the tenant", () => {
+    assert.deepEqual(
+      run(
+        fn(`const where: any[] = [{ tenantId }];
+  where.push({ status: "public" });
+  await orderRepo.find({ where });`),
+      ).map((f) => [f.rule, f.at]),
+      [["weak-tenant-filter", "find({ where })"]],
+    );
+  });
+
+  test("twin: every pushed branch holds the tenant", () => {
+    assert.deepEqual(
+      run(
+        fn(`const where: any[] = [{ tenantId, status: "open" }];
+  if (status) where.push({ tenantId, status });
+  await orderRepo.find({ where });`),
+      ),
+      [],
+    );
+  });
+});
+
 describe("TypeORM messages", () => {
   test("findOneBy by id only says what leaks and what to add", () => {
     const [f] = run(fn(`return orderRepo.findOneBy({ id });`));

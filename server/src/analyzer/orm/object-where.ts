@@ -61,6 +61,15 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
       const spread = dialect.arrayMeans === "or" ? spreadElements(tsm, e.expression) : undefined;
       return spread ? spread.map((x) => evaluateWhere(x, dialect, depth + 1)) : [{ kind: "unknown", node: e }];
     });
+    // `const where = [{ tenantId }]; where.push({ isPublic: true })`: each push is one more branch (OR).
+    const pushed = pushedElements(tsm, expr);
+    if (pushed === "unknown") return { kind: "unknown", node: expr };
+    if (pushed)
+      parts.push(
+        ...(dialect.arrayMeans === "or" ? [...pushed.always, ...pushed.sometimes] : pushed.always).map((x) =>
+          evaluateWhere(x, dialect, depth + 1),
+        ),
+      );
     return dialect.arrayMeans === "or" ? anyOf(parts) : allOf(parts);
   }
   if (tsm.isCallExpression(node)) return builtWhere(node, dialect, depth);
@@ -200,11 +209,74 @@ function combined(value: ts.Expression, dialect: WhereDialect, op: "and" | "or",
   const { ts: tsm } = dialect;
   const node = resolveConst(tsm, value);
   let parts: WhereVerdict[];
-  if (tsm.isArrayLiteralExpression(node)) parts = node.elements.map((e) => evaluateWhere(e, dialect, depth + 1));
-  else if (tsm.isObjectLiteralExpression(node))
+  if (tsm.isArrayLiteralExpression(node)) {
+    parts = node.elements.map((e) => evaluateWhere(e, dialect, depth + 1));
+    // `const whereAnd = []; whereAnd.push({ tenantId })` (crowd.dev): the terms pushed before the query.
+    const pushed = pushedElements(tsm, value);
+    if (pushed === "unknown") return { kind: "unknown", node: value };
+    if (pushed) {
+      // Under AND a term pushed only under a condition may be missing; one always pushed holds.
+      // Under OR every push is one more branch, each must scope.
+      const always = op === "and" ? pushed.always : [...pushed.always, ...pushed.sometimes];
+      parts = [...parts, ...always.map((e) => evaluateWhere(e, dialect, depth + 1))];
+    }
+  } else if (tsm.isObjectLiteralExpression(node))
     parts = node.properties.map((p) => evaluateProperty(p, dialect, depth + 1));
   else return { kind: "unknown", node };
   return op === "and" ? allOf(parts) : anyOf(parts);
+}
+
+/**
+ * What `list.push(...)` adds to a const array before `at` (`value`, the list's name where it is
+ * used): each pushed element, as pushed in the list's own block (always) or under a condition
+ * (sometimes). "unknown" when the list changes another way (`splice`, `length = 0`, a spread push,
+ * handed to a call); undefined when `value` is no name of a const array of this function.
+ */
+function pushedElements(
+  tsm: typeof ts,
+  value: ts.Expression,
+): { always: ts.Expression[]; sometimes: ts.Expression[] } | "unknown" | undefined {
+  const id = skipOuter(tsm, value);
+  if (!tsm.isIdentifier(id)) return undefined;
+  const decl = findVariable(tsm, id);
+  if (!decl?.initializer || !(tsm.getCombinedNodeFlags(decl) & tsm.NodeFlags.Const)) return undefined;
+  const block = decl.parent.parent.parent;
+  let body: ts.Node | undefined = decl;
+  while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
+  if (!body || !block) return undefined;
+  const out = { always: [] as ts.Expression[], sometimes: [] as ts.Expression[] };
+  let unknown = false;
+  const visit = (n: ts.Node): void => {
+    if (unknown) return;
+    if (tsm.isIdentifier(n) && n.text === id.text && n !== decl.name && n !== id && n.pos >= decl.end) {
+      const access = n.parent;
+      const call = access?.parent;
+      const pushed =
+        tsm.isPropertyAccessExpression(access) &&
+        access.expression === n &&
+        access.name.text === "push" &&
+        call &&
+        tsm.isCallExpression(call) &&
+        call.expression === access;
+      // Read as a value where it is used (`{ [Op.and]: whereAnd }`, its length) changes nothing.
+      const read =
+        (tsm.isPropertyAssignment(access) && access.initializer === n) ||
+        (tsm.isPropertyAccessExpression(access) &&
+          access.expression === n &&
+          access.name.text === "length" &&
+          !(tsm.isBinaryExpression(access.parent) && access.parent.left === access));
+      if (pushed && n.pos < id.pos) {
+        const args = (call as ts.CallExpression).arguments;
+        if (args.some((a) => tsm.isSpreadElement(a))) unknown = true;
+        const always = tsm.isExpressionStatement(call!.parent) && call!.parent.parent === block;
+        (always ? out.always : out.sometimes).push(...(args as readonly ts.Expression[]));
+      } else if (!pushed && !read) unknown = true;
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  if (unknown) return "unknown";
+  return out.always.length || out.sometimes.length ? out : undefined;
 }
 
 /** AND: one scoping term is enough. */
