@@ -120,6 +120,18 @@ const cases: FixCase[] = [
     safe: false,
   },
   {
+    name: "tenantExpression through a destructured handler parameter (unsend's `({ ctx: { db, team } })`): team.id",
+    code: fn("return prisma.invoice.findMany();", "{ ctx: { db, tenant } }: any"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId: tenant.id } });", "{ ctx: { db, tenant } }: any"),
+    config: { tenantExpression: "ctx.tenant.id" },
+  },
+  {
+    name: "tenantExpression through a renamed destructured parameter (`{ ctx: c }`): c.tenant.id",
+    code: fn("return prisma.invoice.findMany();", "{ ctx: c }: any"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId: c.tenant.id } });", "{ ctx: c }: any"),
+    config: { tenantExpression: "ctx.tenant.id" },
+  },
+  {
     name: "the tenant value an optional parameter: offered, never applied unattended (Prisma drops undefined)",
     code: fn("return prisma.invoice.findMany();", "tenantId?: string"),
     expected: fn("return prisma.invoice.findMany({ where: { tenantId } });", "tenantId?: string"),

@@ -63,8 +63,43 @@ export function tenantValueAt(
   }
   // The configured expression compiles only where its first name is in scope (`workspace` of
   // `workspace.id`): elsewhere it is offered in the editor, never applied by `--fix`.
-  if (tenantExpression) return { text: tenantExpression, resolved: inScope(tsm, node, rootName(tenantExpression)) };
+  if (tenantExpression) {
+    if (inScope(tsm, node, rootName(tenantExpression))) return { text: tenantExpression, resolved: true };
+    // `({ ctx: { db, team }, input }) => ...` with `ctx.team.id` configured: `team.id` is what is in scope.
+    const destructured = throughDestructuring(tsm, node, tenantExpression);
+    return destructured ? { text: destructured, resolved: true } : { text: tenantExpression, resolved: false };
+  }
   return { text: TENANT_PLACEHOLDER, resolved: false };
+}
+
+/**
+ * The configured expression (`ctx.team.id`) rewritten through a parameter of an enclosing function
+ * that destructures its first names (`{ ctx: { team } }` -> `team.id`, `{ ctx: c }` -> `c.team.id`).
+ */
+function throughDestructuring(tsm: typeof ts, node: ts.Node, expression: string): string | undefined {
+  const path = /^\s*[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*$/.test(expression)
+    ? expression.trim().split(".")
+    : undefined;
+  if (!path || path.length < 2) return undefined;
+  const walk = (pattern: ts.BindingName, at: number): string | undefined => {
+    if (tsm.isIdentifier(pattern)) return [pattern.text, ...path.slice(at)].join(".");
+    if (!tsm.isObjectBindingPattern(pattern) || at >= path.length) return undefined;
+    for (const el of pattern.elements) {
+      if (el.dotDotDotToken) continue;
+      const prop = el.propertyName ?? el.name;
+      if (tsm.isIdentifier(prop) && prop.text === path[at]) return walk(el.name, at + 1);
+    }
+    return undefined;
+  };
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (!tsm.isFunctionLike(current)) continue;
+    for (const p of current.parameters) {
+      // The parameter is the object the configured path starts in (a tRPC handler's `opts`).
+      const found = tsm.isObjectBindingPattern(p.name) ? walk(p.name, 0) : undefined;
+      if (found && found !== expression.trim()) return found;
+    }
+  }
+  return undefined;
 }
 
 /** A field of the class named like the tenant (a property, or a constructor parameter property), not optional. */
