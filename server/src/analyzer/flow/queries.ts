@@ -349,9 +349,11 @@ export function sqlFlowQuery(
     ? "none"
     : site.driver === "slonik" || site.parameterStyle === "pgp"
       ? slonikReturns(tsm, site.node, sql)
-      : site.driver === "pg" || site.driver === "unknown"
-        ? "result"
-        : "rows";
+      : selectTyped(tsm, site.node)
+        ? "rows"
+        : site.driver === "pg" || site.driver === "unknown"
+          ? "result"
+          : "rows";
   const creates = /^\s*insert\b/i.test(sql);
   const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
   const terms = whereEqualities(tsm, site);
@@ -367,6 +369,20 @@ export function sqlFlowQuery(
     key: sqlKey(terms, rowsOf),
     ...(parentKeys && { parentKeys }),
   };
+}
+
+/** Sequelize's `sequelize.query(text, { type: QueryTypes.SELECT })`: the rows themselves. */
+function selectTyped(tsm: typeof ts, node: ts.Node): boolean {
+  if (!tsm.isCallExpression(node)) return false;
+  const options = node.arguments[1] && strip(tsm, node.arguments[1]);
+  if (!options || !tsm.isObjectLiteralExpression(options)) return false;
+  return options.properties.some(
+    (p) =>
+      tsm.isPropertyAssignment(p) &&
+      tsm.isIdentifier(p.name) &&
+      p.name.text === "type" &&
+      /(?:^|\.)SELECT$/.test(p.initializer.getText()),
+  );
 }
 
 // slonik's pool methods say what comes back: `one(...)` a row, `many(...)` rows, `oneFirst(...)` a value;
@@ -546,7 +562,7 @@ function whereEqualities(tsm: typeof ts, site: SqlSite): WhereEquality[] | undef
       const expr =
         site.parameterStyle === "numbered" || site.parameterStyle === "pgp"
           ? (site.namedValues?.get(n) ?? site.valuesArray?.elements[n - 1])
-          : site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr;
+          : (site.holes.find((h) => h.kind === "value" && h.sqlStart === at)?.expr ?? site.namedValues?.get(n));
       // `id = NULL` matches no row.
       if (expr && !tsm.isSpreadElement(expr) && !tsm.isOmittedExpression(expr))
         out.push({ qualifier: m[1], column: m[2]!, expr: strip(tsm, expr), list: !!m[3] });

@@ -120,7 +120,11 @@ export function renderSql(
       } else if (token.name === undefined) {
         out.appendPoint(`$${++positional}`, fileStart, fileEnd);
       } else {
-        if (!named.has(token.name)) named.set(token.name, named.size + 1);
+        if (!named.has(token.name)) {
+          named.set(token.name, named.size + 1);
+          // Sequelize's `:taskId` with `replacements: { taskId: record.id }`: the value the flow follows.
+          if (bindings?.keys?.has(token.name)) namedValues.set(named.size, bindings.bindingExpr(token.name));
+        }
         out.appendPoint(`$${named.get(token.name)}`, fileStart, fileEnd);
       }
     }
