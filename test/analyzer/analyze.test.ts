@@ -91,6 +91,30 @@ describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.
     assert.match(found[0]!.message, /right after a name/);
   });
 
+  test("raw SQL spliced where a value would go (`AND ${Prisma.raw(extra)}`): it may be `1=1 OR true`", () => {
+    const code = [
+      'import { Prisma, PrismaClient } from "@prisma/client";',
+      "const prisma = new PrismaClient();",
+      "await prisma.$queryRaw`SELECT * FROM orders WHERE tenant_id = ${t} AND ${Prisma.raw(extra)}`;",
+    ].join("\n");
+    const found = analyzeText(parser, code);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, code.slice(f.start, f.end)]),
+      [["dynamic-sql", "Prisma.raw(extra)"]],
+    );
+    assert.match(found[0]!.message, /as raw SQL/);
+    // Where no condition goes (`ORDER BY ${Prisma.raw(order)}`), it picks no rows: read as written.
+    const sorted = [
+      'import { Prisma, PrismaClient } from "@prisma/client";',
+      "const prisma = new PrismaClient();",
+      "await prisma.$queryRaw`SELECT * FROM orders WHERE status = ${s} ORDER BY ${Prisma.raw(order)}`;",
+    ].join("\n");
+    assert.deepEqual(
+      analyzeText(parser, sorted).map((f) => f.ruleId),
+      ["missing-tenant-filter"],
+    );
+  });
+
   test("twins: a value placeholder after `=`, and a typed literal the author wrote, read as written", () => {
     const code = [
       "await pool.query(`SELECT * FROM orders WHERE tenant_id = ${tenantId}`);",

@@ -1510,8 +1510,8 @@ export async function show(tenantId: string, id: string) {
     assert.deepEqual(r.flagged, []);
   });
 
-  test("twins: the same name through a project module that cannot be read, or a workspace package whose folder holds the file", () => {
-    for (const from of ["./other", "@acme/lib"]) {
+  test("twins: the same name through a project module that cannot be read, a workspace package (scoped, or a bare name its folder has)", () => {
+    for (const from of ["./other", "@acme/lib", "@acme/anything", "lib"]) {
       const service = SERVICE.replace('import * as tldts from "tldts";', `import * as tldts from "${from}";`).replace(
         'import * as other from "./other";\n',
         "",

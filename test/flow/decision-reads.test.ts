@@ -199,6 +199,18 @@ describe("a read only tested for presence", () => {
   await save(data);`,
       `  if (!(await prisma.invoice.findUnique({ where: { id: data.invoiceId } }))) throw new Error("no such invoice");
   await save(data);`,
+      // Copied on first: destructured, held in a const, spliced into a URL.
+      `  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  const { invoiceId } = data;
+  await prisma.note.create({ data: { body: "x", invoiceId, tenantId } });`,
+      `  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  const iid = data.invoiceId;
+  await prisma.note.create({ data: { body: "x", invoiceId: iid, tenantId } });`,
+      `  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  await fetch(\`https://export.example/invoices/\${data.invoiceId}\`);`,
     ];
     for (const body of twins)
       assert.ok(

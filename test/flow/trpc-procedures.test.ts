@@ -84,8 +84,24 @@ describe("a tRPC procedure's middleware", () => {
     const { invoiceId } = input;
     return prisma.invoice.delete({ where: { id: invoiceId } });
   }),
+  withDefault: invoiceProcedure.mutation(async ({ input }: any) => {
+    const { invoiceId = input.otherId } = input;
+    return prisma.invoice.delete({ where: { id: invoiceId } });
+  }),
+  shadowed: invoiceProcedure.mutation(async ({ input: outer }: any) => {
+    {
+      const input = { invoiceId: outer.otherId };
+      const { invoiceId } = input;
+      return prisma.invoice.delete({ where: { id: invoiceId } });
+    }
+  }),
 };`),
-      ["router.ts:5: update({ where: { id: invoiceId }, data })", "router.ts:10: delete({ where: { id: invoiceId } })"],
+      [
+        "router.ts:5: update({ where: { id: invoiceId }, data })",
+        "router.ts:10: delete({ where: { id: invoiceId } })",
+        "router.ts:14: delete({ where: { id: invoiceId } })",
+        "router.ts:20: delete({ where: { id: invoiceId } })",
+      ],
     );
   });
 

@@ -109,12 +109,12 @@ describe("Sequelize model reader", () => {
     });
   }
 
-  test("inflection's rules: address -> addresses, status -> statuses, datum -> data, news stays", () => {
-    const names = ["address", "status", "datum", "news", "company", "person"];
+  test("inflection's rules, as Sequelize names tables: address -> addresses, Human -> Humans, news stays", () => {
+    const names = ["address", "status", "datum", "news", "company", "person", "Human", "Bonus", "Evidence"];
     const code = names.map((n) => `sequelize.define("${n}", { tenantId: DataTypes.UUID });`).join("\n");
     assert.deepEqual(
       read(code).map((t) => t.name),
-      ["addresses", "statuses", "data", "news", "companies", "people"],
+      ["addresses", "statuses", "data", "news", "companies", "people", "Humans", "Bonuses", "Evidence"],
     );
   });
 

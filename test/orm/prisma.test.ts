@@ -564,6 +564,22 @@ describe("a where the analyzer cannot see through is dynamic-sql, not silence", 
     );
   });
 
+  test("a spread of a const object changed after it is written, a computed key after the where or the tenant", () => {
+    assert.deepEqual(
+      found(
+        [
+          "const paging: any = { take: 10 };\n  Object.assign(paging, input);\n  await prisma.invoice.findMany({ where: { tenantId }, ...paging });",
+          "const extra: any = { status: 'x' };\n  extra.tenantId = status;\n  await prisma.invoice.findMany({ where: { tenantId, ...extra } });",
+          "await prisma.invoice.findMany({ where: { tenantId }, ['where']: input.where } as any);",
+          "await prisma.invoice.findMany({ where: { tenantId, [input.k]: input.v } });",
+        ].join("\n  "),
+        undefined,
+        "id: string, tenantId: string, status: string, input: any",
+      ).map((f) => f.rule),
+      ["dynamic-sql", "dynamic-sql", "dynamic-sql", "dynamic-sql"],
+    );
+  });
+
   test("twins: the spread before the tenant, or of objects without it: scoped", () => {
     assert.deepEqual(
       found(

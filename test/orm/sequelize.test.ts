@@ -399,6 +399,21 @@ export async function g(rows: any[]) {
     assert.deepEqual(run(code), []);
   });
 
+  test("twin: a model class loaded with an awaited import, or declared `typeof` the model, is the model", () => {
+    const code = `import * as db from "../models";
+export async function f(id: string) {
+  const Invoice = await import("../models").then((m) => m.Invoice);
+  await Invoice.destroy({ where: { id } });
+}
+export async function g(id: string) {
+  const Invoice: typeof db.Invoice = await loadModel();
+  await Invoice.destroy({ where: { id } });
+}
+declare function loadModel(): Promise<any>;
+`;
+    assert.equal(run(code).filter((f) => f.rule === "missing-tenant-filter").length, 2);
+  });
+
   test("twin: the model itself, under its own name, destroys every tenant's matching rows", () => {
     const code = `import * as db from "../models";
 export async function f(id: string) {

@@ -502,6 +502,31 @@ function eachVariant(findings: RawFinding[]): RawFinding[] {
   });
 }
 
+/**
+ * `${Prisma.raw(extra)}`, `${sql.unsafe(text)}`: text spliced in as SQL on purpose, where a placeholder
+ * reads as a value (`AND ${Prisma.raw(extra)}`): it may be `1=1 OR true`.
+ */
+function rawSqlHole(tsm: typeof ts, site: SqlSite): SqlSite["holes"][number] | undefined {
+  return site.holes.find((h) => {
+    if (h.kind !== "raw") return false;
+    // Only where a condition goes (`WHERE`, `ON`, `HAVING`): `ORDER BY ${Prisma.raw(order)}` picks no rows.
+    const clauses = site.sql.slice(0, h.sqlStart).match(CLAUSE_WORDS);
+    if (!clauses || !/^(?:where|on|having)$/i.test(clauses[clauses.length - 1]!)) return false;
+    let e: ts.Node = h.expr;
+    while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isNonNullExpression(e)) e = e.expression;
+    if (!tsm.isCallExpression(e)) return false;
+    const callee = e.expression;
+    const name = tsm.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : tsm.isIdentifier(callee)
+        ? callee.text
+        : "";
+    return /^(?:raw|unsafe)$/.test(name);
+  });
+}
+
+const CLAUSE_WORDS = /\b(?:where|on|having|order\s+by|group\s+by|limit|offset|returning|select|set|values)\b/gi;
+
 /** A raw hole whose placeholder the parser took as the value of a type named just before it (`t.id $3`). */
 function gluedRawHole(parsed: ParsedSql, site: SqlSite): SqlSite["holes"][number] | undefined {
   const raw = new Map(site.holes.filter((h) => h.kind === "raw").map((h) => [h.sqlStart, h]));
@@ -621,14 +646,14 @@ function checkSite(
   }
   // `ON s."tenantId" = t.id ${searchQuery}`: Postgres reads a name before `$N` as a type (`t.id
   // '...'`), so raw text spliced after a column parses as a typed value; it is SQL, not a value.
-  const glued = site.holes.length ? gluedRawHole(parsed, site) : undefined;
+  const glued = site.holes.length ? (gluedRawHole(parsed, site) ?? rawSqlHole(tsm, site)) : undefined;
   if (glued)
     return [
       {
         ruleId: "dynamic-sql",
         start: glued.expr.getStart(sourceFile),
         end: glued.expr.getEnd(),
-        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement right after a name), so it cannot be checked for the tenant predicate: with a placeholder there, Postgres would read the name as a type and the text as its value.`,
+        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement${rawSqlHole(tsm, site) === glued ? " as raw SQL" : " right after a name"}), so it cannot be checked for the tenant predicate: ${rawSqlHole(tsm, site) === glued ? "its text may hold any condition (`1=1 OR true`)" : "with a placeholder there, Postgres would read the name as a type and the text as its value"}.`,
         fixes: [],
         anchor,
         literal,

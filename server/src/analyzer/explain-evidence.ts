@@ -310,6 +310,10 @@ function handedOn(tsm: typeof ts, n: ts.Node): boolean {
   const p = e.parent;
   if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return p.expression !== e;
   if (tsm.isSpreadElement(p) || tsm.isSpreadAssignment(p) || tsm.isArrayLiteralExpression(p)) return true;
+  // Copied on (`const pid = data.projectId`, `const { projectId } = data`, `row.projectId = ...`) or
+  // spliced into text (`/projects/${data.projectId}/export`): the copy goes wherever it goes.
+  if ((tsm.isVariableDeclaration(p) && p.initializer === e) || tsm.isTemplateSpan(p)) return true;
+  if (tsm.isBinaryExpression(p) && p.right === e && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return true;
   if (!(tsm.isPropertyAssignment(p) && p.initializer === e) && !tsm.isShorthandPropertyAssignment(p)) return false;
   // Inside a `where` (at any depth): a filter, not a value written.
   for (let o: ts.Node | undefined = p.parent; o && !tsm.isFunctionLike(o); o = o.parent)

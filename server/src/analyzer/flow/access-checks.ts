@@ -662,6 +662,9 @@ export abstract class AccessChecks extends FlowValues {
     };
     find(scope);
     if (!check || this.usedBefore(child.source, check, scope, at)) return;
+    // `await Promise.all([assertProject(env.projectId, t), publish(env)])`: used beside the check, before it settles.
+    const rowName = strip(tsm, keyExpr.expression);
+    if (tsm.isIdentifier(rowName) && readsOutside(tsm, check, at, rowName.text)) return;
     // A check inside a branch the child's read is not in (`if (strict) { ...check... }`) holds on one path only.
     if (!within(child.source.call, scope)) return;
     // The name still holds that row at the check (`redirect = await read(otherId)` in between: another row).
@@ -683,10 +686,16 @@ export abstract class AccessChecks extends FlowValues {
     if (t.expression.name.text !== "some") return;
     const each = callback(tsm, t.arguments[0]);
     if (!each || !tsm.isIdentifier(each.param)) return;
-    const list = this.valueOf(t.expression.expression, st);
+    // The list itself, by its name: `envs.filter(...).some(...)` checks only the rows the filter keeps.
+    const listExpr = strip(tsm, t.expression.expression);
+    if (!tsm.isIdentifier(listExpr) && !tsm.isPropertyAccessExpression(listExpr)) return;
+    const list = this.valueOf(listExpr, st);
     const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
     if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
-    if (this.usedBefore(q, st, scope)) return;
+    // `envs.push(extra)` after the check: a row nothing checked.
+    if (this.usedBefore(q, st, scope) || listChanged(tsm, listExpr, q.call)) return;
+    // Compared with another unchecked row's tenant (`envs[0].project.teamId`): the rows share a tenant, whichever.
+    if (this.comparesWithUnchecked(each.body, each.param.text, st)) return;
     // The callback's parameter is each row of the list, for the test of its body.
     const row: Binding = { name: each.param.text, value: element(list)!, scope: st, pos: st.pos };
     this.bindings.push(row);
@@ -706,6 +715,40 @@ export abstract class AccessChecks extends FlowValues {
         `every row's ${field} is checked ${checked.owner ? "to be the signed-in user" : "against the tenant"} on line ${line}, and the path ends when one is not`,
     };
     this.markChecked(q, reason, scope, st.end, false, !!checked.shared, throws, true);
+  }
+
+  /**
+   * Whether the comparison `body` (a check of the row `param`) compares with a value read from a
+   * row nothing checked: `e.project.teamId !== first.project.teamId` proves only that the rows agree.
+   */
+  protected comparesWithUnchecked(body: ts.Expression, param: string, at: ts.Node): boolean {
+    const tsm = this.tsm;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      if (
+        tsm.isIdentifier(n) &&
+        n.text !== param &&
+        !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n)
+      ) {
+        const v = this.valueOf(n, at);
+        if ((v?.kind === "row" || v?.kind === "rows") && v.unchecked) found = true;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(body);
+    return found;
+  }
+
+  /** Whether `e` (`env.project.teamId`) is read off a row, or rows, nothing checked yet. */
+  protected readsUncheckedRow(e: ts.Expression, at: ts.Node): boolean {
+    const tsm = this.tsm;
+    let x = strip(tsm, e);
+    while (tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x) || tsm.isNonNullExpression(x))
+      x = strip(tsm, x.expression);
+    if (!tsm.isIdentifier(x)) return false;
+    const v = this.valueOf(x, at);
+    return (v?.kind === "row" || v?.kind === "rows") && !!v.unchecked;
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
@@ -1091,6 +1134,18 @@ const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fil
  * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
  * function after `from`: a mutating method, an element or whole assignment, handed to a call.
  */
+/** Whether `name` is read in `node` outside `except`. */
+function readsOutside(tsm: typeof ts, node: ts.Node, except: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n === except) return;
+    if (tsm.isIdentifier(n) && n.text === name && isVariableRead(tsm, n)) found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
 export function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolean {
   const text = normalize(expr.getText());
   let fn: ts.Node | undefined = from.parent;

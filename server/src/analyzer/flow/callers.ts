@@ -348,15 +348,29 @@ function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, owner: 
   if (!file.text.includes(name)) return false;
   const uses = valueUsesByFile.get([file], () => {
     const names = { bare: new Set<string>(), members: new Set<string>() };
+    // A class imported under any name (`import Repo from "./repo"`, the default export of crowd.dev's repositories).
+    const imported = new Set<string>();
+    for (const st of file.statements) {
+      const clause = tsm.isImportDeclaration(st) ? st.importClause : undefined;
+      if (clause?.name) imported.add(clause.name.text);
+      const b = clause?.namedBindings;
+      if (b && tsm.isNamespaceImport(b)) imported.add(b.name.text);
+      if (b && tsm.isNamedImports(b)) for (const el of b.elements) imported.add(el.name.text);
+    }
+    const member = (on: ts.Expression, name: string) => {
+      const by = on.kind === tsm.SyntaxKind.ThisKeyword ? "this" : tsm.isIdentifier(on) ? on.text : undefined;
+      if (by) names.members.add(`${by}.${name}`);
+      if (by && imported.has(by)) names.members.add(`<import>.${name}`);
+    };
     const visit = (n: ts.Node): void => {
       if (tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
       if (tsm.isIdentifier(n) && isValueUse(tsm, n)) names.bare.add(n.text);
       // `ids.map(DomainService.byId)`, `{ run: this.process }`: a method taken as a value.
-      if (tsm.isPropertyAccessExpression(n) && !(tsm.isCallExpression(n.parent) && n.parent.expression === n)) {
-        const on = strip(tsm, n.expression);
-        const by = on.kind === tsm.SyntaxKind.ThisKeyword ? "this" : tsm.isIdentifier(on) ? on.text : undefined;
-        if (by) names.members.add(`${by}.${n.name.text}`);
-      }
+      if (tsm.isPropertyAccessExpression(n) && !(tsm.isCallExpression(n.parent) && n.parent.expression === n))
+        member(strip(tsm, n.expression), n.name.text);
+      // `Repo["findById"](id)`: called, or taken, by a name no call site search reads.
+      if (tsm.isElementAccessExpression(n) && tsm.isStringLiteralLike(n.argumentExpression))
+        member(strip(tsm, n.expression), n.argumentExpression.text);
       tsm.forEachChild(n, visit);
     };
     visit(file);
@@ -364,7 +378,9 @@ function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, owner: 
   });
   // A method is reached through its class or `this`: a bare `id`, or `req.params.id`, is some other value.
   if (!owner) return uses.bare.has(name);
-  return uses.members.has(`${owner}.${name}`) || uses.members.has(`this.${name}`);
+  return (
+    uses.members.has(`${owner}.${name}`) || uses.members.has(`this.${name}`) || uses.members.has(`<import>.${name}`)
+  );
 }
 
 /** The class a method belongs to, by name; undefined for a function of its own. */

@@ -118,6 +118,8 @@ export type HelperEffect =
       onError?: string;
       /** Whether the caller handed the helper's tenant parameters the tenant, not request input. */
       tenant: (names: TenantNames) => boolean;
+      /** What the caller handed the helper's tenant parameters. */
+      tenantArgs?: readonly ts.Expression[];
     }
   | { kind: "checks-row"; row: ts.Expression; field: string; tenant: (names: TenantNames) => boolean; reason: Reason };
 
@@ -399,7 +401,8 @@ export abstract class FlowValues {
     for (const p of o.properties) {
       if (tsm.isSpreadAssignment(p)) return undefined;
       const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
-      if (!name) continue;
+      // `["docId"]: input.docId`, `[key]: value`: a computed key may replace any field.
+      if (!name) return undefined;
       const expr = tsm.isShorthandPropertyAssignment(p)
         ? p.name
         : tsm.isPropertyAssignment(p)
@@ -410,7 +413,7 @@ export abstract class FlowValues {
       if (v && !v.unchecked && (v.reason || (v.kind === "object" && v.fields))) fields.set(name, v);
       else fields.delete(name);
     }
-    return fields.size ? { kind: "object", table: "", fields } : undefined;
+    return fields.size ? { kind: "object", table: "", fields, literal: true } : undefined;
   }
 
   /** `{ ...row, url }` of a proven row: that row, when no field replaces one the row is known by. */
@@ -560,13 +563,65 @@ export abstract class FlowValues {
     const root = /^[\w$]+/.exec(text)?.[0];
     const bound = root && this.latest(this.bindings, root, at);
     if (!bound) return false;
-    return this.writes.some(
-      (w) =>
-        w.pos > bound.pos &&
-        w.pos <= at.pos &&
-        within(at, w.scope) &&
-        (w.name === text || text.startsWith(`${w.name}.`)),
-    );
+    if (
+      this.writes.some(
+        (w) =>
+          w.pos > bound.pos &&
+          w.pos <= at.pos &&
+          within(at, w.scope) &&
+          (w.name === text || text.startsWith(`${w.name}.`)),
+      )
+    )
+      return true;
+    return this.escaped(root, bound.pos, at.pos, !!bound.value.literal);
+  }
+
+  /**
+   * Whether the object or row `name` may have changed between `from` and `to` by a way the writes
+   * do not name: held under another name (`const other = ids`, then `other.docId = ...`), a field
+   * deleted (`delete ids.docId`), or, for an object the code built, handed to a call (`setIt(ids, x)`).
+   */
+  private escaped(name: string, from: number, to: number, calls: boolean): boolean {
+    return (this.escapes ??= this.findEscapes()).some((e) => {
+      if (e.name !== name || e.pos < from || e.pos >= to) return false;
+      if (e.kind === "call") return calls;
+      // Another name for it, written through (`const other = ids; other.docId = x`).
+      if (e.kind === "alias")
+        return this.writes.some(
+          (w) => w.pos > e.pos && w.pos <= to && (w.name === e.alias || w.name.startsWith(`${e.alias}.`)),
+        );
+      return true;
+    });
+  }
+
+  private escapes?: { name: string; pos: number; kind: "alias" | "delete" | "call"; alias?: string }[];
+
+  /** Every place in the function where a name is aliased, has a field deleted, or is handed to a call: found once. */
+  private findEscapes(): { name: string; pos: number; kind: "alias" | "delete" | "call"; alias?: string }[] {
+    const tsm = this.tsm;
+    const out: { name: string; pos: number; kind: "alias" | "delete" | "call"; alias?: string }[] = [];
+    const visit = (n: ts.Node): void => {
+      if (tsm.isIdentifier(n) && !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        const p = n.parent;
+        const alias =
+          tsm.isVariableDeclaration(p) && p.initializer === n && tsm.isIdentifier(p.name)
+            ? p.name.text
+            : tsm.isBinaryExpression(p) &&
+                p.right === n &&
+                p.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+                tsm.isIdentifier(p.left)
+              ? p.left.text
+              : undefined;
+        if (alias) out.push({ name: n.text, pos: n.pos, kind: "alias", alias });
+        else if (tsm.isPropertyAccessExpression(p) && p.expression === n && tsm.isDeleteExpression(p.parent))
+          out.push({ name: n.text, pos: n.pos, kind: "delete" });
+        else if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n)
+          out.push({ name: n.text, pos: n.pos, kind: "call" });
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(this.root);
+    return out;
   }
 
   /**
@@ -730,7 +785,9 @@ function joinValues(a: Value, b: Value): Value | undefined {
       const j = w && joinValues(v, w);
       if (j) fields.set(name, j);
     }
-    return fields.size ? { kind: "object", table: "", fields } : undefined;
+    return fields.size
+      ? { kind: "object", table: "", fields, ...((a.literal || b.literal) && { literal: true }) }
+      : undefined;
   }
   if (a.table !== b.table || a.uniqueField !== b.uniqueField) return undefined;
   const { source, ...rest } = a;

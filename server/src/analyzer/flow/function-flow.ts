@@ -161,19 +161,27 @@ export class FunctionFlow extends AccessChecks {
     const tsm = this.tsm;
     const d = tsm.isVariableDeclarationList(loop.initializer) ? loop.initializer.declarations[0] : undefined;
     if (!d || !tsm.isIdentifier(d.name) || !(tsm.getCombinedNodeFlags(loop.initializer) & tsm.NodeFlags.Const)) return;
-    const list = this.valueOf(loop.expression, loop);
+    // The list itself, by its name: `for (const e of envs.filter(...))` checks only the rows the filter keeps.
+    const listExpr = strip(tsm, loop.expression);
+    if (!tsm.isIdentifier(listExpr) && !tsm.isPropertyAccessExpression(listExpr)) return;
+    const list = this.valueOf(listExpr, loop);
     const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
     if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
-    if (skipsAny(tsm, loop.statement) || this.usedBefore(q, loop, scope)) return;
+    if (skipsAny(tsm, loop.statement) || this.usedBefore(q, loop, scope) || listChanged(tsm, listExpr, q.call)) return;
     const name = d.name.text;
     const body = loop.statement;
+    // The list read inside the loop (`await publish(envs)`), or the loop left early with something
+    // (`if (flag) return envs`): rows not yet checked are handed on.
+    const listName = /^[\w$]+/.exec(listExpr.getText(this.ctx.sourceFile))?.[0] ?? "";
+    if (readsName(tsm, body, listName)) return;
     for (const st of tsm.isBlock(body) ? body.statements : [body]) {
       if (tsm.isIfStatement(st) && endsPath(tsm, st.thenStatement))
         for (const term of orTerms(tsm, st.expression)) {
           const checked = this.checkedRow(term, st);
           const row = checked && strip(tsm, checked.expr);
           if (!checked || checked.row.source !== q || checked.public || !row || !tsm.isIdentifier(row)) continue;
-          if (row.text !== name) continue;
+          if (row.text !== name || this.comparesWithUnchecked(term, name, st)) continue;
+          if (returnsBesides(tsm, body, st.thenStatement)) return;
           const line = lineOf(this.ctx.sourceFile, st);
           const field = checked.field;
           const reason: Reason = {
@@ -360,7 +368,7 @@ export class FunctionFlow extends AccessChecks {
     }
     const all = this.promiseAll(d.name, init);
     if (all) all.forEach(([name, e]) => this.bind(name, this.valueOf(e, d), scope, d.end));
-    else if (this.tsm.isObjectBindingPattern(d.name) && isPath(this.tsm, bare))
+    else if (this.tsm.isObjectBindingPattern(d.name) && isPath(this.tsm, bare) && !this.shadowed(bare, d))
       // `const { campaignId, ...data } = input`: each name holds what `input.campaignId` does, a fact
       // on that text (a middleware's verified input) included.
       this.bindFields(d.name, bare, "", d, scope);
@@ -373,6 +381,25 @@ export class FunctionFlow extends AccessChecks {
     this.ran(init, d, scope, "kept");
   }
 
+  /**
+   * Whether the first name of `path` (`input` of `input.docId`) is declared again in a block between
+   * the function and `at`: facts about the outer name, kept by text, are not about it.
+   */
+  private shadowed(path: ts.Expression, at: ts.Node): boolean {
+    const tsm = this.tsm;
+    const root = /^[\w$]+/.exec(path.getText(this.ctx.sourceFile))?.[0];
+    if (!root) return false;
+    for (let n: ts.Node | undefined = at.parent; n && n !== this.root; n = n.parent) {
+      // The parameter that binds it: the name the facts are about.
+      if (tsm.isFunctionLike(n) && n.parameters.some((p) => binds(tsm, p.name, root))) return false;
+      if (!tsm.isBlock(n)) continue;
+      for (const st of n.statements)
+        if (tsm.isVariableStatement(st) && st.declarationList.declarations.some((v) => binds(tsm, v.name, root)))
+          return true;
+    }
+    return false;
+  }
+
   /** Each name of an object pattern bound from `from` plus the field path to it (`input.a.b`). */
   private bindFields(
     pattern: ts.ObjectBindingPattern,
@@ -383,7 +410,8 @@ export class FunctionFlow extends AccessChecks {
   ): void {
     const tsm = this.tsm;
     for (const el of pattern.elements) {
-      if (el.dotDotDotToken) continue;
+      // `{ docId = input.otherId }`: a missing field takes the default, which nothing proved.
+      if (el.dotDotDotToken || el.initializer) continue;
       const prop = el.propertyName ?? el.name;
       if (!tsm.isIdentifier(prop) && !tsm.isStringLiteral(prop)) continue;
       const at = `${path}.${prop.text}`;
@@ -468,6 +496,8 @@ export class FunctionFlow extends AccessChecks {
     for (const effect of this.ctx.helpers.effects(e)) {
       if (effect.kind === "verifies") {
         if (!effect.tenant(this.ctx.tenantOf(effect.table))) continue;
+        // `assertProject(env.projectId, env.project.teamId)`: the row's own team handed as the tenant checks nothing.
+        if (effect.tenantArgs?.some((a) => this.readsUncheckedRow(a, st))) continue;
         const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
         const value: Value = {
           kind: effect.list ? "keys" : "key",
@@ -772,6 +802,18 @@ function presentAnd(tsm: typeof ts, term: ts.Expression): { name: string; test: 
 function isName(tsm: typeof ts, e: ts.Expression, name: string): boolean {
   const x = strip(tsm, e);
   return tsm.isIdentifier(x) && x.text === name;
+}
+
+/** A `return` in the loop body (not inside a function in it) other than in `except`. */
+function returnsBesides(tsm: typeof ts, body: ts.Node, except: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n === except || tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n)) found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
 }
 
 /** `input`, `ctx.input`, `this.params`: a name or a chain of fields, read where it stands. */

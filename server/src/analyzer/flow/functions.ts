@@ -260,10 +260,10 @@ export class FunctionResolver {
   }
 
   /**
-   * Whether `specifier`, imported by `from`, may name the project file `target`: a relative path or
-   * one the project maps (tsconfig `paths`, `@/` aliases) may; a workspace package (`@acme/lib`)
-   * only when `target` sits in a folder of that name; a bare package name (`tldts`, `aws-sdk/x`)
-   * is a dependency in node_modules, never a file of the project.
+   * Whether `specifier`, imported by `from`, may name the project file `target`: a relative path,
+   * one the project maps (tsconfig `paths`, `@/` aliases) or a scoped workspace package may; a bare
+   * name (`tldts`, `aws-sdk/x`) only when `target` sits in a folder of that name (a workspace
+   * package `db` in `packages/db`): else it is a dependency in node_modules.
    */
   mayNameFile(from: string, specifier: string, target: string): boolean {
     if (
@@ -274,12 +274,13 @@ export class FunctionResolver {
     )
       return true;
     if (this.moduleCandidates?.(from, specifier).length) return true;
+    // A scoped name may be a workspace package in any folder (`@acme/db` in `packages/database`).
+    if (specifier.startsWith("@")) return true;
+    // `db` (a workspace package in `packages/db`), `src/team/team.service` from the project's
+    // baseUrl: a folder of the project by its first segment.
     const path = `/${target.replace(/\\/g, "/")}`;
-    const scoped = /^@[\w.-]+\/([\w.-]+)/.exec(specifier);
-    if (scoped) return path.includes(`/${scoped[1]}/`);
-    // `src/team/team.service` from the project's baseUrl: a folder of the project by its first segment.
-    const [first, ...rest] = specifier.split("/");
-    return rest.length > 0 && path.includes(`/${first}/`);
+    const [first] = specifier.split("/");
+    return path.includes(`/${first}/`);
   }
 
   /** The file a relative module specifier names (`./repo`, `../lib/repo.js`, `./repo/index`). */

@@ -449,6 +449,10 @@ export class HelperSummaries implements HelperEffects {
           ...(v.list && { list: true }),
           ...(v.uniqueField && { uniqueField: v.uniqueField }),
           ...(v.onError && { onError: v.onError }),
+          tenantArgs: s.tenantParams.flatMap((t) => {
+            const a = argumentAt(tsm, call, t.index, t.path);
+            return a ? [a.expr] : [];
+          }),
           // `assertOwns(input.id, input.tenantId)`: the helper checked the key against what it was handed.
           tenant: (names) =>
             s.tenantParams.every((t) => {
@@ -804,7 +808,9 @@ export class HelperSummaries implements HelperEffects {
       !b.key.list &&
       a.key.path === b.key.path &&
       a.key.uniqueField === b.key.uniqueField &&
-      a.key.expr.getText() === b.key.expr.getText();
+      a.key.expr.getText() === b.key.expr.getText() &&
+      // The same text may name another variable: `if (alt) { const id = alt; return ...({ where: { id } }) }`.
+      ![a, b].some((q) => reboundIn(tsm, q.key!.expr, fn));
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
@@ -1308,6 +1314,25 @@ function invokedReturns(
       : [[fn.body, fn.body]];
     return invokedReturns(tsm, outer, inner, depth + 1);
   });
+}
+
+/** Whether the first name of `expr` is declared again between `fn` and `expr` (a block's const, a nested function's parameter). */
+function reboundIn(tsm: typeof ts, expr: ts.Expression, fn: ts.Node): boolean {
+  const root = /^[\w$]+/.exec(expr.getText())?.[0];
+  if (!root) return true;
+  for (let n: ts.Node | undefined = expr.parent; n && n !== fn; n = n.parent) {
+    if (tsm.isFunctionLike(n) && n.parameters.some((p) => bindsName(tsm, p.name, root))) return true;
+    if (tsm.isBlock(n))
+      for (const st of n.statements)
+        if (tsm.isVariableStatement(st) && st.declarationList.declarations.some((d) => bindsName(tsm, d.name, root)))
+          return true;
+  }
+  return false;
+}
+
+function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string): boolean {
+  if (tsm.isIdentifier(name)) return name.text === wanted;
+  return name.elements.some((el) => !tsm.isOmittedExpression(el) && bindsName(tsm, el.name, wanted));
 }
 
 /** Modules whose export throws unless its condition holds: tiny-invariant, invariant, node's assert. */

@@ -41,6 +41,8 @@ export interface Value {
    * tenant's. It proves reads, never a write by its key.
    */
   shared?: boolean;
+  /** An object literal the function built (`{ docId: d.id }`): a call handed it may change its fields. */
+  literal?: boolean;
   /**
    * For a key: the unique field it is a value of (`slug`), when not the primary key. It proves a
    * query by that field only (`where: { slug }`): another field's value names another row.

@@ -1,4 +1,5 @@
 // Column and table name matching across SQL and ORM spellings.
+import inflection from "inflection";
 
 /**
  * The columns zero-config inference considers, in order of preference: on a tie in how
@@ -35,47 +36,13 @@ export function snakeCase(name: string): string {
 }
 
 /**
- * English plurals as Sequelize makes table names (the `inflection` package's rules, first match
- * wins): `Order` -> `Orders`, `Company` -> `Companies`, `Address` -> `Addresses`; a name that already
- * ends in `s` stays (`settings`, `memberAttributeSettings`), but for the few the rules name
- * (`status` -> `statuses`, `bus` -> `buses`); uncountable words stay too.
+ * The table name Sequelize derives from a model name: its own `Utils.pluralize`, which is the
+ * `inflection` package's (`Order` -> `Orders`, `Company` -> `Companies`, `settings` stays,
+ * `Bonus` -> `Bonuses`, `Evidence` stays).
  */
 export function pluralize(name: string): string {
-  if (UNCOUNTABLE.test(name)) return name;
-  for (const [pattern, replacement] of PLURAL_RULES) if (pattern.test(name)) return name.replace(pattern, replacement);
-  return `${name}s`;
+  return inflection.pluralize(name);
 }
-
-const UNCOUNTABLE = /^(?:equipment|information|rice|money|species|series|fish|sheep|moose|deer|news)$/i;
-
-const PLURAL_RULES: [RegExp, string][] = [
-  // Already plural: kept as they are.
-  [/(m)en$/i, "$1en"],
-  [/(pe)ople$/i, "$1ople"],
-  [/(child)ren$/i, "$1ren"],
-  [/([ti])a$/i, "$1a"],
-  [/([ml])ice$/i, "$1ice"],
-  [/(octop|vir)i$/i, "$1i"],
-  [/(m)an$/i, "$1en"],
-  [/(pe)rson$/i, "$1ople"],
-  [/(child)$/i, "$1ren"],
-  [/^(ox)$/i, "$1en"],
-  [/(ax|test)is$/i, "$1es"],
-  [/(octop|vir)us$/i, "$1i"],
-  [/(alias|status|canvas|campus)$/i, "$1es"],
-  [/(bu)s$/i, "$1ses"],
-  [/(buffal|tomat|potat)o$/i, "$1oes"],
-  [/([ti])um$/i, "$1a"],
-  [/sis$/i, "ses"],
-  [/(?:([^f])fe|([lr])f)$/i, "$1$2ves"],
-  [/(hive)$/i, "$1s"],
-  [/([^aeiouy]|qu)y$/i, "$1ies"],
-  [/(x|ch|ss|sh)$/i, "$1es"],
-  [/(matr|vert|ind)(?:ix|ex)$/i, "$1ices"],
-  [/([ml])ouse$/i, "$1ice"],
-  [/(quiz)$/i, "$1zes"],
-  [/s$/i, "s"],
-];
 
 /** Splits a config table key, `billing.invoices` or `invoices`, into schema and name. */
 export function splitQualifiedName(qualified: string): { schema?: string; name: string } {

@@ -22,8 +22,8 @@ export function unknownMessage(c: MethodCall, node: ts.Node): string {
 }
 
 /** Where a where that may be missing comes from: a spread in the options that brings one on one branch only. */
-export function spreadNote(c: MethodCall, spread: ts.SpreadAssignment): string {
-  return `Its where is decided by \`...${short(spread.expression.getText(c.ctx.sourceFile))}\`, spread into the options after any where written before it: not every way it can go holds the tenant.`;
+export function spreadNote(c: MethodCall, spread: ts.SpreadAssignment | ts.PropertyAssignment): string {
+  return `Its where is decided by \`${short(spread.getText(c.ctx.sourceFile))}\`, written into the options after any where before it: not every way it can go holds the tenant.`;
 }
 
 export function calleeText(c: MethodCall): string {

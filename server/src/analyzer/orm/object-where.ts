@@ -401,9 +401,18 @@ export function replacedBy(
   obj: ts.ObjectLiteralExpression,
   index: number,
   name: string,
-): ts.SpreadAssignment | undefined {
-  for (const p of obj.properties.slice(index + 1))
+): ts.SpreadAssignment | ts.PropertyAssignment | undefined {
+  for (const p of obj.properties.slice(index + 1)) {
     if (tsm.isSpreadAssignment(p) && mayHold(tsm, p.expression, name, 0)) return p;
+    // `[key]: value`: a computed key may be that name; not Sequelize's operators (`[Op.or]`), which are symbols.
+    if (
+      tsm.isPropertyAssignment(p) &&
+      tsm.isComputedPropertyName(p.name) &&
+      propertyName(tsm, p.name) === undefined &&
+      !isOperatorKey(tsm, p.name.expression)
+    )
+      return p;
+  }
   return undefined;
 }
 
@@ -416,8 +425,9 @@ export function replacedBy(
 export function whereChoices(
   tsm: typeof ts,
   options: ts.ObjectLiteralExpression,
-  replacing: ts.SpreadAssignment,
+  replacing: ts.SpreadAssignment | ts.PropertyAssignment,
 ): (ts.Expression | undefined)[] | undefined {
+  if (!tsm.isSpreadAssignment(replacing)) return undefined;
   const at = options.properties.indexOf(replacing);
   if (replacedBy(tsm, options, at, "where")) return undefined;
   const branches = spreadBranches(tsm, resolveConst(tsm, replacing.expression));
@@ -437,6 +447,45 @@ export function whereChoices(
   return choices;
 }
 
+/**
+ * Whether the const object `id` names may hold other keys than its initializer writes: a field set
+ * (`x.where = ...`, `x[k] = ...`), deleted, or the object handed to a call (`Object.assign(x, q)`).
+ */
+function changedAfterDeclaration(tsm: typeof ts, id: ts.Identifier): boolean {
+  const decl = findVariable(tsm, id);
+  if (!decl) return false;
+  let body: ts.Node | undefined = decl;
+  while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
+  if (!body) return false;
+  let changed = false;
+  const visit = (n: ts.Node): void => {
+    if (changed) return;
+    if (tsm.isIdentifier(n) && n.text === id.text && n !== decl.name && n.pos >= decl.end) {
+      const p = n.parent;
+      if ((tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === n) {
+        const outer = p.parent;
+        if (
+          tsm.isDeleteExpression(outer) ||
+          (tsm.isBinaryExpression(outer) &&
+            outer.left === p &&
+            outer.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
+            outer.operatorToken.kind <= tsm.SyntaxKind.LastAssignment)
+        )
+          changed = true;
+      } else if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) changed = true;
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return changed;
+}
+
+/** `Op.or`, `Sequelize.Op.and`: a symbol, never a field's name. */
+function isOperatorKey(tsm: typeof ts, e: ts.Expression): boolean {
+  const x = skipOuter(tsm, e);
+  return tsm.isPropertyAccessExpression(x) && /(?:^|\.)Op$/.test(x.expression.getText());
+}
+
 /** The index of the last property named `name` (the one that holds), or -1. */
 export function lastPropertyIndex(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): number {
   for (let i = obj.properties.length - 1; i >= 0; i--) {
@@ -448,6 +497,9 @@ export function lastPropertyIndex(tsm: typeof ts, obj: ts.ObjectLiteralExpressio
 
 function mayHold(tsm: typeof ts, expr: ts.Expression, name: string, depth: number): boolean {
   if (depth > 5) return true;
+  // `const paging = { take: 10 }`, then `paging.where = q.where` or `Object.assign(paging, q)`.
+  const held = skipOuter(tsm, expr);
+  if (tsm.isIdentifier(held) && changedAfterDeclaration(tsm, held)) return true;
   const e = resolveConst(tsm, expr);
   if (isNullish(tsm, e) || e.kind === tsm.SyntaxKind.FalseKeyword) return false;
   if (tsm.isObjectLiteralExpression(e))

@@ -624,7 +624,7 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
       replaced
         ? {
             kind: "dynamic",
-            reason: `may have its ${name} replaced by \`...${short(replaced.expression.getText(ctx.sourceFile))}\`, spread in after it`,
+            reason: `may have its ${name} replaced by \`${short(replaced.getText(ctx.sourceFile))}\`, written after it`,
             node: replaced,
           }
         : term,

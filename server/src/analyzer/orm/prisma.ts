@@ -165,7 +165,9 @@ function checkCall(ctx: PrismaContext, entities: PrismaEntities, call: ts.CallEx
 function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const { ctx, entity, args } = site;
   const tsm = ctx.ts;
-  const whereProp = args?.properties.find((p) => propertyName(tsm, p) === "where");
+  // The last `where` holds (`{ where: a, ["where"]: b }` is `b`).
+  const whereAt = args ? lastPropertyIndex(tsm, args, "where") : -1;
+  const whereProp = whereAt >= 0 ? args!.properties[whereAt] : undefined;
   const whereValue = whereProp && propertyValue(tsm, whereProp);
   const spread = args?.properties.find((p) => tsm.isSpreadAssignment(p));
   // `findMany({ where: { tenantId }, ...args })`: a spread after the where may hold one of its own.
@@ -174,7 +176,7 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   const scope: Scope = replacing
     ? {
         kind: "dynamic",
-        reason: `may be replaced by \`...${short(replacing.expression.getText(ctx.sourceFile))}\`, spread in after it`,
+        reason: `may be replaced by \`${short(replacing.getText(ctx.sourceFile))}\`, written after it`,
         node: replacing,
       }
     : whereValue

@@ -93,8 +93,17 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
  * of rows)`): a row (or rows), never a model class, whatever its name.
  */
 function holdsRow(tsm: typeof ts, decl: ts.VariableDeclaration): boolean {
+  // `const Note: typeof NoteModel = await ...`: declared a model class.
+  if (decl.type && tsm.isTypeQueryNode(decl.type)) return false;
   const init = decl.initializer && skipOuter(tsm, decl.initializer);
-  return !!init && tsm.isAwaitExpression(init);
+  if (!init || !tsm.isAwaitExpression(init)) return false;
+  // `await import("./models").then((m) => m.Note)`: a module's export, a model as likely as not.
+  let e: ts.Node = skipOuter(tsm, init.expression);
+  while (tsm.isCallExpression(e) || tsm.isPropertyAccessExpression(e)) {
+    if (tsm.isCallExpression(e) && e.expression.kind === tsm.SyntaxKind.ImportKeyword) return false;
+    e = skipOuter(tsm, tsm.isCallExpression(e) ? e.expression : e.expression);
+  }
+  return true;
 }
 
 /** `for (const tenantUser of rows) ...`: the name is each element of a list inside the loop. */

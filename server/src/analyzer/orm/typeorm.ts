@@ -202,10 +202,13 @@ function checkOptions(c: Call): OrmFinding[] {
     return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, replacing)}`, [])];
   }
   const keys = resolved.properties.map((p) => p.name?.getText(sourceFile));
-  const where = resolved.properties.find(
-    (p) =>
-      (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) && p.name.getText(sourceFile) === "where",
-  );
+  // The last `where` holds (`{ where: a, ["where"]: b }` is `b`).
+  const whereAt = lastPropertyIndex(tsm, resolved, "where");
+  const whereProperty = whereAt >= 0 ? resolved.properties[whereAt] : undefined;
+  const where =
+    whereProperty && (tsm.isPropertyAssignment(whereProperty) || tsm.isShorthandPropertyAssignment(whereProperty))
+      ? whereProperty
+      : undefined;
   // TypeORM 0.2 also takes the conditions themselves: `find({ tenantId, status })`.
   if (!where && resolved.properties.length > 0 && !keys.some((k) => k && FIND_OPTIONS.has(k)))
     return checkWhere(c, options, "read");
