@@ -154,7 +154,8 @@ function calledNames(text: string): Set<string> {
   for (let m = call.exec(text); m; m = call.exec(text)) names.add(m[1]!);
   // A method taken as a value, or called by a name no call shows: `ids.map(Repo.findById)`,
   // `{ run: Repo.findById }`, `Repo.findById.bind(Repo)`, `Repo["findById"](id)`.
-  const taken = /\.\s*([A-Za-z_$][\w$]*)(?=\s*(?:[,)\];}]|\.(?:bind|call|apply)\b))|\[\s*["']([A-Za-z_$][\w$]*)["']\s*\]/g;
+  const taken =
+    /\.\s*([A-Za-z_$][\w$]*)(?=\s*(?:[,)\];}]|\.(?:bind|call|apply)\b))|\[\s*["']([A-Za-z_$][\w$]*)["']\s*\]/g;
   for (let m = taken.exec(text); m; m = taken.exec(text)) names.add((m[1] ?? m[2])!);
   return names;
 }
