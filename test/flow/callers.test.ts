@@ -1440,6 +1440,19 @@ export class InvoiceController {
     );
   });
 
+  test("twin: a where with no `id` (`{ number }`): the finding names the call, and no key it cannot follow", () => {
+    const r = run({
+      "/p/src/lib/invoice.service.ts": SERVICE,
+      "/p/src/routes/invoices.ts": controller(`    return this.invoiceService.invoice({ number: id });`),
+    });
+    assert.deepEqual(r.flagged, ["lib/invoice.service.ts:5: findUnique({ where })"]);
+    assert.match(
+      r.messages[0]!,
+      /the call on invoices\.ts line 5 passes `\{ number: id \}`, which has no tenant filter/,
+    );
+    assert.doesNotMatch(r.messages[0]!, /Its key|cannot be followed/);
+  });
+
   test("twin: the tenant in the where it passes may be undefined (Prisma drops it)", () => {
     const r = run({
       "/p/src/lib/invoice.service.ts": SERVICE,

@@ -182,6 +182,24 @@ describe("a read only tested for presence", () => {
     assert.deepEqual(r.flagged, []);
   });
 
+  test("a read whose absence only picks what else to do (the path goes on either way), or a cache cleared by the key: no finding", () => {
+    assert.deepEqual(
+      runIn(`  const inv = await prisma.invoice.findFirst({ where: { id: data.invoiceId } });
+  if (!inv) await log("first");
+  await prisma.note.create({ data: { body: "x", invoiceId: data.invoiceId, tenantId } });`).flagged.filter((f) =>
+        f.includes("findFirst"),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      runIn(`  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
+  if (!inv) throw new Error("no such invoice");
+  cache.clear(data.invoiceId);
+  await revalidateTag(data.invoiceId);`).flagged,
+      [],
+    );
+  });
+
   test("an existence test whose key is never used again: no finding", () => {
     const r = runIn(`  const inv = await prisma.invoice.findUnique({ where: { id: data.invoiceId } });
   if (!inv) throw new Error("no such invoice");

@@ -249,3 +249,43 @@ describe("an object's fields hold their values until written", () => {
     );
   });
 });
+
+// A list the function fills with keys it proved (`ids.push(created.id)` in a loop), then a bulk write by it.
+describe("a list filled by push with proven keys", () => {
+  test("every push hands the id of a row created with the tenant: the bulk write is proven", () => {
+    assert.deepEqual(
+      flagged(`  const ids: string[] = [];
+  for (const name of [input.name, "copy"]) {
+    const d = await db.doc.create({ data: { teamId, name } });
+    ids.push(d.id);
+  }
+  await db.doc.updateMany({ where: { id: { in: ids } }, data: { name: "x" } });`),
+      [],
+    );
+  });
+
+  test("twins: one push hands the request's id (even after the write, in a loop); the list handed to a call", () => {
+    const twins = [
+      `  const ids: string[] = [];
+  const d = await db.doc.create({ data: { teamId, name: input.name } });
+  ids.push(d.id);
+  if (input.other) ids.push(input.other);
+  await db.doc.deleteMany({ where: { id: { in: ids } } });`,
+      `  const ids: string[] = [];
+  for (const name of [input.name]) {
+    await db.doc.deleteMany({ where: { id: { in: ids } } });
+    ids.push(input.other);
+  }`,
+      `  const ids: string[] = [];
+  const d = await db.doc.create({ data: { teamId, name: input.name } });
+  ids.push(d.id);
+  addMore(ids);
+  await db.doc.deleteMany({ where: { id: { in: ids } } });`,
+    ];
+    for (const body of twins)
+      assert.ok(
+        flagged(body).some((f) => f.includes("deleteMany")),
+        body,
+      );
+  });
+});

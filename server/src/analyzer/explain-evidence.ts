@@ -250,24 +250,46 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
 }
 
 /**
- * `const taken = await db.link.findFirst({ where: { slug } }); if (taken) throw ...`: every use of
- * the read's answer ends the path when a row is there (a name that must be free); a read whose
- * absence ends the path instead (`if (!book) throw`) lets the path on only with some tenant's row.
+ * `if (!book) throw ...` (or `return`) after `const book = await db.book.findUnique(...)`, or
+ * `if (!(await db.book.findUnique(...))) throw`: the path goes on only when a row is there.
  */
-export function refusesPresence(tsm: typeof ts, call: ts.CallExpression): boolean {
+export function requiresPresence(tsm: typeof ts, call: ts.CallExpression): boolean {
   const at = awaitedCall(tsm, call);
-  const refuses = (use: ts.Node): boolean => {
+  const gates = (use: ts.Node): boolean => {
     let e = use;
     while (tsm.isParenthesizedExpression(e.parent)) e = e.parent;
-    const st = e.parent;
-    return !!st && tsm.isIfStatement(st) && st.expression === e && endsPath(tsm, st.thenStatement);
+    let test = e.parent;
+    // `!book`, `book == null`, `book === undefined`
+    if (!(test && tsm.isPrefixUnaryExpression(test) && test.operator === tsm.SyntaxKind.ExclamationToken)) {
+      const nullish =
+        test &&
+        tsm.isBinaryExpression(test) &&
+        (test.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsToken ||
+          test.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsEqualsToken) &&
+        /^(?:null|undefined)$/.test(strip(tsm, test.left === e ? test.right : test.left).getText());
+      if (!nullish) return false;
+    }
+    while (test && tsm.isParenthesizedExpression(test.parent)) test = test.parent;
+    // The test alone, or one term of an `||`: either way its truth ends the path.
+    while (test && tsm.isBinaryExpression(test.parent) && test.parent.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
+      test = test.parent;
+    const st = test?.parent;
+    return !!st && tsm.isIfStatement(st) && st.expression === test && endsPath(tsm, st.thenStatement);
   };
-  if (refuses(at)) return true;
+  if (gates(at)) return true;
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return false;
   let scope: ts.Node = decl;
   while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
-  return everyUse(tsm, decl, scope, refuses);
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (tsm.isIdentifier(n) && n.text === (decl.name as ts.Identifier).text && n !== decl.name && gates(n))
+      found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(scope);
+  return found;
 }
 
 /**
@@ -308,6 +330,8 @@ function handedOn(tsm: typeof ts, n: ts.Node): boolean {
   while (tsm.isParenthesizedExpression(e.parent) || tsm.isNonNullExpression(e.parent) || tsm.isAsExpression(e.parent))
     e = e.parent;
   const p = e.parent;
+  // `cache.clear(id)`, `revalidateTag(id)`: forgetting what is kept under the key hands nothing on.
+  if (tsm.isCallExpression(p) && CACHE_FORGETTERS.test(calleeName(tsm, p) ?? "")) return false;
   if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return p.expression !== e;
   if (tsm.isSpreadElement(p) || tsm.isSpreadAssignment(p) || tsm.isArrayLiteralExpression(p)) return true;
   // Copied on (`const pid = data.projectId`, `const { projectId } = data`, `row.projectId = ...`) or
@@ -320,6 +344,8 @@ function handedOn(tsm: typeof ts, n: ts.Node): boolean {
     if (tsm.isPropertyAssignment(o) && propertyName(tsm, o.name) === "where") return false;
   return true;
 }
+
+const CACHE_FORGETTERS = /^(?:clear|invalidate\w*|revalidate\w*|evict|expire|forget|uncache)$/;
 
 /** A property, parameter or binding name: no read of a variable. */
 function isNameOnly(tsm: typeof ts, n: ts.Identifier): boolean {

@@ -6,7 +6,8 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
-import { returnStatements, transactionCallback } from "../statements";
+import { calleeName, returnStatements, transactionCallback } from "../statements";
+import { constDeclarationOf } from "./bindings";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
@@ -190,7 +191,8 @@ export abstract class FlowValues {
     if (fact) return fact.value;
     const query = this.ctx.queries.get(e);
     if (query) return this.queryValueOf(query);
-    if (tsm.isIdentifier(e)) return this.bindingValue(e.text, at) ?? this.resolvedParent(e, at);
+    if (tsm.isIdentifier(e))
+      return this.bindingValue(e.text, at) ?? this.resolvedParent(e, at) ?? this.pushedList(e, at);
     // `key ? await db.x.findFirst({ where: { key, tenantId } }) : undefined`: the row or nothing.
     if (tsm.isConditionalExpression(e)) {
       if (isNothing(tsm, e.whenFalse)) return this.valueOf(e.whenTrue, at);
@@ -414,6 +416,64 @@ export abstract class FlowValues {
       else fields.delete(name);
     }
     return fields.size ? { kind: "object", table: "", fields, literal: true } : undefined;
+  }
+
+  /**
+   * `const ids: string[] = []`, then `ids.push(created.id)` (in a loop, in branches) before `at`:
+   * the keys (or rows) of one table the function proved, when every push hands one and nothing
+   * else touches the list (no other mutator, no call handed it, no other name for it).
+   */
+  private pushedList(id: ts.Identifier, at: ts.Node): Value | undefined {
+    const tsm = this.tsm;
+    const decl = constDeclarationOf(tsm, id, at);
+    const init = decl?.initializer && strip(tsm, decl.initializer);
+    if (!decl || !init || !tsm.isArrayLiteralExpression(init) || init.elements.length) return undefined;
+    let joined: Value | undefined;
+    let refused = false;
+    // Every push in the function, also after `at`: in a loop it may run before `at` does.
+    const visit = (n: ts.Node): void => {
+      if (refused) return;
+      if (tsm.isIdentifier(n) && n.text === id.text && n !== decl.name && n.pos >= decl.end) {
+        const p = n.parent;
+        const call = p.parent;
+        if (
+          tsm.isPropertyAccessExpression(p) &&
+          p.expression === n &&
+          p.name.text === "push" &&
+          tsm.isCallExpression(call) &&
+          call.expression === p
+        ) {
+          for (const arg of call.arguments) {
+            const v = tsm.isSpreadElement(arg) ? undefined : this.valueOf(arg, call);
+            const item = v && !v.unchecked && v.reason && (v.kind === "row" || v.kind === "key") ? v : undefined;
+            if (!item || (joined && (joined.kind !== item.kind || joined.table !== item.table))) refused = true;
+            joined ??= item;
+          }
+          return;
+        }
+        // Read in place (`ids.length`, `ids.map(...)`, `for (const x of ids)`, a where): no change.
+        const read =
+          (tsm.isPropertyAccessExpression(p) &&
+            p.expression === n &&
+            !["pop", "shift", "unshift", "splice", "fill", "copyWithin", "length", "sort", "reverse"].includes(
+              p.name.text,
+            )) ||
+          (tsm.isForOfStatement(p) && p.expression === n) ||
+          tsm.isPropertyAssignment(p) ||
+          tsm.isShorthandPropertyAssignment(p) ||
+          // `inArray(t.id, ids)`, `In(ids)`, `whereIn("id", ids)`: a where reads the list.
+          (tsm.isCallExpression(p) &&
+            p.expression !== n &&
+            /^(?:In|inArray|notInArray|Any|ArrayContains|ArrayOverlap|whereIn|whereNotIn)$/.test(
+              calleeName(tsm, p) ?? "",
+            ));
+        if (!read) refused = true;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(this.root);
+    if (refused || !joined) return undefined;
+    return { ...joined, kind: joined.kind === "row" ? "rows" : "keys" };
   }
 
   /** `{ ...row, url }` of a proven row: that row, when no field replaces one the row is known by. */

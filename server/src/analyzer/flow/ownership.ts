@@ -245,8 +245,10 @@ export class OwnershipFlow {
     const verdict = this.byCallers({ ...pk, path: `${pk.path}.id` }, table, key, 0, new Set());
     const text = code(`${where.getText(ctx.sourceFile)}.id`);
     // The finding names the calls whose where holds no tenant (orm/prisma.ts judgedAtCalls); this
-    // says which of them nothing else proves either.
-    if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
+    // says which of them nothing else proves either (not for a where with no `id` to follow:
+    // `{ token }`, `{ userId }`, where the list of calls says it all).
+    if (verdict.kind === "unproven" && !verdict.unfollowed)
+      return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
     if (verdict.kind !== "proven") return undefined;
     return {
       kind: "owned",
@@ -331,7 +333,10 @@ export class OwnershipFlow {
     },
     depth: number,
     seen: Set<ts.Node>,
-  ): { kind: "proven"; message: string } | { kind: "unproven"; note: string } | { kind: "unknown" } {
+  ):
+    | { kind: "proven"; message: string }
+    | { kind: "unproven"; note: string; unfollowed?: boolean }
+    | { kind: "unknown" } {
     const list = !!key.list;
     const { ctx } = this;
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
@@ -380,7 +385,7 @@ export class OwnershipFlow {
         kind: "unproven" as const,
         note: `is ${param}: the call on ${where} passes ${text ?? "an argument"}, ${why}.`,
       });
-      if (!passed) return unproven("which cannot be followed");
+      if (!passed) return { ...unproven("which cannot be followed"), unfollowed: true };
       const callerFlow = call.getSourceFile() === ctx.sourceFile ? this : ctx.callers.flowOf(call.getSourceFile());
       if (!callerFlow) return unproven("in a file that is not analysed");
       if (key.sessionUser && !passed.path && isSessionUser(ctx.ts, passed.expr)) {

@@ -108,7 +108,10 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
     const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
     const dialect = sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads);
     const verdicts = whereChoices(tsm, resolved, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
-    if (!verdicts || verdicts.some((v) => v.kind === "unknown"))
+    if (!verdicts) return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
+    // A way with no where at all reads every tenant's rows, whatever the others hold.
+    const none = verdicts.some((v) => v.kind === "missing");
+    if (!none && verdicts.some((v) => v.kind === "unknown"))
       return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
     if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")) return [];
     // No fix: a where written before the spread is replaced by the one it brings.
