@@ -396,6 +396,10 @@ export async function f(id: string, tenantId: string, rows: any[]) {
 export async function g(rows: any[]) {
   for (const Invoice of rows) await Invoice.destroy();
 }
+export async function h(tenantId: string) {
+  const [Invoice] = await db.Invoice.findOrCreate({ where: { id: tenantId, tenantId } });
+  await Invoice.update({ amount: 2 });
+}
 `;
     assert.deepEqual(run(code), []);
   });

@@ -50,7 +50,7 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
     const decl = findVariable(tsm, node);
     // `const tenantUser = await findByTenantAndUser(...)`: a row named like its model, whose
     // `update`/`destroy` change that row alone.
-    if ((decl && holdsRow(tsm, decl)) || loopElement(tsm, node)) return undefined;
+    if ((decl && holdsRow(tsm, decl)) || loopElement(tsm, node) || destructuredRow(tsm, node)) return undefined;
     if (sequelizeModel(ctx, node.text)) return node.text;
     const param = decl ? undefined : findParameter(tsm, node);
     name =
@@ -104,6 +104,36 @@ function holdsRow(tsm: typeof ts, decl: ts.VariableDeclaration): boolean {
     e = skipOuter(tsm, tsm.isCallExpression(e) ? e.expression : e.expression);
   }
   return true;
+}
+
+/**
+ * `const [settings] = await Settings.findOrCreate(...)`: a name an array pattern takes out of an
+ * awaited model call (a row, or a row and a flag), declared in a block around `id`.
+ */
+function destructuredRow(tsm: typeof ts, id: ts.Identifier): boolean {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!tsm.isBlock(scope) && !tsm.isSourceFile(scope)) continue;
+    for (const st of scope.statements) {
+      if (!tsm.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) {
+        if (!tsm.isArrayBindingPattern(d.name)) continue;
+        const named = d.name.elements.some(
+          (el) => !tsm.isOmittedExpression(el) && tsm.isIdentifier(el.name) && el.name.text === id.text,
+        );
+        if (!named) continue;
+        const init = d.initializer && skipOuter(tsm, d.initializer);
+        if (!init || !tsm.isAwaitExpression(init)) return false;
+        const call = skipOuter(tsm, init.expression);
+        // A model call's answer, not a dynamic import's module (`const [Note] = await Promise.all([import(...)])`).
+        return (
+          tsm.isCallExpression(call) &&
+          tsm.isPropertyAccessExpression(call.expression) &&
+          /^(?:find\w*|create|bulkCreate|upsert|update|build)$/.test(call.expression.name.text)
+        );
+      }
+    }
+  }
+  return false;
 }
 
 /** `for (const tenantUser of rows) ...`: the name is each element of a list inside the loop. */
