@@ -151,3 +151,87 @@ export async function owned(id: string, tenantId: string) {
     }
   });
 });
+
+// A second review of the same rules.
+describe("more shapes that must stay flagged", () => {
+  test("a key list handed to a callback with the array, or boxed, or pushed from a `let` a loop reassigns", () => {
+    const twins = [
+      `  const ids: string[] = [];
+  const d = await prisma.invoice.create({ data: { tenantId, number: "1", status: "x", total: 0 } });
+  ids.push(d.id);
+  ids.forEach((_, i, a) => { a[i] = input.other; });
+  return prisma.invoiceLine.deleteMany({ where: { invoiceId: { in: ids } } });`,
+      `  const ids: string[] = [];
+  const d = await prisma.invoice.create({ data: { tenantId, number: "1", status: "x", total: 0 } });
+  ids.push(d.id);
+  const box = { list: ids };
+  box.list.push(input.other);
+  return prisma.invoiceLine.deleteMany({ where: { invoiceId: { in: ids } } });`,
+      `  const ids: string[] = [];
+  const d = await prisma.invoice.create({ data: { tenantId, number: "1", status: "x", total: 0 } });
+  let key = d.id;
+  for (const x of [input.other]) { ids.push(key); key = x; }
+  return prisma.invoiceLine.deleteMany({ where: { invoiceId: { in: ids } } });`,
+    ];
+    for (const body of twins) flaggedSome(body);
+  });
+
+  test("checked rows changed in place after the check", () => {
+    flaggedSome(`  const lines = await prisma.invoiceLine.findMany({ where: { invoiceId: input.invoiceId }, include: { invoice: true } });
+  if (lines.some((l) => l.invoice.tenantId !== tenantId)) throw new Error("x");
+  for (const l of lines) l.id = input.other;
+  return prisma.note.findMany({ where: { invoiceId: { in: lines.map((l) => l.id) } } });`);
+  });
+
+  test("a helper handed a tenant destructured from the row, or the row under another name beside the check", () => {
+    const ASSERT = `async function assertInvoice(invoiceId: string, tenantId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id: invoiceId, tenantId } });
+  if (!inv) throw new Error("forbidden");
+}
+`;
+    const LINE = `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId }, include: { invoice: true } });
+  if (!line) throw new Error("not found");`;
+    flaggedSome(
+      `${LINE}\n  const { invoice: { tenantId: t } } = line;\n  await assertInvoice(line.invoiceId, t);\n  return line;`,
+      ASSERT,
+    );
+    flaggedSome(
+      `${LINE}\n  const copy = line;\n  await Promise.all([assertInvoice(line.invoiceId, tenantId), publish(copy)]);\n  return line;`,
+      ASSERT,
+    );
+  });
+
+  test("an existence read gated by a call that never returns, a ternary, or handed on through `??`", () => {
+    const twins = [
+      `  const inv = await prisma.invoice.findUnique({ where: { id: input.invoiceId } });
+  if (!inv) notFound();
+  await prisma.note.create({ data: { body: "x", invoiceId: input.invoiceId, tenantId } });`,
+      `  const inv = await prisma.invoice.findUnique({ where: { id: input.invoiceId } });
+  return inv ? prisma.note.create({ data: { body: "x", invoiceId: input.invoiceId, tenantId } }) : null;`,
+      `  const inv = await prisma.invoice.findUnique({ where: { id: input.invoiceId } });
+  if (!inv) throw new Error("nf");
+  await prisma.note.create({ data: { body: "x", invoiceId: input.invoiceId ?? "", tenantId } });`,
+    ];
+    for (const body of twins) flaggedSome(`${body}`, "declare function notFound(): never;\n");
+  });
+
+  test("a getter's branch rebinding the key in a loop or a catch", () => {
+    for (const branch of [
+      `for (const id of [alt]) return prisma.invoice.findUnique({ where: { id } });`,
+      `try { throw alt; } catch (id) { return prisma.invoice.findUnique({ where: { id: id as string } }); }`,
+    ]) {
+      const extra = `async function getInvoice(id: string, alt?: string) {
+  if (alt) { ${branch} }
+  return prisma.invoice.findUnique({ where: { id } });
+}
+`;
+      const r = run(
+        `  const inv = await getInvoice(id, input.other);
+  if (!inv || inv.tenantId !== tenantId) throw new Error("not found");
+  return prisma.invoiceLine.deleteMany({ where: { invoiceId: id } });`,
+        extra,
+      );
+      assert.ok(r.flagged.length > 0, branch);
+    }
+  });
+});

@@ -250,45 +250,54 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
 }
 
 /**
- * `if (!book) throw ...` (or `return`) after `const book = await db.book.findUnique(...)`, or
- * `if (!(await db.book.findUnique(...))) throw`: the path goes on only when a row is there.
+ * Whether the read only picks what else to do, the path going on either way: every use of its row
+ * is the test of an `if` neither of whose branches ends the path (`if (!mailEvent) await
+ * record(...)`), or one whose row must be absent (`if (taken) throw`: a name that must be free).
+ * Any other test (`if (!book) throw`, `notFound()`, `?:`, a copy of it) may be a check of the key.
  */
-export function requiresPresence(tsm: typeof ts, call: ts.CallExpression): boolean {
+export function decidesNothingOfKey(tsm: typeof ts, call: ts.CallExpression): boolean {
   const at = awaitedCall(tsm, call);
-  const gates = (use: ts.Node): boolean => {
+  const harmless = (use: ts.Node): boolean => {
     let e = use;
     while (tsm.isParenthesizedExpression(e.parent)) e = e.parent;
-    let test = e.parent;
-    // `!book`, `book == null`, `book === undefined`
-    if (!(test && tsm.isPrefixUnaryExpression(test) && test.operator === tsm.SyntaxKind.ExclamationToken)) {
-      const nullish =
-        test &&
-        tsm.isBinaryExpression(test) &&
-        (test.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsToken ||
-          test.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsEqualsToken) &&
-        /^(?:null|undefined)$/.test(strip(tsm, test.left === e ? test.right : test.left).getText());
-      if (!nullish) return false;
+    let negated = false;
+    if (tsm.isPrefixUnaryExpression(e.parent) && e.parent.operator === tsm.SyntaxKind.ExclamationToken) {
+      negated = true;
+      e = e.parent;
+      while (tsm.isParenthesizedExpression(e.parent)) e = e.parent;
     }
-    while (test && tsm.isParenthesizedExpression(test.parent)) test = test.parent;
-    // The test alone, or one term of an `||`: either way its truth ends the path.
-    while (test && tsm.isBinaryExpression(test.parent) && test.parent.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
-      test = test.parent;
-    const st = test?.parent;
-    return !!st && tsm.isIfStatement(st) && st.expression === test && endsPath(tsm, st.thenStatement);
+    const st = e.parent;
+    if (!st || !tsm.isIfStatement(st) || st.expression !== e) return false;
+    const thenEnds = endsPath(tsm, st.thenStatement);
+    const elseEnds = !!st.elseStatement && endsPath(tsm, st.elseStatement);
+    // `if (taken) throw`: the path goes on only without a row.
+    if (!negated && thenEnds && !st.elseStatement) return true;
+    return !thenEnds && !elseEnds && !mayNotReturn(tsm, st.thenStatement) && !mayNotReturn(tsm, st.elseStatement);
   };
-  if (gates(at)) return true;
+  if (harmless(at)) return true;
   const decl = at.parent;
   if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return false;
   let scope: ts.Node = decl;
   while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  return everyUse(tsm, decl, scope, harmless);
+}
+
+/** A branch that calls something that may never return (`notFound()`, `fail()`, `redirect(...)`). */
+function mayNotReturn(tsm: typeof ts, st: ts.Statement | undefined): boolean {
+  if (!st) return false;
   let found = false;
   const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (tsm.isIdentifier(n) && n.text === (decl.name as ts.Identifier).text && n !== decl.name && gates(n))
+    if (found || tsm.isFunctionLike(n)) return;
+    if (
+      tsm.isCallExpression(n) &&
+      /^(?:notFound|redirect|permanentRedirect|fail|abort|panic|exit|forbidden|unauthorized)$/.test(
+        calleeName(tsm, n) ?? "",
+      )
+    )
       found = true;
     else tsm.forEachChild(n, visit);
   };
-  visit(scope);
+  visit(st);
   return found;
 }
 
@@ -330,8 +339,27 @@ function handedOn(tsm: typeof ts, n: ts.Node): boolean {
   while (tsm.isParenthesizedExpression(e.parent) || tsm.isNonNullExpression(e.parent) || tsm.isAsExpression(e.parent))
     e = e.parent;
   const p = e.parent;
+  // `data.projectId ?? ""`, `"/x/" + data.projectId`, `data.projectId.trim()`: what it becomes goes on.
+  if (
+    tsm.isBinaryExpression(p) &&
+    [
+      tsm.SyntaxKind.QuestionQuestionToken,
+      tsm.SyntaxKind.BarBarToken,
+      tsm.SyntaxKind.AmpersandAmpersandToken,
+      tsm.SyntaxKind.PlusToken,
+    ].includes(p.operatorToken.kind)
+  )
+    return handedOn(tsm, p);
+  if (
+    tsm.isPropertyAccessExpression(p) &&
+    p.expression === e &&
+    tsm.isCallExpression(p.parent) &&
+    p.parent.expression === p
+  )
+    return handedOn(tsm, p.parent);
+  if (tsm.isConditionalExpression(p) && p.condition !== e) return handedOn(tsm, p);
   // `cache.clear(id)`, `revalidateTag(id)`: forgetting what is kept under the key hands nothing on.
-  if (tsm.isCallExpression(p) && CACHE_FORGETTERS.test(calleeName(tsm, p) ?? "")) return false;
+  if (tsm.isCallExpression(p) && isCacheForgetter(tsm, p)) return false;
   if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return p.expression !== e;
   if (tsm.isSpreadElement(p) || tsm.isSpreadAssignment(p) || tsm.isArrayLiteralExpression(p)) return true;
   // Copied on (`const pid = data.projectId`, `const { projectId } = data`, `row.projectId = ...`) or
@@ -345,7 +373,12 @@ function handedOn(tsm: typeof ts, n: ts.Node): boolean {
   return true;
 }
 
-const CACHE_FORGETTERS = /^(?:clear|invalidate\w*|revalidate\w*|evict|expire|forget|uncache)$/;
+/** A cache's own method (`cache.clear(id)`, `getClientByIdCached.clear(id)`) or Next's `revalidateTag`/`revalidatePath`. */
+function isCacheForgetter(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = strip(tsm, call.expression);
+  if (tsm.isIdentifier(callee)) return /^revalidate(?:Tag|Path)$/.test(callee.text);
+  return tsm.isPropertyAccessExpression(callee) && /^(?:clear|invalidate|evict|del|delete)$/.test(callee.name.text);
+}
 
 /** A property, parameter or binding name: no read of a variable. */
 function isNameOnly(tsm: typeof ts, n: ts.Identifier): boolean {

@@ -96,7 +96,8 @@ function throughDestructuring(tsm: typeof ts, node: ts.Node, expression: string)
     for (const p of current.parameters) {
       // The parameter is the object the configured path starts in (a tRPC handler's `opts`).
       const found = tsm.isObjectBindingPattern(p.name) ? walk(p.name, 0) : undefined;
-      if (found && found !== expression.trim()) return found;
+      // The name must still be that parameter's where the query is (`for (const team of teams)` is another).
+      if (found && found !== expression.trim() && !rebound(tsm, node, current, found.split(".")[0]!)) return found;
     }
   }
   return undefined;
@@ -124,6 +125,30 @@ function classTenantField(
         return p.name.text;
   }
   return undefined;
+}
+
+/** Whether `name` is bound again between `node` and the function `fn` (a block's declaration, a loop's or catch's variable, an inner function's parameter). */
+function rebound(tsm: typeof ts, node: ts.Node, fn: ts.Node, name: string): boolean {
+  const wanted = new Set([name]);
+  for (let cur: ts.Node | undefined = node.parent; cur && cur !== fn; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => bindingName(tsm, p.name, wanted))) return true;
+    if ((tsm.isForOfStatement(cur) || tsm.isForInStatement(cur) || tsm.isForStatement(cur)) && cur.initializer) {
+      const init = cur.initializer;
+      if (tsm.isVariableDeclarationList(init) && init.declarations.some((d) => bindingName(tsm, d.name, wanted)))
+        return true;
+    }
+    if (tsm.isCatchClause(cur) && cur.variableDeclaration && bindingName(tsm, cur.variableDeclaration.name, wanted))
+      return true;
+    if (tsm.isBlock(cur) || tsm.isCaseOrDefaultClause(cur))
+      for (const st of cur.statements)
+        if (
+          tsm.isVariableStatement(st) &&
+          st.pos < node.pos &&
+          st.declarationList.declarations.some((d) => bindingName(tsm, d.name, wanted))
+        )
+          return true;
+  }
+  return false;
 }
 
 /** `ctx` of `ctx.tenant.id`, `getTenant` of `getTenant()`; undefined for `this.tenantId`. */

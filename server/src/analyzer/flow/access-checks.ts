@@ -9,7 +9,7 @@ import { strip } from "../orm/prisma-syntax";
 import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
-import { constDeclarationOf, constInitializer } from "./bindings";
+import { constDeclarationOf, constInitializer, writes } from "./bindings";
 import {
   andTerms,
   fromRequest,
@@ -662,9 +662,10 @@ export abstract class AccessChecks extends FlowValues {
     };
     find(scope);
     if (!check || this.usedBefore(child.source, check, scope, at)) return;
-    // `await Promise.all([assertProject(env.projectId, t), publish(env)])`: used beside the check, before it settles.
-    const rowName = strip(tsm, keyExpr.expression);
-    if (tsm.isIdentifier(rowName) && readsOutside(tsm, check, at, rowName.text)) return;
+    // `await Promise.all([assertProject(env.projectId, t), publish(env)])`: used beside the check,
+    // before it settles (under its own name or another one that holds the row).
+    const names = new Set(this.bindings.filter((b) => b.value.source === child.source).map((b) => b.name));
+    if ([...names].some((name) => readsOutside(tsm, check!, at, name))) return;
     // A check inside a branch the child's read is not in (`if (strict) { ...check... }`) holds on one path only.
     if (!within(child.source.call, scope)) return;
     // The name still holds that row at the check (`redirect = await read(otherId)` in between: another row).
@@ -692,8 +693,13 @@ export abstract class AccessChecks extends FlowValues {
     const list = this.valueOf(listExpr, st);
     const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
     if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
-    // `envs.push(extra)` after the check: a row nothing checked.
-    if (this.usedBefore(q, st, scope) || listChanged(tsm, listExpr, q.call)) return;
+    // `envs.push(extra)` after the check: a row nothing checked; `e.id = extraId` over its rows: another row's key.
+    if (
+      this.usedBefore(q, st, scope) ||
+      listChanged(tsm, listExpr, q.call) ||
+      elementsWritten(tsm, listExpr, this.root)
+    )
+      return;
     // Compared with another unchecked row's tenant (`envs[0].project.teamId`): the rows share a tenant, whichever.
     if (this.comparesWithUnchecked(each.body, each.param.text, st)) return;
     // The callback's parameter is each row of the list, for the test of its body.
@@ -741,14 +747,17 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /** Whether `e` (`env.project.teamId`) is read off a row, or rows, nothing checked yet. */
-  protected readsUncheckedRow(e: ts.Expression, at: ts.Node): boolean {
+  protected readsUncheckedRow(e: ts.Expression, at: ts.Node, depth = 0): boolean {
     const tsm = this.tsm;
     let x = strip(tsm, e);
     while (tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x) || tsm.isNonNullExpression(x))
       x = strip(tsm, x.expression);
     if (!tsm.isIdentifier(x)) return false;
     const v = this.valueOf(x, at);
-    return (v?.kind === "row" || v?.kind === "rows") && !!v.unchecked;
+    if ((v?.kind === "row" || v?.kind === "rows") && v.unchecked) return true;
+    // `const { project: { teamId } } = env`, `const t = env.project.teamId`: taken out of the row.
+    const decl = depth < 2 ? constDeclarationOf(tsm, x, at) : undefined;
+    return !!decl?.initializer && this.readsUncheckedRow(decl.initializer, decl, depth + 1);
   }
 
   /** The unchecked reads a `let` was assigned before `at` (all of them, whichever branch ran). */
@@ -1134,6 +1143,47 @@ const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fil
  * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
  * function after `from`: a mutating method, an element or whole assignment, handed to a call.
  */
+/**
+ * Whether the rows of `list` may be changed in place somewhere in `root`: a loop over it, or a
+ * callback run for each of them, that writes to an element (`for (const e of envs) e.id = x`), or a
+ * callback handed the array itself (`envs.forEach((e, i, a) => { a[i] = x })`).
+ */
+export function elementsWritten(tsm: typeof ts, list: ts.Expression, root: ts.Node): boolean {
+  const text = normalize(list.getText());
+  const isList = (e: ts.Expression) => normalize(strip(tsm, e).getText()) === text;
+  let found = false;
+  const writesTo = (body: ts.Node, name: string): boolean => {
+    let w = false;
+    const visit = (n: ts.Node): void => {
+      if (w) return;
+      const written = writes(tsm, n);
+      if (written?.targets.some((t) => /^[\w$]+/.exec(normalize(t.getText()))?.[0] === name)) w = true;
+      else tsm.forEachChild(n, visit);
+    };
+    visit(body);
+    return w;
+  };
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (tsm.isForOfStatement(n) && isList(n.expression) && tsm.isVariableDeclarationList(n.initializer)) {
+      const d = n.initializer.declarations[0];
+      if (d && tsm.isIdentifier(d.name) && writesTo(n.statement, d.name.text)) found = true;
+    }
+    if (tsm.isCallExpression(n) && tsm.isPropertyAccessExpression(n.expression) && isList(n.expression.expression)) {
+      for (const a of n.arguments) {
+        const f = strip(tsm, a);
+        if (!tsm.isArrowFunction(f) && !tsm.isFunctionExpression(f)) continue;
+        if (f.parameters.length >= 3) found = true;
+        const p = f.parameters[0];
+        if (p && tsm.isIdentifier(p.name) && writesTo(f.body, p.name.text)) found = true;
+      }
+    }
+    if (!found) tsm.forEachChild(n, visit);
+  };
+  visit(root);
+  return found;
+}
+
 /** Whether `name` is read in `node` outside `except`. */
 function readsOutside(tsm: typeof ts, node: ts.Node, except: ts.Node, name: string): boolean {
   let found = false;

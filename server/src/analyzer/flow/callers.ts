@@ -314,7 +314,9 @@ export function callSitesOf(
         // `f(...)` that no import or local function explains, `ns.f(...)`, or any call of a method's name.
         // `tldts.getDomain(name)` of a package in node_modules is no call of the project's `getDomain`.
         const from = isImportedCall(tsm, resolver, call) ? importedFrom(tsm, resolver, call) : undefined;
-        if (from !== undefined && !resolver.mayNameFile(file.fileName, from, target)) continue;
+        // Only `ns.f()` on a package's namespace: `import { getDoc } from "db"` may be a workspace package's own.
+        const onNamespace = tsm.isPropertyAccessExpression(strip(tsm, call.expression));
+        if (from !== undefined && onNamespace && !resolver.mayNameFile(file.fileName, from, target)) continue;
         unresolved ||= !topLevel || from !== undefined || tsm.isIdentifier(strip(tsm, call.expression));
         continue;
       }

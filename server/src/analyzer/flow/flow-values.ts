@@ -428,6 +428,8 @@ export abstract class FlowValues {
     const decl = constDeclarationOf(tsm, id, at);
     const init = decl?.initializer && strip(tsm, decl.initializer);
     if (!decl || !init || !tsm.isArrayLiteralExpression(init) || init.elements.length) return undefined;
+    // A list of this function's own: one at module level may be pushed to from anywhere.
+    if (!within(decl, this.root) || tsm.isSourceFile(this.root)) return undefined;
     let joined: Value | undefined;
     let refused = false;
     // Every push in the function, also after `at`: in a loop it may run before `at` does.
@@ -444,23 +446,30 @@ export abstract class FlowValues {
           call.expression === p
         ) {
           for (const arg of call.arguments) {
-            const v = tsm.isSpreadElement(arg) ? undefined : this.valueOf(arg, call);
-            const item = v && !v.unchecked && v.reason && (v.kind === "row" || v.kind === "key") ? v : undefined;
+            // A key (a string, kept as pushed), of a name no later assignment changes (`let id`, a loop back-edge).
+            const root = /^[\w$]+/.exec(arg.getText(this.ctx.sourceFile))?.[0] ?? "";
+            const v = tsm.isSpreadElement(arg) || this.lets.has(root) ? undefined : this.valueOf(arg, call);
+            const item = v && !v.unchecked && v.reason && v.kind === "key" ? v : undefined;
             if (!item || (joined && (joined.kind !== item.kind || joined.table !== item.table))) refused = true;
             joined ??= item;
           }
           return;
         }
-        // Read in place (`ids.length`, `ids.map(...)`, `for (const x of ids)`, a where): no change.
+        // Read in place (`ids.length`, `ids.map((x) => ...)`, `for (const x of ids)`, `{ in: ids }`): no
+        // change; a callback given the array itself (`forEach((x, i, a) => ...)`) may change it.
+        const method = tsm.isPropertyAccessExpression(p) && p.expression === n ? p.name.text : undefined;
+        const called = method !== undefined && tsm.isCallExpression(p.parent) && p.parent.expression === p;
         const read =
-          (tsm.isPropertyAccessExpression(p) &&
-            p.expression === n &&
-            !["pop", "shift", "unshift", "splice", "fill", "copyWithin", "length", "sort", "reverse"].includes(
-              p.name.text,
+          (method === "length" && !(tsm.isBinaryExpression(p.parent) && p.parent.left === p)) ||
+          (called &&
+            /^(?:map|filter|some|every|find|includes|join|slice|forEach|flatMap|at|indexOf)$/.test(method!) &&
+            (p.parent as ts.CallExpression).arguments.every(
+              (a) => !(tsm.isArrowFunction(a) || tsm.isFunctionExpression(a)) || a.parameters.length < 3,
             )) ||
           (tsm.isForOfStatement(p) && p.expression === n) ||
-          tsm.isPropertyAssignment(p) ||
-          tsm.isShorthandPropertyAssignment(p) ||
+          (tsm.isPropertyAssignment(p) &&
+            p.initializer === n &&
+            /^(?:in|notIn|hasSome|hasEvery)$/.test(p.name.getText(this.ctx.sourceFile))) ||
           // `inArray(t.id, ids)`, `In(ids)`, `whereIn("id", ids)`: a where reads the list.
           (tsm.isCallExpression(p) &&
             p.expression !== n &&

@@ -18,7 +18,7 @@ import {
   type Binding,
   type FlowContext,
 } from "./flow-values";
-import { AccessChecks, listChanged } from "./access-checks";
+import { AccessChecks, elementsWritten, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, listRead, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
@@ -167,7 +167,13 @@ export class FunctionFlow extends AccessChecks {
     const list = this.valueOf(listExpr, loop);
     const q = list?.kind === "rows" && list.unchecked ? list.source : undefined;
     if (!q || !listRead(q) || !within(q.call, scope) || this.checks.get(q)?.state === "checked") return;
-    if (skipsAny(tsm, loop.statement) || this.usedBefore(q, loop, scope) || listChanged(tsm, listExpr, q.call)) return;
+    if (
+      skipsAny(tsm, loop.statement) ||
+      this.usedBefore(q, loop, scope) ||
+      listChanged(tsm, listExpr, q.call) ||
+      elementsWritten(tsm, listExpr, this.root)
+    )
+      return;
     const name = d.name.text;
     const body = loop.statement;
     // The list read inside the loop (`await publish(envs)`), or the loop left early with something
@@ -389,10 +395,11 @@ export class FunctionFlow extends AccessChecks {
     const tsm = this.tsm;
     const root = /^[\w$]+/.exec(path.getText(this.ctx.sourceFile))?.[0];
     if (!root) return false;
-    for (let n: ts.Node | undefined = at.parent; n && n !== this.root; n = n.parent) {
-      // The parameter that binds it: the name the facts are about.
-      if (tsm.isFunctionLike(n) && n.parameters.some((p) => binds(tsm, p.name, root))) return false;
-      if (!tsm.isBlock(n)) continue;
+    for (let n: ts.Node | undefined = at.parent; n; n = n.parent) {
+      // The parameter that binds it: the name the facts are about only when it is the handler's own.
+      if (tsm.isFunctionLike(n) && n.parameters.some((p) => binds(tsm, p.name, root))) return n !== this.root;
+      if (n === this.root) return false;
+      if (!tsm.isBlock(n) && !tsm.isCaseOrDefaultClause(n)) continue;
       for (const st of n.statements)
         if (tsm.isVariableStatement(st) && st.declarationList.declarations.some((v) => binds(tsm, v.name, root)))
           return true;

@@ -1320,13 +1320,37 @@ function invokedReturns(
 function reboundIn(tsm: typeof ts, expr: ts.Expression, fn: ts.Node): boolean {
   const root = /^[\w$]+/.exec(expr.getText())?.[0];
   if (!root) return true;
-  for (let n: ts.Node | undefined = expr.parent; n && n !== fn; n = n.parent) {
-    if (tsm.isFunctionLike(n) && n.parameters.some((p) => bindsName(tsm, p.name, root))) return true;
-    if (tsm.isBlock(n))
-      for (const st of n.statements)
-        if (tsm.isVariableStatement(st) && st.declarationList.declarations.some((d) => bindsName(tsm, d.name, root)))
-          return true;
-  }
+  // Any other binding of the name in the function (a const, a loop's or a catch's variable, an inner
+  // function's parameter), or an assignment to it, may make the same text another value.
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      (tsm.isVariableDeclaration(n) || tsm.isBindingElement(n)) &&
+      tsm.isIdentifier(n.name) &&
+      n.name.text === root &&
+      !(tsm.isParameter(n.parent) || (tsm.isBindingElement(n) && isParameterPattern(tsm, n, fn)))
+    )
+      found = true;
+    else if (tsm.isParameter(n) && n.parent !== fn && bindsName(tsm, n.name, root)) found = true;
+    else if (
+      tsm.isBinaryExpression(n) &&
+      n.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= tsm.SyntaxKind.LastAssignment &&
+      tsm.isIdentifier(strip(tsm, n.left)) &&
+      (strip(tsm, n.left) as ts.Identifier).text === root
+    )
+      found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (body) visit(body);
+  return found;
+}
+
+/** A binding element of one of `fn`'s own parameters (`{ id }` of `({ id }) => ...`). */
+function isParameterPattern(tsm: typeof ts, el: ts.BindingElement, fn: ts.Node): boolean {
+  for (let n: ts.Node = el; n; n = n.parent) if (tsm.isParameter(n)) return n.parent === fn;
   return false;
 }
 

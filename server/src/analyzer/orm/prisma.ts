@@ -3,7 +3,13 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { existenceCheck, keyUsedAfter, normalizeKey, ownerLookupSelect, requiresPresence } from "../explain-evidence";
+import {
+  existenceCheck,
+  keyUsedAfter,
+  normalizeKey,
+  ownerLookupSelect,
+  decidesNothingOfKey,
+} from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
@@ -379,7 +385,7 @@ function callsText(calls: readonly { where: string; text: string; why: string }[
  */
 function checksKeyForLater(tsm: typeof ts, call: ts.CallExpression, where: ts.Expression | undefined): boolean {
   const w = where && strip(tsm, where);
-  if (!w || !tsm.isObjectLiteralExpression(w) || !requiresPresence(tsm, call)) return false;
+  if (!w || !tsm.isObjectLiteralExpression(w) || decidesNothingOfKey(tsm, call)) return false;
   return w.properties.some((p) => {
     const value = tsm.isShorthandPropertyAssignment(p)
       ? p.name

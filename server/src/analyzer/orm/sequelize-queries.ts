@@ -7,7 +7,7 @@ import type ts from "typescript";
 import { methodCalls } from "./file-calls";
 import { resolveConst, skipOuter } from "./object-where";
 import { SEQUELIZE_METHODS } from "./sequelize";
-import { modelOf } from "./sequelize-where";
+import { modelOf, rowInstanceCall } from "./sequelize-where";
 import type { OrmContext, OrmQuery } from "./types";
 
 export function sequelizeQueries(ctx: OrmContext): OrmQuery[] {
@@ -28,6 +28,7 @@ export function sequelizeQueries(ctx: OrmContext): OrmQuery[] {
 const READS = new Set(["findAll", "findOne", "findAndCountAll", "count", "max", "min", "sum", "findByPk"]);
 
 function queryOf(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmQuery | undefined {
+  if (rowInstanceCall(ctx.ts, call, callee)) return undefined;
   const target = modelOf(ctx, callee.expression);
   if (!target) return undefined;
   const method = callee.name.text;

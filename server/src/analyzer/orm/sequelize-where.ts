@@ -18,6 +18,7 @@ import {
   skipOuter,
   type WhereDialect,
   type WhereVerdict,
+  resolveConst,
 } from "./object-where";
 import type { OrmContext } from "./types";
 
@@ -48,9 +49,6 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
   let name: string | undefined;
   if (tsm.isIdentifier(node)) {
     const decl = findVariable(tsm, node);
-    // `const tenantUser = await findByTenantAndUser(...)`: a row named like its model, whose
-    // `update`/`destroy` change that row alone.
-    if ((decl && holdsRow(tsm, decl)) || loopElement(tsm, node) || destructuredRow(tsm, node)) return undefined;
     if (sequelizeModel(ctx, node.text)) return node.text;
     const param = decl ? undefined : findParameter(tsm, node);
     name =
@@ -92,6 +90,32 @@ function modelName(ctx: OrmContext, expr: ts.Expression, depth: number): string 
  * A variable that holds what a promise resolved to, or each element of a list (`for (const tenantUser
  * of rows)`): a row (or rows), never a model class, whatever its name.
  */
+/**
+ * `tenantUser.update({ roles })`, `tenantUser.destroy()` on `const tenantUser = await
+ * findByTenantAndUser(...)` (crowd.dev): an instance method on a row named like its model, which
+ * changes that row alone. Told by the call's shape (no `where`, which a model call needs) and by
+ * what the name holds (an awaited value, a loop's element, a name taken out of an awaited call).
+ */
+export function rowInstanceCall(tsm: typeof ts, call: ts.CallExpression, callee: ts.PropertyAccessExpression): boolean {
+  if (!INSTANCE_METHODS.has(callee.name.text)) return false;
+  // `update(values, { where })`: the model's; `update(values)`, `destroy()`: the row's.
+  const options = callee.name.text === "update" ? call.arguments.slice(1) : call.arguments;
+  const modelCall = options.some((a) => {
+    const o = resolveConst(tsm, a);
+    return (
+      !tsm.isObjectLiteralExpression(o) ||
+      o.properties.some((p) => tsm.isSpreadAssignment(p) || p.name?.getText() === "where")
+    );
+  });
+  if (modelCall) return false;
+  const node = skipOuter(tsm, callee.expression);
+  if (!tsm.isIdentifier(node)) return false;
+  const decl = findVariable(tsm, node);
+  return (!!decl && holdsRow(tsm, decl)) || loopElement(tsm, node) || destructuredRow(tsm, node);
+}
+
+const INSTANCE_METHODS = new Set(["update", "destroy", "save", "reload", "restore", "increment", "decrement"]);
+
 function holdsRow(tsm: typeof ts, decl: ts.VariableDeclaration): boolean {
   // `const Note: typeof NoteModel = await ...`: declared a model class.
   if (decl.type && tsm.isTypeQueryNode(decl.type)) return false;

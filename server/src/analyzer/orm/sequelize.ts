@@ -20,7 +20,14 @@ import {
 } from "./object-where";
 import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { sequelizeQueries } from "./sequelize-queries";
-import { modelOf, primaryKeyOf, sequelizeDialect, tenantAttributes, type ModelTarget } from "./sequelize-where";
+import {
+  modelOf,
+  primaryKeyOf,
+  rowInstanceCall,
+  sequelizeDialect,
+  tenantAttributes,
+  type ModelTarget,
+} from "./sequelize-where";
 import type { OrmContext, OrmFinding, OrmModule } from "./types";
 
 export const sequelizeModule: OrmModule = {
@@ -79,6 +86,7 @@ interface Call {
 
 function checkCall(ctx: OrmContext, call: ts.CallExpression, callee: ts.PropertyAccessExpression): OrmFinding[] {
   const method = callee.name.text;
+  if (rowInstanceCall(ctx.ts, call, callee)) return [];
   const target = modelOf(ctx, callee.expression);
   if (!target) return [];
   const c: Call = { ctx, call, callee, method, target, field: tenantAttributes(target.table, target.entity).primary };
