@@ -1537,6 +1537,31 @@ export async function show(tenantId: string, id: string) {
 
 // crowd.dev's repositories: `class TenantUserRepository { static async ...(id, options) }` with
 // `export default TenantUserRepository`, imported under that name and called on it.
+describe("a named import from a bare package name", () => {
+  test('twin: `import { getInvoice } from "db"` may be a workspace package in any folder: its call counts', () => {
+    const r = run({
+      "/p/packages/database/src/index.ts": `${PRISMA}export async function getInvoice(id: string) {
+  return prisma.invoice.findUnique({ where: { id } });
+}
+export async function ownInvoice(id: string, tenantId: string) {
+  const mine = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  if (!mine) throw new Error("nf");
+  return getInvoice(mine.id);
+}
+`,
+      "/p/apps/api/src/handler.ts": `import { getInvoice } from "db";
+export async function handler(req: { params: { id: string } }) {
+  return getInvoice(req.params.id);
+}
+`,
+    });
+    assert.ok(
+      r.flagged.some((f) => f.includes("findUnique")),
+      r.flagged.join("\n"),
+    );
+  });
+});
+
 describe("static methods of a default-exported class", () => {
   const REPO = `${PRISMA}class InvoiceRepository {
   static async rename(invoiceId: string, number: string) {

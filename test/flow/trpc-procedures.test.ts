@@ -88,6 +88,12 @@ describe("a tRPC procedure's middleware", () => {
     const { invoiceId = input.otherId } = input;
     return prisma.invoice.delete({ where: { id: invoiceId } });
   }),
+  inner: invoiceProcedure.mutation(async ({ input }: any) =>
+    Promise.all(input.others.map(async (input: any) => {
+      const { invoiceId } = input;
+      return prisma.invoice.delete({ where: { id: invoiceId } });
+    })),
+  ),
   shadowed: invoiceProcedure.mutation(async ({ input: outer }: any) => {
     {
       const input = { invoiceId: outer.otherId };
@@ -100,7 +106,8 @@ describe("a tRPC procedure's middleware", () => {
         "router.ts:5: update({ where: { id: invoiceId }, data })",
         "router.ts:10: delete({ where: { id: invoiceId } })",
         "router.ts:14: delete({ where: { id: invoiceId } })",
-        "router.ts:20: delete({ where: { id: invoiceId } })",
+        "router.ts:19: delete({ where: { id: invoiceId } })",
+        "router.ts:26: delete({ where: { id: invoiceId } })",
       ],
     );
   });

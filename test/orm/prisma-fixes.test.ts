@@ -132,6 +132,19 @@ const cases: FixCase[] = [
     config: { tenantExpression: "ctx.tenant.id" },
   },
   {
+    name: "tenantExpression through a destructured parameter the query's loop shadows: not that name, not safe",
+    code: fn(
+      "for (const tenant of list) { await prisma.invoice.findMany(); }",
+      "{ ctx: { tenant } }: any, list: any[]",
+    ),
+    expected: fn(
+      "for (const tenant of list) { await prisma.invoice.findMany({ where: { tenantId: ctx.tenant.id } }); }",
+      "{ ctx: { tenant } }: any, list: any[]",
+    ),
+    config: { tenantExpression: "ctx.tenant.id" },
+    safe: false,
+  },
+  {
     name: "the tenant value an optional parameter: offered, never applied unattended (Prisma drops undefined)",
     code: fn("return prisma.invoice.findMany();", "tenantId?: string"),
     expected: fn("return prisma.invoice.findMany({ where: { tenantId } });", "tenantId?: string"),
