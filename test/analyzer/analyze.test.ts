@@ -103,6 +103,21 @@ describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.
       [["dynamic-sql", "Prisma.raw(extra)"]],
     );
     assert.match(found[0]!.message, /as raw SQL/);
+    // Behind a subquery's LIMIT, a quoted word, a const, the strings-array form, or in the select list: the same.
+    const hidden = [
+      'import { Prisma, PrismaClient } from "@prisma/client";',
+      "const prisma = new PrismaClient();",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} AND EXISTS (SELECT 1 FROM orders x LIMIT 1) AND ${Prisma.raw(extra)}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} AND o.status <> 'set' AND ${Prisma.raw(extra)}`;",
+      "const cond = Prisma.raw(extra);",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} AND ${cond}`;",
+      "await prisma.$queryRaw`SELECT * FROM orders o WHERE o.tenant_id = ${t} AND ${Prisma.sql([extra])}`;",
+      "await prisma.$queryRaw`SELECT ${Prisma.raw(cols)} FROM orders o WHERE o.tenant_id = ${t}`;",
+    ].join("\n");
+    assert.deepEqual(
+      analyzeText(parser, hidden).map((f) => f.ruleId),
+      ["dynamic-sql", "dynamic-sql", "dynamic-sql", "dynamic-sql", "dynamic-sql"],
+    );
     // Where no condition goes (`ORDER BY ${Prisma.raw(order)}`), it picks no rows: read as written.
     const sorted = [
       'import { Prisma, PrismaClient } from "@prisma/client";',

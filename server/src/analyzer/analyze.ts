@@ -47,6 +47,7 @@ import { ClauseTokens } from "./sql/clauses";
 import { extractSqlSites } from "./sql/extract";
 import { conditionalVariants } from "./sql/variants";
 import type { ParsedSql, SqlParser } from "./sql/parse";
+import { constInitializer } from "./flow/bindings";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
@@ -503,29 +504,61 @@ function eachVariant(findings: RawFinding[]): RawFinding[] {
 }
 
 /**
- * `${Prisma.raw(extra)}`, `${sql.unsafe(text)}`: text spliced in as SQL on purpose, where a placeholder
- * reads as a value (`AND ${Prisma.raw(extra)}`): it may be `1=1 OR true`.
+ * `${Prisma.raw(extra)}`, `${sql.unsafe(text)}`, `${Prisma.sql([text])}` (or a const holding one):
+ * text spliced in as SQL on purpose, where a placeholder reads as a value (`AND ${Prisma.raw(extra)}`):
+ * it may be `1=1 OR true`. Not where it picks no rows: `ORDER BY`, `GROUP BY`, `LIMIT`, `OFFSET`
+ * of the statement, read from the parse tree (a subquery's `LIMIT` or a word in a string is no clause).
  */
-function rawSqlHole(tsm: typeof ts, site: SqlSite): SqlSite["holes"][number] | undefined {
-  return site.holes.find((h) => {
-    if (h.kind !== "raw") return false;
-    // Only where a condition goes (`WHERE`, `ON`, `HAVING`): `ORDER BY ${Prisma.raw(order)}` picks no rows.
-    const clauses = site.sql.slice(0, h.sqlStart).match(CLAUSE_WORDS);
-    if (!clauses || !/^(?:where|on|having)$/i.test(clauses[clauses.length - 1]!)) return false;
-    let e: ts.Node = h.expr;
-    while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isNonNullExpression(e)) e = e.expression;
-    if (!tsm.isCallExpression(e)) return false;
-    const callee = e.expression;
-    const name = tsm.isPropertyAccessExpression(callee)
-      ? callee.name.text
-      : tsm.isIdentifier(callee)
-        ? callee.text
-        : "";
-    return /^(?:raw|unsafe)$/.test(name);
-  });
+function rawSqlHole(tsm: typeof ts, parsed: ParsedSql, site: SqlSite): SqlSite["holes"][number] | undefined {
+  const raw = new Map(
+    site.holes.filter((h) => h.kind === "raw" && isRawSqlBuilder(tsm, h.expr)).map((h) => [h.sqlStart, h]),
+  );
+  if (!raw.size) return undefined;
+  let found: SqlSite["holes"][number] | undefined;
+  const visit = (node: unknown, clause: string | undefined): void => {
+    if (found || !node || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, clause);
+      return;
+    }
+    const param = (node as { ParamRef?: { location?: number } }).ParamRef?.location;
+    if (param !== undefined && !PICKS_NO_ROWS.has(clause ?? "")) found = raw.get(parsed.toCharOffset(param));
+    for (const [key, value] of Object.entries(node)) visit(value, CLAUSE_KEYS.has(key) ? key : clause);
+  };
+  visit(parsed.tree, undefined);
+  return found;
 }
 
-const CLAUSE_WORDS = /\b(?:where|on|having|order\s+by|group\s+by|limit|offset|returning|select|set|values)\b/gi;
+const CLAUSE_KEYS = new Set([
+  "whereClause",
+  "quals",
+  "havingClause",
+  "targetList",
+  "fromClause",
+  "sortClause",
+  "groupClause",
+  "limitCount",
+  "limitOffset",
+  "valuesLists",
+  "returningList",
+]);
+const PICKS_NO_ROWS = new Set(["sortClause", "groupClause", "limitCount", "limitOffset"]);
+
+/** `Prisma.raw(x)`, `sql.unsafe(x)`, `Prisma.sql([x])`, or a const of the file holding one. */
+function isRawSqlBuilder(tsm: typeof ts, expr: ts.Expression, depth = 0): boolean {
+  let e: ts.Node = expr;
+  while (tsm.isParenthesizedExpression(e) || tsm.isAsExpression(e) || tsm.isNonNullExpression(e)) e = e.expression;
+  if (tsm.isIdentifier(e) && depth < 2) {
+    const init = constInitializer(tsm, e, e);
+    return !!init && isRawSqlBuilder(tsm, init, depth + 1);
+  }
+  if (!tsm.isCallExpression(e)) return false;
+  const callee = e.expression;
+  const name = tsm.isPropertyAccessExpression(callee) ? callee.name.text : tsm.isIdentifier(callee) ? callee.text : "";
+  if (/^(?:raw|unsafe)$/.test(name)) return true;
+  // `Prisma.sql([text])`: the strings array form, its text taken as SQL.
+  return name === "sql" && !!e.arguments[0] && tsm.isArrayLiteralExpression(e.arguments[0]);
+}
 
 /** A raw hole whose placeholder the parser took as the value of a type named just before it (`t.id $3`). */
 function gluedRawHole(parsed: ParsedSql, site: SqlSite): SqlSite["holes"][number] | undefined {
@@ -646,14 +679,14 @@ function checkSite(
   }
   // `ON s."tenantId" = t.id ${searchQuery}`: Postgres reads a name before `$N` as a type (`t.id
   // '...'`), so raw text spliced after a column parses as a typed value; it is SQL, not a value.
-  const glued = site.holes.length ? (gluedRawHole(parsed, site) ?? rawSqlHole(tsm, site)) : undefined;
+  const glued = site.holes.length ? (gluedRawHole(parsed, site) ?? rawSqlHole(tsm, parsed, site)) : undefined;
   if (glued)
     return [
       {
         ruleId: "dynamic-sql",
         start: glued.expr.getStart(sourceFile),
         end: glued.expr.getEnd(),
-        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement${rawSqlHole(tsm, site) === glued ? " as raw SQL" : " right after a name"}), so it cannot be checked for the tenant predicate: ${rawSqlHole(tsm, site) === glued ? "its text may hold any condition (`1=1 OR true`)" : "with a placeholder there, Postgres would read the name as a type and the text as its value"}.`,
+        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement${rawSqlHole(tsm, parsed, site) === glued ? " as raw SQL" : " right after a name"}), so it cannot be checked for the tenant predicate: ${rawSqlHole(tsm, parsed, site) === glued ? "its text may hold any condition (`1=1 OR true`)" : "with a placeholder there, Postgres would read the name as a type and the text as its value"}.`,
         fixes: [],
         anchor,
         literal,

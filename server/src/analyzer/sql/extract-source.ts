@@ -274,6 +274,13 @@ function taggedHole(
   let at = depth;
   if (ts.isIdentifier(e)) {
     const followed = followConst(ctx, e, depth);
+    // `const cond = Prisma.raw(extra)`, then `${cond}`: the raw text, as if written at the hole.
+    if (
+      followed.resolved &&
+      ts.isCallExpression(followed.expr) &&
+      builderCall(ts, ctx.drivers, followed.expr)?.kind === "raw"
+    )
+      return hole("raw");
     if (!followed.resolved || !ts.isTaggedTemplateExpression(followed.expr)) return hole("value");
     e = followed.expr; // only a SQL tag is inlined: a `const` string in a tag is still a bound value
     at = followed.depth;
