@@ -712,15 +712,19 @@ export abstract class AccessChecks extends FlowValues {
       this.bindings.splice(this.bindings.indexOf(row), 1);
     }
     if (!checked || checked.row.source !== q || checked.public) return;
+    this.markChecked(q, this.everyRowReason(checked, st, ""), scope, st.end, false, !!checked.shared, throws, true);
+  }
+
+  /** "every row's project.organizationId is checked against the tenant on line 7 (`where`: " in the loop"), ..." */
+  protected everyRowReason(checked: { field: string; owner?: boolean }, st: ts.Node, where: string): Reason {
     const line = lineOf(this.ctx.sourceFile, st);
-    const field = checked.field;
-    const reason: Reason = {
+    const whom = checked.owner ? "to be the signed-in user" : "against the tenant";
+    return {
       proof: checked.owner ? "own-rows" : "ownership-check",
       evidence: st,
       say: () =>
-        `every row's ${field} is checked ${checked.owner ? "to be the signed-in user" : "against the tenant"} on line ${line}, and the path ends when one is not`,
+        `every row's ${checked.field} is checked ${whom}${where} on line ${line}, and the path ends when one is not`,
     };
-    this.markChecked(q, reason, scope, st.end, false, !!checked.shared, throws, true);
   }
 
   /**

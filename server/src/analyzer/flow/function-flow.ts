@@ -188,14 +188,7 @@ export class FunctionFlow extends AccessChecks {
           if (!checked || checked.row.source !== q || checked.public || !row || !tsm.isIdentifier(row)) continue;
           if (row.text !== name || this.comparesWithUnchecked(term, name, st)) continue;
           if (returnsBesides(tsm, body, st.thenStatement)) return;
-          const line = lineOf(this.ctx.sourceFile, st);
-          const field = checked.field;
-          const reason: Reason = {
-            proof: checked.owner ? "own-rows" : "ownership-check",
-            evidence: st,
-            say: () =>
-              `every row's ${field} is checked ${checked.owner ? "to be the signed-in user" : "against the tenant"} in the loop on line ${line}, and the path ends when one is not`,
-          };
+          const reason = this.everyRowReason(checked, st, " in the loop");
           const throws = throwsOnly(tsm, st.thenStatement);
           this.markChecked(q, reason, scope, loop.end, false, !!checked.shared, throws, true);
           return;

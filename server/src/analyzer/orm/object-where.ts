@@ -486,6 +486,25 @@ function isOperatorKey(tsm: typeof ts, e: ts.Expression): boolean {
   return tsm.isPropertyAccessExpression(x) && /(?:^|\.)Op$/.test(x.expression.getText());
 }
 
+/**
+ * What the options' where is when `replacing` (a spread that may hold a where) follows the where
+ * written before it: `scoped` when every way it can go scopes, `missing` when a way has no where
+ * at all or one without the tenant, `dynamic` when a way cannot be read.
+ */
+export function spreadWhereVerdict(
+  tsm: typeof ts,
+  options: ts.ObjectLiteralExpression,
+  replacing: ts.SpreadAssignment | ts.PropertyAssignment,
+  dialect: WhereDialect,
+): "scoped" | "missing" | "dynamic" {
+  const verdicts = whereChoices(tsm, options, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
+  if (!verdicts) return "dynamic";
+  // A way with no where at all reads every tenant's rows, whatever the others hold.
+  const none = verdicts.some((v) => v.kind === "missing");
+  if (!none && verdicts.some((v) => v.kind === "unknown")) return "dynamic";
+  return verdicts.every((v) => v.kind === "scoped" || v.kind === "shared") ? "scoped" : "missing";
+}
+
 /** The index of the last property named `name` (the one that holds), or -1. */
 export function lastPropertyIndex(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): number {
   for (let i = obj.properties.length - 1; i >= 0; i--) {

@@ -9,13 +9,12 @@ import {
   addPropertyEdit,
   evaluateWhere,
   lastPropertyIndex,
-  MISSING,
   propertyText,
   replacedBy,
   resolveConst,
   setsField,
   skipOuter,
-  whereChoices,
+  spreadWhereVerdict,
   writtenObjects,
 } from "./object-where";
 import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
@@ -115,13 +114,9 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   if (replacing) {
     const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
     const dialect = sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads);
-    const verdicts = whereChoices(tsm, resolved, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
-    if (!verdicts) return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
-    // A way with no where at all reads every tenant's rows, whatever the others hold.
-    const none = verdicts.some((v) => v.kind === "missing");
-    if (!none && verdicts.some((v) => v.kind === "unknown"))
-      return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
-    if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")) return [];
+    const verdict = spreadWhereVerdict(tsm, resolved, replacing, dialect);
+    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
+    if (verdict === "scoped") return [];
     // No fix: a where written before the spread is replaced by the one it brings.
     return [finding(c, "missing-tenant-filter", `${missingMessage(c)} ${spreadNote(c, replacing)}`, [])];
   }

@@ -9,12 +9,11 @@ import {
   addPropertyEdit,
   evaluateWhere,
   lastPropertyIndex,
-  MISSING,
   propertyText,
   replacedBy,
   resolveConst,
   skipOuter,
-  whereChoices,
+  spreadWhereVerdict,
 } from "./object-where";
 import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { short } from "./prisma-where";
@@ -194,13 +193,9 @@ function checkOptions(c: Call): OrmFinding[] {
   const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
   if (replacing) {
     const dialect = typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true);
-    const verdicts = whereChoices(tsm, resolved, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
-    if (!verdicts) return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
-    // A way with no where at all reads every tenant's rows, whatever the others hold.
-    const none = verdicts.some((v) => v.kind === "missing");
-    if (!none && verdicts.some((v) => v.kind === "unknown"))
-      return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
-    if (verdicts.every((v) => v.kind === "scoped" || v.kind === "shared")) return [];
+    const verdict = spreadWhereVerdict(tsm, resolved, replacing, dialect);
+    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
+    if (verdict === "scoped") return [];
     // No fix: a where written before the spread is replaced by the one it brings.
     return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, replacing)}`, [])];
   }
