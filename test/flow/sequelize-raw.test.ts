@@ -55,6 +55,19 @@ describe("a key bound by a Sequelize named replacement", () => {
     type: QueryTypes.SELECT,
   });`,
     ];
+    // A later computed or repeated key may replace the followed value.
+    twins.push(
+      `${SCOPED_READ}
+  return seq.query(\`select "activityId" from "activityTasks" where "taskId" = :taskId\`, {
+    replacements: { taskId: record.id, [req.k]: req.v },
+    type: QueryTypes.SELECT,
+  });`,
+      `${SCOPED_READ}
+  return seq.query(\`select "activityId" from "activityTasks" where "taskId" = :taskId\`, {
+    replacements: { taskId: record.id, "taskId": req.params.taskId },
+    type: QueryTypes.SELECT,
+  });`,
+    );
     for (const body of twins) {
       const r = run(body);
       assert.ok(

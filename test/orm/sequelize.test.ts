@@ -332,13 +332,16 @@ describe("Sequelize: what a spread may replace, and rows named like their model"
 
   test("a spread that brings a where on one branch only: missing on the other, with no fix (a where before it is replaced)", () => {
     const code = fn(`await Order.findAll({ attributes: ["id"], ...(status && { where: { tenantId } }) });
-  await Order.findAll({ where: { tenantId }, ...(status ? { where: { status } } : {}) });`);
+  await Order.findAll({ where: { tenantId }, ...(status ? { where: { status } } : {}) });
+  await Order.findAll({ where: { tenantId }, ...(status ? { where: undefined } : {}) });`);
     const found = run(code);
     assert.deepEqual(
       found.map((f) => [f.rule, f.at]),
       [
         ["missing-tenant-filter", 'findAll({ attributes: ["id"], ...(status && { where: { tenantId } }) })'],
         ["missing-tenant-filter", "findAll({ where: { tenantId }, ...(status ? { where: { status } } : {}) })"],
+        // `where: undefined` is no where: every tenant's rows.
+        ["missing-tenant-filter", "findAll({ where: { tenantId }, ...(status ? { where: undefined } : {}) })"],
       ],
     );
     assert.match(found[0]!.message, /Its where is decided by `\.\.\.\(status && \{ where: \{ tenantId \} \}\)`/);

@@ -497,7 +497,10 @@ export function spreadWhereVerdict(
   replacing: ts.SpreadAssignment | ts.PropertyAssignment,
   dialect: WhereDialect,
 ): "scoped" | "missing" | "dynamic" {
-  const verdicts = whereChoices(tsm, options, replacing)?.map((w) => (w ? evaluateWhere(w, dialect) : MISSING));
+  // `{ where: undefined }` (or null) is no where at all.
+  const verdicts = whereChoices(tsm, options, replacing)?.map((w) =>
+    w && !isNullish(tsm, w) ? evaluateWhere(w, dialect) : MISSING,
+  );
   if (!verdicts) return "dynamic";
   // A way with no where at all reads every tenant's rows, whatever the others hold.
   const none = verdicts.some((v) => v.kind === "missing");

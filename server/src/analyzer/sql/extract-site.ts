@@ -187,7 +187,10 @@ function questionBindings(
     const keys = new Set<string>();
     for (const p of value.properties)
       if (p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) keys.add(p.name.text);
-    const hasSpread = value.properties.some((p) => ts.isSpreadAssignment(p));
+    // A spread or a computed key (`[q.k]: q.v`) may put any name there.
+    const hasSpread = value.properties.some(
+      (p) => ts.isSpreadAssignment(p) || (p.name !== undefined && ts.isComputedPropertyName(p.name)),
+    );
     return {
       named: true,
       keys: hasSpread ? undefined : keys,

@@ -133,13 +133,14 @@ export function propertyValue(
   object: ts.ObjectLiteralExpression,
   name: string,
 ): ts.Expression | undefined {
+  // The last one holds (`{ id: a, "id": b }` is `b`).
+  let found: ts.Expression | undefined;
   for (const p of object.properties) {
-    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name) {
-      return p.initializer;
-    }
-    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name)
+      found = p.initializer;
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) found = p.name;
   }
-  return undefined;
+  return found;
 }
 
 /** The source text of `e` on one line, shortened for a message. */
