@@ -94,9 +94,9 @@ describe("a tRPC procedure's middleware", () => {
       return prisma.invoice.delete({ where: { id: invoiceId } });
     })),
   ),
-  shadowed: invoiceProcedure.mutation(async ({ input: outer }: any) => {
+  shadowed: invoiceProcedure.mutation(async ({ input, ctx }: any) => {
     {
-      const input = { invoiceId: outer.otherId };
+      const input = { invoiceId: ctx.otherId };
       const { invoiceId } = input;
       return prisma.invoice.delete({ where: { id: invoiceId } });
     }

@@ -36,7 +36,6 @@ import {
   findIdentityEvidence,
   findTenantEvidence,
   keyUsedAfter,
-  normalizeKey,
   tenantSpellings,
 } from "./explain-evidence";
 import { escapeRegExp } from "./escape-regexp";
@@ -48,6 +47,7 @@ import { extractSqlSites } from "./sql/extract";
 import { conditionalVariants } from "./sql/variants";
 import type { ParsedSql, SqlParser } from "./sql/parse";
 import { constInitializer } from "./flow/bindings";
+import { normalize } from "./flow/flow-values";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
 import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
@@ -230,7 +230,7 @@ function decidingRead(tsm: typeof ts, call: ts.Node | undefined, queries: Readon
   if (!q?.readOnly || !q.key || q.key.list || !call || !tsm.isCallExpression(call) || !decisionOnly(tsm, call))
     return false;
   // The key used again after the read (a later query, a call, a message): the read is its check.
-  return !keyUsedAfter(tsm, call, normalizeKey(q.key.expr.getText()));
+  return !keyUsedAfter(tsm, call, normalize(q.key.expr.getText()));
 }
 
 /**
@@ -679,14 +679,15 @@ function checkSite(
   }
   // `ON s."tenantId" = t.id ${searchQuery}`: Postgres reads a name before `$N` as a type (`t.id
   // '...'`), so raw text spliced after a column parses as a typed value; it is SQL, not a value.
-  const glued = site.holes.length ? (gluedRawHole(parsed, site) ?? rawSqlHole(tsm, parsed, site)) : undefined;
+  const gluedToName = site.holes.length ? gluedRawHole(parsed, site) : undefined;
+  const glued = gluedToName ?? (site.holes.length ? rawSqlHole(tsm, parsed, site) : undefined);
   if (glued)
     return [
       {
         ruleId: "dynamic-sql",
         start: glued.expr.getStart(sourceFile),
         end: glued.expr.getEnd(),
-        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement${rawSqlHole(tsm, parsed, site) === glued ? " as raw SQL" : " right after a name"}), so it cannot be checked for the tenant predicate: ${rawSqlHole(tsm, parsed, site) === glued ? "its text may hold any condition (`1=1 OR true`)" : "with a placeholder there, Postgres would read the name as a type and the text as its value"}.`,
+        message: `SQL is assembled at run time (\`${glued.expr.getText(sourceFile)}\` splices in part of the statement${gluedToName ? " right after a name" : " as raw SQL"}), so it cannot be checked for the tenant predicate: ${gluedToName ? "with a placeholder there, Postgres would read the name as a type and the text as its value" : "its text may hold any condition (`1=1 OR true`)"}.`,
         fixes: [],
         anchor,
         literal,

@@ -11,6 +11,7 @@ import { isShareKey, lookupTenantTable, type TenantModel, type TenantTable } fro
 import { constDeclaration, strip } from "./orm/prisma-syntax";
 import { calleeName } from "./statements";
 import { endsPath } from "./flow/conditions";
+import { normalize } from "./flow/flow-values";
 import type { ProofKind } from "./types";
 
 /**
@@ -318,7 +319,7 @@ export function keyUsedAfter(tsm: typeof ts, call: ts.Node, key: string, handedO
       !(tsm.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
       !(tsm.isIdentifier(n) && isNameOnly(tsm, n));
     if (read) {
-      const text = normalizeKey(n.getText());
+      const text = normalize(n.getText());
       // `data` handed on whole holds `data.contactBookId`; `data.name` does not.
       const whole = !(tsm.isPropertyAccessExpression(n.parent) && n.parent.expression === n);
       if ((text === key || (whole && key.startsWith(`${text}.`))) && (!handedOnly || handedOn(tsm, n))) used = true;
@@ -388,11 +389,6 @@ function isNameOnly(tsm: typeof ts, n: ts.Identifier): boolean {
     ((tsm.isVariableDeclaration(p) || tsm.isParameter(p) || tsm.isBindingElement(p)) && p.name === n) ||
     (tsm.isBindingElement(p) && p.propertyName === n)
   );
-}
-
-/** `a?.b!.c` as `a.b.c`, without spaces. */
-export function normalizeKey(text: string): string {
-  return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
 }
 
 /**

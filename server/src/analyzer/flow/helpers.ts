@@ -24,7 +24,7 @@ import {
 } from "./function-flow";
 import { returnedObjects, returnStatements, transactionCallback } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
-import { constInitializer } from "./bindings";
+import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
 import { argumentAt, hasCall } from "./callers";
 import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
@@ -1332,7 +1332,7 @@ function reboundIn(tsm: typeof ts, expr: ts.Expression, fn: ts.Node): boolean {
       !(tsm.isParameter(n.parent) || (tsm.isBindingElement(n) && isParameterPattern(tsm, n, fn)))
     )
       found = true;
-    else if (tsm.isParameter(n) && n.parent !== fn && bindsName(tsm, n.name, root)) found = true;
+    else if (tsm.isParameter(n) && n.parent !== fn && binds(tsm, n.name, root)) found = true;
     else if (
       tsm.isBinaryExpression(n) &&
       n.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment &&
@@ -1352,11 +1352,6 @@ function reboundIn(tsm: typeof ts, expr: ts.Expression, fn: ts.Node): boolean {
 function isParameterPattern(tsm: typeof ts, el: ts.BindingElement, fn: ts.Node): boolean {
   for (let n: ts.Node = el; n; n = n.parent) if (tsm.isParameter(n)) return n.parent === fn;
   return false;
-}
-
-function bindsName(tsm: typeof ts, name: ts.BindingName, wanted: string): boolean {
-  if (tsm.isIdentifier(name)) return name.text === wanted;
-  return name.elements.some((el) => !tsm.isOmittedExpression(el) && bindsName(tsm, el.name, wanted));
 }
 
 /** Modules whose export throws unless its condition holds: tiny-invariant, invariant, node's assert. */

@@ -432,17 +432,14 @@ export function whereChoices(
   if (replacedBy(tsm, options, at, "where")) return undefined;
   const branches = spreadBranches(tsm, resolveConst(tsm, replacing.expression));
   if (!branches) return undefined;
-  const valueAt = (o: ts.ObjectLiteralExpression, i: number) => {
-    const p = o.properties[i]!;
-    return tsm.isPropertyAssignment(p) ? p.initializer : tsm.isShorthandPropertyAssignment(p) ? p.name : undefined;
-  };
-  const before = lastPropertyIndex(tsm, options, "where");
-  const written = before >= 0 ? valueAt(options, before) : undefined;
+  const valueOf = (p: ts.PropertyAssignment | ts.ShorthandPropertyAssignment | undefined) =>
+    p && (tsm.isPropertyAssignment(p) ? p.initializer : p.name);
+  const written = valueOf(lastWhere(tsm, options));
   const choices: (ts.Expression | undefined)[] = [];
   for (const b of branches) {
-    const own = b ? lastPropertyIndex(tsm, b, "where") : -1;
-    if (b && replacedBy(tsm, b, own, "where")) return undefined;
-    choices.push(own >= 0 ? valueAt(b!, own) : written);
+    if (b && replacedBy(tsm, b, lastPropertyIndex(tsm, b, "where"), "where")) return undefined;
+    const own = b && lastWhere(tsm, b);
+    choices.push(own ? valueOf(own) : written);
   }
   return choices;
 }
@@ -506,6 +503,15 @@ export function spreadWhereVerdict(
   const none = verdicts.some((v) => v.kind === "missing");
   if (!none && verdicts.some((v) => v.kind === "unknown")) return "dynamic";
   return verdicts.every((v) => v.kind === "scoped" || v.kind === "shared") ? "scoped" : "missing";
+}
+
+/** The `where` an options object holds: the last one written (`{ where: a, ["where"]: b }` is `b`). */
+export function lastWhere(
+  tsm: typeof ts,
+  obj: ts.ObjectLiteralExpression,
+): ts.PropertyAssignment | ts.ShorthandPropertyAssignment | undefined {
+  const p = obj.properties[lastPropertyIndex(tsm, obj, "where")];
+  return p && (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p)) ? p : undefined;
 }
 
 /** The index of the last property named `name` (the one that holds), or -1. */

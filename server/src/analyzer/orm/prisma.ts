@@ -3,13 +3,7 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import {
-  existenceCheck,
-  keyUsedAfter,
-  normalizeKey,
-  ownerLookupSelect,
-  decidesNothingOfKey,
-} from "../explain-evidence";
+import { existenceCheck, keyUsedAfter, ownerLookupSelect, decidesNothingOfKey } from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
@@ -22,6 +16,7 @@ import { finding, isInCall, type CallSite, type PrismaContext } from "./prisma-s
 import { destructuredParameter } from "./declared-fields";
 import { followConst, parameterOf, strip } from "./prisma-syntax";
 import { lastPropertyIndex, replacedBy } from "./object-where";
+import { normalize } from "../flow/flow-values";
 import { mayBeUndefined, propertyName, propertyValue, short, whereScope, type Scope } from "./prisma-where";
 import { checkData, checkParentKey, updateNested } from "./prisma-writes";
 import { prismaQueries } from "./prisma-queries";
@@ -395,7 +390,7 @@ function checksKeyForLater(tsm: typeof ts, call: ts.CallExpression, where: ts.Ex
     return (
       !!value &&
       (tsm.isIdentifier(value) || tsm.isPropertyAccessExpression(value)) &&
-      keyUsedAfter(tsm, call, normalizeKey(value.getText(call.getSourceFile())), true)
+      keyUsedAfter(tsm, call, normalize(value.getText(call.getSourceFile())), true)
     );
   });
 }

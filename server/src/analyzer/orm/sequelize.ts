@@ -9,6 +9,7 @@ import {
   addPropertyEdit,
   evaluateWhere,
   lastPropertyIndex,
+  lastWhere,
   propertyText,
   replacedBy,
   resolveConst,
@@ -120,13 +121,7 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
     // No fix: a where written before the spread is replaced by the one it brings.
     return [finding(c, "missing-tenant-filter", `${missingMessage(c)} ${spreadNote(c, replacing)}`, [])];
   }
-  // The last `where` holds (`{ where: a, ["where"]: b }` is `b`).
-  const whereAt = lastPropertyIndex(tsm, resolved, "where");
-  const whereProperty = whereAt >= 0 ? resolved.properties[whereAt] : undefined;
-  const where =
-    whereProperty && (tsm.isPropertyAssignment(whereProperty) || tsm.isShorthandPropertyAssignment(whereProperty))
-      ? whereProperty
-      : undefined;
+  const where = lastWhere(tsm, resolved);
   if (!where) {
     const edits =
       skipOuter(tsm, options) === resolved ? [addPropertyEdit(tsm, sourceFile, resolved, whereText, true)] : [];

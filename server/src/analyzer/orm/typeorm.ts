@@ -9,6 +9,7 @@ import {
   addPropertyEdit,
   evaluateWhere,
   lastPropertyIndex,
+  lastWhere,
   propertyText,
   replacedBy,
   resolveConst,
@@ -200,13 +201,7 @@ function checkOptions(c: Call): OrmFinding[] {
     return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, replacing)}`, [])];
   }
   const keys = resolved.properties.map((p) => p.name?.getText(sourceFile));
-  // The last `where` holds (`{ where: a, ["where"]: b }` is `b`).
-  const whereAt = lastPropertyIndex(tsm, resolved, "where");
-  const whereProperty = whereAt >= 0 ? resolved.properties[whereAt] : undefined;
-  const where =
-    whereProperty && (tsm.isPropertyAssignment(whereProperty) || tsm.isShorthandPropertyAssignment(whereProperty))
-      ? whereProperty
-      : undefined;
+  const where = lastWhere(tsm, resolved);
   // TypeORM 0.2 also takes the conditions themselves: `find({ tenantId, status })`.
   if (!where && resolved.properties.length > 0 && !keys.some((k) => k && FIND_OPTIONS.has(k)))
     return checkWhere(c, options, "read");
