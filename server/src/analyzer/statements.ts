@@ -118,7 +118,7 @@ const TRANSACTION_RUNNER = /^(?:\$|db|with|run|runIn|in|use|exec|execute)?_?tran
  * The function literal a transaction runs and answers with: `prisma.$transaction(async (tx) => ...)`,
  * `dbTransactionWrap(async (manager) => ...)`, `manager.transaction("SERIALIZABLE", async (m) => ...)`.
  */
-export function transactionCallback(
+function transactionCallback(
   tsm: typeof ts,
   call: ts.CallExpression,
 ): ts.ArrowFunction | ts.FunctionExpression | undefined {
@@ -129,6 +129,20 @@ export function transactionCallback(
     if (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) return f;
   }
   return undefined;
+}
+
+/**
+ * The function literal a call runs at once and answers with: a transaction's callback
+ * (`transactionCallback`), or `(async () => { ... })()`.
+ */
+export function runLiteral(
+  tsm: typeof ts,
+  call: ts.CallExpression,
+): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  const ran = transactionCallback(tsm, call);
+  if (ran || call.arguments.length) return ran;
+  const f = skipOuter(tsm, call.expression);
+  return (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) && !f.parameters.length ? f : undefined;
 }
 
 /** `skipOuter`, and the `await`s around what is awaited: the call or value a client is read from. */

@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
-import { calleeName, returnStatements, transactionCallback } from "../statements";
+import { calleeName, returnStatements, runLiteral } from "../statements";
 import { constDeclarationOf } from "./bindings";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
@@ -247,7 +247,7 @@ export abstract class FlowValues {
     }
     if (!tsm.isCallExpression(e)) return undefined;
     // `await db.$transaction(async (tx) => { ...; return row })`, `(async () => { ... })()`: what the callback returns.
-    const ran = transactionCallback(tsm, e) ?? invokedAtOnce(tsm, e);
+    const ran = runLiteral(tsm, e);
     if (ran) return this.returnedValue(ran);
     if (tsm.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
@@ -831,13 +831,6 @@ export function within(node: ts.Node, scope: ts.Node): boolean {
 
 export function isInequality(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
   return kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken || kind === tsm.SyntaxKind.ExclamationEqualsToken;
-}
-
-/** `(async () => { ... })()`: a function literal with no parameters, called where it is written. */
-function invokedAtOnce(tsm: typeof ts, call: ts.CallExpression): ts.ArrowFunction | ts.FunctionExpression | undefined {
-  if (call.arguments.length) return undefined;
-  const f = strip(tsm, call.expression);
-  return (tsm.isArrowFunction(f) || tsm.isFunctionExpression(f)) && !f.parameters.length ? f : undefined;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { returnedObjects, returnStatements, transactionCallback } from "../statements";
+import { returnedObjects, returnStatements, runLiteral } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
@@ -1368,7 +1368,7 @@ function invokedFunction(tsm: typeof ts, outer: FunctionWithBody, e: ts.Expressi
   // `dbTransactionWrap(async (manager) => ...)`, `prisma.$transaction(async (tx) => ...)`,
   // `manager.transaction("SERIALIZABLE", async (m) => ...)`: a transaction runs its callback and
   // hands back what it returns.
-  const ran = transactionCallback(tsm, e);
+  const ran = runLiteral(tsm, e);
   if (ran) return ran as FunctionWithBody;
   if (e.arguments.length) return undefined;
   let callee = strip(tsm, e.expression);
