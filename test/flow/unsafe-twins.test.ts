@@ -176,11 +176,16 @@ describe("more shapes that must stay flagged", () => {
     for (const body of twins) flaggedSome(body);
   });
 
-  test("checked rows changed in place after the check", () => {
-    flaggedSome(`  const lines = await prisma.invoiceLine.findMany({ where: { invoiceId: input.invoiceId }, include: { invoice: true } });
+  test("checked rows changed in place after the check (control: unchanged, their keys prove the delete)", () => {
+    const body = (
+      change: string,
+    ) => `  const lines = await prisma.invoiceLine.findMany({ where: { invoiceId: input.invoiceId }, include: { invoice: true } });
   if (lines.some((l) => l.invoice.tenantId !== tenantId)) throw new Error("x");
-  for (const l of lines) l.id = input.other;
-  return prisma.note.findMany({ where: { invoiceId: { in: lines.map((l) => l.id) } } });`);
+  ${change}
+  return prisma.invoiceLine.deleteMany({ where: { id: { in: lines.map((l) => l.id) } } });`;
+    assert.deepEqual(run(body("")).flagged, []);
+    flaggedSome(body("for (const l of lines) l.id = input.other;"));
+    flaggedSome(body("lines.forEach((l, i, all) => { all[i] = { ...l, id: input.other }; });"));
   });
 
   test("a helper handed a tenant destructured from the row, or the row under another name beside the check", () => {
