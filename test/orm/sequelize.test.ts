@@ -358,6 +358,68 @@ describe("Sequelize: what a spread may replace, and rows named like their model"
     assert.deepEqual(run(code), []);
   });
 
+  test("a where or options const changed before the query: a tenant key deleted, replaced or handed on is no longer trusted", () => {
+    const code = fn(`const a: any = { id, tenantId };
+  if (status) delete a.tenantId;
+  await Order.findAll({ where: a });
+  const b: any = { id, tenantId };
+  delete b.tenantId;
+  await Order.findAll({ where: b });
+  const c: any = { id, tenantId };
+  if (status) c.tenantId = { [Op.ne]: null };
+  await Order.findAll({ where: c });
+  const d: any = { where: { id, tenantId } };
+  if (status) d.where = { id };
+  await Order.findAll(d);
+  const e: any = { id, tenantId };
+  Object.assign(e, JSON.parse(status));
+  await Order.findAll({ where: e });
+  const g: any = { id, tenantId };
+  g[status] = 1;
+  await Order.findAll({ where: g });
+  const h: any = { where: { tenantId } };
+  h.where.id = id;
+  await Order.findAll(h);`);
+    const found = run(code);
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at]),
+      [
+        ["weak-tenant-filter", "findAll({ where: a })"],
+        ["missing-tenant-filter", "findAll({ where: b })"],
+        ["weak-tenant-filter", "findAll({ where: c })"],
+        ["missing-tenant-filter", "findAll(d)"],
+        ["dynamic-sql", "findAll({ where: e })"],
+        ["dynamic-sql", "findAll({ where: g })"],
+        ["dynamic-sql", "findAll(h)"],
+      ],
+    );
+    assert.match(found[0]!.message, /is removed or replaced on the where object under a condition/);
+    assert.match(found[3]!.message, /Its where is decided by `d\.where = \{ id \}`/);
+    assert.match(found[4]!.message, /`Object\.assign\(e, JSON\.parse\(status\)\)`/);
+  });
+
+  test("twins: keys only added or set again to the tenant, the options given other keys or a where that scopes: scoped", () => {
+    const code = fn(`const a: any = { tenantId };
+  if (status) a.status = status;
+  await Order.findAll({ where: a });
+  const b: any = { id };
+  b.tenantId = tenantId;
+  await Order.findAll({ where: b });
+  const c: any = {};
+  c.where = { id, tenantId };
+  await Order.findAll(c);
+  const d: any = { where: { tenantId } };
+  d.limit = 10;
+  if (status) d.where = { tenantId, status };
+  console.log(d);
+  await Order.findAll(d);
+  const e: any = { id, tenantId };
+  if (status) e.tenantId = tenantId;
+  await Order.findAll({ where: e });
+  delete e.tenantId;`);
+    assert.deepEqual(run(code), []);
+  });
+
   test("terms pushed onto an Op.and list (crowd.dev): the tenant pushed in the list's own block scopes it", () => {
     const code = fn(`const whereAnd: any[] = [];
   whereAnd.push({ tenantId });

@@ -709,6 +709,45 @@ describe("TypeORM: a spread after the where may replace it", () => {
   });
 });
 
+describe("TypeORM: a where or options const changed before the query", () => {
+  test("the tenant key deleted or replaced (on one way), the options' where set again, the where handed to a call", () => {
+    const found = run(
+      fn(`const a: any = { id, tenantId };
+  if (status) delete a.tenantId;
+  await orderRepo.find({ where: a });
+  const b: any = { where: { id, tenantId } };
+  b.where = { id };
+  await orderRepo.findOne(b);
+  const c: any = { id, tenantId };
+  applyFilters(c, status);
+  await orderRepo.find({ where: c });`),
+    );
+    assert.deepEqual(
+      found.map((f) => [f.rule, f.at]),
+      [
+        ["weak-tenant-filter", "find({ where: a })"],
+        ["missing-tenant-filter", "findOne(b)"],
+        ["dynamic-sql", "find({ where: c })"],
+      ],
+    );
+  });
+
+  test("twins: a key added, the options' where set to one that scopes, other options set: scoped", () => {
+    assert.deepEqual(
+      run(
+        fn(`const a: any = { tenantId };
+  if (status) a.status = status;
+  await orderRepo.find({ where: a });
+  const b: any = { take: 10 };
+  b.where = { id, tenantId };
+  b.skip = 5;
+  await orderRepo.findOne(b);`),
+      ),
+      [],
+    );
+  });
+});
+
 describe("TypeORM: a where list given more branches by push", () => {
   test("`const where = [{ tenantId }]; where.push({ status: 'public' })`: one more OR branch, without the tenant", () => {
     assert.deepEqual(

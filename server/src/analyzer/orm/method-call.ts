@@ -22,7 +22,7 @@ export function unknownMessage(c: MethodCall, node: ts.Node): string {
 }
 
 /** Where a where that may be missing comes from: a spread in the options that brings one on one branch only. */
-export function spreadNote(c: MethodCall, spread: ts.SpreadAssignment | ts.PropertyAssignment): string {
+export function spreadNote(c: MethodCall, spread: ts.Node): string {
   return `Its where is decided by \`${short(spread.getText(c.ctx.sourceFile))}\`, written into the options after any where before it: not every way it can go holds the tenant.`;
 }
 

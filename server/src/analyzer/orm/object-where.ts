@@ -6,7 +6,7 @@ import type ts from "typescript";
 import type { TextEdit } from "../types";
 import { tenantColumnMatches } from "../model/names";
 import { broaderTenantFields, type EntityInfo, type TenantTable } from "../model/types";
-import { isConditional } from "./typeorm-builder-chain";
+import { fieldChanges } from "./object-changes";
 import { returnedExpressions, skipOuter } from "../statements";
 
 export { skipOuter };
@@ -75,18 +75,43 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
   if (tsm.isCallExpression(node)) return builtWhere(node, dialect, depth);
   if (!tsm.isObjectLiteralExpression(node)) return { kind: "unknown", node };
   const held = skipOuter(tsm, expr);
-  const assigned = tsm.isIdentifier(held) ? fieldAssignments(tsm, held, dialect) : [];
-  const parts = [
-    ...node.properties.map((p, i): WhereVerdict => {
-      const verdict = evaluateProperty(p, dialect, depth);
-      // `{ tenantId, ...filter }`: a later spread may hold a tenantId of its own.
-      const name = !tsm.isSpreadAssignment(p) && p.name ? propertyName(tsm, p.name) : undefined;
-      const replaced = name !== undefined && verdict.kind !== "missing" && replacedBy(tsm, node, i, name);
-      return replaced ? { kind: "unknown", node: replaced } : verdict;
-    }),
-    ...assigned,
-  ];
+  // `const where = { id, tenantId }; if (admin) delete where.tenantId`: changes before the query.
+  const changes = tsm.isIdentifier(held) ? fieldChanges(tsm, held, held) : undefined;
+  if (changes && "unknown" in changes) return { kind: "unknown", node: changes.unknown };
+  const byKey = new Map<string, WhereVerdict>();
+  const parts: WhereVerdict[] = [];
+  node.properties.forEach((p, i) => {
+    const verdict = evaluateProperty(p, dialect, depth);
+    // `{ tenantId, ...filter }`: a later spread may hold a tenantId of its own.
+    const name = !tsm.isSpreadAssignment(p) && p.name ? propertyName(tsm, p.name) : undefined;
+    const replaced = name !== undefined && verdict.kind !== "missing" && replacedBy(tsm, node, i, name);
+    if (replaced) parts.push({ kind: "unknown", node: replaced });
+    else if (name !== undefined) byKey.set(name, verdict);
+    else parts.push(verdict);
+  });
+  for (const change of changes ?? []) {
+    const was = byKey.get(change.key) ?? MISSING;
+    const now = change.value ? dialect.field(change.key, change.value) : MISSING;
+    byKey.set(change.key, change.conditional ? either(was, now) : now);
+  }
+  parts.push(...byKey.values());
   return everyLevelNull(allOf(parts), parts);
+}
+
+/** A key that holds one of two verdicts when the query runs (set or removed under a condition). */
+function either(was: WhereVerdict, now: WhereVerdict): WhereVerdict {
+  const holds = (v: WhereVerdict) => v.kind === "scoped" || v.kind === "shared";
+  if (holds(was) && holds(now)) return was.kind === "scoped" ? was : now;
+  if (was.kind === "missing" && now.kind === "missing") return MISSING;
+  if (was.kind === "unknown") return was;
+  if (now.kind === "unknown") return now;
+  return {
+    kind: "weak",
+    reason:
+      was.kind === "missing"
+        ? "is set on the where object only under a condition, so some queries run without it"
+        : "is removed or replaced on the where object under a condition, so some queries run without it",
+  };
 }
 
 /**
@@ -119,43 +144,6 @@ function builtWhere(call: ts.CallExpression, dialect: WhereDialect, depth: numbe
   return verdicts.some((v) => v.kind !== "missing")
     ? { kind: "weak", reason: "is returned by the helper on some paths only, so some queries run without it" }
     : MISSING;
-}
-
-/**
- * `const query: any = { id }; query.workspaceId = workspaceId; repo.findOne({ where: query })`: the
- * fields set on the object held in `id` before this use, each as its own AND term. One set only
- * under an `if` (or a loop, `&&`, `?:`) may be missing when the query runs: a tenant field set so is weak.
- */
-function fieldAssignments(tsm: typeof ts, id: ts.Identifier, dialect: WhereDialect): WhereVerdict[] {
-  const decl = findVariable(tsm, id);
-  let body: ts.Node | undefined = decl;
-  while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
-  if (!decl || !body) return [];
-  const out: WhereVerdict[] = [];
-  const visit = (n: ts.Node): void => {
-    if (n.pos >= id.pos) return;
-    if (
-      n.pos >= decl.end &&
-      tsm.isBinaryExpression(n) &&
-      n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
-      tsm.isPropertyAccessExpression(n.left) &&
-      tsm.isIdentifier(n.left.expression) &&
-      n.left.expression.text === id.text
-    ) {
-      const verdict = dialect.field(n.left.name.text, n.right);
-      out.push(
-        verdict.kind === "scoped" && isConditional(tsm, n, body!)
-          ? {
-              kind: "weak",
-              reason: "is set on the where object only under a condition, so some queries run without it",
-            }
-          : verdict,
-      );
-    }
-    if (!tsm.isFunctionLike(n) || n === body) tsm.forEachChild(n, visit);
-  };
-  visit(body);
-  return out;
 }
 
 function evaluateProperty(p: ts.ObjectLiteralElementLike, dialect: WhereDialect, depth: number): WhereVerdict {
@@ -494,11 +482,17 @@ export function spreadWhereVerdict(
   replacing: ts.SpreadAssignment | ts.PropertyAssignment,
   dialect: WhereDialect,
 ): "scoped" | "missing" | "dynamic" {
+  const choices = whereChoices(tsm, options, replacing);
+  return choices ? choicesVerdict(choices, dialect) : "dynamic";
+}
+
+/** What a where is when it may be any of `choices` (undefined: no where): every way must scope. */
+export function choicesVerdict(
+  choices: readonly (ts.Expression | undefined)[],
+  dialect: WhereDialect,
+): "scoped" | "missing" | "dynamic" {
   // `{ where: undefined }` (or null) is no where at all.
-  const verdicts = whereChoices(tsm, options, replacing)?.map((w) =>
-    w && !isNullish(tsm, w) ? evaluateWhere(w, dialect) : MISSING,
-  );
-  if (!verdicts) return "dynamic";
+  const verdicts = choices.map((w) => (w && !isNullish(dialect.ts, w) ? evaluateWhere(w, dialect) : MISSING));
   // A way with no where at all reads every tenant's rows, whatever the others hold.
   const none = verdicts.some((v) => v.kind === "missing");
   if (!none && verdicts.some((v) => v.kind === "unknown")) return "dynamic";

@@ -4,9 +4,11 @@
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
 import type { Fix, TextEdit } from "../types";
+import { changedWhere } from "./object-changes";
 import { methodCalls } from "./file-calls";
 import {
   addPropertyEdit,
+  choicesVerdict,
   evaluateWhere,
   lastPropertyIndex,
   lastWhere,
@@ -112,6 +114,23 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   if (!tsm.isObjectLiteralExpression(resolved)) return [finding(c, "dynamic-sql", unknownMessage(c, options), [])];
   // `{ where: { tenantId }, ...opts }`, `{ ...(q.where ? { where: q.where } : {}) }`: a spread may hold the where.
   const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
+  // `const opts = { where: { id, tenantId } }; if (admin) opts.where = { id }`: set again before the query.
+  const written = lastWhere(tsm, resolved);
+  const changed = changedWhere(
+    tsm,
+    options,
+    written && (tsm.isPropertyAssignment(written) ? written.initializer : written.name),
+    options,
+  );
+  if (changed && ("unknown" in changed || replacing))
+    return [finding(c, "dynamic-sql", unknownMessage(c, "unknown" in changed ? changed.unknown : changed.last), [])];
+  if (changed) {
+    const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
+    const verdict = choicesVerdict(changed.ways, sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads));
+    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, changed.last), [])];
+    if (verdict === "scoped") return [];
+    return [finding(c, "missing-tenant-filter", `${missingMessage(c)} ${spreadNote(c, changed.last)}`, [])];
+  }
   if (replacing) {
     const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
     const dialect = sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads);

@@ -3,10 +3,12 @@
 // typeorm-query-builder.ts. TypeORM reads an array `where` as an OR of its elements, and drops
 // `undefined`/`null` properties from a where: `findOneBy({ tenantId: undefined })` has no filter.
 import type ts from "typescript";
+import { changedWhere } from "./object-changes";
 import { fileCalls, methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import {
   addPropertyEdit,
+  choicesVerdict,
   evaluateWhere,
   lastPropertyIndex,
   lastWhere,
@@ -192,6 +194,22 @@ function checkOptions(c: Call): OrmFinding[] {
   }
   // `{ where: { tenantId }, ...opts }`: a spread after the where may hold one of its own.
   const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
+  // `const opts = { where: { id, tenantId } }; if (admin) opts.where = { id }`: set again before the query.
+  const written = lastWhere(tsm, resolved);
+  const changed = changedWhere(
+    tsm,
+    options,
+    written && (tsm.isPropertyAssignment(written) ? written.initializer : written.name),
+    options,
+  );
+  if (changed && ("unknown" in changed || replacing))
+    return [finding(c, "dynamic-sql", unknownMessage(c, "unknown" in changed ? changed.unknown : changed.last), [])];
+  if (changed) {
+    const verdict = choicesVerdict(changed.ways, typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true));
+    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, changed.last), [])];
+    if (verdict === "scoped") return [];
+    return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, changed.last)}`, [])];
+  }
   if (replacing) {
     const dialect = typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true);
     const verdict = spreadWhereVerdict(tsm, resolved, replacing, dialect);
