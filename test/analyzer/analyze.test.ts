@@ -130,6 +130,38 @@ describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.
     );
   });
 
+  test("a statement that is all raw text (`prisma.$queryRaw`${Prisma.raw(text)}``): dynamic-sql at the splice", () => {
+    const code = [
+      'import { Prisma, PrismaClient } from "@prisma/client";',
+      "const prisma = new PrismaClient();",
+      "await prisma.$queryRaw`${Prisma.raw(text)}`;",
+      "await prisma.$executeRaw` ${Prisma.raw(text)} WHERE tenant_id = ${t}`;",
+    ].join("\n");
+    const found = analyzeText(parser, code);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, code.slice(f.start, f.end)]),
+      [
+        ["dynamic-sql", "Prisma.raw(text)"],
+        ["dynamic-sql", "Prisma.raw(text)"],
+      ],
+    );
+    assert.match(found[0]!.message, /^SQL starts with `Prisma\.raw\(text\)`/);
+    // Twins: a fragment that is no statement (`Prisma.sql`) is not run there; raw text the file holds as a
+    // literal or a const is read as written, and checked.
+    const twins = [
+      'import { Prisma, PrismaClient } from "@prisma/client";',
+      "const prisma = new PrismaClient();",
+      "const order = Prisma.sql`${Prisma.raw(text)}`;",
+      'const head = Prisma.raw("SELECT * FROM orders WHERE tenant_id = ");',
+      "await prisma.$queryRaw`${head}${t}`;",
+      "await prisma.$queryRaw`${Prisma.raw(\"SELECT * FROM orders WHERE status = 'open'\")}`;",
+    ].join("\n");
+    assert.deepEqual(
+      summary(twins).map((f) => [f.rule, f.line]),
+      [["missing-tenant-filter", 6]],
+    );
+  });
+
   test("twins: a value placeholder after `=`, and a typed literal the author wrote, read as written", () => {
     const code = [
       "await pool.query(`SELECT * FROM orders WHERE tenant_id = ${tenantId}`);",

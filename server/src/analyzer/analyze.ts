@@ -560,6 +560,22 @@ function isRawSqlBuilder(tsm: typeof ts, expr: ts.Expression, depth = 0): boolea
   return name === "sql" && !!e.arguments[0] && tsm.isArrayLiteralExpression(e.arguments[0]);
 }
 
+/** `prisma.$queryRaw`...``, `$executeRaw`: a template that runs where it is written, never a fragment of another. */
+function runsAsWritten(tsm: typeof ts, site: SqlSite): boolean {
+  const node = site.node;
+  return (
+    tsm.isTaggedTemplateExpression(node) &&
+    tsm.isPropertyAccessExpression(node.tag) &&
+    /^\$(?:query|execute)Raw$/.test(node.tag.name.text)
+  );
+}
+
+/** The raw hole the SQL starts with (nothing but whitespace before it). */
+function leadingRawHole(site: SqlSite): SqlSite["holes"][number] | undefined {
+  const lead = site.holes.find((h) => h.kind !== "fragment");
+  return lead?.kind === "raw" && site.sql.slice(0, lead.sqlStart).trim() === "" ? lead : undefined;
+}
+
 /** A raw hole whose placeholder the parser took as the value of a type named just before it (`t.id $3`). */
 function gluedRawHole(parsed: ParsedSql, site: SqlSite): SqlSite["holes"][number] | undefined {
   const raw = new Map(site.holes.filter((h) => h.kind === "raw").map((h) => [h.sqlStart, h]));
@@ -610,7 +626,23 @@ function checkSite(
     ];
   }
   const parsed = parsedSql ?? parser.parse(site.sql);
-  if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) return [];
+  if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) {
+    // `prisma.$queryRaw`${Prisma.raw(text)}``: run as written, and its statement is whatever the text holds.
+    const lead = runsAsWritten(tsm, site) ? leadingRawHole(site) : undefined;
+    if (!lead) return [];
+    return [
+      {
+        ruleId: "dynamic-sql",
+        start: lead.expr.getStart(sourceFile),
+        end: lead.expr.getEnd(),
+        message: `SQL starts with \`${lead.expr.getText(sourceFile).slice(0, 80)}\`, text spliced in at run time, so tenantguard cannot tell which statement runs or whether it holds the tenant predicate: review it, or write the statement into the template.`,
+        fixes: [],
+        anchor,
+        literal,
+        identity: `parse|${normalizeSql(site.sql)}`,
+      },
+    ];
+  }
   // `UPDATE t SET ${updates.join(", ")} WHERE ...`: the WHERE decides the rows, whatever the assignments.
   const stubbed = "error" in parsed ? withSetListStubs(site) : undefined;
   const stubParsed = stubbed && parser.parse(stubbed.sql);

@@ -280,8 +280,10 @@ function taggedHole(
       followed.resolved &&
       ts.isCallExpression(followed.expr) &&
       builderCall(ts, ctx.drivers, followed.expr)?.kind === "raw"
-    )
-      return hole("raw");
+    ) {
+      const text = rawTextParts(ctx, followed.expr, followed.depth, nesting);
+      return text ? { kind: "fragment", expr, parts: text } : hole("raw");
+    }
     if (!followed.resolved || !ts.isTaggedTemplateExpression(followed.expr)) return hole("value");
     e = followed.expr; // only a SQL tag is inlined: a `const` string in a tag is still a bound value
     at = followed.depth;
@@ -295,7 +297,10 @@ function taggedHole(
   if (ts.isCallExpression(e)) {
     const builder = builderCall(ts, ctx.drivers, e);
     if (!builder) return hole("value");
-    const written = builder.kind === "raw" ? objectHelperParts(ctx, e, start, end, depth, before) : undefined;
+    const written =
+      builder.kind === "raw"
+        ? (rawTextParts(ctx, e, depth, nesting) ?? objectHelperParts(ctx, e, start, end, depth, before))
+        : undefined;
     if (written) return { kind: "fragment", expr, parts: written };
     if (builder.kind !== "identifier") return hole(builder.kind);
     return { kind: "fragment", expr, parts: identifierParts(ctx, builder.names, builder.splitDots, start, end) };
@@ -309,6 +314,25 @@ function taggedHole(
   }
   if (ts.isConditionalExpression(e) || ts.isBinaryExpression(e)) return hole("raw"); // `${cond ? sql`AND ...` : sql``}`
   return hole("value");
+}
+
+/**
+ * `Prisma.raw("ORDER BY id")`, `sql.unsafe(HEAD)` with `const HEAD = "SELECT ..."`: raw text the
+ * file holds as a literal or a const string is read as written. Undefined for anything else.
+ */
+function rawTextParts(
+  ctx: SourceContext,
+  call: ts.CallExpression,
+  depth: number,
+  nesting: number,
+): SqlPart[] | undefined {
+  const ts = ctx.ts;
+  const arg = call.arguments.length === 1 ? unwrap(ts, call.arguments[0]!) : undefined;
+  if (!arg || nesting >= MAX_NESTING || ctx.inlineBudget <= 0) return undefined;
+  const followed = ts.isIdentifier(arg) ? followConst(ctx, arg, depth) : { resolved: true, expr: arg, depth };
+  if (!followed.resolved || !isStringExpression(ts, followed.expr)) return undefined;
+  ctx.inlineBudget--;
+  return stringParts(ctx, followed.expr, followed.depth, nesting + 1);
 }
 
 /**
