@@ -4,6 +4,8 @@
 import type ts from "typescript";
 import { ownedThroughAdvice, type TenantTable } from "../model/types";
 import type { Fix, RuleId, TextEdit } from "../types";
+import { changedWhere } from "./object-changes";
+import { choicesVerdict, lastWhere, type WhereDialect } from "./object-where";
 import { short } from "./prisma-where";
 import type { OrmContext, OrmFinding } from "./types";
 
@@ -52,4 +54,31 @@ export function finding(c: MethodCall, ruleId: RuleId, message: string, fixes: F
     receiver: c.callee.expression,
     identity: `${ruleId}|${c.target.table.name}|${c.call.getText(sourceFile).replace(/\s+/g, " ")}`,
   };
+}
+
+/**
+ * The findings of a call whose options const has its where set again (or deleted) before the
+ * query (`const opts = { where: { id, tenantId } }; if (admin) opts.where = { id }`): judged per way
+ * the where can be. Undefined when nothing changes the where.
+ */
+export function changedOptionsFindings(
+  c: MethodCall,
+  options: ts.Expression,
+  resolved: ts.ObjectLiteralExpression,
+  replacing: ts.Node | undefined,
+  dialect: () => WhereDialect,
+  missing: string,
+): OrmFinding[] | undefined {
+  const tsm = c.ctx.ts;
+  const written = lastWhere(tsm, resolved);
+  const value = written && (tsm.isPropertyAssignment(written) ? written.initializer : written.name);
+  const changed = changedWhere(tsm, options, value, options);
+  if (!changed) return undefined;
+  // A spread that may bring a where, and then a where set again: not followed.
+  if ("unknown" in changed || replacing)
+    return [finding(c, "dynamic-sql", unknownMessage(c, "unknown" in changed ? changed.unknown : changed.last), [])];
+  const verdict = choicesVerdict(changed.ways, dialect());
+  if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, changed.last), [])];
+  if (verdict === "scoped") return [];
+  return [finding(c, "missing-tenant-filter", `${missing} ${spreadNote(c, changed.last)}`, [])];
 }

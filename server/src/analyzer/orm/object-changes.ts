@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import { findVariable } from "./object-where";
 import { isConditional } from "./typeorm-builder-chain";
-import { skipOuter } from "../statements";
+import { outermostExpression, skipOuter } from "../statements";
 
 export interface FieldChange {
   key: string;
@@ -62,16 +62,7 @@ function changeAt(
   inside: (key: string) => boolean,
 ): Omit<FieldChange, "conditional"> | "unknown" | undefined {
   // `where!.x`, `(where as any).x`: the object itself under a cast.
-  let top: ts.Expression = n;
-  while (
-    (tsm.isParenthesizedExpression(top.parent) ||
-      tsm.isAsExpression(top.parent) ||
-      tsm.isNonNullExpression(top.parent) ||
-      tsm.isSatisfiesExpression(top.parent) ||
-      tsm.isTypeAssertionExpression(top.parent)) &&
-    top.parent.expression === top
-  )
-    top = top.parent;
+  const top = outermostExpression(tsm, n) as ts.Expression;
   const p = top.parent;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === top) {
     const key = tsm.isPropertyAccessExpression(p)

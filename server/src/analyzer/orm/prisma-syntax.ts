@@ -176,16 +176,7 @@ export function grownObject(
     if (!safe) return;
     if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && node.pos > decl.end) {
       // `where!.x`, `(where as any).x`: the object itself under a cast.
-      let top: ts.Expression = node;
-      while (
-        (tsm.isParenthesizedExpression(top.parent) ||
-          tsm.isAsExpression(top.parent) ||
-          tsm.isNonNullExpression(top.parent) ||
-          tsm.isSatisfiesExpression(top.parent) ||
-          tsm.isTypeAssertionExpression(top.parent)) &&
-        top.parent.expression === top
-      )
-        top = top.parent;
+      const top = outermostExpression(tsm, node) as ts.Expression;
       const parent = top.parent;
       if (tsm.isPropertyAccessExpression(parent) && parent.expression === top) {
         const key = parent.name.text;

@@ -4,11 +4,9 @@
 // passed beside it, so the fix is `findOne({ where: { id, tenantId } })`.
 import type ts from "typescript";
 import type { Fix, TextEdit } from "../types";
-import { changedWhere } from "./object-changes";
 import { methodCalls } from "./file-calls";
 import {
   addPropertyEdit,
-  choicesVerdict,
   evaluateWhere,
   lastPropertyIndex,
   lastWhere,
@@ -20,7 +18,7 @@ import {
   spreadWhereVerdict,
   writtenObjects,
 } from "./object-where";
-import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
+import { calleeText, changedOptionsFindings, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { sequelizeQueries } from "./sequelize-queries";
 import {
   modelOf,
@@ -115,24 +113,17 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   // `{ where: { tenantId }, ...opts }`, `{ ...(q.where ? { where: q.where } : {}) }`: a spread may hold the where.
   const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
   // `const opts = { where: { id, tenantId } }; if (admin) opts.where = { id }`: set again before the query.
-  const written = lastWhere(tsm, resolved);
-  const changed = changedWhere(
-    tsm,
+  const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
+  const changed = changedOptionsFindings(
+    c,
     options,
-    written && (tsm.isPropertyAssignment(written) ? written.initializer : written.name),
-    options,
+    resolved,
+    replacing,
+    () => sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads),
+    missingMessage(c),
   );
-  if (changed && ("unknown" in changed || replacing))
-    return [finding(c, "dynamic-sql", unknownMessage(c, "unknown" in changed ? changed.unknown : changed.last), [])];
-  if (changed) {
-    const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
-    const verdict = choicesVerdict(changed.ways, sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads));
-    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, changed.last), [])];
-    if (verdict === "scoped") return [];
-    return [finding(c, "missing-tenant-filter", `${missingMessage(c)} ${spreadNote(c, changed.last)}`, [])];
-  }
+  if (changed) return changed;
   if (replacing) {
-    const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
     const dialect = sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads);
     const verdict = spreadWhereVerdict(tsm, resolved, replacing, dialect);
     if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, replacing), [])];
@@ -151,7 +142,6 @@ function checkOptions(c: Call, index: number, optional: boolean): OrmFinding[] {
   const whereExpr = tsm.isPropertyAssignment(where)
     ? where.initializer
     : (where as ts.ShorthandPropertyAssignment).name;
-  const reads = /^(?:find|count|max|min|sum)/.test(c.method) && c.method !== "findOrCreate";
   const verdict = evaluateWhere(whereExpr, sequelizeDialect(c.ctx, c.target.table, c.target.entity, reads));
   if (verdict.kind === "scoped" || verdict.kind === "shared") return [];
   if (verdict.kind === "unknown") return [finding(c, "dynamic-sql", unknownMessage(c, verdict.node), [])];

@@ -3,12 +3,10 @@
 // typeorm-query-builder.ts. TypeORM reads an array `where` as an OR of its elements, and drops
 // `undefined`/`null` properties from a where: `findOneBy({ tenantId: undefined })` has no filter.
 import type ts from "typescript";
-import { changedWhere } from "./object-changes";
 import { fileCalls, methodCalls } from "./file-calls";
 import type { TextEdit } from "../types";
 import {
   addPropertyEdit,
-  choicesVerdict,
   evaluateWhere,
   lastPropertyIndex,
   lastWhere,
@@ -18,7 +16,7 @@ import {
   skipOuter,
   spreadWhereVerdict,
 } from "./object-where";
-import { calleeText, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
+import { calleeText, changedOptionsFindings, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { short } from "./prisma-where";
 import { byIdMessage, isIdLike, isIdOnly, missingMessage, primaryKeyOf, type Call } from "./typeorm-findings";
 import { checkQueryBuilder } from "./typeorm-query-builder";
@@ -195,21 +193,15 @@ function checkOptions(c: Call): OrmFinding[] {
   // `{ where: { tenantId }, ...opts }`: a spread after the where may hold one of its own.
   const replacing = replacedBy(tsm, resolved, lastPropertyIndex(tsm, resolved, "where"), "where");
   // `const opts = { where: { id, tenantId } }; if (admin) opts.where = { id }`: set again before the query.
-  const written = lastWhere(tsm, resolved);
-  const changed = changedWhere(
-    tsm,
+  const changed = changedOptionsFindings(
+    c,
     options,
-    written && (tsm.isPropertyAssignment(written) ? written.initializer : written.name),
-    options,
+    resolved,
+    replacing,
+    () => typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true),
+    missingMessage(c, "read"),
   );
-  if (changed && ("unknown" in changed || replacing))
-    return [finding(c, "dynamic-sql", unknownMessage(c, "unknown" in changed ? changed.unknown : changed.last), [])];
-  if (changed) {
-    const verdict = choicesVerdict(changed.ways, typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true));
-    if (verdict === "dynamic") return [finding(c, "dynamic-sql", unknownMessage(c, changed.last), [])];
-    if (verdict === "scoped") return [];
-    return [finding(c, "missing-tenant-filter", `${missingMessage(c, "read")} ${spreadNote(c, changed.last)}`, [])];
-  }
+  if (changed) return changed;
   if (replacing) {
     const dialect = typeormDialect(c.ctx, c.target.table, c.target.entity, 0, true);
     const verdict = spreadWhereVerdict(tsm, resolved, replacing, dialect);
