@@ -313,6 +313,36 @@ await prisma.invoice.delete({ where: { id: input.id } });`,
       ["delete({ where: { id: input.id } })"],
     ],
     [
+      "an upsert by a key a scoped read verified (openpanel's rename after an owner check)",
+      `const e = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+if (!e) throw new Error("not found");
+await prisma.invoice.upsert({ where: { id: input.id }, update: { status: "x" }, create: { tenantId, number: "1", status: "x", total: 0 } });`,
+      [],
+    ],
+    [
+      "twins: an upsert by the request's key; a check of the row an update, delete or upsert returns comes after the write",
+      `await prisma.invoice.upsert({ where: { id: input.id }, update: { status: "x" }, create: { tenantId, number: "1", status: "x", total: 0 } });
+const a = await prisma.invoice.update({ where: { id: input.a }, data: { status: "x" } });
+if (a.tenantId !== tenantId) throw new Error("forbidden");
+const b = await prisma.invoice.delete({ where: { id: input.b } });
+if (b.tenantId !== tenantId) throw new Error("forbidden");
+const c = await prisma.invoice.upsert({ where: { id: input.c }, update: {}, create: { tenantId, number: "1", status: "x", total: 0 } });
+if (c.tenantId !== tenantId) throw new Error("forbidden");`,
+      [
+        'upsert({ where: { id: input.id }, update: { status: "x" }, create: { tenantId, number: "1", status: "x", total: 0 } })',
+        'update({ where: { id: input.a }, data: { status: "x" } })',
+        "delete({ where: { id: input.b } })",
+        'upsert({ where: { id: input.c }, update: {}, create: { tenantId, number: "1", status: "x", total: 0 } })',
+      ],
+    ],
+    [
+      "control: the same check of a row read first, then the write",
+      `const a = await prisma.invoice.findUnique({ where: { id: input.a } });
+if (!a || a.tenantId !== tenantId) throw new Error("forbidden");
+await prisma.invoice.update({ where: { id: a.id }, data: { status: "x" } });`,
+      [],
+    ],
+    [
       "owned id used inside a $transaction callback",
       `const doc = await prisma.invoice.findFirst({ where: { id, tenantId } });
 if (!doc) throw new Error("not found");
@@ -437,6 +467,18 @@ if (rows.length === 0) throw new Error("not found");
 await pool.query("SELECT id FROM orders WHERE id = $1 FOR UPDATE", [rows[0].id]);
 await pool.query("SELECT id FROM orders WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", [rows[0].id]);`,
       [],
+    ],
+    [
+      "a row locked by the request's id and checked before any use: the lock changed nothing",
+      `const { rows } = await pool.query("SELECT id, tenant_id FROM orders WHERE id = $1 FOR UPDATE", [input.id]);
+if (rows[0].tenant_id !== tenantId) throw new Error("forbidden");`,
+      [],
+    ],
+    [
+      "twin: a row an UPDATE ... RETURNING changed, checked after the change",
+      `const { rows } = await pool.query("UPDATE orders SET status = 'x' WHERE id = $1 RETURNING id, tenant_id", [input.id]);
+if (rows[0].tenant_id !== tenantId) throw new Error("forbidden");`,
+      ["orders"],
     ],
     [
       "twin: a row locked by the request's id",

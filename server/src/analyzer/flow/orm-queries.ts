@@ -135,7 +135,7 @@ export function ormFlowQuery(
   };
 }
 
-type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly" | "passedWhere"> & {
+type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly" | "locks" | "passedWhere"> & {
   throwsWhenEmpty?: boolean;
   /** TypeORM, Sequelize: the where object, whose `{ folderId: x }` terms filter by a parent key. */
   whereObject?: ts.ObjectLiteralExpression;
@@ -457,7 +457,7 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shap
     whereCalls: calls.filter((c) => c.name === "where"),
     // A read that locks nothing: a helper returning it hands its caller the row to check.
     ...(head.name === "selectFrom" &&
-      !calls.some((c) => /^for(?:Update|NoKeyUpdate|Share)$/.test(c.name)) && { readOnly: true }),
+      (calls.some((c) => /^for(?:Update|NoKeyUpdate|Share)$/.test(c.name)) ? { locks: true } : { readOnly: true })),
   };
 }
 
@@ -481,7 +481,7 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape 
     returns,
     key: columnKey(tsm, calls, wheres, keys),
     whereCalls: calls.filter((c) => wheres.includes(c.name)),
-    ...(!writes && !names.has("forUpdate") && !names.has("forShare") && { readOnly: true }),
+    ...(!writes && (names.has("forUpdate") || names.has("forShare") ? { locks: true } : { readOnly: true })),
   };
 }
 

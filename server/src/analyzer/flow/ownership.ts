@@ -118,7 +118,8 @@ export class OwnershipFlow {
     try {
       if (rowCheckOnly) {
         const query = this.ctx.queries.get(call);
-        const checked = query?.table === table ? this.flowAt(call).checks.get(query) : undefined;
+        const inTime = query?.table === table && (query.readOnly || query.locks);
+        const checked = inTime ? this.flowAt(call).checks.get(query) : undefined;
         return checked?.state === "checked" ? owned(checked.reason, "") : undefined;
       }
       return this.decide(call, table);
@@ -135,8 +136,13 @@ export class OwnershipFlow {
     if (!query || (query.table !== table && !joined)) return undefined;
     const flow = this.flowAt(call);
     // A create is judged by the parent it files the row under: a check of the row after it comes too late.
-    if (query.creates) return query.parentKeys ? this.parentVerdict(flow, query) : undefined;
-    const checked = flow.checks.get(query);
+    // An upsert's where picks the row it updates: by that parent, or by its key as an update's.
+    if (query.creates) {
+      const parent = query.parentKeys ? this.parentVerdict(flow, query) : undefined;
+      if (parent || !query.upserts) return parent;
+    }
+    // A check of the row a write returns comes after the write: only a read's row is checked in time.
+    const checked = query.readOnly || query.locks ? flow.checks.get(query) : undefined;
     if (checked?.state === "checked") return owned(checked.reason, "");
     // A parent the row is joined to is answered by a check of the row only.
     if (joined) return undefined;

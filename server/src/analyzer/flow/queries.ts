@@ -32,8 +32,12 @@ export interface FlowQuery {
   sharedRows?: boolean;
   /** The call creates the row it returns (`create`, `INSERT ... RETURNING`, `save`). */
   creates?: boolean;
+  /** Prisma's `upsert`: its where picks the row it changes, as an update's does (its create is judged by its data). */
+  upserts?: boolean;
   /** Only reads: a check of the row it returns, made after it ran, still comes before any use. */
   readOnly?: boolean;
+  /** A read that locks the rows it picks (`FOR UPDATE`): it changes none, so a check of its row after it still comes first. */
+  locks?: boolean;
   /** A read of the tenant's own row (flow/root-queries.ts): the tenant value it was read by. */
   tenantKey?: ts.Expression;
   /** A read of some tenant's own row by its key (flow/root-queries.ts): the tenant's once a check names it. */
@@ -216,6 +220,7 @@ export function prismaFlowQuery(
     returns,
     throwsWhenEmpty: method.endsWith("OrThrow"),
     creates,
+    ...(method === "upsert" && { upserts: true }),
     readOnly: method.startsWith("find"),
     // Prisma refuses a where-unique without its key's value: a missing key cannot widen the match.
     key: key && UNIQUE_WHERE.test(method) && !key.list ? { ...key, rejectsMissing: true } : key,
@@ -355,7 +360,8 @@ export function sqlFlowQuery(
           ? "result"
           : "rows";
   const creates = /^\s*insert\b/i.test(sql);
-  const readOnly = /^\s*select\b/i.test(sql) && !/\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
+  const locks = /^\s*select\b/i.test(sql) && /\bfor\s+(?:no\s+key\s+)?update\b/i.test(sql);
+  const readOnly = /^\s*select\b/i.test(sql) && !locks;
   const terms = whereEqualities(tsm, site);
   const parentKeys = sqlParentKeys(terms, owned, rowsOf);
   return {
@@ -366,6 +372,7 @@ export function sqlFlowQuery(
     throwsWhenEmpty: false,
     creates,
     readOnly,
+    ...(locks && { locks }),
     key: sqlKey(terms, rowsOf),
     ...(parentKeys && { parentKeys }),
   };
