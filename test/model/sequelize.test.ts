@@ -73,6 +73,17 @@ describe("Sequelize model reader", () => {
       },
     },
     {
+      // Sequelize underscores with `inflection`: `tenantID` is stored as tenant_i_d, `APIKey`'s table is a_p_i_keys.
+      name: "underscored names as Sequelize spells them, acronyms letter by letter",
+      code: `class APIKey extends Model {}\nAPIKey.init({ id: { type: DataTypes.INTEGER, primaryKey: true }, tenantID: DataTypes.UUID }, { sequelize, underscored: true });`,
+      expected: {
+        name: "a_p_i_keys",
+        columns: ["id", "tenant_i_d"],
+        names: ["APIKey"],
+        fields: { id: "id", tenantID: "tenant_i_d" },
+      },
+    },
+    {
       name: "init with freezeTableName and modelName",
       code: `class Invoice extends Model {}\nInvoice.init({ orgId: { type: DataTypes.UUID, field: "org_id" } }, { sequelize, modelName: "invoice", freezeTableName: true });`,
       expected: { name: "invoice", columns: ["org_id"], names: ["Invoice", "invoice"], fields: { orgId: "org_id" } },

@@ -44,6 +44,15 @@ export function pluralize(name: string): string {
   return inflection.pluralize(name);
 }
 
+/**
+ * The snake_case name Sequelize gives a model's table and attributes under `underscored: true`:
+ * its own `Utils.underscore`, which is the `inflection` package's (`LineItem` -> `line_item`,
+ * `userID` -> `user_i_d`, as the database then really spells it).
+ */
+export function sequelizeUnderscore(name: string): string {
+  return inflection.underscore(name);
+}
+
 /** Splits a config table key, `billing.invoices` or `invoices`, into schema and name. */
 export function splitQualifiedName(qualified: string): { schema?: string; name: string } {
   const dot = qualified.lastIndexOf(".");

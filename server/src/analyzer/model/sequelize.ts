@@ -4,7 +4,7 @@
 // (frozen, or pluralized and, with `underscored`, snake_cased); a column is the attribute's
 // `field`, else the attribute name (snake_cased with `underscored`).
 import type ts from "typescript";
-import { pluralize, snakeCase } from "./names";
+import { pluralize, sequelizeUnderscore } from "./names";
 import type { AnalyzerFileSystem, InputError } from "../types";
 import type { DiscoveredTable, SchemaSourceReader } from "./discover";
 import type { EntityInfo, ModelSource } from "./types";
@@ -152,7 +152,7 @@ function modelDefinition(
     const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
     const spec = value && tsm.isObjectLiteralExpression(value) ? value : undefined;
     model.fields[attribute] =
-      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
+      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? sequelizeUnderscore(attribute) : attribute);
     if (spec && booleanProperty(tsm, spec, "primaryKey")) model.primary.push(attribute);
   }
   return model;
@@ -191,7 +191,7 @@ function decoratedModel(
     const attribute = member.name.text;
     const spec = column.args.find((a): a is ts.ObjectLiteralExpression => tsm.isObjectLiteralExpression(a));
     model.fields[attribute] =
-      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? snakeCase(attribute) : attribute);
+      (spec && stringProperty(tsm, spec, "field")) ?? (underscored ? sequelizeUnderscore(attribute) : attribute);
     if (decorators.some((d) => d.name === "PrimaryKey") || (spec && booleanProperty(tsm, spec, "primaryKey")))
       model.primary.push(attribute);
   }
@@ -249,7 +249,7 @@ function addForeignKey(
   attribute ??= `${lowerFirst(as ?? target)}Id`;
   model.relations.push({ field: as ?? lowerFirst(target), target, required: false, fields: [attribute] });
   if (model.fields[attribute]) return;
-  model.fields[attribute] = field ?? (model.underscored ? snakeCase(attribute) : attribute);
+  model.fields[attribute] = field ?? (model.underscored ? sequelizeUnderscore(attribute) : attribute);
 }
 
 function tableName(tsm: typeof ts, m: SequelizeModel): string {
@@ -257,7 +257,7 @@ function tableName(tsm: typeof ts, m: SequelizeModel): string {
   if (explicit) return explicit;
   if (m.options && booleanProperty(tsm, m.options, "freezeTableName")) return m.modelName;
   const plural = pluralize(m.modelName);
-  return m.underscored ? snakeCase(plural) : plural;
+  return m.underscored ? sequelizeUnderscore(plural) : plural;
 }
 
 /** The variable a call is assigned to: `const Order = sequelize.define(...)`. */
