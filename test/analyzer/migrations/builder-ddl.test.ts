@@ -177,6 +177,38 @@ describe("schema-builder migrations", () => {
     assert.equal(model.tables.get("d")?.tenantColumn, "org_id");
   });
 
+  test("lightdash's Knex migrations: a table name in a const, a knex.raw default, a column named `order`", () => {
+    const text = `import { Knex } from "knex";
+const dashboardsTableName = "dashboards";
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable("spaces", (t) => { t.integer("space_id").primary(); t.integer("project_id").notNullable(); });
+  if (!(await knex.schema.hasTable(dashboardsTableName))) {
+    await knex.schema.createTable(dashboardsTableName, (t) => {
+      t.uuid("dashboard_uuid").primary().defaultTo(knex.raw("uuid_generate_v4()"));
+      t.integer("space_id").notNullable().references("space_id").inTable("spaces");
+      t.integer("order").notNullable();
+    });
+  }
+}
+`;
+    const { model, errors } = modelOf({ "/p/migrations/20211007_dashboards.ts": text }, ["project_id"]);
+    assert.deepEqual(errors, []);
+    assert.equal(model.tables.get("dashboards")?.owner?.parent, "spaces");
+    assert.match(
+      sqlOfScriptMigration(text, "/p/migrations/1.ts", ts).replace(/\s+/g, " "),
+      /CREATE TABLE dashboards\(dashboard_uuid uuid PRIMARY KEY,space_id int NOT NULL REFERENCES spaces\(space_id\),"order" int NOT NULL\)/,
+    );
+    // A knex.raw handed to a call is a value there, not a statement of its own, even in a builder not read.
+    const unread = `export async function up(knex) {
+  await knex.schema.createTable(names[0], (t) => { t.uuid("id").defaultTo(knex.raw("uuid_generate_v4()")); });
+  await knex.raw("CREATE TABLE docs (id uuid PRIMARY KEY, project_id int NOT NULL)");
+}
+`;
+    const read = modelOf({ "/p/migrations/1.ts": unread }, ["project_id"]);
+    assert.deepEqual(read.errors, []);
+    assert.deepEqual([...read.model.tables.keys()], ["docs"]);
+  });
+
   test("twins: a builder in the down migration, a table name the file cannot read, a nullable key own nothing", () => {
     const { model } = modelOf(
       {

@@ -277,8 +277,24 @@ function bodyExpression(tsm: typeof ts, fn: ts.ArrowFunction | ts.FunctionExpres
   return ret?.expression;
 }
 
+/** A string literal, or a name for one: `const ValidationTableName = "validations"` in the file (lightdash). */
 function literal(tsm: typeof ts, e: ts.Expression | undefined): string | undefined {
+  if (e && tsm.isIdentifier(e)) return constString(tsm, e);
   return e && (tsm.isStringLiteral(e) || tsm.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
+}
+
+/** The string a `const` of an enclosing block (or the file) holds, by name. */
+function constString(tsm: typeof ts, id: ts.Identifier): string | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!tsm.isBlock(scope) && !tsm.isSourceFile(scope)) continue;
+    for (const st of scope.statements) {
+      if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Const)) continue;
+      const d = st.declarationList.declarations.find((x) => tsm.isIdentifier(x.name) && x.name.text === id.text);
+      const init = d?.initializer;
+      if (init) return tsm.isStringLiteral(init) || tsm.isNoSubstitutionTemplateLiteral(init) ? init.text : undefined;
+    }
+  }
+  return undefined;
 }
 
 function literalList(tsm: typeof ts, e: ts.Expression | undefined): string[] | undefined {
@@ -292,13 +308,29 @@ function plainType(type: string | undefined): string {
   return type && /^[a-z][a-z0-9_]*(?: [a-z][a-z0-9_]*)?(?:\(\d+(?:,\d+)?\))?$/i.test(type) ? type : "text";
 }
 
-/** A name as SQL: bare when Postgres would keep it as written, quoted otherwise; `schema.table` per part. */
+/**
+ * A name as SQL: bare when Postgres would keep it as written and it is no keyword a column cannot
+ * be named without quotes (`order`, `user`), quoted otherwise; `schema.table` per part.
+ */
 function ident(name: string): string {
   return name
     .split(".")
-    .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replace(/"/g, '""')}"`))
+    .map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) && !RESERVED.has(part) ? part : `"${part.replace(/"/g, '""')}"`))
     .join(".");
 }
+
+/** Postgres's reserved and type/function-name keywords: no bare column or table name. */
+const RESERVED = new Set(
+  (
+    "all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create " +
+    "current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc " +
+    "distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral " +
+    "leading limit localtime localtimestamp not null offset on only or order placing primary references returning " +
+    "select session_user some symmetric system_user table then to trailing true union unique user using variadic when " +
+    "where window with authorization binary collation concurrently cross current_schema freeze full ilike inner is " +
+    "isnull join left like natural notnull outer overlaps right similar tablesample verbose"
+  ).split(" "),
+);
 
 function joinNames(names: string[]): string[] {
   return joinParts(names.map((n) => [ident(n)]));

@@ -46,8 +46,10 @@ export function sqlOfScriptMigration(text: string, file: string, tsModule: typeo
   const built: BuilderStatement[] = [];
   const visitUp = (node: ts.Node): void => {
     const literal = sqlLiteral(node, tsModule);
-    // A `sql` fragment inside a schema builder (`defaultTo(sql\`now()\`)`) is no statement.
-    if (literal && !built.some((b) => literal.pos >= b.start && literal.end <= b.end))
+    // A `sql` fragment inside a schema builder (`defaultTo(sql\`now()\`)`), or handed to any call
+    // (`defaultTo(knex.raw("uuid_generate_v4()"))` in a builder not read), is no statement.
+    const argument = tsModule.isCallExpression(node.parent) && node.parent.arguments.includes(node as ts.Expression);
+    if (literal && !argument && !built.some((b) => literal.pos >= b.start && literal.end <= b.end))
       keep.push([literal.getStart(source) + 1, literal.getEnd() - 1]);
     tsModule.forEachChild(node, visitUp);
   };
