@@ -152,6 +152,17 @@ const cases: BuilderCase[] = [
     body: "return knex('orders as o').join('plans as p', 'p.id', 'o.status').where('o.tenant_id', tenantId);",
     expect: [],
   },
+  {
+    // lightdash's SpaceModel._getGroupAccess: the names of whatever groups the link rows point at.
+    name: "a global table joining a tenant table, with no predicate on it",
+    body: "return knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where('p.name', name).select('c.name');",
+    expect: ["missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')"],
+  },
+  {
+    name: "twin: a global table joining a tenant table scoped in the where",
+    body: "return knex('plans as p').innerJoin('customers as c', 'c.id', 'p.id').where('c.tenant_id', tenantId).select('c.name');",
+    expect: [],
+  },
   // update / delete / insert
   {
     name: "update by id",

@@ -43,11 +43,11 @@ export const KNEX_JOINS: Record<string, "inner" | "outer"> = {
   fullOuterJoin: "outer",
 };
 
-// `knex(...)`, `(tx || db)(...)`, `.from(...)`, typed or not (`db<Row>(...)`): the table as a string
+// `knex(...)`, `(tx || db)(...)`, `.from(...)`, `.join(...)`, typed or not (`db<Row>(...)`): the table as a string
 // (group 1), an object (`{ o: 'orders' }`), a constant's member (`TableName.Orders`, read through
 // the checker or the file's own enum) or a constant (`TABLE`): the last three count.
 const KNEX_TABLE_CALL =
-  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into))\s*(?:<[^<>()]*>\s*)?\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),]|[A-Z][A-Z0-9_]*\s*[),])/g;
+  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into|(?:inner|left|right|full|cross)?[jJ]oin))\s*(?:<[^<>()]*>\s*)?\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),]|[A-Z][A-Z0-9_]*\s*[),])/g;
 
 export const knexModule: OrmModule = {
   name: "knex",
@@ -86,11 +86,12 @@ function knexQuery(
   calls: ChainCall[],
   tableCall: ChainCall,
 ): OrmFinding[] {
+  // A table no tenant owns may still join one (`db('space_group_access').join('groups', ...)`).
   const main = stringTableRef(ctx, tableCall.args[0], tableCall.call);
-  if (!main) return [];
   const names = new Set(calls.map((c) => c.name));
   const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
   if (names.has("insert") || names.has("upsert")) {
+    if (!main) return [];
     const insert = calls.find((c) => c.name === "insert" || c.name === "upsert")!;
     const key = main.table.tenantColumn;
     const isTenantKey = (k: string) => insertTenantColumnsOf(main.table).some((c) => tenantColumnMatches(k, c));
@@ -118,17 +119,18 @@ function knexQuery(
       : names.has("del") || names.has("delete")
         ? "delete"
         : "select";
-  const refs: TableRef[] = [main];
+  const refs: TableRef[] = main ? [main] : [];
   const joinCalls = calls.filter((c) => c.name in KNEX_JOINS);
   for (const c of joinCalls) {
     const ref = stringTableRef(ctx, c.args[0], c.call, { kind: KNEX_JOINS[c.name], on: OTHER });
     if (ref) refs.push(ref);
   }
+  if (!refs.length) return [];
   const preds = new KnexPredicates(ctx, refs, verb === "select");
   for (const ref of refs) if (ref.join) ref.join.on = preds.joinOn(joinCalls.find((c) => c.call === ref.node)!.args);
   const where = preds.chain(calls);
   const column = (ref: TableRef) =>
-    ref.qualifier !== ref.table.name || refs.length > 1
+    ref.qualifier !== ref.table.name || refs.length > 1 || joinCalls.length > 0
       ? `${ref.qualifier}.${ref.table.tenantColumn}`
       : ref.table.tenantColumn;
   return queryFindings(ctx, top, root, {
@@ -138,7 +140,7 @@ function knexQuery(
     label,
     conjunction: "in its own .where(...), outside any orWhere",
     hint: (ref) =>
-      ref.join && ref !== main && !main.table.owner
+      ref.join && main && ref !== main && !main.table.owner
         ? `.andOn('${column(ref)}', '=', '${column(main)}')`
         : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
