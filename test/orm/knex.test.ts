@@ -296,6 +296,21 @@ return await query;`,
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['dynamic-sql knex("orders")']);
   });
 
+  test("a tenant filter added by `void query.where(...)` under an if (lightdash's GroupsModel): weak; always added: scoped", () => {
+    const text = caseModule(
+      PRELUDE,
+      `const query = knex("orders").select("orders.*");
+if (tenantId) {
+  void query.where("orders.tenant_id", tenantId);
+}
+const always = knex("customers").select("*");
+void always.where("tenant_id", tenantId);
+await always;
+return query;`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['weak-tenant-filter knex("orders")']);
+  });
+
   test("a table named by a string enum or const object of the file", () => {
     const text = caseModule(
       `import { knex } from "../db";

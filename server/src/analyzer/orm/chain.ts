@@ -196,10 +196,11 @@ function carrierOf(tsm: typeof ts, top: ts.CallExpression): ts.VariableDeclarati
     : undefined;
 }
 
-/** `q.where(...);` or `q = q.where(...);` as a statement of its own. */
+/** `q.where(...);`, `void q.where(...);` or `q = q.where(...);` as a statement of its own. */
 function isSideStatement(tsm: typeof ts, top: ts.CallExpression, root: ts.Identifier): boolean {
   let node: ts.Node = top;
-  while (node.parent && tsm.isParenthesizedExpression(node.parent)) node = node.parent;
+  while (node.parent && (tsm.isParenthesizedExpression(node.parent) || tsm.isVoidExpression(node.parent)))
+    node = node.parent;
   const parent = node.parent;
   if (parent && tsm.isExpressionStatement(parent)) return true;
   return (
@@ -223,6 +224,8 @@ function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | 
     if (tsm.isFunctionLike(node)) return; // a callback runs who knows when
     if (tsm.isExpressionStatement(node) && (!end || node.end <= end.pos)) {
       let e = skipOuter(tsm, node.expression);
+      // `void query.where(...)` (lightdash): the call's promise left alone, its change to the builder made.
+      if (tsm.isVoidExpression(e)) e = skipOuter(tsm, e.expression);
       if (
         tsm.isBinaryExpression(e) &&
         e.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
