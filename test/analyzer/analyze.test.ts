@@ -136,11 +136,15 @@ describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.
       "const prisma = new PrismaClient();",
       "await prisma.$queryRaw`${Prisma.raw(text)}`;",
       "await prisma.$executeRaw` ${Prisma.raw(text)} WHERE tenant_id = ${t}`;",
+      "await prisma.$queryRaw`/* report */ ${Prisma.raw(text)}`;",
+      "await prisma.$queryRaw(Prisma.sql`${Prisma.raw(text)}`);",
     ].join("\n");
     const found = analyzeText(parser, code);
     assert.deepEqual(
       found.map((f) => [f.ruleId, code.slice(f.start, f.end)]),
       [
+        ["dynamic-sql", "Prisma.raw(text)"],
+        ["dynamic-sql", "Prisma.raw(text)"],
         ["dynamic-sql", "Prisma.raw(text)"],
         ["dynamic-sql", "Prisma.raw(text)"],
       ],

@@ -272,6 +272,13 @@ const lines = AppDataSource.getRepository(OrderLine);`;
 
 table("TypeORM: ownership proven earlier in the flow", (b) => entities(TYPEORM, b), [
   [
+    "findByIds, every row checked in a loop before any use (a read: the check is in time)",
+    `const rows = await repo.findByIds(input.ids);
+for (const r of rows) if (r.tenantId !== tenantId) throw new Error("forbidden");
+return rows;`,
+    [],
+  ],
+  [
     "a child's rows by the key of a scoped parent row (a criteria object)",
     `const order = await repo.findOneBy({ id, tenantId });
 if (!order) throw new Error("not found");

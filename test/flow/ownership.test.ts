@@ -336,6 +336,34 @@ if (c.tenantId !== tenantId) throw new Error("forbidden");`,
       ],
     ],
     [
+      "a transaction's write whose row a throw inside it checks: the throw rolls the write back",
+      `await prisma.$transaction(async (tx) => {
+  const a = await tx.invoice.update({ where: { id: input.a }, data: { status: "x" } });
+  if (a.tenantId !== tenantId) throw new Error("forbidden");
+});`,
+      [],
+    ],
+    [
+      "twins: the check returns (the write commits), a try catches the throw, the check after the transaction",
+      `await prisma.$transaction(async (tx) => {
+  const a = await tx.invoice.update({ where: { id: input.a }, data: { status: "x" } });
+  if (a.tenantId !== tenantId) return null;
+});
+await prisma.$transaction(async (tx) => {
+  const b = await tx.invoice.update({ where: { id: input.b }, data: { status: "x" } });
+  try {
+    if (b.tenantId !== tenantId) throw new Error("forbidden");
+  } catch {}
+});
+const c = await prisma.$transaction(async (tx) => tx.invoice.update({ where: { id: input.c }, data: { status: "x" } }));
+if (c.tenantId !== tenantId) throw new Error("forbidden");`,
+      [
+        'update({ where: { id: input.a }, data: { status: "x" } })',
+        'update({ where: { id: input.b }, data: { status: "x" } })',
+        'update({ where: { id: input.c }, data: { status: "x" } })',
+      ],
+    ],
+    [
       "control: the same check of a row read first, then the write",
       `const a = await prisma.invoice.findUnique({ where: { id: input.a } });
 if (!a || a.tenantId !== tenantId) throw new Error("forbidden");

@@ -398,6 +398,67 @@ describe("Sequelize: what a spread may replace, and rows named like their model"
     assert.match(found[4]!.message, /`Object\.assign\(e, JSON\.parse\(status\)\)`/);
   });
 
+  test("changes that still reach the query: in a loop after it, a key brought by a spread, the where held in the options, a mutating call", () => {
+    const code = fn(`const a: any = { status, tenantId };
+  for (let i = 0; i < 2; i++) {
+    await Order.findAll({ where: a });
+    delete a.tenantId;
+  }
+  const base = { tenantId };
+  const b: any = { ...base, id };
+  if (status) delete b.tenantId;
+  await Order.findAll({ where: b });
+  const c: any = { id, tenantId };
+  const opts: any = { where: c, limit: 5 };
+  if (status) delete c.tenantId;
+  await Order.findAll(opts);
+  const d: any = { id, tenantId };
+  Reflect.deleteProperty(d, "tenantId");
+  await Order.findAll({ where: d });
+  const e: any = { id, tenantId };
+  const e2 = status ? e : {};
+  delete e2.tenantId;
+  await Order.findAll({ where: e });
+  const g: any = { id, tenantId };
+  ({ tenantId: g.tenantId } = JSON.parse(status));
+  await Order.findAll({ where: g });`);
+    assert.deepEqual(
+      run(code).map((f) => [f.rule, f.at]),
+      [
+        ["weak-tenant-filter", "findAll({ where: a })"],
+        ["dynamic-sql", "findAll({ where: b })"],
+        ["weak-tenant-filter", "findAll(opts)"],
+        ["dynamic-sql", "findAll({ where: d })"],
+        ["dynamic-sql", "findAll({ where: e })"],
+        ["dynamic-sql", "findAll({ where: g })"],
+      ],
+    );
+  });
+
+  test("twins: an Op.or key added beside the tenant, reads (Object.keys, a logger, a copy), ??= of the tenant, a shadowing name", () => {
+    const code = fn(`const a: any = { tenantId };
+  if (status) a[Op.or] = [{ status }, { id: status }];
+  await Order.findAll({ where: a });
+  const b: any = { tenantId };
+  if (Object.keys(b).length) console.log(b);
+  const copy = Object.assign({}, b);
+  b.tenantId ??= tenantId;
+  await Order.findAll({ where: b });
+  const c: any = { id, tenantId };
+  for (const c of [{ tenantId: 1 }]) delete (c as any).tenantId;
+  await Order.findAll({ where: c });
+  return copy;`);
+    assert.deepEqual(run(code), []);
+    // The same Op.or key holding the tenant in one branch only: weak.
+    const weak = fn(`const a: any = { status };
+  a[Op.or] = [{ tenantId }, { status: "public" }];
+  await Order.findAll({ where: a });`);
+    assert.deepEqual(
+      run(weak).map((f) => [f.rule, f.at]),
+      [["weak-tenant-filter", "findAll({ where: a })"]],
+    );
+  });
+
   test("twins: keys only added or set again to the tenant, the options given other keys or a where that scopes: scoped", () => {
     const code = fn(`const a: any = { tenantId };
   if (status) a.status = status;

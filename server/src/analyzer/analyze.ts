@@ -563,17 +563,20 @@ function isRawSqlBuilder(tsm: typeof ts, expr: ts.Expression, depth = 0): boolea
 /** `prisma.$queryRaw`...``, `$executeRaw`: a template that runs where it is written, never a fragment of another. */
 function runsAsWritten(tsm: typeof ts, site: SqlSite): boolean {
   const node = site.node;
-  return (
-    tsm.isTaggedTemplateExpression(node) &&
-    tsm.isPropertyAccessExpression(node.tag) &&
-    /^\$(?:query|execute)Raw$/.test(node.tag.name.text)
-  );
+  // `prisma.$queryRaw(Prisma.sql`...`)`: the call form runs the fragment it is handed.
+  const runner = tsm.isTaggedTemplateExpression(node)
+    ? node.tag
+    : tsm.isCallExpression(node)
+      ? node.expression
+      : undefined;
+  return !!runner && tsm.isPropertyAccessExpression(runner) && /^\$(?:query|execute)Raw$/.test(runner.name.text);
 }
 
-/** The raw hole the SQL starts with (nothing but whitespace before it). */
+/** The raw hole the SQL starts with (nothing but whitespace and comments before it). */
 function leadingRawHole(site: SqlSite): SqlSite["holes"][number] | undefined {
   const lead = site.holes.find((h) => h.kind !== "fragment");
-  return lead?.kind === "raw" && site.sql.slice(0, lead.sqlStart).trim() === "" ? lead : undefined;
+  const before = site.sql.slice(0, lead?.sqlStart ?? 0).replace(/--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\//g, "");
+  return lead?.kind === "raw" && before.trim() === "" ? lead : undefined;
 }
 
 /** A raw hole whose placeholder the parser took as the value of a type named just before it (`t.id $3`). */

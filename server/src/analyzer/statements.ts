@@ -114,6 +114,19 @@ export function outermostExpression(tsm: typeof ts, node: ts.Node): ts.Node {
  */
 const TRANSACTION_RUNNER = /^(?:\$|db|with|run|runIn|in|use|exec|execute)?_?transaction(?:al|wrap(?:per)?)?$/i;
 
+/** The transaction callback `node` runs in directly (not through a function nested in it), if any. */
+export function enclosingTransaction(
+  tsm: typeof ts,
+  node: ts.Node,
+): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  let cur = node.parent;
+  while (cur && !tsm.isFunctionLike(cur)) cur = cur.parent;
+  if (!cur || !(tsm.isArrowFunction(cur) || tsm.isFunctionExpression(cur))) return undefined;
+  let call: ts.Node = cur;
+  while (tsm.isParenthesizedExpression(call.parent)) call = call.parent;
+  return tsm.isCallExpression(call.parent) && transactionCallback(tsm, call.parent) === cur ? cur : undefined;
+}
+
 /**
  * The function literal a transaction runs and answers with: `prisma.$transaction(async (tx) => ...)`,
  * `dbTransactionWrap(async (manager) => ...)`, `manager.transaction("SERIALIZABLE", async (m) => ...)`.

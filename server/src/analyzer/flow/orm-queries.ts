@@ -529,7 +529,7 @@ function typeormShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
     if (!key) return { returns: "row", creates: true };
     return { returns: "row", key: { expr: key.expr, list: !!key.list, ...(key.field && { ofObject: key.field }) } };
   }
-  if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true } };
+  if (method === "findByIds") return { returns: "rows", key: arg && { expr: arg, list: true }, readOnly: true };
   // `count({ where: { thingId: thing.id } })`, `existsBy({ id })`: a read that hands back a number or a yes.
   if (TYPEORM_COUNTS.has(method)) {
     const where = arg && tsm.isObjectLiteralExpression(arg) && !method.endsWith("By") ? member(tsm, arg, "where") : arg;

@@ -9,7 +9,7 @@ import type ts from "typescript";
 import { fileLabel } from "../text-position";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, outermostExpression, returnedExpressions } from "../statements";
+import { calleeName, enclosingTransaction, outermostExpression, returnedExpressions } from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -118,8 +118,8 @@ export class OwnershipFlow {
     try {
       if (rowCheckOnly) {
         const query = this.ctx.queries.get(call);
-        const inTime = query?.table === table && (query.readOnly || query.locks);
-        const checked = inTime ? this.flowAt(call).checks.get(query) : undefined;
+        const checked =
+          query?.table === table ? inTime(this.ctx.ts, query, this.flowAt(call).checks.get(query)) : undefined;
         return checked?.state === "checked" ? owned(checked.reason, "") : undefined;
       }
       return this.decide(call, table);
@@ -141,8 +141,9 @@ export class OwnershipFlow {
       const parent = query.parentKeys ? this.parentVerdict(flow, query) : undefined;
       if (parent || !query.upserts) return parent;
     }
-    // A check of the row a write returns comes after the write: only a read's row is checked in time.
-    const checked = query.readOnly || query.locks ? flow.checks.get(query) : undefined;
+    // A check of the row a write returns comes after the write: only a read's row is checked in time,
+    // or a row a transaction's write returns, checked by a throw that rolls the write back.
+    const checked = inTime(this.ctx.ts, query, flow.checks.get(query));
     if (checked?.state === "checked") return owned(checked.reason, "");
     // A parent the row is joined to is answered by a check of the row only.
     if (joined) return undefined;
@@ -835,4 +836,39 @@ export function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
   if ((tsm.isPrefixUnaryExpression(p) || tsm.isPostfixUnaryExpression(p)) && p.operand === cur)
     return p.operator === tsm.SyntaxKind.PlusPlusToken || p.operator === tsm.SyntaxKind.MinusMinusToken;
   return (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) && p.initializer === cur;
+}
+
+/**
+ * A check of the row `query` returns, when it comes in time: always for a read (or a locking one);
+ * for a write, only inside the transaction callback that made it, by a throw nothing there catches
+ * (`$transaction(async (tx) => { const r = await tx.doc.update(...); if (r.teamId !== t) throw ... })`):
+ * the throw rolls the write back.
+ */
+function inTime<C extends { state: string; reason?: Reason }>(
+  tsm: typeof ts,
+  query: FlowQuery,
+  check: C | undefined,
+): C | undefined {
+  if (!check || query.readOnly || query.locks) return check;
+  const evidence = check.state === "checked" ? check.reason?.evidence : undefined;
+  const tx = evidence && enclosingTransaction(tsm, query.call);
+  if (!tx || !evidence || evidence.pos < tx.pos || evidence.end > tx.end) return undefined;
+  if (enclosingTransaction(tsm, evidence) !== tx) return undefined;
+  for (let cur = evidence.parent; cur && cur !== tx; cur = cur.parent)
+    if (tsm.isTryStatement(cur) && evidence.pos >= cur.tryBlock.pos && evidence.end <= cur.tryBlock.end)
+      return undefined;
+  return throwsOnFailure(tsm, evidence) ? check : undefined;
+}
+
+/** The check ends its path with a throw: `if (...) throw ...`, `if (...) { ...; throw ... }`, an `assert…(...)`. */
+function throwsOnFailure(tsm: typeof ts, evidence: ts.Node): boolean {
+  let st: ts.Node | undefined = evidence;
+  while (st && !tsm.isIfStatement(st) && !tsm.isExpressionStatement(st)) st = st.parent;
+  if (st && tsm.isIfStatement(st)) {
+    const then = st.thenStatement;
+    const last = tsm.isBlock(then) ? then.statements[then.statements.length - 1] : then;
+    return !!last && tsm.isThrowStatement(last);
+  }
+  const name = tsm.isCallExpression(evidence) ? calleeName(tsm, evidence) : undefined;
+  return !!name && /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/.test(name);
 }

@@ -14,18 +14,27 @@ export interface FieldChange {
   /** Made only under a condition (an if, a loop, `&&`, a callback): the object may not have it when used. */
   conditional: boolean;
   node: ts.Node;
+  /** A Sequelize combinator key (`where[Op.or] = [...]`): its value is a list of branches. */
+  operator?: "and" | "or" | "not";
+  /** `x.key ??= v`: the key keeps its value, or takes this one. */
+  maybe?: boolean;
 }
 
-/** `console.log(x)`, `JSON.stringify(x)`, the query itself (`Note.findAll(x)`, `repo.find(x)`): calls that only read. */
+/**
+ * Calls that only read what they are handed: a logger, `JSON.stringify(x)`, `Object.keys(x)`, the
+ * query methods themselves (`Note.findAll(x)`, `repo.find(x)`, `repo.update(x, v)`), by exact name.
+ */
 const READS_ONLY =
-  /^(?:console|logger|log|this\.logger|JSON)\.\w+$|\.(?:find\w*|count\w*|sum|max|min|exist\w*|update\w*|destroy|delete\w*|softDelete|restore)$/;
+  /^(?:console|logger|log|Logger|this\.logger|this\.log|JSON)\.\w+$|^Object\.(?:keys|values|entries)$|\.(?:find|findAll|findOne|findOneBy|findOneOrFail|findOneByOrFail|findBy|findAndCount|findAndCountBy|findAndCountAll|findByPk|count|countBy|sum|max|min|average|maximum|minimum|exist|exists|existsBy|update|destroy|delete|softDelete|restore|increment|decrement)$/;
 
 /**
- * The changes made to the object in the const `id` names between its declaration and `use` (a
- * node at or after which nothing counts): each `x.key = v` and `delete x.key`, in order. `{
- * unknown }` when the object may change another way: a computed key (`x[k] = v`), `x.key += v`,
- * handed to a call (`Object.assign(x, q)`, `applyFilters(x)`), held under another name, or a
- * write inside a key (`x.where.id = v`, `x.list.push(v)`) unless `inside(key)` allows it.
+ * The changes made to the object in the const `id` names before `use` runs: each `x.key = v`
+ * and `delete x.key`, in order (one before `use` in the text, or after it in a loop around it, or
+ * anywhere for an object of the module or one held in another object: those may run first, so
+ * they count as conditional). `{ unknown }` when the object may change another way: a computed key
+ * (`x[k] = v`; Sequelize's `x[Op.or] = v` is a change of that key), `x.key += v`, a destructuring
+ * write, handed to a call (`Object.assign(x, q)`, `applyFilters(x)`), held under another name, or
+ * a write inside a key (`x.where.id = v`, `x.list.push(v)`) unless `inside(key)` allows it.
  * Undefined when `id` names no const declared with an initializer.
  */
 export function fieldChanges(
@@ -39,20 +48,83 @@ export function fieldChanges(
   let body: ts.Node | undefined = decl;
   while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
   if (!body) return undefined;
+  // Where later text may still run before the use: a loop around it; for a module's object or one
+  // stored in another (`const opts = { where }`), anywhere.
+  const anywhere = tsm.isSourceFile(body) || heldInConst(tsm, use);
+  const loop = enclosingLoop(tsm, use, body);
   const changes: FieldChange[] = [];
   let unknown: ts.Node | undefined;
   const visit = (n: ts.Node): void => {
-    if (unknown || n.pos >= use.pos) return;
-    if (tsm.isIdentifier(n) && n.text === id.text && n !== decl.name && n.pos >= decl.end) {
-      const change = changeAt(tsm, n, inside);
-      if (change === "unknown") unknown = wholeExpression(tsm, n);
-      else if (change)
-        changes.push({ ...change, conditional: isConditional(tsm, n, body!) || enclosedFunction(tsm, n, body!) });
+    if (unknown) return;
+    const after = n.pos >= use.pos;
+    if (after && !anywhere && !(loop && n.pos < loop.end)) return;
+    if (tsm.isIdentifier(n) && n.text === id.text && n !== decl.name && n.pos >= decl.end && n !== use) {
+      // `for (const where of others) delete where.tenantId`: another variable of the same name.
+      if (!shadowed(tsm, n, decl)) {
+        const change = changeAt(tsm, n, inside);
+        if (change === "unknown") unknown = wholeExpression(tsm, n);
+        else if (change)
+          changes.push({
+            ...change,
+            conditional: after || isConditional(tsm, n, body!) || enclosedFunction(tsm, n, body!),
+          });
+      }
     }
     tsm.forEachChild(n, visit);
   };
   tsm.forEachChild(body, visit);
   return unknown ? { unknown } : changes;
+}
+
+/**
+ * Whether `n` names another variable than `decl`'s: one declared between them by a block, a loop
+ * head (`for (const where of others)`), a catch clause or a function's parameters.
+ */
+function shadowed(tsm: typeof ts, n: ts.Identifier, decl: ts.VariableDeclaration): boolean {
+  if (findVariable(tsm, n) !== decl) return true;
+  const binds = (name: ts.BindingName): boolean =>
+    tsm.isIdentifier(name)
+      ? name.text === n.text
+      : name.elements.some((e) => !tsm.isOmittedExpression(e) && binds(e.name));
+  for (
+    let cur: ts.Node | undefined = n.parent;
+    cur && !(decl.pos >= cur.pos && decl.end <= cur.end);
+    cur = cur.parent
+  ) {
+    if (tsm.isFunctionLike(cur) && cur.parameters.some((p) => binds(p.name))) return true;
+    if (tsm.isCatchClause(cur) && cur.variableDeclaration && binds(cur.variableDeclaration.name)) return true;
+    if (
+      (tsm.isForOfStatement(cur) || tsm.isForInStatement(cur) || tsm.isForStatement(cur)) &&
+      cur.initializer &&
+      tsm.isVariableDeclarationList(cur.initializer) &&
+      cur.initializer.declarations.some((d) => binds(d.name))
+    )
+      return true;
+  }
+  return false;
+}
+
+/** `const opts = { where, limit: 5 }`: the name is held in an object another const keeps. */
+function heldInConst(tsm: typeof ts, use: ts.Node): boolean {
+  let n: ts.Node = use;
+  while (
+    tsm.isShorthandPropertyAssignment(n.parent) ||
+    (tsm.isPropertyAssignment(n.parent) && n.parent.initializer === n) ||
+    tsm.isObjectLiteralExpression(n.parent) ||
+    tsm.isArrayLiteralExpression(n.parent)
+  )
+    n = n.parent;
+  return n !== use && tsm.isVariableDeclaration(n.parent) && n.parent.initializer === n;
+}
+
+/** The outermost loop around `use` inside `body`: its later statements run before `use` runs again. */
+function enclosingLoop(tsm: typeof ts, use: ts.Node, body: ts.Node): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  for (let cur = use.parent; cur && cur !== body; cur = cur.parent) {
+    if (tsm.isFunctionLike(cur)) break;
+    if (tsm.isIterationStatement(cur, false)) found = cur;
+  }
+  return found;
 }
 
 /** What one use of the name does to its object: a change, nothing (a read), or something unreadable. */
@@ -65,28 +137,106 @@ function changeAt(
   const top = outermostExpression(tsm, n) as ts.Expression;
   const p = top.parent;
   if ((tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === top) {
+    const operator = tsm.isElementAccessExpression(p) ? operatorOf(tsm, p.argumentExpression) : undefined;
     const key = tsm.isPropertyAccessExpression(p)
       ? p.name.text
       : tsm.isStringLiteralLike(p.argumentExpression)
         ? p.argumentExpression.text
-        : undefined;
+        : operator && `[Op.${operator}]`;
     const outer = p.parent;
-    if (tsm.isDeleteExpression(outer)) return key === undefined ? "unknown" : { key, node: outer };
+    if (tsm.isDeleteExpression(outer)) return key === undefined ? "unknown" : { key, node: outer, operator };
     if (tsm.isBinaryExpression(outer) && outer.left === p && isAssignment(tsm, outer.operatorToken.kind)) {
-      if (key === undefined || outer.operatorToken.kind !== tsm.SyntaxKind.EqualsToken) return "unknown";
-      return { key, value: outer.right, node: outer };
+      if (key === undefined) return "unknown";
+      const kind = outer.operatorToken.kind;
+      if (kind === tsm.SyntaxKind.EqualsToken) return { key, value: outer.right, node: outer, operator };
+      // `where.tenantId ??= tenantId`: set only when it is missing, so it holds one or the other.
+      if (
+        kind === tsm.SyntaxKind.QuestionQuestionEqualsToken ||
+        kind === tsm.SyntaxKind.BarBarEqualsToken ||
+        kind === tsm.SyntaxKind.AmpersandAmpersandEqualsToken
+      )
+        return { key, value: outer.right, node: outer, operator, maybe: true };
+      return "unknown";
     }
     if (tsm.isPrefixUnaryExpression(outer) || tsm.isPostfixUnaryExpression(outer)) return "unknown";
+    if (destructuringTarget(tsm, p)) return "unknown";
     if (writesInside(tsm, p)) return key !== undefined && inside(key) ? undefined : "unknown";
     return undefined;
   }
-  // Handed to a call that may change it, or held under another name that may.
-  if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== top)
-    return READS_ONLY.test(p.expression.getText()) ? undefined : "unknown";
+  // Handed to a call that may change it (`Object.assign(x, q)`; `Object.assign({}, x)` only copies),
+  // or held under another name that may: `const w = x`, `w = x`, `c ? x : {}`, `[x]`, `{ w: x }`.
+  if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== top) {
+    const callee = p.expression.getText();
+    if (callee === "Object.assign") return p.arguments?.[0] === top ? "unknown" : undefined;
+    return READS_ONLY.test(callee) ? undefined : "unknown";
+  }
   if (tsm.isVariableDeclaration(p) && p.initializer === top) return "unknown";
   if (tsm.isBinaryExpression(p) && p.right === top && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken)
     return "unknown";
+  if (
+    tsm.isConditionalExpression(p) ||
+    tsm.isArrayLiteralExpression(p) ||
+    (tsm.isBinaryExpression(p) &&
+      [
+        tsm.SyntaxKind.BarBarToken,
+        tsm.SyntaxKind.QuestionQuestionToken,
+        tsm.SyntaxKind.AmpersandAmpersandToken,
+      ].includes(p.operatorToken.kind))
+  )
+    return aliased(tsm, p) ? "unknown" : undefined;
+  if (tsm.isPropertyAssignment(p) || tsm.isShorthandPropertyAssignment(p))
+    return aliased(tsm, p.parent) ? "unknown" : undefined;
   return undefined;
+}
+
+/**
+ * Whether an expression holding the object (`c ? x : {}`, `[x]`, `{ w: x }`) is kept where it can
+ * be changed later: a variable, another object, a call's argument. A query's own options
+ * (`findAll({ where: x })`) or a comparison only read it.
+ */
+function aliased(tsm: typeof ts, e: ts.Node): boolean {
+  let n = e;
+  while (
+    tsm.isParenthesizedExpression(n.parent) ||
+    tsm.isConditionalExpression(n.parent) ||
+    tsm.isArrayLiteralExpression(n.parent) ||
+    tsm.isObjectLiteralExpression(n.parent) ||
+    tsm.isPropertyAssignment(n.parent) ||
+    tsm.isShorthandPropertyAssignment(n.parent)
+  )
+    n = n.parent;
+  const p = n.parent;
+  if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return !READS_ONLY.test(p.expression.getText());
+  if (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) return true; // `[x].forEach(...)`
+  return tsm.isVariableDeclaration(p) || tsm.isBinaryExpression(p) || tsm.isReturnStatement(p);
+}
+
+/** `({ tenantId: where.tenantId } = q)`, `[where.id] = ...`, `for (where.id of ids)`: written by a destructuring. */
+function destructuringTarget(tsm: typeof ts, access: ts.Node): boolean {
+  let n = access;
+  while (
+    tsm.isPropertyAssignment(n.parent) ||
+    tsm.isShorthandPropertyAssignment(n.parent) ||
+    tsm.isObjectLiteralExpression(n.parent) ||
+    tsm.isArrayLiteralExpression(n.parent) ||
+    tsm.isSpreadElement(n.parent) ||
+    tsm.isSpreadAssignment(n.parent) ||
+    tsm.isParenthesizedExpression(n.parent)
+  )
+    n = n.parent;
+  const p = n.parent;
+  if (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) return p.initializer === n;
+  return (
+    n !== access && tsm.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken
+  );
+}
+
+/** `Op.or`, `Sequelize.Op.and`, `Op.not` as a computed key: which combinator it is. */
+function operatorOf(tsm: typeof ts, e: ts.Expression): "and" | "or" | "not" | undefined {
+  const x = tsm.isParenthesizedExpression(e) ? e.expression : e;
+  if (!tsm.isPropertyAccessExpression(x) || !/(?:^|\.)Op$/.test(x.expression.getText())) return undefined;
+  const name = x.name.text;
+  return name === "and" || name === "or" || name === "not" ? name : undefined;
 }
 
 /** `x.where.id = v`, `x.list.push(v)`, `delete x.where.id`: a change made inside the key `access` reads. */

@@ -90,12 +90,26 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
     else parts.push(verdict);
   });
   for (const change of changes ?? []) {
+    // `{ ...base, id }` then `delete where.tenantId`: the key may have come in with the spread.
+    const spread = !byKey.has(change.key) && !change.operator && spreadHolding(tsm, node, change.key);
+    if (spread) return { kind: "unknown", node: change.node };
     const was = byKey.get(change.key) ?? MISSING;
-    const now = change.value ? dialect.field(change.key, change.value) : MISSING;
-    byKey.set(change.key, change.conditional ? either(was, now) : now);
+    const now = !change.value
+      ? MISSING
+      : change.operator === "not"
+        ? negated(evaluateWhere(change.value, dialect, depth + 1))
+        : change.operator
+          ? combined(change.value, dialect, change.operator, depth)
+          : dialect.field(change.key, change.value);
+    byKey.set(change.key, change.conditional || change.maybe ? either(was, now) : now);
   }
   parts.push(...byKey.values());
   return everyLevelNull(allOf(parts), parts);
+}
+
+/** A spread of the object literal that may bring the key `name`. */
+function spreadHolding(tsm: typeof ts, obj: ts.ObjectLiteralExpression, name: string): boolean {
+  return obj.properties.some((p) => tsm.isSpreadAssignment(p) && mayHold(tsm, p.expression, name, 0));
 }
 
 /** A key that holds one of two verdicts when the query runs (set or removed under a condition). */
