@@ -447,6 +447,10 @@ describe("Sequelize: what a spread may replace, and rows named like their model"
   const c: any = { id, tenantId };
   for (const c of [{ tenantId: 1 }]) delete (c as any).tenantId;
   await Order.findAll({ where: c });
+  // crowd.dev's customViewRepository: a picked spread, the tenant in every Op.or branch, another key set.
+  const h: any = { ...pick(JSON.parse(status), ["visibility"]), [Op.or]: [{ tenantId }, { tenantId, id }] };
+  if (status) h.placement = status;
+  await Order.findAll({ where: h });
   return copy;`);
     assert.deepEqual(run(code), []);
     // The same Op.or key holding the tenant in one branch only: weak.

@@ -90,8 +90,10 @@ export function evaluateWhere(expr: ts.Expression, dialect: WhereDialect, depth 
     else parts.push(verdict);
   });
   for (const change of changes ?? []) {
-    // `{ ...base, id }` then `delete where.tenantId`: the key may have come in with the spread.
-    const spread = !byKey.has(change.key) && !change.operator && spreadHolding(tsm, node, change.key);
+    // `{ ...base, id }` then `delete where.tenantId`: the tenant key may have come in with the spread
+    // (another key, `where.placement = ...`, changes no tenant term whatever the spread held).
+    const tenantKey = dialect.field(change.key, change.value ?? (change.node as ts.Expression)).kind !== "missing";
+    const spread = tenantKey && !byKey.has(change.key) && !change.operator && spreadHolding(tsm, node, change.key);
     if (spread) return { kind: "unknown", node: change.node };
     const was = byKey.get(change.key) ?? MISSING;
     const now = !change.value
