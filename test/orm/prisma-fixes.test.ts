@@ -151,6 +151,32 @@ const cases: FixCase[] = [
     safe: false,
   },
   {
+    name: "the tenant value an optional member destructured from a parameter (midday's `const { id, teamId } = params`): not safe",
+    code: fn(
+      "const { tenantId } = params;\n  return prisma.invoice.findMany();",
+      "params: { id: string; tenantId?: string }",
+    ),
+    expected: fn(
+      "const { tenantId } = params;\n  return prisma.invoice.findMany({ where: { tenantId } });",
+      "params: { id: string; tenantId?: string }",
+    ),
+    safe: false,
+  },
+  {
+    name: "the same destructured from a parameter pattern (`{ tenantId }: { tenantId?: string }`): not safe",
+    code: fn("return prisma.invoice.findMany();", "{ tenantId }: { tenantId?: string }"),
+    expected: fn("return prisma.invoice.findMany({ where: { tenantId } });", "{ tenantId }: { tenantId?: string }"),
+    safe: false,
+  },
+  {
+    name: "twin: a required member destructured from a parameter: safe",
+    code: fn("const { tenantId } = params;\n  return prisma.invoice.findMany();", "params: { tenantId: string }"),
+    expected: fn(
+      "const { tenantId } = params;\n  return prisma.invoice.findMany({ where: { tenantId } });",
+      "params: { tenantId: string }",
+    ),
+  },
+  {
     name: "no tenant value in scope: a placeholder, never applied unattended",
     code: fn("return prisma.invoice.findMany();", "id: string"),
     expected: fn(

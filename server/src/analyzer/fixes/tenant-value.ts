@@ -1,6 +1,7 @@
 import type ts from "typescript";
 import { snakeCase } from "../model/names";
-import { isOptionalParameter } from "../orm/prisma-syntax";
+import { findParameter } from "../orm/object-where";
+import { isOptionalParameter, mayBeUndefinedType } from "../orm/prisma-syntax";
 
 /** The expression a fix inserts as the tenant value, and whether the user must still fill it in. */
 export interface TenantValue {
@@ -46,7 +47,12 @@ export function tenantValueAt(
         const hit = bindingName(tsm, p.name, wanted);
         // `tenantId?: string`: the fix would add a filter that may be undefined, which Prisma
         // and TypeORM drop: offered in the editor, for the author to narrow, never applied.
-        if (hit) return { text: hit, resolved: !isOptionalParameter(tsm, p) };
+        // So for `{ teamId }: { teamId?: string }`.
+        if (hit)
+          return {
+            text: hit,
+            resolved: !isOptionalParameter(tsm, p) && !optionalMember(tsm, p.type, bindingPath(tsm, p.name, hit)),
+          };
       }
     }
     if (tsm.isBlock(current) || tsm.isSourceFile(current)) {
@@ -56,7 +62,8 @@ export function tenantValueAt(
         if (!tsm.isVariableStatement(statement)) continue;
         for (const decl of statement.declarationList.declarations) {
           const hit = bindingName(tsm, decl.name, wanted);
-          if (hit) return { text: hit, resolved: true };
+          // `const { id, teamId } = params` with `params: { teamId?: string }` (midday): may be undefined.
+          if (hit) return { text: hit, resolved: !optionalFromParameter(tsm, decl, hit) };
         }
       }
     }
@@ -195,6 +202,54 @@ function bindingName(tsm: typeof ts, name: ts.BindingName, wanted: ReadonlySet<s
     if (hit) return hit;
   }
   return undefined;
+}
+
+/** The property path a binding pattern reads `name` from (`{ a: { teamId } }` -> a.teamId); [] for the name itself. */
+function bindingPath(tsm: typeof ts, pattern: ts.BindingName, name: string): string[] | undefined {
+  if (tsm.isIdentifier(pattern)) return pattern.text === name ? [] : undefined;
+  for (const el of pattern.elements) {
+    if (tsm.isOmittedExpression(el)) continue;
+    const inner = bindingPath(tsm, el.name, name);
+    if (!inner) continue;
+    // A default fills a missing value: `{ teamId = "x" }`.
+    if (el.initializer) return undefined;
+    const key = el.propertyName ?? (tsm.isIdentifier(el.name) ? el.name : undefined);
+    if (tsm.isArrayBindingPattern(pattern) || !key || !tsm.isIdentifier(key)) return undefined;
+    return [key.text, ...inner];
+  }
+  return undefined;
+}
+
+/** Whether the member at `path` of a type literal is optional (`teamId?: string`, `string | undefined`). */
+function optionalMember(tsm: typeof ts, type: ts.TypeNode | undefined, path: string[] | undefined): boolean {
+  let t = type;
+  for (const key of path ?? []) {
+    if (!t || !tsm.isTypeLiteralNode(t)) return false;
+    const m = t.members.find(
+      (x): x is ts.PropertySignature => tsm.isPropertySignature(x) && tsm.isIdentifier(x.name) && x.name.text === key,
+    );
+    if (!m) return false;
+    if (m.questionToken || (m.type && mayBeUndefinedType(tsm, m.type))) return true;
+    t = m.type;
+  }
+  return false;
+}
+
+/** `const { teamId } = params` or `const teamId = params.teamId`, `params` a parameter typed with `teamId?:`. */
+function optionalFromParameter(tsm: typeof ts, decl: ts.VariableDeclaration, name: string): boolean {
+  const init = decl.initializer;
+  if (!init) return false;
+  const path: string[] = [];
+  let e: ts.Expression = init;
+  while (tsm.isPropertyAccessExpression(e)) {
+    path.unshift(e.name.text);
+    e = e.expression;
+  }
+  if (!tsm.isIdentifier(e)) return false;
+  const inner = bindingPath(tsm, decl.name, name);
+  if (!inner) return false;
+  const param = findParameter(tsm, e);
+  return !!param && (isOptionalParameter(tsm, param) || optionalMember(tsm, param.type, [...path, ...inner]));
 }
 
 /** `tenant_id` -> `tenant_id`, `tenantId`, `tenantID`; `tenantId` -> also `tenant_id`. */
