@@ -298,6 +298,18 @@ describe("dynamic SQL", () => {
     const code = 'import { sql } from "drizzle-orm";\nconst cond = sql`${orders.tenantId} = ${tenantId}`;';
     assert.deepEqual(summary(code), []);
   });
+  test("a parenthesized condition fragment (midday's search, a pgPolicy's using) is no statement; a broken statement still is", () => {
+    const code = [
+      'import { sql } from "drizzle-orm";',
+      "const search = sql`(to_tsquery('english', ${q}) @@ ${customers.fts} OR ${customers.name} ILIKE '%' || ${q} || '%')`;",
+      "const policy = sql`(team_id IN ( SELECT private.get_teams_for_authenticated_user() AS t))`;",
+      "await db.execute(sql`(SELECT * FROM orders WHERE`);",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [["dynamic-sql", 4]],
+    );
+  });
   test("a knex.raw column of a builder's select says what it is, not only that it does not parse (lightdash)", () => {
     const code = `knex("spaces").select(knex.raw("(SELECT COUNT(*) FROM orders WHERE orders.space_id = spaces.space_id) as chart_count"));`;
     const found = analyzeText(parser, code).filter((f) => f.ruleId === "dynamic-sql");

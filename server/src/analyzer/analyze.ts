@@ -629,6 +629,12 @@ function checkSite(
     ];
   }
   const parsed = parsedSql ?? parser.parse(site.sql);
+  // `sql`(to_tsquery(...) @@ ${t.fts} OR ...)``, a policy's `using: sql`(team_id IN (SELECT ...))``: a
+  // condition written for a where, not a statement; it reads as one after SELECT.
+  if ("error" in parsed && site.parameterStyle === "template" && /^\s*\(/.test(site.sql)) {
+    const asCondition = parser.parse(`SELECT ${site.sql}`);
+    if (!("error" in asCondition)) return [];
+  }
   if ("error" in parsed && site.parameterStyle === "template" && !STATEMENT_START.test(site.sql)) {
     // `prisma.$queryRaw`${Prisma.raw(text)}``: run as written, and its statement is whatever the text holds.
     const lead = runsAsWritten(tsm, site) ? leadingRawHole(site) : undefined;
