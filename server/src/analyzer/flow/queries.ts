@@ -373,7 +373,7 @@ export function sqlFlowQuery(
     creates,
     readOnly,
     ...(locks && { locks }),
-    key: sqlKey(terms, rowsOf),
+    key: sqlKey(terms, rowsOf, owned?.rowKey),
     ...(parentKeys && { parentKeys }),
   };
 }
@@ -481,8 +481,8 @@ function joinedList(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined
 
 type WhereEquality = { qualifier?: string; column: string; expr: ts.Expression; list: boolean };
 
-function sqlKey(terms: readonly WhereEquality[] | undefined, rowsOf?: string): QueryKey | undefined {
-  const term = terms?.find((t) => t.column === "id" && ofRows(t, rowsOf));
+function sqlKey(terms: readonly WhereEquality[] | undefined, rowsOf?: string, rowKey?: string): QueryKey | undefined {
+  const term = terms?.find((t) => (t.column === "id" || t.column === rowKey) && ofRows(t, rowsOf));
   return term && { expr: term.expr, list: term.list, rejectsMissing: true };
 }
 

@@ -27,6 +27,14 @@ export interface DiscoveredTable {
   entities?: EntityInfo[];
   /** Foreign keys the source declares, for ownership through a parent. */
   foreignKeys?: ForeignKey[];
+  /** Primary key columns a migration declares (`group_uuid uuid PRIMARY KEY`). */
+  primaryKey?: string[];
+}
+
+/** A migration table's one-column primary key under another name than `id` (lightdash's `group_uuid`). */
+function rowKeyOf(table: DiscoveredTable): { rowKey?: string } {
+  const pk = table.primaryKey;
+  return pk?.length === 1 && pk[0] !== "id" ? { rowKey: pk[0] } : {};
 }
 
 /**
@@ -142,6 +150,7 @@ export function discoverTenantModel(
         ...(owned.length > 1 ? { tenantColumns: owned } : {}),
         source: table.source,
         ...(table.entities ? { entities: table.entities } : {}),
+        ...rowKeyOf(table),
       });
     } else if (!owned.length) globalTables.add(table.name.toLowerCase());
   }
@@ -305,6 +314,7 @@ function ownThroughForeignKeys(
         owner,
         source: known?.source ?? table.source,
         ...(table.entities ? { entities: table.entities } : {}),
+        ...rowKeyOf(table),
       });
       changed = true;
     }

@@ -199,7 +199,7 @@ export function modelLinks(model: TenantModel): ModelLinks {
  */
 export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet<string> {
   const t = lookupTenantTable(model, table);
-  const out = new Set(["id"]);
+  const out = new Set(["id", ...(t?.rowKey ? [t.rowKey] : [])]);
   for (const e of t?.entities ?? []) {
     if (e.orm === "prisma") continue;
     const primary = e.uniques?.[0];
@@ -211,8 +211,9 @@ export function primaryKeyFields(model: TenantModel, table: string): ReadonlySet
 
 /** The fields that are a row's own key: `id`, and a one-column primary key its ORM schema declares (`sshKeyId`). */
 export function rowKeyFields(model: TenantModel, table: string): ReadonlySet<string> {
-  const out = new Set(["id"]);
-  for (const e of lookupTenantTable(model, table)?.entities ?? []) {
+  const t = lookupTenantTable(model, table);
+  const out = new Set(["id", ...(t?.rowKey ? [t.rowKey] : [])]);
+  for (const e of t?.entities ?? []) {
     const primary = e.orm === "prisma" ? undefined : e.uniques?.[0];
     if (primary?.length === 1) out.add(primary[0]!);
   }

@@ -106,6 +106,8 @@ export interface TenantTable {
   source: ModelSource;
   /** The ORM definitions of this table, when a schema reader found them. */
   entities?: EntityInfo[];
+  /** A one-column primary key a migration declares under another name than `id` (`group_uuid`). */
+  rowKey?: string;
 }
 
 /**
