@@ -50,3 +50,38 @@ describe("a primary key the migration names otherwise than id", () => {
     );
   });
 });
+
+describe("table and column names held in consts another module exports (lightdash's entities files)", () => {
+  const ENTITIES = `export const GroupsTableName = "groups";\nexport const OrganizationTableName = "organizations";\n`;
+  const files = (body: string) => ({
+    "/p/src/entities.ts": ENTITIES,
+    "/p/src/h.ts": `import { knex } from "../db";\nimport { GroupsTableName, OrganizationTableName } from "./entities";\nexport async function handler(groupUuid: string, orgUuid: string, input: any) {\n${body}\n}\n`,
+  });
+
+  test("an imported table name is read (the delete by any id is reported); a template column scopes", () => {
+    const r = runFlow(
+      parser,
+      model,
+      files(`  await knex(GroupsTableName).where("group_uuid", input.id).del();
+  return knex(GroupsTableName).where(\`\${GroupsTableName}.organization_id\`, input.org).select("*");`),
+      { config: CONFIG },
+    );
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["h.ts:4"],
+    );
+  });
+
+  test("twin: a template column of another table's const does not scope this one", () => {
+    const r = runFlow(
+      parser,
+      model,
+      files(`  return knex(GroupsTableName).where(\`\${OrganizationTableName}.name\`, input.org).select("*");`),
+      { config: CONFIG },
+    );
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["h.ts:4"],
+    );
+  });
+});

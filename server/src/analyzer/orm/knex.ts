@@ -17,6 +17,7 @@ import {
   literalText,
   rawSqlPred,
   stringTableRef,
+  columnText,
   type SubqueryReader,
   ColumnPredicates,
 } from "./string-builder";
@@ -45,9 +46,9 @@ export const KNEX_JOINS: Record<string, "inner" | "outer"> = {
 
 // `knex(...)`, `(tx || db)(...)`, `.from(...)`, `.join(...)`, typed or not (`db<Row>(...)`): the table as a string
 // (group 1), an object (`{ o: 'orders' }`), a constant's member (`TableName.Orders`, read through
-// the checker or the file's own enum) or a constant (`TABLE`): the last three count.
+// the checker or the file's own enum) or a constant (`TABLE`, `GroupsTableName`): the last three count.
 const KNEX_TABLE_CALL =
-  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into|(?:inner|left|right|full|cross)?[jJ]oin))\s*(?:<[^<>()]*>\s*)?\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),]|[A-Z][A-Z0-9_]*\s*[),])/g;
+  /(?:\b(?:knex|db|trx|tx|database)|\)|(?<!\b(?:Buffer|Array)\s*)\.(?:from|table|into|(?:inner|left|right|full|cross)?[jJ]oin))\s*(?:<[^<>()]*>\s*)?\(\s*(?:\{|['"`]([^'"`]*)|[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*\s*[),]|[A-Za-z_$][\w$]*\s*[),])/g;
 
 export const knexModule: OrmModule = {
   name: "knex",
@@ -247,7 +248,7 @@ class KnexPredicates extends ColumnPredicates {
   private whereCall(name: string, args: readonly ts.Expression[]): Pred {
     const tsm = this.ctx.ts;
     const base = name.replace(/^(or|and)(?=[A-Z])/, "").replace(/^W/, "w");
-    const col = stringValue(tsm, args[0]);
+    const col = columnText(this.ctx, args[0]);
     switch (base) {
       case "where":
         if (args.length >= 3) return this.cmp(col, stringValue(tsm, args[1]) ?? "?", args[2]);
@@ -379,7 +380,7 @@ class KnexPredicates extends ColumnPredicates {
     if (args.length >= 3) {
       const [a, op, b] =
         args.length >= 4 ? [args[1], stringValue(tsm, args[2]) ?? "=", args[3]] : [args[1], "=", args[2]];
-      return this.cmp(stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
+      return this.cmp(columnText(this.ctx, a), op, undefined, columnText(this.ctx, b) ?? "");
     }
     const f = args[1] && skipOuter(tsm, args[1]);
     if (!f || !(tsm.isArrowFunction(f) || tsm.isFunctionExpression(f))) return OTHER;
@@ -393,9 +394,9 @@ class KnexPredicates extends ColumnPredicates {
         ? [c.args[0], stringValue(tsm, c.args[1]) ?? "=", c.args[2]]
         : [c.args[0], "=", c.args[1]];
       let pred: Pred = OTHER;
-      if (base === "on") pred = this.cmp(stringValue(tsm, a), op, undefined, stringValue(tsm, b) ?? "");
-      else if (base === "onVal") pred = this.cmp(stringValue(tsm, a), op, b);
-      else if (base === "onIn") pred = this.cmp(stringValue(tsm, a), "in", c.args[1]);
+      if (base === "on") pred = this.cmp(columnText(this.ctx, a), op, undefined, columnText(this.ctx, b) ?? "");
+      else if (base === "onVal") pred = this.cmp(columnText(this.ctx, a), op, b);
+      else if (base === "onIn") pred = this.cmp(columnText(this.ctx, a), "in", c.args[1]);
       return { or: /^or[A-Z]/.test(c.name), pred };
     });
     return combineTerms(terms);

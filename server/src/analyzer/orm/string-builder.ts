@@ -94,7 +94,8 @@ function tableNameConstant(ctx: OrmContext, e: ts.Expression): string | undefine
       // A checker that cannot say: fall back to the file's own declarations.
     }
   }
-  if (tsm.isIdentifier(e)) return stringValue(tsm, constInitializer(tsm, e));
+  // A const of the file, or one a module of the project exports (`import { UserAttributesTable } from "./entities"`).
+  if (tsm.isIdentifier(e)) return stringValue(tsm, constInitializer(tsm, e) ?? ctx.constValue?.(e));
   if (!tsm.isPropertyAccessExpression(e) || !tsm.isIdentifier(e.expression)) return undefined;
   const owner = e.expression.text;
   const member = e.name.text;
@@ -288,4 +289,24 @@ export function literalText(tsm: typeof ts, e: ts.Expression): string | undefine
   if (tsm.isStringLiteralLike(x)) return x.text;
   if (tsm.isTemplateExpression(x)) return x.head.text + x.templateSpans.map((s) => `?${s.literal.text}`).join("");
   return undefined;
+}
+
+/**
+ * A column name as written: a string, or a template of const names (`${ProjectTableName}.project_uuid`,
+ * lightdash) in the file or exported by a module of the project. Undefined for anything else.
+ */
+export function columnText(ctx: OrmContext, node: ts.Expression | undefined): string | undefined {
+  const tsm = ctx.ts;
+  if (!node) return undefined;
+  const e = skipOuter(tsm, node);
+  const plain = stringValue(tsm, e);
+  if (plain !== undefined || !tsm.isTemplateExpression(e)) return plain;
+  let text = e.head.text;
+  for (const span of e.templateSpans) {
+    const x = skipOuter(tsm, span.expression);
+    const part = tsm.isIdentifier(x) ? stringValue(tsm, constInitializer(tsm, x) ?? ctx.constValue?.(x)) : undefined;
+    if (part === undefined) return undefined;
+    text += part + span.literal.text;
+  }
+  return text;
 }
