@@ -364,6 +364,23 @@ if (c.tenantId !== tenantId) throw new Error("forbidden");`,
       ],
     ],
     [
+      "the rows of a scoped list cut into batches (plunk's `segments.slice(i, i + BATCH)`), or sorted",
+      `const all = await prisma.invoice.findMany({ where: { tenantId } });
+for (let i = 0; i < all.length; i += 10) {
+  const batch = all.slice(i, i + 10);
+  await Promise.all(batch.map((inv) => prisma.invoice.update({ where: { id: inv.id }, data: { status: "x" } })));
+}
+for (const inv of all.toSorted((a, b) => a.total - b.total)) await prisma.invoice.delete({ where: { id: inv.id } });`,
+      [],
+    ],
+    [
+      "twin: a batch of an unscoped list",
+      `const all = await prisma.invoice.findMany({ where: { status: "open" } });
+const batch = all.slice(0, 10);
+await Promise.all(batch.map((inv) => prisma.invoice.update({ where: { id: inv.id }, data: { status: "x" } })));`,
+      ['findMany({ where: { status: "open" } })', 'update({ where: { id: inv.id }, data: { status: "x" } })'],
+    ],
+    [
       "control: the same check of a row read first, then the write",
       `const a = await prisma.invoice.findUnique({ where: { id: input.a } });
 if (!a || a.tenantId !== tenantId) throw new Error("forbidden");

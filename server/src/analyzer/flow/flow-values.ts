@@ -251,11 +251,12 @@ export abstract class FlowValues {
     if (ran) return this.returnedValue(ran);
     if (tsm.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
-      const list = ["at", "find", "map", "filter"].includes(method)
+      const list = ["at", "find", "map", "filter", "slice", "toSorted", "toReversed"].includes(method)
         ? this.valueOf(e.expression.expression, at)
         : undefined;
       if (list && (method === "at" || method === "find")) return element(list);
-      if (list && method === "filter") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
+      // `rows.slice(i, i + BATCH)` (plunk's segment batches), a filtered or sorted copy: some of the same rows.
+      if (list && method !== "map") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
       if (list && method === "map") {
         if (list.kind !== "rows") return undefined;
         if (mapsToId(tsm, e.arguments[0])) return { ...list, kind: "keys" };
