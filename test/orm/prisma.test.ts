@@ -308,6 +308,32 @@ describe("a tenant filter that does not hold for every row", () => {
     }
   });
 
+  test("a spread of a helper's object beside the tenant (plunk's `{ projectId, ...this.buildConditionClause(c) }`): it cannot replace a key its returns lack", () => {
+    const code = `${HEADER}class Segments {
+  static conditions(logic: string, groups: any[]) {
+    if (logic === "AND") return { AND: groups.map((g) => ({ [g.field]: g.value })) };
+    return { OR: groups };
+  }
+  static loose(groups: any[]) {
+    return { [groups[0].field]: groups[0].value };
+  }
+  static async count(tenantId: string, logic: string, groups: any[]) {
+    await prisma.invoice.count({ where: { tenantId, ...this.conditions(logic, groups) } });
+    await prisma.invoice.count({ where: { tenantId, ...Segments.conditions(logic, groups) } });
+    await prisma.invoice.count({ where: { tenantId, ...this.loose(groups) } });
+    await prisma.invoice.count({ where: { tenantId, ...unknownHelper(groups) } });
+  }
+}
+`;
+    assert.deepEqual(
+      summarizeFindings(code, analyzePrisma(parser, code)).map(({ rule, at }) => ({ rule, at })),
+      [
+        { rule: "dynamic-sql", at: "count({ where: { tenantId, ...this.loose(groups) } })" },
+        { rule: "dynamic-sql", at: "count({ where: { tenantId, ...unknownHelper(groups) } })" },
+      ],
+    );
+  });
+
   test("a where a helper returns inside an object, destructured or read off the result (documenso's getEnvelopeWhereInput)", () => {
     const helpers = `async function scopedWhere(id: string, tenantId: string) {
   const where = { id, tenantId };

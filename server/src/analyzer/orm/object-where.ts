@@ -405,9 +405,11 @@ export function replacedBy(
   obj: ts.ObjectLiteralExpression,
   index: number,
   name: string,
+  /** The objects a called helper returns (`...this.buildConditionClause(c)`, plunk), when they can be read. */
+  returns?: HelperReturns,
 ): ts.SpreadAssignment | ts.PropertyAssignment | undefined {
   for (const p of obj.properties.slice(index + 1)) {
-    if (tsm.isSpreadAssignment(p) && mayHold(tsm, p.expression, name, 0)) return p;
+    if (tsm.isSpreadAssignment(p) && mayHold(tsm, p.expression, name, 0, returns)) return p;
     // `[key]: value`: a computed key may be that name; not Sequelize's operators (`[Op.or]`), which are symbols.
     if (
       tsm.isPropertyAssignment(p) &&
@@ -533,7 +535,9 @@ export function lastPropertyIndex(tsm: typeof ts, obj: ts.ObjectLiteralExpressio
   return -1;
 }
 
-function mayHold(tsm: typeof ts, expr: ts.Expression, name: string, depth: number): boolean {
+export type HelperReturns = (call: ts.CallExpression) => readonly ts.ObjectLiteralExpression[] | undefined;
+
+function mayHold(tsm: typeof ts, expr: ts.Expression, name: string, depth: number, returns?: HelperReturns): boolean {
   if (depth > 5) return true;
   // `const paging = { take: 10 }`, then `paging.where = q.where` or `Object.assign(paging, q)`.
   const held = skipOuter(tsm, expr);
@@ -542,19 +546,22 @@ function mayHold(tsm: typeof ts, expr: ts.Expression, name: string, depth: numbe
   if (isNullish(tsm, e) || e.kind === tsm.SyntaxKind.FalseKeyword) return false;
   if (tsm.isObjectLiteralExpression(e))
     return e.properties.some((p) => {
-      if (tsm.isSpreadAssignment(p)) return mayHold(tsm, p.expression, name, depth + 1);
+      if (tsm.isSpreadAssignment(p)) return mayHold(tsm, p.expression, name, depth + 1, returns);
       const key = p.name && propertyName(tsm, p.name);
       return key === undefined || key === name;
     });
   if (tsm.isConditionalExpression(e))
-    return mayHold(tsm, e.whenTrue, name, depth + 1) || mayHold(tsm, e.whenFalse, name, depth + 1);
+    return mayHold(tsm, e.whenTrue, name, depth + 1, returns) || mayHold(tsm, e.whenFalse, name, depth + 1, returns);
   if (tsm.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
     // `...(a && { x })`: a falsy `a` spreads nothing of its own.
-    if (op === tsm.SyntaxKind.AmpersandAmpersandToken) return mayHold(tsm, e.right, name, depth + 1);
+    if (op === tsm.SyntaxKind.AmpersandAmpersandToken) return mayHold(tsm, e.right, name, depth + 1, returns);
     if (op === tsm.SyntaxKind.BarBarToken || op === tsm.SyntaxKind.QuestionQuestionToken)
-      return mayHold(tsm, e.left, name, depth + 1) || mayHold(tsm, e.right, name, depth + 1);
+      return mayHold(tsm, e.left, name, depth + 1, returns) || mayHold(tsm, e.right, name, depth + 1, returns);
   }
+  // `...this.buildConditionClause(condition)`: every object the helper returns, when it can be read.
+  const returned = tsm.isCallExpression(e) ? returns?.(e) : undefined;
+  if (returned?.length) return returned.some((o) => mayHold(tsm, o, name, depth + 1, returns));
   return true;
 }
 

@@ -9,7 +9,7 @@ import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
 import { returnedObjects } from "../statements";
-import { replacedBy } from "./object-where";
+import { replacedBy, type HelperReturns } from "./object-where";
 import { destructuredParameter, parameterMember, parameterType, type DeclaredField } from "./declared-fields";
 import {
   constDeclaration,
@@ -140,6 +140,14 @@ function builtWhere(
     }
     return where ? whereScope(helperCtx, where, entity, depth + 1) : { kind: "none" };
   });
+}
+
+/** The objects every return of a called helper hands back (`this.buildConditionClause(c)`), when it can be read. */
+function helperReturns(ctx: ScopeContext): HelperReturns {
+  return (call) => {
+    const fn = ctx.resolveFunction?.(call);
+    return fn?.body ? returnedObjects(ctx.ts, fn) : undefined;
+  };
 }
 
 /** What `scopeOf` says of every object the called helper returns, read in the helper's file; undefined when it cannot be seen. */
@@ -619,7 +627,7 @@ function objectScope(ctx: ScopeContext, obj: ts.ObjectLiteralExpression, entity:
     }
     const term = termScope(ctx, name, value, p, entity, depth);
     // `{ tenantId, ...filter }`: a later spread may hold a tenantId of its own.
-    const replaced = term.kind !== "none" ? replacedBy(tsm, obj, i, name) : undefined;
+    const replaced = term.kind !== "none" ? replacedBy(tsm, obj, i, name, helperReturns(ctx)) : undefined;
     terms.push(
       replaced
         ? {
