@@ -169,6 +169,14 @@ function helperScope(
   const scopes = returned.map((o) => scopeOf(helperCtx, o));
   if (scopes.every((s) => s.kind === "scoped" || s.kind === "shared"))
     return scopes.some((s) => s.kind === "scoped") ? { kind: "scoped" } : { kind: "shared" };
+  // Every return scoped or unreadable: not a missing filter, a where this file cannot read.
+  const unreadable = (s: Scope) => s.kind === "dynamic" && !ctx.ts.isLiteralExpression(s.node);
+  if (scopes.every((s) => s.kind === "scoped" || s.kind === "shared" || unreadable(s)))
+    return {
+      kind: "dynamic",
+      reason: `is built by \`${short(call.getText(ctx.sourceFile))}\`, which tenantguard cannot read whole`,
+      node: call,
+    };
   return { kind: "none" };
 }
 
