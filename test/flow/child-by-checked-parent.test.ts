@@ -151,3 +151,35 @@ describe("a child row whose owning key a helper verifies", () => {
     }
   });
 });
+
+// plunk's workflow steps: the workflow is read scoped first, then a step by id is compared with it.
+describe("a child row whose owning key is compared with a parent key proven before", () => {
+  test("`if (line?.invoiceId !== invoice.id) throw` after a scoped read of the invoice: the line is the tenant's", () => {
+    const r = run(`  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId } });
+  if (!invoice) throw new Error("not found");
+  const line = await prisma.invoiceLine.findUnique({ where: { id } });
+  if (line?.invoiceId !== invoice.id) throw new Error("not found");
+  await prisma.invoiceLine.delete({ where: { id } });
+  return line;`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) => /invoiceId is checked on line 7 against a key of the invoices row proven/.test(p)),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: compared with a key nothing proved, or the check only logs", () => {
+    const r = run(`  const line = await prisma.invoiceLine.findUnique({ where: { id } });
+  if (line?.invoiceId !== input.invoiceId) throw new Error("not found");
+  await prisma.invoiceLine.delete({ where: { id } });
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId } });
+  if (!invoice) throw new Error("not found");
+  const other = await prisma.invoiceLine.findUnique({ where: { id: input.invoiceId } });
+  if (other?.invoiceId !== invoice.id) console.warn("mismatch");
+  return other;`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["lines.ts:4", "lines.ts:6", "lines.ts:9"],
+    );
+  });
+});

@@ -773,11 +773,34 @@ export abstract class AccessChecks extends FlowValues {
       .flatMap((b) => (b.value.unchecked && b.value.source ? [b.value.source] : []));
   }
 
+  /**
+   * The parent table `other` is a proven key of, when `field` is the row's owning key to it: `step.workflowId`
+   * against a `workflowId` a scoped read (or a helper that throws unless it finds it) proved the tenant's.
+   */
+  private provenParentKey(row: Value, field: string, other: ts.Expression, at: ts.Node): string | undefined {
+    const links = this.ctx.links;
+    const parent = links?.ownerKey(row.table, field) ? links.referencedTable(row.table, field) : undefined;
+    if (!parent) return undefined;
+    const key = this.valueOf(other, at);
+    return key?.kind === "key" && !key.unchecked && !key.shared && key.table.toLowerCase() === parent.toLowerCase()
+      ? parent
+      : undefined;
+  }
+
   protected checkedRow(
     term: ts.Expression,
     st: ts.IfStatement,
   ):
-    | { row: Value; field: string; expr: ts.Expression; shared?: boolean; owner?: boolean; public?: boolean }
+    | {
+        row: Value;
+        field: string;
+        expr: ts.Expression;
+        shared?: boolean;
+        owner?: boolean;
+        public?: boolean;
+        /** The row's key to this parent table is checked against a key proven the tenant's. */
+        parent?: string;
+      }
     | undefined {
     const tsm = this.tsm;
     const t = strip(tsm, term);
@@ -847,6 +870,13 @@ export abstract class AccessChecks extends FlowValues {
         const row = tenantMismatchRow(tsm, compared, tenant);
         if (row && strip(tsm, row) === strip(tsm, s.expression) && !this.unprovenRowField(other, st))
           return { row: value, field: s.name.text, expr: s.expression, ...shared };
+        // `if (step?.workflowId !== workflowId) throw` with `workflowId` proven a key of the step's
+        // owning parent (plunk's workflow steps): the step hangs off the tenant's row.
+        const parentKey =
+          !sharedCheck &&
+          isInequality(tsm, compared.operatorToken.kind) &&
+          this.provenParentKey(value, s.name.text, other, st);
+        if (parentKey) return { row: value, field: s.name.text, expr: s.expression, parent: parentKey };
         continue;
       }
       // `update?.statusReport.workspaceId !== workspaceId`: the tenant of the parent the row hangs off.

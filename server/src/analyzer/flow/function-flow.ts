@@ -713,11 +713,18 @@ export class FunctionFlow extends AccessChecks {
               evidence: st,
               say: () => `the row's ${field} is checked to be the signed-in user on line ${line}`,
             }
-          : {
-              proof: "ownership-check",
-              evidence: st,
-              say: () => `the row's ${field} is checked against the tenant on line ${line}`,
-            };
+          : checked.parent
+            ? {
+                proof: "parent",
+                evidence: st,
+                say: () =>
+                  `the row's ${field} is checked on line ${line} against a key of the ${checked.parent} row proven the tenant's`,
+              }
+            : {
+                proof: "ownership-check",
+                evidence: st,
+                say: () => `the row's ${field} is checked against the tenant on line ${line}`,
+              };
       // A `let` assigned in branches (`link = byId` here, `link = byKey` there): each row it may hold is
       // checked, and no read's key is proven, since that read may not have run.
       const reads = this.earlierAssignments(checked.expr, st);
