@@ -704,3 +704,40 @@ describe("a row joined to its parent, the parent's key selected beside it and ha
     ]);
   });
 });
+
+// midday's validateAccessToken and getTrackerProjects: a scoped read that left-joins other tables
+// (its user, its application) hands back its own rows, by the fields its select names of its table.
+describe("a scoped read with left joins to other tables", () => {
+  test("the id its select takes of its own table proves a write by it", () => {
+    assert.deepEqual(
+      flagged(`  const [row] = await opts.ctx.db
+    .select({ id: statusReport.id, pageSlug: page.slug })
+    .from(statusReport)
+    .leftJoin(page, eq(statusReport.pageId, page.id))
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!row) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, row.id));`),
+      [],
+    );
+  });
+
+  test("twins: the id taken of the joined table, the read not scoped", () => {
+    assert.deepEqual(
+      flagged(`  const [row] = await opts.ctx.db
+    .select({ id: page.id })
+    .from(statusReport)
+    .leftJoin(page, eq(statusReport.pageId, page.id))
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!row) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, row.id));
+  const [other] = await opts.ctx.db
+    .select({ id: statusReport.id, pageSlug: page.slug })
+    .from(statusReport)
+    .leftJoin(page, eq(statusReport.pageId, page.id))
+    .where(eq(statusReport.id, id));
+  if (!other) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, other.id));`),
+      ["delete(statusReport)", "from(statusReport)", "delete(statusReport)"],
+    );
+  });
+});

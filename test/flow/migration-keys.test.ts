@@ -72,6 +72,22 @@ describe("table and column names held in consts another module exports (lightdas
     );
   });
 
+  test("the same read through the type checker (--project), and a table joined by a template of a const", () => {
+    const typed = runFlow(
+      parser,
+      model,
+      files(`  await knex(GroupsTableName).where("group_uuid", input.id).del();
+  await knex(OrganizationTableName).leftJoin(\`\${GroupsTableName}\`, "groups.organization_id", "organizations.organization_id").select("groups.name");
+  return knex(GroupsTableName).where(\`\${GroupsTableName}.organization_id\`, input.org).select("*");`),
+      { config: CONFIG, typed: true },
+    );
+    assert.deepEqual(
+      typed.flagged.map((f) => f.split(": ")[0]),
+      // Line 5: the organizations read and the groups it joins, both without a predicate.
+      ["h.ts:4", "h.ts:5", "h.ts:5"],
+    );
+  });
+
   test("twin: a template column of another table's const does not scope this one", () => {
     const r = runFlow(
       parser,

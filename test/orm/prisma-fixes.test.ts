@@ -169,6 +169,18 @@ const cases: FixCase[] = [
     safe: false,
   },
   {
+    name: "the same through a type alias or an interface of the file (midday's UpdateBankAccountParams): not safe",
+    code: `type Params = { id: string; tenantId?: string };\n${fn("const { tenantId } = params;\n  return prisma.invoice.findMany();", "params: Params")}`,
+    expected: `type Params = { id: string; tenantId?: string };\n${fn("const { tenantId } = params;\n  return prisma.invoice.findMany({ where: { tenantId } });", "params: Params")}`,
+    safe: false,
+  },
+  {
+    name: "an interface: not safe",
+    code: `interface Params { tenantId?: string }\n${fn("return prisma.invoice.findMany();", "{ tenantId }: Params")}`,
+    expected: `interface Params { tenantId?: string }\n${fn("return prisma.invoice.findMany({ where: { tenantId } });", "{ tenantId }: Params")}`,
+    safe: false,
+  },
+  {
     name: "twin: a required member destructured from a parameter: safe",
     code: fn("const { tenantId } = params;\n  return prisma.invoice.findMany();", "params: { tenantId: string }"),
     expected: fn(

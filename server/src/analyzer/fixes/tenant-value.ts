@@ -220,12 +220,16 @@ function bindingPath(tsm: typeof ts, pattern: ts.BindingName, name: string): str
   return undefined;
 }
 
-/** Whether the member at `path` of a type literal is optional (`teamId?: string`, `string | undefined`). */
+/**
+ * Whether the member at `path` of a type literal is optional (`teamId?: string`, `string | undefined`),
+ * also through a type alias or interface of the file (midday's `UpdateBankAccountParams`).
+ */
 function optionalMember(tsm: typeof ts, type: ts.TypeNode | undefined, path: string[] | undefined): boolean {
   let t = type;
   for (const key of path ?? []) {
-    if (!t || !tsm.isTypeLiteralNode(t)) return false;
-    const m = t.members.find(
+    const members = t && membersOf(tsm, t);
+    if (!members) return false;
+    const m = members.find(
       (x): x is ts.PropertySignature => tsm.isPropertySignature(x) && tsm.isIdentifier(x.name) && x.name.text === key,
     );
     if (!m) return false;
@@ -233,6 +237,18 @@ function optionalMember(tsm: typeof ts, type: ts.TypeNode | undefined, path: str
     t = m.type;
   }
   return false;
+}
+
+/** The members a type literal, or a type alias or interface of the file it names, declares. */
+function membersOf(tsm: typeof ts, type: ts.TypeNode, depth = 0): readonly ts.TypeElement[] | undefined {
+  if (tsm.isTypeLiteralNode(type)) return type.members;
+  if (depth > 3 || !tsm.isTypeReferenceNode(type) || !tsm.isIdentifier(type.typeName)) return undefined;
+  const name = type.typeName.text;
+  for (const st of type.getSourceFile().statements) {
+    if (tsm.isInterfaceDeclaration(st) && st.name.text === name) return st.members;
+    if (tsm.isTypeAliasDeclaration(st) && st.name.text === name) return membersOf(tsm, st.type, depth + 1);
+  }
+  return undefined;
 }
 
 /** `const { teamId } = params` or `const teamId = params.teamId`, `params` a parameter typed with `teamId?:`. */

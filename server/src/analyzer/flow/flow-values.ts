@@ -531,6 +531,9 @@ export abstract class FlowValues {
     // `row.update` of `select({ update: statusReportUpdate, ... })`: the row itself.
     const projected = value?.kind === "row" ? value.source?.projection?.get(name) : undefined;
     if (projected && !projected.column && projected.table === value!.table) return value;
+    // `appId: oauthApplications.id` of a row read with a join: another table's column, no key of this row.
+    if (projected && projected.table.toLowerCase() !== value!.table.toLowerCase() && !value!.source?.joinedParents)
+      return undefined;
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const shared = value.shared ? { shared: true } : {};

@@ -650,19 +650,29 @@ function drizzleJoinedFlowQuery(
   const parents: string[] = [];
   // Each join reaches the parent of the row or of a table joined before it (card, list, board).
   const refs = [childRef];
+  let others = false;
   for (const c of calls) {
     if (!/Join$/.test(c.name)) continue;
-    const joined = c.name === "innerJoin" ? drizzleTableOf(ctx, c.args[0]) : undefined;
-    if (!joined) return undefined;
-    const parentRef = ref(c, joined);
-    const on = new DrizzlePredicates(ctx, [...refs, parentRef]).translate(c.args[1]);
-    if (on.kind !== "parent" || !refs.includes(on.child) || on.parent !== parentRef) return undefined;
-    parents.push(joined.name);
-    refs.push(parentRef);
+    const joined = drizzleTableOf(ctx, c.args[0]);
+    const parentRef = joined && c.name === "innerJoin" ? ref(c, joined) : undefined;
+    const on = parentRef && new DrizzlePredicates(ctx, [...refs, parentRef]).translate(c.args[1]);
+    if (joined && parentRef && on?.kind === "parent" && refs.includes(on.child) && on.parent === parentRef) {
+      parents.push(joined.name);
+      refs.push(parentRef);
+    } else others = true;
+  }
+  const projection = drizzleProjection(ctx, calls[0]!);
+  // A scoped read that also joins other tables (midday's tokens with their user and application):
+  // its rows are still its own table's, read by a projection that names each field's table.
+  // Only a table with its own tenant column: one owned through a parent is scoped here by the joins.
+  if (others) {
+    if (!scoped || !projection.size || child.owner) return undefined;
+    const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
+    return base && { ...base, projection };
   }
   if (!parents.length || [...tables].some((t) => t !== child.name && !parents.includes(t))) return undefined;
   const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
-  return base && { ...base, joinedParents: parents, projection: drizzleProjection(ctx, calls[0]!) };
+  return base && { ...base, joinedParents: parents, projection };
 }
 
 /** `select({ update: t, reportWorkspaceId: parent.workspaceId })`: a whole row, or one column (SQL spelling) of a table. */

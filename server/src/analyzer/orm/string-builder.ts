@@ -28,7 +28,8 @@ export function stringTableRef(
   const tsm = ctx.ts;
   const e = skipOuter(tsm, arg);
   let spec: { name: string; schema?: string; alias?: string } | undefined;
-  const text = stringValue(tsm, e) ?? tableNameConstant(ctx, e);
+  // `${GroupTableName}` (lightdash's joins): a template of const names.
+  const text = stringValue(tsm, e) ?? tableNameConstant(ctx, e) ?? columnText(ctx, e);
   if (text !== undefined) spec = parseTableSpec(text);
   else if (tsm.isObjectLiteralExpression(e) && e.properties.length === 1 && tsm.isPropertyAssignment(e.properties[0])) {
     const table = stringValue(tsm, e.properties[0].initializer);
@@ -304,9 +305,22 @@ export function columnText(ctx: OrmContext, node: ts.Expression | undefined): st
   let text = e.head.text;
   for (const span of e.templateSpans) {
     const x = skipOuter(tsm, span.expression);
-    const part = tsm.isIdentifier(x) ? stringValue(tsm, constInitializer(tsm, x) ?? ctx.constValue?.(x)) : undefined;
+    const part = tsm.isIdentifier(x) ? constString(ctx, x) : undefined;
     if (part === undefined) return undefined;
     text += part + span.literal.text;
   }
   return text;
+}
+
+/** The string a const holds: of the file, exported by a module of the project, or its literal type (`--project`). */
+function constString(ctx: OrmContext, id: ts.Identifier): string | undefined {
+  const tsm = ctx.ts;
+  const own = stringValue(tsm, constInitializer(tsm, id) ?? ctx.constValue?.(id));
+  if (own !== undefined || !ctx.checker) return own;
+  try {
+    const type = ctx.checker.getTypeAtLocation(id);
+    return type.isStringLiteral() ? type.value : undefined;
+  } catch {
+    return undefined;
+  }
 }
