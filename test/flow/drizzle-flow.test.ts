@@ -721,6 +721,27 @@ describe("a scoped read with left joins to other tables", () => {
     );
   });
 
+  test("a child's rows by a proven parent key, with other tables joined (midday's tags of a project): the read itself proven", () => {
+    assert.deepEqual(
+      flagged(`  const [report] = await opts.ctx.db.select({ id: statusReport.id }).from(statusReport)
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  return opts.ctx.db.select({ id: statusReportUpdate.id, slug: page.slug }).from(statusReportUpdate)
+    .leftJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .leftJoin(page, eq(statusReport.pageId, page.id))
+    .where(eq(statusReportUpdate.statusReportId, id));`).filter((f) => f.startsWith("from(")),
+      [],
+    );
+    // Twin: by a parent key the request names.
+    assert.deepEqual(
+      flagged(`  return opts.ctx.db.select({ id: statusReportUpdate.id, slug: page.slug }).from(statusReportUpdate)
+    .leftJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .leftJoin(page, eq(statusReport.pageId, page.id))
+    .where(eq(statusReportUpdate.statusReportId, opts.input.reportId));`).filter((f) => f.startsWith("from(")),
+      ["from(statusReportUpdate)"],
+    );
+  });
+
   test("twins: the id taken of the joined table, the read not scoped", () => {
     assert.deepEqual(
       flagged(`  const [row] = await opts.ctx.db
@@ -734,7 +755,7 @@ describe("a scoped read with left joins to other tables", () => {
     .select({ id: statusReport.id, pageSlug: page.slug })
     .from(statusReport)
     .leftJoin(page, eq(statusReport.pageId, page.id))
-    .where(eq(statusReport.id, id));
+    .where(eq(statusReport.id, opts.input.other));
   if (!other) throw new Error("not found");
   await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, other.id));`),
       ["delete(statusReport)", "from(statusReport)", "delete(statusReport)"],

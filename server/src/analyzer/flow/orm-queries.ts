@@ -664,9 +664,11 @@ function drizzleJoinedFlowQuery(
   const projection = drizzleProjection(ctx, calls[0]!);
   // A scoped read that also joins other tables (midday's tokens with their user and application):
   // its rows are still its own table's, read by a projection that names each field's table.
-  // Only a table with its own tenant column: one owned through a parent is scoped here by the joins.
+  // Its rows prove keys only when it has a tenant column of its own: one owned through a parent is
+  // scoped here by the joins. Unscoped, it is still read by the keys its where names (midday's tags
+  // of a proven project, with the tag joined).
   if (others) {
-    if (!scoped || !projection.size || child.owner) return undefined;
+    if (!projection.size || (scoped && child.owner)) return undefined;
     const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
     return base && { ...base, projection };
   }
