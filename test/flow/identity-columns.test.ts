@@ -16,6 +16,7 @@ const MIGRATION = `
 CREATE TABLE sessions (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, token_hash text NOT NULL, user_id uuid);
 CREATE TABLE collections (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, name text, is_public boolean NOT NULL);
 CREATE TABLE videos (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, owner_id uuid NOT NULL, name text);
+CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid, email text);
 `;
 const CONFIG: ConfigFile = { tenantColumns: ["tenant_id"], schema: { migrations: ["db/*.sql"] } };
 
@@ -198,5 +199,27 @@ import { Video } from "../models/video.model";
   await Collection.findAll({ where: { id, isPublic: false } });
   await Video.findAll({ where: { ownerId: input.userId } });`);
     assert.equal(r.flagged.length, 5, r.flagged.join("\n"));
+  });
+});
+
+// midday's users: `team_id` is only the team the user is looking at; the user's own row is theirs.
+describe("the signed-in user's own row of the users table", () => {
+  test("read or changed by the session's user id: own rows", () => {
+    const r = run(
+      "knex",
+      `  await knex('users').where('id', ctx.user.id).first();
+  await knex('users').where({ id: ctx.user.id }).update({ email: name });`,
+    );
+    assert.deepEqual(r.flagged, []);
+    assert.deepEqual(kinds(r.proofs), ["3 own-rows", "4 own-rows"]);
+  });
+
+  test("twins: by a user id the client names, by another column", () => {
+    const r = run(
+      "knex",
+      `  await knex('users').where('id', input.userId).first();
+  await knex('users').where('email', ctx.user.id).first();`,
+    );
+    assert.deepEqual(r.flagged, ["h.ts:3: knex('users')", "h.ts:4: knex('users')"]);
   });
 });

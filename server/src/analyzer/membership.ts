@@ -30,6 +30,8 @@ export function isOwnerColumn(column: string): boolean {
   return OWNER_COLUMN.test(normalizeColumnName(column));
 }
 
+const USERS_TABLE = /^(?:app_?)?users?$/i;
+
 const OWNER_COLUMN = /^(?:(?:owner|author|creator|createdby|recipient)(?:user)?|user)(?:id|uid)?$/;
 
 /** `granteeUserId`, `sharedWithId`, `assigneeId`: the user a row was shared with or handed to; theirs to read only. */
@@ -46,6 +48,9 @@ export function identifiesOwnRows(
   read: boolean,
 ): "membership" | "own-rows" | undefined {
   if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
+  // `users.id = session.user.id`: the signed-in user's own row (midday's users, whose team_id is
+  // only the team they are looking at).
+  if (USERS_TABLE.test(table.name) && column === "id") return "own-rows";
   // A row shared with the user is theirs to read; changing it changes its owner's data.
   const sharedWith = read && SHARED_WITH_COLUMN.test(normalizeColumnName(column));
   return isOwnerColumn(column) || sharedWith ? "own-rows" : undefined;
