@@ -61,6 +61,35 @@ describe("run", () => {
     }
   });
 
+  it("a knex migration's data backfill is schema run at deploy, not checked as a query; the app's same query is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tenantguard-migration-backfill-"));
+    try {
+      mkdirSync(join(dir, "migrations"));
+      mkdirSync(join(dir, "src"));
+      writeFileSync(
+        join(dir, "migrations", "001_init.ts"),
+        `export async function up(knex) {
+  await knex.schema.createTable("orgs", (t) => { t.uuid("org_id").primary(); });
+  await knex.schema.createTable("docs", (t) => { t.uuid("id").primary(); t.uuid("org_id").notNullable(); });
+  const orgs = await knex("docs").select("org_id");
+}
+`,
+      );
+      writeFileSync(join(dir, "src", "docs.ts"), `export const all = (knex) => knex("docs").select("org_id");\n`);
+      writeFileSync(join(dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["org_id"] }));
+      const io = memoryIo(dir);
+      const result = await run(cli(["--format", "json"]), io, "0.0.0-test");
+      assert.equal(result.exitCode, 1, io.err());
+      const output = JSON.parse(io.out());
+      assert.deepEqual(
+        output.findings.map((f: { file: string; ruleId: string }) => `${f.file} ${f.ruleId}`),
+        ["src/docs.ts missing-tenant-filter"],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("zero config, `tenantguard kan` from the folder above finds the project's schema under the path", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tenantguard-root-"));
     try {

@@ -133,6 +133,33 @@ export const invoices = () => pool.query("SELECT * FROM invoices");
     }
   });
 
+  it("a knex migration's backfill has no diagnostics (schema run at deploy); the same query in a source file has", async () => {
+    const parser = await loadSqlParser();
+    const project = copyFixture();
+    try {
+      mkdirSync(join(project.dir, "migrations"), { recursive: true });
+      const migration = join(project.dir, "migrations", "001_init.ts");
+      const text = `export async function up(knex) {
+  await knex.schema.createTable("docs", (t) => { t.uuid("id").primary(); t.uuid("org_id").notNullable(); });
+  await knex("docs").select("org_id");
+}
+`;
+      writeFileSync(migration, text);
+      writeFileSync(join(project.dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["org_id"] }));
+      const workspace = new WorkspaceModel(parser, () => undefined);
+      workspace.setFolders([project.dir]);
+      const inMigration = analyzeText(migration, text, workspace, parser);
+      assert.equal(inMigration.kind, "ok");
+      assert.deepEqual(inMigration.kind === "ok" ? inMigration.findings : undefined, []);
+      const source = analyzeText(join(project.dir, "src", "docs.ts"), text, workspace, parser);
+      assert.deepEqual(source.kind === "ok" ? source.findings.map((f) => f.ruleId) : undefined, [
+        "missing-tenant-filter",
+      ]);
+    } finally {
+      project.remove();
+    }
+  });
+
   it("type-aware: a caller in another tsconfig's program is not taken from that program", async () => {
     const parser = await loadSqlParser();
     const project = copyFixture();
