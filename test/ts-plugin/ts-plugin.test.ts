@@ -284,6 +284,23 @@ function pluginSuite(variant: TypeScriptVariant): void {
     }
   });
 
+  test("a script migration's backfill gets no finding (schema run at deploy); the same query in a source file does", async () => {
+    const backfill = `import { pool } from "../../db";\nexport async function up() {\n  await pool.query("SELECT * FROM orders");\n}\n`;
+    const withMigration = new PluginProject({
+      fixture: "project",
+      tsserverPath,
+      files: { "src/database/migrations/001_backfill.ts": backfill, "src/backfill/run.ts": backfill },
+    });
+    try {
+      await withMigration.open("src/backfill/run.ts");
+      await withMigration.diagnosticsUntil("src/backfill/run.ts", hasFinding);
+      await withMigration.open("src/database/migrations/001_backfill.ts");
+      assert.ok(noFinding(await withMigration.semanticDiagnostics("src/database/migrations/001_backfill.ts")));
+    } finally {
+      await withMigration.dispose();
+    }
+  });
+
   test("resolves tenantguard/ts-plugin from the project's own node_modules", async () => {
     const local = new PluginProject({ fixture: "project", tsserverPath, resolution: "local" });
     try {

@@ -24,6 +24,7 @@ import {
   withDetectedClients as applyDetectedClients,
 } from "../../server/src/analyzer/clients/detect";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
+import { isScriptMigration, listMigrationFiles } from "../../server/src/analyzer/migrations";
 import { createHostFileSystem, isIgnoredByConfig } from "./host-fs";
 import type { PluginOptions } from "./plugin-options";
 import { schemaWatchTargets, type WatchTarget } from "./watch-targets";
@@ -72,6 +73,8 @@ interface TenantContext {
   model: TenantModel;
   /** Per file (relative to rootDir): excluded by the config's `ignore` globs. */
   ignored: Map<string, boolean>;
+  /** Script migrations the model reads: schema run at deploy, not checked as a request's queries. */
+  migrations: ReadonlySet<string>;
 }
 
 export class ProjectAnalysis {
@@ -186,7 +189,9 @@ export class ProjectAnalysis {
     const relativePath = relative(context.config.rootDir, fileName).replace(/\\/g, "/");
     let ignored = context.ignored.get(relativePath);
     if (ignored === undefined) {
-      ignored = isIgnoredByConfig(relativePath, context.config.rootDir, context.config.ignore);
+      ignored =
+        isIgnoredByConfig(relativePath, context.config.rootDir, context.config.ignore) ||
+        context.migrations.has(fileName.replace(/\\/g, "/"));
       context.ignored.set(relativePath, ignored);
     }
     const findings = ignored
@@ -253,7 +258,13 @@ export class ProjectAnalysis {
         `${discovered.model.tables.size} tenant-owned tables (${[...discovered.model.tables.keys()].join(", ") || "none"})`,
     );
     this.watch(loaded.config, projectDir);
-    return { config: this.withDetectedClients(loaded.config), model: discovered.model, ignored: new Map() };
+    const migrations = new Set(listMigrationFiles(this.fs, loaded.config).filter(isScriptMigration));
+    return {
+      config: this.withDetectedClients(loaded.config),
+      model: discovered.model,
+      ignored: new Map(),
+      migrations,
+    };
   }
 
   /**
