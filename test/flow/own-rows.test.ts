@@ -200,6 +200,47 @@ describe("Drizzle: the user's own rows", () => {
   });
 });
 
+// midday's getTeamsByUserId and revokeUserApplicationTokens: the user passed as a parameter of the data layer.
+describe("Drizzle: a data-layer function whose where pins an owner column to its parameter", () => {
+  const run = (caller: string) =>
+    runFlow(
+      parser,
+      drizzleModel,
+      {
+        "/p/src/queries.ts": `import { and, eq } from "drizzle-orm";
+import { organizationMembers, videos } from "./db/schema";
+export async function renameVideos(db: any, userId: string, name: string) {
+  await db.update(videos).set({ name }).where(eq(videos.ownerId, userId));
+}
+export async function membershipsOf(db: any, userId: string) {
+  return db.select().from(organizationMembers).where(eq(organizationMembers.userId, userId));
+}
+`,
+        "/p/src/router.ts": `import { membershipsOf, renameVideos } from "./queries";
+export async function handler(ctx: any, input: any) {
+  ${caller}
+}
+`,
+      },
+      { config: DRIZZLE_CONFIG },
+    );
+
+  test("every call passes the session's user: proven at the calls", () => {
+    const r = run(`await renameVideos(ctx.db, ctx.session.user.id, input.name);
+  return membershipsOf(ctx.db, ctx.session.user.id);`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twin: a call passes a user the client names", () => {
+    const r = run(`await renameVideos(ctx.db, input.userId, input.name);
+  return membershipsOf(ctx.db, input.userId);`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["queries.ts:4", "queries.ts:7"],
+    );
+  });
+});
+
 /** A handler of the comments model (tenant column `tableId`), with `ctx` and `input` in scope. */
 const commentHandler = (body: string) => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();

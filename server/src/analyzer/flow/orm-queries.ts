@@ -118,6 +118,8 @@ export function ormFlowQuery(
   const shape = SHAPES[orm]?.(ctx, call, keys);
   if (!shape) return undefined;
   const { predicate, whereObject, whereCalls, row, ...rest } = shape;
+  // `eq(usersOnTeam.userId, userId)` in a data-layer function: whichever user each call passes.
+  const user = predicate ? drizzleOwnerUser(ctx, predicate, table, !!shape.readOnly) : undefined;
   const parentKeys = predicate
     ? drizzleParentKeys(ctx, predicate, table, keys)
     : whereObject
@@ -132,6 +134,7 @@ export function ormFlowQuery(
     ...rest,
     throwsWhenEmpty: !!shape.throwsWhenEmpty,
     ...(parentKeys?.length && { parentKeys }),
+    ...(user && { memberUser: user }),
   };
 }
 
@@ -299,6 +302,33 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
  * `eq(pageSubscriber.pageId, x)`, `inArray(...)`, as a term of `and(...)` (an `or` anywhere may
  * widen the rows: none): foreign keys of `table` to tenant-owned parents the rows are filtered by.
  */
+/**
+ * The user a Drizzle where pins the rows to by an owner column (`eq(t.userId, userId)`, or a
+ * membership table's user column in a read), as a top-level AND term: judged at the function's calls.
+ */
+function drizzleOwnerUser(
+  ctx: OrmContext,
+  predicate: ts.Expression,
+  table: string,
+  read: boolean,
+): ts.Expression | undefined {
+  const tsm = ctx.ts;
+  const owned = lookupTenantTable(ctx.model, table);
+  if (!owned) return undefined;
+  let found: ts.Expression | undefined;
+  const visit = (e: ts.Expression): void => {
+    const x = skipOuter(tsm, e);
+    if (found || !tsm.isCallExpression(x)) return;
+    const fn = calleeName(tsm, x);
+    if (fn === "and") return x.arguments.forEach(visit);
+    if (fn !== "eq" || x.arguments.length !== 2) return;
+    const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
+    if (tsm.isPropertyAccessExpression(column) && identifiesOwnRows(owned, column.name.text, read)) found = value;
+  };
+  visit(predicate);
+  return found;
+}
+
 function drizzleParentKeys(ctx: OrmContext, predicate: ts.Expression, table: string, keys: Keys): ParentKey[] {
   const tsm = ctx.ts;
   const out: ParentKey[] = [];
