@@ -77,13 +77,26 @@ describe("run", () => {
       );
       writeFileSync(join(dir, "src", "docs.ts"), `export const all = (knex) => knex("docs").select("org_id");\n`);
       writeFileSync(join(dir, "tenantguard.config.json"), JSON.stringify({ tenantColumns: ["org_id"] }));
+      // Request code under a migrations folder (no `up`) is checked.
+      mkdirSync(join(dir, "src", "migrations"));
+      writeFileSync(
+        join(dir, "src", "migrations", "import-docs.ts"),
+        `export const importDocs = (knex) => knex("docs").select("org_id");\n`,
+      );
       const io = memoryIo(dir);
       const result = await run(cli(["--format", "json"]), io, "0.0.0-test");
       assert.equal(result.exitCode, 1, io.err());
       const output = JSON.parse(io.out());
+      assert.deepEqual(output.findings.map((f: { file: string; ruleId: string }) => `${f.file} ${f.ruleId}`).sort(), [
+        "src/docs.ts missing-tenant-filter",
+        "src/migrations/import-docs.ts missing-tenant-filter",
+      ]);
+      // A migration named on the command line is checked as asked.
+      const named = memoryIo(dir);
+      await run(cli(["migrations/001_init.ts", "--format", "json"]), named, "0.0.0-test");
       assert.deepEqual(
-        output.findings.map((f: { file: string; ruleId: string }) => `${f.file} ${f.ruleId}`),
-        ["src/docs.ts missing-tenant-filter"],
+        JSON.parse(named.out()).findings.map((f: { file: string }) => f.file),
+        ["migrations/001_init.ts"],
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ import {
   withDetectedClients as applyDetectedClients,
 } from "../../server/src/analyzer/clients/detect";
 import { discoverTenantModel } from "../../server/src/analyzer/model/discover";
-import { isScriptMigration, listMigrationFiles } from "../../server/src/analyzer/migrations";
+import { isScriptMigration, listMigrationFiles, looksLikeMigration } from "../../server/src/analyzer/migrations";
 import { createHostFileSystem, isIgnoredByConfig } from "./host-fs";
 import type { PluginOptions } from "./plugin-options";
 import { schemaWatchTargets, type WatchTarget } from "./watch-targets";
@@ -191,7 +191,7 @@ export class ProjectAnalysis {
     if (ignored === undefined) {
       ignored =
         isIgnoredByConfig(relativePath, context.config.rootDir, context.config.ignore) ||
-        context.migrations.has(fileName.replace(/\\/g, "/"));
+        (context.migrations.has(fileName.replace(/\\/g, "/")) && looksLikeMigration(sourceFile.text));
       context.ignored.set(relativePath, ignored);
     }
     const findings = ignored

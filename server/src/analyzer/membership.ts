@@ -49,8 +49,8 @@ export function identifiesOwnRows(
 ): "membership" | "own-rows" | undefined {
   if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
   // `users.id = session.user.id`: the signed-in user's own row (midday's users, whose team_id is
-  // only the team they are looking at).
-  if (USERS_TABLE.test(table.name) && column === "id") return "own-rows";
+  // only the team they are looking at), to read: a write may set that tenant column to any team.
+  if (USERS_TABLE.test(table.name) && column === "id") return read ? "own-rows" : undefined;
   // A row shared with the user is theirs to read; changing it changes its owner's data.
   const sharedWith = read && SHARED_WITH_COLUMN.test(normalizeColumnName(column));
   return isOwnerColumn(column) || sharedWith ? "own-rows" : undefined;

@@ -11,7 +11,7 @@ import {
 } from "../analyzer";
 import { findConfigFile, loadConfig } from "../analyzer/config/load";
 import { discoverTenantModel } from "../analyzer/model/discover";
-import { isScriptMigration, listMigrationFiles } from "../analyzer/migrations";
+import { isScriptMigration, listMigrationFiles, looksLikeMigration } from "../analyzer/migrations";
 import type { CliOptions } from "./args";
 import { createAnalysisSession, type FileAnalysis } from "./analysis";
 import { migrationFindings, migrationsUnder } from "./migration-findings";
@@ -136,8 +136,12 @@ export async function run(options: CliOptions, io: CliIo, toolVersion: string): 
   // A script migration (knex, Kysely, TypeORM) is the schema the model reads and the RLS checks
   // judge, run once at deploy: its data backfills go over every tenant on purpose, and are no
   // request's queries (lightdash's `knex('organizations').select(...)` in a migration).
+  // Only files shaped as migrations (an exported `up`), and never a file named on the command line.
   const scriptMigrations = new Set(listMigrationFiles(fs, config).filter(isScriptMigration));
-  collected.files = collected.files.filter((file) => !scriptMigrations.has(file));
+  const named = new Set(options.paths.map((path) => resolve(io.cwd, path)));
+  collected.files = collected.files.filter(
+    (file) => !scriptMigrations.has(file) || named.has(file) || !looksLikeMigration(fs.readFile(file) ?? ""),
+  );
   // A path of migrations and no sources holds what the RLS checks read (migration-findings.ts);
   // one whose sources were all ignored checks only those, and says so.
   const migrationPaths = options.paths.filter(

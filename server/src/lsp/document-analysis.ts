@@ -3,7 +3,7 @@
 import { dirname, resolve } from "node:path";
 import ts from "typescript";
 import { analyzeSourceFile, mayHaveFindings, type Finding, type Proof, type SqlParser } from "../analyzer";
-import { isScriptMigration } from "../analyzer/migrations";
+import { isScriptMigration, looksLikeMigration } from "../analyzer/migrations";
 import { applyRuleLevels, parseFile, type OtherFiles } from "../cli/analysis";
 import type { CallerFiles } from "../cli/caller-files";
 import { hasSourceExtension } from "../cli/files";
@@ -82,7 +82,10 @@ export function analyzeText(
       return { kind: "skipped", reason: "ignored by the config, the default excludes or .gitignore" };
     // Most files hold no query: skipping their parse is most of the speed of a workspace scan. A
     // script migration is schema, run once at deploy (its backfills go over every tenant on purpose).
-    if (!mayHaveFindings(text) || (context.migrationFiles.has(file) && isScriptMigration(file)))
+    if (
+      !mayHaveFindings(text) ||
+      (context.migrationFiles.has(file) && isScriptMigration(file) && looksLikeMigration(text))
+    )
       return { kind: "ok", findings: [], sourceFile: undefined, context, ...(explain && { proofs: [] }) };
     // The program's SourceFile is used only when it holds exactly this text.
     const typed = programs?.typedSource(file);

@@ -527,13 +527,19 @@ export abstract class FlowValues {
   }
 
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
-  protected member(value: Value | undefined, name: string): Value | undefined {
+  protected member(value: Value | undefined, name: string, projected = true): Value | undefined {
     // `row.update` of `select({ update: statusReportUpdate, ... })`: the row itself.
-    const projected = value?.kind === "row" ? value.source?.projection?.get(name) : undefined;
-    if (projected && !projected.column && projected.table === value!.table) return value;
-    // `appId: oauthApplications.id` of a row read with a join: another table's column, no key of this row.
-    if (projected && projected.table.toLowerCase() !== value!.table.toLowerCase() && !value!.source?.joinedParents)
-      return undefined;
+    const projection = projected && value?.kind === "row" ? value.source?.projection : undefined;
+    const field = projection?.get(name);
+    if (field && !field.column && field.table === value!.table) return value;
+    // A read that names its fields (`select({ id: t.pageId, slug: page.slug })`): a field holds what
+    // its select says, not the row's own column of that name.
+    if (projection?.size && !value!.source?.joinedParents) {
+      // `id: sql\`...\``, `appId: oauthApplications.id`: no key of this row.
+      if (!field?.column || field.table.toLowerCase() !== value!.table.toLowerCase()) return undefined;
+      // `id: statusReport.pageId`: the row's pageId, under another name.
+      if (field.field && field.field !== name) return this.member(value, field.field, false);
+    }
     const direct = member(value, name);
     if (direct || value?.kind !== "row" || value.unchecked || !value.reason) return direct;
     const shared = value.shared ? { shared: true } : {};

@@ -708,9 +708,12 @@ function drizzleJoinedFlowQuery(
 }
 
 /** `select({ update: t, reportWorkspaceId: parent.workspaceId })`: a whole row, or one column (SQL spelling) of a table. */
-function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { table: string; column?: string }> {
+function drizzleProjection(
+  ctx: OrmContext,
+  select: ChainCall,
+): Map<string, { table: string; column?: string; field?: string }> {
   const tsm = ctx.ts;
-  const out = new Map<string, { table: string; column?: string }>();
+  const out = new Map<string, { table: string; column?: string; field?: string }>();
   const arg = select.args[0] && skipOuter(tsm, select.args[0]);
   if (!arg || !tsm.isObjectLiteralExpression(arg)) return out;
   // `workflow: { id: workflow.id }` nests a table's columns under a field: `workflow.id`.
@@ -727,7 +730,7 @@ function drizzleProjection(ctx: OrmContext, select: ChainCall): Map<string, { ta
       const owner = tsm.isPropertyAccessExpression(v) ? drizzleTableOf(ctx, v.expression) : undefined;
       if (owner && tsm.isPropertyAccessExpression(v)) {
         const column = owner.entities?.find((e) => e.orm === "drizzle")?.fields[v.name.text] ?? v.name.text;
-        out.set(name, { table: owner.name, column });
+        out.set(name, { table: owner.name, column, field: v.name.text });
       } else if (tsm.isObjectLiteralExpression(v) && depth < 2) add(v, `${name}.`, depth + 1);
     }
   };

@@ -65,7 +65,7 @@ export interface FlowQuery {
    */
   joinedParents?: string[];
   /** Drizzle `select({ update: statusReportUpdate, reportWorkspaceId: statusReport.workspaceId })`: what each field of a row holds. */
-  projection?: ReadonlyMap<string, { table: string; column?: string }>;
+  projection?: ReadonlyMap<string, { table: string; column?: string; field?: string }>;
   /**
    * A read of a membership table by a tenant and a user (`teamMember.findUnique({ where:
    * { teamID_userUid: { teamID: doc.teamID, userUid } } })`): a row comes back only when that user

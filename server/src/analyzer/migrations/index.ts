@@ -30,7 +30,7 @@ export {
   type MigrationHistory,
   type StatementSite,
 } from "./history";
-export { TS_MIGRATION_GLOBS, isScriptMigration, listMigrationFiles } from "./ts-migrations";
+export { TS_MIGRATION_GLOBS, isScriptMigration, listMigrationFiles, looksLikeMigration } from "./ts-migrations";
 
 export interface MigrationFinding {
   /** Absolute path of the migration file. */

@@ -31,6 +31,17 @@ export function listMigrationFiles(fs: AnalyzerFileSystem, config: ResolvedConfi
   return [...files].sort(compareNatural);
 }
 
+/**
+ * A migration by its shape, not its folder: an `up` it exports (`export async function up`,
+ * `exports.up =`, `export const up =`) or a TypeORM `MigrationInterface` class. A request's code
+ * that sits under `src/migrations/` (an "import my data" feature) is no migration.
+ */
+export function looksLikeMigration(text: string): boolean {
+  return /\bexport\s+(?:async\s+)?function\s+up\s*\(|\bexport\s+const\s+up\s*=|\bexports\.up\s*=|\bimplements\s+MigrationInterface\b/.test(
+    text,
+  );
+}
+
 export function isScriptMigration(file: string): boolean {
   return /\.(c|m)?[jt]s$/.test(file) && !file.endsWith(".d.ts");
 }

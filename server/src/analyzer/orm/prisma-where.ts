@@ -146,8 +146,27 @@ function builtWhere(
 function helperReturns(ctx: ScopeContext): HelperReturns {
   return (call) => {
     const fn = ctx.resolveFunction?.(call);
-    return fn?.body ? returnedObjects(ctx.ts, fn) : undefined;
+    if (!fn?.body || overridable(ctx.ts, call, fn)) return undefined;
+    return returnedObjects(ctx.ts, fn);
   };
+}
+
+/** `this.build(c)` of a method a subclass in the file may override: what it returns is not this one's. */
+function overridable(tsm: typeof ts, call: ts.CallExpression, fn: ts.FunctionLikeDeclaration): boolean {
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || callee.expression.kind !== tsm.SyntaxKind.ThisKeyword) return false;
+  if (!tsm.isMethodDeclaration(fn) || tsm.isPrivateIdentifier(fn.name)) return false;
+  if (fn.modifiers?.some((m) => m.kind === tsm.SyntaxKind.PrivateKeyword)) return false;
+  const cls = fn.parent;
+  const name = tsm.isClassLike(cls) ? cls.name?.text : undefined;
+  if (!name) return true;
+  return fn
+    .getSourceFile()
+    .statements.some(
+      (st) =>
+        tsm.isClassDeclaration(st) &&
+        st.heritageClauses?.some((h) => h.types.some((t) => t.expression.getText() === name)),
+    );
 }
 
 /** What `scopeOf` says of every object the called helper returns, read in the helper's file; undefined when it cannot be seen. */
