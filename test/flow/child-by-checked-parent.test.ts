@@ -168,6 +168,18 @@ describe("a child row whose owning key is compared with a parent key proven befo
     );
   });
 
+  test("twin: the failing branch returns the row (review): no check", () => {
+    const r = run(`  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId } });
+  if (!invoice) throw new Error("not found");
+  const line = await prisma.invoiceLine.findUnique({ where: { id } });
+  if (line?.invoiceId !== invoice.id) return line;
+  return null;`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["lines.ts:6"],
+    );
+  });
+
   test("twins: compared with a key nothing proved, or the check only logs", () => {
     const r = run(`  const line = await prisma.invoiceLine.findUnique({ where: { id } });
   if (line?.invoiceId !== input.invoiceId) throw new Error("not found");

@@ -687,6 +687,8 @@ export class FunctionFlow extends AccessChecks {
       // (`rows[0]`, each row in a callback) is one of many: only a check of every row counts.
       if (!checked || !row?.source || this.checks.get(row.source)?.state === "checked") continue;
       if (listRead(row.source)) continue;
+      // `if (line?.invoiceId !== invoice.id) return line`: the failing branch hands the row out.
+      if (exits && returnsName(tsm, st.thenStatement, checked.expr)) continue;
       if (this.usedBefore(row.source, st, scope)) continue;
       // `if (strict) { if (doc.orgId !== orgId) throw }` then `return doc`: a check inside a branch
       // the read is not in holds on that path only; a use of the row past the branch is unchecked.
@@ -917,3 +919,28 @@ function includedFilterKey(tsm: typeof ts, call: ts.Node, relation: string): ts.
 }
 
 const ROW_ID: ReadonlySet<string> = new Set(["id"]);
+
+/** Whether a `return` in `branch` hands out `row` (by its name) or something read from it. */
+function returnsName(tsm: typeof ts, branch: ts.Statement, row: ts.Expression): boolean {
+  const base = strip(tsm, row);
+  if (!tsm.isIdentifier(base)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n) && n.expression) {
+      const mentions = (x: ts.Node): void => {
+        if (found) return;
+        // A name in an expression position: not a property's key (`{ invoice: null }`) or member name.
+        const key =
+          (tsm.isPropertyAssignment(x.parent) && x.parent.name === x) ||
+          (tsm.isPropertyAccessExpression(x.parent) && x.parent.name === x);
+        if (tsm.isIdentifier(x) && x.text === base.text && !key) found = true;
+        else tsm.forEachChild(x, mentions);
+      };
+      mentions(n.expression);
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(branch);
+  return found;
+}
