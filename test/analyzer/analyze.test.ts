@@ -304,10 +304,15 @@ describe("dynamic SQL", () => {
       "const search = sql`(to_tsquery('english', ${q}) @@ ${customers.fts} OR ${customers.name} ILIKE '%' || ${q} || '%')`;",
       "const policy = sql`(team_id IN ( SELECT private.get_teams_for_authenticated_user() AS t))`;",
       "await db.execute(sql`(SELECT * FROM orders WHERE`);",
+      // Run as written: what follows the parenthesis is part of the statement, unreadable (review).
+      "await db.execute(sql`(SELECT * FROM orders WHERE id = ${id}) foo`);",
     ].join("\n");
     assert.deepEqual(
       summary(code).map((f) => [f.rule, f.line]),
-      [["dynamic-sql", 4]],
+      [
+        ["dynamic-sql", 4],
+        ["dynamic-sql", 5],
+      ],
     );
   });
   test("a knex.raw column of a builder's select says what it is, not only that it does not parse (lightdash)", () => {

@@ -29,7 +29,7 @@ import {
   type TenantTable,
 } from "./model/types";
 import { MAY_HOLD_SQL } from "./prefilter";
-import { enclosingStatement } from "./statements";
+import { calleeName, enclosingStatement } from "./statements";
 import { fallsThroughSpan, ormProofs, sqlProofs, withProofHint } from "./explain";
 import {
   decisionOnly,
@@ -560,6 +560,20 @@ function isRawSqlBuilder(tsm: typeof ts, expr: ts.Expression, depth = 0): boolea
   return name === "sql" && !!e.arguments[0] && tsm.isArrayLiteralExpression(e.arguments[0]);
 }
 
+/** A template written on its own (a const, a where's term), not handed to a call that runs it (`db.execute(sql`...`)`). */
+function notRunHere(tsm: typeof ts, site: SqlSite): boolean {
+  const node = site.node;
+  if (!tsm.isTaggedTemplateExpression(node) || runsAsWritten(tsm, site)) return false;
+  let top: ts.Node = node;
+  while (tsm.isParenthesizedExpression(top.parent) || tsm.isAwaitExpression(top.parent)) top = top.parent;
+  const p = top.parent;
+  return !(
+    tsm.isCallExpression(p) &&
+    p.arguments.includes(top as ts.Expression) &&
+    /^(?:execute|query|run|all|get|values|executeOnReplica)$/.test(calleeName(tsm, p) ?? "")
+  );
+}
+
 /** `prisma.$queryRaw`...``, `$executeRaw`: a template that runs where it is written, never a fragment of another. */
 function runsAsWritten(tsm: typeof ts, site: SqlSite): boolean {
   const node = site.node;
@@ -631,7 +645,7 @@ function checkSite(
   const parsed = parsedSql ?? parser.parse(site.sql);
   // `sql`(to_tsquery(...) @@ ${t.fts} OR ...)``, a policy's `using: sql`(team_id IN (SELECT ...))``: a
   // condition written for a where, not a statement; it reads as one after SELECT.
-  if ("error" in parsed && site.parameterStyle === "template" && /^\s*\(/.test(site.sql)) {
+  if ("error" in parsed && site.parameterStyle === "template" && /^\s*\(/.test(site.sql) && notRunHere(tsm, site)) {
     const asCondition = parser.parse(`SELECT ${site.sql}`);
     if (!("error" in asCondition)) return [];
   }
