@@ -409,10 +409,18 @@ describe("CASL: the ability made for the signed-in user, asked about the row (ra
       assert.deepEqual(guarded(check).flagged, [], check);
   });
 
-  test("twins: a refusal negated, a check that only logs", () => {
+  test("the row spread into the subject beside other keys (lightdash's `{ ...space, access }`) checks the row", () => {
+    assert.deepEqual(
+      guarded(`ability.cannot("delete", subject("Comment", { ...c, access: [ctx.user.id] }))`).flagged,
+      [],
+    );
+  });
+
+  test("twins: a refusal negated, a check that only logs, the subject's tenant replaced after the spread", () => {
     for (const [check, after] of [
       [`!ability.cannot("delete", subject("Comment", c))`, undefined],
       [`ability.cannot("delete", subject("Comment", c))`, `console.warn("not allowed");`],
+      [`ability.cannot("delete", subject("Comment", { ...c, tableId: input.tableId }))`, undefined],
     ] as const)
       assert.deepEqual(
         guarded(check, after).flagged,

@@ -6,7 +6,15 @@ import type ts from "typescript";
 import { isCredentialField, isPublicFlag } from "../credentials";
 import { usedToDecide } from "../explain-evidence";
 import { strip } from "../orm/prisma-syntax";
-import { asksOnItsOwn, calleeName, checkedSubject, derivedKeys, isAuthorizer, refusesWhenTrue } from "./authorizers";
+import {
+  asksOnItsOwn,
+  calleeName,
+  checkedSubject,
+  spreadSubject,
+  derivedKeys,
+  isAuthorizer,
+  refusesWhenTrue,
+} from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
 import { constDeclarationOf, constInitializer, writes } from "./bindings";
@@ -472,7 +480,16 @@ export abstract class AccessChecks extends FlowValues {
       if (tsm.isSpreadElement(arg)) continue;
       // `canDeleteReport(auth, report)`: the whole row handed to the check, beside who asks, is checked;
       // `ability.cannot("delete", subject("SpaceMember", member))`: CASL's ability is who asks.
-      const whole = checkedSubject(tsm, arg);
+      // `subject("Space", { ...space, access })`: the row itself, unless a key after it replaces one
+      // that names its tenant (`{ ...space, projectUuid: input.projectUuid }` asks about another project).
+      const spread = spreadSubject(tsm, arg);
+      const spreadRow = spread && this.valueOf(spread.row, st);
+      const replacesTenant =
+        spreadRow?.kind === "row" &&
+        spread!.keys.some(
+          (k) => this.ctx.tenantOf(spreadRow.table).names.has(k) || !!this.ctx.links?.ownerKey(spreadRow.table, k),
+        );
+      const whole = spread && !replacesTenant ? spread.row : checkedSubject(tsm, arg);
       const row = tsm.isIdentifier(whole) ? this.valueOf(whole, st) : undefined;
       const asker =
         tsm.isIdentifier(whole) &&

@@ -209,6 +209,26 @@ export function checkedSubject(tsm: typeof ts, arg: ts.Expression): ts.Expressio
 }
 
 /**
+ * `subject("Space", { ...space, access })` (lightdash): the row spread into the subject, and the
+ * keys written after it (which replace the row's own: `{ ...space, projectUuid }` asks about
+ * another project). Undefined for any other shape.
+ */
+export function spreadSubject(tsm: typeof ts, arg: ts.Expression): { row: ts.Identifier; keys: string[] } | undefined {
+  const o = checkedSubject(tsm, arg);
+  if (!tsm.isObjectLiteralExpression(o) || !o.properties.length) return undefined;
+  const [first, ...rest] = o.properties;
+  const row = first && tsm.isSpreadAssignment(first) ? strip(tsm, first.expression) : undefined;
+  if (!row || !tsm.isIdentifier(row)) return undefined;
+  const keys: string[] = [];
+  for (const p of rest) {
+    const name = p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteral(p.name)) ? p.name.text : undefined;
+    if (tsm.isSpreadAssignment(p) || name === undefined) return undefined;
+    keys.push(name);
+  }
+  return { row, keys };
+}
+
+/**
  * The check is a method of who asks: CASL's `ability.can(...)`/`ability.cannot(...)`, a policy or
  * permission object made for the signed-in user (`userAbility.can`, `permissions.can`).
  */
