@@ -208,7 +208,8 @@ function aliased(tsm: typeof ts, e: ts.Node): boolean {
   const p = n.parent;
   if (tsm.isCallExpression(p) || tsm.isNewExpression(p)) return !READS_ONLY.test(p.expression.getText());
   if (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) return true; // `[x].forEach(...)`
-  return tsm.isVariableDeclaration(p) || tsm.isBinaryExpression(p) || tsm.isReturnStatement(p);
+  if (tsm.isBinaryExpression(p)) return isAssignment(tsm, p.operatorToken.kind);
+  return tsm.isVariableDeclaration(p) || tsm.isReturnStatement(p);
 }
 
 /** `({ tenantId: where.tenantId } = q)`, `[where.id] = ...`, `for (where.id of ids)`: written by a destructuring. */
