@@ -134,3 +134,41 @@ export async function action(orgId: string, params: { bookingId: string; assetId
     /creates "BookingNote" rows under the "Booking" rows `b\.id`, `body\.other`: unless each is the tenant's/,
   );
 });
+
+// plunk's validateStepTemplate: the helper returns early when no key is given, else throws unless it finds it.
+describe("a helper that returns early when the key is missing, and verifies it otherwise", () => {
+  const run = (guard: string, call: string) => {
+    const code = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+async function assertAsset(orgId: string, assetId?: string | null, skip?: boolean) {
+  ${guard}
+  const a = await prisma.asset.findFirst({ where: { id: assetId!, orgId } });
+  if (!a) throw new Error("not found");
+}
+export async function action(orgId: string, params: { bookingId: string; assetId?: string }) {
+  const b = await prisma.booking.findFirst({ where: { id: params.bookingId, orgId } });
+  if (!b) throw new Error("not found");
+  ${call}
+  await prisma.bookingNote.create({ data: { content: "x", bookingId: b.id, assetId: params.assetId } });
+}`;
+    return analyzePrisma(parser, code, { config: CONFIG, model }).map(
+      (f) => `${f.ruleId}:${code.slice(f.start, f.end).split("(")[0]}`,
+    );
+  };
+
+  test("the key it names is proven when one is given: the create naming it is proven", () => {
+    for (const guard of [
+      "if (assetId === undefined || assetId === null) return;",
+      "if (!assetId) return;",
+      "if (assetId == null) { return; }",
+    ])
+      assert.deepEqual(run(guard, "await assertAsset(orgId, params.assetId);"), [], guard);
+  });
+
+  test("twins: an early return on something else, or the helper never called", () => {
+    assert.deepEqual(run("if (skip) return;", "await assertAsset(orgId, params.assetId, true);"), [
+      "missing-tenant-on-insert:create",
+    ]);
+    assert.deepEqual(run("if (assetId === undefined) return;", ""), ["missing-tenant-on-insert:create"]);
+  });
+});

@@ -652,8 +652,20 @@ export class HelperSummaries implements HelperEffects {
     const flow = this.flowOf(fn);
     if (!flow) return undefined;
     const exits = returnStatements(tsm, fn);
+    // `if (templateId === undefined || templateId === null) return;` (plunk's validateStepTemplate):
+    // a return taken only when the key is missing leaves nothing it could name; past it, the key is
+    // verified when one is given.
+    const nullishExits = new Map<ts.ReturnStatement, string>();
+    for (const r of exits) {
+      const key = !r.expression ? nullishGuardedKey(tsm, r) : undefined;
+      if (key) nullishExits.set(r, key);
+    }
     // A middleware's check after `next()` runs once the handler has: it guards nothing.
     const firstReturn = Math.min(...exits.map((r) => r.pos), firstNextCall(tsm, fn));
+    const firstOtherReturn = Math.min(
+      ...exits.filter((r) => !nullishExits.has(r)).map((r) => r.pos),
+      firstNextCall(tsm, fn),
+    );
     const params = fn.parameters.map((p) => (tsm.isIdentifier(p.name) ? p.name.text : undefined));
 
     // `if (!ok) return { error: forbidden() }` ... `return { survey }`: a caller that stops on
@@ -669,7 +681,12 @@ export class HelperSummaries implements HelperEffects {
     for (const fact of flow.facts) {
       // A key readable only because its row may be public proves nothing to the caller's writes.
       if (fact.value.shared || fact.scope !== fn.body) continue;
-      const onError = !fact.throws || fact.pos > firstReturn;
+      // Past only returns taken when this very key is missing: verified when one is given.
+      const pastNullish =
+        fact.pos > firstReturn &&
+        fact.pos < firstOtherReturn &&
+        [...nullishExits].every(([r, key]) => r.pos > fact.pos || key === fact.name);
+      const onError = !fact.throws || (fact.pos > firstReturn && !pastNullish);
       if (onError && (!errorField || fact.pos > firstSuccess)) continue;
       for (const p of parameterNames(tsm, fn, true))
         if (fact.name === p.name || fact.name.startsWith(`${p.name}.`))
@@ -677,7 +694,7 @@ export class HelperSummaries implements HelperEffects {
             index: p.index,
             path: p.path + fact.name.slice(p.name.length),
             table: fact.value.table,
-            ...(fact.value.present && { present: true }),
+            ...((fact.value.present || pastNullish) && { present: true }),
             ...(fact.value.kind === "keys" && { list: true }),
             ...(fact.value.uniqueField && { uniqueField: fact.value.uniqueField }),
             ...(fact.value.reason?.proof !== "owned-key" && { checked: true }),
@@ -1404,4 +1421,42 @@ function keyedByReads(
   };
   if (fn.body) visit(fn.body);
   return [...read].every((name) => new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`).test(keyText));
+}
+
+/**
+ * The name a value-less `return` is guarded by being missing: `if (id === undefined || id === null)
+ * return;`, `if (!id) return;`, `if (id == null) return;`. Undefined for any other return.
+ */
+function nullishGuardedKey(tsm: typeof ts, r: ts.ReturnStatement): string | undefined {
+  let st: ts.Node = r;
+  if (tsm.isBlock(st.parent) && st.parent.statements.length === 1) st = st.parent;
+  const guard = st.parent;
+  if (!guard || !tsm.isIfStatement(guard) || guard.thenStatement !== st) return undefined;
+  const names = new Set<string>();
+  const missing = (e: ts.Expression): boolean => {
+    const x = strip(tsm, e);
+    if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
+      return missing(x.left) && missing(x.right);
+    if (
+      tsm.isPrefixUnaryExpression(x) &&
+      x.operator === tsm.SyntaxKind.ExclamationToken &&
+      tsm.isIdentifier(strip(tsm, x.operand))
+    ) {
+      names.add((strip(tsm, x.operand) as ts.Identifier).text);
+      return true;
+    }
+    if (
+      tsm.isBinaryExpression(x) &&
+      [tsm.SyntaxKind.EqualsEqualsEqualsToken, tsm.SyntaxKind.EqualsEqualsToken].includes(x.operatorToken.kind)
+    ) {
+      const [a, b] = [strip(tsm, x.left), strip(tsm, x.right)];
+      const nullish = (n: ts.Expression) =>
+        n.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(n) && n.text === "undefined");
+      const name = tsm.isIdentifier(a) && nullish(b) ? a : tsm.isIdentifier(b) && nullish(a) ? b : undefined;
+      if (name) names.add(name.text);
+      return !!name;
+    }
+    return false;
+  };
+  return missing(guard.expression) && names.size === 1 ? [...names][0] : undefined;
 }

@@ -323,7 +323,9 @@ function createdUnder(
   const keyFor = (row: ts.Expression | undefined, relation: CreateOwner): ParentKey | undefined => {
     const key = createdUnderKey(tsm, row, relation, follow, types);
     const k = key && key !== "unknown" && !isLiteral(tsm, strip(tsm, key)) ? keyOf(tsm, key) : undefined;
-    return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field };
+    // A missing key names no parent: the row is filed under none (or the insert fails a NOT NULL),
+    // so a key proven "when one is given" is proven enough here.
+    return k && { ...k, table: relation.parent, field: relation.fields?.[0] ?? relation.field, rejectsMissing: true };
   };
   const keys = (rows ?? []).flatMap((row) => relations.flatMap((relation) => keyFor(row, relation) ?? []));
   return keys.length ? keys : undefined;
