@@ -311,6 +311,31 @@ return query;`,
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['weak-tenant-filter knex("orders")']);
   });
 
+  test("a join's hint compares the same tenant column only; another level's gets a where of its own (lightdash)", () => {
+    const config = {
+      tenantColumns: ["organization_id", "project_id"],
+      schema: { migrations: ["db/migrations/*.sql"] },
+    };
+    const model = modelOf(
+      parser,
+      {
+        "/p/db/migrations/001.sql": `CREATE TABLE spaces (id uuid PRIMARY KEY, project_id uuid NOT NULL);
+CREATE TABLE pinned (id uuid PRIMARY KEY, organization_id uuid NOT NULL, space_id uuid);
+CREATE TABLE views (id uuid PRIMARY KEY, project_id uuid NOT NULL, space_id uuid);`,
+      },
+      config,
+    );
+    const text = caseModule(
+      PRELUDE,
+      `await knex('spaces').join('pinned', 'pinned.space_id', 'spaces.id').where('spaces.project_id', tenantId);
+return knex('spaces').join('views', 'views.space_id', 'spaces.id').where('spaces.project_id', tenantId);`,
+    );
+    const messages = analyzeBuilder(parser, text, { model, config }).map((f) => f.message);
+    assert.equal(messages.length, 2);
+    assert.match(messages[0]!, /Add \.where\(\{ 'pinned\.organization_id': \.\.\. \}\)/);
+    assert.match(messages[1]!, /Add \.andOn\('views\.project_id', '=', 'spaces\.project_id'\)/);
+  });
+
   test("a table named by a string enum or const object of the file", () => {
     const text = caseModule(
       `import { knex } from "../db";

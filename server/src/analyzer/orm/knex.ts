@@ -140,8 +140,14 @@ function knexQuery(
     where,
     label,
     conjunction: "in its own .where(...), outside any orWhere",
+    // Joined on the same tenant column as the base table: equal there. Another level's column
+    // (`organization_uuid` beside `project_id`, lightdash) holds another value: a where of its own.
     hint: (ref) =>
-      ref.join && main && ref !== main && !main.table.owner
+      ref.join &&
+      main &&
+      ref !== main &&
+      !main.table.owner &&
+      tenantColumnMatches(ref.table.tenantColumn, main.table.tenantColumn)
         ? `.andOn('${column(ref)}', '=', '${column(main)}')`
         : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
