@@ -335,6 +335,14 @@ class Base {
 }
 class Sub extends Base {
   build(c: any) { return { tenantId: c.tenantId }; }
+  scoped(tenantId: string) { return {}; }
+}
+class Scoped {
+  scoped(tenantId: string) { return { tenantId }; }
+  async all(tenantId: string) { return prisma.invoice.findMany({ where: this.scoped(tenantId) }); }
+}
+class Unscoping extends Scoped {
+  scoped(tenantId: string) { return { status: tenantId }; }
 }
 `;
     assert.deepEqual(
@@ -346,6 +354,8 @@ class Sub extends Base {
         { rule: "dynamic-sql", at: "count({ where })" },
         // `this.build(c)` a subclass overrides (review): its returns are not Base's.
         { rule: "dynamic-sql", at: "findMany({ where: { tenantId, ...this.build(c) } })" },
+        // The same for a where the method builds whole: which class's runs is not known here.
+        { rule: "dynamic-sql", at: "findMany({ where: this.scoped(tenantId) })" },
       ],
     );
   });

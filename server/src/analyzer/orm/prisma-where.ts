@@ -144,11 +144,18 @@ function builtWhere(
 
 /** The objects every return of a called helper hands back (`this.buildConditionClause(c)`), when it can be read. */
 function helperReturns(ctx: ScopeContext): HelperReturns {
-  return (call) => {
-    const fn = ctx.resolveFunction?.(call);
-    if (!fn?.body || overridable(ctx.ts, call, fn)) return undefined;
-    return returnedObjects(ctx.ts, fn);
-  };
+  return (call) => helperObjects(ctx, call)?.returned;
+}
+
+/** The helper a call runs and the objects every return of it hands back, when they can be read. */
+function helperObjects(
+  ctx: ScopeContext,
+  call: ts.CallExpression,
+): { fn: ts.FunctionLikeDeclaration; returned: ts.ObjectLiteralExpression[] } | undefined {
+  const fn = ctx.resolveFunction?.(call);
+  if (!fn?.body || overridable(ctx.ts, call, fn)) return undefined;
+  const returned = returnedObjects(ctx.ts, fn);
+  return returned?.length ? { fn, returned } : undefined;
 }
 
 /** `this.build(c)` of a method a subclass in the file may override: what it returns is not this one's. */
@@ -176,9 +183,9 @@ function helperScope(
   depth: number,
   scopeOf: (helperCtx: ScopeContext, returned: ts.ObjectLiteralExpression) => Scope,
 ): Scope | undefined {
-  const fn = depth < 8 ? ctx.resolveFunction?.(call) : undefined;
-  const returned = fn?.body ? returnedObjects(ctx.ts, fn) : undefined;
-  if (!fn || !returned?.length) return undefined;
+  const found = depth < 8 ? helperObjects(ctx, call) : undefined;
+  if (!found) return undefined;
+  const { fn, returned } = found;
   const helperCtx: ScopeContext = {
     ...ctx,
     sourceFile: fn.getSourceFile(),
