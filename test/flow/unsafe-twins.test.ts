@@ -51,15 +51,16 @@ describe("an object whose field may have changed", () => {
   });
 });
 
-describe("a helper that verifies the parent key", () => {
-  const ASSERT = `async function assertInvoice(invoiceId: string, tenantId: string) {
+/** A helper that throws unless the invoice is the tenant's, and a line read by id with its invoice. */
+const ASSERT = `async function assertInvoice(invoiceId: string, tenantId: string) {
   const inv = await prisma.invoice.findFirst({ where: { id: invoiceId, tenantId } });
   if (!inv) throw new Error("forbidden");
 }
 `;
-  const LINE = `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId }, include: { invoice: true } });
+const LINE = `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId }, include: { invoice: true } });
   if (!line) throw new Error("not found");`;
 
+describe("a helper that verifies the parent key", () => {
   test("control: handed the row's parent key and the tenant, before the row is used", () => {
     assert.deepEqual(
       run(`${LINE}\n  await assertInvoice(line.invoiceId, tenantId);\n  return line;`, ASSERT).flagged,
@@ -189,13 +190,6 @@ describe("more shapes that must stay flagged", () => {
   });
 
   test("a helper handed a tenant destructured from the row, or the row under another name beside the check", () => {
-    const ASSERT = `async function assertInvoice(invoiceId: string, tenantId: string) {
-  const inv = await prisma.invoice.findFirst({ where: { id: invoiceId, tenantId } });
-  if (!inv) throw new Error("forbidden");
-}
-`;
-    const LINE = `  const line = await prisma.invoiceLine.findUnique({ where: { id: input.lineId }, include: { invoice: true } });
-  if (!line) throw new Error("not found");`;
     flaggedSome(
       `${LINE}\n  const { invoice: { tenantId: t } } = line;\n  await assertInvoice(line.invoiceId, t);\n  return line;`,
       ASSERT,

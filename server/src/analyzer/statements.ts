@@ -193,3 +193,28 @@ export function callsChainedOn(tsm: typeof ts, call: ts.CallExpression): ts.Call
   }
   return out;
 }
+
+/** `x = ...`, `x += ...`, `x++`, `({ x } = ...)`, `[x] = ...`: whether `node` is written. */
+export function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
+  let cur: ts.Node = node;
+  while (
+    tsm.isParenthesizedExpression(cur.parent) ||
+    tsm.isShorthandPropertyAssignment(cur.parent) ||
+    tsm.isPropertyAssignment(cur.parent) ||
+    tsm.isObjectLiteralExpression(cur.parent) ||
+    tsm.isArrayLiteralExpression(cur.parent) ||
+    tsm.isSpreadAssignment(cur.parent) ||
+    tsm.isSpreadElement(cur.parent)
+  ) {
+    if (tsm.isPropertyAssignment(cur.parent) && cur.parent.name === cur) return false;
+    cur = cur.parent;
+  }
+  const p = cur.parent;
+  if (tsm.isBinaryExpression(p) && p.left === cur)
+    return (
+      p.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && p.operatorToken.kind <= tsm.SyntaxKind.LastAssignment
+    );
+  if ((tsm.isPrefixUnaryExpression(p) || tsm.isPostfixUnaryExpression(p)) && p.operand === cur)
+    return p.operator === tsm.SyntaxKind.PlusPlusToken || p.operator === tsm.SyntaxKind.MinusMinusToken;
+  return (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) && p.initializer === cur;
+}

@@ -35,7 +35,7 @@ import {
   within,
   type Binding,
 } from "./flow-values";
-import { isWriteTarget } from "./ownership";
+import { isWriteTarget } from "../statements";
 import type { FlowQuery } from "./queries";
 import { callback, element, lineOf, listRead, thenPicks, type Reason, type Value } from "./values";
 

@@ -820,8 +820,9 @@ export abstract class FlowValues {
 
 /** Whether `e` reads the variable `name` (`key`, `key.hash`), not as a property name. */
 export function readsName(tsm: typeof ts, e: ts.Node, name: string): boolean {
-  if (tsm.isIdentifier(e) && e.text === name && !(tsm.isPropertyAccessExpression(e.parent) && e.parent.name === e))
-    return true;
+  // A name in an expression position: not a member's name (`a.invoice`) or a property's key (`{ invoice: null }`).
+  const key = (tsm.isPropertyAccessExpression(e.parent) || tsm.isPropertyAssignment(e.parent)) && e.parent.name === e;
+  if (tsm.isIdentifier(e) && e.text === name && !key) return true;
   return !!tsm.forEachChild(e, (c) => (readsName(tsm, c, name) ? true : undefined));
 }
 

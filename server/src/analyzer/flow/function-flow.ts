@@ -927,19 +927,8 @@ function returnsName(tsm: typeof ts, branch: ts.Statement, row: ts.Expression): 
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || tsm.isFunctionLike(n)) return;
-    if (tsm.isReturnStatement(n) && n.expression) {
-      const mentions = (x: ts.Node): void => {
-        if (found) return;
-        // A name in an expression position: not a property's key (`{ invoice: null }`) or member name.
-        const key =
-          (tsm.isPropertyAssignment(x.parent) && x.parent.name === x) ||
-          (tsm.isPropertyAccessExpression(x.parent) && x.parent.name === x);
-        if (tsm.isIdentifier(x) && x.text === base.text && !key) found = true;
-        else tsm.forEachChild(x, mentions);
-      };
-      mentions(n.expression);
-    }
-    tsm.forEachChild(n, visit);
+    if (tsm.isReturnStatement(n) && n.expression && readsName(tsm, n.expression, base.text)) found = true;
+    else tsm.forEachChild(n, visit);
   };
   visit(branch);
   return found;

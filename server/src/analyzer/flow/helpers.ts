@@ -1432,31 +1432,20 @@ function nullishGuardedKey(tsm: typeof ts, r: ts.ReturnStatement): string | unde
   if (tsm.isBlock(st.parent) && st.parent.statements.length === 1) st = st.parent;
   const guard = st.parent;
   if (!guard || !tsm.isIfStatement(guard) || guard.thenStatement !== st) return undefined;
-  const names = new Set<string>();
-  const missing = (e: ts.Expression): boolean => {
-    const x = strip(tsm, e);
-    if (tsm.isBinaryExpression(x) && x.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
-      return missing(x.left) && missing(x.right);
-    if (
-      tsm.isPrefixUnaryExpression(x) &&
-      x.operator === tsm.SyntaxKind.ExclamationToken &&
-      tsm.isIdentifier(strip(tsm, x.operand))
-    ) {
-      names.add((strip(tsm, x.operand) as ts.Identifier).text);
-      return true;
-    }
-    if (
-      tsm.isBinaryExpression(x) &&
-      [tsm.SyntaxKind.EqualsEqualsEqualsToken, tsm.SyntaxKind.EqualsEqualsToken].includes(x.operatorToken.kind)
-    ) {
-      const [a, b] = [strip(tsm, x.left), strip(tsm, x.right)];
-      const nullish = (n: ts.Expression) =>
-        n.kind === tsm.SyntaxKind.NullKeyword || (tsm.isIdentifier(n) && n.text === "undefined");
-      const name = tsm.isIdentifier(a) && nullish(b) ? a : tsm.isIdentifier(b) && nullish(a) ? b : undefined;
-      if (name) names.add(name.text);
-      return !!name;
-    }
-    return false;
-  };
-  return missing(guard.expression) && names.size === 1 ? [...names][0] : undefined;
+  // Each term tests the key for missing: `!id`, `id == null`, `id === undefined` (not `id?.x !== y`,
+  // nor `id === 0`, which a given key can pass).
+  const names = orTerms(tsm, guard.expression).map((term) => {
+    const t = strip(tsm, term);
+    const missingTest =
+      (tsm.isPrefixUnaryExpression(t) && t.operator === tsm.SyntaxKind.ExclamationToken) ||
+      (tsm.isBinaryExpression(t) &&
+        (t.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+          t.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsToken) &&
+        !tsm.isNumericLiteral(strip(tsm, t.left)) &&
+        !tsm.isNumericLiteral(strip(tsm, t.right)));
+    const subject = missingTest ? emptinessSubject(tsm, t) : undefined;
+    const s = subject && strip(tsm, subject);
+    return s && tsm.isIdentifier(s) ? s.text : undefined;
+  });
+  return names.length && names.every((n) => n === names[0]) ? names[0] : undefined;
 }

@@ -9,7 +9,13 @@ import type ts from "typescript";
 import { fileLabel } from "../text-position";
 import type { ModelLinks } from "../model/relations";
 import { strip } from "../orm/prisma-syntax";
-import { calleeName, enclosingTransaction, outermostExpression, returnedExpressions } from "../statements";
+import {
+  calleeName,
+  enclosingTransaction,
+  isWriteTarget,
+  outermostExpression,
+  returnedExpressions,
+} from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
 import { isSessionUser } from "../membership";
@@ -811,31 +817,6 @@ function loopBetween(tsm: typeof ts, node: ts.Node, _scope: ts.Node): boolean {
     if (tsm.isFunctionLike(n)) return tsm.isArrowFunction(n) || tsm.isFunctionExpression(n);
   }
   return false;
-}
-
-/** `x = ...`, `x += ...`, `x++`, `({ x } = ...)`, `[x] = ...`: whether `node` is written. */
-export function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
-  let cur: ts.Node = node;
-  while (
-    tsm.isParenthesizedExpression(cur.parent) ||
-    tsm.isShorthandPropertyAssignment(cur.parent) ||
-    tsm.isPropertyAssignment(cur.parent) ||
-    tsm.isObjectLiteralExpression(cur.parent) ||
-    tsm.isArrayLiteralExpression(cur.parent) ||
-    tsm.isSpreadAssignment(cur.parent) ||
-    tsm.isSpreadElement(cur.parent)
-  ) {
-    if (tsm.isPropertyAssignment(cur.parent) && cur.parent.name === cur) return false;
-    cur = cur.parent;
-  }
-  const p = cur.parent;
-  if (tsm.isBinaryExpression(p) && p.left === cur)
-    return (
-      p.operatorToken.kind >= tsm.SyntaxKind.FirstAssignment && p.operatorToken.kind <= tsm.SyntaxKind.LastAssignment
-    );
-  if ((tsm.isPrefixUnaryExpression(p) || tsm.isPostfixUnaryExpression(p)) && p.operand === cur)
-    return p.operator === tsm.SyntaxKind.PlusPlusToken || p.operator === tsm.SyntaxKind.MinusMinusToken;
-  return (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) && p.initializer === cur;
 }
 
 /**

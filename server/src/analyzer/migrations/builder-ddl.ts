@@ -5,6 +5,7 @@
 // kept: tables, columns, NOT NULL, primary keys, foreign keys, renames and drops; types are the
 // builder's when it names one plainly, `text` otherwise.
 import type ts from "typescript";
+import { constInitializer } from "../orm/chain";
 import { callsChainedOn } from "../statements";
 
 /** One statement: its SQL tokens and the span of the builder code it stands for. */
@@ -279,22 +280,8 @@ function bodyExpression(tsm: typeof ts, fn: ts.ArrowFunction | ts.FunctionExpres
 
 /** A string literal, or a name for one: `const ValidationTableName = "validations"` in the file (lightdash). */
 function literal(tsm: typeof ts, e: ts.Expression | undefined): string | undefined {
-  if (e && tsm.isIdentifier(e)) return constString(tsm, e);
-  return e && (tsm.isStringLiteral(e) || tsm.isNoSubstitutionTemplateLiteral(e)) ? e.text : undefined;
-}
-
-/** The string a `const` of an enclosing block (or the file) holds, by name. */
-function constString(tsm: typeof ts, id: ts.Identifier): string | undefined {
-  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
-    if (!tsm.isBlock(scope) && !tsm.isSourceFile(scope)) continue;
-    for (const st of scope.statements) {
-      if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Const)) continue;
-      const d = st.declarationList.declarations.find((x) => tsm.isIdentifier(x.name) && x.name.text === id.text);
-      const init = d?.initializer;
-      if (init) return tsm.isStringLiteral(init) || tsm.isNoSubstitutionTemplateLiteral(init) ? init.text : undefined;
-    }
-  }
-  return undefined;
+  const x = e && tsm.isIdentifier(e) ? constInitializer(tsm, e) : e;
+  return x && (tsm.isStringLiteral(x) || tsm.isNoSubstitutionTemplateLiteral(x)) ? x.text : undefined;
 }
 
 function literalList(tsm: typeof ts, e: ts.Expression | undefined): string[] | undefined {

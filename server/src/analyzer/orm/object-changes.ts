@@ -5,7 +5,7 @@
 import type ts from "typescript";
 import { findVariable } from "./object-where";
 import { isConditional } from "./typeorm-builder-chain";
-import { outermostExpression, skipOuter } from "../statements";
+import { isWriteTarget, outermostExpression, skipOuter } from "../statements";
 
 export interface FieldChange {
   key: string;
@@ -159,7 +159,8 @@ function changeAt(
       return "unknown";
     }
     if (tsm.isPrefixUnaryExpression(outer) || tsm.isPostfixUnaryExpression(outer)) return "unknown";
-    if (destructuringTarget(tsm, p)) return "unknown";
+    // `({ tenantId: where.tenantId } = q)`, `for (where.id of ids)`: written by a destructuring.
+    if (isWriteTarget(tsm, p)) return "unknown";
     if (writesInside(tsm, p)) return key !== undefined && inside(key) ? undefined : "unknown";
     return undefined;
   }
@@ -210,26 +211,6 @@ function aliased(tsm: typeof ts, e: ts.Node): boolean {
   if (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) return true; // `[x].forEach(...)`
   if (tsm.isBinaryExpression(p)) return isAssignment(tsm, p.operatorToken.kind);
   return tsm.isVariableDeclaration(p) || tsm.isReturnStatement(p);
-}
-
-/** `({ tenantId: where.tenantId } = q)`, `[where.id] = ...`, `for (where.id of ids)`: written by a destructuring. */
-function destructuringTarget(tsm: typeof ts, access: ts.Node): boolean {
-  let n = access;
-  while (
-    tsm.isPropertyAssignment(n.parent) ||
-    tsm.isShorthandPropertyAssignment(n.parent) ||
-    tsm.isObjectLiteralExpression(n.parent) ||
-    tsm.isArrayLiteralExpression(n.parent) ||
-    tsm.isSpreadElement(n.parent) ||
-    tsm.isSpreadAssignment(n.parent) ||
-    tsm.isParenthesizedExpression(n.parent)
-  )
-    n = n.parent;
-  const p = n.parent;
-  if (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) return p.initializer === n;
-  return (
-    n !== access && tsm.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken
-  );
 }
 
 /** `Op.or`, `Sequelize.Op.and`, `Op.not` as a computed key: which combinator it is. */
