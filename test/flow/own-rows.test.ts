@@ -84,6 +84,12 @@ describe("the owner column and the session's user", () => {
     assert.equal(identifiesOwnRows(table("videos"), "ownerId", false), "own-rows");
     assert.equal(identifiesOwnRows(table("memberships"), "userId", true), "membership");
     assert.equal(identifiesOwnRows(table("memberships"), "userId", false), undefined, "a role change in every tenant");
+    // Invitations addressed to the user by email are theirs to answer; their own user row by email, to read.
+    assert.equal(identifiesOwnRows(table("user_invites"), "email", false), "own-rows");
+    assert.equal(identifiesOwnRows(table("TeamInvitation"), "inviteeEmail", true), "own-rows");
+    assert.equal(identifiesOwnRows(table("users"), "email", true), "own-rows");
+    assert.equal(identifiesOwnRows(table("users"), "email", false), undefined);
+    assert.equal(identifiesOwnRows(table("customers"), "email", true), undefined);
     // A row shared with the user, or handed to them, is theirs to read, not to change.
     for (const c of ["granteeUserId", "sharedWithId", "assignee_id"]) {
       assert.equal(identifiesOwnRows(table("accesses"), c, true), "own-rows", c);
@@ -603,5 +609,128 @@ ${body}
       "me.ts:12: videos",
       "me.ts:14: videos",
     ]);
+  });
+});
+
+describe("invitations addressed to the signed-in user's email (midday's user invites)", () => {
+  const SCHEMA = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
+export const teams = pgTable("teams", { id: uuid().primaryKey(), name: text() });
+export const users = pgTable("users", { id: uuid().primaryKey(), email: text(), teamId: uuid("team_id").references(() => teams.id) });
+export const userInvites = pgTable("user_invites", {
+  id: uuid().primaryKey(),
+  teamId: uuid("team_id").notNull().references(() => teams.id),
+  email: text(),
+  role: text(),
+});
+`;
+  const CONFIG = { tenantColumns: ["team_id"], schema: { drizzle: ["src/db/schema.ts"] } };
+  const QUERIES = `import { and, eq } from "drizzle-orm";
+import { userInvites } from "./db/schema";
+export async function invitesTo(db: any, email: string) {
+  return db.query.userInvites.findMany({ where: eq(userInvites.email, email) });
+}
+export async function declineInvite(db: any, params: { id: string; email: string }) {
+  return db.delete(userInvites).where(and(eq(userInvites.id, params.id), eq(userInvites.email, params.email)));
+}
+`;
+  const run = (router: string) =>
+    runFlow(
+      parser,
+      modelOf(parser, { "/p/src/db/schema.ts": SCHEMA }, CONFIG),
+      {
+        "/p/src/queries.ts": QUERIES,
+        "/p/src/router.ts": `import { and, eq } from "drizzle-orm";
+import { userInvites, users } from "./db/schema";
+import { declineInvite, invitesTo } from "./queries";
+type Ctx = { db: any; session: { user: { id: string; email: string } } };
+export async function handler(ctx: Ctx, input: { id: string; email: string }) {
+${router}
+}`,
+      },
+      { config: CONFIG },
+    );
+
+  test("read, declined through helpers every call hands the session's email, read inline, accepted by the id of the invite found so", () => {
+    const r = run(`  await invitesTo(ctx.db, ctx.session.user.email);
+  await declineInvite(ctx.db, { id: input.id, email: ctx.session.user.email });
+  await ctx.db.select().from(userInvites).where(eq(userInvites.email, ctx.session.user.email));
+  await ctx.db.select().from(users).where(eq(users.email, ctx.session.user.email));
+  const invite = await ctx.db.query.userInvites.findFirst({
+    where: and(eq(userInvites.id, input.id), eq(userInvites.email, ctx.session.user.email)),
+  });
+  if (!invite) throw new Error("Invite not found");
+  await ctx.db.delete(userInvites).where(eq(userInvites.id, invite.id));`);
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) => /queries\.ts:4 .*every call passes the signed-in user's email/.test(p)),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: an email the client sends, the session's id where the email goes, the email beside an id column, a write of the user's row by email", () => {
+    const r = run(`  await invitesTo(ctx.db, input.email);
+  await declineInvite(ctx.db, { id: input.id, email: ctx.session.user.id });
+  await ctx.db.select().from(userInvites).where(eq(userInvites.id, ctx.session.user.email));
+  await ctx.db.update(users).set({ teamId: input.id }).where(eq(users.email, ctx.session.user.email));
+  await ctx.db.select().from(userInvites).where(eq(userInvites.email, input.email));`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["queries.ts:4", "queries.ts:7", "router.ts:8", "router.ts:9", "router.ts:10"],
+    );
+  });
+
+  test("raw SQL and Prisma: the invitee's email column with the session's email; twins: the client's, or the session's id", () => {
+    const sql = runFlow(
+      parser,
+      modelOf(
+        parser,
+        {
+          "/p/db/migrations/001.sql": `CREATE TABLE teams (id uuid PRIMARY KEY);
+CREATE TABLE team_invitations (id uuid PRIMARY KEY, team_id uuid NOT NULL REFERENCES teams (id), invitee_email text);`,
+        },
+        { tenantColumns: ["team_id"], schema: { migrations: ["db/migrations/*.sql"] } },
+      ),
+      {
+        "/p/src/invites.ts": `import postgres from "postgres";
+const sql = postgres();
+export async function mine(ctx: any, input: any) {
+  await sql\`SELECT * FROM team_invitations WHERE invitee_email = \${ctx.user.email}\`;
+  await sql\`DELETE FROM team_invitations WHERE id = \${input.id} AND invitee_email = \${ctx.user.email}\`;
+  await sql\`SELECT * FROM team_invitations WHERE invitee_email = \${input.email}\`;
+  await sql\`SELECT * FROM team_invitations WHERE invitee_email = \${ctx.user.id}\`;
+}`,
+      },
+      { config: { tenantColumns: ["team_id"] } },
+    );
+    assert.deepEqual(sql.flagged, ["invites.ts:6: team_invitations", "invites.ts:7: team_invitations"]);
+    const invitations = prismaModel(
+      parser,
+      `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Invite {
+  id     String @id
+  teamId String
+  email  String
+}
+`,
+      { tenantColumns: ["teamId"] },
+    );
+    const prisma = runFlow(
+      parser,
+      invitations,
+      {
+        "/p/src/invites.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function mine(ctx: any, input: any) {
+  await prisma.invite.findMany({ where: { email: ctx.user.email } });
+  await prisma.invite.deleteMany({ where: { id: input.id, email: ctx.user.email } });
+  await prisma.invite.findMany({ where: { email: input.email } });
+}`,
+      },
+      { config: { tenantColumns: ["teamId"] } },
+    );
+    assert.deepEqual(prisma.flagged, ["invites.ts:6: findMany({ where: { email: input.email } })"]);
   });
 });

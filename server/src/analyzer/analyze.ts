@@ -770,9 +770,9 @@ function checkSite(
         model,
         proofs: evidence,
         onShareLink: () => (shareLink = true),
-        sessionUser: (n) => {
+        sessionUser: (n, key) => {
           const value = parameterValue(tsm, site, n);
-          return !!value && isSessionUser(tsm, value);
+          return !!value && isSessionUser(tsm, value, key);
         },
       });
   if (options.proofs)

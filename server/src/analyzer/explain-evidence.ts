@@ -3,7 +3,7 @@
 // a string naming it; relation filters make it a parent proof.
 import type ts from "typescript";
 import { isCredentialField, isPublicFlag } from "./credentials";
-import { identifiesOwnRows, identityDecides, isSessionUser } from "./membership";
+import { identifiesOwnRows, identityDecides, isSessionUser, userKeyOf } from "./membership";
 import { escapeRegExp } from "./escape-regexp";
 import { tenantNameVariants } from "./fixes/tenant-value";
 import { relationsOf } from "./model/relations";
@@ -722,7 +722,7 @@ export function findIdentityEvidence(
   // `userId: ctx.user.id`, `eq(t.ownerId, user.id)`: the user or owner column compared with the session's user.
   const ownUser = (name: string, value: ts.Expression | undefined) => {
     const kind = identifiesOwnRows(table, name, true);
-    return kind && value && isSessionUser(tsm, value) ? kind : undefined;
+    return kind && value && isSessionUser(tsm, value, userKeyOf(name)) ? kind : undefined;
   };
   const visit = (node: ts.Node): TenantEvidence | undefined => {
     if (tsm.isPropertyAssignment(node) || tsm.isShorthandPropertyAssignment(node)) {

@@ -50,10 +50,24 @@ export function identifiesOwnRows(
   if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
   // `users.id = session.user.id`: the signed-in user's own row (midday's users, whose team_id is
   // only the team they are looking at), to read: a write may set that tenant column to any team.
-  if (USERS_TABLE.test(table.name) && column === "id") return read ? "own-rows" : undefined;
+  if (USERS_TABLE.test(table.name) && (column === "id" || isEmailColumn(column))) return read ? "own-rows" : undefined;
+  // `user_invites.email = session.user.email`: the invitations addressed to the user, theirs to
+  // read, accept or decline (midday's invites); the session's email is as much theirs as its id.
+  if (isInvitationTable(table) && isEmailColumn(column)) return "own-rows";
   // A row shared with the user is theirs to read; changing it changes its owner's data.
   const sharedWith = read && SHARED_WITH_COLUMN.test(normalizeColumnName(column));
   return isOwnerColumn(column) || sharedWith ? "own-rows" : undefined;
+}
+
+/** `user_invites`, `TeamInvitation`, `invites`, `org_invitations`: rows addressed to a user by email. */
+function isInvitationTable(table: TenantTable): boolean {
+  const names = [table.name, ...(table.entities ?? []).flatMap((e) => e.names)];
+  return names.some((n) => /invit(?:e|ation)s?$/i.test(n));
+}
+
+/** `email`, `invitee_email`, `invitedEmail`, `recipientEmail`: the address a row is for. */
+function isEmailColumn(column: string): boolean {
+  return /^(?:invitee|invited|recipient)?email$/.test(normalizeColumnName(column));
 }
 
 /** `userId`, `user_id`, `userUid`: the column a membership row names its user by. */
@@ -63,14 +77,26 @@ export function isUserColumn(column: string): boolean {
 }
 
 /**
- * The signed-in user's id as a server reads it from its session: `ctx.user.id`,
- * `session.user.id`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `req.user.id`,
+ * The signed-in user's id (or email) as a server reads it from its session: `ctx.user.id`,
+ * `session.user.id`, `session.user.email`, `opts.ctx.session.user.id`, `ctx.auth.userId`, `req.user.id`,
  * `this.request.user.id`, `currentUser.id`, `user.id`
  * of `const user = await getCurrentUser()`, and a const holding one of these. Not a value the
  * client sent (`input.userId`, `req.body.user.id`), and not a bare `userId` parameter, which may
  * be anyone's.
  */
-export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): boolean {
+export function isSessionUser(tsm: typeof ts, e: ts.Expression, key: UserKey = "id"): boolean {
+  return sessionUserKey(tsm, e, 0) === key;
+}
+
+/** How the signed-in user is named: by id, or by the email they signed in with (`session.user.email`). */
+export type UserKey = "id" | "email";
+
+/** What a column equal to the signed-in user names them by: `email` columns by email, any other by id. */
+export function userKeyOf(column: string): UserKey {
+  return isEmailColumn(column) ? "email" : "id";
+}
+
+function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKey | undefined {
   const s = strip(tsm, tsm.isNonNullExpression(e) ? e.expression : e);
   // `const userId = user.id` (of `const user = await getCurrentUser()`), then `userId`.
   if (tsm.isIdentifier(s) && depth < 2) {
@@ -79,14 +105,14 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
     const path = decl && tsm.isObjectBindingPattern(decl.name) ? bindingPath(tsm, decl.name, s.text) : undefined;
     if (path?.length) {
       const from = decl!.initializer && strip(tsm, decl!.initializer);
-      if (from && isRequestInput(tsm, from)) return false; // `const { userId } = ctx.params`
+      if (from && isRequestInput(tsm, from)) return undefined; // `const { userId } = ctx.params`
       // `const { userId } = authSession` of `const authSession = context.getSession()`.
       const fromSession = from && tsm.isIdentifier(from) && path.length === 1 && isSessionCall(tsm, from);
       return sessionUserPath([...(fromSession ? ["session"] : destructuredFrom(tsm, s)), path[path.length - 1]!]);
     }
-    return !!decl?.initializer && isSessionUser(tsm, decl.initializer, depth + 1);
+    return decl?.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
   }
-  if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return false;
+  if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return undefined;
   const names: string[] = [];
   for (let cur: ts.Expression = s; ;) {
     cur = strip(tsm, cur);
@@ -119,13 +145,13 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
     } else if (tsm.isAwaitExpression(cur)) cur = cur.expression;
     else if (cur.kind === tsm.SyntaxKind.ThisKeyword && names.length > 2)
       break; // `this.request.user.id`
-    else return false;
+    else return undefined;
   }
-  const last = names[names.length - 1];
+  const key = userKeyNamed(names[names.length - 1]);
   // `user.id` with `const user = await getCurrentUser()`: the binding names whose user it is.
-  if (names.length === 2 && (last === "id" || last === "uid") && signedInBinding(tsm, s)) return true;
+  if (names.length === 2 && key && signedInBinding(tsm, s)) return key;
   // A handler parameter a decorator fills with the signed-in user (`@GqlUser() user`).
-  if (names.length === 2 && (last === "id" || last === "uid") && signedInParameter(tsm, s)) return true;
+  if (names.length === 2 && key && signedInParameter(tsm, s)) return key;
   return sessionUserPath(names);
 }
 
@@ -134,14 +160,20 @@ export function isSessionUser(tsm: typeof ts, e: ts.Expression, depth = 0): bool
  * reads the session's user id. `user.id` alone may be any user's row: only the session's `user`,
  * or a name that says whose.
  */
-function sessionUserPath(names: readonly string[]): boolean {
+function sessionUserPath(names: readonly string[]): UserKey | undefined {
   // `const { body: { userId } } = req`, `req.cookies.userId`: what the client sent, whatever holds it.
-  if (throughRequestInput(names)) return false;
+  if (throughRequestInput(names)) return undefined;
   const last = names[names.length - 1];
   const before = names[names.length - 2] ?? "";
   const sessionish = names.slice(0, -1).some((n) => SESSION.test(n));
-  if (last === "id" || last === "uid") return (before === "user" && sessionish) || SIGNED_IN.test(before);
-  return last === "userId" && sessionish;
+  const key = userKeyNamed(last);
+  if (key) return (before === "user" && sessionish) || SIGNED_IN.test(before) ? key : undefined;
+  return last === "userId" && sessionish ? "id" : undefined;
+}
+
+/** What a property of a user object names them by: `id`, `uid`, `email`. */
+function userKeyNamed(name: string | undefined): UserKey | undefined {
+  return name === "id" || name === "uid" ? "id" : name === "email" ? "email" : undefined;
 }
 
 /**
@@ -248,7 +280,7 @@ export function identityDecides(
   if (filter || mayBeMissing(tsm, v)) return undefined;
   if (reads && (isCredentialField(column) || isShareKey(table, column)) && !isLiteral(tsm, v)) return "credential";
   if (reads && isPublicFlag(column) && v.kind === tsm.SyntaxKind.TrueKeyword) return "public";
-  return identifiesOwnRows(table, column, reads) && isSessionUser(tsm, v) ? "own" : undefined;
+  return identifiesOwnRows(table, column, reads) && isSessionUser(tsm, v, userKeyOf(column)) ? "own" : undefined;
 }
 
 /**

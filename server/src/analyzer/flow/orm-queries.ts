@@ -33,7 +33,7 @@ import {
   type ParentKey,
   type QueryKey,
 } from "./queries";
-import { identifiesOwnRows, isMembershipTable, isUserColumn } from "../membership";
+import { identifiesOwnRows, isMembershipTable, isUserColumn, userKeyOf } from "../membership";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { WeakCache } from "../weak-cache";
@@ -134,7 +134,7 @@ export function ormFlowQuery(
     ...rest,
     throwsWhenEmpty: !!shape.throwsWhenEmpty,
     ...(parentKeys?.length && { parentKeys }),
-    ...(user && { memberUser: user }),
+    ...(user && { memberUser: user.value, memberUserKey: userKeyOf(user.column) }),
   };
 }
 
@@ -311,11 +311,11 @@ function drizzleOwnerUser(
   predicate: ts.Expression,
   table: string,
   read: boolean,
-): ts.Expression | undefined {
+): { value: ts.Expression; column: string } | undefined {
   const tsm = ctx.ts;
   const owned = lookupTenantTable(ctx.model, table);
   if (!owned) return undefined;
-  let found: ts.Expression | undefined;
+  let found: { value: ts.Expression; column: string } | undefined;
   const visit = (e: ts.Expression): void => {
     const x = skipOuter(tsm, e);
     if (found || !tsm.isCallExpression(x)) return;
@@ -323,7 +323,8 @@ function drizzleOwnerUser(
     if (fn === "and") return x.arguments.forEach(visit);
     if (fn !== "eq" || x.arguments.length !== 2) return;
     const [column, value] = x.arguments.map((a) => skipOuter(tsm, a));
-    if (tsm.isPropertyAccessExpression(column) && identifiesOwnRows(owned, column.name.text, read)) found = value;
+    if (tsm.isPropertyAccessExpression(column) && identifiesOwnRows(owned, column.name.text, read))
+      found = { value, column: column.name.text };
   };
   visit(predicate);
   return found;

@@ -18,7 +18,7 @@ import {
 } from "../statements";
 import type { ProofKind } from "../types";
 import { isBuiltFromTenant, type TenantNames } from "./conditions";
-import { isSessionUser } from "../membership";
+import { isSessionUser, type UserKey } from "../membership";
 import type { Authorizers } from "./authorizers";
 import {
   argumentAt,
@@ -182,7 +182,13 @@ export class OwnershipFlow {
     // whichever user each call passes; the signed-in user's own are no leak.
     const user = query.memberUser && ctx.callers && parameterKey(ctx.ts, query.memberUser);
     if (user) {
-      const verdict = this.byCallers(user, table, { list: false, sessionUser: true }, 0, new Set());
+      const verdict = this.byCallers(
+        user,
+        table,
+        { list: false, sessionUser: query.memberUserKey ?? "id" },
+        0,
+        new Set(),
+      );
       const text = code(query.memberUser!.getText(ctx.sourceFile));
       if (verdict.kind === "proven")
         return {
@@ -341,7 +347,7 @@ export class OwnershipFlow {
     key: Omit<QueryKey, "expr"> & {
       read?: ts.Node;
       readOnly?: boolean;
-      sessionUser?: boolean;
+      sessionUser?: UserKey;
       settled?: ReadonlySet<ts.Node>;
     },
     depth: number,
@@ -401,8 +407,8 @@ export class OwnershipFlow {
       if (!passed) return { ...unproven("which cannot be followed"), unfollowed: true };
       const callerFlow = call.getSourceFile() === ctx.sourceFile ? this : ctx.callers.flowOf(call.getSourceFile());
       if (!callerFlow) return unproven("in a file that is not analysed");
-      if (key.sessionUser && !passed.path && isSessionUser(ctx.ts, passed.expr)) {
-        first ??= `${where}: ${text} is the signed-in user's id`;
+      if (key.sessionUser && !passed.path && isSessionUser(ctx.ts, passed.expr, key.sessionUser)) {
+        first ??= `${where}: ${text} is the signed-in user's ${key.sessionUser}`;
         continue;
       }
       const reason = key.sessionUser
@@ -445,7 +451,7 @@ export class OwnershipFlow {
     }
     const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""})` : "";
     const how = key.sessionUser
-      ? "passes the signed-in user's id"
+      ? `passes the signed-in user's ${key.sessionUser}`
       : rowChecked
         ? "passes a proven key or checks the row it returns"
         : "passes a proven key";

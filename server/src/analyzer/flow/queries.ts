@@ -2,6 +2,7 @@
 // what its result holds, and the primary key it selects rows by (Prisma `where.id`, SQL `id = $n`).
 import type ts from "typescript";
 import { isLiteral } from "../credentials";
+import { userKeyOf, type UserKey } from "../membership";
 import type { FieldTypes } from "../orm/declared-fields";
 import { OPERATIONS } from "../orm/prisma";
 import { strip } from "../orm/prisma-syntax";
@@ -85,6 +86,8 @@ export interface FlowQuery {
    * the user whose memberships it lists. The signed-in user's own are no leak.
    */
   memberUser?: ts.Expression;
+  /** How `memberUser` names the user: by id, or by email (`user_invites.email`). */
+  memberUserKey?: UserKey;
 }
 
 /**
@@ -211,8 +214,10 @@ export function prismaFlowQuery(
   const creates = /^(create|upsert)/.test(method);
   // `note.deleteMany({ where: { id, userId } })`: the rows of whichever user each call passes.
   const owners = membershipFields?.owner;
-  const ownerUser = !creates ? (reads ? owners?.read : owners?.write)?.map(fieldValue).find(Boolean) : undefined;
+  const ownerField = !creates ? (reads ? owners?.read : owners?.write)?.find((f) => fieldValue(f)) : undefined;
+  const ownerUser = ownerField && fieldValue(ownerField);
   const user = (reads && membershipUser) || ownerUser;
+  const userKey = user && user === ownerUser ? userKeyOf(ownerField!) : "id";
   return {
     call,
     table,
@@ -229,7 +234,7 @@ export function prismaFlowQuery(
       membershipUser && {
         membership: { tenant: strip(tsm, membershipTenant), user: strip(tsm, membershipUser) },
       }),
-    ...(user && { memberUser: strip(tsm, user) }),
+    ...(user && { memberUser: strip(tsm, user), memberUserKey: userKey }),
     parentKeys:
       whereObj && tsm.isObjectLiteralExpression(whereObj) && (parentFields.size || (reads && joins.size))
         ? [

@@ -2,7 +2,7 @@
 // column, and `and`/`or`/`eq`/`inArray`/sql`` filters translated into the shared predicate tree.
 import type ts from "typescript";
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { identifiesOwnRows, isSessionUser } from "../membership";
+import { identifiesOwnRows, isSessionUser, userKeyOf } from "../membership";
 import { snakeCase, tenantColumnMatches } from "../model/names";
 import {
   isParentLink,
@@ -303,7 +303,7 @@ export class DrizzlePredicates {
     value: ts.Expression | undefined,
   ): TableRef | undefined {
     if (!col || col.tenant || !value || !identifiesOwnRows(col.ref.table, col.column, this.reads)) return undefined;
-    return isSessionUser(this.ctx.ts, skipOuter(this.ctx.ts, value)) ? col.ref : undefined;
+    return isSessionUser(this.ctx.ts, skipOuter(this.ctx.ts, value), userKeyOf(col.column)) ? col.ref : undefined;
   }
 
   /**

@@ -4,7 +4,7 @@
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
 import { existenceCheck, keyUsedAfter, ownerLookupSelect, decidesNothingOfKey } from "../explain-evidence";
-import { identifiesOwnRows, isSessionUser } from "../membership";
+import { identifiesOwnRows, isSessionUser, userKeyOf } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
 import { isShareKey, ownedThroughText } from "../model/types";
@@ -522,28 +522,31 @@ function isOwnRowsQuery(site: CallSite, where: ts.ObjectLiteralExpression): bool
   if (/^create/.test(site.method.text)) return false;
   const read = /^(?:find|count|aggregate|groupBy)/.test(site.method.text);
   const decides = (column: string) => !!identifiesOwnRows(site.entity.table, column, read);
-  const sessionUser = (value: ts.Expression) => isSessionUser(tsm, followConst(ctx, strip(tsm, value)));
+  const sessionUser = (value: ts.Expression, column: string) =>
+    isSessionUser(tsm, followConst(ctx, strip(tsm, value)), userKeyOf(column));
   return where.properties.some((p) => {
     const name = propertyName(tsm, p);
     const value = propertyValue(tsm, p);
     if (!name || !value) return false;
     // `user: { id: ctx.user.id }`: the relation held by the user column, to the user's own row.
     const relation = site.entity.info.relations?.find((r) => r.field === name);
-    if (!relation && decides(site.entity.info.fields[name] ?? name)) return sessionUser(value);
+    const column = site.entity.info.fields[name] ?? name;
+    if (!relation && decides(column)) return sessionUser(value, column);
     // `teamId_userId: { teamId, userId: ctx.user.id }`: a compound unique holding the user column.
     const compound = !relation && !(name in site.entity.info.fields) ? followConst(ctx, strip(tsm, value)) : undefined;
     if (compound && tsm.isObjectLiteralExpression(compound))
       return compound.properties.some((q) => {
         const field = propertyName(tsm, q);
         const v = propertyValue(tsm, q);
-        return !!field && !!v && decides(site.entity.info.fields[field] ?? field) && sessionUser(v);
+        const column = field && (site.entity.info.fields[field] ?? field);
+        return !!column && !!v && decides(column) && sessionUser(v, column);
       });
     const local = relation?.fields?.length === 1 ? relation.fields[0]! : undefined;
     const filter = local && decides(local) ? followConst(ctx, strip(tsm, value)) : undefined;
     if (!filter || !tsm.isObjectLiteralExpression(filter)) return false;
     const id = filter.properties.find((q) => propertyName(tsm, q) === "id");
     const idValue = id && propertyValue(tsm, id);
-    return !!idValue && sessionUser(idValue);
+    return !!idValue && sessionUser(idValue, "id");
   });
 }
 

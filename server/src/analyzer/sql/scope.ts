@@ -7,7 +7,7 @@ import type { TenantModel, TenantOwner, TenantTable } from "../model/types";
 import { insertTenantColumnsOf, isShareKey, lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { tenantColumnMatches } from "../model/names";
 import type { ProofKind } from "../types";
-import { identifiesOwnRows } from "../membership";
+import { identifiesOwnRows, userKeyOf, type UserKey } from "../membership";
 import { as, columnRef, firstLocation, list, names, qualifiedColumn, sqlIdentifier, stripCasts, walk } from "./ast";
 import { clauseInsertion, type ClauseTokens } from "./clauses";
 import type { ParsedSql } from "./parse";
@@ -66,8 +66,8 @@ export interface ScopeOptions {
    * holds the link or finds the page, not the tenant's.
    */
   onShareLink?(): void;
-  /** Whether parameter `$n` holds the signed-in user's id (`${ctx.user.id}`): the user's own rows then scope. */
-  sessionUser?(param: number): boolean;
+  /** Whether parameter `$n` holds the signed-in user's id or email (`${ctx.user.id}`): the user's own rows then scope. */
+  sessionUser?(param: number, key: UserKey): boolean;
 }
 
 /** How one reference to a tenant-owned table was found scoped; offsets are into the SQL text. */
@@ -529,7 +529,7 @@ class ScopeChecker {
         : {}),
       ...(this.options.sessionUser && {
         ownRows: (ref: Ref, column: string, param: number) =>
-          ref.tenant && this.options.sessionUser!(param) ? ownRowsOf(ref.tenant, column, !!level.reads) : undefined,
+          ref.tenant && this.options.sessionUser!(param, userKeyOf(column)) ? ownRowsOf(ref.tenant, column, !!level.reads) : undefined,
       }),
     };
     const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
