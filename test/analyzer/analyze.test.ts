@@ -175,6 +175,71 @@ describe("raw text spliced right after a name (crowd.dev's `JOIN tenants t ON s.
   });
 });
 
+describe("a fragment a same-file function returns (plunk's `WHERE ${emailScope(query)}`): read as if written at the call", () => {
+  const PRISMA = 'import { Prisma, PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();';
+
+  test("a function declaration or an arrow const returning one tag: the tenant predicate in it scopes the statement", () => {
+    const code = [
+      PRISMA,
+      "function scope(q: { t: string; from: Date }): Prisma.Sql {",
+      "  const since = q.from;",
+      "  return Prisma.sql`o.tenant_id = ${q.t} AND o.created_at >= ${since}`;",
+      "}",
+      "const open = (t: string) => Prisma.sql`o.tenant_id = ${t} AND o.status = 'open'`;",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${scope(query)} GROUP BY 1`;",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${open(t)}`;",
+    ].join("\n");
+    assert.deepEqual(summary(code), []);
+  });
+
+  test("twins: a returned fragment without the tenant, one with an OR, one of two returns, an imported function", () => {
+    const code = [
+      PRISMA,
+      'import { imported } from "./scopes";',
+      "function anyRow(): Prisma.Sql {",
+      "  return Prisma.sql`o.status <> 'gone'`;",
+      "}",
+      "const widened = (t: string) => Prisma.sql`o.tenant_id = ${t} OR o.status = 'open'`;",
+      "function either(t: string, all: boolean) {",
+      "  if (all) return Prisma.sql`true`;",
+      "  return Prisma.sql`o.tenant_id = ${t}`;",
+      "}",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${anyRow()}`;",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${widened(t)}`;",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${either(t, all)}`;",
+      "await prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${imported(t)}`;",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [
+        ["missing-tenant-filter", 12],
+        ["weak-tenant-filter", 13],
+        ["dynamic-sql", 14],
+        ["dynamic-sql", 15],
+      ],
+    );
+  });
+
+  test("the missing predicate's fix goes into the calling statement, beside the call, not into the shared function", () => {
+    const code = [
+      PRISMA,
+      "function anyRow() {",
+      "  return Prisma.sql`o.status <> 'gone'`;",
+      "}",
+      "export async function list(tenantId: string) {",
+      "  return prisma.$queryRaw`SELECT o.id FROM orders o WHERE ${anyRow()}`;",
+      "}",
+    ].join("\n");
+    const [finding] = analyzeText(parser, code);
+    const edit = finding!.fixes[0]!.edits[0]!;
+    assert.equal(code.slice(0, edit.start).split("\n").length, 7);
+    assert.equal(
+      code.slice(0, edit.start) + edit.newText + code.slice(edit.end),
+      code.replace("WHERE ${anyRow()}`", "WHERE ${anyRow()} AND o.tenant_id = ${tenantId}`"),
+    );
+  });
+});
+
 describe("a fragment spliced in or left out (`${cond ? Prisma.sql`...` : Prisma.empty}`): checked written out each way", () => {
   const PRISMA = 'import { Prisma, PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();';
 

@@ -189,3 +189,58 @@ ${body}
     );
   });
 });
+
+const campaigns = harness({
+  files: {
+    "/p/prisma/schema.prisma": `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Segment {
+  id        String     @id
+  tenantId  String     @map("tenant_id")
+  campaigns Campaign[]
+  @@map("segments")
+}
+model Campaign {
+  id        String  @id
+  tenantId  String  @map("tenant_id")
+  segmentId String  @map("segment_id")
+  segment   Segment @relation(fields: [segmentId], references: [id])
+  @@map("campaigns")
+}
+`,
+  },
+  config: { tenantColumns: ["tenant_id"], schema: { prisma: ["prisma/schema.prisma"] } },
+});
+
+describe('raw SQL: a select that renames a column (plunk\'s `SELECT e."templateId" AS id`)', () => {
+  const run = (body: string) =>
+    campaigns.run({
+      "/p/src/tasks.ts": `${PRISMA_CLIENT}export async function handler(tenantId: string, input: { id: string }) {\n${body}\n}`,
+    });
+
+  test("the field holds the column it names: a segment key under `id`, the campaign's own key under its name", () => {
+    const r =
+      run(`  const rows = await prisma.$queryRaw<{ id: string }[]>\`SELECT t.segment_id AS id FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
+  await prisma.segment.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  const both = await prisma.$queryRaw<{ id: string; pid: string }[]>\`SELECT t.id AS id, t.segment_id AS pid FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
+  await prisma.segment.deleteMany({ where: { id: { in: both.map((r) => r.pid) } } });
+  await prisma.campaign.deleteMany({ where: { id: { in: both.map((r) => r.id) } } });`);
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: the renamed `id` is no key of the campaign, listed or found", () => {
+    const r =
+      run(`  const rows = await prisma.$queryRaw<{ id: string }[]>\`SELECT t.segment_id AS id FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
+  await prisma.campaign.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  if (!rows.find((r) => r.id === input.id)) throw new Error("not found");
+  await prisma.campaign.delete({ where: { id: input.id } });
+  const counted = await prisma.$queryRaw<{ id: string }[]>\`SELECT count(*) AS id FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
+  await prisma.campaign.deleteMany({ where: { id: { in: counted.map((r) => r.id) } } });`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["tasks.ts:5", "tasks.ts:7", "tasks.ts:9"],
+    );
+  });
+});

@@ -50,7 +50,7 @@ import { constInitializer } from "./flow/bindings";
 import { normalize } from "./flow/flow-values";
 import { checkSqlScoping, type SqlIssue, type SqlProof } from "./sql/scope";
 import type { SqlSite } from "./sql/site";
-import { tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
+import { selectProjection, tenantDatabaseTablesIn, tenantTablesIn } from "./sql/tables";
 import { findSuppressions, suppressesRule, unknownRules, type SuppressionComment } from "./suppressions";
 import type { Finding, Fix, Proof, RelatedSpan, RuleId } from "./types";
 
@@ -787,7 +787,8 @@ function checkSite(
   const scoped = !issues.length && !boundary.findings.length && !shareLink;
   if (touched.size === 1 && options.config.isolation !== "database") {
     const [table] = touched as Set<string>;
-    const q = sqlFlowQuery(options.ts, site, table, scoped, lookupTenantTable(model, table));
+    const owned = lookupTenantTable(model, table);
+    const q = sqlFlowQuery(options.ts, site, table, scoped, owned, undefined, selectProjection(parsed, table));
     flowQueries.set(site.node, scoped && q && sqlAdmitsShared(site.sql, table, model) ? { ...q, sharedRows: true } : q);
   } else if (touched.size > 1 && scoped && options.config.isolation !== "database") {
     // `SELECT dp.* FROM dataset_prompt dp JOIN dataset d ... WHERE d.project_id = $2`: the tenant's

@@ -259,7 +259,7 @@ export abstract class FlowValues {
       if (list && method !== "map") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
       if (list && method === "map") {
         if (list.kind !== "rows") return undefined;
-        if (mapsToId(tsm, e.arguments[0])) return { ...list, kind: "keys" };
+        if (mapsToId(tsm, e.arguments[0]) && !renamesId(list)) return { ...list, kind: "keys" };
         // `envs.map((e) => e.environmentId)`: a primary key under another name, or a foreign key, of each row.
         const cb = callback(tsm, e.arguments[0]);
         const field = cb && tsm.isIdentifier(cb.param) && tsm.isPropertyAccessExpression(cb.body) ? cb.body : undefined;
@@ -735,7 +735,7 @@ export abstract class FlowValues {
     const key = matchedId(tsm, e.arguments[0]);
     if (!key) return undefined;
     const rows = this.valueOf(e.expression.expression, at);
-    if (rows?.kind !== "rows" || rows.unchecked || !rows.reason) return undefined;
+    if (rows?.kind !== "rows" || rows.unchecked || !rows.reason || renamesId(rows)) return undefined;
     const text = e.expression.expression.getText(this.ctx.sourceFile).replace(/\s+/g, " ");
     return { key, rows: text, table: rows.table, reason: rows.reason };
   }
@@ -881,4 +881,12 @@ function isGroupBy(tsm: typeof ts, call: ts.CallExpression): boolean {
       ? callee.name.text
       : undefined;
   return name === "groupBy" && call.arguments.length === 2 && !tsm.isSpreadElement(call.arguments[0]);
+}
+
+/** Rows whose `id` field holds something else than their own key (`SELECT c."segmentId" AS id`, `select({ id: t.pageId })`). */
+function renamesId(rows: Value): boolean {
+  const id = rows.source?.projection?.get("id");
+  return (
+    !!rows.source?.projection?.size && (!id || id.field !== "id" || id.table.toLowerCase() !== rows.table.toLowerCase())
+  );
 }

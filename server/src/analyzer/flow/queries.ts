@@ -352,6 +352,8 @@ export function sqlFlowQuery(
   owned?: TenantTable,
   /** A statement on several tables whose rows are one's (`SELECT dp.* ... JOIN dataset d`): its alias. */
   rowsOf?: string,
+  /** What each field of a row holds when the select renames a column (`SELECT c."segmentId" AS id`). */
+  projection?: FlowQuery["projection"],
 ): FlowQuery {
   const sql = site.sql;
   // `ON CONFLICT ... DO UPDATE RETURNING` may hand back a row that already existed, whoever owns it.
@@ -380,6 +382,7 @@ export function sqlFlowQuery(
     creates,
     readOnly,
     ...(locks && { locks }),
+    ...(projection && { projection }),
     key: sqlKey(terms, rowsOf, owned?.rowKey),
     ...(parentKeys && { parentKeys }),
   };

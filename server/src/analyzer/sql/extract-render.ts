@@ -9,7 +9,8 @@ export type SqlPart =
   | { kind: "text"; text: MappedText }
   /** `fileStart..fileEnd` is the source of the hole: `${expr}` with its braces, or a concatenated operand. */
   | { kind: "hole"; hole: "value" | "raw"; expr: ts.Expression; fileStart: number; fileEnd: number }
-  | { kind: "fragment"; expr: ts.Expression; parts: SqlPart[] };
+  /** `after`: the file offset past the `${...}`, where what follows the fragment goes (a fix's new predicate). */
+  | { kind: "fragment"; expr: ts.Expression; parts: SqlPart[]; after?: number };
 
 /** knex / Sequelize bindings, for `question` style. */
 export interface QuestionBindings {
@@ -168,6 +169,8 @@ export function renderSql(
         holes.push(hole); // before its nested holes, so `holes` stays sorted by position
         emit(part.parts);
         hole.sqlEnd = out.text.length;
+        // A space that stands for the `}`: text added after the fragment lands beside the call, not in the function.
+        if (part.after !== undefined) out.appendPoint(" ", part.after, part.after);
       }
     }
   };

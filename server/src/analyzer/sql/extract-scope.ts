@@ -12,6 +12,8 @@ export interface Binding {
   init?: ts.Expression;
   /** The stack depth the declaration's own initializer resolves names at. */
   depth: number;
+  /** A function declaration's node (`function scope(q) { return sql`...` }`). */
+  fn?: ts.FunctionDeclaration;
 }
 
 /**
@@ -136,7 +138,8 @@ function addStatements(
       ts.isEnumDeclaration(statement) ||
       ts.isImportEqualsDeclaration(statement)
     ) {
-      if (statement.name) frame.set(statement.name.text, { kind: "other", depth });
+      const fn = ts.isFunctionDeclaration(statement) ? statement : undefined;
+      if (statement.name) frame.set(statement.name.text, { kind: "other", depth, ...(fn && { fn }) });
     } else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name)) {
       frame.set(statement.name.text, { kind: "other", depth });
     }

@@ -296,7 +296,14 @@ function taggedHole(
   }
   if (ts.isCallExpression(e)) {
     const builder = builderCall(ts, ctx.drivers, e);
-    if (!builder) return hole("value");
+    if (!builder) {
+      // `${emailScope(query)}` of a same-file function that returns one SQL tag: its text, as if
+      // written here. Names inside it are the function's own, never the caller's: none is followed.
+      const returned = nesting < MAX_NESTING ? helperFragment(ctx, e, depth) : undefined;
+      if (!returned || ctx.inlineBudget-- <= 0) return hole("value");
+      ctx.claimed.add(returned);
+      return { kind: "fragment", expr, parts: taggedTemplateParts(ctx, returned, 0, nesting + 1), after: end };
+    }
     const written =
       builder.kind === "raw"
         ? (rawTextParts(ctx, e, depth, nesting) ?? objectHelperParts(ctx, e, start, end, depth, before))
@@ -314,6 +321,41 @@ function taggedHole(
   }
   if (ts.isConditionalExpression(e) || ts.isBinaryExpression(e)) return hole("raw"); // `${cond ? sql`AND ...` : sql``}`
   return hole("value");
+}
+
+/**
+ * The SQL tag a call of a same-file function returns: `function scope(q) { const x = ...; return
+ * Prisma.sql`...` }` or `const scope = (q) => sql`...``, with that one return. Undefined otherwise.
+ */
+function helperFragment(
+  ctx: SourceContext,
+  call: ts.CallExpression,
+  depth: number,
+): ts.TaggedTemplateExpression | undefined {
+  const ts = ctx.ts;
+  const callee = unwrap(ts, call.expression);
+  if (!ts.isIdentifier(callee)) return undefined;
+  const binding = ctx.scopes.lookup(callee.text, depth);
+  const init = binding?.kind === "const" && binding.init ? unwrap(ts, binding.init) : undefined;
+  const fn = binding?.fn ?? (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) ? init : undefined);
+  const body = fn?.body;
+  if (!body) return undefined;
+  let returned: ts.Expression | undefined;
+  if (!ts.isBlock(body)) returned = body;
+  else {
+    const last = body.statements[body.statements.length - 1];
+    const returns: ts.ReturnStatement[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+      if (ts.isReturnStatement(n)) returns.push(n);
+      ts.forEachChild(n, visit);
+    };
+    body.statements.forEach(visit);
+    if (returns.length !== 1 || returns[0] !== last) return undefined;
+    returned = returns[0].expression;
+  }
+  const tagged = returned && unwrap(ts, returned);
+  return tagged && ts.isTaggedTemplateExpression(tagged) && sqlTagOf(ts, ctx.drivers, tagged.tag) ? tagged : undefined;
 }
 
 /**

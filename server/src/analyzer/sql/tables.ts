@@ -2,7 +2,7 @@
 // `unscoped-client` and the isolation checks need (a query that is scoped by its WHERE still goes
 // around a scoped client).
 import { lookupTenantTable, type TenantModel } from "../model/types";
-import { as, list, walk } from "./ast";
+import { as, columnRef, list, stripCasts, walk } from "./ast";
 import type { ParsedSql } from "./parse";
 
 export interface TableTouch {
@@ -79,4 +79,47 @@ export function qualifiedTablesIn(parsed: ParsedSql): { schema: string; table: s
     });
   }
   return out;
+}
+
+/**
+ * What each output column of a one-table SELECT holds, when the select renames one
+ * (`SELECT c."segmentId" AS id FROM campaigns c`): `id` holds the row's `segmentId`, a key of the
+ * segment it points at, not the campaign's own id. Columns of the table map to `{ column, field }`;
+ * anything else (`count(*) AS n`) to the table alone, which no key is read from. Undefined when no
+ * output is renamed (each field then is the column of its name), for a `*`, a join, a set operation
+ * or several statements.
+ */
+export function selectProjection(
+  parsed: ParsedSql,
+  table: string,
+): Map<string, { table: string; column?: string; field?: string }> | undefined {
+  const stmts = list(parsed.tree.stmts);
+  const select = stmts.length === 1 ? as<SelectFields>((stmts[0] as { stmt?: unknown }).stmt, "SelectStmt") : undefined;
+  if (!select || select.op !== "SETOP_NONE" || select.withClause || list(select.fromClause).length !== 1)
+    return undefined;
+  const from = as<{ relname?: string; alias?: { aliasname?: string } }>(list(select.fromClause)[0], "RangeVar");
+  if (!from?.relname || from.relname.toLowerCase() !== table.toLowerCase()) return undefined;
+  const own = new Set([from.relname, from.alias?.aliasname].filter(Boolean).map((n) => n!.toLowerCase()));
+  const out = new Map<string, { table: string; column?: string; field?: string }>();
+  let renamed = false;
+  for (const target of list(select.targetList)) {
+    const t = as<{ name?: string; val?: unknown }>(target, "ResTarget");
+    const ref = t && columnRef(stripCasts(t.val));
+    if (!t || ref?.column === "*") return undefined;
+    const ofTable =
+      ref && (ref.qualifier.length === 0 || own.has(ref.qualifier[ref.qualifier.length - 1]!.toLowerCase()));
+    const name = t.name ?? ref?.column;
+    if (!name) continue;
+    if (ofTable) out.set(name, { table, column: ref.column, field: ref.column });
+    else out.set(name, { table });
+    if (name !== ref?.column) renamed = true;
+  }
+  return renamed ? out : undefined;
+}
+
+interface SelectFields {
+  op?: string;
+  withClause?: unknown;
+  fromClause?: unknown[];
+  targetList?: unknown[];
 }
