@@ -762,6 +762,16 @@ describe("a scoped read with left joins to other tables", () => {
     );
   });
 
+  test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
+    assert.deepEqual(
+      flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)
+    .where(eq(statusReport.workspaceId, workspaceId));
+  await opts.ctx.db.delete(page).where(inArray(page.id, rows.map((r) => r.id)));
+  await opts.ctx.db.delete(statusReport).where(inArray(statusReport.id, rows.map((r) => r.id)));`),
+      ["delete(statusReport)"],
+    );
+  });
+
   test("twins: the id taken of the joined table, the read not scoped", () => {
     assert.deepEqual(
       flagged(`  const [row] = await opts.ctx.db

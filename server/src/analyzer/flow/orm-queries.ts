@@ -127,12 +127,14 @@ export function ormFlowQuery(
       : whereCalls
         ? columnParentKeys(ctx, whereCalls, table)
         : row && insertedUnder(ctx, row, table);
+  const projection = orm === "drizzle" ? renamingProjection(ctx, call) : undefined;
   return {
     call,
     table,
     scoped,
     ...rest,
     throwsWhenEmpty: !!shape.throwsWhenEmpty,
+    ...(projection && { projection }),
     ...(parentKeys?.length && { parentKeys }),
     ...(user && { memberUser: user.value, memberUserKey: userKeyOf(user.column) }),
   };
@@ -706,6 +708,18 @@ function drizzleJoinedFlowQuery(
   if (!parents.length || [...tables].some((t) => t !== child.name && !parents.includes(t))) return undefined;
   const base = ormFlowQuery("drizzle", ctx, call, new Set([child.name]), scoped);
   return base && { ...base, joinedParents: parents, projection };
+}
+
+/**
+ * A one-table select that puts a column under another name (`select({ id: monitors.pageId })`):
+ * what each field holds, so that `r.id` is read as the page key it is. Undefined when every field
+ * is the column of its name, which the row's own fields already say.
+ */
+function renamingProjection(ctx: OrmContext, call: ts.CallExpression): FlowQuery["projection"] {
+  const { calls } = chainOf(ctx.ts, call);
+  if (!calls[0]?.name.startsWith("select")) return undefined;
+  const projection = drizzleProjection(ctx, calls[0]);
+  return [...projection].some(([name, p]) => p.field !== undefined && p.field !== name) ? projection : undefined;
 }
 
 /** `select({ update: t, reportWorkspaceId: parent.workspaceId })`: a whole row, or one column (SQL spelling) of a table. */
