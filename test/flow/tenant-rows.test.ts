@@ -573,3 +573,61 @@ describe("the tenant's own row required to hold a row (papermark's document dupl
     ]);
   });
 });
+
+// latitude's repositories: `Result.ok(row)` or `Result.error(e)` of the app's own Result class,
+// unwrapped by the caller (`unwrap()` throws on an error), the row's id then keying a write.
+describe("an app's own Result class, unwrapped by the caller", () => {
+  const LIB = (where: string) => `${PRISMA}
+import { Result } from "./result";
+export class InvoicesRepository {
+  constructor(private tenantId: string) {}
+  async find(id: string) {
+    const inv = await prisma.invoice.findFirst({ where: ${where} });
+    if (!inv) return Result.error(new Error("not found"));
+    return Result.ok(inv);
+  }
+}
+`;
+  const CALLER = `${PRISMA}
+import { InvoicesRepository } from "../lib/invoices";
+export async function voidInvoice(ctx: { tenantId: string }, input: { id: string }) {
+  const result = await new InvoicesRepository(ctx.tenantId).find(input.id);
+  const inv = result.unwrap();
+  await prisma.invoice.update({ where: { id: inv.id }, data: { status: "void" } });
+}
+export async function payInvoice(ctx: { tenantId: string }, input: { id: string }) {
+  const inv = await new InvoicesRepository(ctx.tenantId).find(input.id).then((r) => r.unwrap());
+  await prisma.invoice.update({ where: { id: inv.id }, data: { status: "paid" } });
+}
+`;
+
+  test("`result.unwrap()` and `.then((r) => r.unwrap())` of a scoped read's Result.ok(row): the row's id is the tenant's", () => {
+    const r = h.run({
+      "/p/src/lib/invoices.ts": LIB("{ id, tenantId: this.tenantId }"),
+      "/p/src/routes/invoices.ts": CALLER,
+    });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: the read not scoped, or the id read off the Result itself", () => {
+    const r = h.run({
+      "/p/src/lib/invoices.ts": LIB("{ id }"),
+      "/p/src/routes/invoices.ts": CALLER,
+    });
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["lib/invoices.ts:8", "routes/invoices.ts:8", "routes/invoices.ts:12"],
+    );
+    const unwrappedNot = h.run({
+      "/p/src/lib/invoices.ts": LIB("{ id, tenantId: this.tenantId }"),
+      "/p/src/routes/invoices.ts": CALLER.replace(
+        "const inv = result.unwrap();",
+        "const inv = result.value ?? { id: input.id };",
+      ),
+    });
+    assert.deepEqual(
+      unwrappedNot.flagged.map((f) => f.split(": ")[0]),
+      ["routes/invoices.ts:8"],
+    );
+  });
+});

@@ -25,6 +25,8 @@ import {
   queryValue,
   sharedEnough,
   thenPicks,
+  isUnwrap,
+  unwrapped,
   wrapped,
   wrapValue,
   type Reason,
@@ -185,7 +187,7 @@ export abstract class FlowValues {
     const picked = thenPicks(tsm, e);
     if (picked) {
       const rows = this.valueOf(picked.of, at);
-      return picked.first ? element(rows) : rows;
+      return picked.unwraps ? unwrapped(rows) : picked.first ? element(rows) : rows;
     }
     const fact = this.latest(this.facts, normalize(e.getText(this.ctx.sourceFile)), at);
     if (fact) return fact.value;
@@ -246,6 +248,8 @@ export abstract class FlowValues {
       return keys?.kind === "keys" ? keys : undefined;
     }
     if (!tsm.isCallExpression(e)) return undefined;
+    // `(await repo.find(id)).unwrap()`: the row the result holds; a failed result throws.
+    if (isUnwrap(tsm, e)) return unwrapped(this.valueOf(e.expression.expression, at));
     // `await db.$transaction(async (tx) => { ...; return row })`, `(async () => { ... })()`: what the callback returns.
     const ran = runLiteral(tsm, e);
     if (ran) return this.returnedValue(ran);

@@ -203,7 +203,10 @@ export function caughtPromise(tsm: typeof ts, e: ts.Expression): ts.Expression |
  * `query.then((rows) => rows[0])`, `.then((rows) => rows.at(0))`, `.then((r) => r)`: the promise's
  * rows, and whether the callback picks the first of them.
  */
-export function thenPicks(tsm: typeof ts, e: ts.Expression): { of: ts.Expression; first: boolean } | undefined {
+export function thenPicks(
+  tsm: typeof ts,
+  e: ts.Expression,
+): { of: ts.Expression; first: boolean; unwraps?: boolean } | undefined {
   if (!tsm.isCallExpression(e) || e.arguments.length !== 1) return undefined;
   const callee = e.expression;
   if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "then") return undefined;
@@ -214,6 +217,9 @@ export function thenPicks(tsm: typeof ts, e: ts.Expression): { of: ts.Expression
     tsm.isIdentifier(strip(tsm, x)) && (strip(tsm, x) as ts.Identifier).text === rows;
   const body = cb.body;
   if (isRows(body)) return { of: callee.expression, first: false };
+  // `.then((r) => r.unwrap())`: the value the result holds.
+  if (isUnwrap(tsm, body) && isRows(body.expression.expression))
+    return { of: callee.expression, first: false, unwraps: true };
   const zero = (x: ts.Expression | undefined) =>
     !!x && tsm.isNumericLiteral(strip(tsm, x)) && strip(tsm, x).getText() === "0";
   if (tsm.isElementAccessExpression(body) && isRows(body.expression) && zero(body.argumentExpression))
@@ -254,7 +260,30 @@ export function holdsNothing(tsm: typeof ts, e: ts.Expression): boolean {
   if (isNothing(tsm, s)) return true;
   const callee = tsm.isCallExpression(s) ? strip(tsm, s.expression) : s;
   const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
-  return NOTHING.test(name);
+  // An app's own `Result.error(e)`, `Result.fail(e)` (latitude's): a method of the wrapper's class, no row.
+  return NOTHING.test(name) || (tsm.isCallExpression(s) && tsm.isPropertyAccessExpression(callee) && FAILED.test(name));
+}
+
+const FAILED = /^(?:error|fail|failure)$/;
+
+/** `result.unwrap()`, neverthrow's `_unsafeUnwrap()`, `getOrThrow()`: the wrapped value, or a throw when it holds none. */
+export function isUnwrap(tsm: typeof ts, e: ts.Expression): e is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
+  return (
+    tsm.isCallExpression(e) &&
+    e.arguments.length === 0 &&
+    tsm.isPropertyAccessExpression(e.expression) &&
+    UNWRAP.test(e.expression.name.text)
+  );
+}
+
+const UNWRAP = /^(?:unwrap|_unsafeUnwrap|unwrapOrThrow|getOrThrow|orThrow)$/;
+
+/** The value a wrapper (`wrapValue`) holds; undefined for anything else. */
+export function unwrapped(v: Value | undefined): Value | undefined {
+  // A helper's summary rebuilds each field (`value`, `data`) apart: alike is enough there.
+  const values = v?.kind === "object" && v.fields ? [...v.fields.values()] : [];
+  const [first] = values;
+  return first && values.every((x) => x.kind === first.kind && x.table === first.table) ? first : undefined;
 }
 
 /** A wrapper around a value: the object whose one field holds it, keeping its row's source and proof. */
