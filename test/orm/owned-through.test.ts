@@ -288,6 +288,34 @@ import { invoiceItems, invoices } from "../db/schema";`,
     [],
   ],
   [
+    "drizzle: a subquery that selects getTableColumns(parent), written there or held in a const (latitude's projects scope)",
+    `import { eq, getTableColumns } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";
+const columns = getTableColumns(invoices);`,
+    `const a = db.select(getTableColumns(invoices)).from(invoices).where(eq(invoices.tenantId, tenantId)).as("a");
+  await db.select().from(a).innerJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id));
+  const b = db.select(columns).from(invoices).where(eq(invoices.tenantId, tenantId)).as("b");
+  return db.select().from(b).innerJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));`,
+    [],
+  ],
+  [
+    "drizzle: twins: getTableColumns of another table, a const of something else",
+    `import { eq, getTableColumns } from "drizzle-orm";
+import { db } from "../db";
+import { invoiceItems, invoices } from "../db/schema";
+const itemColumns = getTableColumns(invoiceItems);
+const picked = { id: invoices.total };`,
+    `const a = db.select(itemColumns).from(invoices).where(eq(invoices.tenantId, tenantId)).as("a");
+  await db.select().from(a).innerJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id));
+  const b = db.select(picked).from(invoices).where(eq(invoices.tenantId, tenantId)).as("b");
+  return db.select().from(b).innerJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id));`,
+    [
+      "missing-tenant-filter innerJoin(invoiceItems, eq(invoiceItems.invoiceId, a.id))",
+      "missing-tenant-filter innerJoin(invoiceItems, eq(invoiceItems.invoiceId, b.id))",
+    ],
+  ],
+  [
     "drizzle: twins: a CTE or subquery whose id is another column, or a value of the caller's",
     `import { eq, sql } from "drizzle-orm";
 import { db } from "../db";

@@ -95,19 +95,24 @@ function subqueryOf(tsm: typeof ts, value: ts.Expression): { chain: Chain; from:
 
 /** `{ id: t.id, name: t.name, ...getTableColumns(t) }` with `t` the table read: each field its own column. */
 function ownColumns(tsm: typeof ts, selection: ts.Expression, table: ts.Expression | undefined): boolean {
-  const s = skipOuter(tsm, selection);
+  let s = skipOuter(tsm, selection);
   const name = table && skipOuter(tsm, table).getText();
+  // `const tt = getTableColumns(projects)`, then `select(tt)` (latitude's repositories).
+  const held = tsm.isIdentifier(s) ? constInitializer(tsm, s) : undefined;
+  if (held) s = skipOuter(tsm, held);
+  const allOf = (x: ts.Expression) => {
+    const e = skipOuter(tsm, x);
+    return (
+      tsm.isCallExpression(e) &&
+      skipOuter(tsm, e.expression).getText() === "getTableColumns" &&
+      e.arguments.length === 1 &&
+      skipOuter(tsm, e.arguments[0]!).getText() === name
+    );
+  };
+  if (name && allOf(s)) return true;
   if (!name || !tsm.isObjectLiteralExpression(s)) return false;
   return s.properties.every((p) => {
-    if (tsm.isSpreadAssignment(p)) {
-      const e = skipOuter(tsm, p.expression);
-      return (
-        tsm.isCallExpression(e) &&
-        skipOuter(tsm, e.expression).getText() === "getTableColumns" &&
-        e.arguments.length === 1 &&
-        skipOuter(tsm, e.arguments[0]!).getText() === name
-      );
-    }
+    if (tsm.isSpreadAssignment(p)) return allOf(p.expression);
     if (!tsm.isPropertyAssignment(p) || !tsm.isIdentifier(p.name)) return false;
     const v = skipOuter(tsm, p.initializer);
     return (
