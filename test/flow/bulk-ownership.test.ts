@@ -92,3 +92,39 @@ describe("every key of a list found by a scoped read", () => {
     );
   });
 });
+
+describe("a data-layer function that loops over the rows it is given (latitude's dataset rows)", () => {
+  const LIB = `${PRISMA_CLIENT}export async function voidAll(rows: { id: string }[]) {
+  for (const row of rows) {
+    await prisma.invoice.update({ where: { id: row.id }, data: { status: "void" } });
+  }
+}
+`;
+  const caller = (rows: string) => `import { voidAll } from "./lib";
+${PRISMA_CLIENT}export async function handler(tenantId: string, input: { ids: string[] }) {
+  const rows = await prisma.invoice.findMany({ where: { id: { in: input.ids }, tenantId } });
+  return voidAll(${rows});
+}
+`;
+
+  test("`for (const row of rows)` keyed by `row.id`: judged at the calls, which pass a scoped read's rows", () => {
+    const r = h.run({ "/p/src/lib.ts": LIB, "/p/src/handler.ts": caller("rows") });
+    assert.deepEqual(r.flagged, []);
+  });
+
+  test("twins: a call that passes the request's ids, a loop over another field of the row", () => {
+    const r = h.run({ "/p/src/lib.ts": LIB, "/p/src/handler.ts": caller("input.ids.map((id) => ({ id }))") });
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["lib.ts:5"],
+    );
+    const other = h.run({
+      "/p/src/lib.ts": LIB.replace("{ id: row.id }", "{ id: row.tenantId }"),
+      "/p/src/handler.ts": caller("rows"),
+    });
+    assert.deepEqual(
+      other.flagged.map((f) => f.split(": ")[0]),
+      ["lib.ts:5"],
+    );
+  });
+});

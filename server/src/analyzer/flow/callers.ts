@@ -33,6 +33,12 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
   if (!tsm.isIdentifier(e)) return undefined;
   const id = e;
   for (let cur: ts.Node | undefined = id.parent; cur; cur = cur.parent) {
+    // `for (const row of rows) update({ where: { id: row.id } })`: the id of one of the rows, as in `rows.map`.
+    if (tsm.isForOfStatement(cur) && declaresLoopName(tsm, cur, id.text)) {
+      if (path !== ".id" || depth >= 3 || isAssigned(tsm, cur.statement, id.text)) return undefined;
+      const inner = parameterKey(tsm, subsetOf(tsm, cur.expression), depth + 1);
+      return inner && { ...inner, path: inner.path + IDS_OF_ROWS };
+    }
     if (!tsm.isFunctionLike(cur)) continue;
     const index = cur.parameters.findIndex((p) => binds(tsm, p.name, id.text));
     if (index < 0) {
@@ -205,6 +211,17 @@ function elementsOf(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.Expressi
   if (!(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) || !tsm.isCallExpression(call)) return undefined;
   if (call.arguments[0] !== fn || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   return ELEMENT_METHODS.has(call.expression.name.text) ? subsetOf(tsm, call.expression.expression) : undefined;
+}
+
+/** Whether `for (const name of ...)` (or `let`) binds `name` itself, not inside a pattern. */
+function declaresLoopName(tsm: typeof ts, loop: ts.ForOfStatement, name: string): boolean {
+  const init = loop.initializer;
+  return (
+    tsm.isVariableDeclarationList(init) &&
+    init.declarations.length === 1 &&
+    tsm.isIdentifier(init.declarations[0]!.name) &&
+    init.declarations[0]!.name.text === name
+  );
 }
 
 /** `rows.filter(...)` (or `.slice(...)`): some of `rows`, each one of them. */
