@@ -762,6 +762,20 @@ describe("a scoped read with left joins to other tables", () => {
     );
   });
 
+  test("a builder held in a const, sorted in a `? :` statement, then awaited (midday's getTrackerProjects): its rows' ids are the tenant's", () => {
+    const body = (
+      where: string,
+    ) => `  const query = opts.ctx.db.select({ id: statusReport.id }).from(statusReport).where(${where});
+  opts.input.asc ? query.orderBy(statusReport.id) : query.orderBy(statusReport.pageId);
+  const rows = await query;
+  await opts.ctx.db.delete(statusReportUpdate).where(inArray(statusReportUpdate.statusReportId, rows.map((r) => r.id)));`;
+    assert.deepEqual(flagged(body("eq(statusReport.workspaceId, workspaceId)")), []);
+    assert.deepEqual(flagged(body("eq(statusReport.pageId, opts.input.pageId)")), [
+      "from(statusReport)",
+      "delete(statusReportUpdate)",
+    ]);
+  });
+
   test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
     assert.deepEqual(
       flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)

@@ -311,6 +311,37 @@ return query;`,
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), ['weak-tenant-filter knex("orders")']);
   });
 
+  test("a builder sorted in a `? :` statement (midday's `asc ? query.orderBy(a) : query.orderBy(b)`): still the scoped query", () => {
+    const text = caseModule(
+      PRELUDE,
+      `const query = knex("orders").where("tenant_id", tenantId);
+asc ? query.orderBy("created_at", "asc") : query.orderBy("created_at", "desc");
+limit && query.limit(limit);
+return await query;`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), []);
+  });
+
+  test("twins: the tenant filter added in one branch of a `? :` or behind `&&`, an OR added in a branch", () => {
+    const text = caseModule(
+      PRELUDE,
+      `const a = knex("orders").select("*");
+mine ? a.where("tenant_id", tenantId) : a.limit(10);
+await a;
+const b = knex("customers").select("*");
+mine && b.where("tenant_id", tenantId);
+await b;
+const c = knex("orders").where("tenant_id", tenantId);
+all ? c.orWhere("status", "open") : c.limit(1);
+return c;`,
+    );
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      'weak-tenant-filter knex("orders")',
+      'weak-tenant-filter knex("customers")',
+      'weak-tenant-filter knex("orders")',
+    ]);
+  });
+
   test("a join's hint compares the same tenant column only; another level's gets a where of its own (lightdash)", () => {
     const config = {
       tenantColumns: ["organization_id", "project_id"],

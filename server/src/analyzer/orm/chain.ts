@@ -196,11 +196,20 @@ function carrierOf(tsm: typeof ts, top: ts.CallExpression): ts.VariableDeclarati
     : undefined;
 }
 
-/** `q.where(...);`, `void q.where(...);` or `q = q.where(...);` as a statement of its own. */
+/**
+ * `q.where(...);`, `void q.where(...);` or `q = q.where(...);` as a statement of its own; also a
+ * branch of one: `asc ? q.orderBy(a) : q.orderBy(b);`, `cond && q.where(...);` (midday's sorting).
+ */
 function isSideStatement(tsm: typeof ts, top: ts.CallExpression, root: ts.Identifier): boolean {
   let node: ts.Node = top;
-  while (node.parent && (tsm.isParenthesizedExpression(node.parent) || tsm.isVoidExpression(node.parent)))
-    node = node.parent;
+  for (;;) {
+    const up = node.parent;
+    if (!up) break;
+    if (tsm.isParenthesizedExpression(up) || tsm.isVoidExpression(up)) node = up;
+    else if (tsm.isConditionalExpression(up) && up.condition !== node) node = up;
+    else if (tsm.isBinaryExpression(up) && up.right === node && isShortCircuit(tsm, up.operatorToken.kind)) node = up;
+    else break;
+  }
   const parent = node.parent;
   if (parent && tsm.isExpressionStatement(parent)) return true;
   return (
@@ -241,11 +250,42 @@ function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | 
           return;
         }
       }
+      // `asc ? q.orderBy(a) : q.orderBy(b);`: each branch's calls, added only when it is taken.
+      const branches = branchCalls(tsm, e);
+      const mine = branches.map((b) => ({ b, side: chainOf(tsm, b) }));
+      if (branches.length && mine.some(({ side }) => tsm.isIdentifier(side.root) && side.root.text === name)) {
+        for (const { b, side } of mine) {
+          if (!tsm.isIdentifier(side.root) || side.root.text !== name) continue;
+          const reason = conditionalReason(tsm, b, scope) ?? "is added only when a `? :` branch is taken";
+          for (const call of side.calls) out.push({ ...call, conditional: reason });
+        }
+        return;
+      }
     }
     tsm.forEachChild(node, visit);
   };
   tsm.forEachChild(scope, visit);
   return out;
+}
+
+/** The calls a `? :` or `&&`/`||` statement's branches make (not its conditions); none for any other expression. */
+function branchCalls(tsm: typeof ts, e: ts.Expression): ts.CallExpression[] {
+  const x = skipOuter(tsm, e);
+  if (tsm.isConditionalExpression(x))
+    return [
+      ...branchCalls(tsm, x.whenTrue),
+      ...branchCalls(tsm, x.whenFalse),
+      ...leaf(x.whenTrue),
+      ...leaf(x.whenFalse),
+    ];
+  if (tsm.isBinaryExpression(x) && isShortCircuit(tsm, x.operatorToken.kind))
+    return [...branchCalls(tsm, x.right), ...leaf(x.right)];
+  return [];
+  function leaf(b: ts.Expression): ts.CallExpression[] {
+    let y = skipOuter(tsm, b);
+    if (tsm.isVoidExpression(y)) y = skipOuter(tsm, y.expression);
+    return tsm.isCallExpression(y) ? [y] : [];
+  }
 }
 
 /** Why a statement below `scope` may not run: the first branch construct between them. */
