@@ -308,7 +308,7 @@ export async function show(tenantId: string, input: any) {
     assert.deepEqual(r.flagged, ["lib/invoices.ts:8: delete({ where: { id } })"]);
     assert.ok(
       r.proofs.includes(
-        "lib/invoices.ts:5 callers: key `id` is a parameter of `findInvoice`, and every call passes a proven key or checks the row it returns: show.ts line 3: the row's tenantId is checked against the tenant on line 4",
+        "lib/invoices.ts:5 callers: key `id` is a parameter of `findInvoice`, and every call passes a proven key or checks the row it returns: routes/show.ts line 3: the row's tenantId is checked against the tenant on line 4",
       ),
       r.proofs.join("\n"),
     );
@@ -344,7 +344,7 @@ export async function show(user: any, input: any) {
     ]);
     assert.match(
       unchecked.messages[0]!,
-      /the call on show\.ts line 3 passes `input\.id`, which nothing there ties to the tenant/,
+      /the call on routes\/show\.ts line 3 passes `input\.id`, which nothing there ties to the tenant/,
     );
     // The delete ran before its row was checked: too late.
     const late = run(caller("removeInvoice", "inv.tenantId !== tenantId"));

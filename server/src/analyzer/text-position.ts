@@ -20,8 +20,12 @@ export function positionAt(starts: readonly number[], offset: number): { line: n
   return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
 
-/** File names that say nothing on their own in a framework's tree (`app/api/links/[id]/route.ts`). */
-const GENERIC_FILE = /^(?:\+?(?:route|page|layout|index|handler|server|main|actions?|loader)(?:\.server)?)$/i;
+/**
+ * File names that say nothing on their own in a framework's tree (`app/api/links/[id]/route.ts`),
+ * or in one folder per operation (latitude's `services/apiKeys/destroy.ts`).
+ */
+const GENERIC_FILE =
+  /^(?:\+?(?:route|page|layout|index|handler|server|main|actions?|loader)(?:\.server)?|create|update|destroy|delete|remove|get|list|show|edit|upsert|service|controller|queries|utils|helpers)$/i;
 
 /**
  * How a message names another file: its base name, with the directories above it while the name
