@@ -453,6 +453,59 @@ describe("drizzle query builder", () => {
     });
   }
 
+  test("a table the code is handed (a parameter, a base repository's `this.scope`, a constructor's table): dynamic-sql, not silence", () => {
+    const text = `import { and, eq } from "drizzle-orm";
+import { db } from "../db";
+import { orders, plans } from "../db/schema";
+export abstract class Repository {
+  abstract get scope(): any;
+  find(id: string) {
+    return db.select().from(this.scope).where(eq(this.scope.id, id));
+  }
+}
+export class TableRepository {
+  constructor(private readonly table: any) {}
+  remove(id: string) {
+    return db.delete(this.table).where(eq(this.table.id, id));
+  }
+}
+export const byId = (table: any, id: string) => db.select().from(table).where(eq(table.id, id));
+`;
+    const found = analyzeBuilder(parser, text);
+    assert.deepEqual(brief(text, found), [
+      "dynamic-sql from(this.scope)",
+      "dynamic-sql delete(this.table)",
+      "dynamic-sql from(table)",
+    ]);
+    assert.match(
+      found[0]!.message,
+      /reads a table it is handed \(`this\.scope`\), so tenantguard cannot tell which table/,
+    );
+  });
+
+  test("twins: a helper that filters the handed table by its tenant column, a table named here, a global table, a class's own table", () => {
+    const text = `import { and, eq } from "drizzle-orm";
+import { db } from "../db";
+import { orders, plans } from "../db/schema";
+export const scopedById = (table: any, id: string, tenantId: string) =>
+  db.select().from(table).where(and(eq(table.id, id), eq(table.tenantId, tenantId)));
+export class OrdersRepository {
+  private readonly table = plans;
+  list() {
+    return db.select().from(this.table);
+  }
+  get scope() {
+    return db.select().from(plans).as("s");
+  }
+  first() {
+    return db.select().from(this.scope);
+  }
+}
+export const g = () => db.select().from(plans);
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), []);
+  });
+
   test("a where naming the table another way than the query: through the schema namespace or an import alias", () => {
     const text = `import { and, eq } from "drizzle-orm";
 import * as schema from "../db/schema";

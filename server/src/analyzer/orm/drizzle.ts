@@ -18,6 +18,7 @@ import {
 } from "./builder-scope";
 import { callNamesTable } from "../prefilter";
 import { importsModule, insertAfter, propertyKey } from "./builder-syntax";
+import { parameterOf } from "./prisma-syntax";
 import { chainOf, queryChains, skipOuter, type Chain, type ChainCall } from "./chain";
 import { drizzleSubqueries, dynamicQueryOf } from "./drizzle-dynamic";
 import { lineOf } from "../flow/values";
@@ -216,7 +217,7 @@ function builderFindings(
   calls: ChainCall[],
 ): OrmFinding[] {
   const query = builderQuery(ctx, calls, correlatedRefs(ctx, top));
-  if (!query) return [];
+  if (!query) return handedInTable(ctx, root, top, calls);
   const { head, verb, tableCall, refs, where, wheres } = query;
   const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
   const only = wheres.length === 1 && !wheres[0].conditional ? wheres[0] : undefined;
@@ -235,6 +236,78 @@ function builderFindings(
         : `eq(${ref.qualifier}.${drizzleTenantKey(ref.table).key}, ...)`,
     fix: (ref, _verdict, baseScoped) => predicateFix(ctx, refs, ref, wheres.length > 0, only, anchor, top, baseScoped),
   });
+}
+
+/**
+ * A query on a table the code is handed (a parameter, or `this.table` that a constructor, a
+ * subclass or a caller fills in: latitude's base repositories' `from(this.scope)`): which table
+ * it reads is decided at run time, so it is reported as dynamic-sql, not skipped. Not when its
+ * where names a tenant column of that table (`eq(table.workspaceId, ...)`), as a generic helper does.
+ */
+function handedInTable(ctx: OrmContext, root: ts.Expression, top: ts.CallExpression, calls: ChainCall[]): OrmFinding[] {
+  const tsm = ctx.ts;
+  const head = calls[0]!;
+  const tableCall = SELECTS.has(head.name) ? calls.find((c) => c.name === "from") : head;
+  const arg = tableCall?.args[0] && skipOuter(tsm, tableCall.args[0]);
+  if (!tableCall || !arg || !isHandedIn(tsm, arg)) return [];
+  const text = arg.getText(ctx.sourceFile);
+  const columns = new Set([...ctx.model.tables.values()].flatMap((t) => [t.tenantColumn, drizzleTenantKey(t).key]));
+  const where = calls.filter((c) => c.name === "where").map((c) => c.call.getText(ctx.sourceFile));
+  if (where.some((w) => [...columns].some((c) => w.includes(`${text}.${c}`)))) return [];
+  const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
+  const message = `${label} reads a table it is handed (\`${text}\`), so tenantguard cannot tell which table it reads or whether the tenant predicate is there. If a tenant-owned table can be passed, filter by its tenant column here, or write the query where the table is named.`;
+  return [finding(ctx, "dynamic-sql", tableCall.call, "", message, undefined, top, root)];
+}
+
+/** A parameter, or a member of `this` the class leaves to its constructor's caller or a subclass. */
+function isHandedIn(tsm: typeof ts, e: ts.Expression): boolean {
+  if (tsm.isIdentifier(e)) return !!parameterOf(tsm, e);
+  if (!tsm.isPropertyAccessExpression(e) || e.expression.kind !== tsm.SyntaxKind.ThisKeyword) return false;
+  let cls: ts.Node | undefined = e.parent;
+  while (cls && !tsm.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !tsm.isClassLike(cls)) return false;
+  const name = e.name.text;
+  const members = cls.members.filter((m) => m.name && tsm.isIdentifier(m.name) && m.name.text === name);
+  const ctor = cls.members.find(tsm.isConstructorDeclaration);
+  const byParameter = ctor?.parameters.some(
+    (p) => tsm.isIdentifier(p.name) && p.name.text === name && !!tsm.getModifiers(p)?.length,
+  );
+  if (byParameter) return true;
+  // None here: a base class's or a subclass's; abstract, or declared without a value.
+  if (!members.length) return !!cls.heritageClauses?.length || hasAbstract(tsm, cls);
+  return members.every(
+    (m) =>
+      (tsm.canHaveModifiers(m) ? (tsm.getModifiers(m) ?? []) : []).some(
+        (x) => x.kind === tsm.SyntaxKind.AbstractKeyword,
+      ) ||
+      (tsm.isPropertyDeclaration(m) && !m.initializer && !assignedInConstructor(tsm, ctor, name)),
+  );
+}
+
+function hasAbstract(tsm: typeof ts, cls: ts.ClassLikeDeclaration): boolean {
+  return (tsm.getModifiers(cls) ?? []).some((x) => x.kind === tsm.SyntaxKind.AbstractKeyword);
+}
+
+/** `this.table = orders` in the constructor: a value the class gives itself. */
+function assignedInConstructor(tsm: typeof ts, ctor: ts.ConstructorDeclaration | undefined, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      tsm.isBinaryExpression(n) &&
+      n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+      tsm.isPropertyAccessExpression(n.left) &&
+      n.left.expression.kind === tsm.SyntaxKind.ThisKeyword &&
+      n.left.name.text === name
+    ) {
+      const right = skipOuter(tsm, n.right);
+      // `this.table = table` of a constructor parameter is still handed in.
+      found = !(tsm.isIdentifier(right) && !!parameterOf(tsm, right));
+    }
+    tsm.forEachChild(n, visit);
+  };
+  if (ctor?.body) visit(ctor.body);
+  return found;
 }
 
 interface BuilderQueryShape {
