@@ -50,6 +50,19 @@ describe("applySafeFixes", () => {
     assert.deepEqual(result, { text: "SELECT * x WHERE id = $1", applied: 1 });
   });
 
+  it("two fixes that make one same edit (the import both need) both go in, the shared edit once", () => {
+    const withImport = (at: number, text: string): Fix => ({
+      title: "t",
+      safe: true,
+      edits: [
+        { start: 0, end: 0, newText: "/* import and */ " },
+        { start: at, end: at, newText: text },
+      ],
+    });
+    const result = applySafeFixes(sql, [finding([withImport(sql.length, " AND a")]), finding([withImport(14, "x.")])]);
+    assert.deepEqual(result, { text: "/* import and */ SELECT * FROM x.orders WHERE id = $1 AND a", applied: 2 });
+  });
+
   it("applies all edits of a fix or none", () => {
     const twoEdits: Fix = {
       title: "t",

@@ -741,3 +741,19 @@ export const builds = pgTable("builds", { id: uuid("id").primaryKey(), projectId
     assert.deepEqual(found(KNEX, "return knex('projects').where({ id: projectId }).first();"), []);
   });
 });
+
+describe("the fix for a join from a child owned through its parent", () => {
+  test("compares the joined table's tenant with the tenant value, not with a tenant column the child does not have", () => {
+    const { code, findings } = run(
+      DRIZZLE,
+      "return db.select().from(invoiceItems).innerJoin(invoices, eq(invoiceItems.invoiceId, invoices.id)).where(eq(invoiceItems.invoiceId, id));",
+    );
+    const texts = findings.flatMap((f) => f.fixes.flatMap((fix) => fix.edits.map((e) => e.newText)));
+    assert.ok(findings.length > 0, "the join stays reported");
+    assert.ok(!texts.some((t) => /invoiceItems\.(?:tenantId|tenant_id)/.test(t)), texts.join("\n"));
+    assert.ok(
+      texts.some((t) => t.includes("eq(invoices.tenantId, tenantId)")),
+      `${texts.join("\n")}\n${code}`,
+    );
+  });
+});

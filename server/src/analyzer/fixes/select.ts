@@ -22,8 +22,10 @@ export function selectSafeFixEdits(
   const taken: TextEdit[] = [];
   const applied: { finding: Finding; fix: Fix }[] = [];
   for (const c of candidates) {
-    if (c.fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
-    taken.push(...c.fix.edits);
+    // An edit another fix makes too (the same import added by two fixes) is shared, not a clash.
+    const own = c.fix.edits.filter((edit) => !taken.some((other) => same(edit, other)));
+    if (own.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
+    taken.push(...own);
     applied.push(c);
   }
   return { edits: taken, fixes: applied.length, applied };
@@ -37,6 +39,10 @@ export function applyTextEdits(text: string, edits: readonly TextEdit[]): string
   let result = text;
   for (const { e } of ordered) result = result.slice(0, e.start) + e.newText + result.slice(e.end);
   return result;
+}
+
+function same(a: TextEdit, b: TextEdit): boolean {
+  return a.start === b.start && a.end === b.end && a.newText === b.newText;
 }
 
 // Two insertions at the same offset overlap too: their order would be a guess.

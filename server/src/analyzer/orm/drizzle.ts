@@ -445,10 +445,12 @@ function predicateFix(
   if (!joinToMain && hasWhere && !where) return undefined; // several or conditional wheres: no one place to add it
   // The join's tenant equal to the first table's scopes it only when that table is scoped; else
   // the join gets the tenant value itself (and the first table keeps its own finding and fix).
+  // Only a first table with a tenant column of its own has one to compare with (not a child owned through its parent).
+  const mainKey = !main.table.owner ? drizzleTenantKey(main.table) : undefined;
   const value = !joinToMain
     ? ctx.tenantValueAt(top, key)
-    : baseScoped
-      ? { text: `${main.qualifier}.${drizzleTenantKey(main.table).key}`, resolved: true }
+    : baseScoped && mainKey?.known
+      ? { text: `${main.qualifier}.${mainKey.key}`, resolved: true }
       : ctx.tenantValueAt(top, key);
   const predicate = `eq(${ref.qualifier}.${key}, ${value.text})`;
   const target = joinToMain ? ref.node.arguments[1] : where ? where.args[0] : undefined;
