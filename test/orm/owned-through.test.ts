@@ -438,6 +438,18 @@ CREATE TABLE builds (id uuid PRIMARY KEY, project_id uuid NOT NULL REFERENCES pr
       [],
     ],
     [
+      "knex: shared rows (`project_id IS NULL OR project_id = v`) on a table with two tenant columns: the null rows are another level's",
+      KNEX,
+      "return knex('tasks').where((q) => q.whereNull('project_id').orWhere('project_id', tenantId));",
+      ["weak-tenant-filter knex('tasks')"],
+    ],
+    [
+      "knex: twin: the null branch tied to the other level",
+      KNEX,
+      "return knex('tasks').where('org_id', orgId).where((q) => q.whereNull('project_id').orWhere('project_id', tenantId));",
+      [],
+    ],
+    [
       "kysely: a project-level table by id only",
       KYSELY,
       "return db.selectFrom('builds').where('id', '=', id).selectAll().execute();",

@@ -1,7 +1,7 @@
 // The row-level scoping rules (DESIGN.md "When is a query scoped") for query builders, over a
 // small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
 import type ts from "typescript";
-import { isParentLink, isReferenceLink, ownedThroughAdvice, type TenantTable } from "../model/types";
+import { isParentLink, isReferenceLink, ownedThroughAdvice, tenantColumnsOf, type TenantTable } from "../model/types";
 import type { Fix } from "../types";
 import type { ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
@@ -147,8 +147,10 @@ function scopes(p: Pred, r: TableRef): boolean {
   if (p.kind === "tenant") return p.ref === r;
   if (p.kind === "and") return p.items.some((i) => scopes(i, r));
   if (p.kind === "or") {
-    // `tenant IS NULL OR tenant = v` adds only rows no tenant owns.
-    const branches = p.items.filter((i) => !(i.kind === "null" && i.ref === r));
+    // `tenant IS NULL OR tenant = v` adds only rows no tenant owns; on a table with several tenant
+    // columns a row with this one null is some other level's (a user's own rows beside a workspace's).
+    const shared = tenantColumnsOf(r.table).length <= 1;
+    const branches = p.items.filter((i) => !(shared && i.kind === "null" && i.ref === r));
     return branches.length > 0 && branches.every((i) => scopes(i, r));
   }
   return false;
