@@ -400,6 +400,45 @@ describe("either the row's owner or an authorization check of its tenant (rallly
   });
 });
 
+describe("an access decision kept in a flag, then refused unless it is set (sim's webhooks)", () => {
+  const flagged = (grants: string, refusal = `if (!canDelete) throw new Error("forbidden");`) =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) throw new Error("not found");
+  let canDelete = false;
+${grants}
+  ${refusal}
+  await prisma.comment.delete({ where: { id: c.id } });`).flagged;
+  const OWNER = `  if (c.createdBy === ctx.user.id) {
+    canDelete = true;
+  }`;
+  const ROLE = `  if (!canDelete && c.tableId) {
+    const role = await getTableAccess(ctx.user.id, c.tableId);
+    if (role === "owner" || role === "editor") {
+      canDelete = true;
+    }
+  }`;
+  const BOTH = [
+    "comments.ts:4: findUnique({ where: { id: input.id } })",
+    "comments.ts:%: delete({ where: { id: c.id } })",
+  ];
+  const both = (line: number) => BOTH.map((f) => f.replace("%", String(line)));
+
+  test("set only by the owner's check or an authorization check of the row's tenant: the row is checked", () => {
+    assert.deepEqual(flagged(`${OWNER}\n${ROLE}`), []);
+    assert.deepEqual(flagged(OWNER), []);
+    assert.deepEqual(flagged(`  if (c.tableId === ctx.tableId) canDelete = true;`), []);
+  });
+
+  test("twins: a flag never refused, a grant that checks nothing, a grant in a callback, set from another value, set after the refusal", () => {
+    assert.deepEqual(flagged(OWNER, "console.log(canDelete);"), both(11));
+    assert.deepEqual(flagged(`${OWNER}\n  if (input.force) canDelete = true;`), both(12));
+    assert.deepEqual(flagged(`${OWNER}\n  [1].forEach(() => { canDelete = true; });`), both(12));
+    assert.deepEqual(flagged(`${OWNER}\n  canDelete = input.force;`), both(12));
+    assert.deepEqual(flagged(OWNER, `if (!canDelete) throw new Error("forbidden");\n  canDelete = true;`), both(12));
+    assert.deepEqual(flagged(`  if (c.createdBy === input.userId) canDelete = true;`), both(9));
+  });
+});
+
 describe("CASL: the ability made for the signed-in user, asked about the row (rallly's space members)", () => {
   const guarded = (check: string, after = `throw new Error("forbidden");`) =>
     runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });

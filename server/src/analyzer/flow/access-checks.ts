@@ -20,6 +20,7 @@ import { containmentTest, guardedArguments, membershipTest } from "./check-shape
 import { constDeclarationOf, constInitializer, writes } from "./bindings";
 import {
   andTerms,
+  orTerms,
   fromRequest,
   identifiesTenantRow,
   isTenantValue,
@@ -365,6 +366,82 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /**
+   * `let canModify = false; if (row.userId === userId) canModify = true; if (!canModify && ...) {
+   * const perm = await getPermissions(userId, row.workspaceId); if (perm === "admin") canModify = true }`,
+   * then `if (!canModify) return 403` (sim's webhooks): the path goes on only when one of the grants
+   * ran, and each is a condition that checks the same row. Every write of the flag must be one of
+   * those grants (or `false`), all before the refusal.
+   */
+  protected flagCheck(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const t = strip(tsm, st.expression);
+    if (!tsm.isPrefixUnaryExpression(t) || t.operator !== tsm.SyntaxKind.ExclamationToken) return;
+    const flag = strip(tsm, t.operand);
+    if (!tsm.isIdentifier(flag)) return;
+    const decl = letFalseDeclaration(tsm, flag, st);
+    const block = decl?.parent.parent.parent;
+    if (!decl || !block || !tsm.isBlock(block)) return;
+    let source: FlowQuery | undefined;
+    const says: string[] = [];
+    const parts: ts.Node[] = [];
+    let ok = true;
+    let grants = 0;
+    const visit = (n: ts.Node): void => {
+      if (!ok || n === decl) return;
+      if (tsm.isIdentifier(n) && n.text === flag.text && isWriteTarget(tsm, n)) {
+        const write = n.parent;
+        const value =
+          tsm.isBinaryExpression(write) && write.operatorToken.kind === tsm.SyntaxKind.EqualsToken
+            ? strip(tsm, write.right)
+            : undefined;
+        if (!value || n.pos > st.pos || !tsm.isExpressionStatement(write.parent)) return void (ok = false);
+        if (value.kind === tsm.SyntaxKind.FalseKeyword) return;
+        if (value.kind !== tsm.SyntaxKind.TrueKeyword) return void (ok = false);
+        const granted = this.grantOf(write.parent, block);
+        if (!granted || (source && granted.source !== source)) return void (ok = false);
+        source = granted.source;
+        says.push(granted.say);
+        parts.push(granted.part);
+        grants++;
+        return;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(block);
+    if (!ok || !grants || !source || this.checks.get(source)?.state === "checked") return;
+    if (this.usedBefore(source, st, scope, parts)) return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    this.markChecked(
+      source,
+      {
+        proof: "authorized",
+        evidence: st,
+        say: () =>
+          `\`${flag.text}\` is set only when ${says.join(", or ")}, and line ${line} ends the path unless it is`,
+      },
+      scope,
+      st.end,
+    );
+  }
+
+  /** The condition of the `if`s around a grant (`canModify = true`) up to `block`: one of its conjuncts checks the row. */
+  private grantOf(
+    statement: ts.Statement,
+    block: ts.Block,
+  ): { source: FlowQuery; say: string; part: ts.Node } | undefined {
+    const tsm = this.tsm;
+    let outermost: ts.Node = statement;
+    let found: { source: FlowQuery; say: string } | undefined;
+    for (let child: ts.Node = statement, n = statement.parent; n && n !== block; child = n, n = n.parent) {
+      if (tsm.isBlock(n)) continue;
+      if (!tsm.isIfStatement(n) || n.thenStatement !== child) return undefined;
+      outermost = n;
+      for (const term of andTerms(tsm, n.expression)) found ??= this.grantedBy(term, n);
+    }
+    return found && { ...found, part: outermost };
+  }
+
+  /**
    * The row a refusal term guards, when the term is `!x` with `x` the row's owner compared with the
    * signed-in user (`comment.userId === actor.id`, or a const holding that) or an authorization check
    * handed the row's tenant or owning key (`hasPollAdminAccess(comment.pollId, user.id)`).
@@ -375,7 +452,39 @@ export abstract class AccessChecks extends FlowValues {
   ): { source: FlowQuery; say: string; part?: ts.Node } | undefined {
     const tsm = this.tsm;
     if (!tsm.isPrefixUnaryExpression(term) || term.operator !== tsm.SyntaxKind.ExclamationToken) return undefined;
-    let x = strip(tsm, term.operand);
+    return this.grantedBy(term.operand, at);
+  }
+
+  /**
+   * The row a granting condition checks, true only when the row's owner is the signed-in user
+   * (`row.userId === user.id`), or when an authorization check handed its tenant or owning key said
+   * yes (`await canEdit(row.workspaceId)`, `perm === "admin"` with `perm` a const holding one).
+   */
+  private grantedBy(
+    condition: ts.Expression,
+    at: ts.Node,
+    depth = 0,
+  ): { source: FlowQuery; say: string; part?: ts.Node } | undefined {
+    const tsm = this.tsm;
+    let x = strip(tsm, condition);
+    // `perm === "write" || perm === "admin"`: every branch one answer of the same check.
+    const branches = orTerms(tsm, x);
+    if (branches.length > 1) {
+      if (depth > 1) return undefined;
+      const each = branches.map((b) => this.grantedBy(b, at, depth + 1));
+      const first = each[0];
+      return first && each.every((g) => g?.source === first.source) ? first : undefined;
+    }
+    // `perm === "admin"`: the check answered with a role, which it gives only to a member.
+    if (
+      tsm.isBinaryExpression(x) &&
+      (x.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsEqualsToken ||
+        x.operatorToken.kind === tsm.SyntaxKind.EqualsEqualsToken)
+    ) {
+      const literal = [x.left, x.right].find((side) => tsm.isStringLiteralLike(strip(tsm, side)));
+      const answer = literal && strip(tsm, literal === x.left ? x.right : x.left);
+      if (answer && tsm.isIdentifier(answer) && depth < 2) return this.grantedBy(answer, at, depth + 1);
+    }
     while (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
     const decl = tsm.isIdentifier(x) ? constDeclarationOf(tsm, x, at) : undefined;
     const part = decl && enclosingStatementOf(tsm, decl);
@@ -385,8 +494,18 @@ export abstract class AccessChecks extends FlowValues {
       const s = strip(tsm, e);
       if (!tsm.isPropertyAccessExpression(s)) return undefined;
       const row = this.valueOf(s.expression, at);
-      return row?.kind === "row" && row.unchecked && row.source && keyed(row.table, s.name.text)
-        ? { source: row.source, field: s.name.text }
+      if (row?.kind === "row" && row.unchecked && row.source && keyed(row.table, s.name.text))
+        return { source: row.source, field: s.name.text, table: row.table };
+      // `row.workflow.workspaceId` of a row read joined to its parent: the parent's field.
+      const via = strip(tsm, s.expression);
+      if (row || !tsm.isPropertyAccessExpression(via)) return undefined;
+      const child = this.valueOf(via.expression, at);
+      const parent =
+        child?.kind === "row" && child.unchecked && child.source
+          ? this.ctx.links?.parentOf(child.table, via.name.text)
+          : undefined;
+      return parent && keyed(parent, s.name.text)
+        ? { source: child!.source!, field: `${via.name.text}.${s.name.text}`, table: parent }
         : undefined;
     };
     if (
@@ -400,6 +519,18 @@ export abstract class AccessChecks extends FlowValues {
       ] as const) {
         const owned = isSessionUser(tsm, strip(tsm, other)) && rowOf(side, (_t, f) => isOwnerColumn(f));
         if (owned) return { source: owned.source, say: `the row's ${owned.field} is the signed-in user`, part };
+        // `row.workspaceId === workspaceId`, `row.workflow.userId === userId`: the row's (or its
+        // joined parent's) tenant column is the tenant.
+        const tenant = rowOf(side, (t, f) => this.ctx.tenantOf(t).names.has(f));
+        if (tenant && isTenantValue(tsm, other, this.ctx.tenantOf(tenant.table)) && !this.unprovenRowField(other, at))
+          return { source: tenant.source, say: `the row's ${tenant.field} is the tenant`, part };
+        // `row.workflow.userId === userId`: the tenant of a parent it is joined to, or its select names.
+        const s = strip(tsm, side);
+        if (!tsm.isPropertyAccessExpression(s)) continue;
+        const value = this.valueOf(s.expression, at);
+        const projected = value?.kind === "row" && value.unchecked && this.projectedTenant(value, s.name.text);
+        if (projected && value?.source && isTenantValue(tsm, other, projected) && !this.unprovenRowField(other, at))
+          return { source: value.source, say: `the row's ${s.getText(this.ctx.sourceFile)} is the tenant`, part };
       }
       return undefined;
     }
@@ -1362,4 +1493,19 @@ function isAssignmentKind(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
 function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
   if (tsm.isIdentifier(name)) return [name.text];
   return name.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : boundNames(tsm, el.name)));
+}
+
+/** `let canModify = false` in a block around `at`: the flag's declaration. */
+function letFalseDeclaration(tsm: typeof ts, flag: ts.Identifier, at: ts.Node): ts.VariableDeclaration | undefined {
+  for (let n: ts.Node | undefined = at.parent; n && !tsm.isFunctionLike(n); n = n.parent) {
+    if (!tsm.isBlock(n)) continue;
+    for (const st of n.statements) {
+      if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Let)) continue;
+      const d = st.declarationList.declarations.find((x) => tsm.isIdentifier(x.name) && x.name.text === flag.text);
+      if (!d) continue;
+      const init = d.initializer && strip(tsm, d.initializer);
+      return init?.kind === tsm.SyntaxKind.FalseKeyword ? d : undefined;
+    }
+  }
+  return undefined;
 }
