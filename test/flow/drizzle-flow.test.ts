@@ -776,6 +776,22 @@ describe("a scoped read with left joins to other tables", () => {
     ]);
   });
 
+  test("the joined parent's fields nested under a name (`report: { id: statusReport.id, ... }`): once the row is checked, `row.report.id` is the tenant's", () => {
+    const body = (check: string) => `  const rows = await opts.ctx.db
+    .select({ update: statusReportUpdate, report: { id: statusReport.id, workspaceId: statusReport.workspaceId } })
+    .from(statusReportUpdate)
+    .innerJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .where(eq(statusReportUpdate.id, id));
+  const row = rows[0];
+  if (${check}) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, row.report.id));`;
+    assert.deepEqual(flagged(body("!row || row.report.workspaceId !== workspaceId")), []);
+    assert.deepEqual(flagged(body("!row")), [
+      "innerJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))",
+      "delete(statusReport)",
+    ]);
+  });
+
   test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
     assert.deepEqual(
       flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)

@@ -427,6 +427,11 @@ ${grants}
     assert.deepEqual(flagged(`${OWNER}\n${ROLE}`), []);
     assert.deepEqual(flagged(OWNER), []);
     assert.deepEqual(flagged(`  if (c.tableId === ctx.tableId) canDelete = true;`), []);
+    // Any answer at all from the authorization check of the row's tenant.
+    const answered = `  const role = await getTableAccess(ctx.user.id, c.tableId);
+  if (role !== null) canDelete = true;`;
+    assert.deepEqual(flagged(answered), []);
+    assert.deepEqual(flagged(answered.replace("c.tableId", "input.tableId")), both(10));
   });
 
   test("twins: a flag never refused, a grant that checks nothing, a grant in a callback, set from another value, set after the refusal", () => {

@@ -38,7 +38,7 @@ import {
 } from "./flow-values";
 import { isWriteTarget } from "../statements";
 import type { FlowQuery } from "./queries";
-import { callback, element, lineOf, listRead, thenPicks, type Reason, type Value } from "./values";
+import { callback, element, isNothing, lineOf, listRead, thenPicks, type Reason, type Value } from "./values";
 
 /** The field of a check's answer that says yes: `allowed`, `authorized`, `hasAccess`, `granted`. */
 const GRANTED = /^(?:is)?(?:allowed|authori[sz]ed|granted|permitted|hasAccess|hasPermission)$/i;
@@ -401,7 +401,7 @@ export abstract class AccessChecks extends FlowValues {
         if (!granted || (source && granted.source !== source)) return void (ok = false);
         source = granted.source;
         says.push(granted.say);
-        parts.push(granted.part);
+        parts.push(...granted.parts);
         grants++;
         return;
       }
@@ -428,17 +428,18 @@ export abstract class AccessChecks extends FlowValues {
   private grantOf(
     statement: ts.Statement,
     block: ts.Block,
-  ): { source: FlowQuery; say: string; part: ts.Node } | undefined {
+  ): { source: FlowQuery; say: string; parts: ts.Node[] } | undefined {
     const tsm = this.tsm;
     let outermost: ts.Node = statement;
-    let found: { source: FlowQuery; say: string } | undefined;
+    let found: { source: FlowQuery; say: string; part?: ts.Node } | undefined;
     for (let child: ts.Node = statement, n = statement.parent; n && n !== block; child = n, n = n.parent) {
       if (tsm.isBlock(n)) continue;
       if (!tsm.isIfStatement(n) || n.thenStatement !== child) return undefined;
       outermost = n;
       for (const term of andTerms(tsm, n.expression)) found ??= this.grantedBy(term, n);
     }
-    return found && { ...found, part: outermost };
+    // The `if`s read the row for the check, as does the const its answer was kept in.
+    return found && { source: found.source, say: found.say, parts: found.part ? [outermost, found.part] : [outermost] };
   }
 
   /**
@@ -475,6 +476,16 @@ export abstract class AccessChecks extends FlowValues {
       const first = each[0];
       return first && each.every((g) => g?.source === first.source) ? first : undefined;
     }
+    // `perm !== null`: the check answered at all.
+    if (
+      tsm.isBinaryExpression(x) &&
+      isInequality(tsm, x.operatorToken.kind) &&
+      depth < 2 &&
+      [x.left, x.right].some((side) => isNothing(tsm, side))
+    ) {
+      const answer = strip(tsm, isNothing(tsm, x.left) ? x.right : x.left);
+      if (tsm.isIdentifier(answer)) return this.grantedBy(answer, at, depth + 1);
+    }
     // `perm === "admin"`: the check answered with a role, which it gives only to a member.
     if (
       tsm.isBinaryExpression(x) &&
@@ -502,7 +513,7 @@ export abstract class AccessChecks extends FlowValues {
       const child = this.valueOf(via.expression, at);
       const parent =
         child?.kind === "row" && child.unchecked && child.source
-          ? this.ctx.links?.parentOf(child.table, via.name.text)
+          ? this.joinedParentNamed(child, via.name.text)
           : undefined;
       return parent && keyed(parent, s.name.text)
         ? { source: child!.source!, field: `${via.name.text}.${s.name.text}`, table: parent }
@@ -1036,7 +1047,7 @@ export abstract class AccessChecks extends FlowValues {
         if (chained) return { ...chained, ...shared };
         continue;
       }
-      const parent = this.ctx.links?.parentOf(child.table, via.name.text);
+      const parent = this.joinedParentNamed(child, via.name.text);
       const row = parent && tenantMismatchRow(tsm, compared, this.ctx.tenantOf(parent));
       const other = side === compared.left ? compared.right : compared.left;
       if (row && strip(tsm, row) === via && !this.unprovenRowField(other, st))

@@ -530,12 +530,30 @@ export abstract class FlowValues {
     );
   }
 
+  /**
+   * The parent a row's select nests under `name` (`report: { id: statusReport.id, ... }`), when the
+   * row is inner-joined to it on its own key; or the parent the row's relation `name` points at.
+   */
+  protected joinedParentNamed(row: Value, name: string): string | undefined {
+    if (row.kind !== "row") return undefined;
+    const q = row.source;
+    const nested = [...(q?.projection ?? [])].filter(([k]) => k.startsWith(`${name}.`)).map(([, p]) => p.table);
+    const table = nested[0];
+    if (table && nested.every((t) => t === table) && q?.joinedParents?.includes(table)) return table;
+    return this.ctx.links?.parentOf(row.table, name);
+  }
+
   /** A field of a value: a row's id is its key; a row's foreign key (`surveyId`) is a key of the table it points at. */
   protected member(value: Value | undefined, name: string, projected = true): Value | undefined {
     // `row.update` of `select({ update: statusReportUpdate, ... })`: the row itself.
     const projection = projected && value?.kind === "row" ? value.source?.projection : undefined;
     const field = projection?.get(name);
     if (field && !field.column && field.table === value!.table) return value;
+    // `row.workflow` of `select({ webhook, workflow: { id: workflow.id, ... } })` joined to its parent
+    // on its own key: the parent's row, the tenant's when the row is.
+    const joined =
+      !field && value && !value.unchecked && value.reason ? this.joinedParentNamed(value, name) : undefined;
+    if (joined) return { kind: "row", table: joined, reason: value!.reason, ...(value!.shared && { shared: true }) };
     // A read that names its fields (`select({ id: t.pageId, slug: page.slug })`): a field holds what
     // its select says, not the row's own column of that name.
     if (projection?.size && !value!.source?.joinedParents) {
