@@ -822,3 +822,39 @@ describe("a scoped read with left joins to other tables", () => {
     );
   });
 });
+
+// sim's createTagDefinition: the row to insert built in a const first, its parent key from a parameter.
+describe("an insert of a row built in a const, its parent key judged at the calls", () => {
+  const run = (lib: string, caller: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/lib/updates.ts": `import { statusReportUpdate } from "../db/schema";
+import { db } from "../db";
+export async function addUpdate(data: { statusReportId: number; message: string }) {
+  const row = { statusReportId: data.statusReportId, message: data.message };
+${lib}
+  await db.insert(statusReportUpdate).values(row);
+}
+`,
+        "/p/src/router/a.ts": `${IMPORTS}import { addUpdate } from "../lib/updates";
+export const procedure = async (opts: any, id: number, workspaceId: number) => {
+  const [report] = await opts.ctx.db.select().from(statusReport)
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  await addUpdate({ statusReportId: ${caller}, message: "x" });
+};`,
+      },
+      { config: CONFIG, rules: ["missing-tenant-on-insert"] },
+    ).flagged.map((f) => f.split(": ")[0]);
+
+  test("every call passes a proven report key: the insert is proven", () => {
+    assert.deepEqual(run("", "report.id"), []);
+  });
+
+  test("twins: a call passes the request's key, or the const's key is changed before the insert", () => {
+    assert.deepEqual(run("", "opts.input.reportId"), ["lib/updates.ts:6"]);
+    assert.deepEqual(run("  row.statusReportId = Number(process.env.REPORT);", "report.id"), ["lib/updates.ts:6"]);
+  });
+});

@@ -7,6 +7,7 @@ import type { OrmName, TenantModel } from "../model/types";
 import type { TenantTable } from "../model/types";
 import type { TableRef } from "../orm/builder-scope";
 import { owningKey } from "../orm/builder-insert";
+import { fieldChanges } from "../orm/object-changes";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
@@ -402,7 +403,15 @@ function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, ta
 function insertedUnder(ctx: OrmContext, row: ts.Expression, table: string): ParentKey[] | undefined {
   const tsm = ctx.ts;
   const owner = lookupTenantTable(ctx.model, table)?.owner;
-  const object = skipOuter(tsm, row);
+  let object = skipOuter(tsm, row);
+  // `const newDefinition = { knowledgeBaseId: data.knowledgeBaseId, ... }`, then `values(newDefinition)`:
+  // the object as written, when nothing changes its owning key before the insert.
+  if (tsm.isIdentifier(object)) {
+    const changes = fieldChanges(tsm, object, row);
+    const init = Array.isArray(changes) && !changes.length ? constInitializer(tsm, object, row) : undefined;
+    if (!init) return undefined;
+    object = skipOuter(tsm, init);
+  }
   if (!owner || !tsm.isObjectLiteralExpression(object)) return undefined;
   const { value, unread } = owningKey(tsm, object, owner.column);
   return value && !unread ? [{ expr: value, list: false, table: owner.parent, field: owner.column }] : undefined;
