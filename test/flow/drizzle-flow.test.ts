@@ -792,6 +792,20 @@ describe("a scoped read with left joins to other tables", () => {
     ]);
   });
 
+  test("a Map built from a scoped read's rows (sim's tag definitions by name): what `.get` finds is one of them", () => {
+    const body = (
+      entries: string,
+    ) => `  const reports = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.workspaceId, workspaceId));
+  const byPage = new Map(${entries});
+  const found = byPage.get(opts.input.pageId);
+  if (!found) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, found.id));`;
+    assert.deepEqual(flagged(body("reports.map((r) => [r.pageId, r])")), []);
+    // Twins: a Map of what the request sent, a Map whose values are not the rows.
+    assert.deepEqual(flagged(body("opts.input.reports.map((r: any) => [r.pageId, r])")), ["delete(statusReport)"]);
+    assert.deepEqual(flagged(body("reports.map((r) => [r.pageId, opts.input.report])")), ["delete(statusReport)"]);
+  });
+
   test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
     assert.deepEqual(
       flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)

@@ -247,7 +247,37 @@ export abstract class FlowValues {
       const keys = this.valueOf(e.arguments[0], at);
       return keys?.kind === "keys" ? keys : undefined;
     }
+    // `new Map(rows.map((r) => [r.name, r]))`: each value one of the rows (or its id), looked up with `.get`.
+    if (tsm.isNewExpression(e) && tsm.isIdentifier(e.expression) && e.expression.text === "Map" && e.arguments?.[0]) {
+      const entries = strip(tsm, e.arguments[0]);
+      const mapped =
+        tsm.isCallExpression(entries) &&
+        tsm.isPropertyAccessExpression(entries.expression) &&
+        entries.expression.name.text === "map"
+          ? entries
+          : undefined;
+      const cb = mapped && callback(tsm, mapped.arguments[0]);
+      const pair = cb && tsm.isIdentifier(cb.param) && tsm.isArrayLiteralExpression(cb.body) ? cb.body.elements : [];
+      const held = pair.length === 2 ? strip(tsm, pair[1]!) : undefined;
+      const list = held && this.valueOf((mapped!.expression as ts.PropertyAccessExpression).expression, at);
+      if (!list || (list.kind !== "rows" && list.kind !== "keys")) return undefined;
+      const param = (cb!.param as ts.Identifier).text;
+      const isParam = (x: ts.Expression) => tsm.isIdentifier(x) && x.text === param;
+      const one = element(list);
+      // `[r.name, r]` holds the row; `[r.name, r.id]` its key.
+      const value = isParam(held)
+        ? one
+        : tsm.isPropertyAccessExpression(held) && isParam(strip(tsm, held.expression))
+          ? this.member(one, held.name.text)
+          : undefined;
+      return value && { kind: "object", table: list.table, anyField: value };
+    }
     if (!tsm.isCallExpression(e)) return undefined;
+    // `byName.get(name)` of a Map built so: one of its values, or nothing.
+    if (tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "get" && e.arguments.length === 1) {
+      const map = this.valueOf(e.expression.expression, at);
+      if (map?.kind === "object" && map.anyField && !map.fields) return map.anyField;
+    }
     // `(await repo.find(id)).unwrap()`: the row the result holds; a failed result throws.
     if (isUnwrap(tsm, e)) return unwrapped(this.valueOf(e.expression.expression, at));
     // `await db.$transaction(async (tx) => { ...; return row })`, `(async () => { ... })()`: what the callback returns.
