@@ -872,3 +872,38 @@ export const procedure = async (opts: any, id: number, workspaceId: number) => {
     assert.deepEqual(run("  row.statusReportId = Number(process.env.REPORT);", "report.id"), ["lib/updates.ts:6"]);
   });
 });
+
+// sim's cleanupUnusedTagDefinitions: the rows a list helper reads under one parent key, the key proven by the caller.
+describe("the rows a data-layer function lists under the parent key it is handed", () => {
+  const run = (reportKey: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/lib/updates.ts": `import { eq } from "drizzle-orm";
+import { statusReportUpdate } from "../db/schema";
+import { db } from "../db";
+export async function updatesOf(reportId: number) {
+  return db.select().from(statusReportUpdate).where(eq(statusReportUpdate.statusReportId, reportId));
+}
+`,
+        "/p/src/router/a.ts": `${IMPORTS}import { db } from "../db";
+import { updatesOf } from "../lib/updates";
+export const procedure = async (opts: any, id: number, workspaceId: number) => {
+  const [report] = await db.select().from(statusReport).where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  const updates = await updatesOf(${reportKey});
+  for (const u of updates) await db.delete(statusReportUpdate).where(eq(statusReportUpdate.id, u.id));
+};`,
+      },
+      { config: CONFIG },
+    ).flagged.map((f) => f.split(": ")[0]);
+
+  test("a proven parent key handed to the helper: its rows' ids are the tenant's", () => {
+    assert.deepEqual(run("report.id"), []);
+  });
+
+  test("twin: the request's key handed to it", () => {
+    assert.deepEqual(run("opts.input.reportId"), ["lib/updates.ts:5", "router/a.ts:9"]);
+  });
+});

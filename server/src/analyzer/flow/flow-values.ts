@@ -325,6 +325,25 @@ export abstract class FlowValues {
       if (row?.kind === "row" && !row.unchecked && !reshaped.fields.some((f) => this.knownBy(row.table, f))) return row;
     }
     const returned = this.ctx.helpers?.returns(e);
+    // `const defs = await getTagDefs(knowledgeBaseId)` with the parent key proven here: the tenant's rows.
+    if (
+      returned?.kind === "rows" &&
+      returned.unchecked &&
+      returned.source?.parentKeys &&
+      this.scopedInFlow(returned.source)
+    ) {
+      const line = lineOf(this.ctx.sourceFile, e);
+      return {
+        ...returned,
+        unchecked: false,
+        reason: {
+          proof: "parent",
+          evidence: e,
+          say: (k) =>
+            `key ${k} comes from the rows the call on line ${line} lists under a proven ${returned.source!.parentKeys![0]!.table} key`,
+        },
+      };
+    }
     return returned?.kind === "row" && returned.source ? this.readByProvenKey(returned, returned.source) : returned;
   }
 

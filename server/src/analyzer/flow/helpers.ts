@@ -222,6 +222,11 @@ export class HelperSummaries implements HelperEffects {
           }),
         ...(r.reshaped && { projection: r.reshaped.projection, joinedParents: r.reshaped.parents }),
       };
+      // `getTagDefs(knowledgeBaseId)` listing rows by one parent key: the rows of the parent the caller
+      // names, the tenant's when that key is (FunctionFlow.scopedInFlow).
+      const parent = r.rows ? r.query.parentKeys?.[0] : undefined;
+      if (passed && !passed.path && parent)
+        read.parentKeys = [{ ...parent, expr: passed.expr, path: undefined, list: false }];
       this.callReads.set(call, read);
     }
     return { read, query: r.query, ...(r.others && { others: r.others }), label: s.label, wrap: r.wrap };
