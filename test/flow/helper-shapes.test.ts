@@ -118,3 +118,36 @@ describe("a check of a row only when it is there", () => {
     assert.deepEqual(r.flagged, ['h.ts:6: update({ where: { id }, data: { status: "void" } })']);
   });
 });
+
+// sim's getAccessibleCopilotChatAuth: `return authorizeCopilotChatRow(chat, ...)`, which hands back its row or null.
+describe("a helper that returns its scoped read through a pass-through check", () => {
+  const LIB = (
+    through: string,
+  ) => `${PRISMA_CLIENT}function authorizeRow<T>(row: T | null, why: string, other?: T): T | null {
+  if (!row) return null;
+  if (!why) return ${through};
+  return row;
+}
+export async function findInvoice(id: string, tenantId: string) {
+  const inv = await prisma.invoice.findFirst({ where: { id, tenantId } });
+  return authorizeRow(inv, "read");
+}
+`;
+  const ROUTE = `${PRISMA_CLIENT}import { findInvoice } from "../lib/invoices";
+export async function handler(tenantId: string, input: { id: string }) {
+  const inv = await findInvoice(input.id, tenantId);
+  if (!inv) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: input.id } });
+}
+`;
+  const run = (through: string) =>
+    h.run({ "/p/src/lib/invoices.ts": LIB(through), "/p/src/routes/invoices.ts": ROUTE }).flagged;
+
+  test("every return hands back the row or nothing: the key is proven as if the row were returned", () => {
+    assert.deepEqual(run("null"), []);
+  });
+
+  test("twin: one return hands back another value", () => {
+    assert.deepEqual(run("other ?? null"), ["routes/invoices.ts:7: delete({ where: { id: input.id } })"]);
+  });
+});

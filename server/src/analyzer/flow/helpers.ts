@@ -22,11 +22,11 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { returnedObjects, returnStatements, runLiteral } from "../statements";
+import { returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
-import { argumentAt, hasCall } from "./callers";
+import { argumentAt, hasCall, isAssigned } from "./callers";
 import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
@@ -330,6 +330,8 @@ export class HelperSummaries implements HelperEffects {
 
   reshapes(call: ts.CallExpression): { arg: ts.Expression; fields: string[] } | undefined {
     const tsm = this.ctx.ts;
+    const through = this.passesThrough(call);
+    if (through) return { arg: through, fields: [] };
     const arg = call.arguments[0];
     if (call.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
     const fn = this.functions.resolve(call);
@@ -360,6 +362,28 @@ export class HelperSummaries implements HelperEffects {
       if (!keyed) return undefined;
     }
     return { arg, fields };
+  }
+
+  /**
+   * `authorizeChatRow(chat, ...)` of `function authorizeChatRow(chat, ...) { if (!chat) return null;
+   * ...; return chat }` (sim's copilot chats): every return hands back the parameter untouched, or
+   * nothing. The argument passed for it.
+   */
+  private passesThrough(call: ts.CallExpression): ts.Expression | undefined {
+    const tsm = this.ctx.ts;
+    const fn = this.functions.resolve(call);
+    if (!fn?.body) return undefined;
+    const returned = returnedExpressions(tsm, fn).map((r) => strip(tsm, r));
+    const held = returned.filter((r) => !holdsNothing(tsm, r));
+    const first = held[0];
+    if (!first || !tsm.isIdentifier(first) || held.some((r) => !tsm.isIdentifier(r) || r.text !== first.text))
+      return undefined;
+    const index = fn.parameters.findIndex((p) => tsm.isIdentifier(p.name) && p.name.text === first.text);
+    const param = fn.parameters[index];
+    const arg = call.arguments[index];
+    if (!param || param.dotDotDotToken || !arg || tsm.isSpreadElement(arg) || isAssigned(tsm, fn.body, first.text))
+      return undefined;
+    return arg;
   }
 
   returns(call: ts.CallExpression): Value | undefined {
