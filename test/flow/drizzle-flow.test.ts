@@ -806,6 +806,16 @@ describe("a scoped read with left joins to other tables", () => {
     assert.deepEqual(flagged(body("reports.map((r) => [r.pageId, opts.input.report])")), ["delete(statusReport)"]);
   });
 
+  test("a where chosen by a `? :` whose branches select by the same key (sim's getWorkflowById)", () => {
+    const body = (other: string) => `  const [report] = await opts.ctx.db.select().from(statusReport)
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport)
+    .where(opts.input.all ? eq(statusReport.id, report.id) : and(eq(statusReport.id, ${other}), eq(statusReport.pageId, 1)));`;
+    assert.deepEqual(flagged(body("report.id")), []);
+    assert.deepEqual(flagged(body("opts.input.id")), ["delete(statusReport)"]);
+  });
+
   test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
     assert.deepEqual(
       flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)

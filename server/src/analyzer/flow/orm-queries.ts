@@ -443,6 +443,14 @@ function columnParentKeys(ctx: OrmContext, calls: readonly ChainCall[], table: s
 /** `eq(t.id, x)`, `inArray(t.id, ids)`, or one of them as a term of `and(...)`. */
 function drizzleKey(tsm: typeof ts, e: ts.Expression, keys: Keys): QueryKey | undefined {
   const x = skipOuter(tsm, e);
+  // `includeArchived ? eq(t.id, id) : and(eq(t.id, id), isNull(t.archivedAt))` (sim's getWorkflowById):
+  // a key when both branches select by the same key.
+  if (tsm.isConditionalExpression(x)) {
+    const [a, b] = [drizzleKey(tsm, x.whenTrue, keys), drizzleKey(tsm, x.whenFalse, keys)];
+    return a && b && a.list === b.list && a.uniqueField === b.uniqueField && a.expr.getText() === b.expr.getText()
+      ? a
+      : undefined;
+  }
   if (!tsm.isCallExpression(x)) return undefined;
   const fn = calleeName(tsm, x);
   if (fn === "and") {
