@@ -816,6 +816,19 @@ describe("a scoped read with left joins to other tables", () => {
     assert.deepEqual(flagged(body("opts.input.id")), ["delete(statusReport)"]);
   });
 
+  test("a child by a proven parent key, joined back to that parent on its owning key (sim's webhooks of a workflow): the join is proven", () => {
+    const body = (key: string) => `  const [report] = await opts.ctx.db.select().from(statusReport)
+    .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  return opts.ctx.db.select().from(statusReportUpdate)
+    .innerJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))
+    .where(eq(statusReportUpdate.statusReportId, ${key}));`;
+    assert.deepEqual(flagged(body("report.id")), []);
+    assert.deepEqual(flagged(body("opts.input.reportId")), [
+      "innerJoin(statusReport, eq(statusReportUpdate.statusReportId, statusReport.id))",
+    ]);
+  });
+
   test("one table, a column under another name (`select({ id: statusReport.pageId })`): `r.id` is a page key, no report key", () => {
     assert.deepEqual(
       flagged(`  const rows = await opts.ctx.db.select({ id: statusReport.pageId }).from(statusReport)

@@ -151,8 +151,15 @@ export class OwnershipFlow {
     // or a row a transaction's write returns, checked by a throw that rolls the write back.
     const checked = inTime(this.ctx.ts, query, flow.checks.get(query));
     if (checked?.state === "checked") return owned(checked.reason, "");
-    // A parent the row is joined to is answered by a check of the row only.
-    if (joined) return undefined;
+    // A parent the row is joined to is answered by a check of the row, or by the key the where pins
+    // the row's owning key to (`innerJoin(workflow, eq(webhook.workflowId, workflow.id)).where(eq(
+    // webhook.workflowId, workflowId))`: the parent is the row that key names).
+    if (joined) {
+      const pk = query.parentKeys?.find(
+        (p) => p.table === table && !p.list && ctx.links?.ownerKey(query.table, p.field),
+      );
+      return pk ? this.keyVerdict(flow, { ...pk, readOnly: query.readOnly }, table) : undefined;
+    }
     const fallsThrough = checked && {
       kind: "falls-through" as const,
       check: checked.check,
