@@ -444,6 +444,38 @@ ${grants}
   });
 });
 
+describe("the row used only inside a branch whose condition checks it (sim's checkKnowledgeBaseAccess)", () => {
+  const run = (branch: string, after = "return { allowed: false };") =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) return null;
+  ${branch}
+  ${after}`).flagged;
+  const READ = ["comments.ts:4: findUnique({ where: { id: input.id } })"];
+
+  test("the owner's check or the tenant's, the row handed out only inside it", () => {
+    assert.deepEqual(run(`if (c.createdBy === ctx.user.id) {\n    return { allowed: true, comment: c };\n  }`), []);
+    assert.deepEqual(
+      run(`if (c.tableId === ctx.tableId && !c.body.startsWith("#")) return { allowed: true, comment: c };`),
+      [],
+    );
+  });
+
+  test("twins: the row also handed out past the branch or in its else, a condition that checks nothing", () => {
+    assert.deepEqual(
+      run(
+        `if (c.createdBy === ctx.user.id) {\n    return { allowed: true, comment: c };\n  }`,
+        "return { allowed: false, comment: c };",
+      ),
+      READ,
+    );
+    assert.deepEqual(
+      run(`if (c.createdBy === ctx.user.id) return { allowed: true, comment: c };\n  else console.log(c.body);`),
+      READ,
+    );
+    assert.deepEqual(run(`if (c.createdBy === input.userId) {\n    return { allowed: true, comment: c };\n  }`), READ);
+  });
+});
+
 describe("CASL: the ability made for the signed-in user, asked about the row (rallly's space members)", () => {
   const guarded = (check: string, after = `throw new Error("forbidden");`) =>
     runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });

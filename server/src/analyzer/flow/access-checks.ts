@@ -424,6 +424,43 @@ export abstract class AccessChecks extends FlowValues {
     );
   }
 
+  /**
+   * `if (kb.userId === userId) { return { hasAccess: true, knowledgeBase: kb } } return { hasAccess:
+   * false }` (sim's checkKnowledgeBaseAccess): a condition that checks the row, and the row used only
+   * inside the branch it guards. Any use of it before the `if`, in its else or past it is unchecked.
+   */
+  protected grantedBranch(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    let found: { source: FlowQuery; say: string; part?: ts.Node } | undefined;
+    for (const term of andTerms(tsm, st.expression)) found ??= this.grantedBy(term, st);
+    if (!found || this.checks.get(found.source)?.state === "checked") return;
+    if (this.usedBefore(found.source, st, scope, found.part ? [found.part] : [])) return;
+    if (this.usedPast(found.source, st) || (st.elseStatement && this.usedWithin(found.source, st.elseStatement)))
+      return;
+    const line = lineOf(this.ctx.sourceFile, st);
+    const say = found.say;
+    this.markChecked(
+      found.source,
+      { proof: "authorized", evidence: st, say: () => `${say} on line ${line}, and the row is used only where it is` },
+      st.thenStatement,
+      st.thenStatement.pos,
+    );
+  }
+
+  /** Whether a name holding the row `source` read is read inside `node`. */
+  private usedWithin(source: FlowQuery, node: ts.Node): boolean {
+    const tsm = this.tsm;
+    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
+    let used = false;
+    const visit = (n: ts.Node): void => {
+      if (used) return;
+      if (tsm.isIdentifier(n) && names.has(n.text) && isVariableRead(tsm, n)) used = true;
+      tsm.forEachChild(n, visit);
+    };
+    visit(node);
+    return used;
+  }
+
   /** The condition of the `if`s around a grant (`canModify = true`) up to `block`: one of its conjuncts checks the row. */
   private grantOf(
     statement: ts.Statement,

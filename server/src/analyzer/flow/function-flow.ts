@@ -646,6 +646,7 @@ export class FunctionFlow extends AccessChecks {
     const throws = exits && throwsOnly(tsm, st.thenStatement);
     if (exits) this.eitherCheck(st, scope);
     if (exits) this.flagCheck(st, scope);
+    this.grantedBranch(st, scope);
     for (const term of orTerms(tsm, st.expression)) {
       if (exits) this.passedErrorGate(term, st, scope, throws);
       // `if (!hasPermission(perms, envId)) return 401`, `if (!allowed) throw` with `const allowed = await canEdit(id)`.
