@@ -890,6 +890,37 @@ export const procedure = async (opts: any, id: number, workspaceId: number) => {
     assert.deepEqual(run("", "report.id"), []);
   });
 
+  test("a const made anew each time round a loop, kept in a Map after its insert (sim's bulk definitions): still read", () => {
+    const r = runFlow(
+      parser,
+      model,
+      {
+        "/p/src/router/a.ts": `${IMPORTS}import { db } from "../db";
+export const procedure = async (opts: any, id: number, workspaceId: number) => {
+  const [report] = await db.select().from(statusReport).where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+  const seen = new Map();
+  for (const message of opts.input.messages) {
+    const row = { statusReportId: report.id, message };
+    await db.insert(statusReportUpdate).values(row);
+    seen.set(message, row);
+  }
+  const shared = { statusReportId: report.id, message: "x" };
+  for (const message of opts.input.messages) {
+    await db.insert(statusReportUpdate).values(shared);
+    Object.assign(shared, opts.input.patch);
+  }
+};`,
+      },
+      { config: CONFIG, rules: ["missing-tenant-on-insert"] },
+    );
+    // The const declared outside the loop is changed before the next time round: not read.
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["router/a.ts:15"],
+    );
+  });
+
   test("twins: a call passes the request's key, or the const's key is changed before the insert", () => {
     assert.deepEqual(run("", "opts.input.reportId"), ["lib/updates.ts:6"]);
     assert.deepEqual(run("  row.statusReportId = Number(process.env.REPORT);", "report.id"), ["lib/updates.ts:6"]);

@@ -51,7 +51,7 @@ export function fieldChanges(
   // Where later text may still run before the use: a loop around it; for a module's object or one
   // stored in another (`const opts = { where }`), anywhere.
   const anywhere = tsm.isSourceFile(body) || heldInConst(tsm, use);
-  const loop = enclosingLoop(tsm, use, body);
+  const loop = enclosingLoop(tsm, use, decl);
   const changes: FieldChange[] = [];
   let unknown: ts.Node | undefined;
   const visit = (n: ts.Node): void => {
@@ -117,10 +117,14 @@ function heldInConst(tsm: typeof ts, use: ts.Node): boolean {
   return n !== use && tsm.isVariableDeclaration(n.parent) && n.parent.initializer === n;
 }
 
-/** The outermost loop around `use` inside `body`: its later statements run before `use` runs again. */
-function enclosingLoop(tsm: typeof ts, use: ts.Node, body: ts.Node): ts.Node | undefined {
+/**
+ * The outermost loop around `use` that the const's declaration is not inside: its later statements
+ * run before `use` runs again with the same object. A const declared in the loop's body is a new
+ * object each time round (sim's `const newDefinition = {...}` inserted, then kept in a Map).
+ */
+function enclosingLoop(tsm: typeof ts, use: ts.Node, decl: ts.Node): ts.Node | undefined {
   let found: ts.Node | undefined;
-  for (let cur = use.parent; cur && cur !== body; cur = cur.parent) {
+  for (let cur = use.parent; cur && !(cur.pos <= decl.pos && decl.end <= cur.end); cur = cur.parent) {
     if (tsm.isFunctionLike(cur)) break;
     if (tsm.isIterationStatement(cur, false)) found = cur;
   }
