@@ -929,7 +929,7 @@ export const procedure = async (opts: any, id: number, workspaceId: number) => {
 
 // sim's cleanupUnusedTagDefinitions: the rows a list helper reads under one parent key, the key proven by the caller.
 describe("the rows a data-layer function lists under the parent key it is handed", () => {
-  const run = (reportKey: string) =>
+  const run = (reportKey: string, returned = "rows") =>
     runFlow(
       parser,
       model,
@@ -938,7 +938,8 @@ describe("the rows a data-layer function lists under the parent key it is handed
 import { statusReportUpdate } from "../db/schema";
 import { db } from "../db";
 export async function updatesOf(reportId: number) {
-  return db.select().from(statusReportUpdate).where(eq(statusReportUpdate.statusReportId, reportId));
+  const rows = await db.select().from(statusReportUpdate).where(eq(statusReportUpdate.statusReportId, reportId));
+  return ${returned};
 }
 `,
         "/p/src/router/a.ts": `${IMPORTS}import { db } from "../db";
@@ -959,5 +960,10 @@ export const procedure = async (opts: any, id: number, workspaceId: number) => {
 
   test("twin: the request's key handed to it", () => {
     assert.deepEqual(run("opts.input.reportId"), ["lib/updates.ts:5", "router/a.ts:9"]);
+  });
+
+  test("the rows handed back reshaped with fields that are no key (`rows.map((r) => ({ ...r, label }))`); twin: an id replaced", () => {
+    assert.deepEqual(run("report.id", "rows.map((r) => ({ ...r, label: String(r.message) }))"), []);
+    assert.deepEqual(run("report.id", "rows.map((r) => ({ ...r, id: Number(r.message) }))"), ["router/a.ts:9"]);
   });
 });

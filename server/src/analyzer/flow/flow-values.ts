@@ -296,6 +296,20 @@ export abstract class FlowValues {
         if (mapsToId(tsm, e.arguments[0]) && !renamesId(list)) return { ...list, kind: "keys" };
         // `envs.map((e) => e.environmentId)`: a primary key under another name, or a foreign key, of each row.
         const cb = callback(tsm, e.arguments[0]);
+        // `defs.map((d) => ({ ...d, tagSlot: String(d.tagSlot) }))`: each row, with fields that are no key added.
+        const shaped = cb && tsm.isIdentifier(cb.param) && tsm.isObjectLiteralExpression(cb.body) ? cb.body : undefined;
+        const first = shaped?.properties[0];
+        if (
+          first &&
+          tsm.isSpreadAssignment(first) &&
+          tsm.isIdentifier(strip(tsm, first.expression)) &&
+          (strip(tsm, first.expression) as ts.Identifier).text === (cb!.param as ts.Identifier).text &&
+          shaped!.properties.slice(1).every((p) => {
+            const name = p.name && tsm.isIdentifier(p.name) ? p.name.text : undefined;
+            return !tsm.isSpreadAssignment(p) && !!name && !this.knownBy(list.table, name);
+          })
+        )
+          return list;
         const field = cb && tsm.isIdentifier(cb.param) && tsm.isPropertyAccessExpression(cb.body) ? cb.body : undefined;
         const key =
           field && tsm.isIdentifier(field.expression) && field.expression.text === (cb!.param as ts.Identifier).text
