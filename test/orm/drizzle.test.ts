@@ -55,6 +55,16 @@ const cases: BuilderCase[] = [
   },
   { name: "global table", body: "return db.select().from(plans);", expect: [] },
   {
+    name: "or(...) of pushed branches that each scope, one always pushed (sim's custom tools): scoped",
+    body: "const conditions = [];\nif (status) conditions.push(eq(orders.tenantId, tenantId));\nconditions.push(and(eq(orders.tenantId, tenantId), eq(orders.id, id)));\nreturn db.select().from(orders).where(or(...conditions));",
+    expect: [],
+  },
+  {
+    name: "twins: or(...) of branches all pushed under a condition (maybe none), or one that does not scope",
+    body: "const a = [];\nif (status) a.push(eq(orders.tenantId, tenantId));\nawait db.select().from(orders).where(or(...a));\nconst b = [eq(orders.tenantId, tenantId)];\nb.push(eq(orders.status, 'open'));\nreturn db.select().from(orders).where(or(...b));",
+    expect: ["weak-tenant-filter from(orders)", "weak-tenant-filter from(orders)"],
+  },
+  {
     name: "a table object spliced into a sql template is that table; a global one stays quiet",
     body: "await db.execute(sql`DELETE FROM ${orders} WHERE id = ${id}`);\n  await db.execute(sql`SELECT * FROM ${plans}`);\n  return db.execute(sql`SELECT * FROM ${orders} WHERE tenant_id = ${tenantId}`);",
     expect: ["missing-tenant-filter orders"],

@@ -173,12 +173,17 @@ export class DrizzlePredicates {
       : tsm.isPropertyAccessExpression(callee)
         ? callee.name.text
         : "";
-    const args = this.arguments(e, depth);
+    const args = this.arguments(e, depth, name === "or");
     switch (name) {
       case "and":
         return and(args);
-      case "or":
-        return { kind: "or", items: args, why: "is inside or(...)" };
+      case "or": {
+        const or: Pred = { kind: "or", items: args, why: "is inside or(...)" };
+        // Every branch pushed under a condition: `or()` of none filters nothing.
+        return this.noneSure.has(e)
+          ? { kind: "weak", item: or, why: "may be or() of no branch, which filters nothing" }
+          : or;
+      }
       case "not":
         return { kind: "weak", item: and(args), why: "is negated by not(...)" };
       case "eq":
@@ -198,13 +203,22 @@ export class DrizzlePredicates {
     }
   }
 
-  /** Arguments of `and`/`or`, with `...filters` spread from a local array and its `push`es. */
-  private arguments(call: ts.CallExpression, depth: number): Pred[] {
+  /** `or(...)` calls every argument of which may be missing (`noneSure`). */
+  private readonly noneSure = new Set<ts.CallExpression>();
+
+  /**
+   * Arguments of `and`/`or`, with `...filters` spread from a local array and its `push`es. A
+   * conditional push weakens an `and` (the term may be missing); in an `or` it is one branch fewer,
+   * which narrows it, so long as some branch is always there.
+   */
+  private arguments(call: ts.CallExpression, depth: number, or = false): Pred[] {
     const tsm = this.ctx.ts;
     const out: Pred[] = [];
+    let sure = false;
     for (const arg of call.arguments) {
       if (!tsm.isSpreadElement(arg)) {
         out.push(this.translate(arg, depth + 1));
+        sure = true;
         continue;
       }
       const inner = skipOuter(tsm, arg.expression);
@@ -223,11 +237,15 @@ export class DrizzlePredicates {
       }
       for (const el of elements) {
         const p = this.translate(el.expr, depth + 1);
+        sure ||= !el.conditional;
         out.push(
-          el.conditional ? { kind: "weak", item: p, why: `${el.conditional.replace("is added", "is pushed")}` } : p,
+          el.conditional && !or
+            ? { kind: "weak", item: p, why: `${el.conditional.replace("is added", "is pushed")}` }
+            : p,
         );
       }
     }
+    if (or && !sure) this.noneSure.add(call);
     return out;
   }
 
