@@ -444,6 +444,31 @@ ${grants}
   });
 });
 
+describe("the row checked in each branch of an if/else (sim's custom tools: a workspace tool or a personal one)", () => {
+  const run = (personal: string) =>
+    runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });
+  if (!c) throw new Error("not found");
+  if (c.tableId) {
+    if (c.tableId !== ctx.tableId) throw new Error("forbidden");
+  } else {
+    ${personal}
+  }
+  await prisma.comment.delete({ where: { id: input.id } });`).flagged;
+
+  test("both branches check the row: the key is the tenant's past the if", () => {
+    assert.deepEqual(run(`if (c.createdBy !== ctx.user.id) throw new Error("forbidden");`), []);
+  });
+
+  test("twins: a branch that checks nothing, or only logs", () => {
+    const BOTH = [
+      "comments.ts:4: findUnique({ where: { id: input.id } })",
+      "comments.ts:11: delete({ where: { id: input.id } })",
+    ];
+    assert.deepEqual(run(`console.log(c.body);`), BOTH);
+    assert.deepEqual(run(`if (c.createdBy !== ctx.user.id) console.warn("not yours");`), BOTH);
+  });
+});
+
 describe("the row used only inside a branch whose condition checks it (sim's checkKnowledgeBaseAccess)", () => {
   const run = (branch: string, after = "return { allowed: false };") =>
     runComments(`  const c = await prisma.comment.findUnique({ where: { id: input.id } });

@@ -1284,7 +1284,15 @@ export abstract class AccessChecks extends FlowValues {
     let used = false;
     const visit = (n: ts.Node): void => {
       if (used || n.end <= scope.end) return;
-      if (tsm.isIdentifier(n) && n.pos >= scope.end && names.has(n.text) && isVariableRead(tsm, n)) used = true;
+      // A test of the row (`if (tool.userId !== userId)`) decides, it hands nothing of the row on.
+      if (
+        tsm.isIdentifier(n) &&
+        n.pos >= scope.end &&
+        names.has(n.text) &&
+        isVariableRead(tsm, n) &&
+        !usedToDecide(tsm, n, 0)
+      )
+        used = true;
       tsm.forEachChild(n, visit);
     };
     if (fn) visit(fn);

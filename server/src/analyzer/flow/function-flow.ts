@@ -147,6 +147,7 @@ export class FunctionFlow extends AccessChecks {
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
     if (tsm.isTryStatement(node)) this.pastTry(node, scope, factsBefore, equalitiesBefore);
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
+    if (tsm.isIfStatement(node)) this.joinBranches(node, scope);
     if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
     if (tsm.isForOfStatement(node)) this.everyRowLooped(node, scope);
   }
@@ -305,6 +306,55 @@ export class FunctionFlow extends AccessChecks {
       );
       if (!rewritten) this.facts.push({ ...fact, value: { ...fact.value, present: true }, scope, pos: st.end });
     }
+  }
+
+  /**
+   * `if (tool.workspaceId) { ...; if (tool.workspaceId !== workspaceId) return 404 } else { if
+   * (tool.userId !== userId) return 403 }` (sim's custom tools): what both branches prove holds past
+   * the `if`; what one proves holds past it when the other ends the path.
+   */
+  private joinBranches(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    const other = st.elseStatement;
+    if (!other || tsm.isIfStatement(other)) return;
+    const [thenExits, elseExits] = [endsPath(tsm, st.thenStatement), endsPath(tsm, other)];
+    if (thenExits && elseExits) return;
+    const held = (branch: ts.Statement) =>
+      this.facts.filter(
+        (f) =>
+          f.scope === branch &&
+          !!f.value.reason &&
+          !f.value.unchecked &&
+          !this.writes.some(
+            (w) => w.pos > f.pos && w.pos <= branch.end && (w.name === f.name || f.name.startsWith(`${w.name}.`)),
+          ),
+      );
+    const [inThen, inElse] = [held(st.thenStatement), held(other)];
+    const joined = thenExits
+      ? inElse
+      : elseExits
+        ? inThen
+        : inThen.flatMap((f) => {
+            const g = inElse.find(
+              (x) =>
+                x.name === f.name &&
+                x.value.kind === f.value.kind &&
+                x.value.table === f.value.table &&
+                !x.value.shared === !f.value.shared &&
+                !x.value.present === !f.value.present &&
+                x.value.uniqueField === f.value.uniqueField,
+            );
+            if (!g) return [];
+            const [a, b] = [f.value.reason!, g.value.reason!];
+            const line = lineOf(this.ctx.sourceFile, st);
+            const reason: Reason = {
+              proof: a.proof,
+              evidence: st,
+              say: (k) => `${a.say(k)}; in the else branch of line ${line}, ${b.say(k)}`,
+            };
+            return [{ ...f, value: { ...f.value, reason } }];
+          });
+    for (const f of joined) this.facts.push({ ...f, scope, pos: st.end });
   }
 
   /**
@@ -687,7 +737,9 @@ export class FunctionFlow extends AccessChecks {
       const row = checked?.row;
       // A row already used before its check proves nothing about that use; a row of a list read
       // (`rows[0]`, each row in a callback) is one of many: only a check of every row counts.
-      if (!checked || !row?.source || this.checks.get(row.source)?.state === "checked") continue;
+      // A row checked on another path (the other branch of an `if`) is checked again here: its
+      // name still holds the unchecked row on this one (FunctionFlow.joinBranches).
+      if (!checked || !row?.source) continue;
       if (listRead(row.source)) continue;
       // `if (line?.invoiceId !== invoice.id) return line`: the failing branch hands the row out.
       if (exits && returnsName(tsm, st.thenStatement, checked.expr)) continue;
