@@ -806,6 +806,23 @@ describe("a scoped read with left joins to other tables", () => {
     assert.deepEqual(flagged(body("reports.map((r) => [r.pageId, opts.input.report])")), ["delete(statusReport)"]);
   });
 
+  test("twins: a scoped list or a Map of its rows added to after the read holds more than the tenant's rows", () => {
+    const read = `  const rows = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.workspaceId, workspaceId));`;
+    const byIds = `  await opts.ctx.db.delete(statusReport).where(inArray(statusReport.id, rows.map((r) => r.id)));`;
+    assert.deepEqual(flagged(`${read}\n${byIds}`), []);
+    assert.deepEqual(flagged(`${read}\n  rows.push(opts.input.report);\n${byIds}`), ["delete(statusReport)"]);
+    assert.deepEqual(flagged(`${read}\n  rows[0] = opts.input.report;\n${byIds}`), ["delete(statusReport)"]);
+    assert.deepEqual(
+      flagged(`${read}
+  const byPage = new Map(rows.map((r) => [r.pageId, r]));
+  byPage.set(opts.input.pageId, opts.input.report);
+  const found = byPage.get(opts.input.pageId);
+  if (!found) throw new Error("not found");
+  await opts.ctx.db.delete(statusReport).where(eq(statusReport.id, found.id));`),
+      ["delete(statusReport)"],
+    );
+  });
+
   test("a where chosen by a `? :` whose branches select by the same key (sim's getWorkflowById)", () => {
     const body = (other: string) => `  const [report] = await opts.ctx.db.select().from(statusReport)
     .where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));

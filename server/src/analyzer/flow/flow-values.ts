@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
-import { calleeName, returnStatements, runLiteral } from "../statements";
+import { calleeName, isWriteTarget, returnStatements, runLiteral } from "../statements";
 import { constDeclarationOf } from "./bindings";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
@@ -794,9 +794,48 @@ export abstract class FlowValues {
    */
   protected bindingValue(name: string, at: ts.Node): Value | undefined {
     const latest = this.latest(this.bindings, name, at);
+    // `rows.push({ id: input.id })`, `rows[0] = x`, `byId.set(k, x)` after the read: the list (or
+    // Map) holds more than the read's rows, whichever use comes after.
+    const v = latest?.value;
+    if (
+      v &&
+      (v.kind === "rows" || v.kind === "keys" || (v.kind === "object" && v.anyField)) &&
+      this.mutated(name, latest.pos)
+    )
+      return undefined;
     if (!latest?.mutable) return latest?.value;
     const open = this.assignmentsSinceJoin(name, at).filter((b) => !b.empty && (b.value.unchecked || !b.value.reason));
     return open.length ? open[open.length - 1]!.value : latest.value;
+  }
+
+  private readonly mutations = new Map<string, boolean>();
+
+  /** Whether a list or Map the name holds is added to or written into after `from`, anywhere in the function. */
+  private mutated(name: string, from: number): boolean {
+    const id = `${name}@${from}`;
+    let found = this.mutations.get(id);
+    if (found !== undefined) return found;
+    const tsm = this.tsm;
+    found = false;
+    const visit = (n: ts.Node): void => {
+      if (found || n.end <= from) return;
+      if (tsm.isIdentifier(n) && n.text === name && n.pos >= from) {
+        const p = n.parent;
+        if (
+          tsm.isPropertyAccessExpression(p) &&
+          p.expression === n &&
+          CHANGES_LIST.has(p.name.text) &&
+          tsm.isCallExpression(p.parent) &&
+          p.parent.expression === p
+        )
+          found = true;
+        else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) found = true;
+      }
+      if (!found) tsm.forEachChild(n, visit);
+    };
+    visit(this.root);
+    this.mutations.set(id, found);
+    return found;
   }
 
   /** A `let`'s assignments the variable may hold at `at`: those since the last one at its own level. */
@@ -975,3 +1014,6 @@ function renamesId(rows: Value): boolean {
     !!rows.source?.projection?.size && (!id || id.field !== "id" || id.table.toLowerCase() !== rows.table.toLowerCase())
   );
 }
+
+/** Methods that put something new into an array or a Map. */
+const CHANGES_LIST = new Set(["push", "unshift", "splice", "fill", "copyWithin", "set"]);

@@ -2,7 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
-import { enclosingClass, outermostExpression, returnedExpressions, skipOuter } from "../statements";
+import { enclosingClass, isWriteTarget, outermostExpression, returnedExpressions, skipOuter } from "../statements";
 
 export { skipOuter };
 import { WeakCache } from "../weak-cache";
@@ -405,24 +405,50 @@ export function arrayElements(
   if (!decl || !init || !tsm.isArrayLiteralExpression(init)) return undefined;
   const out: { expr: ts.Expression; conditional?: string }[] = init.elements.map((expr) => ({ expr }));
   const scope = decl.parent.parent.parent;
-  const visit = (node: ts.Node): void => {
-    if (node.end <= decl.end || node.pos >= before.pos || tsm.isFunctionLike(node)) return;
-    if (tsm.isExpressionStatement(node)) {
+  // Any other change (reassigned, an element written, spliced or sorted, handed to a call, pushed
+  // to inside a callback) leaves what it holds unknown.
+  let unknown = false;
+  const visit = (node: ts.Node, nested: boolean): void => {
+    if (unknown || node.end <= decl.end || node.pos >= before.pos) return;
+    if (tsm.isExpressionStatement(node) && !nested) {
       const e = skipOuter(tsm, node.expression);
       if (
         tsm.isCallExpression(e) &&
         tsm.isPropertyAccessExpression(e.expression) &&
-        e.expression.name.text === "push" &&
+        ADDS.has(e.expression.name.text) &&
         tsm.isIdentifier(e.expression.expression) &&
         e.expression.expression.text === id.text
       ) {
         const conditional = conditionalReason(tsm, node, scope);
         for (const expr of e.arguments) out.push({ expr, conditional });
+        e.arguments.forEach((a) => visit(a, nested));
         return;
       }
     }
-    tsm.forEachChild(node, visit);
+    if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && changesArray(tsm, node))
+      unknown = true;
+    tsm.forEachChild(node, (c) => visit(c, nested || tsm.isFunctionLike(node)));
   };
-  tsm.forEachChild(scope, visit);
-  return out;
+  tsm.forEachChild(scope, (c) => visit(c, false));
+  return unknown ? undefined : out;
+}
+
+/** `filters.push(x)`, `filters.unshift(x)` as statements: elements added. */
+const ADDS = new Set(["push", "unshift"]);
+
+/** Whether this use of an array's name may change what it holds: anything but reading it. */
+function changesArray(tsm: typeof ts, n: ts.Identifier): boolean {
+  const p = n.parent;
+  if (isWriteTarget(tsm, n)) return true;
+  if (tsm.isPropertyAccessExpression(p) && p.expression === n) {
+    // `filters.length`, `filters.map(...)`: reads; `filters.splice(...)`, `filters.length = 0`: changes.
+    if (isWriteTarget(tsm, p)) return true;
+    return /^(?:push|unshift|pop|shift|splice|fill|copyWithin|reverse|sort)$/.test(p.name.text);
+  }
+  if (tsm.isElementAccessExpression(p) && p.expression === n) return isWriteTarget(tsm, p);
+  // Handed to a call (`addFilters(filters)`), or kept under another name.
+  if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) return true;
+  if (tsm.isVariableDeclaration(p) && p.initializer === n) return true;
+  if (tsm.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return true;
+  return false;
 }
