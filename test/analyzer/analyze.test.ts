@@ -220,6 +220,22 @@ describe("a fragment a same-file function returns (plunk's `WHERE ${emailScope(q
     );
   });
 
+  test("a function's whole statement inlined where it is wrapped in a scoped one is still its own statement where it runs", () => {
+    const code = [
+      'import postgres from "postgres";',
+      "const sql = postgres();",
+      "function allOrders() {",
+      "  return sql`SELECT * FROM orders`;",
+      "}",
+      "export const scoped = (t: string) => sql`SELECT * FROM (${allOrders()}) o WHERE o.tenant_id = ${t}`;",
+      "export const leak = () => allOrders();",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [["missing-tenant-filter", 4]],
+    );
+  });
+
   test("the missing predicate's fix goes into the calling statement, beside the call, not into the shared function", () => {
     const code = [
       PRISMA,

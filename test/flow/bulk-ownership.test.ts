@@ -118,6 +118,22 @@ ${PRISMA_CLIENT}export async function handler(tenantId: string, input: { ids: st
       r.flagged.map((f) => f.split(": ")[0]),
       ["lib.ts:5"],
     );
+    // The loop's row written to, the list added to, a block's own `row`, an element changed by a call.
+    for (const change of [
+      ["for (const row of rows) {", "for (const row of rows) {\n    row.id = String(Date.now());"],
+      ["for (const row of rows) {", "rows.push({ id: String(Date.now()) });\n  for (const row of rows) {"],
+      ["for (const row of rows) {", "Object.assign(rows[0], { id: String(Date.now()) });\n  for (const row of rows) {"],
+      [
+        '    await prisma.invoice.update({ where: { id: row.id }, data: { status: "void" } });',
+        '    {\n      const row = { id: String(Date.now()) };\n      await prisma.invoice.update({ where: { id: row.id }, data: { status: "void" } });\n    }',
+      ],
+    ] as const) {
+      const changed = h.run({
+        "/p/src/lib.ts": LIB.replace(change[0], change[1]),
+        "/p/src/handler.ts": caller("rows"),
+      });
+      assert.equal(changed.flagged.length, 1, change[1]);
+    }
     const other = h.run({
       "/p/src/lib.ts": LIB.replace("{ id: row.id }", "{ id: row.tenantId }"),
       "/p/src/handler.ts": caller("rows"),

@@ -150,4 +150,14 @@ export async function handler(tenantId: string, input: { id: string }) {
   test("twin: one return hands back another value", () => {
     assert.deepEqual(run("other ?? null"), ["routes/invoices.ts:7: delete({ where: { id: input.id } })"]);
   });
+
+  test("twins: the row changed on its way through (a field written, handed to Object.assign)", () => {
+    for (const change of ["row.id = why;", "Object.assign(row, { id: why });"]) {
+      const r = h.run({
+        "/p/src/lib/invoices.ts": LIB("null").replace("  return row;\n}", `  ${change}\n  return row;\n}`),
+        "/p/src/routes/invoices.ts": ROUTE.replace("{ id: input.id }", "{ id: inv.id }"),
+      }).flagged;
+      assert.deepEqual(r, ["routes/invoices.ts:7: delete({ where: { id: inv.id } })"], change);
+    }
+  });
 });

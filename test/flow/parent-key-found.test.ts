@@ -237,10 +237,12 @@ describe('raw SQL: a select that renames a column (plunk\'s `SELECT e."templateI
   if (!rows.find((r) => r.id === input.id)) throw new Error("not found");
   await prisma.campaign.delete({ where: { id: input.id } });
   const counted = await prisma.$queryRaw<{ id: string }[]>\`SELECT count(*) AS id FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
-  await prisma.campaign.deleteMany({ where: { id: { in: counted.map((r) => r.id) } } });`);
+  await prisma.campaign.deleteMany({ where: { id: { in: counted.map((r) => r.id) } } });
+  const [one] = await prisma.$queryRaw<any[]>\`SELECT t.id, \${input.id}::jsonb AS target FROM campaigns t WHERE t.tenant_id = \${tenantId}\`;
+  await prisma.campaign.delete({ where: { id: one.target.id } });`);
     assert.deepEqual(
       r.flagged.map((f) => f.split(": ")[0]),
-      ["tasks.ts:5", "tasks.ts:7", "tasks.ts:9"],
+      ["tasks.ts:5", "tasks.ts:7", "tasks.ts:9", "tasks.ts:11"],
     );
   });
 });

@@ -50,10 +50,12 @@ export function identifiesOwnRows(
   if (isMembershipTable(table)) return read && isUserColumn(column) ? "membership" : undefined;
   // `users.id = session.user.id`: the signed-in user's own row (midday's users, whose team_id is
   // only the team they are looking at), to read: a write may set that tenant column to any team.
-  if (USERS_TABLE.test(table.name) && (column === "id" || isEmailColumn(column))) return read ? "own-rows" : undefined;
+  // Not by email: where users are per tenant, one person's email names a row in each of their tenants.
+  if (USERS_TABLE.test(table.name) && column === "id") return read ? "own-rows" : undefined;
   // `user_invites.email = session.user.email`: the invitations addressed to the user, theirs to
-  // read, accept or decline (midday's invites); the session's email is as much theirs as its id.
-  if (isInvitationTable(table) && isEmailColumn(column)) return "own-rows";
+  // read (midday's invites); the session's email is as much theirs as its id. Not to write: an
+  // update may move the invitation into any tenant, with any role.
+  if (isInvitationTable(table) && isEmailColumn(column)) return read ? "own-rows" : undefined;
   // A row shared with the user is theirs to read; changing it changes its owner's data.
   const sharedWith = read && SHARED_WITH_COLUMN.test(normalizeColumnName(column));
   return isOwnerColumn(column) || sharedWith ? "own-rows" : undefined;

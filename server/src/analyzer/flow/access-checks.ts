@@ -7,6 +7,7 @@ import { isCredentialField, isPublicFlag } from "../credentials";
 import { usedToDecide } from "../explain-evidence";
 import { strip } from "../orm/prisma-syntax";
 import {
+  answersWithAccess,
   asksOnItsOwn,
   calleeName,
   checkedSubject,
@@ -410,6 +411,8 @@ export abstract class AccessChecks extends FlowValues {
     visit(block);
     if (!ok || !grants || !source || this.checks.get(source)?.state === "checked") return;
     if (this.usedBefore(source, st, scope, parts)) return;
+    // `if (strict) { if (!canModify) throw }`: a refusal in a branch the read is not in holds there only.
+    if (!within(source.call, scope) && this.usedPast(source, scope)) return;
     const line = lineOf(this.ctx.sourceFile, st);
     this.markChecked(
       source,
@@ -432,9 +435,12 @@ export abstract class AccessChecks extends FlowValues {
   protected grantedBranch(st: ts.IfStatement, scope: ts.Node): void {
     const tsm = this.tsm;
     let found: { source: FlowQuery; say: string; part?: ts.Node } | undefined;
-    for (const term of andTerms(tsm, st.expression)) found ??= this.grantedBy(term, st);
+    const terms = andTerms(tsm, st.expression);
+    for (const term of terms) found ??= this.grantedBy(term, st);
     if (!found || this.checks.get(found.source)?.state === "checked") return;
     if (this.usedBefore(found.source, st, scope, found.part ? [found.part] : [])) return;
+    // `if ((await send(c)) && c.userId === user.id)`: the condition itself hands the row on first.
+    if (terms.some((t) => this.handsOn(found!.source, t))) return;
     if (this.usedPast(found.source, st) || (st.elseStatement && this.usedWithin(found.source, st.elseStatement)))
       return;
     const line = lineOf(this.ctx.sourceFile, st);
@@ -445,6 +451,20 @@ export abstract class AccessChecks extends FlowValues {
       st.thenStatement,
       st.thenStatement.pos,
     );
+  }
+
+  /** Whether `node` reads the row `source` read other than to decide (`send(c)`, not `c.userId === id`). */
+  private handsOn(source: FlowQuery, node: ts.Node): boolean {
+    const tsm = this.tsm;
+    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
+    let used = false;
+    const visit = (n: ts.Node): void => {
+      if (used) return;
+      if (tsm.isIdentifier(n) && names.has(n.text) && isVariableRead(tsm, n) && !usedToDecide(tsm, n, 0)) used = true;
+      tsm.forEachChild(n, visit);
+    };
+    visit(node);
+    return used;
   }
 
   /** Whether a name holding the row `source` read is read inside `node`. */
@@ -467,16 +487,19 @@ export abstract class AccessChecks extends FlowValues {
     block: ts.Block,
   ): { source: FlowQuery; say: string; parts: ts.Node[] } | undefined {
     const tsm = this.tsm;
-    let outermost: ts.Node = statement;
-    let found: { source: FlowQuery; say: string; part?: ts.Node } | undefined;
+    let found: { source: FlowQuery; say: string; part?: ts.Node; term: ts.Node } | undefined;
     for (let child: ts.Node = statement, n = statement.parent; n && n !== block; child = n, n = n.parent) {
       if (tsm.isBlock(n)) continue;
       if (!tsm.isIfStatement(n) || n.thenStatement !== child) return undefined;
-      outermost = n;
-      for (const term of andTerms(tsm, n.expression)) found ??= this.grantedBy(term, n);
+      for (const term of andTerms(tsm, n.expression)) {
+        const granted = found ? undefined : this.grantedBy(term, n);
+        if (granted) found = { ...granted, term };
+      }
     }
-    // The `if`s read the row for the check, as does the const its answer was kept in.
-    return found && { source: found.source, say: found.say, parts: found.part ? [outermost, found.part] : [outermost] };
+    // The granting term reads the row for the check, as does the const its answer was kept in.
+    return (
+      found && { source: found.source, say: found.say, parts: found.part ? [found.term, found.part] : [found.term] }
+    );
   }
 
   /**
@@ -521,7 +544,7 @@ export abstract class AccessChecks extends FlowValues {
       [x.left, x.right].some((side) => isNothing(tsm, side))
     ) {
       const answer = strip(tsm, isNothing(tsm, x.left) ? x.right : x.left);
-      if (tsm.isIdentifier(answer)) return this.grantedBy(answer, at, depth + 1);
+      if (tsm.isIdentifier(answer) && this.accessAnswer(answer, at)) return this.grantedBy(answer, at, depth + 1);
     }
     // `perm === "admin"`: the check answered with a role, which it gives only to a member.
     if (
@@ -531,7 +554,8 @@ export abstract class AccessChecks extends FlowValues {
     ) {
       const literal = [x.left, x.right].find((side) => tsm.isStringLiteralLike(strip(tsm, side)));
       const answer = literal && strip(tsm, literal === x.left ? x.right : x.left);
-      if (answer && tsm.isIdentifier(answer) && depth < 2) return this.grantedBy(answer, at, depth + 1);
+      if (answer && tsm.isIdentifier(answer) && depth < 2 && this.accessAnswer(answer, at))
+        return this.grantedBy(answer, at, depth + 1);
     }
     while (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
     const decl = tsm.isIdentifier(x) ? constDeclarationOf(tsm, x, at) : undefined;
@@ -593,6 +617,15 @@ export abstract class AccessChecks extends FlowValues {
       if (keyed) return { source: keyed.source, say: `the row's ${keyed.field} is passed to \`${name}\``, part };
     }
     return undefined;
+  }
+
+  /** `perm` of `const perm = await getUserEntityPermissions(...)`: an access lookup's answer, null for none. */
+  private accessAnswer(id: ts.Identifier, at: ts.Node): boolean {
+    const tsm = this.tsm;
+    let init = constInitializer(tsm, id, at);
+    init = init && strip(tsm, init);
+    while (init && tsm.isAwaitExpression(init)) init = strip(tsm, init.expression);
+    return !!init && tsm.isCallExpression(init) && answersWithAccess(tsm, init);
   }
 
   /**
@@ -1546,7 +1579,7 @@ function isAssignmentKind(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
 }
 
 /** The names a binding pattern declares (`{ a, b: { c } }`, `[x, ...rest]`). */
-function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
+export function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
   if (tsm.isIdentifier(name)) return [name.text];
   return name.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : boundNames(tsm, el.name)));
 }

@@ -31,6 +31,14 @@ const THROWS = /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/;
  * checks anything.
  */
 const GETS_ACCESS = /^get[A-Z]\w*(?:Access|Permissions?|Role)(?:Cached|Memoi[sz]ed)?$/;
+
+/**
+ * `getUserEntityPermissions(...)`, `getProjectAccess(...)`: a lookup of what the user may do, which
+ * answers nothing (null) when they may do nothing; not a yes-or-no check, whose `false` is an answer too.
+ */
+export function answersWithAccess(tsm: typeof ts, call: ts.CallExpression): boolean {
+  return GETS_ACCESS.test(calleeName(tsm, call) ?? "");
+}
 /** A check whose `true` is the refusal: `isReadTypebotForbidden(typebot, user)`, `isAccessDenied`, `cannotEdit`. */
 const REFUSES =
   /^(?:is|has)?[A-Z]?\w*(?:Forbidden|Denied|Unauthori[sz]ed|NotAllowed|NoAccess)$|^(?:cannot|lacks)[A-Z]|^cannot$/;

@@ -589,7 +589,9 @@ export abstract class FlowValues {
       !!links?.ownerKey(table, name) ||
       !!links?.relatedRows(table, name) ||
       !!links?.parentOf(table, name) ||
-      !!links?.isTenantRow(table, name)
+      !!links?.isTenantRow(table, name) ||
+      !!links?.referencedTable(table, name) ||
+      !!links?.isUniqueField(table, name)
     );
   }
 
@@ -602,7 +604,11 @@ export abstract class FlowValues {
     const q = row.source;
     const nested = [...(q?.projection ?? [])].filter(([k]) => k.startsWith(`${name}.`)).map(([, p]) => p.table);
     const table = nested[0];
-    if (table && nested.every((t) => t === table) && q?.joinedParents?.includes(table)) return table;
+    // What the select puts under the name decides, whatever relation the name may also be.
+    if (nested.length)
+      return nested.every((t) => t === table) && q?.joinedParents?.includes(table!) ? table : undefined;
+    // A select that names its fields and none of them this one: it holds no relation either.
+    if (q?.projection?.size) return undefined;
     return this.ctx.links?.parentOf(row.table, name);
   }
 
@@ -800,7 +806,7 @@ export abstract class FlowValues {
     if (
       v &&
       (v.kind === "rows" || v.kind === "keys" || (v.kind === "object" && v.anyField)) &&
-      this.mutated(name, latest.pos)
+      this.mutated(name, latest.pos, v.kind === "object")
     )
       return undefined;
     if (!latest?.mutable) return latest?.value;
@@ -810,9 +816,13 @@ export abstract class FlowValues {
 
   private readonly mutations = new Map<string, boolean>();
 
-  /** Whether a list or Map the name holds is added to or written into after `from`, anywhere in the function. */
-  private mutated(name: string, from: number): boolean {
-    const id = `${name}@${from}`;
+  /**
+   * Whether a list or Map the name holds is added to or written into after `from`, anywhere in the
+   * function: `push`, `set`, an element written or handed to a call (`Object.assign(rows[0], x)`),
+   * and for a Map (`handed`) the Map itself handed to a call.
+   */
+  private mutated(name: string, from: number, handed: boolean): boolean {
+    const id = `${name}@${from}@${handed}`;
     let found = this.mutations.get(id);
     if (found !== undefined) return found;
     const tsm = this.tsm;
@@ -830,6 +840,14 @@ export abstract class FlowValues {
         )
           found = true;
         else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) found = true;
+        else if (
+          tsm.isElementAccessExpression(p) &&
+          p.expression === n &&
+          tsm.isCallExpression(p.parent) &&
+          p.parent.expression !== p
+        )
+          found = true;
+        else if (handed && (tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) found = true;
       }
       if (!found) tsm.forEachChild(n, visit);
     };

@@ -18,7 +18,7 @@ import {
   type Binding,
   type FlowContext,
 } from "./flow-values";
-import { AccessChecks, elementsWritten, listChanged } from "./access-checks";
+import { AccessChecks, boundNames, elementsWritten, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, listRead, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
@@ -319,10 +319,23 @@ export class FunctionFlow extends AccessChecks {
     if (!other || tsm.isIfStatement(other)) return;
     const [thenExits, elseExits] = [endsPath(tsm, st.thenStatement), endsPath(tsm, other)];
     if (thenExits && elseExits) return;
+    // A name the branch declares itself (`const id = input.x`) is another variable past the `if`.
+    const declaredIn = (branch: ts.Statement, name: string) => {
+      const root = /^[\w$]+/.exec(name)?.[0];
+      let found = false;
+      const visit = (n: ts.Node): void => {
+        if (found) return;
+        if (tsm.isVariableDeclaration(n) && boundNames(tsm, n.name).includes(root ?? "")) found = true;
+        else tsm.forEachChild(n, visit);
+      };
+      visit(branch);
+      return found;
+    };
     const held = (branch: ts.Statement) =>
       this.facts.filter(
         (f) =>
           f.scope === branch &&
+          !declaredIn(branch, f.name) &&
           !!f.value.reason &&
           !f.value.unchecked &&
           !this.writes.some(

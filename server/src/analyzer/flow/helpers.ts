@@ -22,7 +22,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
+import { isWriteTarget, returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
@@ -383,7 +383,23 @@ export class HelperSummaries implements HelperEffects {
     const arg = call.arguments[index];
     if (!param || param.dotDotDotToken || !arg || tsm.isSpreadElement(arg) || isAssigned(tsm, fn.body, first.text))
       return undefined;
-    return arg;
+    // `row.id = overrideId`, `Object.assign(row, patch)`, `fill(row)`: the row may come back changed.
+    let changed = false;
+    const visit = (n: ts.Node): void => {
+      if (changed) return;
+      if (tsm.isIdentifier(n) && n.text === first.text && n !== param.name) {
+        const p = n.parent;
+        const field = (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === n;
+        if (
+          (field && isWriteTarget(tsm, p)) ||
+          ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n)
+        )
+          changed = true;
+      }
+      tsm.forEachChild(n, visit);
+    };
+    visit(fn.body);
+    return changed ? undefined : arg;
   }
 
   returns(call: ts.CallExpression): Value | undefined {

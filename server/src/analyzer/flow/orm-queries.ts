@@ -127,7 +127,7 @@ export function ormFlowQuery(
       ? objectParentKeys(ctx, whereObject, table)
       : whereCalls
         ? columnParentKeys(ctx, whereCalls, table)
-        : row && insertedUnder(ctx, row, table);
+        : row && insertedUnder(ctx, row, table, orm === "drizzle" || orm === "kysely");
   const projection = orm === "drizzle" ? renamingProjection(ctx, call) : undefined;
   return {
     call,
@@ -400,13 +400,20 @@ function objectParentKeys(ctx: OrmContext, where: ts.ObjectLiteralExpression, ta
  * table owned through `spaces`): its owning key only, since another parent's key ties the row to
  * nothing. Rows (an array) each need theirs: none is taken for all.
  */
-function insertedUnder(ctx: OrmContext, row: ts.Expression, table: string): ParentKey[] | undefined {
+function insertedUnder(
+  ctx: OrmContext,
+  row: ts.Expression,
+  table: string,
+  /** Drizzle's and Kysely's `values(row)` copy the row; Knex keeps it until the query runs. */
+  copies: boolean,
+): ParentKey[] | undefined {
   const tsm = ctx.ts;
   const owner = lookupTenantTable(ctx.model, table)?.owner;
   let object = skipOuter(tsm, row);
   // `const newDefinition = { knowledgeBaseId: data.knowledgeBaseId, ... }`, then `values(newDefinition)`:
   // the object as written, when nothing changes its owning key before the insert.
   if (tsm.isIdentifier(object)) {
+    if (!copies) return undefined;
     const changes = fieldChanges(tsm, object, row);
     const init = Array.isArray(changes) && !changes.length ? constInitializer(tsm, object, row) : undefined;
     if (!init) return undefined;

@@ -301,7 +301,7 @@ function taggedHole(
       // written here. Names inside it are the function's own, never the caller's: none is followed.
       const returned = nesting < MAX_NESTING ? helperFragment(ctx, e, depth) : undefined;
       if (!returned || ctx.inlineBudget-- <= 0) return hole("value");
-      ctx.claimed.add(returned);
+      // Not claimed: the function's own template is still a statement of its own where it runs.
       return { kind: "fragment", expr, parts: taggedTemplateParts(ctx, returned, 0, nesting + 1), after: end };
     }
     const written =

@@ -85,7 +85,7 @@ export function qualifiedTablesIn(parsed: ParsedSql): { schema: string; table: s
  * What each output column of a one-table SELECT holds, when the select renames one
  * (`SELECT c."segmentId" AS id FROM campaigns c`): `id` holds the row's `segmentId`, a key of the
  * segment it points at, not the campaign's own id. Columns of the table map to `{ column, field }`;
- * anything else (`count(*) AS n`) to the table alone, which no key is read from. Undefined when no
+ * anything else (`count(*) AS n`) to no table, and no key is read from it. Undefined when no
  * output is renamed (each field then is the column of its name), for a `*`, a join, a set operation
  * or several statements.
  */
@@ -110,8 +110,8 @@ export function selectProjection(
       ref && (ref.qualifier.length === 0 || own.has(ref.qualifier[ref.qualifier.length - 1]!.toLowerCase()));
     const name = t.name ?? ref?.column;
     if (!name) continue;
-    if (ofTable) out.set(name, { table, column: ref.column, field: ref.column });
-    else out.set(name, { table });
+    // Anything else (`count(*) AS n`, `${x}::jsonb AS target`) holds no field of the row: no table.
+    out.set(name, ofTable ? { table, column: ref.column, field: ref.column } : { table: "" });
     if (name !== ref?.column) renamed = true;
   }
   return renamed ? out : undefined;
