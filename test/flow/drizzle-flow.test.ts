@@ -810,6 +810,11 @@ describe("a scoped read with left joins to other tables", () => {
     const read = `  const rows = await opts.ctx.db.select().from(statusReport).where(eq(statusReport.workspaceId, workspaceId));`;
     const byIds = `  await opts.ctx.db.delete(statusReport).where(inArray(statusReport.id, rows.map((r) => r.id)));`;
     assert.deepEqual(flagged(`${read}\n${byIds}`), []);
+    // Handing an element to a call reads it; assigning into one changes it.
+    assert.deepEqual(flagged(`${read}\n  console.log(rows[0]);\n${byIds}`), []);
+    assert.deepEqual(flagged(`${read}\n  Object.assign(rows[0], opts.input.report);\n${byIds}`), [
+      "delete(statusReport)",
+    ]);
     assert.deepEqual(flagged(`${read}\n  rows.push(opts.input.report);\n${byIds}`), ["delete(statusReport)"]);
     assert.deepEqual(flagged(`${read}\n  rows[0] = opts.input.report;\n${byIds}`), ["delete(statusReport)"]);
     assert.deepEqual(

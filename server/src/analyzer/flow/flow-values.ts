@@ -818,7 +818,7 @@ export abstract class FlowValues {
 
   /**
    * Whether a list or Map the name holds is added to or written into after `from`, anywhere in the
-   * function: `push`, `set`, an element written or handed to a call (`Object.assign(rows[0], x)`),
+   * function: `push`, `set`, an element written or assigned into (`Object.assign(rows[0], x)`),
    * and for a Map (`handed`) the Map itself handed to a call.
    */
   private mutated(name: string, from: number, handed: boolean): boolean {
@@ -840,11 +840,13 @@ export abstract class FlowValues {
         )
           found = true;
         else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) found = true;
+        // `Object.assign(rows[0], patch)`: an element changed in place (handing one to a call reads it).
         else if (
           tsm.isElementAccessExpression(p) &&
           p.expression === n &&
           tsm.isCallExpression(p.parent) &&
-          p.parent.expression !== p
+          p.parent.arguments[0] === p &&
+          p.parent.expression.getText() === "Object.assign"
         )
           found = true;
         else if (handed && (tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) found = true;

@@ -267,7 +267,10 @@ export function holdsNothing(tsm: typeof ts, e: ts.Expression): boolean {
 const FAILED = /^(?:error|fail|failure)$/;
 
 /** `result.unwrap()`, neverthrow's `_unsafeUnwrap()`, `getOrThrow()`: the wrapped value, or a throw when it holds none. */
-export function isUnwrap(tsm: typeof ts, e: ts.Expression): e is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
+export function isUnwrap(
+  tsm: typeof ts,
+  e: ts.Expression,
+): e is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
   return (
     tsm.isCallExpression(e) &&
     e.arguments.length === 0 &&

@@ -529,7 +529,9 @@ class ScopeChecker {
         : {}),
       ...(this.options.sessionUser && {
         ownRows: (ref: Ref, column: string, param: number) =>
-          ref.tenant && this.options.sessionUser!(param, userKeyOf(column)) ? ownRowsOf(ref.tenant, column, !!level.reads) : undefined,
+          ref.tenant && this.options.sessionUser!(param, userKeyOf(column))
+            ? ownRowsOf(ref.tenant, column, !!level.reads)
+            : undefined,
       }),
     };
     const meanings = terms.map((t) => classifyTerm(t.expr, ctx));
