@@ -218,3 +218,21 @@ export function isWriteTarget(tsm: typeof ts, node: ts.Node): boolean {
     return p.operator === tsm.SyntaxKind.PlusPlusToken || p.operator === tsm.SyntaxKind.MinusMinusToken;
   return (tsm.isForOfStatement(p) || tsm.isForInStatement(p)) && p.initializer === cur;
 }
+
+/** What a constructor's body assigns to `this.<name>` (`this.table = orders`), each right-hand side. */
+export function thisAssignments(tsm: typeof ts, body: ts.Node | undefined, name: string): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (
+      tsm.isBinaryExpression(n) &&
+      n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+      tsm.isPropertyAccessExpression(n.left) &&
+      n.left.expression.kind === tsm.SyntaxKind.ThisKeyword &&
+      n.left.name.text === name
+    )
+      out.push(n.right);
+    tsm.forEachChild(n, visit);
+  };
+  if (body) visit(body);
+  return out;
+}

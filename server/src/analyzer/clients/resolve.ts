@@ -5,7 +5,7 @@
 // type annotation, through type aliases and `ReturnType<typeof factory>`, or as the callback
 // parameter of `withTenant(id, (tx) => ...)` and `x.$transaction((tx) => ...)`), and `$extends` results.
 import type ts from "typescript";
-import { enclosingClass, skipOuterAndAwait } from "../statements";
+import { enclosingClass, skipOuterAndAwait, thisAssignments } from "../statements";
 import type { ResolvedConfig } from "../config/types";
 
 export type ReceiverKind = "scoped" | "unscoped" | "unknown";
@@ -361,18 +361,7 @@ function thisField(tsm: typeof ts, access: ts.PropertyAccessExpression): (ts.Exp
       for (const p of member.parameters)
         if (tsm.isIdentifier(p.name) && p.name.text === name && p.type && tsm.getModifiers?.(p)?.length)
           out.push(p.type);
-      const visit = (n: ts.Node): void => {
-        if (
-          tsm.isBinaryExpression(n) &&
-          n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
-          tsm.isPropertyAccessExpression(n.left) &&
-          n.left.expression.kind === tsm.SyntaxKind.ThisKeyword &&
-          n.left.name.text === name
-        )
-          out.push(n.right);
-        tsm.forEachChild(n, visit);
-      };
-      if (member.body) visit(member.body);
+      out.push(...thisAssignments(tsm, member.body, name));
     }
   }
   return out;

@@ -455,26 +455,18 @@ export abstract class AccessChecks extends FlowValues {
 
   /** Whether `node` reads the row `source` read other than to decide (`send(c)`, not `c.userId === id`). */
   private handsOn(source: FlowQuery, node: ts.Node): boolean {
-    const tsm = this.tsm;
-    const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
-    let used = false;
-    const visit = (n: ts.Node): void => {
-      if (used) return;
-      if (tsm.isIdentifier(n) && names.has(n.text) && isVariableRead(tsm, n) && !usedToDecide(tsm, n, 0)) used = true;
-      tsm.forEachChild(n, visit);
-    };
-    visit(node);
-    return used;
+    return this.usedWithin(source, node, false);
   }
 
-  /** Whether a name holding the row `source` read is read inside `node`. */
-  private usedWithin(source: FlowQuery, node: ts.Node): boolean {
+  /** Whether a name holding the row `source` read is read inside `node` (`deciding`: tests of it count too). */
+  private usedWithin(source: FlowQuery, node: ts.Node, deciding = true): boolean {
     const tsm = this.tsm;
     const names = new Set(this.bindings.filter((b) => b.value.source === source).map((b) => b.name));
     let used = false;
     const visit = (n: ts.Node): void => {
       if (used) return;
-      if (tsm.isIdentifier(n) && names.has(n.text) && isVariableRead(tsm, n)) used = true;
+      if (tsm.isIdentifier(n) && names.has(n.text) && isVariableRead(tsm, n) && (deciding || !usedToDecide(tsm, n, 0)))
+        used = true;
       tsm.forEachChild(n, visit);
     };
     visit(node);

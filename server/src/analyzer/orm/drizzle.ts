@@ -2,7 +2,7 @@
 // `insert`, and the relational API `db.query.t.findMany({ where })` in its callback and object forms.
 import type ts from "typescript";
 import type { TenantTable } from "../model/types";
-import { callsChainedOn } from "../statements";
+import { callsChainedOn, thisAssignments } from "../statements";
 import type { Fix, TextEdit } from "../types";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { insertFindings } from "./builder-insert";
@@ -290,24 +290,11 @@ function hasAbstract(tsm: typeof ts, cls: ts.ClassLikeDeclaration): boolean {
 
 /** `this.table = orders` in the constructor: a value the class gives itself. */
 function assignedInConstructor(tsm: typeof ts, ctor: ts.ConstructorDeclaration | undefined, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (
-      tsm.isBinaryExpression(n) &&
-      n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
-      tsm.isPropertyAccessExpression(n.left) &&
-      n.left.expression.kind === tsm.SyntaxKind.ThisKeyword &&
-      n.left.name.text === name
-    ) {
-      const right = skipOuter(tsm, n.right);
-      // `this.table = table` of a constructor parameter is still handed in.
-      found = !(tsm.isIdentifier(right) && !!parameterOf(tsm, right));
-    }
-    tsm.forEachChild(n, visit);
-  };
-  if (ctor?.body) visit(ctor.body);
-  return found;
+  // `this.table = table` of a constructor parameter is still handed in.
+  return thisAssignments(tsm, ctor?.body, name).some((value) => {
+    const right = skipOuter(tsm, value);
+    return !(tsm.isIdentifier(right) && !!parameterOf(tsm, right));
+  });
 }
 
 interface BuilderQueryShape {
