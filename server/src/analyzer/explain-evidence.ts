@@ -9,7 +9,7 @@ import { tenantNameVariants } from "./fixes/tenant-value";
 import { relationsOf } from "./model/relations";
 import { isShareKey, lookupTenantTable, type TenantModel, type TenantTable } from "./model/types";
 import { constDeclaration, strip } from "./orm/prisma-syntax";
-import { calleeName } from "./statements";
+import { calleeName, enclosingFunction } from "./statements";
 import { endsPath } from "./flow/conditions";
 import { normalize } from "./flow/flow-values";
 import type { ProofKind } from "./types";
@@ -569,11 +569,6 @@ function isIncrement(tsm: typeof ts, op: ts.SyntaxKind): boolean {
 
 /** Array methods whose callback's answers decide what the call hands back. */
 const ARRAY_TESTS = new Set(["some", "every", "find", "findIndex", "findLast", "filter", "includes", "map", "flatMap"]);
-
-function enclosingFunction(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
-  for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n)) return n;
-  return undefined;
-}
 
 /** The call with what only awaits or unwraps it (`await x`, `(x)`, `x!`): the node its value stands as. */
 function awaitedCall(tsm: typeof ts, call: ts.CallExpression): ts.Node {

@@ -236,3 +236,44 @@ export function thisAssignments(tsm: typeof ts, body: ts.Node | undefined, name:
   if (body) visit(body);
   return out;
 }
+
+/** The function (or method, arrow, accessor) a node sits in, if any. */
+export function enclosingFunction(tsm: typeof ts, node: ts.Node): ts.FunctionLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) if (tsm.isFunctionLike(n)) return n as ts.FunctionLikeDeclaration;
+  return undefined;
+}
+
+/** Methods that put something new into the array or Map they are called on. */
+const ADDS_TO_HELD = /^(?:push|unshift|splice|fill|copyWithin|set)$/;
+/** ...and those that only take out or reorder what it holds. */
+const TAKES_FROM_HELD = /^(?:pop|shift|reverse|sort|delete|clear)$/;
+
+/**
+ * Whether this use of a name may change the list, Map or object it holds: written to (`x = ...`,
+ * `x.id = ...`, `x[0] = ...`), a changing method (`x.push(...)`, `x.set(...)`), assigned into
+ * (`Object.assign(x, ...)`, `Object.assign(x[0], ...)`); with `handed`, also handed to a call
+ * (`fill(x)`) or kept under another name (`const y = x`), which may change it later. `removals`:
+ * taking out or reordering counts too (a list of where terms may lose its tenant term; a list of
+ * rows that loses some still holds only the tenant's).
+ */
+export function mayChangeHeld(tsm: typeof ts, n: ts.Identifier, handed: boolean, removals = true): boolean {
+  const p = n.parent;
+  if (isWriteTarget(tsm, n)) return true;
+  const member = (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === n;
+  if (member) {
+    if (isWriteTarget(tsm, p)) return true;
+    if (
+      tsm.isPropertyAccessExpression(p) &&
+      (ADDS_TO_HELD.test(p.name.text) || (removals && TAKES_FROM_HELD.test(p.name.text)))
+    ) {
+      return tsm.isCallExpression(p.parent) && p.parent.expression === p;
+    }
+    const call = p.parent;
+    return tsm.isCallExpression(call) && call.arguments[0] === p && call.expression.getText() === "Object.assign";
+  }
+  if (tsm.isCallExpression(p) && p.arguments[0] === n && p.expression.getText() === "Object.assign") return true;
+  if (!handed) return false;
+  if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) return true;
+  if (tsm.isVariableDeclaration(p) && p.initializer === n) return true;
+  return tsm.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken;
+}

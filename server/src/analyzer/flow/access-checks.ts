@@ -1571,7 +1571,7 @@ function isAssignmentKind(tsm: typeof ts, kind: ts.SyntaxKind): boolean {
 }
 
 /** The names a binding pattern declares (`{ a, b: { c } }`, `[x, ...rest]`). */
-export function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
+function boundNames(tsm: typeof ts, name: ts.BindingName): string[] {
   if (tsm.isIdentifier(name)) return [name.text];
   return name.elements.flatMap((el) => (tsm.isOmittedExpression(el) ? [] : boundNames(tsm, el.name)));
 }

@@ -106,3 +106,15 @@ function writtenBy(tsm: typeof ts, target: ts.Expression): ts.Expression[] {
   if (tsm.isBinaryExpression(t) && t.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return writtenBy(tsm, t.left);
   return [];
 }
+
+/** Whether a variable declaration inside `node` declares `name` (`const id = input.x` in a branch). */
+export function declaresName(tsm: typeof ts, node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (tsm.isVariableDeclaration(n) && binds(tsm, n.name, name)) found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}

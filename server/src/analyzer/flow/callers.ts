@@ -7,8 +7,8 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
-import { isWriteTarget } from "../statements";
-import { bindingPath, binds, constDeclarationOf, writes } from "./bindings";
+import { enclosingFunction, mayChangeHeld } from "../statements";
+import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
 import { functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
 import { mapsToId } from "./values";
 
@@ -39,10 +39,10 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
       if (path !== ".id" || depth >= 3 || isAssigned(tsm, cur.statement, id.text)) return undefined;
       // The loop's own row, unchanged: not a name a block inside declares again, not written to,
       // from a list nothing adds to or writes into.
-      if (shadowedBelow(tsm, id, cur) || changesObject(tsm, cur.statement, id.text)) return undefined;
+      if (declaresName(tsm, cur.statement, id.text) || changesHeld(tsm, cur.statement, id.text)) return undefined;
       const list = subsetOf(tsm, cur.expression);
       const fn = enclosingFunction(tsm, cur);
-      if (tsm.isIdentifier(list) && fn?.body && changesObject(tsm, fn.body, list.text)) return undefined;
+      if (tsm.isIdentifier(list) && fn?.body && changesHeld(tsm, fn.body, list.text)) return undefined;
       const inner = parameterKey(tsm, subsetOf(tsm, cur.expression), depth + 1);
       return inner && { ...inner, path: inner.path + IDS_OF_ROWS };
     }
@@ -220,58 +220,16 @@ function elementsOf(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): ts.Expressi
   return ELEMENT_METHODS.has(call.expression.name.text) ? subsetOf(tsm, call.expression.expression) : undefined;
 }
 
-/** Whether a block between `id` and `loop` declares the name again. */
-function shadowedBelow(tsm: typeof ts, id: ts.Identifier, loop: ts.Node): boolean {
-  for (let n: ts.Node = id.parent; n && n !== loop; n = n.parent) {
-    if (!tsm.isBlock(n)) continue;
-    for (const st of n.statements)
-      if (
-        tsm.isVariableStatement(st) &&
-        st.declarationList.declarations.some((d) => tsm.isIdentifier(d.name) && d.name.text === id.text)
-      )
-        return true;
-  }
-  return false;
-}
-
-/** Whether `body` may change what the name holds: a field or element written, a mutating method, handed to a call. */
-function changesObject(tsm: typeof ts, body: ts.Node, name: string): boolean {
+/** Whether `body` has a use of the name that may change what it holds (statements.ts mayChangeHeld). */
+function changesHeld(tsm: typeof ts, body: ts.Node, name: string): boolean {
   let changed = false;
   const visit = (n: ts.Node): void => {
     if (changed) return;
-    if (tsm.isIdentifier(n) && n.text === name) {
-      const p = n.parent;
-      const member = (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === n;
-      if (member && isWriteTarget(tsm, p)) changed = true;
-      else if (
-        member &&
-        tsm.isPropertyAccessExpression(p) &&
-        MUTATES.test(p.name.text) &&
-        tsm.isCallExpression(p.parent)
-      )
-        changed = true;
-      // `Object.assign(rows[0], patch)`, `touch(row)`: handed on, maybe changed.
-      else if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) changed = true;
-      else if (
-        member &&
-        tsm.isElementAccessExpression(p) &&
-        tsm.isCallExpression(p.parent) &&
-        p.parent.expression !== p
-      )
-        changed = true;
-    }
-    tsm.forEachChild(n, visit);
+    if (tsm.isIdentifier(n) && n.text === name && mayChangeHeld(tsm, n, true)) changed = true;
+    else tsm.forEachChild(n, visit);
   };
   visit(body);
   return changed;
-}
-
-const MUTATES = /^(?:push|unshift|splice|fill|copyWithin|set)$/;
-
-function enclosingFunction(tsm: typeof ts, n: ts.Node): ts.FunctionLikeDeclaration | undefined {
-  for (let cur: ts.Node | undefined = n.parent; cur; cur = cur.parent)
-    if (tsm.isFunctionLike(cur)) return cur as ts.FunctionLikeDeclaration;
-  return undefined;
 }
 
 /** Whether `for (const name of ...)` (or `let`) binds `name` itself, not inside a pattern. */

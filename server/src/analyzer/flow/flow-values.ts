@@ -6,7 +6,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
-import { calleeName, isWriteTarget, returnStatements, runLiteral } from "../statements";
+import { calleeName, mayChangeHeld, returnStatements, runLiteral } from "../statements";
 import { constDeclarationOf } from "./bindings";
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
@@ -829,28 +829,8 @@ export abstract class FlowValues {
     found = false;
     const visit = (n: ts.Node): void => {
       if (found || n.end <= from) return;
-      if (tsm.isIdentifier(n) && n.text === name && n.pos >= from) {
-        const p = n.parent;
-        if (
-          tsm.isPropertyAccessExpression(p) &&
-          p.expression === n &&
-          CHANGES_LIST.has(p.name.text) &&
-          tsm.isCallExpression(p.parent) &&
-          p.parent.expression === p
-        )
-          found = true;
-        else if (tsm.isElementAccessExpression(p) && p.expression === n && isWriteTarget(tsm, p)) found = true;
-        // `Object.assign(rows[0], patch)`: an element changed in place (handing one to a call reads it).
-        else if (
-          tsm.isElementAccessExpression(p) &&
-          p.expression === n &&
-          tsm.isCallExpression(p.parent) &&
-          p.parent.arguments[0] === p &&
-          p.parent.expression.getText() === "Object.assign"
-        )
-          found = true;
-        else if (handed && (tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) found = true;
-      }
+      // A list of the tenant's rows that loses some (`rows.pop()`, `sort`) still holds only theirs.
+      if (tsm.isIdentifier(n) && n.text === name && n.pos >= from && mayChangeHeld(tsm, n, handed, false)) found = true;
       if (!found) tsm.forEachChild(n, visit);
     };
     visit(this.root);
@@ -1034,6 +1014,3 @@ function renamesId(rows: Value): boolean {
     !!rows.source?.projection?.size && (!id || id.field !== "id" || id.table.toLowerCase() !== rows.table.toLowerCase())
   );
 }
-
-/** Methods that put something new into an array or a Map. */
-const CHANGES_LIST = new Set(["push", "unshift", "splice", "fill", "copyWithin", "set"]);

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName } from "../statements";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
-import { bindingPath, binds, constDeclarationOf, writes } from "./bindings";
+import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
 import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
@@ -18,7 +18,7 @@ import {
   type Binding,
   type FlowContext,
 } from "./flow-values";
-import { AccessChecks, boundNames, elementsWritten, listChanged } from "./access-checks";
+import { AccessChecks, elementsWritten, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, listRead, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
@@ -320,17 +320,8 @@ export class FunctionFlow extends AccessChecks {
     const [thenExits, elseExits] = [endsPath(tsm, st.thenStatement), endsPath(tsm, other)];
     if (thenExits && elseExits) return;
     // A name the branch declares itself (`const id = input.x`) is another variable past the `if`.
-    const declaredIn = (branch: ts.Statement, name: string) => {
-      const root = /^[\w$]+/.exec(name)?.[0];
-      let found = false;
-      const visit = (n: ts.Node): void => {
-        if (found) return;
-        if (tsm.isVariableDeclaration(n) && boundNames(tsm, n.name).includes(root ?? "")) found = true;
-        else tsm.forEachChild(n, visit);
-      };
-      visit(branch);
-      return found;
-    };
+    const declaredIn = (branch: ts.Statement, name: string) =>
+      declaresName(tsm, branch, /^[\w$]+/.exec(name)?.[0] ?? "");
     const held = (branch: ts.Statement) =>
       this.facts.filter(
         (f) =>

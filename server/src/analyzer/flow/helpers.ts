@@ -22,7 +22,7 @@ import {
   type HelperEffects,
   type Value,
 } from "./function-flow";
-import { isWriteTarget, returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
+import { mayChangeHeld, returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
@@ -387,15 +387,8 @@ export class HelperSummaries implements HelperEffects {
     let changed = false;
     const visit = (n: ts.Node): void => {
       if (changed) return;
-      if (tsm.isIdentifier(n) && n.text === first.text && n !== param.name) {
-        const p = n.parent;
-        const field = (tsm.isPropertyAccessExpression(p) || tsm.isElementAccessExpression(p)) && p.expression === n;
-        if (
-          (field && isWriteTarget(tsm, p)) ||
-          ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n)
-        )
-          changed = true;
-      }
+      if (tsm.isIdentifier(n) && n.text === first.text && n !== param.name && mayChangeHeld(tsm, n, true))
+        changed = true;
       tsm.forEachChild(n, visit);
     };
     visit(fn.body);

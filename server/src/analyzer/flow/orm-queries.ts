@@ -287,8 +287,9 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
   const last = names[names.length - 1];
   const rows = last === "get" ? "row" : last === "run" ? "none" : "rows";
   const wheres = chain.calls.filter((c) => c.name === "where");
-  // Drizzle's `.where()` replaces an earlier one; one where is the only one there is.
-  const predicate = wheres.length === 1 ? wheres[0].args[0] : undefined;
+  // Drizzle's `.where()` replaces an earlier one; one where is the only one there is. A `$dynamic()`
+  // query's may be replaced by a `.where()` on it later (drizzle-dynamic.ts): it proves no key.
+  const predicate = wheres.length === 1 && !names.includes("$dynamic") ? wheres[0].args[0] : undefined;
   const key = predicate ? drizzleKey(tsm, predicate, keys) : undefined;
   if (head.startsWith("select")) return { returns: rows, key, predicate, readOnly: true };
   if (head === "insert")

@@ -155,11 +155,9 @@ export class OwnershipFlow {
     // the row's owning key to (`innerJoin(workflow, eq(webhook.workflowId, workflow.id)).where(eq(
     // webhook.workflowId, workflowId))`: the parent is the row that key names).
     if (joined) {
-      // On a `$dynamic()` query a later `.where()` replaces the one the key came from.
-      const dynamic = /\.\$dynamic\s*\(/.test(query.call.getText(ctx.sourceFile));
-      const pk = dynamic
-        ? undefined
-        : query.parentKeys?.find((p) => p.table === table && !p.list && ctx.links?.ownerKey(query.table, p.field));
+      const pk = query.parentKeys?.find(
+        (p) => p.table === table && !p.list && ctx.links?.ownerKey(query.table, p.field),
+      );
       return pk ? this.keyVerdict(flow, { ...pk, readOnly: query.readOnly }, table) : undefined;
     }
     const fallsThrough = checked && {

@@ -2,7 +2,7 @@
 // from the call that ends a chain back to its root receiver, across variables that carry a
 // half-built query (`let q = db.selectFrom('orders'); if (x) q = q.where(...)`).
 import type ts from "typescript";
-import { enclosingClass, isWriteTarget, outermostExpression, returnedExpressions, skipOuter } from "../statements";
+import { enclosingClass, mayChangeHeld, outermostExpression, returnedExpressions, skipOuter } from "../statements";
 
 export { skipOuter };
 import { WeakCache } from "../weak-cache";
@@ -425,7 +425,7 @@ export function arrayElements(
         return;
       }
     }
-    if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && changesArray(tsm, node))
+    if (tsm.isIdentifier(node) && node.text === id.text && node !== decl.name && mayChangeHeld(tsm, node, true))
       unknown = true;
     tsm.forEachChild(node, (c) => visit(c, nested || tsm.isFunctionLike(node)));
   };
@@ -435,20 +435,3 @@ export function arrayElements(
 
 /** `filters.push(x)`, `filters.unshift(x)` as statements: elements added. */
 const ADDS = new Set(["push", "unshift"]);
-
-/** Whether this use of an array's name may change what it holds: anything but reading it. */
-function changesArray(tsm: typeof ts, n: ts.Identifier): boolean {
-  const p = n.parent;
-  if (isWriteTarget(tsm, n)) return true;
-  if (tsm.isPropertyAccessExpression(p) && p.expression === n) {
-    // `filters.length`, `filters.map(...)`: reads; `filters.splice(...)`, `filters.length = 0`: changes.
-    if (isWriteTarget(tsm, p)) return true;
-    return /^(?:push|unshift|pop|shift|splice|fill|copyWithin|reverse|sort)$/.test(p.name.text);
-  }
-  if (tsm.isElementAccessExpression(p) && p.expression === n) return isWriteTarget(tsm, p);
-  // Handed to a call (`addFilters(filters)`), or kept under another name.
-  if ((tsm.isCallExpression(p) || tsm.isNewExpression(p)) && p.expression !== n) return true;
-  if (tsm.isVariableDeclaration(p) && p.initializer === n) return true;
-  if (tsm.isBinaryExpression(p) && p.right === n && p.operatorToken.kind === tsm.SyntaxKind.EqualsToken) return true;
-  return false;
-}

@@ -8,7 +8,7 @@ import { argumentAt } from "../flow/callers";
 import { endsPath, fromRequest } from "../flow/conditions";
 import { normalize } from "../flow/flow-values";
 import { isSessionUser, isUserColumn } from "../membership";
-import { returnedObjects } from "../statements";
+import { enclosingFunction, returnedObjects } from "../statements";
 import { replacedBy, type HelperReturns } from "./object-where";
 import { destructuredParameter, parameterMember, parameterType, type DeclaredField } from "./declared-fields";
 import {
@@ -391,7 +391,7 @@ function destructuredConst(tsm: typeof ts, v: ts.Identifier): ts.PropertyAccessE
         if (!tsm.isIdentifier(base)) return undefined;
         // `if (!options.tenantId) throw`, `options = { ...options, tenantId: ... }`: tested or rewritten
         // where this reading cannot follow: say nothing rather than guess.
-        const fn = enclosingFunctionBody(tsm, st);
+        const fn = enclosingFunction(tsm, st)?.body;
         const text = fn?.getText() ?? "";
         const field = new RegExp(`(?<![\\w$.])${base.text}\\s*(?:\\?\\.|\\.)\\s*${prop.text}\\b`);
         const written = new RegExp(`(?<![\\w$.])${base.text}\\s*=(?!=)`);
@@ -400,12 +400,6 @@ function destructuredConst(tsm: typeof ts, v: ts.Identifier): ts.PropertyAccessE
       }
     }
   }
-  return undefined;
-}
-
-function enclosingFunctionBody(tsm: typeof ts, n: ts.Node): ts.Node | undefined {
-  for (let cur: ts.Node | undefined = n.parent; cur; cur = cur.parent)
-    if (tsm.isFunctionLike(cur)) return (cur as ts.FunctionLikeDeclaration).body;
   return undefined;
 }
 

@@ -6,6 +6,7 @@ import { builderCall, sqlTagOf, type FileDrivers } from "./extract-drivers";
 import type { ScopeStack } from "./extract-scope";
 import { looksLikeSql, type SqlPart } from "./extract-render";
 import { cookLiteral, pointText, sliceMapped, type MappedText } from "./extract-text";
+import { returnStatements } from "../statements";
 
 type TypeScript = typeof ts;
 
@@ -344,13 +345,7 @@ function helperFragment(
   if (!ts.isBlock(body)) returned = body;
   else {
     const last = body.statements[body.statements.length - 1];
-    const returns: ts.ReturnStatement[] = [];
-    const visit = (n: ts.Node): void => {
-      if (ts.isFunctionLike(n) || ts.isClassLike(n)) return;
-      if (ts.isReturnStatement(n)) returns.push(n);
-      ts.forEachChild(n, visit);
-    };
-    body.statements.forEach(visit);
+    const returns = returnStatements(ts, fn);
     if (returns.length !== 1 || returns[0] !== last) return undefined;
     returned = returns[0].expression;
   }
