@@ -418,6 +418,83 @@ export const rename = async (opts: any, id: number) => {
   });
 });
 
+// latitude's repositories: the base class's `find` reads `from(this.scope)`, which each subclass
+// gives (in its own file, selecting a const `getTableColumns(t)`); callers import the subclass
+// through a barrel and run the inherited `find`.
+describe("a base repository's method, run by a subclass that gives the scope", () => {
+  const BASE = `import { eq } from "drizzle-orm";
+import { db } from "../db";
+export default abstract class Repository {
+  protected db = db;
+  constructor(protected workspaceId: number) {}
+  abstract get scope(): any;
+  async find(id: number) {
+    const rows = await this.db.select().from(this.scope).where(eq(this.scope.id, id)).limit(1);
+    if (!rows[0]) throw new Error(\`Record with id \${id} not found\`);
+    return rows[0];
+  }
+  async findUnscoped(id: number) {
+    const rows = await this.db.select().from(page).where(eq(page.id, id));
+    return rows[0];
+  }
+}
+import { page } from "../db/schema";
+`;
+  const SUB = (scope: string) => `import { eq, getTableColumns } from "drizzle-orm";
+import { page } from "../db/schema";
+import Repository from "./repository";
+const tt = getTableColumns(page);
+export class PagesRepository extends Repository {
+  get scope() {
+    return this.db.select(tt).from(page)${scope}.as("pagesScope");
+  }
+}
+`;
+  const CALLER = (method: string) => `import { eq } from "drizzle-orm";
+import { db } from "../db";
+import { page } from "../db/schema";
+import { PagesRepository } from "../repositories";
+export async function renamePage(ctx: { workspace: { id: number } }, input: { id: number }) {
+  const repo = new PagesRepository(ctx.workspace.id);
+  const found = await repo.${method}(input.id);
+  await db.update(page).set({ slug: "x" }).where(eq(page.id, found.id));
+}
+`;
+  const run = (scope: string, method = "find") =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/repositories/repository.ts": BASE,
+        "/p/src/repositories/pagesRepository.ts": SUB(scope),
+        "/p/src/repositories/index.ts": `export * from "./pagesRepository";\n`,
+        "/p/src/router/pages.ts": CALLER(method),
+      },
+      { config: CONFIG },
+    );
+
+  test("the subclass's scope is the workspace's: the write by the row's id is proven", () => {
+    const r = run(".where(eq(page.workspaceId, this.workspaceId))");
+    assert.deepEqual(r.flagged, ["repositories/repository.ts:13: from(page)"]);
+    assert.ok(
+      r.proofs.some((p) => /^router\/pages.ts:8 .*key `found.id` comes from `find` \(repository.ts line 7\)/.test(p)),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twins: the subclass's scope without the workspace, or a base method that reads the table itself", () => {
+    assert.deepEqual(run("").flagged, [
+      "repositories/pagesRepository.ts:7: from(page)",
+      "repositories/repository.ts:13: from(page)",
+      "router/pages.ts:8: update(page)",
+    ]);
+    assert.deepEqual(run(".where(eq(page.workspaceId, this.workspaceId))", "findUnscoped").flagged, [
+      "repositories/repository.ts:13: from(page)",
+      "router/pages.ts:8: update(page)",
+    ]);
+  });
+});
+
 describe("a primary key not named id (dokploy's sshKeyId)", () => {
   const PK_SCHEMA = `import { pgTable, text } from "drizzle-orm/pg-core";
 export const sshKeys = pgTable("ssh_key", {

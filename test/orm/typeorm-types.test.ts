@@ -30,7 +30,7 @@ const EXPECTED: [string, number, string, string, "both" | "types"][] = [
   ["src/invoices.service.ts", 22, "missing-tenant-filter", "delete(Invoice, id)", "both"],
   ["src/repositories.ts", 16, "missing-tenant-filter", "findBy({ status })", "types"],
   ["src/saves.ts", 7, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
-  ["src/saves.ts", 12, "missing-tenant-filter", "save({ ...patch, tenantId })", "types"],
+  ["src/saves.ts", 12, "missing-tenant-filter", "save({ ...patch, tenantId })", "both"],
   ["src/saves.ts", 30, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
   ["src/saves.ts", 35, "missing-tenant-filter", "save({ ...input, tenantId })", "both"],
   ["src/saves.ts", 41, "missing-tenant-filter", "save({ ...row, ...body })", "types"],

@@ -2,6 +2,7 @@
 // the program, imports, methods of typed receivers), else by syntax: in the call's own file (a
 // function, a const arrow, `this.method()`, a const object's method, a class's static method),
 // or through a relative import to a file the caller can hand over (`sourceFileOf`).
+import { posix } from "node:path";
 import type ts from "typescript";
 import { constInitializer } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
@@ -82,7 +83,11 @@ export class FunctionResolver {
     const made = tsm.isIdentifier(owner) ? constNew(tsm, owner) : tsm.isNewExpression(owner) ? owner : undefined;
     if (made && tsm.isIdentifier(made.expression)) {
       const cls = made.expression.text;
-      return local.get(`${cls}#${name.text}`) ?? this.imported(file, cls, `#${name.text}`);
+      return (
+        local.get(`${cls}#${name.text}`) ??
+        this.imported(file, cls, `#${name.text}`) ??
+        this.inherited(file, cls, name.text)
+      );
     }
     if (!tsm.isIdentifier(owner)) return undefined;
     return (
@@ -141,6 +146,84 @@ export class FunctionResolver {
     return undefined;
   }
 
+  /**
+   * `new ApiKeysRepository(id).find(key)` with `find` declared by the base class: the base's method,
+   * as the subclass runs it. A template method reading a member the subclass gives
+   * (`from(this.scope)`, latitude's repositories) is read with the subclass's member in place
+   * (boundTo): the base alone says nothing about which table it reads.
+   */
+  private inherited(file: ts.SourceFile, className: string, method: string): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    const sub = this.classNamed(file, className);
+    if (!sub) return undefined;
+    for (let c = this.baseClass(sub), depth = 0; c && depth < MAX_BASES; c = this.baseClass(c), depth++) {
+      const member = c.members.find((m) => m.name && tsm.isIdentifier(m.name) && m.name.text === method);
+      if (!member) continue;
+      const fn = functionOf(tsm, member);
+      return fn && (this.boundTo(member, fn, sub) ?? fn);
+    }
+    return undefined;
+  }
+
+  /** Per subclass and method, the base's method read with the subclass's members (null: it reads none of them). */
+  private readonly bound = new WeakMap<ts.ClassLikeDeclaration, Map<string, FunctionWithBody | null>>();
+
+  /**
+   * The base class's method `member` as `sub` runs it, when it reads `this.x` members `sub`
+   * declares: a copy of the base's file in which the base class's own `x` (abstract, or a default)
+   * gives way to the subclass's, with the subclass file's imports and top-level consts added at its
+   * end, so the method keeps its place and its lines. Without a checker only: a copy is no file of
+   * the program.
+   */
+  private boundTo(
+    member: ts.ClassElement,
+    fn: FunctionWithBody,
+    sub: ts.ClassLikeDeclaration,
+  ): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    if (this.checker || !member.name || !tsm.isIdentifier(member.name)) return undefined;
+    const base = member.parent;
+    if (!tsm.isClassDeclaration(base) || !base.name) return undefined;
+    const method = member.name.text;
+    let known = this.bound.get(sub);
+    if (!known) this.bound.set(sub, (known = new Map()));
+    const cached = known.get(method);
+    if (cached !== undefined) return cached ?? undefined;
+    const read = thisMembersRead(tsm, fn);
+    const given = sub.members.filter(
+      (m) =>
+        !tsm.isConstructorDeclaration(m) &&
+        !(tsm.getCombinedModifierFlags(m as ts.Declaration) & tsm.ModifierFlags.Static) &&
+        m.name &&
+        tsm.isIdentifier(m.name) &&
+        read.has(m.name.text),
+    );
+    let found: FunctionWithBody | undefined;
+    if (given.length) {
+      const names = new Set(given.map((m) => (m.name as ts.Identifier).text));
+      const baseFile = base.getSourceFile();
+      const subFile = sub.getSourceFile();
+      // The base's own members of those names, blanked in place (newlines kept, so lines stay).
+      const blanked = base.members
+        .filter((m) => m.name && tsm.isIdentifier(m.name) && names.has(m.name.text))
+        .sort((a, b) => b.getStart() - a.getStart());
+      let text = baseFile.text;
+      for (const m of blanked)
+        text = text.slice(0, m.getStart()) + text.slice(m.getStart(), m.end).replace(/[^\n]/g, " ") + text.slice(m.end);
+      const close = base.end - 1;
+      text = `${text.slice(0, close)}\n${given.map((m) => m.getText(subFile)).join("\n")}\n${text.slice(close)}`;
+      text += `\n${subDeclarations(tsm, subFile, baseFile).join("\n")}\n`;
+      const copy = tsm.createSourceFile(baseFile.fileName, text, tsm.ScriptTarget.Latest, true);
+      const cls = copy.statements.find(
+        (st): st is ts.ClassDeclaration => tsm.isClassDeclaration(st) && st.name?.text === base.name!.text,
+      );
+      const m = cls?.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === method);
+      found = m && functionOf(tsm, m);
+    }
+    known.set(method, found ?? null);
+    return found;
+  }
+
   /** The class `cls` extends, declared in its file or imported from another one the caller handed over. */
   private baseClass(cls: ts.ClassLikeDeclaration): ts.ClassLikeDeclaration | undefined {
     const tsm = this.tsm;
@@ -176,7 +259,22 @@ export class FunctionResolver {
     if (own) return own;
     const binding = this.sourceFileOf && this.importsOf(file).get(name);
     const other = binding && binding.name !== "*" ? this.moduleFile(file.fileName, binding.from) : undefined;
-    return other && declared(other, binding!.name);
+    // Declared there, or re-exported by a barrel (`export * from "./projectsRepository"`).
+    const through = (f: ts.SourceFile, name: string, depth: number): ReturnType<typeof declared> => {
+      const found = declared(f, name);
+      if (found || depth >= 3) return found;
+      for (const st of f.statements) {
+        if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
+        const clause = st.exportClause;
+        const el = clause && tsm.isNamedExports(clause) ? clause.elements.find((e) => e.name.text === name) : undefined;
+        if (clause && !el) continue;
+        const target = this.moduleFile(f.fileName, st.moduleSpecifier.text);
+        const hit = target && through(target, el?.propertyName?.text ?? name, depth + 1);
+        if (hit) return hit;
+      }
+      return undefined;
+    };
+    return other && through(other, binding!.name, 0);
   }
 
   /**
@@ -414,6 +512,54 @@ export class FunctionResolver {
             index.set(`default${key.slice(defaultClass.length)}`, fn);
     return index;
   }
+}
+
+/** The members of `this` a method reads (`this.scope`, `this.scope.id`), not counting nested functions' own `this`. */
+function thisMembersRead(tsm: typeof ts, fn: FunctionWithBody): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (tsm.isPropertyAccessExpression(n) && n.expression.kind === tsm.SyntaxKind.ThisKeyword) names.add(n.name.text);
+    if ((tsm.isFunctionLike(n) && !tsm.isArrowFunction(n)) || tsm.isClassLike(n)) return;
+    tsm.forEachChild(n, visit);
+  };
+  tsm.forEachChild(fn.body, visit);
+  return names;
+}
+
+/**
+ * What a subclass's members may need from their own file, for a copy of the base's file: its
+ * imports (relative paths rewritten for the base's folder) and top-level consts the base's file
+ * does not declare itself (`const tt = getTableColumns(apiKeys)`).
+ */
+function subDeclarations(tsm: typeof ts, subFile: ts.SourceFile, baseFile: ts.SourceFile): string[] {
+  if (subFile === baseFile) return [];
+  const from = posix.dirname(subFile.fileName.replace(/\\/g, "/"));
+  const to = posix.dirname(baseFile.fileName.replace(/\\/g, "/"));
+  const declared = new Set<string>();
+  for (const st of baseFile.statements)
+    if (tsm.isVariableStatement(st))
+      for (const d of st.declarationList.declarations) if (tsm.isIdentifier(d.name)) declared.add(d.name.text);
+  const out: string[] = [];
+  for (const st of subFile.statements) {
+    if (tsm.isImportDeclaration(st) && tsm.isStringLiteral(st.moduleSpecifier)) {
+      const spec = st.moduleSpecifier.text;
+      if (!spec.startsWith(".") || from === to) {
+        out.push(st.getText(subFile));
+        continue;
+      }
+      let moved = posix.relative(to, posix.join(from, spec));
+      if (!moved.startsWith(".")) moved = `./${moved}`;
+      const at = st.moduleSpecifier.getStart(subFile) - st.getStart(subFile);
+      const own = st.getText(subFile);
+      out.push(`${own.slice(0, at)}${JSON.stringify(moved)}${own.slice(at + st.moduleSpecifier.getWidth(subFile))}`);
+    } else if (
+      tsm.isVariableStatement(st) &&
+      st.declarationList.flags & tsm.NodeFlags.Const &&
+      st.declarationList.declarations.every((d) => tsm.isIdentifier(d.name) && !declared.has(d.name.text))
+    )
+      out.push(st.getText(subFile));
+  }
+  return out;
 }
 
 /** How many base classes are searched for a method or an injected property. */
