@@ -495,6 +495,71 @@ export async function renamePage(ctx: { workspace: { id: number } }, input: { id
   });
 });
 
+// latitude's newer repositories: the subclass gives a `$dynamic()` scope and its filter; the
+// base's `find` narrows the scope with a `.where()` that must repeat the filter (Drizzle keeps
+// only the last `.where()`).
+describe("a base repository's method narrowing the subclass's $dynamic() scope", () => {
+  const BASE = (where: string) => `import { and, eq } from "drizzle-orm";
+import { db } from "../db";
+export abstract class Repository {
+  protected db = db;
+  constructor(protected workspaceId: number) {}
+  abstract get scopeFilter(): any;
+  abstract get scope(): any;
+  async find(id: number) {
+    const rows = await this.scope.where(${where}).limit(1);
+    if (!rows[0]) throw new Error("not found");
+    return rows[0];
+  }
+}
+`;
+  const SUB = `import { eq } from "drizzle-orm";
+import { page } from "../db/schema";
+import { Repository } from "./repository";
+export class PagesRepository extends Repository {
+  get scopeFilter() {
+    return eq(page.workspaceId, this.workspaceId);
+  }
+  get scope() {
+    return this.db.select().from(page).where(this.scopeFilter).$dynamic();
+  }
+}
+`;
+  const CALLER = `import { eq } from "drizzle-orm";
+import { db } from "../db";
+import { page } from "../db/schema";
+import { PagesRepository } from "../repositories/pages";
+export async function renamePage(ctx: { workspace: { id: number } }, input: { id: number }) {
+  const found = await new PagesRepository(ctx.workspace.id).find(input.id);
+  await db.update(page).set({ slug: "x" }).where(eq(page.id, found.id));
+}
+`;
+  const run = (where: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/repositories/repository.ts": BASE(where),
+        "/p/src/repositories/pages.ts": SUB,
+        "/p/src/router/pages.ts": CALLER,
+      },
+      { config: CONFIG },
+    );
+
+  test("the base's where repeats the subclass's filter: the write by the row's id is proven", () => {
+    const r = run("and(this.scopeFilter, eq(this.scope._.selectedFields.id, id))");
+    assert.deepEqual(r.flagged, []);
+    assert.ok(
+      r.proofs.some((p) => /^router\/pages.ts:7 .*key `found.id` comes from `find` \(repository.ts line 8\)/.test(p)),
+      r.proofs.join("\n"),
+    );
+  });
+
+  test("twin: the base's where replaces the filter, so the row may be any workspace's", () => {
+    assert.deepEqual(run("eq(this.scope._.selectedFields.id, id)").flagged, ["router/pages.ts:7: update(page)"]);
+  });
+});
+
 describe("a primary key not named id (dokploy's sshKeyId)", () => {
   const PK_SCHEMA = `import { pgTable, text } from "drizzle-orm/pg-core";
 export const sshKeys = pgTable("ssh_key", {

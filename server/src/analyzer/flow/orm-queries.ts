@@ -9,6 +9,7 @@ import type { TableRef } from "../orm/builder-scope";
 import { owningKey } from "../orm/builder-insert";
 import { fieldChanges } from "../orm/object-changes";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
+import { dynamicQueryOf } from "../orm/drizzle-dynamic";
 import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
@@ -279,24 +280,32 @@ function drizzleShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Sha
       predicate: predicate && !tsm.isObjectLiteralExpression(predicate) ? predicate : undefined,
     };
   }
-  const names = chain.calls.map((c) => c.name);
+  // `this.scope.where(...)` on a `$dynamic()` query: the builder's calls, then the use's.
+  const dynamic = dynamicQueryOf(ctx, chain);
+  const calls = dynamic?.calls ?? chain.calls;
+  const names = calls.map((c) => c.name);
   const head = names.find((n) => n !== "with" && n !== "$with");
   if (!head) return undefined;
   const returning = names.includes("returning");
   // SQLite drivers: `.get()` runs the query for its first row, `.all()` for every row, `.run()` for none.
   const last = names[names.length - 1];
   const rows = last === "get" ? "row" : last === "run" ? "none" : "rows";
-  const wheres = chain.calls.filter((c) => c.name === "where");
-  // Drizzle's `.where()` replaces an earlier one; one where is the only one there is. A `$dynamic()`
-  // query's may be replaced by a `.where()` on it later (drizzle-dynamic.ts): it proves no key.
-  const predicate = wheres.length === 1 && !names.includes("$dynamic") ? wheres[0].args[0] : undefined;
+  const wheres = calls.filter((c) => c.name === "where");
+  // Drizzle's `.where()` replaces an earlier one; one where is the only one there is, and on a
+  // `$dynamic()` query the use's where is the one that runs. The builder's own may be replaced by
+  // a `.where()` on it later (drizzle-dynamic.ts): it proves no key.
+  const predicate = dynamic
+    ? wheres[wheres.length - 1]?.args[0]
+    : wheres.length === 1 && !names.includes("$dynamic")
+      ? wheres[0].args[0]
+      : undefined;
   const key = predicate ? drizzleKey(tsm, predicate, keys) : undefined;
   if (head.startsWith("select")) return { returns: rows, key, predicate, readOnly: true };
   if (head === "insert")
     return {
       returns: returning ? rows : "none",
       creates: true,
-      row: chain.calls.find((c) => c.name === "values")?.args[0],
+      row: calls.find((c) => c.name === "values")?.args[0],
     };
   if (head === "update" || head === "delete") return { returns: returning ? rows : "none", key, predicate };
   return undefined;

@@ -4,6 +4,7 @@ import type ts from "typescript";
 import { isClientOf } from "./builder-clients";
 import { queryChains, skipOuter } from "./chain";
 import { DRIZZLE_CLIENT } from "./drizzle";
+import { dynamicQueryOf } from "./drizzle-dynamic";
 import { drizzleTableOf } from "./drizzle-tables";
 import { KNEX_CLIENT, KNEX_JOINS, KNEX_TABLE_CALLS, NOT_KNEX } from "./knex";
 import { KYSELY_CLIENT, KYSELY_JOINS, KYSELY_TABLE_CALLS } from "./kysely";
@@ -25,15 +26,18 @@ export function drizzleQueries(ctx: OrmContext): OrmQuery[] {
   const isClient = (e: ts.Expression) => isClientOf(ctx.ts, e, DRIZZLE_CLIENT, ctx.checker);
   const out: OrmQuery[] = [];
   for (const chain of queryChains(ctx.ts, ctx.sourceFile, isClient, [DRIZZLE_CLIENT, ctx.checker ?? DRIZZLE_CLIENT])) {
-    if (!isClient(chain.root)) continue;
-    for (const c of chain.calls) {
+    // `this.scope.where(...)` on a `$dynamic()` query the file builds: the builder's client and tables.
+    const dynamic = isClient(chain.root) ? undefined : safe(() => dynamicQueryOf(ctx, chain));
+    if (!isClient(chain.root) && !(dynamic && isClient(dynamic.base.root))) continue;
+    const receiver = dynamic ? dynamic.base.root : chain.root;
+    for (const c of dynamic?.calls ?? chain.calls) {
       const kind =
         // `trx.delete(Entity, criteria)` is TypeORM's manager: Drizzle's writes name the table alone.
         Object.hasOwn(DRIZZLE_TABLE_CALLS, c.name) && (DRIZZLE_TABLE_CALLS[c.name] === "read" || c.args.length === 1)
           ? DRIZZLE_TABLE_CALLS[c.name]
           : undefined;
       const table = kind && safe(() => drizzleTableOf(ctx, c.args[0]));
-      if (kind && table) out.push({ call: chain.top, receiver: chain.root, table: table.name, kind });
+      if (kind && table) out.push({ call: chain.top, receiver, table: table.name, kind });
     }
   }
   return out;
