@@ -1108,6 +1108,65 @@ export const procedure = async (opts: any, id: number, workspaceId: number) => {
   });
 });
 
+// openstatus's statusReport router: `values(list.map((x) => ({ statusReportId: report.id, ... })))`,
+// the parent key a proven row's id, or each element of a list whose every key was found.
+describe("an insert of rows built by `.map`, each under a proven parent", () => {
+  const run = (body: string) =>
+    runFlow(
+      parser,
+      model,
+      {
+        "/p/src/router/a.ts": `${IMPORTS}import { db } from "../db";
+export const procedure = async (opts: any, id: number, workspaceId: number, ids: number[]) => {
+  const [report] = await db.select().from(statusReport).where(and(eq(statusReport.id, id), eq(statusReport.workspaceId, workspaceId)));
+  if (!report) throw new Error("not found");
+${body}
+};`,
+      },
+      { config: CONFIG, rules: ["missing-tenant-on-insert"] },
+    ).flagged.map((f) => f.split(": ")[0]);
+  const FOUND = `  const found = await db.select().from(statusReport).where(and(inArray(statusReport.id, ids), eq(statusReport.workspaceId, workspaceId)));
+  if (found.length !== ids.length) throw new Error("not found");`;
+
+  test("the proven row's id in every row, with an expression body or a block that returns the object: proven", () => {
+    assert.deepEqual(
+      run(`  await db.insert(statusReportUpdate).values(opts.input.messages.map((message: string) => ({ statusReportId: report.id, message })));
+  await db.insert(statusReportUpdate).values(opts.input.messages.map((message: string) => {
+    const text = message.trim();
+    return { statusReportId: report.id, message: text };
+  }));`),
+      [],
+    );
+  });
+
+  test("each element of a list whose every key was found in the tenant: proven", () => {
+    assert.deepEqual(
+      run(`${FOUND}
+  await db.insert(statusReportUpdate).values(ids.map((statusReportId) => ({ statusReportId, message: "x" })));`),
+      [],
+    );
+  });
+
+  test("twins: the request's key in every row, a list never checked, a key the callback computes", () => {
+    assert.deepEqual(
+      run(`  await db.insert(statusReportUpdate).values(opts.input.messages.map((message: string) => ({ statusReportId: opts.input.reportId, message })));
+  await db.insert(statusReportUpdate).values(ids.map((statusReportId) => ({ statusReportId, message: "x" })));
+  await db.insert(statusReportUpdate).values(opts.input.rows.map((r: any) => {
+    const statusReportId = r.reportId;
+    return { statusReportId, message: "x" };
+  }));
+  await db.insert(statusReportUpdate).values(opts.input.rows.map((r: any) => ({ statusReportId: r.reportId ?? report.id, message: "x" })));`),
+      ["router/a.ts:7", "router/a.ts:8", "router/a.ts:9", "router/a.ts:13"],
+    );
+    // Only the first key found: the others may be any tenant's.
+    assert.deepEqual(
+      run(`${FOUND.replace("found.length !== ids.length", "!found.length")}
+  await db.insert(statusReportUpdate).values(ids.map((statusReportId) => ({ statusReportId, message: "x" })));`),
+      ["router/a.ts:9"],
+    );
+  });
+});
+
 // sim's cleanupUnusedTagDefinitions: the rows a list helper reads under one parent key, the key proven by the caller.
 describe("the rows a data-layer function lists under the parent key it is handed", () => {
   const run = (reportKey: string, returned = "rows") =>

@@ -160,3 +160,51 @@ ${body}
     assert.deepEqual(r.flagged, ["service.ts:6: environments.findMany"]);
   });
 });
+
+// openstatus's monitor deletes: a Drizzle select of one table by `inArray(id, ids)` and the
+// tenant, then `if (existing.length !== ids.length) throw`: every id was found in the tenant.
+describe("every key of a list found by a Drizzle select of one table", () => {
+  const bulk = (read: string, check = '  if (existing.length !== ids.length) throw new Error("not found");') =>
+    run({
+      "/p/src/projects.ts": `import { and, eq, inArray } from "drizzle-orm";
+import { db } from "./db";
+import { environments, projects } from "./db/schema";
+export async function removeProjects(organizationId: string, input: string[]) {
+  const ids = Array.from(new Set(input));
+  const existing = await ${read};
+${check}
+  await db.delete(projects).where(inArray(projects.projectId, ids));
+}`,
+    });
+  const SCOPED = "and(inArray(projects.projectId, ids), eq(projects.organizationId, organizationId))";
+
+  test("`db.select().from(t).where(...)` (and `.all()`) then a count check: the deletes by the list are proven", () => {
+    for (const read of [
+      `db.select().from(projects).where(${SCOPED})`,
+      `db.select().from(projects).where(${SCOPED}).all()`,
+    ]) {
+      const r = bulk(read);
+      assert.deepEqual(r.flagged, [], read);
+      assert.ok(
+        r.proofs.some((p) =>
+          /^projects.ts:8 owned-key: every key of `ids` was found by the scoped query on line 6, and the path ends on line 7/.test(
+            p,
+          ),
+        ),
+        r.proofs.join("\n"),
+      );
+    }
+  });
+
+  test("twins: a join that may repeat a row, a count never checked", () => {
+    assert.deepEqual(
+      bulk(
+        `db.select().from(projects).innerJoin(environments, eq(environments.projectId, projects.projectId)).where(${SCOPED})`,
+      ).flagged,
+      ["projects.ts:8: delete(projects)"],
+    );
+    assert.deepEqual(bulk(`db.select().from(projects).where(${SCOPED})`, "").flagged, [
+      "projects.ts:8: delete(projects)",
+    ]);
+  });
+});

@@ -5,6 +5,7 @@
 import type ts from "typescript";
 import { isCredentialField, isPublicFlag } from "../credentials";
 import { usedToDecide } from "../explain-evidence";
+import { chainOf } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
 import {
   answersWithAccess,
@@ -164,8 +165,7 @@ export abstract class AccessChecks extends FlowValues {
       const q = value && value.kind === "rows" ? value.source : undefined;
       if (!q?.key?.list || !this.scopedInFlow(q)) continue;
       // One row per key: an ORM list read of one table (a SQL join or UNION may return a key twice).
-      const method = tsm.isCallExpression(q.call) ? calleeName(tsm, q.call) : undefined;
-      if (!method || !BULK_READS.has(method)) continue;
+      if (!oneRowPerKey(tsm, q.call)) continue;
       const name = normalize(keys!.getText(this.ctx.sourceFile));
       if (normalize(q.key.expr.getText(this.ctx.sourceFile)) !== name) continue;
       // `ids.push(other)` after the check, `owned.push(...extra)` before it: the count proves nothing.
@@ -1395,6 +1395,23 @@ export abstract class AccessChecks extends FlowValues {
 
 /** List reads of one table by their where: Prisma findMany, TypeORM find/findBy, Sequelize findAll. */
 const BULK_READS = new Set(["findMany", "find", "findBy", "findAll"]);
+
+/**
+ * A read that returns each row of one table at most once: an ORM list read, or a Drizzle select
+ * of one table (`db.select().from(monitor).where(...)`, `.all()`); a join may repeat a row.
+ */
+function oneRowPerKey(tsm: typeof ts, call: ts.Node): boolean {
+  if (!tsm.isCallExpression(call)) return false;
+  if (BULK_READS.has(calleeName(tsm, call) ?? "")) return true;
+  const names = chainOf(tsm, call).calls.map((c) => c.name);
+  return (
+    (names[0] === "select" || names[0] === "selectDistinct") &&
+    names.includes("from") &&
+    names.every((n) => DRIZZLE_ONE_TABLE.has(n))
+  );
+}
+
+const DRIZZLE_ONE_TABLE = new Set(["select", "selectDistinct", "from", "where", "limit", "orderBy", "all", "execute"]);
 
 /** Calls that only read the list they are handed into a query (`In(ids)`, `sql.join(ids, sep)`, `inArray(col, ids)`). */
 const LIST_READERS = new Set(["In", "inArray", "notInArray", "join", "Any", "ArrayContains", "ArrayOverlap", "raw"]);

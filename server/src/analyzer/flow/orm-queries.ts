@@ -6,7 +6,7 @@ import type ts from "typescript";
 import type { OrmName, TenantModel } from "../model/types";
 import type { TenantTable } from "../model/types";
 import type { TableRef } from "../orm/builder-scope";
-import { owningKey } from "../orm/builder-insert";
+import { mappedRows, owningKey } from "../orm/builder-insert";
 import { fieldChanges } from "../orm/object-changes";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { dynamicQueryOf } from "../orm/drizzle-dynamic";
@@ -429,9 +429,51 @@ function insertedUnder(
     if (!init) return undefined;
     object = skipOuter(tsm, init);
   }
+  // `ids.map((monitorId) => ({ monitorId, tagId: tag.id }))`: each row's key is an element of the
+  // list, or one value the callback takes from outside.
+  const mapped = owner && mappedRows(tsm, object);
+  if (owner && mapped) {
+    const keys = (mapped.objects ?? []).map((o) => owningKey(tsm, o, owner.column));
+    if (!keys.length || keys.some((k) => !k.value || k.unread)) return undefined;
+    const first = mapped.fn.parameters[0]?.name;
+    const inner = declaredNames(tsm, mapped.fn);
+    const out: ParentKey[] = [];
+    for (const { value } of keys) {
+      const v = skipOuter(tsm, value!);
+      if (first && tsm.isIdentifier(first) && tsm.isIdentifier(v) && v.text === first.text)
+        out.push({ expr: mapped.list, list: true, table: owner.parent, field: owner.column });
+      else if (mentions(tsm, v, inner)) return undefined;
+      else out.push({ expr: v, list: false, table: owner.parent, field: owner.column });
+    }
+    return out;
+  }
   if (!owner || !tsm.isObjectLiteralExpression(object)) return undefined;
   const { value, unread } = owningKey(tsm, object, owner.column);
   return value && !unread ? [{ expr: value, list: false, table: owner.parent, field: owner.column }] : undefined;
+}
+
+/** The names a function declares: its parameters' and its body's (bindings, functions, classes). */
+function declaredNames(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): Set<string> {
+  const names = new Set<string>();
+  const bind = (n: ts.BindingName) => {
+    if (tsm.isIdentifier(n)) names.add(n.text);
+    else for (const el of n.elements) if (!tsm.isOmittedExpression(el)) bind(el.name);
+  };
+  for (const p of fn.parameters) bind(p.name);
+  const visit = (n: ts.Node): void => {
+    if (tsm.isVariableDeclaration(n)) bind(n.name);
+    if ((tsm.isFunctionDeclaration(n) || tsm.isClassDeclaration(n)) && n.name) names.add(n.name.text);
+    tsm.forEachChild(n, visit);
+  };
+  if (fn.body) visit(fn.body);
+  return names;
+}
+
+/** Whether an expression reads one of `names` (a property name after a dot is no read). */
+function mentions(tsm: typeof ts, e: ts.Node, names: ReadonlySet<string>): boolean {
+  if (tsm.isIdentifier(e)) return names.has(e.text);
+  if (tsm.isPropertyAccessExpression(e)) return mentions(tsm, e.expression, names);
+  return !!tsm.forEachChild(e, (c) => (mentions(tsm, c, names) ? true : undefined));
 }
 
 /**

@@ -7,6 +7,7 @@ import { finding } from "./builder-scope";
 import { addProperty, propertyKey, stringValue } from "./builder-syntax";
 import { constInitializer, localDeclaration, skipOuter, type ChainCall } from "./chain";
 import { isMutated } from "./prisma-syntax";
+import { returnedObjects } from "../statements";
 import type { OrmContext, OrmFinding } from "./types";
 
 export interface InsertCheck {
@@ -229,14 +230,32 @@ function rowObjects(
     const init = constInitializer(tsm, e);
     if (init) return rowObjects(ctx, check, init, depth + 1);
   }
-  // rows.map((r) => ({ ... }))
-  if (tsm.isCallExpression(e) && tsm.isPropertyAccessExpression(e.expression) && e.expression.name.text === "map") {
-    const fn = e.arguments[0];
-    if (fn && (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) && !tsm.isBlock(fn.body))
-      return rowObjects(ctx, check, fn.body, depth + 1);
+  // rows.map((r) => ({ ... })), or a block that returns object literals.
+  const mapped = mappedRows(tsm, e);
+  if (mapped) {
+    if (!tsm.isBlock(mapped.fn.body)) return rowObjects(ctx, check, mapped.fn.body, depth + 1);
+    if (mapped.objects) return { objects: mapped.objects };
   }
   if (typeHasTenant(ctx, check, e)) return { objects: [] };
   return { objects: [], opaque: e };
+}
+
+/**
+ * `list.map((x) => ({ ... }))`, or `list.map((x) => { ...; return { ... }; })`: the callback and
+ * the object literals it returns (undefined when a return is anything else).
+ */
+export function mappedRows(
+  tsm: typeof ts,
+  expr: ts.Expression,
+):
+  | { list: ts.Expression; fn: ts.ArrowFunction | ts.FunctionExpression; objects?: ts.ObjectLiteralExpression[] }
+  | undefined {
+  const e = skipOuter(tsm, expr);
+  if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression) || e.expression.name.text !== "map")
+    return undefined;
+  const fn = e.arguments[0] && skipOuter(tsm, e.arguments[0]);
+  if (!fn || !(tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn))) return undefined;
+  return { list: e.expression.expression, fn, objects: returnedObjects(tsm, fn) };
 }
 
 /** "yes", "no", or the spread that may hold the key (`{ ...input }` without a checker to say). */
