@@ -208,3 +208,37 @@ ${check}
     ]);
   });
 });
+
+// openstatus's maintenance router: the count check sits in `if (input.monitors?.length) { ... }`,
+// the writes by the list come after it; the list is handed to a sync helper after the writes.
+describe("a count check under `if (list.length)`, the list used past it", () => {
+  const flow = (body: string) =>
+    run({
+      "/p/src/projects.ts": `import { and, eq, inArray } from "drizzle-orm";
+import { db } from "./db";
+import { projects } from "./db/schema";
+declare function sync(ids: string[]): Promise<void>;
+export async function archive(organizationId: string, input: { ids?: string[]; strict: boolean }) {
+${body}
+}`,
+    }).flagged;
+  const check = (condition: string) => `  if (${condition}) {
+    const found = await db.select().from(projects).where(and(inArray(projects.projectId, input.ids), eq(projects.organizationId, organizationId)));
+    if (found.length !== input.ids.length) throw new Error("not found");
+  }`;
+  const WRITE = `  if (input.ids?.length) await db.delete(projects).where(inArray(projects.projectId, input.ids));`;
+
+  test("`if (list?.length)`, `list.length > 0`: past the if every key was found, or there is none; a call after the write changes nothing", () => {
+    for (const condition of ["input.ids?.length", "input.ids.length > 0"])
+      assert.deepEqual(flow(`${check(condition)}\n${WRITE}\n  await sync(input.ids);`), [], condition);
+  });
+
+  test("twins: a condition with another term, the list handed to a call before the write", () => {
+    assert.deepEqual(flow(`${check("input.ids?.length && input.strict")}\n${WRITE}`), [
+      "projects.ts:10: delete(projects)",
+    ]);
+    assert.deepEqual(flow(`${check("input.ids?.length")}\n  await sync(input.ids);\n${WRITE}`), [
+      "projects.ts:11: delete(projects)",
+    ]);
+  });
+});

@@ -168,8 +168,12 @@ export abstract class AccessChecks extends FlowValues {
       if (!oneRowPerKey(tsm, q.call)) continue;
       const name = normalize(keys!.getText(this.ctx.sourceFile));
       if (normalize(q.key.expr.getText(this.ctx.sourceFile)) !== name) continue;
-      // `ids.push(other)` after the check, `owned.push(...extra)` before it: the count proves nothing.
-      if (listChanged(tsm, keys!, q.call) || listChanged(tsm, rows!, q.call)) continue;
+      // `owned.push(...extra)` or `ids.push(other)` before the check: the count proves nothing; `ids`
+      // handed to a call after it: the keys are proven up to that call.
+      const keysChanged = listChangedAt(tsm, keys!, q.call);
+      const rowsChanged = listChangedAt(tsm, rows!, q.call);
+      if ((keysChanged !== undefined && keysChanged < st.end) || (rowsChanged !== undefined && rowsChanged < st.pos))
+        continue;
       const line = lineOf(this.ctx.sourceFile, st);
       const reason: Reason = {
         proof: "owned-key",
@@ -178,7 +182,14 @@ export abstract class AccessChecks extends FlowValues {
           `every key of ${key} was found by the scoped query on line ${lineOf(this.ctx.sourceFile, q.call)}, and the path ends on line ${line} when one is missing`,
       };
       const shared = value!.shared ? { shared: true } : {};
-      this.facts.push({ name, value: { kind: "keys", table: q.table, reason, ...shared }, scope, pos: st.end, throws });
+      this.facts.push({
+        name,
+        value: { kind: "keys", table: q.table, reason, ...shared },
+        scope,
+        pos: st.end,
+        throws,
+        ...(keysChanged !== undefined && { until: keysChanged }),
+      });
       return;
     }
   }
@@ -1477,10 +1488,19 @@ function readsOutside(tsm: typeof ts, node: ts.Node, except: ts.Node, name: stri
 }
 
 export function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node): boolean {
+  return listChangedAt(tsm, expr, from) !== undefined;
+}
+
+/**
+ * Where the list may first change past `from` (pushed to, written, handed to a call), or -1 when
+ * another name holds it anywhere in the function; undefined when nothing may change it.
+ */
+export function listChangedAt(tsm: typeof ts, expr: ts.Expression, from: ts.Node): number | undefined {
   const text = normalize(expr.getText());
   let fn: ts.Node | undefined = from.parent;
   while (fn && !tsm.isFunctionLike(fn) && !tsm.isSourceFile(fn)) fn = fn.parent;
   let changed = false;
+  let at: number | undefined;
   const same = (e: ts.Node) =>
     (tsm.isIdentifier(e) || tsm.isPropertyAccessExpression(e)) && normalize(e.getText()) === text;
   const visit = (n: ts.Node): void => {
@@ -1491,7 +1511,10 @@ export function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node):
       const aliased =
         (tsm.isVariableDeclaration(p) && p.initializer === n) ||
         (tsm.isBinaryExpression(p) && p.right === n && isAssignmentKind(tsm, p.operatorToken.kind));
-      if (aliased) changed = true;
+      if (aliased) {
+        changed = true;
+        at = -1;
+      }
     }
     if (changed) return;
     if (n.pos >= from.end && same(n)) {
@@ -1513,11 +1536,12 @@ export function listChanged(tsm: typeof ts, expr: ts.Expression, from: ts.Node):
       else if (tsm.isVariableDeclaration(p) && p.initializer === n) changed = true;
       else if (tsm.isBinaryExpression(p) && p.right === n && isAssignmentKind(tsm, p.operatorToken.kind))
         changed = true;
+      if (changed) at = n.getStart();
     }
     if (!changed) tsm.forEachChild(n, visit);
   };
   if (fn) visit(fn);
-  return changed;
+  return at;
 }
 
 /** An identifier that reads a variable: not a property name (`prisma.link`, `{ link: 1 }`), not a binding element. */

@@ -138,6 +138,8 @@ export interface Binding {
   pos: number;
   /** For facts: proven by a throw (a helper's fact then holds for its callers), not a return. */
   throws?: boolean;
+  /** For facts: no longer holding from here on (a list handed to a call that may change it). */
+  until?: number;
   /** A `let` assignment: the variable may hold any of its earlier assignments' values too. */
   mutable?: boolean;
   /** For `let` assignments: the block the assignment sits in (the declaring block: it replaces what came before). */
@@ -921,6 +923,7 @@ export abstract class FlowValues {
       if (b.name === name && b.pos <= at.pos && within(at, b.scope) && (!best || b.pos >= best.pos)) best = b;
     // A fact about `x` or `x.id` ends where `x` (or `x.id`) is written again.
     if (best && list === this.facts && this.writtenSince(best, at)) return undefined;
+    if (best?.until !== undefined && at.pos >= best.until) return undefined;
     return best;
   }
 

@@ -147,6 +147,7 @@ export class FunctionFlow extends AccessChecks {
     tsm.forEachChild(node, (c) => this.visit(c, own(c) ? c : scope));
     if (tsm.isTryStatement(node)) this.pastTry(node, scope, factsBefore, equalitiesBefore);
     if (tsm.isIfStatement(node)) this.keepPresent(node, scope);
+    if (tsm.isIfStatement(node)) this.keepWhenEmpty(node, scope);
     if (tsm.isIfStatement(node)) this.joinBranches(node, scope);
     if (tsm.isForOfStatement(node)) this.everyElementChecked(node, scope);
     if (tsm.isForOfStatement(node)) this.everyRowLooped(node, scope);
@@ -305,6 +306,35 @@ export class FunctionFlow extends AccessChecks {
         (w) => w.pos > fact.pos && w.pos <= branch.end && (w.name === fact.name || fact.name.startsWith(`${w.name}.`)),
       );
       if (!rewritten) this.facts.push({ ...fact, value: { ...fact.value, present: true }, scope, pos: st.end });
+    }
+  }
+
+  /**
+   * `if (input.monitorIds?.length) { ...every key of input.monitorIds found... }` with no else:
+   * after the if the list's keys are all found, or it has none (openstatus's status reports).
+   */
+  private keepWhenEmpty(st: ts.IfStatement, scope: ts.Node): void {
+    const tsm = this.tsm;
+    if (st.elseStatement) return;
+    let x = strip(tsm, st.expression);
+    // `list.length > 0`, `list.length !== 0`
+    if (
+      tsm.isBinaryExpression(x) &&
+      tsm.isNumericLiteral(strip(tsm, x.right)) &&
+      (strip(tsm, x.right) as ts.NumericLiteral).text === "0" &&
+      (x.operatorToken.kind === tsm.SyntaxKind.GreaterThanToken ||
+        x.operatorToken.kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken)
+    )
+      x = strip(tsm, x.left);
+    if (!tsm.isPropertyAccessExpression(x) || x.name.text !== "length") return;
+    const list = normalize(x.expression.getText(this.ctx.sourceFile));
+    const branch = st.thenStatement;
+    for (const fact of [...this.facts]) {
+      if (fact.scope !== branch || fact.name !== list || fact.value.kind !== "keys" || fact.value.present) continue;
+      const rewritten = this.writes.some(
+        (w) => w.pos > fact.pos && w.pos <= branch.end && (w.name === fact.name || fact.name.startsWith(`${w.name}.`)),
+      );
+      if (!rewritten) this.facts.push({ ...fact, scope, pos: st.end });
     }
   }
 
