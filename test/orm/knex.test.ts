@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   analyzeBuilder,
   analyzeTyped,
+  builderModel,
   brief,
   caseModule,
   hasPackage,
@@ -16,6 +17,7 @@ import {
   MIGRATION,
 } from "./builders";
 import { checkFix } from "./fix-check";
+import { runFlow } from "../helpers/flow-run";
 import { modelOf } from "../helpers/model";
 
 let parser: SqlParser;
@@ -394,6 +396,27 @@ return knex(TableName.Order).where({ tenant_id: tenantId });`,
     assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
       "missing-tenant-filter knex(TableName.Order)",
       "missing-tenant-filter knex(TableName.OrderItem)",
+    ]);
+  });
+
+  test("a string enum imported through a barrel (infisical's TableName): its values name the tables, in columns written as templates too", () => {
+    const T = (member: string, column: string) => `\`\${TableName.${member}}.${column}\``;
+    const r = runFlow(parser, builderModel(parser), {
+      "/p/src/db/schemas/models.ts": `export enum TableName { Order = "orders", Items = "order_items", Plan = "plans" }\n`,
+      "/p/src/db/schemas/index.ts": `export * from "./models";\n`,
+      "/p/src/svc/orders.ts": `import { knex } from "../db";
+import { TableName } from "../db/schemas";
+export async function run(id: string, tenantId: string) {
+  await knex(TableName.Items).where({ id }).del();
+  await knex(TableName.Items).join(TableName.Order, ${T("Items", "order_id")}, ${T("Order", "id")}).where(${T("Order", "tenant_id")}, tenantId).where(${T("Items", "tenant_id")}, tenantId);
+  await knex(TableName.Items).join(TableName.Order, ${T("Items", "order_id")}, ${T("Order", "id")}).where(${T("Items", "tenant_id")}, tenantId);
+  return knex(TableName.Plan).select("*");
+}
+`,
+    });
+    assert.deepEqual(r.flagged, [
+      "svc/orders.ts:4: knex(TableName.Items)",
+      `svc/orders.ts:6: join(TableName.Order, ${T("Items", "order_id")}, ${T("Order", "id")})`,
     ]);
   });
 

@@ -73,6 +73,19 @@ const cases: [string, string, string, string[]][] = [
     [],
   ],
   [
+    // infisical's secret-folder-dal: an unqualified column names the one table of the join that has it.
+    "knex: joined to its parent, the parent scoped by an unqualified tenant column (object and 2-argument where)",
+    KNEX,
+    "await knex('invoice_items').join('invoices', 'invoice_items.invoice_id', 'invoices.id').where({ tenant_id: tenantId });\nreturn knex('invoice_items').join('invoices', 'invoice_items.invoice_id', 'invoices.id').where('tenant_id', tenantId).del();",
+    [],
+  ],
+  [
+    "knex: twin: the unqualified column is no tenant column",
+    KNEX,
+    "return knex('invoice_items').join('invoices', 'invoice_items.invoice_id', 'invoices.id').where({ amount });",
+    ["missing-tenant-filter join('invoices', 'invoice_items.invoice_id', 'invoices.id')"],
+  ],
+  [
     // One finding: the items joined on their owning key follow the invoices it names.
     "knex: joined to an unscoped parent",
     KNEX,

@@ -323,6 +323,7 @@ function checkOrmCalls(options: AnalyzeOptions, flowQueries: Map<ts.Node, FlowQu
     resolveFunction: (call) => (resolver ??= functionResolver(options)).resolve(call),
     constValue: (id) => (resolver ??= functionResolver(options)).constValue(id),
     typeNamed: (file, name) => (resolver ??= functionResolver(options)).typeNamed(file, name),
+    enumNamed: (file, name) => (resolver ??= functionResolver(options)).enumNamed(file, name),
     passedAtCalls: options.callerFiles
       ? (expr) => passedAtCalls(options, expr, (resolver ??= functionResolver(options)))
       : undefined,

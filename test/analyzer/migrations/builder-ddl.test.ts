@@ -209,6 +209,44 @@ export async function up(knex: Knex): Promise<void> {
     assert.deepEqual([...read.model.tables.keys()], ["docs"]);
   });
 
+  test("infisical's Knex migrations: tables named by a string enum, the file's own or imported through a barrel", () => {
+    const migration = (imports: string) => `import { Knex } from "knex";
+${imports}
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable(TableName.Project, (t) => { t.string("id").primary(); t.uuid("orgId").notNullable(); });
+  await knex.schema.createTable(TableName.Environment, (t) => {
+    t.uuid("id").primary();
+    t.string("projectId").notNullable();
+    t.foreign("projectId").references("id").inTable(TableName.Project);
+  });
+  await knex.schema.createTable(TableName.Webhook, (t) => {
+    t.uuid("id").primary();
+    t.uuid("envId").notNullable();
+    t.foreign("envId").references("id").inTable(TableName.Environment);
+  });
+}
+`;
+    const ENUM = `export enum TableName { Project = "projects", Environment = "project_environments", Webhook = "webhooks" }`;
+    for (const files of <Record<string, string>[]>[
+      {
+        "/p/src/db/migrations/20231201_init.ts": migration('import { TableName } from "../schemas";'),
+        "/p/src/db/schemas/index.ts": `export * from "./models";\n`,
+        "/p/src/db/schemas/models.ts": `${ENUM}\n`,
+      },
+      { "/p/src/db/migrations/20231201_init.ts": migration(ENUM.replace("export ", "")) },
+    ]) {
+      const { model, errors } = modelOf(files, ["projectId"]);
+      assert.deepEqual(errors, []);
+      assert.equal(model.tables.get("project_environments")?.tenantColumn, "projectId");
+      assert.equal(model.tables.get("webhooks")?.owner?.parent, "project_environments");
+    }
+    // Twin: an enum the migration cannot find (no such module) names no table.
+    const missing = modelOf({
+      "/p/src/db/migrations/20231201_init.ts": migration('import { TableName } from "../nowhere";'),
+    });
+    assert.equal(missing.model.tables.size, 0);
+  });
+
   test("twins: a builder in the down migration, a table name the file cannot read, a nullable key own nothing", () => {
     const { model } = modelOf(
       {

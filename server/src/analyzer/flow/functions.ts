@@ -245,22 +245,44 @@ export class FunctionResolver {
     classOnly = false,
   ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined {
     const tsm = this.tsm;
+    return this.declaredIn(
+      file,
+      name,
+      (st): st is ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration =>
+        tsm.isClassDeclaration(st) ||
+        (!classOnly && (tsm.isInterfaceDeclaration(st) || tsm.isTypeAliasDeclaration(st))),
+    );
+  }
+
+  /** The enum `name` names in `file` (`TableName`): declared there, or imported (through barrels too). */
+  enumNamed(file: ts.SourceFile, name: string): ts.EnumDeclaration | undefined {
+    return this.declaredIn(file, name, this.tsm.isEnumDeclaration);
+  }
+
+  /** A declaration `match` accepts, by `name` in `file`, or in the module it is imported from, or a barrel's. */
+  private declaredIn<T extends ts.DeclarationStatement>(
+    file: ts.SourceFile,
+    name: string,
+    match: (st: ts.Statement) => st is T,
+  ): T | undefined {
+    const tsm = this.tsm;
     // By its name, or `export default class` for a default import.
     const declared = (f: ts.SourceFile, name: string) =>
       f.statements.find(
-        (st): st is ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration =>
-          (tsm.isClassDeclaration(st) ||
-            (!classOnly && (tsm.isInterfaceDeclaration(st) || tsm.isTypeAliasDeclaration(st)))) &&
+        (st): st is T =>
+          match(st) &&
           (name === "default"
-            ? !!st.modifiers?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
-            : st.name?.text === name),
+            ? !!(
+                tsm.canHaveModifiers(st) && tsm.getModifiers(st)?.some((m) => m.kind === tsm.SyntaxKind.DefaultKeyword)
+              )
+            : !!st.name && tsm.isIdentifier(st.name) && st.name.text === name),
       );
     const own = declared(file, name);
     if (own) return own;
     const binding = this.sourceFileOf && this.importsOf(file).get(name);
     const other = binding && binding.name !== "*" ? this.moduleFile(file.fileName, binding.from) : undefined;
     // Declared there, or re-exported by a barrel (`export * from "./projectsRepository"`).
-    const through = (f: ts.SourceFile, name: string, depth: number): ReturnType<typeof declared> => {
+    const through = (f: ts.SourceFile, name: string, depth: number): T | undefined => {
       const found = declared(f, name);
       if (found || depth >= 3) return found;
       for (const st of f.statements) {

@@ -278,8 +278,19 @@ function bodyExpression(tsm: typeof ts, fn: ts.ArrowFunction | ts.FunctionExpres
   return ret?.expression;
 }
 
-/** A string literal, or a name for one: `const ValidationTableName = "validations"` in the file (lightdash). */
+/**
+ * Per migration file, the string enum members it may name tables by (`TableName.Webhook`:
+ * "webhooks"), its own or imported; filled by the caller before the builder is read.
+ */
+export const enumStrings = new WeakMap<ts.SourceFile, ReadonlyMap<string, string>>();
+
+/**
+ * A string literal, or a name for one: `const ValidationTableName = "validations"` in the file
+ * (lightdash), a string enum member (`TableName.Webhook`, infisical).
+ */
 function literal(tsm: typeof ts, e: ts.Expression | undefined): string | undefined {
+  if (e && tsm.isPropertyAccessExpression(e) && tsm.isIdentifier(e.expression))
+    return enumStrings.get(e.getSourceFile())?.get(`${e.expression.text}.${e.name.text}`);
   const x = e && tsm.isIdentifier(e) ? constInitializer(tsm, e) : e;
   return x && (tsm.isStringLiteral(x) || tsm.isNoSubstitutionTemplateLiteral(x)) ? x.text : undefined;
 }

@@ -114,7 +114,9 @@ export function migrationSql(fs: AnalyzerFileSystem, file: string, tsModule?: ty
   const known = convertedScripts.get(file);
   if (known?.text === text) return known.sql;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sql = sqlOfScriptMigration(text, file, tsModule ?? (require("typescript") as typeof ts));
+  const sql = sqlOfScriptMigration(text, file, tsModule ?? (require("typescript") as typeof ts), (path) =>
+    fs.readFile(path),
+  );
   convertedScripts.delete(file);
   if (convertedScripts.size >= CONVERTED_KEPT) convertedScripts.delete(convertedScripts.keys().next().value!);
   convertedScripts.set(file, { text, sql });

@@ -3,11 +3,13 @@
 // `queryRunner.query`, `db.execute`, `sql\`...\``. They are laid out at their own offsets in a
 // text that is otherwise blank, so statement positions are the TS file's lines and columns and
 // the same text can be applied to a database. `down` migrations are left out: they undo.
+import { posix } from "node:path";
 import type ts from "typescript";
 import type { ResolvedConfig } from "../config/types";
+import { escapeRegExp } from "../escape-regexp";
 import { compareNatural } from "../model/migrations";
 import type { AnalyzerFileSystem } from "../types";
-import { builderStatements, layTokens, type BuilderStatement } from "./builder-ddl";
+import { builderStatements, enumStrings, layTokens, type BuilderStatement } from "./builder-ddl";
 
 /** Where TS migrations usually live, per tool. Used when `schema.migrations` names no .ts/.js file. */
 export const TS_MIGRATION_GLOBS: readonly string[] = [
@@ -51,8 +53,15 @@ export function isScriptMigration(file: string): boolean {
  * migration; each SQL literal's closing quote becomes `;` so literals stay separate statements.
  * Literals with `${...}` substitutions are dynamic and left out.
  */
-export function sqlOfScriptMigration(text: string, file: string, tsModule: typeof ts): string {
+export function sqlOfScriptMigration(
+  text: string,
+  file: string,
+  tsModule: typeof ts,
+  /** Another file's text by path, to read the string enums a migration imports; none: its own only. */
+  readFile?: (path: string) => string | undefined,
+): string {
   const source = tsModule.createSourceFile(file, text, tsModule.ScriptTarget.Latest, true);
+  enumStrings.set(source, enumsOf(tsModule, source, readFile));
   const keep: [number, number][] = [];
   const built: BuilderStatement[] = [];
   const visitUp = (node: ts.Node): void => {
@@ -82,6 +91,64 @@ export function sqlOfScriptMigration(text: string, file: string, tsModule: typeo
   let next = 0;
   for (const b of built) next = layTokens(out, Math.max(b.start, next), [...b.tokens, ";"]);
   return out.join("");
+}
+
+/**
+ * The string enums a migration may name tables by: `Owner.Member` -> value, for enums it declares
+ * and enums it imports from a relative module (through `export *` barrels, a few levels deep).
+ */
+function enumsOf(
+  tsm: typeof ts,
+  source: ts.SourceFile,
+  readFile: ((path: string) => string | undefined) | undefined,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (decl: ts.EnumDeclaration, as: string) => {
+    for (const m of decl.members)
+      if (tsm.isIdentifier(m.name) && m.initializer && tsm.isStringLiteral(m.initializer))
+        out.set(`${as}.${m.name.text}`, m.initializer.text);
+  };
+  for (const st of source.statements) if (tsm.isEnumDeclaration(st)) add(st, st.name.text);
+  if (!readFile) return out;
+  const parse = (path: string): ts.SourceFile | undefined => {
+    const stem = path.replace(/\.[cm]?js$/, "");
+    for (const candidate of [`${stem}.ts`, `${stem}/index.ts`, path]) {
+      const text = readFile(candidate);
+      if (text !== undefined) return tsm.createSourceFile(candidate, text, tsm.ScriptTarget.Latest, true);
+    }
+    return undefined;
+  };
+  const find = (file: ts.SourceFile, name: string, depth: number): ts.EnumDeclaration | undefined => {
+    for (const st of file.statements) if (tsm.isEnumDeclaration(st) && st.name.text === name) return st;
+    if (depth >= 3) return undefined;
+    for (const st of file.statements) {
+      if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
+      if (!st.moduleSpecifier.text.startsWith(".")) continue;
+      const clause = st.exportClause;
+      const el = clause && tsm.isNamedExports(clause) ? clause.elements.find((e) => e.name.text === name) : undefined;
+      if (clause && !el) continue;
+      const next = parse(posix.join(posix.dirname(file.fileName), st.moduleSpecifier.text));
+      const hit = next && find(next, el?.propertyName?.text ?? name, depth + 1);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  for (const st of source.statements) {
+    const named = tsm.isImportDeclaration(st) ? st.importClause?.namedBindings : undefined;
+    if (!named || !tsm.isNamedImports(named) || !tsm.isStringLiteral((st as ts.ImportDeclaration).moduleSpecifier))
+      continue;
+    const specifier = ((st as ts.ImportDeclaration).moduleSpecifier as ts.StringLiteral).text;
+    if (!specifier.startsWith(".")) continue;
+    let module: ts.SourceFile | undefined | null = null;
+    for (const el of named.elements) {
+      // Only names used as `Name.Member`: an enum, or nothing this reads.
+      if (!new RegExp(`(?<![\\w$])${escapeRegExp(el.name.text)}\\s*\\.`).test(source.text)) continue;
+      module ??= parse(posix.join(posix.dirname(source.fileName.replace(/\\/g, "/")), specifier));
+      const decl = module && find(module, (el.propertyName ?? el.name).text, 0);
+      if (decl) add(decl, el.name.text);
+    }
+  }
+  return out;
 }
 
 /** The body of an `up` migration: function `up`, method `up`, `exports.up = ...`, `const up = ...`, `{ up: ... }`. */

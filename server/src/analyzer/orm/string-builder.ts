@@ -100,11 +100,14 @@ function tableNameConstant(ctx: OrmContext, e: ts.Expression): string | undefine
   if (!tsm.isPropertyAccessExpression(e) || !tsm.isIdentifier(e.expression)) return undefined;
   const owner = e.expression.text;
   const member = e.name.text;
-  for (const st of ctx.sourceFile.statements) {
-    if (tsm.isEnumDeclaration(st) && st.name.text === owner) {
-      const m = st.members.find((x) => tsm.isIdentifier(x.name) && x.name.text === member);
-      return stringValue(tsm, m?.initializer);
-    }
+  // A string enum of the file, or one it imports (infisical's `TableName` of `@app/db/schemas`).
+  const declared =
+    ctx.sourceFile.statements.find(
+      (st): st is ts.EnumDeclaration => tsm.isEnumDeclaration(st) && st.name.text === owner,
+    ) ?? ctx.enumNamed?.(ctx.sourceFile, owner);
+  if (declared) {
+    const m = declared.members.find((x) => tsm.isIdentifier(x.name) && x.name.text === member);
+    return stringValue(tsm, m?.initializer);
   }
   const init = constInitializer(tsm, e.expression);
   const object = init && skipOuter(tsm, init);
@@ -131,7 +134,13 @@ export function columnRef(refs: readonly TableRef[], text: string | undefined): 
   const clean = text.replace(/"/g, "").trim();
   const dot = clean.lastIndexOf(".");
   const column = clean.slice(dot + 1);
-  if (dot < 0) return refs[0] ? { ref: refs[0], tenant: hasTenantColumn(refs[0].table, column) } : undefined;
+  // Unqualified: the query's table, or in a join the one table that has that tenant column (the
+  // database resolves the name so: `secret_folders` joined to `project_environments`, `projectId`).
+  if (dot < 0) {
+    const having = refs.filter((r) => hasTenantColumn(r.table, column));
+    const ref = refs[0] && having.includes(refs[0]) ? refs[0] : having.length === 1 ? having[0] : refs[0];
+    return ref ? { ref, tenant: hasTenantColumn(ref.table, column) } : undefined;
+  }
   const qualifier = clean.slice(0, dot).split(".").pop()!;
   const ref = refs.find((r) => r.qualifier === qualifier) ?? refs.find((r) => r.table.name === qualifier);
   if (ref) return { ref, tenant: hasTenantColumn(ref.table, column) };
@@ -305,7 +314,12 @@ export function columnText(ctx: OrmContext, node: ts.Expression | undefined): st
   let text = e.head.text;
   for (const span of e.templateSpans) {
     const x = skipOuter(tsm, span.expression);
-    const part = tsm.isIdentifier(x) ? constString(ctx, x) : undefined;
+    // `${TableName.Environment}.projectId`: a table name kept in a constant (infisical's DALs).
+    const part = tsm.isIdentifier(x)
+      ? constString(ctx, x)
+      : tsm.isPropertyAccessExpression(x)
+        ? tableNameConstant(ctx, x)
+        : undefined;
     if (part === undefined) return undefined;
     text += part + span.literal.text;
   }

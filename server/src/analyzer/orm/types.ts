@@ -24,6 +24,8 @@ export interface OrmContext {
     file: ts.SourceFile,
     name: string,
   ): ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined;
+  /** The enum a name declares in a file, or imports into it (`TableName` of a schema module). */
+  enumNamed?(file: ts.SourceFile, name: string): ts.EnumDeclaration | undefined;
   /** The tenant value a fix should insert at `node` (a `tenantId` in scope, `tenantExpression`, or a placeholder). */
   tenantValueAt(node: ts.Node, tenantField: string): TenantValue;
   /**
