@@ -1588,3 +1588,64 @@ export async function rename(id: string, tenantId: string, body: { id: string })
     assert.match(r.messages[0]!, /the call on invoice\.ts line 7 passes `body\.id`/);
   });
 });
+
+// infisical's data layer: each DAL is a factory returning its methods (`return { ...orm, findById }`),
+// each service takes it injected (`{ tokenDAL }: { tokenDAL: ReturnType<typeof tokenDALFactory> }`,
+// or a `Pick<...>` of it) and calls `tokenDAL.findById(id)`.
+describe("a method of a factory-made data layer, called through the object injected into a service", () => {
+  const DAL = `${PRISMA}
+const ormify = (table: string) => ({
+  findById: async (id: string) => ({ id, table }),
+});
+export type TInvoiceDAL = ReturnType<typeof invoiceDALFactory>;
+export const invoiceDALFactory = () => {
+  const orm = ormify("invoices");
+  const findById = async (id: string) => prisma.invoice.findUnique({ where: { id } });
+  return { ...orm, findById };
+};
+export type TNoteDAL = ReturnType<typeof noteDALFactory>;
+export const noteDALFactory = () => ({ ...ormify("notes") });
+`;
+  const service = (check: string, dep = "TInvoiceDAL") => `import type { TInvoiceDAL, TNoteDAL } from "../dal/invoice";
+type Deps = { invoiceDAL: ${dep}; other: TNoteDAL };
+export const invoiceServiceFactory = ({ invoiceDAL, other }: Deps) => {
+  const getInvoice = async ({ id, tenantId }: { id: string; tenantId: string }) => {
+    await other.findById(id);
+    const invoice = await invoiceDAL.findById(id);
+${check}
+    return invoice;
+  };
+  return { getInvoice };
+};
+`;
+  const CHECK = `    if (!invoice || invoice.tenantId !== tenantId) throw new Error("not found");`;
+  const files = (svc: string, dal = DAL) => ({ "/p/src/dal/invoice.ts": dal, "/p/src/services/invoice.ts": svc });
+
+  test("every call checks the row's tenant: the DAL's read is proven (the type also as Pick<...>)", () => {
+    for (const dep of ["TInvoiceDAL", 'Pick<TInvoiceDAL, "findById">']) {
+      const r = run(files(service(CHECK, dep)));
+      assert.deepEqual(r.flagged, [], dep);
+      assert.ok(
+        r.proofs.some((p) =>
+          /^dal\/invoice.ts:10 callers: key `id` is a parameter of `findById`, .*invoice.ts line 6: the row.s tenantId is checked/.test(
+            p,
+          ),
+        ),
+        r.proofs.join("\n"),
+      );
+    }
+  });
+
+  test("twins: a call that does not check, the method taken off the object as a value", () => {
+    assert.deepEqual(run(files(service(""))).flagged, ["dal/invoice.ts:10: findUnique({ where: { id } })"]);
+    const taken = run(
+      files(
+        service(CHECK).replace(
+          "  return { getInvoice };",
+          "  const load = invoiceDAL.findById;\n  return { getInvoice, load };",
+        ),
+      ),
+    );
+    assert.deepEqual(taken.flagged, ["dal/invoice.ts:10: findUnique({ where: { id } })"]);
+  });
+});

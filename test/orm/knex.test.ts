@@ -420,6 +420,34 @@ export async function run(id: string, tenantId: string) {
     ]);
   });
 
+  test("a by-id read keyed by a qualified column (`orders.id`, a template of the enum, a computed key): its callers' checks prove it", () => {
+    const dal = `import { knex } from "../db";
+enum TableName { Order = "orders" }
+export const byTemplate = (id: string) => knex(TableName.Order).where(\`\${TableName.Order}.id\`, id).first();
+export const byComputed = (id: string) => knex(TableName.Order).where({ [\`\${TableName.Order}.id\` as "id"]: id }).first();
+export const byQualified = (id: string) => knex("orders").where({ "orders.id": id }).first();
+export const byOther = (id: string) => knex("orders").where({ "order_items.id": id }).first();
+`;
+    const caller = (check: string) => `import { byComputed, byOther, byQualified, byTemplate } from "../dal/orders";
+export async function load(id: string, tenantId: string) {
+  const rows = [];
+${["byTemplate", "byComputed", "byQualified", "byOther"]
+  .map((f) => `  {\n    const r = await ${f}(id);\n${check}\n    rows.push(r);\n  }`)
+  .join("\n")}
+  return rows;
+}
+`;
+    const flagged = (check: string) =>
+      runFlow(parser, builderModel(parser), {
+        "/p/src/dal/orders.ts": dal,
+        "/p/src/svc/load.ts": caller(check),
+      }).flagged.map((f) => f.split(": ")[0]);
+    assert.deepEqual(flagged('    if (!r || r.tenant_id !== tenantId) throw new Error("not found");'), [
+      "dal/orders.ts:6",
+    ]);
+    assert.deepEqual(flagged(""), ["dal/orders.ts:3", "dal/orders.ts:4", "dal/orders.ts:5", "dal/orders.ts:6"]);
+  });
+
   test("typed calls (db<Row>('t'), .from<Row>(TABLE)) in a file that imports Knex from a wrapper package (nango)", () => {
     const text = `import type { Knex } from "@acme/database";
 import db from "@acme/database";

@@ -7,9 +7,9 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
-import { enclosingFunction, mayChangeHeld } from "../statements";
+import { enclosingFunction, isWriteTarget, mayChangeHeld } from "../statements";
 import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
-import { functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
+import { factoryMethodOf, functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
 import { mapsToId } from "./values";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
@@ -363,8 +363,12 @@ export function callSitesOf(
     }
   }
   // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can
-  // judge the argument. Only worth a walk when there are calls to judge.
-  if (calls.length && !unresolved)
+  // judge the argument. Only worth a walk when there are calls to judge. A factory's method is put
+  // in the object it returns, and called through it: taken from that object as a value, it is passed around.
+  const returned = calls.length && !unresolved ? factoryMethodOf(tsm, pk.fn) : undefined;
+  if (returned)
+    unresolved = used.some(({ file }) => methodTaken(tsm, file, pk.name) || usedBesides(tsm, file, pk.name, returned));
+  else if (calls.length && !unresolved)
     unresolved = used.some(({ file, names }) => names.some((n) => passedAround(tsm, file, n, ownerOf(tsm, pk.fn))));
   return { calls, unresolved };
 }
@@ -419,6 +423,41 @@ function passedAround(tsm: typeof ts, file: ts.SourceFile, name: string, owner: 
   return (
     uses.members.has(`${owner}.${name}`) || uses.members.has(`this.${name}`) || uses.members.has(`<import>.${name}`)
   );
+}
+
+/** `ids.map(tokenDAL.findById)`, `{ run: dal.findById }`: a method of that name taken as a value, on any receiver. */
+function methodTaken(tsm: typeof ts, file: ts.SourceFile, name: string): boolean {
+  if (!file.text.includes(name)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || tsm.isTypeNode(n) || tsm.isImportDeclaration(n)) return;
+    if (tsm.isPropertyAccessExpression(n) && n.name.text === name && !isWriteTarget(tsm, n))
+      found = !(tsm.isCallExpression(n.parent) && n.parent.expression === n);
+    else if (tsm.isElementAccessExpression(n) && tsm.isStringLiteralLike(n.argumentExpression))
+      found = n.argumentExpression.text === name;
+    tsm.forEachChild(n, visit);
+  };
+  visit(file);
+  return found;
+}
+
+/** A bare value use of `name` besides the factory's returned objects that hold it (and its own declaration). */
+function usedBesides(
+  tsm: typeof ts,
+  file: ts.SourceFile,
+  name: string,
+  returned: readonly ts.ObjectLiteralExpression[],
+): boolean {
+  if (!file.text.includes(name)) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || tsm.isTypeNode(n) || tsm.isImportDeclaration(n) || returned.includes(n as ts.ObjectLiteralExpression))
+      return;
+    if (tsm.isIdentifier(n) && n.text === name && isValueUse(tsm, n)) found = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(file);
+  return found;
 }
 
 /** The class a method belongs to, by name; undefined for a function of its own. */

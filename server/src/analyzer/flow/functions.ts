@@ -6,7 +6,7 @@ import { posix } from "node:path";
 import type ts from "typescript";
 import { constInitializer } from "../orm/chain";
 import { strip } from "../orm/prisma-syntax";
-import { enclosingClass } from "../statements";
+import { enclosingClass, returnedObjects } from "../statements";
 import { binds } from "./bindings";
 
 export type FunctionWithBody = ts.FunctionLikeDeclaration & { body: ts.ConciseBody };
@@ -93,8 +93,117 @@ export class FunctionResolver {
     return (
       local.get(`${owner.text}.${name.text}`) ??
       this.imported(file, owner.text, `.${name.text}`) ??
-      this.dynamicImported(call, owner.text, name.text)
+      this.dynamicImported(call, owner.text, name.text) ??
+      this.injected(owner, name.text)
     );
+  }
+
+  /**
+   * `tokenDAL.findById(id)` with `tokenDAL` a parameter (or a field of one) typed as what a factory
+   * returns (`{ tokenDAL }: { tokenDAL: ReturnType<typeof tokenDALFactory> }`, infisical's services):
+   * the method of the object the factory returns.
+   */
+  private injected(owner: ts.Identifier, method: string): FunctionWithBody | undefined {
+    const type = this.parameterType(owner);
+    const factory = type && this.factoryOf(type, 0);
+    return factory && this.returnedMethod(factory, method);
+  }
+
+  /** The type a parameter is declared with, or of the field a destructuring parameter takes (`{ tokenDAL }: Dep`). */
+  private parameterType(id: ts.Identifier): ts.TypeNode | undefined {
+    const tsm = this.tsm;
+    for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+      if (!tsm.isFunctionLike(scope)) continue;
+      for (const p of scope.parameters) {
+        if (tsm.isIdentifier(p.name)) {
+          if (p.name.text === id.text) return p.type;
+          continue;
+        }
+        if (!tsm.isObjectBindingPattern(p.name)) continue;
+        const el = p.name.elements.find((e) => tsm.isIdentifier(e.name) && e.name.text === id.text);
+        if (!el) continue;
+        const field = el.propertyName && tsm.isIdentifier(el.propertyName) ? el.propertyName.text : id.text;
+        return p.type && this.memberType(p.type, field, 0);
+      }
+      // The nearest function that binds the name decides; one that does not passes on.
+      if (declaresLocal(tsm, scope, id.text)) return undefined;
+    }
+    return undefined;
+  }
+
+  /** The type of the member `name` of a type literal, an interface or an alias of one (intersections too). */
+  private memberType(type: ts.TypeNode, name: string, depth: number): ts.TypeNode | undefined {
+    const tsm = this.tsm;
+    if (depth > 3) return undefined;
+    if (tsm.isTypeLiteralNode(type) || tsm.isInterfaceDeclaration(type.parent)) {
+      const members = tsm.isTypeLiteralNode(type) ? type.members : [];
+      for (const m of members)
+        if (tsm.isPropertySignature(m) && m.name && tsm.isIdentifier(m.name) && m.name.text === name) return m.type;
+      return undefined;
+    }
+    if (tsm.isIntersectionTypeNode(type)) {
+      for (const t of type.types) {
+        const found = this.memberType(t, name, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (!tsm.isTypeReferenceNode(type) || !tsm.isIdentifier(type.typeName)) return undefined;
+    const decl = this.typeNamed(type.getSourceFile(), type.typeName.text);
+    if (decl && tsm.isTypeAliasDeclaration(decl)) return this.memberType(decl.type, name, depth + 1);
+    if (decl && tsm.isInterfaceDeclaration(decl))
+      for (const m of decl.members)
+        if (tsm.isPropertySignature(m) && m.name && tsm.isIdentifier(m.name) && m.name.text === name) return m.type;
+    return undefined;
+  }
+
+  /** `ReturnType<typeof tokenDALFactory>`, or an alias of it: the factory function. */
+  private factoryOf(type: ts.TypeNode, depth: number): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    if (depth > 3 || !tsm.isTypeReferenceNode(type) || !tsm.isIdentifier(type.typeName)) return undefined;
+    const file = type.getSourceFile();
+    const query = type.typeName.text === "ReturnType" ? type.typeArguments?.[0] : undefined;
+    if (query && tsm.isTypeQueryNode(query) && tsm.isIdentifier(query.exprName))
+      return this.localFunctions(file).get(query.exprName.text) ?? this.imported(file, query.exprName.text);
+    // `Pick<TTokenDALFactory, "findById">`: the methods it keeps are the factory's.
+    const inner = WRAPPING_TYPES.has(type.typeName.text) ? type.typeArguments?.[0] : undefined;
+    if (inner) return this.factoryOf(inner, depth + 1);
+    const alias = this.typeNamed(file, type.typeName.text);
+    return alias && tsm.isTypeAliasDeclaration(alias) ? this.factoryOf(alias.type, depth + 1) : undefined;
+  }
+
+  /**
+   * The function a factory's returned object holds under `method`: `return { findById }` of a local
+   * const, or a method of what a spread holds (`...ormify(db, TableName.Webhook)`, held in a const).
+   */
+  private returnedMethod(factory: FunctionWithBody, method: string, depth = 0): FunctionWithBody | undefined {
+    const tsm = this.tsm;
+    for (const object of returnedObjects(tsm, factory) ?? []) {
+      const p = object.properties.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === method);
+      if (!p) {
+        // The last spread gives what no property names (a later property would have won).
+        const spreads = object.properties.filter(tsm.isSpreadAssignment);
+        for (const spread of spreads.reverse()) {
+          let held = strip(tsm, spread.expression);
+          if (tsm.isIdentifier(held)) held = constInitializer(tsm, held) ?? held;
+          const call = strip(tsm, held);
+          const made = depth < 2 && tsm.isCallExpression(call) ? this.resolve(call) : undefined;
+          const found = made && this.returnedMethod(made, method, depth + 1);
+          if (found) return found;
+        }
+        continue;
+      }
+      if (tsm.isPropertyAssignment(p) || tsm.isMethodDeclaration(p)) return functionOf(tsm, p);
+      if (!tsm.isShorthandPropertyAssignment(p) || !tsm.isBlock(factory.body)) return undefined;
+      for (const st of factory.body.statements) {
+        if (tsm.isFunctionDeclaration(st) && st.name?.text === method) return functionOf(tsm, st);
+        if (!tsm.isVariableStatement(st) || !(st.declarationList.flags & tsm.NodeFlags.Const)) continue;
+        const d = st.declarationList.declarations.find((x) => tsm.isIdentifier(x.name) && x.name.text === method);
+        if (d) return functionOf(tsm, d);
+      }
+      return undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -582,6 +691,44 @@ function subDeclarations(tsm: typeof ts, subFile: ts.SourceFile, baseFile: ts.So
       out.push(st.getText(subFile));
   }
   return out;
+}
+
+/** Whether a function declares `name` itself (a variable of its body), hiding an outer binding. */
+function declaresLocal(tsm: typeof ts, fn: ts.SignatureDeclaration, name: string): boolean {
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body || !tsm.isBlock(body)) return false;
+  return body.statements.some(
+    (st) => tsm.isVariableStatement(st) && st.declarationList.declarations.some((d) => binds(tsm, d.name, name)),
+  );
+}
+
+/** Type wrappers that keep (some of) the members of their first argument. */
+const WRAPPING_TYPES = new Set(["Pick", "Omit", "Partial", "Readonly", "Required"]);
+
+/**
+ * Whether `fn` is a method a factory returns: a const (or function) of a function's body that the
+ * function's returned object holds (`const findById = ...; return { findById }`).
+ */
+export function factoryMethodOf(tsm: typeof ts, fn: FunctionWithBody): ts.ObjectLiteralExpression[] | undefined {
+  const holder = tsm.isFunctionDeclaration(fn) ? fn : fn.parent;
+  const name =
+    holder && (tsm.isFunctionDeclaration(holder) || tsm.isVariableDeclaration(holder)) ? holder.name : undefined;
+  if (!name || !tsm.isIdentifier(name)) return undefined;
+  const block = tsm.isFunctionDeclaration(holder) ? holder.parent : holder.parent?.parent?.parent;
+  const factory = block && tsm.isBlock(block) ? block.parent : undefined;
+  if (!factory || !tsm.isFunctionLike(factory)) return undefined;
+  const objects = (returnedObjects(tsm, factory as ts.FunctionLikeDeclaration) ?? []).filter((o) =>
+    o.properties.some(
+      (p) =>
+        (tsm.isShorthandPropertyAssignment(p) && p.name.text === name.text) ||
+        (tsm.isPropertyAssignment(p) &&
+          tsm.isIdentifier(p.initializer) &&
+          p.initializer.text === name.text &&
+          tsm.isIdentifier(p.name) &&
+          p.name.text === name.text),
+    ),
+  );
+  return objects.length ? objects : undefined;
 }
 
 /** How many base classes are searched for a method or an injected property. */

@@ -11,6 +11,7 @@ import { fieldChanges } from "../orm/object-changes";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { dynamicQueryOf } from "../orm/drizzle-dynamic";
 import { DrizzlePredicates, drizzleTableOf } from "../orm/drizzle-tables";
+import { columnText } from "../orm/string-builder";
 import { memberValue as member, propertyName, propertyValue } from "../orm/prisma-where";
 import { entityArgument } from "../orm/typeorm-receivers";
 import { savedKey } from "../orm/typeorm-writes";
@@ -117,7 +118,7 @@ export function ormFlowQuery(
     );
   if (!tsm.isCallExpression(call)) return undefined;
   const keys = keyFieldsOf(ctx.model, table);
-  const shape = SHAPES[orm]?.(ctx, call, keys);
+  const shape = SHAPES[orm]?.(ctx, call, keys, table);
   if (!shape) return undefined;
   const { predicate, whereObject, whereCalls, row, ...rest } = shape;
   // `eq(usersOnTeam.userId, userId)` in a data-layer function: whichever user each call passes.
@@ -154,7 +155,9 @@ type Shape = Pick<FlowQuery, "returns" | "key" | "creates" | "readOnly" | "locks
   row?: ts.Expression;
 };
 
-const SHAPES: Partial<Record<OrmName, (ctx: OrmContext, call: ts.CallExpression, keys: Keys) => Shape | undefined>> = {
+const SHAPES: Partial<
+  Record<OrmName, (ctx: OrmContext, call: ts.CallExpression, keys: Keys, table: string) => Shape | undefined>
+> = {
   drizzle: drizzleShape,
   kysely: kyselyShape,
   knex: knexShape,
@@ -571,7 +574,7 @@ function kyselyShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shap
 }
 
 /** `knex('t').where({ id: x })`, `.where('id', x)`, `.whereIn('id', ids)`, `.first()`, `.returning('id')`. */
-function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape | undefined {
+function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys, table: string): Shape | undefined {
   const tsm = ctx.ts;
   const { calls } = chainOf(tsm, call);
   const names = new Set(calls.map((c) => c.name));
@@ -588,10 +591,22 @@ function knexShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): Shape 
   const wheres = ["where", "andWhere", "whereIn"];
   return {
     returns,
-    key: columnKey(tsm, calls, wheres, keys),
+    key: columnKey(tsm, calls, wheres, keys, (e) => ownColumn(ctx, e, table)),
     whereCalls: calls.filter((c) => wheres.includes(c.name)),
     ...(!writes && (names.has("forUpdate") || names.has("forShare") ? { locks: true } : { readOnly: true })),
   };
+}
+
+/**
+ * The column of the query's own table a Knex where names: `"id"`, `"service_tokens.id"`,
+ * `` `${TableName.ServiceToken}.id` `` (infisical), as an object key too (`{ [`${T.X}.id` as "id"]: id }`).
+ * Another table's column stays qualified (no key of this one); undefined when it cannot be read.
+ */
+function ownColumn(ctx: OrmContext, e: ts.Expression, table: string): string | undefined {
+  const text = columnText(ctx, e)?.replace(/"/g, "");
+  if (text === undefined) return undefined;
+  const dot = text.lastIndexOf(".");
+  return dot < 0 || text.slice(0, dot).split(".").pop() === table ? text.slice(dot + 1) : text;
 }
 
 /** The `id` a builder's where calls pin: `('id', x)`, `('t.id', '=', x)`, `('id', 'in', xs)`, `({ id: x })`. */
@@ -600,16 +615,20 @@ function columnKey(
   calls: readonly ChainCall[],
   names: readonly string[],
   keys: Keys,
+  /** Knex: the column of the query's own table a name (string, template, object key) stands for. */
+  own?: (e: ts.Expression) => string | undefined,
 ): QueryKey | undefined {
   for (const c of calls) {
     if (!names.includes(c.name)) continue;
     const [first, second, third] = c.args.map((a) => skipOuter(tsm, a));
     if (first && tsm.isObjectLiteralExpression(first) && c.args.length === 1) {
-      const k = objectKey(tsm, first, keys, false);
+      const k = objectKey(tsm, first, keys, false, undefined, own && ownKeyName(tsm, own));
       if (k) return k;
       continue;
     }
-    if (!first || !tsm.isStringLiteral(first) || !keys.has(first.text.split(".").pop()!)) continue;
+    const column =
+      first && own ? own(first) : first && tsm.isStringLiteral(first) ? first.text.split(".").pop() : undefined;
+    if (!column || !keys.has(column)) continue;
     if (c.name === "whereIn" && second) return { expr: second, list: true };
     if (c.args.length === 2 && second) return { expr: second, list: false };
     const op = second && tsm.isStringLiteral(second) ? second.text.toLowerCase() : undefined;
@@ -710,16 +729,34 @@ function sequelizeShape(ctx: OrmContext, call: ts.CallExpression, keys: Keys): S
  * `{ id: x, ... }` (every property ANDs; an OR key widens the rows: no key), Prisma-style
  * `{ id: { in: xs } }`, TypeORM `{ id: In(xs) }` when `listCall` is given.
  */
+/** A Knex where object's key as a column of the query's table (`"t.id"`, `[`${T.X}.id` as "id"]`). */
+function ownKeyName(
+  tsm: typeof ts,
+  own: (e: ts.Expression) => string | undefined,
+): (p: ts.ObjectLiteralElementLike) => string | undefined {
+  return (p) => {
+    const name = p.name;
+    if (!name || !tsm.isPropertyAssignment(p)) return propertyName(tsm, p);
+    if (tsm.isStringLiteral(name)) return own(name);
+    if (!tsm.isComputedPropertyName(name)) return propertyName(tsm, p);
+    let e = name.expression;
+    while (tsm.isAsExpression(e) || tsm.isParenthesizedExpression(e)) e = e.expression;
+    return own(e);
+  };
+}
+
 function objectKey(
   tsm: typeof ts,
   obj: ts.ObjectLiteralExpression,
   keys: Keys,
   listOrOne = false,
   listCall?: string,
+  /** How a property names its column, when not by its name as written (Knex's qualified names). */
+  nameOf: (p: ts.ObjectLiteralElementLike) => string | undefined = (p) => propertyName(tsm, p),
 ): QueryKey | undefined {
   let key: QueryKey | undefined;
   for (const p of obj.properties) {
-    const name = propertyName(tsm, p);
+    const name = nameOf(p);
     if (name === undefined || /^(or|\$or)$/i.test(name) || tsm.isSpreadAssignment(p)) return undefined;
     if (!keys.has(name)) continue;
     const value = propertyValue(tsm, p);
