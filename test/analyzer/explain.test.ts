@@ -115,6 +115,24 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "Prisma: a count only compared with zero is an existence check (typebot's publicId availability)",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  const same = await prisma.invoice.count({ where: { number } });\n  return same > 0;\n}\nexport async function g(number: string) {\n  if ((await prisma.invoice.count({ where: { number } })) === 0) return "free";\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.count: reads only whether a row exists: `prisma.invoice.count({ where: { number } })` [prisma.invoice.count({ where: { number } })]",
+      "owner-lookup invoices @prisma.invoice.count: reads only whether a row exists: `prisma.invoice.count({ where: { number } })` [prisma.invoice.count({ where: { number } })]",
+    ],
+  },
+  {
+    name: "twins: a count handed back or compared with another number; a write by the key it tested keeps its own finding",
+    orm: "prisma",
+    code: `${PRISMA}export async function f(number: string) {\n  return prisma.invoice.count({ where: { number } });\n}\nexport async function g(status: string) {\n  const n = await prisma.invoice.count({ where: { status } });\n  return n > 10;\n}\nexport async function h(id: string) {\n  if ((await prisma.invoice.count({ where: { id } })) === 0) throw new Error("not found");\n  await prisma.invoice.delete({ where: { id } });\n}`,
+    expect: [
+      "owner-lookup invoices @prisma.invoice.count: reads only whether a row exists: `prisma.invoice.count({ where: { id } })` [prisma.invoice.count({ where: { id } })]",
+    ],
+    findings: ["missing-tenant-filter", "missing-tenant-filter", "missing-tenant-filter"],
+  },
+  {
     name: "an existence check whose where holds the tenant only under OR says it is one, not a tenant predicate",
     orm: "prisma",
     code: `${PRISMA}export async function f(id: string, tenantId: string) {\n  const found = await prisma.invoice.findFirst({ where: { id, OR: [{ tenantId }, { number: "shared" }] } });\n  if (found) return true;\n  return false;\n}`,

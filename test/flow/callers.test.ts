@@ -1649,3 +1649,30 @@ ${check}
     assert.deepEqual(taken.flagged, ["dal/invoice.ts:10: findUnique({ where: { id } })"]);
   });
 });
+
+// typebot's publish flow: a created version row handed on through `typebotVersionSchema.parse(row)` (zod).
+describe("a proven row validated by a schema's parse() is still the tenant's row", () => {
+  const body = (parse: string) => `${PRISMA}
+declare const invoiceSchema: { parse<T>(x: T): T };
+declare const parser: { parse<T>(x: T): T };
+export async function voidInvoice(tenantId: string, input: { id: string }) {
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!invoice) throw new Error("not found");
+  const parsed = ${parse};
+  await prisma.invoice.update({ where: { id: parsed.id }, data: { status: "void" } });
+}
+`;
+
+  test("`schema.parse(row)`: the write by its id is proven", () => {
+    assert.deepEqual(run({ "/p/src/void.ts": body("invoiceSchema.parse(invoice)") }).flagged, []);
+  });
+
+  test("twins: the request parsed, or a parse() of something not named a schema", () => {
+    for (const parse of ["invoiceSchema.parse(input)", "parser.parse(invoice)"])
+      assert.deepEqual(
+        run({ "/p/src/void.ts": body(parse) }).flagged.map((f) => f.split(": ")[0]),
+        ["void.ts:10"],
+        parse,
+      );
+  });
+});

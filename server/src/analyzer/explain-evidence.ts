@@ -251,6 +251,47 @@ export function existenceCheck(tsm: typeof ts, call: ts.CallExpression): ts.Node
 }
 
 /**
+ * `const n = await prisma.typebot.count({ where: { publicId } }); return n > 0`: a count only
+ * compared with zero (or tested for truth) tells whether a row exists, as an existence check does.
+ */
+export function countTestsPresence(tsm: typeof ts, call: ts.CallExpression): ts.Node | undefined {
+  const zeroTest = (e: ts.Node): boolean => {
+    let at = e;
+    while (tsm.isParenthesizedExpression(at.parent)) at = at.parent;
+    const p = at.parent;
+    if (testsPresence(tsm, at)) return true;
+    if (!p || !tsm.isBinaryExpression(p)) return false;
+    const other = strip(tsm, p.left === at ? p.right : p.left);
+    if (!tsm.isNumericLiteral(other)) return false;
+    const S = tsm.SyntaxKind;
+    const op = p.operatorToken.kind;
+    const comparison = [
+      S.GreaterThanToken,
+      S.GreaterThanEqualsToken,
+      S.LessThanToken,
+      S.LessThanEqualsToken,
+      S.EqualsEqualsToken,
+      S.EqualsEqualsEqualsToken,
+      S.ExclamationEqualsToken,
+      S.ExclamationEqualsEqualsToken,
+    ].includes(op);
+    // Against 0 (or 1 with `>=`/`<`): whether there is a row, not how many.
+    return (
+      comparison &&
+      (other.text === "0" || (other.text === "1" && (op === S.GreaterThanEqualsToken || op === S.LessThanToken)))
+    );
+  };
+  const at = awaitedCall(tsm, call);
+  if (zeroTest(at)) return call;
+  const decl = at.parent;
+  if (!tsm.isVariableDeclaration(decl) || decl.initializer !== at || !tsm.isIdentifier(decl.name)) return undefined;
+  if (!(decl.parent.flags & tsm.NodeFlags.Const)) return undefined;
+  let scope: ts.Node = decl;
+  while (scope.parent && !tsm.isFunctionLike(scope) && !tsm.isSourceFile(scope)) scope = scope.parent;
+  return everyUse(tsm, decl, scope, zeroTest) ? call : undefined;
+}
+
+/**
  * Whether the read only picks what else to do, the path going on either way: every use of its row
  * is the test of an `if` neither of whose branches ends the path (`if (!mailEvent) await
  * record(...)`), or one whose row must be absent (`if (taken) throw`: a name that must be free).

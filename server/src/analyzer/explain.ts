@@ -5,6 +5,7 @@ import type ts from "typescript";
 import type { BoundaryResult } from "./clients/boundary";
 import type { ResolvedConfig } from "./config/types";
 import {
+  countTestsPresence,
   existenceCheck,
   findIdentityEvidence,
   findTenantEvidence,
@@ -184,8 +185,12 @@ function ownerLookup(
   const tsm = input.ts;
   const call = q.call;
   const method = tsm.isCallExpression(call) ? calleeName(tsm, call) : undefined;
-  if (q.kind !== "read" || !method || !Object.hasOwn(OPERATIONS, method) || OPERATIONS[method]!.reads !== "looks up")
-    return undefined;
+  if (q.kind !== "read" || !method || !Object.hasOwn(OPERATIONS, method)) return undefined;
+  if (OPERATIONS[method]!.reads === "counts") {
+    const counted = countTestsPresence(tsm, call as ts.CallExpression);
+    return counted && { node: counted, exists: true };
+  }
+  if (OPERATIONS[method]!.reads !== "looks up") return undefined;
   const owner = ownerLookupSelect(tsm, call as ts.CallExpression, input.model, table);
   if (owner) return { node: owner };
   const exists = existenceCheck(tsm, call as ts.CallExpression);

@@ -333,6 +333,12 @@ export abstract class FlowValues {
       const inner = this.valueOf(wrap.inner, at);
       return inner && wrapValue(wrap.field, inner);
     }
+    // `typebotVersionSchema.parse(version)` (zod): the same row, validated.
+    const parsed = schemaParsed(tsm, e);
+    if (parsed) {
+      const row = this.valueOf(parsed, at);
+      if (row?.kind === "row" && !row.unchecked) return row;
+    }
     // `getVersionById(versionId)` returning the row its parameter's key reads: proven with that key.
     // `convertTriggerToDomain(automation.trigger)`: the same row under a new shape (langfuse's automations).
     const reshaped = this.ctx.helpers?.reshapes?.(e);
@@ -943,6 +949,20 @@ export abstract class FlowValues {
   ) {
     this.tsm = ctx.ts;
   }
+}
+
+/**
+ * `typebotVersionSchema.parse(row)`, `await schemas.version.parseAsync(row)`: a schema named so
+ * (zod, valibot's `parse(schema, row)` is not this shape) handing back the value it validated.
+ */
+function schemaParsed(tsm: typeof ts, e: ts.CallExpression): ts.Expression | undefined {
+  const callee = strip(tsm, e.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || !/^parse(?:Async)?$/.test(callee.name.text)) return undefined;
+  const schema = strip(tsm, callee.expression);
+  const name = tsm.isIdentifier(schema) ? schema.text : tsm.isPropertyAccessExpression(schema) ? schema.name.text : "";
+  const arg = e.arguments[0];
+  if (!/schema$/i.test(name) || e.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
+  return arg;
 }
 
 /** Whether `e` reads the variable `name` (`key`, `key.hash`), not as a property name. */

@@ -3,7 +3,13 @@
 // Prisma drops `tenantId: undefined` from a where, so a tenant value that can be undefined
 // returns every tenant's rows; and findUnique by id alone returns whichever tenant's row has it.
 import { isCredentialField, isLiteral, isPublicFlag } from "../credentials";
-import { existenceCheck, keyUsedAfter, ownerLookupSelect, decidesNothingOfKey } from "../explain-evidence";
+import {
+  countTestsPresence,
+  existenceCheck,
+  keyUsedAfter,
+  ownerLookupSelect,
+  decidesNothingOfKey,
+} from "../explain-evidence";
 import { identifiesOwnRows, isSessionUser, userKeyOf } from "../membership";
 import type ts from "typescript";
 import { fileLabel } from "../text-position";
@@ -208,9 +214,10 @@ function checkWhere(site: CallSite, op: Operation): OrmFinding[] {
   // `findUnique({ where: { id }, select: { projectId: true } })`: which tenant owns the row, nothing of it.
   // (After the reads above: a credential lookup that only tests presence still proves its key.)
   if (
-    op.reads === "looks up" &&
-    (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) ||
-      (existenceCheck(tsm, site.call) && !checksKeyForLater(tsm, site.call, whereValue)))
+    (op.reads === "looks up" &&
+      (ownerLookupSelect(tsm, site.call, ctx.model, entity.table) ||
+        (existenceCheck(tsm, site.call) && !checksKeyForLater(tsm, site.call, whereValue)))) ||
+    (op.reads === "counts" && countTestsPresence(tsm, site.call) && !checksKeyForLater(tsm, site.call, whereValue))
   ) {
     // No finding, but no scoped row either: its key proves nothing by itself (a check of the owner does).
     ctx.judged?.lookups.add(site.call);
