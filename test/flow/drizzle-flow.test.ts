@@ -1147,6 +1147,18 @@ ${body}
     );
   });
 
+  test("a spread of the request before the proven key: the key written after it wins (openstatus's status report updates)", () => {
+    assert.deepEqual(
+      run(`  await db.insert(statusReportUpdate).values({ ...opts.input, statusReportId: report.id });`),
+      [],
+    );
+    // Twins: the spread after the key may replace it; the request's own key after the spread.
+    assert.deepEqual(
+      run(`  await db.insert(statusReportUpdate).values({ ...opts.input, statusReportId: opts.input.reportId });`),
+      ["router/a.ts:7"],
+    );
+  });
+
   test("twins: the request's key in every row, a list never checked, a key the callback computes", () => {
     assert.deepEqual(
       run(`  await db.insert(statusReportUpdate).values(opts.input.messages.map((message: string) => ({ statusReportId: opts.input.reportId, message })));

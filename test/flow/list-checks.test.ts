@@ -242,3 +242,35 @@ ${body}
     ]);
   });
 });
+
+// openstatus's validateMonitorIds: checks every id of the list in the tenant (throwing otherwise)
+// and hands the list back, `[]` when it was empty.
+describe("a helper that checks every key of a list and hands the list back", () => {
+  const flow = (check: string) =>
+    run({
+      "/p/src/projects.ts": `import { and, eq, inArray } from "drizzle-orm";
+import { db } from "./db";
+import { projects } from "./db/schema";
+async function validated(organizationId: string, input: string[]): Promise<string[]> {
+  if (input.length === 0) return [];
+  const ids = Array.from(new Set(input));
+  const rows = await db.select({ projectId: projects.projectId }).from(projects).where(and(inArray(projects.projectId, ids), eq(projects.organizationId, organizationId)));
+  const valid = new Set(rows.map((r) => r.projectId));
+${check}
+  return ids;
+}
+export async function archive(organizationId: string, input: string[]) {
+  const ids = await validated(organizationId, input);
+  await db.delete(projects).where(inArray(projects.projectId, ids));
+}`,
+    }).flagged;
+
+  test("every id looked up in the loop, the path ending on a miss: the delete by the list it returns is proven", () => {
+    assert.deepEqual(flow('  for (const id of ids) if (!valid.has(id)) throw new Error("not found");'), []);
+  });
+
+  test("twins: a loop that only logs a miss, no check at all", () => {
+    for (const check of ['  for (const id of ids) if (!valid.has(id)) console.warn("not found", id);', ""])
+      assert.deepEqual(flow(check), ["projects.ts:14: delete(projects)"], check);
+  });
+});

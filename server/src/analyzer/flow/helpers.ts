@@ -998,7 +998,8 @@ export class HelperSummaries implements HelperEffects {
     let value: Value | undefined;
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
-      if (holdsNothing(tsm, e)) continue;
+      // `if (ids.length === 0) return []` beside `return ids` (openstatus's validateMonitorIds): no key at all.
+      if (holdsNothing(tsm, e) || (tsm.isArrayLiteralExpression(e) && e.elements.length === 0)) continue;
       const v = flow.valueOf(e, at);
       // A shared-or-owned row is readable here, not the tenant's to hand on.
       if (!v || v.unchecked || !v.reason || v.shared || (value && (v.kind !== value.kind || v.table !== value.table)))

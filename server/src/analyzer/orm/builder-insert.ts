@@ -195,8 +195,11 @@ export function owningKey(
     }
     const label = computed ?? p.name;
     const name = label && (tsm.isIdentifier(label) || tsm.isStringLiteralLike(label)) ? label.text : undefined;
-    if (name && normalizeColumnName(name) === normalizeColumnName(column))
+    if (name && normalizeColumnName(name) === normalizeColumnName(column)) {
       value = tsm.isShorthandPropertyAssignment(p) ? p.name : tsm.isPropertyAssignment(p) ? p.initializer : undefined;
+      // `{ ...input, reportId: report.id }`: a key written after a spread wins over what it held.
+      if (value) unread = undefined;
+    }
   }
   return { ...(value && { value }), ...(unread && { unread }) };
 }
