@@ -141,6 +141,23 @@ describe("Prisma", () => {
     ]);
   });
 
+  test("a row whose visibility field is checked to say public before use (openstatus's `accessType`); twins: another value, the test inverted", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c) return null;
+  if (c.accessType !== "public") return null;
+  return c;`);
+    assert.deepEqual(r.flagged, []);
+    const twins = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || c.accessType !== "private") return null;
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (!d || d.accessType === "public") return null;
+  return [c, d];`);
+    assert.deepEqual(twins.flagged, [
+      "public.ts:4: findUnique({ where: { id } })",
+      "public.ts:6: findUnique({ where: { id: name } })",
+    ]);
+  });
+
   test("twin: a row read because it is public proves no later write", () => {
     const r = prismaRun(`  const c = await prisma.collection.findFirst({ where: { id, isPublic: true } });
   if (!c) throw new Error("not found");

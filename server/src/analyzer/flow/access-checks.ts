@@ -1046,7 +1046,17 @@ export abstract class AccessChecks extends FlowValues {
       (tsm.isBinaryExpression(t) &&
         t.operatorToken.kind === tsm.SyntaxKind.ExclamationEqualsEqualsToken &&
         strip(tsm, t.right).kind === tsm.SyntaxKind.TrueKeyword);
-    if (published && flag && strict && tsm.isPropertyAccessExpression(flag) && isPublicFlag(flag.name.text)) {
+    // `if (page.accessType !== "public") return` (openstatus's status page): a visibility field said public.
+    const said =
+      tsm.isBinaryExpression(t) &&
+      tsm.isPropertyAccessExpression(flag ?? t) &&
+      tsm.isStringLiteralLike(strip(tsm, t.right));
+    if (
+      published &&
+      flag &&
+      tsm.isPropertyAccessExpression(flag) &&
+      ((strict && isPublicFlag(flag.name.text)) || (said && VISIBILITY.test(flag.name.text)))
+    ) {
       const value = this.valueOf(published, st);
       if (value?.kind === "row" && value.unchecked)
         return { row: value, field: flag.name.text, expr: published, shared: true, public: true };
@@ -1565,6 +1575,9 @@ function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): strin
   return handlerName(tsm, el.name, rest ?? "");
 }
 
+/** A field that says who may see a row (`visibility: "public" | "private"`, openstatus's `accessType`). */
+const VISIBILITY = /^(?:visibility|access|accessType|privacy)$/i;
+
 /** The row `e` says is not public: `!row.isPublic`, `row.isPublic === false`, `row.visibility !== "public"`. */
 function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
   const x = strip(tsm, e);
@@ -1584,7 +1597,7 @@ function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefin
       (equal && value.kind === tsm.SyntaxKind.FalseKeyword) || (unequal && value.kind === tsm.SyntaxKind.TrueKeyword);
     return no ? field.expression : undefined;
   }
-  if (!/^(?:visibility|access|privacy)$/i.test(field.name.text) || !tsm.isStringLiteralLike(value)) return undefined;
+  if (!VISIBILITY.test(field.name.text) || !tsm.isStringLiteralLike(value)) return undefined;
   const says = value.text.toLowerCase();
   // Only "not public" says so: `=== "private"` lets an "internal" or "team" row through unowned.
   return unequal && says === "public" ? field.expression : undefined;
