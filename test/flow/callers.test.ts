@@ -1653,7 +1653,10 @@ ${check}
 // typebot's publish flow: a created version row handed on through `typebotVersionSchema.parse(row)` (zod).
 describe("a proven row validated by a schema's parse() is still the tenant's row", () => {
   const body = (parse: string) => `${PRISMA}
-declare const invoiceSchema: { parse<T>(x: T): T };
+import { z } from "zod";
+const invoiceSchema = z.object({ id: z.string(), tenantId: z.string() });
+const movingSchema = invoiceSchema.transform((i) => ({ ...i, id: String(Date.now()) }));
+const fieldSchema = z.object({ id: z.string().transform((s) => s.slice(1)), tenantId: z.string() });
 declare const parser: { parse<T>(x: T): T };
 export async function voidInvoice(tenantId: string, input: { id: string }) {
   const invoice = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
@@ -1667,12 +1670,69 @@ export async function voidInvoice(tenantId: string, input: { id: string }) {
     assert.deepEqual(run({ "/p/src/void.ts": body("invoiceSchema.parse(invoice)") }).flagged, []);
   });
 
-  test("twins: the request parsed, or a parse() of something not named a schema", () => {
-    for (const parse of ["invoiceSchema.parse(input)", "parser.parse(invoice)"])
+  test("twins: the request parsed, a parse() of no zod schema, a schema that transforms the row or its key", () => {
+    for (const parse of [
+      "invoiceSchema.parse(input)",
+      "parser.parse(invoice)",
+      "movingSchema.parse(invoice)",
+      "fieldSchema.parse(invoice)",
+    ])
       assert.deepEqual(
         run({ "/p/src/void.ts": body(parse) }).flagged.map((f) => f.split(": ")[0]),
-        ["void.ts:10"],
+        ["void.ts:13"],
         parse,
       );
+  });
+});
+
+// typebot's archiveResults: `(prisma) => async ({ resultsFilter }) => findMany({ where: { ...resultsFilter, OR } })`,
+// called `archiveResults(prisma)({ resultsFilter: { typebotId } })` after the typebot was checked.
+describe("a curried data-layer function whose where spreads the filter it is handed", () => {
+  const LIB = (where = "{ ...filter, OR: [{ amount: 0 }, { amount: null }] }") => `${PRISMA}
+export const archiveLines =
+  (opts: { dryRun: boolean }) =>
+  async ({ filter }: { filter: { invoiceId: string; amount?: number } }) => {
+    const rows = await prisma.invoiceLine.findMany({ where: ${where}, select: { id: true } });
+    const ids = rows.map((r) => r.id);
+    if (!opts.dryRun) await prisma.invoiceLine.deleteMany({ where: { id: { in: ids } } });
+  };
+`;
+  const ROUTE = (call: string) => `${PRISMA}
+import { archiveLines } from "../lib/lines";
+export async function clear(tenantId: string, input: { invoiceId: string }) {
+  const invoice = await prisma.invoice.findFirst({ where: { id: input.invoiceId, tenantId } });
+  if (!invoice) throw new Error("not found");
+${call}
+}
+`;
+  const flagged = (lib: string, call: string) =>
+    run({ "/p/src/lib/lines.ts": lib, "/p/src/routes/clear.ts": ROUTE(call) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("every call hands it a filter keyed by a proven parent: the deletes by the rows it read are proven", () => {
+    assert.deepEqual(
+      flagged(LIB(), "  await archiveLines({ dryRun: false })({ filter: { invoiceId: invoice.id } });"),
+      [],
+    );
+  });
+
+  test("twins: an unchecked key handed in, the spread's key replaced after it, the curried function kept and called later", () => {
+    assert.deepEqual(
+      flagged(LIB(), "  await archiveLines({ dryRun: false })({ filter: { invoiceId: input.invoiceId + '' } });"),
+      ["lib/lines.ts:9"],
+    );
+    assert.deepEqual(
+      flagged(
+        LIB("{ ...filter, invoiceId: undefined }"),
+        "  await archiveLines({ dryRun: false })({ filter: { invoiceId: invoice.id } });",
+      ),
+      ["lib/lines.ts:9"],
+    );
+    assert.deepEqual(
+      flagged(
+        LIB(),
+        "  const archive = archiveLines({ dryRun: false });\n  await archive({ filter: { invoiceId: invoice.id } });",
+      ),
+      ["lib/lines.ts:9"],
+    );
   });
 });

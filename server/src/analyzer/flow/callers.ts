@@ -9,7 +9,13 @@ import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
 import { enclosingFunction, isWriteTarget, mayChangeHeld } from "../statements";
 import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
-import { factoryMethodOf, functionNameOf, type FunctionResolver, type FunctionWithBody } from "./functions";
+import {
+  curriedOuter,
+  factoryMethodOf,
+  functionNameOf,
+  type FunctionResolver,
+  type FunctionWithBody,
+} from "./functions";
 import { mapsToId } from "./values";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
@@ -356,10 +362,22 @@ export function callSitesOf(
         unresolved ||= !topLevel || from !== undefined || tsm.isIdentifier(strip(tsm, call.expression));
         continue;
       }
-      if (fn.pos !== pk.fn.pos || normalizePath(fn.getSourceFile().fileName) !== target) continue;
+      // A curried function's inner one runs at the call of the call: `archiveResults(prisma)({ ... })`.
+      const outer = curriedOuter(tsm, pk.fn);
+      const runs = outer
+        ? tsm.isCallExpression(call.parent) && call.parent.expression === call
+          ? call.parent
+          : undefined
+        : call;
+      if ((outer ?? pk.fn).pos !== fn.pos || normalizePath(fn.getSourceFile().fileName) !== target) continue;
+      // Called once and kept (`const archive = archiveResults(prisma)`): run where no one follows.
+      if (!runs) {
+        unresolved = true;
+        continue;
+      }
       // A call inside the function itself (recursion) proves nothing about the outside.
       if (normalizePath(call.getSourceFile().fileName) === target && call.pos >= fn.pos && call.end <= fn.end) continue;
-      calls.push(call);
+      calls.push(runs);
     }
   }
   // `ids.map(deleteTag)`, `router.post(path, deleteTag)`, `{ deleteTag }`: called where no one can

@@ -51,6 +51,8 @@ export interface FlowContext {
     table: string,
     rejectsMissing: boolean,
     uniqueField?: string,
+    /** The key is this field of `key` (`.typebotId` of a spread filter). */
+    path?: string,
   ): Reason | undefined;
 }
 
@@ -63,6 +65,11 @@ export interface HelperEffects {
    * `{ ...t, label }`): the argument, and the fields it sets that are no copy of the argument's own.
    */
   reshapes?(call: ts.CallExpression): { arg: ts.Expression; fields: readonly string[] } | undefined;
+  /**
+   * `versionSchema.parse(row)` with `versionSchema` a zod object schema the project declares, one
+   * that transforms nothing: the argument it hands back, validated.
+   */
+  validates?(call: ts.CallExpression): ts.Expression | undefined;
   /**
    * The called function's body can be read and nothing in it can throw (no `throw`, no rejection,
    * no `...OrThrow`, no check it hands on): a check named like one (`authorizeEdit`) whose answer
@@ -334,7 +341,7 @@ export abstract class FlowValues {
       return inner && wrapValue(wrap.field, inner);
     }
     // `typebotVersionSchema.parse(version)` (zod): the same row, validated.
-    const parsed = schemaParsed(tsm, e);
+    const parsed = this.ctx.helpers?.validates?.(e);
     if (parsed) {
       const row = this.valueOf(parsed, at);
       if (row?.kind === "row" && !row.unchecked) return row;
@@ -434,7 +441,9 @@ export abstract class FlowValues {
         list.elements.every((e) => !tsm.isSpreadElement(e) && this.parentKeyProven(q, { ...pk, expr: e, list: false }))
       );
     }
-    const v = this.valueOf(pk.expr, q.call);
+    // `{ ...resultsFilter }`: the spread object's own field.
+    const path = pk.ofObject ? `.${pk.ofObject}` : undefined;
+    const v = path ? this.valueOfPath(pk.expr, path, q.call) : this.valueOf(pk.expr, q.call);
     if (
       v?.kind === "key" &&
       !v.unchecked &&
@@ -445,7 +454,7 @@ export abstract class FlowValues {
     )
       return true;
     // `step.findMany({ where: { versionId } })` with `versionId` a parameter every call proves.
-    return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing);
+    return !v && !!this.ctx.provenElsewhere?.(pk.expr, pk.table, !!pk.rejectsMissing, undefined, path);
   }
 
   /**
@@ -949,20 +958,6 @@ export abstract class FlowValues {
   ) {
     this.tsm = ctx.ts;
   }
-}
-
-/**
- * `typebotVersionSchema.parse(row)`, `await schemas.version.parseAsync(row)`: a schema named so
- * (zod, valibot's `parse(schema, row)` is not this shape) handing back the value it validated.
- */
-function schemaParsed(tsm: typeof ts, e: ts.CallExpression): ts.Expression | undefined {
-  const callee = strip(tsm, e.expression);
-  if (!tsm.isPropertyAccessExpression(callee) || !/^parse(?:Async)?$/.test(callee.name.text)) return undefined;
-  const schema = strip(tsm, callee.expression);
-  const name = tsm.isIdentifier(schema) ? schema.text : tsm.isPropertyAccessExpression(schema) ? schema.name.text : "";
-  const arg = e.arguments[0];
-  if (!/schema$/i.test(name) || e.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
-  return arg;
 }
 
 /** Whether `e` reads the variable `name` (`key`, `key.hash`), not as a property name. */

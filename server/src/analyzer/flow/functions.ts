@@ -773,6 +773,9 @@ export function propertyType(tsm: typeof ts, cls: ts.ClassLikeDeclaration, name:
 export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | undefined {
   if ((tsm.isFunctionDeclaration(fn) || tsm.isMethodDeclaration(fn)) && fn.name)
     return tsm.isIdentifier(fn.name) ? fn.name.text : undefined;
+  // `archiveResults = (prisma) => async (args) => ...`: the inner function is called as `archiveResults(prisma)(args)`.
+  const outer = curriedOuter(tsm, fn);
+  if (outer) return functionNameOf(tsm, outer);
   let parent = fn.parent;
   if (tsm.isParenthesizedExpression(parent)) parent = parent.parent;
   if (tsm.isCallExpression(parent) && isMemoizer(tsm, parent.expression) && memoizedFunction(tsm, parent) === fn)
@@ -783,6 +786,16 @@ export function functionNameOf(tsm: typeof ts, fn: FunctionWithBody): string | u
   )
     return parent.name.text;
   return undefined;
+}
+
+/** The function whose expression body `fn` is (`(prisma) => async (args) => ...`, typebot's data layer). */
+export function curriedOuter(tsm: typeof ts, fn: ts.Node): FunctionWithBody | undefined {
+  let at: ts.Node = fn;
+  while (tsm.isParenthesizedExpression(at.parent)) at = at.parent;
+  const outer = at.parent;
+  return outer && (tsm.isArrowFunction(outer) || tsm.isFunctionExpression(outer)) && outer.body === at
+    ? (outer as FunctionWithBody)
+    : undefined;
 }
 
 /**

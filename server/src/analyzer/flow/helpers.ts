@@ -116,6 +116,10 @@ interface Summary {
   };
 }
 
+/** zod methods that may hand back another value than the one validated. */
+const RESHAPING_SCHEMA =
+  /\.\s*(?:transform|preprocess|pipe|overwrite|catch|default|prefault|codec)\s*\(|z\s*\.\s*preprocess\b/;
+
 /** An access lookup's answer is read for its truth: `null`, `undefined`, `E.left(...)` and `false` grant nothing. */
 function grantsNothing(tsm: typeof ts, e: ts.Expression): boolean {
   return holdsNothing(tsm, e) || strip(tsm, e).kind === tsm.SyntaxKind.FalseKeyword;
@@ -326,6 +330,31 @@ export class HelperSummaries implements HelperEffects {
     };
     visit(fn.body);
     return !throws;
+  }
+
+  validates(call: ts.CallExpression): ts.Expression | undefined {
+    const tsm = this.ctx.ts;
+    const callee = strip(tsm, call.expression);
+    const arg = call.arguments[0];
+    if (!tsm.isPropertyAccessExpression(callee) || !/^parse(?:Async)?$/.test(callee.name.text)) return undefined;
+    if (call.arguments.length !== 1 || !arg || tsm.isSpreadElement(arg)) return undefined;
+    // The schema as declared (in the file, or exported by a module of the project), through the
+    // names it is built from (`const moving = base.transform(...)`): a plain `z.object(...)` only.
+    let schema: ts.Expression = strip(tsm, callee.expression);
+    for (let depth = 0; depth < 4 && tsm.isIdentifier(schema); depth++) {
+      const declared = this.functions.constValue(schema);
+      if (!declared) return undefined;
+      schema = strip(tsm, declared);
+      if (tsm.isCallExpression(schema) && tsm.isPropertyAccessExpression(schema.expression)) {
+        // `base.extend({...})`, `base.strict()`: what `base` is, and what was added.
+        if (RESHAPING_SCHEMA.test(schema.getText())) return undefined;
+        const base = strip(tsm, schema.expression.expression);
+        if (tsm.isIdentifier(base) && !/^z$/.test(base.text)) schema = base;
+      }
+    }
+    return /^z\s*\.\s*(?:object|strictObject)\s*\(/.test(schema.getText()) && !RESHAPING_SCHEMA.test(schema.getText())
+      ? arg
+      : undefined;
   }
 
   reshapes(call: ts.CallExpression): { arg: ts.Expression; fields: string[] } | undefined {

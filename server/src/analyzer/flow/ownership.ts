@@ -507,8 +507,8 @@ export class OwnershipFlow {
           helpers: this.helpers,
           authorizers: ctx.authorizers,
           links: ctx.links,
-          provenElsewhere: (key, table, rejectsMissing, uniqueField) =>
-            this.provenByCallers(key, table, rejectsMissing, uniqueField),
+          provenElsewhere: (key, table, rejectsMissing, uniqueField, path) =>
+            this.provenByCallers(key, table, rejectsMissing, uniqueField, path),
         },
         root,
       );
@@ -526,9 +526,11 @@ export class OwnershipFlow {
     table: string,
     rejectsMissing: boolean,
     uniqueField?: string,
+    path = "",
   ): Reason | undefined {
-    const pk = this.ctx.callers && parameterKey(this.ctx.ts, key);
-    if (!pk) return undefined;
+    const param = this.ctx.callers && parameterKey(this.ctx.ts, key);
+    if (!param) return undefined;
+    const pk = { ...param, path: param.path + path };
     if (this.budget.nested >= MAX_CALLER_DEPTH) {
       this.budget.truncated++;
       return undefined;

@@ -241,7 +241,11 @@ export function prismaFlowQuery(
             ...[...parentFields].flatMap(([field, parent]) => {
               const value = pathValue(field);
               const key = value && keyOf(tsm, value);
-              return key ? [{ ...key, table: parent, field }] : [];
+              if (key) return [{ ...key, table: parent, field }];
+              // `{ ...resultsFilter, OR: [...] }` (typebot's archiveResults): the spread's own field,
+              // unless a property after it replaces that field; judged where it is given.
+              const spread = !field.includes(".") ? spreadHolding(tsm, whereObj, field) : undefined;
+              return spread ? [{ expr: spread, ofObject: field, list: false, table: parent, field }] : [];
             }),
             ...(reads ? joinedKeys(joins, fieldValue, tsm, call) : []),
           ]
@@ -250,6 +254,21 @@ export function prismaFlowQuery(
           : undefined,
     ...(reads && returns !== "rows" && { childKeys: requiredChildren(childRelations, fieldValue, tsm, call) }),
   };
+}
+
+/**
+ * The one spread of a where that may give it `field`: a name or a member (`...resultsFilter`,
+ * `...args.filter`), with no property of that name written after it. Several spreads: none.
+ */
+function spreadHolding(tsm: typeof ts, where: ts.ObjectLiteralExpression, field: string): ts.Expression | undefined {
+  const spreads = where.properties.filter(tsm.isSpreadAssignment);
+  if (spreads.length !== 1) return undefined;
+  const at = where.properties.indexOf(spreads[0]!);
+  const replaced = where.properties
+    .slice(at + 1)
+    .some((p) => p.name && (tsm.isIdentifier(p.name) || tsm.isStringLiteralLike(p.name)) && p.name.text === field);
+  const e = strip(tsm, spreads[0]!.expression);
+  return !replaced && (tsm.isIdentifier(e) || tsm.isPropertyAccessExpression(e)) ? e : undefined;
 }
 
 /**
