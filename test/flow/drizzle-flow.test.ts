@@ -49,6 +49,10 @@ export const invitation = sqliteTable("invitation", {
   token: text("token").notNull(),
   workspaceId: integer("workspace_id").notNull().references(() => workspace.id),
 });
+export const reportToPage = sqliteTable("report_to_page", {
+  statusReportId: integer("status_report_id").notNull().references(() => statusReport.id),
+  pageId: integer("page_id").notNull().references(() => page.id),
+});
 `;
 const CONFIG = { tenantColumns: ["workspaceId"], schema: { drizzle: ["src/db/schema.ts"] } };
 
@@ -60,7 +64,7 @@ before(async () => {
 });
 
 const IMPORTS = `import { and, eq, inArray, sql } from "drizzle-orm";
-import { invitation, page, pageMeta, pageSubscriber, statusReport, statusReportUpdate, subscriberNote } from "../db/schema";
+import { invitation, page, pageMeta, pageSubscriber, reportToPage, statusReport, statusReportUpdate, subscriberNote } from "../db/schema";
 `;
 
 function procedure(body: string) {
@@ -1156,6 +1160,27 @@ ${body}
     assert.deepEqual(
       run(`  await db.insert(statusReportUpdate).values({ ...opts.input, statusReportId: opts.input.reportId });`),
       ["router/a.ts:7"],
+    );
+  });
+
+  test("a row with two tenant-owned parents: each key it names must be proven (openstatus's status report to page component rows)", () => {
+    const PAGES = `  const pages = await db.select().from(page).where(and(inArray(page.id, ids), eq(page.workspaceId, workspaceId)));
+  const valid = new Set(pages.map((p) => p.id));
+  const invalid = ids.filter((id) => !valid.has(id));`;
+    assert.deepEqual(
+      run(`${PAGES}
+  if (invalid.length > 0) throw new Error("invalid pages");
+  await db.insert(reportToPage).values(ids.map((pageId) => ({ statusReportId: report.id, pageId })));
+  await db.insert(reportToPage).values({ statusReportId: report.id, pageId: ids[0] });`),
+      [],
+    );
+    // Twins: the page list never checked, only its first element looked at.
+    assert.deepEqual(
+      run(`${PAGES}
+  await db.insert(reportToPage).values(ids.map((pageId) => ({ statusReportId: report.id, pageId })));
+  if (invalid[0]) throw new Error("invalid page");
+  await db.insert(reportToPage).values(ids.map((pageId) => ({ statusReportId: report.id, pageId })));`),
+      ["router/a.ts:10", "router/a.ts:12"],
     );
   });
 

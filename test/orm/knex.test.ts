@@ -128,6 +128,11 @@ const cases: BuilderCase[] = [
     expect: ["dynamic-sql knex('orders')"],
   },
   {
+    name: "a spread after the tenant key may replace it; one before it cannot",
+    body: "await knex('orders').where({ ...filter, tenant_id: tenantId });\nreturn knex('orders').where({ tenant_id: tenantId, ...filter });",
+    expect: ["dynamic-sql knex('orders')"],
+  },
+  {
     name: "transaction parameter trx",
     body: "return knex.transaction(async (trx) => trx('order_items').where({ order_id: id }).del());",
     expect: ["missing-tenant-filter trx('order_items')"],

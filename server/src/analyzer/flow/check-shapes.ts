@@ -9,6 +9,7 @@ import { strip } from "../orm/prisma-syntax";
 import { calleeName, guardsOf, type Authorizers } from "./authorizers";
 import { fromRequest } from "./conditions";
 import type { GuardArgs } from "./flow-values";
+import { constInitializer } from "./bindings";
 import { callback } from "./values";
 
 /**
@@ -133,6 +134,21 @@ export function containmentTest(
   const not = negated(t);
   const single = not && contains(not);
   if (single) return { keys: single.keys, key: single.asked };
+  // `const invalid = ids.filter((id) => !valid.has(id)); if (invalid.length > 0) throw` (openstatus).
+  const missing = missingOf(tsm, t);
+  if (missing) {
+    const cb = callback(tsm, missing.arguments[0]);
+    const test = cb && negated(cb.body);
+    const found = test && contains(test);
+    if (
+      found &&
+      cb &&
+      tsm.isIdentifier(cb.param) &&
+      tsm.isIdentifier(found.asked) &&
+      found.asked.text === cb.param.text
+    )
+      return { keys: found.keys, list: (missing.expression as ts.PropertyAccessExpression).expression };
+  }
   const call = strip(tsm, not ?? t);
   if (!tsm.isCallExpression(call) || !tsm.isPropertyAccessExpression(call.expression)) return undefined;
   if (call.expression.name.text !== (not ? "every" : "some")) return undefined;
@@ -142,6 +158,39 @@ export function containmentTest(
   const asksEach =
     found && cb && tsm.isIdentifier(cb.param) && tsm.isIdentifier(found.asked) && found.asked.text === cb.param.text;
   return asksEach ? { keys: found.keys, list: call.expression.expression } : undefined;
+}
+
+/**
+ * `invalid.length > 0` (or `invalid.length`, `!== 0`, `>= 1`) with `invalid` a const holding
+ * `list.filter(cb)` (or that call written in place): the filter call.
+ */
+function missingOf(tsm: typeof ts, t: ts.Expression): ts.CallExpression | undefined {
+  let e = t;
+  if (tsm.isBinaryExpression(e)) {
+    const K = tsm.SyntaxKind;
+    const n = strip(tsm, e.right);
+    const op = e.operatorToken.kind;
+    const nonEmpty =
+      tsm.isNumericLiteral(n) &&
+      ((n.text === "0" &&
+        (op === K.GreaterThanToken || op === K.ExclamationEqualsEqualsToken || op === K.ExclamationEqualsToken)) ||
+        (n.text === "1" && op === K.GreaterThanEqualsToken));
+    if (!nonEmpty) return undefined;
+    e = strip(tsm, e.left);
+  }
+  if (!tsm.isPropertyAccessExpression(e) || e.name.text !== "length") return undefined;
+  let list: ts.Expression = strip(tsm, e.expression);
+  if (tsm.isIdentifier(list)) {
+    const held = constInitializer(tsm, list, t);
+    if (!held) return undefined;
+    list = strip(tsm, held);
+  }
+  return tsm.isCallExpression(list) &&
+    tsm.isPropertyAccessExpression(list.expression) &&
+    list.expression.name.text === "filter" &&
+    list.arguments.length === 1
+    ? list
+    : undefined;
 }
 
 /**

@@ -36,7 +36,8 @@ import {
   type ParentKey,
   type QueryKey,
 } from "./queries";
-import { identifiesOwnRows, isMembershipTable, isUserColumn, userKeyOf } from "../membership";
+import { identifiesOwnRows, isMembershipTable, isOwnerColumn, isUserColumn, userKeyOf } from "../membership";
+import { USERS_TABLE } from "../model/relations";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
 import { WeakCache } from "../weak-cache";
@@ -432,27 +433,47 @@ function insertedUnder(
     if (!init) return undefined;
     object = skipOuter(tsm, init);
   }
+  if (!owner) return undefined;
+  // The owning key first, then the row's other tenant-owned parents (`tag_id` of a monitor-to-tag
+  // row): a row names each, and each must be the tenant's.
+  const owned = lookupTenantTable(ctx.model, table)!;
+  const parents = [
+    owner,
+    ...[...(owned.parents ?? []), ...(owned.references ?? [])].filter(
+      (r, i, all) =>
+        r.column !== owner.column &&
+        !isOwnerColumn(r.column) &&
+        !USERS_TABLE.test(r.parent) &&
+        all.findIndex((x) => x.column === r.column) === i,
+    ),
+  ];
   // `ids.map((monitorId) => ({ monitorId, tagId: tag.id }))`: each row's key is an element of the
   // list, or one value the callback takes from outside.
-  const mapped = owner && mappedRows(tsm, object);
-  if (owner && mapped) {
-    const keys = (mapped.objects ?? []).map((o) => owningKey(tsm, o, owner.column));
-    if (!keys.length || keys.some((k) => !k.value || k.unread)) return undefined;
-    const first = mapped.fn.parameters[0]?.name;
-    const inner = declaredNames(tsm, mapped.fn);
-    const out: ParentKey[] = [];
-    for (const { value } of keys) {
-      const v = skipOuter(tsm, value!);
-      if (first && tsm.isIdentifier(first) && tsm.isIdentifier(v) && v.text === first.text)
-        out.push({ expr: mapped.list, list: true, table: owner.parent, field: owner.column });
+  const mapped = mappedRows(tsm, object);
+  const objects = mapped ? (mapped.objects ?? []) : tsm.isObjectLiteralExpression(object) ? [object] : [];
+  if (!objects.length) return undefined;
+  const first = mapped?.fn.parameters[0]?.name;
+  const inner = mapped ? declaredNames(tsm, mapped.fn) : new Set<string>();
+  const out: ParentKey[] = [];
+  for (const [i, parent] of parents.entries())
+    for (const o of objects) {
+      const { value, unread } = owningKey(tsm, o, parent.column);
+      // The owning key must be there; another parent's may be left out (a nullable one), never hidden.
+      if (unread || (!value && i === 0)) return undefined;
+      if (!value) continue;
+      const v = skipOuter(tsm, value);
+      const key = { table: parent.parent, field: parent.column };
+      if (mapped && first && tsm.isIdentifier(first) && tsm.isIdentifier(v) && v.text === first.text)
+        out.push({ expr: mapped.list, list: true, ...key });
       else if (mentions(tsm, v, inner)) return undefined;
-      else out.push({ expr: v, list: false, table: owner.parent, field: owner.column });
+      else if (!isLiteralKey(tsm, v)) out.push({ expr: v, list: false, ...key });
     }
-    return out;
-  }
-  if (!owner || !tsm.isObjectLiteralExpression(object)) return undefined;
-  const { value, unread } = owningKey(tsm, object, owner.column);
-  return value && !unread ? [{ expr: value, list: false, table: owner.parent, field: owner.column }] : undefined;
+  return out;
+}
+
+/** A literal key (`1`, `"system"`) names a fixed row the code chose. */
+function isLiteralKey(tsm: typeof ts, e: ts.Expression): boolean {
+  return tsm.isStringLiteralLike(e) || tsm.isNumericLiteral(e) || e.kind === tsm.SyntaxKind.NullKeyword;
 }
 
 /** The names a function declares: its parameters' and its body's (bindings, functions, classes). */

@@ -226,7 +226,7 @@ export function prismaUniqueFields(model: TenantModel, table: string): ReadonlyS
   return new Set(entities.flatMap((e) => (e.orm === "prisma" ? (e.uniqueFields ?? []) : [])).filter((f) => f !== "id"));
 }
 
-const USERS_TABLE = /^(?:app_?)?users?$/i;
+export const USERS_TABLE = /^(?:app_?)?users?$/i;
 
 /**
  * The Prisma relations of a table owned through its parent to its other tenant-owned parents

@@ -310,13 +310,15 @@ class KnexPredicates extends ColumnPredicates {
     const e = skipOuter(tsm, arg);
     if (isUndefinedLike(tsm, e)) return OTHER;
     if (tsm.isObjectLiteralExpression(e)) {
+      // `{ projectId, ...filter }`: a spread after a property may replace it.
+      const lastSpread = e.properties.map((p) => tsm.isSpreadAssignment(p)).lastIndexOf(true);
       return and(
-        e.properties.map((p) => {
-          if (tsm.isSpreadAssignment(p))
+        e.properties.map((p, i) => {
+          if (tsm.isSpreadAssignment(p) || i < lastSpread)
             return {
               kind: "dynamic",
               node: p,
-              why: `spreads \`${p.expression.getText(this.ctx.sourceFile)}\` into it`,
+              why: `spreads \`${(e.properties[lastSpread] as ts.SpreadAssignment).expression.getText(this.ctx.sourceFile)}\` into it${tsm.isSpreadAssignment(p) ? "" : ", which may replace the properties before it"}`,
             };
           const key = propertyKey(tsm, p);
           const value = tsm.isPropertyAssignment(p) ? p.initializer : undefined;
