@@ -381,12 +381,28 @@ async function getWrap(params: { id: string; tenantId: string }) {
   return getOne(params);
 }
 ${HANDLER}
-  const inv = await getWrap(input);
+  const inv = await getWrap({ id: input.id, tenantId });
   if (!inv) throw new Error("not found");
   await prisma.invoice.delete({ where: { id: input.id } });
   await prisma.invoice.delete({ where: { id: input.tenantId } });
 }`,
       ["13: delete({ where: { id: input.tenantId } })"],
+    ],
+    [
+      // The helper reads scoped by the tenant it is handed: the request's own (`input.tenantId`) proves nothing.
+      "twin: the same helper handed a route handler's request body, its tenant the request's",
+      `async function getOne({ id, tenantId }: { id: string; tenantId: string }) {
+  return prisma.invoice.findFirst({ where: { id, tenantId } });
+}
+async function getWrap(params: { id: string; tenantId: string }) {
+  return getOne(params);
+}
+export async function POST(req: { body: { id: string; tenantId: string } }) {
+  const inv = await getWrap(req.body);
+  if (!inv) throw new Error("not found");
+  await prisma.invoice.delete({ where: { id: req.body.id } });
+}`,
+      ["12: delete({ where: { id: req.body.id } })"],
     ],
     [
       // A default holds another value when the call passes none: what the helper proves of it is not the caller's value.

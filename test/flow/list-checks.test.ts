@@ -273,4 +273,34 @@ export async function archive(organizationId: string, input: string[]) {
     for (const check of ['  for (const id of ids) if (!valid.has(id)) console.warn("not found", id);', ""])
       assert.deepEqual(flow(check), ["projects.ts:14: delete(projects)"], check);
   });
+
+  test("twin: the helper handed a tenant a route handler's request names, or a constant, instead of the caller's", () => {
+    const CHECK = '  for (const id of ids) if (!valid.has(id)) throw new Error("not found");';
+    const r = run({
+      "/p/src/projects.ts": `import { and, eq, inArray } from "drizzle-orm";
+import { db } from "./db";
+import { projects } from "./db/schema";
+async function validated(args: { organizationId: string; input: string[] }): Promise<string[]> {
+  const { organizationId, input } = args;
+  const ids = Array.from(new Set(input));
+  const rows = await db.select({ projectId: projects.projectId }).from(projects).where(and(inArray(projects.projectId, ids), eq(projects.organizationId, organizationId)));
+  const valid = new Set(rows.map((r) => r.projectId));
+${CHECK}
+  return ids;
+}
+export async function POST(req: { body: { organizationId: string; ids: string[] } }) {
+  const ids = await validated({ organizationId: req.body.organizationId, input: req.body.ids });
+  await db.delete(projects).where(inArray(projects.projectId, ids));
+}
+export async function fromConstant(ids: string[]) {
+  const kept = await validated({ organizationId: "org_1", input: ids });
+  await db.delete(projects).where(inArray(projects.projectId, kept));
+}
+export async function fromTenant(organizationId: string, ids: string[]) {
+  const kept = await validated({ organizationId, input: ids });
+  await db.delete(projects).where(inArray(projects.projectId, kept));
+}`,
+    });
+    assert.deepEqual(r.flagged, ["projects.ts:14: delete(projects)", "projects.ts:18: delete(projects)"]);
+  });
 });

@@ -59,7 +59,8 @@ export interface FlowContext {
 /** What a call to a helper function means for the caller (flow/helpers.ts). */
 export interface HelperEffects {
   /** The value a call returns, when it is rows or ids the helper tied to the tenant. */
-  returns(call: ts.CallExpression): Value | undefined;
+  /** `provenKey`: whether the caller's flow proved a value a key (a tenant argument verified before the call). */
+  returns(call: ts.CallExpression, provenKey?: (e: ts.Expression) => boolean): Value | undefined;
   /**
    * `toDomain(a.trigger)` whose function returns its parameter reshaped (`{ id: t.id, ... }`,
    * `{ ...t, label }`): the argument, and the fields it sets that are no copy of the argument's own.
@@ -353,7 +354,10 @@ export abstract class FlowValues {
       const row = this.valueOf(reshaped.arg, at);
       if (row?.kind === "row" && !row.unchecked && !reshaped.fields.some((f) => this.knownBy(row.table, f))) return row;
     }
-    const returned = this.ctx.helpers?.returns(e);
+    const returned = this.ctx.helpers?.returns(e, (x) => {
+      const v = this.valueOf(x, e);
+      return v?.kind === "key" && !v.unchecked && !!v.reason;
+    });
     // `const defs = await getTagDefs(knowledgeBaseId)` with the parent key proven here: the tenant's rows.
     if (
       returned?.kind === "rows" &&

@@ -7,6 +7,7 @@
 // helper is summarised once per analysed file, on the first call a flow asks about
 // (flow/functions.ts finds the function a call runs).
 import type ts from "typescript";
+import { isLiteral } from "../credentials";
 import { fileLabel } from "../text-position";
 import { escapeRegExp } from "../escape-regexp";
 import { chainOf, skipOuter } from "../orm/chain";
@@ -26,7 +27,7 @@ import { mayChangeHeld, returnedExpressions, returnedObjects, returnStatements, 
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
 import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
-import { argumentAt, hasCall, isAssigned } from "./callers";
+import { argumentAt, hasCall, isAssigned, isEntryPoint, parameterKey } from "./callers";
 import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
 
@@ -101,6 +102,8 @@ interface Summary {
   }[];
   /** Parameters named for the tenant (`tenantId`, `orgId`): what a verifying helper checks keys against. */
   tenantParams: { index: number; path: string }[];
+  /** The same for what it returns: the rows or keys are the tenant's only when these are handed the tenant. */
+  returnsTenant: { index: number; path: string }[];
   /** Parameters holding a row whose tenant field the helper compares with `tenant`, throwing otherwise. */
   checksRow: { index: number; field: string; tenant: ts.Expression; tenantParam?: number; direct: boolean }[];
   /**
@@ -424,8 +427,8 @@ export class HelperSummaries implements HelperEffects {
     return changed ? undefined : arg;
   }
 
-  returns(call: ts.CallExpression): Value | undefined {
-    const value = this.returnedFrom(call);
+  returns(call: ts.CallExpression, provenKey?: (e: ts.Expression) => boolean): Value | undefined {
+    const value = this.returnedFrom(call, provenKey);
     // A membership lookup's answer: the caller's test of it checks the tenant it was handed.
     const membership = this.membershipRead(call);
     if (!membership) return value;
@@ -434,7 +437,7 @@ export class HelperSummaries implements HelperEffects {
       : { kind: "row", table: membership.table, source: membership };
   }
 
-  private returnedFrom(call: ts.CallExpression): Value | undefined {
+  private returnedFrom(call: ts.CallExpression, provenKey?: (e: ts.Expression) => boolean): Value | undefined {
     const read = this.callRead(call);
     if (read) {
       const row: Value = {
@@ -447,6 +450,29 @@ export class HelperSummaries implements HelperEffects {
     }
     const s = this.summaryOf(call);
     if (!s?.returns) return undefined;
+    // `validateMonitorIds(input.workspaceId, ids)`: rows scoped by a tenant the request names are not the caller's.
+    // Inside a helper being summed up, its own tenant parameter is judged at its calls in turn.
+    const tsm = this.ctx.ts;
+    const handed = (t: { index: number; path: string }) => {
+      const a = argumentAt(tsm, call, t.index, t.path);
+      const e = a && strip(tsm, a.expr);
+      if (!e || isLiteral(tsm, e)) return false;
+      const own = parameterKey(tsm, a.path ? a.expr : e);
+      const path = own && own.path + a.path;
+      if (
+        own &&
+        this.summarizing.has(own.fn) &&
+        tenantParameters(tsm, own.fn, [this.ctx.tenantOf(s.returns!.table)]).some(
+          (p) => p.index === own.index && p.path === path,
+        )
+      )
+        return true;
+      // A tenant the caller verified (a procedure's middleware checked `input.projectId`); a parameter
+      // of a function its callers hand values (as a predicate on it would be); not a handler's request.
+      if (!a.path && provenKey?.(a.expr)) return true;
+      return !isRequestInput(tsm, e) || (!!own && !isEntryPoint(tsm, own));
+    };
+    if (!s.returnsTenant.every(handed)) return undefined;
     const value = (r: Returned): Value => ({
       kind: r.kind,
       table: r.table,
@@ -714,7 +740,19 @@ export class HelperSummaries implements HelperEffects {
     return new FunctionFlow(flowCtx, fn.body);
   }
 
+  /** The helpers whose summaries are being worked out: their own calls' arguments are theirs to judge. */
+  private readonly summarizing = new Set<FunctionWithBody>();
+
   private summarize(fn: FunctionWithBody): Summary | undefined {
+    this.summarizing.add(fn);
+    try {
+      return this.summarizeIn(fn);
+    } finally {
+      this.summarizing.delete(fn);
+    }
+  }
+
+  private summarizeIn(fn: FunctionWithBody): Summary | undefined {
     const tsm = this.ctx.ts;
     const flow = this.flowOf(fn);
     if (!flow) return undefined;
@@ -797,7 +835,18 @@ export class HelperSummaries implements HelperEffects {
           verifies.map((v) => this.ctx.tenantOf(v.table)),
         )
       : [];
-    return { label: this.label(fn), returns, returnsRead, returnsMembership, verifies, tenantParams, checksRow };
+    // The tenant parameters a returned scoped read is scoped by: a caller must hand them the tenant.
+    const returnsTenant = returns ? tenantParameters(tsm, fn, [this.ctx.tenantOf(returns.table)]) : [];
+    return {
+      label: this.label(fn),
+      returns,
+      returnsRead,
+      returnsMembership,
+      verifies,
+      tenantParams,
+      returnsTenant,
+      checksRow,
+    };
   }
 
   /** Every return hands back the one membership read by two of the parameters (or nothing). */
@@ -1160,6 +1209,11 @@ function tenantParameters(
     if (tsm.isIdentifier(p.name)) {
       if (named(p.name)) out.push({ index, path: "" });
       else params.set(p.name.text, index);
+      // `params: { id: string; tenantId: string }`: a field its type names for the tenant.
+      if (p.type && tsm.isTypeLiteralNode(p.type))
+        for (const m of p.type.members)
+          if (tsm.isPropertySignature(m) && m.name && tsm.isIdentifier(m.name) && named(m.name))
+            out.push({ index, path: `.${m.name.text}` });
       return;
     }
     if (!tsm.isObjectBindingPattern(p.name)) return;
@@ -1179,6 +1233,22 @@ function tenantParameters(
       const index = params.get(n.expression.text)!;
       const path = `.${n.name.text}`;
       if (!out.some((t) => t.index === index && t.path === path)) out.push({ index, path });
+    }
+    // `const { workspaceId, monitorIds } = args`: a field of a parameter, destructured in the body.
+    if (
+      tsm.isVariableDeclaration(n) &&
+      tsm.isObjectBindingPattern(n.name) &&
+      n.initializer &&
+      tsm.isIdentifier(strip(tsm, n.initializer)) &&
+      params.has((strip(tsm, n.initializer) as ts.Identifier).text)
+    ) {
+      const index = params.get((strip(tsm, n.initializer) as ts.Identifier).text)!;
+      for (const el of n.name.elements) {
+        const prop = el.propertyName ?? el.name;
+        const path = tsm.isIdentifier(prop) ? `.${prop.text}` : "";
+        if (!el.dotDotDotToken && tsm.isIdentifier(el.name) && path && named(el.name))
+          if (!out.some((t) => t.index === index && t.path === path)) out.push({ index, path });
+      }
     }
     tsm.forEachChild(n, visit);
   };
