@@ -128,6 +128,16 @@ const cases: BuilderCase[] = [
     expect: ["dynamic-sql knex('orders')"],
   },
   {
+    name: "a predicate added to a clone leaves the original query as it was",
+    body: "const q = knex('orders').where({ status });\nconst scoped = q.clone().where('tenant_id', tenantId);\nq.clone().where('tenant_id', tenantId);\nvoid scoped;\nreturn q;",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
+  {
+    name: "twin: the clone with the predicate is the query that runs",
+    body: "let q = knex('orders').where({ status });\nq = q.clone().where('tenant_id', tenantId);\nreturn q;",
+    expect: [],
+  },
+  {
     name: "a spread after the tenant key may replace it; one before it cannot",
     body: "await knex('orders').where({ ...filter, tenant_id: tenantId });\nreturn knex('orders').where({ tenant_id: tenantId, ...filter });",
     expect: ["dynamic-sql knex('orders')"],

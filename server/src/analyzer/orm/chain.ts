@@ -134,7 +134,10 @@ function computeQueryChains(
     i.rootDecl = carried(i.chain.root);
     i.side = !!i.rootDecl && isSideStatement(tsm, i.top, i.chain.root as ts.Identifier);
   }
-  const usedAsRoot = new Set(info.filter((i) => !i.side && i.rootDecl).map((i) => i.rootDecl));
+  // `const scoped = q.clone().where(...)` builds another query: `q` itself may still run as it is.
+  const usedAsRoot = new Set(
+    info.filter((i) => !i.side && i.rootDecl && !DETACHING.has(i.chain.calls[0]?.name ?? "")).map((i) => i.rootDecl),
+  );
   const out: ExpandedChain[] = [];
   for (const i of info) {
     if (i.side || (i.carrier && usedAsRoot.has(i.carrier))) continue;
@@ -223,6 +226,9 @@ function isSideStatement(tsm: typeof ts, top: ts.CallExpression, root: ts.Identi
   );
 }
 
+/** Calls that hand back another builder (Knex's `clone()`), or the query's text, leaving the one they are called on as it was. */
+const DETACHING = new Set(["clone", "toSQL", "toString", "toQuery", "compile"]);
+
 /** The side statements' calls on `decl`'s variable after it and before `end` (or to the end of its block). */
 function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | undefined): ChainCall[] {
   const scope = decl.parent.parent.parent;
@@ -242,11 +248,16 @@ function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | 
         e.left.text === name
       )
         e = skipOuter(tsm, e.right);
+      const assigned = e !== skipOuter(tsm, node.expression);
       if (tsm.isCallExpression(e)) {
         const side = chainOf(tsm, e);
         if (tsm.isIdentifier(side.root) && side.root.text === name) {
           const reason = conditionalReason(tsm, node, scope);
-          for (const call of side.calls) out.push(reason ? { ...call, conditional: reason } : call);
+          for (const call of side.calls) {
+            // `q.clone().where(...)` left alone builds another query: this one gets nothing past the clone.
+            if (!assigned && DETACHING.has(call.name)) break;
+            out.push(reason ? { ...call, conditional: reason } : call);
+          }
           return;
         }
       }
