@@ -32,6 +32,7 @@ export class PageRepo {
 `,
   "/p/src/page.controller.ts": `import { PageRepo } from "./page.repo";
 import { ForbiddenException, NotFoundException } from "@nestjs/common";
+import { ForbiddenError } from "@casl/ability";
 export class PageController {
   constructor(private readonly pageRepo: PageRepo, private readonly ability: { createForUser(u: unknown, id: string): Promise<{ cannot(a: string, s: string): boolean }> }) {}
   async getPage(dto: { pageId: string }, user: { id: string; workspaceId: string }) {
@@ -51,8 +52,23 @@ describe("a repository's unchecked by-key read, proven by what its callers check
         `    if (page.workspace_id !== user.workspaceId) throw new ForbiddenException();`,
         `    const ability = await this.ability.createForUser(user, page.workspace_id);
     if (ability.cannot("read", "Page")) throw new ForbiddenException();`,
+        // CASL's own throwing form (infisical's services).
+        `    const { permission } = await this.ability.createForUser(user, page.workspace_id);
+    ForbiddenError.from(permission).throwUnlessCan("read", "Page");`,
       ])
         assert.deepEqual(h.run(files(imports, read, check)).flagged, [], check);
+    });
+
+    test(`twin, ${orm}: CASL's throwUnlessCan on an ability made for the request's workspace, or only asked`, () => {
+      for (const check of [
+        `    const { permission } = await this.ability.createForUser(user, dto.pageId);
+    ForbiddenError.from(permission).throwUnlessCan("read", "Page");`,
+        `    const { permission } = await this.ability.createForUser(user, page.workspace_id);
+    ForbiddenError.from(permission).can("read", "Page");`,
+      ]) {
+        const flagged = h.run(files(imports, read, check)).flagged;
+        assert.equal(flagged.length, 1, `${check}: ${flagged.join("\n")}`);
+      }
     });
 
     test(`twin, ${orm}: the caller returns the row unchecked, or only logs a mismatch`, () => {

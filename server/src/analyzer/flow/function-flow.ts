@@ -210,6 +210,8 @@ export class FunctionFlow extends AccessChecks {
     let call = strip(tsm, e);
     if (tsm.isAwaitExpression(call)) call = strip(tsm, call.expression);
     if (!tsm.isCallExpression(call)) return undefined;
+    const ability = caslThrowUnlessCan(tsm, call);
+    if (ability) return ability;
     const index = this.ctx.helpers?.asserts?.(call);
     const arg = index === undefined ? undefined : call.arguments[index];
     return arg && !tsm.isSpreadElement(arg) ? arg : undefined;
@@ -1020,4 +1022,27 @@ function returnsName(tsm: typeof ts, branch: ts.Statement, row: ts.Expression): 
   };
   visit(branch);
   return found;
+}
+
+/**
+ * CASL's `ForbiddenError.from(ability).throwUnlessCan(action, subject)` (infisical's services):
+ * `ability.can(action, subject)` asserted, as `if (ability.cannot(...)) throw` checks it. The
+ * call is made for the flow only, spanning the statement's call.
+ */
+function caslThrowUnlessCan(tsm: typeof ts, call: ts.CallExpression): ts.CallExpression | undefined {
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "throwUnlessCan") return undefined;
+  const from = strip(tsm, callee.expression);
+  if (!tsm.isCallExpression(from) || from.arguments.length !== 1) return undefined;
+  const made = strip(tsm, from.expression);
+  if (!tsm.isPropertyAccessExpression(made) || made.name.text !== "from") return undefined;
+  const ability = from.arguments[0]!;
+  const f = tsm.factory;
+  const access = f.createPropertyAccessExpression(ability, "can");
+  const asked = f.createCallExpression(access, undefined, call.arguments);
+  tsm.setTextRange(access, { pos: call.expression.pos, end: call.expression.end });
+  tsm.setTextRange(asked, { pos: call.pos, end: call.end });
+  (access as { parent: ts.Node }).parent = asked;
+  (asked as { parent: ts.Node }).parent = call.parent;
+  return asked;
 }
