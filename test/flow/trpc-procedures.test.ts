@@ -325,3 +325,54 @@ export const router = {
     );
   });
 });
+
+// openpanel's enforceAccess: `if (has("projectId", rawInput)) { const access = await
+// getProjectAccess({ userId, projectId: rawInput.projectId }); if (!access) throw ... }` on every
+// protected procedure; a handler whose input schema requires projectId hands it on as the tenant.
+describe("a middleware that checks access to a field of the raw input when it is given", () => {
+  const files = (input: string, condition = 'has("projectId", rawInput)') => ({
+    "/p/src/trpc.ts": `import { initTRPC, TRPCError } from "@trpc/server";
+import { PrismaClient } from "@prisma/client";
+export const prisma = new PrismaClient();
+declare function has(key: string, o: unknown): o is Record<string, unknown>;
+declare function getProjectAccess(a: { userId: string; projectId: string }): Promise<boolean>;
+const t = initTRPC.context<{ userId: string }>().create();
+const enforceAccess = t.middleware(async ({ ctx, next, rawInput }) => {
+  if (${condition}) {
+    const access = await getProjectAccess({ userId: ctx.userId, projectId: rawInput.projectId as string });
+    if (!access) throw new TRPCError({ code: "FORBIDDEN" });
+  }
+  return next();
+});
+export const protectedProcedure = t.procedure.use(enforceAccess);
+`,
+    "/p/src/router.ts": `import { z } from "zod";
+import { prisma, protectedProcedure } from "./trpc";
+async function findWidget(tenantId: string, type: string) {
+  return prisma.invoice.findFirst({ where: { tenantId, number: type } });
+}
+export const toggle = protectedProcedure
+  .input(z.object({ ${input}, type: z.string() }))
+  .mutation(async ({ input }) => {
+    const existing = await findWidget(input.projectId, input.type);
+    if (existing) return prisma.invoice.update({ where: { id: existing.id }, data: { status: "x" } });
+  });
+`,
+  });
+  const flagged = (input: string, condition?: string) =>
+    h.run(files(input, condition)).flagged.filter((f) => f.startsWith("router.ts"));
+
+  test("the schema requires projectId: the helper handed input.projectId returns the tenant's row", () => {
+    assert.deepEqual(flagged("projectId: z.string()"), []);
+    assert.deepEqual(flagged("projectId: z.string()", '"projectId" in (rawInput as object)'), []);
+  });
+
+  test("twins: projectId optional in the schema (the check may not have run), the middleware checking another field", () => {
+    assert.deepEqual(flagged("projectId: z.string().optional()"), [
+      'router.ts:10: update({ where: { id: existing.id }, data: { status: "x" } })',
+    ]);
+    assert.deepEqual(flagged("projectId: z.string()", 'has("organizationId", rawInput)'), [
+      'router.ts:10: update({ where: { id: existing.id }, data: { status: "x" } })',
+    ]);
+  });
+});

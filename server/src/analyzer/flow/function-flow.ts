@@ -301,6 +301,9 @@ export class FunctionFlow extends AccessChecks {
     const tested = new Set<string>();
     const x = strip(tsm, st.expression);
     if (tsm.isIdentifier(x) || tsm.isPropertyAccessExpression(x)) tested.add(normalize(x.getText(this.ctx.sourceFile)));
+    // `if (has("projectId", rawInput))`, `if ("projectId" in rawInput)`: the field is there.
+    const field = presentField(tsm, x);
+    if (field) tested.add(normalize(`${field.object.getText(this.ctx.sourceFile)}.${field.name}`));
     const branch = st.thenStatement;
     for (const fact of [...this.facts]) {
       if (fact.scope !== branch || !tested.has(fact.name)) continue;
@@ -1045,4 +1048,23 @@ function caslThrowUnlessCan(tsm: typeof ts, call: ts.CallExpression): ts.CallExp
   (access as { parent: ts.Node }).parent = asked;
   (asked as { parent: ts.Node }).parent = call.parent;
   return asked;
+}
+
+/** `has("projectId", rawInput)` (a `has(key, object)` helper), `"projectId" in rawInput`: the object and the field it tests. */
+function presentField(tsm: typeof ts, e: ts.Expression): { object: ts.Expression; name: string } | undefined {
+  if (tsm.isBinaryExpression(e) && e.operatorToken.kind === tsm.SyntaxKind.InKeyword && tsm.isStringLiteral(e.left)) {
+    const object = strip(tsm, e.right);
+    return tsm.isIdentifier(object) || tsm.isPropertyAccessExpression(object)
+      ? { object, name: e.left.text }
+      : undefined;
+  }
+  if (!tsm.isCallExpression(e) || !tsm.isIdentifier(e.expression) || e.expression.text !== "has") return undefined;
+  const [key, obj] = e.arguments;
+  const object = obj && strip(tsm, obj);
+  return key &&
+    tsm.isStringLiteral(key) &&
+    object &&
+    (tsm.isIdentifier(object) || tsm.isPropertyAccessExpression(object))
+    ? { object, name: key.text }
+    : undefined;
 }

@@ -119,6 +119,33 @@ interface Summary {
   };
 }
 
+/**
+ * Whether the procedure a handler is given to declares `field` required in its input schema:
+ * `.input(z.object({ projectId: z.string(), ... }))` on its own chain, not `.optional()` or `.nullish()`.
+ */
+function requiredInput(tsm: typeof ts, handler: ts.CallExpression, field: string): boolean {
+  if (field.includes(".")) return false;
+  for (const c of chainOf(tsm, handler).calls) {
+    if (c.name !== "input" || !c.args[0]) continue;
+    const schema = strip(tsm, c.args[0]);
+    if (!tsm.isCallExpression(schema) || !/^z\s*\.\s*object$/.test(schema.expression.getText())) continue;
+    const shape = schema.arguments[0] && strip(tsm, schema.arguments[0]);
+    if (!shape || !tsm.isObjectLiteralExpression(shape)) continue;
+    const p = shape.properties.find(
+      (x): x is ts.PropertyAssignment =>
+        tsm.isPropertyAssignment(x) && tsm.isIdentifier(x.name) && x.name.text === field,
+    );
+    if (
+      p &&
+      !/\.(?:optional|nullish|default|catch)\s*\(|\bz\s*\.\s*(?:undefined|optional|any|unknown)\b/.test(
+        p.initializer.getText(),
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
 /** zod methods that may hand back another value than the one validated. */
 const RESHAPING_SCHEMA =
   /\.\s*(?:transform|preprocess|pipe|overwrite|catch|default|prefault|codec)\s*\(|z\s*\.\s*preprocess\b/;
@@ -619,9 +646,14 @@ export class HelperSummaries implements HelperEffects {
       for (const c of calls) {
         const mw = c.name === "use" && c.args[0] ? this.middlewareFunction(c.args[0]) : undefined;
         if (!mw) continue;
-        for (const v of this.summaryOfFunction(mw)?.verifies ?? [])
-          if (v.index === 0 && v.path.startsWith(".input.") && !v.present)
-            out.push({ path: v.path, table: v.table, ...(v.uniqueField && { uniqueField: v.uniqueField }) });
+        for (const v of this.summaryOfFunction(mw)?.verifies ?? []) {
+          // tRPC's `rawInput` is the input before the procedure's `.input(schema)` parsed it.
+          const path = v.path.replace(/^\.rawInput\./, ".input.");
+          if (v.index !== 0 || !path.startsWith(".input.")) continue;
+          // Verified only when given (`if (has("projectId", rawInput))`): a field the input schema requires is given.
+          if (v.present && !requiredInput(tsm, handler, path.slice(".input.".length))) continue;
+          out.push({ path, table: v.table, ...(v.uniqueField && { uniqueField: v.uniqueField }) });
+        }
         out.push(...this.ctxRows(mw));
       }
       // `domainProcedure` is `teamProcedure.input(...).use(...)`: its middlewares ran first.
