@@ -65,6 +65,11 @@ describe("a repository's unchecked by-key read, proven by what its callers check
     ForbiddenError.from(permission).throwUnlessCan("read", "Page");`,
         `    const { permission } = await this.ability.createForUser(user, page.workspace_id);
     ForbiddenError.from(permission).can("read", "Page");`,
+        // Only under a condition, or with its throw swallowed: the row goes back either way.
+        `    const { permission } = await this.ability.createForUser(user, page.workspace_id);
+    if (dto.pageId.length > 3) ForbiddenError.from(permission).throwUnlessCan("read", "Page");`,
+        `    const { permission } = await this.ability.createForUser(user, page.workspace_id);
+    try { ForbiddenError.from(permission).throwUnlessCan("read", "Page"); } catch (e) { console.warn(e); }`,
       ]) {
         const flagged = h.run(files(imports, read, check)).flagged;
         assert.equal(flagged.length, 1, `${check}: ${flagged.join("\n")}`);

@@ -1174,6 +1174,20 @@ ${body}
   await db.insert(reportToPage).values({ statusReportId: report.id, pageId: ids[0] });`),
       [],
     );
+    // Twins: a request value added to the set before the check, a request id pushed after it.
+    assert.deepEqual(
+      run(`${PAGES.replace("const invalid", "valid.add(opts.input.extra);\n  const invalid")}
+  if (invalid.length > 0) throw new Error("invalid pages");
+  await db.insert(reportToPage).values(ids.map((pageId) => ({ statusReportId: report.id, pageId })));`),
+      ["router/a.ts:12"],
+    );
+    assert.deepEqual(
+      run(`${PAGES}
+  if (invalid.length > 0) throw new Error("invalid pages");
+  ids.push(opts.input.extra);
+  await db.insert(reportToPage).values(ids.map((pageId) => ({ statusReportId: report.id, pageId })));`),
+      ["router/a.ts:12"],
+    );
     // Twins: the page list never checked, only its first element looked at.
     assert.deepEqual(
       run(`${PAGES}

@@ -123,12 +123,28 @@ export abstract class AccessChecks extends FlowValues {
    * throw`, or `!ids.every((id) => allowed.has(id))`: every key of `ids` is.
    */
   protected proveContained(term: ts.Expression, st: ts.IfStatement, scope: ts.Node, throws: boolean): void {
-    const test = containmentTest(this.tsm, term);
+    const tsm = this.tsm;
+    const test = containmentTest(tsm, term);
     const keys = test && this.valueOf(test.keys, st);
     if (!test || keys?.kind !== "keys" || keys.unchecked || !keys.reason) return;
+    // `allowed.add(extra)` before the check: the set holds more than the scoped read's keys.
+    const set = strip(tsm, test.keys);
+    const declared = tsm.isIdentifier(set) ? constDeclarationOf(tsm, set, st) : undefined;
+    const setChanged = declared && listChangedAt(tsm, set, declared);
+    if (setChanged !== undefined && setChanged < st.pos) return;
     const proven = "key" in test ? test.key : test.list;
     const value: Value = "key" in test ? { ...keys, kind: "key" } : keys;
-    this.facts.push({ name: normalize(proven.getText(this.ctx.sourceFile)), value, scope, pos: st.end, throws });
+    // `ids.push(other)` after the check, or `ids` handed to a call: proven up to there.
+    const listChanged = "list" in test ? listChangedAt(tsm, test.list, st) : undefined;
+    if (listChanged === -1) return;
+    this.facts.push({
+      name: normalize(proven.getText(this.ctx.sourceFile)),
+      value,
+      scope,
+      pos: st.end,
+      throws,
+      ...(listChanged !== undefined && { until: listChanged }),
+    });
   }
 
   /**
@@ -807,7 +823,10 @@ export abstract class AccessChecks extends FlowValues {
     everyRow = false,
   ): void {
     if (listRead(source) && !everyRow) return;
-    this.checks.set(source, { state: "checked", reason });
+    // `if (strict) await assertAccess(row)`: a check in a statement of its own under a condition the
+    // read is not under holds there only; the row used past it is unchecked on the other path.
+    const conditional = !within(source.call, scope) && this.usedPast(source, scope);
+    if (!conditional) this.checks.set(source, { state: "checked", reason });
     const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.
     if (keyFact && source.key && !source.key.list) {
@@ -1438,7 +1457,21 @@ const DRIZZLE_ONE_TABLE = new Set(["select", "selectDistinct", "from", "where", 
 const LIST_READERS = new Set(["In", "inArray", "notInArray", "join", "Any", "ArrayContains", "ArrayOverlap", "raw"]);
 
 /** Array methods that change the array they are called on. */
-const LIST_MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "fill", "copyWithin", "length"]);
+const LIST_MUTATORS = new Set([
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "fill",
+  "copyWithin",
+  "length",
+  // A Set's or Map's own changes.
+  "add",
+  "set",
+  "delete",
+  "clear",
+]);
 
 /**
  * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
