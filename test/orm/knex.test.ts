@@ -463,6 +463,20 @@ ${["byTemplate", "byComputed", "byQualified", "byOther"]
     assert.deepEqual(flagged(""), ["dal/orders.ts:3", "dal/orders.ts:4", "dal/orders.ts:5", "dal/orders.ts:6"]);
   });
 
+  test("a table it is handed (infisical's ormify(db, tableName)): dynamic-sql, not silence; a helper that filters by the tenant column: nothing", () => {
+    const text = `import { Knex } from "knex";
+export const ormify = (db: Knex, tableName: string) => ({
+  findById: async (id: string) => db(tableName).where({ id }).first(),
+  deleteById: async (id: string) => db(tableName).where({ id }).del(),
+  findScoped: async (id: string, tenantId: string) => db(tableName).where({ id, tenant_id: tenantId }).first(),
+});
+`;
+    assert.deepEqual(brief(text, analyzeBuilder(parser, text)), [
+      "dynamic-sql db(tableName)",
+      "dynamic-sql db(tableName)",
+    ]);
+  });
+
   test("typed calls (db<Row>('t'), .from<Row>(TABLE)) in a file that imports Knex from a wrapper package (nango)", () => {
     const text = `import type { Knex } from "@acme/database";
 import db from "@acme/database";
