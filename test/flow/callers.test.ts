@@ -1736,3 +1736,28 @@ ${call}
     );
   });
 });
+
+// hoppscotch's findRequestAndNextRequest: `request.teamID !== nextRequest.teamID`, the proven row on the left.
+describe("a row's tenant compared with a proven row's, either side of !==", () => {
+  const body = (test: string, current = "{ id: input.id, tenantId }") => `${PRISMA}
+export async function move(tenantId: string, input: { id: string; nextId: string }) {
+  const current = await prisma.invoice.findFirst({ where: ${current} });
+  if (!current) throw new Error("not found");
+  const next = await prisma.invoice.findFirst({ where: { id: input.nextId } });
+  if (!next || ${test}) throw new Error("not found");
+  await prisma.invoice.update({ where: { id: next.id }, data: { status: "moved" } });
+}
+`;
+  const flagged = (test: string, current?: string) =>
+    run({ "/p/src/move.ts": body(test, current) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("`current.tenantId !== next.tenantId` and `next.tenantId !== current.tenantId`: proven", () => {
+    assert.deepEqual(flagged("current.tenantId !== next.tenantId"), []);
+    assert.deepEqual(flagged("next.tenantId !== current.tenantId"), []);
+  });
+
+  test("twin: the row compared with one read by the request's id only", () => {
+    // (`current` only decides the test: its own read hands nothing on.)
+    assert.deepEqual(flagged("current.tenantId !== next.tenantId", "{ id: input.id }"), ["move.ts:7", "move.ts:9"]);
+  });
+});

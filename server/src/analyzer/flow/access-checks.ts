@@ -1128,7 +1128,8 @@ export abstract class AccessChecks extends FlowValues {
           !this.unprovenRowField(other, st)
         )
           return { row: value, field: s.name.text, expr: s.expression, ...shared };
-        const row = tenantMismatchRow(tsm, compared, tenant);
+        // `next.teamID !== current.teamID`, either way round: this side the row's tenant field.
+        const row = tenantMismatchRow(tsm, side === compared.left ? compared : swapped(tsm, compared), tenant);
         if (row && strip(tsm, row) === strip(tsm, s.expression) && !this.unprovenRowField(other, st))
           return { row: value, field: s.name.text, expr: s.expression, ...shared };
         // `if (step?.workflowId !== workflowId) throw` with `workflowId` proven a key of the step's
@@ -1676,4 +1677,12 @@ function letFalseDeclaration(tsm: typeof ts, flag: ts.Identifier, at: ts.Node): 
     }
   }
   return undefined;
+}
+
+/** `a !== b` as `b !== a`: the same test, the other side first (made for reading, not printed). */
+function swapped(tsm: typeof ts, e: ts.BinaryExpression): ts.BinaryExpression {
+  const out = tsm.factory.createBinaryExpression(e.right, e.operatorToken.kind as ts.BinaryOperator, e.left);
+  tsm.setTextRange(out, e);
+  (out as { parent: ts.Node }).parent = e.parent;
+  return out;
 }
