@@ -1761,3 +1761,26 @@ export async function move(tenantId: string, input: { id: string; nextId: string
     assert.deepEqual(flagged("current.tenantId !== next.tenantId", "{ id: input.id }"), ["move.ts:7", "move.ts:9"]);
   });
 });
+
+// hoppscotch: `if (!member) throwErr(TEAM_MEMBER_NOT_FOUND)`, with `throwErr(msg): never`.
+describe("a check that ends the path by calling a function named for throwing", () => {
+  const body = (end: string) => `${PRISMA}
+declare function ${end.split("(")[0]}(message: string): never;
+export async function remove(tenantId: string, input: { id: string }) {
+  const invoice = await prisma.invoice.findUnique({ where: { id: input.id } });
+  if (!invoice || invoice.tenantId !== tenantId) ${end};
+  await prisma.invoice.delete({ where: { id: invoice.id } });
+}
+`;
+  const flagged = (end: string) => run({ "/p/src/remove.ts": body(end) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("`throwErr(...)`, `throwNotFound(...)`: the path ends there", () => {
+    assert.deepEqual(flagged('throwErr("not found")'), []);
+    assert.deepEqual(flagged('throwNotFound("invoice")'), []);
+  });
+
+  test("twins: a function that throws only sometimes by its name, or only logs", () => {
+    assert.deepEqual(flagged('throwIfDebug("not found")'), ["remove.ts:6", "remove.ts:8"]);
+    assert.deepEqual(flagged('logErr("not found")'), ["remove.ts:6", "remove.ts:8"]);
+  });
+});

@@ -25,7 +25,22 @@ export function endsPath(tsm: typeof ts, st: ts.Statement): boolean {
     const last = st.statements[st.statements.length - 1];
     return !!last && endsPath(tsm, last);
   }
-  return tsm.isExpressionStatement(st) && isContextThrow(tsm, st.expression);
+  return tsm.isExpressionStatement(st) && (isContextThrow(tsm, st.expression) || isThrower(tsm, st.expression));
+}
+
+/**
+ * `throwErr(TEAM_NOT_FOUND)` (hoppscotch's `(msg): never => { throw ... }`), `throwError(...)`,
+ * `throwHttpException(...)`: a function named for throwing, unconditionally (not `throwIf...`,
+ * `throwUnless...`, which throw only sometimes).
+ */
+function isThrower(tsm: typeof ts, e: ts.Expression): boolean {
+  let x = strip(tsm, e);
+  if (tsm.isAwaitExpression(x)) x = strip(tsm, x.expression);
+  if (!tsm.isCallExpression(x)) return false;
+  const callee = strip(tsm, x.expression);
+  const name = tsm.isIdentifier(callee) ? callee.text : tsm.isPropertyAccessExpression(callee) ? callee.name.text : "";
+  // A bare `.throw(...)` is Koa's `ctx.throw` (above) or any object's method: not this.
+  return /^throw[A-Z]\w*$/.test(name) && !/^throw(?:If|Unless|When|On)(?:[A-Z]|$)/.test(name);
 }
 
 /** Koa's `ctx.throw(404, "...")` (`this.ctx.throw`, `context.throw`): it always throws an HttpError. */
