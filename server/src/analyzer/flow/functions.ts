@@ -394,13 +394,8 @@ export class FunctionResolver {
     const through = (f: ts.SourceFile, name: string, depth: number): T | undefined => {
       const found = declared(f, name);
       if (found || depth >= 3) return found;
-      for (const st of f.statements) {
-        if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
-        const clause = st.exportClause;
-        const el = clause && tsm.isNamedExports(clause) ? clause.elements.find((e) => e.name.text === name) : undefined;
-        if (clause && !el) continue;
-        const target = this.moduleFile(f.fileName, st.moduleSpecifier.text);
-        const hit = target && through(target, el?.propertyName?.text ?? name, depth + 1);
+      for (const r of this.reexports(f, name)) {
+        const hit = through(r.file, r.name, depth + 1);
         if (hit) return hit;
       }
       return undefined;
@@ -451,22 +446,31 @@ export class FunctionResolver {
     member: string,
     depth: number,
   ): FunctionWithBody | undefined {
-    const tsm = this.tsm;
     const own = this.localFunctions(file).get(`${name}${member}`);
     if (own || depth >= 3) return own;
-    for (const st of file.statements) {
-      if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
-      let original: string | undefined;
-      if (!st.exportClause) original = name;
-      else if (tsm.isNamedExports(st.exportClause))
-        original =
-          st.exportClause.elements.find((el) => el.name.text === name)?.propertyName?.text ??
-          (st.exportClause.elements.some((el) => el.name.text === name) ? name : undefined);
-      const target = original && this.moduleFile(file.fileName, st.moduleSpecifier.text);
-      const found = target && this.exported(target, original!, member, depth + 1);
+    for (const r of this.reexports(file, name)) {
+      const found = this.exported(r.file, r.name, member, depth + 1);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * Where a barrel sends `name`: each module an `export * from "./x"` or `export { a as name } from
+   * "./x"` names, with the name it has there.
+   */
+  private reexports(file: ts.SourceFile, name: string): { file: ts.SourceFile; name: string }[] {
+    const tsm = this.tsm;
+    const out: { file: ts.SourceFile; name: string }[] = [];
+    for (const st of file.statements) {
+      if (!tsm.isExportDeclaration(st) || !st.moduleSpecifier || !tsm.isStringLiteral(st.moduleSpecifier)) continue;
+      const clause = st.exportClause;
+      const el = clause && tsm.isNamedExports(clause) ? clause.elements.find((e) => e.name.text === name) : undefined;
+      if (clause && !el) continue;
+      const target = this.moduleFile(file.fileName, st.moduleSpecifier.text);
+      if (target) out.push({ file: target, name: el?.propertyName?.text ?? name });
+    }
+    return out;
   }
 
   /** A file's imports by local name: the module and the name it exports (`*` for a namespace import, `default`). */

@@ -6,7 +6,7 @@ import type ts from "typescript";
 import type { OrmName, TenantModel } from "../model/types";
 import type { TenantTable } from "../model/types";
 import type { TableRef } from "../orm/builder-scope";
-import { mappedRows, owningKey } from "../orm/builder-insert";
+import { isLiteralValue, mappedRows, owningKey } from "../orm/builder-insert";
 import { fieldChanges } from "../orm/object-changes";
 import { chainOf, skipOuter, type ChainCall } from "../orm/chain";
 import { dynamicQueryOf } from "../orm/drizzle-dynamic";
@@ -27,6 +27,7 @@ import {
 } from "../model/relations";
 import { calleeName } from "../statements";
 import { constInitializer } from "./bindings";
+import { readsName } from "./flow-values";
 import { addDrizzleRootQueries, addPrismaRootQueries } from "./root-queries";
 import {
   prismaFlowQuery,
@@ -466,14 +467,9 @@ function insertedUnder(
       if (mapped && first && tsm.isIdentifier(first) && tsm.isIdentifier(v) && v.text === first.text)
         out.push({ expr: mapped.list, list: true, ...key });
       else if (mentions(tsm, v, inner)) return undefined;
-      else if (!isLiteralKey(tsm, v)) out.push({ expr: v, list: false, ...key });
+      else if (!isLiteralValue(tsm, v)) out.push({ expr: v, list: false, ...key });
     }
   return out;
-}
-
-/** A literal key (`1`, `"system"`) names a fixed row the code chose. */
-function isLiteralKey(tsm: typeof ts, e: ts.Expression): boolean {
-  return tsm.isStringLiteralLike(e) || tsm.isNumericLiteral(e) || e.kind === tsm.SyntaxKind.NullKeyword;
 }
 
 /** The names a function declares: its parameters' and its body's (bindings, functions, classes). */
@@ -493,11 +489,9 @@ function declaredNames(tsm: typeof ts, fn: ts.FunctionLikeDeclaration): Set<stri
   return names;
 }
 
-/** Whether an expression reads one of `names` (a property name after a dot is no read). */
+/** Whether an expression reads one of `names` (a property name is no read). */
 function mentions(tsm: typeof ts, e: ts.Node, names: ReadonlySet<string>): boolean {
-  if (tsm.isIdentifier(e)) return names.has(e.text);
-  if (tsm.isPropertyAccessExpression(e)) return mentions(tsm, e.expression, names);
-  return !!tsm.forEachChild(e, (c) => (mentions(tsm, c, names) ? true : undefined));
+  return [...names].some((name) => readsName(tsm, e, name));
 }
 
 /**

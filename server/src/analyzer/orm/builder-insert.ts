@@ -205,7 +205,7 @@ export function owningKey(
 }
 
 /** A literal key (`1`, `"system"`) names a fixed row, chosen by the code: nothing the client can aim. */
-function isLiteralValue(tsm: typeof ts, e: ts.Expression): boolean {
+export function isLiteralValue(tsm: typeof ts, e: ts.Expression): boolean {
   const s = skipOuter(tsm, e);
   return tsm.isStringLiteralLike(s) || tsm.isNumericLiteral(s) || s.kind === tsm.SyntaxKind.NullKeyword;
 }
