@@ -55,6 +55,21 @@ describe("handlers behind a guard", () => {
     );
   });
 
+  test("the arguments taken whole into a DTO (`@Args() args: PayArgs`): the field the guard read is authorized, another is not", () => {
+    const dto = resolver("InvoiceTeamGuard").replace(
+      `async payInvoice(@Args({ name: "id" }) invoiceId: string, @Args("targetId") targetId: string) {
+    await prisma.invoice.update({ where: { id: invoiceId }, data: { status: "paid" } });
+    await prisma.invoice.update({ where: { id: targetId }, data: { status: "merged" } });`,
+      `async payInvoice(@Args() args: { id: string; targetId: string }) {
+    await prisma.invoice.update({ where: { id: args.id }, data: { status: "paid" } });
+    await prisma.invoice.update({ where: { id: args.targetId }, data: { status: "merged" } });`,
+    );
+    const r = h.run({ "/p/src/invoice.guard.ts": GUARD, "/p/src/invoice.resolver.ts": dto });
+    assert.deepEqual(r.flagged, [
+      'invoice.resolver.ts:12: update({ where: { id: args.targetId }, data: { status: "merged" } })',
+    ]);
+  });
+
   test("twin: a guard that only signs the user in, or one that reads no arguments, proves nothing", () => {
     assert.equal(run("GqlAuthGuard").flagged.length, 2);
     const blind = GUARD.replace("const { id } = ctx.getArgs<{ id: string }>();", "const id = user.defaultInvoice;");

@@ -45,6 +45,9 @@ export function guardedArguments(
       const arg = tsm.isIdentifier(p.name) && typeof request === "string" ? request : undefined;
       for (const name of names(p.name))
         if ((args?.whole && request) || checks(arg ?? name) || (!args && checks(name))) covered.push(name);
+      // `@Args() args: CreateChildArgs`: the fields the guard read (`args.collectionID`).
+      if (request === true && tsm.isIdentifier(p.name) && args && !args.whole)
+        for (const a of args.names) covered.push(`${p.name.text}.${a}`);
     }
     out.push({ guard: guard.name, names: covered, whole: !!args?.whole });
   }
