@@ -1784,3 +1784,31 @@ export async function remove(tenantId: string, input: { id: string }) {
     assert.deepEqual(flagged('logErr("not found")'), ["remove.ts:6", "remove.ts:8"]);
   });
 });
+
+// hoppscotch's getCollection: `return E.right(row)` of a read by the id it is handed, `E.left(...)` otherwise.
+describe("a by-id read handed back wrapped (fp-ts E.right), read by a key the caller proved", () => {
+  const body = (key: string) => `${PRISMA}
+import * as E from "fp-ts/Either";
+async function getInvoice(id: string) {
+  const invoice = await prisma.invoice.findUnique({ where: { id } });
+  if (!invoice) return E.left("not_found");
+  return E.right(invoice);
+}
+export async function remove(tenantId: string, input: { id: string; other: string }) {
+  const owned = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!owned) throw new Error("not found");
+  const found = await getInvoice(${key});
+  if (E.isLeft(found)) return;
+  await prisma.invoice.delete({ where: { id: found.right.id } });
+}
+`;
+  const flagged = (key: string) => run({ "/p/src/remove.ts": body(key) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("the key proven before the call: the wrapped row's id is the tenant's", () => {
+    assert.deepEqual(flagged("input.id"), []);
+  });
+
+  test("twin: another key from the request", () => {
+    assert.deepEqual(flagged("input.other"), ["remove.ts:6", "remove.ts:15"]);
+  });
+});

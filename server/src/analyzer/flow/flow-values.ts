@@ -377,7 +377,16 @@ export abstract class FlowValues {
         },
       };
     }
-    return returned?.kind === "row" && returned.source ? this.readByProvenKey(returned, returned.source) : returned;
+    if (returned?.kind === "row" && returned.source) return this.readByProvenKey(returned, returned.source);
+    // `E.right(row)` of a by-key read (hoppscotch's getCollection): the wrapped row, read by a proven key.
+    if (returned?.kind === "object" && returned.fields?.size === 1) {
+      const [[field, inner]] = [...returned.fields];
+      if (inner?.kind === "row" && inner.unchecked && inner.source) {
+        const proven = this.readByProvenKey(inner, inner.source);
+        if (proven !== inner && proven) return { ...returned, fields: new Map([[field!, proven]]) };
+      }
+    }
+    return returned;
   }
 
   /**
