@@ -274,9 +274,6 @@ export class FunctionResolver {
     return undefined;
   }
 
-  /** Per subclass and method, the base's method read with the subclass's members (null: it reads none of them). */
-  private readonly bound = new WeakMap<ts.ClassLikeDeclaration, Map<string, FunctionWithBody | null>>();
-
   /**
    * The base class's method `member` as `sub` runs it, when it reads `this.x` members `sub`
    * declares: a copy of the base's file in which the base class's own `x` (abstract, or a default)
@@ -294,10 +291,12 @@ export class FunctionResolver {
     const base = member.parent;
     if (!tsm.isClassDeclaration(base) || !base.name) return undefined;
     const method = member.name.text;
-    let known = this.bound.get(sub);
-    if (!known) this.bound.set(sub, (known = new Map()));
+    // Once per subclass tree and base tree, whichever file's analysis asks: the copy's queries are
+    // then worked out once too (they are cached by the copy's tree).
+    let known = boundCopies.get(sub);
+    if (!known) boundCopies.set(sub, (known = new Map()));
     const cached = known.get(method);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached && cached.base === base.getSourceFile()) return cached.fn ?? undefined;
     const read = thisMembersRead(tsm, fn);
     const given = sub.members.filter(
       (m) =>
@@ -329,7 +328,7 @@ export class FunctionResolver {
       const m = cls?.members.find((x) => x.name && tsm.isIdentifier(x.name) && x.name.text === method);
       found = m && functionOf(tsm, m);
     }
-    known.set(method, found ?? null);
+    known.set(method, { base: base.getSourceFile(), fn: found ?? null });
     return found;
   }
 
@@ -734,6 +733,12 @@ export function factoryMethodOf(tsm: typeof ts, fn: FunctionWithBody): ts.Object
   );
   return objects.length ? objects : undefined;
 }
+
+/** Per subclass and method, the base's method read with the subclass's members (null: it reads none of them). */
+const boundCopies = new WeakMap<
+  ts.ClassLikeDeclaration,
+  Map<string, { base: ts.SourceFile; fn: FunctionWithBody | null }>
+>();
 
 /** How many base classes are searched for a method or an injected property. */
 const MAX_BASES = 3;

@@ -2,6 +2,7 @@
 // small predicate tree each builder (Drizzle, Kysely, Knex) translates its own syntax into.
 import type ts from "typescript";
 import { isParentLink, isReferenceLink, ownedThroughAdvice, tenantColumnsOf, type TenantTable } from "../model/types";
+import { escapeRegExp } from "../escape-regexp";
 import type { Fix } from "../types";
 import type { ChainCall } from "./chain";
 import type { OrmContext, OrmFinding } from "./types";
@@ -285,6 +286,35 @@ export function calleeNameStart(tsm: typeof ts, call: ts.CallExpression, sourceF
 }
 
 /** A chain from its root up to its table call, as the user wrote it: `db.select().from(orders)`. */
+/**
+ * A query on a table the code is handed (a parameter, `this.scope` a subclass fills in, Knex's
+ * `db(tableName)`): dynamic-sql, not silence, unless a where names a tenant column (as written in
+ * `wheres`, spelled `column`, `key` or `handed.column`): a generic helper's own scope.
+ */
+export function handedTableFinding(
+  ctx: OrmContext,
+  handed: ts.Expression,
+  wheres: readonly ChainCall[],
+  at: { label: string; node: ts.CallExpression; top: ts.Node; root: ts.Expression },
+  spellings: (table: TenantTable) => readonly string[],
+  /** Drizzle names a column through its table (`table.tenantId`); Knex by itself (`{ tenant_id }`). */
+  qualified: boolean,
+): OrmFinding[] {
+  const text = handed.getText(ctx.sourceFile);
+  // The tenant columns as configured or inferred (not a hierarchy level's own `id`).
+  const columns = [...new Set([...ctx.model.tables.values()].flatMap(spellings))].filter((c) => c !== "id");
+  const named = (w: ChainCall) =>
+    w.args.some((a) => {
+      const where = a.getText(ctx.sourceFile);
+      return columns.some((c) =>
+        qualified ? where.includes(`${text}.${c}`) : new RegExp(`(?<![\\w$])${escapeRegExp(c)}(?![\\w$])`).test(where),
+      );
+    });
+  if (wheres.some(named)) return [];
+  const message = `${at.label} reads a table it is handed (\`${text}\`), so tenantguard cannot tell which table it reads or whether the tenant predicate is there. If a tenant-owned table can be passed, filter by its tenant column here, or write the query where the table is named.`;
+  return [finding(ctx, "dynamic-sql", at.node, "", message, undefined, at.top, at.root)];
+}
+
 export function chainLabel(sourceFile: ts.SourceFile, root: ts.Node, calls: readonly ChainCall[]): string {
   let text = root.getText(sourceFile);
   for (const c of calls) {

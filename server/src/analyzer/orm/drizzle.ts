@@ -10,6 +10,7 @@ import {
   calleeNameStart,
   chainLabel,
   finding,
+  handedTableFinding,
   OTHER,
   queryFindings,
   verdicts,
@@ -250,13 +251,15 @@ function handedInTable(ctx: OrmContext, root: ts.Expression, top: ts.CallExpress
   const tableCall = SELECTS.has(head.name) ? calls.find((c) => c.name === "from") : head;
   const arg = tableCall?.args[0] && skipOuter(tsm, tableCall.args[0]);
   if (!tableCall || !arg || !isHandedIn(tsm, arg)) return [];
-  const text = arg.getText(ctx.sourceFile);
-  const columns = new Set([...ctx.model.tables.values()].flatMap((t) => [t.tenantColumn, drizzleTenantKey(t).key]));
-  const where = calls.filter((c) => c.name === "where").map((c) => c.call.getText(ctx.sourceFile));
-  if (where.some((w) => [...columns].some((c) => w.includes(`${text}.${c}`)))) return [];
   const label = chainLabel(ctx.sourceFile, root, calls.slice(0, calls.indexOf(tableCall) + 1));
-  const message = `${label} reads a table it is handed (\`${text}\`), so tenantguard cannot tell which table it reads or whether the tenant predicate is there. If a tenant-owned table can be passed, filter by its tenant column here, or write the query where the table is named.`;
-  return [finding(ctx, "dynamic-sql", tableCall.call, "", message, undefined, top, root)];
+  return handedTableFinding(
+    ctx,
+    arg,
+    calls.filter((c) => c.name === "where"),
+    { label, node: tableCall.call, top, root },
+    (t: TenantTable) => [t.tenantColumn, drizzleTenantKey(t).key],
+    true,
+  );
 }
 
 /** A parameter, or a member of `this` the class leaves to its constructor's caller or a subclass. */

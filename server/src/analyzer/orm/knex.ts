@@ -7,7 +7,16 @@ import { insertTenantColumnsOf, type TenantTable } from "../model/types";
 import { callNamesTable } from "../prefilter";
 import type { Fix } from "../types";
 import { conflictFindings, insertFindings } from "./builder-insert";
-import { and, chainLabel, finding, OTHER, queryFindings, verdicts, type Pred, type TableRef } from "./builder-scope";
+import {
+  and,
+  chainLabel,
+  handedTableFinding,
+  OTHER,
+  queryFindings,
+  verdicts,
+  type Pred,
+  type TableRef,
+} from "./builder-scope";
 import { isClientOf, isScopedClient, type ClientShape } from "./builder-clients";
 import { importsModule, insertAfter, isUndefinedLike, propertyKey, stringValue } from "./builder-syntax";
 import {
@@ -102,10 +111,15 @@ function knexQuery(
   // `db(tableName)` with `tableName` a parameter (infisical's `ormify(db, tableName)`): any table.
   // Only the client called on it (`db(tableName)`): `.from(table)` is Drizzle's too, which reports it itself.
   const handed = !main && tableCall.name === "" && tableCall.args[0] ? skipOuter(ctx.ts, tableCall.args[0]) : undefined;
-  if (handed && ctx.ts.isIdentifier(handed) && parameterOf(ctx.ts, handed) && !namesTenantColumn(ctx, calls)) {
-    const message = `${label} reads a table it is handed (\`${handed.text}\`), so tenantguard cannot tell which table it reads or whether the tenant predicate is there. If a tenant-owned table can be passed, filter by its tenant column here, or write the query where the table is named.`;
-    return [finding(ctx, "dynamic-sql", tableCall.call, "", message, undefined, top, root)];
-  }
+  if (handed && ctx.ts.isIdentifier(handed) && parameterOf(ctx.ts, handed))
+    return handedTableFinding(
+      ctx,
+      handed,
+      calls.filter((c) => /^(?:where|andWhere)$/.test(c.name)),
+      { label, node: tableCall.call, top, root },
+      (t) => [t.tenantColumn],
+      false,
+    );
   if (names.has("insert") || names.has("upsert")) {
     if (!main) return [];
     const insert = calls.find((c) => c.name === "insert" || c.name === "upsert")!;
@@ -167,17 +181,6 @@ function knexQuery(
         : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
   });
-}
-
-/** A where of the chain that names some table's tenant column (`where({ projectId, ...filter })`): a generic helper's own scope. */
-function namesTenantColumn(ctx: OrmContext, calls: readonly ChainCall[]): boolean {
-  // The tenant columns as configured or inferred (not a hierarchy level's own `id`).
-  const columns = new Set([...ctx.model.tables.values()].map((t) => t.tenantColumn).filter((c) => c !== "id"));
-  return calls.some(
-    (c) =>
-      /^(?:where|andWhere)$/.test(c.name) &&
-      c.args.some((a) => [...columns].some((col) => a.getText(ctx.sourceFile).includes(col))),
-  );
 }
 
 /** `.onConflict('id').merge()` (and `.merge().where(...)`): the upsert's conflict target and the where filtering its update. */
