@@ -1812,3 +1812,43 @@ export async function remove(tenantId: string, input: { id: string; other: strin
     assert.deepEqual(flagged("input.other"), ["remove.ts:6", "remove.ts:15"]);
   });
 });
+
+// hoppscotch's reorderRequests: `request = await tx.teamRequest.findUnique({ where: { id: request.id } })`
+// inside the transaction, then an update by `request.id`.
+describe("a row parameter read again by its own id keeps its key", () => {
+  const body = (reread: string, caller = "{ id: input.id, tenantId }") => `${PRISMA}
+import type { Invoice } from "@prisma/client";
+async function bump(invoice: Invoice | null, other: string) {
+  return prisma.$transaction(async (tx) => {
+    invoice = ${reread};
+    if (!invoice) return null;
+    return tx.invoice.update({ where: { id: invoice.id }, data: { status: "bumped" } });
+  });
+}
+export async function bumpAction(tenantId: string, input: { id: string; other: string }) {
+  const invoice = await prisma.invoice.findFirst({ where: ${caller} });
+  if (!invoice) throw new Error("not found");
+  return bump(invoice, input.other);
+}
+`;
+  const flagged = (reread: string, caller?: string) =>
+    run({ "/p/src/bump.ts": body(reread, caller) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("`row = await tx.x.findUnique({ where: { id: row.id } })` (also under `row ? ... : null`): proven at the call", () => {
+    assert.deepEqual(flagged("await tx.invoice.findUnique({ where: { id: invoice.id } })"), []);
+    assert.deepEqual(flagged("invoice ? await tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } }) : null"), []);
+  });
+
+  test("twins: the caller's row unscoped, the row replaced by one read by another key or by more than its id", () => {
+    assert.deepEqual(flagged("await tx.invoice.findUnique({ where: { id: invoice.id } })", "{ id: input.id }"), [
+      "bump.ts:7",
+      "bump.ts:9",
+      "bump.ts:13",
+    ]);
+    assert.deepEqual(flagged("await tx.invoice.findUnique({ where: { id: other } })"), ["bump.ts:7", "bump.ts:9"]);
+    assert.deepEqual(flagged("await tx.invoice.findFirst({ where: { id: invoice.id, ...{ id: other } } })"), [
+      "bump.ts:7",
+      "bump.ts:9",
+    ]);
+  });
+});

@@ -17,6 +17,7 @@ import {
   type FunctionWithBody,
 } from "./functions";
 import { mapsToId } from "./values";
+import { propertyValue } from "../sql/extract-source";
 
 /** A key that is (a field of) a parameter: `tagId`, `input.id`, `{ id }` destructured from parameter 0. */
 export interface ParameterKey {
@@ -77,7 +78,10 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
       return inner && { ...inner, path: inner.path + IDS_OF_ROWS };
     }
     // A rest parameter takes any number of arguments; a reassigned one holds what the body put there.
-    if (!fn.body || param.dotDotDotToken || isAssigned(tsm, fn.body, id.text)) return undefined;
+    if (!fn.body || param.dotDotDotToken) return undefined;
+    // `row = await tx.x.findUnique({ where: { id: row.id } })` reads the row again by its own
+    // key: `row.id` holds the argument's id after it too.
+    if (isAssigned(tsm, fn.body, id.text, path === ".id" ? rereadsItself : undefined)) return undefined;
     const name = functionNameOf(tsm, fn as FunctionWithBody);
     if (!name) return undefined;
     const prefix = bindingPath(tsm, param.name, id.text);
@@ -527,16 +531,62 @@ function isImportedCall(tsm: typeof ts, resolver: FunctionResolver, call: ts.Cal
   return tsm.isIdentifier(owner) && imports.get(owner.text)?.name === "*";
 }
 
-/** Whether `name` is written anywhere in `body`: `x = ...`, `x += ...`, `({ x } = ...)`, `x++`, `for (x of ...)`. */
-export function isAssigned(tsm: typeof ts, body: ts.Node, name: string): boolean {
+/**
+ * Whether `name` is written anywhere in `body`: `x = ...`, `x += ...`, `({ x } = ...)`, `x++`,
+ * `for (x of ...)`; a plain `x = value` that `keeps` accepts does not count.
+ */
+export function isAssigned(
+  tsm: typeof ts,
+  body: ts.Node,
+  name: string,
+  keeps?: (tsm: typeof ts, value: ts.Expression, name: string) => boolean,
+): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (writes(tsm, n)?.targets.some((t) => tsm.isIdentifier(t) && t.text === name)) found = true;
+    if (writes(tsm, n)?.targets.some((t) => tsm.isIdentifier(t) && t.text === name)) {
+      const kept =
+        keeps &&
+        tsm.isBinaryExpression(n) &&
+        n.operatorToken.kind === tsm.SyntaxKind.EqualsToken &&
+        tsm.isIdentifier(n.left) &&
+        keeps(tsm, n.right, name);
+      if (!kept) found = true;
+    }
     tsm.forEachChild(n, visit);
   };
   visit(body);
   return found;
+}
+
+const ONE_ROW_READ = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
+
+/**
+ * `await tx.x.findUnique({ where: { id: row.id } })` (or `row ? <that> : null`): the row read again
+ * by its own id, so `row.id` is unchanged wherever `row` is not null.
+ */
+function rereadsItself(tsm: typeof ts, value: ts.Expression, name: string): boolean {
+  let e = strip(tsm, value);
+  if (tsm.isConditionalExpression(e))
+    return [e.whenTrue, e.whenFalse].every((b) => {
+      const branch = strip(tsm, b);
+      return branch.kind === tsm.SyntaxKind.NullKeyword || rereadsItself(tsm, branch, name);
+    });
+  if (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
+  if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression)) return false;
+  if (!ONE_ROW_READ.has(e.expression.name.text) || e.arguments.length !== 1) return false;
+  const args = strip(tsm, e.arguments[0]!);
+  const where = tsm.isObjectLiteralExpression(args) ? propertyValue(tsm, args, "where") : undefined;
+  if (!where || !tsm.isObjectLiteralExpression(where) || where.properties.length !== 1) return false;
+  const key = propertyValue(tsm, where, "id");
+  const held = key && strip(tsm, key);
+  return (
+    !!held &&
+    tsm.isPropertyAccessExpression(held) &&
+    held.name.text === "id" &&
+    tsm.isIdentifier(strip(tsm, held.expression)) &&
+    (strip(tsm, held.expression) as ts.Identifier).text === name
+  );
 }
 
 const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|[\\/]__tests__[\\/]|[\\/]__mocks__[\\/])/;
