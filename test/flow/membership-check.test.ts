@@ -32,10 +32,13 @@ model TeamMember {
   @@unique([teamID, userUid])
 }
 model TeamCollection {
-  id     String @id
-  title  String
-  teamID String
-  team   Team   @relation(fields: [teamID], references: [id])
+  id       String           @id
+  title    String
+  teamID   String
+  team     Team             @relation(fields: [teamID], references: [id])
+  parentID String?
+  parent   TeamCollection?  @relation("Parent", fields: [parentID], references: [id])
+  children TeamCollection[] @relation("Parent")
 }
 `;
 const CONFIG = { tenantColumns: ["teamID"], schema: { prisma: ["prisma/schema.prisma"] } };
@@ -341,5 +344,101 @@ export async function viaSession(session: { user: { id: string } }) {
 export const theirs = (input: { userUid: string }) => teamsOf(input.userUid);`),
       ["lib/teams.ts:4: findMany({ where: { userUid } })"],
     );
+  });
+});
+
+// hoppscotch's getTeamOfCollection / getTeamOfRequestFromID: a helper reads a row by id with its
+// `team` and hands back only the team (`return c?.team ?? null`, `E.right(c.team)`); the caller
+// checks that team (the asking user's membership in it, or its id against the tenant).
+describe("a row's tenant row (`row.team`), handed back by a helper and checked by the caller", () => {
+  const helpers = `  async teamOf(collectionID: string) {
+    const c = await prisma.teamCollection.findUnique({ where: { id: collectionID }, include: { team: true } });
+    return c?.team ?? null;
+  }
+  async teamOrLeft(collectionID: string) {
+    const c = await prisma.teamCollection.findUnique({ where: { id: collectionID }, include: { team: true } });
+    if (!c) return E.left("not_found");
+    return E.right(c.team);
+  }
+`;
+  const run = (body: string) => flagged(helpers + body).map((f) => f.replace(/: .*/, ""));
+
+  test("the membership looked up in `row.team.id` inline, or in the helper's team; the team's id compared with the tenant", () => {
+    assert.deepEqual(
+      run(`  async inline(collectionID: string, userUid: string) {
+    const c = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID }, include: { team: true } });
+    const member = await this.getTeamMember(c.team.id, userUid);
+    if (!member) throw new Error("forbidden");
+    return c;
+  }
+  async byHelper(collectionID: string, userUid: string) {
+    const team = await this.teamOf(collectionID);
+    if (!team) throw new Error("not found");
+    const member = await this.getTeamMember(team.id, userUid);
+    if (!member) throw new Error("forbidden");
+    return prisma.teamCollection.update({ where: { id: collectionID }, data: { title: "x" } });
+  }
+  async either(teamID: string, collectionID: string) {
+    const team = await this.teamOrLeft(collectionID);
+    if (E.isLeft(team)) return team;
+    if (team.right.id !== teamID) return E.left("forbidden");
+    return prisma.teamCollection.delete({ where: { id: collectionID } });
+  }`),
+      [],
+    );
+  });
+
+  test("twins: a call that never checks the team, a relation that is not the tenant, the membership of a user the client named", () => {
+    assert.deepEqual(
+      run(`  async parentOf(collectionID: string) {
+    const c = await prisma.teamCollection.findUnique({ where: { id: collectionID }, include: { parent: true } });
+    return c?.parent ?? null;
+  }
+  async unchecked(collectionID: string) {
+    const team = await this.teamOf(collectionID);
+    return team?.id;
+  }
+  async parent(teamID: string, collectionID: string) {
+    const parent = await this.parentOf(collectionID);
+    if (!parent || parent.id !== teamID) throw new Error("forbidden");
+    return prisma.teamCollection.delete({ where: { id: collectionID } });
+  }
+  async named(collectionID: string, input: { userUid: string }) {
+    const c = await prisma.teamCollection.findUniqueOrThrow({ where: { id: collectionID }, include: { team: true } });
+    const member = await this.getTeamMember(c.team.id, input.userUid);
+    if (!member) throw new Error("forbidden");
+    return c;
+  }`),
+      ["8", "12", "17", "27", "30"],
+    );
+  });
+});
+
+// hoppscotch's findRequestAndNextRequest: a validator reads the parent with the tenant and returns
+// `E.left(...)` when it is missing, `E.right(row)` otherwise; the caller's `if (E.isLeft(r)) return`.
+describe("a scoped read handed back as an Either: a Left that ends the path proves the key handed in", () => {
+  const run = (test: string) =>
+    flagged(`  async check(teamID: string, collectionID: string) {
+    const c = await prisma.teamCollection.findFirst({ where: { id: collectionID, teamID } });
+    if (!c) return E.left("not_found");
+    return E.right(c);
+  }
+  async rename(teamID: string, collectionID: string) {
+    const ok = await this.check(teamID, collectionID);
+    ${test}
+    return prisma.teamCollection.update({ where: { id: collectionID }, data: { title: "x" } });
+  }`).map((f) => f.replace(/: .*/, ""));
+
+  test('`E.isLeft(ok)`, `isLeft(ok)`, `ok._tag === "Left"` ending the path: proven', () => {
+    assert.deepEqual(run("if (E.isLeft(ok)) return ok;"), []);
+    assert.deepEqual(run("if (isLeft(ok)) return null;"), []);
+    assert.deepEqual(run('if (ok._tag === "Left") throw new Error("not found");'), []);
+  });
+
+  test("twins: the result ignored, tested with `!ok` (a Left is an object too), only on a Right, or only logged", () => {
+    assert.deepEqual(run(""), ["15"]);
+    assert.deepEqual(run("if (!ok) return null;"), ["15"]);
+    assert.deepEqual(run("if (E.isRight(ok)) return ok;"), ["15"]);
+    assert.deepEqual(run('if (E.isLeft(ok)) console.warn("missing");'), ["15"]);
   });
 });

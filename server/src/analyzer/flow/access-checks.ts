@@ -22,6 +22,7 @@ import { containmentTest, guardedArguments, membershipTest } from "./check-shape
 import { constDeclarationOf, constInitializer, writes } from "./bindings";
 import {
   andTerms,
+  failedResultSubject,
   orTerms,
   fromRequest,
   identifiesTenantRow,
@@ -82,7 +83,21 @@ export abstract class AccessChecks extends FlowValues {
   protected memberOfRowTenant(q: FlowQuery, st: ts.Node, scope: ts.Node, throws: boolean, returned = false): void {
     const tsm = this.tsm;
     const { tenant, user, keyOf } = q.membership!;
-    const holder = tsm.isPropertyAccessExpression(tenant) ? strip(tsm, tenant.expression) : undefined;
+    let holder = tsm.isPropertyAccessExpression(tenant) ? strip(tsm, tenant.expression) : undefined;
+    // `teamID: doc.team.id` with `doc.team` the row's tenant (by its tenant column): the row's tenant.
+    let tenantRow = false;
+    if (
+      holder &&
+      tsm.isPropertyAccessExpression(holder) &&
+      (tenant as ts.PropertyAccessExpression).name.text === "id"
+    ) {
+      const base = strip(tsm, holder.expression);
+      const row = this.valueOf(base, st);
+      if (row?.kind === "row" && this.ctx.links?.isTenantRow(row.table, holder.name.text)) {
+        holder = base;
+        tenantRow = true;
+      }
+    }
     if (fromRequest(tsm, user) || (holder && tsm.isIdentifier(holder) && readsName(tsm, user, holder.text))) return;
     const line = lineOf(this.ctx.sourceFile, q.call);
     // `getProjectAccess({ userId, projectId: input.projectId })`: the key is one of a row whose
@@ -100,9 +115,12 @@ export abstract class AccessChecks extends FlowValues {
     if (!holder || !tsm.isPropertyAccessExpression(tenant)) return;
     const row = this.valueOf(holder, st);
     if (row?.kind !== "row" || !row.unchecked || !row.source) return;
-    const field = tenant.name.text;
+    let field = tenant.name.text;
     const holdsKey = keyOf && this.ctx.links?.referencedTable(row.table, field) === keyOf;
-    if (!this.ctx.tenantOf(row.table).names.has(field) && !holdsKey) return;
+    // `team.id` of a helper's `return doc?.team` (HelperSummaries.reshapedRow): the row's tenant column.
+    const ownTenant = tenantRow || this.ctx.tenantOf(row.table).names.has(field) || !!this.projectedTenant(row, field);
+    if (!ownTenant && !holdsKey) return;
+    if (field === "id" && ownTenant) field = `tenant (\`${normalize(tenant.getText(this.ctx.sourceFile))}\`)`;
     // Reading the row's tenant for the lookup is no use of the row.
     const lookup = enclosingStatementOf(tsm, q.call);
     if (this.checks.get(row.source)?.state === "checked" || this.usedBefore(row.source, st, scope, lookup)) return;
@@ -1300,7 +1318,12 @@ export abstract class AccessChecks extends FlowValues {
           tsm.forEachChild(c, inCondition);
         };
         if (n.pos >= source.call.end) inCondition(n.expression);
+        // `if (E.isLeft(team)) return team`: there the result holds a failure, not the row.
+        const failed = failedResultSubject(tsm, n.expression);
+        const held = failed && tsm.isIdentifier(failed) && names.has(failed.text) ? failed.text : undefined;
+        if (held) names.delete(held);
         tsm.forEachChild(n.thenStatement, visit);
+        if (held) names.add(held);
         if (n.elseStatement) tsm.forEachChild(n.elseStatement, visit);
         return;
       }

@@ -112,6 +112,34 @@ export function emptinessSubject(tsm: typeof ts, term: ts.Expression): ts.Expres
   return subject;
 }
 
+/**
+ * `E.isLeft(x)`, `isLeft(x)`, `O.isNone(x)`, `x._tag === "Left"`, neverthrow's `x.isErr()`: true
+ * when the result `x` holds no value (a wrapper object is never falsy, so `!x` tests nothing).
+ */
+export function failedResultSubject(tsm: typeof ts, term: ts.Expression): ts.Expression | undefined {
+  const t = strip(tsm, term);
+  if (tsm.isCallExpression(t)) {
+    const callee = strip(tsm, t.expression);
+    if (t.arguments.length === 1 && /^(?:[\w$]+\.)?is(?:Left|None)$/.test(callee.getText()))
+      return strip(tsm, t.arguments[0]!);
+    if (t.arguments.length === 0 && tsm.isPropertyAccessExpression(callee) && callee.name.text === "isErr")
+      return strip(tsm, callee.expression);
+    return undefined;
+  }
+  if (!tsm.isBinaryExpression(t) || !isEquality(tsm, t.operatorToken.kind)) return undefined;
+  const tag = (a: ts.Expression, b: ts.Expression) => {
+    const x = strip(tsm, a);
+    const y = strip(tsm, b);
+    return tsm.isPropertyAccessExpression(x) &&
+      x.name.text === "_tag" &&
+      tsm.isStringLiteral(y) &&
+      /^(?:Left|None)$/.test(y.text)
+      ? strip(tsm, x.expression)
+      : undefined;
+  };
+  return tag(t.left, t.right) ?? tag(t.right, t.left);
+}
+
 /** `isNil(x)`, `_.isNil(x)`, `isNull(x)`, `isUndefined(x)`, `isNullish(x)`: true when `x` holds nothing. */
 const NULL_TEST = /^(?:[\w$]+\.)?is(?:Nil|Null|Undefined|Nullish|NullOrUndefined)$/;
 

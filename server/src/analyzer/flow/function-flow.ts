@@ -6,7 +6,7 @@ import { strip } from "../orm/prisma-syntax";
 import { calleeName } from "../statements";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
 import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
-import { andTerms, countsRows, emptinessSubject, endsPath, orTerms } from "./conditions";
+import { andTerms, countsRows, emptinessSubject, endsPath, failedResultSubject, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
   enclosingStatementOf,
@@ -20,7 +20,7 @@ import {
 } from "./flow-values";
 import { AccessChecks, elementsWritten, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
-import { element, isNothing, lineOf, listRead, type Reason, type Value } from "./values";
+import { element, isNothing, lineOf, listRead, wrapperField, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
 import { relationalWhere, whereKey } from "./orm-queries";
 
@@ -766,6 +766,12 @@ export class FunctionFlow extends AccessChecks {
       const list = emptyValue && emptyValue.kind !== "row" && emptyValue.kind !== "key" && !countsRows(tsm, term);
       const q = list ? undefined : emptyValue?.source;
       if (exits && q && this.scopedInFlow(q) && q.key && !q.key.list) this.prove(q, scope, st.end, q.call, throws);
+      // `if (E.isLeft(found)) return` on a helper's `E.right(row)` of a scoped read by the key it was handed.
+      const failed = exits ? failedResultSubject(tsm, term) : undefined;
+      const result = failed && this.valueOf(failed, st);
+      const wrappedRead = result && wrapperField(result) ? result.source : undefined;
+      if (wrappedRead && this.scopedInFlow(wrappedRead) && wrappedRead.key && !wrappedRead.key.list)
+        this.prove(wrappedRead, scope, st.end, wrappedRead.call, throws);
       if (exits && q && this.scopedInFlow(q)) this.proveParents(q, scope, st.end, throws);
       if (exits && q?.membership) this.memberOfRowTenant(q, st, scope, throws);
       if (exits) this.everyRowChecked(term, st, scope, throws);
@@ -794,7 +800,11 @@ export class FunctionFlow extends AccessChecks {
         continue;
       }
       const line = lineOf(this.ctx.sourceFile, st);
-      const field = checked.field;
+      // `team.id` of a helper's `return doc?.team`: the row's tenant under the tenant row's key.
+      const field =
+        checked.field === "id" && this.projectedTenant(row, "id")
+          ? `tenant (\`${normalize(checked.expr.getText(this.ctx.sourceFile))}.id\`)`
+          : checked.field;
       const reason: Reason = checked.public
         ? {
             proof: "public-rows",

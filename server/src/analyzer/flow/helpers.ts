@@ -26,7 +26,7 @@ import {
 import { mayChangeHeld, returnedExpressions, returnedObjects, returnStatements, runLiteral } from "../statements";
 import { calleeName, isAuthorizer } from "./authorizers";
 import { binds, constInitializer } from "./bindings";
-import { holdsNothing, isNothing, listRead, wrapperField, wrapValue } from "./values";
+import { holdsNothing, isNothing, listRead, wrapped, wrapperField, wrapValue } from "./values";
 import { argumentAt, hasCall, isAssigned, isEntryPoint, parameterKey } from "./callers";
 import { FunctionResolver, functionNameOf, isMemoizer, type FunctionWithBody } from "./functions";
 import type { FlowQuery } from "./queries";
@@ -979,15 +979,17 @@ export class HelperSummaries implements HelperEffects {
     for (const [expr, at] of returned) {
       const e = strip(tsm, expr);
       if (holdsNothing(tsm, e)) continue;
-      const shaped = this.reshapedRow(flow, e, at);
+      // `return E.right(coll.team)`: the reshaped row, read back as `.right`.
+      const wrapping = wrapped(tsm, e);
+      const shaped = this.reshapedRow(flow, wrapping ? strip(tsm, wrapping.inner) : e, at);
       if (shaped) {
         if (reshaped && reshaped.key !== shaped.key) return undefined;
         reshaped = shaped;
       }
       let v = flow.valueOf(shaped?.row ?? this.spreadRow(flow, e, at) ?? e, at);
       // `return E.right(row)`: the row, read back as `.right`.
-      const field = wrapperField(v);
-      if (field) v = v!.fields!.get(field.split("|")[0]!);
+      const field = shaped ? wrapping?.field : wrapperField(v);
+      if (field && !shaped) v = v!.fields!.get(field.split("|")[0]!);
       const q = (v?.kind === "row" || v?.kind === "rows") && v.unchecked ? v.source : undefined;
       // `findMany({ where: { projectId } })`: a list by one parent key, each of whose rows the caller may check.
       const many = v?.kind === "rows" && !!q && listRead(q) && q.parentKeys?.length === 1 && !q.parentKeys[0]!.list;
@@ -1040,6 +1042,30 @@ export class HelperSummaries implements HelperEffects {
     if (tsm.isConditionalExpression(e)) {
       const held = heldBranch(tsm, e);
       return held && this.reshapedRow(flow, held, at);
+    }
+    // `return r?.team ?? null`: the row's when there is one.
+    if (
+      tsm.isBinaryExpression(e) &&
+      e.operatorToken.kind === tsm.SyntaxKind.QuestionQuestionToken &&
+      holdsNothing(tsm, e.right)
+    )
+      return this.reshapedRow(flow, strip(tsm, e.left), at);
+    // `return coll?.team` read with `include: { team: true }` (hoppscotch's getTeamOfCollection): the
+    // row's tenant, whose `id` is the row's tenant column.
+    if (tsm.isPropertyAccessExpression(e)) {
+      const x = strip(tsm, e.expression);
+      const value = tsm.isIdentifier(x) ? flow.valueOf(x, at) : undefined;
+      if (value?.kind !== "row" || !value.unchecked || !this.ctx.links?.isTenantRow(value.table, e.name.text))
+        return undefined;
+      const [column] = this.ctx.tenantOf(value.table).names;
+      return column
+        ? {
+            row: x,
+            key: (x as ts.Identifier).text,
+            projection: new Map([["id", { table: value.table, column }]]),
+            parents: [],
+          }
+        : undefined;
     }
     if (!tsm.isObjectLiteralExpression(e) || !e.properties.length) return undefined;
     let row: ts.Identifier | undefined;
@@ -1117,7 +1143,8 @@ export class HelperSummaries implements HelperEffects {
       value ??= v;
     }
     if (!value) return undefined;
-    const key = value.kind === "row" ? this.keyParameter(flow, fn, value, returned) : undefined;
+    // `return E.right(row)` beside `return E.left(...)`: keyed as the row it wraps is.
+    const key = value.kind === "row" || wrapperField(value) ? this.keyParameter(flow, fn, value, returned) : undefined;
     // `return E.right(row)`: the wrapper, its one field the row.
     const fields =
       value.kind === "object" && value.fields
