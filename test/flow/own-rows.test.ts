@@ -124,6 +124,21 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = ctx.user"), true);
     assert.equal(idOf("const user = ctx.user!"), true);
     assert.equal(idOf("const user = ctx.input.user"), false, "a user the request names");
+    // Remix: the session is read from the request (trigger.dev's `requireUser(request)`).
+    assert.equal(idOf("const user = await requireUser(request)"), true);
+    assert.equal(idOf("const user = await requireUser(input.userId)"), false);
+    assert.equal(idOf("const user = await getUser(userId)"), false);
+    // The user row read by the session's user id (`requireUserId(request)`) is theirs.
+    const ownRow = "const userId = await requireUserId(request); const user = await prisma.user.findUnique";
+    assert.equal(idOf(`${ownRow}({ where: { id: userId } })`), true);
+    assert.equal(idOf(`${ownRow}({ where: { id: input.userId } })`), false);
+    assert.equal(idOf(`${ownRow}({ where: { email: input.email } })`), false);
+    assert.equal(
+      idOf(
+        "const userId = await getUserId(input.id); const user = await prisma.user.findUnique({ where: { id: userId } })",
+      ),
+      false,
+    );
   });
 
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {
@@ -836,6 +851,58 @@ export async function mine(ctx: any, input: any) {
       "invites.ts:5: deleteMany({ where: { id: input.id, email: ctx.user.email } })",
       "invites.ts:6: findMany({ where: { email: input.email } })",
     ]);
+  });
+
+  // trigger.dev's invites: `requireUser(request)` in a Remix loader, the user row read by `requireUserId(request)`.
+  test("Remix: the email of `await requireUser(request)`, or of the user row read by `await requireUserId(request)`; twins: the form's email, a user row by the form's id", () => {
+    const model = prismaModel(
+      parser,
+      `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model User {
+  id    String @id
+  email String @unique
+}
+model Invite {
+  id     String @id
+  teamId String
+  email  String
+}
+`,
+      { tenantColumns: ["teamId"] },
+    );
+    const r = runFlow(
+      parser,
+      model,
+      {
+        "/p/src/invites.ts": `import { PrismaClient } from "@prisma/client";
+import { requireUser, requireUserId } from "./session";
+const prisma = new PrismaClient();
+export async function loader({ request }: { request: Request }) {
+  const user = await requireUser(request);
+  return prisma.invite.findMany({ where: { email: user.email } });
+}
+export async function remaining(request: Request) {
+  const userId = await requireUserId(request);
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  return prisma.invite.findMany({ where: { email: user!.email } });
+}
+export async function posted(request: Request) {
+  await requireUserId(request);
+  const form = await request.formData();
+  const other = await prisma.user.findUnique({ where: { id: String(form.get("userId")) } });
+  await prisma.invite.findMany({ where: { email: other!.email } });
+  return prisma.invite.findMany({ where: { email: String(form.get("email")) } });
+}`,
+      },
+      { config: { tenantColumns: ["teamId"] } },
+    );
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["invites.ts:17", "invites.ts:18"],
+    );
   });
 });
 

@@ -4,6 +4,7 @@
 // Only a read of a membership table, only by its user column, only with the session's user id.
 import type ts from "typescript";
 import { calleeName } from "./statements";
+import { propertyValue } from "./sql/extract-source";
 import { isRequestInput, throughRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import { isShareKey, type TenantTable } from "./model/types";
@@ -114,6 +115,10 @@ function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKe
     }
     return decl?.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
   }
+  // `await requireUserId(request)` (Remix): the session's user id.
+  const idCall = tsm.isAwaitExpression(s) ? strip(tsm, s.expression) : s;
+  if (tsm.isCallExpression(idCall) && sessionCallArguments(tsm, idCall))
+    return SESSION_USER_ID_CALL.test(calleeName(tsm, idCall) ?? "") ? "id" : undefined;
   if (!tsm.isPropertyAccessExpression(s) || isRequestInput(tsm, s)) return undefined;
   const names: string[] = [];
   for (let cur: ts.Expression = s; ;) {
@@ -209,7 +214,38 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   while (tsm.isNonNullExpression(base) || tsm.isParenthesizedExpression(base)) base = base.expression;
   if (!tsm.isIdentifier(base)) return false;
   const call = heldCall(tsm, base, access);
-  return !!call && call.arguments.length === 0 && SESSION_USER_CALL.test(calleeName(tsm, call) ?? "");
+  if (!call) return false;
+  if (sessionCallArguments(tsm, call) && SESSION_USER_CALL.test(calleeName(tsm, call) ?? "")) return true;
+  return ownUserRow(tsm, call);
+}
+
+/** No argument, or only the request it reads the session from: `getCurrentUser()`, `requireUser(request)`. */
+function sessionCallArguments(tsm: typeof ts, call: ts.CallExpression): boolean {
+  if (call.arguments.length === 0) return true;
+  const [arg] = call.arguments;
+  const a = call.arguments.length === 1 && arg ? strip(tsm, arg) : undefined;
+  return !!a && tsm.isIdentifier(a) && /^(?:request|req)$/.test(a.text);
+}
+
+const SESSION_USER_ID_CALL = /^(?:get|require)(?:current|session|signedIn|authenticated|loggedIn)?UserId$/i;
+
+/**
+ * `prisma.user.findUnique({ where: { id: userId } })` with `userId` the signed-in user's id: their own
+ * user row, so its `email` is the address they signed in with.
+ */
+function ownUserRow(tsm: typeof ts, call: ts.CallExpression): boolean {
+  const callee = strip(tsm, call.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || !/^find(?:Unique|First)(?:OrThrow)?$/.test(callee.name.text))
+    return false;
+  const model = strip(tsm, callee.expression);
+  if (!tsm.isPropertyAccessExpression(model) || !/^users?$/.test(model.name.text) || call.arguments.length !== 1)
+    return false;
+  const args = strip(tsm, call.arguments[0]!);
+  const where = tsm.isObjectLiteralExpression(args) ? propertyValue(tsm, args, "where") : undefined;
+  const w = where && strip(tsm, where);
+  if (!w || !tsm.isObjectLiteralExpression(w) || w.properties.length !== 1) return false;
+  const id = propertyValue(tsm, w, "id");
+  return !!id && isSessionUser(tsm, id, "id");
 }
 
 /** The call a const holds, awaited or not: `getCurrentUser()` of `const user = await getCurrentUser()`. */
