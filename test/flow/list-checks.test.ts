@@ -107,6 +107,26 @@ describe("every row of a list checked in the same function", () => {
   if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
   await db.delete(environments).where(inArray(environments.environmentId, envs.map((e) => e.environmentId)));`);
     assert.deepEqual(r.flagged, []);
+    // teable: the key destructured in the callback (\`({ environmentId }) => environmentId\`), renamed or not.
+    for (const map of ["({ environmentId }) => environmentId", "({ environmentId: id }) => id"]) {
+      const d = handler(`${READ}
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
+  await db.delete(environments).where(inArray(environments.environmentId, envs.map(${map})));`);
+      assert.deepEqual(d.flagged, [], map);
+    }
+  });
+
+  test("twins: a destructured field handed back with a default, another field, or another name", () => {
+    for (const map of [
+      "({ environmentId = input.id }) => environmentId",
+      "({ name }) => name",
+      "({ environmentId }) => input.id",
+    ]) {
+      const d = handler(`${READ}
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
+  await db.delete(environments).where(inArray(environments.environmentId, envs.map(${map})));`);
+      assert.deepEqual(d.flagged, ["envs.ts:12: delete(environments)"], map);
+    }
   });
 
   test("twins: only the first row checked, a callback that only skips a row, a check that logs, `===`, the list sent first", () => {

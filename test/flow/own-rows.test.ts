@@ -128,6 +128,23 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = await requireUser(request)"), true);
     assert.equal(idOf("const user = await requireUser(input.userId)"), false);
     assert.equal(idOf("const user = await getUser(userId)"), false);
+    // nestjs-cls: the user the auth guard put in the request's store (teable's `this.cls.get("user.id")`).
+    assert.equal(idOf('const user = { id: this.cls.get("user.id") }'), false, "an object literal is no session");
+    const clsOf = (expr: string) => {
+      const file = ts.createSourceFile("/p/a.ts", `class S { f() { return ${expr}; } }`, ts.ScriptTarget.Latest, true);
+      let found: ts.Expression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isReturnStatement(n)) found = n.expression;
+        ts.forEachChild(n, visit);
+      };
+      visit(file);
+      return isSessionUser(ts, found!);
+    };
+    assert.equal(clsOf('this.cls.get("user.id")'), true);
+    assert.equal(clsOf("this.clsService.get('user.id')"), true);
+    assert.equal(clsOf('this.cls.get("tx.id")'), false);
+    assert.equal(clsOf('this.cache.get("user.id")'), false);
+    assert.equal(clsOf('this.cls.get("user.name")'), false);
     // The user row read by the session's user id (`requireUserId(request)`) is theirs.
     const ownRow = "const userId = await requireUserId(request); const user = await prisma.user.findUnique";
     assert.equal(idOf(`${ownRow}({ where: { id: userId } })`), true);

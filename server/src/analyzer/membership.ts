@@ -115,6 +115,9 @@ function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKe
     }
     return decl?.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
   }
+  // `this.cls.get("user.id")` (nestjs-cls, filled from the session by the auth guard).
+  const fromCls = clsUserKey(tsm, s);
+  if (fromCls) return fromCls;
   // `await requireUserId(request)` (Remix): the session's user id.
   const idCall = tsm.isAwaitExpression(s) ? strip(tsm, s.expression) : s;
   if (tsm.isCallExpression(idCall) && sessionCallArguments(tsm, idCall))
@@ -217,6 +220,19 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   if (!call) return false;
   if (sessionCallArguments(tsm, call) && SESSION_USER_CALL.test(calleeName(tsm, call) ?? "")) return true;
   return ownUserRow(tsm, call);
+}
+
+/** `this.cls.get("user.id")`, `clsService.get("user.email")`: the user nestjs-cls holds for the request. */
+function clsUserKey(tsm: typeof ts, e: ts.Expression): UserKey | undefined {
+  if (!tsm.isCallExpression(e) || e.arguments.length !== 1) return undefined;
+  const callee = strip(tsm, e.expression);
+  if (!tsm.isPropertyAccessExpression(callee) || callee.name.text !== "get") return undefined;
+  const on = strip(tsm, callee.expression);
+  const name = tsm.isIdentifier(on) ? on.text : tsm.isPropertyAccessExpression(on) ? on.name.text : "";
+  const arg = strip(tsm, e.arguments[0]!);
+  if (!/^cls(?:Service)?$/i.test(name) || !tsm.isStringLiteralLike(arg)) return undefined;
+  const [, key] = /^user\.(\w+)$/.exec(arg.text) ?? [];
+  return userKeyNamed(key);
 }
 
 /** No argument, or only the request it reads the session from: `getCurrentUser()`, `requireUser(request)`. */

@@ -321,10 +321,13 @@ export abstract class FlowValues {
         )
           return list;
         const field = cb && tsm.isIdentifier(cb.param) && tsm.isPropertyAccessExpression(cb.body) ? cb.body : undefined;
-        const key =
+        // `map(({ pluginInstallId }) => pluginInstallId)`: the field destructured and handed back as is.
+        const taken = cb && tsm.isIdentifier(cb.body) ? destructuredField(tsm, cb.param, cb.body.text) : undefined;
+        const name =
           field && tsm.isIdentifier(field.expression) && field.expression.text === (cb!.param as ts.Identifier).text
-            ? this.member(element(list), field.name.text)
-            : undefined;
+            ? field.name.text
+            : taken;
+        const key = name ? this.member(element(list), name) : undefined;
         return key?.kind === "key" ? { ...key, kind: "keys" } : undefined;
       }
     }
@@ -1044,4 +1047,16 @@ function renamesId(rows: Value): boolean {
   return (
     !!rows.source?.projection?.size && (!id || id.field !== "id" || id.table.toLowerCase() !== rows.table.toLowerCase())
   );
+}
+
+/** `{ pluginInstallId }` (or `{ pluginInstallId: id }`) binding `name`: the field it takes, one level deep, no default. */
+function destructuredField(tsm: typeof ts, param: ts.BindingName, name: string): string | undefined {
+  if (!tsm.isObjectBindingPattern(param)) return undefined;
+  for (const el of param.elements) {
+    if (el.dotDotDotToken || el.initializer || !tsm.isIdentifier(el.name) || el.name.text !== name) continue;
+    const prop = el.propertyName;
+    if (!prop) return name;
+    return tsm.isIdentifier(prop) || tsm.isStringLiteral(prop) ? prop.text : undefined;
+  }
+  return undefined;
 }
