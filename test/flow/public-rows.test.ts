@@ -94,6 +94,25 @@ describe("Prisma", () => {
     assert.deepEqual(r.flagged, ["public.ts:8: update({ where: { id: c.id }, data: { name } })"]);
   });
 
+  // outline's attachments: `if (attachment.isPrivate && attachment.teamId !== user?.teamId) throw`.
+  test("the same check written with a private flag (`c.isPrivate && ...`, `c.isPrivate === true && ...`)", () => {
+    for (const test of ["c.isPrivate", "c.isPrivate === true", "c.is_private !== false"]) {
+      const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || (${test} && c.spaceId !== spaceId)) throw new Error("not found");
+  return c;`);
+      assert.deepEqual(r.flagged, [], test);
+    }
+  });
+
+  test("twins: the private flag negated or false, another flag", () => {
+    for (const test of ["!c.isPrivate", "c.isPrivate === false", "c.isArchived"]) {
+      const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || (${test} && c.spaceId !== spaceId)) throw new Error("not found");
+  return c;`);
+      assert.equal(r.flagged.length, 1, test);
+    }
+  });
+
   test("twin: the public test on another row, or public without the tenant check", () => {
     const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
   const other = await prisma.collection.findFirst({ where: { spaceId } });

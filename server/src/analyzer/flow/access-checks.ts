@@ -1635,9 +1635,13 @@ function handlerName(tsm: typeof ts, param: ts.BindingName, path: string): strin
 /** A field that says who may see a row (`visibility: "public" | "private"`, openstatus's `accessType`). */
 const VISIBILITY = /^(?:visibility|access|accessType|privacy)$/i;
 
+const PRIVATE_FLAG = /^(?:is_?)?private$/i;
+
 /** The row `e` says is not public: `!row.isPublic`, `row.isPublic === false`, `row.visibility !== "public"`. */
 function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefined {
   const x = strip(tsm, e);
+  // `attachment.isPrivate` (outline): the row says it is not public.
+  if (tsm.isPropertyAccessExpression(x) && PRIVATE_FLAG.test(x.name.text)) return x.expression;
   if (tsm.isPrefixUnaryExpression(x) && x.operator === tsm.SyntaxKind.ExclamationToken) {
     const flag = strip(tsm, x.operand);
     return tsm.isPropertyAccessExpression(flag) && isPublicFlag(flag.name.text) ? flag.expression : undefined;
@@ -1653,6 +1657,11 @@ function notPublicRow(tsm: typeof ts, e: ts.Expression): ts.Expression | undefin
     const no =
       (equal && value.kind === tsm.SyntaxKind.FalseKeyword) || (unequal && value.kind === tsm.SyntaxKind.TrueKeyword);
     return no ? field.expression : undefined;
+  }
+  if (PRIVATE_FLAG.test(field.name.text)) {
+    const yes =
+      (equal && value.kind === tsm.SyntaxKind.TrueKeyword) || (unequal && value.kind === tsm.SyntaxKind.FalseKeyword);
+    return yes ? field.expression : undefined;
   }
   if (!VISIBILITY.test(field.name.text) || !tsm.isStringLiteralLike(value)) return undefined;
   const says = value.text.toLowerCase();
