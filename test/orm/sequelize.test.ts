@@ -599,3 +599,62 @@ describe("Sequelize messages", () => {
     );
   });
 });
+
+// outline: `User.findByPk(ctx.state.auth.user.id)`, the signed-in user's own row; a share read by its link key.
+describe("findByPk by a key that decides whose row it is", () => {
+  const MODELS_BY_KEY: Record<string, string> = {
+    "/p/src/models/user.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class User extends Model {}
+User.init({ id: { type: DataTypes.UUID, primaryKey: true }, teamId: { type: DataTypes.UUID, field: "team_id" } }, { sequelize, tableName: "users" });`,
+    "/p/src/models/share.model.ts": `
+import { DataTypes, Model } from "sequelize";
+import { sequelize } from "../db";
+export class Share extends Model {}
+Share.init({ id: { type: DataTypes.UUID, primaryKey: true }, teamId: { type: DataTypes.UUID, field: "team_id" } }, { sequelize, tableName: "shares" });`,
+  };
+  const CONFIG = { tenantColumns: ["team_id"], tables: { shares: { shareKeys: ["id"] } } };
+  const findings = (body: string) => {
+    const m = discoverTenantModel(
+      createMemoryFs(MODELS_BY_KEY),
+      resolveConfig(CONFIG, "/p", undefined),
+      parser,
+      ts,
+    ).model;
+    const code = `import { Share, User } from "../models";
+type Ctx = { user: { id: string }; state: { auth: { user: { id: string } } } };
+export async function f(ctx: Ctx, input: { userId: string; shareId: string }) {
+${body}
+}
+`;
+    const sourceFile = ts.createSourceFile("/p/src/api/me.ts", code, ts.ScriptTarget.Latest, true);
+    return analyzeSourceFile({
+      ts,
+      sourceFile,
+      config: resolveConfig(CONFIG, "/p", undefined),
+      model: m,
+      parser,
+      relativePath: "src/api/me.ts",
+    }).map((f) => code.slice(f.start, f.end));
+  };
+
+  test("the signed-in user's own row (also through `const { user } = ctx.state.auth`), a share by its link key", () => {
+    assert.deepEqual(
+      findings(`  await User.findByPk(ctx.user.id);
+  const { user } = ctx.state.auth;
+  await User.findByPk(user.id);
+  await Share.findByPk(input.shareId);`),
+      [],
+    );
+  });
+
+  test("twins: a user the request names, a user id that may be missing, a write by the share's key", () => {
+    assert.deepEqual(
+      findings(`  await User.findByPk(input.userId);
+  await User.findByPk((ctx as any).user?.id);
+  await Share.destroy({ where: { id: input.shareId } });`),
+      ["findByPk(input.userId)", "findByPk((ctx as any).user?.id)", "destroy({ where: { id: input.shareId } })"],
+    );
+  });
+});

@@ -793,6 +793,12 @@ export function findIdentityEvidence(
       );
       if (own) return evidence(node.parent, own);
     }
+    // Sequelize `User.findByPk(ctx.user.id)`, `Share.findByPk(shareId)` with a share key `id`: by the primary key.
+    if (tsm.isCallExpression(node) && calleeName(tsm, node) === "findByPk" && node.arguments[0]) {
+      const decides = identityDecides(tsm, table, "id", node.arguments[0], true);
+      if (decides === "own") return evidence(node, identifiesOwnRows(table, "id", true) ?? "own-rows");
+      if (decides === "credential") return evidence(node, isShareKey(table, "id") ? "share-link" : "credential");
+    }
     // Kysely and Knex name the column in a string: `where('session.token', '=', token)`, `where('isPublic', true)`.
     if (
       tsm.isCallExpression(node) &&

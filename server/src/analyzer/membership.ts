@@ -132,7 +132,9 @@ function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKe
       cur = cur.expression;
     } else if (tsm.isIdentifier(cur)) {
       // `const actor = ctx.user`, then `actor.id`: the object it names.
-      const init = depth < 2 && names.length ? constInitializer(tsm, cur, cur) : undefined;
+      // (Not a name destructured from it: `const { user } = ctx.state.auth` is read below, as `ctx.state.auth.user`.)
+      const direct = tsm.isIdentifier(constDeclarationOf(tsm, cur, cur)?.name ?? cur);
+      const init = depth < 2 && names.length && direct ? constInitializer(tsm, cur, cur) : undefined;
       let alias = init && strip(tsm, init);
       if (alias && tsm.isNonNullExpression(alias)) alias = strip(tsm, alias.expression);
       if (alias && tsm.isPropertyAccessExpression(alias) && !isRequestInput(tsm, alias)) {

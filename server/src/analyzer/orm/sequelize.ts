@@ -20,6 +20,7 @@ import {
 } from "./object-where";
 import { calleeText, changedOptionsFindings, finding, fixOf, spreadNote, unknownMessage } from "./method-call";
 import { sequelizeQueries } from "./sequelize-queries";
+import { identityDecides } from "../membership";
 import {
   modelOf,
   primaryKeyOf,
@@ -182,6 +183,8 @@ function findByPk(c: Call): OrmFinding[] {
   const [id, options] = c.call.arguments;
   const value = c.ctx.tenantValueAt(c.call, c.field);
   const key = primaryKeyOf(c.target.entity);
+  // `User.findByPk(ctx.user.id)`: the signed-in user's own row; a share link's key the config declares.
+  if (id && !tsm.isSpreadElement(id) && identityDecides(tsm, c.target.table, key, id, true)) return [];
   const fixes: Fix[] = [];
   if (id) {
     const where = `where: { ${propertyText(key, id.getText(sourceFile))}, ${propertyText(c.field, value.text)} }`;
