@@ -174,6 +174,22 @@ test("an ownership check inside a branch the read is not in proves nothing for t
   );
 });
 
+// outline's shares.create: `const document = documentId ? await Document.findByPk(documentId) : null;
+// if (document) authorize(user, "read", document)`.
+test("a check inside `if (row)` holds wherever the row is there; inside another condition it does not", () => {
+  const body = (
+    test: string,
+  ) => `  const inv = input.id ? await prisma.invoice.findUnique({ where: { id: input.id } }) : null;
+  const other = await prisma.invoice.findFirst({ where: { tenantId } });
+  if (${test}) {
+    if (inv!.tenantId !== tenantId) throw new Error("forbidden");
+  }
+  return inv;`;
+  assert.deepEqual(flagged(body("inv")), []);
+  for (const twin of ["input.strict", "other", "!inv", "inv || input.strict", "inv && input.strict"])
+    assert.deepEqual(flagged(body(twin)), ["4: findUnique({ where: { id: input.id } })"], twin);
+});
+
 test("a key found by a read that also returns shared rows (tenant null) proves reads, never a write", () => {
   assert.deepEqual(
     flagged(`  const note = await prisma.note.findFirst({ where: { id: input.id, OR: [{ tenantId }, { tenantId: null }] } });

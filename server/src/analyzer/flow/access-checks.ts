@@ -828,6 +828,21 @@ export abstract class AccessChecks extends FlowValues {
   }
 
   /** From here on the row (and whatever was bound from it) is the tenant's. */
+  /**
+   * `if (document) { authorize(user, "read", document) }`: the branch runs whenever the row is
+   * there; on the other path there is no row to use.
+   */
+  protected presentBranch(source: FlowQuery, scope: ts.Node): boolean {
+    const tsm = this.tsm;
+    const branch = tsm.isIfStatement(scope.parent) && scope.parent.thenStatement === scope ? scope.parent : undefined;
+    if (!branch) return false;
+    // The name holds this read's row where the `if` tests it, and only that (not a `let` that may hold another).
+    // Only the row's presence: under `if (row && flag)` a present row may skip the check.
+    const x = strip(tsm, branch.expression);
+    const held = tsm.isIdentifier(x) ? this.latest(this.bindings, x.text, branch) : undefined;
+    return !!held && held.value.source === source && !held.mutable;
+  }
+
   protected markChecked(
     source: FlowQuery,
     reason: Reason,
@@ -843,7 +858,8 @@ export abstract class AccessChecks extends FlowValues {
     if (listRead(source) && !everyRow) return;
     // `if (strict) await assertAccess(row)`: a check in a statement of its own under a condition the
     // read is not under holds there only; the row used past it is unchecked on the other path.
-    const conditional = !within(source.call, scope) && this.usedPast(source, scope);
+    const conditional =
+      !within(source.call, scope) && !this.presentBranch(source, scope) && this.usedPast(source, scope);
     if (!conditional) this.checks.set(source, { state: "checked", reason });
     const readable = shared ? { shared: true } : {};
     // The key the row was read by is the tenant's too: `delete({ where: { id } })` after the check.

@@ -791,7 +791,11 @@ export class FunctionFlow extends AccessChecks {
       if (this.usedBefore(row.source, st, scope)) continue;
       // `if (strict) { if (doc.orgId !== orgId) throw }` then `return doc`: a check inside a branch
       // the read is not in holds on that path only; a use of the row past the branch is unchecked.
-      if (!within(row.source.call, scope) && this.usedPast(row.source, scope)) {
+      if (
+        !within(row.source.call, scope) &&
+        !this.presentBranch(row.source, scope) &&
+        this.usedPast(row.source, scope)
+      ) {
         this.checks.set(row.source, { state: "falls-through", check: st, branch: true });
         continue;
       }
