@@ -42,6 +42,58 @@ describe("Prisma: a child found under the parent key by a scoped read", () => {
   });
 });
 
+// teable: `plugin_install.position_id` names the dashboard (or panel) it sits on, a link no @relation
+// declares; the config's `tables.plugin_install.references` says what it points at.
+describe("Prisma: a child read by a parent key the config declares (no @relation)", () => {
+  const CONFIG = {
+    tenantColumns: ["base_id"],
+    schema: { prisma: ["prisma/schema.prisma"] },
+    tables: { plugin_install: { references: { position_id: "dashboard.id" } } },
+  };
+  const ph = harness({
+    files: {
+      "/p/prisma/schema.prisma": `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model Dashboard {
+  id     String @id
+  baseId String @map("base_id")
+  @@map("dashboard")
+}
+model PluginInstall {
+  id         String @id
+  baseId     String @map("base_id")
+  positionId String @map("position_id")
+  @@map("plugin_install")
+}
+`,
+    },
+    config: CONFIG,
+  });
+  const run = (body: string) =>
+    ph.run({
+      "/p/src/dashboards.ts": `${PRISMA_CLIENT}export async function handler(baseId: string, input: { id: string }) {\n${body}\n}`,
+    });
+
+  test("the parent found with the tenant: its plugin installs by its id are proven", () => {
+    const r = run(`  const dashboard = await prisma.dashboard.findFirstOrThrow({ where: { id: input.id, baseId } });
+  return prisma.pluginInstall.findMany({ where: { positionId: dashboard.id } });`);
+    assert.deepEqual(r.flagged, []);
+    assert.match(r.proofs.at(-1)!, /its rows hang off the "dashboard" row it filters by \(positionId\)/);
+  });
+
+  test("twins: the parent key from the request, a parent read without the tenant", () => {
+    const r = run(`  await prisma.pluginInstall.findMany({ where: { positionId: input.id } });
+  const dashboard = await prisma.dashboard.findFirstOrThrow({ where: { id: input.id } });
+  return prisma.pluginInstall.findMany({ where: { positionId: dashboard.id } });`);
+    assert.deepEqual(
+      r.flagged.map((f) => f.split(": ")[0]),
+      ["dashboards.ts:4", "dashboards.ts:5", "dashboards.ts:6"],
+    );
+  });
+});
+
 const DRIZZLE_SCHEMA = `import { mysqlTable, varchar } from "drizzle-orm/mysql-core";
 export const spaces = mysqlTable("spaces", {
   id: varchar("id", { length: 15 }).primaryKey(),

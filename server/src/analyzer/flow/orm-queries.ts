@@ -41,6 +41,7 @@ import { identifiesOwnRows, isMembershipTable, isOwnerColumn, isUserColumn, user
 import { USERS_TABLE } from "../model/relations";
 import { tenantColumnMatches } from "../model/names";
 import { lookupTenantTable, tenantColumnsOf } from "../model/types";
+import { normalizeColumnName } from "../model/names";
 import { WeakCache } from "../weak-cache";
 
 /** A membership table's Prisma fields for its tenant column and its user column, or another table's owner fields. */
@@ -251,6 +252,15 @@ function ownedChildren(model: TenantModel, table: string): ReadonlyMap<string, s
 function prismaParentPaths(model: TenantModel, table: string): ReadonlyMap<string, string> {
   const own = relationsOf(model, table);
   const paths = new Map(own.prismaKeys);
+  // A link the config declares (`tables.plugin_install.references`), by the model's field for that column.
+  const owned = lookupTenantTable(model, table);
+  for (const ref of owned?.references ?? []) {
+    const parent = model.tables.get(ref.parent.toLowerCase())?.name;
+    for (const e of parent ? (owned!.entities ?? []) : [])
+      for (const [field, column] of Object.entries(e.fields))
+        if (normalizeColumnName(column) === normalizeColumnName(ref.column) && !paths.has(field))
+          paths.set(field, parent!);
+  }
   for (const [relation, parent] of own.prismaRelations) {
     paths.set(`${relation}.id`, parent);
     for (const [key, grandparent] of relationsOf(model, parent).prismaKeys)
