@@ -107,6 +107,27 @@ const cases: BuilderCase[] = [
     body: "const q = knex('orders').where('tenant_id', tenantId);\nif (status) q.where('status', status);\nreturn q.select('*');",
     expect: [],
   },
+  // teable's collaborator builder: `whereIn` in one branch, `where` in the other.
+  {
+    name: "the tenant added in both branches of an if/else",
+    body: "const q = knex('orders').where('id', id);\nif (status) {\n  q.whereIn('tenant_id', [tenantId]);\n} else {\n  q.where('tenant_id', tenantId);\n}\nreturn q;",
+    expect: [],
+  },
+  {
+    name: "twins: the tenant in one branch only, the else adding another column, an else-if, an if/else under a loop",
+    body: [
+      "const a = knex('orders').where('id', id);\nif (status) a.where('tenant_id', tenantId);\nelse a.where('status', status);\nreturn a;",
+      "const b = knex('orders').where('id', id);\nif (status) b.where('tenant_id', tenantId);\nelse if (id) b.where('tenant_id', tenantId);\nreturn b;",
+      "const c = knex('orders').where('id', id);\nfor (const s of [status]) {\n  if (s) c.where('tenant_id', tenantId);\n  else c.where('tenant_id', tenantId);\n}\nreturn c;",
+      "const d = knex('orders').where('id', id);\nif (status) d.where('tenant_id', tenantId);\nelse d.orWhere('tenant_id', tenantId);\nreturn d;",
+    ].join("\n"),
+    expect: [
+      "weak-tenant-filter knex('orders')",
+      "weak-tenant-filter knex('orders')",
+      "weak-tenant-filter knex('orders')",
+      "weak-tenant-filter knex('orders')",
+    ],
+  },
   {
     name: "modify() adding the tenant conditionally",
     body: "return knex('orders').modify((qb) => {\n  if (status) qb.where('tenant_id', tenantId);\n});",

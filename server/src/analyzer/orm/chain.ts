@@ -15,6 +15,8 @@ export interface ChainCall {
   args: readonly ts.Expression[];
   /** Why the call may not run, when it comes from a statement inside an `if`, a loop, ... */
   conditional?: string;
+  /** The `if` (with an `else`, itself run every time) whose one branch the call sits in, directly. */
+  branch?: { of: ts.IfStatement; then: boolean };
 }
 
 export interface Chain {
@@ -253,10 +255,11 @@ function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | 
         const side = chainOf(tsm, e);
         if (tsm.isIdentifier(side.root) && side.root.text === name) {
           const reason = conditionalReason(tsm, node, scope);
+          const branch = reason ? ifElseBranch(tsm, node, scope) : undefined;
           for (const call of side.calls) {
             // `q.clone().where(...)` left alone builds another query: this one gets nothing past the clone.
             if (!assigned && DETACHING.has(call.name)) break;
-            out.push(reason ? { ...call, conditional: reason } : call);
+            out.push(reason ? { ...call, conditional: reason, ...(branch && { branch }) } : call);
           }
           return;
         }
@@ -297,6 +300,27 @@ function branchCalls(tsm: typeof ts, e: ts.Expression): ts.CallExpression[] {
     if (tsm.isVoidExpression(y)) y = skipOuter(tsm, y.expression);
     return tsm.isCallExpression(y) ? [y] : [];
   }
+}
+
+/**
+ * `if (c) { q.whereIn(...) } else { q.where(...) }`: the `if` whose then or else branch holds `node`
+ * with no other branch construct between, when that `if` has an `else` and runs whenever `scope` does.
+ */
+function ifElseBranch(
+  tsm: typeof ts,
+  node: ts.Node,
+  scope: ts.Node,
+): { of: ts.IfStatement; then: boolean } | undefined {
+  for (let child = node, parent = node.parent; parent && parent !== scope; child = parent, parent = parent.parent) {
+    if (tsm.isIfStatement(parent)) {
+      if (!parent.elseStatement || child === parent.expression || conditionalReason(tsm, parent, scope))
+        return undefined;
+      return { of: parent, then: child === parent.thenStatement };
+    }
+    if (tsm.isBlock(child) || tsm.isExpressionStatement(child)) continue;
+    if (conditionalReason(tsm, child, parent) !== undefined) return undefined;
+  }
+  return undefined;
 }
 
 /** Why a statement below `scope` may not run: the first branch construct between them. */

@@ -264,6 +264,8 @@ class KnexPredicates extends ColumnPredicates {
   /** The chain's where-family calls with SQL precedence (`where(a).orWhere(b)` is `a OR b`). */
   chain(calls: readonly ChainCall[]): Pred {
     const terms: { or: boolean; pred: Pred }[] = [];
+    // `if (ids.length) q.whereIn(col, ids) else q.where(col, id)`: one of the two always runs.
+    const paired = calls.some((c) => /^or[A-Z]/.test(c.name)) ? undefined : new Map<ts.IfStatement, Pred[][]>();
     for (const c of calls) {
       const pred =
         c.name === "modify"
@@ -272,10 +274,24 @@ class KnexPredicates extends ColumnPredicates {
             ? this.whereCall(c.name, c.args)
             : undefined;
       if (!pred) continue;
+      if (paired && c.branch) {
+        const sides = paired.get(c.branch.of) ?? [[], []];
+        paired.set(c.branch.of, sides);
+        sides[c.branch.then ? 0 : 1]!.push(pred);
+        continue;
+      }
       terms.push({
         or: /^or[A-Z]/.test(c.name),
         pred: c.conditional ? { kind: "weak", item: pred, why: c.conditional } : pred,
       });
+    }
+    for (const [, [then, otherwise]] of paired ?? []) {
+      const why = "is added only when an `if` branch runs";
+      if (then!.length && otherwise!.length)
+        terms.push({ or: false, pred: { kind: "or", items: [and(then!), and(otherwise!)], why } });
+      else
+        for (const pred of [...then!, ...otherwise!])
+          terms.push({ or: false, pred: { kind: "weak", item: pred, why } });
     }
     return combineTerms(terms);
   }
