@@ -196,6 +196,38 @@ const cases: BuilderCase[] = [
     body: "return knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where('p.name', name).select('c.name');",
     expect: ["missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')"],
   },
+  // teable's last-visit lookups: the joined row's existence decides, nothing of it is read.
+  {
+    name: "a tenant table joined on its id only to test that the row is there",
+    body: [
+      "await knex('plans as p').leftJoin('customers as c', function () {\n    this.on('c.id', '=', 'p.id').andOnNull('c.deleted_at');\n  }).where('p.name', name).whereNotNull('c.id').select({ planId: 'p.id' });",
+      "return knex('plans as p').join('customers as c', 'c.id', 'p.id').where('p.name', name).select('p.id', 'p.name');",
+    ].join("\n"),
+    expect: [],
+  },
+  {
+    name: "twins: a column of it selected, unqualified or built columns, a value probed in the join or where, ordered by it, not joined on its id",
+    body: [
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereNotNull('c.id').select({ planId: 'p.id', name: 'c.name' });",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').select('name');",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').select(columns);",
+      "await knex('plans as p').leftJoin('customers as c', function () {\n    this.on('c.id', '=', 'p.id').andOnVal('c.email', '=', name);\n  }).select('p.id');",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where('c.email', name).select('p.id');",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').orderBy('c.name').select('p.id');",
+      "await knex('plans as p').join('customers as c', 'c.owner_id', 'p.id').select('p.id');",
+      "return knex('plans as p').rightJoin('customers as c', 'c.id', 'p.id').select('p.id');",
+    ].join("\n"),
+    expect: [
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', function () {\n      this.on('c.id', '=', 'p.id').andOnVal('c.email', '=', name);\n    })",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter join('customers as c', 'c.owner_id', 'p.id')",
+      "missing-tenant-filter rightJoin('customers as c', 'c.id', 'p.id')",
+    ],
+  },
   {
     name: "twin: a global table joining a tenant table scoped in the where",
     body: "return knex('plans as p').innerJoin('customers as c', 'c.id', 'p.id').where('c.tenant_id', tenantId).select('c.name');",

@@ -2,6 +2,7 @@
 // `where` (object, 2- and 3-argument, callback groups), `orWhere`, `whereIn`, joins, `update`,
 // `del`/`delete` and `insert`.
 import type ts from "typescript";
+import { escapeRegExp } from "../escape-regexp";
 import { tenantColumnMatches } from "../model/names";
 import { insertTenantColumnsOf, type TenantTable } from "../model/types";
 import { callNamesTable } from "../prefilter";
@@ -156,6 +157,11 @@ function knexQuery(
     if (ref) refs.push(ref);
   }
   if (!refs.length) return [];
+  // `leftJoin('view as v', ...)` only to drop rows whose view is gone: nothing of it is read.
+  if (verb === "select")
+    for (const ref of [...refs])
+      if (ref !== main && existenceOnlyJoin(ctx, ref, calls, joinCalls)) refs.splice(refs.indexOf(ref), 1);
+  if (!refs.length) return [];
   const preds = new KnexPredicates(ctx, refs, verb === "select");
   for (const ref of refs) if (ref.join) ref.join.on = preds.joinOn(joinCalls.find((c) => c.call === ref.node)!.args);
   const where = preds.chain(calls);
@@ -181,6 +187,66 @@ function knexQuery(
         : `.where({ ${objectKey(column(ref))}: ... })`,
     fix: (ref) => whereFix(ctx, ref, column(ref), tableCall, calls, top),
   });
+}
+
+/**
+ * A table joined (inner or left) on its own `id` only to test that a row is there (teable's
+ * last-visit lookups: `leftJoin('view as v', ...)` then `whereNotNull('v.id')`): the select list
+ * names its columns nowhere, no where, order or group names them but a null test, and its join
+ * compares columns only (no value the caller could probe with). It answers whether the row
+ * exists, nothing of it, as an existence check does.
+ */
+function existenceOnlyJoin(
+  ctx: OrmContext,
+  ref: TableRef,
+  calls: readonly ChainCall[],
+  joinCalls: readonly ChainCall[],
+): boolean {
+  const join = joinCalls.find((c) => c.call === ref.node);
+  if (!join || !/^(?:join|innerJoin|leftJoin|leftOuterJoin)$/.test(join.name)) return false;
+  const q = escapeRegExp(ref.qualifier);
+  const names = new RegExp(`["'\`]${q}\\.`);
+  const text = (n: ts.Node) => n.getText(ctx.sourceFile);
+  // The join: `('v.id', 'ulv.resource_id')`, or a callback of `on`/`andOn` and null tests on `v.id`.
+  const on = join.args.slice(1).map(text).join(" ");
+  if (
+    !new RegExp(`["'\`]${q}\\.id["'\`]`).test(on) ||
+    /\b(?:on|andOn|orOn)(?:Val|In|NotIn|Between|Exists)\b|\borOn\b|raw\(/.test(on)
+  )
+    return false;
+  const selects = calls.filter((c) => /^(?:select|first|column|columns|distinct|pluck)$/.test(c.name));
+  if (!selects.length || selects.some((c) => !c.args.length)) return false;
+  for (const c of calls) {
+    if (c === join) continue;
+    const args = c.args.map(text).join(" ");
+    if (selects.includes(c)) {
+      // Every column qualified by another table: `'ulv.resource_id'`, `{ resourceId: 'ulv.resource_id' }`.
+      const columns = [...args.matchAll(/["'`]([^"'`]*)["'`]/g)].map((m) => m[1]!);
+      if (!columns.length || columns.some((col) => !/^\w+\.\w+$/.test(col) || col.startsWith(`${ref.qualifier}.`)))
+        return false;
+      if (c.args.some((a) => !isLiteralColumns(ctx.ts, a))) return false;
+      continue;
+    }
+    if (!names.test(args)) continue;
+    if (!/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) return false;
+  }
+  return true;
+}
+
+/** `'ulv.resource_id'`, `{ resourceId: 'ulv.resource_id' }`: columns written out, nothing built at run time. */
+function isLiteralColumns(tsm: typeof ts, arg: ts.Expression): boolean {
+  const a = skipOuter(tsm, arg);
+  if (tsm.isStringLiteral(a) || tsm.isNoSubstitutionTemplateLiteral(a)) return true;
+  return (
+    tsm.isObjectLiteralExpression(a) &&
+    a.properties.every(
+      (p) =>
+        tsm.isPropertyAssignment(p) &&
+        tsm.isIdentifier(p.name) &&
+        (tsm.isStringLiteral(skipOuter(tsm, p.initializer)) ||
+          tsm.isNoSubstitutionTemplateLiteral(skipOuter(tsm, p.initializer))),
+    )
+  );
 }
 
 /** `.onConflict('id').merge()` (and `.merge().where(...)`): the upsert's conflict target and the where filtering its update. */
