@@ -104,6 +104,17 @@ describe("Prisma", () => {
     }
   });
 
+  test("a private flag tested on its own: no public check (a null flag passes), and no trouble for the checks around it", () => {
+    const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });
+  if (!c || c.spaceId !== spaceId) throw new Error("not found");
+  if (c.isPrivate) console.log("private");
+  await prisma.collection.update({ where: { id: c.id }, data: { name } });
+  const d = await prisma.collection.findUnique({ where: { id: name } });
+  if (!d || d.isPrivate) throw new Error("not found");
+  return d;`);
+    assert.deepEqual(r.flagged, ["public.ts:8: findUnique({ where: { id: name } })"]);
+  });
+
   test("twins: the private flag negated or false, another flag", () => {
     for (const test of ["!c.isPrivate", "c.isPrivate === false", "c.isArchived"]) {
       const r = prismaRun(`  const c = await prisma.collection.findUnique({ where: { id } });

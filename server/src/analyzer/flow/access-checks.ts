@@ -1093,7 +1093,8 @@ export abstract class AccessChecks extends FlowValues {
     // published goes on, anyone's to read (as `isPublic: true` in the where is), no write by its key.
     // Only `!row.isPublic` and `row.isPublic !== true` alone: `=== false` lets a null flag through.
     const published = notPublicRow(tsm, t);
-    const flag = published && strip(tsm, tsm.isPrefixUnaryExpression(t) ? t.operand : (t as ts.BinaryExpression).left);
+    const flag =
+      published && strip(tsm, tsm.isPrefixUnaryExpression(t) ? t.operand : tsm.isBinaryExpression(t) ? t.left : t);
     const strict =
       tsm.isPrefixUnaryExpression(t) ||
       (tsm.isBinaryExpression(t) &&
