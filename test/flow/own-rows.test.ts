@@ -76,9 +76,11 @@ describe("the owner column and the session's user", () => {
       "created_by",
       "authorId",
       "recipientId",
+      "inviter",
+      "inviter_id",
     ])
       assert.equal(isOwnerColumn(c), true, c);
-    for (const c of ["id", "orgId", "name", "ownerName", "userEmail", "updatedBy"])
+    for (const c of ["id", "orgId", "name", "ownerName", "userEmail", "updatedBy", "invitee", "inviteeId"])
       assert.equal(isOwnerColumn(c), false, c);
     const table = (name: string) => ({ name, tenantColumn: "org_id" }) as TenantTable;
     assert.equal(identifiesOwnRows(table("videos"), "ownerId", false), "own-rows");

@@ -23,7 +23,7 @@ export function isMembershipTable(table: TenantTable): boolean {
 }
 
 /**
- * `ownerId`, `userId`, `authorId`, `createdById`, `creatorId`, `recipientId` (either spelling): the
+ * `ownerId`, `userId`, `authorId`, `createdById`, `creatorId`, `recipientId`, `inviter` (either spelling): the
  * column that names the user a row belongs to. The signed-in user's own rows are theirs, whichever
  * tenant they sit in: identity decides, as for memberships.
  */
@@ -33,7 +33,7 @@ export function isOwnerColumn(column: string): boolean {
 
 const USERS_TABLE = /^(?:app_?)?users?$/i;
 
-const OWNER_COLUMN = /^(?:(?:owner|author|creator|createdby|recipient)(?:user)?|user)(?:id|uid)?$/;
+const OWNER_COLUMN = /^(?:(?:owner|author|creator|createdby|recipient|inviter)(?:user)?|user)(?:id|uid)?$/;
 
 /** `granteeUserId`, `sharedWithId`, `assigneeId`: the user a row was shared with or handed to; theirs to read only. */
 const SHARED_WITH_COLUMN = /^(?:grantee|assignee|sharedwith)(?:user)?(?:id|uid)?$/;
