@@ -747,6 +747,22 @@ ${body}
   });
 });
 
+/** Users, and invitations addressed to an email, owned by a team. */
+const INVITES_SCHEMA = `datasource db {
+  provider = "postgresql"
+  url      = env("DATABASE_URL")
+}
+model User {
+  id    String @id
+  email String @unique
+}
+model Invite {
+  id     String @id
+  teamId String
+  email  String
+}
+`;
+
 describe("invitations addressed to the signed-in user's email (midday's user invites)", () => {
   const SCHEMA = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 export const teams = pgTable("teams", { id: uuid().primaryKey(), name: text() });
@@ -838,20 +854,7 @@ export async function mine(ctx: any, input: any) {
       { config: { tenantColumns: ["team_id"] } },
     );
     assert.deepEqual(sql.flagged, ["invites.ts:6: team_invitations", "invites.ts:7: team_invitations"]);
-    const invitations = prismaModel(
-      parser,
-      `datasource db {
-  provider = "postgresql"
-  url      = env("DATABASE_URL")
-}
-model Invite {
-  id     String @id
-  teamId String
-  email  String
-}
-`,
-      { tenantColumns: ["teamId"] },
-    );
+    const invitations = prismaModel(parser, INVITES_SCHEMA, { tenantColumns: ["teamId"] });
     const prisma = runFlow(
       parser,
       invitations,
@@ -874,24 +877,7 @@ export async function mine(ctx: any, input: any) {
 
   // trigger.dev's invites: `requireUser(request)` in a Remix loader, the user row read by `requireUserId(request)`.
   test("Remix: the email of `await requireUser(request)`, or of the user row read by `await requireUserId(request)`; twins: the form's email, a user row by the form's id", () => {
-    const model = prismaModel(
-      parser,
-      `datasource db {
-  provider = "postgresql"
-  url      = env("DATABASE_URL")
-}
-model User {
-  id    String @id
-  email String @unique
-}
-model Invite {
-  id     String @id
-  teamId String
-  email  String
-}
-`,
-      { tenantColumns: ["teamId"] },
-    );
+    const model = prismaModel(parser, INVITES_SCHEMA, { tenantColumns: ["teamId"] });
     const r = runFlow(
       parser,
       model,
