@@ -417,10 +417,10 @@ describe("a row's tenant row (`row.team`), handed back by a helper and checked b
 // hoppscotch's findRequestAndNextRequest: a validator reads the parent with the tenant and returns
 // `E.left(...)` when it is missing, `E.right(row)` otherwise; the caller's `if (E.isLeft(r)) return`.
 describe("a scoped read handed back as an Either: a Left that ends the path proves the key handed in", () => {
-  const run = (test: string) =>
+  const run = (test: string, missing = 'if (!c) return E.left("not_found");') =>
     flagged(`  async check(teamID: string, collectionID: string) {
     const c = await prisma.teamCollection.findFirst({ where: { id: collectionID, teamID } });
-    if (!c) return E.left("not_found");
+    ${missing}
     return E.right(c);
   }
   async rename(teamID: string, collectionID: string) {
@@ -440,5 +440,8 @@ describe("a scoped read handed back as an Either: a Left that ends the path prov
     assert.deepEqual(run("if (!ok) return null;"), ["15"]);
     assert.deepEqual(run("if (E.isRight(ok)) return ok;"), ["15"]);
     assert.deepEqual(run('if (E.isLeft(ok)) console.warn("missing");'), ["15"]);
+    // (review) a validator whose Right may wrap nothing: `isLeft` is false for `E.right(null)`.
+    assert.deepEqual(run("if (E.isLeft(ok)) return ok;", ""), ["15"]);
+    assert.deepEqual(run("if (E.isLeft(ok)) return ok;", 'if (!teamID) return E.left("no team");'), ["15"]);
   });
 });

@@ -1143,8 +1143,19 @@ export class HelperSummaries implements HelperEffects {
       value ??= v;
     }
     if (!value) return undefined;
-    // `return E.right(row)` beside `return E.left(...)`: keyed as the row it wraps is.
-    const key = value.kind === "row" || wrapperField(value) ? this.keyParameter(flow, fn, value, returned) : undefined;
+    // `return E.right(row)` beside `return E.left(...)`: keyed as the row it wraps is, when the row is
+    // there wherever it is wrapped (a caller's `isLeft` test says nothing of an `E.right(null)`).
+    const wrappedFound = (v: Value) =>
+      !!v.source?.key &&
+      returned.every(([e, at]) => {
+        if (holdsNothing(tsm, strip(tsm, e))) return true;
+        const k = flow.valueOf(v.source!.key!.expr, at);
+        return k?.kind === "key" && !k.unchecked;
+      });
+    const key =
+      value.kind === "row" || (wrapperField(value) && wrappedFound(value))
+        ? this.keyParameter(flow, fn, value, returned)
+        : undefined;
     // `return E.right(row)`: the wrapper, its one field the row.
     const fields =
       value.kind === "object" && value.fields
