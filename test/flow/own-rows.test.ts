@@ -130,6 +130,8 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = await requireUser(request)"), true);
     assert.equal(idOf("const user = await requireUser(input.userId)"), false);
     assert.equal(idOf("const user = await getUser(userId)"), false);
+    // (review) a call that returns nothing when no one is signed in: its `undefined` drops the where's key.
+    assert.equal(idOf("const user = await getUser(request)"), false);
     // nestjs-cls: the user the auth guard put in the request's store (teable's `this.cls.get("user.id")`).
     assert.equal(idOf('const user = { id: this.cls.get("user.id") }'), false, "an object literal is no session");
     const clsOf = (expr: string) => {
@@ -147,6 +149,8 @@ describe("the owner column and the session's user", () => {
     assert.equal(clsOf('this.cls.get("tx.id")'), false);
     assert.equal(clsOf('this.cache.get("user.id")'), false);
     assert.equal(clsOf('this.cls.get("user.name")'), false);
+    // (review) a file that sets the store's user itself may have put anyone there.
+    assert.equal(clsOf('(this.cls.set("user.id", dto.userId), this.cls.get("user.id"))'), false);
     // The user row read by the session's user id (`requireUserId(request)`) is theirs.
     const ownRow = "const userId = await requireUserId(request); const user = await prisma.user.findUnique";
     assert.equal(idOf(`${ownRow}({ where: { id: userId } })`), true);
@@ -158,6 +162,14 @@ describe("the owner column and the session's user", () => {
       ),
       false,
     );
+    // (review) `getUserId(request)` may be `undefined`; `findFirst` by an undefined id is any user's row.
+    assert.equal(
+      idOf(
+        "const userId = await getUserId(request); const user = await prisma.user.findUnique({ where: { id: userId } })",
+      ),
+      false,
+    );
+    assert.equal(idOf(`${ownRow.replace("findUnique", "findFirst")}({ where: { id: userId } })`), false);
   });
 
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {
@@ -895,6 +907,8 @@ export async function remaining(request: Request) {
   return prisma.invite.findMany({ where: { email: user!.email } });
 }
 export async function posted(request: Request) {
+  const maybe = await prisma.user.findUnique({ where: { id: await requireUserId(request) } });
+  await prisma.invite.findMany({ where: { email: maybe?.email } });
   await requireUserId(request);
   const form = await request.formData();
   const other = await prisma.user.findUnique({ where: { id: String(form.get("userId")) } });
@@ -906,7 +920,7 @@ export async function posted(request: Request) {
     );
     assert.deepEqual(
       r.flagged.map((f) => f.split(": ")[0]),
-      ["invites.ts:17", "invites.ts:18"],
+      ["invites.ts:15", "invites.ts:19", "invites.ts:20"],
     );
   });
 });

@@ -221,7 +221,8 @@ function signedInBinding(tsm: typeof ts, access: ts.PropertyAccessExpression): b
   const call = heldCall(tsm, base, access);
   if (!call) return false;
   if (sessionCallArguments(tsm, call) && SESSION_USER_CALL.test(calleeName(tsm, call) ?? "")) return true;
-  return ownUserRow(tsm, call);
+  // `user?.email` of a user row that may be missing is `undefined`, which a where drops.
+  return !access.questionDotToken && ownUserRow(tsm, call);
 }
 
 /** `this.cls.get("user.id")`, `clsService.get("user.email")`: the user nestjs-cls holds for the request. */
@@ -233,19 +234,26 @@ function clsUserKey(tsm: typeof ts, e: ts.Expression): UserKey | undefined {
   const name = tsm.isIdentifier(on) ? on.text : tsm.isPropertyAccessExpression(on) ? on.name.text : "";
   const arg = strip(tsm, e.arguments[0]!);
   if (!/^cls(?:Service)?$/i.test(name) || !tsm.isStringLiteralLike(arg)) return undefined;
+  // A file that puts a user in the store itself (`cls.set("user.id", dto.userId)`) may have put anyone there.
+  if (/\bcls(?:Service)?\s*\.\s*set\s*\(\s*["'`]user\b/i.test(e.getSourceFile().text)) return undefined;
   const [, key] = /^user\.(\w+)$/.exec(arg.text) ?? [];
   return userKeyNamed(key);
 }
 
-/** No argument, or only the request it reads the session from: `getCurrentUser()`, `requireUser(request)`. */
+/**
+ * No argument (`getCurrentUser()`), or only the request it reads the session from, by a call that
+ * throws when no one is signed in (`requireUser(request)`; Remix's `getUserId(request)` returns
+ * `undefined` then, which a where drops).
+ */
 function sessionCallArguments(tsm: typeof ts, call: ts.CallExpression): boolean {
   if (call.arguments.length === 0) return true;
+  if (!/^require/.test(calleeName(tsm, call) ?? "")) return false;
   const [arg] = call.arguments;
   const a = call.arguments.length === 1 && arg ? strip(tsm, arg) : undefined;
   return !!a && tsm.isIdentifier(a) && /^(?:request|req)$/.test(a.text);
 }
 
-const SESSION_USER_ID_CALL = /^(?:get|require)(?:current|session|signedIn|authenticated|loggedIn)?UserId$/i;
+const SESSION_USER_ID_CALL = /^require(?:current|session|signedIn|authenticated|loggedIn)?UserId$/i;
 
 /**
  * `prisma.user.findUnique({ where: { id: userId } })` with `userId` the signed-in user's id: their own
@@ -253,8 +261,8 @@ const SESSION_USER_ID_CALL = /^(?:get|require)(?:current|session|signedIn|authen
  */
 function ownUserRow(tsm: typeof ts, call: ts.CallExpression): boolean {
   const callee = strip(tsm, call.expression);
-  if (!tsm.isPropertyAccessExpression(callee) || !/^find(?:Unique|First)(?:OrThrow)?$/.test(callee.name.text))
-    return false;
+  // Only a unique read: `findFirst({ where: { id: undefined } })` is any user's row.
+  if (!tsm.isPropertyAccessExpression(callee) || !/^findUnique(?:OrThrow)?$/.test(callee.name.text)) return false;
   const model = strip(tsm, callee.expression);
   if (!tsm.isPropertyAccessExpression(model) || !/^users?$/.test(model.name.text) || call.arguments.length !== 1)
     return false;
