@@ -1834,9 +1834,24 @@ export async function bumpAction(tenantId: string, input: { id: string; other: s
   const flagged = (reread: string, caller?: string) =>
     run({ "/p/src/bump.ts": body(reread, caller) }).flagged.map((f) => f.split(": ")[0]);
 
-  test("`row = await tx.x.findUnique({ where: { id: row.id } })` (also under `row ? ... : null`): proven at the call", () => {
+  test("`row = await tx.x.findUnique({ where: { id: row.id } })`: proven at the call", () => {
     assert.deepEqual(flagged("await tx.invoice.findUnique({ where: { id: invoice.id } })"), []);
-    assert.deepEqual(flagged("invoice ? await tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } }) : null"), []);
+    assert.deepEqual(flagged("await tx.invoice.findUniqueOrThrow({ where: { id: invoice.id } })"), []);
+  });
+
+  test("twins (review): a re-read that may leave the row null, a findFirst by an optional id, the id written", () => {
+    // A null row makes `invoice?.id` undefined, and `findFirst` by an undefined id reads any row.
+    assert.deepEqual(flagged("invoice ? await tx.invoice.findUnique({ where: { id: invoice.id } }) : null"), [
+      "bump.ts:7",
+      "bump.ts:9",
+    ]);
+    assert.deepEqual(flagged("await tx.invoice.findFirst({ where: { id: invoice?.id } })"), ["bump.ts:7", "bump.ts:9"]);
+    assert.deepEqual(
+      flagged(
+        "await tx.invoice.findUnique({ where: { id: invoice.id } });\n    invoice.id = other as any;\n    if (!invoice) return null",
+      ),
+      ["bump.ts:7", "bump.ts:11"],
+    );
   });
 
   test("twins: the caller's row unscoped, the row replaced by one read by another key or by more than its id", () => {

@@ -82,6 +82,8 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     // `row = await tx.x.findUnique({ where: { id: row.id } })` reads the row again by its own
     // key: `row.id` holds the argument's id after it too.
     if (isAssigned(tsm, fn.body, id.text, path === ".id" ? rereadsItself : undefined)) return undefined;
+    // `request.id = other` (or `input.id = ...` under a path `.id`): the field holds another key.
+    if (path && writesField(tsm, fn.body, id.text, path)) return undefined;
     const name = functionNameOf(tsm, fn as FunctionWithBody);
     if (!name) return undefined;
     const prefix = bindingPath(tsm, param.name, id.text);
@@ -559,19 +561,16 @@ export function isAssigned(
   return found;
 }
 
-const ONE_ROW_READ = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow"]);
+/** Reads by a unique key, which throw for an `undefined` one (`findFirst` would return any row). */
+const ONE_ROW_READ = new Set(["findUnique", "findUniqueOrThrow"]);
 
 /**
- * `await tx.x.findUnique({ where: { id: row.id } })` (or `row ? <that> : null`): the row read again
- * by its own id, so `row.id` is unchanged wherever `row` is not null.
+ * `await tx.x.findUnique({ where: { id: row.id } })`: the row read again by its own id, so `row.id`
+ * is unchanged wherever `row` is not null.
  */
 function rereadsItself(tsm: typeof ts, value: ts.Expression, name: string): boolean {
+  // (Not `row ? await ... : null`: a row that may be null is an `undefined` key, which a where drops.)
   let e = strip(tsm, value);
-  if (tsm.isConditionalExpression(e))
-    return [e.whenTrue, e.whenFalse].every((b) => {
-      const branch = strip(tsm, b);
-      return branch.kind === tsm.SyntaxKind.NullKeyword || rereadsItself(tsm, branch, name);
-    });
   if (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
   if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression)) return false;
   if (!ONE_ROW_READ.has(e.expression.name.text) || e.arguments.length !== 1) return false;
@@ -583,10 +582,32 @@ function rereadsItself(tsm: typeof ts, value: ts.Expression, name: string): bool
   return (
     !!held &&
     tsm.isPropertyAccessExpression(held) &&
+    !held.questionDotToken &&
     held.name.text === "id" &&
     tsm.isIdentifier(strip(tsm, held.expression)) &&
     (strip(tsm, held.expression) as ts.Identifier).text === name
   );
+}
+
+/** Whether `body` writes `name` plus a prefix of `path` (`request.id = x` for `.id`, `input.data = x` for `.data.id`). */
+function writesField(tsm: typeof ts, body: ts.Node, name: string, path: string): boolean {
+  const written = (t: ts.Expression): boolean => {
+    let e = strip(tsm, t);
+    let fields = "";
+    while (tsm.isPropertyAccessExpression(e)) {
+      fields = `.${e.name.text}${fields}`;
+      e = strip(tsm, e.expression);
+    }
+    return tsm.isIdentifier(e) && e.text === name && !!fields && (path === fields || path.startsWith(`${fields}.`));
+  };
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (writes(tsm, n)?.targets.some(written)) found = true;
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
 }
 
 const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|[\\/]__tests__[\\/]|[\\/]__mocks__[\\/])/;
