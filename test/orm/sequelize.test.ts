@@ -657,4 +657,14 @@ ${body}
       ["findByPk(input.userId)", "findByPk((ctx as any).user?.id)", "destroy({ where: { id: input.shareId } })"],
     );
   });
+
+  test("twins (review): the row read so, then changed through itself (its tenant column from the request, a share deleted)", () => {
+    assert.deepEqual(
+      findings(`  const me = await User.findByPk(ctx.user.id);
+  await me!.update(input as any);
+  const share = await Share.findByPk(input.shareId);
+  await share!.destroy();`),
+      ["findByPk(ctx.user.id)", "findByPk(input.shareId)"],
+    );
+  });
 });

@@ -184,7 +184,14 @@ function findByPk(c: Call): OrmFinding[] {
   const value = c.ctx.tenantValueAt(c.call, c.field);
   const key = primaryKeyOf(c.target.entity);
   // `User.findByPk(ctx.user.id)`: the signed-in user's own row; a share link's key the config declares.
-  if (id && !tsm.isSpreadElement(id) && identityDecides(tsm, c.target.table, key, id, true)) return [];
+  // To read: a row then changed through itself (`user.update(body)`) needs the tenant as a write does.
+  if (
+    id &&
+    !tsm.isSpreadElement(id) &&
+    identityDecides(tsm, c.target.table, key, id, true) &&
+    !changedLater(tsm, c.call)
+  )
+    return [];
   const fixes: Fix[] = [];
   if (id) {
     const where = `where: { ${propertyText(key, id.getText(sourceFile))}, ${propertyText(c.field, value.text)} }`;
@@ -204,6 +211,35 @@ function findByPk(c: Call): OrmFinding[] {
   const message = `${calleeText(c)} looks "${c.target.table.name}" up by id only: it returns another tenant's row. Use findOne({ where: { ${key}, ${c.field} } }).`;
   return [finding(c, "missing-tenant-filter", message, fixes)];
 }
+
+/** `const user = await User.findByPk(...)` then `user.update(...)`, `user.destroy()`, `user.save()`: the row read is written. */
+function changedLater(tsm: typeof ts, call: ts.CallExpression): boolean {
+  let e: ts.Node = call;
+  while (tsm.isAwaitExpression(e.parent) || tsm.isParenthesizedExpression(e.parent)) e = e.parent;
+  const decl = e.parent;
+  if (!tsm.isVariableDeclaration(decl) || decl.initializer !== e) return false;
+  if (!tsm.isIdentifier(decl.name)) return true;
+  const name = decl.name.text;
+  let body: ts.Node | undefined = decl;
+  while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
+  let changed = false;
+  const visit = (n: ts.Node): void => {
+    if (changed) return;
+    const on = tsm.isPropertyAccessExpression(n) ? skipOuter(tsm, n.expression) : undefined;
+    if (
+      on &&
+      tsm.isIdentifier(on) &&
+      on.text === name &&
+      INSTANCE_WRITES.has((n as ts.PropertyAccessExpression).name.text)
+    )
+      changed = true;
+    tsm.forEachChild(n, visit);
+  };
+  if (body) visit(body);
+  return changed;
+}
+
+const INSTANCE_WRITES = new Set(["update", "destroy", "save", "set", "increment", "decrement", "restore"]);
 
 /** `create/upsert(data)`, `bulkCreate([...])`: every object literal must set the tenant attribute. */
 function checkRows(c: Call, rows: readonly ts.Expression[]): OrmFinding[] {
