@@ -120,13 +120,23 @@ const cases: BuilderCase[] = [
       "const b = knex('orders').where('id', id);\nif (status) b.where('tenant_id', tenantId);\nelse if (id) b.where('tenant_id', tenantId);\nreturn b;",
       "const c = knex('orders').where('id', id);\nfor (const s of [status]) {\n  if (s) c.where('tenant_id', tenantId);\n  else c.where('tenant_id', tenantId);\n}\nreturn c;",
       "const d = knex('orders').where('id', id);\nif (status) d.where('tenant_id', tenantId);\nelse d.orWhere('tenant_id', tenantId);\nreturn d;",
+      // (review) a branch that may return the builder before its where; a `q` of another query in a branch.
+      "const e = knex('orders').where('id', id);\nif (status) e.where('tenant_id', tenantId);\nelse {\n  if (id) return e;\n  e.where('tenant_id', tenantId);\n}\nreturn e;",
+      "const f = knex('orders').where('id', id);\nif (status) {\n  const f = knex('plans');\n  f.where('tenant_id', tenantId);\n} else f.where('tenant_id', tenantId);\nreturn f;",
     ].join("\n"),
     expect: [
       "weak-tenant-filter knex('orders')",
       "weak-tenant-filter knex('orders')",
       "weak-tenant-filter knex('orders')",
       "weak-tenant-filter knex('orders')",
+      "weak-tenant-filter knex('orders')",
+      "weak-tenant-filter knex('orders')",
     ],
+  },
+  {
+    name: "clearWhere() drops the tenant where before it (review)",
+    body: "const q = knex('orders').where('tenant_id', tenantId);\nq.clearWhere();\nq.where('id', id);\nreturn q;",
+    expect: ["missing-tenant-filter knex('orders')"],
   },
   {
     name: "modify() adding the tenant conditionally",
@@ -215,7 +225,11 @@ const cases: BuilderCase[] = [
       "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where('c.email', name).select('p.id');",
       "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').orderBy('c.name').select('p.id');",
       "await knex('plans as p').join('customers as c', 'c.owner_id', 'p.id').select('p.id');",
-      "return knex('plans as p').rightJoin('customers as c', 'c.id', 'p.id').select('p.id');",
+      "await knex('plans as p').rightJoin('customers as c', 'c.id', 'p.id').select('p.id');",
+      // (review) oracles on its values: raw SQL, a column the caller wrote, a column built at run time.
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereRaw('lower(c.email) = ?', [name]).select('p.id');",
+      "await knex('plans as p').leftJoin('customers as c', function () {\n    this.on('c.id', '=', 'p.id').andOn('c.email', '=', 'p.name');\n  }).select('p.id');",
+      "return knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where(`${alias}.email`, name).select('p.id');",
     ].join("\n"),
     expect: [
       "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
@@ -226,6 +240,9 @@ const cases: BuilderCase[] = [
       "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
       "missing-tenant-filter join('customers as c', 'c.owner_id', 'p.id')",
       "missing-tenant-filter rightJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', function () {\n      this.on('c.id', '=', 'p.id').andOn('c.email', '=', 'p.name');\n    })",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
     ],
   },
   {

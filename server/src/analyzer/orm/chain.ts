@@ -239,6 +239,8 @@ function sideCalls(tsm: typeof ts, decl: ts.VariableDeclaration, end: ts.Node | 
   const visit = (node: ts.Node): void => {
     if (node.end <= decl.end || (end && node.pos >= end.pos)) return;
     if (tsm.isFunctionLike(node)) return; // a callback runs who knows when
+    // A block that declares the name again (`const q = knex('customers')`) builds another query.
+    if (node !== scope && tsm.isBlock(node) && declarationsOf(tsm, node).has(name)) return;
     if (tsm.isExpressionStatement(node) && (!end || node.end <= end.pos)) {
       let e = skipOuter(tsm, node.expression);
       // `void query.where(...)` (lightdash): the call's promise left alone, its change to the builder made.
@@ -315,12 +317,27 @@ function ifElseBranch(
     if (tsm.isIfStatement(parent)) {
       if (!parent.elseStatement || child === parent.expression || conditionalReason(tsm, parent, scope))
         return undefined;
+      // A branch that may leave before the call (`if (fast) return q;` first) does not always add it.
+      if (mayLeave(tsm, parent.thenStatement) || mayLeave(tsm, parent.elseStatement)) return undefined;
       return { of: parent, then: child === parent.thenStatement };
     }
     if (tsm.isBlock(child) || tsm.isExpressionStatement(child)) continue;
     if (conditionalReason(tsm, child, parent) !== undefined) return undefined;
   }
   return undefined;
+}
+
+/** A `return`, `throw`, `break` or `continue` anywhere in `st` (not in a function inside it). */
+function mayLeave(tsm: typeof ts, st: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || tsm.isFunctionLike(n)) return;
+    if (tsm.isReturnStatement(n) || tsm.isThrowStatement(n) || tsm.isBreakStatement(n) || tsm.isContinueStatement(n))
+      found = true;
+    else tsm.forEachChild(n, visit);
+  };
+  visit(st);
+  return found;
 }
 
 /** Why a statement below `scope` may not run: the first branch construct between them. */

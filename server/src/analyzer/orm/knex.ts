@@ -205,13 +205,23 @@ function existenceOnlyJoin(
   const join = joinCalls.find((c) => c.call === ref.node);
   if (!join || !/^(?:join|innerJoin|leftJoin|leftOuterJoin)$/.test(join.name)) return false;
   const q = escapeRegExp(ref.qualifier);
-  const names = new RegExp(`["'\`]${q}\\.`);
+  // Any mention of its columns, in a string or in raw SQL (`whereRaw('lower(v.email) = ?')`).
+  const names = new RegExp(`(?<![\\w$.])${q}\\.`, "g");
   const text = (n: ts.Node) => n.getText(ctx.sourceFile);
-  // The join: `('v.id', 'ulv.resource_id')`, or a callback of `on`/`andOn` and null tests on `v.id`.
-  const on = join.args.slice(1).map(text).join(" ");
+  // Columns built at run time (`${C}.email`) may name it under any spelling.
+  if (calls.some((c) => c !== join && /\$\{/.test(c.args.map(text).join(" ")))) return false;
+  // The join: `('v.id', 'ulv.resource_id')`, or a callback of `on`/`andOn` and null tests; its own
+  // columns named only as `v.id` (compared with a column) or under a null test (`andOnNull('v.deleted_time')`).
+  const on = join.args
+    .slice(1)
+    .map(text)
+    .join(" ")
+    .replace(/\b(?:on|andOn|orOn)(?:Not)?Null\(\s*["'`][^"'`]*["'`]\s*\)/g, "");
+  const own = on.match(names) ?? [];
   if (
     !new RegExp(`["'\`]${q}\\.id["'\`]`).test(on) ||
-    /\b(?:on|andOn|orOn)(?:Val|In|NotIn|Between|Exists)\b|\borOn\b|raw\(/.test(on)
+    own.length !== (on.match(new RegExp(`(?<![\\w$.])${q}\\.id(?![\\w$])`, "g")) ?? []).length ||
+    /\b(?:on|andOn|orOn)(?:Val|In|NotIn|Between|Exists)\b|\borOn\b|raw\(|\$\{/.test(on)
   )
     return false;
   const selects = calls.filter((c) => /^(?:select|first|column|columns|distinct|pluck)$/.test(c.name));
@@ -227,7 +237,7 @@ function existenceOnlyJoin(
       if (c.args.some((a) => !isLiteralColumns(ctx.ts, a))) return false;
       continue;
     }
-    if (!names.test(args)) continue;
+    if (!(args.match(names) ?? []).length) continue;
     if (!/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) return false;
   }
   return true;
@@ -333,6 +343,14 @@ class KnexPredicates extends ColumnPredicates {
     // `if (ids.length) q.whereIn(col, ids) else q.where(col, id)`: one of the two always runs.
     const paired = calls.some((c) => /^or[A-Z]/.test(c.name)) ? undefined : new Map<ts.IfStatement, Pred[][]>();
     for (const c of calls) {
+      // `q.clearWhere()` drops every where before it (when it runs at all, some of them).
+      if (c.name === "clearWhere") {
+        if (!c.conditional) {
+          terms.length = 0;
+          paired?.clear();
+        } else terms.push({ or: false, pred: { kind: "weak", item: OTHER, why: c.conditional } });
+        continue;
+      }
       const pred =
         c.name === "modify"
           ? this.group(c.args[0])
