@@ -129,6 +129,21 @@ describe("every row of a list checked in the same function", () => {
     }
   });
 
+  test("twins (review): a row's key written before the keys are collected, by index or in a loop", () => {
+    for (const write of [
+      "envs[0]!.environmentId = input.id;",
+      "for (const e of envs) e.environmentId = input.id;",
+      "envs.forEach((e) => Object.assign(e, { environmentId: input.id }));",
+    ])
+      for (const map of ["({ environmentId }) => environmentId", "(e) => e.environmentId"]) {
+        const d = handler(`${READ}
+  if (envs.some((e) => e.project.organizationId !== ${ORG})) throw new Error("forbidden");
+  ${write}
+  await db.delete(environments).where(inArray(environments.environmentId, envs.map(${map})));`);
+        assert.ok(d.flagged.includes("envs.ts:13: delete(environments)"), `${write} ${map}: ${d.flagged.join(", ")}`);
+      }
+  });
+
   test("twins: only the first row checked, a callback that only skips a row, a check that logs, `===`, the list sent first", () => {
     const twins = [
       `  if (envs[0] && envs[0].project.organizationId !== ${ORG}) throw new Error("forbidden");`,

@@ -19,7 +19,7 @@ import {
 } from "./authorizers";
 import { isOwnerColumn, isSessionUser } from "../membership";
 import { containmentTest, guardedArguments, membershipTest } from "./check-shapes";
-import { constDeclarationOf, constInitializer, writes } from "./bindings";
+import { constDeclarationOf, constInitializer, elementsWritten } from "./bindings";
 import {
   andTerms,
   failedResultSubject,
@@ -1518,46 +1518,6 @@ const LIST_MUTATORS = new Set([
  * Whether the list `expr` names (an identifier, or a field path) is changed anywhere in its
  * function after `from`: a mutating method, an element or whole assignment, handed to a call.
  */
-/**
- * Whether the rows of `list` may be changed in place somewhere in `root`: a loop over it, or a
- * callback run for each of them, that writes to an element (`for (const e of envs) e.id = x`), or a
- * callback handed the array itself (`envs.forEach((e, i, a) => { a[i] = x })`).
- */
-export function elementsWritten(tsm: typeof ts, list: ts.Expression, root: ts.Node): boolean {
-  const text = normalize(list.getText());
-  const isList = (e: ts.Expression) => normalize(strip(tsm, e).getText()) === text;
-  let found = false;
-  const writesTo = (body: ts.Node, name: string): boolean => {
-    let w = false;
-    const visit = (n: ts.Node): void => {
-      if (w) return;
-      const written = writes(tsm, n);
-      if (written?.targets.some((t) => /^[\w$]+/.exec(normalize(t.getText()))?.[0] === name)) w = true;
-      else tsm.forEachChild(n, visit);
-    };
-    visit(body);
-    return w;
-  };
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (tsm.isForOfStatement(n) && isList(n.expression) && tsm.isVariableDeclarationList(n.initializer)) {
-      const d = n.initializer.declarations[0];
-      if (d && tsm.isIdentifier(d.name) && writesTo(n.statement, d.name.text)) found = true;
-    }
-    if (tsm.isCallExpression(n) && tsm.isPropertyAccessExpression(n.expression) && isList(n.expression.expression)) {
-      for (const a of n.arguments) {
-        const f = strip(tsm, a);
-        if (!tsm.isArrowFunction(f) && !tsm.isFunctionExpression(f)) continue;
-        if (f.parameters.length >= 3) found = true;
-        const p = f.parameters[0];
-        if (p && tsm.isIdentifier(p.name) && writesTo(f.body, p.name.text)) found = true;
-      }
-    }
-    if (!found) tsm.forEachChild(n, visit);
-  };
-  visit(root);
-  return found;
-}
 
 /** Whether `name` is read in `node` outside `except`. */
 function readsOutside(tsm: typeof ts, node: ts.Node, except: ts.Node, name: string): boolean {

@@ -7,7 +7,9 @@ import { strip } from "../orm/prisma-syntax";
 import type { ModelLinks } from "../model/relations";
 import { decoratorsOf } from "../model/typeorm";
 import { calleeName, mayChangeHeld, returnStatements, runLiteral } from "../statements";
-import { constDeclarationOf } from "./bindings";
+import { constDeclarationOf, elementsWritten, normalize, writes } from "./bindings";
+
+export { normalize };
 import type { Authorizers } from "./authorizers";
 import type { TenantNames } from "./conditions";
 import type { FlowQuery } from "./queries";
@@ -303,6 +305,8 @@ export abstract class FlowValues {
       if (list && method !== "map") return list.kind === "rows" || list.kind === "keys" ? list : undefined;
       if (list && method === "map") {
         if (list.kind !== "rows") return undefined;
+        // `rows[0].collectionId = input.id` (or a loop writing into each row) first: the keys are not all theirs.
+        if (this.rowFieldsWritten(e.expression.expression)) return undefined;
         if (mapsToId(tsm, e.arguments[0]) && !renamesId(list)) return { ...list, kind: "keys" };
         // `envs.map((e) => e.environmentId)`: a primary key under another name, or a foreign key, of each row.
         const cb = callback(tsm, e.arguments[0]);
@@ -747,6 +751,37 @@ export abstract class FlowValues {
     return undefined;
   }
 
+  /**
+   * Whether a field of the list's rows is written anywhere in the function: `rows[0]!.id = x`,
+   * `Object.assign(rows[1], patch)`, or through each row in a loop or callback over it.
+   */
+  private rowFieldsWritten(list: ts.Expression): boolean {
+    const tsm = this.tsm;
+    const l = strip(tsm, list);
+    if (!tsm.isIdentifier(l)) return false;
+    if (elementsWritten(tsm, l, this.root)) return true;
+    let found = false;
+    const visit = (n: ts.Node): void => {
+      if (found) return;
+      const w = writes(tsm, n);
+      if (
+        w?.targets.some((t) => {
+          let x = strip(tsm, t);
+          let deep = false;
+          while (tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x) || tsm.isNonNullExpression(x)) {
+            deep ||= tsm.isElementAccessExpression(x);
+            x = strip(tsm, x.expression);
+          }
+          return deep && tsm.isIdentifier(x) && x.text === l.text;
+        })
+      )
+        found = true;
+      else tsm.forEachChild(n, visit);
+    };
+    visit(this.root);
+    return found;
+  }
+
   /** What `expr` plus a field path (`.id`, `.input.id`) holds at `at`: a fact on the whole text, else the fields of the value. */
   valueOfPath(expr: ts.Expression, path: string, at: ts.Node): Value | undefined {
     if (!path) return this.valueOf(expr, at);
@@ -988,10 +1023,6 @@ export function readsName(tsm: typeof ts, e: ts.Node, name: string): boolean {
 export function enclosingStatementOf(tsm: typeof ts, node: ts.Node): ts.Node | undefined {
   for (let cur: ts.Node | undefined = node; cur; cur = cur.parent) if (tsm.isStatement(cur)) return cur;
   return undefined;
-}
-
-export function normalize(text: string): string {
-  return text.replace(/\s+/g, "").replace(/\?\./g, ".").replace(/!/g, "");
 }
 
 export function within(node: ts.Node, scope: ts.Node): boolean {

@@ -5,7 +5,7 @@ import type ts from "typescript";
 import { strip } from "../orm/prisma-syntax";
 import { calleeName } from "../statements";
 import { chainedCheckArguments, isAuthorizer } from "./authorizers";
-import { bindingPath, binds, constDeclarationOf, declaresName, writes } from "./bindings";
+import { bindingPath, binds, constDeclarationOf, declaresName, elementsWritten, writes } from "./bindings";
 import { andTerms, countsRows, emptinessSubject, endsPath, failedResultSubject, orTerms } from "./conditions";
 import {
   ELEMENT_CALLBACKS,
@@ -18,7 +18,7 @@ import {
   type Binding,
   type FlowContext,
 } from "./flow-values";
-import { AccessChecks, elementsWritten, listChanged } from "./access-checks";
+import { AccessChecks, listChanged } from "./access-checks";
 import { assertionGuard } from "./check-shapes";
 import { element, isNothing, lineOf, listRead, wrapperField, type Reason, type Value } from "./values";
 import type { FlowQuery } from "./queries";
