@@ -1017,6 +1017,26 @@ export async function purge(tenantId: string) {
     assert.equal(action.flagged.length, 1);
   });
 
+  // inbox-zero's booking actions: a `"use server"` file's helper it does not export is no server action.
+  test('a function a `"use server"` file keeps to itself is judged at its calls; an exported one (any form) is not', () => {
+    const file = (helper: string, more = "") => `"use server";
+${PRISMA}export async function action(tenantId: string, input: { id: string }) {
+  const inv = await prisma.invoice.findFirst({ where: { id: input.id, tenantId } });
+  if (!inv) throw new Error("not found");
+  return remove(inv.id);
+}
+${helper} {
+  return prisma.invoice.delete({ where: { id: invoiceId } });
+}
+${more}`;
+    const flaggedIn = (text: string) => run({ "/p/src/actions/invoices.ts": text }).flagged.length;
+    assert.equal(flaggedIn(file("async function remove(invoiceId: string)")), 0);
+    assert.equal(flaggedIn(file("const remove = async (invoiceId: string) =>")), 0);
+    assert.equal(flaggedIn(file("export async function remove(invoiceId: string)")), 1);
+    assert.equal(flaggedIn(file("async function remove(invoiceId: string)", "export { remove };")), 1);
+    assert.equal(flaggedIn(file("async function remove(invoiceId: string)", "export { remove as purge };")), 1);
+  });
+
   test("a function passed around, called through a wrapper that is no memoizer, or as an untyped method", () => {
     assert.equal(
       run(

@@ -172,6 +172,29 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf(`${ownRow.replace("findUnique", "findFirst")}({ where: { id: userId } })`), false);
   });
 
+  // inbox-zero's next-safe-action handlers: `async ({ ctx: { userId }, parsedInput }) => ...`.
+  test("a user id destructured from the context parameter (`{ ctx: { userId } }`), not from the input", () => {
+    const ownerOf = (params: string) => {
+      const file = ts.createSourceFile(
+        "/p/a.ts",
+        `const h = async (${params}) => userId;`,
+        ts.ScriptTarget.Latest,
+        true,
+      );
+      let found: ts.Expression | undefined;
+      const visit = (n: ts.Node): void => {
+        if (ts.isArrowFunction(n)) found = n.body as ts.Expression;
+        ts.forEachChild(n, visit);
+      };
+      visit(file);
+      return isSessionUser(ts, found!);
+    };
+    assert.equal(ownerOf("{ ctx: { userId } }: any"), true);
+    assert.equal(ownerOf("{ parsedInput: { userId } }: any"), false);
+    assert.equal(ownerOf("userId: string"), false);
+    assert.equal(ownerOf("{ userId }: any"), false);
+  });
+
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {
     const idIn = (params: string) => {
       const file = ts.createSourceFile(

@@ -113,7 +113,10 @@ function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKe
       const fromSession = from && tsm.isIdentifier(from) && path.length === 1 && isSessionCall(tsm, from);
       return sessionUserPath([...(fromSession ? ["session"] : destructuredFrom(tsm, s)), path[path.length - 1]!]);
     }
-    return decl?.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
+    if (decl) return decl.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
+    // `async ({ ctx: { userId } }) => ...` (next-safe-action): read as `ctx.userId`.
+    const from = destructuredFrom(tsm, s);
+    return from.length ? sessionUserPath([...from, s.text]) : undefined;
   }
   // `this.cls.get("user.id")` (nestjs-cls, filled from the session by the auth guard).
   const fromCls = clsUserKey(tsm, s);

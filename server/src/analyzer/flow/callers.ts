@@ -621,9 +621,39 @@ const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "
 export function isEntryPoint(tsm: typeof ts, pk: ParameterKey): boolean {
   const file = pk.fn.getSourceFile();
   if (HTTP_METHODS.has(pk.name)) return true;
-  if (hasUseServer(tsm, file.statements)) return true;
+  // A `"use server"` file's exports are its server actions; a function it keeps to itself is not one.
+  if (hasUseServer(tsm, file.statements)) return !privateToFile(tsm, pk.fn, pk.name);
   if (pk.fn.body && tsm.isBlock(pk.fn.body) && hasUseServer(tsm, pk.fn.body.statements)) return true;
   return /[\\/]pages[\\/]api[\\/]/.test(file.fileName) && isDefaultExport(tsm, pk);
+}
+
+/**
+ * A top-level `function f` or `const f = async () => ...` with no `export` on it and no
+ * `export { f }` / `export default f` in its file: only the file's own code can call it.
+ */
+function privateToFile(tsm: typeof ts, fn: FunctionWithBody, name: string): boolean {
+  const file = fn.getSourceFile();
+  const exportsOf = (n: ts.Node) =>
+    tsm.canHaveModifiers(n) && !!tsm.getModifiers(n)?.some((m) => m.kind === tsm.SyntaxKind.ExportKeyword);
+  let statement: ts.Node | undefined;
+  if (tsm.isFunctionDeclaration(fn) && fn.parent === file) statement = fn;
+  else if (
+    (tsm.isArrowFunction(fn) || tsm.isFunctionExpression(fn)) &&
+    tsm.isVariableDeclaration(fn.parent) &&
+    fn.parent.initializer === fn &&
+    tsm.isVariableStatement(fn.parent.parent.parent) &&
+    fn.parent.parent.parent.parent === file
+  )
+    statement = fn.parent.parent.parent;
+  if (!statement || exportsOf(statement)) return false;
+  return !file.statements.some(
+    (st) =>
+      (tsm.isExportDeclaration(st) &&
+        !!st.exportClause &&
+        tsm.isNamedExports(st.exportClause) &&
+        st.exportClause.elements.some((el) => (el.propertyName ?? el.name).text === name)) ||
+      (tsm.isExportAssignment(st) && tsm.isIdentifier(st.expression) && st.expression.text === name),
+  );
 }
 
 function hasUseServer(tsm: typeof ts, statements: ts.NodeArray<ts.Statement>): boolean {
