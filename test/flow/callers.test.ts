@@ -1887,3 +1887,28 @@ export async function bumpAction(tenantId: string, input: { id: string; other: s
     ]);
   });
 });
+
+// inbox-zero's rule actions: `rule = rule || (await toggleRule(...))`, the found row or one just made for the tenant.
+describe("a row found, or else made, for the tenant (`a || b`, `a ?? b`)", () => {
+  const body = (other: string) => `${PRISMA}
+export async function reset(tenantId: string, input: { number: string; other: string }) {
+  let inv = await prisma.invoice.findFirst({ where: { number: input.number, tenantId } });
+  inv = ${other};
+  await prisma.invoice.delete({ where: { id: inv.id } });
+}
+`;
+  const flagged = (other: string) => run({ "/p/src/reset.ts": body(other) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("either side the tenant's row: the write by its id is proven", () => {
+    assert.deepEqual(flagged("inv || (await prisma.invoice.create({ data: { tenantId, number: input.number } }))"), []);
+    assert.deepEqual(flagged("inv ?? (await prisma.invoice.findFirstOrThrow({ where: { tenantId } }))"), []);
+  });
+
+  test("twins: the other side read by a key from the request, or handed in", () => {
+    assert.deepEqual(flagged("inv || (await prisma.invoice.findUnique({ where: { id: input.other } }))"), [
+      "reset.ts:6",
+      "reset.ts:7",
+    ]);
+    assert.deepEqual(flagged("inv ?? (input as any).row"), ["reset.ts:7"]);
+  });
+});

@@ -232,6 +232,25 @@ export abstract class FlowValues {
       if (op === tsm.SyntaxKind.QuestionQuestionToken || op === tsm.SyntaxKind.BarBarToken)
         return this.valueOf(e.left, at);
     }
+    // `rule || (await createRuleFor(tenantId, name))` (inbox-zero): the tenant's row either way.
+    if (
+      tsm.isBinaryExpression(e) &&
+      (e.operatorToken.kind === tsm.SyntaxKind.QuestionQuestionToken ||
+        e.operatorToken.kind === tsm.SyntaxKind.BarBarToken)
+    ) {
+      const [a, b] = [this.valueOf(e.left, at), this.valueOf(e.right, at)];
+      if (
+        a?.kind === "row" &&
+        b?.kind === "row" &&
+        !a.unchecked &&
+        !b.unchecked &&
+        a.reason &&
+        a.table === b.table &&
+        !a.shared &&
+        !b.shared
+      )
+        return a;
+    }
     if (e.kind === tsm.SyntaxKind.ThisKeyword) return this.heldRow(e, at);
     if (tsm.isPropertyAccessExpression(e))
       return this.fieldWritten(normalize(e.getText(this.ctx.sourceFile)), at)
