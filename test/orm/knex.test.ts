@@ -211,6 +211,7 @@ const cases: BuilderCase[] = [
     name: "a tenant table joined on its id only to test that the row is there",
     body: [
       "await knex('plans as p').leftJoin('customers as c', function () {\n    this.on('c.id', '=', 'p.id').andOnNull('c.deleted_at');\n  }).where('p.name', name).whereNotNull('c.id').select({ planId: 'p.id' });",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereRaw('(p.name IS NULL OR c.id IS NOT NULL)').select('p.id');",
       "return knex('plans as p').join('customers as c', 'c.id', 'p.id').where('p.name', name).select('p.id', 'p.name');",
     ].join("\n"),
     expect: [],

@@ -238,7 +238,11 @@ function existenceOnlyJoin(
       continue;
     }
     if (!(args.match(names) ?? []).length) continue;
-    if (!/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) return false;
+    if (/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) continue;
+    // Raw SQL that names it only in null tests (`whereRaw('(ulv.resource_id IS NULL OR v.id IS NOT NULL)')`).
+    const nullTests = new RegExp(`(?<![\\w$.])${q}\\.\\w+\\s+IS\\s+(?:NOT\\s+)?NULL\\b`, "gi");
+    if (!/^(?:and|or)?[wW]hereRaw$/.test(c.name) || (args.replace(nullTests, "").match(names) ?? []).length)
+      return false;
   }
   return true;
 }
