@@ -230,10 +230,13 @@ export const unsafe = async ({ input }: any) => deleteInvoice(input.invoiceId);`
     assert.deepEqual(unresolvable.flagged, [DELETE, RENAME]);
   });
 
-  test("a function no file calls stays flagged as written; without caller files nothing is looked up", () => {
+  test("a function no file calls stays flagged as written, saying so; without caller files nothing is looked up", () => {
     const r = run({ "/p/src/lib/invoices.ts": LIB });
     assert.deepEqual(r.flagged, [DELETE, RENAME]);
-    assert.doesNotMatch(r.messages[0]!, /parameter of/);
+    assert.match(
+      r.messages[0]!,
+      /Its key `invoiceId` is a parameter of `deleteInvoice`: no call of it was found among the files scanned\./,
+    );
     const noCallers = run(
       app(`export const deleteAction = async ({ ctx, input }: any) => {
   await checkAuthorization({ userId: ctx.user.id, tenantId: await tenantOfInvoice(input.invoiceId) });
@@ -1002,6 +1005,7 @@ test("x", async () => {
 });`,
     });
     assert.equal(route.flagged.length, 1);
+    assert.match(route.messages[0]!, /is a parameter of `DELETE`: any client can call it with any argument\./);
     const action = run({
       "/p/src/actions/invoices.ts": `"use server";
 ${PRISMA}export async function deleteInvoiceAction(invoiceId: string) {
@@ -1456,7 +1460,7 @@ export class InvoiceController {
     assert.deepEqual(r.flagged, ["lib/invoice.service.ts:8: delete({ where })"]);
     assert.match(
       r.messages[0]!,
-      /the call on invoices\.ts line 7 passes `\{ id \}`, which has no tenant filter; the call on invoices\.ts line 10 passes `\{ id: other \}`, which has no tenant filter\. Require `tenantId: <tenant>` in the where each of those calls passes, or prove the key there\. Its key `where\.id` is a parameter of `deleteInvoice`: the call on invoices\.ts line 10 passes `other`, which nothing there ties to the tenant\./,
+      /the call on invoices\.ts line 7 passes `\{ id \}`, which has no tenant filter; the call on invoices\.ts line 10 passes `\{ id: other \}`, which has no tenant filter\. Require `tenantId: <tenant>` in the where each of those calls passes, or prove the key there\. Its key `where\.id` is a parameter of `deleteInvoice`: the call on invoices\.ts line 10 passes `other`, a parameter of `purge` there, and no call of it was found among the files scanned\./,
     );
   });
 

@@ -17,7 +17,7 @@ import {
   returnedExpressions,
 } from "../statements";
 import type { ProofKind } from "../types";
-import { isBuiltFromTenant, type TenantNames } from "./conditions";
+import { isBuiltFromTenant, isRequestInput, type TenantNames } from "./conditions";
 import { isSessionUser, type UserKey } from "../membership";
 import type { Authorizers } from "./authorizers";
 import {
@@ -316,7 +316,10 @@ export class OwnershipFlow {
     if (!param) return undefined;
     const pk = key.ofObject ? { ...param, path: `${param.path}${objectKeyPath(key)}` } : param;
     const verdict = this.byCallers(pk, table, key, 0, new Set());
-    if (verdict.kind === "unknown") return undefined;
+    if (verdict.kind === "unknown")
+      return verdict.why
+        ? { kind: "unproven-call", note: `Its key ${text} is a parameter of \`${pk.name}\`: ${verdict.why}.` }
+        : undefined;
     if (verdict.kind === "unproven") return { kind: "unproven-call", note: `Its key ${text} ${verdict.note}` };
     return {
       kind: "owned",
@@ -362,12 +365,14 @@ export class OwnershipFlow {
   ):
     | { kind: "proven"; message: string }
     | { kind: "unproven"; note: string; unfollowed?: boolean }
-    | { kind: "unknown" } {
+    | { kind: "unknown"; why?: string } {
     const list = !!key.list;
     const { ctx } = this;
     if (!ctx.callers || depth >= MAX_CALLER_DEPTH || seen.has(pk.fn)) return { kind: "unknown" };
     // Any client can call an entry point with any argument; a default export is imported under any name.
-    if (isEntryPoint(ctx.ts, pk) || isDefaultExport(ctx.ts, pk)) return { kind: "unknown" };
+    if (isEntryPoint(ctx.ts, pk)) return { kind: "unknown", why: "any client can call it with any argument" };
+    if (isDefaultExport(ctx.ts, pk))
+      return { kind: "unknown", why: "it is a default export, whose calls are not followed" };
     seen.add(pk.fn);
     const resolver = (this.resolver ??= new FunctionResolver(
       ctx.ts,
@@ -393,7 +398,9 @@ export class OwnershipFlow {
           (name) => !!ctx.links?.entityTable(name),
         );
     // A call that may run this function but cannot be followed could pass anything: nothing is proven.
-    if (!calls.length || unresolved) return { kind: "unknown" };
+    if (unresolved)
+      return { kind: "unknown", why: "it is called, or handed on, where the argument cannot be followed" };
+    if (!calls.length) return { kind: "unknown", why: NO_CALL };
     const param = `a parameter of \`${pk.name}\``;
     let first: string | undefined;
     let rowChecked = false;
@@ -454,6 +461,10 @@ export class OwnershipFlow {
       }
       if (up?.kind === "unproven")
         return { kind: "unproven", note: `is ${param}: the call on ${where} passes ${text}, which ${up.note}` };
+      // `safeUpdateRule(ruleId)` forwarding its own parameter, which no call reaches: say so (request
+      // input, `input.id` of a handler, is what it says it is).
+      if (up?.kind === "unknown" && up.why === NO_CALL && !isRequestInput(ctx.ts, passed.expr))
+        return unproven(`a parameter of \`${outer!.name}\` there, and ${up.why}`);
       return unproven("which nothing there ties to the tenant");
     }
     const more = calls.length > 1 ? ` (and ${calls.length - 1} more call${calls.length > 2 ? "s" : ""})` : "";
@@ -868,3 +879,6 @@ function throwsOnFailure(tsm: typeof ts, evidence: ts.Node): boolean {
   const name = tsm.isCallExpression(evidence) ? calleeName(tsm, evidence) : undefined;
   return !!name && /^(?:assert|require|ensure|throwIf|enforce|must)(?:[A-Z_]|$)/.test(name);
 }
+
+/** Why a parameter's callers prove nothing, when none was found. */
+const NO_CALL = "no call of it was found among the files scanned";
