@@ -1916,3 +1916,34 @@ export async function reset(tenantId: string, input: { number: string; other: st
     assert.deepEqual(flagged("inv ?? (input as any).row"), ["reset.ts:7"]);
   });
 });
+
+// outline's `authorize(user, "read", folder)` (policies.ts: `if (!can(actor, action, target)) throw`), then
+// a query by `folder.id`: the checked row's id is the tenant's, as the key it was read by is.
+describe("the id of a row handed whole to an imported authorization check", () => {
+  const POLICIES = `export function authorize(actor: any, action: string, target: any): asserts target {
+  if (!can(actor, action, target)) throw new Error("forbidden");
+}
+export function can(actor: any, action: string, target: any): boolean {
+  return !!target && actor.tenantId === target.tenantId;
+}
+`;
+  const body = (key: string) => `${PRISMA}
+import { authorize } from "./policies";
+export async function show(user: any, input: { id: string; other: string }) {
+  const inv = await prisma.invoice.findUnique({ where: { id: input.id } });
+  authorize(user, "read", inv);
+  return prisma.invoice.findFirst({ where: { id: ${key} } });
+}
+`;
+  const flagged = (key: string) =>
+    run({ "/p/src/policies.ts": POLICIES, "/p/src/show.ts": body(key) }).flagged.map((f) => f.split(": ")[0]);
+
+  test("`inv.id` after `authorize(user, 'read', inv)`: proven", () => {
+    assert.deepEqual(flagged("inv.id"), []);
+    assert.deepEqual(flagged("input.id"), []);
+  });
+
+  test("twin: another id from the request", () => {
+    assert.deepEqual(flagged("input.other"), ["show.ts:8"]);
+  });
+});
