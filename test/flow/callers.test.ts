@@ -1946,4 +1946,21 @@ export async function show(user: any, input: { id: string; other: string }) {
   test("twin: another id from the request", () => {
     assert.deepEqual(flagged("input.other"), ["show.ts:8"]);
   });
+
+  // outline's shareLoader: `authorize(user, "read", share.document)`, then `share.document.collectionId`.
+  test("a related row of a scoped row handed to the check keeps its keys; of an unscoped row it proves none", () => {
+    const related = (where: string) => `${PRISMA}
+import { authorize } from "./policies";
+export async function lines(user: any, tenantId: string, input: { id: string }) {
+  const line = await prisma.invoiceLine.findFirst({ where: ${where}, include: { invoice: true } });
+  if (!line) throw new Error("not found");
+  authorize(user, "read", line.invoice);
+  return prisma.invoice.findFirst({ where: { id: line.invoice.id } });
+}
+`;
+    const flaggedIn = (where: string) =>
+      run({ "/p/src/policies.ts": POLICIES, "/p/src/lines.ts": related(where) }).flagged.map((f) => f.split(": ")[0]);
+    assert.deepEqual(flaggedIn("{ id: input.id, invoice: { tenantId } }"), []);
+    assert.deepEqual(flaggedIn("{ id: input.id }"), ["lines.ts:6", "lines.ts:9"]);
+  });
 });

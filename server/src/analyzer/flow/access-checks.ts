@@ -761,8 +761,10 @@ export abstract class AccessChecks extends FlowValues {
           scope,
           st.end,
         );
-      // A row is no key: its id and fields are the user's through its binding, checked above.
+      // A row is no key: its id and fields are the user's through its binding, checked above; so is a
+      // related row (`share.document`), whose fields a key fact on its text would hide.
       if (row?.kind === "row") continue;
+      if (whole && tsm.isPropertyAccessExpression(whole) && this.valueOf(whole, st)?.kind === "row") continue;
       for (const key of derivedKeys(tsm, arg, call, (e) => this.equalTo(e, call))) {
         const text = normalize(key.getText(this.ctx.sourceFile));
         this.facts.push({ name: text, value: { kind: "key", table: "*", reason }, scope, pos: st.end, throws });

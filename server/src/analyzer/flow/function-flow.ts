@@ -589,7 +589,8 @@ export class FunctionFlow extends AccessChecks {
         if (effect.tenantArgs?.some((a) => this.readsUncheckedRow(a, st))) continue;
         // A whole row handed to the check (`authorize(user, "read", doc)`) is no key: a fact on its
         // name would hide the row, and its id with it.
-        if (!effect.path && this.valueOf(effect.key, st)?.kind === "row") continue;
+        const handed = effect.path ? this.valueOfPath(effect.key, effect.path, st) : this.valueOf(effect.key, st);
+        if (handed?.kind === "row") continue;
         const text = normalize(effect.key.getText(this.ctx.sourceFile)) + effect.path;
         const value: Value = {
           kind: effect.list ? "keys" : "key",
