@@ -16,6 +16,18 @@ import { modelOf } from "../helpers/model";
 import { sqlParser } from "../helpers/sql";
 import { prismaModel } from "../orm/prisma-harness";
 
+/** Whether the expression the (last) `return` of `code` hands back is the signed-in user's id. */
+function sessionUserIn(code: string): boolean {
+  const file = ts.createSourceFile("/p/a.ts", code, ts.ScriptTarget.Latest, true);
+  let found: ts.Expression | undefined;
+  const visit = (n: ts.Node): void => {
+    if (ts.isReturnStatement(n)) found = n.expression;
+    ts.forEachChild(n, visit);
+  };
+  visit(file);
+  return isSessionUser(ts, found!);
+}
+
 const DRIZZLE_SCHEMA = `import { mysqlTable, varchar } from "drizzle-orm/mysql-core";
 export const videos = mysqlTable("videos", {
   id: varchar("id", { length: 15 }).primaryKey(),
@@ -100,21 +112,7 @@ describe("the owner column and the session's user", () => {
   });
 
   test("`user.id` of a const holding `await getCurrentUser()` is the session's; of `getUser(input.id)` it is not", () => {
-    const idOf = (decl: string) => {
-      const file = ts.createSourceFile(
-        "/p/a.ts",
-        `async function f(input: any) { ${decl}; return user.id; }`,
-        ts.ScriptTarget.Latest,
-        true,
-      );
-      let found: ts.Expression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isReturnStatement(n)) found = n.expression;
-        ts.forEachChild(n, visit);
-      };
-      visit(file);
-      return isSessionUser(ts, found!);
-    };
+    const idOf = (decl: string) => sessionUserIn(`async function f(input: any) { ${decl}; return user.id; }`);
     assert.equal(idOf("const user = await getCurrentUser()"), true);
     assert.equal(idOf("const user = await auth.getSessionUser()"), true);
     assert.equal(idOf("const user = await getUser(input.id)"), false);
@@ -134,16 +132,7 @@ describe("the owner column and the session's user", () => {
     assert.equal(idOf("const user = await getUser(request)"), false);
     // nestjs-cls: the user the auth guard put in the request's store (teable's `this.cls.get("user.id")`).
     assert.equal(idOf('const user = { id: this.cls.get("user.id") }'), false, "an object literal is no session");
-    const clsOf = (expr: string) => {
-      const file = ts.createSourceFile("/p/a.ts", `class S { f() { return ${expr}; } }`, ts.ScriptTarget.Latest, true);
-      let found: ts.Expression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isReturnStatement(n)) found = n.expression;
-        ts.forEachChild(n, visit);
-      };
-      visit(file);
-      return isSessionUser(ts, found!);
-    };
+    const clsOf = (expr: string) => sessionUserIn(`class S { f() { return ${expr}; } }`);
     assert.equal(clsOf('this.cls.get("user.id")'), true);
     assert.equal(clsOf("this.clsService.get('user.id')"), true);
     assert.equal(clsOf('this.cls.get("tx.id")'), false);
@@ -174,21 +163,7 @@ describe("the owner column and the session's user", () => {
 
   // inbox-zero's next-safe-action handlers: `async ({ ctx: { userId }, parsedInput }) => ...`.
   test("a user id destructured from the context parameter (`{ ctx: { userId } }`), not from the input", () => {
-    const ownerOf = (params: string) => {
-      const file = ts.createSourceFile(
-        "/p/a.ts",
-        `const h = async (${params}) => userId;`,
-        ts.ScriptTarget.Latest,
-        true,
-      );
-      let found: ts.Expression | undefined;
-      const visit = (n: ts.Node): void => {
-        if (ts.isArrowFunction(n)) found = n.body as ts.Expression;
-        ts.forEachChild(n, visit);
-      };
-      visit(file);
-      return isSessionUser(ts, found!);
-    };
+    const ownerOf = (params: string) => sessionUserIn(`const h = async (${params}) => { return userId; };`);
     assert.equal(ownerOf("{ ctx: { userId } }: any"), true);
     assert.equal(ownerOf("{ parsedInput: { userId } }: any"), false);
     assert.equal(ownerOf("userId: string"), false);
@@ -196,17 +171,7 @@ describe("the owner column and the session's user", () => {
   });
 
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {
-    const idIn = (params: string) => {
-      const file = ts.createSourceFile(
-        "/p/a.ts",
-        `const h = async (${params}) => user.id;`,
-        ts.ScriptTarget.Latest,
-        true,
-      );
-      const arrow = (file.statements[0] as ts.VariableStatement).declarationList.declarations[0]!
-        .initializer as ts.ArrowFunction;
-      return isSessionUser(ts, arrow.body as ts.Expression);
-    };
+    const idIn = (params: string) => sessionUserIn(`const h = async (${params}) => { return user.id; };`);
     assert.equal(idIn("{ ctx: { user } }: any"), true);
     assert.equal(idIn("{ input: { user } }: any"), false);
     assert.equal(idIn("user: any"), false);
