@@ -778,6 +778,18 @@ export abstract class FlowValues {
     const tsm = this.tsm;
     const l = strip(tsm, list);
     if (!tsm.isIdentifier(l)) return false;
+    const known = this.rowWrites.get(l.text);
+    if (known !== undefined) return known;
+    const written = this.findRowFieldWrite(l);
+    this.rowWrites.set(l.text, written);
+    return written;
+  }
+
+  /** Per list name: whether a field of its rows is written somewhere in the function (rowFieldsWritten). */
+  private readonly rowWrites = new Map<string, boolean>();
+
+  private findRowFieldWrite(l: ts.Identifier): boolean {
+    const tsm = this.tsm;
     if (elementsWritten(tsm, l, this.root)) return true;
     let found = false;
     const visit = (n: ts.Node): void => {
