@@ -1876,6 +1876,13 @@ export async function bumpAction(tenantId: string, input: { id: string; other: s
       ),
       ["bump.ts:7", "bump.ts:11"],
     );
+    // (review, round 2) the same write through another name for the row.
+    assert.deepEqual(
+      flagged(
+        "await tx.invoice.findUnique({ where: { id: invoice.id } });\n    const r = invoice;\n    r!.id = other as any;\n    if (!invoice) return null",
+      ),
+      ["bump.ts:7", "bump.ts:12"],
+    );
   });
 
   test("twins: the caller's row unscoped, the row replaced by one read by another key or by more than its id", () => {

@@ -163,11 +163,27 @@ describe("the owner column and the session's user", () => {
 
   // inbox-zero's next-safe-action handlers: `async ({ ctx: { userId }, parsedInput }) => ...`.
   test("a user id destructured from the context parameter (`{ ctx: { userId } }`), not from the input", () => {
-    const ownerOf = (params: string) => sessionUserIn(`const h = async (${params}) => { return userId; };`);
+    const ownerOf = (params: string, body = "") =>
+      sessionUserIn(`client.action(async (${params}) => { ${body} return userId; });`);
     assert.equal(ownerOf("{ ctx: { userId } }: any"), true);
     assert.equal(ownerOf("{ parsedInput: { userId } }: any"), false);
     assert.equal(ownerOf("userId: string"), false);
     assert.equal(ownerOf("{ userId }: any"), false);
+    // (review) a default from the input, the name written or declared again, a function the project calls itself.
+    assert.equal(ownerOf("{ ctx: { userId = parsedInput.userId }, parsedInput }: any"), false);
+    assert.equal(
+      ownerOf("{ ctx: { userId }, parsedInput }: any", "if (parsedInput.userId) userId = parsedInput.userId;"),
+      false,
+    );
+    assert.equal(
+      ownerOf("{ ctx: { userId }, parsedInput }: any", "try { f(); } catch (userId) { return userId; }"),
+      false,
+    );
+    assert.equal(
+      ownerOf("{ ctx: { userId }, parsedInput }: any", "for (const userId of parsedInput.ids) g(userId);"),
+      false,
+    );
+    assert.equal(sessionUserIn("export async function update({ ctx: { userId } }: any) { return userId; }"), false);
   });
 
   test("`user.id` of a handler parameter destructured from the context (`{ ctx: { user } }`), not from the input", () => {

@@ -230,7 +230,11 @@ const cases: BuilderCase[] = [
       // (review) oracles on its values: raw SQL, a column the caller wrote, a column built at run time.
       "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereRaw('lower(c.email) = ?', [name]).select('p.id');",
       "await knex('plans as p').leftJoin('customers as c', function () {\n    this.on('c.id', '=', 'p.id').andOn('c.email', '=', 'p.name');\n  }).select('p.id');",
-      "return knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where(`${alias}.email`, name).select('p.id');",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').where(`${alias}.email`, name).select('p.id');",
+      // (review, round 2) the name quoted or in capitals, raw SQL inside a null test.
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereRaw('\"c\".\"email\" = ?', [name]).select('p.id');",
+      "await knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereRaw('C.email = ?', [name]).select('p.id');",
+      "return knex('plans as p').leftJoin('customers as c', 'c.id', 'p.id').whereNotNull(knex.raw('nullif(c.email, ?)', [name])).select('p.id');",
     ].join("\n"),
     expect: [
       "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
@@ -243,6 +247,9 @@ const cases: BuilderCase[] = [
       "missing-tenant-filter rightJoin('customers as c', 'c.id', 'p.id')",
       "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
       "missing-tenant-filter leftJoin('customers as c', function () {\n      this.on('c.id', '=', 'p.id').andOn('c.email', '=', 'p.name');\n    })",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
+      "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
       "missing-tenant-filter leftJoin('customers as c', 'c.id', 'p.id')",
     ],
   },

@@ -666,5 +666,15 @@ ${body}
   await share!.destroy();`),
       ["findByPk(ctx.user.id)", "findByPk(input.shareId)"],
     );
+    // (review, round 2) changed through another name, by element access, in a helper, or by a static write keyed by its id.
+    for (const change of [
+      "const row = me!; await row.update(input as any);",
+      'await (me as any)["update"](input);',
+      "await applyPatch(me, input);",
+      "await User.update(input as any, { where: { id: me!.id } });",
+    ])
+      assert.ok(findings(`  const me = await User.findByPk(ctx.user.id);\n  ${change}`).length > 0, change);
+    // Read and handed back, it is the user's own row.
+    assert.deepEqual(findings("  const me = await User.findByPk(ctx.user.id);\n  return { me, email: me!.id };"), []);
   });
 });

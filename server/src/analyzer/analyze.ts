@@ -18,7 +18,7 @@ import {
 import { selectedRowsOf, sqlFlowQuery, writeTarget } from "./flow/queries";
 import { FunctionResolver } from "./flow/functions";
 import { withSetListStubs } from "./sql/set-list";
-import { isSessionUser } from "./membership";
+import { isSessionUser, isUsersTable } from "./membership";
 import { argumentAt, callSitesOf, isDefaultExport, isEntryPoint, ownerOf, parameterKey } from "./flow/callers";
 import { modelLinks } from "./model/relations";
 import {
@@ -432,10 +432,14 @@ function readByAnyone(ctx: OrmContext, call: ts.Node, tables: ReadonlySet<string
   for (const name of tables) {
     const table = lookupTenantTable(ctx.model, name);
     // Cheap gates first: no share key declared and no flag named in the call.
-    if (!table || (!table.shareKeys && !/public/i.test(ctx.sourceFile.text.slice(call.pos, call.end)))) continue;
+    const users = !!table && isUsersTable(table);
+    if (!table || (!table.shareKeys && !users && !/public/i.test(ctx.sourceFile.text.slice(call.pos, call.end))))
+      continue;
     if (findTenantEvidence(ctx.ts, ctx.sourceFile, call, tenantSpellings(table))) continue;
     const kind = findIdentityEvidence(ctx.ts, ctx.sourceFile, call, table)?.kind;
     if (kind === "share-link" || kind === "public-rows") return true;
+    // `User.findByPk(ctx.user.id)`: the user's own row, to read; its key proves no write (one may move it into any tenant).
+    if (users && kind === "own-rows") return true;
   }
   return false;
 }

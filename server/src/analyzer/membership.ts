@@ -9,7 +9,7 @@ import { isRequestInput, throughRequestInput } from "./flow/conditions";
 import { normalizeColumnName } from "./model/names";
 import { isShareKey, type TenantTable } from "./model/types";
 import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
-import { bindingPath, constDeclarationOf, constInitializer } from "./flow/bindings";
+import { bindingPath, constDeclarationOf, constInitializer, writes } from "./flow/bindings";
 import { hasOptionalChain, isOptionalParameter, parameterOf, strip } from "./orm/prisma-syntax";
 
 /** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
@@ -33,6 +33,11 @@ export function isOwnerColumn(column: string): boolean {
 
 const USERS_TABLE = /^(?:app_?)?users?$/i;
 
+/** A users table, whose row the signed-in user reads by their own id (and may not write that way). */
+export function isUsersTable(table: TenantTable): boolean {
+  return USERS_TABLE.test(table.name);
+}
+
 const OWNER_COLUMN = /^(?:(?:owner|author|creator|createdby|recipient|inviter)(?:user)?|user)(?:id|uid)?$/;
 
 /** `granteeUserId`, `sharedWithId`, `assigneeId`: the user a row was shared with or handed to; theirs to read only. */
@@ -52,7 +57,7 @@ export function identifiesOwnRows(
   // `users.id = session.user.id`: the signed-in user's own row (midday's users, whose team_id is
   // only the team they are looking at), to read: a write may set that tenant column to any team.
   // Not by email: where users are per tenant, one person's email names a row in each of their tenants.
-  if (USERS_TABLE.test(table.name) && column === "id") return read ? "own-rows" : undefined;
+  if (isUsersTable(table) && column === "id") return read ? "own-rows" : undefined;
   // `user_invites.email = session.user.email`: the invitations addressed to the user, theirs to
   // read (midday's invites); the session's email is as much theirs as its id. Not to write: an
   // update may move the invitation into any tenant, with any role.
@@ -114,9 +119,10 @@ function sessionUserKey(tsm: typeof ts, e: ts.Expression, depth: number): UserKe
       return sessionUserPath([...(fromSession ? ["session"] : destructuredFrom(tsm, s)), path[path.length - 1]!]);
     }
     if (decl) return decl.initializer && sessionUserKey(tsm, decl.initializer, depth + 1);
-    // `async ({ ctx: { userId } }) => ...` (next-safe-action): read as `ctx.userId`.
+    // `async ({ ctx: { userId } }) => ...` (next-safe-action): read as `ctx.userId`, when the name
+    // still holds what the parameter gave it.
     const from = destructuredFrom(tsm, s);
-    return from.length ? sessionUserPath([...from, s.text]) : undefined;
+    return from.length && parameterHolds(tsm, s) ? sessionUserPath([...from, s.text]) : undefined;
   }
   // `this.cls.get("user.id")` (nestjs-cls, filled from the session by the auth guard).
   const fromCls = clsUserKey(tsm, s);
@@ -214,6 +220,48 @@ function destructuredFrom(tsm: typeof ts, id: ts.Identifier): string[] {
     }
   }
   return [];
+}
+
+/**
+ * The parameter binding `id` names, unchanged where `id` is read: no default (`{ userId = x }`), no
+ * write to it, no other declaration of the name in the function (`catch (userId)`, a loop's
+ * `const userId`, `var userId`).
+ */
+function parameterHolds(tsm: typeof ts, id: ts.Identifier): boolean {
+  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
+    if (!tsm.isFunctionLike(n)) continue;
+    const param = n.parameters.find((p) => bindingPath(tsm, p.name, id.text));
+    if (!param) continue;
+    // A handler handed to the framework (`.action(async ({ ctx: { userId } }) => ...)`), not a
+    // function of the project whose callers may pass any `ctx`.
+    if (!tsm.isCallExpression(n.parent) || !n.parent.arguments.includes(n as ts.Expression)) return false;
+    let element: ts.BindingElement | undefined;
+    const findElement = (b: ts.Node): void => {
+      if (tsm.isBindingElement(b) && tsm.isIdentifier(b.name) && b.name.text === id.text) element = b;
+      else tsm.forEachChild(b, findElement);
+    };
+    findElement(param.name);
+    if (!element || element.initializer) return false;
+    const body = (n as ts.FunctionLikeDeclaration).body;
+    let other = false;
+    const visit = (x: ts.Node): void => {
+      if (other) return;
+      const named = (x as { name?: ts.Node }).name;
+      const declares =
+        (tsm.isVariableDeclaration(x) ||
+          tsm.isBindingElement(x) ||
+          tsm.isParameter(x) ||
+          tsm.isFunctionDeclaration(x)) &&
+        !!named &&
+        tsm.isIdentifier(named) &&
+        named.text === id.text;
+      if (declares || writes(tsm, x)?.targets.some((t) => tsm.isIdentifier(t) && t.text === id.text)) other = true;
+      else tsm.forEachChild(x, visit);
+    };
+    if (body) visit(body);
+    return !other;
+  }
+  return false;
 }
 
 /** `user` of `user.id` is a const holding the session's user: `await getCurrentUser()`, `await auth()`, `getSessionUser()`. */

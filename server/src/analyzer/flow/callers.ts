@@ -82,8 +82,10 @@ export function parameterKey(tsm: typeof ts, expr: ts.Expression, depth = 0): Pa
     // `row = await tx.x.findUnique({ where: { id: row.id } })` reads the row again by its own
     // key: `row.id` holds the argument's id after it too.
     if (isAssigned(tsm, fn.body, id.text, path === ".id" ? rereadsItself : undefined)) return undefined;
-    // `request.id = other` (or `input.id = ...` under a path `.id`): the field holds another key.
-    if (path && writesField(tsm, fn.body, id.text, path)) return undefined;
+    // `request.id = other` (or `input.id = ...` under a path `.id`), also through another name
+    // (`const r = request; r.id = other`): the field holds another key.
+    if (path && [id.text, ...aliasesOf(tsm, fn.body, id.text)].some((n) => writesField(tsm, fn.body!, n, path)))
+      return undefined;
     const name = functionNameOf(tsm, fn as FunctionWithBody);
     if (!name) return undefined;
     const prefix = bindingPath(tsm, param.name, id.text);
@@ -589,13 +591,27 @@ function rereadsItself(tsm: typeof ts, value: ts.Expression, name: string): bool
   );
 }
 
+/** The names `const r = name` (or `let`) gives the same object in `body`. */
+function aliasesOf(tsm: typeof ts, body: ts.Node, name: string): string[] {
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (tsm.isVariableDeclaration(n) && tsm.isIdentifier(n.name) && n.initializer) {
+      const init = strip(tsm, n.initializer);
+      if (tsm.isIdentifier(init) && init.text === name) out.push(n.name.text);
+    }
+    tsm.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
+}
+
 /** Whether `body` writes `name` plus a prefix of `path` (`request.id = x` for `.id`, `input.data = x` for `.data.id`). */
 function writesField(tsm: typeof ts, body: ts.Node, name: string, path: string): boolean {
   const written = (t: ts.Expression): boolean => {
     let e = strip(tsm, t);
     let fields = "";
-    while (tsm.isPropertyAccessExpression(e)) {
-      fields = `.${e.name.text}${fields}`;
+    while (tsm.isPropertyAccessExpression(e) || tsm.isNonNullExpression(e)) {
+      if (tsm.isPropertyAccessExpression(e)) fields = `.${e.name.text}${fields}`;
       e = strip(tsm, e.expression);
     }
     return tsm.isIdentifier(e) && e.text === name && !!fields && (path === fields || path.startsWith(`${fields}.`));

@@ -206,7 +206,9 @@ function existenceOnlyJoin(
   if (!join || !/^(?:join|innerJoin|leftJoin|leftOuterJoin)$/.test(join.name)) return false;
   const q = escapeRegExp(ref.qualifier);
   // Any mention of its columns, in a string or in raw SQL (`whereRaw('lower(v.email) = ?')`).
-  const names = new RegExp(`(?<![\\w$.])${q}\\.`, "g");
+  // SQL folds case and may quote the name: `"c"."email"`, `C.email` are `c.email` too.
+  const column = `(?<![\\w$."])"?${q}"?\\s*\\.`;
+  const names = new RegExp(column, "gi");
   const text = (n: ts.Node) => n.getText(ctx.sourceFile);
   // Columns built at run time (`${C}.email`) may name it under any spelling.
   if (calls.some((c) => c !== join && /\$\{/.test(c.args.map(text).join(" ")))) return false;
@@ -220,7 +222,7 @@ function existenceOnlyJoin(
   const own = on.match(names) ?? [];
   if (
     !new RegExp(`["'\`]${q}\\.id["'\`]`).test(on) ||
-    own.length !== (on.match(new RegExp(`(?<![\\w$.])${q}\\.id(?![\\w$])`, "g")) ?? []).length ||
+    own.length !== (on.match(new RegExp(`${column}\\s*"?id"?(?![\\w$])`, "gi")) ?? []).length ||
     /\b(?:on|andOn|orOn)(?:Val|In|NotIn|Between|Exists)\b|\borOn\b|raw\(|\$\{/.test(on)
   )
     return false;
@@ -238,9 +240,14 @@ function existenceOnlyJoin(
       continue;
     }
     if (!(args.match(names) ?? []).length) continue;
-    if (/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) continue;
+    // `whereNotNull('v.id')`: a column named as written, not raw SQL (`knex.raw('nullif(v.email, ?)')`).
+    if (/^(?:whereNull|whereNotNull|andWhereNull|andWhereNotNull)$/.test(c.name)) {
+      const [arg] = c.args;
+      if (c.args.length !== 1 || !arg || !ctx.ts.isStringLiteral(skipOuter(ctx.ts, arg))) return false;
+      continue;
+    }
     // Raw SQL that names it only in null tests (`whereRaw('(ulv.resource_id IS NULL OR v.id IS NOT NULL)')`).
-    const nullTests = new RegExp(`(?<![\\w$.])${q}\\.\\w+\\s+IS\\s+(?:NOT\\s+)?NULL\\b`, "gi");
+    const nullTests = new RegExp(`${column}\\s*"?\\w+"?\\s+IS\\s+(?:NOT\\s+)?NULL\\b`, "gi");
     if (!/^(?:and|or)?[wW]hereRaw$/.test(c.name) || (args.replace(nullTests, "").match(names) ?? []).length)
       return false;
   }

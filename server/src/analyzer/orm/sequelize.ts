@@ -222,17 +222,24 @@ function changedLater(tsm: typeof ts, call: ts.CallExpression): boolean {
   const name = decl.name.text;
   let body: ts.Node | undefined = decl;
   while (body && !tsm.isFunctionLike(body) && !tsm.isSourceFile(body)) body = body.parent;
+  // Any use but reading a field (`me.email`) or handing the row back (`return me`) may change it
+  // (`me.update(...)`, an alias, `me["update"]`, a helper it is passed to).
+  const isCalled = (p: ts.PropertyAccessExpression) => tsm.isCallExpression(p.parent) && p.parent.expression === p;
   let changed = false;
   const visit = (n: ts.Node): void => {
     if (changed) return;
-    const on = tsm.isPropertyAccessExpression(n) ? skipOuter(tsm, n.expression) : undefined;
-    if (
-      on &&
-      tsm.isIdentifier(on) &&
-      on.text === name &&
-      INSTANCE_WRITES.has((n as ts.PropertyAccessExpression).name.text)
-    )
-      changed = true;
+    if (tsm.isIdentifier(n) && n.text === name && n !== decl.name) {
+      let use: ts.Node = n;
+      while (tsm.isNonNullExpression(use.parent) || tsm.isParenthesizedExpression(use.parent)) use = use.parent;
+      const p = use.parent;
+      const fieldRead =
+        tsm.isPropertyAccessExpression(p) && p.expression === use && !INSTANCE_WRITES.has(p.name.text) && !isCalled(p);
+      const handedBack =
+        tsm.isReturnStatement(p) ||
+        (tsm.isPropertyAssignment(p) && p.initializer === use) ||
+        (tsm.isShorthandPropertyAssignment(p) && tsm.isObjectLiteralExpression(p.parent));
+      if (!fieldRead && !handedBack) changed = true;
+    }
     tsm.forEachChild(n, visit);
   };
   if (body) visit(body);
