@@ -134,6 +134,10 @@ describe("every row of a list checked in the same function", () => {
       "envs[0]!.environmentId = input.id;",
       "for (const e of envs) e.environmentId = input.id;",
       "envs.forEach((e) => Object.assign(e, { environmentId: input.id }));",
+      // (review, round 2) through another name for one of the rows.
+      "const first = envs[0]!; first.environmentId = input.id;",
+      "const [head] = envs; head!.environmentId = input.id;",
+      "const hit = envs.find((e) => e.name === input.id)!; hit.environmentId = input.id;",
     ])
       for (const map of ["({ environmentId }) => environmentId", "(e) => e.environmentId"]) {
         const d = handler(`${READ}

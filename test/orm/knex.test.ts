@@ -139,6 +139,11 @@ const cases: BuilderCase[] = [
     expect: ["missing-tenant-filter knex('orders')"],
   },
   {
+    name: "clear('where') drops it too (review)",
+    body: "const q = knex('orders').where('tenant_id', tenantId);\nq.clear('where');\nq.where('id', id);\nreturn q;",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
+  {
     name: "modify() adding the tenant conditionally",
     body: "return knex('orders').modify((qb) => {\n  if (status) qb.where('tenant_id', tenantId);\n});",
     expect: ["weak-tenant-filter knex('orders')"],

@@ -791,6 +791,26 @@ export abstract class FlowValues {
   private findRowFieldWrite(l: ts.Identifier): boolean {
     const tsm = this.tsm;
     if (elementsWritten(tsm, l, this.root)) return true;
+    // Another name for one of its rows: `const first = rows[0]`, `rows.find(...)`, `const [head] = rows`.
+    const names = new Set([l.text]);
+    const holdsRow = (e: ts.Expression): boolean => {
+      const x = strip(tsm, e);
+      if (tsm.isElementAccessExpression(x) || tsm.isNonNullExpression(x)) return holdsRow(x.expression);
+      if (tsm.isCallExpression(x) && tsm.isPropertyAccessExpression(x.expression))
+        return holdsRow(x.expression.expression);
+      return tsm.isIdentifier(x) && x.text === l.text;
+    };
+    const aliases = (n: ts.Node): void => {
+      if (tsm.isVariableDeclaration(n) && n.initializer && holdsRow(n.initializer)) {
+        const bind = (b: ts.BindingName): void => {
+          if (tsm.isIdentifier(b)) names.add(b.text);
+          else for (const el of b.elements) if (!tsm.isOmittedExpression(el)) bind(el.name);
+        };
+        bind(n.name);
+      }
+      tsm.forEachChild(n, aliases);
+    };
+    aliases(this.root);
     let found = false;
     const visit = (n: ts.Node): void => {
       if (found) return;
@@ -799,11 +819,14 @@ export abstract class FlowValues {
         w?.targets.some((t) => {
           let x = strip(tsm, t);
           let deep = false;
+          let field = false;
           while (tsm.isPropertyAccessExpression(x) || tsm.isElementAccessExpression(x) || tsm.isNonNullExpression(x)) {
             deep ||= tsm.isElementAccessExpression(x);
+            field ||= !tsm.isNonNullExpression(x);
             x = strip(tsm, x.expression);
           }
-          return deep && tsm.isIdentifier(x) && x.text === l.text;
+          // `rows[0].id = x` on the list; `first.id = x` on a name for one of its rows.
+          return tsm.isIdentifier(x) && field && names.has(x.text) && (deep || x.text !== l.text);
         })
       )
         found = true;

@@ -355,7 +355,10 @@ class KnexPredicates extends ColumnPredicates {
     const paired = calls.some((c) => /^or[A-Z]/.test(c.name)) ? undefined : new Map<ts.IfStatement, Pred[][]>();
     for (const c of calls) {
       // `q.clearWhere()` drops every where before it (when it runs at all, some of them).
-      if (c.name === "clearWhere") {
+      if (
+        c.name === "clearWhere" ||
+        (c.name === "clear" && c.args[0] && /^["'`]where["'`]$/.test(c.args[0].getText(this.ctx.sourceFile)))
+      ) {
         if (!c.conditional) {
           terms.length = 0;
           paired?.clear();
