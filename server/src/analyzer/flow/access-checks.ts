@@ -838,8 +838,8 @@ export abstract class AccessChecks extends FlowValues {
     const tsm = this.tsm;
     const branch = tsm.isIfStatement(scope.parent) && scope.parent.thenStatement === scope ? scope.parent : undefined;
     if (!branch) return false;
-    // The name holds this read's row where the `if` tests it, and only that (not a `let` that may hold another).
-    // Only the row's presence: under `if (row && flag)` a present row may skip the check.
+    // Only the row's presence (under `if (row && flag)` a present row may skip the check), by a name
+    // that holds this read's row where the `if` tests it and nothing else (not a `let` that may hold another).
     const x = strip(tsm, branch.expression);
     const held = tsm.isIdentifier(x) ? this.latest(this.bindings, x.text, branch) : undefined;
     return !!held && held.value.source === source && !held.mutable;
