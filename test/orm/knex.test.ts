@@ -97,6 +97,12 @@ const cases: BuilderCase[] = [
     body: "return knex('orders').where({ tenant_id: status ? tenantId : undefined });",
     expect: ["weak-tenant-filter knex('orders')"],
   },
+  // nocodb: the knex instance its meta service holds.
+  {
+    name: "a knex another object holds (`ncMeta.knex('orders')`)",
+    body: "await ncMeta.knex('orders').where('id', id);\nreturn Noco.ncMeta.knex('orders').where({ id, tenant_id: tenantId });",
+    expect: ["missing-tenant-filter knex('orders')"],
+  },
   {
     name: "mutated builder with a conditional tenant where",
     body: "const q = knex('orders').where('id', id);\nif (status) q.where('tenant_id', tenantId);\nreturn q;",

@@ -39,11 +39,13 @@ export function chainOf(tsm: typeof ts, top: ts.CallExpression): Chain {
     e = skipOuter(tsm, e);
     if (!tsm.isCallExpression(e)) break;
     const callee = skipOuter(tsm, e.expression);
-    // `this.database('spaces')`: a client held in a field, called as `knex('spaces')` is.
+    // `this.database('spaces')`: a client held in a field, called as `knex('spaces')` is; so is a
+    // knex instance another object holds (nocodb's `ncMeta.knex(MetaTable.COMMENTS)`).
     const fieldClient =
       tsm.isPropertyAccessExpression(callee) &&
-      callee.expression.kind === tsm.SyntaxKind.ThisKeyword &&
-      CLIENT_NAMES.has(callee.name.text);
+      CLIENT_NAMES.has(callee.name.text) &&
+      (callee.expression.kind === tsm.SyntaxKind.ThisKeyword ||
+        (callee.name.text === "knex" && e.arguments.length > 0));
     if (tsm.isPropertyAccessExpression(callee) && !fieldClient) {
       calls.unshift({ name: callee.name.text, call: e, args: e.arguments });
       e = callee.expression;
