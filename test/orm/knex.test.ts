@@ -349,6 +349,11 @@ describe("knex query builder", () => {
     );
   });
 
+  test("a receiver written over lines is named on one (nocodb's `ncMeta\\n  .knex(...)`)", () => {
+    const text = caseModule(PRELUDE, "return ncMeta\n    .knex('orders')\n    .where({ id });");
+    assert.match(analyzeBuilder(parser, text)[0]!.message, /^ncMeta\.knex\('orders'\) has no tenant predicate/);
+  });
+
   test("a client held in a field and called with the table (lightdash's models: this.database('spaces'))", () => {
     const text = `import { Knex } from "knex";
 export class OrderModel {

@@ -316,7 +316,8 @@ export function handedTableFinding(
 }
 
 export function chainLabel(sourceFile: ts.SourceFile, root: ts.Node, calls: readonly ChainCall[]): string {
-  let text = root.getText(sourceFile);
+  // `ncMeta\n  .knex(...)` written over lines reads as `ncMeta.knex(...)`.
+  let text = root.getText(sourceFile).replace(/\s*\n\s*/g, "");
   for (const c of calls) {
     const args = c.args.map((a) => a.getText(sourceFile)).join(", ");
     text += `${c.name ? `.${c.name}` : ""}(${args.length > 30 || args.includes("\n") ? "..." : args})`;
