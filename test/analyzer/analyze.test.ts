@@ -364,6 +364,24 @@ describe("drivers", () => {
 });
 
 describe("dynamic SQL", () => {
+  // nocodb's meta service: `trx.raw(`SAVEPOINT ${name}`)` with `name = `nc_routed_${++seq}``.
+  test("a savepoint's name spliced in (SAVEPOINT, RELEASE, ROLLBACK TO): no table, no finding; anything more is read", () => {
+    const code = [
+      "const name = `nc_routed_${++seq}`;",
+      "await pool.query(`SAVEPOINT ${name}`);",
+      "await pool.query(`RELEASE SAVEPOINT ${name}`);",
+      "await pool.query(`ROLLBACK TO SAVEPOINT ${name};`);",
+      "await pool.query(`SAVEPOINT ${name}; DELETE FROM orders WHERE ${where}`);",
+      "await pool.query(`ROLLBACK TO ${name} ${more}`);",
+    ].join("\n");
+    assert.deepEqual(
+      summary(code).map((f) => [f.rule, f.line]),
+      [
+        ["dynamic-sql", 5],
+        ["dynamic-sql", 6],
+      ],
+    );
+  });
   test("concatenated clause", () => {
     const code = `pool.query("SELECT * FROM orders WHERE " + where);`;
     assert.deepEqual(
