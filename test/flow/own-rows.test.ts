@@ -779,6 +779,12 @@ model Invite {
 }
 `;
 
+/** A Prisma file `/p/src/invites.ts` over INVITES_SCHEMA, team-owned. */
+function runInvites(text: string) {
+  const config = { tenantColumns: ["teamId"] };
+  return runFlow(parser, prismaModel(parser, INVITES_SCHEMA, config), { "/p/src/invites.ts": text }, { config });
+}
+
 describe("invitations addressed to the signed-in user's email (midday's user invites)", () => {
   const SCHEMA = `import { pgTable, text, uuid } from "drizzle-orm/pg-core";
 export const teams = pgTable("teams", { id: uuid().primaryKey(), name: text() });
@@ -870,21 +876,13 @@ export async function mine(ctx: any, input: any) {
       { config: { tenantColumns: ["team_id"] } },
     );
     assert.deepEqual(sql.flagged, ["invites.ts:6: team_invitations", "invites.ts:7: team_invitations"]);
-    const invitations = prismaModel(parser, INVITES_SCHEMA, { tenantColumns: ["teamId"] });
-    const prisma = runFlow(
-      parser,
-      invitations,
-      {
-        "/p/src/invites.ts": `import { PrismaClient } from "@prisma/client";
+    const prisma = runInvites(`import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 export async function mine(ctx: any, input: any) {
   await prisma.invite.findMany({ where: { email: ctx.user.email } });
   await prisma.invite.deleteMany({ where: { id: input.id, email: ctx.user.email } });
   await prisma.invite.findMany({ where: { email: input.email } });
-}`,
-      },
-      { config: { tenantColumns: ["teamId"] } },
-    );
+}`);
     assert.deepEqual(prisma.flagged, [
       "invites.ts:5: deleteMany({ where: { id: input.id, email: ctx.user.email } })",
       "invites.ts:6: findMany({ where: { email: input.email } })",
@@ -893,12 +891,7 @@ export async function mine(ctx: any, input: any) {
 
   // trigger.dev's invites: `requireUser(request)` in a Remix loader, the user row read by `requireUserId(request)`.
   test("Remix: the email of `await requireUser(request)`, or of the user row read by `await requireUserId(request)`; twins: the form's email, a user row by the form's id", () => {
-    const model = prismaModel(parser, INVITES_SCHEMA, { tenantColumns: ["teamId"] });
-    const r = runFlow(
-      parser,
-      model,
-      {
-        "/p/src/invites.ts": `import { PrismaClient } from "@prisma/client";
+    const r = runInvites(`import { PrismaClient } from "@prisma/client";
 import { requireUser, requireUserId } from "./session";
 const prisma = new PrismaClient();
 export async function loader({ request }: { request: Request }) {
@@ -918,10 +911,7 @@ export async function posted(request: Request) {
   const other = await prisma.user.findUnique({ where: { id: String(form.get("userId")) } });
   await prisma.invite.findMany({ where: { email: other!.email } });
   return prisma.invite.findMany({ where: { email: String(form.get("email")) } });
-}`,
-      },
-      { config: { tenantColumns: ["teamId"] } },
-    );
+}`);
     assert.deepEqual(
       r.flagged.map((f) => f.split(": ")[0]),
       ["invites.ts:15", "invites.ts:19", "invites.ts:20"],
