@@ -10,7 +10,7 @@ import { normalizeColumnName } from "./model/names";
 import { isShareKey, type TenantTable } from "./model/types";
 import { isCredentialField, isLiteral, isPublicFlag } from "./credentials";
 import { bindingPath, constDeclarationOf, constInitializer, writes } from "./flow/bindings";
-import { hasOptionalChain, isOptionalParameter, parameterOf, strip } from "./orm/prisma-syntax";
+import { hasOptionalChain, isOptionalParameter, parameterOf, strip, UNIQUE_READS } from "./orm/prisma-syntax";
 
 /** `memberships`, `team_members`, `users_to_workspaces`, `UserTeam`, `project_users`, `org_membership`, `MemberInWorkspace`. */
 const MEMBERSHIP_TABLE =
@@ -313,7 +313,7 @@ const SESSION_USER_ID_CALL = /^require(?:current|session|signedIn|authenticated|
 function ownUserRow(tsm: typeof ts, call: ts.CallExpression): boolean {
   const callee = strip(tsm, call.expression);
   // Only a unique read: `findFirst({ where: { id: undefined } })` is any user's row.
-  if (!tsm.isPropertyAccessExpression(callee) || !/^findUnique(?:OrThrow)?$/.test(callee.name.text)) return false;
+  if (!tsm.isPropertyAccessExpression(callee) || !UNIQUE_READS.has(callee.name.text)) return false;
   const model = strip(tsm, callee.expression);
   if (!tsm.isPropertyAccessExpression(model) || !/^users?$/.test(model.name.text) || call.arguments.length !== 1)
     return false;

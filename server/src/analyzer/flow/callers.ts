@@ -4,7 +4,7 @@
 // This file finds which parameter a key is and the calls that reach the function; flow/ownership.ts
 // judges each call with the caller's own flow.
 import type ts from "typescript";
-import { strip } from "../orm/prisma-syntax";
+import { strip, UNIQUE_READS } from "../orm/prisma-syntax";
 import { WeakCache } from "../weak-cache";
 import { calleeName } from "./authorizers";
 import { enclosingFunction, isWriteTarget, mayChangeHeld } from "../statements";
@@ -563,9 +563,6 @@ export function isAssigned(
   return found;
 }
 
-/** Reads by a unique key, which throw for an `undefined` one (`findFirst` would return any row). */
-const ONE_ROW_READ = new Set(["findUnique", "findUniqueOrThrow"]);
-
 /**
  * `await tx.x.findUnique({ where: { id: row.id } })`: the row read again by its own id, so `row.id`
  * is unchanged wherever `row` is not null.
@@ -575,7 +572,7 @@ function rereadsItself(tsm: typeof ts, value: ts.Expression, name: string): bool
   let e = strip(tsm, value);
   if (tsm.isAwaitExpression(e)) e = strip(tsm, e.expression);
   if (!tsm.isCallExpression(e) || !tsm.isPropertyAccessExpression(e.expression)) return false;
-  if (!ONE_ROW_READ.has(e.expression.name.text) || e.arguments.length !== 1) return false;
+  if (!UNIQUE_READS.has(e.expression.name.text) || e.arguments.length !== 1) return false;
   const args = strip(tsm, e.arguments[0]!);
   const where = tsm.isObjectLiteralExpression(args) ? propertyValue(tsm, args, "where") : undefined;
   if (!where || !tsm.isObjectLiteralExpression(where) || where.properties.length !== 1) return false;

@@ -303,3 +303,9 @@ export function parameterOf(tsm: typeof ts, id: ts.Identifier): ts.ParameterDecl
   }
   return undefined;
 }
+
+/**
+ * Prisma reads by a unique key: an `undefined` key makes them throw (a `findFirst` by one reads
+ * whatever row comes first), so the row they return is the key's.
+ */
+export const UNIQUE_READS: ReadonlySet<string> = new Set(["findUnique", "findUniqueOrThrow"]);
